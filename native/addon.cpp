@@ -1,0 +1,21 @@
+// The module's entry point. lib/binding.ts is the only place that loads it.
+#include <napi.h>
+
+#include "bindings.h"
+#include "generated/ops.h"
+#include "handles.h"
+
+namespace {
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  tn::installHandles(env);
+  tn::registerTensorCore(env, exports);
+  tn::registerAutograd(env, exports);
+  tn::registerCuda(env, exports);
+  tn::registerGeneratedOps(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(torch_node, init)

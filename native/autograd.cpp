@@ -1,0 +1,137 @@
+// Autograd: gradients, backward, grad mode and torch.autograd.grad.
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+#include <napi.h>
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/variable.h>
+
+#include "args.h"
+#include "bindings.h"
+
+namespace tn {
+
+namespace {
+
+Napi::Value requiresGrad_(const Napi::CallbackInfo& info) {
+  const Args a(info, "requiresGrad_");
+  return run(a, [&]() -> Napi::Value {
+    a.tensor(0, "self").requires_grad_(a.boolean(1, "requiresGrad", true));
+    return a.none();
+  });
+}
+
+Napi::Value grad(const Napi::CallbackInfo& info) {
+  const Args a(info, "grad");
+  return run(a, [&]() -> Napi::Value { return a.ret(a.tensor(0, "self").grad()); });
+}
+
+Napi::Value setGrad(const Napi::CallbackInfo& info) {
+  const Args a(info, "grad");
+  return run(a, [&]() -> Napi::Value {
+    const at::Tensor& t = a.tensor(0, "self");
+    if (a.has(1)) {
+      const at::Tensor& g = a.tensor(1, "grad");
+      TORCH_CHECK(g.sizes() == t.sizes(), "assigned grad has shape ", g.sizes(), " but the tensor has shape ",
+                  t.sizes());
+      TORCH_CHECK(g.scalar_type() == t.scalar_type(), "assigned grad has dtype ", g.scalar_type(),
+                  " but the tensor has dtype ", t.scalar_type());
+      TORCH_CHECK(g.device() == t.device(), "assigned grad is on ", g.device(), " but the tensor is on ", t.device());
+      t.mutable_grad() = g;
+    } else {
+      t.mutable_grad() = at::Tensor();
+    }
+    return a.none();
+  });
+}
+
+Napi::Value retainGrad(const Napi::CallbackInfo& info) {
+  const Args a(info, "retainGrad");
+  return run(a, [&]() -> Napi::Value {
+    a.tensor(0, "self").retain_grad();
+    return a.none();
+  });
+}
+
+Napi::Value gradFn(const Napi::CallbackInfo& info) {
+  const Args a(info, "gradFn");
+  return run(a, [&]() -> Napi::Value {
+    const auto& fn = a.tensor(0, "self").grad_fn();
+    if (!fn) return a.env().Null();
+    return Napi::String::New(a.env(), fn->name());
+  });
+}
+
+// backward(self, gradient?, retainGraph?, createGraph?, inputs?)
+Napi::Value backward(const Napi::CallbackInfo& info) {
+  const Args a(info, "backward");
+  return run(a, [&]() -> Napi::Value {
+    const at::Tensor& t = a.tensor(0, "self");
+    const auto gradient = a.optTensor(1, "gradient");
+    if (!gradient && t.numel() != 1) {
+      throw OpError("grad can be implicitly created only for scalar outputs; pass a gradient for a tensor of shape " +
+                    c10::str(t.sizes()));
+    }
+    const bool createGraph = a.boolean(3, "createGraph", false);
+    const auto retainGraph = a.has(2) ? std::optional<bool>(a.boolean(2, "retainGraph")) : std::nullopt;
+    std::optional<at::TensorList> inputs;
+    std::vector<at::Tensor> inputList;
+    if (a.has(4)) {
+      inputList = a.tensorList(4, "inputs");
+      inputs = inputList;
+    }
+    t.backward(gradient.value_or(at::Tensor()), retainGraph, createGraph, inputs);
+    return a.none();
+  });
+}
+
+// autogradGrad(outputs[], inputs[], gradOutputs[]?, retainGraph?, createGraph, allowUnused)
+Napi::Value autogradGrad(const Napi::CallbackInfo& info) {
+  const Args a(info, "autograd.grad");
+  return run(a, [&]() -> Napi::Value {
+    const auto outputs = a.tensorList(0, "outputs");
+    const auto inputs = a.tensorList(1, "inputs");
+    std::vector<at::Tensor> gradOutputs;
+    if (a.has(2)) {
+      for (const std::optional<at::Tensor> g : a.optTensorList(2, "gradOutputs"))
+        gradOutputs.push_back(g.value_or(at::Tensor()));
+    }
+    const auto retainGraph = a.has(3) ? std::optional<bool>(a.boolean(3, "retainGraph")) : std::nullopt;
+    const bool createGraph = a.boolean(4, "createGraph", false);
+    const bool allowUnused = a.boolean(5, "allowUnused", false);
+    const auto grads = torch::autograd::grad(outputs, inputs, gradOutputs, retainGraph, createGraph, allowUnused);
+    return a.ret(grads);
+  });
+}
+
+Napi::Value setGradEnabled(const Napi::CallbackInfo& info) {
+  const Args a(info, "setGradEnabled");
+  return run(a, [&]() -> Napi::Value {
+    const bool previous = c10::GradMode::is_enabled();
+    c10::GradMode::set_enabled(a.boolean(0, "enabled"));
+    return Napi::Boolean::New(a.env(), previous);
+  });
+}
+
+Napi::Value isGradEnabled(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), c10::GradMode::is_enabled());
+}
+
+}  // namespace
+
+void registerAutograd(Napi::Env env, Napi::Object exports) {
+  const std::pair<const char*, Napi::Function::Callback> fns[] = {
+      {"requiresGrad_", requiresGrad_},
+      {"grad", grad},
+      {"setGrad", setGrad},
+      {"retainGrad", retainGrad},
+      {"gradFn", gradFn},
+      {"backward", backward},
+      {"autogradGrad", autogradGrad},
+      {"setGradEnabled", setGradEnabled},
+      {"isGradEnabled", isGradEnabled},
+  };
+  for (const auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
+}
+
+}  // namespace tn

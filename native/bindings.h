@@ -1,0 +1,11 @@
+// The groups of functions the addon exports; addon.cpp registers them all.
+#pragma once
+#include <napi.h>
+
+namespace tn {
+
+void registerTensorCore(Napi::Env env, Napi::Object exports);
+void registerAutograd(Napi::Env env, Napi::Object exports);
+void registerCuda(Napi::Env env, Napi::Object exports);
+
+}  // namespace tn

@@ -1,0 +1,49 @@
+// The table of tensors that JavaScript holds.
+//
+// JavaScript never holds a native object per tensor: it holds an index into this table (a
+// "handle"). Creating a result is a slot write, freeing it resets the slot, and no finalizer
+// or wrapper object is left behind per tensor, so a long synchronous loop neither waits on the
+// garbage collector nor fragments the heap with small live allocations.
+#pragma once
+#include <ATen/core/Tensor.h>
+#include <napi.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace tn {
+
+class HandleTable {
+ public:
+  int32_t put(at::Tensor tensor);
+  // The tensor behind `handle`; throws OpError("tensor was disposed") for a freed handle.
+  const at::Tensor& get(int32_t handle) const;
+  void release(int32_t handle);
+  // Bytes created or freed since the last call, for napi_adjust_external_memory.
+  int64_t takeExternalDelta();
+  int64_t pendingExternalDelta() const { return delta_; }
+  size_t live() const { return slots_.size() - free_.size(); }
+  const std::vector<at::Tensor>& slots() const { return slots_; }
+
+ private:
+  std::vector<at::Tensor> slots_;
+  std::vector<int64_t> bytes_;  // bytes reported to V8 for each slot
+  std::vector<int32_t> free_;
+  int64_t delta_ = 0;
+};
+
+// One table per JavaScript thread (main thread or worker): handles never cross threads.
+HandleTable& handles();
+// Tells V8 about native memory in steps of 1 MiB, so that its heuristics see tensors without
+// a call per op.
+inline void reportExternalMemory(Napi::Env env) {
+  constexpr int64_t kStep = 1 << 20;
+  HandleTable& table = handles();
+  const int64_t d = table.pendingExternalDelta();
+  if (d >= kStep || d <= -kStep) Napi::MemoryManagement::AdjustExternalMemory(env, table.takeExternalDelta());
+}
+
+// Creates this thread's table; called once per environment from the module's init.
+void installHandles(Napi::Env env);
+
+}  // namespace tn

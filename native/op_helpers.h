@@ -1,0 +1,31 @@
+// What the generated op glue (native/generated/) calls besides libtorch itself: argument
+// reading, tensor options, and the few ops whose PyTorch front end is Python code.
+#pragma once
+#include <ATen/ATen.h>
+
+#include <optional>
+#include <string>
+
+#include "args.h"
+
+namespace tn {
+
+inline at::TensorOptions options(std::optional<at::ScalarType> dtype, std::optional<at::Device> device) {
+  return at::TensorOptions().dtype(dtype).device(device);
+}
+
+// For the *_like ops: what is not given comes from the input tensor.
+inline at::TensorOptions likeOptions(std::optional<at::ScalarType> dtype, std::optional<at::Device> device) {
+  return options(dtype, device);
+}
+
+// torch.nn.functional.interpolate, whose dispatch to the upsample kernels lives in Python.
+at::Tensor interpolate(const at::Tensor& input, at::OptionalIntArrayRef size,
+                       std::optional<at::ArrayRef<double>> scaleFactor, const std::string& mode,
+                       std::optional<bool> alignCorners);
+
+}  // namespace tn
+
+using tn::interpolate;
+using tn::likeOptions;
+using tn::options;

@@ -1,0 +1,330 @@
+// The hand-written part of the Tensor binding: handles, metadata, moving data between
+// JavaScript memory and tensors, devices and dtypes. Ops come from native/generated/.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <napi.h>
+#include <torch/headeronly/version.h>
+
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "args.h"
+#include "bindings.h"
+
+namespace tn {
+
+namespace {
+
+Napi::Value freeHandle(const Napi::CallbackInfo& info) {
+  handles().release(info[0].As<Napi::Number>().Int32Value());
+  reportExternalMemory(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value shape(const Napi::CallbackInfo& info) {
+  const Args a(info, "shape");
+  return run(a, [&]() -> Napi::Value {
+    const auto sizes = a.tensor(0, "self").sizes();
+    auto arr = Napi::Array::New(a.env(), sizes.size());
+    for (uint32_t k = 0; k < sizes.size(); k++) arr[k] = Napi::Number::New(a.env(), static_cast<double>(sizes[k]));
+    return arr;
+  });
+}
+
+Napi::Value stride(const Napi::CallbackInfo& info) {
+  const Args a(info, "stride");
+  return run(a, [&]() -> Napi::Value {
+    const auto strides = a.tensor(0, "self").strides();
+    auto arr = Napi::Array::New(a.env(), strides.size());
+    for (uint32_t k = 0; k < strides.size(); k++) arr[k] = Napi::Number::New(a.env(), static_cast<double>(strides[k]));
+    return arr;
+  });
+}
+
+Napi::Value dtype(const Napi::CallbackInfo& info) {
+  const Args a(info, "dtype");
+  return run(a, [&]() -> Napi::Value {
+    return Napi::Number::New(a.env(), static_cast<int>(a.tensor(0, "self").scalar_type()));
+  });
+}
+
+Napi::Value device(const Napi::CallbackInfo& info) {
+  const Args a(info, "device");
+  return run(a, [&]() -> Napi::Value { return Napi::String::New(a.env(), a.tensor(0, "self").device().str()); });
+}
+
+// Several cheap properties in one call: [numel, dim, requiresGrad, isContiguous, isLeaf].
+Napi::Value flags(const Napi::CallbackInfo& info) {
+  const Args a(info, "flags");
+  return run(a, [&]() -> Napi::Value {
+    const at::Tensor& t = a.tensor(0, "self");
+    const auto env = a.env();
+    switch (a.int64(1, "which")) {
+      case 0:
+        return Napi::Number::New(env, static_cast<double>(t.numel()));
+      case 1:
+        return Napi::Number::New(env, static_cast<double>(t.dim()));
+      case 2:
+        return Napi::Boolean::New(env, t.requires_grad());
+      case 3:
+        return Napi::Boolean::New(env, t.is_contiguous());
+      case 4:
+        return Napi::Boolean::New(env, t.is_leaf());
+      case 5:
+        return Napi::Boolean::New(env, t.is_pinned());
+      case 6:
+        return Napi::Number::New(env, static_cast<double>(t.element_size()));
+      default:
+        throw OpError("unknown flag");
+    }
+  });
+}
+
+at::ScalarType typedArrayScalarType(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array:
+      return at::kChar;
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return at::kByte;
+    case napi_int16_array:
+      return at::kShort;
+    case napi_int32_array:
+      return at::kInt;
+    case napi_float32_array:
+      return at::kFloat;
+    case napi_float64_array:
+      return at::kDouble;
+    case napi_bigint64_array:
+      return at::kLong;
+    default:
+      throw ArgError("Uint16Array, Uint32Array and BigUint64Array have no tensor dtype");
+  }
+}
+
+std::vector<int64_t> shapeFor(const Args& a, size_t i, int64_t numel) {
+  if (!a.has(i)) return {numel};
+  auto s = a.intList(i, "shape");
+  int64_t n = 1;
+  for (auto d : s) n *= d;
+  if (n != numel) {
+    throw OpError("shape " + c10::str(at::IntArrayRef(s)) + " holds " + std::to_string(n) +
+                  " elements but the data has " + std::to_string(numel));
+  }
+  return {s.begin(), s.end()};
+}
+
+// tensor(typedArray, shape?, dtype?, device?, requiresGrad?): a copy of the data.
+Napi::Value fromTypedArray(const Napi::CallbackInfo& info) {
+  const Args a(info, "tensor");
+  return run(a, [&]() -> Napi::Value {
+    if (!info[0].IsTypedArray()) a.typeError(0, "data", "a typed array");
+    const auto ta = info[0].As<Napi::TypedArray>();
+    const at::ScalarType src = a.has(5) ? a.dtype(5, "srcDtype") : typedArrayScalarType(ta.TypedArrayType());
+    const int64_t numel = static_cast<int64_t>(ta.ElementLength());
+    const auto sizes = shapeFor(a, 1, numel);
+    auto* data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    const at::Tensor view = at::from_blob(data, sizes, at::TensorOptions().dtype(src));
+    const at::ScalarType dst = a.has(2) ? a.dtype(2, "dtype") : src;
+    const at::Device dev = a.has(3) ? a.device(3, "device") : at::Device(at::kCPU);
+    at::Tensor out = view.to(dev, dst, /*non_blocking=*/false, /*copy=*/true);
+    if (a.boolean(4, "requiresGrad", false)) out.requires_grad_(true);
+    return a.ret(std::move(out));
+  });
+}
+
+// The owner of JavaScript memory that a tensor views. The deleter may run on another thread
+// (an autograd worker, a CUDA callback); the reference is then released on the JavaScript
+// thread the next time it enters the addon.
+struct BufferOwner {
+  Napi::Reference<Napi::Value> ref;
+  std::thread::id thread;
+};
+
+std::mutex pendingMutex;
+std::vector<BufferOwner*> pendingOwners;
+
+void releasePendingOwners() {
+  std::vector<BufferOwner*> owners;
+  {
+    std::lock_guard<std::mutex> lock(pendingMutex);
+    if (pendingOwners.empty()) return;
+    // Only our own thread's owners can be released here.
+    auto it = std::partition(pendingOwners.begin(), pendingOwners.end(),
+                             [](BufferOwner* o) { return o->thread != std::this_thread::get_id(); });
+    owners.assign(it, pendingOwners.end());
+    pendingOwners.erase(it, pendingOwners.end());
+  }
+  for (auto* o : owners) delete o;
+}
+
+// fromBuffer(typedArray, shape?, dtype?): a tensor over the same memory, no copy.
+Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
+  const Args a(info, "fromBuffer");
+  return run(a, [&]() -> Napi::Value {
+    releasePendingOwners();
+    if (!info[0].IsTypedArray()) a.typeError(0, "data", "a typed array");
+    const auto ta = info[0].As<Napi::TypedArray>();
+    const at::ScalarType type = a.has(2) ? a.dtype(2, "srcDtype") : typedArrayScalarType(ta.TypedArrayType());
+    const int64_t numel = static_cast<int64_t>(ta.ByteLength() / c10::elementSize(type));
+    const auto sizes = shapeFor(a, 1, numel);
+    auto* data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    auto* owner =
+        new BufferOwner{Napi::Persistent(static_cast<Napi::Value>(ta.ArrayBuffer())), std::this_thread::get_id()};
+    at::Tensor t = at::from_blob(
+        data, sizes,
+        [owner](void*) {
+          if (owner->thread == std::this_thread::get_id()) {
+            delete owner;
+          } else {
+            std::lock_guard<std::mutex> lock(pendingMutex);
+            pendingOwners.push_back(owner);
+          }
+        },
+        at::TensorOptions().dtype(type));
+    return a.ret(std::move(t));
+  });
+}
+
+// The tensor's elements as a fresh ArrayBuffer, row-major. float16 and bfloat16, which have
+// no typed array in Node 20, come back as float32.
+Napi::Value toBuffer(const Napi::CallbackInfo& info) {
+  const Args a(info, "toTypedArray");
+  return run(a, [&]() -> Napi::Value {
+    at::Tensor t = a.tensor(0, "self").detach();
+    if (t.is_complex()) throw OpError("complex tensors have no typed array");
+    if (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
+    t = t.to(at::kCPU).contiguous();
+    const size_t bytes = t.numel() * t.element_size();
+    auto buffer = Napi::ArrayBuffer::New(a.env(), bytes);
+    if (bytes) std::memcpy(buffer.Data(), t.data_ptr(), bytes);
+    return buffer;
+  });
+}
+
+Napi::Value item(const Napi::CallbackInfo& info) {
+  const Args a(info, "item");
+  return run(a, [&]() -> Napi::Value {
+    const at::Tensor& t = a.tensor(0, "self");
+    if (t.numel() != 1) {
+      throw OpError("a Tensor with " + std::to_string(t.numel()) + " elements cannot be converted to a number");
+    }
+    const at::Scalar s = t.item();
+    if (s.isIntegral(false)) {
+      const int64_t v = s.toLong();
+      if (std::abs(v) > (int64_t{1} << 53)) {
+        throw OpError(std::to_string(v) + " is beyond 2^53 and has no exact JavaScript number; use toTypedArray()");
+      }
+    }
+    return a.ret(s);
+  });
+}
+
+// to(self, dtype?, device?, nonBlocking, copy)
+Napi::Value to(const Napi::CallbackInfo& info) {
+  const Args a(info, "to");
+  return run(a, [&]() -> Napi::Value {
+    const at::Tensor& t = a.tensor(0, "self");
+    const auto dtype = a.optDtype(1, "dtype");
+    const auto dev = a.optDevice(2, "device");
+    const bool nonBlocking = a.boolean(3, "nonBlocking", false);
+    const bool copy = a.boolean(4, "copy", false);
+    return a.ret(t.to(dev.value_or(t.device()), dtype.value_or(t.scalar_type()), nonBlocking, copy));
+  });
+}
+
+Napi::Value pinMemory(const Napi::CallbackInfo& info) {
+  const Args a(info, "pinMemory");
+  return run(a, [&]() -> Napi::Value {
+    const at::Tensor& t = a.tensor(0, "self");
+    if (!at::hasCUDA()) throw OpError("pinned memory needs CUDA, which is not available");
+    return a.ret(t.pin_memory());
+  });
+}
+
+Napi::Value memory(const Napi::CallbackInfo& info) {
+  const Args a(info, "memory");
+  return run(a, [&]() -> Napi::Value {
+    // Each storage counted once, however many handles view it.
+    std::map<const void*, std::pair<std::string, size_t>> storages;
+    size_t live = 0;
+    for (const auto& t : handles().slots()) {
+      if (!t.defined()) continue;
+      live++;
+      if (!t.has_storage()) continue;
+      const auto& s = t.storage();
+      storages.emplace(s.unsafeGetStorageImpl(), std::make_pair(t.device().str(), s.nbytes()));
+    }
+    auto bytes = Napi::Object::New(a.env());
+    std::map<std::string, double> perDevice;
+    for (const auto& [_, v] : storages) perDevice[v.first] += static_cast<double>(v.second);
+    for (const auto& [dev, n] : perDevice) bytes.Set(dev, n);
+    auto out = Napi::Object::New(a.env());
+    out.Set("tensors", static_cast<double>(live));
+    out.Set("bytes", bytes);
+    return out;
+  });
+}
+
+Napi::Value manualSeed(const Napi::CallbackInfo& info) {
+  const Args a(info, "manualSeed");
+  return run(a, [&]() -> Napi::Value {
+    at::manual_seed(static_cast<uint64_t>(a.int64(0, "seed")));
+    return a.none();
+  });
+}
+
+Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
+  const Args a(info, "setNumThreads");
+  return run(a, [&]() -> Napi::Value {
+    const int64_t n = a.int64(0, "n");
+    if (n < 1) throw OpError("the number of threads must be at least 1, got " + std::to_string(n));
+    at::set_num_threads(static_cast<int>(n));
+    return a.none();
+  });
+}
+
+Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), at::get_num_threads());
+}
+
+Napi::Value buildInfo(const Napi::CallbackInfo& info) {
+  auto out = Napi::Object::New(info.Env());
+  out.Set("libtorch", TORCH_VERSION);
+#ifdef TORCH_NODE_CUDA
+  out.Set("cuda", true);
+#else
+  out.Set("cuda", false);
+#endif
+  return out;
+}
+
+}  // namespace
+
+void registerTensorCore(Napi::Env env, Napi::Object exports) {
+  const std::pair<const char*, Napi::Function::Callback> fns[] = {
+      {"free", freeHandle},
+      {"shape", shape},
+      {"stride", stride},
+      {"dtype", dtype},
+      {"device", device},
+      {"flags", flags},
+      {"fromTypedArray", fromTypedArray},
+      {"fromBuffer", fromBuffer},
+      {"toBuffer", toBuffer},
+      {"item", item},
+      {"to", to},
+      {"pinMemory", pinMemory},
+      {"memory", memory},
+      {"manualSeed", manualSeed},
+      {"setNumThreads", setNumThreads},
+      {"getNumThreads", getNumThreads},
+      {"buildInfo", buildInfo},
+  };
+  for (const auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
+}
+
+}  // namespace tn
