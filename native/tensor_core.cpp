@@ -232,7 +232,10 @@ Napi::Value to(const Napi::CallbackInfo& info) {
     const auto dev = a.optDevice(2, "device");
     const bool nonBlocking = a.boolean(3, "nonBlocking", false);
     const bool copy = a.boolean(4, "copy", false);
-    return a.ret(t.to(dev.value_or(t.device()), dtype.value_or(t.scalar_type()), nonBlocking, copy));
+    at::Tensor out = t.to(dev.value_or(t.device()), dtype.value_or(t.scalar_type()), nonBlocking, copy);
+    // Nothing to do: the same handle comes back, so JavaScript returns the same Tensor.
+    if (out.is_same(t)) return info[0];
+    return a.ret(std::move(out));
   });
 }
 

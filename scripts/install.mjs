@@ -58,7 +58,9 @@ if (!rebuild && found && existsSync(found)) {
 } else {
   try {
     const libtorch = findLibtorch(root, log);
-    log(`libtorch ${libtorch.version}${libtorch.cuda ? ' (CUDA)' : ' (CPU)'} from ${libtorch.source}: ${libtorch.root}`);
+    log(
+      `libtorch ${libtorch.version}${libtorch.cuda ? ' (CUDA)' : ' (CPU)'} from ${libtorch.source}: ${libtorch.root}`,
+    );
     build(libtorch);
   } catch (e) {
     if (e instanceof LibtorchNotFound) {

@@ -34,7 +34,9 @@ export function describeLibtorch(dir) {
 function fromPath(dir, source) {
   const info = describeLibtorch(dir);
   if (!info) {
-    throw new LibtorchNotFound(`${source} points at ${dir}, which holds no libtorch (lib/libtorch_cpu.so and include/ATen/ATen.h).\n${howToProvide}`);
+    throw new LibtorchNotFound(
+      `${source} points at ${dir}, which holds no libtorch (lib/libtorch_cpu.so and include/ATen/ATen.h).\n${howToProvide}`,
+    );
   }
   return { root: dir, source, ...info };
 }
@@ -52,13 +54,21 @@ function pythonTorchDir() {
   if (!exe) throw new LibtorchNotFound(`TORCH_NODE_USE_PYTORCH=1 but no python3 was found.\n${howToProvide}`);
   const r = spawnSync(exe, ['-c', 'import os, torch; print(os.path.dirname(torch.__file__))'], { encoding: 'utf8' });
   if (r.status !== 0) {
-    throw new LibtorchNotFound(`TORCH_NODE_USE_PYTORCH=1 but \`${exe} -c "import torch"\` failed:\n${r.stderr.trim()}\n${howToProvide}`);
+    throw new LibtorchNotFound(
+      `TORCH_NODE_USE_PYTORCH=1 but \`${exe} -c "import torch"\` failed:\n${r.stderr.trim()}\n${howToProvide}`,
+    );
   }
   return r.stdout.trim();
 }
 
 // Only what a C++ build and the loaded addon need: the Python bindings and test libraries stay out.
-const SKIPPED_LIBS = ['libtorch_python.so', 'libtorchbind_test.so', 'libjitbackend_test.so', 'libbackend_with_compiler.so', 'libaoti_custom_ops.so'];
+const SKIPPED_LIBS = [
+  'libtorch_python.so',
+  'libtorchbind_test.so',
+  'libjitbackend_test.so',
+  'libbackend_with_compiler.so',
+  'libaoti_custom_ops.so',
+];
 const UNPACK = `
 import sys, zipfile, os
 wheel, dest, skipped = sys.argv[1], sys.argv[2], set(sys.argv[3].split(','))
@@ -78,16 +88,31 @@ with zipfile.ZipFile(wheel) as z:
 
 function fetchPinned(dest, log) {
   const exe = python();
-  if (!exe) throw new LibtorchNotFound(`no libtorch was found and there is no python3 to fetch torch==${PINNED_TORCH} with.\n${howToProvide}`);
+  if (!exe)
+    throw new LibtorchNotFound(
+      `no libtorch was found and there is no python3 to fetch torch==${PINNED_TORCH} with.\n${howToProvide}`,
+    );
   const tmp = mkdtempSync(join(tmpdir(), 'torch-node-'));
   try {
-    const base = [exe, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', `torch==${PINNED_TORCH}`, '-d', tmp];
+    const base = [
+      exe,
+      '-m',
+      'pip',
+      'download',
+      '--no-deps',
+      '--only-binary=:all:',
+      `torch==${PINNED_TORCH}`,
+      '-d',
+      tmp,
+    ];
     log(`fetching torch==${PINNED_TORCH} with pip (about 180 MiB)`);
     // The user's own pip configuration first (a local mirror or index), then PyTorch's CPU index.
     let r = spawnSync(base[0], base.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.status !== 0) {
       log(`retrying with --extra-index-url ${PYTORCH_CPU_INDEX}`);
-      r = spawnSync(base[0], [...base.slice(1), '--extra-index-url', PYTORCH_CPU_INDEX], { stdio: ['ignore', 'inherit', 'inherit'] });
+      r = spawnSync(base[0], [...base.slice(1), '--extra-index-url', PYTORCH_CPU_INDEX], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
     }
     const wheel = readdirSync(tmp).find((f) => f.endsWith('.whl'));
     if (r.status !== 0 || !wheel) {
@@ -104,7 +129,8 @@ function fetchPinned(dest, log) {
 
 export function findLibtorch(packageRoot, log) {
   if (process.env.LIBTORCH) return fromPath(process.env.LIBTORCH, 'LIBTORCH');
-  if (process.env.TORCH_NODE_USE_PYTORCH === '1') return fromPath(pythonTorchDir(), 'Python torch (TORCH_NODE_USE_PYTORCH=1)');
+  if (process.env.TORCH_NODE_USE_PYTORCH === '1')
+    return fromPath(pythonTorchDir(), 'Python torch (TORCH_NODE_USE_PYTORCH=1)');
   const bundled = join(packageRoot, 'libtorch');
   if (describeLibtorch(bundled)) return fromPath(bundled, 'the package folder libtorch/');
   fetchPinned(bundled, log);

@@ -136,9 +136,11 @@ ${ret}
 export function emitCpp(ops) {
   const files = {};
   const shards = Array.from({ length: SHARDS }, () => []);
-  ops.forEach((op, i) => shards[i % SHARDS].push(op));
+  for (const [i, op] of ops.entries()) shards[i % SHARDS].push(op);
   shards.forEach((list, k) => {
-    const regs = list.map((op) => `  exports.Set(${str(op.id)}, Napi::Function::New(env, ${cppId(op.id)}, ${str(op.id)}));`);
+    const regs = list.map(
+      (op) => `  exports.Set(${str(op.id)}, Napi::Function::New(env, ${cppId(op.id)}, ${str(op.id)}));`,
+    );
     files[`native/generated/ops_${k}.cpp`] = `${HEADER}#include "op_helpers.h"
 
 namespace {

@@ -174,7 +174,7 @@ function emitDispatch(name, group, skip, exportName) {
       else conds.push(`${x} === undefined`);
     }
     const callArgs = skip ? `self, ...args` : '...args';
-    return `  if (${conds.join(' && ')}) return ${implName(op)}(${callArgs} as never);`;
+    return `  if (${conds.join(' && ')}) return (${implName(op)} as Variadic)(${callArgs});`;
   });
   const sigs = group.map((op) => `${exportName}(${params(op, skip).join(', ')}): ${returnType(op)}`);
   return { sigs, checks, arity, name };
@@ -193,7 +193,7 @@ function emitExports(groups) {
   const out = [];
   for (const [name, group] of groups) {
     if (group.length === 1) {
-      out.push(`export const ${name} = ${implName(group[0])};`);
+      out.push(`export { ${implName(group[0])} as ${name} };`);
       continue;
     }
     const d = emitDispatch(name, group, 0, `export function ${name}`);
@@ -220,20 +220,33 @@ import type { Tensor } from '../torch/tensor.js';
 export function emitTs(ops) {
   const impl = `${HEADER}${IMPORTS.impl}\n${ops.map(emitImpl).join('\n')}`;
 
-  const exportsHeader = (ops) => {
-    const used = ops.map((op) => implName(op)).sort();
-    return `import type { Device } from '../torch/device.js';
-import type { DType } from '../torch/dtype.js';
-import { isOptions, type MemoryFormat, noOverload, type Reduction } from '../torch/marshal.js';
-import { Tensor } from '../torch/tensor.js';
-import { ${used.join(', ')} } from './impl.js';
-`;
+  // Imports only what the body uses, so that strict unused-import checks pass.
+  const withImports = (body, ops) => {
+    const uses = (name) => new RegExp(`\\b${name}\\b`).test(body);
+    const marshal = ['isOptions', 'MemoryFormat', 'noOverload', 'Reduction', 'Variadic'].filter(uses);
+    const typeOnly = new Set(['MemoryFormat', 'Reduction', 'Variadic']);
+    const lines = [];
+    if (uses('Device')) lines.push(`import type { Device } from '../torch/device.js';`);
+    if (uses('DType')) lines.push(`import type { DType } from '../torch/dtype.js';`);
+    if (marshal.length) {
+      lines.push(
+        `import { ${marshal.map((m) => (typeOnly.has(m) ? `type ${m}` : m)).join(', ')} } from '../torch/marshal.js';`,
+      );
+    }
+    if (uses('Tensor')) lines.push(`import { Tensor } from '../torch/tensor.js';`);
+    const used = [...new Set(ops.map((op) => implName(op)))].sort();
+    lines.push(`import { ${used.join(', ')} } from './impl.js';`);
+    return `${HEADER}${lines.join('\n')}\n${body}`;
   };
 
-  const fnOps = ops.filter((op) => op.fn);
-  const functions = `${HEADER}${exportsHeader(fnOps)}\n${emitExports(groupBy(ops, (op) => op.fn))}\n`;
-  const nnOps = ops.filter((op) => op.nn);
-  const functional = `${HEADER}${exportsHeader(nnOps)}\n${emitExports(groupBy(ops, (op) => op.nn))}\n`;
+  const functions = withImports(
+    `\n${emitExports(groupBy(ops, (op) => op.fn))}\n`,
+    ops.filter((op) => op.fn),
+  );
+  const functional = withImports(
+    `\n${emitExports(groupBy(ops, (op) => op.nn))}\n`,
+    ops.filter((op) => op.nn),
+  );
 
   const methodGroups = groupBy(ops, (op) => op.method);
   const decls = [];
@@ -259,8 +272,8 @@ ${d.checks.join('\n')}
 } as Tensor[${str(name)}];`);
     }
   }
-  const methodOps = ops.filter((op) => op.method);
-  const methods = `${HEADER}${exportsHeader(methodOps)}
+  const methods = withImports(
+    `
 declare module '../torch/tensor.js' {
   interface Tensor {
 ${decls.join('\n')}
@@ -268,7 +281,9 @@ ${decls.join('\n')}
 }
 
 ${installs.join('\n')}
-`;
+`,
+    ops.filter((op) => op.method),
+  );
   return {
     'lib/generated/impl.ts': impl,
     'lib/generated/functions.ts': functions,

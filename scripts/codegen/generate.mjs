@@ -5,9 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseTable } from './schema.mjs';
 import { emitCpp } from './emit-cpp.mjs';
 import { emitTs } from './emit-ts.mjs';
+import { parseTable } from './schema.mjs';
 
 const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const ops = parseTable(readFileSync(join(root, 'scripts/codegen/ops.table'), 'utf8'));

@@ -1,0 +1,16 @@
+// The `torch` namespace: `import * as torch from 'torch-node'`.
+import '../generated/methods.js';
+import './indexing.js';
+
+export * from '../generated/functions.js';
+export { autograd, enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd.js';
+export { fromBuffer, scalarTensor, type TensorOptions, tensor } from './creation.js';
+export * as cuda from './cuda.js';
+export type { Device } from './device.js';
+export * from './dtype.js';
+export { keep, memory, scope } from './lifetime.js';
+export type { MemoryFormat, Reduction } from './marshal.js';
+export * as nn from './nn/index.js';
+export { manualSeed } from './random.js';
+export { type BackwardOptions, Tensor, type ToOptions } from './tensor.js';
+export { getNumThreads, setNumThreads } from './threads.js';

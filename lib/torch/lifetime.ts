@@ -1,0 +1,144 @@
+// Who frees a tensor, and when.
+//
+// Each Tensor is owned by exactly one of:
+//   - the innermost active scope (`scope(fn)`), which disposes it when fn ends unless fn
+//     returns it, in which case the enclosing scope takes it over;
+//   - the garbage collector, through a FinalizationRegistry, when no scope is active or the
+//     tensor was `keep()`-ed: it is freed some time after it becomes unreachable.
+// `dispose()` (or `using`) frees it at once either way. Scoped tensors never touch the
+// registry, which keeps an op's cost to a slot write and an array push.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { native } from '../binding.js';
+
+/** The part of a Tensor that ownership needs (tensor.ts holds the rest). */
+export interface Owned {
+  _h: number;
+  /** 0: owned by a scope, 1: owned by the garbage collector */
+  _s: number;
+}
+
+const registry = new FinalizationRegistry<number>((handle) => native.free(handle));
+
+let syncScope: Owned[] | null = null;
+const asyncScopes = new AsyncLocalStorage<Owned[]>();
+let asyncScopeDepth = 0;
+
+function currentScope(): Owned[] | undefined {
+  if (syncScope) return syncScope;
+  return asyncScopeDepth > 0 ? asyncScopes.getStore() : undefined;
+}
+
+/** Called by every new Tensor. */
+export function adopt(t: Owned): void {
+  const scope = syncScope ?? (asyncScopeDepth > 0 ? asyncScopes.getStore() : undefined);
+  if (scope) {
+    t._s = 0;
+    scope.push(t);
+  } else {
+    toCollector(t);
+  }
+}
+
+function toCollector(t: Owned): void {
+  t._s = 1;
+  registry.register(t, t._h, t);
+}
+
+export function release(t: Owned): void {
+  if (t._h < 0) return;
+  native.free(t._h);
+  if (t._s === 1) registry.unregister(t);
+  t._h = -1;
+}
+
+/** Takes `t` out of the scope it was made in: the garbage collector (or dispose) frees it. */
+export function keep<T extends Owned>(t: T): T {
+  if (t._h >= 0 && t._s === 0) toCollector(t);
+  return t;
+}
+
+function collect(value: unknown, found: Set<Owned>, seen: Set<unknown>): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if ('_h' in value && '_s' in value) {
+    found.add(value as Owned);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) collect(v, found, seen);
+  } else if (value instanceof Map) {
+    for (const v of value.values()) collect(v, found, seen);
+  } else {
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) for (const v of Object.values(value)) collect(v, found, seen);
+  }
+}
+
+function close(owned: Owned[], result: unknown, parent: Owned[] | undefined): void {
+  const returned = new Set<Owned>();
+  collect(result, returned, new Set());
+  for (const t of owned) {
+    if (t._h < 0 || t._s !== 0) continue;
+    if (!returned.has(t)) release(t);
+    else if (parent) parent.push(t);
+    else toCollector(t);
+  }
+}
+
+const isAsyncFunction = (fn: unknown): boolean =>
+  (fn as { constructor?: { name?: string } }).constructor?.name === 'AsyncFunction';
+
+/**
+ * Runs `fn` and frees every tensor it made, except those in its result (a tensor, or arrays
+ * and plain objects holding tensors), which pass to the enclosing scope. An `async` fn is
+ * followed across its awaits. Scopes nest.
+ */
+export function scope<T>(fn: () => Promise<T>): Promise<T>;
+export function scope<T>(fn: () => T): T;
+export function scope<T>(fn: () => T | Promise<T>): T | Promise<T> {
+  if (isAsyncFunction(fn)) return asyncScope(fn as () => Promise<T>);
+  const parent = currentScope();
+  const owned: Owned[] = [];
+  const previous = syncScope;
+  syncScope = owned;
+  let result: T | Promise<T>;
+  try {
+    result = fn();
+  } catch (e) {
+    syncScope = previous;
+    close(owned, undefined, parent);
+    throw e;
+  }
+  syncScope = previous;
+  close(owned, result, parent);
+  if (result instanceof Promise) {
+    throw new TypeError(
+      'torch.scope: the function returned a Promise; declare it `async` so the scope follows its awaits',
+    );
+  }
+  return result;
+}
+
+async function asyncScope<T>(fn: () => Promise<T>): Promise<T> {
+  const parent = currentScope();
+  const owned: Owned[] = [];
+  const previous = syncScope;
+  asyncScopeDepth++;
+  let result: T | undefined;
+  try {
+    syncScope = null;
+    const pending = asyncScopes.run(owned, fn);
+    syncScope = previous;
+    result = await pending;
+    return result;
+  } finally {
+    syncScope = previous;
+    asyncScopeDepth--;
+    close(owned, result, parent);
+  }
+}
+
+/** Live tensors and the bytes of their storages, per device. */
+export function memory(): { tensors: number; bytes: Record<string, number> } {
+  return native.memory();
+}

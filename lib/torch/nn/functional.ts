@@ -1,0 +1,2 @@
+// torch.nn.functional: the stateless math of the layers. Generated from ops.table.
+export * from '../../generated/functional.js';

@@ -1,0 +1,276 @@
+// The Tensor class: a handle into the addon's tensor table plus what cannot be generated
+// (metadata, data access, devices, autograd entry points, lifetime). The ops are installed on
+// its prototype by lib/generated/methods.ts.
+import { inspect } from 'node:util';
+import { native } from '../binding.js';
+import type { Device } from './device.js';
+import { type DType, dtypeCode, dtypeName } from './dtype.js';
+import { formatTensor } from './format.js';
+import { adopt, keep, release } from './lifetime.js';
+
+export interface ToOptions {
+  dtype?: DType;
+  device?: Device;
+  nonBlocking?: boolean;
+  copy?: boolean;
+}
+
+export interface BackwardOptions {
+  retainGraph?: boolean;
+  createGraph?: boolean;
+  inputs?: Tensor[];
+}
+
+type Nested = number | boolean | Nested[];
+
+export class Tensor {
+  /** @internal The slot in the addon's tensor table; -1 once disposed. */
+  _h: number;
+  /** @internal Who frees it (see lifetime.ts). */
+  _s = 0;
+
+  /** @internal Tensors are made by torch functions and ops, never with `new`. */
+  constructor(handle: number) {
+    this._h = handle;
+    adopt(this);
+  }
+
+  get shape(): number[] {
+    return native.shape(this._h);
+  }
+
+  /** `size()` is the shape; `size(d)` one dimension of it (negative counts from the end). */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    const s = native.shape(this._h);
+    if (dim === undefined) return s;
+    const d = dim < 0 ? dim + s.length : dim;
+    if (d < 0 || d >= s.length) throw new RangeError(`size: dim ${dim} is out of range for a ${s.length}-D tensor`);
+    return s[d] as number;
+  }
+
+  stride(): number[] {
+    return native.stride(this._h);
+  }
+
+  get dtype(): DType {
+    return dtypeName(native.dtype(this._h));
+  }
+
+  get device(): Device {
+    return native.device(this._h);
+  }
+
+  get isCuda(): boolean {
+    return this.device.startsWith('cuda');
+  }
+
+  numel(): number {
+    return native.flags(this._h, 0) as number;
+  }
+
+  dim(): number {
+    return native.flags(this._h, 1) as number;
+  }
+
+  get ndim(): number {
+    return this.dim();
+  }
+
+  elementSize(): number {
+    return native.flags(this._h, 6) as number;
+  }
+
+  isContiguous(): boolean {
+    return native.flags(this._h, 3) as boolean;
+  }
+
+  isPinned(): boolean {
+    return native.flags(this._h, 5) as boolean;
+  }
+
+  // ---- autograd
+
+  get requiresGrad(): boolean {
+    return native.flags(this._h, 2) as boolean;
+  }
+
+  set requiresGrad(value: boolean) {
+    native.requiresGrad_(this._h, value);
+  }
+
+  requiresGrad_(requiresGrad = true): this {
+    native.requiresGrad_(this._h, requiresGrad);
+    return this;
+  }
+
+  get isLeaf(): boolean {
+    return native.flags(this._h, 4) as boolean;
+  }
+
+  /** The accumulated gradient, or null. Each read is a new handle to the same storage. */
+  get grad(): Tensor | null {
+    const g = native.grad(this._h);
+    return g === null ? null : new Tensor(g);
+  }
+
+  set grad(value: Tensor | null) {
+    if (value !== null && !(value instanceof Tensor)) throw new TypeError('grad: expected a Tensor or null');
+    native.setGrad(this._h, value === null ? undefined : value._h);
+  }
+
+  /** The name of the autograd node that made this tensor ('AddBackward0'), or null for a leaf. */
+  get gradFn(): string | null {
+    return native.gradFn(this._h);
+  }
+
+  retainGrad(): void {
+    native.retainGrad(this._h);
+  }
+
+  backward(gradient?: Tensor | null, options?: BackwardOptions): void {
+    if (gradient != null && !(gradient instanceof Tensor)) throw new TypeError('backward: gradient must be a Tensor');
+    native.backward(
+      this._h,
+      gradient == null ? undefined : gradient._h,
+      options?.retainGraph,
+      options?.createGraph,
+      options?.inputs?.map((t) => t._h),
+    );
+  }
+
+  // ---- data
+
+  item(): number | boolean {
+    return native.item(this._h);
+  }
+
+  /**
+   * The elements, row-major, in a fresh typed array: Float32Array for float32 (and for float16
+   * and bfloat16, which have no typed array), Float64Array, BigInt64Array for int64, Int32Array,
+   * Int16Array, Int8Array, Uint8Array for uint8 and bool.
+   */
+  toTypedArray(): Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array {
+    const buffer = native.toBuffer(this._h);
+    switch (this.dtype) {
+      case 'float64':
+        return new Float64Array(buffer);
+      case 'int64':
+        return new BigInt64Array(buffer);
+      case 'int32':
+        return new Int32Array(buffer);
+      case 'int16':
+        return new Int16Array(buffer);
+      case 'int8':
+        return new Int8Array(buffer);
+      case 'uint8':
+      case 'bool':
+        return new Uint8Array(buffer);
+      default:
+        return new Float32Array(buffer);
+    }
+  }
+
+  /** The elements as nested arrays of numbers (booleans for bool); a number for a 0-d tensor. */
+  toArray(): Nested {
+    const shape = this.shape;
+    const dtype = this.dtype;
+    const data = this.toTypedArray();
+    const at = (i: number): number | boolean => {
+      if (dtype === 'bool') return data[i] !== 0;
+      const v = data[i] as number | bigint;
+      if (typeof v === 'bigint') {
+        if (v > 9007199254740992n || v < -9007199254740992n) {
+          throw new RangeError(`toArray: ${v} is beyond 2^53 and has no exact JavaScript number; use toTypedArray()`);
+        }
+        return Number(v);
+      }
+      return v;
+    };
+    if (shape.length === 0) return at(0);
+    let offset = 0;
+    const build = (d: number): Nested[] => {
+      const n = shape[d] as number;
+      const out: Nested[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = d === shape.length - 1 ? at(offset++) : build(d + 1);
+      return out;
+    };
+    return build(0);
+  }
+
+  // ---- devices and dtypes
+
+  /**
+   * `to('cuda')`, `to('float64')`, `to(other)` (its dtype and device), or
+   * `to({device, dtype, nonBlocking, copy})`. Returns this tensor itself when nothing changes
+   * and no copy is asked for, as PyTorch does.
+   */
+  to(target: Device | DType | Tensor | ToOptions, options?: Omit<ToOptions, 'dtype' | 'device'>): Tensor {
+    let o: ToOptions;
+    if (target instanceof Tensor) o = { dtype: target.dtype, device: target.device, ...options };
+    else if (typeof target === 'string') {
+      o = isDType(target) ? { dtype: target, ...options } : { device: target, ...options };
+    } else o = target;
+    const h = native.to(this._h, dtypeCode(o.dtype, 'to'), o.device, o.nonBlocking, o.copy);
+    return h === this._h ? this : new Tensor(h);
+  }
+
+  cpu(): Tensor {
+    return this.to({ device: 'cpu' });
+  }
+
+  cuda(device: Device = 'cuda', options?: { nonBlocking?: boolean }): Tensor {
+    return this.to({ device, ...options });
+  }
+
+  /** A copy in page-locked host memory, for asynchronous copies to a GPU (needs CUDA). */
+  pinMemory(): Tensor {
+    return new Tensor(native.pinMemory(this._h));
+  }
+
+  // ---- lifetime
+
+  /** Frees the tensor's memory now. Using it afterwards throws "tensor was disposed". */
+  dispose(): void {
+    release(this);
+  }
+
+  /** `using t = ...` disposes `t` at the end of the block. */
+  [Symbol.dispose](): void {
+    release(this);
+  }
+
+  get isDisposed(): boolean {
+    return this._h < 0;
+  }
+
+  /** Takes this tensor out of the enclosing scope, so that the scope's end does not free it. */
+  keep(): this {
+    return keep(this);
+  }
+
+  // ---- printing
+
+  toString(): string {
+    return this._h < 0 ? 'tensor(<disposed>)' : formatTensor(this);
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+const DTYPES = new Set([
+  'uint8',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'float16',
+  'float32',
+  'float64',
+  'bool',
+  'bfloat16',
+]);
+const isDType = (s: string): s is DType => DTYPES.has(s);
