@@ -1,6 +1,7 @@
 #include "args.h"
 
 #include <ATen/ScalarOps.h>
+#include <c10/core/impl/DeviceGuardImplInterface.h>
 
 #include <cmath>
 
@@ -222,11 +223,21 @@ at::Device Args::device(size_t i, const char* name) const {
   const Napi::Value v = info_[i];
   if (!v.IsString()) typeError(i, name, "a device string such as 'cpu' or 'cuda:0'");
   const std::string s = v.As<Napi::String>().Utf8Value();
+  at::Device d(at::kCPU);
   try {
-    return at::Device(s);
+    d = at::Device(s);
   } catch (const c10::Error&) {
     throw OpError("invalid device '" + s + "': expected 'cpu', 'cuda' or 'cuda:N'");
   }
+  if (d.is_cuda()) {
+    if (!c10::impl::hasDeviceGuardImpl(at::kCUDA)) {
+      throw OpError("CUDA is not available: this build of libtorch has no CUDA support (device '" + s + "')");
+    }
+    if (c10::impl::getDeviceGuardImpl(at::kCUDA)->deviceCount() == 0) {
+      throw OpError("CUDA is not available: no CUDA device was found (device '" + s + "')");
+    }
+  }
+  return d;
 }
 
 std::optional<at::Device> Args::optDevice(size_t i, const char* name) const {

@@ -6,18 +6,39 @@
 //   - the garbage collector, through a FinalizationRegistry, when no scope is active or the
 //     tensor was `keep()`-ed: it is freed some time after it becomes unreachable.
 // `dispose()` (or `using`) frees it at once either way. Scoped tensors never touch the
-// registry, which keeps an op's cost to a slot write and an array push.
+// registry, which keeps an op's cost to a slot write and an array push. Registering with a
+// FinalizationRegistry costs more than a small op itself, so tensors outside scopes are
+// registered in batches, at the next turn of the event loop or every 4096 tensors: one that is
+// disposed before then never pays for it. (A finalizer cannot run before the event loop turns
+// anyway, so the delay frees nothing later.)
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { native } from '../binding.js';
 
 /** The part of a Tensor that ownership needs (tensor.ts holds the rest). */
 export interface Owned {
   _h: number;
-  /** 0: owned by a scope, 1: owned by the garbage collector */
+  /** 0: owned by a scope; 1: waiting to be registered; 2: registered with the collector */
   _s: number;
 }
 
+const SCOPED = 0;
+const PENDING = 1;
+const REGISTERED = 2;
+
 const registry = new FinalizationRegistry<number>((handle) => native.free(handle));
+let pending: Owned[] = [];
+const BATCH = 4096;
+
+function registerPending(): void {
+  const list = pending;
+  pending = [];
+  for (const t of list) {
+    if (t._h >= 0 && t._s === PENDING) {
+      t._s = REGISTERED;
+      registry.register(t, t._h, t);
+    }
+  }
+}
 
 let syncScope: Owned[] | null = null;
 const asyncScopes = new AsyncLocalStorage<Owned[]>();
@@ -32,7 +53,7 @@ function currentScope(): Owned[] | undefined {
 export function adopt(t: Owned): void {
   const scope = syncScope ?? (asyncScopeDepth > 0 ? asyncScopes.getStore() : undefined);
   if (scope) {
-    t._s = 0;
+    t._s = SCOPED;
     scope.push(t);
   } else {
     toCollector(t);
@@ -40,20 +61,21 @@ export function adopt(t: Owned): void {
 }
 
 function toCollector(t: Owned): void {
-  t._s = 1;
-  registry.register(t, t._h, t);
+  t._s = PENDING;
+  if (pending.push(t) === 1) setImmediate(registerPending);
+  else if (pending.length >= BATCH) registerPending();
 }
 
 export function release(t: Owned): void {
   if (t._h < 0) return;
   native.free(t._h);
-  if (t._s === 1) registry.unregister(t);
+  if (t._s === REGISTERED) registry.unregister(t);
   t._h = -1;
 }
 
 /** Takes `t` out of the scope it was made in: the garbage collector (or dispose) frees it. */
 export function keep<T extends Owned>(t: T): T {
-  if (t._h >= 0 && t._s === 0) toCollector(t);
+  if (t._h >= 0 && t._s === SCOPED) toCollector(t);
   return t;
 }
 
@@ -78,7 +100,7 @@ function close(owned: Owned[], result: unknown, parent: Owned[] | undefined): vo
   const returned = new Set<Owned>();
   collect(result, returned, new Set());
   for (const t of owned) {
-    if (t._h < 0 || t._s !== 0) continue;
+    if (t._h < 0 || t._s !== SCOPED) continue;
     if (!returned.has(t)) release(t);
     else if (parent) parent.push(t);
     else toCollector(t);
