@@ -23,6 +23,7 @@ export interface NativeCore {
   ): number;
   fromBuffer(data: ArrayBufferView, shape: number[] | undefined, srcDtype?: number): number;
   toBuffer(handle: number): ArrayBuffer;
+  rawBytes(handle: number): ArrayBuffer;
   item(handle: number): number | boolean;
   to(
     handle: number,

@@ -124,7 +124,14 @@ Napi::Value fromTypedArray(const Napi::CallbackInfo& info) {
     if (!info[0].IsTypedArray()) a.typeError(0, "data", "a typed array");
     const auto ta = info[0].As<Napi::TypedArray>();
     const at::ScalarType src = a.has(5) ? a.dtype(5, "srcDtype") : typedArrayScalarType(ta.TypedArrayType());
-    const int64_t numel = static_cast<int64_t>(ta.ElementLength());
+    // A source dtype other than the array's own reinterprets its bytes (float16 from a
+    // Uint16Array, any dtype from a Uint8Array of raw bytes).
+    const size_t itemSize = c10::elementSize(src);
+    if (ta.ByteLength() % itemSize != 0) {
+      throw OpError(std::to_string(ta.ByteLength()) + " bytes do not hold a whole number of " + c10::toString(src) +
+                    " elements");
+    }
+    const int64_t numel = static_cast<int64_t>(ta.ByteLength() / itemSize);
     const auto sizes = shapeFor(a, 1, numel);
     auto* data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
     const at::Tensor view = at::from_blob(data, sizes, at::TensorOptions().dtype(src));
@@ -198,6 +205,19 @@ Napi::Value toBuffer(const Napi::CallbackInfo& info) {
     if (t.is_complex()) throw OpError("complex tensors have no typed array");
     if (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
     t = t.to(at::kCPU).contiguous();
+    const size_t bytes = t.numel() * t.element_size();
+    auto buffer = Napi::ArrayBuffer::New(a.env(), bytes);
+    if (bytes) std::memcpy(buffer.Data(), t.data_ptr(), bytes);
+    return buffer;
+  });
+}
+
+// The tensor's elements as they lie in memory (row-major, native byte order), for writers
+// of file formats.
+Napi::Value rawBytes(const Napi::CallbackInfo& info) {
+  const Args a(info, "rawBytes");
+  return run(a, [&]() -> Napi::Value {
+    const at::Tensor t = a.tensor(0, "self").detach().to(at::kCPU).contiguous();
     const size_t bytes = t.numel() * t.element_size();
     auto buffer = Napi::ArrayBuffer::New(a.env(), bytes);
     if (bytes) std::memcpy(buffer.Data(), t.data_ptr(), bytes);
@@ -318,6 +338,7 @@ void registerTensorCore(Napi::Env env, Napi::Object exports) {
       {"fromTypedArray", fromTypedArray},
       {"fromBuffer", fromBuffer},
       {"toBuffer", toBuffer},
+      {"rawBytes", rawBytes},
       {"item", item},
       {"to", to},
       {"pinMemory", pinMemory},
