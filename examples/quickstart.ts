@@ -13,13 +13,29 @@ const n = 500;
 const t = torch.linspace(0.25, 3 * Math.PI, n);
 const noise = () => torch.randn([n]).mul(0.15);
 const spiral = (sign: number) =>
-  torch.stack([t.mul(t.cos()).mul(sign / 4).add(noise()), t.mul(t.sin()).mul(sign / 4).add(noise())], 1);
+  torch.stack(
+    [
+      t
+        .mul(t.cos())
+        .mul(sign / 4)
+        .add(noise()),
+      t
+        .mul(t.sin())
+        .mul(sign / 4)
+        .add(noise()),
+    ],
+    1,
+  );
 const x = torch.cat([spiral(1), spiral(-1)]);
 const y = torch.cat([torch.zeros([n], { dtype: 'int64' }), torch.ones([n], { dtype: 'int64' })]);
 
 // Parameters, initialised as nn.Linear does (uniform in ±1/sqrt(fanIn)).
 const param = (shape: number[], fanIn: number) =>
-  torch.rand(shape).mul(2 / Math.sqrt(fanIn)).sub(1 / Math.sqrt(fanIn)).requiresGrad_();
+  torch
+    .rand(shape)
+    .mul(2 / Math.sqrt(fanIn))
+    .sub(1 / Math.sqrt(fanIn))
+    .requiresGrad_();
 const w1 = param([64, 2], 2);
 const b1 = param([64], 2);
 const w2 = param([2, 64], 64);

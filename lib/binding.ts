@@ -43,6 +43,7 @@ export interface NativeCore {
   grad(handle: number): number | null;
   setGrad(handle: number, grad: number | undefined): void;
   retainGrad(handle: number): void;
+  setData(handle: number, data: number): void;
   gradFn(handle: number): string | null;
   backward(handle: number, gradient?: number, retainGraph?: boolean, createGraph?: boolean, inputs?: number[]): void;
   autogradGrad(

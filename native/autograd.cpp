@@ -45,6 +45,17 @@ Napi::Value setGrad(const Napi::CallbackInfo& info) {
   });
 }
 
+// Replaces the data of `self` by that of `data` and keeps `self` the same tensor, as PyTorch's
+// `param.data = ...` does: what holds `self` (an optimizer, a module) sees the new data.
+Napi::Value setData(const Napi::CallbackInfo& info) {
+  const Args a(info, "data");
+  return run(a, [&]() -> Napi::Value {
+    const at::Tensor& t = a.tensor(0, "self");
+    t.set_data(a.tensor(1, "data"));
+    return a.none();
+  });
+}
+
 Napi::Value retainGrad(const Napi::CallbackInfo& info) {
   const Args a(info, "retainGrad");
   return run(a, [&]() -> Napi::Value {
@@ -124,6 +135,7 @@ void registerAutograd(Napi::Env env, Napi::Object exports) {
       {"requiresGrad_", requiresGrad_},
       {"grad", grad},
       {"setGrad", setGrad},
+      {"setData", setData},
       {"retainGrad", retainGrad},
       {"gradFn", gradFn},
       {"backward", backward},

@@ -375,6 +375,15 @@ export function $erf(input: Tensor): Tensor {
   return wrap(native.erf(h(input, 'erf', 'input')));
 }
 
+export function $erfinv(input: Tensor): Tensor {
+  return wrap(native.erfinv(h(input, 'erfinv', 'input')));
+}
+
+export function $erfinv_(input: Tensor): Tensor {
+  native.erfinv_(h(input, 'erfinv_', 'input'));
+  return input;
+}
+
 export function $sigmoid(input: Tensor): Tensor {
   return wrap(native.sigmoid(h(input, 'sigmoid', 'input')));
 }
@@ -709,6 +718,14 @@ export function $baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, options?
 
 export function $einsum(equation: string, operands: Tensor[]): Tensor {
   return wrap(native.einsum(equation, hList(operands, 'einsum', 'operands')));
+}
+
+export function $diag(input: Tensor, diagonal?: number): Tensor {
+  return wrap(native.diag(h(input, 'diag', 'input'), diagonal));
+}
+
+export function $linalg_qr(A: Tensor, options?: { mode?: string }): [Tensor, Tensor] & { Q: Tensor; R: Tensor } {
+  return wrapNamed(native.linalg_qr(h(A, 'linalg_qr', 'A'), options?.mode), ['Q', 'R']) as [Tensor, Tensor] & { Q: Tensor; R: Tensor };
 }
 
 export function $clone(input: Tensor, options?: { memoryFormat?: MemoryFormat }): Tensor {

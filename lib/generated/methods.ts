@@ -2,7 +2,7 @@
 import type { DType } from '../torch/dtype.js';
 import { isOptions, type MemoryFormat, noOverload, type Variadic } from '../torch/marshal.js';
 import { Tensor } from '../torch/tensor.js';
-import { $abs, $abs_, $add, $add_, $addcdiv, $addcdiv_, $addcmul, $addcmul_, $addmm, $all, $allclose, $amax, $amin, $any, $argmax, $argmin, $argsort, $atan2, $baddbmm, $bernoulli, $bernoulli_, $bfloat16, $bmm, $bool, $byte, $ceil, $chunk, $clamp, $clamp_, $clone, $contiguous, $copy_, $cos, $cumsum, $detach, $detach_, $diagonal, $div, $div_, $dot, $double, $eq, $equal, $erf, $exp, $exp2, $exp_, $expand, $expand_as, $expm1, $fill_, $flatten, $flip, $float, $floor, $fmod, $gather, $ge, $gelu, $gt, $half, $index, $index_add_, $index_fill_, $index_put, $index_put_, $index_select, $int, $isclose, $isfinite, $isinf, $isnan, $le, $lerp, $lerp_, $log, $log10, $log1p, $log2, $log_softmax, $logical_and, $logical_not, $logical_or, $logical_xor, $logsumexp, $long, $lt, $masked_fill, $masked_fill_, $masked_select, $matmul, $max_all, $max_dim, $maximum, $mean, $min_all, $min_dim, $minimum, $mm, $mul, $mul_, $multinomial, $mv, $narrow, $ne, $neg, $neg_, $nonzero, $norm, $normal_, $outer, $permute, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $pow__Scalar, $pow__Tensor, $prod, $reciprocal, $relu, $relu_, $remainder, $repeat, $repeat_interleave, $reshape, $reshape_as, $roll, $round, $rsqrt, $scatter__src, $scatter__value, $scatter_add, $scatter_add_, $scatter_src, $scatter_value, $select, $sigmoid, $sigmoid_, $sign, $silu, $sin, $slice, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $sqrt_, $square, $squeeze_all, $squeeze_dims, $std, $sub, $sub_, $sum, $t, $tan, $tanh, $tanh_, $tile, $topk, $transpose, $tril, $triu, $trunc, $type_as, $unbind, $unflatten, $uniform_, $unsqueeze, $var, $view, $view_as, $where_method, $zero_ } from './impl.js';
+import { $abs, $abs_, $add, $add_, $addcdiv, $addcdiv_, $addcmul, $addcmul_, $addmm, $all, $allclose, $amax, $amin, $any, $argmax, $argmin, $argsort, $atan2, $baddbmm, $bernoulli, $bernoulli_, $bfloat16, $bmm, $bool, $byte, $ceil, $chunk, $clamp, $clamp_, $clone, $contiguous, $copy_, $cos, $cumsum, $detach, $detach_, $diag, $diagonal, $div, $div_, $dot, $double, $eq, $equal, $erf, $erfinv, $erfinv_, $exp, $exp2, $exp_, $expand, $expand_as, $expm1, $fill_, $flatten, $flip, $float, $floor, $fmod, $gather, $ge, $gelu, $gt, $half, $index, $index_add_, $index_fill_, $index_put, $index_put_, $index_select, $int, $isclose, $isfinite, $isinf, $isnan, $le, $lerp, $lerp_, $log, $log10, $log1p, $log2, $log_softmax, $logical_and, $logical_not, $logical_or, $logical_xor, $logsumexp, $long, $lt, $masked_fill, $masked_fill_, $masked_select, $matmul, $max_all, $max_dim, $maximum, $mean, $min_all, $min_dim, $minimum, $mm, $mul, $mul_, $multinomial, $mv, $narrow, $ne, $neg, $neg_, $nonzero, $norm, $normal_, $outer, $permute, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $pow__Scalar, $pow__Tensor, $prod, $reciprocal, $relu, $relu_, $remainder, $repeat, $repeat_interleave, $reshape, $reshape_as, $roll, $round, $rsqrt, $scatter__src, $scatter__value, $scatter_add, $scatter_add_, $scatter_src, $scatter_value, $select, $sigmoid, $sigmoid_, $sign, $silu, $sin, $slice, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $sqrt_, $square, $squeeze_all, $squeeze_dims, $std, $sub, $sub_, $sum, $t, $tan, $tanh, $tanh_, $tile, $topk, $transpose, $tril, $triu, $trunc, $type_as, $unbind, $unflatten, $uniform_, $unsqueeze, $var, $view, $view_as, $where_method, $zero_ } from './impl.js';
 
 declare module '../torch/tensor.js' {
   interface Tensor {
@@ -90,6 +90,8 @@ declare module '../torch/tensor.js' {
     round(options?: { decimals?: number }): Tensor;
     trunc(): Tensor;
     erf(): Tensor;
+    erfinv(): Tensor;
+    erfinv_(): Tensor;
     sigmoid(): Tensor;
     tanh(): Tensor;
     relu(): Tensor;
@@ -165,6 +167,7 @@ declare module '../torch/tensor.js' {
     outer(vec2: Tensor): Tensor;
     addmm(mat1: Tensor, mat2: Tensor, options?: { beta?: number | boolean; alpha?: number | boolean }): Tensor;
     baddbmm(batch1: Tensor, batch2: Tensor, options?: { beta?: number | boolean; alpha?: number | boolean }): Tensor;
+    diag(diagonal?: number): Tensor;
     clone(options?: { memoryFormat?: MemoryFormat }): Tensor;
     detach(): Tensor;
     detach_(): Tensor;
@@ -436,6 +439,12 @@ Tensor.prototype.trunc = function (this: Tensor, ) {
 Tensor.prototype.erf = function (this: Tensor, ) {
   return $erf(this, );
 };
+Tensor.prototype.erfinv = function (this: Tensor, ) {
+  return $erfinv(this, );
+};
+Tensor.prototype.erfinv_ = function (this: Tensor, ) {
+  return $erfinv_(this, );
+};
 Tensor.prototype.sigmoid = function (this: Tensor, ) {
   return $sigmoid(this, );
 };
@@ -660,6 +669,9 @@ Tensor.prototype.addmm = function (this: Tensor, mat1: never, mat2: never, optio
 };
 Tensor.prototype.baddbmm = function (this: Tensor, batch1: never, batch2: never, options: never) {
   return $baddbmm(this, batch1, batch2, options);
+};
+Tensor.prototype.diag = function (this: Tensor, diagonal: never) {
+  return $diag(this, diagonal);
 };
 Tensor.prototype.clone = function (this: Tensor, options: never) {
   return $clone(this, options);

@@ -61,3 +61,5 @@ export function dtypeName(code: number): DType {
 
 export const isFloatingPoint = (d: DType): boolean =>
   d === 'float16' || d === 'float32' || d === 'float64' || d === 'bfloat16';
+
+export const isDType = (s: unknown): s is DType => typeof s === 'string' && s in CODES;

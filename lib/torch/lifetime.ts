@@ -73,6 +73,15 @@ export function release(t: Owned): void {
   t._h = -1;
 }
 
+/** Moves the handle of `t` to a new owner (a Parameter made from it), leaving `t` disposed. */
+export function takeHandle(t: Owned): number {
+  const h = t._h;
+  if (h < 0) throw new Error('tensor was disposed');
+  if (t._s === REGISTERED) registry.unregister(t);
+  t._h = -1;
+  return h;
+}
+
 /** Takes `t` out of the scope it was made in: the garbage collector (or dispose) frees it. */
 export function keep<T extends Owned>(t: T): T {
   if (t._h >= 0 && t._s === SCOPED) toCollector(t);

@@ -4,7 +4,7 @@
 import { inspect } from 'node:util';
 import { native } from '../binding.js';
 import type { Device } from './device.js';
-import { type DType, dtypeCode, dtypeName } from './dtype.js';
+import { type DType, dtypeCode, dtypeName, isDType } from './dtype.js';
 import { formatTensor } from './format.js';
 import { adopt, keep, release } from './lifetime.js';
 
@@ -123,6 +123,17 @@ export class Tensor {
   /** The name of the autograd node that made this tensor ('AddBackward0'), or null for a leaf. */
   get gradFn(): string | null {
     return native.gradFn(this._h);
+  }
+
+  /** The same data without autograd history (`detach()`); assigning replaces the data in place,
+   * keeping this Tensor object, as `param.data = ...` does in PyTorch. */
+  get data(): Tensor {
+    return this.detach();
+  }
+
+  set data(value: Tensor) {
+    if (!(value instanceof Tensor)) throw new TypeError('data: expected a Tensor');
+    native.setData(this._h, value._h);
   }
 
   retainGrad(): void {
@@ -260,17 +271,3 @@ export class Tensor {
     return this.toString();
   }
 }
-
-const DTYPES = new Set([
-  'uint8',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'float16',
-  'float32',
-  'float64',
-  'bool',
-  'bfloat16',
-]);
-const isDType = (s: string): s is DType => DTYPES.has(s);

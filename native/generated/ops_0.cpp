@@ -279,484 +279,522 @@ static Napi::Value op_erf(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_relu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "relu");
+static Napi::Value op_sigmoid(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sigmoid");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::relu(a_self));
+    return a.ret(at::sigmoid(a_self));
   });
 }
 
-static Napi::Value op_softplus(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "softplus");
+static Napi::Value op_gelu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gelu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_beta = a.scalar(1, "beta", at::Scalar(1));
-    const at::Scalar a_threshold = a.scalar(2, "threshold", at::Scalar(20));
-    return a.ret(at::softplus(a_self, a_beta, a_threshold));
+    const std::string a_approximate = a.string(1, "approximate", "none");
+    return a.ret(at::gelu(a_self, a_approximate));
   });
 }
 
-static Napi::Value op_hardtanh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardtanh");
+static Napi::Value op_leaky_relu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "leaky_relu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
-    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
-    return a.ret(at::hardtanh(a_input, a_min_val, a_max_val));
+    const at::Scalar a_negative_slope = a.scalar(1, "negative_slope", at::Scalar(0.01));
+    return a.ret(at::leaky_relu(a_input, a_negative_slope));
   });
 }
 
-static Napi::Value op_mean(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mean");
+static Napi::Value op_mish(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mish");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::mish(a_input));
+  });
+}
+
+static Napi::Value op_prod(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "prod");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    return a.ret(at::mean(a_self, a_dim, a_keepdim, a_dtype));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    return a.ret(at::prod(a_self, a_dtype));
   });
 }
 
-static Napi::Value op_var(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "var");
+static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::var(a_self, a_dim, a_correction, a_keepdim));
+    return a.ret(at::max(a_self));
   });
 }
 
-static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
+static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "min");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::min(a_self));
-  });
-}
-
-static Napi::Value op_amin(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "amin");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
+    const int64_t a_dim = a.int64(1, "dim");
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::amin(a_self, a_dim, a_keepdim));
+    return a.ret(at::min(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_logsumexp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logsumexp");
+static Napi::Value op_argmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "argmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::logsumexp(a_self, a_dim, a_keepdim));
+    return a.ret(at::argmax(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_any(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "any");
+static Napi::Value op_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const std::optional<at::Scalar> a_p = a.has(1) ? a.optScalar(1, "p") : std::optional<at::Scalar>(at::Scalar(2));
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::any(a_self, a_dim, a_keepdim));
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    return a.ret(a_dim ? at::norm(a_self, a_p, *a_dim, a_keepdim) : at::norm(a_self, a_p, at::IntArrayRef{}, a_keepdim));
   });
 }
 
-static Napi::Value op_argsort(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "argsort");
+static Napi::Value op_cumsum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cumsum");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", -1);
-    const bool a_descending = a.boolean(2, "descending", false);
-    const bool a_stable = a.boolean(3, "stable", false);
-    return a.ret(at::argsort(a_self, a_stable, a_dim, a_descending));
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::cumsum(a_self, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_view(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view");
+static Napi::Value op_topk(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "topk");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    return a.ret(a_self.view(a_size));
+    const int64_t a_k = a.int64(1, "k");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    const bool a_largest = a.boolean(3, "largest", true);
+    const bool a_sorted = a.boolean(4, "sorted", true);
+    return a.ret(at::topk(a_self, a_k, a_dim, a_largest, a_sorted));
   });
 }
 
-static Napi::Value op_squeeze__all(const Napi::CallbackInfo& info) {
+static Napi::Value op_flatten(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "flatten");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_start_dim = a.int64(1, "start_dim", 0);
+    const int64_t a_end_dim = a.int64(2, "end_dim", -1);
+    return a.ret(at::flatten(a_self, a_start_dim, a_end_dim));
+  });
+}
+
+static Napi::Value op_squeeze__dims(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "squeeze");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::squeeze(a_self));
+    const tn::IntList a_dim = a.intList(1, "dim", 0);
+    return a.ret(at::squeeze(a_self, a_dim));
   });
 }
 
-static Napi::Value op_permute(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "permute");
+static Napi::Value op_transpose(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "transpose");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dims = a.intList(1, "dims", 0);
-    return a.ret(at::permute(a_self, a_dims));
+    const int64_t a_dim0 = a.int64(1, "dim0");
+    const int64_t a_dim1 = a.int64(2, "dim1");
+    return a.ret(at::transpose(a_self, a_dim0, a_dim1));
   });
 }
 
-static Napi::Value op_contiguous(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "contiguous");
+static Napi::Value op_expand(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "expand");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::MemoryFormat a_memory_format = a.has(1) ? a.memoryFormat(1, "memory_format") : at::MemoryFormat::Contiguous;
-    return a.ret(a_self.contiguous(a_memory_format));
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    return a.ret(a_self.expand(a_size));
   });
 }
 
-static Napi::Value op_view_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view_as");
+static Napi::Value op_reshape_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "reshape_as");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.view_as(a_other));
+    return a.ret(a_self.reshape_as(a_other));
   });
 }
 
-static Napi::Value op_repeat_interleave(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "repeat_interleave");
+static Napi::Value op_tile(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tile");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_repeats = a.int64(1, "repeats");
-    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
-    return a.ret(at::repeat_interleave(a_self, a_repeats, a_dim));
+    const tn::IntList a_dims = a.intList(1, "dims", 0);
+    return a.ret(at::tile(a_self, a_dims));
   });
 }
 
-static Napi::Value op_concat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "concat");
+static Napi::Value op_stack(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "stack");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
     const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::cat(a_tensors, a_dim));
+    return a.ret(at::stack(a_tensors, a_dim));
   });
 }
 
-static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "split");
+static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "chunk");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_split_size = a.intList(1, "split_size", 0);
+    const int64_t a_chunks = a.int64(1, "chunks");
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::split_with_sizes(a_self, a_split_size, a_dim));
+    return a.ret(at::chunk(a_self, a_chunks, a_dim));
   });
 }
 
-static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "narrow");
+static Napi::Value op_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "select");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    const int64_t a_start = a.int64(2, "start");
-    const int64_t a_length = a.int64(3, "length");
-    return a.ret(at::narrow(a_self, a_dim, a_start, a_length));
+    const int64_t a_index = a.int64(2, "index");
+    return a.ret(at::select(a_self, a_dim, a_index));
   });
 }
 
-static Napi::Value op_flip(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "flip");
+static Napi::Value op_roll(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "roll");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dims = a.intList(1, "dims", 0);
-    return a.ret(at::flip(a_self, a_dims));
+    const tn::IntList a_shifts = a.intList(1, "shifts", 1);
+    const tn::IntList a_dims = a.has(2) ? a.intList(2, "dims", 1) : tn::IntList{};
+    return a.ret(at::roll(a_self, a_shifts, a_dims));
   });
 }
 
-static Napi::Value op_tril(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tril");
+static Napi::Value op_triu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::tril(a_self, a_diagonal));
+    return a.ret(at::triu(a_self, a_diagonal));
   });
 }
 
-static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_select");
+static Napi::Value op_gather(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gather");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    return a.ret(at::index_select(a_self, a_dim, a_index));
+    return a.ret(at::gather(a_self, a_dim, a_index));
   });
 }
 
-static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter");
+static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter_add");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Scalar a_value = a.scalar(3, "value");
-    return a.ret(at::scatter(a_self, a_dim, a_index, a_value));
+    const at::Tensor& a_src = a.tensor(3, "src");
+    return a.ret(at::scatter_add(a_self, a_dim, a_index, a_src));
   });
 }
 
-static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_select");
+static Napi::Value op_index(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mask = a.tensor(1, "mask");
-    return a.ret(at::masked_select(a_self, a_mask));
+    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
+    return a.ret(at::index(a_self, a_indices));
   });
 }
 
-static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nonzero");
+static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "matmul");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::nonzero(a_self));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::matmul(a_self, a_other));
   });
 }
 
-static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bmm");
+static Napi::Value op_mv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat2 = a.tensor(1, "mat2");
-    return a.ret(at::bmm(a_self, a_mat2));
+    const at::Tensor& a_vec = a.tensor(1, "vec");
+    return a.ret(at::mv(a_self, a_vec));
   });
 }
 
-static Napi::Value op_outer(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "outer");
+static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addmm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec2 = a.tensor(1, "vec2");
-    return a.ret(at::outer(a_self, a_vec2));
+    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
+    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
   });
 }
 
-static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "einsum");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::string a_equation = a.string(0, "equation");
-    const std::vector<at::Tensor> a_operands_v = a.tensorList(1, "operands");
-    const at::TensorList a_operands = a_operands_v;
-    return a.ret(at::einsum(a_equation, a_operands));
-  });
-}
-
-static Napi::Value op_detach_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "detach_");
+static Napi::Value op_diag(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diag");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.detach_();
-    return a.none();
+    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
+    return a.ret(at::diag(a_self, a_diagonal));
   });
 }
 
-static Napi::Value op_double(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "double");
+static Napi::Value op_detach(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "detach");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kDouble));
+    return a.ret(a_self.detach());
   });
 }
 
-static Napi::Value op_long(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "long");
+static Napi::Value op_float(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "float");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kLong));
+    return a.ret(a_self.to(at::kFloat));
   });
 }
 
-static Napi::Value op_byte(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "byte");
+static Napi::Value op_bfloat16(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bfloat16");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kByte));
+    return a.ret(a_self.to(at::kBFloat16));
   });
 }
 
-static Napi::Value op_empty(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "empty");
+static Napi::Value op_bool(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bool");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kBool));
+  });
+}
+
+static Napi::Value op_ones(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ones");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    const bool a_pin_memory = a.boolean(4, "pin_memory", false);
-    return a.ret(at::empty(a_size, options(a_dtype, a_device).pinned_memory(a_pin_memory)).requires_grad_(a_requires_grad));
+    return a.ret(at::ones(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randn");
+static Napi::Value op_rand(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rand");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::randn(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::rand(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randperm");
+static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randint");
   return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    return a.ret(at::randperm(a_n, options(a_dtype.value_or(at::kLong), a_device)));
+    const int64_t a_low = a.int64(0, "low");
+    const int64_t a_high = a.int64(1, "high");
+    const tn::IntList a_size = a.intList(2, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    return a.ret(at::randint(a_low, a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
 
-static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linspace");
+static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "arange");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Scalar a_start = a.scalar(0, "start");
     const at::Scalar a_end = a.scalar(1, "end");
-    const int64_t a_steps = a.int64(2, "steps");
+    const at::Scalar a_step = a.scalar(2, "step", at::Scalar(1));
     const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(4, "device");
     const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(at::linspace(a_start, a_end, a_steps, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::arange(a_start, a_end, a_step, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ones_like");
+static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "zeros_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::ones_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::zeros_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rand_like");
+static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "full_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::rand_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::full_like(a_input, a_fill_value, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bernoulli");
+static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randint_like");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::bernoulli(a_self));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const int64_t a_low = a.int64(1, "low");
+    const int64_t a_high = a.int64(2, "high");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    return a.ret(at::randint_like(a_input, a_low, a_high, likeOptions(a_dtype, a_device)));
   });
 }
 
-static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bilinear");
+static Napi::Value op_linear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linear");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input1 = a.tensor(0, "input1");
-    const at::Tensor& a_input2 = a.tensor(1, "input2");
-    const at::Tensor& a_weight = a.tensor(2, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
-    return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
+    return a.ret(at::linear(a_input, a_weight, a_bias));
   });
 }
 
-static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv_transpose2d");
+static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
     const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
     const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 2) : tn::IntList(2, 1);
-    return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
+    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
 
-static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_avg_pool2d");
+static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
+    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
   });
 }
 
-static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "layer_norm");
+static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "batch_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
-    const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
+    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
+    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
+    const bool a_training = a.boolean(5, "training", false);
+    const double a_momentum = a.float64(6, "momentum", 0.1);
+    const double a_eps = a.float64(7, "eps", 1e-05);
+    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
   });
 }
 
-static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "softmax");
+static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dropout");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::softmax(a_self, a_dim, a_dtype));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p", 0.5);
+    const bool a_training = a.boolean(2, "training", true);
+    return a.ret(at::dropout(a_input, a_p, a_training));
   });
 }
 
-static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nll_loss");
+static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cross_entropy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
     const int64_t a_reduction = a.reduction(4, "reduction");
-    return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
+    const double a_label_smoothing = a.float64(5, "label_smoothing", 0.0);
+    return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
   });
 }
 
-static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "smooth_l1_loss");
+static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    const double a_beta = a.float64(3, "beta", 1.0);
-    return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
+    return a.ret(at::l1_loss(a_input, a_target, a_reduction));
   });
 }
 
-static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "embedding");
+static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binary_cross_entropy_with_logits");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const int64_t a_padding_idx = a.int64(2, "padding_idx", -1);
-    return a.ret(at::embedding(a_weight, a_input, a_padding_idx));
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const int64_t a_reduction = a.reduction(3, "reduction");
+    const std::optional<at::Tensor> a_pos_weight = a.optTensor(4, "pos_weight");
+    return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
   });
 }
 
-static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "normalize");
+static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "interpolate");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 2.0);
-    const int64_t a_dim = a.int64(2, "dim", 1);
-    const double a_eps = a.float64(3, "eps", 1e-12);
-    return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
+    const std::optional<tn::IntList> a_size_v = a.optIntList(1, "size", 0);
+    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
+    const std::optional<std::vector<double>> a_scale_factor_v = a.optFloatList(2, "scale_factor");
+    const std::optional<at::ArrayRef<double>> a_scale_factor = a_scale_factor_v ? std::optional<at::ArrayRef<double>>(*a_scale_factor_v) : std::nullopt;
+    const std::string a_mode = a.string(3, "mode", "nearest");
+    const std::optional<bool> a_align_corners = a.optBoolean(4, "align_corners");
+    return a.ret(interpolate(a_input, a_size, a_scale_factor, a_mode, a_align_corners));
+  });
+}
+
+static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scaled_dot_product_attention");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_query = a.tensor(0, "query");
+    const at::Tensor& a_key = a.tensor(1, "key");
+    const at::Tensor& a_value = a.tensor(2, "value");
+    const std::optional<at::Tensor> a_attn_mask = a.optTensor(3, "attn_mask");
+    const double a_dropout_p = a.float64(4, "dropout_p", 0.0);
+    const bool a_is_causal = a.boolean(5, "is_causal", false);
+    const std::optional<double> a_scale = a.optFloat64(6, "scale");
+    return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
   });
 }
 
@@ -794,54 +832,56 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("tan", Napi::Function::New(env, op_tan, "tan"));
   exports.Set("ceil", Napi::Function::New(env, op_ceil, "ceil"));
   exports.Set("erf", Napi::Function::New(env, op_erf, "erf"));
-  exports.Set("relu", Napi::Function::New(env, op_relu, "relu"));
-  exports.Set("softplus", Napi::Function::New(env, op_softplus, "softplus"));
-  exports.Set("hardtanh", Napi::Function::New(env, op_hardtanh, "hardtanh"));
-  exports.Set("mean", Napi::Function::New(env, op_mean, "mean"));
-  exports.Set("var", Napi::Function::New(env, op_var, "var"));
-  exports.Set("min$all", Napi::Function::New(env, op_min__all, "min$all"));
-  exports.Set("amin", Napi::Function::New(env, op_amin, "amin"));
-  exports.Set("logsumexp", Napi::Function::New(env, op_logsumexp, "logsumexp"));
-  exports.Set("any", Napi::Function::New(env, op_any, "any"));
-  exports.Set("argsort", Napi::Function::New(env, op_argsort, "argsort"));
-  exports.Set("view", Napi::Function::New(env, op_view, "view"));
-  exports.Set("squeeze$all", Napi::Function::New(env, op_squeeze__all, "squeeze$all"));
-  exports.Set("permute", Napi::Function::New(env, op_permute, "permute"));
-  exports.Set("contiguous", Napi::Function::New(env, op_contiguous, "contiguous"));
-  exports.Set("view_as", Napi::Function::New(env, op_view_as, "view_as"));
-  exports.Set("repeat_interleave", Napi::Function::New(env, op_repeat_interleave, "repeat_interleave"));
-  exports.Set("concat", Napi::Function::New(env, op_concat, "concat"));
-  exports.Set("split$sizes", Napi::Function::New(env, op_split__sizes, "split$sizes"));
-  exports.Set("narrow", Napi::Function::New(env, op_narrow, "narrow"));
-  exports.Set("flip", Napi::Function::New(env, op_flip, "flip"));
-  exports.Set("tril", Napi::Function::New(env, op_tril, "tril"));
-  exports.Set("index_select", Napi::Function::New(env, op_index_select, "index_select"));
-  exports.Set("scatter$value", Napi::Function::New(env, op_scatter__value, "scatter$value"));
-  exports.Set("masked_select", Napi::Function::New(env, op_masked_select, "masked_select"));
-  exports.Set("nonzero", Napi::Function::New(env, op_nonzero, "nonzero"));
-  exports.Set("bmm", Napi::Function::New(env, op_bmm, "bmm"));
-  exports.Set("outer", Napi::Function::New(env, op_outer, "outer"));
-  exports.Set("einsum", Napi::Function::New(env, op_einsum, "einsum"));
-  exports.Set("detach_", Napi::Function::New(env, op_detach_, "detach_"));
-  exports.Set("double", Napi::Function::New(env, op_double, "double"));
-  exports.Set("long", Napi::Function::New(env, op_long, "long"));
-  exports.Set("byte", Napi::Function::New(env, op_byte, "byte"));
-  exports.Set("empty", Napi::Function::New(env, op_empty, "empty"));
-  exports.Set("randn", Napi::Function::New(env, op_randn, "randn"));
-  exports.Set("randperm", Napi::Function::New(env, op_randperm, "randperm"));
-  exports.Set("linspace", Napi::Function::New(env, op_linspace, "linspace"));
-  exports.Set("ones_like", Napi::Function::New(env, op_ones_like, "ones_like"));
-  exports.Set("rand_like", Napi::Function::New(env, op_rand_like, "rand_like"));
-  exports.Set("bernoulli", Napi::Function::New(env, op_bernoulli, "bernoulli"));
-  exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
-  exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
-  exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));
-  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
-  exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
-  exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
-  exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
-  exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
-  exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
+  exports.Set("sigmoid", Napi::Function::New(env, op_sigmoid, "sigmoid"));
+  exports.Set("gelu", Napi::Function::New(env, op_gelu, "gelu"));
+  exports.Set("leaky_relu", Napi::Function::New(env, op_leaky_relu, "leaky_relu"));
+  exports.Set("mish", Napi::Function::New(env, op_mish, "mish"));
+  exports.Set("prod", Napi::Function::New(env, op_prod, "prod"));
+  exports.Set("max$all", Napi::Function::New(env, op_max__all, "max$all"));
+  exports.Set("min$dim", Napi::Function::New(env, op_min__dim, "min$dim"));
+  exports.Set("argmax", Napi::Function::New(env, op_argmax, "argmax"));
+  exports.Set("norm", Napi::Function::New(env, op_norm, "norm"));
+  exports.Set("cumsum", Napi::Function::New(env, op_cumsum, "cumsum"));
+  exports.Set("topk", Napi::Function::New(env, op_topk, "topk"));
+  exports.Set("flatten", Napi::Function::New(env, op_flatten, "flatten"));
+  exports.Set("squeeze$dims", Napi::Function::New(env, op_squeeze__dims, "squeeze$dims"));
+  exports.Set("transpose", Napi::Function::New(env, op_transpose, "transpose"));
+  exports.Set("expand", Napi::Function::New(env, op_expand, "expand"));
+  exports.Set("reshape_as", Napi::Function::New(env, op_reshape_as, "reshape_as"));
+  exports.Set("tile", Napi::Function::New(env, op_tile, "tile"));
+  exports.Set("stack", Napi::Function::New(env, op_stack, "stack"));
+  exports.Set("chunk", Napi::Function::New(env, op_chunk, "chunk"));
+  exports.Set("select", Napi::Function::New(env, op_select, "select"));
+  exports.Set("roll", Napi::Function::New(env, op_roll, "roll"));
+  exports.Set("triu", Napi::Function::New(env, op_triu, "triu"));
+  exports.Set("gather", Napi::Function::New(env, op_gather, "gather"));
+  exports.Set("scatter_add", Napi::Function::New(env, op_scatter_add, "scatter_add"));
+  exports.Set("index", Napi::Function::New(env, op_index, "index"));
+  exports.Set("matmul", Napi::Function::New(env, op_matmul, "matmul"));
+  exports.Set("mv", Napi::Function::New(env, op_mv, "mv"));
+  exports.Set("addmm", Napi::Function::New(env, op_addmm, "addmm"));
+  exports.Set("diag", Napi::Function::New(env, op_diag, "diag"));
+  exports.Set("detach", Napi::Function::New(env, op_detach, "detach"));
+  exports.Set("float", Napi::Function::New(env, op_float, "float"));
+  exports.Set("bfloat16", Napi::Function::New(env, op_bfloat16, "bfloat16"));
+  exports.Set("bool", Napi::Function::New(env, op_bool, "bool"));
+  exports.Set("ones", Napi::Function::New(env, op_ones, "ones"));
+  exports.Set("rand", Napi::Function::New(env, op_rand, "rand"));
+  exports.Set("randint$low", Napi::Function::New(env, op_randint__low, "randint$low"));
+  exports.Set("arange$start", Napi::Function::New(env, op_arange__start, "arange$start"));
+  exports.Set("zeros_like", Napi::Function::New(env, op_zeros_like, "zeros_like"));
+  exports.Set("full_like", Napi::Function::New(env, op_full_like, "full_like"));
+  exports.Set("randint_like", Napi::Function::New(env, op_randint_like, "randint_like"));
+  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
+  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
+  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
+  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
+  exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
+  exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
+  exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
+  exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
+  exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
+  exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
 }
 
 }  // namespace tn

@@ -268,495 +268,510 @@ static Napi::Value op_round(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_sigmoid(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sigmoid");
+static Napi::Value op_erfinv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "erfinv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::sigmoid(a_self));
+    return a.ret(at::erfinv(a_self));
   });
 }
 
-static Napi::Value op_gelu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gelu");
+static Napi::Value op_tanh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tanh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::string a_approximate = a.string(1, "approximate", "none");
-    return a.ret(at::gelu(a_self, a_approximate));
+    return a.ret(at::tanh(a_self));
   });
 }
 
-static Napi::Value op_leaky_relu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "leaky_relu");
+static Napi::Value op_silu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "silu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::silu(a_self));
+  });
+}
+
+static Napi::Value op_elu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "elu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Scalar a_negative_slope = a.scalar(1, "negative_slope", at::Scalar(0.01));
-    return a.ret(at::leaky_relu(a_input, a_negative_slope));
+    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
+    return a.ret(at::elu(a_input, a_alpha));
   });
 }
 
-static Napi::Value op_mish(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mish");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::mish(a_input));
-  });
-}
-
-static Napi::Value op_prod(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "prod");
+static Napi::Value op_sum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sum");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    return a.ret(at::prod(a_self, a_dtype));
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    return a.ret(at::sum(a_self, a_dim, a_keepdim, a_dtype));
   });
 }
 
-static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
+static Napi::Value op_std(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "std");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    return a.ret(at::std(a_self, a_dim, a_correction, a_keepdim));
+  });
+}
+
+static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::max(a_self));
-  });
-}
-
-static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "min");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::min(a_self, a_dim, a_keepdim));
+    return a.ret(at::max(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_argmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "argmax");
+static Napi::Value op_amax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "amax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::amax(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_argmin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "argmin");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::argmax(a_self, a_dim, a_keepdim));
+    return a.ret(at::argmin(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "norm");
+static Napi::Value op_all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "all");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Scalar> a_p = a.has(1) ? a.optScalar(1, "p") : std::optional<at::Scalar>(at::Scalar(2));
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(a_dim ? at::norm(a_self, a_p, *a_dim, a_keepdim) : at::norm(a_self, a_p, at::IntArrayRef{}, a_keepdim));
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::all(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_cumsum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cumsum");
+static Napi::Value op_sort(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sort");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim", -1);
+    const bool a_descending = a.boolean(2, "descending", false);
+    const bool a_stable = a.boolean(3, "stable", false);
+    return a.ret(at::sort(a_self, a_stable, a_dim, a_descending));
+  });
+}
+
+static Napi::Value op_reshape(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "reshape");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_shape = a.intList(1, "shape", 0);
+    return a.ret(at::reshape(a_self, a_shape));
+  });
+}
+
+static Napi::Value op_unflatten(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unflatten");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::cumsum(a_self, a_dim, a_dtype));
+    const tn::IntList a_sizes = a.intList(2, "sizes", 0);
+    return a.ret(at::unflatten(a_self, a_dim, a_sizes));
   });
 }
 
-static Napi::Value op_topk(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "topk");
+static Napi::Value op_unsqueeze(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unsqueeze");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_k = a.int64(1, "k");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    const bool a_largest = a.boolean(3, "largest", true);
-    const bool a_sorted = a.boolean(4, "sorted", true);
-    return a.ret(at::topk(a_self, a_k, a_dim, a_largest, a_sorted));
+    const int64_t a_dim = a.int64(1, "dim");
+    return a.ret(at::unsqueeze(a_self, a_dim));
   });
 }
 
-static Napi::Value op_flatten(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "flatten");
+static Napi::Value op_t(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "t");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_start_dim = a.int64(1, "start_dim", 0);
-    const int64_t a_end_dim = a.int64(2, "end_dim", -1);
-    return a.ret(at::flatten(a_self, a_start_dim, a_end_dim));
+    return a.ret(at::t(a_self));
   });
 }
 
-static Napi::Value op_squeeze__dims(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "squeeze");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.intList(1, "dim", 0);
-    return a.ret(at::squeeze(a_self, a_dim));
-  });
-}
-
-static Napi::Value op_transpose(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "transpose");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim0 = a.int64(1, "dim0");
-    const int64_t a_dim1 = a.int64(2, "dim1");
-    return a.ret(at::transpose(a_self, a_dim0, a_dim1));
-  });
-}
-
-static Napi::Value op_expand(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "expand");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    return a.ret(a_self.expand(a_size));
-  });
-}
-
-static Napi::Value op_reshape_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "reshape_as");
+static Napi::Value op_expand_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "expand_as");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.reshape_as(a_other));
+    return a.ret(a_self.expand_as(a_other));
   });
 }
 
-static Napi::Value op_tile(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tile");
+static Napi::Value op_repeat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "repeat");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dims = a.intList(1, "dims", 0);
-    return a.ret(at::tile(a_self, a_dims));
+    const tn::IntList a_repeats = a.intList(1, "repeats", 0);
+    return a.ret(a_self.repeat(a_repeats));
   });
 }
 
-static Napi::Value op_stack(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "stack");
+static Napi::Value op_cat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cat");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
     const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::stack(a_tensors, a_dim));
+    return a.ret(at::cat(a_tensors, a_dim));
   });
 }
 
-static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "chunk");
+static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "split");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_chunks = a.int64(1, "chunks");
+    const int64_t a_split_size = a.int64(1, "split_size");
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::chunk(a_self, a_chunks, a_dim));
+    return a.ret(at::split(a_self, a_split_size, a_dim));
   });
 }
 
-static Napi::Value op_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "select");
+static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unbind");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const int64_t a_index = a.int64(2, "index");
-    return a.ret(at::select(a_self, a_dim, a_index));
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    return a.ret(at::unbind(a_self, a_dim));
   });
 }
 
-static Napi::Value op_roll(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "roll");
+static Napi::Value op_slice(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "slice");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_shifts = a.intList(1, "shifts", 1);
-    const tn::IntList a_dims = a.has(2) ? a.intList(2, "dims", 1) : tn::IntList{};
-    return a.ret(at::roll(a_self, a_shifts, a_dims));
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    const std::optional<int64_t> a_start = a.optInt64(2, "start");
+    const std::optional<int64_t> a_end = a.optInt64(3, "end");
+    const int64_t a_step = a.int64(4, "step", 1);
+    return a.ret(at::slice(a_self, a_dim, a_start, a_end, a_step));
   });
 }
 
-static Napi::Value op_triu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triu");
+static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diagonal");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::triu(a_self, a_diagonal));
+    const int64_t a_offset = a.int64(1, "offset", 0);
+    const int64_t a_dim1 = a.int64(2, "dim1", 0);
+    const int64_t a_dim2 = a.int64(3, "dim2", 1);
+    return a.ret(at::diagonal(a_self, a_offset, a_dim1, a_dim2));
   });
 }
 
-static Napi::Value op_gather(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gather");
+static Napi::Value op_pad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pad");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const at::Tensor& a_index = a.tensor(2, "index");
-    return a.ret(at::gather(a_self, a_dim, a_index));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_pad = a.intList(1, "pad", 0);
+    const std::string a_mode = a.string(2, "mode", "constant");
+    const std::optional<double> a_value = a.optFloat64(3, "value");
+    return a.ret(at::pad(a_input, a_pad, a_mode, a_value));
   });
 }
 
-static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter_add");
+static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
     const at::Tensor& a_src = a.tensor(3, "src");
-    return a.ret(at::scatter_add(a_self, a_dim, a_index, a_src));
+    return a.ret(at::scatter(a_self, a_dim, a_index, a_src));
   });
 }
 
-static Napi::Value op_index(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index");
+static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_fill");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mask = a.tensor(1, "mask");
+    const at::Tensor a_value = a.tensorOrScalar(2, "value");
+    return a.ret(at::masked_fill(a_self, a_mask, a_value));
+  });
+}
+
+static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_put");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
-    return a.ret(at::index(a_self, a_indices));
+    const at::Tensor& a_values = a.tensor(2, "values");
+    const bool a_accumulate = a.boolean(3, "accumulate", false);
+    return a.ret(at::index_put(a_self, a_indices, a_values, a_accumulate));
   });
 }
 
-static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "matmul");
+static Napi::Value op_mm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat2 = a.tensor(1, "mat2");
+    return a.ret(at::mm(a_self, a_mat2));
+  });
+}
+
+static Napi::Value op_dot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dot");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::matmul(a_self, a_other));
+    return a.ret(at::dot(a_self, a_other));
   });
 }
 
-static Napi::Value op_mv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mv");
+static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "baddbmm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec = a.tensor(1, "vec");
-    return a.ret(at::mv(a_self, a_vec));
-  });
-}
-
-static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addmm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
-    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
+    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
+    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
     const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
     const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
+    return a.ret(at::baddbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
   });
 }
 
-static Napi::Value op_clone(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "clone");
+static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_qr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::string a_mode = a.string(1, "mode", "reduced");
+    return a.ret(at::linalg_qr(a_A, a_mode));
+  });
+}
+
+static Napi::Value op_detach_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "detach_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::MemoryFormat> a_memory_format = a.optMemoryFormat(1, "memory_format");
-    return a.ret(a_self.clone(a_memory_format));
+    a_self.detach_();
+    return a.none();
   });
 }
 
-static Napi::Value op_type_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "type_as");
+static Napi::Value op_double(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "double");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.type_as(a_other));
+    return a.ret(a_self.to(at::kDouble));
   });
 }
 
-static Napi::Value op_half(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "half");
+static Napi::Value op_long(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "long");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kHalf));
+    return a.ret(a_self.to(at::kLong));
   });
 }
 
-static Napi::Value op_int(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "int");
+static Napi::Value op_byte(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "byte");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kInt));
+    return a.ret(a_self.to(at::kByte));
   });
 }
 
-static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "zeros");
+static Napi::Value op_empty(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "empty");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::zeros(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const bool a_pin_memory = a.boolean(4, "pin_memory", false);
+    return a.ret(at::empty(a_size, options(a_dtype, a_device).pinned_memory(a_pin_memory)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_full(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "full");
+static Napi::Value op_randn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randn");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
-    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::full(a_size, a_fill_value, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randint");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_high = a.int64(0, "high");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    return a.ret(at::randint(a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
-  });
-}
-
-static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "arange");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_end = a.scalar(0, "end");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::arange(a_end, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::randn(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_eye(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "eye");
+static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randperm");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_n = a.int64(0, "n");
-    const std::optional<int64_t> a_m = a.optInt64(1, "m");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::eye(a_n, a_m.value_or(a_n), options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    return a.ret(at::randperm(a_n, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
 
-static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "empty_like");
+static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linspace");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_start = a.scalar(0, "start");
+    const at::Scalar a_end = a.scalar(1, "end");
+    const int64_t a_steps = a.int64(2, "steps");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
+    return a.ret(at::linspace(a_start, a_end, a_steps, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ones_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::empty_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::ones_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randn_like");
+static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rand_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::randn_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::rand_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "multinomial");
+static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bernoulli");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_num_samples = a.int64(1, "num_samples");
-    const bool a_replacement = a.boolean(2, "replacement", false);
-    return a.ret(at::multinomial(a_self, a_num_samples, a_replacement));
+    return a.ret(at::bernoulli(a_self));
   });
 }
 
-static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv1d");
+static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bilinear");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input1 = a.tensor(0, "input1");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const at::Tensor& a_weight = a.tensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
+  });
+}
+
+static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_transpose2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 1) : tn::IntList(1, 1);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 2) : tn::IntList(2, 0);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv1d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 2) : tn::IntList(2, 1);
+    return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
 
-static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool2d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
-    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(at::max_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
-  });
-}
-
-static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool2d");
+static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(std::get<0>(at::adaptive_max_pool2d(a_input, a_output_size)));
+    return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
   });
 }
 
-static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "group_norm");
+static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "layer_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_num_groups = a.int64(1, "num_groups");
+    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
     const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
+    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
   });
 }
 
-static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log_softmax");
+static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
+    return a.ret(at::softmax(a_self, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mse_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::mse_loss(a_input, a_target, a_reduction));
-  });
-}
-
-static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binary_cross_entropy");
+static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nll_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const int64_t a_reduction = a.reduction(3, "reduction");
-    return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
+    const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
+    const int64_t a_reduction = a.reduction(4, "reduction");
+    return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
   });
 }
 
-static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "one_hot");
+static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "smooth_l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_tensor = a.tensor(0, "tensor");
-    const int64_t a_num_classes = a.int64(1, "num_classes", -1);
-    return a.ret(at::one_hot(a_tensor, a_num_classes));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    const double a_beta = a.float64(3, "beta", 1.0);
+    return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
   });
 }
 
-static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cosine_similarity");
+static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x1 = a.tensor(0, "x1");
-    const at::Tensor& a_x2 = a.tensor(1, "x2");
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const int64_t a_padding_idx = a.int64(2, "padding_idx", -1);
+    return a.ret(at::embedding(a_weight, a_input, a_padding_idx));
+  });
+}
+
+static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normalize");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p", 2.0);
     const int64_t a_dim = a.int64(2, "dim", 1);
-    const double a_eps = a.float64(3, "eps", 1e-08);
-    return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
+    const double a_eps = a.float64(3, "eps", 1e-12);
+    return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
   });
 }
 
@@ -793,55 +808,56 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("sin", Napi::Function::New(env, op_sin, "sin"));
   exports.Set("atan2", Napi::Function::New(env, op_atan2, "atan2"));
   exports.Set("round", Napi::Function::New(env, op_round, "round"));
-  exports.Set("sigmoid", Napi::Function::New(env, op_sigmoid, "sigmoid"));
-  exports.Set("gelu", Napi::Function::New(env, op_gelu, "gelu"));
-  exports.Set("leaky_relu", Napi::Function::New(env, op_leaky_relu, "leaky_relu"));
-  exports.Set("mish", Napi::Function::New(env, op_mish, "mish"));
-  exports.Set("prod", Napi::Function::New(env, op_prod, "prod"));
-  exports.Set("max$all", Napi::Function::New(env, op_max__all, "max$all"));
-  exports.Set("min$dim", Napi::Function::New(env, op_min__dim, "min$dim"));
-  exports.Set("argmax", Napi::Function::New(env, op_argmax, "argmax"));
-  exports.Set("norm", Napi::Function::New(env, op_norm, "norm"));
-  exports.Set("cumsum", Napi::Function::New(env, op_cumsum, "cumsum"));
-  exports.Set("topk", Napi::Function::New(env, op_topk, "topk"));
-  exports.Set("flatten", Napi::Function::New(env, op_flatten, "flatten"));
-  exports.Set("squeeze$dims", Napi::Function::New(env, op_squeeze__dims, "squeeze$dims"));
-  exports.Set("transpose", Napi::Function::New(env, op_transpose, "transpose"));
-  exports.Set("expand", Napi::Function::New(env, op_expand, "expand"));
-  exports.Set("reshape_as", Napi::Function::New(env, op_reshape_as, "reshape_as"));
-  exports.Set("tile", Napi::Function::New(env, op_tile, "tile"));
-  exports.Set("stack", Napi::Function::New(env, op_stack, "stack"));
-  exports.Set("chunk", Napi::Function::New(env, op_chunk, "chunk"));
-  exports.Set("select", Napi::Function::New(env, op_select, "select"));
-  exports.Set("roll", Napi::Function::New(env, op_roll, "roll"));
-  exports.Set("triu", Napi::Function::New(env, op_triu, "triu"));
-  exports.Set("gather", Napi::Function::New(env, op_gather, "gather"));
-  exports.Set("scatter_add", Napi::Function::New(env, op_scatter_add, "scatter_add"));
-  exports.Set("index", Napi::Function::New(env, op_index, "index"));
-  exports.Set("matmul", Napi::Function::New(env, op_matmul, "matmul"));
-  exports.Set("mv", Napi::Function::New(env, op_mv, "mv"));
-  exports.Set("addmm", Napi::Function::New(env, op_addmm, "addmm"));
-  exports.Set("clone", Napi::Function::New(env, op_clone, "clone"));
-  exports.Set("type_as", Napi::Function::New(env, op_type_as, "type_as"));
-  exports.Set("half", Napi::Function::New(env, op_half, "half"));
-  exports.Set("int", Napi::Function::New(env, op_int, "int"));
-  exports.Set("zeros", Napi::Function::New(env, op_zeros, "zeros"));
-  exports.Set("full", Napi::Function::New(env, op_full, "full"));
-  exports.Set("randint$high", Napi::Function::New(env, op_randint__high, "randint$high"));
-  exports.Set("arange$end", Napi::Function::New(env, op_arange__end, "arange$end"));
-  exports.Set("eye", Napi::Function::New(env, op_eye, "eye"));
-  exports.Set("empty_like", Napi::Function::New(env, op_empty_like, "empty_like"));
-  exports.Set("randn_like", Napi::Function::New(env, op_randn_like, "randn_like"));
-  exports.Set("multinomial", Napi::Function::New(env, op_multinomial, "multinomial"));
-  exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
-  exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));
-  exports.Set("adaptive_max_pool2d", Napi::Function::New(env, op_adaptive_max_pool2d, "adaptive_max_pool2d"));
-  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
-  exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
-  exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
-  exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
-  exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
-  exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
+  exports.Set("erfinv", Napi::Function::New(env, op_erfinv, "erfinv"));
+  exports.Set("tanh", Napi::Function::New(env, op_tanh, "tanh"));
+  exports.Set("silu", Napi::Function::New(env, op_silu, "silu"));
+  exports.Set("elu", Napi::Function::New(env, op_elu, "elu"));
+  exports.Set("sum", Napi::Function::New(env, op_sum, "sum"));
+  exports.Set("std", Napi::Function::New(env, op_std, "std"));
+  exports.Set("max$dim", Napi::Function::New(env, op_max__dim, "max$dim"));
+  exports.Set("amax", Napi::Function::New(env, op_amax, "amax"));
+  exports.Set("argmin", Napi::Function::New(env, op_argmin, "argmin"));
+  exports.Set("all", Napi::Function::New(env, op_all, "all"));
+  exports.Set("sort", Napi::Function::New(env, op_sort, "sort"));
+  exports.Set("reshape", Napi::Function::New(env, op_reshape, "reshape"));
+  exports.Set("unflatten", Napi::Function::New(env, op_unflatten, "unflatten"));
+  exports.Set("unsqueeze", Napi::Function::New(env, op_unsqueeze, "unsqueeze"));
+  exports.Set("t", Napi::Function::New(env, op_t, "t"));
+  exports.Set("expand_as", Napi::Function::New(env, op_expand_as, "expand_as"));
+  exports.Set("repeat", Napi::Function::New(env, op_repeat, "repeat"));
+  exports.Set("cat", Napi::Function::New(env, op_cat, "cat"));
+  exports.Set("split$size", Napi::Function::New(env, op_split__size, "split$size"));
+  exports.Set("unbind", Napi::Function::New(env, op_unbind, "unbind"));
+  exports.Set("slice", Napi::Function::New(env, op_slice, "slice"));
+  exports.Set("diagonal", Napi::Function::New(env, op_diagonal, "diagonal"));
+  exports.Set("pad", Napi::Function::New(env, op_pad, "pad"));
+  exports.Set("scatter$src", Napi::Function::New(env, op_scatter__src, "scatter$src"));
+  exports.Set("masked_fill", Napi::Function::New(env, op_masked_fill, "masked_fill"));
+  exports.Set("index_put", Napi::Function::New(env, op_index_put, "index_put"));
+  exports.Set("mm", Napi::Function::New(env, op_mm, "mm"));
+  exports.Set("dot", Napi::Function::New(env, op_dot, "dot"));
+  exports.Set("baddbmm", Napi::Function::New(env, op_baddbmm, "baddbmm"));
+  exports.Set("linalg_qr", Napi::Function::New(env, op_linalg_qr, "linalg_qr"));
+  exports.Set("detach_", Napi::Function::New(env, op_detach_, "detach_"));
+  exports.Set("double", Napi::Function::New(env, op_double, "double"));
+  exports.Set("long", Napi::Function::New(env, op_long, "long"));
+  exports.Set("byte", Napi::Function::New(env, op_byte, "byte"));
+  exports.Set("empty", Napi::Function::New(env, op_empty, "empty"));
+  exports.Set("randn", Napi::Function::New(env, op_randn, "randn"));
+  exports.Set("randperm", Napi::Function::New(env, op_randperm, "randperm"));
+  exports.Set("linspace", Napi::Function::New(env, op_linspace, "linspace"));
+  exports.Set("ones_like", Napi::Function::New(env, op_ones_like, "ones_like"));
+  exports.Set("rand_like", Napi::Function::New(env, op_rand_like, "rand_like"));
+  exports.Set("bernoulli", Napi::Function::New(env, op_bernoulli, "bernoulli"));
+  exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
+  exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
+  exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));
+  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
+  exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
+  exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
+  exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
+  exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
+  exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
 }
 
 }  // namespace tn

@@ -269,163 +269,173 @@ static Napi::Value op_trunc(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_tanh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tanh");
+static Napi::Value op_erfinv_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "erfinv_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::tanh(a_self));
+    a_self.erfinv_();
+    return a.none();
   });
 }
 
-static Napi::Value op_silu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "silu");
+static Napi::Value op_relu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "relu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::silu(a_self));
+    return a.ret(at::relu(a_self));
   });
 }
 
-static Napi::Value op_elu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "elu");
+static Napi::Value op_softplus(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softplus");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_beta = a.scalar(1, "beta", at::Scalar(1));
+    const at::Scalar a_threshold = a.scalar(2, "threshold", at::Scalar(20));
+    return a.ret(at::softplus(a_self, a_beta, a_threshold));
+  });
+}
+
+static Napi::Value op_hardtanh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardtanh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
-    return a.ret(at::elu(a_input, a_alpha));
+    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
+    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
+    return a.ret(at::hardtanh(a_input, a_min_val, a_max_val));
   });
 }
 
-static Napi::Value op_sum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sum");
+static Napi::Value op_mean(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mean");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(2, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    return a.ret(at::sum(a_self, a_dim, a_keepdim, a_dtype));
+    return a.ret(at::mean(a_self, a_dim, a_keepdim, a_dtype));
   });
 }
 
-static Napi::Value op_std(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "std");
+static Napi::Value op_var(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "var");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
     const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::std(a_self, a_dim, a_correction, a_keepdim));
+    return a.ret(at::var(a_self, a_dim, a_correction, a_keepdim));
   });
 }
 
-static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max");
+static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "min");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::max(a_self, a_dim, a_keepdim));
+    return a.ret(at::min(a_self));
   });
 }
 
-static Napi::Value op_amax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "amax");
+static Napi::Value op_amin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "amin");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::amax(a_self, a_dim, a_keepdim));
+    return a.ret(at::amin(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_argmin(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "argmin");
+static Napi::Value op_logsumexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logsumexp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::argmin(a_self, a_dim, a_keepdim));
+    return a.ret(at::logsumexp(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "all");
+static Napi::Value op_any(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "any");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::all(a_self, a_dim, a_keepdim));
+    return a.ret(at::any(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_sort(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sort");
+static Napi::Value op_argsort(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "argsort");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim", -1);
     const bool a_descending = a.boolean(2, "descending", false);
     const bool a_stable = a.boolean(3, "stable", false);
-    return a.ret(at::sort(a_self, a_stable, a_dim, a_descending));
+    return a.ret(at::argsort(a_self, a_stable, a_dim, a_descending));
   });
 }
 
-static Napi::Value op_reshape(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "reshape");
+static Napi::Value op_view(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_shape = a.intList(1, "shape", 0);
-    return a.ret(at::reshape(a_self, a_shape));
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    return a.ret(a_self.view(a_size));
   });
 }
 
-static Napi::Value op_unflatten(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unflatten");
+static Napi::Value op_squeeze__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "squeeze");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const tn::IntList a_sizes = a.intList(2, "sizes", 0);
-    return a.ret(at::unflatten(a_self, a_dim, a_sizes));
+    return a.ret(at::squeeze(a_self));
   });
 }
 
-static Napi::Value op_unsqueeze(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unsqueeze");
+static Napi::Value op_permute(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "permute");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    return a.ret(at::unsqueeze(a_self, a_dim));
+    const tn::IntList a_dims = a.intList(1, "dims", 0);
+    return a.ret(at::permute(a_self, a_dims));
   });
 }
 
-static Napi::Value op_t(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "t");
+static Napi::Value op_contiguous(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "contiguous");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::t(a_self));
+    const at::MemoryFormat a_memory_format = a.has(1) ? a.memoryFormat(1, "memory_format") : at::MemoryFormat::Contiguous;
+    return a.ret(a_self.contiguous(a_memory_format));
   });
 }
 
-static Napi::Value op_expand_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "expand_as");
+static Napi::Value op_view_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_as");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.expand_as(a_other));
+    return a.ret(a_self.view_as(a_other));
   });
 }
 
-static Napi::Value op_repeat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "repeat");
+static Napi::Value op_repeat_interleave(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "repeat_interleave");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_repeats = a.intList(1, "repeats", 0);
-    return a.ret(a_self.repeat(a_repeats));
+    const int64_t a_repeats = a.int64(1, "repeats");
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    return a.ret(at::repeat_interleave(a_self, a_repeats, a_dim));
   });
 }
 
-static Napi::Value op_cat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cat");
+static Napi::Value op_concat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "concat");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
@@ -434,358 +444,330 @@ static Napi::Value op_cat(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
+static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "split");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_split_size = a.int64(1, "split_size");
+    const tn::IntList a_split_size = a.intList(1, "split_size", 0);
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::split(a_self, a_split_size, a_dim));
+    return a.ret(at::split_with_sizes(a_self, a_split_size, a_dim));
   });
 }
 
-static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unbind");
+static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "narrow");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::unbind(a_self, a_dim));
+    const int64_t a_dim = a.int64(1, "dim");
+    const int64_t a_start = a.int64(2, "start");
+    const int64_t a_length = a.int64(3, "length");
+    return a.ret(at::narrow(a_self, a_dim, a_start, a_length));
   });
 }
 
-static Napi::Value op_slice(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "slice");
+static Napi::Value op_flip(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "flip");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", 0);
-    const std::optional<int64_t> a_start = a.optInt64(2, "start");
-    const std::optional<int64_t> a_end = a.optInt64(3, "end");
-    const int64_t a_step = a.int64(4, "step", 1);
-    return a.ret(at::slice(a_self, a_dim, a_start, a_end, a_step));
+    const tn::IntList a_dims = a.intList(1, "dims", 0);
+    return a.ret(at::flip(a_self, a_dims));
   });
 }
 
-static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diagonal");
+static Napi::Value op_tril(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tril");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_offset = a.int64(1, "offset", 0);
-    const int64_t a_dim1 = a.int64(2, "dim1", 0);
-    const int64_t a_dim2 = a.int64(3, "dim2", 1);
-    return a.ret(at::diagonal(a_self, a_offset, a_dim1, a_dim2));
+    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
+    return a.ret(at::tril(a_self, a_diagonal));
   });
 }
 
-static Napi::Value op_pad(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pad");
+static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_select");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_pad = a.intList(1, "pad", 0);
-    const std::string a_mode = a.string(2, "mode", "constant");
-    const std::optional<double> a_value = a.optFloat64(3, "value");
-    return a.ret(at::pad(a_input, a_pad, a_mode, a_value));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    return a.ret(at::index_select(a_self, a_dim, a_index));
   });
 }
 
-static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
+static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Tensor& a_src = a.tensor(3, "src");
-    return a.ret(at::scatter(a_self, a_dim, a_index, a_src));
+    const at::Scalar a_value = a.scalar(3, "value");
+    return a.ret(at::scatter(a_self, a_dim, a_index, a_value));
   });
 }
 
-static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_fill");
+static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_select");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mask = a.tensor(1, "mask");
-    const at::Tensor a_value = a.tensorOrScalar(2, "value");
-    return a.ret(at::masked_fill(a_self, a_mask, a_value));
+    return a.ret(at::masked_select(a_self, a_mask));
   });
 }
 
-static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_put");
+static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nonzero");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
-    const at::Tensor& a_values = a.tensor(2, "values");
-    const bool a_accumulate = a.boolean(3, "accumulate", false);
-    return a.ret(at::index_put(a_self, a_indices, a_values, a_accumulate));
+    return a.ret(at::nonzero(a_self));
   });
 }
 
-static Napi::Value op_mm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mm");
+static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bmm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mat2 = a.tensor(1, "mat2");
-    return a.ret(at::mm(a_self, a_mat2));
+    return a.ret(at::bmm(a_self, a_mat2));
   });
 }
 
-static Napi::Value op_dot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dot");
+static Napi::Value op_outer(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "outer");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_vec2 = a.tensor(1, "vec2");
+    return a.ret(at::outer(a_self, a_vec2));
+  });
+}
+
+static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "einsum");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::string a_equation = a.string(0, "equation");
+    const std::vector<at::Tensor> a_operands_v = a.tensorList(1, "operands");
+    const at::TensorList a_operands = a_operands_v;
+    return a.ret(at::einsum(a_equation, a_operands));
+  });
+}
+
+static Napi::Value op_clone(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "clone");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::MemoryFormat> a_memory_format = a.optMemoryFormat(1, "memory_format");
+    return a.ret(a_self.clone(a_memory_format));
+  });
+}
+
+static Napi::Value op_type_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "type_as");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::dot(a_self, a_other));
+    return a.ret(a_self.type_as(a_other));
   });
 }
 
-static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "baddbmm");
+static Napi::Value op_half(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "half");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
-    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::baddbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
+    return a.ret(a_self.to(at::kHalf));
   });
 }
 
-static Napi::Value op_detach(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "detach");
+static Napi::Value op_int(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "int");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.detach());
+    return a.ret(a_self.to(at::kInt));
   });
 }
 
-static Napi::Value op_float(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "float");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kFloat));
-  });
-}
-
-static Napi::Value op_bfloat16(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bfloat16");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kBFloat16));
-  });
-}
-
-static Napi::Value op_bool(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bool");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kBool));
-  });
-}
-
-static Napi::Value op_ones(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ones");
+static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "zeros");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::ones(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::zeros(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_rand(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rand");
+static Napi::Value op_full(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "full");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::rand(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randint");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_low = a.int64(0, "low");
-    const int64_t a_high = a.int64(1, "high");
-    const tn::IntList a_size = a.intList(2, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    return a.ret(at::randint(a_low, a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
-  });
-}
-
-static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "arange");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_start = a.scalar(0, "start");
-    const at::Scalar a_end = a.scalar(1, "end");
-    const at::Scalar a_step = a.scalar(2, "step", at::Scalar(1));
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(at::arange(a_start, a_end, a_step, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "zeros_like");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::zeros_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "full_like");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
     const at::Scalar a_fill_value = a.scalar(1, "fill_value");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::full_like(a_input, a_fill_value, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::full(a_size, a_fill_value, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randint_like");
+static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randint");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_high = a.int64(0, "high");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    return a.ret(at::randint(a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
+  });
+}
+
+static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "arange");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_end = a.scalar(0, "end");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::arange(a_end, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_eye(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "eye");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const std::optional<int64_t> a_m = a.optInt64(1, "m");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::eye(a_n, a_m.value_or(a_n), options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "empty_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_low = a.int64(1, "low");
-    const int64_t a_high = a.int64(2, "high");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    return a.ret(at::randint_like(a_input, a_low, a_high, likeOptions(a_dtype, a_device)));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::empty_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_linear(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linear");
+static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randn_like");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::randn_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "multinomial");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_num_samples = a.int64(1, "num_samples");
+    const bool a_replacement = a.boolean(2, "replacement", false);
+    return a.ret(at::multinomial(a_self, a_num_samples, a_replacement));
+  });
+}
+
+static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    return a.ret(at::linear(a_input, a_weight, a_bias));
-  });
-}
-
-static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv2d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 1) : tn::IntList(1, 1);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    return a.ret(at::conv1d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
 
-static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "avg_pool2d");
+static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
-    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
-    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
-    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 
-static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "batch_norm");
+static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
-    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
-    const bool a_training = a.boolean(5, "training", false);
-    const double a_momentum = a.float64(6, "momentum", 0.1);
-    const double a_eps = a.float64(7, "eps", 1e-05);
-    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
+    const tn::IntList a_output_size = a.intList(1, "output_size", 2);
+    return a.ret(std::get<0>(at::adaptive_max_pool2d(a_input, a_output_size)));
   });
 }
 
-static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dropout");
+static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "group_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 0.5);
-    const bool a_training = a.boolean(2, "training", true);
-    return a.ret(at::dropout(a_input, a_p, a_training));
-  });
-}
-
-static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cross_entropy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_target = a.tensor(1, "target");
+    const int64_t a_num_groups = a.int64(1, "num_groups");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
-    const int64_t a_reduction = a.reduction(4, "reduction");
-    const double a_label_smoothing = a.float64(5, "label_smoothing", 0.0);
-    return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    const double a_eps = a.float64(4, "eps", 1e-05);
+    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
   });
 }
 
-static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "l1_loss");
+static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log_softmax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
+  });
+}
+
+static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mse_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::l1_loss(a_input, a_target, a_reduction));
+    return a.ret(at::mse_loss(a_input, a_target, a_reduction));
   });
 }
 
-static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binary_cross_entropy_with_logits");
+static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binary_cross_entropy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const int64_t a_reduction = a.reduction(3, "reduction");
-    const std::optional<at::Tensor> a_pos_weight = a.optTensor(4, "pos_weight");
-    return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
+    return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
   });
 }
 
-static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "interpolate");
+static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "one_hot");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<tn::IntList> a_size_v = a.optIntList(1, "size", 0);
-    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
-    const std::optional<std::vector<double>> a_scale_factor_v = a.optFloatList(2, "scale_factor");
-    const std::optional<at::ArrayRef<double>> a_scale_factor = a_scale_factor_v ? std::optional<at::ArrayRef<double>>(*a_scale_factor_v) : std::nullopt;
-    const std::string a_mode = a.string(3, "mode", "nearest");
-    const std::optional<bool> a_align_corners = a.optBoolean(4, "align_corners");
-    return a.ret(interpolate(a_input, a_size, a_scale_factor, a_mode, a_align_corners));
+    const at::Tensor& a_tensor = a.tensor(0, "tensor");
+    const int64_t a_num_classes = a.int64(1, "num_classes", -1);
+    return a.ret(at::one_hot(a_tensor, a_num_classes));
   });
 }
 
-static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scaled_dot_product_attention");
+static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cosine_similarity");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_query = a.tensor(0, "query");
-    const at::Tensor& a_key = a.tensor(1, "key");
-    const at::Tensor& a_value = a.tensor(2, "value");
-    const std::optional<at::Tensor> a_attn_mask = a.optTensor(3, "attn_mask");
-    const double a_dropout_p = a.float64(4, "dropout_p", 0.0);
-    const bool a_is_causal = a.boolean(5, "is_causal", false);
-    const std::optional<double> a_scale = a.optFloat64(6, "scale");
-    return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
+    const at::Tensor& a_x1 = a.tensor(0, "x1");
+    const at::Tensor& a_x2 = a.tensor(1, "x2");
+    const int64_t a_dim = a.int64(2, "dim", 1);
+    const double a_eps = a.float64(3, "eps", 1e-08);
+    return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
   });
 }
 
@@ -822,55 +804,56 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("cos", Napi::Function::New(env, op_cos, "cos"));
   exports.Set("floor", Napi::Function::New(env, op_floor, "floor"));
   exports.Set("trunc", Napi::Function::New(env, op_trunc, "trunc"));
-  exports.Set("tanh", Napi::Function::New(env, op_tanh, "tanh"));
-  exports.Set("silu", Napi::Function::New(env, op_silu, "silu"));
-  exports.Set("elu", Napi::Function::New(env, op_elu, "elu"));
-  exports.Set("sum", Napi::Function::New(env, op_sum, "sum"));
-  exports.Set("std", Napi::Function::New(env, op_std, "std"));
-  exports.Set("max$dim", Napi::Function::New(env, op_max__dim, "max$dim"));
-  exports.Set("amax", Napi::Function::New(env, op_amax, "amax"));
-  exports.Set("argmin", Napi::Function::New(env, op_argmin, "argmin"));
-  exports.Set("all", Napi::Function::New(env, op_all, "all"));
-  exports.Set("sort", Napi::Function::New(env, op_sort, "sort"));
-  exports.Set("reshape", Napi::Function::New(env, op_reshape, "reshape"));
-  exports.Set("unflatten", Napi::Function::New(env, op_unflatten, "unflatten"));
-  exports.Set("unsqueeze", Napi::Function::New(env, op_unsqueeze, "unsqueeze"));
-  exports.Set("t", Napi::Function::New(env, op_t, "t"));
-  exports.Set("expand_as", Napi::Function::New(env, op_expand_as, "expand_as"));
-  exports.Set("repeat", Napi::Function::New(env, op_repeat, "repeat"));
-  exports.Set("cat", Napi::Function::New(env, op_cat, "cat"));
-  exports.Set("split$size", Napi::Function::New(env, op_split__size, "split$size"));
-  exports.Set("unbind", Napi::Function::New(env, op_unbind, "unbind"));
-  exports.Set("slice", Napi::Function::New(env, op_slice, "slice"));
-  exports.Set("diagonal", Napi::Function::New(env, op_diagonal, "diagonal"));
-  exports.Set("pad", Napi::Function::New(env, op_pad, "pad"));
-  exports.Set("scatter$src", Napi::Function::New(env, op_scatter__src, "scatter$src"));
-  exports.Set("masked_fill", Napi::Function::New(env, op_masked_fill, "masked_fill"));
-  exports.Set("index_put", Napi::Function::New(env, op_index_put, "index_put"));
-  exports.Set("mm", Napi::Function::New(env, op_mm, "mm"));
-  exports.Set("dot", Napi::Function::New(env, op_dot, "dot"));
-  exports.Set("baddbmm", Napi::Function::New(env, op_baddbmm, "baddbmm"));
-  exports.Set("detach", Napi::Function::New(env, op_detach, "detach"));
-  exports.Set("float", Napi::Function::New(env, op_float, "float"));
-  exports.Set("bfloat16", Napi::Function::New(env, op_bfloat16, "bfloat16"));
-  exports.Set("bool", Napi::Function::New(env, op_bool, "bool"));
-  exports.Set("ones", Napi::Function::New(env, op_ones, "ones"));
-  exports.Set("rand", Napi::Function::New(env, op_rand, "rand"));
-  exports.Set("randint$low", Napi::Function::New(env, op_randint__low, "randint$low"));
-  exports.Set("arange$start", Napi::Function::New(env, op_arange__start, "arange$start"));
-  exports.Set("zeros_like", Napi::Function::New(env, op_zeros_like, "zeros_like"));
-  exports.Set("full_like", Napi::Function::New(env, op_full_like, "full_like"));
-  exports.Set("randint_like", Napi::Function::New(env, op_randint_like, "randint_like"));
-  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
-  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
-  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
-  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
-  exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
-  exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
-  exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
-  exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
-  exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
-  exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
+  exports.Set("erfinv_", Napi::Function::New(env, op_erfinv_, "erfinv_"));
+  exports.Set("relu", Napi::Function::New(env, op_relu, "relu"));
+  exports.Set("softplus", Napi::Function::New(env, op_softplus, "softplus"));
+  exports.Set("hardtanh", Napi::Function::New(env, op_hardtanh, "hardtanh"));
+  exports.Set("mean", Napi::Function::New(env, op_mean, "mean"));
+  exports.Set("var", Napi::Function::New(env, op_var, "var"));
+  exports.Set("min$all", Napi::Function::New(env, op_min__all, "min$all"));
+  exports.Set("amin", Napi::Function::New(env, op_amin, "amin"));
+  exports.Set("logsumexp", Napi::Function::New(env, op_logsumexp, "logsumexp"));
+  exports.Set("any", Napi::Function::New(env, op_any, "any"));
+  exports.Set("argsort", Napi::Function::New(env, op_argsort, "argsort"));
+  exports.Set("view", Napi::Function::New(env, op_view, "view"));
+  exports.Set("squeeze$all", Napi::Function::New(env, op_squeeze__all, "squeeze$all"));
+  exports.Set("permute", Napi::Function::New(env, op_permute, "permute"));
+  exports.Set("contiguous", Napi::Function::New(env, op_contiguous, "contiguous"));
+  exports.Set("view_as", Napi::Function::New(env, op_view_as, "view_as"));
+  exports.Set("repeat_interleave", Napi::Function::New(env, op_repeat_interleave, "repeat_interleave"));
+  exports.Set("concat", Napi::Function::New(env, op_concat, "concat"));
+  exports.Set("split$sizes", Napi::Function::New(env, op_split__sizes, "split$sizes"));
+  exports.Set("narrow", Napi::Function::New(env, op_narrow, "narrow"));
+  exports.Set("flip", Napi::Function::New(env, op_flip, "flip"));
+  exports.Set("tril", Napi::Function::New(env, op_tril, "tril"));
+  exports.Set("index_select", Napi::Function::New(env, op_index_select, "index_select"));
+  exports.Set("scatter$value", Napi::Function::New(env, op_scatter__value, "scatter$value"));
+  exports.Set("masked_select", Napi::Function::New(env, op_masked_select, "masked_select"));
+  exports.Set("nonzero", Napi::Function::New(env, op_nonzero, "nonzero"));
+  exports.Set("bmm", Napi::Function::New(env, op_bmm, "bmm"));
+  exports.Set("outer", Napi::Function::New(env, op_outer, "outer"));
+  exports.Set("einsum", Napi::Function::New(env, op_einsum, "einsum"));
+  exports.Set("clone", Napi::Function::New(env, op_clone, "clone"));
+  exports.Set("type_as", Napi::Function::New(env, op_type_as, "type_as"));
+  exports.Set("half", Napi::Function::New(env, op_half, "half"));
+  exports.Set("int", Napi::Function::New(env, op_int, "int"));
+  exports.Set("zeros", Napi::Function::New(env, op_zeros, "zeros"));
+  exports.Set("full", Napi::Function::New(env, op_full, "full"));
+  exports.Set("randint$high", Napi::Function::New(env, op_randint__high, "randint$high"));
+  exports.Set("arange$end", Napi::Function::New(env, op_arange__end, "arange$end"));
+  exports.Set("eye", Napi::Function::New(env, op_eye, "eye"));
+  exports.Set("empty_like", Napi::Function::New(env, op_empty_like, "empty_like"));
+  exports.Set("randn_like", Napi::Function::New(env, op_randn_like, "randn_like"));
+  exports.Set("multinomial", Napi::Function::New(env, op_multinomial, "multinomial"));
+  exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
+  exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));
+  exports.Set("adaptive_max_pool2d", Napi::Function::New(env, op_adaptive_max_pool2d, "adaptive_max_pool2d"));
+  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
+  exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
+  exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
+  exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
+  exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
+  exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
 }
 
 }  // namespace tn

@@ -1,0 +1,316 @@
+// The base class of every layer and model, as torch.nn.Module.
+//
+// Registration is by assignment: a field holding a Parameter is a parameter, a field holding a
+// Module is a submodule, in the order the fields were first assigned (JavaScript keeps string
+// keys in insertion order, as PyTorch's dicts do). Buffers are tensors named with
+// registerBuffer(). Containers whose children are not fields (Sequential, ModuleList,
+// ModuleDict) override namedChildren().
+import { inspect } from 'node:util';
+import { noGrad } from '../autograd.js';
+import type { Device } from '../device.js';
+import { type DType, isDType } from '../dtype.js';
+import { keep } from '../lifetime.js';
+import { Tensor } from '../tensor.js';
+import { Parameter } from './parameter.js';
+
+export type StateDict = Record<string, Tensor>;
+
+export interface LoadResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+const BUFFERS = Symbol('buffers');
+
+export abstract class Module {
+  training = true;
+  /** Buffer names and whether each is persistent (in the state dict). */
+  private readonly [BUFFERS] = new Map<string, boolean>();
+
+  abstract forward(...args: never[]): unknown;
+
+  // ---- registration
+
+  registerParameter(name: string, param: Parameter | null): void {
+    if (param !== null && !(param instanceof Parameter)) {
+      throw new TypeError(`registerParameter: '${name}' must be a Parameter or null`);
+    }
+    (this as Record<string, unknown>)[name] = param;
+  }
+
+  registerModule(name: string, module: Module | null): void {
+    if (module !== null && !(module instanceof Module)) {
+      throw new TypeError(`registerModule: '${name}' must be a Module or null`);
+    }
+    (this as Record<string, unknown>)[name] = module;
+  }
+
+  /** A tensor that is part of the module's state but not a parameter (BatchNorm's running stats). */
+  registerBuffer(name: string, tensor: Tensor | null, options?: { persistent?: boolean }): void {
+    if (tensor !== null && !(tensor instanceof Tensor)) {
+      throw new TypeError(`registerBuffer: '${name}' must be a Tensor or null`);
+    }
+    if (tensor) keep(tensor);
+    this[BUFFERS].set(name, options?.persistent ?? true);
+    (this as Record<string, unknown>)[name] = tensor;
+  }
+
+  // ---- traversal
+
+  /** Parameters directly on this module, in registration order (null ones included). */
+  protected ownParameters(): [string, Parameter | null][] {
+    const out: [string, Parameter | null][] = [];
+    for (const [k, v] of Object.entries(this)) if (v instanceof Parameter) out.push([k, v]);
+    return out;
+  }
+
+  protected ownBuffers(): [string, Tensor | null, boolean][] {
+    const self = this as Record<string, unknown>;
+    return [...this[BUFFERS]].map(([k, persistent]) => [k, self[k] as Tensor | null, persistent]);
+  }
+
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [k, v] of Object.entries(this)) if (v instanceof Module) out.push([k, v]);
+    return out;
+  }
+
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /** This module and all below it, depth first, each once, with dotted names. */
+  namedModules(prefix = '', seen = new Set<Module>()): [string, Module][] {
+    if (seen.has(this)) return [];
+    seen.add(this);
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [name, child] of this.namedChildren()) {
+      out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name, seen));
+    }
+    return out;
+  }
+
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  namedParameters(options?: { prefix?: string; recurse?: boolean }): [string, Parameter][] {
+    const prefix = options?.prefix ?? '';
+    const modules = options?.recurse === false ? [[prefix, this] as [string, Module]] : this.namedModules(prefix);
+    const seen = new Set<Parameter>();
+    const out: [string, Parameter][] = [];
+    for (const [mName, m] of modules) {
+      for (const [name, p] of m.ownParameters()) {
+        if (!p || seen.has(p)) continue;
+        seen.add(p);
+        out.push([mName ? `${mName}.${name}` : name, p]);
+      }
+    }
+    return out;
+  }
+
+  parameters(options?: { recurse?: boolean }): Parameter[] {
+    return this.namedParameters(options).map(([, p]) => p);
+  }
+
+  namedBuffers(options?: { prefix?: string; recurse?: boolean }): [string, Tensor][] {
+    const prefix = options?.prefix ?? '';
+    const modules = options?.recurse === false ? [[prefix, this] as [string, Module]] : this.namedModules(prefix);
+    const out: [string, Tensor][] = [];
+    for (const [mName, m] of modules) {
+      for (const [name, b] of m.ownBuffers()) if (b) out.push([mName ? `${mName}.${name}` : name, b]);
+    }
+    return out;
+  }
+
+  buffers(options?: { recurse?: boolean }): Tensor[] {
+    return this.namedBuffers(options).map(([, b]) => b);
+  }
+
+  getSubmodule(target: string): Module {
+    if (target === '') return this;
+    let m: Module = this;
+    for (const part of target.split('.')) {
+      const next = m.namedChildren().find(([n]) => n === part)?.[1];
+      if (!next) throw new Error(`getSubmodule: ${m.constructor.name} has no submodule '${part}' (in '${target}')`);
+      m = next;
+    }
+    return m;
+  }
+
+  // ---- modes and in-place changes
+
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Calls `fn` on every submodule, children first, then on this module, as PyTorch does. */
+  apply(fn: (m: Module) => void): this {
+    for (const child of this.children()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  requiresGrad_(requiresGrad = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
+    return this;
+  }
+
+  zeroGrad(options?: { setToNone?: boolean }): void {
+    const setToNone = options?.setToNone ?? true;
+    for (const p of this.parameters()) {
+      if (setToNone) p.grad = null;
+      else p.grad?.zero_();
+    }
+  }
+
+  /**
+   * Converts parameters and buffers: `to('cuda')`, `to('float64')`, `to({device, dtype,
+   * nonBlocking})`. Parameters stay the same objects (their data is replaced, as in PyTorch), so
+   * an optimizer made before the move still holds them. A dtype applies to floating-point
+   * tensors only.
+   */
+  to(target: Device | DType | { device?: Device; dtype?: DType; nonBlocking?: boolean }): this {
+    const o = typeof target === 'string' ? (isDType(target) ? { dtype: target } : { device: target }) : target;
+    const convert = (t: Tensor): Tensor => {
+      const floating = t.dtype.startsWith('float') || t.dtype === 'bfloat16';
+      return t.to({
+        ...(o.device !== undefined ? { device: o.device } : {}),
+        ...(o.dtype !== undefined && floating ? { dtype: o.dtype } : {}),
+        nonBlocking: o.nonBlocking ?? false,
+      });
+    };
+    noGrad(() => {
+      for (const m of this.modules()) {
+        for (const [, p] of m.ownParameters()) {
+          if (!p) continue;
+          const moved = convert(p);
+          if (moved !== p) p.data = moved;
+          const g = p.grad;
+          if (g) {
+            const movedGrad = convert(g);
+            if (movedGrad !== g) p.grad = movedGrad;
+          }
+        }
+        const self = m as unknown as Record<string, unknown>;
+        for (const [name, b] of m.ownBuffers()) {
+          if (!b) continue;
+          const moved = convert(b);
+          if (moved !== b) self[name] = keep(moved);
+        }
+      }
+    });
+    return this;
+  }
+
+  cuda(device: Device = 'cuda'): this {
+    return this.to({ device });
+  }
+
+  cpu(): this {
+    return this.to({ device: 'cpu' });
+  }
+
+  half(): this {
+    return this.to({ dtype: 'float16' });
+  }
+
+  float(): this {
+    return this.to({ dtype: 'float32' });
+  }
+
+  double(): this {
+    return this.to({ dtype: 'float64' });
+  }
+
+  // ---- state
+
+  /**
+   * Parameters and persistent buffers under PyTorch's dotted names (`layer1.0.conv1.weight`,
+   * `bn.running_mean`), in PyTorch's order: each module's parameters, then its buffers, then its
+   * children's. Values are detached views of the module's tensors (the tensors themselves with
+   * `keepVars`).
+   */
+  stateDict(options?: { prefix?: string; keepVars?: boolean }): StateDict {
+    const out: StateDict = {};
+    this.collectState(options?.prefix ?? '', out, options?.keepVars ?? false);
+    return out;
+  }
+
+  private collectState(prefix: string, out: StateDict, keepVars: boolean): void {
+    for (const [name, p] of this.ownParameters()) if (p) out[prefix + name] = keepVars ? p : p.detach();
+    for (const [name, b, persistent] of this.ownBuffers()) {
+      if (b && persistent) out[prefix + name] = keepVars ? b : b.detach();
+    }
+    for (const [name, child] of this.namedChildren()) child.collectState(`${prefix + name}.`, out, keepVars);
+  }
+
+  /**
+   * Copies a state dict's tensors into this module's parameters and buffers. With `strict`
+   * (the default) missing or unexpected keys are an Error, as in PyTorch; either way the keys
+   * come back. A shape mismatch is always an Error.
+   */
+  loadStateDict(stateDict: Record<string, Tensor>, options?: { strict?: boolean }): LoadResult {
+    const strict = options?.strict ?? true;
+    const own = this.stateDict({ keepVars: true });
+    const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));
+    const unexpectedKeys = Object.keys(stateDict).filter((k) => !(k in own));
+    const errors: string[] = [];
+    if (strict && unexpectedKeys.length) {
+      errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
+    }
+    if (strict && missingKeys.length) {
+      errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}.`);
+    }
+    for (const [key, target] of Object.entries(own)) {
+      const value = stateDict[key];
+      if (value === undefined) continue;
+      if (!(value instanceof Tensor)) {
+        errors.push(`While copying the parameter named "${key}", expected a Tensor, got ${typeof value}.`);
+        continue;
+      }
+      const a = value.shape;
+      const b = target.shape;
+      if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
+        errors.push(
+          `size mismatch for ${key}: copying a param with shape [${a.join(', ')}] from checkpoint, the shape in current model is [${b.join(', ')}].`,
+        );
+      }
+    }
+    if (errors.length) {
+      throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join('\n\t')}`);
+    }
+    noGrad(() => {
+      for (const [key, target] of Object.entries(own)) {
+        const value = stateDict[key];
+        if (value) target.copy_(value);
+      }
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  // ---- printing
+
+  /** What goes between the parentheses of this module's line in toString(). */
+  extraRepr(): string {
+    return '';
+  }
+
+  toString(): string {
+    const children = this.namedChildren();
+    const extra = this.extraRepr();
+    if (!children.length) return `${this.constructor.name}(${extra})`;
+    const lines = extra ? extra.split('\n') : [];
+    for (const [name, child] of children) lines.push(`(${name}): ${child.toString().replace(/\n/g, '\n  ')}`);
+    return `${this.constructor.name}(\n  ${lines.join('\n  ')}\n)`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}

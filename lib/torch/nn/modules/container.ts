@@ -1,0 +1,156 @@
+// Containers whose children are not fields: their order and names come from the container.
+import { Module } from '../module.js';
+
+/** Runs its modules one after the other, each on the previous one's output. */
+export class Sequential extends Module {
+  private readonly items: Map<string, Module>;
+
+  /** `new Sequential(a, b, c)` names the children 0, 1, 2; `new Sequential({conv, relu})` uses the keys. */
+  constructor(...modules: Module[] | [Record<string, Module>]) {
+    super();
+    this.items = new Map();
+    const first = modules[0];
+    if (modules.length === 1 && first !== undefined && !(first instanceof Module)) {
+      for (const [k, m] of Object.entries(first)) this.add(k, m);
+    } else {
+      (modules as Module[]).forEach((m, i) => {
+        this.add(String(i), m);
+      });
+    }
+  }
+
+  private add(name: string, m: Module): void {
+    if (!(m instanceof Module)) throw new TypeError(`Sequential: '${name}' is not a Module`);
+    this.items.set(name, m);
+  }
+
+  override namedChildren(): [string, Module][] {
+    return [...this.items];
+  }
+
+  get length(): number {
+    return this.items.size;
+  }
+
+  /** The i-th module (negative counts from the end). */
+  at(i: number): Module {
+    const list = [...this.items.values()];
+    const m = list[i < 0 ? i + list.length : i];
+    if (!m) throw new RangeError(`Sequential: index ${i} is out of range for ${list.length} modules`);
+    return m;
+  }
+
+  append(m: Module): this {
+    this.add(String(this.items.size), m);
+    return this;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.items.values();
+  }
+
+  forward(input: unknown): unknown {
+    let x = input;
+    for (const m of this.items.values()) x = (m.forward as (x: unknown) => unknown)(x);
+    return x;
+  }
+}
+
+/** A list of modules, registered so that their parameters are the owner's. */
+export class ModuleList extends Module {
+  private readonly items: Module[] = [];
+
+  constructor(modules: Iterable<Module> = []) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  override namedChildren(): [string, Module][] {
+    return this.items.map((m, i) => [String(i), m]);
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  at(i: number): Module {
+    const m = this.items[i < 0 ? i + this.items.length : i];
+    if (!m) throw new RangeError(`ModuleList: index ${i} is out of range for ${this.items.length} modules`);
+    return m;
+  }
+
+  append(m: Module): this {
+    if (!(m instanceof Module)) throw new TypeError('ModuleList: only Modules can be added');
+    this.items.push(m);
+    return this;
+  }
+
+  extend(ms: Iterable<Module>): this {
+    for (const m of ms) this.append(m);
+    return this;
+  }
+
+  insert(index: number, m: Module): void {
+    if (!(m instanceof Module)) throw new TypeError('ModuleList: only Modules can be added');
+    this.items.splice(index, 0, m);
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.items[Symbol.iterator]();
+  }
+
+  forward(): never {
+    throw new Error('ModuleList has no forward(); call its modules');
+  }
+}
+
+/** Modules by name, in insertion order. */
+export class ModuleDict extends Module {
+  private readonly items = new Map<string, Module>();
+
+  constructor(modules: Record<string, Module> = {}) {
+    super();
+    for (const [k, m] of Object.entries(modules)) this.set(k, m);
+  }
+
+  override namedChildren(): [string, Module][] {
+    return [...this.items];
+  }
+
+  get(key: string): Module | undefined {
+    return this.items.get(key);
+  }
+
+  set(key: string, m: Module): void {
+    if (!(m instanceof Module)) throw new TypeError(`ModuleDict: '${key}' is not a Module`);
+    this.items.set(key, m);
+  }
+
+  has(key: string): boolean {
+    return this.items.has(key);
+  }
+
+  delete(key: string): boolean {
+    return this.items.delete(key);
+  }
+
+  keys(): string[] {
+    return [...this.items.keys()];
+  }
+
+  values(): Module[] {
+    return [...this.items.values()];
+  }
+
+  entries(): [string, Module][] {
+    return [...this.items];
+  }
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  forward(): never {
+    throw new Error('ModuleDict has no forward(); call its modules');
+  }
+}
