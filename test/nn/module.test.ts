@@ -1,0 +1,191 @@
+// nn.Module's bookkeeping: registration, traversal order, state dicts, modes and moves.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import * as torch from '../../lib/index.js';
+
+const nn = torch.nn;
+
+class Block extends nn.Module {
+  conv = new nn.Conv2d(2, 3, 3, { padding: 1, bias: false });
+  bn = new nn.BatchNorm2d(3);
+  forward(x: torch.Tensor): torch.Tensor {
+    return torch.nn.functional.relu(this.bn.forward(this.conv.forward(x)));
+  }
+}
+
+class Net extends nn.Module {
+  scale: torch.nn.Parameter;
+  layer1: torch.nn.Sequential;
+  head = new nn.Linear(3, 2);
+  constructor() {
+    super();
+    this.scale = new nn.Parameter(torch.ones([1]));
+    this.layer1 = new nn.Sequential(new Block(), new Block2());
+    this.registerBuffer('steps', torch.zeros([1]), { persistent: false });
+  }
+  forward(x: torch.Tensor): torch.Tensor {
+    const y = this.layer1.forward(x) as torch.Tensor;
+    return this.head.forward(y.mean([2, 3])).mul(this.scale);
+  }
+}
+
+class Block2 extends Block {
+  override conv = new nn.Conv2d(3, 3, 3, { padding: 1, bias: false });
+}
+
+describe('nn.Module', () => {
+  test('parameters, buffers and modules are found with PyTorch names, in order', () => {
+    const net = new Net();
+    assert.deepEqual(
+      net.namedParameters().map(([n]) => n),
+      [
+        'scale',
+        'layer1.0.conv.weight',
+        'layer1.0.bn.weight',
+        'layer1.0.bn.bias',
+        'layer1.1.conv.weight',
+        'layer1.1.bn.weight',
+        'layer1.1.bn.bias',
+        'head.weight',
+        'head.bias',
+      ],
+    );
+    assert.deepEqual(Object.keys(net.stateDict()), [
+      'scale',
+      'layer1.0.conv.weight',
+      'layer1.0.bn.weight',
+      'layer1.0.bn.bias',
+      'layer1.0.bn.running_mean',
+      'layer1.0.bn.running_var',
+      'layer1.0.bn.num_batches_tracked',
+      'layer1.1.conv.weight',
+      'layer1.1.bn.weight',
+      'layer1.1.bn.bias',
+      'layer1.1.bn.running_mean',
+      'layer1.1.bn.running_var',
+      'layer1.1.bn.num_batches_tracked',
+      'head.weight',
+      'head.bias',
+    ]);
+    assert.deepEqual(
+      net.namedBuffers().map(([n]) => n),
+      [
+        'steps',
+        'layer1.0.bn.running_mean',
+        'layer1.0.bn.running_var',
+        'layer1.0.bn.num_batches_tracked',
+        'layer1.1.bn.running_mean',
+        'layer1.1.bn.running_var',
+        'layer1.1.bn.num_batches_tracked',
+      ],
+      'non-persistent buffers are buffers but not state',
+    );
+    assert.deepEqual(
+      net.namedModules().map(([n]) => n),
+      ['', 'layer1', 'layer1.0', 'layer1.0.conv', 'layer1.0.bn', 'layer1.1', 'layer1.1.conv', 'layer1.1.bn', 'head'],
+    );
+    assert.equal(net.getSubmodule('layer1.1.bn'), (net.layer1.at(1) as Block).bn);
+    assert.throws(() => net.getSubmodule('layer1.9'), /no submodule '9'/);
+  });
+
+  test('a parameter set to null disappears from the state dict; a shared one is listed once', () => {
+    const lin = new nn.Linear(2, 2);
+    lin.bias = null;
+    assert.deepEqual(Object.keys(lin.stateDict()), ['weight']);
+    class Tied extends nn.Module {
+      a = new nn.Linear(2, 2);
+      b = new nn.Linear(2, 2);
+      constructor() {
+        super();
+        this.b.weight = this.a.weight;
+      }
+      forward() {}
+    }
+    assert.equal(new Tied().parameters().length, 3);
+  });
+
+  test('loadStateDict copies values, reports keys, and refuses mismatches', () => {
+    const a = new Net();
+    const b = new Net();
+    const result = b.loadStateDict(a.stateDict());
+    assert.deepEqual(result, { missingKeys: [], unexpectedKeys: [] });
+    assert.deepEqual(b.head.weight.toArray(), a.head.weight.toArray());
+    const sd = a.stateDict();
+    delete sd['head.bias'];
+    sd.extra = torch.zeros([1]);
+    assert.throws(
+      () => b.loadStateDict(sd),
+      /Error\(s\) in loading state_dict for Net:\n\tUnexpected key\(s\) in state_dict: "extra"\.\n\tMissing key\(s\) in state_dict: "head\.bias"\./,
+    );
+    assert.deepEqual(b.loadStateDict(sd, { strict: false }), { missingKeys: ['head.bias'], unexpectedKeys: ['extra'] });
+    assert.throws(
+      () => b.loadStateDict({ ...a.stateDict(), 'head.weight': torch.zeros([3, 3]) }),
+      /size mismatch for head\.weight: copying a param with shape \[3, 3\] from checkpoint, the shape in current model is \[2, 3\]/,
+    );
+  });
+
+  test('train() and eval() reach every submodule; BatchNorm follows the mode', () => {
+    const net = new Net();
+    net.eval();
+    assert.ok(net.modules().every((m) => !m.training));
+    const bn = (net.layer1.at(0) as Block).bn;
+    net.forward(torch.randn([2, 2, 4, 4]));
+    assert.equal(bn.num_batches_tracked?.item(), 0, 'eval uses running statistics');
+    net.train();
+    net.forward(torch.randn([2, 2, 4, 4]));
+    assert.equal(bn.num_batches_tracked?.item(), 1);
+    assert.notDeepEqual(bn.running_mean?.toArray(), [0, 0, 0]);
+  });
+
+  test('to(dtype) keeps the same Parameter objects and converts buffers', () => {
+    const net = new Net();
+    const w = net.head.weight;
+    net.double();
+    assert.equal(net.head.weight, w);
+    assert.equal(w.dtype, 'float64');
+    assert.equal((net.layer1.at(0) as Block).bn.running_mean?.dtype, 'float64');
+    assert.equal((net.layer1.at(0) as Block).bn.num_batches_tracked?.dtype, 'int64', 'integer buffers keep their dtype');
+    assert.equal(net.forward(torch.randn([1, 2, 4, 4], { dtype: 'float64' })).dtype, 'float64');
+  });
+
+  test('zeroGrad, requiresGrad_ and apply (children first)', () => {
+    const net = new Net();
+    net.forward(torch.randn([2, 2, 4, 4])).sum().backward();
+    assert.ok(net.parameters().every((p) => p.grad !== null));
+    net.zeroGrad({ setToNone: false });
+    assert.ok(net.parameters().every((p) => (p.grad?.abs().sum().item() as number) === 0));
+    net.zeroGrad();
+    assert.ok(net.parameters().every((p) => p.grad === null));
+    net.requiresGrad_(false);
+    assert.ok(net.parameters().every((p) => !p.requiresGrad));
+    const order: string[] = [];
+    net.apply((m) => order.push(m.constructor.name));
+    assert.deepEqual(order, ['Conv2d', 'BatchNorm2d', 'Block', 'Conv2d', 'BatchNorm2d', 'Block2', 'Sequential', 'Linear', 'Net']);
+  });
+
+  test('parameters survive the scope they were made in', () => {
+    const lin = torch.scope(() => new nn.Linear(3, 3));
+    assert.equal(lin.weight.isDisposed, false);
+    assert.deepEqual(lin.forward(torch.ones([1, 3])).shape, [1, 3]);
+  });
+
+  test('toString reads like PyTorch', () => {
+    const net = new Net();
+    assert.equal(
+      String(net),
+      `Net(
+  (layer1): Sequential(
+    (0): Block(
+      (conv): Conv2d(2, 3, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)
+      (bn): BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+    )
+    (1): Block2(
+      (conv): Conv2d(3, 3, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)
+      (bn): BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+    )
+  )
+  (head): Linear(in_features=3, out_features=2, bias=True)
+)`,
+    );
+  });
+});
