@@ -144,13 +144,20 @@ describe('nn.Module', () => {
     assert.equal(net.head.weight, w);
     assert.equal(w.dtype, 'float64');
     assert.equal((net.layer1.at(0) as Block).bn.running_mean?.dtype, 'float64');
-    assert.equal((net.layer1.at(0) as Block).bn.num_batches_tracked?.dtype, 'int64', 'integer buffers keep their dtype');
+    assert.equal(
+      (net.layer1.at(0) as Block).bn.num_batches_tracked?.dtype,
+      'int64',
+      'integer buffers keep their dtype',
+    );
     assert.equal(net.forward(torch.randn([1, 2, 4, 4], { dtype: 'float64' })).dtype, 'float64');
   });
 
   test('zeroGrad, requiresGrad_ and apply (children first)', () => {
     const net = new Net();
-    net.forward(torch.randn([2, 2, 4, 4])).sum().backward();
+    net
+      .forward(torch.randn([2, 2, 4, 4]))
+      .sum()
+      .backward();
     assert.ok(net.parameters().every((p) => p.grad !== null));
     net.zeroGrad({ setToNone: false });
     assert.ok(net.parameters().every((p) => (p.grad?.abs().sum().item() as number) === 0));
@@ -160,7 +167,17 @@ describe('nn.Module', () => {
     assert.ok(net.parameters().every((p) => !p.requiresGrad));
     const order: string[] = [];
     net.apply((m) => order.push(m.constructor.name));
-    assert.deepEqual(order, ['Conv2d', 'BatchNorm2d', 'Block', 'Conv2d', 'BatchNorm2d', 'Block2', 'Sequential', 'Linear', 'Net']);
+    assert.deepEqual(order, [
+      'Conv2d',
+      'BatchNorm2d',
+      'Block',
+      'Conv2d',
+      'BatchNorm2d',
+      'Block2',
+      'Sequential',
+      'Linear',
+      'Net',
+    ]);
   });
 
   test('parameters survive the scope they were made in', () => {
@@ -177,11 +194,11 @@ describe('nn.Module', () => {
   (layer1): Sequential(
     (0): Block(
       (conv): Conv2d(2, 3, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)
-      (bn): BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+      (bn): BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
     )
     (1): Block2(
       (conv): Conv2d(3, 3, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)
-      (bn): BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+      (bn): BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
     )
   )
   (head): Linear(in_features=3, out_features=2, bias=True)

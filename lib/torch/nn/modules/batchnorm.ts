@@ -14,6 +14,8 @@ export interface BatchNormOptions extends FactoryOptions {
   /** null: a cumulative moving average (1 / batches seen) instead of an exponential one. */
   momentum?: number | null;
   affine?: boolean;
+  /** With `affine`, whether to learn a bias (default true). */
+  bias?: boolean;
   trackRunningStats?: boolean;
 }
 
@@ -38,7 +40,7 @@ abstract class BatchNormBase extends Module {
     this.affine = options?.affine ?? true;
     this.trackRunningStats = options?.trackRunningStats ?? true;
     this.weight = this.affine ? newParameter([numFeatures], options) : null;
-    this.bias = this.affine ? newParameter([numFeatures], options) : null;
+    this.bias = this.affine && (options?.bias ?? true) ? newParameter([numFeatures], options) : null;
     const fo = {
       ...(options?.dtype ? { dtype: options.dtype } : {}),
       ...(options?.device ? { device: options.device } : {}),
@@ -97,7 +99,7 @@ abstract class BatchNormBase extends Module {
 
   override extraRepr(): string {
     const m = this.momentum === null ? 'None' : pyFloat(this.momentum);
-    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${m}, affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${m}, affine=${pyBool(this.affine)}, bias=${pyBool(this.bias !== null)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
   }
 }
 

@@ -32,7 +32,7 @@ export class LayerNorm extends Module {
   }
 
   override extraRepr(): string {
-    return `${pyTuple(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyBool(this.elementwiseAffine)}`;
+    return `${pyTuple(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyBool(this.elementwiseAffine)}, bias=${pyBool(this.bias !== null)}`;
   }
 }
 
@@ -45,14 +45,14 @@ export class GroupNorm extends Module {
   constructor(
     readonly numGroups: number,
     readonly numChannels: number,
-    options?: { eps?: number; affine?: boolean } & FactoryOptions,
+    options?: { eps?: number; affine?: boolean; bias?: boolean } & FactoryOptions,
   ) {
     super();
     if (numChannels % numGroups !== 0) throw new Error('num_channels must be divisible by num_groups');
     this.eps = options?.eps ?? 1e-5;
     this.affine = options?.affine ?? true;
     this.weight = this.affine ? newParameter([numChannels], options) : null;
-    this.bias = this.affine ? newParameter([numChannels], options) : null;
+    this.bias = this.affine && (options?.bias ?? true) ? newParameter([numChannels], options) : null;
     if (this.weight) ones_(this.weight);
     if (this.bias) zeros_(this.bias);
   }
@@ -62,6 +62,6 @@ export class GroupNorm extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyBool(this.affine)}`;
+    return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyBool(this.affine)}, bias=${pyBool(this.bias !== null)}`;
   }
 }
