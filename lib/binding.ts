@@ -77,6 +77,11 @@ export interface NativeCore {
   cudaMemoryStats(device?: string): [number, number, number, number];
   cudaResetPeakMemoryStats(device?: string): void;
   cudaEmptyCache(): void;
+
+  /** Returns [enabled, dtype code, cacheEnabled] as they were before. */
+  autocastEnter(deviceType: string, enabled: boolean, dtype: number, cacheEnabled?: boolean): [boolean, number, boolean];
+  autocastExit(deviceType: string, enabled: boolean, dtype: number, cacheEnabled: boolean): void;
+  isAutocastEnabled(deviceType: string): boolean;
 }
 
 /** A CUDA stream as c10 packs it: [stream id, device index, device type]. */

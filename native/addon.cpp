@@ -12,6 +12,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   tn::registerTensorCore(env, exports);
   tn::registerAutograd(env, exports);
   tn::registerCuda(env, exports);
+  tn::registerAmp(env, exports);
   tn::registerGeneratedOps(env, exports);
   return exports;
 }

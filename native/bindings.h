@@ -7,5 +7,6 @@ namespace tn {
 void registerTensorCore(Napi::Env env, Napi::Object exports);
 void registerAutograd(Napi::Env env, Napi::Object exports);
 void registerCuda(Napi::Env env, Napi::Object exports);
+void registerAmp(Napi::Env env, Napi::Object exports);
 
 }  // namespace tn

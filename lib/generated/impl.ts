@@ -865,6 +865,19 @@ export function $multinomial(input: Tensor, numSamples: number, options?: { repl
   return wrap(native.multinomial(h(input, 'multinomial', 'input'), numSamples, options?.replacement));
 }
 
+export function $_standard_gamma(input: Tensor): Tensor {
+  return wrap(native._standard_gamma(h(input, '_standard_gamma', 'input')));
+}
+
+export function $_amp_foreach_non_finite_check_and_unscale_(tensors: Tensor[], foundInf: Tensor, invScale: Tensor): void {
+  native._amp_foreach_non_finite_check_and_unscale_(hList(tensors, '_amp_foreach_non_finite_check_and_unscale_', 'tensors'), h(foundInf, '_amp_foreach_non_finite_check_and_unscale_', 'foundInf'), h(invScale, '_amp_foreach_non_finite_check_and_unscale_', 'invScale'));
+}
+
+export function $_amp_update_scale_(input: Tensor, growthTracker: Tensor, foundInf: Tensor, scaleGrowthFactor: number, scaleBackoffFactor: number, growthInterval: number): Tensor {
+  native._amp_update_scale_(h(input, '_amp_update_scale_', 'input'), h(growthTracker, '_amp_update_scale_', 'growthTracker'), h(foundInf, '_amp_update_scale_', 'foundInf'), scaleGrowthFactor, scaleBackoffFactor, growthInterval);
+  return input;
+}
+
 export function $linear(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null }): Tensor {
   return wrap(native.linear(h(input, 'linear', 'input'), h(weight, 'linear', 'weight'), hOpt(options?.bias, 'linear', 'bias')));
 }

@@ -672,6 +672,14 @@ static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_standard_gamma");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::_standard_gamma(a_input));
+  });
+}
+
 static Napi::Value op_linear(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linear");
   return tn::run(a, [&]() -> Napi::Value {
@@ -872,6 +880,7 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("zeros_like", Napi::Function::New(env, op_zeros_like, "zeros_like"));
   exports.Set("full_like", Napi::Function::New(env, op_full_like, "full_like"));
   exports.Set("randint_like", Napi::Function::New(env, op_randint_like, "randint_like"));
+  exports.Set("_standard_gamma", Napi::Function::New(env, op__standard_gamma, "_standard_gamma"));
   exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
   exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
   exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));

@@ -674,6 +674,18 @@ static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_amp_foreach_non_finite_check_and_unscale_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    const at::Tensor& a_found_inf = a.tensor(1, "found_inf");
+    const at::Tensor& a_inv_scale = a.tensor(2, "inv_scale");
+    at::_amp_foreach_non_finite_check_and_unscale_(a_tensors, const_cast<at::Tensor&>(a_found_inf), a_inv_scale);
+    return a.none();
+  });
+}
+
 static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bilinear");
   return tn::run(a, [&]() -> Napi::Value {
@@ -849,6 +861,7 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("ones_like", Napi::Function::New(env, op_ones_like, "ones_like"));
   exports.Set("rand_like", Napi::Function::New(env, op_rand_like, "rand_like"));
   exports.Set("bernoulli", Napi::Function::New(env, op_bernoulli, "bernoulli"));
+  exports.Set("_amp_foreach_non_finite_check_and_unscale_", Napi::Function::New(env, op__amp_foreach_non_finite_check_and_unscale_, "_amp_foreach_non_finite_check_and_unscale_"));
   exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
   exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
   exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));

@@ -672,6 +672,20 @@ static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_amp_update_scale_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_growth_tracker = a.tensor(1, "growth_tracker");
+    const at::Tensor& a_found_inf = a.tensor(2, "found_inf");
+    const double a_scale_growth_factor = a.float64(3, "scale_growth_factor");
+    const double a_scale_backoff_factor = a.float64(4, "scale_backoff_factor");
+    const int64_t a_growth_interval = a.int64(5, "growth_interval");
+    at::_amp_update_scale_(const_cast<at::Tensor&>(a_input), const_cast<at::Tensor&>(a_growth_tracker), a_found_inf, a_scale_growth_factor, a_scale_backoff_factor, a_growth_interval);
+    return a.none();
+  });
+}
+
 static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "conv1d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -845,6 +859,7 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("empty_like", Napi::Function::New(env, op_empty_like, "empty_like"));
   exports.Set("randn_like", Napi::Function::New(env, op_randn_like, "randn_like"));
   exports.Set("multinomial", Napi::Function::New(env, op_multinomial, "multinomial"));
+  exports.Set("_amp_update_scale_", Napi::Function::New(env, op__amp_update_scale_, "_amp_update_scale_"));
   exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
   exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));
   exports.Set("adaptive_max_pool2d", Napi::Function::New(env, op_adaptive_max_pool2d, "adaptive_max_pool2d"));

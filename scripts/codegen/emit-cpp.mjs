@@ -115,6 +115,7 @@ function emitOp(op) {
   let ret;
   switch (op.returns.kind) {
     case 'self':
+    case 'none':
       ret = `    ${expr};\n    return a.none();`;
       break;
     case 'bool':

@@ -78,6 +78,7 @@ function params(op, skip = 0) {
 function returnType(op) {
   const r = op.returns;
   if (r.kind === 'self' || r.kind === 'Tensor') return 'Tensor';
+  if (r.kind === 'none') return 'void';
   if (r.kind === 'Tensor[]') return 'Tensor[]';
   if (r.kind === 'bool') return 'boolean';
   if (r.kind === 'Scalar' || r.kind === 'float' || r.kind === 'int') return 'number';
@@ -122,6 +123,9 @@ function emitImpl(op) {
   switch (op.returns.kind) {
     case 'self':
       body = `  ${fixedCall};\n  return ${first};`;
+      break;
+    case 'none':
+      body = `  ${fixedCall};`;
       break;
     case 'Tensor':
       body = `  return wrap(${fixedCall});`;

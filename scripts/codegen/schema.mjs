@@ -2,9 +2,10 @@
 
 /** snake_case to camelCase, keeping a trailing underscore (in-place ops). */
 export function camel(name) {
-  const trailing = name.endsWith('_') ? '_' : '';
-  const core = trailing ? name.slice(0, -1) : name;
-  return core.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase()) + trailing;
+  const leading = /^_*/.exec(name)[0];
+  const trailing = name.endsWith('_') && name.length > leading.length ? '_' : '';
+  const core = name.slice(leading.length, name.length - trailing.length);
+  return leading + core.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase()) + trailing;
 }
 
 function splitTopLevel(text, sep) {
@@ -45,6 +46,7 @@ function parseArg(text, kwOnly, where) {
 
 function parseReturns(text) {
   text = text.trim();
+  if (text === '()') return { kind: 'none' };
   if (text.startsWith('(')) {
     const items = splitTopLevel(text.slice(1, -1), ',').map((r) => {
       const [type, name] = r.split(/\s+/);
