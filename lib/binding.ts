@@ -66,6 +66,7 @@ export interface NativeCore {
   cudaStreamSynchronize(stream: StreamData): void;
   cudaStreamQuery(stream: StreamData): boolean;
   cudaStreamWaitStream(waiter: StreamData, other: StreamData): void;
+  cudaRecordStream(handle: number, stream: StreamData): void;
   cudaNewEvent(enableTiming?: boolean): number;
   cudaFreeEvent(id: number): void;
   cudaEventRecord(id: number, stream?: StreamData, device?: string): void;

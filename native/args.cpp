@@ -128,7 +128,7 @@ int64_t Args::int64(size_t i, const char* name) const {
   const Napi::Value v = info_[i];
   if (!v.IsNumber()) typeError(i, name, "an integer");
   const double d = v.As<Napi::Number>().DoubleValue();
-  if (std::nearbyint(d) != d) typeError(i, name, "an integer");
+  if (!std::isfinite(d) || std::nearbyint(d) != d || std::abs(d) > 9.2e18) typeError(i, name, "an integer");
   return static_cast<int64_t>(d);
 }
 
@@ -172,7 +172,7 @@ IntList Args::intList(size_t i, const char* name, size_t expand) const {
     const Napi::Value e = arr[k];
     if (!e.IsNumber()) typeError(i, name, "an array of integers");
     const double d = e.As<Napi::Number>().DoubleValue();
-    if (std::nearbyint(d) != d) typeError(i, name, "an array of integers");
+    if (!std::isfinite(d) || std::nearbyint(d) != d || std::abs(d) > 9.2e18) typeError(i, name, "an array of integers");
     out.push_back(static_cast<int64_t>(d));
   }
   if (expand > 1 && out.size() == 1) out.assign(expand, out[0]);

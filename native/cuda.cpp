@@ -128,6 +128,19 @@ Napi::Value streamWaitStream(const Napi::CallbackInfo& info) {
   });
 }
 
+// Marks `self` as used on `stream`: the caching allocator does not reuse its memory until the
+// work queued on that stream so far has finished.
+Napi::Value recordStream(const Napi::CallbackInfo& info) {
+  const Args a(info, "recordStream");
+  return run(a, [&]() -> Napi::Value {
+    const at::Tensor& t = a.tensor(0, "self");
+    const c10::Stream s = unpackStream(a, 1);
+    if (!t.is_cuda()) throw OpError("recordStream needs a CUDA tensor, got one on " + t.device().str());
+    t.record_stream(s);
+    return a.none();
+  });
+}
+
 // Events live in a per-thread table; JavaScript holds their ids.
 struct EventTable {
   std::unordered_map<int32_t, std::unique_ptr<c10::Event>> events;
@@ -213,7 +226,8 @@ Napi::Value memoryStats(const Napi::CallbackInfo& info) {
 Napi::Value resetPeakMemoryStats(const Napi::CallbackInfo& info) {
   const Args a(info, "cuda.resetPeakMemoryStats");
   return run(a, [&]() -> Napi::Value {
-    c10::getDeviceAllocator(at::kCUDA)->resetPeakStats(cudaDevice(a, 0).index());
+    const at::Device d = cudaDevice(a, 0);
+    c10::getDeviceAllocator(at::kCUDA)->resetPeakStats(d.index());
     return a.none();
   });
 }
@@ -240,6 +254,7 @@ void registerCuda(Napi::Env env, Napi::Object exports) {
       {"cudaStreamSynchronize", streamSynchronize},
       {"cudaStreamQuery", streamQuery},
       {"cudaStreamWaitStream", streamWaitStream},
+      {"cudaRecordStream", recordStream},
       {"cudaNewEvent", newEvent},
       {"cudaFreeEvent", freeEvent},
       {"cudaEventRecord", eventRecord},

@@ -19,14 +19,18 @@ struct ArgError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// `op: text`, without a C++ backtrace and without naming the op twice.
+std::string opMessage(const char* op, std::string text);
+
 [[noreturn]] void throwJs(Napi::Env env, const char* op, const std::exception& e, bool typeError);
 
 template <class F>
 auto guard(Napi::Env env, const char* op, F&& body) -> decltype(body()) {
   try {
     return body();
-  } catch (const Napi::Error&) {
-    throw;
+  } catch (const Napi::Error& e) {
+    // An N-API failure inside the op (an unusable buffer, say): say which op it was.
+    throw Napi::Error::New(env, opMessage(op, e.Message()));
   } catch (const ArgError& e) {
     throwJs(env, op, e, true);
   } catch (const c10::TypeError& e) {

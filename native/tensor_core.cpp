@@ -304,7 +304,7 @@ Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
   const Args a(info, "setNumThreads");
   return run(a, [&]() -> Napi::Value {
     const int64_t n = a.int64(0, "n");
-    if (n < 1) throw OpError("the number of threads must be at least 1, got " + std::to_string(n));
+    if (n < 1 || n > 1024) throw OpError("the number of threads must be between 1 and 1024, got " + std::to_string(n));
     at::set_num_threads(static_cast<int>(n));
     return a.none();
   });

@@ -7,44 +7,99 @@ const LINE_WIDTH = 80;
 const THRESHOLD = 1000;
 const EDGE_ITEMS = 3;
 
-type Cell = number | boolean;
+type Cell = number | bigint | boolean;
 
-function pyExp(v: number): string {
-  // Python's '{:.4e}' writes at least two exponent digits: 1.0000e+00.
-  return v.toExponential(PRECISION).replace(/e([+-])(\d)$/, 'e$10$2');
+/** Adds one to a string of decimal digits. */
+function increment(digits: string): string {
+  const d = digits.split('');
+  let i = d.length - 1;
+  while (i >= 0 && d[i] === '9') d[i--] = '0';
+  if (i < 0) return `1${d.join('')}`;
+  d[i] = String(Number(d[i]) + 1);
+  return d.join('');
+}
+
+/** Whether dropping `rest` from `kept` rounds up, half to even (Python's rounding of exact values). */
+function roundsUp(kept: string, rest: string): boolean {
+  const first = rest[0] ?? '0';
+  if (first !== '5') return first > '5';
+  if (/[1-9]/.test(rest.slice(1))) return true;
+  return Number(kept[kept.length - 1] ?? '0') % 2 === 1;
+}
+
+// Number#toFixed and #toExponential round ties away from zero; Python rounds the exact binary
+// value half to even. With 25 extra digits the exact value is visible for these precisions.
+
+/** Python's '{:.pf}'. */
+function fixed(v: number, p: number): string {
+  const sign = v < 0 || Object.is(v, -0) ? '-' : '';
+  const [ip = '0', fp = ''] = Math.abs(v).toFixed(Math.min(100, p + 25)).split('.');
+  let digits = ip + fp.slice(0, p);
+  if (roundsUp(digits, fp.slice(p))) digits = increment(digits);
+  const intPart = digits.slice(0, digits.length - p) || '0';
+  return sign + intPart + (p > 0 ? `.${digits.slice(digits.length - p)}` : '');
+}
+
+/** Python's '{:.pe}': at least two exponent digits, 1.0000e+00. */
+function exponential(v: number, p: number): string {
+  const sign = v < 0 || Object.is(v, -0) ? '-' : '';
+  const m = /^(\d)\.?(\d*)e([+-]\d+)$/.exec(Math.abs(v).toExponential(Math.min(100, p + 20)));
+  if (!m) return String(v);
+  const [, lead = '0', frac = '', expText = '0'] = m;
+  let exp = Number(expText);
+  let digits = lead + frac.slice(0, p);
+  if (roundsUp(digits, frac.slice(p))) digits = increment(digits);
+  if (digits.length > p + 1) {
+    digits = digits.slice(0, p + 1);
+    exp += 1;
+  }
+  const e = `${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return `${sign}${digits[0]}${p > 0 ? `.${digits.slice(1)}` : ''}e${e}`;
 }
 
 function special(v: number): string | null {
   if (Number.isNaN(v)) return 'nan';
-  if (v === Infinity) return 'inf';
-  if (v === -Infinity) return '-inf';
+  if (v === Number.POSITIVE_INFINITY) return 'inf';
+  if (v === Number.NEGATIVE_INFINITY) return '-inf';
   return null;
 }
 
-function makeFormatter(values: Cell[], floating: boolean): (v: Cell) => string {
-  if (!floating) return (v) => (typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v));
-  const finite = (values as number[]).filter((v) => Number.isFinite(v));
-  const nonzero = finite.map(Math.abs).filter((v) => v !== 0);
-  const intMode = finite.every((v) => Number.isInteger(v));
-  let max = 0;
-  let min = 0;
-  if (nonzero.length) {
-    max = Math.max(...nonzero);
-    min = Math.min(...nonzero);
+/** PyTorch's _Formatter: the mode and width come from the nonzero finite values shown. */
+function makeFormatter(values: Cell[], floating: boolean): { format: (v: Cell) => string; width: number } {
+  if (!floating) {
+    const str = (v: Cell) => (typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v));
+    return { format: str, width: Math.max(1, ...values.map((v) => str(v).length)) };
   }
-  const sci = nonzero.length > 0 && (max / min > 1000 || max > 1e8 || (!intMode && min < 1e-4));
-  const fmt = sci ? pyExp : intMode ? (v: number) => `${v.toFixed(0)}.` : (v: number) => v.toFixed(PRECISION);
-  return (v) => special(v as number) ?? fmt(v as number);
+  const nonzero = (values as number[]).filter((v) => Number.isFinite(v) && v !== 0);
+  const abs = nonzero.map(Math.abs);
+  const intMode = nonzero.every((v) => Number.isInteger(v));
+  let sci = false;
+  let width = 1;
+  if (nonzero.length) {
+    const max = Math.max(...abs);
+    const min = Math.min(...abs);
+    sci = max / min > 1000 || max > 1e8 || (!intMode && min < 1e-4);
+    const widthOf = sci
+      ? (v: number) => exponential(v, PRECISION).length
+      : intMode
+        ? (v: number) => fixed(v, 0).length + 1
+        : (v: number) => fixed(v, PRECISION).length;
+    width = Math.max(1, ...nonzero.map(widthOf));
+  }
+  const format = (cell: Cell): string => {
+    const v = cell as number;
+    const s = special(v);
+    if (sci) return s ?? exponential(v, PRECISION);
+    if (intMode) return s ?? `${fixed(v, 0)}.`;
+    return s ?? fixed(v, PRECISION);
+  };
+  return { format, width };
 }
 
-/** Index lists per dimension: all of them, or the edges around a '...' (-1). */
+/** Index lists per dimension: all of them, or the edges around an elision (-1). */
 function shownIndices(n: number, summarize: boolean): number[] {
   if (!summarize || n <= 2 * EDGE_ITEMS) return Array.from({ length: n }, (_, i) => i);
-  return [
-    ...Array.from({ length: EDGE_ITEMS }, (_, i) => i),
-    -1,
-    ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i),
-  ];
+  return [...Array.from({ length: EDGE_ITEMS }, (_, i) => i), -1, ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i)];
 }
 
 export function formatTensor(t: Tensor): string {
@@ -54,11 +109,7 @@ export function formatTensor(t: Tensor): string {
   const numel = shape.reduce((a, b) => a * b, 1);
   const summarize = numel > THRESHOLD;
   const raw = t.toTypedArray();
-  const cell = (i: number): Cell => {
-    const v = raw[i] as number | bigint;
-    if (dtype === 'bool') return v !== 0;
-    return typeof v === 'bigint' ? Number(v) : v;
-  };
+  const cell = (i: number): Cell => (dtype === 'bool' ? raw[i] !== 0 : (raw[i] as number | bigint));
   const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
 
   // The shown cells decide the format, as in PyTorch's summarised printing.
@@ -68,18 +119,16 @@ export function formatTensor(t: Tensor): string {
       shown.push(cell(offset));
       return;
     }
-    for (const i of shownIndices(shape[d] as number, summarize))
-      if (i >= 0) gather(d + 1, offset + i * (strides[d] as number));
+    for (const i of shownIndices(shape[d] as number, summarize)) if (i >= 0) gather(d + 1, offset + i * (strides[d] as number));
   };
   if (numel > 0) gather(0, 0);
-  const fmt = makeFormatter(shown, floating);
-  const width = Math.max(1, ...shown.map((v) => fmt(v).length));
+  const { format, width } = makeFormatter(shown, floating);
   const pad = (s: string): string => ' '.repeat(Math.max(0, width - s.length)) + s;
 
   const render = (d: number, offset: number, indent: number): string => {
     const idx = shownIndices(shape[d] as number, summarize);
     if (d === shape.length - 1) {
-      const items = idx.map((i) => (i < 0 ? '...' : pad(fmt(cell(offset + i)))));
+      const items = idx.map((i) => (i < 0 ? ' ...' : pad(format(cell(offset + i)))));
       const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent) / (width + 2)));
       const lines: string[] = [];
       for (let k = 0; k < items.length; k += perLine) lines.push(items.slice(k, k + perLine).join(', '));
@@ -90,16 +139,18 @@ export function formatTensor(t: Tensor): string {
     return `[${parts.join(sep)}]`;
   };
 
-  let body: string;
   const suffixes: string[] = [];
-  if (shape.length === 0) body = fmt(cell(0));
-  else if (numel === 0) {
-    body = '[]';
-    if (shape.length !== 1) suffixes.push(`size=(${shape.join(', ')})`);
-  } else body = render(0, 0, 'tensor('.length);
-
   if (t.device !== 'cpu') suffixes.push(`device='${t.device}'`);
-  if (!['float32', 'int64', 'bool'].includes(dtype)) suffixes.push(`dtype=torch.${dtype}`);
+  let body: string;
+  if (numel === 0) {
+    body = '[]';
+    if (shape.length !== 1) suffixes.push(`size=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`);
+    // With no elements to show, only float32 (the default dtype) goes without saying.
+    if (dtype !== 'float32') suffixes.push(`dtype=torch.${dtype}`);
+  } else {
+    if (!['float32', 'int64', 'bool'].includes(dtype)) suffixes.push(`dtype=torch.${dtype}`);
+    body = shape.length === 0 ? format(cell(0)) : render(0, 0, 'tensor('.length);
+  }
   const gradFn = t.gradFn;
   if (gradFn) suffixes.push(`grad_fn=<${gradFn}>`);
   else if (t.requiresGrad) suffixes.push('requires_grad=True');

@@ -40,11 +40,14 @@ function registerPending(): void {
   }
 }
 
-let syncScope: Owned[] | null = null;
-const asyncScopes = new AsyncLocalStorage<Owned[]>();
+/** The tensors one scope owns; `closed` once it ended (a late child then hands tensors to the collector). */
+type Scope = Owned[] & { closed?: boolean };
+
+let syncScope: Scope | null = null;
+const asyncScopes = new AsyncLocalStorage<Scope>();
 let asyncScopeDepth = 0;
 
-function currentScope(): Owned[] | undefined {
+function currentScope(): Scope | undefined {
   if (syncScope) return syncScope;
   return asyncScopeDepth > 0 ? asyncScopes.getStore() : undefined;
 }
@@ -105,13 +108,14 @@ function collect(value: unknown, found: Set<Owned>, seen: Set<unknown>): void {
   }
 }
 
-function close(owned: Owned[], result: unknown, parent: Owned[] | undefined): void {
+function close(owned: Scope, result: unknown, parent: Scope | undefined): void {
+  owned.closed = true;
   const returned = new Set<Owned>();
   collect(result, returned, new Set());
   for (const t of owned) {
     if (t._h < 0 || t._s !== SCOPED) continue;
     if (!returned.has(t)) release(t);
-    else if (parent) parent.push(t);
+    else if (parent && !parent.closed) parent.push(t);
     else toCollector(t);
   }
 }
@@ -129,7 +133,7 @@ export function scope<T>(fn: () => T): T;
 export function scope<T>(fn: () => T | Promise<T>): T | Promise<T> {
   if (isAsyncFunction(fn)) return asyncScope(fn as () => Promise<T>);
   const parent = currentScope();
-  const owned: Owned[] = [];
+  const owned: Scope = [];
   const previous = syncScope;
   syncScope = owned;
   let result: T | Promise<T>;
@@ -152,18 +156,24 @@ export function scope<T>(fn: () => T | Promise<T>): T | Promise<T> {
 
 async function asyncScope<T>(fn: () => Promise<T>): Promise<T> {
   const parent = currentScope();
-  const owned: Owned[] = [];
-  const previous = syncScope;
+  const owned: Scope = [];
   asyncScopeDepth++;
   let result: T | undefined;
   try {
+    // The synchronous part of fn belongs to this scope, not to a sync scope around the call;
+    // after that, the async context carries it. syncScope is restored at once, never after the
+    // await (by then the sync scope that was current may have ended).
+    const previous = syncScope;
     syncScope = null;
-    const pending = asyncScopes.run(owned, fn);
-    syncScope = previous;
+    let pending: Promise<T>;
+    try {
+      pending = asyncScopes.run(owned, fn);
+    } finally {
+      syncScope = previous;
+    }
     result = await pending;
     return result;
   } finally {
-    syncScope = previous;
     asyncScopeDepth--;
     close(owned, result, parent);
   }

@@ -2,7 +2,7 @@
 // (metadata, data access, devices, autograd entry points, lifetime). The ops are installed on
 // its prototype by lib/generated/methods.ts.
 import { inspect } from 'node:util';
-import { native } from '../binding.js';
+import { native, type StreamData } from '../binding.js';
 import type { Device } from './device.js';
 import { type DType, dtypeCode, dtypeName, isDType } from './dtype.js';
 import { formatTensor } from './format.js';
@@ -233,6 +233,15 @@ export class Tensor {
 
   cuda(device: Device = 'cuda', options?: { nonBlocking?: boolean }): Tensor {
     return this.to({ device, ...options });
+  }
+
+  /**
+   * Marks this CUDA tensor as used on `stream`, so that the caching allocator does not hand its
+   * memory out again before the work queued there has finished (for tensors made on one stream
+   * and used on another).
+   */
+  recordStream(stream: { _data: StreamData }): void {
+    native.cudaRecordStream(this._h, stream._data);
   }
 
   /** A copy in page-locked host memory, for asynchronous copies to a GPU (needs CUDA). */

@@ -309,7 +309,7 @@ static Napi::Value op_sum(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(2, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    return a.ret(at::sum(a_self, a_dim, a_keepdim, a_dtype));
+    return a.ret(a_dim || a_keepdim ? at::sum(a_self, a_dim, a_keepdim, a_dtype) : at::sum(a_self, a_dtype));
   });
 }
 

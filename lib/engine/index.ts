@@ -1,0 +1,30 @@
+// torch-node/engine: MMEngine's model, preprocessing and optimizer-wrapper layer.
+export { getLogger, type LogLevel, Logger, setLogger } from './logging/logger.js';
+export { HistoryBuffer, MessageHub } from './logging/message_hub.js';
+export {
+  BaseModel,
+  type BaseModelOptions,
+  type DataPreprocessorConfig,
+  type ForwardMode,
+  type LogVars,
+  type LossDict,
+} from './model/base_model.js';
+export { BaseModule, ModuleList, Sequential } from './model/base_module.js';
+export {
+  type AugmentResult,
+  type BatchAugment,
+  CutMix,
+  MixUp,
+  RandomBatchAugment,
+} from './model/batch_augments.js';
+export { BaseDataPreprocessor, ImgDataPreprocessor, type ImgDataPreprocessorOptions } from './model/data_preprocessor.js';
+export { stackBatch } from './model/utils.js';
+export { type InitCfg, type InitConfig, type InitType, initialize, type OverrideConfig } from './model/weight_init.js';
+export { AmpOptimWrapper, type AmpOptimWrapperOptions, type LossScale } from './optim/amp_optim_wrapper.js';
+export {
+  type BaseOptimWrapper,
+  type ClipGradConfig,
+  OptimWrapper,
+  type OptimWrapperOptions,
+} from './optim/optim_wrapper.js';
+export { OptimWrapperDict } from './optim/optim_wrapper_dict.js';

@@ -1,0 +1,89 @@
+// The message hub: named scalars (losses, lr, grad norms, timings) and runtime info that the
+// optimizer wrappers, hooks and loggers share, as MMEngine's MessageHub.
+
+/** The recent values of one scalar. */
+export class HistoryBuffer {
+  private values: number[] = [];
+  private counts: number[] = [];
+
+  constructor(private readonly maxLength = 1000000) {}
+
+  update(value: number, count = 1): void {
+    this.values.push(value);
+    this.counts.push(count);
+    if (this.values.length > this.maxLength) {
+      this.values.shift();
+      this.counts.shift();
+    }
+  }
+
+  get data(): [number[], number[]] {
+    return [[...this.values], [...this.counts]];
+  }
+
+  current(): number {
+    const v = this.values[this.values.length - 1];
+    if (v === undefined) throw new Error('HistoryBuffer is empty');
+    return v;
+  }
+
+  /** Mean of the last `window` values (all by default). */
+  mean(window?: number): number {
+    const vs = window === undefined ? this.values : this.values.slice(-window);
+    if (vs.length === 0) return Number.NaN;
+    return vs.reduce((a, b) => a + b, 0) / vs.length;
+  }
+}
+
+const instances = new Map<string, MessageHub>();
+let current: MessageHub | null = null;
+
+export class MessageHub {
+  readonly logScalars = new Map<string, HistoryBuffer>();
+  readonly runtimeInfo = new Map<string, unknown>();
+
+  private constructor(readonly name: string) {}
+
+  /** The hub named `name`, created on first use; it becomes the current one. */
+  static getInstance(name: string): MessageHub {
+    let hub = instances.get(name);
+    if (!hub) {
+      hub = new MessageHub(name);
+      instances.set(name, hub);
+    }
+    current = hub;
+    return hub;
+  }
+
+  /** The most recently created or fetched hub, or a root hub. */
+  static getCurrentInstance(): MessageHub {
+    return current ?? MessageHub.getInstance('mmengine');
+  }
+
+  updateScalar(key: string, value: number, count = 1): void {
+    let buffer = this.logScalars.get(key);
+    if (!buffer) {
+      buffer = new HistoryBuffer();
+      this.logScalars.set(key, buffer);
+    }
+    buffer.update(value, count);
+  }
+
+  updateScalars(values: Record<string, number>): void {
+    for (const [k, v] of Object.entries(values)) this.updateScalar(k, v);
+  }
+
+  getScalar(key: string): HistoryBuffer {
+    const buffer = this.logScalars.get(key);
+    if (!buffer) throw new Error(`${key} is not found in Messagehub.log_buffers: ${[...this.logScalars.keys()].join(', ')}`);
+    return buffer;
+  }
+
+  updateInfo(key: string, value: unknown): void {
+    this.runtimeInfo.set(key, value);
+  }
+
+  getInfo<T = unknown>(key: string, dflt?: T): T | undefined {
+    return this.runtimeInfo.has(key) ? (this.runtimeInfo.get(key) as T) : dflt;
+  }
+}

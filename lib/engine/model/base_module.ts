@@ -1,0 +1,130 @@
+// BaseModule: an nn.Module with `initCfg` and `initWeights()`, as MMEngine's BaseModule.
+// Order: the module's own non-pretrained configs, then each direct child's initWeights() (so a
+// child's own initCfg wins over its parent's), then pretrained configs last (so a checkpoint is
+// never overwritten). A second call does nothing.
+import * as torch from '../../torch/index.js';
+import { getLogger } from '../logging/logger.js';
+import { type InitCfg, type InitConfig, initialize, PARAMS_INIT_INFO, type ParamInitInfo, updateInitInfo } from './weight_init.js';
+
+type Tensor = torch.Tensor;
+type Table = Map<Tensor, ParamInitInfo>;
+type WithInitInfo = { [PARAMS_INIT_INFO]?: Table };
+
+const hasInitWeights = (m: torch.nn.Module): m is torch.nn.Module & { initWeights(): void; isInit?: boolean } =>
+  typeof (m as { initWeights?: unknown }).initWeights === 'function';
+
+export abstract class BaseModule extends torch.nn.Module {
+  readonly initCfg: InitCfg | null;
+  private _isInit = false;
+
+  constructor(initCfg?: InitCfg | null) {
+    super();
+    this.initCfg = initCfg ? structuredClone(initCfg) : null;
+  }
+
+  get isInit(): boolean {
+    return this._isInit;
+  }
+
+  set isInit(value: boolean) {
+    this._isInit = value;
+  }
+
+  initWeights(): void {
+    const self = this as unknown as WithInitInfo;
+    const isTopLevel = !self[PARAMS_INIT_INFO];
+    if (isTopLevel) {
+      const table: Table = new Map();
+      for (const p of this.parameters()) {
+        table.set(p, {
+          initInfo: `The value is the same before and after calling \`init_weights\` of ${this.constructor.name} `,
+          tmpMeanValue: torch.scope(() => p.detach().float().mean().item() as number),
+        });
+      }
+      for (const m of this.modules()) (m as unknown as WithInitInfo)[PARAMS_INIT_INFO] = table;
+    }
+    const logger = getLogger();
+    if (!this._isInit) {
+      let pretrained: InitConfig[] = [];
+      if (this.initCfg) {
+        logger.debug(`initialize ${this.constructor.name} with init_cfg ${JSON.stringify(this.initCfg)}`);
+        const cfgs = Array.isArray(this.initCfg) ? this.initCfg : [this.initCfg];
+        for (const c of cfgs) if (typeof c !== 'object' || c === null) throw new Error('init_cfg entries must be objects');
+        pretrained = cfgs.filter((c) => c.type === 'Pretrained');
+        initialize(
+          this,
+          cfgs.filter((c) => c.type !== 'Pretrained'),
+        );
+      }
+      for (const child of this.children()) {
+        if (hasInitWeights(child) && !child.isInit) {
+          child.initWeights();
+          updateInitInfo(child, `Initialized by user-defined \`init_weights\` in ${child.constructor.name} `);
+        }
+      }
+      if (this.initCfg && pretrained.length) initialize(this, pretrained);
+      this._isInit = true;
+    } else {
+      logger.warning(`init_weights of ${this.constructor.name} has been called more than once.`);
+    }
+    if (isTopLevel) {
+      const table = self[PARAMS_INIT_INFO] as Table;
+      logger.debug('Name of parameter - Initialization information');
+      for (const [name, p] of this.namedParameters()) {
+        logger.debug(`\n${name} - ${JSON.stringify(p.shape)}: \n${table.get(p)?.initInfo ?? ''} \n`);
+      }
+      for (const m of this.modules()) delete (m as unknown as WithInitInfo)[PARAMS_INIT_INFO];
+    }
+  }
+
+  override toString(): string {
+    const s = super.toString();
+    return this.initCfg ? `${s}\ninit_cfg=${JSON.stringify(this.initCfg)}` : s;
+  }
+}
+
+/** Sequential with an initCfg. */
+export class Sequential extends torch.nn.Sequential {
+  readonly initCfg: InitCfg | null;
+  private _isInit = false;
+
+  constructor(modules: torch.nn.Module[], options?: { initCfg?: InitCfg }) {
+    super(...modules);
+    this.initCfg = options?.initCfg ? structuredClone(options.initCfg) : null;
+  }
+
+  get isInit(): boolean {
+    return this._isInit;
+  }
+
+  set isInit(v: boolean) {
+    this._isInit = v;
+  }
+
+  initWeights(): void {
+    BaseModule.prototype.initWeights.call(this as unknown as BaseModule);
+  }
+}
+
+/** ModuleList with an initCfg. */
+export class ModuleList extends torch.nn.ModuleList {
+  readonly initCfg: InitCfg | null;
+  private _isInit = false;
+
+  constructor(modules: Iterable<torch.nn.Module> = [], options?: { initCfg?: InitCfg }) {
+    super(modules);
+    this.initCfg = options?.initCfg ? structuredClone(options.initCfg) : null;
+  }
+
+  get isInit(): boolean {
+    return this._isInit;
+  }
+
+  set isInit(v: boolean) {
+    this._isInit = v;
+  }
+
+  initWeights(): void {
+    BaseModule.prototype.initWeights.call(this as unknown as BaseModule);
+  }
+}

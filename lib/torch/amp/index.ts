@@ -1,0 +1,2 @@
+export { type AutocastOptions, autocast, isAutocastEnabled } from './autocast.js';
+export { GradScaler, type GradScalerOptions, type GradScalerState, type ScalableOptimizer } from './grad_scaler.js';

@@ -1,0 +1,881 @@
+// torch.optim.lr_scheduler: LR schedules that write `group.lr` of an optimizer's param groups,
+// following torch/optim/lr_scheduler.py (torch 2.13) expression by expression, so that the
+// values agree with PyTorch's step by step: the chainable forms used by step(), the closed
+// forms used by step({epoch}) and SequentialLR, and PyTorch's `initialLr` bookkeeping.
+//
+// Constructors take the optimizer and one options object: `new StepLR(opt, {stepSize, gamma})`.
+// State dicts use PyTorch's attribute names (`last_epoch`, `base_lrs`, `_step_count`, ...), so
+// that they map onto `scheduler.state_dict()` in Python.
+import { Optimizer, type ParamGroup } from './optimizer.js';
+import { pyCos, pyPow } from './pymath.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: any optimizer, whatever its group and state types
+type AnyOptimizer = Optimizer<any, any>;
+
+export interface LRSchedulerOptions {
+  /** The index of the last epoch; -1 (the default) starts a new schedule. */
+  lastEpoch?: number;
+}
+
+export type SchedulerStateDict = Record<string, unknown>;
+
+const EPOCH_DEPRECATION_WARNING =
+  'The epoch option of scheduler.step() is deprecated: call scheduler.step() with no argument. ' +
+  'With an epoch, the closed form is used instead of the chainable form, where there is one.';
+let warnedEpoch = false;
+
+const copy = <T>(v: T): T =>
+  Array.isArray(v)
+    ? (v.map(copy) as T)
+    : v instanceof Map
+      ? (new Map(v) as T)
+      : v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype
+        ? (Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)])) as T)
+        : v;
+
+/** Python's bisect.bisect_right on a sorted array. */
+function bisectRight(a: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (x < (a[mid] as number)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function requireNumber(name: string, options: object | undefined, key: string): number {
+  const v = (options as Record<string, unknown> | undefined)?.[key];
+  if (v === undefined) throw new TypeError(`${name}: the option ${key} is required`);
+  if (typeof v !== 'number' || Number.isNaN(v))
+    throw new TypeError(`${name}: ${key} must be a number, got ${String(v)}`);
+  return v;
+}
+
+function optionalNumber(name: string, options: object | undefined, key: string, fallback: number): number {
+  const v = (options as Record<string, unknown> | undefined)?.[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || Number.isNaN(v))
+    throw new TypeError(`${name}: ${key} must be a number, got ${String(v)}`);
+  return v;
+}
+
+function checkInteger(name: string, key: string, v: number, min: number): void {
+  if (!Number.isInteger(v) || v < min) throw new Error(`${name}: ${key} must be an integer >= ${min}, got ${v}`);
+}
+
+function checkOptionNames(name: string, options: object | undefined, known: readonly string[]): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== 'object') throw new TypeError(`${name}: options must be an object`);
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`${name}: unknown option '${key}' (known: ${known.join(', ')})`);
+  }
+}
+
+/** Python's _format_param: one value per param group. */
+function perGroup(name: string, key: string, optimizer: AnyOptimizer, value: number | number[]): number[] {
+  const n = optimizer.paramGroups.length;
+  if (Array.isArray(value)) {
+    if (value.length !== n) {
+      throw new Error(
+        `${name}: ${key} must have as many values as optimizer.paramGroups; ${key} has ${value.length} values, paramGroups has ${n}`,
+      );
+    }
+    return [...value];
+  }
+  return new Array<number>(n).fill(value);
+}
+
+const groupsOf = (optimizer: AnyOptimizer): ParamGroup[] => optimizer.paramGroups as ParamGroup[];
+const lrsOf = (optimizer: AnyOptimizer): number[] => groupsOf(optimizer).map((g) => g.lr);
+
+/**
+ * The base of the LR schedulers. A subclass sets its own fields, then calls
+ * `this._init(lastEpoch)` (PyTorch's LRScheduler.__init__, which takes the first step and so
+ * needs those fields), and implements getLr() (the chainable form) and optionally
+ * getClosedFormLr().
+ */
+export abstract class LRScheduler {
+  readonly optimizer: AnyOptimizer;
+  /** The lr each group started from (its `initialLr`). */
+  baseLrs: number[] = [];
+  /** The number of step() calls since the start of the schedule (0 after construction). */
+  lastEpoch = -1;
+  /** @internal */
+  _stepCount = 0;
+  /** @internal */
+  _isInitial = false;
+  /** @internal */
+  _getLrCalledWithinStep = false;
+  /** @internal */
+  _lastLr: number[] = [];
+
+  constructor(optimizer: AnyOptimizer) {
+    if (!(optimizer instanceof Optimizer)) {
+      throw new TypeError(`${new.target.name}: the first argument must be an Optimizer, got ${String(optimizer)}`);
+    }
+    this.optimizer = optimizer;
+  }
+
+  /** PyTorch's LRScheduler.__init__: sets `initialLr` and baseLrs, then takes the first step. */
+  protected _init(lastEpoch = -1): void {
+    const name = this.constructor.name;
+    if (!Number.isInteger(lastEpoch) || lastEpoch < -1) {
+      throw new Error(`${name}: lastEpoch must be an integer >= -1, got ${lastEpoch}`);
+    }
+    const groups = groupsOf(this.optimizer);
+    if (lastEpoch === -1) {
+      for (const g of groups) if (g.initialLr === undefined) g.initialLr = g.lr;
+    } else {
+      groups.forEach((g, i) => {
+        if (g.initialLr === undefined) {
+          throw new Error(
+            `${name}: paramGroups[${i}] has no initialLr, which resuming a schedule with lastEpoch >= 0 needs; ` +
+              'load the optimizer state dict that was saved with the scheduler first, or use lastEpoch -1 for a new run',
+          );
+        }
+      });
+    }
+    this.baseLrs = groups.map((g) => g.initialLr as number);
+    this.lastEpoch = lastEpoch;
+    this._initialStep();
+  }
+
+  /** @internal The first step, which the constructor takes. */
+  _initialStep(): void {
+    this._stepCount = 0;
+    this._isInitial = true;
+    try {
+      this.step();
+    } finally {
+      this._isInitial = false;
+    }
+  }
+
+  /** The lrs that the last step set, one per param group. */
+  getLastLr(): number[] {
+    return [...this._lastLr];
+  }
+
+  /**
+   * The next lrs in the chainable form, from the groups' current lrs. Meant for step(): called
+   * elsewhere it does not give the current lrs (use getLastLr()).
+   */
+  abstract getLr(): number[];
+
+  /** The lrs at lastEpoch in closed form, where the schedule has one (used by step({epoch})). */
+  getClosedFormLr?(): number[];
+
+  /** Advances the schedule by one step and writes the new lr of every param group. */
+  step(options?: { epoch?: number }): void {
+    this._stepCount += 1;
+    const epoch = options?.epoch;
+    if (epoch !== undefined && !warnedEpoch) {
+      warnedEpoch = true;
+      process.emitWarning(EPOCH_DEPRECATION_WARNING, 'UserWarning');
+    }
+    this._updateLr(epoch);
+  }
+
+  /** @internal */
+  _updateLr(epoch?: number): void {
+    let values: number[];
+    this._getLrCalledWithinStep = true;
+    try {
+      if (epoch === undefined) {
+        this.lastEpoch += 1;
+        values = this.getLr();
+      } else {
+        this.lastEpoch = epoch;
+        values = this.getClosedFormLr ? this.getClosedFormLr() : this.getLr();
+      }
+    } finally {
+      this._getLrCalledWithinStep = false;
+    }
+    const groups = groupsOf(this.optimizer);
+    if (values.length !== groups.length) {
+      throw new Error(`${this.constructor.name}: computed ${values.length} lrs for ${groups.length} param groups`);
+    }
+    groups.forEach((g, i) => {
+      g.lr = values[i] as number;
+    });
+    this._lastLr = lrsOf(this.optimizer);
+  }
+
+  /** [PyTorch's attribute name, this object's property] for the scheduler's own settings. */
+  protected ownFields(): [string, string][] {
+    return [];
+  }
+
+  /** @internal The fields a state dict holds, in PyTorch's order. */
+  stateFields(): [string, string][] {
+    return [
+      ...this.ownFields(),
+      ['base_lrs', 'baseLrs'],
+      ['last_epoch', 'lastEpoch'],
+      ['_step_count', '_stepCount'],
+      ['_is_initial', '_isInitial'],
+      ['_get_lr_called_within_step', '_getLrCalledWithinStep'],
+      ['_last_lr', '_lastLr'],
+    ];
+  }
+
+  /** The scheduler's state, with PyTorch's keys (everything but the optimizer). */
+  stateDict(): SchedulerStateDict {
+    const self = this as unknown as Record<string, unknown>;
+    const out: SchedulerStateDict = {};
+    for (const [py, ts] of this.stateFields()) out[py] = this.exportField(ts, self[ts]);
+    return out;
+  }
+
+  /** Restores a state dict from stateDict() here or `state_dict()` in PyTorch. */
+  loadStateDict(stateDict: SchedulerStateDict): void {
+    if (stateDict === null || typeof stateDict !== 'object') {
+      throw new TypeError(`${this.constructor.name}.loadStateDict: expected an object, as stateDict() returns`);
+    }
+    const self = this as unknown as Record<string, unknown>;
+    for (const [py, ts] of this.stateFields()) {
+      if (py in stateDict) self[ts] = this.importField(ts, stateDict[py]);
+    }
+  }
+
+  protected exportField(_ts: string, value: unknown): unknown {
+    return copy(value);
+  }
+
+  protected importField(_ts: string, value: unknown): unknown {
+    return copy(value);
+  }
+}
+
+// ---- the schedules
+
+export interface LambdaLROptions extends LRSchedulerOptions {
+  /** lr = initial lr * lrLambda(epoch); one function, or one per param group */
+  lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[];
+}
+
+/** lr = initial lr times a function of the epoch. */
+export class LambdaLR extends LRScheduler {
+  lrLambdas: ((epoch: number) => number)[];
+
+  constructor(optimizer: AnyOptimizer, options: LambdaLROptions) {
+    super(optimizer);
+    checkOptionNames('LambdaLR', options, ['lrLambda', 'lastEpoch']);
+    const f = options?.lrLambda;
+    const n = optimizer.paramGroups.length;
+    if (Array.isArray(f)) {
+      if (f.length !== n) throw new Error(`LambdaLR: expected ${n} lrLambda functions, got ${f.length}`);
+      this.lrLambdas = [...f];
+    } else {
+      this.lrLambdas = new Array(n).fill(f);
+    }
+    if (this.lrLambdas.some((fn) => typeof fn !== 'function')) {
+      throw new TypeError('LambdaLR: lrLambda must be a function (epoch) => factor, or an array of them');
+    }
+    this._init(options.lastEpoch);
+  }
+
+  getLr(): number[] {
+    return this.baseLrs.map((base, i) => base * (this.lrLambdas[i] as (e: number) => number)(this.lastEpoch));
+  }
+
+  override stateFields(): [string, string][] {
+    return [...super.stateFields(), ['lr_lambdas', 'lrLambdas']];
+  }
+
+  protected override exportField(ts: string, value: unknown): unknown {
+    // PyTorch saves None for plain functions (and a callable object's attributes otherwise).
+    return ts === 'lrLambdas' ? this.lrLambdas.map(() => null) : copy(value);
+  }
+
+  override loadStateDict(stateDict: SchedulerStateDict): void {
+    const { lr_lambdas: _, ...rest } = stateDict;
+    super.loadStateDict(rest);
+  }
+}
+
+export interface StepLROptions extends LRSchedulerOptions {
+  /** the period of the decay, in epochs */
+  stepSize: number;
+  /** default 0.1 */
+  gamma?: number;
+}
+
+/** lr times gamma every stepSize epochs. */
+export class StepLR extends LRScheduler {
+  stepSize: number;
+  gamma: number;
+
+  constructor(optimizer: AnyOptimizer, options: StepLROptions) {
+    super(optimizer);
+    checkOptionNames('StepLR', options, ['stepSize', 'gamma', 'lastEpoch']);
+    this.stepSize = requireNumber('StepLR', options, 'stepSize');
+    checkInteger('StepLR', 'stepSize', this.stepSize, 1);
+    this.gamma = optionalNumber('StepLR', options, 'gamma', 0.1);
+    this._init(options.lastEpoch);
+  }
+
+  getLr(): number[] {
+    if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return lrsOf(this.optimizer);
+    return lrsOf(this.optimizer).map((lr) => lr * this.gamma);
+  }
+
+  override getClosedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * pyPow(this.gamma, Math.floor(this.lastEpoch / this.stepSize)));
+  }
+
+  protected override ownFields(): [string, string][] {
+    return [
+      ['step_size', 'stepSize'],
+      ['gamma', 'gamma'],
+    ];
+  }
+}
+
+export interface MultiStepLROptions extends LRSchedulerOptions {
+  /** the epochs at which lr is multiplied by gamma (a repeated milestone counts twice) */
+  milestones: Iterable<number>;
+  /** default 0.1 */
+  gamma?: number;
+}
+
+/** lr times gamma at each milestone. */
+export class MultiStepLR extends LRScheduler {
+  /** milestone -> how many times it was given (Python's Counter) */
+  milestones: Map<number, number>;
+  gamma: number;
+
+  constructor(optimizer: AnyOptimizer, options: MultiStepLROptions) {
+    super(optimizer);
+    checkOptionNames('MultiStepLR', options, ['milestones', 'gamma', 'lastEpoch']);
+    const m = options?.milestones;
+    if (m == null || typeof (m as Iterable<number>)[Symbol.iterator] !== 'function') {
+      throw new TypeError('MultiStepLR: the option milestones is required: an array of epochs');
+    }
+    this.milestones = new Map();
+    for (const e of m) {
+      if (!Number.isInteger(e)) throw new TypeError(`MultiStepLR: milestones must be integers, got ${e}`);
+      this.milestones.set(e, (this.milestones.get(e) ?? 0) + 1);
+    }
+    this.gamma = optionalNumber('MultiStepLR', options, 'gamma', 0.1);
+    this._init(options.lastEpoch);
+  }
+
+  getLr(): number[] {
+    const count = this.milestones.get(this.lastEpoch);
+    if (count === undefined) return lrsOf(this.optimizer);
+    return lrsOf(this.optimizer).map((lr) => lr * pyPow(this.gamma, count));
+  }
+
+  override getClosedFormLr(): number[] {
+    const sorted: number[] = [];
+    for (const [e, n] of this.milestones) for (let i = 0; i < n; i++) sorted.push(e);
+    sorted.sort((a, b) => a - b);
+    return this.baseLrs.map((base) => base * pyPow(this.gamma, bisectRight(sorted, this.lastEpoch)));
+  }
+
+  protected override ownFields(): [string, string][] {
+    return [
+      ['milestones', 'milestones'],
+      ['gamma', 'gamma'],
+    ];
+  }
+
+  // A Counter is saved as a plain object {milestone: count}.
+  protected override exportField(ts: string, value: unknown): unknown {
+    return ts === 'milestones' ? Object.fromEntries(this.milestones) : copy(value);
+  }
+
+  protected override importField(ts: string, value: unknown): unknown {
+    if (ts !== 'milestones') return copy(value);
+    const entries = value instanceof Map ? [...value] : Object.entries(value as Record<string, number>);
+    return new Map(entries.map(([k, v]) => [Number(k), Number(v)]));
+  }
+}
+
+export interface ConstantLROptions extends LRSchedulerOptions {
+  /** default 1/3 */
+  factor?: number;
+  /** default 5 */
+  totalIters?: number;
+}
+
+/** lr times factor for the first totalIters epochs, then lr. */
+export class ConstantLR extends LRScheduler {
+  factor: number;
+  totalIters: number;
+
+  constructor(optimizer: AnyOptimizer, options?: ConstantLROptions) {
+    super(optimizer);
+    checkOptionNames('ConstantLR', options, ['factor', 'totalIters', 'lastEpoch']);
+    this.factor = optionalNumber('ConstantLR', options, 'factor', 1.0 / 3);
+    if (this.factor > 1.0 || this.factor < 0) {
+      throw new Error(`ConstantLR: factor must be between 0 and 1, got ${this.factor}`);
+    }
+    this.totalIters = optionalNumber('ConstantLR', options, 'totalIters', 5);
+    checkInteger('ConstantLR', 'totalIters', this.totalIters, 0);
+    this._init(options?.lastEpoch);
+  }
+
+  getLr(): number[] {
+    if (this.lastEpoch === 0) return lrsOf(this.optimizer).map((lr) => lr * this.factor);
+    if (this.lastEpoch !== this.totalIters) return lrsOf(this.optimizer);
+    return lrsOf(this.optimizer).map((lr) => lr * (1.0 / this.factor));
+  }
+
+  override getClosedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * (this.factor + (this.lastEpoch >= this.totalIters ? 1 - this.factor : 0)));
+  }
+
+  protected override ownFields(): [string, string][] {
+    return [
+      ['factor', 'factor'],
+      ['total_iters', 'totalIters'],
+    ];
+  }
+}
+
+export interface LinearLROptions extends LRSchedulerOptions {
+  /** default 1/3 */
+  startFactor?: number;
+  /** default 1 */
+  endFactor?: number;
+  /** default 5 */
+  totalIters?: number;
+}
+
+/** lr times a factor that goes linearly from startFactor to endFactor over totalIters epochs. */
+export class LinearLR extends LRScheduler {
+  startFactor: number;
+  endFactor: number;
+  totalIters: number;
+
+  constructor(optimizer: AnyOptimizer, options?: LinearLROptions) {
+    super(optimizer);
+    checkOptionNames('LinearLR', options, ['startFactor', 'endFactor', 'totalIters', 'lastEpoch']);
+    this.startFactor = optionalNumber('LinearLR', options, 'startFactor', 1.0 / 3);
+    this.endFactor = optionalNumber('LinearLR', options, 'endFactor', 1.0);
+    if (this.startFactor > 1.0 || this.startFactor <= 0) {
+      throw new Error(`LinearLR: startFactor must be greater than 0 and at most 1, got ${this.startFactor}`);
+    }
+    if (this.endFactor > 1.0 || this.endFactor < 0) {
+      throw new Error(`LinearLR: endFactor must be between 0 and 1, got ${this.endFactor}`);
+    }
+    this.totalIters = optionalNumber('LinearLR', options, 'totalIters', 5);
+    checkInteger('LinearLR', 'totalIters', this.totalIters, 1);
+    this._init(options?.lastEpoch);
+  }
+
+  getLr(): number[] {
+    if (this.lastEpoch === 0) return lrsOf(this.optimizer).map((lr) => lr * this.startFactor);
+    if (this._isInitial || this.lastEpoch > this.totalIters) return lrsOf(this.optimizer);
+    const { startFactor: s, endFactor: e, totalIters: n } = this;
+    return lrsOf(this.optimizer).map((lr) => lr * (1.0 + (e - s) / (n * s + (this.lastEpoch - 1) * (e - s))));
+  }
+
+  override getClosedFormLr(): number[] {
+    const { startFactor: s, endFactor: e, totalIters: n } = this;
+    return this.baseLrs.map((base) => base * (s + ((e - s) * Math.min(n, this.lastEpoch)) / n));
+  }
+
+  protected override ownFields(): [string, string][] {
+    return [
+      ['start_factor', 'startFactor'],
+      ['end_factor', 'endFactor'],
+      ['total_iters', 'totalIters'],
+    ];
+  }
+}
+
+export interface ExponentialLROptions extends LRSchedulerOptions {
+  /** the factor per epoch */
+  gamma: number;
+}
+
+/** lr times gamma every epoch. */
+export class ExponentialLR extends LRScheduler {
+  gamma: number;
+
+  constructor(optimizer: AnyOptimizer, options: ExponentialLROptions) {
+    super(optimizer);
+    checkOptionNames('ExponentialLR', options, ['gamma', 'lastEpoch']);
+    this.gamma = requireNumber('ExponentialLR', options, 'gamma');
+    this._init(options.lastEpoch);
+  }
+
+  getLr(): number[] {
+    if (this._isInitial) return lrsOf(this.optimizer);
+    return lrsOf(this.optimizer).map((lr) => lr * this.gamma);
+  }
+
+  override getClosedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * pyPow(this.gamma, this.lastEpoch));
+  }
+
+  protected override ownFields(): [string, string][] {
+    return [['gamma', 'gamma']];
+  }
+}
+
+export interface CosineAnnealingLROptions extends LRSchedulerOptions {
+  /** the number of epochs of a half period (PyTorch's T_max) */
+  TMax: number;
+  /** the minimum lr, default 0 */
+  etaMin?: number;
+}
+
+/** Cosine annealing from the initial lr down to etaMin over TMax epochs (and back up after). */
+export class CosineAnnealingLR extends LRScheduler {
+  TMax: number;
+  etaMin: number;
+
+  constructor(optimizer: AnyOptimizer, options: CosineAnnealingLROptions) {
+    super(optimizer);
+    checkOptionNames('CosineAnnealingLR', options, ['TMax', 'etaMin', 'lastEpoch']);
+    this.TMax = requireNumber('CosineAnnealingLR', options, 'TMax');
+    if (!(this.TMax > 0)) throw new Error(`CosineAnnealingLR: TMax must be > 0, got ${this.TMax}`);
+    this.etaMin = optionalNumber('CosineAnnealingLR', options, 'etaMin', 0.0);
+    this._init(options.lastEpoch);
+  }
+
+  getLr(): number[] {
+    const { TMax: T, etaMin, lastEpoch: e } = this;
+    const groups = groupsOf(this.optimizer);
+    if (this._isInitial) return lrsOf(this.optimizer);
+    if (this._stepCount === 1 && e > 0) {
+      return this.baseLrs.map((base) => etaMin + ((base - etaMin) * (1 + pyCos((e * Math.PI) / T))) / 2);
+    }
+    if ((e - 1 - T) % (2 * T) === 0) {
+      return groups.map((g, i) => g.lr + (((this.baseLrs[i] as number) - etaMin) * (1 - pyCos(Math.PI / T))) / 2);
+    }
+    return groups.map(
+      (g) => ((1 + pyCos((Math.PI * e) / T)) / (1 + pyCos((Math.PI * (e - 1)) / T))) * (g.lr - etaMin) + etaMin,
+    );
+  }
+
+  override getClosedFormLr(): number[] {
+    const { TMax: T, etaMin } = this;
+    return this.baseLrs.map((base) => etaMin + ((base - etaMin) * (1 + pyCos((Math.PI * this.lastEpoch) / T))) / 2);
+  }
+
+  protected override ownFields(): [string, string][] {
+    return [
+      ['T_max', 'TMax'],
+      ['eta_min', 'etaMin'],
+    ];
+  }
+}
+
+interface SchedulePhase {
+  end_step: number;
+  start_lr: string;
+  end_lr: string;
+  start_momentum: string;
+  end_momentum: string;
+}
+
+export interface OneCycleLROptions extends LRSchedulerOptions {
+  /** the peak lr, or one per param group */
+  maxLr: number | number[];
+  /** the length of the cycle; or give epochs and stepsPerEpoch */
+  totalSteps?: number;
+  epochs?: number;
+  stepsPerEpoch?: number;
+  /** the fraction of the cycle spent increasing the lr, default 0.3 */
+  pctStart?: number;
+  /** 'cos' (default) or 'linear' */
+  annealStrategy?: 'cos' | 'linear';
+  /** cycle momentum (or Adam's beta1) inversely to the lr, default true */
+  cycleMomentum?: boolean;
+  /** default 0.85 */
+  baseMomentum?: number | number[];
+  /** default 0.95 */
+  maxMomentum?: number | number[];
+  /** initial lr = maxLr / divFactor, default 25 */
+  divFactor?: number;
+  /** min lr = initial lr / finalDivFactor, default 1e4 */
+  finalDivFactor?: number;
+  /** a third phase that anneals to the min lr, default false */
+  threePhase?: boolean;
+}
+
+/** The 1cycle policy (Smith and Topin): lr up to maxLr, then down far below the initial lr. */
+export class OneCycleLR extends LRScheduler {
+  totalSteps: number;
+  cycleMomentum: boolean;
+  useBeta1 = false;
+  annealStrategy: 'cos' | 'linear';
+  /** @internal */
+  _schedulePhases: SchedulePhase[];
+
+  constructor(optimizer: AnyOptimizer, options: OneCycleLROptions) {
+    super(optimizer);
+    const name = 'OneCycleLR';
+    checkOptionNames(name, options, [
+      'maxLr',
+      'totalSteps',
+      'epochs',
+      'stepsPerEpoch',
+      'pctStart',
+      'annealStrategy',
+      'cycleMomentum',
+      'baseMomentum',
+      'maxMomentum',
+      'divFactor',
+      'finalDivFactor',
+      'threePhase',
+      'lastEpoch',
+    ]);
+    const o = options ?? ({} as OneCycleLROptions);
+    if (o.totalSteps !== undefined) {
+      if (!Number.isInteger(o.totalSteps) || o.totalSteps <= 0) {
+        throw new Error(`${name}: expected a positive integer totalSteps, got ${o.totalSteps}`);
+      }
+      this.totalSteps = o.totalSteps;
+    } else if (o.epochs !== undefined && o.stepsPerEpoch !== undefined) {
+      if (!Number.isInteger(o.epochs) || o.epochs <= 0) {
+        throw new Error(`${name}: expected a positive integer epochs, got ${o.epochs}`);
+      }
+      if (!Number.isInteger(o.stepsPerEpoch) || o.stepsPerEpoch <= 0) {
+        throw new Error(`${name}: expected a positive integer stepsPerEpoch, got ${o.stepsPerEpoch}`);
+      }
+      this.totalSteps = o.epochs * o.stepsPerEpoch;
+    } else {
+      throw new Error(`${name}: give either totalSteps or both epochs and stepsPerEpoch`);
+    }
+    const pctStart = o.pctStart ?? 0.3;
+    const total = this.totalSteps;
+    this._schedulePhases = o.threePhase
+      ? [
+          {
+            end_step: pctStart * total - 1,
+            start_lr: 'initial_lr',
+            end_lr: 'max_lr',
+            start_momentum: 'max_momentum',
+            end_momentum: 'base_momentum',
+          },
+          {
+            end_step: 2 * pctStart * total - 2,
+            start_lr: 'max_lr',
+            end_lr: 'initial_lr',
+            start_momentum: 'base_momentum',
+            end_momentum: 'max_momentum',
+          },
+          {
+            end_step: total - 1,
+            start_lr: 'initial_lr',
+            end_lr: 'min_lr',
+            start_momentum: 'max_momentum',
+            end_momentum: 'max_momentum',
+          },
+        ]
+      : [
+          {
+            end_step: pctStart * total - 1,
+            start_lr: 'initial_lr',
+            end_lr: 'max_lr',
+            start_momentum: 'max_momentum',
+            end_momentum: 'base_momentum',
+          },
+          {
+            end_step: total - 1,
+            start_lr: 'max_lr',
+            end_lr: 'min_lr',
+            start_momentum: 'base_momentum',
+            end_momentum: 'max_momentum',
+          },
+        ];
+    if (typeof pctStart !== 'number' || !(pctStart >= 0 && pctStart <= 1)) {
+      throw new Error(`${name}: expected pctStart between 0 and 1, got ${pctStart}`);
+    }
+    const strategy = o.annealStrategy ?? 'cos';
+    if (strategy !== 'cos' && strategy !== 'linear') {
+      throw new Error(`${name}: annealStrategy must be 'cos' or 'linear', got ${String(strategy)}`);
+    }
+    this.annealStrategy = strategy;
+    const lastEpoch = o.lastEpoch ?? -1;
+    const divFactor = o.divFactor ?? 25.0;
+    const finalDivFactor = o.finalDivFactor ?? 1e4;
+    if (o.maxLr === undefined) throw new TypeError(`${name}: the option maxLr is required`);
+    const maxLrs = perGroup(name, 'maxLr', optimizer, o.maxLr);
+    const groups = groupsOf(optimizer);
+    if (lastEpoch === -1) {
+      groups.forEach((g, i) => {
+        g.initialLr = (maxLrs[i] as number) / divFactor;
+        g.maxLr = maxLrs[i];
+        g.minLr = g.initialLr / finalDivFactor;
+      });
+    }
+    this.cycleMomentum = o.cycleMomentum ?? true;
+    if (this.cycleMomentum) {
+      if (!('momentum' in optimizer.defaults) && !('betas' in optimizer.defaults)) {
+        throw new Error(`${name}: the optimizer must have momentum or betas when cycleMomentum is true`);
+      }
+      this.useBeta1 = 'betas' in optimizer.defaults;
+      const maxMomentums = perGroup(name, 'maxMomentum', optimizer, o.maxMomentum ?? 0.95);
+      const baseMomentums = perGroup(name, 'baseMomentum', optimizer, o.baseMomentum ?? 0.85);
+      if (lastEpoch === -1) {
+        groups.forEach((g, i) => {
+          const m = maxMomentums[i] as number;
+          if (this.useBeta1) g.betas = [m, ...(g.betas as number[]).slice(1)];
+          else g.momentum = m;
+          g.maxMomentum = m;
+          g.baseMomentum = baseMomentums[i];
+        });
+      }
+    }
+    this._init(lastEpoch);
+  }
+
+  private anneal(start: number, end: number, pct: number): number {
+    if (this.annealStrategy === 'cos') {
+      const cosOut = pyCos(Math.PI * pct) + 1;
+      return end + ((start - end) / 2.0) * cosOut;
+    }
+    return (end - start) * pct + start;
+  }
+
+  getLr(): number[] {
+    const stepNum = this.lastEpoch;
+    if (stepNum > this.totalSteps) {
+      throw new Error(
+        `OneCycleLR: tried to step ${stepNum} times; the specified number of total steps is ${this.totalSteps}`,
+      );
+    }
+    const phases = this._schedulePhases;
+    return groupsOf(this.optimizer).map((group) => {
+      const get = (pyKey: string): number => group[toCamelKey(pyKey)] as number;
+      let startStep = 0.0;
+      let lr = 0;
+      let momentum = 0;
+      for (let i = 0; i < phases.length; i++) {
+        const phase = phases[i] as SchedulePhase;
+        const endStep = phase.end_step;
+        if (stepNum <= endStep || i === phases.length - 1) {
+          const pct = (stepNum - startStep) / (endStep - startStep);
+          lr = this.anneal(get(phase.start_lr), get(phase.end_lr), pct);
+          if (this.cycleMomentum) momentum = this.anneal(get(phase.start_momentum), get(phase.end_momentum), pct);
+          break;
+        }
+        startStep = phase.end_step;
+      }
+      if (this.cycleMomentum) {
+        if (this.useBeta1) group.betas = [momentum, ...(group.betas as number[]).slice(1)];
+        else group.momentum = momentum;
+      }
+      return lr;
+    });
+  }
+
+  protected override ownFields(): [string, string][] {
+    return [
+      ['total_steps', 'totalSteps'],
+      ['_schedule_phases', '_schedulePhases'],
+      ['_anneal_func_type', 'annealStrategy'],
+      ['cycle_momentum', 'cycleMomentum'],
+      ...(this.cycleMomentum ? ([['use_beta1', 'useBeta1']] as [string, string][]) : []),
+    ];
+  }
+}
+
+const toCamelKey = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+export interface SequentialLROptions extends LRSchedulerOptions {
+  /** the schedules, one after the other */
+  schedulers: LRScheduler[];
+  /** the epochs at which the next schedule takes over (one fewer than schedulers) */
+  milestones: number[];
+}
+
+/** Runs schedules one after another, switching at the milestones. */
+export class SequentialLR extends LRScheduler {
+  /** @internal */
+  _schedulers: LRScheduler[];
+  /** @internal */
+  _milestones: number[];
+
+  constructor(optimizer: AnyOptimizer, options: SequentialLROptions) {
+    super(optimizer);
+    const name = 'SequentialLR';
+    checkOptionNames(name, options, ['schedulers', 'milestones', 'lastEpoch']);
+    const schedulers = options?.schedulers;
+    const milestones = options?.milestones;
+    if (!Array.isArray(schedulers) || schedulers.length < 1) {
+      throw new Error(`${name}: expects at least one scheduler in the option schedulers`);
+    }
+    schedulers.forEach((s, i) => {
+      if (!(s instanceof LRScheduler)) throw new TypeError(`${name}: schedulers[${i}] is not an LRScheduler`);
+      if (s.optimizer !== optimizer) {
+        throw new Error(
+          `${name}: expects all schedulers to belong to the same optimizer, but schedulers[${i}] (${s.constructor.name}) has another one`,
+        );
+      }
+    });
+    if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
+      throw new Error(
+        `${name}: expects one milestone fewer than schedulers, got ${schedulers.length} schedulers and ${
+          Array.isArray(milestones) ? milestones.length : 'no'
+        } milestones`,
+      );
+    }
+    this._schedulers = [...schedulers];
+    this._milestones = [...milestones];
+    this.lastEpoch = (options.lastEpoch ?? -1) + 1;
+    groupsOf(optimizer).forEach((g, i) => {
+      if (g.initialLr === undefined) throw new Error(`${name}: paramGroups[${i}] has no initialLr`);
+      g.lr = g.initialLr;
+    });
+    this.recursiveUndo();
+    const idx = bisectRight(this._milestones, 0);
+    const first = this._schedulers[idx] as LRScheduler;
+    first._initialStep();
+    this._lastLr = first.getLastLr();
+  }
+
+  /** Undoes the first step that each schedule took when it was made. */
+  private recursiveUndo(sched?: LRScheduler): void {
+    const s = sched ?? this;
+    if (s instanceof SequentialLR) {
+      for (const child of s._schedulers) this.recursiveUndo(child);
+    } else {
+      s.lastEpoch -= 1;
+    }
+  }
+
+  getLr(): number[] {
+    throw new Error('SequentialLR: it has no lr of its own; use getLastLr()');
+  }
+
+  override step(): void {
+    this.lastEpoch += 1;
+    const idx = bisectRight(this._milestones, this.lastEpoch);
+    const scheduler = this._schedulers[idx] as LRScheduler;
+    if (idx > 0 && this._milestones[idx - 1] === this.lastEpoch) scheduler._updateLr(0);
+    else scheduler.step();
+    this._lastLr = scheduler.getLastLr();
+  }
+
+  override stateFields(): [string, string][] {
+    return [
+      ['_milestones', '_milestones'],
+      ['last_epoch', 'lastEpoch'],
+      ['_last_lr', '_lastLr'],
+    ];
+  }
+
+  override stateDict(): SchedulerStateDict {
+    return { ...super.stateDict(), _schedulers: this._schedulers.map((s) => s.stateDict()) };
+  }
+
+  override loadStateDict(stateDict: SchedulerStateDict): void {
+    const { _schedulers: subs, ...rest } = stateDict;
+    super.loadStateDict(rest);
+    if (Array.isArray(subs)) {
+      subs.forEach((sd, i) => {
+        this._schedulers[i]?.loadStateDict(sd as SchedulerStateDict);
+      });
+    }
+  }
+}
