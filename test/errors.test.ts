@@ -4,6 +4,9 @@
 // seen as a failure (with its seed and the call that crashed) instead of killing the runner.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../lib/index.js';
@@ -298,7 +301,11 @@ describe('fuzz: random garbage never crashes the process', () => {
 
   for (const seed of SEEDS) {
     test(`seed ${seed}: ${CALLS} random calls each return or throw an Error`, (t) => {
+      // The fuzz calls torch.save with garbage paths: let it write into a scratch folder.
+      const cwd = mkdtempSync(join(tmpdir(), 'torch-node-fuzz-'));
+      t.after(() => rmSync(cwd, { recursive: true, force: true }));
       const r = spawnSync(process.execPath, [CHILD, String(seed), String(CALLS)], {
+        cwd,
         encoding: 'utf8',
         timeout: 60_000,
         maxBuffer: 64 << 20,
