@@ -35,6 +35,8 @@ export interface NativeCore {
   pinMemory(handle: number): number;
   memory(): { tensors: number; bytes: Record<string, number> };
   manualSeed(seed: number): void;
+  getRngState(): number;
+  setRngState(state: number): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   buildInfo(): { libtorch: string; cuda: boolean };

@@ -1,6 +1,7 @@
 // The hand-written part of the Tensor binding: handles, metadata, moving data between
 // JavaScript memory and tensors, devices and dtypes. Ops come from native/generated/.
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <napi.h>
 #include <torch/headeronly/version.h>
@@ -300,6 +301,28 @@ Napi::Value manualSeed(const Napi::CallbackInfo& info) {
   });
 }
 
+// The default CPU generator's state (torch.get_rng_state / set_rng_state), so that a resumed
+// run draws the same random numbers as an uninterrupted one.
+Napi::Value getRngState(const Napi::CallbackInfo& info) {
+  const Args a(info, "getRngState");
+  return run(a, [&]() -> Napi::Value {
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    return a.ret(gen.get_state());
+  });
+}
+
+Napi::Value setRngState(const Napi::CallbackInfo& info) {
+  const Args a(info, "setRngState");
+  return run(a, [&]() -> Napi::Value {
+    const at::Tensor& state = a.tensor(0, "state");
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(state);
+    return a.none();
+  });
+}
+
 Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
   const Args a(info, "setNumThreads");
   return run(a, [&]() -> Napi::Value {
@@ -344,6 +367,8 @@ void registerTensorCore(Napi::Env env, Napi::Object exports) {
       {"pinMemory", pinMemory},
       {"memory", memory},
       {"manualSeed", manualSeed},
+      {"getRngState", getRngState},
+      {"setRngState", setRngState},
       {"setNumThreads", setNumThreads},
       {"getNumThreads", getNumThreads},
       {"buildInfo", buildInfo},

@@ -9,7 +9,7 @@ export {
   type LogVars,
   type LossDict,
 } from './model/base_model.js';
-export { BaseModule, ModuleList, Sequential } from './model/base_module.js';
+export { BaseModule, ModuleDict, ModuleList, Sequential } from './model/base_module.js';
 export {
   type AugmentResult,
   type BatchAugment,
@@ -28,3 +28,21 @@ export {
   type OptimWrapperOptions,
 } from './optim/optim_wrapper.js';
 export { OptimWrapperDict } from './optim/optim_wrapper_dict.js';
+export { CheckpointHook, type CheckpointHookOptions } from './hooks/checkpoint_hook.js';
+export { DistSamplerSeedHook } from './hooks/dist_sampler_seed_hook.js';
+export { type AfterIterArgs, Hook, type IterArgs, PRIORITY, type Priority, type Stage } from './hooks/hook.js';
+export { IterTimerHook } from './hooks/iter_timer_hook.js';
+export { LoggerHook } from './hooks/logger_hook.js';
+export { ParamSchedulerHook } from './hooks/param_scheduler_hook.js';
+export { RuntimeInfoHook } from './hooks/runtime_info_hook.js';
+export { LogProcessor } from './runner/log_processor.js';
+export { EpochBasedTrainLoop, EvalLoop, type EvaluatorLike, IterBasedTrainLoop } from './runner/loops.js';
+export {
+  type DataLoaderLike,
+  type DefaultHooksCfg,
+  type ParamSchedulerEntry,
+  Runner,
+  type RunnerOptions,
+  type TrainCfg,
+  type VisualizerLike,
+} from './runner/runner.js';

@@ -86,4 +86,31 @@ export class MessageHub {
   getInfo<T = unknown>(key: string, dflt?: T): T | undefined {
     return this.runtimeInfo.has(key) ? (this.runtimeInfo.get(key) as T) : dflt;
   }
+
+  /** For checkpoints: the recent scalars (at most 1000 values each) and the runtime info. */
+  stateDict(): { log_scalars: Record<string, [number[], number[]]>; runtime_info: Record<string, unknown> } {
+    const logScalars: Record<string, [number[], number[]]> = {};
+    for (const [k, b] of this.logScalars) {
+      const [values, counts] = b.data;
+      logScalars[k] = [values.slice(-1000), counts.slice(-1000)];
+    }
+    const runtimeInfo: Record<string, unknown> = {};
+    for (const [k, v] of this.runtimeInfo) {
+      if (v === undefined || typeof v === 'function') continue;
+      runtimeInfo[k] = v;
+    }
+    return { log_scalars: logScalars, runtime_info: runtimeInfo };
+  }
+
+  loadStateDict(state: Record<string, unknown>): void {
+    const scalars = (state.log_scalars ?? {}) as Record<string, [number[], number[]]>;
+    for (const [k, [values, counts]] of Object.entries(scalars)) {
+      const buffer = new HistoryBuffer();
+      values.forEach((v, i) => {
+        buffer.update(v, counts[i] ?? 1);
+      });
+      this.logScalars.set(k, buffer);
+    }
+    for (const [k, v] of Object.entries((state.runtime_info ?? {}) as Record<string, unknown>)) this.runtimeInfo.set(k, v);
+  }
 }

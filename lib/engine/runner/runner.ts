@@ -1,0 +1,367 @@
+// The Runner: trains, validates and tests a BaseModel, as MMEngine's Runner.
+//
+//   const runner = new Runner({model, workDir, trainDataloader, valDataloader, trainCfg:
+//     {maxEpochs: 2}, optimWrapper: {optimizer: new optim.SGD(model.parameters(), {lr: 0.01})},
+//     valEvaluator: new Accuracy()});
+//   await runner.train();
+//
+// Everything is passed as objects (there is no config registry). The order of train() follows
+// MMEngine: loops, optimizer wrapper, schedulers; beforeRun; init weights; load or resume;
+// initialise the accumulation counters; run; afterRun.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as torch from '../../torch/index.js';
+import type { Device } from '../../torch/index.js';
+import { CheckpointHook, type CheckpointHookOptions } from '../hooks/checkpoint_hook.js';
+import { DistSamplerSeedHook } from '../hooks/dist_sampler_seed_hook.js';
+import { type AfterIterArgs, Hook, type IterArgs, priorityValue, type Stage } from '../hooks/hook.js';
+import { IterTimerHook } from '../hooks/iter_timer_hook.js';
+import { LoggerHook } from '../hooks/logger_hook.js';
+import { ParamSchedulerHook } from '../hooks/param_scheduler_hook.js';
+import { RuntimeInfoHook } from '../hooks/runtime_info_hook.js';
+import { Logger, type LogLevel } from '../logging/logger.js';
+import { MessageHub } from '../logging/message_hub.js';
+import type { BaseModel } from '../model/base_model.js';
+import { type BaseOptimWrapper, OptimWrapper, type OptimWrapperOptions } from '../optim/optim_wrapper.js';
+import { EpochBasedTrainLoop, EvalLoop, type EvaluatorLike, IterBasedTrainLoop } from './loops.js';
+
+type LRScheduler = torch.optim.lrScheduler.LRScheduler;
+
+/** What the runner needs of a data loader (lib/engine/dataset's DataLoader). */
+export interface DataLoaderLike extends AsyncIterable<unknown> {
+  readonly length: number;
+  readonly dataset?: unknown;
+  setEpoch?(epoch: number): void;
+}
+
+/** What the runner needs of a visualizer (lib/engine/visualization). */
+export interface VisualizerLike {
+  addScalars(scalars: Record<string, number>, step: number): void;
+  close(): void;
+}
+
+export interface TrainCfg {
+  byEpoch?: boolean;
+  maxEpochs?: number;
+  maxIters?: number;
+  valInterval?: number;
+  valBegin?: number;
+}
+
+/** A scheduler stepped after every epoch (the default) or after every iteration. */
+export type ParamSchedulerEntry = LRScheduler | { scheduler: LRScheduler; byEpoch?: boolean };
+
+export interface DefaultHooksCfg {
+  runtimeInfo?: Hook | null;
+  timer?: Hook | null;
+  logger?: Hook | { interval?: number } | null;
+  paramScheduler?: Hook | null;
+  checkpoint?: Hook | CheckpointHookOptions | null;
+  samplerSeed?: Hook | null;
+}
+
+export interface RunnerOptions {
+  model: BaseModel;
+  workDir: string;
+  experimentName?: string;
+  trainDataloader?: DataLoaderLike | null;
+  valDataloader?: DataLoaderLike | null;
+  testDataloader?: DataLoaderLike | null;
+  trainCfg?: TrainCfg | null;
+  valCfg?: { fp16?: boolean } | null;
+  testCfg?: { fp16?: boolean } | null;
+  optimWrapper?: BaseOptimWrapper | OptimWrapperOptions | null;
+  paramScheduler?: ParamSchedulerEntry | ParamSchedulerEntry[] | null;
+  valEvaluator?: EvaluatorLike | null;
+  testEvaluator?: EvaluatorLike | null;
+  defaultHooks?: DefaultHooksCfg;
+  customHooks?: Hook[];
+  loadFrom?: string | null;
+  /** true: resume from workDir/last_checkpoint (or loadFrom); a string: resume from that file. */
+  resume?: boolean | string;
+  randomness?: { seed?: number; deterministic?: boolean };
+  launcher?: 'none' | 'pytorch';
+  /** Where the model runs; default CUDA when available, else the CPU. */
+  device?: Device;
+  logLevel?: LogLevel;
+  visualizer?: VisualizerLike | ((logDir: string) => VisualizerLike) | null;
+}
+
+const isHook = (x: unknown): x is Hook => x instanceof Hook;
+
+export class Runner {
+  readonly model: BaseModel;
+  readonly workDir: string;
+  readonly experimentName: string;
+  readonly timestamp: string;
+  readonly logDir: string;
+  readonly logger: Logger;
+  readonly messageHub: MessageHub;
+  readonly trainDataloader: DataLoaderLike | null;
+  readonly valDataloader: DataLoaderLike | null;
+  readonly testDataloader: DataLoaderLike | null;
+  readonly device: Device;
+  readonly seed: number;
+  optimWrapper: BaseOptimWrapper | null;
+  readonly paramSchedulers: { scheduler: LRScheduler; byEpoch: boolean }[];
+  readonly hooks: Hook[] = [];
+  visualizer: VisualizerLike | null;
+  trainLoop: EpochBasedTrainLoop | IterBasedTrainLoop | null = null;
+  valLoop: EvalLoop | null = null;
+  testLoop: EvalLoop | null = null;
+  epoch = 0;
+  iter = 0;
+  private readonly options: RunnerOptions;
+
+  constructor(options: RunnerOptions) {
+    this.options = options;
+    if (!options.model) throw new Error('Runner: `model` is required');
+    this.model = options.model;
+    this.workDir = options.workDir;
+    const d = new Date();
+    const pad = (n: number) => String(n).padStart(2, '0');
+    this.timestamp = `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
+    this.experimentName = options.experimentName ?? this.timestamp;
+    this.logDir = join(this.workDir, this.timestamp);
+    mkdirSync(this.logDir, { recursive: true });
+    this.logger = new Logger('torch-node', options.logLevel ? { level: options.logLevel } : undefined);
+    const logFile = join(this.logDir, `${this.timestamp}.log`);
+    this.logger.sinks.push((line) => appendFileSync(logFile, `${line}\n`));
+    this.messageHub = MessageHub.getInstance(this.experimentName);
+    this.seed = options.randomness?.seed ?? Math.floor(Math.random() * 2 ** 31);
+    torch.manualSeed(this.seed);
+    this.trainDataloader = options.trainDataloader ?? null;
+    this.valDataloader = options.valDataloader ?? null;
+    this.testDataloader = options.testDataloader ?? null;
+    this.device = options.device ?? (torch.cuda.isAvailable() ? 'cuda' : 'cpu');
+    this.model.to({ device: this.device });
+    const ow = options.optimWrapper ?? null;
+    this.optimWrapper = ow === null ? null : 'updateParams' in ow ? ow : new OptimWrapper(ow);
+    const ps = options.paramScheduler ?? [];
+    this.paramSchedulers = (Array.isArray(ps) ? ps : [ps]).map((s) =>
+      'scheduler' in s ? { scheduler: s.scheduler, byEpoch: s.byEpoch ?? true } : { scheduler: s, byEpoch: true },
+    );
+    const vis = options.visualizer ?? null;
+    this.visualizer = typeof vis === 'function' ? vis(join(this.logDir, 'vis_data')) : vis;
+    this.registerHooks(options.defaultHooks ?? {}, options.customHooks ?? []);
+    this.logger.info(`Runner: seed ${this.seed}, device ${this.device}, work dir ${this.workDir}`);
+  }
+
+  // ---- hooks
+
+  private registerHooks(defaults: DefaultHooksCfg, custom: Hook[]): void {
+    const pick = (v: unknown, make: () => Hook): Hook | null => {
+      if (v === null) return null;
+      if (isHook(v)) return v;
+      return make();
+    };
+    const d = defaults;
+    const list = [
+      pick(d.runtimeInfo, () => new RuntimeInfoHook()),
+      pick(d.timer, () => new IterTimerHook()),
+      pick(d.samplerSeed, () => new DistSamplerSeedHook()),
+      pick(d.logger, () => new LoggerHook(d.logger as { interval?: number } | undefined)),
+      pick(d.paramScheduler, () => new ParamSchedulerHook()),
+      pick(d.checkpoint, () => new CheckpointHook(d.checkpoint as CheckpointHookOptions | undefined)),
+    ];
+    for (const h of [...list, ...custom]) if (h) this.registerHook(h);
+  }
+
+  /** Adds a hook, after those of higher or equal priority. */
+  registerHook(hook: Hook): void {
+    if (!isHook(hook)) throw new TypeError('registerHook: expected a Hook');
+    const p = priorityValue(hook.priority);
+    const at = this.hooks.findIndex((h) => priorityValue(h.priority) > p);
+    if (at < 0) this.hooks.push(hook);
+    else this.hooks.splice(at, 0, hook);
+  }
+
+  callHook(stage: Stage, arg?: IterArgs | AfterIterArgs | Record<string, unknown>): void {
+    for (const hook of this.hooks) {
+      const fn = hook[stage] as (runner: Runner, a?: unknown) => void;
+      try {
+        fn.call(hook, this, arg);
+      } catch (e) {
+        if (e instanceof TypeError) e.message += ` in ${hook.constructor.name}`;
+        throw e;
+      }
+    }
+  }
+
+  // ---- properties the hooks read
+
+  get byEpoch(): boolean {
+    return this.trainLoop instanceof EpochBasedTrainLoop || (this.trainLoop === null && (this.options.trainCfg?.byEpoch ?? true));
+  }
+
+  get maxEpochs(): number {
+    return this.trainLoop?.maxEpochs ?? 0;
+  }
+
+  get maxIters(): number {
+    return this.trainLoop?.maxIters ?? 0;
+  }
+
+  requireOptimWrapper(): BaseOptimWrapper {
+    if (!this.optimWrapper) throw new Error('Runner: training needs an `optimWrapper`');
+    return this.optimWrapper;
+  }
+
+  // ---- building
+
+  private buildTrainLoop(): EpochBasedTrainLoop | IterBasedTrainLoop {
+    const cfg = this.options.trainCfg;
+    if (!cfg || !this.trainDataloader) throw new Error('Runner.train() needs `trainDataloader` and `trainCfg`');
+    const byEpoch = cfg.byEpoch ?? cfg.maxIters === undefined;
+    if (byEpoch) return new EpochBasedTrainLoop(this, cfg.maxEpochs ?? 1, cfg.valInterval ?? 1, cfg.valBegin ?? 1);
+    if (cfg.maxIters === undefined) throw new Error('trainCfg: an iteration-based loop needs `maxIters`');
+    return new IterBasedTrainLoop(this, cfg.maxIters, cfg.valInterval ?? 1000, cfg.valBegin ?? 1);
+  }
+
+  private buildEvalLoop(mode: 'val' | 'test'): EvalLoop | null {
+    const loader = mode === 'val' ? this.valDataloader : this.testDataloader;
+    const evaluator = mode === 'val' ? this.options.valEvaluator : this.options.testEvaluator;
+    if (!loader || !evaluator) return null;
+    const cfg = mode === 'val' ? this.options.valCfg : this.options.testCfg;
+    return new EvalLoop(this, mode, evaluator, cfg?.fp16 ?? false);
+  }
+
+  // ---- entry points
+
+  async train(): Promise<BaseModel> {
+    if (typeof this.model.trainStep !== 'function') throw new Error('The model must have trainStep');
+    this.trainLoop = this.buildTrainLoop();
+    this.requireOptimWrapper();
+    this.valLoop = this.buildEvalLoop('val');
+    this.callHook('beforeRun');
+    if (typeof this.model.initWeights === 'function') this.model.initWeights();
+    this.loadOrResume();
+    this.requireOptimWrapper().initializeCountStatus(this.model, this.iter, this.maxIters);
+    try {
+      await this.trainLoop.run();
+    } finally {
+      this.callHook('afterRun');
+      this.visualizer?.close();
+    }
+    return this.model;
+  }
+
+  async val(): Promise<Record<string, unknown>> {
+    this.valLoop = this.buildEvalLoop('val');
+    if (!this.valLoop) throw new Error('Runner.val() needs `valDataloader` and `valEvaluator`');
+    this.callHook('beforeRun');
+    this.loadOrResume();
+    const metrics = await this.valLoop.run();
+    this.callHook('afterRun');
+    return metrics;
+  }
+
+  async test(): Promise<Record<string, unknown>> {
+    this.testLoop = this.buildEvalLoop('test');
+    if (!this.testLoop) throw new Error('Runner.test() needs `testDataloader` and `testEvaluator`');
+    this.callHook('beforeRun');
+    this.loadOrResume();
+    const metrics = await this.testLoop.run();
+    this.callHook('afterRun');
+    return metrics;
+  }
+
+  // ---- checkpoints
+
+  private loadOrResume(): void {
+    const { resume, loadFrom } = this.options;
+    if (resume) {
+      let path: string | null = typeof resume === 'string' ? resume : (loadFrom ?? null);
+      if (!path) {
+        const last = join(this.workDir, 'last_checkpoint');
+        path = existsSync(last) ? readFileSync(last, 'utf8').trim() : null;
+        if (!path) this.logger.warning('resume: no checkpoint in the work dir; training from scratch');
+      }
+      if (path) this.resume(path);
+    } else if (loadFrom) {
+      this.loadCheckpoint(loadFrom);
+    }
+  }
+
+  /** The checkpoint's contents: meta, state_dict, message_hub, optimizer, param_schedulers, rng_state. */
+  makeCheckpoint(options?: { byEpoch?: boolean; saveOptimizer?: boolean; saveParamScheduler?: boolean; meta?: Record<string, unknown> }): Record<string, unknown> {
+    const byEpoch = options?.byEpoch ?? this.byEpoch;
+    const meta: Record<string, unknown> = {
+      epoch: byEpoch ? this.epoch + 1 : this.epoch,
+      iter: byEpoch ? this.iter : this.iter + 1,
+      ...options?.meta,
+    };
+    const build = torch.buildInfo();
+    Object.assign(meta, {
+      seed: this.seed,
+      experiment_name: this.experimentName,
+      time: this.timestamp,
+      torch_node_version: build.version,
+      libtorch_version: build.libtorch,
+    });
+    const checkpoint: Record<string, unknown> = {
+      meta,
+      state_dict: torch.noGrad(() => Object.fromEntries(Object.entries(this.model.stateDict()).map(([k, v]) => [k, v.cpu()]))),
+      message_hub: this.messageHub.stateDict(),
+      rng_state: torch.getRngState(),
+    };
+    if ((options?.saveOptimizer ?? true) && this.optimWrapper) checkpoint.optimizer = this.optimWrapper.stateDict();
+    if ((options?.saveParamScheduler ?? true) && this.paramSchedulers.length) {
+      checkpoint.param_schedulers = this.paramSchedulers.map((s) => s.scheduler.stateDict());
+    }
+    return checkpoint;
+  }
+
+  saveCheckpoint(outDir: string, filename: string, options?: Parameters<Runner['makeCheckpoint']>[0]): string {
+    mkdirSync(outDir, { recursive: true });
+    const path = join(outDir, filename);
+    torch.scope(() => {
+      const checkpoint = this.makeCheckpoint(options);
+      this.callHook('beforeSaveCheckpoint', checkpoint);
+      torch.save(checkpoint, path);
+    });
+    return path;
+  }
+
+  /** Loads the model's weights (non-strictly) from a checkpoint or a bare state dict. */
+  loadCheckpoint(path: string, options?: { strict?: boolean }): Record<string, unknown> {
+    return torch.scope(() => {
+      const checkpoint = torch.load(path) as Record<string, unknown>;
+      this.callHook('afterLoadCheckpoint', checkpoint);
+      const raw = (checkpoint.state_dict ?? checkpoint) as Record<string, torch.Tensor>;
+      const sd: Record<string, torch.Tensor> = {};
+      for (const [k, v] of Object.entries(raw)) sd[k.replace(/^module\./, '')] = v;
+      const { missingKeys, unexpectedKeys } = this.model.loadStateDict(sd, { strict: options?.strict ?? false });
+      const missing = missingKeys.filter((k) => !k.endsWith('num_batches_tracked'));
+      if (missing.length || unexpectedKeys.length) {
+        this.logger.warning(
+          `The model and loaded state dict do not match exactly\nunexpected key in source state_dict: ${unexpectedKeys.join(', ')}\nmissing keys in source state_dict: ${missing.join(', ')}`,
+        );
+      }
+      this.logger.info(`Load checkpoint from ${path}`);
+      return { meta: checkpoint.meta };
+    });
+  }
+
+  /** Restores everything a training run needs to continue exactly where the checkpoint was made. */
+  resume(path: string): void {
+    torch.scope(() => {
+      const checkpoint = torch.load(path) as Record<string, unknown>;
+      this.callHook('afterLoadCheckpoint', checkpoint);
+      const meta = (checkpoint.meta ?? {}) as Record<string, number>;
+      this.model.loadStateDict(checkpoint.state_dict as Record<string, torch.Tensor>);
+      this.epoch = meta.epoch ?? 0;
+      this.iter = meta.iter ?? 0;
+      if (meta.seed !== undefined && meta.seed !== this.seed) {
+        this.logger.warning(`The seed in the checkpoint (${meta.seed}) differs from this run's (${this.seed})`);
+      }
+      if (checkpoint.message_hub) this.messageHub.loadStateDict(checkpoint.message_hub as Record<string, unknown>);
+      if (checkpoint.optimizer && this.optimWrapper) this.optimWrapper.loadStateDict(checkpoint.optimizer);
+      const schedulers = checkpoint.param_schedulers as Record<string, unknown>[] | undefined;
+      if (schedulers) this.paramSchedulers.forEach((s, i) => schedulers[i] && s.scheduler.loadStateDict(schedulers[i] as never));
+      if (checkpoint.rng_state instanceof torch.Tensor) torch.setRngState(checkpoint.rng_state);
+      this.logger.info(`resumed epoch: ${this.epoch}, iter: ${this.iter}`);
+    });
+  }
+}

@@ -1,0 +1,261 @@
+// The Runner and its loops and hooks: call order, intervals, checkpoints (best, maxKeepCkpts,
+// last_checkpoint), exact resume, iteration-based training, the validation-loss convention.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import * as engine from '../../../lib/engine/index.js';
+import * as torch from '../../../lib/index.js';
+import { ArrayLoader, makeData, Mlp, SimpleAccuracy } from './support.js';
+
+const dirs: string[] = [];
+const workDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'torch-node-runner-'));
+  dirs.push(d);
+  return d;
+};
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const { xs, ys } = makeData(96);
+
+function makeRunner(options: Partial<engine.RunnerOptions> & { seed?: number; maxEpochs?: number } = {}): {
+  runner: engine.Runner;
+  model: Mlp;
+} {
+  torch.manualSeed(options.seed ?? 0);
+  const model = new Mlp();
+  const optimizer = new torch.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+  const runner = new engine.Runner({
+    model,
+    workDir: options.workDir ?? workDir(),
+    trainDataloader: new ArrayLoader(xs, ys, 16, true),
+    valDataloader: new ArrayLoader(xs, ys, 32),
+    trainCfg: { maxEpochs: options.maxEpochs ?? 2 },
+    optimWrapper: { optimizer },
+    paramScheduler: new torch.optim.lrScheduler.StepLR(optimizer, { stepSize: 1, gamma: 0.5 }),
+    valEvaluator: new SimpleAccuracy(),
+    randomness: { seed: options.seed ?? 0 },
+    logLevel: 'warning',
+    ...options,
+  });
+  return { runner, model };
+}
+
+class Recorder extends engine.Hook {
+  readonly calls: string[] = [];
+  constructor() {
+    super();
+    for (const stage of [
+      'beforeRun',
+      'beforeTrain',
+      'beforeTrainEpoch',
+      'beforeTrainIter',
+      'afterTrainIter',
+      'afterTrainEpoch',
+      'beforeVal',
+      'beforeValEpoch',
+      'beforeValIter',
+      'afterValIter',
+      'afterValEpoch',
+      'afterVal',
+      'beforeSaveCheckpoint',
+      'afterTrain',
+      'afterRun',
+    ] as const) {
+      (this as unknown as Record<string, () => void>)[stage] = () => {
+        this.calls.push(stage);
+      };
+    }
+  }
+}
+
+describe('Runner.train', () => {
+  test('calls the hooks in MMEngine order, validating after each epoch', async () => {
+    const recorder = new Recorder();
+    const { runner } = makeRunner({ customHooks: [recorder], defaultHooks: { checkpoint: null } });
+    await runner.train();
+    // Iterations come in before/after pairs: 6 per training epoch (96 / 16), 3 per validation (96 / 32).
+    const compact: string[] = [];
+    for (const c of recorder.calls) {
+      const last = compact[compact.length - 1];
+      const [name, n] = (last ?? '').split(' x');
+      if ((c === 'beforeTrainIter' || c === 'afterTrainIter') && name === 'trainIter')
+        compact[compact.length - 1] = `trainIter x${Number(n) + 0.5}`;
+      else if (c === 'beforeTrainIter') compact.push('trainIter x0.5');
+      else if ((c === 'beforeValIter' || c === 'afterValIter') && name === 'valIter')
+        compact[compact.length - 1] = `valIter x${Number(n) + 0.5}`;
+      else if (c === 'beforeValIter') compact.push('valIter x0.5');
+      else compact.push(c);
+    }
+    const epoch = [
+      'beforeTrainEpoch',
+      'trainIter x6',
+      'afterTrainEpoch',
+      'beforeVal',
+      'beforeValEpoch',
+      'valIter x3',
+      'afterValEpoch',
+      'afterVal',
+    ];
+    assert.deepEqual(compact, ['beforeRun', 'beforeTrain', ...epoch, ...epoch, 'afterTrain', 'afterRun']);
+    const pairs = recorder.calls.filter((c) => c.endsWith('TrainIter'));
+    assert.ok(pairs.every((c, i) => c === (i % 2 === 0 ? 'beforeTrainIter' : 'afterTrainIter')));
+    assert.equal(runner.epoch, 2);
+    assert.equal(runner.iter, 12);
+  });
+
+  test('learns, steps the scheduler per epoch, and writes checkpoints Python can read', async () => {
+    const dir = workDir();
+    const { runner } = makeRunner({ workDir: dir, maxEpochs: 3 });
+    await runner.train();
+    assert.deepEqual(runner.optimWrapper?.getLr(), { lr: [0.0125] });
+    const files = readdirSync(dir).filter((f) => f.endsWith('.pth'));
+    assert.deepEqual(files.sort(), ['epoch_1.pth', 'epoch_2.pth', 'epoch_3.pth']);
+    assert.equal(readFileSync(join(dir, 'last_checkpoint'), 'utf8'), join(dir, 'epoch_3.pth'));
+    const ckpt = torch.load(join(dir, 'epoch_3.pth')) as Record<string, Record<string, unknown>>;
+    assert.deepEqual(Object.keys(ckpt), [
+      'meta',
+      'state_dict',
+      'message_hub',
+      'rng_state',
+      'optimizer',
+      'param_schedulers',
+    ]);
+    assert.equal(ckpt.meta?.epoch, 3);
+    assert.equal(ckpt.meta?.iter, 18);
+    assert.deepEqual(Object.keys(ckpt.state_dict ?? {}), ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
+    const metrics = runner.messageHub.getScalar('val/accuracy/top1').current();
+    assert.ok(metrics > 90, `the MLP separates three clusters (accuracy ${metrics}%)`);
+  });
+
+  test('keeps at most maxKeepCkpts checkpoints and the best one by a metric', async () => {
+    const dir = workDir();
+    const { runner } = makeRunner({
+      workDir: dir,
+      maxEpochs: 4,
+      defaultHooks: { checkpoint: { maxKeepCkpts: 2, saveBest: 'accuracy/top1', rule: 'greater' } },
+    });
+    await runner.train();
+    const files = readdirSync(dir).filter((f) => f.endsWith('.pth'));
+    assert.deepEqual(files.filter((f) => f.startsWith('epoch_')).sort(), ['epoch_3.pth', 'epoch_4.pth']);
+    const best = files.filter((f) => f.startsWith('best_'));
+    assert.equal(best.length, 1, 'only the best checkpoint is kept');
+    assert.match(best[0] as string, /^best_accuracy_top1_epoch_\d\.pth$/);
+  });
+
+  test('validates every valInterval epochs and at the last one', async () => {
+    const recorder = new Recorder();
+    const { runner } = makeRunner({
+      maxEpochs: 5,
+      trainCfg: { maxEpochs: 5, valInterval: 2 },
+      customHooks: [recorder],
+      defaultHooks: { checkpoint: null },
+    });
+    await runner.train();
+    assert.equal(recorder.calls.filter((c) => c === 'beforeVal').length, 3, 'after epochs 2, 4 and 5');
+  });
+
+  test('resuming after epoch 1 gives the same weights as 2 epochs straight', async () => {
+    const straight = makeRunner({ maxEpochs: 2 });
+    await straight.runner.train();
+    const dir = workDir();
+    const first = makeRunner({ workDir: dir, maxEpochs: 1 });
+    await first.runner.train();
+    // A fresh process would start from other weights and another RNG state: make it so here.
+    torch.manualSeed(999);
+    const resumed = makeRunner({ workDir: dir, maxEpochs: 2, resume: true, seed: 0 });
+    torch.manualSeed(999);
+    await resumed.runner.train();
+    assert.equal(resumed.runner.epoch, 2);
+    const a = straight.model.stateDict();
+    const b = resumed.model.stateDict();
+    for (const k of Object.keys(a)) assert.deepEqual(b[k]?.toArray(), a[k]?.toArray(), k);
+    assert.deepEqual(resumed.runner.optimWrapper?.getLr(), straight.runner.optimWrapper?.getLr());
+  });
+
+  test('loadFrom loads weights only', async () => {
+    const dir = workDir();
+    const source = makeRunner({ workDir: dir, maxEpochs: 1 });
+    await source.runner.train();
+    const target = makeRunner({ seed: 5, loadFrom: join(dir, 'epoch_1.pth'), maxEpochs: 0 });
+    await target.runner.train();
+    assert.deepEqual(target.model.fc1.weight.toArray(), source.model.fc1.weight.toArray());
+    assert.equal(target.runner.epoch, 0);
+  });
+
+  test('an iteration-based loop runs maxIters iterations across epochs and validates at its interval', async () => {
+    const recorder = new Recorder();
+    const { runner } = makeRunner({
+      trainCfg: { byEpoch: false, maxIters: 15, valInterval: 10 },
+      customHooks: [recorder],
+      defaultHooks: { checkpoint: { byEpoch: false, interval: 10 } },
+    });
+    await runner.train();
+    assert.equal(runner.iter, 15);
+    assert.equal(recorder.calls.filter((c) => c === 'beforeVal').length, 2, 'at iteration 10 and at the end');
+    const files = readdirSync(runner.workDir).filter((f) => f.endsWith('.pth'));
+    assert.deepEqual(files.sort(), ['iter_10.pth', 'iter_15.pth']);
+  });
+
+  test('a hook that throws a TypeError names itself', async () => {
+    class Broken extends engine.Hook {
+      override beforeTrain(): void {
+        throw new TypeError('bad value');
+      }
+    }
+    const { runner } = makeRunner({ customHooks: [new Broken()], defaultHooks: { checkpoint: null } });
+    await assert.rejects(runner.train(), /bad value in Broken/);
+  });
+
+  test('training keeps the live-tensor count flat', async () => {
+    const { runner } = makeRunner({ maxEpochs: 1, defaultHooks: { checkpoint: null } });
+    await runner.train();
+    const before = torch.memory().tensors;
+    const again = makeRunner({ maxEpochs: 3, defaultHooks: { checkpoint: null } });
+    const start = torch.memory().tensors;
+    await again.runner.train();
+    assert.ok(
+      torch.memory().tensors - start < 30,
+      `live tensors ${start} -> ${torch.memory().tensors} (was ${before})`,
+    );
+  });
+});
+
+describe('validation losses', () => {
+  test('a final {loss} output is averaged into the metrics as <name> and val_loss', async () => {
+    class WithValLoss extends Mlp {
+      override forward(data: { inputs: torch.Tensor; dataSamples: torch.Tensor }, mode: engine.ForwardMode) {
+        const out = super.forward(data, mode);
+        if (mode !== 'predict') return out;
+        const loss = super.forward(data, 'loss') as engine.LossDict;
+        return [...(out as unknown[]), { loss }] as never;
+      }
+    }
+    torch.manualSeed(0);
+    const model = new WithValLoss();
+    const runner = new engine.Runner({
+      model,
+      workDir: workDir(),
+      valDataloader: new ArrayLoader(xs, ys, 32),
+      valEvaluator: new SimpleAccuracy(),
+      logLevel: 'warning',
+    });
+    const metrics = await runner.val();
+    assert.deepEqual(Object.keys(metrics), ['accuracy/top1', 'loss', 'val_loss']);
+    assert.equal(metrics.loss, metrics.val_loss);
+    assert.ok(
+      (metrics.val_loss as number) > 0.5 && (metrics.val_loss as number) < 2,
+      'an untrained model has loss near log(3)',
+    );
+  });
+
+  test('val() without an evaluator says what is missing', async () => {
+    const { runner } = makeRunner();
+    const bare = new engine.Runner({ model: runner.model, workDir: workDir(), logLevel: 'warning' });
+    await assert.rejects(bare.val(), /needs `valDataloader` and `valEvaluator`/);
+    assert.ok(existsSync(bare.logDir));
+  });
+});
