@@ -1,0 +1,995 @@
+// torch.save / torch.load in PyTorch's own format: a zip archive (uncompressed, records aligned
+// to 64 bytes) holding `<archive>/data.pkl`, a protocol 2 pickle of the object in which every
+// tensor is `torch._utils._rebuild_tensor_v2(<persistent storage id>, offset, size, stride,
+// requires_grad, OrderedDict())`, and `<archive>/data/<key>`, each storage's raw
+// little-endian bytes; plus the small records that current PyTorch writes (`.format_version`,
+// `.storage_alignment`, `byteorder`, `version`, `.data/serialization_id`).
+//
+// How JavaScript values map to Python's (both ways):
+//   Tensor <-> torch.Tensor (Parameters load as tensors with requiresGrad set). number <-> int
+//   when it is an integer of at most 2^53, else float: 1.0 saves as the int 1, a Python float
+//   2.0 loads as 2, and -0 and 1e300 save as floats. bigint <-> int; ints beyond 2^53 load as
+//   bigints. string <-> str, boolean <-> bool, null (and undefined) <-> None, array <-> list
+//   (tuples load as arrays too), Set <-> set, Uint8Array <-> bytes. A Python dtype loads as its
+//   name ('float32'), a torch.device as its string ('cuda:0'), a torch.Size as an array, a
+//   Counter as a plain object.
+//   Plain objects <-> dicts. An object saves as a collections.OrderedDict when it is a state
+//   dict, that is when all its values are tensors (as `Module.stateDict()` gives), when it was
+//   loaded from an OrderedDict, or when it carries the non-enumerable `_metadata` that state
+//   dicts loaded from Python have (written back with BUILD, as PyTorch does); every other object
+//   saves as a plain dict. In an OrderedDict keys are strings; in a plain dict a key that is a
+//   canonical non-negative integer ('0', '12') saves as a Python int, as the `state` of an
+//   optimizer state dict needs. Objects loaded from a file remember which of their keys were
+//   ints and which strings, so they save back exactly (float, bool and None keys load as their
+//   strings and save back as strings).
+//
+// Loading never runs anything from the file: the pickle machine in pickle.ts knows only data,
+// and the globals a file may name are the ones torch.load(weights_only=True) allows; any other
+// global is an Error that names it and the file. Loaded tensors are CPU tensors unless
+// `mapLocation` says otherwise (the locations recorded in the file are not used). Tensors that
+// share a storage in the file share memory here too where their layout is expressible as a
+// view (offsets, slices with steps, transposes, expansions), and are copies otherwise.
+
+import { randomInt } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { endianness } from 'node:os';
+import { basename } from 'node:path';
+import '../../generated/methods.js';
+import { native } from '../../binding.js';
+import type { Device } from '../device.js';
+import { type DType, dtypeCode } from '../dtype.js';
+import { Tensor } from '../tensor.js';
+import { atomicWrite, ioError } from './atomic.js';
+import {
+  OP,
+  PickleWriter,
+  PyDict,
+  PyGlobal,
+  PyOpaque,
+  PySet,
+  PyTuple,
+  type PyValue,
+  pyTypeName,
+  unpickle,
+} from './pickle.js';
+import { FormatError, Scratch, ZipReader, ZipWriter } from './zip.js';
+
+// ---- dtypes and storage classes
+
+const STORAGE_OF: Record<DType, string> = {
+  float64: 'DoubleStorage',
+  float32: 'FloatStorage',
+  float16: 'HalfStorage',
+  bfloat16: 'BFloat16Storage',
+  int64: 'LongStorage',
+  int32: 'IntStorage',
+  int16: 'ShortStorage',
+  int8: 'CharStorage',
+  uint8: 'ByteStorage',
+  bool: 'BoolStorage',
+};
+
+/** Storage class name -> dtype name (including dtypes torch-node cannot hold). */
+const DTYPE_OF_STORAGE: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(STORAGE_OF).map(([d, s]) => [s, d])),
+  ComplexFloatStorage: 'complex64',
+  ComplexDoubleStorage: 'complex128',
+  QInt8Storage: 'qint8',
+  QUInt8Storage: 'quint8',
+  QInt32Storage: 'qint32',
+  QUInt4x2Storage: 'quint4x2',
+  QUInt2x4Storage: 'quint2x4',
+  UntypedStorage: 'uint8',
+};
+
+export const ELEMENT_SIZE: Record<DType, number> = {
+  float64: 8,
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+};
+
+const isDType = (s: string): s is DType => s in ELEMENT_SIZE;
+
+const DTYPE_GLOBAL =
+  /^(bool|bfloat16|u?int\d+|float\d+(_\w+)?|complex\d+|q(u)?int\w+|bits\w+|half|float|double|long|int|short|cfloat|cdouble|chalf)$/;
+
+// ---- what an object remembers of its Python type (see the header)
+
+const orderedDicts = new WeakSet<object>();
+/** Keys whose Python type differs from the default rule (int-like keys of plain dicts are ints). */
+const keyExceptions = new WeakMap<object, Set<string>>();
+const INT_KEY = /^(0|[1-9]\d{0,15})$/;
+const defaultIsInt = (ordered: boolean, key: string): boolean =>
+  !ordered && INT_KEY.test(key) && Number(key) <= Number.MAX_SAFE_INTEGER;
+
+// ============================================================================ save
+
+interface SavedTensor {
+  tensor: Tensor;
+  path: string;
+}
+
+class TorchPickler {
+  readonly w = new PickleWriter();
+  readonly tensors: SavedTensor[] = [];
+  private readonly memo = new Map<object, number>();
+  private readonly globals = new Map<string, number>();
+  private readonly active = new Set<object>();
+
+  constructor() {
+    this.w.proto();
+  }
+
+  private global(module: string, name: string): void {
+    const key = `${module}\n${name}`;
+    const m = this.globals.get(key);
+    if (m !== undefined) this.w.get(m);
+    else {
+      this.w.global(module, name);
+      this.globals.set(key, this.w.memoize());
+    }
+  }
+
+  private emptyOrderedDict(): void {
+    this.global('collections', 'OrderedDict');
+    this.w.op(OP.EMPTY_TUPLE);
+    this.w.op(OP.REDUCE);
+  }
+
+  value(v: unknown, path: string): void {
+    const w = this.w;
+    if (v === null || v === undefined) {
+      w.none();
+      return;
+    }
+    switch (typeof v) {
+      case 'boolean':
+        w.bool(v);
+        return;
+      case 'number':
+        // Integers up to 2^53 are ints; beyond, a number is no exact integer (use a bigint).
+        if (Number.isSafeInteger(v) && !Object.is(v, -0)) w.int(v);
+        else w.float(v);
+        return;
+      case 'bigint':
+        w.int(v);
+        return;
+      case 'string':
+        w.string(v);
+        return;
+      case 'object':
+        break;
+      default:
+        throw new TypeError(`save: ${path} is ${describeValue(v)}, which has no PyTorch checkpoint form`);
+    }
+    const o = v as object;
+    const m = this.memo.get(o);
+    const proto = Object.getPrototypeOf(o);
+    if (m !== undefined) w.get(m);
+    else if (o instanceof Tensor) this.tensor(o, path);
+    else if (Array.isArray(o)) this.list(o, path);
+    else if (o instanceof Set) this.set(o, path);
+    else if (o instanceof Uint8Array && (o.constructor === Uint8Array || Buffer.isBuffer(o))) this.bytes(o);
+    else if (proto === Object.prototype || proto === null) this.dict(o as Record<string, unknown>, path);
+    else {
+      throw new TypeError(
+        `save: ${path} is ${describeValue(o)}; a checkpoint holds tensors, numbers, strings, booleans, null, ` +
+          'arrays, Sets, Uint8Arrays and plain objects of them' +
+          (ArrayBuffer.isView(o) ? ' (make a tensor of a typed array with torch.tensor(...))' : ''),
+      );
+    }
+  }
+
+  private tensor(t: Tensor, path: string): void {
+    if (t.isDisposed) throw new Error(`save: ${path} is a disposed tensor`);
+    const w = this.w;
+    const dtype = t.dtype;
+    const shape = t.shape;
+    const key = String(this.tensors.length);
+    this.tensors.push({ tensor: t, path });
+    this.global('torch._utils', '_rebuild_tensor_v2');
+    w.mark();
+    w.mark();
+    w.string('storage');
+    this.global('torch', STORAGE_OF[dtype]);
+    w.string(key);
+    w.string(t.device);
+    w.int(t.numel());
+    w.op(0x74); // TUPLE
+    w.op(OP.BINPERSID);
+    w.int(0);
+    w.tuple(shape.length, () => {
+      for (const s of shape) w.int(s);
+    });
+    const stride = contiguousStrides(shape);
+    w.tuple(stride.length, () => {
+      for (const s of stride) w.int(s);
+    });
+    w.bool(t.requiresGrad);
+    this.emptyOrderedDict();
+    w.op(0x74); // TUPLE
+    w.op(OP.REDUCE);
+    this.memo.set(t, w.memoize());
+  }
+
+  private list(a: unknown[], path: string): void {
+    const w = this.w;
+    w.op(OP.EMPTY_LIST);
+    this.memo.set(a, w.memoize());
+    for (let i = 0; i < a.length; i += 1000) {
+      w.mark();
+      for (let j = i; j < Math.min(a.length, i + 1000); j++) this.value(a[j], `${path}[${j}]`);
+      w.op(OP.APPENDS);
+    }
+  }
+
+  private set(s: Set<unknown>, path: string): void {
+    if (this.active.has(s)) throw new TypeError(`save: ${path} is a Set that contains itself`);
+    this.active.add(s);
+    const w = this.w;
+    this.global('__builtin__', 'set');
+    w.op(OP.EMPTY_LIST);
+    w.memoize();
+    let i = 0;
+    const items = [...s];
+    for (let k = 0; k < items.length; k += 1000) {
+      w.mark();
+      for (const x of items.slice(k, k + 1000)) this.value(x, `${path} item ${i++}`);
+      w.op(OP.APPENDS);
+    }
+    w.op(0x85); // TUPLE1
+    w.op(OP.REDUCE);
+    this.memo.set(s, w.memoize());
+    this.active.delete(s);
+  }
+
+  private bytes(b: Uint8Array): void {
+    const w = this.w;
+    this.global('_codecs', 'encode');
+    w.string(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1'));
+    w.string('latin1');
+    w.op(0x86); // TUPLE2
+    w.op(OP.REDUCE);
+    this.memo.set(b, w.memoize());
+  }
+
+  private dict(o: Record<string, unknown>, path: string): void {
+    const w = this.w;
+    const keys = Object.keys(o);
+    const meta = Object.getOwnPropertyDescriptor(o, '_metadata');
+    const hiddenMetadata = meta !== undefined && !meta.enumerable ? meta.value : undefined;
+    const ordered =
+      orderedDicts.has(o) ||
+      hiddenMetadata !== undefined ||
+      (keys.length > 0 && keys.every((k) => o[k] instanceof Tensor));
+    if (ordered) this.emptyOrderedDict();
+    else w.op(OP.EMPTY_DICT);
+    this.memo.set(o, w.memoize());
+    const exceptions = keyExceptions.get(o);
+    for (let i = 0; i < keys.length; i += 1000) {
+      w.mark();
+      for (const k of keys.slice(i, i + 1000)) {
+        if (defaultIsInt(ordered, k) !== (exceptions?.has(k) ?? false)) w.int(Number(k));
+        else w.string(k);
+        this.value(o[k], INT_KEY.test(k) ? `${path}[${k}]` : `${path}.${k}`);
+      }
+      w.op(OP.SETITEMS);
+    }
+    if (hiddenMetadata !== undefined) {
+      w.op(OP.EMPTY_DICT);
+      w.memoize();
+      w.string('_metadata');
+      this.value(hiddenMetadata, `${path}._metadata`);
+      w.op(0x73); // SETITEM
+      w.op(OP.BUILD);
+    }
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (typeof v === 'function') return 'a function';
+  if (typeof v === 'symbol') return 'a symbol';
+  if (typeof v === 'object' && v !== null) return `an object of class ${v.constructor?.name ?? '(anonymous)'}`;
+  return `a ${typeof v}`;
+}
+
+export function contiguousStrides(shape: number[]): number[] {
+  const stride = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    stride[d] = s;
+    s *= Math.max(shape[d] as number, 1);
+  }
+  return stride;
+}
+
+/** The archive's top folder: the file's name without its extension, as PyTorch names it. */
+function archiveName(path: string): string {
+  const b = basename(path);
+  const dot = b.lastIndexOf('.');
+  const name = dot >= 0 ? b.slice(0, dot) : b;
+  return name === '' ? 'archive' : name;
+}
+
+function serializationId(): string {
+  let s = '';
+  for (let i = 0; i < 40; i++) s += String(randomInt(10));
+  return s;
+}
+
+/** @internal Test hook: write ZIP64 records even for small files. */
+export const saveTesting = { forceZip64: false };
+
+/**
+ * Saves `obj` (a tensor, or plain objects and arrays of tensors, numbers, strings, booleans and
+ * null) to `path` in PyTorch's format, which Python reads with
+ * `torch.load(path, weights_only=True)`. Each tensor is written as its own contiguous storage,
+ * with its dtype, shape, device and requiresGrad. The write is atomic: the previous file stays
+ * as it was until the new one is complete and flushed to disk. See the header of this file for
+ * how values map to Python's, in particular which objects become OrderedDicts.
+ */
+export function save(obj: unknown, path: string): void {
+  atomicWrite(path, 'save', (fd) => {
+    const p = new TorchPickler();
+    p.value(obj, 'the object');
+    p.w.stop();
+    const zip = new ZipWriter(fd);
+    zip.forceZip64 = saveTesting.forceZip64;
+    const prefix = archiveName(path);
+    zip.add(`${prefix}/data.pkl`, p.w.bytes());
+    zip.add(`${prefix}/.format_version`, '1');
+    zip.add(`${prefix}/.storage_alignment`, '64');
+    zip.add(`${prefix}/byteorder`, endianness() === 'LE' ? 'little' : 'big');
+    p.tensors.forEach(({ tensor, path: where }, i) => {
+      let bytes: ArrayBuffer;
+      try {
+        bytes = native.rawBytes(tensor._h);
+      } catch (e) {
+        throw new Error(`save: could not read the data of ${where}: ${e instanceof Error ? e.message : String(e)}`, {
+          cause: e,
+        });
+      }
+      zip.add(`${prefix}/data/${i}`, new Uint8Array(bytes));
+    });
+    zip.add(`${prefix}/version`, '3\n');
+    zip.add(`${prefix}/.data/serialization_id`, serializationId());
+    zip.finish();
+  });
+}
+
+// ============================================================================ load
+
+export interface LoadOptions {
+  /** The device loaded tensors go to (default 'cpu'), as `map_location` in PyTorch. */
+  mapLocation?: Device;
+}
+
+/** A storage that the pickle refers to by key. */
+class StorageRef {
+  constructor(
+    readonly key: string,
+    /** The storage's dtype name; may be one torch-node cannot hold ('complex64'). */
+    readonly dtype: string,
+    readonly numel: number,
+  ) {}
+}
+
+/** A tensor the pickle rebuilds; made into a Tensor once the whole pickle has been read. */
+class TensorSpec {
+  constructor(
+    readonly storage: StorageRef,
+    readonly dtype: DType,
+    readonly offset: number,
+    readonly size: number[],
+    readonly stride: number[],
+    public requiresGrad: boolean,
+  ) {}
+}
+
+const ALLOWED_FUNCTIONS = new Set([
+  'collections.OrderedDict',
+  'collections.Counter',
+  'torch.nn.parameter.Parameter',
+  'torch.Size',
+  'torch.Tensor',
+  'torch.device',
+  '_codecs.encode',
+  'builtins.bytearray',
+  'builtins.set',
+  'builtins.complex',
+  'torch.serialization._get_layout',
+  'torch._tensor._rebuild_from_type_v2',
+  'torch._utils._rebuild_parameter',
+  'torch._utils._rebuild_parameter_with_state',
+  'torch._utils._rebuild_qtensor',
+  'torch._utils._rebuild_tensor',
+  'torch._utils._rebuild_tensor_v2',
+  'torch._utils._rebuild_tensor_v3',
+  'torch._utils._rebuild_sparse_tensor',
+  'torch._utils._rebuild_meta_tensor_no_storage',
+  'torch._utils._rebuild_nested_tensor',
+  'torch._utils._rebuild_wrapper_subclass',
+  'torch._utils._rebuild_device_tensor_from_numpy',
+  'torch._utils._rebuild_device_tensor_from_cpu_tensor',
+  'torch.per_tensor_affine',
+  'torch.per_tensor_symmetric',
+  'torch.per_channel_affine',
+  'torch.per_channel_symmetric',
+  'torch.per_channel_affine_float_qparams',
+]);
+
+function isAllowedGlobal(module: string, name: string): boolean {
+  const path = `${module}.${name}`;
+  if (ALLOWED_FUNCTIONS.has(path)) return true;
+  if (module === 'torch' && DTYPE_GLOBAL.test(name)) return true; // dtypes
+  if ((module === 'torch' || module === 'torch.cuda') && /^\w*(Storage|Tensor)$/.test(name)) return true;
+  return module === 'torch.storage' && (name === 'TypedStorage' || name === 'UntypedStorage');
+}
+
+const int = (v: PyValue | undefined, what: string): number => {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  throw new FormatError(`${what} should be an int but is ${pyTypeName(v)}`);
+};
+
+const intTuple = (v: PyValue | undefined, what: string): number[] => {
+  const items = v instanceof PyTuple ? v.items : Array.isArray(v) ? v : null;
+  if (!items) throw new FormatError(`${what} should be a tuple of ints but is ${pyTypeName(v)}`);
+  return items.map((x) => {
+    const n = int(x, what);
+    if (n < 0) throw new FormatError(`${what} has a negative entry`);
+    return n;
+  });
+};
+
+const seq = (v: PyValue | undefined): PyValue[] | null =>
+  v instanceof PyTuple ? v.items : Array.isArray(v) ? v : v instanceof PySet ? v.items : null;
+
+class TorchUnpickleHooks {
+  readonly specs: TensorSpec[] = [];
+  private readonly storages = new Map<string, StorageRef>();
+
+  global(module: string, name: string): PyValue {
+    if (!isAllowedGlobal(module, name)) {
+      throw new FormatError(
+        `it refers to the global '${module}.${name}', which is not allowed: torch-node loads only the ` +
+          'data that torch.load(weights_only=True) accepts, and never runs code from a file (nothing was run)',
+      );
+    }
+    return new PyGlobal(module, name);
+  }
+
+  call(fn: PyValue, args: PyValue[]): PyValue {
+    if (!(fn instanceof PyGlobal)) throw new FormatError(`the pickle calls a ${pyTypeName(fn)}, which is not callable`);
+    const a = args;
+    switch (fn.path) {
+      case 'collections.OrderedDict':
+      case 'collections.Counter': {
+        const d = new PyDict(fn.name === 'Counter' ? 'Counter' : 'OrderedDict');
+        fillDict(d, a[0], fn.path);
+        return d;
+      }
+      case 'builtins.set': {
+        const s = new PySet();
+        if (a.length > 0) {
+          const items = seq(a[0]);
+          if (!items) throw new FormatError(`set() of a ${pyTypeName(a[0])}`);
+          for (const x of items) s.add(x);
+        }
+        return s;
+      }
+      case 'builtins.bytearray':
+        if (a.length === 0) return new Uint8Array(0);
+        if (a[0] instanceof Uint8Array) return Uint8Array.from(a[0]);
+        return encode(a[0], a[1] ?? 'utf-8');
+      case '_codecs.encode':
+        return encode(a[0], a[1] ?? 'utf-8');
+      case 'torch.Size':
+        return new PyTuple(intTuple(a[0] ?? new PyTuple([]), 'torch.Size'));
+      case 'torch.device': {
+        const type = a[0];
+        if (typeof type !== 'string') throw new FormatError(`torch.device of a ${pyTypeName(type)}`);
+        return a[1] === undefined || a[1] === null ? type : `${type}:${int(a[1], 'a device index')}`;
+      }
+      case 'torch._utils._rebuild_tensor':
+        return this.rebuild(a[0], a[1], a[2], a[3], false, null);
+      case 'torch._utils._rebuild_tensor_v2':
+        return this.rebuild(a[0], a[1], a[2], a[3], a[4] ?? false, null);
+      case 'torch._utils._rebuild_tensor_v3':
+        return this.rebuild(a[0], a[1], a[2], a[3], a[4] ?? false, a[6] ?? null);
+      case 'torch._utils._rebuild_parameter':
+      case 'torch._utils._rebuild_parameter_with_state':
+      case 'torch.nn.parameter.Parameter':
+        return parameter(a[0], fn.path === 'torch.nn.parameter.Parameter' ? (a[1] ?? true) : a[1]);
+      case 'torch._tensor._rebuild_from_type_v2': {
+        // (func, new_type, args, state): a tensor subclass or a tensor with Python attributes;
+        // torch-node keeps the tensor.
+        const inner = a[2];
+        if (!(inner instanceof PyTuple)) throw new FormatError('_rebuild_from_type_v2 without an argument tuple');
+        return this.call(a[0] ?? null, inner.items);
+      }
+      default: {
+        const what: Record<string, string> = {
+          'builtins.complex': 'a complex number',
+          'torch._utils._rebuild_qtensor': 'a quantized tensor',
+          'torch._utils._rebuild_sparse_tensor': 'a sparse tensor',
+          'torch.serialization._get_layout': 'a sparse tensor',
+          'torch._utils._rebuild_meta_tensor_no_storage': 'a meta tensor',
+          'torch._utils._rebuild_nested_tensor': 'a nested tensor',
+          'torch._utils._rebuild_wrapper_subclass': 'a tensor subclass',
+          'torch._utils._rebuild_device_tensor_from_numpy': 'a tensor of a device torch-node does not know',
+          'torch._utils._rebuild_device_tensor_from_cpu_tensor': 'a tensor of a device torch-node does not know',
+        };
+        const w = what[fn.path];
+        throw new FormatError(
+          w
+            ? `it holds ${w} (${fn.path}), which torch-node cannot load`
+            : `the pickle calls ${fn.path}, which cannot be called`,
+        );
+      }
+    }
+  }
+
+  newObject(cls: PyValue, args: PyValue[]): PyValue {
+    if (cls instanceof PyGlobal) {
+      if (cls.path === 'torch.nn.parameter.Parameter') return parameter(args[0], args[1] ?? true);
+      if (cls.path === 'collections.OrderedDict') return new PyDict('OrderedDict');
+      if (cls.path === 'collections.Counter') return new PyDict('Counter');
+      if (cls.path === 'builtins.set') return new PySet();
+    }
+    throw new FormatError(`the pickle creates an object of ${pyTypeName(cls)}, which is not allowed`);
+  }
+
+  build(inst: PyValue, state: PyValue): void {
+    if (inst instanceof PyDict && inst.kind !== 'dict') {
+      if (!(state instanceof PyDict)) throw new FormatError(`BUILD of an ${inst.kind} with a ${pyTypeName(state)}`);
+      if (!(inst.state instanceof PyDict)) inst.state = new PyDict('dict');
+      for (let i = 0; i < state.keys.length; i++) inst.state.set(state.keys[i] as PyValue, state.values[i] as PyValue);
+      return;
+    }
+    if (inst instanceof PyOpaque && inst.value instanceof TensorSpec) {
+      // Python attributes set on a tensor or Parameter: there is nowhere to keep them.
+      if (
+        state === null ||
+        state instanceof PyDict ||
+        (state instanceof PyTuple && !state.items.some((x) => x instanceof PyOpaque))
+      )
+        return;
+      throw new FormatError('it sets the storage of a tensor by BUILD (a legacy form), which torch-node cannot load');
+    }
+    throw new FormatError(`the pickle sets the state of a ${pyTypeName(inst)}, which is not allowed`);
+  }
+
+  persistentLoad(pid: PyValue): PyValue {
+    if (!(pid instanceof PyTuple) || pid.items.length < 5) {
+      throw new FormatError(`a persistent id is ${pyTypeName(pid)}, not a storage reference`);
+    }
+    const [kind, type, key, , numel] = pid.items;
+    const kindText = kind instanceof Uint8Array ? Buffer.from(kind).toString('latin1') : kind;
+    if (kindText !== 'storage') throw new FormatError('a persistent id is not a storage reference');
+    if (!(type instanceof PyGlobal)) throw new FormatError('a storage reference has no storage type');
+    if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) throw new FormatError('a storage reference has a bad key');
+    const dtype = DTYPE_OF_STORAGE[type.name];
+    if (dtype === undefined) throw new FormatError(`a storage has the unknown type ${type.path}`);
+    const n = int(numel, 'a storage size');
+    const known = this.storages.get(key);
+    if (known) {
+      if (known.dtype !== dtype || known.numel !== n) {
+        throw new FormatError(`storage '${key}' is referred to with two different types or sizes`);
+      }
+      return new PyOpaque(known);
+    }
+    const ref = new StorageRef(key, dtype, n);
+    this.storages.set(key, ref);
+    return new PyOpaque(ref);
+  }
+
+  private rebuild(
+    storage: PyValue | undefined,
+    offset: PyValue | undefined,
+    size: PyValue | undefined,
+    stride: PyValue | undefined,
+    requiresGrad: PyValue,
+    viewDtype: PyValue,
+  ): PyValue {
+    if (!(storage instanceof PyOpaque) || !(storage.value instanceof StorageRef)) {
+      throw new FormatError(`a tensor is rebuilt from a ${pyTypeName(storage)} instead of a storage`);
+    }
+    const ref = storage.value;
+    let dtype = ref.dtype;
+    if (viewDtype !== null) {
+      if (!(viewDtype instanceof PyGlobal) || !DTYPE_GLOBAL.test(viewDtype.name)) {
+        throw new FormatError('_rebuild_tensor_v3 without a dtype');
+      }
+      dtype = viewDtype.name;
+    }
+    if (!isDType(dtype))
+      throw new FormatError(`it holds a tensor of dtype ${dtype}, which torch-node does not support`);
+    if (viewDtype !== null && ref.dtype !== 'uint8' && ref.dtype !== dtype) {
+      throw new FormatError(`a ${ref.dtype} storage is read as ${dtype}`);
+    }
+    const sizes = intTuple(size, 'a tensor size');
+    const strides = intTuple(stride, 'a tensor stride');
+    if (sizes.length !== strides.length) throw new FormatError('a tensor has sizes and strides of different lengths');
+    const off = int(offset, 'a storage offset');
+    if (off < 0) throw new FormatError('a tensor has a negative storage offset');
+    const elements = ref.dtype === dtype ? ref.numel : Math.floor(ref.numel / ELEMENT_SIZE[dtype]);
+    if (sizes.every((s) => s > 0)) {
+      const last = off + sizes.reduce((acc, s, i) => acc + (s - 1) * (strides[i] as number), 0);
+      if (last >= elements) {
+        throw new FormatError(
+          `a tensor of size [${sizes}] and stride [${strides}] at offset ${off} reaches past the end of storage '${ref.key}' (${elements} elements)`,
+        );
+      }
+    }
+    if (typeof requiresGrad !== 'boolean') throw new FormatError('a tensor has a requires_grad that is not a bool');
+    const spec = new TensorSpec(ref, dtype, off, sizes, strides, requiresGrad);
+    this.specs.push(spec);
+    return new PyOpaque(spec);
+  }
+}
+
+function fillDict(d: PyDict, from: PyValue | undefined, what: string): void {
+  if (from === undefined || from === null) return;
+  if (from instanceof PyDict) {
+    for (let i = 0; i < from.keys.length; i++) d.set(from.keys[i] as PyValue, from.values[i] as PyValue);
+    return;
+  }
+  const items = seq(from);
+  if (!items) throw new FormatError(`${what}() of a ${pyTypeName(from)}`);
+  for (const pair of items) {
+    const kv = seq(pair);
+    if (kv?.length !== 2) throw new FormatError(`${what}() of something other than key-value pairs`);
+    d.set(kv[0] as PyValue, kv[1] as PyValue);
+  }
+}
+
+function encode(s: PyValue | undefined, encoding: PyValue): Uint8Array {
+  if (typeof s !== 'string') throw new FormatError(`bytes from a ${pyTypeName(s)}`);
+  const e = typeof encoding === 'string' ? encoding.toLowerCase().replace('_', '-') : '';
+  if (e === 'latin1' || e === 'latin-1' || e === 'iso-8859-1') {
+    for (let i = 0; i < s.length; i++) {
+      if (s.charCodeAt(i) > 0xff) throw new FormatError('latin-1 bytes hold a character beyond 0xff');
+    }
+    return Uint8Array.from(Buffer.from(s, 'latin1'));
+  }
+  if (e === 'utf-8' || e === 'utf8' || e === 'ascii') return Uint8Array.from(Buffer.from(s, 'utf8'));
+  throw new FormatError(`bytes in the encoding ${String(encoding)}, which is not supported`);
+}
+
+function parameter(data: PyValue | undefined, requiresGrad: PyValue | undefined): PyValue {
+  if (!(data instanceof PyOpaque) || !(data.value instanceof TensorSpec)) {
+    throw new FormatError(`a Parameter is made of a ${pyTypeName(data)} instead of a tensor`);
+  }
+  data.value.requiresGrad = requiresGrad === undefined ? true : Boolean(requiresGrad);
+  return data;
+}
+
+// ---- from storages to tensors
+
+type Step = (t: Tensor) => Tensor;
+
+/**
+ * The ops that make `spec` as a view of its storage's 1-D tensor (with `pad` spare elements at
+ * its end), or null where its layout is no such view (overlapping or ragged strides).
+ */
+function planView(spec: TensorSpec, elements: number): { steps: Step[]; pad: number } | null {
+  const { size, stride, offset } = spec;
+  const n = size.length;
+  const dims: number[] = [];
+  let expanded = false;
+  for (let d = 0; d < n; d++) {
+    if (size[d] === 1) continue;
+    if (stride[d] === 0) expanded = true;
+    else dims.push(d);
+  }
+  const sorted = [...dims].sort((x, y) => (stride[y] as number) - (stride[x] as number));
+  const st = (k: number): number => stride[sorted[k] as number] as number;
+  const sz = (k: number): number => size[sorted[k] as number] as number;
+  const m = sorted.length;
+  for (let k = 0; k + 1 < m; k++) {
+    if (st(k) % st(k + 1) !== 0 || st(k) < st(k + 1) * sz(k + 1)) return null;
+  }
+  // The padded block: [size0, st0/st1, ..., st(m-2)/st(m-1), st(m-1)] from `offset` on.
+  const inner = m > 0 ? st(m - 1) : 1;
+  const block: number[] = m > 0 ? [sz(0)] : [];
+  for (let k = 1; k < m; k++) block.push(st(k - 1) / st(k));
+  if (inner > 1) block.push(inner);
+  const span = m > 0 ? sz(0) * st(0) : 1;
+  const pad = Math.max(0, offset + span - elements);
+  if (pad > elements / 4 + 64) return null;
+  const steps: Step[] = [(t) => t.narrow(0, offset, span), (t) => t.view(block)];
+  for (let k = 1; k < m; k++) if (block[k] !== sz(k)) steps.push((t) => t.narrow(k, 0, sz(k)));
+  if (inner > 1) steps.push((t) => t.select(m, 0));
+  // From stride order back to the original order of the dims.
+  const order = sorted.map((d) => dims.indexOf(d));
+  const perm = order.map((_, i) => order.indexOf(i));
+  if (perm.some((p, i) => p !== i)) steps.push((t) => t.permute(perm));
+  for (let d = 0; d < n; d++) {
+    if (!dims.includes(d)) {
+      const at = d;
+      steps.push((t) => t.unsqueeze(at));
+    }
+  }
+  if (expanded) steps.push((t) => t.expand(size));
+  return { steps, pad };
+}
+
+/** Applies `steps` to `base`, freeing every intermediate. */
+function applySteps(base: Tensor, steps: Step[]): Tensor {
+  let t = base;
+  for (const step of steps) {
+    const next = step(t);
+    if (t !== base && next !== t) t.dispose();
+    t = next;
+  }
+  return t;
+}
+
+/** A copy of a strided region of `base` (for layouts that are no view of a 1-D tensor). */
+function gatherCopy(base: Tensor, spec: TensorSpec): Tensor {
+  const { size, stride, offset } = spec;
+  const numel = size.reduce((a, b) => a * b, 1);
+  const idx = new BigInt64Array(numel);
+  const at = new Array<number>(size.length).fill(0);
+  let flat = offset;
+  for (let i = 0; i < numel; i++) {
+    idx[i] = BigInt(flat);
+    for (let d = size.length - 1; d >= 0; d--) {
+      at[d] = (at[d] as number) + 1;
+      flat += stride[d] as number;
+      if ((at[d] as number) < (size[d] as number)) break;
+      flat -= (size[d] as number) * (stride[d] as number);
+      at[d] = 0;
+    }
+  }
+  const index = new Tensor(native.fromTypedArray(idx, [numel], undefined, undefined, false));
+  const picked = base.indexSelect(0, index);
+  index.dispose();
+  const out = picked.view(size);
+  picked.dispose();
+  return out;
+}
+
+function swapBytes(b: Uint8Array, width: number): void {
+  if (width === 2) Buffer.from(b.buffer, b.byteOffset, b.byteLength).swap16();
+  else if (width === 4) Buffer.from(b.buffer, b.byteOffset, b.byteLength).swap32();
+  else if (width === 8) Buffer.from(b.buffer, b.byteOffset, b.byteLength).swap64();
+}
+
+function materialize(
+  specs: TensorSpec[],
+  zip: ZipReader,
+  prefix: string,
+  bigEndian: boolean,
+  device: Device | undefined,
+): Map<TensorSpec, Tensor> {
+  const out = new Map<TensorSpec, Tensor>();
+  const groups = new Map<string, TensorSpec[]>();
+  for (const s of specs) {
+    const k = `${s.storage.key}\n${s.dtype}`;
+    const g = groups.get(k);
+    if (g) g.push(s);
+    else groups.set(k, [s]);
+  }
+  const made: Tensor[] = [];
+  const scratch = new Scratch();
+  try {
+    for (const group of groups.values()) {
+      const first = group[0] as TensorSpec;
+      const ref = first.storage;
+      const dtype = first.dtype;
+      const width = ELEMENT_SIZE[dtype];
+      const record = `${prefix}data/${ref.key}`;
+      const entry = zip.entries.get(record);
+      if (!entry) throw new FormatError(`the storage record '${record}' is missing`);
+      const storageBytes = ref.dtype === dtype ? ref.numel * width : ref.numel;
+      if (entry.size < storageBytes) {
+        throw new FormatError(
+          `the storage record '${record}' holds ${entry.size} bytes where ${storageBytes} are expected`,
+        );
+      }
+      const elements = Math.floor(storageBytes / width);
+      const plans = group.map((s) => (s.size.includes(0) ? null : planView(s, elements)));
+      const pad = Math.max(0, ...plans.map((p) => p?.pad ?? 0));
+      const length = (elements + pad) * width;
+      const buf = scratch.take(Math.max(length, entry.size));
+      zip.read(record, buf);
+      const bytes = buf.subarray(0, length);
+      bytes.fill(0, elements * width);
+      if (bigEndian && width > 1) swapBytes(bytes.subarray(0, elements * width), width);
+      const code = dtypeCode(dtype, 'load') as number;
+      const base = new Tensor(native.fromTypedArray(bytes, [elements + pad], code, undefined, false, code));
+      try {
+        group.forEach((spec, i) => {
+          const plan = plans[i];
+          let t: Tensor;
+          if (spec.size.includes(0)) {
+            t = new Tensor(native.fromTypedArray(new Uint8Array(0), spec.size, code, undefined, false, code));
+          } else if (plan) t = applySteps(base, plan.steps);
+          else t = gatherCopy(base, spec);
+          made.push(t);
+          if (device !== undefined && device !== 'cpu') {
+            const moved = t.to({ device });
+            if (moved !== t) {
+              t.dispose();
+              made[made.length - 1] = moved;
+              t = moved;
+            }
+          }
+          if (spec.requiresGrad) t.requiresGrad_(true);
+          out.set(spec, t);
+        });
+      } finally {
+        base.dispose();
+      }
+    }
+  } catch (e) {
+    for (const t of made) t.dispose();
+    throw e;
+  }
+  return out;
+}
+
+// ---- from Python values to JavaScript ones
+
+function toJs(root: PyValue, tensors: Map<TensorSpec, Tensor>): unknown {
+  const memo = new Map<object, unknown>();
+  const convert = (v: PyValue): unknown => {
+    if (v === null || typeof v !== 'object') return v;
+    if (v instanceof Uint8Array) return v;
+    const seen = memo.get(v);
+    if (seen !== undefined) return seen;
+    if (Array.isArray(v) || v instanceof PyTuple) {
+      const items = Array.isArray(v) ? v : v.items;
+      const out: unknown[] = [];
+      memo.set(v, out);
+      for (const x of items) out.push(convert(x));
+      return out;
+    }
+    if (v instanceof PyDict) {
+      const out: Record<string, unknown> = {};
+      memo.set(v, out);
+      const ordered = v.kind === 'OrderedDict';
+      if (ordered) orderedDicts.add(out);
+      let exceptions: Set<string> | undefined;
+      for (let i = 0; i < v.keys.length; i++) {
+        const k = v.keys[i] as PyValue;
+        let key: string;
+        let isInt = false;
+        if (typeof k === 'string') key = k;
+        else if (typeof k === 'number' || typeof k === 'bigint') {
+          key = String(k);
+          isInt = Number.isInteger(Number(k));
+        } else if (typeof k === 'boolean' || k === null) key = String(k);
+        else throw new FormatError(`a dict has a key of type ${pyTypeName(k)}, which JavaScript objects cannot hold`);
+        if (isInt !== defaultIsInt(ordered, key)) {
+          exceptions ??= new Set();
+          exceptions.add(key);
+        }
+        Object.defineProperty(out, key, {
+          value: convert(v.values[i] as PyValue),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      if (exceptions) keyExceptions.set(out, exceptions);
+      if (v.state instanceof PyDict) {
+        const metadata = v.state.get('_metadata');
+        if (metadata !== undefined) {
+          Object.defineProperty(out, '_metadata', {
+            value: convert(metadata),
+            enumerable: false,
+            writable: true,
+            configurable: true,
+          });
+        }
+      }
+      return out;
+    }
+    if (v instanceof PySet) {
+      const out = new Set<unknown>();
+      memo.set(v, out);
+      for (const x of v.items) out.add(convert(x));
+      return out;
+    }
+    if (v instanceof PyGlobal) {
+      if (v.module === 'torch' && DTYPE_GLOBAL.test(v.name)) return v.name;
+      throw new FormatError(`it holds the Python object ${v.path} itself, which has no JavaScript form`);
+    }
+    if (v instanceof PyOpaque) {
+      if (v.value instanceof TensorSpec) return tensors.get(v.value);
+      throw new FormatError('it holds a bare storage rather than a tensor, which torch-node cannot load');
+    }
+    throw new FormatError('it holds a value of an unknown kind');
+  };
+  return convert(root);
+}
+
+function sniff(fd: number): Buffer {
+  const head = Buffer.alloc(16);
+  const n = readSync(fd, head, 0, 16, 0);
+  return head.subarray(0, n);
+}
+
+function wrongFormat(head: Buffer): string {
+  if (head.length >= 9) {
+    const n = head.readBigUInt64LE(0);
+    if (n > 0n && n < 100_000_000n && head[8] === 0x7b) {
+      return 'is a safetensors file, not a torch.save checkpoint (use loadSafetensors)';
+    }
+  }
+  if (head[0] === 0x80 && head[1] !== undefined && head[1] <= 5) {
+    return (
+      "is in torch.save's legacy format (PyTorch before 1.6, or _use_new_zipfile_serialization=False), " +
+      'which torch-node does not read; re-save it with torch.save in a current PyTorch'
+    );
+  }
+  if (head.length === 0) return 'is empty';
+  return 'is not a PyTorch checkpoint (it is not a zip archive)';
+}
+
+/**
+ * Loads a checkpoint that `torch.save` (Python's, or `save` here) wrote. Returns what was saved,
+ * with tensors as CPU tensors (or on `mapLocation`), owned by the caller's scope if there is
+ * one, like any op's result. Only the safe subset that `torch.load(weights_only=True)` accepts
+ * is read; a file that names any other Python global, or that is truncated, corrupt or in
+ * another format, is an Error that names the file and says what is wrong. See the header of
+ * this file for how Python's values map to JavaScript.
+ */
+export function load(path: string, options?: LoadOptions): unknown {
+  if (typeof path !== 'string' || path.length === 0) throw new TypeError('load: path must be a non-empty string');
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw ioError('load', path, 'could not open', e);
+  }
+  try {
+    const head = sniff(fd);
+    if (head.length < 4 || head.readUInt32LE(0) !== 0x04034b50) {
+      throw new FormatError(wrongFormat(head));
+    }
+    const zip = new ZipReader(fd);
+    // TorchScript archives (torch.jit.save) hold a data.pkl too, of TorchScript classes.
+    if (zip.names.some((n) => /^[^/]*\/(constants\.pkl|code\/)/.test(n))) {
+      throw new FormatError(
+        'is a TorchScript archive (torch.jit.save), not a torch.save checkpoint; torch-node reads torch.save files',
+      );
+    }
+    const pkl = zip.names.find((n) => /^[^/]*\/data\.pkl$/.test(n));
+    if (pkl === undefined) {
+      throw new FormatError('is a zip archive without a data.pkl record, so not a torch.save checkpoint');
+    }
+    const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
+    let bigEndian = false;
+    if (zip.has(`${prefix}byteorder`)) {
+      const order = zip.read(`${prefix}byteorder`).toString('latin1');
+      if (order !== 'little' && order !== 'big') throw new FormatError(`its byteorder record says '${order}'`);
+      bigEndian = order === 'big';
+    }
+    const hooks = new TorchUnpickleHooks();
+    const root = unpickle(zip.read(pkl), hooks);
+    const tensors = materialize(hooks.specs, zip, prefix, bigEndian, options?.mapLocation);
+    return toJs(root, tensors);
+  } catch (e) {
+    if (e instanceof FormatError) throw new Error(`load: '${path}' ${phrase(e.message)}`);
+    if (e instanceof Error && 'syscall' in e) throw ioError('load', path, 'could not read', e);
+    throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Messages either start with a verb phrase ("is a ...") or are a clause ("the record ..."). */
+function phrase(message: string): string {
+  return /^(is|it|has) /.test(message) ? message.replace(/^it /, '') : `is damaged: ${message}`;
+}
