@@ -193,26 +193,24 @@ describe('save / load round trips', () => {
     assert.deepEqual(kept?.toArray(), [1, 1, 1]);
   });
 
-  test(
-    'CUDA tensors save with their device as location and load on the CPU or on mapLocation',
-    { skip: torch.cuda.isAvailable() ? false : 'CUDA is not available' },
-    () => {
-      const p = join(dir, 'cuda.pt');
-      const w = sample('float32').cuda();
-      torch.save({ w, t: w.t() }, p);
-      assert.ok(readFileSync(p).includes('cuda:0'), 'the storage location is the device');
-      const cpu = torch.load(p) as Record<string, torch.Tensor>;
-      sameTensor(cpu.w, sample('float32'), 'w');
-      sameTensor(cpu.t, sample('float32').t(), 't');
-      const gpu = torch.load(p, { mapLocation: 'cuda' }) as Record<string, torch.Tensor>;
-      assert.ok(gpu.w?.isCuda);
-      assert.deepEqual(gpu.t?.toArray(), sample('float32').t().toArray());
-      torch.saveSafetensors({ w }, join(dir, 'cuda.safetensors'));
-      const st = torch.loadSafetensors(join(dir, 'cuda.safetensors'), { device: 'cuda' });
-      assert.ok(st.w?.isCuda);
-      assert.deepEqual(st.w?.toArray(), sample('float32').toArray());
-    },
-  );
+  test('CUDA tensors save with their device as location and load on the CPU or on mapLocation', {
+    skip: torch.cuda.isAvailable() ? false : 'CUDA is not available',
+  }, () => {
+    const p = join(dir, 'cuda.pt');
+    const w = sample('float32').cuda();
+    torch.save({ w, t: w.t() }, p);
+    assert.ok(readFileSync(p).includes('cuda:0'), 'the storage location is the device');
+    const cpu = torch.load(p) as Record<string, torch.Tensor>;
+    sameTensor(cpu.w, sample('float32'), 'w');
+    sameTensor(cpu.t, sample('float32').t(), 't');
+    const gpu = torch.load(p, { mapLocation: 'cuda' }) as Record<string, torch.Tensor>;
+    assert.ok(gpu.w?.isCuda);
+    assert.deepEqual(gpu.t?.toArray(), sample('float32').t().toArray());
+    torch.saveSafetensors({ w }, join(dir, 'cuda.safetensors'));
+    const st = torch.loadSafetensors(join(dir, 'cuda.safetensors'), { device: 'cuda' });
+    assert.ok(st.w?.isCuda);
+    assert.deepEqual(st.w?.toArray(), sample('float32').toArray());
+  });
 
   test('ZIP64 records (forced) are written and read', () => {
     const p = join(dir, 'zip64.pt');
