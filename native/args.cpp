@@ -104,7 +104,9 @@ at::Scalar toScalar(const Napi::Value& v, bool* ok) {
   *ok = true;
   if (v.IsNumber()) {
     const double d = v.As<Napi::Number>().DoubleValue();
-    if (std::nearbyint(d) == d && std::abs(d) < 9.007199254740992e15) return at::Scalar(static_cast<int64_t>(d));
+    // -0 is a float in JavaScript (no integer has a sign bit): keep it one, as PyTorch keeps -0.0.
+    const bool isInt = std::nearbyint(d) == d && std::abs(d) < 9.007199254740992e15 && !(d == 0 && std::signbit(d));
+    if (isInt) return at::Scalar(static_cast<int64_t>(d));
     return at::Scalar(d);
   }
   if (v.IsBoolean()) return at::Scalar(v.As<Napi::Boolean>().Value());

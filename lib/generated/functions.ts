@@ -3,7 +3,7 @@ import type { Device } from '../torch/device.js';
 import type { DType } from '../torch/dtype.js';
 import { isOptions, noOverload, type Variadic } from '../torch/marshal.js';
 import { Tensor } from '../torch/tensor.js';
-import { $_amp_foreach_non_finite_check_and_unscale_, $_amp_update_scale_, $_standard_gamma, $abs, $add, $addcdiv, $addcmul, $addmm, $all, $allclose, $amax, $amin, $any, $arange_end, $arange_start, $argmax, $argmin, $argsort, $atan2, $baddbmm, $bernoulli, $bmm, $cat, $ceil, $chunk, $clamp, $concat, $cos, $cumsum, $diag, $diagonal, $div, $dot, $einsum, $empty, $empty_like, $eq, $equal, $erf, $erfinv, $exp, $exp2, $expm1, $eye, $flatten, $flip, $floor, $fmod, $full, $full_like, $gather, $ge, $gelu, $gt, $index, $index_put, $index_select, $isclose, $isfinite, $isinf, $isnan, $le, $lerp, $linalg_qr, $linspace, $log, $log10, $log1p, $log2, $log_softmax, $logical_and, $logical_not, $logical_or, $logical_xor, $logsumexp, $lt, $masked_fill, $masked_select, $matmul, $max_all, $max_dim, $maximum, $mean, $min_all, $min_dim, $minimum, $mm, $mul, $multinomial, $mv, $narrow, $ne, $neg, $nonzero, $norm, $ones, $ones_like, $outer, $pad, $permute, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $prod, $rand, $rand_like, $randint_high, $randint_like, $randint_low, $randn, $randn_like, $randperm, $reciprocal, $relu, $remainder, $repeat_interleave, $reshape, $roll, $round, $rsqrt, $scatter_add, $scatter_src, $scatter_value, $select, $sigmoid, $sign, $silu, $sin, $slice, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $square, $squeeze_all, $squeeze_dims, $stack, $std, $sub, $sum, $t, $tan, $tanh, $tile, $topk, $transpose, $tril, $triu, $trunc, $unbind, $unflatten, $unsqueeze, $var, $where, $zeros, $zeros_like } from './impl.js';
+import { $_amp_foreach_non_finite_check_and_unscale_, $_amp_update_scale_, $_standard_gamma, $abs, $add, $addcdiv, $addcmul, $addmm, $all, $allclose, $amax, $amin, $any, $arange_end, $arange_start, $argmax, $argmin, $argsort, $atan2, $baddbmm, $bernoulli, $bmm, $cat, $ceil, $chunk, $clamp, $concat, $cos, $cumsum, $diag, $diagonal, $div, $dot, $einsum, $empty, $empty_like, $eq, $equal, $erf, $erfinv, $exp, $exp2, $expm1, $eye, $flatten, $flip, $floor, $fmod, $full, $full_like, $gather, $ge, $gelu, $gt, $index, $index_put, $index_select, $isclose, $isfinite, $isinf, $isnan, $le, $lerp, $linalg_qr, $linspace, $log, $log10, $log1p, $log2, $log_softmax, $logical_and, $logical_not, $logical_or, $logical_xor, $logsumexp, $lt, $masked_fill, $masked_select, $matmul, $max_all, $max_dim, $max_other, $maximum, $mean, $min_all, $min_dim, $min_other, $minimum, $mm, $mul, $multinomial, $mv, $narrow, $ne, $neg, $nonzero, $norm, $ones, $ones_like, $outer, $pad, $permute, $pow_Scalar, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $prod, $rand, $rand_like, $randint_high, $randint_like, $randint_low, $randn, $randn_like, $randperm, $reciprocal, $relu, $remainder, $repeat_interleave, $reshape, $roll, $round, $rsqrt, $scatter_add, $scatter_src, $scatter_value, $select, $sigmoid, $sign, $silu, $sin, $slice, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $square, $squeeze_all, $squeeze_dims, $stack, $std, $sub, $sum, $t, $tan, $tanh, $tile, $topk, $transpose, $tril, $triu, $trunc, $unbind, $unflatten, $unsqueeze, $var, $where, $zeros, $zeros_like } from './impl.js';
 
 export { $add as add };
 export { $sub as sub };
@@ -13,9 +13,11 @@ export { $remainder as remainder };
 export { $fmod as fmod };
 export function pow(input: Tensor, exponent: Tensor): Tensor;
 export function pow(input: Tensor, exponent: number | boolean): Tensor;
+export function pow(input: number | boolean, exponent: Tensor): Tensor;
 export function pow(...args: unknown[]): unknown {
   if (args[0] instanceof Tensor && args[1] instanceof Tensor && (args[2] === undefined || isOptions(args[2]))) return ($pow_Tensor_Tensor as Variadic)(...args);
   if (args[0] instanceof Tensor && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || isOptions(args[2]))) return ($pow_Tensor_Scalar as Variadic)(...args);
+  if ((typeof args[0] === 'number' || typeof args[0] === 'boolean') && args[1] instanceof Tensor && (args[2] === undefined || isOptions(args[2]))) return ($pow_Scalar as Variadic)(...args);
   throw noOverload('pow', args);
 }
 export { $maximum as maximum };
@@ -78,16 +80,20 @@ export { $std as std };
 export { $var as var };
 export function max(input: Tensor): Tensor;
 export function max(input: Tensor, dim: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+export function max(input: Tensor, other: Tensor): Tensor;
 export function max(...args: unknown[]): unknown {
   if (args[0] instanceof Tensor && (args[1] === undefined || isOptions(args[1])) && args[2] === undefined) return ($max_all as Variadic)(...args);
   if (args[0] instanceof Tensor && typeof args[1] === 'number' && (args[2] === undefined || isOptions(args[2]))) return ($max_dim as Variadic)(...args);
+  if (args[0] instanceof Tensor && args[1] instanceof Tensor && (args[2] === undefined || isOptions(args[2]))) return ($max_other as Variadic)(...args);
   throw noOverload('max', args);
 }
 export function min(input: Tensor): Tensor;
 export function min(input: Tensor, dim: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+export function min(input: Tensor, other: Tensor): Tensor;
 export function min(...args: unknown[]): unknown {
   if (args[0] instanceof Tensor && (args[1] === undefined || isOptions(args[1])) && args[2] === undefined) return ($min_all as Variadic)(...args);
   if (args[0] instanceof Tensor && typeof args[1] === 'number' && (args[2] === undefined || isOptions(args[2]))) return ($min_dim as Variadic)(...args);
+  if (args[0] instanceof Tensor && args[1] instanceof Tensor && (args[2] === undefined || isOptions(args[2]))) return ($min_other as Variadic)(...args);
   throw noOverload('min', args);
 }
 export { $amax as amax };
@@ -106,10 +112,10 @@ export { $reshape as reshape };
 export { $flatten as flatten };
 export { $unflatten as unflatten };
 export function squeeze(input: Tensor): Tensor;
-export function squeeze(input: Tensor, dim: number[]): Tensor;
+export function squeeze(input: Tensor, dim: number | number[]): Tensor;
 export function squeeze(...args: unknown[]): unknown {
   if (args[0] instanceof Tensor && (args[1] === undefined || isOptions(args[1])) && args[2] === undefined) return ($squeeze_all as Variadic)(...args);
-  if (args[0] instanceof Tensor && Array.isArray(args[1]) && (args[2] === undefined || isOptions(args[2]))) return ($squeeze_dims as Variadic)(...args);
+  if (args[0] instanceof Tensor && (typeof args[1] === 'number' || Array.isArray(args[1])) && (args[2] === undefined || isOptions(args[2]))) return ($squeeze_dims as Variadic)(...args);
   throw noOverload('squeeze', args);
 }
 export { $unsqueeze as unsqueeze };

@@ -37,6 +37,10 @@ export function $pow_Tensor_Scalar(input: Tensor, exponent: number | boolean): T
   return wrap(native['pow$Tensor_Scalar'](h(input, 'pow', 'input'), exponent));
 }
 
+export function $pow_Scalar(input: number | boolean, exponent: Tensor): Tensor {
+  return wrap(native['pow$Scalar'](input, h(exponent, 'pow', 'exponent')));
+}
+
 export function $maximum(input: Tensor, other: Tensor): Tensor {
   return wrap(native.maximum(h(input, 'maximum', 'input'), h(other, 'maximum', 'other')));
 }
@@ -452,12 +456,20 @@ export function $max_dim(input: Tensor, dim: number, options?: { keepdim?: boole
   return wrapNamed(native['max$dim'](h(input, 'max', 'input'), dim, options?.keepdim), ['values', 'indices']) as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
 }
 
+export function $max_other(input: Tensor, other: Tensor): Tensor {
+  return wrap(native['max$other'](h(input, 'max', 'input'), h(other, 'max', 'other')));
+}
+
 export function $min_all(input: Tensor): Tensor {
   return wrap(native['min$all'](h(input, 'min', 'input')));
 }
 
 export function $min_dim(input: Tensor, dim: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
   return wrapNamed(native['min$dim'](h(input, 'min', 'input'), dim, options?.keepdim), ['values', 'indices']) as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+}
+
+export function $min_other(input: Tensor, other: Tensor): Tensor {
+  return wrap(native['min$other'](h(input, 'min', 'input'), h(other, 'min', 'other')));
 }
 
 export function $amax(input: Tensor, dim?: number | number[], options?: { keepdim?: boolean }): Tensor {
@@ -528,7 +540,7 @@ export function $squeeze_all(input: Tensor): Tensor {
   return wrap(native['squeeze$all'](h(input, 'squeeze', 'input')));
 }
 
-export function $squeeze_dims(input: Tensor, dim: number[]): Tensor {
+export function $squeeze_dims(input: Tensor, dim: number | number[]): Tensor {
   return wrap(native['squeeze$dims'](h(input, 'squeeze', 'input'), dim));
 }
 
@@ -966,7 +978,7 @@ export function $binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
   return wrap(native.binary_cross_entropy_with_logits(h(input, 'binary_cross_entropy_with_logits', 'input'), h(target, 'binary_cross_entropy_with_logits', 'target'), hOpt(options?.weight, 'binary_cross_entropy_with_logits', 'weight'), options?.reduction, hOpt(options?.posWeight, 'binary_cross_entropy_with_logits', 'posWeight')));
 }
 
-export function $embedding(input: Tensor, weight: Tensor, options?: { paddingIdx?: number }): Tensor {
+export function $embedding(input: Tensor, weight: Tensor, options?: { paddingIdx?: number | null }): Tensor {
   return wrap(native.embedding(h(input, 'embedding', 'input'), h(weight, 'embedding', 'weight'), options?.paddingIdx));
 }
 

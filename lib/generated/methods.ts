@@ -2,7 +2,7 @@
 import type { DType } from '../torch/dtype.js';
 import { isOptions, type MemoryFormat, noOverload, type Variadic } from '../torch/marshal.js';
 import { Tensor } from '../torch/tensor.js';
-import { $abs, $abs_, $add, $add_, $addcdiv, $addcdiv_, $addcmul, $addcmul_, $addmm, $all, $allclose, $amax, $amin, $any, $argmax, $argmin, $argsort, $atan2, $baddbmm, $bernoulli, $bernoulli_, $bfloat16, $bmm, $bool, $byte, $ceil, $chunk, $clamp, $clamp_, $clone, $contiguous, $copy_, $cos, $cumsum, $detach, $detach_, $diag, $diagonal, $div, $div_, $dot, $double, $eq, $equal, $erf, $erfinv, $erfinv_, $exp, $exp2, $exp_, $expand, $expand_as, $expm1, $fill_, $flatten, $flip, $float, $floor, $fmod, $gather, $ge, $gelu, $gt, $half, $index, $index_add_, $index_fill_, $index_put, $index_put_, $index_select, $int, $isclose, $isfinite, $isinf, $isnan, $le, $lerp, $lerp_, $log, $log10, $log1p, $log2, $log_softmax, $logical_and, $logical_not, $logical_or, $logical_xor, $logsumexp, $long, $lt, $masked_fill, $masked_fill_, $masked_select, $matmul, $max_all, $max_dim, $maximum, $mean, $min_all, $min_dim, $minimum, $mm, $mul, $mul_, $multinomial, $mv, $narrow, $ne, $neg, $neg_, $nonzero, $norm, $normal_, $outer, $permute, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $pow__Scalar, $pow__Tensor, $prod, $reciprocal, $relu, $relu_, $remainder, $repeat, $repeat_interleave, $reshape, $reshape_as, $roll, $round, $rsqrt, $scatter__src, $scatter__value, $scatter_add, $scatter_add_, $scatter_src, $scatter_value, $select, $sigmoid, $sigmoid_, $sign, $silu, $sin, $slice, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $sqrt_, $square, $squeeze_all, $squeeze_dims, $std, $sub, $sub_, $sum, $t, $tan, $tanh, $tanh_, $tile, $topk, $transpose, $tril, $triu, $trunc, $type_as, $unbind, $unflatten, $uniform_, $unsqueeze, $var, $view, $view_as, $where_method, $zero_ } from './impl.js';
+import { $abs, $abs_, $add, $add_, $addcdiv, $addcdiv_, $addcmul, $addcmul_, $addmm, $all, $allclose, $amax, $amin, $any, $argmax, $argmin, $argsort, $atan2, $baddbmm, $bernoulli, $bernoulli_, $bfloat16, $bmm, $bool, $byte, $ceil, $chunk, $clamp, $clamp_, $clone, $contiguous, $copy_, $cos, $cumsum, $detach, $detach_, $diag, $diagonal, $div, $div_, $dot, $double, $eq, $equal, $erf, $erfinv, $erfinv_, $exp, $exp2, $exp_, $expand, $expand_as, $expm1, $fill_, $flatten, $flip, $float, $floor, $fmod, $gather, $ge, $gelu, $gt, $half, $index, $index_add_, $index_fill_, $index_put, $index_put_, $index_select, $int, $isclose, $isfinite, $isinf, $isnan, $le, $lerp, $lerp_, $log, $log10, $log1p, $log2, $log_softmax, $logical_and, $logical_not, $logical_or, $logical_xor, $logsumexp, $long, $lt, $masked_fill, $masked_fill_, $masked_select, $matmul, $max_all, $max_dim, $max_other, $maximum, $mean, $min_all, $min_dim, $min_other, $minimum, $mm, $mul, $mul_, $multinomial, $mv, $narrow, $ne, $neg, $neg_, $nonzero, $norm, $normal_, $outer, $permute, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $pow__Scalar, $pow__Tensor, $prod, $reciprocal, $relu, $relu_, $remainder, $repeat, $repeat_interleave, $reshape, $reshape_as, $roll, $round, $rsqrt, $scatter__src, $scatter__value, $scatter_add, $scatter_add_, $scatter_src, $scatter_value, $select, $sigmoid, $sigmoid_, $sign, $silu, $sin, $slice, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $sqrt_, $square, $squeeze_all, $squeeze_dims, $std, $sub, $sub_, $sum, $t, $tan, $tanh, $tanh_, $tile, $topk, $transpose, $tril, $triu, $trunc, $type_as, $unbind, $unflatten, $uniform_, $unsqueeze, $var, $view, $view_as, $where_method, $zero_ } from './impl.js';
 
 declare module '../torch/tensor.js' {
   interface Tensor {
@@ -105,8 +105,10 @@ declare module '../torch/tensor.js' {
     var(dim?: number | number[] | null, options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor;
     max(): Tensor;
     max(dim: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    max(other: Tensor): Tensor;
     min(): Tensor;
     min(dim: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    min(other: Tensor): Tensor;
     amax(dim?: number | number[], options?: { keepdim?: boolean }): Tensor;
     amin(dim?: number | number[], options?: { keepdim?: boolean }): Tensor;
     argmax(dim?: number | null, options?: { keepdim?: boolean }): Tensor;
@@ -124,7 +126,7 @@ declare module '../torch/tensor.js' {
     flatten(startDim?: number, endDim?: number): Tensor;
     unflatten(dim: number, sizes: number[]): Tensor;
     squeeze(): Tensor;
-    squeeze(dim: number[]): Tensor;
+    squeeze(dim: number | number[]): Tensor;
     unsqueeze(dim: number): Tensor;
     permute(dims: number[]): Tensor;
     transpose(dim0: number, dim1: number): Tensor;
@@ -482,12 +484,14 @@ Tensor.prototype.max = function (this: Tensor, ...args: unknown[]) {
   const self = this;
   if ((args[0] === undefined || isOptions(args[0])) && args[1] === undefined) return ($max_all as Variadic)(self, ...args);
   if (typeof args[0] === 'number' && (args[1] === undefined || isOptions(args[1]))) return ($max_dim as Variadic)(self, ...args);
+  if (args[0] instanceof Tensor && (args[1] === undefined || isOptions(args[1]))) return ($max_other as Variadic)(self, ...args);
   throw noOverload('Tensor.max', args);
 } as Tensor['max'];
 Tensor.prototype.min = function (this: Tensor, ...args: unknown[]) {
   const self = this;
   if ((args[0] === undefined || isOptions(args[0])) && args[1] === undefined) return ($min_all as Variadic)(self, ...args);
   if (typeof args[0] === 'number' && (args[1] === undefined || isOptions(args[1]))) return ($min_dim as Variadic)(self, ...args);
+  if (args[0] instanceof Tensor && (args[1] === undefined || isOptions(args[1]))) return ($min_other as Variadic)(self, ...args);
   throw noOverload('Tensor.min', args);
 } as Tensor['min'];
 Tensor.prototype.amax = function (this: Tensor, dim: never, options: never) {
@@ -541,7 +545,7 @@ Tensor.prototype.unflatten = function (this: Tensor, dim: never, sizes: never) {
 Tensor.prototype.squeeze = function (this: Tensor, ...args: unknown[]) {
   const self = this;
   if ((args[0] === undefined || isOptions(args[0])) && args[1] === undefined) return ($squeeze_all as Variadic)(self, ...args);
-  if (Array.isArray(args[0]) && (args[1] === undefined || isOptions(args[1]))) return ($squeeze_dims as Variadic)(self, ...args);
+  if ((typeof args[0] === 'number' || Array.isArray(args[0])) && (args[1] === undefined || isOptions(args[1]))) return ($squeeze_dims as Variadic)(self, ...args);
   throw noOverload('Tensor.squeeze', args);
 } as Tensor['squeeze'];
 Tensor.prototype.unsqueeze = function (this: Tensor, dim: never) {

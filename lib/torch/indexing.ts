@@ -31,13 +31,18 @@ function parseSlice(s: string): [number | null, number | null, number] {
   return [num(parts[0]), num(parts[1]), step];
 }
 
+/** How many dimensions of the indexed tensor an index uses up. */
+const width = (index: Index): number =>
+  index === null || index === '...' ? 0 : index instanceof Tensor && index.dtype === 'bool' ? Math.max(1, index.dim()) : 1;
+
 Tensor.prototype.at = function at(this: Tensor, ...indices: Index[]): Tensor {
-  const consumed = indices.filter((i) => i !== null && i !== '...').length;
+  const consumed = indices.reduce((n: number, i) => n + width(i), 0);
   const ellipses = indices.filter((i) => i === '...').length;
   if (ellipses > 1) throw new TypeError('at: only one ellipsis (...) is allowed');
   const ndim = this.dim();
   if (consumed > ndim) throw new RangeError(`at: too many indices (${consumed}) for a ${ndim}-D tensor`);
   let view: Tensor = this;
+  // One entry per dimension of `view` that advanced indexing sees (null: take it whole).
   const advanced: (Tensor | null)[] = [];
   let dim = 0;
   const step = (next: Tensor): void => {
@@ -62,14 +67,21 @@ Tensor.prototype.at = function at(this: Tensor, ...indices: Index[]): Tensor {
       advanced.push(null);
       dim++;
     } else if (index instanceof Tensor) {
-      advanced.push(index);
-      dim++;
+      if (index.dtype === 'bool' && index.dim() === 0) {
+        // x[True] is x[None][[True]]: a new dimension of size 1 (or 0 for False).
+        step($unsqueeze(view, dim));
+        advanced.push(index.reshape([1]));
+        dim++;
+      } else {
+        // A k-D boolean mask covers k dimensions; libtorch's index takes it as one entry.
+        advanced.push(index);
+        dim += width(index);
+      }
     } else {
-      throw new TypeError(
-        `at: an index must be a number, a slice string, '...', null or a Tensor, got ${describe(index)}`,
-      );
+      throw new TypeError(`at: an index must be a number, a slice string, '...', null or a Tensor, got ${describe(index)}`);
     }
   }
   if (advanced.some((t) => t !== null)) step($index(view, advanced));
-  return view === this ? $slice(this, 0, null, null, 1) : view;
+  // Always a new handle: basic indexing gives a view even when nothing was indexed.
+  return view === this ? this.view(this.shape) : view;
 };

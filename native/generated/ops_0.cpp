@@ -33,310 +33,330 @@ static Napi::Value op_pow__Tensor_Tensor(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_minimum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "minimum");
+static Napi::Value op_maximum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::minimum(a_self, a_other));
+    return a.ret(at::maximum(a_self, a_other));
   });
 }
 
-static Napi::Value op_square(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "square");
+static Napi::Value op_reciprocal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "reciprocal");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::square(a_self));
+    return a.ret(at::reciprocal(a_self));
   });
 }
 
-static Napi::Value op_addcdiv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addcdiv");
+static Napi::Value op_addcmul(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_tensor1 = a.tensor(1, "tensor1");
     const at::Tensor& a_tensor2 = a.tensor(2, "tensor2");
     const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::addcdiv(a_self, a_tensor1, a_tensor2, a_value));
+    return a.ret(at::addcmul(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
 
-static Napi::Value op_mul_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mul_");
+static Napi::Value op_sub_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sub_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor a_other = a.tensorOrScalar(1, "other");
-    a_self.mul_(a_other);
+    const at::Scalar a_alpha = a.scalar(3, "alpha", at::Scalar(1));
+    a_self.sub_(a_other, a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op_pow___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_pow___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "pow_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_exponent = a.scalar(1, "exponent");
+    const at::Tensor& a_exponent = a.tensor(1, "exponent");
     a_self.pow_(a_exponent);
     return a.none();
   });
 }
 
-static Napi::Value op_addcdiv_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addcdiv_");
+static Napi::Value op_addcmul_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_tensor1 = a.tensor(1, "tensor1");
     const at::Tensor& a_tensor2 = a.tensor(2, "tensor2");
     const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    a_self.addcdiv_(a_tensor1, a_tensor2, a_value);
+    a_self.addcmul_(a_tensor1, a_tensor2, a_value);
     return a.none();
   });
 }
 
-static Napi::Value op_fill_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fill_");
+static Napi::Value op_zero_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "zero_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_value = a.tensorOrScalar(1, "value");
-    a_self.fill_(a_value);
+    a_self.zero_();
     return a.none();
   });
 }
 
-static Napi::Value op_masked_fill_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_fill_");
+static Napi::Value op_clamp_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "clamp_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mask = a.tensor(1, "mask");
-    const at::Tensor a_value = a.tensorOrScalar(2, "value");
-    a_self.masked_fill_(a_mask, a_value);
+    const std::optional<at::Scalar> a_min = a.optScalar(1, "min");
+    const std::optional<at::Scalar> a_max = a.optScalar(2, "max");
+    a_self.clamp_(a_min, a_max);
     return a.none();
   });
 }
 
-static Napi::Value op_bernoulli_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bernoulli_");
+static Napi::Value op_normal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normal_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_p = a.float64(1, "p", 0.5);
-    a_self.bernoulli_(a_p);
+    const double a_mean = a.float64(1, "mean", 0);
+    const double a_std = a.float64(2, "std", 1);
+    a_self.normal_(a_mean, a_std);
     return a.none();
   });
 }
 
-static Napi::Value op_relu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "relu_");
+static Napi::Value op_sqrt_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sqrt_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.relu_();
+    a_self.sqrt_();
     return a.none();
   });
 }
 
-static Napi::Value op_abs_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "abs_");
+static Napi::Value op_tanh_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tanh_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.abs_();
+    a_self.tanh_();
     return a.none();
   });
 }
 
-static Napi::Value op_scatter___value(const Napi::CallbackInfo& info) {
+static Napi::Value op_scatter___src(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "scatter_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Scalar a_value = a.scalar(3, "value");
-    a_self.scatter_(a_dim, a_index, a_value);
+    const at::Tensor& a_src = a.tensor(3, "src");
+    a_self.scatter_(a_dim, a_index, a_src);
     return a.none();
   });
 }
 
-static Napi::Value op_index_fill_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_fill_");
+static Napi::Value op_index_add_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_add_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Scalar a_value = a.scalar(3, "value");
-    a_self.index_fill_(a_dim, a_index, a_value);
+    const at::Tensor& a_source = a.tensor(3, "source");
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    a_self.index_add_(a_dim, a_index, a_source, a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op_lt(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lt");
+static Napi::Value op_ne(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ne");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor a_other = a.tensorOrScalar(1, "other");
-    return a.ret(at::lt(a_self, a_other));
+    return a.ret(at::ne(a_self, a_other));
   });
 }
 
-static Napi::Value op_ge(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ge");
+static Napi::Value op_gt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gt");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor a_other = a.tensorOrScalar(1, "other");
-    return a.ret(at::ge(a_self, a_other));
+    return a.ret(at::gt(a_self, a_other));
   });
 }
 
-static Napi::Value op_isclose(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "isclose");
+static Napi::Value op_allclose(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "allclose");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
     const double a_rtol = a.float64(2, "rtol", 1e-05);
     const double a_atol = a.float64(3, "atol", 1e-08);
     const bool a_equal_nan = a.boolean(4, "equal_nan", false);
-    return a.ret(at::isclose(a_self, a_other, a_rtol, a_atol, a_equal_nan));
+    return a.ret(static_cast<bool>(at::allclose(a_self, a_other, a_rtol, a_atol, a_equal_nan)));
   });
 }
 
-static Napi::Value op_isfinite(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "isfinite");
+static Napi::Value op_isinf(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isinf");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::isfinite(a_self));
+    return a.ret(at::isinf(a_self));
   });
 }
 
-static Napi::Value op_logical_xor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logical_xor");
+static Napi::Value op_logical_or(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logical_or");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::logical_xor(a_self, a_other));
+    return a.ret(at::logical_or(a_self, a_other));
   });
 }
 
-static Napi::Value op_where__method(const Napi::CallbackInfo& info) {
+static Napi::Value op_where(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "where");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_condition = a.tensor(1, "condition");
-    const at::Tensor a_other = a.tensorOrScalar(2, "other");
-    return a.ret(at::where(a_condition, a_self, a_other));
+    const at::Tensor& a_condition = a.tensor(0, "condition");
+    const at::Tensor a_input = a.tensorOrScalar(1, "input");
+    const at::Tensor a_other = a.tensorOrScalar(3, "other");
+    return a.ret(at::where(a_condition, a_input, a_other));
   });
 }
 
-static Napi::Value op_exp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "exp");
+static Napi::Value op_sign(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sign");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::exp(a_self));
+    return a.ret(at::sign(a_self));
   });
 }
 
-static Napi::Value op_log(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log");
+static Napi::Value op_expm1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "expm1");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::log(a_self));
+    return a.ret(at::expm1(a_self));
   });
 }
 
-static Napi::Value op_log1p(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log1p");
+static Napi::Value op_log10(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log10");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::log1p(a_self));
+    return a.ret(at::log10(a_self));
   });
 }
 
-static Napi::Value op_abs(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "abs");
+static Napi::Value op_rsqrt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rsqrt");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::abs(a_self));
+    return a.ret(at::rsqrt(a_self));
   });
 }
 
-static Napi::Value op_tan(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tan");
+static Napi::Value op_cos(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cos");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::tan(a_self));
+    return a.ret(at::cos(a_self));
   });
 }
 
-static Napi::Value op_ceil(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ceil");
+static Napi::Value op_floor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "floor");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::ceil(a_self));
+    return a.ret(at::floor(a_self));
   });
 }
 
-static Napi::Value op_erf(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "erf");
+static Napi::Value op_trunc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "trunc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::erf(a_self));
+    return a.ret(at::trunc(a_self));
   });
 }
 
-static Napi::Value op_sigmoid(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sigmoid");
+static Napi::Value op_erfinv_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "erfinv_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::sigmoid(a_self));
+    a_self.erfinv_();
+    return a.none();
   });
 }
 
-static Napi::Value op_gelu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gelu");
+static Napi::Value op_relu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "relu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::string a_approximate = a.string(1, "approximate", "none");
-    return a.ret(at::gelu(a_self, a_approximate));
+    return a.ret(at::relu(a_self));
   });
 }
 
-static Napi::Value op_leaky_relu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "leaky_relu");
+static Napi::Value op_softplus(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softplus");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_beta = a.scalar(1, "beta", at::Scalar(1));
+    const at::Scalar a_threshold = a.scalar(2, "threshold", at::Scalar(20));
+    return a.ret(at::softplus(a_self, a_beta, a_threshold));
+  });
+}
+
+static Napi::Value op_hardtanh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardtanh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Scalar a_negative_slope = a.scalar(1, "negative_slope", at::Scalar(0.01));
-    return a.ret(at::leaky_relu(a_input, a_negative_slope));
+    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
+    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
+    return a.ret(at::hardtanh(a_input, a_min_val, a_max_val));
   });
 }
 
-static Napi::Value op_mish(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mish");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::mish(a_input));
-  });
-}
-
-static Napi::Value op_prod(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "prod");
+static Napi::Value op_mean(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mean");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    return a.ret(at::prod(a_self, a_dtype));
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    return a.ret(a_dim || a_keepdim ? at::mean(a_self, a_dim, a_keepdim, a_dtype) : at::mean(a_self, a_dtype));
   });
 }
 
-static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
+static Napi::Value op_var(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "var");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    return a.ret(at::var(a_self, a_dim, a_correction, a_keepdim));
+  });
+}
+
+static Napi::Value op_max__other(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::max(a_self));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::maximum(a_self, a_other));
   });
 }
 
-static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
+static Napi::Value op_min__other(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "min");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::min(a_self, a_dim, a_keepdim));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::minimum(a_self, a_other));
   });
 }
 
@@ -398,7 +418,7 @@ static Napi::Value op_squeeze__dims(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "squeeze");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.intList(1, "dim", 0);
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
     return a.ret(at::squeeze(a_self, a_dim));
   });
 }
@@ -814,39 +834,40 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("add", Napi::Function::New(env, op_add, "add"));
   exports.Set("div", Napi::Function::New(env, op_div, "div"));
   exports.Set("pow$Tensor_Tensor", Napi::Function::New(env, op_pow__Tensor_Tensor, "pow$Tensor_Tensor"));
-  exports.Set("minimum", Napi::Function::New(env, op_minimum, "minimum"));
-  exports.Set("square", Napi::Function::New(env, op_square, "square"));
-  exports.Set("addcdiv", Napi::Function::New(env, op_addcdiv, "addcdiv"));
-  exports.Set("mul_", Napi::Function::New(env, op_mul_, "mul_"));
-  exports.Set("pow_$Scalar", Napi::Function::New(env, op_pow___Scalar, "pow_$Scalar"));
-  exports.Set("addcdiv_", Napi::Function::New(env, op_addcdiv_, "addcdiv_"));
-  exports.Set("fill_", Napi::Function::New(env, op_fill_, "fill_"));
-  exports.Set("masked_fill_", Napi::Function::New(env, op_masked_fill_, "masked_fill_"));
-  exports.Set("bernoulli_", Napi::Function::New(env, op_bernoulli_, "bernoulli_"));
-  exports.Set("relu_", Napi::Function::New(env, op_relu_, "relu_"));
-  exports.Set("abs_", Napi::Function::New(env, op_abs_, "abs_"));
-  exports.Set("scatter_$value", Napi::Function::New(env, op_scatter___value, "scatter_$value"));
-  exports.Set("index_fill_", Napi::Function::New(env, op_index_fill_, "index_fill_"));
-  exports.Set("lt", Napi::Function::New(env, op_lt, "lt"));
-  exports.Set("ge", Napi::Function::New(env, op_ge, "ge"));
-  exports.Set("isclose", Napi::Function::New(env, op_isclose, "isclose"));
-  exports.Set("isfinite", Napi::Function::New(env, op_isfinite, "isfinite"));
-  exports.Set("logical_xor", Napi::Function::New(env, op_logical_xor, "logical_xor"));
-  exports.Set("where$method", Napi::Function::New(env, op_where__method, "where$method"));
-  exports.Set("exp", Napi::Function::New(env, op_exp, "exp"));
-  exports.Set("log", Napi::Function::New(env, op_log, "log"));
-  exports.Set("log1p", Napi::Function::New(env, op_log1p, "log1p"));
-  exports.Set("abs", Napi::Function::New(env, op_abs, "abs"));
-  exports.Set("tan", Napi::Function::New(env, op_tan, "tan"));
-  exports.Set("ceil", Napi::Function::New(env, op_ceil, "ceil"));
-  exports.Set("erf", Napi::Function::New(env, op_erf, "erf"));
-  exports.Set("sigmoid", Napi::Function::New(env, op_sigmoid, "sigmoid"));
-  exports.Set("gelu", Napi::Function::New(env, op_gelu, "gelu"));
-  exports.Set("leaky_relu", Napi::Function::New(env, op_leaky_relu, "leaky_relu"));
-  exports.Set("mish", Napi::Function::New(env, op_mish, "mish"));
-  exports.Set("prod", Napi::Function::New(env, op_prod, "prod"));
-  exports.Set("max$all", Napi::Function::New(env, op_max__all, "max$all"));
-  exports.Set("min$dim", Napi::Function::New(env, op_min__dim, "min$dim"));
+  exports.Set("maximum", Napi::Function::New(env, op_maximum, "maximum"));
+  exports.Set("reciprocal", Napi::Function::New(env, op_reciprocal, "reciprocal"));
+  exports.Set("addcmul", Napi::Function::New(env, op_addcmul, "addcmul"));
+  exports.Set("sub_", Napi::Function::New(env, op_sub_, "sub_"));
+  exports.Set("pow_$Tensor", Napi::Function::New(env, op_pow___Tensor, "pow_$Tensor"));
+  exports.Set("addcmul_", Napi::Function::New(env, op_addcmul_, "addcmul_"));
+  exports.Set("zero_", Napi::Function::New(env, op_zero_, "zero_"));
+  exports.Set("clamp_", Napi::Function::New(env, op_clamp_, "clamp_"));
+  exports.Set("normal_", Napi::Function::New(env, op_normal_, "normal_"));
+  exports.Set("sqrt_", Napi::Function::New(env, op_sqrt_, "sqrt_"));
+  exports.Set("tanh_", Napi::Function::New(env, op_tanh_, "tanh_"));
+  exports.Set("scatter_$src", Napi::Function::New(env, op_scatter___src, "scatter_$src"));
+  exports.Set("index_add_", Napi::Function::New(env, op_index_add_, "index_add_"));
+  exports.Set("ne", Napi::Function::New(env, op_ne, "ne"));
+  exports.Set("gt", Napi::Function::New(env, op_gt, "gt"));
+  exports.Set("allclose", Napi::Function::New(env, op_allclose, "allclose"));
+  exports.Set("isinf", Napi::Function::New(env, op_isinf, "isinf"));
+  exports.Set("logical_or", Napi::Function::New(env, op_logical_or, "logical_or"));
+  exports.Set("where", Napi::Function::New(env, op_where, "where"));
+  exports.Set("sign", Napi::Function::New(env, op_sign, "sign"));
+  exports.Set("expm1", Napi::Function::New(env, op_expm1, "expm1"));
+  exports.Set("log10", Napi::Function::New(env, op_log10, "log10"));
+  exports.Set("rsqrt", Napi::Function::New(env, op_rsqrt, "rsqrt"));
+  exports.Set("cos", Napi::Function::New(env, op_cos, "cos"));
+  exports.Set("floor", Napi::Function::New(env, op_floor, "floor"));
+  exports.Set("trunc", Napi::Function::New(env, op_trunc, "trunc"));
+  exports.Set("erfinv_", Napi::Function::New(env, op_erfinv_, "erfinv_"));
+  exports.Set("relu", Napi::Function::New(env, op_relu, "relu"));
+  exports.Set("softplus", Napi::Function::New(env, op_softplus, "softplus"));
+  exports.Set("hardtanh", Napi::Function::New(env, op_hardtanh, "hardtanh"));
+  exports.Set("mean", Napi::Function::New(env, op_mean, "mean"));
+  exports.Set("var", Napi::Function::New(env, op_var, "var"));
+  exports.Set("max$other", Napi::Function::New(env, op_max__other, "max$other"));
+  exports.Set("min$other", Napi::Function::New(env, op_min__other, "min$other"));
   exports.Set("argmax", Napi::Function::New(env, op_argmax, "argmax"));
   exports.Set("norm", Napi::Function::New(env, op_norm, "norm"));
   exports.Set("cumsum", Napi::Function::New(env, op_cumsum, "cumsum"));

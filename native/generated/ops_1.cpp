@@ -31,307 +31,308 @@ static Napi::Value op_pow__Tensor_Scalar(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_neg(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "neg");
+static Napi::Value op_minimum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "minimum");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::neg(a_self));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::minimum(a_self, a_other));
   });
 }
 
-static Napi::Value op_lerp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lerp");
+static Napi::Value op_square(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "square");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_end = a.tensor(1, "end");
-    const at::Scalar a_weight = a.scalar(2, "weight");
-    return a.ret(at::lerp(a_self, a_end, a_weight));
+    return a.ret(at::square(a_self));
   });
 }
 
-static Napi::Value op_add_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "add_");
+static Napi::Value op_addcdiv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addcdiv");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_tensor1 = a.tensor(1, "tensor1");
+    const at::Tensor& a_tensor2 = a.tensor(2, "tensor2");
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    return a.ret(at::addcdiv(a_self, a_tensor1, a_tensor2, a_value));
+  });
+}
+
+static Napi::Value op_mul_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor a_other = a.tensorOrScalar(1, "other");
-    const at::Scalar a_alpha = a.scalar(3, "alpha", at::Scalar(1));
-    a_self.add_(a_other, a_alpha);
+    a_self.mul_(a_other);
     return a.none();
   });
 }
 
-static Napi::Value op_div_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "div_");
+static Napi::Value op_pow___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pow_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
-    const std::optional<std::string> a_rounding_mode_v = a.optString(3, "rounding_mode");
-    const std::optional<c10::string_view> a_rounding_mode = a_rounding_mode_v ? std::optional<c10::string_view>(*a_rounding_mode_v) : std::nullopt;
-    a_self.div_(a_other, a_rounding_mode);
+    const at::Scalar a_exponent = a.scalar(1, "exponent");
+    a_self.pow_(a_exponent);
     return a.none();
   });
 }
 
-static Napi::Value op_neg_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "neg_");
+static Napi::Value op_addcdiv_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.neg_();
+    const at::Tensor& a_tensor1 = a.tensor(1, "tensor1");
+    const at::Tensor& a_tensor2 = a.tensor(2, "tensor2");
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    a_self.addcdiv_(a_tensor1, a_tensor2, a_value);
     return a.none();
   });
 }
 
-static Napi::Value op_lerp_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lerp_");
+static Napi::Value op_fill_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fill_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_end = a.tensor(1, "end");
-    const at::Scalar a_weight = a.scalar(2, "weight");
-    a_self.lerp_(a_end, a_weight);
+    const at::Tensor a_value = a.tensorOrScalar(1, "value");
+    a_self.fill_(a_value);
     return a.none();
   });
 }
 
-static Napi::Value op_copy_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "copy_");
+static Napi::Value op_masked_fill_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_fill_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_src = a.tensor(1, "src");
-    const bool a_non_blocking = a.boolean(2, "non_blocking", false);
-    a_self.copy_(a_src, a_non_blocking);
+    const at::Tensor& a_mask = a.tensor(1, "mask");
+    const at::Tensor a_value = a.tensorOrScalar(2, "value");
+    a_self.masked_fill_(a_mask, a_value);
     return a.none();
   });
 }
 
-static Napi::Value op_uniform_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "uniform_");
+static Napi::Value op_bernoulli_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bernoulli_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_from = a.float64(1, "from", 0);
-    const double a_to = a.float64(2, "to", 1);
-    a_self.uniform_(a_from, a_to);
+    const double a_p = a.float64(1, "p", 0.5);
+    a_self.bernoulli_(a_p);
     return a.none();
   });
 }
 
-static Napi::Value op_exp_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "exp_");
+static Napi::Value op_relu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "relu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.exp_();
+    a_self.relu_();
     return a.none();
   });
 }
 
-static Napi::Value op_sigmoid_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sigmoid_");
+static Napi::Value op_abs_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "abs_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.sigmoid_();
+    a_self.abs_();
     return a.none();
   });
 }
 
-static Napi::Value op_index_put_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_put_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
-    const at::Tensor& a_values = a.tensor(2, "values");
-    const bool a_accumulate = a.boolean(3, "accumulate", false);
-    a_self.index_put_(a_indices, a_values, a_accumulate);
-    return a.none();
-  });
-}
-
-static Napi::Value op_scatter_add_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter_add_");
+static Napi::Value op_scatter___value(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Tensor& a_src = a.tensor(3, "src");
-    a_self.scatter_add_(a_dim, a_index, a_src);
+    const at::Scalar a_value = a.scalar(3, "value");
+    a_self.scatter_(a_dim, a_index, a_value);
     return a.none();
   });
 }
 
-static Napi::Value op_eq(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "eq");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
-    return a.ret(at::eq(a_self, a_other));
-  });
-}
-
-static Napi::Value op_le(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "le");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
-    return a.ret(at::le(a_self, a_other));
-  });
-}
-
-static Napi::Value op_equal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "equal");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(static_cast<bool>(at::equal(a_self, a_other)));
-  });
-}
-
-static Napi::Value op_isnan(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "isnan");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::isnan(a_self));
-  });
-}
-
-static Napi::Value op_logical_and(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logical_and");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::logical_and(a_self, a_other));
-  });
-}
-
-static Napi::Value op_logical_not(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logical_not");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::logical_not(a_self));
-  });
-}
-
-static Napi::Value op_clamp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "clamp");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Scalar> a_min = a.optScalar(1, "min");
-    const std::optional<at::Scalar> a_max = a.optScalar(2, "max");
-    return a.ret(at::clamp(a_self, a_min, a_max));
-  });
-}
-
-static Napi::Value op_exp2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "exp2");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::exp2(a_self));
-  });
-}
-
-static Napi::Value op_log2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log2");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::log2(a_self));
-  });
-}
-
-static Napi::Value op_sqrt(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sqrt");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::sqrt(a_self));
-  });
-}
-
-static Napi::Value op_sin(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sin");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::sin(a_self));
-  });
-}
-
-static Napi::Value op_atan2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "atan2");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::atan2(a_self, a_other));
-  });
-}
-
-static Napi::Value op_round(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "round");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_decimals = a.int64(1, "decimals", 0);
-    return a.ret(at::round(a_self, a_decimals));
-  });
-}
-
-static Napi::Value op_erfinv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "erfinv");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::erfinv(a_self));
-  });
-}
-
-static Napi::Value op_tanh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tanh");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::tanh(a_self));
-  });
-}
-
-static Napi::Value op_silu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "silu");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::silu(a_self));
-  });
-}
-
-static Napi::Value op_elu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "elu");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
-    return a.ret(at::elu(a_input, a_alpha));
-  });
-}
-
-static Napi::Value op_sum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sum");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    return a.ret(a_dim || a_keepdim ? at::sum(a_self, a_dim, a_keepdim, a_dtype) : at::sum(a_self, a_dtype));
-  });
-}
-
-static Napi::Value op_std(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "std");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::std(a_self, a_dim, a_correction, a_keepdim));
-  });
-}
-
-static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max");
+static Napi::Value op_index_fill_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_fill_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::max(a_self, a_dim, a_keepdim));
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Scalar a_value = a.scalar(3, "value");
+    a_self.index_fill_(a_dim, a_index, a_value);
+    return a.none();
+  });
+}
+
+static Napi::Value op_lt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lt");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    return a.ret(at::lt(a_self, a_other));
+  });
+}
+
+static Napi::Value op_ge(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ge");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    return a.ret(at::ge(a_self, a_other));
+  });
+}
+
+static Napi::Value op_isclose(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isclose");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const double a_rtol = a.float64(2, "rtol", 1e-05);
+    const double a_atol = a.float64(3, "atol", 1e-08);
+    const bool a_equal_nan = a.boolean(4, "equal_nan", false);
+    return a.ret(at::isclose(a_self, a_other, a_rtol, a_atol, a_equal_nan));
+  });
+}
+
+static Napi::Value op_isfinite(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isfinite");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::isfinite(a_self));
+  });
+}
+
+static Napi::Value op_logical_xor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logical_xor");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::logical_xor(a_self, a_other));
+  });
+}
+
+static Napi::Value op_where__method(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "where");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_condition = a.tensor(1, "condition");
+    const at::Tensor a_other = a.tensorOrScalar(2, "other");
+    return a.ret(at::where(a_condition, a_self, a_other));
+  });
+}
+
+static Napi::Value op_exp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "exp");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::exp(a_self));
+  });
+}
+
+static Napi::Value op_log(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::log(a_self));
+  });
+}
+
+static Napi::Value op_log1p(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log1p");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::log1p(a_self));
+  });
+}
+
+static Napi::Value op_abs(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "abs");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::abs(a_self));
+  });
+}
+
+static Napi::Value op_tan(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tan");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::tan(a_self));
+  });
+}
+
+static Napi::Value op_ceil(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ceil");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::ceil(a_self));
+  });
+}
+
+static Napi::Value op_erf(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "erf");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::erf(a_self));
+  });
+}
+
+static Napi::Value op_sigmoid(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sigmoid");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::sigmoid(a_self));
+  });
+}
+
+static Napi::Value op_gelu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gelu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::string a_approximate = a.string(1, "approximate", "none");
+    return a.ret(at::gelu(a_self, a_approximate));
+  });
+}
+
+static Napi::Value op_leaky_relu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "leaky_relu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Scalar a_negative_slope = a.scalar(1, "negative_slope", at::Scalar(0.01));
+    return a.ret(at::leaky_relu(a_input, a_negative_slope));
+  });
+}
+
+static Napi::Value op_mish(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mish");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::mish(a_input));
+  });
+}
+
+static Napi::Value op_prod(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "prod");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    return a.ret(at::prod(a_self, a_dtype));
+  });
+}
+
+static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::max(a_self));
+  });
+}
+
+static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "min");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::min(a_self));
   });
 }
 
@@ -771,8 +772,8 @@ static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
-    const int64_t a_padding_idx = a.int64(2, "padding_idx", -1);
-    return a.ret(at::embedding(a_weight, a_input, a_padding_idx));
+    const std::optional<int64_t> a_padding_idx = a.optInt64(2, "padding_idx");
+    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1));
   });
 }
 
@@ -795,38 +796,39 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("sub", Napi::Function::New(env, op_sub, "sub"));
   exports.Set("remainder", Napi::Function::New(env, op_remainder, "remainder"));
   exports.Set("pow$Tensor_Scalar", Napi::Function::New(env, op_pow__Tensor_Scalar, "pow$Tensor_Scalar"));
-  exports.Set("neg", Napi::Function::New(env, op_neg, "neg"));
-  exports.Set("lerp", Napi::Function::New(env, op_lerp, "lerp"));
-  exports.Set("add_", Napi::Function::New(env, op_add_, "add_"));
-  exports.Set("div_", Napi::Function::New(env, op_div_, "div_"));
-  exports.Set("neg_", Napi::Function::New(env, op_neg_, "neg_"));
-  exports.Set("lerp_", Napi::Function::New(env, op_lerp_, "lerp_"));
-  exports.Set("copy_", Napi::Function::New(env, op_copy_, "copy_"));
-  exports.Set("uniform_", Napi::Function::New(env, op_uniform_, "uniform_"));
-  exports.Set("exp_", Napi::Function::New(env, op_exp_, "exp_"));
-  exports.Set("sigmoid_", Napi::Function::New(env, op_sigmoid_, "sigmoid_"));
-  exports.Set("index_put_", Napi::Function::New(env, op_index_put_, "index_put_"));
-  exports.Set("scatter_add_", Napi::Function::New(env, op_scatter_add_, "scatter_add_"));
-  exports.Set("eq", Napi::Function::New(env, op_eq, "eq"));
-  exports.Set("le", Napi::Function::New(env, op_le, "le"));
-  exports.Set("equal", Napi::Function::New(env, op_equal, "equal"));
-  exports.Set("isnan", Napi::Function::New(env, op_isnan, "isnan"));
-  exports.Set("logical_and", Napi::Function::New(env, op_logical_and, "logical_and"));
-  exports.Set("logical_not", Napi::Function::New(env, op_logical_not, "logical_not"));
-  exports.Set("clamp", Napi::Function::New(env, op_clamp, "clamp"));
-  exports.Set("exp2", Napi::Function::New(env, op_exp2, "exp2"));
-  exports.Set("log2", Napi::Function::New(env, op_log2, "log2"));
-  exports.Set("sqrt", Napi::Function::New(env, op_sqrt, "sqrt"));
-  exports.Set("sin", Napi::Function::New(env, op_sin, "sin"));
-  exports.Set("atan2", Napi::Function::New(env, op_atan2, "atan2"));
-  exports.Set("round", Napi::Function::New(env, op_round, "round"));
-  exports.Set("erfinv", Napi::Function::New(env, op_erfinv, "erfinv"));
-  exports.Set("tanh", Napi::Function::New(env, op_tanh, "tanh"));
-  exports.Set("silu", Napi::Function::New(env, op_silu, "silu"));
-  exports.Set("elu", Napi::Function::New(env, op_elu, "elu"));
-  exports.Set("sum", Napi::Function::New(env, op_sum, "sum"));
-  exports.Set("std", Napi::Function::New(env, op_std, "std"));
-  exports.Set("max$dim", Napi::Function::New(env, op_max__dim, "max$dim"));
+  exports.Set("minimum", Napi::Function::New(env, op_minimum, "minimum"));
+  exports.Set("square", Napi::Function::New(env, op_square, "square"));
+  exports.Set("addcdiv", Napi::Function::New(env, op_addcdiv, "addcdiv"));
+  exports.Set("mul_", Napi::Function::New(env, op_mul_, "mul_"));
+  exports.Set("pow_$Scalar", Napi::Function::New(env, op_pow___Scalar, "pow_$Scalar"));
+  exports.Set("addcdiv_", Napi::Function::New(env, op_addcdiv_, "addcdiv_"));
+  exports.Set("fill_", Napi::Function::New(env, op_fill_, "fill_"));
+  exports.Set("masked_fill_", Napi::Function::New(env, op_masked_fill_, "masked_fill_"));
+  exports.Set("bernoulli_", Napi::Function::New(env, op_bernoulli_, "bernoulli_"));
+  exports.Set("relu_", Napi::Function::New(env, op_relu_, "relu_"));
+  exports.Set("abs_", Napi::Function::New(env, op_abs_, "abs_"));
+  exports.Set("scatter_$value", Napi::Function::New(env, op_scatter___value, "scatter_$value"));
+  exports.Set("index_fill_", Napi::Function::New(env, op_index_fill_, "index_fill_"));
+  exports.Set("lt", Napi::Function::New(env, op_lt, "lt"));
+  exports.Set("ge", Napi::Function::New(env, op_ge, "ge"));
+  exports.Set("isclose", Napi::Function::New(env, op_isclose, "isclose"));
+  exports.Set("isfinite", Napi::Function::New(env, op_isfinite, "isfinite"));
+  exports.Set("logical_xor", Napi::Function::New(env, op_logical_xor, "logical_xor"));
+  exports.Set("where$method", Napi::Function::New(env, op_where__method, "where$method"));
+  exports.Set("exp", Napi::Function::New(env, op_exp, "exp"));
+  exports.Set("log", Napi::Function::New(env, op_log, "log"));
+  exports.Set("log1p", Napi::Function::New(env, op_log1p, "log1p"));
+  exports.Set("abs", Napi::Function::New(env, op_abs, "abs"));
+  exports.Set("tan", Napi::Function::New(env, op_tan, "tan"));
+  exports.Set("ceil", Napi::Function::New(env, op_ceil, "ceil"));
+  exports.Set("erf", Napi::Function::New(env, op_erf, "erf"));
+  exports.Set("sigmoid", Napi::Function::New(env, op_sigmoid, "sigmoid"));
+  exports.Set("gelu", Napi::Function::New(env, op_gelu, "gelu"));
+  exports.Set("leaky_relu", Napi::Function::New(env, op_leaky_relu, "leaky_relu"));
+  exports.Set("mish", Napi::Function::New(env, op_mish, "mish"));
+  exports.Set("prod", Napi::Function::New(env, op_prod, "prod"));
+  exports.Set("max$all", Napi::Function::New(env, op_max__all, "max$all"));
+  exports.Set("min$all", Napi::Function::New(env, op_min__all, "min$all"));
   exports.Set("amax", Napi::Function::New(env, op_amax, "amax"));
   exports.Set("argmin", Napi::Function::New(env, op_argmin, "argmin"));
   exports.Set("all", Napi::Function::New(env, op_all, "all"));

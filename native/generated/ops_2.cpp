@@ -21,320 +21,326 @@ static Napi::Value op_fmod(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_maximum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "maximum");
+static Napi::Value op_pow__Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pow");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::maximum(a_self, a_other));
+    const at::Scalar a_self = a.scalar(0, "self");
+    const at::Tensor& a_exponent = a.tensor(1, "exponent");
+    return a.ret(at::pow(a_self, a_exponent));
   });
 }
 
-static Napi::Value op_reciprocal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "reciprocal");
+static Napi::Value op_neg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "neg");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::reciprocal(a_self));
+    return a.ret(at::neg(a_self));
   });
 }
 
-static Napi::Value op_addcmul(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addcmul");
+static Napi::Value op_lerp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_tensor1 = a.tensor(1, "tensor1");
-    const at::Tensor& a_tensor2 = a.tensor(2, "tensor2");
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::addcmul(a_self, a_tensor1, a_tensor2, a_value));
+    const at::Tensor& a_end = a.tensor(1, "end");
+    const at::Scalar a_weight = a.scalar(2, "weight");
+    return a.ret(at::lerp(a_self, a_end, a_weight));
   });
 }
 
-static Napi::Value op_sub_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sub_");
+static Napi::Value op_add_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "add_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor a_other = a.tensorOrScalar(1, "other");
     const at::Scalar a_alpha = a.scalar(3, "alpha", at::Scalar(1));
-    a_self.sub_(a_other, a_alpha);
+    a_self.add_(a_other, a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op_pow___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pow_");
+static Napi::Value op_div_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "div_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_exponent = a.tensor(1, "exponent");
-    a_self.pow_(a_exponent);
+    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const std::optional<std::string> a_rounding_mode_v = a.optString(3, "rounding_mode");
+    const std::optional<c10::string_view> a_rounding_mode = a_rounding_mode_v ? std::optional<c10::string_view>(*a_rounding_mode_v) : std::nullopt;
+    a_self.div_(a_other, a_rounding_mode);
     return a.none();
   });
 }
 
-static Napi::Value op_addcmul_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addcmul_");
+static Napi::Value op_neg_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "neg_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_tensor1 = a.tensor(1, "tensor1");
-    const at::Tensor& a_tensor2 = a.tensor(2, "tensor2");
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    a_self.addcmul_(a_tensor1, a_tensor2, a_value);
+    a_self.neg_();
     return a.none();
   });
 }
 
-static Napi::Value op_zero_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "zero_");
+static Napi::Value op_lerp_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.zero_();
+    const at::Tensor& a_end = a.tensor(1, "end");
+    const at::Scalar a_weight = a.scalar(2, "weight");
+    a_self.lerp_(a_end, a_weight);
     return a.none();
   });
 }
 
-static Napi::Value op_clamp_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "clamp_");
+static Napi::Value op_copy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "copy_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Scalar> a_min = a.optScalar(1, "min");
-    const std::optional<at::Scalar> a_max = a.optScalar(2, "max");
-    a_self.clamp_(a_min, a_max);
+    const at::Tensor& a_src = a.tensor(1, "src");
+    const bool a_non_blocking = a.boolean(2, "non_blocking", false);
+    a_self.copy_(a_src, a_non_blocking);
     return a.none();
   });
 }
 
-static Napi::Value op_normal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "normal_");
+static Napi::Value op_uniform_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "uniform_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_mean = a.float64(1, "mean", 0);
-    const double a_std = a.float64(2, "std", 1);
-    a_self.normal_(a_mean, a_std);
+    const double a_from = a.float64(1, "from", 0);
+    const double a_to = a.float64(2, "to", 1);
+    a_self.uniform_(a_from, a_to);
     return a.none();
   });
 }
 
-static Napi::Value op_sqrt_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sqrt_");
+static Napi::Value op_exp_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "exp_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.sqrt_();
+    a_self.exp_();
     return a.none();
   });
 }
 
-static Napi::Value op_tanh_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tanh_");
+static Napi::Value op_sigmoid_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sigmoid_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.tanh_();
+    a_self.sigmoid_();
     return a.none();
   });
 }
 
-static Napi::Value op_scatter___src(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter_");
+static Napi::Value op_index_put_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_put_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
+    const at::Tensor& a_values = a.tensor(2, "values");
+    const bool a_accumulate = a.boolean(3, "accumulate", false);
+    a_self.index_put_(a_indices, a_values, a_accumulate);
+    return a.none();
+  });
+}
+
+static Napi::Value op_scatter_add_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter_add_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
     const at::Tensor& a_src = a.tensor(3, "src");
-    a_self.scatter_(a_dim, a_index, a_src);
+    a_self.scatter_add_(a_dim, a_index, a_src);
     return a.none();
   });
 }
 
-static Napi::Value op_index_add_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_add_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Tensor& a_source = a.tensor(3, "source");
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    a_self.index_add_(a_dim, a_index, a_source, a_alpha);
-    return a.none();
-  });
-}
-
-static Napi::Value op_ne(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ne");
+static Napi::Value op_eq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "eq");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor a_other = a.tensorOrScalar(1, "other");
-    return a.ret(at::ne(a_self, a_other));
+    return a.ret(at::eq(a_self, a_other));
   });
 }
 
-static Napi::Value op_gt(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gt");
+static Napi::Value op_le(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "le");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor a_other = a.tensorOrScalar(1, "other");
-    return a.ret(at::gt(a_self, a_other));
+    return a.ret(at::le(a_self, a_other));
   });
 }
 
-static Napi::Value op_allclose(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "allclose");
+static Napi::Value op_equal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "equal");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    const double a_rtol = a.float64(2, "rtol", 1e-05);
-    const double a_atol = a.float64(3, "atol", 1e-08);
-    const bool a_equal_nan = a.boolean(4, "equal_nan", false);
-    return a.ret(static_cast<bool>(at::allclose(a_self, a_other, a_rtol, a_atol, a_equal_nan)));
+    return a.ret(static_cast<bool>(at::equal(a_self, a_other)));
   });
 }
 
-static Napi::Value op_isinf(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "isinf");
+static Napi::Value op_isnan(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isnan");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::isinf(a_self));
+    return a.ret(at::isnan(a_self));
   });
 }
 
-static Napi::Value op_logical_or(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logical_or");
+static Napi::Value op_logical_and(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logical_and");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::logical_or(a_self, a_other));
+    return a.ret(at::logical_and(a_self, a_other));
   });
 }
 
-static Napi::Value op_where(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "where");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_condition = a.tensor(0, "condition");
-    const at::Tensor a_input = a.tensorOrScalar(1, "input");
-    const at::Tensor a_other = a.tensorOrScalar(3, "other");
-    return a.ret(at::where(a_condition, a_input, a_other));
-  });
-}
-
-static Napi::Value op_sign(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sign");
+static Napi::Value op_logical_not(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logical_not");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::sign(a_self));
+    return a.ret(at::logical_not(a_self));
   });
 }
 
-static Napi::Value op_expm1(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "expm1");
+static Napi::Value op_clamp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "clamp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::expm1(a_self));
+    const std::optional<at::Scalar> a_min = a.optScalar(1, "min");
+    const std::optional<at::Scalar> a_max = a.optScalar(2, "max");
+    return a.ret(at::clamp(a_self, a_min, a_max));
   });
 }
 
-static Napi::Value op_log10(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log10");
+static Napi::Value op_exp2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "exp2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::log10(a_self));
+    return a.ret(at::exp2(a_self));
   });
 }
 
-static Napi::Value op_rsqrt(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rsqrt");
+static Napi::Value op_log2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::rsqrt(a_self));
+    return a.ret(at::log2(a_self));
   });
 }
 
-static Napi::Value op_cos(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cos");
+static Napi::Value op_sqrt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sqrt");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::cos(a_self));
+    return a.ret(at::sqrt(a_self));
   });
 }
 
-static Napi::Value op_floor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "floor");
+static Napi::Value op_sin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sin");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::floor(a_self));
+    return a.ret(at::sin(a_self));
   });
 }
 
-static Napi::Value op_trunc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "trunc");
+static Napi::Value op_atan2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "atan2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::trunc(a_self));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::atan2(a_self, a_other));
   });
 }
 
-static Napi::Value op_erfinv_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "erfinv_");
+static Napi::Value op_round(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "round");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.erfinv_();
-    return a.none();
+    const int64_t a_decimals = a.int64(1, "decimals", 0);
+    return a.ret(at::round(a_self, a_decimals));
   });
 }
 
-static Napi::Value op_relu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "relu");
+static Napi::Value op_erfinv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "erfinv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::relu(a_self));
+    return a.ret(at::erfinv(a_self));
   });
 }
 
-static Napi::Value op_softplus(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "softplus");
+static Napi::Value op_tanh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tanh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_beta = a.scalar(1, "beta", at::Scalar(1));
-    const at::Scalar a_threshold = a.scalar(2, "threshold", at::Scalar(20));
-    return a.ret(at::softplus(a_self, a_beta, a_threshold));
+    return a.ret(at::tanh(a_self));
   });
 }
 
-static Napi::Value op_hardtanh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardtanh");
+static Napi::Value op_silu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "silu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::silu(a_self));
+  });
+}
+
+static Napi::Value op_elu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "elu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
-    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
-    return a.ret(at::hardtanh(a_input, a_min_val, a_max_val));
+    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
+    return a.ret(at::elu(a_input, a_alpha));
   });
 }
 
-static Napi::Value op_mean(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mean");
+static Napi::Value op_sum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sum");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(2, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    return a.ret(a_dim || a_keepdim ? at::mean(a_self, a_dim, a_keepdim, a_dtype) : at::mean(a_self, a_dtype));
+    return a.ret(a_dim || a_keepdim ? at::sum(a_self, a_dim, a_keepdim, a_dtype) : at::sum(a_self, a_dtype));
   });
 }
 
-static Napi::Value op_var(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "var");
+static Napi::Value op_std(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "std");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
     const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::var(a_self, a_dim, a_correction, a_keepdim));
+    return a.ret(at::std(a_self, a_dim, a_correction, a_keepdim));
   });
 }
 
-static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
+static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::max(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "min");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::min(a_self));
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::min(a_self, a_dim, a_keepdim));
   });
 }
 
@@ -792,39 +798,40 @@ namespace tn {
 void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("mul", Napi::Function::New(env, op_mul, "mul"));
   exports.Set("fmod", Napi::Function::New(env, op_fmod, "fmod"));
-  exports.Set("maximum", Napi::Function::New(env, op_maximum, "maximum"));
-  exports.Set("reciprocal", Napi::Function::New(env, op_reciprocal, "reciprocal"));
-  exports.Set("addcmul", Napi::Function::New(env, op_addcmul, "addcmul"));
-  exports.Set("sub_", Napi::Function::New(env, op_sub_, "sub_"));
-  exports.Set("pow_$Tensor", Napi::Function::New(env, op_pow___Tensor, "pow_$Tensor"));
-  exports.Set("addcmul_", Napi::Function::New(env, op_addcmul_, "addcmul_"));
-  exports.Set("zero_", Napi::Function::New(env, op_zero_, "zero_"));
-  exports.Set("clamp_", Napi::Function::New(env, op_clamp_, "clamp_"));
-  exports.Set("normal_", Napi::Function::New(env, op_normal_, "normal_"));
-  exports.Set("sqrt_", Napi::Function::New(env, op_sqrt_, "sqrt_"));
-  exports.Set("tanh_", Napi::Function::New(env, op_tanh_, "tanh_"));
-  exports.Set("scatter_$src", Napi::Function::New(env, op_scatter___src, "scatter_$src"));
-  exports.Set("index_add_", Napi::Function::New(env, op_index_add_, "index_add_"));
-  exports.Set("ne", Napi::Function::New(env, op_ne, "ne"));
-  exports.Set("gt", Napi::Function::New(env, op_gt, "gt"));
-  exports.Set("allclose", Napi::Function::New(env, op_allclose, "allclose"));
-  exports.Set("isinf", Napi::Function::New(env, op_isinf, "isinf"));
-  exports.Set("logical_or", Napi::Function::New(env, op_logical_or, "logical_or"));
-  exports.Set("where", Napi::Function::New(env, op_where, "where"));
-  exports.Set("sign", Napi::Function::New(env, op_sign, "sign"));
-  exports.Set("expm1", Napi::Function::New(env, op_expm1, "expm1"));
-  exports.Set("log10", Napi::Function::New(env, op_log10, "log10"));
-  exports.Set("rsqrt", Napi::Function::New(env, op_rsqrt, "rsqrt"));
-  exports.Set("cos", Napi::Function::New(env, op_cos, "cos"));
-  exports.Set("floor", Napi::Function::New(env, op_floor, "floor"));
-  exports.Set("trunc", Napi::Function::New(env, op_trunc, "trunc"));
-  exports.Set("erfinv_", Napi::Function::New(env, op_erfinv_, "erfinv_"));
-  exports.Set("relu", Napi::Function::New(env, op_relu, "relu"));
-  exports.Set("softplus", Napi::Function::New(env, op_softplus, "softplus"));
-  exports.Set("hardtanh", Napi::Function::New(env, op_hardtanh, "hardtanh"));
-  exports.Set("mean", Napi::Function::New(env, op_mean, "mean"));
-  exports.Set("var", Napi::Function::New(env, op_var, "var"));
-  exports.Set("min$all", Napi::Function::New(env, op_min__all, "min$all"));
+  exports.Set("pow$Scalar", Napi::Function::New(env, op_pow__Scalar, "pow$Scalar"));
+  exports.Set("neg", Napi::Function::New(env, op_neg, "neg"));
+  exports.Set("lerp", Napi::Function::New(env, op_lerp, "lerp"));
+  exports.Set("add_", Napi::Function::New(env, op_add_, "add_"));
+  exports.Set("div_", Napi::Function::New(env, op_div_, "div_"));
+  exports.Set("neg_", Napi::Function::New(env, op_neg_, "neg_"));
+  exports.Set("lerp_", Napi::Function::New(env, op_lerp_, "lerp_"));
+  exports.Set("copy_", Napi::Function::New(env, op_copy_, "copy_"));
+  exports.Set("uniform_", Napi::Function::New(env, op_uniform_, "uniform_"));
+  exports.Set("exp_", Napi::Function::New(env, op_exp_, "exp_"));
+  exports.Set("sigmoid_", Napi::Function::New(env, op_sigmoid_, "sigmoid_"));
+  exports.Set("index_put_", Napi::Function::New(env, op_index_put_, "index_put_"));
+  exports.Set("scatter_add_", Napi::Function::New(env, op_scatter_add_, "scatter_add_"));
+  exports.Set("eq", Napi::Function::New(env, op_eq, "eq"));
+  exports.Set("le", Napi::Function::New(env, op_le, "le"));
+  exports.Set("equal", Napi::Function::New(env, op_equal, "equal"));
+  exports.Set("isnan", Napi::Function::New(env, op_isnan, "isnan"));
+  exports.Set("logical_and", Napi::Function::New(env, op_logical_and, "logical_and"));
+  exports.Set("logical_not", Napi::Function::New(env, op_logical_not, "logical_not"));
+  exports.Set("clamp", Napi::Function::New(env, op_clamp, "clamp"));
+  exports.Set("exp2", Napi::Function::New(env, op_exp2, "exp2"));
+  exports.Set("log2", Napi::Function::New(env, op_log2, "log2"));
+  exports.Set("sqrt", Napi::Function::New(env, op_sqrt, "sqrt"));
+  exports.Set("sin", Napi::Function::New(env, op_sin, "sin"));
+  exports.Set("atan2", Napi::Function::New(env, op_atan2, "atan2"));
+  exports.Set("round", Napi::Function::New(env, op_round, "round"));
+  exports.Set("erfinv", Napi::Function::New(env, op_erfinv, "erfinv"));
+  exports.Set("tanh", Napi::Function::New(env, op_tanh, "tanh"));
+  exports.Set("silu", Napi::Function::New(env, op_silu, "silu"));
+  exports.Set("elu", Napi::Function::New(env, op_elu, "elu"));
+  exports.Set("sum", Napi::Function::New(env, op_sum, "sum"));
+  exports.Set("std", Napi::Function::New(env, op_std, "std"));
+  exports.Set("max$dim", Napi::Function::New(env, op_max__dim, "max$dim"));
+  exports.Set("min$dim", Napi::Function::New(env, op_min__dim, "min$dim"));
   exports.Set("amin", Napi::Function::New(env, op_amin, "amin"));
   exports.Set("logsumexp", Napi::Function::New(env, op_logsumexp, "logsumexp"));
   exports.Set("any", Napi::Function::New(env, op_any, "any"));

@@ -433,7 +433,6 @@ for (const dt of FLOAT_DTYPES) {
     inputs: { i: IDS, w: t.emb! },
     py: 'F.embedding(i, w, padding_idx=-1)',
     js: ({ i, w }) => F.embedding(i!, w!, { paddingIdx: -1 }),
-    todo: 'F.embedding passes paddingIdx to at::embedding unnormalized: -1 means "no padding" there, but the last row (num_embeddings - 1) in PyTorch',
   });
   p('interpolate nearest size', {
     inputs: { x: t.up! },

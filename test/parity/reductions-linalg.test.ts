@@ -305,13 +305,11 @@ function reductionCases(): Case[] {
     inputs: { x: XK, y: typed('float64', g.randn([3, 4, 5]), true) },
     py: 'torch.max(x, y)',
     js: ({ x, y }) => (torch.max as unknown as (a: torch.Tensor, b: torch.Tensor) => torch.Tensor)(x!, y!),
-    todo: 'torch.max(input, other) / Tensor.max(other) (the elementwise overload) is missing: TypeError "max: no signature takes (a Tensor, a Tensor)"',
   });
   c('min of two tensors (x.min(y))', {
     inputs: { x: XK, y: typed('float64', g.randn([3, 4, 5]), true) },
     py: 'x.min(y)',
     js: ({ x, y }) => (x!.min as unknown as (b: torch.Tensor) => torch.Tensor).call(x!, y!),
-    todo: 'Tensor.min(other) (the elementwise overload) is missing: TypeError "Tensor.min: no signature takes (a Tensor)"',
   });
 
   c('error: mean of int64 without dtype', {

@@ -43,7 +43,6 @@ function shapeCases(): Case[] {
     inputs: { sq },
     py: 'sq.squeeze(0)',
     js: ({ sq }) => (sq!.squeeze as unknown as (d: number) => torch.Tensor).call(sq!, 0),
-    todo: 'Tensor.squeeze(dim: number) is refused (TypeError "Tensor.squeeze: no signature takes (a number)"); only squeeze([dim]) works, while PyTorch takes an int',
   });
   c('squeeze non-unit dim is a no-op', { inputs: { sq }, py: 'sq.squeeze(1)', js: ({ sq }) => sq!.squeeze([1]) });
   c('unsqueeze 0', { inputs: { x }, py: 'x.unsqueeze(0)', js: ({ x }) => x!.unsqueeze(0) });
@@ -568,16 +567,8 @@ function indexingCases(): Case[] {
     ['x[mask3d]', 'x[mask3d]', ({ x, mask3d }) => x!.at(mask3d!), { mask3d: bool(g.bools([4, 5, 6])) }],
     ['x[1][:, 2] (chained)', 'x[1][:, 2]', ({ x }) => x!.at(1).at(':', 2)],
   ];
-  // Library bug: at() counts a boolean index tensor as one dimension whatever its rank, so an
-  // ellipsis or a later index after a k-D mask (k > 1) lands on the wrong dimension.
-  const MASK_RANK_BUG = 'at() counts a k-D boolean mask as consuming 1 dimension (it consumes k)';
-  const todo: Record<string, string> = {
-    'x[..., mask2d]': MASK_RANK_BUG,
-    'x[mask2d, ...]': MASK_RANK_BUG,
-    'x[mask2d, 0]': MASK_RANK_BUG,
-  };
   for (const [name, py, js, extra] of at) {
-    c(`at: ${name}`, { inputs: { x, ...(extra ?? {}) }, py, js, todo: todo[name] });
+    c(`at: ${name}`, { inputs: { x, ...(extra ?? {}) }, py, js });
   }
   c('at: float32 x[idx, ::2]', {
     inputs: { x32, idx: IDX },
@@ -594,7 +585,6 @@ function indexingCases(): Case[] {
     inputs: { x, b: bool(true) },
     py: 'x[b]',
     js: ({ x, b }) => x!.at(b!),
-    todo: 'at() passes a 0-d bool index straight to at::index, which fails an internal assert (Python unsqueezes: x[tensor(True)] has shape [1, 4, 5, 6])',
   });
   c('at: int64 x[1:, -1]', {
     inputs: { a: i64(g.randint([3, 4], -9, 9)) },
@@ -605,7 +595,6 @@ function indexingCases(): Case[] {
     inputs: { s: f64(1.5, true) },
     py: 's[...]',
     js: ({ s }) => s!.at('...'),
-    todo: 'at() on a 0-d tensor with no consuming index calls slice(), which rejects 0-d tensors',
   });
   c('at: 0-d x[None]', { inputs: { s: f64(1.5, true) }, py: 's[None]', js: ({ s }) => s!.at(null) });
   c('at: is a view (write through)', {

@@ -29,7 +29,7 @@ export class Embedding extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    return embedding(input, this.weight, { paddingIdx: this.paddingIdx ?? -1 });
+    return embedding(input, this.weight, { paddingIdx: this.paddingIdx });
   }
 
   override extraRepr(): string {
