@@ -1,5 +1,15 @@
 // torch-node/engine: MMEngine's model, preprocessing and optimizer-wrapper layer.
-export { getLogger, type LogLevel, Logger, setLogger } from './logging/logger.js';
+
+export * from './dataset/index.js';
+export * from './evaluator/index.js';
+export { CheckpointHook, type CheckpointHookOptions } from './hooks/checkpoint_hook.js';
+export { DistSamplerSeedHook } from './hooks/dist_sampler_seed_hook.js';
+export { type AfterIterArgs, Hook, type IterArgs, PRIORITY, type Priority, type Stage } from './hooks/hook.js';
+export { IterTimerHook } from './hooks/iter_timer_hook.js';
+export { LoggerHook } from './hooks/logger_hook.js';
+export { ParamSchedulerHook } from './hooks/param_scheduler_hook.js';
+export { RuntimeInfoHook } from './hooks/runtime_info_hook.js';
+export { getLogger, Logger, type LogLevel, setLogger } from './logging/logger.js';
 export { HistoryBuffer, MessageHub } from './logging/message_hub.js';
 export {
   BaseModel,
@@ -17,7 +27,11 @@ export {
   MixUp,
   RandomBatchAugment,
 } from './model/batch_augments.js';
-export { BaseDataPreprocessor, ImgDataPreprocessor, type ImgDataPreprocessorOptions } from './model/data_preprocessor.js';
+export {
+  BaseDataPreprocessor,
+  ImgDataPreprocessor,
+  type ImgDataPreprocessorOptions,
+} from './model/data_preprocessor.js';
 export { stackBatch } from './model/utils.js';
 export { type InitCfg, type InitConfig, type InitType, initialize, type OverrideConfig } from './model/weight_init.js';
 export { AmpOptimWrapper, type AmpOptimWrapperOptions, type LossScale } from './optim/amp_optim_wrapper.js';
@@ -28,13 +42,6 @@ export {
   type OptimWrapperOptions,
 } from './optim/optim_wrapper.js';
 export { OptimWrapperDict } from './optim/optim_wrapper_dict.js';
-export { CheckpointHook, type CheckpointHookOptions } from './hooks/checkpoint_hook.js';
-export { DistSamplerSeedHook } from './hooks/dist_sampler_seed_hook.js';
-export { type AfterIterArgs, Hook, type IterArgs, PRIORITY, type Priority, type Stage } from './hooks/hook.js';
-export { IterTimerHook } from './hooks/iter_timer_hook.js';
-export { LoggerHook } from './hooks/logger_hook.js';
-export { ParamSchedulerHook } from './hooks/param_scheduler_hook.js';
-export { RuntimeInfoHook } from './hooks/runtime_info_hook.js';
 export { LogProcessor } from './runner/log_processor.js';
 export { EpochBasedTrainLoop, EvalLoop, type EvaluatorLike, IterBasedTrainLoop } from './runner/loops.js';
 export {
@@ -46,3 +53,4 @@ export {
   type TrainCfg,
   type VisualizerLike,
 } from './runner/runner.js';
+export * from './visualization/index.js';
