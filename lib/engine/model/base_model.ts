@@ -7,9 +7,12 @@
 //
 // A batch that is an object is passed to forward as one argument followed by the mode; an
 // array batch is spread as positional arguments followed by the mode. Every step runs in a
-// tensor scope: what the step made and does not return is freed when it ends.
-import * as torch from '../../torch/index.js';
+// tensor scope: what the step made and does not return is freed when it ends. "Returned" means
+// found in the result through arrays, Maps and plain objects: a tensor held by a class instance
+// (a data element class) is not seen, so such a predict result must keep() its tensors.
+
 import type { Device } from '../../torch/index.js';
+import * as torch from '../../torch/index.js';
 import type { BaseOptimWrapper } from '../optim/optim_wrapper.js';
 import { BaseModule } from './base_module.js';
 import { BaseDataPreprocessor, ImgDataPreprocessor, type ImgDataPreprocessorOptions } from './data_preprocessor.js';
@@ -62,7 +65,8 @@ export abstract class BaseModel<Predict = unknown, TensorOut = unknown> extends 
     }
     const known = new Set(['dataPreprocessor', 'initCfg']);
     for (const k of Object.keys(options ?? {})) {
-      if (!known.has(k)) throw new TypeError(`BaseModel got an unexpected option '${k}' (expected dataPreprocessor, initCfg)`);
+      if (!known.has(k))
+        throw new TypeError(`BaseModel got an unexpected option '${k}' (expected dataPreprocessor, initCfg)`);
     }
     this.dataPreprocessor = buildPreprocessor(options?.dataPreprocessor);
   }
@@ -88,7 +92,11 @@ export abstract class BaseModel<Predict = unknown, TensorOut = unknown> extends 
   }
 
   private preprocess(data: unknown, training: boolean): unknown {
-    return (this.dataPreprocessor.forward as (d: unknown, t: boolean) => unknown).call(this.dataPreprocessor, data, training);
+    return (this.dataPreprocessor.forward as (d: unknown, t: boolean) => unknown).call(
+      this.dataPreprocessor,
+      data,
+      training,
+    );
   }
 
   /**
@@ -149,7 +157,9 @@ export abstract class BaseModel<Predict = unknown, TensorOut = unknown> extends 
     return super.to(target);
   }
 
-  override cuda(device: Device = 'cuda'): this {
+  /** An index n means `cuda:n`; no argument records the index-less `cuda`, as the reference does. */
+  override cuda(device: Device | number = 'cuda'): this {
+    if (typeof device === 'number') device = `cuda:${device}`;
     this.setDevice(device);
     return super.to({ device });
   }

@@ -4,7 +4,14 @@
 // never overwritten). A second call does nothing.
 import * as torch from '../../torch/index.js';
 import { getLogger } from '../logging/logger.js';
-import { type InitCfg, type InitConfig, initialize, PARAMS_INIT_INFO, type ParamInitInfo, updateInitInfo } from './weight_init.js';
+import {
+  type InitCfg,
+  type InitConfig,
+  initialize,
+  PARAMS_INIT_INFO,
+  type ParamInitInfo,
+  updateInitInfo,
+} from './weight_init.js';
 
 type Tensor = torch.Tensor;
 type Table = Map<Tensor, ParamInitInfo>;
@@ -12,6 +19,26 @@ type WithInitInfo = { [PARAMS_INIT_INFO]?: Table };
 
 const hasInitWeights = (m: torch.nn.Module): m is torch.nn.Module & { initWeights(): void; isInit?: boolean } =>
   typeof (m as { initWeights?: unknown }).initWeights === 'function';
+
+/**
+ * Where each parameter's value came from. As MMEngine's _dump_init_info: the logger's sinks (its
+ * log files) get a header and every entry whatever the level, like Python's FileHandler
+ * streams; with no sink, each entry is logged at info level.
+ */
+function dumpInitInfo(module: torch.nn.Module, table: Table): void {
+  const logger = getLogger();
+  const entries = module
+    .namedParameters()
+    .map(([name, p]) => `\n${name} - ${JSON.stringify(p.shape)}: \n${table.get(p)?.initInfo ?? ''} \n`);
+  if (logger.sinks.length > 0) {
+    for (const sink of logger.sinks) {
+      sink('Name of parameter - Initialization information');
+      for (const e of entries) sink(e);
+    }
+  } else {
+    for (const e of entries) logger.info(e);
+  }
+}
 
 export abstract class BaseModule extends torch.nn.Module {
   readonly initCfg: InitCfg | null;
@@ -49,7 +76,8 @@ export abstract class BaseModule extends torch.nn.Module {
       if (this.initCfg) {
         logger.debug(`initialize ${this.constructor.name} with init_cfg ${JSON.stringify(this.initCfg)}`);
         const cfgs = Array.isArray(this.initCfg) ? this.initCfg : [this.initCfg];
-        for (const c of cfgs) if (typeof c !== 'object' || c === null) throw new Error('init_cfg entries must be objects');
+        for (const c of cfgs)
+          if (typeof c !== 'object' || c === null) throw new Error('init_cfg entries must be objects');
         pretrained = cfgs.filter((c) => c.type === 'Pretrained');
         initialize(
           this,
@@ -68,11 +96,7 @@ export abstract class BaseModule extends torch.nn.Module {
       logger.warning(`init_weights of ${this.constructor.name} has been called more than once.`);
     }
     if (isTopLevel) {
-      const table = self[PARAMS_INIT_INFO] as Table;
-      logger.debug('Name of parameter - Initialization information');
-      for (const [name, p] of this.namedParameters()) {
-        logger.debug(`\n${name} - ${JSON.stringify(p.shape)}: \n${table.get(p)?.initInfo ?? ''} \n`);
-      }
+      dumpInitInfo(this, self[PARAMS_INIT_INFO] as Table);
       for (const m of this.modules()) delete (m as unknown as WithInitInfo)[PARAMS_INIT_INFO];
     }
   }
@@ -112,6 +136,29 @@ export class ModuleList extends torch.nn.ModuleList {
   private _isInit = false;
 
   constructor(modules: Iterable<torch.nn.Module> = [], options?: { initCfg?: InitCfg }) {
+    super(modules);
+    this.initCfg = options?.initCfg ? structuredClone(options.initCfg) : null;
+  }
+
+  get isInit(): boolean {
+    return this._isInit;
+  }
+
+  set isInit(v: boolean) {
+    this._isInit = v;
+  }
+
+  initWeights(): void {
+    BaseModule.prototype.initWeights.call(this as unknown as BaseModule);
+  }
+}
+
+/** ModuleDict with an initCfg. */
+export class ModuleDict extends torch.nn.ModuleDict {
+  readonly initCfg: InitCfg | null;
+  private _isInit = false;
+
+  constructor(modules: Record<string, torch.nn.Module> = {}, options?: { initCfg?: InitCfg }) {
     super(modules);
     this.initCfg = options?.initCfg ? structuredClone(options.initCfg) : null;
   }

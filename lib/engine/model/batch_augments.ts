@@ -26,7 +26,10 @@ function toScores(labels: unknown, numClasses: number | undefined, name: string)
     throw new TypeError(`${name}: expected the labels (dataSamples) to be a Tensor of class indices or scores`);
   }
   if (labels.dim() === 2) return labels.float();
-  if (labels.dim() !== 1) throw new Error(`${name}: labels must be (N,) class indices or (N, C) scores, got shape [${labels.shape.join(', ')}]`);
+  if (labels.dim() !== 1)
+    throw new Error(
+      `${name}: labels must be (N,) class indices or (N, C) scores, got shape [${labels.shape.join(', ')}]`,
+    );
   if (numClasses === undefined) throw new Error(`${name}: numClasses is needed to turn class indices into scores`);
   return torch.nn.functional.oneHot(labels.long(), numClasses).float();
 }
@@ -35,7 +38,9 @@ function toScores(labels: unknown, numClasses: number | undefined, name: string)
 function sampleBeta(alpha: number): number {
   return torch.scope(() => {
     const g = torch._standardGamma(torch.full([2], alpha, { dtype: 'float64' }));
-    return (g.at(0).div(g.sum()).item() as number) || 0.5;
+    const lam = g.at(0).div(g.sum()).item() as number;
+    // 0 / 0 only when both draws underflow (a tiny alpha): the two sides are then equal.
+    return Number.isNaN(lam) ? 0.5 : lam;
   });
 }
 
@@ -44,7 +49,8 @@ export class MixUp {
   readonly numClasses: number | undefined;
 
   constructor(options: { alpha: number; numClasses?: number }) {
-    if (!(typeof options.alpha === 'number' && options.alpha > 0)) throw new Error('alpha must be a number greater than 0');
+    if (!(typeof options.alpha === 'number' && options.alpha > 0))
+      throw new Error('alpha must be a number greater than 0');
     this.alpha = options.alpha;
     this.numClasses = options.numClasses;
   }
@@ -69,7 +75,12 @@ export class CutMix extends MixUp {
   readonly cutmixMinmax: [number, number] | null;
   readonly correctLam: boolean;
 
-  constructor(options: { alpha: number; numClasses?: number; cutmixMinmax?: [number, number] | null; correctLam?: boolean }) {
+  constructor(options: {
+    alpha: number;
+    numClasses?: number;
+    cutmixMinmax?: [number, number] | null;
+    correctLam?: boolean;
+  }) {
     super(options);
     this.cutmixMinmax = options.cutmixMinmax ?? null;
     this.correctLam = options.correctLam ?? true;
@@ -126,14 +137,24 @@ export class CutMix extends MixUp {
   }
 }
 
-/** Picks one of `augments` per batch, with `probs` (uniform by default); the rest of the mass means "none". */
+/**
+ * Picks one of `augments` per batch, with `probs` (uniform by default); the rest of the mass
+ * means "none". On "none" the inputs come back unchanged and the labels as float scores: class
+ * indices become one-hot with `numClasses` (by default the first augment's), so that every
+ * batch's labels have the same form whichever branch was drawn.
+ */
 export class RandomBatchAugment {
   readonly augments: (BatchAugment | null)[];
   readonly probs: number[] | null;
+  readonly numClasses: number | undefined;
 
-  constructor(options: { augments: BatchAugment | BatchAugment[]; probs?: number | number[] }) {
+  constructor(options: { augments: BatchAugment | BatchAugment[]; probs?: number | number[]; numClasses?: number }) {
     const augments = Array.isArray(options.augments) ? [...options.augments] : [options.augments];
-    let probs = options.probs === undefined ? null : typeof options.probs === 'number' ? [options.probs] : [...options.probs];
+    this.numClasses =
+      options.numClasses ??
+      augments.map((a) => (a as { numClasses?: number }).numClasses).find((n): n is number => typeof n === 'number');
+    let probs =
+      options.probs === undefined ? null : typeof options.probs === 'number' ? [options.probs] : [...options.probs];
     if (probs) {
       if (probs.length !== augments.length) throw new Error(`Got ${augments.length} vs ${probs.length}`);
       const total = probs.reduce((a, b) => a + b, 0);
@@ -146,11 +167,20 @@ export class RandomBatchAugment {
 
   call(inputs: Tensor, dataSamples: unknown): AugmentResult {
     const k = torch.scope(() => {
-      const p = this.probs ? torch.tensor(this.probs, { dtype: 'float64' }) : torch.ones([this.augments.length], { dtype: 'float64' });
+      const p = this.probs
+        ? torch.tensor(this.probs, { dtype: 'float64' })
+        : torch.ones([this.augments.length], { dtype: 'float64' });
       return torch.multinomial(p.clamp({ min: 0 }), 1).item() as number;
     });
     const augment = this.augments[k];
-    if (!augment) return { inputs, dataSamples: dataSamples instanceof torch.Tensor ? dataSamples.float() : dataSamples };
+    if (!augment) {
+      const keepAsIs =
+        !(dataSamples instanceof torch.Tensor) || (dataSamples.dim() === 1 && this.numClasses === undefined);
+      return {
+        inputs,
+        dataSamples: keepAsIs ? dataSamples : toScores(dataSamples, this.numClasses, 'RandomBatchAugment'),
+      };
+    }
     return runBatchAugment(augment, inputs, dataSamples);
   }
 }

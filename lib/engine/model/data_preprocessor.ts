@@ -13,7 +13,9 @@ type Tensor = torch.Tensor;
 type Device = torch.Device;
 
 const isPlainObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null);
+  typeof x === 'object' &&
+  x !== null &&
+  (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null);
 
 export class BaseDataPreprocessor extends torch.nn.Module {
   protected _device: Device = 'cpu';
@@ -55,7 +57,8 @@ export class BaseDataPreprocessor extends torch.nn.Module {
     }
     if (data instanceof Map) return new Map([...data].map(([k, v]) => [k, this.castData(v)]));
     const withTo = data as { to?: (device: Device, options?: { nonBlocking?: boolean }) => unknown };
-    if (typeof withTo.to === 'function' && !ArrayBuffer.isView(data)) return withTo.to(this._device, { nonBlocking: this.nonBlocking });
+    if (typeof withTo.to === 'function' && !ArrayBuffer.isView(data))
+      return withTo.to(this._device, { nonBlocking: this.nonBlocking });
     return data;
   }
 
@@ -69,9 +72,9 @@ export class BaseDataPreprocessor extends torch.nn.Module {
     return super.to(target);
   }
 
-  override cuda(device?: Device): this {
+  override cuda(device?: Device | number): this {
     // Moved on its own, a preprocessor records the indexed device (cuda:N), as MMEngine's does.
-    const d = device ?? 'cuda';
+    const d = typeof device === 'number' ? `cuda:${device}` : (device ?? 'cuda');
     this._device = d === 'cuda' ? `cuda:${currentCudaIndex()}` : d;
     return super.to({ device: d });
   }
@@ -198,7 +201,8 @@ export class ImgDataPreprocessor extends BaseDataPreprocessor {
       const d = this.padSizeDivisor;
       const padH = Math.ceil(h / d) * d - h;
       const padW = Math.ceil(w / d) * d - w;
-      inputs = padH || padW ? torch.nn.functional.pad(x, [0, padW, 0, padH], { mode: 'constant', value: this.padValue }) : x;
+      inputs =
+        padH || padW ? torch.nn.functional.pad(x, [0, padW, 0, padH], { mode: 'constant', value: this.padValue }) : x;
     } else {
       throw new TypeError(
         `Output of \`cast_data\` should be a dict of list/tuple with inputs and data_samples, but got ${typeof batch}: ${String(batch)}`,

@@ -8,7 +8,15 @@ type Module = torch.nn.Module;
 type Tensor = torch.Tensor;
 const init = torch.nn.init;
 
-export type InitType = 'Constant' | 'Xavier' | 'Normal' | 'TruncNormal' | 'Uniform' | 'Kaiming' | 'Caffe2Xavier' | 'Pretrained';
+export type InitType =
+  | 'Constant'
+  | 'Xavier'
+  | 'Normal'
+  | 'TruncNormal'
+  | 'Uniform'
+  | 'Kaiming'
+  | 'Caffe2Xavier'
+  | 'Pretrained';
 
 export interface OverrideConfig extends Partial<Omit<InitConfig, 'override' | 'layer'>> {
   /** The name of a direct child (an attribute), not a dotted path. */
@@ -90,7 +98,8 @@ abstract class BaseInit {
     if (typeof bias !== 'number') throw new TypeError(`bias must be a number, but got a ${typeof bias}`);
     this.bias = bias;
     if (cfg.biasProb !== undefined) {
-      if (typeof cfg.biasProb !== 'number') throw new TypeError(`bias_prob type must be float, but got ${typeof cfg.biasProb}`);
+      if (typeof cfg.biasProb !== 'number')
+        throw new TypeError(`bias_prob type must be float, but got ${typeof cfg.biasProb}`);
       this.bias = -Math.log((1 - cfg.biasProb) / cfg.biasProb);
     }
     const layer = cfg.layer ?? [];
@@ -227,7 +236,8 @@ class KaimingInit extends BaseInit {
     else init.kaimingNormal_(w, o);
   }
   info(): string {
-    return `KaimingInit: a=${this.a}, mode=${this.mode}, nonlinearity=${this.nonlinearity}, distribution =${this.distribution}, bias=${this.bias}`;
+    // The class name, as the reference's info, so that Caffe2Xavier reports itself.
+    return `${this.constructor.name}: a=${this.a}, mode=${this.mode}, nonlinearity=${this.nonlinearity}, distribution =${this.distribution}, bias=${this.bias}`;
   }
 }
 
@@ -242,16 +252,20 @@ class PretrainedInit {
   wholemodule = false;
   readonly checkpoint: string;
   readonly prefix: string | undefined;
+  readonly mapLocation: string;
   constructor(cfg: Partial<InitConfig>) {
     if (!cfg.checkpoint) throw new Error("Pretrained init needs 'checkpoint'");
     this.checkpoint = cfg.checkpoint;
     this.prefix = cfg.prefix;
+    this.mapLocation = cfg.mapLocation ?? 'cpu';
   }
   call(module: Module): void {
     const logger = getLogger();
     torch.scope(() => {
-      const loaded = torch.load(this.checkpoint) as Record<string, unknown>;
-      const raw = (loaded && typeof loaded === 'object' && 'state_dict' in loaded ? loaded.state_dict : loaded) as Record<string, Tensor>;
+      const loaded = torch.load(this.checkpoint, { mapLocation: this.mapLocation }) as Record<string, unknown>;
+      const raw = (
+        loaded && typeof loaded === 'object' && 'state_dict' in loaded ? loaded.state_dict : loaded
+      ) as Record<string, Tensor>;
       let sd: Record<string, Tensor> = {};
       for (const [k, v] of Object.entries(raw)) sd[k.replace(/^module\./, '')] = v;
       if (this.prefix !== undefined) {
@@ -293,11 +307,16 @@ const REGISTRY: Record<InitType, new (cfg: Partial<InitConfig>) => Initializer> 
 function build(cfg: Partial<InitConfig>): Initializer {
   const { type, ...rest } = cfg;
   const cls = type ? REGISTRY[type] : undefined;
-  if (!cls) throw new Error(`${String(type)} is not in the WEIGHT_INITIALIZERS registry (${Object.keys(REGISTRY).join(', ')})`);
+  if (!cls)
+    throw new Error(`${String(type)} is not in the WEIGHT_INITIALIZERS registry (${Object.keys(REGISTRY).join(', ')})`);
   return new cls(rest);
 }
 
-function initializeOverride(module: Module, override: OverrideConfig | OverrideConfig[], base: Partial<InitConfig>): void {
+function initializeOverride(
+  module: Module,
+  override: OverrideConfig | OverrideConfig[],
+  base: Partial<InitConfig>,
+): void {
   if (typeof override !== 'object' || override === null) {
     throw new TypeError(`override must be a dict or a list of dict, but got ${typeof override}`);
   }

@@ -5,8 +5,9 @@
 // Unlike the reference, it works on the CPU too, with bfloat16 (float16 autocast on the CPU is
 // refused). A loss scale given as a number (any number: TypeScript has no float/int
 // distinction) is static.
-import * as torch from '../../torch/index.js';
+
 import type { DType } from '../../torch/index.js';
+import * as torch from '../../torch/index.js';
 import { OptimWrapper, type OptimWrapperOptions, type WrapperStateDict } from './optim_wrapper.js';
 
 type Tensor = torch.Tensor;

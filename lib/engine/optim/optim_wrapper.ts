@@ -67,7 +67,9 @@ export class OptimWrapper implements BaseOptimWrapper {
         throw new Error(`type of clip_grad should be "norm" or "value" but got ${String(type)}`);
       }
       if (Object.keys(rest).length === 0) {
-        throw new Error('`clip_grad` should contain other arguments besides `type`. The arguments should match with the `torch.nn.utils.clip_grad_norm_` or clip_grad_value_`');
+        throw new Error(
+          '`clip_grad` should contain other arguments besides `type`. The arguments should match with the `torch.nn.utils.clip_grad_norm_` or clip_grad_value_`',
+        );
       }
       this.clipType = type;
       this.clipGradKwargs = rest;
@@ -89,7 +91,9 @@ export class OptimWrapper implements BaseOptimWrapper {
 
   /** The optimizer's groups, plus the base-settings pseudo-group when there is one. */
   get paramGroups(): (ParamGroup | (Record<string, unknown> & { params: Tensor[] }))[] {
-    return this.baseParamSettings ? [...this.optimizer.paramGroups, this.baseParamSettings] : this.optimizer.paramGroups;
+    return this.baseParamSettings
+      ? [...this.optimizer.paramGroups, this.baseParamSettings]
+      : this.optimizer.paramGroups;
   }
 
   get defaults(): Record<string, unknown> {
@@ -148,7 +152,8 @@ export class OptimWrapper implements BaseOptimWrapper {
     if (this.accumulativeCounts === 1) factor = 1;
     else if (this.maxCounts === -1) factor = this.accumulativeCounts;
     else {
-      factor = this._innerCount < this.maxCounts - this.remainderCounts ? this.accumulativeCounts : this.remainderCounts;
+      factor =
+        this._innerCount < this.maxCounts - this.remainderCounts ? this.accumulativeCounts : this.remainderCounts;
       if (!(factor > 0)) {
         throw new Error(
           'loss_factor should be larger than zero! This error could happened when initialize_iter_status called with an error `init_counts` or `max_counts`',
@@ -216,9 +221,13 @@ export class OptimWrapper implements BaseOptimWrapper {
   }
 
   loadStateDict(state: unknown): void {
+    // A copy without the key: the caller's object is not mutated (the reference pops it).
     const { base_param_settings, ...rest } = state as WrapperStateDict;
-    if (base_param_settings && this.baseParamSettings) {
-      this.baseParamSettings = { ...this.baseParamSettings, ...base_param_settings };
+    if (base_param_settings) {
+      // Adopted whenever present, as the reference does. The dummy params stay ours: a Python
+      // checkpoint stores a bare tensor there, where a param group here holds an array.
+      const params = this.baseParamSettings?.params ?? [torch.keep(torch.tensor([0], { dtype: 'float32' }))];
+      this.baseParamSettings = { ...base_param_settings, params };
     }
     this.optimizer.loadStateDict(rest as OptimizerStateDict);
   }
