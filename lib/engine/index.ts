@@ -27,6 +27,7 @@ export {
   MixUp,
   RandomBatchAugment,
 } from './model/batch_augments.js';
+export { ClsDataPreprocessor, toInputsAndSamples } from './model/cls_data_preprocessor.js';
 export {
   BaseDataPreprocessor,
   ImgDataPreprocessor,

@@ -16,7 +16,8 @@ export function formatEta(seconds: number): string {
   return days ? `${days} day${days > 1 ? 's' : ''}, ${hms}` : hms;
 }
 
-const fmt = (key: string, v: number): string => (/lr$/.test(key) ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : v.toFixed(4));
+const fmt = (key: string, v: number): string =>
+  /lr$/.test(key) ? v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2') : v.toFixed(4);
 
 export interface LogLineInput {
   mode: 'train' | 'val' | 'test';
@@ -49,7 +50,8 @@ export class LogProcessor {
       ? `Epoch(train) [${p.epoch + 1}][${String(p.iterInEpoch + 1).padStart(w)}/${p.itersPerEpoch}]`
       : `Iter(train) [${String(p.iter + 1).padStart(String(p.maxIters).length)}/${p.maxIters}]`;
     const parts: string[] = [];
-    for (const k of Object.keys(scalars).filter((k) => /lr$/.test(k))) parts.push(`${k}: ${fmt(k, scalars[k] as number)}`);
+    for (const k of Object.keys(scalars).filter((k) => /lr$/.test(k)))
+      parts.push(`${k}: ${fmt(k, scalars[k] as number)}`);
     const eta = hub.getInfo<number>('eta');
     if (eta !== undefined) parts.push(`eta: ${formatEta(eta)}`);
     for (const k of ['time', 'data_time']) if (k in scalars) parts.push(`${k}: ${fmt(k, scalars[k] as number)}`);
@@ -63,8 +65,15 @@ export class LogProcessor {
   }
 
   /** The line after a validation or test epoch: its metrics, then its mean timings. */
-  epochEndLine(hub: MessageHub, mode: 'val' | 'test', metrics: Record<string, unknown>, p: { epoch: number; byEpoch: boolean; iters: number; itersPerEpoch: number }): string {
-    const head = p.byEpoch ? `Epoch(${mode}) [${p.epoch}][${p.itersPerEpoch}/${p.itersPerEpoch}]` : `Iter(${mode}) [${p.itersPerEpoch}/${p.itersPerEpoch}]`;
+  epochEndLine(
+    hub: MessageHub,
+    mode: 'val' | 'test',
+    metrics: Record<string, unknown>,
+    p: { epoch: number; byEpoch: boolean; iters: number; itersPerEpoch: number },
+  ): string {
+    const head = p.byEpoch
+      ? `Epoch(${mode}) [${p.epoch}][${p.itersPerEpoch}/${p.itersPerEpoch}]`
+      : `Iter(${mode}) [${p.itersPerEpoch}/${p.itersPerEpoch}]`;
     const parts: string[] = [];
     for (const [k, v] of Object.entries(metrics)) if (typeof v === 'number') parts.push(`${k}: ${v.toFixed(4)}`);
     const timing = this.collect(hub, mode, p.itersPerEpoch);

@@ -13,7 +13,8 @@ export function disposeBatch(value: unknown, seen = new Set<unknown>()): void {
     return;
   }
   if (Array.isArray(value)) for (const v of value) disposeBatch(v, seen);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) disposeBatch(v, seen);
+  else if (Object.getPrototypeOf(value) === Object.prototype)
+    for (const v of Object.values(value)) disposeBatch(v, seen);
 }
 
 export class EpochBasedTrainLoop {
@@ -25,7 +26,8 @@ export class EpochBasedTrainLoop {
     readonly valInterval = 1,
     readonly valBegin = 1,
   ) {
-    if (!Number.isInteger(maxEpochs)) throw new Error(`\`max_epochs\` should be a integer number, but get ${maxEpochs}`);
+    if (!Number.isInteger(maxEpochs))
+      throw new Error(`\`max_epochs\` should be a integer number, but get ${maxEpochs}`);
   }
 
   get maxIters(): number {

@@ -8,11 +8,10 @@
 // Everything is passed as objects (there is no config registry). The order of train() follows
 // MMEngine: loops, optimizer wrapper, schedulers; beforeRun; init weights; load or resume;
 // initialise the accumulation counters; run; afterRun.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as torch from '../../torch/index.js';
 import type { Device } from '../../torch/index.js';
+import * as torch from '../../torch/index.js';
 import { CheckpointHook, type CheckpointHookOptions } from '../hooks/checkpoint_hook.js';
 import { DistSamplerSeedHook } from '../hooks/dist_sampler_seed_hook.js';
 import { type AfterIterArgs, Hook, type IterArgs, priorityValue, type Stage } from '../hooks/hook.js';
@@ -20,7 +19,7 @@ import { IterTimerHook } from '../hooks/iter_timer_hook.js';
 import { LoggerHook } from '../hooks/logger_hook.js';
 import { ParamSchedulerHook } from '../hooks/param_scheduler_hook.js';
 import { RuntimeInfoHook } from '../hooks/runtime_info_hook.js';
-import { Logger, type LogLevel } from '../logging/logger.js';
+import { Logger, type LogLevel, setLogger } from '../logging/logger.js';
 import { MessageHub } from '../logging/message_hub.js';
 import type { BaseModel } from '../model/base_model.js';
 import { type BaseOptimWrapper, OptimWrapper, type OptimWrapperOptions } from '../optim/optim_wrapper.js';
@@ -128,6 +127,8 @@ export class Runner {
     this.logger = new Logger('torch-node', options.logLevel ? { level: options.logLevel } : undefined);
     const logFile = join(this.logDir, `${this.timestamp}.log`);
     this.logger.sinks.push((line) => appendFileSync(logFile, `${line}\n`));
+    // The engine's own messages (initWeights, warnings) go to this run's log too.
+    setLogger(this.logger);
     this.messageHub = MessageHub.getInstance(this.experimentName);
     this.seed = options.randomness?.seed ?? Math.floor(Math.random() * 2 ** 31);
     torch.manualSeed(this.seed);
@@ -192,7 +193,10 @@ export class Runner {
   // ---- properties the hooks read
 
   get byEpoch(): boolean {
-    return this.trainLoop instanceof EpochBasedTrainLoop || (this.trainLoop === null && (this.options.trainCfg?.byEpoch ?? true));
+    return (
+      this.trainLoop instanceof EpochBasedTrainLoop ||
+      (this.trainLoop === null && (this.options.trainCfg?.byEpoch ?? true))
+    );
   }
 
   get maxEpochs(): number {
@@ -285,7 +289,12 @@ export class Runner {
   }
 
   /** The checkpoint's contents: meta, state_dict, message_hub, optimizer, param_schedulers, rng_state. */
-  makeCheckpoint(options?: { byEpoch?: boolean; saveOptimizer?: boolean; saveParamScheduler?: boolean; meta?: Record<string, unknown> }): Record<string, unknown> {
+  makeCheckpoint(options?: {
+    byEpoch?: boolean;
+    saveOptimizer?: boolean;
+    saveParamScheduler?: boolean;
+    meta?: Record<string, unknown>;
+  }): Record<string, unknown> {
     const byEpoch = options?.byEpoch ?? this.byEpoch;
     const meta: Record<string, unknown> = {
       epoch: byEpoch ? this.epoch + 1 : this.epoch,
@@ -302,7 +311,9 @@ export class Runner {
     });
     const checkpoint: Record<string, unknown> = {
       meta,
-      state_dict: torch.noGrad(() => Object.fromEntries(Object.entries(this.model.stateDict()).map(([k, v]) => [k, v.cpu()]))),
+      state_dict: torch.noGrad(() =>
+        Object.fromEntries(Object.entries(this.model.stateDict()).map(([k, v]) => [k, v.cpu()])),
+      ),
       message_hub: this.messageHub.stateDict(),
       rng_state: torch.getRngState(),
     };
@@ -359,7 +370,8 @@ export class Runner {
       if (checkpoint.message_hub) this.messageHub.loadStateDict(checkpoint.message_hub as Record<string, unknown>);
       if (checkpoint.optimizer && this.optimWrapper) this.optimWrapper.loadStateDict(checkpoint.optimizer);
       const schedulers = checkpoint.param_schedulers as Record<string, unknown>[] | undefined;
-      if (schedulers) this.paramSchedulers.forEach((s, i) => schedulers[i] && s.scheduler.loadStateDict(schedulers[i] as never));
+      if (schedulers)
+        this.paramSchedulers.forEach((s, i) => schedulers[i] && s.scheduler.loadStateDict(schedulers[i] as never));
       if (checkpoint.rng_state instanceof torch.Tensor) torch.setRngState(checkpoint.rng_state);
       this.logger.info(`resumed epoch: ${this.epoch}, iter: ${this.iter}`);
     });

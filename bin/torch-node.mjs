@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// torch-node's command line.
+//   torch-node train [script.js] [options]   run a training script, or the built-in recipe
+//                                            (a small ResNet on synthetic data, Fashion-MNIST,
+//                                            MNIST or CIFAR-10; see --help)
+//   torch-node info                          the build: versions, libtorch, CUDA
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const [command, ...rest] = process.argv.slice(2);
+
+function usage(code) {
+  console.log(`usage: torch-node train [script.js] [options]
+       torch-node info
+
+train without a script runs the built-in recipe; \`torch-node train --help\` lists its options
+(--dataset synthetic|fashion-mnist|mnist|cifar10, --epochs, --batch-size, --device, --work-dir,
+--resume, --data ...). A script gets the options after it as its own arguments.`);
+  process.exit(code);
+}
+
+if (command === 'train') {
+  const first = rest[0];
+  const script = first && !first.startsWith('-') ? first : join(root, 'dist', 'examples', 'train.js');
+  const args = first && !first.startsWith('-') ? rest.slice(1) : rest;
+  if (!existsSync(script)) {
+    console.error(`torch-node train: ${script} does not exist${script.endsWith('.ts') ? ' (compile TypeScript first, or run it with a TS loader)' : ''}`);
+    process.exit(2);
+  }
+  const r = spawnSync(process.execPath, [script, ...args], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+} else if (command === 'info') {
+  const torch = await import(join(root, 'dist', 'lib', 'index.js'));
+  console.log({ ...torch.buildInfo(), cudaAvailable: torch.cuda.isAvailable(), threads: torch.getNumThreads() });
+} else {
+  usage(command === undefined || command === '--help' || command === '-h' ? 0 : 2);
+}
