@@ -1,0 +1,533 @@
+// DataLoader: batches of a map-style dataset, as an async iterable.
+//
+//   for await (const batch of loader) { ... }
+//
+// Order: the sampler's (SequentialSampler, or RandomSampler from `seed` with `shuffle`), grouped
+// into batches of `batchSize` (the last one dropped with `dropLast`). A pass uses the loader's
+// epoch: `setEpoch(e)` (the runner calls it before each epoch) makes the next pass epoch e;
+// without it each new pass advances the epoch by one, so plain loops reshuffle. A sample's
+// randomness (its transforms) comes from (seed, epoch, index), so batches do not depend on
+// `numWorkers`.
+//
+// numWorkers = 0: each batch is made in the main thread when it is asked for (after one turn of
+// the event loop, so timers and finalizers run between batches).
+// numWorkers > 0: worker threads build their copy of the dataset from `dataset.workerSpec()`,
+// make and collate samples without torch, and post each batch with its ArrayBuffers transferred
+// (not copied); the main thread makes tensors over the received buffers (torch.fromBuffer: it
+// owns them after the transfer). Batch k goes to worker k % numWorkers, and each worker is kept
+// `prefetch` batches ahead of the consumer, as PyTorch does. An error in a worker rejects the
+// loop with a DataLoaderWorkerError naming the worker, the sample and the message; a break, an
+// error or the end of a pass terminates the workers (`persistentWorkers` keeps them across
+// complete passes; `close()` ends them). Idle workers never keep the process alive.
+//
+// Tensors of a batch are made in the consumer's context: inside torch.scope they belong to that
+// scope; otherwise dispose them (or let the garbage collector free them).
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
+import * as torch from '../../torch/index.js';
+import { defaultCollate, pseudoCollate, tensorize } from './collate.js';
+import { rawDefaultCollate, rawPseudoCollate } from './collate_raw.js';
+import { type MapDataset, sampleContext } from './dataset.js';
+import { fromWire } from './ndarray.js';
+import { randomSeed } from './random.js';
+import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from './sampler.js';
+import type { ResultMessage, TaskMessage, WorkerInit } from './worker.js';
+
+type Tensor = torch.Tensor;
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+export type CollateFn<B = unknown> = (samples: unknown[]) => B;
+
+export interface DataLoaderOptions<B = unknown> {
+  dataset: MapDataset;
+  /** Samples per batch (default 1). */
+  batchSize?: number;
+  /** Visit the samples in a random order per epoch (default false); not with `sampler`. */
+  shuffle?: boolean;
+  /** The order of the indices (default: SequentialSampler, or RandomSampler with shuffle). */
+  sampler?: Sampler;
+  /** Drop the last batch when it is smaller than batchSize (default false). */
+  dropLast?: boolean;
+  /** How samples become a batch: defaultCollate (default), pseudoCollate, 'default', 'pseudo' or a function. */
+  collate?: CollateFn<B> | 'default' | 'pseudo';
+  /** Worker threads that make batches (default 0: the main thread). */
+  numWorkers?: number;
+  /** Batches each worker keeps ready ahead of the consumer (default 2). */
+  prefetch?: number;
+  /** Pin the batch's tensors in page-locked memory where CUDA is available (default false). */
+  pinMemory?: boolean;
+  /** Seed of the shuffled order and of the samples' randomness (default: a random one, fixed for this loader). */
+  seed?: number;
+  /** Keep the workers between complete passes (default false); close() ends them. */
+  persistentWorkers?: boolean;
+  /** Milliseconds to wait for a batch from the workers before failing (default 0: no limit). */
+  timeout?: number;
+}
+
+/** An error in a data worker, surfaced in the consuming loop. */
+export class DataLoaderWorkerError extends Error {
+  readonly workerId: number;
+  /** The sample that failed, or null when the failure was not a sample's (building the dataset, collating). */
+  readonly sampleIndex: number | null;
+  readonly batchIndex: number;
+
+  constructor(
+    message: string,
+    fields: { workerId: number; sampleIndex: number | null; batchIndex: number; cause?: unknown },
+  ) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.name = 'DataLoaderWorkerError';
+    this.workerId = fields.workerId;
+    this.sampleIndex = fields.sampleIndex;
+    this.batchIndex = fields.batchIndex;
+  }
+}
+
+type CollateMode = 'default' | 'pseudo' | 'none';
+
+interface PassHandler {
+  onMessage(msg: ResultMessage, workerId: number): void;
+  onFatal(err: Error): void;
+}
+
+/** The worker threads of one pass (or of several, with persistentWorkers). */
+class WorkerPool {
+  readonly workers: Worker[] = [];
+  broken: Error | null = null;
+  private handler: PassHandler | null = null;
+  private terminating = false;
+  private refs = 0;
+
+  constructor(n: number, init: Omit<WorkerInit, 'workerId'>, onStart: () => void, onExit: () => void) {
+    for (let id = 0; id < n; id++) {
+      let w: Worker;
+      try {
+        w = new Worker(WORKER_URL, { workerData: { ...init, workerId: id } satisfies WorkerInit });
+      } catch (e) {
+        void this.terminate();
+        throw new TypeError(
+          `DataLoader: cannot start a data worker with the dataset's workerSpec(): ${(e as Error).message}`,
+          { cause: e },
+        );
+      }
+      onStart();
+      w.unref();
+      w.on('message', (m: ResultMessage) => this.handler?.onMessage(m, id));
+      w.on('error', (e: Error) =>
+        this.fail(new Error(`DataLoader worker ${id} failed: ${e?.message ?? String(e)}`, { cause: e })),
+      );
+      w.on('exit', (code) => {
+        onExit();
+        if (!this.terminating) this.fail(new Error(`DataLoader worker ${id} exited unexpectedly (exit code ${code})`));
+      });
+      this.workers.push(w);
+    }
+  }
+
+  get attached(): boolean {
+    return this.handler !== null;
+  }
+
+  attach(handler: PassHandler | null): void {
+    this.handler = handler;
+  }
+
+  private fail(err: Error): void {
+    this.broken ??= err;
+    this.handler?.onFatal(err);
+  }
+
+  send(msg: TaskMessage): void {
+    (this.workers[msg.k % this.workers.length] as Worker).postMessage(msg);
+  }
+
+  /** Workers keep the process alive only while the consumer waits for them. */
+  ref(): void {
+    if (this.refs++ === 0) for (const w of this.workers) w.ref();
+  }
+
+  unref(): void {
+    if (--this.refs === 0) for (const w of this.workers) w.unref();
+  }
+
+  async terminate(): Promise<void> {
+    if (this.terminating) return;
+    this.terminating = true;
+    this.handler = null;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+let passCounter = 0;
+
+type Entry = { data: unknown } | { error: Error };
+
+/** One pass over the loader: an async iterator of batches. */
+class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
+  private readonly id = ++passCounter;
+  private readonly batches: number[][];
+  private k = 0;
+  private sent = 0;
+  private finished = false;
+  private started = false;
+  private pool: WorkerPool | null = null;
+  private readonly results = new Map<number, Entry>();
+  private waiting: { k: number; resolve: (v: unknown) => void; reject: (e: Error) => void } | null = null;
+  private fatal: Error | null = null;
+
+  constructor(
+    private readonly loader: DataLoader<B>,
+    private readonly epoch: number,
+  ) {
+    this.batches = [...new BatchSampler(loader.sampler, loader.batchSize, loader.dropLast)];
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<B>> {
+    if (this.finished) return { done: true, value: undefined };
+    try {
+      if (!this.started) {
+        this.started = true;
+        if (this.loader.numWorkers > 0 && this.batches.length > 0) {
+          this.pool = this.loader._acquirePool(this.batches.length);
+          this.pool.attach(this);
+          if (this.pool.broken) throw this.pool.broken;
+          this.fill();
+        }
+      }
+      if (this.k >= this.batches.length) {
+        await this.close(true);
+        return { done: true, value: undefined };
+      }
+      if (!this.pool) {
+        await yieldToLoop();
+        const batch = this.loader._loadInMain(this.batches[this.k] as number[], this.epoch);
+        this.k++;
+        return { done: false, value: this.loader._pin(batch) as B };
+      }
+      const data = await this.result(this.k);
+      this.k++;
+      this.fill();
+      return { done: false, value: this.loader._pin(this.loader._fromWorker(data)) as B };
+    } catch (e) {
+      await this.close(false);
+      throw e;
+    }
+  }
+
+  async return(): Promise<IteratorResult<B>> {
+    await this.close(false);
+    return { done: true, value: undefined };
+  }
+
+  /** Sends tasks until each worker has `prefetch` batches in flight or ready. */
+  private fill(): void {
+    const pool = this.pool as WorkerPool;
+    const end = Math.min(this.batches.length, this.k + pool.workers.length * this.loader.prefetch);
+    for (; this.sent < end; this.sent++) {
+      pool.send({
+        type: 'task',
+        pass: this.id,
+        k: this.sent,
+        indices: this.batches[this.sent] as number[],
+        epoch: this.epoch,
+        seed: this.loader.seed,
+      });
+    }
+  }
+
+  private result(k: number): Promise<unknown> {
+    if (this.fatal) return Promise.reject(this.fatal);
+    const r = this.results.get(k);
+    if (r) {
+      this.results.delete(k);
+      return 'error' in r ? Promise.reject(r.error) : Promise.resolve(r.data);
+    }
+    const pool = this.pool as WorkerPool;
+    const timeout = this.loader.timeout;
+    let timer: NodeJS.Timeout | undefined;
+    pool.ref();
+    return new Promise<unknown>((resolve, reject) => {
+      this.waiting = { k, resolve, reject };
+      if (timeout > 0) {
+        timer = setTimeout(
+          () => this.onFatal(new Error(`DataLoader: no batch ${k} from the workers after ${timeout} ms (timeout)`)),
+          timeout,
+        );
+      }
+    }).finally(() => {
+      clearTimeout(timer);
+      pool.unref();
+    });
+  }
+
+  onMessage(msg: ResultMessage, workerId: number): void {
+    if (msg.pass !== this.id || this.finished) return;
+    let entry: Entry;
+    if (msg.type === 'batch') {
+      entry = { data: msg.data };
+    } else {
+      const remote = new Error(msg.message);
+      remote.name = msg.name;
+      if (msg.stack !== undefined) remote.stack = msg.stack;
+      const where = msg.index === null ? `batch ${msg.k}` : `sample ${msg.index} (batch ${msg.k})`;
+      entry = {
+        error: new DataLoaderWorkerError(
+          `DataLoader worker ${workerId} failed on ${where} while ${msg.stage}: ${msg.name}: ${msg.message}`,
+          {
+            workerId,
+            sampleIndex: msg.index,
+            batchIndex: msg.k,
+            cause: remote,
+          },
+        ),
+      };
+    }
+    const w = this.waiting;
+    if (w && w.k === msg.k) {
+      this.waiting = null;
+      if ('error' in entry) w.reject(entry.error);
+      else w.resolve(entry.data);
+    } else {
+      this.results.set(msg.k, entry);
+    }
+  }
+
+  onFatal(err: Error): void {
+    this.fatal ??= err;
+    const w = this.waiting;
+    if (w) {
+      this.waiting = null;
+      w.reject(err);
+    }
+  }
+
+  private async close(completed: boolean): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.results.clear();
+    const pool = this.pool;
+    this.pool = null;
+    if (pool) await this.loader._releasePool(pool, completed);
+  }
+}
+
+/** Batches of a map-style dataset, as an async iterable; see the module comment. */
+export class DataLoader<B = unknown> implements AsyncIterable<B> {
+  readonly dataset: MapDataset;
+  readonly batchSize: number;
+  readonly sampler: Sampler;
+  readonly dropLast: boolean;
+  readonly collate: CollateFn<B>;
+  readonly numWorkers: number;
+  readonly prefetch: number;
+  readonly pinMemory: boolean;
+  readonly seed: number;
+  readonly persistentWorkers: boolean;
+  readonly timeout: number;
+  private readonly collateMode: CollateMode;
+  private _epoch = 0;
+  private epochGiven = true;
+  private passes = 0;
+  private pool: WorkerPool | null = null;
+  private liveWorkers = 0;
+
+  constructor(options: DataLoaderOptions<B>) {
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError('DataLoader: expected an options object ({dataset, batchSize, ...})');
+    const known = new Set([
+      'dataset',
+      'batchSize',
+      'shuffle',
+      'sampler',
+      'dropLast',
+      'collate',
+      'numWorkers',
+      'prefetch',
+      'pinMemory',
+      'seed',
+      'persistentWorkers',
+      'timeout',
+    ]);
+    for (const k of Object.keys(options)) if (!known.has(k)) throw new TypeError(`DataLoader: unknown option '${k}'`);
+    const ds = options.dataset;
+    if (!ds || typeof ds.get !== 'function' || !Number.isInteger(ds.length)) {
+      throw new TypeError('DataLoader: dataset must have an integer `length` and a `get(index)` method');
+    }
+    this.dataset = ds;
+    this.batchSize = options.batchSize ?? 1;
+    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) {
+      throw new Error(
+        `DataLoader: batchSize should be a positive integer value, but got batchSize=${String(options.batchSize)}`,
+      );
+    }
+    this.dropLast = options.dropLast ?? false;
+    this.seed = options.seed ?? randomSeed();
+    if (!Number.isSafeInteger(this.seed))
+      throw new TypeError(`DataLoader: seed must be an integer, got ${String(options.seed)}`);
+    if (options.sampler && options.shuffle)
+      throw new Error('DataLoader: sampler option is mutually exclusive with shuffle');
+    this.sampler =
+      options.sampler ?? (options.shuffle ? new RandomSampler(ds, { seed: this.seed }) : new SequentialSampler(ds));
+    const c = options.collate ?? defaultCollate;
+    if (c === 'default' || c === defaultCollate) {
+      this.collateMode = 'default';
+      this.collate = defaultCollate as CollateFn<B>;
+    } else if (c === 'pseudo' || c === pseudoCollate) {
+      this.collateMode = 'pseudo';
+      this.collate = pseudoCollate as CollateFn<B>;
+    } else if (typeof c === 'function') {
+      this.collateMode = 'none';
+      this.collate = c as CollateFn<B>;
+    } else {
+      throw new TypeError(`DataLoader: collate must be a function, 'default' or 'pseudo', got ${String(c)}`);
+    }
+    this.numWorkers = options.numWorkers ?? 0;
+    if (!Number.isInteger(this.numWorkers) || this.numWorkers < 0) {
+      throw new Error(
+        `DataLoader: numWorkers option should be a non-negative integer, got ${String(options.numWorkers)}`,
+      );
+    }
+    this.prefetch = options.prefetch ?? 2;
+    if (!Number.isInteger(this.prefetch) || this.prefetch < 1)
+      throw new Error(`DataLoader: prefetch should be a positive integer, got ${String(options.prefetch)}`);
+    if (this.numWorkers > 0 && typeof ds.workerSpec !== 'function') {
+      throw new TypeError(
+        'DataLoader: numWorkers > 0 needs a dataset with workerSpec() (how a worker builds it: {module, exportName, args}); use numWorkers: 0 for this dataset',
+      );
+    }
+    this.pinMemory = options.pinMemory ?? false;
+    this.persistentWorkers = options.persistentWorkers ?? false;
+    if (this.persistentWorkers && this.numWorkers === 0)
+      throw new Error('DataLoader: persistentWorkers option needs numWorkers > 0');
+    this.timeout = options.timeout ?? 0;
+    if (!(this.timeout >= 0))
+      throw new Error(`DataLoader: timeout option should be non-negative, got ${String(options.timeout)}`);
+    this.sampler.setEpoch?.(0);
+  }
+
+  /** Number of batches in a pass. */
+  get length(): number {
+    const n = this.sampler.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** The epoch of the current (or next) pass. */
+  get epoch(): number {
+    return this._epoch;
+  }
+
+  /** Makes the next pass epoch `epoch`: its shuffled order and sample randomness. */
+  setEpoch(epoch: number): void {
+    if (!Number.isSafeInteger(epoch) || epoch < 0)
+      throw new TypeError(`setEpoch: epoch must be a non-negative integer, got ${String(epoch)}`);
+    this._epoch = epoch;
+    this.epochGiven = true;
+    this.sampler.setEpoch?.(epoch);
+  }
+
+  /** Worker threads of this loader that are running now. */
+  get activeWorkers(): number {
+    return this.liveWorkers;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<B> {
+    if (this.passes > 0 && !this.epochGiven) {
+      this._epoch++;
+      this.sampler.setEpoch?.(this._epoch);
+    }
+    this.passes++;
+    this.epochGiven = false;
+    return new Pass<B>(this, this._epoch);
+  }
+
+  /** Ends persistent workers (a running pass keeps its own until it ends). */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    if (pool && !pool.attached) await pool.terminate();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** @internal */
+  _acquirePool(numBatches: number): WorkerPool {
+    if (this.persistentWorkers && this.pool && !this.pool.attached) {
+      if (!this.pool.broken) return this.pool;
+      void this.pool.terminate();
+      this.pool = null;
+    }
+    const spec = (this.dataset.workerSpec as () => WorkerInit['spec'])();
+    const n = this.persistentWorkers ? this.numWorkers : Math.min(this.numWorkers, numBatches);
+    const pool = new WorkerPool(
+      n,
+      { spec, collate: this.collateMode },
+      () => {
+        this.liveWorkers++;
+      },
+      () => {
+        this.liveWorkers--;
+      },
+    );
+    if (this.persistentWorkers && !this.pool) this.pool = pool;
+    return pool;
+  }
+
+  /** @internal */
+  async _releasePool(pool: WorkerPool, completed: boolean): Promise<void> {
+    pool.attach(null);
+    if (completed && pool === this.pool && !pool.broken) return;
+    if (pool === this.pool) this.pool = null;
+    await pool.terminate();
+  }
+
+  /** @internal A batch made in the main thread. */
+  _loadInMain(indices: number[], epoch: number): unknown {
+    const ds = this.dataset;
+    return torch.scope(() => {
+      if (this.collateMode !== 'none' && typeof ds.getRaw === 'function') {
+        const getRaw = ds.getRaw.bind(ds);
+        const samples = indices.map((i) => getRaw(i, sampleContext(this.seed, epoch, i)));
+        const raw = this.collateMode === 'default' ? rawDefaultCollate(samples) : rawPseudoCollate(samples);
+        // Default collation made every array anew: the tensors can own them.
+        return tensorize(raw, this.collateMode === 'default');
+      }
+      // NDArrays in samples become tensors before the collate function sees them, as they do
+      // when the samples come from a worker.
+      return this.collate(indices.map((i) => tensorize(ds.get(i, sampleContext(this.seed, epoch, i)))));
+    });
+  }
+
+  /** @internal A batch received from a worker: tensors over the transferred buffers. */
+  _fromWorker(data: unknown): unknown {
+    return torch.scope(() => {
+      const value = tensorize(fromWire(data), true);
+      return this.collateMode === 'none' ? this.collate(value as unknown[]) : value;
+    });
+  }
+
+  /** @internal */
+  _pin(batch: unknown): unknown {
+    if (!this.pinMemory || !torch.cuda.isAvailable()) return batch;
+    const pin = (v: unknown): unknown => {
+      if (v instanceof torch.Tensor) {
+        if (v.device !== 'cpu' || v.isPinned()) return v;
+        const p: Tensor = v.pinMemory();
+        v.dispose();
+        return p;
+      }
+      if (Array.isArray(v)) return v.map(pin);
+      if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, pin(x)]));
+      }
+      return v;
+    };
+    return pin(batch);
+  }
+}

@@ -1,0 +1,44 @@
+// Data loading for the engine: datasets, samplers, collate functions, transforms, DataLoader.
+export { defaultCollate, ndarrayToTensor, pseudoCollate, tensorize } from './collate.js';
+export { type CollateFn, DataLoader, type DataLoaderOptions, DataLoaderWorkerError } from './dataloader.js';
+export { Dataset, type MapDataset, type SampleContext, Subset, sampleContext, type WorkerSpec } from './dataset.js';
+export { readCifar10, readIdx } from './idx.js';
+export {
+  CIFAR10,
+  type Cifar10Options,
+  FASHION_MNIST_ROOT,
+  FashionMNIST,
+  ImageDataset,
+  type ImageDatasetOptions,
+  ImageFolder,
+  type ImageFolderOptions,
+  MNIST,
+  type MnistOptions,
+  SyntheticImageDataset,
+  type SyntheticImageDatasetOptions,
+} from './image_datasets.js';
+export { isNDArray, NDArray, type NDType, type TypedArray } from './ndarray.js';
+export { type DecodedImage, decodePng, toCHW } from './png.js';
+export { Random, seedFor } from './random.js';
+export { type ImageSource, RawImageDataset, type SampleFormat } from './raw_image_dataset.js';
+export {
+  BatchSampler,
+  DefaultSampler,
+  RandomSampler,
+  type RandomSamplerOptions,
+  type Sampler,
+  SequentialSampler,
+} from './sampler.js';
+export { SYNTHETIC_CLASSES, type SyntheticOptions } from './synthetic.js';
+export {
+  buildTransform,
+  Compose,
+  type PaddingMode,
+  RandomCrop,
+  type RandomCropOptions,
+  RandomFlip,
+  type RandomFlipOptions,
+  type RandomSource,
+  type Transform,
+  type TransformSpec,
+} from './transforms.js';

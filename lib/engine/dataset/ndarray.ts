@@ -1,0 +1,154 @@
+// NDArray: a typed array with a shape, the tensor-free form of sample data. Data workers never
+// load torch: datasets and transforms there produce NDArrays, which cross to the main thread as
+// transferred ArrayBuffers and become tensors there (torch.fromBuffer over the received buffer).
+//
+// This module, like every module that a data worker imports, must not import lib/torch.
+
+export type TypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+
+/** The dtypes an NDArray can hold: the typed array's own, or 'bool' over a Uint8Array of 0/1. */
+export type NDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'int64' | 'float32' | 'float64' | 'bool';
+
+export function isTypedArray(x: unknown): x is TypedArray {
+  return (
+    x instanceof Uint8Array ||
+    x instanceof Float32Array ||
+    x instanceof Float64Array ||
+    x instanceof BigInt64Array ||
+    x instanceof Int32Array ||
+    x instanceof Int16Array ||
+    x instanceof Int8Array
+  );
+}
+
+export function dtypeOfTypedArray(a: TypedArray): NDType {
+  if (a instanceof Uint8Array) return 'uint8';
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof BigInt64Array) return 'int64';
+  if (a instanceof Int32Array) return 'int32';
+  if (a instanceof Int16Array) return 'int16';
+  return 'int8';
+}
+
+/** The typed array type of each dtype ('bool' is held in a Uint8Array). */
+export const TYPED_ARRAYS: Record<NDType, new (n: number) => TypedArray> = {
+  uint8: Uint8Array,
+  bool: Uint8Array,
+  int8: Int8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  float32: Float32Array,
+  float64: Float64Array,
+};
+
+const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** A typed array seen as a C-contiguous array of `shape`. */
+export class NDArray<A extends TypedArray = TypedArray> {
+  readonly data: A;
+  readonly shape: number[];
+  readonly dtype: NDType;
+
+  constructor(data: A, shape?: readonly number[], dtype?: NDType) {
+    if (!isTypedArray(data)) throw new TypeError('NDArray: data must be a typed array (Uint8Array, Float32Array, ...)');
+    this.data = data;
+    this.shape = shape ? [...shape] : [data.length];
+    if (numel(this.shape) !== data.length) {
+      throw new Error(
+        `NDArray: shape [${this.shape.join(', ')}] needs ${numel(this.shape)} elements, the data has ${data.length}`,
+      );
+    }
+    const own = dtypeOfTypedArray(data);
+    if (dtype !== undefined && dtype !== own && !(dtype === 'bool' && own === 'uint8')) {
+      throw new TypeError(`NDArray: dtype '${dtype}' does not fit a ${data.constructor.name}`);
+    }
+    this.dtype = dtype ?? own;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+}
+
+/** An NDArray, or the plain object that structured cloning makes of one. */
+export function isNDArray(x: unknown): x is NDArray {
+  return (
+    x instanceof NDArray || (typeof x === 'object' && x !== null && (x as { __ndarray?: unknown }).__ndarray === 1)
+  );
+}
+
+// ---- The wire format between data workers and the main thread ----
+//
+// NDArrays travel as {__ndarray: 1, data, shape, dtype}; every typed array's buffer is in the
+// transfer list, so it moves rather than being copied. A typed array that does not own its whole
+// buffer (a view into a dataset's storage), or whose buffer is shared, is copied first: a
+// transfer would detach the storage, and a SharedArrayBuffer cannot be transferred.
+
+function owned<A extends TypedArray>(a: A): A {
+  const shared = typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
+  if (!shared && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) return a;
+  return copyTypedArray(a);
+}
+
+/** A copy of `a` in a new buffer of its own, as the base typed array type (a Buffer gives a Uint8Array). */
+export function copyTypedArray<A extends TypedArray>(a: A): A {
+  const Ctor = TYPED_ARRAYS[dtypeOfTypedArray(a)] as unknown as new (src: A) => A;
+  return new Ctor(a);
+}
+
+const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' &&
+  x !== null &&
+  (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null);
+
+/**
+ * `value` made ready for postMessage: NDArrays become marked plain objects, typed arrays own
+ * their buffers; `transfer` receives each buffer once. A typed array reached twice is sent once
+ * (structured cloning keeps the sharing).
+ */
+export function toWire(value: unknown, transfer: Set<ArrayBuffer>, seen = new Map<unknown, unknown>()): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const done = seen.get(value);
+  if (done !== undefined) return done;
+  let out: unknown;
+  if (isNDArray(value)) {
+    const data = owned(value.data);
+    transfer.add(data.buffer as ArrayBuffer);
+    out = { __ndarray: 1, data, shape: value.shape, dtype: value.dtype };
+  } else if (isTypedArray(value)) {
+    const data = owned(value);
+    transfer.add(data.buffer as ArrayBuffer);
+    out = data;
+  } else if (Array.isArray(value)) {
+    const arr: unknown[] = [];
+    seen.set(value, arr);
+    for (const v of value) arr.push(toWire(v, transfer, seen));
+    return arr;
+  } else if (isPlainObject(value)) {
+    const obj: Record<string, unknown> = {};
+    seen.set(value, obj);
+    for (const [k, v] of Object.entries(value)) obj[k] = toWire(v, transfer, seen);
+    return obj;
+  } else {
+    out = value;
+  }
+  seen.set(value, out);
+  return out;
+}
+
+/** NDArray instances for the marked plain objects of a received value (in place for containers). */
+export function fromWire(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (isNDArray(value) && !(value instanceof NDArray)) {
+    const v = value as unknown as { data: TypedArray; shape: number[]; dtype: NDType };
+    return new NDArray(v.data, v.shape, v.dtype);
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = fromWire(value[i]);
+  } else if (isPlainObject(value)) {
+    for (const k of Object.keys(value)) value[k] = fromWire(value[k]);
+  }
+  return value;
+}

@@ -1,0 +1,144 @@
+// Samplers: the order in which a DataLoader visits a dataset's indices. A shuffled order depends
+// on (seed, epoch) only (a plain JS generator, not libtorch's: orders differ from PyTorch's).
+import { Random, randomSeed, seedFor } from './random.js';
+
+/** An iterable of dataset indices with a length; `setEpoch` makes the next pass that epoch's order. */
+export interface Sampler extends Iterable<number> {
+  readonly length: number;
+  setEpoch?(epoch: number): void;
+}
+
+function sizeOf(data: { length: number } | number, name: string): number {
+  const n = typeof data === 'number' ? data : data?.length;
+  if (!Number.isInteger(n) || (n as number) < 0)
+    throw new TypeError(`${name}: expected a dataset (with a length) or a size`);
+  return n as number;
+}
+
+/** 0, 1, ..., n-1. */
+export class SequentialSampler implements Sampler {
+  readonly length: number;
+
+  constructor(dataSource: { length: number } | number) {
+    this.length = sizeOf(dataSource, 'SequentialSampler');
+  }
+
+  setEpoch(_epoch: number): void {}
+
+  *[Symbol.iterator](): Iterator<number> {
+    for (let i = 0; i < this.length; i++) yield i;
+  }
+}
+
+export interface RandomSamplerOptions {
+  /** Seed of the orders (default: a random one, fixed for this sampler). */
+  seed?: number;
+  /** Draw with replacement (default false: a permutation). */
+  replacement?: boolean;
+  /** Number of indices per pass (default the dataset size; only with replacement may it differ). */
+  numSamples?: number;
+}
+
+/** A random order per epoch, the same for the same (seed, epoch). */
+export class RandomSampler implements Sampler {
+  readonly size: number;
+  readonly seed: number;
+  readonly replacement: boolean;
+  readonly numSamples: number;
+  epoch = 0;
+
+  constructor(dataSource: { length: number } | number, options?: RandomSamplerOptions) {
+    this.size = sizeOf(dataSource, 'RandomSampler');
+    this.seed = options?.seed ?? randomSeed();
+    this.replacement = options?.replacement ?? false;
+    this.numSamples = options?.numSamples ?? this.size;
+    if (!Number.isInteger(this.numSamples) || this.numSamples < 0) {
+      throw new Error(`RandomSampler: numSamples should be a non-negative integer, got ${String(options?.numSamples)}`);
+    }
+    if (!this.replacement && this.numSamples !== this.size) {
+      throw new Error('RandomSampler: numSamples can differ from the dataset size only with replacement');
+    }
+  }
+
+  get length(): number {
+    return this.numSamples;
+  }
+
+  setEpoch(epoch: number): void {
+    if (!Number.isSafeInteger(epoch)) throw new TypeError(`setEpoch: epoch must be an integer, got ${String(epoch)}`);
+    this.epoch = epoch;
+  }
+
+  /** This epoch's indices. */
+  indices(): number[] {
+    const rng = new Random(seedFor(this.seed, this.epoch));
+    if (!this.replacement) return rng.permutation(this.size);
+    return Array.from({ length: this.numSamples }, () => rng.int(0, this.size));
+  }
+
+  [Symbol.iterator](): Iterator<number> {
+    return this.indices()[Symbol.iterator]();
+  }
+}
+
+/** MMEngine's DefaultSampler on one process: shuffled per (seed, epoch), or in order. */
+export class DefaultSampler implements Sampler {
+  private readonly inner: SequentialSampler | RandomSampler;
+  readonly shuffle: boolean;
+
+  constructor(dataset: { length: number } | number, options?: { shuffle?: boolean; seed?: number }) {
+    this.shuffle = options?.shuffle ?? true;
+    this.inner = this.shuffle
+      ? new RandomSampler(dataset, options?.seed === undefined ? {} : { seed: options.seed })
+      : new SequentialSampler(dataset);
+  }
+
+  get length(): number {
+    return this.inner.length;
+  }
+
+  get seed(): number | undefined {
+    return this.inner instanceof RandomSampler ? this.inner.seed : undefined;
+  }
+
+  setEpoch(epoch: number): void {
+    this.inner.setEpoch(epoch);
+  }
+
+  [Symbol.iterator](): Iterator<number> {
+    return this.inner[Symbol.iterator]();
+  }
+}
+
+/** Groups a sampler's indices into batches of `batchSize` (the last one shorter unless dropLast). */
+export class BatchSampler implements Iterable<number[]> {
+  readonly sampler: Sampler;
+  readonly batchSize: number;
+  readonly dropLast: boolean;
+
+  constructor(sampler: Sampler, batchSize: number, dropLast = false) {
+    if (!Number.isInteger(batchSize) || batchSize <= 0) {
+      throw new Error(`batchSize should be a positive integer value, but got batchSize=${String(batchSize)}`);
+    }
+    this.sampler = sampler;
+    this.batchSize = batchSize;
+    this.dropLast = dropLast;
+  }
+
+  get length(): number {
+    const n = this.sampler.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  *[Symbol.iterator](): Iterator<number[]> {
+    let batch: number[] = [];
+    for (const i of this.sampler) {
+      batch.push(i);
+      if (batch.length === this.batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0 && !this.dropLast) yield batch;
+  }
+}

@@ -1,0 +1,243 @@
+// Per-sample transforms on images held as (C, H, W) NDArrays (uint8 in practice; any dtype
+// works). Each draws its randomness from the sample's generator, so a sample is transformed the
+// same way in the main thread and in any data worker. Each has a plain description (`toJSON()`)
+// from which a data worker rebuilds it: `{type: 'RandomCrop', size: 32, padding: 4}`.
+// Normalisation is not here: it belongs to the model's data preprocessor.
+// Torch-free (data workers import it).
+import { NDArray, type TypedArray } from './ndarray.js';
+
+/** What a transform draws from (Random satisfies it; tests may pass fixed draws). */
+export interface RandomSource {
+  /** A uniform float in [0, 1). */
+  next(): number;
+  /** A uniform integer in [lo, hi). */
+  int(lo: number, hi: number): number;
+}
+
+export interface Transform {
+  /** The transformed image; the input is not modified. */
+  apply(img: NDArray, random: RandomSource): NDArray;
+  /** The plain description that rebuilds this transform (in a data worker). */
+  toJSON(): TransformSpec;
+}
+
+export type PaddingMode = 'constant' | 'edge' | 'reflect' | 'symmetric';
+
+export interface RandomCropOptions {
+  /** Output size: a number for a square, or [height, width]. */
+  size: number | [number, number];
+  /** Padding before the crop, as torchvision: all sides, [left/right, top/bottom] or [left, top, right, bottom]. */
+  padding?: number | [number, number] | [number, number, number, number] | null;
+  /** Pads an image smaller than `size` (torchvision's pad_if_needed). */
+  padIfNeeded?: boolean;
+  /** The value of constant padding: one for all channels or one per channel. */
+  fill?: number | number[];
+  paddingMode?: PaddingMode;
+}
+
+export interface RandomFlipOptions {
+  /** The probability of flipping (default 0.5). */
+  prob?: number;
+  direction?: 'horizontal' | 'vertical';
+}
+
+export type TransformSpec =
+  | ({ type: 'RandomCrop' } & RandomCropOptions)
+  | ({ type: 'RandomFlip' } & RandomFlipOptions)
+  | { type: 'Compose'; transforms: TransformSpec[] };
+
+function checkImage(img: NDArray, name: string): [number, number, number] {
+  if (img.shape.length !== 3) {
+    throw new Error(`${name}: expected an image of shape (C, H, W), got [${img.shape.join(', ')}]`);
+  }
+  return img.shape as [number, number, number];
+}
+
+function sourceIndex(c: number, n: number, mode: PaddingMode): number {
+  if (c >= 0 && c < n) return c;
+  switch (mode) {
+    case 'constant':
+      return -1;
+    case 'edge':
+      return c < 0 ? 0 : n - 1;
+    case 'reflect': {
+      const r = c < 0 ? -c : 2 * (n - 1) - c;
+      return Math.min(Math.max(r, 0), n - 1);
+    }
+    case 'symmetric': {
+      const r = c < 0 ? -c - 1 : 2 * n - 1 - c;
+      return Math.min(Math.max(r, 0), n - 1);
+    }
+  }
+}
+
+/** Crops a random window, after optional padding, as torchvision's RandomCrop. */
+export class RandomCrop implements Transform {
+  readonly height: number;
+  readonly width: number;
+  /** [left, top, right, bottom] */
+  readonly padding: [number, number, number, number];
+  readonly padIfNeeded: boolean;
+  readonly fill: number | number[];
+  readonly paddingMode: PaddingMode;
+  private readonly options: RandomCropOptions;
+
+  constructor(options: RandomCropOptions) {
+    this.options = { ...options };
+    const size = options.size;
+    [this.height, this.width] = typeof size === 'number' ? [size, size] : size;
+    if (![this.height, this.width].every((s) => Number.isInteger(s) && s > 0)) {
+      throw new Error(`RandomCrop: size must be a positive integer or [height, width], got ${JSON.stringify(size)}`);
+    }
+    const p = options.padding ?? 0;
+    if (typeof p === 'number') this.padding = [p, p, p, p];
+    else if (p.length === 2) this.padding = [p[0], p[1], p[0], p[1]];
+    else if (p.length === 4) this.padding = [...p];
+    else
+      throw new Error('RandomCrop: padding must be a number, [left/right, top/bottom] or [left, top, right, bottom]');
+    if (!this.padding.every((x) => Number.isInteger(x) && x >= 0)) {
+      throw new Error(`RandomCrop: padding must be non-negative integers, got ${JSON.stringify(p)}`);
+    }
+    this.padIfNeeded = options.padIfNeeded ?? false;
+    this.fill = options.fill ?? 0;
+    this.paddingMode = options.paddingMode ?? 'constant';
+    if (!['constant', 'edge', 'reflect', 'symmetric'].includes(this.paddingMode)) {
+      throw new Error(`RandomCrop: unknown paddingMode '${this.paddingMode}'`);
+    }
+  }
+
+  apply(img: NDArray, random: RandomSource): NDArray {
+    const [c, h, w] = checkImage(img, 'RandomCrop');
+    let [left, top, right, bottom] = this.padding;
+    let ph = h + top + bottom;
+    let pw = w + left + right;
+    if (this.padIfNeeded && pw < this.width) {
+      const d = this.width - pw;
+      left += d;
+      right += d;
+      pw += 2 * d;
+    }
+    if (this.padIfNeeded && ph < this.height) {
+      const d = this.height - ph;
+      top += d;
+      bottom += d;
+      ph += 2 * d;
+    }
+    if (ph < this.height || pw < this.width) {
+      throw new Error(
+        `RandomCrop: required crop size (${this.height}, ${this.width}) is larger than the padded image size (${ph}, ${pw})`,
+      );
+    }
+    // torchvision draws nothing when the crop is the whole (padded) image.
+    const i = ph === this.height && pw === this.width ? 0 : random.int(0, ph - this.height + 1);
+    const j = ph === this.height && pw === this.width ? 0 : random.int(0, pw - this.width + 1);
+    const src = img.data;
+    const out = new (src.constructor as new (n: number) => TypedArray)(c * this.height * this.width);
+    const fills = Array.isArray(this.fill) ? this.fill : [this.fill];
+    const isBig = src instanceof BigInt64Array;
+    const rows = Array.from({ length: this.height }, (_, y) => sourceIndex(i + y - top, h, this.paddingMode));
+    const cols = Array.from({ length: this.width }, (_, x) => sourceIndex(j + x - left, w, this.paddingMode));
+    let o = 0;
+    for (let ch = 0; ch < c; ch++) {
+      const f = fills[fills.length === 1 ? 0 : ch] ?? 0;
+      const fill = isBig ? BigInt(f) : f;
+      const base = ch * h * w;
+      for (let y = 0; y < this.height; y++) {
+        const sy = rows[y] as number;
+        if (sy < 0) {
+          for (let x = 0; x < this.width; x++) (out as Uint8Array)[o++] = fill as number;
+          continue;
+        }
+        const rowBase = base + sy * w;
+        for (let x = 0; x < this.width; x++) {
+          const sx = cols[x] as number;
+          (out as Uint8Array)[o++] = sx < 0 ? (fill as number) : ((src as Uint8Array)[rowBase + sx] as number);
+        }
+      }
+    }
+    return new NDArray(out, [c, this.height, this.width], img.dtype);
+  }
+
+  toJSON(): TransformSpec {
+    return { type: 'RandomCrop', ...this.options };
+  }
+}
+
+/** Flips the image with probability `prob`, as mmcv's RandomFlip (one draw per sample). */
+export class RandomFlip implements Transform {
+  readonly prob: number;
+  readonly direction: 'horizontal' | 'vertical';
+
+  constructor(options?: RandomFlipOptions) {
+    this.prob = options?.prob ?? 0.5;
+    this.direction = options?.direction ?? 'horizontal';
+    if (!(this.prob >= 0 && this.prob <= 1)) throw new Error(`RandomFlip: prob must be in [0, 1], got ${this.prob}`);
+    if (this.direction !== 'horizontal' && this.direction !== 'vertical') {
+      throw new Error(`RandomFlip: direction must be 'horizontal' or 'vertical', got '${String(this.direction)}'`);
+    }
+  }
+
+  apply(img: NDArray, random: RandomSource): NDArray {
+    const [c, h, w] = checkImage(img, 'RandomFlip');
+    if (!(random.next() < this.prob)) return img;
+    const src = img.data as Uint8Array;
+    const out = new (src.constructor as new (n: number) => Uint8Array)(src.length);
+    for (let ch = 0; ch < c; ch++) {
+      const base = ch * h * w;
+      for (let y = 0; y < h; y++) {
+        const sy = this.direction === 'vertical' ? h - 1 - y : y;
+        const o = base + y * w;
+        const s = base + sy * w;
+        if (this.direction === 'vertical') out.set(src.subarray(s, s + w), o);
+        else for (let x = 0; x < w; x++) out[o + x] = src[s + w - 1 - x] as number;
+      }
+    }
+    return new NDArray(out, img.shape, img.dtype);
+  }
+
+  toJSON(): TransformSpec {
+    return { type: 'RandomFlip', prob: this.prob, direction: this.direction };
+  }
+}
+
+/** Applies transforms in order, all drawing from the same sample generator. */
+export class Compose implements Transform {
+  readonly transforms: Transform[];
+
+  constructor(transforms: (Transform | TransformSpec)[]) {
+    if (!Array.isArray(transforms)) throw new TypeError('Compose: expected an array of transforms');
+    this.transforms = transforms.map(buildTransform);
+  }
+
+  apply(img: NDArray, random: RandomSource): NDArray {
+    let x = img;
+    for (const t of this.transforms) x = t.apply(x, random);
+    return x;
+  }
+
+  toJSON(): TransformSpec {
+    return { type: 'Compose', transforms: this.transforms.map((t) => t.toJSON()) };
+  }
+}
+
+/** A transform from its description (a Transform passes through). */
+export function buildTransform(spec: Transform | TransformSpec): Transform {
+  if (spec && typeof (spec as Transform).apply === 'function') return spec as Transform;
+  const s = spec as TransformSpec;
+  switch (s?.type) {
+    case 'RandomCrop': {
+      const { type: _, ...o } = s;
+      return new RandomCrop(o);
+    }
+    case 'RandomFlip': {
+      const { type: _, ...o } = s;
+      return new RandomFlip(o);
+    }
+    case 'Compose':
+      return new Compose(s.transforms);
+    default:
+      throw new TypeError(
+        `unknown transform ${JSON.stringify(spec)}: expected a Transform or {type: 'RandomCrop' | 'RandomFlip' | 'Compose', ...}`,
+      );
+  }
+}

@@ -1,0 +1,142 @@
+// The entry of a DataLoader worker thread. It builds its copy of the dataset from the dataset's
+// workerSpec(), then, for each task (a batch: its index k and sample indices), makes the samples
+// (getRaw where the dataset has it, else get), collates them without torch (default or pseudo
+// collate; a user collate runs in the main thread instead) and posts the batch with every
+// ArrayBuffer in the transfer list. A failure is posted as an error message for that batch,
+// naming the sample; the worker stays up (the main thread decides what to do).
+// Torch-free: nothing here imports lib/torch (a dataset module may, at its own cost).
+import { parentPort, workerData } from 'node:worker_threads';
+import { rawDefaultCollate, rawPseudoCollate } from './collate_raw.js';
+import { buildFromSpec, type MapDataset, sampleContext, type WorkerSpec } from './dataset.js';
+import { copyTypedArray, isTypedArray, NDArray, type NDType, type TypedArray, toWire } from './ndarray.js';
+
+export interface WorkerInit {
+  spec: WorkerSpec;
+  collate: 'default' | 'pseudo' | 'none';
+  workerId: number;
+}
+
+export interface TaskMessage {
+  type: 'task';
+  pass: number;
+  k: number;
+  indices: number[];
+  epoch: number;
+  seed: number;
+}
+
+export type ResultMessage =
+  | { type: 'batch'; pass: number; k: number; data: unknown }
+  | {
+      type: 'error';
+      pass: number;
+      k: number;
+      index: number | null;
+      stage: string;
+      name: string;
+      message: string;
+      stack?: string;
+    };
+
+interface TensorLike {
+  shape: number[];
+  dtype: string;
+  toTypedArray(): TypedArray;
+  dispose?(): void;
+}
+
+const isTensorLike = (x: unknown): x is TensorLike =>
+  typeof x === 'object' &&
+  x !== null &&
+  '_h' in x &&
+  typeof (x as unknown as TensorLike).toTypedArray === 'function' &&
+  Array.isArray((x as unknown as TensorLike).shape);
+
+/** Tensors in a sample (from a dataset whose get makes them) become NDArrays (copies). */
+function detensor(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (isTensorLike(value)) {
+    const data = copyTypedArray(value.toTypedArray());
+    const dtype = value.dtype === 'bool' ? 'bool' : undefined;
+    return new NDArray(data, value.shape, dtype as NDType | undefined);
+  }
+  if (Array.isArray(value)) return value.map(detensor);
+  if (value instanceof NDArray || isTypedArray(value)) return value;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = detensor(v);
+    return out;
+  }
+  return value;
+}
+
+function errorFields(e: unknown): { name: string; message: string; stack?: string } {
+  if (e instanceof Error)
+    return { name: e.name, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) };
+  return { name: 'Error', message: String(e) };
+}
+
+if (parentPort) {
+  const port = parentPort;
+  const init = workerData as WorkerInit;
+  const datasetPromise = buildFromSpec(init.spec) as Promise<MapDataset>;
+  datasetPromise.catch(() => {}); // reported with the first task
+  let queue: Promise<void> = Promise.resolve();
+
+  const fail = (msg: TaskMessage, index: number | null, stage: string, e: unknown): void => {
+    port.postMessage({
+      type: 'error',
+      pass: msg.pass,
+      k: msg.k,
+      index,
+      stage,
+      ...errorFields(e),
+    } satisfies ResultMessage);
+  };
+
+  const run = async (msg: TaskMessage): Promise<void> => {
+    let dataset: MapDataset;
+    try {
+      dataset = await datasetPromise;
+    } catch (e) {
+      fail(msg, null, 'building the dataset', e);
+      return;
+    }
+    const samples: unknown[] = [];
+    for (const index of msg.indices) {
+      try {
+        const ctx = sampleContext(msg.seed, msg.epoch, index);
+        const sample = typeof dataset.getRaw === 'function' ? dataset.getRaw(index, ctx) : dataset.get(index, ctx);
+        samples.push(detensor(sample));
+      } catch (e) {
+        fail(msg, index, 'loading the sample', e);
+        return;
+      }
+    }
+    let batch: unknown;
+    try {
+      batch =
+        init.collate === 'default'
+          ? rawDefaultCollate(samples)
+          : init.collate === 'pseudo'
+            ? rawPseudoCollate(samples)
+            : samples;
+    } catch (e) {
+      fail(msg, null, 'collating the batch', e);
+      return;
+    }
+    try {
+      const transfer = new Set<ArrayBuffer>();
+      const data = toWire(batch, transfer);
+      port.postMessage({ type: 'batch', pass: msg.pass, k: msg.k, data } satisfies ResultMessage, [...transfer]);
+    } catch (e) {
+      fail(msg, null, 'sending the batch', e);
+    }
+  };
+
+  port.on('message', (msg: TaskMessage) => {
+    if (msg?.type !== 'task') return;
+    queue = queue.then(() => run(msg));
+  });
+}

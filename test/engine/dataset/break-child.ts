@@ -1,0 +1,24 @@
+// Run as a child process: breaks out of a loop over a DataLoader with 2 workers, reports the
+// live worker count, and must then exit on its own (nothing left holding the event loop).
+import { DataLoader, SyntheticImageDataset } from '../../../lib/engine/index.js';
+
+const mode = process.argv[2] ?? 'break';
+const loader = new DataLoader({
+  dataset: new SyntheticImageDataset({ length: 512 }),
+  batchSize: 8,
+  numWorkers: 2,
+  seed: 1,
+});
+let seen = 0;
+if (mode === 'break') {
+  for await (const _batch of loader) {
+    if (++seen === 3) break;
+  }
+} else {
+  // Abandoned: two batches taken by hand, the iterator never finished nor returned.
+  const it = loader[Symbol.asyncIterator]();
+  await it.next();
+  await it.next();
+  seen = 2;
+}
+console.log(JSON.stringify({ seen, activeWorkers: loader.activeWorkers }));

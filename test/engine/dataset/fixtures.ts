@@ -1,0 +1,55 @@
+// Datasets for the DataLoader tests, importable inside data workers: torch-free, each with a
+// workerSpec() pointing back at this module.
+import { Dataset, type SampleContext, type WorkerSpec } from '../../../lib/engine/dataset/dataset.js';
+import { NDArray } from '../../../lib/engine/dataset/ndarray.js';
+
+const HERE = import.meta.url;
+
+export interface ToyOptions {
+  length: number;
+  /** get() throws for this index. */
+  failAt?: number;
+  /** process.exit(3) for this index (a crashing worker). */
+  exitAt?: number;
+  /** Busy-waits this many ms for index 0 (a stuck worker). */
+  stallMs?: number;
+  /** The constructor throws (a dataset that cannot be built in a worker). */
+  failBuild?: boolean;
+}
+
+/**
+ * Sample i: {x: NDArray (2, 3) float32 of i + noise from the sample's generator, label: i % 3,
+ * name: 's<i>', extra: [i, Float32Array [i / 2]]}.
+ */
+export class ToyDataset extends Dataset {
+  readonly options: ToyOptions;
+
+  constructor(options: ToyOptions) {
+    super();
+    if (options.failBuild) throw new Error('cannot build this dataset here');
+    this.options = options;
+  }
+
+  get length(): number {
+    return this.options.length;
+  }
+
+  get(index: number, ctx?: SampleContext): unknown {
+    const i = this.checkIndex(index);
+    if (i === this.options.failAt) throw new Error(`bad sample ${i}`);
+    if (i === this.options.exitAt) process.exit(3);
+    if (i === 0 && this.options.stallMs) {
+      const end = Date.now() + this.options.stallMs;
+      while (Date.now() < end) {
+        // stuck
+      }
+    }
+    const r = ctx ? ctx.random().next() : 0;
+    const x = new Float32Array(6).map((_, j) => i + j / 10 + r);
+    return { x: new NDArray(x, [2, 3]), label: i % 3, name: `s${i}`, extra: [i, new Float32Array([i / 2])] };
+  }
+
+  workerSpec(): WorkerSpec {
+    return { module: HERE, exportName: 'ToyDataset', args: [this.options] };
+  }
+}

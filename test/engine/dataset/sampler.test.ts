@@ -1,0 +1,172 @@
+// Samplers and the order of a DataLoader in the main thread: sequential order, shuffles that are
+// deterministic per (seed, epoch), setEpoch and the epoch advancing by itself, dropLast/length.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  BatchSampler,
+  DataLoader,
+  DefaultSampler,
+  RandomSampler,
+  SequentialSampler,
+  Subset,
+} from '../../../lib/engine/index.js';
+import * as torch from '../../../lib/index.js';
+import { ToyDataset } from './fixtures.js';
+import { collect } from './support.js';
+
+const labelsOf = (batches: unknown[]): number[][] =>
+  batches.map((b) => (b as { extra: [{ values: number[] }] }).extra[0].values);
+
+describe('samplers', () => {
+  test('SequentialSampler gives 0..n-1', () => {
+    assert.deepEqual([...new SequentialSampler(5)], [0, 1, 2, 3, 4]);
+    assert.deepEqual([...new SequentialSampler({ length: 3 })], [0, 1, 2]);
+    assert.equal(new SequentialSampler(7).length, 7);
+  });
+
+  test('RandomSampler: a permutation, the same for the same (seed, epoch), new per epoch and seed', () => {
+    const a = new RandomSampler(100, { seed: 42 });
+    const e0 = [...a];
+    assert.deepEqual(
+      [...e0].sort((x, y) => x - y),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    assert.notDeepEqual(
+      e0,
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    assert.deepEqual([...a], e0, 'iterating twice in one epoch gives the same order');
+    assert.deepEqual([...new RandomSampler(100, { seed: 42 })], e0, 'same seed, same order');
+    a.setEpoch(1);
+    const e1 = [...a];
+    assert.notDeepEqual(e1, e0);
+    a.setEpoch(0);
+    assert.deepEqual([...a], e0, 'back to epoch 0');
+    assert.notDeepEqual([...new RandomSampler(100, { seed: 43 })], e0, 'another seed');
+    // Pinned values: the order must not change across versions (a resumed run relies on it).
+    const pinned = new RandomSampler(10, { seed: 0 });
+    assert.deepEqual([...pinned], [3, 4, 2, 7, 0, 8, 5, 9, 6, 1]);
+    pinned.setEpoch(1);
+    assert.deepEqual([...pinned], [3, 4, 1, 8, 6, 0, 2, 5, 7, 9]);
+  });
+
+  test('RandomSampler with replacement draws numSamples indices in range', () => {
+    const s = new RandomSampler(5, { seed: 1, replacement: true, numSamples: 50 });
+    const idx = [...s];
+    assert.equal(idx.length, 50);
+    assert.equal(s.length, 50);
+    assert.ok(idx.every((i) => i >= 0 && i < 5));
+    assert.ok(new Set(idx).size > 1);
+    assert.throws(() => new RandomSampler(5, { numSamples: 3 }), /only with replacement/);
+  });
+
+  test('DefaultSampler: shuffled per (seed, epoch) or in order', () => {
+    const d = new DefaultSampler(20, { seed: 5 });
+    const r = new RandomSampler(20, { seed: 5 });
+    assert.deepEqual([...d], [...r]);
+    d.setEpoch(3);
+    r.setEpoch(3);
+    assert.deepEqual([...d], [...r]);
+    assert.deepEqual([...new DefaultSampler(4, { shuffle: false })], [0, 1, 2, 3]);
+  });
+
+  test('BatchSampler groups indices; dropLast drops the short batch', () => {
+    assert.deepEqual([...new BatchSampler(new SequentialSampler(7), 3)], [[0, 1, 2], [3, 4, 5], [6]]);
+    assert.deepEqual(
+      [...new BatchSampler(new SequentialSampler(7), 3, true)],
+      [
+        [0, 1, 2],
+        [3, 4, 5],
+      ],
+    );
+    assert.equal(new BatchSampler(new SequentialSampler(7), 3).length, 3);
+    assert.equal(new BatchSampler(new SequentialSampler(7), 3, true).length, 2);
+    assert.throws(() => new BatchSampler(new SequentialSampler(7), 0), /positive integer/);
+  });
+});
+
+describe('DataLoader order (no workers)', () => {
+  const dataset = new ToyDataset({ length: 10 });
+
+  test('sequential batches, length, dropLast', async () => {
+    const loader = new DataLoader({ dataset, batchSize: 4 });
+    assert.equal(loader.length, 3);
+    assert.deepEqual(labelsOf(await collect(loader)), [
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
+    const dropping = new DataLoader({ dataset, batchSize: 4, dropLast: true });
+    assert.equal(dropping.length, 2);
+    assert.deepEqual(labelsOf(await collect(dropping)), [
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
+    const exact = new DataLoader({ dataset, batchSize: 5, dropLast: true });
+    assert.equal(exact.length, 2);
+    assert.equal((await collect(exact)).length, 2);
+  });
+
+  test('shuffle: deterministic from (seed, epoch); setEpoch; each new pass advances the epoch', async () => {
+    const make = () => new DataLoader({ dataset, batchSize: 10, shuffle: true, seed: 7 });
+    const a = make();
+    const e0 = labelsOf(await collect(a))[0] as number[];
+    assert.deepEqual(
+      [...e0].sort((x, y) => x - y),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+    assert.deepEqual(e0, [...new RandomSampler(10, { seed: 7 })], 'the order is RandomSampler(seed) at epoch 0');
+    const e1 = labelsOf(await collect(a))[0] as number[];
+    assert.equal(a.epoch, 1, 'a second pass without setEpoch is epoch 1');
+    assert.notDeepEqual(e1, e0);
+    const b = make();
+    b.setEpoch(1);
+    assert.deepEqual(labelsOf(await collect(b))[0], e1, 'setEpoch(1) on a fresh loader gives epoch 1');
+    b.setEpoch(1);
+    assert.deepEqual(labelsOf(await collect(b))[0], e1, 'setEpoch before each pass repeats that epoch');
+    b.setEpoch(0);
+    assert.deepEqual(labelsOf(await collect(b))[0], e0);
+    const other = new DataLoader({ dataset, batchSize: 10, shuffle: true, seed: 8 });
+    assert.notDeepEqual(labelsOf(await collect(other))[0], e0);
+  });
+
+  test('sample randomness comes from (seed, epoch, index)', async () => {
+    const loader = new DataLoader({ dataset, batchSize: 10, seed: 3 });
+    const [p0] = (await collect(loader)) as { x: { values: number[] } }[];
+    const [p1] = (await collect(loader)) as { x: { values: number[] } }[];
+    assert.notDeepEqual(p0?.x.values, p1?.x.values, 'epoch 1 draws anew');
+    loader.setEpoch(0);
+    const [again] = (await collect(loader)) as { x: { values: number[] } }[];
+    assert.deepEqual(again?.x.values, p0?.x.values);
+  });
+
+  test('a sampler of the user; Subset', async () => {
+    const loader = new DataLoader({ dataset, batchSize: 2, sampler: new SequentialSampler(4) });
+    assert.deepEqual(labelsOf(await collect(loader)), [
+      [0, 1],
+      [2, 3],
+    ]);
+    const sub = new DataLoader({ dataset: new Subset(dataset, [9, 2, 5]), batchSize: 3 });
+    assert.deepEqual(labelsOf(await collect(sub)), [[9, 2, 5]]);
+  });
+
+  test('pinMemory is a no-op without CUDA', {
+    skip: torch.cuda.isAvailable() ? 'CUDA is available' : false,
+  }, async () => {
+    const pinned = await collect(new DataLoader({ dataset, batchSize: 5, seed: 1, pinMemory: true }));
+    assert.deepEqual(pinned, await collect(new DataLoader({ dataset, batchSize: 5, seed: 1 })));
+  });
+
+  test('option errors', () => {
+    assert.throws(
+      () => new DataLoader({ dataset, shuffle: true, sampler: new SequentialSampler(10) }),
+      /mutually exclusive/,
+    );
+    assert.throws(() => new DataLoader({ dataset, batchSize: 0 }), /batchSize should be a positive integer/);
+    assert.throws(() => new DataLoader({ dataset: { length: 3 } as never }), /get\(index\)/);
+    assert.throws(() => new DataLoader({ dataset, numWorkers: -1 }), /numWorkers/);
+    assert.throws(() => new DataLoader({ dataset, batchSizes: 2 } as never), /unknown option 'batchSizes'/);
+    const noSpec = { length: 2, get: (i: number) => i };
+    assert.throws(() => new DataLoader({ dataset: noSpec, numWorkers: 2 }), /workerSpec/);
+  });
+});
