@@ -82,7 +82,12 @@ export interface NativeCore {
   cudaEmptyCache(): void;
 
   /** Returns [enabled, dtype code, cacheEnabled] as they were before. */
-  autocastEnter(deviceType: string, enabled: boolean, dtype: number, cacheEnabled?: boolean): [boolean, number, boolean];
+  autocastEnter(
+    deviceType: string,
+    enabled: boolean,
+    dtype: number,
+    cacheEnabled?: boolean,
+  ): [boolean, number, boolean];
   autocastExit(deviceType: string, enabled: boolean, dtype: number, cacheEnabled: boolean): void;
   isAutocastEnabled(deviceType: string): boolean;
 }

@@ -66,7 +66,10 @@ describe('creation', () => {
     assert.deepEqual(torch.onesLike(torch.zeros([3], { dtype: 'int32' })).toArray(), [1, 1, 1]);
     assert.equal(torch.onesLike(torch.zeros([3], { dtype: 'int32' })).dtype, 'int32');
     const perm = torch.randperm(10).toArray() as number[];
-    assert.deepEqual([...perm].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      [...perm].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     const r = torch.randint(3, 7, [1000]).toArray() as number[];
     assert.ok(r.every((v) => v >= 3 && v < 7));
     assert.equal(torch.randint(5, [2]).dtype, 'int64');
@@ -134,7 +137,13 @@ describe('ops', () => {
     assert.equal(a.add(3).dtype, 'int64', 'int64 + 3 stays int64');
     assert.equal(a.div(a).dtype, 'float32', 'int64 / int64 is float32');
     assert.equal(torch.tensor([1.5]).mul(2).dtype, 'float32');
-    assert.deepEqual(torch.tensor([1, 2]).add(torch.tensor([1, 1]), { alpha: 10 }).toArray(), [11, 12]);
+    assert.deepEqual(
+      torch
+        .tensor([1, 2])
+        .add(torch.tensor([1, 1]), { alpha: 10 })
+        .toArray(),
+      [11, 12],
+    );
     assert.deepEqual(torch.tensor([1, 2, 3]).gt(2).toArray(), [false, false, true]);
   });
 
@@ -204,8 +213,17 @@ describe('ops', () => {
 
   test('overloads dispatch on their arguments and say when none fits', () => {
     assert.deepEqual(torch.tensor([2.0]).pow(3).toArray(), [8]);
-    assert.deepEqual(torch.tensor([2.0]).pow(torch.tensor([0.5])).toArray(), [Math.fround(Math.SQRT2)]);
-    assert.throws(() => torch.tensor([1]).pow('x' as unknown as number), /Tensor\.pow: no signature takes \(a string\)/);
+    assert.deepEqual(
+      torch
+        .tensor([2.0])
+        .pow(torch.tensor([0.5]))
+        .toArray(),
+      [Math.fround(Math.SQRT2)],
+    );
+    assert.throws(
+      () => torch.tensor([1]).pow('x' as unknown as number),
+      /Tensor\.pow: no signature takes \(a string\)/,
+    );
   });
 });
 
@@ -261,7 +279,9 @@ describe('autograd', () => {
 });
 
 describe('devices without CUDA', () => {
-  test('torch.cuda exists and says CUDA is not available', { skip: torch.cuda.isAvailable() && 'a GPU is present' }, () => {
+  test('torch.cuda exists and says CUDA is not available', {
+    skip: torch.cuda.isAvailable() && 'a GPU is present',
+  }, () => {
     assert.equal(torch.cuda.isAvailable(), false);
     assert.equal(torch.cuda.deviceCount(), 0);
     assert.throws(() => torch.cuda.synchronize(), /CUDA is not available/);

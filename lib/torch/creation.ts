@@ -83,7 +83,8 @@ export function tensor(data: Data, options?: TensorOptions): Tensor {
   } else {
     flat = Float64Array.from(values as number[]);
     src = FLOAT64;
-    inferred = values.length > 0 && (values as number[]).every((v) => Number.isSafeInteger(v) && !Object.is(v, -0)) ? 4 : 6;
+    inferred =
+      values.length > 0 && (values as number[]).every((v) => Number.isSafeInteger(v) && !Object.is(v, -0)) ? 4 : 6;
   }
   return new Tensor(native.fromTypedArray(flat, shape, dtype ?? inferred, options?.device, options?.requiresGrad, src));
 }

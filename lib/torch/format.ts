@@ -33,7 +33,9 @@ function roundsUp(kept: string, rest: string): boolean {
 /** Python's '{:.pf}'. */
 function fixed(v: number, p: number): string {
   const sign = v < 0 || Object.is(v, -0) ? '-' : '';
-  const [ip = '0', fp = ''] = Math.abs(v).toFixed(Math.min(100, p + 25)).split('.');
+  const [ip = '0', fp = ''] = Math.abs(v)
+    .toFixed(Math.min(100, p + 25))
+    .split('.');
   let digits = ip + fp.slice(0, p);
   if (roundsUp(digits, fp.slice(p))) digits = increment(digits);
   const intPart = digits.slice(0, digits.length - p) || '0';
@@ -99,7 +101,11 @@ function makeFormatter(values: Cell[], floating: boolean): { format: (v: Cell) =
 /** Index lists per dimension: all of them, or the edges around an elision (-1). */
 function shownIndices(n: number, summarize: boolean): number[] {
   if (!summarize || n <= 2 * EDGE_ITEMS) return Array.from({ length: n }, (_, i) => i);
-  return [...Array.from({ length: EDGE_ITEMS }, (_, i) => i), -1, ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i)];
+  return [
+    ...Array.from({ length: EDGE_ITEMS }, (_, i) => i),
+    -1,
+    ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i),
+  ];
 }
 
 export function formatTensor(t: Tensor): string {
@@ -119,7 +125,8 @@ export function formatTensor(t: Tensor): string {
       shown.push(cell(offset));
       return;
     }
-    for (const i of shownIndices(shape[d] as number, summarize)) if (i >= 0) gather(d + 1, offset + i * (strides[d] as number));
+    for (const i of shownIndices(shape[d] as number, summarize))
+      if (i >= 0) gather(d + 1, offset + i * (strides[d] as number));
   };
   if (numel > 0) gather(0, 0);
   const { format, width } = makeFormatter(shown, floating);

@@ -33,7 +33,11 @@ function parseSlice(s: string): [number | null, number | null, number] {
 
 /** How many dimensions of the indexed tensor an index uses up. */
 const width = (index: Index): number =>
-  index === null || index === '...' ? 0 : index instanceof Tensor && index.dtype === 'bool' ? Math.max(1, index.dim()) : 1;
+  index === null || index === '...'
+    ? 0
+    : index instanceof Tensor && index.dtype === 'bool'
+      ? Math.max(1, index.dim())
+      : 1;
 
 Tensor.prototype.at = function at(this: Tensor, ...indices: Index[]): Tensor {
   const consumed = indices.reduce((n: number, i) => n + width(i), 0);
@@ -78,7 +82,9 @@ Tensor.prototype.at = function at(this: Tensor, ...indices: Index[]): Tensor {
         dim += width(index);
       }
     } else {
-      throw new TypeError(`at: an index must be a number, a slice string, '...', null or a Tensor, got ${describe(index)}`);
+      throw new TypeError(
+        `at: an index must be a number, a slice string, '...', null or a Tensor, got ${describe(index)}`,
+      );
     }
   }
   if (advanced.some((t) => t !== null)) step($index(view, advanced));

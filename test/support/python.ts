@@ -13,7 +13,10 @@ export function pythonTorch(): { ok: boolean; reason: string } {
     availability =
       r.status === 0
         ? { ok: true, reason: `Python torch ${r.stdout.trim()}` }
-        : { ok: false, reason: `Python torch is not importable (${PYTHON}: ${(r.stderr || String(r.error)).trim().split('\n').pop()})` };
+        : {
+            ok: false,
+            reason: `Python torch is not importable (${PYTHON}: ${(r.stderr || String(r.error)).trim().split('\n').pop()})`,
+          };
   }
   return availability;
 }

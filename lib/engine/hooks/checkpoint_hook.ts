@@ -41,7 +41,8 @@ export class CheckpointHook extends Hook {
     this.maxKeepCkpts = options?.maxKeepCkpts ?? -1;
     this.saveBest = options?.saveBest ?? null;
     const rule = options?.rule ?? null;
-    if (rule !== null && rule !== 'greater' && rule !== 'less') throw new Error(`rule must be greater, less or None, got ${String(rule)}`);
+    if (rule !== null && rule !== 'greater' && rule !== 'less')
+      throw new Error(`rule must be greater, less or None, got ${String(rule)}`);
     this.rule = rule;
     this.saveLast = options?.saveLast ?? true;
     this.saveOptimizer = options?.saveOptimizer ?? true;
@@ -72,7 +73,9 @@ export class CheckpointHook extends Hook {
         if (existsSync(old)) rmSync(old);
       }
     }
-    runner.logger.info(`Saving checkpoint at ${this.byEpoch ? `${runner.epoch + 1} epochs` : `${runner.iter + 1} iterations`}`);
+    runner.logger.info(
+      `Saving checkpoint at ${this.byEpoch ? `${runner.epoch + 1} epochs` : `${runner.iter + 1} iterations`}`,
+    );
   }
 
   override afterTrainEpoch(runner: Runner): void {
@@ -91,7 +94,10 @@ export class CheckpointHook extends Hook {
     if (!this.saveBest || Object.keys(metrics).length === 0) return;
     const key = this.saveBest === 'auto' ? (Object.keys(metrics)[0] as string) : this.saveBest;
     const score = metrics[key];
-    if (typeof score !== 'number') throw new Error(`saveBest: the metric '${key}' is not among the evaluation results (${Object.keys(metrics).join(', ')})`);
+    if (typeof score !== 'number')
+      throw new Error(
+        `saveBest: the metric '${key}' is not among the evaluation results (${Object.keys(metrics).join(', ')})`,
+      );
     const rule = this.rule ?? (/loss/.test(key) ? 'less' : 'greater');
     const better = this.bestScore === null || (rule === 'greater' ? score > this.bestScore : score < this.bestScore);
     if (!better) return;
@@ -103,6 +109,8 @@ export class CheckpointHook extends Hook {
     this.bestCkptPath = join(dir, filename);
     runner.messageHub.updateInfo('checkpoint_hook', { best_score: score, best_ckpt: this.bestCkptPath });
     runner.saveCheckpoint(dir, filename, { byEpoch: this.byEpoch, saveOptimizer: false, saveParamScheduler: false });
-    runner.logger.info(`The best checkpoint with ${score.toFixed(4)} ${key} at ${step.replace('_', ' ')} is saved to ${filename}.`);
+    runner.logger.info(
+      `The best checkpoint with ${score.toFixed(4)} ${key} at ${step.replace('_', ' ')} is saved to ${filename}.`,
+    );
   }
 }

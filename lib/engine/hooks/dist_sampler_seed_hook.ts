@@ -6,7 +6,10 @@ export class DistSamplerSeedHook extends Hook {
   override priority: Priority = 'NORMAL';
 
   override beforeTrainEpoch(runner: Runner): void {
-    const loader = runner.trainDataloader as { setEpoch?(e: number): void; sampler?: { setEpoch?(e: number): void } } | null;
+    const loader = runner.trainDataloader as {
+      setEpoch?(e: number): void;
+      sampler?: { setEpoch?(e: number): void };
+    } | null;
     if (loader?.setEpoch) loader.setEpoch(runner.epoch);
     else loader?.sampler?.setEpoch?.(runner.epoch);
   }

@@ -35,7 +35,12 @@ export class LoggerHook extends Hook {
     const loader = mode === 'val' ? runner.valDataloader : runner.testDataloader;
     const itersPerEpoch = loader?.length ?? 0;
     runner.logger.info(
-      this.processor.epochEndLine(runner.messageHub, mode, metrics, { epoch: runner.epoch, byEpoch: runner.byEpoch, iters: runner.iter, itersPerEpoch }),
+      this.processor.epochEndLine(runner.messageHub, mode, metrics, {
+        epoch: runner.epoch,
+        byEpoch: runner.byEpoch,
+        iters: runner.iter,
+        itersPerEpoch,
+      }),
     );
     const scalars: Record<string, number> = {};
     for (const [k, v] of Object.entries(metrics)) if (typeof v === 'number') scalars[k] = v;

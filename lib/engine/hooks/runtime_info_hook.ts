@@ -32,7 +32,8 @@ export class RuntimeInfoHook extends Hook {
 
   override afterTrainIter(runner: Runner, args: AfterIterArgs): void {
     const outputs = args.outputs as Record<string, number> | undefined;
-    for (const [k, v] of Object.entries(outputs ?? {})) if (typeof v === 'number') runner.messageHub.updateScalar(`train/${k}`, v);
+    for (const [k, v] of Object.entries(outputs ?? {}))
+      if (typeof v === 'number') runner.messageHub.updateScalar(`train/${k}`, v);
   }
 
   override afterValEpoch(runner: Runner, metrics: Record<string, unknown>): void {

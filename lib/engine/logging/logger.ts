@@ -12,7 +12,7 @@ export class Logger {
     readonly name: string,
     options?: { level?: LogLevel },
   ) {
-    this.level = options?.level ?? ((process.env.TORCH_NODE_LOG_LEVEL as LogLevel | undefined) ?? 'info');
+    this.level = options?.level ?? (process.env.TORCH_NODE_LOG_LEVEL as LogLevel | undefined) ?? 'info';
   }
 
   private write(level: LogLevel, message: string): void {

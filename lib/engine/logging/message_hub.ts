@@ -75,7 +75,8 @@ export class MessageHub {
 
   getScalar(key: string): HistoryBuffer {
     const buffer = this.logScalars.get(key);
-    if (!buffer) throw new Error(`${key} is not found in Messagehub.log_buffers: ${[...this.logScalars.keys()].join(', ')}`);
+    if (!buffer)
+      throw new Error(`${key} is not found in Messagehub.log_buffers: ${[...this.logScalars.keys()].join(', ')}`);
     return buffer;
   }
 
@@ -111,6 +112,7 @@ export class MessageHub {
       });
       this.logScalars.set(k, buffer);
     }
-    for (const [k, v] of Object.entries((state.runtime_info ?? {}) as Record<string, unknown>)) this.runtimeInfo.set(k, v);
+    for (const [k, v] of Object.entries((state.runtime_info ?? {}) as Record<string, unknown>))
+      this.runtimeInfo.set(k, v);
   }
 }

@@ -370,8 +370,9 @@ export class Runner {
       if (checkpoint.message_hub) this.messageHub.loadStateDict(checkpoint.message_hub as Record<string, unknown>);
       if (checkpoint.optimizer && this.optimWrapper) this.optimWrapper.loadStateDict(checkpoint.optimizer);
       const schedulers = checkpoint.param_schedulers as Record<string, unknown>[] | undefined;
-      if (schedulers)
-        this.paramSchedulers.forEach((s, i) => schedulers[i] && s.scheduler.loadStateDict(schedulers[i] as never));
+      for (const [i, s] of this.paramSchedulers.entries()) {
+        if (schedulers?.[i]) s.scheduler.loadStateDict(schedulers[i] as never);
+      }
       if (checkpoint.rng_state instanceof torch.Tensor) torch.setRngState(checkpoint.rng_state);
       this.logger.info(`resumed epoch: ${this.epoch}, iter: ${this.iter}`);
     });

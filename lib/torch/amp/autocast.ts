@@ -26,7 +26,9 @@ export function autocast<T>(deviceType: 'cpu' | 'cuda', fn: () => T, options?: A
   try {
     const result = fn();
     if (result instanceof Promise) {
-      throw new TypeError('autocast: fn must be synchronous (the autocast state is per thread and would leak across awaits)');
+      throw new TypeError(
+        'autocast: fn must be synchronous (the autocast state is per thread and would leak across awaits)',
+      );
     }
     return result;
   } finally {
@@ -37,4 +39,3 @@ export function autocast<T>(deviceType: 'cpu' | 'cuda', fn: () => T, options?: A
 export function isAutocastEnabled(deviceType: 'cpu' | 'cuda' = 'cuda'): boolean {
   return native.isAutocastEnabled(deviceType);
 }
-

@@ -142,7 +142,14 @@ export class GradScaler {
         if (found.length === 0) throw new Error('No inf checks were recorded prior to update.');
         let total = found[0] as Tensor;
         for (const f of found.slice(1)) total = total.add(f);
-        _ampUpdateScale_(scaleTensor, this.growthTracker as Tensor, total, this.growthFactor, this.backoffFactor, this.growthInterval);
+        _ampUpdateScale_(
+          scaleTensor,
+          this.growthTracker as Tensor,
+          total,
+          this.growthFactor,
+          this.backoffFactor,
+          this.growthInterval,
+        );
       }),
     );
     for (const s of this.perOptimizer.values()) s.foundInf?.dispose();
@@ -181,7 +188,9 @@ export class GradScaler {
   loadStateDict(state: GradScalerState): void {
     if (!this.enabled) return;
     if (!state || Object.keys(state).length === 0) {
-      throw new Error('The source state dict is empty, possibly because it was saved from a disabled instance of GradScaler.');
+      throw new Error(
+        'The source state dict is empty, possibly because it was saved from a disabled instance of GradScaler.',
+      );
     }
     this.initScale = state.scale;
     this.growthFactor = state.growth_factor;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import * as engine from '../../../lib/engine/index.js';
 import * as torch from '../../../lib/index.js';
-import { ArrayLoader, makeData, Mlp, SimpleAccuracy } from './support.js';
+import { ArrayLoader, Mlp, makeData, SimpleAccuracy } from './support.js';
 
 const dirs: string[] = [];
 const workDir = () => {
