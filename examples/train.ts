@@ -76,7 +76,11 @@ function datasets() {
       const root = args.data;
       return {
         // Flips only: within two epochs, random crops cost more accuracy than they bring.
-        train: new Cls({ root, split: 'train', transforms: [{ type: 'RandomFlip', prob: 0.5, direction: 'horizontal' }] }),
+        train: new Cls({
+          root,
+          split: 'train',
+          transforms: [{ type: 'RandomFlip', prob: 0.5, direction: 'horizontal' }],
+        }),
         test: new Cls({ root, split: 'test' }),
         channels: 1,
         mean: dataset === 'mnist' ? [33.3] : [72.9],

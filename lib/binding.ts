@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 /** The hand-written exports of native/; generated op entries are reached through `ops`. */
 export interface NativeCore {
   free(handle: number): void;
+  /** Handles disposed by JavaScript, freed before the next op: [count, handle...]. */
+  releaseQueue: Int32Array;
+  drainReleases(): void;
   shape(handle: number): number[];
   stride(handle: number): number[];
   dtype(handle: number): number;

@@ -8,7 +8,7 @@
 namespace {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
-  tn::installHandles(env);
+  tn::installHandles(env, exports);
   tn::registerTensorCore(env, exports);
   tn::registerAutograd(env, exports);
   tn::registerCuda(env, exports);

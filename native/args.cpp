@@ -44,9 +44,10 @@ void Args::typeError(size_t i, const char* name, const char* expected) const {
 }
 
 const at::Tensor& Args::tensor(size_t i, const char* name) const {
-  const Napi::Value v = info_[i];
-  if (!v.IsNumber()) typeError(i, name, "a Tensor");
-  return handles().get(v.As<Napi::Number>().Int32Value());
+  // One N-API call on the hot path: the status says whether it was a number.
+  int32_t h;
+  if (napi_get_value_int32(info_.Env(), info_[i], &h) != napi_ok) typeError(i, name, "a Tensor");
+  return handles().get(h);
 }
 
 std::optional<at::Tensor> Args::optTensor(size_t i, const char* name) const {
@@ -54,17 +55,16 @@ std::optional<at::Tensor> Args::optTensor(size_t i, const char* name) const {
   return tensor(i, name);
 }
 
-at::Tensor Args::tensorOrScalar(size_t i, const char* name) const {
-  const Napi::Value v = info_[i];
-  if (!v.IsNumber()) typeError(i, name, "a Tensor or a number");
-  const int32_t h = v.As<Napi::Number>().Int32Value();
-  if (h != kScalarInSecondSlot) return handles().get(h);
+c10::MaybeOwned<at::Tensor> Args::tensorOrScalar(size_t i, const char* name) const {
+  int32_t h;
+  if (napi_get_value_int32(info_.Env(), info_[i], &h) != napi_ok) typeError(i, name, "a Tensor or a number");
+  if (h != kScalarInSecondSlot) return c10::MaybeOwned<at::Tensor>::borrowed(handles().get(h));
   bool ok = false;
   const at::Scalar s = toScalar(info_[i + 1], &ok);
   if (!ok) typeError(i + 1, name, "a Tensor or a number");
   // Python's rule: a bare number takes part in type promotion as a "wrapped number", so
   // float32 * 2 stays float32 and int64 + 3 stays int64.
-  return at::native::wrapped_scalar_tensor(s);
+  return c10::MaybeOwned<at::Tensor>::owned(at::native::wrapped_scalar_tensor(s));
 }
 
 std::vector<at::Tensor> Args::tensorList(size_t i, const char* name) const {
@@ -283,7 +283,9 @@ std::optional<at::MemoryFormat> Args::optMemoryFormat(size_t i, const char* name
 
 Napi::Value Args::ret(at::Tensor t) const {
   if (!t.defined()) return env().Null();
-  return Napi::Number::New(env(), handles().put(std::move(t)));
+  napi_value out;
+  napi_create_int32(env(), handles().put(std::move(t)), &out);
+  return Napi::Value(env(), out);
 }
 
 Napi::Value Args::ret(const std::vector<at::Tensor>& ts) const {

@@ -32,11 +32,17 @@ class Args {
 
   const Napi::CallbackInfo& info() const { return info_; }
   Napi::Env env() const { return info_.Env(); }
-  bool has(size_t i) const { return i < info_.Length() && !info_[i].IsUndefined() && !info_[i].IsNull(); }
+  bool has(size_t i) const {
+    if (i >= info_.Length()) return false;
+    napi_valuetype t;
+    napi_typeof(info_.Env(), info_[i], &t);
+    return t != napi_undefined && t != napi_null;
+  }
 
   const at::Tensor& tensor(size_t i, const char* name) const;
   std::optional<at::Tensor> optTensor(size_t i, const char* name) const;
-  at::Tensor tensorOrScalar(size_t i, const char* name) const;
+  // The tensor borrowed from its slot, or a new wrapped number.
+  c10::MaybeOwned<at::Tensor> tensorOrScalar(size_t i, const char* name) const;
   std::vector<at::Tensor> tensorList(size_t i, const char* name) const;
   c10::List<std::optional<at::Tensor>> optTensorList(size_t i, const char* name) const;
 
@@ -100,6 +106,7 @@ class Args {
 // op's results hold, in batches so that the common case costs nothing.
 template <class F>
 Napi::Value run(const Args& a, F&& body) {
+  handles().drainReleases();
   Napi::Value result = guard(a.env(), a.op, std::forward<F>(body));
   reportExternalMemory(a.env());
   return result;

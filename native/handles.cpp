@@ -1,5 +1,7 @@
 #include "handles.h"
 
+#include <cstring>
+
 #include "errors.h"
 
 namespace tn {
@@ -55,11 +57,25 @@ thread_local HandleTable* current = nullptr;
 
 HandleTable& handles() { return *current; }
 
-void installHandles(Napi::Env env) {
-  current = new HandleTable();
+// The table and its release queue: the queue's memory is a JavaScript ArrayBuffer that the table
+// keeps alive with a reference, so that its backing store stays where the table points.
+struct HandleState {
+  HandleTable table;
+  Napi::Reference<Napi::ArrayBuffer> queue;
+};
+
+void installHandles(Napi::Env env, Napi::Object exports) {
+  constexpr int32_t kQueueCapacity = 1024;
+  auto* state = new HandleState();
+  auto buffer = Napi::ArrayBuffer::New(env, sizeof(int32_t) * (kQueueCapacity + 1));
+  std::memset(buffer.Data(), 0, buffer.ByteLength());
+  state->queue = Napi::Persistent(buffer);
+  state->table.setReleaseQueue(static_cast<int32_t*>(buffer.Data()), kQueueCapacity);
+  exports.Set("releaseQueue", Napi::Int32Array::New(env, kQueueCapacity + 1, buffer, 0));
+  current = &state->table;
   // The table dies with its environment (a worker's exit, or the main thread's teardown),
   // before libtorch's own statics are destroyed.
-  env.SetInstanceData<HandleTable>(current);
+  env.SetInstanceData<HandleState>(state);
   env.AddCleanupHook([] { current = nullptr; });
 }
 

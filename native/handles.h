@@ -8,6 +8,7 @@
 #include <ATen/core/Tensor.h>
 #include <napi.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -22,6 +23,19 @@ class HandleTable {
   // Bytes created or freed since the last call, for napi_adjust_external_memory.
   int64_t takeExternalDelta();
   int64_t pendingExternalDelta() const { return delta_; }
+
+  // Handles that JavaScript disposed, queued in memory it shares with us (slot 0 holds the
+  // count), so that dispose() costs no N-API call. Drained before every op and when full.
+  void setReleaseQueue(int32_t* queue, int32_t capacity) {
+    queue_ = queue;
+    queueCapacity_ = capacity;
+  }
+  void drainReleases() {
+    if (queue_ == nullptr || queue_[0] == 0) return;
+    const int32_t n = std::min(queue_[0], queueCapacity_);
+    for (int32_t k = 1; k <= n; k++) release(queue_[k]);
+    queue_[0] = 0;
+  }
   size_t live() const { return slots_.size() - free_.size(); }
   const std::vector<at::Tensor>& slots() const { return slots_; }
 
@@ -30,6 +44,8 @@ class HandleTable {
   std::vector<int64_t> bytes_;  // bytes reported to V8 for each slot
   std::vector<int32_t> free_;
   int64_t delta_ = 0;
+  int32_t* queue_ = nullptr;
+  int32_t queueCapacity_ = 0;
 };
 
 // One table per JavaScript thread (main thread or worker): handles never cross threads.
@@ -43,7 +59,8 @@ inline void reportExternalMemory(Napi::Env env) {
   if (d >= kStep || d <= -kStep) Napi::MemoryManagement::AdjustExternalMemory(env, table.takeExternalDelta());
 }
 
-// Creates this thread's table; called once per environment from the module's init.
-void installHandles(Napi::Env env);
+// Creates this thread's table and exports its release queue (`releaseQueue`, an Int32Array);
+// called once per environment from the module's init.
+void installHandles(Napi::Env env, Napi::Object exports);
 
 }  // namespace tn

@@ -25,6 +25,14 @@ Napi::Value freeHandle(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Frees what dispose() queued (lib/torch/lifetime.ts), when JavaScript cannot wait for the
+// next op to do it.
+Napi::Value drainReleases(const Napi::CallbackInfo& info) {
+  handles().drainReleases();
+  reportExternalMemory(info.Env());
+  return info.Env().Undefined();
+}
+
 Napi::Value shape(const Napi::CallbackInfo& info) {
   const Args a(info, "shape");
   return run(a, [&]() -> Napi::Value {
@@ -353,6 +361,7 @@ Napi::Value buildInfo(const Napi::CallbackInfo& info) {
 void registerTensorCore(Napi::Env env, Napi::Object exports) {
   const std::pair<const char*, Napi::Function::Callback> fns[] = {
       {"free", freeHandle},
+      {"drainReleases", drainReleases},
       {"shape", shape},
       {"stride", stride},
       {"dtype", dtype},

@@ -7,7 +7,8 @@ static Napi::Value op_add(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "add");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     const at::Scalar a_alpha = a.scalar(3, "alpha", at::Scalar(1));
     return a.ret(at::add(a_self, a_other, a_alpha));
   });
@@ -17,7 +18,8 @@ static Napi::Value op_div(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "div");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     const std::optional<std::string> a_rounding_mode_v = a.optString(3, "rounding_mode");
     const std::optional<c10::string_view> a_rounding_mode = a_rounding_mode_v ? std::optional<c10::string_view>(*a_rounding_mode_v) : std::nullopt;
     return a.ret(at::div(a_self, a_other, a_rounding_mode));
@@ -65,7 +67,8 @@ static Napi::Value op_sub_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sub_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     const at::Scalar a_alpha = a.scalar(3, "alpha", at::Scalar(1));
     a_self.sub_(a_other, a_alpha);
     return a.none();
@@ -172,7 +175,8 @@ static Napi::Value op_ne(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ne");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     return a.ret(at::ne(a_self, a_other));
   });
 }
@@ -181,7 +185,8 @@ static Napi::Value op_gt(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "gt");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     return a.ret(at::gt(a_self, a_other));
   });
 }
@@ -219,8 +224,10 @@ static Napi::Value op_where(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "where");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_condition = a.tensor(0, "condition");
-    const at::Tensor a_input = a.tensorOrScalar(1, "input");
-    const at::Tensor a_other = a.tensorOrScalar(3, "other");
+    const c10::MaybeOwned<at::Tensor> a_input_m = a.tensorOrScalar(1, "input");
+    const at::Tensor& a_input = *a_input_m;
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(3, "other");
+    const at::Tensor& a_other = *a_other_m;
     return a.ret(at::where(a_condition, a_input, a_other));
   });
 }

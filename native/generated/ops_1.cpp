@@ -7,7 +7,8 @@ static Napi::Value op_sub(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sub");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     const at::Scalar a_alpha = a.scalar(3, "alpha", at::Scalar(1));
     return a.ret(at::sub(a_self, a_other, a_alpha));
   });
@@ -17,7 +18,8 @@ static Napi::Value op_remainder(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "remainder");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     return a.ret(at::remainder(a_self, a_other));
   });
 }
@@ -63,7 +65,8 @@ static Napi::Value op_mul_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     a_self.mul_(a_other);
     return a.none();
   });
@@ -95,7 +98,8 @@ static Napi::Value op_fill_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fill_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_value = a.tensorOrScalar(1, "value");
+    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(1, "value");
+    const at::Tensor& a_value = *a_value_m;
     a_self.fill_(a_value);
     return a.none();
   });
@@ -106,7 +110,8 @@ static Napi::Value op_masked_fill_(const Napi::CallbackInfo& info) {
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mask = a.tensor(1, "mask");
-    const at::Tensor a_value = a.tensorOrScalar(2, "value");
+    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(2, "value");
+    const at::Tensor& a_value = *a_value_m;
     a_self.masked_fill_(a_mask, a_value);
     return a.none();
   });
@@ -168,7 +173,8 @@ static Napi::Value op_lt(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "lt");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     return a.ret(at::lt(a_self, a_other));
   });
 }
@@ -177,7 +183,8 @@ static Napi::Value op_ge(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ge");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     return a.ret(at::ge(a_self, a_other));
   });
 }
@@ -216,7 +223,8 @@ static Napi::Value op_where__method(const Napi::CallbackInfo& info) {
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_condition = a.tensor(1, "condition");
-    const at::Tensor a_other = a.tensorOrScalar(2, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(2, "other");
+    const at::Tensor& a_other = *a_other_m;
     return a.ret(at::where(a_condition, a_self, a_other));
   });
 }
@@ -511,7 +519,8 @@ static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mask = a.tensor(1, "mask");
-    const at::Tensor a_value = a.tensorOrScalar(2, "value");
+    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(2, "value");
+    const at::Tensor& a_value = *a_value_m;
     return a.ret(at::masked_fill(a_self, a_mask, a_value));
   });
 }

@@ -7,7 +7,8 @@ static Napi::Value op_mul(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "mul");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     return a.ret(at::mul(a_self, a_other));
   });
 }
@@ -16,7 +17,8 @@ static Napi::Value op_fmod(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fmod");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     return a.ret(at::fmod(a_self, a_other));
   });
 }
@@ -52,7 +54,8 @@ static Napi::Value op_add_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "add_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     const at::Scalar a_alpha = a.scalar(3, "alpha", at::Scalar(1));
     a_self.add_(a_other, a_alpha);
     return a.none();
@@ -63,7 +66,8 @@ static Napi::Value op_div_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "div_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     const std::optional<std::string> a_rounding_mode_v = a.optString(3, "rounding_mode");
     const std::optional<c10::string_view> a_rounding_mode = a_rounding_mode_v ? std::optional<c10::string_view>(*a_rounding_mode_v) : std::nullopt;
     a_self.div_(a_other, a_rounding_mode);
@@ -159,7 +163,8 @@ static Napi::Value op_eq(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "eq");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     return a.ret(at::eq(a_self, a_other));
   });
 }
@@ -168,7 +173,8 @@ static Napi::Value op_le(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "le");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor a_other = a.tensorOrScalar(1, "other");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     return a.ret(at::le(a_self, a_other));
   });
 }

@@ -36,7 +36,7 @@ function readArg(arg, i) {
     case 'Tensor?':
       return `const std::optional<at::Tensor> ${n} = a.optTensor(${i}, ${nm});`;
     case 'Tensor|Scalar':
-      return `const at::Tensor ${n} = a.tensorOrScalar(${i}, ${nm});`;
+      return `const c10::MaybeOwned<at::Tensor> ${n}_m = a.tensorOrScalar(${i}, ${nm});\n    const at::Tensor& ${n} = *${n}_m;`;
     case 'Tensor[]':
       return `const std::vector<at::Tensor> ${n}_v = a.tensorList(${i}, ${nm});\n    const at::TensorList ${n} = ${n}_v;`;
     case 'Tensor?[]':
