@@ -2,22 +2,55 @@ import { LogProcessor } from '../runner/log_processor.js';
 import type { Runner } from '../runner/runner.js';
 import { Hook, type IterArgs, type Priority } from './hook.js';
 
-/** Logs training every `interval` iterations and the metrics after each evaluation, and feeds the visualizer. */
+/**
+ * Logs training every `interval` iterations and the metrics after each evaluation, and feeds the
+ * visualizer. When stdout is a terminal, a progress bar on one line shows every iteration in
+ * between; elsewhere (a file, CI) only the plain lines appear.
+ */
 export class LoggerHook extends Hook {
   override priority: Priority = 'BELOW_NORMAL';
   readonly interval: number;
   readonly processor: LogProcessor;
+  readonly progressBar: boolean;
+  private barShown = false;
 
-  constructor(options?: { interval?: number; windowSize?: number }) {
+  constructor(options?: { interval?: number; windowSize?: number; progressBar?: boolean }) {
     super();
     this.interval = options?.interval ?? 10;
     this.processor = new LogProcessor(options?.windowSize ?? 10);
+    this.progressBar = options?.progressBar ?? Boolean(process.stdout.isTTY);
+  }
+
+  private clearBar(): void {
+    if (!this.barShown) return;
+    process.stdout.write('\r\x1b[2K');
+    this.barShown = false;
+  }
+
+  private drawBar(runner: Runner, done: number, total: number, label: string): void {
+    const width = 30;
+    const filled = Math.round((width * done) / Math.max(1, total));
+    const loss = runner.messageHub.logScalars.get('train/loss');
+    const tail = loss ? `  loss: ${loss.mean(this.processor.windowSize).toFixed(4)}` : '';
+    process.stdout.write(
+      `\r\x1b[2K${label} [${'='.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${tail}`,
+    );
+    this.barShown = true;
   }
 
   override afterTrainIter(runner: Runner, args: IterArgs): void {
     const itersPerEpoch = runner.trainDataloader?.length ?? runner.maxIters;
     const endOfEpoch = runner.byEpoch && args.batchIdx + 1 === itersPerEpoch;
-    if (!this.everyN(runner.byEpoch ? args.batchIdx : runner.iter, this.interval) && !endOfEpoch) return;
+    if (!this.everyN(runner.byEpoch ? args.batchIdx : runner.iter, this.interval) && !endOfEpoch) {
+      if (this.progressBar) {
+        const [done, total, label] = runner.byEpoch
+          ? [args.batchIdx + 1, itersPerEpoch, `Epoch(train) [${runner.epoch + 1}]`]
+          : [runner.iter + 1, runner.maxIters, 'Iter(train)'];
+        this.drawBar(runner, done, total, label);
+      }
+      return;
+    }
+    this.clearBar();
     const line = this.processor.trainLine(runner.messageHub, {
       mode: 'train',
       byEpoch: runner.byEpoch,
@@ -31,7 +64,16 @@ export class LoggerHook extends Hook {
     runner.visualizer?.addScalars(this.processor.collect(runner.messageHub, 'train'), runner.iter + 1);
   }
 
+  override afterValIter(runner: Runner, args: IterArgs): void {
+    if (this.progressBar) this.drawBar(runner, args.batchIdx + 1, runner.valDataloader?.length ?? 0, 'Epoch(val)');
+  }
+
+  override afterTestIter(runner: Runner, args: IterArgs): void {
+    if (this.progressBar) this.drawBar(runner, args.batchIdx + 1, runner.testDataloader?.length ?? 0, 'Epoch(test)');
+  }
+
   private epochEnd(runner: Runner, mode: 'val' | 'test', metrics: Record<string, unknown>): void {
+    this.clearBar();
     const loader = mode === 'val' ? runner.valDataloader : runner.testDataloader;
     const itersPerEpoch = loader?.length ?? 0;
     runner.logger.info(

@@ -54,7 +54,7 @@ export type ParamSchedulerEntry = LRScheduler | { scheduler: LRScheduler; byEpoc
 export interface DefaultHooksCfg {
   runtimeInfo?: Hook | null;
   timer?: Hook | null;
-  logger?: Hook | { interval?: number } | null;
+  logger?: Hook | { interval?: number; progressBar?: boolean } | null;
   paramScheduler?: Hook | null;
   checkpoint?: Hook | CheckpointHookOptions | null;
   samplerSeed?: Hook | null;
@@ -162,7 +162,7 @@ export class Runner {
       pick(d.runtimeInfo, () => new RuntimeInfoHook()),
       pick(d.timer, () => new IterTimerHook()),
       pick(d.samplerSeed, () => new DistSamplerSeedHook()),
-      pick(d.logger, () => new LoggerHook(d.logger as { interval?: number } | undefined)),
+      pick(d.logger, () => new LoggerHook(d.logger as { interval?: number; progressBar?: boolean } | undefined)),
       pick(d.paramScheduler, () => new ParamSchedulerHook()),
       pick(d.checkpoint, () => new CheckpointHook(d.checkpoint as CheckpointHookOptions | undefined)),
     ];
