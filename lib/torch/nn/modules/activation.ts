@@ -138,9 +138,11 @@ export class MultiheadAttention extends Module {
   forward(query: Tensor, key: Tensor, value: Tensor, options?: AttentionCallOptions): [Tensor, Tensor | null] {
     const needWeights = options?.needWeights ?? true;
     if (this.batchFirst) {
+      // Self-attention stays recognisable after the transpose (one packed projection, as PyTorch).
+      const selfAttention = query === key && key === value;
       query = query.transpose(1, 0);
-      key = key.transpose(1, 0);
-      value = value.transpose(1, 0);
+      key = selfAttention ? query : key.transpose(1, 0);
+      value = selfAttention ? query : value.transpose(1, 0);
     }
     const [tgtLen, bsz, embed] = query.shape as [number, number, number];
     const srcLen = key.size(0);
