@@ -200,6 +200,37 @@ describe('Runner.train', () => {
     assert.deepEqual(files.sort(), ['iter_10.pth', 'iter_15.pth']);
   });
 
+  test('a per-iteration warm-up then per-epoch decay reaches the right lr at each step', async () => {
+    torch.manualSeed(0);
+    const model = new Mlp();
+    const optimizer = new torch.optim.SGD(model.parameters(), { lr: 0.1 });
+    const warmup = new torch.optim.lrScheduler.LinearLR(optimizer, { startFactor: 0.1, totalIters: 4 });
+    const seen: number[] = [];
+    class LrProbe extends engine.Hook {
+      override beforeTrainIter(runner: engine.Runner): void {
+        seen.push(runner.optimWrapper?.getLr().lr?.[0] as number);
+      }
+    }
+    const runner = new engine.Runner({
+      model,
+      workDir: workDir(),
+      trainDataloader: new ArrayLoader(xs, ys, 16),
+      trainCfg: { maxEpochs: 2 },
+      optimWrapper: { optimizer },
+      paramScheduler: [{ scheduler: warmup, byEpoch: false }],
+      customHooks: [new LrProbe()],
+      defaultHooks: { checkpoint: null },
+      logLevel: 'warning',
+    });
+    await runner.train();
+    // LinearLR: 0.1 * (0.1 + 0.9 * min(i, 4) / 4) before iteration i.
+    const expected = Array.from({ length: 12 }, (_, i) => 0.1 * (0.1 + (0.9 * Math.min(i, 4)) / 4));
+    seen.forEach((lr, i) => {
+      assert.ok(Math.abs(lr - (expected[i] as number)) < 1e-12, `iteration ${i}: lr ${lr}, expected ${expected[i]}`);
+    });
+    assert.equal(seen.length, 12);
+  });
+
   test('a hook that throws a TypeError names itself', async () => {
     class Broken extends engine.Hook {
       override beforeTrain(): void {
