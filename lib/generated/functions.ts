@@ -3,7 +3,7 @@ import type { Device } from '../torch/device.js';
 import type { DType } from '../torch/dtype.js';
 import { isOptions, noOverload, type Variadic } from '../torch/marshal.js';
 import { Tensor } from '../torch/tensor.js';
-import { $_amp_foreach_non_finite_check_and_unscale_, $_amp_update_scale_, $_standard_gamma, $abs, $add, $addcdiv, $addcmul, $addmm, $all, $allclose, $amax, $amin, $any, $arange_end, $arange_start, $argmax, $argmin, $argsort, $atan2, $baddbmm, $bernoulli, $bmm, $cat, $ceil, $chunk, $clamp, $concat, $cos, $cumsum, $diag, $diagonal, $div, $dot, $einsum, $empty, $empty_like, $eq, $equal, $erf, $erfinv, $exp, $exp2, $expm1, $eye, $flatten, $flip, $floor, $fmod, $full, $full_like, $gather, $ge, $gelu, $gt, $index, $index_put, $index_select, $isclose, $isfinite, $isinf, $isnan, $le, $lerp, $linalg_qr, $linspace, $log, $log10, $log1p, $log2, $log_softmax, $logical_and, $logical_not, $logical_or, $logical_xor, $logsumexp, $lt, $masked_fill, $masked_select, $matmul, $max_all, $max_dim, $max_other, $maximum, $mean, $min_all, $min_dim, $min_other, $minimum, $mm, $mul, $multinomial, $mv, $narrow, $ne, $neg, $nonzero, $norm, $ones, $ones_like, $outer, $pad, $permute, $pow_Scalar, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $prod, $rand, $rand_like, $randint_high, $randint_like, $randint_low, $randn, $randn_like, $randperm, $reciprocal, $relu, $remainder, $repeat_interleave, $reshape, $roll, $round, $rsqrt, $scatter_add, $scatter_src, $scatter_value, $select, $sigmoid, $sign, $silu, $sin, $slice, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $square, $squeeze_all, $squeeze_dims, $stack, $std, $sub, $sum, $t, $tan, $tanh, $tile, $topk, $transpose, $tril, $triu, $trunc, $unbind, $unflatten, $unsqueeze, $var, $where, $zeros, $zeros_like } from './impl.js';
+import { $_amp_foreach_non_finite_check_and_unscale_, $_amp_update_scale_, $_foreach_add_List, $_foreach_add_Scalar, $_foreach_add_ScalarList, $_foreach_add_Tensor, $_foreach_add__List, $_foreach_add__Scalar, $_foreach_add__ScalarList, $_foreach_add__Tensor, $_foreach_addcdiv_Scalar, $_foreach_addcdiv_ScalarList, $_foreach_addcdiv_Tensor, $_foreach_addcdiv__Scalar, $_foreach_addcdiv__ScalarList, $_foreach_addcdiv__Tensor, $_foreach_addcmul_Scalar, $_foreach_addcmul_ScalarList, $_foreach_addcmul_Tensor, $_foreach_addcmul__Scalar, $_foreach_addcmul__ScalarList, $_foreach_addcmul__Tensor, $_foreach_copy_, $_foreach_div_List, $_foreach_div_Scalar, $_foreach_div_ScalarList, $_foreach_div_Tensor, $_foreach_div__List, $_foreach_div__Scalar, $_foreach_div__ScalarList, $_foreach_div__Tensor, $_foreach_lerp_List, $_foreach_lerp_Scalar, $_foreach_lerp_ScalarList, $_foreach_lerp__List, $_foreach_lerp__Scalar, $_foreach_lerp__ScalarList, $_foreach_maximum_List, $_foreach_maximum_Scalar, $_foreach_maximum_ScalarList, $_foreach_maximum__List, $_foreach_maximum__Scalar, $_foreach_maximum__ScalarList, $_foreach_mul_List, $_foreach_mul_Scalar, $_foreach_mul_ScalarList, $_foreach_mul_Tensor, $_foreach_mul__List, $_foreach_mul__Scalar, $_foreach_mul__ScalarList, $_foreach_mul__Tensor, $_foreach_neg, $_foreach_neg_, $_foreach_sqrt, $_foreach_sqrt_, $_foreach_sub_List, $_foreach_sub_Scalar, $_foreach_sub_ScalarList, $_foreach_sub__List, $_foreach_sub__Scalar, $_foreach_sub__ScalarList, $_foreach_zero_, $_standard_gamma, $abs, $add, $addcdiv, $addcmul, $addmm, $all, $allclose, $amax, $amin, $any, $arange_end, $arange_start, $argmax, $argmin, $argsort, $atan2, $baddbmm, $bernoulli, $bmm, $cat, $ceil, $chunk, $clamp, $concat, $cos, $cumsum, $diag, $diagonal, $div, $dot, $einsum, $empty, $empty_like, $eq, $equal, $erf, $erfinv, $exp, $exp2, $expm1, $eye, $flatten, $flip, $floor, $fmod, $full, $full_like, $gather, $ge, $gelu, $gt, $index, $index_put, $index_select, $isclose, $isfinite, $isinf, $isnan, $le, $lerp, $linalg_qr, $linspace, $log, $log10, $log1p, $log2, $log_softmax, $logical_and, $logical_not, $logical_or, $logical_xor, $logsumexp, $lt, $masked_fill, $masked_select, $matmul, $max_all, $max_dim, $max_other, $maximum, $mean, $min_all, $min_dim, $min_other, $minimum, $mm, $mul, $multinomial, $mv, $narrow, $ne, $neg, $nonzero, $norm, $ones, $ones_like, $outer, $pad, $permute, $pow_Scalar, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $prod, $rand, $rand_like, $randint_high, $randint_like, $randint_low, $randn, $randn_like, $randperm, $reciprocal, $relu, $remainder, $repeat_interleave, $reshape, $roll, $round, $rsqrt, $scatter_add, $scatter_src, $scatter_value, $select, $sigmoid, $sign, $silu, $sin, $slice, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $square, $squeeze_all, $squeeze_dims, $stack, $std, $sub, $sum, $t, $tan, $tanh, $tile, $topk, $transpose, $tril, $triu, $trunc, $unbind, $unflatten, $unsqueeze, $var, $where, $zeros, $zeros_like } from './impl.js';
 
 export { $add as add };
 export { $sub as sub };
@@ -206,5 +206,167 @@ export { $multinomial as multinomial };
 export { $_standard_gamma as _standardGamma };
 export { $_amp_foreach_non_finite_check_and_unscale_ as _ampForeachNonFiniteCheckAndUnscale_ };
 export { $_amp_update_scale_ as _ampUpdateScale_ };
+export function _foreachAdd(input: Tensor[], scalar: number | boolean): Tensor[];
+export function _foreachAdd(input: Tensor[], other: Tensor[], options?: { alpha?: number | boolean }): Tensor[];
+export function _foreachAdd(input: Tensor[], scalars: number[]): Tensor[];
+export function _foreachAdd(input: Tensor[], other: Tensor, options?: { alpha?: number | boolean }): Tensor[];
+export function _foreachAdd(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_add_Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_add_List as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => typeof e === 'number')) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_add_ScalarList as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && args[1] instanceof Tensor && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_add_Tensor as Variadic)(...args);
+  throw noOverload('_foreachAdd', args);
+}
+export function _foreachAdd_(input: Tensor[], scalar: number | boolean): void;
+export function _foreachAdd_(input: Tensor[], other: Tensor[], options?: { alpha?: number | boolean }): void;
+export function _foreachAdd_(input: Tensor[], scalars: number[]): void;
+export function _foreachAdd_(input: Tensor[], other: Tensor, options?: { alpha?: number | boolean }): void;
+export function _foreachAdd_(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_add__Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_add__List as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => typeof e === 'number')) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_add__ScalarList as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && args[1] instanceof Tensor && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_add__Tensor as Variadic)(...args);
+  throw noOverload('_foreachAdd_', args);
+}
+export function _foreachSub(input: Tensor[], scalar: number | boolean): Tensor[];
+export function _foreachSub(input: Tensor[], other: Tensor[], options?: { alpha?: number | boolean }): Tensor[];
+export function _foreachSub(input: Tensor[], scalars: number[]): Tensor[];
+export function _foreachSub(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_sub_Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_sub_List as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => typeof e === 'number')) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_sub_ScalarList as Variadic)(...args);
+  throw noOverload('_foreachSub', args);
+}
+export function _foreachSub_(input: Tensor[], scalar: number | boolean): void;
+export function _foreachSub_(input: Tensor[], other: Tensor[], options?: { alpha?: number | boolean }): void;
+export function _foreachSub_(input: Tensor[], scalars: number[]): void;
+export function _foreachSub_(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_sub__Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_sub__List as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => typeof e === 'number')) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_sub__ScalarList as Variadic)(...args);
+  throw noOverload('_foreachSub_', args);
+}
+export function _foreachMul(input: Tensor[], scalar: number | boolean): Tensor[];
+export function _foreachMul(input: Tensor[], other: Tensor[]): Tensor[];
+export function _foreachMul(input: Tensor[], scalars: number[]): Tensor[];
+export function _foreachMul(input: Tensor[], other: Tensor): Tensor[];
+export function _foreachMul(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_mul_Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_mul_List as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => typeof e === 'number')) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_mul_ScalarList as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && args[1] instanceof Tensor && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_mul_Tensor as Variadic)(...args);
+  throw noOverload('_foreachMul', args);
+}
+export function _foreachMul_(input: Tensor[], scalar: number | boolean): void;
+export function _foreachMul_(input: Tensor[], other: Tensor[]): void;
+export function _foreachMul_(input: Tensor[], scalars: number[]): void;
+export function _foreachMul_(input: Tensor[], other: Tensor): void;
+export function _foreachMul_(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_mul__Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_mul__List as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => typeof e === 'number')) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_mul__ScalarList as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && args[1] instanceof Tensor && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_mul__Tensor as Variadic)(...args);
+  throw noOverload('_foreachMul_', args);
+}
+export function _foreachDiv(input: Tensor[], scalar: number | boolean): Tensor[];
+export function _foreachDiv(input: Tensor[], other: Tensor[]): Tensor[];
+export function _foreachDiv(input: Tensor[], scalars: number[]): Tensor[];
+export function _foreachDiv(input: Tensor[], other: Tensor): Tensor[];
+export function _foreachDiv(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_div_Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_div_List as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => typeof e === 'number')) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_div_ScalarList as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && args[1] instanceof Tensor && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_div_Tensor as Variadic)(...args);
+  throw noOverload('_foreachDiv', args);
+}
+export function _foreachDiv_(input: Tensor[], scalar: number | boolean): void;
+export function _foreachDiv_(input: Tensor[], other: Tensor[]): void;
+export function _foreachDiv_(input: Tensor[], scalars: number[]): void;
+export function _foreachDiv_(input: Tensor[], other: Tensor): void;
+export function _foreachDiv_(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_div__Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_div__List as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => typeof e === 'number')) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_div__ScalarList as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && args[1] instanceof Tensor && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_div__Tensor as Variadic)(...args);
+  throw noOverload('_foreachDiv_', args);
+}
+export function _foreachMaximum(input: Tensor[], scalar: number | boolean): Tensor[];
+export function _foreachMaximum(input: Tensor[], other: Tensor[]): Tensor[];
+export function _foreachMaximum(input: Tensor[], scalars: number[]): Tensor[];
+export function _foreachMaximum(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_maximum_Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_maximum_List as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => typeof e === 'number')) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_maximum_ScalarList as Variadic)(...args);
+  throw noOverload('_foreachMaximum', args);
+}
+export function _foreachMaximum_(input: Tensor[], scalar: number | boolean): void;
+export function _foreachMaximum_(input: Tensor[], other: Tensor[]): void;
+export function _foreachMaximum_(input: Tensor[], scalars: number[]): void;
+export function _foreachMaximum_(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_maximum__Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_maximum__List as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => typeof e === 'number')) && (args[2] === undefined || isOptions(args[2]))) return ($_foreach_maximum__ScalarList as Variadic)(...args);
+  throw noOverload('_foreachMaximum_', args);
+}
+export function _foreachLerp(input: Tensor[], tensors1: Tensor[], weight: number | boolean): Tensor[];
+export function _foreachLerp(input: Tensor[], tensors1: Tensor[], weights: Tensor[]): Tensor[];
+export function _foreachLerp(input: Tensor[], tensors1: Tensor[], weight: number[]): Tensor[];
+export function _foreachLerp(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (typeof args[2] === 'number' || typeof args[2] === 'boolean') && (args[3] === undefined || isOptions(args[3]))) return ($_foreach_lerp_Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => e instanceof Tensor)) && (args[3] === undefined || isOptions(args[3]))) return ($_foreach_lerp_List as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => typeof e === 'number')) && (args[3] === undefined || isOptions(args[3]))) return ($_foreach_lerp_ScalarList as Variadic)(...args);
+  throw noOverload('_foreachLerp', args);
+}
+export function _foreachLerp_(input: Tensor[], tensors1: Tensor[], weight: number | boolean): void;
+export function _foreachLerp_(input: Tensor[], tensors1: Tensor[], weights: Tensor[]): void;
+export function _foreachLerp_(input: Tensor[], tensors1: Tensor[], weight: number[]): void;
+export function _foreachLerp_(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (typeof args[2] === 'number' || typeof args[2] === 'boolean') && (args[3] === undefined || isOptions(args[3]))) return ($_foreach_lerp__Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => e instanceof Tensor)) && (args[3] === undefined || isOptions(args[3]))) return ($_foreach_lerp__List as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => typeof e === 'number')) && (args[3] === undefined || isOptions(args[3]))) return ($_foreach_lerp__ScalarList as Variadic)(...args);
+  throw noOverload('_foreachLerp_', args);
+}
+export function _foreachAddcmul(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], value?: number | boolean): Tensor[];
+export function _foreachAddcmul(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: number[]): Tensor[];
+export function _foreachAddcmul(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: Tensor): Tensor[];
+export function _foreachAddcmul(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => e instanceof Tensor)) && (args[3] === undefined || (typeof args[3] === 'number' || typeof args[3] === 'boolean')) && (args[4] === undefined || isOptions(args[4]))) return ($_foreach_addcmul_Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => e instanceof Tensor)) && (Array.isArray(args[3]) && args[3].every((e) => typeof e === 'number')) && (args[4] === undefined || isOptions(args[4]))) return ($_foreach_addcmul_ScalarList as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => e instanceof Tensor)) && args[3] instanceof Tensor && (args[4] === undefined || isOptions(args[4]))) return ($_foreach_addcmul_Tensor as Variadic)(...args);
+  throw noOverload('_foreachAddcmul', args);
+}
+export function _foreachAddcmul_(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], value?: number | boolean): void;
+export function _foreachAddcmul_(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: number[]): void;
+export function _foreachAddcmul_(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: Tensor): void;
+export function _foreachAddcmul_(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => e instanceof Tensor)) && (args[3] === undefined || (typeof args[3] === 'number' || typeof args[3] === 'boolean')) && (args[4] === undefined || isOptions(args[4]))) return ($_foreach_addcmul__Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => e instanceof Tensor)) && (Array.isArray(args[3]) && args[3].every((e) => typeof e === 'number')) && (args[4] === undefined || isOptions(args[4]))) return ($_foreach_addcmul__ScalarList as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => e instanceof Tensor)) && args[3] instanceof Tensor && (args[4] === undefined || isOptions(args[4]))) return ($_foreach_addcmul__Tensor as Variadic)(...args);
+  throw noOverload('_foreachAddcmul_', args);
+}
+export function _foreachAddcdiv(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], value?: number | boolean): Tensor[];
+export function _foreachAddcdiv(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: number[]): Tensor[];
+export function _foreachAddcdiv(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: Tensor): Tensor[];
+export function _foreachAddcdiv(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => e instanceof Tensor)) && (args[3] === undefined || (typeof args[3] === 'number' || typeof args[3] === 'boolean')) && (args[4] === undefined || isOptions(args[4]))) return ($_foreach_addcdiv_Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => e instanceof Tensor)) && (Array.isArray(args[3]) && args[3].every((e) => typeof e === 'number')) && (args[4] === undefined || isOptions(args[4]))) return ($_foreach_addcdiv_ScalarList as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => e instanceof Tensor)) && args[3] instanceof Tensor && (args[4] === undefined || isOptions(args[4]))) return ($_foreach_addcdiv_Tensor as Variadic)(...args);
+  throw noOverload('_foreachAddcdiv', args);
+}
+export function _foreachAddcdiv_(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], value?: number | boolean): void;
+export function _foreachAddcdiv_(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: number[]): void;
+export function _foreachAddcdiv_(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: Tensor): void;
+export function _foreachAddcdiv_(...args: unknown[]): unknown {
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => e instanceof Tensor)) && (args[3] === undefined || (typeof args[3] === 'number' || typeof args[3] === 'boolean')) && (args[4] === undefined || isOptions(args[4]))) return ($_foreach_addcdiv__Scalar as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => e instanceof Tensor)) && (Array.isArray(args[3]) && args[3].every((e) => typeof e === 'number')) && (args[4] === undefined || isOptions(args[4]))) return ($_foreach_addcdiv__ScalarList as Variadic)(...args);
+  if ((Array.isArray(args[0]) && args[0].every((e) => e instanceof Tensor)) && (Array.isArray(args[1]) && args[1].every((e) => e instanceof Tensor)) && (Array.isArray(args[2]) && args[2].every((e) => e instanceof Tensor)) && args[3] instanceof Tensor && (args[4] === undefined || isOptions(args[4]))) return ($_foreach_addcdiv__Tensor as Variadic)(...args);
+  throw noOverload('_foreachAddcdiv_', args);
+}
+export { $_foreach_neg as _foreachNeg };
+export { $_foreach_neg_ as _foreachNeg_ };
+export { $_foreach_sqrt as _foreachSqrt };
+export { $_foreach_sqrt_ as _foreachSqrt_ };
+export { $_foreach_zero_ as _foreachZero_ };
+export { $_foreach_copy_ as _foreachCopy_ };
 export { $softmax as softmax };
 export { $log_softmax as logSoftmax };

@@ -890,6 +890,246 @@ export function $_amp_update_scale_(input: Tensor, growthTracker: Tensor, foundI
   return input;
 }
 
+export function $_foreach_add_Scalar(input: Tensor[], scalar: number | boolean): Tensor[] {
+  return wrapList(native['_foreach_add$Scalar'](hList(input, '_foreach_add', 'input'), scalar));
+}
+
+export function $_foreach_add_List(input: Tensor[], other: Tensor[], options?: { alpha?: number | boolean }): Tensor[] {
+  return wrapList(native['_foreach_add$List'](hList(input, '_foreach_add', 'input'), hList(other, '_foreach_add', 'other'), options?.alpha));
+}
+
+export function $_foreach_add_ScalarList(input: Tensor[], scalars: number[]): Tensor[] {
+  return wrapList(native['_foreach_add$ScalarList'](hList(input, '_foreach_add', 'input'), scalars));
+}
+
+export function $_foreach_add_Tensor(input: Tensor[], other: Tensor, options?: { alpha?: number | boolean }): Tensor[] {
+  return wrapList(native['_foreach_add$Tensor'](hList(input, '_foreach_add', 'input'), h(other, '_foreach_add', 'other'), options?.alpha));
+}
+
+export function $_foreach_add__Scalar(input: Tensor[], scalar: number | boolean): void {
+  native['_foreach_add_$Scalar'](hList(input, '_foreach_add_', 'input'), scalar);
+}
+
+export function $_foreach_add__List(input: Tensor[], other: Tensor[], options?: { alpha?: number | boolean }): void {
+  native['_foreach_add_$List'](hList(input, '_foreach_add_', 'input'), hList(other, '_foreach_add_', 'other'), options?.alpha);
+}
+
+export function $_foreach_add__ScalarList(input: Tensor[], scalars: number[]): void {
+  native['_foreach_add_$ScalarList'](hList(input, '_foreach_add_', 'input'), scalars);
+}
+
+export function $_foreach_add__Tensor(input: Tensor[], other: Tensor, options?: { alpha?: number | boolean }): void {
+  native['_foreach_add_$Tensor'](hList(input, '_foreach_add_', 'input'), h(other, '_foreach_add_', 'other'), options?.alpha);
+}
+
+export function $_foreach_sub_Scalar(input: Tensor[], scalar: number | boolean): Tensor[] {
+  return wrapList(native['_foreach_sub$Scalar'](hList(input, '_foreach_sub', 'input'), scalar));
+}
+
+export function $_foreach_sub_List(input: Tensor[], other: Tensor[], options?: { alpha?: number | boolean }): Tensor[] {
+  return wrapList(native['_foreach_sub$List'](hList(input, '_foreach_sub', 'input'), hList(other, '_foreach_sub', 'other'), options?.alpha));
+}
+
+export function $_foreach_sub_ScalarList(input: Tensor[], scalars: number[]): Tensor[] {
+  return wrapList(native['_foreach_sub$ScalarList'](hList(input, '_foreach_sub', 'input'), scalars));
+}
+
+export function $_foreach_sub__Scalar(input: Tensor[], scalar: number | boolean): void {
+  native['_foreach_sub_$Scalar'](hList(input, '_foreach_sub_', 'input'), scalar);
+}
+
+export function $_foreach_sub__List(input: Tensor[], other: Tensor[], options?: { alpha?: number | boolean }): void {
+  native['_foreach_sub_$List'](hList(input, '_foreach_sub_', 'input'), hList(other, '_foreach_sub_', 'other'), options?.alpha);
+}
+
+export function $_foreach_sub__ScalarList(input: Tensor[], scalars: number[]): void {
+  native['_foreach_sub_$ScalarList'](hList(input, '_foreach_sub_', 'input'), scalars);
+}
+
+export function $_foreach_mul_Scalar(input: Tensor[], scalar: number | boolean): Tensor[] {
+  return wrapList(native['_foreach_mul$Scalar'](hList(input, '_foreach_mul', 'input'), scalar));
+}
+
+export function $_foreach_mul_List(input: Tensor[], other: Tensor[]): Tensor[] {
+  return wrapList(native['_foreach_mul$List'](hList(input, '_foreach_mul', 'input'), hList(other, '_foreach_mul', 'other')));
+}
+
+export function $_foreach_mul_ScalarList(input: Tensor[], scalars: number[]): Tensor[] {
+  return wrapList(native['_foreach_mul$ScalarList'](hList(input, '_foreach_mul', 'input'), scalars));
+}
+
+export function $_foreach_mul_Tensor(input: Tensor[], other: Tensor): Tensor[] {
+  return wrapList(native['_foreach_mul$Tensor'](hList(input, '_foreach_mul', 'input'), h(other, '_foreach_mul', 'other')));
+}
+
+export function $_foreach_mul__Scalar(input: Tensor[], scalar: number | boolean): void {
+  native['_foreach_mul_$Scalar'](hList(input, '_foreach_mul_', 'input'), scalar);
+}
+
+export function $_foreach_mul__List(input: Tensor[], other: Tensor[]): void {
+  native['_foreach_mul_$List'](hList(input, '_foreach_mul_', 'input'), hList(other, '_foreach_mul_', 'other'));
+}
+
+export function $_foreach_mul__ScalarList(input: Tensor[], scalars: number[]): void {
+  native['_foreach_mul_$ScalarList'](hList(input, '_foreach_mul_', 'input'), scalars);
+}
+
+export function $_foreach_mul__Tensor(input: Tensor[], other: Tensor): void {
+  native['_foreach_mul_$Tensor'](hList(input, '_foreach_mul_', 'input'), h(other, '_foreach_mul_', 'other'));
+}
+
+export function $_foreach_div_Scalar(input: Tensor[], scalar: number | boolean): Tensor[] {
+  return wrapList(native['_foreach_div$Scalar'](hList(input, '_foreach_div', 'input'), scalar));
+}
+
+export function $_foreach_div_List(input: Tensor[], other: Tensor[]): Tensor[] {
+  return wrapList(native['_foreach_div$List'](hList(input, '_foreach_div', 'input'), hList(other, '_foreach_div', 'other')));
+}
+
+export function $_foreach_div_ScalarList(input: Tensor[], scalars: number[]): Tensor[] {
+  return wrapList(native['_foreach_div$ScalarList'](hList(input, '_foreach_div', 'input'), scalars));
+}
+
+export function $_foreach_div_Tensor(input: Tensor[], other: Tensor): Tensor[] {
+  return wrapList(native['_foreach_div$Tensor'](hList(input, '_foreach_div', 'input'), h(other, '_foreach_div', 'other')));
+}
+
+export function $_foreach_div__Scalar(input: Tensor[], scalar: number | boolean): void {
+  native['_foreach_div_$Scalar'](hList(input, '_foreach_div_', 'input'), scalar);
+}
+
+export function $_foreach_div__List(input: Tensor[], other: Tensor[]): void {
+  native['_foreach_div_$List'](hList(input, '_foreach_div_', 'input'), hList(other, '_foreach_div_', 'other'));
+}
+
+export function $_foreach_div__ScalarList(input: Tensor[], scalars: number[]): void {
+  native['_foreach_div_$ScalarList'](hList(input, '_foreach_div_', 'input'), scalars);
+}
+
+export function $_foreach_div__Tensor(input: Tensor[], other: Tensor): void {
+  native['_foreach_div_$Tensor'](hList(input, '_foreach_div_', 'input'), h(other, '_foreach_div_', 'other'));
+}
+
+export function $_foreach_maximum_Scalar(input: Tensor[], scalar: number | boolean): Tensor[] {
+  return wrapList(native['_foreach_maximum$Scalar'](hList(input, '_foreach_maximum', 'input'), scalar));
+}
+
+export function $_foreach_maximum_List(input: Tensor[], other: Tensor[]): Tensor[] {
+  return wrapList(native['_foreach_maximum$List'](hList(input, '_foreach_maximum', 'input'), hList(other, '_foreach_maximum', 'other')));
+}
+
+export function $_foreach_maximum_ScalarList(input: Tensor[], scalars: number[]): Tensor[] {
+  return wrapList(native['_foreach_maximum$ScalarList'](hList(input, '_foreach_maximum', 'input'), scalars));
+}
+
+export function $_foreach_maximum__Scalar(input: Tensor[], scalar: number | boolean): void {
+  native['_foreach_maximum_$Scalar'](hList(input, '_foreach_maximum_', 'input'), scalar);
+}
+
+export function $_foreach_maximum__List(input: Tensor[], other: Tensor[]): void {
+  native['_foreach_maximum_$List'](hList(input, '_foreach_maximum_', 'input'), hList(other, '_foreach_maximum_', 'other'));
+}
+
+export function $_foreach_maximum__ScalarList(input: Tensor[], scalars: number[]): void {
+  native['_foreach_maximum_$ScalarList'](hList(input, '_foreach_maximum_', 'input'), scalars);
+}
+
+export function $_foreach_lerp_Scalar(input: Tensor[], tensors1: Tensor[], weight: number | boolean): Tensor[] {
+  return wrapList(native['_foreach_lerp$Scalar'](hList(input, '_foreach_lerp', 'input'), hList(tensors1, '_foreach_lerp', 'tensors1'), weight));
+}
+
+export function $_foreach_lerp_List(input: Tensor[], tensors1: Tensor[], weights: Tensor[]): Tensor[] {
+  return wrapList(native['_foreach_lerp$List'](hList(input, '_foreach_lerp', 'input'), hList(tensors1, '_foreach_lerp', 'tensors1'), hList(weights, '_foreach_lerp', 'weights')));
+}
+
+export function $_foreach_lerp_ScalarList(input: Tensor[], tensors1: Tensor[], weight: number[]): Tensor[] {
+  return wrapList(native['_foreach_lerp$ScalarList'](hList(input, '_foreach_lerp', 'input'), hList(tensors1, '_foreach_lerp', 'tensors1'), weight));
+}
+
+export function $_foreach_lerp__Scalar(input: Tensor[], tensors1: Tensor[], weight: number | boolean): void {
+  native['_foreach_lerp_$Scalar'](hList(input, '_foreach_lerp_', 'input'), hList(tensors1, '_foreach_lerp_', 'tensors1'), weight);
+}
+
+export function $_foreach_lerp__List(input: Tensor[], tensors1: Tensor[], weights: Tensor[]): void {
+  native['_foreach_lerp_$List'](hList(input, '_foreach_lerp_', 'input'), hList(tensors1, '_foreach_lerp_', 'tensors1'), hList(weights, '_foreach_lerp_', 'weights'));
+}
+
+export function $_foreach_lerp__ScalarList(input: Tensor[], tensors1: Tensor[], weight: number[]): void {
+  native['_foreach_lerp_$ScalarList'](hList(input, '_foreach_lerp_', 'input'), hList(tensors1, '_foreach_lerp_', 'tensors1'), weight);
+}
+
+export function $_foreach_addcmul_Scalar(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], value?: number | boolean): Tensor[] {
+  return wrapList(native['_foreach_addcmul$Scalar'](hList(input, '_foreach_addcmul', 'input'), hList(tensor1, '_foreach_addcmul', 'tensor1'), hList(tensor2, '_foreach_addcmul', 'tensor2'), value));
+}
+
+export function $_foreach_addcmul_ScalarList(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: number[]): Tensor[] {
+  return wrapList(native['_foreach_addcmul$ScalarList'](hList(input, '_foreach_addcmul', 'input'), hList(tensor1, '_foreach_addcmul', 'tensor1'), hList(tensor2, '_foreach_addcmul', 'tensor2'), scalars));
+}
+
+export function $_foreach_addcmul_Tensor(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: Tensor): Tensor[] {
+  return wrapList(native['_foreach_addcmul$Tensor'](hList(input, '_foreach_addcmul', 'input'), hList(tensor1, '_foreach_addcmul', 'tensor1'), hList(tensor2, '_foreach_addcmul', 'tensor2'), h(scalars, '_foreach_addcmul', 'scalars')));
+}
+
+export function $_foreach_addcmul__Scalar(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], value?: number | boolean): void {
+  native['_foreach_addcmul_$Scalar'](hList(input, '_foreach_addcmul_', 'input'), hList(tensor1, '_foreach_addcmul_', 'tensor1'), hList(tensor2, '_foreach_addcmul_', 'tensor2'), value);
+}
+
+export function $_foreach_addcmul__ScalarList(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: number[]): void {
+  native['_foreach_addcmul_$ScalarList'](hList(input, '_foreach_addcmul_', 'input'), hList(tensor1, '_foreach_addcmul_', 'tensor1'), hList(tensor2, '_foreach_addcmul_', 'tensor2'), scalars);
+}
+
+export function $_foreach_addcmul__Tensor(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: Tensor): void {
+  native['_foreach_addcmul_$Tensor'](hList(input, '_foreach_addcmul_', 'input'), hList(tensor1, '_foreach_addcmul_', 'tensor1'), hList(tensor2, '_foreach_addcmul_', 'tensor2'), h(scalars, '_foreach_addcmul_', 'scalars'));
+}
+
+export function $_foreach_addcdiv_Scalar(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], value?: number | boolean): Tensor[] {
+  return wrapList(native['_foreach_addcdiv$Scalar'](hList(input, '_foreach_addcdiv', 'input'), hList(tensor1, '_foreach_addcdiv', 'tensor1'), hList(tensor2, '_foreach_addcdiv', 'tensor2'), value));
+}
+
+export function $_foreach_addcdiv_ScalarList(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: number[]): Tensor[] {
+  return wrapList(native['_foreach_addcdiv$ScalarList'](hList(input, '_foreach_addcdiv', 'input'), hList(tensor1, '_foreach_addcdiv', 'tensor1'), hList(tensor2, '_foreach_addcdiv', 'tensor2'), scalars));
+}
+
+export function $_foreach_addcdiv_Tensor(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: Tensor): Tensor[] {
+  return wrapList(native['_foreach_addcdiv$Tensor'](hList(input, '_foreach_addcdiv', 'input'), hList(tensor1, '_foreach_addcdiv', 'tensor1'), hList(tensor2, '_foreach_addcdiv', 'tensor2'), h(scalars, '_foreach_addcdiv', 'scalars')));
+}
+
+export function $_foreach_addcdiv__Scalar(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], value?: number | boolean): void {
+  native['_foreach_addcdiv_$Scalar'](hList(input, '_foreach_addcdiv_', 'input'), hList(tensor1, '_foreach_addcdiv_', 'tensor1'), hList(tensor2, '_foreach_addcdiv_', 'tensor2'), value);
+}
+
+export function $_foreach_addcdiv__ScalarList(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: number[]): void {
+  native['_foreach_addcdiv_$ScalarList'](hList(input, '_foreach_addcdiv_', 'input'), hList(tensor1, '_foreach_addcdiv_', 'tensor1'), hList(tensor2, '_foreach_addcdiv_', 'tensor2'), scalars);
+}
+
+export function $_foreach_addcdiv__Tensor(input: Tensor[], tensor1: Tensor[], tensor2: Tensor[], scalars: Tensor): void {
+  native['_foreach_addcdiv_$Tensor'](hList(input, '_foreach_addcdiv_', 'input'), hList(tensor1, '_foreach_addcdiv_', 'tensor1'), hList(tensor2, '_foreach_addcdiv_', 'tensor2'), h(scalars, '_foreach_addcdiv_', 'scalars'));
+}
+
+export function $_foreach_neg(input: Tensor[]): Tensor[] {
+  return wrapList(native._foreach_neg(hList(input, '_foreach_neg', 'input')));
+}
+
+export function $_foreach_neg_(input: Tensor[]): void {
+  native._foreach_neg_(hList(input, '_foreach_neg_', 'input'));
+}
+
+export function $_foreach_sqrt(input: Tensor[]): Tensor[] {
+  return wrapList(native._foreach_sqrt(hList(input, '_foreach_sqrt', 'input')));
+}
+
+export function $_foreach_sqrt_(input: Tensor[]): void {
+  native._foreach_sqrt_(hList(input, '_foreach_sqrt_', 'input'));
+}
+
+export function $_foreach_zero_(input: Tensor[]): void {
+  native._foreach_zero_(hList(input, '_foreach_zero_', 'input'));
+}
+
+export function $_foreach_copy_(input: Tensor[], src: Tensor[], options?: { nonBlocking?: boolean }): void {
+  native._foreach_copy_(hList(input, '_foreach_copy_', 'input'), hList(src, '_foreach_copy_', 'src'), options?.nonBlocking);
+}
+
 export function $linear(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null }): Tensor {
   return wrap(native.linear(h(input, 'linear', 'input'), h(weight, 'linear', 'weight'), hOpt(options?.bias, 'linear', 'bias')));
 }

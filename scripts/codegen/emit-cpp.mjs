@@ -43,6 +43,8 @@ function readArg(arg, i) {
       return `const c10::List<std::optional<at::Tensor>> ${n} = a.optTensorList(${i}, ${nm});`;
     case 'Scalar':
       return `const at::Scalar ${n} = a.scalar(${i}, ${nm}${hasDefault ? `, at::Scalar(${literal(arg)})` : ''});`;
+    case 'Scalar[]':
+      return `const std::vector<double> ${n}_d = a.floatList(${i}, ${nm});\n    const std::vector<at::Scalar> ${n}_v(${n}_d.begin(), ${n}_d.end());\n    const at::ArrayRef<at::Scalar> ${n} = ${n}_v;`;
     case 'Scalar?':
       return hasDefault
         ? `const std::optional<at::Scalar> ${n} = a.has(${i}) ? a.optScalar(${i}, ${nm}) : std::optional<at::Scalar>(at::Scalar(${literal(arg)}));`

@@ -22,6 +22,8 @@ function tsType(arg) {
       return 'number | boolean';
     case 'Scalar?':
       return 'number | boolean | null';
+    case 'Scalar[]':
+      return 'number[]';
     case 'int':
     case 'float':
       return 'number';
@@ -155,6 +157,12 @@ function accepts(arg, x) {
     case 'int':
     case 'float':
       test = `typeof ${x} === 'number'`;
+      break;
+    case 'Tensor[]':
+      test = `(Array.isArray(${x}) && ${x}.every((e) => e instanceof Tensor))`;
+      break;
+    case 'Scalar[]':
+      test = `(Array.isArray(${x}) && ${x}.every((e) => typeof e === 'number'))`;
       break;
     case 'int[]':
       test = arg.size > 0 ? `(typeof ${x} === 'number' || Array.isArray(${x}))` : `Array.isArray(${x})`;

@@ -30,8 +30,8 @@ function parseArg(text, kwOnly, where) {
   const m = /^(\S+)\s+(\w+)(?:=(.+))?$/.exec(text);
   if (!m) throw new Error(`${where}: cannot parse argument '${text}'`);
   let [, type, name, dflt] = m;
-  const inplaceSelf = type === 'Tensor(a!)';
-  if (inplaceSelf) type = 'Tensor';
+  const inplaceSelf = type === 'Tensor(a!)' || type === 'Tensor(a!)[]';
+  if (inplaceSelf) type = type === 'Tensor(a!)' ? 'Tensor' : 'Tensor[]';
   const fixed = /^int\[(\d+)\]/.exec(type);
   return {
     name,

@@ -1,6 +1,17 @@
-// torch.optim.Adagrad, following torch/optim/adagrad.py's _single_tensor_adagrad (dense
-// gradients) operation by operation.
-import { fullLike } from '../../generated/functions.js';
+// torch.optim.Adagrad, following torch/optim/adagrad.py's _multi_tensor_adagrad (foreach) and
+// _single_tensor_adagrad operation by operation, for dense gradients; `foreach: null` picks
+// between them as updateByDeviceGroup (optimizer.ts) says.
+import {
+  _foreachAdd,
+  _foreachAdd_,
+  _foreachAddcdiv_,
+  _foreachAddcmul_,
+  _foreachMul,
+  _foreachMul_,
+  _foreachNeg,
+  _foreachSqrt,
+  fullLike,
+} from '../../generated/functions.js';
 import { scalarTensor } from '../creation.js';
 import type { Tensor } from '../tensor.js';
 import {
@@ -8,9 +19,12 @@ import {
   checkFlags,
   checkNonNegative,
   checkOptionNames,
+  incrementSteps,
   Optimizer,
   type OptimizerParams,
   type ParamGroup,
+  stepValues,
+  updateByDeviceGroup,
 } from './optimizer.js';
 
 export interface AdagradOptions {
@@ -21,6 +35,10 @@ export interface AdagradOptions {
   initialAccumulatorValue?: number;
   /** default 1e-10 */
   eps?: number;
+  /**
+   * true: the foreach (multi-tensor) path; false: the single-tensor one; null (the default):
+   * PyTorch's default path's numbers, by the foreach path where it gives them (float32 and float64)
+   */
   foreach?: boolean | null;
   maximize?: boolean;
   differentiable?: boolean;
@@ -62,6 +80,9 @@ const OPTIONS = [
  * used), and parameters added later by addParamGroup get theirs at their first step.
  */
 export class Adagrad extends Optimizer<AdagradParamGroup, AdagradState> {
+  /** Whether `foreach: null` takes the foreach path where it gives PyTorch's default numbers (see updateByDeviceGroup). */
+  static readonly foreachByDefault: boolean = true;
+
   constructor(params: OptimizerParams, options?: AdagradOptions) {
     checkOptionNames('Adagrad', options, OPTIONS);
     super(params, {
@@ -98,12 +119,26 @@ export class Adagrad extends Optimizer<AdagradParamGroup, AdagradState> {
   }
 
   protected updateGroup(group: AdagradParamGroup): void {
+    updateByDeviceGroup(
+      group,
+      Adagrad.foreachByDefault,
+      (params) => this.updateSingle(group, params),
+      (params) => this.updateForeach(group, params),
+    );
+  }
+
+  /** The parameter's state, made at its first step if the constructor did not make it. */
+  private stateAtStep(param: Tensor): AdagradState {
+    const state = this.stateOf(param);
+    return Object.keys(state).length === 0 ? this.initState(param) : state;
+  }
+
+  /** _single_tensor_adagrad over `params` (which have dense gradients). */
+  private updateSingle(group: AdagradParamGroup, params: Tensor[]): void {
     const { lr, lrDecay, eps, weightDecay, maximize } = group;
-    for (const param of group.params) {
-      const g = param.grad;
-      if (g === null) continue;
-      let state = this.stateOf(param);
-      if (Object.keys(state).length === 0) state = this.initState(param);
+    for (const param of params) {
+      const g = param.grad as Tensor;
+      const state = this.stateAtStep(param);
       const stepT = state.step as Tensor;
       const stateSum = state.sum as Tensor;
       stepT.add_(1);
@@ -115,5 +150,50 @@ export class Adagrad extends Optimizer<AdagradParamGroup, AdagradState> {
       const std = stateSum.sqrt().add_(eps);
       param.addcdiv_(grad, std, { value: -clr });
     }
+  }
+
+  /**
+   * _multi_tensor_adagrad over `params` (of one device and dtype, with dense gradients), with one
+   * pass fewer in float32 and float64 (see below).
+   */
+  private updateForeach(group: AdagradParamGroup, params: Tensor[]): void {
+    const { lr, lrDecay, eps, weightDecay, maximize } = group;
+    const states = params.map((p) => this.stateAtStep(p));
+    let grads = params.map((p) => p.grad as Tensor);
+    const stateSums = states.map((s) => s.sum as Tensor);
+    const steps = states.map((s) => s.step as Tensor);
+
+    if (maximize) grads = _foreachNeg(grads);
+    incrementSteps(steps);
+    if (weightDecay !== 0) {
+      // reuses the copies that maximize made
+      if (maximize) _foreachAdd_(grads, params, { alpha: weightDecay });
+      else grads = _foreachAdd(grads, params, { alpha: weightDecay });
+    }
+    const minusClr = stepValues(steps).map((step) => -lr / (1 + (step - 1) * lrDecay));
+    _foreachAddcmul_(stateSums, grads, grads, 1);
+    const std = _foreachSqrt(stateSums);
+    _foreachAdd_(std, eps);
+
+    const dtype = (params[0] as Tensor).dtype;
+    if (dtype === 'float32' || dtype === 'float64') {
+      // PyTorch first multiplies the gradients by -clr (a pass over them and, without weight
+      // decay or maximize, a new list), then adds numerator / std. In float32 and float64,
+      // addcdiv's `self + value * t1 / t2` rounds value * t1 to the dtype before dividing, so
+      // -clr as addcdiv's scalars gives the same numbers, bit for bit, without that pass (which
+      // made this path slower than the single-tensor one). Half and bfloat16 compute in float
+      // and round once, so they keep PyTorch's two steps.
+      _foreachAddcdiv_(params, grads, std, minusClr);
+      return;
+    }
+    let numerator: Tensor[];
+    if (weightDecay !== 0 || maximize) {
+      // the copies again
+      _foreachMul_(grads, minusClr);
+      numerator = grads;
+    } else {
+      numerator = _foreachMul(grads, minusClr);
+    }
+    _foreachAddcdiv_(params, numerator, std);
   }
 }

@@ -1,6 +1,19 @@
-// torch.optim.Adam, following torch/optim/adam.py's _single_tensor_adam (the path PyTorch takes
-// on the CPU, and for capturable=False) operation by operation.
-import { zerosLike } from '../../generated/functions.js';
+// torch.optim.Adam, following torch/optim/adam.py's _multi_tensor_adam (foreach) and
+// _single_tensor_adam (PyTorch's default on the CPU) operation by operation, for
+// capturable=False; `foreach: null` picks between them as updateByDeviceGroup (optimizer.ts) says.
+import {
+  _foreachAdd,
+  _foreachAdd_,
+  _foreachAddcdiv_,
+  _foreachAddcmul_,
+  _foreachDiv_,
+  _foreachLerp_,
+  _foreachMaximum_,
+  _foreachMul_,
+  _foreachNeg,
+  _foreachSqrt,
+  zerosLike,
+} from '../../generated/functions.js';
 import { scalarTensor } from '../creation.js';
 import type { Tensor } from '../tensor.js';
 import {
@@ -8,9 +21,12 @@ import {
   checkFlags,
   checkNonNegative,
   checkOptionNames,
+  incrementSteps,
   Optimizer,
   type OptimizerParams,
   type ParamGroup,
+  stepValues,
+  updateByDeviceGroup,
 } from './optimizer.js';
 import { pyPow } from './pymath.js';
 
@@ -24,6 +40,10 @@ export interface AdamOptions {
   weightDecay?: number;
   amsgrad?: boolean;
   maximize?: boolean;
+  /**
+   * true: the foreach (multi-tensor) path; false: the single-tensor one; null (the default):
+   * PyTorch's default path's numbers, by the foreach path where it gives them (float32 and float64)
+   */
   foreach?: boolean | null;
   capturable?: boolean;
   differentiable?: boolean;
@@ -70,6 +90,9 @@ const OPTIONS = [
 
 /** Adam (Kingma and Ba), with AMSGrad, maximize, and L2 or decoupled weight decay. */
 export class Adam extends Optimizer<AdamParamGroup, AdamState> {
+  /** Whether `foreach: null` takes the foreach path where it gives PyTorch's default numbers (see updateByDeviceGroup). */
+  static readonly foreachByDefault: boolean = true;
+
   constructor(params: OptimizerParams, options?: AdamOptions) {
     checkOptionNames(new.target.name, options, OPTIONS);
     super(params, {
@@ -107,18 +130,33 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
   }
 
   protected updateGroup(group: AdamParamGroup): void {
+    updateByDeviceGroup(
+      group,
+      Adam.foreachByDefault,
+      (params) => this.updateSingle(group, params),
+      (params) => this.updateForeach(group, params),
+    );
+  }
+
+  /** The parameter's state, made as Adam._init_group makes it on the first step. */
+  private initState(param: Tensor, amsgrad: boolean): AdamState {
+    const state = this.stateOf(param);
+    if (Object.keys(state).length === 0) {
+      state.step = scalarTensor(0, { dtype: 'float32' }).keep();
+      state.expAvg = zerosLike(param).keep();
+      state.expAvgSq = zerosLike(param).keep();
+      if (amsgrad) state.maxExpAvgSq = zerosLike(param).keep();
+    }
+    return state;
+  }
+
+  /** _single_tensor_adam over `params` (which have gradients). */
+  private updateSingle(group: AdamParamGroup, params: Tensor[]): void {
     const { lr, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay } = group;
     const [beta1, beta2] = group.betas;
-    for (const param of group.params) {
-      const g = param.grad;
-      if (g === null) continue;
-      const state = this.stateOf(param);
-      if (Object.keys(state).length === 0) {
-        state.step = scalarTensor(0, { dtype: 'float32' }).keep();
-        state.expAvg = zerosLike(param).keep();
-        state.expAvgSq = zerosLike(param).keep();
-        if (amsgrad) state.maxExpAvgSq = zerosLike(param).keep();
-      }
+    for (const param of params) {
+      const g = param.grad as Tensor;
+      const state = this.initState(param, amsgrad);
       const stepT = state.step as Tensor;
       const expAvg = state.expAvg as Tensor;
       const expAvgSq = state.expAvgSq as Tensor;
@@ -148,5 +186,45 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
       }
       param.addcdiv_(expAvg, denom, { value: -stepSize });
     }
+  }
+
+  /** _multi_tensor_adam over `params` (of one device and dtype, with gradients), for capturable=False. */
+  private updateForeach(group: AdamParamGroup, params: Tensor[]): void {
+    const { lr, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay } = group;
+    const [beta1, beta2] = group.betas;
+    const states = params.map((p) => this.initState(p, amsgrad));
+    let grads = params.map((p) => p.grad as Tensor);
+    const expAvgs = states.map((s) => s.expAvg as Tensor);
+    const expAvgSqs = states.map((s) => s.expAvgSq as Tensor);
+    const steps = states.map((s) => s.step as Tensor);
+
+    if (maximize) grads = _foreachNeg(grads);
+    incrementSteps(steps);
+    if (weightDecay !== 0) {
+      if (decoupledWeightDecay) _foreachMul_(params, 1 - lr * weightDecay);
+      // reuses the copies that maximize made
+      else if (maximize) _foreachAdd_(grads, params, { alpha: weightDecay });
+      else grads = _foreachAdd(grads, params, { alpha: weightDecay });
+    }
+    _foreachLerp_(expAvgs, grads, 1 - beta1);
+    _foreachMul_(expAvgSqs, beta2);
+    _foreachAddcmul_(expAvgSqs, grads, grads, 1 - beta2);
+
+    const stepsNow = stepValues(steps);
+    const biasCorrection1 = stepsNow.map((step) => 1 - pyPow(beta1, step));
+    const biasCorrection2 = stepsNow.map((step) => 1 - pyPow(beta2, step));
+    const stepSize = biasCorrection1.map((bc) => (lr / bc) * -1);
+    const biasCorrection2Sqrt = biasCorrection2.map((bc) => pyPow(bc, 0.5));
+    let expAvgSqSqrt: Tensor[];
+    if (amsgrad) {
+      const maxExpAvgSqs = states.map((s, i) => (s.maxExpAvgSq ??= zerosLike(params[i] as Tensor).keep()));
+      _foreachMaximum_(maxExpAvgSqs, expAvgSqs);
+      expAvgSqSqrt = _foreachSqrt(maxExpAvgSqs);
+    } else {
+      expAvgSqSqrt = _foreachSqrt(expAvgSqs);
+    }
+    _foreachDiv_(expAvgSqSqrt, biasCorrection2Sqrt);
+    _foreachAdd_(expAvgSqSqrt, eps);
+    _foreachAddcdiv_(params, expAvgs, expAvgSqSqrt, stepSize);
   }
 }

@@ -10,6 +10,7 @@
 // are freed when it returns; the state tensors that live across steps are keep()-ed, and belong
 // to the garbage collector (or to whoever disposes them).
 import '../../generated/methods.js';
+import { _foreachAdd_ } from '../../generated/functions.js';
 import { enableGrad, noGrad } from '../autograd.js';
 import { scalarTensor } from '../creation.js';
 import { scope } from '../lifetime.js';
@@ -413,7 +414,10 @@ export function checkBoolean(name: string, options: Record<string, unknown>, key
   if (typeof v !== 'boolean') throw new TypeError(`${name}: ${key} must be a boolean, got ${describe(v)}`);
 }
 
-/** foreach and fused: accepted and recorded (null, true or false); the update is the same loop. */
+/**
+ * foreach and fused: null, true or false, recorded as given. `foreach` picks the update's path
+ * (see updateByDeviceGroup); `fused` is accepted and recorded, and changes nothing here.
+ */
 export function checkFlags(name: string, options: Record<string, unknown>): void {
   for (const key of ['foreach', 'fused']) {
     if (key in options && options[key] !== null && typeof options[key] !== 'boolean') {
@@ -423,4 +427,92 @@ export function checkFlags(name: string, options: Record<string, unknown>): void
   for (const key of ['differentiable', 'capturable']) {
     if (options[key] === true) throw new Error(`${name}: ${key}=true is not supported here; leave it false`);
   }
+}
+
+// ---- the foreach (multi-tensor) paths
+
+/** The parameters of one device and dtype: what one foreach kernel call takes. */
+export interface DeviceGroup {
+  device: string;
+  dtype: string;
+  /** indices into the list that was grouped */
+  indices: number[];
+}
+
+/**
+ * PyTorch's Optimizer._group_tensors_by_device_and_dtype: `tensors` grouped by device and dtype,
+ * groups in order of first appearance.
+ */
+export function groupByDeviceAndDtype(tensors: readonly Tensor[]): DeviceGroup[] {
+  const groups = new Map<string, DeviceGroup>();
+  tensors.forEach((t, i) => {
+    const device = t.device;
+    const dtype = t.dtype;
+    const key = `${device} ${dtype}`;
+    const g = groups.get(key);
+    if (g) g.indices.push(i);
+    else groups.set(key, { device, dtype, indices: [i] });
+  });
+  return [...groups.values()];
+}
+
+/**
+ * How a group's parameters (those with gradients) are updated: by `foreach` (PyTorch's
+ * `_multi_tensor_*` functions: one native call per operation for all the parameters of one
+ * device and dtype) or by `single` (`_single_tensor_*`: one native call per operation per
+ * parameter), per device and dtype.
+ *
+ * `foreach: true` or `false` in the group picks the path, as in PyTorch. `foreach: null`, the
+ * default (kept as null in the group and in stateDict(), as in PyTorch), stands for PyTorch's
+ * own default, taken as fast as it can be without changing a bit: PyTorch runs foreach when all
+ * the parameters are on CUDA and the single-tensor path otherwise; here, with `byDefault`, the
+ * CPU's float32 and float64 parameters take the foreach path too, since its CPU kernels are the
+ * single-tensor ops run in a loop and give the same numbers bit for bit, while half and bfloat16
+ * ones keep the single-tensor path (PyTorch's two paths differ there in the last bit).
+ *
+ * `foreach` gets `likePyTorch`: whether PyTorch would run its foreach path here too (it may
+ * update what that path updates in place, such as SGD's gradients).
+ */
+export function updateByDeviceGroup(
+  group: { params: Tensor[]; foreach?: unknown },
+  byDefault: boolean,
+  single: (params: Tensor[]) => void,
+  foreach: (params: Tensor[], likePyTorch: boolean) => void,
+): void {
+  const params = group.params.filter((p) => p.grad !== null);
+  if (params.length === 0) return;
+  const option = group.foreach;
+  if (option === false) {
+    single(params);
+    return;
+  }
+  const parts = groupByDeviceAndDtype(params);
+  const allCuda = parts.every((g) => g.device.startsWith('cuda'));
+  for (const part of parts) {
+    const ps = pick(params, part.indices);
+    if (option === true) foreach(ps, true);
+    else if (byDefault && allCuda) foreach(ps, true);
+    else if (byDefault && part.device === 'cpu' && (part.dtype === 'float32' || part.dtype === 'float64'))
+      foreach(ps, false);
+    else single(ps);
+  }
+}
+
+/** The elements of `list` at `indices`. */
+export function pick<T>(list: readonly T[], indices: readonly number[]): T[] {
+  return indices.map((i) => list[i] as T);
+}
+
+/** Python's `[_get_value(step) for step in steps]`. */
+export function stepValues(steps: Tensor[]): number[] {
+  return steps.map((step) => step.item() as number);
+}
+
+/**
+ * `torch._foreach_add_(steps, 1)` as PyTorch writes it: on the CPU, with a tensor 1.0 (the
+ * foreach CPU kernel is a loop over `step.add_(one)`).
+ */
+export function incrementSteps(steps: Tensor[]): void {
+  if ((steps[0] as Tensor).device === 'cpu') _foreachAdd_(steps, scalarTensor(1, { dtype: 'float32' }), { alpha: 1 });
+  else _foreachAdd_(steps, 1);
 }

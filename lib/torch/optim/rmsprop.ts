@@ -1,6 +1,19 @@
-// torch.optim.RMSprop, following torch/optim/rmsprop.py's _single_tensor_rmsprop operation by
-// operation.
-import { zerosLike } from '../../generated/functions.js';
+// torch.optim.RMSprop, following torch/optim/rmsprop.py's _multi_tensor_rmsprop (foreach) and
+// _single_tensor_rmsprop operation by operation, for capturable=False; `foreach: null` picks
+// between them as updateByDeviceGroup (optimizer.ts) says.
+import {
+  _foreachAdd,
+  _foreachAdd_,
+  _foreachAddcdiv_,
+  _foreachAddcmul,
+  _foreachAddcmul_,
+  _foreachLerp_,
+  _foreachMul_,
+  _foreachNeg,
+  _foreachSqrt,
+  _foreachSqrt_,
+  zerosLike,
+} from '../../generated/functions.js';
 import { scalarTensor } from '../creation.js';
 import type { Tensor } from '../tensor.js';
 import {
@@ -8,9 +21,11 @@ import {
   checkFlags,
   checkNonNegative,
   checkOptionNames,
+  incrementSteps,
   Optimizer,
   type OptimizerParams,
   type ParamGroup,
+  updateByDeviceGroup,
 } from './optimizer.js';
 
 export interface RMSpropOptions {
@@ -24,6 +39,10 @@ export interface RMSpropOptions {
   momentum?: number;
   centered?: boolean;
   capturable?: boolean;
+  /**
+   * true: the foreach (multi-tensor) path; false: the single-tensor one; null (the default):
+   * PyTorch's default path's numbers, by the foreach path where it gives them (float32 and float64)
+   */
   foreach?: boolean | null;
   maximize?: boolean;
   differentiable?: boolean;
@@ -64,6 +83,9 @@ const OPTIONS = [
 
 /** RMSprop (Hinton), optionally centered and with momentum. */
 export class RMSprop extends Optimizer<RMSpropParamGroup, RMSpropState> {
+  /** Whether `foreach: null` takes the foreach path where it gives PyTorch's default numbers (see updateByDeviceGroup). */
+  static readonly foreachByDefault: boolean = true;
+
   constructor(params: OptimizerParams, options?: RMSpropOptions) {
     checkOptionNames('RMSprop', options, OPTIONS);
     super(params, {
@@ -92,17 +114,32 @@ export class RMSprop extends Optimizer<RMSpropParamGroup, RMSpropState> {
   }
 
   protected updateGroup(group: RMSpropParamGroup): void {
+    updateByDeviceGroup(
+      group,
+      RMSprop.foreachByDefault,
+      (params) => this.updateSingle(group, params),
+      (params) => this.updateForeach(group, params),
+    );
+  }
+
+  /** The parameter's state, made as RMSprop._init_group makes it on the first step. */
+  private initState(param: Tensor, group: RMSpropParamGroup): RMSpropState {
+    const state = this.stateOf(param);
+    if (Object.keys(state).length === 0) {
+      state.step = scalarTensor(0, { dtype: 'float32' }).keep();
+      state.squareAvg = zerosLike(param).keep();
+      if (group.momentum > 0) state.momentumBuffer = zerosLike(param).keep();
+      if (group.centered) state.gradAvg = zerosLike(param).keep();
+    }
+    return state;
+  }
+
+  /** _single_tensor_rmsprop over `params` (which have gradients). */
+  private updateSingle(group: RMSpropParamGroup, params: Tensor[]): void {
     const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
-    for (const param of group.params) {
-      const g = param.grad;
-      if (g === null) continue;
-      const state = this.stateOf(param);
-      if (Object.keys(state).length === 0) {
-        state.step = scalarTensor(0, { dtype: 'float32' }).keep();
-        state.squareAvg = zerosLike(param).keep();
-        if (momentum > 0) state.momentumBuffer = zerosLike(param).keep();
-        if (centered) state.gradAvg = zerosLike(param).keep();
-      }
+    for (const param of params) {
+      const g = param.grad as Tensor;
+      const state = this.initState(param, group);
       const squareAvg = state.squareAvg as Tensor;
       let grad = maximize ? g.neg() : g;
       (state.step as Tensor).add_(1);
@@ -124,6 +161,45 @@ export class RMSprop extends Optimizer<RMSpropParamGroup, RMSpropState> {
       } else {
         param.addcdiv_(grad, avg, { value: -lr });
       }
+    }
+  }
+
+  /** _multi_tensor_rmsprop over `params` (of one device and dtype, with gradients), for capturable=False. */
+  private updateForeach(group: RMSpropParamGroup, params: Tensor[]): void {
+    const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
+    const states = params.map((p) => this.initState(p, group));
+    let grads = params.map((p) => p.grad as Tensor);
+    const squareAvgs = states.map((s) => s.squareAvg as Tensor);
+
+    if (maximize) grads = _foreachNeg(grads);
+    incrementSteps(states.map((s) => s.step as Tensor));
+    if (weightDecay !== 0) {
+      // reuses the copies that maximize made
+      if (maximize) _foreachAdd_(grads, params, { alpha: weightDecay });
+      else grads = _foreachAdd(grads, params, { alpha: weightDecay });
+    }
+    _foreachMul_(squareAvgs, alpha);
+    _foreachAddcmul_(squareAvgs, grads, grads, 1 - alpha);
+
+    let avg: Tensor[];
+    if (centered) {
+      const gradAvgs = states.map((s, i) => (s.gradAvg ??= zerosLike(params[i] as Tensor).keep()));
+      _foreachLerp_(gradAvgs, grads, 1 - alpha);
+      avg = _foreachAddcmul(squareAvgs, gradAvgs, gradAvgs, -1);
+      _foreachSqrt_(avg);
+      _foreachAdd_(avg, eps);
+    } else {
+      avg = _foreachSqrt(squareAvgs);
+      _foreachAdd_(avg, eps);
+    }
+
+    if (momentum > 0) {
+      const bufs = states.map((s, i) => (s.momentumBuffer ??= zerosLike(params[i] as Tensor).keep()));
+      _foreachMul_(bufs, momentum);
+      _foreachAddcdiv_(bufs, grads, avg);
+      _foreachAdd_(params, bufs, { alpha: -lr });
+    } else {
+      _foreachAddcdiv_(params, grads, avg, -lr);
     }
   }
 }

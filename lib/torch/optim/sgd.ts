@@ -1,4 +1,7 @@
-// torch.optim.SGD, following torch/optim/sgd.py's _single_tensor_sgd operation by operation.
+// torch.optim.SGD, following torch/optim/sgd.py's _multi_tensor_sgd (foreach) and
+// _single_tensor_sgd operation by operation; `foreach: null` picks between them as
+// updateByDeviceGroup (optimizer.ts) says.
+import { _foreachAdd, _foreachAdd_, _foreachMul_, _foreachNeg } from '../../generated/functions.js';
 import type { Tensor } from '../tensor.js';
 import {
   checkBoolean,
@@ -9,6 +12,7 @@ import {
   Optimizer,
   type OptimizerParams,
   type ParamGroup,
+  updateByDeviceGroup,
 } from './optimizer.js';
 
 export interface SGDOptions {
@@ -19,6 +23,10 @@ export interface SGDOptions {
   weightDecay?: number;
   nesterov?: boolean;
   maximize?: boolean;
+  /**
+   * true: the foreach (multi-tensor) path; false: the single-tensor one; null (the default):
+   * PyTorch's default path's numbers, by the foreach path where it gives them (float32 and float64)
+   */
   foreach?: boolean | null;
   differentiable?: boolean;
   fused?: boolean | null;
@@ -54,6 +62,9 @@ const OPTIONS = [
 
 /** Stochastic gradient descent, optionally with momentum (PyTorch's formulation), Nesterov and weight decay. */
 export class SGD extends Optimizer<SGDParamGroup, SGDState> {
+  /** Whether `foreach: null` takes the foreach path where it gives PyTorch's default numbers (see updateByDeviceGroup). */
+  static readonly foreachByDefault: boolean = true;
+
   constructor(params: OptimizerParams, options?: SGDOptions) {
     checkOptionNames('SGD', options, OPTIONS);
     super(params, {
@@ -83,10 +94,19 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
   }
 
   protected updateGroup(group: SGDParamGroup): void {
+    updateByDeviceGroup(
+      group,
+      SGD.foreachByDefault,
+      (params) => this.updateSingle(group, params),
+      (params, likePyTorch) => this.updateForeach(group, params, likePyTorch),
+    );
+  }
+
+  /** _single_tensor_sgd over `params` (which have gradients). */
+  private updateSingle(group: SGDParamGroup, params: Tensor[]): void {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
-    for (const param of group.params) {
-      const g = param.grad;
-      if (g === null) continue;
+    for (const param of params) {
+      const g = param.grad as Tensor;
       let grad = maximize ? g.neg() : g;
       if (weightDecay !== 0) grad = grad.add(param, { alpha: weightDecay });
       if (momentum !== 0) {
@@ -102,5 +122,48 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
       }
       param.add_(grad, { alpha: -lr });
     }
+  }
+
+  /**
+   * _multi_tensor_sgd over `params` (of one device and dtype, with gradients). With Nesterov
+   * momentum and neither weight decay nor maximize, PyTorch's foreach path adds `momentum * buf`
+   * to the parameters' gradients themselves: so does this one where PyTorch would take that path
+   * (`likePyTorch`); elsewhere it leaves the gradients alone, as PyTorch's single-tensor path
+   * does, and adds into new tensors (the same numbers).
+   */
+  private updateForeach(group: SGDParamGroup, params: Tensor[], likePyTorch: boolean): void {
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
+    let grads = params.map((p) => p.grad as Tensor);
+    if (maximize) grads = _foreachNeg(grads);
+    if (weightDecay !== 0) {
+      // reuses the copies that maximize made
+      if (maximize) _foreachAdd_(grads, params, { alpha: weightDecay });
+      else grads = _foreachAdd(grads, params, { alpha: weightDecay });
+    }
+    if (momentum !== 0) {
+      const states = params.map((p) => this.stateOf(p));
+      let bufs: Tensor[];
+      if (states.every((s) => s.momentumBuffer != null)) {
+        bufs = states.map((s) => s.momentumBuffer as Tensor);
+        _foreachMul_(bufs, momentum);
+        _foreachAdd_(bufs, grads, { alpha: 1 - dampening });
+      } else {
+        bufs = states.map((state, i) => {
+          const grad = grads[i] as Tensor;
+          let buf = state.momentumBuffer;
+          if (buf == null) {
+            buf = grad.detach().clone().keep();
+            state.momentumBuffer = buf;
+          } else {
+            buf.mul_(momentum).add_(grad, { alpha: 1 - dampening });
+          }
+          return buf;
+        });
+      }
+      if (!nesterov) grads = bufs;
+      else if (maximize || weightDecay !== 0 || likePyTorch) _foreachAdd_(grads, bufs, { alpha: momentum });
+      else grads = _foreachAdd(grads, bufs, { alpha: momentum });
+    }
+    _foreachAdd_(params, grads, { alpha: -lr });
   }
 }
