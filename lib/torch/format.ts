@@ -111,6 +111,12 @@ function shownIndices(n: number, summarize: boolean): number[] {
 export function formatTensor(t: Tensor): string {
   const shape = t.shape;
   const dtype = t.dtype;
+  if (t.device === 'meta') {
+    // A meta tensor has a shape and a dtype but no data.
+    const extra = ['float32', 'int64', 'bool'].includes(dtype) ? '' : `, dtype=torch.${dtype}`;
+    const size = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+    return `tensor(..., device='meta', size=${size}${extra})`;
+  }
   const floating = dtype.startsWith('float') || dtype === 'bfloat16';
   const numel = shape.reduce((a, b) => a * b, 1);
   const summarize = numel > THRESHOLD;
