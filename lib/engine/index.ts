@@ -25,6 +25,9 @@ export {
   type BatchAugment,
   CutMix,
   MixUp,
+  Mosaic,
+  type MosaicBoxSample,
+  type MosaicDraw,
   RandomBatchAugment,
 } from './model/batch_augments.js';
 export { ClsDataPreprocessor, toInputsAndSamples } from './model/cls_data_preprocessor.js';
@@ -33,6 +36,7 @@ export {
   ImgDataPreprocessor,
   type ImgDataPreprocessorOptions,
 } from './model/data_preprocessor.js';
+export { TupleImgDataPreprocessor } from './model/tuple_data_preprocessor.js';
 export { stackBatch } from './model/utils.js';
 export { type InitCfg, type InitConfig, type InitType, initialize, type OverrideConfig } from './model/weight_init.js';
 export { AmpOptimWrapper, type AmpOptimWrapperOptions, type LossScale } from './optim/amp_optim_wrapper.js';
