@@ -184,3 +184,198 @@ export class RandomBatchAugment {
     return runBatchAugment(augment, inputs, dataSamples);
   }
 }
+
+/** What Mosaic drew for one output image: the centre and the four source images. */
+export interface MosaicDraw {
+  /** Centre row: the top quadrants are rows [0, cy), the bottom ones rows [cy, H). */
+  cy: number;
+  /** Centre column: the left quadrants are columns [0, cx), the right ones columns [cx, W). */
+  cx: number;
+  /** Batch indices of the top-left, top-right, bottom-left and bottom-right sources; the first is i. */
+  sources: [number, number, number, number];
+}
+
+/** One object detection sample: `boxes` (K, 4) as xyxy pixels and their `labels` (K,). */
+export interface MosaicBoxSample {
+  boxes: Tensor;
+  labels: Tensor;
+  [key: string]: unknown;
+}
+
+/**
+ * Mosaic (YOLOv4 / mmdet's Mosaic) as a batch augment: output image i is four images of the
+ * batch tiled around a random centre (cy, cx). The top-left quadrant, rows [0, cy) and columns
+ * [0, cx), comes from image i itself; top-right from partner b, bottom-left from c and
+ * bottom-right from d. Each quadrant is a crop, not a resize: it holds the source's pixels at
+ * the very same coordinates, so the output keeps the (N, C, H, W) shape and each source keeps
+ * its scale. The centre is drawn uniformly among the integers cy in
+ * [ceil(lo * H), floor(hi * H)] and cx in [ceil(lo * W), floor(hi * W)] for
+ * `centerRatioRange` [lo, hi] (default [0.25, 0.75]: the middle half of each side). With a
+ * batch of at least four, the three partners are distinct images other than i (a randperm of
+ * the others); with a smaller batch they are drawn with replacement from the whole batch.
+ * Randomness comes from libtorch's generator, so torch.manualSeed makes it repeatable.
+ *
+ * Labels (`dataSamples`):
+ * - a Tensor of class indices (N,) (needs `numClasses`) or scores (N, C): the result is float
+ *   scores (N, C), each row the area-weighted mix of its four sources' scores (the weights are
+ *   the quadrant areas over H * W, so a row of probabilities stays one that sums to 1);
+ * - an array of per-image objects with `boxes` (K, 4) xyxy and `labels` (K,): each output image
+ *   gets a new object (the other fields of sample i kept) whose boxes are each source's boxes
+ *   moved into its quadrant and clipped to it, with those left with zero width or height dropped
+ *   (with their labels). Because a quadrant copies its source's own coordinates, the move is a
+ *   shift by zero: only the clipping changes a box;
+ * - null or undefined: passed through (only the images are tiled).
+ *
+ * With probability 1 - `prob` the batch comes back unchanged (inputs and labels as given).
+ * The inputs are never modified in place. `lastDraws` holds what the latest call drew (empty
+ * when it passed the batch through), and `draw` may be overridden, e.g. by a test that pins the
+ * centre and partners; both are there for tests and inspection.
+ */
+export class Mosaic {
+  readonly numClasses: number | undefined;
+  readonly prob: number;
+  readonly centerRatioRange: [number, number];
+  /** What the latest call drew, one entry per output image (for tests and inspection). */
+  lastDraws: MosaicDraw[] = [];
+
+  constructor(options: { numClasses?: number; prob?: number; centerRatioRange?: [number, number] } = {}) {
+    const prob = options.prob ?? 1.0;
+    if (!(typeof prob === 'number' && prob >= 0 && prob <= 1)) throw new Error('prob must be a number in [0, 1]');
+    const range = options.centerRatioRange ?? [0.25, 0.75];
+    if (
+      !Array.isArray(range) ||
+      range.length !== 2 ||
+      !(typeof range[0] === 'number' && typeof range[1] === 'number') ||
+      !(range[0] >= 0 && range[0] <= range[1] && range[1] <= 1)
+    )
+      throw new Error('centerRatioRange must be [lo, hi] with 0 <= lo <= hi <= 1');
+    this.numClasses = options.numClasses;
+    this.prob = prob;
+    this.centerRatioRange = [range[0], range[1]];
+  }
+
+  private randint(low: number, high: number): number {
+    return torch.scope(() => torch.randint(low, high, [1]).item() as number);
+  }
+
+  /** The centre and the four sources of output image i in a batch of n images of h x w. */
+  protected draw(i: number, n: number, h: number, w: number): MosaicDraw {
+    const [lo, hi] = this.centerRatioRange;
+    const pick = (size: number) => {
+      const a = Math.min(Math.ceil(lo * size), size);
+      const b = Math.max(a, Math.floor(hi * size));
+      return this.randint(a, b + 1);
+    };
+    const cy = pick(h);
+    const cx = pick(w);
+    let partners: number[];
+    if (n >= 4) {
+      const perm = torch.scope(() => torch.randperm(n - 1).toArray() as number[]);
+      partners = perm.slice(0, 3).map((j) => (j >= i ? j + 1 : j));
+    } else {
+      partners = [this.randint(0, n), this.randint(0, n), this.randint(0, n)];
+    }
+    return { cy, cx, sources: [i, partners[0] as number, partners[1] as number, partners[2] as number] };
+  }
+
+  call(inputs: Tensor, dataSamples: unknown): AugmentResult {
+    if (!(inputs instanceof torch.Tensor) || inputs.dim() !== 4)
+      throw new Error('Mosaic: inputs must be an (N, C, H, W) tensor');
+    this.lastDraws = [];
+    if (this.prob < 1) {
+      const u = torch.scope(() => torch.rand([1]).item() as number);
+      if (u >= this.prob) return { inputs, dataSamples };
+    }
+    const [n, , h, w] = inputs.shape as [number, number, number, number];
+    const isBoxes = Array.isArray(dataSamples);
+    if (isBoxes) {
+      if (dataSamples.length !== n)
+        throw new Error(`Mosaic: got ${dataSamples.length} data samples for a batch of ${n} images`);
+      for (const s of dataSamples) {
+        const o = s as { boxes?: unknown; labels?: unknown } | null;
+        if (!o || !(o.boxes instanceof torch.Tensor) || !(o.labels instanceof torch.Tensor))
+          throw new TypeError('Mosaic: each data sample must be an object with `boxes` (K, 4) and `labels` (K,)');
+      }
+    }
+    const scores =
+      dataSamples === null || dataSamples === undefined || isBoxes
+        ? null
+        : toScores(dataSamples, this.numClasses, 'Mosaic');
+
+    const draws: MosaicDraw[] = [];
+    for (let i = 0; i < n; i++) draws.push(this.draw(i, n, h, w));
+    this.lastDraws = draws;
+
+    // Quadrants as [y0, y1, x0, x1], in the order of `sources`.
+    const quadrants = (d: MosaicDraw): [number, number, number, number][] => [
+      [0, d.cy, 0, d.cx],
+      [0, d.cy, d.cx, w],
+      [d.cy, h, 0, d.cx],
+      [d.cy, h, d.cx, w],
+    ];
+
+    const out = torch.noGrad(() => {
+      const o = inputs.clone();
+      draws.forEach((d, i) => {
+        quadrants(d).forEach(([y0, y1, x0, x1], q) => {
+          if (y1 <= y0 || x1 <= x0) return;
+          const rowsSlice = `${y0}:${y1}`;
+          const colsSlice = `${x0}:${x1}`;
+          o.at(i, ':', rowsSlice, colsSlice).copy_(inputs.at(d.sources[q] as number, ':', rowsSlice, colsSlice));
+        });
+      });
+      return o;
+    });
+
+    let outSamples: unknown = dataSamples;
+    if (scores) {
+      // Mixing matrix M (N, N): M[i][j] = the share of output i's area that came from image j.
+      const m = draws.map((d) => {
+        const row = new Array<number>(n).fill(0);
+        quadrants(d).forEach(([y0, y1, x0, x1], q) => {
+          row[d.sources[q] as number] += ((y1 - y0) * (x1 - x0)) / (h * w);
+        });
+        return row;
+      });
+      outSamples = torch.tensor(m).to({ dtype: scores.dtype, device: scores.device }).matmul(scores);
+    } else if (isBoxes) {
+      const samples = dataSamples as MosaicBoxSample[];
+      outSamples = draws.map((d, i) => {
+        const boxes: Tensor[] = [];
+        const labels: Tensor[] = [];
+        quadrants(d).forEach(([y0, y1, x0, x1], q) => {
+          const src = samples[d.sources[q] as number] as MosaicBoxSample;
+          if (src.boxes.size(0) === 0) return;
+          // Shift into the quadrant: by (0, 0), as the quadrant copies the source's own coordinates.
+          const dx = 0;
+          const dy = 0;
+          const b = src.boxes;
+          const clipped = torch.stack(
+            [
+              b.at(':', 0).add(dx).clamp({ min: x0, max: x1 }),
+              b.at(':', 1).add(dy).clamp({ min: y0, max: y1 }),
+              b.at(':', 2).add(dx).clamp({ min: x0, max: x1 }),
+              b.at(':', 3).add(dy).clamp({ min: y0, max: y1 }),
+            ],
+            1,
+          );
+          const keep = clipped
+            .at(':', 2)
+            .gt(clipped.at(':', 0))
+            .logicalAnd(clipped.at(':', 3).gt(clipped.at(':', 1)))
+            .nonzero()
+            .flatten();
+          boxes.push(clipped.indexSelect(0, keep));
+          labels.push(src.labels.indexSelect(0, keep.to({ device: src.labels.device })));
+        });
+        const own = samples[i] as MosaicBoxSample;
+        return {
+          ...own,
+          boxes: boxes.length ? torch.cat(boxes, 0) : own.boxes.reshape([0, 4]),
+          labels: labels.length ? torch.cat(labels, 0) : own.labels.reshape([0]),
+        };
+      });
+    }
+    return { inputs: out, dataSamples: outSamples };
+  }
+}
