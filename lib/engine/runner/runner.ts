@@ -116,6 +116,11 @@ export class Runner {
   constructor(options: RunnerOptions) {
     this.options = options;
     if (!options.model) throw new Error('Runner: `model` is required');
+    if (options.launcher !== undefined && options.launcher !== 'none') {
+      throw new Error(
+        `Runner: launcher '${String(options.launcher)}' (distributed training over c10d) is not available in this version; use 'none'`,
+      );
+    }
     this.model = options.model;
     this.workDir = options.workDir;
     const d = new Date();

@@ -283,6 +283,13 @@ describe('validation losses', () => {
     );
   });
 
+  test("launcher 'pytorch' says distributed training is not available", () => {
+    assert.throws(
+      () => makeRunner({ launcher: 'pytorch' }),
+      /launcher 'pytorch' \(distributed training over c10d\) is not available/,
+    );
+  });
+
   test('val() without an evaluator says what is missing', async () => {
     const { runner } = makeRunner();
     const bare = new engine.Runner({ model: runner.model, workDir: workDir(), logLevel: 'warning' });
