@@ -42,19 +42,12 @@ function dumpInitInfo(module: torch.nn.Module, table: Table): void {
 
 export abstract class BaseModule extends torch.nn.Module {
   readonly initCfg: InitCfg | null;
-  private _isInit = false;
+  /** Set once initWeights() has run; a second call then does nothing. */
+  isInit = false;
 
   constructor(initCfg?: InitCfg | null) {
     super();
     this.initCfg = initCfg ? structuredClone(initCfg) : null;
-  }
-
-  get isInit(): boolean {
-    return this._isInit;
-  }
-
-  set isInit(value: boolean) {
-    this._isInit = value;
   }
 
   initWeights(): void {
@@ -71,7 +64,7 @@ export abstract class BaseModule extends torch.nn.Module {
       for (const m of this.modules()) (m as unknown as WithInitInfo)[PARAMS_INIT_INFO] = table;
     }
     const logger = getLogger();
-    if (!this._isInit) {
+    if (!this.isInit) {
       let pretrained: InitConfig[] = [];
       if (this.initCfg) {
         logger.debug(`initialize ${this.constructor.name} with init_cfg ${JSON.stringify(this.initCfg)}`);
@@ -91,7 +84,7 @@ export abstract class BaseModule extends torch.nn.Module {
         }
       }
       if (this.initCfg && pretrained.length) initialize(this, pretrained);
-      this._isInit = true;
+      this.isInit = true;
     } else {
       logger.warning(`init_weights of ${this.constructor.name} has been called more than once.`);
     }
@@ -110,19 +103,12 @@ export abstract class BaseModule extends torch.nn.Module {
 /** Sequential with an initCfg. */
 export class Sequential extends torch.nn.Sequential {
   readonly initCfg: InitCfg | null;
-  private _isInit = false;
+  /** Set once initWeights() has run; a second call then does nothing. */
+  isInit = false;
 
   constructor(modules: torch.nn.Module[], options?: { initCfg?: InitCfg }) {
     super(...modules);
     this.initCfg = options?.initCfg ? structuredClone(options.initCfg) : null;
-  }
-
-  get isInit(): boolean {
-    return this._isInit;
-  }
-
-  set isInit(v: boolean) {
-    this._isInit = v;
   }
 
   initWeights(): void {
@@ -133,19 +119,12 @@ export class Sequential extends torch.nn.Sequential {
 /** ModuleList with an initCfg. */
 export class ModuleList extends torch.nn.ModuleList {
   readonly initCfg: InitCfg | null;
-  private _isInit = false;
+  /** Set once initWeights() has run; a second call then does nothing. */
+  isInit = false;
 
   constructor(modules: Iterable<torch.nn.Module> = [], options?: { initCfg?: InitCfg }) {
     super(modules);
     this.initCfg = options?.initCfg ? structuredClone(options.initCfg) : null;
-  }
-
-  get isInit(): boolean {
-    return this._isInit;
-  }
-
-  set isInit(v: boolean) {
-    this._isInit = v;
   }
 
   initWeights(): void {
@@ -156,19 +135,12 @@ export class ModuleList extends torch.nn.ModuleList {
 /** ModuleDict with an initCfg. */
 export class ModuleDict extends torch.nn.ModuleDict {
   readonly initCfg: InitCfg | null;
-  private _isInit = false;
+  /** Set once initWeights() has run; a second call then does nothing. */
+  isInit = false;
 
   constructor(modules: Record<string, torch.nn.Module> = {}, options?: { initCfg?: InitCfg }) {
     super(modules);
     this.initCfg = options?.initCfg ? structuredClone(options.initCfg) : null;
-  }
-
-  get isInit(): boolean {
-    return this._isInit;
-  }
-
-  set isInit(v: boolean) {
-    this._isInit = v;
   }
 
   initWeights(): void {
