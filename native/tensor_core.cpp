@@ -4,7 +4,12 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <napi.h>
+// Where TORCH_VERSION is declared moved in libtorch 2.9; older headers keep it in torch/.
+#if __has_include(<torch/headeronly/version.h>)
 #include <torch/headeronly/version.h>
+#else
+#include <torch/version.h>
+#endif
 
 #include <cmath>
 #include <cstring>

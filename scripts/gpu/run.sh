@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds torch-node and runs its GPU suite on a machine with a GPU, CUDA and Python torch but no
+# Node and no network, from a checkout that carries `.gpu/` (made by scripts/gpu/bundle.mjs).
+#
+#   bash scripts/gpu/run.sh [OUT_DIR] [STEPS]
+#
+# STEPS (default "info build gpu bench train suite") picks and orders the steps:
+#   info   the GPU, driver, Python torch          build  the addon against Python's torch
+#   gpu    test/gpu (the GPU suite)               bench  bench/gpu (data path, overlap, launch)
+#   train  examples/train.js on CUDA (synthetic)   suite  the whole CPU+GPU test suite
+# Logs go to OUT_DIR (default .gpu/results). Each step has a time limit (seconds, overridable
+# as LIMIT_<STEP>) so that a slow step cannot eat the others' time.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out=${1:-.gpu/results}
+steps=${2:-info build gpu bench train suite}
+mkdir -p "$out"
+started=$(date +%s)
+stamp() { echo "[$(($(date +%s) - started)) s] $*"; }
+
+# Node from the bundle, on PATH for cmake-js and the CMake script.
+if ! command -v node >/dev/null || [ "$(node -v 2>/dev/null)" = "" ]; then
+  mkdir -p /tmp/torch-node-gpu/bin
+  xz -dc .gpu/node.xz >/tmp/torch-node-gpu/bin/node && chmod +x /tmp/torch-node-gpu/bin/node
+  export PATH=/tmp/torch-node-gpu/bin:$PATH
+fi
+[ -d node_modules/cmake-js ] || tar xzf .gpu/node_modules.tar.gz
+[ -d dist/test/gpu ] || tar xzf .gpu/dist.tar.gz
+export TORCH_NODE_USE_PYTORCH=1 PYTHONUNBUFFERED=1
+
+step() { # name, default limit, command...
+  local name=$1 limit=$2
+  shift 2
+  local var="LIMIT_${name^^}"
+  limit=${!var:-$limit}
+  stamp "--- $name (limit ${limit} s)"
+  timeout --signal=KILL "$limit" "$@" >"$out/$name.log" 2>&1
+  local rc=$?
+  stamp "$name: exit $rc"
+  tail -n 40 "$out/$name.log"
+  return $rc
+}
+
+for s in $steps; do
+  case $s in
+  info) step info 60 bash -c 'node -v; nvidia-smi; g++ --version | head -1; cmake --version | head -1;
+    python3 -c "import torch; print(torch.__version__, torch.version.cuda, torch.cuda.get_device_name(0))"' ;;
+  build)
+    if ! step build 300 node scripts/install.mjs --rebuild; then
+      # Let make go on past the first error, so that one run shows every failing file.
+      if [ -f build/build.ninja ]; then keep=(-k 0); else keep=(-k); fi
+      timeout 200 cmake --build build -j "$(nproc)" -- "${keep[@]}" >"$out/build-all-errors.log" 2>&1
+      grep -n "error" "$out/build-all-errors.log" | head -60
+      exit 1
+    fi ;;
+  gpu) step gpu 240 node --test --test-concurrency=1 dist/test/gpu/ ;;
+  bench) step bench 180 node dist/bench/gpu.js --rounds 10 --out "$out" ;;
+  train) step train 180 node dist/examples/train.js --epochs 2 --device cuda --work-dir /tmp/torch-node-train ;;
+  suite) step suite 300 node --test --test-concurrency=1 dist/test/ ;;
+  *) echo "unknown step $s" && exit 2 ;;
+  esac
+done
+stamp "done"
