@@ -6,7 +6,7 @@
 #
 # STEPS (default "info build gpu bench train suite") picks and orders the steps:
 #   info   the GPU, driver, Python torch          build  the addon against Python's torch
-#   gpu    test/gpu (the GPU suite)               bench  bench/gpu (data path, overlap, launch)
+#   gpu    test/gpu and CUDA branches elsewhere             bench  bench/gpu (data path, overlap, launch)
 #   train  examples/train.js on CUDA (synthetic)   suite  the whole CPU+GPU test suite
 # Logs go to OUT_DIR (default .gpu/results). Each step has a time limit (seconds, overridable
 # as LIMIT_<STEP>) so that a slow step cannot eat the others' time.
@@ -53,7 +53,11 @@ for s in $steps; do
       grep -n "error" "$out/build-all-errors.log" | head -60
       exit 1
     fi ;;
-  gpu) step gpu 240 node --test --test-concurrency=1 dist/test/gpu/ ;;
+  # The GPU suite, and the tests elsewhere that take a CUDA branch where a GPU is present.
+  gpu) step gpu 240 node --test --test-concurrency=1 dist/test/gpu/ dist/test/tensor.test.js \
+    dist/test/engine/model/data_preprocessor.test.js dist/test/engine/model/base_model.test.js \
+    dist/test/engine/optim/amp_optim_wrapper.test.js dist/test/engine/evaluator/metric.test.js \
+    dist/test/engine/dataset/sampler.test.js dist/test/serialization/roundtrip.test.js ;;
   bench) step bench 180 node dist/bench/gpu.js --rounds 10 --out "$out" ;;
   train) step train 180 node dist/examples/train.js --epochs 2 --device cuda --work-dir /tmp/torch-node-train ;;
   suite) step suite 300 node --test --test-concurrency=1 dist/test/ ;;
