@@ -128,7 +128,9 @@ async function main(): Promise<void> {
   writeFileSync(join(outDir, 'latest.md'), md);
   console.log(`\n${md}`);
   const seconds = (Date.now() - started) / 1000;
-  console.log(`wrote bench/results/latest.json and bench/results/latest.md (${only.join(', ')}: ${seconds.toFixed(0)} s)`);
+  console.log(
+    `wrote bench/results/latest.json and bench/results/latest.md (${only.join(', ')}: ${seconds.toFixed(0)} s)`,
+  );
   if (failed.length) process.exitCode = 1;
 }
 
