@@ -83,6 +83,8 @@ export interface NativeCore {
   cudaMemoryStats(device?: string): [number, number, number, number];
   cudaResetPeakMemoryStats(device?: string): void;
   cudaEmptyCache(): void;
+  cpuCachedBytes(): number;
+  cpuEmptyCache(): void;
 
   /** Returns [enabled, dtype code, cacheEnabled] as they were before. */
   autocastEnter(

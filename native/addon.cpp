@@ -8,6 +8,7 @@
 namespace {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
+  tn::registerCpuAllocator(env, exports);  // first: before any tensor is made
   tn::installHandles(env, exports);
   tn::registerTensorCore(env, exports);
   tn::registerAutograd(env, exports);

@@ -4,6 +4,7 @@
 
 namespace tn {
 
+void registerCpuAllocator(Napi::Env env, Napi::Object exports);
 void registerTensorCore(Napi::Env env, Napi::Object exports);
 void registerAutograd(Napi::Env env, Napi::Object exports);
 void registerCuda(Napi::Env env, Napi::Object exports);

@@ -7,6 +7,7 @@ export * as amp from './amp/index.js';
 export { autocast } from './amp/index.js';
 export { autograd, enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd.js';
 export { fromBuffer, scalarTensor, type TensorOptions, tensor } from './creation.js';
+export * as cpu from './cpu.js';
 export * as cuda from './cuda.js';
 export type { Device } from './device.js';
 export * from './dtype.js';
