@@ -1,0 +1,209 @@
+// Workload 3, the data path: one pass of a DataLoader over synthetic 3x32x32 uint8 images in
+// memory, with a random crop (padding 4) and a random horizontal flip per sample, shuffled
+// batches of 64, with 0 and with 2 workers: the engine's DataLoader (worker threads,
+// bench/torch_node_data.ts) against torch.utils.data.DataLoader (worker processes, the same
+// transforms written with torch ops, bench/python/data.py). Reports images per second and each
+// loader's 2-worker/0-worker ratio (target for torch-node: at least 1.8).
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import {
+  benchDir,
+  fmt,
+  here,
+  type Launch,
+  load1,
+  machine,
+  median,
+  pairedRatio,
+  python,
+  type Reply,
+  root,
+  rotate,
+  type SuiteOptions,
+  type Summary,
+  startContenders,
+  summarize,
+  verdict,
+} from './common.js';
+
+const WORKERS = [0, 2];
+const IMAGES = 32_768;
+const BATCH = 64;
+const DEFAULT_ROUNDS = 5;
+const TARGET_SPEEDUP = 1.8;
+type Id = 'torch-node' | 'python';
+
+export async function runData(opts: SuiteOptions): Promise<Record<string, unknown>> {
+  const rounds = opts.rounds ?? DEFAULT_ROUNDS;
+  const images = Math.max(BATCH, Math.round((IMAGES * opts.scale) / BATCH) * BATCH);
+  const started = Date.now();
+  const info: Record<string, unknown> = { machine: machine(), rounds, scale: opts.scale, images, batchSize: BATCH };
+
+  const launches: Launch[] = [];
+  const nodeScript = join(here, 'torch_node_data.js');
+  launches.push(
+    existsSync(nodeScript)
+      ? { id: 'torch-node', command: process.execPath, args: [nodeScript, '--serve'] }
+      : { id: 'torch-node', skip: `${relative(root, nodeScript)} is missing: run \`npx tsc -p .\` first` },
+  );
+  const py = python();
+  launches.push(
+    py.ok
+      ? { id: 'python', command: py.command, args: [join(benchDir, 'python', 'data.py'), '--serve'] }
+      : { id: 'python', skip: py.reason },
+  );
+  const { live, hello, skipped } = await startContenders(launches);
+  for (const c of live) info[c.id] = hello[c.id];
+  if (!live.some((c) => c.id === 'torch-node')) {
+    for (const c of live) c.stop();
+    throw new Error('torch-node itself cannot run; nothing to compare');
+  }
+
+  // samples[workers][contender][round] = images/s over the whole pass; steady: after the first
+  // batch (without the workers' start-up); firstBatch: ms to the first batch.
+  const samples: Record<number, Record<string, (number | undefined)[]>> = {};
+  const steady: Record<number, Record<string, (number | undefined)[]>> = {};
+  const firstBatch: Record<number, Record<string, number[]>> = {};
+  // CPU µs per image, all threads and processes of the loader (the load-independent cost).
+  const cpu: Record<number, Record<string, number[]>> = {};
+  const failures: string[] = [];
+  const measureOnce = async (c: (typeof live)[number], workers: number, n: number, round: number) => {
+    const r: Reply = await c.request(`${workers} ${n} ${BATCH}`, 300_000);
+    if (r.error || typeof r.imagesPerSec !== 'number') {
+      failures.push(`${c.id} ${workers} workers: ${r.error ?? JSON.stringify(r)}`);
+      return;
+    }
+    if (r.liveAfter) failures.push(`${c.id} ${workers} workers: ${r.liveAfter} tensors left alive`);
+    if (round < 0) return;
+    ((samples[workers] ??= {})[c.id] ??= [])[round] = r.imagesPerSec;
+    const rest = (r.seconds as number) - (r.firstBatchMs as number) / 1e3;
+    ((steady[workers] ??= {})[c.id] ??= [])[round] = ((r.images as number) - BATCH) / rest;
+    ((firstBatch[workers] ??= {})[c.id] ??= []).push(r.firstBatchMs as number);
+    if (typeof r.cpuSeconds === 'number')
+      ((cpu[workers] ??= {})[c.id] ??= []).push((r.cpuSeconds * 1e6) / (r.images as number));
+  };
+
+  process.stdout.write('[data] warm-up round ... ');
+  for (const w of WORKERS) for (const c of live) await measureOnce(c, w, Math.max(BATCH * 4, images / 8), -1);
+  console.log('done');
+  for (let r = 0; r < rounds; r++) {
+    process.stdout.write(`[data] round ${r + 1}/${rounds}:`);
+    for (const [wi, w] of WORKERS.entries()) {
+      for (const c of rotate(live, r + wi)) await measureOnce(c, w, images, r);
+      process.stdout.write(` ${w} workers`);
+    }
+    console.log('');
+  }
+  for (const c of live) c.stop();
+  if (failures.length) console.log(`failures:\n  ${failures.join('\n  ')}`);
+
+  const ids: Id[] = ['torch-node', 'python'];
+  const rows = WORKERS.map((w) => {
+    const per = samples[w] ?? {};
+    return {
+      workers: w,
+      imagesPerSec: { 'torch-node': summarize(per['torch-node']), python: summarize(per.python) },
+      steadyImagesPerSec: {
+        'torch-node': summarize(steady[w]?.['torch-node']),
+        python: summarize(steady[w]?.python),
+      },
+      firstBatchMs: Object.fromEntries(ids.map((id) => [id, firstBatch[w]?.[id] ? median(firstBatch[w][id]) : null])),
+      cpuUsPerImage: Object.fromEntries(ids.map((id) => [id, cpu[w]?.[id] ? median(cpu[w][id]) : null])),
+      torchNodeOverPython: pairedRatio(per['torch-node'], per.python),
+    };
+  });
+  const last = WORKERS[WORKERS.length - 1] as number;
+  const speedup = Object.fromEntries(ids.map((id) => [id, pairedRatio(samples[last]?.[id], samples[0]?.[id])]));
+  const steadySpeedup = Object.fromEntries(ids.map((id) => [id, pairedRatio(steady[last]?.[id], steady[0]?.[id])]));
+  const tnSpeedup = speedup['torch-node'] ?? null;
+  const tnSteady = steadySpeedup['torch-node'] ?? null;
+  return {
+    date: new Date().toISOString(),
+    seconds: (Date.now() - started) / 1000,
+    ...info,
+    loadavg1End: load1(),
+    skipped,
+    failures,
+    results: rows,
+    speedup2Over0: speedup,
+    steadySpeedup2Over0: steadySpeedup,
+    target: {
+      speedupAtLeast: TARGET_SPEEDUP,
+      met: tnSpeedup == null ? null : tnSpeedup >= TARGET_SPEEDUP,
+      metSteady: tnSteady == null ? null : tnSteady >= TARGET_SPEEDUP,
+    },
+  };
+}
+
+type Row = {
+  workers: number;
+  imagesPerSec: Record<Id, Summary | null>;
+  steadyImagesPerSec?: Record<Id, Summary | null>;
+  firstBatchMs: Record<Id, number | null>;
+  cpuUsPerImage?: Record<Id, number | null>;
+  torchNodeOverPython: number | null;
+};
+
+export function dataMarkdown(result: Record<string, unknown>): string {
+  const rows = result.results as Row[];
+  const m = result.machine as Record<string, unknown>;
+  const py = result.python as Reply | undefined;
+  const skipped = (result.skipped ?? {}) as Record<string, string>;
+  const speedup = result.speedup2Over0 as Record<Id, number | null>;
+  const steadySpeedup = (result.steadySpeedup2Over0 ?? {}) as Partial<Record<Id, number | null>>;
+  const target = result.target as { speedupAtLeast: number; met: boolean | null; metSteady?: boolean | null };
+  const out: string[] = [];
+  out.push('## 3. Data path: the engine DataLoader vs torch.utils.data.DataLoader', '');
+  out.push(
+    `- Date: ${result.date}; ${result.rounds} rounds x each contender, alternating; 1-minute load average ${m.loadavg1} at the start, ${result.loadavg1End} at the end`,
+  );
+  out.push(
+    `- One shuffled pass over ${result.images} synthetic 3x32x32 uint8 images in memory, batches of ${result.batchSize},`,
+    '  per sample a random 32x32 crop after zero padding of 4 and a random horizontal flip; the consumer only counts the',
+    "  images. The time includes starting the workers (threads in torch-node, forked processes in Python); each side's",
+    '  main process runs 1 intra-op thread.',
+  );
+  if (py) out.push(`- Python ${py.python}, torch ${py.torch} (the transforms as torchvision does them on tensors)`);
+  for (const [id, why] of Object.entries(skipped)) out.push(`- **Skipped ${id}**: ${why}`);
+  out.push('');
+  out.push(
+    'Median images per second over the whole pass and after the first batch (without the start-up of the workers;',
+    'higher is better), and median time to the first batch:',
+    '',
+  );
+  out.push(
+    '| workers | torch-node img/s | Python img/s | torch-node / Python | torch-node after 1st batch | Python after 1st batch | torch-node first batch | Python first batch |',
+    '|--:|--:|--:|--:|--:|--:|--:|--:|',
+  );
+  const ips = (s: Summary | null) => (s ? s.median.toFixed(0) : '–');
+  for (const r of rows) {
+    const ms = (x: number | null) => (x == null ? '–' : `${x.toFixed(0)} ms`);
+    out.push(
+      `| ${r.workers} | ${ips(r.imagesPerSec['torch-node'])} | ${ips(r.imagesPerSec.python)} | ${fmt(r.torchNodeOverPython)} | ${ips(r.steadyImagesPerSec?.['torch-node'] ?? null)} | ${ips(r.steadyImagesPerSec?.python ?? null)} | ${ms(r.firstBatchMs['torch-node'])} | ${ms(r.firstBatchMs.python)} |`,
+    );
+  }
+  out.push('');
+  out.push(
+    `2 workers / 0 workers (median of the per-round ratios), whole pass: torch-node ${fmt(speedup['torch-node'])}, Python ${fmt(speedup.python)};`,
+    `after the first batch: torch-node ${fmt(steadySpeedup['torch-node'])}, Python ${fmt(steadySpeedup.python)}.`,
+    `Target, torch-node's at least ${target.speedupAtLeast}: whole pass ${verdict(target.met)}; after the first batch ${verdict(target.metSteady)}.`,
+  );
+  const range = (s: Summary | null) => (s ? `${s.min.toFixed(0)}–${s.max.toFixed(0)}` : '–');
+  const us = (x: number | null | undefined) => (x == null ? '–' : x.toFixed(1));
+  out.push(
+    '',
+    'Spread of the whole-pass throughput, and the CPU time per image of all threads and processes of the loader',
+    "(median; the workers' start-up included): what parallel workers cost in work, whatever the load on the host.",
+    '',
+    '| workers | torch-node range (img/s) | Python range | torch-node CPU µs/image | Python CPU µs/image |',
+    '|--:|--:|--:|--:|--:|',
+  );
+  for (const r of rows)
+    out.push(
+      `| ${r.workers} | ${range(r.imagesPerSec['torch-node'])} | ${range(r.imagesPerSec.python)} | ${us(r.cpuUsPerImage?.['torch-node'])} | ${us(r.cpuUsPerImage?.python)} |`,
+    );
+  const failures = (result.failures ?? []) as string[];
+  if (failures.length) out.push('', `**Failures**: ${failures.join('; ')}`);
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,272 @@
+// Workload 2, the training step: an MLP 784-256-10 (batch 64), LeNet-5 (batch 64 of 1x28x28)
+// and a small ResNet (3 stages x 2 BasicBlocks, 16/32/64 channels, BatchNorm, batch 32 of
+// 3x32x32), each step forward + cross-entropy + backward + SGD (momentum 0.9) step, at 2 intra-op
+// threads and at 1. torch-node goes through the engine (BaseModel.trainStep with an
+// OptimWrapper: bench/torch_node_train.ts); Python torch runs the plain loop
+// (bench/python/train.py); plain C++ the same loop with libtorch's C++ frontend
+// (bench/cpp/train.cpp). All start from the same seeded weights and batch, so their first losses
+// must agree. PyTorch Lightning's training_step would be a fourth contender; it is reported as
+// skipped (it is not implemented here, and Lightning is not installed on the project's machine).
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import {
+  benchDir,
+  buildCpp,
+  fmt,
+  here,
+  type Launch,
+  load1,
+  machine,
+  pairedRatio,
+  python,
+  type Reply,
+  root,
+  rotate,
+  type SuiteOptions,
+  type Summary,
+  startContenders,
+  summarize,
+  verdict,
+} from './common.js';
+
+interface Model {
+  name: string;
+  label: string;
+  /** Steps per measurement at scale 1 (about half a second each at one thread). */
+  iters: number;
+  /** Targets: at most this times Python's time, within this times plain C++'s. */
+  vsPython: number | null;
+  vsCpp: number;
+}
+
+const MODELS: Model[] = [
+  { name: 'mlp', label: 'MLP 784-256-10, batch 64', iters: 600, vsPython: 0.85, vsCpp: 1.05 },
+  { name: 'lenet', label: 'LeNet-5, batch 64 of 1x28x28', iters: 80, vsPython: 0.85, vsCpp: 1.05 },
+  {
+    name: 'resnet',
+    label: 'ResNet (3x2 BasicBlocks, 16/32/64 ch, BN), batch 32 of 3x32x32',
+    iters: 8,
+    vsPython: null,
+    vsCpp: 1.03,
+  },
+];
+
+/** The issue asks for 2 threads; 1 thread is the steadier measurement on a shared 2-core host. */
+const THREADS = [2, 1];
+const IDS = ['torch-node', 'python', 'cpp'] as const;
+type Id = (typeof IDS)[number];
+const LABEL: Record<Id, string> = { 'torch-node': 'torch-node (trainStep)', python: 'Python loop', cpp: 'plain C++' };
+const DEFAULT_ROUNDS = 5;
+const LOSS_TOL = 1e-5;
+/**
+ * Milliseconds a measurement may run at scale 1 before it stops early: 2-thread steps on a loaded
+ * 2-core host can be 10-30x slower than planned, and the suite must still end in minutes.
+ */
+const BUDGET_MS = 1500;
+
+export async function runTrain(opts: SuiteOptions): Promise<Record<string, unknown>> {
+  const rounds = opts.rounds ?? DEFAULT_ROUNDS;
+  const started = Date.now();
+  const info: Record<string, unknown> = {
+    machine: machine(),
+    rounds,
+    scale: opts.scale,
+    threads: THREADS,
+    budgetMs: Math.round(BUDGET_MS * opts.scale),
+  };
+
+  const launches: Launch[] = [];
+  const nodeScript = join(here, 'torch_node_train.js');
+  launches.push(
+    existsSync(nodeScript)
+      ? { id: 'torch-node', command: process.execPath, args: [nodeScript, '--serve'] }
+      : { id: 'torch-node', skip: `${relative(root, nodeScript)} is missing: run \`npx tsc -p .\` first` },
+  );
+  const py = python();
+  launches.push(
+    py.ok
+      ? { id: 'python', command: py.command, args: [join(benchDir, 'python', 'train.py'), '--serve'] }
+      : { id: 'python', skip: py.reason },
+  );
+  const cpp = buildCpp('train', { torchApi: true });
+  if (cpp.ok) info.cppBuild = cpp.note;
+  launches.push(cpp.ok ? { id: 'cpp', command: cpp.binary, args: ['--serve'] } : { id: 'cpp', skip: cpp.reason });
+  const { live, hello, skipped } = await startContenders(launches);
+  for (const c of live) info[c.id] = hello[c.id];
+  const lightning = hello.python?.lightning;
+  skipped.lightning =
+    typeof lightning === 'string' && lightning !== 'importable'
+      ? `PyTorch Lightning ${lightning}`
+      : 'no Lightning contender is implemented in this benchmark';
+  if (!live.some((c) => c.id === 'torch-node')) {
+    for (const c of live) c.stop();
+    throw new Error('torch-node itself cannot run; nothing to compare');
+  }
+
+  const configs = THREADS.flatMap((threads) => MODELS.map((m) => ({ m, threads, key: `${m.name}@${threads}` })));
+  // samples[config][contender][round] = ms per step
+  const samples: Record<string, Record<string, (number | undefined)[]>> = {};
+  const losses: Record<string, Record<string, { first: number; last: number }>> = {};
+  const steps: Record<string, number[]> = {};
+  const failures: string[] = [];
+  const measureOnce = async (c: (typeof live)[number], cfg: (typeof configs)[number], scale: number, round: number) => {
+    const iters = Math.max(2, Math.round(cfg.m.iters * scale));
+    const warmup = Math.max(2, Math.round(iters / 10));
+    const budget = Math.round(BUDGET_MS * scale);
+    const r: Reply = await c.request(`${cfg.m.name} ${iters} ${warmup} ${cfg.threads} ${budget}`, 300_000);
+    if (r.error || typeof r.msPerStep !== 'number') {
+      failures.push(`${c.id} ${cfg.key}: ${r.error ?? JSON.stringify(r)}`);
+      return;
+    }
+    if (r.threads !== cfg.threads) failures.push(`${c.id} ${cfg.key}: ran ${r.threads} threads`);
+    if (r.liveAfter) failures.push(`${c.id} ${cfg.key}: ${r.liveAfter} tensors left alive`);
+    (losses[cfg.key] ??= {})[c.id] = { first: r.firstLoss as number, last: r.lastLoss as number };
+    if (round < 0) return;
+    ((samples[cfg.key] ??= {})[c.id] ??= [])[round] = r.msPerStep;
+    (steps[cfg.key] ??= []).push(r.iters as number);
+  };
+
+  process.stdout.write('[train] warm-up round ... ');
+  for (const cfg of configs) for (const c of live) await measureOnce(c, cfg, opts.scale * 0.2, -1);
+  console.log('done');
+  for (let r = 0; r < rounds; r++) {
+    process.stdout.write(`[train] round ${r + 1}/${rounds}:`);
+    for (const [ci, cfg] of configs.entries()) {
+      for (const c of rotate(live, r + ci)) await measureOnce(c, cfg, opts.scale, r);
+      process.stdout.write(` ${cfg.key}`);
+    }
+    console.log('');
+  }
+  for (const c of live) c.stop();
+  if (failures.length) console.log(`failures:\n  ${failures.join('\n  ')}`);
+
+  const rows = configs.map(({ m, threads, key }) => {
+    const per = samples[key] ?? {};
+    const tn = summarize(per['torch-node']);
+    const pyS = summarize(per.python);
+    const cc = summarize(per.cpp);
+    const vsPython = pairedRatio(per['torch-node'], per.python);
+    const vsCpp = pairedRatio(per['torch-node'], per.cpp);
+    const l = losses[key] ?? {};
+    const ref = l['torch-node']?.first;
+    const others = Object.entries(l).filter(([id]) => id !== 'torch-node');
+    const firstLossAgrees =
+      ref === undefined || others.length === 0
+        ? null
+        : others.every(([, v]) => Math.abs(v.first - ref) <= LOSS_TOL * Math.max(1, Math.abs(ref)));
+    return {
+      model: m.name,
+      label: m.label,
+      threads,
+      iters: Math.max(2, Math.round(m.iters * opts.scale)),
+      stepsTimed: steps[key]?.length ? [Math.min(...steps[key]), Math.max(...steps[key])] : null,
+      msPerStep: { 'torch-node': tn, python: pyS, cpp: cc },
+      ratios: {
+        torchNodeOverPython: vsPython,
+        torchNodeOverCpp: vsCpp,
+        pythonOverCpp: pairedRatio(per.python, per.cpp),
+        bestTorchNodeOverPython: tn && pyS ? tn.min / pyS.min : null,
+        bestTorchNodeOverCpp: tn && cc ? tn.min / cc.min : null,
+      },
+      targets: {
+        vsPythonAtMost: m.vsPython,
+        vsCppAtMost: m.vsCpp,
+        vsPython: m.vsPython === null || vsPython == null ? null : vsPython <= m.vsPython,
+        vsCpp: vsCpp == null ? null : vsCpp <= m.vsCpp,
+      },
+      losses: l,
+      firstLossAgrees,
+    };
+  });
+  return {
+    date: new Date().toISOString(),
+    seconds: (Date.now() - started) / 1000,
+    ...info,
+    loadavg1End: load1(),
+    skipped,
+    failures,
+    results: rows,
+  };
+}
+
+type Row = {
+  model: string;
+  label: string;
+  threads: number;
+  iters: number;
+  stepsTimed?: [number, number] | null;
+  msPerStep: Record<Id, Summary | null>;
+  ratios: Record<string, number | null>;
+  targets: { vsPythonAtMost: number | null; vsCppAtMost: number; vsPython: boolean | null; vsCpp: boolean | null };
+  losses: Record<string, { first: number; last: number }>;
+  firstLossAgrees: boolean | null;
+};
+
+export function trainMarkdown(result: Record<string, unknown>): string {
+  const rows = result.results as Row[];
+  const m = result.machine as Record<string, unknown>;
+  const py = result.python as Reply | undefined;
+  const cc = result.cpp as Reply | undefined;
+  const skipped = (result.skipped ?? {}) as Record<string, string>;
+  const out: string[] = [];
+  out.push('## 2. Training step: torch-node trainStep vs the Python loop vs plain C++', '');
+  out.push(
+    `- Date: ${result.date}; ${result.rounds} rounds x each contender, alternating; 1-minute load average ${m.loadavg1} at the start, ${result.loadavg1End} at the end`,
+  );
+  out.push(
+    '- Each step: forward, cross-entropy, backward, SGD (lr 0.01, momentum 0.9) step, grads to none, the loss read as a number.',
+    '  torch-node: a `BaseModel` subclass, `model.trainStep({inputs, dataSamples}, optimWrapper)` with an `OptimWrapper`',
+    '  (the ResNet is `examples/models/small_resnet.ts`); Python: the plain loop; C++: the same loop with `torch::nn`/`torch::optim`.',
+  );
+  out.push(py ? `- Python ${py.python}, torch ${py.torch}` : '- Python torch: skipped');
+  out.push(cc ? `- Plain C++: libtorch ${cc.libtorch}, compiler ${cc.compiler}, -O2` : '- Plain C++: skipped');
+  for (const [id, why] of Object.entries(skipped)) out.push(`- **Skipped ${id}**: ${why}`);
+  out.push('');
+  out.push(
+    'Median ms per step; lower is better. Ratios are medians of the per-round ratios. The 2-thread timings on a shared',
+    '2-core host are disturbed by any other load (a 2-thread team waits for its slower thread); the 1-thread ones are steadier.',
+    `A measurement times the planned steps or stops after ${result.budgetMs ?? '?'} ms, whichever comes first ("steps" gives the`,
+    'range of steps timed).',
+    '',
+  );
+  out.push(
+    `| model | threads | steps | ${LABEL['torch-node']} | ${LABEL.python} | ${LABEL.cpp} | torch-node / Python | torch-node / C++ | Python / C++ |`,
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+  );
+  for (const r of rows) {
+    const s = r.msPerStep;
+    out.push(
+      `| ${r.label} | ${r.threads} | ${r.stepsTimed ? (r.stepsTimed[0] === r.stepsTimed[1] ? r.stepsTimed[0] : `${r.stepsTimed[0]}–${r.stepsTimed[1]}`) : r.iters} | ${fmt(s['torch-node']?.median)} | ${fmt(s.python?.median)} | ${fmt(s.cpp?.median)} | ${fmt(r.ratios.torchNodeOverPython)} | ${fmt(r.ratios.torchNodeOverCpp)} | ${fmt(r.ratios.pythonOverCpp)} |`,
+    );
+  }
+  out.push('');
+  out.push('Targets (MLP and LeNet: ≤ 0.85x Python and ≤ 1.05x C++; ResNet: ≤ 1.03x C++):', '');
+  out.push('| model | threads | vs Python | vs C++ |', '|---|--:|---|---|');
+  for (const r of rows) {
+    const t = r.targets;
+    out.push(
+      `| ${r.model} | ${r.threads} | ${t.vsPythonAtMost === null ? '(none)' : `≤ ${t.vsPythonAtMost}: ${verdict(t.vsPython)}`} | ≤ ${t.vsCppAtMost}: ${verdict(t.vsCpp)} |`,
+    );
+  }
+  out.push('');
+  out.push(
+    'Spread over the rounds (min–max ms) and the first loss of each contender (same seeded weights and batch):',
+    '',
+  );
+  out.push(
+    '| model | threads | torch-node | Python | C++ | first loss torch-node | Python | C++ | agree |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|---|',
+  );
+  const range = (s: Summary | null) => (s ? `${fmt(s.min)}–${fmt(s.max)}` : '–');
+  const loss = (x: { first: number } | undefined) => (x ? x.first.toFixed(6) : '–');
+  for (const r of rows) {
+    const s = r.msPerStep;
+    out.push(
+      `| ${r.model} | ${r.threads} | ${range(s['torch-node'])} | ${range(s.python)} | ${range(s.cpp)} | ${loss(r.losses['torch-node'])} | ${loss(r.losses.python)} | ${loss(r.losses.cpp)} | ${r.firstLossAgrees == null ? '–' : r.firstLossAgrees ? 'yes' : '**no**'} |`,
+    );
+  }
+  const failures = (result.failures ?? []) as string[];
+  if (failures.length) out.push('', `**Failures**: ${failures.join('; ')}`);
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,131 @@
+// The torch-node contender of the data-path benchmark (workload 3): one pass of the engine's
+// DataLoader over a synthetic set of 3x32x32 uint8 images held in memory (an ImageDataset over
+// a SharedArrayBuffer, as CIFAR10 holds its pixels), with RandomCrop(32, padding 4) and a
+// horizontal RandomFlip per sample, shuffled batches of BATCH, with WORKERS worker threads. The
+// consumer only counts the images and frees each batch. The time includes starting the workers
+// (a new pass starts them, as PyTorch's DataLoader does without persistent workers).
+//
+//   node dist/bench/torch_node_data.js WORKERS IMAGES BATCH   one JSON line
+//   node dist/bench/torch_node_data.js --serve                a hello line, then one
+//                                                             measurement per stdin line
+import { createInterface } from 'node:readline';
+import { DataLoader, ImageDataset } from '../lib/engine/index.js';
+import * as torch from '../lib/index.js';
+
+const SHAPE: [number, number, number] = [3, 32, 32];
+const PIXELS = SHAPE[0] * SHAPE[1] * SHAPE[2];
+
+let cached: { n: number; dataset: ImageDataset } | null = null;
+
+/** N seeded random images and labels, in shared memory that the data workers read in place. */
+function dataset(n: number): ImageDataset {
+  if (cached?.n === n) return cached.dataset;
+  const images = new Uint8Array(new SharedArrayBuffer(n * PIXELS));
+  const labels = new Uint8Array(new SharedArrayBuffer(n));
+  const words = new Uint32Array(images.buffer, 0, images.length >> 2);
+  let s = 0x9e3779b9;
+  for (let i = 0; i < words.length; i++) {
+    // xorshift32
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    words[i] = s >>> 0;
+  }
+  for (let i = 0; i < n; i++) labels[i] = (images[i * PIXELS] as number) % 10;
+  const ds = new ImageDataset(
+    { type: 'array', images, labels, shape: SHAPE },
+    {
+      transforms: [
+        { type: 'RandomCrop', size: 32, padding: 4 },
+        { type: 'RandomFlip', prob: 0.5, direction: 'horizontal' },
+      ],
+      format: 'tuple',
+    },
+  );
+  cached = { n, dataset: ds };
+  return ds;
+}
+
+export interface DataMeasurement {
+  contender: 'torch-node';
+  workers: number;
+  images: number;
+  batches: number;
+  seconds: number;
+  imagesPerSec: number;
+  /** Milliseconds from the start of the pass to the first batch (worker start-up included). */
+  firstBatchMs: number;
+  /** CPU time of the process during the pass, all threads (the workers' included). */
+  cpuSeconds: number;
+  liveAfter: number;
+}
+
+export async function measure(workers: number, n: number, batchSize: number): Promise<DataMeasurement> {
+  const ds = dataset(n);
+  const before = torch.memory().tensors;
+  const loader = new DataLoader({ dataset: ds, batchSize, shuffle: true, numWorkers: workers, seed: 0 });
+  let images = 0;
+  let batches = 0;
+  let firstBatchMs = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  for await (const batch of loader as AsyncIterable<[torch.Tensor, torch.Tensor]>) {
+    const [imgs, labels] = batch;
+    if (batches === 0) firstBatchMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    images += imgs.shape[0] as number;
+    batches++;
+    imgs.dispose();
+    labels.dispose();
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  // Ended workers have been joined: their time is in the process's.
+  const cpu = process.cpuUsage(cpu0);
+  if (images !== n) throw new Error(`the pass gave ${images} images, not ${n}`);
+  return {
+    contender: 'torch-node',
+    workers,
+    images,
+    batches,
+    seconds,
+    imagesPerSec: images / seconds,
+    firstBatchMs,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    liveAfter: torch.memory().tensors - before,
+  };
+}
+
+function emit(obj: unknown): void {
+  process.stdout.write(`${JSON.stringify(obj)}\n`);
+}
+
+async function runLine(line: string): Promise<void> {
+  const parts = line.trim().split(/\s+/).map(Number);
+  if (parts.length !== 3 || !parts.every((x) => Number.isInteger(x) && x >= 0)) {
+    emit({ error: `expected 'WORKERS IMAGES BATCH', got '${line.trim()}'` });
+    return;
+  }
+  try {
+    emit(await measure(parts[0] as number, parts[1] as number, parts[2] as number));
+  } catch (e) {
+    emit({ error: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+async function main(): Promise<void> {
+  torch.setNumThreads(1);
+  const args = process.argv.slice(2);
+  if (args.length === 1 && args[0] === '--serve') {
+    emit({ contender: 'torch-node', hello: true, node: process.version, libtorch: torch.buildInfo().libtorch });
+    // One request at a time, in order.
+    for await (const line of createInterface({ input: process.stdin, terminal: false })) await runLine(line);
+    return;
+  }
+  if (args.length !== 3) {
+    process.stderr.write('usage: torch_node_data.js WORKERS IMAGES BATCH, or --serve\n');
+    process.exitCode = 2;
+    return;
+  }
+  await runLine(args.join(' '));
+}
+
+await main();
