@@ -137,22 +137,27 @@ export class RandomCrop implements Transform {
     const isBig = src instanceof BigInt64Array;
     const rows = Array.from({ length: this.height }, (_, y) => sourceIndex(i + y - top, h, this.paddingMode));
     const cols = Array.from({ length: this.width }, (_, x) => sourceIndex(j + x - left, w, this.paddingMode));
+    // Output columns [x0, x1) come from the image itself, in order: one block copy per row.
+    const x0 = Math.min(this.width, Math.max(0, left - j));
+    const x1 = Math.max(x0, Math.min(this.width, w + left - j));
+    const pixel = (sx: number, fill: number, rowBase: number) =>
+      sx < 0 ? fill : ((src as Uint8Array)[rowBase + sx] as number);
     let o = 0;
     for (let ch = 0; ch < c; ch++) {
       const f = fills[fills.length === 1 ? 0 : ch] ?? 0;
-      const fill = isBig ? BigInt(f) : f;
+      const fill = (isBig ? BigInt(f) : f) as number;
       const base = ch * h * w;
-      for (let y = 0; y < this.height; y++) {
+      for (let y = 0; y < this.height; y++, o += this.width) {
         const sy = rows[y] as number;
         if (sy < 0) {
-          for (let x = 0; x < this.width; x++) (out as Uint8Array)[o++] = fill as number;
+          (out as Uint8Array).fill(fill, o, o + this.width);
           continue;
         }
         const rowBase = base + sy * w;
-        for (let x = 0; x < this.width; x++) {
-          const sx = cols[x] as number;
-          (out as Uint8Array)[o++] = sx < 0 ? (fill as number) : ((src as Uint8Array)[rowBase + sx] as number);
-        }
+        for (let x = 0; x < x0; x++) (out as Uint8Array)[o + x] = pixel(cols[x] as number, fill, rowBase);
+        const from = rowBase + j + x0 - left;
+        (out as Uint8Array).set((src as Uint8Array).subarray(from, from + x1 - x0), o + x0);
+        for (let x = x1; x < this.width; x++) (out as Uint8Array)[o + x] = pixel(cols[x] as number, fill, rowBase);
       }
     }
     return new NDArray(out, [c, this.height, this.width], img.dtype);
