@@ -9,6 +9,7 @@ export { autograd, enableGrad, isGradEnabled, noGrad, setGradEnabled } from './a
 export { fromBuffer, scalarTensor, type TensorOptions, tensor } from './creation.js';
 export * as cuda from './cuda.js';
 export type { Device } from './device.js';
+export * as distributed from './distributed/index.js';
 export * from './dtype.js';
 export { keep, memory, scope } from './lifetime.js';
 export { linalg } from './linalg.js';
