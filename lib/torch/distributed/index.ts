@@ -30,3 +30,4 @@ export {
   isNcclAvailable,
   whyNotAvailable,
 } from './process_group.js';
+export { Reducer, type ReducerOptions } from './reducer.js';
