@@ -57,6 +57,8 @@ export { EpochBasedTrainLoop, EvalLoop, type EvaluatorLike, IterBasedTrainLoop }
 export {
   type DataLoaderLike,
   type DefaultHooksCfg,
+  type DistCfg,
+  type ModelLike,
   type ParamSchedulerEntry,
   Runner,
   type RunnerOptions,

@@ -7,8 +7,8 @@
 //   ddp-small   the same with 64-byte buckets (many buckets after the rebuild)
 //   ddp-accum   each rank takes quarters of the batch in two micro-steps (accumulativeCounts 2,
 //               the first under noSync)
-//   unused      a model with a parameter that the loss never uses, findUnusedParameters as the
-//               second argument says ('true'/'false')
+//   unused      a model with a parameter that the loss never uses, findUnusedParameters (and
+//               detectAnomalousParams) as the second argument says ('true'/'false')
 //
 // Each prints one JSON line: the final weights (and the losses). Run with no arguments (as
 // `node --test dist/test/` does) it does nothing.
@@ -75,6 +75,7 @@ function train(mode: string, arg: string | undefined): Record<string, unknown> {
     ? new engine.DistributedDataParallel(model, {
         ...(mode === 'ddp-small' ? { bucketCapMb: 64 / 2 ** 20 } : {}),
         findUnusedParameters: mode === 'unused' && arg === 'true',
+        detectAnomalousParams: mode === 'unused' && arg === 'true',
       })
     : null;
   const stepper: { trainStep(d: unknown, o: engine.OptimWrapper): engine.LogVars } = ddp ?? model;

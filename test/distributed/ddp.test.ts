@@ -64,8 +64,12 @@ describe('DistributedDataParallel, 2 ranks over Gloo', { skip }, () => {
       assert.match(r.error as string, /Expected to have finished reduction in the prior iteration/);
       assert.match(r.error as string, /find_unused_parameters|findUnusedParameters/);
     }
-    const withIt = (await runRanks(CHILD, 2, { args: ['unused', 'true'] })).map((r) => report<Report>(r));
+    const runs = await runRanks(CHILD, 2, { args: ['unused', 'true'] });
+    const withIt = runs.map((r) => report<Report>(r));
     for (const r of withIt) assert.equal(r.error, undefined, r.error);
+    // detectAnomalousParams names it, as MMEngine's wrapper does
+    for (const r of runs)
+      assert.match(r.stderr, /ERROR - unused\.weight with shape \[4,4\] is not in the computational graph/);
     assert.equal(maxAbsDiff(withIt[0]?.weights as never, withIt[1]?.weights as never), 0);
   });
 });
