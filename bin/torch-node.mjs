@@ -40,7 +40,9 @@ if (command === 'train') {
   process.exit(await runCommand(rest));
 } else if (command === 'info') {
   const torch = await import(join(root, 'dist', 'lib', 'index.js'));
-  console.log({ ...torch.buildInfo(), cudaAvailable: torch.cuda.isAvailable(), threads: torch.getNumThreads() });
+  const d = torch.distributed;
+  const distributed = d.isAvailable() ? (d.isNcclAvailable() ? 'gloo, nccl' : 'gloo') : `no (${d.whyNotAvailable()})`;
+  console.log({ ...torch.buildInfo(), cudaAvailable: torch.cuda.isAvailable(), threads: torch.getNumThreads(), distributed });
 } else {
   usage(command === undefined || command === '--help' || command === '-h' ? 0 : 2);
 }
