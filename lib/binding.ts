@@ -124,6 +124,8 @@ export interface NativeDistributed {
   ddpFree(reducer: number): void;
   ddpPrepareForward(reducer: number): boolean;
   ddpPrepareBackward(reducer: number, outputs?: number[]): void;
+  /** Parameters per bucket, in reduction order. */
+  ddpBuckets(reducer: number): number[];
 }
 
 /** A CUDA stream as c10 packs it: [stream id, device index, device type]. */

@@ -117,6 +117,19 @@ Napi::Value ddpPrepareBackward(const Napi::CallbackInfo& info) {
   });
 }
 
+// The number of parameters in each bucket, in the order the buckets are reduced.
+Napi::Value ddpBuckets(const Napi::CallbackInfo& info) {
+  const Args a(info, "Reducer.bucketSizes");
+  return run(a, [&]() -> Napi::Value {
+    const auto buckets = reducerAt(a).get_grad_buckets(/*return_zero_tensors=*/true);
+    auto out = Napi::Array::New(a.env(), buckets.size());
+    for (uint32_t k = 0; k < buckets.size(); k++) {
+      out[k] = Napi::Number::New(a.env(), static_cast<double>(buckets[k].getParameters().size()));
+    }
+    return out;
+  });
+}
+
 // distBroadcastCoalesced(tensors[], bufferBytes, src): overwrites every rank's tensors with rank
 // src's, packing them into flat buffers of at most bufferBytes (DDP's parameter and buffer sync).
 Napi::Value distBroadcastCoalesced(const Napi::CallbackInfo& info) {
@@ -143,6 +156,7 @@ void registerDdp(Napi::Env env, Napi::Object exports) {
       {"ddpFree", ddpFree},
       {"ddpPrepareForward", ddpPrepareForward},
       {"ddpPrepareBackward", ddpPrepareBackward},
+      {"ddpBuckets", ddpBuckets},
       {"distBroadcastCoalesced", distBroadcastCoalesced},
   };
   for (const auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));

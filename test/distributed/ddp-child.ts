@@ -104,7 +104,7 @@ function train(mode: string, arg: string | undefined): Record<string, unknown> {
   } catch (e) {
     return { rank, error: (e as Error).message.split('\n')[0], steps: losses.length };
   }
-  const out = { rank, weights: weights(model), losses, localGradsDiffer };
+  const out = { rank, weights: weights(model), losses, localGradsDiffer, buckets: ddp?.reducer.bucketSizes() };
   ddp?.dispose();
   if (distributed) dist.destroyProcessGroup();
   return out;

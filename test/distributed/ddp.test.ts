@@ -13,6 +13,7 @@ interface Report {
   weights?: Record<string, number[]>;
   losses?: number[];
   localGradsDiffer?: boolean | null;
+  buckets?: number[];
   error?: string;
   steps?: number;
 }
@@ -54,6 +55,15 @@ describe('DistributedDataParallel, 2 ranks over Gloo', { skip }, () => {
       const first = ((r0.losses?.[0] as number) + (r1.losses?.[0] as number)) / 2;
       if (mode !== 'ddp-accum') assert.ok(Math.abs(first - (ref.losses?.[0] as number)) < 1e-5);
       else assert.equal(r0.localGradsDiffer, true, 'the noSync backward reduced nothing');
+      // 4 parameters (848 bytes): one bucket; with 64-byte buckets, several after the rebuild
+      // that follows the first step (c10d closes a bucket once it reaches the cap).
+      t.diagnostic(`parameters per bucket: ${JSON.stringify(r0.buckets)}`);
+      if (mode === 'ddp-small') assert.ok((r0.buckets?.length ?? 0) > 1, JSON.stringify(r0.buckets));
+      else assert.deepEqual(r0.buckets, [4]);
+      assert.equal(
+        r0.buckets?.reduce((a, b) => a + b, 0),
+        4,
+      );
     });
   }
 

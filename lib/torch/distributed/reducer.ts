@@ -9,7 +9,7 @@ import { dist } from './process_group.js';
 export interface ReducerOptions {
   /** Size of a bucket in MiB (default 25, as PyTorch's bucket_cap_mb). */
   bucketCapMb?: number;
-  /** Size of the first bucket in bytes after the rebuild (default 1 MiB, PyTorch's). */
+  /** Size of the first bucket in bytes after the rebuild (default, as PyTorch's: 1 MiB, or bucketCapMb's size when that is given). */
   firstBucketBytes?: number;
   /** Search each forward's outputs for parameters that backward will not reach (default false). */
   findUnusedParameters?: boolean;
@@ -39,7 +39,7 @@ export class Reducer {
       params.map((p) => p._h),
       [...names],
       cap,
-      options.firstBucketBytes ?? 1024 * 1024,
+      options.firstBucketBytes ?? (options.bucketCapMb === undefined ? 1024 * 1024 : cap),
       options.findUnusedParameters ?? false,
       options.gradientAsBucketView ?? false,
     );
@@ -57,6 +57,11 @@ export class Reducer {
       this.id,
       outputs.map((t) => t._h),
     );
+  }
+
+  /** How many parameters each bucket holds, in the order the buckets are all-reduced. */
+  bucketSizes(): number[] {
+    return dist('Reducer.bucketSizes').ddpBuckets(this.id);
   }
 
   /** Removes the hooks and frees the buckets. */

@@ -54,7 +54,8 @@ export class DistributedDataParallel<M extends BaseModel = BaseModel> extends to
   requireBackwardGradSync = true;
   /** Whether the last forward was synchronised (buffers are broadcast only then, as PyTorch does). */
   private requireForwardParamSync = true;
-  private readonly reducer: torch.distributed.Reducer;
+  /** c10d's Reducer, which synchronises the gradients. */
+  readonly reducer: torch.distributed.Reducer;
   private readonly paramNames: Map<torch.nn.Parameter, string>;
 
   constructor(module: M, options: DistributedDataParallelOptions = {}) {
