@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type RankResult, report, runRanks, skipReason } from './support.js';
+import * as engine from '../../lib/engine/index.js';
+import * as torch from '../../lib/index.js';
+import { freePort, type RankResult, report, runRanks, skipReason } from './support.js';
 
 const CHILD = fileURLToPath(new URL('./ddp-child.js', import.meta.url));
 const skip = skipReason();
@@ -81,5 +83,61 @@ describe('DistributedDataParallel, 2 ranks over Gloo', { skip }, () => {
     for (const r of runs)
       assert.match(r.stderr, /ERROR - unused\.weight with shape \[4,4\] is not in the computational graph/);
     assert.equal(maxAbsDiff(withIt[0]?.weights as never, withIt[1]?.weights as never), 0);
+  });
+});
+
+class Tiny extends engine.BaseModel {
+  fc = new torch.nn.Linear(2, 1);
+  forward(b: { x: torch.Tensor }, mode: engine.ForwardMode) {
+    const y = this.fc.forward(b.x);
+    return mode === 'loss' ? { loss: y.pow(2).mean() } : y;
+  }
+}
+
+describe('DistributedDataParallel in this process (a group of one)', { skip }, () => {
+  test('without a process group it says so', () => {
+    assert.throws(() => new engine.DistributedDataParallel(new Tiny()), /the default process group is not initialized/);
+  });
+
+  test('API: steps, noSync, a model with its own trainStep, dispose', async () => {
+    torch.distributed.initProcessGroup({ initMethod: `tcp://127.0.0.1:${await freePort()}`, rank: 0, worldSize: 1 });
+    try {
+      const model = new Tiny();
+      const ddp = new engine.DistributedDataParallel(model);
+      const optimizer = new torch.optim.SGD(model.parameters(), { lr: 0.1 });
+      const wrapper = new engine.OptimWrapper({ optimizer });
+      const batch = { x: torch.ones([4, 2]) };
+      const logVars = ddp.trainStep(batch, wrapper);
+      assert.equal(typeof logVars.loss, 'number');
+      assert.deepEqual(ddp.reducer.bucketSizes(), [2]);
+      assert.equal(
+        ddp.valStep(batch).length,
+        undefined,
+        "valStep goes to the module's forward ('predict' gives a tensor here)",
+      );
+      assert.equal(ddp.stateDict()['module.fc.weight'] instanceof torch.Tensor, true, "PyTorch's `module.` prefix");
+      assert.throws(() =>
+        ddp.noSync(() => {
+          assert.equal(ddp.requireBackwardGradSync, false);
+          throw new Error('inside');
+        }),
+      );
+      assert.equal(ddp.requireBackwardGradSync, true, 'restored after a throw');
+
+      class OwnStep extends Tiny {
+        override trainStep(data: unknown, o: engine.BaseOptimWrapper): engine.LogVars {
+          return super.trainStep(data, o);
+        }
+      }
+      const own = new engine.DistributedDataParallel(new OwnStep());
+      assert.throws(() => own.trainStep(batch, wrapper), /OwnStep overrides trainStep, which this wrapper replaces/);
+      own.dispose();
+
+      ddp.dispose();
+      assert.throws(() => ddp.forward(batch, 'loss'), /this DistributedDataParallel was disposed/);
+    } finally {
+      torch.distributed.destroyProcessGroup();
+    }
+    assert.equal(torch.distributed.isInitialized(), false);
   });
 });

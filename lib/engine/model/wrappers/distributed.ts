@@ -17,7 +17,7 @@
 import * as torch from '../../../torch/index.js';
 import { getLogger } from '../../logging/logger.js';
 import type { BaseOptimWrapper } from '../../optim/optim_wrapper.js';
-import { type BaseModel, callForward, type ForwardMode, type LogVars, type LossDict } from '../base_model.js';
+import { BaseModel, callForward, type ForwardMode, type LogVars, type LossDict } from '../base_model.js';
 
 type Tensor = torch.Tensor;
 
@@ -129,6 +129,12 @@ export class DistributedDataParallel<M extends BaseModel = BaseModel> extends to
   }
 
   trainStep(data: unknown, optimWrapper: BaseOptimWrapper): LogVars {
+    if (this.module.trainStep !== BaseModel.prototype.trainStep) {
+      // Its own trainStep would run the forward around this wrapper, with no gradient sync.
+      throw new Error(
+        `DistributedDataParallel: ${this.module.constructor.name} overrides trainStep, which this wrapper replaces (MMEngine's spec, 6.7); a model with its own training step (several optimizers, a GAN) needs a wrapper per submodule (MMEngine's MMSeparateDistributedDataParallel), which torch-node does not have yet`,
+      );
+    }
     return torch.scope(() => {
       const losses = optimWrapper.optimContext(
         this,
