@@ -2,6 +2,7 @@
 //
 //   npm start                                  # the built-in synthetic set, 2 epochs, ~2 min on 2 cores
 //   npm start -- --dataset fashion-mnist       # Fashion-MNIST (Debian's dataset-fashion-mnist), 2 epochs
+//   npx torch-node run --nproc-per-node 2 dist/examples/train.js --launcher pytorch   # 2 processes, DDP
 //   node dist/examples/train.js --help
 //
 // It logs MMEngine-style lines, validates every epoch with Accuracy, keeps the best checkpoint,
@@ -24,7 +25,10 @@ const HELP = `usage: node dist/examples/train.js [options]
   --device cpu|cuda   default cuda when available
   --work-dir DIR      default work_dirs/<dataset>
   --resume            continue from the work dir's last checkpoint
-  --seed N            default 0`;
+  --seed N            default 0
+  --launcher none|pytorch   pytorch: one process of a distributed job started by
+                      \`torch-node run --nproc-per-node N dist/examples/train.js --launcher pytorch\`
+                      (--batch-size is then per process)`;
 
 const { values: args } = parseArgs({
   options: {
@@ -40,6 +44,7 @@ const { values: args } = parseArgs({
     'work-dir': { type: 'string' },
     resume: { type: 'boolean', default: false },
     seed: { type: 'string', default: '0' },
+    launcher: { type: 'string', default: 'none' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -50,6 +55,11 @@ if (args.help) {
 
 const dataset = args.dataset as string;
 const seed = Number(args.seed);
+const launcher = args.launcher as 'none' | 'pytorch';
+if (launcher !== 'none' && launcher !== 'pytorch') throw new Error(`unknown --launcher ${launcher}: none or pytorch`);
+// Joined here rather than by the Runner, so that the train loader's sampler (and with it the
+// number of iterations the schedule spans) is this process's share from the start.
+if (launcher === 'pytorch') torch.distributed.initProcessGroup();
 if (args.threads) torch.setNumThreads(Number(args.threads));
 torch.manualSeed(seed);
 
@@ -122,7 +132,7 @@ const epochs = Number(args.epochs ?? 2);
 const trainDataloader = new engine.DataLoader({
   dataset: data.train,
   batchSize,
-  shuffle: true,
+  ...(launcher === 'pytorch' ? { sampler: new engine.DistributedSampler(data.train, { seed }) } : { shuffle: true }),
   numWorkers: workers,
   seed,
   pinMemory: true,
@@ -152,6 +162,7 @@ const runner = new engine.Runner({
   valEvaluator: new engine.Evaluator(new engine.Accuracy({ topk: [1] })),
   defaultHooks: { logger: { interval: 20 }, checkpoint: { interval: 1, maxKeepCkpts: 2, saveBest: 'accuracy/top1' } },
   randomness: { seed },
+  launcher,
   resume: args.resume,
   ...(args.device ? { device: args.device } : {}),
   visualizer: (dir) => new engine.Visualizer({ saveDir: dir }),
@@ -162,7 +173,8 @@ await runner.train();
 await trainDataloader.close?.();
 await valDataloader.close?.();
 const accuracy = runner.messageHub.getScalar('val/accuracy/top1').current();
-console.log(
-  `\n${dataset}: ${epochs} epochs in ${((Date.now() - started) / 1000).toFixed(0)} s, test accuracy ${accuracy.toFixed(2)}%` +
-    `\nlogs, checkpoints and curves: ${runner.logDir}`,
-);
+if (runner.rank === 0)
+  console.log(
+    `\n${dataset}: ${epochs} epochs in ${((Date.now() - started) / 1000).toFixed(0)} s, test accuracy ${accuracy.toFixed(2)}%` +
+      `\nlogs, checkpoints and curves: ${runner.logDir}`,
+  );

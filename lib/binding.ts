@@ -95,6 +95,39 @@ export interface NativeCore {
   ): [boolean, number, boolean];
   autocastExit(deviceType: string, enabled: boolean, dtype: number, cacheEnabled: boolean): void;
   isAutocastEnabled(deviceType: string): boolean;
+
+  /** Whether c10d is compiled in (gloo's headers were found at build time), and if not, why. */
+  distInfo(): { available: boolean; nccl: boolean; missing?: string };
+}
+
+/**
+ * torch.distributed's native side (native/distributed.cpp, ddp.cpp): present only when
+ * `distInfo().available`. `async` true makes a collective return a Promise.
+ */
+export interface NativeDistributed {
+  distInit(backend: string, host: string, port: number, rank: number, worldSize: number, timeoutMs: number): void;
+  distDestroy(): void;
+  /** [rank, worldSize, backend], or null before distInit. */
+  distGroup(): [number, number, string] | null;
+  distAllReduce(handles: number[], op: string, async: boolean): undefined | Promise<undefined>;
+  distBroadcast(handles: number[], src: number, async: boolean): undefined | Promise<undefined>;
+  distAllGather(handles: number[], async: boolean): number[] | Promise<number[]>;
+  distReduceScatter(handles: number[], op: string, async: boolean): number | Promise<number>;
+  distBarrier(async: boolean): undefined | Promise<undefined>;
+  distBroadcastCoalesced(handles: number[], bufferBytes: number, src: number): void;
+  ddpNew(
+    params: number[],
+    names: string[],
+    bucketCapBytes: number,
+    firstBucketBytes: number,
+    findUnusedParameters: boolean,
+    gradientAsBucketView: boolean,
+  ): number;
+  ddpFree(reducer: number): void;
+  ddpPrepareForward(reducer: number): boolean;
+  ddpPrepareBackward(reducer: number, outputs?: number[]): void;
+  /** Parameters per bucket, in reduction order. */
+  ddpBuckets(reducer: number): number[];
 }
 
 /** A CUDA stream as c10 packs it: [stream id, device index, device type]. */

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "bindings.h"
+#include "distributed.h"
 #include "generated/ops.h"
 #include "handles.h"
 
@@ -14,6 +15,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   tn::registerAutograd(env, exports);
   tn::registerCuda(env, exports);
   tn::registerAmp(env, exports);
+  tn::registerDistributed(env, exports);
+  tn::registerDdp(env, exports);
   tn::registerGeneratedOps(env, exports);
   return exports;
 }

@@ -40,6 +40,10 @@ export { TupleImgDataPreprocessor } from './model/tuple_data_preprocessor.js';
 export { TupleToDictPreprocessor } from './model/tuple_to_dict_preprocessor.js';
 export { stackBatch } from './model/utils.js';
 export { type InitCfg, type InitConfig, type InitType, initialize, type OverrideConfig } from './model/weight_init.js';
+export {
+  DistributedDataParallel,
+  type DistributedDataParallelOptions,
+} from './model/wrappers/distributed.js';
 export { AmpOptimWrapper, type AmpOptimWrapperOptions, type LossScale } from './optim/amp_optim_wrapper.js';
 export {
   type BaseOptimWrapper,
@@ -53,6 +57,8 @@ export { EpochBasedTrainLoop, EvalLoop, type EvaluatorLike, IterBasedTrainLoop }
 export {
   type DataLoaderLike,
   type DefaultHooksCfg,
+  type DistCfg,
+  type ModelLike,
   type ParamSchedulerEntry,
   Runner,
   type RunnerOptions,

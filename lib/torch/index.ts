@@ -10,6 +10,7 @@ export { fromBuffer, scalarTensor, type TensorOptions, tensor } from './creation
 export * as cpu from './cpu.js';
 export * as cuda from './cuda.js';
 export type { Device } from './device.js';
+export * as distributed from './distributed/index.js';
 export * from './dtype.js';
 export { keep, memory, scope } from './lifetime.js';
 export { linalg } from './linalg.js';

@@ -320,7 +320,7 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
 export class DataLoader<B = unknown> implements AsyncIterable<B> {
   readonly dataset: MapDataset;
   readonly batchSize: number;
-  readonly sampler: Sampler;
+  private _sampler: Sampler;
   readonly dropLast: boolean;
   readonly collate: CollateFn<B>;
   readonly numWorkers: number;
@@ -371,7 +371,7 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
       throw new TypeError(`DataLoader: seed must be an integer, got ${String(options.seed)}`);
     if (options.sampler && options.shuffle)
       throw new Error('DataLoader: sampler option is mutually exclusive with shuffle');
-    this.sampler =
+    this._sampler =
       options.sampler ?? (options.shuffle ? new RandomSampler(ds, { seed: this.seed }) : new SequentialSampler(ds));
     const c = options.collate ?? defaultCollate;
     if (c === 'default' || c === defaultCollate) {
@@ -408,6 +408,23 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
     if (!(this.timeout >= 0))
       throw new Error(`DataLoader: timeout option should be non-negative, got ${String(options.timeout)}`);
     this.sampler.setEpoch?.(0);
+  }
+
+  /** The order of the indices. */
+  get sampler(): Sampler {
+    return this._sampler;
+  }
+
+  /**
+   * Replaces the sampler from the next pass on, at the current epoch (the Runner's launcher
+   * 'pytorch' gives each rank its share this way: a DistributedSampler).
+   */
+  setSampler(sampler: Sampler): void {
+    if (!sampler || typeof sampler[Symbol.iterator] !== 'function' || !Number.isInteger(sampler.length)) {
+      throw new TypeError('DataLoader.setSampler: expected a sampler (an iterable of indices with a length)');
+    }
+    this._sampler = sampler;
+    sampler.setEpoch?.(this._epoch);
   }
 
   /** Number of batches in a pass. */

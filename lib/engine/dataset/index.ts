@@ -2,6 +2,7 @@
 export { defaultCollate, ndarrayToTensor, pseudoCollate, tensorize } from './collate.js';
 export { type CollateFn, DataLoader, type DataLoaderOptions, DataLoaderWorkerError } from './dataloader.js';
 export { Dataset, type MapDataset, type SampleContext, Subset, sampleContext, type WorkerSpec } from './dataset.js';
+export { DistributedSampler, type DistributedSamplerOptions } from './distributed_sampler.js';
 export { readCifar10, readIdx } from './idx.js';
 export {
   CIFAR10,

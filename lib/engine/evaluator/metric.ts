@@ -3,13 +3,15 @@
 // A metric sees the model's outputs batch by batch through `process(dataBatch, dataSamples)`
 // (batch first, as in MMEngine), appends what it needs to `this.results`, and turns the whole
 // list into named values in `computeMetrics(results)`. `evaluate(size)` runs at the end of a
-// validation or test epoch: it keeps the first `size` results (one process: MMEngine's
-// `collect_results` is then `results[:size]`), moves tensors to the CPU, computes, renames each
-// key to `<prefix>/<key>` when a prefix is set, clears `this.results` and returns the dict.
+// validation or test epoch: it collects every rank's results in a distributed run (see
+// `collectResults`) and keeps the first `size`, moves tensors to the CPU, computes (on rank 0,
+// whose metrics every rank then receives, as MMEngine does), renames each key to
+// `<prefix>/<key>` when a prefix is set, clears `this.results` and returns the dict.
 //
 // Results may hold tensors; note that the engine's steps run in tensor scopes, so a tensor that
 // a metric stores must be `keep()`-ed (or, better, turned into numbers in `process`, as the
 // built-in metrics do).
+import * as torch from '../../torch/index.js';
 import { Tensor } from '../../torch/index.js';
 import { getLogger } from '../logging/logger.js';
 
@@ -79,24 +81,38 @@ export abstract class BaseMetric {
         `${this.constructor.name} got empty \`self.results\`. Please ensure that the processed results are properly added into \`self.results\` in \`process\` method.`,
       );
     }
-    const results = toCpu(collectResults(this.results, size)) as unknown[];
-    const computed = this.computeMetrics(results);
-    const metrics: MetricDict = {};
-    for (const [k, v] of Object.entries(computed)) metrics[this.prefix ? `${this.prefix}/${k}` : k] = v;
+    const results = collectResults(this.results, size);
+    const dist = torch.distributed;
+    const grouped = dist.isInitialized() && dist.getWorldSize() > 1;
+    let metrics: MetricDict = {};
+    if (!grouped || dist.getRank() === 0) {
+      const computed = this.computeMetrics(toCpu(results) as unknown[]);
+      for (const [k, v] of Object.entries(computed)) metrics[this.prefix ? `${this.prefix}/${k}` : k] = v;
+    }
     this.results = [];
+    if (grouped) metrics = dist.broadcastObject(metrics, 0);
     return metrics;
   }
 }
 
 /**
- * MMEngine's `collect_results` for one process: the first `size` results. (With several
- * ranks MMEngine interleaves the ranks' lists before truncating; a port with distributed
- * evaluation would do that here.)
+ * MMEngine's `collect_results`: the first `size` results over all ranks. In a distributed run
+ * every rank's list is gathered (torch.distributed.allGatherObject, tensors carried by value)
+ * and the lists are interleaved rank by rank, which undoes a DistributedSampler's split and
+ * puts its padding last, where `size` (the dataset's) cuts it. One process: `results[:size]`.
  */
 export function collectResults<T>(results: readonly T[], size: number): T[] {
   if (!Number.isInteger(size) || size < 0)
     throw new RangeError(`collectResults: size must be a non-negative integer, got ${size}`);
-  return results.slice(0, size);
+  const dist = torch.distributed;
+  if (!dist.isInitialized() || dist.getWorldSize() === 1) return results.slice(0, size);
+  const parts = dist.allGatherObject(toCpu([...results]) as T[]);
+  const longest = Math.max(...parts.map((p) => p.length));
+  const ordered: T[] = [];
+  for (let i = 0; i < longest && ordered.length < size; i++) {
+    for (const part of parts) if (i < part.length) ordered.push(part[i] as T);
+  }
+  return ordered.slice(0, size);
 }
 
 /** Moves every tensor in nested arrays and plain objects to the CPU (others pass unchanged). */

@@ -65,12 +65,14 @@ export class CheckpointHook extends Hook {
       saveOptimizer: this.saveOptimizer,
       saveParamScheduler: this.saveParamScheduler,
     });
-    writeFileSync(join(runner.workDir, 'last_checkpoint'), path);
+    // Files are rank 0's (in a distributed run the others only keep the bookkeeping).
+    const main = runner.rank === 0;
+    if (main) writeFileSync(join(runner.workDir, 'last_checkpoint'), path);
     this.kept.push(path);
     if (this.maxKeepCkpts > 0) {
       while (this.kept.length > this.maxKeepCkpts) {
         const old = this.kept.shift() as string;
-        if (existsSync(old)) rmSync(old);
+        if (main && existsSync(old)) rmSync(old);
       }
     }
     runner.logger.info(
@@ -102,7 +104,7 @@ export class CheckpointHook extends Hook {
     const better = this.bestScore === null || (rule === 'greater' ? score > this.bestScore : score < this.bestScore);
     if (!better) return;
     this.bestScore = score;
-    if (this.bestCkptPath && existsSync(this.bestCkptPath)) rmSync(this.bestCkptPath);
+    if (runner.rank === 0 && this.bestCkptPath && existsSync(this.bestCkptPath)) rmSync(this.bestCkptPath);
     const step = this.byEpoch ? `epoch_${runner.epoch}` : `iter_${runner.iter}`;
     const filename = `best_${key.replace(/\//g, '_')}_${step}.pth`;
     const dir = this.outDir ?? runner.workDir;

@@ -28,6 +28,7 @@ export class LoggerHook extends Hook {
   }
 
   private drawBar(runner: Runner, done: number, total: number, label: string): void {
+    if (runner.rank !== 0) return;
     const width = 30;
     const filled = Math.round((width * done) / Math.max(1, total));
     const loss = runner.messageHub.logScalars.get('train/loss');

@@ -52,6 +52,18 @@ const isPlainObject = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
 
 /**
+ * Calls `model.forward` with a preprocessed batch: an array batch is spread, an object batch is
+ * one argument; the mode comes last. (BaseModel and the distributed wrapper share it.)
+ */
+export function callForward(model: torch.nn.Module, data: unknown, mode: ForwardMode): unknown {
+  const forward = model.forward as (...args: unknown[]) => unknown;
+  if (Array.isArray(data)) return forward.call(model, ...data, mode);
+  if (isPlainObject(data)) return forward.call(model, data, mode);
+  const got = data === null ? 'null' : data instanceof torch.Tensor ? 'a Tensor' : typeof data;
+  throw new TypeError(`Output of \`dataPreprocessor\` should be an array or an object, but got ${got}`);
+}
+
+/**
  * @typeParam Predict  one element of what forward returns in 'predict' mode
  * @typeParam TensorOut what forward returns in 'tensor' mode
  */
@@ -84,14 +96,11 @@ export abstract class BaseModel<Predict = unknown, TensorOut = unknown> extends 
   runForward(data: unknown, mode: 'tensor'): TensorOut;
   runForward(data: unknown, mode: ForwardMode): LossDict | Predict[] | TensorOut;
   runForward(data: unknown, mode: ForwardMode): LossDict | Predict[] | TensorOut {
-    const forward = this.forward as (...args: unknown[]) => LossDict | Predict[] | TensorOut;
-    if (Array.isArray(data)) return forward.call(this, ...data, mode);
-    if (isPlainObject(data)) return forward.call(this, data, mode);
-    const got = data === null ? 'null' : data instanceof torch.Tensor ? 'a Tensor' : typeof data;
-    throw new TypeError(`Output of \`dataPreprocessor\` should be an array or an object, but got ${got}`);
+    return callForward(this, data, mode) as LossDict | Predict[] | TensorOut;
   }
 
-  private preprocess(data: unknown, training: boolean): unknown {
+  /** Runs the data preprocessor on a batch (`training`: batch augments on). */
+  preprocess(data: unknown, training: boolean): unknown {
     return (this.dataPreprocessor.forward as (d: unknown, t: boolean) => unknown).call(
       this.dataPreprocessor,
       data,

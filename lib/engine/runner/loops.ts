@@ -52,7 +52,7 @@ export class EpochBasedTrainLoop {
     const loader = r.trainDataloader;
     if (!loader) throw new Error('no trainDataloader');
     r.callHook('beforeTrainEpoch');
-    r.model.train();
+    r.wrappedModel.train();
     let idx = 0;
     for await (const batch of loader) {
       this.runIter(idx++, batch);
@@ -64,7 +64,7 @@ export class EpochBasedTrainLoop {
   runIter(idx: number, batch: unknown): void {
     const r = this.runner;
     r.callHook('beforeTrainIter', { batchIdx: idx, dataBatch: batch });
-    const outputs = r.model.trainStep(batch, r.requireOptimWrapper());
+    const outputs = r.wrappedModel.trainStep(batch, r.requireOptimWrapper());
     r.callHook('afterTrainIter', { batchIdx: idx, dataBatch: batch, outputs });
     disposeBatch(batch);
     r.iter += 1;
@@ -112,11 +112,11 @@ export class IterBasedTrainLoop {
       for (let i = 0; i < r.iter; i++) disposeBatch((await it.next()).value);
     }
     while (r.iter < this.maxIters && !this.stopTraining) {
-      r.model.train();
+      r.wrappedModel.train();
       const { value: batch } = await it.next();
       const idx = r.iter;
       r.callHook('beforeTrainIter', { batchIdx: idx, dataBatch: batch });
-      const outputs = r.model.trainStep(batch, r.requireOptimWrapper());
+      const outputs = r.wrappedModel.trainStep(batch, r.requireOptimWrapper());
       r.callHook('afterTrainIter', { batchIdx: idx, dataBatch: batch, outputs });
       disposeBatch(batch);
       r.iter += 1;
@@ -170,7 +170,7 @@ export class EvalLoop {
     const cap = this.mode === 'val' ? 'Val' : 'Test';
     r.callHook(`before${cap}`);
     r.callHook(`before${cap}Epoch`);
-    r.model.eval();
+    r.wrappedModel.eval();
     const buffers = new Map<string, number[]>();
     let idx = 0;
     for await (const batch of loader) {
@@ -178,7 +178,7 @@ export class EvalLoop {
       r.callHook(`before${cap}Iter`, { batchIdx, dataBatch: batch });
       torch.scope(() =>
         torch.noGrad(() => {
-          const step = () => (this.mode === 'val' ? r.model.valStep(batch) : r.model.testStep(batch));
+          const step = () => (this.mode === 'val' ? r.wrappedModel.valStep(batch) : r.wrappedModel.testStep(batch));
           const raw = this.fp16 ? torch.autocast(torch.cuda.isAvailable() ? 'cuda' : 'cpu', step) : step();
           const outputs = takeLosses(raw, buffers) as unknown[];
           this.evaluator.process(outputs, batch);

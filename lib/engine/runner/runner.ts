@@ -8,6 +8,13 @@
 // Everything is passed as objects (there is no config registry). The order of train() follows
 // MMEngine: loops, optimizer wrapper, schedulers; beforeRun; init weights; load or resume;
 // initialise the accumulation counters; run; afterRun.
+//
+// launcher 'pytorch' (under `torch-node run`): the process group is initialised from the
+// environment (if the script has not done it), every rank uses rank 0's seed and timestamp, the
+// dataloaders' samplers become DistributedSamplers (each rank its share), the model is wrapped
+// in DistributedDataParallel once its weights are initialised or loaded (so every rank starts
+// from rank 0's), and only rank 0 logs (other ranks: errors only), writes the log files and
+// visualizer data, and saves checkpoints.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Device } from '../../torch/index.js';
@@ -21,8 +28,10 @@ import { ParamSchedulerHook } from '../hooks/param_scheduler_hook.js';
 import { RuntimeInfoHook } from '../hooks/runtime_info_hook.js';
 import { Logger, type LogLevel, setLogger } from '../logging/logger.js';
 import { MessageHub } from '../logging/message_hub.js';
-import type { BaseModel } from '../model/base_model.js';
+import type { BaseModel, LogVars } from '../model/base_model.js';
+import { DistributedDataParallel, type DistributedDataParallelOptions } from '../model/wrappers/distributed.js';
 import { type BaseOptimWrapper, OptimWrapper, type OptimWrapperOptions } from '../optim/optim_wrapper.js';
+import { shardDataloaders } from './distributed_setup.js';
 import { EpochBasedTrainLoop, EvalLoop, type EvaluatorLike, IterBasedTrainLoop } from './loops.js';
 
 type LRScheduler = torch.optim.lrScheduler.LRScheduler;
@@ -32,6 +41,22 @@ export interface DataLoaderLike extends AsyncIterable<unknown> {
   readonly length: number;
   readonly dataset?: unknown;
   setEpoch?(epoch: number): void;
+}
+
+/** What the loops call: the model itself, or its DistributedDataParallel wrapper. */
+export interface ModelLike {
+  trainStep(data: unknown, optimWrapper: BaseOptimWrapper): LogVars;
+  valStep(data: unknown): unknown;
+  testStep(data: unknown): unknown;
+  train(mode?: boolean): unknown;
+  eval(): unknown;
+}
+
+/** The process group that launcher 'pytorch' initialises when the script has not. */
+export interface DistCfg {
+  backend?: torch.distributed.Backend;
+  /** Milliseconds (default PyTorch's 30 minutes). */
+  timeout?: number;
 }
 
 /** What the runner needs of a visualizer (lib/engine/visualization). */
@@ -80,7 +105,11 @@ export interface RunnerOptions {
   /** true: resume from workDir/last_checkpoint (or loadFrom); a string: resume from that file. */
   resume?: boolean | string;
   randomness?: { seed?: number; deterministic?: boolean };
+  /** 'pytorch': distributed data-parallel training over c10d, under `torch-node run` (see above). */
   launcher?: 'none' | 'pytorch';
+  distCfg?: DistCfg;
+  /** Options of the DistributedDataParallel wrapper (launcher 'pytorch'). */
+  modelWrapperCfg?: DistributedDataParallelOptions;
   /** Where the model runs; default CUDA when available, else the CPU. */
   device?: Device;
   logLevel?: LogLevel;
@@ -111,36 +140,60 @@ export class Runner {
   testLoop: EvalLoop | null = null;
   epoch = 0;
   iter = 0;
+  /** This process's rank and the number of ranks (0 and 1 unless launcher 'pytorch'). */
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly distributed: boolean;
+  private ddp: DistributedDataParallel | null = null;
   private readonly options: RunnerOptions;
 
   constructor(options: RunnerOptions) {
     this.options = options;
     if (!options.model) throw new Error('Runner: `model` is required');
-    if (options.launcher !== undefined && options.launcher !== 'none') {
-      throw new Error(
-        `Runner: launcher '${String(options.launcher)}' (distributed training over c10d) is not available in this version; use 'none'`,
-      );
+    const launcher = options.launcher ?? 'none';
+    if (launcher !== 'none' && launcher !== 'pytorch') {
+      throw new Error(`Runner: launcher must be 'none' or 'pytorch', got '${String(launcher)}'`);
     }
+    this.distributed = launcher === 'pytorch';
+    const dist = torch.distributed;
+    if (this.distributed && !dist.isInitialized()) {
+      dist.initProcessGroup({
+        ...(options.distCfg?.backend ? { backend: options.distCfg.backend } : {}),
+        ...(options.distCfg?.timeout ? { timeout: options.distCfg.timeout } : {}),
+      });
+    }
+    this.rank = this.distributed ? dist.getRank() : 0;
+    this.worldSize = this.distributed ? dist.getWorldSize() : 1;
+    const synced = <T>(value: T): T => (this.distributed ? dist.broadcastObject(value, 0) : value);
     this.model = options.model;
     this.workDir = options.workDir;
     const d = new Date();
     const pad = (n: number) => String(n).padStart(2, '0');
-    this.timestamp = `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
+    this.timestamp = synced(
+      `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`,
+    );
     this.experimentName = options.experimentName ?? this.timestamp;
     this.logDir = join(this.workDir, this.timestamp);
-    mkdirSync(this.logDir, { recursive: true });
-    this.logger = new Logger('torch-node', options.logLevel ? { level: options.logLevel } : undefined);
-    const logFile = join(this.logDir, `${this.timestamp}.log`);
-    this.logger.sinks.push((line) => appendFileSync(logFile, `${line}\n`));
+    const level = this.rank === 0 ? options.logLevel : 'error';
+    this.logger = new Logger('torch-node', level ? { level } : undefined);
+    if (this.rank === 0) {
+      mkdirSync(this.logDir, { recursive: true });
+      const logFile = join(this.logDir, `${this.timestamp}.log`);
+      this.logger.sinks.push((line) => appendFileSync(logFile, `${line}\n`));
+    }
     // The engine's own messages (initWeights, warnings) go to this run's log too.
     setLogger(this.logger);
     this.messageHub = MessageHub.getInstance(this.experimentName);
-    this.seed = options.randomness?.seed ?? Math.floor(Math.random() * 2 ** 31);
+    this.seed = synced(options.randomness?.seed ?? Math.floor(Math.random() * 2 ** 31));
     torch.manualSeed(this.seed);
     this.trainDataloader = options.trainDataloader ?? null;
     this.valDataloader = options.valDataloader ?? null;
     this.testDataloader = options.testDataloader ?? null;
-    this.device = options.device ?? (torch.cuda.isAvailable() ? 'cuda' : 'cpu');
+    const cuda = torch.cuda.isAvailable();
+    this.device = options.device ?? (cuda ? (this.distributed ? `cuda:${dist.getLocalRank()}` : 'cuda') : 'cpu');
+    if (this.distributed) {
+      shardDataloaders(this, [this.trainDataloader, this.valDataloader, this.testDataloader], this.seed);
+    }
     this.model.to({ device: this.device });
     const ow = options.optimWrapper ?? null;
     this.optimWrapper = ow === null ? null : 'updateParams' in ow ? ow : new OptimWrapper(ow);
@@ -148,10 +201,22 @@ export class Runner {
     this.paramSchedulers = (Array.isArray(ps) ? ps : [ps]).map((s) =>
       'scheduler' in s ? { scheduler: s.scheduler, byEpoch: s.byEpoch ?? true } : { scheduler: s, byEpoch: true },
     );
-    const vis = options.visualizer ?? null;
+    const vis = this.rank === 0 ? (options.visualizer ?? null) : null;
     this.visualizer = typeof vis === 'function' ? vis(join(this.logDir, 'vis_data')) : vis;
     this.registerHooks(options.defaultHooks ?? {}, options.customHooks ?? []);
-    this.logger.info(`Runner: seed ${this.seed}, device ${this.device}, work dir ${this.workDir}`);
+    const where = this.distributed ? `, rank ${this.rank} of ${this.worldSize} (${dist.getBackend()})` : '';
+    this.logger.info(`Runner: seed ${this.seed}, device ${this.device}${where}, work dir ${this.workDir}`);
+  }
+
+  /** What the loops call: the DistributedDataParallel wrapper under launcher 'pytorch' (once training or evaluation has started), else the model. */
+  get wrappedModel(): ModelLike {
+    return this.ddp ?? this.model;
+  }
+
+  /** Wraps the model for distributed training, once: after its weights were initialised or loaded, so that rank 0's reach every rank. */
+  private wrapModel(): void {
+    if (!this.distributed || this.ddp) return;
+    this.ddp = new DistributedDataParallel(this.model, this.options.modelWrapperCfg ?? {});
   }
 
   // ---- hooks
@@ -246,6 +311,7 @@ export class Runner {
     this.callHook('beforeRun');
     if (typeof this.model.initWeights === 'function') this.model.initWeights();
     this.loadOrResume();
+    this.wrapModel();
     this.requireOptimWrapper().initializeCountStatus(this.model, this.iter, this.maxIters);
     try {
       await this.trainLoop.run();
@@ -261,6 +327,7 @@ export class Runner {
     if (!this.valLoop) throw new Error('Runner.val() needs `valDataloader` and `valEvaluator`');
     this.callHook('beforeRun');
     this.loadOrResume();
+    this.wrapModel();
     const metrics = await this.valLoop.run();
     this.callHook('afterRun');
     return metrics;
@@ -271,6 +338,7 @@ export class Runner {
     if (!this.testLoop) throw new Error('Runner.test() needs `testDataloader` and `testEvaluator`');
     this.callHook('beforeRun');
     this.loadOrResume();
+    this.wrapModel();
     const metrics = await this.testLoop.run();
     this.callHook('afterRun');
     return metrics;
@@ -329,9 +397,11 @@ export class Runner {
     return checkpoint;
   }
 
+  /** Writes a checkpoint (rank 0 only: other ranks return the path and write nothing). */
   saveCheckpoint(outDir: string, filename: string, options?: Parameters<Runner['makeCheckpoint']>[0]): string {
-    mkdirSync(outDir, { recursive: true });
     const path = join(outDir, filename);
+    if (this.rank !== 0) return path;
+    mkdirSync(outDir, { recursive: true });
     torch.scope(() => {
       const checkpoint = this.makeCheckpoint(options);
       this.callHook('beforeSaveCheckpoint', checkpoint);

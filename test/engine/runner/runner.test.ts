@@ -283,10 +283,23 @@ describe('validation losses', () => {
     );
   });
 
-  test("launcher 'pytorch' says distributed training is not available", () => {
+  test("launcher 'pytorch' outside `torch-node run` says what the rendezvous lacks", () => {
+    const saved = process.env.MASTER_ADDR;
+    delete process.env.MASTER_ADDR;
+    try {
+      assert.throws(
+        () => makeRunner({ launcher: 'pytorch' }),
+        /initProcessGroup: (env:\/\/ rendezvous needs the environment variable MASTER_ADDR|torch-node was built without distributed support)/,
+      );
+    } finally {
+      if (saved !== undefined) process.env.MASTER_ADDR = saved;
+    }
+  });
+
+  test('an unknown launcher is an error', () => {
     assert.throws(
-      () => makeRunner({ launcher: 'pytorch' }),
-      /launcher 'pytorch' \(distributed training over c10d\) is not available/,
+      () => makeRunner({ launcher: 'slurm' as 'none' }),
+      /launcher must be 'none' or 'pytorch', got 'slurm'/,
     );
   });
 
