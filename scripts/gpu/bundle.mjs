@@ -7,6 +7,7 @@
 //   .gpu/node_modules.tar.gz   the production dependencies (cmake-js with Node-API headers,
 //                              node-addon-api, node-gyp-build): all the addon's build needs
 //   .gpu/dist.tar.gz           the compiled TypeScript: library, tests, benchmarks, examples
+//   .gpu/include/gloo/         Gloo's headers, for torch.distributed (when this machine has them)
 //
 // Then copy the checkout with `.gpu/` to that machine and run `bash scripts/gpu/run.sh` there
 // (see its header). Usage: node scripts/gpu/bundle.mjs   (after `npm ci`; rebuilds dist/)
@@ -44,6 +45,15 @@ const modules = listed.stdout
 if (modules.length === 0) throw new Error('no production dependencies found: run `npm ci` first');
 log(`${modules.length} production packages`);
 run('tar', ['czf', join(out, 'node_modules.tar.gz'), ...modules]);
+
+// Gloo's headers (Debian's libgloo-dev), for the distributed backends: GPU images rarely have them.
+if (existsSync('/usr/include/gloo/config.h')) {
+  rmSync(join(out, 'include'), { recursive: true, force: true });
+  mkdirSync(join(out, 'include'), { recursive: true });
+  run('cp', ['-r', '/usr/include/gloo', join(out, 'include', 'gloo')]);
+} else {
+  log('no gloo headers in /usr/include/gloo (apt-get install libgloo-dev): the GPU build will lack torch.distributed');
+}
 
 log('compiling TypeScript');
 run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);

@@ -8,6 +8,7 @@
 #   info   the GPU, driver, Python torch          build  the addon against Python's torch
 #   gpu    test/gpu and CUDA branches elsewhere             bench  bench/gpu (data path, overlap, launch)
 #   train  examples/train.js on CUDA (synthetic)   suite  the whole CPU+GPU test suite
+#   dist   test/distributed (Gloo, 2 processes; NCCL is in test/gpu)
 # Logs go to OUT_DIR (default .gpu/results). Each step has a time limit (seconds, overridable
 # as LIMIT_<STEP>) so that a slow step cannot eat the others' time.
 set -uo pipefail
@@ -27,6 +28,7 @@ fi
 [ -d node_modules/cmake-js ] || tar xzf .gpu/node_modules.tar.gz
 [ -d dist/test/gpu ] || tar xzf .gpu/dist.tar.gz
 export TORCH_NODE_USE_PYTORCH=1 PYTHONUNBUFFERED=1
+[ -f .gpu/include/gloo/config.h ] && export GLOO_INCLUDE_DIR=$PWD/.gpu/include
 
 step() { # name, default limit, command...
   local name=$1 limit=$2
@@ -59,6 +61,7 @@ for s in $steps; do
     dist/test/engine/optim/amp_optim_wrapper.test.js dist/test/engine/evaluator/metric.test.js \
     dist/test/engine/dataset/sampler.test.js dist/test/serialization/roundtrip.test.js ;;
   bench) step bench 180 node dist/bench/gpu.js --rounds 10 --out "$out" ;;
+  dist) step dist 180 node --test --test-concurrency=1 dist/test/distributed/ ;;
   train) step train 180 node dist/examples/train.js --epochs 2 --device cuda --work-dir /tmp/torch-node-train ;;
   suite) step suite 300 node --test --test-concurrency=1 dist/test/ ;;
   *) echo "unknown step $s" && exit 2 ;;
