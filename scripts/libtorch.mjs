@@ -164,9 +164,12 @@ function fetchPinned(dest, log) {
  * Fetches the CUDA build of torch==PINNED_TORCH_CUDA with pip and lays it out as pip would:
  * <dest>/torch (lib/, include/, share/, version.py) and, with `libs`, the CUDA libraries it
  * loads beside it in <dest>/nvidia (about 3.2 GB more), where its RPATH looks for them. Without
- * `libs` the result compiles and links but does not load. Returns the libtorch (<dest>/torch).
+ * `libs` the result compiles and links but does not load. With `python`, <dest>/torch is the
+ * whole Python package (1.1 GB instead of 1.05), importable with PYTHONPATH=<dest>: the parity
+ * tests' oracle of the same version. Returns the libtorch (<dest>/torch).
  */
-export function fetchCudaLibtorch(dest, log, { libs = true } = {}) {
+export function fetchCudaLibtorch(target, log, { libs = true, python: withPython = false } = {}) {
+  const dest = resolve(target);
   const exe = python();
   if (!exe) throw new LibtorchNotFound(`fetching torch==${PINNED_TORCH_CUDA} needs python3 with pip.\n${howToProvide}`);
   const started = Date.now();
@@ -193,7 +196,13 @@ export function fetchCudaLibtorch(dest, log, { libs = true } = {}) {
         'the CUDA libraries',
       );
     }
-    unpack(exe, wheel, join(dest, 'torch'), log);
+    if (withPython) {
+      log(`installing the whole torch package into ${dest}`);
+      rmSync(join(dest, 'torch'), { recursive: true, force: true });
+      pip(exe, ['install', '--target', dest, '--upgrade', '--no-deps', '--no-compile', wheel], 'torch');
+    } else {
+      unpack(exe, wheel, join(dest, 'torch'), log);
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -221,19 +230,22 @@ export function findLibtorch(packageRoot, log) {
   return explicitLibtorch() ?? packageLibtorch(packageRoot, log);
 }
 
-// `node scripts/libtorch.mjs fetch-cuda DEST [--no-libs]`: what CI and `npm run prebuild` use.
+// `node scripts/libtorch.mjs fetch-cuda DEST [--no-libs] [--python]`: what CI uses.
 if (
   process.argv[1] &&
   resolve(process.argv[1]) === fileURLToPath(import.meta.url) &&
   process.argv[2] === 'fetch-cuda'
 ) {
-  const dest = process.argv[3];
+  const dest = process.argv.slice(3).find((a) => !a.startsWith('--'));
   if (!dest) {
-    console.error('usage: node scripts/libtorch.mjs fetch-cuda DEST [--no-libs]');
+    console.error('usage: node scripts/libtorch.mjs fetch-cuda DEST [--no-libs] [--python]');
     process.exit(2);
   }
   try {
-    fetchCudaLibtorch(dest, (m) => console.log(`torch-node: ${m}`), { libs: !process.argv.includes('--no-libs') });
+    fetchCudaLibtorch(dest, (m) => console.log(`torch-node: ${m}`), {
+      libs: !process.argv.includes('--no-libs'),
+      python: process.argv.includes('--python'),
+    });
   } catch (e) {
     console.error(`torch-node: ${e.message}`);
     process.exit(1);
