@@ -75,7 +75,8 @@ function usePrebuilt(prebuild, libtorch) {
   const inPackage = !relative(root, libtorch.root).startsWith('..');
   record[prebuild.variant] = {
     root: inPackage ? relative(root, libtorch.root) : libtorch.root,
-    source: libtorch.source,
+    // A libtorch found through an earlier record keeps the source it was recorded with.
+    source: libtorch.source.replace(/^libtorch\.json \((.*) at install\)$/, '$1'),
     version: libtorch.version,
   };
   writeFileSync(join(root, variants.RECORD), `${JSON.stringify(record, null, 2)}\n`);

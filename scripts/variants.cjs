@@ -216,7 +216,8 @@ function libtorchFor(packageRoot, prebuild, env, why) {
   if (env.LIBTORCH) places.push({ root: env.LIBTORCH, source: 'LIBTORCH' });
   const recorded = readRecord(packageRoot)[prebuild.variant];
   if (recorded && typeof recorded.root === 'string') {
-    places.push({ root: resolveRoot(packageRoot, recorded.root), source: recorded.source ?? `${RECORD} (install)` });
+    const how = recorded.source ? ` (${recorded.source} at install)` : '';
+    places.push({ root: resolveRoot(packageRoot, recorded.root), source: `${RECORD}${how}` });
   }
   places.push({ root: path.join(packageRoot, PACKAGE_LIBTORCH[prebuild.variant]), source: 'the package folder' });
   const seen = new Set();
