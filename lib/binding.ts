@@ -174,7 +174,12 @@ function preload(candidate: Candidate): void {
       process.dlopen({ exports: {} }, lib, constants.dlopen.RTLD_NOW | RTLD_NODELETE);
     } catch (e) {
       const message = errorMessage(e);
-      if (!/did not self-register/.test(message)) throw new Error(`loading ${lib} failed: ${message}`);
+      if (/did not self-register/.test(message)) continue;
+      const cudaLib = /^(lib(cu|nv|nccl)\S*\.so[.\d]*): cannot open/.exec(message);
+      const hint = cudaLib
+        ? ` (${cudaLib[1]} is one of the CUDA libraries this torch loads, from the nvidia-* pip packages beside its folder; TORCH_NODE_VARIANT=cuda npm rebuild torch-node fetches torch with them)`
+        : '';
+      throw new Error(`loading ${lib} failed: ${message}${hint}`);
     }
   }
 }
