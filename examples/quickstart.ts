@@ -2,7 +2,7 @@
 // interleaved spirals. Every training step runs in a torch.scope, so its temporaries are
 // freed when it ends and memory stays flat.
 //
-//   npm run build && node dist/examples/quickstart.js
+//   npm run build:ts && node dist/examples/quickstart.js
 import * as torch from '../lib/index.js';
 
 const F = torch.nn.functional;

@@ -1,8 +1,13 @@
-// The only place that loads the native addon (build/Release/torch_node.node, or a prebuilt
-// binary that matches this platform), and the types of what it exports.
+// The only place that loads the native addon, and the types of what it exports. Which addon
+// (the local build, or the prebuilt CPU or CUDA one) and which libtorch it loads with are decided
+// by scripts/variants.cjs, which the install step shares; see that file and the README's
+// "Which addon is loaded".
+
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 
 /** The hand-written exports of native/; generated op entries are reached through `ops`. */
 export interface NativeCore {
@@ -136,19 +141,158 @@ export type StreamData = [number, number, number];
 // biome-ignore lint/suspicious/noExplicitAny: generated entries are typed by lib/generated/impl.ts
 type NativeOps = Record<string, (...args: any[]) => any>;
 
+/** What scripts/variants.cjs says about a libtorch folder. */
+interface LibtorchInfo {
+  version: string;
+  torch: string;
+  cuda: boolean;
+  cudaVersion: string | null;
+}
+
+interface Candidate {
+  kind: 'local' | 'prebuilt';
+  variant: 'local' | 'cpu' | 'cuda';
+  file: string;
+  libtorch: { root: string; source: string; info: LibtorchInfo | null } | null;
+}
+
+interface Resolution {
+  requested: 'auto' | 'local' | 'cpu' | 'cuda';
+  driver: { present: boolean; detail: string };
+  candidates: Candidate[];
+  notes: string[];
+}
+
+interface Variants {
+  resolveAddon(packageRoot: string): Resolution;
+  libtorchConflict(candidate: Candidate): string | null;
+  libtorchLibraries(candidate: Candidate): string[];
+  describeCandidate(candidate: Candidate): string;
+}
+
+/** The addon this process loaded, and why; `torch.buildInfo()` reports it. */
+export interface LoadedAddon {
+  /** 'local' (build/Release), or the prebuilt 'cpu' or 'cuda' addon */
+  variant: Candidate['variant'];
+  file: string;
+  /** the libtorch folder it runs with, where known */
+  libtorchPath: string | null;
+  /** why this one, in one line */
+  reason: string;
+}
+
 const require = createRequire(import.meta.url);
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const variants = require(join(packageRoot, 'scripts', 'variants.cjs')) as Variants;
+const debug = /^(1|true|yes)$/i.test(process.env.TORCH_NODE_DEBUG ?? '');
 
-function load(): NativeCore & NativeOps {
-  try {
-    return require('node-gyp-build')(packageRoot);
-  } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    throw new Error(
-      `torch-node: the native addon could not be loaded (${reason}).\n` +
-        'Build it with `npm run build:native` (see the README: "How libtorch is found").',
-    );
+function say(message: string): void {
+  if (isMainThread) process.stderr.write(`torch-node: ${message}\n`);
+}
+
+function errorMessage(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+}
+
+// glibc's RTLD_NODELETE, which os.constants.dlopen does not list: keep libtorch mapped after
+// process.dlopen closes a library that registers no Node module.
+const RTLD_NODELETE = 0x1000;
+
+/**
+ * Maps a prebuilt addon's libtorch by its full path, so that the addon binds to it by soname
+ * whatever its RUNPATH says. process.dlopen then throws "did not self-register", which is the
+ * expected outcome: libtorch is no Node module.
+ */
+function preload(candidate: Candidate): void {
+  for (const lib of variants.libtorchLibraries(candidate)) {
+    try {
+      process.dlopen({ exports: {} }, lib, constants.dlopen.RTLD_NOW | RTLD_NODELETE);
+    } catch (e) {
+      const message = errorMessage(e);
+      if (/did not self-register/.test(message)) continue;
+      const cudaLib = /^(lib(cu|nv|nccl)\S*\.so[.\d]*): cannot open/.exec(message);
+      const hint = cudaLib
+        ? ` (${cudaLib[1]} is one of the CUDA libraries this torch loads, from the nvidia-* pip packages beside its folder; TORCH_NODE_VARIANT=cuda npm rebuild torch-node fetches torch with them)`
+        : '';
+      throw new Error(`loading ${lib} failed: ${message}${hint}`);
+    }
   }
 }
 
-export const native = load();
+const howToFix =
+  'Reinstall (`npm rebuild torch-node`; in a clone `npm run build:native`), set LIBTORCH to a libtorch that a ' +
+  'prebuilt addon fits, or see the README, "Which addon is loaded". TORCH_NODE_DEBUG=1 shows every step.';
+
+function load(): { addon: NativeCore & NativeOps; loaded: LoadedAddon } {
+  let resolution: Resolution;
+  try {
+    resolution = variants.resolveAddon(packageRoot);
+  } catch (e) {
+    throw new Error(`torch-node: ${errorMessage(e)}`);
+  }
+  const { requested, driver, candidates, notes } = resolution;
+  if (debug) {
+    say(`TORCH_NODE_VARIANT=${requested}; CUDA driver: ${driver.present ? 'yes' : 'no'} (${driver.detail})`);
+    for (const c of candidates) say(`candidate: ${variants.describeCandidate(c)}`);
+    for (const n of notes) say(`passed over: ${n}`);
+  }
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    const described = variants.describeCandidate(candidate);
+    const conflict = variants.libtorchConflict(candidate);
+    if (conflict) {
+      failures.push(`${described}: ${conflict}`);
+      continue;
+    }
+    let addon: NativeCore & NativeOps;
+    try {
+      if (candidate.kind === 'prebuilt') preload(candidate);
+      addon = require(candidate.file);
+    } catch (e) {
+      failures.push(`${described}: ${errorMessage(e)}`);
+      continue;
+    }
+    let reason: string;
+    if (requested !== 'auto') reason = `TORCH_NODE_VARIANT=${requested}`;
+    else if (candidate.kind === 'local') reason = 'a local build wins over the prebuilt addons';
+    else if (candidate.variant === 'cuda')
+      reason = driver.present ? 'a CUDA driver is present' : `no CUDA driver (${driver.detail}), and no CPU addon fits`;
+    else reason = driver.present ? 'no CUDA addon fits' : `no CUDA driver (${driver.detail})`;
+    if (debug) say(`loaded ${described}: ${reason}`);
+    // Say why, once, when the choice is not what this machine suggests: a GPU machine running on
+    // the CPU addon, or an addon that failed to load before this one.
+    const cudaNotes = notes.filter((n) => n.startsWith('cuda: prebuilds/'));
+    const cudaPassedOver =
+      requested === 'auto' &&
+      driver.present &&
+      candidate.variant === 'cpu' &&
+      (cudaNotes.length > 0 || failures.length > 0);
+    if (!debug && (failures.length > 0 || cudaPassedOver)) {
+      const why = [...failures, ...(cudaPassedOver ? cudaNotes : [])];
+      say(
+        `using ${described}${cudaPassedOver ? ', although a CUDA driver is present' : ''}:\n  ${why.join('\n  ')}` +
+          (cudaPassedOver
+            ? '\nFor the GPU, reinstall with TORCH_NODE_VARIANT=cuda (fetches the CUDA libtorch), or with LIBTORCH ' +
+              'or TORCH_NODE_USE_PYTORCH=1 naming a CUDA build of that torch version. TORCH_NODE_VARIANT=cpu silences this.'
+            : ''),
+      );
+    }
+    return {
+      addon,
+      loaded: {
+        variant: candidate.variant,
+        file: candidate.file,
+        libtorchPath: candidate.libtorch?.root ?? null,
+        reason,
+      },
+    };
+  }
+  const why = [...failures, ...notes];
+  throw new Error(
+    `torch-node: no native addon could be loaded (TORCH_NODE_VARIANT=${requested}):\n  ${why.join('\n  ')}\n${howToFix}`,
+  );
+}
+
+const result = load();
+export const native = result.addon;
+export const loadedAddon: LoadedAddon = result.loaded;

@@ -415,14 +415,15 @@ describe('memory: RSS stays bounded (fresh child process each)', () => {
     assert.equal(m.tensors, 2, 'only the two inputs are left');
   });
 
-  test('(c) never disposed, yielding every 1000 iterations: RSS < 400 MB, a second phase adds < 50 MB', (t) => {
+  test('(c) never disposed, yielding every 1000 iterations: RSS grows < 250 MB, a second phase adds < 50 MB', (t) => {
     const m = measure('yield');
     t.diagnostic(
       `yield loop: RSS start ${m.start}, after phase 1 ${m.phase1} (peak ${m.peak1}), after phase 2 ${m.phase2} ` +
         `(peak ${m.peak2}) MiB; second phase +${m.secondPhaseGrowth}; ${m.ms} ms; ${m.tensorsAtEnd} tensors not yet collected`,
     );
+    // Relative to the start: a CUDA libtorch alone adds ~330 MB to the baseline.
     const peak = Math.max(m.phase1, m.peak1, m.phase2, m.peak2);
-    assert.ok(peak < 400, `RSS reached ${peak} MiB`);
+    assert.ok(peak - m.start < 250, `RSS grew from ${m.start} to ${peak} MiB`);
     assert.ok(m.secondPhaseGrowth < 50, `the second phase added ${m.secondPhaseGrowth} MiB`);
   });
 
