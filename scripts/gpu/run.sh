@@ -9,6 +9,7 @@
 #   gpu    test/gpu and CUDA branches elsewhere             bench  bench/gpu (data path, overlap, launch)
 #   train  examples/train.js on CUDA (synthetic)   suite  the whole CPU+GPU test suite
 #   dist   test/distributed (Gloo, 2 processes; NCCL is in test/gpu)
+#   loader which addon loads and why (TORCH_NODE_DEBUG=1), whether a CUDA driver is seen
 # Logs go to OUT_DIR (default .gpu/results). Each step has a time limit (seconds, overridable
 # as LIMIT_<STEP>) so that a slow step cannot eat the others' time.
 set -uo pipefail
@@ -56,6 +57,9 @@ for s in $steps; do
       exit 1
     fi ;;
   # The GPU suite, and the tests elsewhere that take a CUDA branch where a GPU is present.
+  loader) step loader 60 bash -c 'node -p "require(\"./scripts/variants.cjs\").cudaDriver()";
+    TORCH_NODE_DEBUG=1 node --input-type=module -e "const t = await import(\"./dist/lib/index.js\");
+      console.log(t.buildInfo(), t.cuda.isAvailable(), t.cuda.deviceCount())"' ;;
   gpu) step gpu 240 node --test --test-concurrency=1 dist/test/gpu/ dist/test/tensor.test.js \
     dist/test/engine/model/data_preprocessor.test.js dist/test/engine/model/base_model.test.js \
     dist/test/engine/optim/amp_optim_wrapper.test.js dist/test/engine/evaluator/metric.test.js \
