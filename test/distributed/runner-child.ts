@@ -90,6 +90,7 @@ async function main(workDir: string): Promise<Record<string, unknown>> {
     model,
     workDir,
     launcher: 'pytorch',
+    device: 'cpu', // over Gloo, also where GPUs are present
     trainDataloader,
     valDataloader,
     trainCfg: { maxEpochs: 2 },

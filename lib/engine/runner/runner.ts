@@ -118,6 +118,21 @@ export interface RunnerOptions {
 
 const isHook = (x: unknown): x is Hook => x instanceof Hook;
 
+/**
+ * Each process of a distributed run on GPUs takes the GPU of its LOCAL_RANK: more processes on a
+ * node than GPUs would leave one without a device, and the others waiting for it in their first
+ * collective. Said here, before the process group exists, instead.
+ */
+function checkLocalGpu(): void {
+  const localRank = Number(process.env.LOCAL_RANK ?? 0);
+  const gpus = torch.cuda.deviceCount();
+  if (localRank >= gpus) {
+    throw new Error(
+      `Runner: this process has LOCAL_RANK ${localRank}, but this machine has ${gpus} GPU(s): start at most ${gpus} processes per node, or pass device: 'cpu' to train on the CPU over Gloo`,
+    );
+  }
+}
+
 export class Runner {
   readonly model: BaseModel;
   readonly workDir: string;
@@ -156,9 +171,13 @@ export class Runner {
     }
     this.distributed = launcher === 'pytorch';
     const dist = torch.distributed;
+    // A run asked to stay on the CPU talks over Gloo: NCCL only moves CUDA tensors.
+    const onCpu = options.device !== undefined && String(options.device).startsWith('cpu');
     if (this.distributed && !dist.isInitialized()) {
+      if (options.device === undefined && torch.cuda.isAvailable()) checkLocalGpu();
+      const backend = options.distCfg?.backend ?? (onCpu ? 'gloo' : undefined);
       dist.initProcessGroup({
-        ...(options.distCfg?.backend ? { backend: options.distCfg.backend } : {}),
+        ...(backend ? { backend } : {}),
         ...(options.distCfg?.timeout ? { timeout: options.distCfg.timeout } : {}),
       });
     }
