@@ -20,6 +20,8 @@ import type { InitCfg } from './weight_init.js';
 
 type Tensor = torch.Tensor;
 
+const isScalarFloat = (t: Tensor): boolean => t.dim() === 0 && torch.isFloatingPoint(t.dtype);
+
 export type ForwardMode = 'loss' | 'predict' | 'tensor';
 /** What forward returns in 'loss' mode: losses (and other values to log) by name. */
 export type LossDict = Record<string, Tensor | Tensor[]>;
@@ -116,7 +118,8 @@ export abstract class BaseModel<Predict = unknown, TensorOut = unknown> extends 
   parseLosses(losses: LossDict): { loss: Tensor; logVars: LogVars } {
     const recorded: [string, Tensor | number][] = [];
     for (const [name, value] of Object.entries(losses)) {
-      if (value instanceof torch.Tensor) recorded.push([name, value.mean()]);
+      // The mean of a 0-d float loss is that loss: skipping it spares an op and an autograd node.
+      if (value instanceof torch.Tensor) recorded.push([name, isScalarFloat(value) ? value : value.mean()]);
       else if (Array.isArray(value) && value.every((v) => v instanceof torch.Tensor)) {
         let sum: Tensor | number = 0;
         for (const v of value) sum = typeof sum === 'number' ? v.mean() : sum.add(v.mean());
@@ -128,12 +131,15 @@ export abstract class BaseModel<Predict = unknown, TensorOut = unknown> extends 
     let total: Tensor | number = 0;
     for (const [name, v] of recorded) {
       if (!name.includes('loss')) continue;
-      total = typeof total === 'number' ? (typeof v === 'number' ? total + v : v.add(total)) : total.add(v);
+      if (typeof total !== 'number') total = total.add(v);
+      else if (typeof v === 'number') total += v;
+      else total = total === 0 ? v : v.add(total); // 0 + loss is the loss: no op, no autograd node
     }
     const loss = typeof total === 'number' ? torch.tensor(total, { dtype: 'float32' }) : total;
-    const toNumber = (v: Tensor | number) => (typeof v === 'number' ? v : (v.item() as number));
+    const lossValue = loss.item() as number;
+    const toNumber = (v: Tensor | number) => (typeof v === 'number' ? v : v === loss ? lossValue : (v.item() as number));
     // As in the reference, a user key named exactly 'loss' keeps the first position but shows its own value.
-    const logVars: LogVars = { loss: toNumber(loss) };
+    const logVars: LogVars = { loss: lossValue };
     for (const [name, v] of recorded) logVars[name] = toNumber(v);
     return { loss, logVars };
   }
