@@ -137,7 +137,8 @@ export abstract class BaseModel<Predict = unknown, TensorOut = unknown> extends 
     }
     const loss = typeof total === 'number' ? torch.tensor(total, { dtype: 'float32' }) : total;
     const lossValue = loss.item() as number;
-    const toNumber = (v: Tensor | number) => (typeof v === 'number' ? v : v === loss ? lossValue : (v.item() as number));
+    const toNumber = (v: Tensor | number) =>
+      typeof v === 'number' ? v : v === loss ? lossValue : (v.item() as number);
     // As in the reference, a user key named exactly 'loss' keeps the first position but shows its own value.
     const logVars: LogVars = { loss: lossValue };
     for (const [name, v] of recorded) logVars[name] = toNumber(v);
