@@ -4,7 +4,7 @@
 #
 #   bash scripts/gpu/run.sh [OUT_DIR] [STEPS]
 #
-# STEPS (default "info build gpu bench train suite") picks and orders the steps:
+# STEPS (default "info build loader gpu dist bench train suite") picks and orders the steps:
 #   info   the GPU, driver, Python torch          build  the addon against Python's torch
 #   gpu    test/gpu and CUDA branches elsewhere             bench  bench/gpu (data path, overlap, launch)
 #   train  examples/train.js on CUDA (synthetic)   suite  the whole CPU+GPU test suite
@@ -15,7 +15,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-.gpu/results}
-steps=${2:-info build gpu bench train suite}
+steps=${2:-info build loader gpu dist bench train suite}
 mkdir -p "$out"
 started=$(date +%s)
 stamp() { echo "[$(($(date +%s) - started)) s] $*"; }
