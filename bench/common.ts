@@ -1,5 +1,7 @@
-// What the benchmark suites share: the contender processes and their line protocol, the build
-// of the C++ contenders, the machine description and the statistics.
+// What the benchmark suites share: the contender processes and their line protocol, starting a
+// suite's contenders and alternating them over the rounds, the build of the C++ contenders, the
+// machine description and the layout of a suite's result. The statistics are in stats.ts, the
+// Markdown in report.ts.
 //
 // A contender is a long-lived child process that prints one JSON "hello" line when it is ready,
 // then answers each request line on its stdin with one JSON line on its stdout.
@@ -147,6 +149,84 @@ export async function startContenders(
   return { live, hello, skipped };
 }
 
+/** A suite's contenders: dist/bench/<node>, bench/python/<python> and bench/cpp/<cpp.name>.cpp. */
+export interface SuiteScripts {
+  node: string;
+  python: string;
+  cpp?: { name: string; torchApi?: boolean };
+}
+
+/**
+ * Builds (if it has one) and starts a suite's contenders, and records the C++ build and their
+ * hello replies in `info` (by id). Throws when torch-node itself cannot run: every comparison is
+ * against it.
+ */
+export async function startSuite(
+  scripts: SuiteScripts,
+  info: Record<string, unknown>,
+): Promise<{ live: Contender[]; hello: Record<string, Reply>; skipped: Record<string, string> }> {
+  const nodeScript = join(here, scripts.node);
+  const py = python();
+  const launches: Launch[] = [
+    existsSync(nodeScript)
+      ? { id: 'torch-node', command: process.execPath, args: [nodeScript, '--serve'] }
+      : { id: 'torch-node', skip: `${relative(root, nodeScript)} is missing: run \`npx tsc -p .\` first` },
+    py.ok
+      ? { id: 'python', command: py.command, args: [join(benchDir, 'python', scripts.python), '--serve'] }
+      : { id: 'python', skip: py.reason },
+  ];
+  if (scripts.cpp) {
+    const cpp = buildCpp(scripts.cpp.name, { torchApi: scripts.cpp.torchApi });
+    if (cpp.ok) info.cppBuild = cpp.note;
+    launches.push(cpp.ok ? { id: 'cpp', command: cpp.binary, args: ['--serve'] } : { id: 'cpp', skip: cpp.reason });
+  }
+  const started = await startContenders(launches);
+  for (const c of started.live) info[c.id] = started.hello[c.id];
+  if (!started.live.some((c) => c.id === 'torch-node')) {
+    for (const c of started.live) c.stop();
+    throw new Error('torch-node itself cannot run; nothing to compare');
+  }
+  return started;
+}
+
+/**
+ * Runs a suite's measurements: with `warmup`, a round over every item and contender to warm the
+ * processes (JIT tiers, allocator, page faults), measured as round -1, then `rounds` rounds in
+ * which the contenders' order rotates with the round and the item.
+ */
+export async function alternate<C, T>(
+  o: {
+    tag: string;
+    rounds: number;
+    contenders: C[];
+    items: T[];
+    /** Printed after each item of a round; none: the measurement prints its own progress. */
+    label?: (item: T) => string;
+    warmup?: boolean;
+  },
+  measure: (c: C, item: T, round: number) => Promise<void>,
+): Promise<void> {
+  if (o.warmup) {
+    process.stdout.write(`[${o.tag}] warm-up round ... `);
+    for (const item of o.items) for (const c of o.contenders) await measure(c, item, -1);
+    console.log('done');
+  }
+  for (let r = 0; r < o.rounds; r++) {
+    process.stdout.write(`[${o.tag}] round ${r + 1}/${o.rounds}:`);
+    for (const [i, item] of o.items.entries()) {
+      for (const c of rotate(o.contenders, r + i)) await measure(c, item, r);
+      if (o.label) process.stdout.write(` ${o.label(item)}`);
+    }
+    console.log('');
+  }
+}
+
+/** Ends the contenders and prints what failed during the rounds. */
+export function finish(live: Contender[], failures: string[]): void {
+  for (const c of live) c.stop();
+  if (failures.length) console.log(`failures:\n  ${failures.join('\n  ')}`);
+}
+
 /** The contenders in a different order each round, so that none always runs first or last. */
 export function rotate<T>(xs: T[], by: number): T[] {
   if (xs.length === 0) return xs;
@@ -242,50 +322,19 @@ export function machine(): Record<string, string | number> {
 
 export const load1 = (): number => Number(loadavg()[0]?.toFixed(2));
 
-// ---- statistics
-
-export const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-
-export interface Summary {
-  median: number;
-  min: number;
-  max: number;
-  samples: number[];
-}
-
-export function summarize(perRound: (number | undefined)[] | undefined): Summary | null {
-  const xs = (perRound ?? []).filter((x): x is number => x !== undefined);
-  if (xs.length === 0) return null;
-  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), samples: xs };
-}
-
-export const fmt = (x: number | null | undefined, digits = 3): string =>
-  x == null ? '–' : x >= 100 ? x.toFixed(1) : x >= 10 ? x.toFixed(2) : x.toFixed(digits);
-
 /**
- * The median over the rounds of a/b measured in the same round: the contenders of one round ran
- * seconds apart, so their ratio is immune to the host's slow drifts in speed.
+ * A suite's result in the key order of bench/results/latest.json: when it ran and for how long,
+ * `info` (the settings, the machine, the contenders' hellos), the load at its end, then `rest`.
  */
-export function pairedRatio(
-  a: (number | undefined)[] | undefined,
-  b: (number | undefined)[] | undefined,
-): number | null {
-  if (!a || !b) return null;
-  const rs: number[] = [];
-  for (let r = 0; r < a.length; r++) {
-    const x = a[r];
-    const y = b[r];
-    if (x !== undefined && y !== undefined) rs.push(x / y);
-  }
-  return rs.length ? median(rs) : null;
+export function suiteResult(started: number, info: Record<string, unknown>, rest: Record<string, unknown>) {
+  return {
+    date: new Date().toISOString(),
+    seconds: (Date.now() - started) / 1000,
+    ...info,
+    loadavg1End: load1(),
+    ...rest,
+  };
 }
-
-/** 'met', '**not met**' or '–' (not measured). */
-export const verdict = (b: boolean | null | undefined): string => (b == null ? '–' : b ? 'met' : '**not met**');
 
 /** What every suite gives the runner: its JSON result and how to print it. */
 export interface SuiteOptions {

@@ -4,27 +4,9 @@
 // bench/torch_node_data.ts) against torch.utils.data.DataLoader (worker processes, the same
 // transforms written with torch ops, bench/python/data.py). Reports images per second and each
 // loader's 2-worker/0-worker ratio (target for torch-node: at least 1.8).
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import {
-  benchDir,
-  fmt,
-  here,
-  type Launch,
-  load1,
-  machine,
-  median,
-  pairedRatio,
-  python,
-  type Reply,
-  root,
-  rotate,
-  type SuiteOptions,
-  type Summary,
-  startContenders,
-  summarize,
-  verdict,
-} from './common.js';
+import { alternate, finish, machine, type Reply, type SuiteOptions, startSuite, suiteResult } from './common.js';
+import { closingLines, dateLine, fmt, skippedLines, verdict } from './report.js';
+import { median, pairedRatio, type Summary, summarize } from './stats.js';
 
 const WORKERS = [0, 2];
 const IMAGES = 32_768;
@@ -39,25 +21,7 @@ export async function runData(opts: SuiteOptions): Promise<Record<string, unknow
   const started = Date.now();
   const info: Record<string, unknown> = { machine: machine(), rounds, scale: opts.scale, images, batchSize: BATCH };
 
-  const launches: Launch[] = [];
-  const nodeScript = join(here, 'torch_node_data.js');
-  launches.push(
-    existsSync(nodeScript)
-      ? { id: 'torch-node', command: process.execPath, args: [nodeScript, '--serve'] }
-      : { id: 'torch-node', skip: `${relative(root, nodeScript)} is missing: run \`npx tsc -p .\` first` },
-  );
-  const py = python();
-  launches.push(
-    py.ok
-      ? { id: 'python', command: py.command, args: [join(benchDir, 'python', 'data.py'), '--serve'] }
-      : { id: 'python', skip: py.reason },
-  );
-  const { live, hello, skipped } = await startContenders(launches);
-  for (const c of live) info[c.id] = hello[c.id];
-  if (!live.some((c) => c.id === 'torch-node')) {
-    for (const c of live) c.stop();
-    throw new Error('torch-node itself cannot run; nothing to compare');
-  }
+  const { live, skipped } = await startSuite({ node: 'torch_node_data.js', python: 'data.py' }, info);
 
   // samples[workers][contender][round] = images/s over the whole pass; steady: after the first
   // batch (without the workers' start-up); firstBatch: ms to the first batch.
@@ -67,7 +31,9 @@ export async function runData(opts: SuiteOptions): Promise<Record<string, unknow
   // CPU µs per image, all threads and processes of the loader (the load-independent cost).
   const cpu: Record<number, Record<string, number[]>> = {};
   const failures: string[] = [];
-  const measureOnce = async (c: (typeof live)[number], workers: number, n: number, round: number) => {
+  // Round -1, the warm-up, passes over an eighth of the images (at least 4 batches).
+  const measureOnce = async (c: (typeof live)[number], workers: number, round: number) => {
+    const n = round < 0 ? Math.max(BATCH * 4, images / 8) : images;
     const r: Reply = await c.request(`${workers} ${n} ${BATCH}`, 300_000);
     if (r.error || typeof r.imagesPerSec !== 'number') {
       failures.push(`${c.id} ${workers} workers: ${r.error ?? JSON.stringify(r)}`);
@@ -83,19 +49,11 @@ export async function runData(opts: SuiteOptions): Promise<Record<string, unknow
       ((cpu[workers] ??= {})[c.id] ??= []).push((r.cpuSeconds * 1e6) / (r.images as number));
   };
 
-  process.stdout.write('[data] warm-up round ... ');
-  for (const w of WORKERS) for (const c of live) await measureOnce(c, w, Math.max(BATCH * 4, images / 8), -1);
-  console.log('done');
-  for (let r = 0; r < rounds; r++) {
-    process.stdout.write(`[data] round ${r + 1}/${rounds}:`);
-    for (const [wi, w] of WORKERS.entries()) {
-      for (const c of rotate(live, r + wi)) await measureOnce(c, w, images, r);
-      process.stdout.write(` ${w} workers`);
-    }
-    console.log('');
-  }
-  for (const c of live) c.stop();
-  if (failures.length) console.log(`failures:\n  ${failures.join('\n  ')}`);
+  await alternate(
+    { tag: 'data', rounds, contenders: live, items: WORKERS, warmup: true, label: (w) => `${w} workers` },
+    measureOnce,
+  );
+  finish(live, failures);
 
   const ids: Id[] = ['torch-node', 'python'];
   const rows = WORKERS.map((w) => {
@@ -117,11 +75,7 @@ export async function runData(opts: SuiteOptions): Promise<Record<string, unknow
   const steadySpeedup = Object.fromEntries(ids.map((id) => [id, pairedRatio(steady[last]?.[id], steady[0]?.[id])]));
   const tnSpeedup = speedup['torch-node'] ?? null;
   const tnSteady = steadySpeedup['torch-node'] ?? null;
-  return {
-    date: new Date().toISOString(),
-    seconds: (Date.now() - started) / 1000,
-    ...info,
-    loadavg1End: load1(),
+  return suiteResult(started, info, {
     skipped,
     failures,
     results: rows,
@@ -132,7 +86,7 @@ export async function runData(opts: SuiteOptions): Promise<Record<string, unknow
       met: tnSpeedup == null ? null : tnSpeedup >= TARGET_SPEEDUP,
       metSteady: tnSteady == null ? null : tnSteady >= TARGET_SPEEDUP,
     },
-  };
+  });
 }
 
 type Row = {
@@ -146,17 +100,13 @@ type Row = {
 
 export function dataMarkdown(result: Record<string, unknown>): string {
   const rows = result.results as Row[];
-  const m = result.machine as Record<string, unknown>;
   const py = result.python as Reply | undefined;
-  const skipped = (result.skipped ?? {}) as Record<string, string>;
   const speedup = result.speedup2Over0 as Record<Id, number | null>;
   const steadySpeedup = (result.steadySpeedup2Over0 ?? {}) as Partial<Record<Id, number | null>>;
   const target = result.target as { speedupAtLeast: number; met: boolean | null; metSteady?: boolean | null };
   const out: string[] = [];
   out.push('## 3. Data path: the engine DataLoader vs torch.utils.data.DataLoader', '');
-  out.push(
-    `- Date: ${result.date}; ${result.rounds} rounds x each contender, alternating; 1-minute load average ${m.loadavg1} at the start, ${result.loadavg1End} at the end`,
-  );
+  out.push(dateLine(result));
   out.push(
     `- One shuffled pass over ${result.images} synthetic 3x32x32 uint8 images in memory, batches of ${result.batchSize},`,
     '  per sample a random 32x32 crop after zero padding of 4 and a random horizontal flip; the consumer only counts the',
@@ -164,7 +114,7 @@ export function dataMarkdown(result: Record<string, unknown>): string {
     '  main process runs 1 intra-op thread.',
   );
   if (py) out.push(`- Python ${py.python}, torch ${py.torch} (the transforms as torchvision does them on tensors)`);
-  for (const [id, why] of Object.entries(skipped)) out.push(`- **Skipped ${id}**: ${why}`);
+  out.push(...skippedLines(result));
   out.push('');
   out.push(
     'Median images per second over the whole pass and after the first batch (without the start-up of the workers;',
@@ -202,8 +152,6 @@ export function dataMarkdown(result: Record<string, unknown>): string {
     out.push(
       `| ${r.workers} | ${range(r.imagesPerSec['torch-node'])} | ${range(r.imagesPerSec.python)} | ${us(r.cpuUsPerImage?.['torch-node'])} | ${us(r.cpuUsPerImage?.python)} |`,
     );
-  const failures = (result.failures ?? []) as string[];
-  if (failures.length) out.push('', `**Failures**: ${failures.join('; ')}`);
-  out.push('');
+  out.push(...closingLines(result));
   return out.join('\n');
 }

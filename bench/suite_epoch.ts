@@ -5,25 +5,10 @@
 // normalisation, then the test accuracy). Reports the wall time of the training epoch and of the
 // whole run with validation, and the test accuracy after the epoch.
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import {
-  benchDir,
-  fmt,
-  here,
-  type Launch,
-  load1,
-  machine,
-  median,
-  pairedRatio,
-  python,
-  type Reply,
-  root,
-  rotate,
-  type SuiteOptions,
-  type Summary,
-  startContenders,
-  summarize,
-} from './common.js';
+import { join } from 'node:path';
+import { alternate, finish, machine, type Reply, type SuiteOptions, startSuite, suiteResult } from './common.js';
+import { closingLines, dateLine, fmt, skippedLines } from './report.js';
+import { median, pairedRatio, type Summary, summarize } from './stats.js';
 
 const TRAIN_IMAGES = 60_000;
 /** One thread and no data workers: the steadiest comparison on a shared 2-core host. */
@@ -55,51 +40,29 @@ export async function runEpoch(opts: SuiteOptions): Promise<Record<string, unkno
     return { date: new Date().toISOString(), seconds: 0, ...info, skipped, failures: [], results: {} };
   }
 
-  const launches: Launch[] = [];
-  const nodeScript = join(here, 'torch_node_epoch.js');
-  launches.push(
-    existsSync(nodeScript)
-      ? { id: 'torch-node', command: process.execPath, args: [nodeScript, '--serve'] }
-      : { id: 'torch-node', skip: `${relative(root, nodeScript)} is missing: run \`npx tsc -p .\` first` },
-  );
-  const py = python();
-  launches.push(
-    py.ok
-      ? { id: 'python', command: py.command, args: [join(benchDir, 'python', 'epoch.py'), '--serve'] }
-      : { id: 'python', skip: py.reason },
-  );
-  const started2 = await startContenders(launches);
-  const { live, hello } = started2;
+  const started2 = await startSuite({ node: 'torch_node_epoch.js', python: 'epoch.py' }, info);
+  const { live } = started2;
   Object.assign(skipped, started2.skipped);
-  for (const c of live) info[c.id] = hello[c.id];
-  if (!live.some((c) => c.id === 'torch-node')) {
-    for (const c of live) c.stop();
-    throw new Error('torch-node itself cannot run; nothing to compare');
-  }
 
   const train: Record<string, (number | undefined)[]> = {};
   const total: Record<string, (number | undefined)[]> = {};
   const accuracy: Record<string, number[]> = {};
   const iterations: Record<string, number> = {};
   const failures: string[] = [];
-  for (let r = 0; r < rounds; r++) {
-    process.stdout.write(`[epoch] round ${r + 1}/${rounds}:`);
-    for (const c of rotate(live, r)) {
-      const t: Reply = await c.request(`${THREADS} ${WORKERS} ${images}`, 600_000);
-      if (t.error || typeof t.trainSeconds !== 'number') {
-        failures.push(`${c.id}: ${t.error ?? JSON.stringify(t)}`);
-        continue;
-      }
-      (train[c.id] ??= [])[r] = t.trainSeconds;
-      (total[c.id] ??= [])[r] = t.totalSeconds as number;
-      (accuracy[c.id] ??= []).push(t.accuracy as number);
-      iterations[c.id] = t.iterations as number;
-      process.stdout.write(` ${c.id} ${(t.trainSeconds as number).toFixed(1)} s`);
+  // One measurement per round (a whole epoch: no warm-up round), each printing its time.
+  await alternate({ tag: 'epoch', rounds, contenders: live, items: [null] }, async (c, _, r) => {
+    const t: Reply = await c.request(`${THREADS} ${WORKERS} ${images}`, 600_000);
+    if (t.error || typeof t.trainSeconds !== 'number') {
+      failures.push(`${c.id}: ${t.error ?? JSON.stringify(t)}`);
+      return;
     }
-    console.log('');
-  }
-  for (const c of live) c.stop();
-  if (failures.length) console.log(`failures:\n  ${failures.join('\n  ')}`);
+    (train[c.id] ??= [])[r] = t.trainSeconds;
+    (total[c.id] ??= [])[r] = t.totalSeconds as number;
+    (accuracy[c.id] ??= []).push(t.accuracy as number);
+    iterations[c.id] = t.iterations as number;
+    process.stdout.write(` ${c.id} ${(t.trainSeconds as number).toFixed(1)} s`);
+  });
+  finish(live, failures);
 
   const ids: Id[] = ['torch-node', 'python'];
   const results = Object.fromEntries(
@@ -114,11 +77,7 @@ export async function runEpoch(opts: SuiteOptions): Promise<Record<string, unkno
       },
     ]),
   );
-  return {
-    date: new Date().toISOString(),
-    seconds: (Date.now() - started) / 1000,
-    ...info,
-    loadavg1End: load1(),
+  return suiteResult(started, info, {
     skipped,
     failures,
     results,
@@ -126,7 +85,7 @@ export async function runEpoch(opts: SuiteOptions): Promise<Record<string, unkno
       trainTorchNodeOverPython: pairedRatio(train['torch-node'], train.python),
       totalTorchNodeOverPython: pairedRatio(total['torch-node'], total.python),
     },
-  };
+  });
 }
 
 type Entry = {
@@ -139,15 +98,11 @@ type Entry = {
 
 export function epochMarkdown(result: Record<string, unknown>): string {
   const res = result.results as Partial<Record<Id, Entry>>;
-  const m = result.machine as Record<string, unknown>;
   const py = result.python as Reply | undefined;
-  const skipped = (result.skipped ?? {}) as Record<string, string>;
   const ratios = (result.ratios ?? {}) as Record<string, number | null>;
   const out: string[] = [];
   out.push('## 4. One epoch of Fashion-MNIST: the engine Runner vs the plain Python loop', '');
-  out.push(
-    `- Date: ${result.date}; ${result.rounds} rounds x each contender, alternating; 1-minute load average ${m.loadavg1} at the start, ${result.loadavg1End} at the end`,
-  );
+  out.push(dateLine(result));
   out.push(
     `- LeNet-5, SGD (lr 0.01, momentum 0.9), shuffled batches of 64 over ${result.images} training images (${res['torch-node']?.iterations ?? '?'} steps),`,
     `  then top-1 accuracy on the 10,000 test images (batches of 256); ${result.threads} intra-op thread, ${result.workers} data workers on both sides.`,
@@ -156,7 +111,7 @@ export function epochMarkdown(result: Record<string, unknown>): string {
     '  `(x.float() - 72.9) / 90` in the loop, `loss.item()` every step. Decoding the IDX files is outside the timings.',
   );
   if (py) out.push(`- Python ${py.python}, torch ${py.torch}`);
-  for (const [id, why] of Object.entries(skipped)) out.push(`- **Skipped ${id}**: ${why}`);
+  out.push(...skippedLines(result));
   out.push('');
   out.push(
     '| | torch-node (Runner) | Python loop | torch-node / Python |',
@@ -170,8 +125,6 @@ export function epochMarkdown(result: Record<string, unknown>): string {
     "The two sides shuffle differently (each loader's own generator), so their accuracies differ by chance, not by",
     'computation: the same model, batch and optimizer give identical losses (section 2).',
   );
-  const failures = (result.failures ?? []) as string[];
-  if (failures.length) out.push('', `**Failures**: ${failures.join('; ')}`);
-  out.push('');
+  out.push(...closingLines(result));
   return out.join('\n');
 }

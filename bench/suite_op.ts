@@ -4,28 +4,9 @@
 // contenders alternate (their order rotates from round to round), every workload is repeated
 // for several rounds, and the result is the median time per op of each contender and the ratios
 // torch-node/Python and torch-node/C++.
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import {
-  benchDir,
-  buildCpp,
-  type Contender,
-  fmt,
-  here,
-  type Launch,
-  load1,
-  machine,
-  pairedRatio,
-  python,
-  type Reply,
-  root,
-  rotate,
-  type SuiteOptions,
-  type Summary,
-  startContenders,
-  summarize,
-  verdict,
-} from './common.js';
+import { alternate, finish, machine, type Reply, type SuiteOptions, startSuite, suiteResult } from './common.js';
+import { closingLines, dateLine, fmt, skippedLines, spread, verdict, versionLines } from './report.js';
+import { pairedRatio, type Summary, summarize } from './stats.js';
 
 interface Workload {
   name: string;
@@ -58,34 +39,13 @@ export async function runOp(opts: SuiteOptions): Promise<Record<string, unknown>
   const started = Date.now();
   const info: Record<string, unknown> = { machine: machine(), rounds, scale };
 
-  const launches: Launch[] = [];
-  const nodeScript = join(here, 'torch_node.js');
-  launches.push(
-    existsSync(nodeScript)
-      ? { id: 'torch-node', command: process.execPath, args: [nodeScript, '--serve'] }
-      : { id: 'torch-node', skip: `${relative(root, nodeScript)} is missing: run \`npx tsc -p .\` first` },
-  );
-  const py = python();
-  launches.push(
-    py.ok
-      ? { id: 'python', command: py.command, args: [join(benchDir, 'python', 'bench.py'), '--serve'] }
-      : { id: 'python', skip: py.reason },
-  );
-  const cpp = buildCpp('bench');
-  if (cpp.ok) info.cppBuild = cpp.note;
-  launches.push(cpp.ok ? { id: 'cpp', command: cpp.binary, args: ['--serve'] } : { id: 'cpp', skip: cpp.reason });
-  const { live, hello, skipped } = await startContenders(launches);
-  for (const c of live) {
+  const scripts = { node: 'torch_node.js', python: 'bench.py', cpp: { name: 'bench' } };
+  const { live, hello, skipped } = await startSuite(scripts, info);
+  for (const c of live)
     if (hello[c.id]?.threads !== 1) console.warn(`warning: ${c.id} runs ${hello[c.id]?.threads} threads, not 1`);
-    info[c.id] = hello[c.id];
-  }
-  if (!live.some((c) => c.id === 'torch-node')) {
-    for (const c of live) c.stop();
-    throw new Error('torch-node itself cannot run; nothing to compare');
-  }
 
   // The measurement slots: torch-node runs twice (dispose and scope), as two contenders.
-  const slots: { id: ContenderId; proc: Contender; variant?: string }[] = [];
+  const slots: { id: ContenderId; proc: (typeof live)[number]; variant?: string }[] = [];
   for (const c of live) {
     if (c.id === 'torch-node') {
       slots.push({ id: 'torch-node', proc: c, variant: 'dispose' });
@@ -97,7 +57,9 @@ export async function runOp(opts: SuiteOptions): Promise<Record<string, unknown>
   const samples: Record<string, Record<string, (number | undefined)[]>> = {};
   const checks: Record<string, Record<string, number>> = {};
   const failures: string[] = [];
-  const measureOnce = async (slot: (typeof slots)[number], w: Workload, iters: number, round: number) => {
+  // Round -1, the warm-up, runs a fifth of the iterations.
+  const measureOnce = async (slot: (typeof slots)[number], w: Workload, round: number) => {
+    const iters = Math.round(w.iters * scale * (round < 0 ? 0.2 : 1));
     const warmup = Math.max(1, Math.round(iters / 10));
     const line = `${w.name} ${iters} ${warmup}${slot.variant ? ` ${slot.variant}` : ''}`;
     const r: Reply = await slot.proc.request(line, 120_000);
@@ -110,20 +72,11 @@ export async function runOp(opts: SuiteOptions): Promise<Record<string, unknown>
     if (round >= 0) ((samples[w.name] ??= {})[slot.id] ??= [])[round] = r.usPerOp;
   };
 
-  // One short round to warm every process (JIT tiers, allocator, page faults), then the rounds.
-  process.stdout.write('[op] warm-up round ... ');
-  for (const w of WORKLOADS) for (const s of slots) await measureOnce(s, w, Math.round(w.iters * scale * 0.2), -1);
-  console.log('done');
-  for (let r = 0; r < rounds; r++) {
-    process.stdout.write(`[op] round ${r + 1}/${rounds}:`);
-    for (const [wi, w] of WORKLOADS.entries()) {
-      for (const s of rotate(slots, r + wi)) await measureOnce(s, w, Math.round(w.iters * scale), r);
-      process.stdout.write(` ${w.name}`);
-    }
-    console.log('');
-  }
-  for (const c of live) c.stop();
-  if (failures.length) console.log(`failures:\n  ${failures.join('\n  ')}`);
+  await alternate(
+    { tag: 'op', rounds, contenders: slots, items: WORKLOADS, warmup: true, label: (w) => w.name },
+    measureOnce,
+  );
+  finish(live, failures);
 
   const rows = WORKLOADS.map((w) => {
     const per = samples[w.name] ?? {};
@@ -158,16 +111,12 @@ export async function runOp(opts: SuiteOptions): Promise<Record<string, unknown>
       sameInputs,
     };
   });
-  info.loadavg1End = load1();
-  return {
-    date: new Date().toISOString(),
-    seconds: (Date.now() - started) / 1000,
-    ...info,
+  return suiteResult(started, info, {
     targets: { torchNodeOverPythonAtMost: TARGET_VS_PYTHON, torchNodeOverCppAtMost: TARGET_VS_CPP },
     skipped,
     failures,
     results: rows,
-  };
+  });
 }
 
 type Row = {
@@ -183,21 +132,11 @@ type Row = {
 export function opMarkdown(result: Record<string, unknown>): string {
   const rows = result.results as Row[];
   const tn = result['torch-node'] as Reply | undefined;
-  const py = result.python as Reply | undefined;
-  const cc = result.cpp as Reply | undefined;
-  const skipped = (result.skipped ?? {}) as Record<string, string>;
-  // Results of the format before the suites kept the end's load average in `machine`.
-  const m = (result.machine ?? {}) as Record<string, unknown>;
-  const loadEnd = result.loadavg1End ?? m.loadavg1End;
   const out: string[] = [];
   out.push('## 1. Per-op overhead: torch-node vs Python torch vs plain C++', '');
-  out.push(
-    `- Date: ${result.date}; ${result.rounds} rounds x each contender, alternating; 1 intra-op thread; 1-minute load average ${m.loadavg1} at the start, ${loadEnd} at the end`,
-  );
+  out.push(dateLine(result, '; 1 intra-op thread'));
   out.push(`- libtorch ${tn?.libtorch ?? '?'} in torch-node (Node ${tn?.node ?? '?'})`);
-  out.push(py ? `- Python ${py.python}, torch ${py.torch}` : '- Python torch: skipped');
-  out.push(cc ? `- Plain C++: libtorch ${cc.libtorch}, compiler ${cc.compiler}, -O2` : '- Plain C++: skipped');
-  for (const [id, why] of Object.entries(skipped)) out.push(`- **Skipped ${id}**: ${why}`);
+  out.push(...versionLines(result), ...skippedLines(result));
   out.push('');
   out.push(
     'Median µs per op (per iteration for `linear`); lower is better. Ratios are the median over the rounds of the',
@@ -230,11 +169,10 @@ export function opMarkdown(result: Record<string, unknown>): string {
     '| workload | torch-node | scope | Python | C++ | best torch-node / best Python | best torch-node / best C++ |',
     '|---|--:|--:|--:|--:|--:|--:|',
   );
-  const range = (s: Summary | null) => (s ? `${fmt(s.min)}–${fmt(s.max)}` : '–');
   for (const r of rows) {
     const u = r.usPerOp;
     out.push(
-      `| ${r.workload} | ${range(u['torch-node'])} | ${range(u['torch-node-scope'])} | ${range(u.python)} | ${range(u.cpp)} | ${fmt(r.ratios.bestTorchNodeOverPython, 3)} | ${fmt(r.ratios.bestTorchNodeOverCpp, 3)} |`,
+      `| ${r.workload} | ${spread(u['torch-node'])} | ${spread(u['torch-node-scope'])} | ${spread(u.python)} | ${spread(u.cpp)} | ${fmt(r.ratios.bestTorchNodeOverPython, 3)} | ${fmt(r.ratios.bestTorchNodeOverCpp, 3)} |`,
     );
   }
   const mismatched = rows.filter((r) => !r.sameInputs).map((r) => r.workload);
@@ -244,8 +182,6 @@ export function opMarkdown(result: Record<string, unknown>): string {
       ? `**Warning**: the contenders' check values differ for ${mismatched.join(', ')}: they did not compute on the same inputs.`
       : 'All contenders computed the same check values (same seeded inputs).',
   );
-  const failures = (result.failures ?? []) as string[];
-  if (failures.length) out.push('', `**Failures**: ${failures.join('; ')}`);
-  out.push('');
+  out.push(...closingLines(result));
   return out.join('\n');
 }

@@ -7,27 +7,9 @@
 // (bench/cpp/train.cpp). All start from the same seeded weights and batch, so their first losses
 // must agree. PyTorch Lightning's training_step would be a fourth contender; it is reported as
 // skipped (it is not implemented here, and Lightning is not installed on the project's machine).
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import {
-  benchDir,
-  buildCpp,
-  fmt,
-  here,
-  type Launch,
-  load1,
-  machine,
-  pairedRatio,
-  python,
-  type Reply,
-  root,
-  rotate,
-  type SuiteOptions,
-  type Summary,
-  startContenders,
-  summarize,
-  verdict,
-} from './common.js';
+import { alternate, finish, machine, type Reply, type SuiteOptions, startSuite, suiteResult } from './common.js';
+import { closingLines, dateLine, fmt, skippedLines, spread, verdict, versionLines } from './report.js';
+import { pairedRatio, type Summary, summarize } from './stats.js';
 
 interface Model {
   name: string;
@@ -75,33 +57,13 @@ export async function runTrain(opts: SuiteOptions): Promise<Record<string, unkno
     budgetMs: Math.round(BUDGET_MS * opts.scale),
   };
 
-  const launches: Launch[] = [];
-  const nodeScript = join(here, 'torch_node_train.js');
-  launches.push(
-    existsSync(nodeScript)
-      ? { id: 'torch-node', command: process.execPath, args: [nodeScript, '--serve'] }
-      : { id: 'torch-node', skip: `${relative(root, nodeScript)} is missing: run \`npx tsc -p .\` first` },
-  );
-  const py = python();
-  launches.push(
-    py.ok
-      ? { id: 'python', command: py.command, args: [join(benchDir, 'python', 'train.py'), '--serve'] }
-      : { id: 'python', skip: py.reason },
-  );
-  const cpp = buildCpp('train', { torchApi: true });
-  if (cpp.ok) info.cppBuild = cpp.note;
-  launches.push(cpp.ok ? { id: 'cpp', command: cpp.binary, args: ['--serve'] } : { id: 'cpp', skip: cpp.reason });
-  const { live, hello, skipped } = await startContenders(launches);
-  for (const c of live) info[c.id] = hello[c.id];
+  const scripts = { node: 'torch_node_train.js', python: 'train.py', cpp: { name: 'train', torchApi: true } };
+  const { live, hello, skipped } = await startSuite(scripts, info);
   const lightning = hello.python?.lightning;
   skipped.lightning =
     typeof lightning === 'string' && lightning !== 'importable'
       ? `PyTorch Lightning ${lightning}`
       : 'no Lightning contender is implemented in this benchmark';
-  if (!live.some((c) => c.id === 'torch-node')) {
-    for (const c of live) c.stop();
-    throw new Error('torch-node itself cannot run; nothing to compare');
-  }
 
   const configs = THREADS.flatMap((threads) => MODELS.map((m) => ({ m, threads, key: `${m.name}@${threads}` })));
   // samples[config][contender][round] = ms per step
@@ -109,7 +71,9 @@ export async function runTrain(opts: SuiteOptions): Promise<Record<string, unkno
   const losses: Record<string, Record<string, { first: number; last: number }>> = {};
   const steps: Record<string, number[]> = {};
   const failures: string[] = [];
-  const measureOnce = async (c: (typeof live)[number], cfg: (typeof configs)[number], scale: number, round: number) => {
+  // Round -1, the warm-up, runs a fifth of the steps.
+  const measureOnce = async (c: (typeof live)[number], cfg: (typeof configs)[number], round: number) => {
+    const scale = opts.scale * (round < 0 ? 0.2 : 1);
     const iters = Math.max(2, Math.round(cfg.m.iters * scale));
     const warmup = Math.max(2, Math.round(iters / 10));
     const budget = Math.round(BUDGET_MS * scale);
@@ -126,19 +90,11 @@ export async function runTrain(opts: SuiteOptions): Promise<Record<string, unkno
     (steps[cfg.key] ??= []).push(r.iters as number);
   };
 
-  process.stdout.write('[train] warm-up round ... ');
-  for (const cfg of configs) for (const c of live) await measureOnce(c, cfg, opts.scale * 0.2, -1);
-  console.log('done');
-  for (let r = 0; r < rounds; r++) {
-    process.stdout.write(`[train] round ${r + 1}/${rounds}:`);
-    for (const [ci, cfg] of configs.entries()) {
-      for (const c of rotate(live, r + ci)) await measureOnce(c, cfg, opts.scale, r);
-      process.stdout.write(` ${cfg.key}`);
-    }
-    console.log('');
-  }
-  for (const c of live) c.stop();
-  if (failures.length) console.log(`failures:\n  ${failures.join('\n  ')}`);
+  await alternate(
+    { tag: 'train', rounds, contenders: live, items: configs, warmup: true, label: (cfg) => cfg.key },
+    measureOnce,
+  );
+  finish(live, failures);
 
   const rows = configs.map(({ m, threads, key }) => {
     const per = samples[key] ?? {};
@@ -178,15 +134,7 @@ export async function runTrain(opts: SuiteOptions): Promise<Record<string, unkno
       firstLossAgrees,
     };
   });
-  return {
-    date: new Date().toISOString(),
-    seconds: (Date.now() - started) / 1000,
-    ...info,
-    loadavg1End: load1(),
-    skipped,
-    failures,
-    results: rows,
-  };
+  return suiteResult(started, info, { skipped, failures, results: rows });
 }
 
 type Row = {
@@ -204,23 +152,15 @@ type Row = {
 
 export function trainMarkdown(result: Record<string, unknown>): string {
   const rows = result.results as Row[];
-  const m = result.machine as Record<string, unknown>;
-  const py = result.python as Reply | undefined;
-  const cc = result.cpp as Reply | undefined;
-  const skipped = (result.skipped ?? {}) as Record<string, string>;
   const out: string[] = [];
   out.push('## 2. Training step: torch-node trainStep vs the Python loop vs plain C++', '');
-  out.push(
-    `- Date: ${result.date}; ${result.rounds} rounds x each contender, alternating; 1-minute load average ${m.loadavg1} at the start, ${result.loadavg1End} at the end`,
-  );
+  out.push(dateLine(result));
   out.push(
     '- Each step: forward, cross-entropy, backward, SGD (lr 0.01, momentum 0.9) step, grads to none, the loss read as a number.',
     '  torch-node: a `BaseModel` subclass, `model.trainStep({inputs, dataSamples}, optimWrapper)` with an `OptimWrapper`',
     '  (the ResNet is `examples/models/small_resnet.ts`); Python: the plain loop; C++: the same loop with `torch::nn`/`torch::optim`.',
   );
-  out.push(py ? `- Python ${py.python}, torch ${py.torch}` : '- Python torch: skipped');
-  out.push(cc ? `- Plain C++: libtorch ${cc.libtorch}, compiler ${cc.compiler}, -O2` : '- Plain C++: skipped');
-  for (const [id, why] of Object.entries(skipped)) out.push(`- **Skipped ${id}**: ${why}`);
+  out.push(...versionLines(result), ...skippedLines(result));
   out.push('');
   out.push(
     'Median ms per step; lower is better. Ratios are medians of the per-round ratios. The 2-thread timings on a shared',
@@ -257,16 +197,13 @@ export function trainMarkdown(result: Record<string, unknown>): string {
     '| model | threads | torch-node | Python | C++ | first loss torch-node | Python | C++ | agree |',
     '|---|--:|--:|--:|--:|--:|--:|--:|---|',
   );
-  const range = (s: Summary | null) => (s ? `${fmt(s.min)}–${fmt(s.max)}` : '–');
   const loss = (x: { first: number } | undefined) => (x ? x.first.toFixed(6) : '–');
   for (const r of rows) {
     const s = r.msPerStep;
     out.push(
-      `| ${r.model} | ${r.threads} | ${range(s['torch-node'])} | ${range(s.python)} | ${range(s.cpp)} | ${loss(r.losses['torch-node'])} | ${loss(r.losses.python)} | ${loss(r.losses.cpp)} | ${r.firstLossAgrees == null ? '–' : r.firstLossAgrees ? 'yes' : '**no**'} |`,
+      `| ${r.model} | ${r.threads} | ${spread(s['torch-node'])} | ${spread(s.python)} | ${spread(s.cpp)} | ${loss(r.losses['torch-node'])} | ${loss(r.losses.python)} | ${loss(r.losses.cpp)} | ${r.firstLossAgrees == null ? '–' : r.firstLossAgrees ? 'yes' : '**no**'} |`,
     );
   }
-  const failures = (result.failures ?? []) as string[];
-  if (failures.length) out.push('', `**Failures**: ${failures.join('; ')}`);
-  out.push('');
+  out.push(...closingLines(result));
   return out.join('\n');
 }

@@ -7,9 +7,8 @@
 //   node dist/bench/torch_node.js WORKLOAD ITERS WARMUP [dispose|scope]   one JSON line
 //   node dist/bench/torch_node.js --serve     a hello line, then one measurement per stdin
 //                                             line "WORKLOAD ITERS WARMUP [VARIANT]"
-import { createInterface } from 'node:readline';
-import { native } from '../lib/binding.js';
 import * as torch from '../lib/index.js';
+import { serve } from './serve.js';
 
 const F = torch.nn.functional;
 
@@ -148,42 +147,9 @@ export function measure(workload: string, iters: number, warmup: number, variant
   };
 }
 
-function emit(obj: unknown): void {
-  process.stdout.write(`${JSON.stringify(obj)}\n`);
-}
-
-function runLine(line: string): void {
-  const parts = line.trim().split(/\s+/);
-  if (parts.length < 3 || parts.length > 4) {
-    emit({ error: `expected 'WORKLOAD ITERS WARMUP [VARIANT]', got '${line.trim()}'` });
-    return;
-  }
-  try {
-    emit(measure(parts[0] as string, Number(parts[1]), Number(parts[2]), (parts[3] ?? 'dispose') as Variant));
-  } catch (e) {
-    emit({ error: e instanceof Error ? e.message : String(e) });
-  }
-}
-
-function main(): void {
-  const args = process.argv.slice(2);
-  if (args.length === 1 && args[0] === '--serve') {
-    emit({
-      contender: 'torch-node',
-      hello: true,
-      node: process.version,
-      libtorch: native.buildInfo().libtorch,
-      threads: torch.getNumThreads(),
-    });
-    createInterface({ input: process.stdin, terminal: false }).on('line', runLine);
-    return;
-  }
-  if (args.length < 3) {
-    process.stderr.write('usage: torch_node.js add1|add64|linear ITERS WARMUP [dispose|scope], or --serve\n');
-    process.exitCode = 2;
-    return;
-  }
-  runLine(args.join(' '));
-}
-
-main();
+await serve({
+  request: 'WORKLOAD ITERS WARMUP [VARIANT]',
+  usage: 'add1|add64|linear ITERS WARMUP [dispose|scope]',
+  hello: () => ({ threads: torch.getNumThreads() }),
+  answer: (f) => measure(f[0] as string, Number(f[1]), Number(f[2]), (f[3] ?? 'dispose') as Variant),
+});

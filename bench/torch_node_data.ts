@@ -8,9 +8,9 @@
 //   node dist/bench/torch_node_data.js WORKERS IMAGES BATCH   one JSON line
 //   node dist/bench/torch_node_data.js --serve                a hello line, then one
 //                                                             measurement per stdin line
-import { createInterface } from 'node:readline';
 import { DataLoader, ImageDataset } from '../lib/engine/index.js';
 import * as torch from '../lib/index.js';
+import { serve } from './serve.js';
 
 const SHAPE: [number, number, number] = [3, 32, 32];
 const PIXELS = SHAPE[0] * SHAPE[1] * SHAPE[2];
@@ -94,38 +94,9 @@ export async function measure(workers: number, n: number, batchSize: number): Pr
   };
 }
 
-function emit(obj: unknown): void {
-  process.stdout.write(`${JSON.stringify(obj)}\n`);
-}
-
-async function runLine(line: string): Promise<void> {
-  const parts = line.trim().split(/\s+/).map(Number);
-  if (parts.length !== 3 || !parts.every((x) => Number.isInteger(x) && x >= 0)) {
-    emit({ error: `expected 'WORKERS IMAGES BATCH', got '${line.trim()}'` });
-    return;
-  }
-  try {
-    emit(await measure(parts[0] as number, parts[1] as number, parts[2] as number));
-  } catch (e) {
-    emit({ error: e instanceof Error ? e.message : String(e) });
-  }
-}
-
-async function main(): Promise<void> {
-  torch.setNumThreads(1);
-  const args = process.argv.slice(2);
-  if (args.length === 1 && args[0] === '--serve') {
-    emit({ contender: 'torch-node', hello: true, node: process.version, libtorch: torch.buildInfo().libtorch });
-    // One request at a time, in order.
-    for await (const line of createInterface({ input: process.stdin, terminal: false })) await runLine(line);
-    return;
-  }
-  if (args.length !== 3) {
-    process.stderr.write('usage: torch_node_data.js WORKERS IMAGES BATCH, or --serve\n');
-    process.exitCode = 2;
-    return;
-  }
-  await runLine(args.join(' '));
-}
-
-await main();
+torch.setNumThreads(1);
+await serve({
+  request: 'WORKERS IMAGES BATCH',
+  integers: true,
+  answer: (f) => measure(Number(f[0]), Number(f[1]), Number(f[2])),
+});

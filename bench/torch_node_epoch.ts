@@ -12,51 +12,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   Accuracy,
-  BaseModel,
   ClsDataPreprocessor,
-  type ClsResult,
   DataLoader,
   Evaluator,
   FashionMNIST,
-  type ForwardMode,
   Hook,
-  type LossDict,
   Runner,
   Subset,
-  toClsDataSamples,
 } from '../lib/engine/index.js';
 import * as torch from '../lib/index.js';
-
-type Tensor = torch.Tensor;
-const { nn } = torch;
-const F = nn.functional;
-
-interface Batch {
-  inputs: Tensor;
-  dataSamples: Tensor;
-}
-
-class LeNet extends BaseModel<ClsResult, Tensor> {
-  conv1 = new nn.Conv2d(1, 6, 5, { padding: 2 });
-  conv2 = new nn.Conv2d(6, 16, 5);
-  fc1 = new nn.Linear(400, 120);
-  fc2 = new nn.Linear(120, 84);
-  fc3 = new nn.Linear(84, 10);
-
-  forward(batch: Batch, mode: ForwardMode): LossDict | ClsResult[] | Tensor {
-    let x = F.maxPool2d(F.relu(this.conv1.forward(batch.inputs)), 2);
-    x = F.maxPool2d(F.relu(this.conv2.forward(x)), 2);
-    x = F.relu(this.fc1.forward(x.flatten(1)));
-    x = F.relu(this.fc2.forward(x));
-    const logits = this.fc3.forward(x);
-    if (mode === 'loss') return { loss: F.crossEntropy(logits, batch.dataSamples) };
-    if (mode === 'predict') return toClsDataSamples({ predScore: F.softmax(logits, 1), gtLabel: batch.dataSamples });
-    return logits;
-  }
-}
+import { LeNet } from './models.js';
+import { serve } from './serve.js';
 
 /** Times the training epoch alone: from before its first batch to after its last hook. */
 class EpochTimer extends Hook {
@@ -152,36 +120,8 @@ export async function measure(threads: number, workers: number, images: number):
   }
 }
 
-function emit(obj: unknown): void {
-  process.stdout.write(`${JSON.stringify(obj)}\n`);
-}
-
-async function runLine(line: string): Promise<void> {
-  const parts = line.trim().split(/\s+/).map(Number);
-  if (parts.length !== 3 || !parts.every((x) => Number.isInteger(x) && x >= 0)) {
-    emit({ error: `expected 'THREADS WORKERS IMAGES', got '${line.trim()}'` });
-    return;
-  }
-  try {
-    emit(await measure(parts[0] as number, parts[1] as number, parts[2] as number));
-  } catch (e) {
-    emit({ error: e instanceof Error ? e.message : String(e) });
-  }
-}
-
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  if (args.length === 1 && args[0] === '--serve') {
-    emit({ contender: 'torch-node', hello: true, node: process.version, libtorch: torch.buildInfo().libtorch });
-    for await (const line of createInterface({ input: process.stdin, terminal: false })) await runLine(line);
-    return;
-  }
-  if (args.length !== 3) {
-    process.stderr.write('usage: torch_node_epoch.js THREADS WORKERS IMAGES, or --serve\n');
-    process.exitCode = 2;
-    return;
-  }
-  await runLine(args.join(' '));
-}
-
-await main();
+await serve({
+  request: 'THREADS WORKERS IMAGES',
+  integers: true,
+  answer: (f) => measure(Number(f[0]), Number(f[1]), Number(f[2])),
+});

@@ -11,48 +11,13 @@
 // gives a measurement in bounded time. `iters` in the reply is the number of steps timed.
 // MODEL: mlp (784-256-10, batch 64), lenet (LeNet-5, batch 64 of 1x28x28) or resnet (the
 // SmallResNet of examples/, 16/32/64 channels, batch 32 of 3x32x32).
-import { createInterface } from 'node:readline';
 import { SmallResNet } from '../examples/models/small_resnet.js';
-import { BaseModel, type ForwardMode, type LossDict, OptimWrapper } from '../lib/engine/index.js';
+import { type BaseModel, OptimWrapper } from '../lib/engine/index.js';
 import * as torch from '../lib/index.js';
+import { type Batch, LeNet, Mlp } from './models.js';
+import { serve } from './serve.js';
 
-type Tensor = torch.Tensor;
-const { nn, optim } = torch;
-const F = nn.functional;
-
-interface Batch {
-  inputs: Tensor;
-  dataSamples: Tensor;
-}
-
-class Mlp extends BaseModel<Tensor, Tensor> {
-  fc1 = new nn.Linear(784, 256);
-  fc2 = new nn.Linear(256, 10);
-
-  forward(batch: Batch, mode: ForwardMode): LossDict | Tensor[] | Tensor {
-    const logits = this.fc2.forward(F.relu(this.fc1.forward(batch.inputs)));
-    if (mode === 'loss') return { loss: F.crossEntropy(logits, batch.dataSamples) };
-    return logits;
-  }
-}
-
-class LeNet extends BaseModel<Tensor, Tensor> {
-  conv1 = new nn.Conv2d(1, 6, 5, { padding: 2 });
-  conv2 = new nn.Conv2d(6, 16, 5);
-  fc1 = new nn.Linear(400, 120);
-  fc2 = new nn.Linear(120, 84);
-  fc3 = new nn.Linear(84, 10);
-
-  forward(batch: Batch, mode: ForwardMode): LossDict | Tensor[] | Tensor {
-    let x = F.maxPool2d(F.relu(this.conv1.forward(batch.inputs)), 2);
-    x = F.maxPool2d(F.relu(this.conv2.forward(x)), 2);
-    x = F.relu(this.fc1.forward(x.flatten(1)));
-    x = F.relu(this.fc2.forward(x));
-    const logits = this.fc3.forward(x);
-    if (mode === 'loss') return { loss: F.crossEntropy(logits, batch.dataSamples) };
-    return logits;
-  }
-}
+const { optim } = torch;
 
 interface ModelSpec {
   make(): BaseModel;
@@ -141,37 +106,9 @@ export function measure(
   };
 }
 
-function emit(obj: unknown): void {
-  process.stdout.write(`${JSON.stringify(obj)}\n`);
-}
-
-function runLine(line: string): void {
-  const parts = line.trim().split(/\s+/);
-  if (parts.length !== 4 && parts.length !== 5) {
-    emit({ error: `expected 'MODEL ITERS WARMUP THREADS [BUDGET_MS]', got '${line.trim()}'` });
-    return;
-  }
-  try {
-    const budget = parts[4] === undefined ? undefined : Number(parts[4]);
-    emit(measure(parts[0] as string, Number(parts[1]), Number(parts[2]), Number(parts[3]), budget));
-  } catch (e) {
-    emit({ error: e instanceof Error ? e.message : String(e) });
-  }
-}
-
-function main(): void {
-  const args = process.argv.slice(2);
-  if (args.length === 1 && args[0] === '--serve') {
-    emit({ contender: 'torch-node', hello: true, node: process.version, libtorch: torch.buildInfo().libtorch });
-    createInterface({ input: process.stdin, terminal: false }).on('line', runLine);
-    return;
-  }
-  if (args.length !== 4 && args.length !== 5) {
-    process.stderr.write('usage: torch_node_train.js mlp|lenet|resnet ITERS WARMUP THREADS [BUDGET_MS], or --serve\n');
-    process.exitCode = 2;
-    return;
-  }
-  runLine(args.join(' '));
-}
-
-main();
+await serve({
+  request: 'MODEL ITERS WARMUP THREADS [BUDGET_MS]',
+  usage: 'mlp|lenet|resnet ITERS WARMUP THREADS [BUDGET_MS]',
+  answer: (f) =>
+    measure(f[0] as string, Number(f[1]), Number(f[2]), Number(f[3]), f[4] === undefined ? undefined : Number(f[4])),
+});

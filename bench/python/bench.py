@@ -9,11 +9,10 @@ WORKLOAD is add1 (1-element float32 a.add(b)), add64 (64x64) or linear (F.linear
 backward on a 16x64 input, 32x64 weight, bias 32; grads set to None each iteration).
 """
 
-import json
-import platform
 import sys
 import time
 
+import serve
 import torch
 import torch.nn.functional as F
 
@@ -80,37 +79,14 @@ def measure(workload, iters, warmup):
     }
 
 
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + '\n')
-    sys.stdout.flush()
-
-
 def main():
-    args = sys.argv[1:]
-    if args == ['--serve']:
-        emit({
-            'contender': 'python',
-            'hello': True,
-            'python': platform.python_version(),
-            'torch': torch.__version__,
-            'threads': torch.get_num_threads(),
-        })
-        while True:
-            line = sys.stdin.readline()
-            if not line:
-                return 0
-            parts = line.split()
-            if len(parts) != 3:
-                emit({'error': f"expected 'WORKLOAD ITERS WARMUP', got {line.strip()!r}"})
-                continue
-            emit(measure(parts[0], int(parts[1]), int(parts[2])))
-    if len(args) != 3:
-        sys.stderr.write('usage: bench.py add1|add64|linear ITERS WARMUP, or bench.py --serve\n')
-        return 2
-    result = measure(args[0], int(args[1]), int(args[2]))
-    emit(result)
-    return 1 if 'error' in result else 0
-
+    return serve.main(
+        'WORKLOAD ITERS WARMUP',
+        lambda f: measure(f[0], int(f[1]), int(f[2])),
+        usage='add1|add64|linear ITERS WARMUP',
+        hello=lambda: {'threads': torch.get_num_threads()},
+        error_status=1,
+    )
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -13,12 +13,11 @@ workers (no persistent workers). Usage:
                                                       stdin line
 """
 
-import json
-import platform
 import resource
 import sys
 import time
 
+import serve
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
@@ -117,36 +116,9 @@ def measure(workers, n, batch_size):
     }
 
 
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + '\n')
-    sys.stdout.flush()
-
-
-def run_line(line):
-    parts = line.split()
-    if len(parts) != 3:
-        emit({'error': f"expected 'WORKERS IMAGES BATCH', got {line.strip()!r}"})
-        return
-    try:
-        emit(measure(int(parts[0]), int(parts[1]), int(parts[2])))
-    except Exception as e:  # noqa: BLE001 - reported to the runner, which goes on
-        emit({'error': f'{type(e).__name__}: {e}'})
-
-
 def main():
     torch.set_num_threads(1)
-    args = sys.argv[1:]
-    if args == ['--serve']:
-        emit({'contender': 'python', 'hello': True, 'python': platform.python_version(), 'torch': torch.__version__})
-        for line in iter(sys.stdin.readline, ''):
-            run_line(line)
-        return 0
-    if len(args) != 3:
-        sys.stderr.write('usage: data.py WORKERS IMAGES BATCH, or data.py --serve\n')
-        return 2
-    run_line(' '.join(args))
-    return 0
-
+    return serve.main('WORKERS IMAGES BATCH', lambda f: measure(*map(int, f)))
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -12,16 +12,15 @@ IMAGES: how many of the 60,000 training images make the epoch (60000: all of the
 """
 
 import gzip
-import json
 import os
-import platform
 import struct
 import sys
 import time
 
+import serve
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from models import LeNet
 from torch.utils.data import DataLoader, TensorDataset
 
 ROOT = os.environ.get('FASHION_MNIST_ROOT', '/usr/share/datasets/fashion-mnist')
@@ -40,23 +39,6 @@ def read_idx(name):
     ndim = data[3]
     shape = struct.unpack('>' + 'I' * ndim, data[4 : 4 + 4 * ndim])
     return torch.frombuffer(bytearray(data[4 + 4 * ndim :]), dtype=torch.uint8).reshape(shape)
-
-
-class LeNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(400, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = F.relu(self.fc1(x.flatten(1)))
-        x = F.relu(self.fc2(x))
-        return self.fc3(x)
 
 
 _sets = {}
@@ -123,35 +105,8 @@ def measure(threads, workers, n):
     }
 
 
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + '\n')
-    sys.stdout.flush()
-
-
-def run_line(line):
-    parts = line.split()
-    if len(parts) != 3:
-        emit({'error': f"expected 'THREADS WORKERS IMAGES', got {line.strip()!r}"})
-        return
-    try:
-        emit(measure(int(parts[0]), int(parts[1]), int(parts[2])))
-    except Exception as e:  # noqa: BLE001 - reported to the runner, which goes on
-        emit({'error': f'{type(e).__name__}: {e}'})
-
-
 def main():
-    args = sys.argv[1:]
-    if args == ['--serve']:
-        emit({'contender': 'python', 'hello': True, 'python': platform.python_version(), 'torch': torch.__version__})
-        for line in iter(sys.stdin.readline, ''):
-            run_line(line)
-        return 0
-    if len(args) != 3:
-        sys.stderr.write('usage: epoch.py THREADS WORKERS IMAGES, or epoch.py --serve\n')
-        return 2
-    run_line(' '.join(args))
-    return 0
-
+    return serve.main('THREADS WORKERS IMAGES', lambda f: measure(*map(int, f)))
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -11,75 +11,13 @@ MODEL: mlp (784-256-10, batch 64), lenet (LeNet-5, batch 64 of 1x28x28) or resne
 2 BasicBlocks, 16/32/64 channels, BatchNorm, batch 32 of 3x32x32).
 """
 
-import json
-import platform
 import sys
 import time
 
+import serve
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
-
-
-class Mlp(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(784, 256)
-        self.fc2 = nn.Linear(256, 10)
-
-    def forward(self, x):
-        return self.fc2(F.relu(self.fc1(x)))
-
-
-class LeNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(400, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = F.relu(self.fc1(x.flatten(1)))
-        x = F.relu(self.fc2(x))
-        return self.fc3(x)
-
-
-class BasicBlock(nn.Module):
-    # Modules made in the same order as examples/models/small_resnet.ts: the same seeded weights.
-    def __init__(self, in_channels, channels, stride=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, channels, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(channels)
-        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(channels)
-        self.downsample = None
-        if stride != 1 or in_channels != channels:
-            self.downsample = nn.Sequential(
-                nn.Conv2d(in_channels, channels, 1, stride=stride, bias=False), nn.BatchNorm2d(channels)
-            )
-
-    def forward(self, x):
-        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-        identity = x if self.downsample is None else self.downsample(x)
-        return F.relu(out + identity)
-
-
-class SmallResNet(nn.Module):
-    def __init__(self, in_channels=3, num_classes=10, w=16):
-        super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU())
-        self.layer1 = nn.Sequential(BasicBlock(w, w), BasicBlock(w, w))
-        self.layer2 = nn.Sequential(BasicBlock(w, 2 * w, 2), BasicBlock(2 * w, 2 * w))
-        self.layer3 = nn.Sequential(BasicBlock(2 * w, 4 * w, 2), BasicBlock(4 * w, 4 * w))
-        self.fc = nn.Linear(4 * w, num_classes)
-
-    def forward(self, x):
-        y = self.layer3(self.layer2(self.layer1(self.stem(x))))
-        return self.fc(F.adaptive_avg_pool2d(y, 1).flatten(1))
+from models import LeNet, Mlp, SmallResNet
 
 
 MODELS = {
@@ -136,11 +74,6 @@ def measure(name, iters, warmup, threads, budget_ms=float('inf')):
     }
 
 
-def emit(obj):
-    sys.stdout.write(json.dumps(obj) + '\n')
-    sys.stdout.flush()
-
-
 def lightning_status():
     try:
         import lightning  # noqa: F401
@@ -149,37 +82,13 @@ def lightning_status():
     return 'importable'
 
 
-def run_line(line):
-    parts = line.split()
-    if len(parts) not in (4, 5):
-        emit({'error': f"expected 'MODEL ITERS WARMUP THREADS [BUDGET_MS]', got {line.strip()!r}"})
-        return
-    try:
-        budget = float(parts[4]) if len(parts) == 5 else float('inf')
-        emit(measure(parts[0], int(parts[1]), int(parts[2]), int(parts[3]), budget))
-    except Exception as e:  # noqa: BLE001 - reported to the runner, which goes on
-        emit({'error': f'{type(e).__name__}: {e}'})
-
-
 def main():
-    args = sys.argv[1:]
-    if args == ['--serve']:
-        emit({
-            'contender': 'python',
-            'hello': True,
-            'python': platform.python_version(),
-            'torch': torch.__version__,
-            'lightning': lightning_status(),
-        })
-        for line in iter(sys.stdin.readline, ''):
-            run_line(line)
-        return 0
-    if len(args) not in (4, 5):
-        sys.stderr.write('usage: train.py mlp|lenet|resnet ITERS WARMUP THREADS [BUDGET_MS], or train.py --serve\n')
-        return 2
-    run_line(' '.join(args))
-    return 0
-
+    return serve.main(
+        'MODEL ITERS WARMUP THREADS [BUDGET_MS]',
+        lambda f: measure(f[0], int(f[1]), int(f[2]), int(f[3]), float(f[4]) if len(f) == 5 else float('inf')),
+        usage='mlp|lenet|resnet ITERS WARMUP THREADS [BUDGET_MS]',
+        hello=lambda: {'lightning': lightning_status()},
+    )
 
 if __name__ == '__main__':
     sys.exit(main())
