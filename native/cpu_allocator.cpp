@@ -15,6 +15,7 @@
 #include <c10/core/impl/alloc_cpu.h>
 #include <napi.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -109,7 +110,16 @@ void installOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
     size_t mb = 256;
-    if (const char* env = std::getenv("TORCH_NODE_CPU_CACHE_MB")) mb = std::strtoull(env, nullptr, 10);
+    if (const char* env = std::getenv("TORCH_NODE_CPU_CACHE_MB")) {
+      char* end = nullptr;
+      const unsigned long long v = std::strtoull(env, &end, 10);
+      if (*env >= '0' && *env <= '9' && end != env && *end == '\0') {
+        mb = static_cast<size_t>(v);
+      } else {
+        std::fprintf(stderr, "torch-node: TORCH_NODE_CPU_CACHE_MB='%s' is not a whole number of MiB; using %zu\n", env,
+                     mb);
+      }
+    }
     if (mb == 0) return;
     CachingCpuAllocator::instance = new CachingCpuAllocator(mb << 20);
     c10::SetCPUAllocator(CachingCpuAllocator::instance, /*priority=*/1);

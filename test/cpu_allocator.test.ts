@@ -53,4 +53,19 @@ describe('caching CPU allocator', () => {
     assert.equal(inChild({ TORCH_NODE_CPU_CACHE_MB: '1' }, body), 1 << 20, 'two blocks of 512 KiB fit in 1 MiB');
     assert.equal(inChild({ TORCH_NODE_CPU_CACHE_MB: '0' }, body), 0);
   });
+
+  test('a TORCH_NODE_CPU_CACHE_MB that is not a number is said, and the default bound kept', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import * as torch from '${lib}'; torch.empty([1 << 20], { dtype: 'uint8' }).dispose(); console.log(torch.cpu.memoryCached());`,
+      ],
+      { env: { ...process.env, TORCH_NODE_CPU_CACHE_MB: '1GB' }, encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /TORCH_NODE_CPU_CACHE_MB='1GB' is not a whole number of MiB; using 256/);
+    assert.equal(Number(r.stdout.trim()), 1 << 20, 'the cache is on with its default bound');
+  });
 });
