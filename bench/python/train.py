@@ -9,6 +9,8 @@ The timed loop stops early, after at least one step, once it has run BUDGET_MS (
 it has run a quarter of that); 'iters' in the reply is the number of steps timed.
 MODEL: mlp (784-256-10, batch 64), lenet (LeNet-5, batch 64 of 1x28x28) or resnet (3 stages of
 2 BasicBlocks, 16/32/64 channels, BatchNorm, batch 32 of 3x32x32).
+The PyTorch Lightning contender (lightning_train.py) takes MODELS from here, and is a process of
+its own: this one never imports Lightning.
 """
 
 import sys
@@ -74,20 +76,11 @@ def measure(name, iters, warmup, threads, budget_ms=float('inf')):
     }
 
 
-def lightning_status():
-    try:
-        import lightning  # noqa: F401
-    except Exception as e:  # noqa: BLE001 - any failure to import means: not available
-        return f'not importable: {type(e).__name__}: {e}'
-    return 'importable'
-
-
 def main():
     return serve.main(
         'MODEL ITERS WARMUP THREADS [BUDGET_MS]',
         lambda f: measure(f[0], int(f[1]), int(f[2]), int(f[3]), float(f[4]) if len(f) == 5 else float('inf')),
         usage='mlp|lenet|resnet ITERS WARMUP THREADS [BUDGET_MS]',
-        hello=lambda: {'lightning': lightning_status()},
     )
 
 if __name__ == '__main__':
