@@ -90,6 +90,8 @@ export interface NativeCore {
   cudaEmptyCache(): void;
   cpuCachedBytes(): number;
   cpuEmptyCache(): void;
+  /** Whether max_pool2d takes native/max_pool.cpp's kernel where it applies; sets it when given. */
+  fastMaxPool(enabled?: boolean): boolean;
 
   /** Returns [enabled, dtype code, cacheEnabled] as they were before. */
   autocastEnter(

@@ -15,6 +15,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   tn::registerAutograd(env, exports);
   tn::registerCuda(env, exports);
   tn::registerAmp(env, exports);
+  tn::registerPooling(env, exports);
   tn::registerDistributed(env, exports);
   tn::registerDdp(env, exports);
   tn::registerGeneratedOps(env, exports);

@@ -24,6 +24,11 @@ at::Tensor interpolate(const at::Tensor& input, at::OptionalIntArrayRef size,
                        std::optional<at::ArrayRef<double>> scaleFactor, const std::string& mode,
                        std::optional<bool> alignCorners);
 
+// max_pool2d, by native/max_pool.cpp's branch-free kernel where it applies (the same results
+// as libtorch's, bit for bit), else by libtorch.
+at::Tensor maxPool2d(const at::Tensor& input, at::IntArrayRef kernel, at::IntArrayRef stride, at::IntArrayRef padding,
+                     at::IntArrayRef dilation, bool ceilMode);
+
 }  // namespace tn
 
 using tn::interpolate;

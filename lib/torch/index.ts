@@ -6,6 +6,7 @@ export * from '../generated/functions.js';
 export * as amp from './amp/index.js';
 export { autocast } from './amp/index.js';
 export { autograd, enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd.js';
+export * as backends from './backends.js';
 export * as cpu from './cpu.js';
 export { fromBuffer, scalarTensor, type TensorOptions, tensor } from './creation.js';
 export * as cuda from './cuda.js';

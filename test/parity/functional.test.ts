@@ -600,4 +600,12 @@ c('error: oneHot of negative class', {
   expectError: true,
 });
 
+// Wide enough for the 4-wide vector loop of torch-node's own max-pool kernel, with its tail.
+const wide = g.randn([2, 3, 6, 19]);
+c('maxPool2d wide rows (torch-node kernel)', {
+  inputs: { x: typed('float32', wide, true) },
+  py: 'F.max_pool2d(torch.relu(x), 2)',
+  js: ({ x }) => F.maxPool2d(F.relu(x!), 2),
+});
+
 paritySuite('parity: nn.functional', cases);
