@@ -5,9 +5,9 @@
 // resumed from Python's state dict. Then a group whose parameters mix float32, float64 and
 // bfloat16 (the foreach kernels take one device and dtype at a time) against Python's
 // foreach=True and its default, `foreach` as set in stateDict(), and the foreach path against
-// the single-tensor one (foreach: false), which agree bit for bit in float32 and float64; that is
-// why `foreach: null` (PyTorch's default, the single-tensor path on the CPU) takes the foreach
-// path there. All the Python work is one invocation per describe block.
+// the single-tensor one (foreach: false), which agree bit for bit in float32 and float64, and
+// `foreach: null` (PyTorch's default: the single-tensor path on the CPU, as here). All the Python
+// work is one invocation per describe block.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as torch from '../../lib/index.js';
@@ -381,8 +381,7 @@ describe('a group with float32, float64 and bfloat16 parameters, against Python 
       assertMixedClose(foreach, py.foreach, 'foreach: true vs Python foreach=True');
       assertMixedClose(dflt, py.default, 'foreach: null vs Python foreach=None');
       assertMixedClose(single, py.default, 'foreach: false vs Python foreach=None');
-      // float32 and float64 take the foreach path by default: it gives the single-tensor numbers
-      // (in bfloat16 PyTorch's two paths differ, and the default is the single-tensor one)
+      // in float32 and float64 the two paths give the same numbers (in bfloat16 PyTorch's differ)
       assertMixedClose(foreach, single, 'foreach vs single-tensor', { float32: 0, float64: 0 });
     });
   });

@@ -98,7 +98,7 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
       group,
       SGD.foreachByDefault,
       (params) => this.updateSingle(group, params),
-      (params, likePyTorch) => this.updateForeach(group, params, likePyTorch),
+      (params) => this.updateForeach(group, params),
     );
   }
 
@@ -126,12 +126,10 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
 
   /**
    * _multi_tensor_sgd over `params` (of one device and dtype, with gradients). With Nesterov
-   * momentum and neither weight decay nor maximize, PyTorch's foreach path adds `momentum * buf`
-   * to the parameters' gradients themselves: so does this one where PyTorch would take that path
-   * (`likePyTorch`); elsewhere it leaves the gradients alone, as PyTorch's single-tensor path
-   * does, and adds into new tensors (the same numbers).
+   * momentum it adds `momentum * buf` to the gradients in place, as PyTorch's foreach path does
+   * (to the parameters' own gradients when neither weight decay nor maximize made copies).
    */
-  private updateForeach(group: SGDParamGroup, params: Tensor[], likePyTorch: boolean): void {
+  private updateForeach(group: SGDParamGroup, params: Tensor[]): void {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
     let grads = params.map((p) => p.grad as Tensor);
     if (maximize) grads = _foreachNeg(grads);
@@ -161,8 +159,7 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
         });
       }
       if (!nesterov) grads = bufs;
-      else if (maximize || weightDecay !== 0 || likePyTorch) _foreachAdd_(grads, bufs, { alpha: momentum });
-      else grads = _foreachAdd(grads, bufs, { alpha: momentum });
+      else _foreachAdd_(grads, bufs, { alpha: momentum });
     }
     _foreachAdd_(params, grads, { alpha: -lr });
   }
