@@ -130,8 +130,10 @@ function collect(value: unknown, found: Set<Owned>, seen: Set<unknown>): void {
 
 function close(owned: Scope, result: unknown, parent: Scope | undefined): void {
   owned.closed = true;
+  // What the scope returns survives it. A number or nothing (a training step's usual result)
+  // needs no search.
   const returned = new Set<Owned>();
-  collect(result, returned, new Set());
+  if (result !== null && typeof result === 'object') collect(result, returned, new Set());
   for (const t of owned) {
     if (t._h < 0 || t._s !== SCOPED) continue;
     if (!returned.has(t)) release(t);
@@ -140,8 +142,10 @@ function close(owned: Scope, result: unknown, parent: Scope | undefined): void {
   }
 }
 
-const isAsyncFunction = (fn: unknown): boolean =>
-  (fn as { constructor?: { name?: string } }).constructor?.name === 'AsyncFunction';
+// By identity (this realm's AsyncFunction): reading the constructor's name on every scope costs
+// a lookup each step.
+const AsyncFunction = (async () => {}).constructor;
+const isAsyncFunction = (fn: unknown): boolean => (fn as { constructor?: unknown }).constructor === AsyncFunction;
 
 /**
  * Runs `fn` and frees every tensor it made, except those in its result (a tensor, or arrays

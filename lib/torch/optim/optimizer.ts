@@ -478,17 +478,12 @@ export function updateByDeviceGroup(
   const params = group.params.filter((p) => p.grad !== null);
   if (params.length === 0) return;
   const option = group.foreach;
-  if (option === false) {
+  // The single-tensor path takes any mix of devices and dtypes as it comes: no grouping.
+  if (option === false || (option !== true && !(byDefault && params.every((p) => p.isCuda)))) {
     single(params);
     return;
   }
-  const parts = groupByDeviceAndDtype(params);
-  const allCuda = parts.every((g) => g.device.startsWith('cuda'));
-  for (const part of parts) {
-    const ps = pick(params, part.indices);
-    if (option === true || (byDefault && allCuda)) foreach(ps);
-    else single(ps);
-  }
+  for (const part of groupByDeviceAndDtype(params)) foreach(pick(params, part.indices));
 }
 
 /** The elements of `list` at `indices`. */
