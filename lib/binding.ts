@@ -19,6 +19,8 @@ export interface NativeCore {
   stride(handle: number): number[];
   dtype(handle: number): number;
   device(handle: number): string;
+  /** (device type << 8) | (index + 1): one number per device, for Tensor.device's cache of names */
+  deviceCode(handle: number): number;
   /** 0 numel, 1 dim, 2 requiresGrad, 3 isContiguous, 4 isLeaf, 5 isPinned, 6 elementSize */
   flags(handle: number, which: number): number | boolean;
   fromTypedArray(

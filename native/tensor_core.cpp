@@ -70,6 +70,16 @@ Napi::Value device(const Napi::CallbackInfo& info) {
   return run(a, [&]() -> Napi::Value { return Napi::String::New(a.env(), a.tensor(0, "self").device().str()); });
 }
 
+// The device as a number, (type << 8) | (index + 1): what Tensor.device maps to its name, so
+// that reading a tensor's device makes no string (a training step reads it a few times).
+Napi::Value deviceCode(const Napi::CallbackInfo& info) {
+  const Args a(info, "deviceCode");
+  return run(a, [&]() -> Napi::Value {
+    const at::Device d = a.tensor(0, "self").device();
+    return Napi::Number::New(a.env(), (static_cast<int>(d.type()) << 8) | (d.index() + 1));
+  });
+}
+
 // Several cheap properties in one call: [numel, dim, requiresGrad, isContiguous, isLeaf].
 Napi::Value flags(const Napi::CallbackInfo& info) {
   const Args a(info, "flags");
@@ -371,6 +381,7 @@ void registerTensorCore(Napi::Env env, Napi::Object exports) {
       {"stride", stride},
       {"dtype", dtype},
       {"device", device},
+      {"deviceCode", deviceCode},
       {"flags", flags},
       {"fromTypedArray", fromTypedArray},
       {"fromBuffer", fromBuffer},

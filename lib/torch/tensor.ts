@@ -8,6 +8,9 @@ import { type DType, dtypeCode, dtypeName, isDType } from './dtype.js';
 import { formatTensor } from './format.js';
 import { adopt, keep, release } from './lifetime.js';
 
+// Device names by native.deviceCode: a number crosses from C++ faster than a new string.
+const deviceNames = new Map<number, string>();
+
 export interface ToOptions {
   dtype?: DType;
   device?: Device;
@@ -59,7 +62,13 @@ export class Tensor {
   }
 
   get device(): Device {
-    return native.device(this._h);
+    const code = native.deviceCode(this._h);
+    let name = deviceNames.get(code);
+    if (name === undefined) {
+      name = native.device(this._h);
+      deviceNames.set(code, name);
+    }
+    return name;
   }
 
   get isCuda(): boolean {
