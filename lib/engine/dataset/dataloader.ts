@@ -27,7 +27,7 @@ import { Worker } from 'node:worker_threads';
 import * as torch from '../../torch/index.js';
 import { defaultCollate, pseudoCollate, tensorize } from './collate.js';
 import { rawDefaultCollate, rawPseudoCollate } from './collate_raw.js';
-import { type MapDataset, sampleContext } from './dataset.js';
+import { type MapDataset, rawBatchOf, sampleContext } from './dataset.js';
 import { fromWire } from './ndarray.js';
 import { randomSeed } from './random.js';
 import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from './sampler.js';
@@ -508,6 +508,11 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
   _loadInMain(indices: number[], epoch: number): unknown {
     const ds = this.dataset;
     return torch.scope(() => {
+      if (this.collateMode === 'default') {
+        const batch = rawBatchOf(ds, indices, this.seed, epoch);
+        // Made anew by the dataset: the tensors can own its arrays.
+        if (batch !== undefined) return tensorize(batch, true);
+      }
       if (this.collateMode !== 'none' && typeof ds.getRaw === 'function') {
         const getRaw = ds.getRaw.bind(ds);
         const samples = indices.map((i) => getRaw(i, sampleContext(this.seed, epoch, i)));

@@ -46,13 +46,49 @@ export function sampleContext(seed: number, epoch: number, index: number): Sampl
   };
 }
 
+/**
+ * The randomness of a batch's samples: sample k draws from sampleContext(seed, epoch, keys[k])
+ * (keys are the indices the loader asked for; a Subset passes them on with other indices).
+ */
+export interface BatchContext {
+  readonly seed: number;
+  readonly epoch: number;
+  readonly keys: readonly number[];
+}
+
 /** What DataLoader accepts as a dataset. */
 export interface MapDataset<T = unknown> {
   readonly length: number;
   get(index: number, ctx?: SampleContext): T;
   /** The tensor-free form of sample `index` (NDArrays where get gives tensors); used by workers. */
   getRaw?(index: number, ctx?: SampleContext): unknown;
+  /**
+   * Optional, for speed: the default-collated tensor-free batch of samples `indices`, exactly
+   * what rawDefaultCollate makes of `getRaw(indices[k], sampleContext(seed, epoch, keys[k]))`,
+   * or undefined where the dataset cannot make it so (the loader then makes the samples one by
+   * one, which also gives errors their per-sample messages).
+   */
+  getRawBatch?(indices: readonly number[], ctx: BatchContext): unknown;
   workerSpec?(): WorkerSpec;
+}
+
+/**
+ * The dataset's getRawBatch of `indices` at (seed, epoch), or undefined where it has none or
+ * declines. One that throws is treated as declining: the per-sample path that follows makes the
+ * same samples and reports the failing one by its index.
+ */
+export function rawBatchOf(
+  ds: Pick<MapDataset, 'getRawBatch'>,
+  indices: readonly number[],
+  seed: number,
+  epoch: number,
+): unknown {
+  if (typeof ds.getRawBatch !== 'function') return undefined;
+  try {
+    return ds.getRawBatch(indices, { seed, epoch, keys: indices });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Base class of map-style datasets: `length` and `get(index)`, as torch.utils.data.Dataset. */
@@ -99,6 +135,20 @@ export class Subset<T = unknown> extends Dataset<T> {
   getRaw(index: number, ctx?: SampleContext): unknown {
     const i = this.indices[this.checkIndex(index)] as number;
     return this.dataset.getRaw ? this.dataset.getRaw(i, ctx) : this.dataset.get(i, ctx);
+  }
+
+  /** The wrapped dataset's batch of the mapped indices, the samples' randomness still from this subset's indices. */
+  getRawBatch(indices: readonly number[], ctx: BatchContext): unknown {
+    // A subclass that makes its samples otherwise is not bypassed.
+    if (typeof this.dataset.getRawBatch !== 'function' || this.getRaw !== Subset.prototype.getRaw) return undefined;
+    const n = this.indices.length;
+    const inner = new Array<number>(indices.length);
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k] as number;
+      if (!Number.isInteger(i) || i < -n || i >= n) return undefined;
+      inner[k] = this.indices[i < 0 ? i + n : i] as number;
+    }
+    return this.dataset.getRawBatch(inner, ctx);
   }
 
   workerSpec(): WorkerSpec {

@@ -13,7 +13,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tensorize } from './collate.js';
-import { Dataset, type SampleContext, type WorkerSpec } from './dataset.js';
+import { type BatchContext, Dataset, type SampleContext, type WorkerSpec } from './dataset.js';
 import { readCifar10, readIdx } from './idx.js';
 import type { NDArray } from './ndarray.js';
 import { type ImageSource, RawImageDataset, type SampleFormat } from './raw_image_dataset.js';
@@ -64,6 +64,13 @@ export class ImageDataset extends Dataset {
   /** Sample `index` with NDArrays instead of tensors (what data workers make). */
   getRaw(index: number, ctx?: SampleContext): unknown {
     return this.raw.getRaw(this.checkIndex(index), ctx);
+  }
+
+  /** The default-collated tensor-free batch of samples `indices`, or undefined; see RawImageDataset.getRawBatch. */
+  getRawBatch(indices: readonly number[], ctx: BatchContext): unknown {
+    // A subclass that makes its samples otherwise is not bypassed.
+    if (this.getRaw !== ImageDataset.prototype.getRaw) return undefined;
+    return this.raw.getRawBatch(indices, ctx);
   }
 
   /** The label of sample `index`, without decoding or transforming its image where the source allows. */

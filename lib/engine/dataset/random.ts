@@ -12,16 +12,26 @@ function mix32(h: number): number {
   return h >>> 0;
 }
 
+/** The state that seedFor starts from. */
+export const SEED_START = 0x9e3779b9;
+
+/**
+ * seedFor's state after one more part: seedFor(a, b, c) is
+ * seedStep(seedStep(seedStep(SEED_START, a), b), c). A batch of samples shares the prefix
+ * (seed, epoch) and steps once per index, without seedFor's argument array.
+ */
+export function seedStep(h: number, p: number): number {
+  if (!Number.isSafeInteger(p)) throw new TypeError(`seed parts must be safe integers, got ${String(p)}`);
+  const lo = p >>> 0;
+  const hi = Math.floor(p / 4294967296) >>> 0;
+  h = mix32((h ^ lo) + 0x85ebca6b);
+  return mix32((h ^ hi) + 0xc2b2ae35);
+}
+
 /** A 32-bit seed from any number of integers (each a safe integer, negative allowed). */
 export function seedFor(...parts: number[]): number {
-  let h = 0x9e3779b9;
-  for (const p of parts) {
-    if (!Number.isSafeInteger(p)) throw new TypeError(`seed parts must be safe integers, got ${String(p)}`);
-    const lo = p >>> 0;
-    const hi = Math.floor(p / 4294967296) >>> 0;
-    h = mix32((h ^ lo) + 0x85ebca6b);
-    h = mix32((h ^ hi) + 0xc2b2ae35);
-  }
+  let h = SEED_START;
+  for (const p of parts) h = seedStep(h, p);
   return h;
 }
 
@@ -33,16 +43,26 @@ export class Random {
   private d: number;
 
   constructor(seed: number) {
+    this.a = this.b = this.c = this.d = 0;
+    this.reseed(seed);
+  }
+
+  /** Restarts this generator as `new Random(seed)` would start (one generator for many samples, no allocation). */
+  reseed(seed: number): this {
+    // The state held as int32 (| 0), the form uint32() leaves it in: the same bits, and fields
+    // that V8 keeps as small integers from the start (a field that turns from small integer to
+    // double deoptimises the code that read it, in every fresh data worker).
     let s = seed >>> 0;
-    const next = (): number => {
-      s = (s + 0x9e3779b9) >>> 0;
-      return mix32(s);
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
+    s = (s + 0x9e3779b9) >>> 0;
+    this.a = mix32(s) | 0;
+    s = (s + 0x9e3779b9) >>> 0;
+    this.b = mix32(s) | 0;
+    s = (s + 0x9e3779b9) >>> 0;
+    this.c = mix32(s) | 0;
+    s = (s + 0x9e3779b9) >>> 0;
+    this.d = mix32(s) | 0;
     for (let i = 0; i < 12; i++) this.uint32();
+    return this;
   }
 
   /** A uniform 32-bit unsigned integer. */

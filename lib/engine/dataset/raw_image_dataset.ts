@@ -3,11 +3,53 @@
 // one and makes tensors of its samples; a data worker builds one from the same plain arguments.
 // Torch-free (data workers import it).
 import { readFileSync } from 'node:fs';
-import { type SampleContext, sampleContext } from './dataset.js';
+import { type BatchContext, type SampleContext, sampleContext } from './dataset.js';
+import { FusedTransforms } from './fused.js';
 import { NDArray, type TypedArray } from './ndarray.js';
 import { decodePng, toCHW } from './png.js';
+import { Random, SEED_START, seedStep } from './random.js';
 import { type SyntheticConfig, syntheticSample } from './synthetic.js';
 import { buildTransform, type Transform, type TransformSpec } from './transforms.js';
+
+function allInRange(indices: readonly number[], n: number): boolean {
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k] as number;
+    if (!Number.isInteger(i) || i < 0 || i >= n) return false;
+  }
+  return true;
+}
+
+function labelsOf(labels: TypedArray, indices: readonly number[]): number[] {
+  const out = new Array<number>(indices.length);
+  for (let k = 0; k < indices.length; k++) out[k] = Number(labels[indices[k] as number]);
+  return out;
+}
+
+/**
+ * The per-sample loop of getRawBatch over an array source, a function of its own: it is the
+ * hot one, and small, so that V8 optimises it (and what it inlines) early and cheaply in a
+ * fresh data worker, rather than all of getRawBatch.
+ */
+function transformArrayBatch(
+  fused: FusedTransforms,
+  random: Random,
+  prefix: number,
+  indices: readonly number[],
+  keys: readonly number[],
+  pixels: DataView,
+  c: number,
+  h: number,
+  w: number,
+  out: Uint8Array,
+  size: number,
+): void {
+  const view = new DataView(out.buffer);
+  const plane = c * h * w;
+  for (let k = 0; k < indices.length; k++) {
+    const plan = fused.draw(h, w, random.reseed(seedStep(prefix, keys[k] as number)));
+    fused.write(plan, pixels, (indices[k] as number) * plane, c, h, w, view, k * size);
+  }
+}
 
 /**
  * How a sample looks:
@@ -48,6 +90,11 @@ export class RawImageDataset {
   readonly format: SampleFormat;
   readonly transforms: Transform[];
   readonly length: number;
+  /** The transforms fused for getRawBatch (made on first use; null: they cannot be). */
+  private fused: FusedTransforms | null | undefined;
+  private readonly random = new Random(0);
+  /** A DataView of an array source's pixels, for getRawBatch. */
+  private pixels: DataView | undefined;
 
   constructor(source: ImageSource, options?: RawImageDatasetOptions) {
     this.source = source;
@@ -108,6 +155,74 @@ export class RawImageDataset {
         return { inputs: img, dataSamples: sample.label };
       default:
         return { img, label: sample.label };
+    }
+  }
+
+  /**
+   * The default-collated batch of samples `indices` (what rawDefaultCollate makes of their
+   * getRaw samples), made without per-sample images: the transforms, fused, write each image
+   * straight into the batch buffer, read in place from an array source. undefined where that
+   * does not apply (transforms that cannot be fused, images that are not uint8 (C, H, W) or not
+   * all of one size, an index out of range): the loader then makes the samples one by one.
+   */
+  getRawBatch(indices: readonly number[], ctx: BatchContext): unknown {
+    // A subclass that makes its samples otherwise is not bypassed.
+    if (this.getRaw !== RawImageDataset.prototype.getRaw || this.image !== RawImageDataset.prototype.image)
+      return undefined;
+    const n = indices.length;
+    if (n === 0 || ctx.keys.length !== n || !allInRange(indices, this.length)) return undefined;
+    this.fused ??= FusedTransforms.of(this.transforms);
+    const fused = this.fused;
+    if (fused === null) return undefined;
+    // seedFor(seed, epoch, key), the (seed, epoch) prefix hashed once per batch.
+    const prefix = seedStep(seedStep(SEED_START, ctx.seed), ctx.epoch);
+    const s = this.source;
+    let img: NDArray;
+    let labels: number[];
+    if (s.type === 'array') {
+      const [c, h, w] = s.shape;
+      const [oh, ow] = fused.outSize(h, w);
+      const out = new Uint8Array(n * c * oh * ow);
+      this.pixels ??= new DataView(s.images.buffer, s.images.byteOffset, s.images.byteLength);
+      transformArrayBatch(fused, this.random, prefix, indices, ctx.keys, this.pixels, c, h, w, out, c * oh * ow);
+      img = new NDArray(out, [n, c, oh, ow], 'uint8');
+      labels = labelsOf(s.labels, indices);
+    } else {
+      // Decoded (or generated) one by one; only the transforms and the collation are fused.
+      labels = [];
+      let out: Uint8Array | null = null;
+      let view: DataView | null = null;
+      let shape: number[] = [];
+      for (let k = 0; k < n; k++) {
+        const sample = this.image(indices[k] as number);
+        const data = sample.img.data;
+        if (!(data instanceof Uint8Array) || sample.img.shape.length !== 3) return undefined;
+        const [c, h, w] = sample.img.shape as [number, number, number];
+        const plan = fused.draw(h, w, this.random.reseed(seedStep(prefix, ctx.keys[k] as number)));
+        if (out === null) {
+          shape = [c, plan.rows.length, plan.cols.length];
+          out = new Uint8Array(n * c * plan.rows.length * plan.cols.length);
+          view = new DataView(out.buffer);
+        } else if (c !== shape[0] || plan.rows.length !== shape[1] || plan.cols.length !== shape[2]) {
+          return undefined;
+        }
+        const src = new DataView(data.buffer, data.byteOffset, data.byteLength);
+        fused.write(plan, src, 0, c, h, w, view as DataView, k * (out.length / n));
+        labels.push(sample.label);
+      }
+      img = new NDArray(out as Uint8Array, [n, ...shape], 'uint8');
+    }
+    // As the default collate makes numbers: int64 when all are safe integers, else float64.
+    const label = labels.every((v) => Number.isSafeInteger(v))
+      ? new NDArray(BigInt64Array.from(labels, (v) => BigInt(v)))
+      : new NDArray(Float64Array.from(labels));
+    switch (this.format) {
+      case 'tuple':
+        return [img, label];
+      case 'packed':
+        return { inputs: img, dataSamples: label };
+      default:
+        return { img, label };
     }
   }
 

@@ -53,7 +53,8 @@ function checkImage(img: NDArray, name: string): [number, number, number] {
   return img.shape as [number, number, number];
 }
 
-function sourceIndex(c: number, n: number, mode: PaddingMode): number {
+/** @internal The row or column of an image of side `n` that padded position `c` shows (-1: the fill). */
+export function sourceIndex(c: number, n: number, mode: PaddingMode): number {
   if (c >= 0 && c < n) return c;
   switch (mode) {
     case 'constant':

@@ -7,7 +7,7 @@
 // Torch-free: nothing here imports lib/torch (a dataset module may, at its own cost).
 import { parentPort, workerData } from 'node:worker_threads';
 import { rawDefaultCollate, rawPseudoCollate } from './collate_raw.js';
-import { buildFromSpec, type MapDataset, sampleContext, type WorkerSpec } from './dataset.js';
+import { buildFromSpec, type MapDataset, rawBatchOf, sampleContext, type WorkerSpec } from './dataset.js';
 import { copyTypedArray, isTypedArray, NDArray, type NDType, type TypedArray, toWire } from './ndarray.js';
 
 export interface WorkerInit {
@@ -95,12 +95,28 @@ if (parentPort) {
     } satisfies ResultMessage);
   };
 
+  const send = (msg: TaskMessage, batch: unknown): void => {
+    try {
+      const transfer = new Set<ArrayBuffer>();
+      const data = toWire(batch, transfer);
+      port.postMessage({ type: 'batch', pass: msg.pass, k: msg.k, data } satisfies ResultMessage, [...transfer]);
+    } catch (e) {
+      fail(msg, null, 'sending the batch', e);
+    }
+  };
+
   const run = async (msg: TaskMessage): Promise<void> => {
     let dataset: MapDataset;
     try {
       dataset = await datasetPromise;
     } catch (e) {
       fail(msg, null, 'building the dataset', e);
+      return;
+    }
+    // The dataset's own batch where it makes one (already collated, no per-sample arrays).
+    const batch = init.collate === 'default' ? rawBatchOf(dataset, msg.indices, msg.seed, msg.epoch) : undefined;
+    if (batch !== undefined) {
+      send(msg, batch);
       return;
     }
     const samples: unknown[] = [];
@@ -114,9 +130,9 @@ if (parentPort) {
         return;
       }
     }
-    let batch: unknown;
+    let collated: unknown;
     try {
-      batch =
+      collated =
         init.collate === 'default'
           ? rawDefaultCollate(samples)
           : init.collate === 'pseudo'
@@ -126,13 +142,7 @@ if (parentPort) {
       fail(msg, null, 'collating the batch', e);
       return;
     }
-    try {
-      const transfer = new Set<ArrayBuffer>();
-      const data = toWire(batch, transfer);
-      port.postMessage({ type: 'batch', pass: msg.pass, k: msg.k, data } satisfies ResultMessage, [...transfer]);
-    } catch (e) {
-      fail(msg, null, 'sending the batch', e);
-    }
+    send(msg, collated);
   };
 
   port.on('message', (msg: TaskMessage) => {
