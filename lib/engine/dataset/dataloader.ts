@@ -15,10 +15,15 @@
 // make and collate samples without torch, and post each batch with its ArrayBuffers transferred
 // (not copied); the main thread makes tensors over the received buffers (torch.fromBuffer: it
 // owns them after the transfer). Batch k goes to worker k % numWorkers, and each worker is kept
-// `prefetch` batches ahead of the consumer, as PyTorch does. An error in a worker rejects the
-// loop with a DataLoaderWorkerError naming the worker, the sample and the message; a break, an
-// error or the end of a pass terminates the workers (`persistentWorkers` keeps them across
-// complete passes; `close()` ends them). Idle workers never keep the process alive.
+// `prefetch` batches ahead of the consumer, as PyTorch does. Starting a worker thread takes tens
+// of milliseconds (a Node.js environment, the modules, the dataset); until the first one has
+// built its dataset, a dataset with getRawBatch has the main thread make the batches asked for
+// (only getRawBatch runs there, never get or getRaw: the same batches, made by the same code as
+// in a worker; where it declines, the workers take over from that batch on). An error in a
+// worker rejects the loop with a DataLoaderWorkerError naming the worker, the sample and the
+// message; a break, an error or the end of a pass terminates the workers (`persistentWorkers`
+// keeps them across complete passes; `close()` ends them). Idle workers never keep the process
+// alive.
 //
 // Tensors of a batch are made in the consumer's context: inside torch.scope they belong to that
 // scope; otherwise dispose them (or let the garbage collector free them).
@@ -31,7 +36,7 @@ import { type MapDataset, rawBatchOf, sampleContext } from './dataset.js';
 import { fromWire } from './ndarray.js';
 import { randomSeed } from './random.js';
 import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from './sampler.js';
-import type { ResultMessage, TaskMessage, WorkerInit } from './worker.js';
+import type { ResultMessage, TaskMessage, WorkerInit, WorkerMessage } from './worker.js';
 
 type Tensor = torch.Tensor;
 
@@ -89,12 +94,16 @@ type CollateMode = 'default' | 'pseudo' | 'none';
 interface PassHandler {
   onMessage(msg: ResultMessage, workerId: number): void;
   onFatal(err: Error): void;
+  /** A worker has built its dataset. */
+  onReady(): void;
 }
 
 /** The worker threads of one pass (or of several, with persistentWorkers). */
 class WorkerPool {
   readonly workers: Worker[] = [];
   broken: Error | null = null;
+  /** Workers that have built their dataset. */
+  ready = 0;
   private handler: PassHandler | null = null;
   private terminating = false;
   private refs = 0;
@@ -112,8 +121,10 @@ class WorkerPool {
         );
       }
       onStart();
-      w.unref();
-      w.on('message', (m: ResultMessage) => this.handler?.onMessage(m, id));
+      w.on('message', (m: WorkerMessage) => {
+        if (m.type !== 'ready') this.handler?.onMessage(m, id);
+        else if (++this.ready === 1) this.handler?.onReady();
+      });
       w.on('error', (e: Error) =>
         this.fail(new Error(`DataLoader worker ${id} failed: ${e?.message ?? String(e)}`, { cause: e })),
       );
@@ -121,6 +132,8 @@ class WorkerPool {
         onExit();
         if (!this.terminating) this.fail(new Error(`DataLoader worker ${id} exited unexpectedly (exit code ${code})`));
       });
+      // After the 'message' listener: adding the first one refs the worker's port again.
+      w.unref();
       this.workers.push(w);
     }
   }
@@ -172,6 +185,8 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
   private finished = false;
   private started = false;
   private pool: WorkerPool | null = null;
+  /** The main thread makes the batches asked for until a worker is ready (see the module comment). */
+  private mainHelps = false;
   private readonly results = new Map<number, Entry>();
   private waiting: { k: number; resolve: (v: unknown) => void; reject: (e: Error) => void } | null = null;
   private fatal: Error | null = null;
@@ -196,7 +211,8 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
           this.pool = this.loader._acquirePool(this.batches.length);
           this.pool.attach(this);
           if (this.pool.broken) throw this.pool.broken;
-          this.fill();
+          this.mainHelps = this.pool.ready === 0 && this.loader._canMakeRawBatches();
+          if (!this.mainHelps) this.fill();
         }
       }
       if (this.k >= this.batches.length) {
@@ -208,6 +224,22 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
         const batch = this.loader._loadInMain(this.batches[this.k] as number[], this.epoch);
         this.k++;
         return { done: false, value: this.loader._pin(batch) as B };
+      }
+      if (this.mainHelps) {
+        // One turn of the event loop first, as without workers: a worker's ready message can arrive.
+        await yieldToLoop();
+        if (this.fatal) throw this.fatal;
+        if (this.mainHelps && this.sent === this.k && !this.finished) {
+          const batch = this.loader._rawBatchInMain(this.batches[this.k] as number[], this.epoch);
+          if (batch !== undefined) {
+            this.k++;
+            this.sent++;
+            return { done: false, value: this.loader._pin(batch) as B };
+          }
+          // Declined: from this batch on the workers make them (and report any error).
+          this.mainHelps = false;
+          this.fill();
+        }
       }
       const data = await this.result(this.k);
       this.k++;
@@ -295,6 +327,12 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
     } else {
       this.results.set(msg.k, entry);
     }
+  }
+
+  onReady(): void {
+    if (!this.mainHelps || this.finished) return;
+    this.mainHelps = false;
+    this.fill();
   }
 
   onFatal(err: Error): void {
@@ -523,6 +561,19 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
       // NDArrays in samples become tensors before the collate function sees them, as they do
       // when the samples come from a worker.
       return this.collate(indices.map((i) => tensorize(ds.get(i, sampleContext(this.seed, epoch, i)))));
+    });
+  }
+
+  /** @internal Whether the main thread can make batches as the workers do: the dataset's getRawBatch, with the default collate. */
+  _canMakeRawBatches(): boolean {
+    return this.collateMode === 'default' && typeof this.dataset.getRawBatch === 'function';
+  }
+
+  /** @internal The dataset's getRawBatch as tensors, or undefined where it declines. */
+  _rawBatchInMain(indices: number[], epoch: number): unknown {
+    return torch.scope(() => {
+      const batch = rawBatchOf(this.dataset, indices, this.seed, epoch);
+      return batch === undefined ? undefined : tensorize(batch, true);
     });
   }
 

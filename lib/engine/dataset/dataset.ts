@@ -66,7 +66,9 @@ export interface MapDataset<T = unknown> {
    * Optional, for speed: the default-collated tensor-free batch of samples `indices`, exactly
    * what rawDefaultCollate makes of `getRaw(indices[k], sampleContext(seed, epoch, keys[k]))`,
    * or undefined where the dataset cannot make it so (the loader then makes the samples one by
-   * one, which also gives errors their per-sample messages).
+   * one, which also gives errors their per-sample messages). It runs in data workers and, with
+   * numWorkers > 0, also in the main thread until the first worker has started (get and getRaw
+   * never run there then), so it must not depend on the thread it runs in.
    */
   getRawBatch?(indices: readonly number[], ctx: BatchContext): unknown;
   workerSpec?(): WorkerSpec;

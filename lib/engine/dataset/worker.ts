@@ -38,6 +38,9 @@ export type ResultMessage =
       stack?: string;
     };
 
+/** What a worker posts: results, and once, that its dataset is built (it takes tasks from then on). */
+export type WorkerMessage = ResultMessage | { type: 'ready' };
+
 interface TensorLike {
   shape: number[];
   dtype: string;
@@ -81,7 +84,10 @@ if (parentPort) {
   const port = parentPort;
   const init = workerData as WorkerInit;
   const datasetPromise = buildFromSpec(init.spec) as Promise<MapDataset>;
-  datasetPromise.catch(() => {}); // reported with the first task
+  datasetPromise.then(
+    () => port.postMessage({ type: 'ready' } satisfies WorkerMessage),
+    () => {}, // reported with the first task
+  );
   let queue: Promise<void> = Promise.resolve();
 
   const fail = (msg: TaskMessage, index: number | null, stage: string, e: unknown): void => {

@@ -1,5 +1,6 @@
 // Datasets for the DataLoader tests, importable inside data workers: torch-free, each with a
 // workerSpec() pointing back at this module.
+import { threadId } from 'node:worker_threads';
 import { Dataset, type SampleContext, type WorkerSpec } from '../../../lib/engine/dataset/dataset.js';
 import { NDArray } from '../../../lib/engine/dataset/ndarray.js';
 
@@ -51,5 +52,43 @@ export class ToyDataset extends Dataset {
 
   workerSpec(): WorkerSpec {
     return { module: HERE, exportName: 'ToyDataset', args: [this.options] };
+  }
+}
+
+/**
+ * Sample i: {i, thread} (the thread that made it: threadId, 0 in the main thread). Its getRawBatch (which the loader prefers) busy-waits `busyMs` and tags the
+ * batch with the thread that made it: {i: int64 indices, thread: [threadId]} (0: the main thread).
+ * Only for the tests of which thread makes a batch; a real getRawBatch gives what the samples
+ * collate to, whatever the thread.
+ */
+export class ThreadTagged extends Dataset {
+  readonly options: { length: number; busyMs: number };
+
+  constructor(options: { length: number; busyMs: number }) {
+    super();
+    this.options = options;
+  }
+
+  get length(): number {
+    return this.options.length;
+  }
+
+  get(index: number): unknown {
+    return { i: this.checkIndex(index), thread: threadId };
+  }
+
+  getRawBatch(indices: readonly number[]): unknown {
+    const end = performance.now() + this.options.busyMs;
+    while (performance.now() < end) {
+      // busy
+    }
+    return {
+      i: new NDArray(BigInt64Array.from(indices, (i) => BigInt(i))),
+      thread: new NDArray(Int32Array.of(threadId)),
+    };
+  }
+
+  workerSpec(): WorkerSpec {
+    return { module: HERE, exportName: 'ThreadTagged', args: [this.options] };
   }
 }

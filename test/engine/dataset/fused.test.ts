@@ -25,6 +25,7 @@ import {
   seedFor,
   type TransformSpec,
 } from '../../../lib/engine/index.js';
+import { ThreadTagged } from './fixtures.js';
 import { collect, plain, within } from './support.js';
 
 /** N images (C, H, W) of distinct-ish bytes, in shared memory as the built-in sets hold them. */
@@ -342,4 +343,55 @@ test('a subclass that overrides getRaw is not bypassed by the batch path', async
   assert.equal(ds.getRawBatch([0], { seed: 0, epoch: 0, keys: [0] }), undefined);
   const [batch] = (await collect(new DataLoader({ dataset: ds, batchSize: 3 }))) as [[unknown, { values: number[] }]];
   assert.deepEqual(batch[1].values, [101, 102, 103]);
+});
+
+describe('while the workers start', () => {
+  test('the main thread makes the first batches with getRawBatch, the workers the rest, in order', async () => {
+    // 120 batches of 2 ms: the workers (tens of ms to start) are ready long before the end.
+    const loader = new DataLoader({
+      dataset: new ThreadTagged({ length: 240, busyMs: 2 }),
+      batchSize: 2,
+      numWorkers: 2,
+    });
+    const batches = (await within(collect(loader), 30000, 'pass')) as {
+      i: { values: number[] };
+      thread: { values: number[] };
+    }[];
+    assert.deepEqual(
+      batches.flatMap((b) => b.i.values),
+      Array.from({ length: 240 }, (_, i) => i),
+    );
+    const threads = batches.map((b) => b.thread.values[0] as number);
+    assert.equal(threads[0], 0, 'the first batch: the main thread');
+    const handover = threads.findIndex((t) => t !== 0);
+    assert.ok(handover > 0, `workers made batches too: ${threads.join(' ')}`);
+    assert.ok(
+      threads.slice(handover).every((t) => t !== 0),
+      'once a worker is ready, the workers make every batch',
+    );
+    assert.equal(new Set(threads.slice(handover)).size, 2, 'both workers');
+    assert.equal(loader.activeWorkers, 0);
+  });
+
+  test('not with a user collate (its samples come from the workers), nor once persistent workers are ready', async () => {
+    const ds = new ThreadTagged({ length: 8, busyMs: 0 });
+    // A user collate sees the samples of get(), made in the workers from the first batch on.
+    const threadsOf = (samples: unknown[]) => (samples as { thread: number }[]).map((x) => x.thread);
+    const user = await collect(new DataLoader({ dataset: ds, batchSize: 2, numWorkers: 2, collate: threadsOf }));
+    assert.equal(user.length, 4);
+    assert.ok(
+      user.flat().every((t) => t !== 0),
+      JSON.stringify(user),
+    );
+    // Pass 0 lasts long enough for the workers to start; pass 1 finds them ready.
+    const long = new ThreadTagged({ length: 240, busyMs: 2 });
+    const persistent = new DataLoader({ dataset: long, batchSize: 2, numWorkers: 2, persistentWorkers: true });
+    await within(collect(persistent), 30000, 'pass 0');
+    const second = (await within(collect(persistent), 30000, 'pass 1')) as { thread: { values: number[] } }[];
+    assert.ok(
+      second.every((b) => b.thread.values[0] !== 0),
+      'the workers, started in pass 0, make every batch of pass 1',
+    );
+    await persistent.close();
+  });
 });
