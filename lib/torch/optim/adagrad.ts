@@ -122,8 +122,8 @@ export class Adagrad extends Optimizer<AdagradParamGroup, AdagradState> {
     updateByDeviceGroup(
       group,
       Adagrad.foreachByDefault,
-      (params) => this.updateSingle(group, params),
-      (params) => this.updateForeach(group, params),
+      (params, grads) => this.updateSingle(group, params, grads),
+      (params, grads) => this.updateForeach(group, params, grads),
     );
   }
 
@@ -134,10 +134,10 @@ export class Adagrad extends Optimizer<AdagradParamGroup, AdagradState> {
   }
 
   /** _single_tensor_adagrad over `params` (which have dense gradients). */
-  private updateSingle(group: AdagradParamGroup, params: Tensor[]): void {
+  private updateSingle(group: AdagradParamGroup, params: Tensor[], grads: Tensor[]): void {
     const { lr, lrDecay, eps, weightDecay, maximize } = group;
-    for (const param of params) {
-      const g = param.grad as Tensor;
+    for (const [i, param] of params.entries()) {
+      const g = grads[i] as Tensor;
       const state = this.stateAtStep(param);
       const stepT = state.step as Tensor;
       const stateSum = state.sum as Tensor;
@@ -156,10 +156,10 @@ export class Adagrad extends Optimizer<AdagradParamGroup, AdagradState> {
    * _multi_tensor_adagrad over `params` (of one device and dtype, with dense gradients), with one
    * pass fewer in float32 and float64 (see below).
    */
-  private updateForeach(group: AdagradParamGroup, params: Tensor[]): void {
+  private updateForeach(group: AdagradParamGroup, params: Tensor[], paramGrads: Tensor[]): void {
     const { lr, lrDecay, eps, weightDecay, maximize } = group;
     const states = params.map((p) => this.stateAtStep(p));
-    let grads = params.map((p) => p.grad as Tensor);
+    let grads = paramGrads;
     const stateSums = states.map((s) => s.sum as Tensor);
     const steps = states.map((s) => s.step as Tensor);
 

@@ -133,8 +133,8 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
     updateByDeviceGroup(
       group,
       Adam.foreachByDefault,
-      (params) => this.updateSingle(group, params),
-      (params) => this.updateForeach(group, params),
+      (params, grads) => this.updateSingle(group, params, grads),
+      (params, grads) => this.updateForeach(group, params, grads),
     );
   }
 
@@ -151,11 +151,11 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
   }
 
   /** _single_tensor_adam over `params` (which have gradients). */
-  private updateSingle(group: AdamParamGroup, params: Tensor[]): void {
+  private updateSingle(group: AdamParamGroup, params: Tensor[], grads: Tensor[]): void {
     const { lr, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay } = group;
     const [beta1, beta2] = group.betas;
-    for (const param of params) {
-      const g = param.grad as Tensor;
+    for (const [i, param] of params.entries()) {
+      const g = grads[i] as Tensor;
       const state = this.initState(param, amsgrad);
       const stepT = state.step as Tensor;
       const expAvg = state.expAvg as Tensor;
@@ -189,11 +189,11 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
   }
 
   /** _multi_tensor_adam over `params` (of one device and dtype, with gradients), for capturable=False. */
-  private updateForeach(group: AdamParamGroup, params: Tensor[]): void {
+  private updateForeach(group: AdamParamGroup, params: Tensor[], paramGrads: Tensor[]): void {
     const { lr, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay } = group;
     const [beta1, beta2] = group.betas;
     const states = params.map((p) => this.initState(p, amsgrad));
-    let grads = params.map((p) => p.grad as Tensor);
+    let grads = paramGrads;
     const expAvgs = states.map((s) => s.expAvg as Tensor);
     const expAvgSqs = states.map((s) => s.expAvgSq as Tensor);
     const steps = states.map((s) => s.step as Tensor);

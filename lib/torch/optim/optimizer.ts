@@ -472,18 +472,26 @@ export function groupByDeviceAndDtype(tensors: readonly Tensor[]): DeviceGroup[]
 export function updateByDeviceGroup(
   group: { params: Tensor[]; foreach?: unknown },
   byDefault: boolean,
-  single: (params: Tensor[]) => void,
-  foreach: (params: Tensor[]) => void,
+  single: (params: Tensor[], grads: Tensor[]) => void,
+  foreach: (params: Tensor[], grads: Tensor[]) => void,
 ): void {
-  const params = group.params.filter((p) => p.grad !== null);
+  // The parameters that have gradients, and those gradients, read once for the whole update.
+  const params: Tensor[] = [];
+  const grads: Tensor[] = [];
+  for (const p of group.params) {
+    const g = p.grad;
+    if (g === null) continue;
+    params.push(p);
+    grads.push(g);
+  }
   if (params.length === 0) return;
   const option = group.foreach;
   // The single-tensor path takes any mix of devices and dtypes as it comes: no grouping.
   if (option === false || (option !== true && !(byDefault && params.every((p) => p.isCuda)))) {
-    single(params);
+    single(params, grads);
     return;
   }
-  for (const part of groupByDeviceAndDtype(params)) foreach(pick(params, part.indices));
+  for (const part of groupByDeviceAndDtype(params)) foreach(pick(params, part.indices), pick(grads, part.indices));
 }
 
 /** The elements of `list` at `indices`. */

@@ -117,8 +117,8 @@ export class RMSprop extends Optimizer<RMSpropParamGroup, RMSpropState> {
     updateByDeviceGroup(
       group,
       RMSprop.foreachByDefault,
-      (params) => this.updateSingle(group, params),
-      (params) => this.updateForeach(group, params),
+      (params, grads) => this.updateSingle(group, params, grads),
+      (params, grads) => this.updateForeach(group, params, grads),
     );
   }
 
@@ -135,10 +135,10 @@ export class RMSprop extends Optimizer<RMSpropParamGroup, RMSpropState> {
   }
 
   /** _single_tensor_rmsprop over `params` (which have gradients). */
-  private updateSingle(group: RMSpropParamGroup, params: Tensor[]): void {
+  private updateSingle(group: RMSpropParamGroup, params: Tensor[], grads: Tensor[]): void {
     const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
-    for (const param of params) {
-      const g = param.grad as Tensor;
+    for (const [i, param] of params.entries()) {
+      const g = grads[i] as Tensor;
       const state = this.initState(param, group);
       const squareAvg = state.squareAvg as Tensor;
       let grad = maximize ? g.neg() : g;
@@ -165,10 +165,10 @@ export class RMSprop extends Optimizer<RMSpropParamGroup, RMSpropState> {
   }
 
   /** _multi_tensor_rmsprop over `params` (of one device and dtype, with gradients), for capturable=False. */
-  private updateForeach(group: RMSpropParamGroup, params: Tensor[]): void {
+  private updateForeach(group: RMSpropParamGroup, params: Tensor[], paramGrads: Tensor[]): void {
     const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
     const states = params.map((p) => this.initState(p, group));
-    let grads = params.map((p) => p.grad as Tensor);
+    let grads = paramGrads;
     const squareAvgs = states.map((s) => s.squareAvg as Tensor);
 
     if (maximize) grads = _foreachNeg(grads);

@@ -97,16 +97,16 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
     updateByDeviceGroup(
       group,
       SGD.foreachByDefault,
-      (params) => this.updateSingle(group, params),
-      (params) => this.updateForeach(group, params),
+      (params, grads) => this.updateSingle(group, params, grads),
+      (params, grads) => this.updateForeach(group, params, grads),
     );
   }
 
   /** _single_tensor_sgd over `params` (which have gradients). */
-  private updateSingle(group: SGDParamGroup, params: Tensor[]): void {
+  private updateSingle(group: SGDParamGroup, params: Tensor[], grads: Tensor[]): void {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
-    for (const param of params) {
-      const g = param.grad as Tensor;
+    for (const [i, param] of params.entries()) {
+      const g = grads[i] as Tensor;
       let grad = maximize ? g.neg() : g;
       if (weightDecay !== 0) grad = grad.add(param, { alpha: weightDecay });
       if (momentum !== 0) {
@@ -129,9 +129,9 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
    * momentum it adds `momentum * buf` to the gradients in place, as PyTorch's foreach path does
    * (to the parameters' own gradients when neither weight decay nor maximize made copies).
    */
-  private updateForeach(group: SGDParamGroup, params: Tensor[]): void {
+  private updateForeach(group: SGDParamGroup, params: Tensor[], paramGrads: Tensor[]): void {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
-    let grads = params.map((p) => p.grad as Tensor);
+    let grads = paramGrads;
     if (maximize) grads = _foreachNeg(grads);
     if (weightDecay !== 0) {
       // reuses the copies that maximize made
