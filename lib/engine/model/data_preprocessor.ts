@@ -37,8 +37,6 @@ export class BaseDataPreprocessor extends torch.nn.Module {
 
   /** Moves a tensor to the preprocessor's device. */
   protected moveTensor(t: Tensor): Tensor {
-    // Already there: the tensor itself, as PyTorch's to() returns self (and a step skips a call).
-    if (t.device === this._device) return t;
     return t.to({ device: this._device, nonBlocking: this.nonBlocking });
   }
 
