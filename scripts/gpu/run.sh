@@ -11,7 +11,7 @@
 #   dist   test/distributed (Gloo, 2 processes; NCCL is in test/gpu)
 #   loader which addon loads and why (TORCH_NODE_DEBUG=1), whether a CUDA driver is seen
 #   kernels  our own CPU kernels (max-pool) and the optimizers, against that machine's libtorch
-#   cpubench bench suites data and train (CPU) on that machine's many cores; results to OUT_DIR
+#   cpubench bench suites data and train (CPU; BENCH_SUITES, BENCH_ROUNDS) on its many cores, results to OUT_DIR
 # Logs go to OUT_DIR (default .gpu/results). Each step has a time limit (seconds, overridable
 # as LIMIT_<STEP>) so that a slow step cannot eat the others' time.
 set -uo pipefail
@@ -67,7 +67,7 @@ for s in $steps; do
     dist/test/engine/optim/amp_optim_wrapper.test.js dist/test/engine/evaluator/metric.test.js \
     dist/test/engine/dataset/sampler.test.js dist/test/serialization/roundtrip.test.js ;;
   kernels) step kernels 120 node --test --test-concurrency=1 dist/test/nn/max_pool.test.js dist/test/optim/ ;;
-  cpubench) step cpubench 300 bash -c "node dist/bench/run.js --only data,train --rounds \${BENCH_ROUNDS:-3};
+  cpubench) step cpubench 300 bash -c "node dist/bench/run.js --only \${BENCH_SUITES:-data,train} --rounds \${BENCH_ROUNDS:-3};
     cp bench/results/latest.md bench/results/latest.json '$out'/" ;;
   bench) step bench 180 node dist/bench/gpu.js --rounds 10 --out "$out" ;;
   dist) step dist 180 node --test --test-concurrency=1 dist/test/distributed/ ;;

@@ -15,11 +15,13 @@
 // make and collate samples without torch, and post each batch with its ArrayBuffers transferred
 // (not copied); the main thread makes tensors over the received buffers (torch.fromBuffer: it
 // owns them after the transfer). Batch k goes to worker k % numWorkers, and each worker is kept
-// `prefetch` batches ahead of the consumer, as PyTorch does. Starting a worker thread takes tens
-// of milliseconds (a Node.js environment, the modules, the dataset); until the first one has
-// built its dataset, a dataset with getRawBatch has the main thread make the batches asked for
-// (only getRawBatch runs there, never get or getRaw: the same batches, made by the same code as
-// in a worker; where it declines, the workers take over from that batch on). An error in a
+// `prefetch` batches ahead of the consumer, as PyTorch does. When the loop asks for a batch
+// that has not arrived and that no worker has begun, a dataset with getRawBatch (and the default
+// collate) has the main thread make it itself: it would only wait otherwise (for a worker still
+// starting, which takes tens of milliseconds, or busy with an earlier batch). Who makes a batch
+// is settled by a compare-and-swap on a per-pass array in shared memory, so each batch is made
+// once; only getRawBatch runs in the main thread, never get or getRaw (the same batches, made by
+// the same code as in a worker; where it declines, the workers make that batch and the rest). An error in a
 // worker rejects the loop with a DataLoaderWorkerError naming the worker, the sample and the
 // message; a break, an error or the end of a pass terminates the workers (`persistentWorkers`
 // keeps them across complete passes; `close()` ends them). Idle workers never keep the process
@@ -36,7 +38,7 @@ import { type MapDataset, rawBatchOf, sampleContext } from './dataset.js';
 import { fromWire } from './ndarray.js';
 import { randomSeed } from './random.js';
 import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from './sampler.js';
-import type { ResultMessage, TaskMessage, WorkerInit, WorkerMessage } from './worker.js';
+import { CLAIMED_BY_MAIN, type PassMessage, type ResultMessage, type TaskMessage, type WorkerInit } from './worker.js';
 
 type Tensor = torch.Tensor;
 
@@ -94,16 +96,12 @@ type CollateMode = 'default' | 'pseudo' | 'none';
 interface PassHandler {
   onMessage(msg: ResultMessage, workerId: number): void;
   onFatal(err: Error): void;
-  /** A worker has built its dataset. */
-  onReady(): void;
 }
 
 /** The worker threads of one pass (or of several, with persistentWorkers). */
 class WorkerPool {
   readonly workers: Worker[] = [];
   broken: Error | null = null;
-  /** Workers that have built their dataset. */
-  ready = 0;
   private handler: PassHandler | null = null;
   private terminating = false;
   private refs = 0;
@@ -121,10 +119,7 @@ class WorkerPool {
         );
       }
       onStart();
-      w.on('message', (m: WorkerMessage) => {
-        if (m.type !== 'ready') this.handler?.onMessage(m, id);
-        else if (++this.ready === 1) this.handler?.onReady();
-      });
+      w.on('message', (m: ResultMessage) => this.handler?.onMessage(m, id));
       w.on('error', (e: Error) =>
         this.fail(new Error(`DataLoader worker ${id} failed: ${e?.message ?? String(e)}`, { cause: e })),
       );
@@ -153,6 +148,11 @@ class WorkerPool {
 
   send(msg: TaskMessage): void {
     (this.workers[msg.k % this.workers.length] as Worker).postMessage(msg);
+  }
+
+  /** Tells every worker of a pass that begins (before its tasks: a port keeps the order of its messages). */
+  announce(msg: PassMessage): void {
+    for (const w of this.workers) w.postMessage(msg);
   }
 
   /** Workers keep the process alive only while the consumer waits for them. */
@@ -185,8 +185,11 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
   private finished = false;
   private started = false;
   private pool: WorkerPool | null = null;
-  /** The main thread makes the batches asked for until a worker is ready (see the module comment). */
-  private mainHelps = false;
+  /**
+   * Per batch, who makes it (0: nobody yet, else a worker or the main thread), shared with the
+   * workers; null where the main thread does not make batches (see the module comment).
+   */
+  private claims: Int32Array | null = null;
   private readonly results = new Map<number, Entry>();
   private waiting: { k: number; resolve: (v: unknown) => void; reject: (e: Error) => void } | null = null;
   private fatal: Error | null = null;
@@ -211,8 +214,11 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
           this.pool = this.loader._acquirePool(this.batches.length);
           this.pool.attach(this);
           if (this.pool.broken) throw this.pool.broken;
-          this.mainHelps = this.pool.ready === 0 && this.loader._canMakeRawBatches();
-          if (!this.mainHelps) this.fill();
+          if (this.loader._canMakeRawBatches()) {
+            this.claims = new Int32Array(new SharedArrayBuffer(4 * this.batches.length));
+            this.pool.announce({ type: 'pass', pass: this.id, claims: this.claims });
+          }
+          this.fill();
         }
       }
       if (this.k >= this.batches.length) {
@@ -225,20 +231,17 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
         this.k++;
         return { done: false, value: this.loader._pin(batch) as B };
       }
-      if (this.mainHelps) {
-        // One turn of the event loop first, as without workers: a worker's ready message can arrive.
+      if (this.claims !== null && !this.results.has(this.k)) {
+        // One turn of the event loop first, as without workers: the batch may be in a port.
         await yieldToLoop();
         if (this.fatal) throw this.fatal;
-        if (this.mainHelps && this.sent === this.k && !this.finished) {
-          const batch = this.loader._rawBatchInMain(this.batches[this.k] as number[], this.epoch);
+        if (this.claims !== null && !this.results.has(this.k) && !this.finished) {
+          const batch = this.makeInMain(this.k);
           if (batch !== undefined) {
             this.k++;
-            this.sent++;
+            this.fill();
             return { done: false, value: this.loader._pin(batch) as B };
           }
-          // Declined: from this batch on the workers make them (and report any error).
-          this.mainHelps = false;
-          this.fill();
         }
       }
       const data = await this.result(this.k);
@@ -258,18 +261,35 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
 
   /** Sends tasks until each worker has `prefetch` batches in flight or ready. */
   private fill(): void {
-    const pool = this.pool as WorkerPool;
-    const end = Math.min(this.batches.length, this.k + pool.workers.length * this.loader.prefetch);
-    for (; this.sent < end; this.sent++) {
-      pool.send({
-        type: 'task',
-        pass: this.id,
-        k: this.sent,
-        indices: this.batches[this.sent] as number[],
-        epoch: this.epoch,
-        seed: this.loader.seed,
-      });
-    }
+    const end = Math.min(this.batches.length, this.k + (this.pool as WorkerPool).workers.length * this.loader.prefetch);
+    for (; this.sent < end; this.sent++) this.sendTask(this.sent);
+  }
+
+  private sendTask(k: number): void {
+    (this.pool as WorkerPool).send({
+      type: 'task',
+      pass: this.id,
+      k,
+      indices: this.batches[k] as number[],
+      epoch: this.epoch,
+      seed: this.loader.seed,
+    });
+  }
+
+  /**
+   * Batch k made in the main thread, where no worker has begun it; undefined where a worker has,
+   * or where getRawBatch declines (the workers then make it, and every later batch).
+   */
+  private makeInMain(k: number): unknown {
+    const claims = this.claims as Int32Array;
+    if (Atomics.compareExchange(claims, k, 0, CLAIMED_BY_MAIN) !== 0) return undefined;
+    const batch = this.loader._rawBatchInMain(this.batches[k] as number[], this.epoch);
+    if (batch !== undefined) return batch;
+    // Handed back: the worker skips its task k only while the claim stands, so k goes again.
+    this.claims = null;
+    Atomics.store(claims, k, 0);
+    this.sendTask(k);
+    return undefined;
   }
 
   private result(k: number): Promise<unknown> {
@@ -327,12 +347,6 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
     } else {
       this.results.set(msg.k, entry);
     }
-  }
-
-  onReady(): void {
-    if (!this.mainHelps || this.finished) return;
-    this.mainHelps = false;
-    this.fill();
   }
 
   onFatal(err: Error): void {

@@ -56,15 +56,17 @@ export class ToyDataset extends Dataset {
 }
 
 /**
- * Sample i: {i, thread} (the thread that made it: threadId, 0 in the main thread). Its getRawBatch (which the loader prefers) busy-waits `busyMs` and tags the
- * batch with the thread that made it: {i: int64 indices, thread: [threadId]} (0: the main thread).
- * Only for the tests of which thread makes a batch; a real getRawBatch gives what the samples
- * collate to, whatever the thread.
+ * Sample i: {i, thread} (the thread that made it: threadId, 0 in the main thread). Its getRawBatch
+ * (which the loader prefers) busy-waits `busyMs`, counts the batches it made in `made[0]` (shared
+ * memory: the count of every thread), and tags the batch with the thread that made it:
+ * {i: int64 indices, thread: [threadId]} (0: the main thread). With `declineInMain` it declines
+ * (undefined) in the main thread. Only for the tests of which thread makes a batch; a real
+ * getRawBatch gives what the samples collate to, whatever the thread.
  */
 export class ThreadTagged extends Dataset {
-  readonly options: { length: number; busyMs: number };
+  readonly options: { length: number; busyMs: number; made?: Int32Array; declineInMain?: boolean };
 
-  constructor(options: { length: number; busyMs: number }) {
+  constructor(options: ThreadTagged['options']) {
     super();
     this.options = options;
   }
@@ -78,6 +80,8 @@ export class ThreadTagged extends Dataset {
   }
 
   getRawBatch(indices: readonly number[]): unknown {
+    if (this.options.declineInMain && threadId === 0) return undefined;
+    if (this.options.made) Atomics.add(this.options.made, 0, 1);
     const end = performance.now() + this.options.busyMs;
     while (performance.now() < end) {
       // busy

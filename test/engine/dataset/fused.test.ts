@@ -26,7 +26,7 @@ import {
   type TransformSpec,
 } from '../../../lib/engine/index.js';
 import { ThreadTagged } from './fixtures.js';
-import { collect, plain, within } from './support.js';
+import { collect, disposeAll, plain, within } from './support.js';
 
 /** N images (C, H, W) of distinct-ish bytes, in shared memory as the built-in sets hold them. */
 function pixels(n: number, [c, h, w]: [number, number, number]): Uint8Array {
@@ -345,53 +345,88 @@ test('a subclass that overrides getRaw is not bypassed by the batch path', async
   assert.deepEqual(batch[1].values, [101, 102, 103]);
 });
 
-describe('while the workers start', () => {
-  test('the main thread makes the first batches with getRawBatch, the workers the rest, in order', async () => {
+describe('who makes a batch: the main thread makes those that no worker has begun when the loop asks', () => {
+  type Tagged = { i: { values: number[] }; thread: { values: number[] } };
+  const shared = () => new Int32Array(new SharedArrayBuffer(4));
+  const threadsOf = (batches: Tagged[]) => batches.map((b) => b.thread.values[0] as number);
+
+  test('while the workers start and whenever the loop waits: each batch once, in order', async () => {
     // 120 batches of 2 ms: the workers (tens of ms to start) are ready long before the end.
+    const made = shared();
     const loader = new DataLoader({
-      dataset: new ThreadTagged({ length: 240, busyMs: 2 }),
+      dataset: new ThreadTagged({ length: 240, busyMs: 2, made }),
       batchSize: 2,
       numWorkers: 2,
     });
-    const batches = (await within(collect(loader), 30000, 'pass')) as {
-      i: { values: number[] };
-      thread: { values: number[] };
-    }[];
+    const batches = (await within(collect(loader), 30000, 'pass')) as Tagged[];
     assert.deepEqual(
       batches.flatMap((b) => b.i.values),
       Array.from({ length: 240 }, (_, i) => i),
     );
-    const threads = batches.map((b) => b.thread.values[0] as number);
-    assert.equal(threads[0], 0, 'the first batch: the main thread');
-    const handover = threads.findIndex((t) => t !== 0);
-    assert.ok(handover > 0, `workers made batches too: ${threads.join(' ')}`);
+    const threads = threadsOf(batches);
+    assert.equal(threads[0], 0, 'the first batch: the main thread (no worker has started yet)');
     assert.ok(
-      threads.slice(handover).every((t) => t !== 0),
-      'once a worker is ready, the workers make every batch',
+      threads.some((t) => t !== 0),
+      `workers made batches too: ${threads.join(' ')}`,
     );
-    assert.equal(new Set(threads.slice(handover)).size, 2, 'both workers');
+    assert.equal(Atomics.load(made, 0), 120, 'no batch was made twice (claimed by one thread)');
     assert.equal(loader.activeWorkers, 0);
   });
 
-  test('not with a user collate (its samples come from the workers), nor once persistent workers are ready', async () => {
+  test("a loop slower than the workers gets the workers' batches", async () => {
+    const made = shared();
+    const ds = new ThreadTagged({ length: 80, busyMs: 2, made });
+    const loader = new DataLoader({ dataset: ds, batchSize: 2, numWorkers: 2, persistentWorkers: true });
+    await within(collect(loader), 30000, 'pass 0 (starts the workers)');
+    Atomics.store(made, 0, 0);
+    const threads: number[] = [];
+    const pass = async () => {
+      for await (const b of loader) {
+        threads.push((plain(b) as Tagged).thread.values[0] as number);
+        disposeAll(b);
+        const end = performance.now() + 8; // the loop's own work: 4x a batch's
+        while (performance.now() < end) {
+          // busy
+        }
+      }
+    };
+    await within(pass(), 30000, 'pass 1');
+    await loader.close();
+    assert.equal(threads.length, 40);
+    assert.equal(Atomics.load(made, 0), 40, 'no batch was made twice');
+    // The first batch is asked for at once; after it, the workers keep ahead of the loop.
+    const byMain = threads.slice(1).filter((t) => t === 0).length;
+    assert.ok(byMain <= 4, `the main thread made ${byMain} of the 39 later batches: ${threads.join(' ')}`);
+  });
+
+  test('where getRawBatch declines in the main thread, the workers make that batch and the rest', async () => {
+    const made = shared();
+    const loader = new DataLoader({
+      dataset: new ThreadTagged({ length: 40, busyMs: 1, made, declineInMain: true }),
+      batchSize: 2,
+      numWorkers: 2,
+    });
+    const batches = (await within(collect(loader), 30000, 'pass')) as Tagged[];
+    assert.deepEqual(
+      batches.flatMap((b) => b.i.values),
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    assert.ok(
+      threadsOf(batches).every((t) => t !== 0),
+      threadsOf(batches).join(' '),
+    );
+    assert.equal(Atomics.load(made, 0), 20, 'each batch once');
+  });
+
+  test('not with a user collate: its samples come from the workers', async () => {
     const ds = new ThreadTagged({ length: 8, busyMs: 0 });
     // A user collate sees the samples of get(), made in the workers from the first batch on.
-    const threadsOf = (samples: unknown[]) => (samples as { thread: number }[]).map((x) => x.thread);
-    const user = await collect(new DataLoader({ dataset: ds, batchSize: 2, numWorkers: 2, collate: threadsOf }));
+    const threadsOfSamples = (samples: unknown[]) => (samples as { thread: number }[]).map((x) => x.thread);
+    const user = await collect(new DataLoader({ dataset: ds, batchSize: 2, numWorkers: 2, collate: threadsOfSamples }));
     assert.equal(user.length, 4);
     assert.ok(
       user.flat().every((t) => t !== 0),
       JSON.stringify(user),
     );
-    // Pass 0 lasts long enough for the workers to start; pass 1 finds them ready.
-    const long = new ThreadTagged({ length: 240, busyMs: 2 });
-    const persistent = new DataLoader({ dataset: long, batchSize: 2, numWorkers: 2, persistentWorkers: true });
-    await within(collect(persistent), 30000, 'pass 0');
-    const second = (await within(collect(persistent), 30000, 'pass 1')) as { thread: { values: number[] } }[];
-    assert.ok(
-      second.every((b) => b.thread.values[0] !== 0),
-      'the workers, started in pass 0, make every batch of pass 1',
-    );
-    await persistent.close();
   });
 });
