@@ -174,7 +174,9 @@ class WorkerPool {
 
 let passCounter = 0;
 
-type Entry = { data: unknown } | { error: Error };
+/** A batch that has arrived: from a worker (wire form), made in the main thread (raw: arrays, not yet tensors), or a worker's error. */
+type Entry = { data: unknown } | { raw: unknown } | { error: Error };
+type Batch = Exclude<Entry, { error: Error }>;
 
 /** One pass over the loader: an async iterator of batches. */
 class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
@@ -191,7 +193,7 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
    */
   private claims: Int32Array | null = null;
   private readonly results = new Map<number, Entry>();
-  private waiting: { k: number; resolve: (v: unknown) => void; reject: (e: Error) => void } | null = null;
+  private waiting: { k: number; resolve: (v: Batch) => void; reject: (e: Error) => void } | null = null;
   private fatal: Error | null = null;
 
   constructor(
@@ -235,19 +237,24 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
         // One turn of the event loop first, as without workers: the batch may be in a port.
         await yieldToLoop();
         if (this.fatal) throw this.fatal;
-        if (this.claims !== null && !this.results.has(this.k) && !this.finished) {
-          const batch = this.makeInMain(this.k);
-          if (batch !== undefined) {
-            this.k++;
-            this.fill();
-            return { done: false, value: this.loader._pin(batch) as B };
-          }
+        // While batch k is not here, the main thread makes what no worker has begun: batch k
+        // itself, else the next such batch (kept until it is asked for).
+        while (this.claims !== null && !this.results.has(this.k) && !this.finished) {
+          const j = this.unclaimed();
+          if (j < 0) break;
+          const raw = this.makeInMain(j);
+          if (raw === undefined) break;
+          this.results.set(j, { raw });
+          if (j === this.k) break;
+          await yieldToLoop(); // batch k may have arrived meanwhile
+          if (this.fatal) throw this.fatal;
         }
       }
-      const data = await this.result(this.k);
+      const batch = await this.result(this.k);
       this.k++;
       this.fill();
-      return { done: false, value: this.loader._pin(this.loader._fromWorker(data)) as B };
+      const value = 'raw' in batch ? this.loader._tensorizeRaw(batch.raw) : this.loader._fromWorker(batch.data);
+      return { done: false, value: this.loader._pin(value) as B };
     } catch (e) {
       await this.close(false);
       throw e;
@@ -276,14 +283,21 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
     });
   }
 
+  /** The first batch from k on that has been sent and that no worker has begun (-1: none). */
+  private unclaimed(): number {
+    const claims = this.claims as Int32Array;
+    for (let j = this.k; j < this.sent; j++) if (!this.results.has(j) && Atomics.load(claims, j) === 0) return j;
+    return -1;
+  }
+
   /**
-   * Batch k made in the main thread, where no worker has begun it; undefined where a worker has,
-   * or where getRawBatch declines (the workers then make it, and every later batch).
+   * Batch k made in the main thread (raw), where no worker has begun it; undefined where a worker
+   * has, or where getRawBatch declines (the workers then make it, and every later batch).
    */
   private makeInMain(k: number): unknown {
     const claims = this.claims as Int32Array;
     if (Atomics.compareExchange(claims, k, 0, CLAIMED_BY_MAIN) !== 0) return undefined;
-    const batch = this.loader._rawBatchInMain(this.batches[k] as number[], this.epoch);
+    const batch = rawBatchOf(this.loader.dataset, this.batches[k] as number[], this.loader.seed, this.epoch);
     if (batch !== undefined) return batch;
     // Handed back: the worker skips its task k only while the claim stands, so k goes again.
     this.claims = null;
@@ -292,18 +306,18 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
     return undefined;
   }
 
-  private result(k: number): Promise<unknown> {
+  private result(k: number): Promise<Batch> {
     if (this.fatal) return Promise.reject(this.fatal);
     const r = this.results.get(k);
     if (r) {
       this.results.delete(k);
-      return 'error' in r ? Promise.reject(r.error) : Promise.resolve(r.data);
+      return 'error' in r ? Promise.reject(r.error) : Promise.resolve(r);
     }
     const pool = this.pool as WorkerPool;
     const timeout = this.loader.timeout;
     let timer: NodeJS.Timeout | undefined;
     pool.ref();
-    return new Promise<unknown>((resolve, reject) => {
+    return new Promise<Batch>((resolve, reject) => {
       this.waiting = { k, resolve, reject };
       if (timeout > 0) {
         timer = setTimeout(
@@ -343,7 +357,7 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
     if (w && w.k === msg.k) {
       this.waiting = null;
       if ('error' in entry) w.reject(entry.error);
-      else w.resolve(entry.data);
+      else w.resolve(entry);
     } else {
       this.results.set(msg.k, entry);
     }
@@ -583,12 +597,9 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
     return this.collateMode === 'default' && typeof this.dataset.getRawBatch === 'function';
   }
 
-  /** @internal The dataset's getRawBatch as tensors, or undefined where it declines. */
-  _rawBatchInMain(indices: number[], epoch: number): unknown {
-    return torch.scope(() => {
-      const batch = rawBatchOf(this.dataset, indices, this.seed, epoch);
-      return batch === undefined ? undefined : tensorize(batch, true);
-    });
+  /** @internal A batch of getRawBatch, made in the main thread, as tensors (they own its arrays). */
+  _tensorizeRaw(raw: unknown): unknown {
+    return torch.scope(() => tensorize(raw, true));
   }
 
   /** @internal A batch received from a worker: tensors over the transferred buffers. */

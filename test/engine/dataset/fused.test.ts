@@ -399,6 +399,27 @@ describe('who makes a batch: the main thread makes those that no worker has begu
     assert.ok(byMain <= 4, `the main thread made ${byMain} of the 39 later batches: ${threads.join(' ')}`);
   });
 
+  test('while a worker makes the batch asked for, the main thread makes later ones that no worker has begun', async () => {
+    // One worker, four batches queued for it, 4 ms each, and a loop that only takes them: the
+    // loop waits on the worker for every batch, and the main thread works meanwhile.
+    const made = shared();
+    const loader = new DataLoader({
+      dataset: new ThreadTagged({ length: 200, busyMs: 4, made }),
+      batchSize: 2,
+      numWorkers: 1,
+      prefetch: 4,
+    });
+    const batches = (await within(collect(loader), 30000, 'pass')) as Tagged[];
+    assert.deepEqual(
+      batches.flatMap((b) => b.i.values),
+      Array.from({ length: 200 }, (_, i) => i),
+    );
+    const threads = threadsOf(batches);
+    const byMain = threads.filter((t) => t === 0).length;
+    assert.ok(byMain >= 25 && byMain < 100, `the main thread made ${byMain} of 100: ${threads.join(' ')}`);
+    assert.equal(Atomics.load(made, 0), 100, 'no batch was made twice');
+  });
+
   test('where getRawBatch declines in the main thread, the workers make that batch and the rest', async () => {
     const made = shared();
     const loader = new DataLoader({
