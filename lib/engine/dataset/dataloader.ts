@@ -38,7 +38,14 @@ import { type MapDataset, rawBatchOf, sampleContext } from './dataset.js';
 import { fromWire } from './ndarray.js';
 import { randomSeed } from './random.js';
 import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from './sampler.js';
-import { CLAIMED_BY_MAIN, type PassMessage, type ResultMessage, type TaskMessage, type WorkerInit } from './worker.js';
+import {
+  CLAIMED_BY_MAIN,
+  type InitMessage,
+  type PassMessage,
+  type ReleaseMessage,
+  type ResultMessage,
+  type TaskMessage,
+} from './worker.js';
 
 type Tensor = torch.Tensor;
 
@@ -98,38 +105,87 @@ interface PassHandler {
   onFatal(err: Error): void;
 }
 
+/**
+ * A data worker thread. A pool takes it for a pass (or, with persistentWorkers, for the loader's
+ * life) and tells it which dataset to build; after a complete pass of a loader that does not keep
+ * its workers, it waits in the idle list for the next pass of any loader, which builds its own
+ * dataset in it anew: what that skips is starting a Node.js environment, loading the modules
+ * and compiling the hot code (tens of milliseconds of CPU each time). Idle threads never keep
+ * the process alive, and end after IDLE_MS unused.
+ */
+class DataThread {
+  readonly worker: Worker;
+  /** The pool it serves now, and its index there; null while idle. */
+  pool: WorkerPool | null = null;
+  id = 0;
+
+  constructor() {
+    this.worker = new Worker(WORKER_URL);
+    this.worker.on('message', (m: ResultMessage) => this.pool?.onMessage(m, this.id));
+    this.worker.on('error', (e: Error) => this.pool?.onError(this, e));
+    this.worker.on('exit', (code) => {
+      const i = idleThreads.indexOf(this);
+      if (i >= 0) idleThreads.splice(i, 1);
+      this.pool?.onExit(this, code);
+    });
+    // After the 'message' listener: adding the first one refs the worker's port again.
+    this.worker.unref();
+  }
+}
+
+/** How long an idle data thread waits for another pass before it ends. */
+const IDLE_MS = 10_000;
+const idleThreads: DataThread[] = [];
+let idleTimer: NodeJS.Timeout | null = null;
+
+function takeThread(): DataThread {
+  return idleThreads.pop() ?? new DataThread();
+}
+
+function parkThread(t: DataThread): void {
+  t.pool = null;
+  t.worker.postMessage({ type: 'release' } satisfies ReleaseMessage);
+  idleThreads.push(t);
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    idleTimer = null;
+    for (const idle of idleThreads.splice(0)) void idle.worker.terminate();
+  }, IDLE_MS);
+  idleTimer.unref();
+}
+
 /** The worker threads of one pass (or of several, with persistentWorkers). */
 class WorkerPool {
-  readonly workers: Worker[] = [];
+  readonly threads: DataThread[] = [];
   broken: Error | null = null;
   private handler: PassHandler | null = null;
   private terminating = false;
   private refs = 0;
 
-  constructor(n: number, init: Omit<WorkerInit, 'workerId'>, onStart: () => void, onExit: () => void) {
+  /** `onEnd` runs once for each thread that leaves the pool (ended, or parked for the next pass). */
+  constructor(
+    n: number,
+    init: Omit<InitMessage, 'type' | 'workerId'>,
+    onStart: () => void,
+    private readonly onEnd: () => void,
+  ) {
     for (let id = 0; id < n; id++) {
-      let w: Worker;
+      let t: DataThread | undefined;
       try {
-        w = new Worker(WORKER_URL, { workerData: { ...init, workerId: id } satisfies WorkerInit });
+        t = takeThread();
+        t.worker.postMessage({ type: 'init', ...init, workerId: id } satisfies InitMessage);
       } catch (e) {
+        if (t) parkThread(t); // the init was not sent: the thread is as it was
         void this.terminate();
         throw new TypeError(
           `DataLoader: cannot start a data worker with the dataset's workerSpec(): ${(e as Error).message}`,
           { cause: e },
         );
       }
+      t.pool = this;
+      t.id = id;
+      this.threads.push(t);
       onStart();
-      w.on('message', (m: ResultMessage) => this.handler?.onMessage(m, id));
-      w.on('error', (e: Error) =>
-        this.fail(new Error(`DataLoader worker ${id} failed: ${e?.message ?? String(e)}`, { cause: e })),
-      );
-      w.on('exit', (code) => {
-        onExit();
-        if (!this.terminating) this.fail(new Error(`DataLoader worker ${id} exited unexpectedly (exit code ${code})`));
-      });
-      // After the 'message' listener: adding the first one refs the worker's port again.
-      w.unref();
-      this.workers.push(w);
     }
   }
 
@@ -141,34 +197,59 @@ class WorkerPool {
     this.handler = handler;
   }
 
+  onMessage(msg: ResultMessage, id: number): void {
+    this.handler?.onMessage(msg, id);
+  }
+
+  onError(t: DataThread, e: Error): void {
+    this.fail(new Error(`DataLoader worker ${t.id} failed: ${e?.message ?? String(e)}`, { cause: e }));
+  }
+
+  onExit(t: DataThread, code: number): void {
+    t.pool = null;
+    this.onEnd();
+    if (!this.terminating) this.fail(new Error(`DataLoader worker ${t.id} exited unexpectedly (exit code ${code})`));
+  }
+
   private fail(err: Error): void {
     this.broken ??= err;
     this.handler?.onFatal(err);
   }
 
   send(msg: TaskMessage): void {
-    (this.workers[msg.k % this.workers.length] as Worker).postMessage(msg);
+    (this.threads[msg.k % this.threads.length] as DataThread).worker.postMessage(msg);
   }
 
   /** Tells every worker of a pass that begins (before its tasks: a port keeps the order of its messages). */
   announce(msg: PassMessage): void {
-    for (const w of this.workers) w.postMessage(msg);
+    for (const t of this.threads) t.worker.postMessage(msg);
   }
 
   /** Workers keep the process alive only while the consumer waits for them. */
   ref(): void {
-    if (this.refs++ === 0) for (const w of this.workers) w.ref();
+    if (this.refs++ === 0) for (const t of this.threads) t.worker.ref();
   }
 
   unref(): void {
-    if (--this.refs === 0) for (const w of this.workers) w.unref();
+    if (--this.refs === 0) for (const t of this.threads) t.worker.unref();
+  }
+
+  /** After a complete pass (nothing in flight): the threads wait in the idle list for the next one. */
+  park(): void {
+    this.terminating = true;
+    this.handler = null;
+    for (const t of this.threads) {
+      if (t.pool !== this) continue; // it has exited
+      parkThread(t);
+      this.onEnd();
+    }
   }
 
   async terminate(): Promise<void> {
     if (this.terminating) return;
     this.terminating = true;
     this.handler = null;
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
   }
 }
 
@@ -268,7 +349,7 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
 
   /** Sends tasks until each worker has `prefetch` batches in flight or ready. */
   private fill(): void {
-    const end = Math.min(this.batches.length, this.k + (this.pool as WorkerPool).workers.length * this.loader.prefetch);
+    const end = Math.min(this.batches.length, this.k + (this.pool as WorkerPool).threads.length * this.loader.prefetch);
     for (; this.sent < end; this.sent++) this.sendTask(this.sent);
   }
 
@@ -546,7 +627,7 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
       void this.pool.terminate();
       this.pool = null;
     }
-    const spec = (this.dataset.workerSpec as () => WorkerInit['spec'])();
+    const spec = (this.dataset.workerSpec as () => InitMessage['spec'])();
     const n = this.persistentWorkers ? this.numWorkers : Math.min(this.numWorkers, numBatches);
     const pool = new WorkerPool(
       n,
@@ -567,7 +648,10 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
     pool.attach(null);
     if (completed && pool === this.pool && !pool.broken) return;
     if (pool === this.pool) this.pool = null;
-    await pool.terminate();
+    // A complete pass of a loader that does not keep its workers leaves nothing in flight: its
+    // threads can serve the next pass (see DataThread).
+    if (completed && !pool.broken && !this.persistentWorkers) pool.park();
+    else await pool.terminate();
   }
 
   /** @internal A batch made in the main thread. */

@@ -1,21 +1,30 @@
-// The entry of a DataLoader worker thread. It builds its copy of the dataset from the dataset's
-// workerSpec(), then, for each task (a batch: its index k and sample indices), makes the samples
+// The entry of a DataLoader worker thread. Told to serve a pool (init), it builds its copy of
+// the dataset from the dataset's workerSpec(), then, for each task (a batch: its index k and sample indices), makes the samples
 // (getRaw where the dataset has it, else get), collates them without torch (default or pseudo
 // collate; a user collate runs in the main thread instead) and posts the batch with every
 // ArrayBuffer in the transfer list. A failure is posted as an error message for that batch,
 // naming the sample; the worker stays up (the main thread decides what to do). Where the main
 // thread may make batches too, a pass's claims (shared memory) say who makes each: a task is
-// skipped when the main thread has claimed its batch first.
+// skipped when the main thread has claimed its batch first. Released after a complete pass, the
+// thread drops its dataset and waits for another init (the next pass of any loader); tasks still
+// queued then (batches the main thread made) are dropped.
 // Torch-free: nothing here imports lib/torch (a dataset module may, at its own cost).
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { rawDefaultCollate, rawPseudoCollate } from './collate_raw.js';
 import { buildFromSpec, type MapDataset, rawBatchOf, sampleContext, type WorkerSpec } from './dataset.js';
 import { copyTypedArray, isTypedArray, NDArray, type NDType, type TypedArray, toWire } from './ndarray.js';
 
-export interface WorkerInit {
+/** Serve a pool: build this dataset, collate this way. */
+export interface InitMessage {
+  type: 'init';
   spec: WorkerSpec;
   collate: 'default' | 'pseudo' | 'none';
   workerId: number;
+}
+
+/** The pass is over and the thread idle: drop the dataset, and the tasks still queued. */
+export interface ReleaseMessage {
+  type: 'release';
 }
 
 export interface TaskMessage {
@@ -107,9 +116,8 @@ function errorFields(e: unknown): { name: string; message: string; stack?: strin
 
 if (parentPort) {
   const port = parentPort;
-  const init = workerData as WorkerInit;
-  const datasetPromise = buildFromSpec(init.spec) as Promise<MapDataset>;
-  datasetPromise.catch(() => {}); // reported with the first task
+  /** What the pool served now asked for, and its dataset (being) built; null while idle. */
+  let serving: { init: InitMessage; dataset: Promise<MapDataset> } | null = null;
   let queue: Promise<void> = Promise.resolve();
   /** The claims of the latest pass announced. */
   let claims: PassMessage | null = null;
@@ -135,10 +143,11 @@ if (parentPort) {
     }
   };
 
-  const run = async (msg: TaskMessage): Promise<void> => {
+  const run = async (msg: TaskMessage, now: NonNullable<typeof serving>): Promise<void> => {
+    const init = now.init;
     let dataset: MapDataset;
     try {
-      dataset = await datasetPromise;
+      dataset = await now.dataset;
     } catch (e) {
       fail(msg, null, 'building the dataset', e);
       return;
@@ -181,11 +190,30 @@ if (parentPort) {
     send(msg, collated);
   };
 
-  port.on('message', (msg: TaskMessage | PassMessage) => {
-    if (msg?.type === 'pass') claims = msg;
-    else if (msg?.type === 'task') {
-      msg.indices = smallIntegers(msg.indices);
-      queue = queue.then(() => run(msg));
+  port.on('message', (msg: InitMessage | ReleaseMessage | PassMessage | TaskMessage) => {
+    switch (msg?.type) {
+      case 'init': {
+        const dataset = buildFromSpec(msg.spec) as Promise<MapDataset>;
+        dataset.catch(() => {}); // reported with the first task
+        serving = { init: msg, dataset };
+        claims = null;
+        break;
+      }
+      case 'release':
+        serving = null;
+        claims = null;
+        break;
+      case 'pass':
+        claims = msg;
+        break;
+      case 'task': {
+        const now = serving;
+        if (now === null) break;
+        msg.indices = smallIntegers(msg.indices);
+        // Run in turn, unless the thread has been released or given to another pool meanwhile.
+        queue = queue.then(() => (serving === now ? run(msg, now) : undefined));
+        break;
+      }
     }
   });
 }

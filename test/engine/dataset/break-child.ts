@@ -1,4 +1,5 @@
-// Run as a child process: breaks out of a loop over a DataLoader with 2 workers, reports the
+// Run as a child process: breaks out of a loop over a DataLoader with 2 workers (or abandons the
+// iterator, or completes the pass, which leaves the threads idle for a next one), reports the
 // live worker count, and must then exit on its own (nothing left holding the event loop).
 import { DataLoader, SyntheticImageDataset } from '../../../lib/engine/index.js';
 
@@ -14,6 +15,8 @@ if (mode === 'break') {
   for await (const _batch of loader) {
     if (++seen === 3) break;
   }
+} else if (mode === 'complete') {
+  for await (const _batch of loader) seen++;
 } else {
   // Abandoned: two batches taken by hand, the iterator never finished nor returned.
   const it = loader[Symbol.asyncIterator]();
