@@ -73,16 +73,20 @@ Napi::Value device(const Napi::CallbackInfo& info) {
 // The device as a number, (type << 8) | (index + 1): what Tensor.device maps to its name, so
 // that reading a tensor's device makes no string (a training step reads it a few times).
 Napi::Value deviceCode(const Napi::CallbackInfo& info) {
-  const Args a(info, "deviceCode");
+  const Args a(info, "device");
   return run(a, [&]() -> Napi::Value {
     const at::Device d = a.tensor(0, "self").device();
     return Napi::Number::New(a.env(), (static_cast<int>(d.type()) << 8) | (d.index() + 1));
   });
 }
 
-// Several cheap properties in one call: [numel, dim, requiresGrad, isContiguous, isLeaf].
+// Several cheap properties in one call, `which` choosing one; errors name the property.
+constexpr const char* kFlagNames[] = {"numel",  "dim",      "requiresGrad", "isContiguous",
+                                      "isLeaf", "isPinned", "elementSize"};
+
 Napi::Value flags(const Napi::CallbackInfo& info) {
-  const Args a(info, "flags");
+  const int which = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : -1;
+  const Args a(info, which >= 0 && which < 7 ? kFlagNames[which] : "flags");
   return run(a, [&]() -> Napi::Value {
     const at::Tensor& t = a.tensor(0, "self");
     const auto env = a.env();
