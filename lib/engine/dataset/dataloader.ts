@@ -30,7 +30,6 @@
 // Tensors of a batch are made in the consumer's context: inside torch.scope they belong to that
 // scope; otherwise dispose them (or let the garbage collector free them).
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { Worker } from 'node:worker_threads';
 import * as torch from '../../torch/index.js';
 import { defaultCollate, pseudoCollate, tensorize } from './collate.js';
 import { rawDefaultCollate, rawPseudoCollate } from './collate_raw.js';
@@ -38,18 +37,10 @@ import { type MapDataset, rawBatchOf, sampleContext } from './dataset.js';
 import { fromWire } from './ndarray.js';
 import { randomSeed } from './random.js';
 import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from './sampler.js';
-import {
-  CLAIMED_BY_MAIN,
-  type InitMessage,
-  type PassMessage,
-  type ReleaseMessage,
-  type ResultMessage,
-  type TaskMessage,
-} from './worker.js';
+import { CLAIMED_BY_MAIN, type InitMessage, type ResultMessage } from './worker.js';
+import { type PassHandler, WorkerPool } from './worker_pool.js';
 
 type Tensor = torch.Tensor;
-
-const WORKER_URL = new URL('./worker.js', import.meta.url);
 
 export type CollateFn<B = unknown> = (samples: unknown[]) => B;
 
@@ -99,159 +90,6 @@ export class DataLoaderWorkerError extends Error {
 }
 
 type CollateMode = 'default' | 'pseudo' | 'none';
-
-interface PassHandler {
-  onMessage(msg: ResultMessage, workerId: number): void;
-  onFatal(err: Error): void;
-}
-
-/**
- * A data worker thread. A pool takes it for a pass (or, with persistentWorkers, for the loader's
- * life) and tells it which dataset to build; after a complete pass of a loader that does not keep
- * its workers, it waits in the idle list for the next pass of any loader, which builds its own
- * dataset in it anew: what that skips is starting a Node.js environment, loading the modules
- * and compiling the hot code (tens of milliseconds of CPU each time). Idle threads never keep
- * the process alive, and end after IDLE_MS unused.
- */
-class DataThread {
-  readonly worker: Worker;
-  /** The pool it serves now, and its index there; null while idle. */
-  pool: WorkerPool | null = null;
-  id = 0;
-
-  constructor() {
-    this.worker = new Worker(WORKER_URL);
-    this.worker.on('message', (m: ResultMessage) => this.pool?.onMessage(m, this.id));
-    this.worker.on('error', (e: Error) => this.pool?.onError(this, e));
-    this.worker.on('exit', (code) => {
-      const i = idleThreads.indexOf(this);
-      if (i >= 0) idleThreads.splice(i, 1);
-      this.pool?.onExit(this, code);
-    });
-    // After the 'message' listener: adding the first one refs the worker's port again.
-    this.worker.unref();
-  }
-}
-
-/** How long an idle data thread waits for another pass before it ends. */
-const IDLE_MS = 10_000;
-const idleThreads: DataThread[] = [];
-let idleTimer: NodeJS.Timeout | null = null;
-
-function takeThread(): DataThread {
-  return idleThreads.pop() ?? new DataThread();
-}
-
-function parkThread(t: DataThread): void {
-  t.pool = null;
-  t.worker.postMessage({ type: 'release' } satisfies ReleaseMessage);
-  idleThreads.push(t);
-  if (idleTimer) clearTimeout(idleTimer);
-  idleTimer = setTimeout(() => {
-    idleTimer = null;
-    for (const idle of idleThreads.splice(0)) void idle.worker.terminate();
-  }, IDLE_MS);
-  idleTimer.unref();
-}
-
-/** The worker threads of one pass (or of several, with persistentWorkers). */
-class WorkerPool {
-  readonly threads: DataThread[] = [];
-  broken: Error | null = null;
-  private handler: PassHandler | null = null;
-  private terminating = false;
-  private refs = 0;
-
-  /** `onEnd` runs once for each thread that leaves the pool (ended, or parked for the next pass). */
-  constructor(
-    n: number,
-    init: Omit<InitMessage, 'type' | 'workerId'>,
-    onStart: () => void,
-    private readonly onEnd: () => void,
-  ) {
-    for (let id = 0; id < n; id++) {
-      let t: DataThread | undefined;
-      try {
-        t = takeThread();
-        t.worker.postMessage({ type: 'init', ...init, workerId: id } satisfies InitMessage);
-      } catch (e) {
-        if (t) parkThread(t); // the init was not sent: the thread is as it was
-        void this.terminate();
-        throw new TypeError(
-          `DataLoader: cannot start a data worker with the dataset's workerSpec(): ${(e as Error).message}`,
-          { cause: e },
-        );
-      }
-      t.pool = this;
-      t.id = id;
-      this.threads.push(t);
-      onStart();
-    }
-  }
-
-  get attached(): boolean {
-    return this.handler !== null;
-  }
-
-  attach(handler: PassHandler | null): void {
-    this.handler = handler;
-  }
-
-  onMessage(msg: ResultMessage, id: number): void {
-    this.handler?.onMessage(msg, id);
-  }
-
-  onError(t: DataThread, e: Error): void {
-    this.fail(new Error(`DataLoader worker ${t.id} failed: ${e?.message ?? String(e)}`, { cause: e }));
-  }
-
-  onExit(t: DataThread, code: number): void {
-    t.pool = null;
-    this.onEnd();
-    if (!this.terminating) this.fail(new Error(`DataLoader worker ${t.id} exited unexpectedly (exit code ${code})`));
-  }
-
-  private fail(err: Error): void {
-    this.broken ??= err;
-    this.handler?.onFatal(err);
-  }
-
-  send(msg: TaskMessage): void {
-    (this.threads[msg.k % this.threads.length] as DataThread).worker.postMessage(msg);
-  }
-
-  /** Tells every worker of a pass that begins (before its tasks: a port keeps the order of its messages). */
-  announce(msg: PassMessage): void {
-    for (const t of this.threads) t.worker.postMessage(msg);
-  }
-
-  /** Workers keep the process alive only while the consumer waits for them. */
-  ref(): void {
-    if (this.refs++ === 0) for (const t of this.threads) t.worker.ref();
-  }
-
-  unref(): void {
-    if (--this.refs === 0) for (const t of this.threads) t.worker.unref();
-  }
-
-  /** After a complete pass (nothing in flight): the threads wait in the idle list for the next one. */
-  park(): void {
-    this.terminating = true;
-    this.handler = null;
-    for (const t of this.threads) {
-      if (t.pool !== this) continue; // it has exited
-      parkThread(t);
-      this.onEnd();
-    }
-  }
-
-  async terminate(): Promise<void> {
-    if (this.terminating) return;
-    this.terminating = true;
-    this.handler = null;
-    await Promise.all(this.threads.map((t) => t.worker.terminate()));
-  }
-}
 
 let passCounter = 0;
 
