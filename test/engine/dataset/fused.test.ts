@@ -25,8 +25,7 @@ import {
   seedFor,
   type TransformSpec,
 } from '../../../lib/engine/index.js';
-import { ThreadTagged } from './fixtures.js';
-import { collect, disposeAll, plain, within } from './support.js';
+import { collect, plain, within } from './support.js';
 
 /** N images (C, H, W) of distinct-ish bytes, in shared memory as the built-in sets hold them. */
 function pixels(n: number, [c, h, w]: [number, number, number]): Uint8Array {
@@ -343,111 +342,4 @@ test('a subclass that overrides getRaw is not bypassed by the batch path', async
   assert.equal(ds.getRawBatch([0], { seed: 0, epoch: 0, keys: [0] }), undefined);
   const [batch] = (await collect(new DataLoader({ dataset: ds, batchSize: 3 }))) as [[unknown, { values: number[] }]];
   assert.deepEqual(batch[1].values, [101, 102, 103]);
-});
-
-describe('who makes a batch: the main thread makes those that no worker has begun when the loop asks', () => {
-  type Tagged = { i: { values: number[] }; thread: { values: number[] } };
-  const shared = () => new Int32Array(new SharedArrayBuffer(4));
-  const threadsOf = (batches: Tagged[]) => batches.map((b) => b.thread.values[0] as number);
-
-  test('while the workers start and whenever the loop waits: each batch once, in order', async () => {
-    // 120 batches of 2 ms: the workers (tens of ms to start) are ready long before the end.
-    const made = shared();
-    const loader = new DataLoader({
-      dataset: new ThreadTagged({ length: 240, busyMs: 2, made }),
-      batchSize: 2,
-      numWorkers: 2,
-    });
-    const batches = (await within(collect(loader), 30000, 'pass')) as Tagged[];
-    assert.deepEqual(
-      batches.flatMap((b) => b.i.values),
-      Array.from({ length: 240 }, (_, i) => i),
-    );
-    const threads = threadsOf(batches);
-    assert.equal(threads[0], 0, 'the first batch: the main thread (no worker has started yet)');
-    assert.ok(
-      threads.some((t) => t !== 0),
-      `workers made batches too: ${threads.join(' ')}`,
-    );
-    assert.equal(Atomics.load(made, 0), 120, 'no batch was made twice (claimed by one thread)');
-    assert.equal(loader.activeWorkers, 0);
-  });
-
-  test("a loop slower than the workers gets the workers' batches", async () => {
-    const made = shared();
-    const ds = new ThreadTagged({ length: 80, busyMs: 2, made });
-    const loader = new DataLoader({ dataset: ds, batchSize: 2, numWorkers: 2, persistentWorkers: true });
-    await within(collect(loader), 30000, 'pass 0 (starts the workers)');
-    Atomics.store(made, 0, 0);
-    const threads: number[] = [];
-    const pass = async () => {
-      for await (const b of loader) {
-        threads.push((plain(b) as Tagged).thread.values[0] as number);
-        disposeAll(b);
-        const end = performance.now() + 8; // the loop's own work: 4x a batch's
-        while (performance.now() < end) {
-          // busy
-        }
-      }
-    };
-    await within(pass(), 30000, 'pass 1');
-    await loader.close();
-    assert.equal(threads.length, 40);
-    assert.equal(Atomics.load(made, 0), 40, 'no batch was made twice');
-    // The first batch is asked for at once; after it, the workers keep ahead of the loop.
-    const byMain = threads.slice(1).filter((t) => t === 0).length;
-    assert.ok(byMain <= 4, `the main thread made ${byMain} of the 39 later batches: ${threads.join(' ')}`);
-  });
-
-  test('while a worker makes the batch asked for, the main thread makes later ones that no worker has begun', async () => {
-    // One worker, four batches queued for it, 4 ms each, and a loop that only takes them: the
-    // loop waits on the worker for every batch, and the main thread works meanwhile.
-    const made = shared();
-    const loader = new DataLoader({
-      dataset: new ThreadTagged({ length: 200, busyMs: 4, made }),
-      batchSize: 2,
-      numWorkers: 1,
-      prefetch: 4,
-    });
-    const batches = (await within(collect(loader), 30000, 'pass')) as Tagged[];
-    assert.deepEqual(
-      batches.flatMap((b) => b.i.values),
-      Array.from({ length: 200 }, (_, i) => i),
-    );
-    const threads = threadsOf(batches);
-    const byMain = threads.filter((t) => t === 0).length;
-    assert.ok(byMain >= 25 && byMain < 100, `the main thread made ${byMain} of 100: ${threads.join(' ')}`);
-    assert.equal(Atomics.load(made, 0), 100, 'no batch was made twice');
-  });
-
-  test('where getRawBatch declines in the main thread, the workers make that batch and the rest', async () => {
-    const made = shared();
-    const loader = new DataLoader({
-      dataset: new ThreadTagged({ length: 40, busyMs: 1, made, declineInMain: true }),
-      batchSize: 2,
-      numWorkers: 2,
-    });
-    const batches = (await within(collect(loader), 30000, 'pass')) as Tagged[];
-    assert.deepEqual(
-      batches.flatMap((b) => b.i.values),
-      Array.from({ length: 40 }, (_, i) => i),
-    );
-    assert.ok(
-      threadsOf(batches).every((t) => t !== 0),
-      threadsOf(batches).join(' '),
-    );
-    assert.equal(Atomics.load(made, 0), 20, 'each batch once');
-  });
-
-  test('not with a user collate: its samples come from the workers', async () => {
-    const ds = new ThreadTagged({ length: 8, busyMs: 0 });
-    // A user collate sees the samples of get(), made in the workers from the first batch on.
-    const threadsOfSamples = (samples: unknown[]) => (samples as { thread: number }[]).map((x) => x.thread);
-    const user = await collect(new DataLoader({ dataset: ds, batchSize: 2, numWorkers: 2, collate: threadsOfSamples }));
-    assert.equal(user.length, 4);
-    assert.ok(
-      user.flat().every((t) => t !== 0),
-      JSON.stringify(user),
-    );
-  });
 });

@@ -18,7 +18,7 @@ import {
   SyntheticImageDataset,
 } from '../../../lib/engine/index.js';
 import * as torch from '../../../lib/index.js';
-import { ThreadTagged, ToyDataset } from './fixtures.js';
+import { ToyDataset } from './fixtures.js';
 import { collect, disposeAll, plain, within } from './support.js';
 
 type Tensor = torch.Tensor;
@@ -294,39 +294,6 @@ describe('worker lifetime', () => {
         assert.equal(out.seen, 2, 'an abandoned iterator does not keep the process alive either');
       else assert.deepEqual(out, { seen: 64, activeWorkers: 0 }, 'nor do threads left idle by a complete pass');
     }
-  });
-
-  test('after a complete pass its threads serve the next pass of any loader, which builds its dataset anew', async () => {
-    type Tagged = { i: { values: number[] }; thread: { values: number[] } };
-    const workerThreads = (batches: unknown[]) =>
-      new Set((batches as Tagged[]).map((b) => b.thread.values[0] as number).filter((t) => t !== 0));
-    const first = new DataLoader({
-      dataset: new ThreadTagged({ length: 240, busyMs: 2 }),
-      batchSize: 2,
-      numWorkers: 2,
-    });
-    const before = workerThreads(await within(collect(first), 30000, 'first loader'));
-    assert.ok(before.size > 0, 'the first pass had its workers make batches');
-    assert.equal(first.activeWorkers, 0, "the pass ended: its threads are no longer the loader's");
-    // Another loader, another dataset: its batches come from its own dataset, in the same threads.
-    const made = new Int32Array(new SharedArrayBuffer(4));
-    const second = new DataLoader({
-      dataset: new ThreadTagged({ length: 120, busyMs: 2, made }),
-      batchSize: 2,
-      numWorkers: 2,
-    });
-    const batches = (await within(collect(second), 30000, 'second loader')) as Tagged[];
-    assert.deepEqual(
-      batches.flatMap((b) => b.i.values),
-      Array.from({ length: 120 }, (_, i) => i),
-    );
-    assert.equal(Atomics.load(made, 0), 60, 'every batch made by the second dataset (built anew in the threads)');
-    const after = workerThreads(batches);
-    assert.ok(after.size > 0, 'the workers made batches of the second pass');
-    assert.ok(
-      [...after].every((t) => before.has(t)),
-      `threads ${[...after].join(', ')} are among the first pass's ${[...before].join(', ')}`,
-    );
   });
 
   test('persistentWorkers keep their threads across complete passes; close() ends them', async () => {
