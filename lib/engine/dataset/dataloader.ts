@@ -56,7 +56,7 @@ export interface DataLoaderOptions<B = unknown> {
   dropLast?: boolean;
   /** How samples become a batch: defaultCollate (default), pseudoCollate, 'default', 'pseudo' or a function. */
   collate?: CollateFn<B> | 'default' | 'pseudo';
-  /** Worker threads that make batches (default 0: the main thread). */
+  /** Worker threads that make batches (default 0: the main thread, which also helps them when the loop waits). */
   numWorkers?: number;
   /** Batches each worker keeps ready ahead of the consumer (default 2). */
   prefetch?: number;
@@ -64,7 +64,11 @@ export interface DataLoaderOptions<B = unknown> {
   pinMemory?: boolean;
   /** Seed of the shuffled order and of the samples' randomness (default: a random one, fixed for this loader). */
   seed?: number;
-  /** Keep the workers between complete passes (default false); close() ends them. */
+  /**
+   * Keep the workers, with their datasets, between complete passes (default false); close() ends
+   * them. Without it each pass builds its workers' datasets anew, in threads that an earlier pass
+   * left idle where there are some (see the module comment).
+   */
   persistentWorkers?: boolean;
   /** Milliseconds to wait for a batch from the workers before failing (default 0: no limit). */
   timeout?: number;
