@@ -21,11 +21,13 @@
 // starting, which takes tens of milliseconds, or busy with an earlier batch). Who makes a batch
 // is settled by a compare-and-swap on a per-pass array in shared memory, so each batch is made
 // once; only getRawBatch runs in the main thread, never get or getRaw (the same batches, made by
-// the same code as in a worker; where it declines, the workers make that batch and the rest). An error in a
-// worker rejects the loop with a DataLoaderWorkerError naming the worker, the sample and the
-// message; a break, an error or the end of a pass terminates the workers (`persistentWorkers`
-// keeps them across complete passes; `close()` ends them). Idle workers never keep the process
-// alive.
+// the same code as in a worker; where it declines, the workers make that batch and the rest).
+// An error in a worker rejects the loop with a DataLoaderWorkerError naming the worker, the
+// sample and the message; a break or an error terminates the workers. The end of a complete
+// pass releases them: their datasets are dropped and the threads wait, idle, for the next pass
+// of any loader (worker_pool.ts), which spares it starting threads; `persistentWorkers` keeps
+// workers and datasets across complete passes, until `close()`. Idle workers never keep the
+// process alive.
 //
 // Tensors of a batch are made in the consumer's context: inside torch.scope they belong to that
 // scope; otherwise dispose them (or let the garbage collector free them).
