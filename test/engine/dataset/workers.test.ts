@@ -296,6 +296,16 @@ describe('worker lifetime', () => {
     }
   });
 
+  test('threads left idle by a complete pass end after 10 s unused', {
+    skip: process.platform !== 'linux' && 'counts threads in /proc (Linux)',
+  }, () => {
+    const r = spawnSync(process.execPath, [child, 'idle'], { encoding: 'utf8', timeout: 40000 });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim()) as { seen: number; afterPass: number; later: number };
+    assert.equal(out.seen, 64);
+    assert.ok(out.later <= out.afterPass - 2, `OS threads: ${out.afterPass} after the pass, ${out.later} 11 s later`);
+  });
+
   test('persistentWorkers keep their threads across complete passes; close() ends them', async () => {
     const ds = augmented({ length: 40 });
     const loader = new DataLoader({
