@@ -501,12 +501,9 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
   /** @internal A batch made in the main thread. */
   _loadInMain(indices: number[], epoch: number): unknown {
     const ds = this.dataset;
+    const raw = this._canMakeRawBatches() ? rawBatchOf(ds, indices, this.seed, epoch) : undefined;
+    if (raw !== undefined) return this._tensorizeRaw(raw);
     return torch.scope(() => {
-      if (this.collateMode === 'default') {
-        const batch = rawBatchOf(ds, indices, this.seed, epoch);
-        // Made anew by the dataset: the tensors can own its arrays.
-        if (batch !== undefined) return tensorize(batch, true);
-      }
       if (this.collateMode !== 'none' && typeof ds.getRaw === 'function') {
         const getRaw = ds.getRaw.bind(ds);
         const samples = indices.map((i) => getRaw(i, sampleContext(this.seed, epoch, i)));
@@ -525,7 +522,7 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
     return this.collateMode === 'default' && typeof this.dataset.getRawBatch === 'function';
   }
 
-  /** @internal A batch of getRawBatch, made in the main thread, as tensors (they own its arrays). */
+  /** @internal A batch of getRawBatch, made in the main thread, as tensors (made anew by the dataset: they own its arrays). */
   _tensorizeRaw(raw: unknown): unknown {
     return torch.scope(() => tensorize(raw, true));
   }

@@ -1,8 +1,8 @@
 // The entry of a DataLoader worker thread. Told to serve a pool (init), it builds its copy of
-// the dataset from the dataset's workerSpec(), then, for each task (a batch: its index k and sample indices), makes the samples
-// (getRaw where the dataset has it, else get), collates them without torch (default or pseudo
-// collate; a user collate runs in the main thread instead) and posts the batch with every
-// ArrayBuffer in the transfer list. A failure is posted as an error message for that batch,
+// the dataset from the dataset's workerSpec(), then, for each task (a batch: its index k and
+// sample indices), makes the samples (getRaw where the dataset has it, else get), collates them
+// without torch (default or pseudo collate; a user collate runs in the main thread instead) and
+// posts the batch with every ArrayBuffer in the transfer list. A failure is posted as an error message for that batch,
 // naming the sample; the worker stays up (the main thread decides what to do). Where the main
 // thread may make batches too, a pass's claims (shared memory) say who makes each: a task is
 // skipped when the main thread has claimed its batch first. Released after a complete pass, the
@@ -158,14 +158,15 @@ if (parentPort) {
       Atomics.compareExchange(claims.claims, msg.k, 0, CLAIMED_BY_WORKER) !== 0
     )
       return; // the main thread made this batch
+    const indices = smallIntegers(msg.indices);
     // The dataset's own batch where it makes one (already collated, no per-sample arrays).
-    const batch = init.collate === 'default' ? rawBatchOf(dataset, msg.indices, msg.seed, msg.epoch) : undefined;
+    const batch = init.collate === 'default' ? rawBatchOf(dataset, indices, msg.seed, msg.epoch) : undefined;
     if (batch !== undefined) {
       send(msg, batch);
       return;
     }
     const samples: unknown[] = [];
-    for (const index of msg.indices) {
+    for (const index of indices) {
       try {
         const ctx = sampleContext(msg.seed, msg.epoch, index);
         const sample = typeof dataset.getRaw === 'function' ? dataset.getRaw(index, ctx) : dataset.get(index, ctx);
@@ -209,7 +210,6 @@ if (parentPort) {
       case 'task': {
         const now = serving;
         if (now === null) break;
-        msg.indices = smallIntegers(msg.indices);
         // Run in turn, unless the thread has been released or given to another pool meanwhile.
         queue = queue.then(() => (serving === now ? run(msg, now) : undefined));
         break;
