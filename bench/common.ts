@@ -60,8 +60,13 @@ export class Contender {
     });
   }
 
-  static start(id: string, command: string, args: string[]): Contender {
-    const child = spawn(command, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `env`: variables set for this child on top of this process's environment. */
+  static start(id: string, command: string, args: string[], env?: Record<string, string>): Contender {
+    const child = spawn(command, args, {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: env ? { ...process.env, ...env } : process.env,
+    });
     return new Contender(id, child);
   }
 
@@ -109,7 +114,9 @@ function parse(line: string): Reply {
 }
 
 /** How to start one contender, or why it cannot run here. */
-export type Launch = { id: string; command: string; args: string[] } | { id: string; skip: string };
+export type Launch =
+  | { id: string; command: string; args: string[]; env?: Record<string, string> }
+  | { id: string; skip: string };
 
 /** The Python that runs the Python contenders, or why there is none. */
 export function python(): { ok: true; command: string } | { ok: false; reason: string } {
@@ -131,7 +138,7 @@ export async function startContenders(
   const started: Contender[] = [];
   for (const l of launches) {
     if ('skip' in l) skipped[l.id] = l.skip;
-    else started.push(Contender.start(l.id, l.command, l.args));
+    else started.push(Contender.start(l.id, l.command, l.args, l.env));
   }
   const live: Contender[] = [];
   const hello: Record<string, Reply> = {};
@@ -251,8 +258,11 @@ export type CppBuild = { ok: true; binary: string; note: string } | { ok: false;
 /**
  * Compiles bench/cpp/<name>.cpp into build/bench/<name>_cpp unless an up-to-date binary is there.
  * `torchApi`: the program includes torch/torch.h (libtorch's C++ frontend), not only ATen.
+ * `linkCuda`: libtorch_cuda is linked even though the program calls nothing in it (build/bench/
+ * <name>_cuda_cpp), as CMake's find_package(Torch) does for a CUDA libtorch, so that CUDA is
+ * registered in the process as it is in torch-node's CUDA addon; an error where there is none.
  */
-export function buildCpp(name: string, options?: { torchApi?: boolean }): CppBuild {
+export function buildCpp(name: string, options?: { torchApi?: boolean; linkCuda?: boolean }): CppBuild {
   const { dir, source } = libtorchRoot();
   if (!existsSync(join(dir, 'include', 'ATen', 'ATen.h')) || !existsSync(join(dir, 'lib', 'libtorch_cpu.so'))) {
     return { ok: false, reason: `no libtorch at ${dir} (from ${source}); set LIBTORCH` };
@@ -262,8 +272,11 @@ export function buildCpp(name: string, options?: { torchApi?: boolean }): CppBui
   if (version.status !== 0) return { ok: false, reason: `no C++ compiler: '${cxx} --version' failed (set CXX)` };
   const src = join(benchDir, 'cpp', `${name}.cpp`);
   const outDir = join(root, 'build', 'bench');
-  const binary = join(outDir, `${name}_cpp`);
+  const flavour = options?.linkCuda ? `${name}_cuda` : name;
+  const binary = join(outDir, `${flavour}_cpp`);
   const lib = join(dir, 'lib');
+  if (options?.linkCuda && !existsSync(join(lib, 'libtorch_cuda.so')))
+    return { ok: false, reason: `the libtorch at ${dir} (from ${source}) has no libtorch_cuda.so` };
   const args = [
     src,
     '-o',
@@ -274,6 +287,8 @@ export function buildCpp(name: string, options?: { torchApi?: boolean }): CppBui
     '-ltorch',
     '-ltorch_cpu',
     '-lc10',
+    // The linker drops a library nothing refers to (--as-needed is the default on Debian/Ubuntu).
+    ...(options?.linkCuda ? ['-Wl,--no-as-needed', '-ltorch_cuda', '-Wl,--as-needed'] : []),
     `-Wl,-rpath,${lib}`,
     '-std=c++20',
     '-O2',
@@ -283,7 +298,7 @@ export function buildCpp(name: string, options?: { torchApi?: boolean }): CppBui
     .update(readFileSync(src))
     .update(JSON.stringify([cxx, compilerId, args]))
     .digest('hex');
-  const stamp = join(outDir, `${name}_cpp.stamp`);
+  const stamp = join(outDir, `${flavour}_cpp.stamp`);
   if (existsSync(binary) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key) {
     return { ok: true, binary, note: `cached ${relative(root, binary)} (${compilerId}, libtorch ${dir})` };
   }

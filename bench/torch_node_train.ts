@@ -11,6 +11,9 @@
 // gives a measurement in bounded time. `iters` in the reply is the number of steps timed.
 // MODEL: mlp (784-256-10, batch 64), lenet (LeNet-5, batch 64 of 1x28x28) or resnet (the
 // SmallResNet of examples/, 16/32/64 channels, batch 32 of 3x32x32).
+// With TORCH_NODE_BENCH_LOOP=raw the step is the plain loop instead (forward, backward,
+// optimizer.step, zeroGrad, loss.item() in a scope), without the engine: what the engine adds
+// per step is the difference (bench/ab_train.ts compares the two).
 import { SmallResNet } from '../examples/models/small_resnet.js';
 import { type BaseModel, OptimWrapper } from '../lib/engine/index.js';
 import * as torch from '../lib/index.js';
@@ -42,7 +45,18 @@ export interface TrainMeasurement {
   lastLoss: number;
   /** Tensors still alive after the measurement (0 unless something leaked). */
   liveAfter: number;
+  /** User + system CPU time of the whole process (every thread) per timed step. */
+  cpuMsPerStep: number;
+  minorFaultsPerStep: number;
+  loop: 'trainStep' | 'raw';
 }
+
+/** The benchmark's models in 'loss' mode, called directly by the raw loop. */
+interface LossForward {
+  forward(batch: Batch, mode: 'loss'): { loss: torch.Tensor };
+}
+
+const LOOP = process.env.TORCH_NODE_BENCH_LOOP === 'raw' ? 'raw' : 'trainStep';
 
 export function measure(
   name: string,
@@ -68,20 +82,33 @@ export function measure(
     };
     const optimizer = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
     const optimWrapper = new OptimWrapper({ optimizer });
-    const firstLoss = model.trainStep(batch, optimWrapper).loss as number;
+    const step =
+      LOOP === 'raw'
+        ? () =>
+            torch.scope(() => {
+              const { loss } = (model as unknown as LossForward).forward(batch, 'loss');
+              loss.backward();
+              optimizer.step();
+              optimizer.zeroGrad();
+              return loss.item() as number;
+            })
+        : () => model.trainStep(batch, optimWrapper).loss as number;
+    const firstLoss = step();
     const budgetNs = budgetMs * 1e6;
     const w0 = process.hrtime.bigint();
-    for (let i = 1; i < warmup && Number(process.hrtime.bigint() - w0) < budgetNs / 4; i++)
-      model.trainStep(batch, optimWrapper);
+    for (let i = 1; i < warmup && Number(process.hrtime.bigint() - w0) < budgetNs / 4; i++) step();
     let lastLoss = firstLoss;
     let steps = 0;
+    const u0 = process.resourceUsage();
     const t0 = process.hrtime.bigint();
     let ns = 0;
     while (steps < iters && ns < budgetNs) {
-      lastLoss = model.trainStep(batch, optimWrapper).loss as number;
+      lastLoss = step();
       steps++;
       ns = Number(process.hrtime.bigint() - t0);
     }
+    const u1 = process.resourceUsage();
+    const cpuUs = u1.userCPUTime + u1.systemCPUTime - u0.userCPUTime - u0.systemCPUTime;
     // Parameters, buffers and optimizer state outlive scopes (they are kept): free them now, so
     // that what remains alive afterwards is a leak.
     for (const s of optimizer.state.values())
@@ -91,7 +118,7 @@ export function measure(
       p.dispose();
     }
     for (const b of model.buffers()) b.dispose();
-    return { ns, steps, firstLoss, lastLoss };
+    return { ns, steps, firstLoss, lastLoss, cpuUs, faults: u1.minorPageFault - u0.minorPageFault };
   });
   return {
     contender: 'torch-node',
@@ -103,6 +130,9 @@ export function measure(
     firstLoss: result.firstLoss,
     lastLoss: result.lastLoss,
     liveAfter: torch.memory().tensors - before,
+    cpuMsPerStep: result.cpuUs / 1e3 / result.steps,
+    minorFaultsPerStep: result.faults / result.steps,
+    loop: LOOP,
   };
 }
 

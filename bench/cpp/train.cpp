@@ -12,6 +12,7 @@
 // once it has run a quarter of that); "iters" in the reply is the number of steps timed.
 // MODEL: mlp (784-256-10, batch 64), lenet (LeNet-5, batch 64 of 1x28x28) or resnet (3 stages of
 // 2 BasicBlocks, 16/32/64 channels, BatchNorm, batch 32 of 3x32x32).
+#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -118,7 +119,20 @@ struct Result {
   long steps = 0;
   double firstLoss = 0;
   double lastLoss = 0;
+  double cpuMs = 0;      // user + system CPU time of the whole process over the timed steps
+  long minorFaults = 0;  // minor page faults over the timed steps
 };
+
+rusage usage() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u;
+}
+
+double cpuMs(const rusage& u) {
+  auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; };
+  return ms(u.ru_utime) + ms(u.ru_stime);
+}
 
 template <typename Model>
 Result run(Model model, const std::vector<int64_t>& shape, long iters, long warmup, double budgetMs) {
@@ -140,12 +154,16 @@ Result run(Model model, const std::vector<int64_t>& shape, long iters, long warm
   const auto w0 = Clock::now();
   for (long i = 1; i < warmup && since(w0) < budgetNs / 4; i++) step();
   r.lastLoss = r.firstLoss;
+  const rusage u0 = usage();
   const auto t0 = Clock::now();
   while (r.steps < iters && r.ns < budgetNs) {
     r.lastLoss = step();
     r.steps++;
     r.ns = since(t0);
   }
+  const rusage u1 = usage();
+  r.cpuMs = cpuMs(u1) - cpuMs(u0);
+  r.minorFaults = u1.ru_minflt - u0.ru_minflt;
   return r;
 }
 
@@ -167,9 +185,9 @@ bool measure(const std::string& name, long iters, long warmup, int threads, doub
   }
   std::printf(
       "{\"contender\":\"cpp\",\"model\":\"%s\",\"iters\":%ld,\"warmup\":%ld,\"threads\":%d,\"msPerStep\":%.6f,"
-      "\"firstLoss\":%.9g,\"lastLoss\":%.9g}\n",
+      "\"firstLoss\":%.9g,\"lastLoss\":%.9g,\"cpuMsPerStep\":%.6f,\"minorFaultsPerStep\":%.3f}\n",
       name.c_str(), r.steps, warmup, at::get_num_threads(), r.ns / 1e6 / static_cast<double>(r.steps), r.firstLoss,
-      r.lastLoss);
+      r.lastLoss, r.cpuMs / static_cast<double>(r.steps), static_cast<double>(r.minorFaults) / static_cast<double>(r.steps));
   std::fflush(stdout);
   return true;
 }

@@ -13,6 +13,7 @@ The PyTorch Lightning contender (lightning_train.py) takes MODELS from here, and
 its own: this one never imports Lightning.
 """
 
+import resource
 import sys
 import time
 
@@ -59,11 +60,14 @@ def measure(name, iters, warmup, threads, budget_ms=float('inf')):
     last = first
     steps = 0
     ns = 0
+    u0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter_ns()
     while steps < iters and ns < budget_ns:
         last = step()
         steps += 1
         ns = time.perf_counter_ns() - t0
+    u1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = (u1.ru_utime - u0.ru_utime) + (u1.ru_stime - u0.ru_stime)
     return {
         'contender': 'python',
         'model': name,
@@ -73,6 +77,8 @@ def measure(name, iters, warmup, threads, budget_ms=float('inf')):
         'msPerStep': ns / 1e6 / steps,
         'firstLoss': first,
         'lastLoss': last,
+        'cpuMsPerStep': cpu_s * 1e3 / steps,
+        'minorFaultsPerStep': (u1.ru_minflt - u0.ru_minflt) / steps,
     }
 
 

@@ -12,6 +12,7 @@
 #   loader which addon loads and why (TORCH_NODE_DEBUG=1), whether a CUDA driver is seen
 #   kernels  our own CPU kernels (max-pool) and the optimizers, against that machine's libtorch
 #   cpubench bench suites data and train (CPU; BENCH_SUITES, BENCH_ROUNDS) on its many cores, results to OUT_DIR
+#   ab     bench/ab_train.js once per ';'-separated argument list in AB_RUNS (variants of the training step)
 # Logs go to OUT_DIR (default .gpu/results). Each step has a time limit (seconds, overridable
 # as LIMIT_<STEP>) so that a slow step cannot eat the others' time.
 set -uo pipefail
@@ -69,6 +70,7 @@ for s in $steps; do
   kernels) step kernels 120 node --test --test-concurrency=1 dist/test/nn/max_pool.test.js dist/test/optim/ ;;
   cpubench) step cpubench 300 bash -c "node dist/bench/run.js --only \${BENCH_SUITES:-data,train} --rounds \${BENCH_ROUNDS:-3};
     cp bench/results/latest.md bench/results/latest.json '$out'/" ;;
+  ab) step ab 420 bash -c 'IFS=";"; for a in $AB_RUNS; do echo "== ab_train $a"; IFS=" " eval "node dist/bench/ab_train.js $a"; done' ;;
   bench) step bench 180 node dist/bench/gpu.js --rounds 10 --out "$out" ;;
   dist) step dist 180 node --test --test-concurrency=1 dist/test/distributed/ ;;
   train) step train 180 node dist/examples/train.js --epochs 2 --device cuda --work-dir /tmp/torch-node-train ;;
