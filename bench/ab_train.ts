@@ -13,8 +13,12 @@
 //   python    the Python loop (bench/python/train.py)
 // e.g. `tn=node tn-nogpu=node:CUDA_VISIBLE_DEVICES= c=cpp cc=cpp-cuda`. The first variant is the
 // reference of the ratios. Prints, per variant, the median ms per step over the rounds, its
-// spread, the median of the per-round ratios to the reference, and CPU time and minor page faults
-// per step (whole process).
+// spread, the median of the per-round ratios to the reference, and CPU time (with its ratio) and
+// minor page faults per step (whole process). Each round prints wall/CPU ms per step.
+// On a shared host, many short rounds (`--scale 0.1 --rounds 60`: 60 MLP steps, ~50 ms, per
+// measurement) pair the contenders more closely in time than a few long ones, and their median
+// ratio moves less from run to run (MLP at 1 thread here: 1.03-1.04 in three such runs, against
+// 1.02-1.09 for the 5 rounds of `npm run bench`).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCpp, Contender, here, python, rotate } from './common.js';
@@ -99,8 +103,9 @@ async function main(): Promise<void> {
   const cpu: Record<string, number[]> = {};
   const faults: Record<string, number[]> = {};
   const request = (n: number) => `${model} ${n} ${Math.max(2, Math.round(n / 10))} ${threads}`;
-  // A warm-up measurement of three rounds' steps per variant (V8's tiers, the allocators).
-  for (const c of live) await c.request(request(3 * iters), 600_000);
+  // A warm-up measurement per variant of three rounds' steps at scale 1 at least (V8's tiers
+  // take ~1,500 MLP steps; the allocators settle).
+  for (const c of live) await c.request(request(Math.max(3 * iters, 3 * planned)), 600_000);
   for (let r = 0; r < rounds; r++) {
     process.stdout.write(`round ${r + 1}/${rounds}`);
     for (const c of rotate(live, r)) {
@@ -111,7 +116,7 @@ async function main(): Promise<void> {
       (ms[c.id] ??= [])[r] = reply.msPerStep;
       (cpu[c.id] ??= [])[r] = reply.cpuMsPerStep as number;
       (faults[c.id] ??= [])[r] = reply.minorFaultsPerStep as number;
-      process.stdout.write(` ${c.id} ${reply.msPerStep.toFixed(3)}`);
+      process.stdout.write(` ${c.id} ${reply.msPerStep.toFixed(3)}/${(reply.cpuMsPerStep as number).toFixed(3)}`);
     }
     console.log('');
   }
@@ -119,8 +124,10 @@ async function main(): Promise<void> {
 
   const ref = variants[0]?.name as string;
   console.log(`\n${model}, ${threads} thread(s), ${iters} steps x ${rounds} rounds; ratios to '${ref}'`);
-  console.log('| variant | kind | env | ms/step median | min–max | / ref | CPU ms/step | minor faults/step |');
-  console.log('|---|---|---|--:|--:|--:|--:|--:|');
+  console.log(
+    '| variant | kind | env | ms/step median | min–max | / ref | CPU ms/step | CPU / ref | minor faults/step |',
+  );
+  console.log('|---|---|---|--:|--:|--:|--:|--:|--:|');
   for (const v of variants) {
     const s = summarize(ms[v.name]);
     const c = summarize(cpu[v.name]);
@@ -129,9 +136,10 @@ async function main(): Promise<void> {
       .map(([k, x]) => `${k}=${x}`)
       .join(' ');
     const ratio = pairedRatio(ms[v.name], ms[ref]);
+    const cpuRatio = pairedRatio(cpu[v.name], cpu[ref]);
     console.log(
       `| ${v.name} | ${v.kind} | ${env} | ${s?.median.toFixed(4)} | ${s?.min.toFixed(3)}–${s?.max.toFixed(3)} | ` +
-        `${ratio?.toFixed(3)} | ${c?.median.toFixed(4)} | ${f?.median.toFixed(2)} |`,
+        `${ratio?.toFixed(3)} | ${c?.median.toFixed(4)} | ${cpuRatio?.toFixed(3)} | ${f?.median.toFixed(2)} |`,
     );
   }
 }
