@@ -84,6 +84,28 @@ describe('BaseDataPreprocessor.castData', () => {
     assert.equal(out.m.get('k'), t);
   });
 
+  test('a tensor already on the device is kept without calling to(); one elsewhere goes through to()', () => {
+    // The step-time saving of castData: `to` would return the same tensor, at the cost of a native call.
+    const t = torch.tensor([1, 2, 3]);
+    const original = torch.Tensor.prototype.to;
+    const targets: unknown[] = [];
+    torch.Tensor.prototype.to = function (this: Tensor, ...args: Parameters<Tensor['to']>) {
+      targets.push(args[0]);
+      return original.apply(this, args);
+    };
+    try {
+      assert.equal((pre.castData({ x: t }) as { x: Tensor }).x, t);
+      assert.deepEqual(targets, []);
+      const toCuda = new BaseDataPreprocessor();
+      toCuda.setDevice('cuda');
+      if (torch.cuda.isAvailable()) assert.equal((toCuda.castData(t) as Tensor).device, 'cuda:0');
+      else assert.throws(() => toCuda.castData(t), /CUDA/);
+      assert.deepEqual(targets, [{ device: 'cuda', nonBlocking: false }]);
+    } finally {
+      torch.Tensor.prototype.to = original;
+    }
+  });
+
   test('strings, numbers, booleans, null, undefined, typed arrays and plain class instances pass through', () => {
     class Custom {
       v = 1;
