@@ -94,7 +94,26 @@ async function main(): Promise<void> {
   if (variants.length === 0) throw new Error('name at least one variant, e.g. tn=node c=cpp');
   const iters = Math.max(2, Math.round(planned * scale));
 
-  const live = variants.map(launch);
+  if (new Set(variants.map((v) => v.name)).size !== variants.length) throw new Error('variant names must differ');
+  // Every contender started is stopped, whatever fails: a live child would keep this process up.
+  const live: Contender[] = [];
+  try {
+    for (const v of variants) live.push(launch(v));
+    await measureAll(live, variants, model, threads, rounds, iters, planned);
+  } finally {
+    for (const c of live) c.stop();
+  }
+}
+
+async function measureAll(
+  live: Contender[],
+  variants: Variant[],
+  model: string,
+  threads: number,
+  rounds: number,
+  iters: number,
+  planned: number,
+): Promise<void> {
   for (const c of live) {
     const h = await c.next(120_000);
     if (h.error || !h.hello) throw new Error(`${c.id} did not start: ${h.error ?? JSON.stringify(h)}`);
@@ -120,7 +139,6 @@ async function main(): Promise<void> {
     }
     console.log('');
   }
-  for (const c of live) c.stop();
 
   const ref = variants[0]?.name as string;
   console.log(`\n${model}, ${threads} thread(s), ${iters} steps x ${rounds} rounds; ratios to '${ref}'`);
