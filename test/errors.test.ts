@@ -184,6 +184,7 @@ describe('targeted errors', () => {
     throwsExactly(() => d.requiresGrad, Error, /^requiresGrad: tensor was disposed$/);
     throwsExactly(() => d.isLeaf, Error, /^isLeaf: tensor was disposed$/);
     throwsExactly(() => d.item(), Error, /^item: tensor was disposed$/);
+    throwsExactly(() => d.to('cpu'), Error, /^to: tensor was disposed$/);
     throwsExactly(() => d.toArray(), Error, /tensor was disposed$/);
     throwsExactly(() => d.grad, Error, /^grad: tensor was disposed$/);
     throwsExactly(

@@ -122,6 +122,8 @@ describe('data and metadata', () => {
     assert.equal(t.to('cpu'), t);
     assert.equal(t.to({ dtype: 'float32' }), t);
     assert.notEqual(t.to({ dtype: 'float32', copy: true }), t);
+    assert.equal(t.to({ device: 'cpu', dtype: 'float32', nonBlocking: true }), t);
+    assert.equal(t.to(torch.zeros([1])), t);
     assert.equal(t.to(torch.zeros([1], { dtype: 'float64' })).dtype, 'float64');
   });
 });

@@ -232,6 +232,16 @@ export class Tensor {
     else if (typeof target === 'string') {
       o = isDType(target) ? { dtype: target, ...options } : { device: target, ...options };
     } else o = target;
+    // Nothing to change: itself, without the native call (which parses the device string and
+    // dispatches an op); the engine asks this of every tensor of every batch. A disposed tensor
+    // goes on to the native call, whose error names `to`.
+    if (
+      !o.copy &&
+      this._h >= 0 &&
+      (o.device === undefined || o.device === this.device) &&
+      (o.dtype === undefined || o.dtype === this.dtype)
+    )
+      return this;
     const h = native.to(this._h, dtypeCode(o.dtype, 'to'), o.device, o.nonBlocking, o.copy);
     return h === this._h ? this : new Tensor(h);
   }
