@@ -31,7 +31,13 @@ export interface NativeCore {
     requiresGrad: boolean | undefined,
     srcDtype?: number,
   ): number;
-  fromBuffer(data: ArrayBufferView, shape: number[] | undefined, srcDtype?: number): number;
+  fromBuffer(
+    data: ArrayBufferView,
+    shape: number[] | undefined,
+    srcDtype?: number,
+    hold?: Int32Array,
+    holdIndex?: number,
+  ): number;
   toBuffer(handle: number): ArrayBuffer;
   rawBytes(handle: number): ArrayBuffer;
   item(handle: number): number | boolean;

@@ -133,6 +133,15 @@ at::ScalarType typedArrayScalarType(napi_typedarray_type t) {
   }
 }
 
+// The first byte of a typed array's elements. Unlike TypedArray::ArrayBuffer().Data(), which
+// accepts only an ArrayBuffer, this works for views of a SharedArrayBuffer too.
+uint8_t* typedArrayData(const Napi::TypedArray& ta) {
+  void* data = nullptr;
+  const napi_status status = napi_get_typedarray_info(ta.Env(), ta, nullptr, nullptr, &data, nullptr, nullptr);
+  if (status != napi_ok) throw OpError("cannot read the typed array's memory");
+  return static_cast<uint8_t*>(data);
+}
+
 std::vector<int64_t> shapeFor(const Args& a, size_t i, int64_t numel) {
   if (!a.has(i)) return {numel};
   auto s = a.intList(i, "shape");
@@ -161,7 +170,7 @@ Napi::Value fromTypedArray(const Napi::CallbackInfo& info) {
     }
     const int64_t numel = static_cast<int64_t>(ta.ByteLength() / itemSize);
     const auto sizes = shapeFor(a, 1, numel);
-    auto* data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    auto* data = typedArrayData(ta);
     const at::Tensor view = at::from_blob(data, sizes, at::TensorOptions().dtype(src));
     const at::ScalarType dst = a.has(2) ? a.dtype(2, "dtype") : src;
     const at::Device dev = a.has(3) ? a.device(3, "device") : at::Device(at::kCPU);
@@ -172,10 +181,15 @@ Napi::Value fromTypedArray(const Napi::CallbackInfo& info) {
 }
 
 // The owner of JavaScript memory that a tensor views. The deleter may run on another thread
-// (an autograd worker, a CUDA callback); the reference is then released on the JavaScript
-// thread the next time it enters the addon.
+// (an autograd worker, a CUDA callback); the references are then released on the JavaScript
+// thread the next time it enters the addon. `hold`, where given, is an int32 in shared memory
+// that counts the tensors over the memory (a data worker's output slot, which the worker reuses
+// once the count is back to 0): +1 when the tensor is made, -1 when its memory is let go, at
+// once, on whichever thread that happens (the reference keeps the counter's memory alive).
 struct BufferOwner {
   Napi::Reference<Napi::Value> ref;
+  Napi::Reference<Napi::Value> holdRef;
+  int32_t* hold = nullptr;
   std::thread::id thread;
 };
 
@@ -196,7 +210,8 @@ void releasePendingOwners() {
   for (auto* o : owners) delete o;
 }
 
-// fromBuffer(typedArray, shape?, dtype?): a tensor over the same memory, no copy.
+// fromBuffer(typedArray, shape?, dtype?, hold?, holdIndex?): a tensor over the same memory, no
+// copy; hold: an Int32Array over shared memory, holdIndex the counter in it (see BufferOwner).
 Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
   const Args a(info, "fromBuffer");
   return run(a, [&]() -> Napi::Value {
@@ -206,12 +221,26 @@ Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
     const at::ScalarType type = a.has(2) ? a.dtype(2, "srcDtype") : typedArrayScalarType(ta.TypedArrayType());
     const int64_t numel = static_cast<int64_t>(ta.ByteLength() / c10::elementSize(type));
     const auto sizes = shapeFor(a, 1, numel);
-    auto* data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-    auto* owner =
-        new BufferOwner{Napi::Persistent(static_cast<Napi::Value>(ta.ArrayBuffer())), std::this_thread::get_id()};
+    auto* data = typedArrayData(ta);
+    int32_t* hold = nullptr;
+    if (a.has(3)) {
+      if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+        a.typeError(3, "hold", "an Int32Array");
+      const auto counters = info[3].As<Napi::TypedArray>();
+      const int64_t index = a.int64(4, "holdIndex");
+      if (index < 0 || static_cast<size_t>(index) >= counters.ElementLength())
+        throw OpError("holdIndex " + std::to_string(index) + " is outside the hold array of " +
+                      std::to_string(counters.ElementLength()) + " counters");
+      hold = reinterpret_cast<int32_t*>(typedArrayData(counters)) + index;
+    }
+    // The buffer (ArrayBuffer or SharedArrayBuffer) is kept alive while the tensor views it.
+    auto* owner = new BufferOwner{Napi::Persistent(static_cast<Napi::Value>(ta.ArrayBuffer())),
+                                  hold ? Napi::Persistent(info[3]) : Napi::Reference<Napi::Value>(), hold,
+                                  std::this_thread::get_id()};
     at::Tensor t = at::from_blob(
         data, sizes,
         [owner](void*) {
+          if (owner->hold) __atomic_fetch_sub(owner->hold, 1, __ATOMIC_SEQ_CST);
           if (owner->thread == std::this_thread::get_id()) {
             delete owner;
           } else {
@@ -220,6 +249,7 @@ Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
           }
         },
         at::TensorOptions().dtype(type));
+    if (hold) __atomic_fetch_add(hold, 1, __ATOMIC_SEQ_CST);  // after: the deleter takes it back
     return a.ret(std::move(t));
   });
 }

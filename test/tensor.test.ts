@@ -48,6 +48,55 @@ describe('creation', () => {
     assert.throws(() => torch.fromBuffer(f, { shape: [3, 3] }), /9 elements but the data has 4/);
   });
 
+  test('views of a SharedArrayBuffer: tensor() copies them, fromBuffer shares them', () => {
+    const shared = new Int16Array(new SharedArrayBuffer(16), 4, 4); // bytes 4..12 of the buffer
+    shared.set([1, -2, 3, -4]);
+    const copy = torch.tensor(shared);
+    const view = torch.fromBuffer(shared, { shape: [2, 2] });
+    shared[1] = 20;
+    assert.deepEqual(copy.toArray(), [1, -2, 3, -4]);
+    assert.deepEqual(view.toArray(), [
+      [1, 20],
+      [3, -4],
+    ]);
+    view.neg_();
+    assert.deepEqual(Array.from(new Int16Array(shared.buffer)), [0, 0, -1, -20, -3, 4, 0, 0]);
+    copy.dispose();
+    view.dispose();
+  });
+
+  test('fromBuffer with a hold counts the tensors over the memory until it is let go', () => {
+    const counters = new Int32Array(new SharedArrayBuffer(8));
+    const data = new Uint8Array(new SharedArrayBuffer(6)).fill(7);
+    const a = torch.fromBuffer(data, { shape: [2, 3], hold: { counters, index: 1 } });
+    const b = torch.fromBuffer(data.subarray(3), { hold: { counters, index: 1 } });
+    assert.deepEqual(Array.from(counters), [0, 2]);
+    const row = a.select(0, 1); // a view: the memory stays held while it lives
+    // A dispose is carried out before the addon's next call (torch.memory() here).
+    a.dispose();
+    torch.memory();
+    assert.equal(counters[1], 2);
+    row.dispose();
+    torch.memory();
+    assert.equal(counters[1], 1);
+    b.dispose();
+    torch.memory();
+    assert.equal(counters[1], 0);
+    assert.throws(
+      () =>
+        torch.fromBuffer(data, {
+          hold: { counters: new Float32Array(new SharedArrayBuffer(8)) as never, index: 0 },
+        }),
+      /fromBuffer: .*hold.*Int32Array/,
+    );
+    assert.throws(() => torch.fromBuffer(data, { hold: { counters, index: 2 } }), /holdIndex 2 is outside/);
+    assert.throws(
+      () => torch.fromBuffer(data, { hold: { counters: new Int32Array(2), index: 0 } }),
+      /hold.counters must be an Int32Array over a SharedArrayBuffer/,
+    );
+    assert.deepEqual(Array.from(counters), [0, 0], 'a refused call holds nothing');
+  });
+
   test('factory functions', () => {
     assert.deepEqual(torch.zeros([2, 2]).toArray(), [
       [0, 0],

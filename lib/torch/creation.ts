@@ -94,13 +94,27 @@ export function scalarTensor(value: number | boolean, options?: TensorOptions): 
   return tensor(value, options);
 }
 
+/** A counter in shared memory of the tensors over some memory (see fromBuffer). */
+export interface Hold {
+  counters: Int32Array;
+  index: number;
+}
+
 /**
  * A tensor over the same memory as `data`, without a copy: writes through either are seen by
- * the other, and the buffer stays alive as long as the tensor does. The buffer is marked
- * untransferable, because transferring it to a worker would leave the tensor over freed memory.
+ * the other, and the buffer (an ArrayBuffer or a SharedArrayBuffer) stays alive as long as the
+ * tensor does. The buffer is marked untransferable, because transferring it to a worker would
+ * leave the tensor over freed memory. `hold`: a counter in shared memory that the tensor adds
+ * 1 to now and takes 1 from when its memory is let go (dispose, or the last view of it freed),
+ * so that another thread that lent the memory (a data worker) knows when it may reuse it.
  */
-export function fromBuffer(data: TypedArray, options?: { shape?: number[] }): Tensor {
+export function fromBuffer(data: TypedArray, options?: { shape?: number[]; hold?: Hold }): Tensor {
   if (!typedArrayOf(data)) throw new TypeError(`fromBuffer: expected a typed array, got ${describe(data)}`);
   markAsUntransferable(data.buffer);
-  return new Tensor(native.fromBuffer(data, options?.shape));
+  const hold = options?.hold;
+  if (hold === undefined) return new Tensor(native.fromBuffer(data, options?.shape));
+  // The addon keeps the counters' buffer alive; one that is not shared could still be detached.
+  if (!(hold.counters?.buffer instanceof SharedArrayBuffer))
+    throw new TypeError('fromBuffer: hold.counters must be an Int32Array over a SharedArrayBuffer');
+  return new Tensor(native.fromBuffer(data, options?.shape, undefined, hold.counters, hold.index));
 }

@@ -8,7 +8,7 @@ export { autocast } from './amp/index.js';
 export { autograd, enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd.js';
 export * as backends from './backends.js';
 export * as cpu from './cpu.js';
-export { fromBuffer, scalarTensor, type TensorOptions, tensor } from './creation.js';
+export { fromBuffer, type Hold, scalarTensor, type TensorOptions, tensor } from './creation.js';
 export * as cuda from './cuda.js';
 export type { Device } from './device.js';
 export * as distributed from './distributed/index.js';
