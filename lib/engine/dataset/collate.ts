@@ -2,22 +2,38 @@
 // into tensors.
 import * as torch from '../../torch/index.js';
 import { type CollateHooks, collateDefault, collatePseudo } from './collate_raw.js';
-import { copyTypedArray, isNDArray, type NDArray } from './ndarray.js';
+import { isNDArray, type NDArray } from './ndarray.js';
 
 type Tensor = torch.Tensor;
 
 /**
- * A tensor of an NDArray's values and shape. With `owned` the tensor is made over the array's
- * own buffer without a copy (the caller hands it over: a buffer received by transfer from a
- * data worker, or one just allocated); otherwise the values are copied. A buffer that is shared
- * or that the array does not fill is always copied.
+ * How an NDArray's buffer becomes a tensor's memory: `true`, it is handed over (a buffer just
+ * allocated: the tensor is made over it); `false`, copied; a Hold, the buffer is a data worker's
+ * output slot, which the tensor views and holds (output_slots.ts).
  */
-export function ndarrayToTensor(x: NDArray, owned = false): Tensor {
-  let data = x.data;
-  const shared = typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer;
-  if (!owned || shared || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength)
-    data = copyTypedArray(data);
-  const t = torch.fromBuffer(data, { shape: x.shape });
+export type Ownership = boolean | torch.Hold;
+
+/**
+ * A tensor of an NDArray's values and shape; `how` as in Ownership. A buffer that is shared
+ * (other than a slot) or that the array does not fill is always copied.
+ */
+export function ndarrayToTensor(x: NDArray, how: Ownership = false): Tensor {
+  const data = x.data;
+  let t: Tensor;
+  if (typeof how === 'object') {
+    t = torch.fromBuffer(data, { shape: x.shape, hold: how });
+  } else {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer;
+    if (!how || shared || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) {
+      // One copy, straight into the tensor's memory.
+      const flat = torch.tensor(data, x.dtype === 'bool' ? { dtype: 'bool' } : undefined);
+      if (x.shape.length === 1) return flat;
+      t = flat.view(x.shape);
+      flat.dispose();
+      return t;
+    }
+    t = torch.fromBuffer(data, { shape: x.shape });
+  }
   if (x.dtype !== 'bool') return t;
   const b = t.to('bool');
   t.dispose();
@@ -26,16 +42,16 @@ export function ndarrayToTensor(x: NDArray, owned = false): Tensor {
 
 /**
  * `value` with each NDArray replaced by a tensor (arrays and plain objects are rebuilt; other
- * values pass through). `owned` as in ndarrayToTensor.
+ * values pass through). `how` as in ndarrayToTensor.
  */
-export function tensorize(value: unknown, owned = false): unknown {
+export function tensorize(value: unknown, how: Ownership = false): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (isNDArray(value)) return ndarrayToTensor(value as NDArray, owned);
-  if (Array.isArray(value)) return value.map((v) => tensorize(v, owned));
+  if (isNDArray(value)) return ndarrayToTensor(value as NDArray, how);
+  if (Array.isArray(value)) return value.map((v) => tensorize(v, how));
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = tensorize(v, owned);
+    for (const [k, v] of Object.entries(value)) out[k] = tensorize(v, how);
     return out;
   }
   return value;

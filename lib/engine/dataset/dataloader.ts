@@ -12,16 +12,18 @@
 // numWorkers = 0: each batch is made in the main thread when it is asked for (after one turn of
 // the event loop, so timers and finalizers run between batches).
 // numWorkers > 0: worker threads build their copy of the dataset from `dataset.workerSpec()`,
-// make and collate samples without torch, and post each batch with its ArrayBuffers transferred
-// (not copied); the main thread makes tensors over the received buffers (torch.fromBuffer: it
-// owns them after the transfer). Batch k goes to worker k % numWorkers, and each worker is kept
-// `prefetch` batches ahead of the consumer, as PyTorch does. When the loop asks for a batch
-// that has not arrived and that no worker has begun, a dataset with getRawBatch (and the default
-// collate) has the main thread make it itself: it would only wait otherwise (for a worker still
-// starting, which takes tens of milliseconds, or busy with an earlier batch). Who makes a batch
-// is settled by a compare-and-swap on a per-pass array in shared memory, so each batch is made
-// once; only getRawBatch runs in the main thread, never get or getRaw (the same batches, made by
-// the same code as in a worker; where it declines, the workers make that batch and the rest).
+// take the pass's batches one after another from a task list in shared memory (task_list.ts:
+// a worker that is free takes the next), make and collate samples without torch, and write each
+// batch into one of their output slots in shared memory, which the batch's tensors view without
+// a copy; the slot is reused once they are freed (output_slots.ts). The workers keep `prefetch`
+// batches each ahead of the consumer, as PyTorch does. When the loop asks for a batch that has
+// not arrived and that no worker has begun, a dataset with getRawBatch (and the default collate)
+// has the main thread make it itself: it would only wait otherwise (for a worker still starting,
+// which takes tens of milliseconds, or busy with an earlier batch). Who makes a batch is settled
+// by a compare-and-swap on its claim in the task list, so each batch is made once; only
+// getRawBatch runs in the main thread, never get or getRaw (the same batches, made by the same
+// code as in a worker; where it declines, the workers make that batch and the rest). The main
+// thread's batches of getRawBatch go into output slots of its own, as a worker's do.
 // An error in a worker rejects the loop with a DataLoaderWorkerError naming the worker, the
 // sample and the message; a break or an error terminates the workers. The end of a complete
 // pass releases them: their datasets are dropped and the threads wait, idle, for the next pass
@@ -37,9 +39,11 @@ import { defaultCollate, pseudoCollate, tensorize } from './collate.js';
 import { rawDefaultCollate, rawPseudoCollate } from './collate_raw.js';
 import { type MapDataset, rawBatchOf, sampleContext } from './dataset.js';
 import { fromWire } from './ndarray.js';
+import { OutputSlots, release, type SlotRef } from './output_slots.js';
 import { randomSeed } from './random.js';
 import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from './sampler.js';
-import { CLAIMED_BY_MAIN, type InitMessage, type ResultMessage } from './worker.js';
+import { TaskList, UNCLAIMED } from './task_list.js';
+import type { InitMessage, ResultMessage } from './worker.js';
 import { type PassHandler, WorkerPool } from './worker_pool.js';
 
 type Tensor = torch.Tensor;
@@ -99,8 +103,14 @@ type CollateMode = 'default' | 'pseudo' | 'none';
 
 let passCounter = 0;
 
-/** A batch that has arrived: from a worker (wire form), made in the main thread (raw: arrays, not yet tensors), or a worker's error. */
-type Entry = { data: unknown } | { raw: unknown } | { error: Error };
+/**
+ * A batch that has arrived: from a worker (wire form; `slot`: in that output slot, held for the
+ * message until the batch's tensors are made), made in the main thread (raw: arrays, not yet tensors), or a
+ * worker's error.
+ */
+type Entry = { data: unknown; slot?: SlotRef | undefined } | RawBatch | { error: Error };
+/** A batch of getRawBatch made in the main thread (arrays, not yet tensors), in its slot where it has one. */
+type RawBatch = { raw: unknown; slot?: SlotRef | undefined };
 type Batch = Exclude<Entry, { error: Error }>;
 
 /** One pass over the loader: an async iterator of batches. */
@@ -108,15 +118,13 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
   private readonly id = ++passCounter;
   private readonly batches: number[][];
   private k = 0;
-  private sent = 0;
   private finished = false;
   private started = false;
   private pool: WorkerPool | null = null;
-  /**
-   * Per batch, who makes it (0: nobody yet, else a worker or the main thread), shared with the
-   * workers; null where the main thread does not make batches (see the module comment).
-   */
-  private claims: Int32Array | null = null;
+  /** The batches in shared memory, for the workers to take (task_list.ts). */
+  private tasks: TaskList | null = null;
+  /** Whether the main thread makes batches that no worker has begun (see the module comment). */
+  private stealing = false;
   private readonly results = new Map<number, Entry>();
   private waiting: { k: number; resolve: (v: Batch) => void; reject: (e: Error) => void } | null = null;
   private fatal: Error | null = null;
@@ -141,10 +149,15 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
           this.pool = this.loader._acquirePool(this.batches.length);
           this.pool.attach(this);
           if (this.pool.broken) throw this.pool.broken;
-          if (this.loader._canMakeRawBatches()) {
-            this.claims = new Int32Array(new SharedArrayBuffer(4 * this.batches.length));
-            this.pool.announce({ type: 'pass', pass: this.id, claims: this.claims });
-          }
+          this.tasks = TaskList.of(this.batches);
+          this.stealing = this.loader._canMakeRawBatches();
+          this.pool.announce({
+            type: 'pass',
+            pass: this.id,
+            tasks: this.tasks.shared,
+            epoch: this.epoch,
+            seed: this.loader.seed,
+          });
           this.fill();
         }
       }
@@ -158,18 +171,18 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
         this.k++;
         return { done: false, value: this.loader._pin(batch) as B };
       }
-      if (this.claims !== null && !this.results.has(this.k)) {
+      if (this.stealing && !this.results.has(this.k)) {
         // One turn of the event loop first, as without workers: the batch may be in a port.
         await yieldToLoop();
         if (this.fatal) throw this.fatal;
         // While batch k is not here, the main thread makes what no worker has begun: batch k
         // itself, else the next such batch (kept until it is asked for).
-        while (this.claims !== null && !this.results.has(this.k) && !this.finished) {
+        while (this.stealing && !this.results.has(this.k) && !this.finished) {
           const j = this.unclaimed();
           if (j < 0) break;
           const raw = this.makeInMain(j);
           if (raw === undefined) break;
-          this.results.set(j, { raw });
+          this.results.set(j, raw);
           if (j === this.k) break;
           await yieldToLoop(); // batch k may have arrived meanwhile
           if (this.fatal) throw this.fatal;
@@ -178,7 +191,12 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
       const batch = await this.result(this.k);
       this.k++;
       this.fill();
-      const value = 'raw' in batch ? this.loader._tensorizeRaw(batch.raw) : this.loader._fromWorker(batch.data);
+      let value: unknown;
+      try {
+        value = 'raw' in batch ? this.loader._tensorizeRaw(batch) : this.loader._fromWorker(batch.data, batch.slot);
+      } finally {
+        if (batch.slot) release(batch.slot);
+      }
       return { done: false, value: this.loader._pin(value) as B };
     } catch (e) {
       await this.close(false);
@@ -191,27 +209,16 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
     return { done: true, value: undefined };
   }
 
-  /** Sends tasks until each worker has `prefetch` batches in flight or ready. */
+  /** Lets the workers make batches until they are `prefetch` each ahead of the loop. */
   private fill(): void {
-    const end = Math.min(this.batches.length, this.k + (this.pool as WorkerPool).threads.length * this.loader.prefetch);
-    for (; this.sent < end; this.sent++) this.sendTask(this.sent);
+    (this.tasks as TaskList).allow(this.k + (this.pool as WorkerPool).threads.length * this.loader.prefetch);
   }
 
-  private sendTask(k: number): void {
-    (this.pool as WorkerPool).send({
-      type: 'task',
-      pass: this.id,
-      k,
-      indices: this.batches[k] as number[],
-      epoch: this.epoch,
-      seed: this.loader.seed,
-    });
-  }
-
-  /** The first batch from k on that has been sent and that no worker has begun (-1: none). */
+  /** The first batch from k on that the workers may make and that none has begun (-1: none). */
   private unclaimed(): number {
-    const claims = this.claims as Int32Array;
-    for (let j = this.k; j < this.sent; j++) if (!this.results.has(j) && Atomics.load(claims, j) === 0) return j;
+    const tasks = this.tasks as TaskList;
+    for (let j = this.k, end = tasks.limit; j < end; j++)
+      if (!this.results.has(j) && tasks.claimOf(j) === UNCLAIMED) return j;
     return -1;
   }
 
@@ -219,15 +226,14 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
    * Batch k made in the main thread (raw), where no worker has begun it; undefined where a worker
    * has, or where getRawBatch declines (the workers then make it, and every later batch).
    */
-  private makeInMain(k: number): unknown {
-    const claims = this.claims as Int32Array;
-    if (Atomics.compareExchange(claims, k, 0, CLAIMED_BY_MAIN) !== 0) return undefined;
-    const batch = rawBatchOf(this.loader.dataset, this.batches[k] as number[], this.loader.seed, this.epoch);
+  private makeInMain(k: number): RawBatch | undefined {
+    const tasks = this.tasks as TaskList;
+    if (!tasks.claimForMain(k)) return undefined;
+    const batch = this.loader._makeRaw(this.batches[k] as number[], this.epoch);
     if (batch !== undefined) return batch;
-    // Handed back: the worker skips its task k only while the claim stands, so k goes again.
-    this.claims = null;
-    Atomics.store(claims, k, 0);
-    this.sendTask(k);
+    this.stealing = false;
+    tasks.handBack(k);
+    (this.pool as WorkerPool).resume({ type: 'resume', pass: this.id });
     return undefined;
   }
 
@@ -257,10 +263,13 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
   }
 
   onMessage(msg: ResultMessage, workerId: number): void {
-    if (msg.pass !== this.id || this.finished) return;
+    if (msg.pass !== this.id || this.finished) {
+      if (msg.type === 'batch' && msg.slot) release(msg.slot);
+      return;
+    }
     let entry: Entry;
     if (msg.type === 'batch') {
-      entry = { data: msg.data };
+      entry = { data: msg.data, slot: msg.slot };
     } else {
       const remote = new Error(msg.message);
       remote.name = msg.name;
@@ -300,6 +309,7 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
   private async close(completed: boolean): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    for (const r of this.results.values()) if ('slot' in r && r.slot) release(r.slot);
     this.results.clear();
     const pool = this.pool;
     this.pool = null;
@@ -326,6 +336,8 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
   private passes = 0;
   private pool: WorkerPool | null = null;
   private liveWorkers = 0;
+  /** Where the main thread makes batches of getRawBatch (made on first use). */
+  private mainSlots: OutputSlots | null = null;
 
   constructor(options: DataLoaderOptions<B>) {
     if (typeof options !== 'object' || options === null)
@@ -475,7 +487,7 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
     const n = this.persistentWorkers ? this.numWorkers : Math.min(this.numWorkers, numBatches);
     const pool = new WorkerPool(
       n,
-      { spec, collate: this.collateMode },
+      { spec, collate: this.collateMode, slots: this.prefetch + 1 },
       () => {
         this.liveWorkers++;
       },
@@ -501,8 +513,14 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
   /** @internal A batch made in the main thread. */
   _loadInMain(indices: number[], epoch: number): unknown {
     const ds = this.dataset;
-    const raw = this._canMakeRawBatches() ? rawBatchOf(ds, indices, this.seed, epoch) : undefined;
-    if (raw !== undefined) return this._tensorizeRaw(raw);
+    const raw = this._canMakeRawBatches() ? this._makeRaw(indices, epoch) : undefined;
+    if (raw !== undefined) {
+      try {
+        return this._tensorizeRaw(raw);
+      } finally {
+        if (raw.slot) release(raw.slot);
+      }
+    }
     return torch.scope(() => {
       if (this.collateMode !== 'none' && typeof ds.getRaw === 'function') {
         const getRaw = ds.getRaw.bind(ds);
@@ -522,15 +540,34 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
     return this.collateMode === 'default' && typeof this.dataset.getRawBatch === 'function';
   }
 
-  /** @internal A batch of getRawBatch, made in the main thread, as tensors (made anew by the dataset: they own its arrays). */
-  _tensorizeRaw(raw: unknown): unknown {
-    return torch.scope(() => tensorize(raw, true));
+  /**
+   * @internal The dataset's getRawBatch of `indices`, made in the main thread into one of its own
+   * output slots where one is free (as a worker makes it: no buffer for V8 to track and collect
+   * per batch), or undefined where getRawBatch declines.
+   */
+  _makeRaw(indices: number[], epoch: number): RawBatch | undefined {
+    const slots = (this.mainSlots ??= new OutputSlots(this.numWorkers * this.prefetch + 2));
+    const allocate = slots.begin() ? slots.allocate.bind(slots) : undefined;
+    const raw = rawBatchOf(this.dataset, indices, this.seed, epoch, allocate);
+    if (raw === undefined) {
+      slots.abandon();
+      return undefined;
+    }
+    return allocate ? { raw, slot: slots.finish() } : { raw };
   }
 
-  /** @internal A batch received from a worker: tensors over the transferred buffers. */
-  _fromWorker(data: unknown): unknown {
+  /**
+   * @internal A batch of getRawBatch made in the main thread, as tensors: over its slot, which
+   * they hold, or over the arrays the dataset made anew (they own them).
+   */
+  _tensorizeRaw(batch: RawBatch): unknown {
+    return torch.scope(() => tensorize(batch.raw, batch.slot ?? true));
+  }
+
+  /** @internal A batch received from a worker: tensors over its output slot, or over the transferred buffers. */
+  _fromWorker(data: unknown, slot: SlotRef | undefined): unknown {
     return torch.scope(() => {
-      const value = tensorize(fromWire(data), true);
+      const value = tensorize(fromWire(data), slot ?? true);
       return this.collateMode === 'none' ? this.collate(value as unknown[]) : value;
     });
   }

@@ -8,6 +8,8 @@
 // a worker-friendly dataset returns NDArrays, typed arrays, numbers, strings, plain objects and
 // arrays from getRaw and never loads torch (loading it costs each worker about 0.4 s). Tensors
 // returned by `get` in a worker are copied out (that needs torch in the worker).
+
+import type { TypedArray } from './ndarray.js';
 import { Random, seedFor } from './random.js';
 
 /** How a data worker builds its copy of a dataset. */
@@ -54,6 +56,14 @@ export interface BatchContext {
   readonly seed: number;
   readonly epoch: number;
   readonly keys: readonly number[];
+  /**
+   * Where a batch's large arrays are best made, when given: a data worker's shared output slot,
+   * which spares a copy into it (see output_slots.ts). Arrays made otherwise are copied there.
+   */
+  readonly allocate?: <A extends TypedArray>(
+    type: new (buffer: SharedArrayBuffer, byteOffset: number, length: number) => A,
+    length: number,
+  ) => A;
 }
 
 /** What DataLoader accepts as a dataset. */
@@ -84,10 +94,14 @@ export function rawBatchOf(
   indices: readonly number[],
   seed: number,
   epoch: number,
+  allocate?: BatchContext['allocate'],
 ): unknown {
   if (typeof ds.getRawBatch !== 'function') return undefined;
   try {
-    return ds.getRawBatch(indices, { seed, epoch, keys: indices });
+    return ds.getRawBatch(
+      indices,
+      allocate ? { seed, epoch, keys: indices, allocate } : { seed, epoch, keys: indices },
+    );
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 // NDArray: a typed array with a shape, the tensor-free form of sample data. Data workers never
-// load torch: datasets and transforms there produce NDArrays, which cross to the main thread as
-// transferred ArrayBuffers and become tensors there (torch.fromBuffer over the received buffer).
+// load torch: datasets and transforms there produce NDArrays, which cross to the main thread in
+// shared memory or as transferred ArrayBuffers and become tensors there.
 //
 // This module, like every module that a data worker imports, must not import lib/torch.
 
@@ -81,15 +81,24 @@ export function isNDArray(x: unknown): x is NDArray {
 
 // ---- The wire format between data workers and the main thread ----
 //
-// NDArrays travel as {__ndarray: 1, data, shape, dtype}; every typed array's buffer is in the
-// transfer list, so it moves rather than being copied. A typed array that does not own its whole
-// buffer (a view into a dataset's storage), or whose buffer is shared, is copied first: a
-// transfer would detach the storage, and a SharedArrayBuffer cannot be transferred.
+// NDArrays travel as {__ndarray: 1, data, shape, dtype}. Each typed array goes as `send` puts
+// it: an NDArray's data into the worker's shared output slot (output_slots.ts), which the
+// tensors made of it hold; a bare typed array (no tensor holds it), or any array where there is
+// no slot, transferred (transferring()).
 
-function owned<A extends TypedArray>(a: A): A {
-  const shared = typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
-  if (!shared && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) return a;
-  return copyTypedArray(a);
+/**
+ * How typed arrays are transferred: each buffer is put in `transfer`, so that it moves rather
+ * than being copied. A typed array that does not own its whole buffer (a view into a dataset's
+ * storage), or whose buffer is shared, is copied first: a transfer would detach the storage,
+ * and a SharedArrayBuffer cannot be transferred.
+ */
+export function transferring(transfer: Set<ArrayBuffer>): (a: TypedArray) => TypedArray {
+  return (a) => {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
+    const data = !shared && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : copyTypedArray(a);
+    transfer.add(data.buffer as ArrayBuffer);
+    return data;
+  };
 }
 
 /** A copy of `a` in a new buffer of its own, as the base typed array type (a Buffer gives a Uint8Array). */
@@ -104,32 +113,35 @@ const isPlainObject = (x: unknown): x is Record<string, unknown> =>
   (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null);
 
 /**
- * `value` made ready for postMessage: NDArrays become marked plain objects, typed arrays own
- * their buffers; `transfer` receives each buffer once. A typed array reached twice is sent once
- * (structured cloning keeps the sharing).
+ * `value` made ready for postMessage: NDArrays become marked plain objects, and each typed array
+ * is what `send` makes of it (an NDArray's data), or `sendBare` (a typed array of its own). A
+ * typed array reached twice is sent once (structured cloning keeps the sharing).
  */
-export function toWire(value: unknown, transfer: Set<ArrayBuffer>, seen = new Map<unknown, unknown>()): unknown {
+export function toWire(
+  value: unknown,
+  send: (a: TypedArray) => TypedArray,
+  sendBare = send,
+  seen = new Map<unknown, unknown>(),
+): unknown {
   if (value === null || typeof value !== 'object') return value;
   const done = seen.get(value);
   if (done !== undefined) return done;
   let out: unknown;
   if (isNDArray(value)) {
-    const data = owned(value.data);
-    transfer.add(data.buffer as ArrayBuffer);
+    const data = seen.get(value.data) ?? send(value.data);
+    seen.set(value.data, data);
     out = { __ndarray: 1, data, shape: value.shape, dtype: value.dtype };
   } else if (isTypedArray(value)) {
-    const data = owned(value);
-    transfer.add(data.buffer as ArrayBuffer);
-    out = data;
+    out = sendBare(value);
   } else if (Array.isArray(value)) {
     const arr: unknown[] = [];
     seen.set(value, arr);
-    for (const v of value) arr.push(toWire(v, transfer, seen));
+    for (const v of value) arr.push(toWire(v, send, sendBare, seen));
     return arr;
   } else if (isPlainObject(value)) {
     const obj: Record<string, unknown> = {};
     seen.set(value, obj);
-    for (const [k, v] of Object.entries(value)) obj[k] = toWire(v, transfer, seen);
+    for (const [k, v] of Object.entries(value)) obj[k] = toWire(v, send, sendBare, seen);
     return obj;
   } else {
     out = value;

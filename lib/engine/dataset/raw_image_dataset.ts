@@ -43,7 +43,7 @@ function transformArrayBatch(
   out: Uint8Array,
   size: number,
 ): void {
-  const view = new DataView(out.buffer);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const plane = c * h * w;
   for (let k = 0; k < indices.length; k++) {
     const plan = fused.draw(h, w, random.reseed(seedStep(prefix, keys[k] as number)));
@@ -182,7 +182,8 @@ export class RawImageDataset {
     if (s.type === 'array') {
       const [c, h, w] = s.shape;
       const [oh, ow] = fused.outSize(h, w);
-      const out = new Uint8Array(n * c * oh * ow);
+      const length = n * c * oh * ow;
+      const out = ctx.allocate ? ctx.allocate(Uint8Array, length) : new Uint8Array(length);
       this.pixels ??= new DataView(s.images.buffer, s.images.byteOffset, s.images.byteLength);
       transformArrayBatch(fused, this.random, prefix, indices, ctx.keys, this.pixels, c, h, w, out, c * oh * ow);
       img = new NDArray(out, [n, c, oh, ow], 'uint8');
@@ -201,8 +202,9 @@ export class RawImageDataset {
         const plan = fused.draw(h, w, this.random.reseed(seedStep(prefix, ctx.keys[k] as number)));
         if (out === null) {
           shape = [c, plan.rows.length, plan.cols.length];
-          out = new Uint8Array(n * c * plan.rows.length * plan.cols.length);
-          view = new DataView(out.buffer);
+          const length = n * c * plan.rows.length * plan.cols.length;
+          out = ctx.allocate ? ctx.allocate(Uint8Array, length) : new Uint8Array(length);
+          view = new DataView(out.buffer, out.byteOffset, out.byteLength);
         } else if (c !== shape[0] || plan.rows.length !== shape[1] || plan.cols.length !== shape[2]) {
           return undefined;
         }

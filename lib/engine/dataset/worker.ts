@@ -1,18 +1,30 @@
 // The entry of a DataLoader worker thread. Told to serve a pool (init), it builds its copy of
-// the dataset from the dataset's workerSpec(), then, for each task (a batch: its index k and
-// sample indices), makes the samples (getRaw where the dataset has it, else get), collates them
-// without torch (default or pseudo collate; a user collate runs in the main thread instead) and
-// posts the batch with every ArrayBuffer in the transfer list. A failure is posted as an error message for that batch,
-// naming the sample; the worker stays up (the main thread decides what to do). Where the main
-// thread may make batches too, a pass's claims (shared memory) say who makes each: a task is
-// skipped when the main thread has claimed its batch first. Released after a complete pass, the
-// thread drops its dataset and waits for another init (the next pass of any loader); tasks still
-// queued then (batches the main thread made) are dropped.
+// the dataset from the dataset's workerSpec(). For each pass it is told of, it takes batches from
+// the pass's task list in shared memory (task_list.ts) until none is left, makes each one's
+// samples (getRaw where the dataset has it, else get), collates them without torch (default or
+// pseudo collate; a user collate runs in the main thread instead) and posts the batch: its
+// arrays in one of the thread's shared output slots (output_slots.ts), or, where the main thread
+// still holds every slot, transferred. A failure is posted as an error message for that batch,
+// naming the sample; the worker stays up (the main thread decides what to do). While it takes
+// batches the thread does not return to its event loop (it waits on the list when it is far
+// enough ahead); a pass the loop stops early ends with the thread terminated. Released after a
+// complete pass, the thread drops its dataset and waits for another init (the next pass of any
+// loader).
 // Torch-free: nothing here imports lib/torch (a dataset module may, at its own cost).
 import { parentPort } from 'node:worker_threads';
 import { rawDefaultCollate, rawPseudoCollate } from './collate_raw.js';
 import { buildFromSpec, type MapDataset, rawBatchOf, sampleContext, type WorkerSpec } from './dataset.js';
-import { copyTypedArray, isTypedArray, NDArray, type NDType, type TypedArray, toWire } from './ndarray.js';
+import {
+  copyTypedArray,
+  isTypedArray,
+  NDArray,
+  type NDType,
+  type TypedArray,
+  toWire,
+  transferring,
+} from './ndarray.js';
+import { OutputSlots, type SlotRef } from './output_slots.js';
+import { type SharedTasks, TaskList } from './task_list.js';
 
 /** Serve a pool: build this dataset, collate this way. */
 export interface InitMessage {
@@ -20,35 +32,33 @@ export interface InitMessage {
   spec: WorkerSpec;
   collate: 'default' | 'pseudo' | 'none';
   workerId: number;
+  /** Output slots to keep: one more than the batches the worker is asked to keep ready. */
+  slots: number;
 }
 
-/** The pass is over and the thread idle: drop the dataset, and the tasks still queued. */
+/** The pass is over and the thread idle: drop the dataset. */
 export interface ReleaseMessage {
   type: 'release';
 }
 
-export interface TaskMessage {
-  type: 'task';
+/** A pass begins: its batches are in `tasks`. */
+export interface PassMessage {
+  type: 'pass';
   pass: number;
-  k: number;
-  indices: number[];
+  tasks: SharedTasks;
   epoch: number;
   seed: number;
 }
 
-/** A pass begins: who makes each of its batches is claimed in `claims` (0: nobody yet). */
-export interface PassMessage {
-  type: 'pass';
+/** The main thread has handed a batch of the pass back (task_list.ts): take it, if the pass's batches are all taken. */
+export interface ResumeMessage {
+  type: 'resume';
   pass: number;
-  claims: Int32Array;
 }
 
-/** Values of a claim. */
-export const CLAIMED_BY_WORKER = 1;
-export const CLAIMED_BY_MAIN = 2;
-
 export type ResultMessage =
-  | { type: 'batch'; pass: number; k: number; data: unknown }
+  /** A batch; `slot`: its arrays are views of that output slot, held for the message (output_slots.ts). */
+  | { type: 'batch'; pass: number; k: number; data: unknown; slot?: SlotRef }
   | {
       type: 'error';
       pass: number;
@@ -93,21 +103,6 @@ function detensor(value: unknown): unknown {
   return value;
 }
 
-/**
- * The indices of a task as small integers. A message's numbers arrive boxed, and offsets computed
- * from boxed numbers stay floating-point in optimised code: every pixel offset of getRawBatch
- * then costs a conversion (measured: 1.5x the time per image). Anything that is not an int32
- * (a bad index) is kept as it is, for the dataset to report.
- */
-function smallIntegers(indices: readonly number[]): number[] {
-  const out: number[] = [];
-  for (let k = 0; k < indices.length; k++) {
-    const i = indices[k] as number;
-    out.push((i | 0) === i ? i | 0 : i);
-  }
-  return out;
-}
-
 function errorFields(e: unknown): { name: string; message: string; stack?: string } {
   if (e instanceof Error)
     return { name: e.name, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }) };
@@ -116,63 +111,59 @@ function errorFields(e: unknown): { name: string; message: string; stack?: strin
 
 if (parentPort) {
   const port = parentPort;
+  type Serving = { init: InitMessage; dataset: Promise<MapDataset>; slots: OutputSlots };
   /** What the pool served now asked for, and its dataset (being) built; null while idle. */
-  let serving: { init: InitMessage; dataset: Promise<MapDataset> } | null = null;
+  let serving: Serving | null = null;
+  /** The thread's output slots, kept from pool to pool (a complete pass leaves them all free). */
+  let slots: OutputSlots | null = null;
+  /** The latest pass told of, and its task list. */
+  let pass: { msg: PassMessage; tasks: TaskList } | null = null;
   let queue: Promise<void> = Promise.resolve();
-  /** The claims of the latest pass announced. */
-  let claims: PassMessage | null = null;
 
-  const fail = (msg: TaskMessage, index: number | null, stage: string, e: unknown): void => {
-    port.postMessage({
-      type: 'error',
-      pass: msg.pass,
-      k: msg.k,
-      index,
-      stage,
-      ...errorFields(e),
-    } satisfies ResultMessage);
+  const fail = (p: PassMessage, k: number, index: number | null, stage: string, e: unknown): void => {
+    port.postMessage({ type: 'error', pass: p.pass, k, index, stage, ...errorFields(e) } satisfies ResultMessage);
   };
 
-  const send = (msg: TaskMessage, batch: unknown): void => {
+  /** Posts batch k, written into the output slot begun for it where there is one. */
+  const send = (p: PassMessage, k: number, batch: unknown, out: OutputSlots): void => {
     try {
       const transfer = new Set<ArrayBuffer>();
-      const data = toWire(batch, transfer);
-      port.postMessage({ type: 'batch', pass: msg.pass, k: msg.k, data } satisfies ResultMessage, [...transfer]);
+      const transferred = transferring(transfer);
+      const inSlot = out.writing;
+      const data = inSlot ? toWire(batch, (a) => out.place(a), transferred) : toWire(batch, transferred);
+      const slot = inSlot ? out.finish() : undefined;
+      const msg: ResultMessage = slot
+        ? { type: 'batch', pass: p.pass, k, data, slot }
+        : { type: 'batch', pass: p.pass, k, data };
+      port.postMessage(msg, [...transfer]);
     } catch (e) {
-      fail(msg, null, 'sending the batch', e);
+      out.abandon();
+      fail(p, k, null, 'sending the batch', e);
     }
   };
 
-  const run = async (msg: TaskMessage, now: NonNullable<typeof serving>): Promise<void> => {
+  /** Makes batch k of pass p and posts it (or its failure). */
+  const make = (p: PassMessage, k: number, indices: number[], dataset: MapDataset, now: Serving): void => {
     const init = now.init;
-    let dataset: MapDataset;
-    try {
-      dataset = await now.dataset;
-    } catch (e) {
-      fail(msg, null, 'building the dataset', e);
-      return;
-    }
-    if (
-      claims !== null &&
-      claims.pass === msg.pass &&
-      Atomics.compareExchange(claims.claims, msg.k, 0, CLAIMED_BY_WORKER) !== 0
-    )
-      return; // the main thread made this batch
-    const indices = smallIntegers(msg.indices);
-    // The dataset's own batch where it makes one (already collated, no per-sample arrays).
-    const batch = init.collate === 'default' ? rawBatchOf(dataset, indices, msg.seed, msg.epoch) : undefined;
+    const out = now.slots;
+    // The dataset's own batch where it makes one (already collated, no per-sample arrays),
+    // written straight into the output slot.
+    const allocate = out.begin() ? out.allocate.bind(out) : undefined;
+    const batch = init.collate === 'default' ? rawBatchOf(dataset, indices, p.seed, p.epoch, allocate) : undefined;
     if (batch !== undefined) {
-      send(msg, batch);
+      send(p, k, batch, out);
       return;
     }
+    if (out.writing) out.begin(); // anew: what a declining getRawBatch allocated is not sent
     const samples: unknown[] = [];
     for (const index of indices) {
       try {
-        const ctx = sampleContext(msg.seed, msg.epoch, index);
+        const ctx = sampleContext(p.seed, p.epoch, index);
         const sample = typeof dataset.getRaw === 'function' ? dataset.getRaw(index, ctx) : dataset.get(index, ctx);
         samples.push(detensor(sample));
       } catch (e) {
-        fail(msg, index, 'loading the sample', e);
+        out.abandon();
+        fail(p, k, index, 'loading the sample', e);
         return;
       }
     }
@@ -185,35 +176,57 @@ if (parentPort) {
             ? rawPseudoCollate(samples)
             : samples;
     } catch (e) {
-      fail(msg, null, 'collating the batch', e);
+      out.abandon();
+      fail(p, k, null, 'collating the batch', e);
       return;
     }
-    send(msg, collated);
+    send(p, k, collated, out);
   };
 
-  port.on('message', (msg: InitMessage | ReleaseMessage | PassMessage | TaskMessage) => {
+  /** Takes and makes batches of the pass until none is left (or the thread is given to another pool). */
+  const serve = async (current: NonNullable<typeof pass>, now: Serving): Promise<void> => {
+    let dataset: MapDataset | null = null;
+    let buildError: unknown = null;
+    try {
+      dataset = await now.dataset;
+    } catch (e) {
+      buildError = e;
+    }
+    const { msg, tasks } = current;
+    for (let k = tasks.take(); k >= 0 && serving === now; k = tasks.take()) {
+      if (!tasks.claim(k)) continue; // the main thread made it
+      if (dataset === null) fail(msg, k, null, 'building the dataset', buildError);
+      else make(msg, k, tasks.batch(k), dataset, now);
+    }
+  };
+
+  const schedule = (current: NonNullable<typeof pass>): void => {
+    const now = serving;
+    if (now === null) return;
+    queue = queue.then(() => (serving === now && pass === current ? serve(current, now) : undefined));
+  };
+
+  port.on('message', (msg: InitMessage | ReleaseMessage | PassMessage | ResumeMessage) => {
     switch (msg?.type) {
       case 'init': {
         const dataset = buildFromSpec(msg.spec) as Promise<MapDataset>;
-        dataset.catch(() => {}); // reported with the first task
-        serving = { init: msg, dataset };
-        claims = null;
+        dataset.catch(() => {}); // reported for the first batch taken
+        if (slots?.count !== msg.slots) slots = new OutputSlots(msg.slots);
+        serving = { init: msg, dataset, slots };
+        pass = null;
         break;
       }
       case 'release':
         serving = null;
-        claims = null;
+        pass = null;
         break;
       case 'pass':
-        claims = msg;
+        pass = { msg, tasks: TaskList.from(msg.tasks) };
+        schedule(pass);
         break;
-      case 'task': {
-        const now = serving;
-        if (now === null) break;
-        // Run in turn, unless the thread has been released or given to another pool meanwhile.
-        queue = queue.then(() => (serving === now ? run(msg, now) : undefined));
+      case 'resume':
+        if (pass !== null && pass.msg.pass === msg.pass) schedule(pass);
         break;
-      }
     }
   });
 }

@@ -1,9 +1,9 @@
 // The worker threads of the DataLoader: DataThread (one thread, which serves one pool at a time
 // and waits in the idle list between passes), and WorkerPool (the threads of one pass, or of a
-// loader's life with persistentWorkers): tasks out, results and failures in. What a thread runs
+// loader's life with persistentWorkers): passes announced, results and failures in. What a thread runs
 // is ./worker.ts; what a pass asks of its pool is in ./dataloader.ts.
 import { Worker } from 'node:worker_threads';
-import type { InitMessage, PassMessage, ReleaseMessage, ResultMessage, TaskMessage } from './worker.js';
+import type { InitMessage, PassMessage, ReleaseMessage, ResultMessage, ResumeMessage } from './worker.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -124,12 +124,13 @@ export class WorkerPool {
     this.handler?.onFatal(err);
   }
 
-  send(msg: TaskMessage): void {
-    (this.threads[msg.k % this.threads.length] as DataThread).worker.postMessage(msg);
+  /** Tells every worker of a pass that begins: they take its batches from its task list. */
+  announce(msg: PassMessage): void {
+    for (const t of this.threads) t.worker.postMessage(msg);
   }
 
-  /** Tells every worker of a pass that begins (before its tasks: a port keeps the order of its messages). */
-  announce(msg: PassMessage): void {
+  /** Tells every worker that a batch was handed back, for one whose pass's batches are all taken. */
+  resume(msg: ResumeMessage): void {
     for (const t of this.threads) t.worker.postMessage(msg);
   }
 

@@ -170,11 +170,11 @@ describe('errors in workers reject the loop', () => {
     assert.ok(err instanceof DataLoaderWorkerError, String(err));
     assert.match(
       err.message,
-      /^DataLoader worker 1 failed on sample 6 \(batch 1\) while loading the sample: Error: bad sample 6$/,
+      /^DataLoader worker [01] failed on sample 6 \(batch 1\) while loading the sample: Error: bad sample 6$/,
     );
     assert.equal(err.sampleIndex, 6);
     assert.equal(err.batchIndex, 1);
-    assert.equal(err.workerId, 1);
+    assert.ok(err.workerId === 0 || err.workerId === 1, `worker ${err.workerId}`); // whichever took batch 1
     assert.match(String((err.cause as Error).stack), /bad sample 6\n\s+at ToyDataset\.get/);
     assert.deepEqual(seen, [0, 1, 2, 0], 'batch 0 was delivered first');
     assert.equal(loader.activeWorkers, 0, 'the workers were terminated');
@@ -192,7 +192,7 @@ describe('errors in workers reject the loop', () => {
     await within(
       assert.rejects(
         collect(loader),
-        /DataLoader worker 0 failed on batch 0 while building the dataset: Error: cannot build this dataset here/,
+        /DataLoader worker [01] failed on batch 0 while building the dataset: Error: cannot build this dataset here/,
       ),
       20000,
       'build failure',
@@ -226,7 +226,8 @@ describe('errors in workers reject the loop', () => {
   test('a worker that exits, and a worker that stalls past the timeout', async () => {
     const crashing = new DataLoader({ dataset: new ToyDataset({ length: 8, exitAt: 3 }), batchSize: 2, numWorkers: 2 });
     await within(
-      assert.rejects(collect(crashing), /DataLoader worker 1 exited unexpectedly \(exit code 3\)/),
+      // Sample 3 is in batch 1, which either worker may take (they take batches as they are free).
+      assert.rejects(collect(crashing), /DataLoader worker [01] exited unexpectedly \(exit code 3\)/),
       20000,
       'crash',
     );
