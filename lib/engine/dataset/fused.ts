@@ -86,7 +86,8 @@ class Geometry {
   readonly probs: Float64Array;
   /** The number of distinct outcomes of the draws, where plans are cached (else 0). */
   readonly outcomes: number;
-  readonly plans = new Map<number, PixelPlan>();
+  /** The plan of each outcome made so far, indexed by the outcome's key (an array: a Map lookup per image cost more). */
+  readonly plans: (PixelPlan | undefined)[];
 
   constructor(steps: readonly (RandomCrop | RandomFlip)[], h: number, w: number) {
     const n = steps.length;
@@ -147,6 +148,7 @@ class Geometry {
     this.outH = ch;
     this.outW = cw;
     this.outcomes = outcomes <= MAX_PLANS ? outcomes : 0;
+    this.plans = new Array<PixelPlan | undefined>(this.outcomes).fill(undefined);
   }
 }
 
@@ -270,10 +272,10 @@ export class FusedTransforms {
       }
     }
     if (g.outcomes === 0) return this.plan(g);
-    let plan = g.plans.get(key);
+    let plan = g.plans[key];
     if (plan === undefined) {
       plan = this.plan(g);
-      g.plans.set(key, plan);
+      g.plans[key] = plan;
     }
     return plan;
   }

@@ -25,6 +25,42 @@ function labelsOf(labels: TypedArray, indices: readonly number[]): number[] {
   return out;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * The labels of a batch as the default collate makes numbers: int64 when all are safe integers,
+ * else float64. Labels that fit in 32 bits are written as two 32-bit words each, not through a
+ * BigInt per label (BigInt64Array.from with a mapping function was a slow path of V8's).
+ */
+function labelArray(labels: readonly number[], allocate: BatchContext['allocate']): NDArray {
+  const n = labels.length;
+  let integers = true;
+  let small = true;
+  for (let k = 0; k < n && integers; k++) {
+    const v = labels[k] as number;
+    integers = Number.isSafeInteger(v);
+    small &&= (v | 0) === v;
+  }
+  if (!integers) {
+    const out = allocate ? allocate(Float64Array, n) : new Float64Array(n);
+    for (let k = 0; k < n; k++) out[k] = labels[k] as number;
+    return new NDArray(out);
+  }
+  const out = allocate ? allocate(BigInt64Array, n) : new BigInt64Array(n);
+  if (small) {
+    const words = new Int32Array(out.buffer, out.byteOffset, 2 * n);
+    const low = LITTLE_ENDIAN ? 0 : 1;
+    for (let k = 0; k < n; k++) {
+      const v = labels[k] as number;
+      words[2 * k + low] = v;
+      words[2 * k + 1 - low] = v >> 31; // the sign, extended
+    }
+  } else {
+    for (let k = 0; k < n; k++) out[k] = BigInt(labels[k] as number);
+  }
+  return new NDArray(out);
+}
+
 /**
  * The per-sample loop of getRawBatch over an array source, a function of its own: it is the
  * hot one, and small, so that V8 optimises it (and what it inlines) early and cheaply in a
@@ -214,10 +250,7 @@ export class RawImageDataset {
       }
       img = new NDArray(out as Uint8Array, [n, ...shape], 'uint8');
     }
-    // As the default collate makes numbers: int64 when all are safe integers, else float64.
-    const label = labels.every((v) => Number.isSafeInteger(v))
-      ? new NDArray(BigInt64Array.from(labels, (v) => BigInt(v)))
-      : new NDArray(Float64Array.from(labels));
+    const label = labelArray(labels, ctx.allocate);
     switch (this.format) {
       case 'tuple':
         return [img, label];

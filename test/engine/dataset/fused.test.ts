@@ -40,7 +40,7 @@ function arrayDataset(
     n?: number;
     shape?: [number, number, number];
     format?: 'dict' | 'tuple' | 'packed';
-    labels?: Float32Array;
+    labels?: Float32Array | Float64Array;
   },
 ): RawImageDataset {
   const n = options?.n ?? 12;
@@ -155,6 +155,21 @@ describe('getRawBatch gives what getRaw + the default collate give', () => {
     const b = batchOf(ds, [1, 2, 3], 1, 0) as { label: NDArray };
     assert.deepEqual(plain(b.label), { nd: 'float64', shape: [3], values: [0.5, 1, 1.5] });
     assert.deepEqual(plain(b), plain(perSample(ds, [1, 2, 3], 1, 0)));
+  });
+
+  test('int64 labels: negative ones, and ones beyond 32 bits', () => {
+    const labels = Float64Array.from([-3, 0, 2 ** 31 - 1, -(2 ** 31), 2 ** 40 + 1, -(2 ** 53) + 1, 7, -0, 5, 1, 2, 3]);
+    const ds = arrayDataset([], { labels });
+    const small = batchOf(ds, [0, 1, 2, 3, 7], 0, 0) as { label: NDArray };
+    assert.equal(small.label.dtype, 'int64');
+    assert.deepEqual(Array.from(small.label.data as BigInt64Array), [-3n, 0n, 2n ** 31n - 1n, -(2n ** 31n), 0n]);
+    const large = batchOf(ds, [4, 0, 5], 0, 0) as { label: NDArray };
+    assert.deepEqual(Array.from(large.label.data as BigInt64Array), [2n ** 40n + 1n, -3n, -(2n ** 53n) + 1n]);
+    for (const indices of [
+      [0, 1, 2, 3, 7],
+      [4, 0, 5],
+    ])
+      assert.deepEqual(plain(batchOf(ds, indices, 0, 0)), plain(perSample(ds, indices, 0, 0)));
   });
 
   test('synthetic images (made per sample), an ImageDataset and a Subset with its own randomness', () => {
