@@ -119,7 +119,7 @@ const isPlainObject = (x: unknown): x is Record<string, unknown> =>
  */
 export function toWire(
   value: unknown,
-  send: (a: TypedArray) => TypedArray,
+  send: (a: TypedArray) => unknown,
   sendBare = send,
   seen = new Map<unknown, unknown>(),
 ): unknown {

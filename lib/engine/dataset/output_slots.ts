@@ -12,9 +12,9 @@
 // the old way, transferred.
 //
 // Torch-free (data workers import it).
-import { dtypeOfTypedArray, TYPED_ARRAYS, type TypedArray } from './ndarray.js';
+import { dtypeOfTypedArray, type NDType, TYPED_ARRAYS, type TypedArray } from './ndarray.js';
 
-/** The slot a batch was written into, sent with it: a hold for torch.fromBuffer. */
+/** The slot a batch was written into: a hold for torch.fromBuffer. */
 export interface SlotRef {
   counters: Int32Array;
   index: number;
@@ -23,6 +23,26 @@ export interface SlotRef {
 /** Drops the message's hold on a batch's slot, once the main thread has made its tensors (or dropped it). */
 export function release(slot: SlotRef): void {
   Atomics.sub(slot.counters, slot.index, 1);
+}
+
+/**
+ * An array of a batch as a worker's message gives it: where it lies in the worker's slot buffers.
+ * Sending the views themselves would clone a SharedArrayBuffer per message, which costs the main
+ * thread an ArrayBuffer object per batch to make and V8 one to sweep; the main thread instead
+ * knows each buffer once (SlotReader).
+ */
+export interface SlotView {
+  __slot: number;
+  offset: number;
+  length: number;
+  type: NDType;
+}
+
+/** What the main thread learns of a worker's slots with a batch: its counters (once), new buffers, buffers no longer used. */
+export interface SlotUpdate {
+  counters?: Int32Array;
+  added?: [number, SharedArrayBuffer][];
+  retired?: number[];
 }
 
 type ArrayType<A extends TypedArray> = new (buffer: SharedArrayBuffer, byteOffset: number, length: number) => A;
@@ -35,7 +55,9 @@ const align = (n: number): number => (n + 7) & ~7;
 
 export class OutputSlots {
   private readonly counters: Int32Array;
+  /** Per slot, its buffer, and the buffers its last batch went on into when it outgrew it. */
   private readonly buffers: (SharedArrayBuffer | null)[];
+  private readonly overflow: SharedArrayBuffer[][];
   /** Per slot, the bytes its last batch took: the size its buffer grows to before the next one. */
   private readonly needed: number[];
   /** The slot being written (-1: none), how much of its buffer is used, and the buffers the batch is in. */
@@ -43,10 +65,17 @@ export class OutputSlots {
   private used = 0;
   private batchBuffers: SharedArrayBuffer[] = [];
   private total = 0;
+  /** The id of each buffer in use, and what the main thread has not been told yet (see SlotUpdate). */
+  private readonly ids = new Map<SharedArrayBuffer, number>();
+  private nextId = 1;
+  private countersSent = false;
+  private added: [number, SharedArrayBuffer][] = [];
+  private retired: number[] = [];
 
   constructor(count: number) {
     this.counters = new Int32Array(new SharedArrayBuffer(4 * count));
     this.buffers = new Array<SharedArrayBuffer | null>(count).fill(null);
+    this.overflow = Array.from({ length: count }, () => []);
     this.needed = new Array<number>(count).fill(0);
   }
 
@@ -54,15 +83,36 @@ export class OutputSlots {
     return this.buffers.length;
   }
 
+  private newBuffer(bytes: number): SharedArrayBuffer {
+    const b = new SharedArrayBuffer(bytes);
+    const id = this.nextId++;
+    this.ids.set(b, id);
+    this.added.push([id, b]);
+    return b;
+  }
+
+  private retire(b: SharedArrayBuffer): void {
+    const id = this.ids.get(b) as number;
+    this.ids.delete(b);
+    const i = this.added.findIndex(([a]) => a === id);
+    if (i >= 0) this.added.splice(i, 1);
+    else this.retired.push(id);
+  }
+
   /** Takes a free slot for the next batch; false when the main thread holds them all. */
   begin(): boolean {
     this.slot = -1;
     for (let i = 0; i < this.buffers.length; i++) {
       if (Atomics.load(this.counters, i) !== 0) continue;
-      const have = this.buffers[i];
+      const extra = this.overflow[i] as SharedArrayBuffer[];
+      for (const b of extra.splice(0)) this.retire(b);
+      let buffer = this.buffers[i] as SharedArrayBuffer | null;
       const need = this.needed[i] as number;
-      const buffer = have !== null && have.byteLength >= need ? have : new SharedArrayBuffer(Math.max(need, 8));
-      this.buffers[i] = buffer;
+      if (buffer === null || buffer.byteLength < need) {
+        if (buffer !== null) this.retire(buffer);
+        buffer = this.newBuffer(Math.max(need, 8));
+        this.buffers[i] = buffer;
+      }
       this.slot = i;
       this.used = 0;
       this.total = 0;
@@ -88,7 +138,8 @@ export class OutputSlots {
     let buffer = this.batchBuffers[this.batchBuffers.length - 1] as SharedArrayBuffer;
     let offset = align(this.used);
     if (offset + bytes > buffer.byteLength) {
-      buffer = new SharedArrayBuffer(Math.max(bytes, MIN_BUFFER));
+      buffer = this.newBuffer(Math.max(bytes, MIN_BUFFER));
+      (this.overflow[this.slot] as SharedArrayBuffer[]).push(buffer);
       this.batchBuffers.push(buffer);
       offset = 0;
     }
@@ -104,6 +155,13 @@ export class OutputSlots {
     return copy;
   }
 
+  /** Where `a`, an array of the batch being written (place() gave it), lies, for the message. */
+  describe(a: TypedArray): SlotView {
+    const id = this.ids.get(a.buffer as SharedArrayBuffer);
+    if (id === undefined) throw new Error('OutputSlots.describe: the array is not in a slot');
+    return { __slot: id, offset: a.byteOffset, length: a.length, type: dtypeOfTypedArray(a) };
+  }
+
   /** The batch is written: the slot is held, for its message, until the main thread releases it. */
   finish(): SlotRef {
     const index = this.slot;
@@ -114,9 +172,63 @@ export class OutputSlots {
     return { counters: this.counters, index };
   }
 
+  /** What the main thread has not been told of the slots yet (undefined: nothing); it is told with the next batch. */
+  takeUpdate(): SlotUpdate | undefined {
+    if (this.countersSent && this.added.length === 0 && this.retired.length === 0) return undefined;
+    const u: SlotUpdate = {};
+    if (!this.countersSent) u.counters = this.counters;
+    if (this.added.length > 0) u.added = this.added;
+    if (this.retired.length > 0) u.retired = this.retired;
+    this.countersSent = true;
+    this.added = [];
+    this.retired = [];
+    return u;
+  }
+
   /** The batch is not sent from the slot after all (it failed): the slot stays free. */
   abandon(): void {
     this.slot = -1;
     this.batchBuffers = [];
+  }
+}
+
+/**
+ * The main thread's side of one worker's slots: the buffers it was told of, and the batches'
+ * arrays as views of them again.
+ */
+export class SlotReader {
+  private counters: Int32Array | null = null;
+  private readonly buffers = new Map<number, SharedArrayBuffer>();
+
+  /** Takes in what a batch's message says of the slots, and gives the hold of slot `index`. */
+  read(update: SlotUpdate | undefined, index: number): SlotRef {
+    if (update?.counters) {
+      // A new set of slots (the worker made them for a pool with another prefetch): ids restart.
+      this.counters = update.counters;
+      this.buffers.clear();
+    }
+    for (const [id, b] of update?.added ?? []) this.buffers.set(id, b);
+    for (const id of update?.retired ?? []) this.buffers.delete(id);
+    if (this.counters === null) throw new Error('DataLoader: a batch from a slot before its counters');
+    return { counters: this.counters, index };
+  }
+
+  /** `value` (a batch in wire form) with each SlotView replaced by the typed array it describes. */
+  resolve(value: unknown): unknown {
+    if (value === null || typeof value !== 'object') return value;
+    const v = value as Partial<SlotView>;
+    if (v.__slot !== undefined) {
+      const buffer = this.buffers.get(v.__slot);
+      if (buffer === undefined) throw new Error(`DataLoader: a batch in an unknown slot buffer (${v.__slot})`);
+      const Type = TYPED_ARRAYS[v.type as NDType] as unknown as ArrayType<TypedArray>;
+      return new Type(buffer, v.offset as number, v.length as number);
+    }
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) value[i] = this.resolve(value[i]);
+    } else if (!ArrayBuffer.isView(value)) {
+      const o = value as Record<string, unknown>;
+      for (const k of Object.keys(o)) o[k] = this.resolve(o[k]);
+    }
+    return value;
   }
 }

@@ -23,7 +23,7 @@ import {
   toWire,
   transferring,
 } from './ndarray.js';
-import { OutputSlots, type SlotRef } from './output_slots.js';
+import { OutputSlots, type SlotRef, type SlotUpdate } from './output_slots.js';
 import { type SharedTasks, TaskList } from './task_list.js';
 
 /** Serve a pool: build this dataset, collate this way. */
@@ -56,19 +56,30 @@ export interface ResumeMessage {
   pass: number;
 }
 
+/** A worker's failure on a batch. */
+export interface ErrorMessage {
+  type: 'error';
+  pass: number;
+  k: number;
+  index: number | null;
+  stage: string;
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/**
+ * What a worker posts: a batch, its arrays transferred, or (`slot`) in that output slot, as
+ * SlotViews, with what the main thread has not been told of the slots yet; or a failure.
+ */
+export type PostedMessage =
+  | { type: 'batch'; pass: number; k: number; data: unknown; slot?: number; update?: SlotUpdate }
+  | ErrorMessage;
+
+/** A worker's message as a pass receives it (worker_pool.ts reads the slot's views). */
 export type ResultMessage =
   /** A batch; `slot`: its arrays are views of that output slot, held for the message (output_slots.ts). */
-  | { type: 'batch'; pass: number; k: number; data: unknown; slot?: SlotRef }
-  | {
-      type: 'error';
-      pass: number;
-      k: number;
-      index: number | null;
-      stage: string;
-      name: string;
-      message: string;
-      stack?: string;
-    };
+  { type: 'batch'; pass: number; k: number; data: unknown; slot?: SlotRef } | ErrorMessage;
 
 interface TensorLike {
   shape: number[];
@@ -121,7 +132,7 @@ if (parentPort) {
   let queue: Promise<void> = Promise.resolve();
 
   const fail = (p: PassMessage, k: number, index: number | null, stage: string, e: unknown): void => {
-    port.postMessage({ type: 'error', pass: p.pass, k, index, stage, ...errorFields(e) } satisfies ResultMessage);
+    port.postMessage({ type: 'error', pass: p.pass, k, index, stage, ...errorFields(e) } satisfies PostedMessage);
   };
 
   /** Posts batch k, written into the output slot begun for it where there is one. */
@@ -129,13 +140,18 @@ if (parentPort) {
     try {
       const transfer = new Set<ArrayBuffer>();
       const transferred = transferring(transfer);
-      const inSlot = out.writing;
-      const data = inSlot ? toWire(batch, (a) => out.place(a), transferred) : toWire(batch, transferred);
-      const slot = inSlot ? out.finish() : undefined;
-      const msg: ResultMessage = slot
-        ? { type: 'batch', pass: p.pass, k, data, slot }
-        : { type: 'batch', pass: p.pass, k, data };
-      port.postMessage(msg, [...transfer]);
+      if (out.writing) {
+        const data = toWire(batch, (a) => out.describe(out.place(a)), transferred);
+        const slot = out.finish().index;
+        const update = out.takeUpdate();
+        const msg: PostedMessage = update
+          ? { type: 'batch', pass: p.pass, k, data, slot, update }
+          : { type: 'batch', pass: p.pass, k, data, slot };
+        port.postMessage(msg, [...transfer]);
+        return;
+      }
+      const data = toWire(batch, transferred);
+      port.postMessage({ type: 'batch', pass: p.pass, k, data } satisfies PostedMessage, [...transfer]);
     } catch (e) {
       out.abandon();
       fail(p, k, null, 'sending the batch', e);

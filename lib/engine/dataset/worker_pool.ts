@@ -3,7 +3,15 @@
 // loader's life with persistentWorkers): passes announced, results and failures in. What a thread runs
 // is ./worker.ts; what a pass asks of its pool is in ./dataloader.ts.
 import { Worker } from 'node:worker_threads';
-import type { InitMessage, PassMessage, ReleaseMessage, ResultMessage, ResumeMessage } from './worker.js';
+import { release, SlotReader } from './output_slots.js';
+import type {
+  InitMessage,
+  PassMessage,
+  PostedMessage,
+  ReleaseMessage,
+  ResultMessage,
+  ResumeMessage,
+} from './worker.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -27,9 +35,22 @@ class DataThread {
   pool: WorkerPool | null = null;
   id = 0;
 
+  /** The thread's output slots, as the main thread knows them. */
+  private readonly slots = new SlotReader();
+
   constructor() {
     this.worker = new Worker(WORKER_URL);
-    this.worker.on('message', (m: ResultMessage) => this.pool?.onMessage(m, this.id));
+    this.worker.on('message', (m: PostedMessage) => {
+      let msg: ResultMessage;
+      try {
+        msg = this.read(m);
+      } catch (e) {
+        this.pool?.onError(this, e as Error);
+        return;
+      }
+      if (this.pool) this.pool.onMessage(msg, this.id);
+      else if (msg.type === 'batch' && msg.slot) release(msg.slot);
+    });
     this.worker.on('error', (e: Error) => this.pool?.onError(this, e));
     this.worker.on('exit', (code) => {
       const i = idleThreads.indexOf(this);
@@ -38,6 +59,13 @@ class DataThread {
     });
     // After the 'message' listener: adding the first one refs the worker's port again.
     this.worker.unref();
+  }
+
+  /** A message as a pass takes it: a batch in an output slot as views of the slot's buffer. */
+  private read(m: PostedMessage): ResultMessage {
+    if (m.type !== 'batch' || m.slot === undefined) return m as ResultMessage;
+    const slot = this.slots.read(m.update, m.slot);
+    return { type: 'batch', pass: m.pass, k: m.k, data: this.slots.resolve(m.data), slot };
   }
 }
 

@@ -4,14 +4,48 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { OutputSlots, release } from '../../../lib/engine/dataset/output_slots.js';
+import { OutputSlots, release, SlotReader } from '../../../lib/engine/dataset/output_slots.js';
 import { TaskList } from '../../../lib/engine/dataset/task_list.js';
-import type { ResultMessage } from '../../../lib/engine/dataset/worker.js';
+import type { PostedMessage } from '../../../lib/engine/dataset/worker.js';
 import { DataLoader, SyntheticImageDataset } from '../../../lib/engine/index.js';
 import type * as torch from '../../../lib/index.js';
 import { collect, disposeAll, plain, within } from './support.js';
 
 describe('OutputSlots', () => {
+  test("the main thread's reader knows each buffer once, and forgets the ones retired", () => {
+    const slots = new OutputSlots(1);
+    const reader = new SlotReader();
+    const send = () => {
+      const view = slots.describe(slots.place(Uint8Array.from([1, 2, 3])));
+      const index = slots.finish().index;
+      return { view, index, update: slots.takeUpdate() };
+    };
+    slots.begin();
+    const first = send();
+    assert.ok(first.update?.counters, 'the counters come with the first batch');
+    assert.equal(first.update?.added?.length, 1);
+    const ref = reader.read(first.update, first.index);
+    assert.deepEqual(Array.from(reader.resolve(first.view) as Uint8Array), [1, 2, 3]);
+    release(ref);
+    slots.begin(); // the slot's buffer (8 bytes) fits the next batch: nothing new to tell
+    const second = send();
+    assert.equal(second.update, undefined);
+    assert.deepEqual(reader.resolve(second.view), reader.resolve(first.view));
+    release(reader.read(second.update, second.index));
+    slots.begin();
+    slots.allocate(Uint8Array, 100); // outgrows the slot: a new buffer
+    const third = send();
+    assert.equal(third.update?.added?.length, 1);
+    release(reader.read(third.update, third.index));
+    slots.begin(); // the slot grows to fit: its two buffers retired, one added
+    const fourth = send();
+    assert.equal(fourth.update?.retired?.length, 2);
+    assert.equal(fourth.update?.added?.length, 1);
+    reader.read(fourth.update, fourth.index);
+    assert.throws(() => reader.resolve(first.view), /unknown slot buffer/);
+    assert.deepEqual(Array.from(reader.resolve(fourth.view) as Uint8Array), [1, 2, 3]);
+  });
+
   test('a batch is written into a free slot, held by its message, and the slot is reused once released', () => {
     const slots = new OutputSlots(2);
     assert.equal(slots.begin(), true);
@@ -76,23 +110,30 @@ function startWorker(slots: number, batches: number) {
   const tasks = TaskList.of(Array.from({ length: batches }, (_, k) => [2 * k, 2 * k + 1]));
   worker.postMessage({ type: 'init', spec: ds.workerSpec(), collate: 'default', workerId: 0, slots });
   worker.postMessage({ type: 'pass', pass: 1, tasks: tasks.shared, epoch: 0, seed: 5 });
-  const received: ResultMessage[] = [];
+  const received: PostedMessage[] = [];
   let wake: (() => void) | null = null;
-  worker.on('message', (m: ResultMessage) => {
+  worker.on('message', (m: PostedMessage) => {
     received.push(m);
     wake?.();
   });
-  /** Lets the worker make batch k, and waits for it. */
+  const reader = new SlotReader();
+  /** Lets the worker make batch k, and waits for it (its arrays as views, as the main thread reads them). */
   const batch = async (k: number) => {
     tasks.allow(k + 1);
     while (received.length === 0) await new Promise<void>((r) => (wake = r));
-    const m = received.shift() as Extract<ResultMessage, { type: 'batch' }>;
+    const m = received.shift() as Extract<PostedMessage, { type: 'batch' }>;
     assert.equal(m.type, 'batch');
     assert.equal(m.k, k);
-    return m;
+    if (m.slot === undefined) return { data: m.data, slot: undefined };
+    assert.ok(!holdsViews(m.data), 'the message says where the arrays lie, without views');
+    const slot = reader.read(m.update, m.slot); // first: it learns the buffers
+    return { data: reader.resolve(m.data), slot };
   };
   return { worker, batch, ds };
 }
+
+const holdsViews = (v: unknown): boolean =>
+  ArrayBuffer.isView(v) || (v !== null && typeof v === 'object' && Object.values(v).some(holdsViews));
 
 type Wire = [{ data: Uint8Array; shape: number[] }, { data: BigInt64Array }];
 
@@ -120,7 +161,7 @@ describe('a data worker writes its batches into its output slots', () => {
       const b = await batch(3);
       assert.ok(a.slot && b.slot);
       const [aImg, aLabels] = a.data as Wire;
-      assert.equal(aLabels.data.buffer.byteLength, aImg.data.buffer.byteLength, 'a sized slot holds the whole batch');
+      assert.equal(aLabels.data.buffer, aImg.data.buffer, 'a sized slot holds the whole batch');
       const c = await batch(4); // both held
       assert.equal(c.slot, undefined, 'transferred');
       const [cImg] = c.data as Wire;
