@@ -2,14 +2,14 @@
 // the main thread's tensors of the batch view without a copy. A batch sent as transferred
 // ArrayBuffers costs a fresh buffer per batch in the worker (allocated and zeroed) and, in the
 // main thread, memory that V8 must track and collect: measured on 2 cores, ~60 µs of CPU per
-// 196 KB batch in all threads, against ~20 µs for a message of views into shared memory. A
-// worker has a few slots (one more than the batches it is asked to keep ready); each is a
-// SharedArrayBuffer reused from batch to batch, and a counter of what holds the batch: 1 for
-// the message, set by the worker, and 1 per tensor over it (torch.fromBuffer's hold: the
-// native side adds and takes back). The main thread drops the message's hold once it has made
-// the tensors (release); the slot is free again when the count is 0, that is when the batch's
-// tensors are freed. Where every slot is held (a consumer keeping its batches), a batch travels
-// the old way, transferred.
+// 196 KB batch in all threads. A worker has a few slots (one more than the batches it is asked
+// to keep ready); each is a SharedArrayBuffer reused from batch to batch, and a counter of what
+// holds the batch: 1 for the message, set by the worker, and 1 per tensor over it
+// (torch.fromBuffer's hold: the native side adds and takes back). The main thread drops the
+// message's hold once it has made the tensors (release); the slot is free again when the count
+// is 0, that is when the batch's tensors are freed. Where every slot is held (a consumer keeping
+// its batches), a batch travels the old way, transferred. The message says where each array lies
+// (SlotView); the main thread learns each buffer once (SlotReader, one per worker thread).
 //
 // Torch-free (data workers import it).
 import { dtypeOfTypedArray, type NDType, TYPED_ARRAYS, type TypedArray } from './ndarray.js';
