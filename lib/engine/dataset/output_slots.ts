@@ -185,6 +185,18 @@ export class OutputSlots {
     return u;
   }
 
+  /**
+   * A finished batch whose message could not be sent after all (postMessage refused it): its
+   * slot is free again, and what its update said is told with the next batch instead.
+   */
+  unsend(slot: SlotRef, update: SlotUpdate | undefined): void {
+    Atomics.store(this.counters, slot.index, 0);
+    if (update === undefined) return;
+    if (update.counters) this.countersSent = false;
+    this.added = [...(update.added ?? []), ...this.added];
+    this.retired = [...(update.retired ?? []), ...this.retired];
+  }
+
   /** The batch is not sent from the slot after all (it failed): the slot stays free. */
   abandon(): void {
     this.slot = -1;

@@ -142,12 +142,17 @@ if (parentPort) {
       const transferred = transferring(transfer);
       if (out.writing) {
         const data = toWire(batch, (a) => out.describe(out.place(a)), transferred);
-        const slot = out.finish().index;
+        const slot = out.finish();
         const update = out.takeUpdate();
         const msg: PostedMessage = update
-          ? { type: 'batch', pass: p.pass, k, data, slot, update }
-          : { type: 'batch', pass: p.pass, k, data, slot };
-        port.postMessage(msg, [...transfer]);
+          ? { type: 'batch', pass: p.pass, k, data, slot: slot.index, update }
+          : { type: 'batch', pass: p.pass, k, data, slot: slot.index };
+        try {
+          port.postMessage(msg, [...transfer]);
+        } catch (e) {
+          out.unsend(slot, update);
+          throw e;
+        }
         return;
       }
       const data = toWire(batch, transferred);

@@ -16,6 +16,8 @@ export interface ToyOptions {
   stallMs?: number;
   /** The constructor throws (a dataset that cannot be built in a worker). */
   failBuild?: boolean;
+  /** The samples from this one on hold a function (which a message cannot carry). */
+  unclonableFrom?: number;
 }
 
 /**
@@ -47,7 +49,9 @@ export class ToyDataset extends Dataset {
     }
     const r = ctx ? ctx.random().next() : 0;
     const x = new Float32Array(6).map((_, j) => i + j / 10 + r);
-    return { x: new NDArray(x, [2, 3]), label: i % 3, name: `s${i}`, extra: [i, new Float32Array([i / 2])] };
+    const sample = { x: new NDArray(x, [2, 3]), label: i % 3, name: `s${i}`, extra: [i, new Float32Array([i / 2])] };
+    const from = this.options.unclonableFrom;
+    return from !== undefined && i >= from ? { ...sample, fn: () => i } : sample;
   }
 
   workerSpec(): WorkerSpec {

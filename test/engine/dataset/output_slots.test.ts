@@ -75,6 +75,25 @@ describe('OutputSlots', () => {
     assert.equal(slots.begin(), true, 'an abandoned batch leaves its slot free');
   });
 
+  test('a batch whose message could not be sent frees its slot, and its news go with the next batch', () => {
+    const slots = new OutputSlots(1);
+    const reader = new SlotReader();
+    slots.begin();
+    slots.describe(slots.place(Uint8Array.from([7])));
+    const refused = slots.finish();
+    const lost = slots.takeUpdate();
+    assert.ok(lost?.counters && lost.added?.length === 1);
+    slots.unsend(refused, lost); // postMessage threw (an unclonable value in the batch)
+    assert.equal(slots.begin(), true, 'the slot is free again');
+    const view = slots.describe(slots.place(Uint8Array.from([8])));
+    const index = slots.finish().index;
+    const update = slots.takeUpdate();
+    assert.ok(update?.counters, 'the counters are told again');
+    assert.deepEqual(update?.added, lost.added);
+    reader.read(update, index);
+    assert.deepEqual(Array.from(reader.resolve(view) as Uint8Array), [8]);
+  });
+
   test('a batch larger than its slot goes on in a new buffer, and the slot grows to fit the next one whole', () => {
     const slots = new OutputSlots(1);
     slots.begin();

@@ -183,6 +183,32 @@ describe('errors in workers reject the loop', () => {
     assert.equal((await within(collect(again), 20000, 'second loader')).length, 2);
   });
 
+  test('a batch that a message cannot carry: its error, after the batches before it', async () => {
+    const loader = new DataLoader({
+      dataset: new ToyDataset({ length: 12, unclonableFrom: 4 }),
+      batchSize: 2,
+      numWorkers: 1,
+      collate: 'pseudo',
+    });
+    const labels: number[] = [];
+    const loop = async () => {
+      for await (const b of loader) {
+        labels.push(...(b as { label: number[] }).label);
+        disposeAll(b);
+      }
+    };
+    await within(
+      assert.rejects(loop(), (e: unknown) => {
+        assert.ok(e instanceof DataLoaderWorkerError);
+        assert.match(e.message, /^DataLoader worker 0 failed on batch 2 while sending the batch: DataCloneError: /);
+        return true;
+      }),
+      20000,
+      'unclonable sample',
+    );
+    assert.deepEqual(labels, [0, 1, 2, 0], 'batches 0 and 1 came from their slots first');
+  });
+
   test('a dataset that cannot be built in the worker', async () => {
     const ds = new ToyDataset({ length: 4 });
     const broken = Object.assign(Object.create(Object.getPrototypeOf(ds)), ds, {
