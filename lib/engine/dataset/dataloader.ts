@@ -133,7 +133,7 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
     private readonly loader: DataLoader<B>,
     private readonly epoch: number,
   ) {
-    this.batches = [...new BatchSampler(loader.sampler, loader.batchSize, loader.dropLast)];
+    this.batches = new BatchSampler(loader.sampler, loader.batchSize, loader.dropLast).all();
   }
 
   [Symbol.asyncIterator](): this {

@@ -35,6 +35,9 @@ export function seedFor(...parts: number[]): number {
   return h;
 }
 
+/** Ranges up to this size are drawn from in 32-bit integer arithmetic (see Random.int). */
+const SMALL_RANGE = 2 ** 30;
+
 /** sfc32, seeded through splitmix32: small, fast, 128 bits of state. */
 export class Random {
   private a: number;
@@ -90,6 +93,15 @@ export class Random {
   int(lo: number, hi: number): number {
     const n = hi - lo;
     if (!(n > 0)) throw new RangeError(`Random.int: empty range [${lo}, ${hi})`);
+    if (n <= SMALL_RANGE && (n | 0) === n) {
+      // The same numbers as below, in 32-bit integer arithmetic: a remainder of a uint32 or of
+      // 2^32 is a floating-point one in V8 (a call to fmod, ~30 ns), which made shuffling an
+      // epoch's 32,768 indices take 3 ms.
+      const limit = 4294967296 - (((((0x7fffffff % n) + 1) % n) * 2) % n);
+      let x = this.uint32();
+      while (x >= limit) x = this.uint32();
+      return lo + ((((x >>> 1) % n) * 2 + (x & 1)) % n);
+    }
     if (n <= 4294967296) {
       // Rejection sampling: no modulo bias.
       const limit = 4294967296 - (4294967296 % n);
@@ -102,7 +114,8 @@ export class Random {
 
   /** A random permutation of 0..n-1 (Fisher-Yates). */
   permutation(n: number): number[] {
-    const p = Array.from({ length: n }, (_, i) => i);
+    const p: number[] = [];
+    for (let i = 0; i < n; i++) p.push(i);
     for (let i = n - 1; i > 0; i--) {
       const j = this.int(0, i + 1);
       const t = p[i] as number;

@@ -6,6 +6,22 @@ import { Random, randomSeed, seedFor } from './random.js';
 export interface Sampler extends Iterable<number> {
   readonly length: number;
   setEpoch?(epoch: number): void;
+  /** The indices of a pass at once, as iterating gives them (faster than iterating, where a sampler has it). */
+  indices?(): number[];
+}
+
+/** The object in `o`'s prototype chain (or `o`) that holds `key` itself. */
+function holderOf(o: object, key: PropertyKey): object | null {
+  for (let p: object | null = o; p !== null; p = Object.getPrototypeOf(p)) if (Object.hasOwn(p, key)) return p;
+  return null;
+}
+
+/**
+ * Whether `sampler.indices()` stands for iterating it: it has one, defined together with its
+ * iterator (a subclass that overrides only one of them is iterated).
+ */
+function listsItsIndices(sampler: Sampler): boolean {
+  return typeof sampler.indices === 'function' && holderOf(sampler, 'indices') === holderOf(sampler, Symbol.iterator);
 }
 
 function sizeOf(data: { length: number } | number, name: string): number {
@@ -24,6 +40,12 @@ export class SequentialSampler implements Sampler {
   }
 
   setEpoch(_epoch: number): void {}
+
+  indices(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.length; i++) out.push(i);
+    return out;
+  }
 
   *[Symbol.iterator](): Iterator<number> {
     for (let i = 0; i < this.length; i++) yield i;
@@ -105,6 +127,10 @@ export class DefaultSampler implements Sampler {
     this.inner.setEpoch(epoch);
   }
 
+  indices(): number[] {
+    return this.inner.indices();
+  }
+
   [Symbol.iterator](): Iterator<number> {
     return this.inner[Symbol.iterator]();
   }
@@ -128,6 +154,15 @@ export class BatchSampler implements Iterable<number[]> {
   get length(): number {
     const n = this.sampler.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** Every batch of a pass at once (what spreading the sampler gives), cut from one array of the indices. */
+  all(): number[][] {
+    const indices = listsItsIndices(this.sampler) ? (this.sampler.indices as () => number[])() : [...this.sampler];
+    const n = this.dropLast ? indices.length - (indices.length % this.batchSize) : indices.length;
+    const out: number[][] = [];
+    for (let s = 0; s < n; s += this.batchSize) out.push(indices.slice(s, Math.min(s + this.batchSize, n)));
+    return out;
   }
 
   *[Symbol.iterator](): Iterator<number[]> {

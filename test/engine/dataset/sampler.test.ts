@@ -6,6 +6,8 @@ import {
   BatchSampler,
   DataLoader,
   DefaultSampler,
+  DistributedSampler,
+  Random,
   RandomSampler,
   SequentialSampler,
   Subset,
@@ -82,6 +84,56 @@ describe('samplers', () => {
     assert.equal(new BatchSampler(new SequentialSampler(7), 3).length, 3);
     assert.equal(new BatchSampler(new SequentialSampler(7), 3, true).length, 2);
     assert.throws(() => new BatchSampler(new SequentialSampler(7), 0), /positive integer/);
+  });
+
+  test("BatchSampler.all() gives what iterating gives, for every sampler (a subclass's own iterator included)", () => {
+    class EvensFirst extends RandomSampler {
+      // Overrides iterating only: its inherited indices() no longer stands for it.
+      override *[Symbol.iterator](): Iterator<number> {
+        const all = this.indices();
+        yield* all.filter((i) => i % 2 === 0);
+        yield* all.filter((i) => i % 2 === 1);
+      }
+    }
+    const iterableOnly = {
+      length: 5,
+      *[Symbol.iterator]() {
+        yield* [4, 2, 0, 1, 3];
+      },
+    };
+    const samplers = [
+      new SequentialSampler(10),
+      new RandomSampler(10, { seed: 4 }),
+      new RandomSampler(10, { seed: 4, replacement: true, numSamples: 7 }),
+      new DefaultSampler(10, { seed: 2 }),
+      new DistributedSampler(10, { worldSize: 3, rank: 1, seed: 5 }),
+      new EvensFirst(10, { seed: 4 }),
+      iterableOnly,
+    ];
+    for (const sampler of samplers)
+      for (const dropLast of [false, true]) {
+        const b = new BatchSampler(sampler, 3, dropLast);
+        assert.deepEqual(b.all(), [...b], `${sampler.constructor.name}, dropLast ${dropLast}`);
+      }
+    assert.equal(
+      new BatchSampler(new EvensFirst(10, { seed: 4 }), 5).all()[0]?.every((i) => i % 2 === 0),
+      true,
+    );
+  });
+
+  test('Random.int draws in integer arithmetic what the floating-point formula draws', () => {
+    // The formula of rejection sampling over 2^32, in floating point (what int() computed before).
+    const reference = (r: Random, lo: number, n: number): number => {
+      const limit = 4294967296 - (4294967296 % n);
+      let x = r.uint32();
+      while (x >= limit) x = r.uint32();
+      return lo + (x % n);
+    };
+    for (const n of [1, 2, 3, 10, 641, 32768, 100003, 2 ** 29 + 7, 2 ** 30 - 1, 2 ** 30, 2 ** 30 + 1, 3e9]) {
+      const a = new Random(n);
+      const b = new Random(n);
+      for (let k = 0; k < 3000; k++) assert.equal(a.int(-2, n - 2), reference(b, -2, n), `range ${n}, draw ${k}`);
+    }
   });
 });
 
