@@ -105,8 +105,8 @@ let passCounter = 0;
 
 /**
  * A batch that has arrived: from a worker (wire form; `slot`: in that output slot, held for the
- * message until the batch's tensors are made), made in the main thread (raw: arrays, not yet tensors), or a
- * worker's error.
+ * message until the batch's tensors are made), made in the main thread (raw: arrays, not yet
+ * tensors), or a worker's error.
  */
 type Entry = { data: unknown; slot?: SlotRef | undefined } | RawBatch | { error: Error };
 /** A batch of getRawBatch made in the main thread (arrays, not yet tensors), in its slot where it has one. */
