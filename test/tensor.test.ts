@@ -90,6 +90,7 @@ describe('creation', () => {
       /fromBuffer: .*hold.*Int32Array/,
     );
     assert.throws(() => torch.fromBuffer(data, { hold: { counters, index: 2 } }), /holdIndex 2 is outside/);
+    assert.throws(() => torch.fromBuffer(data, { hold: { counters, index: 1.5 } }), /'holdIndex' must be an integer/);
     assert.throws(
       () => torch.fromBuffer(data, { hold: { counters: new Int32Array(2), index: 0 } }),
       /hold.counters must be an Int32Array over a SharedArrayBuffer/,

@@ -39,7 +39,7 @@ import { defaultCollate, pseudoCollate, tensorize } from './collate.js';
 import { rawDefaultCollate, rawPseudoCollate } from './collate_raw.js';
 import { type MapDataset, rawBatchOf, sampleContext } from './dataset.js';
 import { fromWire } from './ndarray.js';
-import { OutputSlots, release, type SlotRef } from './output_slots.js';
+import { OutputSlots, release, type SlotReader, type SlotRef } from './output_slots.js';
 import { randomSeed } from './random.js';
 import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from './sampler.js';
 import { TaskList, UNCLAIMED } from './task_list.js';
@@ -108,7 +108,9 @@ let passCounter = 0;
  * message until the batch's tensors are made), made in the main thread (raw: arrays, not yet
  * tensors), or a worker's error.
  */
-type Entry = { data: unknown; slot?: SlotRef | undefined } | RawBatch | { error: Error };
+type Entry = FromWorker | RawBatch | { error: Error };
+/** A batch from a worker: wire form; in an output slot, its hold and its reader (see ResultMessage). */
+type FromWorker = { data: unknown; slot?: SlotRef | undefined; views?: SlotReader | undefined };
 /** A batch of getRawBatch made in the main thread (arrays, not yet tensors), in its slot where it has one. */
 type RawBatch = { raw: unknown; slot?: SlotRef | undefined };
 type Batch = Exclude<Entry, { error: Error }>;
@@ -193,7 +195,7 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
       this.fill();
       let value: unknown;
       try {
-        value = 'raw' in batch ? this.loader._tensorizeRaw(batch) : this.loader._fromWorker(batch.data, batch.slot);
+        value = 'raw' in batch ? this.loader._tensorizeRaw(batch) : this.loader._fromWorker(batch);
       } finally {
         if (batch.slot) release(batch.slot);
       }
@@ -233,7 +235,8 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
     if (batch !== undefined) return batch;
     this.stealing = false;
     tasks.handBack(k);
-    (this.pool as WorkerPool).resume({ type: 'resume', pass: this.id });
+    // For a worker whose loop has ended: all the pass's batches were taken.
+    (this.pool as WorkerPool).announce({ type: 'resume', pass: this.id });
     return undefined;
   }
 
@@ -269,7 +272,7 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
     }
     let entry: Entry;
     if (msg.type === 'batch') {
-      entry = { data: msg.data, slot: msg.slot };
+      entry = { data: msg.data, slot: msg.slot, views: msg.views };
     } else {
       const remote = new Error(msg.message);
       remote.name = msg.name;
@@ -565,9 +568,11 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
   }
 
   /** @internal A batch received from a worker: tensors over its output slot, or over the transferred buffers. */
-  _fromWorker(data: unknown, slot: SlotRef | undefined): unknown {
+  _fromWorker(batch: FromWorker): unknown {
     return torch.scope(() => {
-      const value = tensorize(fromWire(data), slot ?? true);
+      const views = batch.views;
+      const data = fromWire(batch.data, views && ((v) => views.view(v)));
+      const value = tensorize(data, batch.slot ?? true);
       return this.collateMode === 'none' ? this.collate(value as unknown[]) : value;
     });
   }

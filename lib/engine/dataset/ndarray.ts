@@ -4,6 +4,8 @@
 //
 // This module, like every module that a data worker imports, must not import lib/torch.
 
+import type { SlotView } from './output_slots.js';
+
 export type TypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
 
 /** The dtypes an NDArray can hold: the typed array's own, or 'bool' over a Uint8Array of 0/1. */
@@ -150,17 +152,22 @@ export function toWire(
   return out;
 }
 
-/** NDArray instances for the marked plain objects of a received value (in place for containers). */
-export function fromWire(value: unknown): unknown {
+/**
+ * NDArray instances for the marked plain objects of a received value (in place for containers);
+ * `view` gives the data of an NDArray sent from a worker's output slot.
+ */
+export function fromWire(value: unknown, view?: (where: SlotView) => TypedArray): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (isNDArray(value) && !(value instanceof NDArray)) {
-    const v = value as unknown as { data: TypedArray; shape: number[]; dtype: NDType };
-    return new NDArray(v.data, v.shape, v.dtype);
+    const v = value as unknown as { data: unknown; shape: number[]; dtype: NDType };
+    // An NDArray's data is a typed array, or where it lies in a worker's output slot (`view` reads it).
+    const data = isTypedArray(v.data) || view === undefined ? (v.data as TypedArray) : view(v.data as SlotView);
+    return new NDArray(data, v.shape, v.dtype);
   }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = fromWire(value[i]);
+    for (let i = 0; i < value.length; i++) value[i] = fromWire(value[i], view);
   } else if (isPlainObject(value)) {
-    for (const k of Object.keys(value)) value[k] = fromWire(value[k]);
+    for (const k of Object.keys(value)) value[k] = fromWire(value[k], view);
   }
   return value;
 }

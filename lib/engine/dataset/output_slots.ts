@@ -225,22 +225,15 @@ export class SlotReader {
     return { counters: this.counters, index };
   }
 
-  /** `value` (a batch in wire form) with each SlotView replaced by the typed array it describes. */
-  resolve(value: unknown): unknown {
-    if (value === null || typeof value !== 'object') return value;
-    const v = value as Partial<SlotView>;
-    if (v.__slot !== undefined) {
-      const buffer = this.buffers.get(v.__slot);
-      if (buffer === undefined) throw new Error(`DataLoader: a batch in an unknown slot buffer (${v.__slot})`);
-      const Type = TYPED_ARRAYS[v.type as NDType] as unknown as ArrayType<TypedArray>;
-      return new Type(buffer, v.offset as number, v.length as number);
-    }
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) value[i] = this.resolve(value[i]);
-    } else if (!ArrayBuffer.isView(value)) {
-      const o = value as Record<string, unknown>;
-      for (const k of Object.keys(o)) o[k] = this.resolve(o[k]);
-    }
-    return value;
+  /**
+   * The typed array a SlotView describes (fromWire asks for each NDArray's data). A batch's
+   * buffers stay known until it is taken in: a worker retires a buffer only when it reuses its
+   * slot, which the batch holds.
+   */
+  view(v: SlotView): TypedArray {
+    const buffer = this.buffers.get(v.__slot);
+    if (buffer === undefined) throw new Error(`DataLoader: a batch in an unknown slot buffer (${v.__slot})`);
+    const Type = TYPED_ARRAYS[v.type] as unknown as ArrayType<TypedArray>;
+    return new Type(buffer, v.offset, v.length);
   }
 }

@@ -23,7 +23,7 @@ import {
   toWire,
   transferring,
 } from './ndarray.js';
-import { OutputSlots, type SlotRef, type SlotUpdate } from './output_slots.js';
+import { OutputSlots, type SlotReader, type SlotRef, type SlotUpdate } from './output_slots.js';
 import { type SharedTasks, TaskList } from './task_list.js';
 
 /** Serve a pool: build this dataset, collate this way. */
@@ -78,8 +78,11 @@ export type PostedMessage =
 
 /** A worker's message as a pass receives it (worker_pool.ts reads the slot's views). */
 export type ResultMessage =
-  /** A batch; `slot`: its arrays are views of that output slot, held for the message (output_slots.ts). */
-  { type: 'batch'; pass: number; k: number; data: unknown; slot?: SlotRef } | ErrorMessage;
+  /**
+   * A batch; `slot`: its arrays lie in that output slot, held for the message, and `views` reads
+   * them (output_slots.ts).
+   */
+  { type: 'batch'; pass: number; k: number; data: unknown; slot?: SlotRef; views?: SlotReader } | ErrorMessage;
 
 interface TensorLike {
   shape: number[];
@@ -169,13 +172,15 @@ if (parentPort) {
     const out = now.slots;
     // The dataset's own batch where it makes one (already collated, no per-sample arrays),
     // written straight into the output slot.
-    const allocate = out.begin() ? out.allocate.bind(out) : undefined;
-    const batch = init.collate === 'default' ? rawBatchOf(dataset, indices, p.seed, p.epoch, allocate) : undefined;
-    if (batch !== undefined) {
-      send(p, k, batch, out);
-      return;
+    if (init.collate === 'default') {
+      const allocate = out.begin() ? out.allocate.bind(out) : undefined;
+      const batch = rawBatchOf(dataset, indices, p.seed, p.epoch, allocate);
+      if (batch !== undefined) {
+        send(p, k, batch, out);
+        return;
+      }
     }
-    if (out.writing) out.begin(); // anew: what a declining getRawBatch allocated is not sent
+    out.begin(); // (anew: what a declining getRawBatch allocated is not sent)
     const samples: unknown[] = [];
     for (const index of indices) {
       try {

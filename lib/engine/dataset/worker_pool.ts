@@ -61,11 +61,11 @@ class DataThread {
     this.worker.unref();
   }
 
-  /** A message as a pass takes it: a batch in an output slot as views of the slot's buffer. */
+  /** A message as a pass takes it: what it says of the thread's slots taken in, and the hold of a batch's slot. */
   private read(m: PostedMessage): ResultMessage {
     if (m.type !== 'batch' || m.slot === undefined) return m as ResultMessage;
     const slot = this.slots.read(m.update, m.slot);
-    return { type: 'batch', pass: m.pass, k: m.k, data: this.slots.resolve(m.data), slot };
+    return { type: 'batch', pass: m.pass, k: m.k, data: m.data, slot, views: this.slots };
   }
 }
 
@@ -152,13 +152,8 @@ export class WorkerPool {
     this.handler?.onFatal(err);
   }
 
-  /** Tells every worker of a pass that begins: they take its batches from its task list. */
-  announce(msg: PassMessage): void {
-    for (const t of this.threads) t.worker.postMessage(msg);
-  }
-
-  /** Tells every worker that a batch was handed back, for one whose pass's batches are all taken. */
-  resume(msg: ResumeMessage): void {
+  /** Tells every worker of a pass that begins (they take its batches from its task list), or of a batch handed back. */
+  announce(msg: PassMessage | ResumeMessage): void {
     for (const t of this.threads) t.worker.postMessage(msg);
   }
 

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
+import { fromWire } from '../../../lib/engine/dataset/ndarray.js';
 import { OutputSlots, release, SlotReader } from '../../../lib/engine/dataset/output_slots.js';
 import { TaskList } from '../../../lib/engine/dataset/task_list.js';
 import type { PostedMessage } from '../../../lib/engine/dataset/worker.js';
@@ -25,12 +26,12 @@ describe('OutputSlots', () => {
     assert.ok(first.update?.counters, 'the counters come with the first batch');
     assert.equal(first.update?.added?.length, 1);
     const ref = reader.read(first.update, first.index);
-    assert.deepEqual(Array.from(reader.resolve(first.view) as Uint8Array), [1, 2, 3]);
+    assert.deepEqual(Array.from(reader.view(first.view) as Uint8Array), [1, 2, 3]);
     release(ref);
     slots.begin(); // the slot's buffer (8 bytes) fits the next batch: nothing new to tell
     const second = send();
     assert.equal(second.update, undefined);
-    assert.deepEqual(reader.resolve(second.view), reader.resolve(first.view));
+    assert.deepEqual(reader.view(second.view), reader.view(first.view));
     release(reader.read(second.update, second.index));
     slots.begin();
     slots.allocate(Uint8Array, 100); // outgrows the slot: a new buffer
@@ -42,8 +43,8 @@ describe('OutputSlots', () => {
     assert.equal(fourth.update?.retired?.length, 2);
     assert.equal(fourth.update?.added?.length, 1);
     reader.read(fourth.update, fourth.index);
-    assert.throws(() => reader.resolve(first.view), /unknown slot buffer/);
-    assert.deepEqual(Array.from(reader.resolve(fourth.view) as Uint8Array), [1, 2, 3]);
+    assert.throws(() => reader.view(first.view), /unknown slot buffer/);
+    assert.deepEqual(Array.from(reader.view(fourth.view) as Uint8Array), [1, 2, 3]);
   });
 
   test('a batch is written into a free slot, held by its message, and the slot is reused once released', () => {
@@ -91,7 +92,7 @@ describe('OutputSlots', () => {
     assert.ok(update?.counters, 'the counters are told again');
     assert.deepEqual(update?.added, lost.added);
     reader.read(update, index);
-    assert.deepEqual(Array.from(reader.resolve(view) as Uint8Array), [8]);
+    assert.deepEqual(Array.from(reader.view(view) as Uint8Array), [8]);
   });
 
   test('a batch larger than its slot goes on in a new buffer, and the slot grows to fit the next one whole', () => {
@@ -146,7 +147,7 @@ function startWorker(slots: number, batches: number) {
     if (m.slot === undefined) return { data: m.data, slot: undefined };
     assert.ok(!holdsViews(m.data), 'the message says where the arrays lie, without views');
     const slot = reader.read(m.update, m.slot); // first: it learns the buffers
-    return { data: reader.resolve(m.data), slot };
+    return { data: fromWire(m.data, (v) => reader.view(v)), slot };
   };
   return { worker, batch, ds };
 }
