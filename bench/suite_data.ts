@@ -33,13 +33,17 @@ export async function runData(opts: SuiteOptions): Promise<Record<string, unknow
   const samples: Record<number, Record<string, (number | undefined)[]>> = {};
   const steady: Record<number, Record<string, (number | undefined)[]>> = {};
   const firstBatch: Record<number, Record<string, number[]>> = {};
-  // CPU µs per image, all threads and processes of the loader (the load-independent cost).
-  const cpu: Record<number, Record<string, number[]>> = {};
+  // Per round: CPU µs per image, all threads and processes of the loader (the load-independent
+  // cost), and the cores it kept busy (CPU time over wall time). The 2-worker/0-worker ratio of
+  // a round is the product of the ratio of cores busy and the inverse ratio of CPU per image.
+  const cpu: Record<number, Record<string, (number | undefined)[]>> = {};
+  const cores: Record<number, Record<string, (number | undefined)[]>> = {};
   const failures: string[] = [];
   // Round -1, the warm-up, passes over an eighth of the images (at least 4 batches).
   // The extra row (torch-node only): images/s per round, and CPU µs per image.
   const persistent: number[] = [];
   const persistentCpu: number[] = [];
+  const persistentCores: number[] = [];
   // torch-node's first 2-worker pass in its process (the warm-up round's, over all the images):
   // its worker threads start then.
   let firstPass: { imagesPerSec: number; firstBatchMs: number } | null = null;
@@ -60,15 +64,20 @@ export async function runData(opts: SuiteOptions): Promise<Record<string, unknow
     if (round < 0) return;
     if (item === PERSISTENT) {
       persistent[round] = r.imagesPerSec;
-      if (typeof r.cpuSeconds === 'number') persistentCpu.push((r.cpuSeconds * 1e6) / (r.images as number));
+      if (typeof r.cpuSeconds === 'number') {
+        persistentCpu.push((r.cpuSeconds * 1e6) / (r.images as number));
+        persistentCores.push(r.cpuSeconds / (r.seconds as number));
+      }
       return;
     }
     ((samples[workers] ??= {})[c.id] ??= [])[round] = r.imagesPerSec;
     const rest = (r.seconds as number) - (r.firstBatchMs as number) / 1e3;
     ((steady[workers] ??= {})[c.id] ??= [])[round] = ((r.images as number) - BATCH) / rest;
     ((firstBatch[workers] ??= {})[c.id] ??= []).push(r.firstBatchMs as number);
-    if (typeof r.cpuSeconds === 'number')
-      ((cpu[workers] ??= {})[c.id] ??= []).push((r.cpuSeconds * 1e6) / (r.images as number));
+    if (typeof r.cpuSeconds === 'number') {
+      ((cpu[workers] ??= {})[c.id] ??= [])[round] = (r.cpuSeconds * 1e6) / (r.images as number);
+      ((cores[workers] ??= {})[c.id] ??= [])[round] = r.cpuSeconds / (r.seconds as number);
+    }
   };
 
   await alternate(
@@ -95,13 +104,17 @@ export async function runData(opts: SuiteOptions): Promise<Record<string, unknow
         python: summarize(steady[w]?.python),
       },
       firstBatchMs: Object.fromEntries(ids.map((id) => [id, firstBatch[w]?.[id] ? median(firstBatch[w][id]) : null])),
-      cpuUsPerImage: Object.fromEntries(ids.map((id) => [id, cpu[w]?.[id] ? median(cpu[w][id]) : null])),
+      cpuUsPerImage: Object.fromEntries(ids.map((id) => [id, summarize(cpu[w]?.[id])?.median ?? null])),
+      coresBusy: Object.fromEntries(ids.map((id) => [id, summarize(cores[w]?.[id])?.median ?? null])),
       torchNodeOverPython: pairedRatio(per['torch-node'], per.python),
     };
   });
   const last = WORKERS[WORKERS.length - 1] as number;
   const speedup = Object.fromEntries(ids.map((id) => [id, pairedRatio(samples[last]?.[id], samples[0]?.[id])]));
   const steadySpeedup = Object.fromEntries(ids.map((id) => [id, pairedRatio(steady[last]?.[id], steady[0]?.[id])]));
+  // The speedup's two factors (medians of per-round ratios): cores busy, and work per image.
+  const coresRatio = Object.fromEntries(ids.map((id) => [id, pairedRatio(cores[last]?.[id], cores[0]?.[id])]));
+  const workRatio = Object.fromEntries(ids.map((id) => [id, pairedRatio(cpu[0]?.[id], cpu[last]?.[id])]));
   const tnSpeedup = speedup['torch-node'] ?? null;
   const tnSteady = steadySpeedup['torch-node'] ?? null;
   const persistentRow = live.some((c) => c.id === 'torch-node')
@@ -109,6 +122,7 @@ export async function runData(opts: SuiteOptions): Promise<Record<string, unknow
         workers: 2,
         imagesPerSec: summarize(persistent),
         cpuUsPerImage: persistentCpu.length ? median(persistentCpu) : null,
+        coresBusy: persistentCores.length ? median(persistentCores) : null,
         over0Workers: pairedRatio(persistent, samples[0]?.['torch-node']),
       }
     : null;
@@ -118,6 +132,8 @@ export async function runData(opts: SuiteOptions): Promise<Record<string, unknow
     results: rows,
     speedup2Over0: speedup,
     steadySpeedup2Over0: steadySpeedup,
+    coresBusy2Over0: coresRatio,
+    cpuPerImage0Over2: workRatio,
     persistentTorchNode: persistentRow,
     firstPassTorchNode: firstPass,
     target: {
@@ -134,6 +150,7 @@ type Row = {
   steadyImagesPerSec?: Record<Id, Summary | null>;
   firstBatchMs: Record<Id, number | null>;
   cpuUsPerImage?: Record<Id, number | null>;
+  coresBusy?: Record<Id, number | null>;
   torchNodeOverPython: number | null;
 };
 
@@ -182,16 +199,29 @@ export function dataMarkdown(result: Record<string, unknown>): string {
   const us = (x: number | null | undefined) => (x == null ? '–' : x.toFixed(1));
   out.push(
     '',
-    'Spread of the whole-pass throughput, and the CPU time per image of all threads and processes of the loader',
-    "(median; the workers' start-up included): what parallel workers cost in work, whatever the load on the host.",
+    'Spread of the whole-pass throughput, the CPU time per image of all threads and processes of the loader',
+    "(median; the workers' start-up included: what parallel workers cost in work, whatever the load on the host),",
+    'and the cores they kept busy (CPU time over wall time, median):',
     '',
-    '| workers | torch-node range (img/s) | Python range | torch-node CPU µs/image | Python CPU µs/image |',
-    '|--:|--:|--:|--:|--:|',
+    '| workers | torch-node range (img/s) | Python range | torch-node CPU µs/image | Python CPU µs/image | torch-node cores busy | Python cores busy |',
+    '|--:|--:|--:|--:|--:|--:|--:|',
   );
+  const busy = (x: number | null | undefined) => (x == null ? '–' : x.toFixed(2));
   for (const r of rows)
     out.push(
-      `| ${r.workers} | ${range(r.imagesPerSec['torch-node'])} | ${range(r.imagesPerSec.python)} | ${us(r.cpuUsPerImage?.['torch-node'])} | ${us(r.cpuUsPerImage?.python)} |`,
+      `| ${r.workers} | ${range(r.imagesPerSec['torch-node'])} | ${range(r.imagesPerSec.python)} | ${us(r.cpuUsPerImage?.['torch-node'])} | ${us(r.cpuUsPerImage?.python)} | ${busy(r.coresBusy?.['torch-node'])} | ${busy(r.coresBusy?.python)} |`,
     );
+  const coresRatio = result.coresBusy2Over0 as Partial<Record<Id, number | null>> | undefined;
+  const workRatio = result.cpuPerImage0Over2 as Partial<Record<Id, number | null>> | undefined;
+  if (coresRatio && workRatio) {
+    out.push(
+      '',
+      "A round's 2-worker/0-worker ratio is the product of two factors: the cores busy with 2 workers over those",
+      'with 0, and the CPU per image with 0 workers over that with 2 (medians of per-round ratios):',
+      `torch-node ${fmt(coresRatio['torch-node'] ?? null)} × ${fmt(workRatio['torch-node'] ?? null)},`,
+      `Python ${fmt(coresRatio.python ?? null)} × ${fmt(workRatio.python ?? null)}.`,
+    );
+  }
   const cold = result.firstPassTorchNode as { imagesPerSec: number; firstBatchMs: number } | null | undefined;
   const zero = rows.find((r) => r.workers === 0)?.imagesPerSec['torch-node'];
   if (cold) {
@@ -202,7 +232,12 @@ export function dataMarkdown(result: Record<string, unknown>): string {
     );
   }
   const p = result.persistentTorchNode as
-    | { imagesPerSec: Summary | null; cpuUsPerImage: number | null; over0Workers: number | null }
+    | {
+        imagesPerSec: Summary | null;
+        cpuUsPerImage: number | null;
+        coresBusy?: number | null;
+        over0Workers: number | null;
+      }
     | null
     | undefined;
   if (p) {
@@ -211,9 +246,9 @@ export function dataMarkdown(result: Record<string, unknown>): string {
       'Outside the target, torch-node only: 2 persistent workers (`persistentWorkers: true`), started and warmed by an',
       'untimed pass, timed over a later pass: what the threads give once their start is set apart.',
       '',
-      '| workers | torch-node img/s | range | CPU µs/image | / 0 workers |',
-      '|--:|--:|--:|--:|--:|',
-      `| 2, persistent | ${ips(p.imagesPerSec)} | ${range(p.imagesPerSec)} | ${us(p.cpuUsPerImage)} | ${fmt(p.over0Workers)} |`,
+      '| workers | torch-node img/s | range | CPU µs/image | cores busy | / 0 workers |',
+      '|--:|--:|--:|--:|--:|--:|',
+      `| 2, persistent | ${ips(p.imagesPerSec)} | ${range(p.imagesPerSec)} | ${us(p.cpuUsPerImage)} | ${busy(p.coresBusy)} | ${fmt(p.over0Workers)} |`,
     );
   }
   out.push(...closingLines(result));
