@@ -3,6 +3,7 @@
 // and `Pretrained` loading a checkpoint.
 import * as torch from '../../torch/index.js';
 import { getLogger } from '../logging/logger.js';
+import { loadStateDict } from '../runner/checkpoint.js';
 
 type Module = torch.nn.Module;
 type Tensor = torch.Tensor;
@@ -76,12 +77,30 @@ export function updateInitInfo(module: Module, info: string): void {
   }
 }
 
-/** The class name and the direct base class name, which `layer` is matched against. */
+/**
+ * The direct base class of torch.nn's layers as PyTorch names it, where ours has another name:
+ * configs written for MMEngine match `_BatchNorm` or `_ConvNd` (torch's private bases).
+ */
+const PYTORCH_BASE: Record<string, string> = {
+  BatchNorm1d: '_BatchNorm',
+  BatchNorm2d: '_BatchNorm',
+  Conv1d: '_ConvNd',
+  Conv2d: '_ConvNd',
+  ConvTranspose2d: '_ConvTransposeNd',
+};
+
+/** The class name and the direct base class's names (ours and PyTorch's), which `layer` is matched against. */
 function layerNames(m: Module): string[] {
   const cls = m.constructor;
   const base = Object.getPrototypeOf(cls) as { name?: string };
-  return [cls.name, ...(base?.name ? [base.name] : [])];
+  const names = [cls.name, ...(base?.name ? [base.name] : [])];
+  // Only a class of torch.nn itself: a user's subclass of Conv2d has Conv2d as its direct base.
+  const pytorch = Object.hasOwn(PYTORCH_BASE, cls.name) && torchClass(cls) ? PYTORCH_BASE[cls.name] : undefined;
+  return pytorch ? [...names, pytorch] : names;
 }
+
+const torchClass = (cls: unknown): boolean =>
+  (torch.nn as unknown as Record<string, unknown>)[(cls as { name: string }).name] === cls;
 
 const fieldOf = (m: Module, key: string): Tensor | null => {
   const v = (m as unknown as Record<string, unknown>)[key];
@@ -247,7 +266,7 @@ class Caffe2XavierInit extends KaimingInit {
   }
 }
 
-/** Loads a checkpoint's weights into the module (non-strictly), optionally a prefixed part of them. */
+/** Loads a checkpoint's weights into the module (non-strictly: what does not fit is a warning), optionally a prefixed part of them. */
 class PretrainedInit {
   wholemodule = false;
   readonly checkpoint: string;
@@ -266,23 +285,18 @@ class PretrainedInit {
       const raw = (
         loaded && typeof loaded === 'object' && 'state_dict' in loaded ? loaded.state_dict : loaded
       ) as Record<string, Tensor>;
-      let sd: Record<string, Tensor> = {};
-      for (const [k, v] of Object.entries(raw)) sd[k.replace(/^module\./, '')] = v;
-      if (this.prefix !== undefined) {
+      const sd: Record<string, Tensor> = {};
+      if (this.prefix === undefined) {
+        // The whole model: a model saved wrapped (DistributedDataParallel) has its keys under `module.`.
+        for (const [k, v] of Object.entries(raw)) sd[k.replace(/^module\./, '')] = v;
+      } else {
+        // A part of it, picked by the checkpoint's own keys (`module` picks a wrapped model's).
         const prefix = this.prefix.endsWith('.') ? this.prefix : `${this.prefix}.`;
-        const picked: Record<string, Tensor> = {};
-        for (const [k, v] of Object.entries(sd)) if (k.startsWith(prefix)) picked[k.slice(prefix.length)] = v;
-        if (Object.keys(picked).length === 0) throw new Error(`${this.prefix} is not in the pretrained model`);
-        sd = picked;
+        for (const [k, v] of Object.entries(raw)) if (k.startsWith(prefix)) sd[k.slice(prefix.length)] = v;
+        if (Object.keys(sd).length === 0) throw new Error(`${prefix} is not in the pretrained model`);
       }
       logger.info(`load model from: ${this.checkpoint}`);
-      const { missingKeys, unexpectedKeys } = module.loadStateDict(sd, { strict: false });
-      const missing = missingKeys.filter((k) => !k.endsWith('num_batches_tracked'));
-      if (missing.length || unexpectedKeys.length) {
-        logger.warning(
-          `The model and loaded state dict do not match exactly\n${unexpectedKeys.length ? `unexpected key in source state_dict: ${unexpectedKeys.join(', ')}\n` : ''}${missing.length ? `missing keys in source state_dict: ${missing.join(', ')}\n` : ''}`,
-        );
-      }
+      loadStateDict(module, sd, { logger });
     });
     if ((module as WithInitInfo)[PARAMS_INIT_INFO]) updateInitInfo(module, this.info());
   }

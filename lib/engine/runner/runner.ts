@@ -31,6 +31,7 @@ import { MessageHub } from '../logging/message_hub.js';
 import type { BaseModel, LogVars } from '../model/base_model.js';
 import { DistributedDataParallel, type DistributedDataParallelOptions } from '../model/wrappers/distributed.js';
 import { type BaseOptimWrapper, OptimWrapper, type OptimWrapperOptions } from '../optim/optim_wrapper.js';
+import { loadStateDict } from './checkpoint.js';
 import { shardDataloaders } from './distributed_setup.js';
 import { EpochBasedTrainLoop, EvalLoop, type EvaluatorLike, IterBasedTrainLoop } from './loops.js';
 
@@ -429,7 +430,10 @@ export class Runner {
     return path;
   }
 
-  /** Loads the model's weights (non-strictly) from a checkpoint or a bare state dict. */
+  /**
+   * Loads the model's weights from a checkpoint or a bare state dict: non-strictly by default
+   * (what does not fit, keys or shapes, is a warning and the rest is loaded), strictly an Error.
+   */
   loadCheckpoint(path: string, options?: { strict?: boolean }): Record<string, unknown> {
     return torch.scope(() => {
       const checkpoint = torch.load(path) as Record<string, unknown>;
@@ -437,13 +441,8 @@ export class Runner {
       const raw = (checkpoint.state_dict ?? checkpoint) as Record<string, torch.Tensor>;
       const sd: Record<string, torch.Tensor> = {};
       for (const [k, v] of Object.entries(raw)) sd[k.replace(/^module\./, '')] = v;
-      const { missingKeys, unexpectedKeys } = this.model.loadStateDict(sd, { strict: options?.strict ?? false });
-      const missing = missingKeys.filter((k) => !k.endsWith('num_batches_tracked'));
-      if (missing.length || unexpectedKeys.length) {
-        this.logger.warning(
-          `The model and loaded state dict do not match exactly\nunexpected key in source state_dict: ${unexpectedKeys.join(', ')}\nmissing keys in source state_dict: ${missing.join(', ')}`,
-        );
-      }
+      // Only rank 0 reports what did not fit; strict, every rank throws.
+      loadStateDict(this.model, sd, { strict: options?.strict ?? false, logger: this.rank === 0 ? this.logger : null });
       this.logger.info(`Load checkpoint from ${path}`);
       return { meta: checkpoint.meta };
     });

@@ -331,8 +331,46 @@ describe('Pretrained', () => {
     }
     assert.throws(
       () => new FooConv1d({ type: 'Pretrained', checkpoint: path, prefix: 'nope' }).initWeights(),
-      /nope is not in the pretrained model/,
+      /nope\. is not in the pretrained model/,
     );
+  });
+
+  test("a prefix picks by the checkpoint's own keys: 'module' picks a wrapped model, 'component1' not its 'module.component1'", () => {
+    const { path, sd } = savedCheckpoint('wrapped-prefix.pth', (s) =>
+      Object.fromEntries(Object.entries(s).map(([k, v]) => [`module.${k}`, v])),
+    );
+    const model = new FooModel({ initCfg: { type: 'Pretrained', checkpoint: path, prefix: 'module' } });
+    model.initWeights();
+    assertMatches(model, sd);
+    assert.throws(
+      () => new FooConv1d({ type: 'Pretrained', checkpoint: path, prefix: 'component1' }).initWeights(),
+      /component1\. is not in the pretrained model/,
+    );
+  });
+
+  test('a tensor of another shape (a head with other classes) is reported and skipped; the rest loads', () => {
+    // The checkpoint's `reg` head has 5 outputs where the model's has 4.
+    const source = new FooModel();
+    const sd = source.stateDict();
+    sd['reg.weight'] = torch.randn([5, 3]);
+    sd['reg.bias'] = torch.randn([5]);
+    const path = join(dir, 'other-head.pth');
+    torch.save(sd, path);
+    const model = new FooModel({ initCfg: { type: 'Pretrained', checkpoint: path } });
+    const headBefore = model.reg.weight.clone();
+    model.initWeights();
+    for (const [k, v] of Object.entries(sd)) {
+      if (k.startsWith('reg.')) continue;
+      assert.ok(model.stateDict()[k]?.equal(v), `${k} should be loaded`);
+    }
+    assert.deepEqual(model.reg.weight.shape, [4, 3]);
+    assert.ok(model.reg.weight.equal(headBefore), 'the head keeps its own weights');
+    const warning = logger.messages('warning').find((m) => /do not match exactly/.test(m)) ?? '';
+    assert.match(
+      warning,
+      /size mismatch for reg\.weight: copying a param with shape \[5, 3\] from checkpoint, the shape in current model is \[4, 3\]\./,
+    );
+    assert.match(warning, /size mismatch for reg\.bias: .*\[5\].*\[4\]/);
   });
 
   test("a checkpoint's state_dict entry is used and a leading 'module.' is stripped", () => {
@@ -343,6 +381,41 @@ describe('Pretrained', () => {
     const model = new FooModel({ initCfg: { type: 'Pretrained', checkpoint: path } });
     model.initWeights();
     assertMatches(model, sd);
+  });
+});
+
+describe("layer names of PyTorch's base classes", () => {
+  class MyConv extends nn.Conv2d {}
+  const parts = () => ({
+    bn: new nn.BatchNorm2d(4),
+    conv: new nn.Conv2d(3, 4, 3),
+    conv1: new nn.Conv1d(3, 4, 3),
+    deconv: new nn.ConvTranspose2d(4, 3, 3),
+    mine: new MyConv(3, 4, 3),
+  });
+  const initialized = (layer: string | string[]) => {
+    const p = parts();
+    for (const m of Object.values(p)) initialize(m, { type: 'Constant', val: 0, bias: 3, layer });
+    const hit = (m: { weight: Tensor | null }) => flat(m.weight as Tensor).every((x) => x === 0);
+    return Object.fromEntries(Object.entries(p).map(([k, m]) => [k, hit(m)]));
+  };
+
+  test("'_BatchNorm' (an OpenMMLab config's name) reaches BatchNorm2d: weight val, bias bias", () => {
+    const bn = new nn.BatchNorm2d(4);
+    initialize(bn, { type: 'Constant', val: 0, bias: 3, layer: ['_BatchNorm', 'GroupNorm'] });
+    assertLayer({ weight: bn.weight as Tensor, bias: bn.bias }, 0, 3, 'bn');
+  });
+
+  test("'_ConvNd' reaches Conv1d and Conv2d, '_ConvTransposeNd' ConvTranspose2d; a user's subclass only by its own base", () => {
+    assert.deepEqual(initialized('_ConvNd'), { bn: false, conv: true, conv1: true, deconv: false, mine: false });
+    assert.deepEqual(initialized('_ConvTransposeNd'), {
+      bn: false,
+      conv: false,
+      conv1: false,
+      deconv: true,
+      mine: false,
+    });
+    assert.deepEqual(initialized('Conv2d'), { bn: false, conv: true, conv1: false, deconv: false, mine: true });
   });
 });
 

@@ -186,6 +186,26 @@ describe('Runner.train', () => {
     assert.equal(target.runner.epoch, 0);
   });
 
+  test('loadCheckpoint: a head of another shape is skipped with a warning and the rest loads; strict, an Error', () => {
+    const path = join(workDir(), 'other-head.pth');
+    const source = makeRunner({ seed: 1 }).model;
+    const sd = source.stateDict();
+    sd['fc2.weight'] = torch.randn([7, 16]); // 7 classes, where the model has 3
+    torch.save({ meta: {}, state_dict: sd }, path);
+    const { runner, model } = makeRunner({ seed: 2 });
+    const warnings: string[] = [];
+    runner.logger.sinks.push((line) => {
+      if (line.includes(' - WARNING - ')) warnings.push(line);
+    });
+    const head = model.fc2.weight.clone();
+    runner.loadCheckpoint(path);
+    assert.ok(model.fc1.weight.equal(source.fc1.weight));
+    assert.ok((model.fc2.bias as torch.Tensor).equal(source.fc2.bias as torch.Tensor));
+    assert.ok(model.fc2.weight.equal(head), 'the head keeps its own weights');
+    assert.match(warnings.join('\n'), /size mismatch for fc2\.weight: .*\[7, 16\].*\[3, 16\]/);
+    assert.throws(() => makeRunner().runner.loadCheckpoint(path, { strict: true }), /size mismatch for fc2\.weight/);
+  });
+
   test('an iteration-based loop runs maxIters iterations across epochs and validates at its interval', async () => {
     const recorder = new Recorder();
     const { runner } = makeRunner({
