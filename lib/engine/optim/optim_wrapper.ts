@@ -37,6 +37,38 @@ interface NoSyncModel {
 
 export type WrapperStateDict = OptimizerStateDict & { base_param_settings?: Record<string, unknown> };
 
+/** The options of each clipping type (the arguments of clipGradNorm_ and clipGradValue_), and the required one. */
+const CLIP_OPTIONS = {
+  norm: { known: ['maxNorm', 'normType', 'errorIfNonfinite'], required: 'maxNorm' },
+  value: { known: ['clipValue'], required: 'clipValue' },
+} as const;
+
+/**
+ * Refuses what clipGradNorm_ or clipGradValue_ would not take, as Python refuses an unknown
+ * keyword argument: a config in Python's spelling (`max_norm`) would otherwise clip with an
+ * undefined bound (NaN gradients) or fail only at the first step.
+ */
+function checkClipOptions(type: 'norm' | 'value', options: Record<string, unknown>): void {
+  const { known, required } = CLIP_OPTIONS[type];
+  for (const key of Object.keys(options)) {
+    if (!(known as readonly string[]).includes(key)) {
+      throw new TypeError(
+        `clipGrad: unknown option '${key}' for type '${type}' (its options: ${known.join(', ')}; names are camelCase)`,
+      );
+    }
+  }
+  if (typeof options[required] !== 'number') {
+    throw new TypeError(`clipGrad: type '${type}' needs ${required}, a number; got ${String(options[required])}`);
+  }
+  const normType = options.normType;
+  if (normType !== undefined && normType !== 'inf' && typeof normType !== 'number') {
+    throw new TypeError(`clipGrad: normType must be a number or 'inf', got ${String(normType)}`);
+  }
+  if (options.errorIfNonfinite !== undefined && typeof options.errorIfNonfinite !== 'boolean') {
+    throw new TypeError(`clipGrad: errorIfNonfinite must be a boolean, got ${String(options.errorIfNonfinite)}`);
+  }
+}
+
 export class OptimWrapper implements BaseOptimWrapper {
   readonly optimizer: Optimizer;
   readonly messageHub: MessageHub;
@@ -71,6 +103,7 @@ export class OptimWrapper implements BaseOptimWrapper {
           '`clip_grad` should contain other arguments besides `type`. The arguments should match with the `torch.nn.utils.clip_grad_norm_` or clip_grad_value_`',
         );
       }
+      checkClipOptions(type, rest);
       this.clipType = type;
       this.clipGradKwargs = rest;
       this.gradName = type === 'norm' ? 'grad_norm' : 'grad_value';

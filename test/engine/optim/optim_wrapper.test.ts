@@ -90,6 +90,25 @@ describe('OptimWrapper constructor', () => {
     new OptimWrapper({ optimizer: opt(), clipGrad: null });
   });
 
+  test("clipGrad: options clipping cannot take are a TypeError at construction (Python's max_norm, a missing bound)", () => {
+    const make = (clipGrad: unknown) => () => new OptimWrapper({ optimizer: opt(), clipGrad: clipGrad as never });
+    assert.throws(make({ max_norm: 1 }), {
+      name: 'TypeError',
+      message: /clipGrad: unknown option 'max_norm' for type 'norm' \(its options: maxNorm, normType, errorIfNonfinite/,
+    });
+    assert.throws(make({ type: 'value', clip_value: 0.5 }), /unknown option 'clip_value' for type 'value'/);
+    assert.throws(make({ maxNorm: 1, foreach: true }), /unknown option 'foreach'/);
+    assert.throws(make({ type: 'value', maxNorm: 1 }), /unknown option 'maxNorm' for type 'value'/);
+    assert.throws(make({ normType: 2 }), {
+      name: 'TypeError',
+      message: /type 'norm' needs maxNorm, a number; got undefined/,
+    });
+    assert.throws(make({ maxNorm: '1' }), /needs maxNorm, a number; got 1/);
+    assert.throws(make({ maxNorm: 1, normType: 'two' }), /normType must be a number or 'inf', got two/);
+    assert.throws(make({ maxNorm: 1, errorIfNonfinite: 1 }), /errorIfNonfinite must be a boolean/);
+    make({ maxNorm: 1, normType: 'inf', errorIfNonfinite: true })();
+  });
+
   test('clipGrad: type defaults to norm; the caller object is not mutated', () => {
     const cfg = { type: 'value' as const, clipValue: 1 };
     const w = new OptimWrapper({ optimizer: opt(), clipGrad: cfg });

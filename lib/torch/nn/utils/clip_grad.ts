@@ -10,6 +10,13 @@ const gradsOf = (parameters: Tensor | Iterable<Tensor>): Tensor[] => {
   return list.map((p) => p.grad).filter((g): g is Tensor => g !== null);
 };
 
+/** A number argument, as PyTorch's float(x) takes it: anything else is a TypeError naming the function. */
+function numberArg(fn: string, name: string, x: unknown): number {
+  if (typeof x !== 'number' || Number.isNaN(x))
+    throw new TypeError(`${fn}: ${name} must be a number, got ${String(x)}`);
+  return x;
+}
+
 /**
  * Scales the gradients in place so that their joint norm is at most `maxNorm`; returns the norm
  * they had (a 0-d tensor). `normType` may be Infinity.
@@ -19,7 +26,8 @@ export function clipGradNorm_(
   maxNorm: number,
   options?: { normType?: number; errorIfNonfinite?: boolean },
 ): Tensor {
-  const normType = options?.normType ?? 2;
+  numberArg('clipGradNorm_', 'maxNorm', maxNorm);
+  const normType = numberArg('clipGradNorm_', 'normType', options?.normType ?? 2);
   const grads = gradsOf(parameters);
   if (grads.length === 0) return tensor(0);
   return scope(() =>
@@ -40,6 +48,7 @@ export function clipGradNorm_(
 
 /** Clamps every gradient in place to [-clipValue, clipValue]. */
 export function clipGradValue_(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
+  numberArg('clipGradValue_', 'clipValue', clipValue);
   noGrad(() => {
     for (const g of gradsOf(parameters)) g.clamp_({ min: -clipValue, max: clipValue });
   });
