@@ -10,7 +10,28 @@ import { Optimizer, type ParamGroup } from './optimizer.js';
 import { pyCos, pyPow } from './pymath.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any optimizer, whatever its group and state types
-type AnyOptimizer = Optimizer<any, any>;
+type AnyOptimizerOnly = Optimizer<any, any>;
+
+/**
+ * What drives an optimizer and shows it as groups of its own, as the engine's OptimWrapper does:
+ * MMEngine's schedulers take one, so that its extra groups (with several parameter groups, a
+ * pseudo-group holding the base settings, logged as `base_lr`) are scheduled with the rest.
+ */
+export interface OptimizerWrapperLike {
+  readonly optimizer: AnyOptimizerOnly;
+  readonly paramGroups: readonly Record<string, unknown>[];
+  readonly defaults: Record<string, unknown>;
+}
+
+/** What a scheduler writes the lr of: an optimizer, or a wrapper of one (its groups). */
+type AnyOptimizer = AnyOptimizerOnly | OptimizerWrapperLike;
+
+const isSchedulable = (x: unknown): x is AnyOptimizer =>
+  x instanceof Optimizer ||
+  (typeof x === 'object' &&
+    x !== null &&
+    (x as OptimizerWrapperLike).optimizer instanceof Optimizer &&
+    Array.isArray((x as OptimizerWrapperLike).paramGroups));
 
 export interface LRSchedulerOptions {
   /** The index of the last epoch; -1 (the default) starts a new schedule. */
@@ -112,8 +133,10 @@ export abstract class LRScheduler {
   _lastLr: number[] = [];
 
   constructor(optimizer: AnyOptimizer) {
-    if (!(optimizer instanceof Optimizer)) {
-      throw new TypeError(`${new.target.name}: the first argument must be an Optimizer, got ${String(optimizer)}`);
+    if (!isSchedulable(optimizer)) {
+      throw new TypeError(
+        `${new.target.name}: the first argument must be an Optimizer (or an optimizer wrapper), got ${String(optimizer)}`,
+      );
     }
     this.optimizer = optimizer;
   }

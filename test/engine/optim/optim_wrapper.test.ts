@@ -367,6 +367,34 @@ describe('getLr, getMomentum, paramGroups, state dicts (4.1)', () => {
     assert.deepEqual(w.getLr().base_lr, [0.5]);
   });
 
+  test('a scheduler built on the wrapper schedules base_lr with the groups, as MMEngine schedules its param_groups', () => {
+    const [a, b] = tensors();
+    const opt = new optim.SGD([{ params: [a], lr: 0.1 }, { params: [b] }], { lr: 0.01 });
+    const w = new OptimWrapper({ optimizer: opt });
+    const sched = new optim.lrScheduler.StepLR(w, { stepSize: 1, gamma: 0.5 });
+    const seen = [w.getLr()];
+    for (let i = 0; i < 2; i++) {
+      opt.step();
+      sched.step();
+      seen.push(w.getLr());
+    }
+    assert.deepEqual(seen, [
+      { base_lr: [0.01], lr: [0.1, 0.01] },
+      { base_lr: [0.005], lr: [0.05, 0.005] },
+      { base_lr: [0.0025], lr: [0.025, 0.0025] },
+    ]);
+    assert.deepEqual(sched.getLastLr(), [0.025, 0.0025, 0.0025]);
+    assert.deepEqual(
+      opt.paramGroups.map((g) => g.lr),
+      [0.025, 0.0025],
+    );
+    assert.equal(w.stateDict().base_param_settings?.lr, 0.0025);
+    assert.throws(
+      () => new optim.lrScheduler.StepLR({ paramGroups: [] } as never, { stepSize: 1 }),
+      /StepLR: the first argument must be an Optimizer \(or an optimizer wrapper\)/,
+    );
+  });
+
   test("momentum: a group's momentum, else betas[0], else 0", () => {
     const [a, b] = tensors();
     assert.deepEqual(new OptimWrapper({ optimizer: new optim.Adam([a], { betas: [0.8, 0.99] }) }).getMomentum(), {

@@ -206,6 +206,37 @@ describe('Runner.train', () => {
     assert.throws(() => makeRunner().runner.loadCheckpoint(path, { strict: true }), /size mismatch for fc2\.weight/);
   });
 
+  test('with several param groups, a scheduler on the OptimWrapper decays train/base_lr with the groups', async () => {
+    torch.manualSeed(0);
+    const model = new Mlp();
+    const optimizer = new torch.optim.SGD(
+      [{ params: model.fc1.parameters(), lr: 0.2 }, { params: model.fc2.parameters() }],
+      {
+        lr: 0.1,
+      },
+    );
+    const optimWrapper = new engine.OptimWrapper({ optimizer });
+    const seen: number[][] = [];
+    class Watch extends engine.Hook {
+      override afterTrainEpoch(r: engine.Runner): void {
+        seen.push(['train/base_lr', 'train/lr'].map((k) => r.messageHub.getScalar(k).current() as number));
+      }
+    }
+    const { runner } = makeRunner({
+      model,
+      maxEpochs: 3,
+      optimWrapper,
+      paramScheduler: new torch.optim.lrScheduler.StepLR(optimWrapper, { stepSize: 1, gamma: 0.5 }),
+      customHooks: [new Watch()],
+    });
+    await runner.train();
+    assert.deepEqual(seen, [
+      [0.1, 0.2],
+      [0.05, 0.1],
+      [0.025, 0.05],
+    ]);
+  });
+
   test('an iteration-based loop runs maxIters iterations across epochs and validates at its interval', async () => {
     const recorder = new Recorder();
     const { runner } = makeRunner({
