@@ -15,6 +15,7 @@ import type { Device } from '../../torch/index.js';
 import * as torch from '../../torch/index.js';
 import type { BaseOptimWrapper } from '../optim/optim_wrapper.js';
 import { BaseModule } from './base_module.js';
+import { ClsDataPreprocessor } from './cls_data_preprocessor.js';
 import { BaseDataPreprocessor, ImgDataPreprocessor, type ImgDataPreprocessorOptions } from './data_preprocessor.js';
 import type { InitCfg } from './weight_init.js';
 
@@ -29,7 +30,7 @@ export type LogVars = Record<string, number>;
 
 /** A preprocessor given as options: `{type: 'ImgDataPreprocessor', ...}` or `{type: 'BaseDataPreprocessor'}`. */
 export type DataPreprocessorConfig =
-  | ({ type: 'ImgDataPreprocessor' } & ImgDataPreprocessorOptions)
+  | ({ type: 'ImgDataPreprocessor' | 'ClsDataPreprocessor' } & ImgDataPreprocessorOptions)
   | { type: 'BaseDataPreprocessor'; nonBlocking?: boolean };
 
 export interface BaseModelOptions {
@@ -43,6 +44,7 @@ function buildPreprocessor(cfg: BaseModelOptions['dataPreprocessor']): torch.nn.
   if (typeof cfg === 'object' && !Array.isArray(cfg) && 'type' in cfg) {
     const { type, ...options } = cfg;
     if (type === 'ImgDataPreprocessor') return new ImgDataPreprocessor(options);
+    if (type === 'ClsDataPreprocessor') return new ClsDataPreprocessor(options);
     if (type === 'BaseDataPreprocessor') return new BaseDataPreprocessor(options);
     throw new Error(`Unknown data preprocessor type '${String(type)}'`);
   }

@@ -186,7 +186,7 @@ export class ImgDataPreprocessor extends BaseDataPreprocessor {
         }
         return x;
       });
-      inputs = stackBatch(processed, this.padSizeDivisor, this.padValue);
+      inputs = stackBatch(processed, { padSizeDivisor: this.padSizeDivisor, padValue: this.padValue });
     } else if (batch instanceof torch.Tensor) {
       if (batch.dim() !== 4) {
         throw new Error(

@@ -7,8 +7,13 @@ type Tensor = torch.Tensor;
  * every dimension but the first (the channels) up to the largest size rounded up to a multiple
  * of `padSizeDivisor`, with `padValue`: MMEngine's stack_batch.
  */
-export function stackBatch(tensorList: Tensor[], padSizeDivisor = 1, padValue = 0): Tensor {
+export function stackBatch(tensorList: Tensor[], options?: { padSizeDivisor?: number; padValue?: number }): Tensor {
   if (!Array.isArray(tensorList)) throw new TypeError(`Expected input type to be list, but got ${typeof tensorList}`);
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new TypeError(`stackBatch: options must be an object ({padSizeDivisor, padValue}), got ${String(options)}`);
+  }
+  const padSizeDivisor = options?.padSizeDivisor ?? 1;
+  const padValue = options?.padValue ?? 0;
   if (tensorList.length === 0) throw new Error('`tensor_list` could not be an empty list');
   const dims = tensorList.map((t) => t.dim());
   if (new Set(dims).size !== 1) {

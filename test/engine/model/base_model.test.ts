@@ -7,6 +7,7 @@ import {
   BaseDataPreprocessor,
   BaseModel,
   type BaseOptimWrapper,
+  ClsDataPreprocessor,
   type ForwardMode,
   ImgDataPreprocessor,
   type LossDict,
@@ -84,6 +85,13 @@ describe('BaseModel constructor', () => {
         BaseDataPreprocessor,
     );
     assert.ok(new ToyModel({ dataPreprocessor: null }).dataPreprocessor instanceof BaseDataPreprocessor);
+    const cls = new ToyModel({ dataPreprocessor: { type: 'ClsDataPreprocessor', mean: [1], std: [2] } })
+      .dataPreprocessor;
+    assert.ok(cls instanceof ClsDataPreprocessor);
+    // Its own conversion: a tuple batch becomes {inputs, dataSamples}, normalised.
+    const out = (cls as ClsDataPreprocessor).forward([[torch.tensor([[[3]]], { dtype: 'uint8' })], torch.tensor([1])]);
+    assert.deepEqual((out.inputs as torch.Tensor).toArray(), [[[[1]]]]);
+    assert.equal((out.dataSamples as torch.Tensor).dtype, 'int64');
   });
 
   test('anything else is a TypeError that says what the preprocessor should be', () => {

@@ -349,6 +349,11 @@ describe('stackBatch', () => {
       () => stackBatch([torch.zeros([3, 2, 2]), torch.zeros([2, 2])]),
       /Expected the dimensions of all tensors must be the same, but got \[3, 2\]/,
     );
+    // The defaulted arguments go in an options object (api-conventions), not positionally.
+    assert.throws(() => stackBatch([torch.zeros([1, 2])], 4 as never), {
+      name: 'TypeError',
+      message: /stackBatch: options must be an object \(\{padSizeDivisor, padValue\}\), got 4/,
+    });
   });
 
   test('no padding needed: a plain stack', () => {
@@ -362,7 +367,7 @@ describe('stackBatch', () => {
   test('pads every dimension but the first, at the end only, to the max rounded up to the divisor', () => {
     const a = torch.ones([2, 3, 5]);
     const b = torch.ones([2, 6, 2]);
-    const s = stackBatch([a, b], 4, -1);
+    const s = stackBatch([a, b], { padSizeDivisor: 4, padValue: -1 });
     assert.deepEqual(s.shape, [2, 2, 8, 8]);
     assert.deepEqual(s.at(0, 0, 0).toArray(), [1, 1, 1, 1, 1, -1, -1, -1]);
     assert.deepEqual(s.at(0, 0, 3).toArray(), [-1, -1, -1, -1, -1, -1, -1, -1]);
@@ -371,7 +376,7 @@ describe('stackBatch', () => {
   });
 
   test('dimension 0 is never padded: a 2-D (H, W) batch is padded in W only; differing channels fail to stack', () => {
-    const s = stackBatch([torch.ones([2, 3]), torch.ones([2, 5])], 4);
+    const s = stackBatch([torch.ones([2, 3]), torch.ones([2, 5])], { padSizeDivisor: 4 });
     assert.deepEqual(s.shape, [2, 2, 8]);
     assert.throws(() => stackBatch([torch.ones([2, 3]), torch.ones([3, 3])]));
     assert.throws(() => stackBatch([torch.ones([1, 4, 4]), torch.ones([3, 4, 4])]));
