@@ -2,7 +2,7 @@
 
 export * from './dataset/index.js';
 export * from './evaluator/index.js';
-export { CheckpointHook, type CheckpointHookOptions } from './hooks/checkpoint_hook.js';
+export { CheckpointHook, type CheckpointHookOptions, inferRule } from './hooks/checkpoint_hook.js';
 export { DistSamplerSeedHook } from './hooks/dist_sampler_seed_hook.js';
 export { type AfterIterArgs, Hook, type IterArgs, PRIORITY, type Priority, type Stage } from './hooks/hook.js';
 export { IterTimerHook } from './hooks/iter_timer_hook.js';

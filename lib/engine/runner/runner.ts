@@ -37,6 +37,21 @@ import { EpochBasedTrainLoop, EvalLoop, type EvaluatorLike, IterBasedTrainLoop }
 
 type LRScheduler = torch.optim.lrScheduler.LRScheduler;
 
+/** The default experiment names of this process's runners. */
+const defaultNames = new Set<string>();
+
+/**
+ * `timestamp`, or `timestamp_2`, `_3`... where a runner of this process has it already: the name
+ * picks the message hub, and two runners made within a second (a sweep over settings in one
+ * script) would otherwise share one, and with it the runtime info (the best score so far).
+ */
+function uniqueName(timestamp: string): string {
+  let name = timestamp;
+  for (let k = 2; defaultNames.has(name); k++) name = `${timestamp}_${k}`;
+  defaultNames.add(name);
+  return name;
+}
+
 /** What the runner needs of a data loader (lib/engine/dataset's DataLoader). */
 export interface DataLoaderLike extends AsyncIterable<unknown> {
   readonly length: number;
@@ -192,7 +207,7 @@ export class Runner {
     this.timestamp = synced(
       `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`,
     );
-    this.experimentName = options.experimentName ?? this.timestamp;
+    this.experimentName = options.experimentName ?? uniqueName(this.timestamp);
     this.logDir = join(this.workDir, this.timestamp);
     const level = this.rank === 0 ? options.logLevel : 'error';
     this.logger = new Logger('torch-node', level ? { level } : undefined);

@@ -176,6 +176,14 @@ describe('Runner.train', () => {
     assert.deepEqual(resumed.runner.optimWrapper?.getLr(), straight.runner.optimWrapper?.getLr());
   });
 
+  test('two runners made within a second get their own experiment names and message hubs', () => {
+    const a = makeRunner().runner;
+    const b = makeRunner().runner;
+    assert.notEqual(a.experimentName, b.experimentName);
+    assert.notEqual(a.messageHub, b.messageHub);
+    assert.match(b.experimentName, new RegExp(`^${a.experimentName.slice(0, 15)}(_\\d+)?$`));
+  });
+
   test('loadFrom loads weights only', async () => {
     const dir = workDir();
     const source = makeRunner({ workDir: dir, maxEpochs: 1 });
