@@ -330,7 +330,11 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
   readonly numWorkers: number;
   readonly prefetch: number;
   readonly pinMemory: boolean;
-  readonly seed: number;
+  private _seed: number;
+  /** Whether `seed` was given (else the runner may give its own: _adoptSeed). */
+  private readonly seedGiven: boolean;
+  /** Whether the loader made its sampler itself (shuffle: a RandomSampler of its seed). */
+  private readonly ownSampler: boolean;
   readonly persistentWorkers: boolean;
   readonly timeout: number;
   private readonly collateMode: CollateMode;
@@ -372,13 +376,15 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
       );
     }
     this.dropLast = options.dropLast ?? false;
-    this.seed = options.seed ?? randomSeed();
-    if (!Number.isSafeInteger(this.seed))
+    this.seedGiven = options.seed !== undefined;
+    this._seed = options.seed ?? randomSeed();
+    if (!Number.isSafeInteger(this._seed))
       throw new TypeError(`DataLoader: seed must be an integer, got ${String(options.seed)}`);
     if (options.sampler && options.shuffle)
       throw new Error('DataLoader: sampler option is mutually exclusive with shuffle');
     this._sampler =
-      options.sampler ?? (options.shuffle ? new RandomSampler(ds, { seed: this.seed }) : new SequentialSampler(ds));
+      options.sampler ?? (options.shuffle ? new RandomSampler(ds, { seed: this._seed }) : new SequentialSampler(ds));
+    this.ownSampler = options.sampler === undefined;
     const c = options.collate ?? defaultCollate;
     if (c === 'default' || c === defaultCollate) {
       this.collateMode = 'default';
@@ -414,6 +420,26 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
     if (!(this.timeout >= 0))
       throw new Error(`DataLoader: timeout option should be non-negative, got ${String(options.timeout)}`);
     this.sampler.setEpoch?.(0);
+  }
+
+  /** The seed of the shuffled order and of the samples' randomness. */
+  get seed(): number {
+    return this._seed;
+  }
+
+  /**
+   * @internal The Runner's `randomness.seed`, for a loader made without a seed of its own (MMEngine
+   * builds its loaders with the runner's seed, so that a seeded run, and its resumption, see the
+   * same order and the same augmentations). A loader given a seed keeps it.
+   */
+  _adoptSeed(seed: number): void {
+    if (this.seedGiven || seed === this._seed) return;
+    if (!Number.isSafeInteger(seed)) throw new TypeError(`DataLoader: seed must be an integer, got ${String(seed)}`);
+    this._seed = seed;
+    if (this.ownSampler && this._sampler instanceof RandomSampler) {
+      this._sampler = new RandomSampler(this.dataset, { seed });
+      this._sampler.setEpoch?.(this._epoch);
+    }
   }
 
   /** The order of the indices. */

@@ -52,6 +52,11 @@ export class ImageDataset extends Dataset {
     return this.raw.length;
   }
 
+  /** What the evaluation loops give the metrics as `datasetMeta` (MMEngine's BaseDataset.metainfo): the class names. */
+  get metainfo(): { classes: string[] } {
+    return { classes: [...this.classes] };
+  }
+
   get format(): SampleFormat {
     return this.raw.format;
   }

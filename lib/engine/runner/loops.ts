@@ -171,8 +171,14 @@ export class EvalLoop {
     r.callHook(`before${cap}`);
     r.callHook(`before${cap}Epoch`);
     r.wrappedModel.eval();
+    // The dataset's metainfo (its class names, say) for the metrics, as MMEngine's loops pass it.
+    const meta = (loader.dataset as { metainfo?: unknown } | undefined)?.metainfo;
+    if (meta !== undefined && meta !== null && typeof meta === 'object') {
+      this.evaluator.datasetMeta = { ...(meta as Record<string, unknown>) };
+    }
     const buffers = new Map<string, number[]>();
     let idx = 0;
+    let samples = 0;
     for await (const batch of loader) {
       const batchIdx = idx++;
       r.callHook(`before${cap}Iter`, { batchIdx, dataBatch: batch });
@@ -181,13 +187,16 @@ export class EvalLoop {
           const step = () => (this.mode === 'val' ? r.wrappedModel.valStep(batch) : r.wrappedModel.testStep(batch));
           const raw = this.fp16 ? torch.autocast(torch.cuda.isAvailable() ? 'cuda' : 'cpu', step) : step();
           const outputs = takeLosses(raw, buffers) as unknown[];
+          samples += Array.isArray(outputs) ? outputs.length : 0;
           this.evaluator.process(outputs, batch);
           r.callHook(`after${cap}Iter`, { batchIdx, dataBatch: batch, outputs });
         }),
       );
       disposeBatch(batch);
     }
-    const size = (loader.dataset as { length?: number } | undefined)?.length ?? idx;
+    // The dataset's size, which cuts a distributed sampler's padding; without a dataset, the
+    // samples evaluated here (one output each).
+    const size = (loader.dataset as { length?: number } | undefined)?.length ?? samples;
     const metrics: Record<string, unknown> = this.evaluator.evaluate(size);
     if (buffers.size) {
       let total = 0;

@@ -164,6 +164,8 @@ export class Runner {
   readonly seed: number;
   optimWrapper: BaseOptimWrapper | null;
   readonly paramSchedulers: { scheduler: LRScheduler; byEpoch: boolean }[];
+  /** Whether loadFrom or resume has been loaded (see loadOrResume). */
+  private hasLoaded = false;
   readonly hooks: Hook[] = [];
   visualizer: VisualizerLike | null;
   trainLoop: EpochBasedTrainLoop | IterBasedTrainLoop | null = null;
@@ -226,9 +228,10 @@ export class Runner {
     this.testDataloader = options.testDataloader ?? null;
     const cuda = torch.cuda.isAvailable();
     this.device = options.device ?? (cuda ? (this.distributed ? `cuda:${dist.getLocalRank()}` : 'cuda') : 'cpu');
-    if (this.distributed) {
-      shardDataloaders(this, [this.trainDataloader, this.valDataloader, this.testDataloader], this.seed);
-    }
+    const loaders = [this.trainDataloader, this.valDataloader, this.testDataloader];
+    // Loaders made without a seed take the run's, as MMEngine builds its loaders with it.
+    for (const l of loaders) (l as { _adoptSeed?(seed: number): void } | null)?._adoptSeed?.(this.seed);
+    if (this.distributed) shardDataloaders(this, loaders, this.seed);
     this.model.to({ device: this.device });
     const ow = options.optimWrapper ?? null;
     this.optimWrapper = ow === null ? null : 'updateParams' in ow ? ow : new OptimWrapper(ow);
@@ -381,7 +384,12 @@ export class Runner {
 
   // ---- checkpoints
 
+  /**
+   * Loads `loadFrom` or resumes, once per runner: `train()` then `test()` tests the trained
+   * weights, not the checkpoint's again.
+   */
   private loadOrResume(): void {
+    if (this.hasLoaded) return;
     const { resume, loadFrom } = this.options;
     if (resume) {
       let path: string | null = typeof resume === 'string' ? resume : (loadFrom ?? null);
@@ -390,9 +398,13 @@ export class Runner {
         path = existsSync(last) ? readFileSync(last, 'utf8').trim() : null;
         if (!path) this.logger.warning('resume: no checkpoint in the work dir; training from scratch');
       }
-      if (path) this.resume(path);
+      if (path) {
+        this.resume(path);
+        this.hasLoaded = true;
+      }
     } else if (loadFrom) {
       this.loadCheckpoint(loadFrom);
+      this.hasLoaded = true;
     }
   }
 

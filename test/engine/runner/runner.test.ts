@@ -184,6 +184,63 @@ describe('Runner.train', () => {
     assert.match(b.experimentName, new RegExp(`^${a.experimentName.slice(0, 15)}(_\\d+)?$`));
   });
 
+  test("randomness.seed seeds the engine DataLoaders made without one: two runs train alike; a loader's own seed stays", async () => {
+    class Points extends engine.Dataset<{ inputs: torch.Tensor; dataSamples: number }> {
+      get length(): number {
+        return xs.length;
+      }
+      get(i: number) {
+        return { inputs: torch.tensor(xs[i] as number[], { dtype: 'float32' }), dataSamples: ys[i] as number };
+      }
+    }
+    const trained = async (loaderSeed?: number) => {
+      const trainDataloader = new engine.DataLoader({
+        dataset: new Points(),
+        batchSize: 16,
+        shuffle: true,
+        ...(loaderSeed === undefined ? {} : { seed: loaderSeed }),
+      });
+      const { runner, model } = makeRunner({
+        seed: 3,
+        maxEpochs: 1,
+        trainDataloader,
+        defaultHooks: { checkpoint: null },
+      });
+      await runner.train();
+      return { weight: model.fc1.weight.toArray(), loaderSeed: trainDataloader.seed };
+    };
+    const a = await trained();
+    const b = await trained();
+    assert.equal(a.loaderSeed, 3);
+    assert.deepEqual(a.weight, b.weight);
+    const own = await trained(11);
+    assert.equal(own.loaderSeed, 11);
+    assert.notDeepEqual(own.weight, a.weight, 'another order of the same samples trains differently');
+  });
+
+  test("val(): the evaluator gets the dataset's metainfo, and the number of samples where a loader has no dataset", async () => {
+    const seen: { sizes: number[]; meta: unknown } = { sizes: [], meta: undefined };
+    const evaluator: engine.EvaluatorLike & { datasetMeta?: unknown } = {
+      process: () => {},
+      evaluate: (size: number) => {
+        seen.sizes.push(size);
+        seen.meta = evaluator.datasetMeta;
+        return { n: size };
+      },
+    };
+    const withMeta = new ArrayLoader(xs, ys, 32);
+    (withMeta as unknown as { dataset: object }).dataset = { length: 96, metainfo: { classes: ['a', 'b', 'c'] } };
+    await makeRunner({ valDataloader: withMeta, valEvaluator: evaluator }).runner.val();
+    assert.deepEqual(seen, { sizes: [96], meta: { classes: ['a', 'b', 'c'] } });
+    const bare = new ArrayLoader(xs, ys, 32);
+    (bare as unknown as { dataset?: object }).dataset = undefined;
+    await makeRunner({ valDataloader: bare, valEvaluator: evaluator }).runner.val();
+    assert.deepEqual(seen.sizes, [96, 96], '3 batches of 32 samples: 96, not 3');
+    const cifarLike = new engine.SyntheticImageDataset({ length: 4 });
+    assert.deepEqual(Object.keys(cifarLike.metainfo), ['classes']);
+    assert.deepEqual(cifarLike.metainfo.classes, cifarLike.classes);
+  });
+
   test('loadFrom loads weights only', async () => {
     const dir = workDir();
     const source = makeRunner({ workDir: dir, maxEpochs: 1 });
@@ -192,6 +249,28 @@ describe('Runner.train', () => {
     await target.runner.train();
     assert.deepEqual(target.model.fc1.weight.toArray(), source.model.fc1.weight.toArray());
     assert.equal(target.runner.epoch, 0);
+  });
+
+  test('loadFrom is loaded once: train() then val() and test() evaluate the trained weights', async () => {
+    const dir = workDir();
+    await makeRunner({ workDir: dir, maxEpochs: 1 }).runner.train();
+    const loadFrom = join(dir, 'epoch_1.pth');
+    const { runner, model } = makeRunner({
+      seed: 5,
+      loadFrom,
+      maxEpochs: 2,
+      testDataloader: new ArrayLoader(xs, ys, 32),
+      testEvaluator: new SimpleAccuracy(),
+    });
+    await runner.train();
+    const trained = model.fc1.weight.toArray();
+    assert.notDeepEqual(
+      trained,
+      (torch.load(loadFrom) as { state_dict: Record<string, torch.Tensor> }).state_dict['fc1.weight']?.toArray(),
+    );
+    await runner.val();
+    await runner.test();
+    assert.deepEqual(model.fc1.weight.toArray(), trained);
   });
 
   test('loadCheckpoint: a head of another shape is skipped with a warning and the rest loads; strict, an Error', () => {
