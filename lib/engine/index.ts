@@ -6,7 +6,7 @@ export { CheckpointHook, type CheckpointHookOptions, inferRule } from './hooks/c
 export { DistSamplerSeedHook } from './hooks/dist_sampler_seed_hook.js';
 export { type AfterIterArgs, Hook, type IterArgs, PRIORITY, type Priority, type Stage } from './hooks/hook.js';
 export { IterTimerHook } from './hooks/iter_timer_hook.js';
-export { LoggerHook } from './hooks/logger_hook.js';
+export { LoggerHook, type LoggerHookOptions } from './hooks/logger_hook.js';
 export { ParamSchedulerHook } from './hooks/param_scheduler_hook.js';
 export { RuntimeInfoHook } from './hooks/runtime_info_hook.js';
 export { getLogger, Logger, type LogLevel, setLogger } from './logging/logger.js';
@@ -53,7 +53,13 @@ export {
 } from './optim/optim_wrapper.js';
 export { OptimWrapperDict } from './optim/optim_wrapper_dict.js';
 export { LogProcessor } from './runner/log_processor.js';
-export { EpochBasedTrainLoop, EvalLoop, type EvaluatorLike, IterBasedTrainLoop } from './runner/loops.js';
+export {
+  EpochBasedTrainLoop,
+  EvalLoop,
+  type EvaluatorLike,
+  IterBasedTrainLoop,
+  type ValSchedule,
+} from './runner/loops.js';
 export {
   type DataLoaderLike,
   type DefaultHooksCfg,

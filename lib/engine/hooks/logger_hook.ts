@@ -2,6 +2,14 @@ import { LogProcessor } from '../runner/log_processor.js';
 import type { Runner } from '../runner/runner.js';
 import { Hook, type IterArgs, type Priority } from './hook.js';
 
+export interface LoggerHookOptions {
+  interval?: number;
+  windowSize?: number;
+  progressBar?: boolean;
+  ignoreLast?: boolean;
+  logMetricByEpoch?: boolean;
+}
+
 /**
  * Logs training every `interval` iterations and the metrics after each evaluation, and feeds the
  * visualizer. When stdout is a terminal, a progress bar on one line shows every iteration in
@@ -12,13 +20,19 @@ export class LoggerHook extends Hook {
   readonly interval: number;
   readonly processor: LogProcessor;
   readonly progressBar: boolean;
+  /** Skip the last, partial window of an epoch's iterations (default true, as MMEngine). */
+  readonly ignoreLast: boolean;
+  /** Give the visualizer the metrics of an evaluation at the epoch (default true), else at the iteration. */
+  readonly logMetricByEpoch: boolean;
   private barShown = false;
 
-  constructor(options?: { interval?: number; windowSize?: number; progressBar?: boolean }) {
+  constructor(options?: LoggerHookOptions) {
     super();
     this.interval = options?.interval ?? 10;
     this.processor = new LogProcessor(options?.windowSize ?? 10);
     this.progressBar = options?.progressBar ?? Boolean(process.stdout.isTTY);
+    this.ignoreLast = options?.ignoreLast ?? true;
+    this.logMetricByEpoch = options?.logMetricByEpoch ?? true;
   }
 
   private clearBar(): void {
@@ -41,7 +55,10 @@ export class LoggerHook extends Hook {
 
   override afterTrainIter(runner: Runner, args: IterArgs): void {
     const itersPerEpoch = runner.trainDataloader?.length ?? runner.maxIters;
-    const endOfEpoch = runner.byEpoch && args.batchIdx + 1 === itersPerEpoch;
+    // The last, partial window of an epoch is logged where ignoreLast is off, or where an
+    // epoch is no longer than the interval (else nothing of it would be).
+    const endOfEpoch =
+      runner.byEpoch && args.batchIdx + 1 === itersPerEpoch && (!this.ignoreLast || itersPerEpoch <= this.interval);
     if (!this.everyN(runner.byEpoch ? args.batchIdx : runner.iter, this.interval) && !endOfEpoch) {
       if (this.progressBar) {
         const [done, total, label] = runner.byEpoch
@@ -87,7 +104,10 @@ export class LoggerHook extends Hook {
     );
     const scalars: Record<string, number> = {};
     for (const [k, v] of Object.entries(metrics)) if (typeof v === 'number') scalars[k] = v;
-    if (mode === 'val' && Object.keys(scalars).length) runner.visualizer?.addScalars(scalars, runner.iter);
+    if (mode === 'val' && Object.keys(scalars).length) {
+      const step = this.logMetricByEpoch ? (runner.trainLoop ? runner.epoch : 0) : runner.iter;
+      runner.visualizer?.addScalars(scalars, step);
+    }
   }
 
   override afterValEpoch(runner: Runner, metrics: Record<string, unknown>): void {

@@ -17,15 +17,24 @@ export function disposeBatch(value: unknown, seen = new Set<unknown>()): void {
     for (const v of Object.values(value)) disposeBatch(v, seen);
 }
 
+/** When a training loop validates: every `valInterval` epochs (iterations) from `valBegin` on, and at the end. */
+export interface ValSchedule {
+  valBegin?: number;
+  valInterval?: number;
+}
+
 export class EpochBasedTrainLoop {
   stopTraining = false;
+  readonly valBegin: number;
+  readonly valInterval: number;
 
   constructor(
     readonly runner: Runner,
     readonly maxEpochs: number,
-    readonly valInterval = 1,
-    readonly valBegin = 1,
+    options?: ValSchedule,
   ) {
+    this.valBegin = options?.valBegin ?? 1;
+    this.valInterval = options?.valInterval ?? 1;
     if (!Number.isInteger(maxEpochs))
       throw new Error(`\`max_epochs\` should be a integer number, but get ${maxEpochs}`);
   }
@@ -75,12 +84,16 @@ export class IterBasedTrainLoop {
   stopTraining = false;
   readonly maxEpochs = 1;
 
+  readonly valBegin: number;
+  readonly valInterval: number;
+
   constructor(
     readonly runner: Runner,
     readonly maxIters: number,
-    readonly valInterval = 1000,
-    readonly valBegin = 1,
+    options?: ValSchedule,
   ) {
+    this.valBegin = options?.valBegin ?? 1;
+    this.valInterval = options?.valInterval ?? 1000;
     if (!Number.isInteger(maxIters)) throw new Error(`\`max_iters\` should be a integer number, but get ${maxIters}`);
   }
 

@@ -23,7 +23,7 @@ import { CheckpointHook, type CheckpointHookOptions } from '../hooks/checkpoint_
 import { DistSamplerSeedHook } from '../hooks/dist_sampler_seed_hook.js';
 import { type AfterIterArgs, Hook, type IterArgs, priorityValue, type Stage } from '../hooks/hook.js';
 import { IterTimerHook } from '../hooks/iter_timer_hook.js';
-import { LoggerHook } from '../hooks/logger_hook.js';
+import { LoggerHook, type LoggerHookOptions } from '../hooks/logger_hook.js';
 import { ParamSchedulerHook } from '../hooks/param_scheduler_hook.js';
 import { RuntimeInfoHook } from '../hooks/runtime_info_hook.js';
 import { Logger, type LogLevel, setLogger } from '../logging/logger.js';
@@ -95,7 +95,7 @@ export type ParamSchedulerEntry = LRScheduler | { scheduler: LRScheduler; byEpoc
 export interface DefaultHooksCfg {
   runtimeInfo?: Hook | null;
   timer?: Hook | null;
-  logger?: Hook | { interval?: number; progressBar?: boolean } | null;
+  logger?: Hook | LoggerHookOptions | null;
   paramScheduler?: Hook | null;
   checkpoint?: Hook | CheckpointHookOptions | null;
   samplerSeed?: Hook | null;
@@ -161,7 +161,8 @@ export class Runner {
   readonly valDataloader: DataLoaderLike | null;
   readonly testDataloader: DataLoaderLike | null;
   readonly device: Device;
-  readonly seed: number;
+  /** The run's seed: randomness.seed, else a random one; a resumed run takes its checkpoint's. */
+  seed: number;
   optimWrapper: BaseOptimWrapper | null;
   readonly paramSchedulers: { scheduler: LRScheduler; byEpoch: boolean }[];
   /** Whether loadFrom or resume has been loaded (see loadOrResume). */
@@ -326,9 +327,10 @@ export class Runner {
     const cfg = this.options.trainCfg;
     if (!cfg || !this.trainDataloader) throw new Error('Runner.train() needs `trainDataloader` and `trainCfg`');
     const byEpoch = cfg.byEpoch ?? cfg.maxIters === undefined;
-    if (byEpoch) return new EpochBasedTrainLoop(this, cfg.maxEpochs ?? 1, cfg.valInterval ?? 1, cfg.valBegin ?? 1);
+    const schedule = { valBegin: cfg.valBegin, valInterval: cfg.valInterval };
+    if (byEpoch) return new EpochBasedTrainLoop(this, cfg.maxEpochs ?? 1, schedule);
     if (cfg.maxIters === undefined) throw new Error('trainCfg: an iteration-based loop needs `maxIters`');
-    return new IterBasedTrainLoop(this, cfg.maxIters, cfg.valInterval ?? 1000, cfg.valBegin ?? 1);
+    return new IterBasedTrainLoop(this, cfg.maxIters, schedule);
   }
 
   private buildEvalLoop(mode: 'val' | 'test'): EvalLoop | null {
@@ -485,7 +487,18 @@ export class Runner {
       this.epoch = meta.epoch ?? 0;
       this.iter = meta.iter ?? 0;
       if (meta.seed !== undefined && meta.seed !== this.seed) {
-        this.logger.warning(`The seed in the checkpoint (${meta.seed}) differs from this run's (${this.seed})`);
+        // The run goes on with the seed it started with (as MMEngine's resume): its loaders'
+        // order and augmentations continue where they were.
+        if (this.options.randomness?.seed !== undefined) {
+          this.logger.warning(
+            `The seed in the checkpoint (${meta.seed}) differs from randomness.seed (${this.seed}); the checkpoint's is used`,
+          );
+        }
+        this.seed = meta.seed;
+        torch.manualSeed(this.seed);
+        for (const l of [this.trainDataloader, this.valDataloader, this.testDataloader]) {
+          (l as { _adoptSeed?(seed: number): void } | null)?._adoptSeed?.(this.seed);
+        }
       }
       if (checkpoint.message_hub) this.messageHub.loadStateDict(checkpoint.message_hub as Record<string, unknown>);
       if (checkpoint.optimizer && this.optimWrapper) this.optimWrapper.loadStateDict(checkpoint.optimizer);

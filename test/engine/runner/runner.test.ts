@@ -241,6 +241,23 @@ describe('Runner.train', () => {
     assert.deepEqual(cifarLike.metainfo.classes, cifarLike.classes);
   });
 
+  test("resume goes on with the checkpoint's seed (a warning where randomness.seed says otherwise)", async () => {
+    const dir = workDir();
+    await makeRunner({ workDir: dir, seed: 123, maxEpochs: 1 }).runner.train();
+    const unseeded = makeRunner({ workDir: dir, maxEpochs: 2, resume: true, randomness: {} }).runner;
+    assert.notEqual(unseeded.seed, 123);
+    await unseeded.train();
+    assert.equal(unseeded.seed, 123);
+    const other = makeRunner({ workDir: dir, seed: 7, maxEpochs: 2, resume: join(dir, 'epoch_1.pth') }).runner;
+    const warnings: string[] = [];
+    other.logger.sinks.push((line) => {
+      if (line.includes(' - WARNING - ')) warnings.push(line);
+    });
+    await other.train();
+    assert.equal(other.seed, 123);
+    assert.ok(warnings.some((w) => /seed in the checkpoint \(123\) differs from randomness.seed \(7\)/.test(w)));
+  });
+
   test('loadFrom loads weights only', async () => {
     const dir = workDir();
     const source = makeRunner({ workDir: dir, maxEpochs: 1 });

@@ -1,0 +1,73 @@
+// LoggerHook as MMEngine's: which training iterations are logged (the last, partial window of an
+// epoch is skipped by default, unless the epoch is no longer than the interval), and the step at
+// which an evaluation's metrics reach the visualizer (the epoch by default, else the iteration).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import * as engine from '../../../lib/engine/index.js';
+import * as torch from '../../../lib/index.js';
+import { ArrayLoader, Mlp, makeData, SimpleAccuracy } from '../runner/support.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const { xs, ys } = makeData(96);
+
+/** Trains 2 epochs of 6 iterations (batches of 16) and returns the logged training lines and the visualizer's steps. */
+async function run(
+  logger: engine.LoggerHookOptions,
+): Promise<{ lines: string[]; steps: { keys: string[]; step: number }[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'torch-node-logger-hook-'));
+  dirs.push(dir);
+  torch.manualSeed(0);
+  const model = new Mlp();
+  const steps: { keys: string[]; step: number }[] = [];
+  const runner = new engine.Runner({
+    model,
+    workDir: dir,
+    trainDataloader: new ArrayLoader(xs, ys, 16, true),
+    valDataloader: new ArrayLoader(xs, ys, 32),
+    valEvaluator: new SimpleAccuracy(),
+    trainCfg: { maxEpochs: 2 },
+    optimWrapper: { optimizer: new torch.optim.SGD(model.parameters(), { lr: 0.1 }) },
+    defaultHooks: { logger: { progressBar: false, ...logger }, checkpoint: null },
+    visualizer: { addScalars: (s, step) => steps.push({ keys: Object.keys(s), step }), close: () => {} },
+    randomness: { seed: 0 },
+  });
+  const lines: string[] = [];
+  runner.logger.level = 'silent';
+  const write = runner.logger.info.bind(runner.logger);
+  runner.logger.info = (m: string) => {
+    if (m.startsWith('Epoch(train)')) lines.push(m.slice(0, m.indexOf(']', m.indexOf(']') + 1) + 1));
+    write(m);
+  };
+  await runner.train();
+  return { lines, steps };
+}
+
+describe('LoggerHook', () => {
+  test('interval 4 over 6 iterations: the partial last window is skipped, unless ignoreLast is off', async () => {
+    assert.deepEqual((await run({ interval: 4 })).lines, ['Epoch(train) [1][4/6]', 'Epoch(train) [2][4/6]']);
+    assert.deepEqual((await run({ interval: 4, ignoreLast: false })).lines, [
+      'Epoch(train) [1][4/6]',
+      'Epoch(train) [1][6/6]',
+      'Epoch(train) [2][4/6]',
+      'Epoch(train) [2][6/6]',
+    ]);
+  });
+
+  test('an epoch no longer than the interval is logged at its end', async () => {
+    assert.deepEqual((await run({ interval: 10 })).lines, ['Epoch(train) [1][6/6]', 'Epoch(train) [2][6/6]']);
+  });
+
+  test("an evaluation's metrics reach the visualizer at the epoch, or with logMetricByEpoch off at the iteration", async () => {
+    const val = (r: Awaited<ReturnType<typeof run>>) =>
+      r.steps.filter((s) => s.keys.includes('accuracy/top1')).map((s) => s.step);
+    assert.deepEqual(val(await run({ interval: 4 })), [1, 2]);
+    assert.deepEqual(val(await run({ interval: 4, logMetricByEpoch: false })), [6, 12]);
+  });
+});
