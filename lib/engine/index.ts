@@ -64,6 +64,7 @@ export {
   type DataLoaderLike,
   type DefaultHooksCfg,
   type DistCfg,
+  type EvaluatorSpec,
   type ModelLike,
   type ParamSchedulerEntry,
   Runner,

@@ -2,7 +2,7 @@
 //
 //   const runner = new Runner({model, workDir, trainDataloader, valDataloader, trainCfg:
 //     {maxEpochs: 2}, optimWrapper: {optimizer: new optim.SGD(model.parameters(), {lr: 0.01})},
-//     valEvaluator: new Accuracy()});
+//     valEvaluator: new Accuracy()});   // a metric, its config, a list, or an Evaluator
 //   await runner.train();
 //
 // Everything is passed as objects (there is no config registry). The order of train() follows
@@ -19,6 +19,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Device } from '../../torch/index.js';
 import * as torch from '../../torch/index.js';
+import { Evaluator, type MetricConfig } from '../evaluator/evaluator.js';
+import { BaseMetric } from '../evaluator/metric.js';
 import { CheckpointHook, type CheckpointHookOptions } from '../hooks/checkpoint_hook.js';
 import { DistSamplerSeedHook } from '../hooks/dist_sampler_seed_hook.js';
 import { type AfterIterArgs, Hook, type IterArgs, priorityValue, type Stage } from '../hooks/hook.js';
@@ -36,6 +38,19 @@ import { shardDataloaders } from './distributed_setup.js';
 import { EpochBasedTrainLoop, EvalLoop, type EvaluatorLike, IterBasedTrainLoop } from './loops.js';
 
 type LRScheduler = torch.optim.lrScheduler.LRScheduler;
+
+/** What valEvaluator and testEvaluator take: an evaluator, or the metrics to make one of (as MMEngine's build_evaluator). */
+export type EvaluatorSpec = EvaluatorLike | BaseMetric | MetricConfig | readonly (BaseMetric | MetricConfig)[];
+
+function evaluatorOf(spec: EvaluatorSpec): EvaluatorLike {
+  if (Array.isArray(spec) || spec instanceof BaseMetric) return new Evaluator(spec as BaseMetric | BaseMetric[]);
+  const s = spec as Partial<EvaluatorLike> & { type?: unknown };
+  if (typeof s.process === 'function' && typeof s.evaluate === 'function') return spec as EvaluatorLike;
+  if (typeof s.type === 'string') return new Evaluator(spec as MetricConfig);
+  throw new TypeError(
+    'Runner: an evaluator must be an Evaluator (process, evaluate), a metric, a metric config ({type, ...}) or a list of them',
+  );
+}
 
 /** The default experiment names of this process's runners. */
 const defaultNames = new Set<string>();
@@ -113,8 +128,9 @@ export interface RunnerOptions {
   testCfg?: { fp16?: boolean } | null;
   optimWrapper?: BaseOptimWrapper | OptimWrapperOptions | null;
   paramScheduler?: ParamSchedulerEntry | ParamSchedulerEntry[] | null;
-  valEvaluator?: EvaluatorLike | null;
-  testEvaluator?: EvaluatorLike | null;
+  /** An Evaluator (or anything evaluator-like), or its metrics: a metric, a metric config, or a list of them. */
+  valEvaluator?: EvaluatorSpec | null;
+  testEvaluator?: EvaluatorSpec | null;
   defaultHooks?: DefaultHooksCfg;
   customHooks?: Hook[];
   loadFrom?: string | null;
@@ -167,6 +183,8 @@ export class Runner {
   readonly paramSchedulers: { scheduler: LRScheduler; byEpoch: boolean }[];
   /** Whether loadFrom or resume has been loaded (see loadOrResume). */
   private hasLoaded = false;
+  /** The evaluators made of valEvaluator and testEvaluator (once each). */
+  private readonly evaluators = new Map<'val' | 'test', EvaluatorLike>();
   readonly hooks: Hook[] = [];
   visualizer: VisualizerLike | null;
   trainLoop: EpochBasedTrainLoop | IterBasedTrainLoop | null = null;
@@ -335,8 +353,13 @@ export class Runner {
 
   private buildEvalLoop(mode: 'val' | 'test'): EvalLoop | null {
     const loader = mode === 'val' ? this.valDataloader : this.testDataloader;
-    const evaluator = mode === 'val' ? this.options.valEvaluator : this.options.testEvaluator;
-    if (!loader || !evaluator) return null;
+    const spec = mode === 'val' ? this.options.valEvaluator : this.options.testEvaluator;
+    if (!loader || !spec) return null;
+    let evaluator = this.evaluators.get(mode);
+    if (!evaluator) {
+      evaluator = evaluatorOf(spec);
+      this.evaluators.set(mode, evaluator);
+    }
     const cfg = mode === 'val' ? this.options.valCfg : this.options.testCfg;
     return new EvalLoop(this, mode, evaluator, cfg?.fp16 ?? false);
   }

@@ -258,6 +258,23 @@ describe('Runner.train', () => {
     assert.ok(warnings.some((w) => /seed in the checkpoint \(123\) differs from randomness.seed \(7\)/.test(w)));
   });
 
+  test('valEvaluator may be a metric, a list of metrics or a metric config: the runner makes the Evaluator', async () => {
+    class Correct extends engine.BaseMetric {
+      override process(_batch: unknown, samples: readonly unknown[]): void {
+        for (const s of samples as { predLabel: number; gtLabel: number }[])
+          this.results.push(s.predLabel === s.gtLabel);
+      }
+      override computeMetrics(results: unknown[]): Record<string, unknown> {
+        return { seen: results.length };
+      }
+    }
+    const one = await makeRunner({ valEvaluator: new Correct() }).runner.val();
+    assert.deepEqual(one, { seen: 96 });
+    const two = await makeRunner({ valEvaluator: [new Correct(), new Correct({ prefix: 'b' })] }).runner.val();
+    assert.deepEqual(two, { seen: 96, 'b/seen': 96 });
+    await assert.rejects(makeRunner({ valEvaluator: 3 as never }).runner.val(), /an evaluator must be an Evaluator/);
+  });
+
   test('loadFrom loads weights only', async () => {
     const dir = workDir();
     const source = makeRunner({ workDir: dir, maxEpochs: 1 });
