@@ -341,3 +341,21 @@ describe('LR scheduler state dict round trip (no Python needed)', () => {
     });
   }
 });
+
+describe('a division by zero in the schedule is an Error, as in Python, not an lr of NaN', () => {
+  const sgd = () => new optim.SGD([torch.zeros([1], { requiresGrad: true })], { lr: 0.1, momentum: 0.9 });
+
+  test('ConstantLR with factor 0: at the end of totalIters (Python: ZeroDivisionError at step 5)', () => {
+    const s = new lrScheduler.ConstantLR(sgd(), { factor: 0, totalIters: 5 });
+    for (let i = 0; i < 4; i++) s.step();
+    assert.deepEqual(s.getLastLr(), [0]);
+    assert.throws(() => s.step(), /ConstantLR: float division by zero \(factor is 0\)/);
+  });
+
+  test('OneCycleLR with pctStart 1: at its last step (Python: ZeroDivisionError at step totalSteps)', () => {
+    const s = new lrScheduler.OneCycleLR(sgd(), { maxLr: 1, totalSteps: 4, pctStart: 1 });
+    for (let i = 0; i < 3; i++) s.step();
+    assert.ok(Number.isFinite(s.getLastLr()[0]));
+    assert.throws(() => s.step(), /OneCycleLR: float division by zero at step 4/);
+  });
+});

@@ -445,6 +445,8 @@ export class ConstantLR extends LRScheduler {
   getLr(): number[] {
     if (this.lastEpoch === 0) return lrsOf(this.optimizer).map((lr) => lr * this.factor);
     if (this.lastEpoch !== this.totalIters) return lrsOf(this.optimizer);
+    // Python's 1.0 / factor: a factor of 0 is a ZeroDivisionError there, not an lr of NaN.
+    if (this.factor === 0) throw new Error('ConstantLR: float division by zero (factor is 0) at the end of totalIters');
     return lrsOf(this.optimizer).map((lr) => lr * (1.0 / this.factor));
   }
 
@@ -777,6 +779,13 @@ export class OneCycleLR extends LRScheduler {
         const phase = phases[i] as SchedulePhase;
         const endStep = phase.end_step;
         if (stepNum <= endStep || i === phases.length - 1) {
+          // Python divides here: a phase of no steps (pctStart 1 leaves the last one empty) is a
+          // ZeroDivisionError there, not an lr of NaN.
+          if (endStep === startStep) {
+            throw new Error(
+              `OneCycleLR: float division by zero at step ${stepNum} (a phase of no steps: pctStart leaves none after it)`,
+            );
+          }
           const pct = (stepNum - startStep) / (endStep - startStep);
           lr = this.anneal(get(phase.start_lr), get(phase.end_lr), pct);
           if (this.cycleMomentum) momentum = this.anneal(get(phase.start_momentum), get(phase.end_momentum), pct);
