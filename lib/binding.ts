@@ -40,6 +40,10 @@ export interface NativeCore {
   ): number;
   toBuffer(handle: number): ArrayBuffer;
   rawBytes(handle: number): ArrayBuffer;
+  /** The tensor's storage: a key equal for every tensor over it, its bytes, the tensor's offset in elements */
+  storageInfo(handle: number): { key: string; nbytes: number; offset: number };
+  /** The bytes of the tensor's whole storage, on the CPU */
+  storageBytes(handle: number): ArrayBuffer;
   item(handle: number): number | boolean;
   to(
     handle: number,

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "args.h"
@@ -283,6 +284,39 @@ Napi::Value rawBytes(const Napi::CallbackInfo& info) {
   });
 }
 
+// Where a tensor's elements lie, for writers that keep views and tied weights sharing one
+// storage as PyTorch's torch.save does: the storage (its device and data pointer, a key equal
+// for every tensor over it), its size in bytes, and the tensor's offset into it in elements.
+Napi::Value storageInfo(const Napi::CallbackInfo& info) {
+  const Args a(info, "storageInfo");
+  return run(a, [&]() -> Napi::Value {
+    const at::Tensor& t = a.tensor(0, "self");
+    const c10::Storage& storage = t.storage();
+    std::ostringstream key;
+    key << t.device() << '@' << storage.data();
+    auto out = Napi::Object::New(a.env());
+    out.Set("key", key.str());
+    out.Set("nbytes", static_cast<double>(storage.nbytes()));
+    out.Set("offset", static_cast<double>(t.storage_offset()));
+    return out;
+  });
+}
+
+// The bytes of a tensor's whole storage (copied to the CPU), for the writers above.
+Napi::Value storageBytes(const Napi::CallbackInfo& info) {
+  const Args a(info, "storageBytes");
+  return run(a, [&]() -> Napi::Value {
+    const at::Tensor& t = a.tensor(0, "self");
+    const auto nbytes = static_cast<int64_t>(t.storage().nbytes());
+    at::Tensor whole = at::empty({0}, t.options().dtype(at::kByte).requires_grad(false));
+    whole.set_(t.storage(), 0, {nbytes}, {1});
+    whole = whole.to(at::kCPU);
+    auto buffer = Napi::ArrayBuffer::New(a.env(), static_cast<size_t>(nbytes));
+    if (nbytes) std::memcpy(buffer.Data(), whole.data_ptr(), static_cast<size_t>(nbytes));
+    return buffer;
+  });
+}
+
 Napi::Value item(const Napi::CallbackInfo& info) {
   const Args a(info, "item");
   return run(a, [&]() -> Napi::Value {
@@ -421,6 +455,8 @@ void registerTensorCore(Napi::Env env, Napi::Object exports) {
       {"fromBuffer", fromBuffer},
       {"toBuffer", toBuffer},
       {"rawBytes", rawBytes},
+      {"storageInfo", storageInfo},
+      {"storageBytes", storageBytes},
       {"item", item},
       {"to", to},
       {"pinMemory", pinMemory},

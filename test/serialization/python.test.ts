@@ -146,7 +146,8 @@ def D(o):
     if isinstance(o, torch.Tensor):
         return {'dtype': str(o.dtype).replace('torch.', ''), 'shape': list(o.shape), 'rg': o.requires_grad,
                 'values': o.detach().float().tolist() if o.dtype in (torch.float16, torch.bfloat16) else o.detach().tolist(),
-                'contig': o.is_contiguous(), 'device': str(o.device)}
+                'contig': o.is_contiguous(), 'device': str(o.device),
+                'storage': str(o.untyped_storage().data_ptr()), 'offset': o.storage_offset(), 'stride': list(o.stride())}
     if isinstance(o, torch.dtype): return {'pydtype': str(o).replace('torch.', '')}
     if isinstance(o, torch.device): return {'pydevice': str(o)}
     if isinstance(o, bool): return {'bool': o}
@@ -415,8 +416,15 @@ describe('checkpoints with Python torch', { skip: skipPython }, () => {
         continue; // beyond 2^53: compared exactly below
       }
       tensorLike(v, t, k.str);
-      assert.equal(v.contig, true);
+      // Written over its storage as PyTorch writes it: a view keeps its strides and offset.
+      assert.equal(v.contig, t.isContiguous(), `${k.str} contiguous as ours`);
+      assert.deepEqual(v.stride, t.stride(), `${k.str} strides`);
     }
+    // The views of one tensor (t, slice, expand of base) load over one storage in Python.
+    const storageOf = (key: string) => (dt.items as [Any, Any][]).find((kv) => kv[0].str === key)?.[1].storage;
+    assert.equal(storageOf('t'), storageOf('slice'));
+    assert.equal(storageOf('t'), storageOf('expand'));
+    assert.notEqual(storageOf('t'), storageOf('grad'));
     // The nested object: dicts, int keys of the optimizer state, lists, bytes, sets, bigints.
     const n = ours['ours_nested.pt'];
     assert.equal(n.dict, 'dict');

@@ -82,7 +82,7 @@ describe('save / load round trips', () => {
     );
   });
 
-  test('non-contiguous views are saved as their own contiguous storage', () => {
+  test('views are saved over their storage, as PyTorch saves them: strides kept, one storage shared', () => {
     const base = torch.arange(24, { dtype: 'float32' }).reshape([4, 6]);
     const views = {
       t: base.t(),
@@ -97,8 +97,38 @@ describe('save / load round trips', () => {
     const back = torch.load(p) as Record<string, torch.Tensor>;
     for (const [k, v] of Object.entries(views)) {
       sameTensor(back[k], v, k);
-      assert.ok(back[k]?.isContiguous(), `${k} loads contiguous`);
+      assert.deepEqual(back[k]?.stride(), v.stride(), `${k} strides`);
     }
+    // One storage in the file, shared again once loaded: a write through one view shows in the others.
+    (back.row as torch.Tensor).fill_(-1);
+    assert.deepEqual((back.t as torch.Tensor).select(1, 2).toArray(), [-1, -1, -1, -1, -1, -1]);
+    assert.deepEqual((back.narrow as torch.Tensor).select(0, 1).toArray(), [-1, -1, -1, -1, -1, -1]);
+  });
+
+  test('tied weights (one tensor under two names, or two tensors over one storage) stay tied', () => {
+    const emb = torch.randn([5, 3]);
+    const p = join(dir, 'tied.pt');
+    torch.save({ 'embed.weight': emb, 'head.weight': emb.detach(), 'other.weight': torch.randn([5, 3]) }, p);
+    const back = torch.load(p) as Record<string, torch.Tensor>;
+    sameTensor(back['head.weight'], emb, 'head');
+    (back['embed.weight'] as torch.Tensor).mul_(2);
+    assert.deepEqual((back['head.weight'] as torch.Tensor).toArray(), emb.mul(2).toArray());
+    assert.notDeepEqual((back['other.weight'] as torch.Tensor).toArray(), emb.mul(2).toArray());
+  });
+
+  test('memory viewed as two dtypes, and an empty tensor, are written as copies of their own', () => {
+    // Two tensors over the same bytes (fromBuffer of one buffer), as uint8 and as int16.
+    const buffer = new ArrayBuffer(8);
+    new Uint8Array(buffer).set([1, 0, 2, 0, 3, 0, 4, 1]);
+    const bytes = torch.fromBuffer(new Uint8Array(buffer));
+    const shorts = torch.fromBuffer(new Int16Array(buffer));
+    const empty = torch.zeros([0, 3]);
+    const p = join(dir, 'mixed.pt');
+    torch.save({ bytes, shorts, empty }, p);
+    const back = torch.load(p) as Record<string, torch.Tensor>;
+    assert.deepEqual(back.bytes?.toArray(), [1, 0, 2, 0, 3, 0, 4, 1]);
+    assert.deepEqual(back.shorts?.toArray(), [1, 2, 3, 260]);
+    assert.deepEqual(back.empty?.shape, [0, 3]);
   });
 
   test('requiresGrad is kept; the same tensor twice loads as one tensor', () => {

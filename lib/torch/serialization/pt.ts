@@ -111,14 +111,25 @@ const defaultIsInt = (ordered: boolean, key: string): boolean =>
 
 // ============================================================================ save
 
-interface SavedTensor {
+/**
+ * A storage the file holds: the whole storage of `tensor` (shared by every tensor over it, as
+ * PyTorch writes views and tied weights), or a contiguous copy of `tensor` alone where its
+ * storage cannot be written as elements of its dtype.
+ */
+interface SavedStorage {
   tensor: Tensor;
   path: string;
+  whole: boolean;
+  dtype: DType;
+  /** Elements of `dtype`. */
+  numel: number;
 }
 
 class TorchPickler {
   readonly w = new PickleWriter();
-  readonly tensors: SavedTensor[] = [];
+  readonly storages: SavedStorage[] = [];
+  /** The storages written whole, by their native key (device and data pointer). */
+  private readonly byKey = new Map<string, number>();
   private readonly memo = new Map<object, number>();
   private readonly globals = new Map<string, number>();
   private readonly active = new Set<object>();
@@ -192,23 +203,22 @@ class TorchPickler {
     const w = this.w;
     const dtype = t.dtype;
     const shape = t.shape;
-    const key = String(this.tensors.length);
-    this.tensors.push({ tensor: t, path });
+    const { index, offset, stride } = this.storageOf(t, path);
+    const storage = this.storages[index] as SavedStorage;
     this.global('torch._utils', '_rebuild_tensor_v2');
     w.mark();
     w.mark();
     w.string('storage');
     this.global('torch', STORAGE_OF[dtype]);
-    w.string(key);
+    w.string(String(index));
     w.string(t.device);
-    w.int(t.numel());
+    w.int(storage.numel);
     w.op(0x74); // TUPLE
     w.op(OP.BINPERSID);
-    w.int(0);
+    w.int(offset);
     w.tuple(shape.length, () => {
       for (const s of shape) w.int(s);
     });
-    const stride = contiguousStrides(shape);
     w.tuple(stride.length, () => {
       for (const s of stride) w.int(s);
     });
@@ -217,6 +227,34 @@ class TorchPickler {
     w.op(0x74); // TUPLE
     w.op(OP.REDUCE);
     this.memo.set(t, w.memoize());
+  }
+
+  /**
+   * The storage `t` is written over, with its offset and strides: its whole storage, shared with
+   * the other tensors over it (a view, a tied weight), as PyTorch writes it; else (a storage
+   * that other tensors view as another dtype, or of a size that is no whole number of elements,
+   * or empty) a contiguous copy of `t` alone.
+   */
+  private storageOf(t: Tensor, path: string): { index: number; offset: number; stride: number[] } {
+    const dtype = t.dtype;
+    const size = ELEMENT_SIZE[dtype];
+    const info = native.storageInfo(t._h);
+    // With the size: two storages made over the same memory (fromBuffer twice) may differ in it.
+    const key = `${info.key}/${info.nbytes}`;
+    const known = this.byKey.get(key);
+    const shared = known !== undefined && (this.storages[known] as SavedStorage).dtype === dtype;
+    if (shared || (known === undefined && info.nbytes > 0 && info.nbytes % size === 0)) {
+      let index = known as number;
+      if (!shared) {
+        index = this.storages.length;
+        this.storages.push({ tensor: t, path, whole: true, dtype, numel: info.nbytes / size });
+        this.byKey.set(key, index);
+      }
+      return { index, offset: info.offset, stride: t.stride() };
+    }
+    const index = this.storages.length;
+    this.storages.push({ tensor: t, path, whole: false, dtype, numel: t.numel() });
+    return { index, offset: 0, stride: contiguousStrides(t.shape) };
   }
 
   private list(a: unknown[], path: string): void {
@@ -330,8 +368,10 @@ export const saveTesting = { forceZip64: false };
 /**
  * Saves `obj` (a tensor, or plain objects and arrays of tensors, numbers, strings, booleans and
  * null) to `path` in PyTorch's format, which Python reads with
- * `torch.load(path, weights_only=True)`. Each tensor is written as its own contiguous storage,
- * with its dtype, shape, device and requiresGrad. The write is atomic: the previous file stays
+ * `torch.load(path, weights_only=True)`. Tensors are written as PyTorch writes them: over their
+ * storage, which tensors sharing it (views, tied weights) share in the file too (so they load
+ * sharing it), with their dtype, shape, strides, device and requiresGrad. As in PyTorch, a view
+ * of a large tensor writes that tensor's whole storage (save a `clone()` to write only the view). The write is atomic: the previous file stays
  * as it was until the new one is complete and flushed to disk. See the header of this file for
  * how values map to Python's, in particular which objects become OrderedDicts.
  */
@@ -347,10 +387,10 @@ export function save(obj: unknown, path: string): void {
     zip.add(`${prefix}/.format_version`, '1');
     zip.add(`${prefix}/.storage_alignment`, '64');
     zip.add(`${prefix}/byteorder`, endianness() === 'LE' ? 'little' : 'big');
-    p.tensors.forEach(({ tensor, path: where }, i) => {
+    p.storages.forEach(({ tensor, path: where, whole }, i) => {
       let bytes: ArrayBuffer;
       try {
-        bytes = native.rawBytes(tensor._h);
+        bytes = whole ? native.storageBytes(tensor._h) : native.rawBytes(tensor._h);
       } catch (e) {
         throw new Error(`save: could not read the data of ${where}: ${e instanceof Error ? e.message : String(e)}`, {
           cause: e,
