@@ -52,6 +52,12 @@ function evaluatorOf(spec: EvaluatorSpec): EvaluatorLike {
   );
 }
 
+/** `YYYYMMDD_HHMMSS` in local time, as MMEngine names runs and stamps checkpoints. */
+function timestampOf(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
+}
+
 /** The default experiment names of this process's runners. */
 const defaultNames = new Set<string>();
 
@@ -223,11 +229,7 @@ export class Runner {
     const synced = <T>(value: T): T => (this.distributed ? dist.broadcastObject(value, 0) : value);
     this.model = options.model;
     this.workDir = options.workDir;
-    const d = new Date();
-    const pad = (n: number) => String(n).padStart(2, '0');
-    this.timestamp = synced(
-      `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}_${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`,
-    );
+    this.timestamp = synced(timestampOf(new Date()));
     this.experimentName = options.experimentName ?? uniqueName(this.timestamp);
     this.logDir = join(this.workDir, this.timestamp);
     const level = this.rank === 0 ? options.logLevel : 'error';
@@ -450,7 +452,7 @@ export class Runner {
     Object.assign(meta, {
       seed: this.seed,
       experiment_name: this.experimentName,
-      time: this.timestamp,
+      time: timestampOf(new Date()), // when it was saved
       torch_node_version: build.version,
       libtorch_version: build.libtorch,
     });
