@@ -69,6 +69,7 @@ export {
   type ParamSchedulerEntry,
   Runner,
   type RunnerOptions,
+  type ScheduledEntry,
   type TrainCfg,
   type VisualizerLike,
 } from './runner/runner.js';

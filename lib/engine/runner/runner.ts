@@ -110,8 +110,20 @@ export interface TrainCfg {
   valBegin?: number;
 }
 
-/** A scheduler stepped after every epoch (the default) or after every iteration. */
-export type ParamSchedulerEntry = LRScheduler | { scheduler: LRScheduler; byEpoch?: boolean };
+/**
+ * A scheduler stepped after every epoch (the default) or after every iteration; a
+ * ReduceLROnPlateau is stepped after every validation instead, with the metric named by
+ * `monitor` (default 'loss', as MMEngine's ReduceOnPlateauParamScheduler).
+ */
+export type ParamSchedulerEntry = LRScheduler | { scheduler: LRScheduler; byEpoch?: boolean; monitor?: string };
+
+/** A scheduler as the runner keeps it (see ParamSchedulerEntry). */
+export interface ScheduledEntry {
+  scheduler: LRScheduler;
+  byEpoch: boolean;
+  /** The validation metric a ReduceLROnPlateau is stepped with (else null). */
+  monitor: string | null;
+}
 
 export interface DefaultHooksCfg {
   runtimeInfo?: Hook | null;
@@ -186,7 +198,7 @@ export class Runner {
   /** The run's seed: randomness.seed, else a random one; a resumed run takes its checkpoint's. */
   seed: number;
   optimWrapper: BaseOptimWrapper | null;
-  readonly paramSchedulers: { scheduler: LRScheduler; byEpoch: boolean }[];
+  readonly paramSchedulers: ScheduledEntry[];
   /** Whether loadFrom or resume has been loaded (see loadOrResume). */
   private hasLoaded = false;
   /** The evaluators made of valEvaluator and testEvaluator (once each). */
@@ -257,9 +269,14 @@ export class Runner {
     const ow = options.optimWrapper ?? null;
     this.optimWrapper = ow === null ? null : 'updateParams' in ow ? ow : new OptimWrapper(ow);
     const ps = options.paramScheduler ?? [];
-    this.paramSchedulers = (Array.isArray(ps) ? ps : [ps]).map((s) =>
-      'scheduler' in s ? { scheduler: s.scheduler, byEpoch: s.byEpoch ?? true } : { scheduler: s, byEpoch: true },
-    );
+    this.paramSchedulers = (Array.isArray(ps) ? ps : [ps]).map((s) => {
+      const { scheduler, byEpoch = true, monitor } = 'scheduler' in s ? s : { scheduler: s };
+      const plateau = scheduler instanceof torch.optim.lrScheduler.ReduceLROnPlateau;
+      if (monitor !== undefined && !plateau) {
+        throw new TypeError(`paramScheduler: monitor is for a ReduceLROnPlateau, not a ${scheduler.constructor.name}`);
+      }
+      return { scheduler, byEpoch, monitor: plateau ? (monitor ?? 'loss') : null };
+    });
     const vis = this.rank === 0 ? (options.visualizer ?? null) : null;
     this.visualizer = typeof vis === 'function' ? vis(join(this.logDir, 'vis_data')) : vis;
     this.registerHooks(options.defaultHooks ?? {}, options.customHooks ?? []);

@@ -839,6 +839,11 @@ export class SequentialLR extends LRScheduler {
     }
     schedulers.forEach((s, i) => {
       if (!(s instanceof LRScheduler)) throw new TypeError(`${name}: schedulers[${i}] is not an LRScheduler`);
+      if (s instanceof ReduceLROnPlateau) {
+        throw new Error(
+          `${name}: ReduceLROnPlateau cannot be in a sequence (its step needs a metric), but schedulers[${i}] is one`,
+        );
+      }
       if (s.optimizer !== optimizer) {
         throw new Error(
           `${name}: expects all schedulers to belong to the same optimizer, but schedulers[${i}] (${s.constructor.name}) has another one`,
@@ -909,5 +914,189 @@ export class SequentialLR extends LRScheduler {
         this._schedulers[i]?.loadStateDict(sd as SchedulerStateDict);
       });
     }
+  }
+}
+
+export interface ReduceLROnPlateauOptions {
+  /** 'min': the metric should fall (a loss); 'max': rise (an accuracy). Default 'min'. */
+  mode?: 'min' | 'max';
+  /** new lr = lr * factor (default 0.1; must be < 1) */
+  factor?: number;
+  /** steps without improvement tolerated before the lr falls (default 10) */
+  patience?: number;
+  /** what counts as an improvement (default 1e-4), relative to the best ('rel') or absolute ('abs') */
+  threshold?: number;
+  thresholdMode?: 'rel' | 'abs';
+  /** steps to wait after a reduction before counting again (default 0) */
+  cooldown?: number;
+  /** the lowest lr, one for all groups or one per group (default 0) */
+  minLr?: number | number[];
+  /** a reduction smaller than this is skipped (default 1e-8) */
+  eps?: number;
+}
+
+/**
+ * Lowers the lr of every group by `factor` once a metric has not improved for `patience` steps,
+ * following torch/optim/lr_scheduler.py's ReduceLROnPlateau: `step(metric)` after each
+ * evaluation. It does not set an lr when made and has no schedule of its own (getLr gives the
+ * current lrs); its state dict has PyTorch's keys.
+ */
+export class ReduceLROnPlateau extends LRScheduler {
+  readonly factor: number;
+  /** The minLr given for all groups (null where one per group was given). */
+  defaultMinLr: number | null;
+  minLrs: number[];
+  patience: number;
+  cooldown: number;
+  eps: number;
+  mode: 'min' | 'max' = 'min';
+  threshold = 1e-4;
+  thresholdMode: 'rel' | 'abs' = 'rel';
+  /** The worst value of the metric (Infinity for 'min'), where `best` starts. */
+  modeWorse = Number.POSITIVE_INFINITY;
+  best = Number.POSITIVE_INFINITY;
+  cooldownCounter = 0;
+  numBadEpochs = 0;
+
+  constructor(optimizer: AnyOptimizer, options?: ReduceLROnPlateauOptions) {
+    super(optimizer);
+    const name = 'ReduceLROnPlateau';
+    checkOptionNames(name, options, [
+      'mode',
+      'factor',
+      'patience',
+      'threshold',
+      'thresholdMode',
+      'cooldown',
+      'minLr',
+      'eps',
+    ]);
+    this.factor = options?.factor ?? 0.1;
+    if (!(this.factor < 1.0)) throw new Error(`${name}: factor should be < 1.0, got ${this.factor}`);
+    const minLr = options?.minLr ?? 0;
+    const n = optimizer.paramGroups.length;
+    if (Array.isArray(minLr)) {
+      if (minLr.length !== n) throw new Error(`${name}: expected ${n} minLr values, got ${minLr.length}`);
+      this.defaultMinLr = null;
+      this.minLrs = [...minLr];
+    } else {
+      this.defaultMinLr = minLr;
+      this.minLrs = new Array<number>(n).fill(minLr);
+    }
+    this.patience = options?.patience ?? 10;
+    this.cooldown = options?.cooldown ?? 0;
+    this.eps = options?.eps ?? 1e-8;
+    this.lastEpoch = 0;
+    this._lastLr = lrsOf(this.optimizer);
+    this.initIsBetter(options?.mode ?? 'min', options?.threshold ?? 1e-4, options?.thresholdMode ?? 'rel');
+    this.best = this.modeWorse;
+    this.cooldownCounter = 0;
+    this.numBadEpochs = 0;
+  }
+
+  private initIsBetter(mode: string, threshold: number, thresholdMode: string): void {
+    if (mode !== 'min' && mode !== 'max') throw new Error(`ReduceLROnPlateau: mode ${mode} is unknown!`);
+    if (thresholdMode !== 'rel' && thresholdMode !== 'abs') {
+      throw new Error(`ReduceLROnPlateau: threshold mode ${thresholdMode} is unknown!`);
+    }
+    this.modeWorse = mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    this.mode = mode;
+    this.threshold = threshold;
+    this.thresholdMode = thresholdMode;
+  }
+
+  get inCooldown(): boolean {
+    return this.cooldownCounter > 0;
+  }
+
+  private isBetter(a: number, best: number): boolean {
+    if (this.mode === 'min' && this.thresholdMode === 'rel') return a < best * (1.0 - this.threshold);
+    if (this.mode === 'min') return a < best - this.threshold;
+    if (this.thresholdMode === 'rel') return a > best * (this.threshold + 1.0);
+    return a > best + this.threshold;
+  }
+
+  /** The current lrs: this scheduler has no schedule to compute. */
+  getLr(): number[] {
+    return lrsOf(this.optimizer);
+  }
+
+  /** Takes the metric of one evaluation (a number, or a 1-element tensor) and lowers the lrs where it has stopped improving. */
+  // `unknown` where the metric is (a number or a 1-element tensor): the base class's step takes options there.
+  override step(metrics?: unknown, options?: { epoch?: number }): void {
+    let current: number;
+    const m = metrics as { item?: unknown } | null | undefined;
+    if (typeof metrics === 'number') current = metrics;
+    else if (m !== null && typeof m === 'object' && typeof m.item === 'function') {
+      current = Number((m as { item(): unknown }).item());
+    } else {
+      throw new TypeError(
+        `ReduceLROnPlateau.step: expected the metric (a number or a 1-element tensor), got ${String(metrics)}`,
+      );
+    }
+    const epoch = options?.epoch ?? this.lastEpoch + 1;
+    if (options?.epoch !== undefined && !warnedEpoch) {
+      warnedEpoch = true;
+      process.emitWarning(EPOCH_DEPRECATION_WARNING, 'UserWarning');
+    }
+    this.lastEpoch = epoch;
+    if (this.isBetter(current, this.best)) {
+      this.best = current;
+      this.numBadEpochs = 0;
+    } else {
+      this.numBadEpochs += 1;
+    }
+    if (this.inCooldown) {
+      this.cooldownCounter -= 1;
+      this.numBadEpochs = 0; // bad epochs in the cooldown do not count
+    }
+    if (this.numBadEpochs > this.patience) {
+      this.reduceLr();
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    this._lastLr = lrsOf(this.optimizer);
+  }
+
+  private reduceLr(): void {
+    const groups = groupsOf(this.optimizer);
+    if (groups.length !== this.minLrs.length) {
+      if (this.defaultMinLr === null) {
+        throw new Error(
+          `ReduceLROnPlateau: the optimizer has ${groups.length} param groups, but minLr had ${this.minLrs.length} values when it was made (a group was added): set minLrs to match`,
+        );
+      }
+      this.minLrs = new Array<number>(groups.length).fill(this.defaultMinLr);
+    }
+    groups.forEach((g, i) => {
+      const oldLr = g.lr;
+      const newLr = Math.max(oldLr * this.factor, this.minLrs[i] as number);
+      if (oldLr - newLr > this.eps) g.lr = newLr;
+    });
+  }
+
+  override stateFields(): [string, string][] {
+    return [
+      ['factor', 'factor'],
+      ['default_min_lr', 'defaultMinLr'],
+      ['min_lrs', 'minLrs'],
+      ['patience', 'patience'],
+      ['cooldown', 'cooldown'],
+      ['eps', 'eps'],
+      ['last_epoch', 'lastEpoch'],
+      ['_last_lr', '_lastLr'],
+      ['mode_worse', 'modeWorse'],
+      ['mode', 'mode'],
+      ['threshold', 'threshold'],
+      ['threshold_mode', 'thresholdMode'],
+      ['best', 'best'],
+      ['cooldown_counter', 'cooldownCounter'],
+      ['num_bad_epochs', 'numBadEpochs'],
+    ];
+  }
+
+  override loadStateDict(stateDict: SchedulerStateDict): void {
+    super.loadStateDict(stateDict);
+    this.initIsBetter(this.mode, this.threshold, this.thresholdMode);
   }
 }

@@ -275,6 +275,57 @@ describe('Runner.train', () => {
     await assert.rejects(makeRunner({ valEvaluator: 3 as never }).runner.val(), /an evaluator must be an Evaluator/);
   });
 
+  test('a ReduceLROnPlateau entry is stepped after each validation with its monitored metric', async () => {
+    torch.manualSeed(0);
+    const model = new Mlp();
+    const optimizer = new torch.optim.SGD(model.parameters(), { lr: 0.1 });
+    const scores = [50, 50, 50, 60, 60];
+    const lrs: number[] = [];
+    class Watch extends engine.Hook {
+      override afterValEpoch(): void {
+        lrs.push(optimizer.paramGroups[0]?.lr as number);
+      }
+    }
+    const plateau = new torch.optim.lrScheduler.ReduceLROnPlateau(optimizer, { mode: 'max', patience: 1 });
+    const { runner } = makeRunner({
+      model,
+      maxEpochs: 5,
+      optimWrapper: { optimizer },
+      paramScheduler: { scheduler: plateau, monitor: 'acc' },
+      valEvaluator: { process: () => {}, evaluate: () => ({ acc: scores.shift() as number }) },
+      customHooks: [new Watch()],
+      defaultHooks: { checkpoint: null },
+    });
+    await runner.train();
+    // Watch runs before the scheduler hook: the lr each validation saw; two flat scores, then 0.1x.
+    assert.deepEqual(
+      lrs.map((x) => Number(x.toPrecision(12))),
+      [0.1, 0.1, 0.1, 0.01, 0.01],
+    );
+    assert.equal(plateau.best, 60);
+    const missing = makeRunner({
+      maxEpochs: 1,
+      paramScheduler: {
+        scheduler: new torch.optim.lrScheduler.ReduceLROnPlateau(
+          new torch.optim.SGD(new Mlp().parameters(), { lr: 1 }),
+        ),
+      },
+      defaultHooks: { checkpoint: null },
+    }).runner;
+    await assert.rejects(
+      missing.train(),
+      /monitored metric 'loss' is not among the validation results \(accuracy\/top1\)/,
+    );
+    const opt = new torch.optim.SGD(new Mlp().parameters(), { lr: 1 });
+    assert.throws(
+      () =>
+        makeRunner({
+          paramScheduler: { scheduler: new torch.optim.lrScheduler.StepLR(opt, { stepSize: 1 }), monitor: 'acc' },
+        }),
+      /monitor is for a ReduceLROnPlateau, not a StepLR/,
+    );
+  });
+
   test('loadFrom loads weights only', async () => {
     const dir = workDir();
     const source = makeRunner({ workDir: dir, maxEpochs: 1 });
