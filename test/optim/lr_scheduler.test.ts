@@ -36,11 +36,13 @@ const TOL = 1e-12;
 const LAMBDAS: Record<string, (e: number) => number> = {
   inv: (e) => 1 / (1 + e),
   warmup: (e) => (e < 5 ? (e + 1) / 5 : 1.0),
+  decay: (e) => 0.95 ** (e % 3),
 };
 const PY_LAMBDAS = `
 LAMBDAS = {
     'inv': lambda e: 1 / (1 + e),
     'warmup': lambda e: (e + 1) / 5 if e < 5 else 1.0,
+    'decay': lambda e: 0.95 ** (e % 3),
 }
 `;
 
@@ -57,6 +59,8 @@ const chainable: [string, Config['opt'], SchedSpec][] = [
   ['LinearLR', one, { cls: 'LinearLR', opts: { startFactor: 0.1, endFactor: 0.9, totalIters: 12 } }],
   ['ConstantLR defaults', two, { cls: 'ConstantLR', opts: {} }],
   ['ConstantLR', one, { cls: 'ConstantLR', opts: { factor: 0.5, totalIters: 8 } }],
+  ['PolynomialLR defaults', two, { cls: 'PolynomialLR', opts: {} }],
+  ['PolynomialLR', one, { cls: 'PolynomialLR', opts: { totalIters: 12, power: 2.5 } }],
 ];
 const CONFIGS: Config[] = [
   ...chainable.map(([name, opt, sched]) => ({ name, opt, sched, mode: 'chain' as const })),
@@ -95,6 +99,18 @@ const CONFIGS: Config[] = [
     mode: 'resume',
   },
   { name: 'LambdaLR', opt: two, sched: { cls: 'LambdaLR', opts: { lrLambda: 'inv' } }, mode: 'chain' },
+  {
+    name: 'MultiplicativeLR per group',
+    opt: two,
+    sched: { cls: 'MultiplicativeLR', opts: { lrLambda: ['decay', 'warmup'] } },
+    mode: 'chain',
+  },
+  {
+    name: 'MultiplicativeLR step({epoch})',
+    opt: one,
+    sched: { cls: 'MultiplicativeLR', opts: { lrLambda: 'decay' } },
+    mode: 'epoch',
+  },
   {
     name: 'LambdaLR per group',
     opt: two,
@@ -156,7 +172,7 @@ def build(opt, spec, last_epoch=None):
     kw = kwargs(spec['opts'])
     if spec['cls'] == 'SequentialLR':
         kw['schedulers'] = [build(opt, s) for s in spec['opts']['schedulers']]
-    if spec['cls'] == 'LambdaLR':
+    if spec['cls'] in ('LambdaLR', 'MultiplicativeLR'):
         f = spec['opts']['lrLambda']
         kw['lr_lambda'] = [LAMBDAS[x] for x in f] if isinstance(f, list) else LAMBDAS[f]
     if last_epoch is not None:
@@ -204,7 +220,7 @@ const CLASSES = lrScheduler as unknown as Record<string, new (opt: torch.optim.O
 function build(opt: torch.optim.Optimizer, spec: SchedSpec, lastEpoch?: number): torch.optim.lrScheduler.LRScheduler {
   const o: Options = { ...spec.opts };
   if (spec.cls === 'SequentialLR') o.schedulers = (spec.opts.schedulers as SchedSpec[]).map((s) => build(opt, s));
-  if (spec.cls === 'LambdaLR') {
+  if (spec.cls === 'LambdaLR' || spec.cls === 'MultiplicativeLR') {
     const f = spec.opts.lrLambda as string | string[];
     o.lrLambda = Array.isArray(f) ? f.map((x) => LAMBDAS[x]) : LAMBDAS[f];
   }

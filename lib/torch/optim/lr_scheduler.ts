@@ -279,29 +279,25 @@ export interface LambdaLROptions extends LRSchedulerOptions {
   lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[];
 }
 
-/** lr = initial lr times a function of the epoch. */
-export class LambdaLR extends LRScheduler {
+/** What LambdaLR and MultiplicativeLR share: a function of the epoch per param group, saved as PyTorch saves them. */
+abstract class LrLambdaScheduler extends LRScheduler {
   lrLambdas: ((epoch: number) => number)[];
 
-  constructor(optimizer: AnyOptimizer, options: LambdaLROptions) {
+  constructor(optimizer: AnyOptimizer, options: LambdaLROptions, name: string) {
     super(optimizer);
-    checkOptionNames('LambdaLR', options, ['lrLambda', 'lastEpoch']);
+    checkOptionNames(name, options, ['lrLambda', 'lastEpoch']);
     const f = options?.lrLambda;
     const n = optimizer.paramGroups.length;
     if (Array.isArray(f)) {
-      if (f.length !== n) throw new Error(`LambdaLR: expected ${n} lrLambda functions, got ${f.length}`);
+      if (f.length !== n) throw new Error(`${name}: expected ${n} lrLambda functions, got ${f.length}`);
       this.lrLambdas = [...f];
     } else {
       this.lrLambdas = new Array(n).fill(f);
     }
     if (this.lrLambdas.some((fn) => typeof fn !== 'function')) {
-      throw new TypeError('LambdaLR: lrLambda must be a function (epoch) => factor, or an array of them');
+      throw new TypeError(`${name}: lrLambda must be a function (epoch) => factor, or an array of them`);
     }
     this._init(options.lastEpoch);
-  }
-
-  getLr(): number[] {
-    return this.baseLrs.map((base, i) => base * (this.lrLambdas[i] as (e: number) => number)(this.lastEpoch));
   }
 
   override stateFields(): [string, string][] {
@@ -316,6 +312,17 @@ export class LambdaLR extends LRScheduler {
   override loadStateDict(stateDict: SchedulerStateDict): void {
     const { lr_lambdas: _, ...rest } = stateDict;
     super.loadStateDict(rest);
+  }
+}
+
+/** lr = initial lr times a function of the epoch. */
+export class LambdaLR extends LrLambdaScheduler {
+  constructor(optimizer: AnyOptimizer, options: LambdaLROptions) {
+    super(optimizer, options, 'LambdaLR');
+  }
+
+  getLr(): number[] {
+    return this.baseLrs.map((base, i) => base * (this.lrLambdas[i] as (e: number) => number)(this.lastEpoch));
   }
 }
 
@@ -813,6 +820,65 @@ export class OneCycleLR extends LRScheduler {
 }
 
 const toCamelKey = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+export interface PolynomialLROptions extends LRSchedulerOptions {
+  /** steps over which the lr decays to 0 (default 5) */
+  totalIters?: number;
+  /** the polynomial's power (default 1: linear) */
+  power?: number;
+}
+
+/** lr = initial lr * (1 - min(epoch, totalIters) / totalIters) ** power. */
+export class PolynomialLR extends LRScheduler {
+  totalIters: number;
+  power: number;
+
+  constructor(optimizer: AnyOptimizer, options?: PolynomialLROptions) {
+    super(optimizer);
+    checkOptionNames('PolynomialLR', options, ['totalIters', 'power', 'lastEpoch']);
+    this.totalIters = options?.totalIters ?? 5;
+    this.power = options?.power ?? 1.0;
+    this._init(options?.lastEpoch);
+  }
+
+  getLr(): number[] {
+    if (this._isInitial || this.lastEpoch > this.totalIters) return lrsOf(this.optimizer);
+    const decay = pyPow(
+      (1.0 - this.lastEpoch / this.totalIters) / (1.0 - (this.lastEpoch - 1) / this.totalIters),
+      this.power,
+    );
+    return lrsOf(this.optimizer).map((lr) => lr * decay);
+  }
+
+  override getClosedFormLr(): number[] {
+    const e = Math.min(this.totalIters, this.lastEpoch);
+    return this.baseLrs.map((base) => base * pyPow(1.0 - e / this.totalIters, this.power));
+  }
+
+  protected override ownFields(): [string, string][] {
+    return [
+      ['total_iters', 'totalIters'],
+      ['power', 'power'],
+    ];
+  }
+}
+
+export interface MultiplicativeLROptions extends LRSchedulerOptions {
+  /** each step multiplies the lr by lrLambda(epoch); one function, or one per param group */
+  lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[];
+}
+
+/** lr = the previous lr times a function of the epoch. */
+export class MultiplicativeLR extends LrLambdaScheduler {
+  constructor(optimizer: AnyOptimizer, options: MultiplicativeLROptions) {
+    super(optimizer, options, 'MultiplicativeLR');
+  }
+
+  getLr(): number[] {
+    if (this._isInitial) return lrsOf(this.optimizer);
+    return lrsOf(this.optimizer).map((lr, i) => lr * (this.lrLambdas[i] as (e: number) => number)(this.lastEpoch));
+  }
+}
 
 export interface SequentialLROptions extends LRSchedulerOptions {
   /** the schedules, one after the other */
