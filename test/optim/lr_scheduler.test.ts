@@ -118,6 +118,38 @@ const CONFIGS: Config[] = [
     mode: 'chain',
   },
   {
+    name: 'CosineAnnealingWarmRestarts, TMult 2',
+    opt: two,
+    sched: { cls: 'CosineAnnealingWarmRestarts', opts: { T0: 3, TMult: 2, etaMin: 0.001 } },
+    mode: 'chain',
+  },
+  {
+    name: 'CosineAnnealingWarmRestarts step({epoch}), TMult 2',
+    opt: one,
+    sched: { cls: 'CosineAnnealingWarmRestarts', opts: { T0: 3, TMult: 2 } },
+    mode: 'epoch',
+  },
+  {
+    name: 'CosineAnnealingWarmRestarts step({epoch}), TMult 1',
+    opt: two,
+    sched: { cls: 'CosineAnnealingWarmRestarts', opts: { T0: 4, etaMin: 0.01 } },
+    mode: 'epoch',
+  },
+  {
+    name: 'ChainedScheduler of StepLR and ExponentialLR',
+    opt: two,
+    sched: {
+      cls: 'ChainedScheduler',
+      opts: {
+        schedulers: [
+          { cls: 'StepLR', opts: { stepSize: 4, gamma: 0.5 } },
+          { cls: 'ExponentialLR', opts: { gamma: 0.95 } },
+        ],
+      },
+    },
+    mode: 'chain',
+  },
+  {
     name: 'SequentialLR warmup then cosine',
     opt: two,
     sched: {
@@ -172,6 +204,8 @@ def build(opt, spec, last_epoch=None):
     kw = kwargs(spec['opts'])
     if spec['cls'] == 'SequentialLR':
         kw['schedulers'] = [build(opt, s) for s in spec['opts']['schedulers']]
+    if spec['cls'] == 'ChainedScheduler':
+        return L.ChainedScheduler([build(opt, s) for s in spec['opts']['schedulers']])
     if spec['cls'] in ('LambdaLR', 'MultiplicativeLR'):
         f = spec['opts']['lrLambda']
         kw['lr_lambda'] = [LAMBDAS[x] for x in f] if isinstance(f, list) else LAMBDAS[f]
@@ -220,6 +254,9 @@ const CLASSES = lrScheduler as unknown as Record<string, new (opt: torch.optim.O
 function build(opt: torch.optim.Optimizer, spec: SchedSpec, lastEpoch?: number): torch.optim.lrScheduler.LRScheduler {
   const o: Options = { ...spec.opts };
   if (spec.cls === 'SequentialLR') o.schedulers = (spec.opts.schedulers as SchedSpec[]).map((s) => build(opt, s));
+  if (spec.cls === 'ChainedScheduler') {
+    return new lrScheduler.ChainedScheduler((spec.opts.schedulers as SchedSpec[]).map((s) => build(opt, s)));
+  }
   if (spec.cls === 'LambdaLR' || spec.cls === 'MultiplicativeLR') {
     const f = spec.opts.lrLambda as string | string[];
     o.lrLambda = Array.isArray(f) ? f.map((x) => LAMBDAS[x]) : LAMBDAS[f];

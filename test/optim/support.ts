@@ -111,7 +111,7 @@ import re
 def kwargs(opts):
     out = {}
     for k, v in opts.items():
-        k = 'T_max' if k == 'TMax' else re.sub(r'[A-Z]', lambda m: '_' + m.group(0).lower(), k)
+        k = {'TMax': 'T_max', 'T0': 'T_0', 'TMult': 'T_mult'}.get(k) or re.sub(r'[A-Z]', lambda m: '_' + m.group(0).lower(), k)
         out[k] = tuple(v) if k == 'betas' else v
     return out
 `;

@@ -1166,3 +1166,157 @@ export class ReduceLROnPlateau extends LRScheduler {
     this.initIsBetter(this.mode, this.threshold, this.thresholdMode);
   }
 }
+
+export interface CosineAnnealingWarmRestartsOptions extends LRSchedulerOptions {
+  /** steps until the first restart (a positive integer) */
+  T0: number;
+  /** each period is TMult times the previous one (an integer >= 1; default 1) */
+  TMult?: number;
+  /** the lowest lr (default 0) */
+  etaMin?: number;
+}
+
+/**
+ * Cosine annealing from the initial lr to etaMin over T0 steps, then again from the initial lr
+ * over TMult times as many, and so on (SGDR). step({epoch}) takes a fractional epoch (epoch +
+ * batch / batches), as PyTorch's does, without a deprecation warning.
+ */
+export class CosineAnnealingWarmRestarts extends LRScheduler {
+  T0: number;
+  /** The current period, and the steps (or fractional epochs) into it. */
+  Ti: number;
+  TMult: number;
+  etaMin: number;
+  TCur: number;
+
+  constructor(optimizer: AnyOptimizer, options: CosineAnnealingWarmRestartsOptions) {
+    super(optimizer);
+    const name = 'CosineAnnealingWarmRestarts';
+    checkOptionNames(name, options, ['T0', 'TMult', 'etaMin', 'lastEpoch']);
+    const T0 = options?.T0;
+    if (!Number.isInteger(T0) || T0 <= 0) throw new Error(`${name}: expected a positive integer T0, got ${String(T0)}`);
+    const TMult = options.TMult ?? 1;
+    if (!Number.isInteger(TMult) || TMult < 1)
+      throw new Error(`${name}: expected an integer TMult >= 1, got ${String(TMult)}`);
+    const etaMin = options.etaMin ?? 0.0;
+    if (typeof etaMin !== 'number') throw new TypeError(`${name}: expected a number etaMin, got ${String(etaMin)}`);
+    this.T0 = T0;
+    this.Ti = T0;
+    this.TMult = TMult;
+    this.etaMin = etaMin;
+    this.TCur = options.lastEpoch ?? -1;
+    this._init(options.lastEpoch);
+  }
+
+  getLr(): number[] {
+    return this.baseLrs.map(
+      (base) => this.etaMin + ((base - this.etaMin) * (1 + pyCos((Math.PI * this.TCur) / this.Ti))) / 2,
+    );
+  }
+
+  override step(options?: { epoch?: number }): void {
+    let epoch = options?.epoch;
+    if (epoch === undefined && this.lastEpoch < 0) epoch = 0;
+    if (epoch === undefined) {
+      epoch = this.lastEpoch + 1;
+      this.TCur += 1;
+      if (this.TCur >= this.Ti) {
+        this.TCur %= this.Ti;
+        this.Ti *= this.TMult;
+      }
+    } else if (epoch < 0) {
+      throw new Error(`CosineAnnealingWarmRestarts: expected a non-negative epoch, got ${epoch}`);
+    } else if (epoch >= this.T0) {
+      if (this.TMult === 1) {
+        this.TCur = epoch % this.T0;
+      } else {
+        // The period the epoch falls in: Python's int(math.log(x, TMult)).
+        const n = Math.trunc(Math.log((epoch / this.T0) * (this.TMult - 1) + 1) / Math.log(this.TMult));
+        this.TCur = epoch - (this.T0 * (this.TMult ** n - 1)) / (this.TMult - 1);
+        this.Ti = this.T0 * this.TMult ** n;
+      }
+    } else {
+      this.Ti = this.T0;
+      this.TCur = epoch;
+    }
+    this.lastEpoch = Math.floor(epoch);
+    this._getLrCalledWithinStep = true;
+    let values: number[];
+    try {
+      values = this.getLr();
+    } finally {
+      this._getLrCalledWithinStep = false;
+    }
+    groupsOf(this.optimizer).forEach((g, i) => {
+      g.lr = values[i] as number;
+    });
+    this._lastLr = lrsOf(this.optimizer);
+  }
+
+  protected override ownFields(): [string, string][] {
+    return [
+      ['T_0', 'T0'],
+      ['T_i', 'Ti'],
+      ['T_mult', 'TMult'],
+      ['eta_min', 'etaMin'],
+      ['T_cur', 'TCur'],
+    ];
+  }
+}
+
+/** Steps several schedules of one optimizer together, each multiplying in its change (PyTorch's ChainedScheduler). */
+export class ChainedScheduler extends LRScheduler {
+  /** @internal */
+  _schedulers: LRScheduler[];
+
+  constructor(schedulers: LRScheduler[], optimizer?: AnyOptimizer) {
+    const name = 'ChainedScheduler';
+    if (!Array.isArray(schedulers) || schedulers.length < 1) {
+      throw new Error(`${name}: expects at least one scheduler to be chained, but got no scheduler`);
+    }
+    const target = optimizer ?? (schedulers[0] as LRScheduler).optimizer;
+    super(target);
+    schedulers.forEach((s, i) => {
+      if (!(s instanceof LRScheduler)) throw new TypeError(`${name}: schedulers[${i}] is not an LRScheduler`);
+      if (s instanceof ReduceLROnPlateau) {
+        throw new Error(
+          `${name}: ReduceLROnPlateau cannot be chained (its step needs a metric), but schedulers[${i}] is one`,
+        );
+      }
+      if (s.optimizer !== target) {
+        throw new Error(
+          `${name}: expects all schedulers to belong to the same optimizer, but schedulers[${i}] (${s.constructor.name}) has another one`,
+        );
+      }
+    });
+    this._schedulers = [...schedulers];
+    this._lastLr = lrsOf(this.optimizer);
+  }
+
+  getLr(): number[] {
+    throw new Error('ChainedScheduler: it has no lr of its own; use getLastLr()');
+  }
+
+  override step(): void {
+    for (const s of this._schedulers) s.step();
+    this._lastLr = lrsOf(this.optimizer);
+  }
+
+  override stateFields(): [string, string][] {
+    return [['_last_lr', '_lastLr']];
+  }
+
+  override stateDict(): SchedulerStateDict {
+    return { ...super.stateDict(), _schedulers: this._schedulers.map((s) => s.stateDict()) };
+  }
+
+  override loadStateDict(stateDict: SchedulerStateDict): void {
+    const { _schedulers: subs, ...rest } = stateDict;
+    super.loadStateDict(rest);
+    if (Array.isArray(subs)) {
+      subs.forEach((sd, i) => {
+        this._schedulers[i]?.loadStateDict(sd as SchedulerStateDict);
+      });
+    }
+  }
+}
