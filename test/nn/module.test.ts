@@ -115,12 +115,115 @@ describe('nn.Module', () => {
     sd.extra = torch.zeros([1]);
     assert.throws(
       () => b.loadStateDict(sd),
-      /Error\(s\) in loading state_dict for Net:\n\tUnexpected key\(s\) in state_dict: "extra"\.\n\tMissing key\(s\) in state_dict: "head\.bias"\./,
+      /Error\(s\) in loading state_dict for Net:\n\tMissing key\(s\) in state_dict: "head\.bias"\.\n\tUnexpected key\(s\) in state_dict: "extra"\./,
     );
     assert.deepEqual(b.loadStateDict(sd, { strict: false }), { missingKeys: ['head.bias'], unexpectedKeys: ['extra'] });
     assert.throws(
       () => b.loadStateDict({ ...a.stateDict(), 'head.weight': torch.zeros([3, 3]) }),
       /size mismatch for head\.weight: copying a param with shape \[3, 3\] from checkpoint, the shape in current model is \[2, 3\]/,
+    );
+  });
+
+  test("a BatchNorm's num_batches_tracked may be absent from a state dict (an older or converted checkpoint): it keeps its value", () => {
+    const bn = new nn.BatchNorm1d(2);
+    bn.forward(torch.randn([4, 2]));
+    const sd = new nn.BatchNorm1d(2).stateDict();
+    delete sd.num_batches_tracked;
+    assert.deepEqual(bn.loadStateDict(sd), { missingKeys: [], unexpectedKeys: [] });
+    assert.equal(bn.num_batches_tracked?.item(), 1);
+    assert.deepEqual(bn.running_mean?.toArray(), [0, 0]);
+  });
+
+  test('strict: what fits is copied before the Error, as in PyTorch', () => {
+    const a = new Net();
+    const b = new Net();
+    assert.throws(() => b.loadStateDict({ ...a.stateDict(), extra: torch.zeros([1]) }), /Unexpected key\(s\)/);
+    assert.deepEqual(b.head.weight.toArray(), a.head.weight.toArray());
+    const c = new Net();
+    const before = c.head.weight.toArray();
+    assert.throws(() => c.loadStateDict({ ...a.stateDict(), 'head.weight': torch.zeros([3, 3]) }), /size mismatch/);
+    assert.deepEqual(c.head.weight.toArray(), before, 'a tensor of another shape is not copied');
+    assert.deepEqual((c.head.bias as torch.Tensor).toArray(), (a.head.bias as torch.Tensor).toArray());
+  });
+
+  test("train(mode) calls each child's train(): a frozen BatchNorm that overrides it stays in eval", () => {
+    class FrozenBn extends nn.Module {
+      bn = new nn.BatchNorm1d(2);
+      override train(mode = true): this {
+        super.train(mode);
+        this.bn.training = false; // mmdet's norm_eval
+        return this;
+      }
+      forward() {}
+    }
+    class Outer extends nn.Module {
+      f = new FrozenBn();
+      g = new nn.Linear(2, 2);
+      forward() {}
+    }
+    const o = new Outer().train();
+    assert.equal(o.f.bn.training, false);
+    assert.equal(o.f.training, true);
+    assert.equal(o.g.training, true);
+    assert.throws(() => o.train('yes' as never), /mode is expected to be boolean/);
+  });
+
+  test('a buffer assigned later (in forward, inside a scope) is kept as the buffer; a non-tensor is refused', () => {
+    class Ema extends nn.Module {
+      constructor() {
+        super();
+        this.registerBuffer('ema', torch.zeros([2]));
+      }
+      declare ema: torch.Tensor;
+      forward(x: torch.Tensor) {
+        this.ema = this.ema.mul(0.5).add(x);
+        return x;
+      }
+    }
+    const m = new Ema();
+    torch.scope(() => m.forward(torch.ones([2])));
+    torch.scope(() => m.forward(torch.ones([2])));
+    assert.equal(m.ema.isDisposed, false);
+    assert.deepEqual(m.stateDict().ema?.toArray(), [1.5, 1.5]);
+    assert.deepEqual(Object.keys(m.stateDict()), ['ema']);
+    assert.throws(() => {
+      (m as unknown as { ema: unknown }).ema = 3;
+    }, /cannot assign number as buffer 'ema' \(a Tensor or null expected\)/);
+    m.ema = null as never;
+    assert.deepEqual(Object.keys(m.stateDict()), []);
+  });
+
+  test('names: no dots, not empty, not a parameter or submodule already; shared modules and buffers listed once', () => {
+    const lin = new nn.Linear(2, 2);
+    assert.throws(() => lin.registerBuffer('a.b', torch.zeros([1])), /buffer name can't contain "\.", got: a\.b/);
+    assert.throws(() => lin.registerBuffer('', torch.zeros([1])), /buffer name can't be empty string/);
+    assert.throws(
+      () => lin.registerBuffer('weight', torch.zeros([1])),
+      /attribute 'weight' already exists \(a parameter\)/,
+    );
+    const bn = new nn.BatchNorm1d(2);
+    assert.throws(
+      () => bn.registerParameter('running_mean', null),
+      /attribute 'running_mean' already exists \(a buffer\)/,
+    );
+    class Shared extends nn.Module {
+      a = new nn.BatchNorm1d(2);
+      b = this.a;
+      forward() {}
+    }
+    const s = new Shared();
+    assert.deepEqual(
+      s.namedChildren().map(([n]) => n),
+      ['a'],
+    );
+    let calls = 0;
+    s.apply(() => {
+      calls++;
+    });
+    assert.equal(calls, 2, 'the BatchNorm once, then the module');
+    assert.deepEqual(
+      s.namedBuffers().map(([n]) => n),
+      ['a.running_mean', 'a.running_var', 'a.num_batches_tracked'],
     );
   });
 

@@ -4,7 +4,8 @@
 //
 // Order: the sampler's (SequentialSampler, or RandomSampler from `seed` with `shuffle`), grouped
 // into batches of `batchSize` (the last one dropped with `dropLast`). A pass uses the loader's
-// epoch: `setEpoch(e)` (the runner calls it before each epoch) makes the next pass epoch e;
+// epoch: `setEpoch(e)` (the runner calls it before each epoch) makes the next pass epoch e, as
+// does the sampler's own `setEpoch(e)` (PyTorch's way for a DistributedSampler);
 // without it each new pass advances the epoch by one, so plain loops reshuffle. A sample's
 // randomness (its transforms) comes from (seed, epoch, index), so batches do not depend on
 // `numWorkers`.
@@ -100,6 +101,12 @@ export class DataLoaderWorkerError extends Error {
 }
 
 type CollateMode = 'default' | 'pseudo' | 'none';
+
+/** The epoch a sampler is at, where it says (RandomSampler, DistributedSampler, DefaultSampler). */
+function epochOf(sampler: Sampler): number | undefined {
+  const e = (sampler as { epoch?: unknown }).epoch;
+  return typeof e === 'number' && Number.isSafeInteger(e) && e >= 0 ? e : undefined;
+}
 
 let passCounter = 0;
 
@@ -340,6 +347,8 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
   private readonly collateMode: CollateMode;
   private _epoch = 0;
   private epochGiven = true;
+  /** The epoch the loader last gave its sampler (a different one there: the user set it). */
+  private samplerEpoch: number | undefined;
   private passes = 0;
   private pool: WorkerPool | null = null;
   private liveWorkers = 0;
@@ -419,7 +428,16 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
     this.timeout = options.timeout ?? 0;
     if (!(this.timeout >= 0))
       throw new Error(`DataLoader: timeout option should be non-negative, got ${String(options.timeout)}`);
-    this.sampler.setEpoch?.(0);
+    // A sampler whose epoch was set before the loader was made keeps it (and the loader takes it).
+    const given = epochOf(this.sampler);
+    if (given !== undefined && given > 0) this._epoch = given;
+    this.tellSampler(this._epoch);
+  }
+
+  /** Sets the sampler's epoch, and remembers it (see samplerEpoch). */
+  private tellSampler(epoch: number): void {
+    this.sampler.setEpoch?.(epoch);
+    this.samplerEpoch = epoch;
   }
 
   /** The seed of the shuffled order and of the samples' randomness. */
@@ -438,7 +456,7 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
     this._seed = seed;
     if (this.ownSampler && this._sampler instanceof RandomSampler) {
       this._sampler = new RandomSampler(this.dataset, { seed });
-      this._sampler.setEpoch?.(this._epoch);
+      this.tellSampler(this._epoch);
     }
   }
 
@@ -456,7 +474,7 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
       throw new TypeError('DataLoader.setSampler: expected a sampler (an iterable of indices with a length)');
     }
     this._sampler = sampler;
-    sampler.setEpoch?.(this._epoch);
+    this.tellSampler(this._epoch);
   }
 
   /** Number of batches in a pass. */
@@ -476,7 +494,7 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
       throw new TypeError(`setEpoch: epoch must be a non-negative integer, got ${String(epoch)}`);
     this._epoch = epoch;
     this.epochGiven = true;
-    this.sampler.setEpoch?.(epoch);
+    this.tellSampler(epoch);
   }
 
   /** Worker threads of this loader that are running now. */
@@ -485,9 +503,16 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<B> {
+    // PyTorch's loop calls sampler.setEpoch(e) itself (a DistributedSampler's): that epoch wins.
+    const set = epochOf(this.sampler);
+    if (set !== undefined && set !== this.samplerEpoch) {
+      this._epoch = set;
+      this.epochGiven = true;
+      this.samplerEpoch = set;
+    }
     if (this.passes > 0 && !this.epochGiven) {
       this._epoch++;
-      this.sampler.setEpoch?.(this._epoch);
+      this.tellSampler(this._epoch);
     }
     this.passes++;
     this.epochGiven = false;

@@ -57,7 +57,7 @@ export interface RandomSamplerOptions {
   seed?: number;
   /** Draw with replacement (default false: a permutation). */
   replacement?: boolean;
-  /** Number of indices per pass (default the dataset size; only with replacement may it differ). */
+  /** Number of indices per pass (default the dataset size); without replacement, more than the size repeats whole permutations, as PyTorch. */
   numSamples?: number;
 }
 
@@ -74,11 +74,15 @@ export class RandomSampler implements Sampler {
     this.seed = options?.seed ?? randomSeed();
     this.replacement = options?.replacement ?? false;
     this.numSamples = options?.numSamples ?? this.size;
-    if (!Number.isInteger(this.numSamples) || this.numSamples < 0) {
-      throw new Error(`RandomSampler: numSamples should be a non-negative integer, got ${String(options?.numSamples)}`);
-    }
-    if (!this.replacement && this.numSamples !== this.size) {
-      throw new Error('RandomSampler: numSamples can differ from the dataset size only with replacement');
+    // As PyTorch, a given numSamples is positive (an empty dataset's default 0 is let through).
+    if (
+      !Number.isInteger(this.numSamples) ||
+      this.numSamples < 0 ||
+      (options?.numSamples !== undefined && this.numSamples === 0)
+    ) {
+      throw new Error(
+        `RandomSampler: numSamples should be a positive integer value, but got numSamples=${String(options?.numSamples)}`,
+      );
     }
   }
 
@@ -94,8 +98,15 @@ export class RandomSampler implements Sampler {
   /** This epoch's indices. */
   indices(): number[] {
     const rng = new Random(seedFor(this.seed, this.epoch));
-    if (!this.replacement) return rng.permutation(this.size);
-    return Array.from({ length: this.numSamples }, () => rng.int(0, this.size));
+    if (this.replacement) return Array.from({ length: this.numSamples }, () => rng.int(0, this.size));
+    if (this.numSamples === this.size) return rng.permutation(this.size);
+    // numSamples / size whole permutations, then the start of one more, as PyTorch.
+    const out: number[] = [];
+    while (out.length < this.numSamples) {
+      const p = rng.permutation(this.size);
+      for (let i = 0; i < p.length && out.length < this.numSamples; i++) out.push(p[i] as number);
+    }
+    return out;
   }
 
   [Symbol.iterator](): Iterator<number> {
@@ -121,6 +132,11 @@ export class DefaultSampler implements Sampler {
 
   get seed(): number | undefined {
     return this.inner instanceof RandomSampler ? this.inner.seed : undefined;
+  }
+
+  /** The epoch of the shuffled order (undefined when not shuffled: every epoch is the same). */
+  get epoch(): number | undefined {
+    return this.inner instanceof RandomSampler ? this.inner.epoch : undefined;
   }
 
   setEpoch(epoch: number): void {

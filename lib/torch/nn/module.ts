@@ -3,8 +3,10 @@
 // Registration is by assignment: a field holding a Parameter is a parameter, a field holding a
 // Module is a submodule, in the order the fields were first assigned (JavaScript keeps string
 // keys in insertion order, as PyTorch's dicts do). Buffers are tensors named with
-// registerBuffer(). Containers whose children are not fields (Sequential, ModuleList,
-// ModuleDict) override namedChildren().
+// registerBuffer(): the name becomes an accessor, so that a tensor assigned to it later (an
+// `this.ema = ...` update in forward, inside a scope) is kept alive as the buffer, and anything
+// but a tensor or null is refused. Containers whose children are not fields (Sequential,
+// ModuleList, ModuleDict) override namedChildren().
 import { inspect } from 'node:util';
 import { noGrad } from '../autograd.js';
 import type { Device } from '../device.js';
@@ -21,36 +23,70 @@ export interface LoadResult {
 }
 
 const BUFFERS = Symbol('buffers');
+const BUFFER_VALUES = Symbol('bufferValues');
+
+/** A name PyTorch would accept for a parameter, buffer or submodule: a non-empty string without dots. */
+export function checkName(what: string, name: unknown): asserts name is string {
+  if (typeof name !== 'string') throw new TypeError(`${what} name should be a string, got ${typeof name}`);
+  if (name === '') throw new Error(`${what} name can't be empty string ""`);
+  if (name.includes('.')) throw new Error(`${what} name can't contain ".", got: ${name}`);
+}
 
 export abstract class Module {
   training = true;
   /** Buffer names and whether each is persistent (in the state dict). */
   private readonly [BUFFERS] = new Map<string, boolean>();
+  /** The buffers' tensors, behind their accessors (see registerBuffer). */
+  private readonly [BUFFER_VALUES] = new Map<string, Tensor | null>();
 
   abstract forward(...args: never[]): unknown;
 
   // ---- registration
 
   registerParameter(name: string, param: Parameter | null): void {
+    checkName('parameter', name);
     if (param !== null && !(param instanceof Parameter)) {
       throw new TypeError(`registerParameter: '${name}' must be a Parameter or null`);
     }
+    if (this[BUFFERS].has(name)) throw new Error(`registerParameter: attribute '${name}' already exists (a buffer)`);
     (this as Record<string, unknown>)[name] = param;
   }
 
   registerModule(name: string, module: Module | null): void {
+    checkName('module', name);
     if (module !== null && !(module instanceof Module)) {
       throw new TypeError(`registerModule: '${name}' must be a Module or null`);
     }
+    if (this[BUFFERS].has(name)) throw new Error(`registerModule: attribute '${name}' already exists (a buffer)`);
     (this as Record<string, unknown>)[name] = module;
   }
 
   /** A tensor that is part of the module's state but not a parameter (BatchNorm's running stats). */
   registerBuffer(name: string, tensor: Tensor | null, options?: { persistent?: boolean }): void {
+    checkName('buffer', name);
     if (tensor !== null && !(tensor instanceof Tensor)) {
       throw new TypeError(`registerBuffer: '${name}' must be a Tensor or null`);
     }
-    if (tensor) keep(tensor);
+    const current = (this as Record<string, unknown>)[name];
+    if (!this[BUFFERS].has(name) && (current instanceof Parameter || current instanceof Module)) {
+      throw new Error(
+        `registerBuffer: attribute '${name}' already exists (a ${current instanceof Module ? 'submodule' : 'parameter'})`,
+      );
+    }
+    const values = this[BUFFER_VALUES];
+    if (!this[BUFFERS].has(name)) {
+      Object.defineProperty(this, name, {
+        get: () => values.get(name) ?? null,
+        set: (v: unknown) => {
+          if (v !== null && !(v instanceof Tensor)) {
+            throw new TypeError(`cannot assign ${typeof v} as buffer '${name}' (a Tensor or null expected)`);
+          }
+          values.set(name, v === null ? null : keep(v));
+        },
+        enumerable: true,
+        configurable: true,
+      });
+    }
     this[BUFFERS].set(name, options?.persistent ?? true);
     (this as Record<string, unknown>)[name] = tensor;
   }
@@ -69,9 +105,16 @@ export abstract class Module {
     return [...this[BUFFERS]].map(([k, persistent]) => [k, self[k] as Tensor | null, persistent]);
   }
 
+  /** The direct submodules, each once (a module under two names is listed under the first), as PyTorch's named_children. */
   namedChildren(): [string, Module][] {
     const out: [string, Module][] = [];
-    for (const [k, v] of Object.entries(this)) if (v instanceof Module) out.push([k, v]);
+    const seen = new Set<Module>();
+    for (const [k, v] of Object.entries(this)) {
+      if (v instanceof Module && !seen.has(v)) {
+        seen.add(v);
+        out.push([k, v]);
+      }
+    }
     return out;
   }
 
@@ -117,8 +160,13 @@ export abstract class Module {
     const prefix = options?.prefix ?? '';
     const modules = options?.recurse === false ? [[prefix, this] as [string, Module]] : this.namedModules(prefix);
     const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
     for (const [mName, m] of modules) {
-      for (const [name, b] of m.ownBuffers()) if (b) out.push([mName ? `${mName}.${name}` : name, b]);
+      for (const [name, b] of m.ownBuffers()) {
+        if (!b || seen.has(b)) continue;
+        seen.add(b);
+        out.push([mName ? `${mName}.${name}` : name, b]);
+      }
     }
     return out;
   }
@@ -140,8 +188,11 @@ export abstract class Module {
 
   // ---- modes and in-place changes
 
+  /** Sets this module's `training`, then calls each child's train(mode): a child's own train() (a frozen BatchNorm) is honoured, as in PyTorch. */
   train(mode = true): this {
-    for (const m of this.modules()) m.training = mode;
+    if (typeof mode !== 'boolean') throw new TypeError(`train: mode is expected to be boolean, got ${typeof mode}`);
+    this.training = mode;
+    for (const child of this.children()) child.train(mode);
     return this;
   }
 
@@ -253,25 +304,32 @@ export abstract class Module {
   /**
    * Copies a state dict's tensors into this module's parameters and buffers. With `strict`
    * (the default) missing or unexpected keys are an Error, as in PyTorch; either way the keys
-   * come back. A shape mismatch is always an Error.
+   * come back. A shape mismatch is always an Error. As in PyTorch, the tensors that fit are
+   * copied before an Error is thrown.
    */
   loadStateDict(stateDict: Record<string, Tensor>, options?: { strict?: boolean }): LoadResult {
     const strict = options?.strict ?? true;
     const own = this.stateDict({ keepVars: true });
-    const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));
+    // A BatchNorm's counter may be absent (PyTorch fills it in for a state dict without version
+    // metadata, which is what every state dict here is): it keeps its value, and is not missing.
+    const missingKeys = Object.keys(own).filter(
+      (k) => !(k in stateDict) && !(k === 'num_batches_tracked' || k.endsWith('.num_batches_tracked')),
+    );
     const unexpectedKeys = Object.keys(stateDict).filter((k) => !(k in own));
     const errors: string[] = [];
-    if (strict && unexpectedKeys.length) {
-      errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
-    }
     if (strict && missingKeys.length) {
       errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}.`);
     }
+    if (strict && unexpectedKeys.length) {
+      errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
+    }
+    const bad = new Set<string>();
     for (const [key, target] of Object.entries(own)) {
       const value = stateDict[key];
       if (value === undefined) continue;
       if (!(value instanceof Tensor)) {
         errors.push(`While copying the parameter named "${key}", expected a Tensor, got ${typeof value}.`);
+        bad.add(key);
         continue;
       }
       const a = value.shape;
@@ -280,17 +338,19 @@ export abstract class Module {
         errors.push(
           `size mismatch for ${key}: copying a param with shape [${a.join(', ')}] from checkpoint, the shape in current model is [${b.join(', ')}].`,
         );
+        bad.add(key);
       }
     }
-    if (errors.length) {
-      throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join('\n\t')}`);
-    }
+    // As PyTorch: every tensor that fits is copied, then what did not is an Error.
     noGrad(() => {
       for (const [key, target] of Object.entries(own)) {
         const value = stateDict[key];
-        if (value) target.copy_(value);
+        if (value && !bad.has(key)) target.copy_(value);
       }
     });
+    if (errors.length) {
+      throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join('\n\t')}`);
+    }
     return { missingKeys, unexpectedKeys };
   }
 

@@ -59,7 +59,46 @@ describe('samplers', () => {
     assert.equal(s.length, 50);
     assert.ok(idx.every((i) => i >= 0 && i < 5));
     assert.ok(new Set(idx).size > 1);
-    assert.throws(() => new RandomSampler(5, { numSamples: 3 }), /only with replacement/);
+    assert.throws(() => new RandomSampler(5, { numSamples: 0 }), /numSamples should be a positive integer value/);
+    assert.throws(() => new RandomSampler(5, { numSamples: 2.5 }), /numSamples should be a positive integer value/);
+  });
+
+  test('RandomSampler without replacement: numSamples beyond the size repeats whole permutations, as PyTorch', () => {
+    const s = new RandomSampler(4, { seed: 2, numSamples: 10 });
+    const idx = [...s];
+    assert.equal(idx.length, 10);
+    assert.deepEqual([...idx.slice(0, 4)].sort(), [0, 1, 2, 3]);
+    assert.deepEqual([...idx.slice(4, 8)].sort(), [0, 1, 2, 3]);
+    assert.equal(new Set(idx.slice(8)).size, 2, 'the start of a third permutation');
+    const fewer = [...new RandomSampler(4, { seed: 2, numSamples: 3 })];
+    assert.deepEqual(fewer, idx.slice(0, 3), 'fewer than the size: the start of the first');
+  });
+
+  test("a sampler's epoch set by the user (PyTorch's sampler.set_epoch) is the pass's, not the loader's count", async () => {
+    const data = { length: 6, get: (i: number) => i };
+    const sampler = new RandomSampler(6, { seed: 3 });
+    sampler.setEpoch(4);
+    const loader = new DataLoader({ dataset: data, batchSize: 6, sampler });
+    assert.equal(loader.epoch, 4, 'set before the loader was made: kept');
+    const orderOf = (e: number) => {
+      const r = new RandomSampler(6, { seed: 3 });
+      r.setEpoch(e);
+      return [...r];
+    };
+    const pass = async () => {
+      const out: number[] = [];
+      for await (const b of loader as AsyncIterable<torch.Tensor>) {
+        out.push(...(b.toArray() as number[]));
+        b.dispose();
+      }
+      return out;
+    };
+    assert.deepEqual(await pass(), orderOf(4));
+    assert.deepEqual(await pass(), orderOf(5), 'a plain loop advances');
+    sampler.setEpoch(9);
+    assert.deepEqual(await pass(), orderOf(9), 'the sampler set again: its epoch');
+    assert.equal(loader.epoch, 9);
+    assert.deepEqual(await pass(), orderOf(10));
   });
 
   test('DefaultSampler: shuffled per (seed, epoch) or in order', () => {
