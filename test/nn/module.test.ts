@@ -134,6 +134,21 @@ describe('nn.Module', () => {
     assert.deepEqual(bn.running_mean?.toArray(), [0, 0]);
   });
 
+  test("a container subclass's Module fields are children after its items; container keys are names too", () => {
+    class Stage extends nn.Sequential {
+      down = new nn.Linear(2, 3);
+      last = this.at(0);
+      constructor() {
+        super(new nn.Linear(2, 2));
+      }
+    }
+    const stage = new Stage();
+    assert.deepEqual(Object.keys(stage.stateDict()), ['0.weight', '0.bias', 'down.weight', 'down.bias']);
+    assert.equal(stage.parameters().length, 4);
+    assert.deepEqual((stage.forward(torch.ones([1, 2])) as torch.Tensor).shape, [1, 2], 'forward runs the items only');
+    assert.throws(() => new nn.ModuleDict({ 'a.b': new nn.Linear(1, 1) }), /module name can't contain "\."/);
+  });
+
   test('strict: what fits is copied before the Error, as in PyTorch', () => {
     const a = new Net();
     const b = new Net();

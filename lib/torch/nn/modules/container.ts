@@ -1,5 +1,13 @@
-// Containers whose children are not fields: their order and names come from the container.
-import { Module } from '../module.js';
+// Containers whose children are not fields: their order and names come from the container. A
+// subclass's Module fields are its children too, after the items (PyTorch registers both in one
+// dict, the items first when the constructor adds them).
+import { checkName, Module } from '../module.js';
+
+/** The items, then the Module fields of a subclass (each module once). */
+function withFields(items: [string, Module][], fields: [string, Module][]): [string, Module][] {
+  const seen = new Set(items.map(([, m]) => m));
+  return [...items, ...fields.filter(([, m]) => !seen.has(m))];
+}
 
 /** Runs its modules one after the other, each on the previous one's output. */
 export class Sequential extends Module {
@@ -20,12 +28,13 @@ export class Sequential extends Module {
   }
 
   private add(name: string, m: Module): void {
+    checkName('module', name);
     if (!(m instanceof Module)) throw new TypeError(`Sequential: '${name}' is not a Module`);
     this.items.set(name, m);
   }
 
   override namedChildren(): [string, Module][] {
-    return [...this.items];
+    return withFields([...this.items], super.namedChildren());
   }
 
   get length(): number {
@@ -66,7 +75,10 @@ export class ModuleList extends Module {
   }
 
   override namedChildren(): [string, Module][] {
-    return this.items.map((m, i) => [String(i), m]);
+    return withFields(
+      this.items.map((m, i) => [String(i), m]),
+      super.namedChildren(),
+    );
   }
 
   get length(): number {
@@ -114,7 +126,7 @@ export class ModuleDict extends Module {
   }
 
   override namedChildren(): [string, Module][] {
-    return [...this.items];
+    return withFields([...this.items], super.namedChildren());
   }
 
   get(key: string): Module | undefined {
@@ -122,6 +134,7 @@ export class ModuleDict extends Module {
   }
 
   set(key: string, m: Module): void {
+    checkName('module', key);
     if (!(m instanceof Module)) throw new TypeError(`ModuleDict: '${key}' is not a Module`);
     this.items.set(key, m);
   }
