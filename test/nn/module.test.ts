@@ -149,6 +149,40 @@ describe('nn.Module', () => {
     assert.throws(() => new nn.ModuleDict({ 'a.b': new nn.Linear(1, 1) }), /module name can't contain "\."/);
   });
 
+  test("Sequential's and ModuleList's list methods: insert, extend, set, delete (renumbered), pop, slice", () => {
+    const [a, b, c, d] = [1, 2, 3, 4].map((k) => new nn.Linear(k, k));
+    const seq = new nn.Sequential(a as torch.nn.Module, b as torch.nn.Module);
+    seq.insert(1, c as torch.nn.Module).extend([d as torch.nn.Module]);
+    assert.deepEqual([...seq], [a, c, b, d]);
+    assert.deepEqual(
+      seq.namedChildren().map(([n]) => n),
+      ['0', '1', '2', '3'],
+    );
+    seq.delete(1);
+    assert.deepEqual(
+      seq.namedChildren().map(([n, m]) => [n, m]),
+      [
+        ['0', a],
+        ['1', b],
+        ['2', d],
+      ],
+    );
+    assert.equal(seq.pop(-1), d);
+    seq.set(0, c as torch.nn.Module);
+    assert.deepEqual([...seq], [c, b]);
+    const tail = seq.slice(1);
+    assert.ok(tail instanceof nn.Sequential);
+    assert.deepEqual(tail.namedChildren(), [['1', b]], 'a slice keeps the names');
+    assert.throws(() => seq.insert(5, a as torch.nn.Module), /index out of range: 5/);
+    assert.throws(() => seq.delete(7), /index 7 is out of range for 2 modules/);
+    const list = new nn.ModuleList([a, b, c] as torch.nn.Module[]);
+    assert.equal(list.pop(0), a);
+    list.set(-1, d as torch.nn.Module);
+    list.delete(0);
+    assert.deepEqual([...list], [d]);
+    assert.deepEqual([...new nn.ModuleList([a, b, c] as torch.nn.Module[]).slice(-2)], [b, c]);
+  });
+
   test('strict: what fits is copied before the Error, as in PyTorch', () => {
     const a = new Net();
     const b = new Net();

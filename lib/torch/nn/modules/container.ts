@@ -54,6 +54,63 @@ export class Sequential extends Module {
     return this;
   }
 
+  /** Appends each module of `modules` (another Sequential, or any iterable of modules). */
+  extend(modules: Iterable<Module>): this {
+    for (const m of [...modules]) this.append(m);
+    return this;
+  }
+
+  /** Puts `m` at `index` (negative counts from the end); the modules from there on move one up. */
+  insert(index: number, m: Module): this {
+    if (!(m instanceof Module)) throw new TypeError('Sequential.insert: module should be a Module');
+    const list = [...this.items.values()];
+    const n = list.length;
+    if (!Number.isInteger(index) || index < -n || index > n)
+      throw new RangeError(`Sequential.insert: index out of range: ${index}`);
+    list.splice(index < 0 ? index + n : index, 0, m);
+    this.renumber(list);
+    return this;
+  }
+
+  /** Replaces the module at index `i`, under its name. */
+  set(i: number, m: Module): void {
+    this.add(this.keyAt(i, 'set'), m);
+  }
+
+  /** Removes the module at index `i`; the others are numbered 0, 1, ... again, as PyTorch's `del seq[i]`. */
+  delete(i: number): void {
+    const key = this.keyAt(i, 'delete');
+    this.items.delete(key);
+    this.renumber([...this.items.values()]);
+  }
+
+  /** Removes and returns the module at index `i`. */
+  pop(i: number): Module {
+    const m = this.at(i);
+    this.delete(i);
+    return m;
+  }
+
+  /** A Sequential of the modules from `start` to `end` (exclusive; negative counts from the end), under their names. */
+  slice(start?: number, end?: number): Sequential {
+    return new Sequential(Object.fromEntries([...this.items].slice(start, end)));
+  }
+
+  private keyAt(i: number, op: string): string {
+    const keys = [...this.items.keys()];
+    const key = Number.isInteger(i) ? keys[i < 0 ? i + keys.length : i] : undefined;
+    if (key === undefined)
+      throw new RangeError(`Sequential.${op}: index ${i} is out of range for ${keys.length} modules`);
+    return key;
+  }
+
+  private renumber(list: Module[]): void {
+    this.items.clear();
+    list.forEach((m, k) => {
+      this.items.set(String(k), m);
+    });
+  }
+
   [Symbol.iterator](): Iterator<Module> {
     return this.items.values();
   }
@@ -105,6 +162,35 @@ export class ModuleList extends Module {
   insert(index: number, m: Module): void {
     if (!(m instanceof Module)) throw new TypeError('ModuleList: only Modules can be added');
     this.items.splice(index, 0, m);
+  }
+
+  /** Replaces the module at index `i`. */
+  set(i: number, m: Module): void {
+    if (!(m instanceof Module)) throw new TypeError('ModuleList: only Modules can be added');
+    this.items[this.indexOf(i, 'set')] = m;
+  }
+
+  /** Removes the module at index `i` (the later ones move down). */
+  delete(i: number): void {
+    this.items.splice(this.indexOf(i, 'delete'), 1);
+  }
+
+  /** Removes and returns the module at index `i`. */
+  pop(i: number): Module {
+    return this.items.splice(this.indexOf(i, 'pop'), 1)[0] as Module;
+  }
+
+  /** A ModuleList of the modules from `start` to `end` (exclusive; negative counts from the end). */
+  slice(start?: number, end?: number): ModuleList {
+    return new ModuleList(this.items.slice(start, end));
+  }
+
+  private indexOf(i: number, op: string): number {
+    const k = Number.isInteger(i) ? (i < 0 ? i + this.items.length : i) : -1;
+    if (k < 0 || k >= this.items.length) {
+      throw new RangeError(`ModuleList.${op}: index ${i} is out of range for ${this.items.length} modules`);
+    }
+    return k;
   }
 
   [Symbol.iterator](): Iterator<Module> {
