@@ -183,6 +183,51 @@ describe('nn.Module', () => {
     assert.deepEqual([...new nn.ModuleList([a, b, c] as torch.nn.Module[]).slice(-2)], [b, c]);
   });
 
+  test('forward hooks: a pre-hook may replace the arguments, a hook the output; remove() unregisters; they wrap forward once', () => {
+    const lin = new nn.Linear(2, 2);
+    const seen: string[] = [];
+    const pre = lin.registerForwardPreHook((m, args) => {
+      seen.push(`pre ${m === lin} ${(args[0] as torch.Tensor).shape}`);
+      return [(args[0] as torch.Tensor).mul(0)];
+    });
+    const post = lin.registerForwardHook((_m, args, out) => {
+      seen.push(`post ${(args[0] as torch.Tensor).sum().item()}`);
+      return (out as torch.Tensor).add(100);
+    });
+    const first = lin.registerForwardHook(
+      () => {
+        seen.push('first');
+      },
+      { prepend: true },
+    );
+    const out = lin.forward(torch.ones([1, 2])) as torch.Tensor;
+    assert.deepEqual(seen, ['pre true 1,2', 'first', 'post 0']);
+    assert.deepEqual(
+      out.toArray(),
+      (lin.bias as torch.Tensor).add(100).unsqueeze(0).toArray(),
+      'zeros in, bias + 100 out',
+    );
+    pre.remove();
+    post.remove();
+    first.remove();
+    seen.length = 0;
+    const plain = lin.forward(torch.ones([1, 2])) as torch.Tensor;
+    assert.deepEqual(seen, []);
+    assert.deepEqual(plain.toArray(), torch.nn.functional.linear(torch.ones([1, 2]), lin.weight, { bias: lin.bias }).toArray());
+    // A hook on a child fires when the parent runs it: feature extraction.
+    const net = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Linear(3, 1));
+    let feature: torch.Tensor | null = null;
+    net.at(1).registerForwardHook((_m, _a, o) => {
+      feature = torch.keep((o as torch.Tensor).clone());
+    });
+    torch.scope(() => net.forward(torch.ones([4, 2])));
+    assert.deepEqual((feature as unknown as torch.Tensor).shape, [4, 3]);
+    assert.ok(
+      Object.keys(lin).every((k) => k !== 'forward'),
+      'forward is not listed as a field',
+    );
+  });
+
   test('strict: what fits is copied before the Error, as in PyTorch', () => {
     const a = new Net();
     const b = new Net();

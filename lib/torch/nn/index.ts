@@ -1,7 +1,14 @@
 // torch.nn: modules (state) over nn.functional (math), as in PyTorch.
 export * as functional from './functional.js';
 export * as init from './init.js';
-export { type LoadResult, Module, type StateDict } from './module.js';
+export {
+  type ForwardHook,
+  type ForwardPreHook,
+  type LoadResult,
+  Module,
+  type RemovableHandle,
+  type StateDict,
+} from './module.js';
 export {
   type AttentionCallOptions,
   GELU,

@@ -23,6 +23,17 @@ export interface LoadResult {
 }
 
 const BUFFERS = Symbol('buffers');
+const HOOKS = Symbol('forwardHooks');
+
+/** A hook run before forward: its arguments, as an array; it returns nothing, or the arguments to use instead (an array). */
+export type ForwardPreHook<M extends Module = Module> = (module: M, args: unknown[]) => unknown[] | undefined | void;
+/** A hook run after forward: its arguments and output; it returns nothing, or the output to use instead. */
+export type ForwardHook<M extends Module = Module> = (module: M, args: unknown[], output: unknown) => unknown;
+
+/** What registering a hook returns: remove() unregisters it. */
+export interface RemovableHandle {
+  remove(): void;
+}
 const BUFFER_VALUES = Symbol('bufferValues');
 
 /** A name PyTorch would accept for a parameter, buffer or submodule: a non-empty string without dots. */
@@ -184,6 +195,66 @@ export abstract class Module {
       m = next;
     }
     return m;
+  }
+
+  // ---- forward hooks
+
+  /**
+   * Runs `hook(module, args)` before every forward() of this module (a module is called through
+   * forward() here, PyTorch's __call__); a returned array replaces the arguments.
+   */
+  registerForwardPreHook(hook: ForwardPreHook<this>, options?: { prepend?: boolean }): RemovableHandle {
+    return this.addHook('pre', hook as ForwardPreHook, options?.prepend ?? false);
+  }
+
+  /** Runs `hook(module, args, output)` after every forward() of this module; a returned value other than undefined replaces the output. */
+  registerForwardHook(hook: ForwardHook<this>, options?: { prepend?: boolean }): RemovableHandle {
+    return this.addHook('post', hook as ForwardHook, options?.prepend ?? false);
+  }
+
+  private addHook(kind: 'pre' | 'post', hook: ForwardPreHook | ForwardHook, prepend: boolean): RemovableHandle {
+    if (typeof hook !== 'function')
+      throw new TypeError(`register forward ${kind === 'pre' ? 'pre-' : ''}hook: expected a function`);
+    const self = this as unknown as {
+      [HOOKS]?: { pre: ForwardPreHook[]; post: ForwardHook[] };
+      forward: (...a: unknown[]) => unknown;
+    };
+    if (!self[HOOKS]) {
+      const hooks = { pre: [] as ForwardPreHook[], post: [] as ForwardHook[] };
+      Object.defineProperty(this, HOOKS, { value: hooks });
+      // forward, wrapped once on this instance: the hooks run around whatever forward it had.
+      const inner = self.forward;
+      Object.defineProperty(this, 'forward', {
+        value: (...args: unknown[]): unknown => {
+          let a = args;
+          for (const pre of [...hooks.pre]) {
+            const r = pre(this, a);
+            if (r !== undefined) {
+              if (!Array.isArray(r))
+                throw new TypeError('forward pre-hook: return the arguments as an array, or nothing');
+              a = r;
+            }
+          }
+          let out = inner.apply(this, a);
+          for (const post of [...hooks.post]) {
+            const r = post(this, a, out);
+            if (r !== undefined) out = r;
+          }
+          return out;
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+    const list = (self[HOOKS] as { pre: unknown[]; post: unknown[] })[kind];
+    if (prepend) list.unshift(hook);
+    else list.push(hook);
+    return {
+      remove: () => {
+        const k = list.indexOf(hook);
+        if (k >= 0) list.splice(k, 1);
+      },
+    };
   }
 
   // ---- modes and in-place changes
