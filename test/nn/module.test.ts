@@ -213,7 +213,10 @@ describe('nn.Module', () => {
     seen.length = 0;
     const plain = lin.forward(torch.ones([1, 2])) as torch.Tensor;
     assert.deepEqual(seen, []);
-    assert.deepEqual(plain.toArray(), torch.nn.functional.linear(torch.ones([1, 2]), lin.weight, { bias: lin.bias }).toArray());
+    assert.deepEqual(
+      plain.toArray(),
+      torch.nn.functional.linear(torch.ones([1, 2]), lin.weight, { bias: lin.bias }).toArray(),
+    );
     // A hook on a child fires when the parent runs it: feature extraction.
     const net = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Linear(3, 1));
     let feature: torch.Tensor | null = null;

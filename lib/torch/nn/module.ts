@@ -26,7 +26,7 @@ const BUFFERS = Symbol('buffers');
 const HOOKS = Symbol('forwardHooks');
 
 /** A hook run before forward: its arguments, as an array; it returns nothing, or the arguments to use instead (an array). */
-export type ForwardPreHook<M extends Module = Module> = (module: M, args: unknown[]) => unknown[] | undefined | void;
+export type ForwardPreHook<M extends Module = Module> = (module: M, args: unknown[]) => unknown;
 /** A hook run after forward: its arguments and output; it returns nothing, or the output to use instead. */
 export type ForwardHook<M extends Module = Module> = (module: M, args: unknown[], output: unknown) => unknown;
 
