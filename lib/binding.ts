@@ -66,6 +66,8 @@ export interface NativeCore {
   setGrad(handle: number, grad: number | undefined): void;
   retainGrad(handle: number): void;
   setData(handle: number, data: number): void;
+  /** tensor.variable_data(): the data with no history and a version counter of its own */
+  variableData(handle: number): number;
   gradFn(handle: number): string | null;
   backward(handle: number, gradient?: number, retainGraph?: boolean, createGraph?: boolean, inputs?: number[]): void;
   autogradGrad(

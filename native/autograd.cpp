@@ -56,6 +56,14 @@ Napi::Value setData(const Napi::CallbackInfo& info) {
   });
 }
 
+// PyTorch's `tensor.data`: the same data, without history, and with a version counter of its
+// own, so that changing it in place (an optimizer's update written by hand) does not make a
+// graph that saved the tensor fail in backward. (detach() shares the counter.)
+Napi::Value variableData(const Napi::CallbackInfo& info) {
+  const Args a(info, "data");
+  return run(a, [&]() -> Napi::Value { return a.ret(a.tensor(0, "self").variable_data()); });
+}
+
 Napi::Value retainGrad(const Napi::CallbackInfo& info) {
   const Args a(info, "retainGrad");
   return run(a, [&]() -> Napi::Value {
@@ -136,6 +144,7 @@ void registerAutograd(Napi::Env env, Napi::Object exports) {
       {"grad", grad},
       {"setGrad", setGrad},
       {"setData", setData},
+      {"variableData", variableData},
       {"retainGrad", retainGrad},
       {"gradFn", gradFn},
       {"backward", backward},

@@ -291,6 +291,21 @@ describe('autograd', () => {
     assert.equal(x.isLeaf, true);
   });
 
+  test('.data changed in place is not seen by autograd, as in PyTorch (detach() would fail backward)', () => {
+    const w = torch.tensor([1.5, 2.5], { requiresGrad: true });
+    const y = w.mul(w).sum();
+    const d = w.data;
+    assert.equal(d.requiresGrad, false);
+    d.add_(1);
+    y.backward(); // Python: grad [5, 7] (the saved w now holds 2.5, 3.5), weights [2.5, 3.5]
+    assert.deepEqual(w.grad?.toArray(), [5, 7]);
+    assert.deepEqual(w.toArray(), [2.5, 3.5]);
+    const v = torch.tensor([1.5, 2.5], { requiresGrad: true });
+    const z = v.mul(v).sum();
+    v.detach().add_(1);
+    assert.throws(() => z.backward(), /modified by an inplace operation/);
+  });
+
   test('backward with a gradient, retainGraph, and the graph is freed otherwise', () => {
     const x = torch.tensor([1, 2], { dtype: 'float64', requiresGrad: true });
     const y = x.mul(x);

@@ -134,10 +134,14 @@ export class Tensor {
     return native.gradFn(this._h);
   }
 
-  /** The same data without autograd history (`detach()`); assigning replaces the data in place,
-   * keeping this Tensor object, as `param.data = ...` does in PyTorch. */
+  /**
+   * The same data without autograd history, as PyTorch's `.data`: unlike detach(), changes made
+   * in place through it are not seen by autograd (a graph that saved this tensor still runs
+   * backward). Assigning replaces the data in place, keeping this Tensor object, as
+   * `param.data = ...` does in PyTorch.
+   */
   get data(): Tensor {
-    return this.detach();
+    return new Tensor(native.variableData(this._h));
   }
 
   set data(value: Tensor) {
