@@ -52,7 +52,7 @@ export {
   type OptimWrapperOptions,
 } from './optim/optim_wrapper.js';
 export { OptimWrapperDict } from './optim/optim_wrapper_dict.js';
-export { LogProcessor } from './runner/log_processor.js';
+export { formatEta, LogProcessor } from './runner/log_processor.js';
 export {
   EpochBasedTrainLoop,
   EvalLoop,

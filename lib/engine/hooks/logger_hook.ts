@@ -77,6 +77,7 @@ export class LoggerHook extends Hook {
       itersPerEpoch,
       iter: runner.iter,
       maxIters: runner.maxIters,
+      maxEpochs: runner.maxEpochs,
     });
     runner.logger.info(line);
     runner.visualizer?.addScalars(this.processor.collect(runner.messageHub, 'train'), runner.iter + 1);

@@ -27,11 +27,15 @@ export class HistoryBuffer {
     return v;
   }
 
-  /** Mean of the last `window` values (all by default). */
+  /**
+   * The mean over the last `window` updates (all by default), as MMEngine's: their values' sum
+   * over their counts' sum (a value updated with count n stands for n samples' total).
+   */
   mean(window?: number): number {
     const vs = window === undefined ? this.values : this.values.slice(-window);
+    const cs = window === undefined ? this.counts : this.counts.slice(-window);
     if (vs.length === 0) return Number.NaN;
-    return vs.reduce((a, b) => a + b, 0) / vs.length;
+    return vs.reduce((a, b) => a + b, 0) / cs.reduce((a, b) => a + b, 0);
   }
 }
 
@@ -69,8 +73,14 @@ export class MessageHub {
     buffer.update(value, count);
   }
 
-  updateScalars(values: Record<string, number>): void {
-    for (const [k, v] of Object.entries(values)) this.updateScalar(k, v);
+  /** Several scalars at once: a number each, or `{value, count}` (count default 1), as MMEngine's update_scalars. */
+  updateScalars(values: Record<string, number | { value: number; count?: number }>): void {
+    for (const [k, v] of Object.entries(values)) {
+      if (typeof v === 'number') this.updateScalar(k, v);
+      else if (v !== null && typeof v === 'object' && typeof v.value === 'number')
+        this.updateScalar(k, v.value, v.count ?? 1);
+      else throw new TypeError(`updateScalars: '${k}' should be a number or {value, count}, got ${String(v)}`);
+    }
   }
 
   getScalar(key: string): HistoryBuffer {

@@ -99,8 +99,10 @@ export class CutMix extends MixUp {
       const [lo, hi] = this.cutmixMinmax;
       const cutH = this.randint(Math.trunc(h * lo), Math.trunc(h * hi));
       const cutW = this.randint(Math.trunc(w * lo), Math.trunc(w * hi));
-      const y1 = this.randint(0, h - cutH + 1);
-      const x1 = this.randint(0, w - cutW + 1);
+      // As mmpretrain's rand_bbox_minmax: the corner is drawn below h - cutH (exclusive), so
+      // the box never reaches the last row or column.
+      const y1 = this.randint(0, h - cutH);
+      const x1 = this.randint(0, w - cutW);
       box = [y1, y1 + cutH, x1, x1 + cutW];
     } else {
       const ratio = Math.sqrt(1 - lam);

@@ -6,8 +6,9 @@ import type { MessageHub } from '../logging/message_hub.js';
 
 const SMOOTHED = /(loss|time|data_time|grad_norm)/;
 
+/** Seconds as Python's str(timedelta(seconds=int(s))): whole seconds, truncated, as MMEngine prints its eta. */
 export function formatEta(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
+  const s = Math.max(0, Math.trunc(seconds));
   const days = Math.floor(s / 86400);
   const h = Math.floor((s % 86400) / 3600);
   const m = Math.floor((s % 3600) / 60);
@@ -27,6 +28,8 @@ export interface LogLineInput {
   itersPerEpoch: number;
   iter: number;
   maxIters: number;
+  /** Right-aligns the epoch to the width of this one, as MMEngine (`Epoch(train)  [1][...]` for 12 epochs). */
+  maxEpochs?: number;
 }
 
 export class LogProcessor {
@@ -46,8 +49,9 @@ export class LogProcessor {
   trainLine(hub: MessageHub, p: LogLineInput): string {
     const scalars = this.collect(hub, 'train');
     const w = String(p.itersPerEpoch).length;
+    const epoch = `[${p.epoch + 1}]`.padStart(String(p.maxEpochs ?? p.epoch + 1).length + 2);
     const head = p.byEpoch
-      ? `Epoch(train) [${p.epoch + 1}][${String(p.iterInEpoch + 1).padStart(w)}/${p.itersPerEpoch}]`
+      ? `Epoch(train) ${epoch}[${String(p.iterInEpoch + 1).padStart(w)}/${p.itersPerEpoch}]`
       : `Iter(train) [${String(p.iter + 1).padStart(String(p.maxIters).length)}/${p.maxIters}]`;
     const parts: string[] = [];
     for (const k of Object.keys(scalars).filter((k) => /lr$/.test(k)))
@@ -71,9 +75,12 @@ export class LogProcessor {
     metrics: Record<string, unknown>,
     p: { epoch: number; byEpoch: boolean; iters: number; itersPerEpoch: number },
   ): string {
-    const head = p.byEpoch
-      ? `Epoch(${mode}) [${p.epoch}][${p.itersPerEpoch}/${p.itersPerEpoch}]`
-      : `Iter(${mode}) [${p.itersPerEpoch}/${p.itersPerEpoch}]`;
+    // As MMEngine: a validation names the epoch it follows; a test has none.
+    const head = !p.byEpoch
+      ? `Iter(${mode}) [${p.itersPerEpoch}/${p.itersPerEpoch}]`
+      : mode === 'val'
+        ? `Epoch(${mode}) [${p.epoch}][${p.itersPerEpoch}/${p.itersPerEpoch}]`
+        : `Epoch(${mode}) [${p.itersPerEpoch}/${p.itersPerEpoch}]`;
     const parts: string[] = [];
     for (const [k, v] of Object.entries(metrics)) if (typeof v === 'number') parts.push(`${k}: ${v.toFixed(4)}`);
     const timing = this.collect(hub, mode, p.itersPerEpoch);

@@ -353,3 +353,23 @@ OUTPUT = out
     }
   });
 });
+
+describe('thresholds as mmpretrain applies them', () => {
+  test('a float32 score equal to the threshold is not above it; several thresholds name their keys as Python formats them', () => {
+    const samples = toClsDataSamples({
+      predScore: torch.tensor([
+        [0.6, 0.4],
+        [0.2, 0.8],
+      ]),
+      gtLabel: torch.tensor([0, 1]),
+    });
+    const acc = new Accuracy({ thrs: [0.6, 0.125, 0.625] });
+    acc.process(null, samples);
+    // mmpretrain: top1 50 at 0.6 (0.6 in float32 is not above 0.6 in float32), 100 at 0.125; keys '0.12', '0.62'.
+    assert.deepEqual(acc.evaluate(2), {
+      'accuracy/top1_thr-0.60': 50,
+      'accuracy/top1_thr-0.12': 100,
+      'accuracy/top1_thr-0.62': 50,
+    });
+  });
+});

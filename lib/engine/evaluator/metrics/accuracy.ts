@@ -14,7 +14,7 @@
 // Values are computed in float64 (mmpretrain: float32, so they can differ in the 7th digit).
 import { type ClsResult, readClsSample } from '../cls_sample.js';
 import { BaseMetric, type BaseMetricOptions, type MetricDict } from '../metric.js';
-import { thrList, thrSuffix, topkIndices } from './ranking.js';
+import { aboveThr, thrList, thrSuffix, topkIndices } from './ranking.js';
 
 export interface AccuracyOptions extends BaseMetricOptions {
   /** k, or several: `1` (default), `[1, 5]`. */
@@ -119,7 +119,8 @@ export class Accuracy extends BaseMetric {
       topk.forEach((k, i) => {
         if (rank >= k) return;
         thrs.forEach((thr, j) => {
-          if (thr === null || score > thr) (counts[i] as number[])[j] = ((counts[i] as number[])[j] as number) + 1;
+          if (thr === null || aboveThr(score, thr))
+            (counts[i] as number[])[j] = ((counts[i] as number[])[j] as number) + 1;
         });
       });
     }

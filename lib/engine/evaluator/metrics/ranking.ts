@@ -35,7 +35,28 @@ export function argmax(scores: readonly number[]): number {
 
 /** mmpretrain's name suffix for a threshold when several are evaluated: `_no-thr` or `_thr-0.50`. */
 export function thrSuffix(thr: number | null): string {
-  return thr === null ? '_no-thr' : `_thr-${thr.toFixed(2)}`;
+  return thr === null ? '_no-thr' : `_thr-${fixed2(thr)}`;
+}
+
+/**
+ * Python's f'{x:.2f}': an exact tie (x = odd/8, such as 0.125) rounds to the even last digit,
+ * where toFixed rounds up (0.13; Python 0.12).
+ */
+function fixed2(x: number): string {
+  const eighths = x * 8;
+  if (Number.isInteger(eighths) && Math.abs(eighths) % 2 === 1) {
+    const lo = Math.floor(x * 100); // x * 100 is exact here: an odd number of halves
+    return ((lo % 2 === 0 ? lo : lo + 1) / 100).toFixed(2);
+  }
+  return x.toFixed(2);
+}
+
+/**
+ * Whether `score` passes threshold `thr` as mmpretrain decides it: scores are a float32 tensor
+ * there, and a Python float compared with one is a float32 too (0.6 as float32 is not above 0.6).
+ */
+export function aboveThr(score: number, thr: number): boolean {
+  return Math.fround(score) > Math.fround(thr);
 }
 
 /** A `thrs` option as a list: one number or null, or several. */

@@ -20,7 +20,7 @@
 // threshold) rather than 0.0. Values are float64.
 import { type ClsResult, readClsSample } from '../cls_sample.js';
 import { BaseMetric, type BaseMetricOptions, type MetricDict } from '../metric.js';
-import { argmax, thrList, thrSuffix } from './ranking.js';
+import { aboveThr, argmax, thrList, thrSuffix } from './ranking.js';
 
 export type MetricItem = 'precision' | 'recall' | 'f1-score' | 'support';
 export type AverageMode = 'macro' | 'micro' | null;
@@ -219,7 +219,7 @@ export class SingleLabelMetric extends BaseMetric {
       top.forEach(({ label, score }, n) => {
         const gt = target[n] as number;
         checkLabel(gt, numClasses, 'SingleLabelMetric');
-        if (thr !== null && score <= thr) rejected[gt] = (rejected[gt] as number) + 1;
+        if (thr !== null && !aboveThr(score, thr)) rejected[gt] = (rejected[gt] as number) + 1;
         else (matrix[gt] as number[])[label] = ((matrix[gt] as number[])[label] as number) + 1;
       });
       return prfFromConfusion(matrix, average, rejected);
