@@ -1,5 +1,6 @@
 // nn.Module's bookkeeping: registration, traversal order, state dicts, modes and moves.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import * as torch from '../../lib/index.js';
 
@@ -404,5 +405,20 @@ describe('nn.Module', () => {
   (head): Linear(in_features=3, out_features=2, bias=True)
 )`,
     );
+  });
+});
+
+describe('loss size checks, as Python functional.py makes them', () => {
+  test('binaryCrossEntropy refuses a target of another size; mseLoss warns (once) before broadcasting', async () => {
+    const F = torch.nn.functional;
+    assert.throws(
+      () => F.binaryCrossEntropy(torch.full([2, 3], 0.5), torch.ones([3])),
+      /binaryCrossEntropy: Using a target size \(\[3\]\) that is different to the input size \(\[2, 3\]\) is deprecated/,
+    );
+
+    const warned = once(process, 'warning');
+    assert.equal(F.mseLoss(torch.ones([4]), torch.ones([4, 1])).item(), 0);
+    const [w] = (await warned) as [Error];
+    assert.match(w.message, /mseLoss: Using a target size \(\[4, 1\]\) that is different to the input size \(\[4\]\)/);
   });
 });

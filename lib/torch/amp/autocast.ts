@@ -4,7 +4,7 @@ import { native } from '../../binding.js';
 import { type DType, dtypeCode } from '../dtype.js';
 
 export interface AutocastOptions {
-  /** Default: float16 on CUDA, bfloat16 on the CPU. */
+  /** Default: float16 on CUDA, bfloat16 on the CPU (which also takes float16). */
   dtype?: DType;
   enabled?: boolean;
   /** Cache the low-precision copies of weights within the region (default true). */
@@ -14,12 +14,18 @@ export interface AutocastOptions {
 /** Runs the synchronous `fn` with autocast on for `deviceType`, and restores the previous state. */
 export function autocast<T>(deviceType: 'cpu' | 'cuda', fn: () => T, options?: AutocastOptions): T {
   const dtype = options?.dtype ?? (deviceType === 'cuda' ? 'float16' : 'bfloat16');
-  if (deviceType === 'cpu' && dtype !== 'bfloat16' && (options?.enabled ?? true)) {
-    throw new Error(`autocast: on the CPU only bfloat16 is supported, got ${dtype}`);
+  let on = options?.enabled ?? true;
+  // As PyTorch: CPU autocast takes bfloat16 or float16; another dtype warns and turns it off.
+  if (deviceType === 'cpu' && dtype !== 'bfloat16' && dtype !== 'float16' && on) {
+    process.emitWarning(
+      `In CPU autocast, but the target dtype (${dtype}) is not supported. Disabling autocast. CPU Autocast only supports bfloat16 and float16.`,
+      'UserWarning',
+    );
+    on = false;
   }
   const [enabled, previousDtype, cache] = native.autocastEnter(
     deviceType,
-    options?.enabled ?? true,
+    on,
     dtypeCode(dtype, 'autocast') as number,
     options?.cacheEnabled ?? true,
   );

@@ -3,6 +3,8 @@
 // the scale (x growthFactor after growthInterval clean steps, x backoffFactor on overflow).
 // The arithmetic is PyTorch's own kernels (_amp_foreach_non_finite_check_and_unscale_,
 // _amp_update_scale_), so the scale sequence matches PyTorch's step for step.
+
+import { native } from '../../binding.js';
 import { _ampForeachNonFiniteCheckAndUnscale_, _ampUpdateScale_, full, zeros } from '../../generated/functions.js';
 import { noGrad } from '../autograd.js';
 import type { Device } from '../device.js';
@@ -48,6 +50,14 @@ export class GradScaler {
   constructor(device: Device = 'cuda', options?: GradScalerOptions) {
     this.device = device;
     this.enabled = options?.enabled ?? true;
+    // As PyTorch: a CUDA scaler where CUDA is not available warns and turns itself off.
+    if (this.enabled && device.startsWith('cuda') && !native.cudaIsAvailable()) {
+      process.emitWarning(
+        'torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  Disabling.',
+        'UserWarning',
+      );
+      this.enabled = false;
+    }
     this.initScale = options?.initScale ?? 2 ** 16;
     this.growthFactor = options?.growthFactor ?? 2;
     this.backoffFactor = options?.backoffFactor ?? 0.5;
@@ -94,6 +104,7 @@ export class GradScaler {
     const scaleTensor = this.scaleTensor as Tensor;
     state.foundInf = keep(zeros([1], { dtype: 'float32', device: this.device }));
     const foundInf = state.foundInf;
+    let checked = false;
     scope(() =>
       noGrad(() => {
         // The reciprocal in float64, as PyTorch computes it.
@@ -102,6 +113,7 @@ export class GradScaler {
           .flatMap((g) => g.params)
           .map((p) => p.grad)
           .filter((g): g is Tensor => g !== null);
+        checked = grads.length > 0;
         const byDtype = new Map<string, Tensor[]>();
         for (const g of grads) {
           if (g.dtype === 'float16') throw new Error('Attempting to unscale FP16 gradients.');
@@ -112,6 +124,11 @@ export class GradScaler {
         for (const list of byDtype.values()) _ampForeachNonFiniteCheckAndUnscale_(list, foundInf, invScale);
       }),
     );
+    // No gradient: nothing was checked (PyTorch records no inf check, and step() refuses).
+    if (!checked) {
+      foundInf.dispose();
+      state.foundInf = null;
+    }
     state.stage = 'unscaled';
   }
 
@@ -120,7 +137,13 @@ export class GradScaler {
     if (!this.enabled) return optimizer.step();
     const state = this.stateOf(optimizer);
     if (state.stage === 'stepped') throw new Error('step() has already been called since the last update().');
+    if (!this.scaleTensor) {
+      throw new Error(
+        'Attempted step but the scale is unset. This may indicate your script did not use scaler.scale(loss or outputs) earlier in the iteration.',
+      );
+    }
     if (state.stage === 'ready') this.unscale_(optimizer);
+    if (state.foundInf === null) throw new Error('No inf checks were recorded for this optimizer.');
     let result: unknown;
     if ((state.foundInf?.item() as number) === 0) result = optimizer.step();
     state.stage = 'stepped';

@@ -1,4 +1,4 @@
-import * as F from '../../../generated/functional.js';
+import * as F from '../functional.js';
 import type { Reduction } from '../../marshal.js';
 import type { Tensor } from '../../tensor.js';
 import { Module } from '../module.js';
