@@ -1,6 +1,6 @@
-import * as F from '../functional.js';
 import type { Reduction } from '../../marshal.js';
 import type { Tensor } from '../../tensor.js';
+import * as F from '../functional.js';
 import { Module } from '../module.js';
 
 abstract class Loss extends Module {
