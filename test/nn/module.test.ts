@@ -338,6 +338,15 @@ describe('nn.Module', () => {
     assert.notDeepEqual(bn.running_mean?.toArray(), [0, 0, 0]);
   });
 
+  test('to() an integer dtype is refused before anything is converted, as in PyTorch', () => {
+    const lin = new nn.Linear(2, 2);
+    assert.throws(() => lin.to('int64'), {
+      name: 'TypeError',
+      message: /only accepts floating point dtypes, but got desired dtype=int64/,
+    });
+    assert.equal(lin.weight.dtype, 'float32');
+  });
+
   test('to(dtype) keeps the same Parameter objects and converts buffers', () => {
     const net = new Net();
     const w = net.head.weight;

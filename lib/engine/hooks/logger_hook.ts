@@ -80,7 +80,11 @@ export class LoggerHook extends Hook {
       maxEpochs: runner.maxEpochs,
     });
     runner.logger.info(line);
-    runner.visualizer?.addScalars(this.processor.collect(runner.messageHub, 'train'), runner.iter + 1);
+    // MMEngine's tag: the smoothed scalars, then where the run is (epoch by epoch, and iter).
+    const tag: Record<string, number> = { ...this.processor.collect(runner.messageHub, 'train') };
+    if (runner.byEpoch) tag.epoch = runner.epoch + 1;
+    tag.iter = runner.iter + 1;
+    runner.visualizer?.addScalars(tag, runner.iter + 1);
   }
 
   override afterValIter(runner: Runner, args: IterArgs): void {
@@ -106,6 +110,9 @@ export class LoggerHook extends Hook {
     const scalars: Record<string, number> = {};
     for (const [k, v] of Object.entries(metrics)) if (typeof v === 'number') scalars[k] = v;
     if (mode === 'val' && Object.keys(scalars).length) {
+      // With the evaluation's mean timings, as MMEngine's val tag.
+      const timing = this.processor.collect(runner.messageHub, mode, itersPerEpoch);
+      for (const k of ['data_time', 'time']) if (k in timing) scalars[k] = timing[k] as number;
       const step = this.logMetricByEpoch ? (runner.trainLoop ? runner.epoch : 0) : runner.iter;
       runner.visualizer?.addScalars(scalars, step);
     }

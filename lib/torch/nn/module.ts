@@ -299,6 +299,9 @@ export abstract class Module {
    */
   to(target: Device | DType | { device?: Device; dtype?: DType; nonBlocking?: boolean }): this {
     const o = typeof target === 'string' ? (isDType(target) ? { dtype: target } : { device: target }) : target;
+    if (o.dtype !== undefined && !(o.dtype.startsWith('float') || o.dtype === 'bfloat16')) {
+      throw new TypeError(`nn.Module.to only accepts floating point dtypes, but got desired dtype=${o.dtype}`);
+    }
     const convert = (t: Tensor): Tensor => {
       const floating = t.dtype.startsWith('float') || t.dtype === 'bfloat16';
       return t.to({

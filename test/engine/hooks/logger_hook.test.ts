@@ -64,6 +64,15 @@ describe('LoggerHook', () => {
     assert.deepEqual((await run({ interval: 10 })).lines, ['Epoch(train) [1][6/6]', 'Epoch(train) [2][6/6]']);
   });
 
+  test("the visualizer's tags: training scalars with epoch and iter, validation metrics with their timings", async () => {
+    const { steps } = await run({ interval: 4 });
+    const train = steps.filter((s) => !s.keys.includes('accuracy/top1'));
+    assert.deepEqual(train[0]?.keys.slice(-2), ['epoch', 'iter']);
+    assert.ok(train[0]?.keys.includes('loss'));
+    const val = steps.find((s) => s.keys.includes('accuracy/top1'));
+    assert.deepEqual(val?.keys, ['accuracy/top1', 'data_time', 'time']);
+  });
+
   test("an evaluation's metrics reach the visualizer at the epoch, or with logMetricByEpoch off at the iteration", async () => {
     const val = (r: Awaited<ReturnType<typeof run>>) =>
       r.steps.filter((s) => s.keys.includes('accuracy/top1')).map((s) => s.step);
