@@ -16,6 +16,7 @@
 // argument types. Torch-free (data workers import it).
 import {
   Compose,
+  checkMirrorPadding,
   type PaddingMode,
   RandomCrop,
   RandomFlip,
@@ -128,6 +129,7 @@ class Geometry {
         top += d;
         ph += 2 * d;
       }
+      checkMirrorPadding(s.paddingMode, [left, top, pw - cw - left, ph - ch - top], ch, cw);
       if (ph < s.height || pw < s.width) {
         throw new Error(
           `RandomCrop: required crop size (${s.height}, ${s.width}) is larger than the padded image size (${ph}, ${pw})`,

@@ -72,6 +72,30 @@ export function sourceIndex(c: number, n: number, mode: PaddingMode): number {
   }
 }
 
+/**
+ * @internal Refuses a reflect padding not narrower than the image, or a symmetric one wider, as
+ * torchvision's pad of a tensor image does (the mirrored pixels would not exist).
+ */
+export function checkMirrorPadding(
+  mode: PaddingMode,
+  [left, top, right, bottom]: readonly number[],
+  h: number,
+  w: number,
+): void {
+  if (mode !== 'reflect' && mode !== 'symmetric') return;
+  const fits = (p: number, n: number) => (mode === 'reflect' ? p < n : p <= n);
+  for (const [pads, n, what] of [
+    [[left, right], w, 'width'],
+    [[top, bottom], h, 'height'],
+  ] as const) {
+    if (!pads.every((p) => fits(p as number, n))) {
+      throw new Error(
+        `RandomCrop: ${mode} padding (${pads.join(', ')}) must be ${mode === 'reflect' ? 'less than' : 'at most'} the image's ${what} ${n}`,
+      );
+    }
+  }
+}
+
 /** Crops a random window, after optional padding, as torchvision's RandomCrop. */
 export class RandomCrop implements Transform {
   readonly height: number;
@@ -124,6 +148,7 @@ export class RandomCrop implements Transform {
       bottom += d;
       ph += 2 * d;
     }
+    checkMirrorPadding(this.paddingMode, [left, top, right, bottom], h, w);
     if (ph < this.height || pw < this.width) {
       throw new Error(
         `RandomCrop: required crop size (${this.height}, ${this.width}) is larger than the padded image size (${ph}, ${pw})`,

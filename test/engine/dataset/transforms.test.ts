@@ -102,6 +102,15 @@ describe('RandomCrop', () => {
       fixed([0, 0]),
     );
     assert.deepEqual(rows(symmetric, 0)[0], [2, 1, 1, 2, 3, 4, 4, 3]);
+    // Mirror padding needs pixels to mirror: torchvision's pad of a tensor refuses more.
+    assert.throws(
+      () => new RandomCrop({ size: [3, 4], padding: [4, 0], paddingMode: 'reflect' }).apply(img, fixed([0, 0])),
+      /reflect padding \(4, 4\) must be less than the image's width 4/,
+    );
+    assert.throws(
+      () => new RandomCrop({ size: [3, 4], padding: [0, 4], paddingMode: 'symmetric' }).apply(img, fixed([0, 0])),
+      /symmetric padding \(4, 4\) must be at most the image's height 3/,
+    );
   });
 
   test('no draw when the crop is the whole image; padIfNeeded; too-large crops fail', () => {
@@ -159,14 +168,14 @@ describe('Compose and descriptions', () => {
 
   test('toJSON descriptions rebuild equal transforms', () => {
     const t = new Compose([
-      new RandomCrop({ size: 2, padding: [1, 2, 3, 4], paddingMode: 'reflect' }),
+      new RandomCrop({ size: 2, padding: [1, 2, 3, 1], paddingMode: 'reflect' }),
       new RandomFlip({ prob: 0.3, direction: 'vertical' }),
     ]);
     const spec = JSON.parse(JSON.stringify(t.toJSON())) as TransformSpec;
     assert.deepEqual(spec, {
       type: 'Compose',
       transforms: [
-        { type: 'RandomCrop', size: 2, padding: [1, 2, 3, 4], paddingMode: 'reflect' },
+        { type: 'RandomCrop', size: 2, padding: [1, 2, 3, 1], paddingMode: 'reflect' },
         { type: 'RandomFlip', prob: 0.3, direction: 'vertical' },
       ],
     });
