@@ -170,8 +170,13 @@ describe('ReduceLROnPlateau checks', () => {
     const plateau = new lrScheduler.ReduceLROnPlateau(opt);
     assert.throws(
       () => new lrScheduler.SequentialLR(opt, { schedulers: [plateau], milestones: [] }),
-      /ReduceLROnPlateau cannot be in a sequence/,
+      /SequentialLR: does not support ReduceLROnPlateau/,
     );
+    assert.throws(
+      () => new lrScheduler.ChainedScheduler([plateau]),
+      /ChainedScheduler: does not support ReduceLROnPlateau/,
+    );
+    assert.throws(() => new lrScheduler.ChainedScheduler([]), /ChainedScheduler: expects at least one scheduler/);
   });
 
   test('step takes the metric: a number or a 1-element tensor; nothing else', () => {

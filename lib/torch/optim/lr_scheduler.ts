@@ -836,8 +836,8 @@ export class PolynomialLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, options?: PolynomialLROptions) {
     super(optimizer);
     checkOptionNames('PolynomialLR', options, ['totalIters', 'power', 'lastEpoch']);
-    this.totalIters = options?.totalIters ?? 5;
-    this.power = options?.power ?? 1.0;
+    this.totalIters = optionalNumber('PolynomialLR', options, 'totalIters', 5);
+    this.power = optionalNumber('PolynomialLR', options, 'power', 1.0);
     this._init(options?.lastEpoch);
   }
 
@@ -887,27 +887,25 @@ export interface SequentialLROptions extends LRSchedulerOptions {
   milestones: number[];
 }
 
-/** Runs schedules one after another, switching at the milestones. */
-export class SequentialLR extends LRScheduler {
+/**
+ * What SequentialLR and ChainedScheduler share: schedules of one optimizer, checked as PyTorch
+ * checks them, saved under `_schedulers` in their own state dicts.
+ */
+abstract class SchedulerOfSchedulers extends LRScheduler {
   /** @internal */
   _schedulers: LRScheduler[];
-  /** @internal */
-  _milestones: number[];
 
-  constructor(optimizer: AnyOptimizer, options: SequentialLROptions) {
-    super(optimizer);
-    const name = 'SequentialLR';
-    checkOptionNames(name, options, ['schedulers', 'milestones', 'lastEpoch']);
-    const schedulers = options?.schedulers;
-    const milestones = options?.milestones;
+  constructor(name: string, optimizer: AnyOptimizer, schedulers: unknown) {
+    // The list first: an empty one leaves no optimizer to check.
     if (!Array.isArray(schedulers) || schedulers.length < 1) {
-      throw new Error(`${name}: expects at least one scheduler in the option schedulers`);
+      throw new Error(`${name}: expects at least one scheduler, but got none`);
     }
+    super(optimizer);
     schedulers.forEach((s, i) => {
       if (!(s instanceof LRScheduler)) throw new TypeError(`${name}: schedulers[${i}] is not an LRScheduler`);
       if (s instanceof ReduceLROnPlateau) {
         throw new Error(
-          `${name}: ReduceLROnPlateau cannot be in a sequence (its step needs a metric), but schedulers[${i}] is one`,
+          `${name}: does not support ReduceLROnPlateau (its step needs a metric), but schedulers[${i}] is one`,
         );
       }
       if (s.optimizer !== optimizer) {
@@ -916,6 +914,39 @@ export class SequentialLR extends LRScheduler {
         );
       }
     });
+    this._schedulers = [...(schedulers as LRScheduler[])];
+  }
+
+  getLr(): number[] {
+    throw new Error(`${this.constructor.name}: it has no lr of its own; use getLastLr()`);
+  }
+
+  override stateDict(): SchedulerStateDict {
+    return { ...super.stateDict(), _schedulers: this._schedulers.map((s) => s.stateDict()) };
+  }
+
+  override loadStateDict(stateDict: SchedulerStateDict): void {
+    const { _schedulers: subs, ...rest } = stateDict;
+    super.loadStateDict(rest);
+    if (Array.isArray(subs)) {
+      subs.forEach((sd, i) => {
+        this._schedulers[i]?.loadStateDict(sd as SchedulerStateDict);
+      });
+    }
+  }
+}
+
+/** Runs schedules one after another, switching at the milestones. */
+export class SequentialLR extends SchedulerOfSchedulers {
+  /** @internal */
+  _milestones: number[];
+
+  constructor(optimizer: AnyOptimizer, options: SequentialLROptions) {
+    checkOptionNames('SequentialLR', options, ['schedulers', 'milestones', 'lastEpoch']);
+    super('SequentialLR', optimizer, options?.schedulers);
+    const name = 'SequentialLR';
+    const schedulers = this._schedulers;
+    const milestones = options?.milestones;
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
       throw new Error(
         `${name}: expects one milestone fewer than schedulers, got ${schedulers.length} schedulers and ${
@@ -923,7 +954,6 @@ export class SequentialLR extends LRScheduler {
         } milestones`,
       );
     }
-    this._schedulers = [...schedulers];
     this._milestones = [...milestones];
     this.lastEpoch = (options.lastEpoch ?? -1) + 1;
     groupsOf(optimizer).forEach((g, i) => {
@@ -947,10 +977,6 @@ export class SequentialLR extends LRScheduler {
     }
   }
 
-  getLr(): number[] {
-    throw new Error('SequentialLR: it has no lr of its own; use getLastLr()');
-  }
-
   override step(): void {
     this.lastEpoch += 1;
     const idx = bisectRight(this._milestones, this.lastEpoch);
@@ -966,20 +992,6 @@ export class SequentialLR extends LRScheduler {
       ['last_epoch', 'lastEpoch'],
       ['_last_lr', '_lastLr'],
     ];
-  }
-
-  override stateDict(): SchedulerStateDict {
-    return { ...super.stateDict(), _schedulers: this._schedulers.map((s) => s.stateDict()) };
-  }
-
-  override loadStateDict(stateDict: SchedulerStateDict): void {
-    const { _schedulers: subs, ...rest } = stateDict;
-    super.loadStateDict(rest);
-    if (Array.isArray(subs)) {
-      subs.forEach((sd, i) => {
-        this._schedulers[i]?.loadStateDict(sd as SchedulerStateDict);
-      });
-    }
   }
 }
 
@@ -1265,36 +1277,11 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
 }
 
 /** Steps several schedules of one optimizer together, each multiplying in its change (PyTorch's ChainedScheduler). */
-export class ChainedScheduler extends LRScheduler {
-  /** @internal */
-  _schedulers: LRScheduler[];
-
+export class ChainedScheduler extends SchedulerOfSchedulers {
   constructor(schedulers: LRScheduler[], optimizer?: AnyOptimizer) {
-    const name = 'ChainedScheduler';
-    if (!Array.isArray(schedulers) || schedulers.length < 1) {
-      throw new Error(`${name}: expects at least one scheduler to be chained, but got no scheduler`);
-    }
-    const target = optimizer ?? (schedulers[0] as LRScheduler).optimizer;
-    super(target);
-    schedulers.forEach((s, i) => {
-      if (!(s instanceof LRScheduler)) throw new TypeError(`${name}: schedulers[${i}] is not an LRScheduler`);
-      if (s instanceof ReduceLROnPlateau) {
-        throw new Error(
-          `${name}: ReduceLROnPlateau cannot be chained (its step needs a metric), but schedulers[${i}] is one`,
-        );
-      }
-      if (s.optimizer !== target) {
-        throw new Error(
-          `${name}: expects all schedulers to belong to the same optimizer, but schedulers[${i}] (${s.constructor.name}) has another one`,
-        );
-      }
-    });
-    this._schedulers = [...schedulers];
+    const first = Array.isArray(schedulers) ? (schedulers[0] as LRScheduler | undefined) : undefined;
+    super('ChainedScheduler', optimizer ?? (first?.optimizer as AnyOptimizer), schedulers);
     this._lastLr = lrsOf(this.optimizer);
-  }
-
-  getLr(): number[] {
-    throw new Error('ChainedScheduler: it has no lr of its own; use getLastLr()');
   }
 
   override step(): void {
@@ -1304,19 +1291,5 @@ export class ChainedScheduler extends LRScheduler {
 
   override stateFields(): [string, string][] {
     return [['_last_lr', '_lastLr']];
-  }
-
-  override stateDict(): SchedulerStateDict {
-    return { ...super.stateDict(), _schedulers: this._schedulers.map((s) => s.stateDict()) };
-  }
-
-  override loadStateDict(stateDict: SchedulerStateDict): void {
-    const { _schedulers: subs, ...rest } = stateDict;
-    super.loadStateDict(rest);
-    if (Array.isArray(subs)) {
-      subs.forEach((sd, i) => {
-        this._schedulers[i]?.loadStateDict(sd as SchedulerStateDict);
-      });
-    }
   }
 }
