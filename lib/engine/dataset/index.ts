@@ -29,6 +29,8 @@ export {
   type RandomSamplerOptions,
   type Sampler,
   SequentialSampler,
+  SubsetRandomSampler,
+  WeightedRandomSampler,
 } from './sampler.js';
 export { SYNTHETIC_CLASSES, type SyntheticOptions } from './synthetic.js';
 export {

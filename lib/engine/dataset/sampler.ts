@@ -114,6 +114,123 @@ export class RandomSampler implements Sampler {
   }
 }
 
+/** The given indices in a random order per epoch (torch.utils.data.SubsetRandomSampler). */
+export class SubsetRandomSampler implements Sampler {
+  readonly subset: readonly number[];
+  readonly seed: number;
+  epoch = 0;
+
+  constructor(indices: Iterable<number>, options?: { seed?: number }) {
+    this.subset = [...indices];
+    if (!this.subset.every((i) => Number.isInteger(i) && i >= 0)) {
+      throw new TypeError('SubsetRandomSampler: indices must be non-negative integers');
+    }
+    this.seed = options?.seed ?? randomSeed();
+  }
+
+  get length(): number {
+    return this.subset.length;
+  }
+
+  setEpoch(epoch: number): void {
+    if (!Number.isSafeInteger(epoch)) throw new TypeError(`setEpoch: epoch must be an integer, got ${String(epoch)}`);
+    this.epoch = epoch;
+  }
+
+  indices(): number[] {
+    const order = new Random(seedFor(this.seed, this.epoch)).permutation(this.subset.length);
+    return order.map((k) => this.subset[k] as number);
+  }
+
+  [Symbol.iterator](): Iterator<number> {
+    return this.indices()[Symbol.iterator]();
+  }
+}
+
+/**
+ * `numSamples` indices drawn with probability proportional to `weights` (an imbalanced dataset's
+ * inverse class frequencies, say), per (seed, epoch), as torch.utils.data.WeightedRandomSampler:
+ * with replacement by default; without, each index at most once.
+ */
+export class WeightedRandomSampler implements Sampler {
+  readonly weights: readonly number[];
+  readonly numSamples: number;
+  readonly replacement: boolean;
+  readonly seed: number;
+  epoch = 0;
+
+  constructor(weights: Iterable<number>, numSamples: number, options?: { replacement?: boolean; seed?: number }) {
+    this.weights = [...weights];
+    if (!this.weights.every((w) => typeof w === 'number' && Number.isFinite(w) && w >= 0)) {
+      throw new Error('WeightedRandomSampler: weights must be finite and non-negative');
+    }
+    if (!(this.weights.reduce((a, b) => a + b, 0) > 0)) throw new Error('WeightedRandomSampler: the weights sum to 0');
+    if (!Number.isInteger(numSamples) || numSamples <= 0) {
+      throw new Error(
+        `WeightedRandomSampler: numSamples should be a positive integer value, but got numSamples=${String(numSamples)}`,
+      );
+    }
+    this.numSamples = numSamples;
+    this.replacement = options?.replacement ?? true;
+    if (!this.replacement && numSamples > this.weights.filter((w) => w > 0).length) {
+      throw new Error(
+        'WeightedRandomSampler: without replacement, numSamples cannot exceed the indices of positive weight',
+      );
+    }
+    this.seed = options?.seed ?? randomSeed();
+  }
+
+  get length(): number {
+    return this.numSamples;
+  }
+
+  setEpoch(epoch: number): void {
+    if (!Number.isSafeInteger(epoch)) throw new TypeError(`setEpoch: epoch must be an integer, got ${String(epoch)}`);
+    this.epoch = epoch;
+  }
+
+  indices(): number[] {
+    const rng = new Random(seedFor(this.seed, this.epoch));
+    const w = [...this.weights];
+    const out: number[] = [];
+    // Cumulative weights, searched for each draw (rebuilt after a draw without replacement).
+    let cumulative = prefixSums(w);
+    for (let k = 0; k < this.numSamples; k++) {
+      const total = cumulative[cumulative.length - 1] as number;
+      const i = upperBound(cumulative, rng.next() * total);
+      out.push(i);
+      if (!this.replacement) {
+        w[i] = 0;
+        cumulative = prefixSums(w);
+      }
+    }
+    return out;
+  }
+
+  [Symbol.iterator](): Iterator<number> {
+    return this.indices()[Symbol.iterator]();
+  }
+}
+
+function prefixSums(w: readonly number[]): number[] {
+  const out = new Array<number>(w.length);
+  let s = 0;
+  for (let i = 0; i < w.length; i++) out[i] = s += w[i] as number;
+  return out;
+}
+
+/** The first index whose cumulative weight exceeds x (a zero weight is never chosen). */
+function upperBound(cumulative: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((cumulative[mid] as number) > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 /** MMEngine's DefaultSampler on one process: shuffled per (seed, epoch), or in order. */
 export class DefaultSampler implements Sampler {
   private readonly inner: SequentialSampler | RandomSampler;

@@ -11,6 +11,8 @@ import {
   RandomSampler,
   SequentialSampler,
   Subset,
+  SubsetRandomSampler,
+  WeightedRandomSampler,
 } from '../../../lib/engine/index.js';
 import * as torch from '../../../lib/index.js';
 import { ToyDataset } from './fixtures.js';
@@ -99,6 +101,39 @@ describe('samplers', () => {
     assert.deepEqual(await pass(), orderOf(9), 'the sampler set again: its epoch');
     assert.equal(loader.epoch, 9);
     assert.deepEqual(await pass(), orderOf(10));
+  });
+
+  test('SubsetRandomSampler: the given indices, each once, in a seeded order per epoch', () => {
+    const s = new SubsetRandomSampler([10, 11, 12, 13, 14], { seed: 7 });
+    const e0 = [...s];
+    assert.deepEqual([...e0].sort(), [10, 11, 12, 13, 14]);
+    assert.deepEqual([...new SubsetRandomSampler([10, 11, 12, 13, 14], { seed: 7 })], e0);
+    s.setEpoch(1);
+    assert.notDeepEqual([...s], e0);
+    assert.equal(s.length, 5);
+    assert.throws(() => new SubsetRandomSampler([1, -2]), /non-negative integers/);
+  });
+
+  test('WeightedRandomSampler: draws in proportion to the weights; a zero weight never; without replacement each once', () => {
+    const s = new WeightedRandomSampler([1, 3, 0, 6], 20000, { seed: 3 });
+    const counts = [0, 0, 0, 0];
+    for (const i of s) counts[i] = (counts[i] as number) + 1;
+    assert.equal(counts[2], 0);
+    // Expected 2000, 6000, 12000: within 4 standard deviations.
+    for (const [k, p] of [
+      [0, 0.1],
+      [1, 0.3],
+      [3, 0.6],
+    ] as const) {
+      const sd = Math.sqrt(20000 * p * (1 - p));
+      assert.ok(Math.abs((counts[k] as number) - 20000 * p) < 4 * sd, `index ${k}: ${counts[k]}`);
+    }
+    const once = [...new WeightedRandomSampler([1, 3, 0, 6], 3, { replacement: false, seed: 1 })];
+    assert.deepEqual([...once].sort(), [0, 1, 3]);
+    assert.throws(() => new WeightedRandomSampler([1, 0], 2, { replacement: false }), /cannot exceed/);
+    assert.throws(() => new WeightedRandomSampler([1, -1], 2), /non-negative/);
+    assert.throws(() => new WeightedRandomSampler([0, 0], 2), /sum to 0/);
+    assert.throws(() => new WeightedRandomSampler([1], 0), /positive integer/);
   });
 
   test('DefaultSampler: shuffled per (seed, epoch) or in order', () => {
