@@ -88,11 +88,29 @@ export class LoggerHook extends Hook {
   }
 
   override afterValIter(runner: Runner, args: IterArgs): void {
-    if (this.progressBar) this.drawBar(runner, args.batchIdx + 1, runner.valDataloader?.length ?? 0, 'Epoch(val)');
+    this.evalIter(runner, 'val', args.batchIdx);
   }
 
   override afterTestIter(runner: Runner, args: IterArgs): void {
-    if (this.progressBar) this.drawBar(runner, args.batchIdx + 1, runner.testDataloader?.length ?? 0, 'Epoch(test)');
+    this.evalIter(runner, 'test', args.batchIdx);
+  }
+
+  /** Every `interval` batches of an evaluation, a line of its progress and timings (as MMEngine); the bar in between. */
+  private evalIter(runner: Runner, mode: 'val' | 'test', batchIdx: number): void {
+    const total = (mode === 'val' ? runner.valDataloader : runner.testDataloader)?.length ?? 0;
+    if (!this.everyN(batchIdx, this.interval)) {
+      if (this.progressBar) this.drawBar(runner, batchIdx + 1, total, `Epoch(${mode})`);
+      return;
+    }
+    this.clearBar();
+    runner.logger.info(
+      this.processor.evalIterLine(runner.messageHub, mode, {
+        byEpoch: runner.byEpoch,
+        epoch: runner.epoch,
+        batchIdx,
+        total,
+      }),
+    );
   }
 
   private epochEnd(runner: Runner, mode: 'val' | 'test', metrics: Record<string, unknown>): void {

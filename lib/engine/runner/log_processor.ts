@@ -68,6 +68,24 @@ export class LogProcessor {
     return `${head}  ${parts.join('  ')}`;
   }
 
+  /** A line every `interval` batches of an evaluation: where it is, and its smoothed timings. */
+  evalIterLine(
+    hub: MessageHub,
+    mode: 'val' | 'test',
+    p: { byEpoch: boolean; epoch: number; batchIdx: number; total: number },
+  ): string {
+    const at = `${String(p.batchIdx + 1).padStart(String(p.total).length)}/${p.total}`;
+    const head = !p.byEpoch
+      ? `Iter(${mode}) [${at}]`
+      : mode === 'val'
+        ? `Epoch(${mode}) [${p.epoch}][${at}]`
+        : `Epoch(${mode}) [${at}]`;
+    const scalars = this.collect(hub, mode);
+    const parts: string[] = [];
+    for (const k of ['time', 'data_time']) if (k in scalars) parts.push(`${k}: ${fmt(k, scalars[k] as number)}`);
+    return `${head}    ${parts.join('  ')}`;
+  }
+
   /** The line after a validation or test epoch: its metrics, then its mean timings. */
   epochEndLine(
     hub: MessageHub,

@@ -20,7 +20,7 @@ const { xs, ys } = makeData(96);
 /** Trains 2 epochs of 6 iterations (batches of 16) and returns the logged training lines and the visualizer's steps. */
 async function run(
   logger: engine.LoggerHookOptions,
-): Promise<{ lines: string[]; steps: { keys: string[]; step: number }[] }> {
+): Promise<{ lines: string[]; evalLines: string[]; steps: { keys: string[]; step: number }[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'torch-node-logger-hook-'));
   dirs.push(dir);
   torch.manualSeed(0);
@@ -37,16 +37,19 @@ async function run(
     defaultHooks: { logger: { progressBar: false, ...logger }, checkpoint: null },
     visualizer: { addScalars: (s, step) => steps.push({ keys: Object.keys(s), step }), close: () => {} },
     randomness: { seed: 0 },
+    logLevel: 'silent',
   });
   const lines: string[] = [];
+  const evalLines: string[] = [];
   runner.logger.level = 'silent';
   const write = runner.logger.info.bind(runner.logger);
   runner.logger.info = (m: string) => {
     if (m.startsWith('Epoch(train)')) lines.push(m.slice(0, m.indexOf(']', m.indexOf(']') + 1) + 1));
+    if (m.startsWith('Epoch(val)')) evalLines.push(m.slice(0, m.indexOf(']', m.indexOf(']') + 1) + 1));
     write(m);
   };
   await runner.train();
-  return { lines, steps };
+  return { lines, evalLines, steps };
 }
 
 describe('LoggerHook', () => {
@@ -57,6 +60,17 @@ describe('LoggerHook', () => {
       'Epoch(train) [1][6/6]',
       'Epoch(train) [2][4/6]',
       'Epoch(train) [2][6/6]',
+    ]);
+  });
+
+  test('an evaluation logs its progress every interval batches, then its metrics', async () => {
+    // 3 validation batches of 32, interval 2: a line after batch 2, then the epoch's line.
+    const { evalLines } = await run({ interval: 2 });
+    assert.deepEqual(evalLines, [
+      'Epoch(val) [1][2/3]',
+      'Epoch(val) [1][3/3]',
+      'Epoch(val) [2][2/3]',
+      'Epoch(val) [2][3/3]',
     ]);
   });
 

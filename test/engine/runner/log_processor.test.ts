@@ -35,4 +35,23 @@ describe('LogProcessor', () => {
     assert.match(lp.epochEndLine(hub, 'test', { acc: 1 }, end), /^Epoch\(test\) \[5\/5\] {4}acc: 1\.0000$/);
     assert.match(lp.epochEndLine(hub, 'val', { acc: 1 }, end), /^Epoch\(val\) \[3\]\[5\/5\]/);
   });
+
+  test("an evaluation's progress line: where it is and its smoothed timings", () => {
+    const hub = MessageHub.getInstance('log_processor_eval_test');
+    for (const t of [0.02, 0.04]) hub.updateScalar('val/time', t);
+    hub.updateScalar('val/data_time', 0.001);
+    const lp = new LogProcessor();
+    assert.equal(
+      lp.evalIterLine(hub, 'val', { byEpoch: true, epoch: 2, batchIdx: 9, total: 50 }),
+      'Epoch(val) [2][10/50]    time: 0.0300  data_time: 0.0010',
+    );
+    assert.match(
+      lp.evalIterLine(hub, 'test', { byEpoch: true, epoch: 2, batchIdx: 9, total: 100 }),
+      /^Epoch\(test\) \[ 10\/100\] {4}$/,
+    );
+    assert.match(
+      lp.evalIterLine(hub, 'val', { byEpoch: false, epoch: 0, batchIdx: 4, total: 5 }),
+      /^Iter\(val\) \[5\/5\]/,
+    );
+  });
 });
