@@ -279,6 +279,16 @@ describe('ops', () => {
   });
 });
 
+describe('division with a number first, and floor division', () => {
+  test("remainder(number, tensor) takes the divisor's sign; floorDivide rounds down (Python: [1, -3], [3, -4])", () => {
+    assert.deepEqual(torch.remainder(7, torch.tensor([3, -5])).toArray(), [1, -3]);
+    const q = torch.tensor([7, -7]).floorDivide(2);
+    assert.deepEqual([q.toArray(), q.dtype], [[3, -4], 'int64']);
+    const f = torch.floorDivide(torch.tensor([7.5, -7.5], { dtype: 'float32' }), torch.tensor([2, 2]));
+    assert.deepEqual([f.toArray(), f.dtype], [[3, -4], 'float32']);
+  });
+});
+
 describe('autograd', () => {
   test('backward accumulates d(x^2)/dx = 2x into grad', () => {
     const x = torch.tensor([1, 2, 3], { dtype: 'float64', requiresGrad: true });

@@ -25,6 +25,14 @@ export function $remainder(input: Tensor, other: Tensor | number | boolean): Ten
   return wrap(native.remainder(h(input, 'remainder', 'input'), tsH(other), tsS(other)));
 }
 
+export function $remainder_Scalar_Tensor(input: number | boolean, other: Tensor): Tensor {
+  return wrap(native['remainder$Scalar_Tensor'](input, h(other, 'remainder', 'other')));
+}
+
+export function $floor_divide(input: Tensor, other: Tensor | number | boolean): Tensor {
+  return wrap(native.floor_divide(h(input, 'floor_divide', 'input'), tsH(other), tsS(other)));
+}
+
 export function $fmod(input: Tensor, other: Tensor | number | boolean): Tensor {
   return wrap(native.fmod(h(input, 'fmod', 'input'), tsH(other), tsS(other)));
 }

@@ -2,7 +2,7 @@
 import type { DType } from '../torch/dtype.js';
 import { isOptions, type MemoryFormat, noOverload, type Variadic } from '../torch/marshal.js';
 import { Tensor } from '../torch/tensor.js';
-import { $abs, $abs_, $add, $add_, $addcdiv, $addcdiv_, $addcmul, $addcmul_, $addmm, $all, $allclose, $amax, $amin, $any, $argmax, $argmin, $argsort, $atan2, $baddbmm, $bernoulli, $bernoulli_, $bfloat16, $bmm, $bool, $byte, $ceil, $chunk, $clamp, $clamp_, $clone, $contiguous, $copy_, $cos, $cumsum, $detach, $detach_, $diag, $diagonal, $div, $div_, $dot, $double, $eq, $equal, $erf, $erfinv, $erfinv_, $exp, $exp2, $exp_, $expand, $expand_as, $expm1, $fill_, $flatten, $flip, $float, $floor, $fmod, $gather, $ge, $gelu, $gt, $half, $index, $index_add_, $index_fill_, $index_put, $index_put_, $index_select, $int, $isclose, $isfinite, $isinf, $isnan, $le, $lerp, $lerp_, $log, $log10, $log1p, $log2, $log_softmax, $logical_and, $logical_not, $logical_or, $logical_xor, $logsumexp, $long, $lt, $masked_fill, $masked_fill_, $masked_select, $matmul, $max_all, $max_dim, $max_other, $maximum, $mean, $min_all, $min_dim, $min_other, $minimum, $mm, $mul, $mul_, $multinomial, $mv, $narrow, $ne, $neg, $neg_, $nonzero, $norm, $normal_, $outer, $permute, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $pow__Scalar, $pow__Tensor, $prod, $reciprocal, $relu, $relu_, $remainder, $repeat, $repeat_interleave, $reshape, $reshape_as, $roll, $round, $rsqrt, $scatter__src, $scatter__value, $scatter_add, $scatter_add_, $scatter_src, $scatter_value, $select, $sigmoid, $sigmoid_, $sign, $silu, $sin, $slice, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $sqrt_, $square, $squeeze_all, $squeeze_dims, $std, $sub, $sub_, $sum, $t, $tan, $tanh, $tanh_, $tile, $topk, $transpose, $tril, $triu, $trunc, $type_as, $unbind, $unflatten, $uniform_, $unsqueeze, $var, $view, $view_as, $where_method, $zero_ } from './impl.js';
+import { $abs, $abs_, $add, $add_, $addcdiv, $addcdiv_, $addcmul, $addcmul_, $addmm, $all, $allclose, $amax, $amin, $any, $argmax, $argmin, $argsort, $atan2, $baddbmm, $bernoulli, $bernoulli_, $bfloat16, $bmm, $bool, $byte, $ceil, $chunk, $clamp, $clamp_, $clone, $contiguous, $copy_, $cos, $cumsum, $detach, $detach_, $diag, $diagonal, $div, $div_, $dot, $double, $eq, $equal, $erf, $erfinv, $erfinv_, $exp, $exp2, $exp_, $expand, $expand_as, $expm1, $fill_, $flatten, $flip, $float, $floor, $floor_divide, $fmod, $gather, $ge, $gelu, $gt, $half, $index, $index_add_, $index_fill_, $index_put, $index_put_, $index_select, $int, $isclose, $isfinite, $isinf, $isnan, $le, $lerp, $lerp_, $log, $log10, $log1p, $log2, $log_softmax, $logical_and, $logical_not, $logical_or, $logical_xor, $logsumexp, $long, $lt, $masked_fill, $masked_fill_, $masked_select, $matmul, $max_all, $max_dim, $max_other, $maximum, $mean, $min_all, $min_dim, $min_other, $minimum, $mm, $mul, $mul_, $multinomial, $mv, $narrow, $ne, $neg, $neg_, $nonzero, $norm, $normal_, $outer, $permute, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $pow__Scalar, $pow__Tensor, $prod, $reciprocal, $relu, $relu_, $remainder, $repeat, $repeat_interleave, $reshape, $reshape_as, $roll, $round, $rsqrt, $scatter__src, $scatter__value, $scatter_add, $scatter_add_, $scatter_src, $scatter_value, $select, $sigmoid, $sigmoid_, $sign, $silu, $sin, $slice, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $sqrt_, $square, $squeeze_all, $squeeze_dims, $std, $sub, $sub_, $sum, $t, $tan, $tanh, $tanh_, $tile, $topk, $transpose, $tril, $triu, $trunc, $type_as, $unbind, $unflatten, $uniform_, $unsqueeze, $var, $view, $view_as, $where_method, $zero_ } from './impl.js';
 
 declare module '../torch/tensor.js' {
   interface Tensor {
@@ -11,6 +11,7 @@ declare module '../torch/tensor.js' {
     mul(other: Tensor | number | boolean): Tensor;
     div(other: Tensor | number | boolean, options?: { roundingMode?: string }): Tensor;
     remainder(other: Tensor | number | boolean): Tensor;
+    floorDivide(other: Tensor | number | boolean): Tensor;
     fmod(other: Tensor | number | boolean): Tensor;
     pow(exponent: Tensor): Tensor;
     pow(exponent: number | boolean): Tensor;
@@ -203,6 +204,9 @@ Tensor.prototype.div = function (this: Tensor, other: never, options: never) {
 };
 Tensor.prototype.remainder = function (this: Tensor, other: never) {
   return $remainder(this, other);
+};
+Tensor.prototype.floorDivide = function (this: Tensor, other: never) {
+  return $floor_divide(this, other);
 };
 Tensor.prototype.fmod = function (this: Tensor, other: never) {
   return $fmod(this, other);

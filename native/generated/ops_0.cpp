@@ -26,340 +26,27 @@ static Napi::Value op_div(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_pow__Tensor_Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_floor_divide(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "floor_divide");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::floor_divide(a_self, a_other));
+  });
+}
+
+static Napi::Value op_pow__Tensor_Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "pow");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_exponent = a.tensor(1, "exponent");
+    const at::Scalar a_exponent = a.scalar(1, "exponent");
     return a.ret(at::pow(a_self, a_exponent));
   });
 }
 
-static Napi::Value op_maximum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "maximum");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::maximum(a_self, a_other));
-  });
-}
-
-static Napi::Value op_reciprocal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "reciprocal");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::reciprocal(a_self));
-  });
-}
-
-static Napi::Value op_addcmul(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addcmul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_tensor1 = a.tensor(1, "tensor1");
-    const at::Tensor& a_tensor2 = a.tensor(2, "tensor2");
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::addcmul(a_self, a_tensor1, a_tensor2, a_value));
-  });
-}
-
-static Napi::Value op_sub_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sub_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
-    const at::Tensor& a_other = *a_other_m;
-    const at::Scalar a_alpha = a.scalar(3, "alpha", at::Scalar(1));
-    a_self.sub_(a_other, a_alpha);
-    return a.none();
-  });
-}
-
-static Napi::Value op_pow___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pow_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_exponent = a.tensor(1, "exponent");
-    a_self.pow_(a_exponent);
-    return a.none();
-  });
-}
-
-static Napi::Value op_addcmul_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addcmul_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_tensor1 = a.tensor(1, "tensor1");
-    const at::Tensor& a_tensor2 = a.tensor(2, "tensor2");
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    a_self.addcmul_(a_tensor1, a_tensor2, a_value);
-    return a.none();
-  });
-}
-
-static Napi::Value op_zero_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "zero_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.zero_();
-    return a.none();
-  });
-}
-
-static Napi::Value op_clamp_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "clamp_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Scalar> a_min = a.optScalar(1, "min");
-    const std::optional<at::Scalar> a_max = a.optScalar(2, "max");
-    a_self.clamp_(a_min, a_max);
-    return a.none();
-  });
-}
-
-static Napi::Value op_normal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "normal_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_mean = a.float64(1, "mean", 0);
-    const double a_std = a.float64(2, "std", 1);
-    a_self.normal_(a_mean, a_std);
-    return a.none();
-  });
-}
-
-static Napi::Value op_sqrt_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sqrt_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.sqrt_();
-    return a.none();
-  });
-}
-
-static Napi::Value op_tanh_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tanh_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.tanh_();
-    return a.none();
-  });
-}
-
-static Napi::Value op_scatter___src(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Tensor& a_src = a.tensor(3, "src");
-    a_self.scatter_(a_dim, a_index, a_src);
-    return a.none();
-  });
-}
-
-static Napi::Value op_index_add_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_add_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Tensor& a_source = a.tensor(3, "source");
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    a_self.index_add_(a_dim, a_index, a_source, a_alpha);
-    return a.none();
-  });
-}
-
-static Napi::Value op_ne(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ne");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
-    const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::ne(a_self, a_other));
-  });
-}
-
-static Napi::Value op_gt(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gt");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
-    const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::gt(a_self, a_other));
-  });
-}
-
-static Napi::Value op_allclose(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "allclose");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    const double a_rtol = a.float64(2, "rtol", 1e-05);
-    const double a_atol = a.float64(3, "atol", 1e-08);
-    const bool a_equal_nan = a.boolean(4, "equal_nan", false);
-    return a.ret(static_cast<bool>(at::allclose(a_self, a_other, a_rtol, a_atol, a_equal_nan)));
-  });
-}
-
-static Napi::Value op_isinf(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "isinf");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::isinf(a_self));
-  });
-}
-
-static Napi::Value op_logical_or(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logical_or");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::logical_or(a_self, a_other));
-  });
-}
-
-static Napi::Value op_where(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "where");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_condition = a.tensor(0, "condition");
-    const c10::MaybeOwned<at::Tensor> a_input_m = a.tensorOrScalar(1, "input");
-    const at::Tensor& a_input = *a_input_m;
-    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(3, "other");
-    const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::where(a_condition, a_input, a_other));
-  });
-}
-
-static Napi::Value op_sign(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sign");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::sign(a_self));
-  });
-}
-
-static Napi::Value op_expm1(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "expm1");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::expm1(a_self));
-  });
-}
-
-static Napi::Value op_log10(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log10");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::log10(a_self));
-  });
-}
-
-static Napi::Value op_rsqrt(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rsqrt");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::rsqrt(a_self));
-  });
-}
-
-static Napi::Value op_cos(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cos");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::cos(a_self));
-  });
-}
-
-static Napi::Value op_floor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "floor");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::floor(a_self));
-  });
-}
-
-static Napi::Value op_trunc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "trunc");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::trunc(a_self));
-  });
-}
-
-static Napi::Value op_erfinv_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "erfinv_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.erfinv_();
-    return a.none();
-  });
-}
-
-static Napi::Value op_relu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "relu");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::relu(a_self));
-  });
-}
-
-static Napi::Value op_softplus(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "softplus");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_beta = a.scalar(1, "beta", at::Scalar(1));
-    const at::Scalar a_threshold = a.scalar(2, "threshold", at::Scalar(20));
-    return a.ret(at::softplus(a_self, a_beta, a_threshold));
-  });
-}
-
-static Napi::Value op_hardtanh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardtanh");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
-    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
-    return a.ret(at::hardtanh(a_input, a_min_val, a_max_val));
-  });
-}
-
-static Napi::Value op_mean(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mean");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    return a.ret(a_dim || a_keepdim ? at::mean(a_self, a_dim, a_keepdim, a_dtype) : at::mean(a_self, a_dtype));
-  });
-}
-
-static Napi::Value op_var(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "var");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::var(a_self, a_dim, a_correction, a_keepdim));
-  });
-}
-
-static Napi::Value op_max__other(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::maximum(a_self, a_other));
-  });
-}
-
-static Napi::Value op_min__other(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "min");
+static Napi::Value op_minimum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "minimum");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
@@ -367,509 +54,828 @@ static Napi::Value op_min__other(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_argmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "argmax");
+static Napi::Value op_square(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "square");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::argmax(a_self, a_dim, a_keepdim));
+    return a.ret(at::square(a_self));
   });
 }
 
-static Napi::Value op_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "norm");
+static Napi::Value op_addcdiv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Scalar> a_p = a.has(1) ? a.optScalar(1, "p") : std::optional<at::Scalar>(at::Scalar(2));
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(a_dim ? at::norm(a_self, a_p, *a_dim, a_keepdim) : at::norm(a_self, a_p, at::IntArrayRef{}, a_keepdim));
+    const at::Tensor& a_tensor1 = a.tensor(1, "tensor1");
+    const at::Tensor& a_tensor2 = a.tensor(2, "tensor2");
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    return a.ret(at::addcdiv(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
 
-static Napi::Value op_cumsum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cumsum");
+static Napi::Value op_mul_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::cumsum(a_self, a_dim, a_dtype));
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    a_self.mul_(a_other);
+    return a.none();
   });
 }
 
-static Napi::Value op_topk(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "topk");
+static Napi::Value op_pow___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pow_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_k = a.int64(1, "k");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    const bool a_largest = a.boolean(3, "largest", true);
-    const bool a_sorted = a.boolean(4, "sorted", true);
-    return a.ret(at::topk(a_self, a_k, a_dim, a_largest, a_sorted));
+    const at::Scalar a_exponent = a.scalar(1, "exponent");
+    a_self.pow_(a_exponent);
+    return a.none();
   });
 }
 
-static Napi::Value op_flatten(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "flatten");
+static Napi::Value op_addcdiv_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_start_dim = a.int64(1, "start_dim", 0);
-    const int64_t a_end_dim = a.int64(2, "end_dim", -1);
-    return a.ret(at::flatten(a_self, a_start_dim, a_end_dim));
+    const at::Tensor& a_tensor1 = a.tensor(1, "tensor1");
+    const at::Tensor& a_tensor2 = a.tensor(2, "tensor2");
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    a_self.addcdiv_(a_tensor1, a_tensor2, a_value);
+    return a.none();
   });
 }
 
-static Napi::Value op_squeeze__dims(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "squeeze");
+static Napi::Value op_fill_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fill_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.intList(1, "dim", 1);
-    return a.ret(at::squeeze(a_self, a_dim));
+    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(1, "value");
+    const at::Tensor& a_value = *a_value_m;
+    a_self.fill_(a_value);
+    return a.none();
   });
 }
 
-static Napi::Value op_transpose(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "transpose");
+static Napi::Value op_masked_fill_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_fill_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim0 = a.int64(1, "dim0");
-    const int64_t a_dim1 = a.int64(2, "dim1");
-    return a.ret(at::transpose(a_self, a_dim0, a_dim1));
+    const at::Tensor& a_mask = a.tensor(1, "mask");
+    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(2, "value");
+    const at::Tensor& a_value = *a_value_m;
+    a_self.masked_fill_(a_mask, a_value);
+    return a.none();
   });
 }
 
-static Napi::Value op_expand(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "expand");
+static Napi::Value op_bernoulli_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bernoulli_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    return a.ret(a_self.expand(a_size));
+    const double a_p = a.float64(1, "p", 0.5);
+    a_self.bernoulli_(a_p);
+    return a.none();
   });
 }
 
-static Napi::Value op_reshape_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "reshape_as");
+static Napi::Value op_relu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "relu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.reshape_as(a_other));
+    a_self.relu_();
+    return a.none();
   });
 }
 
-static Napi::Value op_tile(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tile");
+static Napi::Value op_abs_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "abs_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dims = a.intList(1, "dims", 0);
-    return a.ret(at::tile(a_self, a_dims));
+    a_self.abs_();
+    return a.none();
   });
 }
 
-static Napi::Value op_stack(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "stack");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::stack(a_tensors, a_dim));
-  });
-}
-
-static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "chunk");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_chunks = a.int64(1, "chunks");
-    const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::chunk(a_self, a_chunks, a_dim));
-  });
-}
-
-static Napi::Value op_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "select");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const int64_t a_index = a.int64(2, "index");
-    return a.ret(at::select(a_self, a_dim, a_index));
-  });
-}
-
-static Napi::Value op_roll(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "roll");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_shifts = a.intList(1, "shifts", 1);
-    const tn::IntList a_dims = a.has(2) ? a.intList(2, "dims", 1) : tn::IntList{};
-    return a.ret(at::roll(a_self, a_shifts, a_dims));
-  });
-}
-
-static Napi::Value op_triu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triu");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::triu(a_self, a_diagonal));
-  });
-}
-
-static Napi::Value op_gather(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gather");
+static Napi::Value op_scatter___value(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    return a.ret(at::gather(a_self, a_dim, a_index));
+    const at::Scalar a_value = a.scalar(3, "value");
+    a_self.scatter_(a_dim, a_index, a_value);
+    return a.none();
   });
 }
 
-static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter_add");
+static Napi::Value op_index_fill_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_fill_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Scalar a_value = a.scalar(3, "value");
+    a_self.index_fill_(a_dim, a_index, a_value);
+    return a.none();
+  });
+}
+
+static Napi::Value op_lt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lt");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::lt(a_self, a_other));
+  });
+}
+
+static Napi::Value op_ge(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ge");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::ge(a_self, a_other));
+  });
+}
+
+static Napi::Value op_isclose(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isclose");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const double a_rtol = a.float64(2, "rtol", 1e-05);
+    const double a_atol = a.float64(3, "atol", 1e-08);
+    const bool a_equal_nan = a.boolean(4, "equal_nan", false);
+    return a.ret(at::isclose(a_self, a_other, a_rtol, a_atol, a_equal_nan));
+  });
+}
+
+static Napi::Value op_isfinite(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isfinite");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::isfinite(a_self));
+  });
+}
+
+static Napi::Value op_logical_xor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logical_xor");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::logical_xor(a_self, a_other));
+  });
+}
+
+static Napi::Value op_where__method(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "where");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_condition = a.tensor(1, "condition");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(2, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::where(a_condition, a_self, a_other));
+  });
+}
+
+static Napi::Value op_exp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "exp");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::exp(a_self));
+  });
+}
+
+static Napi::Value op_log(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::log(a_self));
+  });
+}
+
+static Napi::Value op_log1p(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log1p");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::log1p(a_self));
+  });
+}
+
+static Napi::Value op_abs(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "abs");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::abs(a_self));
+  });
+}
+
+static Napi::Value op_tan(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tan");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::tan(a_self));
+  });
+}
+
+static Napi::Value op_ceil(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ceil");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::ceil(a_self));
+  });
+}
+
+static Napi::Value op_erf(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "erf");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::erf(a_self));
+  });
+}
+
+static Napi::Value op_sigmoid(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sigmoid");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::sigmoid(a_self));
+  });
+}
+
+static Napi::Value op_gelu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gelu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::string a_approximate = a.string(1, "approximate", "none");
+    return a.ret(at::gelu(a_self, a_approximate));
+  });
+}
+
+static Napi::Value op_leaky_relu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "leaky_relu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Scalar a_negative_slope = a.scalar(1, "negative_slope", at::Scalar(0.01));
+    return a.ret(at::leaky_relu(a_input, a_negative_slope));
+  });
+}
+
+static Napi::Value op_mish(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mish");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::mish(a_input));
+  });
+}
+
+static Napi::Value op_prod(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "prod");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    return a.ret(at::prod(a_self, a_dtype));
+  });
+}
+
+static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::max(a_self));
+  });
+}
+
+static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "min");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::min(a_self));
+  });
+}
+
+static Napi::Value op_amax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "amax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::amax(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_argmin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "argmin");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::argmin(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "all");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::all(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_sort(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sort");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim", -1);
+    const bool a_descending = a.boolean(2, "descending", false);
+    const bool a_stable = a.boolean(3, "stable", false);
+    return a.ret(at::sort(a_self, a_stable, a_dim, a_descending));
+  });
+}
+
+static Napi::Value op_reshape(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "reshape");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_shape = a.intList(1, "shape", 0);
+    return a.ret(at::reshape(a_self, a_shape));
+  });
+}
+
+static Napi::Value op_unflatten(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unflatten");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const tn::IntList a_sizes = a.intList(2, "sizes", 0);
+    return a.ret(at::unflatten(a_self, a_dim, a_sizes));
+  });
+}
+
+static Napi::Value op_unsqueeze(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unsqueeze");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    return a.ret(at::unsqueeze(a_self, a_dim));
+  });
+}
+
+static Napi::Value op_t(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "t");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::t(a_self));
+  });
+}
+
+static Napi::Value op_expand_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "expand_as");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(a_self.expand_as(a_other));
+  });
+}
+
+static Napi::Value op_repeat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "repeat");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_repeats = a.intList(1, "repeats", 0);
+    return a.ret(a_self.repeat(a_repeats));
+  });
+}
+
+static Napi::Value op_cat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cat");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    return a.ret(at::cat(a_tensors, a_dim));
+  });
+}
+
+static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "split");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_split_size = a.int64(1, "split_size");
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::split(a_self, a_split_size, a_dim));
+  });
+}
+
+static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unbind");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    return a.ret(at::unbind(a_self, a_dim));
+  });
+}
+
+static Napi::Value op_slice(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "slice");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    const std::optional<int64_t> a_start = a.optInt64(2, "start");
+    const std::optional<int64_t> a_end = a.optInt64(3, "end");
+    const int64_t a_step = a.int64(4, "step", 1);
+    return a.ret(at::slice(a_self, a_dim, a_start, a_end, a_step));
+  });
+}
+
+static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diagonal");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_offset = a.int64(1, "offset", 0);
+    const int64_t a_dim1 = a.int64(2, "dim1", 0);
+    const int64_t a_dim2 = a.int64(3, "dim2", 1);
+    return a.ret(at::diagonal(a_self, a_offset, a_dim1, a_dim2));
+  });
+}
+
+static Napi::Value op_pad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pad");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_pad = a.intList(1, "pad", 0);
+    const std::string a_mode = a.string(2, "mode", "constant");
+    const std::optional<double> a_value = a.optFloat64(3, "value");
+    return a.ret(at::pad(a_input, a_pad, a_mode, a_value));
+  });
+}
+
+static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
     const at::Tensor& a_src = a.tensor(3, "src");
-    return a.ret(at::scatter_add(a_self, a_dim, a_index, a_src));
+    return a.ret(at::scatter(a_self, a_dim, a_index, a_src));
   });
 }
 
-static Napi::Value op_index(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index");
+static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_fill");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mask = a.tensor(1, "mask");
+    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(2, "value");
+    const at::Tensor& a_value = *a_value_m;
+    return a.ret(at::masked_fill(a_self, a_mask, a_value));
+  });
+}
+
+static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_put");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
-    return a.ret(at::index(a_self, a_indices));
+    const at::Tensor& a_values = a.tensor(2, "values");
+    const bool a_accumulate = a.boolean(3, "accumulate", false);
+    return a.ret(at::index_put(a_self, a_indices, a_values, a_accumulate));
   });
 }
 
-static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "matmul");
+static Napi::Value op_mm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat2 = a.tensor(1, "mat2");
+    return a.ret(at::mm(a_self, a_mat2));
+  });
+}
+
+static Napi::Value op_dot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dot");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::matmul(a_self, a_other));
+    return a.ret(at::dot(a_self, a_other));
   });
 }
 
-static Napi::Value op_mv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mv");
+static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "baddbmm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec = a.tensor(1, "vec");
-    return a.ret(at::mv(a_self, a_vec));
-  });
-}
-
-static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addmm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
-    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
+    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
+    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
     const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
     const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
+    return a.ret(at::baddbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
   });
 }
 
-static Napi::Value op_diag(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diag");
+static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_qr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::string a_mode = a.string(1, "mode", "reduced");
+    return a.ret(at::linalg_qr(a_A, a_mode));
+  });
+}
+
+static Napi::Value op_detach_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "detach_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::diag(a_self, a_diagonal));
+    a_self.detach_();
+    return a.none();
   });
 }
 
-static Napi::Value op_detach(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "detach");
+static Napi::Value op_double(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "double");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.detach());
+    return a.ret(a_self.to(at::kDouble));
   });
 }
 
-static Napi::Value op_float(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "float");
+static Napi::Value op_long(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "long");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kFloat));
+    return a.ret(a_self.to(at::kLong));
   });
 }
 
-static Napi::Value op_bfloat16(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bfloat16");
+static Napi::Value op_byte(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "byte");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kBFloat16));
+    return a.ret(a_self.to(at::kByte));
   });
 }
 
-static Napi::Value op_bool(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bool");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kBool));
-  });
-}
-
-static Napi::Value op_ones(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ones");
+static Napi::Value op_empty(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "empty");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::ones(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const bool a_pin_memory = a.boolean(4, "pin_memory", false);
+    return a.ret(at::empty(a_size, options(a_dtype, a_device).pinned_memory(a_pin_memory)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_rand(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rand");
+static Napi::Value op_randn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randn");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::rand(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::randn(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randint");
+static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randperm");
   return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_low = a.int64(0, "low");
-    const int64_t a_high = a.int64(1, "high");
-    const tn::IntList a_size = a.intList(2, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    return a.ret(at::randint(a_low, a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
+    const int64_t a_n = a.int64(0, "n");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    return a.ret(at::randperm(a_n, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
 
-static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "arange");
+static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linspace");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Scalar a_start = a.scalar(0, "start");
     const at::Scalar a_end = a.scalar(1, "end");
-    const at::Scalar a_step = a.scalar(2, "step", at::Scalar(1));
+    const int64_t a_steps = a.int64(2, "steps");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(4, "device");
     const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(at::arange(a_start, a_end, a_step, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::linspace(a_start, a_end, a_steps, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "zeros_like");
+static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ones_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::zeros_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::ones_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "full_like");
+static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rand_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::full_like(a_input, a_fill_value, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::rand_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randint_like");
+static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bernoulli");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_low = a.int64(1, "low");
-    const int64_t a_high = a.int64(2, "high");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    return a.ret(at::randint_like(a_input, a_low, a_high, likeOptions(a_dtype, a_device)));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::bernoulli(a_self));
   });
 }
 
-static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_standard_gamma");
+static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_amp_foreach_non_finite_check_and_unscale_");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::_standard_gamma(a_input));
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    const at::Tensor& a_found_inf = a.tensor(1, "found_inf");
+    const at::Tensor& a_inv_scale = a.tensor(2, "inv_scale");
+    at::_amp_foreach_non_finite_check_and_unscale_(a_tensors, const_cast<at::Tensor&>(a_found_inf), a_inv_scale);
+    return a.none();
   });
 }
 
-static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_add(a_self, a_scalar));
-  });
-}
-
-static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
     const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
     return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
   });
 }
 
-static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_add_(a_self, a_scalar);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    at::_foreach_add_(a_self, a_other, a_alpha);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sub");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_add_(a_self, a_scalars);
-    return a.none();
+    return a.ret(at::_foreach_sub(a_self, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sub");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    return a.ret(at::_foreach_sub(a_self, a_other, a_alpha));
-  });
-}
-
-static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    at::_foreach_sub_(a_self, a_other, a_alpha);
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_sub_(a_self, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_mul(a_self, a_scalars));
+  });
+}
+
+static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_mul(a_self, a_other));
-  });
-}
-
-static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_mul_(a_self, a_scalar);
-    return a.none();
-  });
-}
-
-static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
     at::_foreach_mul_(a_self, a_other);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_div");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_div(a_self, a_scalar));
+  });
+}
+
+static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::_foreach_div(a_self, a_other));
+  });
+}
+
+static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_div(a_self, a_scalars));
+    at::_foreach_div_(a_self, a_scalars);
+    return a.none();
   });
 }
 
-static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
+static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
-    at::_foreach_div_(a_self, a_other);
-    return a.none();
+    return a.ret(at::_foreach_maximum(a_self, a_other));
   });
 }
 
-static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_maximum");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_maximum(a_self, a_scalar));
-  });
-}
-
-static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_maximum_(a_self, a_scalar);
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    at::_foreach_maximum_(a_self, a_other);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const at::Scalar a_weight = a.scalar(2, "weight");
-    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
+    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
+    const at::TensorList a_weights = a_weights_v;
+    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weights));
   });
 }
 
-static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const at::Scalar a_weight = a.scalar(2, "weight");
-    at::_foreach_lerp_(a_self, a_tensors1, a_weight);
+    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
+    const at::TensorList a_weights = a_weights_v;
+    at::_foreach_lerp_(a_self, a_tensors1, a_weights);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -878,12 +884,14 @@ static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_value));
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -892,13 +900,15 @@ static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_value);
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -907,12 +917,14 @@ static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_value));
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -921,154 +933,132 @@ static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_value);
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_neg");
+static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_neg_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_neg(a_self));
-  });
-}
-
-static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sqrt_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    at::_foreach_sqrt_(a_self);
+    at::_foreach_neg_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op_linear(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linear");
+static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_zero_");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    return a.ret(at::linear(a_input, a_weight, a_bias));
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    at::_foreach_zero_(a_self);
+    return a.none();
   });
 }
 
-static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv2d");
+static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bilinear");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input1 = a.tensor(0, "input1");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const at::Tensor& a_weight = a.tensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
+  });
+}
+
+static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_transpose2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
     const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
     const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
+    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 2) : tn::IntList(2, 0);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 2) : tn::IntList(2, 1);
+    return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
 
-static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "avg_pool2d");
+static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
-    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
-    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
-    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
-    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
+    const tn::IntList a_output_size = a.intList(1, "output_size", 2);
+    return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
   });
 }
 
-static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "batch_norm");
+static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "layer_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
-    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
-    const bool a_training = a.boolean(5, "training", false);
-    const double a_momentum = a.float64(6, "momentum", 0.1);
-    const double a_eps = a.float64(7, "eps", 1e-05);
-    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
+    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    const double a_eps = a.float64(4, "eps", 1e-05);
+    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
   });
 }
 
-static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dropout");
+static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softmax");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 0.5);
-    const bool a_training = a.boolean(2, "training", true);
-    return a.ret(at::dropout(a_input, a_p, a_training));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::softmax(a_self, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cross_entropy");
+static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nll_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
     const int64_t a_reduction = a.reduction(4, "reduction");
-    const double a_label_smoothing = a.float64(5, "label_smoothing", 0.0);
-    return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
+    return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
   });
 }
 
-static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "l1_loss");
+static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "smooth_l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::l1_loss(a_input, a_target, a_reduction));
+    const double a_beta = a.float64(3, "beta", 1.0);
+    return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
   });
 }
 
-static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binary_cross_entropy_with_logits");
+static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const int64_t a_reduction = a.reduction(3, "reduction");
-    const std::optional<at::Tensor> a_pos_weight = a.optTensor(4, "pos_weight");
-    return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<int64_t> a_padding_idx = a.optInt64(2, "padding_idx");
+    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1));
   });
 }
 
-static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "interpolate");
+static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normalize");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<tn::IntList> a_size_v = a.optIntList(1, "size", 0);
-    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
-    const std::optional<std::vector<double>> a_scale_factor_v = a.optFloatList(2, "scale_factor");
-    const std::optional<at::ArrayRef<double>> a_scale_factor = a_scale_factor_v ? std::optional<at::ArrayRef<double>>(*a_scale_factor_v) : std::nullopt;
-    const std::string a_mode = a.string(3, "mode", "nearest");
-    const std::optional<bool> a_align_corners = a.optBoolean(4, "align_corners");
-    return a.ret(interpolate(a_input, a_size, a_scale_factor, a_mode, a_align_corners));
-  });
-}
-
-static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scaled_dot_product_attention");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_query = a.tensor(0, "query");
-    const at::Tensor& a_key = a.tensor(1, "key");
-    const at::Tensor& a_value = a.tensor(2, "value");
-    const std::optional<at::Tensor> a_attn_mask = a.optTensor(3, "attn_mask");
-    const double a_dropout_p = a.float64(4, "dropout_p", 0.0);
-    const bool a_is_causal = a.boolean(5, "is_causal", false);
-    const std::optional<double> a_scale = a.optFloat64(6, "scale");
-    return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
+    const double a_p = a.float64(1, "p", 2.0);
+    const int64_t a_dim = a.int64(2, "dim", 1);
+    const double a_eps = a.float64(3, "eps", 1e-12);
+    return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
   });
 }
 
@@ -1079,105 +1069,105 @@ namespace tn {
 void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("add", Napi::Function::New(env, op_add, "add"));
   exports.Set("div", Napi::Function::New(env, op_div, "div"));
-  exports.Set("pow$Tensor_Tensor", Napi::Function::New(env, op_pow__Tensor_Tensor, "pow$Tensor_Tensor"));
-  exports.Set("maximum", Napi::Function::New(env, op_maximum, "maximum"));
-  exports.Set("reciprocal", Napi::Function::New(env, op_reciprocal, "reciprocal"));
-  exports.Set("addcmul", Napi::Function::New(env, op_addcmul, "addcmul"));
-  exports.Set("sub_", Napi::Function::New(env, op_sub_, "sub_"));
-  exports.Set("pow_$Tensor", Napi::Function::New(env, op_pow___Tensor, "pow_$Tensor"));
-  exports.Set("addcmul_", Napi::Function::New(env, op_addcmul_, "addcmul_"));
-  exports.Set("zero_", Napi::Function::New(env, op_zero_, "zero_"));
-  exports.Set("clamp_", Napi::Function::New(env, op_clamp_, "clamp_"));
-  exports.Set("normal_", Napi::Function::New(env, op_normal_, "normal_"));
-  exports.Set("sqrt_", Napi::Function::New(env, op_sqrt_, "sqrt_"));
-  exports.Set("tanh_", Napi::Function::New(env, op_tanh_, "tanh_"));
-  exports.Set("scatter_$src", Napi::Function::New(env, op_scatter___src, "scatter_$src"));
-  exports.Set("index_add_", Napi::Function::New(env, op_index_add_, "index_add_"));
-  exports.Set("ne", Napi::Function::New(env, op_ne, "ne"));
-  exports.Set("gt", Napi::Function::New(env, op_gt, "gt"));
-  exports.Set("allclose", Napi::Function::New(env, op_allclose, "allclose"));
-  exports.Set("isinf", Napi::Function::New(env, op_isinf, "isinf"));
-  exports.Set("logical_or", Napi::Function::New(env, op_logical_or, "logical_or"));
-  exports.Set("where", Napi::Function::New(env, op_where, "where"));
-  exports.Set("sign", Napi::Function::New(env, op_sign, "sign"));
-  exports.Set("expm1", Napi::Function::New(env, op_expm1, "expm1"));
-  exports.Set("log10", Napi::Function::New(env, op_log10, "log10"));
-  exports.Set("rsqrt", Napi::Function::New(env, op_rsqrt, "rsqrt"));
-  exports.Set("cos", Napi::Function::New(env, op_cos, "cos"));
-  exports.Set("floor", Napi::Function::New(env, op_floor, "floor"));
-  exports.Set("trunc", Napi::Function::New(env, op_trunc, "trunc"));
-  exports.Set("erfinv_", Napi::Function::New(env, op_erfinv_, "erfinv_"));
-  exports.Set("relu", Napi::Function::New(env, op_relu, "relu"));
-  exports.Set("softplus", Napi::Function::New(env, op_softplus, "softplus"));
-  exports.Set("hardtanh", Napi::Function::New(env, op_hardtanh, "hardtanh"));
-  exports.Set("mean", Napi::Function::New(env, op_mean, "mean"));
-  exports.Set("var", Napi::Function::New(env, op_var, "var"));
-  exports.Set("max$other", Napi::Function::New(env, op_max__other, "max$other"));
-  exports.Set("min$other", Napi::Function::New(env, op_min__other, "min$other"));
-  exports.Set("argmax", Napi::Function::New(env, op_argmax, "argmax"));
-  exports.Set("norm", Napi::Function::New(env, op_norm, "norm"));
-  exports.Set("cumsum", Napi::Function::New(env, op_cumsum, "cumsum"));
-  exports.Set("topk", Napi::Function::New(env, op_topk, "topk"));
-  exports.Set("flatten", Napi::Function::New(env, op_flatten, "flatten"));
-  exports.Set("squeeze$dims", Napi::Function::New(env, op_squeeze__dims, "squeeze$dims"));
-  exports.Set("transpose", Napi::Function::New(env, op_transpose, "transpose"));
-  exports.Set("expand", Napi::Function::New(env, op_expand, "expand"));
-  exports.Set("reshape_as", Napi::Function::New(env, op_reshape_as, "reshape_as"));
-  exports.Set("tile", Napi::Function::New(env, op_tile, "tile"));
-  exports.Set("stack", Napi::Function::New(env, op_stack, "stack"));
-  exports.Set("chunk", Napi::Function::New(env, op_chunk, "chunk"));
-  exports.Set("select", Napi::Function::New(env, op_select, "select"));
-  exports.Set("roll", Napi::Function::New(env, op_roll, "roll"));
-  exports.Set("triu", Napi::Function::New(env, op_triu, "triu"));
-  exports.Set("gather", Napi::Function::New(env, op_gather, "gather"));
-  exports.Set("scatter_add", Napi::Function::New(env, op_scatter_add, "scatter_add"));
-  exports.Set("index", Napi::Function::New(env, op_index, "index"));
-  exports.Set("matmul", Napi::Function::New(env, op_matmul, "matmul"));
-  exports.Set("mv", Napi::Function::New(env, op_mv, "mv"));
-  exports.Set("addmm", Napi::Function::New(env, op_addmm, "addmm"));
-  exports.Set("diag", Napi::Function::New(env, op_diag, "diag"));
-  exports.Set("detach", Napi::Function::New(env, op_detach, "detach"));
-  exports.Set("float", Napi::Function::New(env, op_float, "float"));
-  exports.Set("bfloat16", Napi::Function::New(env, op_bfloat16, "bfloat16"));
-  exports.Set("bool", Napi::Function::New(env, op_bool, "bool"));
-  exports.Set("ones", Napi::Function::New(env, op_ones, "ones"));
-  exports.Set("rand", Napi::Function::New(env, op_rand, "rand"));
-  exports.Set("randint$low", Napi::Function::New(env, op_randint__low, "randint$low"));
-  exports.Set("arange$start", Napi::Function::New(env, op_arange__start, "arange$start"));
-  exports.Set("zeros_like", Napi::Function::New(env, op_zeros_like, "zeros_like"));
-  exports.Set("full_like", Napi::Function::New(env, op_full_like, "full_like"));
-  exports.Set("randint_like", Napi::Function::New(env, op_randint_like, "randint_like"));
-  exports.Set("_standard_gamma", Napi::Function::New(env, op__standard_gamma, "_standard_gamma"));
-  exports.Set("_foreach_add$Scalar", Napi::Function::New(env, op__foreach_add__Scalar, "_foreach_add$Scalar"));
-  exports.Set("_foreach_add$Tensor", Napi::Function::New(env, op__foreach_add__Tensor, "_foreach_add$Tensor"));
-  exports.Set("_foreach_add_$ScalarList", Napi::Function::New(env, op__foreach_add___ScalarList, "_foreach_add_$ScalarList"));
-  exports.Set("_foreach_sub$List", Napi::Function::New(env, op__foreach_sub__List, "_foreach_sub$List"));
-  exports.Set("_foreach_sub_$List", Napi::Function::New(env, op__foreach_sub___List, "_foreach_sub_$List"));
-  exports.Set("_foreach_mul$List", Napi::Function::New(env, op__foreach_mul__List, "_foreach_mul$List"));
-  exports.Set("_foreach_mul_$Scalar", Napi::Function::New(env, op__foreach_mul___Scalar, "_foreach_mul_$Scalar"));
-  exports.Set("_foreach_mul_$Tensor", Napi::Function::New(env, op__foreach_mul___Tensor, "_foreach_mul_$Tensor"));
-  exports.Set("_foreach_div$ScalarList", Napi::Function::New(env, op__foreach_div__ScalarList, "_foreach_div$ScalarList"));
-  exports.Set("_foreach_div_$List", Napi::Function::New(env, op__foreach_div___List, "_foreach_div_$List"));
-  exports.Set("_foreach_maximum$Scalar", Napi::Function::New(env, op__foreach_maximum__Scalar, "_foreach_maximum$Scalar"));
-  exports.Set("_foreach_maximum_$Scalar", Napi::Function::New(env, op__foreach_maximum___Scalar, "_foreach_maximum_$Scalar"));
-  exports.Set("_foreach_lerp$Scalar", Napi::Function::New(env, op__foreach_lerp__Scalar, "_foreach_lerp$Scalar"));
-  exports.Set("_foreach_lerp_$Scalar", Napi::Function::New(env, op__foreach_lerp___Scalar, "_foreach_lerp_$Scalar"));
-  exports.Set("_foreach_addcmul$Scalar", Napi::Function::New(env, op__foreach_addcmul__Scalar, "_foreach_addcmul$Scalar"));
-  exports.Set("_foreach_addcmul_$Scalar", Napi::Function::New(env, op__foreach_addcmul___Scalar, "_foreach_addcmul_$Scalar"));
-  exports.Set("_foreach_addcdiv$Scalar", Napi::Function::New(env, op__foreach_addcdiv__Scalar, "_foreach_addcdiv$Scalar"));
-  exports.Set("_foreach_addcdiv_$Scalar", Napi::Function::New(env, op__foreach_addcdiv___Scalar, "_foreach_addcdiv_$Scalar"));
-  exports.Set("_foreach_neg", Napi::Function::New(env, op__foreach_neg, "_foreach_neg"));
-  exports.Set("_foreach_sqrt_", Napi::Function::New(env, op__foreach_sqrt_, "_foreach_sqrt_"));
-  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
-  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
-  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
-  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
-  exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
-  exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
-  exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
-  exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
-  exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
-  exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
+  exports.Set("floor_divide", Napi::Function::New(env, op_floor_divide, "floor_divide"));
+  exports.Set("pow$Tensor_Scalar", Napi::Function::New(env, op_pow__Tensor_Scalar, "pow$Tensor_Scalar"));
+  exports.Set("minimum", Napi::Function::New(env, op_minimum, "minimum"));
+  exports.Set("square", Napi::Function::New(env, op_square, "square"));
+  exports.Set("addcdiv", Napi::Function::New(env, op_addcdiv, "addcdiv"));
+  exports.Set("mul_", Napi::Function::New(env, op_mul_, "mul_"));
+  exports.Set("pow_$Scalar", Napi::Function::New(env, op_pow___Scalar, "pow_$Scalar"));
+  exports.Set("addcdiv_", Napi::Function::New(env, op_addcdiv_, "addcdiv_"));
+  exports.Set("fill_", Napi::Function::New(env, op_fill_, "fill_"));
+  exports.Set("masked_fill_", Napi::Function::New(env, op_masked_fill_, "masked_fill_"));
+  exports.Set("bernoulli_", Napi::Function::New(env, op_bernoulli_, "bernoulli_"));
+  exports.Set("relu_", Napi::Function::New(env, op_relu_, "relu_"));
+  exports.Set("abs_", Napi::Function::New(env, op_abs_, "abs_"));
+  exports.Set("scatter_$value", Napi::Function::New(env, op_scatter___value, "scatter_$value"));
+  exports.Set("index_fill_", Napi::Function::New(env, op_index_fill_, "index_fill_"));
+  exports.Set("lt", Napi::Function::New(env, op_lt, "lt"));
+  exports.Set("ge", Napi::Function::New(env, op_ge, "ge"));
+  exports.Set("isclose", Napi::Function::New(env, op_isclose, "isclose"));
+  exports.Set("isfinite", Napi::Function::New(env, op_isfinite, "isfinite"));
+  exports.Set("logical_xor", Napi::Function::New(env, op_logical_xor, "logical_xor"));
+  exports.Set("where$method", Napi::Function::New(env, op_where__method, "where$method"));
+  exports.Set("exp", Napi::Function::New(env, op_exp, "exp"));
+  exports.Set("log", Napi::Function::New(env, op_log, "log"));
+  exports.Set("log1p", Napi::Function::New(env, op_log1p, "log1p"));
+  exports.Set("abs", Napi::Function::New(env, op_abs, "abs"));
+  exports.Set("tan", Napi::Function::New(env, op_tan, "tan"));
+  exports.Set("ceil", Napi::Function::New(env, op_ceil, "ceil"));
+  exports.Set("erf", Napi::Function::New(env, op_erf, "erf"));
+  exports.Set("sigmoid", Napi::Function::New(env, op_sigmoid, "sigmoid"));
+  exports.Set("gelu", Napi::Function::New(env, op_gelu, "gelu"));
+  exports.Set("leaky_relu", Napi::Function::New(env, op_leaky_relu, "leaky_relu"));
+  exports.Set("mish", Napi::Function::New(env, op_mish, "mish"));
+  exports.Set("prod", Napi::Function::New(env, op_prod, "prod"));
+  exports.Set("max$all", Napi::Function::New(env, op_max__all, "max$all"));
+  exports.Set("min$all", Napi::Function::New(env, op_min__all, "min$all"));
+  exports.Set("amax", Napi::Function::New(env, op_amax, "amax"));
+  exports.Set("argmin", Napi::Function::New(env, op_argmin, "argmin"));
+  exports.Set("all", Napi::Function::New(env, op_all, "all"));
+  exports.Set("sort", Napi::Function::New(env, op_sort, "sort"));
+  exports.Set("reshape", Napi::Function::New(env, op_reshape, "reshape"));
+  exports.Set("unflatten", Napi::Function::New(env, op_unflatten, "unflatten"));
+  exports.Set("unsqueeze", Napi::Function::New(env, op_unsqueeze, "unsqueeze"));
+  exports.Set("t", Napi::Function::New(env, op_t, "t"));
+  exports.Set("expand_as", Napi::Function::New(env, op_expand_as, "expand_as"));
+  exports.Set("repeat", Napi::Function::New(env, op_repeat, "repeat"));
+  exports.Set("cat", Napi::Function::New(env, op_cat, "cat"));
+  exports.Set("split$size", Napi::Function::New(env, op_split__size, "split$size"));
+  exports.Set("unbind", Napi::Function::New(env, op_unbind, "unbind"));
+  exports.Set("slice", Napi::Function::New(env, op_slice, "slice"));
+  exports.Set("diagonal", Napi::Function::New(env, op_diagonal, "diagonal"));
+  exports.Set("pad", Napi::Function::New(env, op_pad, "pad"));
+  exports.Set("scatter$src", Napi::Function::New(env, op_scatter__src, "scatter$src"));
+  exports.Set("masked_fill", Napi::Function::New(env, op_masked_fill, "masked_fill"));
+  exports.Set("index_put", Napi::Function::New(env, op_index_put, "index_put"));
+  exports.Set("mm", Napi::Function::New(env, op_mm, "mm"));
+  exports.Set("dot", Napi::Function::New(env, op_dot, "dot"));
+  exports.Set("baddbmm", Napi::Function::New(env, op_baddbmm, "baddbmm"));
+  exports.Set("linalg_qr", Napi::Function::New(env, op_linalg_qr, "linalg_qr"));
+  exports.Set("detach_", Napi::Function::New(env, op_detach_, "detach_"));
+  exports.Set("double", Napi::Function::New(env, op_double, "double"));
+  exports.Set("long", Napi::Function::New(env, op_long, "long"));
+  exports.Set("byte", Napi::Function::New(env, op_byte, "byte"));
+  exports.Set("empty", Napi::Function::New(env, op_empty, "empty"));
+  exports.Set("randn", Napi::Function::New(env, op_randn, "randn"));
+  exports.Set("randperm", Napi::Function::New(env, op_randperm, "randperm"));
+  exports.Set("linspace", Napi::Function::New(env, op_linspace, "linspace"));
+  exports.Set("ones_like", Napi::Function::New(env, op_ones_like, "ones_like"));
+  exports.Set("rand_like", Napi::Function::New(env, op_rand_like, "rand_like"));
+  exports.Set("bernoulli", Napi::Function::New(env, op_bernoulli, "bernoulli"));
+  exports.Set("_amp_foreach_non_finite_check_and_unscale_", Napi::Function::New(env, op__amp_foreach_non_finite_check_and_unscale_, "_amp_foreach_non_finite_check_and_unscale_"));
+  exports.Set("_foreach_add$List", Napi::Function::New(env, op__foreach_add__List, "_foreach_add$List"));
+  exports.Set("_foreach_add_$Scalar", Napi::Function::New(env, op__foreach_add___Scalar, "_foreach_add_$Scalar"));
+  exports.Set("_foreach_add_$Tensor", Napi::Function::New(env, op__foreach_add___Tensor, "_foreach_add_$Tensor"));
+  exports.Set("_foreach_sub$ScalarList", Napi::Function::New(env, op__foreach_sub__ScalarList, "_foreach_sub$ScalarList"));
+  exports.Set("_foreach_sub_$ScalarList", Napi::Function::New(env, op__foreach_sub___ScalarList, "_foreach_sub_$ScalarList"));
+  exports.Set("_foreach_mul$ScalarList", Napi::Function::New(env, op__foreach_mul__ScalarList, "_foreach_mul$ScalarList"));
+  exports.Set("_foreach_mul_$List", Napi::Function::New(env, op__foreach_mul___List, "_foreach_mul_$List"));
+  exports.Set("_foreach_div$Scalar", Napi::Function::New(env, op__foreach_div__Scalar, "_foreach_div$Scalar"));
+  exports.Set("_foreach_div$Tensor", Napi::Function::New(env, op__foreach_div__Tensor, "_foreach_div$Tensor"));
+  exports.Set("_foreach_div_$ScalarList", Napi::Function::New(env, op__foreach_div___ScalarList, "_foreach_div_$ScalarList"));
+  exports.Set("_foreach_maximum$List", Napi::Function::New(env, op__foreach_maximum__List, "_foreach_maximum$List"));
+  exports.Set("_foreach_maximum_$List", Napi::Function::New(env, op__foreach_maximum___List, "_foreach_maximum_$List"));
+  exports.Set("_foreach_lerp$List", Napi::Function::New(env, op__foreach_lerp__List, "_foreach_lerp$List"));
+  exports.Set("_foreach_lerp_$List", Napi::Function::New(env, op__foreach_lerp___List, "_foreach_lerp_$List"));
+  exports.Set("_foreach_addcmul$ScalarList", Napi::Function::New(env, op__foreach_addcmul__ScalarList, "_foreach_addcmul$ScalarList"));
+  exports.Set("_foreach_addcmul_$ScalarList", Napi::Function::New(env, op__foreach_addcmul___ScalarList, "_foreach_addcmul_$ScalarList"));
+  exports.Set("_foreach_addcdiv$ScalarList", Napi::Function::New(env, op__foreach_addcdiv__ScalarList, "_foreach_addcdiv$ScalarList"));
+  exports.Set("_foreach_addcdiv_$ScalarList", Napi::Function::New(env, op__foreach_addcdiv___ScalarList, "_foreach_addcdiv_$ScalarList"));
+  exports.Set("_foreach_neg_", Napi::Function::New(env, op__foreach_neg_, "_foreach_neg_"));
+  exports.Set("_foreach_zero_", Napi::Function::New(env, op__foreach_zero_, "_foreach_zero_"));
+  exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
+  exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
+  exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));
+  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
+  exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
+  exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
+  exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
+  exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
+  exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
 }
 
 }  // namespace tn

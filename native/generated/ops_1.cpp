@@ -24,424 +24,441 @@ static Napi::Value op_remainder(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_pow__Tensor_Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pow");
+static Napi::Value op_fmod(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fmod");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_exponent = a.scalar(1, "exponent");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::fmod(a_self, a_other));
+  });
+}
+
+static Napi::Value op_pow__Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pow");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_self = a.scalar(0, "self");
+    const at::Tensor& a_exponent = a.tensor(1, "exponent");
     return a.ret(at::pow(a_self, a_exponent));
   });
 }
 
-static Napi::Value op_minimum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "minimum");
+static Napi::Value op_neg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "neg");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::minimum(a_self, a_other));
+    return a.ret(at::neg(a_self));
   });
 }
 
-static Napi::Value op_square(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "square");
+static Napi::Value op_lerp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::square(a_self));
+    const at::Tensor& a_end = a.tensor(1, "end");
+    const at::Scalar a_weight = a.scalar(2, "weight");
+    return a.ret(at::lerp(a_self, a_end, a_weight));
   });
 }
 
-static Napi::Value op_addcdiv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addcdiv");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_tensor1 = a.tensor(1, "tensor1");
-    const at::Tensor& a_tensor2 = a.tensor(2, "tensor2");
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::addcdiv(a_self, a_tensor1, a_tensor2, a_value));
-  });
-}
-
-static Napi::Value op_mul_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mul_");
+static Napi::Value op_add_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "add_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
     const at::Tensor& a_other = *a_other_m;
-    a_self.mul_(a_other);
+    const at::Scalar a_alpha = a.scalar(3, "alpha", at::Scalar(1));
+    a_self.add_(a_other, a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op_pow___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pow_");
+static Napi::Value op_div_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "div_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_exponent = a.scalar(1, "exponent");
-    a_self.pow_(a_exponent);
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    const std::optional<std::string> a_rounding_mode_v = a.optString(3, "rounding_mode");
+    const std::optional<c10::string_view> a_rounding_mode = a_rounding_mode_v ? std::optional<c10::string_view>(*a_rounding_mode_v) : std::nullopt;
+    a_self.div_(a_other, a_rounding_mode);
     return a.none();
   });
 }
 
-static Napi::Value op_addcdiv_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addcdiv_");
+static Napi::Value op_neg_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "neg_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_tensor1 = a.tensor(1, "tensor1");
-    const at::Tensor& a_tensor2 = a.tensor(2, "tensor2");
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    a_self.addcdiv_(a_tensor1, a_tensor2, a_value);
+    a_self.neg_();
     return a.none();
   });
 }
 
-static Napi::Value op_fill_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fill_");
+static Napi::Value op_lerp_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(1, "value");
-    const at::Tensor& a_value = *a_value_m;
-    a_self.fill_(a_value);
+    const at::Tensor& a_end = a.tensor(1, "end");
+    const at::Scalar a_weight = a.scalar(2, "weight");
+    a_self.lerp_(a_end, a_weight);
     return a.none();
   });
 }
 
-static Napi::Value op_masked_fill_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_fill_");
+static Napi::Value op_copy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "copy_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mask = a.tensor(1, "mask");
-    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(2, "value");
-    const at::Tensor& a_value = *a_value_m;
-    a_self.masked_fill_(a_mask, a_value);
+    const at::Tensor& a_src = a.tensor(1, "src");
+    const bool a_non_blocking = a.boolean(2, "non_blocking", false);
+    a_self.copy_(a_src, a_non_blocking);
     return a.none();
   });
 }
 
-static Napi::Value op_bernoulli_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bernoulli_");
+static Napi::Value op_uniform_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "uniform_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_p = a.float64(1, "p", 0.5);
-    a_self.bernoulli_(a_p);
+    const double a_from = a.float64(1, "from", 0);
+    const double a_to = a.float64(2, "to", 1);
+    a_self.uniform_(a_from, a_to);
     return a.none();
   });
 }
 
-static Napi::Value op_relu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "relu_");
+static Napi::Value op_exp_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "exp_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.relu_();
+    a_self.exp_();
     return a.none();
   });
 }
 
-static Napi::Value op_abs_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "abs_");
+static Napi::Value op_sigmoid_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sigmoid_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.abs_();
+    a_self.sigmoid_();
     return a.none();
   });
 }
 
-static Napi::Value op_scatter___value(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter_");
+static Napi::Value op_index_put_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_put_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
+    const at::Tensor& a_values = a.tensor(2, "values");
+    const bool a_accumulate = a.boolean(3, "accumulate", false);
+    a_self.index_put_(a_indices, a_values, a_accumulate);
+    return a.none();
+  });
+}
+
+static Napi::Value op_scatter_add_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter_add_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Scalar a_value = a.scalar(3, "value");
-    a_self.scatter_(a_dim, a_index, a_value);
+    const at::Tensor& a_src = a.tensor(3, "src");
+    a_self.scatter_add_(a_dim, a_index, a_src);
     return a.none();
   });
 }
 
-static Napi::Value op_index_fill_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_fill_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Scalar a_value = a.scalar(3, "value");
-    a_self.index_fill_(a_dim, a_index, a_value);
-    return a.none();
-  });
-}
-
-static Napi::Value op_lt(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lt");
+static Napi::Value op_eq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "eq");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
     const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::lt(a_self, a_other));
+    return a.ret(at::eq(a_self, a_other));
   });
 }
 
-static Napi::Value op_ge(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ge");
+static Napi::Value op_le(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "le");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
     const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::ge(a_self, a_other));
+    return a.ret(at::le(a_self, a_other));
   });
 }
 
-static Napi::Value op_isclose(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "isclose");
+static Napi::Value op_equal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "equal");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    const double a_rtol = a.float64(2, "rtol", 1e-05);
-    const double a_atol = a.float64(3, "atol", 1e-08);
-    const bool a_equal_nan = a.boolean(4, "equal_nan", false);
-    return a.ret(at::isclose(a_self, a_other, a_rtol, a_atol, a_equal_nan));
+    return a.ret(static_cast<bool>(at::equal(a_self, a_other)));
   });
 }
 
-static Napi::Value op_isfinite(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "isfinite");
+static Napi::Value op_isnan(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isnan");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::isfinite(a_self));
+    return a.ret(at::isnan(a_self));
   });
 }
 
-static Napi::Value op_logical_xor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logical_xor");
+static Napi::Value op_logical_and(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logical_and");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::logical_xor(a_self, a_other));
+    return a.ret(at::logical_and(a_self, a_other));
   });
 }
 
-static Napi::Value op_where__method(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "where");
+static Napi::Value op_logical_not(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logical_not");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_condition = a.tensor(1, "condition");
-    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(2, "other");
-    const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::where(a_condition, a_self, a_other));
+    return a.ret(at::logical_not(a_self));
   });
 }
 
-static Napi::Value op_exp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "exp");
+static Napi::Value op_clamp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "clamp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::exp(a_self));
+    const std::optional<at::Scalar> a_min = a.optScalar(1, "min");
+    const std::optional<at::Scalar> a_max = a.optScalar(2, "max");
+    return a.ret(at::clamp(a_self, a_min, a_max));
   });
 }
 
-static Napi::Value op_log(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log");
+static Napi::Value op_exp2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "exp2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::log(a_self));
+    return a.ret(at::exp2(a_self));
   });
 }
 
-static Napi::Value op_log1p(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log1p");
+static Napi::Value op_log2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::log1p(a_self));
+    return a.ret(at::log2(a_self));
   });
 }
 
-static Napi::Value op_abs(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "abs");
+static Napi::Value op_sqrt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sqrt");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::abs(a_self));
+    return a.ret(at::sqrt(a_self));
   });
 }
 
-static Napi::Value op_tan(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tan");
+static Napi::Value op_sin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sin");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::tan(a_self));
+    return a.ret(at::sin(a_self));
   });
 }
 
-static Napi::Value op_ceil(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ceil");
+static Napi::Value op_atan2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "atan2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::ceil(a_self));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::atan2(a_self, a_other));
   });
 }
 
-static Napi::Value op_erf(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "erf");
+static Napi::Value op_round(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "round");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::erf(a_self));
+    const int64_t a_decimals = a.int64(1, "decimals", 0);
+    return a.ret(at::round(a_self, a_decimals));
   });
 }
 
-static Napi::Value op_sigmoid(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sigmoid");
+static Napi::Value op_erfinv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "erfinv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::sigmoid(a_self));
+    return a.ret(at::erfinv(a_self));
   });
 }
 
-static Napi::Value op_gelu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gelu");
+static Napi::Value op_tanh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tanh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::string a_approximate = a.string(1, "approximate", "none");
-    return a.ret(at::gelu(a_self, a_approximate));
+    return a.ret(at::tanh(a_self));
   });
 }
 
-static Napi::Value op_leaky_relu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "leaky_relu");
+static Napi::Value op_silu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "silu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::silu(a_self));
+  });
+}
+
+static Napi::Value op_elu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "elu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Scalar a_negative_slope = a.scalar(1, "negative_slope", at::Scalar(0.01));
-    return a.ret(at::leaky_relu(a_input, a_negative_slope));
+    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
+    return a.ret(at::elu(a_input, a_alpha));
   });
 }
 
-static Napi::Value op_mish(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mish");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::mish(a_input));
-  });
-}
-
-static Napi::Value op_prod(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "prod");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    return a.ret(at::prod(a_self, a_dtype));
-  });
-}
-
-static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::max(a_self));
-  });
-}
-
-static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "min");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::min(a_self));
-  });
-}
-
-static Napi::Value op_amax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "amax");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::amax(a_self, a_dim, a_keepdim));
-  });
-}
-
-static Napi::Value op_argmin(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "argmin");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::argmin(a_self, a_dim, a_keepdim));
-  });
-}
-
-static Napi::Value op_all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "all");
+static Napi::Value op_sum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sum");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::all(a_self, a_dim, a_keepdim));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    return a.ret(a_dim || a_keepdim ? at::sum(a_self, a_dim, a_keepdim, a_dtype) : at::sum(a_self, a_dtype));
   });
 }
 
-static Napi::Value op_sort(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sort");
+static Napi::Value op_std(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "std");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    return a.ret(at::std(a_self, a_dim, a_correction, a_keepdim));
+  });
+}
+
+static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::max(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "min");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::min(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_amin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "amin");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::amin(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_logsumexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logsumexp");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::logsumexp(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_any(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "any");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::any(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_argsort(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "argsort");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim", -1);
     const bool a_descending = a.boolean(2, "descending", false);
     const bool a_stable = a.boolean(3, "stable", false);
-    return a.ret(at::sort(a_self, a_stable, a_dim, a_descending));
+    return a.ret(at::argsort(a_self, a_stable, a_dim, a_descending));
   });
 }
 
-static Napi::Value op_reshape(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "reshape");
+static Napi::Value op_view(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_shape = a.intList(1, "shape", 0);
-    return a.ret(at::reshape(a_self, a_shape));
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    return a.ret(a_self.view(a_size));
   });
 }
 
-static Napi::Value op_unflatten(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unflatten");
+static Napi::Value op_squeeze__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "squeeze");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const tn::IntList a_sizes = a.intList(2, "sizes", 0);
-    return a.ret(at::unflatten(a_self, a_dim, a_sizes));
+    return a.ret(at::squeeze(a_self));
   });
 }
 
-static Napi::Value op_unsqueeze(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unsqueeze");
+static Napi::Value op_permute(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "permute");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    return a.ret(at::unsqueeze(a_self, a_dim));
+    const tn::IntList a_dims = a.intList(1, "dims", 0);
+    return a.ret(at::permute(a_self, a_dims));
   });
 }
 
-static Napi::Value op_t(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "t");
+static Napi::Value op_contiguous(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "contiguous");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::t(a_self));
+    const at::MemoryFormat a_memory_format = a.has(1) ? a.memoryFormat(1, "memory_format") : at::MemoryFormat::Contiguous;
+    return a.ret(a_self.contiguous(a_memory_format));
   });
 }
 
-static Napi::Value op_expand_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "expand_as");
+static Napi::Value op_view_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_as");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.expand_as(a_other));
+    return a.ret(a_self.view_as(a_other));
   });
 }
 
-static Napi::Value op_repeat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "repeat");
+static Napi::Value op_repeat_interleave(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "repeat_interleave");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_repeats = a.intList(1, "repeats", 0);
-    return a.ret(a_self.repeat(a_repeats));
+    const int64_t a_repeats = a.int64(1, "repeats");
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    return a.ret(at::repeat_interleave(a_self, a_repeats, a_dim));
   });
 }
 
-static Napi::Value op_cat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cat");
+static Napi::Value op_concat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "concat");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
@@ -450,420 +467,415 @@ static Napi::Value op_cat(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
+static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "split");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_split_size = a.int64(1, "split_size");
+    const tn::IntList a_split_size = a.intList(1, "split_size", 0);
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::split(a_self, a_split_size, a_dim));
+    return a.ret(at::split_with_sizes(a_self, a_split_size, a_dim));
   });
 }
 
-static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unbind");
+static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "narrow");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::unbind(a_self, a_dim));
+    const int64_t a_dim = a.int64(1, "dim");
+    const int64_t a_start = a.int64(2, "start");
+    const int64_t a_length = a.int64(3, "length");
+    return a.ret(at::narrow(a_self, a_dim, a_start, a_length));
   });
 }
 
-static Napi::Value op_slice(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "slice");
+static Napi::Value op_flip(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "flip");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", 0);
-    const std::optional<int64_t> a_start = a.optInt64(2, "start");
-    const std::optional<int64_t> a_end = a.optInt64(3, "end");
-    const int64_t a_step = a.int64(4, "step", 1);
-    return a.ret(at::slice(a_self, a_dim, a_start, a_end, a_step));
+    const tn::IntList a_dims = a.intList(1, "dims", 0);
+    return a.ret(at::flip(a_self, a_dims));
   });
 }
 
-static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diagonal");
+static Napi::Value op_tril(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tril");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_offset = a.int64(1, "offset", 0);
-    const int64_t a_dim1 = a.int64(2, "dim1", 0);
-    const int64_t a_dim2 = a.int64(3, "dim2", 1);
-    return a.ret(at::diagonal(a_self, a_offset, a_dim1, a_dim2));
+    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
+    return a.ret(at::tril(a_self, a_diagonal));
   });
 }
 
-static Napi::Value op_pad(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pad");
+static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_select");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_pad = a.intList(1, "pad", 0);
-    const std::string a_mode = a.string(2, "mode", "constant");
-    const std::optional<double> a_value = a.optFloat64(3, "value");
-    return a.ret(at::pad(a_input, a_pad, a_mode, a_value));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    return a.ret(at::index_select(a_self, a_dim, a_index));
   });
 }
 
-static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
+static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Tensor& a_src = a.tensor(3, "src");
-    return a.ret(at::scatter(a_self, a_dim, a_index, a_src));
+    const at::Scalar a_value = a.scalar(3, "value");
+    return a.ret(at::scatter(a_self, a_dim, a_index, a_value));
   });
 }
 
-static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_fill");
+static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_select");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mask = a.tensor(1, "mask");
-    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(2, "value");
-    const at::Tensor& a_value = *a_value_m;
-    return a.ret(at::masked_fill(a_self, a_mask, a_value));
+    return a.ret(at::masked_select(a_self, a_mask));
   });
 }
 
-static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_put");
+static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nonzero");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
-    const at::Tensor& a_values = a.tensor(2, "values");
-    const bool a_accumulate = a.boolean(3, "accumulate", false);
-    return a.ret(at::index_put(a_self, a_indices, a_values, a_accumulate));
+    return a.ret(at::nonzero(a_self));
   });
 }
 
-static Napi::Value op_mm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mm");
+static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bmm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mat2 = a.tensor(1, "mat2");
-    return a.ret(at::mm(a_self, a_mat2));
+    return a.ret(at::bmm(a_self, a_mat2));
   });
 }
 
-static Napi::Value op_dot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dot");
+static Napi::Value op_outer(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "outer");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_vec2 = a.tensor(1, "vec2");
+    return a.ret(at::outer(a_self, a_vec2));
+  });
+}
+
+static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "einsum");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::string a_equation = a.string(0, "equation");
+    const std::vector<at::Tensor> a_operands_v = a.tensorList(1, "operands");
+    const at::TensorList a_operands = a_operands_v;
+    return a.ret(at::einsum(a_equation, a_operands));
+  });
+}
+
+static Napi::Value op_clone(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "clone");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::MemoryFormat> a_memory_format = a.optMemoryFormat(1, "memory_format");
+    return a.ret(a_self.clone(a_memory_format));
+  });
+}
+
+static Napi::Value op_type_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "type_as");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::dot(a_self, a_other));
+    return a.ret(a_self.type_as(a_other));
   });
 }
 
-static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "baddbmm");
+static Napi::Value op_half(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "half");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
-    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::baddbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
+    return a.ret(a_self.to(at::kHalf));
   });
 }
 
-static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_qr");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_mode = a.string(1, "mode", "reduced");
-    return a.ret(at::linalg_qr(a_A, a_mode));
-  });
-}
-
-static Napi::Value op_detach_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "detach_");
+static Napi::Value op_int(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "int");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.detach_();
-    return a.none();
+    return a.ret(a_self.to(at::kInt));
   });
 }
 
-static Napi::Value op_double(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "double");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kDouble));
-  });
-}
-
-static Napi::Value op_long(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "long");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kLong));
-  });
-}
-
-static Napi::Value op_byte(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "byte");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kByte));
-  });
-}
-
-static Napi::Value op_empty(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "empty");
+static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "zeros");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    const bool a_pin_memory = a.boolean(4, "pin_memory", false);
-    return a.ret(at::empty(a_size, options(a_dtype, a_device).pinned_memory(a_pin_memory)).requires_grad_(a_requires_grad));
+    return a.ret(at::zeros(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randn");
+static Napi::Value op_full(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "full");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
+    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::full(a_size, a_fill_value, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randint");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_high = a.int64(0, "high");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    return a.ret(at::randint(a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
+  });
+}
+
+static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "arange");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_end = a.scalar(0, "end");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::randn(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::arange(a_end, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randperm");
+static Napi::Value op_eye(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "eye");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_n = a.int64(0, "n");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    return a.ret(at::randperm(a_n, options(a_dtype.value_or(at::kLong), a_device)));
+    const std::optional<int64_t> a_m = a.optInt64(1, "m");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::eye(a_n, a_m.value_or(a_n), options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linspace");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_start = a.scalar(0, "start");
-    const at::Scalar a_end = a.scalar(1, "end");
-    const int64_t a_steps = a.int64(2, "steps");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(at::linspace(a_start, a_end, a_steps, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ones_like");
+static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "empty_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::ones_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::empty_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rand_like");
+static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randn_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::rand_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::randn_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bernoulli");
+static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "multinomial");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::bernoulli(a_self));
+    const int64_t a_num_samples = a.int64(1, "num_samples");
+    const bool a_replacement = a.boolean(2, "replacement", false);
+    return a.ret(at::multinomial(a_self, a_num_samples, a_replacement));
   });
 }
 
-static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_amp_foreach_non_finite_check_and_unscale_");
+static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_amp_update_scale_");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    const at::Tensor& a_found_inf = a.tensor(1, "found_inf");
-    const at::Tensor& a_inv_scale = a.tensor(2, "inv_scale");
-    at::_amp_foreach_non_finite_check_and_unscale_(a_tensors, const_cast<at::Tensor&>(a_found_inf), a_inv_scale);
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_growth_tracker = a.tensor(1, "growth_tracker");
+    const at::Tensor& a_found_inf = a.tensor(2, "found_inf");
+    const double a_scale_growth_factor = a.float64(3, "scale_growth_factor");
+    const double a_scale_backoff_factor = a.float64(4, "scale_backoff_factor");
+    const int64_t a_growth_interval = a.int64(5, "growth_interval");
+    at::_amp_update_scale_(const_cast<at::Tensor&>(a_input), const_cast<at::Tensor&>(a_growth_tracker), a_found_inf, a_scale_growth_factor, a_scale_backoff_factor, a_growth_interval);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_add(a_self, a_scalars));
+  });
+}
+
+static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
-  });
-}
-
-static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_add_(a_self, a_scalar);
-    return a.none();
-  });
-}
-
-static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
     const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
     at::_foreach_add_(a_self, a_other, a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_sub(a_self, a_scalars));
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_sub(a_self, a_scalar));
   });
 }
 
-static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_sub_(a_self, a_scalars);
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_sub_(a_self, a_scalar);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_mul(a_self, a_scalars));
-  });
-}
-
-static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    at::_foreach_mul_(a_self, a_other);
-    return a.none();
-  });
-}
-
-static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
     const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_div(a_self, a_scalar));
+    return a.ret(at::_foreach_mul(a_self, a_scalar));
   });
 }
 
-static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
+static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::_foreach_div(a_self, a_other));
+    return a.ret(at::_foreach_mul(a_self, a_other));
   });
 }
 
-static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
+static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_div_(a_self, a_scalars);
+    at::_foreach_mul_(a_self, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    return a.ret(at::_foreach_div(a_self, a_other));
+  });
+}
+
+static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_div_(a_self, a_scalar);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
+    at::_foreach_div_(a_self, a_other);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_maximum(a_self, a_other));
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_maximum(a_self, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    at::_foreach_maximum_(a_self, a_other);
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_maximum_(a_self, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
-    const at::TensorList a_weights = a_weights_v;
-    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weights));
+    const std::vector<double> a_weight_d = a.floatList(2, "weight");
+    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
+    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
+    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
   });
 }
 
-static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
-    const at::TensorList a_weights = a_weights_v;
-    at::_foreach_lerp_(a_self, a_tensors1, a_weights);
+    const std::vector<double> a_weight_d = a.floatList(2, "weight");
+    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
+    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
+    at::_foreach_lerp_(a_self, a_tensors1, a_weight);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -872,14 +884,12 @@ static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& inf
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
     return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -888,15 +898,13 @@ static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& in
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
     at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -905,14 +913,12 @@ static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& inf
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
     return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -921,132 +927,130 @@ static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& in
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
     at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_neg_");
+static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sqrt");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_neg_(a_self);
+    return a.ret(at::_foreach_sqrt(a_self));
+  });
+}
+
+static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_copy_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_src_v = a.tensorList(1, "src");
+    const at::TensorList a_src = a_src_v;
+    const bool a_non_blocking = a.boolean(2, "non_blocking", false);
+    at::_foreach_copy_(a_self, a_src, a_non_blocking);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_zero_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    at::_foreach_zero_(a_self);
-    return a.none();
-  });
-}
-
-static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bilinear");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input1 = a.tensor(0, "input1");
-    const at::Tensor& a_input2 = a.tensor(1, "input2");
-    const at::Tensor& a_weight = a.tensor(2, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
-    return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
-  });
-}
-
-static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv_transpose2d");
+static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 1) : tn::IntList(1, 1);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 2) : tn::IntList(2, 1);
-    return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
+    return a.ret(at::conv1d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
 
-static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_avg_pool2d");
+static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool2d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(tn::maxPool2d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+  });
+}
+
+static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
+    return a.ret(std::get<0>(at::adaptive_max_pool2d(a_input, a_output_size)));
   });
 }
 
-static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "layer_norm");
+static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "group_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
+    const int64_t a_num_groups = a.int64(1, "num_groups");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
     const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
+    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
   });
 }
 
-static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "softmax");
+static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::softmax(a_self, a_dim, a_dtype));
+    return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nll_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
-    const int64_t a_reduction = a.reduction(4, "reduction");
-    return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
-  });
-}
-
-static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "smooth_l1_loss");
+static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mse_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    const double a_beta = a.float64(3, "beta", 1.0);
-    return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
+    return a.ret(at::mse_loss(a_input, a_target, a_reduction));
   });
 }
 
-static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "embedding");
+static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binary_cross_entropy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const std::optional<int64_t> a_padding_idx = a.optInt64(2, "padding_idx");
-    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1));
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const int64_t a_reduction = a.reduction(3, "reduction");
+    return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
   });
 }
 
-static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "normalize");
+static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "one_hot");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 2.0);
+    const at::Tensor& a_tensor = a.tensor(0, "tensor");
+    const int64_t a_num_classes = a.int64(1, "num_classes", -1);
+    return a.ret(at::one_hot(a_tensor, a_num_classes));
+  });
+}
+
+static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cosine_similarity");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x1 = a.tensor(0, "x1");
+    const at::Tensor& a_x2 = a.tensor(1, "x2");
     const int64_t a_dim = a.int64(2, "dim", 1);
-    const double a_eps = a.float64(3, "eps", 1e-12);
-    return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
+    const double a_eps = a.float64(3, "eps", 1e-08);
+    return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
   });
 }
 
@@ -1057,104 +1061,105 @@ namespace tn {
 void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("sub", Napi::Function::New(env, op_sub, "sub"));
   exports.Set("remainder", Napi::Function::New(env, op_remainder, "remainder"));
-  exports.Set("pow$Tensor_Scalar", Napi::Function::New(env, op_pow__Tensor_Scalar, "pow$Tensor_Scalar"));
-  exports.Set("minimum", Napi::Function::New(env, op_minimum, "minimum"));
-  exports.Set("square", Napi::Function::New(env, op_square, "square"));
-  exports.Set("addcdiv", Napi::Function::New(env, op_addcdiv, "addcdiv"));
-  exports.Set("mul_", Napi::Function::New(env, op_mul_, "mul_"));
-  exports.Set("pow_$Scalar", Napi::Function::New(env, op_pow___Scalar, "pow_$Scalar"));
-  exports.Set("addcdiv_", Napi::Function::New(env, op_addcdiv_, "addcdiv_"));
-  exports.Set("fill_", Napi::Function::New(env, op_fill_, "fill_"));
-  exports.Set("masked_fill_", Napi::Function::New(env, op_masked_fill_, "masked_fill_"));
-  exports.Set("bernoulli_", Napi::Function::New(env, op_bernoulli_, "bernoulli_"));
-  exports.Set("relu_", Napi::Function::New(env, op_relu_, "relu_"));
-  exports.Set("abs_", Napi::Function::New(env, op_abs_, "abs_"));
-  exports.Set("scatter_$value", Napi::Function::New(env, op_scatter___value, "scatter_$value"));
-  exports.Set("index_fill_", Napi::Function::New(env, op_index_fill_, "index_fill_"));
-  exports.Set("lt", Napi::Function::New(env, op_lt, "lt"));
-  exports.Set("ge", Napi::Function::New(env, op_ge, "ge"));
-  exports.Set("isclose", Napi::Function::New(env, op_isclose, "isclose"));
-  exports.Set("isfinite", Napi::Function::New(env, op_isfinite, "isfinite"));
-  exports.Set("logical_xor", Napi::Function::New(env, op_logical_xor, "logical_xor"));
-  exports.Set("where$method", Napi::Function::New(env, op_where__method, "where$method"));
-  exports.Set("exp", Napi::Function::New(env, op_exp, "exp"));
-  exports.Set("log", Napi::Function::New(env, op_log, "log"));
-  exports.Set("log1p", Napi::Function::New(env, op_log1p, "log1p"));
-  exports.Set("abs", Napi::Function::New(env, op_abs, "abs"));
-  exports.Set("tan", Napi::Function::New(env, op_tan, "tan"));
-  exports.Set("ceil", Napi::Function::New(env, op_ceil, "ceil"));
-  exports.Set("erf", Napi::Function::New(env, op_erf, "erf"));
-  exports.Set("sigmoid", Napi::Function::New(env, op_sigmoid, "sigmoid"));
-  exports.Set("gelu", Napi::Function::New(env, op_gelu, "gelu"));
-  exports.Set("leaky_relu", Napi::Function::New(env, op_leaky_relu, "leaky_relu"));
-  exports.Set("mish", Napi::Function::New(env, op_mish, "mish"));
-  exports.Set("prod", Napi::Function::New(env, op_prod, "prod"));
-  exports.Set("max$all", Napi::Function::New(env, op_max__all, "max$all"));
-  exports.Set("min$all", Napi::Function::New(env, op_min__all, "min$all"));
-  exports.Set("amax", Napi::Function::New(env, op_amax, "amax"));
-  exports.Set("argmin", Napi::Function::New(env, op_argmin, "argmin"));
-  exports.Set("all", Napi::Function::New(env, op_all, "all"));
-  exports.Set("sort", Napi::Function::New(env, op_sort, "sort"));
-  exports.Set("reshape", Napi::Function::New(env, op_reshape, "reshape"));
-  exports.Set("unflatten", Napi::Function::New(env, op_unflatten, "unflatten"));
-  exports.Set("unsqueeze", Napi::Function::New(env, op_unsqueeze, "unsqueeze"));
-  exports.Set("t", Napi::Function::New(env, op_t, "t"));
-  exports.Set("expand_as", Napi::Function::New(env, op_expand_as, "expand_as"));
-  exports.Set("repeat", Napi::Function::New(env, op_repeat, "repeat"));
-  exports.Set("cat", Napi::Function::New(env, op_cat, "cat"));
-  exports.Set("split$size", Napi::Function::New(env, op_split__size, "split$size"));
-  exports.Set("unbind", Napi::Function::New(env, op_unbind, "unbind"));
-  exports.Set("slice", Napi::Function::New(env, op_slice, "slice"));
-  exports.Set("diagonal", Napi::Function::New(env, op_diagonal, "diagonal"));
-  exports.Set("pad", Napi::Function::New(env, op_pad, "pad"));
-  exports.Set("scatter$src", Napi::Function::New(env, op_scatter__src, "scatter$src"));
-  exports.Set("masked_fill", Napi::Function::New(env, op_masked_fill, "masked_fill"));
-  exports.Set("index_put", Napi::Function::New(env, op_index_put, "index_put"));
-  exports.Set("mm", Napi::Function::New(env, op_mm, "mm"));
-  exports.Set("dot", Napi::Function::New(env, op_dot, "dot"));
-  exports.Set("baddbmm", Napi::Function::New(env, op_baddbmm, "baddbmm"));
-  exports.Set("linalg_qr", Napi::Function::New(env, op_linalg_qr, "linalg_qr"));
-  exports.Set("detach_", Napi::Function::New(env, op_detach_, "detach_"));
-  exports.Set("double", Napi::Function::New(env, op_double, "double"));
-  exports.Set("long", Napi::Function::New(env, op_long, "long"));
-  exports.Set("byte", Napi::Function::New(env, op_byte, "byte"));
-  exports.Set("empty", Napi::Function::New(env, op_empty, "empty"));
-  exports.Set("randn", Napi::Function::New(env, op_randn, "randn"));
-  exports.Set("randperm", Napi::Function::New(env, op_randperm, "randperm"));
-  exports.Set("linspace", Napi::Function::New(env, op_linspace, "linspace"));
-  exports.Set("ones_like", Napi::Function::New(env, op_ones_like, "ones_like"));
-  exports.Set("rand_like", Napi::Function::New(env, op_rand_like, "rand_like"));
-  exports.Set("bernoulli", Napi::Function::New(env, op_bernoulli, "bernoulli"));
-  exports.Set("_amp_foreach_non_finite_check_and_unscale_", Napi::Function::New(env, op__amp_foreach_non_finite_check_and_unscale_, "_amp_foreach_non_finite_check_and_unscale_"));
-  exports.Set("_foreach_add$List", Napi::Function::New(env, op__foreach_add__List, "_foreach_add$List"));
-  exports.Set("_foreach_add_$Scalar", Napi::Function::New(env, op__foreach_add___Scalar, "_foreach_add_$Scalar"));
-  exports.Set("_foreach_add_$Tensor", Napi::Function::New(env, op__foreach_add___Tensor, "_foreach_add_$Tensor"));
-  exports.Set("_foreach_sub$ScalarList", Napi::Function::New(env, op__foreach_sub__ScalarList, "_foreach_sub$ScalarList"));
-  exports.Set("_foreach_sub_$ScalarList", Napi::Function::New(env, op__foreach_sub___ScalarList, "_foreach_sub_$ScalarList"));
-  exports.Set("_foreach_mul$ScalarList", Napi::Function::New(env, op__foreach_mul__ScalarList, "_foreach_mul$ScalarList"));
-  exports.Set("_foreach_mul_$List", Napi::Function::New(env, op__foreach_mul___List, "_foreach_mul_$List"));
-  exports.Set("_foreach_div$Scalar", Napi::Function::New(env, op__foreach_div__Scalar, "_foreach_div$Scalar"));
-  exports.Set("_foreach_div$Tensor", Napi::Function::New(env, op__foreach_div__Tensor, "_foreach_div$Tensor"));
-  exports.Set("_foreach_div_$ScalarList", Napi::Function::New(env, op__foreach_div___ScalarList, "_foreach_div_$ScalarList"));
-  exports.Set("_foreach_maximum$List", Napi::Function::New(env, op__foreach_maximum__List, "_foreach_maximum$List"));
-  exports.Set("_foreach_maximum_$List", Napi::Function::New(env, op__foreach_maximum___List, "_foreach_maximum_$List"));
-  exports.Set("_foreach_lerp$List", Napi::Function::New(env, op__foreach_lerp__List, "_foreach_lerp$List"));
-  exports.Set("_foreach_lerp_$List", Napi::Function::New(env, op__foreach_lerp___List, "_foreach_lerp_$List"));
-  exports.Set("_foreach_addcmul$ScalarList", Napi::Function::New(env, op__foreach_addcmul__ScalarList, "_foreach_addcmul$ScalarList"));
-  exports.Set("_foreach_addcmul_$ScalarList", Napi::Function::New(env, op__foreach_addcmul___ScalarList, "_foreach_addcmul_$ScalarList"));
-  exports.Set("_foreach_addcdiv$ScalarList", Napi::Function::New(env, op__foreach_addcdiv__ScalarList, "_foreach_addcdiv$ScalarList"));
-  exports.Set("_foreach_addcdiv_$ScalarList", Napi::Function::New(env, op__foreach_addcdiv___ScalarList, "_foreach_addcdiv_$ScalarList"));
-  exports.Set("_foreach_neg_", Napi::Function::New(env, op__foreach_neg_, "_foreach_neg_"));
-  exports.Set("_foreach_zero_", Napi::Function::New(env, op__foreach_zero_, "_foreach_zero_"));
-  exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
-  exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
-  exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));
-  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
-  exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
-  exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
-  exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
-  exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
-  exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
+  exports.Set("fmod", Napi::Function::New(env, op_fmod, "fmod"));
+  exports.Set("pow$Scalar", Napi::Function::New(env, op_pow__Scalar, "pow$Scalar"));
+  exports.Set("neg", Napi::Function::New(env, op_neg, "neg"));
+  exports.Set("lerp", Napi::Function::New(env, op_lerp, "lerp"));
+  exports.Set("add_", Napi::Function::New(env, op_add_, "add_"));
+  exports.Set("div_", Napi::Function::New(env, op_div_, "div_"));
+  exports.Set("neg_", Napi::Function::New(env, op_neg_, "neg_"));
+  exports.Set("lerp_", Napi::Function::New(env, op_lerp_, "lerp_"));
+  exports.Set("copy_", Napi::Function::New(env, op_copy_, "copy_"));
+  exports.Set("uniform_", Napi::Function::New(env, op_uniform_, "uniform_"));
+  exports.Set("exp_", Napi::Function::New(env, op_exp_, "exp_"));
+  exports.Set("sigmoid_", Napi::Function::New(env, op_sigmoid_, "sigmoid_"));
+  exports.Set("index_put_", Napi::Function::New(env, op_index_put_, "index_put_"));
+  exports.Set("scatter_add_", Napi::Function::New(env, op_scatter_add_, "scatter_add_"));
+  exports.Set("eq", Napi::Function::New(env, op_eq, "eq"));
+  exports.Set("le", Napi::Function::New(env, op_le, "le"));
+  exports.Set("equal", Napi::Function::New(env, op_equal, "equal"));
+  exports.Set("isnan", Napi::Function::New(env, op_isnan, "isnan"));
+  exports.Set("logical_and", Napi::Function::New(env, op_logical_and, "logical_and"));
+  exports.Set("logical_not", Napi::Function::New(env, op_logical_not, "logical_not"));
+  exports.Set("clamp", Napi::Function::New(env, op_clamp, "clamp"));
+  exports.Set("exp2", Napi::Function::New(env, op_exp2, "exp2"));
+  exports.Set("log2", Napi::Function::New(env, op_log2, "log2"));
+  exports.Set("sqrt", Napi::Function::New(env, op_sqrt, "sqrt"));
+  exports.Set("sin", Napi::Function::New(env, op_sin, "sin"));
+  exports.Set("atan2", Napi::Function::New(env, op_atan2, "atan2"));
+  exports.Set("round", Napi::Function::New(env, op_round, "round"));
+  exports.Set("erfinv", Napi::Function::New(env, op_erfinv, "erfinv"));
+  exports.Set("tanh", Napi::Function::New(env, op_tanh, "tanh"));
+  exports.Set("silu", Napi::Function::New(env, op_silu, "silu"));
+  exports.Set("elu", Napi::Function::New(env, op_elu, "elu"));
+  exports.Set("sum", Napi::Function::New(env, op_sum, "sum"));
+  exports.Set("std", Napi::Function::New(env, op_std, "std"));
+  exports.Set("max$dim", Napi::Function::New(env, op_max__dim, "max$dim"));
+  exports.Set("min$dim", Napi::Function::New(env, op_min__dim, "min$dim"));
+  exports.Set("amin", Napi::Function::New(env, op_amin, "amin"));
+  exports.Set("logsumexp", Napi::Function::New(env, op_logsumexp, "logsumexp"));
+  exports.Set("any", Napi::Function::New(env, op_any, "any"));
+  exports.Set("argsort", Napi::Function::New(env, op_argsort, "argsort"));
+  exports.Set("view", Napi::Function::New(env, op_view, "view"));
+  exports.Set("squeeze$all", Napi::Function::New(env, op_squeeze__all, "squeeze$all"));
+  exports.Set("permute", Napi::Function::New(env, op_permute, "permute"));
+  exports.Set("contiguous", Napi::Function::New(env, op_contiguous, "contiguous"));
+  exports.Set("view_as", Napi::Function::New(env, op_view_as, "view_as"));
+  exports.Set("repeat_interleave", Napi::Function::New(env, op_repeat_interleave, "repeat_interleave"));
+  exports.Set("concat", Napi::Function::New(env, op_concat, "concat"));
+  exports.Set("split$sizes", Napi::Function::New(env, op_split__sizes, "split$sizes"));
+  exports.Set("narrow", Napi::Function::New(env, op_narrow, "narrow"));
+  exports.Set("flip", Napi::Function::New(env, op_flip, "flip"));
+  exports.Set("tril", Napi::Function::New(env, op_tril, "tril"));
+  exports.Set("index_select", Napi::Function::New(env, op_index_select, "index_select"));
+  exports.Set("scatter$value", Napi::Function::New(env, op_scatter__value, "scatter$value"));
+  exports.Set("masked_select", Napi::Function::New(env, op_masked_select, "masked_select"));
+  exports.Set("nonzero", Napi::Function::New(env, op_nonzero, "nonzero"));
+  exports.Set("bmm", Napi::Function::New(env, op_bmm, "bmm"));
+  exports.Set("outer", Napi::Function::New(env, op_outer, "outer"));
+  exports.Set("einsum", Napi::Function::New(env, op_einsum, "einsum"));
+  exports.Set("clone", Napi::Function::New(env, op_clone, "clone"));
+  exports.Set("type_as", Napi::Function::New(env, op_type_as, "type_as"));
+  exports.Set("half", Napi::Function::New(env, op_half, "half"));
+  exports.Set("int", Napi::Function::New(env, op_int, "int"));
+  exports.Set("zeros", Napi::Function::New(env, op_zeros, "zeros"));
+  exports.Set("full", Napi::Function::New(env, op_full, "full"));
+  exports.Set("randint$high", Napi::Function::New(env, op_randint__high, "randint$high"));
+  exports.Set("arange$end", Napi::Function::New(env, op_arange__end, "arange$end"));
+  exports.Set("eye", Napi::Function::New(env, op_eye, "eye"));
+  exports.Set("empty_like", Napi::Function::New(env, op_empty_like, "empty_like"));
+  exports.Set("randn_like", Napi::Function::New(env, op_randn_like, "randn_like"));
+  exports.Set("multinomial", Napi::Function::New(env, op_multinomial, "multinomial"));
+  exports.Set("_amp_update_scale_", Napi::Function::New(env, op__amp_update_scale_, "_amp_update_scale_"));
+  exports.Set("_foreach_add$ScalarList", Napi::Function::New(env, op__foreach_add__ScalarList, "_foreach_add$ScalarList"));
+  exports.Set("_foreach_add_$List", Napi::Function::New(env, op__foreach_add___List, "_foreach_add_$List"));
+  exports.Set("_foreach_sub$Scalar", Napi::Function::New(env, op__foreach_sub__Scalar, "_foreach_sub$Scalar"));
+  exports.Set("_foreach_sub_$Scalar", Napi::Function::New(env, op__foreach_sub___Scalar, "_foreach_sub_$Scalar"));
+  exports.Set("_foreach_mul$Scalar", Napi::Function::New(env, op__foreach_mul__Scalar, "_foreach_mul$Scalar"));
+  exports.Set("_foreach_mul$Tensor", Napi::Function::New(env, op__foreach_mul__Tensor, "_foreach_mul$Tensor"));
+  exports.Set("_foreach_mul_$ScalarList", Napi::Function::New(env, op__foreach_mul___ScalarList, "_foreach_mul_$ScalarList"));
+  exports.Set("_foreach_div$List", Napi::Function::New(env, op__foreach_div__List, "_foreach_div$List"));
+  exports.Set("_foreach_div_$Scalar", Napi::Function::New(env, op__foreach_div___Scalar, "_foreach_div_$Scalar"));
+  exports.Set("_foreach_div_$Tensor", Napi::Function::New(env, op__foreach_div___Tensor, "_foreach_div_$Tensor"));
+  exports.Set("_foreach_maximum$ScalarList", Napi::Function::New(env, op__foreach_maximum__ScalarList, "_foreach_maximum$ScalarList"));
+  exports.Set("_foreach_maximum_$ScalarList", Napi::Function::New(env, op__foreach_maximum___ScalarList, "_foreach_maximum_$ScalarList"));
+  exports.Set("_foreach_lerp$ScalarList", Napi::Function::New(env, op__foreach_lerp__ScalarList, "_foreach_lerp$ScalarList"));
+  exports.Set("_foreach_lerp_$ScalarList", Napi::Function::New(env, op__foreach_lerp___ScalarList, "_foreach_lerp_$ScalarList"));
+  exports.Set("_foreach_addcmul$Tensor", Napi::Function::New(env, op__foreach_addcmul__Tensor, "_foreach_addcmul$Tensor"));
+  exports.Set("_foreach_addcmul_$Tensor", Napi::Function::New(env, op__foreach_addcmul___Tensor, "_foreach_addcmul_$Tensor"));
+  exports.Set("_foreach_addcdiv$Tensor", Napi::Function::New(env, op__foreach_addcdiv__Tensor, "_foreach_addcdiv$Tensor"));
+  exports.Set("_foreach_addcdiv_$Tensor", Napi::Function::New(env, op__foreach_addcdiv___Tensor, "_foreach_addcdiv_$Tensor"));
+  exports.Set("_foreach_sqrt", Napi::Function::New(env, op__foreach_sqrt, "_foreach_sqrt"));
+  exports.Set("_foreach_copy_", Napi::Function::New(env, op__foreach_copy_, "_foreach_copy_"));
+  exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
+  exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));
+  exports.Set("adaptive_max_pool2d", Napi::Function::New(env, op_adaptive_max_pool2d, "adaptive_max_pool2d"));
+  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
+  exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
+  exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
+  exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
+  exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
+  exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
 }
 
 }  // namespace tn

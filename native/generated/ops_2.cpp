@@ -13,858 +13,859 @@ static Napi::Value op_mul(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_fmod(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fmod");
+static Napi::Value op_remainder__Scalar_Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "remainder");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
-    const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::fmod(a_self, a_other));
+    const at::Scalar a_self = a.scalar(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::remainder(a_self, a_other));
   });
 }
 
-static Napi::Value op_pow__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_pow__Tensor_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "pow");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_self = a.scalar(0, "self");
+    const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_exponent = a.tensor(1, "exponent");
     return a.ret(at::pow(a_self, a_exponent));
   });
 }
 
-static Napi::Value op_neg(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "neg");
+static Napi::Value op_maximum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::neg(a_self));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::maximum(a_self, a_other));
   });
 }
 
-static Napi::Value op_lerp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lerp");
+static Napi::Value op_reciprocal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "reciprocal");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_end = a.tensor(1, "end");
-    const at::Scalar a_weight = a.scalar(2, "weight");
-    return a.ret(at::lerp(a_self, a_end, a_weight));
+    return a.ret(at::reciprocal(a_self));
   });
 }
 
-static Napi::Value op_add_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "add_");
+static Napi::Value op_addcmul(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addcmul");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_tensor1 = a.tensor(1, "tensor1");
+    const at::Tensor& a_tensor2 = a.tensor(2, "tensor2");
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    return a.ret(at::addcmul(a_self, a_tensor1, a_tensor2, a_value));
+  });
+}
+
+static Napi::Value op_sub_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sub_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
     const at::Tensor& a_other = *a_other_m;
     const at::Scalar a_alpha = a.scalar(3, "alpha", at::Scalar(1));
-    a_self.add_(a_other, a_alpha);
+    a_self.sub_(a_other, a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op_div_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "div_");
+static Napi::Value op_pow___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pow_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
-    const at::Tensor& a_other = *a_other_m;
-    const std::optional<std::string> a_rounding_mode_v = a.optString(3, "rounding_mode");
-    const std::optional<c10::string_view> a_rounding_mode = a_rounding_mode_v ? std::optional<c10::string_view>(*a_rounding_mode_v) : std::nullopt;
-    a_self.div_(a_other, a_rounding_mode);
+    const at::Tensor& a_exponent = a.tensor(1, "exponent");
+    a_self.pow_(a_exponent);
     return a.none();
   });
 }
 
-static Napi::Value op_neg_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "neg_");
+static Napi::Value op_addcmul_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.neg_();
+    const at::Tensor& a_tensor1 = a.tensor(1, "tensor1");
+    const at::Tensor& a_tensor2 = a.tensor(2, "tensor2");
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    a_self.addcmul_(a_tensor1, a_tensor2, a_value);
     return a.none();
   });
 }
 
-static Napi::Value op_lerp_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lerp_");
+static Napi::Value op_zero_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "zero_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_end = a.tensor(1, "end");
-    const at::Scalar a_weight = a.scalar(2, "weight");
-    a_self.lerp_(a_end, a_weight);
+    a_self.zero_();
     return a.none();
   });
 }
 
-static Napi::Value op_copy_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "copy_");
+static Napi::Value op_clamp_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "clamp_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_src = a.tensor(1, "src");
-    const bool a_non_blocking = a.boolean(2, "non_blocking", false);
-    a_self.copy_(a_src, a_non_blocking);
+    const std::optional<at::Scalar> a_min = a.optScalar(1, "min");
+    const std::optional<at::Scalar> a_max = a.optScalar(2, "max");
+    a_self.clamp_(a_min, a_max);
     return a.none();
   });
 }
 
-static Napi::Value op_uniform_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "uniform_");
+static Napi::Value op_normal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normal_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_from = a.float64(1, "from", 0);
-    const double a_to = a.float64(2, "to", 1);
-    a_self.uniform_(a_from, a_to);
+    const double a_mean = a.float64(1, "mean", 0);
+    const double a_std = a.float64(2, "std", 1);
+    a_self.normal_(a_mean, a_std);
     return a.none();
   });
 }
 
-static Napi::Value op_exp_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "exp_");
+static Napi::Value op_sqrt_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sqrt_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.exp_();
+    a_self.sqrt_();
     return a.none();
   });
 }
 
-static Napi::Value op_sigmoid_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sigmoid_");
+static Napi::Value op_tanh_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tanh_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.sigmoid_();
+    a_self.tanh_();
     return a.none();
   });
 }
 
-static Napi::Value op_index_put_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_put_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
-    const at::Tensor& a_values = a.tensor(2, "values");
-    const bool a_accumulate = a.boolean(3, "accumulate", false);
-    a_self.index_put_(a_indices, a_values, a_accumulate);
-    return a.none();
-  });
-}
-
-static Napi::Value op_scatter_add_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter_add_");
+static Napi::Value op_scatter___src(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
     const at::Tensor& a_src = a.tensor(3, "src");
-    a_self.scatter_add_(a_dim, a_index, a_src);
+    a_self.scatter_(a_dim, a_index, a_src);
     return a.none();
   });
 }
 
-static Napi::Value op_eq(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "eq");
+static Napi::Value op_index_add_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_add_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Tensor& a_source = a.tensor(3, "source");
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    a_self.index_add_(a_dim, a_index, a_source, a_alpha);
+    return a.none();
+  });
+}
+
+static Napi::Value op_ne(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ne");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
     const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::eq(a_self, a_other));
+    return a.ret(at::ne(a_self, a_other));
   });
 }
 
-static Napi::Value op_le(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "le");
+static Napi::Value op_gt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gt");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
     const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::le(a_self, a_other));
+    return a.ret(at::gt(a_self, a_other));
   });
 }
 
-static Napi::Value op_equal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "equal");
+static Napi::Value op_allclose(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "allclose");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(static_cast<bool>(at::equal(a_self, a_other)));
+    const double a_rtol = a.float64(2, "rtol", 1e-05);
+    const double a_atol = a.float64(3, "atol", 1e-08);
+    const bool a_equal_nan = a.boolean(4, "equal_nan", false);
+    return a.ret(static_cast<bool>(at::allclose(a_self, a_other, a_rtol, a_atol, a_equal_nan)));
   });
 }
 
-static Napi::Value op_isnan(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "isnan");
+static Napi::Value op_isinf(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isinf");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::isnan(a_self));
+    return a.ret(at::isinf(a_self));
   });
 }
 
-static Napi::Value op_logical_and(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logical_and");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::logical_and(a_self, a_other));
-  });
-}
-
-static Napi::Value op_logical_not(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logical_not");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::logical_not(a_self));
-  });
-}
-
-static Napi::Value op_clamp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "clamp");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Scalar> a_min = a.optScalar(1, "min");
-    const std::optional<at::Scalar> a_max = a.optScalar(2, "max");
-    return a.ret(at::clamp(a_self, a_min, a_max));
-  });
-}
-
-static Napi::Value op_exp2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "exp2");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::exp2(a_self));
-  });
-}
-
-static Napi::Value op_log2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log2");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::log2(a_self));
-  });
-}
-
-static Napi::Value op_sqrt(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sqrt");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::sqrt(a_self));
-  });
-}
-
-static Napi::Value op_sin(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sin");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::sin(a_self));
-  });
-}
-
-static Napi::Value op_atan2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "atan2");
+static Napi::Value op_logical_or(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logical_or");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::atan2(a_self, a_other));
+    return a.ret(at::logical_or(a_self, a_other));
   });
 }
 
-static Napi::Value op_round(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "round");
+static Napi::Value op_where(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "where");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_condition = a.tensor(0, "condition");
+    const c10::MaybeOwned<at::Tensor> a_input_m = a.tensorOrScalar(1, "input");
+    const at::Tensor& a_input = *a_input_m;
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(3, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::where(a_condition, a_input, a_other));
+  });
+}
+
+static Napi::Value op_sign(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sign");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_decimals = a.int64(1, "decimals", 0);
-    return a.ret(at::round(a_self, a_decimals));
+    return a.ret(at::sign(a_self));
   });
 }
 
-static Napi::Value op_erfinv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "erfinv");
+static Napi::Value op_expm1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "expm1");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::erfinv(a_self));
+    return a.ret(at::expm1(a_self));
   });
 }
 
-static Napi::Value op_tanh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tanh");
+static Napi::Value op_log10(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log10");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::tanh(a_self));
+    return a.ret(at::log10(a_self));
   });
 }
 
-static Napi::Value op_silu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "silu");
+static Napi::Value op_rsqrt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rsqrt");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::silu(a_self));
+    return a.ret(at::rsqrt(a_self));
   });
 }
 
-static Napi::Value op_elu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "elu");
+static Napi::Value op_cos(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cos");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::cos(a_self));
+  });
+}
+
+static Napi::Value op_floor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "floor");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::floor(a_self));
+  });
+}
+
+static Napi::Value op_trunc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "trunc");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::trunc(a_self));
+  });
+}
+
+static Napi::Value op_erfinv_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "erfinv_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    a_self.erfinv_();
+    return a.none();
+  });
+}
+
+static Napi::Value op_relu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "relu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::relu(a_self));
+  });
+}
+
+static Napi::Value op_softplus(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softplus");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_beta = a.scalar(1, "beta", at::Scalar(1));
+    const at::Scalar a_threshold = a.scalar(2, "threshold", at::Scalar(20));
+    return a.ret(at::softplus(a_self, a_beta, a_threshold));
+  });
+}
+
+static Napi::Value op_hardtanh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardtanh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
-    return a.ret(at::elu(a_input, a_alpha));
+    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
+    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
+    return a.ret(at::hardtanh(a_input, a_min_val, a_max_val));
   });
 }
 
-static Napi::Value op_sum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sum");
+static Napi::Value op_mean(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mean");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(2, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    return a.ret(a_dim || a_keepdim ? at::sum(a_self, a_dim, a_keepdim, a_dtype) : at::sum(a_self, a_dtype));
+    return a.ret(a_dim || a_keepdim ? at::mean(a_self, a_dim, a_keepdim, a_dtype) : at::mean(a_self, a_dtype));
   });
 }
 
-static Napi::Value op_std(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "std");
+static Napi::Value op_var(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "var");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
     const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::std(a_self, a_dim, a_correction, a_keepdim));
+    return a.ret(at::var(a_self, a_dim, a_correction, a_keepdim));
   });
 }
 
-static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
+static Napi::Value op_max__other(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::max(a_self, a_dim, a_keepdim));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::maximum(a_self, a_other));
   });
 }
 
-static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
+static Napi::Value op_min__other(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "min");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::min(a_self, a_dim, a_keepdim));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::minimum(a_self, a_other));
   });
 }
 
-static Napi::Value op_amin(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "amin");
+static Napi::Value op_argmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "argmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
+    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::amin(a_self, a_dim, a_keepdim));
+    return a.ret(at::argmax(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_logsumexp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logsumexp");
+static Napi::Value op_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.intList(1, "dim", 1);
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::logsumexp(a_self, a_dim, a_keepdim));
-  });
-}
-
-static Napi::Value op_any(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "any");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const std::optional<at::Scalar> a_p = a.has(1) ? a.optScalar(1, "p") : std::optional<at::Scalar>(at::Scalar(2));
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::any(a_self, a_dim, a_keepdim));
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    return a.ret(a_dim ? at::norm(a_self, a_p, *a_dim, a_keepdim) : at::norm(a_self, a_p, at::IntArrayRef{}, a_keepdim));
   });
 }
 
-static Napi::Value op_argsort(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "argsort");
+static Napi::Value op_cumsum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cumsum");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", -1);
-    const bool a_descending = a.boolean(2, "descending", false);
-    const bool a_stable = a.boolean(3, "stable", false);
-    return a.ret(at::argsort(a_self, a_stable, a_dim, a_descending));
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::cumsum(a_self, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_view(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view");
+static Napi::Value op_topk(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "topk");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    return a.ret(a_self.view(a_size));
+    const int64_t a_k = a.int64(1, "k");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    const bool a_largest = a.boolean(3, "largest", true);
+    const bool a_sorted = a.boolean(4, "sorted", true);
+    return a.ret(at::topk(a_self, a_k, a_dim, a_largest, a_sorted));
   });
 }
 
-static Napi::Value op_squeeze__all(const Napi::CallbackInfo& info) {
+static Napi::Value op_flatten(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "flatten");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_start_dim = a.int64(1, "start_dim", 0);
+    const int64_t a_end_dim = a.int64(2, "end_dim", -1);
+    return a.ret(at::flatten(a_self, a_start_dim, a_end_dim));
+  });
+}
+
+static Napi::Value op_squeeze__dims(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "squeeze");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::squeeze(a_self));
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    return a.ret(at::squeeze(a_self, a_dim));
   });
 }
 
-static Napi::Value op_permute(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "permute");
+static Napi::Value op_transpose(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "transpose");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dims = a.intList(1, "dims", 0);
-    return a.ret(at::permute(a_self, a_dims));
+    const int64_t a_dim0 = a.int64(1, "dim0");
+    const int64_t a_dim1 = a.int64(2, "dim1");
+    return a.ret(at::transpose(a_self, a_dim0, a_dim1));
   });
 }
 
-static Napi::Value op_contiguous(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "contiguous");
+static Napi::Value op_expand(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "expand");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::MemoryFormat a_memory_format = a.has(1) ? a.memoryFormat(1, "memory_format") : at::MemoryFormat::Contiguous;
-    return a.ret(a_self.contiguous(a_memory_format));
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    return a.ret(a_self.expand(a_size));
   });
 }
 
-static Napi::Value op_view_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view_as");
+static Napi::Value op_reshape_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "reshape_as");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.view_as(a_other));
+    return a.ret(a_self.reshape_as(a_other));
   });
 }
 
-static Napi::Value op_repeat_interleave(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "repeat_interleave");
+static Napi::Value op_tile(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tile");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_repeats = a.int64(1, "repeats");
-    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
-    return a.ret(at::repeat_interleave(a_self, a_repeats, a_dim));
+    const tn::IntList a_dims = a.intList(1, "dims", 0);
+    return a.ret(at::tile(a_self, a_dims));
   });
 }
 
-static Napi::Value op_concat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "concat");
+static Napi::Value op_stack(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "stack");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
     const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::cat(a_tensors, a_dim));
+    return a.ret(at::stack(a_tensors, a_dim));
   });
 }
 
-static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "split");
+static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "chunk");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_split_size = a.intList(1, "split_size", 0);
+    const int64_t a_chunks = a.int64(1, "chunks");
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::split_with_sizes(a_self, a_split_size, a_dim));
+    return a.ret(at::chunk(a_self, a_chunks, a_dim));
   });
 }
 
-static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "narrow");
+static Napi::Value op_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "select");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    const int64_t a_start = a.int64(2, "start");
-    const int64_t a_length = a.int64(3, "length");
-    return a.ret(at::narrow(a_self, a_dim, a_start, a_length));
+    const int64_t a_index = a.int64(2, "index");
+    return a.ret(at::select(a_self, a_dim, a_index));
   });
 }
 
-static Napi::Value op_flip(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "flip");
+static Napi::Value op_roll(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "roll");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dims = a.intList(1, "dims", 0);
-    return a.ret(at::flip(a_self, a_dims));
+    const tn::IntList a_shifts = a.intList(1, "shifts", 1);
+    const tn::IntList a_dims = a.has(2) ? a.intList(2, "dims", 1) : tn::IntList{};
+    return a.ret(at::roll(a_self, a_shifts, a_dims));
   });
 }
 
-static Napi::Value op_tril(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tril");
+static Napi::Value op_triu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::tril(a_self, a_diagonal));
+    return a.ret(at::triu(a_self, a_diagonal));
   });
 }
 
-static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_select");
+static Napi::Value op_gather(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gather");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    return a.ret(at::index_select(a_self, a_dim, a_index));
+    return a.ret(at::gather(a_self, a_dim, a_index));
   });
 }
 
-static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter");
+static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter_add");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Scalar a_value = a.scalar(3, "value");
-    return a.ret(at::scatter(a_self, a_dim, a_index, a_value));
+    const at::Tensor& a_src = a.tensor(3, "src");
+    return a.ret(at::scatter_add(a_self, a_dim, a_index, a_src));
   });
 }
 
-static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_select");
+static Napi::Value op_index(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mask = a.tensor(1, "mask");
-    return a.ret(at::masked_select(a_self, a_mask));
+    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
+    return a.ret(at::index(a_self, a_indices));
   });
 }
 
-static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nonzero");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::nonzero(a_self));
-  });
-}
-
-static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bmm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat2 = a.tensor(1, "mat2");
-    return a.ret(at::bmm(a_self, a_mat2));
-  });
-}
-
-static Napi::Value op_outer(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "outer");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec2 = a.tensor(1, "vec2");
-    return a.ret(at::outer(a_self, a_vec2));
-  });
-}
-
-static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "einsum");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::string a_equation = a.string(0, "equation");
-    const std::vector<at::Tensor> a_operands_v = a.tensorList(1, "operands");
-    const at::TensorList a_operands = a_operands_v;
-    return a.ret(at::einsum(a_equation, a_operands));
-  });
-}
-
-static Napi::Value op_clone(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "clone");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::MemoryFormat> a_memory_format = a.optMemoryFormat(1, "memory_format");
-    return a.ret(a_self.clone(a_memory_format));
-  });
-}
-
-static Napi::Value op_type_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "type_as");
+static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "matmul");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.type_as(a_other));
+    return a.ret(at::matmul(a_self, a_other));
   });
 }
 
-static Napi::Value op_half(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "half");
+static Napi::Value op_mv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kHalf));
+    const at::Tensor& a_vec = a.tensor(1, "vec");
+    return a.ret(at::mv(a_self, a_vec));
   });
 }
 
-static Napi::Value op_int(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "int");
+static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addmm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kInt));
+    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
+    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
   });
 }
 
-static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "zeros");
+static Napi::Value op_diag(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diag");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
+    return a.ret(at::diag(a_self, a_diagonal));
+  });
+}
+
+static Napi::Value op_detach(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "detach");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.detach());
+  });
+}
+
+static Napi::Value op_float(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "float");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kFloat));
+  });
+}
+
+static Napi::Value op_bfloat16(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bfloat16");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kBFloat16));
+  });
+}
+
+static Napi::Value op_bool(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bool");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kBool));
+  });
+}
+
+static Napi::Value op_ones(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ones");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::zeros(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::ones(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_full(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "full");
+static Napi::Value op_rand(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rand");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::rand(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randint");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_low = a.int64(0, "low");
+    const int64_t a_high = a.int64(1, "high");
+    const tn::IntList a_size = a.intList(2, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    return a.ret(at::randint(a_low, a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
+  });
+}
+
+static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "arange");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_start = a.scalar(0, "start");
+    const at::Scalar a_end = a.scalar(1, "end");
+    const at::Scalar a_step = a.scalar(2, "step", at::Scalar(1));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
+    return a.ret(at::arange(a_start, a_end, a_step, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "zeros_like");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::zeros_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "full_like");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
     const at::Scalar a_fill_value = a.scalar(1, "fill_value");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::full(a_size, a_fill_value, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::full_like(a_input, a_fill_value, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randint");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_high = a.int64(0, "high");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    return a.ret(at::randint(a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
-  });
-}
-
-static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "arange");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_end = a.scalar(0, "end");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::arange(a_end, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_eye(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "eye");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const std::optional<int64_t> a_m = a.optInt64(1, "m");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::eye(a_n, a_m.value_or(a_n), options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "empty_like");
+static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randint_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::empty_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const int64_t a_low = a.int64(1, "low");
+    const int64_t a_high = a.int64(2, "high");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    return a.ret(at::randint_like(a_input, a_low, a_high, likeOptions(a_dtype, a_device)));
   });
 }
 
-static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randn_like");
+static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_standard_gamma");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::randn_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::_standard_gamma(a_input));
   });
 }
 
-static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "multinomial");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_num_samples = a.int64(1, "num_samples");
-    const bool a_replacement = a.boolean(2, "replacement", false);
-    return a.ret(at::multinomial(a_self, a_num_samples, a_replacement));
-  });
-}
-
-static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_amp_update_scale_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_growth_tracker = a.tensor(1, "growth_tracker");
-    const at::Tensor& a_found_inf = a.tensor(2, "found_inf");
-    const double a_scale_growth_factor = a.float64(3, "scale_growth_factor");
-    const double a_scale_backoff_factor = a.float64(4, "scale_backoff_factor");
-    const int64_t a_growth_interval = a.int64(5, "growth_interval");
-    at::_amp_update_scale_(const_cast<at::Tensor&>(a_input), const_cast<at::Tensor&>(a_growth_tracker), a_found_inf, a_scale_growth_factor, a_scale_backoff_factor, a_growth_interval);
-    return a.none();
-  });
-}
-
-static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_add(a_self, a_scalar));
+  });
+}
+
+static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
+  });
+}
+
+static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_add(a_self, a_scalars));
+    at::_foreach_add_(a_self, a_scalars);
+    return a.none();
   });
 }
 
-static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add_");
+static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sub");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
     const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    at::_foreach_add_(a_self, a_other, a_alpha);
-    return a.none();
+    return a.ret(at::_foreach_sub(a_self, a_other, a_alpha));
   });
 }
 
-static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sub");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_sub(a_self, a_scalar));
-  });
-}
-
-static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_sub_(a_self, a_scalar);
-    return a.none();
-  });
-}
-
-static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_mul(a_self, a_scalar));
-  });
-}
-
-static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::_foreach_mul(a_self, a_other));
-  });
-}
-
-static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_mul_(a_self, a_scalars);
-    return a.none();
-  });
-}
-
-static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_div(a_self, a_other));
-  });
-}
-
-static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_div_(a_self, a_scalar);
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    at::_foreach_sub_(a_self, a_other, a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
+static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    return a.ret(at::_foreach_mul(a_self, a_other));
+  });
+}
+
+static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_mul_(a_self, a_scalar);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const at::Tensor& a_other = a.tensor(1, "other");
+    at::_foreach_mul_(a_self, a_other);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_div(a_self, a_scalars));
+  });
+}
+
+static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
     at::_foreach_div_(a_self, a_other);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_maximum(a_self, a_scalars));
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_maximum(a_self, a_scalar));
   });
 }
 
-static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_maximum_(a_self, a_scalars);
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_maximum_(a_self, a_scalar);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<double> a_weight_d = a.floatList(2, "weight");
-    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
-    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
+    const at::Scalar a_weight = a.scalar(2, "weight");
     return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
   });
 }
 
-static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<double> a_weight_d = a.floatList(2, "weight");
-    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
-    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
+    const at::Scalar a_weight = a.scalar(2, "weight");
     at::_foreach_lerp_(a_self, a_tensors1, a_weight);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -873,12 +874,12 @@ static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
-    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
 
-static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -887,13 +888,13 @@ static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
-    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_value);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -902,12 +903,12 @@ static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
-    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
 
-static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -916,130 +917,154 @@ static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
-    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_value);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sqrt");
+static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_neg");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_sqrt(a_self));
+    return a.ret(at::_foreach_neg(a_self));
   });
 }
 
-static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_copy_");
+static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sqrt_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_src_v = a.tensorList(1, "src");
-    const at::TensorList a_src = a_src_v;
-    const bool a_non_blocking = a.boolean(2, "non_blocking", false);
-    at::_foreach_copy_(a_self, a_src, a_non_blocking);
+    at::_foreach_sqrt_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv1d");
+static Napi::Value op_linear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linear");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 1) : tn::IntList(1, 1);
-    const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv1d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    return a.ret(at::linear(a_input, a_weight, a_bias));
   });
 }
 
-static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool2d");
+static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv2d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
+    const int64_t a_groups = a.int64(6, "groups", 1);
+    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+  });
+}
+
+static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(tn::maxPool2d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
+    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
   });
 }
 
-static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool2d");
+static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "batch_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(std::get<0>(at::adaptive_max_pool2d(a_input, a_output_size)));
+    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
+    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
+    const bool a_training = a.boolean(5, "training", false);
+    const double a_momentum = a.float64(6, "momentum", 0.1);
+    const double a_eps = a.float64(7, "eps", 1e-05);
+    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
   });
 }
 
-static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "group_norm");
+static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dropout");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_num_groups = a.int64(1, "num_groups");
+    const double a_p = a.float64(1, "p", 0.5);
+    const bool a_training = a.boolean(2, "training", true);
+    return a.ret(at::dropout(a_input, a_p, a_training));
+  });
+}
+
+static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cross_entropy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
-    const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
+    const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
+    const int64_t a_reduction = a.reduction(4, "reduction");
+    const double a_label_smoothing = a.float64(5, "label_smoothing", 0.0);
+    return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
   });
 }
 
-static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log_softmax");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
-  });
-}
-
-static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mse_loss");
+static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::mse_loss(a_input, a_target, a_reduction));
+    return a.ret(at::l1_loss(a_input, a_target, a_reduction));
   });
 }
 
-static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binary_cross_entropy");
+static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binary_cross_entropy_with_logits");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const int64_t a_reduction = a.reduction(3, "reduction");
-    return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
+    const std::optional<at::Tensor> a_pos_weight = a.optTensor(4, "pos_weight");
+    return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
   });
 }
 
-static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "one_hot");
+static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "interpolate");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_tensor = a.tensor(0, "tensor");
-    const int64_t a_num_classes = a.int64(1, "num_classes", -1);
-    return a.ret(at::one_hot(a_tensor, a_num_classes));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_size_v = a.optIntList(1, "size", 0);
+    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
+    const std::optional<std::vector<double>> a_scale_factor_v = a.optFloatList(2, "scale_factor");
+    const std::optional<at::ArrayRef<double>> a_scale_factor = a_scale_factor_v ? std::optional<at::ArrayRef<double>>(*a_scale_factor_v) : std::nullopt;
+    const std::string a_mode = a.string(3, "mode", "nearest");
+    const std::optional<bool> a_align_corners = a.optBoolean(4, "align_corners");
+    return a.ret(interpolate(a_input, a_size, a_scale_factor, a_mode, a_align_corners));
   });
 }
 
-static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cosine_similarity");
+static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scaled_dot_product_attention");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x1 = a.tensor(0, "x1");
-    const at::Tensor& a_x2 = a.tensor(1, "x2");
-    const int64_t a_dim = a.int64(2, "dim", 1);
-    const double a_eps = a.float64(3, "eps", 1e-08);
-    return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
+    const at::Tensor& a_query = a.tensor(0, "query");
+    const at::Tensor& a_key = a.tensor(1, "key");
+    const at::Tensor& a_value = a.tensor(2, "value");
+    const std::optional<at::Tensor> a_attn_mask = a.optTensor(3, "attn_mask");
+    const double a_dropout_p = a.float64(4, "dropout_p", 0.0);
+    const bool a_is_causal = a.boolean(5, "is_causal", false);
+    const std::optional<double> a_scale = a.optFloat64(6, "scale");
+    return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
   });
 }
 
@@ -1049,105 +1074,106 @@ namespace tn {
 
 void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("mul", Napi::Function::New(env, op_mul, "mul"));
-  exports.Set("fmod", Napi::Function::New(env, op_fmod, "fmod"));
-  exports.Set("pow$Scalar", Napi::Function::New(env, op_pow__Scalar, "pow$Scalar"));
-  exports.Set("neg", Napi::Function::New(env, op_neg, "neg"));
-  exports.Set("lerp", Napi::Function::New(env, op_lerp, "lerp"));
-  exports.Set("add_", Napi::Function::New(env, op_add_, "add_"));
-  exports.Set("div_", Napi::Function::New(env, op_div_, "div_"));
-  exports.Set("neg_", Napi::Function::New(env, op_neg_, "neg_"));
-  exports.Set("lerp_", Napi::Function::New(env, op_lerp_, "lerp_"));
-  exports.Set("copy_", Napi::Function::New(env, op_copy_, "copy_"));
-  exports.Set("uniform_", Napi::Function::New(env, op_uniform_, "uniform_"));
-  exports.Set("exp_", Napi::Function::New(env, op_exp_, "exp_"));
-  exports.Set("sigmoid_", Napi::Function::New(env, op_sigmoid_, "sigmoid_"));
-  exports.Set("index_put_", Napi::Function::New(env, op_index_put_, "index_put_"));
-  exports.Set("scatter_add_", Napi::Function::New(env, op_scatter_add_, "scatter_add_"));
-  exports.Set("eq", Napi::Function::New(env, op_eq, "eq"));
-  exports.Set("le", Napi::Function::New(env, op_le, "le"));
-  exports.Set("equal", Napi::Function::New(env, op_equal, "equal"));
-  exports.Set("isnan", Napi::Function::New(env, op_isnan, "isnan"));
-  exports.Set("logical_and", Napi::Function::New(env, op_logical_and, "logical_and"));
-  exports.Set("logical_not", Napi::Function::New(env, op_logical_not, "logical_not"));
-  exports.Set("clamp", Napi::Function::New(env, op_clamp, "clamp"));
-  exports.Set("exp2", Napi::Function::New(env, op_exp2, "exp2"));
-  exports.Set("log2", Napi::Function::New(env, op_log2, "log2"));
-  exports.Set("sqrt", Napi::Function::New(env, op_sqrt, "sqrt"));
-  exports.Set("sin", Napi::Function::New(env, op_sin, "sin"));
-  exports.Set("atan2", Napi::Function::New(env, op_atan2, "atan2"));
-  exports.Set("round", Napi::Function::New(env, op_round, "round"));
-  exports.Set("erfinv", Napi::Function::New(env, op_erfinv, "erfinv"));
-  exports.Set("tanh", Napi::Function::New(env, op_tanh, "tanh"));
-  exports.Set("silu", Napi::Function::New(env, op_silu, "silu"));
-  exports.Set("elu", Napi::Function::New(env, op_elu, "elu"));
-  exports.Set("sum", Napi::Function::New(env, op_sum, "sum"));
-  exports.Set("std", Napi::Function::New(env, op_std, "std"));
-  exports.Set("max$dim", Napi::Function::New(env, op_max__dim, "max$dim"));
-  exports.Set("min$dim", Napi::Function::New(env, op_min__dim, "min$dim"));
-  exports.Set("amin", Napi::Function::New(env, op_amin, "amin"));
-  exports.Set("logsumexp", Napi::Function::New(env, op_logsumexp, "logsumexp"));
-  exports.Set("any", Napi::Function::New(env, op_any, "any"));
-  exports.Set("argsort", Napi::Function::New(env, op_argsort, "argsort"));
-  exports.Set("view", Napi::Function::New(env, op_view, "view"));
-  exports.Set("squeeze$all", Napi::Function::New(env, op_squeeze__all, "squeeze$all"));
-  exports.Set("permute", Napi::Function::New(env, op_permute, "permute"));
-  exports.Set("contiguous", Napi::Function::New(env, op_contiguous, "contiguous"));
-  exports.Set("view_as", Napi::Function::New(env, op_view_as, "view_as"));
-  exports.Set("repeat_interleave", Napi::Function::New(env, op_repeat_interleave, "repeat_interleave"));
-  exports.Set("concat", Napi::Function::New(env, op_concat, "concat"));
-  exports.Set("split$sizes", Napi::Function::New(env, op_split__sizes, "split$sizes"));
-  exports.Set("narrow", Napi::Function::New(env, op_narrow, "narrow"));
-  exports.Set("flip", Napi::Function::New(env, op_flip, "flip"));
-  exports.Set("tril", Napi::Function::New(env, op_tril, "tril"));
-  exports.Set("index_select", Napi::Function::New(env, op_index_select, "index_select"));
-  exports.Set("scatter$value", Napi::Function::New(env, op_scatter__value, "scatter$value"));
-  exports.Set("masked_select", Napi::Function::New(env, op_masked_select, "masked_select"));
-  exports.Set("nonzero", Napi::Function::New(env, op_nonzero, "nonzero"));
-  exports.Set("bmm", Napi::Function::New(env, op_bmm, "bmm"));
-  exports.Set("outer", Napi::Function::New(env, op_outer, "outer"));
-  exports.Set("einsum", Napi::Function::New(env, op_einsum, "einsum"));
-  exports.Set("clone", Napi::Function::New(env, op_clone, "clone"));
-  exports.Set("type_as", Napi::Function::New(env, op_type_as, "type_as"));
-  exports.Set("half", Napi::Function::New(env, op_half, "half"));
-  exports.Set("int", Napi::Function::New(env, op_int, "int"));
-  exports.Set("zeros", Napi::Function::New(env, op_zeros, "zeros"));
-  exports.Set("full", Napi::Function::New(env, op_full, "full"));
-  exports.Set("randint$high", Napi::Function::New(env, op_randint__high, "randint$high"));
-  exports.Set("arange$end", Napi::Function::New(env, op_arange__end, "arange$end"));
-  exports.Set("eye", Napi::Function::New(env, op_eye, "eye"));
-  exports.Set("empty_like", Napi::Function::New(env, op_empty_like, "empty_like"));
-  exports.Set("randn_like", Napi::Function::New(env, op_randn_like, "randn_like"));
-  exports.Set("multinomial", Napi::Function::New(env, op_multinomial, "multinomial"));
-  exports.Set("_amp_update_scale_", Napi::Function::New(env, op__amp_update_scale_, "_amp_update_scale_"));
-  exports.Set("_foreach_add$ScalarList", Napi::Function::New(env, op__foreach_add__ScalarList, "_foreach_add$ScalarList"));
-  exports.Set("_foreach_add_$List", Napi::Function::New(env, op__foreach_add___List, "_foreach_add_$List"));
-  exports.Set("_foreach_sub$Scalar", Napi::Function::New(env, op__foreach_sub__Scalar, "_foreach_sub$Scalar"));
-  exports.Set("_foreach_sub_$Scalar", Napi::Function::New(env, op__foreach_sub___Scalar, "_foreach_sub_$Scalar"));
-  exports.Set("_foreach_mul$Scalar", Napi::Function::New(env, op__foreach_mul__Scalar, "_foreach_mul$Scalar"));
-  exports.Set("_foreach_mul$Tensor", Napi::Function::New(env, op__foreach_mul__Tensor, "_foreach_mul$Tensor"));
-  exports.Set("_foreach_mul_$ScalarList", Napi::Function::New(env, op__foreach_mul___ScalarList, "_foreach_mul_$ScalarList"));
-  exports.Set("_foreach_div$List", Napi::Function::New(env, op__foreach_div__List, "_foreach_div$List"));
-  exports.Set("_foreach_div_$Scalar", Napi::Function::New(env, op__foreach_div___Scalar, "_foreach_div_$Scalar"));
-  exports.Set("_foreach_div_$Tensor", Napi::Function::New(env, op__foreach_div___Tensor, "_foreach_div_$Tensor"));
-  exports.Set("_foreach_maximum$ScalarList", Napi::Function::New(env, op__foreach_maximum__ScalarList, "_foreach_maximum$ScalarList"));
-  exports.Set("_foreach_maximum_$ScalarList", Napi::Function::New(env, op__foreach_maximum___ScalarList, "_foreach_maximum_$ScalarList"));
-  exports.Set("_foreach_lerp$ScalarList", Napi::Function::New(env, op__foreach_lerp__ScalarList, "_foreach_lerp$ScalarList"));
-  exports.Set("_foreach_lerp_$ScalarList", Napi::Function::New(env, op__foreach_lerp___ScalarList, "_foreach_lerp_$ScalarList"));
-  exports.Set("_foreach_addcmul$Tensor", Napi::Function::New(env, op__foreach_addcmul__Tensor, "_foreach_addcmul$Tensor"));
-  exports.Set("_foreach_addcmul_$Tensor", Napi::Function::New(env, op__foreach_addcmul___Tensor, "_foreach_addcmul_$Tensor"));
-  exports.Set("_foreach_addcdiv$Tensor", Napi::Function::New(env, op__foreach_addcdiv__Tensor, "_foreach_addcdiv$Tensor"));
-  exports.Set("_foreach_addcdiv_$Tensor", Napi::Function::New(env, op__foreach_addcdiv___Tensor, "_foreach_addcdiv_$Tensor"));
-  exports.Set("_foreach_sqrt", Napi::Function::New(env, op__foreach_sqrt, "_foreach_sqrt"));
-  exports.Set("_foreach_copy_", Napi::Function::New(env, op__foreach_copy_, "_foreach_copy_"));
-  exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
-  exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));
-  exports.Set("adaptive_max_pool2d", Napi::Function::New(env, op_adaptive_max_pool2d, "adaptive_max_pool2d"));
-  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
-  exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
-  exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
-  exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
-  exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
-  exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
+  exports.Set("remainder$Scalar_Tensor", Napi::Function::New(env, op_remainder__Scalar_Tensor, "remainder$Scalar_Tensor"));
+  exports.Set("pow$Tensor_Tensor", Napi::Function::New(env, op_pow__Tensor_Tensor, "pow$Tensor_Tensor"));
+  exports.Set("maximum", Napi::Function::New(env, op_maximum, "maximum"));
+  exports.Set("reciprocal", Napi::Function::New(env, op_reciprocal, "reciprocal"));
+  exports.Set("addcmul", Napi::Function::New(env, op_addcmul, "addcmul"));
+  exports.Set("sub_", Napi::Function::New(env, op_sub_, "sub_"));
+  exports.Set("pow_$Tensor", Napi::Function::New(env, op_pow___Tensor, "pow_$Tensor"));
+  exports.Set("addcmul_", Napi::Function::New(env, op_addcmul_, "addcmul_"));
+  exports.Set("zero_", Napi::Function::New(env, op_zero_, "zero_"));
+  exports.Set("clamp_", Napi::Function::New(env, op_clamp_, "clamp_"));
+  exports.Set("normal_", Napi::Function::New(env, op_normal_, "normal_"));
+  exports.Set("sqrt_", Napi::Function::New(env, op_sqrt_, "sqrt_"));
+  exports.Set("tanh_", Napi::Function::New(env, op_tanh_, "tanh_"));
+  exports.Set("scatter_$src", Napi::Function::New(env, op_scatter___src, "scatter_$src"));
+  exports.Set("index_add_", Napi::Function::New(env, op_index_add_, "index_add_"));
+  exports.Set("ne", Napi::Function::New(env, op_ne, "ne"));
+  exports.Set("gt", Napi::Function::New(env, op_gt, "gt"));
+  exports.Set("allclose", Napi::Function::New(env, op_allclose, "allclose"));
+  exports.Set("isinf", Napi::Function::New(env, op_isinf, "isinf"));
+  exports.Set("logical_or", Napi::Function::New(env, op_logical_or, "logical_or"));
+  exports.Set("where", Napi::Function::New(env, op_where, "where"));
+  exports.Set("sign", Napi::Function::New(env, op_sign, "sign"));
+  exports.Set("expm1", Napi::Function::New(env, op_expm1, "expm1"));
+  exports.Set("log10", Napi::Function::New(env, op_log10, "log10"));
+  exports.Set("rsqrt", Napi::Function::New(env, op_rsqrt, "rsqrt"));
+  exports.Set("cos", Napi::Function::New(env, op_cos, "cos"));
+  exports.Set("floor", Napi::Function::New(env, op_floor, "floor"));
+  exports.Set("trunc", Napi::Function::New(env, op_trunc, "trunc"));
+  exports.Set("erfinv_", Napi::Function::New(env, op_erfinv_, "erfinv_"));
+  exports.Set("relu", Napi::Function::New(env, op_relu, "relu"));
+  exports.Set("softplus", Napi::Function::New(env, op_softplus, "softplus"));
+  exports.Set("hardtanh", Napi::Function::New(env, op_hardtanh, "hardtanh"));
+  exports.Set("mean", Napi::Function::New(env, op_mean, "mean"));
+  exports.Set("var", Napi::Function::New(env, op_var, "var"));
+  exports.Set("max$other", Napi::Function::New(env, op_max__other, "max$other"));
+  exports.Set("min$other", Napi::Function::New(env, op_min__other, "min$other"));
+  exports.Set("argmax", Napi::Function::New(env, op_argmax, "argmax"));
+  exports.Set("norm", Napi::Function::New(env, op_norm, "norm"));
+  exports.Set("cumsum", Napi::Function::New(env, op_cumsum, "cumsum"));
+  exports.Set("topk", Napi::Function::New(env, op_topk, "topk"));
+  exports.Set("flatten", Napi::Function::New(env, op_flatten, "flatten"));
+  exports.Set("squeeze$dims", Napi::Function::New(env, op_squeeze__dims, "squeeze$dims"));
+  exports.Set("transpose", Napi::Function::New(env, op_transpose, "transpose"));
+  exports.Set("expand", Napi::Function::New(env, op_expand, "expand"));
+  exports.Set("reshape_as", Napi::Function::New(env, op_reshape_as, "reshape_as"));
+  exports.Set("tile", Napi::Function::New(env, op_tile, "tile"));
+  exports.Set("stack", Napi::Function::New(env, op_stack, "stack"));
+  exports.Set("chunk", Napi::Function::New(env, op_chunk, "chunk"));
+  exports.Set("select", Napi::Function::New(env, op_select, "select"));
+  exports.Set("roll", Napi::Function::New(env, op_roll, "roll"));
+  exports.Set("triu", Napi::Function::New(env, op_triu, "triu"));
+  exports.Set("gather", Napi::Function::New(env, op_gather, "gather"));
+  exports.Set("scatter_add", Napi::Function::New(env, op_scatter_add, "scatter_add"));
+  exports.Set("index", Napi::Function::New(env, op_index, "index"));
+  exports.Set("matmul", Napi::Function::New(env, op_matmul, "matmul"));
+  exports.Set("mv", Napi::Function::New(env, op_mv, "mv"));
+  exports.Set("addmm", Napi::Function::New(env, op_addmm, "addmm"));
+  exports.Set("diag", Napi::Function::New(env, op_diag, "diag"));
+  exports.Set("detach", Napi::Function::New(env, op_detach, "detach"));
+  exports.Set("float", Napi::Function::New(env, op_float, "float"));
+  exports.Set("bfloat16", Napi::Function::New(env, op_bfloat16, "bfloat16"));
+  exports.Set("bool", Napi::Function::New(env, op_bool, "bool"));
+  exports.Set("ones", Napi::Function::New(env, op_ones, "ones"));
+  exports.Set("rand", Napi::Function::New(env, op_rand, "rand"));
+  exports.Set("randint$low", Napi::Function::New(env, op_randint__low, "randint$low"));
+  exports.Set("arange$start", Napi::Function::New(env, op_arange__start, "arange$start"));
+  exports.Set("zeros_like", Napi::Function::New(env, op_zeros_like, "zeros_like"));
+  exports.Set("full_like", Napi::Function::New(env, op_full_like, "full_like"));
+  exports.Set("randint_like", Napi::Function::New(env, op_randint_like, "randint_like"));
+  exports.Set("_standard_gamma", Napi::Function::New(env, op__standard_gamma, "_standard_gamma"));
+  exports.Set("_foreach_add$Scalar", Napi::Function::New(env, op__foreach_add__Scalar, "_foreach_add$Scalar"));
+  exports.Set("_foreach_add$Tensor", Napi::Function::New(env, op__foreach_add__Tensor, "_foreach_add$Tensor"));
+  exports.Set("_foreach_add_$ScalarList", Napi::Function::New(env, op__foreach_add___ScalarList, "_foreach_add_$ScalarList"));
+  exports.Set("_foreach_sub$List", Napi::Function::New(env, op__foreach_sub__List, "_foreach_sub$List"));
+  exports.Set("_foreach_sub_$List", Napi::Function::New(env, op__foreach_sub___List, "_foreach_sub_$List"));
+  exports.Set("_foreach_mul$List", Napi::Function::New(env, op__foreach_mul__List, "_foreach_mul$List"));
+  exports.Set("_foreach_mul_$Scalar", Napi::Function::New(env, op__foreach_mul___Scalar, "_foreach_mul_$Scalar"));
+  exports.Set("_foreach_mul_$Tensor", Napi::Function::New(env, op__foreach_mul___Tensor, "_foreach_mul_$Tensor"));
+  exports.Set("_foreach_div$ScalarList", Napi::Function::New(env, op__foreach_div__ScalarList, "_foreach_div$ScalarList"));
+  exports.Set("_foreach_div_$List", Napi::Function::New(env, op__foreach_div___List, "_foreach_div_$List"));
+  exports.Set("_foreach_maximum$Scalar", Napi::Function::New(env, op__foreach_maximum__Scalar, "_foreach_maximum$Scalar"));
+  exports.Set("_foreach_maximum_$Scalar", Napi::Function::New(env, op__foreach_maximum___Scalar, "_foreach_maximum_$Scalar"));
+  exports.Set("_foreach_lerp$Scalar", Napi::Function::New(env, op__foreach_lerp__Scalar, "_foreach_lerp$Scalar"));
+  exports.Set("_foreach_lerp_$Scalar", Napi::Function::New(env, op__foreach_lerp___Scalar, "_foreach_lerp_$Scalar"));
+  exports.Set("_foreach_addcmul$Scalar", Napi::Function::New(env, op__foreach_addcmul__Scalar, "_foreach_addcmul$Scalar"));
+  exports.Set("_foreach_addcmul_$Scalar", Napi::Function::New(env, op__foreach_addcmul___Scalar, "_foreach_addcmul_$Scalar"));
+  exports.Set("_foreach_addcdiv$Scalar", Napi::Function::New(env, op__foreach_addcdiv__Scalar, "_foreach_addcdiv$Scalar"));
+  exports.Set("_foreach_addcdiv_$Scalar", Napi::Function::New(env, op__foreach_addcdiv___Scalar, "_foreach_addcdiv_$Scalar"));
+  exports.Set("_foreach_neg", Napi::Function::New(env, op__foreach_neg, "_foreach_neg"));
+  exports.Set("_foreach_sqrt_", Napi::Function::New(env, op__foreach_sqrt_, "_foreach_sqrt_"));
+  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
+  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
+  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
+  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
+  exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
+  exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
+  exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
+  exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
+  exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
+  exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
 }
 
 }  // namespace tn
