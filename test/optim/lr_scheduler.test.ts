@@ -136,6 +136,30 @@ const CONFIGS: Config[] = [
     mode: 'epoch',
   },
   {
+    name: 'CyclicLR triangular2 with SGD momentum, up 4 down 2',
+    opt: two,
+    sched: {
+      cls: 'CyclicLR',
+      opts: { baseLr: [0.01, 0.02], maxLr: 0.1, stepSizeUp: 4, stepSizeDown: 2, mode: 'triangular2' },
+    },
+    mode: 'chain',
+  },
+  {
+    name: 'CyclicLR exp_range with Adam betas',
+    opt: { cls: 'Adam', lrs: [0.1, 0.05] },
+    sched: {
+      cls: 'CyclicLR',
+      opts: { baseLr: 0.001, maxLr: [0.01, 0.005], stepSizeUp: 3, mode: 'exp_range', gamma: 0.9 },
+    },
+    mode: 'chain',
+  },
+  {
+    name: 'CyclicLR triangular without momentum',
+    opt: one,
+    sched: { cls: 'CyclicLR', opts: { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 5, cycleMomentum: false } },
+    mode: 'chain',
+  },
+  {
     name: 'ChainedScheduler of StepLR and ExponentialLR',
     opt: two,
     sched: {

@@ -880,6 +880,170 @@ export class MultiplicativeLR extends LrLambdaScheduler {
   }
 }
 
+export interface CyclicLROptions extends LRSchedulerOptions {
+  /** the lower lr of the cycle (one value, or one per group); it replaces each group's lr */
+  baseLr: number | number[];
+  /** the upper lr of the cycle */
+  maxLr: number | number[];
+  /** steps rising (default 2000) and falling (default: as many) */
+  stepSizeUp?: number;
+  stepSizeDown?: number | null;
+  /** the amplitude's change per cycle: constant, halved each cycle, or gamma ** iteration */
+  mode?: 'triangular' | 'triangular2' | 'exp_range';
+  gamma?: number;
+  /** a custom amplitude scale (replaces mode), of the cycle number or of the iteration */
+  scaleFn?: ((x: number) => number) | null;
+  scaleMode?: 'cycle' | 'iterations';
+  /** cycle the momentum (or Adam's beta1) inversely to the lr, between these (default true, 0.8, 0.9) */
+  cycleMomentum?: boolean;
+  baseMomentum?: number | number[];
+  maxMomentum?: number | number[];
+}
+
+/** The lr cycles between baseLr and maxLr (Smith's cyclical learning rates), as PyTorch's CyclicLR. */
+export class CyclicLR extends LRScheduler {
+  maxLrs: number[];
+  totalSize: number;
+  stepRatio: number;
+  mode: string;
+  gamma: number;
+  scaleMode: 'cycle' | 'iterations';
+  cycleMomentum: boolean;
+  useBeta1 = false;
+  baseMomentums: number[] = [];
+  maxMomentums: number[] = [];
+  private readonly scaleFnCustom: ((x: number) => number) | null;
+
+  constructor(optimizer: AnyOptimizer, options: CyclicLROptions) {
+    super(optimizer);
+    const name = 'CyclicLR';
+    checkOptionNames(name, options, [
+      'baseLr',
+      'maxLr',
+      'stepSizeUp',
+      'stepSizeDown',
+      'mode',
+      'gamma',
+      'scaleFn',
+      'scaleMode',
+      'cycleMomentum',
+      'baseMomentum',
+      'maxMomentum',
+      'lastEpoch',
+    ]);
+    if (options?.baseLr === undefined || options.maxLr === undefined) {
+      throw new TypeError(`${name}: the options baseLr and maxLr are required`);
+    }
+    const lastEpoch = options.lastEpoch ?? -1;
+    const baseLrs = perGroup(name, 'baseLr', optimizer, options.baseLr);
+    const groups = groupsOf(optimizer);
+    if (lastEpoch === -1) {
+      groups.forEach((g, i) => {
+        g.lr = baseLrs[i] as number;
+      });
+    }
+    this.maxLrs = perGroup(name, 'maxLr', optimizer, options.maxLr);
+    const up = optionalNumber(name, options, 'stepSizeUp', 2000);
+    const down = options.stepSizeDown == null ? up : optionalNumber(name, options, 'stepSizeDown', up);
+    this.totalSize = up + down;
+    this.stepRatio = up / this.totalSize;
+    this.mode = options.mode ?? 'triangular';
+    this.scaleFnCustom = options.scaleFn ?? null;
+    if (!['triangular', 'triangular2', 'exp_range'].includes(this.mode) && this.scaleFnCustom === null) {
+      throw new Error(`${name}: mode is invalid and scaleFn is null`);
+    }
+    this.gamma = optionalNumber(name, options, 'gamma', 1.0);
+    this.scaleMode = options.scaleMode ?? 'cycle';
+    this.initScaleMode();
+    this.cycleMomentum = options.cycleMomentum ?? true;
+    if (this.cycleMomentum) {
+      if (!('momentum' in optimizer.defaults) && !('betas' in optimizer.defaults)) {
+        throw new Error(`${name}: optimizer must support momentum or beta1 with the cycleMomentum option enabled`);
+      }
+      this.useBeta1 = 'betas' in optimizer.defaults;
+      this.baseMomentums = perGroup(name, 'baseMomentum', optimizer, options.baseMomentum ?? 0.8);
+      this.maxMomentums = perGroup(name, 'maxMomentum', optimizer, options.maxMomentum ?? 0.9);
+      if (lastEpoch === -1) {
+        groups.forEach((g, i) => {
+          const m = this.maxMomentums[i] as number;
+          if (this.useBeta1) g.betas = [m, ...(g.betas as number[]).slice(1)];
+          else g.momentum = m;
+          g.maxMomentum = m;
+          g.baseMomentum = this.baseMomentums[i];
+        });
+      }
+    }
+    this._init(lastEpoch);
+    this.baseLrs = baseLrs;
+  }
+
+  /** The built-in modes fix the scale mode (a custom scaleFn keeps the one given). */
+  private initScaleMode(): void {
+    if (this.scaleFnCustom !== null) return;
+    this.scaleMode = this.mode === 'exp_range' ? 'iterations' : 'cycle';
+  }
+
+  scaleFn(x: number): number {
+    if (this.scaleFnCustom !== null) return this.scaleFnCustom(x);
+    if (this.mode === 'triangular') return 1.0;
+    if (this.mode === 'triangular2') return 1 / pyPow(2.0, x - 1);
+    return pyPow(this.gamma, x);
+  }
+
+  getLr(): number[] {
+    const cycle = Math.floor(1 + this.lastEpoch / this.totalSize);
+    const x = 1.0 + this.lastEpoch / this.totalSize - cycle;
+    const scaleFactor = x <= this.stepRatio ? x / this.stepRatio : (x - 1) / (this.stepRatio - 1);
+    const at = this.scaleMode === 'cycle' ? cycle : this.lastEpoch;
+    const lrs = this.baseLrs.map(
+      (base, i) => base + ((this.maxLrs[i] as number) - base) * scaleFactor * this.scaleFn(at),
+    );
+    if (this.cycleMomentum) {
+      groupsOf(this.optimizer).forEach((g, i) => {
+        const maxM = this.maxMomentums[i] as number;
+        const momentum = maxM - (maxM - (this.baseMomentums[i] as number)) * scaleFactor * this.scaleFn(at);
+        if (this.useBeta1) g.betas = [momentum, ...(g.betas as number[]).slice(1)];
+        else g.momentum = momentum;
+      });
+    }
+    return lrs;
+  }
+
+  protected override ownFields(): [string, string][] {
+    return [
+      ['max_lrs', 'maxLrs'],
+      ['total_size', 'totalSize'],
+      ['step_ratio', 'stepRatio'],
+      ['mode', 'mode'],
+      ['gamma', 'gamma'],
+      ['scale_mode', 'scaleMode'],
+      ['cycle_momentum', 'cycleMomentum'],
+      ...(this.cycleMomentum
+        ? ([
+            ['use_beta1', 'useBeta1'],
+            ['base_momentums', 'baseMomentums'],
+            ['max_momentums', 'maxMomentums'],
+          ] as [string, string][])
+        : []),
+    ];
+  }
+
+  override stateFields(): [string, string][] {
+    return [...super.stateFields(), ['_scale_fn_custom', 'scaleFnCustom']];
+  }
+
+  protected override exportField(ts: string, value: unknown): unknown {
+    // PyTorch saves None for a plain function (and a callable object's attributes otherwise).
+    return ts === 'scaleFnCustom' ? null : copy(value);
+  }
+
+  override loadStateDict(stateDict: SchedulerStateDict): void {
+    const { _scale_fn_custom: _, ...rest } = stateDict;
+    super.loadStateDict(rest);
+    this.initScaleMode();
+  }
+}
+
 export interface SequentialLROptions extends LRSchedulerOptions {
   /** the schedules, one after the other */
   schedulers: LRScheduler[];
