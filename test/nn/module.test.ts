@@ -232,6 +232,22 @@ describe('nn.Module', () => {
     );
   });
 
+  test("repr as PyTorch's: a ModuleList folds runs of equal modules; a multi-line extraRepr is a block", () => {
+    const list = new nn.ModuleList([new nn.Linear(2, 2), new nn.Linear(2, 2), new nn.Linear(2, 2), new nn.ReLU()]);
+    assert.equal(
+      String(list),
+      'ModuleList(\n  (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)\n  (3): ReLU()\n)',
+    );
+    assert.equal(String(new nn.ModuleList([])), 'ModuleList()');
+    class Two extends nn.Module {
+      override extraRepr() {
+        return 'a=1\nb=2';
+      }
+      forward() {}
+    }
+    assert.equal(String(new Two()), 'Two(\n  a=1\n  b=2\n)');
+  });
+
   test('strict: what fits is copied before the Error, as in PyTorch', () => {
     const a = new Net();
     const b = new Net();

@@ -43,6 +43,19 @@ export function checkName(what: string, name: unknown): asserts name is string {
   if (name.includes('.')) throw new Error(`${what} name can't contain ".", got: ${name}`);
 }
 
+/** Indents every line but the first by two spaces (PyTorch's _addindent). */
+export function indent(text: string): string {
+  return text.replace(/\n/g, '\n  ');
+}
+
+/** `Name(...)`, as PyTorch lays out a module's repr. */
+export function reprBlock(name: string, extraLines: string[], childLines: string[]): string {
+  const lines = [...extraLines, ...childLines];
+  if (lines.length === 0) return `${name}()`;
+  if (extraLines.length === 1 && childLines.length === 0) return `${name}(${extraLines[0]})`;
+  return `${name}(\n  ${lines.join('\n  ')}\n)`;
+}
+
 export abstract class Module {
   training = true;
   /** Buffer names and whether each is persistent (in the state dict). */
@@ -435,13 +448,12 @@ export abstract class Module {
     return '';
   }
 
+  /** PyTorch's repr: a one-line extraRepr inline, else its lines and the children's, indented. */
   toString(): string {
-    const children = this.namedChildren();
     const extra = this.extraRepr();
-    if (!children.length) return `${this.constructor.name}(${extra})`;
-    const lines = extra ? extra.split('\n') : [];
-    for (const [name, child] of children) lines.push(`(${name}): ${child.toString().replace(/\n/g, '\n  ')}`);
-    return `${this.constructor.name}(\n  ${lines.join('\n  ')}\n)`;
+    const extraLines = extra ? extra.split('\n') : [];
+    const childLines = this.namedChildren().map(([name, child]) => `(${name}): ${indent(child.toString())}`);
+    return reprBlock(this.constructor.name, extraLines, childLines);
   }
 
   [inspect.custom](): string {

@@ -1,7 +1,7 @@
 // Containers whose children are not fields: their order and names come from the container. A
 // subclass's Module fields are its children too, after the items (PyTorch registers both in one
 // dict, the items first when the constructor adds them).
-import { checkName, Module } from '../module.js';
+import { checkName, indent, Module, reprBlock } from '../module.js';
 
 /** The items, then the Module fields of a subclass (each module once). */
 function withFields(items: [string, Module][], fields: [string, Module][]): [string, Module][] {
@@ -195,6 +195,20 @@ export class ModuleList extends Module {
 
   [Symbol.iterator](): Iterator<Module> {
     return this.items[Symbol.iterator]();
+  }
+
+  /** As PyTorch's: runs of equal modules folded, `(0-2): 3 x Linear(...)`. */
+  override toString(): string {
+    const lines: string[] = [];
+    const reprs = this.items.map((m) => m.toString());
+    for (let i = 0; i < reprs.length; ) {
+      let j = i;
+      while (j + 1 < reprs.length && reprs[j + 1] === reprs[i]) j++;
+      const r = reprs[i] as string;
+      lines.push(indent(i === j ? `(${i}): ${r}` : `(${i}-${j}): ${j - i + 1} x ${r}`));
+      i = j + 1;
+    }
+    return reprBlock(this.constructor.name, [], lines);
   }
 
   forward(): never {
