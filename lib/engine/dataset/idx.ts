@@ -18,8 +18,19 @@ function readMaybeGzip(path: string): Uint8Array {
   let file = path;
   if (!existsSync(file) && existsSync(`${file}.gz`)) file = `${file}.gz`;
   if (!existsSync(file) && file.endsWith('.gz') && existsSync(file.slice(0, -3))) file = file.slice(0, -3);
-  const raw = readFileSync(file);
-  return raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
+  return inflated(readFileSync(file), file);
+}
+
+/** `bytes` inflated where they are gzip data; a damaged gzip stream is an Error naming `name`. */
+function inflated(bytes: Uint8Array, name: string): Uint8Array {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (e) {
+    throw new Error(`readIdx: ${name} is not a readable gzip file (${e instanceof Error ? e.message : String(e)})`, {
+      cause: e,
+    });
+  }
 }
 
 const IDX_TYPES: Record<number, { name: string; size: number }> = {
@@ -38,12 +49,7 @@ const IDX_TYPES: Record<number, { name: string; size: number }> = {
  */
 export function readIdx(source: string | Uint8Array, options?: { shared?: boolean }): NDArray {
   const name = typeof source === 'string' ? source : 'IDX data';
-  const bytes =
-    typeof source === 'string'
-      ? readMaybeGzip(source)
-      : source.length >= 2 && source[0] === 0x1f && source[1] === 0x8b
-        ? gunzipSync(source)
-        : source;
+  const bytes = typeof source === 'string' ? readMaybeGzip(source) : inflated(source, name);
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0)
     throw new Error(`readIdx: ${name} is not an IDX file (bad magic number)`);
   const type = IDX_TYPES[bytes[2] as number];

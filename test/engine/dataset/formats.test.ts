@@ -85,6 +85,11 @@ describe('IDX', () => {
     assert.throws(() => readIdx(Buffer.from([1, 2, 3, 4])), /not an IDX file/);
     assert.throws(() => readIdx(Buffer.from([0, 0, 0x42, 1, 0, 0, 0, 1, 0])), /unknown IDX data type 0x42/);
     assert.throws(() => readIdx(u8([2, 2], [1, 2, 3, 4]).subarray(0, 14)), /expected 4 bytes of data/);
+    // A damaged gzip file names itself.
+    const gz = gzipSync(u8([2, 2], [1, 2, 3, 4]));
+    const path = join(mkdtempSync(join(tmpdir(), 'torch-node-idx-')), 'train-images-idx3-ubyte.gz');
+    writeFileSync(path, gz.subarray(0, gz.length - 6));
+    assert.throws(() => readIdx(path), /readIdx: .*train-images-idx3-ubyte\.gz is not a readable gzip file/);
   });
 
   test('MNIST from a folder of IDX files (train gzip, test plain); samples (1, H, W) uint8', async () => {
