@@ -87,7 +87,7 @@ describe('IDX', () => {
     assert.throws(() => readIdx(u8([2, 2], [1, 2, 3, 4]).subarray(0, 14)), /expected 4 bytes of data/);
     // A damaged gzip file names itself.
     const gz = gzipSync(u8([2, 2], [1, 2, 3, 4]));
-    const path = join(mkdtempSync(join(tmpdir(), 'torch-node-idx-')), 'train-images-idx3-ubyte.gz');
+    const path = join(dir, 'train-images-idx3-ubyte.gz');
     writeFileSync(path, gz.subarray(0, gz.length - 6));
     assert.throws(() => readIdx(path), /readIdx: .*train-images-idx3-ubyte\.gz is not a readable gzip file/);
   });
