@@ -21,7 +21,10 @@ function holderOf(o: object, key: PropertyKey): object | null {
  * iterator (a subclass that overrides only one of them is iterated).
  */
 function listsItsIndices(sampler: Sampler): boolean {
-  return typeof sampler.indices === 'function' && holderOf(sampler, 'indices') === holderOf(sampler, Symbol.iterator);
+  if (typeof sampler.indices !== 'function') return false;
+  // SeededSampler's iterator is its indices(), wherever a subclass defines them.
+  if (sampler[Symbol.iterator] === SeededSampler.prototype[Symbol.iterator]) return true;
+  return holderOf(sampler, 'indices') === holderOf(sampler, Symbol.iterator);
 }
 
 function sizeOf(data: { length: number } | number, name: string): number {
@@ -52,6 +55,38 @@ export class SequentialSampler implements Sampler {
   }
 }
 
+/**
+ * A sampler whose pass is drawn from (seed, epoch): the same order for the same pair. Subclasses
+ * give `indices()` (this epoch's) and `length`; iterating gives the indices.
+ */
+export abstract class SeededSampler implements Sampler {
+  readonly seed: number;
+  epoch = 0;
+
+  constructor(seed: number | undefined) {
+    this.seed = seed ?? randomSeed();
+  }
+
+  abstract get length(): number;
+
+  /** This epoch's indices. */
+  abstract indices(): number[];
+
+  setEpoch(epoch: number): void {
+    if (!Number.isSafeInteger(epoch)) throw new TypeError(`setEpoch: epoch must be an integer, got ${String(epoch)}`);
+    this.epoch = epoch;
+  }
+
+  /** The generator of this epoch's draws. */
+  protected random(): Random {
+    return new Random(seedFor(this.seed, this.epoch));
+  }
+
+  [Symbol.iterator](): Iterator<number> {
+    return this.indices()[Symbol.iterator]();
+  }
+}
+
 export interface RandomSamplerOptions {
   /** Seed of the orders (default: a random one, fixed for this sampler). */
   seed?: number;
@@ -62,16 +97,14 @@ export interface RandomSamplerOptions {
 }
 
 /** A random order per epoch, the same for the same (seed, epoch). */
-export class RandomSampler implements Sampler {
+export class RandomSampler extends SeededSampler {
   readonly size: number;
-  readonly seed: number;
   readonly replacement: boolean;
   readonly numSamples: number;
-  epoch = 0;
 
   constructor(dataSource: { length: number } | number, options?: RandomSamplerOptions) {
+    super(options?.seed);
     this.size = sizeOf(dataSource, 'RandomSampler');
-    this.seed = options?.seed ?? randomSeed();
     this.replacement = options?.replacement ?? false;
     this.numSamples = options?.numSamples ?? this.size;
     // As PyTorch, a given numSamples is positive (an empty dataset's default 0 is let through).
@@ -90,14 +123,8 @@ export class RandomSampler implements Sampler {
     return this.numSamples;
   }
 
-  setEpoch(epoch: number): void {
-    if (!Number.isSafeInteger(epoch)) throw new TypeError(`setEpoch: epoch must be an integer, got ${String(epoch)}`);
-    this.epoch = epoch;
-  }
-
-  /** This epoch's indices. */
   indices(): number[] {
-    const rng = new Random(seedFor(this.seed, this.epoch));
+    const rng = this.random();
     if (this.replacement) return Array.from({ length: this.numSamples }, () => rng.int(0, this.size));
     if (this.numSamples === this.size) return rng.permutation(this.size);
     // numSamples / size whole permutations, then the start of one more, as PyTorch.
@@ -108,42 +135,27 @@ export class RandomSampler implements Sampler {
     }
     return out;
   }
-
-  [Symbol.iterator](): Iterator<number> {
-    return this.indices()[Symbol.iterator]();
-  }
 }
 
 /** The given indices in a random order per epoch (torch.utils.data.SubsetRandomSampler). */
-export class SubsetRandomSampler implements Sampler {
+export class SubsetRandomSampler extends SeededSampler {
   readonly subset: readonly number[];
-  readonly seed: number;
-  epoch = 0;
 
   constructor(indices: Iterable<number>, options?: { seed?: number }) {
+    super(options?.seed);
     this.subset = [...indices];
     if (!this.subset.every((i) => Number.isInteger(i) && i >= 0)) {
       throw new TypeError('SubsetRandomSampler: indices must be non-negative integers');
     }
-    this.seed = options?.seed ?? randomSeed();
   }
 
   get length(): number {
     return this.subset.length;
   }
 
-  setEpoch(epoch: number): void {
-    if (!Number.isSafeInteger(epoch)) throw new TypeError(`setEpoch: epoch must be an integer, got ${String(epoch)}`);
-    this.epoch = epoch;
-  }
-
   indices(): number[] {
-    const order = new Random(seedFor(this.seed, this.epoch)).permutation(this.subset.length);
+    const order = this.random().permutation(this.subset.length);
     return order.map((k) => this.subset[k] as number);
-  }
-
-  [Symbol.iterator](): Iterator<number> {
-    return this.indices()[Symbol.iterator]();
   }
 }
 
@@ -152,14 +164,13 @@ export class SubsetRandomSampler implements Sampler {
  * inverse class frequencies, say), per (seed, epoch), as torch.utils.data.WeightedRandomSampler:
  * with replacement by default; without, each index at most once.
  */
-export class WeightedRandomSampler implements Sampler {
+export class WeightedRandomSampler extends SeededSampler {
   readonly weights: readonly number[];
   readonly numSamples: number;
   readonly replacement: boolean;
-  readonly seed: number;
-  epoch = 0;
 
   constructor(weights: Iterable<number>, numSamples: number, options?: { replacement?: boolean; seed?: number }) {
+    super(options?.seed);
     this.weights = [...weights];
     if (!this.weights.every((w) => typeof w === 'number' && Number.isFinite(w) && w >= 0)) {
       throw new Error('WeightedRandomSampler: weights must be finite and non-negative');
@@ -177,20 +188,14 @@ export class WeightedRandomSampler implements Sampler {
         'WeightedRandomSampler: without replacement, numSamples cannot exceed the indices of positive weight',
       );
     }
-    this.seed = options?.seed ?? randomSeed();
   }
 
   get length(): number {
     return this.numSamples;
   }
 
-  setEpoch(epoch: number): void {
-    if (!Number.isSafeInteger(epoch)) throw new TypeError(`setEpoch: epoch must be an integer, got ${String(epoch)}`);
-    this.epoch = epoch;
-  }
-
   indices(): number[] {
-    const rng = new Random(seedFor(this.seed, this.epoch));
+    const rng = this.random();
     const w = [...this.weights];
     const out: number[] = [];
     // Cumulative weights, searched for each draw (rebuilt after a draw without replacement).
@@ -205,10 +210,6 @@ export class WeightedRandomSampler implements Sampler {
       }
     }
     return out;
-  }
-
-  [Symbol.iterator](): Iterator<number> {
-    return this.indices()[Symbol.iterator]();
   }
 }
 

@@ -109,6 +109,12 @@ function perGroup(name: string, key: string, optimizer: AnyOptimizer, value: num
 }
 
 const groupsOf = (optimizer: AnyOptimizer): ParamGroup[] => optimizer.paramGroups as ParamGroup[];
+
+/** A group's momentum: Adam's beta1 (useBeta1), else SGD's momentum (OneCycleLR and CyclicLR cycle it). */
+function setMomentum(group: ParamGroup, useBeta1: boolean, m: number): void {
+  if (useBeta1) group.betas = [m, ...(group.betas as number[]).slice(1)];
+  else group.momentum = m;
+}
 const lrsOf = (optimizer: AnyOptimizer): number[] => groupsOf(optimizer).map((g) => g.lr);
 
 /**
@@ -751,8 +757,7 @@ export class OneCycleLR extends LRScheduler {
       if (lastEpoch === -1) {
         groups.forEach((g, i) => {
           const m = maxMomentums[i] as number;
-          if (this.useBeta1) g.betas = [m, ...(g.betas as number[]).slice(1)];
-          else g.momentum = m;
+          setMomentum(g, this.useBeta1, m);
           g.maxMomentum = m;
           g.baseMomentum = baseMomentums[i];
         });
@@ -801,8 +806,7 @@ export class OneCycleLR extends LRScheduler {
         startStep = phase.end_step;
       }
       if (this.cycleMomentum) {
-        if (this.useBeta1) group.betas = [momentum, ...(group.betas as number[]).slice(1)];
-        else group.momentum = momentum;
+        setMomentum(group, this.useBeta1, momentum);
       }
       return lr;
     });
@@ -966,8 +970,7 @@ export class CyclicLR extends LRScheduler {
       if (lastEpoch === -1) {
         groups.forEach((g, i) => {
           const m = this.maxMomentums[i] as number;
-          if (this.useBeta1) g.betas = [m, ...(g.betas as number[]).slice(1)];
-          else g.momentum = m;
+          setMomentum(g, this.useBeta1, m);
           g.maxMomentum = m;
           g.baseMomentum = this.baseMomentums[i];
         });
@@ -1002,8 +1005,7 @@ export class CyclicLR extends LRScheduler {
       groupsOf(this.optimizer).forEach((g, i) => {
         const maxM = this.maxMomentums[i] as number;
         const momentum = maxM - (maxM - (this.baseMomentums[i] as number)) * scaleFactor * this.scaleFn(at);
-        if (this.useBeta1) g.betas = [momentum, ...(g.betas as number[]).slice(1)];
-        else g.momentum = momentum;
+        setMomentum(g, this.useBeta1, momentum);
       });
     }
     return lrs;
