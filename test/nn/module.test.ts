@@ -144,7 +144,15 @@ describe('nn.Module', () => {
       }
     }
     const stage = new Stage();
-    assert.deepEqual(Object.keys(stage.stateDict()), ['0.weight', '0.bias', 'down.weight', 'down.bias']);
+    // As PyTorch: the item under its second name (`last`) is in the state dict twice, once in parameters().
+    assert.deepEqual(Object.keys(stage.stateDict()), [
+      '0.weight',
+      '0.bias',
+      'down.weight',
+      'down.bias',
+      'last.weight',
+      'last.bias',
+    ]);
     assert.equal(stage.parameters().length, 4);
     assert.deepEqual((stage.forward(torch.ones([1, 2])) as torch.Tensor).shape, [1, 2], 'forward runs the items only');
     assert.throws(() => new nn.ModuleDict({ 'a.b': new nn.Linear(1, 1) }), /module name can't contain "\."/);
@@ -338,6 +346,25 @@ describe('nn.Module', () => {
     assert.deepEqual(
       s.namedBuffers().map(([n]) => n),
       ['a.running_mean', 'a.running_var', 'a.num_batches_tracked'],
+    );
+    // The state dict, as PyTorch's, has the shared module under both names; getSubmodule finds either.
+    assert.deepEqual(Object.keys(s.stateDict()), [
+      'a.weight',
+      'a.bias',
+      'a.running_mean',
+      'a.running_var',
+      'a.num_batches_tracked',
+      'b.weight',
+      'b.bias',
+      'b.running_mean',
+      'b.running_var',
+      'b.num_batches_tracked',
+    ]);
+    assert.equal(s.getSubmodule('b'), s.a);
+    const twice = new nn.ModuleList([s.a, s.a]);
+    assert.deepEqual(
+      Object.keys(twice.stateDict()).filter((k) => k.endsWith('weight')),
+      ['0.weight', '1.weight'],
     );
   });
 

@@ -6,7 +6,7 @@
 // registerBuffer(): the name becomes an accessor, so that a tensor assigned to it later (an
 // `this.ema = ...` update in forward, inside a scope) is kept alive as the buffer, and anything
 // but a tensor or null is refused. Containers whose children are not fields (Sequential,
-// ModuleList, ModuleDict) override namedChildren().
+// ModuleList, ModuleDict) override moduleEntries().
 import { inspect } from 'node:util';
 import { noGrad } from '../autograd.js';
 import type { Device } from '../device.js';
@@ -129,15 +129,24 @@ export abstract class Module {
     return [...this[BUFFERS]].map(([k, persistent]) => [k, self[k] as Tensor | null, persistent]);
   }
 
+  /**
+   * Every submodule under each of its names, as PyTorch's `_modules` (a module under two names is
+   * there twice): what state dicts, the repr and getSubmodule go through. Containers override it.
+   */
+  protected moduleEntries(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [k, v] of Object.entries(this)) if (v instanceof Module) out.push([k, v]);
+    return out;
+  }
+
   /** The direct submodules, each once (a module under two names is listed under the first), as PyTorch's named_children. */
   namedChildren(): [string, Module][] {
     const out: [string, Module][] = [];
     const seen = new Set<Module>();
-    for (const [k, v] of Object.entries(this)) {
-      if (v instanceof Module && !seen.has(v)) {
-        seen.add(v);
-        out.push([k, v]);
-      }
+    for (const [name, m] of this.moduleEntries()) {
+      if (seen.has(m)) continue;
+      seen.add(m);
+      out.push([name, m]);
     }
     return out;
   }
@@ -203,7 +212,7 @@ export abstract class Module {
     if (target === '') return this;
     let m: Module = this;
     for (const part of target.split('.')) {
-      const next = m.namedChildren().find(([n]) => n === part)?.[1];
+      const next = m.moduleEntries().find(([n]) => n === part)?.[1];
       if (!next) throw new Error(`getSubmodule: ${m.constructor.name} has no submodule '${part}' (in '${target}')`);
       m = next;
     }
@@ -385,7 +394,8 @@ export abstract class Module {
     for (const [name, b, persistent] of this.ownBuffers()) {
       if (b && persistent) out[prefix + name] = keepVars ? b : b.detach();
     }
-    for (const [name, child] of this.namedChildren()) child.collectState(`${prefix + name}.`, out, keepVars);
+    // Every name of a shared submodule, as PyTorch's state_dict (a tied module's keys twice).
+    for (const [name, child] of this.moduleEntries()) child.collectState(`${prefix + name}.`, out, keepVars);
   }
 
   /**
@@ -452,7 +462,7 @@ export abstract class Module {
   toString(): string {
     const extra = this.extraRepr();
     const extraLines = extra ? extra.split('\n') : [];
-    const childLines = this.namedChildren().map(([name, child]) => `(${name}): ${indent(child.toString())}`);
+    const childLines = this.moduleEntries().map(([name, child]) => `(${name}): ${indent(child.toString())}`);
     return reprBlock(this.constructor.name, extraLines, childLines);
   }
 

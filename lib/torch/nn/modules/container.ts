@@ -1,13 +1,8 @@
 // Containers whose children are not fields: their order and names come from the container. A
 // subclass's Module fields are its children too, after the items (PyTorch registers both in one
-// dict, the items first when the constructor adds them).
+// dict, the items first when the constructor adds them); a module there under two names is
+// listed under both, as in PyTorch's `_modules`.
 import { checkName, indent, Module, reprBlock } from '../module.js';
-
-/** The items, then the Module fields of a subclass (each module once). */
-function withFields(items: [string, Module][], fields: [string, Module][]): [string, Module][] {
-  const seen = new Set(items.map(([, m]) => m));
-  return [...items, ...fields.filter(([, m]) => !seen.has(m))];
-}
 
 /** Runs its modules one after the other, each on the previous one's output. */
 export class Sequential extends Module {
@@ -33,8 +28,8 @@ export class Sequential extends Module {
     this.items.set(name, m);
   }
 
-  override namedChildren(): [string, Module][] {
-    return withFields([...this.items], super.namedChildren());
+  protected override moduleEntries(): [string, Module][] {
+    return [...this.items, ...super.moduleEntries()];
   }
 
   get length(): number {
@@ -131,11 +126,8 @@ export class ModuleList extends Module {
     for (const m of modules) this.append(m);
   }
 
-  override namedChildren(): [string, Module][] {
-    return withFields(
-      this.items.map((m, i) => [String(i), m]),
-      super.namedChildren(),
-    );
+  protected override moduleEntries(): [string, Module][] {
+    return [...this.items.map((m, i): [string, Module] => [String(i), m]), ...super.moduleEntries()];
   }
 
   get length(): number {
@@ -225,8 +217,8 @@ export class ModuleDict extends Module {
     for (const [k, m] of Object.entries(modules)) this.set(k, m);
   }
 
-  override namedChildren(): [string, Module][] {
-    return withFields([...this.items], super.namedChildren());
+  protected override moduleEntries(): [string, Module][] {
+    return [...this.items, ...super.moduleEntries()];
   }
 
   get(key: string): Module | undefined {
