@@ -14,6 +14,7 @@ import { type DType, isDType } from '../dtype.js';
 import { keep } from '../lifetime.js';
 import { Tensor } from '../tensor.js';
 import { Parameter } from './parameter.js';
+import { indent, reprBlock } from './repr.js';
 
 export type StateDict = Record<string, Tensor>;
 
@@ -23,6 +24,7 @@ export interface LoadResult {
 }
 
 const BUFFERS = Symbol('buffers');
+const BUFFER_VALUES = Symbol('bufferValues');
 const HOOKS = Symbol('forwardHooks');
 
 /** A hook run before forward: its arguments, as an array; it returns nothing, or the arguments to use instead (an array). */
@@ -34,26 +36,12 @@ export type ForwardHook<M extends Module = Module> = (module: M, args: unknown[]
 export interface RemovableHandle {
   remove(): void;
 }
-const BUFFER_VALUES = Symbol('bufferValues');
 
 /** A name PyTorch would accept for a parameter, buffer or submodule: a non-empty string without dots. */
 export function checkName(what: string, name: unknown): asserts name is string {
   if (typeof name !== 'string') throw new TypeError(`${what} name should be a string, got ${typeof name}`);
   if (name === '') throw new Error(`${what} name can't be empty string ""`);
   if (name.includes('.')) throw new Error(`${what} name can't contain ".", got: ${name}`);
-}
-
-/** Indents every line but the first by two spaces (PyTorch's _addindent). */
-export function indent(text: string): string {
-  return text.replace(/\n/g, '\n  ');
-}
-
-/** `Name(...)`, as PyTorch lays out a module's repr. */
-export function reprBlock(name: string, extraLines: string[], childLines: string[]): string {
-  const lines = [...extraLines, ...childLines];
-  if (lines.length === 0) return `${name}()`;
-  if (extraLines.length === 1 && childLines.length === 0) return `${name}(${extraLines[0]})`;
-  return `${name}(\n  ${lines.join('\n  ')}\n)`;
 }
 
 export abstract class Module {

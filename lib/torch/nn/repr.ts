@@ -15,3 +15,16 @@ export const pyBool = (b: boolean): string => (b ? 'True' : 'False');
 export function pyTuple(xs: readonly number[]): string {
   return xs.length === 1 ? `(${xs[0]},)` : `(${xs.join(', ')})`;
 }
+
+/** Indents every line but the first by two spaces (PyTorch's _addindent). */
+export function indent(text: string): string {
+  return text.replace(/\n/g, '\n  ');
+}
+
+/** `Name(...)`, as PyTorch lays out a module's repr: one extra line inline, else a block of lines. */
+export function reprBlock(name: string, extraLines: string[], childLines: string[]): string {
+  const lines = [...extraLines, ...childLines];
+  if (lines.length === 0) return `${name}()`;
+  if (extraLines.length === 1 && childLines.length === 0) return `${name}(${extraLines[0]})`;
+  return `${name}(\n  ${lines.join('\n  ')}\n)`;
+}

@@ -2,7 +2,8 @@
 // subclass's Module fields are its children too, after the items (PyTorch registers both in one
 // dict, the items first when the constructor adds them); a module there under two names is
 // listed under both, as in PyTorch's `_modules`.
-import { checkName, indent, Module, reprBlock } from '../module.js';
+import { checkName, Module } from '../module.js';
+import { indent, reprBlock } from '../repr.js';
 
 /** Runs its modules one after the other, each on the previous one's output. */
 export class Sequential extends Module {
