@@ -21,12 +21,55 @@ export function disposeBatch(value: unknown, seen = new Set<unknown>()): void {
 export interface ValSchedule {
   valBegin?: number;
   valInterval?: number;
+  /**
+   * `[milestone, interval]` pairs (MMEngine's dynamic_intervals): once the next epoch (iteration),
+   * counted from 1, is `milestone` or later, validate every `interval`; `[[80, 1]]` validates
+   * every epoch from the end of epoch 79 on.
+   */
+  dynamicIntervals?: [number, number][];
+}
+
+/**
+ * The validation interval in force after a step: MMEngine's `calc_dynamic_intervals` and
+ * `_decide_current_val_interval`, which look up `done + 1` (the epoch or iteration after the one
+ * just finished) among the milestones, counting a milestone as reached when equal to it.
+ */
+class ValIntervals {
+  private readonly milestones: number[] = [0];
+  private readonly intervals: number[];
+
+  constructor(loop: string, start: number, dynamic: [number, number][] | undefined) {
+    this.intervals = [start];
+    if (dynamic === undefined) return;
+    if (!Array.isArray(dynamic))
+      throw new TypeError(`${loop}: dynamicIntervals must be an array of [milestone, interval] pairs`);
+    for (const pair of dynamic) {
+      const [m, i] = Array.isArray(pair) && pair.length === 2 ? pair : [Number.NaN, Number.NaN];
+      if (!Number.isInteger(m) || !Number.isInteger(i) || m < 0 || i < 1)
+        throw new TypeError(
+          `${loop}: each of dynamicIntervals must be [milestone, interval], integers with interval >= 1, got ${JSON.stringify(pair)}`,
+        );
+      if (m <= (this.milestones[this.milestones.length - 1] as number) && this.milestones.length > 1)
+        throw new Error(`${loop}: the milestones of dynamicIntervals must increase, got ${JSON.stringify(dynamic)}`);
+      this.milestones.push(m);
+      this.intervals.push(i);
+    }
+  }
+
+  /** The interval after `done` epochs (iterations): the last pair whose milestone is at most done + 1. */
+  at(done: number): number {
+    let k = 0;
+    while (k + 1 < this.milestones.length && (this.milestones[k + 1] as number) <= done + 1) k++;
+    return this.intervals[k] as number;
+  }
 }
 
 export class EpochBasedTrainLoop {
   stopTraining = false;
   readonly valBegin: number;
-  readonly valInterval: number;
+  /** The interval in force (it changes at the milestones of `dynamicIntervals`). */
+  valInterval: number;
+  private readonly intervals: ValIntervals;
 
   constructor(
     readonly runner: Runner,
@@ -37,6 +80,7 @@ export class EpochBasedTrainLoop {
     this.valInterval = options?.valInterval ?? 1;
     if (!Number.isInteger(maxEpochs))
       throw new Error(`\`max_epochs\` should be a integer number, but get ${maxEpochs}`);
+    this.intervals = new ValIntervals('EpochBasedTrainLoop', this.valInterval, options?.dynamicIntervals);
   }
 
   get maxIters(): number {
@@ -49,6 +93,7 @@ export class EpochBasedTrainLoop {
     while (r.epoch < this.maxEpochs && !this.stopTraining) {
       await this.runEpoch();
       const epoch = r.epoch;
+      this.valInterval = this.intervals.at(epoch);
       if (r.valLoop && epoch >= this.valBegin && (epoch % this.valInterval === 0 || epoch === this.maxEpochs)) {
         await r.valLoop.run();
       }
@@ -85,7 +130,9 @@ export class IterBasedTrainLoop {
   readonly maxEpochs = 1;
 
   readonly valBegin: number;
-  readonly valInterval: number;
+  /** The interval in force (it changes at the milestones of `dynamicIntervals`). */
+  valInterval: number;
+  private readonly intervals: ValIntervals;
 
   constructor(
     readonly runner: Runner,
@@ -95,6 +142,7 @@ export class IterBasedTrainLoop {
     this.valBegin = options?.valBegin ?? 1;
     this.valInterval = options?.valInterval ?? 1000;
     if (!Number.isInteger(maxIters)) throw new Error(`\`max_iters\` should be a integer number, but get ${maxIters}`);
+    this.intervals = new ValIntervals('IterBasedTrainLoop', this.valInterval, options?.dynamicIntervals);
   }
 
   /** Batches forever: the loader restarts (with the next epoch's order) when it runs out. */
@@ -112,6 +160,11 @@ export class IterBasedTrainLoop {
       }
       if (!any) throw new Error('the train dataloader yielded no batch');
       epoch++;
+      // MMEngine warns here too (and sleeps 2 s, for its worker processes; threads need no pause).
+      if (epoch === 1)
+        r.logger.warning(
+          'The train dataloader ran out and restarts with the next epoch\'s order; this is logged once per run.',
+        );
     }
   }
 
@@ -133,6 +186,7 @@ export class IterBasedTrainLoop {
       r.callHook('afterTrainIter', { batchIdx: idx, dataBatch: batch, outputs });
       disposeBatch(batch);
       r.iter += 1;
+      this.valInterval = this.intervals.at(r.iter);
       if (r.valLoop && r.iter >= this.valBegin && (r.iter % this.valInterval === 0 || r.iter === this.maxIters)) {
         await r.valLoop.run();
       }

@@ -108,6 +108,8 @@ export interface TrainCfg {
   maxIters?: number;
   valInterval?: number;
   valBegin?: number;
+  /** `[milestone, interval]` pairs that change valInterval as training goes on (see ValSchedule). */
+  dynamicIntervals?: [number, number][];
 }
 
 /**
@@ -364,7 +366,7 @@ export class Runner {
     const cfg = this.options.trainCfg;
     if (!cfg || !this.trainDataloader) throw new Error('Runner.train() needs `trainDataloader` and `trainCfg`');
     const byEpoch = cfg.byEpoch ?? cfg.maxIters === undefined;
-    const schedule = { valBegin: cfg.valBegin, valInterval: cfg.valInterval };
+    const schedule = { valBegin: cfg.valBegin, valInterval: cfg.valInterval, dynamicIntervals: cfg.dynamicIntervals };
     if (byEpoch) return new EpochBasedTrainLoop(this, cfg.maxEpochs ?? 1, schedule);
     if (cfg.maxIters === undefined) throw new Error('trainCfg: an iteration-based loop needs `maxIters`');
     return new IterBasedTrainLoop(this, cfg.maxIters, schedule);

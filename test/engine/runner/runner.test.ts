@@ -158,6 +158,34 @@ describe('Runner.train', () => {
     assert.equal(recorder.calls.filter((c) => c === 'beforeVal').length, 3, 'after epochs 2, 4 and 5');
   });
 
+  // MMEngine's rule: after epoch e the interval is that of the last milestone <= e + 1, so
+  // [[4, 1]] with valInterval 3 validates after epoch 3 (3 % 1), 4, 5 and 6; without it, 3 and 6.
+  test('dynamicIntervals change the interval as MMEngine counts them', async () => {
+    const valAt = async (trainCfg: engine.TrainCfg): Promise<number[]> => {
+      const at: number[] = [];
+      class Probe extends engine.Hook {
+        override beforeVal(runner: engine.Runner): void {
+          at.push(runner.byEpoch ? runner.epoch : runner.iter);
+        }
+      }
+      const { runner } = makeRunner({ trainCfg, customHooks: [new Probe()], defaultHooks: { checkpoint: null } });
+      await runner.train();
+      return at;
+    };
+    assert.deepEqual(await valAt({ maxEpochs: 6, valInterval: 3 }), [3, 6]);
+    assert.deepEqual(await valAt({ maxEpochs: 6, valInterval: 3, dynamicIntervals: [[4, 1]] }), [3, 4, 5, 6]);
+    assert.deepEqual(await valAt({ maxEpochs: 7, valInterval: 1, dynamicIntervals: [[2, 3], [6, 2]] }), [3, 6, 7]);
+    // iterations: 6 batches per epoch here; from the iteration after 11 on, every 4
+    assert.deepEqual(
+      await valAt({ byEpoch: false, maxIters: 20, valInterval: 5, dynamicIntervals: [[12, 4]] }),
+      [5, 10, 12, 16, 20],
+    );
+    await assert.rejects(
+      () => makeRunner({ trainCfg: { maxEpochs: 2, dynamicIntervals: [[3, 0]] } }).runner.train(),
+      /EpochBasedTrainLoop: each of dynamicIntervals must be \[milestone, interval\]/,
+    );
+  });
+
   test('resuming after epoch 1 gives the same weights as 2 epochs straight', async () => {
     const straight = makeRunner({ maxEpochs: 2 });
     await straight.runner.train();
