@@ -163,7 +163,7 @@ export class IterBasedTrainLoop {
       // MMEngine warns here too (and sleeps 2 s, for its worker processes; threads need no pause).
       if (epoch === 1)
         r.logger.warning(
-          'The train dataloader ran out and restarts with the next epoch\'s order; this is logged once per run.',
+          "The train dataloader ran out and restarts with the next epoch's order; this is logged once per run.",
         );
     }
   }

@@ -174,7 +174,17 @@ describe('Runner.train', () => {
     };
     assert.deepEqual(await valAt({ maxEpochs: 6, valInterval: 3 }), [3, 6]);
     assert.deepEqual(await valAt({ maxEpochs: 6, valInterval: 3, dynamicIntervals: [[4, 1]] }), [3, 4, 5, 6]);
-    assert.deepEqual(await valAt({ maxEpochs: 7, valInterval: 1, dynamicIntervals: [[2, 3], [6, 2]] }), [3, 6, 7]);
+    assert.deepEqual(
+      await valAt({
+        maxEpochs: 7,
+        valInterval: 1,
+        dynamicIntervals: [
+          [2, 3],
+          [6, 2],
+        ],
+      }),
+      [3, 6, 7],
+    );
     // iterations: 6 batches per epoch here; from the iteration after 11 on, every 4
     assert.deepEqual(
       await valAt({ byEpoch: false, maxIters: 20, valInterval: 5, dynamicIntervals: [[12, 4]] }),
