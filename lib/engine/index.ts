@@ -52,7 +52,13 @@ export {
   type OptimWrapperOptions,
 } from './optim/optim_wrapper.js';
 export { OptimWrapperDict } from './optim/optim_wrapper_dict.js';
-export { formatEta, LogProcessor } from './runner/log_processor.js';
+export {
+  type CustomLogCfg,
+  formatEta,
+  type LogPosition,
+  LogProcessor,
+  type LogProcessorOptions,
+} from './runner/log_processor.js';
 export {
   EpochBasedTrainLoop,
   EvalLoop,

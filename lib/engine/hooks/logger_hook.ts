@@ -1,10 +1,8 @@
-import { LogProcessor } from '../runner/log_processor.js';
 import type { Runner } from '../runner/runner.js';
 import { Hook, type IterArgs, type Priority } from './hook.js';
 
 export interface LoggerHookOptions {
   interval?: number;
-  windowSize?: number;
   progressBar?: boolean;
   ignoreLast?: boolean;
   logMetricByEpoch?: boolean;
@@ -12,13 +10,13 @@ export interface LoggerHookOptions {
 
 /**
  * Logs training every `interval` iterations and the metrics after each evaluation, and feeds the
- * visualizer. When stdout is a terminal, a progress bar on one line shows every iteration in
- * between; elsewhere (a file, CI) only the plain lines appear.
+ * visualizer; the lines are made by the runner's LogProcessor (its `logProcessor` option). When
+ * stdout is a terminal, a progress bar on one line shows every iteration in between; elsewhere
+ * (a file, CI) only the plain lines appear.
  */
 export class LoggerHook extends Hook {
   override priority: Priority = 'BELOW_NORMAL';
   readonly interval: number;
-  readonly processor: LogProcessor;
   readonly progressBar: boolean;
   /** Skip the last, partial window of an epoch's iterations (default true, as MMEngine). */
   readonly ignoreLast: boolean;
@@ -29,7 +27,6 @@ export class LoggerHook extends Hook {
   constructor(options?: LoggerHookOptions) {
     super();
     this.interval = options?.interval ?? 10;
-    this.processor = new LogProcessor(options?.windowSize ?? 10);
     this.progressBar = options?.progressBar ?? Boolean(process.stdout.isTTY);
     this.ignoreLast = options?.ignoreLast ?? true;
     this.logMetricByEpoch = options?.logMetricByEpoch ?? true;
@@ -46,7 +43,7 @@ export class LoggerHook extends Hook {
     const width = 30;
     const filled = Math.round((width * done) / Math.max(1, total));
     const loss = runner.messageHub.logScalars.get('train/loss');
-    const tail = loss ? `  loss: ${loss.mean(this.processor.windowSize).toFixed(4)}` : '';
+    const tail = loss ? `  loss: ${loss.mean(runner.logProcessor.windowSize).toFixed(4)}` : '';
     process.stdout.write(
       `\r\x1b[2K${label} [${'='.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${tail}`,
     );
@@ -69,19 +66,20 @@ export class LoggerHook extends Hook {
       return;
     }
     this.clearBar();
-    const line = this.processor.trainLine(runner.messageHub, {
+    const lp = runner.logProcessor;
+    const at = { iterInEpoch: args.batchIdx, iter: runner.iter };
+    const line = lp.trainLine(runner.messageHub, {
       mode: 'train',
       byEpoch: runner.byEpoch,
       epoch: runner.epoch,
-      iterInEpoch: args.batchIdx,
       itersPerEpoch,
-      iter: runner.iter,
       maxIters: runner.maxIters,
       maxEpochs: runner.maxEpochs,
+      ...at,
     });
     runner.logger.info(line);
     // MMEngine's tag: the smoothed scalars, then where the run is (epoch by epoch, and iter).
-    const tag: Record<string, number> = { ...this.processor.collect(runner.messageHub, 'train') };
+    const tag = lp.tagOf(lp.collect(runner.messageHub, 'train', lp.windowSize, at), 'train');
     if (runner.byEpoch) tag.epoch = runner.epoch + 1;
     tag.iter = runner.iter + 1;
     runner.visualizer?.addScalars(tag, runner.iter + 1);
@@ -104,7 +102,7 @@ export class LoggerHook extends Hook {
     }
     this.clearBar();
     runner.logger.info(
-      this.processor.evalIterLine(runner.messageHub, mode, {
+      runner.logProcessor.evalIterLine(runner.messageHub, mode, {
         byEpoch: runner.byEpoch,
         epoch: runner.epoch,
         batchIdx,
@@ -118,7 +116,7 @@ export class LoggerHook extends Hook {
     const loader = mode === 'val' ? runner.valDataloader : runner.testDataloader;
     const itersPerEpoch = loader?.length ?? 0;
     runner.logger.info(
-      this.processor.epochEndLine(runner.messageHub, mode, metrics, {
+      runner.logProcessor.epochEndLine(runner.messageHub, mode, metrics, {
         epoch: runner.epoch,
         byEpoch: runner.byEpoch,
         iters: runner.iter,
@@ -129,10 +127,10 @@ export class LoggerHook extends Hook {
     for (const [k, v] of Object.entries(metrics)) if (typeof v === 'number') scalars[k] = v;
     if (mode === 'val' && Object.keys(scalars).length) {
       // With the evaluation's mean timings, as MMEngine's val tag.
-      const timing = this.processor.collect(runner.messageHub, mode, itersPerEpoch);
+      const timing = runner.logProcessor.collect(runner.messageHub, mode, itersPerEpoch);
       for (const k of ['data_time', 'time']) if (k in timing) scalars[k] = timing[k] as number;
       const step = this.logMetricByEpoch ? (runner.trainLoop ? runner.epoch : 0) : runner.iter;
-      runner.visualizer?.addScalars(scalars, step);
+      runner.visualizer?.addScalars(runner.logProcessor.tagOf(scalars, mode), step);
     }
   }
 

@@ -37,6 +37,34 @@ export class HistoryBuffer {
     if (vs.length === 0) return Number.NaN;
     return vs.reduce((a, b) => a + b, 0) / cs.reduce((a, b) => a + b, 0);
   }
+
+  /** The largest of the last `window` values (all by default). */
+  max(window?: number): number {
+    const vs = window === undefined ? this.values : this.values.slice(-window);
+    return vs.length === 0 ? Number.NaN : vs.reduce((a, b) => Math.max(a, b));
+  }
+
+  /** The smallest of the last `window` values (all by default). */
+  min(window?: number): number {
+    const vs = window === undefined ? this.values : this.values.slice(-window);
+    return vs.length === 0 ? Number.NaN : vs.reduce((a, b) => Math.min(a, b));
+  }
+
+  /** A statistic by name, as MMEngine's `statistics(method_name, ...)`: mean, max, min (over a window) or current. */
+  statistics(method: string, window?: number): number {
+    switch (method) {
+      case 'mean':
+        return this.mean(window);
+      case 'max':
+        return this.max(window);
+      case 'min':
+        return this.min(window);
+      case 'current':
+        return this.current();
+      default:
+        throw new Error(`HistoryBuffer: no statistic ${method} (mean, max, min, current)`);
+    }
+  }
 }
 
 const instances = new Map<string, MessageHub>();

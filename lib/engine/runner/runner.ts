@@ -35,6 +35,7 @@ import { DistributedDataParallel, type DistributedDataParallelOptions } from '..
 import { type BaseOptimWrapper, OptimWrapper, type OptimWrapperOptions } from '../optim/optim_wrapper.js';
 import { loadStateDict } from './checkpoint.js';
 import { shardDataloaders } from './distributed_setup.js';
+import { LogProcessor, type LogProcessorOptions } from './log_processor.js';
 import { EpochBasedTrainLoop, EvalLoop, type EvaluatorLike, IterBasedTrainLoop } from './loops.js';
 
 type LRScheduler = torch.optim.lrScheduler.LRScheduler;
@@ -165,6 +166,8 @@ export interface RunnerOptions {
   /** Where the model runs; default CUDA when available, else the CPU. */
   device?: Device;
   logLevel?: LogLevel;
+  /** How the LoggerHook's lines are made: window, customCfg, digits (MMEngine's log_processor). */
+  logProcessor?: LogProcessor | LogProcessorOptions;
   visualizer?: VisualizerLike | ((logDir: string) => VisualizerLike) | null;
 }
 
@@ -192,6 +195,7 @@ export class Runner {
   readonly timestamp: string;
   readonly logDir: string;
   readonly logger: Logger;
+  readonly logProcessor: LogProcessor;
   readonly messageHub: MessageHub;
   readonly trainDataloader: DataLoaderLike | null;
   readonly valDataloader: DataLoaderLike | null;
@@ -255,6 +259,8 @@ export class Runner {
     }
     // The engine's own messages (initWeights, warnings) go to this run's log too.
     setLogger(this.logger);
+    const lp = options.logProcessor;
+    this.logProcessor = lp instanceof LogProcessor ? lp : new LogProcessor(lp);
     this.messageHub = MessageHub.getInstance(this.experimentName);
     this.seed = synced(options.randomness?.seed ?? Math.floor(Math.random() * 2 ** 31));
     torch.manualSeed(this.seed);

@@ -20,6 +20,7 @@ const { xs, ys } = makeData(96);
 /** Trains 2 epochs of 6 iterations (batches of 16) and returns the logged training lines and the visualizer's steps. */
 async function run(
   logger: engine.LoggerHookOptions,
+  logProcessor?: engine.LogProcessorOptions,
 ): Promise<{ lines: string[]; evalLines: string[]; steps: { keys: string[]; step: number }[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'torch-node-logger-hook-'));
   dirs.push(dir);
@@ -38,6 +39,7 @@ async function run(
     visualizer: { addScalars: (s, step) => steps.push({ keys: Object.keys(s), step }), close: () => {} },
     randomness: { seed: 0 },
     logLevel: 'silent',
+    ...(logProcessor ? { logProcessor } : {}),
   });
   const lines: string[] = [];
   const evalLines: string[] = [];
@@ -72,6 +74,21 @@ describe('LoggerHook', () => {
       'Epoch(val) [2][2/3]',
       'Epoch(val) [2][3/3]',
     ]);
+  });
+
+  test("the runner's logProcessor makes the lines and the visualizer's tags: customCfg, logWithHierarchy", async () => {
+    const { steps } = await run(
+      { interval: 3 },
+      {
+        customCfg: [{ dataSrc: 'loss', method: 'max', windowSize: 'epoch', logName: 'loss_max' }],
+        logWithHierarchy: true,
+      },
+    );
+    const train = steps.find((s) => s.keys.includes('epoch'));
+    assert.ok(train?.keys.includes('train/loss') && train.keys.includes('train/loss_max'), String(train?.keys));
+    assert.ok(train?.keys.includes('iter'), 'epoch and iter stay as they are');
+    const val = steps.find((s) => s.keys.includes('val/accuracy/top1'));
+    assert.ok(val, steps.map((s) => s.keys.join(',')).join(' | '));
   });
 
   test('an epoch no longer than the interval is logged at its end', async () => {

@@ -54,4 +54,70 @@ describe('LogProcessor', () => {
       /^Iter\(val\) \[5\/5\]/,
     );
   });
+
+  // Losses 1..6 over two epochs of 4 iterations, the line at the 2nd iteration of the 2nd epoch.
+  const losses = (name: string): MessageHub => {
+    const hub = MessageHub.getInstance(name);
+    for (let v = 1; v <= 6; v++) hub.updateScalar('train/loss', v);
+    hub.updateScalar('train/lr', 0.01);
+    return hub;
+  };
+  const at = {
+    mode: 'train' as const,
+    byEpoch: true,
+    epoch: 1,
+    iterInEpoch: 1,
+    itersPerEpoch: 4,
+    iter: 5,
+    maxIters: 8,
+    maxEpochs: 2,
+  };
+
+  test('customCfg: statistics over a number of iterations, the epoch so far, or all of them', () => {
+    const lp = new LogProcessor({
+      windowSize: 4,
+      customCfg: [
+        { dataSrc: 'loss', method: 'max', windowSize: 3, logName: 'loss_max' },
+        { dataSrc: 'loss', method: 'mean', windowSize: 'global', logName: 'loss_global' },
+        { dataSrc: 'loss', method: 'min', windowSize: 'epoch', logName: 'loss_epoch_min' },
+        { dataSrc: 'missing', method: 'mean', logName: 'nothing' },
+      ],
+    });
+    // loss: mean of 3..6; max of 4..6; mean of 1..6; min of 5, 6
+    assert.equal(
+      lp.trainLine(losses('lp_custom'), at),
+      'Epoch(train) [2][2/4]  lr: 1.0000e-02  loss: 4.5000  loss_max: 6.0000  loss_global: 3.5000  loss_epoch_min: 5.0000',
+    );
+  });
+
+  test('customCfg without logName replaces the scalar in place; numDigits; meanPattern', () => {
+    const current = new LogProcessor({ customCfg: [{ dataSrc: 'loss', method: 'current' }], numDigits: 2 });
+    assert.equal(lp2(current), 'Epoch(train) [2][2/4]  lr: 1.00e-02  loss: 6.00');
+    // only names matching the pattern are averaged: loss now shows its latest value
+    const pattern = new LogProcessor({ meanPattern: /time/g });
+    assert.equal(lp2(pattern), 'Epoch(train) [2][2/4]  lr: 1.0000e-02  loss: 6.0000');
+    assert.equal(lp2(pattern), 'Epoch(train) [2][2/4]  lr: 1.0000e-02  loss: 6.0000', 'a /g pattern is not stateful');
+  });
+  const lp2 = (lp: LogProcessor) => lp.trainLine(losses('lp_replace'), at);
+
+  test('customCfg is checked: one name per statistic, known methods and windows', () => {
+    assert.throws(
+      () =>
+        new LogProcessor({
+          customCfg: [
+            { dataSrc: 'loss', method: 'max' },
+            { dataSrc: 'loss', method: 'min' },
+          ],
+        }),
+      /logs loss twice/,
+    );
+    assert.throws(
+      () => new LogProcessor({ customCfg: [{ dataSrc: 'loss', method: 'median' as 'mean' }] }),
+      /method must be one of mean, max, min, current, got median/,
+    );
+    assert.throws(
+      () => new LogProcessor({ customCfg: [{ dataSrc: 'loss', method: 'mean', windowSize: 'all' as 'epoch' }] }),
+      /windowSize should be a positive integer, 'epoch' or 'global'/,
+    );
+  });
 });
