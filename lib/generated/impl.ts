@@ -1130,6 +1130,30 @@ export function $_foreach_sqrt_(input: Tensor[]): void {
   native._foreach_sqrt_(hList(input, '_foreach_sqrt_', 'input'));
 }
 
+export function $_foreach_abs(input: Tensor[]): Tensor[] {
+  return wrapList(native._foreach_abs(hList(input, '_foreach_abs', 'input')));
+}
+
+export function $_foreach_abs_(input: Tensor[]): void {
+  native._foreach_abs_(hList(input, '_foreach_abs_', 'input'));
+}
+
+export function $_foreach_reciprocal(input: Tensor[]): Tensor[] {
+  return wrapList(native._foreach_reciprocal(hList(input, '_foreach_reciprocal', 'input')));
+}
+
+export function $_foreach_reciprocal_(input: Tensor[]): void {
+  native._foreach_reciprocal_(hList(input, '_foreach_reciprocal_', 'input'));
+}
+
+export function $_foreach_sign(input: Tensor[]): Tensor[] {
+  return wrapList(native._foreach_sign(hList(input, '_foreach_sign', 'input')));
+}
+
+export function $_foreach_sign_(input: Tensor[]): void {
+  native._foreach_sign_(hList(input, '_foreach_sign_', 'input'));
+}
+
 export function $_foreach_zero_(input: Tensor[]): void {
   native._foreach_zero_(hList(input, '_foreach_zero_', 'input'));
 }

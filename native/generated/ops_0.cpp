@@ -951,6 +951,25 @@ static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_abs");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    return a.ret(at::_foreach_abs(a_self));
+  });
+}
+
+static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_reciprocal_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    at::_foreach_reciprocal_(a_self);
+    return a.none();
+  });
+}
+
 static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_zero_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1158,6 +1177,8 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("_foreach_addcdiv$ScalarList", Napi::Function::New(env, op__foreach_addcdiv__ScalarList, "_foreach_addcdiv$ScalarList"));
   exports.Set("_foreach_addcdiv_$ScalarList", Napi::Function::New(env, op__foreach_addcdiv___ScalarList, "_foreach_addcdiv_$ScalarList"));
   exports.Set("_foreach_neg_", Napi::Function::New(env, op__foreach_neg_, "_foreach_neg_"));
+  exports.Set("_foreach_abs", Napi::Function::New(env, op__foreach_abs, "_foreach_abs"));
+  exports.Set("_foreach_reciprocal_", Napi::Function::New(env, op__foreach_reciprocal_, "_foreach_reciprocal_"));
   exports.Set("_foreach_zero_", Napi::Function::New(env, op__foreach_zero_, "_foreach_zero_"));
   exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
   exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));

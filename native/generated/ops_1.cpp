@@ -942,6 +942,25 @@ static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_abs_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    at::_foreach_abs_(a_self);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sign");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    return a.ret(at::_foreach_sign(a_self));
+  });
+}
+
 static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_copy_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1150,6 +1169,8 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("_foreach_addcdiv$Tensor", Napi::Function::New(env, op__foreach_addcdiv__Tensor, "_foreach_addcdiv$Tensor"));
   exports.Set("_foreach_addcdiv_$Tensor", Napi::Function::New(env, op__foreach_addcdiv___Tensor, "_foreach_addcdiv_$Tensor"));
   exports.Set("_foreach_sqrt", Napi::Function::New(env, op__foreach_sqrt, "_foreach_sqrt"));
+  exports.Set("_foreach_abs_", Napi::Function::New(env, op__foreach_abs_, "_foreach_abs_"));
+  exports.Set("_foreach_sign", Napi::Function::New(env, op__foreach_sign, "_foreach_sign"));
   exports.Set("_foreach_copy_", Napi::Function::New(env, op__foreach_copy_, "_foreach_copy_"));
   exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
   exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));

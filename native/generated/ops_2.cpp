@@ -942,6 +942,25 @@ static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_reciprocal");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    return a.ret(at::_foreach_reciprocal(a_self));
+  });
+}
+
+static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sign_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    at::_foreach_sign_(a_self);
+    return a.none();
+  });
+}
+
 static Napi::Value op_linear(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linear");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1164,6 +1183,8 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("_foreach_addcdiv_$Scalar", Napi::Function::New(env, op__foreach_addcdiv___Scalar, "_foreach_addcdiv_$Scalar"));
   exports.Set("_foreach_neg", Napi::Function::New(env, op__foreach_neg, "_foreach_neg"));
   exports.Set("_foreach_sqrt_", Napi::Function::New(env, op__foreach_sqrt_, "_foreach_sqrt_"));
+  exports.Set("_foreach_reciprocal", Napi::Function::New(env, op__foreach_reciprocal, "_foreach_reciprocal"));
+  exports.Set("_foreach_sign_", Napi::Function::New(env, op__foreach_sign_, "_foreach_sign_"));
   exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
   exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
   exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));

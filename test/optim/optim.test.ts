@@ -253,6 +253,50 @@ describe('state dicts', () => {
     assert.deepEqual(opt2.state.get(q)?.squareAvg?.toArray(), (sd.state[0]!.square_avg as torch.Tensor).toArray());
   });
 
+  test("Adamax, NAdam, RAdam, Adadelta, Rprop, ASGD: PyTorch's snake_case keys, and back to camelCase on loading", () => {
+    const cases: [torch.optim.Optimizer, string[], string[]][] = [];
+    const make = <T extends torch.optim.Optimizer>(f: (q: torch.Tensor) => T, state: string[], group: string[]) => {
+      const q = param([1, -2]);
+      const opt = f(q);
+      gradOfSumSquares(q);
+      opt.step();
+      cases.push([opt, state, group]);
+    };
+    make((q) => new optim.Adamax([q]), ['step', 'exp_avg', 'exp_inf'], ['weight_decay']);
+    make(
+      (q) => new optim.NAdam([q]),
+      ['step', 'mu_product', 'exp_avg', 'exp_avg_sq'],
+      ['momentum_decay', 'decoupled_weight_decay'],
+    );
+    make((q) => new optim.RAdam([q]), ['step', 'exp_avg', 'exp_avg_sq'], ['decoupled_weight_decay']);
+    make((q) => new optim.Adadelta([q]), ['step', 'square_avg', 'acc_delta'], ['rho']);
+    make((q) => new optim.Rprop([q]), ['step', 'prev', 'step_size'], ['etas', 'step_sizes']);
+    make((q) => new optim.ASGD([q]), ['step', 'eta', 'mu', 'ax'], ['lambd', 't0']);
+    for (const [opt, stateKeys, groupKeys] of cases) {
+      const what = opt.constructor.name;
+      const sd = opt.stateDict();
+      assert.deepEqual(Object.keys(sd.state[0] as object), stateKeys, what);
+      for (const k of groupKeys) assert.ok(k in (sd.param_groups[0] as object), `${what}: ${k}`);
+      // the 0-d float32 tensors PyTorch keeps as such: step, and NAdam's mu_product, ASGD's eta and mu
+      for (const k of ['step', 'mu_product', 'eta', 'mu']) {
+        const t = sd.state[0]?.[k] as torch.Tensor | undefined;
+        if (t === undefined) continue;
+        assert.equal(t.dtype, 'float32', `${what}: ${k}`);
+        assert.deepEqual(t.shape, [], `${what}: ${k}`);
+      }
+      const q = param([1, -2]);
+      const copy = new (opt.constructor as new (params: torch.Tensor[]) => torch.optim.Optimizer)([q]);
+      copy.loadStateDict(sd);
+      const loaded = copy.state.get(q) as Record<string, unknown>;
+      assert.deepEqual(
+        Object.keys(loaded),
+        stateKeys.map((k) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())),
+        what,
+      );
+      assert.deepEqual(copy.stateDict().param_groups, sd.param_groups, what);
+    }
+  });
+
   test('loadStateDict refuses a dict that does not fit', () => {
     const opt = new optim.SGD([param([1]), param([2])], { lr: 0.1 });
     const other = new optim.SGD([param([1])], { lr: 0.1 });
@@ -277,6 +321,43 @@ describe('option checks', () => {
     assert.throws(() => new optim.Adagrad([p()], { lrDecay: -1 }), /invalid lrDecay value/);
     assert.throws(() => new optim.Adagrad([p()], { initialAccumulatorValue: -1 }), /initialAccumulatorValue/);
     assert.throws(() => new optim.SGD([{ params: [p()], lr: -1 }]), /invalid learning rate/);
+  });
+
+  test('invalid options of Adamax, NAdam, RAdam, Adadelta, Rprop and ASGD name the class and the option', () => {
+    assert.throws(() => new optim.Adamax([p()], { lr: -1 }), /^Error: Adamax: invalid learning rate: -1/);
+    assert.throws(() => new optim.Adamax([p()], { betas: [0.9, 1] }), /Adamax: invalid beta parameter at index 1: 1/);
+    assert.throws(() => new optim.Adamax([p()], { eps: -1e-8 }), /Adamax: invalid epsilon value/);
+    assert.throws(() => new optim.NAdam([p()], { momentumDecay: -0.1 }), /NAdam: invalid momentumDecay value: -0.1/);
+    assert.throws(() => new optim.NAdam([p()], { weightDecay: -1 }), /NAdam: invalid weightDecay value/);
+    assert.throws(
+      () => new optim.NAdam([p()], { decoupledWeightDecay: 1 as unknown as boolean }),
+      /NAdam: decoupledWeightDecay must be a boolean/,
+    );
+    assert.throws(() => new optim.RAdam([p()], { betas: [-0.1, 0.9] }), /RAdam: invalid beta parameter at index 0/);
+    assert.throws(
+      () => new optim.RAdam([p()], { betas: [0.9] as unknown as [number, number] }),
+      /RAdam: betas must be an array of two numbers/,
+    );
+    assert.throws(() => new optim.Adadelta([p()], { rho: 1.5 }), /Adadelta: invalid rho value: 1.5/);
+    assert.throws(() => new optim.Adadelta([{ params: [p()], lr: -1 }]), /Adadelta: invalid learning rate/);
+    assert.throws(() => new optim.Rprop([p()], { etas: [1.2, 0.5] }), /Rprop: invalid eta values: 1.2, 0.5/);
+    assert.throws(() => new optim.Rprop([p()], { etas: [0.5, 1] }), /Rprop: invalid eta values: 0.5, 1/);
+    assert.throws(
+      () => new optim.Rprop([p()], { stepSizes: 1e-6 as unknown as [number, number] }),
+      /Rprop: stepSizes must be an array of two numbers, \[min, max\]/,
+    );
+    assert.throws(() => new optim.ASGD([p()], { weightDecay: -1 }), /ASGD: invalid weightDecay value/);
+    assert.throws(() => new optim.ASGD([p()], { t0: '5' as unknown as number }), /ASGD: t0 must be a number/);
+    assert.throws(() => new optim.ASGD([p()], { capturable: true }), /ASGD: capturable=true is not supported/);
+    assert.throws(
+      () => new optim.Rprop([p()], { step_sizes: [1e-6, 50] } as unknown as torch.optim.RpropOptions),
+      /Rprop: unknown option 'step_sizes'; options are camelCase: 'stepSizes'/,
+    );
+    assert.throws(
+      () => new optim.NAdam([p()], { momentum_decay: 0.1 } as unknown as torch.optim.NAdamOptions),
+      /NAdam: unknown option 'momentum_decay'; options are camelCase: 'momentumDecay'/,
+    );
+    assert.throws(() => new optim.Adadelta([p()], { foreach: 1 as unknown as boolean }), /Adadelta: foreach must be/);
   });
 
   test('wrong types and unknown options are TypeErrors', () => {
@@ -408,5 +489,37 @@ describe('memory', () => {
     for (let i = 0; i < 1000; i++) iteration();
     assert.equal(torch.memory().tensors, before);
     assert.equal((opt.state.get(w)!.step as torch.Tensor).item(), 1010);
+  });
+
+  test('Adamax, NAdam, RAdam, Adadelta, Rprop, ASGD: 100 steps of either path keep the tensor count flat', () => {
+    const options: Record<string, Record<string, unknown>> = {
+      Adamax: { weightDecay: 0.1, maximize: true },
+      NAdam: { weightDecay: 0.1, maximize: true },
+      RAdam: { weightDecay: 0.1, maximize: true },
+      Adadelta: { weightDecay: 0.1, maximize: true },
+      Rprop: { maximize: true },
+      ASGD: { weightDecay: 0.1, maximize: true, t0: 3 },
+    };
+    for (const [cls, opts] of Object.entries(options)) {
+      for (const foreach of [false, true]) {
+        const w = torch.tensor([0.5, -1.2, 2.0], { requiresGrad: true });
+        const b = torch.tensor([[0.3, -0.7]], { requiresGrad: true });
+        const Ctor = optim[cls as 'Adamax'] as unknown as new (
+          params: torch.Tensor[],
+          options: Record<string, unknown>,
+        ) => torch.optim.Optimizer;
+        const opt = new Ctor([w, b], { ...opts, foreach });
+        const iteration = (): void =>
+          torch.scope(() => {
+            opt.zeroGrad();
+            w.mul(w).sum().add(b.mul(b).mul(b).sum()).backward();
+            opt.step();
+          });
+        for (let i = 0; i < 5; i++) iteration();
+        const before = torch.memory().tensors;
+        for (let i = 0; i < 100; i++) iteration();
+        assert.equal(torch.memory().tensors, before, `${cls}, foreach: ${foreach}`);
+      }
+    }
   });
 });

@@ -17,6 +17,7 @@ import {
 import { scalarTensor } from '../creation.js';
 import type { Tensor } from '../tensor.js';
 import {
+  checkBetas,
   checkBoolean,
   checkFlags,
   checkNonNegative,
@@ -114,14 +115,7 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
     const name = this.constructor.name;
     checkNonNegative(name, o, 'lr', 'learning rate');
     checkNonNegative(name, o, 'eps', 'epsilon value');
-    const betas = o.betas;
-    if (!Array.isArray(betas) || betas.length !== 2 || betas.some((b) => typeof b !== 'number')) {
-      throw new TypeError(`${name}: betas must be an array of two numbers, [beta1, beta2]`);
-    }
-    betas.forEach((b: number, i) => {
-      if (!(b >= 0 && b < 1))
-        throw new Error(`${name}: invalid beta parameter at index ${i}: ${b} (must be in [0, 1))`);
-    });
+    checkBetas(name, o);
     checkNonNegative(name, o, 'weightDecay');
     checkBoolean(name, o, 'amsgrad');
     checkBoolean(name, o, 'maximize');

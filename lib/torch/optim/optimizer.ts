@@ -409,6 +409,22 @@ export function checkNonNegative(
   if (!(v >= 0)) throw new Error(`${name}: invalid ${what}: ${v} (must be >= 0)`);
 }
 
+/** A pair of numbers `[a, b]` (Adam's betas, Rprop's etas and stepSizes): an array of two numbers. */
+export function checkPair(name: string, options: Record<string, unknown>, key: string, what: string): [number, number] {
+  const v = options[key];
+  if (!Array.isArray(v) || v.length !== 2 || v.some((x) => typeof x !== 'number')) {
+    throw new TypeError(`${name}: ${key} must be an array of two numbers, ${what}`);
+  }
+  return v as [number, number];
+}
+
+/** Adam-style betas: two numbers in [0, 1). */
+export function checkBetas(name: string, options: Record<string, unknown>): void {
+  checkPair(name, options, 'betas', '[beta1, beta2]').forEach((b, i) => {
+    if (!(b >= 0 && b < 1)) throw new Error(`${name}: invalid beta parameter at index ${i}: ${b} (must be in [0, 1))`);
+  });
+}
+
 export function checkBoolean(name: string, options: Record<string, unknown>, key: string): void {
   const v = options[key];
   if (typeof v !== 'boolean') throw new TypeError(`${name}: ${key} must be a boolean, got ${describe(v)}`);
