@@ -51,6 +51,14 @@ export {
   OptimWrapper,
   type OptimWrapperOptions,
 } from './optim/optim_wrapper.js';
+export {
+  buildOptimWrapper,
+  type CustomKeyCfg,
+  DefaultOptimWrapperConstructor,
+  type OptimizerCfg,
+  type OptimWrapperCfg,
+  type ParamwiseCfg,
+} from './optim/optim_wrapper_constructor.js';
 export { OptimWrapperDict } from './optim/optim_wrapper_dict.js';
 export {
   type CustomLogCfg,

@@ -33,6 +33,7 @@ import { MessageHub } from '../logging/message_hub.js';
 import type { BaseModel, LogVars } from '../model/base_model.js';
 import { DistributedDataParallel, type DistributedDataParallelOptions } from '../model/wrappers/distributed.js';
 import { type BaseOptimWrapper, OptimWrapper, type OptimWrapperOptions } from '../optim/optim_wrapper.js';
+import { buildOptimWrapper, type OptimWrapperCfg } from '../optim/optim_wrapper_constructor.js';
 import { loadStateDict } from './checkpoint.js';
 import { shardDataloaders } from './distributed_setup.js';
 import { LogProcessor, type LogProcessorOptions } from './log_processor.js';
@@ -147,7 +148,8 @@ export interface RunnerOptions {
   trainCfg?: TrainCfg | null;
   valCfg?: { fp16?: boolean } | null;
   testCfg?: { fp16?: boolean } | null;
-  optimWrapper?: BaseOptimWrapper | OptimWrapperOptions | null;
+  /** A wrapper, a wrapper's options around an optimizer, or a config with the optimizer as a config (see buildOptimWrapper). */
+  optimWrapper?: BaseOptimWrapper | OptimWrapperOptions | OptimWrapperCfg | null;
   paramScheduler?: ParamSchedulerEntry | ParamSchedulerEntry[] | null;
   /** An Evaluator (or anything evaluator-like), or its metrics: a metric, a metric config, or a list of them. */
   valEvaluator?: EvaluatorSpec | null;
@@ -275,7 +277,14 @@ export class Runner {
     if (this.distributed) shardDataloaders(this, loaders, this.seed);
     this.model.to({ device: this.device });
     const ow = options.optimWrapper ?? null;
-    this.optimWrapper = ow === null ? null : 'updateParams' in ow ? ow : new OptimWrapper(ow);
+    this.optimWrapper =
+      ow === null
+        ? null
+        : 'updateParams' in ow
+          ? ow
+          : ow.optimizer instanceof torch.optim.Optimizer
+            ? new OptimWrapper(ow as OptimWrapperOptions)
+            : buildOptimWrapper(this.model, ow as OptimWrapperCfg);
     const ps = options.paramScheduler ?? [];
     this.paramSchedulers = (Array.isArray(ps) ? ps : [ps]).map((s) => {
       const { scheduler, byEpoch = true, monitor } = 'scheduler' in s ? s : { scheduler: s };
