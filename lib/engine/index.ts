@@ -4,6 +4,7 @@ export * from './dataset/index.js';
 export * from './evaluator/index.js';
 export { CheckpointHook, type CheckpointHookOptions, inferRule } from './hooks/checkpoint_hook.js';
 export { DistSamplerSeedHook } from './hooks/dist_sampler_seed_hook.js';
+export { EMAHook, type EMAHookOptions } from './hooks/ema_hook.js';
 export { type AfterIterArgs, Hook, type IterArgs, PRIORITY, type Priority, type Stage } from './hooks/hook.js';
 export { IterTimerHook } from './hooks/iter_timer_hook.js';
 export { LoggerHook, type LoggerHookOptions } from './hooks/logger_hook.js';
@@ -11,6 +12,13 @@ export { ParamSchedulerHook } from './hooks/param_scheduler_hook.js';
 export { RuntimeInfoHook } from './hooks/runtime_info_hook.js';
 export { getLogger, Logger, type LogLevel, setLogger } from './logging/logger.js';
 export { HistoryBuffer, MessageHub } from './logging/message_hub.js';
+export {
+  type AveragedModelOptions,
+  BaseAveragedModel,
+  ExponentialMovingAverage,
+  MomentumAnnealingEMA,
+  StochasticWeightAverage,
+} from './model/averaged_model.js';
 export {
   BaseModel,
   type BaseModelOptions,

@@ -1162,6 +1162,38 @@ export function $_foreach_copy_(input: Tensor[], src: Tensor[], options?: { nonB
   native._foreach_copy_(hList(input, '_foreach_copy_', 'input'), hList(src, '_foreach_copy_', 'src'), options?.nonBlocking);
 }
 
+export function $rnn_tanh_input(input: Tensor, hx: Tensor, params: Tensor[], hasBiases: boolean, numLayers: number, dropout: number, train: boolean, bidirectional: boolean, batchFirst: boolean): [Tensor, Tensor] & { output: Tensor; hy: Tensor } {
+  return wrapNamed(native['rnn_tanh$input'](h(input, 'rnn_tanh', 'input'), h(hx, 'rnn_tanh', 'hx'), hList(params, 'rnn_tanh', 'params'), hasBiases, numLayers, dropout, train, bidirectional, batchFirst), ['output', 'hy']) as [Tensor, Tensor] & { output: Tensor; hy: Tensor };
+}
+
+export function $rnn_relu_input(input: Tensor, hx: Tensor, params: Tensor[], hasBiases: boolean, numLayers: number, dropout: number, train: boolean, bidirectional: boolean, batchFirst: boolean): [Tensor, Tensor] & { output: Tensor; hy: Tensor } {
+  return wrapNamed(native['rnn_relu$input'](h(input, 'rnn_relu', 'input'), h(hx, 'rnn_relu', 'hx'), hList(params, 'rnn_relu', 'params'), hasBiases, numLayers, dropout, train, bidirectional, batchFirst), ['output', 'hy']) as [Tensor, Tensor] & { output: Tensor; hy: Tensor };
+}
+
+export function $lstm_input(input: Tensor, hx: Tensor[], params: Tensor[], hasBiases: boolean, numLayers: number, dropout: number, train: boolean, bidirectional: boolean, batchFirst: boolean): [Tensor, Tensor, Tensor] & { output: Tensor; hy: Tensor; cy: Tensor } {
+  return wrapNamed(native['lstm$input'](h(input, 'lstm', 'input'), hList(hx, 'lstm', 'hx'), hList(params, 'lstm', 'params'), hasBiases, numLayers, dropout, train, bidirectional, batchFirst), ['output', 'hy', 'cy']) as [Tensor, Tensor, Tensor] & { output: Tensor; hy: Tensor; cy: Tensor };
+}
+
+export function $gru_input(input: Tensor, hx: Tensor, params: Tensor[], hasBiases: boolean, numLayers: number, dropout: number, train: boolean, bidirectional: boolean, batchFirst: boolean): [Tensor, Tensor] & { output: Tensor; hy: Tensor } {
+  return wrapNamed(native['gru$input'](h(input, 'gru', 'input'), h(hx, 'gru', 'hx'), hList(params, 'gru', 'params'), hasBiases, numLayers, dropout, train, bidirectional, batchFirst), ['output', 'hy']) as [Tensor, Tensor] & { output: Tensor; hy: Tensor };
+}
+
+export function $rnn_tanh_cell(input: Tensor, hx: Tensor, wIh: Tensor, wHh: Tensor, options?: { bIh?: Tensor | null; bHh?: Tensor | null }): Tensor {
+  return wrap(native.rnn_tanh_cell(h(input, 'rnn_tanh_cell', 'input'), h(hx, 'rnn_tanh_cell', 'hx'), h(wIh, 'rnn_tanh_cell', 'wIh'), h(wHh, 'rnn_tanh_cell', 'wHh'), hOpt(options?.bIh, 'rnn_tanh_cell', 'bIh'), hOpt(options?.bHh, 'rnn_tanh_cell', 'bHh')));
+}
+
+export function $rnn_relu_cell(input: Tensor, hx: Tensor, wIh: Tensor, wHh: Tensor, options?: { bIh?: Tensor | null; bHh?: Tensor | null }): Tensor {
+  return wrap(native.rnn_relu_cell(h(input, 'rnn_relu_cell', 'input'), h(hx, 'rnn_relu_cell', 'hx'), h(wIh, 'rnn_relu_cell', 'wIh'), h(wHh, 'rnn_relu_cell', 'wHh'), hOpt(options?.bIh, 'rnn_relu_cell', 'bIh'), hOpt(options?.bHh, 'rnn_relu_cell', 'bHh')));
+}
+
+export function $lstm_cell(input: Tensor, hx: Tensor[], wIh: Tensor, wHh: Tensor, options?: { bIh?: Tensor | null; bHh?: Tensor | null }): [Tensor, Tensor] & { hy: Tensor; cy: Tensor } {
+  return wrapNamed(native.lstm_cell(h(input, 'lstm_cell', 'input'), hList(hx, 'lstm_cell', 'hx'), h(wIh, 'lstm_cell', 'wIh'), h(wHh, 'lstm_cell', 'wHh'), hOpt(options?.bIh, 'lstm_cell', 'bIh'), hOpt(options?.bHh, 'lstm_cell', 'bHh')), ['hy', 'cy']) as [Tensor, Tensor] & { hy: Tensor; cy: Tensor };
+}
+
+export function $gru_cell(input: Tensor, hx: Tensor, wIh: Tensor, wHh: Tensor, options?: { bIh?: Tensor | null; bHh?: Tensor | null }): Tensor {
+  return wrap(native.gru_cell(h(input, 'gru_cell', 'input'), h(hx, 'gru_cell', 'hx'), h(wIh, 'gru_cell', 'wIh'), h(wHh, 'gru_cell', 'wHh'), hOpt(options?.bIh, 'gru_cell', 'bIh'), hOpt(options?.bHh, 'gru_cell', 'bHh')));
+}
+
 export function $linear(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null }): Tensor {
   return wrap(native.linear(h(input, 'linear', 'input'), h(weight, 'linear', 'weight'), hOpt(options?.bias, 'linear', 'bias')));
 }

@@ -974,102 +974,160 @@ static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv1d");
+static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lstm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::vector<at::Tensor> a_hx_v = a.tensorList(1, "hx");
+    const at::TensorList a_hx = a_hx_v;
+    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(3, "has_biases");
+    const int64_t a_num_layers = a.int64(4, "num_layers");
+    const double a_dropout = a.float64(5, "dropout");
+    const bool a_train = a.boolean(6, "train");
+    const bool a_bidirectional = a.boolean(7, "bidirectional");
+    const bool a_batch_first = a.boolean(8, "batch_first");
+    return a.ret(at::lstm(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+  });
+}
+
+static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_relu_cell");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_hx = a.tensor(1, "hx");
+    const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
+    const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
+    const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
+    const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
+    return a.ret(at::rnn_relu_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+  });
+}
+
+static Napi::Value op_linear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linear");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 1) : tn::IntList(1, 1);
-    const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv1d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    return a.ret(at::linear(a_input, a_weight, a_bias));
   });
 }
 
-static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool2d");
+static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv2d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
+    const int64_t a_groups = a.int64(6, "groups", 1);
+    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+  });
+}
+
+static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(tn::maxPool2d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
+    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
   });
 }
 
-static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool2d");
+static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "batch_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(std::get<0>(at::adaptive_max_pool2d(a_input, a_output_size)));
+    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
+    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
+    const bool a_training = a.boolean(5, "training", false);
+    const double a_momentum = a.float64(6, "momentum", 0.1);
+    const double a_eps = a.float64(7, "eps", 1e-05);
+    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
   });
 }
 
-static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "group_norm");
+static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dropout");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_num_groups = a.int64(1, "num_groups");
+    const double a_p = a.float64(1, "p", 0.5);
+    const bool a_training = a.boolean(2, "training", true);
+    return a.ret(at::dropout(a_input, a_p, a_training));
+  });
+}
+
+static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cross_entropy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
-    const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
+    const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
+    const int64_t a_reduction = a.reduction(4, "reduction");
+    const double a_label_smoothing = a.float64(5, "label_smoothing", 0.0);
+    return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
   });
 }
 
-static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log_softmax");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
-  });
-}
-
-static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mse_loss");
+static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::mse_loss(a_input, a_target, a_reduction));
+    return a.ret(at::l1_loss(a_input, a_target, a_reduction));
   });
 }
 
-static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binary_cross_entropy");
+static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binary_cross_entropy_with_logits");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const int64_t a_reduction = a.reduction(3, "reduction");
-    return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
+    const std::optional<at::Tensor> a_pos_weight = a.optTensor(4, "pos_weight");
+    return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
   });
 }
 
-static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "one_hot");
+static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "interpolate");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_tensor = a.tensor(0, "tensor");
-    const int64_t a_num_classes = a.int64(1, "num_classes", -1);
-    return a.ret(at::one_hot(a_tensor, a_num_classes));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_size_v = a.optIntList(1, "size", 0);
+    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
+    const std::optional<std::vector<double>> a_scale_factor_v = a.optFloatList(2, "scale_factor");
+    const std::optional<at::ArrayRef<double>> a_scale_factor = a_scale_factor_v ? std::optional<at::ArrayRef<double>>(*a_scale_factor_v) : std::nullopt;
+    const std::string a_mode = a.string(3, "mode", "nearest");
+    const std::optional<bool> a_align_corners = a.optBoolean(4, "align_corners");
+    return a.ret(interpolate(a_input, a_size, a_scale_factor, a_mode, a_align_corners));
   });
 }
 
-static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cosine_similarity");
+static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scaled_dot_product_attention");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x1 = a.tensor(0, "x1");
-    const at::Tensor& a_x2 = a.tensor(1, "x2");
-    const int64_t a_dim = a.int64(2, "dim", 1);
-    const double a_eps = a.float64(3, "eps", 1e-08);
-    return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
+    const at::Tensor& a_query = a.tensor(0, "query");
+    const at::Tensor& a_key = a.tensor(1, "key");
+    const at::Tensor& a_value = a.tensor(2, "value");
+    const std::optional<at::Tensor> a_attn_mask = a.optTensor(3, "attn_mask");
+    const double a_dropout_p = a.float64(4, "dropout_p", 0.0);
+    const bool a_is_causal = a.boolean(5, "is_causal", false);
+    const std::optional<double> a_scale = a.optFloat64(6, "scale");
+    return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
   });
 }
 
@@ -1172,15 +1230,18 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("_foreach_abs_", Napi::Function::New(env, op__foreach_abs_, "_foreach_abs_"));
   exports.Set("_foreach_sign", Napi::Function::New(env, op__foreach_sign, "_foreach_sign"));
   exports.Set("_foreach_copy_", Napi::Function::New(env, op__foreach_copy_, "_foreach_copy_"));
-  exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
-  exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));
-  exports.Set("adaptive_max_pool2d", Napi::Function::New(env, op_adaptive_max_pool2d, "adaptive_max_pool2d"));
-  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
-  exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
-  exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
-  exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
-  exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
-  exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
+  exports.Set("lstm$input", Napi::Function::New(env, op_lstm__input, "lstm$input"));
+  exports.Set("rnn_relu_cell", Napi::Function::New(env, op_rnn_relu_cell, "rnn_relu_cell"));
+  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
+  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
+  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
+  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
+  exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
+  exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
+  exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
+  exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
+  exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
+  exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
 }
 
 }  // namespace tn

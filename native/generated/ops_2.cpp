@@ -961,129 +961,152 @@ static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_linear(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linear");
+static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_tanh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    return a.ret(at::linear(a_input, a_weight, a_bias));
+    const at::Tensor& a_hx = a.tensor(1, "hx");
+    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(3, "has_biases");
+    const int64_t a_num_layers = a.int64(4, "num_layers");
+    const double a_dropout = a.float64(5, "dropout");
+    const bool a_train = a.boolean(6, "train");
+    const bool a_bidirectional = a.boolean(7, "bidirectional");
+    const bool a_batch_first = a.boolean(8, "batch_first");
+    return a.ret(at::rnn_tanh(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
   });
 }
 
-static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv2d");
+static Napi::Value op_gru__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gru");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_hx = a.tensor(1, "hx");
+    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(3, "has_biases");
+    const int64_t a_num_layers = a.int64(4, "num_layers");
+    const double a_dropout = a.float64(5, "dropout");
+    const bool a_train = a.boolean(6, "train");
+    const bool a_bidirectional = a.boolean(7, "bidirectional");
+    const bool a_batch_first = a.boolean(8, "batch_first");
+    return a.ret(at::gru(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+  });
+}
+
+static Napi::Value op_lstm_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lstm_cell");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::vector<at::Tensor> a_hx_v = a.tensorList(1, "hx");
+    const at::TensorList a_hx = a_hx_v;
+    const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
+    const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
+    const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
+    const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
+    return a.ret(at::lstm_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+  });
+}
+
+static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bilinear");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input1 = a.tensor(0, "input1");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const at::Tensor& a_weight = a.tensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
+  });
+}
+
+static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_transpose2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
     const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
     const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
+    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 2) : tn::IntList(2, 0);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 2) : tn::IntList(2, 1);
+    return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
 
-static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "avg_pool2d");
+static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
-    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
-    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
-    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
-    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
+    const tn::IntList a_output_size = a.intList(1, "output_size", 2);
+    return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
   });
 }
 
-static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "batch_norm");
+static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "layer_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
-    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
-    const bool a_training = a.boolean(5, "training", false);
-    const double a_momentum = a.float64(6, "momentum", 0.1);
-    const double a_eps = a.float64(7, "eps", 1e-05);
-    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
+    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    const double a_eps = a.float64(4, "eps", 1e-05);
+    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
   });
 }
 
-static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dropout");
+static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softmax");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 0.5);
-    const bool a_training = a.boolean(2, "training", true);
-    return a.ret(at::dropout(a_input, a_p, a_training));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::softmax(a_self, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cross_entropy");
+static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nll_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
     const int64_t a_reduction = a.reduction(4, "reduction");
-    const double a_label_smoothing = a.float64(5, "label_smoothing", 0.0);
-    return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
+    return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
   });
 }
 
-static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "l1_loss");
+static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "smooth_l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::l1_loss(a_input, a_target, a_reduction));
+    const double a_beta = a.float64(3, "beta", 1.0);
+    return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
   });
 }
 
-static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binary_cross_entropy_with_logits");
+static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const int64_t a_reduction = a.reduction(3, "reduction");
-    const std::optional<at::Tensor> a_pos_weight = a.optTensor(4, "pos_weight");
-    return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<int64_t> a_padding_idx = a.optInt64(2, "padding_idx");
+    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1));
   });
 }
 
-static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "interpolate");
+static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normalize");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<tn::IntList> a_size_v = a.optIntList(1, "size", 0);
-    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
-    const std::optional<std::vector<double>> a_scale_factor_v = a.optFloatList(2, "scale_factor");
-    const std::optional<at::ArrayRef<double>> a_scale_factor = a_scale_factor_v ? std::optional<at::ArrayRef<double>>(*a_scale_factor_v) : std::nullopt;
-    const std::string a_mode = a.string(3, "mode", "nearest");
-    const std::optional<bool> a_align_corners = a.optBoolean(4, "align_corners");
-    return a.ret(interpolate(a_input, a_size, a_scale_factor, a_mode, a_align_corners));
-  });
-}
-
-static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scaled_dot_product_attention");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_query = a.tensor(0, "query");
-    const at::Tensor& a_key = a.tensor(1, "key");
-    const at::Tensor& a_value = a.tensor(2, "value");
-    const std::optional<at::Tensor> a_attn_mask = a.optTensor(3, "attn_mask");
-    const double a_dropout_p = a.float64(4, "dropout_p", 0.0);
-    const bool a_is_causal = a.boolean(5, "is_causal", false);
-    const std::optional<double> a_scale = a.optFloat64(6, "scale");
-    return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
+    const double a_p = a.float64(1, "p", 2.0);
+    const int64_t a_dim = a.int64(2, "dim", 1);
+    const double a_eps = a.float64(3, "eps", 1e-12);
+    return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
   });
 }
 
@@ -1185,16 +1208,18 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("_foreach_sqrt_", Napi::Function::New(env, op__foreach_sqrt_, "_foreach_sqrt_"));
   exports.Set("_foreach_reciprocal", Napi::Function::New(env, op__foreach_reciprocal, "_foreach_reciprocal"));
   exports.Set("_foreach_sign_", Napi::Function::New(env, op__foreach_sign_, "_foreach_sign_"));
-  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
-  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
-  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
-  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
-  exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
-  exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
-  exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
-  exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
-  exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
-  exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
+  exports.Set("rnn_tanh$input", Napi::Function::New(env, op_rnn_tanh__input, "rnn_tanh$input"));
+  exports.Set("gru$input", Napi::Function::New(env, op_gru__input, "gru$input"));
+  exports.Set("lstm_cell", Napi::Function::New(env, op_lstm_cell, "lstm_cell"));
+  exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
+  exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
+  exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));
+  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
+  exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
+  exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
+  exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
+  exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
+  exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
 }
 
 }  // namespace tn

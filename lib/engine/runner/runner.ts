@@ -214,6 +214,7 @@ export class Runner {
   readonly hooks: Hook[] = [];
   visualizer: VisualizerLike | null;
   trainLoop: EpochBasedTrainLoop | IterBasedTrainLoop | null = null;
+  private resuming = false;
   valLoop: EvalLoop | null = null;
   testLoop: EvalLoop | null = null;
   epoch = 0;
@@ -538,6 +539,20 @@ export class Runner {
 
   /** Restores everything a training run needs to continue exactly where the checkpoint was made. */
   resume(path: string): void {
+    this.resuming = true;
+    try {
+      this.resumeFrom(path);
+    } finally {
+      this.resuming = false;
+    }
+  }
+
+  /** Whether a checkpoint being loaded is resumed from (for the afterLoadCheckpoint hooks: EMAHook). */
+  get isResuming(): boolean {
+    return this.resuming;
+  }
+
+  private resumeFrom(path: string): void {
     torch.scope(() => {
       const checkpoint = torch.load(path) as Record<string, unknown>;
       this.callHook('afterLoadCheckpoint', checkpoint);
