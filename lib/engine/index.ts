@@ -4,6 +4,7 @@ export * from './dataset/index.js';
 export * from './evaluator/index.js';
 export { CheckpointHook, type CheckpointHookOptions, inferRule } from './hooks/checkpoint_hook.js';
 export { DistSamplerSeedHook } from './hooks/dist_sampler_seed_hook.js';
+export { EarlyStoppingHook, type EarlyStoppingHookOptions } from './hooks/early_stopping_hook.js';
 export { EMAHook, type EMAHookOptions } from './hooks/ema_hook.js';
 export { type AfterIterArgs, Hook, type IterArgs, PRIORITY, type Priority, type Stage } from './hooks/hook.js';
 export { IterTimerHook } from './hooks/iter_timer_hook.js';
