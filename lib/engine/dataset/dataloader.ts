@@ -39,6 +39,7 @@ import * as torch from '../../torch/index.js';
 import { defaultCollate, pseudoCollate, tensorize } from './collate.js';
 import { rawDefaultCollate, rawPseudoCollate } from './collate_raw.js';
 import { type MapDataset, rawBatchOf, sampleContext } from './dataset.js';
+import { isInfinite } from './infinite_sampler.js';
 import { fromWire } from './ndarray.js';
 import { OutputSlots, release, type SlotReader, type SlotRef } from './output_slots.js';
 import { randomSeed } from './random.js';
@@ -142,7 +143,14 @@ class Pass<B> implements AsyncIterableIterator<B>, PassHandler {
     private readonly loader: DataLoader<B>,
     private readonly epoch: number,
   ) {
-    this.batches = new BatchSampler(loader.sampler, loader.batchSize, loader.dropLast).all();
+    const sampler = loader.sampler;
+    if (isInfinite(sampler)) {
+      // The loader's length in full batches, from where the endless stream is (see infinite_sampler.ts).
+      const size = loader.batchSize;
+      const indices = sampler.take(loader.length * size);
+      this.batches = [];
+      for (let s = 0; s < indices.length; s += size) this.batches.push(indices.slice(s, s + size));
+    } else this.batches = new BatchSampler(sampler, loader.batchSize, loader.dropLast).all();
   }
 
   [Symbol.asyncIterator](): this {

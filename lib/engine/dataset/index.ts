@@ -18,6 +18,7 @@ export {
   SyntheticImageDataset,
   type SyntheticImageDatasetOptions,
 } from './image_datasets.js';
+export { InfiniteSampler, type InfiniteSamplerOptions } from './infinite_sampler.js';
 export { isNDArray, NDArray, type NDType, type TypedArray } from './ndarray.js';
 export { type DecodedImage, decodePng, toCHW } from './png.js';
 export { Random, seedFor } from './random.js';

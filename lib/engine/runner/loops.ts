@@ -161,7 +161,9 @@ export class IterBasedTrainLoop {
       if (!any) throw new Error('the train dataloader yielded no batch');
       epoch++;
       // MMEngine warns here too (and sleeps 2 s, for its worker processes; threads need no pause).
-      if (epoch === 1)
+      // A loader over an InfiniteSampler goes on where it was: nothing ran out.
+      const sampler = (loader as { sampler?: { infinite?: unknown } }).sampler;
+      if (epoch === 1 && sampler?.infinite !== true)
         r.logger.warning(
           "The train dataloader ran out and restarts with the next epoch's order; this is logged once per run.",
         );

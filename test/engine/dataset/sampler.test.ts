@@ -2,11 +2,13 @@
 // deterministic per (seed, epoch), setEpoch and the epoch advancing by itself, dropLast/length.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { seedFor } from '../../../lib/engine/dataset/random.js';
 import {
   BatchSampler,
   DataLoader,
   DefaultSampler,
   DistributedSampler,
+  InfiniteSampler,
   Random,
   RandomSampler,
   SequentialSampler,
@@ -207,6 +209,66 @@ describe('samplers', () => {
       const a = new Random(n);
       const b = new Random(n);
       for (let k = 0; k < 3000; k++) assert.equal(a.int(-2, n - 2), reference(b, -2, n), `range ${n}, draw ${k}`);
+    }
+  });
+});
+
+describe('InfiniteSampler', () => {
+  const take = (it: Iterator<number>, n: number) => Array.from({ length: n }, () => it.next().value as number);
+
+  test('permutation after permutation, each round from (seed, round); iterating again continues', () => {
+    const s = new InfiniteSampler(5, { seed: 3 });
+    assert.equal(s.length, 5, "MMEngine's length: the dataset's size");
+    const first = take(s[Symbol.iterator](), 7);
+    const rest = take(s[Symbol.iterator](), 8);
+    const stream = [...first, ...rest];
+    assert.deepEqual([...stream.slice(0, 5)].sort(), [0, 1, 2, 3, 4]);
+    assert.deepEqual([...stream.slice(5, 10)].sort(), [0, 1, 2, 3, 4]);
+    assert.deepEqual([...stream.slice(10, 15)].sort(), [0, 1, 2, 3, 4]);
+    assert.deepEqual(stream.slice(0, 5), new Random(seedFor(3, 0)).permutation(5));
+    assert.deepEqual(stream.slice(5, 10), new Random(seedFor(3, 1)).permutation(5));
+    assert.deepEqual(
+      take(new InfiniteSampler(5, { seed: 3 })[Symbol.iterator](), 15),
+      stream,
+      'the same seed, the same stream',
+    );
+    assert.deepEqual(take(new InfiniteSampler(3, { shuffle: false })[Symbol.iterator](), 7), [0, 1, 2, 0, 1, 2, 0]);
+  });
+
+  test('each rank takes every worldSize-th index of the one stream', () => {
+    const all = take(new InfiniteSampler(6, { seed: 9 })[Symbol.iterator](), 24);
+    const ranks = [0, 1, 2].map((rank) =>
+      take(new InfiniteSampler(6, { seed: 9, rank, worldSize: 3 })[Symbol.iterator](), 8),
+    );
+    ranks.forEach((mine, rank) => {
+      assert.deepEqual(
+        mine,
+        all.filter((_, i) => i % 3 === rank),
+      );
+    });
+    assert.throws(() => new InfiniteSampler(6, { rank: 3, worldSize: 3 }), /invalid rank 3/);
+    assert.throws(() => new InfiniteSampler(0), /non-empty dataset/);
+  });
+
+  test('a DataLoader over it: each pass is length full batches, continuing the stream across permutations', async () => {
+    const dataset = new ToyDataset({ length: 10 });
+    const stream = take(new InfiniteSampler(10, { seed: 5 })[Symbol.iterator](), 24);
+    for (const numWorkers of [0, 2]) {
+      const loader = new DataLoader({
+        dataset,
+        batchSize: 4,
+        sampler: new InfiniteSampler(10, { seed: 5 }),
+        numWorkers,
+      });
+      assert.equal(loader.length, 3);
+      const passes = [labelsOf(await collect(loader)), labelsOf(await collect(loader))];
+      // batch 3 of the first pass crosses into the second permutation, as MMEngine's batches do
+      assert.deepEqual(
+        passes.flat(),
+        [0, 1, 2, 3, 4, 5].map((k) => stream.slice(4 * k, 4 * k + 4)),
+        `${numWorkers} workers`,
+      );
+      await loader.close();
     }
   });
 });
