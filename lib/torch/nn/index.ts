@@ -32,5 +32,20 @@ export { GroupNorm, LayerNorm } from './modules/normalization.js';
 export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './modules/pooling.js';
 export { Embedding } from './modules/sparse.js';
 export { TransformerEncoderLayer, type TransformerEncoderLayerOptions } from './modules/transformer.js';
+export {
+  GRU,
+  GRUCell,
+  LSTM,
+  LSTMCell,
+  type LSTMOptions,
+  RNN,
+  RNNBase,
+  type RNNBaseOptions,
+  RNNCell,
+  RNNCellBase,
+  type RNNMode,
+  type RNNNonlinearity,
+  type RNNOptions,
+} from './modules/rnn.js';
 export { Parameter } from './parameter.js';
 export * as utils from './utils/index.js';

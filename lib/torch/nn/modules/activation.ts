@@ -1,6 +1,6 @@
-import * as F from '../../../generated/functional.js';
 import { zeros } from '../../../generated/functions.js';
 import type { Tensor } from '../../tensor.js';
+import * as F from '../functional.js';
 import { constant_, xavierUniform_ } from '../init.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
@@ -76,6 +76,240 @@ export class Softmax extends Module {
 
   override extraRepr(): string {
     return `dim=${this.dim}`;
+  }
+}
+
+/** alpha·(exp(x) − 1) for x < 0, x otherwise. */
+export class ELU extends Module {
+  readonly alpha: number;
+
+  constructor(options?: { alpha?: number }) {
+    super();
+    this.alpha = options?.alpha ?? 1;
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.elu(input, { alpha: this.alpha });
+  }
+
+  override extraRepr(): string {
+    return `alpha=${pyFloat(this.alpha)}`;
+  }
+}
+
+/** max(0, x) + min(0, alpha·(exp(x/alpha) − 1)). */
+export class CELU extends Module {
+  readonly alpha: number;
+
+  constructor(options?: { alpha?: number }) {
+    super();
+    this.alpha = options?.alpha ?? 1;
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.celu(input, { alpha: this.alpha });
+  }
+
+  override extraRepr(): string {
+    return `alpha=${pyFloat(this.alpha)}`;
+  }
+}
+
+/** scale·elu(x, alpha) with PyTorch's self-normalising constants. */
+export class SELU extends Module {
+  forward(input: Tensor): Tensor {
+    return F.selu(input);
+  }
+}
+
+/** x clamped to [minVal, maxVal]. */
+export class Hardtanh extends Module {
+  readonly minVal: number;
+  readonly maxVal: number;
+
+  constructor(options?: { minVal?: number; maxVal?: number }) {
+    super();
+    this.minVal = options?.minVal ?? -1;
+    this.maxVal = options?.maxVal ?? 1;
+    if (!(this.maxVal > this.minVal)) {
+      throw new Error(
+        `${new.target.name}: max_val (${pyFloat(this.maxVal)}) must be greater than min_val (${pyFloat(this.minVal)})`,
+      );
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.hardtanh(input, { minVal: this.minVal, maxVal: this.maxVal });
+  }
+
+  override extraRepr(): string {
+    return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`;
+  }
+}
+
+/** min(max(0, x), 6): a Hardtanh over [0, 6], as in PyTorch. */
+export class ReLU6 extends Hardtanh {
+  constructor() {
+    super({ minVal: 0, maxVal: 6 });
+  }
+
+  override extraRepr(): string {
+    return '';
+  }
+}
+
+/** log(1 + exp(beta·x))/beta, linear where beta·x > threshold. */
+export class Softplus extends Module {
+  readonly beta: number;
+  readonly threshold: number;
+
+  constructor(options?: { beta?: number; threshold?: number }) {
+    super();
+    this.beta = options?.beta ?? 1;
+    this.threshold = options?.threshold ?? 20;
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.softplus(input, { beta: this.beta, threshold: this.threshold });
+  }
+
+  override extraRepr(): string {
+    return `beta=${pyFloat(this.beta)}, threshold=${pyFloat(this.threshold)}`;
+  }
+}
+
+/** x·tanh(softplus(x)). */
+export class Mish extends Module {
+  forward(input: Tensor): Tensor {
+    return F.mish(input);
+  }
+}
+
+/** log(softmax(x)) along `dim`. */
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.logSoftmax(input, this.dim);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** softmax(−x) along `dim`. */
+export class Softmin extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.softmin(input, this.dim);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** x / (1 + |x|). */
+export class Softsign extends Module {
+  forward(input: Tensor): Tensor {
+    return F.softsign(input);
+  }
+}
+
+/** x − tanh(x). */
+export class Tanhshrink extends Module {
+  forward(input: Tensor): Tensor {
+    return F.tanhshrink(input);
+  }
+}
+
+/** x·relu6(x + 3)/6. */
+export class Hardswish extends Module {
+  forward(input: Tensor): Tensor {
+    return F.hardswish(input);
+  }
+}
+
+/** relu6(x + 3)/6. */
+export class Hardsigmoid extends Module {
+  forward(input: Tensor): Tensor {
+    return F.hardsigmoid(input);
+  }
+}
+
+/** log(sigmoid(x)). */
+export class LogSigmoid extends Module {
+  forward(input: Tensor): Tensor {
+    return F.logsigmoid(input);
+  }
+}
+
+/** max(0, x) + weight·min(0, x), with one learnt weight or one per channel (dim 1). */
+export class PReLU extends Module {
+  weight: Parameter;
+  readonly numParameters: number;
+  readonly init: number;
+
+  constructor(options?: { numParameters?: number; init?: number } & FactoryOptions) {
+    super();
+    this.numParameters = options?.numParameters ?? 1;
+    this.init = options?.init ?? 0.25;
+    if (!Number.isInteger(this.numParameters) || this.numParameters < 1) {
+      throw new Error(`PReLU: numParameters must be a positive integer, got ${this.numParameters}`);
+    }
+    this.weight = newParameter([this.numParameters], options);
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    constant_(this.weight, this.init);
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.prelu(input, this.weight);
+  }
+
+  override extraRepr(): string {
+    return `num_parameters=${this.numParameters}`;
+  }
+}
+
+/** a·sigmoid(b), where a and b are the halves of the input along `dim`. */
+export class GLU extends Module {
+  constructor(readonly dim = -1) {
+    super();
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.glu(input, this.dim);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** `value` where x <= threshold, x elsewhere. */
+export class Threshold extends Module {
+  constructor(
+    readonly threshold: number,
+    readonly value: number,
+  ) {
+    super();
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.threshold(input, this.threshold, this.value);
+  }
+
+  override extraRepr(): string {
+    return `threshold=${pyFloat(this.threshold)}, value=${pyFloat(this.value)}`;
   }
 }
 

@@ -3,15 +3,14 @@ import type { Tensor } from '../../tensor.js';
 import * as F from '../functional.js';
 import { Module } from '../module.js';
 
-abstract class Loss extends Module {
-  readonly reduction: Reduction;
+/** A loss's reduction of its per-element values ('mean', 'sum' or 'none'), as PyTorch's _Loss. */
+abstract class Loss<R extends string = Reduction> extends Module {
+  readonly reduction: R;
 
-  constructor(options?: { reduction?: Reduction }) {
+  constructor(options?: { reduction?: R }) {
     super();
-    this.reduction = options?.reduction ?? 'mean';
+    this.reduction = options?.reduction ?? ('mean' as R);
   }
-
-  abstract override forward(input: Tensor, target: Tensor): Tensor;
 }
 
 export class CrossEntropyLoss extends Loss {
@@ -83,6 +82,138 @@ export class BCEWithLogitsLoss extends Loss {
       weight: this.weight,
       reduction: this.reduction,
       posWeight: this.pos_weight,
+    });
+  }
+}
+
+/** Binary cross-entropy of probabilities, with an optional per-element weight (broadcast). */
+export class BCELoss extends Loss {
+  declare weight: Tensor | null;
+
+  constructor(options?: { weight?: Tensor | null; reduction?: Reduction }) {
+    super(options);
+    this.registerBuffer('weight', options?.weight ?? null);
+  }
+
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.binaryCrossEntropy(input, target, { weight: this.weight, reduction: this.reduction });
+  }
+}
+
+/** ½(x − y)²/beta where |x − y| < beta, else |x − y| − ½beta (L1 when beta is 0). */
+export class SmoothL1Loss extends Loss {
+  readonly beta: number;
+
+  constructor(options?: { reduction?: Reduction; beta?: number }) {
+    super(options);
+    this.beta = options?.beta ?? 1;
+  }
+
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
+  }
+}
+
+/** ½(x − y)² where |x − y| < delta, else delta·(|x − y| − ½delta). */
+export class HuberLoss extends Loss {
+  readonly delta: number;
+
+  constructor(options?: { reduction?: Reduction; delta?: number }) {
+    super(options);
+    const delta = options?.delta ?? 1;
+    if (typeof delta !== 'number') throw new TypeError(`HuberLoss: delta must be a number, got ${typeof delta}`);
+    this.delta = delta;
+  }
+
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
+  }
+}
+
+/** KL divergence of the target from the input (log-probabilities); 'batchmean' divides the sum by the batch size. */
+export class KLDivLoss extends Loss<Reduction | 'batchmean'> {
+  readonly logTarget: boolean;
+
+  constructor(options?: { reduction?: Reduction | 'batchmean'; logTarget?: boolean }) {
+    super(options);
+    this.logTarget = options?.logTarget ?? false;
+  }
+
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
+  }
+}
+
+/** log(1 + exp(−y·x)) for targets ±1. */
+export class SoftMarginLoss extends Loss {
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.softMarginLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+/** max(0, −y·(x1 − x2) + margin) for targets ±1. */
+export class MarginRankingLoss extends Loss {
+  readonly margin: number;
+
+  constructor(options?: { margin?: number; reduction?: Reduction }) {
+    super(options);
+    this.margin = options?.margin ?? 0;
+  }
+
+  forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
+    return F.marginRankingLoss(input1, input2, target, { margin: this.margin, reduction: this.reduction });
+  }
+}
+
+/** 1 − cos(x1, x2) for target 1, max(0, cos(x1, x2) − margin) for target −1. */
+export class CosineEmbeddingLoss extends Loss {
+  readonly margin: number;
+
+  constructor(options?: { margin?: number; reduction?: Reduction }) {
+    super(options);
+    this.margin = options?.margin ?? 0;
+  }
+
+  forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
+    return F.cosineEmbeddingLoss(input1, input2, target, { margin: this.margin, reduction: this.reduction });
+  }
+}
+
+/** Negative log likelihood of the target under N(input, var); forward(input, target, var). */
+export class GaussianNLLLoss extends Loss {
+  readonly full: boolean;
+  readonly eps: number;
+
+  constructor(options?: { full?: boolean; eps?: number; reduction?: Reduction }) {
+    super(options);
+    this.full = options?.full ?? false;
+    this.eps = options?.eps ?? 1e-6;
+  }
+
+  forward(input: Tensor, target: Tensor, variance: Tensor | number): Tensor {
+    return F.gaussianNllLoss(input, target, variance, { full: this.full, eps: this.eps, reduction: this.reduction });
+  }
+}
+
+/** Negative log likelihood of the target under Poisson(input) (Poisson(exp(input)) with logInput). */
+export class PoissonNLLLoss extends Loss {
+  readonly logInput: boolean;
+  readonly full: boolean;
+  readonly eps: number;
+
+  constructor(options?: { logInput?: boolean; full?: boolean; eps?: number; reduction?: Reduction }) {
+    super(options);
+    this.logInput = options?.logInput ?? true;
+    this.full = options?.full ?? false;
+    this.eps = options?.eps ?? 1e-8;
+  }
+
+  forward(logInput: Tensor, target: Tensor): Tensor {
+    return F.poissonNllLoss(logInput, target, {
+      logInput: this.logInput,
+      full: this.full,
+      eps: this.eps,
+      reduction: this.reduction,
     });
   }
 }
