@@ -522,14 +522,21 @@ export class Runner {
   /**
    * Loads the model's weights from a checkpoint or a bare state dict: non-strictly by default
    * (what does not fit, keys or shapes, is a warning and the rest is loaded), strictly an Error.
+   * `reviseKeys` rewrites the checkpoint's keys first, each [pattern, replacement] in turn (as
+   * String.replace); the default strips a DistributedDataParallel's `module.` (MMEngine's
+   * pattern leaves the dot unescaped, which also cuts 'modules.'; this one does not).
    */
-  loadCheckpoint(path: string, options?: { strict?: boolean }): Record<string, unknown> {
+  loadCheckpoint(
+    path: string,
+    options?: { strict?: boolean; reviseKeys?: [RegExp | string, string][] },
+  ): Record<string, unknown> {
+    const revise = options?.reviseKeys ?? [[/^module\./, '']];
     return torch.scope(() => {
       const checkpoint = torch.load(path) as Record<string, unknown>;
       this.callHook('afterLoadCheckpoint', checkpoint);
       const raw = (checkpoint.state_dict ?? checkpoint) as Record<string, torch.Tensor>;
       const sd: Record<string, torch.Tensor> = {};
-      for (const [k, v] of Object.entries(raw)) sd[k.replace(/^module\./, '')] = v;
+      for (const [k, v] of Object.entries(raw)) sd[revise.reduce((key, [p, r]) => key.replace(p, r), k)] = v;
       // Only rank 0 reports what did not fit; strict, every rank throws.
       loadStateDict(this.model, sd, { strict: options?.strict ?? false, logger: this.rank === 0 ? this.logger : null });
       this.logger.info(`Load checkpoint from ${path}`);

@@ -416,6 +416,34 @@ describe('Runner.train', () => {
     assert.throws(() => makeRunner().runner.loadCheckpoint(path, { strict: true }), /size mismatch for fc2\.weight/);
   });
 
+  test("loadCheckpoint: a DDP's module. prefix is stripped; reviseKeys rewrites keys", () => {
+    const source = makeRunner({ seed: 1 }).model;
+    const prefixed = join(workDir(), 'ddp.pth');
+    torch.save(
+      { state_dict: Object.fromEntries(Object.entries(source.stateDict()).map(([k, v]) => [`module.${k}`, v])) },
+      prefixed,
+    );
+    const a = makeRunner({ seed: 2 });
+    a.runner.loadCheckpoint(prefixed, { strict: true });
+    assert.ok(a.model.fc1.weight.equal(source.fc1.weight));
+    const renamed = join(workDir(), 'backbone.pth');
+    torch.save(
+      {
+        state_dict: Object.fromEntries(Object.entries(source.stateDict()).map(([k, v]) => [`backbone.layer_${k}`, v])),
+      },
+      renamed,
+    );
+    const b = makeRunner({ seed: 2 });
+    b.runner.loadCheckpoint(renamed, {
+      strict: true,
+      reviseKeys: [
+        [/^backbone\./, ''],
+        ['layer_', ''],
+      ],
+    });
+    assert.ok(b.model.fc2.weight.equal(source.fc2.weight));
+  });
+
   test('with several param groups, a scheduler on the OptimWrapper decays train/base_lr with the groups', async () => {
     torch.manualSeed(0);
     const model = new Mlp();
