@@ -11,6 +11,7 @@ export { IterTimerHook } from './hooks/iter_timer_hook.js';
 export { LoggerHook, type LoggerHookOptions } from './hooks/logger_hook.js';
 export { ParamSchedulerHook } from './hooks/param_scheduler_hook.js';
 export { RuntimeInfoHook } from './hooks/runtime_info_hook.js';
+export { allReduceMean, SyncBuffersHook } from './hooks/sync_buffers_hook.js';
 export { getLogger, Logger, type LogLevel, setLogger } from './logging/logger.js';
 export { HistoryBuffer, MessageHub } from './logging/message_hub.js';
 export {
