@@ -6,6 +6,7 @@ export { CheckpointHook, type CheckpointHookOptions, inferRule } from './hooks/c
 export { DistSamplerSeedHook } from './hooks/dist_sampler_seed_hook.js';
 export { EarlyStoppingHook, type EarlyStoppingHookOptions } from './hooks/early_stopping_hook.js';
 export { EMAHook, type EMAHookOptions } from './hooks/ema_hook.js';
+export { EmptyCacheHook, type EmptyCacheHookOptions } from './hooks/empty_cache_hook.js';
 export { type AfterIterArgs, Hook, type IterArgs, PRIORITY, type Priority, type Stage } from './hooks/hook.js';
 export { IterTimerHook } from './hooks/iter_timer_hook.js';
 export { LoggerHook, type LoggerHookOptions } from './hooks/logger_hook.js';

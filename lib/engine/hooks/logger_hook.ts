@@ -1,3 +1,4 @@
+import * as torch from '../../torch/index.js';
 import type { Runner } from '../runner/runner.js';
 import { Hook, type IterArgs, type Priority } from './hook.js';
 
@@ -6,6 +7,18 @@ export interface LoggerHookOptions {
   progressBar?: boolean;
   ignoreLast?: boolean;
   logMetricByEpoch?: boolean;
+}
+
+/**
+ * Training on CUDA: the most GPU memory held by tensors since the last call, in whole MiB, and
+ * the peak reset (as MMEngine's LogProcessor logs `memory`); undefined on the CPU.
+ */
+function peakMemoryMiB(runner: Runner): number | undefined {
+  const device = String(runner.device);
+  if (!device.startsWith('cuda') || !torch.cuda.isAvailable()) return undefined;
+  const bytes = torch.cuda.maxMemoryAllocated(runner.device);
+  torch.cuda.resetPeakMemoryStats(runner.device);
+  return Math.floor(bytes / (1024 * 1024));
 }
 
 /**
@@ -68,7 +81,9 @@ export class LoggerHook extends Hook {
     this.clearBar();
     const lp = runner.logProcessor;
     const at = { iterInEpoch: args.batchIdx, iter: runner.iter };
+    const memory = peakMemoryMiB(runner);
     const line = lp.trainLine(runner.messageHub, {
+      ...(memory === undefined ? {} : { memory }),
       mode: 'train',
       byEpoch: runner.byEpoch,
       epoch: runner.epoch,
@@ -80,6 +95,7 @@ export class LoggerHook extends Hook {
     runner.logger.info(line);
     // MMEngine's tag: the smoothed scalars, then where the run is (epoch by epoch, and iter).
     const tag = lp.tagOf(lp.collect(runner.messageHub, 'train', lp.windowSize, at), 'train');
+    if (memory !== undefined) tag.memory = memory;
     if (runner.byEpoch) tag.epoch = runner.epoch + 1;
     tag.iter = runner.iter + 1;
     runner.visualizer?.addScalars(tag, runner.iter + 1);

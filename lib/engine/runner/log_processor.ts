@@ -65,6 +65,8 @@ export interface LogLineInput {
   maxIters: number;
   /** Right-aligns the epoch to the width of this one, as MMEngine (`Epoch(train)  [1][...]` for 12 epochs). */
   maxEpochs?: number;
+  /** Training on CUDA: the peak of the GPU memory since the last line, in MiB (`memory: 1234`). */
+  memory?: number;
 }
 
 export class LogProcessor {
@@ -151,6 +153,7 @@ export class LogProcessor {
     const eta = hub.getInfo<number>('eta');
     if (eta !== undefined) parts.push(`eta: ${formatEta(eta)}`);
     for (const k of ['time', 'data_time']) if (k in scalars) parts.push(`${k}: ${fmt(k, scalars[k] as number, d)}`);
+    if (p.memory !== undefined) parts.push(`memory: ${p.memory}`);
     const gradNorm = scalars.grad_norm;
     for (const [k, v] of Object.entries(scalars)) {
       if (/lr$/.test(k) || k === 'time' || k === 'data_time' || k === 'grad_norm') continue;

@@ -100,6 +100,16 @@ describe('LogProcessor', () => {
   });
   const lp2 = (lp: LogProcessor) => lp.trainLine(losses('lp_replace'), at);
 
+  test("on CUDA the peak memory in MiB follows the timings, as MMEngine's line", () => {
+    const hub = MessageHub.getInstance('lp_memory');
+    hub.updateScalar('train/time', 0.5);
+    hub.updateScalar('train/loss', 1);
+    assert.equal(
+      new LogProcessor().trainLine(hub, { ...at, memory: 1234 }),
+      'Epoch(train) [2][2/4]  time: 0.5000  memory: 1234  loss: 1.0000',
+    );
+  });
+
   test('customCfg is checked: one name per statistic, known methods and windows', () => {
     assert.throws(
       () =>
