@@ -84,6 +84,11 @@ class Geometry {
   readonly left: Int32Array;
   readonly inH: Int32Array;
   readonly inW: Int32Array;
+  /** Per crop: padIfNeeded's second padding on the top and the left, and the size of the once-padded image it pads. */
+  readonly dTop: Int32Array;
+  readonly dLeft: Int32Array;
+  readonly midH: Int32Array;
+  readonly midW: Int32Array;
   readonly probs: Float64Array;
   /** The number of distinct outcomes of the draws, where plans are cached (else 0). */
   readonly outcomes: number;
@@ -101,6 +106,10 @@ class Geometry {
     this.left = new Int32Array(n);
     this.inH = new Int32Array(n);
     this.inW = new Int32Array(n);
+    this.dTop = new Int32Array(n);
+    this.dLeft = new Int32Array(n);
+    this.midH = new Int32Array(n);
+    this.midW = new Int32Array(n);
     this.probs = new Float64Array(n);
     let ch = h;
     let cw = w;
@@ -113,23 +122,17 @@ class Geometry {
         outcomes *= 2;
         continue;
       }
-      // RandomCrop.apply's geometry, on the size the steps before leave.
+      // RandomCrop.apply's geometry, on the size the steps before leave: its padding, then (with
+      // padIfNeeded) the padded image padded again, both sides by the shortfall.
       const [padLeft, padTop, padRight, padBottom] = s.padding;
-      let left = padLeft;
-      let top = padTop;
-      let ph = ch + top + padBottom;
-      let pw = cw + left + padRight;
-      if (s.padIfNeeded && pw < s.width) {
-        const d = s.width - pw;
-        left += d;
-        pw += 2 * d;
-      }
-      if (s.padIfNeeded && ph < s.height) {
-        const d = s.height - ph;
-        top += d;
-        ph += 2 * d;
-      }
-      checkMirrorPadding(s.paddingMode, [left, top, pw - cw - left, ph - ch - top], ch, cw);
+      checkMirrorPadding(s.paddingMode, s.padding, ch, cw);
+      const midH = ch + padTop + padBottom;
+      const midW = cw + padLeft + padRight;
+      const dh = s.padIfNeeded && midH < s.height ? s.height - midH : 0;
+      const dw = s.padIfNeeded && midW < s.width ? s.width - midW : 0;
+      checkMirrorPadding(s.paddingMode, [dw, dh, dw, dh], midH, midW);
+      const ph = midH + 2 * dh;
+      const pw = midW + 2 * dw;
       if (ph < s.height || pw < s.width) {
         throw new Error(
           `RandomCrop: required crop size (${s.height}, ${s.width}) is larger than the padded image size (${ph}, ${pw})`,
@@ -139,8 +142,12 @@ class Geometry {
       this.kinds[k] = CROP;
       this.rangeI[k] = whole ? 0 : ph - s.height + 1;
       this.rangeJ[k] = whole ? 0 : pw - s.width + 1;
-      this.top[k] = top;
-      this.left[k] = left;
+      this.top[k] = padTop;
+      this.left[k] = padLeft;
+      this.dTop[k] = dh;
+      this.dLeft[k] = dw;
+      this.midH[k] = midH;
+      this.midW[k] = midW;
       this.inH[k] = ch;
       this.inW[k] = cw;
       if (!whole) outcomes *= (this.rangeI[k] as number) * (this.rangeJ[k] as number);
@@ -294,8 +301,14 @@ export class FusedTransforms {
         const s = this.steps[k] as RandomCrop;
         const i = this.draws[2 * k] as number;
         const j = this.draws[2 * k + 1] as number;
-        rows = composeMap(rows, s.height, i - (g.top[k] as number), g.inH[k] as number, s.paddingMode);
-        cols = composeMap(cols, s.width, j - (g.left[k] as number), g.inW[k] as number, s.paddingMode);
+        const mode = s.paddingMode;
+        // the once-padded image, then the crop of it padded again (nothing again without padIfNeeded)
+        const midH = g.midH[k] as number;
+        const midW = g.midW[k] as number;
+        rows = composeMap(rows, midH, -(g.top[k] as number), g.inH[k] as number, mode);
+        cols = composeMap(cols, midW, -(g.left[k] as number), g.inW[k] as number, mode);
+        rows = composeMap(rows, s.height, i - (g.dTop[k] as number), midH, mode);
+        cols = composeMap(cols, s.width, j - (g.dLeft[k] as number), midW, mode);
       } else if (this.draws[2 * k] === 1) {
         if (kind === FLIP_V) reverse(rows, rows.length);
         else reverse(cols, cols.length);

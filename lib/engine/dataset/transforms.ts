@@ -133,27 +133,28 @@ export class RandomCrop implements Transform {
 
   apply(img: NDArray, random: RandomSource): NDArray {
     const [c, h, w] = checkImage(img, 'RandomCrop');
-    let [left, top, right, bottom] = this.padding;
-    let ph = h + top + bottom;
-    let pw = w + left + right;
-    if (this.padIfNeeded && pw < this.width) {
-      const d = this.width - pw;
-      left += d;
-      right += d;
-      pw += 2 * d;
-    }
-    if (this.padIfNeeded && ph < this.height) {
-      const d = this.height - ph;
-      top += d;
-      bottom += d;
-      ph += 2 * d;
-    }
-    checkMirrorPadding(this.paddingMode, [left, top, right, bottom], h, w);
+    const mode = this.paddingMode;
+    const [l0, t0, r0, b0] = this.padding;
+    checkMirrorPadding(mode, this.padding, h, w);
+    // torchvision pads the padded image again where it is still smaller than the crop, both
+    // sides by the shortfall: in a mirror mode that mirrors the padding too.
+    const pw0 = w + l0 + r0;
+    const ph0 = h + t0 + b0;
+    const dw = this.padIfNeeded && pw0 < this.width ? this.width - pw0 : 0;
+    const dh = this.padIfNeeded && ph0 < this.height ? this.height - ph0 : 0;
+    checkMirrorPadding(mode, [dw, dh, dw, dh], ph0, pw0);
+    const left = l0 + dw;
+    const [ph, pw] = [ph0 + 2 * dh, pw0 + 2 * dw];
     if (ph < this.height || pw < this.width) {
       throw new Error(
         `RandomCrop: required crop size (${this.height}, ${this.width}) is larger than the padded image size (${ph}, ${pw})`,
       );
     }
+    /** The source row/column of position `p` of the twice-padded side (-1: the fill). */
+    const through = (p: number, d: number, pad: number, n0: number, n: number): number => {
+      const q = sourceIndex(p - d, n0, mode);
+      return q < 0 ? -1 : sourceIndex(q - pad, n, mode);
+    };
     // torchvision draws nothing when the crop is the whole (padded) image.
     const i = ph === this.height && pw === this.width ? 0 : random.int(0, ph - this.height + 1);
     const j = ph === this.height && pw === this.width ? 0 : random.int(0, pw - this.width + 1);
@@ -161,8 +162,8 @@ export class RandomCrop implements Transform {
     const out = new (src.constructor as new (n: number) => TypedArray)(c * this.height * this.width);
     const fills = Array.isArray(this.fill) ? this.fill : [this.fill];
     const isBig = src instanceof BigInt64Array;
-    const rows = Array.from({ length: this.height }, (_, y) => sourceIndex(i + y - top, h, this.paddingMode));
-    const cols = Array.from({ length: this.width }, (_, x) => sourceIndex(j + x - left, w, this.paddingMode));
+    const rows = Array.from({ length: this.height }, (_, y) => through(i + y, dh, t0, ph0, h));
+    const cols = Array.from({ length: this.width }, (_, x) => through(j + x, dw, l0, pw0, w));
     // Output columns [x0, x1) come from the image itself, in order: one block copy per row.
     const x0 = Math.min(this.width, Math.max(0, left - j));
     const x1 = Math.max(x0, Math.min(this.width, w + left - j));

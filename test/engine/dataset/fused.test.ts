@@ -91,6 +91,10 @@ describe('getRawBatch gives what getRaw + the default collate give', () => {
     ['symmetric padding', [{ type: 'RandomCrop', size: 5, padding: [0, 1, 3, 2], paddingMode: 'symmetric' }]],
     ['padIfNeeded', [{ type: 'RandomCrop', size: [8, 9], padIfNeeded: true, fill: 5 }]],
     [
+      'reflect padding, then padIfNeeded mirrors the padded image',
+      [{ type: 'RandomCrop', size: [9, 12], padding: [1, 2], paddingMode: 'reflect', padIfNeeded: true }],
+    ],
+    [
       'the whole image (no draw) then flips both ways',
       [
         { type: 'RandomCrop', size: [6, 5] },

@@ -124,6 +124,25 @@ describe('RandomCrop', () => {
     assert.throws(() => new RandomCrop({ size: 5 }).apply(img, fixed([0, 0])), /larger than the padded image/);
     assert.throws(() => new RandomCrop({ size: 0 }), /positive integer/);
   });
+
+  test('padding then padIfNeeded in a mirror mode mirrors the padded image again, as torchvision', () => {
+    // [1 2 3 4] reflect-padded by 1: [2 1 2 3 4 3]; 10 wanted, 6 there: that padded by 4 each
+    // side: [4 3 2 1 | 2 1 2 3 4 3 | 4 3 2 1]; the crop from x = 2.
+    const out = new RandomCrop({ size: [3, 10], padding: [1, 0], padIfNeeded: true, paddingMode: 'reflect' }).apply(
+      img,
+      fixed([0, 2]),
+    );
+    assert.deepEqual(rows(out, 0)[0], [2, 1, 2, 1, 2, 3, 4, 3, 4, 3]);
+    // the second padding must be narrower than the padded image (6 wide): 6 on each side is not
+    assert.throws(
+      () =>
+        new RandomCrop({ size: [3, 12], padding: [1, 0], padIfNeeded: true, paddingMode: 'reflect' }).apply(
+          img,
+          fixed([0, 0]),
+        ),
+      /reflect padding \(6, 6\) must be less than the image's width 6/,
+    );
+  });
 });
 
 describe('RandomFlip', () => {
