@@ -39,7 +39,8 @@ import * as torch from '../../torch/index.js';
 import { defaultCollate, pseudoCollate, tensorize } from './collate.js';
 import { rawDefaultCollate, rawPseudoCollate } from './collate_raw.js';
 import { type MapDataset, rawBatchOf, sampleContext } from './dataset.js';
-import { isInfinite } from './infinite_sampler.js';
+import { DistributedSampler } from './distributed_sampler.js';
+import { InfiniteSampler, isInfinite } from './infinite_sampler.js';
 import { fromWire } from './ndarray.js';
 import { OutputSlots, release, type SlotReader, type SlotRef } from './output_slots.js';
 import { randomSeed } from './random.js';
@@ -461,11 +462,24 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
   _adoptSeed(seed: number): void {
     if (this.seedGiven || seed === this._seed) return;
     if (!Number.isSafeInteger(seed)) throw new TypeError(`DataLoader: seed must be an integer, got ${String(seed)}`);
+    const old = this._seed;
     this._seed = seed;
-    if (this.ownSampler && this._sampler instanceof RandomSampler) {
+    const s = this._sampler;
+    if (this.ownSampler && s instanceof RandomSampler) {
       this._sampler = new RandomSampler(this.dataset, { seed });
-      this.tellSampler(this._epoch);
-    }
+    } else if (s instanceof DistributedSampler && s.seed === old) {
+      // The launcher's share of this loader's own order (distributed_setup.ts): the same share of the new seed's.
+      const { shuffle, rank, worldSize, dropLast } = s;
+      this._sampler = new DistributedSampler(this.dataset, { shuffle, seed, rank, worldSize, dropLast });
+    } else if (s instanceof InfiniteSampler && s.seed === old) {
+      this._sampler = new InfiniteSampler(this.dataset, {
+        shuffle: s.shuffle,
+        seed,
+        rank: s.rank,
+        worldSize: s.worldSize,
+      });
+    } else return;
+    this.tellSampler(this._epoch);
   }
 
   /** The order of the indices. */

@@ -88,4 +88,30 @@ describe('DistributedSampler', () => {
     assert.deepEqual(seen, sampler.indices());
     assert.throws(() => loader.setSampler({} as never), /expected a sampler/);
   });
+
+  test("a resumed run's seed reaches the launcher's share of a loader's own order (same rank and world)", () => {
+    const dataset = { length: 10, get: (i: number) => i };
+    const loader = new engine.DataLoader({ dataset, batchSize: 2, shuffle: true, collate: (b: unknown[]) => b });
+    // what the launcher puts in place: this loader's order, rank 1's share
+    loader.setSampler(
+      new engine.DistributedSampler(dataset, { shuffle: true, seed: loader.seed, rank: 1, worldSize: 2 }),
+    );
+    loader.setEpoch(4);
+    loader._adoptSeed(loader.seed + 1);
+    const placed = loader.sampler as engine.DistributedSampler;
+    const expected = new engine.DistributedSampler(dataset, {
+      shuffle: true,
+      seed: loader.seed,
+      rank: 1,
+      worldSize: 2,
+    });
+    expected.setEpoch(4);
+    assert.deepEqual([placed.seed, placed.rank, placed.worldSize, placed.epoch], [loader.seed, 1, 2, 4]);
+    assert.deepEqual(placed.indices(), expected.indices());
+    // a sampler of the user's, with a seed of its own, is left alone
+    const own = new engine.DistributedSampler(dataset, { seed: 12345, rank: 0, worldSize: 2 });
+    loader.setSampler(own);
+    loader._adoptSeed(loader.seed + 1);
+    assert.equal(loader.sampler, own);
+  });
 });
