@@ -1,5 +1,8 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as torch from '../../torch/index.js';
 import type { Runner } from '../runner/runner.js';
+import { toPythonJson } from '../visualization/vis_backend.js';
 import { Hook, type IterArgs, type Priority } from './hook.js';
 
 export interface LoggerHookOptions {
@@ -98,7 +101,7 @@ export class LoggerHook extends Hook {
     if (memory !== undefined) tag.memory = memory;
     if (runner.byEpoch) tag.epoch = runner.epoch + 1;
     tag.iter = runner.iter + 1;
-    runner.visualizer?.addScalars(tag, runner.iter + 1);
+    runner.visualizer?.addScalars(tag, runner.iter + 1, this.jsonLogPath(runner));
   }
 
   override afterValIter(runner: Runner, args: IterArgs): void {
@@ -146,8 +149,21 @@ export class LoggerHook extends Hook {
       const timing = runner.logProcessor.collect(runner.messageHub, mode, itersPerEpoch);
       for (const k of ['data_time', 'time']) if (k in timing) scalars[k] = timing[k] as number;
       const step = this.logMetricByEpoch ? (runner.trainLoop ? runner.epoch : 0) : runner.iter;
-      runner.visualizer?.addScalars(runner.logProcessor.tagOf(scalars, mode), step);
+      runner.visualizer?.addScalars(runner.logProcessor.tagOf(scalars, mode), step, this.jsonLogPath(runner));
     }
+    // As MMEngine: a test's metrics go to <logDir>/<timestamp>.json, one JSON object.
+    if (mode === 'test' && runner.rank === 0 && Object.keys(scalars).length) {
+      mkdirSync(runner.logDir, { recursive: true });
+      writeFileSync(
+        join(runner.logDir, this.jsonLogPath(runner)),
+        toPythonJson(runner.logProcessor.tagOf(scalars, mode)),
+      );
+    }
+  }
+
+  /** MMEngine's json_log_path: the visualizer's local backend appends each logged tag to this file too. */
+  private jsonLogPath(runner: Runner): string {
+    return `${runner.timestamp}.json`;
   }
 
   override afterValEpoch(runner: Runner, metrics: Record<string, unknown>): void {

@@ -100,7 +100,8 @@ export interface DistCfg {
 
 /** What the runner needs of a visualizer (lib/engine/visualization). */
 export interface VisualizerLike {
-  addScalars(scalars: Record<string, number>, step: number): void;
+  /** `filePath`: a .json name that a local backend also appends the line to (MMEngine's `<timestamp>.json`). */
+  addScalars(scalars: Record<string, number>, step: number, filePath?: string | null): void;
   close(): void;
 }
 

@@ -2,7 +2,7 @@
 // main job's small ResNet with ClsDataPreprocessor, AdamW, the Runner with Accuracy. A short
 // run must learn the classes.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -54,6 +54,12 @@ test('a small ResNet learns the synthetic set to over 90% in 3 short epochs', as
     readdirSync(join(runner.logDir, 'vis_data'))
       .filter((f) => !f.startsWith('events.'))
       .sort(),
-    ['scalars.json', 'scalars.png'],
+    [`${runner.timestamp}.json`, 'scalars.json', 'scalars.png'].sort(),
+  );
+  // MMEngine's LoggerHook gives the local backend its <timestamp>.json too: the same lines
+  const vis = join(runner.logDir, 'vis_data');
+  assert.equal(
+    readFileSync(join(vis, `${runner.timestamp}.json`), 'utf8'),
+    readFileSync(join(vis, 'scalars.json'), 'utf8'),
   );
 });

@@ -392,8 +392,11 @@ describe('Runner.train', () => {
       (torch.load(loadFrom) as { state_dict: Record<string, torch.Tensor> }).state_dict['fc1.weight']?.toArray(),
     );
     await runner.val();
-    await runner.test();
+    const metrics = await runner.test();
     assert.deepEqual(model.fc1.weight.toArray(), trained);
+    // as MMEngine's LoggerHook: a test's metrics in <logDir>/<timestamp>.json
+    const written = JSON.parse(readFileSync(join(runner.logDir, `${runner.timestamp}.json`), 'utf8'));
+    assert.deepEqual(written, metrics);
   });
 
   test('loadCheckpoint: a head of another shape is skipped with a warning and the rest loads; strict, an Error', () => {
