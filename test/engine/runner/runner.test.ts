@@ -492,6 +492,64 @@ describe('Runner.train', () => {
     assert.deepEqual(files.sort(), ['iter_10.pth', 'iter_15.pth']);
   });
 
+  test('an iteration loop over an InfiniteSampler: no restart warning, and a resume continues the stream', async () => {
+    const dataset = {
+      length: 12,
+      get: (i: number) => ({ inputs: xs[i] as number[], dataSamples: ys[i] as number, idx: i }),
+    };
+    /** The sample indices of each training batch, and the warnings logged. */
+    const run = async (maxIters: number, dir: string, resume = false, infinite = true) => {
+      const seen: number[][] = [];
+      class Probe extends engine.Hook {
+        override beforeTrainIter(_r: engine.Runner, args: engine.IterArgs): void {
+          seen.push((args.dataBatch as { idx: torch.Tensor }).idx.toArray() as number[]);
+        }
+      }
+      const { runner } = makeRunner({
+        workDir: dir,
+        resume,
+        trainDataloader: new engine.DataLoader({
+          dataset,
+          batchSize: 4,
+          sampler: infinite ? new engine.InfiniteSampler(dataset, { seed: 3 }) : new engine.SequentialSampler(dataset),
+          collate: (samples) => {
+            const list = samples as ReturnType<typeof dataset.get>[];
+            return {
+              inputs: torch.tensor(list.map((x) => x.inputs)),
+              dataSamples: torch.tensor(list.map((x) => x.dataSamples)),
+              idx: torch.tensor(list.map((x) => x.idx)),
+            };
+          },
+        }),
+        trainCfg: { byEpoch: false, maxIters },
+        paramScheduler: [],
+        customHooks: [new Probe()],
+        defaultHooks: { checkpoint: { byEpoch: false, interval: 6 } },
+      });
+      const warnings: string[] = [];
+      runner.logger.sinks.push((line) => {
+        if (line.includes(' - WARNING - ') && line.includes('ran out')) warnings.push(line);
+      });
+      await runner.train();
+      return { seen, warnings };
+    };
+    const straight = await run(10, workDir());
+    assert.deepEqual(straight.warnings, []);
+    assert.equal((await run(10, workDir(), false, false)).warnings.length, 1, 'a finite loader that runs out: once');
+    const stream = (() => {
+      const it = new engine.InfiniteSampler(12, { seed: 3 })[Symbol.iterator]();
+      return Array.from({ length: 40 }, () => it.next().value as number);
+    })();
+    assert.deepEqual(
+      straight.seen,
+      Array.from({ length: 10 }, (_, k) => stream.slice(4 * k, 4 * k + 4)),
+    );
+    const dir = workDir();
+    await run(6, dir);
+    const resumed = await run(10, dir, true);
+    assert.deepEqual(resumed.seen, straight.seen.slice(6));
+  });
+
   test('a per-iteration warm-up then per-epoch decay reaches the right lr at each step', async () => {
     torch.manualSeed(0);
     const model = new Mlp();
