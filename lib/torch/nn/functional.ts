@@ -2,7 +2,7 @@
 // below add the size checks that Python's functional.py makes before calling the kernel, and the
 // functions below those are PyTorch's, composed from the ops that ops.table has, with the
 // operations (and their order) of PyTorch's own kernels, so that the values agree with PyTorch's.
-import { arange, minimum, onesLike, stack, where, zeros, zerosLike } from '../../generated/functions.js';
+
 import {
   adaptiveMaxPool2d as adaptiveMaxPool2dOp,
   avgPool2d,
@@ -17,7 +17,8 @@ import {
   smoothL1Loss as smoothL1LossOp,
   softplus,
 } from '../../generated/functional.js';
-import { isGradEnabled, noGrad } from '../autograd.js';
+import { arange, minimum, onesLike, stack, where, zeros, zerosLike } from '../../generated/functions.js';
+import { autograd, enableGrad, isGradEnabled, noGrad } from '../autograd.js';
 import { tensor } from '../creation.js';
 import { type DType, isFloatingPoint } from '../dtype.js';
 import { describe, type Reduction } from '../marshal.js';
@@ -112,13 +113,49 @@ function wrapDim(op: string, dim: number, n: number): number {
 /** A float constant as a kernel of `dtype` holds it: float32 (opmath of the reduced types) rounds it. */
 const asScalar = (dtype: DType, x: number): number => (dtype === 'float64' ? x : Math.fround(x));
 
-/** Whether autograd will record ops on `t` (the detach trick below is needed only then). */
+/** Whether autograd will record ops on `t` (the gradient carriers below are needed only then). */
 const recording = (t: Tensor): boolean => t.requiresGrad && isGradEnabled();
+
+/**
+ * `value` (computed with ATen's forward expression), with ATen's backward expression as its
+ * gradient instead of the one autograd derives from the composition. Each carrier is built so
+ * that autograd computes exactly ATen's gradient through it (typically x·k, k the derivative
+ * computed without grad the way ATen's kernel computes it, so that the gradient is grad·k);
+ * what is added is c − c.detach(), zero. Where a carrier is not finite (an infinite input), the
+ * composition's own gradient is kept.
+ */
+function withGradient(value: Tensor, carriers: Tensor[]): Tensor {
+  let zero: Tensor | null = null;
+  for (const c of carriers) {
+    const z = c.sub(c.detach());
+    zero = zero ? zero.add(z) : z;
+  }
+  if (!zero) return value;
+  return where(zero.detach().eq(0), value.detach().add(zero), value);
+}
+
+/** A tensor computed without gradient. */
+const constant = (fn: () => Tensor): Tensor => noGrad(fn);
+
+/** `value`'s value, with gradient 1 to `x` (x − x.detach() adds zero). */
+const straightThrough = (value: Tensor, x: Tensor): Tensor => value.detach().add(x.sub(x.detach()));
+
+/**
+ * exp(y) for y <= 0 as ATen's activation kernels compute it (Vectorized::exp, which torch.exp's
+ * kernel does not use): elu's gradient there, grad·1·1·exp(y·1), without grad.
+ */
+function kernelExp(y: Tensor): Tensor {
+  return enableGrad(() => {
+    const t = y.detach().requiresGrad_();
+    return autograd.grad(elu(t), t, { gradOutputs: [onesLike(t)] })[0] as Tensor;
+  }).detach();
+}
 
 // ---- activations
 
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
+// ATen's SELU_ALPHA and SELU_SCALE (1.6732632423543772848170429916717, 1.0507009873554804934193349852946) as doubles.
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
 
 /**
  * ATen's elu(x, alpha, scale, inputScale): x·scale where x > 0, else expm1(x·inputScale)·alpha·scale.
@@ -143,13 +180,32 @@ export function selu(input: Tensor): Tensor {
   });
 }
 
-/** CELU: max(0, x) + min(0, alpha·(exp(x/alpha) − 1)) (at::celu is elu with inputScale 1/alpha). */
+/**
+ * CELU: max(0, x) + min(0, alpha·(exp(x/alpha) − 1)) (at::celu is elu with inputScale 1/alpha).
+ * Its gradient is ATen's elu_backward as PyTorch's autograd calls it for celu, with inputScale
+ * 1/(float)alpha: grad where x > 0, else grad·inputScale·alpha·exp(x·inputScale).
+ */
 export function celu(input: Tensor, options?: { alpha?: number }): Tensor {
   return named('celu', () => {
     tensorArg('celu', 'input', input);
     const alpha = options?.alpha ?? 1;
     if (alpha === 0) throw new Error('celu: ZeroDivisionError: alpha cannot be 0 for CELU');
-    return eluScaled(input, alpha, 1, 1 / alpha);
+    const out = eluScaled(input, alpha, 1, 1 / alpha);
+    if (!recording(input)) return out;
+    const inputScale = 1 / Math.fround(alpha);
+    let negative: Tensor;
+    if (inputScale > 0) {
+      // elu(x·inputScale, alpha)·inputScale with x·inputScale passed straight through: its
+      // backward is elu's at x·inputScale applied to grad·inputScale, ATen's
+      // ((grad·inputScale)·alpha)·exp(x·inputScale), its exp included.
+      negative = elu(straightThrough(input.mul(inputScale), input), { alpha }).mul(inputScale);
+    } else {
+      // (A negative alpha.) ((x·e)·alpha)·inputScale: backward ((grad·inputScale)·alpha)·e.
+      const zero = zeros([], { dtype: input.dtype, device: input.device });
+      const e = constant(() => minimum(input, zero).mul(inputScale).exp());
+      negative = input.mul(e).mul(alpha).mul(inputScale);
+    }
+    return withGradient(out, [where(input.gt(0), input, negative)]);
   });
 }
 
@@ -188,41 +244,50 @@ export function tanhshrink(input: Tensor): Tensor {
 /** ATen's hardsigmoid backward multiplies by 1/6 as a float (1.0f / 6.0f), in every dtype. */
 const ONE_SIXTH_F = Math.fround(1 / 6);
 
-/**
- * min(max(x + 3, 0), 6) / 6. The forward is ATen's; its gradient is ATen's too: grad·(float)(1/6)
- * strictly inside (−3, 3), else 0 (hardtanh's gradient, carried by a term whose value is zero).
- */
+/** min(max(x + 3, 0), 6) / 6; the gradient is ATen's: grad·(float)(1/6) where −3 < x < 3, else 0. */
 export function hardsigmoid(input: Tensor): Tensor {
   return named('hardsigmoid', () => {
     tensorArg('hardsigmoid', 'input', input);
-    const clamped = hardtanh(input.add(3), { minVal: 0, maxVal: 6 });
-    const out = clamped.div(6);
-    if (!recording(clamped)) return out;
-    const carrier = clamped.mul(ONE_SIXTH_F); // finite: clamped is in [0, 6] (or NaN, as out is)
-    return out.detach().add(carrier.sub(carrier.detach()));
+    const out = hardtanh(input.add(3), { minVal: 0, maxVal: 6 }).div(6);
+    if (!recording(input)) return out;
+    const k = constant(() => where(input.gt(-3).logicalAnd(input.lt(3)), ONE_SIXTH_F, 0).to({ dtype: input.dtype }));
+    return withGradient(out, [input.mul(k)]);
   });
 }
 
 /**
- * x · min(max(x + 3, 0), 6) / 6, ATen's forward; the gradient is 0 for x <= −3, grad for x >= 3
- * and grad·(x/3 + 1/2) between, as ATen's (there equal up to rounding).
+ * x · min(max(x + 3, 0), 6) / 6; the gradient is ATen's: 0 where x <= −3, grad where x >= 3,
+ * grad·(x/3 + 1/2) between.
  */
 export function hardswish(input: Tensor): Tensor {
   return named('hardswish', () => {
     tensorArg('hardswish', 'input', input);
-    return input.mul(hardtanh(input.add(3), { minVal: 0, maxVal: 6 })).div(6);
+    const out = input.mul(hardtanh(input.add(3), { minVal: 0, maxVal: 6 })).div(6);
+    if (!recording(input)) return out;
+    const k = constant(() => where(input.le(-3), 0, where(input.lt(3), input.div(3).add(0.5), 1)));
+    return withGradient(out, [input.mul(k)]);
   });
 }
 
 /**
  * log(sigmoid(x)) = min(x, 0) − log1p(exp(−|x|)), ATen's formula (softplus(−|x|) is its
- * log1p(exp(−|x|))); min's gradient at 0 is 1/2, as ATen's.
+ * log1p(exp(−|x|))); the gradient is ATen's: grad·(max' − sign·z/(1 + z)), z = exp(−|x|).
  */
 export function logsigmoid(input: Tensor): Tensor {
   return named('logsigmoid', () => {
     tensorArg('logsigmoid', 'input', input);
     const zero = zeros([], { dtype: input.dtype, device: input.device });
-    return minimum(input, zero).sub(softplus(input.abs().neg()));
+    const out = minimum(input, zero).sub(softplus(input.abs().neg()));
+    if (!recording(input)) return out;
+    const k = constant(() => {
+      const z = kernelExp(input.abs().neg());
+      const negative = input.lt(0);
+      const one = onesLike(input);
+      const maxDeriv = where(negative, one, 0);
+      const sign = where(negative, one, -1);
+      return maxDeriv.sub(sign.mul(z.div(z.add(1))));
+    });
+    return withGradient(out, [input.mul(k)]);
   });
 }
 
@@ -266,7 +331,13 @@ export function glu(input: Tensor, dim = -1): Tensor {
     const size = input.size(d);
     if (size % 2 !== 0) throw new Error(`glu: Halving dimension must be even, but dimension ${d} is size ${size}`);
     const [a, b] = input.chunk(2, d) as [Tensor, Tensor];
-    return a.mul(b.sigmoid());
+    const s = b.sigmoid();
+    const out = a.mul(s);
+    if (!recording(input)) return out;
+    // ATen's glu_backward: grad·s for a, (1 − s)·s·a·grad for b.
+    const sd = s.detach();
+    const k = constant(() => sd.neg().add(1).mul(sd).mul(a));
+    return withGradient(out, [a.mul(sd), b.mul(k)]);
   });
 }
 
@@ -360,7 +431,9 @@ export function channelShuffle(input: Tensor, groups: number): Tensor {
     const g = positiveInt('channelShuffle', 'groups', groups);
     const [b, c] = input.shape as [number, number];
     if (c % g !== 0) {
-      throw new Error(`channelShuffle: Number of channels must be divisible by groups. Got ${c} channels and ${g} groups.`);
+      throw new Error(
+        `channelShuffle: Number of channels must be divisible by groups. Got ${c} channels and ${g} groups.`,
+      );
     }
     const rest = input.shape.slice(2).reduce((p, d) => p * d, 1);
     return input
@@ -386,7 +459,9 @@ function single(op: string, name: string, v: Size1): number {
 function check1dInput(op: string, input: Tensor): void {
   tensorArg(op, 'input', input);
   if (input.dim() !== 2 && input.dim() !== 3) {
-    throw new Error(`${op}: Expected 2D (C, L) or 3D (N, C, L) input tensor, but got ${input.dim()}D of size ${sizeText(input)}`);
+    throw new Error(
+      `${op}: Expected 2D (C, L) or 3D (N, C, L) input tensor, but got ${input.dim()}D of size ${sizeText(input)}`,
+    );
   }
 }
 
@@ -403,7 +478,8 @@ export function avgPool1d(input: Tensor, kernelSize: Size1, options?: AvgPool1dO
     check1dInput('avgPool1d', input);
     const k = single('avgPool1d', 'kernelSize', kernelSize);
     const stride = options?.stride;
-    const s = stride == null || (Array.isArray(stride) && stride.length === 0) ? k : single('avgPool1d', 'stride', stride);
+    const s =
+      stride == null || (Array.isArray(stride) && stride.length === 0) ? k : single('avgPool1d', 'stride', stride);
     const p = single('avgPool1d', 'padding', options?.padding ?? 0);
     return avgPool2d(input.unsqueeze(-2), [1, k], {
       stride: [1, s],
@@ -451,7 +527,11 @@ function maxPool1dIndices(input: Tensor, values: Tensor, k: number, s: number, p
 }
 
 /** 1-d max pooling: max_pool2d over the input with a unit dim inserted at −2, as ATen's max_pool1d. */
-export function maxPool1d(input: Tensor, kernelSize: Size1, options?: MaxPool1dOptions & { returnIndices?: false }): Tensor;
+export function maxPool1d(
+  input: Tensor,
+  kernelSize: Size1,
+  options?: MaxPool1dOptions & { returnIndices?: false },
+): Tensor;
 export function maxPool1d(
   input: Tensor,
   kernelSize: Size1,
@@ -471,7 +551,8 @@ export function maxPool1d(
     check1dInput('maxPool1d', input);
     const k = single('maxPool1d', 'kernelSize', kernelSize);
     const stride = options?.stride;
-    const s = stride == null || (Array.isArray(stride) && stride.length === 0) ? k : single('maxPool1d', 'stride', stride);
+    const s =
+      stride == null || (Array.isArray(stride) && stride.length === 0) ? k : single('maxPool1d', 'stride', stride);
     const p = single('maxPool1d', 'padding', options?.padding ?? 0);
     const d = single('maxPool1d', 'dilation', options?.dilation ?? 1);
     const values = maxPool2d(input.unsqueeze(-2), [1, k], {
@@ -496,7 +577,9 @@ export type AdaptiveSize = number | (number | null)[];
 function adaptiveSize(op: string, input: Tensor, outputSize: AdaptiveSize): [number, number] {
   const list = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
   if (!Array.isArray(list) || list.length !== 2) {
-    throw new TypeError(`${op}: outputSize must be a number or an array of 2 (numbers or null), got ${JSON.stringify(outputSize)}`);
+    throw new TypeError(
+      `${op}: outputSize must be a number or an array of 2 (numbers or null), got ${JSON.stringify(outputSize)}`,
+    );
   }
   const n = input.dim();
   return list.map((v, i) => (v === null || v === undefined ? input.size(n - 2 + i) : v)) as [number, number];
@@ -534,11 +617,7 @@ function adaptiveMaxPool2dIndices(input: Tensor, oh: number, ow: number): Tensor
 }
 
 /** Adaptive 2-d max pooling; `returnIndices` adds the flat (h·W + w) index of each maximum. */
-export function adaptiveMaxPool2d(
-  input: Tensor,
-  outputSize: AdaptiveSize,
-  options?: { returnIndices?: false },
-): Tensor;
+export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, options?: { returnIndices?: false }): Tensor;
 export function adaptiveMaxPool2d(
   input: Tensor,
   outputSize: AdaptiveSize,
@@ -661,9 +740,7 @@ export function klDiv(
         'UserWarning',
       );
     }
-    const out = options?.logTarget
-      ? target.exp().mul(target.sub(input))
-      : xlogx(target).sub(target.mul(input));
+    const out = options?.logTarget ? target.exp().mul(target.sub(input)) : xlogx(target).sub(target.mul(input));
     if (reduction !== 'batchmean') return reduce(out, reduction);
     const sum = out.sum();
     return input.dim() !== 0 ? sum.div(input.size(0)) : sum;
@@ -690,13 +767,28 @@ export function softMarginLoss(input: Tensor, target: Tensor, options?: { reduct
     tensorArg('softMarginLoss', 'target', target);
     const reduction = options?.reduction ?? 'mean';
     checkReduction('softMarginLoss', reduction);
+    if (recording(target)) {
+      // As ATen's soft_margin_loss, which has no derivative for the target.
+      throw new Error(
+        "softMarginLoss: The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. This input cannot have requires_grad True.",
+      );
+    }
     const shape = broadcastShape(input.shape, target.shape);
     if (!shape || shape.length !== input.dim() || shape.some((d, i) => d !== input.size(i))) {
       throw new Error(
         `softMarginLoss: the target (size ${sizeText(target)}) must broadcast to the input's size ${sizeText(input)}`,
       );
     }
-    return reduce(input.neg().mul(target).exp().log1p(), reduction);
+    const out = reduce(input.neg().mul(target).exp().log1p(), reduction);
+    if (!recording(input)) return out;
+    // ATen's soft_margin_loss_backward: grad·(target·z·(−norm))/(1 + z), z = exp(−target·input).
+    const norm = reduction === 'mean' ? 1 / input.numel() : 1;
+    const k = constant(() => {
+      const z = target.neg().mul(input).exp();
+      return target.mul(z).mul(-norm).div(z.add(1));
+    });
+    const carrier = input.mul(k);
+    return withGradient(out, [reduction === 'none' ? carrier : carrier.sum()]);
   });
 }
 
@@ -803,7 +895,9 @@ export function gaussianNllLoss(
           inShape.reduce((acc, d, i) => acc + (d !== vShape[i] ? (vShape[i] as number) : 0), 0) === 1
         )
       ) {
-        throw new Error(`gaussianNllLoss: var is of incorrect size (${sizeText(v)} for an input of size ${sizeText(input)})`);
+        throw new Error(
+          `gaussianNllLoss: var is of incorrect size (${sizeText(v)} for an input of size ${sizeText(input)})`,
+        );
       }
     }
     const reduction = options?.reduction ?? 'mean';
@@ -840,7 +934,12 @@ export function poissonNllLoss(
       const stirling = target
         .mul(target.log())
         .sub(target)
-        .add(target.mul(2 * Math.PI).log().mul(0.5));
+        .add(
+          target
+            .mul(2 * Math.PI)
+            .log()
+            .mul(0.5),
+        );
       loss = loss.add(stirling.maskedFill(target.le(1), 0));
     }
     return reduce(loss, reduction);

@@ -2,7 +2,11 @@
 // subclass's Module fields are its children too, after the items (PyTorch registers both in one
 // dict, the items first when the constructor adds them); a module there under two names is
 // listed under both, as in PyTorch's `_modules`.
+import type { DType } from '../../dtype.js';
+import { describe } from '../../marshal.js';
+import { Tensor } from '../../tensor.js';
 import { checkName, Module } from '../module.js';
+import { Parameter } from '../parameter.js';
 import { indent, reprBlock } from '../repr.js';
 
 /** Runs its modules one after the other, each on the previous one's output. */
@@ -258,5 +262,199 @@ export class ModuleDict extends Module {
 
   forward(): never {
     throw new Error('ModuleDict has no forward(); call its modules');
+  }
+}
+
+/** A tensor as a container's parameter: a Parameter as it is, any other tensor wrapped in one (as PyTorch). */
+function asParameter(owner: string, value: unknown): Parameter {
+  if (value instanceof Parameter) return value;
+  if (value instanceof Tensor) return new Parameter(value);
+  throw new TypeError(`${owner}: only Tensors (or Parameters) can be added, got ${describe(value)}`);
+}
+
+const cudaSuffix = (p: Tensor): string => (p.device.startsWith('cuda') ? ` (${p.device})` : '');
+
+/** Python's torch.typename of a tensor: torch.FloatTensor, torch.cuda.DoubleTensor, ... */
+const TYPE_NAMES: Record<DType, string> = {
+  uint8: 'ByteTensor',
+  int8: 'CharTensor',
+  int16: 'ShortTensor',
+  int32: 'IntTensor',
+  int64: 'LongTensor',
+  float16: 'HalfTensor',
+  float32: 'FloatTensor',
+  float64: 'DoubleTensor',
+  bool: 'BoolTensor',
+  bfloat16: 'BFloat16Tensor',
+};
+const typeName = (p: Tensor): string => `torch.${p.device.startsWith('cuda') ? 'cuda.' : ''}${TYPE_NAMES[p.dtype]}`;
+
+/** Parameters in a list, registered under '0', '1', ... (their state-dict names), as PyTorch's ParameterList. */
+export class ParameterList extends Module {
+  private readonly items: Parameter[] = [];
+
+  /** Tensors that are not Parameters are wrapped in one (sharing their data), as in PyTorch. */
+  constructor(values: Iterable<Tensor> = []) {
+    super();
+    for (const v of values) this.append(v);
+  }
+
+  protected override ownParameters(): [string, Parameter | null][] {
+    return [...this.items.map((p, i): [string, Parameter] => [String(i), p]), ...super.ownParameters()];
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  /** The i-th parameter (negative counts from the end). */
+  at(i: number): Parameter {
+    return this.items[this.indexOf(i, 'at')] as Parameter;
+  }
+
+  /** Replaces the parameter at index `i`. */
+  set(i: number, value: Tensor): void {
+    this.items[this.indexOf(i, 'set')] = asParameter('ParameterList.set', value);
+  }
+
+  append(value: Tensor): this {
+    this.items.push(asParameter('ParameterList.append', value));
+    return this;
+  }
+
+  extend(values: Iterable<Tensor>): this {
+    for (const v of [...values]) this.append(v);
+    return this;
+  }
+
+  private indexOf(i: number, op: string): number {
+    const k = Number.isInteger(i) ? (i < 0 ? i + this.items.length : i) : -1;
+    if (k < 0 || k >= this.items.length) {
+      throw new RangeError(`ParameterList.${op}: index ${i} is out of range for ${this.items.length} parameters`);
+    }
+    return k;
+  }
+
+  [Symbol.iterator](): Iterator<Parameter> {
+    return this.items[Symbol.iterator]();
+  }
+
+  /** As PyTorch's: one line per parameter, `(0): Parameter containing: [torch.float32 of size 3x4]`. */
+  override extraRepr(): string {
+    return this.items
+      .map((p, i) => `  (${i}): Parameter containing: [torch.${p.dtype} of size ${p.shape.join('x')}${cudaSuffix(p)}]`)
+      .join('\n');
+  }
+
+  forward(): never {
+    throw new Error('ParameterList has no forward(); use its parameters');
+  }
+}
+
+/** Values a ParameterDict is made or updated from: a plain object (taken in sorted key order, as PyTorch takes a dict), a Map, pairs, or another ParameterDict (in their order). */
+export type ParameterDictInit =
+  | Record<string, Tensor>
+  | Map<string, Tensor>
+  | Iterable<readonly [string, Tensor]>
+  | ParameterDict;
+
+/** Parameters by name, in insertion order; the names are their state-dict names, as PyTorch's ParameterDict. */
+export class ParameterDict extends Module {
+  private readonly items = new Map<string, Parameter>();
+
+  constructor(values?: ParameterDictInit) {
+    super();
+    if (values !== undefined) this.update(values);
+  }
+
+  protected override ownParameters(): [string, Parameter | null][] {
+    return [...this.items, ...super.ownParameters()];
+  }
+
+  /**
+   * Adds or replaces entries. As PyTorch's update: a plain object is taken in sorted key order
+   * (Python sorts a dict's items), a Map, an array of pairs or a ParameterDict in their own order.
+   */
+  update(values: ParameterDictInit): void {
+    let pairs: [string, unknown][];
+    if (values instanceof ParameterDict || values instanceof Map) {
+      pairs = [...values.entries()];
+    } else if (values !== null && typeof values === 'object' && Symbol.iterator in values) {
+      pairs = [...(values as Iterable<unknown>)].map((p, j) => {
+        if (!Array.isArray(p) || p.length !== 2) {
+          throw new TypeError(`ParameterDict.update: sequence element #${j} should be a [key, tensor] pair`);
+        }
+        return [p[0], p[1]] as [string, unknown];
+      });
+    } else if (values !== null && typeof values === 'object') {
+      pairs = Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    } else {
+      throw new TypeError(
+        `ParameterDict.update: expected an object, a Map or [key, tensor] pairs, got ${describe(values)}`,
+      );
+    }
+    for (const [k, v] of pairs) this.set(k, v as Tensor);
+  }
+
+  get(key: string): Parameter | undefined {
+    return this.items.get(key);
+  }
+
+  /** Sets `key` (a tensor is wrapped in a Parameter); a new key goes last. */
+  set(key: string, value: Tensor): void {
+    checkName('parameter', key);
+    this.items.set(key, asParameter(`ParameterDict.set('${key}')`, value));
+  }
+
+  has(key: string): boolean {
+    return this.items.has(key);
+  }
+
+  delete(key: string): boolean {
+    return this.items.delete(key);
+  }
+
+  /** Removes `key` and returns its parameter; an Error if it is not there. */
+  pop(key: string): Parameter {
+    const p = this.items.get(key);
+    if (!p) throw new Error(`ParameterDict.pop: no parameter '${key}'`);
+    this.items.delete(key);
+    return p;
+  }
+
+  clear(): void {
+    this.items.clear();
+  }
+
+  keys(): string[] {
+    return [...this.items.keys()];
+  }
+
+  values(): Parameter[] {
+    return [...this.items.values()];
+  }
+
+  entries(): [string, Parameter][] {
+    return [...this.items];
+  }
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  /** The keys, as iterating a Python dict. */
+  [Symbol.iterator](): Iterator<string> {
+    return this.items.keys();
+  }
+
+  /** As PyTorch's: one line per entry, `(a): Parameter containing: [torch.FloatTensor of size 2x3]`. */
+  override extraRepr(): string {
+    return [...this.items]
+      .map(([k, p]) => `  (${k}): Parameter containing: [${typeName(p)} of size ${p.shape.join('x')}${cudaSuffix(p)}]`)
+      .join('\n');
+  }
+
+  forward(): never {
+    throw new Error('ParameterDict should not be called.');
   }
 }
