@@ -222,17 +222,23 @@ export class CIFAR10 extends ImageDataset {
 }
 
 export interface ImageFolderOptions extends ImageDatasetOptions {
-  /** A folder with one subfolder per class, holding PNG files (subfolders searched too). */
+  /** A folder with one subfolder per class, holding PNG and JPEG files (subfolders searched too). */
   root: string;
   /** Channels of every image: 3 (default, as torchvision's RGB loader), 1 (gray), 4 (RGBA) or null (each file's own). */
   channels?: 1 | 3 | 4 | null;
-  /** File name endings that count as images (default ['.png']; only PNG can be decoded). */
+  /**
+   * File name endings that count as images, compared case-insensitively (default ['.png', '.jpg',
+   * '.jpeg']). Each file is decoded as what its first bytes say it is (PNG or JPEG), whatever its name.
+   */
   extensions?: string[];
 }
 
 /**
- * torchvision's ImageFolder for PNGs: classes are the subfolder names, sorted; samples the image
- * files in sorted order; decoding happens per sample (in the data workers when there are some).
+ * torchvision's ImageFolder for PNG and JPEG files: classes are the subfolder names, sorted;
+ * samples the image files in sorted order; decoding happens per sample (in the data workers when
+ * there are some). JPEGs decode to Pillow's pixels (libjpeg-turbo's defaults: accurate integer
+ * IDCT, fancy upsampling), baseline or progressive; other kinds (arithmetic-coded, lossless,
+ * 12-bit, CMYK) fail with the file's name and the reason, when the sample is read.
  */
 export class ImageFolder extends ImageDataset {
   readonly root: string;
@@ -244,7 +250,7 @@ export class ImageFolder extends ImageDataset {
     const root = options?.root;
     if (typeof root !== 'string' || !existsSync(root))
       throw new Error(`ImageFolder: root ${String(root)} does not exist`);
-    const extensions = (options.extensions ?? ['.png']).map((e) => e.toLowerCase());
+    const extensions = (options.extensions ?? ['.png', '.jpg', '.jpeg']).map((e) => e.toLowerCase());
     const classes = readdirSync(root)
       .filter((d) => statSync(join(root, d)).isDirectory())
       .sort();

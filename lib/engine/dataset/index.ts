@@ -19,6 +19,7 @@ export {
   type SyntheticImageDatasetOptions,
 } from './image_datasets.js';
 export { InfiniteSampler, type InfiniteSamplerOptions } from './infinite_sampler.js';
+export { decodeJpeg, isJpeg } from './jpeg.js';
 export { isNDArray, NDArray, type NDType, type TypedArray } from './ndarray.js';
 export { type DecodedImage, decodePng, toCHW } from './png.js';
 export { Random, seedFor } from './random.js';

@@ -5,11 +5,21 @@
 import { readFileSync } from 'node:fs';
 import { type BatchContext, type SampleContext, sampleContext } from './dataset.js';
 import { FusedTransforms } from './fused.js';
+import { decodeJpeg, isJpeg } from './jpeg.js';
 import { NDArray, type TypedArray } from './ndarray.js';
-import { decodePng, toCHW } from './png.js';
+import { type DecodedImage, decodePng, toCHW } from './png.js';
 import { Random, SEED_START, seedStep } from './random.js';
 import { type SyntheticConfig, syntheticSample } from './synthetic.js';
 import { buildTransform, type Transform, type TransformSpec } from './transforms.js';
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47];
+
+/** Decodes an image file's bytes by what they start with (a PNG signature or a JPEG SOI marker), not by the name. */
+function decodeImage(bytes: Uint8Array, file: string): DecodedImage {
+  if (isJpeg(bytes)) return decodeJpeg(bytes, file);
+  if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return decodePng(bytes, file);
+  throw new Error(`${file}: not a PNG or JPEG file (by its first bytes)`);
+}
 
 function allInRange(indices: readonly number[], n: number): boolean {
   for (let k = 0; k < indices.length; k++) {
@@ -99,7 +109,10 @@ export type SampleFormat = 'dict' | 'tuple' | 'packed';
 export type ImageSource =
   /** Images stored one after another (N, C, H, W), uint8, and labels (N,); may be SharedArrayBuffer-backed. */
   | { type: 'array'; images: Uint8Array; labels: TypedArray; shape: [number, number, number] }
-  /** One PNG file per sample. `channels` converts (1, 3 or 4), null keeps each file's. */
+  /**
+   * One image file per sample, PNG or JPEG (told apart by their first bytes). `channels` converts
+   * (1, 3 or 4; as PIL's convert), null keeps each file's.
+   */
   | { type: 'png'; files: string[]; labels: number[]; channels: 1 | 3 | 4 | null }
   | { type: 'synthetic'; config: SyntheticConfig };
 
@@ -165,7 +178,7 @@ export class RawImageDataset {
       }
       case 'png': {
         const file = s.files[index] as string;
-        const { data, shape } = toCHW(decodePng(readFileSync(file), file), s.channels);
+        const { data, shape } = toCHW(decodeImage(readFileSync(file), file), s.channels);
         return { img: new NDArray(data, shape), label: s.labels[index] as number };
       }
       default: {
