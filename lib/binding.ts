@@ -80,6 +80,27 @@ export interface NativeCore {
   ): (number | null)[];
   setGradEnabled(enabled: boolean): boolean;
   isGradEnabled(): boolean;
+  /**
+   * Records a custom autograd Function's call after its forward ran (native/custom_function.cpp).
+   * Returns per output: -1 (the same tensor, its history set), a new handle, or null (not a tensor).
+   */
+  functionRecord(
+    name: string,
+    inputs: number[],
+    outputs: (number | null)[],
+    toSave: (number | null)[],
+    nonDifferentiable: number[],
+    dirty: number[],
+    materializeGrads: boolean,
+    backward: (grads: (number | null)[], serial: number) => void,
+  ): (number | null)[];
+  /** Hands the results of the JavaScript backward or hook call `serial` to the engine. */
+  functionSetGrads(serial: number, grads: (number | null)[]): void;
+  /** ctx.savedTensors during the backward call `serial`. */
+  functionSavedTensors(serial: number): (number | null)[];
+  /** Returns the hook's index for removeHook; hook hands its result to functionSetGrads. */
+  registerHook(handle: number, hook: (grad: [number | null], serial: number) => void): number;
+  removeHook(handle: number, index: number): void;
 
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;

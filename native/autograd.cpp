@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "custom_function.h"
 
 namespace tn {
 
@@ -82,44 +83,51 @@ Napi::Value gradFn(const Napi::CallbackInfo& info) {
 }
 
 // backward(self, gradient?, retainGraph?, createGraph?, inputs?)
+// A JavaScript backward or hook may run inside (custom Functions, registerHook): engineCall
+// rethrows what it threw, and `self` is held by value, since the handle table it lives in may
+// grow (and move) while JavaScript makes tensors.
 Napi::Value backward(const Napi::CallbackInfo& info) {
   const Args a(info, "backward");
-  return run(a, [&]() -> Napi::Value {
-    const at::Tensor& t = a.tensor(0, "self");
-    const auto gradient = a.optTensor(1, "gradient");
-    if (!gradient && t.numel() != 1) {
-      throw OpError("grad can be implicitly created only for scalar outputs; pass a gradient for a tensor of shape " +
-                    c10::str(t.sizes()));
-    }
-    const bool createGraph = a.boolean(3, "createGraph", false);
-    const auto retainGraph = a.has(2) ? std::optional<bool>(a.boolean(2, "retainGraph")) : std::nullopt;
-    std::optional<at::TensorList> inputs;
-    std::vector<at::Tensor> inputList;
-    if (a.has(4)) {
-      inputList = a.tensorList(4, "inputs");
-      inputs = inputList;
-    }
-    t.backward(gradient.value_or(at::Tensor()), retainGraph, createGraph, inputs);
-    return a.none();
+  return engineCall([&] {
+    return run(a, [&]() -> Napi::Value {
+      const at::Tensor t = a.tensor(0, "self");
+      const auto gradient = a.optTensor(1, "gradient");
+      if (!gradient && t.numel() != 1) {
+        throw OpError("grad can be implicitly created only for scalar outputs; pass a gradient for a tensor of shape " +
+                      c10::str(t.sizes()));
+      }
+      const bool createGraph = a.boolean(3, "createGraph", false);
+      const auto retainGraph = a.has(2) ? std::optional<bool>(a.boolean(2, "retainGraph")) : std::nullopt;
+      std::optional<at::TensorList> inputs;
+      std::vector<at::Tensor> inputList;
+      if (a.has(4)) {
+        inputList = a.tensorList(4, "inputs");
+        inputs = inputList;
+      }
+      t.backward(gradient.value_or(at::Tensor()), retainGraph, createGraph, inputs);
+      return a.none();
+    });
   });
 }
 
 // autogradGrad(outputs[], inputs[], gradOutputs[]?, retainGraph?, createGraph, allowUnused)
 Napi::Value autogradGrad(const Napi::CallbackInfo& info) {
   const Args a(info, "autograd.grad");
-  return run(a, [&]() -> Napi::Value {
-    const auto outputs = a.tensorList(0, "outputs");
-    const auto inputs = a.tensorList(1, "inputs");
-    std::vector<at::Tensor> gradOutputs;
-    if (a.has(2)) {
-      for (const std::optional<at::Tensor> g : a.optTensorList(2, "gradOutputs"))
-        gradOutputs.push_back(g.value_or(at::Tensor()));
-    }
-    const auto retainGraph = a.has(3) ? std::optional<bool>(a.boolean(3, "retainGraph")) : std::nullopt;
-    const bool createGraph = a.boolean(4, "createGraph", false);
-    const bool allowUnused = a.boolean(5, "allowUnused", false);
-    const auto grads = torch::autograd::grad(outputs, inputs, gradOutputs, retainGraph, createGraph, allowUnused);
-    return a.ret(grads);
+  return engineCall([&] {
+    return run(a, [&]() -> Napi::Value {
+      const auto outputs = a.tensorList(0, "outputs");
+      const auto inputs = a.tensorList(1, "inputs");
+      std::vector<at::Tensor> gradOutputs;
+      if (a.has(2)) {
+        for (const std::optional<at::Tensor> g : a.optTensorList(2, "gradOutputs"))
+          gradOutputs.push_back(g.value_or(at::Tensor()));
+      }
+      const auto retainGraph = a.has(3) ? std::optional<bool>(a.boolean(3, "retainGraph")) : std::nullopt;
+      const bool createGraph = a.boolean(4, "createGraph", false);
+      const bool allowUnused = a.boolean(5, "allowUnused", false);
+      const auto grads = torch::autograd::grad(outputs, inputs, gradOutputs, retainGraph, createGraph, allowUnused);
+      return a.ret(grads);
+    });
   });
 }
 
@@ -153,6 +161,7 @@ void registerAutograd(Napi::Env env, Napi::Object exports) {
       {"isGradEnabled", isGradEnabled},
   };
   for (const auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
+  registerCustomFunction(env, exports);
 }
 
 }  // namespace tn

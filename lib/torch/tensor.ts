@@ -6,7 +6,7 @@ import { native, type StreamData } from '../binding.js';
 import type { Device } from './device.js';
 import { type DType, dtypeCode, dtypeName, isDType } from './dtype.js';
 import { formatTensor } from './format.js';
-import { adopt, keep, release } from './lifetime.js';
+import { adopt, keep, release, scope } from './lifetime.js';
 
 // Device names by native.deviceCode: a number crosses from C++ faster than a new string.
 const deviceNames = new Map<number, string>();
@@ -16,6 +16,11 @@ export interface ToOptions {
   device?: Device;
   nonBlocking?: boolean;
   copy?: boolean;
+}
+
+/** What registerHook returns: `remove()` takes the hook off. */
+export interface RemovableHandle {
+  remove(): void;
 }
 
 export interface BackwardOptions {
@@ -151,6 +156,43 @@ export class Tensor {
 
   retainGrad(): void {
     native.retainGrad(this._h);
+  }
+
+  /**
+   * Registers `hook(grad)`, called with this tensor's gradient during backward, as PyTorch's
+   * `register_hook`: it returns a new gradient (same shape and dtype) or nothing to leave it. On a
+   * leaf the hook runs before the gradient is accumulated into `.grad`; on a non-leaf it sees the
+   * gradient flowing into it (null when none does). Several hooks run in the order they were
+   * registered, each seeing the previous one's result. An error thrown in the hook reaches the
+   * caller of backward(). Tensors made in the hook are freed when it returns, except its result.
+   * CPU tensors only: a hook on a CUDA tensor fails in backward.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that only looks returns nothing
+  registerHook(hook: (grad: Tensor) => Tensor | null | undefined | void): RemovableHandle {
+    if (typeof hook !== 'function') throw new TypeError('registerHook: hook must be a function');
+    let removed = false;
+    const index = native.registerHook(this._h, ([h], serial) => {
+      if (removed) {
+        native.functionSetGrads(serial, [null]);
+        return;
+      }
+      scope(() => {
+        const result: unknown = hook((h == null ? null : new Tensor(h)) as Tensor);
+        if (result instanceof Promise) throw new TypeError('registerHook: the hook must be synchronous');
+        if (result != null && !(result instanceof Tensor)) {
+          throw new TypeError(`registerHook: the hook must return a Tensor or nothing, got ${typeof result}`);
+        }
+        native.functionSetGrads(serial, [result == null ? null : result._h]);
+      });
+    });
+    return {
+      remove: () => {
+        if (removed) return;
+        removed = true;
+        // Releases the hook now; a disposed handle leaves it in place, but inert.
+        if (this._h >= 0) native.removeHook(this._h, index);
+      },
+    };
   }
 
   backward(gradient?: Tensor | null, options?: BackwardOptions): void {
