@@ -436,6 +436,42 @@ export function $mish(input: Tensor): Tensor {
   return wrap(native.mish(h(input, 'mish', 'input')));
 }
 
+export function $selu(input: Tensor): Tensor {
+  return wrap(native.selu(h(input, 'selu', 'input')));
+}
+
+export function $celu(input: Tensor, options?: { alpha?: number | boolean }): Tensor {
+  return wrap(native.celu(h(input, 'celu', 'input'), options?.alpha));
+}
+
+export function $relu6(input: Tensor): Tensor {
+  return wrap(native.relu6(h(input, 'relu6', 'input')));
+}
+
+export function $hardsigmoid(input: Tensor): Tensor {
+  return wrap(native.hardsigmoid(h(input, 'hardsigmoid', 'input')));
+}
+
+export function $hardswish(input: Tensor): Tensor {
+  return wrap(native.hardswish(h(input, 'hardswish', 'input')));
+}
+
+export function $logsigmoid(input: Tensor): Tensor {
+  return wrap(native.logsigmoid(h(input, 'logsigmoid', 'input')));
+}
+
+export function $glu(input: Tensor, dim?: number): Tensor {
+  return wrap(native.glu(h(input, 'glu', 'input'), dim));
+}
+
+export function $prelu(input: Tensor, weight: Tensor): Tensor {
+  return wrap(native.prelu(h(input, 'prelu', 'input'), h(weight, 'prelu', 'weight')));
+}
+
+export function $threshold(input: Tensor, threshold: number | boolean, value: number | boolean): Tensor {
+  return wrap(native.threshold(h(input, 'threshold', 'input'), threshold, value));
+}
+
 export function $sum(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
   return wrap(native.sum(h(input, 'sum', 'input'), dim, options?.keepdim, dtypeCode(options?.dtype, 'sum')));
 }
@@ -610,6 +646,10 @@ export function $concat(tensors: Tensor[], dim?: number): Tensor {
 
 export function $stack(tensors: Tensor[], dim?: number): Tensor {
   return wrap(native.stack(hList(tensors, 'stack', 'tensors'), dim));
+}
+
+export function $broadcast_tensors(tensors: Tensor[]): Tensor[] {
+  return wrapList(native.broadcast_tensors(hList(tensors, 'broadcast_tensors', 'tensors')));
 }
 
 export function $split_size(input: Tensor, splitSize: number, dim?: number): Tensor[] {
@@ -1230,6 +1270,34 @@ export function $adaptive_max_pool2d(input: Tensor, outputSize: number | number[
   return wrap(native.adaptive_max_pool2d(h(input, 'adaptive_max_pool2d', 'input'), outputSize));
 }
 
+export function $adaptive_max_pool2d_with_indices(input: Tensor, outputSize: number | number[]): [Tensor, Tensor] & { output: Tensor; indices: Tensor } {
+  return wrapNamed(native.adaptive_max_pool2d_with_indices(h(input, 'adaptive_max_pool2d_with_indices', 'input'), outputSize), ['output', 'indices']) as [Tensor, Tensor] & { output: Tensor; indices: Tensor };
+}
+
+export function $max_pool1d(input: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor {
+  return wrap(native.max_pool1d(h(input, 'max_pool1d', 'input'), kernelSize, options?.stride, options?.padding, options?.dilation, options?.ceilMode));
+}
+
+export function $max_pool1d_with_indices(input: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): [Tensor, Tensor] & { output: Tensor; indices: Tensor } {
+  return wrapNamed(native.max_pool1d_with_indices(h(input, 'max_pool1d_with_indices', 'input'), kernelSize, options?.stride, options?.padding, options?.dilation, options?.ceilMode), ['output', 'indices']) as [Tensor, Tensor] & { output: Tensor; indices: Tensor };
+}
+
+export function $avg_pool1d(input: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean }): Tensor {
+  return wrap(native.avg_pool1d(h(input, 'avg_pool1d', 'input'), kernelSize, options?.stride, options?.padding, options?.ceilMode, options?.countIncludePad));
+}
+
+export function $pixel_shuffle(input: Tensor, upscaleFactor: number): Tensor {
+  return wrap(native.pixel_shuffle(h(input, 'pixel_shuffle', 'input'), upscaleFactor));
+}
+
+export function $pixel_unshuffle(input: Tensor, downscaleFactor: number): Tensor {
+  return wrap(native.pixel_unshuffle(h(input, 'pixel_unshuffle', 'input'), downscaleFactor));
+}
+
+export function $channel_shuffle(input: Tensor, groups: number): Tensor {
+  return wrap(native.channel_shuffle(h(input, 'channel_shuffle', 'input'), groups));
+}
+
 export function $batch_norm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options?: { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number }): Tensor {
   return wrap(native.batch_norm(h(input, 'batch_norm', 'input'), hOpt(runningMean, 'batch_norm', 'runningMean'), hOpt(runningVar, 'batch_norm', 'runningVar'), hOpt(options?.weight, 'batch_norm', 'weight'), hOpt(options?.bias, 'batch_norm', 'bias'), options?.training, options?.momentum, options?.eps));
 }
@@ -1272,6 +1340,30 @@ export function $l1_loss(input: Tensor, target: Tensor, options?: { reduction?: 
 
 export function $smooth_l1_loss(input: Tensor, target: Tensor, options?: { reduction?: Reduction; beta?: number }): Tensor {
   return wrap(native.smooth_l1_loss(h(input, 'smooth_l1_loss', 'input'), h(target, 'smooth_l1_loss', 'target'), options?.reduction, options?.beta));
+}
+
+export function $huber_loss(input: Tensor, target: Tensor, options?: { reduction?: Reduction; delta?: number }): Tensor {
+  return wrap(native.huber_loss(h(input, 'huber_loss', 'input'), h(target, 'huber_loss', 'target'), options?.reduction, options?.delta));
+}
+
+export function $soft_margin_loss(input: Tensor, target: Tensor, options?: { reduction?: Reduction }): Tensor {
+  return wrap(native.soft_margin_loss(h(input, 'soft_margin_loss', 'input'), h(target, 'soft_margin_loss', 'target'), options?.reduction));
+}
+
+export function $kl_div(input: Tensor, target: Tensor, options?: { reduction?: Reduction; logTarget?: boolean }): Tensor {
+  return wrap(native.kl_div(h(input, 'kl_div', 'input'), h(target, 'kl_div', 'target'), options?.reduction, options?.logTarget));
+}
+
+export function $margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, options?: { margin?: number; reduction?: Reduction }): Tensor {
+  return wrap(native.margin_ranking_loss(h(input1, 'margin_ranking_loss', 'input1'), h(input2, 'margin_ranking_loss', 'input2'), h(target, 'margin_ranking_loss', 'target'), options?.margin, options?.reduction));
+}
+
+export function $cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, options?: { margin?: number; reduction?: Reduction }): Tensor {
+  return wrap(native.cosine_embedding_loss(h(input1, 'cosine_embedding_loss', 'input1'), h(input2, 'cosine_embedding_loss', 'input2'), h(target, 'cosine_embedding_loss', 'target'), options?.margin, options?.reduction));
+}
+
+export function $poisson_nll_loss(input: Tensor, target: Tensor, options?: { logInput?: boolean; full?: boolean; eps?: number; reduction?: Reduction }): Tensor {
+  return wrap(native.poisson_nll_loss(h(input, 'poisson_nll_loss', 'input'), h(target, 'poisson_nll_loss', 'target'), options?.logInput, options?.full, options?.eps, options?.reduction));
 }
 
 export function $binary_cross_entropy(input: Tensor, target: Tensor, options?: { weight?: Tensor | null; reduction?: Reduction }): Tensor {

@@ -331,6 +331,32 @@ static Napi::Value op_mish(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_relu6(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "relu6");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::relu6(a_self));
+  });
+}
+
+static Napi::Value op_logsigmoid(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logsigmoid");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::log_sigmoid(a_self));
+  });
+}
+
+static Napi::Value op_threshold(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "threshold");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_threshold = a.scalar(1, "threshold");
+    const at::Scalar a_value = a.scalar(2, "value");
+    return a.ret(at::threshold(a_self, a_threshold, a_value));
+  });
+}
+
 static Napi::Value op_prod(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "prod");
   return tn::run(a, [&]() -> Napi::Value {
@@ -462,420 +488,408 @@ static Napi::Value op_cat(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "split");
+static Napi::Value op_broadcast_tensors(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "broadcast_tensors");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::broadcast_tensors(a_tensors));
+  });
+}
+
+static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "chunk");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_split_size = a.int64(1, "split_size");
+    const int64_t a_chunks = a.int64(1, "chunks");
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::split(a_self, a_split_size, a_dim));
+    return a.ret(at::chunk(a_self, a_chunks, a_dim));
   });
 }
 
-static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unbind");
+static Napi::Value op_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "select");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::unbind(a_self, a_dim));
+    const int64_t a_dim = a.int64(1, "dim");
+    const int64_t a_index = a.int64(2, "index");
+    return a.ret(at::select(a_self, a_dim, a_index));
   });
 }
 
-static Napi::Value op_slice(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "slice");
+static Napi::Value op_roll(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "roll");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", 0);
-    const std::optional<int64_t> a_start = a.optInt64(2, "start");
-    const std::optional<int64_t> a_end = a.optInt64(3, "end");
-    const int64_t a_step = a.int64(4, "step", 1);
-    return a.ret(at::slice(a_self, a_dim, a_start, a_end, a_step));
+    const tn::IntList a_shifts = a.intList(1, "shifts", 1);
+    const tn::IntList a_dims = a.has(2) ? a.intList(2, "dims", 1) : tn::IntList{};
+    return a.ret(at::roll(a_self, a_shifts, a_dims));
   });
 }
 
-static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diagonal");
+static Napi::Value op_triu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_offset = a.int64(1, "offset", 0);
-    const int64_t a_dim1 = a.int64(2, "dim1", 0);
-    const int64_t a_dim2 = a.int64(3, "dim2", 1);
-    return a.ret(at::diagonal(a_self, a_offset, a_dim1, a_dim2));
+    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
+    return a.ret(at::triu(a_self, a_diagonal));
   });
 }
 
-static Napi::Value op_pad(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pad");
+static Napi::Value op_gather(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gather");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_pad = a.intList(1, "pad", 0);
-    const std::string a_mode = a.string(2, "mode", "constant");
-    const std::optional<double> a_value = a.optFloat64(3, "value");
-    return a.ret(at::pad(a_input, a_pad, a_mode, a_value));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    return a.ret(at::gather(a_self, a_dim, a_index));
   });
 }
 
-static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter");
+static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter_add");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
     const at::Tensor& a_src = a.tensor(3, "src");
-    return a.ret(at::scatter(a_self, a_dim, a_index, a_src));
+    return a.ret(at::scatter_add(a_self, a_dim, a_index, a_src));
   });
 }
 
-static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_fill");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mask = a.tensor(1, "mask");
-    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(2, "value");
-    const at::Tensor& a_value = *a_value_m;
-    return a.ret(at::masked_fill(a_self, a_mask, a_value));
-  });
-}
-
-static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_put");
+static Napi::Value op_index(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
-    const at::Tensor& a_values = a.tensor(2, "values");
-    const bool a_accumulate = a.boolean(3, "accumulate", false);
-    return a.ret(at::index_put(a_self, a_indices, a_values, a_accumulate));
+    return a.ret(at::index(a_self, a_indices));
   });
 }
 
-static Napi::Value op_mm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat2 = a.tensor(1, "mat2");
-    return a.ret(at::mm(a_self, a_mat2));
-  });
-}
-
-static Napi::Value op_dot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dot");
+static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "matmul");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::dot(a_self, a_other));
+    return a.ret(at::matmul(a_self, a_other));
   });
 }
 
-static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "baddbmm");
+static Napi::Value op_mv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
-    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
+    const at::Tensor& a_vec = a.tensor(1, "vec");
+    return a.ret(at::mv(a_self, a_vec));
+  });
+}
+
+static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addmm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
+    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
     const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
     const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::baddbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
+    return a.ret(at::addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
   });
 }
 
-static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_qr");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_mode = a.string(1, "mode", "reduced");
-    return a.ret(at::linalg_qr(a_A, a_mode));
-  });
-}
-
-static Napi::Value op_detach_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "detach_");
+static Napi::Value op_diag(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diag");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.detach_();
-    return a.none();
+    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
+    return a.ret(at::diag(a_self, a_diagonal));
   });
 }
 
-static Napi::Value op_double(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "double");
+static Napi::Value op_detach(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "detach");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kDouble));
+    return a.ret(a_self.detach());
   });
 }
 
-static Napi::Value op_long(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "long");
+static Napi::Value op_float(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "float");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kLong));
+    return a.ret(a_self.to(at::kFloat));
   });
 }
 
-static Napi::Value op_byte(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "byte");
+static Napi::Value op_bfloat16(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bfloat16");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kByte));
+    return a.ret(a_self.to(at::kBFloat16));
   });
 }
 
-static Napi::Value op_empty(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "empty");
+static Napi::Value op_bool(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bool");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kBool));
+  });
+}
+
+static Napi::Value op_ones(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ones");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    const bool a_pin_memory = a.boolean(4, "pin_memory", false);
-    return a.ret(at::empty(a_size, options(a_dtype, a_device).pinned_memory(a_pin_memory)).requires_grad_(a_requires_grad));
+    return a.ret(at::ones(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randn");
+static Napi::Value op_rand(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rand");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::randn(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::rand(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randperm");
+static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randint");
   return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    return a.ret(at::randperm(a_n, options(a_dtype.value_or(at::kLong), a_device)));
+    const int64_t a_low = a.int64(0, "low");
+    const int64_t a_high = a.int64(1, "high");
+    const tn::IntList a_size = a.intList(2, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    return a.ret(at::randint(a_low, a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
 
-static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linspace");
+static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "arange");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Scalar a_start = a.scalar(0, "start");
     const at::Scalar a_end = a.scalar(1, "end");
-    const int64_t a_steps = a.int64(2, "steps");
+    const at::Scalar a_step = a.scalar(2, "step", at::Scalar(1));
     const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(4, "device");
     const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(at::linspace(a_start, a_end, a_steps, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::arange(a_start, a_end, a_step, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ones_like");
+static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "zeros_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::ones_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::zeros_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rand_like");
+static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "full_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::rand_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::full_like(a_input, a_fill_value, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bernoulli");
+static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randint_like");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::bernoulli(a_self));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const int64_t a_low = a.int64(1, "low");
+    const int64_t a_high = a.int64(2, "high");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    return a.ret(at::randint_like(a_input, a_low, a_high, likeOptions(a_dtype, a_device)));
   });
 }
 
-static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_amp_foreach_non_finite_check_and_unscale_");
+static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_standard_gamma");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    const at::Tensor& a_found_inf = a.tensor(1, "found_inf");
-    const at::Tensor& a_inv_scale = a.tensor(2, "inv_scale");
-    at::_amp_foreach_non_finite_check_and_unscale_(a_tensors, const_cast<at::Tensor&>(a_found_inf), a_inv_scale);
-    return a.none();
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::_standard_gamma(a_input));
   });
 }
 
-static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_add(a_self, a_scalar));
+  });
+}
+
+static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
     const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
     return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
   });
 }
 
-static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_add_(a_self, a_scalar);
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_add_(a_self, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    at::_foreach_add_(a_self, a_other, a_alpha);
-    return a.none();
-  });
-}
-
-static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_sub(a_self, a_scalars));
-  });
-}
-
-static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sub_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_sub_(a_self, a_scalars);
-    return a.none();
-  });
-}
-
-static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_mul(a_self, a_scalars));
-  });
-}
-
-static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    return a.ret(at::_foreach_sub(a_self, a_other, a_alpha));
+  });
+}
+
+static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sub_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    at::_foreach_sub_(a_self, a_other, a_alpha);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    return a.ret(at::_foreach_mul(a_self, a_other));
+  });
+}
+
+static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_mul_(a_self, a_scalar);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
     at::_foreach_mul_(a_self, a_other);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_div");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_div(a_self, a_scalar));
-  });
-}
-
-static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::_foreach_div(a_self, a_other));
-  });
-}
-
-static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_div_(a_self, a_scalars);
+    return a.ret(at::_foreach_div(a_self, a_scalars));
+  });
+}
+
+static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    at::_foreach_div_(a_self, a_other);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_maximum(a_self, a_other));
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_maximum(a_self, a_scalar));
   });
 }
 
-static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    at::_foreach_maximum_(a_self, a_other);
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_maximum_(a_self, a_scalar);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
-    const at::TensorList a_weights = a_weights_v;
-    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weights));
+    const at::Scalar a_weight = a.scalar(2, "weight");
+    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
   });
 }
 
-static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
-    const at::TensorList a_weights = a_weights_v;
-    at::_foreach_lerp_(a_self, a_tensors1, a_weights);
+    const at::Scalar a_weight = a.scalar(2, "weight");
+    at::_foreach_lerp_(a_self, a_tensors1, a_weight);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -884,14 +898,12 @@ static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& inf
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
 
-static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -900,15 +912,13 @@ static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& in
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_value);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -917,14 +927,12 @@ static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& inf
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
 
-static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -933,55 +941,52 @@ static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& in
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_value);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_neg_");
+static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_neg");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_neg_(a_self);
+    return a.ret(at::_foreach_neg(a_self));
+  });
+}
+
+static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sqrt_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    at::_foreach_sqrt_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_abs");
+static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_reciprocal");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_abs(a_self));
+    return a.ret(at::_foreach_reciprocal(a_self));
   });
 }
 
-static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_reciprocal_");
+static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sign_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_reciprocal_(a_self);
+    at::_foreach_sign_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_zero_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    at::_foreach_zero_(a_self);
-    return a.none();
-  });
-}
-
-static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_relu");
+static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_tanh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_hx = a.tensor(1, "hx");
@@ -993,132 +998,205 @@ static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
     const bool a_train = a.boolean(6, "train");
     const bool a_bidirectional = a.boolean(7, "bidirectional");
     const bool a_batch_first = a.boolean(8, "batch_first");
-    return a.ret(at::rnn_relu(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+    return a.ret(at::rnn_tanh(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
   });
 }
 
-static Napi::Value op_rnn_tanh_cell(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_tanh_cell");
+static Napi::Value op_gru__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gru");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_hx = a.tensor(1, "hx");
+    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(3, "has_biases");
+    const int64_t a_num_layers = a.int64(4, "num_layers");
+    const double a_dropout = a.float64(5, "dropout");
+    const bool a_train = a.boolean(6, "train");
+    const bool a_bidirectional = a.boolean(7, "bidirectional");
+    const bool a_batch_first = a.boolean(8, "batch_first");
+    return a.ret(at::gru(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+  });
+}
+
+static Napi::Value op_lstm_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lstm_cell");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::vector<at::Tensor> a_hx_v = a.tensorList(1, "hx");
+    const at::TensorList a_hx = a_hx_v;
     const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
     const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
     const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
     const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
-    return a.ret(at::rnn_tanh_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+    return a.ret(at::lstm_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
   });
 }
 
-static Napi::Value op_gru_cell(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gru_cell");
+static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bilinear");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_hx = a.tensor(1, "hx");
-    const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
-    const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
-    const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
-    const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
-    return a.ret(at::gru_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+    const at::Tensor& a_input1 = a.tensor(0, "input1");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const at::Tensor& a_weight = a.tensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
   });
 }
 
-static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv1d");
+static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_transpose2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 1) : tn::IntList(1, 1);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 2) : tn::IntList(2, 0);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv1d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 2) : tn::IntList(2, 1);
+    return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
 
-static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool2d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
-    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(tn::maxPool2d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
-  });
-}
-
-static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool2d");
+static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(std::get<0>(at::adaptive_max_pool2d(a_input, a_output_size)));
+    return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
   });
 }
 
-static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "group_norm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_num_groups = a.int64(1, "num_groups");
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
-    const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
-  });
-}
-
-static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log_softmax");
+static Napi::Value op_max_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 1);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 1) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 1) : tn::IntList(1, 0);
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 1) : tn::IntList(1, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 
-static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mse_loss");
+static Napi::Value op_pixel_shuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pixel_shuffle");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_upscale_factor = a.int64(1, "upscale_factor");
+    return a.ret(at::pixel_shuffle(a_self, a_upscale_factor));
+  });
+}
+
+static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "batch_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
+    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
+    const bool a_training = a.boolean(5, "training", false);
+    const double a_momentum = a.float64(6, "momentum", 0.1);
+    const double a_eps = a.float64(7, "eps", 1e-05);
+    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
+  });
+}
+
+static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dropout");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p", 0.5);
+    const bool a_training = a.boolean(2, "training", true);
+    return a.ret(at::dropout(a_input, a_p, a_training));
+  });
+}
+
+static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cross_entropy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
+    const int64_t a_reduction = a.reduction(4, "reduction");
+    const double a_label_smoothing = a.float64(5, "label_smoothing", 0.0);
+    return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
+  });
+}
+
+static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::mse_loss(a_input, a_target, a_reduction));
+    return a.ret(at::l1_loss(a_input, a_target, a_reduction));
   });
 }
 
-static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binary_cross_entropy");
+static Napi::Value op_soft_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "soft_margin_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    return a.ret(at::soft_margin_loss(a_self, a_target, a_reduction));
+  });
+}
+
+static Napi::Value op_cosine_embedding_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cosine_embedding_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input1 = a.tensor(0, "input1");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const at::Tensor& a_target = a.tensor(2, "target");
+    const double a_margin = a.float64(3, "margin", 0.0);
+    const int64_t a_reduction = a.reduction(4, "reduction");
+    return a.ret(at::cosine_embedding_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
+  });
+}
+
+static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binary_cross_entropy_with_logits");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const int64_t a_reduction = a.reduction(3, "reduction");
-    return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
+    const std::optional<at::Tensor> a_pos_weight = a.optTensor(4, "pos_weight");
+    return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
   });
 }
 
-static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "one_hot");
+static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "interpolate");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_tensor = a.tensor(0, "tensor");
-    const int64_t a_num_classes = a.int64(1, "num_classes", -1);
-    return a.ret(at::one_hot(a_tensor, a_num_classes));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_size_v = a.optIntList(1, "size", 0);
+    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
+    const std::optional<std::vector<double>> a_scale_factor_v = a.optFloatList(2, "scale_factor");
+    const std::optional<at::ArrayRef<double>> a_scale_factor = a_scale_factor_v ? std::optional<at::ArrayRef<double>>(*a_scale_factor_v) : std::nullopt;
+    const std::string a_mode = a.string(3, "mode", "nearest");
+    const std::optional<bool> a_align_corners = a.optBoolean(4, "align_corners");
+    return a.ret(interpolate(a_input, a_size, a_scale_factor, a_mode, a_align_corners));
   });
 }
 
-static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cosine_similarity");
+static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scaled_dot_product_attention");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x1 = a.tensor(0, "x1");
-    const at::Tensor& a_x2 = a.tensor(1, "x2");
-    const int64_t a_dim = a.int64(2, "dim", 1);
-    const double a_eps = a.float64(3, "eps", 1e-08);
-    return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
+    const at::Tensor& a_query = a.tensor(0, "query");
+    const at::Tensor& a_key = a.tensor(1, "key");
+    const at::Tensor& a_value = a.tensor(2, "value");
+    const std::optional<at::Tensor> a_attn_mask = a.optTensor(3, "attn_mask");
+    const double a_dropout_p = a.float64(4, "dropout_p", 0.0);
+    const bool a_is_causal = a.boolean(5, "is_causal", false);
+    const std::optional<double> a_scale = a.optFloat64(6, "scale");
+    return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
   });
 }
 
@@ -1161,6 +1239,9 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("gelu", Napi::Function::New(env, op_gelu, "gelu"));
   exports.Set("leaky_relu", Napi::Function::New(env, op_leaky_relu, "leaky_relu"));
   exports.Set("mish", Napi::Function::New(env, op_mish, "mish"));
+  exports.Set("relu6", Napi::Function::New(env, op_relu6, "relu6"));
+  exports.Set("logsigmoid", Napi::Function::New(env, op_logsigmoid, "logsigmoid"));
+  exports.Set("threshold", Napi::Function::New(env, op_threshold, "threshold"));
   exports.Set("prod", Napi::Function::New(env, op_prod, "prod"));
   exports.Set("max$all", Napi::Function::New(env, op_max__all, "max$all"));
   exports.Set("min$all", Napi::Function::New(env, op_min__all, "min$all"));
@@ -1175,64 +1256,69 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("expand_as", Napi::Function::New(env, op_expand_as, "expand_as"));
   exports.Set("repeat", Napi::Function::New(env, op_repeat, "repeat"));
   exports.Set("cat", Napi::Function::New(env, op_cat, "cat"));
-  exports.Set("split$size", Napi::Function::New(env, op_split__size, "split$size"));
-  exports.Set("unbind", Napi::Function::New(env, op_unbind, "unbind"));
-  exports.Set("slice", Napi::Function::New(env, op_slice, "slice"));
-  exports.Set("diagonal", Napi::Function::New(env, op_diagonal, "diagonal"));
-  exports.Set("pad", Napi::Function::New(env, op_pad, "pad"));
-  exports.Set("scatter$src", Napi::Function::New(env, op_scatter__src, "scatter$src"));
-  exports.Set("masked_fill", Napi::Function::New(env, op_masked_fill, "masked_fill"));
-  exports.Set("index_put", Napi::Function::New(env, op_index_put, "index_put"));
-  exports.Set("mm", Napi::Function::New(env, op_mm, "mm"));
-  exports.Set("dot", Napi::Function::New(env, op_dot, "dot"));
-  exports.Set("baddbmm", Napi::Function::New(env, op_baddbmm, "baddbmm"));
-  exports.Set("linalg_qr", Napi::Function::New(env, op_linalg_qr, "linalg_qr"));
-  exports.Set("detach_", Napi::Function::New(env, op_detach_, "detach_"));
-  exports.Set("double", Napi::Function::New(env, op_double, "double"));
-  exports.Set("long", Napi::Function::New(env, op_long, "long"));
-  exports.Set("byte", Napi::Function::New(env, op_byte, "byte"));
-  exports.Set("empty", Napi::Function::New(env, op_empty, "empty"));
-  exports.Set("randn", Napi::Function::New(env, op_randn, "randn"));
-  exports.Set("randperm", Napi::Function::New(env, op_randperm, "randperm"));
-  exports.Set("linspace", Napi::Function::New(env, op_linspace, "linspace"));
-  exports.Set("ones_like", Napi::Function::New(env, op_ones_like, "ones_like"));
-  exports.Set("rand_like", Napi::Function::New(env, op_rand_like, "rand_like"));
-  exports.Set("bernoulli", Napi::Function::New(env, op_bernoulli, "bernoulli"));
-  exports.Set("_amp_foreach_non_finite_check_and_unscale_", Napi::Function::New(env, op__amp_foreach_non_finite_check_and_unscale_, "_amp_foreach_non_finite_check_and_unscale_"));
-  exports.Set("_foreach_add$List", Napi::Function::New(env, op__foreach_add__List, "_foreach_add$List"));
-  exports.Set("_foreach_add_$Scalar", Napi::Function::New(env, op__foreach_add___Scalar, "_foreach_add_$Scalar"));
-  exports.Set("_foreach_add_$Tensor", Napi::Function::New(env, op__foreach_add___Tensor, "_foreach_add_$Tensor"));
-  exports.Set("_foreach_sub$ScalarList", Napi::Function::New(env, op__foreach_sub__ScalarList, "_foreach_sub$ScalarList"));
-  exports.Set("_foreach_sub_$ScalarList", Napi::Function::New(env, op__foreach_sub___ScalarList, "_foreach_sub_$ScalarList"));
-  exports.Set("_foreach_mul$ScalarList", Napi::Function::New(env, op__foreach_mul__ScalarList, "_foreach_mul$ScalarList"));
-  exports.Set("_foreach_mul_$List", Napi::Function::New(env, op__foreach_mul___List, "_foreach_mul_$List"));
-  exports.Set("_foreach_div$Scalar", Napi::Function::New(env, op__foreach_div__Scalar, "_foreach_div$Scalar"));
-  exports.Set("_foreach_div$Tensor", Napi::Function::New(env, op__foreach_div__Tensor, "_foreach_div$Tensor"));
-  exports.Set("_foreach_div_$ScalarList", Napi::Function::New(env, op__foreach_div___ScalarList, "_foreach_div_$ScalarList"));
-  exports.Set("_foreach_maximum$List", Napi::Function::New(env, op__foreach_maximum__List, "_foreach_maximum$List"));
-  exports.Set("_foreach_maximum_$List", Napi::Function::New(env, op__foreach_maximum___List, "_foreach_maximum_$List"));
-  exports.Set("_foreach_lerp$List", Napi::Function::New(env, op__foreach_lerp__List, "_foreach_lerp$List"));
-  exports.Set("_foreach_lerp_$List", Napi::Function::New(env, op__foreach_lerp___List, "_foreach_lerp_$List"));
-  exports.Set("_foreach_addcmul$ScalarList", Napi::Function::New(env, op__foreach_addcmul__ScalarList, "_foreach_addcmul$ScalarList"));
-  exports.Set("_foreach_addcmul_$ScalarList", Napi::Function::New(env, op__foreach_addcmul___ScalarList, "_foreach_addcmul_$ScalarList"));
-  exports.Set("_foreach_addcdiv$ScalarList", Napi::Function::New(env, op__foreach_addcdiv__ScalarList, "_foreach_addcdiv$ScalarList"));
-  exports.Set("_foreach_addcdiv_$ScalarList", Napi::Function::New(env, op__foreach_addcdiv___ScalarList, "_foreach_addcdiv_$ScalarList"));
-  exports.Set("_foreach_neg_", Napi::Function::New(env, op__foreach_neg_, "_foreach_neg_"));
-  exports.Set("_foreach_abs", Napi::Function::New(env, op__foreach_abs, "_foreach_abs"));
-  exports.Set("_foreach_reciprocal_", Napi::Function::New(env, op__foreach_reciprocal_, "_foreach_reciprocal_"));
-  exports.Set("_foreach_zero_", Napi::Function::New(env, op__foreach_zero_, "_foreach_zero_"));
-  exports.Set("rnn_relu$input", Napi::Function::New(env, op_rnn_relu__input, "rnn_relu$input"));
-  exports.Set("rnn_tanh_cell", Napi::Function::New(env, op_rnn_tanh_cell, "rnn_tanh_cell"));
-  exports.Set("gru_cell", Napi::Function::New(env, op_gru_cell, "gru_cell"));
-  exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
-  exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));
-  exports.Set("adaptive_max_pool2d", Napi::Function::New(env, op_adaptive_max_pool2d, "adaptive_max_pool2d"));
-  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
-  exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
-  exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
-  exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
-  exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
-  exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
+  exports.Set("broadcast_tensors", Napi::Function::New(env, op_broadcast_tensors, "broadcast_tensors"));
+  exports.Set("chunk", Napi::Function::New(env, op_chunk, "chunk"));
+  exports.Set("select", Napi::Function::New(env, op_select, "select"));
+  exports.Set("roll", Napi::Function::New(env, op_roll, "roll"));
+  exports.Set("triu", Napi::Function::New(env, op_triu, "triu"));
+  exports.Set("gather", Napi::Function::New(env, op_gather, "gather"));
+  exports.Set("scatter_add", Napi::Function::New(env, op_scatter_add, "scatter_add"));
+  exports.Set("index", Napi::Function::New(env, op_index, "index"));
+  exports.Set("matmul", Napi::Function::New(env, op_matmul, "matmul"));
+  exports.Set("mv", Napi::Function::New(env, op_mv, "mv"));
+  exports.Set("addmm", Napi::Function::New(env, op_addmm, "addmm"));
+  exports.Set("diag", Napi::Function::New(env, op_diag, "diag"));
+  exports.Set("detach", Napi::Function::New(env, op_detach, "detach"));
+  exports.Set("float", Napi::Function::New(env, op_float, "float"));
+  exports.Set("bfloat16", Napi::Function::New(env, op_bfloat16, "bfloat16"));
+  exports.Set("bool", Napi::Function::New(env, op_bool, "bool"));
+  exports.Set("ones", Napi::Function::New(env, op_ones, "ones"));
+  exports.Set("rand", Napi::Function::New(env, op_rand, "rand"));
+  exports.Set("randint$low", Napi::Function::New(env, op_randint__low, "randint$low"));
+  exports.Set("arange$start", Napi::Function::New(env, op_arange__start, "arange$start"));
+  exports.Set("zeros_like", Napi::Function::New(env, op_zeros_like, "zeros_like"));
+  exports.Set("full_like", Napi::Function::New(env, op_full_like, "full_like"));
+  exports.Set("randint_like", Napi::Function::New(env, op_randint_like, "randint_like"));
+  exports.Set("_standard_gamma", Napi::Function::New(env, op__standard_gamma, "_standard_gamma"));
+  exports.Set("_foreach_add$Scalar", Napi::Function::New(env, op__foreach_add__Scalar, "_foreach_add$Scalar"));
+  exports.Set("_foreach_add$Tensor", Napi::Function::New(env, op__foreach_add__Tensor, "_foreach_add$Tensor"));
+  exports.Set("_foreach_add_$ScalarList", Napi::Function::New(env, op__foreach_add___ScalarList, "_foreach_add_$ScalarList"));
+  exports.Set("_foreach_sub$List", Napi::Function::New(env, op__foreach_sub__List, "_foreach_sub$List"));
+  exports.Set("_foreach_sub_$List", Napi::Function::New(env, op__foreach_sub___List, "_foreach_sub_$List"));
+  exports.Set("_foreach_mul$List", Napi::Function::New(env, op__foreach_mul__List, "_foreach_mul$List"));
+  exports.Set("_foreach_mul_$Scalar", Napi::Function::New(env, op__foreach_mul___Scalar, "_foreach_mul_$Scalar"));
+  exports.Set("_foreach_mul_$Tensor", Napi::Function::New(env, op__foreach_mul___Tensor, "_foreach_mul_$Tensor"));
+  exports.Set("_foreach_div$ScalarList", Napi::Function::New(env, op__foreach_div__ScalarList, "_foreach_div$ScalarList"));
+  exports.Set("_foreach_div_$List", Napi::Function::New(env, op__foreach_div___List, "_foreach_div_$List"));
+  exports.Set("_foreach_maximum$Scalar", Napi::Function::New(env, op__foreach_maximum__Scalar, "_foreach_maximum$Scalar"));
+  exports.Set("_foreach_maximum_$Scalar", Napi::Function::New(env, op__foreach_maximum___Scalar, "_foreach_maximum_$Scalar"));
+  exports.Set("_foreach_lerp$Scalar", Napi::Function::New(env, op__foreach_lerp__Scalar, "_foreach_lerp$Scalar"));
+  exports.Set("_foreach_lerp_$Scalar", Napi::Function::New(env, op__foreach_lerp___Scalar, "_foreach_lerp_$Scalar"));
+  exports.Set("_foreach_addcmul$Scalar", Napi::Function::New(env, op__foreach_addcmul__Scalar, "_foreach_addcmul$Scalar"));
+  exports.Set("_foreach_addcmul_$Scalar", Napi::Function::New(env, op__foreach_addcmul___Scalar, "_foreach_addcmul_$Scalar"));
+  exports.Set("_foreach_addcdiv$Scalar", Napi::Function::New(env, op__foreach_addcdiv__Scalar, "_foreach_addcdiv$Scalar"));
+  exports.Set("_foreach_addcdiv_$Scalar", Napi::Function::New(env, op__foreach_addcdiv___Scalar, "_foreach_addcdiv_$Scalar"));
+  exports.Set("_foreach_neg", Napi::Function::New(env, op__foreach_neg, "_foreach_neg"));
+  exports.Set("_foreach_sqrt_", Napi::Function::New(env, op__foreach_sqrt_, "_foreach_sqrt_"));
+  exports.Set("_foreach_reciprocal", Napi::Function::New(env, op__foreach_reciprocal, "_foreach_reciprocal"));
+  exports.Set("_foreach_sign_", Napi::Function::New(env, op__foreach_sign_, "_foreach_sign_"));
+  exports.Set("rnn_tanh$input", Napi::Function::New(env, op_rnn_tanh__input, "rnn_tanh$input"));
+  exports.Set("gru$input", Napi::Function::New(env, op_gru__input, "gru$input"));
+  exports.Set("lstm_cell", Napi::Function::New(env, op_lstm_cell, "lstm_cell"));
+  exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
+  exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
+  exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));
+  exports.Set("max_pool1d", Napi::Function::New(env, op_max_pool1d, "max_pool1d"));
+  exports.Set("pixel_shuffle", Napi::Function::New(env, op_pixel_shuffle, "pixel_shuffle"));
+  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
+  exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
+  exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
+  exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
+  exports.Set("soft_margin_loss", Napi::Function::New(env, op_soft_margin_loss, "soft_margin_loss"));
+  exports.Set("cosine_embedding_loss", Napi::Function::New(env, op_cosine_embedding_loss, "cosine_embedding_loss"));
+  exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
+  exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
+  exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
 }
 
 }  // namespace tn

@@ -317,6 +317,31 @@ static Napi::Value op_elu(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_selu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "selu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::selu(a_self));
+  });
+}
+
+static Napi::Value op_hardsigmoid(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardsigmoid");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::hardsigmoid(a_self));
+  });
+}
+
+static Napi::Value op_glu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "glu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim", -1);
+    return a.ret(at::glu(a_self, a_dim));
+  });
+}
+
 static Napi::Value op_sum(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sum");
   return tn::run(a, [&]() -> Napi::Value {
@@ -467,415 +492,420 @@ static Napi::Value op_concat(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
+static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "split");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_split_size = a.intList(1, "split_size", 0);
+    const int64_t a_split_size = a.int64(1, "split_size");
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::split_with_sizes(a_self, a_split_size, a_dim));
+    return a.ret(at::split(a_self, a_split_size, a_dim));
   });
 }
 
-static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "narrow");
+static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unbind");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const int64_t a_start = a.int64(2, "start");
-    const int64_t a_length = a.int64(3, "length");
-    return a.ret(at::narrow(a_self, a_dim, a_start, a_length));
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    return a.ret(at::unbind(a_self, a_dim));
   });
 }
 
-static Napi::Value op_flip(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "flip");
+static Napi::Value op_slice(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "slice");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dims = a.intList(1, "dims", 0);
-    return a.ret(at::flip(a_self, a_dims));
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    const std::optional<int64_t> a_start = a.optInt64(2, "start");
+    const std::optional<int64_t> a_end = a.optInt64(3, "end");
+    const int64_t a_step = a.int64(4, "step", 1);
+    return a.ret(at::slice(a_self, a_dim, a_start, a_end, a_step));
   });
 }
 
-static Napi::Value op_tril(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tril");
+static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diagonal");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::tril(a_self, a_diagonal));
+    const int64_t a_offset = a.int64(1, "offset", 0);
+    const int64_t a_dim1 = a.int64(2, "dim1", 0);
+    const int64_t a_dim2 = a.int64(3, "dim2", 1);
+    return a.ret(at::diagonal(a_self, a_offset, a_dim1, a_dim2));
   });
 }
 
-static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_select");
+static Napi::Value op_pad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pad");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const at::Tensor& a_index = a.tensor(2, "index");
-    return a.ret(at::index_select(a_self, a_dim, a_index));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_pad = a.intList(1, "pad", 0);
+    const std::string a_mode = a.string(2, "mode", "constant");
+    const std::optional<double> a_value = a.optFloat64(3, "value");
+    return a.ret(at::pad(a_input, a_pad, a_mode, a_value));
   });
 }
 
-static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
+static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Scalar a_value = a.scalar(3, "value");
-    return a.ret(at::scatter(a_self, a_dim, a_index, a_value));
+    const at::Tensor& a_src = a.tensor(3, "src");
+    return a.ret(at::scatter(a_self, a_dim, a_index, a_src));
   });
 }
 
-static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_select");
+static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_fill");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mask = a.tensor(1, "mask");
-    return a.ret(at::masked_select(a_self, a_mask));
+    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(2, "value");
+    const at::Tensor& a_value = *a_value_m;
+    return a.ret(at::masked_fill(a_self, a_mask, a_value));
   });
 }
 
-static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nonzero");
+static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_put");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::nonzero(a_self));
+    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
+    const at::Tensor& a_values = a.tensor(2, "values");
+    const bool a_accumulate = a.boolean(3, "accumulate", false);
+    return a.ret(at::index_put(a_self, a_indices, a_values, a_accumulate));
   });
 }
 
-static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bmm");
+static Napi::Value op_mm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mat2 = a.tensor(1, "mat2");
-    return a.ret(at::bmm(a_self, a_mat2));
+    return a.ret(at::mm(a_self, a_mat2));
   });
 }
 
-static Napi::Value op_outer(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "outer");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec2 = a.tensor(1, "vec2");
-    return a.ret(at::outer(a_self, a_vec2));
-  });
-}
-
-static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "einsum");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::string a_equation = a.string(0, "equation");
-    const std::vector<at::Tensor> a_operands_v = a.tensorList(1, "operands");
-    const at::TensorList a_operands = a_operands_v;
-    return a.ret(at::einsum(a_equation, a_operands));
-  });
-}
-
-static Napi::Value op_clone(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "clone");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::MemoryFormat> a_memory_format = a.optMemoryFormat(1, "memory_format");
-    return a.ret(a_self.clone(a_memory_format));
-  });
-}
-
-static Napi::Value op_type_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "type_as");
+static Napi::Value op_dot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dot");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.type_as(a_other));
+    return a.ret(at::dot(a_self, a_other));
   });
 }
 
-static Napi::Value op_half(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "half");
+static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "baddbmm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kHalf));
+    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
+    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::baddbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
   });
 }
 
-static Napi::Value op_int(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "int");
+static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_qr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::string a_mode = a.string(1, "mode", "reduced");
+    return a.ret(at::linalg_qr(a_A, a_mode));
+  });
+}
+
+static Napi::Value op_detach_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "detach_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kInt));
-  });
-}
-
-static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "zeros");
-  return tn::run(a, [&]() -> Napi::Value {
-    const tn::IntList a_size = a.intList(0, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::zeros(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_full(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "full");
-  return tn::run(a, [&]() -> Napi::Value {
-    const tn::IntList a_size = a.intList(0, "size", 0);
-    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::full(a_size, a_fill_value, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randint");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_high = a.int64(0, "high");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    return a.ret(at::randint(a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
-  });
-}
-
-static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "arange");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_end = a.scalar(0, "end");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::arange(a_end, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_eye(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "eye");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const std::optional<int64_t> a_m = a.optInt64(1, "m");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::eye(a_n, a_m.value_or(a_n), options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "empty_like");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::empty_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randn_like");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::randn_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "multinomial");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_num_samples = a.int64(1, "num_samples");
-    const bool a_replacement = a.boolean(2, "replacement", false);
-    return a.ret(at::multinomial(a_self, a_num_samples, a_replacement));
-  });
-}
-
-static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_amp_update_scale_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_growth_tracker = a.tensor(1, "growth_tracker");
-    const at::Tensor& a_found_inf = a.tensor(2, "found_inf");
-    const double a_scale_growth_factor = a.float64(3, "scale_growth_factor");
-    const double a_scale_backoff_factor = a.float64(4, "scale_backoff_factor");
-    const int64_t a_growth_interval = a.int64(5, "growth_interval");
-    at::_amp_update_scale_(const_cast<at::Tensor&>(a_input), const_cast<at::Tensor&>(a_growth_tracker), a_found_inf, a_scale_growth_factor, a_scale_backoff_factor, a_growth_interval);
+    a_self.detach_();
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add");
+static Napi::Value op_double(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "double");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_add(a_self, a_scalars));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kDouble));
   });
 }
 
-static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add_");
+static Napi::Value op_long(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "long");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kLong));
+  });
+}
+
+static Napi::Value op_byte(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "byte");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kByte));
+  });
+}
+
+static Napi::Value op_empty(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "empty");
+  return tn::run(a, [&]() -> Napi::Value {
+    const tn::IntList a_size = a.intList(0, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    const bool a_pin_memory = a.boolean(4, "pin_memory", false);
+    return a.ret(at::empty(a_size, options(a_dtype, a_device).pinned_memory(a_pin_memory)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_randn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randn");
+  return tn::run(a, [&]() -> Napi::Value {
+    const tn::IntList a_size = a.intList(0, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::randn(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randperm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    return a.ret(at::randperm(a_n, options(a_dtype.value_or(at::kLong), a_device)));
+  });
+}
+
+static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linspace");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_start = a.scalar(0, "start");
+    const at::Scalar a_end = a.scalar(1, "end");
+    const int64_t a_steps = a.int64(2, "steps");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
+    return a.ret(at::linspace(a_start, a_end, a_steps, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ones_like");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::ones_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rand_like");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::rand_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bernoulli");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::bernoulli(a_self));
+  });
+}
+
+static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_amp_foreach_non_finite_check_and_unscale_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    const at::Tensor& a_found_inf = a.tensor(1, "found_inf");
+    const at::Tensor& a_inv_scale = a.tensor(2, "inv_scale");
+    at::_amp_foreach_non_finite_check_and_unscale_(a_tensors, const_cast<at::Tensor&>(a_found_inf), a_inv_scale);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
     const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
+  });
+}
+
+static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_add_(a_self, a_scalar);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
     at::_foreach_add_(a_self, a_other, a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_sub(a_self, a_scalar));
-  });
-}
-
-static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sub_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_sub_(a_self, a_scalar);
-    return a.none();
-  });
-}
-
-static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_mul(a_self, a_scalar));
-  });
-}
-
-static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::_foreach_mul(a_self, a_other));
-  });
-}
-
-static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_mul_(a_self, a_scalars);
+    return a.ret(at::_foreach_sub(a_self, a_scalars));
+  });
+}
+
+static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sub_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_sub_(a_self, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
+static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_mul(a_self, a_scalars));
+  });
+}
+
+static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_div(a_self, a_other));
+    at::_foreach_mul_(a_self, a_other);
+    return a.none();
   });
 }
 
-static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
+static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_div_(a_self, a_scalar);
-    return a.none();
+    return a.ret(at::_foreach_div(a_self, a_scalar));
   });
 }
 
-static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
+static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const at::Tensor& a_other = a.tensor(1, "other");
-    at::_foreach_div_(a_self, a_other);
+    return a.ret(at::_foreach_div(a_self, a_other));
+  });
+}
+
+static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_div_(a_self, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_maximum(a_self, a_scalars));
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    return a.ret(at::_foreach_maximum(a_self, a_other));
   });
 }
 
-static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_maximum_(a_self, a_scalars);
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    at::_foreach_maximum_(a_self, a_other);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<double> a_weight_d = a.floatList(2, "weight");
-    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
-    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
-    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
+    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
+    const at::TensorList a_weights = a_weights_v;
+    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weights));
   });
 }
 
-static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<double> a_weight_d = a.floatList(2, "weight");
-    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
-    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
-    at::_foreach_lerp_(a_self, a_tensors1, a_weight);
+    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
+    const at::TensorList a_weights = a_weights_v;
+    at::_foreach_lerp_(a_self, a_tensors1, a_weights);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -884,12 +914,14 @@ static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
     return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -898,13 +930,15 @@ static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
     at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -913,12 +947,14 @@ static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
     return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -927,59 +963,58 @@ static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
     at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sqrt");
+static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_neg_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_sqrt(a_self));
-  });
-}
-
-static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_abs_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    at::_foreach_abs_(a_self);
+    at::_foreach_neg_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sign");
+static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_abs");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_sign(a_self));
+    return a.ret(at::_foreach_abs(a_self));
   });
 }
 
-static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_copy_");
+static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_reciprocal_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_src_v = a.tensorList(1, "src");
-    const at::TensorList a_src = a_src_v;
-    const bool a_non_blocking = a.boolean(2, "non_blocking", false);
-    at::_foreach_copy_(a_self, a_src, a_non_blocking);
+    at::_foreach_reciprocal_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lstm");
+static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_zero_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    at::_foreach_zero_(a_self);
+    return a.none();
+  });
+}
+
+static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_relu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::vector<at::Tensor> a_hx_v = a.tensorList(1, "hx");
-    const at::TensorList a_hx = a_hx_v;
+    const at::Tensor& a_hx = a.tensor(1, "hx");
     const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
     const at::TensorList a_params = a_params_v;
     const bool a_has_biases = a.boolean(3, "has_biases");
@@ -988,12 +1023,12 @@ static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
     const bool a_train = a.boolean(6, "train");
     const bool a_bidirectional = a.boolean(7, "bidirectional");
     const bool a_batch_first = a.boolean(8, "batch_first");
-    return a.ret(at::lstm(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+    return a.ret(at::rnn_relu(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
   });
 }
 
-static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_relu_cell");
+static Napi::Value op_rnn_tanh_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_tanh_cell");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_hx = a.tensor(1, "hx");
@@ -1001,133 +1036,168 @@ static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
     const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
     const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
     const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
-    return a.ret(at::rnn_relu_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+    return a.ret(at::rnn_tanh_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
   });
 }
 
-static Napi::Value op_linear(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linear");
+static Napi::Value op_gru_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gru_cell");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_hx = a.tensor(1, "hx");
+    const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
+    const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
+    const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
+    const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
+    return a.ret(at::gru_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+  });
+}
+
+static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    return a.ret(at::linear(a_input, a_weight, a_bias));
-  });
-}
-
-static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv2d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 1) : tn::IntList(1, 1);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    return a.ret(at::conv1d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
 
-static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "avg_pool2d");
+static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
-    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
-    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
-    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(tn::maxPool2d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 
-static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "batch_norm");
+static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
-    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
-    const bool a_training = a.boolean(5, "training", false);
-    const double a_momentum = a.float64(6, "momentum", 0.1);
-    const double a_eps = a.float64(7, "eps", 1e-05);
-    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
+    const tn::IntList a_output_size = a.intList(1, "output_size", 2);
+    return a.ret(std::get<0>(at::adaptive_max_pool2d(a_input, a_output_size)));
   });
 }
 
-static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dropout");
+static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool1d_with_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 1);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 1) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 1) : tn::IntList(1, 0);
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 1) : tn::IntList(1, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool1d_with_indices(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+  });
+}
+
+static Napi::Value op_pixel_unshuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pixel_unshuffle");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_downscale_factor = a.int64(1, "downscale_factor");
+    return a.ret(at::pixel_unshuffle(a_self, a_downscale_factor));
+  });
+}
+
+static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "layer_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 0.5);
-    const bool a_training = a.boolean(2, "training", true);
-    return a.ret(at::dropout(a_input, a_p, a_training));
+    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    const double a_eps = a.float64(4, "eps", 1e-05);
+    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
   });
 }
 
-static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cross_entropy");
+static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softmax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::softmax(a_self, a_dim, a_dtype));
+  });
+}
+
+static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nll_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
     const int64_t a_reduction = a.reduction(4, "reduction");
-    const double a_label_smoothing = a.float64(5, "label_smoothing", 0.0);
-    return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
+    return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
   });
 }
 
-static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "l1_loss");
+static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "smooth_l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::l1_loss(a_input, a_target, a_reduction));
+    const double a_beta = a.float64(3, "beta", 1.0);
+    return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
   });
 }
 
-static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binary_cross_entropy_with_logits");
+static Napi::Value op_kl_div(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kl_div");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    const bool a_log_target = a.boolean(3, "log_target", false);
+    return a.ret(at::kl_div(a_self, a_target, a_reduction, a_log_target));
+  });
+}
+
+static Napi::Value op_poisson_nll_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "poisson_nll_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const int64_t a_reduction = a.reduction(3, "reduction");
-    const std::optional<at::Tensor> a_pos_weight = a.optTensor(4, "pos_weight");
-    return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
+    const bool a_log_input = a.boolean(2, "log_input", true);
+    const bool a_full = a.boolean(3, "full", false);
+    const double a_eps = a.float64(4, "eps", 1e-08);
+    const int64_t a_reduction = a.reduction(5, "reduction");
+    return a.ret(at::poisson_nll_loss(a_input, a_target, a_log_input, a_full, a_eps, a_reduction));
   });
 }
 
-static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "interpolate");
+static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<tn::IntList> a_size_v = a.optIntList(1, "size", 0);
-    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
-    const std::optional<std::vector<double>> a_scale_factor_v = a.optFloatList(2, "scale_factor");
-    const std::optional<at::ArrayRef<double>> a_scale_factor = a_scale_factor_v ? std::optional<at::ArrayRef<double>>(*a_scale_factor_v) : std::nullopt;
-    const std::string a_mode = a.string(3, "mode", "nearest");
-    const std::optional<bool> a_align_corners = a.optBoolean(4, "align_corners");
-    return a.ret(interpolate(a_input, a_size, a_scale_factor, a_mode, a_align_corners));
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<int64_t> a_padding_idx = a.optInt64(2, "padding_idx");
+    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1));
   });
 }
 
-static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scaled_dot_product_attention");
+static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normalize");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_query = a.tensor(0, "query");
-    const at::Tensor& a_key = a.tensor(1, "key");
-    const at::Tensor& a_value = a.tensor(2, "value");
-    const std::optional<at::Tensor> a_attn_mask = a.optTensor(3, "attn_mask");
-    const double a_dropout_p = a.float64(4, "dropout_p", 0.0);
-    const bool a_is_causal = a.boolean(5, "is_causal", false);
-    const std::optional<double> a_scale = a.optFloat64(6, "scale");
-    return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p", 2.0);
+    const int64_t a_dim = a.int64(2, "dim", 1);
+    const double a_eps = a.float64(3, "eps", 1e-12);
+    return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
   });
 }
 
@@ -1169,6 +1239,9 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("tanh", Napi::Function::New(env, op_tanh, "tanh"));
   exports.Set("silu", Napi::Function::New(env, op_silu, "silu"));
   exports.Set("elu", Napi::Function::New(env, op_elu, "elu"));
+  exports.Set("selu", Napi::Function::New(env, op_selu, "selu"));
+  exports.Set("hardsigmoid", Napi::Function::New(env, op_hardsigmoid, "hardsigmoid"));
+  exports.Set("glu", Napi::Function::New(env, op_glu, "glu"));
   exports.Set("sum", Napi::Function::New(env, op_sum, "sum"));
   exports.Set("std", Napi::Function::New(env, op_std, "std"));
   exports.Set("max$dim", Napi::Function::New(env, op_max__dim, "max$dim"));
@@ -1184,64 +1257,68 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("view_as", Napi::Function::New(env, op_view_as, "view_as"));
   exports.Set("repeat_interleave", Napi::Function::New(env, op_repeat_interleave, "repeat_interleave"));
   exports.Set("concat", Napi::Function::New(env, op_concat, "concat"));
-  exports.Set("split$sizes", Napi::Function::New(env, op_split__sizes, "split$sizes"));
-  exports.Set("narrow", Napi::Function::New(env, op_narrow, "narrow"));
-  exports.Set("flip", Napi::Function::New(env, op_flip, "flip"));
-  exports.Set("tril", Napi::Function::New(env, op_tril, "tril"));
-  exports.Set("index_select", Napi::Function::New(env, op_index_select, "index_select"));
-  exports.Set("scatter$value", Napi::Function::New(env, op_scatter__value, "scatter$value"));
-  exports.Set("masked_select", Napi::Function::New(env, op_masked_select, "masked_select"));
-  exports.Set("nonzero", Napi::Function::New(env, op_nonzero, "nonzero"));
-  exports.Set("bmm", Napi::Function::New(env, op_bmm, "bmm"));
-  exports.Set("outer", Napi::Function::New(env, op_outer, "outer"));
-  exports.Set("einsum", Napi::Function::New(env, op_einsum, "einsum"));
-  exports.Set("clone", Napi::Function::New(env, op_clone, "clone"));
-  exports.Set("type_as", Napi::Function::New(env, op_type_as, "type_as"));
-  exports.Set("half", Napi::Function::New(env, op_half, "half"));
-  exports.Set("int", Napi::Function::New(env, op_int, "int"));
-  exports.Set("zeros", Napi::Function::New(env, op_zeros, "zeros"));
-  exports.Set("full", Napi::Function::New(env, op_full, "full"));
-  exports.Set("randint$high", Napi::Function::New(env, op_randint__high, "randint$high"));
-  exports.Set("arange$end", Napi::Function::New(env, op_arange__end, "arange$end"));
-  exports.Set("eye", Napi::Function::New(env, op_eye, "eye"));
-  exports.Set("empty_like", Napi::Function::New(env, op_empty_like, "empty_like"));
-  exports.Set("randn_like", Napi::Function::New(env, op_randn_like, "randn_like"));
-  exports.Set("multinomial", Napi::Function::New(env, op_multinomial, "multinomial"));
-  exports.Set("_amp_update_scale_", Napi::Function::New(env, op__amp_update_scale_, "_amp_update_scale_"));
-  exports.Set("_foreach_add$ScalarList", Napi::Function::New(env, op__foreach_add__ScalarList, "_foreach_add$ScalarList"));
-  exports.Set("_foreach_add_$List", Napi::Function::New(env, op__foreach_add___List, "_foreach_add_$List"));
-  exports.Set("_foreach_sub$Scalar", Napi::Function::New(env, op__foreach_sub__Scalar, "_foreach_sub$Scalar"));
-  exports.Set("_foreach_sub_$Scalar", Napi::Function::New(env, op__foreach_sub___Scalar, "_foreach_sub_$Scalar"));
-  exports.Set("_foreach_mul$Scalar", Napi::Function::New(env, op__foreach_mul__Scalar, "_foreach_mul$Scalar"));
-  exports.Set("_foreach_mul$Tensor", Napi::Function::New(env, op__foreach_mul__Tensor, "_foreach_mul$Tensor"));
-  exports.Set("_foreach_mul_$ScalarList", Napi::Function::New(env, op__foreach_mul___ScalarList, "_foreach_mul_$ScalarList"));
-  exports.Set("_foreach_div$List", Napi::Function::New(env, op__foreach_div__List, "_foreach_div$List"));
-  exports.Set("_foreach_div_$Scalar", Napi::Function::New(env, op__foreach_div___Scalar, "_foreach_div_$Scalar"));
-  exports.Set("_foreach_div_$Tensor", Napi::Function::New(env, op__foreach_div___Tensor, "_foreach_div_$Tensor"));
-  exports.Set("_foreach_maximum$ScalarList", Napi::Function::New(env, op__foreach_maximum__ScalarList, "_foreach_maximum$ScalarList"));
-  exports.Set("_foreach_maximum_$ScalarList", Napi::Function::New(env, op__foreach_maximum___ScalarList, "_foreach_maximum_$ScalarList"));
-  exports.Set("_foreach_lerp$ScalarList", Napi::Function::New(env, op__foreach_lerp__ScalarList, "_foreach_lerp$ScalarList"));
-  exports.Set("_foreach_lerp_$ScalarList", Napi::Function::New(env, op__foreach_lerp___ScalarList, "_foreach_lerp_$ScalarList"));
-  exports.Set("_foreach_addcmul$Tensor", Napi::Function::New(env, op__foreach_addcmul__Tensor, "_foreach_addcmul$Tensor"));
-  exports.Set("_foreach_addcmul_$Tensor", Napi::Function::New(env, op__foreach_addcmul___Tensor, "_foreach_addcmul_$Tensor"));
-  exports.Set("_foreach_addcdiv$Tensor", Napi::Function::New(env, op__foreach_addcdiv__Tensor, "_foreach_addcdiv$Tensor"));
-  exports.Set("_foreach_addcdiv_$Tensor", Napi::Function::New(env, op__foreach_addcdiv___Tensor, "_foreach_addcdiv_$Tensor"));
-  exports.Set("_foreach_sqrt", Napi::Function::New(env, op__foreach_sqrt, "_foreach_sqrt"));
-  exports.Set("_foreach_abs_", Napi::Function::New(env, op__foreach_abs_, "_foreach_abs_"));
-  exports.Set("_foreach_sign", Napi::Function::New(env, op__foreach_sign, "_foreach_sign"));
-  exports.Set("_foreach_copy_", Napi::Function::New(env, op__foreach_copy_, "_foreach_copy_"));
-  exports.Set("lstm$input", Napi::Function::New(env, op_lstm__input, "lstm$input"));
-  exports.Set("rnn_relu_cell", Napi::Function::New(env, op_rnn_relu_cell, "rnn_relu_cell"));
-  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
-  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
-  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
-  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
-  exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
-  exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
-  exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
-  exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
-  exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
-  exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
+  exports.Set("split$size", Napi::Function::New(env, op_split__size, "split$size"));
+  exports.Set("unbind", Napi::Function::New(env, op_unbind, "unbind"));
+  exports.Set("slice", Napi::Function::New(env, op_slice, "slice"));
+  exports.Set("diagonal", Napi::Function::New(env, op_diagonal, "diagonal"));
+  exports.Set("pad", Napi::Function::New(env, op_pad, "pad"));
+  exports.Set("scatter$src", Napi::Function::New(env, op_scatter__src, "scatter$src"));
+  exports.Set("masked_fill", Napi::Function::New(env, op_masked_fill, "masked_fill"));
+  exports.Set("index_put", Napi::Function::New(env, op_index_put, "index_put"));
+  exports.Set("mm", Napi::Function::New(env, op_mm, "mm"));
+  exports.Set("dot", Napi::Function::New(env, op_dot, "dot"));
+  exports.Set("baddbmm", Napi::Function::New(env, op_baddbmm, "baddbmm"));
+  exports.Set("linalg_qr", Napi::Function::New(env, op_linalg_qr, "linalg_qr"));
+  exports.Set("detach_", Napi::Function::New(env, op_detach_, "detach_"));
+  exports.Set("double", Napi::Function::New(env, op_double, "double"));
+  exports.Set("long", Napi::Function::New(env, op_long, "long"));
+  exports.Set("byte", Napi::Function::New(env, op_byte, "byte"));
+  exports.Set("empty", Napi::Function::New(env, op_empty, "empty"));
+  exports.Set("randn", Napi::Function::New(env, op_randn, "randn"));
+  exports.Set("randperm", Napi::Function::New(env, op_randperm, "randperm"));
+  exports.Set("linspace", Napi::Function::New(env, op_linspace, "linspace"));
+  exports.Set("ones_like", Napi::Function::New(env, op_ones_like, "ones_like"));
+  exports.Set("rand_like", Napi::Function::New(env, op_rand_like, "rand_like"));
+  exports.Set("bernoulli", Napi::Function::New(env, op_bernoulli, "bernoulli"));
+  exports.Set("_amp_foreach_non_finite_check_and_unscale_", Napi::Function::New(env, op__amp_foreach_non_finite_check_and_unscale_, "_amp_foreach_non_finite_check_and_unscale_"));
+  exports.Set("_foreach_add$List", Napi::Function::New(env, op__foreach_add__List, "_foreach_add$List"));
+  exports.Set("_foreach_add_$Scalar", Napi::Function::New(env, op__foreach_add___Scalar, "_foreach_add_$Scalar"));
+  exports.Set("_foreach_add_$Tensor", Napi::Function::New(env, op__foreach_add___Tensor, "_foreach_add_$Tensor"));
+  exports.Set("_foreach_sub$ScalarList", Napi::Function::New(env, op__foreach_sub__ScalarList, "_foreach_sub$ScalarList"));
+  exports.Set("_foreach_sub_$ScalarList", Napi::Function::New(env, op__foreach_sub___ScalarList, "_foreach_sub_$ScalarList"));
+  exports.Set("_foreach_mul$ScalarList", Napi::Function::New(env, op__foreach_mul__ScalarList, "_foreach_mul$ScalarList"));
+  exports.Set("_foreach_mul_$List", Napi::Function::New(env, op__foreach_mul___List, "_foreach_mul_$List"));
+  exports.Set("_foreach_div$Scalar", Napi::Function::New(env, op__foreach_div__Scalar, "_foreach_div$Scalar"));
+  exports.Set("_foreach_div$Tensor", Napi::Function::New(env, op__foreach_div__Tensor, "_foreach_div$Tensor"));
+  exports.Set("_foreach_div_$ScalarList", Napi::Function::New(env, op__foreach_div___ScalarList, "_foreach_div_$ScalarList"));
+  exports.Set("_foreach_maximum$List", Napi::Function::New(env, op__foreach_maximum__List, "_foreach_maximum$List"));
+  exports.Set("_foreach_maximum_$List", Napi::Function::New(env, op__foreach_maximum___List, "_foreach_maximum_$List"));
+  exports.Set("_foreach_lerp$List", Napi::Function::New(env, op__foreach_lerp__List, "_foreach_lerp$List"));
+  exports.Set("_foreach_lerp_$List", Napi::Function::New(env, op__foreach_lerp___List, "_foreach_lerp_$List"));
+  exports.Set("_foreach_addcmul$ScalarList", Napi::Function::New(env, op__foreach_addcmul__ScalarList, "_foreach_addcmul$ScalarList"));
+  exports.Set("_foreach_addcmul_$ScalarList", Napi::Function::New(env, op__foreach_addcmul___ScalarList, "_foreach_addcmul_$ScalarList"));
+  exports.Set("_foreach_addcdiv$ScalarList", Napi::Function::New(env, op__foreach_addcdiv__ScalarList, "_foreach_addcdiv$ScalarList"));
+  exports.Set("_foreach_addcdiv_$ScalarList", Napi::Function::New(env, op__foreach_addcdiv___ScalarList, "_foreach_addcdiv_$ScalarList"));
+  exports.Set("_foreach_neg_", Napi::Function::New(env, op__foreach_neg_, "_foreach_neg_"));
+  exports.Set("_foreach_abs", Napi::Function::New(env, op__foreach_abs, "_foreach_abs"));
+  exports.Set("_foreach_reciprocal_", Napi::Function::New(env, op__foreach_reciprocal_, "_foreach_reciprocal_"));
+  exports.Set("_foreach_zero_", Napi::Function::New(env, op__foreach_zero_, "_foreach_zero_"));
+  exports.Set("rnn_relu$input", Napi::Function::New(env, op_rnn_relu__input, "rnn_relu$input"));
+  exports.Set("rnn_tanh_cell", Napi::Function::New(env, op_rnn_tanh_cell, "rnn_tanh_cell"));
+  exports.Set("gru_cell", Napi::Function::New(env, op_gru_cell, "gru_cell"));
+  exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
+  exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));
+  exports.Set("adaptive_max_pool2d", Napi::Function::New(env, op_adaptive_max_pool2d, "adaptive_max_pool2d"));
+  exports.Set("max_pool1d_with_indices", Napi::Function::New(env, op_max_pool1d_with_indices, "max_pool1d_with_indices"));
+  exports.Set("pixel_unshuffle", Napi::Function::New(env, op_pixel_unshuffle, "pixel_unshuffle"));
+  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
+  exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
+  exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
+  exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
+  exports.Set("kl_div", Napi::Function::New(env, op_kl_div, "kl_div"));
+  exports.Set("poisson_nll_loss", Napi::Function::New(env, op_poisson_nll_loss, "poisson_nll_loss"));
+  exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
+  exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
 }
 
 }  // namespace tn

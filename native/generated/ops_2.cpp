@@ -321,6 +321,32 @@ static Napi::Value op_hardtanh(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_celu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "celu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1.0));
+    return a.ret(at::celu(a_self, a_alpha));
+  });
+}
+
+static Napi::Value op_hardswish(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardswish");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::hardswish(a_self));
+  });
+}
+
+static Napi::Value op_prelu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "prelu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    return a.ret(at::prelu(a_self, a_weight));
+  });
+}
+
 static Napi::Value op_mean(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "mean");
   return tn::run(a, [&]() -> Napi::Value {
@@ -473,399 +499,415 @@ static Napi::Value op_stack(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "chunk");
+static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "split");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_chunks = a.int64(1, "chunks");
+    const tn::IntList a_split_size = a.intList(1, "split_size", 0);
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::chunk(a_self, a_chunks, a_dim));
+    return a.ret(at::split_with_sizes(a_self, a_split_size, a_dim));
   });
 }
 
-static Napi::Value op_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "select");
+static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "narrow");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    const int64_t a_index = a.int64(2, "index");
-    return a.ret(at::select(a_self, a_dim, a_index));
+    const int64_t a_start = a.int64(2, "start");
+    const int64_t a_length = a.int64(3, "length");
+    return a.ret(at::narrow(a_self, a_dim, a_start, a_length));
   });
 }
 
-static Napi::Value op_roll(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "roll");
+static Napi::Value op_flip(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "flip");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_shifts = a.intList(1, "shifts", 1);
-    const tn::IntList a_dims = a.has(2) ? a.intList(2, "dims", 1) : tn::IntList{};
-    return a.ret(at::roll(a_self, a_shifts, a_dims));
+    const tn::IntList a_dims = a.intList(1, "dims", 0);
+    return a.ret(at::flip(a_self, a_dims));
   });
 }
 
-static Napi::Value op_triu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triu");
+static Napi::Value op_tril(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tril");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::triu(a_self, a_diagonal));
+    return a.ret(at::tril(a_self, a_diagonal));
   });
 }
 
-static Napi::Value op_gather(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gather");
+static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_select");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    return a.ret(at::gather(a_self, a_dim, a_index));
+    return a.ret(at::index_select(a_self, a_dim, a_index));
   });
 }
 
-static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter_add");
+static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Tensor& a_src = a.tensor(3, "src");
-    return a.ret(at::scatter_add(a_self, a_dim, a_index, a_src));
+    const at::Scalar a_value = a.scalar(3, "value");
+    return a.ret(at::scatter(a_self, a_dim, a_index, a_value));
   });
 }
 
-static Napi::Value op_index(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index");
+static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_select");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
-    return a.ret(at::index(a_self, a_indices));
+    const at::Tensor& a_mask = a.tensor(1, "mask");
+    return a.ret(at::masked_select(a_self, a_mask));
   });
 }
 
-static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "matmul");
+static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nonzero");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::nonzero(a_self));
+  });
+}
+
+static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bmm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat2 = a.tensor(1, "mat2");
+    return a.ret(at::bmm(a_self, a_mat2));
+  });
+}
+
+static Napi::Value op_outer(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "outer");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_vec2 = a.tensor(1, "vec2");
+    return a.ret(at::outer(a_self, a_vec2));
+  });
+}
+
+static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "einsum");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::string a_equation = a.string(0, "equation");
+    const std::vector<at::Tensor> a_operands_v = a.tensorList(1, "operands");
+    const at::TensorList a_operands = a_operands_v;
+    return a.ret(at::einsum(a_equation, a_operands));
+  });
+}
+
+static Napi::Value op_clone(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "clone");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::MemoryFormat> a_memory_format = a.optMemoryFormat(1, "memory_format");
+    return a.ret(a_self.clone(a_memory_format));
+  });
+}
+
+static Napi::Value op_type_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "type_as");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::matmul(a_self, a_other));
+    return a.ret(a_self.type_as(a_other));
   });
 }
 
-static Napi::Value op_mv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mv");
+static Napi::Value op_half(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "half");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec = a.tensor(1, "vec");
-    return a.ret(at::mv(a_self, a_vec));
+    return a.ret(a_self.to(at::kHalf));
   });
 }
 
-static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addmm");
+static Napi::Value op_int(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "int");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
-    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
+    return a.ret(a_self.to(at::kInt));
   });
 }
 
-static Napi::Value op_diag(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diag");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::diag(a_self, a_diagonal));
-  });
-}
-
-static Napi::Value op_detach(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "detach");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.detach());
-  });
-}
-
-static Napi::Value op_float(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "float");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kFloat));
-  });
-}
-
-static Napi::Value op_bfloat16(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bfloat16");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kBFloat16));
-  });
-}
-
-static Napi::Value op_bool(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bool");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kBool));
-  });
-}
-
-static Napi::Value op_ones(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ones");
+static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "zeros");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::ones(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::zeros(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_rand(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rand");
+static Napi::Value op_full(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "full");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::rand(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randint");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_low = a.int64(0, "low");
-    const int64_t a_high = a.int64(1, "high");
-    const tn::IntList a_size = a.intList(2, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    return a.ret(at::randint(a_low, a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
-  });
-}
-
-static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "arange");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_start = a.scalar(0, "start");
-    const at::Scalar a_end = a.scalar(1, "end");
-    const at::Scalar a_step = a.scalar(2, "step", at::Scalar(1));
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(at::arange(a_start, a_end, a_step, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "zeros_like");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::zeros_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "full_like");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
     const at::Scalar a_fill_value = a.scalar(1, "fill_value");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::full_like(a_input, a_fill_value, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::full(a_size, a_fill_value, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randint_like");
+static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randint");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_high = a.int64(0, "high");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    return a.ret(at::randint(a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
+  });
+}
+
+static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "arange");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_end = a.scalar(0, "end");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::arange(a_end, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_eye(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "eye");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const std::optional<int64_t> a_m = a.optInt64(1, "m");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::eye(a_n, a_m.value_or(a_n), options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "empty_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_low = a.int64(1, "low");
-    const int64_t a_high = a.int64(2, "high");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    return a.ret(at::randint_like(a_input, a_low, a_high, likeOptions(a_dtype, a_device)));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::empty_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_standard_gamma");
+static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randn_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::_standard_gamma(a_input));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::randn_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "multinomial");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_num_samples = a.int64(1, "num_samples");
+    const bool a_replacement = a.boolean(2, "replacement", false);
+    return a.ret(at::multinomial(a_self, a_num_samples, a_replacement));
+  });
+}
+
+static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_amp_update_scale_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_growth_tracker = a.tensor(1, "growth_tracker");
+    const at::Tensor& a_found_inf = a.tensor(2, "found_inf");
+    const double a_scale_growth_factor = a.float64(3, "scale_growth_factor");
+    const double a_scale_backoff_factor = a.float64(4, "scale_backoff_factor");
+    const int64_t a_growth_interval = a.int64(5, "growth_interval");
+    at::_amp_update_scale_(const_cast<at::Tensor&>(a_input), const_cast<at::Tensor&>(a_growth_tracker), a_found_inf, a_scale_growth_factor, a_scale_backoff_factor, a_growth_interval);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_add(a_self, a_scalar));
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_add(a_self, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
-  });
-}
-
-static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_add_(a_self, a_scalars);
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    at::_foreach_add_(a_self, a_other, a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    return a.ret(at::_foreach_sub(a_self, a_other, a_alpha));
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_sub(a_self, a_scalar));
   });
 }
 
-static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    at::_foreach_sub_(a_self, a_other, a_alpha);
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_sub_(a_self, a_scalar);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_mul(a_self, a_other));
-  });
-}
-
-static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
     const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_mul_(a_self, a_scalar);
-    return a.none();
+    return a.ret(at::_foreach_mul(a_self, a_scalar));
   });
 }
 
-static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
+static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const at::Tensor& a_other = a.tensor(1, "other");
-    at::_foreach_mul_(a_self, a_other);
-    return a.none();
+    return a.ret(at::_foreach_mul(a_self, a_other));
   });
 }
 
-static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
+static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_div(a_self, a_scalars));
+    at::_foreach_mul_(a_self, a_scalars);
+    return a.none();
   });
 }
 
-static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
+static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
+    return a.ret(at::_foreach_div(a_self, a_other));
+  });
+}
+
+static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_div_(a_self, a_scalar);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
     at::_foreach_div_(a_self, a_other);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_maximum(a_self, a_scalar));
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_maximum(a_self, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_maximum_(a_self, a_scalar);
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_maximum_(a_self, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const at::Scalar a_weight = a.scalar(2, "weight");
+    const std::vector<double> a_weight_d = a.floatList(2, "weight");
+    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
+    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
     return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
   });
 }
 
-static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const at::Scalar a_weight = a.scalar(2, "weight");
+    const std::vector<double> a_weight_d = a.floatList(2, "weight");
+    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
+    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
     at::_foreach_lerp_(a_self, a_tensors1, a_weight);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -874,12 +916,12 @@ static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_value));
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -888,13 +930,13 @@ static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_value);
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -903,12 +945,12 @@ static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_value));
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -917,196 +959,236 @@ static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_value);
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_neg");
+static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sqrt");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_neg(a_self));
+    return a.ret(at::_foreach_sqrt(a_self));
   });
 }
 
-static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sqrt_");
+static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_abs_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_sqrt_(a_self);
+    at::_foreach_abs_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_reciprocal");
+static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sign");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_reciprocal(a_self));
+    return a.ret(at::_foreach_sign(a_self));
   });
 }
 
-static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sign_");
+static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_copy_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_sign_(a_self);
+    const std::vector<at::Tensor> a_src_v = a.tensorList(1, "src");
+    const at::TensorList a_src = a_src_v;
+    const bool a_non_blocking = a.boolean(2, "non_blocking", false);
+    at::_foreach_copy_(a_self, a_src, a_non_blocking);
     return a.none();
   });
 }
 
-static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_tanh");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_hx = a.tensor(1, "hx");
-    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
-    const at::TensorList a_params = a_params_v;
-    const bool a_has_biases = a.boolean(3, "has_biases");
-    const int64_t a_num_layers = a.int64(4, "num_layers");
-    const double a_dropout = a.float64(5, "dropout");
-    const bool a_train = a.boolean(6, "train");
-    const bool a_bidirectional = a.boolean(7, "bidirectional");
-    const bool a_batch_first = a.boolean(8, "batch_first");
-    return a.ret(at::rnn_tanh(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
-  });
-}
-
-static Napi::Value op_gru__input(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gru");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_hx = a.tensor(1, "hx");
-    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
-    const at::TensorList a_params = a_params_v;
-    const bool a_has_biases = a.boolean(3, "has_biases");
-    const int64_t a_num_layers = a.int64(4, "num_layers");
-    const double a_dropout = a.float64(5, "dropout");
-    const bool a_train = a.boolean(6, "train");
-    const bool a_bidirectional = a.boolean(7, "bidirectional");
-    const bool a_batch_first = a.boolean(8, "batch_first");
-    return a.ret(at::gru(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
-  });
-}
-
-static Napi::Value op_lstm_cell(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lstm_cell");
+static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lstm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::vector<at::Tensor> a_hx_v = a.tensorList(1, "hx");
     const at::TensorList a_hx = a_hx_v;
+    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(3, "has_biases");
+    const int64_t a_num_layers = a.int64(4, "num_layers");
+    const double a_dropout = a.float64(5, "dropout");
+    const bool a_train = a.boolean(6, "train");
+    const bool a_bidirectional = a.boolean(7, "bidirectional");
+    const bool a_batch_first = a.boolean(8, "batch_first");
+    return a.ret(at::lstm(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+  });
+}
+
+static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_relu_cell");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_hx = a.tensor(1, "hx");
     const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
     const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
     const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
     const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
-    return a.ret(at::lstm_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+    return a.ret(at::rnn_relu_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
   });
 }
 
-static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bilinear");
+static Napi::Value op_linear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linear");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input1 = a.tensor(0, "input1");
-    const at::Tensor& a_input2 = a.tensor(1, "input2");
-    const at::Tensor& a_weight = a.tensor(2, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
-    return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
+    return a.ret(at::linear(a_input, a_weight, a_bias));
   });
 }
 
-static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv_transpose2d");
+static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
     const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
     const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 2) : tn::IntList(2, 1);
-    return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
+    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
 
-static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_avg_pool2d");
+static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool2d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
+    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
+  });
+}
+
+static Napi::Value op_adaptive_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool2d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
+    return a.ret(at::adaptive_max_pool2d(a_input, a_output_size));
   });
 }
 
-static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "layer_norm");
+static Napi::Value op_avg_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool1d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 1);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 1) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 1) : tn::IntList(1, 0);
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    return a.ret(at::avg_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad));
+  });
+}
+
+static Napi::Value op_channel_shuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "channel_shuffle");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_groups = a.int64(1, "groups");
+    return a.ret(at::channel_shuffle(a_self, a_groups));
+  });
+}
+
+static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "group_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
+    const int64_t a_num_groups = a.int64(1, "num_groups");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
     const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
+    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
   });
 }
 
-static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "softmax");
+static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::softmax(a_self, a_dim, a_dtype));
+    return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nll_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
-    const int64_t a_reduction = a.reduction(4, "reduction");
-    return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
-  });
-}
-
-static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "smooth_l1_loss");
+static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mse_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    const double a_beta = a.float64(3, "beta", 1.0);
-    return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
+    return a.ret(at::mse_loss(a_input, a_target, a_reduction));
   });
 }
 
-static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "embedding");
+static Napi::Value op_huber_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "huber_loss");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const std::optional<int64_t> a_padding_idx = a.optInt64(2, "padding_idx");
-    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    const double a_delta = a.float64(3, "delta", 1.0);
+    return a.ret(at::huber_loss(a_self, a_target, a_reduction, a_delta));
   });
 }
 
-static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "normalize");
+static Napi::Value op_margin_ranking_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "margin_ranking_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input1 = a.tensor(0, "input1");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const at::Tensor& a_target = a.tensor(2, "target");
+    const double a_margin = a.float64(3, "margin", 0.0);
+    const int64_t a_reduction = a.reduction(4, "reduction");
+    return a.ret(at::margin_ranking_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
+  });
+}
+
+static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binary_cross_entropy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 2.0);
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const int64_t a_reduction = a.reduction(3, "reduction");
+    return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
+  });
+}
+
+static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "one_hot");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_tensor = a.tensor(0, "tensor");
+    const int64_t a_num_classes = a.int64(1, "num_classes", -1);
+    return a.ret(at::one_hot(a_tensor, a_num_classes));
+  });
+}
+
+static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cosine_similarity");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x1 = a.tensor(0, "x1");
+    const at::Tensor& a_x2 = a.tensor(1, "x2");
     const int64_t a_dim = a.int64(2, "dim", 1);
-    const double a_eps = a.float64(3, "eps", 1e-12);
-    return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
+    const double a_eps = a.float64(3, "eps", 1e-08);
+    return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
   });
 }
 
@@ -1148,6 +1230,9 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("relu", Napi::Function::New(env, op_relu, "relu"));
   exports.Set("softplus", Napi::Function::New(env, op_softplus, "softplus"));
   exports.Set("hardtanh", Napi::Function::New(env, op_hardtanh, "hardtanh"));
+  exports.Set("celu", Napi::Function::New(env, op_celu, "celu"));
+  exports.Set("hardswish", Napi::Function::New(env, op_hardswish, "hardswish"));
+  exports.Set("prelu", Napi::Function::New(env, op_prelu, "prelu"));
   exports.Set("mean", Napi::Function::New(env, op_mean, "mean"));
   exports.Set("var", Napi::Function::New(env, op_var, "var"));
   exports.Set("max$other", Napi::Function::New(env, op_max__other, "max$other"));
@@ -1163,63 +1248,68 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("reshape_as", Napi::Function::New(env, op_reshape_as, "reshape_as"));
   exports.Set("tile", Napi::Function::New(env, op_tile, "tile"));
   exports.Set("stack", Napi::Function::New(env, op_stack, "stack"));
-  exports.Set("chunk", Napi::Function::New(env, op_chunk, "chunk"));
-  exports.Set("select", Napi::Function::New(env, op_select, "select"));
-  exports.Set("roll", Napi::Function::New(env, op_roll, "roll"));
-  exports.Set("triu", Napi::Function::New(env, op_triu, "triu"));
-  exports.Set("gather", Napi::Function::New(env, op_gather, "gather"));
-  exports.Set("scatter_add", Napi::Function::New(env, op_scatter_add, "scatter_add"));
-  exports.Set("index", Napi::Function::New(env, op_index, "index"));
-  exports.Set("matmul", Napi::Function::New(env, op_matmul, "matmul"));
-  exports.Set("mv", Napi::Function::New(env, op_mv, "mv"));
-  exports.Set("addmm", Napi::Function::New(env, op_addmm, "addmm"));
-  exports.Set("diag", Napi::Function::New(env, op_diag, "diag"));
-  exports.Set("detach", Napi::Function::New(env, op_detach, "detach"));
-  exports.Set("float", Napi::Function::New(env, op_float, "float"));
-  exports.Set("bfloat16", Napi::Function::New(env, op_bfloat16, "bfloat16"));
-  exports.Set("bool", Napi::Function::New(env, op_bool, "bool"));
-  exports.Set("ones", Napi::Function::New(env, op_ones, "ones"));
-  exports.Set("rand", Napi::Function::New(env, op_rand, "rand"));
-  exports.Set("randint$low", Napi::Function::New(env, op_randint__low, "randint$low"));
-  exports.Set("arange$start", Napi::Function::New(env, op_arange__start, "arange$start"));
-  exports.Set("zeros_like", Napi::Function::New(env, op_zeros_like, "zeros_like"));
-  exports.Set("full_like", Napi::Function::New(env, op_full_like, "full_like"));
-  exports.Set("randint_like", Napi::Function::New(env, op_randint_like, "randint_like"));
-  exports.Set("_standard_gamma", Napi::Function::New(env, op__standard_gamma, "_standard_gamma"));
-  exports.Set("_foreach_add$Scalar", Napi::Function::New(env, op__foreach_add__Scalar, "_foreach_add$Scalar"));
-  exports.Set("_foreach_add$Tensor", Napi::Function::New(env, op__foreach_add__Tensor, "_foreach_add$Tensor"));
-  exports.Set("_foreach_add_$ScalarList", Napi::Function::New(env, op__foreach_add___ScalarList, "_foreach_add_$ScalarList"));
-  exports.Set("_foreach_sub$List", Napi::Function::New(env, op__foreach_sub__List, "_foreach_sub$List"));
-  exports.Set("_foreach_sub_$List", Napi::Function::New(env, op__foreach_sub___List, "_foreach_sub_$List"));
-  exports.Set("_foreach_mul$List", Napi::Function::New(env, op__foreach_mul__List, "_foreach_mul$List"));
-  exports.Set("_foreach_mul_$Scalar", Napi::Function::New(env, op__foreach_mul___Scalar, "_foreach_mul_$Scalar"));
-  exports.Set("_foreach_mul_$Tensor", Napi::Function::New(env, op__foreach_mul___Tensor, "_foreach_mul_$Tensor"));
-  exports.Set("_foreach_div$ScalarList", Napi::Function::New(env, op__foreach_div__ScalarList, "_foreach_div$ScalarList"));
-  exports.Set("_foreach_div_$List", Napi::Function::New(env, op__foreach_div___List, "_foreach_div_$List"));
-  exports.Set("_foreach_maximum$Scalar", Napi::Function::New(env, op__foreach_maximum__Scalar, "_foreach_maximum$Scalar"));
-  exports.Set("_foreach_maximum_$Scalar", Napi::Function::New(env, op__foreach_maximum___Scalar, "_foreach_maximum_$Scalar"));
-  exports.Set("_foreach_lerp$Scalar", Napi::Function::New(env, op__foreach_lerp__Scalar, "_foreach_lerp$Scalar"));
-  exports.Set("_foreach_lerp_$Scalar", Napi::Function::New(env, op__foreach_lerp___Scalar, "_foreach_lerp_$Scalar"));
-  exports.Set("_foreach_addcmul$Scalar", Napi::Function::New(env, op__foreach_addcmul__Scalar, "_foreach_addcmul$Scalar"));
-  exports.Set("_foreach_addcmul_$Scalar", Napi::Function::New(env, op__foreach_addcmul___Scalar, "_foreach_addcmul_$Scalar"));
-  exports.Set("_foreach_addcdiv$Scalar", Napi::Function::New(env, op__foreach_addcdiv__Scalar, "_foreach_addcdiv$Scalar"));
-  exports.Set("_foreach_addcdiv_$Scalar", Napi::Function::New(env, op__foreach_addcdiv___Scalar, "_foreach_addcdiv_$Scalar"));
-  exports.Set("_foreach_neg", Napi::Function::New(env, op__foreach_neg, "_foreach_neg"));
-  exports.Set("_foreach_sqrt_", Napi::Function::New(env, op__foreach_sqrt_, "_foreach_sqrt_"));
-  exports.Set("_foreach_reciprocal", Napi::Function::New(env, op__foreach_reciprocal, "_foreach_reciprocal"));
-  exports.Set("_foreach_sign_", Napi::Function::New(env, op__foreach_sign_, "_foreach_sign_"));
-  exports.Set("rnn_tanh$input", Napi::Function::New(env, op_rnn_tanh__input, "rnn_tanh$input"));
-  exports.Set("gru$input", Napi::Function::New(env, op_gru__input, "gru$input"));
-  exports.Set("lstm_cell", Napi::Function::New(env, op_lstm_cell, "lstm_cell"));
-  exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
-  exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
-  exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));
-  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
-  exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
-  exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
-  exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
-  exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
-  exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
+  exports.Set("split$sizes", Napi::Function::New(env, op_split__sizes, "split$sizes"));
+  exports.Set("narrow", Napi::Function::New(env, op_narrow, "narrow"));
+  exports.Set("flip", Napi::Function::New(env, op_flip, "flip"));
+  exports.Set("tril", Napi::Function::New(env, op_tril, "tril"));
+  exports.Set("index_select", Napi::Function::New(env, op_index_select, "index_select"));
+  exports.Set("scatter$value", Napi::Function::New(env, op_scatter__value, "scatter$value"));
+  exports.Set("masked_select", Napi::Function::New(env, op_masked_select, "masked_select"));
+  exports.Set("nonzero", Napi::Function::New(env, op_nonzero, "nonzero"));
+  exports.Set("bmm", Napi::Function::New(env, op_bmm, "bmm"));
+  exports.Set("outer", Napi::Function::New(env, op_outer, "outer"));
+  exports.Set("einsum", Napi::Function::New(env, op_einsum, "einsum"));
+  exports.Set("clone", Napi::Function::New(env, op_clone, "clone"));
+  exports.Set("type_as", Napi::Function::New(env, op_type_as, "type_as"));
+  exports.Set("half", Napi::Function::New(env, op_half, "half"));
+  exports.Set("int", Napi::Function::New(env, op_int, "int"));
+  exports.Set("zeros", Napi::Function::New(env, op_zeros, "zeros"));
+  exports.Set("full", Napi::Function::New(env, op_full, "full"));
+  exports.Set("randint$high", Napi::Function::New(env, op_randint__high, "randint$high"));
+  exports.Set("arange$end", Napi::Function::New(env, op_arange__end, "arange$end"));
+  exports.Set("eye", Napi::Function::New(env, op_eye, "eye"));
+  exports.Set("empty_like", Napi::Function::New(env, op_empty_like, "empty_like"));
+  exports.Set("randn_like", Napi::Function::New(env, op_randn_like, "randn_like"));
+  exports.Set("multinomial", Napi::Function::New(env, op_multinomial, "multinomial"));
+  exports.Set("_amp_update_scale_", Napi::Function::New(env, op__amp_update_scale_, "_amp_update_scale_"));
+  exports.Set("_foreach_add$ScalarList", Napi::Function::New(env, op__foreach_add__ScalarList, "_foreach_add$ScalarList"));
+  exports.Set("_foreach_add_$List", Napi::Function::New(env, op__foreach_add___List, "_foreach_add_$List"));
+  exports.Set("_foreach_sub$Scalar", Napi::Function::New(env, op__foreach_sub__Scalar, "_foreach_sub$Scalar"));
+  exports.Set("_foreach_sub_$Scalar", Napi::Function::New(env, op__foreach_sub___Scalar, "_foreach_sub_$Scalar"));
+  exports.Set("_foreach_mul$Scalar", Napi::Function::New(env, op__foreach_mul__Scalar, "_foreach_mul$Scalar"));
+  exports.Set("_foreach_mul$Tensor", Napi::Function::New(env, op__foreach_mul__Tensor, "_foreach_mul$Tensor"));
+  exports.Set("_foreach_mul_$ScalarList", Napi::Function::New(env, op__foreach_mul___ScalarList, "_foreach_mul_$ScalarList"));
+  exports.Set("_foreach_div$List", Napi::Function::New(env, op__foreach_div__List, "_foreach_div$List"));
+  exports.Set("_foreach_div_$Scalar", Napi::Function::New(env, op__foreach_div___Scalar, "_foreach_div_$Scalar"));
+  exports.Set("_foreach_div_$Tensor", Napi::Function::New(env, op__foreach_div___Tensor, "_foreach_div_$Tensor"));
+  exports.Set("_foreach_maximum$ScalarList", Napi::Function::New(env, op__foreach_maximum__ScalarList, "_foreach_maximum$ScalarList"));
+  exports.Set("_foreach_maximum_$ScalarList", Napi::Function::New(env, op__foreach_maximum___ScalarList, "_foreach_maximum_$ScalarList"));
+  exports.Set("_foreach_lerp$ScalarList", Napi::Function::New(env, op__foreach_lerp__ScalarList, "_foreach_lerp$ScalarList"));
+  exports.Set("_foreach_lerp_$ScalarList", Napi::Function::New(env, op__foreach_lerp___ScalarList, "_foreach_lerp_$ScalarList"));
+  exports.Set("_foreach_addcmul$Tensor", Napi::Function::New(env, op__foreach_addcmul__Tensor, "_foreach_addcmul$Tensor"));
+  exports.Set("_foreach_addcmul_$Tensor", Napi::Function::New(env, op__foreach_addcmul___Tensor, "_foreach_addcmul_$Tensor"));
+  exports.Set("_foreach_addcdiv$Tensor", Napi::Function::New(env, op__foreach_addcdiv__Tensor, "_foreach_addcdiv$Tensor"));
+  exports.Set("_foreach_addcdiv_$Tensor", Napi::Function::New(env, op__foreach_addcdiv___Tensor, "_foreach_addcdiv_$Tensor"));
+  exports.Set("_foreach_sqrt", Napi::Function::New(env, op__foreach_sqrt, "_foreach_sqrt"));
+  exports.Set("_foreach_abs_", Napi::Function::New(env, op__foreach_abs_, "_foreach_abs_"));
+  exports.Set("_foreach_sign", Napi::Function::New(env, op__foreach_sign, "_foreach_sign"));
+  exports.Set("_foreach_copy_", Napi::Function::New(env, op__foreach_copy_, "_foreach_copy_"));
+  exports.Set("lstm$input", Napi::Function::New(env, op_lstm__input, "lstm$input"));
+  exports.Set("rnn_relu_cell", Napi::Function::New(env, op_rnn_relu_cell, "rnn_relu_cell"));
+  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
+  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
+  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
+  exports.Set("adaptive_max_pool2d_with_indices", Napi::Function::New(env, op_adaptive_max_pool2d_with_indices, "adaptive_max_pool2d_with_indices"));
+  exports.Set("avg_pool1d", Napi::Function::New(env, op_avg_pool1d, "avg_pool1d"));
+  exports.Set("channel_shuffle", Napi::Function::New(env, op_channel_shuffle, "channel_shuffle"));
+  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
+  exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
+  exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
+  exports.Set("huber_loss", Napi::Function::New(env, op_huber_loss, "huber_loss"));
+  exports.Set("margin_ranking_loss", Napi::Function::New(env, op_margin_ranking_loss, "margin_ranking_loss"));
+  exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
+  exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
+  exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
 }
 
 }  // namespace tn

@@ -965,9 +965,10 @@ const fcases: FCase[] = [
   },
 ];
 
-// To the bit, in float64 and float32 (where float constants in ATen's kernels show): the
-// compositions that reproduce ATen's forward and backward expressions. The inputs hold each
-// rule's boundary points (±3, 0, the threshold) and values over the range.
+// To the bit, in float64 and float32 (where float constants in ATen's kernels show): the ops
+// that are ATen's (the same kernels as Python's F.* calls) and the compositions that Python
+// makes too. The inputs hold each rule's boundary points (±3, 0, the threshold) and values over
+// the range.
 const EDGES = [-3, 3, 0, -0.5, 0.5, 0.1, -2.9, 2.9, -3.1, 3.1, -1.5, 6, -6, 25, -25, -800, 1e-3, -1e-3];
 const exactInput = (dtype: 'float32' | 'float64') => () =>
   torch.cat([torch.tensor(EDGES, { dtype }), torch.randn([64 - EDGES.length], { dtype }).mul(4)]);
@@ -1000,10 +1001,29 @@ const exactCases: [string, FCase['ours'], string, ((dtype: 'float32' | 'float64'
     'softMarginLoss mean',
     ([x, y]) => F.softMarginLoss(T(x), T(y)),
     'F.soft_margin_loss(xs[0], xs[1])',
-    // (No |x| near 800, where exp(−y·x) overflows and ATen's gradient is NaN: ours is then the
-    // composition's.)
-    (dtype) => [() => torch.randn([64], { dtype }).mul(4), () => torch.randint(0, 2, [64]).mul(2).sub(1).to({ dtype })],
+    // (±800 included: exp(−y·x) overflows there, and ATen's gradient is NaN, as Python's.)
+    (dtype) => [exactInput(dtype), () => torch.randint(0, 2, [64]).mul(2).sub(1).to({ dtype })],
     [1],
+  ],
+  [
+    'marginRankingLoss none',
+    ([a, b, y]) => F.marginRankingLoss(T(a), T(b), T(y), { margin: 0.3, reduction: 'none' }),
+    "F.margin_ranking_loss(xs[0], xs[1], xs[2], margin=0.3, reduction='none')",
+    (dtype) => [
+      exactInput(dtype),
+      () => torch.randn([64], { dtype }),
+      () => torch.randint(0, 2, [64]).mul(2).sub(1).to({ dtype }),
+    ],
+  ],
+  [
+    'cosineEmbeddingLoss none',
+    ([a, b, y]) => F.cosineEmbeddingLoss(T(a).reshape([8, 8]), T(b), T(y), { margin: 0.2, reduction: 'none' }),
+    "F.cosine_embedding_loss(xs[0].reshape(8, 8), xs[1], xs[2], margin=0.2, reduction='none')",
+    (dtype) => [
+      exactInput(dtype),
+      () => torch.randn([8, 8], { dtype }),
+      () => torch.tensor([1, -1, 1, -1, -1, 1, 0, 1], { dtype }),
+    ],
   ],
   [
     'klDiv log target, sum',
@@ -1254,6 +1274,16 @@ describe('bad input to the new layers is an Error naming the layer or function',
       /^channelShuffle: Number of channels must be divisible by groups. Got 6 channels and 4 groups/,
     ],
     [
+      'channelShuffle rank',
+      () => F.channelShuffle(f64([2, 4]), 2),
+      /^channelShuffle: expects input with > 2 dims, but got input with sizes \[2, 4\]$/,
+    ],
+    [
+      'pixelShuffle factor',
+      () => F.pixelShuffle(f64([1, 4, 2, 2]), 0),
+      /^pixelShuffle: expects a positive upscale_factor, but got 0$/,
+    ],
+    [
       'avgPool1d rank',
       () => new nn.AvgPool1d(2).forward(f64([1, 1, 2, 4])),
       /^avgPool1d: Expected 2D \(C, L\) or 3D \(N, C, L\) input tensor, but got 4D/,
@@ -1329,6 +1359,16 @@ describe('bad input to the new layers is an Error naming the layer or function',
       'cosineEmbeddingLoss dims',
       () => new nn.CosineEmbeddingLoss().forward(f64([3]), f64([3]), f64([3])),
       /^cosineEmbeddingLoss: 1D target tensor expects 2D input tensors, but found inputs with sizes \[3\] and \[3\]/,
+    ],
+    [
+      'poissonNllLoss reduction',
+      () => F.poissonNllLoss(f64([2]), f64([2]), { reduction: 'avg' as 'mean' }),
+      /^poissonNllLoss: avg is not a valid value for reduction$/,
+    ],
+    [
+      'cosineEmbeddingLoss target',
+      () => F.cosineEmbeddingLoss(f64([3, 2]), f64([3, 2]), f64([3, 1])),
+      /^cosineEmbeddingLoss: 0D or 1D target tensor expected, multi-target not supported$/,
     ],
     [
       'gaussianNllLoss var size',
