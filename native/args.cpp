@@ -67,6 +67,17 @@ c10::MaybeOwned<at::Tensor> Args::tensorOrScalar(size_t i, const char* name) con
   return c10::MaybeOwned<at::Tensor>::owned(at::native::wrapped_scalar_tensor(s));
 }
 
+OptTensorOrScalar Args::optTensorOrScalar(size_t i, const char* name) const {
+  int32_t h;
+  if (napi_get_value_int32(info_.Env(), info_[i], &h) != napi_ok) typeError(i, name, "a Tensor, a number or null");
+  if (h != kScalarInSecondSlot) return {handles().get(h), std::nullopt};
+  if (!has(i + 1)) return {};
+  bool ok = false;
+  const at::Scalar s = toScalar(info_[i + 1], &ok);
+  if (!ok) typeError(i + 1, name, "a Tensor, a number or null");
+  return {std::nullopt, s};
+}
+
 std::vector<at::Tensor> Args::tensorList(size_t i, const char* name) const {
   const Napi::Value v = info_[i];
   if (!v.IsArray()) typeError(i, name, "an array of Tensors");

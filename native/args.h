@@ -26,6 +26,14 @@ namespace tn {
 
 using IntList = c10::SmallVector<int64_t, 6>;
 
+// An optional argument that may be a Tensor or a number (`Tensor|Scalar?` in ops.table): at most
+// one of the two is set.
+struct OptTensorOrScalar {
+  std::optional<at::Tensor> tensor;
+  std::optional<at::Scalar> scalar;
+  bool given() const { return tensor.has_value() || scalar.has_value(); }
+};
+
 class Args {
  public:
   Args(const Napi::CallbackInfo& info, const char* op) : info_(info), op(op) {}
@@ -43,6 +51,8 @@ class Args {
   std::optional<at::Tensor> optTensor(size_t i, const char* name) const;
   // The tensor borrowed from its slot, or a new wrapped number.
   c10::MaybeOwned<at::Tensor> tensorOrScalar(size_t i, const char* name) const;
+  // A Tensor, a number, or nothing (null or undefined).
+  OptTensorOrScalar optTensorOrScalar(size_t i, const char* name) const;
   std::vector<at::Tensor> tensorList(size_t i, const char* name) const;
   c10::List<std::optional<at::Tensor>> optTensorList(size_t i, const char* name) const;
 

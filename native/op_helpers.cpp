@@ -1,5 +1,7 @@
 #include "op_helpers.h"
 
+#include <ATen/ScalarOps.h>
+
 namespace tn {
 
 at::Tensor interpolate(const at::Tensor& input, at::OptionalIntArrayRef size,
@@ -58,6 +60,39 @@ at::Tensor interpolate(const at::Tensor& input, at::OptionalIntArrayRef size,
   }
   throw OpError("mode '" + mode + "' does not apply to a " + std::to_string(input.dim()) +
                 "-D input (nearest, nearest-exact, area; linear 3-D, bilinear/bicubic 4-D, trilinear 5-D)");
+}
+
+namespace {
+
+// One bound a Tensor and the other a number: Python's argument parser then takes clamp(Scalar),
+// reading a Tensor without dimensions as a number, and refuses any other Tensor.
+std::optional<at::Scalar> asScalar(const OptTensorOrScalar& v, const char* op) {
+  if (!v.tensor) return v.scalar;
+  if (v.tensor->dim() != 0) {
+    throw ArgError(std::string(op) +
+                   ": a Tensor bound with dimensions and a number bound cannot be mixed (as in PyTorch); pass both "
+                   "as Tensors");
+  }
+  return v.tensor->item();
+}
+
+// Whether clamp(Scalar) is the overload: a number among the bounds, or no Tensor.
+bool scalarOverload(const OptTensorOrScalar& min, const OptTensorOrScalar& max) {
+  return min.scalar || max.scalar || !(min.tensor || max.tensor);
+}
+
+}  // namespace
+
+at::Tensor clamp(const at::Tensor& self, const OptTensorOrScalar& min, const OptTensorOrScalar& max) {
+  if (scalarOverload(min, max)) return at::clamp(self, asScalar(min, "clamp"), asScalar(max, "clamp"));
+  return at::clamp(self, min.tensor, max.tensor);
+}
+
+void clamp_(const at::Tensor& self, const OptTensorOrScalar& min, const OptTensorOrScalar& max) {
+  if (scalarOverload(min, max))
+    self.clamp_(asScalar(min, "clamp_"), asScalar(max, "clamp_"));
+  else
+    self.clamp_(min.tensor, max.tensor);
 }
 
 }  // namespace tn

@@ -24,6 +24,12 @@ at::Tensor interpolate(const at::Tensor& input, at::OptionalIntArrayRef size,
                        std::optional<at::ArrayRef<double>> scaleFactor, const std::string& mode,
                        std::optional<bool> alignCorners);
 
+// clamp / clamp_ with bounds that are numbers or Tensors, as torch.clamp: libtorch's clamp.Tensor
+// where the bounds given are Tensors, else clamp(Scalar) (a Tensor beside a number must then
+// have no dimensions, as Python's argument parser requires).
+at::Tensor clamp(const at::Tensor& self, const OptTensorOrScalar& min, const OptTensorOrScalar& max);
+void clamp_(const at::Tensor& self, const OptTensorOrScalar& min, const OptTensorOrScalar& max);
+
 // max_pool2d, by native/max_pool.cpp's branch-free kernel where it applies (the same results
 // as libtorch's, bit for bit), else by libtorch.
 at::Tensor maxPool2d(const at::Tensor& input, at::IntArrayRef kernel, at::IntArrayRef stride, at::IntArrayRef padding,

@@ -146,8 +146,8 @@ export function $copy_(input: Tensor, src: Tensor, options?: { nonBlocking?: boo
   return input;
 }
 
-export function $clamp_(input: Tensor, options?: { min?: number | boolean | null; max?: number | boolean | null }): Tensor {
-  native.clamp_(h(input, 'clamp_', 'input'), options?.min, options?.max);
+export function $clamp_(input: Tensor, options?: { min?: Tensor | number | boolean | null; max?: Tensor | number | boolean | null }): Tensor {
+  native.clamp_(h(input, 'clamp_', 'input'), tsH(options?.min), tsS(options?.min), tsH(options?.max), tsS(options?.max));
   return input;
 }
 
@@ -303,8 +303,8 @@ export function $where_method(input: Tensor, condition: Tensor, other: Tensor | 
   return wrap(native['where$method'](h(input, 'where', 'input'), h(condition, 'where', 'condition'), tsH(other), tsS(other)));
 }
 
-export function $clamp(input: Tensor, options?: { min?: number | boolean | null; max?: number | boolean | null }): Tensor {
-  return wrap(native.clamp(h(input, 'clamp', 'input'), options?.min, options?.max));
+export function $clamp(input: Tensor, options?: { min?: Tensor | number | boolean | null; max?: Tensor | number | boolean | null }): Tensor {
+  return wrap(native.clamp(h(input, 'clamp', 'input'), tsH(options?.min), tsS(options?.min), tsH(options?.max), tsS(options?.max)));
 }
 
 export function $sign(input: Tensor): Tensor {

@@ -36,7 +36,7 @@ declare module '../torch/tensor.js' {
     zero_(): Tensor;
     fill_(value: Tensor | number | boolean): Tensor;
     copy_(src: Tensor, options?: { nonBlocking?: boolean }): Tensor;
-    clamp_(options?: { min?: number | boolean | null; max?: number | boolean | null }): Tensor;
+    clamp_(options?: { min?: Tensor | number | boolean | null; max?: Tensor | number | boolean | null }): Tensor;
     maskedFill_(mask: Tensor, value: Tensor | number | boolean): Tensor;
     uniform_(options?: { from?: number; to?: number }): Tensor;
     normal_(options?: { mean?: number; std?: number }): Tensor;
@@ -70,7 +70,7 @@ declare module '../torch/tensor.js' {
     logicalXor(other: Tensor): Tensor;
     logicalNot(): Tensor;
     where(condition: Tensor, other: Tensor | number | boolean): Tensor;
-    clamp(options?: { min?: number | boolean | null; max?: number | boolean | null }): Tensor;
+    clamp(options?: { min?: Tensor | number | boolean | null; max?: Tensor | number | boolean | null }): Tensor;
     sign(): Tensor;
     exp(): Tensor;
     exp2(): Tensor;

@@ -228,9 +228,9 @@ static Napi::Value op_clamp(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "clamp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Scalar> a_min = a.optScalar(1, "min");
-    const std::optional<at::Scalar> a_max = a.optScalar(2, "max");
-    return a.ret(at::clamp(a_self, a_min, a_max));
+    const tn::OptTensorOrScalar a_min = a.optTensorOrScalar(1, "min");
+    const tn::OptTensorOrScalar a_max = a.optTensorOrScalar(3, "max");
+    return a.ret(tn::clamp(a_self, a_min, a_max));
   });
 }
 

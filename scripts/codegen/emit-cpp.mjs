@@ -37,6 +37,8 @@ function readArg(arg, i) {
       return `const std::optional<at::Tensor> ${n} = a.optTensor(${i}, ${nm});`;
     case 'Tensor|Scalar':
       return `const c10::MaybeOwned<at::Tensor> ${n}_m = a.tensorOrScalar(${i}, ${nm});\n    const at::Tensor& ${n} = *${n}_m;`;
+    case 'Tensor|Scalar?':
+      return `const tn::OptTensorOrScalar ${n} = a.optTensorOrScalar(${i}, ${nm});`;
     case 'Tensor[]':
       return `const std::vector<at::Tensor> ${n}_v = a.tensorList(${i}, ${nm});\n    const at::TensorList ${n} = ${n}_v;`;
     case 'Tensor?[]':
@@ -90,7 +92,7 @@ function readArg(arg, i) {
   }
 }
 
-export const slotsOf = (arg) => (arg.type === 'Tensor|Scalar' ? 2 : 1);
+export const slotsOf = (arg) => (arg.type === 'Tensor|Scalar' || arg.type === 'Tensor|Scalar?' ? 2 : 1);
 
 function callExpr(op) {
   const names = op.args.map((a) => a.name);

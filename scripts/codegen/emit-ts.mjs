@@ -14,6 +14,8 @@ function tsType(arg) {
       return 'Tensor | null';
     case 'Tensor|Scalar':
       return 'Tensor | number | boolean';
+    case 'Tensor|Scalar?':
+      return 'Tensor | number | boolean | null';
     case 'Tensor[]':
       return 'Tensor[]';
     case 'Tensor?[]':
@@ -100,6 +102,7 @@ function marshal(op, arg) {
     case 'Tensor?':
       return `hOpt(${v}, ${where})`;
     case 'Tensor|Scalar':
+    case 'Tensor|Scalar?':
       return `tsH(${v}), tsS(${v})`;
     case 'Tensor[]':
       return `hList(${v}, ${where})`;

@@ -318,6 +318,15 @@ c('edge: clamp at its bounds', {
   py: 'k.clamp(min=-0.5, max=0.5)',
   js: ({ k }) => k!.clamp({ min: -0.5, max: 0.5 }),
 });
+c('clamp with Tensor bounds (broadcast): values and gradients of the input and both bounds', {
+  inputs: { x, lo: f64(g.randn([4]), true), hi: f64(g.randn([3, 4]), true) },
+  py: 'torch.clamp(x, min=lo, max=hi) + x.clamp(min=lo) * 2 + x.clamp(max=hi) * 3',
+  js: ({ x, lo, hi }) =>
+    torch
+      .clamp(x!, { min: lo!, max: hi! })
+      .add(x!.clamp({ min: lo! }).mul(2))
+      .add(x!.clamp({ max: hi! }).mul(3)),
+});
 c('edge: hardtanh and leakyRelu at kinks', {
   inputs: { k: kinks },
   py: 'F.hardtanh(k, -0.5, 0.5) + F.leaky_relu(k, 0.1)',

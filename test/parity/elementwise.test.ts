@@ -260,6 +260,21 @@ function elementwiseCases(): Case[] {
     py: 'x.clamp(min=0.5)',
     js: ({ x }) => x!.clamp({ min: 0.5 }),
   });
+  c('int64 clamp by an int64 Tensor, in place', {
+    inputs: { x: i64(I), y: i64(K) },
+    py: 'x.clone().clamp_(min=y)',
+    js: ({ x, y }) => x!.clone().clamp_({ min: y! }),
+  });
+  c('clamp by a Tensor without dimensions beside a number (Python reads it as a number)', {
+    inputs: { x: i64(I), y: typed('float32', 0.5) },
+    py: 'x.clamp(min=y, max=3)',
+    js: ({ x, y }) => x!.clamp({ min: y!, max: 3 }),
+  });
+  c('int64 clamp by a float32 Tensor gives float32', {
+    inputs: { x: i64(I), y: typed('float32', [0.5, -1.5, 2.25, 0]) },
+    py: 'torch.clamp(x, max=y)',
+    js: ({ x, y }) => torch.clamp(x!, { max: y! }),
+  });
   c('int64 maximum', {
     inputs: { x: i64(I), y: i64(K) },
     py: 'torch.maximum(x, y)',
@@ -677,6 +692,12 @@ function inplaceCases(): Case[] {
   });
 
   // ---- errors both sides raise
+  c('error: clamp by a Tensor with dimensions beside a number', {
+    inputs: { x: i64(I), y: i64([1, -2, 3, 0]) },
+    py: 'x.clamp(min=y, max=3)',
+    js: ({ x, y }) => x!.clamp({ min: y!, max: 3 }),
+    expectError: true,
+  });
   c('error: int64 add_ float scalar', {
     inputs: { x: i64(I) },
     py: 'x.clone().add_(1.5)',
