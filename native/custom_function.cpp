@@ -31,6 +31,12 @@
 #include <torch/csrc/autograd/variable.h>
 #include <torch/csrc/autograd/variable_info.h>
 
+#if __has_include(<torch/headeronly/version.h>)
+#include <torch/headeronly/version.h>
+#else
+#include <torch/csrc/api/include/torch/version.h>
+#endif
+
 #include <algorithm>
 #include <atomic>
 #include <memory>
@@ -40,6 +46,21 @@
 #include <vector>
 
 #include "args.h"
+
+// _wrap_outputs (libtorch's internal step of custom Functions, which this file shares with
+// PyTorch's own) changes between releases: it gained an out-parameter in 2.14, and before 2.13
+// graph nodes were held by std::shared_ptr. Custom Functions are built for 2.13 and later (the
+// versions the package pins); built against an older libtorch they are an Error, hooks still work.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 14)
+#define TN_WRAP_OUTPUTS_ATTACHED_NODE 1
+#else
+#define TN_WRAP_OUTPUTS_ATTACHED_NODE 0
+#endif
+#if TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR < 13
+#define TN_CUSTOM_FUNCTIONS 0
+#else
+#define TN_CUSTOM_FUNCTIONS 1
+#endif
 
 namespace tn {
 
@@ -227,6 +248,12 @@ std::unordered_set<at::TensorImpl*> implSet(const std::vector<at::Tensor>& ts) {
 //   null (not a tensor).
 Napi::Value functionRecord(const Napi::CallbackInfo& info) {
   const Args a(info, "autograd.Function");
+#if !TN_CUSTOM_FUNCTIONS
+  return run(a, [&]() -> Napi::Value {
+    throw OpError("custom autograd Functions need libtorch 2.13 or later; this addon was built against " +
+                  std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR));
+  });
+#else
   return run(a, [&]() -> Napi::Value {
     EnvState& st = state();
     st.releaseOrphans();
@@ -259,8 +286,15 @@ Napi::Value functionRecord(const Napi::CallbackInfo& info) {
     };
     const torch::autograd::_view_as_self_fn_t viewAsSelf = [](const at::Tensor& x) { return x.view_as(x); };
     const c10::intrusive_ptr<Node> cdata = node;
+#if TN_WRAP_OUTPUTS_ATTACHED_NODE
+    // torch >= 2.14 says which node became the outputs' history (CopySlices for a dirty view)
+    c10::intrusive_ptr<Node> attached;
+    const auto wrapped = torch::autograd::_wrap_outputs(inputs, nonDifferentiable, dirty, raw, cdata, jvp, {},
+                                                        viewAsSelf, false, attached);
+#else
     const auto wrapped =
         torch::autograd::_wrap_outputs(inputs, nonDifferentiable, dirty, raw, cdata, jvp, {}, viewAsSelf, false);
+#endif
 
     if (executable) {
       node->outputInfo_.reserve(wrapped.size());
@@ -278,6 +312,10 @@ Napi::Value functionRecord(const Napi::CallbackInfo& info) {
       }
       node->save(std::move(saved));
       node->backward_ = std::make_unique<JsFunction>(currentState, info[7].As<Napi::Function>());
+#if TN_WRAP_OUTPUTS_ATTACHED_NODE
+      // as libtorch's own Function::apply: once the saved variables are on the node
+      if (attached) torch::autograd::fire_node_creation_hooks(attached);
+#endif
     }
 
     auto out = Napi::Array::New(a.env(), wrapped.size());
@@ -292,6 +330,7 @@ Napi::Value functionRecord(const Napi::CallbackInfo& info) {
     }
     return out;
   });
+#endif
 }
 
 // functionSetGrads(serial, grads (handle|null)[]): the results of the JavaScript call `serial`.
