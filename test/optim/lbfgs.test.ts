@@ -25,6 +25,8 @@ interface Config {
 }
 
 const SW = 'strong_wolfe' as const;
+const [major = 0, minor = 0] = torch.buildInfo().libtorch.split('.').map(Number);
+const HAS_MAXIMIZE = major > 2 || (major === 2 && minor >= 14);
 
 const CONFIGS: Config[] = [
   // the fixed step; the history (3) wraps within the first step
@@ -63,6 +65,19 @@ const CONFIGS: Config[] = [
     opts: { lr: 10, toleranceChange: 1e-3, historySize: 3, lineSearchFn: SW },
     steps: 4,
   },
+  // PyTorch 2.14 added maximize (negated gradient and losses): where the libtorch here is 2.14
+  // or later, so is the Python torch these tests compare with (see .ci/run)
+  ...(HAS_MAXIMIZE
+    ? [
+        { problem: 'problem', dtype: 'float64', opts: { lr: 0.1, maxIter: 3, maximize: true }, steps: 3 } as Config,
+        {
+          problem: 'kink',
+          dtype: 'float64',
+          opts: { maxIter: 4, maximize: true, lineSearchFn: SW },
+          steps: 2,
+        } as Config,
+      ]
+    : []),
 ];
 
 // Both sides run the same libtorch kernels in the same order, so they agree to the last bit on
@@ -426,6 +441,7 @@ describe('LBFGS: options, groups, closures, lifetimes', () => {
         tolerance_change: 1e-9,
         history_size: 100,
         line_search_fn: null,
+        ...(HAS_MAXIMIZE ? { maximize: false } : {}),
         params: [0],
       },
     ]);
@@ -450,6 +466,8 @@ describe('LBFGS: options, groups, closures, lifetimes', () => {
     assert.throws(() => new LBFGS(p, { lr: -1 }), /invalid learning rate: -1/);
     assert.throws(() => new LBFGS(p, { lineSearchFn: 'armijo' as 'strong_wolfe' }), /only 'strong_wolfe' is supported/);
     assert.throws(() => new LBFGS(p, { historySize: 0 }), /invalid historySize: 0/);
+    if (HAS_MAXIMIZE) assert.throws(() => new LBFGS(p, { maximize: 1 as never }), /maximize must be a boolean/);
+    else assert.throws(() => new LBFGS(p, { maximize: true }), /unknown option 'maximize'/, 'as PyTorch 2.13');
     assert.throws(() => new LBFGS(p, { maxIter: 2.5 }), /invalid maxIter: 2.5/);
     assert.throws(() => new LBFGS(p, { maxEval: -1 }), /invalid maxEval: -1/);
     assert.throws(() => new LBFGS(p, { toleranceGrad: 'x' as unknown as number }), /toleranceGrad must be a number/);

@@ -18,7 +18,9 @@ import { cat, zeros } from '../../generated/functions.js';
 import { enableGrad, noGrad } from '../autograd.js';
 import { scope } from '../lifetime.js';
 import { Tensor } from '../tensor.js';
+import { buildInfo } from '../version.js';
 import {
+  checkBoolean,
   checkNonNegative,
   checkNumber,
   checkOptionNames,
@@ -44,6 +46,8 @@ export interface LBFGSOptions {
   historySize?: number;
   /** null (the default): a fixed step of `lr`; 'strong_wolfe': a line search from `lr` */
   lineSearchFn?: 'strong_wolfe' | null;
+  /** Maximize the closure's value (default false); with libtorch 2.14 or later, as PyTorch 2.14 added it. */
+  maximize?: boolean;
 }
 
 export interface LBFGSParamGroup extends ParamGroup {
@@ -53,6 +57,8 @@ export interface LBFGSParamGroup extends ParamGroup {
   toleranceChange: number;
   historySize: number;
   lineSearchFn: 'strong_wolfe' | null;
+  /** Only with libtorch 2.14 or later (see HAS_MAXIMIZE). */
+  maximize?: boolean;
 }
 
 /**
@@ -89,7 +95,25 @@ export interface LBFGSState {
 /** A scalar as PyTorch's LBFGS has it: a Python number, or a 0-d tensor. */
 export type Num = number | Tensor;
 
-const OPTIONS = ['lr', 'maxIter', 'maxEval', 'toleranceGrad', 'toleranceChange', 'historySize', 'lineSearchFn'];
+/**
+ * PyTorch 2.14 added `maximize` to LBFGS (negated gradients and losses, a `maximize` key in the
+ * state dict's group): the options and state dicts follow the libtorch this addon runs with.
+ */
+const HAS_MAXIMIZE = (() => {
+  const [major = 0, minor = 0] = buildInfo().libtorch.split('.').map(Number);
+  return major > 2 || (major === 2 && minor >= 14);
+})();
+
+const OPTIONS = [
+  'lr',
+  'maxIter',
+  'maxEval',
+  'toleranceGrad',
+  'toleranceChange',
+  'historySize',
+  'lineSearchFn',
+  ...(HAS_MAXIMIZE ? ['maximize'] : []),
+];
 
 const ONE_GROUP = "LBFGS doesn't support per-parameter options (parameter groups)";
 
@@ -116,6 +140,7 @@ export class LBFGS extends Optimizer<LBFGSParamGroup, LBFGSState> {
       toleranceChange: options?.toleranceChange ?? 1e-9,
       historySize: options?.historySize ?? 100,
       lineSearchFn: options?.lineSearchFn ?? null,
+      ...(HAS_MAXIMIZE ? { maximize: options?.maximize ?? false } : {}),
     });
   }
 
@@ -129,6 +154,7 @@ export class LBFGS extends Optimizer<LBFGSParamGroup, LBFGSState> {
     }
     checkNumber('LBFGS', o, 'toleranceGrad');
     checkNumber('LBFGS', o, 'toleranceChange');
+    if (HAS_MAXIMIZE) checkBoolean('LBFGS', o, 'maximize');
     if (o.lineSearchFn !== null && o.lineSearchFn !== 'strong_wolfe') {
       throw new Error(
         `LBFGS: only 'strong_wolfe' is supported as lineSearchFn (or null), got ${String(o.lineSearchFn)}`,
@@ -192,7 +218,17 @@ export class LBFGS extends Optimizer<LBFGSParamGroup, LBFGSState> {
       const g = p.grad;
       return g === null ? zeros([p.numel()], { dtype: p.dtype, device: p.device }) : g.view([-1]);
     });
-    return cat(views, 0);
+    const flat = cat(views, 0);
+    return this.maximize ? flat.neg_() : flat;
+  }
+
+  private get maximize(): boolean {
+    return (this.paramGroups[0] as LBFGSParamGroup).maximize === true;
+  }
+
+  /** The closure's value as the minimized loss (negated when maximizing). */
+  private lossOf(value: number): number {
+    return this.maximize ? -value : value;
   }
 
   /** params += stepSize * update, `update` flat. */
@@ -219,7 +255,7 @@ export class LBFGS extends Optimizer<LBFGSParamGroup, LBFGSState> {
   /** The loss and flat gradient at x + t d; the parameters are left at x. */
   private directionalEvaluate(closure: () => unknown, x: Tensor[], t: Num, d: Tensor): [number, Tensor] {
     this.addGrad(t, d);
-    const loss = evaluate(closure);
+    const loss = this.lossOf(evaluate(closure));
     const flatGrad = this.gatherFlatGrad();
     this.setParams(x);
     return [loss, flatGrad];
@@ -228,6 +264,8 @@ export class LBFGS extends Optimizer<LBFGSParamGroup, LBFGSState> {
   // ---- the step
 
   private run<T>(closure: () => T): T {
+    // Nothing to optimize: the closure's value all the same (as PyTorch 2.14; 2.13 failed here).
+    if (this.params.length === 0) return scope(() => enableGrad(closure));
     const group = this.paramGroups[0] as LBFGSParamGroup;
     const { lr, maxIter, maxEval, toleranceGrad, toleranceChange, lineSearchFn, historySize } = group;
     const state = this.stateOf(this.params[0] as Tensor);
@@ -237,7 +275,7 @@ export class LBFGS extends Optimizer<LBFGSParamGroup, LBFGSState> {
     // the loss and gradient where the step starts; the first closure call's result is returned
     const origLoss = scope(() => enableGrad(closure));
     const v: Vars = {
-      loss: toNumber(origLoss),
+      loss: this.lossOf(toNumber(origLoss)),
       flatGrad: this.gatherFlatGrad(),
       optCond: false,
       d: state.d ?? undefined,
@@ -377,7 +415,7 @@ export class LBFGS extends Optimizer<LBFGSParamGroup, LBFGSState> {
       // a fixed step; the loss and gradient there are evaluated unless this is the last iteration
       this.addGrad(t, d);
       if (v.nIter !== o.maxIter) {
-        v.loss = evaluate(closure);
+        v.loss = this.lossOf(evaluate(closure));
         v.flatGrad = this.gatherFlatGrad();
         v.optCond = truth(v.flatGrad.abs().max().le(o.toleranceGrad));
         lsFuncEvals = 1;
