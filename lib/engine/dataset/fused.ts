@@ -16,7 +16,6 @@
 // argument types. Torch-free (data workers import it).
 import {
   Compose,
-  checkMirrorPadding,
   type PaddingMode,
   RandomCrop,
   RandomFlip,
@@ -122,28 +121,14 @@ class Geometry {
         outcomes *= 2;
         continue;
       }
-      // RandomCrop.apply's geometry, on the size the steps before leave: its padding, then (with
-      // padIfNeeded) the padded image padded again, both sides by the shortfall.
-      const [padLeft, padTop, padRight, padBottom] = s.padding;
-      checkMirrorPadding(s.paddingMode, s.padding, ch, cw);
-      const midH = ch + padTop + padBottom;
-      const midW = cw + padLeft + padRight;
-      const dh = s.padIfNeeded && midH < s.height ? s.height - midH : 0;
-      const dw = s.padIfNeeded && midW < s.width ? s.width - midW : 0;
-      checkMirrorPadding(s.paddingMode, [dw, dh, dw, dh], midH, midW);
-      const ph = midH + 2 * dh;
-      const pw = midW + 2 * dw;
-      if (ph < s.height || pw < s.width) {
-        throw new Error(
-          `RandomCrop: required crop size (${s.height}, ${s.width}) is larger than the padded image size (${ph}, ${pw})`,
-        );
-      }
+      // RandomCrop.apply's geometry, on the size the steps before leave.
+      const { top, left, dh, dw, midH, midW, ph, pw } = s.geometry(ch, cw);
       const whole = ph === s.height && pw === s.width;
       this.kinds[k] = CROP;
       this.rangeI[k] = whole ? 0 : ph - s.height + 1;
       this.rangeJ[k] = whole ? 0 : pw - s.width + 1;
-      this.top[k] = padTop;
-      this.left[k] = padLeft;
+      this.top[k] = top;
+      this.left[k] = left;
       this.dTop[k] = dh;
       this.dLeft[k] = dw;
       this.midH[k] = midH;

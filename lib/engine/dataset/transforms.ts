@@ -96,6 +96,22 @@ export function checkMirrorPadding(
   }
 }
 
+/** RandomCrop's padding of an image of a given size (see RandomCrop.geometry). */
+export interface CropGeometry {
+  /** The padding on the top and the left. */
+  top: number;
+  left: number;
+  /** padIfNeeded's second padding, on each side of the height and of the width. */
+  dh: number;
+  dw: number;
+  /** The size once padded. */
+  midH: number;
+  midW: number;
+  /** The size twice padded: what the window is drawn in. */
+  ph: number;
+  pw: number;
+}
+
 /** Crops a random window, after optional padding, as torchvision's RandomCrop. */
 export class RandomCrop implements Transform {
   readonly height: number;
@@ -131,25 +147,36 @@ export class RandomCrop implements Transform {
     }
   }
 
-  apply(img: NDArray, random: RandomSource): NDArray {
-    const [c, h, w] = checkImage(img, 'RandomCrop');
+  /**
+   * Where this crop takes its window from, for an image of h x w: its padding (checked), then,
+   * with padIfNeeded, the padded image (midH x midW) padded again both sides by the shortfall
+   * (dh, dw), as torchvision's two pads (in a mirror mode the second mirrors the padding too);
+   * ph x pw is the twice-padded size the window is drawn in.
+   */
+  geometry(h: number, w: number): CropGeometry {
     const mode = this.paddingMode;
-    const [l0, t0, r0, b0] = this.padding;
+    const [left, top, right, bottom] = this.padding;
     checkMirrorPadding(mode, this.padding, h, w);
-    // torchvision pads the padded image again where it is still smaller than the crop, both
-    // sides by the shortfall: in a mirror mode that mirrors the padding too.
-    const pw0 = w + l0 + r0;
-    const ph0 = h + t0 + b0;
-    const dw = this.padIfNeeded && pw0 < this.width ? this.width - pw0 : 0;
-    const dh = this.padIfNeeded && ph0 < this.height ? this.height - ph0 : 0;
-    checkMirrorPadding(mode, [dw, dh, dw, dh], ph0, pw0);
-    const left = l0 + dw;
-    const [ph, pw] = [ph0 + 2 * dh, pw0 + 2 * dw];
+    const midH = h + top + bottom;
+    const midW = w + left + right;
+    const dh = this.padIfNeeded && midH < this.height ? this.height - midH : 0;
+    const dw = this.padIfNeeded && midW < this.width ? this.width - midW : 0;
+    checkMirrorPadding(mode, [dw, dh, dw, dh], midH, midW);
+    const ph = midH + 2 * dh;
+    const pw = midW + 2 * dw;
     if (ph < this.height || pw < this.width) {
       throw new Error(
         `RandomCrop: required crop size (${this.height}, ${this.width}) is larger than the padded image size (${ph}, ${pw})`,
       );
     }
+    return { top, left, dh, dw, midH, midW, ph, pw };
+  }
+
+  apply(img: NDArray, random: RandomSource): NDArray {
+    const [c, h, w] = checkImage(img, 'RandomCrop');
+    const mode = this.paddingMode;
+    const { top: t0, left: l0, dh, dw, midH: ph0, midW: pw0, ph, pw } = this.geometry(h, w);
+    const left = l0 + dw;
     /** The source row/column of position `p` of the twice-padded side (-1: the fill). */
     const through = (p: number, d: number, pad: number, n0: number, n: number): number => {
       const q = sourceIndex(p - d, n0, mode);

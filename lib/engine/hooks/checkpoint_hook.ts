@@ -236,22 +236,16 @@ export class CheckpointHook extends Hook {
     );
   }
 
-  /** Whether the step just finished (`n`, from 0) is one of every `interval` counted from saveBegin. */
-  private due(n: number): boolean {
-    const since = n + 1 - this.saveBegin;
-    return this.interval > 0 && since >= 0 && since % this.interval === 0;
-  }
-
   override afterTrainEpoch(runner: Runner): void {
     if (!this.byEpoch) return;
     const last = this.saveLast && runner.epoch + 1 === runner.maxEpochs;
-    if (this.due(runner.epoch) || last) this.save(runner);
+    if (this.everyN(runner.epoch, this.interval, this.saveBegin) || last) this.save(runner);
   }
 
   override afterTrainIter(runner: Runner, _args: IterArgs): void {
     if (this.byEpoch) return;
     const last = this.saveLast && runner.iter + 1 === runner.maxIters;
-    if (this.due(runner.iter) || last) this.save(runner);
+    if (this.everyN(runner.iter, this.interval, this.saveBegin) || last) this.save(runner);
   }
 
   override afterValEpoch(runner: Runner, metrics: Record<string, unknown>): void {

@@ -81,8 +81,12 @@ export class Hook {
   afterTest(_runner: Runner): void {}
   afterRun(_runner: Runner): void {}
 
-  /** Whether `n` + 1 is a multiple of `interval` (counters start at 0). */
-  protected everyN(n: number, interval: number): boolean {
-    return interval > 0 && (n + 1) % interval === 0;
+  /**
+   * Whether step `n` (counters start at 0) is one of every `interval` counted from `start`
+   * (MMEngine's every_n_*: (n + 1 - start) a non-negative multiple of interval).
+   */
+  protected everyN(n: number, interval: number, start = 0): boolean {
+    const since = n + 1 - start;
+    return interval > 0 && since >= 0 && since % interval === 0;
   }
 }

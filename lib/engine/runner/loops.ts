@@ -2,6 +2,8 @@
 // validation at intervals, and validation/test passes with an evaluator. Hooks are called at
 // each stage; every iteration's tensors are freed when it ends.
 import * as torch from '../../torch/index.js';
+import { isInfinite } from '../dataset/infinite_sampler.js';
+import type { Sampler } from '../dataset/sampler.js';
 import type { Runner } from './runner.js';
 
 /** Frees the tensors of a batch (the loader made them; nothing else holds them after the step). */
@@ -162,8 +164,8 @@ export class IterBasedTrainLoop {
       epoch++;
       // MMEngine warns here too (and sleeps 2 s, for its worker processes; threads need no pause).
       // A loader over an InfiniteSampler goes on where it was: nothing ran out.
-      const sampler = (loader as { sampler?: { infinite?: unknown } }).sampler;
-      if (epoch === 1 && sampler?.infinite !== true)
+      const sampler = (loader as { sampler?: Sampler }).sampler;
+      if (epoch === 1 && !(sampler && isInfinite(sampler)))
         r.logger.warning(
           "The train dataloader ran out and restarts with the next epoch's order; this is logged once per run.",
         );
