@@ -315,6 +315,62 @@ describe('nn.Module', () => {
     assert.deepEqual(Object.keys(m.stateDict()), []);
   });
 
+  test("assigning a parameter's or submodule's name anything but a Parameter/Module or null is a TypeError, as PyTorch's __setattr__", () => {
+    const net = new Block();
+    const weight = net.conv.weight;
+    assert.throws(
+      () => {
+        (net.conv as unknown as Record<string, unknown>).weight = torch.zeros([3, 2, 3, 3]);
+      },
+      {
+        name: 'TypeError',
+        message: /cannot assign a Tensor \(float32\) as parameter 'weight' of Conv2d \(a Parameter or null expected/,
+      },
+    );
+    assert.equal(net.conv.weight, weight, 'the parameter stays');
+    assert.throws(
+      () => {
+        (net as unknown as Record<string, unknown>).bn = torch.ones([3]);
+      },
+      {
+        name: 'TypeError',
+        message: /cannot assign a Tensor \(float32\) as child module 'bn' of Block \(a Module or null/,
+      },
+    );
+    assert.throws(() => {
+      (net.conv as unknown as Record<string, unknown>).weight = new nn.ReLU();
+    }, /cannot assign a Module \(ReLU\) as parameter 'weight'/);
+    assert.throws(() => {
+      (net as unknown as Record<string, unknown>).bn = 3;
+    }, /cannot assign a number as child module 'bn'/);
+    // What PyTorch allows: a Parameter, null (the name stays a parameter), another Module.
+    net.conv.weight = new nn.Parameter(torch.ones([3, 2, 3, 3]));
+    assert.equal(net.stateDict()['conv.weight']?.sum().item(), 54);
+    net.bn.bias = null as unknown as torch.nn.Parameter;
+    assert.ok(!('bn.bias' in net.stateDict()));
+    assert.throws(() => {
+      net.bn.bias = torch.zeros([3]) as torch.nn.Parameter;
+    }, /as parameter 'bias'/);
+    net.bn = new nn.BatchNorm2d(3, { affine: false });
+    assert.deepEqual(Object.keys(net.stateDict()), [
+      'conv.weight',
+      'bn.running_mean',
+      'bn.running_var',
+      'bn.num_batches_tracked',
+    ]);
+    // delete unregisters the name, as PyTorch's __delattr__: then it may hold a plain tensor.
+    const conv = net.conv as unknown as Record<string, unknown>;
+    delete conv.weight;
+    conv.weight = torch.zeros([1]);
+    assert.deepEqual(Object.keys(net.conv.stateDict()), []);
+    // registerParameter(name, null) makes the name a parameter's (as PyTorch's register_parameter).
+    const lin = new nn.Linear(2, 2, { bias: false });
+    lin.registerParameter('extra', null);
+    assert.throws(() => {
+      (lin as unknown as Record<string, unknown>).extra = torch.ones([1]);
+    }, /as parameter 'extra'/);
+  });
+
   test('names: no dots, not empty, not a parameter or submodule already; shared modules and buffers listed once', () => {
     const lin = new nn.Linear(2, 2);
     assert.throws(() => lin.registerBuffer('a.b', torch.zeros([1])), /buffer name can't contain "\.", got: a\.b/);

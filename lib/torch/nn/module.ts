@@ -2,7 +2,12 @@
 //
 // Registration is by assignment: a field holding a Parameter is a parameter, a field holding a
 // Module is a submodule, in the order the fields were first assigned (JavaScript keeps string
-// keys in insertion order, as PyTorch's dicts do). Buffers are tensors named with
+// keys in insertion order, as PyTorch's dicts do). Once a name holds a parameter (or a
+// submodule), assigning it anything but a Parameter (a Module) or null is a TypeError, as in
+// PyTorch's __setattr__: a plain tensor there would silently leave the state dict and the
+// optimizer. The check is a Proxy with a defineProperty trap (every assignment to an own field
+// and every class-field definition goes through [[DefineOwnProperty]]), so reads of fields take
+// no trap. `delete module.name` unregisters the name, as PyTorch's __delattr__. Buffers are tensors named with
 // registerBuffer(): the name becomes an accessor, so that a tensor assigned to it later (an
 // `this.ema = ...` update in forward, inside a scope) is kept alive as the buffer, and anything
 // but a tensor or null is refused. Containers whose children are not fields (Sequential,
@@ -26,6 +31,43 @@ export interface LoadResult {
 const BUFFERS = Symbol('buffers');
 const BUFFER_VALUES = Symbol('bufferValues');
 const HOOKS = Symbol('forwardHooks');
+const FIELD_KINDS = Symbol('fieldKinds');
+
+type FieldKind = 'parameter' | 'child module';
+
+/** A value as a refusal message names it. */
+function describeValue(v: unknown): string {
+  if (v instanceof Tensor) return v._h < 0 ? 'a disposed Tensor' : `a Tensor (${v.dtype})`;
+  if (v instanceof Module) return `a Module (${v.constructor.name})`;
+  if (v === null || v === undefined) return String(v);
+  return typeof v === 'object' ? `a ${v.constructor?.name ?? 'object'}` : `a ${typeof v}`;
+}
+
+/** PyTorch's __setattr__ rules for a name that holds (or held) a parameter or submodule. */
+function checkAssignment(target: Module, key: string | symbol, value: unknown): void {
+  if (typeof key !== 'string') return;
+  const kinds = target[FIELD_KINDS];
+  const kind = kinds.get(key);
+  if (value instanceof Parameter) kinds.set(key, 'parameter');
+  else if (value instanceof Module && kind !== 'parameter') kinds.set(key, 'child module');
+  else if (kind !== undefined && value !== null) {
+    const expected = kind === 'parameter' ? 'a Parameter' : 'a Module';
+    throw new TypeError(
+      `cannot assign ${describeValue(value)} as ${kind} '${key}' of ${target.constructor.name} (${expected} or null expected; delete the ${kind === 'parameter' ? 'parameter' : 'submodule'} first to hold something else under its name)`,
+    );
+  }
+}
+
+const FIELD_GUARD: ProxyHandler<Module> = {
+  defineProperty(target, key, descriptor) {
+    if ('value' in descriptor) checkAssignment(target, key, descriptor.value);
+    return Reflect.defineProperty(target, key, descriptor);
+  },
+  deleteProperty(target, key) {
+    if (typeof key === 'string') target[FIELD_KINDS].delete(key);
+    return Reflect.deleteProperty(target, key);
+  },
+};
 
 /** A hook run before forward: its arguments, as an array; it returns nothing, or the arguments to use instead (an array). */
 export type ForwardPreHook<M extends Module = Module> = (module: M, args: unknown[]) => unknown;
@@ -50,6 +92,14 @@ export abstract class Module {
   private readonly [BUFFERS] = new Map<string, boolean>();
   /** The buffers' tensors, behind their accessors (see registerBuffer). */
   private readonly [BUFFER_VALUES] = new Map<string, Tensor | null>();
+  /** @internal Names registered as parameters or submodules (kept when set to null), for FIELD_GUARD. */
+  readonly [FIELD_KINDS] = new Map<string, FieldKind>();
+
+  constructor() {
+    // Every module is seen through its guard: subclass fields are defined on the proxy.
+    // biome-ignore lint/correctness/noConstructorReturn: the guard must be the object users hold
+    return new Proxy(this, FIELD_GUARD);
+  }
 
   abstract forward(...args: never[]): unknown;
 
@@ -61,6 +111,7 @@ export abstract class Module {
       throw new TypeError(`registerParameter: '${name}' must be a Parameter or null`);
     }
     if (this[BUFFERS].has(name)) throw new Error(`registerParameter: attribute '${name}' already exists (a buffer)`);
+    this[FIELD_KINDS].set(name, 'parameter');
     (this as Record<string, unknown>)[name] = param;
   }
 
@@ -70,6 +121,7 @@ export abstract class Module {
       throw new TypeError(`registerModule: '${name}' must be a Module or null`);
     }
     if (this[BUFFERS].has(name)) throw new Error(`registerModule: attribute '${name}' already exists (a buffer)`);
+    if (this[FIELD_KINDS].get(name) !== 'parameter') this[FIELD_KINDS].set(name, 'child module');
     (this as Record<string, unknown>)[name] = module;
   }
 
