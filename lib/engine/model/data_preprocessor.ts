@@ -44,12 +44,19 @@ export class BaseDataPreprocessor extends torch.nn.Module {
    * A copy of `data` with every tensor on the preprocessor's device: plain objects become new
    * plain objects with the same keys, Maps new Maps, arrays new arrays; objects with a `to`
    * method (data elements) are moved with it; strings, numbers, null and any other value pass
-   * through. Tensors keep their dtype.
+   * through (an array subclass with a `to`, as nn.utils.rnn's PackedSequence, is moved with it).
+   * Tensors keep their dtype.
    */
   castData(data: unknown): unknown {
     if (data instanceof torch.Tensor) return this.moveTensor(data);
     if (data === null || data === undefined || typeof data !== 'object') return data;
-    if (Array.isArray(data)) return data.map((x) => this.castData(x));
+    // A plain array is rebuilt; an array subclass with its own `to` (a PackedSequence, whose
+    // batchSizes must stay on the CPU) moves itself, below.
+    if (
+      Array.isArray(data) &&
+      (Object.getPrototypeOf(data) === Array.prototype || typeof (data as { to?: unknown }).to !== 'function')
+    )
+      return data.map((x) => this.castData(x));
     if (isPlainObject(data)) {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(data)) out[k] = this.castData(v);

@@ -107,6 +107,30 @@ describe('BaseDataPreprocessor.castData', () => {
     }
   });
 
+  test("an array subclass with its own to() (nn.utils.rnn's PackedSequence) moves itself instead of becoming a plain array", () => {
+    const { packSequence, PackedSequence } = torch.nn.utils.rnn;
+    const packed = packSequence([torch.tensor([1, 2, 3]), torch.tensor([4, 5])]);
+    const out = pre.castData({ seq: packed }) as { seq: unknown };
+    assert.equal(out.seq, packed, 'already on the device: itself, still a PackedSequence');
+    class Moves extends Array<number> {
+      to(device: string, options?: { nonBlocking?: boolean }): string {
+        return `moved to ${device}, nonBlocking ${options?.nonBlocking}`;
+      }
+    }
+    const p = new BaseDataPreprocessor({ nonBlocking: true });
+    p.setDevice('cuda:1');
+    assert.equal(p.castData(Moves.from([1, 2])), 'moved to cuda:1, nonBlocking true');
+    assert.ok(!(pre.castData([1, 2]) instanceof PackedSequence));
+    if (torch.cuda.isAvailable()) {
+      const cuda = new BaseDataPreprocessor();
+      cuda.setDevice('cuda');
+      const moved = cuda.castData(packed) as InstanceType<typeof PackedSequence>;
+      assert.ok(moved instanceof PackedSequence);
+      assert.equal(moved.data.device, 'cuda:0');
+      assert.equal(moved.batchSizes.device, 'cpu', 'batchSizes stay on the CPU, as PyTorch requires');
+    }
+  });
+
   test('strings, numbers, booleans, null, undefined, typed arrays and plain class instances pass through', () => {
     class Custom {
       v = 1;
