@@ -1234,6 +1234,34 @@ export function $gru_cell(input: Tensor, hx: Tensor, wIh: Tensor, wHh: Tensor, o
   return wrap(native.gru_cell(h(input, 'gru_cell', 'input'), h(hx, 'gru_cell', 'hx'), h(wIh, 'gru_cell', 'wIh'), h(wHh, 'gru_cell', 'wHh'), hOpt(options?.bIh, 'gru_cell', 'bIh'), hOpt(options?.bHh, 'gru_cell', 'bHh')));
 }
 
+export function $rnn_tanh_data(data: Tensor, batchSizes: Tensor, hx: Tensor, params: Tensor[], hasBiases: boolean, numLayers: number, dropout: number, train: boolean, bidirectional: boolean): [Tensor, Tensor] & { output: Tensor; hy: Tensor } {
+  return wrapNamed(native['rnn_tanh$data'](h(data, 'rnn_tanh', 'data'), h(batchSizes, 'rnn_tanh', 'batchSizes'), h(hx, 'rnn_tanh', 'hx'), hList(params, 'rnn_tanh', 'params'), hasBiases, numLayers, dropout, train, bidirectional), ['output', 'hy']) as [Tensor, Tensor] & { output: Tensor; hy: Tensor };
+}
+
+export function $rnn_relu_data(data: Tensor, batchSizes: Tensor, hx: Tensor, params: Tensor[], hasBiases: boolean, numLayers: number, dropout: number, train: boolean, bidirectional: boolean): [Tensor, Tensor] & { output: Tensor; hy: Tensor } {
+  return wrapNamed(native['rnn_relu$data'](h(data, 'rnn_relu', 'data'), h(batchSizes, 'rnn_relu', 'batchSizes'), h(hx, 'rnn_relu', 'hx'), hList(params, 'rnn_relu', 'params'), hasBiases, numLayers, dropout, train, bidirectional), ['output', 'hy']) as [Tensor, Tensor] & { output: Tensor; hy: Tensor };
+}
+
+export function $lstm_data(data: Tensor, batchSizes: Tensor, hx: Tensor[], params: Tensor[], hasBiases: boolean, numLayers: number, dropout: number, train: boolean, bidirectional: boolean): [Tensor, Tensor, Tensor] & { output: Tensor; hy: Tensor; cy: Tensor } {
+  return wrapNamed(native['lstm$data'](h(data, 'lstm', 'data'), h(batchSizes, 'lstm', 'batchSizes'), hList(hx, 'lstm', 'hx'), hList(params, 'lstm', 'params'), hasBiases, numLayers, dropout, train, bidirectional), ['output', 'hy', 'cy']) as [Tensor, Tensor, Tensor] & { output: Tensor; hy: Tensor; cy: Tensor };
+}
+
+export function $gru_data(data: Tensor, batchSizes: Tensor, hx: Tensor, params: Tensor[], hasBiases: boolean, numLayers: number, dropout: number, train: boolean, bidirectional: boolean): [Tensor, Tensor] & { output: Tensor; hy: Tensor } {
+  return wrapNamed(native['gru$data'](h(data, 'gru', 'data'), h(batchSizes, 'gru', 'batchSizes'), h(hx, 'gru', 'hx'), hList(params, 'gru', 'params'), hasBiases, numLayers, dropout, train, bidirectional), ['output', 'hy']) as [Tensor, Tensor] & { output: Tensor; hy: Tensor };
+}
+
+export function $_pack_padded_sequence(input: Tensor, lengths: Tensor, batchFirst: boolean): [Tensor, Tensor] & { data: Tensor; batch_sizes: Tensor } {
+  return wrapNamed(native._pack_padded_sequence(h(input, '_pack_padded_sequence', 'input'), h(lengths, '_pack_padded_sequence', 'lengths'), batchFirst), ['data', 'batch_sizes']) as [Tensor, Tensor] & { data: Tensor; batch_sizes: Tensor };
+}
+
+export function $_pad_packed_sequence(data: Tensor, batchSizes: Tensor, batchFirst: boolean, paddingValue: number | boolean, totalLength: number): [Tensor, Tensor] & { output: Tensor; lengths: Tensor } {
+  return wrapNamed(native._pad_packed_sequence(h(data, '_pad_packed_sequence', 'data'), h(batchSizes, '_pad_packed_sequence', 'batchSizes'), batchFirst, paddingValue, totalLength), ['output', 'lengths']) as [Tensor, Tensor] & { output: Tensor; lengths: Tensor };
+}
+
+export function $_pad_sequence(sequences: Tensor[], options?: { batchFirst?: boolean; paddingValue?: number; paddingSide?: string }): Tensor {
+  return wrap(native._pad_sequence(hList(sequences, '_pad_sequence', 'sequences'), options?.batchFirst, options?.paddingValue, options?.paddingSide));
+}
+
 export function $linear(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null }): Tensor {
   return wrap(native.linear(h(input, 'linear', 'input'), h(weight, 'linear', 'weight'), hOpt(options?.bias, 'linear', 'bias')));
 }
@@ -1286,6 +1314,66 @@ export function $avg_pool1d(input: Tensor, kernelSize: number | number[], option
   return wrap(native.avg_pool1d(h(input, 'avg_pool1d', 'input'), kernelSize, options?.stride, options?.padding, options?.ceilMode, options?.countIncludePad));
 }
 
+export function $conv3d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; groups?: number }): Tensor {
+  return wrap(native.conv3d(h(input, 'conv3d', 'input'), h(weight, 'conv3d', 'weight'), hOpt(options?.bias, 'conv3d', 'bias'), options?.stride, options?.padding, options?.dilation, options?.groups));
+}
+
+export function $conv_transpose1d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; groups?: number; dilation?: number | number[] }): Tensor {
+  return wrap(native.conv_transpose1d(h(input, 'conv_transpose1d', 'input'), h(weight, 'conv_transpose1d', 'weight'), hOpt(options?.bias, 'conv_transpose1d', 'bias'), options?.stride, options?.padding, options?.outputPadding, options?.groups, options?.dilation));
+}
+
+export function $conv_transpose3d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; groups?: number; dilation?: number | number[] }): Tensor {
+  return wrap(native.conv_transpose3d(h(input, 'conv_transpose3d', 'input'), h(weight, 'conv_transpose3d', 'weight'), hOpt(options?.bias, 'conv_transpose3d', 'bias'), options?.stride, options?.padding, options?.outputPadding, options?.groups, options?.dilation));
+}
+
+export function $max_pool2d_with_indices(input: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): [Tensor, Tensor] & { output: Tensor; indices: Tensor } {
+  return wrapNamed(native.max_pool2d_with_indices(h(input, 'max_pool2d_with_indices', 'input'), kernelSize, options?.stride, options?.padding, options?.dilation, options?.ceilMode), ['output', 'indices']) as [Tensor, Tensor] & { output: Tensor; indices: Tensor };
+}
+
+export function $max_pool3d(input: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor {
+  return wrap(native.max_pool3d(h(input, 'max_pool3d', 'input'), kernelSize, options?.stride, options?.padding, options?.dilation, options?.ceilMode));
+}
+
+export function $max_pool3d_with_indices(input: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): [Tensor, Tensor] & { output: Tensor; indices: Tensor } {
+  return wrapNamed(native.max_pool3d_with_indices(h(input, 'max_pool3d_with_indices', 'input'), kernelSize, options?.stride, options?.padding, options?.dilation, options?.ceilMode), ['output', 'indices']) as [Tensor, Tensor] & { output: Tensor; indices: Tensor };
+}
+
+export function $avg_pool3d(input: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor {
+  return wrap(native.avg_pool3d(h(input, 'avg_pool3d', 'input'), kernelSize, options?.stride, options?.padding, options?.ceilMode, options?.countIncludePad, options?.divisorOverride));
+}
+
+export function $adaptive_avg_pool1d(input: Tensor, outputSize: number | number[]): Tensor {
+  return wrap(native.adaptive_avg_pool1d(h(input, 'adaptive_avg_pool1d', 'input'), outputSize));
+}
+
+export function $adaptive_max_pool1d(input: Tensor, outputSize: number | number[]): [Tensor, Tensor] & { output: Tensor; indices: Tensor } {
+  return wrapNamed(native.adaptive_max_pool1d(h(input, 'adaptive_max_pool1d', 'input'), outputSize), ['output', 'indices']) as [Tensor, Tensor] & { output: Tensor; indices: Tensor };
+}
+
+export function $adaptive_avg_pool3d(input: Tensor, outputSize: number | number[]): Tensor {
+  return wrap(native.adaptive_avg_pool3d(h(input, 'adaptive_avg_pool3d', 'input'), outputSize));
+}
+
+export function $adaptive_max_pool3d_with_indices(input: Tensor, outputSize: number | number[]): [Tensor, Tensor] & { output: Tensor; indices: Tensor } {
+  return wrapNamed(native.adaptive_max_pool3d_with_indices(h(input, 'adaptive_max_pool3d_with_indices', 'input'), outputSize), ['output', 'indices']) as [Tensor, Tensor] & { output: Tensor; indices: Tensor };
+}
+
+export function $max_unpool2d(input: Tensor, indices: Tensor, outputSize: number | number[]): Tensor {
+  return wrap(native.max_unpool2d(h(input, 'max_unpool2d', 'input'), h(indices, 'max_unpool2d', 'indices'), outputSize));
+}
+
+export function $max_unpool3d(input: Tensor, indices: Tensor, outputSize: number | number[], stride: number | number[], padding: number | number[]): Tensor {
+  return wrap(native.max_unpool3d(h(input, 'max_unpool3d', 'input'), h(indices, 'max_unpool3d', 'indices'), outputSize, stride, padding));
+}
+
+export function $unfold(input: Tensor, kernelSize: number | number[], options?: { dilation?: number | number[]; padding?: number | number[]; stride?: number | number[] }): Tensor {
+  return wrap(native.unfold(h(input, 'unfold', 'input'), kernelSize, options?.dilation, options?.padding, options?.stride));
+}
+
+export function $fold(input: Tensor, outputSize: number | number[], kernelSize: number | number[], options?: { dilation?: number | number[]; padding?: number | number[]; stride?: number | number[] }): Tensor {
+  return wrap(native.fold(h(input, 'fold', 'input'), outputSize, kernelSize, options?.dilation, options?.padding, options?.stride));
+}
+
 export function $pixel_shuffle(input: Tensor, upscaleFactor: number): Tensor {
   return wrap(native.pixel_shuffle(h(input, 'pixel_shuffle', 'input'), upscaleFactor));
 }
@@ -1308,6 +1396,14 @@ export function $layer_norm(input: Tensor, normalizedShape: number[], options?: 
 
 export function $group_norm(input: Tensor, numGroups: number, options?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor {
   return wrap(native.group_norm(h(input, 'group_norm', 'input'), numGroups, hOpt(options?.weight, 'group_norm', 'weight'), hOpt(options?.bias, 'group_norm', 'bias'), options?.eps));
+}
+
+export function $instance_norm(input: Tensor, options?: { runningMean?: Tensor | null; runningVar?: Tensor | null; weight?: Tensor | null; bias?: Tensor | null; useInputStats?: boolean; momentum?: number; eps?: number }): Tensor {
+  return wrap(native.instance_norm(h(input, 'instance_norm', 'input'), hOpt(options?.runningMean, 'instance_norm', 'runningMean'), hOpt(options?.runningVar, 'instance_norm', 'runningVar'), hOpt(options?.weight, 'instance_norm', 'weight'), hOpt(options?.bias, 'instance_norm', 'bias'), options?.useInputStats, options?.momentum, options?.eps));
+}
+
+export function $rms_norm(input: Tensor, normalizedShape: number[], options?: { weight?: Tensor | null; eps?: number | null }): Tensor {
+  return wrap(native.rms_norm(h(input, 'rms_norm', 'input'), normalizedShape, hOpt(options?.weight, 'rms_norm', 'weight'), options?.eps));
 }
 
 export function $dropout(input: Tensor, options?: { p?: number; training?: boolean }): Tensor {
@@ -1396,4 +1492,73 @@ export function $cosine_similarity(x1: Tensor, x2: Tensor, options?: { dim?: num
 
 export function $scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, options?: { attnMask?: Tensor | null; dropoutP?: number; isCausal?: boolean; scale?: number | null }): Tensor {
   return wrap(native.scaled_dot_product_attention(h(query, 'scaled_dot_product_attention', 'query'), h(key, 'scaled_dot_product_attention', 'key'), h(value, 'scaled_dot_product_attention', 'value'), hOpt(options?.attnMask, 'scaled_dot_product_attention', 'attnMask'), options?.dropoutP, options?.isCausal, options?.scale));
+}
+
+export function $triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, options?: { margin?: number; p?: number; eps?: number; swap?: boolean; reduction?: Reduction }): Tensor {
+  return wrap(native.triplet_margin_loss(h(anchor, 'triplet_margin_loss', 'anchor'), h(positive, 'triplet_margin_loss', 'positive'), h(negative, 'triplet_margin_loss', 'negative'), options?.margin, options?.p, options?.eps, options?.swap, options?.reduction));
+}
+
+export function $hinge_embedding_loss(input: Tensor, target: Tensor, options?: { margin?: number; reduction?: Reduction }): Tensor {
+  return wrap(native.hinge_embedding_loss(h(input, 'hinge_embedding_loss', 'input'), h(target, 'hinge_embedding_loss', 'target'), options?.margin, options?.reduction));
+}
+
+export function $multi_margin_loss(input: Tensor, target: Tensor, options?: { p?: number | boolean; margin?: number | boolean; weight?: Tensor | null; reduction?: Reduction }): Tensor {
+  return wrap(native.multi_margin_loss(h(input, 'multi_margin_loss', 'input'), h(target, 'multi_margin_loss', 'target'), options?.p, options?.margin, hOpt(options?.weight, 'multi_margin_loss', 'weight'), options?.reduction));
+}
+
+export function $multilabel_margin_loss(input: Tensor, target: Tensor, options?: { reduction?: Reduction }): Tensor {
+  return wrap(native.multilabel_margin_loss(h(input, 'multilabel_margin_loss', 'input'), h(target, 'multilabel_margin_loss', 'target'), options?.reduction));
+}
+
+export function $ctc_loss_IntList(logProbs: Tensor, targets: Tensor, inputLengths: number[], targetLengths: number[], options?: { blank?: number; reduction?: Reduction; zeroInfinity?: boolean }): Tensor {
+  return wrap(native['ctc_loss$IntList'](h(logProbs, 'ctc_loss', 'logProbs'), h(targets, 'ctc_loss', 'targets'), inputLengths, targetLengths, options?.blank, options?.reduction, options?.zeroInfinity));
+}
+
+export function $ctc_loss_Tensor(logProbs: Tensor, targets: Tensor, inputLengths: Tensor, targetLengths: Tensor, options?: { blank?: number; reduction?: Reduction; zeroInfinity?: boolean }): Tensor {
+  return wrap(native['ctc_loss$Tensor'](h(logProbs, 'ctc_loss', 'logProbs'), h(targets, 'ctc_loss', 'targets'), h(inputLengths, 'ctc_loss', 'inputLengths'), h(targetLengths, 'ctc_loss', 'targetLengths'), options?.blank, options?.reduction, options?.zeroInfinity));
+}
+
+export function $pairwise_distance(x1: Tensor, x2: Tensor, options?: { p?: number; eps?: number; keepdim?: boolean }): Tensor {
+  return wrap(native.pairwise_distance(h(x1, 'pairwise_distance', 'x1'), h(x2, 'pairwise_distance', 'x2'), options?.p, options?.eps, options?.keepdim));
+}
+
+export function $dropout_(input: Tensor, p: number, train: boolean): Tensor {
+  native.dropout_(h(input, 'dropout_', 'input'), p, train);
+  return input;
+}
+
+export function $feature_dropout(input: Tensor, p: number, train: boolean): Tensor {
+  return wrap(native.feature_dropout(h(input, 'feature_dropout', 'input'), p, train));
+}
+
+export function $feature_dropout_(input: Tensor, p: number, train: boolean): Tensor {
+  native.feature_dropout_(h(input, 'feature_dropout_', 'input'), p, train);
+  return input;
+}
+
+export function $alpha_dropout(input: Tensor, p: number, train: boolean): Tensor {
+  return wrap(native.alpha_dropout(h(input, 'alpha_dropout', 'input'), p, train));
+}
+
+export function $alpha_dropout_(input: Tensor, p: number, train: boolean): Tensor {
+  native.alpha_dropout_(h(input, 'alpha_dropout_', 'input'), p, train);
+  return input;
+}
+
+export function $feature_alpha_dropout(input: Tensor, p: number, train: boolean): Tensor {
+  return wrap(native.feature_alpha_dropout(h(input, 'feature_alpha_dropout', 'input'), p, train));
+}
+
+export function $feature_alpha_dropout_(input: Tensor, p: number, train: boolean): Tensor {
+  native.feature_alpha_dropout_(h(input, 'feature_alpha_dropout_', 'input'), p, train);
+  return input;
+}
+
+export function $embedding_bag(weight: Tensor, indices: Tensor, offsets: Tensor, options?: { scaleGradByFreq?: boolean; mode?: number; sparse?: boolean; perSampleWeights?: Tensor | null; includeLastOffset?: boolean; paddingIdx?: number | null }): [Tensor, Tensor, Tensor, Tensor] & { output: Tensor; offset2bag: Tensor; bag_size: Tensor; max_indices: Tensor } {
+  return wrapNamed(native.embedding_bag(h(weight, 'embedding_bag', 'weight'), h(indices, 'embedding_bag', 'indices'), h(offsets, 'embedding_bag', 'offsets'), options?.scaleGradByFreq, options?.mode, options?.sparse, hOpt(options?.perSampleWeights, 'embedding_bag', 'perSampleWeights'), options?.includeLastOffset, options?.paddingIdx), ['output', 'offset2bag', 'bag_size', 'max_indices']) as [Tensor, Tensor, Tensor, Tensor] & { output: Tensor; offset2bag: Tensor; bag_size: Tensor; max_indices: Tensor };
+}
+
+export function $embedding_renorm_(input: Tensor, indices: Tensor, maxNorm: number, normType: number): Tensor {
+  native.embedding_renorm_(h(input, 'embedding_renorm_', 'input'), h(indices, 'embedding_renorm_', 'indices'), maxNorm, normType);
+  return input;
 }

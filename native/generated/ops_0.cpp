@@ -1033,75 +1033,171 @@ static Napi::Value op_lstm_cell(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bilinear");
+static Napi::Value op_rnn_relu__data(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_relu");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input1 = a.tensor(0, "input1");
-    const at::Tensor& a_input2 = a.tensor(1, "input2");
-    const at::Tensor& a_weight = a.tensor(2, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
-    return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
+    const at::Tensor& a_data = a.tensor(0, "data");
+    const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
+    const at::Tensor& a_hx = a.tensor(2, "hx");
+    const std::vector<at::Tensor> a_params_v = a.tensorList(3, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(4, "has_biases");
+    const int64_t a_num_layers = a.int64(5, "num_layers");
+    const double a_dropout = a.float64(6, "dropout");
+    const bool a_train = a.boolean(7, "train");
+    const bool a_bidirectional = a.boolean(8, "bidirectional");
+    return a.ret(at::rnn_relu(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
 
-static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv_transpose2d");
+static Napi::Value op__pack_padded_sequence(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_pack_padded_sequence");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_lengths = a.tensor(1, "lengths");
+    const bool a_batch_first = a.boolean(2, "batch_first");
+    return a.ret(at::_pack_padded_sequence(a_input, a_lengths, a_batch_first));
+  });
+}
+
+static Napi::Value op_linear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linear");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
+    return a.ret(at::linear(a_input, a_weight, a_bias));
+  });
+}
+
+static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
     const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
     const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 2) : tn::IntList(2, 1);
-    return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
+    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
 
-static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_avg_pool2d");
+static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool2d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
+    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
+  });
+}
+
+static Napi::Value op_adaptive_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool2d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
+    return a.ret(at::adaptive_max_pool2d(a_input, a_output_size));
   });
 }
 
-static Napi::Value op_max_pool1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool1d");
+static Napi::Value op_avg_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 1);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 1) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 1) : tn::IntList(1, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 1) : tn::IntList(1, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(at::max_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    return a.ret(at::avg_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad));
   });
 }
 
-static Napi::Value op_pixel_shuffle(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pixel_shuffle");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_upscale_factor = a.int64(1, "upscale_factor");
-    return a.ret(at::pixel_shuffle(a_self, a_upscale_factor));
-  });
-}
-
-static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "batch_norm");
+static Napi::Value op_conv_transpose3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_transpose3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
-    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
-    const bool a_training = a.boolean(5, "training", false);
-    const double a_momentum = a.float64(6, "momentum", 0.1);
-    const double a_eps = a.float64(7, "eps", 1e-05);
-    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 3) : tn::IntList(3, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 3) : tn::IntList(3, 0);
+    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 3) : tn::IntList(3, 0);
+    const int64_t a_groups = a.int64(6, "groups", 1);
+    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 3) : tn::IntList(3, 1);
+    return a.ret(at::conv_transpose3d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
+  });
+}
+
+static Napi::Value op_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool3d_with_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 3) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 3) : tn::IntList(3, 0);
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 3) : tn::IntList(3, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool3d_with_indices(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+  });
+}
+
+static Napi::Value op_adaptive_max_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool1d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_output_size = a.intList(1, "output_size", 1);
+    return a.ret(at::adaptive_max_pool1d(a_self, a_output_size));
+  });
+}
+
+static Napi::Value op_max_unpool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_unpool2d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_indices = a.tensor(1, "indices");
+    const tn::IntList a_output_size = a.intList(2, "output_size", 2);
+    return a.ret(at::max_unpool2d(a_input, a_indices, a_output_size));
+  });
+}
+
+static Napi::Value op_fold(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fold");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_output_size = a.intList(1, "output_size", 2);
+    const tn::IntList a_kernel_size = a.intList(2, "kernel_size", 2);
+    const tn::IntList a_dilation = a.has(3) ? a.intList(3, "dilation", 2) : tn::IntList(2, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_stride = a.has(5) ? a.intList(5, "stride", 2) : tn::IntList(2, 1);
+    return a.ret(at::col2im(a_input, a_output_size, a_kernel_size, a_dilation, a_padding, a_stride));
+  });
+}
+
+static Napi::Value op_channel_shuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "channel_shuffle");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_groups = a.int64(1, "groups");
+    return a.ret(at::channel_shuffle(a_self, a_groups));
+  });
+}
+
+static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "group_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const int64_t a_num_groups = a.int64(1, "num_groups");
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    const double a_eps = a.float64(4, "eps", 1e-05);
+    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
   });
 }
 
@@ -1197,6 +1293,70 @@ static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& inf
     const bool a_is_causal = a.boolean(5, "is_causal", false);
     const std::optional<double> a_scale = a.optFloat64(6, "scale");
     return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
+  });
+}
+
+static Napi::Value op_multi_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "multi_margin_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const at::Scalar a_p = a.scalar(2, "p", at::Scalar(1));
+    const at::Scalar a_margin = a.scalar(3, "margin", at::Scalar(1));
+    const std::optional<at::Tensor> a_weight = a.optTensor(4, "weight");
+    const int64_t a_reduction = a.reduction(5, "reduction");
+    return a.ret(at::multi_margin_loss(a_self, a_target, a_p, a_margin, a_weight, a_reduction));
+  });
+}
+
+static Napi::Value op_ctc_loss__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ctc_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_log_probs = a.tensor(0, "log_probs");
+    const at::Tensor& a_targets = a.tensor(1, "targets");
+    const at::Tensor& a_input_lengths = a.tensor(2, "input_lengths");
+    const at::Tensor& a_target_lengths = a.tensor(3, "target_lengths");
+    const int64_t a_blank = a.int64(4, "blank", 0);
+    const int64_t a_reduction = a.reduction(5, "reduction");
+    const bool a_zero_infinity = a.boolean(6, "zero_infinity", false);
+    return a.ret(at::ctc_loss(a_log_probs, a_targets, a_input_lengths, a_target_lengths, a_blank, a_reduction, a_zero_infinity));
+  });
+}
+
+static Napi::Value op_feature_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_dropout");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    return a.ret(at::feature_dropout(a_input, a_p, a_train));
+  });
+}
+
+static Napi::Value op_alpha_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "alpha_dropout_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    at::alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    return a.none();
+  });
+}
+
+static Napi::Value op_embedding_bag(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding_bag");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_weight = a.tensor(0, "weight");
+    const at::Tensor& a_indices = a.tensor(1, "indices");
+    const at::Tensor& a_offsets = a.tensor(2, "offsets");
+    const bool a_scale_grad_by_freq = a.boolean(3, "scale_grad_by_freq", false);
+    const int64_t a_mode = a.int64(4, "mode", 0);
+    const bool a_sparse = a.boolean(5, "sparse", false);
+    const std::optional<at::Tensor> a_per_sample_weights = a.optTensor(6, "per_sample_weights");
+    const bool a_include_last_offset = a.boolean(7, "include_last_offset", false);
+    const std::optional<int64_t> a_padding_idx = a.optInt64(8, "padding_idx");
+    return a.ret(at::embedding_bag(a_weight, a_indices, a_offsets, a_scale_grad_by_freq, a_mode, a_sparse, a_per_sample_weights, a_include_last_offset, a_padding_idx));
   });
 }
 
@@ -1305,12 +1465,20 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("rnn_tanh$input", Napi::Function::New(env, op_rnn_tanh__input, "rnn_tanh$input"));
   exports.Set("gru$input", Napi::Function::New(env, op_gru__input, "gru$input"));
   exports.Set("lstm_cell", Napi::Function::New(env, op_lstm_cell, "lstm_cell"));
-  exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
-  exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
-  exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));
-  exports.Set("max_pool1d", Napi::Function::New(env, op_max_pool1d, "max_pool1d"));
-  exports.Set("pixel_shuffle", Napi::Function::New(env, op_pixel_shuffle, "pixel_shuffle"));
-  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
+  exports.Set("rnn_relu$data", Napi::Function::New(env, op_rnn_relu__data, "rnn_relu$data"));
+  exports.Set("_pack_padded_sequence", Napi::Function::New(env, op__pack_padded_sequence, "_pack_padded_sequence"));
+  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
+  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
+  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
+  exports.Set("adaptive_max_pool2d_with_indices", Napi::Function::New(env, op_adaptive_max_pool2d_with_indices, "adaptive_max_pool2d_with_indices"));
+  exports.Set("avg_pool1d", Napi::Function::New(env, op_avg_pool1d, "avg_pool1d"));
+  exports.Set("conv_transpose3d", Napi::Function::New(env, op_conv_transpose3d, "conv_transpose3d"));
+  exports.Set("max_pool3d_with_indices", Napi::Function::New(env, op_max_pool3d_with_indices, "max_pool3d_with_indices"));
+  exports.Set("adaptive_max_pool1d", Napi::Function::New(env, op_adaptive_max_pool1d, "adaptive_max_pool1d"));
+  exports.Set("max_unpool2d", Napi::Function::New(env, op_max_unpool2d, "max_unpool2d"));
+  exports.Set("fold", Napi::Function::New(env, op_fold, "fold"));
+  exports.Set("channel_shuffle", Napi::Function::New(env, op_channel_shuffle, "channel_shuffle"));
+  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
   exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
   exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
   exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
@@ -1319,6 +1487,11 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
   exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
   exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
+  exports.Set("multi_margin_loss", Napi::Function::New(env, op_multi_margin_loss, "multi_margin_loss"));
+  exports.Set("ctc_loss$Tensor", Napi::Function::New(env, op_ctc_loss__Tensor, "ctc_loss$Tensor"));
+  exports.Set("feature_dropout", Napi::Function::New(env, op_feature_dropout, "feature_dropout"));
+  exports.Set("alpha_dropout_", Napi::Function::New(env, op_alpha_dropout_, "alpha_dropout_"));
+  exports.Set("embedding_bag", Napi::Function::New(env, op_embedding_bag, "embedding_bag"));
 }
 
 }  // namespace tn

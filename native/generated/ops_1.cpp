@@ -1053,44 +1053,73 @@ static Napi::Value op_gru_cell(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv1d");
+static Napi::Value op_lstm__data(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lstm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_data = a.tensor(0, "data");
+    const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
+    const std::vector<at::Tensor> a_hx_v = a.tensorList(2, "hx");
+    const at::TensorList a_hx = a_hx_v;
+    const std::vector<at::Tensor> a_params_v = a.tensorList(3, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(4, "has_biases");
+    const int64_t a_num_layers = a.int64(5, "num_layers");
+    const double a_dropout = a.float64(6, "dropout");
+    const bool a_train = a.boolean(7, "train");
+    const bool a_bidirectional = a.boolean(8, "bidirectional");
+    return a.ret(at::lstm(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
+  });
+}
+
+static Napi::Value op__pad_packed_sequence(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_pad_packed_sequence");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_data = a.tensor(0, "data");
+    const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
+    const bool a_batch_first = a.boolean(2, "batch_first");
+    const at::Scalar a_padding_value = a.scalar(3, "padding_value");
+    const int64_t a_total_length = a.int64(4, "total_length");
+    return a.ret(at::_pad_packed_sequence(a_data, a_batch_sizes, a_batch_first, a_padding_value, a_total_length));
+  });
+}
+
+static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bilinear");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input1 = a.tensor(0, "input1");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const at::Tensor& a_weight = a.tensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
+  });
+}
+
+static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_transpose2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 1) : tn::IntList(1, 1);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 2) : tn::IntList(2, 0);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv1d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 2) : tn::IntList(2, 1);
+    return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
 
-static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool2d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
-    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(tn::maxPool2d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
-  });
-}
-
-static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool2d");
+static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(std::get<0>(at::adaptive_max_pool2d(a_input, a_output_size)));
+    return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
   });
 }
 
-static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool1d_with_indices");
+static Napi::Value op_max_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 1);
@@ -1098,28 +1127,108 @@ static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 1) : tn::IntList(1, 0);
     const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 1) : tn::IntList(1, 1);
     const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(at::max_pool1d_with_indices(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+    return a.ret(at::max_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 
-static Napi::Value op_pixel_unshuffle(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pixel_unshuffle");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_downscale_factor = a.int64(1, "downscale_factor");
-    return a.ret(at::pixel_unshuffle(a_self, a_downscale_factor));
-  });
-}
-
-static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "layer_norm");
+static Napi::Value op_conv3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
-    const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 3) : tn::IntList(3, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 3) : tn::IntList(3, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 3) : tn::IntList(3, 1);
+    const int64_t a_groups = a.int64(6, "groups", 1);
+    return a.ret(at::conv3d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+  });
+}
+
+static Napi::Value op_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool2d_with_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool2d_with_indices(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+  });
+}
+
+static Napi::Value op_avg_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool3d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 3) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 3) : tn::IntList(3, 0);
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
+    return a.ret(at::avg_pool3d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
+  });
+}
+
+static Napi::Value op_adaptive_avg_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool3d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_output_size = a.intList(1, "output_size", 3);
+    return a.ret(at::adaptive_avg_pool3d(a_input, a_output_size));
+  });
+}
+
+static Napi::Value op_max_unpool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_unpool3d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_indices = a.tensor(1, "indices");
+    const tn::IntList a_output_size = a.intList(2, "output_size", 3);
+    const tn::IntList a_stride = a.intList(3, "stride", 3);
+    const tn::IntList a_padding = a.intList(4, "padding", 3);
+    return a.ret(at::max_unpool3d(a_input, a_indices, a_output_size, a_stride, a_padding));
+  });
+}
+
+static Napi::Value op_pixel_shuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pixel_shuffle");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_upscale_factor = a.int64(1, "upscale_factor");
+    return a.ret(at::pixel_shuffle(a_self, a_upscale_factor));
+  });
+}
+
+static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "batch_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
+    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
+    const bool a_training = a.boolean(5, "training", false);
+    const double a_momentum = a.float64(6, "momentum", 0.1);
+    const double a_eps = a.float64(7, "eps", 1e-05);
+    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
+  });
+}
+
+static Napi::Value op_instance_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "instance_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
+    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
+    const bool a_use_input_stats = a.boolean(5, "use_input_stats", true);
+    const double a_momentum = a.float64(6, "momentum", 0.1);
+    const double a_eps = a.float64(7, "eps", 1e-05);
+    return a.ret(at::instance_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_use_input_stats, a_momentum, a_eps, true));
   });
 }
 
@@ -1198,6 +1307,76 @@ static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
     const int64_t a_dim = a.int64(2, "dim", 1);
     const double a_eps = a.float64(3, "eps", 1e-12);
     return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
+  });
+}
+
+static Napi::Value op_triplet_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triplet_margin_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_anchor = a.tensor(0, "anchor");
+    const at::Tensor& a_positive = a.tensor(1, "positive");
+    const at::Tensor& a_negative = a.tensor(2, "negative");
+    const double a_margin = a.float64(3, "margin", 1.0);
+    const double a_p = a.float64(4, "p", 2);
+    const double a_eps = a.float64(5, "eps", 1e-06);
+    const bool a_swap = a.boolean(6, "swap", false);
+    const int64_t a_reduction = a.reduction(7, "reduction");
+    return a.ret(at::triplet_margin_loss(a_anchor, a_positive, a_negative, a_margin, a_p, a_eps, a_swap, a_reduction));
+  });
+}
+
+static Napi::Value op_multilabel_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "multilabel_margin_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    return a.ret(at::multilabel_margin_loss(a_self, a_target, a_reduction));
+  });
+}
+
+static Napi::Value op_pairwise_distance(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pairwise_distance");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x1 = a.tensor(0, "x1");
+    const at::Tensor& a_x2 = a.tensor(1, "x2");
+    const double a_p = a.float64(2, "p", 2);
+    const double a_eps = a.float64(3, "eps", 1e-06);
+    const bool a_keepdim = a.boolean(4, "keepdim", false);
+    return a.ret(at::pairwise_distance(a_x1, a_x2, a_p, a_eps, a_keepdim));
+  });
+}
+
+static Napi::Value op_feature_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_dropout_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    at::feature_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    return a.none();
+  });
+}
+
+static Napi::Value op_feature_alpha_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_alpha_dropout");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    return a.ret(at::feature_alpha_dropout(a_input, a_p, a_train));
+  });
+}
+
+static Napi::Value op_embedding_renorm_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding_renorm_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_indices = a.tensor(1, "indices");
+    const double a_max_norm = a.float64(2, "max_norm");
+    const double a_norm_type = a.float64(3, "norm_type");
+    at::embedding_renorm_(const_cast<at::Tensor&>(a_self), a_indices, a_max_norm, a_norm_type);
+    return a.none();
   });
 }
 
@@ -1306,12 +1485,20 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("rnn_relu$input", Napi::Function::New(env, op_rnn_relu__input, "rnn_relu$input"));
   exports.Set("rnn_tanh_cell", Napi::Function::New(env, op_rnn_tanh_cell, "rnn_tanh_cell"));
   exports.Set("gru_cell", Napi::Function::New(env, op_gru_cell, "gru_cell"));
-  exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
-  exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));
-  exports.Set("adaptive_max_pool2d", Napi::Function::New(env, op_adaptive_max_pool2d, "adaptive_max_pool2d"));
-  exports.Set("max_pool1d_with_indices", Napi::Function::New(env, op_max_pool1d_with_indices, "max_pool1d_with_indices"));
-  exports.Set("pixel_unshuffle", Napi::Function::New(env, op_pixel_unshuffle, "pixel_unshuffle"));
-  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
+  exports.Set("lstm$data", Napi::Function::New(env, op_lstm__data, "lstm$data"));
+  exports.Set("_pad_packed_sequence", Napi::Function::New(env, op__pad_packed_sequence, "_pad_packed_sequence"));
+  exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
+  exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
+  exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));
+  exports.Set("max_pool1d", Napi::Function::New(env, op_max_pool1d, "max_pool1d"));
+  exports.Set("conv3d", Napi::Function::New(env, op_conv3d, "conv3d"));
+  exports.Set("max_pool2d_with_indices", Napi::Function::New(env, op_max_pool2d_with_indices, "max_pool2d_with_indices"));
+  exports.Set("avg_pool3d", Napi::Function::New(env, op_avg_pool3d, "avg_pool3d"));
+  exports.Set("adaptive_avg_pool3d", Napi::Function::New(env, op_adaptive_avg_pool3d, "adaptive_avg_pool3d"));
+  exports.Set("max_unpool3d", Napi::Function::New(env, op_max_unpool3d, "max_unpool3d"));
+  exports.Set("pixel_shuffle", Napi::Function::New(env, op_pixel_shuffle, "pixel_shuffle"));
+  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
+  exports.Set("instance_norm", Napi::Function::New(env, op_instance_norm, "instance_norm"));
   exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
   exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
   exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
@@ -1319,6 +1506,12 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("poisson_nll_loss", Napi::Function::New(env, op_poisson_nll_loss, "poisson_nll_loss"));
   exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
   exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
+  exports.Set("triplet_margin_loss", Napi::Function::New(env, op_triplet_margin_loss, "triplet_margin_loss"));
+  exports.Set("multilabel_margin_loss", Napi::Function::New(env, op_multilabel_margin_loss, "multilabel_margin_loss"));
+  exports.Set("pairwise_distance", Napi::Function::New(env, op_pairwise_distance, "pairwise_distance"));
+  exports.Set("feature_dropout_", Napi::Function::New(env, op_feature_dropout_, "feature_dropout_"));
+  exports.Set("feature_alpha_dropout", Napi::Function::New(env, op_feature_alpha_dropout, "feature_alpha_dropout"));
+  exports.Set("embedding_renorm_", Napi::Function::New(env, op_embedding_renorm_, "embedding_renorm_"));
 }
 
 }  // namespace tn

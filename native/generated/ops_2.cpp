@@ -1037,84 +1037,188 @@ static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_linear(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linear");
+static Napi::Value op_rnn_tanh__data(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_tanh");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    return a.ret(at::linear(a_input, a_weight, a_bias));
+    const at::Tensor& a_data = a.tensor(0, "data");
+    const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
+    const at::Tensor& a_hx = a.tensor(2, "hx");
+    const std::vector<at::Tensor> a_params_v = a.tensorList(3, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(4, "has_biases");
+    const int64_t a_num_layers = a.int64(5, "num_layers");
+    const double a_dropout = a.float64(6, "dropout");
+    const bool a_train = a.boolean(7, "train");
+    const bool a_bidirectional = a.boolean(8, "bidirectional");
+    return a.ret(at::rnn_tanh(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
 
-static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv2d");
+static Napi::Value op_gru__data(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gru");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_data = a.tensor(0, "data");
+    const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
+    const at::Tensor& a_hx = a.tensor(2, "hx");
+    const std::vector<at::Tensor> a_params_v = a.tensorList(3, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(4, "has_biases");
+    const int64_t a_num_layers = a.int64(5, "num_layers");
+    const double a_dropout = a.float64(6, "dropout");
+    const bool a_train = a.boolean(7, "train");
+    const bool a_bidirectional = a.boolean(8, "bidirectional");
+    return a.ret(at::gru(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
+  });
+}
+
+static Napi::Value op__pad_sequence(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_pad_sequence");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_sequences_v = a.tensorList(0, "sequences");
+    const at::TensorList a_sequences = a_sequences_v;
+    const bool a_batch_first = a.boolean(1, "batch_first", false);
+    const double a_padding_value = a.float64(2, "padding_value", 0.0);
+    const std::string a_padding_side = a.string(3, "padding_side", "right");
+    return a.ret(at::pad_sequence(a_sequences, a_batch_first, a_padding_value, a_padding_side));
+  });
+}
+
+static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 1) : tn::IntList(1, 1);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    return a.ret(at::conv1d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
 
-static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "avg_pool2d");
+static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
-    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
-    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
-    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(tn::maxPool2d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 
-static Napi::Value op_adaptive_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool2d_with_indices");
+static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(at::adaptive_max_pool2d(a_input, a_output_size));
+    return a.ret(std::get<0>(at::adaptive_max_pool2d(a_input, a_output_size)));
   });
 }
 
-static Napi::Value op_avg_pool1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "avg_pool1d");
+static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool1d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 1);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 1) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 1) : tn::IntList(1, 0);
-    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
-    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
-    return a.ret(at::avg_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad));
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 1) : tn::IntList(1, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool1d_with_indices(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 
-static Napi::Value op_channel_shuffle(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "channel_shuffle");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_groups = a.int64(1, "groups");
-    return a.ret(at::channel_shuffle(a_self, a_groups));
-  });
-}
-
-static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "group_norm");
+static Napi::Value op_conv_transpose1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_transpose1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_num_groups = a.int64(1, "num_groups");
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
+    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 1) : tn::IntList(1, 0);
+    const int64_t a_groups = a.int64(6, "groups", 1);
+    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 1) : tn::IntList(1, 1);
+    return a.ret(at::conv_transpose1d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
+  });
+}
+
+static Napi::Value op_max_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool3d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 3) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 3) : tn::IntList(3, 0);
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 3) : tn::IntList(3, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool3d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+  });
+}
+
+static Napi::Value op_adaptive_avg_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool1d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_output_size = a.intList(1, "output_size", 1);
+    return a.ret(at::adaptive_avg_pool1d(a_self, a_output_size));
+  });
+}
+
+static Napi::Value op_adaptive_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool3d_with_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_output_size = a.intList(1, "output_size", 3);
+    return a.ret(at::adaptive_max_pool3d(a_input, a_output_size));
+  });
+}
+
+static Napi::Value op_unfold(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unfold");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_dilation = a.has(2) ? a.intList(2, "dilation", 2) : tn::IntList(2, 1);
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_stride = a.has(4) ? a.intList(4, "stride", 2) : tn::IntList(2, 1);
+    return a.ret(at::im2col(a_input, a_kernel_size, a_dilation, a_padding, a_stride));
+  });
+}
+
+static Napi::Value op_pixel_unshuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pixel_unshuffle");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_downscale_factor = a.int64(1, "downscale_factor");
+    return a.ret(at::pixel_unshuffle(a_self, a_downscale_factor));
+  });
+}
+
+static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "layer_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
     const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
+    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
+  });
+}
+
+static Napi::Value op_rms_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rms_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const std::optional<double> a_eps = a.optFloat64(3, "eps");
+    return a.ret(at::rms_norm(a_input, a_normalized_shape, a_weight, a_eps));
   });
 }
 
@@ -1189,6 +1293,63 @@ static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
     const int64_t a_dim = a.int64(2, "dim", 1);
     const double a_eps = a.float64(3, "eps", 1e-08);
     return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
+  });
+}
+
+static Napi::Value op_hinge_embedding_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hinge_embedding_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const double a_margin = a.float64(2, "margin", 1.0);
+    const int64_t a_reduction = a.reduction(3, "reduction");
+    return a.ret(at::hinge_embedding_loss(a_self, a_target, a_margin, a_reduction));
+  });
+}
+
+static Napi::Value op_ctc_loss__IntList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ctc_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_log_probs = a.tensor(0, "log_probs");
+    const at::Tensor& a_targets = a.tensor(1, "targets");
+    const tn::IntList a_input_lengths = a.intList(2, "input_lengths", 0);
+    const tn::IntList a_target_lengths = a.intList(3, "target_lengths", 0);
+    const int64_t a_blank = a.int64(4, "blank", 0);
+    const int64_t a_reduction = a.reduction(5, "reduction");
+    const bool a_zero_infinity = a.boolean(6, "zero_infinity", false);
+    return a.ret(at::ctc_loss(a_log_probs, a_targets, a_input_lengths, a_target_lengths, a_blank, a_reduction, a_zero_infinity));
+  });
+}
+
+static Napi::Value op_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dropout_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    at::dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    return a.none();
+  });
+}
+
+static Napi::Value op_alpha_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "alpha_dropout");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    return a.ret(at::alpha_dropout(a_input, a_p, a_train));
+  });
+}
+
+static Napi::Value op_feature_alpha_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_alpha_dropout_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    at::feature_alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    return a.none();
   });
 }
 
@@ -1296,13 +1457,21 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("_foreach_copy_", Napi::Function::New(env, op__foreach_copy_, "_foreach_copy_"));
   exports.Set("lstm$input", Napi::Function::New(env, op_lstm__input, "lstm$input"));
   exports.Set("rnn_relu_cell", Napi::Function::New(env, op_rnn_relu_cell, "rnn_relu_cell"));
-  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
-  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
-  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
-  exports.Set("adaptive_max_pool2d_with_indices", Napi::Function::New(env, op_adaptive_max_pool2d_with_indices, "adaptive_max_pool2d_with_indices"));
-  exports.Set("avg_pool1d", Napi::Function::New(env, op_avg_pool1d, "avg_pool1d"));
-  exports.Set("channel_shuffle", Napi::Function::New(env, op_channel_shuffle, "channel_shuffle"));
-  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
+  exports.Set("rnn_tanh$data", Napi::Function::New(env, op_rnn_tanh__data, "rnn_tanh$data"));
+  exports.Set("gru$data", Napi::Function::New(env, op_gru__data, "gru$data"));
+  exports.Set("_pad_sequence", Napi::Function::New(env, op__pad_sequence, "_pad_sequence"));
+  exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
+  exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));
+  exports.Set("adaptive_max_pool2d", Napi::Function::New(env, op_adaptive_max_pool2d, "adaptive_max_pool2d"));
+  exports.Set("max_pool1d_with_indices", Napi::Function::New(env, op_max_pool1d_with_indices, "max_pool1d_with_indices"));
+  exports.Set("conv_transpose1d", Napi::Function::New(env, op_conv_transpose1d, "conv_transpose1d"));
+  exports.Set("max_pool3d", Napi::Function::New(env, op_max_pool3d, "max_pool3d"));
+  exports.Set("adaptive_avg_pool1d", Napi::Function::New(env, op_adaptive_avg_pool1d, "adaptive_avg_pool1d"));
+  exports.Set("adaptive_max_pool3d_with_indices", Napi::Function::New(env, op_adaptive_max_pool3d_with_indices, "adaptive_max_pool3d_with_indices"));
+  exports.Set("unfold", Napi::Function::New(env, op_unfold, "unfold"));
+  exports.Set("pixel_unshuffle", Napi::Function::New(env, op_pixel_unshuffle, "pixel_unshuffle"));
+  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
+  exports.Set("rms_norm", Napi::Function::New(env, op_rms_norm, "rms_norm"));
   exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
   exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
   exports.Set("huber_loss", Napi::Function::New(env, op_huber_loss, "huber_loss"));
@@ -1310,6 +1479,11 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
   exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
   exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
+  exports.Set("hinge_embedding_loss", Napi::Function::New(env, op_hinge_embedding_loss, "hinge_embedding_loss"));
+  exports.Set("ctc_loss$IntList", Napi::Function::New(env, op_ctc_loss__IntList, "ctc_loss$IntList"));
+  exports.Set("dropout_", Napi::Function::New(env, op_dropout_, "dropout_"));
+  exports.Set("alpha_dropout", Napi::Function::New(env, op_alpha_dropout, "alpha_dropout"));
+  exports.Set("feature_alpha_dropout_", Napi::Function::New(env, op_feature_alpha_dropout_, "feature_alpha_dropout_"));
 }
 
 }  // namespace tn
