@@ -2,7 +2,9 @@
 // names in the same order (so that state dicts cross both ways), the same initialisation (one
 // uniform_ draw per parameter, in that order, so that a seed gives PyTorch's weights), the same
 // argument checks and messages, and ATen's fused kernels (rnn_tanh, rnn_relu, lstm, gru and the
-// *_cell ops) called with the flat weight list in PyTorch's order.
+// *_cell ops) called with the flat weight list in PyTorch's order. RNN, LSTM and GRU also take
+// a PackedSequence (nn.utils.rnn), as PyTorch's: the packed overloads of the same kernels, the
+// given states permuted into the packed batch's order and the final states back out of it.
 import {
   gruCell,
   gru as gruOp,
@@ -14,11 +16,12 @@ import {
   rnnTanhCell,
   zeros,
 } from '../../../generated/functions.js';
-import type { Tensor } from '../../tensor.js';
+import { Tensor } from '../../tensor.js';
 import { uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { pyBool, pyFloat, pyTuple } from '../repr.js';
+import { PackedSequence } from '../utils/rnn.js';
 import { type FactoryOptions, newParameter } from './linear.js';
 
 export type RNNMode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
@@ -47,6 +50,11 @@ const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInt
 const shapeEq = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((d, i) => d === b[i]);
 const pyShape = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/** PyTorch's _apply_permutation: the batch (dim 1) of a hidden state reordered; itself without a permutation. */
+function permuteHidden(hx: Tensor, permutation: Tensor | null): Tensor {
+  return permutation === null ? hx : hx.indexSelect(1, permutation);
+}
 
 function gateCount(mode: RNNMode): number {
   return mode === 'LSTM' ? 4 : mode === 'GRU' ? 3 : 1;
@@ -175,22 +183,33 @@ export abstract class RNNBase extends Module {
     throw new Error(`${this.constructor.name}: ${message}`);
   }
 
-  /** PyTorch's check_input: the weights' dtype, 3 dimensions, the feature size. */
-  protected checkInput(input: Tensor): void {
+  /** A given hidden state that must be a Tensor. */
+  protected hxTensor(hx: unknown): Tensor {
+    if (!(hx instanceof Tensor)) throw new TypeError(`${this.constructor.name}: hx must be a Tensor`);
+    return hx;
+  }
+
+  /** PyTorch's check_input: the weights' dtype, 3 dimensions (2 for packed data), the feature size. */
+  protected checkInput(input: Tensor, packed = false): void {
     const wDtype = (this.flatWeights[0] as Parameter).dtype;
     if (input.dtype !== wDtype) {
       this.fail(
         `input dtype (${input.dtype}) does not match weight dtype (${wDtype}). Convert input: input.to('${wDtype}'), or convert model: model.to('${input.dtype}')`,
       );
     }
-    if (input.dim() !== 3) this.fail(`input must have 3 dimensions, got ${input.dim()}`);
+    const expectedDim = packed ? 2 : 3;
+    if (input.dim() !== expectedDim) this.fail(`input must have ${expectedDim} dimensions, got ${input.dim()}`);
     if (input.size(-1) !== this.inputSize) {
       this.fail(`input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${input.size(-1)}`);
     }
   }
 
-  protected expectedHiddenSize(input: Tensor): number[] {
-    const miniBatch = input.size(this.batchFirst ? 0 : 1);
+  /** The batch size of a (batched) input, or of a packed one's data (its first batch size). */
+  protected miniBatch(input: Tensor, batchSizes: Tensor | null): number {
+    return batchSizes !== null ? (batchSizes.select(0, 0).item() as number) : input.size(this.batchFirst ? 0 : 1);
+  }
+
+  protected expectedHiddenSize(miniBatch: number): number[] {
     return [this.numLayers * this.numDirections, miniBatch, this.projSize > 0 ? this.projSize : this.hiddenSize];
   }
 
@@ -209,7 +228,40 @@ export abstract class RNNBase extends Module {
   }
 
   /** RNN's and GRU's forward: one hidden state tensor. */
-  protected forwardSingle(input: Tensor, hx: Tensor | null | undefined): [Tensor, Tensor] {
+  protected forwardSingle(
+    input: Tensor | PackedSequence,
+    hx: Tensor | null | undefined,
+  ): [Tensor | PackedSequence, Tensor] {
+    const op = this.mode === 'GRU' ? gruOp : this.mode === 'RNN_RELU' ? rnnRelu : rnnTanh;
+    if (input instanceof PackedSequence) {
+      const { data, batchSizes, sortedIndices, unsortedIndices } = input;
+      const miniBatch = this.miniBatch(data, batchSizes);
+      // Each batch of the given state belongs to the sequence the caller put there: into packed order.
+      const h =
+        hx === null || hx === undefined
+          ? zeros([this.numLayers * this.numDirections, miniBatch, this.hiddenSize], {
+              dtype: data.dtype,
+              device: data.device,
+            })
+          : permuteHidden(this.hxTensor(hx), sortedIndices);
+      this.checkInput(data, true);
+      this.checkHiddenSize(h, this.expectedHiddenSize(miniBatch));
+      const [output, hidden] = op(
+        data,
+        batchSizes,
+        h,
+        this.flatWeights,
+        this.bias,
+        this.numLayers,
+        this.dropout,
+        this.training,
+        this.bidirectional,
+      );
+      return [
+        new PackedSequence(output, batchSizes, sortedIndices, unsortedIndices),
+        permuteHidden(hidden, unsortedIndices),
+      ];
+    }
     this.checkInputDims(input, this.mode === 'GRU' ? '' : 'tensor ');
     const isBatched = input.dim() === 3;
     const batchDim = this.batchFirst ? 0 : 1;
@@ -231,8 +283,7 @@ export abstract class RNNBase extends Module {
       });
     }
     this.checkInput(x);
-    this.checkHiddenSize(h, this.expectedHiddenSize(x));
-    const op = this.mode === 'GRU' ? gruOp : this.mode === 'RNN_RELU' ? rnnRelu : rnnTanh;
+    this.checkHiddenSize(h, this.expectedHiddenSize(this.miniBatch(x, null)));
     let [output, hidden] = op(
       x,
       h,
@@ -287,8 +338,13 @@ export class RNN extends RNNBase {
     this.nonlinearity = nonlinearity;
   }
 
-  /** [output, h_n]: output (L, N, D·H_out), h_n (D·numLayers, N, H_out); hx defaults to zeros. */
-  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor] {
+  /**
+   * [output, h_n]: output (L, N, D·H_out), h_n (D·numLayers, N, H_out); hx defaults to zeros.
+   * A PackedSequence in gives a PackedSequence out (hx and h_n in the caller's batch order).
+   */
+  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
+  forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  forward(input: Tensor | PackedSequence, hx?: Tensor | null): [Tensor | PackedSequence, Tensor] {
     return this.forwardSingle(input, hx);
   }
 }
@@ -300,8 +356,13 @@ export class GRU extends RNNBase {
     super('GRU', inputSize, hiddenSize, options);
   }
 
-  /** [output, h_n]: output (L, N, D·H_out), h_n (D·numLayers, N, H_out); hx defaults to zeros. */
-  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor] {
+  /**
+   * [output, h_n]: output (L, N, D·H_out), h_n (D·numLayers, N, H_out); hx defaults to zeros.
+   * A PackedSequence in gives a PackedSequence out (hx and h_n in the caller's batch order).
+   */
+  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
+  forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  forward(input: Tensor | PackedSequence, hx?: Tensor | null): [Tensor | PackedSequence, Tensor] {
     return this.forwardSingle(input, hx);
   }
 }
@@ -315,15 +376,65 @@ export class LSTM extends RNNBase {
     super('LSTM', inputSize, hiddenSize, options);
   }
 
-  protected expectedCellSize(input: Tensor): number[] {
-    return [this.numLayers * this.numDirections, input.size(this.batchFirst ? 0 : 1), this.hiddenSize];
+  protected expectedCellSize(miniBatch: number): number[] {
+    return [this.numLayers * this.numDirections, miniBatch, this.hiddenSize];
+  }
+
+  private zeroStates(miniBatch: number, like: Tensor): [Tensor, Tensor] {
+    const rows = this.numLayers * this.numDirections;
+    const o = { dtype: like.dtype, device: like.device };
+    return [
+      zeros([rows, miniBatch, this.projSize > 0 ? this.projSize : this.hiddenSize], o),
+      zeros([rows, miniBatch, this.hiddenSize], o),
+    ];
+  }
+
+  private checkPair(hx: unknown): [Tensor, Tensor] {
+    if (!Array.isArray(hx) || hx.length !== 2 || !hx.every((t) => t instanceof Tensor)) {
+      throw new TypeError('LSTM: hx must be a pair [h_0, c_0] of Tensors');
+    }
+    return hx as [Tensor, Tensor];
   }
 
   /**
    * [output, [h_n, c_n]]: output (L, N, D·H_out), h_n (D·numLayers, N, H_out), c_n
    * (D·numLayers, N, H_cell), where H_out is projSize when set; hx = [h_0, c_0] defaults to zeros.
+   * A PackedSequence in gives a PackedSequence out (hx and [h_n, c_n] in the caller's batch order).
    */
-  forward(input: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
+  forward(input: Tensor, hx?: [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
+  forward(input: PackedSequence, hx?: [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
+  forward(input: Tensor | PackedSequence, hx?: [Tensor, Tensor] | null): [Tensor | PackedSequence, [Tensor, Tensor]] {
+    if (input instanceof PackedSequence) {
+      const { data, batchSizes, sortedIndices, unsortedIndices } = input;
+      const miniBatch = this.miniBatch(data, batchSizes);
+      let h: Tensor;
+      let c: Tensor;
+      if (hx === null || hx === undefined) [h, c] = this.zeroStates(miniBatch, data);
+      else {
+        // Each batch of the given states belongs to the sequence the caller put there: into packed order.
+        [h, c] = this.checkPair(hx);
+        h = permuteHidden(h, sortedIndices);
+        c = permuteHidden(c, sortedIndices);
+      }
+      this.checkInput(data, true);
+      this.checkHiddenSize(h, this.expectedHiddenSize(miniBatch), 'hidden[0]');
+      this.checkHiddenSize(c, this.expectedCellSize(miniBatch), 'hidden[1]');
+      const [output, hn, cn] = lstmOp(
+        data,
+        batchSizes,
+        [h, c],
+        this.flatWeights,
+        this.bias,
+        this.numLayers,
+        this.dropout,
+        this.training,
+        this.bidirectional,
+      );
+      return [
+        new PackedSequence(output, batchSizes, sortedIndices, unsortedIndices),
+        [permuteHidden(hn, unsortedIndices), permuteHidden(cn, unsortedIndices)],
+      ];
+    }
     this.checkInputDims(input, '');
     const isBatched = input.dim() === 3;
     const batchDim = this.batchFirst ? 0 : 1;
@@ -331,15 +442,9 @@ export class LSTM extends RNNBase {
     let h: Tensor;
     let c: Tensor;
     if (hx === null || hx === undefined) {
-      const rows = this.numLayers * this.numDirections;
-      const o = { dtype: x.dtype, device: x.device };
-      h = zeros([rows, x.size(batchDim), this.projSize > 0 ? this.projSize : this.hiddenSize], o);
-      c = zeros([rows, x.size(batchDim), this.hiddenSize], o);
+      [h, c] = this.zeroStates(x.size(batchDim), x);
     } else {
-      if (!Array.isArray(hx) || hx.length !== 2) {
-        throw new TypeError('LSTM: hx must be a pair [h_0, c_0] of Tensors');
-      }
-      [h, c] = hx;
+      [h, c] = this.checkPair(hx);
       const want = isBatched ? 3 : 2;
       if (h.dim() !== want || c.dim() !== want) {
         this.fail(
@@ -352,8 +457,9 @@ export class LSTM extends RNNBase {
       }
     }
     this.checkInput(x);
-    this.checkHiddenSize(h, this.expectedHiddenSize(x), 'hidden[0]');
-    this.checkHiddenSize(c, this.expectedCellSize(x), 'hidden[1]');
+    const miniBatch = this.miniBatch(x, null);
+    this.checkHiddenSize(h, this.expectedHiddenSize(miniBatch), 'hidden[0]');
+    this.checkHiddenSize(c, this.expectedCellSize(miniBatch), 'hidden[1]');
     let [output, hn, cn] = lstmOp(
       x,
       [h, c],
