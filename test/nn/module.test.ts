@@ -371,6 +371,61 @@ describe('nn.Module', () => {
     }, /as parameter 'extra'/);
   });
 
+  test('deepcopy: independent tensors of the same values, ties kept, buffers and hooks on the copy, the copy guarded too', () => {
+    class Tied extends nn.Module {
+      block = new Block();
+      head = new nn.Linear(3, 3);
+      tail = new nn.Linear(3, 3);
+      config = { widths: [1, 2], name: 'tied' };
+      constructor() {
+        super();
+        this.tail.weight = this.head.weight;
+      }
+      forward(x: torch.Tensor): torch.Tensor {
+        return this.tail.forward(this.head.forward(x));
+      }
+    }
+    const net = new Tied();
+    net.block.bn.forward(torch.randn([4, 3, 2, 2])); // running stats away from their start
+    const calls: string[] = [];
+    net.head.registerForwardHook(() => {
+      calls.push('hook');
+    });
+    net.head.weight.grad = torch.ones([3, 3]);
+    const copy = net.deepcopy();
+    assert.ok(copy instanceof Tied && copy !== net);
+    const a = net.stateDict();
+    const b = copy.stateDict();
+    assert.deepEqual(Object.keys(b), Object.keys(a));
+    for (const k of Object.keys(a)) {
+      assert.notEqual(b[k], a[k], `${k} is a new tensor`);
+      assert.deepEqual(b[k]?.toArray(), a[k]?.toArray(), `${k} has the same values`);
+    }
+    assert.equal(copy.tail.weight, copy.head.weight, 'tied weights stay tied');
+    assert.ok(copy.head.weight instanceof nn.Parameter && copy.head.weight.requiresGrad);
+    assert.deepEqual(copy.head.weight.grad?.toArray(), net.head.weight.grad?.toArray());
+    assert.notEqual(copy.config, net.config);
+    assert.deepEqual(copy.config, net.config);
+    copy.head.forward(torch.randn([1, 3]));
+    assert.deepEqual(calls, ['hook'], 'the hook runs on the copy');
+    // Buffers are the copy's own: updating one leaves the original alone.
+    const before = net.block.bn.running_mean?.toArray();
+    copy.block.bn.train().forward(torch.randn([4, 3, 2, 2]).add(5));
+    assert.deepEqual(net.block.bn.running_mean?.toArray(), before);
+    assert.throws(() => {
+      (copy.head as unknown as Record<string, unknown>).weight = torch.zeros([3, 3]);
+    }, /cannot assign a Tensor \(float32\) as parameter 'weight' of Linear/);
+    // Only graph leaves, as PyTorch's deepcopy.
+    class HoldsNonLeaf extends nn.Module {
+      t = torch.ones([2]).requiresGrad_().mul(2);
+      forward(): void {}
+    }
+    assert.throws(
+      () => new HoldsNonLeaf().deepcopy(),
+      /HoldsNonLeaf.deepcopy: only tensors created explicitly by the user/,
+    );
+  });
+
   test('names: no dots, not empty, not a parameter or submodule already; shared modules and buffers listed once', () => {
     const lin = new nn.Linear(2, 2);
     assert.throws(() => lin.registerBuffer('a.b', torch.zeros([1])), /buffer name can't contain "\.", got: a\.b/);

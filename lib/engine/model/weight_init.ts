@@ -84,9 +84,16 @@ export function updateInitInfo(module: Module, info: string): void {
 const PYTORCH_BASE: Record<string, string> = {
   BatchNorm1d: '_BatchNorm',
   BatchNorm2d: '_BatchNorm',
+  BatchNorm3d: '_BatchNorm',
+  InstanceNorm1d: '_InstanceNorm',
+  InstanceNorm2d: '_InstanceNorm',
+  InstanceNorm3d: '_InstanceNorm',
   Conv1d: '_ConvNd',
   Conv2d: '_ConvNd',
+  Conv3d: '_ConvNd',
+  ConvTranspose1d: '_ConvTransposeNd',
   ConvTranspose2d: '_ConvTransposeNd',
+  ConvTranspose3d: '_ConvTransposeNd',
 };
 
 /** The class name and the direct base class's names (ours and PyTorch's), which `layer` is matched against. */

@@ -5,30 +5,64 @@
 // and gaussianNllLoss are compositions, as in Python.
 
 import {
+  adaptiveAvgPool2d as adaptiveAvgPool2dOp,
+  adaptiveAvgPool3d as adaptiveAvgPool3dOp,
   adaptiveMaxPool2d as adaptiveMaxPool2dOp,
   adaptiveMaxPool2dWithIndices as adaptiveMaxPool2dWithIndicesOp,
+  adaptiveMaxPool3dWithIndices as adaptiveMaxPool3dWithIndicesOp,
+  avgPool2d,
+  avgPool3d,
   binaryCrossEntropy as binaryCrossEntropyOp,
+  cosineSimilarity as cosineSimilarityOp,
+  dropout as dropoutOp,
   glu as gluOp,
   huberLoss as huberLossOp,
+  instanceNorm as instanceNormOp,
   interpolate as interpolateOp,
   l1Loss as l1LossOp,
+  logsigmoid,
+  maxPool2d as maxPool2dOp,
+  maxPool2dWithIndices as maxPool2dWithIndicesOp,
+  maxPool3d as maxPool3dOp,
+  maxPool3dWithIndices as maxPool3dWithIndicesOp,
+  maxUnpool2d as maxUnpool2dOp,
+  maxUnpool3d as maxUnpool3dOp,
   mseLoss as mseLossOp,
+  multilabelMarginLoss as multilabelMarginLossOp,
+  multiMarginLoss as multiMarginLossOp,
+  pad,
   smoothL1Loss as smoothL1LossOp,
   softMarginLoss as softMarginLossOp,
 } from '../../generated/functional.js';
 import {
+  adaptiveAvgPool1d as adaptiveAvgPool1dOp,
+  adaptiveMaxPool1d as adaptiveMaxPool1dOp,
+  alphaDropout_,
+  alphaDropout as alphaDropoutOp,
+  arange,
   avgPool1d as avgPool1dOp,
   broadcastTensors,
   channelShuffle as channelShuffleOp,
   cosineEmbeddingLoss as cosineEmbeddingLossOp,
+  ctcLoss as ctcLossOp,
+  dropout_,
+  embeddingBag as embeddingBagOp,
+  embeddingRenorm_,
+  featureAlphaDropout_,
+  featureAlphaDropout as featureAlphaDropoutOp,
+  featureDropout,
+  featureDropout_,
+  hingeEmbeddingLoss as hingeEmbeddingLossOp,
   klDiv as klDivOp,
   marginRankingLoss as marginRankingLossOp,
   maxPool1d as maxPool1dOp,
   maxPool1dWithIndices as maxPool1dWithIndicesOp,
   onesLike,
+  pairwiseDistance as pairwiseDistanceOp,
   pixelShuffle as pixelShuffleOp,
   pixelUnshuffle as pixelUnshuffleOp,
   poissonNllLoss as poissonNllLossOp,
+  tripletMarginLoss as tripletMarginLossOp,
 } from '../../generated/functions.js';
 import { noGrad } from '../autograd.js';
 import { type DType, isFloatingPoint } from '../dtype.js';
@@ -184,12 +218,22 @@ function single(op: string, name: string, v: Size1): number {
   return x;
 }
 
-/** The input shapes a 1-d pool takes (ATen's own check names only its argument #1). */
-function check1dInput(op: string, input: Tensor): void {
+type Size = number | number[];
+/** A pool's result: the values, or with `returnIndices: true` the values and the maxima's indices. */
+type WithIndices<R extends boolean> = R extends true ? [Tensor, Tensor] : Tensor;
+
+/** Python's _single, _pair and _triple: a number repeated n times; an array as it is. */
+const ntuple = (v: Size, n: number): number[] => (typeof v === 'number' ? new Array<number>(n).fill(v) : [...v]);
+
+const SPATIAL = ['L', 'H, W', 'D, H, W'];
+
+/** The input shapes an n-d pool takes, (C, *) or (N, C, *) (ATen's own checks name only its argument #1). */
+function checkInput(op: string, input: Tensor, dims: number): void {
   tensorArg(op, 'input', input);
-  if (input.dim() !== 2 && input.dim() !== 3) {
+  if (input.dim() !== dims + 1 && input.dim() !== dims + 2) {
+    const s = SPATIAL[dims - 1];
     throw new Error(
-      `${op}: Expected 2D (C, L) or 3D (N, C, L) input tensor, but got ${input.dim()}D of size ${sizeText(input)}`,
+      `${op}: Expected ${dims + 1}D (C, ${s}) or ${dims + 2}D (N, C, ${s}) input tensor, but got ${input.dim()}D of size ${sizeText(input)}`,
     );
   }
 }
@@ -206,7 +250,7 @@ export function avgPool1d(input: Tensor, kernelSize: Size1, options?: AvgPool1dO
   return named(
     'avgPool1d',
     () => {
-      check1dInput('avgPool1d', input);
+      checkInput('avgPool1d', input, 1);
       const k = single('avgPool1d', 'kernelSize', kernelSize);
       return avgPool1dOp(input, k, { ...options, stride: options?.stride ?? undefined });
     },
@@ -246,7 +290,7 @@ export function maxPool1d(
   return named(
     'maxPool1d',
     () => {
-      check1dInput('maxPool1d', input);
+      checkInput('maxPool1d', input, 1);
       const k = single('maxPool1d', 'kernelSize', kernelSize);
       const opts = { ...rest, stride: rest.stride ?? undefined };
       if (!returnIndices) return maxPool1dOp(input, k, opts);
@@ -266,56 +310,408 @@ export function maxPool1dWithIndices(input: Tensor, kernelSize: Size1, options?:
 export type AdaptiveSize = number | (number | null)[];
 
 /** Python's _list_with_default: null entries take the input's size. */
-function adaptiveSize(op: string, input: Tensor, outputSize: AdaptiveSize): [number, number] {
-  const list = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
-  if (!Array.isArray(list) || list.length !== 2) {
+function adaptiveSize(op: string, input: Tensor, outputSize: AdaptiveSize, dims: number): number[] {
+  const list = typeof outputSize === 'number' ? new Array<number>(dims).fill(outputSize) : outputSize;
+  if (!Array.isArray(list) || list.length !== dims) {
     throw new TypeError(
-      `${op}: outputSize must be a number or an array of 2 (numbers or null), got ${JSON.stringify(outputSize)}`,
+      `${op}: outputSize must be a number or an array of ${dims} (numbers or null), got ${JSON.stringify(outputSize)}`,
     );
   }
   const n = input.dim();
-  return list.map((v, i) => (v === null || v === undefined ? input.size(n - 2 + i) : v)) as [number, number];
+  return list.map((v, i) => (v === null || v === undefined ? input.size(n - dims + i) : v));
+}
+
+/** Adaptive max pooling over `dims` spatial dims: ATen's op through `withIndices`, or `plain` for the values alone. */
+function adaptiveMaxPoolNd<R extends boolean>(
+  op: string,
+  aten: [string, string],
+  dims: number,
+  input: Tensor,
+  outputSize: AdaptiveSize,
+  returnIndices: R | undefined,
+  withIndices: (x: Tensor, size: number[]) => [Tensor, Tensor],
+  plain?: (x: Tensor, size: number[]) => Tensor,
+): WithIndices<R> {
+  return named(
+    op,
+    () => {
+      checkInput(op, input, dims);
+      const size = adaptiveSize(op, input, outputSize, dims);
+      if (!returnIndices && plain) return plain(input, size);
+      const [values, indices] = withIndices(input, size);
+      return returnIndices ? [values, indices] : values;
+    },
+    returnIndices || !plain ? aten[1] : aten[0],
+  ) as WithIndices<R>;
 }
 
 /** Adaptive 2-d max pooling, ATen's; `returnIndices` adds the flat (h·W + w) index of each maximum. */
-export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize, options?: { returnIndices?: false }): Tensor;
-export function adaptiveMaxPool2d(
+export function adaptiveMaxPool2d<R extends boolean = false>(
   input: Tensor,
   outputSize: AdaptiveSize,
-  options: { returnIndices: true },
-): [Tensor, Tensor];
-export function adaptiveMaxPool2d(
-  input: Tensor,
-  outputSize: AdaptiveSize,
-  options?: { returnIndices?: boolean },
-): Tensor | [Tensor, Tensor];
-export function adaptiveMaxPool2d(
-  input: Tensor,
-  outputSize: AdaptiveSize,
-  options?: { returnIndices?: boolean },
-): Tensor | [Tensor, Tensor] {
-  const returnIndices = options?.returnIndices ?? false;
-  return named(
+  options?: { returnIndices?: R },
+): WithIndices<R> {
+  return adaptiveMaxPoolNd(
     'adaptiveMaxPool2d',
-    () => {
-      tensorArg('adaptiveMaxPool2d', 'input', input);
-      if (input.dim() !== 3 && input.dim() !== 4) {
-        throw new Error(
-          `adaptiveMaxPool2d: Expected 3D (C, H, W) or 4D (N, C, H, W) input tensor, but got ${input.dim()}D of size ${sizeText(input)}`,
-        );
-      }
-      const size = adaptiveSize('adaptiveMaxPool2d', input, outputSize);
-      if (!returnIndices) return adaptiveMaxPool2dOp(input, size);
-      const [values, indices] = adaptiveMaxPool2dWithIndicesOp(input, size);
-      return [values, indices];
-    },
-    returnIndices ? 'adaptive_max_pool2d_with_indices' : 'adaptive_max_pool2d',
+    ['adaptive_max_pool2d', 'adaptive_max_pool2d_with_indices'],
+    2,
+    input,
+    outputSize,
+    options?.returnIndices,
+    adaptiveMaxPool2dWithIndicesOp,
+    adaptiveMaxPool2dOp,
   );
 }
 
 /** adaptiveMaxPool2d with its indices, as Python's F.adaptive_max_pool2d_with_indices. */
 export function adaptiveMaxPool2dWithIndices(input: Tensor, outputSize: AdaptiveSize): [Tensor, Tensor] {
   return adaptiveMaxPool2d(input, outputSize, { returnIndices: true });
+}
+
+/** Adaptive 1-d max pooling, ATen's adaptive_max_pool1d; `returnIndices` adds each maximum's position along L. */
+export function adaptiveMaxPool1d<R extends boolean = false>(
+  input: Tensor,
+  outputSize: AdaptiveSize,
+  options?: { returnIndices?: R },
+): WithIndices<R> {
+  return adaptiveMaxPoolNd(
+    'adaptiveMaxPool1d',
+    ['adaptive_max_pool1d', 'adaptive_max_pool1d'],
+    1,
+    input,
+    outputSize,
+    options?.returnIndices,
+    adaptiveMaxPool1dOp,
+  );
+}
+
+/** adaptiveMaxPool1d with its indices, as Python's F.adaptive_max_pool1d_with_indices. */
+export function adaptiveMaxPool1dWithIndices(input: Tensor, outputSize: AdaptiveSize): [Tensor, Tensor] {
+  return adaptiveMaxPool1d(input, outputSize, { returnIndices: true });
+}
+
+/** Adaptive 3-d max pooling, ATen's; `returnIndices` adds the flat (d·H·W + h·W + w) index of each maximum. */
+export function adaptiveMaxPool3d<R extends boolean = false>(
+  input: Tensor,
+  outputSize: AdaptiveSize,
+  options?: { returnIndices?: R },
+): WithIndices<R> {
+  return adaptiveMaxPoolNd(
+    'adaptiveMaxPool3d',
+    ['adaptive_max_pool3d_with_indices', 'adaptive_max_pool3d_with_indices'],
+    3,
+    input,
+    outputSize,
+    options?.returnIndices,
+    adaptiveMaxPool3dWithIndicesOp,
+  );
+}
+
+/** adaptiveMaxPool3d with its indices, as Python's F.adaptive_max_pool3d_with_indices. */
+export function adaptiveMaxPool3dWithIndices(input: Tensor, outputSize: AdaptiveSize): [Tensor, Tensor] {
+  return adaptiveMaxPool3d(input, outputSize, { returnIndices: true });
+}
+
+/** Adaptive average pooling over `dims` spatial dims (null entries of the size keep the input's). */
+function adaptiveAvgPoolNd(
+  op: string,
+  aten: string,
+  dims: number,
+  input: Tensor,
+  outputSize: AdaptiveSize,
+  kernel: (x: Tensor, size: number[]) => Tensor,
+): Tensor {
+  return named(
+    op,
+    () => {
+      checkInput(op, input, dims);
+      return kernel(input, adaptiveSize(op, input, outputSize, dims));
+    },
+    aten,
+  );
+}
+
+/** Adaptive 1-d average pooling, ATen's adaptive_avg_pool1d. */
+export function adaptiveAvgPool1d(input: Tensor, outputSize: AdaptiveSize): Tensor {
+  return adaptiveAvgPoolNd('adaptiveAvgPool1d', 'adaptive_avg_pool1d', 1, input, outputSize, adaptiveAvgPool1dOp);
+}
+
+/** Adaptive 2-d average pooling, ATen's adaptive_avg_pool2d. */
+export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tensor {
+  return adaptiveAvgPoolNd('adaptiveAvgPool2d', 'adaptive_avg_pool2d', 2, input, outputSize, adaptiveAvgPool2dOp);
+}
+
+/** Adaptive 3-d average pooling, ATen's adaptive_avg_pool3d. */
+export function adaptiveAvgPool3d(input: Tensor, outputSize: AdaptiveSize): Tensor {
+  return adaptiveAvgPoolNd('adaptiveAvgPool3d', 'adaptive_avg_pool3d', 3, input, outputSize, adaptiveAvgPool3dOp);
+}
+
+export interface MaxPoolOptions {
+  /** null or absent: the kernel size. */
+  stride?: Size | null;
+  padding?: Size;
+  dilation?: Size;
+  ceilMode?: boolean;
+}
+
+type MaxPoolOp = (x: Tensor, k: Size, o: Omit<MaxPoolOptions, 'stride'> & { stride?: Size }) => Tensor;
+
+/**
+ * Max pooling through the generated ops: the values, or [values, indices] with `returnIndices`.
+ * Errors are the ops' own (`max_pool2d: ...`, `max_pool3d_with_indices: ...`).
+ */
+function maxPoolNd<R extends boolean>(
+  plain: MaxPoolOp,
+  withIndices: (...a: Parameters<MaxPoolOp>) => [Tensor, Tensor],
+  input: Tensor,
+  kernelSize: Size,
+  options: (MaxPoolOptions & { returnIndices?: R }) | undefined,
+): WithIndices<R> {
+  const { returnIndices, ...rest } = options ?? {};
+  const opts = { ...rest, stride: rest.stride ?? undefined };
+  if (!returnIndices) return plain(input, kernelSize, opts) as WithIndices<R>;
+  const [values, indices] = withIndices(input, kernelSize, opts);
+  return [values, indices] as WithIndices<R>;
+}
+
+/**
+ * 2-d max pooling over (C, H, W) or (N, C, H, W) input; `returnIndices` adds the flat (h·W + w)
+ * index of each maximum in its plane (ATen's max_pool2d_with_indices; without it, float CPU input
+ * takes torch-node's own kernel).
+ */
+export function maxPool2d<R extends boolean = false>(
+  input: Tensor,
+  kernelSize: Size,
+  options?: MaxPoolOptions & { returnIndices?: R },
+): WithIndices<R> {
+  return maxPoolNd(maxPool2dOp, maxPool2dWithIndicesOp, input, kernelSize, options);
+}
+
+/** maxPool2d with its indices, as Python's F.max_pool2d_with_indices. */
+export function maxPool2dWithIndices(input: Tensor, kernelSize: Size, options?: MaxPoolOptions): [Tensor, Tensor] {
+  return maxPool2d(input, kernelSize, { ...options, returnIndices: true });
+}
+
+/** 3-d max pooling over (C, D, H, W) or (N, C, D, H, W) input, ATen's; `returnIndices` adds each maximum's flat index in its volume. */
+export function maxPool3d<R extends boolean = false>(
+  input: Tensor,
+  kernelSize: Size,
+  options?: MaxPoolOptions & { returnIndices?: R },
+): WithIndices<R> {
+  return maxPoolNd(maxPool3dOp, maxPool3dWithIndicesOp, input, kernelSize, options);
+}
+
+/** maxPool3d with its indices, as Python's F.max_pool3d_with_indices. */
+export function maxPool3dWithIndices(input: Tensor, kernelSize: Size, options?: MaxPoolOptions): [Tensor, Tensor] {
+  return maxPool3d(input, kernelSize, { ...options, returnIndices: true });
+}
+
+export interface MaxUnpoolOptions {
+  /** null or absent: the kernel size. */
+  stride?: Size | null;
+  padding?: Size;
+  /** The spatial size of the result (optionally after N and C); by default the pool's input size without its remainder. */
+  outputSize?: number[] | null;
+}
+
+/** Python's _unpool_output_size: the default size, or `outputSize` checked against it. */
+function unpoolOutputSize(
+  input: Tensor,
+  kernel: number[],
+  stride: number[],
+  padding: number[],
+  outputSize: number[] | null | undefined,
+): number[] {
+  const k = kernel.length;
+  const n = input.dim();
+  const dflt = kernel.map(
+    (kd, d) => (input.size(n - k + d) - 1) * (stride[d] as number) + kd - 2 * (padding[d] as number),
+  );
+  let ret = dflt;
+  if (outputSize != null) {
+    const out = outputSize.length === k + 2 ? outputSize.slice(2) : [...outputSize];
+    if (out.length !== k) {
+      throw new Error(
+        `output_size should be a sequence containing ${k} or ${k + 2} elements, but it has a length of '${out.length}'`,
+      );
+    }
+    out.forEach((size, d) => {
+      const min = (dflt[d] as number) - (stride[d] as number);
+      const max = (dflt[d] as number) + (stride[d] as number);
+      if (!(min < size && size < max)) {
+        throw new Error(`invalid output_size "[${out.join(', ')}]" (dim ${d} must be between ${min} and ${max})`);
+      }
+    });
+    ret = out;
+  }
+  ret.forEach((size, d) => {
+    if (size < 0) {
+      throw new Error(
+        `max_unpooling: output_size must contain non-negative spatial dimensions, but got output_size[${d}]=${size}`,
+      );
+    }
+  });
+  return ret;
+}
+
+/** The inverse of a max pool over `dims` spatial dims: each value goes to its index, zeros elsewhere. */
+function maxUnpoolNd(
+  op: string,
+  aten: string,
+  dims: number,
+  input: Tensor,
+  indices: Tensor,
+  kernelSize: Size,
+  options: MaxUnpoolOptions | undefined,
+  kernel: (x: Tensor, i: Tensor, size: number[], stride: number[], padding: number[]) => Tensor,
+): Tensor {
+  return named(
+    op,
+    () => {
+      tensorArg(op, 'input', input);
+      tensorArg(op, 'indices', indices);
+      const k = ntuple(kernelSize, dims);
+      const stride = options?.stride != null ? ntuple(options.stride, dims) : k;
+      const padding = ntuple(options?.padding ?? 0, dims);
+      return kernel(input, indices, unpoolOutputSize(input, k, stride, padding, options?.outputSize), stride, padding);
+    },
+    aten,
+  );
+}
+
+/** The inverse of maxPool1d given its indices (through ATen's max_unpool2d, as Python's F.max_unpool1d). */
+export function maxUnpool1d(input: Tensor, indices: Tensor, kernelSize: Size, options?: MaxUnpoolOptions): Tensor {
+  return maxUnpoolNd('maxUnpool1d', 'max_unpool2d', 1, input, indices, kernelSize, options, (x, i, size) =>
+    maxUnpool2dOp(x.unsqueeze(-1), i.unsqueeze(-1), [...size, 1]).squeeze(-1),
+  );
+}
+
+/** The inverse of maxPool2d given its indices, ATen's max_unpool2d. */
+export function maxUnpool2d(input: Tensor, indices: Tensor, kernelSize: Size, options?: MaxUnpoolOptions): Tensor {
+  return maxUnpoolNd('maxUnpool2d', 'max_unpool2d', 2, input, indices, kernelSize, options, (x, i, size) =>
+    maxUnpool2dOp(x, i, size),
+  );
+}
+
+/** The inverse of maxPool3d given its indices, ATen's max_unpool3d. */
+export function maxUnpool3d(input: Tensor, indices: Tensor, kernelSize: Size, options?: MaxUnpoolOptions): Tensor {
+  return maxUnpoolNd('maxUnpool3d', 'max_unpool3d', 3, input, indices, kernelSize, options, maxUnpool3dOp);
+}
+
+export interface LpPoolOptions {
+  /** null or absent: the kernel size. */
+  stride?: Size | null;
+  ceilMode?: boolean;
+}
+
+/**
+ * Power-average pooling, as Python's F.lp_pool1d/2d/3d: (Σ xᵖ)^(1/p) over each window, through
+ * the average pool (sign(s)·relu(|s|) of the window mean s, times the window size); p = ±∞ is
+ * the max pool of |x| (of −|x|, negated).
+ */
+function lpPoolNd(
+  op: string,
+  dims: number,
+  input: Tensor,
+  normType: number,
+  kernelSize: Size,
+  options: LpPoolOptions | undefined,
+  avg: (x: Tensor, k: Size, o: { stride?: Size; padding: number; ceilMode?: boolean }) => Tensor,
+  max: (x: Tensor, k: Size, o: MaxPoolOptions) => Tensor,
+): Tensor {
+  return named(op, () => {
+    tensorArg(op, 'input', input);
+    const stride = options?.stride ?? undefined;
+    const ceilMode = options?.ceilMode ?? false;
+    if (normType === Number.POSITIVE_INFINITY) return max(input.abs(), kernelSize, { stride, ceilMode });
+    if (normType === Number.NEGATIVE_INFINITY) return max(input.abs().neg(), kernelSize, { stride, ceilMode }).neg();
+    const windowSize = ntuple(kernelSize, dims).reduce((a, b) => a * b, 1);
+    const out = avg(input.pow(normType), kernelSize, { stride, padding: 0, ceilMode });
+    return out
+      .sign()
+      .mul(out.abs().relu())
+      .mul(windowSize)
+      .pow(1 / normType);
+  });
+}
+
+/** 1-d power-average pooling, as Python's F.lp_pool1d. */
+export function lpPool1d(input: Tensor, normType: number, kernelSize: Size1, options?: LpPoolOptions): Tensor {
+  return lpPoolNd(
+    'lpPool1d',
+    1,
+    input,
+    normType,
+    single('lpPool1d', 'kernelSize', kernelSize),
+    options,
+    avgPool1d,
+    maxPool1d,
+  );
+}
+
+/** 2-d power-average pooling, as Python's F.lp_pool2d. */
+export function lpPool2d(input: Tensor, normType: number, kernelSize: Size, options?: LpPoolOptions): Tensor {
+  return lpPoolNd('lpPool2d', 2, input, normType, kernelSize, options, avgPool2d, maxPool2d);
+}
+
+/** 3-d power-average pooling, as Python's F.lp_pool3d. */
+export function lpPool3d(input: Tensor, normType: number, kernelSize: Size, options?: LpPoolOptions): Tensor {
+  return lpPoolNd('lpPool3d', 3, input, normType, kernelSize, options, avgPool3d, maxPool3d);
+}
+
+// ---- normalization (batchNorm, layerNorm, groupNorm and rmsNorm are the generated ops themselves)
+
+/**
+ * Instance normalisation, ATen's instance_norm: each (sample, channel) plane normalised by its
+ * own statistics (`useInputStats`, the default; running statistics, when given, are updated),
+ * or by the running statistics.
+ */
+export function instanceNorm(input: Tensor, options?: Parameters<typeof instanceNormOp>[1]): Tensor {
+  return named(
+    'instanceNorm',
+    () => {
+      tensorArg('instanceNorm', 'input', input);
+      if ((options?.useInputStats ?? true) && input.shape.slice(2).reduce((a, b) => a * b, 1) === 1) {
+        throw new Error(`Expected more than 1 spatial element when training, got input size ${sizeText(input)}`);
+      }
+      return instanceNormOp(input, options);
+    },
+    'instance_norm',
+  );
+}
+
+/**
+ * Local response normalisation across channels, Python's F.local_response_norm and the same
+ * composition: x / (k + α·mean of x² over `size` neighbouring channels)^β.
+ */
+export function localResponseNorm(
+  input: Tensor,
+  size: number,
+  options?: { alpha?: number; beta?: number; k?: number },
+): Tensor {
+  return named('localResponseNorm', () => {
+    tensorArg('localResponseNorm', 'input', input);
+    const dim = input.dim();
+    if (dim < 3) throw new Error(`Expected 3D or higher dimensionality input (got ${dim} dimensions)`);
+    if (input.numel() === 0) return input;
+    const before = Math.floor(size / 2);
+    const after = Math.floor((size - 1) / 2);
+    let div = input.mul(input);
+    if (dim === 3) {
+      div = pad(div.unsqueeze(1), [0, 0, before, after]);
+      div = avgPool2d(div, [size, 1], { stride: 1 }).squeeze(1);
+    } else {
+      const sizes = input.shape;
+      div = div.view([sizes[0] as number, 1, sizes[1] as number, sizes[2] as number, -1]);
+      div = pad(div, [0, 0, 0, 0, before, after]);
+      div = avgPool3d(div, [size, 1, 1], { stride: 1 }).squeeze(1).view(sizes);
+    }
+    div = div
+      .mul(options?.alpha ?? 1e-4)
+      .add(options?.k ?? 1)
+      .pow(options?.beta ?? 0.75);
+    return input.div(div);
+  });
 }
 
 // ---- resampling
@@ -546,5 +942,452 @@ export function poissonNllLoss(...args: Parameters<typeof poissonNllLossOp>): Te
       return poissonNllLossOp(...args);
     },
     'poisson_nll_loss',
+  );
+}
+
+// ---- dropout variants (Python's checks and warnings around ATen's dropout, feature_dropout,
+// alpha_dropout and feature_alpha_dropout; `inplace` calls their in-place forms)
+
+export interface DropoutOptions {
+  p?: number;
+  training?: boolean;
+  inplace?: boolean;
+}
+
+/** Python's check of a dropout probability (a ValueError there). */
+function dropoutP(op: string, options: DropoutOptions | undefined, training: boolean): [number, boolean, boolean] {
+  const p = options?.p ?? 0.5;
+  if (typeof p !== 'number') throw new TypeError(`${op}: p must be a number, got ${describe(p)}`);
+  if (p < 0 || p > 1) throw new Error(`${op}: dropout probability has to be between 0 and 1, but got ${p}`);
+  return [p, options?.training ?? training, options?.inplace ?? false];
+}
+
+/** Zeroes each element with probability p and scales the rest by 1/(1 − p) while training, ATen's dropout. */
+export function dropout(input: Tensor, options?: DropoutOptions): Tensor {
+  return named('dropout', () => {
+    tensorArg('dropout', 'input', input);
+    const [p, training, inplace] = dropoutP('dropout', options, true);
+    return inplace ? dropout_(input, p, training) : dropoutOp(input, { p, training });
+  });
+}
+
+/** ATen's feature_dropout on `input`, unbatched inputs (`batchedDim` − 1 dims) with a batch dim added, as Python's dropout1d/3d. */
+function featureDropoutNd(input: Tensor, batchedDim: number, p: number, training: boolean, inplace: boolean) {
+  const batched = input.dim() === batchedDim;
+  const x = batched ? input : input.unsqueeze(0);
+  if (inplace) {
+    featureDropout_(x, p, training);
+    return input;
+  }
+  const out = featureDropout(x, p, training);
+  return batched ? out : out.squeeze(0);
+}
+
+/** Zeroes whole channels (dim 1 of (N, C, L), dim 0 of (C, L)) with probability p while training. */
+export function dropout1d(input: Tensor, options?: DropoutOptions): Tensor {
+  return named(
+    'dropout1d',
+    () => {
+      tensorArg('dropout1d', 'input', input);
+      const [p, training, inplace] = dropoutP('dropout1d', options, true);
+      const n = input.dim();
+      if (n !== 2 && n !== 3) {
+        throw new Error(
+          `dropout1d: Expected 2D or 3D input, but received a ${n}D input. Note that dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).`,
+        );
+      }
+      return featureDropoutNd(input, 3, p, training, inplace);
+    },
+    'feature_dropout',
+  );
+}
+
+const warnedOnce = new Set<string>();
+function warnOnce(key: string, message: string): void {
+  if (warnedOnce.has(key)) return;
+  warnedOnce.add(key);
+  process.emitWarning(message, 'UserWarning');
+}
+
+/**
+ * Zeroes whole channels of (N, C, H, W) or (C, H, W) with probability p while training. As in
+ * Python, a 3-D input is read as (N, C, L) (channel-wise 1-d dropout, with a warning), and other
+ * ranks are dropped channel-wise along dim 1 with a deprecation warning.
+ */
+export function dropout2d(input: Tensor, options?: DropoutOptions): Tensor {
+  return named(
+    'dropout2d',
+    () => {
+      tensorArg('dropout2d', 'input', input);
+      const [p, training, inplace] = dropoutP('dropout2d', options, true);
+      const n = input.dim();
+      if (n !== 3 && n !== 4) {
+        warnOnce(
+          `dropout2d ${n}`,
+          `dropout2d: Received a ${n}-D input to dropout2d, which is deprecated and will result in an error in a future release. To retain the behavior and silence this warning, please use dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).`,
+        );
+      }
+      if (n === 3) {
+        warnOnce(
+          'dropout2d 3',
+          'dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will change in a future release to interpret the input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using dropout1d instead.',
+        );
+      }
+      return inplace ? featureDropout_(input, p, training) : featureDropout(input, p, training);
+    },
+    'feature_dropout',
+  );
+}
+
+/** Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p while training (other ranks: a warning, as Python). */
+export function dropout3d(input: Tensor, options?: DropoutOptions): Tensor {
+  return named(
+    'dropout3d',
+    () => {
+      tensorArg('dropout3d', 'input', input);
+      const [p, training, inplace] = dropoutP('dropout3d', options, true);
+      const n = input.dim();
+      if (n !== 4 && n !== 5) {
+        warnOnce(
+          `dropout3d ${n}`,
+          `dropout3d: Received a ${n}-D input to dropout3d, which is deprecated and will result in an error in a future release. To retain the behavior and silence this warning, please use dropout instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).`,
+        );
+      }
+      return featureDropoutNd(input, 5, p, training, inplace);
+    },
+    'feature_dropout',
+  );
+}
+
+/** SELU-preserving dropout (ATen's alpha_dropout); `training` defaults to false, as in Python. */
+export function alphaDropout(input: Tensor, options?: DropoutOptions): Tensor {
+  return named(
+    'alphaDropout',
+    () => {
+      tensorArg('alphaDropout', 'input', input);
+      const [p, training, inplace] = dropoutP('alphaDropout', options, false);
+      return inplace ? alphaDropout_(input, p, training) : alphaDropoutOp(input, p, training);
+    },
+    'alpha_dropout',
+  );
+}
+
+/** alphaDropout of whole channels (dim 1), ATen's feature_alpha_dropout; `training` defaults to false. */
+export function featureAlphaDropout(input: Tensor, options?: DropoutOptions): Tensor {
+  return named(
+    'featureAlphaDropout',
+    () => {
+      tensorArg('featureAlphaDropout', 'input', input);
+      const [p, training, inplace] = dropoutP('featureAlphaDropout', options, false);
+      return inplace ? featureAlphaDropout_(input, p, training) : featureAlphaDropoutOp(input, p, training);
+    },
+    'feature_alpha_dropout',
+  );
+}
+
+// ---- distances
+
+/** ‖x1 − x2 + eps‖_p along the last dim, ATen's pairwise_distance. */
+export function pairwiseDistance(
+  x1: Tensor,
+  x2: Tensor,
+  options?: { p?: number; eps?: number; keepdim?: boolean },
+): Tensor {
+  return named('pairwiseDistance', () => pairwiseDistanceOp(x1, x2, options), 'pairwise_distance');
+}
+
+/** x1·x2 / max(‖x1‖·‖x2‖, eps) along `dim` (default 1), ATen's cosine_similarity. */
+export function cosineSimilarity(x1: Tensor, x2: Tensor, options?: { dim?: number; eps?: number }): Tensor {
+  return named('cosineSimilarity', () => cosineSimilarityOp(x1, x2, options), 'cosine_similarity');
+}
+
+// ---- margin, multi-label, triplet and CTC losses
+
+/** max(0, 1 − (x[y] − x[i]))^p summed over i ≠ y, divided by C, ATen's multi_margin_loss (p 1 or 2). */
+export function multiMarginLoss(
+  input: Tensor,
+  target: Tensor,
+  options?: { p?: number; margin?: number; weight?: Tensor | null; reduction?: Reduction },
+): Tensor {
+  return named(
+    'multiMarginLoss',
+    () => {
+      checkReduction('multiMarginLoss', options?.reduction ?? 'mean');
+      const p = options?.p ?? 1;
+      if (p !== 1 && p !== 2) throw new Error('multiMarginLoss: only p == 1 and p == 2 supported');
+      const weight = options?.weight ?? null;
+      if (weight !== null) {
+        tensorArg('multiMarginLoss', 'weight', weight);
+        if (weight.dim() !== 1) throw new Error('multiMarginLoss: weight must be one-dimensional');
+      }
+      return multiMarginLossOp(input, target, { ...options, p, weight });
+    },
+    'multi_margin_loss',
+  );
+}
+
+/** Multi-class multi-label hinge loss, ATen's multilabel_margin_loss (targets: class indices, ended by −1). */
+export function multilabelMarginLoss(input: Tensor, target: Tensor, options?: { reduction?: Reduction }): Tensor {
+  return named(
+    'multilabelMarginLoss',
+    () => {
+      checkReduction('multilabelMarginLoss', options?.reduction ?? 'mean');
+      return multilabelMarginLossOp(input, target, options);
+    },
+    'multilabel_margin_loss',
+  );
+}
+
+/**
+ * −(y·logσ(x) + (1 − y)·logσ(−x)), weighted, averaged over the classes (the last dim), as
+ * Python's F.multilabel_soft_margin_loss (a composition there too).
+ */
+export function multilabelSoftMarginLoss(
+  input: Tensor,
+  target: Tensor,
+  options?: { weight?: Tensor | null; reduction?: Reduction },
+): Tensor {
+  return named('multilabelSoftMarginLoss', () => {
+    tensorArg('multilabelSoftMarginLoss', 'input', input);
+    tensorArg('multilabelSoftMarginLoss', 'target', target);
+    const reduction = options?.reduction ?? 'mean';
+    if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+      throw new Error(`multilabelSoftMarginLoss: ${String(reduction)} is not valid`);
+    }
+    let loss = target
+      .mul(logsigmoid(input))
+      .add(target.neg().add(1).mul(logsigmoid(input.neg())))
+      .neg();
+    const weight = options?.weight ?? null;
+    if (weight !== null) {
+      tensorArg('multilabelSoftMarginLoss', 'weight', weight);
+      loss = loss.mul(weight);
+    }
+    const classDim = input.dim() - 1;
+    loss = loss.sum(classDim).div(input.size(classDim));
+    return reduce(loss, reduction);
+  });
+}
+
+/** max(0, margin − x) where y = −1, x where y = 1, ATen's hinge_embedding_loss. */
+export function hingeEmbeddingLoss(
+  input: Tensor,
+  target: Tensor,
+  options?: { margin?: number; reduction?: Reduction },
+): Tensor {
+  return named(
+    'hingeEmbeddingLoss',
+    () => {
+      checkReduction('hingeEmbeddingLoss', options?.reduction ?? 'mean');
+      return hingeEmbeddingLossOp(input, target, options);
+    },
+    'hinge_embedding_loss',
+  );
+}
+
+export interface TripletMarginLossOptions {
+  margin?: number;
+  p?: number;
+  eps?: number;
+  swap?: boolean;
+  reduction?: Reduction;
+}
+
+/** max(0, d(a, p) − d(a, n) + margin) with the p-norm distance, ATen's triplet_margin_loss. */
+export function tripletMarginLoss(
+  anchor: Tensor,
+  positive: Tensor,
+  negative: Tensor,
+  options?: TripletMarginLossOptions,
+): Tensor {
+  return named(
+    'tripletMarginLoss',
+    () => {
+      checkReduction('tripletMarginLoss', options?.reduction ?? 'mean');
+      const margin = options?.margin ?? 1;
+      if (!(margin > 0)) throw new Error(`tripletMarginLoss: margin must be greater than 0, got ${margin}`);
+      return tripletMarginLossOp(anchor, positive, negative, options);
+    },
+    'triplet_margin_loss',
+  );
+}
+
+/** A distance of two batches: a function, or a module whose forward takes the two (nn.PairwiseDistance). */
+export type DistanceFunction = ((x1: Tensor, x2: Tensor) => Tensor) | { forward(x1: Tensor, x2: Tensor): Tensor };
+
+export interface TripletMarginWithDistanceLossOptions {
+  distanceFunction?: DistanceFunction | null;
+  margin?: number;
+  swap?: boolean;
+  reduction?: Reduction;
+}
+
+/**
+ * max(0, d(a, p) − d(a, n) + margin) with any distance (default torch.pairwiseDistance), as
+ * Python's F.triplet_margin_with_distance_loss (a composition there too).
+ */
+export function tripletMarginWithDistanceLoss(
+  anchor: Tensor,
+  positive: Tensor,
+  negative: Tensor,
+  options?: TripletMarginWithDistanceLossOptions,
+): Tensor {
+  return named('tripletMarginWithDistanceLoss', () => {
+    const reduction = options?.reduction ?? 'mean';
+    checkReduction('tripletMarginWithDistanceLoss', reduction);
+    const margin = options?.margin ?? 1;
+    if (!(margin > 0)) throw new Error(`tripletMarginWithDistanceLoss: margin must be greater than 0, got ${margin}`);
+    tensorArg('tripletMarginWithDistanceLoss', 'anchor', anchor);
+    tensorArg('tripletMarginWithDistanceLoss', 'positive', positive);
+    tensorArg('tripletMarginWithDistanceLoss', 'negative', negative);
+    const [a, p, n] = [anchor.dim(), positive.dim(), negative.dim()];
+    if (a !== p || p !== n) {
+      throw new Error(
+        `tripletMarginWithDistanceLoss: The anchor, positive, and negative tensors are expected to have the same number of dimensions, but got: anchor ${a}D, positive ${p}D, and negative ${n}D inputs`,
+      );
+    }
+    const fn = options?.distanceFunction ?? null;
+    const distance: (x1: Tensor, x2: Tensor) => Tensor =
+      fn === null
+        ? (x1, x2) => pairwiseDistanceOp(x1, x2)
+        : typeof fn === 'function'
+          ? fn
+          : (x1, x2) => fn.forward(x1, x2);
+    const distPos = distance(anchor, positive);
+    let distNeg = distance(anchor, negative);
+    if (options?.swap) distNeg = distNeg.minimum(distance(positive, negative));
+    return reduce(distPos.add(margin).sub(distNeg).clamp({ min: 0 }), reduction);
+  });
+}
+
+/**
+ * Connectionist temporal classification loss, ATen's ctc_loss: logProbs (T, N, C) or (T, C), the
+ * lengths both as arrays of integers or both as integer tensors (as torch.ctc_loss); 'mean'
+ * divides each loss by its target length and averages over the batch.
+ */
+export function ctcLoss(
+  logProbs: Tensor,
+  targets: Tensor,
+  inputLengths: Tensor | number[],
+  targetLengths: Tensor | number[],
+  options?: { blank?: number; reduction?: Reduction; zeroInfinity?: boolean },
+): Tensor {
+  return named(
+    'ctcLoss',
+    () => {
+      checkReduction('ctcLoss', options?.reduction ?? 'mean');
+      if (Array.isArray(inputLengths) && Array.isArray(targetLengths)) {
+        return ctcLossOp(logProbs, targets, inputLengths, targetLengths, options);
+      }
+      if (inputLengths instanceof Tensor && targetLengths instanceof Tensor) {
+        return ctcLossOp(logProbs, targets, inputLengths, targetLengths, options);
+      }
+      throw new TypeError(
+        `ctcLoss: inputLengths and targetLengths must both be arrays of integers or both be Tensors, got ${describe(inputLengths)} and ${describe(targetLengths)}`,
+      );
+    },
+    'ctc_loss',
+  );
+}
+
+// ---- embedding bags
+
+export interface EmbeddingBagOptions {
+  /** Where each bag starts in a 1-D input (null for a 2-D input: one bag per row). */
+  offsets?: Tensor | null;
+  maxNorm?: number | null;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+  mode?: 'sum' | 'mean' | 'max';
+  sparse?: boolean;
+  perSampleWeights?: Tensor | null;
+  includeLastOffset?: boolean;
+  paddingIdx?: number | null;
+}
+
+/**
+ * Sums, means or maxima of bags of embeddings, ATen's embedding_bag, with what Python's
+ * F.embedding_bag does around it: a 2-D input is one bag per row, maxNorm renormalises the
+ * looked-up rows of `weight` in place first (without gradient).
+ */
+export function embeddingBag(input: Tensor, weight: Tensor, options?: EmbeddingBagOptions): Tensor {
+  return named(
+    'embeddingBag',
+    () => {
+      tensorArg('embeddingBag', 'input', input);
+      tensorArg('embeddingBag', 'weight', weight);
+      let offsets = options?.offsets ?? null;
+      let psw = options?.perSampleWeights ?? null;
+      let includeLastOffset = options?.includeLastOffset ?? false;
+      const mode = options?.mode ?? 'mean';
+      const sparse = options?.sparse ?? false;
+      const scaleGradByFreq = options?.scaleGradByFreq ?? false;
+      if (weight.dtype === 'int64' && isFloatingPoint(input.dtype)) {
+        warnOnce(
+          'embeddingBag order',
+          'embeddingBag: Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, input, ...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.',
+        );
+        [input, weight] = [weight, input];
+      }
+      if (psw !== null) {
+        tensorArg('embeddingBag', 'perSampleWeights', psw);
+        if (!sameSize(psw, input)) {
+          throw new Error(
+            `embeddingBag: If perSampleWeights (${sizeText(psw)}) is not null, then it must have the same shape as the input (${sizeText(input)})`,
+          );
+        }
+      }
+      if (weight.dim() !== 2) {
+        throw new Error(`embeddingBag: weight has to be a 2D Tensor, but got Tensor of dimension ${weight.dim()}`);
+      }
+      if (input.dim() === 2) {
+        if (offsets !== null) {
+          throw new Error(
+            `embeddingBag: if input is 2D, then offsets has to be null, as input is treated is a mini-batch of fixed length sequences. However, found ${describe(offsets)} as offsets`,
+          );
+        }
+        offsets = arange(0, input.numel(), input.size(1), { dtype: input.dtype, device: input.device });
+        includeLastOffset = false;
+        input = input.reshape([-1]);
+        if (psw !== null) psw = psw.reshape([-1]);
+      } else if (input.dim() === 1) {
+        if (offsets === null) throw new Error('embeddingBag: offsets has to be a 1D Tensor but got null');
+        tensorArg('embeddingBag', 'offsets', offsets);
+        if (offsets.dim() !== 1) throw new Error('embeddingBag: offsets has to be a 1D Tensor');
+      } else {
+        throw new Error(`embeddingBag: input has to be 1D or 2D Tensor, but got Tensor of dimension ${input.dim()}`);
+      }
+      let modeEnum: number;
+      if (mode === 'sum') modeEnum = 0;
+      else if (mode === 'mean') modeEnum = 1;
+      else if (mode === 'max') {
+        modeEnum = 2;
+        if (scaleGradByFreq)
+          throw new Error('embeddingBag: max mode does not support scaling the gradient by the frequency');
+        if (sparse) throw new Error('embeddingBag: max mode does not support sparse weights');
+      } else throw new Error(`embeddingBag: mode has to be one of sum, mean or max, got ${JSON.stringify(mode)}`);
+      if (sparse)
+        throw new Error('embeddingBag: sparse gradients are not supported (torch-node has no sparse tensors)');
+      const maxNorm = options?.maxNorm ?? null;
+      if (maxNorm !== null) {
+        const normType = options?.normType ?? 2;
+        const w = weight.detach();
+        noGrad(() => embeddingRenorm_(w, input, maxNorm, normType));
+      }
+      if (psw !== null && mode !== 'sum') {
+        throw new Error(
+          `embeddingBag: perSampleWeights was not null. perSampleWeights is only supported for mode='sum' (got mode='${mode}'). Please open a feature request on GitHub.`,
+        );
+      }
+      return embeddingBagOp(weight, input, offsets, {
+        scaleGradByFreq,
+        mode: modeEnum,
+        sparse,
+        perSampleWeights: psw,
+        includeLastOffset,
+        paddingIdx: options?.paddingIdx ?? null,
+      })[0];
+    },
+    'embedding_bag',
   );
 }

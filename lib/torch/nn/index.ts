@@ -31,6 +31,7 @@ export {
   Sigmoid,
   SiLU,
   Softmax,
+  Softmax2d,
   Softmin,
   Softplus,
   Softsign,
@@ -38,7 +39,7 @@ export {
   Tanhshrink,
   Threshold,
 } from './modules/activation.js';
-export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './modules/batchnorm.js';
+export { BatchNorm1d, BatchNorm2d, BatchNorm3d, type BatchNormOptions } from './modules/batchnorm.js';
 export { ChannelShuffle } from './modules/channelshuffle.js';
 export {
   ModuleDict,
@@ -48,27 +49,47 @@ export {
   ParameterList,
   Sequential,
 } from './modules/container.js';
-export { Conv1d, Conv2d, type ConvOptions, ConvTranspose2d, type PaddingMode } from './modules/conv.js';
-export { Dropout } from './modules/dropout.js';
+export {
+  Conv1d,
+  Conv2d,
+  Conv3d,
+  type ConvOptions,
+  ConvTranspose1d,
+  ConvTranspose2d,
+  ConvTranspose3d,
+  type ConvTransposeOptions,
+  type PaddingMode,
+} from './modules/conv.js';
+export { CosineSimilarity, PairwiseDistance } from './modules/distance.js';
+export { AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout } from './modules/dropout.js';
 export { Flatten, Unflatten } from './modules/flatten.js';
+export { Fold, Unfold } from './modules/fold.js';
+export { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, type InstanceNormOptions } from './modules/instancenorm.js';
 export { Bilinear, type FactoryOptions, Identity, Linear } from './modules/linear.js';
 export {
   BCELoss,
   BCEWithLogitsLoss,
   CosineEmbeddingLoss,
   CrossEntropyLoss,
+  CTCLoss,
   GaussianNLLLoss,
+  HingeEmbeddingLoss,
   HuberLoss,
   KLDivLoss,
   L1Loss,
   MarginRankingLoss,
   MSELoss,
+  MultiLabelMarginLoss,
+  MultiLabelSoftMarginLoss,
+  MultiMarginLoss,
   NLLLoss,
   PoissonNLLLoss,
   SmoothL1Loss,
   SoftMarginLoss,
+  TripletMarginLoss,
+  TripletMarginWithDistanceLoss,
 } from './modules/loss.js';
-export { GroupNorm, LayerNorm } from './modules/normalization.js';
+export { GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm } from './modules/normalization.js';
 export {
   ConstantPad1d,
   ConstantPad2d,
@@ -85,12 +106,26 @@ export {
 } from './modules/padding.js';
 export { PixelShuffle, PixelUnshuffle } from './modules/pixelshuffle.js';
 export {
+  AdaptiveAvgPool1d,
   AdaptiveAvgPool2d,
+  AdaptiveAvgPool3d,
+  AdaptiveMaxPool1d,
   AdaptiveMaxPool2d,
+  AdaptiveMaxPool3d,
   AvgPool1d,
   AvgPool2d,
+  AvgPool3d,
+  type AvgPoolModuleOptions,
+  LPPool1d,
+  LPPool2d,
+  LPPool3d,
   MaxPool1d,
   MaxPool2d,
+  MaxPool3d,
+  type MaxPoolModuleOptions,
+  MaxUnpool1d,
+  MaxUnpool2d,
+  MaxUnpool3d,
 } from './modules/pooling.js';
 export {
   GRU,
@@ -107,8 +142,24 @@ export {
   type RNNNonlinearity,
   type RNNOptions,
 } from './modules/rnn.js';
-export { Embedding } from './modules/sparse.js';
-export { TransformerEncoderLayer, type TransformerEncoderLayerOptions } from './modules/transformer.js';
+export { Embedding, EmbeddingBag, type EmbeddingBagMode, type EmbeddingBagOptions } from './modules/sparse.js';
+export {
+  Transformer,
+  type TransformerActivation,
+  type TransformerCallOptions,
+  TransformerDecoder,
+  type TransformerDecoderCallOptions,
+  TransformerDecoderLayer,
+  type TransformerDecoderLayerCallOptions,
+  type TransformerDecoderLayerOptions,
+  type TransformerDecoderOptions,
+  TransformerEncoder,
+  TransformerEncoderLayer,
+  type TransformerEncoderLayerOptions,
+  type TransformerEncoderOptions,
+  type TransformerLayerOptions,
+  type TransformerOptions,
+} from './modules/transformer.js';
 export {
   type InterpolationMode,
   Upsample,

@@ -259,6 +259,18 @@ export abstract class Module {
     return m;
   }
 
+  // ---- copies
+
+  /**
+   * A deep copy, as Python's `copy.deepcopy(module)`: the same structure with new tensors of the
+   * same values (Parameters stay Parameters, with their requiresGrad and gradient; a tensor or
+   * module reached twice is copied once, so tied weights stay tied), buffers and forward hooks
+   * registered again on the copy, functions shared. Only graph leaves can be copied, as in PyTorch.
+   */
+  deepcopy(): this {
+    return deepcopyValue(this, new Map(), `${this.constructor.name}.deepcopy`);
+  }
+
   // ---- forward hooks
 
   /**
@@ -509,4 +521,108 @@ export abstract class Module {
   [inspect.custom](): string {
     return this.toString();
   }
+}
+
+/** deepcopy's walk: tensors and modules as Module.deepcopy says, containers and plain or class objects field by field. */
+function deepcopyValue<T>(value: T, memo: Map<object, unknown>, what: string): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (memo.has(value)) return memo.get(value) as T;
+  if (value instanceof Tensor) return copyTensor(value, memo, what) as T;
+  if (value instanceof Module) return copyModule(value, memo, what) as T;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp) {
+    const out = structuredClone(value);
+    memo.set(value, out);
+    return out;
+  }
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    memo.set(value, out);
+    for (const v of value) out.push(deepcopyValue(v, memo, what));
+    return out as T;
+  }
+  if (value instanceof Map) {
+    const out = new Map();
+    memo.set(value, out);
+    for (const [k, v] of value) out.set(deepcopyValue(k, memo, what), deepcopyValue(v, memo, what));
+    return out as T;
+  }
+  if (value instanceof Set) {
+    const out = new Set();
+    memo.set(value, out);
+    for (const v of value) out.add(deepcopyValue(v, memo, what));
+    return out as T;
+  }
+  const out = Object.create(Object.getPrototypeOf(value)) as object;
+  memo.set(value, out);
+  copyFields(value, out, memo, what, () => false);
+  return out as T;
+}
+
+/** Defines every own property of `from` on `to`, data values deep-copied, except those `skip` names. */
+function copyFields(
+  from: object,
+  to: object,
+  memo: Map<object, unknown>,
+  what: string,
+  skip: (key: string | symbol) => boolean,
+): void {
+  for (const key of Reflect.ownKeys(from)) {
+    if (skip(key)) continue;
+    const d = Object.getOwnPropertyDescriptor(from, key) as PropertyDescriptor;
+    if ('value' in d) d.value = deepcopyValue(d.value, memo, what);
+    Object.defineProperty(to, key, d);
+  }
+}
+
+function copyTensor(t: Tensor, memo: Map<object, unknown>, what: string): Tensor {
+  if (!t.isLeaf) {
+    throw new Error(
+      `${what}: only tensors created explicitly by the user (graph leaves) can be copied, as in PyTorch's deepcopy`,
+    );
+  }
+  const data = noGrad(() => t.detach().clone());
+  const out = t instanceof Parameter ? new Parameter(data, t.requiresGrad) : keep(data.requiresGrad_(t.requiresGrad));
+  memo.set(t, out);
+  const g = t.grad;
+  if (g) out.grad = keep(g.detach().clone());
+  return out;
+}
+
+/**
+ * A module's copy, made as a constructor makes one (behind its FIELD_GUARD, the registries first)
+ * without running a constructor: its fields deep-copied, its buffers registered again (their
+ * accessors belong to one instance), its forward hooks registered again (the wrapper is bound to
+ * its instance).
+ */
+function copyModule(m: Module, memo: Map<object, unknown>, what: string): Module {
+  const target = Object.create(Object.getPrototypeOf(m)) as Module;
+  const registry = (key: symbol, value: Map<unknown, unknown>) =>
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  registry(FIELD_KINDS, new Map(m[FIELD_KINDS]));
+  registry(BUFFERS, new Map());
+  registry(BUFFER_VALUES, new Map());
+  const out = new Proxy(target, FIELD_GUARD);
+  memo.set(m, out);
+  const source = m as unknown as Record<string | symbol, unknown>;
+  const hooks = source[HOOKS] as { pre: ForwardPreHook[]; post: ForwardHook[] } | undefined;
+  const buffers = (m as unknown as { [BUFFERS]: Map<string, boolean> })[BUFFERS];
+  copyFields(
+    m,
+    out,
+    memo,
+    what,
+    (key) =>
+      key === FIELD_KINDS ||
+      key === BUFFERS ||
+      key === BUFFER_VALUES ||
+      key === HOOKS ||
+      (hooks !== undefined && key === 'forward') ||
+      (typeof key === 'string' && buffers.has(key)),
+  );
+  for (const [name, persistent] of buffers) {
+    out.registerBuffer(name, deepcopyValue(source[name] as Tensor | null, memo, what), { persistent });
+  }
+  for (const h of hooks?.pre ?? []) out.registerForwardPreHook(h);
+  for (const h of hooks?.post ?? []) out.registerForwardHook(h);
+  return out;
 }

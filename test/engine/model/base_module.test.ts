@@ -419,6 +419,32 @@ describe("layer names of PyTorch's base classes", () => {
   });
 });
 
+describe("PyTorch's base-class names reach the 3-d and instance-norm layers", () => {
+  test("'_ConvNd' Conv3d, '_ConvTransposeNd' ConvTranspose1d/3d, '_BatchNorm' BatchNorm3d, '_InstanceNorm' InstanceNorm1d/2d/3d", () => {
+    const layers = {
+      conv3: new nn.Conv3d(2, 2, 1),
+      deconv1: new nn.ConvTranspose1d(2, 2, 1),
+      deconv3: new nn.ConvTranspose3d(2, 2, 1),
+      bn3: new nn.BatchNorm3d(2),
+      in1: new nn.InstanceNorm1d(2, { affine: true }),
+      in2: new nn.InstanceNorm2d(2, { affine: true }),
+      in3: new nn.InstanceNorm3d(2, { affine: true }),
+    };
+    const hitBy = (layer: string) => {
+      for (const m of Object.values(layers)) initialize(m, { type: 'Constant', val: 0, bias: 3, layer });
+      const hit = Object.entries(layers)
+        .filter(([, m]) => flat(m.weight as Tensor).every((x) => x === 0))
+        .map(([k]) => k);
+      for (const m of Object.values(layers)) (m.weight as Tensor).data.fill_(1);
+      return hit;
+    };
+    assert.deepEqual(hitBy('_ConvNd'), ['conv3']);
+    assert.deepEqual(hitBy('_ConvTransposeNd'), ['deconv1', 'deconv3']);
+    assert.deepEqual(hitBy('_BatchNorm'), ['bn3']);
+    assert.deepEqual(hitBy('_InstanceNorm'), ['in1', 'in2', 'in3']);
+  });
+});
+
 describe('containers with initCfg', () => {
   const layers = () => [
     new FooConv1d({ type: 'Constant', layer: 'Conv1d', val: 0, bias: 1 }),

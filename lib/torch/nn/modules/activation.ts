@@ -1,4 +1,5 @@
 import { zeros } from '../../../generated/functions.js';
+import { type DType, isFloatingPoint } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
 import * as F from '../functional.js';
 import { constant_, xavierUniform_ } from '../init.js';
@@ -321,30 +322,48 @@ export interface MultiheadAttentionOptions extends FactoryOptions {
 }
 
 export interface AttentionCallOptions {
-  /** (N, S): true (or -inf) marks keys to ignore. */
+  /** (N, S), or (S) for unbatched input: true (or -inf) marks keys to ignore; floats are added. */
   keyPaddingMask?: Tensor | null;
   needWeights?: boolean;
   /** (L, S) or (N·heads, L, S): true (or -inf) masks a position, floats are added. */
   attnMask?: Tensor | null;
   averageAttnWeights?: boolean;
+  /** A hint that attnMask is the causal mask (PyTorch's is_causal): attnMask is still required. */
   isCausal?: boolean;
 }
 
-/** A boolean mask as an additive float mask (-inf where true), as F._canonical_mask does. */
-function additive(mask: Tensor, like: Tensor): Tensor {
-  if (mask.dtype !== 'bool') return mask;
-  return zeros(mask.shape, { dtype: like.dtype, device: like.device }).maskedFill(mask, Number.NEGATIVE_INFINITY);
+/**
+ * F._canonical_mask: a boolean mask as an additive float mask of `dtype` (-inf where true), a
+ * float mask as it is; any other dtype is an Error naming `owner`.
+ */
+export function canonicalMask(mask: Tensor | null, maskName: string, dtype: DType, owner: string): Tensor | null {
+  if (mask === null) return null;
+  if (mask.dtype === 'bool') {
+    return zeros(mask.shape, { dtype, device: mask.device }).maskedFill(mask, Number.NEGATIVE_INFINITY);
+  }
+  if (!isFloatingPoint(mask.dtype)) {
+    throw new Error(`${owner}: only bool and floating types of ${maskName} are supported, got ${mask.dtype}`);
+  }
+  return mask;
 }
+
+const dims = (t: Tensor): string => `[${t.shape.join(', ')}]`;
+
+/** The output projection's class in PyTorch (a Linear that dynamic quantization leaves alone); named so for the repr. */
+export class NonDynamicallyQuantizableLinear extends Linear {}
 
 /**
  * Multi-head attention with PyTorch's parameter layout (in_proj_weight, in_proj_bias,
- * out_proj.weight, out_proj.bias) and computation (F.multi_head_attention_forward's paths:
- * explicit softmax(QKᵀ/√d)V when weights are asked for, scaled_dot_product_attention otherwise).
+ * out_proj.weight, out_proj.bias) and computation (F.multi_head_attention_forward: the packed
+ * in-projection for self-attention, a shared key/value projection when key is value, explicit
+ * softmax(QKᵀ/√d)V when weights are asked for, scaled_dot_product_attention otherwise). Batched
+ * (3-d) and unbatched (2-d) inputs. PyTorch's inference fast path
+ * (torch._native_multi_head_attention) computes the same values, so it is not separate here.
  */
 export class MultiheadAttention extends Module {
   in_proj_weight: Parameter;
   in_proj_bias: Parameter | null;
-  out_proj: Linear;
+  out_proj: NonDynamicallyQuantizableLinear;
   readonly headDim: number;
   readonly dropout: number;
   readonly batchFirst: boolean;
@@ -355,96 +374,227 @@ export class MultiheadAttention extends Module {
     options?: MultiheadAttentionOptions,
   ) {
     super();
+    if (!(embedDim > 0 && numHeads > 0)) {
+      throw new Error(
+        `MultiheadAttention: embed_dim and num_heads must be greater than 0, got embed_dim=${embedDim} and num_heads=${numHeads} instead`,
+      );
+    }
     this.headDim = Math.floor(embedDim / numHeads);
-    if (this.headDim * numHeads !== embedDim) throw new Error('embed_dim must be divisible by num_heads');
+    if (this.headDim * numHeads !== embedDim) {
+      throw new Error(`MultiheadAttention: embed_dim must be divisible by num_heads (got ${embedDim} and ${numHeads})`);
+    }
     this.dropout = options?.dropout ?? 0;
     this.batchFirst = options?.batchFirst ?? false;
     const bias = options?.bias ?? true;
     this.in_proj_weight = newParameter([3 * embedDim, embedDim], options);
     this.in_proj_bias = bias ? newParameter([3 * embedDim], options) : null;
-    this.out_proj = new Linear(embedDim, embedDim, { bias, ...options });
+    this.out_proj = new NonDynamicallyQuantizableLinear(embedDim, embedDim, { bias, ...options });
     xavierUniform_(this.in_proj_weight);
     if (this.in_proj_bias) constant_(this.in_proj_bias, 0);
     if (this.out_proj.bias) constant_(this.out_proj.bias, 0);
   }
 
-  /** Returns [output, attention weights or null]. */
+  /**
+   * Returns [output, attention weights or null]. As in PyTorch, `query === key === value` (the
+   * same Tensor object) is self-attention (one packed projection), `key === value` shares the
+   * key/value projection; the values are the same either way.
+   */
   forward(query: Tensor, key: Tensor, value: Tensor, options?: AttentionCallOptions): [Tensor, Tensor | null] {
+    const name = 'MultiheadAttention';
     const needWeights = options?.needWeights ?? true;
-    if (this.batchFirst) {
-      // Self-attention stays recognisable after the transpose (one packed projection, as PyTorch).
-      const selfAttention = query === key && key === value;
-      query = query.transpose(1, 0);
-      key = selfAttention ? query : key.transpose(1, 0);
-      value = selfAttention ? query : value.transpose(1, 0);
+    let isCausal = options?.isCausal ?? false;
+    let keyPaddingMask = canonicalMask(options?.keyPaddingMask ?? null, 'key_padding_mask', query.dtype, name);
+    let attnMask = canonicalMask(options?.attnMask ?? null, 'attn_mask', query.dtype, name);
+    const isBatched = this.shapeCheck(query, key, value, keyPaddingMask, attnMask);
+
+    if (this.batchFirst && isBatched) {
+      // The transposes keep "query is key" and "key is value" true where they were.
+      if (key === value) {
+        if (query === key) {
+          query = key = value = query.transpose(1, 0);
+        } else {
+          query = query.transpose(1, 0);
+          key = value = key.transpose(1, 0);
+        }
+      } else {
+        [query, key, value] = [query, key, value].map((x) => x.transpose(1, 0)) as [Tensor, Tensor, Tensor];
+      }
+    }
+    if (!isBatched) {
+      query = query.unsqueeze(1);
+      key = key.unsqueeze(1);
+      value = value.unsqueeze(1);
+      if (keyPaddingMask) keyPaddingMask = keyPaddingMask.unsqueeze(0);
     }
     const [tgtLen, bsz, embed] = query.shape as [number, number, number];
-    const srcLen = key.size(0);
+    if (isCausal && attnMask === null) {
+      throw new Error(
+        `${name}: Need attn_mask if specifying the is_causal hint. You may use the Transformer module method \`generate_square_subsequent_mask\` to create this mask.`,
+      );
+    }
+    if (isCausal && keyPaddingMask === null && !needWeights) {
+      // The hint alone goes to scaled_dot_product_attention, as in PyTorch: the mask is not used.
+      attnMask = null;
+    } else if (keyPaddingMask) {
+      // Merged with the key padding mask below, the mask is no longer causal.
+      isCausal = false;
+    }
+    if (embed !== this.embedDim) {
+      throw new Error(`${name}: was expecting embedding dimension of ${this.embedDim}, but got ${embed}`);
+    }
+    if (key.shape.length !== value.shape.length || key.shape.some((d, i) => d !== value.size(i))) {
+      throw new Error(`${name}: key shape ${dims(key)} does not match value shape ${dims(value)}`);
+    }
     const h = this.numHeads;
     const hd = this.headDim;
-    let projected: Tensor[];
-    if (query === key && key === value) {
-      // Self-attention: one projection, as PyTorch's packed in-projection does.
-      projected = F.linear(query, this.in_proj_weight, { bias: this.in_proj_bias }).chunk(3, -1);
-    } else {
-      const w = this.in_proj_weight.chunk(3);
-      const b = this.in_proj_bias ? this.in_proj_bias.chunk(3) : [null, null, null];
-      projected = [query, key, value].map((x, i) => F.linear(x, w[i] as Tensor, { bias: b[i] ?? null }));
-    }
-    const heads = (x: Tensor, len: number) => x.reshape([len, bsz * h, hd]).transpose(0, 1);
-    const q = heads(projected[0] as Tensor, tgtLen);
-    const k = heads(projected[1] as Tensor, srcLen);
-    const v = heads(projected[2] as Tensor, srcLen);
+    let [q, k, v] = this.inProjection(query, key, value);
 
-    // One additive mask of shape (N·heads, L, S), or none.
-    let mask: Tensor | null = options?.attnMask ? additive(options.attnMask, q) : null;
-    if (mask && mask.dim() === 2) mask = mask.unsqueeze(0);
-    if (options?.keyPaddingMask) {
-      const kpm = additive(options.keyPaddingMask, q)
-        .reshape([bsz, 1, 1, srcLen])
-        .expand([bsz, h, 1, srcLen])
+    if (attnMask) {
+      if (attnMask.dim() === 2) {
+        if (attnMask.size(0) !== tgtLen || attnMask.size(1) !== key.size(0)) {
+          throw new Error(
+            `${name}: The shape of the 2D attn_mask is ${dims(attnMask)}, but should be [${tgtLen}, ${key.size(0)}].`,
+          );
+        }
+        attnMask = attnMask.unsqueeze(0);
+      } else if (attnMask.size(0) !== bsz * h || attnMask.size(1) !== tgtLen || attnMask.size(2) !== key.size(0)) {
+        throw new Error(
+          `${name}: The shape of the 3D attn_mask is ${dims(attnMask)}, but should be [${bsz * h}, ${tgtLen}, ${key.size(0)}].`,
+        );
+      }
+    }
+
+    q = q.view([tgtLen, bsz * h, hd]).transpose(0, 1);
+    k = k.view([k.size(0), bsz * h, hd]).transpose(0, 1);
+    v = v.view([v.size(0), bsz * h, hd]).transpose(0, 1);
+    const srcLen = k.size(1);
+
+    if (keyPaddingMask) {
+      if (keyPaddingMask.size(0) !== bsz || keyPaddingMask.size(1) !== srcLen) {
+        throw new Error(`${name}: Expected key_padding_mask of shape [${bsz}, ${srcLen}], got ${dims(keyPaddingMask)}`);
+      }
+      const kpm = keyPaddingMask
+        .view([bsz, 1, 1, srcLen])
+        .expand([-1, h, -1, -1])
         .reshape([bsz * h, 1, srcLen]);
-      mask = mask ? mask.add(kpm) : kpm;
+      attnMask = attnMask ? attnMask.add(kpm) : kpm;
     }
     const dropoutP = this.training ? this.dropout : 0;
+    const outBias = this.out_proj.bias;
 
     let out: Tensor;
     let weights: Tensor | null = null;
     if (needWeights) {
       const qScaled = q.mul(Math.sqrt(1 / hd));
-      let w = mask ? mask.baddbmm(qScaled, k.transpose(-2, -1)) : qScaled.bmm(k.transpose(-2, -1));
+      let w = attnMask ? attnMask.baddbmm(qScaled, k.transpose(-2, -1)) : qScaled.bmm(k.transpose(-2, -1));
       w = F.softmax(w, -1);
       if (dropoutP > 0) w = F.dropout(w, { p: dropoutP });
       out = w
         .bmm(v)
         .transpose(0, 1)
-        .contiguous()
-        .view([tgtLen * bsz, embed]);
+        .reshape([tgtLen * bsz, embed]);
+      out = F.linear(out, this.out_proj.weight, { bias: outBias }).view([tgtLen, bsz, embed]);
       weights = w.view([bsz, h, tgtLen, srcLen]);
       if (options?.averageAttnWeights ?? true) weights = weights.mean(1);
+      if (!isBatched) {
+        out = out.squeeze(1);
+        weights = weights.squeeze(0);
+      }
     } else {
-      const m = mask
-        ? mask.size(0) === 1
-          ? mask.view([1, 1, tgtLen, srcLen])
-          : mask.view([bsz, h, tgtLen, srcLen])
-        : null;
+      if (attnMask) {
+        attnMask =
+          attnMask.size(0) === 1 && attnMask.dim() === 3 ? attnMask.unsqueeze(0) : attnMask.view([bsz, h, -1, srcLen]);
+      }
       out = F.scaledDotProductAttention(
         q.view([bsz, h, tgtLen, hd]),
         k.view([bsz, h, srcLen, hd]),
         v.view([bsz, h, srcLen, hd]),
-        {
-          attnMask: m,
-          dropoutP,
-          isCausal: options?.isCausal ?? false,
-        },
+        { attnMask, dropoutP, isCausal },
       );
-      out = out
-        .permute([2, 0, 1, 3])
-        .contiguous()
-        .view([bsz * tgtLen, embed]);
+      out = out.permute([2, 0, 1, 3]).reshape([bsz * tgtLen, embed]);
+      out = F.linear(out, this.out_proj.weight, { bias: outBias }).view([tgtLen, bsz, embed]);
+      if (!isBatched) out = out.squeeze(1);
     }
-    out = this.out_proj.forward(out).view([tgtLen, bsz, embed]);
-    if (this.batchFirst) out = out.transpose(1, 0);
+    if (this.batchFirst && isBatched) out = out.transpose(1, 0);
     return [out, weights];
+  }
+
+  /** F._mha_shape_check: whether the input is batched; wrong dimensions are an Error. */
+  private shapeCheck(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    keyPaddingMask: Tensor | null,
+    attnMask: Tensor | null,
+  ): boolean {
+    const name = 'MultiheadAttention';
+    const qd = query.dim();
+    if (qd !== 2 && qd !== 3) {
+      throw new Error(`${name}: query should be unbatched 2D or batched 3D tensor but received ${qd}-D query tensor`);
+    }
+    const kind = qd === 3 ? 'batched (3-D)' : 'unbatched (2-D)';
+    if (key.dim() !== qd || value.dim() !== qd) {
+      throw new Error(
+        `${name}: For ${kind} \`query\`, expected \`key\` and \`value\` to be ${qd}-D but found ${key.dim()}-D and ${value.dim()}-D tensors respectively`,
+      );
+    }
+    if (keyPaddingMask && keyPaddingMask.dim() !== qd - 1) {
+      throw new Error(
+        `${name}: For ${kind} \`query\`, expected \`key_padding_mask\` to be \`None\` or ${qd - 1}-D but found ${keyPaddingMask.dim()}-D tensor instead`,
+      );
+    }
+    if (attnMask && attnMask.dim() !== 2 && attnMask.dim() !== 3) {
+      throw new Error(
+        `${name}: For ${kind} \`query\`, expected \`attn_mask\` to be \`None\`, 2-D or 3-D but found ${attnMask.dim()}-D tensor instead`,
+      );
+    }
+    if (qd === 2 && attnMask && attnMask.dim() === 3) {
+      const expected = [this.numHeads, query.size(0), key.size(0)];
+      if (attnMask.shape.some((d, i) => d !== expected[i])) {
+        throw new Error(
+          `${name}: Expected \`attn_mask\` shape to be [${expected.join(', ')}] but got ${dims(attnMask)}`,
+        );
+      }
+    }
+    return qd === 3;
+  }
+
+  /** F._in_projection_packed: q, k, v projected, contiguous, each (len, batch, embed). */
+  private inProjection(query: Tensor, key: Tensor, value: Tensor): [Tensor, Tensor, Tensor] {
+    const w = this.in_proj_weight;
+    const b = this.in_proj_bias;
+    const e = this.embedDim;
+    // (…, n·E) → n contiguous (…, E) pieces, as PyTorch's unflatten/transpose/contiguous.
+    const pieces = (proj: Tensor, n: number): Tensor[] => {
+      const p = proj.unflatten(-1, [n, e]).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous();
+      return Array.from({ length: n }, (_, i) => p.select(0, i));
+    };
+    if (key === value) {
+      if (query === key) {
+        return pieces(F.linear(query, w, { bias: b }), 3) as [Tensor, Tensor, Tensor];
+      }
+      const [wq, wkv] = w.split([e, 2 * e]) as [Tensor, Tensor];
+      const [bq, bkv] = b ? (b.split([e, 2 * e]) as [Tensor, Tensor]) : [null, null];
+      const qProj = F.linear(query, wq, { bias: bq });
+      const [kProj, vProj] = pieces(F.linear(key, wkv, { bias: bkv }), 2) as [Tensor, Tensor];
+      return [qProj, kProj, vProj];
+    }
+    const ws = w.chunk(3) as [Tensor, Tensor, Tensor];
+    const bs = b ? (b.chunk(3) as [Tensor, Tensor, Tensor]) : [null, null, null];
+    return [query, key, value].map((x, i) => F.linear(x, ws[i] as Tensor, { bias: bs[i] ?? null })) as [
+      Tensor,
+      Tensor,
+      Tensor,
+    ];
+  }
+}
+
+/** Softmax over the channels (dim −3) of (N, C, H, W) or (C, H, W). */
+export class Softmax2d extends Module {
+  forward(input: Tensor): Tensor {
+    if (input.dim() !== 3 && input.dim() !== 4) {
+      throw new Error(`Softmax2d: expected input to be 3D or 4D, got ${input.dim()}D instead`);
+    }
+    return F.softmax(input, -3);
   }
 }

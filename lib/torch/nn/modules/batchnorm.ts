@@ -19,7 +19,11 @@ export interface BatchNormOptions extends FactoryOptions {
   trackRunningStats?: boolean;
 }
 
-abstract class BatchNormBase extends Module {
+/**
+ * What batch and instance normalisation share (PyTorch's _NormBase): the affine parameters, the
+ * running statistics as buffers with PyTorch's names, their reset, and the repr.
+ */
+export abstract class NormBase extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
   declare running_mean: Tensor | null;
@@ -30,15 +34,17 @@ abstract class BatchNormBase extends Module {
   readonly affine: boolean;
   readonly trackRunningStats: boolean;
 
+  /** `defaults`: affine and trackRunningStats where the options leave them out (true for batch norm). */
   constructor(
     readonly numFeatures: number,
-    options?: BatchNormOptions,
+    options: BatchNormOptions | undefined,
+    defaults = { affine: true, trackRunningStats: true },
   ) {
     super();
     this.eps = options?.eps ?? 1e-5;
     this.momentum = options?.momentum === undefined ? 0.1 : options.momentum;
-    this.affine = options?.affine ?? true;
-    this.trackRunningStats = options?.trackRunningStats ?? true;
+    this.affine = options?.affine ?? defaults.affine;
+    this.trackRunningStats = options?.trackRunningStats ?? defaults.trackRunningStats;
     this.weight = this.affine ? newParameter([numFeatures], options) : null;
     this.bias = this.affine && (options?.bias ?? true) ? newParameter([numFeatures], options) : null;
     const fo = {
@@ -78,6 +84,17 @@ abstract class BatchNormBase extends Module {
 
   protected abstract checkInputDim(input: Tensor): void;
 
+  override extraRepr(): string {
+    const m = this.momentum === null ? 'None' : pyFloat(this.momentum);
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${m}, affine=${pyBool(this.affine)}, bias=${pyBool(this.bias !== null)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
+  }
+}
+
+abstract class BatchNormBase extends NormBase {
+  constructor(numFeatures: number, options?: BatchNormOptions) {
+    super(numFeatures, options);
+  }
+
   forward(input: Tensor): Tensor {
     this.checkInputDim(input);
     let factor = this.momentum ?? 0;
@@ -96,11 +113,6 @@ abstract class BatchNormBase extends Module {
       eps: this.eps,
     });
   }
-
-  override extraRepr(): string {
-    const m = this.momentum === null ? 'None' : pyFloat(this.momentum);
-    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${m}, affine=${pyBool(this.affine)}, bias=${pyBool(this.bias !== null)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
-  }
 }
 
 /** Batch normalisation over a 2-D (N, C) or 3-D (N, C, L) input. */
@@ -116,5 +128,13 @@ export class BatchNorm2d extends BatchNormBase {
   protected checkInputDim(input: Tensor): void {
     const d = input.dim();
     if (d !== 4) throw new Error(`BatchNorm2d: expected 4D input (got ${d}D input)`);
+  }
+}
+
+/** Batch normalisation over a 5-D (N, C, D, H, W) input. */
+export class BatchNorm3d extends BatchNormBase {
+  protected checkInputDim(input: Tensor): void {
+    const d = input.dim();
+    if (d !== 5) throw new Error(`BatchNorm3d: expected 5D input (got ${d}D input)`);
   }
 }

@@ -2,6 +2,8 @@ import type { Reduction } from '../../marshal.js';
 import type { Tensor } from '../../tensor.js';
 import * as F from '../functional.js';
 import { Module } from '../module.js';
+import { pyFloat } from '../repr.js';
+import { PairwiseDistance } from './distance.js';
 
 /** A loss's reduction of its per-element values ('mean', 'sum' or 'none'), as PyTorch's _Loss. */
 abstract class Loss<R extends string = Reduction> extends Module {
@@ -214,6 +216,167 @@ export class PoissonNLLLoss extends Loss {
       full: this.full,
       eps: this.eps,
       reduction: this.reduction,
+    });
+  }
+}
+
+/** x where y = 1, max(0, margin − x) where y = −1. */
+export class HingeEmbeddingLoss extends Loss {
+  readonly margin: number;
+
+  constructor(options?: { margin?: number; reduction?: Reduction }) {
+    super(options);
+    this.margin = options?.margin ?? 1;
+  }
+
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.hingeEmbeddingLoss(input, target, { margin: this.margin, reduction: this.reduction });
+  }
+}
+
+/** Multi-class multi-label hinge loss; the target holds class indices, ended by the first −1. */
+export class MultiLabelMarginLoss extends Loss {
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.multilabelMarginLoss(input, target, { reduction: this.reduction });
+  }
+}
+
+/** Binary cross-entropy of logits per class, averaged over the classes; an optional per-class weight. */
+export class MultiLabelSoftMarginLoss extends Loss {
+  declare weight: Tensor | null;
+
+  constructor(options?: { weight?: Tensor | null; reduction?: Reduction }) {
+    super(options);
+    this.registerBuffer('weight', options?.weight ?? null);
+  }
+
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.multilabelSoftMarginLoss(input, target, { weight: this.weight, reduction: this.reduction });
+  }
+}
+
+/** Multi-class hinge loss: max(0, margin − x[y] + x[i])^p over i ≠ y, divided by the number of classes. */
+export class MultiMarginLoss extends Loss {
+  declare weight: Tensor | null;
+  readonly p: number;
+  readonly margin: number;
+
+  constructor(options?: { p?: number; margin?: number; weight?: Tensor | null; reduction?: Reduction }) {
+    super(options);
+    const weight = options?.weight ?? null;
+    this.registerBuffer('weight', weight);
+    const p = options?.p ?? 1;
+    if (p !== 1 && p !== 2) throw new Error('MultiMarginLoss: only p == 1 and p == 2 supported');
+    if (weight !== null && weight.dim() !== 1) {
+      throw new Error(`MultiMarginLoss: expected weight to be None or 1D tensor, got ${weight.dim()}D instead`);
+    }
+    this.p = p;
+    this.margin = options?.margin ?? 1;
+  }
+
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.multiMarginLoss(input, target, {
+      p: this.p,
+      margin: this.margin,
+      weight: this.weight,
+      reduction: this.reduction,
+    });
+  }
+}
+
+/** max(0, ‖a − p‖ − ‖a − n‖ + margin) with the p-norm; `swap` uses the smaller of d(a, n) and d(p, n). */
+export class TripletMarginLoss extends Loss {
+  readonly margin: number;
+  readonly p: number;
+  readonly eps: number;
+  readonly swap: boolean;
+
+  constructor(options?: { margin?: number; p?: number; eps?: number; swap?: boolean; reduction?: Reduction }) {
+    super(options);
+    const margin = options?.margin ?? 1;
+    if (!(margin > 0)) {
+      throw new Error(`TripletMarginLoss: expected margin to be greater than 0, got ${pyFloat(margin)} instead`);
+    }
+    this.margin = margin;
+    this.p = options?.p ?? 2;
+    this.eps = options?.eps ?? 1e-6;
+    this.swap = options?.swap ?? false;
+  }
+
+  forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
+    return F.tripletMarginLoss(anchor, positive, negative, {
+      margin: this.margin,
+      p: this.p,
+      eps: this.eps,
+      swap: this.swap,
+      reduction: this.reduction,
+    });
+  }
+}
+
+/**
+ * max(0, d(a, p) − d(a, n) + margin) for any distance: `distanceFunction` is a function of two
+ * tensors or a module (default nn.PairwiseDistance(), a submodule named distance_function, as in
+ * PyTorch).
+ */
+export class TripletMarginWithDistanceLoss extends Loss {
+  readonly distance_function: F.DistanceFunction;
+  readonly margin: number;
+  readonly swap: boolean;
+
+  constructor(options?: {
+    distanceFunction?: F.DistanceFunction | null;
+    margin?: number;
+    swap?: boolean;
+    reduction?: Reduction;
+  }) {
+    super(options);
+    const margin = options?.margin ?? 1;
+    if (!(margin > 0)) {
+      throw new Error(
+        `TripletMarginWithDistanceLoss: expected margin to be greater than 0, got ${pyFloat(margin)} instead`,
+      );
+    }
+    this.distance_function = options?.distanceFunction ?? new PairwiseDistance();
+    this.margin = margin;
+    this.swap = options?.swap ?? false;
+  }
+
+  forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
+    return F.tripletMarginWithDistanceLoss(anchor, positive, negative, {
+      distanceFunction: this.distance_function,
+      margin: this.margin,
+      swap: this.swap,
+      reduction: this.reduction,
+    });
+  }
+}
+
+/**
+ * Connectionist temporal classification loss; forward(logProbs (T, N, C), targets, inputLengths,
+ * targetLengths), the lengths as integer tensors or arrays. 'mean' divides each sequence's loss by
+ * its target length, then averages over the batch.
+ */
+export class CTCLoss extends Loss {
+  readonly blank: number;
+  readonly zeroInfinity: boolean;
+
+  constructor(options?: { blank?: number; reduction?: Reduction; zeroInfinity?: boolean }) {
+    super(options);
+    this.blank = options?.blank ?? 0;
+    this.zeroInfinity = options?.zeroInfinity ?? false;
+  }
+
+  forward(
+    logProbs: Tensor,
+    targets: Tensor,
+    inputLengths: Tensor | number[],
+    targetLengths: Tensor | number[],
+  ): Tensor {
+    return F.ctcLoss(logProbs, targets, inputLengths, targetLengths, {
+      blank: this.blank,
+      reduction: this.reduction,
+      zeroInfinity: this.zeroInfinity,
     });
   }
 }

@@ -1,5 +1,6 @@
-import { groupNorm, layerNorm } from '../../../generated/functional.js';
+import { groupNorm, layerNorm, rmsNorm } from '../../../generated/functional.js';
 import type { Tensor } from '../../tensor.js';
+import { localResponseNorm } from '../functional.js';
 import { ones_, zeros_ } from '../init.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
@@ -63,5 +64,64 @@ export class GroupNorm extends Module {
 
   override extraRepr(): string {
     return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyBool(this.affine)}, bias=${pyBool(this.bias !== null)}`;
+  }
+}
+
+/** Root-mean-square normalisation over the trailing `normalizedShape` dims (PyTorch 2.4+), through ATen's rms_norm. */
+export class RMSNorm extends Module {
+  weight: Parameter | null;
+  readonly normalizedShape: number[];
+  /** null: the input dtype's machine epsilon, as ATen's rms_norm. */
+  readonly eps: number | null;
+  readonly elementwiseAffine: boolean;
+
+  constructor(
+    normalizedShape: number | number[],
+    options?: { eps?: number | null; elementwiseAffine?: boolean } & FactoryOptions,
+  ) {
+    super();
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    this.eps = options?.eps ?? null;
+    this.elementwiseAffine = options?.elementwiseAffine ?? true;
+    this.weight = this.elementwiseAffine ? newParameter(this.normalizedShape, options) : null;
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    if (this.weight) ones_(this.weight);
+  }
+
+  forward(input: Tensor): Tensor {
+    return rmsNorm(input, this.normalizedShape, { weight: this.weight, eps: this.eps });
+  }
+
+  override extraRepr(): string {
+    const eps = this.eps === null ? 'None' : pyFloat(this.eps);
+    return `${pyTuple(this.normalizedShape)}, eps=${eps}, elementwise_affine=${pyBool(this.elementwiseAffine)}`;
+  }
+}
+
+/** Local response normalisation across channels, F.localResponseNorm (Python's composition). */
+export class LocalResponseNorm extends Module {
+  readonly alpha: number;
+  readonly beta: number;
+  readonly k: number;
+
+  constructor(
+    readonly size: number,
+    options?: { alpha?: number; beta?: number; k?: number },
+  ) {
+    super();
+    this.alpha = options?.alpha ?? 1e-4;
+    this.beta = options?.beta ?? 0.75;
+    this.k = options?.k ?? 1;
+  }
+
+  forward(input: Tensor): Tensor {
+    return localResponseNorm(input, this.size, { alpha: this.alpha, beta: this.beta, k: this.k });
+  }
+
+  override extraRepr(): string {
+    return `${this.size}, alpha=${pyFloat(this.alpha)}, beta=${pyFloat(this.beta)}, k=${pyFloat(this.k)}`;
   }
 }

@@ -1,36 +1,71 @@
-import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../../../generated/functional.js';
+import { avgPool2d, avgPool3d } from '../../../generated/functional.js';
 import type { Tensor } from '../../tensor.js';
-import { type AdaptiveSize, adaptiveMaxPool2d, avgPool1d, maxPool1d } from '../functional.js';
+import {
+  type AdaptiveSize,
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
+  adaptiveAvgPool3d,
+  adaptiveMaxPool1d,
+  adaptiveMaxPool2d,
+  adaptiveMaxPool3d,
+  avgPool1d,
+  lpPool1d,
+  lpPool2d,
+  lpPool3d,
+  maxPool1d,
+  maxPool2d,
+  maxPool3d,
+  maxUnpool1d,
+  maxUnpool2d,
+  maxUnpool3d,
+} from '../functional.js';
 import { Module } from '../module.js';
-import { pyBool, pyTuple } from '../repr.js';
+import { pyBool, pyFloat, pyTuple } from '../repr.js';
 
 type Size = number | number[];
+/** A pool's result: the values, or with `returnIndices: true` the values and the maxima's indices. */
+type WithIndices<R extends boolean> = R extends true ? [Tensor, Tensor] : Tensor;
 const show = (v: Size): string => (typeof v === 'number' ? String(v) : pyTuple(v));
+/** Python's _single, _pair, _triple. */
+const ntuple = (v: Size, n: number): number[] => (typeof v === 'number' ? new Array<number>(n).fill(v) : [...v]);
 
-export class MaxPool2d extends Module {
+export interface MaxPoolModuleOptions<R extends boolean = boolean> {
+  stride?: Size;
+  padding?: Size;
+  dilation?: Size;
+  ceilMode?: boolean;
+  /** forward also returns each maximum's flat index in its input plane (or volume), for MaxUnpool. */
+  returnIndices?: R;
+}
+
+/** What the max pools share (PyTorch's _MaxPoolNd): the options as given, and the repr. */
+abstract class MaxPoolNd<R extends boolean> extends Module {
   readonly stride: Size;
   readonly padding: Size;
   readonly dilation: Size;
   readonly ceilMode: boolean;
+  readonly returnIndices: R;
 
   constructor(
     readonly kernelSize: Size,
-    options?: { stride?: Size; padding?: Size; dilation?: Size; ceilMode?: boolean },
+    options?: MaxPoolModuleOptions<R>,
   ) {
     super();
     this.stride = options?.stride ?? kernelSize;
     this.padding = options?.padding ?? 0;
     this.dilation = options?.dilation ?? 1;
     this.ceilMode = options?.ceilMode ?? false;
+    this.returnIndices = (options?.returnIndices ?? false) as R;
   }
 
-  forward(input: Tensor): Tensor {
-    return maxPool2d(input, this.kernelSize, {
+  protected get poolOptions() {
+    return {
       stride: this.stride,
       padding: this.padding,
       dilation: this.dilation,
       ceilMode: this.ceilMode,
-    });
+      returnIndices: this.returnIndices,
+    };
   }
 
   override extraRepr(): string {
@@ -38,7 +73,104 @@ export class MaxPool2d extends Module {
   }
 }
 
-export class AvgPool2d extends Module {
+/**
+ * 1-d max pooling over (C, L) or (N, C, L) input, through the 2-d kernel as ATen does; with
+ * `returnIndices`, forward also returns each maximum's position along L.
+ */
+export class MaxPool1d<R extends boolean = false> extends MaxPoolNd<R> {
+  forward(input: Tensor): WithIndices<R> {
+    return maxPool1d(input, this.kernelSize, this.poolOptions) as WithIndices<R>;
+  }
+}
+
+/**
+ * 2-d max pooling over (C, H, W) or (N, C, H, W) input; with `returnIndices`, forward also
+ * returns the flat index (h·W + w) of each maximum in its plane.
+ */
+export class MaxPool2d<R extends boolean = false> extends MaxPoolNd<R> {
+  forward(input: Tensor): WithIndices<R> {
+    return maxPool2d(input, this.kernelSize, this.poolOptions);
+  }
+}
+
+/**
+ * 3-d max pooling over (C, D, H, W) or (N, C, D, H, W) input; with `returnIndices`, forward also
+ * returns the flat index (d·H·W + h·W + w) of each maximum in its volume.
+ */
+export class MaxPool3d<R extends boolean = false> extends MaxPoolNd<R> {
+  forward(input: Tensor): WithIndices<R> {
+    return maxPool3d(input, this.kernelSize, this.poolOptions);
+  }
+}
+
+/** What the max unpools share (PyTorch's _MaxUnpoolNd): sizes stored as tuples, and the repr. */
+abstract class MaxUnpoolNd extends Module {
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[];
+
+  constructor(kernelSize: Size, options: { stride?: Size; padding?: Size } | undefined, dims: number) {
+    super();
+    this.kernelSize = ntuple(kernelSize, dims);
+    this.stride = ntuple(options?.stride ?? kernelSize, dims);
+    this.padding = ntuple(options?.padding ?? 0, dims);
+  }
+
+  protected get unpoolOptions() {
+    return { stride: this.stride, padding: this.padding };
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}`;
+  }
+}
+
+/**
+ * The inverse of MaxPool1d: forward(input, indices, outputSize?) puts each value at its index (from
+ * the pool's `returnIndices`) and zeros elsewhere.
+ */
+export class MaxUnpool1d extends MaxUnpoolNd {
+  constructor(kernelSize: Size, options?: { stride?: Size; padding?: Size }) {
+    super(kernelSize, options, 1);
+  }
+
+  forward(input: Tensor, indices: Tensor, outputSize?: number[] | null): Tensor {
+    return maxUnpool1d(input, indices, this.kernelSize, { ...this.unpoolOptions, outputSize });
+  }
+}
+
+/** The inverse of MaxPool2d, as MaxUnpool1d. */
+export class MaxUnpool2d extends MaxUnpoolNd {
+  constructor(kernelSize: Size, options?: { stride?: Size; padding?: Size }) {
+    super(kernelSize, options, 2);
+  }
+
+  forward(input: Tensor, indices: Tensor, outputSize?: number[] | null): Tensor {
+    return maxUnpool2d(input, indices, this.kernelSize, { ...this.unpoolOptions, outputSize });
+  }
+}
+
+/** The inverse of MaxPool3d, as MaxUnpool1d. */
+export class MaxUnpool3d extends MaxUnpoolNd {
+  constructor(kernelSize: Size, options?: { stride?: Size; padding?: Size }) {
+    super(kernelSize, options, 3);
+  }
+
+  forward(input: Tensor, indices: Tensor, outputSize?: number[] | null): Tensor {
+    return maxUnpool3d(input, indices, this.kernelSize, { ...this.unpoolOptions, outputSize });
+  }
+}
+
+export interface AvgPoolModuleOptions {
+  stride?: Size;
+  padding?: Size;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number;
+}
+
+/** What AvgPool2d and AvgPool3d share: the options as given, and the repr. */
+abstract class AvgPoolNd extends Module {
   readonly stride: Size;
   readonly padding: Size;
   readonly ceilMode: boolean;
@@ -47,13 +179,7 @@ export class AvgPool2d extends Module {
 
   constructor(
     readonly kernelSize: Size,
-    options?: {
-      stride?: Size;
-      padding?: Size;
-      ceilMode?: boolean;
-      countIncludePad?: boolean;
-      divisorOverride?: number;
-    },
+    options?: AvgPoolModuleOptions,
   ) {
     super();
     this.stride = options?.stride ?? kernelSize;
@@ -63,14 +189,14 @@ export class AvgPool2d extends Module {
     this.divisorOverride = options?.divisorOverride ?? null;
   }
 
-  forward(input: Tensor): Tensor {
-    return avgPool2d(input, this.kernelSize, {
+  protected get poolOptions() {
+    return {
       stride: this.stride,
       padding: this.padding,
       ceilMode: this.ceilMode,
       countIncludePad: this.countIncludePad,
       divisorOverride: this.divisorOverride,
-    });
+    };
   }
 
   override extraRepr(): string {
@@ -78,17 +204,15 @@ export class AvgPool2d extends Module {
   }
 }
 
-export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize: Size) {
-    super();
-  }
-
+export class AvgPool2d extends AvgPoolNd {
   forward(input: Tensor): Tensor {
-    return adaptiveAvgPool2d(input, this.outputSize);
+    return avgPool2d(input, this.kernelSize, this.poolOptions);
   }
+}
 
-  override extraRepr(): string {
-    return `output_size=${show(this.outputSize)}`;
+export class AvgPool3d extends AvgPoolNd {
+  forward(input: Tensor): Tensor {
+    return avgPool3d(input, this.kernelSize, this.poolOptions);
   }
 }
 
@@ -100,11 +224,40 @@ const showAdaptive = (v: AdaptiveSize): string =>
       ? `(${v[0] ?? 'None'},)`
       : `(${v.map((x) => (x === null ? 'None' : String(x))).join(', ')})`;
 
+/** What the adaptive average pools share: the output size (null entries keep the input's) and the repr. */
+abstract class AdaptiveAvgPoolNd extends Module {
+  constructor(readonly outputSize: AdaptiveSize) {
+    super();
+  }
+
+  override extraRepr(): string {
+    return `output_size=${showAdaptive(this.outputSize)}`;
+  }
+}
+
+export class AdaptiveAvgPool1d extends AdaptiveAvgPoolNd {
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool1d(input, this.outputSize);
+  }
+}
+
+export class AdaptiveAvgPool2d extends AdaptiveAvgPoolNd {
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool2d(input, this.outputSize);
+  }
+}
+
+export class AdaptiveAvgPool3d extends AdaptiveAvgPoolNd {
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool3d(input, this.outputSize);
+  }
+}
+
 /**
- * The maximum over each of an adaptive grid of windows; with `returnIndices`, forward also returns
- * the flat index (h·W + w) of each maximum in its input plane.
+ * What the adaptive max pools share: the output size, `returnIndices` (forward also returns each
+ * maximum's flat index in its input plane or volume) and the repr.
  */
-export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
+abstract class AdaptiveMaxPoolNd<R extends boolean> extends Module {
   readonly returnIndices: R;
 
   constructor(
@@ -115,52 +268,30 @@ export class AdaptiveMaxPool2d<R extends boolean = false> extends Module {
     this.returnIndices = (options?.returnIndices ?? false) as R;
   }
 
-  forward(input: Tensor): R extends true ? [Tensor, Tensor] : Tensor {
-    return adaptiveMaxPool2d(input, this.outputSize, { returnIndices: this.returnIndices }) as R extends true
-      ? [Tensor, Tensor]
-      : Tensor;
-  }
-
   override extraRepr(): string {
     return `output_size=${showAdaptive(this.outputSize)}`;
   }
 }
 
+export class AdaptiveMaxPool1d<R extends boolean = false> extends AdaptiveMaxPoolNd<R> {
+  forward(input: Tensor): WithIndices<R> {
+    return adaptiveMaxPool1d(input, this.outputSize, { returnIndices: this.returnIndices });
+  }
+}
+
 /**
- * 1-d max pooling over (C, L) or (N, C, L) input, through the 2-d kernel as ATen does; with
- * `returnIndices`, forward also returns each maximum's position along L.
+ * The maximum over each of an adaptive grid of windows; with `returnIndices`, forward also returns
+ * the flat index (h·W + w) of each maximum in its input plane.
  */
-export class MaxPool1d<R extends boolean = false> extends Module {
-  readonly stride: Size;
-  readonly padding: Size;
-  readonly dilation: Size;
-  readonly ceilMode: boolean;
-  readonly returnIndices: R;
-
-  constructor(
-    readonly kernelSize: Size,
-    options?: { stride?: Size; padding?: Size; dilation?: Size; ceilMode?: boolean; returnIndices?: R },
-  ) {
-    super();
-    this.stride = options?.stride ?? kernelSize;
-    this.padding = options?.padding ?? 0;
-    this.dilation = options?.dilation ?? 1;
-    this.ceilMode = options?.ceilMode ?? false;
-    this.returnIndices = (options?.returnIndices ?? false) as R;
+export class AdaptiveMaxPool2d<R extends boolean = false> extends AdaptiveMaxPoolNd<R> {
+  forward(input: Tensor): WithIndices<R> {
+    return adaptiveMaxPool2d(input, this.outputSize, { returnIndices: this.returnIndices });
   }
+}
 
-  forward(input: Tensor): R extends true ? [Tensor, Tensor] : Tensor {
-    return maxPool1d(input, this.kernelSize, {
-      stride: this.stride,
-      padding: this.padding,
-      dilation: this.dilation,
-      ceilMode: this.ceilMode,
-      returnIndices: this.returnIndices,
-    }) as R extends true ? [Tensor, Tensor] : Tensor;
-  }
-
-  override extraRepr(): string {
-    return `kernel_size=${show(this.kernelSize)}, stride=${show(this.stride)}, padding=${show(this.padding)}, dilation=${show(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+export class AdaptiveMaxPool3d<R extends boolean = false> extends AdaptiveMaxPoolNd<R> {
+  forward(input: Tensor): WithIndices<R> {
+    return adaptiveMaxPool3d(input, this.outputSize, { returnIndices: this.returnIndices });
   }
 }
 
@@ -198,5 +329,53 @@ export class AvgPool1d extends Module {
 
   override extraRepr(): string {
     return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}`;
+  }
+}
+
+/** What the power-average pools share (PyTorch's _LPPoolNd): the options as given, and the repr. */
+abstract class LPPoolNd extends Module {
+  /** null: the kernel size. */
+  readonly stride: Size | null;
+  readonly ceilMode: boolean;
+
+  constructor(
+    readonly normType: number,
+    readonly kernelSize: Size,
+    options?: { stride?: Size | null; ceilMode?: boolean },
+  ) {
+    super();
+    this.stride = options?.stride ?? null;
+    this.ceilMode = options?.ceilMode ?? false;
+  }
+
+  protected get poolOptions() {
+    return { stride: this.stride, ceilMode: this.ceilMode };
+  }
+
+  override extraRepr(): string {
+    const p = Number.isFinite(this.normType) ? String(this.normType) : pyFloat(this.normType);
+    const stride = this.stride === null ? 'None' : show(this.stride);
+    return `norm_type=${p}, kernel_size=${show(this.kernelSize)}, stride=${stride}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+/** The p-norm of each window of a (C, L) or (N, C, L) input, F.lpPool1d. */
+export class LPPool1d extends LPPoolNd {
+  forward(input: Tensor): Tensor {
+    return lpPool1d(input, this.normType, this.kernelSize, this.poolOptions);
+  }
+}
+
+/** The p-norm of each window of a (C, H, W) or (N, C, H, W) input, F.lpPool2d. */
+export class LPPool2d extends LPPoolNd {
+  forward(input: Tensor): Tensor {
+    return lpPool2d(input, this.normType, this.kernelSize, this.poolOptions);
+  }
+}
+
+/** The p-norm of each window of a (C, D, H, W) or (N, C, D, H, W) input, F.lpPool3d. */
+export class LPPool3d extends LPPoolNd {
+  forward(input: Tensor): Tensor {
+    return lpPool3d(input, this.normType, this.kernelSize, this.poolOptions);
   }
 }
