@@ -363,6 +363,12 @@ describe('nn.Module', () => {
     delete conv.weight;
     conv.weight = torch.zeros([1]);
     assert.deepEqual(Object.keys(net.conv.stateDict()), []);
+    // A buffer's name too: deleted, it leaves the state dict and may hold anything.
+    const bn = new nn.BatchNorm1d(2) as unknown as Record<string, unknown> & torch.nn.Module;
+    delete bn.running_mean;
+    assert.deepEqual(Object.keys(bn.stateDict()), ['weight', 'bias', 'running_var', 'num_batches_tracked']);
+    bn.running_mean = 'free';
+    assert.equal(bn.running_mean, 'free');
     // registerParameter(name, null) makes the name a parameter's (as PyTorch's register_parameter).
     const lin = new nn.Linear(2, 2, { bias: false });
     lin.registerParameter('extra', null);

@@ -64,7 +64,13 @@ const FIELD_GUARD: ProxyHandler<Module> = {
     return Reflect.defineProperty(target, key, descriptor);
   },
   deleteProperty(target, key) {
-    if (typeof key === 'string') target[FIELD_KINDS].delete(key);
+    if (typeof key === 'string') {
+      target[FIELD_KINDS].delete(key);
+      // A buffer's name leaves the registry too (its accessor is the property deleted below).
+      const internals = target as unknown as { [BUFFERS]: Map<string, boolean>; [BUFFER_VALUES]: Map<string, unknown> };
+      internals[BUFFERS].delete(key);
+      internals[BUFFER_VALUES].delete(key);
+    }
     return Reflect.deleteProperty(target, key);
   },
 };
