@@ -20,6 +20,7 @@ import {
   instanceNorm as instanceNormOp,
   interpolate as interpolateOp,
   l1Loss as l1LossOp,
+  linear,
   logsigmoid,
   maxPool2d as maxPool2dOp,
   maxPool2dWithIndices as maxPool2dWithIndicesOp,
@@ -31,8 +32,10 @@ import {
   multilabelMarginLoss as multilabelMarginLossOp,
   multiMarginLoss as multiMarginLossOp,
   pad,
+  scaledDotProductAttention,
   smoothL1Loss as smoothL1LossOp,
   softMarginLoss as softMarginLossOp,
+  softmax,
 } from '../../generated/functional.js';
 import {
   adaptiveAvgPool1d as adaptiveAvgPool1dOp,
@@ -42,6 +45,7 @@ import {
   arange,
   avgPool1d as avgPool1dOp,
   broadcastTensors,
+  cat,
   channelShuffle as channelShuffleOp,
   cosineEmbeddingLoss as cosineEmbeddingLossOp,
   ctcLoss as ctcLossOp,
@@ -63,6 +67,7 @@ import {
   pixelUnshuffle as pixelUnshuffleOp,
   poissonNllLoss as poissonNllLossOp,
   tripletMarginLoss as tripletMarginLossOp,
+  zeros,
 } from '../../generated/functions.js';
 import { noGrad } from '../autograd.js';
 import { type DType, isFloatingPoint } from '../dtype.js';
@@ -1390,4 +1395,365 @@ export function embeddingBag(input: Tensor, weight: Tensor, options?: EmbeddingB
     },
     'embedding_bag',
   );
+}
+
+// ---- multi-head attention: F.multi_head_attention_forward and its helpers (the math of
+// nn.MultiheadAttention, which holds the parameters and calls this)
+
+/**
+ * PyTorch's F._canonical_mask (private there too): a boolean mask as an additive float mask of
+ * `dtype` (-inf where true), a float mask as it is; any other dtype is an Error naming `op`. With
+ * `other`, a mask of another dtype than the other mask's warns (once), as PyTorch does.
+ */
+export function _canonicalMask(
+  mask: Tensor | null,
+  maskName: string,
+  dtype: DType,
+  op: string,
+  other?: { dtype: DType | null; name: string },
+): Tensor | null {
+  if (mask === null) return null;
+  const isFloat = isFloatingPoint(mask.dtype);
+  if (mask.dtype !== 'bool' && !isFloat) {
+    throw new Error(`${op}: only bool and floating types of ${maskName} are supported, got ${mask.dtype}`);
+  }
+  if (other && other.dtype !== null && other.dtype !== mask.dtype) {
+    warnOnce(
+      `mismatched ${maskName} ${other.name}`,
+      `Support for mismatched ${maskName} and ${other.name} is deprecated. Use same type for both instead.`,
+    );
+  }
+  if (!isFloat) return zeros(mask.shape, { dtype, device: mask.device }).maskedFill(mask, Number.NEGATIVE_INFINITY);
+  return mask;
+}
+
+/** F._mha_shape_check: whether the input is batched; wrong dimensions are an Error naming `op`. */
+function mhaShapeCheck(
+  op: string,
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  keyPaddingMask: Tensor | null,
+  attnMask: Tensor | null,
+  numHeads: number,
+): boolean {
+  const qd = query.dim();
+  if (qd !== 2 && qd !== 3) {
+    throw new Error(`${op}: query should be unbatched 2D or batched 3D tensor but received ${qd}-D query tensor`);
+  }
+  const kind = qd === 3 ? 'batched (3-D)' : 'unbatched (2-D)';
+  if (key.dim() !== qd || value.dim() !== qd) {
+    throw new Error(
+      `${op}: For ${kind} \`query\`, expected \`key\` and \`value\` to be ${qd}-D but found ${key.dim()}-D and ${value.dim()}-D tensors respectively`,
+    );
+  }
+  if (keyPaddingMask && keyPaddingMask.dim() !== qd - 1) {
+    throw new Error(
+      `${op}: For ${kind} \`query\`, expected \`key_padding_mask\` to be \`None\` or ${qd - 1}-D but found ${keyPaddingMask.dim()}-D tensor instead`,
+    );
+  }
+  if (attnMask && attnMask.dim() !== 2 && attnMask.dim() !== 3) {
+    throw new Error(
+      `${op}: For ${kind} \`query\`, expected \`attn_mask\` to be \`None\`, 2-D or 3-D but found ${attnMask.dim()}-D tensor instead`,
+    );
+  }
+  if (qd === 2 && attnMask && attnMask.dim() === 3) {
+    const expected = [numHeads, query.size(0), key.size(0)];
+    if (attnMask.shape.some((d, i) => d !== expected[i])) {
+      throw new Error(
+        `${op}: Expected \`attn_mask\` shape to be [${expected.join(', ')}] but got ${sizeText(attnMask)}`,
+      );
+    }
+  }
+  return qd === 3;
+}
+
+/**
+ * F._in_projection_packed: q, k, v projected by one (3E, E) weight, each (len, batch, E); one
+ * matmul for self-attention (`query === key === value`), one for key and value when `key ===
+ * value`, as PyTorch.
+ */
+function inProjectionPacked(
+  op: string,
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  w: Tensor,
+  b: Tensor | null,
+): [Tensor, Tensor, Tensor] {
+  const e = query.size(-1);
+  if (key.size(-1) !== e) {
+    throw new Error(
+      `${op}: key and value have ${key.size(-1)} features but the packed in_proj_weight ${sizeText(w)} takes ${e} (the query's); keys and values of another size need separate projection weights (kdim, vdim)`,
+    );
+  }
+  // (…, n·E) → n contiguous (…, E) pieces, as PyTorch's unflatten/transpose/contiguous.
+  const pieces = (proj: Tensor, n: number): Tensor[] => {
+    const p = proj.unflatten(-1, [n, e]).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous();
+    return Array.from({ length: n }, (_, i) => p.select(0, i));
+  };
+  if (key === value) {
+    if (query === key) return pieces(linear(query, w, { bias: b }), 3) as [Tensor, Tensor, Tensor];
+    const [wq, wkv] = w.split([e, 2 * e]) as [Tensor, Tensor];
+    const [bq, bkv] = b ? (b.split([e, 2 * e]) as [Tensor, Tensor]) : [null, null];
+    const [kProj, vProj] = pieces(linear(key, wkv, { bias: bkv }), 2) as [Tensor, Tensor];
+    return [linear(query, wq, { bias: bq }), kProj, vProj];
+  }
+  const ws = w.chunk(3) as [Tensor, Tensor, Tensor];
+  const bs = b ? (b.chunk(3) as [Tensor, Tensor, Tensor]) : [null, null, null];
+  return [query, key, value].map((x, i) => linear(x, ws[i] as Tensor, { bias: bs[i] ?? null })) as [
+    Tensor,
+    Tensor,
+    Tensor,
+  ];
+}
+
+/** F._in_projection: q, k, v each by its own weight ((E, E), (E, kdim), (E, vdim)) and bias. */
+function inProjection(
+  op: string,
+  xs: [Tensor, Tensor, Tensor],
+  ws: [Tensor, Tensor, Tensor],
+  bs: [Tensor | null, Tensor | null, Tensor | null],
+): [Tensor, Tensor, Tensor] {
+  const eq = xs[0].size(-1);
+  const names = ['query', 'key', 'value'];
+  const wNames = ['q_proj_weight', 'k_proj_weight', 'v_proj_weight'];
+  xs.forEach((x, i) => {
+    const w = ws[i] as Tensor;
+    const ex = x.size(-1);
+    if (w.dim() !== 2 || w.size(0) !== eq || w.size(1) !== ex) {
+      const dimName = ['embed_dim', 'kdim', 'vdim'][i];
+      throw new Error(
+        w.dim() === 2 && w.size(0) === eq
+          ? `${op}: ${names[i]} has ${ex} features but ${wNames[i]} is ${sizeText(w)} (${dimName} ${w.size(1)}); expecting ${names[i]} weights shape of [${eq}, ${ex}]`
+          : `${op}: expecting ${names[i]} weights shape of [${eq}, ${ex}], but got ${sizeText(w)}`,
+      );
+    }
+    const b = bs[i];
+    if (b && (b.dim() !== 1 || b.size(0) !== eq)) {
+      throw new Error(`${op}: expecting ${names[i]} bias shape of [${eq}], but got ${sizeText(b)}`);
+    }
+  });
+  return xs.map((x, i) => linear(x, ws[i] as Tensor, { bias: bs[i] ?? null })) as [Tensor, Tensor, Tensor];
+}
+
+export interface MultiHeadAttentionForwardOptions {
+  /** Whether dropout applies (default true, as PyTorch's functional; the module passes its own mode). */
+  training?: boolean;
+  /** (N, S), or (S) for unbatched input: true (or -inf) marks keys to ignore; floats are added. */
+  keyPaddingMask?: Tensor | null;
+  needWeights?: boolean;
+  /** (L, S) or (N·heads, L, S): true (or -inf) masks a position, floats are added. */
+  attnMask?: Tensor | null;
+  /** Project with qProjWeight, kProjWeight, vProjWeight (keys and values of other sizes) instead of inProjWeight. */
+  useSeparateProjWeight?: boolean;
+  qProjWeight?: Tensor | null;
+  kProjWeight?: Tensor | null;
+  vProjWeight?: Tensor | null;
+  /** Keys and values already projected and split into heads, (N·heads, S, E/heads). */
+  staticK?: Tensor | null;
+  staticV?: Tensor | null;
+  averageAttnWeights?: boolean;
+  /** A hint that attnMask is the causal mask (PyTorch's is_causal): attnMask is still required. */
+  isCausal?: boolean;
+}
+
+/**
+ * Multi-head attention, F.multi_head_attention_forward: query (L, N, E) or (L, E), key and value
+ * (S, N, ·) or (S, ·), as PyTorch's (sequence first; batch-first transposes are the module's).
+ * Returns [output, attention weights or null]: the weights ((N, L, S), or per head (N, heads, L,
+ * S) without averageAttnWeights) are computed explicitly as softmax(QKᵀ/√d) when needWeights (the
+ * default), else the output comes from scaled_dot_product_attention. biasK/biasV (1, 1, E) are
+ * appended to the keys and values and addZeroAttn appends a zero key and value, each padding the
+ * masks with a column, as PyTorch. `query === key === value` (the same Tensor) takes one packed
+ * projection and `key === value` a shared key/value one; the values are the same either way.
+ */
+export function multiHeadAttentionForward(
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  embedDimToCheck: number,
+  numHeads: number,
+  inProjWeight: Tensor | null,
+  inProjBias: Tensor | null,
+  biasK: Tensor | null,
+  biasV: Tensor | null,
+  addZeroAttn: boolean,
+  dropoutP: number,
+  outProjWeight: Tensor,
+  outProjBias: Tensor | null,
+  options?: MultiHeadAttentionForwardOptions,
+): [Tensor, Tensor | null] {
+  const op = 'multiHeadAttentionForward';
+  return named(op, () => {
+    tensorArg(op, 'query', query);
+    tensorArg(op, 'key', key);
+    tensorArg(op, 'value', value);
+    tensorArg(op, 'outProjWeight', outProjWeight);
+    const needWeights = options?.needWeights ?? true;
+    let isCausal = options?.isCausal ?? false;
+    let keyPaddingMask = options?.keyPaddingMask ?? null;
+    let attnMask = options?.attnMask ?? null;
+    const isBatched = mhaShapeCheck(op, query, key, value, keyPaddingMask, attnMask, numHeads);
+    if (!isBatched) {
+      query = query.unsqueeze(1);
+      key = key.unsqueeze(1);
+      value = value.unsqueeze(1);
+      if (keyPaddingMask) keyPaddingMask = keyPaddingMask.unsqueeze(0);
+    }
+    const [tgtLen, bsz, embedDim] = query.shape as [number, number, number];
+    const keyLen = key.size(0);
+    keyPaddingMask = _canonicalMask(keyPaddingMask, 'key_padding_mask', query.dtype, op, {
+      dtype: attnMask?.dtype ?? null,
+      name: 'attn_mask',
+    });
+    if (isCausal && attnMask === null) {
+      throw new Error(
+        `${op}: Need attn_mask if specifying the is_causal hint. You may use the Transformer module method \`generate_square_subsequent_mask\` to create this mask.`,
+      );
+    }
+    if (isCausal && keyPaddingMask === null && !needWeights) {
+      // The hint alone goes to scaled_dot_product_attention, as in PyTorch: the mask is not used.
+      attnMask = null;
+    } else {
+      attnMask = _canonicalMask(attnMask, 'attn_mask', query.dtype, op);
+      // Merged with the key padding mask below, the mask is no longer causal.
+      if (keyPaddingMask) isCausal = false;
+    }
+    if (embedDim !== embedDimToCheck) {
+      throw new Error(`${op}: was expecting embedding dimension of ${embedDimToCheck}, but got ${embedDim}`);
+    }
+    const h = numHeads;
+    const hd = Math.floor(embedDim / h);
+    if (hd * h !== embedDim) throw new Error(`${op}: embed_dim ${embedDim} not divisible by num_heads ${h}`);
+
+    let q: Tensor;
+    let k: Tensor;
+    let v: Tensor;
+    if (!(options?.useSeparateProjWeight ?? false)) {
+      if (!sameSize(key, value)) {
+        throw new Error(`${op}: key shape ${sizeText(key)} does not match value shape ${sizeText(value)}`);
+      }
+      if (inProjWeight === null) throw new Error(`${op}: useSeparateProjWeight is false but inProjWeight is null`);
+      [q, k, v] = inProjectionPacked(op, query, key, value, inProjWeight, inProjBias);
+    } else {
+      if (key.size(0) !== value.size(0) || key.size(1) !== value.size(1)) {
+        throw new Error(
+          `${op}: key's sequence and batch dims [${key.shape.slice(0, 2).join(', ')}] do not match value's [${value.shape.slice(0, 2).join(', ')}]`,
+        );
+      }
+      const ws = [options?.qProjWeight, options?.kProjWeight, options?.vProjWeight].map((w, i) => {
+        if (!w) throw new Error(`${op}: useSeparateProjWeight is true but ${'qkv'[i]}ProjWeight is null`);
+        return w;
+      }) as [Tensor, Tensor, Tensor];
+      const bs = inProjBias ? (inProjBias.chunk(3) as [Tensor, Tensor, Tensor]) : ([null, null, null] as const);
+      [q, k, v] = inProjection(op, [query, key, value], ws, [bs[0], bs[1], bs[2]]);
+    }
+
+    if (attnMask) {
+      if (attnMask.dim() === 2) {
+        if (attnMask.size(0) !== tgtLen || attnMask.size(1) !== keyLen) {
+          throw new Error(
+            `${op}: The shape of the 2D attn_mask is ${sizeText(attnMask)}, but should be [${tgtLen}, ${keyLen}].`,
+          );
+        }
+        attnMask = attnMask.unsqueeze(0);
+      } else if (attnMask.size(0) !== bsz * h || attnMask.size(1) !== tgtLen || attnMask.size(2) !== keyLen) {
+        throw new Error(
+          `${op}: The shape of the 3D attn_mask is ${sizeText(attnMask)}, but should be [${bsz * h}, ${tgtLen}, ${keyLen}].`,
+        );
+      }
+    }
+
+    const staticK = options?.staticK ?? null;
+    const staticV = options?.staticV ?? null;
+    // Columns appended to the masks (bias_k/bias_v, the zero attention), for the error below.
+    let padded = 0;
+    if (biasK && biasV) {
+      if (staticK) throw new Error(`${op}: bias cannot be added to static key.`);
+      if (staticV) throw new Error(`${op}: bias cannot be added to static value.`);
+      k = cat([k, biasK.repeat([1, bsz, 1])]);
+      v = cat([v, biasV.repeat([1, bsz, 1])]);
+      if (attnMask) attnMask = pad(attnMask, [0, 1]);
+      if (keyPaddingMask) keyPaddingMask = pad(keyPaddingMask, [0, 1]);
+      padded++;
+    } else if (biasK) {
+      throw new Error(`${op}: biasK is set but biasV is null`);
+    } else if (biasV) {
+      throw new Error(`${op}: biasV is set but biasK is null`);
+    }
+
+    q = q.view([tgtLen, bsz * h, hd]).transpose(0, 1);
+    const heads = (x: Tensor, given: Tensor | null, name: string): Tensor => {
+      if (!given) return x.view([x.size(0), bsz * h, hd]).transpose(0, 1);
+      if (given.dim() !== 3 || given.size(0) !== bsz * h || given.size(2) !== hd) {
+        throw new Error(
+          `${op}: expecting ${name} of shape [${bsz * h}, S, ${hd}] (batch·heads, length, head dim), but got ${sizeText(given)}`,
+        );
+      }
+      return given;
+    };
+    k = heads(k, staticK, 'staticK');
+    v = heads(v, staticV, 'staticV');
+
+    if (addZeroAttn) {
+      const zeroShape = [bsz * h, 1, hd];
+      k = cat([k, zeros(zeroShape, { dtype: k.dtype, device: k.device })], 1);
+      v = cat([v, zeros(zeroShape, { dtype: v.dtype, device: v.device })], 1);
+      if (attnMask) attnMask = pad(attnMask, [0, 1]);
+      if (keyPaddingMask) keyPaddingMask = pad(keyPaddingMask, [0, 1]);
+      padded++;
+    }
+    const srcLen = k.size(1);
+
+    if (keyPaddingMask) {
+      if (keyPaddingMask.size(0) !== bsz || keyPaddingMask.size(1) !== srcLen) {
+        // In the caller's terms: the mask and the key length before the appended columns.
+        throw new Error(
+          `${op}: Expected key_padding_mask of shape [${bsz}, ${srcLen - padded}], got [${keyPaddingMask.size(0)}, ${keyPaddingMask.size(1) - padded}]`,
+        );
+      }
+      const kpm = keyPaddingMask
+        .view([bsz, 1, 1, srcLen])
+        .expand([-1, h, -1, -1])
+        .reshape([bsz * h, 1, srcLen]);
+      attnMask = attnMask ? attnMask.add(kpm) : kpm;
+    }
+    if (!(options?.training ?? true)) dropoutP = 0;
+
+    let out: Tensor;
+    if (needWeights) {
+      const qScaled = q.mul(Math.sqrt(1 / hd));
+      let w = attnMask ? attnMask.baddbmm(qScaled, k.transpose(-2, -1)) : qScaled.bmm(k.transpose(-2, -1));
+      w = softmax(w, -1);
+      if (dropoutP > 0) w = dropout(w, { p: dropoutP });
+      out = w
+        .bmm(v)
+        .transpose(0, 1)
+        .reshape([tgtLen * bsz, embedDim]);
+      out = linear(out, outProjWeight, { bias: outProjBias });
+      out = out.view([tgtLen, bsz, out.size(1)]);
+      let weights = w.view([bsz, h, tgtLen, srcLen]);
+      if (options?.averageAttnWeights ?? true) weights = weights.mean(1);
+      if (!isBatched) {
+        out = out.squeeze(1);
+        weights = weights.squeeze(0);
+      }
+      return [out, weights];
+    }
+    if (attnMask) {
+      attnMask =
+        attnMask.size(0) === 1 && attnMask.dim() === 3 ? attnMask.unsqueeze(0) : attnMask.view([bsz, h, -1, srcLen]);
+    }
+    out = scaledDotProductAttention(
+      q.view([bsz, h, tgtLen, hd]),
+      k.view([bsz, h, srcLen, hd]),
+      v.view([bsz, h, srcLen, hd]),
+      { attnMask, dropoutP, isCausal },
+    );
+    out = out.permute([2, 0, 1, 3]).reshape([bsz * tgtLen, embedDim]);
+    out = linear(out, outProjWeight, { bias: outProjBias });
+    out = out.view([tgtLen, bsz, out.size(1)]);
+    return [isBatched ? out : out.squeeze(1), null];
+  });
 }

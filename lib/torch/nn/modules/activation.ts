@@ -1,8 +1,7 @@
-import { zeros } from '../../../generated/functions.js';
-import { type DType, isFloatingPoint } from '../../dtype.js';
+import type { DType } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
 import * as F from '../functional.js';
-import { constant_, xavierUniform_ } from '../init.js';
+import { constant_, xavierNormal_, xavierUniform_ } from '../init.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { pyFloat } from '../repr.js';
@@ -317,6 +316,14 @@ export class Threshold extends Module {
 export interface MultiheadAttentionOptions extends FactoryOptions {
   dropout?: number;
   bias?: boolean;
+  /** Learned bias_k and bias_v, (1, 1, embedDim), appended to the keys and values (the masks get a column). */
+  addBiasKv?: boolean;
+  /** Appends a zero key and value after the projections (the masks get a column). */
+  addZeroAttn?: boolean;
+  /** The keys' features (default embedDim); another size gives separate q/k/v projection weights. */
+  kdim?: number | null;
+  /** The values' features (default embedDim); another size gives separate q/k/v projection weights. */
+  vdim?: number | null;
   /** Inputs and outputs are (batch, seq, feature) instead of PyTorch's default (seq, batch, feature). */
   batchFirst?: boolean;
 }
@@ -337,33 +344,38 @@ export interface AttentionCallOptions {
  * float mask as it is; any other dtype is an Error naming `owner`.
  */
 export function canonicalMask(mask: Tensor | null, maskName: string, dtype: DType, owner: string): Tensor | null {
-  if (mask === null) return null;
-  if (mask.dtype === 'bool') {
-    return zeros(mask.shape, { dtype, device: mask.device }).maskedFill(mask, Number.NEGATIVE_INFINITY);
-  }
-  if (!isFloatingPoint(mask.dtype)) {
-    throw new Error(`${owner}: only bool and floating types of ${maskName} are supported, got ${mask.dtype}`);
-  }
-  return mask;
+  return F._canonicalMask(mask, maskName, dtype, owner);
 }
-
-const dims = (t: Tensor): string => `[${t.shape.join(', ')}]`;
 
 /** The output projection's class in PyTorch (a Linear that dynamic quantization leaves alone); named so for the repr. */
 export class NonDynamicallyQuantizableLinear extends Linear {}
 
+const FUNCTIONAL_PREFIX = 'multiHeadAttentionForward: ';
+
 /**
- * Multi-head attention with PyTorch's parameter layout (in_proj_weight, in_proj_bias,
- * out_proj.weight, out_proj.bias) and computation (F.multi_head_attention_forward: the packed
- * in-projection for self-attention, a shared key/value projection when key is value, explicit
- * softmax(QKᵀ/√d)V when weights are asked for, scaled_dot_product_attention otherwise). Batched
- * (3-d) and unbatched (2-d) inputs. PyTorch's inference fast path
+ * Multi-head attention with PyTorch's parameters (in_proj_weight, or q_proj_weight,
+ * k_proj_weight and v_proj_weight where kdim or vdim is not embedDim; in_proj_bias, bias_k and
+ * bias_v with addBiasKv, out_proj.weight, out_proj.bias, in that order) and computation
+ * (F.multiHeadAttentionForward, as PyTorch's module calls F.multi_head_attention_forward).
+ * Batched (3-d) and unbatched (2-d) inputs. PyTorch's inference fast path
  * (torch._native_multi_head_attention) computes the same values, so it is not separate here.
  */
 export class MultiheadAttention extends Module {
-  in_proj_weight: Parameter;
+  // Declared in PyTorch's registration order: the fields are defined in this order, and so are
+  // the state-dict keys (the null ones are not in it, as PyTorch's None parameters).
+  q_proj_weight: Parameter | null;
+  k_proj_weight: Parameter | null;
+  v_proj_weight: Parameter | null;
+  in_proj_weight: Parameter | null;
   in_proj_bias: Parameter | null;
   out_proj: NonDynamicallyQuantizableLinear;
+  bias_k: Parameter | null;
+  bias_v: Parameter | null;
+  readonly kdim: number;
+  readonly vdim: number;
+  /** PyTorch's _qkv_same_embed_dim: one packed in_proj_weight (kdim and vdim are embedDim). */
+  readonly qkvSameEmbedDim: boolean;
+  readonly addZeroAttn: boolean;
   readonly headDim: number;
   readonly dropout: number;
   readonly batchFirst: boolean;
@@ -379,33 +391,74 @@ export class MultiheadAttention extends Module {
         `MultiheadAttention: embed_dim and num_heads must be greater than 0, got embed_dim=${embedDim} and num_heads=${numHeads} instead`,
       );
     }
+    const dim = (name: 'kdim' | 'vdim'): number => {
+      const d = options?.[name] ?? embedDim;
+      if (!Number.isInteger(d) || d < 0) {
+        throw new Error(`MultiheadAttention: ${name} must be a non-negative integer (or null for embedDim), got ${d}`);
+      }
+      return d;
+    };
+    this.kdim = dim('kdim');
+    this.vdim = dim('vdim');
+    this.qkvSameEmbedDim = this.kdim === embedDim && this.vdim === embedDim;
+    this.dropout = options?.dropout ?? 0;
+    this.batchFirst = options?.batchFirst ?? false;
     this.headDim = Math.floor(embedDim / numHeads);
     if (this.headDim * numHeads !== embedDim) {
       throw new Error(`MultiheadAttention: embed_dim must be divisible by num_heads (got ${embedDim} and ${numHeads})`);
     }
-    this.dropout = options?.dropout ?? 0;
-    this.batchFirst = options?.batchFirst ?? false;
     const bias = options?.bias ?? true;
-    this.in_proj_weight = newParameter([3 * embedDim, embedDim], options);
+    if (this.qkvSameEmbedDim) {
+      this.in_proj_weight = newParameter([3 * embedDim, embedDim], options);
+      this.q_proj_weight = this.k_proj_weight = this.v_proj_weight = null;
+    } else {
+      this.q_proj_weight = newParameter([embedDim, embedDim], options);
+      this.k_proj_weight = newParameter([embedDim, this.kdim], options);
+      this.v_proj_weight = newParameter([embedDim, this.vdim], options);
+      this.in_proj_weight = null;
+    }
     this.in_proj_bias = bias ? newParameter([3 * embedDim], options) : null;
+    // Linear's own init draws first (out_proj.weight, out_proj.bias), as in PyTorch.
     this.out_proj = new NonDynamicallyQuantizableLinear(embedDim, embedDim, { bias, ...options });
-    xavierUniform_(this.in_proj_weight);
-    if (this.in_proj_bias) constant_(this.in_proj_bias, 0);
-    if (this.out_proj.bias) constant_(this.out_proj.bias, 0);
+    if (options?.addBiasKv) {
+      this.bias_k = newParameter([1, 1, embedDim], options);
+      this.bias_v = newParameter([1, 1, embedDim], options);
+    } else {
+      this.bias_k = this.bias_v = null;
+    }
+    this.addZeroAttn = options?.addZeroAttn ?? false;
+    this.resetParameters();
+  }
+
+  /**
+   * PyTorch's _reset_parameters: xavier_uniform_ on in_proj_weight (or q, k, v_proj_weight, in
+   * that order), zero in_proj_bias and out_proj.bias, xavier_normal_ on bias_k then bias_v.
+   */
+  resetParameters(): void {
+    if (this.in_proj_weight) xavierUniform_(this.in_proj_weight);
+    for (const w of [this.q_proj_weight, this.k_proj_weight, this.v_proj_weight]) if (w) xavierUniform_(w);
+    if (this.in_proj_bias) {
+      constant_(this.in_proj_bias, 0);
+      if (this.out_proj.bias) constant_(this.out_proj.bias, 0);
+    }
+    if (this.bias_k) xavierNormal_(this.bias_k);
+    if (this.bias_v) xavierNormal_(this.bias_v);
   }
 
   /**
    * Returns [output, attention weights or null]. As in PyTorch, `query === key === value` (the
    * same Tensor object) is self-attention (one packed projection), `key === value` shares the
-   * key/value projection; the values are the same either way.
+   * key/value projection; the values are the same either way. Errors name MultiheadAttention.
    */
   forward(query: Tensor, key: Tensor, value: Tensor, options?: AttentionCallOptions): [Tensor, Tensor | null] {
     const name = 'MultiheadAttention';
-    const needWeights = options?.needWeights ?? true;
-    let isCausal = options?.isCausal ?? false;
-    let keyPaddingMask = canonicalMask(options?.keyPaddingMask ?? null, 'key_padding_mask', query.dtype, name);
-    let attnMask = canonicalMask(options?.attnMask ?? null, 'attn_mask', query.dtype, name);
-    const isBatched = this.shapeCheck(query, key, value, keyPaddingMask, attnMask);
+    const isBatched = query.dim() === 3;
+    const attnMaskIn = options?.attnMask ?? null;
+    const keyPaddingMask = F._canonicalMask(options?.keyPaddingMask ?? null, 'key_padding_mask', query.dtype, name, {
+      dtype: attnMaskIn?.dtype ?? null,
+      name: 'attn_mask',
+    });
+    const attnMask = F._canonicalMask(attnMaskIn, 'attn_mask', query.dtype, name);
 
     if (this.batchFirst && isBatched) {
       // The transposes keep "query is key" and "key is value" true where they were.
@@ -420,172 +473,44 @@ export class MultiheadAttention extends Module {
         [query, key, value] = [query, key, value].map((x) => x.transpose(1, 0)) as [Tensor, Tensor, Tensor];
       }
     }
-    if (!isBatched) {
-      query = query.unsqueeze(1);
-      key = key.unsqueeze(1);
-      value = value.unsqueeze(1);
-      if (keyPaddingMask) keyPaddingMask = keyPaddingMask.unsqueeze(0);
-    }
-    const [tgtLen, bsz, embed] = query.shape as [number, number, number];
-    if (isCausal && attnMask === null) {
-      throw new Error(
-        `${name}: Need attn_mask if specifying the is_causal hint. You may use the Transformer module method \`generate_square_subsequent_mask\` to create this mask.`,
-      );
-    }
-    if (isCausal && keyPaddingMask === null && !needWeights) {
-      // The hint alone goes to scaled_dot_product_attention, as in PyTorch: the mask is not used.
-      attnMask = null;
-    } else if (keyPaddingMask) {
-      // Merged with the key padding mask below, the mask is no longer causal.
-      isCausal = false;
-    }
-    if (embed !== this.embedDim) {
-      throw new Error(`${name}: was expecting embedding dimension of ${this.embedDim}, but got ${embed}`);
-    }
-    if (key.shape.length !== value.shape.length || key.shape.some((d, i) => d !== value.size(i))) {
-      throw new Error(`${name}: key shape ${dims(key)} does not match value shape ${dims(value)}`);
-    }
-    const h = this.numHeads;
-    const hd = this.headDim;
-    let [q, k, v] = this.inProjection(query, key, value);
-
-    if (attnMask) {
-      if (attnMask.dim() === 2) {
-        if (attnMask.size(0) !== tgtLen || attnMask.size(1) !== key.size(0)) {
-          throw new Error(
-            `${name}: The shape of the 2D attn_mask is ${dims(attnMask)}, but should be [${tgtLen}, ${key.size(0)}].`,
-          );
-        }
-        attnMask = attnMask.unsqueeze(0);
-      } else if (attnMask.size(0) !== bsz * h || attnMask.size(1) !== tgtLen || attnMask.size(2) !== key.size(0)) {
-        throw new Error(
-          `${name}: The shape of the 3D attn_mask is ${dims(attnMask)}, but should be [${bsz * h}, ${tgtLen}, ${key.size(0)}].`,
-        );
-      }
-    }
-
-    q = q.view([tgtLen, bsz * h, hd]).transpose(0, 1);
-    k = k.view([k.size(0), bsz * h, hd]).transpose(0, 1);
-    v = v.view([v.size(0), bsz * h, hd]).transpose(0, 1);
-    const srcLen = k.size(1);
-
-    if (keyPaddingMask) {
-      if (keyPaddingMask.size(0) !== bsz || keyPaddingMask.size(1) !== srcLen) {
-        throw new Error(`${name}: Expected key_padding_mask of shape [${bsz}, ${srcLen}], got ${dims(keyPaddingMask)}`);
-      }
-      const kpm = keyPaddingMask
-        .view([bsz, 1, 1, srcLen])
-        .expand([-1, h, -1, -1])
-        .reshape([bsz * h, 1, srcLen]);
-      attnMask = attnMask ? attnMask.add(kpm) : kpm;
-    }
-    const dropoutP = this.training ? this.dropout : 0;
-    const outBias = this.out_proj.bias;
-
     let out: Tensor;
-    let weights: Tensor | null = null;
-    if (needWeights) {
-      const qScaled = q.mul(Math.sqrt(1 / hd));
-      let w = attnMask ? attnMask.baddbmm(qScaled, k.transpose(-2, -1)) : qScaled.bmm(k.transpose(-2, -1));
-      w = F.softmax(w, -1);
-      if (dropoutP > 0) w = F.dropout(w, { p: dropoutP });
-      out = w
-        .bmm(v)
-        .transpose(0, 1)
-        .reshape([tgtLen * bsz, embed]);
-      out = F.linear(out, this.out_proj.weight, { bias: outBias }).view([tgtLen, bsz, embed]);
-      weights = w.view([bsz, h, tgtLen, srcLen]);
-      if (options?.averageAttnWeights ?? true) weights = weights.mean(1);
-      if (!isBatched) {
-        out = out.squeeze(1);
-        weights = weights.squeeze(0);
-      }
-    } else {
-      if (attnMask) {
-        attnMask =
-          attnMask.size(0) === 1 && attnMask.dim() === 3 ? attnMask.unsqueeze(0) : attnMask.view([bsz, h, -1, srcLen]);
-      }
-      out = F.scaledDotProductAttention(
-        q.view([bsz, h, tgtLen, hd]),
-        k.view([bsz, h, srcLen, hd]),
-        v.view([bsz, h, srcLen, hd]),
-        { attnMask, dropoutP, isCausal },
+    let weights: Tensor | null;
+    try {
+      [out, weights] = F.multiHeadAttentionForward(
+        query,
+        key,
+        value,
+        this.embedDim,
+        this.numHeads,
+        this.in_proj_weight,
+        this.in_proj_bias,
+        this.bias_k,
+        this.bias_v,
+        this.addZeroAttn,
+        this.dropout,
+        this.out_proj.weight,
+        this.out_proj.bias,
+        {
+          training: this.training,
+          keyPaddingMask,
+          needWeights: options?.needWeights ?? true,
+          attnMask,
+          useSeparateProjWeight: !this.qkvSameEmbedDim,
+          qProjWeight: this.q_proj_weight,
+          kProjWeight: this.k_proj_weight,
+          vProjWeight: this.v_proj_weight,
+          averageAttnWeights: options?.averageAttnWeights ?? true,
+          isCausal: options?.isCausal ?? false,
+        },
       );
-      out = out.permute([2, 0, 1, 3]).reshape([bsz * tgtLen, embed]);
-      out = F.linear(out, this.out_proj.weight, { bias: outBias }).view([tgtLen, bsz, embed]);
-      if (!isBatched) out = out.squeeze(1);
+    } catch (e) {
+      // The functional's errors are this module's (PyTorch's come from the functional unnamed).
+      if (!(e instanceof Error && e.message.startsWith(FUNCTIONAL_PREFIX))) throw e;
+      const text = `${name}: ${e.message.slice(FUNCTIONAL_PREFIX.length)}`;
+      throw e instanceof TypeError ? new TypeError(text) : new Error(text);
     }
     if (this.batchFirst && isBatched) out = out.transpose(1, 0);
     return [out, weights];
-  }
-
-  /** F._mha_shape_check: whether the input is batched; wrong dimensions are an Error. */
-  private shapeCheck(
-    query: Tensor,
-    key: Tensor,
-    value: Tensor,
-    keyPaddingMask: Tensor | null,
-    attnMask: Tensor | null,
-  ): boolean {
-    const name = 'MultiheadAttention';
-    const qd = query.dim();
-    if (qd !== 2 && qd !== 3) {
-      throw new Error(`${name}: query should be unbatched 2D or batched 3D tensor but received ${qd}-D query tensor`);
-    }
-    const kind = qd === 3 ? 'batched (3-D)' : 'unbatched (2-D)';
-    if (key.dim() !== qd || value.dim() !== qd) {
-      throw new Error(
-        `${name}: For ${kind} \`query\`, expected \`key\` and \`value\` to be ${qd}-D but found ${key.dim()}-D and ${value.dim()}-D tensors respectively`,
-      );
-    }
-    if (keyPaddingMask && keyPaddingMask.dim() !== qd - 1) {
-      throw new Error(
-        `${name}: For ${kind} \`query\`, expected \`key_padding_mask\` to be \`None\` or ${qd - 1}-D but found ${keyPaddingMask.dim()}-D tensor instead`,
-      );
-    }
-    if (attnMask && attnMask.dim() !== 2 && attnMask.dim() !== 3) {
-      throw new Error(
-        `${name}: For ${kind} \`query\`, expected \`attn_mask\` to be \`None\`, 2-D or 3-D but found ${attnMask.dim()}-D tensor instead`,
-      );
-    }
-    if (qd === 2 && attnMask && attnMask.dim() === 3) {
-      const expected = [this.numHeads, query.size(0), key.size(0)];
-      if (attnMask.shape.some((d, i) => d !== expected[i])) {
-        throw new Error(
-          `${name}: Expected \`attn_mask\` shape to be [${expected.join(', ')}] but got ${dims(attnMask)}`,
-        );
-      }
-    }
-    return qd === 3;
-  }
-
-  /** F._in_projection_packed: q, k, v projected, contiguous, each (len, batch, embed). */
-  private inProjection(query: Tensor, key: Tensor, value: Tensor): [Tensor, Tensor, Tensor] {
-    const w = this.in_proj_weight;
-    const b = this.in_proj_bias;
-    const e = this.embedDim;
-    // (…, n·E) → n contiguous (…, E) pieces, as PyTorch's unflatten/transpose/contiguous.
-    const pieces = (proj: Tensor, n: number): Tensor[] => {
-      const p = proj.unflatten(-1, [n, e]).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous();
-      return Array.from({ length: n }, (_, i) => p.select(0, i));
-    };
-    if (key === value) {
-      if (query === key) {
-        return pieces(F.linear(query, w, { bias: b }), 3) as [Tensor, Tensor, Tensor];
-      }
-      const [wq, wkv] = w.split([e, 2 * e]) as [Tensor, Tensor];
-      const [bq, bkv] = b ? (b.split([e, 2 * e]) as [Tensor, Tensor]) : [null, null];
-      const qProj = F.linear(query, wq, { bias: bq });
-      const [kProj, vProj] = pieces(F.linear(key, wkv, { bias: bkv }), 2) as [Tensor, Tensor];
-      return [qProj, kProj, vProj];
-    }
-    const ws = w.chunk(3) as [Tensor, Tensor, Tensor];
-    const bs = b ? (b.chunk(3) as [Tensor, Tensor, Tensor]) : [null, null, null];
-    return [query, key, value].map((x, i) => F.linear(x, ws[i] as Tensor, { bias: bs[i] ?? null })) as [
-      Tensor,
-      Tensor,
-      Tensor,
-    ];
   }
 }
 
