@@ -1562,3 +1562,11 @@ export function $embedding_renorm_(input: Tensor, indices: Tensor, maxNorm: numb
   native.embedding_renorm_(h(input, 'embedding_renorm_', 'input'), h(indices, 'embedding_renorm_', 'indices'), maxNorm, normType);
   return input;
 }
+
+export function $_weight_norm(v: Tensor, g: Tensor, dim?: number): Tensor {
+  return wrap(native._weight_norm(h(v, '_weight_norm', 'v'), h(g, '_weight_norm', 'g'), dim));
+}
+
+export function $norm_except_dim(v: Tensor, pow?: number, dim?: number): Tensor {
+  return wrap(native.norm_except_dim(h(v, 'norm_except_dim', 'v'), pow, dim));
+}

@@ -1360,6 +1360,16 @@ static Napi::Value op_embedding_bag(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_norm_except_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "norm_except_dim");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_v = a.tensor(0, "v");
+    const int64_t a_pow = a.int64(1, "pow", 2);
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::norm_except_dim(a_v, a_pow, a_dim));
+  });
+}
+
 }  // namespace
 
 namespace tn {
@@ -1492,6 +1502,7 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("feature_dropout", Napi::Function::New(env, op_feature_dropout, "feature_dropout"));
   exports.Set("alpha_dropout_", Napi::Function::New(env, op_alpha_dropout_, "alpha_dropout_"));
   exports.Set("embedding_bag", Napi::Function::New(env, op_embedding_bag, "embedding_bag"));
+  exports.Set("norm_except_dim", Napi::Function::New(env, op_norm_except_dim, "norm_except_dim"));
 }
 
 }  // namespace tn

@@ -1353,6 +1353,16 @@ static Napi::Value op_feature_alpha_dropout_(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op__weight_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_weight_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_v = a.tensor(0, "v");
+    const at::Tensor& a_g = a.tensor(1, "g");
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::_weight_norm(a_v, a_g, a_dim));
+  });
+}
+
 }  // namespace
 
 namespace tn {
@@ -1484,6 +1494,7 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("dropout_", Napi::Function::New(env, op_dropout_, "dropout_"));
   exports.Set("alpha_dropout", Napi::Function::New(env, op_alpha_dropout, "alpha_dropout"));
   exports.Set("feature_alpha_dropout_", Napi::Function::New(env, op_feature_alpha_dropout_, "feature_alpha_dropout_"));
+  exports.Set("_weight_norm", Napi::Function::New(env, op__weight_norm, "_weight_norm"));
 }
 
 }  // namespace tn
