@@ -71,6 +71,7 @@ export {
   type ParamwiseCfg,
 } from './optim/optim_wrapper_constructor.js';
 export { OptimWrapperDict } from './optim/optim_wrapper_dict.js';
+export * from './optim/scheduler/index.js';
 export {
   type CustomLogCfg,
   formatEta,
@@ -92,6 +93,7 @@ export {
   type EvaluatorSpec,
   type ModelLike,
   type ParamSchedulerEntry,
+  type ParamSchedulerOption,
   Runner,
   type RunnerOptions,
   type ScheduledEntry,
