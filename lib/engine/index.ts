@@ -86,17 +86,19 @@ export {
   IterBasedTrainLoop,
   type ValSchedule,
 } from './runner/loops.js';
+export type {
+  ParamSchedulerEntry,
+  ParamSchedulerOption,
+  ScheduledEntry,
+} from './runner/param_schedulers.js';
 export {
   type DataLoaderLike,
   type DefaultHooksCfg,
   type DistCfg,
   type EvaluatorSpec,
   type ModelLike,
-  type ParamSchedulerEntry,
-  type ParamSchedulerOption,
   Runner,
   type RunnerOptions,
-  type ScheduledEntry,
   type TrainCfg,
   type VisualizerLike,
 } from './runner/runner.js';

@@ -34,15 +34,18 @@ import type { BaseModel, LogVars } from '../model/base_model.js';
 import { DistributedDataParallel, type DistributedDataParallelOptions } from '../model/wrappers/distributed.js';
 import { type BaseOptimWrapper, OptimWrapper, type OptimWrapperOptions } from '../optim/optim_wrapper.js';
 import { buildOptimWrapper, type OptimWrapperCfg } from '../optim/optim_wrapper_constructor.js';
-import { OptimWrapperDict } from '../optim/optim_wrapper_dict.js';
-import { buildParamSchedulers, type ParamSchedulerConfig } from '../optim/scheduler/build.js';
-import { ParamScheduler, type SchedulableOptimizer } from '../optim/scheduler/param_scheduler.js';
 import { loadStateDict } from './checkpoint.js';
 import { shardDataloaders } from './distributed_setup.js';
 import { LogProcessor, type LogProcessorOptions } from './log_processor.js';
 import { EpochBasedTrainLoop, EvalLoop, type EvaluatorLike, IterBasedTrainLoop } from './loops.js';
-
-type LRScheduler = torch.optim.lrScheduler.LRScheduler;
+import {
+  hasSchedulerConfigs,
+  loadSchedulerStateDict,
+  type ParamSchedulerOption,
+  type ScheduledEntry,
+  scheduledEntries,
+  schedulerStateDict,
+} from './param_schedulers.js';
 
 /** What valEvaluator and testEvaluator take: an evaluator, or the metrics to make one of (as MMEngine's build_evaluator). */
 export type EvaluatorSpec = EvaluatorLike | BaseMetric | MetricConfig | readonly (BaseMetric | MetricConfig)[];
@@ -116,67 +119,6 @@ export interface TrainCfg {
   valBegin?: number;
   /** `[milestone, interval]` pairs that change valInterval as training goes on (see ValSchedule). */
   dynamicIntervals?: [number, number][];
-}
-
-/**
- * A scheduler of the `paramScheduler` option, of either kind:
- * - MMEngine's (engine.LinearLR, engine.CosineAnnealingMomentum, ..., or their configs
- *   `{type: 'LinearLR', byEpoch, begin, end, convertToIterBased, ...}`, built by train() over
- *   the runner's optimizer wrapper with the training's length as the default `end`, see
- *   buildParamSchedulers): each says whether it steps per epoch or per iteration (`byEpoch`),
- *   and a ReduceOnPlateau one also steps after each validation with its `monitor`ed metric.
- * - PyTorch's (torch.optim.lrScheduler), stepped after every epoch (the default) or after
- *   every iteration (`{scheduler, byEpoch: false}`); a ReduceLROnPlateau after every validation
- *   instead, with the metric named by `monitor` (default 'loss').
- */
-export type ParamSchedulerEntry =
-  | LRScheduler
-  | { scheduler: LRScheduler; byEpoch?: boolean; monitor?: string }
-  | ParamScheduler
-  | ParamSchedulerConfig;
-
-/**
- * The `paramScheduler` option: one entry, a list, or, with an OptimWrapperDict, the entries of
- * each optimizer by name (`{generator: [...], discriminator: [...]}`; configs given as a list
- * are built for every optimizer of the dict, as MMEngine does).
- */
-export type ParamSchedulerOption =
-  | ParamSchedulerEntry
-  | ParamSchedulerEntry[]
-  | Record<string, ParamSchedulerEntry | ParamSchedulerEntry[]>;
-
-/** A scheduler as the runner keeps it (see ParamSchedulerEntry). */
-export interface ScheduledEntry {
-  scheduler: LRScheduler | ParamScheduler;
-  /** Whether it steps after each epoch (else after each iteration); a ParamScheduler's own byEpoch. */
-  readonly byEpoch: boolean;
-  /** The validation metric it is stepped with after each validation (a ReduceOnPlateau's), else null. */
-  readonly monitor: string | null;
-  /** With schedulers per optimizer of an OptimWrapperDict: the optimizer's name (checkpoints keep them by name). */
-  optimizer?: string;
-}
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
-
-/** A config to build (not a scheduler yet). */
-const isSchedulerConfig = (v: unknown): boolean => isPlainObject(v) && 'type' in v;
-
-/** An entry around a PyTorch scheduler: `{scheduler, byEpoch, monitor}`. */
-const isTorchEntry = (v: unknown): boolean => isPlainObject(v) && 'scheduler' in v;
-
-/** The runner's entry of an engine ParamScheduler: its byEpoch and monitor are the scheduler's own, live (a loaded state dict may change them). */
-function paramSchedulerEntry(scheduler: ParamScheduler, optimizer?: string): ScheduledEntry {
-  return {
-    scheduler,
-    get byEpoch() {
-      return scheduler.byEpoch;
-    },
-    get monitor() {
-      return scheduler.needValArgs ? (scheduler as ParamScheduler & { monitor: string }).monitor : null;
-    },
-    ...(optimizer === undefined ? {} : { optimizer }),
-  };
 }
 
 export interface DefaultHooksCfg {
@@ -339,7 +281,7 @@ export class Runner {
             ? new OptimWrapper(ow as OptimWrapperOptions)
             : buildOptimWrapper(this.model, ow as OptimWrapperCfg);
     // Schedulers given as objects are the runner's now; configs are built when training starts.
-    if (!this.hasSchedulerConfigs()) this.installSchedulers();
+    if (!hasSchedulerConfigs(this.options.paramScheduler)) this.installSchedulers();
     const vis = this.rank === 0 ? (options.visualizer ?? null) : null;
     this.visualizer = typeof vis === 'function' ? vis(join(this.logDir, 'vis_data')) : vis;
     this.registerHooks(options.defaultHooks ?? {}, options.customHooks ?? []);
@@ -360,140 +302,19 @@ export class Runner {
 
   // ---- parameter schedulers
 
-  private hasSchedulerConfigs(): boolean {
-    const ps = this.options.paramScheduler;
-    if (ps === null || ps === undefined) return false;
-    const items = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
-    if (isPlainObject(ps) && !isSchedulerConfig(ps) && !isTorchEntry(ps)) {
-      return Object.values(ps).some((v) => items(v).some(isSchedulerConfig));
-    }
-    return items(ps).some(isSchedulerConfig);
-  }
-
   /**
    * Makes `paramSchedulers` of the paramScheduler option, once: configs are built over the
-   * optimizer wrapper (each of an OptimWrapperDict's, by name), with the train loop's length as
-   * their default `end` and the train loader's length for convertToIterBased.
+   * optimizer wrapper with the train loop's length as their default `end` and the train
+   * loader's length for convertToIterBased (see param_schedulers.ts).
    */
   private installSchedulers(): void {
     if (this.schedulersInstalled) return;
     this.schedulersInstalled = true;
-    const ps = this.options.paramScheduler ?? [];
-    const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
-    const ow = this.optimWrapper;
-    const perName = isPlainObject(ps) && !isSchedulerConfig(ps) && !isTorchEntry(ps);
-    if (ow instanceof OptimWrapperDict && perName) {
-      for (const name of Object.keys(ps)) {
-        if (!ow.has(name)) {
-          throw new Error(
-            `paramScheduler: no optimizer '${name}' in the OptimWrapperDict (${[...ow.keys()].join(', ')})`,
-          );
-        }
-      }
-      for (const [name, wrapper] of ow.entries()) {
-        const own = (ps as Record<string, unknown>)[name];
-        if (own === undefined) continue;
-        for (const item of list(own)) this.paramSchedulers.push(this.entryOf(item, wrapper, name));
-      }
-      return;
-    }
-    if (perName) {
-      throw new TypeError(
-        'paramScheduler: schedulers by optimizer name are for an OptimWrapperDict; a scheduler config needs a `type`',
-      );
-    }
-    if (ow instanceof OptimWrapperDict && list(ps).some(isSchedulerConfig)) {
-      // MMEngine: the same configs for each optimizer of the dict.
-      if (list(ps).some((item) => !isSchedulerConfig(item))) {
-        throw new TypeError(
-          'paramScheduler: with an OptimWrapperDict, configs in a list are built for every optimizer; give schedulers by optimizer name ({name: [...]})',
-        );
-      }
-      for (const [name, wrapper] of ow.entries()) {
-        for (const item of list(ps)) this.paramSchedulers.push(this.entryOf(item, wrapper, name));
-      }
-      return;
-    }
-    for (const item of list(ps)) this.paramSchedulers.push(this.entryOf(item, ow, undefined));
-  }
-
-  private entryOf(item: unknown, optimizer: unknown, name: string | undefined): ScheduledEntry {
-    if (item instanceof ParamScheduler) return paramSchedulerEntry(item, name);
-    if (isSchedulerConfig(item)) {
-      if (!optimizer || optimizer instanceof OptimWrapperDict) {
-        throw new Error("paramScheduler: building a scheduler from a config needs the runner's `optimWrapper`");
-      }
-      const [scheduler] = buildParamSchedulers([item as ParamSchedulerConfig], {
-        optimWrapper: optimizer as SchedulableOptimizer,
-        ...(this.trainDataloader ? { epochLength: this.trainDataloader.length } : {}),
-        ...(this.trainLoop ? { maxEpochs: this.maxEpochs, maxIters: this.maxIters } : {}),
-      });
-      return paramSchedulerEntry(scheduler as ParamScheduler, name);
-    }
-    if (item instanceof torch.optim.lrScheduler.LRScheduler || isTorchEntry(item)) {
-      const entry = item as { scheduler: unknown; byEpoch?: boolean; monitor?: string };
-      const { scheduler, byEpoch = true, monitor } = isTorchEntry(item) ? entry : { scheduler: item };
-      if (scheduler instanceof ParamScheduler) {
-        throw new TypeError(
-          `paramScheduler: a ${scheduler.constructor.name} has its own byEpoch (and monitor); pass it as it is, not as {scheduler}`,
-        );
-      }
-      if (!(scheduler instanceof torch.optim.lrScheduler.LRScheduler)) {
-        throw new TypeError('paramScheduler: {scheduler} takes a torch.optim.lrScheduler scheduler');
-      }
-      const plateau = scheduler instanceof torch.optim.lrScheduler.ReduceLROnPlateau;
-      if (monitor !== undefined && !plateau) {
-        throw new TypeError(`paramScheduler: monitor is for a ReduceLROnPlateau, not a ${scheduler.constructor.name}`);
-      }
-      return {
-        scheduler,
-        byEpoch,
-        monitor: plateau ? (monitor ?? 'loss') : null,
-        ...(name === undefined ? {} : { optimizer: name }),
-      };
-    }
-    throw new TypeError(
-      'paramScheduler: expected an engine ParamScheduler, a config {type, ...}, a torch.optim.lrScheduler scheduler or {scheduler, byEpoch, monitor}',
-    );
-  }
-
-  /** The schedulers' states as MMEngine's checkpoints hold them: a list, or lists by optimizer name. */
-  private schedulerStateDict(): unknown {
-    if (this.paramSchedulers.some((s) => s.optimizer !== undefined)) {
-      const out: Record<string, unknown[]> = {};
-      for (const s of this.paramSchedulers) {
-        const key = s.optimizer ?? '';
-        if (!out[key]) out[key] = [];
-        out[key].push(s.scheduler.stateDict());
-      }
-      return out;
-    }
-    return this.paramSchedulers.map((s) => s.scheduler.stateDict());
-  }
-
-  private loadSchedulerStateDict(state: unknown): void {
-    const load = (s: ScheduledEntry, sd: unknown) => {
-      if (sd) s.scheduler.loadStateDict(sd as never);
-    };
-    if (Array.isArray(state)) {
-      if (this.paramSchedulers.some((s) => s.optimizer !== undefined)) {
-        throw new Error(
-          'resume: the checkpoint has a list of param_schedulers; this runner has them by optimizer name',
-        );
-      }
-      for (const [i, s] of this.paramSchedulers.entries()) load(s, state[i]);
-      return;
-    }
-    if (!isPlainObject(state)) return;
-    const seen = new Map<string, number>();
-    for (const s of this.paramSchedulers) {
-      if (s.optimizer === undefined) {
-        throw new Error('resume: the checkpoint has param_schedulers by optimizer name; this runner has a list');
-      }
-      const k = seen.get(s.optimizer) ?? 0;
-      seen.set(s.optimizer, k + 1);
-      load(s, (state[s.optimizer] as unknown[] | undefined)?.[k]);
-    }
+    const entries = scheduledEntries(this.options.paramScheduler ?? [], this.optimWrapper, {
+      ...(this.trainDataloader ? { epochLength: this.trainDataloader.length } : {}),
+      ...(this.trainLoop ? { maxEpochs: this.maxEpochs, maxIters: this.maxIters } : {}),
+    });
+    this.paramSchedulers.push(...entries);
   }
 
   // ---- hooks
@@ -685,7 +506,7 @@ export class Runner {
     };
     if ((options?.saveOptimizer ?? true) && this.optimWrapper) checkpoint.optimizer = this.optimWrapper.stateDict();
     if ((options?.saveParamScheduler ?? true) && this.paramSchedulers.length) {
-      checkpoint.param_schedulers = this.schedulerStateDict();
+      checkpoint.param_schedulers = schedulerStateDict(this.paramSchedulers);
     }
     return checkpoint;
   }
@@ -767,7 +588,7 @@ export class Runner {
       }
       if (checkpoint.message_hub) this.messageHub.loadStateDict(checkpoint.message_hub as Record<string, unknown>);
       if (checkpoint.optimizer && this.optimWrapper) this.optimWrapper.loadStateDict(checkpoint.optimizer);
-      if (checkpoint.param_schedulers) this.loadSchedulerStateDict(checkpoint.param_schedulers);
+      if (checkpoint.param_schedulers) loadSchedulerStateDict(this.paramSchedulers, checkpoint.param_schedulers);
       if (checkpoint.rng_state instanceof torch.Tensor) torch.setRngState(checkpoint.rng_state);
       this.logger.info(`resumed epoch: ${this.epoch}, iter: ${this.iter}`);
     });
