@@ -58,7 +58,7 @@ const seed = Number(args.seed);
 const launcher = args.launcher as 'none' | 'pytorch';
 if (launcher !== 'none' && launcher !== 'pytorch') throw new Error(`unknown --launcher ${launcher}: none or pytorch`);
 // Joined here rather than by the Runner, so that the train loader's sampler (and with it the
-// number of iterations the schedule spans) is this process's share from the start.
+// number of iterations an epoch has) is this process's share from the start.
 if (launcher === 'pytorch') torch.distributed.initProcessGroup();
 if (args.threads) torch.setNumThreads(Number(args.threads));
 torch.manualSeed(seed);
@@ -145,7 +145,6 @@ const valDataloader = new engine.DataLoader({
   persistentWorkers: true,
 });
 const optimizer = new torch.optim.AdamW(model.parameters(), { lr: Number(args.lr), weightDecay: 1e-4 });
-const iters = epochs * trainDataloader.length;
 
 const runner = new engine.Runner({
   model,
@@ -154,11 +153,9 @@ const runner = new engine.Runner({
   valDataloader,
   trainCfg: { maxEpochs: epochs, valInterval: 1 },
   optimWrapper: { optimizer },
-  // Cosine decay per iteration.
-  paramScheduler: {
-    scheduler: new torch.optim.lrScheduler.CosineAnnealingLR(optimizer, { TMax: iters, etaMin: 1e-5 }),
-    byEpoch: false,
-  },
+  // Cosine decay over the epochs, stepped per iteration (MMEngine's config; the same schedule as
+  // PyTorch's CosineAnnealingLR with TMax = all iterations, stepped each iteration).
+  paramScheduler: { type: 'CosineAnnealingLR', TMax: epochs, etaMin: 1e-5, convertToIterBased: true },
   valEvaluator: new engine.Evaluator(new engine.Accuracy({ topk: [1] })),
   defaultHooks: { logger: { interval: 20 }, checkpoint: { interval: 1, maxKeepCkpts: 2, saveBest: 'accuracy/top1' } },
   randomness: { seed },
