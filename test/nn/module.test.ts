@@ -432,6 +432,64 @@ describe('nn.Module', () => {
     );
   });
 
+  test("state-dict hooks: pre/post around each module's entries; load pre-hooks rename an old layout, post-hooks clear keys before strict", () => {
+    const net = new Block();
+    const calls: string[] = [];
+    net.registerStateDictPreHook((_m, prefix, keepVars) => calls.push(`pre net '${prefix}' ${keepVars}`));
+    net.bn.registerStateDictPreHook((_m, prefix) => calls.push(`pre bn '${prefix}'`));
+    const post = net.bn.registerStateDictPostHook((_m, sd, prefix) => {
+      calls.push(`post bn '${prefix}' ${Object.keys(sd).length}`);
+      delete sd[`${prefix}num_batches_tracked`];
+    });
+    const sd = net.stateDict({ prefix: 'model.' });
+    // The parent's pre-hook first; bn's post-hook sees conv's entry and its own five (the counter included).
+    assert.deepEqual(calls, ["pre net 'model.' false", "pre bn 'model.bn.'", "post bn 'model.bn.' 6"]);
+    assert.deepEqual(Object.keys(sd), [
+      'model.conv.weight',
+      'model.bn.weight',
+      'model.bn.bias',
+      'model.bn.running_mean',
+      'model.bn.running_var',
+    ]);
+    post.remove();
+    assert.ok('bn.num_batches_tracked' in net.stateDict());
+
+    // An old checkpoint named bn's parameters gamma/beta: a load pre-hook on bn renames them.
+    const source = new Block();
+    const old: Record<string, torch.Tensor> = {};
+    for (const [k, v] of Object.entries(source.stateDict())) {
+      old[k.replace('bn.weight', 'bn.gamma').replace('bn.bias', 'bn.beta')] = v;
+    }
+    const seen: string[] = [];
+    net.bn.registerLoadStateDictPreHook((m, state, prefix, _meta, strict) => {
+      seen.push(`${m.constructor.name} '${prefix}' strict ${strict}`);
+      for (const [from, to] of [
+        ['gamma', 'weight'],
+        ['beta', 'bias'],
+      ]) {
+        const t = state[prefix + from];
+        if (t) {
+          delete state[prefix + from];
+          state[prefix + to] = t;
+        }
+      }
+    });
+    const result = net.loadStateDict(old);
+    assert.deepEqual(seen, ["BatchNorm2d 'bn.' strict true"]);
+    assert.deepEqual(result, { missingKeys: [], unexpectedKeys: [] });
+    assert.deepEqual(net.bn.weight?.toArray(), source.bn.weight?.toArray());
+    assert.ok('bn.gamma' in old, "the caller's dict is left as it was");
+
+    // A post-hook may forgive keys: strict then passes, and the result holds what the hook left.
+    const partial = { 'conv.weight': source.conv.weight.detach() };
+    assert.throws(() => net.loadStateDict(partial), /Missing key\(s\) in state_dict: "bn.weight"/);
+    net.registerLoadStateDictPostHook((_m, keys) => {
+      keys.missingKeys.splice(0, keys.missingKeys.length);
+    });
+    assert.deepEqual(net.loadStateDict(partial), { missingKeys: [], unexpectedKeys: [] });
+    assert.throws(() => net.registerStateDictPreHook(3 as never), /expected a function/);
+  });
+
   test('names: no dots, not empty, not a parameter or submodule already; shared modules and buffers listed once', () => {
     const lin = new nn.Linear(2, 2);
     assert.throws(() => lin.registerBuffer('a.b', torch.zeros([1])), /buffer name can't contain "\.", got: a\.b/);

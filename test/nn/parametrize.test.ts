@@ -518,6 +518,17 @@ describe('a parametrized module as an nn.Module', () => {
     ]);
   });
 
+  test("a hook-based weightNorm checkpoint (weight_g, weight_v) loads into parametrizations.weightNorm, as PyTorch's compat hook", () => {
+    const old = nn.utils.weightNorm(new nn.Linear(3, 2).double());
+    const sd = new nn.Sequential(old).stateDict();
+    assert.deepEqual(Object.keys(sd), ['0.bias', '0.weight_g', '0.weight_v']);
+    const fresh = new nn.Sequential(parametrizations.weightNorm(new nn.Linear(3, 2).double()));
+    assert.deepEqual(fresh.loadStateDict(sd), { missingKeys: [], unexpectedKeys: [] });
+    const x = torch.randn([4, 3], { dtype: 'float64' });
+    assert.deepEqual((fresh.forward(x) as torch.Tensor).toArray(), old.forward(x).toArray());
+    assert.deepEqual(Object.keys(sd), ['0.bias', '0.weight_g', '0.weight_v'], "the caller's dict is unchanged");
+  });
+
   test('the weight is not a field: traversals, to() and the optimizer see the originals only', () => {
     const m = parametrizations.spectralNorm(new nn.Linear(3, 2));
     assert.ok(!Object.keys(m).includes('weight'));

@@ -31,6 +31,7 @@ export interface LoadResult {
 const BUFFERS = Symbol('buffers');
 const BUFFER_VALUES = Symbol('bufferValues');
 const HOOKS = Symbol('forwardHooks');
+const STATE_HOOKS = Symbol('stateDictHooks');
 const FIELD_KINDS = Symbol('fieldKinds');
 
 type FieldKind = 'parameter' | 'child module';
@@ -58,6 +59,9 @@ function checkAssignment(target: Module, key: string | symbol, value: unknown): 
   }
 }
 
+/** A module's state-dict hooks, if it has any. */
+const stateHooks = (m: Module): StateHooks | undefined => (m as unknown as { [STATE_HOOKS]?: StateHooks })[STATE_HOOKS];
+
 const FIELD_GUARD: ProxyHandler<Module> = {
   defineProperty(target, key, descriptor) {
     if ('value' in descriptor) checkAssignment(target, key, descriptor.value);
@@ -79,6 +83,39 @@ const FIELD_GUARD: ProxyHandler<Module> = {
 export type ForwardPreHook<M extends Module = Module> = (module: M, args: unknown[]) => unknown;
 /** A hook run after forward: its arguments and output; it returns nothing, or the output to use instead. */
 export type ForwardHook<M extends Module = Module> = (module: M, args: unknown[], output: unknown) => unknown;
+
+/** Runs before a module's entries are collected by stateDict(). */
+export type StateDictPreHook<M extends Module = Module> = (module: M, prefix: string, keepVars: boolean) => void;
+/** Runs after a module's entries (and its children's) are in `stateDict`, which it may change in place. */
+export type StateDictPostHook<M extends Module = Module> = (
+  module: M,
+  stateDict: StateDict,
+  prefix: string,
+  localMetadata: Record<string, unknown>,
+) => void;
+/**
+ * Runs before loadStateDict matches keys, on the (copied) state dict it will read: it may rename,
+ * add or remove entries (old checkpoint layouts), or report keys and errors in the arrays.
+ */
+export type LoadStateDictPreHook<M extends Module = Module> = (
+  module: M,
+  stateDict: Record<string, Tensor>,
+  prefix: string,
+  localMetadata: Record<string, unknown>,
+  strict: boolean,
+  missingKeys: string[],
+  unexpectedKeys: string[],
+  errorMsgs: string[],
+) => void;
+/** Runs after loadStateDict copied what fits; it may clear entries of the key lists before `strict` judges them. */
+export type LoadStateDictPostHook<M extends Module = Module> = (module: M, incompatibleKeys: LoadResult) => void;
+
+interface StateHooks {
+  statePre: StateDictPreHook[];
+  statePost: StateDictPostHook[];
+  loadPre: LoadStateDictPreHook[];
+  loadPost: LoadStateDictPostHook[];
+}
 
 /** What registering a hook returns: remove() unregisters it. */
 export interface RemovableHandle {
@@ -337,6 +374,49 @@ export abstract class Module {
     };
   }
 
+  // ---- state-dict hooks
+
+  /** Runs `hook(module, prefix, keepVars)` before stateDict() collects this module's entries. */
+  registerStateDictPreHook(hook: StateDictPreHook<this>): RemovableHandle {
+    return this.addStateHook('statePre', hook as StateDictPreHook);
+  }
+
+  /** Runs `hook(module, stateDict, prefix, localMetadata)` after this module's entries (and its children's) are collected. */
+  registerStateDictPostHook(hook: StateDictPostHook<this>): RemovableHandle {
+    return this.addStateHook('statePost', hook as StateDictPostHook);
+  }
+
+  /**
+   * Runs `hook(module, stateDict, prefix, localMetadata, strict, missingKeys, unexpectedKeys,
+   * errorMsgs)` before loadStateDict reads this module's keys (`prefix` ends with a dot below
+   * the root), as PyTorch's register_load_state_dict_pre_hook.
+   */
+  registerLoadStateDictPreHook(hook: LoadStateDictPreHook<this>): RemovableHandle {
+    return this.addStateHook('loadPre', hook as LoadStateDictPreHook);
+  }
+
+  /** Runs `hook(module, {missingKeys, unexpectedKeys})` after loadStateDict copied, before `strict` judges the keys. */
+  registerLoadStateDictPostHook(hook: LoadStateDictPostHook<this>): RemovableHandle {
+    return this.addStateHook('loadPost', hook as LoadStateDictPostHook);
+  }
+
+  private addStateHook<K extends keyof StateHooks>(kind: K, hook: StateHooks[K][number]): RemovableHandle {
+    if (typeof hook !== 'function') throw new TypeError(`register ${kind} state-dict hook: expected a function`);
+    const self = this as unknown as { [STATE_HOOKS]?: StateHooks };
+    if (!self[STATE_HOOKS]) {
+      const hooks: StateHooks = { statePre: [], statePost: [], loadPre: [], loadPost: [] };
+      Object.defineProperty(this, STATE_HOOKS, { value: hooks });
+    }
+    const list = (self[STATE_HOOKS] as StateHooks)[kind] as unknown[];
+    list.push(hook);
+    return {
+      remove: () => {
+        const k = list.indexOf(hook);
+        if (k >= 0) list.splice(k, 1);
+      },
+    };
+  }
+
   // ---- modes and in-place changes
 
   /** Sets this module's `training`, then calls each child's train(mode): a child's own train() (a frozen BatchNorm) is honoured, as in PyTorch. */
@@ -448,12 +528,21 @@ export abstract class Module {
   }
 
   private collectState(prefix: string, out: StateDict, keepVars: boolean): void {
+    const hooks = stateHooks(this);
+    for (const h of hooks?.statePre ?? []) h(this, prefix, keepVars);
     for (const [name, p] of this.ownParameters()) if (p) out[prefix + name] = keepVars ? p : p.detach();
     for (const [name, b, persistent] of this.ownBuffers()) {
       if (b && persistent) out[prefix + name] = keepVars ? b : b.detach();
     }
     // Every name of a shared submodule, as PyTorch's state_dict (a tied module's keys twice).
     for (const [name, child] of this.moduleEntries()) child.collectState(`${prefix + name}.`, out, keepVars);
+    for (const h of hooks?.statePost ?? []) h(this, out, prefix, {});
+  }
+
+  /** This module and every submodule under each of its names, with its key prefix, as PyTorch's load() recursion visits them. */
+  private *withPrefixes(prefix = ''): Generator<[Module, string]> {
+    yield [this, prefix];
+    for (const [name, child] of this.moduleEntries()) yield* child.withPrefixes(`${prefix + name}.`);
   }
 
   /**
@@ -462,22 +551,29 @@ export abstract class Module {
    * come back. A shape mismatch is always an Error. As in PyTorch, the tensors that fit are
    * copied before an Error is thrown.
    */
-  loadStateDict(stateDict: Record<string, Tensor>, options?: { strict?: boolean }): LoadResult {
+  loadStateDict(input: Record<string, Tensor>, options?: { strict?: boolean }): LoadResult {
     const strict = options?.strict ?? true;
+    // A copy, as PyTorch's: load pre-hooks may rename entries (old layouts) without touching the caller's.
+    const stateDict = { ...input };
+    const hookMissing: string[] = [];
+    const hookUnexpected: string[] = [];
+    const errors: string[] = [];
+    const visited = [...this.withPrefixes()];
+    for (const [m, prefix] of visited) {
+      for (const h of stateHooks(m)?.loadPre ?? []) {
+        h(m, stateDict, prefix, {}, strict, hookMissing, hookUnexpected, errors);
+      }
+    }
     const own = this.stateDict({ keepVars: true });
     // A BatchNorm's counter may be absent (PyTorch fills it in for a state dict without version
     // metadata, which is what every state dict here is): it keeps its value, and is not missing.
-    const missingKeys = Object.keys(own).filter(
-      (k) => !(k in stateDict) && !(k === 'num_batches_tracked' || k.endsWith('.num_batches_tracked')),
-    );
-    const unexpectedKeys = Object.keys(stateDict).filter((k) => !(k in own));
-    const errors: string[] = [];
-    if (strict && missingKeys.length) {
-      errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}.`);
-    }
-    if (strict && unexpectedKeys.length) {
-      errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
-    }
+    const missingKeys = [
+      ...hookMissing,
+      ...Object.keys(own).filter(
+        (k) => !(k in stateDict) && !(k === 'num_batches_tracked' || k.endsWith('.num_batches_tracked')),
+      ),
+    ];
+    const unexpectedKeys = [...hookUnexpected, ...Object.keys(stateDict).filter((k) => !(k in own))];
     const bad = new Set<string>();
     for (const [key, target] of Object.entries(own)) {
       const value = stateDict[key];
@@ -503,10 +599,19 @@ export abstract class Module {
         if (value && !bad.has(key)) target.copy_(value);
       }
     });
+    // Post-hooks see the key lists and may clear entries before strict judges them, as in PyTorch.
+    const result: LoadResult = { missingKeys, unexpectedKeys };
+    for (const [m] of visited) for (const h of stateHooks(m)?.loadPost ?? []) h(m, result);
+    if (strict && result.unexpectedKeys.length) {
+      errors.unshift(`Unexpected key(s) in state_dict: ${result.unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
+    }
+    if (strict && result.missingKeys.length) {
+      errors.unshift(`Missing key(s) in state_dict: ${result.missingKeys.map((k) => `"${k}"`).join(', ')}.`);
+    }
     if (errors.length) {
       throw new Error(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${errors.join('\n\t')}`);
     }
-    return { missingKeys, unexpectedKeys };
+    return result;
   }
 
   // ---- printing

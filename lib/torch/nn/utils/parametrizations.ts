@@ -45,10 +45,21 @@ export function weightNorm<M extends Module>(
   module: M,
   options?: { name?: string; dim?: number | null },
 ): Parametrized<M> {
+  const name = options?.name ?? 'weight';
   const parametrization = new _WeightNorm(options?.dim === undefined ? 0 : options.dim);
-  // PyTorch's weight_norm also registers a load_state_dict pre-hook that renames the old API's
-  // weight_g / weight_v keys; nn.Module here has no such hook (say so if a checkpoint needs it).
-  return registerParametrization(module, options?.name ?? 'weight', parametrization, { unsafe: true });
+  const out = registerParametrization(module, name, parametrization, { unsafe: true });
+  // As PyTorch's: a checkpoint of the hook-based API (`weight_g`, `weight_v`) loads into the
+  // parametrization's originals.
+  module.registerLoadStateDictPreHook((_m, stateDict, prefix) => {
+    const g = stateDict[`${prefix}${name}_g`];
+    const v = stateDict[`${prefix}${name}_v`];
+    if (g === undefined || v === undefined) return;
+    delete stateDict[`${prefix}${name}_g`];
+    delete stateDict[`${prefix}${name}_v`];
+    stateDict[`${prefix}parametrizations.${name}.original0`] = g;
+    stateDict[`${prefix}parametrizations.${name}.original1`] = v;
+  });
+  return out;
 }
 
 /**
