@@ -172,6 +172,24 @@ export interface NativeDistributed {
   ddpBuckets(reducer: number): number[];
 }
 
+/** torch.jit's native side (native/jit.cpp): TorchScript modules held by id. */
+export interface NativeJit {
+  /** The Tensor class that results are made with. */
+  jitInit(tensorClass: new (handle: number) => unknown): void;
+  jitLoad(path: string, mapLocation: string | undefined): number;
+  jitFree(id: number): void;
+  jitRunMethod(id: number, name: string, args: unknown[]): unknown;
+  /** [name, schema] per method */
+  jitMethods(id: number): [string, string][];
+  /** [training, the original class name] */
+  jitInfo(id: number): [boolean, string];
+  jitTrain(id: number, mode: boolean): void;
+  /** what: 0 parameters, 1 buffers, 2 the state dict (detached); returns [names, handles] */
+  jitNamed(id: number, what: 0 | 1 | 2, recurse: boolean): [string[], number[]];
+  jitTo(id: number, device: string | undefined, dtype: number | undefined, nonBlocking: boolean): void;
+  jitSave(id: number, path: string): void;
+}
+
 /** A CUDA stream as c10 packs it: [stream id, device index, device type]. */
 export type StreamData = [number, number, number];
 

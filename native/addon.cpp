@@ -16,6 +16,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   tn::registerCuda(env, exports);
   tn::registerAmp(env, exports);
   tn::registerPooling(env, exports);
+  tn::registerJit(env, exports);
   tn::registerDistributed(env, exports);
   tn::registerDdp(env, exports);
   tn::registerGeneratedOps(env, exports);

@@ -10,5 +10,6 @@ void registerAutograd(Napi::Env env, Napi::Object exports);
 void registerCuda(Napi::Env env, Napi::Object exports);
 void registerAmp(Napi::Env env, Napi::Object exports);
 void registerPooling(Napi::Env env, Napi::Object exports);
+void registerJit(Napi::Env env, Napi::Object exports);
 
 }  // namespace tn

@@ -13,6 +13,7 @@ export * as cuda from './cuda.js';
 export type { Device } from './device.js';
 export * as distributed from './distributed/index.js';
 export * from './dtype.js';
+export * as jit from './jit.js';
 export { keep, memory, scope } from './lifetime.js';
 export { linalg } from './linalg.js';
 export type { MemoryFormat, Reduction } from './marshal.js';
