@@ -24,6 +24,17 @@ export { isNDArray, NDArray, type NDType, type TypedArray } from './ndarray.js';
 export { type DecodedImage, decodePng, toCHW } from './png.js';
 export { Random, seedFor } from './random.js';
 export { type ImageSource, RawImageDataset, type SampleFormat } from './raw_image_dataset.js';
+export { type Interpolation, type ResizeImageOptions, resizeImage } from './resize.js';
+export {
+  CenterCrop,
+  RandomResizedCrop,
+  type RandomResizedCropOptions,
+  Resize,
+  ResizeEdge,
+  type ResizeEdgeOptions,
+  type ResizeOptions,
+  type ResizeSpec,
+} from './resize_transforms.js';
 export {
   BatchSampler,
   DefaultSampler,

@@ -1,10 +1,12 @@
 // Per-sample transforms on images held as (C, H, W) NDArrays (uint8 in practice; any dtype
 // works). Each draws its randomness from the sample's generator, so a sample is transformed the
 // same way in the main thread and in any data worker. Each has a plain description (`toJSON()`)
-// from which a data worker rebuilds it: `{type: 'RandomCrop', size: 32, padding: 4}`.
+// from which a data worker rebuilds it: `{type: 'RandomCrop', size: 32, padding: 4}`. The
+// resizing ones (Resize, ResizeEdge, CenterCrop, RandomResizedCrop) are in resize_transforms.ts.
 // Normalisation is not here: it belongs to the model's data preprocessor.
 // Torch-free (data workers import it).
 import { NDArray, type TypedArray } from './ndarray.js';
+import { CenterCrop, RandomResizedCrop, Resize, ResizeEdge, type ResizeSpec } from './resize_transforms.js';
 
 /** What a transform draws from (Random satisfies it; tests may pass fixed draws). */
 export interface RandomSource {
@@ -44,6 +46,7 @@ export interface RandomFlipOptions {
 export type TransformSpec =
   | ({ type: 'RandomCrop' } & RandomCropOptions)
   | ({ type: 'RandomFlip' } & RandomFlipOptions)
+  | ResizeSpec
   | { type: 'Compose'; transforms: TransformSpec[] };
 
 function checkImage(img: NDArray, name: string): [number, number, number] {
@@ -292,11 +295,25 @@ export function buildTransform(spec: Transform | TransformSpec): Transform {
       const { type: _, ...o } = s;
       return new RandomFlip(o);
     }
+    case 'Resize': {
+      const { type: _, size, ...o } = s;
+      return new Resize(size, o);
+    }
+    case 'ResizeEdge': {
+      const { type: _, scale, ...o } = s;
+      return new ResizeEdge(scale, o);
+    }
+    case 'CenterCrop':
+      return new CenterCrop(s.size);
+    case 'RandomResizedCrop': {
+      const { type: _, size, ...o } = s;
+      return new RandomResizedCrop(size, o);
+    }
     case 'Compose':
       return new Compose(s.transforms);
     default:
       throw new TypeError(
-        `unknown transform ${JSON.stringify(spec)}: expected a Transform or {type: 'RandomCrop' | 'RandomFlip' | 'Compose', ...}`,
+        `unknown transform ${JSON.stringify(spec)}: expected a Transform or {type: 'RandomCrop' | 'RandomFlip' | 'Resize' | 'ResizeEdge' | 'CenterCrop' | 'RandomResizedCrop' | 'Compose', ...}`,
       );
   }
 }

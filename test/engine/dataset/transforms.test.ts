@@ -202,7 +202,7 @@ describe('Compose and descriptions', () => {
     const a = t.apply(img, new Random(5));
     const b = rebuilt.apply(img, new Random(5));
     assert.deepEqual(a.data, b.data);
-    assert.throws(() => buildTransform({ type: 'Resize' } as never), /unknown transform/);
+    assert.throws(() => buildTransform({ type: 'Rotate' } as never), /unknown transform/);
   });
 
   test('a sample is transformed the same for the same (seed, epoch, index), differently otherwise', () => {
