@@ -95,4 +95,15 @@ void clamp_(const at::Tensor& self, const OptTensorOrScalar& min, const OptTenso
     self.clamp_(min.tensor, max.tensor);
 }
 
+at::Tensor weightNorm(const at::Tensor& v, const at::Tensor& g, int64_t dim) {
+  if (v.numel() == 0 || g.numel() == 0) return at::mul(v, g);
+  // The fused kernel writes one norm per element of g's shape and reads g per slice of v: a g of
+  // any other size would write past its buffer. g must hold one magnitude per slice along dim
+  // (dim -1: one for the whole tensor), as norm_except_dim(v, 2, dim) has.
+  const int64_t slices = dim == -1 ? 1 : v.size(at::maybe_wrap_dim(dim, v.dim()));
+  TORCH_CHECK(g.numel() == slices, "g must have one element per slice of v along dim ", dim, " (", slices,
+              "), as norm_except_dim(v, 2, dim) has; got g of shape ", g.sizes());
+  return at::_weight_norm(v, g, dim);
+}
+
 }  // namespace tn

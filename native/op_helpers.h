@@ -35,6 +35,12 @@ void clamp_(const at::Tensor& self, const OptTensorOrScalar& min, const OptTenso
 at::Tensor maxPool2d(const at::Tensor& input, at::IntArrayRef kernel, at::IntArrayRef stride, at::IntArrayRef padding,
                      at::IntArrayRef dilation, bool ceilMode);
 
+// _weight_norm(v, g, dim), guarded: an empty v or g gives v * g (empty, or the size error of the
+// product) instead of reaching the fused kernel, which divides by zero rows (SIGFPE; PyTorch 2.13
+// crashes the same way), and a g without one element per slice of v is an Error instead of a
+// write past the kernel's buffer (heap corruption).
+at::Tensor weightNorm(const at::Tensor& v, const at::Tensor& g, int64_t dim);
+
 }  // namespace tn
 
 using tn::interpolate;

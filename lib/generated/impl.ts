@@ -472,6 +472,154 @@ export function $threshold(input: Tensor, threshold: number | boolean, value: nu
   return wrap(native.threshold(h(input, 'threshold', 'input'), threshold, value));
 }
 
+export function $asin(input: Tensor): Tensor {
+  return wrap(native.asin(h(input, 'asin', 'input')));
+}
+
+export function $acos(input: Tensor): Tensor {
+  return wrap(native.acos(h(input, 'acos', 'input')));
+}
+
+export function $atan(input: Tensor): Tensor {
+  return wrap(native.atan(h(input, 'atan', 'input')));
+}
+
+export function $sinh(input: Tensor): Tensor {
+  return wrap(native.sinh(h(input, 'sinh', 'input')));
+}
+
+export function $cosh(input: Tensor): Tensor {
+  return wrap(native.cosh(h(input, 'cosh', 'input')));
+}
+
+export function $asinh(input: Tensor): Tensor {
+  return wrap(native.asinh(h(input, 'asinh', 'input')));
+}
+
+export function $acosh(input: Tensor): Tensor {
+  return wrap(native.acosh(h(input, 'acosh', 'input')));
+}
+
+export function $atanh(input: Tensor): Tensor {
+  return wrap(native.atanh(h(input, 'atanh', 'input')));
+}
+
+export function $sgn(input: Tensor): Tensor {
+  return wrap(native.sgn(h(input, 'sgn', 'input')));
+}
+
+export function $frac(input: Tensor): Tensor {
+  return wrap(native.frac(h(input, 'frac', 'input')));
+}
+
+export function $deg2rad(input: Tensor): Tensor {
+  return wrap(native.deg2rad(h(input, 'deg2rad', 'input')));
+}
+
+export function $rad2deg(input: Tensor): Tensor {
+  return wrap(native.rad2deg(h(input, 'rad2deg', 'input')));
+}
+
+export function $heaviside(input: Tensor, values: Tensor): Tensor {
+  return wrap(native.heaviside(h(input, 'heaviside', 'input'), h(values, 'heaviside', 'values')));
+}
+
+export function $lgamma(input: Tensor): Tensor {
+  return wrap(native.lgamma(h(input, 'lgamma', 'input')));
+}
+
+export function $digamma(input: Tensor): Tensor {
+  return wrap(native.digamma(h(input, 'digamma', 'input')));
+}
+
+export function $polygamma(n: number, input: Tensor): Tensor {
+  return wrap(native.polygamma(n, h(input, 'polygamma', 'input')));
+}
+
+export function $polygamma_method(input: Tensor, n: number): Tensor {
+  return wrap(native['polygamma$method'](h(input, 'polygamma', 'input'), n));
+}
+
+export function $i0(input: Tensor): Tensor {
+  return wrap(native.i0(h(input, 'i0', 'input')));
+}
+
+export function $sinc(input: Tensor): Tensor {
+  return wrap(native.sinc(h(input, 'sinc', 'input')));
+}
+
+export function $xlogy(input: Tensor, other: Tensor | number | boolean): Tensor {
+  return wrap(native.xlogy(h(input, 'xlogy', 'input'), tsH(other), tsS(other)));
+}
+
+export function $xlogy_Scalar_Self(input: number | boolean, other: Tensor): Tensor {
+  return wrap(native['xlogy$Scalar_Self'](input, h(other, 'xlogy', 'other')));
+}
+
+export function $hypot(input: Tensor, other: Tensor): Tensor {
+  return wrap(native.hypot(h(input, 'hypot', 'input'), h(other, 'hypot', 'other')));
+}
+
+export function $logaddexp(input: Tensor, other: Tensor): Tensor {
+  return wrap(native.logaddexp(h(input, 'logaddexp', 'input'), h(other, 'logaddexp', 'other')));
+}
+
+export function $logaddexp2(input: Tensor, other: Tensor): Tensor {
+  return wrap(native.logaddexp2(h(input, 'logaddexp2', 'input'), h(other, 'logaddexp2', 'other')));
+}
+
+export function $gcd(input: Tensor, other: Tensor): Tensor {
+  return wrap(native.gcd(h(input, 'gcd', 'input'), h(other, 'gcd', 'other')));
+}
+
+export function $lcm(input: Tensor, other: Tensor): Tensor {
+  return wrap(native.lcm(h(input, 'lcm', 'input'), h(other, 'lcm', 'other')));
+}
+
+export function $nan_to_num(input: Tensor, options?: { nan?: number | null; posinf?: number | null; neginf?: number | null }): Tensor {
+  return wrap(native.nan_to_num(h(input, 'nan_to_num', 'input'), options?.nan, options?.posinf, options?.neginf));
+}
+
+export function $signbit(input: Tensor): Tensor {
+  return wrap(native.signbit(h(input, 'signbit', 'input')));
+}
+
+export function $logit(input: Tensor, options?: { eps?: number | null }): Tensor {
+  return wrap(native.logit(h(input, 'logit', 'input'), options?.eps));
+}
+
+export function $erfc(input: Tensor): Tensor {
+  return wrap(native.erfc(h(input, 'erfc', 'input')));
+}
+
+export function $clamp_min(input: Tensor, min: Tensor | number | boolean): Tensor {
+  return wrap(native.clamp_min(h(input, 'clamp_min', 'input'), tsH(min), tsS(min)));
+}
+
+export function $clamp_max(input: Tensor, max: Tensor | number | boolean): Tensor {
+  return wrap(native.clamp_max(h(input, 'clamp_max', 'input'), tsH(max), tsS(max)));
+}
+
+export function $float_power_Tensor_Tensor(input: Tensor, exponent: Tensor): Tensor {
+  return wrap(native['float_power$Tensor_Tensor'](h(input, 'float_power', 'input'), h(exponent, 'float_power', 'exponent')));
+}
+
+export function $float_power_Tensor_Scalar(input: Tensor, exponent: number | boolean): Tensor {
+  return wrap(native['float_power$Tensor_Scalar'](h(input, 'float_power', 'input'), exponent));
+}
+
+export function $float_power_Scalar(input: number | boolean, exponent: Tensor): Tensor {
+  return wrap(native['float_power$Scalar'](input, h(exponent, 'float_power', 'exponent')));
+}
+
+export function $copysign(input: Tensor, other: Tensor | number | boolean): Tensor {
+  return wrap(native.copysign(h(input, 'copysign', 'input'), tsH(other), tsS(other)));
+}
+
+export function $nextafter(input: Tensor, other: Tensor): Tensor {
+  return wrap(native.nextafter(h(input, 'nextafter', 'input'), h(other, 'nextafter', 'other')));
+}
+
 export function $sum(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
   return wrap(native.sum(h(input, 'sum', 'input'), dim, options?.keepdim, dtypeCode(options?.dtype, 'sum')));
 }
@@ -562,6 +710,138 @@ export function $argsort(input: Tensor, dim?: number, options?: { descending?: b
 
 export function $topk(input: Tensor, k: number, dim?: number, options?: { largest?: boolean; sorted?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
   return wrapNamed(native.topk(h(input, 'topk', 'input'), k, dim, options?.largest, options?.sorted), ['values', 'indices']) as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+}
+
+export function $cumprod(input: Tensor, dim: number, options?: { dtype?: DType }): Tensor {
+  return wrap(native.cumprod(h(input, 'cumprod', 'input'), dim, dtypeCode(options?.dtype, 'cumprod')));
+}
+
+export function $cummax(input: Tensor, dim: number): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
+  return wrapNamed(native.cummax(h(input, 'cummax', 'input'), dim), ['values', 'indices']) as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+}
+
+export function $cummin(input: Tensor, dim: number): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
+  return wrapNamed(native.cummin(h(input, 'cummin', 'input'), dim), ['values', 'indices']) as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+}
+
+export function $logcumsumexp(input: Tensor, dim: number): Tensor {
+  return wrap(native.logcumsumexp(h(input, 'logcumsumexp', 'input'), dim));
+}
+
+export function $median_all(input: Tensor): Tensor {
+  return wrap(native['median$all'](h(input, 'median', 'input')));
+}
+
+export function $median_dim(input: Tensor, dim: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
+  return wrapNamed(native['median$dim'](h(input, 'median', 'input'), dim, options?.keepdim), ['values', 'indices']) as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+}
+
+export function $nanmedian_all(input: Tensor): Tensor {
+  return wrap(native['nanmedian$all'](h(input, 'nanmedian', 'input')));
+}
+
+export function $nanmedian_dim(input: Tensor, dim: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
+  return wrapNamed(native['nanmedian$dim'](h(input, 'nanmedian', 'input'), dim, options?.keepdim), ['values', 'indices']) as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+}
+
+export function $mode(input: Tensor, dim?: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
+  return wrapNamed(native.mode(h(input, 'mode', 'input'), dim, options?.keepdim), ['values', 'indices']) as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+}
+
+export function $kthvalue(input: Tensor, k: number, dim?: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
+  return wrapNamed(native.kthvalue(h(input, 'kthvalue', 'input'), k, dim, options?.keepdim), ['values', 'indices']) as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+}
+
+export function $nanmean(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  return wrap(native.nanmean(h(input, 'nanmean', 'input'), dim, options?.keepdim, dtypeCode(options?.dtype, 'nanmean')));
+}
+
+export function $nansum(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  return wrap(native.nansum(h(input, 'nansum', 'input'), dim, options?.keepdim, dtypeCode(options?.dtype, 'nansum')));
+}
+
+export function $quantile(input: Tensor, q: Tensor, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor {
+  return wrap(native.quantile(h(input, 'quantile', 'input'), h(q, 'quantile', 'q'), dim, options?.keepdim, options?.interpolation));
+}
+
+export function $quantile_scalar(input: Tensor, q: number, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor {
+  return wrap(native['quantile$scalar'](h(input, 'quantile', 'input'), q, dim, options?.keepdim, options?.interpolation));
+}
+
+export function $nanquantile(input: Tensor, q: Tensor, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor {
+  return wrap(native.nanquantile(h(input, 'nanquantile', 'input'), h(q, 'nanquantile', 'q'), dim, options?.keepdim, options?.interpolation));
+}
+
+export function $nanquantile_scalar(input: Tensor, q: number, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor {
+  return wrap(native['nanquantile$scalar'](h(input, 'nanquantile', 'input'), q, dim, options?.keepdim, options?.interpolation));
+}
+
+export function $aminmax(input: Tensor, options?: { dim?: number | null; keepdim?: boolean }): [Tensor, Tensor] & { min: Tensor; max: Tensor } {
+  return wrapNamed(native.aminmax(h(input, 'aminmax', 'input'), options?.dim, options?.keepdim), ['min', 'max']) as [Tensor, Tensor] & { min: Tensor; max: Tensor };
+}
+
+export function $var_mean(input: Tensor, dim?: number | number[] | null, options?: { correction?: number | boolean | null; keepdim?: boolean }): [Tensor, Tensor] & { var: Tensor; mean: Tensor } {
+  return wrapNamed(native.var_mean(h(input, 'var_mean', 'input'), dim, options?.correction, options?.keepdim), ['var', 'mean']) as [Tensor, Tensor] & { var: Tensor; mean: Tensor };
+}
+
+export function $std_mean(input: Tensor, dim?: number | number[] | null, options?: { correction?: number | boolean | null; keepdim?: boolean }): [Tensor, Tensor] & { std: Tensor; mean: Tensor } {
+  return wrapNamed(native.std_mean(h(input, 'std_mean', 'input'), dim, options?.correction, options?.keepdim), ['std', 'mean']) as [Tensor, Tensor] & { std: Tensor; mean: Tensor };
+}
+
+export function $count_nonzero(input: Tensor, dim?: number | number[] | null): Tensor {
+  return wrap(native.count_nonzero(h(input, 'count_nonzero', 'input'), dim));
+}
+
+export function $histc(input: Tensor, options?: { bins?: number; min?: number | boolean; max?: number | boolean }): Tensor {
+  return wrap(native.histc(h(input, 'histc', 'input'), options?.bins, options?.min, options?.max));
+}
+
+export function $bincount(input: Tensor, options?: { weights?: Tensor | null; minlength?: number }): Tensor {
+  return wrap(native.bincount(h(input, 'bincount', 'input'), hOpt(options?.weights, 'bincount', 'weights'), options?.minlength));
+}
+
+export function $unique(input: Tensor, sorted: boolean, returnInverse: boolean, returnCounts: boolean): [Tensor, Tensor, Tensor] & { output: Tensor; inverse_indices: Tensor; counts: Tensor } {
+  return wrapNamed(native.unique(h(input, 'unique', 'input'), sorted, returnInverse, returnCounts), ['output', 'inverse_indices', 'counts']) as [Tensor, Tensor, Tensor] & { output: Tensor; inverse_indices: Tensor; counts: Tensor };
+}
+
+export function $unique_dim(input: Tensor, dim: number, sorted: boolean, returnInverse: boolean, returnCounts: boolean): [Tensor, Tensor, Tensor] & { output: Tensor; inverse_indices: Tensor; counts: Tensor } {
+  return wrapNamed(native['unique$dim'](h(input, 'unique', 'input'), dim, sorted, returnInverse, returnCounts), ['output', 'inverse_indices', 'counts']) as [Tensor, Tensor, Tensor] & { output: Tensor; inverse_indices: Tensor; counts: Tensor };
+}
+
+export function $unique_consecutive(input: Tensor, returnInverse: boolean, returnCounts: boolean, dim: number | null): [Tensor, Tensor, Tensor] & { output: Tensor; inverse_indices: Tensor; counts: Tensor } {
+  return wrapNamed(native.unique_consecutive(h(input, 'unique_consecutive', 'input'), returnInverse, returnCounts, dim), ['output', 'inverse_indices', 'counts']) as [Tensor, Tensor, Tensor] & { output: Tensor; inverse_indices: Tensor; counts: Tensor };
+}
+
+export function $searchsorted(sortedSequence: Tensor, input: Tensor, options?: { outInt32?: boolean; right?: boolean; side?: string; sorter?: Tensor | null }): Tensor {
+  return wrap(native.searchsorted(h(sortedSequence, 'searchsorted', 'sortedSequence'), h(input, 'searchsorted', 'input'), options?.outInt32, options?.right, options?.side, hOpt(options?.sorter, 'searchsorted', 'sorter')));
+}
+
+export function $searchsorted_Scalar(sortedSequence: Tensor, input: number | boolean, options?: { outInt32?: boolean; right?: boolean; side?: string; sorter?: Tensor | null }): Tensor {
+  return wrap(native['searchsorted$Scalar'](h(sortedSequence, 'searchsorted', 'sortedSequence'), input, options?.outInt32, options?.right, options?.side, hOpt(options?.sorter, 'searchsorted', 'sorter')));
+}
+
+export function $bucketize(input: Tensor, boundaries: Tensor, options?: { outInt32?: boolean; right?: boolean }): Tensor {
+  return wrap(native.bucketize(h(input, 'bucketize', 'input'), h(boundaries, 'bucketize', 'boundaries'), options?.outInt32, options?.right));
+}
+
+export function $bucketize_Scalar(input: number | boolean, boundaries: Tensor, options?: { outInt32?: boolean; right?: boolean }): Tensor {
+  return wrap(native['bucketize$Scalar'](input, h(boundaries, 'bucketize', 'boundaries'), options?.outInt32, options?.right));
+}
+
+export function $trace(input: Tensor): Tensor {
+  return wrap(native.trace(h(input, 'trace', 'input')));
+}
+
+export function $diff(input: Tensor, options?: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor {
+  return wrap(native.diff(h(input, 'diff', 'input'), options?.n, options?.dim, hOpt(options?.prepend, 'diff', 'prepend'), hOpt(options?.append, 'diff', 'append')));
+}
+
+export function $cov(input: Tensor, options?: { correction?: number; fweights?: Tensor | null; aweights?: Tensor | null }): Tensor {
+  return wrap(native.cov(h(input, 'cov', 'input'), options?.correction, hOpt(options?.fweights, 'cov', 'fweights'), hOpt(options?.aweights, 'cov', 'aweights')));
+}
+
+export function $corrcoef(input: Tensor): Tensor {
+  return wrap(native.corrcoef(h(input, 'corrcoef', 'input')));
 }
 
 export function $reshape(input: Tensor, shape: number[]): Tensor {
@@ -704,6 +984,34 @@ export function $pad(input: Tensor, pad: number[], options?: { mode?: string; va
   return wrap(native.pad(h(input, 'pad', 'input'), pad, options?.mode, options?.value));
 }
 
+export function $rot90(input: Tensor, k?: number, dims?: number[]): Tensor {
+  return wrap(native.rot90(h(input, 'rot90', 'input'), k, dims));
+}
+
+export function $fliplr(input: Tensor): Tensor {
+  return wrap(native.fliplr(h(input, 'fliplr', 'input')));
+}
+
+export function $flipud(input: Tensor): Tensor {
+  return wrap(native.flipud(h(input, 'flipud', 'input')));
+}
+
+export function $as_strided(input: Tensor, size: number[], stride: number[], options?: { storageOffset?: number | null }): Tensor {
+  return wrap(native.as_strided(h(input, 'as_strided', 'input'), size, stride, options?.storageOffset));
+}
+
+export function $meshgrid(tensors: Tensor[], indexing: string): Tensor[] {
+  return wrapList(native.meshgrid(hList(tensors, 'meshgrid', 'tensors'), indexing));
+}
+
+export function $cartesian_prod(tensors: Tensor[]): Tensor {
+  return wrap(native.cartesian_prod(hList(tensors, 'cartesian_prod', 'tensors')));
+}
+
+export function $block_diag(tensors: Tensor[]): Tensor {
+  return wrap(native.block_diag(hList(tensors, 'block_diag', 'tensors')));
+}
+
 export function $index_select(input: Tensor, dim: number, index: Tensor): Tensor {
   return wrap(native.index_select(h(input, 'index_select', 'input'), dim, h(index, 'index_select', 'index')));
 }
@@ -742,6 +1050,78 @@ export function $index_put(input: Tensor, indices: (Tensor | null)[], values: Te
 
 export function $nonzero(input: Tensor): Tensor {
   return wrap(native.nonzero(h(input, 'nonzero', 'input')));
+}
+
+export function $index_add(input: Tensor, dim: number, index: Tensor, source: Tensor, options?: { alpha?: number | boolean }): Tensor {
+  return wrap(native.index_add(h(input, 'index_add', 'input'), dim, h(index, 'index_add', 'index'), h(source, 'index_add', 'source'), options?.alpha));
+}
+
+export function $index_copy(input: Tensor, dim: number, index: Tensor, source: Tensor): Tensor {
+  return wrap(native.index_copy(h(input, 'index_copy', 'input'), dim, h(index, 'index_copy', 'index'), h(source, 'index_copy', 'source')));
+}
+
+export function $index_copy_(input: Tensor, dim: number, index: Tensor, source: Tensor): Tensor {
+  native.index_copy_(h(input, 'index_copy_', 'input'), dim, h(index, 'index_copy_', 'index'), h(source, 'index_copy_', 'source'));
+  return input;
+}
+
+export function $index_fill_int_Scalar(input: Tensor, dim: number, index: Tensor, value: number | boolean): Tensor {
+  return wrap(native['index_fill$int_Scalar'](h(input, 'index_fill', 'input'), dim, h(index, 'index_fill', 'index'), value));
+}
+
+export function $index_fill_int_Tensor(input: Tensor, dim: number, index: Tensor, value: Tensor): Tensor {
+  return wrap(native['index_fill$int_Tensor'](h(input, 'index_fill', 'input'), dim, h(index, 'index_fill', 'index'), h(value, 'index_fill', 'value')));
+}
+
+export function $index_fill__int_Tensor(input: Tensor, dim: number, index: Tensor, value: Tensor): Tensor {
+  native['index_fill_$int_Tensor'](h(input, 'index_fill_', 'input'), dim, h(index, 'index_fill_', 'index'), h(value, 'index_fill_', 'value'));
+  return input;
+}
+
+export function $masked_scatter(input: Tensor, mask: Tensor, source: Tensor): Tensor {
+  return wrap(native.masked_scatter(h(input, 'masked_scatter', 'input'), h(mask, 'masked_scatter', 'mask'), h(source, 'masked_scatter', 'source')));
+}
+
+export function $masked_scatter_(input: Tensor, mask: Tensor, source: Tensor): Tensor {
+  native.masked_scatter_(h(input, 'masked_scatter_', 'input'), h(mask, 'masked_scatter_', 'mask'), h(source, 'masked_scatter_', 'source'));
+  return input;
+}
+
+export function $take(input: Tensor, index: Tensor): Tensor {
+  return wrap(native.take(h(input, 'take', 'input'), h(index, 'take', 'index')));
+}
+
+export function $take_along_dim(input: Tensor, indices: Tensor, dim?: number | null): Tensor {
+  return wrap(native.take_along_dim(h(input, 'take_along_dim', 'input'), h(indices, 'take_along_dim', 'indices'), dim));
+}
+
+export function $scatter_reduce(input: Tensor, dim: number, index: Tensor, src: Tensor, reduce: string, options?: { includeSelf?: boolean }): Tensor {
+  return wrap(native.scatter_reduce(h(input, 'scatter_reduce', 'input'), dim, h(index, 'scatter_reduce', 'index'), h(src, 'scatter_reduce', 'src'), reduce, options?.includeSelf));
+}
+
+export function $scatter_reduce_(input: Tensor, dim: number, index: Tensor, src: Tensor, reduce: string, options?: { includeSelf?: boolean }): Tensor {
+  native.scatter_reduce_(h(input, 'scatter_reduce_', 'input'), dim, h(index, 'scatter_reduce_', 'index'), h(src, 'scatter_reduce_', 'src'), reduce, options?.includeSelf);
+  return input;
+}
+
+export function $isin(elements: Tensor, testElements: Tensor, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor {
+  return wrap(native.isin(h(elements, 'isin', 'elements'), h(testElements, 'isin', 'testElements'), options?.assumeUnique, options?.invert));
+}
+
+export function $isin_Tensor_Scalar(elements: Tensor, testElement: number | boolean, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor {
+  return wrap(native['isin$Tensor_Scalar'](h(elements, 'isin', 'elements'), testElement, options?.assumeUnique, options?.invert));
+}
+
+export function $isin_Scalar_Tensor(element: number | boolean, testElements: Tensor, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor {
+  return wrap(native['isin$Scalar_Tensor'](element, h(testElements, 'isin', 'testElements'), options?.assumeUnique, options?.invert));
+}
+
+export function $triu_indices(row: number, col: number, offset?: number, options?: { dtype?: DType; device?: Device }): Tensor {
+  return wrap(native.triu_indices(row, col, offset, dtypeCode(options?.dtype, 'triu_indices'), options?.device));
+}
+
+export function $tril_indices(row: number, col: number, offset?: number, options?: { dtype?: DType; device?: Device }): Tensor {
+  return wrap(native.tril_indices(row, col, offset, dtypeCode(options?.dtype, 'tril_indices'), options?.device));
 }
 
 export function $matmul(input: Tensor, other: Tensor): Tensor {
@@ -1569,4 +1949,376 @@ export function $_weight_norm(v: Tensor, g: Tensor, dim?: number): Tensor {
 
 export function $norm_except_dim(v: Tensor, pow?: number, dim?: number): Tensor {
   return wrap(native.norm_except_dim(h(v, 'norm_except_dim', 'v'), pow, dim));
+}
+
+export function $linalg_inv(A: Tensor): Tensor {
+  return wrap(native.linalg_inv(h(A, 'linalg_inv', 'A')));
+}
+
+export function $linalg_inv_ex(A: Tensor, options?: { checkErrors?: boolean }): [Tensor, Tensor] & { inverse: Tensor; info: Tensor } {
+  return wrapNamed(native.linalg_inv_ex(h(A, 'linalg_inv_ex', 'A'), options?.checkErrors), ['inverse', 'info']) as [Tensor, Tensor] & { inverse: Tensor; info: Tensor };
+}
+
+export function $linalg_det(A: Tensor): Tensor {
+  return wrap(native.linalg_det(h(A, 'linalg_det', 'A')));
+}
+
+export function $linalg_slogdet(A: Tensor): [Tensor, Tensor] & { sign: Tensor; logabsdet: Tensor } {
+  return wrapNamed(native.linalg_slogdet(h(A, 'linalg_slogdet', 'A')), ['sign', 'logabsdet']) as [Tensor, Tensor] & { sign: Tensor; logabsdet: Tensor };
+}
+
+export function $linalg_solve(A: Tensor, B: Tensor, options?: { left?: boolean }): Tensor {
+  return wrap(native.linalg_solve(h(A, 'linalg_solve', 'A'), h(B, 'linalg_solve', 'B'), options?.left));
+}
+
+export function $linalg_lstsq(A: Tensor, B: Tensor, options?: { rcond?: number | null; driver?: string }): [Tensor, Tensor, Tensor, Tensor] & { solution: Tensor; residuals: Tensor; rank: Tensor; singular_values: Tensor } {
+  return wrapNamed(native.linalg_lstsq(h(A, 'linalg_lstsq', 'A'), h(B, 'linalg_lstsq', 'B'), options?.rcond, options?.driver), ['solution', 'residuals', 'rank', 'singular_values']) as [Tensor, Tensor, Tensor, Tensor] & { solution: Tensor; residuals: Tensor; rank: Tensor; singular_values: Tensor };
+}
+
+export function $linalg_cholesky(A: Tensor, options?: { upper?: boolean }): Tensor {
+  return wrap(native.linalg_cholesky(h(A, 'linalg_cholesky', 'A'), options?.upper));
+}
+
+export function $linalg_cholesky_ex(A: Tensor, options?: { upper?: boolean; checkErrors?: boolean }): [Tensor, Tensor] & { L: Tensor; info: Tensor } {
+  return wrapNamed(native.linalg_cholesky_ex(h(A, 'linalg_cholesky_ex', 'A'), options?.upper, options?.checkErrors), ['L', 'info']) as [Tensor, Tensor] & { L: Tensor; info: Tensor };
+}
+
+export function $linalg_svd(A: Tensor, options?: { fullMatrices?: boolean; driver?: string }): [Tensor, Tensor, Tensor] & { U: Tensor; S: Tensor; Vh: Tensor } {
+  return wrapNamed(native.linalg_svd(h(A, 'linalg_svd', 'A'), options?.fullMatrices, options?.driver), ['U', 'S', 'Vh']) as [Tensor, Tensor, Tensor] & { U: Tensor; S: Tensor; Vh: Tensor };
+}
+
+export function $linalg_svdvals(A: Tensor, options?: { driver?: string }): Tensor {
+  return wrap(native.linalg_svdvals(h(A, 'linalg_svdvals', 'A'), options?.driver));
+}
+
+export function $linalg_eigh(A: Tensor, options?: { UPLO?: string }): [Tensor, Tensor] & { eigenvalues: Tensor; eigenvectors: Tensor } {
+  return wrapNamed(native.linalg_eigh(h(A, 'linalg_eigh', 'A'), options?.UPLO), ['eigenvalues', 'eigenvectors']) as [Tensor, Tensor] & { eigenvalues: Tensor; eigenvectors: Tensor };
+}
+
+export function $linalg_eigvalsh(A: Tensor, options?: { UPLO?: string }): Tensor {
+  return wrap(native.linalg_eigvalsh(h(A, 'linalg_eigvalsh', 'A'), options?.UPLO));
+}
+
+export function $linalg_lu(A: Tensor, options?: { pivot?: boolean }): [Tensor, Tensor, Tensor] & { P: Tensor; L: Tensor; U: Tensor } {
+  return wrapNamed(native.linalg_lu(h(A, 'linalg_lu', 'A'), options?.pivot), ['P', 'L', 'U']) as [Tensor, Tensor, Tensor] & { P: Tensor; L: Tensor; U: Tensor };
+}
+
+export function $linalg_lu_factor(A: Tensor, options?: { pivot?: boolean }): [Tensor, Tensor] & { LU: Tensor; pivots: Tensor } {
+  return wrapNamed(native.linalg_lu_factor(h(A, 'linalg_lu_factor', 'A'), options?.pivot), ['LU', 'pivots']) as [Tensor, Tensor] & { LU: Tensor; pivots: Tensor };
+}
+
+export function $linalg_lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, options?: { left?: boolean; adjoint?: boolean }): Tensor {
+  return wrap(native.linalg_lu_solve(h(LU, 'linalg_lu_solve', 'LU'), h(pivots, 'linalg_lu_solve', 'pivots'), h(B, 'linalg_lu_solve', 'B'), options?.left, options?.adjoint));
+}
+
+export function $linalg_matrix_rank(A: Tensor, options?: { atol?: number | null; rtol?: number | null; hermitian?: boolean }): Tensor {
+  return wrap(native.linalg_matrix_rank(h(A, 'linalg_matrix_rank', 'A'), options?.atol, options?.rtol, options?.hermitian));
+}
+
+export function $linalg_pinv(A: Tensor, options?: { atol?: number | null; rtol?: number | null; hermitian?: boolean }): Tensor {
+  return wrap(native.linalg_pinv(h(A, 'linalg_pinv', 'A'), options?.atol, options?.rtol, options?.hermitian));
+}
+
+export function $linalg_matrix_power(A: Tensor, n: number): Tensor {
+  return wrap(native.linalg_matrix_power(h(A, 'linalg_matrix_power', 'A'), n));
+}
+
+export function $linalg_matrix_exp(A: Tensor): Tensor {
+  return wrap(native.linalg_matrix_exp(h(A, 'linalg_matrix_exp', 'A')));
+}
+
+export function $linalg_norm_ord_str(A: Tensor, ord: string, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  return wrap(native['linalg_norm$ord_str'](h(A, 'linalg_norm', 'A'), ord, dim, options?.keepdim, dtypeCode(options?.dtype, 'linalg_norm')));
+}
+
+export function $linalg_norm(A: Tensor, ord?: number | boolean | null, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  return wrap(native.linalg_norm(h(A, 'linalg_norm', 'A'), ord, dim, options?.keepdim, dtypeCode(options?.dtype, 'linalg_norm')));
+}
+
+export function $linalg_vector_norm(x: Tensor, ord?: number | boolean, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  return wrap(native.linalg_vector_norm(h(x, 'linalg_vector_norm', 'x'), ord, dim, options?.keepdim, dtypeCode(options?.dtype, 'linalg_vector_norm')));
+}
+
+export function $linalg_matrix_norm_str_ord(A: Tensor, ord?: string, dim?: number[], options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  return wrap(native['linalg_matrix_norm$str_ord'](h(A, 'linalg_matrix_norm', 'A'), ord, dim, options?.keepdim, dtypeCode(options?.dtype, 'linalg_matrix_norm')));
+}
+
+export function $linalg_matrix_norm(A: Tensor, ord: number | boolean, dim?: number[], options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  return wrap(native.linalg_matrix_norm(h(A, 'linalg_matrix_norm', 'A'), ord, dim, options?.keepdim, dtypeCode(options?.dtype, 'linalg_matrix_norm')));
+}
+
+export function $linalg_cond_p_str(A: Tensor, p: string): Tensor {
+  return wrap(native['linalg_cond$p_str'](h(A, 'linalg_cond', 'A'), p));
+}
+
+export function $linalg_cond(A: Tensor, p?: number | boolean | null): Tensor {
+  return wrap(native.linalg_cond(h(A, 'linalg_cond', 'A'), p));
+}
+
+export function $linalg_cross(input: Tensor, other: Tensor, options?: { dim?: number }): Tensor {
+  return wrap(native.linalg_cross(h(input, 'linalg_cross', 'input'), h(other, 'linalg_cross', 'other'), options?.dim));
+}
+
+export function $linalg_multi_dot(tensors: Tensor[]): Tensor {
+  return wrap(native.linalg_multi_dot(hList(tensors, 'linalg_multi_dot', 'tensors')));
+}
+
+export function $linalg_householder_product(A: Tensor, tau: Tensor): Tensor {
+  return wrap(native.linalg_householder_product(h(A, 'linalg_householder_product', 'A'), h(tau, 'linalg_householder_product', 'tau')));
+}
+
+export function $linalg_tensorinv(A: Tensor, options?: { ind?: number }): Tensor {
+  return wrap(native.linalg_tensorinv(h(A, 'linalg_tensorinv', 'A'), options?.ind));
+}
+
+export function $linalg_tensorsolve(A: Tensor, B: Tensor, options?: { dims?: number | number[] | null }): Tensor {
+  return wrap(native.linalg_tensorsolve(h(A, 'linalg_tensorsolve', 'A'), h(B, 'linalg_tensorsolve', 'B'), options?.dims));
+}
+
+export function $linalg_vander(x: Tensor, options?: { N?: number | null }): Tensor {
+  return wrap(native.linalg_vander(h(x, 'linalg_vander', 'x'), options?.N));
+}
+
+export function $linalg_diagonal(A: Tensor, options?: { offset?: number; dim1?: number; dim2?: number }): Tensor {
+  return wrap(native.linalg_diagonal(h(A, 'linalg_diagonal', 'A'), options?.offset, options?.dim1, options?.dim2));
+}
+
+export function $linalg_solve_triangular(A: Tensor, B: Tensor, options?: { upper?: boolean; left?: boolean; unitriangular?: boolean }): Tensor {
+  return wrap(native.linalg_solve_triangular(h(A, 'linalg_solve_triangular', 'A'), h(B, 'linalg_solve_triangular', 'B'), options?.upper, options?.left, options?.unitriangular));
+}
+
+export function $det(input: Tensor): Tensor {
+  return wrap(native.det(h(input, 'det', 'input')));
+}
+
+export function $logdet(input: Tensor): Tensor {
+  return wrap(native.logdet(h(input, 'logdet', 'input')));
+}
+
+export function $slogdet(input: Tensor): [Tensor, Tensor] & { sign: Tensor; logabsdet: Tensor } {
+  return wrapNamed(native.slogdet(h(input, 'slogdet', 'input')), ['sign', 'logabsdet']) as [Tensor, Tensor] & { sign: Tensor; logabsdet: Tensor };
+}
+
+export function $inverse(input: Tensor): Tensor {
+  return wrap(native.inverse(h(input, 'inverse', 'input')));
+}
+
+export function $matrix_power(input: Tensor, n: number): Tensor {
+  return wrap(native.matrix_power(h(input, 'matrix_power', 'input'), n));
+}
+
+export function $matrix_exp(input: Tensor): Tensor {
+  return wrap(native.matrix_exp(h(input, 'matrix_exp', 'input')));
+}
+
+export function $cholesky_solve(input: Tensor, input2: Tensor, options?: { upper?: boolean }): Tensor {
+  return wrap(native.cholesky_solve(h(input, 'cholesky_solve', 'input'), h(input2, 'cholesky_solve', 'input2'), options?.upper));
+}
+
+export function $triangular_solve(input: Tensor, A: Tensor, options?: { upper?: boolean; transpose?: boolean; unitriangular?: boolean }): [Tensor, Tensor] & { solution: Tensor; cloned_coefficient: Tensor } {
+  return wrapNamed(native.triangular_solve(h(input, 'triangular_solve', 'input'), h(A, 'triangular_solve', 'A'), options?.upper, options?.transpose, options?.unitriangular), ['solution', 'cloned_coefficient']) as [Tensor, Tensor] & { solution: Tensor; cloned_coefficient: Tensor };
+}
+
+export function $fft_fftfreq(n: number, d?: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  return wrap(native.fft_fftfreq(n, d, dtypeCode(options?.dtype, 'fft_fftfreq'), options?.device, options?.requiresGrad));
+}
+
+export function $fft_rfftfreq(n: number, d?: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  return wrap(native.fft_rfftfreq(n, d, dtypeCode(options?.dtype, 'fft_rfftfreq'), options?.device, options?.requiresGrad));
+}
+
+export function $fft_fftshift(input: Tensor, dim?: number | number[] | null): Tensor {
+  return wrap(native.fft_fftshift(h(input, 'fft_fftshift', 'input'), dim));
+}
+
+export function $fft_ifftshift(input: Tensor, dim?: number | number[] | null): Tensor {
+  return wrap(native.fft_ifftshift(h(input, 'fft_ifftshift', 'input'), dim));
+}
+
+export function $special_erfcx(input: Tensor): Tensor {
+  return wrap(native.special_erfcx(h(input, 'special_erfcx', 'input')));
+}
+
+export function $special_expit(input: Tensor): Tensor {
+  return wrap(native.special_expit(h(input, 'special_expit', 'input')));
+}
+
+export function $special_logit(input: Tensor, options?: { eps?: number | null }): Tensor {
+  return wrap(native.special_logit(h(input, 'special_logit', 'input'), options?.eps));
+}
+
+export function $special_xlog1py(input: Tensor, other: Tensor | number | boolean): Tensor {
+  return wrap(native.special_xlog1py(h(input, 'special_xlog1py', 'input'), tsH(other), tsS(other)));
+}
+
+export function $special_xlog1py_self_scalar(input: number | boolean, other: Tensor): Tensor {
+  return wrap(native['special_xlog1py$self_scalar'](input, h(other, 'special_xlog1py', 'other')));
+}
+
+export function $special_xlogy(input: Tensor, other: Tensor | number | boolean): Tensor {
+  return wrap(native.special_xlogy(h(input, 'special_xlogy', 'input'), tsH(other), tsS(other)));
+}
+
+export function $special_xlogy_self_scalar(input: number | boolean, other: Tensor): Tensor {
+  return wrap(native['special_xlogy$self_scalar'](input, h(other, 'special_xlogy', 'other')));
+}
+
+export function $special_zeta(input: Tensor, other: Tensor | number | boolean): Tensor {
+  return wrap(native.special_zeta(h(input, 'special_zeta', 'input'), tsH(other), tsS(other)));
+}
+
+export function $special_zeta_self_scalar(input: number | boolean, other: Tensor): Tensor {
+  return wrap(native['special_zeta$self_scalar'](input, h(other, 'special_zeta', 'other')));
+}
+
+export function $special_gammaln(input: Tensor): Tensor {
+  return wrap(native.special_gammaln(h(input, 'special_gammaln', 'input')));
+}
+
+export function $special_digamma(input: Tensor): Tensor {
+  return wrap(native.special_digamma(h(input, 'special_digamma', 'input')));
+}
+
+export function $special_psi(input: Tensor): Tensor {
+  return wrap(native.special_psi(h(input, 'special_psi', 'input')));
+}
+
+export function $special_polygamma(n: number, input: Tensor): Tensor {
+  return wrap(native.special_polygamma(n, h(input, 'special_polygamma', 'input')));
+}
+
+export function $special_multigammaln(input: Tensor, p: number): Tensor {
+  return wrap(native.special_multigammaln(h(input, 'special_multigammaln', 'input'), p));
+}
+
+export function $special_i0(input: Tensor): Tensor {
+  return wrap(native.special_i0(h(input, 'special_i0', 'input')));
+}
+
+export function $special_i0e(input: Tensor): Tensor {
+  return wrap(native.special_i0e(h(input, 'special_i0e', 'input')));
+}
+
+export function $special_i1(input: Tensor): Tensor {
+  return wrap(native.special_i1(h(input, 'special_i1', 'input')));
+}
+
+export function $special_i1e(input: Tensor): Tensor {
+  return wrap(native.special_i1e(h(input, 'special_i1e', 'input')));
+}
+
+export function $special_ndtr(input: Tensor): Tensor {
+  return wrap(native.special_ndtr(h(input, 'special_ndtr', 'input')));
+}
+
+export function $special_ndtri(input: Tensor): Tensor {
+  return wrap(native.special_ndtri(h(input, 'special_ndtri', 'input')));
+}
+
+export function $special_log_ndtr(input: Tensor): Tensor {
+  return wrap(native.special_log_ndtr(h(input, 'special_log_ndtr', 'input')));
+}
+
+export function $special_logsumexp(input: Tensor, dim: number | number[], options?: { keepdim?: boolean }): Tensor {
+  return wrap(native.special_logsumexp(h(input, 'special_logsumexp', 'input'), dim, options?.keepdim));
+}
+
+export function $special_softmax(input: Tensor, dim: number, options?: { dtype?: DType }): Tensor {
+  return wrap(native.special_softmax(h(input, 'special_softmax', 'input'), dim, dtypeCode(options?.dtype, 'special_softmax')));
+}
+
+export function $special_log_softmax(input: Tensor, dim: number, options?: { dtype?: DType }): Tensor {
+  return wrap(native.special_log_softmax(h(input, 'special_log_softmax', 'input'), dim, dtypeCode(options?.dtype, 'special_log_softmax')));
+}
+
+export function $special_entr(input: Tensor): Tensor {
+  return wrap(native.special_entr(h(input, 'special_entr', 'input')));
+}
+
+export function $special_sinc(input: Tensor): Tensor {
+  return wrap(native.special_sinc(h(input, 'special_sinc', 'input')));
+}
+
+export function $special_round(input: Tensor, options?: { decimals?: number }): Tensor {
+  return wrap(native.special_round(h(input, 'special_round', 'input'), options?.decimals));
+}
+
+export function $special_bessel_j0(input: Tensor): Tensor {
+  return wrap(native.special_bessel_j0(h(input, 'special_bessel_j0', 'input')));
+}
+
+export function $special_bessel_j1(input: Tensor): Tensor {
+  return wrap(native.special_bessel_j1(h(input, 'special_bessel_j1', 'input')));
+}
+
+export function $exponential_(input: Tensor, options?: { lambd?: number }): Tensor {
+  native.exponential_(h(input, 'exponential_', 'input'), options?.lambd);
+  return input;
+}
+
+export function $geometric_(input: Tensor, p: number): Tensor {
+  native.geometric_(h(input, 'geometric_', 'input'), p);
+  return input;
+}
+
+export function $cauchy_(input: Tensor, options?: { median?: number; sigma?: number }): Tensor {
+  native.cauchy_(h(input, 'cauchy_', 'input'), options?.median, options?.sigma);
+  return input;
+}
+
+export function $log_normal_(input: Tensor, options?: { mean?: number; std?: number }): Tensor {
+  native.log_normal_(h(input, 'log_normal_', 'input'), options?.mean, options?.std);
+  return input;
+}
+
+export function $random_(input: Tensor): Tensor {
+  native.random_(h(input, 'random_', 'input'));
+  return input;
+}
+
+export function $random__to(input: Tensor, to: number): Tensor {
+  native['random_$to'](h(input, 'random_', 'input'), to);
+  return input;
+}
+
+export function $random__from(input: Tensor, from: number, to: number | null): Tensor {
+  native['random_$from'](h(input, 'random_', 'input'), from, to);
+  return input;
+}
+
+export function $fill_diagonal_(input: Tensor, fillValue: number | boolean, options?: { wrap?: boolean }): Tensor {
+  native.fill_diagonal_(h(input, 'fill_diagonal_', 'input'), fillValue, options?.wrap);
+  return input;
+}
+
+export function $kron(input: Tensor, other: Tensor): Tensor {
+  return wrap(native.kron(h(input, 'kron', 'input'), h(other, 'kron', 'other')));
+}
+
+export function $cross(input: Tensor, other: Tensor, dim?: number | null): Tensor {
+  return wrap(native.cross(h(input, 'cross', 'input'), h(other, 'cross', 'other'), dim));
+}
+
+export function $addmv(input: Tensor, mat: Tensor, vec: Tensor, options?: { beta?: number | boolean; alpha?: number | boolean }): Tensor {
+  return wrap(native.addmv(h(input, 'addmv', 'input'), h(mat, 'addmv', 'mat'), h(vec, 'addmv', 'vec'), options?.beta, options?.alpha));
+}
+
+export function $addr(input: Tensor, vec1: Tensor, vec2: Tensor, options?: { beta?: number | boolean; alpha?: number | boolean }): Tensor {
+  return wrap(native.addr(h(input, 'addr', 'input'), h(vec1, 'addr', 'vec1'), h(vec2, 'addr', 'vec2'), options?.beta, options?.alpha));
+}
+
+export function $vander(x: Tensor, options?: { N?: number | null; increasing?: boolean }): Tensor {
+  return wrap(native.vander(h(x, 'vander', 'x'), options?.N, options?.increasing));
+}
+
+export function $tensordot(input: Tensor, other: Tensor, dimsSelf: number[], dimsOther: number[]): Tensor {
+  return wrap(native.tensordot(h(input, 'tensordot', 'input'), h(other, 'tensordot', 'other'), dimsSelf, dimsOther));
+}
+
+export function $cdist(x1: Tensor, x2: Tensor, p: number, computeMode: number | null): Tensor {
+  return wrap(native.cdist(h(x1, 'cdist', 'x1'), h(x2, 'cdist', 'x2'), p, computeMode));
+}
+
+export function $chain_matmul(matrices: Tensor[]): Tensor {
+  return wrap(native.chain_matmul(hList(matrices, 'chain_matmul', 'matrices')));
 }

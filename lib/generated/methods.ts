@@ -2,7 +2,7 @@
 import type { DType } from '../torch/dtype.js';
 import { isOptions, type MemoryFormat, noOverload, type Variadic } from '../torch/marshal.js';
 import { Tensor } from '../torch/tensor.js';
-import { $abs, $abs_, $add, $add_, $addcdiv, $addcdiv_, $addcmul, $addcmul_, $addmm, $all, $allclose, $amax, $amin, $any, $argmax, $argmin, $argsort, $atan2, $baddbmm, $bernoulli, $bernoulli_, $bfloat16, $bmm, $bool, $byte, $ceil, $chunk, $clamp, $clamp_, $clone, $contiguous, $copy_, $cos, $cumsum, $detach, $detach_, $diag, $diagonal, $div, $div_, $dot, $double, $eq, $equal, $erf, $erfinv, $erfinv_, $exp, $exp2, $exp_, $expand, $expand_as, $expm1, $fill_, $flatten, $flip, $float, $floor, $floor_divide, $fmod, $gather, $ge, $gelu, $gt, $half, $index, $index_add_, $index_fill_, $index_put, $index_put_, $index_select, $int, $isclose, $isfinite, $isinf, $isnan, $le, $lerp, $lerp_, $log, $log10, $log1p, $log2, $log_softmax, $logical_and, $logical_not, $logical_or, $logical_xor, $logsumexp, $long, $lt, $masked_fill, $masked_fill_, $masked_select, $matmul, $max_all, $max_dim, $max_other, $maximum, $mean, $min_all, $min_dim, $min_other, $minimum, $mm, $mul, $mul_, $multinomial, $mv, $narrow, $ne, $neg, $neg_, $nonzero, $norm, $normal_, $outer, $permute, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $pow__Scalar, $pow__Tensor, $prod, $reciprocal, $relu, $relu_, $remainder, $repeat, $repeat_interleave, $reshape, $reshape_as, $roll, $round, $rsqrt, $scatter__src, $scatter__value, $scatter_add, $scatter_add_, $scatter_src, $scatter_value, $select, $sigmoid, $sigmoid_, $sign, $silu, $sin, $slice, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $sqrt_, $square, $squeeze_all, $squeeze_dims, $std, $sub, $sub_, $sum, $t, $tan, $tanh, $tanh_, $tile, $topk, $transpose, $tril, $triu, $trunc, $type_as, $unbind, $unflatten, $uniform_, $unsqueeze, $var, $view, $view_as, $where_method, $zero_ } from './impl.js';
+import { $abs, $abs_, $acos, $acosh, $add, $add_, $addcdiv, $addcdiv_, $addcmul, $addcmul_, $addmm, $addmv, $addr, $all, $allclose, $amax, $amin, $aminmax, $any, $argmax, $argmin, $argsort, $as_strided, $asin, $asinh, $atan, $atan2, $atanh, $baddbmm, $bernoulli, $bernoulli_, $bfloat16, $bincount, $bmm, $bool, $byte, $cauchy_, $ceil, $cholesky_solve, $chunk, $clamp, $clamp_, $clamp_max, $clamp_min, $clone, $contiguous, $copy_, $copysign, $corrcoef, $cos, $cosh, $count_nonzero, $cov, $cross, $cummax, $cummin, $cumprod, $cumsum, $deg2rad, $det, $detach, $detach_, $diag, $diagonal, $diff, $digamma, $div, $div_, $dot, $double, $eq, $equal, $erf, $erfc, $erfinv, $erfinv_, $exp, $exp2, $exp_, $expand, $expand_as, $expm1, $exponential_, $fill_, $fill_diagonal_, $flatten, $flip, $fliplr, $flipud, $float, $float_power_Tensor_Scalar, $float_power_Tensor_Tensor, $floor, $floor_divide, $fmod, $frac, $gather, $gcd, $ge, $gelu, $geometric_, $gt, $half, $heaviside, $histc, $hypot, $i0, $index, $index_add, $index_add_, $index_copy, $index_copy_, $index_fill_, $index_fill__int_Tensor, $index_fill_int_Scalar, $index_fill_int_Tensor, $index_put, $index_put_, $index_select, $int, $inverse, $isclose, $isfinite, $isinf, $isnan, $kron, $kthvalue, $lcm, $le, $lerp, $lerp_, $lgamma, $log, $log10, $log1p, $log2, $log_normal_, $log_softmax, $logaddexp, $logaddexp2, $logcumsumexp, $logdet, $logical_and, $logical_not, $logical_or, $logical_xor, $logit, $logsumexp, $long, $lt, $masked_fill, $masked_fill_, $masked_scatter, $masked_scatter_, $masked_select, $matmul, $matrix_exp, $matrix_power, $max_all, $max_dim, $max_other, $maximum, $mean, $median_all, $median_dim, $min_all, $min_dim, $min_other, $minimum, $mm, $mode, $mul, $mul_, $multinomial, $mv, $nan_to_num, $nanmean, $nanmedian_all, $nanmedian_dim, $nanquantile, $nanquantile_scalar, $nansum, $narrow, $ne, $neg, $neg_, $nextafter, $nonzero, $norm, $normal_, $outer, $permute, $polygamma_method, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $pow__Scalar, $pow__Tensor, $prod, $quantile, $quantile_scalar, $rad2deg, $random_, $random__from, $random__to, $reciprocal, $relu, $relu_, $remainder, $repeat, $repeat_interleave, $reshape, $reshape_as, $roll, $rot90, $round, $rsqrt, $scatter__src, $scatter__value, $scatter_add, $scatter_add_, $scatter_reduce, $scatter_reduce_, $scatter_src, $scatter_value, $select, $sgn, $sigmoid, $sigmoid_, $sign, $signbit, $silu, $sin, $sinc, $sinh, $slice, $slogdet, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $sqrt_, $square, $squeeze_all, $squeeze_dims, $std, $sub, $sub_, $sum, $t, $take, $take_along_dim, $tan, $tanh, $tanh_, $tile, $topk, $trace, $transpose, $triangular_solve, $tril, $triu, $trunc, $type_as, $unbind, $unflatten, $uniform_, $unsqueeze, $var, $view, $view_as, $where_method, $xlogy, $zero_ } from './impl.js';
 
 declare module '../torch/tensor.js' {
   interface Tensor {
@@ -53,6 +53,7 @@ declare module '../torch/tensor.js' {
     scatterAdd_(dim: number, index: Tensor, src: Tensor): Tensor;
     indexAdd_(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number | boolean }): Tensor;
     indexFill_(dim: number, index: Tensor, value: number | boolean): Tensor;
+    indexFill_(dim: number, index: Tensor, value: Tensor): Tensor;
     eq(other: Tensor | number | boolean): Tensor;
     ne(other: Tensor | number | boolean): Tensor;
     lt(other: Tensor | number | boolean): Tensor;
@@ -99,6 +100,40 @@ declare module '../torch/tensor.js' {
     gelu(options?: { approximate?: string }): Tensor;
     silu(): Tensor;
     softplus(options?: { beta?: number | boolean; threshold?: number | boolean }): Tensor;
+    asin(): Tensor;
+    acos(): Tensor;
+    atan(): Tensor;
+    sinh(): Tensor;
+    cosh(): Tensor;
+    asinh(): Tensor;
+    acosh(): Tensor;
+    atanh(): Tensor;
+    sgn(): Tensor;
+    frac(): Tensor;
+    deg2rad(): Tensor;
+    rad2deg(): Tensor;
+    heaviside(values: Tensor): Tensor;
+    lgamma(): Tensor;
+    digamma(): Tensor;
+    polygamma(n: number): Tensor;
+    i0(): Tensor;
+    sinc(): Tensor;
+    xlogy(other: Tensor | number | boolean): Tensor;
+    hypot(other: Tensor): Tensor;
+    logaddexp(other: Tensor): Tensor;
+    logaddexp2(other: Tensor): Tensor;
+    gcd(other: Tensor): Tensor;
+    lcm(other: Tensor): Tensor;
+    nanToNum(options?: { nan?: number | null; posinf?: number | null; neginf?: number | null }): Tensor;
+    signbit(): Tensor;
+    logit(options?: { eps?: number | null }): Tensor;
+    erfc(): Tensor;
+    clampMin(min: Tensor | number | boolean): Tensor;
+    clampMax(max: Tensor | number | boolean): Tensor;
+    floatPower(exponent: Tensor): Tensor;
+    floatPower(exponent: number | boolean): Tensor;
+    copysign(other: Tensor | number | boolean): Tensor;
+    nextafter(other: Tensor): Tensor;
     sum(dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
     mean(dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
     prod(options?: { dtype?: DType }): Tensor;
@@ -122,6 +157,30 @@ declare module '../torch/tensor.js' {
     sort(dim?: number, options?: { descending?: boolean; stable?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     argsort(dim?: number, options?: { descending?: boolean; stable?: boolean }): Tensor;
     topk(k: number, dim?: number, options?: { largest?: boolean; sorted?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    cumprod(dim: number, options?: { dtype?: DType }): Tensor;
+    cummax(dim: number): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    cummin(dim: number): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    logcumsumexp(dim: number): Tensor;
+    median(): Tensor;
+    median(dim: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    nanmedian(): Tensor;
+    nanmedian(dim: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    mode(dim?: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    kthvalue(k: number, dim?: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    nanmean(dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+    nansum(dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+    quantile(q: Tensor, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+    quantile(q: number, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+    nanquantile(q: Tensor, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+    nanquantile(q: number, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+    aminmax(options?: { dim?: number | null; keepdim?: boolean }): [Tensor, Tensor] & { min: Tensor; max: Tensor };
+    countNonzero(dim?: number | number[] | null): Tensor;
+    histc(options?: { bins?: number; min?: number | boolean; max?: number | boolean }): Tensor;
+    bincount(options?: { weights?: Tensor | null; minlength?: number }): Tensor;
+    trace(): Tensor;
+    diff(options?: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
+    cov(options?: { correction?: number; fweights?: Tensor | null; aweights?: Tensor | null }): Tensor;
+    corrcoef(): Tensor;
     reshape(shape: number[]): Tensor;
     view(size: number[]): Tensor;
     flatten(startDim?: number, endDim?: number): Tensor;
@@ -152,6 +211,10 @@ declare module '../torch/tensor.js' {
     diagonal(options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
     tril(diagonal?: number): Tensor;
     triu(diagonal?: number): Tensor;
+    rot90(k?: number, dims?: number[]): Tensor;
+    fliplr(): Tensor;
+    flipud(): Tensor;
+    asStrided(size: number[], stride: number[], options?: { storageOffset?: number | null }): Tensor;
     indexSelect(dim: number, index: Tensor): Tensor;
     gather(dim: number, index: Tensor): Tensor;
     scatter(dim: number, index: Tensor, src: Tensor): Tensor;
@@ -162,6 +225,17 @@ declare module '../torch/tensor.js' {
     index(indices: (Tensor | null)[]): Tensor;
     indexPut(indices: (Tensor | null)[], values: Tensor, options?: { accumulate?: boolean }): Tensor;
     nonzero(): Tensor;
+    indexAdd(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number | boolean }): Tensor;
+    indexCopy(dim: number, index: Tensor, source: Tensor): Tensor;
+    indexCopy_(dim: number, index: Tensor, source: Tensor): Tensor;
+    indexFill(dim: number, index: Tensor, value: number | boolean): Tensor;
+    indexFill(dim: number, index: Tensor, value: Tensor): Tensor;
+    maskedScatter(mask: Tensor, source: Tensor): Tensor;
+    maskedScatter_(mask: Tensor, source: Tensor): Tensor;
+    take(index: Tensor): Tensor;
+    takeAlongDim(indices: Tensor, dim?: number | null): Tensor;
+    scatterReduce(dim: number, index: Tensor, src: Tensor, reduce: string, options?: { includeSelf?: boolean }): Tensor;
+    scatterReduce_(dim: number, index: Tensor, src: Tensor, reduce: string, options?: { includeSelf?: boolean }): Tensor;
     matmul(other: Tensor): Tensor;
     mm(mat2: Tensor): Tensor;
     bmm(mat2: Tensor): Tensor;
@@ -187,6 +261,26 @@ declare module '../torch/tensor.js' {
     multinomial(numSamples: number, options?: { replacement?: boolean }): Tensor;
     softmax(dim: number, options?: { dtype?: DType }): Tensor;
     logSoftmax(dim: number, options?: { dtype?: DType }): Tensor;
+    det(): Tensor;
+    logdet(): Tensor;
+    slogdet(): [Tensor, Tensor] & { sign: Tensor; logabsdet: Tensor };
+    inverse(): Tensor;
+    matrixPower(n: number): Tensor;
+    matrixExp(): Tensor;
+    choleskySolve(input2: Tensor, options?: { upper?: boolean }): Tensor;
+    triangularSolve(A: Tensor, options?: { upper?: boolean; transpose?: boolean; unitriangular?: boolean }): [Tensor, Tensor] & { solution: Tensor; cloned_coefficient: Tensor };
+    exponential_(options?: { lambd?: number }): Tensor;
+    geometric_(p: number): Tensor;
+    cauchy_(options?: { median?: number; sigma?: number }): Tensor;
+    logNormal_(options?: { mean?: number; std?: number }): Tensor;
+    random_(): Tensor;
+    random_(to: number): Tensor;
+    random_(from: number, to: number | null): Tensor;
+    fillDiagonal_(fillValue: number | boolean, options?: { wrap?: boolean }): Tensor;
+    kron(other: Tensor): Tensor;
+    cross(other: Tensor, dim?: number | null): Tensor;
+    addmv(mat: Tensor, vec: Tensor, options?: { beta?: number | boolean; alpha?: number | boolean }): Tensor;
+    addr(vec1: Tensor, vec2: Tensor, options?: { beta?: number | boolean; alpha?: number | boolean }): Tensor;
   }
 }
 
@@ -328,9 +422,12 @@ Tensor.prototype.scatterAdd_ = function (this: Tensor, dim: never, index: never,
 Tensor.prototype.indexAdd_ = function (this: Tensor, dim: never, index: never, source: never, options: never) {
   return $index_add_(this, dim, index, source, options);
 };
-Tensor.prototype.indexFill_ = function (this: Tensor, dim: never, index: never, value: never) {
-  return $index_fill_(this, dim, index, value);
-};
+Tensor.prototype.indexFill_ = function (this: Tensor, ...args: unknown[]) {
+  const self = this;
+  if (typeof args[0] === 'number' && args[1] instanceof Tensor && (typeof args[2] === 'number' || typeof args[2] === 'boolean') && (args[3] === undefined || isOptions(args[3]))) return ($index_fill_ as Variadic)(self, ...args);
+  if (typeof args[0] === 'number' && args[1] instanceof Tensor && args[2] instanceof Tensor && (args[3] === undefined || isOptions(args[3]))) return ($index_fill__int_Tensor as Variadic)(self, ...args);
+  throw noOverload('Tensor.indexFill_', args);
+} as Tensor['indexFill_'];
 Tensor.prototype.eq = function (this: Tensor, other: never) {
   return $eq(this, other);
 };
@@ -469,6 +566,108 @@ Tensor.prototype.silu = function (this: Tensor, ) {
 Tensor.prototype.softplus = function (this: Tensor, options: never) {
   return $softplus(this, options);
 };
+Tensor.prototype.asin = function (this: Tensor, ) {
+  return $asin(this, );
+};
+Tensor.prototype.acos = function (this: Tensor, ) {
+  return $acos(this, );
+};
+Tensor.prototype.atan = function (this: Tensor, ) {
+  return $atan(this, );
+};
+Tensor.prototype.sinh = function (this: Tensor, ) {
+  return $sinh(this, );
+};
+Tensor.prototype.cosh = function (this: Tensor, ) {
+  return $cosh(this, );
+};
+Tensor.prototype.asinh = function (this: Tensor, ) {
+  return $asinh(this, );
+};
+Tensor.prototype.acosh = function (this: Tensor, ) {
+  return $acosh(this, );
+};
+Tensor.prototype.atanh = function (this: Tensor, ) {
+  return $atanh(this, );
+};
+Tensor.prototype.sgn = function (this: Tensor, ) {
+  return $sgn(this, );
+};
+Tensor.prototype.frac = function (this: Tensor, ) {
+  return $frac(this, );
+};
+Tensor.prototype.deg2rad = function (this: Tensor, ) {
+  return $deg2rad(this, );
+};
+Tensor.prototype.rad2deg = function (this: Tensor, ) {
+  return $rad2deg(this, );
+};
+Tensor.prototype.heaviside = function (this: Tensor, values: never) {
+  return $heaviside(this, values);
+};
+Tensor.prototype.lgamma = function (this: Tensor, ) {
+  return $lgamma(this, );
+};
+Tensor.prototype.digamma = function (this: Tensor, ) {
+  return $digamma(this, );
+};
+Tensor.prototype.polygamma = function (this: Tensor, n: never) {
+  return $polygamma_method(this, n);
+};
+Tensor.prototype.i0 = function (this: Tensor, ) {
+  return $i0(this, );
+};
+Tensor.prototype.sinc = function (this: Tensor, ) {
+  return $sinc(this, );
+};
+Tensor.prototype.xlogy = function (this: Tensor, other: never) {
+  return $xlogy(this, other);
+};
+Tensor.prototype.hypot = function (this: Tensor, other: never) {
+  return $hypot(this, other);
+};
+Tensor.prototype.logaddexp = function (this: Tensor, other: never) {
+  return $logaddexp(this, other);
+};
+Tensor.prototype.logaddexp2 = function (this: Tensor, other: never) {
+  return $logaddexp2(this, other);
+};
+Tensor.prototype.gcd = function (this: Tensor, other: never) {
+  return $gcd(this, other);
+};
+Tensor.prototype.lcm = function (this: Tensor, other: never) {
+  return $lcm(this, other);
+};
+Tensor.prototype.nanToNum = function (this: Tensor, options: never) {
+  return $nan_to_num(this, options);
+};
+Tensor.prototype.signbit = function (this: Tensor, ) {
+  return $signbit(this, );
+};
+Tensor.prototype.logit = function (this: Tensor, options: never) {
+  return $logit(this, options);
+};
+Tensor.prototype.erfc = function (this: Tensor, ) {
+  return $erfc(this, );
+};
+Tensor.prototype.clampMin = function (this: Tensor, min: never) {
+  return $clamp_min(this, min);
+};
+Tensor.prototype.clampMax = function (this: Tensor, max: never) {
+  return $clamp_max(this, max);
+};
+Tensor.prototype.floatPower = function (this: Tensor, ...args: unknown[]) {
+  const self = this;
+  if (args[0] instanceof Tensor && (args[1] === undefined || isOptions(args[1]))) return ($float_power_Tensor_Tensor as Variadic)(self, ...args);
+  if ((typeof args[0] === 'number' || typeof args[0] === 'boolean') && (args[1] === undefined || isOptions(args[1]))) return ($float_power_Tensor_Scalar as Variadic)(self, ...args);
+  throw noOverload('Tensor.floatPower', args);
+} as Tensor['floatPower'];
+Tensor.prototype.copysign = function (this: Tensor, other: never) {
+  return $copysign(this, other);
+};
+Tensor.prototype.nextafter = function (this: Tensor, other: never) {
+  return $nextafter(this, other);
+};
 Tensor.prototype.sum = function (this: Tensor, dim: never, options: never) {
   return $sum(this, dim, options);
 };
@@ -533,6 +732,78 @@ Tensor.prototype.argsort = function (this: Tensor, dim: never, options: never) {
 };
 Tensor.prototype.topk = function (this: Tensor, k: never, dim: never, options: never) {
   return $topk(this, k, dim, options);
+};
+Tensor.prototype.cumprod = function (this: Tensor, dim: never, options: never) {
+  return $cumprod(this, dim, options);
+};
+Tensor.prototype.cummax = function (this: Tensor, dim: never) {
+  return $cummax(this, dim);
+};
+Tensor.prototype.cummin = function (this: Tensor, dim: never) {
+  return $cummin(this, dim);
+};
+Tensor.prototype.logcumsumexp = function (this: Tensor, dim: never) {
+  return $logcumsumexp(this, dim);
+};
+Tensor.prototype.median = function (this: Tensor, ...args: unknown[]) {
+  const self = this;
+  if ((args[0] === undefined || isOptions(args[0])) && args[1] === undefined) return ($median_all as Variadic)(self, ...args);
+  if (typeof args[0] === 'number' && (args[1] === undefined || isOptions(args[1]))) return ($median_dim as Variadic)(self, ...args);
+  throw noOverload('Tensor.median', args);
+} as Tensor['median'];
+Tensor.prototype.nanmedian = function (this: Tensor, ...args: unknown[]) {
+  const self = this;
+  if ((args[0] === undefined || isOptions(args[0])) && args[1] === undefined) return ($nanmedian_all as Variadic)(self, ...args);
+  if (typeof args[0] === 'number' && (args[1] === undefined || isOptions(args[1]))) return ($nanmedian_dim as Variadic)(self, ...args);
+  throw noOverload('Tensor.nanmedian', args);
+} as Tensor['nanmedian'];
+Tensor.prototype.mode = function (this: Tensor, dim: never, options: never) {
+  return $mode(this, dim, options);
+};
+Tensor.prototype.kthvalue = function (this: Tensor, k: never, dim: never, options: never) {
+  return $kthvalue(this, k, dim, options);
+};
+Tensor.prototype.nanmean = function (this: Tensor, dim: never, options: never) {
+  return $nanmean(this, dim, options);
+};
+Tensor.prototype.nansum = function (this: Tensor, dim: never, options: never) {
+  return $nansum(this, dim, options);
+};
+Tensor.prototype.quantile = function (this: Tensor, ...args: unknown[]) {
+  const self = this;
+  if (args[0] instanceof Tensor && (args[1] === undefined || args[1] !== undefined) && (args[2] === undefined || isOptions(args[2]))) return ($quantile as Variadic)(self, ...args);
+  if (typeof args[0] === 'number' && (args[1] === undefined || args[1] !== undefined) && (args[2] === undefined || isOptions(args[2]))) return ($quantile_scalar as Variadic)(self, ...args);
+  throw noOverload('Tensor.quantile', args);
+} as Tensor['quantile'];
+Tensor.prototype.nanquantile = function (this: Tensor, ...args: unknown[]) {
+  const self = this;
+  if (args[0] instanceof Tensor && (args[1] === undefined || args[1] !== undefined) && (args[2] === undefined || isOptions(args[2]))) return ($nanquantile as Variadic)(self, ...args);
+  if (typeof args[0] === 'number' && (args[1] === undefined || args[1] !== undefined) && (args[2] === undefined || isOptions(args[2]))) return ($nanquantile_scalar as Variadic)(self, ...args);
+  throw noOverload('Tensor.nanquantile', args);
+} as Tensor['nanquantile'];
+Tensor.prototype.aminmax = function (this: Tensor, options: never) {
+  return $aminmax(this, options);
+};
+Tensor.prototype.countNonzero = function (this: Tensor, dim: never) {
+  return $count_nonzero(this, dim);
+};
+Tensor.prototype.histc = function (this: Tensor, options: never) {
+  return $histc(this, options);
+};
+Tensor.prototype.bincount = function (this: Tensor, options: never) {
+  return $bincount(this, options);
+};
+Tensor.prototype.trace = function (this: Tensor, ) {
+  return $trace(this, );
+};
+Tensor.prototype.diff = function (this: Tensor, options: never) {
+  return $diff(this, options);
+};
+Tensor.prototype.cov = function (this: Tensor, options: never) {
+  return $cov(this, options);
+};
+Tensor.prototype.corrcoef = function (this: Tensor, ) {
+  return $corrcoef(this, );
 };
 Tensor.prototype.reshape = function (this: Tensor, shape: never) {
   return $reshape(this, shape);
@@ -624,6 +895,18 @@ Tensor.prototype.tril = function (this: Tensor, diagonal: never) {
 Tensor.prototype.triu = function (this: Tensor, diagonal: never) {
   return $triu(this, diagonal);
 };
+Tensor.prototype.rot90 = function (this: Tensor, k: never, dims: never) {
+  return $rot90(this, k, dims);
+};
+Tensor.prototype.fliplr = function (this: Tensor, ) {
+  return $fliplr(this, );
+};
+Tensor.prototype.flipud = function (this: Tensor, ) {
+  return $flipud(this, );
+};
+Tensor.prototype.asStrided = function (this: Tensor, size: never, stride: never, options: never) {
+  return $as_strided(this, size, stride, options);
+};
 Tensor.prototype.indexSelect = function (this: Tensor, dim: never, index: never) {
   return $index_select(this, dim, index);
 };
@@ -653,6 +936,39 @@ Tensor.prototype.indexPut = function (this: Tensor, indices: never, values: neve
 };
 Tensor.prototype.nonzero = function (this: Tensor, ) {
   return $nonzero(this, );
+};
+Tensor.prototype.indexAdd = function (this: Tensor, dim: never, index: never, source: never, options: never) {
+  return $index_add(this, dim, index, source, options);
+};
+Tensor.prototype.indexCopy = function (this: Tensor, dim: never, index: never, source: never) {
+  return $index_copy(this, dim, index, source);
+};
+Tensor.prototype.indexCopy_ = function (this: Tensor, dim: never, index: never, source: never) {
+  return $index_copy_(this, dim, index, source);
+};
+Tensor.prototype.indexFill = function (this: Tensor, ...args: unknown[]) {
+  const self = this;
+  if (typeof args[0] === 'number' && args[1] instanceof Tensor && (typeof args[2] === 'number' || typeof args[2] === 'boolean') && (args[3] === undefined || isOptions(args[3]))) return ($index_fill_int_Scalar as Variadic)(self, ...args);
+  if (typeof args[0] === 'number' && args[1] instanceof Tensor && args[2] instanceof Tensor && (args[3] === undefined || isOptions(args[3]))) return ($index_fill_int_Tensor as Variadic)(self, ...args);
+  throw noOverload('Tensor.indexFill', args);
+} as Tensor['indexFill'];
+Tensor.prototype.maskedScatter = function (this: Tensor, mask: never, source: never) {
+  return $masked_scatter(this, mask, source);
+};
+Tensor.prototype.maskedScatter_ = function (this: Tensor, mask: never, source: never) {
+  return $masked_scatter_(this, mask, source);
+};
+Tensor.prototype.take = function (this: Tensor, index: never) {
+  return $take(this, index);
+};
+Tensor.prototype.takeAlongDim = function (this: Tensor, indices: never, dim: never) {
+  return $take_along_dim(this, indices, dim);
+};
+Tensor.prototype.scatterReduce = function (this: Tensor, dim: never, index: never, src: never, reduce: never, options: never) {
+  return $scatter_reduce(this, dim, index, src, reduce, options);
+};
+Tensor.prototype.scatterReduce_ = function (this: Tensor, dim: never, index: never, src: never, reduce: never, options: never) {
+  return $scatter_reduce_(this, dim, index, src, reduce, options);
 };
 Tensor.prototype.matmul = function (this: Tensor, other: never) {
   return $matmul(this, other);
@@ -728,4 +1044,62 @@ Tensor.prototype.softmax = function (this: Tensor, dim: never, options: never) {
 };
 Tensor.prototype.logSoftmax = function (this: Tensor, dim: never, options: never) {
   return $log_softmax(this, dim, options);
+};
+Tensor.prototype.det = function (this: Tensor, ) {
+  return $det(this, );
+};
+Tensor.prototype.logdet = function (this: Tensor, ) {
+  return $logdet(this, );
+};
+Tensor.prototype.slogdet = function (this: Tensor, ) {
+  return $slogdet(this, );
+};
+Tensor.prototype.inverse = function (this: Tensor, ) {
+  return $inverse(this, );
+};
+Tensor.prototype.matrixPower = function (this: Tensor, n: never) {
+  return $matrix_power(this, n);
+};
+Tensor.prototype.matrixExp = function (this: Tensor, ) {
+  return $matrix_exp(this, );
+};
+Tensor.prototype.choleskySolve = function (this: Tensor, input2: never, options: never) {
+  return $cholesky_solve(this, input2, options);
+};
+Tensor.prototype.triangularSolve = function (this: Tensor, A: never, options: never) {
+  return $triangular_solve(this, A, options);
+};
+Tensor.prototype.exponential_ = function (this: Tensor, options: never) {
+  return $exponential_(this, options);
+};
+Tensor.prototype.geometric_ = function (this: Tensor, p: never) {
+  return $geometric_(this, p);
+};
+Tensor.prototype.cauchy_ = function (this: Tensor, options: never) {
+  return $cauchy_(this, options);
+};
+Tensor.prototype.logNormal_ = function (this: Tensor, options: never) {
+  return $log_normal_(this, options);
+};
+Tensor.prototype.random_ = function (this: Tensor, ...args: unknown[]) {
+  const self = this;
+  if ((args[0] === undefined || isOptions(args[0])) && args[1] === undefined && args[2] === undefined) return ($random_ as Variadic)(self, ...args);
+  if (typeof args[0] === 'number' && (args[1] === undefined || isOptions(args[1])) && args[2] === undefined) return ($random__to as Variadic)(self, ...args);
+  if (typeof args[0] === 'number' && args[1] !== undefined && (args[2] === undefined || isOptions(args[2]))) return ($random__from as Variadic)(self, ...args);
+  throw noOverload('Tensor.random_', args);
+} as Tensor['random_'];
+Tensor.prototype.fillDiagonal_ = function (this: Tensor, fillValue: never, options: never) {
+  return $fill_diagonal_(this, fillValue, options);
+};
+Tensor.prototype.kron = function (this: Tensor, other: never) {
+  return $kron(this, other);
+};
+Tensor.prototype.cross = function (this: Tensor, other: never, dim: never) {
+  return $cross(this, other, dim);
+};
+Tensor.prototype.addmv = function (this: Tensor, mat: never, vec: never, options: never) {
+  return $addmv(this, mat, vec, options);
+};
+Tensor.prototype.addr = function (this: Tensor, vec1: never, vec2: never, options: never) {
+  return $addr(this, vec1, vec2, options);
 };

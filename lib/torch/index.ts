@@ -13,6 +13,22 @@ export * as cuda from './cuda.js';
 export type { Device } from './device.js';
 export * as distributed from './distributed/index.js';
 export * from './dtype.js';
+export { fft } from './fft.js';
+export {
+  blockDiag,
+  type CdistComputeMode,
+  cartesianProd,
+  cdist,
+  chainMatmul,
+  type MeshgridOptions,
+  meshgrid,
+  type TensordotDims,
+  tensordot,
+  type UniqueConsecutiveOptions,
+  type UniqueOptions,
+  unique,
+  uniqueConsecutive,
+} from './functional.js';
 export * as jit from './jit.js';
 export { keep, memory, scope } from './lifetime.js';
 export { linalg } from './linalg.js';
@@ -21,6 +37,7 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { getRngState, manualSeed, setRngState } from './random.js';
 export { load, loadSafetensors, save, saveSafetensors } from './serialization/index.js';
+export { special } from './special.js';
 export { type BackwardOptions, Tensor, type ToOptions } from './tensor.js';
 export { getNumThreads, setNumThreads } from './threads.js';
 export { buildInfo, version } from './version.js';

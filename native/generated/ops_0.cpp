@@ -357,539 +357,883 @@ static Napi::Value op_threshold(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_prod(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "prod");
+static Napi::Value op_atan(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "atan");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    return a.ret(at::prod(a_self, a_dtype));
+    return a.ret(at::atan(a_self));
   });
 }
 
-static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max");
+static Napi::Value op_asinh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "asinh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::max(a_self));
+    return a.ret(at::asinh(a_self));
   });
 }
 
-static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "min");
+static Napi::Value op_sgn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sgn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::min(a_self));
+    return a.ret(at::sgn(a_self));
   });
 }
 
-static Napi::Value op_amax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "amax");
+static Napi::Value op_rad2deg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rad2deg");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::amax(a_self, a_dim, a_keepdim));
+    return a.ret(at::rad2deg(a_self));
   });
 }
 
-static Napi::Value op_argmin(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "argmin");
+static Napi::Value op_digamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "digamma");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::argmin(a_self, a_dim, a_keepdim));
+    return a.ret(at::digamma(a_self));
   });
 }
 
-static Napi::Value op_all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "all");
+static Napi::Value op_i0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "i0");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::i0(a_self));
+  });
+}
+
+static Napi::Value op_xlogy__Scalar_Self(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "xlogy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_self = a.scalar(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::xlogy(a_self, a_other));
+  });
+}
+
+static Napi::Value op_logaddexp2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logaddexp2");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::logaddexp2(a_self, a_other));
+  });
+}
+
+static Napi::Value op_nan_to_num(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nan_to_num");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<double> a_nan = a.optFloat64(1, "nan");
+    const std::optional<double> a_posinf = a.optFloat64(2, "posinf");
+    const std::optional<double> a_neginf = a.optFloat64(3, "neginf");
+    return a.ret(at::nan_to_num(a_self, a_nan, a_posinf, a_neginf));
+  });
+}
+
+static Napi::Value op_erfc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "erfc");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::erfc(a_self));
+  });
+}
+
+static Napi::Value op_float_power__Tensor_Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "float_power");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_exponent = a.tensor(1, "exponent");
+    return a.ret(at::float_power(a_self, a_exponent));
+  });
+}
+
+static Napi::Value op_copysign(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "copysign");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::copysign(a_self, a_other));
+  });
+}
+
+static Napi::Value op_mean(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mean");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::all(a_self, a_dim, a_keepdim));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    return a.ret(a_dim || a_keepdim ? at::mean(a_self, a_dim, a_keepdim, a_dtype) : at::mean(a_self, a_dtype));
   });
 }
 
-static Napi::Value op_sort(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sort");
+static Napi::Value op_var(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "var");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", -1);
-    const bool a_descending = a.boolean(2, "descending", false);
-    const bool a_stable = a.boolean(3, "stable", false);
-    return a.ret(at::sort(a_self, a_stable, a_dim, a_descending));
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    return a.ret(at::var(a_self, a_dim, a_correction, a_keepdim));
   });
 }
 
-static Napi::Value op_reshape(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "reshape");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_shape = a.intList(1, "shape", 0);
-    return a.ret(at::reshape(a_self, a_shape));
-  });
-}
-
-static Napi::Value op_unflatten(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unflatten");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const tn::IntList a_sizes = a.intList(2, "sizes", 0);
-    return a.ret(at::unflatten(a_self, a_dim, a_sizes));
-  });
-}
-
-static Napi::Value op_unsqueeze(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unsqueeze");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    return a.ret(at::unsqueeze(a_self, a_dim));
-  });
-}
-
-static Napi::Value op_t(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "t");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::t(a_self));
-  });
-}
-
-static Napi::Value op_expand_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "expand_as");
+static Napi::Value op_max__other(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.expand_as(a_other));
+    return a.ret(at::maximum(a_self, a_other));
   });
 }
 
-static Napi::Value op_repeat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "repeat");
+static Napi::Value op_min__other(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "min");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_repeats = a.intList(1, "repeats", 0);
-    return a.ret(a_self.repeat(a_repeats));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::minimum(a_self, a_other));
   });
 }
 
-static Napi::Value op_cat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cat");
+static Napi::Value op_argmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "argmax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::argmax(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::Scalar> a_p = a.has(1) ? a.optScalar(1, "p") : std::optional<at::Scalar>(at::Scalar(2));
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    return a.ret(a_dim ? at::norm(a_self, a_p, *a_dim, a_keepdim) : at::norm(a_self, a_p, at::IntArrayRef{}, a_keepdim));
+  });
+}
+
+static Napi::Value op_cumsum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cumsum");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::cumsum(a_self, a_dim, a_dtype));
+  });
+}
+
+static Napi::Value op_topk(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "topk");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_k = a.int64(1, "k");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    const bool a_largest = a.boolean(3, "largest", true);
+    const bool a_sorted = a.boolean(4, "sorted", true);
+    return a.ret(at::topk(a_self, a_k, a_dim, a_largest, a_sorted));
+  });
+}
+
+static Napi::Value op_cummin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cummin");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    return a.ret(at::cummin(a_self, a_dim));
+  });
+}
+
+static Napi::Value op_median__dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "median");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::median(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_mode(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mode");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim", -1);
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::mode(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_nansum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nansum");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    return a.ret(at::nansum(a_self, a_dim, a_keepdim, a_dtype));
+  });
+}
+
+static Napi::Value op_nanquantile(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nanquantile");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_q = a.tensor(1, "q");
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    const std::string a_interpolation = a.string(4, "interpolation", "linear");
+    return a.ret(at::nanquantile(a_self, a_q, a_dim, a_keepdim, a_interpolation));
+  });
+}
+
+static Napi::Value op_var_mean(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "var_mean");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    return a.ret(at::var_mean(a_self, a_dim, a_correction, a_keepdim));
+  });
+}
+
+static Napi::Value op_histc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "histc");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_bins = a.int64(1, "bins", 100);
+    const at::Scalar a_min = a.scalar(2, "min", at::Scalar(0));
+    const at::Scalar a_max = a.scalar(3, "max", at::Scalar(0));
+    return a.ret(at::histc(a_self, a_bins, a_min, a_max));
+  });
+}
+
+static Napi::Value op_unique__dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unique");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_sorted = a.boolean(2, "sorted");
+    const bool a_return_inverse = a.boolean(3, "return_inverse");
+    const bool a_return_counts = a.boolean(4, "return_counts");
+    return a.ret(at::unique_dim(a_self, a_dim, a_sorted, a_return_inverse, a_return_counts));
+  });
+}
+
+static Napi::Value op_searchsorted__Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "searchsorted");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_sorted_sequence = a.tensor(0, "sorted_sequence");
+    const at::Scalar a_self = a.scalar(1, "self");
+    const bool a_out_int32 = a.boolean(2, "out_int32", false);
+    const bool a_right = a.boolean(3, "right", false);
+    const std::optional<std::string> a_side_v = a.optString(4, "side");
+    const std::optional<c10::string_view> a_side = a_side_v ? std::optional<c10::string_view>(*a_side_v) : std::nullopt;
+    const std::optional<at::Tensor> a_sorter = a.optTensor(5, "sorter");
+    return a.ret(at::searchsorted(a_sorted_sequence, a_self, a_out_int32, a_right, a_side, a_sorter));
+  });
+}
+
+static Napi::Value op_trace(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "trace");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::trace(a_self));
+  });
+}
+
+static Napi::Value op_corrcoef(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "corrcoef");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::corrcoef(a_self));
+  });
+}
+
+static Napi::Value op_flatten(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "flatten");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_start_dim = a.int64(1, "start_dim", 0);
+    const int64_t a_end_dim = a.int64(2, "end_dim", -1);
+    return a.ret(at::flatten(a_self, a_start_dim, a_end_dim));
+  });
+}
+
+static Napi::Value op_squeeze__dims(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "squeeze");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    return a.ret(at::squeeze(a_self, a_dim));
+  });
+}
+
+static Napi::Value op_transpose(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "transpose");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim0 = a.int64(1, "dim0");
+    const int64_t a_dim1 = a.int64(2, "dim1");
+    return a.ret(at::transpose(a_self, a_dim0, a_dim1));
+  });
+}
+
+static Napi::Value op_expand(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "expand");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    return a.ret(a_self.expand(a_size));
+  });
+}
+
+static Napi::Value op_reshape_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "reshape_as");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(a_self.reshape_as(a_other));
+  });
+}
+
+static Napi::Value op_tile(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tile");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dims = a.intList(1, "dims", 0);
+    return a.ret(at::tile(a_self, a_dims));
+  });
+}
+
+static Napi::Value op_stack(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "stack");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
     const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::cat(a_tensors, a_dim));
+    return a.ret(at::stack(a_tensors, a_dim));
   });
 }
 
-static Napi::Value op_broadcast_tensors(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "broadcast_tensors");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::broadcast_tensors(a_tensors));
-  });
-}
-
-static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "chunk");
+static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "split");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_chunks = a.int64(1, "chunks");
+    const tn::IntList a_split_size = a.intList(1, "split_size", 0);
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::chunk(a_self, a_chunks, a_dim));
+    return a.ret(at::split_with_sizes(a_self, a_split_size, a_dim));
   });
 }
 
-static Napi::Value op_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "select");
+static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "narrow");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    const int64_t a_index = a.int64(2, "index");
-    return a.ret(at::select(a_self, a_dim, a_index));
+    const int64_t a_start = a.int64(2, "start");
+    const int64_t a_length = a.int64(3, "length");
+    return a.ret(at::narrow(a_self, a_dim, a_start, a_length));
   });
 }
 
-static Napi::Value op_roll(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "roll");
+static Napi::Value op_flip(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "flip");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_shifts = a.intList(1, "shifts", 1);
-    const tn::IntList a_dims = a.has(2) ? a.intList(2, "dims", 1) : tn::IntList{};
-    return a.ret(at::roll(a_self, a_shifts, a_dims));
+    const tn::IntList a_dims = a.intList(1, "dims", 0);
+    return a.ret(at::flip(a_self, a_dims));
   });
 }
 
-static Napi::Value op_triu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triu");
+static Napi::Value op_tril(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tril");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::triu(a_self, a_diagonal));
+    return a.ret(at::tril(a_self, a_diagonal));
   });
 }
 
-static Napi::Value op_gather(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gather");
+static Napi::Value op_rot90(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rot90");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const at::Tensor& a_index = a.tensor(2, "index");
-    return a.ret(at::gather(a_self, a_dim, a_index));
+    const int64_t a_k = a.int64(1, "k", 1);
+    const tn::IntList a_dims = a.has(2) ? a.intList(2, "dims", 0) : tn::IntList{0, 1};
+    return a.ret(at::rot90(a_self, a_k, a_dims));
   });
 }
 
-static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter_add");
+static Napi::Value op_as_strided(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "as_strided");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const tn::IntList a_stride = a.intList(2, "stride", 0);
+    const std::optional<int64_t> a_storage_offset = a.optInt64(3, "storage_offset");
+    return a.ret(at::as_strided(a_self, a_size, a_stride, a_storage_offset));
+  });
+}
+
+static Napi::Value op_block_diag(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "block_diag");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::block_diag(a_tensors));
+  });
+}
+
+static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
     const at::Tensor& a_src = a.tensor(3, "src");
-    return a.ret(at::scatter_add(a_self, a_dim, a_index, a_src));
+    return a.ret(at::scatter(a_self, a_dim, a_index, a_src));
   });
 }
 
-static Napi::Value op_index(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index");
+static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_fill");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mask = a.tensor(1, "mask");
+    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(2, "value");
+    const at::Tensor& a_value = *a_value_m;
+    return a.ret(at::masked_fill(a_self, a_mask, a_value));
+  });
+}
+
+static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_put");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
-    return a.ret(at::index(a_self, a_indices));
+    const at::Tensor& a_values = a.tensor(2, "values");
+    const bool a_accumulate = a.boolean(3, "accumulate", false);
+    return a.ret(at::index_put(a_self, a_indices, a_values, a_accumulate));
   });
 }
 
-static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "matmul");
+static Napi::Value op_index_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_copy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Tensor& a_source = a.tensor(3, "source");
+    return a.ret(at::index_copy(a_self, a_dim, a_index, a_source));
+  });
+}
+
+static Napi::Value op_index_fill__int_Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_fill");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Tensor& a_value = a.tensor(3, "value");
+    return a.ret(at::index_fill(a_self, a_dim, a_index, a_value));
+  });
+}
+
+static Napi::Value op_masked_scatter_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_scatter_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mask = a.tensor(1, "mask");
+    const at::Tensor& a_source = a.tensor(2, "source");
+    a_self.masked_scatter_(a_mask, a_source);
+    return a.none();
+  });
+}
+
+static Napi::Value op_scatter_reduce(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter_reduce");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Tensor& a_src = a.tensor(3, "src");
+    const std::string a_reduce = a.string(4, "reduce");
+    const bool a_include_self = a.boolean(5, "include_self", true);
+    return a.ret(at::scatter_reduce(a_self, a_dim, a_index, a_src, a_reduce, a_include_self));
+  });
+}
+
+static Napi::Value op_isin__Tensor_Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isin");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_elements = a.tensor(0, "elements");
+    const at::Scalar a_test_element = a.scalar(1, "test_element");
+    const bool a_assume_unique = a.boolean(2, "assume_unique", false);
+    const bool a_invert = a.boolean(3, "invert", false);
+    return a.ret(at::isin(a_elements, a_test_element, a_assume_unique, a_invert));
+  });
+}
+
+static Napi::Value op_tril_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tril_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_row = a.int64(0, "row");
+    const int64_t a_col = a.int64(1, "col");
+    const int64_t a_offset = a.int64(2, "offset", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    return a.ret(at::tril_indices(a_row, a_col, a_offset, options(a_dtype.value_or(at::kLong), a_device)));
+  });
+}
+
+static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bmm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat2 = a.tensor(1, "mat2");
+    return a.ret(at::bmm(a_self, a_mat2));
+  });
+}
+
+static Napi::Value op_outer(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "outer");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_vec2 = a.tensor(1, "vec2");
+    return a.ret(at::outer(a_self, a_vec2));
+  });
+}
+
+static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "einsum");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::string a_equation = a.string(0, "equation");
+    const std::vector<at::Tensor> a_operands_v = a.tensorList(1, "operands");
+    const at::TensorList a_operands = a_operands_v;
+    return a.ret(at::einsum(a_equation, a_operands));
+  });
+}
+
+static Napi::Value op_clone(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "clone");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::MemoryFormat> a_memory_format = a.optMemoryFormat(1, "memory_format");
+    return a.ret(a_self.clone(a_memory_format));
+  });
+}
+
+static Napi::Value op_type_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "type_as");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::matmul(a_self, a_other));
+    return a.ret(a_self.type_as(a_other));
   });
 }
 
-static Napi::Value op_mv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mv");
+static Napi::Value op_half(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "half");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec = a.tensor(1, "vec");
-    return a.ret(at::mv(a_self, a_vec));
+    return a.ret(a_self.to(at::kHalf));
   });
 }
 
-static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addmm");
+static Napi::Value op_int(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "int");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
-    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
+    return a.ret(a_self.to(at::kInt));
   });
 }
 
-static Napi::Value op_diag(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diag");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::diag(a_self, a_diagonal));
-  });
-}
-
-static Napi::Value op_detach(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "detach");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.detach());
-  });
-}
-
-static Napi::Value op_float(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "float");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kFloat));
-  });
-}
-
-static Napi::Value op_bfloat16(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bfloat16");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kBFloat16));
-  });
-}
-
-static Napi::Value op_bool(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bool");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kBool));
-  });
-}
-
-static Napi::Value op_ones(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ones");
+static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "zeros");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::ones(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::zeros(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_rand(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rand");
+static Napi::Value op_full(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "full");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::rand(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randint");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_low = a.int64(0, "low");
-    const int64_t a_high = a.int64(1, "high");
-    const tn::IntList a_size = a.intList(2, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    return a.ret(at::randint(a_low, a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
-  });
-}
-
-static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "arange");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_start = a.scalar(0, "start");
-    const at::Scalar a_end = a.scalar(1, "end");
-    const at::Scalar a_step = a.scalar(2, "step", at::Scalar(1));
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(at::arange(a_start, a_end, a_step, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "zeros_like");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::zeros_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "full_like");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
     const at::Scalar a_fill_value = a.scalar(1, "fill_value");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::full_like(a_input, a_fill_value, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::full(a_size, a_fill_value, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randint_like");
+static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randint");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_high = a.int64(0, "high");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    return a.ret(at::randint(a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
+  });
+}
+
+static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "arange");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_end = a.scalar(0, "end");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::arange(a_end, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_eye(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "eye");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const std::optional<int64_t> a_m = a.optInt64(1, "m");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::eye(a_n, a_m.value_or(a_n), options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "empty_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_low = a.int64(1, "low");
-    const int64_t a_high = a.int64(2, "high");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    return a.ret(at::randint_like(a_input, a_low, a_high, likeOptions(a_dtype, a_device)));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::empty_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_standard_gamma");
+static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randn_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::_standard_gamma(a_input));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::randn_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "multinomial");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_num_samples = a.int64(1, "num_samples");
+    const bool a_replacement = a.boolean(2, "replacement", false);
+    return a.ret(at::multinomial(a_self, a_num_samples, a_replacement));
+  });
+}
+
+static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_amp_update_scale_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_growth_tracker = a.tensor(1, "growth_tracker");
+    const at::Tensor& a_found_inf = a.tensor(2, "found_inf");
+    const double a_scale_growth_factor = a.float64(3, "scale_growth_factor");
+    const double a_scale_backoff_factor = a.float64(4, "scale_backoff_factor");
+    const int64_t a_growth_interval = a.int64(5, "growth_interval");
+    at::_amp_update_scale_(const_cast<at::Tensor&>(a_input), const_cast<at::Tensor&>(a_growth_tracker), a_found_inf, a_scale_growth_factor, a_scale_backoff_factor, a_growth_interval);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_add(a_self, a_scalar));
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_add(a_self, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
-  });
-}
-
-static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_add_(a_self, a_scalars);
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    at::_foreach_add_(a_self, a_other, a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    return a.ret(at::_foreach_sub(a_self, a_other, a_alpha));
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_sub(a_self, a_scalar));
   });
 }
 
-static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    at::_foreach_sub_(a_self, a_other, a_alpha);
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_sub_(a_self, a_scalar);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_mul(a_self, a_other));
-  });
-}
-
-static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
     const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_mul_(a_self, a_scalar);
-    return a.none();
+    return a.ret(at::_foreach_mul(a_self, a_scalar));
   });
 }
 
-static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
+static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const at::Tensor& a_other = a.tensor(1, "other");
-    at::_foreach_mul_(a_self, a_other);
-    return a.none();
+    return a.ret(at::_foreach_mul(a_self, a_other));
   });
 }
 
-static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
+static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_div(a_self, a_scalars));
+    at::_foreach_mul_(a_self, a_scalars);
+    return a.none();
   });
 }
 
-static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
+static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
+    return a.ret(at::_foreach_div(a_self, a_other));
+  });
+}
+
+static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_div_(a_self, a_scalar);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
     at::_foreach_div_(a_self, a_other);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_maximum(a_self, a_scalar));
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_maximum(a_self, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_maximum_(a_self, a_scalar);
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_maximum_(a_self, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const at::Scalar a_weight = a.scalar(2, "weight");
+    const std::vector<double> a_weight_d = a.floatList(2, "weight");
+    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
+    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
     return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
   });
 }
 
-static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const at::Scalar a_weight = a.scalar(2, "weight");
+    const std::vector<double> a_weight_d = a.floatList(2, "weight");
+    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
+    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
     at::_foreach_lerp_(a_self, a_tensors1, a_weight);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -898,12 +1242,12 @@ static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_value));
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -912,13 +1256,13 @@ static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_value);
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -927,12 +1271,12 @@ static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_value));
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -941,100 +1285,86 @@ static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_value);
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_neg");
+static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sqrt");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_neg(a_self));
+    return a.ret(at::_foreach_sqrt(a_self));
   });
 }
 
-static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sqrt_");
+static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_abs_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_sqrt_(a_self);
+    at::_foreach_abs_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_reciprocal");
+static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sign");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_reciprocal(a_self));
+    return a.ret(at::_foreach_sign(a_self));
   });
 }
 
-static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sign_");
+static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_copy_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_sign_(a_self);
+    const std::vector<at::Tensor> a_src_v = a.tensorList(1, "src");
+    const at::TensorList a_src = a_src_v;
+    const bool a_non_blocking = a.boolean(2, "non_blocking", false);
+    at::_foreach_copy_(a_self, a_src, a_non_blocking);
     return a.none();
   });
 }
 
-static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_tanh");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_hx = a.tensor(1, "hx");
-    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
-    const at::TensorList a_params = a_params_v;
-    const bool a_has_biases = a.boolean(3, "has_biases");
-    const int64_t a_num_layers = a.int64(4, "num_layers");
-    const double a_dropout = a.float64(5, "dropout");
-    const bool a_train = a.boolean(6, "train");
-    const bool a_bidirectional = a.boolean(7, "bidirectional");
-    const bool a_batch_first = a.boolean(8, "batch_first");
-    return a.ret(at::rnn_tanh(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
-  });
-}
-
-static Napi::Value op_gru__input(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gru");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_hx = a.tensor(1, "hx");
-    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
-    const at::TensorList a_params = a_params_v;
-    const bool a_has_biases = a.boolean(3, "has_biases");
-    const int64_t a_num_layers = a.int64(4, "num_layers");
-    const double a_dropout = a.float64(5, "dropout");
-    const bool a_train = a.boolean(6, "train");
-    const bool a_bidirectional = a.boolean(7, "bidirectional");
-    const bool a_batch_first = a.boolean(8, "batch_first");
-    return a.ret(at::gru(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
-  });
-}
-
-static Napi::Value op_lstm_cell(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lstm_cell");
+static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lstm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::vector<at::Tensor> a_hx_v = a.tensorList(1, "hx");
     const at::TensorList a_hx = a_hx_v;
+    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(3, "has_biases");
+    const int64_t a_num_layers = a.int64(4, "num_layers");
+    const double a_dropout = a.float64(5, "dropout");
+    const bool a_train = a.boolean(6, "train");
+    const bool a_bidirectional = a.boolean(7, "bidirectional");
+    const bool a_batch_first = a.boolean(8, "batch_first");
+    return a.ret(at::lstm(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+  });
+}
+
+static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_relu_cell");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_hx = a.tensor(1, "hx");
     const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
     const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
     const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
     const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
-    return a.ret(at::lstm_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+    return a.ret(at::rnn_relu_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
   });
 }
 
-static Napi::Value op_rnn_relu__data(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_relu");
+static Napi::Value op_rnn_tanh__data(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_tanh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_data = a.tensor(0, "data");
     const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
@@ -1046,97 +1376,105 @@ static Napi::Value op_rnn_relu__data(const Napi::CallbackInfo& info) {
     const double a_dropout = a.float64(6, "dropout");
     const bool a_train = a.boolean(7, "train");
     const bool a_bidirectional = a.boolean(8, "bidirectional");
-    return a.ret(at::rnn_relu(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
+    return a.ret(at::rnn_tanh(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
 
-static Napi::Value op__pack_padded_sequence(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_pack_padded_sequence");
+static Napi::Value op_gru__data(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gru");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_lengths = a.tensor(1, "lengths");
-    const bool a_batch_first = a.boolean(2, "batch_first");
-    return a.ret(at::_pack_padded_sequence(a_input, a_lengths, a_batch_first));
+    const at::Tensor& a_data = a.tensor(0, "data");
+    const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
+    const at::Tensor& a_hx = a.tensor(2, "hx");
+    const std::vector<at::Tensor> a_params_v = a.tensorList(3, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(4, "has_biases");
+    const int64_t a_num_layers = a.int64(5, "num_layers");
+    const double a_dropout = a.float64(6, "dropout");
+    const bool a_train = a.boolean(7, "train");
+    const bool a_bidirectional = a.boolean(8, "bidirectional");
+    return a.ret(at::gru(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
 
-static Napi::Value op_linear(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linear");
+static Napi::Value op__pad_sequence(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_pad_sequence");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_sequences_v = a.tensorList(0, "sequences");
+    const at::TensorList a_sequences = a_sequences_v;
+    const bool a_batch_first = a.boolean(1, "batch_first", false);
+    const double a_padding_value = a.float64(2, "padding_value", 0.0);
+    const std::string a_padding_side = a.string(3, "padding_side", "right");
+    return a.ret(at::pad_sequence(a_sequences, a_batch_first, a_padding_value, a_padding_side));
+  });
+}
+
+static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    return a.ret(at::linear(a_input, a_weight, a_bias));
-  });
-}
-
-static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv2d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 1) : tn::IntList(1, 1);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    return a.ret(at::conv1d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
 
-static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "avg_pool2d");
+static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
-    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
-    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
-    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(tn::maxPool2d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 
-static Napi::Value op_adaptive_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool2d_with_indices");
+static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(at::adaptive_max_pool2d(a_input, a_output_size));
+    return a.ret(std::get<0>(at::adaptive_max_pool2d(a_input, a_output_size)));
   });
 }
 
-static Napi::Value op_avg_pool1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "avg_pool1d");
+static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool1d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 1);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 1) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 1) : tn::IntList(1, 0);
-    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
-    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
-    return a.ret(at::avg_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad));
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 1) : tn::IntList(1, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool1d_with_indices(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 
-static Napi::Value op_conv_transpose3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv_transpose3d");
+static Napi::Value op_conv_transpose1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_transpose1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 3) : tn::IntList(3, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 3) : tn::IntList(3, 0);
-    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 3) : tn::IntList(3, 0);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
+    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 1) : tn::IntList(1, 0);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 3) : tn::IntList(3, 1);
-    return a.ret(at::conv_transpose3d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
+    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 1) : tn::IntList(1, 1);
+    return a.ret(at::conv_transpose1d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
 
-static Napi::Value op_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool3d_with_indices");
+static Napi::Value op_max_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
@@ -1144,178 +1482,164 @@ static Napi::Value op_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 3) : tn::IntList(3, 0);
     const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 3) : tn::IntList(3, 1);
     const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(at::max_pool3d_with_indices(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+    return a.ret(at::max_pool3d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 
-static Napi::Value op_adaptive_max_pool1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool1d");
+static Napi::Value op_adaptive_avg_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_output_size = a.intList(1, "output_size", 1);
-    return a.ret(at::adaptive_max_pool1d(a_self, a_output_size));
+    return a.ret(at::adaptive_avg_pool1d(a_self, a_output_size));
   });
 }
 
-static Napi::Value op_max_unpool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_unpool2d");
+static Napi::Value op_adaptive_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool3d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_indices = a.tensor(1, "indices");
-    const tn::IntList a_output_size = a.intList(2, "output_size", 2);
-    return a.ret(at::max_unpool2d(a_input, a_indices, a_output_size));
+    const tn::IntList a_output_size = a.intList(1, "output_size", 3);
+    return a.ret(at::adaptive_max_pool3d(a_input, a_output_size));
   });
 }
 
-static Napi::Value op_fold(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fold");
+static Napi::Value op_unfold(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unfold");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    const tn::IntList a_kernel_size = a.intList(2, "kernel_size", 2);
-    const tn::IntList a_dilation = a.has(3) ? a.intList(3, "dilation", 2) : tn::IntList(2, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_stride = a.has(5) ? a.intList(5, "stride", 2) : tn::IntList(2, 1);
-    return a.ret(at::col2im(a_input, a_output_size, a_kernel_size, a_dilation, a_padding, a_stride));
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_dilation = a.has(2) ? a.intList(2, "dilation", 2) : tn::IntList(2, 1);
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_stride = a.has(4) ? a.intList(4, "stride", 2) : tn::IntList(2, 1);
+    return a.ret(at::im2col(a_input, a_kernel_size, a_dilation, a_padding, a_stride));
   });
 }
 
-static Napi::Value op_channel_shuffle(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "channel_shuffle");
+static Napi::Value op_pixel_unshuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pixel_unshuffle");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_groups = a.int64(1, "groups");
-    return a.ret(at::channel_shuffle(a_self, a_groups));
+    const int64_t a_downscale_factor = a.int64(1, "downscale_factor");
+    return a.ret(at::pixel_unshuffle(a_self, a_downscale_factor));
   });
 }
 
-static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "group_norm");
+static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "layer_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_num_groups = a.int64(1, "num_groups");
+    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
     const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
+    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
   });
 }
 
-static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dropout");
+static Napi::Value op_rms_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rms_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 0.5);
-    const bool a_training = a.boolean(2, "training", true);
-    return a.ret(at::dropout(a_input, a_p, a_training));
-  });
-}
-
-static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cross_entropy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_target = a.tensor(1, "target");
+    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
-    const int64_t a_reduction = a.reduction(4, "reduction");
-    const double a_label_smoothing = a.float64(5, "label_smoothing", 0.0);
-    return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
+    const std::optional<double> a_eps = a.optFloat64(3, "eps");
+    return a.ret(at::rms_norm(a_input, a_normalized_shape, a_weight, a_eps));
   });
 }
 
-static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "l1_loss");
+static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log_softmax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
+  });
+}
+
+static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mse_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::l1_loss(a_input, a_target, a_reduction));
+    return a.ret(at::mse_loss(a_input, a_target, a_reduction));
   });
 }
 
-static Napi::Value op_soft_margin_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "soft_margin_loss");
+static Napi::Value op_huber_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "huber_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::soft_margin_loss(a_self, a_target, a_reduction));
+    const double a_delta = a.float64(3, "delta", 1.0);
+    return a.ret(at::huber_loss(a_self, a_target, a_reduction, a_delta));
   });
 }
 
-static Napi::Value op_cosine_embedding_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cosine_embedding_loss");
+static Napi::Value op_margin_ranking_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "margin_ranking_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input1 = a.tensor(0, "input1");
     const at::Tensor& a_input2 = a.tensor(1, "input2");
     const at::Tensor& a_target = a.tensor(2, "target");
     const double a_margin = a.float64(3, "margin", 0.0);
     const int64_t a_reduction = a.reduction(4, "reduction");
-    return a.ret(at::cosine_embedding_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
+    return a.ret(at::margin_ranking_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
   });
 }
 
-static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binary_cross_entropy_with_logits");
+static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binary_cross_entropy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const int64_t a_reduction = a.reduction(3, "reduction");
-    const std::optional<at::Tensor> a_pos_weight = a.optTensor(4, "pos_weight");
-    return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
+    return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
   });
 }
 
-static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "interpolate");
+static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "one_hot");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<tn::IntList> a_size_v = a.optIntList(1, "size", 0);
-    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
-    const std::optional<std::vector<double>> a_scale_factor_v = a.optFloatList(2, "scale_factor");
-    const std::optional<at::ArrayRef<double>> a_scale_factor = a_scale_factor_v ? std::optional<at::ArrayRef<double>>(*a_scale_factor_v) : std::nullopt;
-    const std::string a_mode = a.string(3, "mode", "nearest");
-    const std::optional<bool> a_align_corners = a.optBoolean(4, "align_corners");
-    return a.ret(interpolate(a_input, a_size, a_scale_factor, a_mode, a_align_corners));
+    const at::Tensor& a_tensor = a.tensor(0, "tensor");
+    const int64_t a_num_classes = a.int64(1, "num_classes", -1);
+    return a.ret(at::one_hot(a_tensor, a_num_classes));
   });
 }
 
-static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scaled_dot_product_attention");
+static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cosine_similarity");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_query = a.tensor(0, "query");
-    const at::Tensor& a_key = a.tensor(1, "key");
-    const at::Tensor& a_value = a.tensor(2, "value");
-    const std::optional<at::Tensor> a_attn_mask = a.optTensor(3, "attn_mask");
-    const double a_dropout_p = a.float64(4, "dropout_p", 0.0);
-    const bool a_is_causal = a.boolean(5, "is_causal", false);
-    const std::optional<double> a_scale = a.optFloat64(6, "scale");
-    return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
+    const at::Tensor& a_x1 = a.tensor(0, "x1");
+    const at::Tensor& a_x2 = a.tensor(1, "x2");
+    const int64_t a_dim = a.int64(2, "dim", 1);
+    const double a_eps = a.float64(3, "eps", 1e-08);
+    return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
   });
 }
 
-static Napi::Value op_multi_margin_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "multi_margin_loss");
+static Napi::Value op_hinge_embedding_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hinge_embedding_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_target = a.tensor(1, "target");
-    const at::Scalar a_p = a.scalar(2, "p", at::Scalar(1));
-    const at::Scalar a_margin = a.scalar(3, "margin", at::Scalar(1));
-    const std::optional<at::Tensor> a_weight = a.optTensor(4, "weight");
-    const int64_t a_reduction = a.reduction(5, "reduction");
-    return a.ret(at::multi_margin_loss(a_self, a_target, a_p, a_margin, a_weight, a_reduction));
+    const double a_margin = a.float64(2, "margin", 1.0);
+    const int64_t a_reduction = a.reduction(3, "reduction");
+    return a.ret(at::hinge_embedding_loss(a_self, a_target, a_margin, a_reduction));
   });
 }
 
-static Napi::Value op_ctc_loss__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_ctc_loss__IntList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ctc_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_log_probs = a.tensor(0, "log_probs");
     const at::Tensor& a_targets = a.tensor(1, "targets");
-    const at::Tensor& a_input_lengths = a.tensor(2, "input_lengths");
-    const at::Tensor& a_target_lengths = a.tensor(3, "target_lengths");
+    const tn::IntList a_input_lengths = a.intList(2, "input_lengths", 0);
+    const tn::IntList a_target_lengths = a.intList(3, "target_lengths", 0);
     const int64_t a_blank = a.int64(4, "blank", 0);
     const int64_t a_reduction = a.reduction(5, "reduction");
     const bool a_zero_infinity = a.boolean(6, "zero_infinity", false);
@@ -1323,50 +1647,332 @@ static Napi::Value op_ctc_loss__Tensor(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_feature_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "feature_dropout");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p");
-    const bool a_train = a.boolean(2, "train");
-    return a.ret(at::feature_dropout(a_input, a_p, a_train));
-  });
-}
-
-static Napi::Value op_alpha_dropout_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "alpha_dropout_");
+static Napi::Value op_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dropout_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_p = a.float64(1, "p");
     const bool a_train = a.boolean(2, "train");
-    at::alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    at::dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
     return a.none();
   });
 }
 
-static Napi::Value op_embedding_bag(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "embedding_bag");
+static Napi::Value op_alpha_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "alpha_dropout");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_weight = a.tensor(0, "weight");
-    const at::Tensor& a_indices = a.tensor(1, "indices");
-    const at::Tensor& a_offsets = a.tensor(2, "offsets");
-    const bool a_scale_grad_by_freq = a.boolean(3, "scale_grad_by_freq", false);
-    const int64_t a_mode = a.int64(4, "mode", 0);
-    const bool a_sparse = a.boolean(5, "sparse", false);
-    const std::optional<at::Tensor> a_per_sample_weights = a.optTensor(6, "per_sample_weights");
-    const bool a_include_last_offset = a.boolean(7, "include_last_offset", false);
-    const std::optional<int64_t> a_padding_idx = a.optInt64(8, "padding_idx");
-    return a.ret(at::embedding_bag(a_weight, a_indices, a_offsets, a_scale_grad_by_freq, a_mode, a_sparse, a_per_sample_weights, a_include_last_offset, a_padding_idx));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    return a.ret(at::alpha_dropout(a_input, a_p, a_train));
   });
 }
 
-static Napi::Value op_norm_except_dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "norm_except_dim");
+static Napi::Value op_feature_alpha_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_alpha_dropout_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    at::feature_alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    return a.none();
+  });
+}
+
+static Napi::Value op__weight_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_weight_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_v = a.tensor(0, "v");
-    const int64_t a_pow = a.int64(1, "pow", 2);
+    const at::Tensor& a_g = a.tensor(1, "g");
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::norm_except_dim(a_v, a_pow, a_dim));
+    return a.ret(tn::weightNorm(a_v, a_g, a_dim));
+  });
+}
+
+static Napi::Value op_linalg_inv_ex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_inv_ex");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const bool a_check_errors = a.boolean(1, "check_errors", false);
+    return a.ret(at::linalg_inv_ex(a_A, a_check_errors));
+  });
+}
+
+static Napi::Value op_linalg_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_solve");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const at::Tensor& a_B = a.tensor(1, "B");
+    const bool a_left = a.boolean(2, "left", true);
+    return a.ret(at::linalg_solve(a_A, a_B, a_left));
+  });
+}
+
+static Napi::Value op_linalg_cholesky_ex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cholesky_ex");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const bool a_upper = a.boolean(1, "upper", false);
+    const bool a_check_errors = a.boolean(2, "check_errors", false);
+    return a.ret(at::linalg_cholesky_ex(a_A, a_upper, a_check_errors));
+  });
+}
+
+static Napi::Value op_linalg_eigh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eigh");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::string a_UPLO = a.string(1, "UPLO", "L");
+    return a.ret(at::linalg_eigh(a_A, a_UPLO));
+  });
+}
+
+static Napi::Value op_linalg_lu_factor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lu_factor");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const bool a_pivot = a.boolean(1, "pivot", true);
+    return a.ret(at::linalg_lu_factor(a_A, a_pivot));
+  });
+}
+
+static Napi::Value op_linalg_pinv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_pinv");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::optional<double> a_atol = a.optFloat64(1, "atol");
+    const std::optional<double> a_rtol = a.optFloat64(2, "rtol");
+    const bool a_hermitian = a.boolean(3, "hermitian", false);
+    return a.ret(at::linalg_pinv(a_A, a_atol, a_rtol, a_hermitian));
+  });
+}
+
+static Napi::Value op_linalg_norm__ord_str(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::string a_ord = a.string(1, "ord");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    return a.ret(at::linalg_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
+  });
+}
+
+static Napi::Value op_linalg_matrix_norm__str_ord(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::string a_ord = a.string(1, "ord", "fro");
+    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    return a.ret(at::linalg_matrix_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
+  });
+}
+
+static Napi::Value op_linalg_cond(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cond");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::optional<at::Scalar> a_p = a.optScalar(1, "p");
+    return a.ret(at::linalg_cond(a_A, a_p));
+  });
+}
+
+static Napi::Value op_linalg_householder_product(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_householder_product");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const at::Tensor& a_tau = a.tensor(1, "tau");
+    return a.ret(at::linalg_householder_product(a_A, a_tau));
+  });
+}
+
+static Napi::Value op_linalg_vander(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_vander");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const std::optional<int64_t> a_N = a.optInt64(1, "N");
+    return a.ret(at::linalg_vander(a_x, a_N));
+  });
+}
+
+static Napi::Value op_det(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "det");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::det(a_self));
+  });
+}
+
+static Napi::Value op_inverse(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "inverse");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::inverse(a_self));
+  });
+}
+
+static Napi::Value op_cholesky_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cholesky_solve");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const bool a_upper = a.boolean(2, "upper", false);
+    return a.ret(at::cholesky_solve(a_self, a_input2, a_upper));
+  });
+}
+
+static Napi::Value op_fft_rfftfreq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_rfftfreq");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const double a_d = a.float64(1, "d", 1.0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::fft_rfftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_special_erfcx(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_erfcx");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_erfcx(a_input));
+  });
+}
+
+static Napi::Value op_special_xlog1py(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_xlog1py");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::special_xlog1py(a_input, a_other));
+  });
+}
+
+static Napi::Value op_special_xlogy__self_scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_xlogy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_input = a.scalar(0, "input");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::special_xlogy(a_input, a_other));
+  });
+}
+
+static Napi::Value op_special_gammaln(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_gammaln");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_gammaln(a_input));
+  });
+}
+
+static Napi::Value op_special_polygamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_polygamma");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const at::Tensor& a_input = a.tensor(1, "input");
+    return a.ret(at::special_polygamma(a_n, a_input));
+  });
+}
+
+static Napi::Value op_special_i0e(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i0e");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_i0e(a_input));
+  });
+}
+
+static Napi::Value op_special_ndtr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_ndtr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_ndtr(a_input));
+  });
+}
+
+static Napi::Value op_special_logsumexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_logsumexp");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::special_logsumexp(a_input, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_special_entr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_entr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_entr(a_input));
+  });
+}
+
+static Napi::Value op_special_bessel_j0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_bessel_j0");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_bessel_j0(a_input));
+  });
+}
+
+static Napi::Value op_geometric_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "geometric_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_p = a.float64(1, "p");
+    a_self.geometric_(a_p);
+    return a.none();
+  });
+}
+
+static Napi::Value op_random_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "random_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    a_self.random_();
+    return a.none();
+  });
+}
+
+static Napi::Value op_fill_diagonal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fill_diagonal_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
+    const bool a_wrap = a.boolean(2, "wrap", false);
+    a_self.fill_diagonal_(a_fill_value, a_wrap);
+    return a.none();
+  });
+}
+
+static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addmv");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat = a.tensor(1, "mat");
+    const at::Tensor& a_vec = a.tensor(2, "vec");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addmv(a_self, a_mat, a_vec, a_beta, a_alpha));
+  });
+}
+
+static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tensordot");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const tn::IntList a_dims_self = a.intList(2, "dims_self", 0);
+    const tn::IntList a_dims_other = a.intList(3, "dims_other", 0);
+    return a.ret(at::tensordot(a_self, a_other, a_dims_self, a_dims_other));
   });
 }
 
@@ -1412,97 +2018,158 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("relu6", Napi::Function::New(env, op_relu6, "relu6"));
   exports.Set("logsigmoid", Napi::Function::New(env, op_logsigmoid, "logsigmoid"));
   exports.Set("threshold", Napi::Function::New(env, op_threshold, "threshold"));
-  exports.Set("prod", Napi::Function::New(env, op_prod, "prod"));
-  exports.Set("max$all", Napi::Function::New(env, op_max__all, "max$all"));
-  exports.Set("min$all", Napi::Function::New(env, op_min__all, "min$all"));
-  exports.Set("amax", Napi::Function::New(env, op_amax, "amax"));
-  exports.Set("argmin", Napi::Function::New(env, op_argmin, "argmin"));
-  exports.Set("all", Napi::Function::New(env, op_all, "all"));
-  exports.Set("sort", Napi::Function::New(env, op_sort, "sort"));
-  exports.Set("reshape", Napi::Function::New(env, op_reshape, "reshape"));
-  exports.Set("unflatten", Napi::Function::New(env, op_unflatten, "unflatten"));
-  exports.Set("unsqueeze", Napi::Function::New(env, op_unsqueeze, "unsqueeze"));
-  exports.Set("t", Napi::Function::New(env, op_t, "t"));
-  exports.Set("expand_as", Napi::Function::New(env, op_expand_as, "expand_as"));
-  exports.Set("repeat", Napi::Function::New(env, op_repeat, "repeat"));
-  exports.Set("cat", Napi::Function::New(env, op_cat, "cat"));
-  exports.Set("broadcast_tensors", Napi::Function::New(env, op_broadcast_tensors, "broadcast_tensors"));
-  exports.Set("chunk", Napi::Function::New(env, op_chunk, "chunk"));
-  exports.Set("select", Napi::Function::New(env, op_select, "select"));
-  exports.Set("roll", Napi::Function::New(env, op_roll, "roll"));
-  exports.Set("triu", Napi::Function::New(env, op_triu, "triu"));
-  exports.Set("gather", Napi::Function::New(env, op_gather, "gather"));
-  exports.Set("scatter_add", Napi::Function::New(env, op_scatter_add, "scatter_add"));
-  exports.Set("index", Napi::Function::New(env, op_index, "index"));
-  exports.Set("matmul", Napi::Function::New(env, op_matmul, "matmul"));
-  exports.Set("mv", Napi::Function::New(env, op_mv, "mv"));
-  exports.Set("addmm", Napi::Function::New(env, op_addmm, "addmm"));
-  exports.Set("diag", Napi::Function::New(env, op_diag, "diag"));
-  exports.Set("detach", Napi::Function::New(env, op_detach, "detach"));
-  exports.Set("float", Napi::Function::New(env, op_float, "float"));
-  exports.Set("bfloat16", Napi::Function::New(env, op_bfloat16, "bfloat16"));
-  exports.Set("bool", Napi::Function::New(env, op_bool, "bool"));
-  exports.Set("ones", Napi::Function::New(env, op_ones, "ones"));
-  exports.Set("rand", Napi::Function::New(env, op_rand, "rand"));
-  exports.Set("randint$low", Napi::Function::New(env, op_randint__low, "randint$low"));
-  exports.Set("arange$start", Napi::Function::New(env, op_arange__start, "arange$start"));
-  exports.Set("zeros_like", Napi::Function::New(env, op_zeros_like, "zeros_like"));
-  exports.Set("full_like", Napi::Function::New(env, op_full_like, "full_like"));
-  exports.Set("randint_like", Napi::Function::New(env, op_randint_like, "randint_like"));
-  exports.Set("_standard_gamma", Napi::Function::New(env, op__standard_gamma, "_standard_gamma"));
-  exports.Set("_foreach_add$Scalar", Napi::Function::New(env, op__foreach_add__Scalar, "_foreach_add$Scalar"));
-  exports.Set("_foreach_add$Tensor", Napi::Function::New(env, op__foreach_add__Tensor, "_foreach_add$Tensor"));
-  exports.Set("_foreach_add_$ScalarList", Napi::Function::New(env, op__foreach_add___ScalarList, "_foreach_add_$ScalarList"));
-  exports.Set("_foreach_sub$List", Napi::Function::New(env, op__foreach_sub__List, "_foreach_sub$List"));
-  exports.Set("_foreach_sub_$List", Napi::Function::New(env, op__foreach_sub___List, "_foreach_sub_$List"));
-  exports.Set("_foreach_mul$List", Napi::Function::New(env, op__foreach_mul__List, "_foreach_mul$List"));
-  exports.Set("_foreach_mul_$Scalar", Napi::Function::New(env, op__foreach_mul___Scalar, "_foreach_mul_$Scalar"));
-  exports.Set("_foreach_mul_$Tensor", Napi::Function::New(env, op__foreach_mul___Tensor, "_foreach_mul_$Tensor"));
-  exports.Set("_foreach_div$ScalarList", Napi::Function::New(env, op__foreach_div__ScalarList, "_foreach_div$ScalarList"));
-  exports.Set("_foreach_div_$List", Napi::Function::New(env, op__foreach_div___List, "_foreach_div_$List"));
-  exports.Set("_foreach_maximum$Scalar", Napi::Function::New(env, op__foreach_maximum__Scalar, "_foreach_maximum$Scalar"));
-  exports.Set("_foreach_maximum_$Scalar", Napi::Function::New(env, op__foreach_maximum___Scalar, "_foreach_maximum_$Scalar"));
-  exports.Set("_foreach_lerp$Scalar", Napi::Function::New(env, op__foreach_lerp__Scalar, "_foreach_lerp$Scalar"));
-  exports.Set("_foreach_lerp_$Scalar", Napi::Function::New(env, op__foreach_lerp___Scalar, "_foreach_lerp_$Scalar"));
-  exports.Set("_foreach_addcmul$Scalar", Napi::Function::New(env, op__foreach_addcmul__Scalar, "_foreach_addcmul$Scalar"));
-  exports.Set("_foreach_addcmul_$Scalar", Napi::Function::New(env, op__foreach_addcmul___Scalar, "_foreach_addcmul_$Scalar"));
-  exports.Set("_foreach_addcdiv$Scalar", Napi::Function::New(env, op__foreach_addcdiv__Scalar, "_foreach_addcdiv$Scalar"));
-  exports.Set("_foreach_addcdiv_$Scalar", Napi::Function::New(env, op__foreach_addcdiv___Scalar, "_foreach_addcdiv_$Scalar"));
-  exports.Set("_foreach_neg", Napi::Function::New(env, op__foreach_neg, "_foreach_neg"));
-  exports.Set("_foreach_sqrt_", Napi::Function::New(env, op__foreach_sqrt_, "_foreach_sqrt_"));
-  exports.Set("_foreach_reciprocal", Napi::Function::New(env, op__foreach_reciprocal, "_foreach_reciprocal"));
-  exports.Set("_foreach_sign_", Napi::Function::New(env, op__foreach_sign_, "_foreach_sign_"));
-  exports.Set("rnn_tanh$input", Napi::Function::New(env, op_rnn_tanh__input, "rnn_tanh$input"));
-  exports.Set("gru$input", Napi::Function::New(env, op_gru__input, "gru$input"));
-  exports.Set("lstm_cell", Napi::Function::New(env, op_lstm_cell, "lstm_cell"));
-  exports.Set("rnn_relu$data", Napi::Function::New(env, op_rnn_relu__data, "rnn_relu$data"));
-  exports.Set("_pack_padded_sequence", Napi::Function::New(env, op__pack_padded_sequence, "_pack_padded_sequence"));
-  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
-  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
-  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
-  exports.Set("adaptive_max_pool2d_with_indices", Napi::Function::New(env, op_adaptive_max_pool2d_with_indices, "adaptive_max_pool2d_with_indices"));
-  exports.Set("avg_pool1d", Napi::Function::New(env, op_avg_pool1d, "avg_pool1d"));
-  exports.Set("conv_transpose3d", Napi::Function::New(env, op_conv_transpose3d, "conv_transpose3d"));
-  exports.Set("max_pool3d_with_indices", Napi::Function::New(env, op_max_pool3d_with_indices, "max_pool3d_with_indices"));
-  exports.Set("adaptive_max_pool1d", Napi::Function::New(env, op_adaptive_max_pool1d, "adaptive_max_pool1d"));
-  exports.Set("max_unpool2d", Napi::Function::New(env, op_max_unpool2d, "max_unpool2d"));
-  exports.Set("fold", Napi::Function::New(env, op_fold, "fold"));
-  exports.Set("channel_shuffle", Napi::Function::New(env, op_channel_shuffle, "channel_shuffle"));
-  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
-  exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
-  exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
-  exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
-  exports.Set("soft_margin_loss", Napi::Function::New(env, op_soft_margin_loss, "soft_margin_loss"));
-  exports.Set("cosine_embedding_loss", Napi::Function::New(env, op_cosine_embedding_loss, "cosine_embedding_loss"));
-  exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
-  exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
-  exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
-  exports.Set("multi_margin_loss", Napi::Function::New(env, op_multi_margin_loss, "multi_margin_loss"));
-  exports.Set("ctc_loss$Tensor", Napi::Function::New(env, op_ctc_loss__Tensor, "ctc_loss$Tensor"));
-  exports.Set("feature_dropout", Napi::Function::New(env, op_feature_dropout, "feature_dropout"));
-  exports.Set("alpha_dropout_", Napi::Function::New(env, op_alpha_dropout_, "alpha_dropout_"));
-  exports.Set("embedding_bag", Napi::Function::New(env, op_embedding_bag, "embedding_bag"));
-  exports.Set("norm_except_dim", Napi::Function::New(env, op_norm_except_dim, "norm_except_dim"));
+  exports.Set("atan", Napi::Function::New(env, op_atan, "atan"));
+  exports.Set("asinh", Napi::Function::New(env, op_asinh, "asinh"));
+  exports.Set("sgn", Napi::Function::New(env, op_sgn, "sgn"));
+  exports.Set("rad2deg", Napi::Function::New(env, op_rad2deg, "rad2deg"));
+  exports.Set("digamma", Napi::Function::New(env, op_digamma, "digamma"));
+  exports.Set("i0", Napi::Function::New(env, op_i0, "i0"));
+  exports.Set("xlogy$Scalar_Self", Napi::Function::New(env, op_xlogy__Scalar_Self, "xlogy$Scalar_Self"));
+  exports.Set("logaddexp2", Napi::Function::New(env, op_logaddexp2, "logaddexp2"));
+  exports.Set("nan_to_num", Napi::Function::New(env, op_nan_to_num, "nan_to_num"));
+  exports.Set("erfc", Napi::Function::New(env, op_erfc, "erfc"));
+  exports.Set("float_power$Tensor_Tensor", Napi::Function::New(env, op_float_power__Tensor_Tensor, "float_power$Tensor_Tensor"));
+  exports.Set("copysign", Napi::Function::New(env, op_copysign, "copysign"));
+  exports.Set("mean", Napi::Function::New(env, op_mean, "mean"));
+  exports.Set("var", Napi::Function::New(env, op_var, "var"));
+  exports.Set("max$other", Napi::Function::New(env, op_max__other, "max$other"));
+  exports.Set("min$other", Napi::Function::New(env, op_min__other, "min$other"));
+  exports.Set("argmax", Napi::Function::New(env, op_argmax, "argmax"));
+  exports.Set("norm", Napi::Function::New(env, op_norm, "norm"));
+  exports.Set("cumsum", Napi::Function::New(env, op_cumsum, "cumsum"));
+  exports.Set("topk", Napi::Function::New(env, op_topk, "topk"));
+  exports.Set("cummin", Napi::Function::New(env, op_cummin, "cummin"));
+  exports.Set("median$dim", Napi::Function::New(env, op_median__dim, "median$dim"));
+  exports.Set("mode", Napi::Function::New(env, op_mode, "mode"));
+  exports.Set("nansum", Napi::Function::New(env, op_nansum, "nansum"));
+  exports.Set("nanquantile", Napi::Function::New(env, op_nanquantile, "nanquantile"));
+  exports.Set("var_mean", Napi::Function::New(env, op_var_mean, "var_mean"));
+  exports.Set("histc", Napi::Function::New(env, op_histc, "histc"));
+  exports.Set("unique$dim", Napi::Function::New(env, op_unique__dim, "unique$dim"));
+  exports.Set("searchsorted$Scalar", Napi::Function::New(env, op_searchsorted__Scalar, "searchsorted$Scalar"));
+  exports.Set("trace", Napi::Function::New(env, op_trace, "trace"));
+  exports.Set("corrcoef", Napi::Function::New(env, op_corrcoef, "corrcoef"));
+  exports.Set("flatten", Napi::Function::New(env, op_flatten, "flatten"));
+  exports.Set("squeeze$dims", Napi::Function::New(env, op_squeeze__dims, "squeeze$dims"));
+  exports.Set("transpose", Napi::Function::New(env, op_transpose, "transpose"));
+  exports.Set("expand", Napi::Function::New(env, op_expand, "expand"));
+  exports.Set("reshape_as", Napi::Function::New(env, op_reshape_as, "reshape_as"));
+  exports.Set("tile", Napi::Function::New(env, op_tile, "tile"));
+  exports.Set("stack", Napi::Function::New(env, op_stack, "stack"));
+  exports.Set("split$sizes", Napi::Function::New(env, op_split__sizes, "split$sizes"));
+  exports.Set("narrow", Napi::Function::New(env, op_narrow, "narrow"));
+  exports.Set("flip", Napi::Function::New(env, op_flip, "flip"));
+  exports.Set("tril", Napi::Function::New(env, op_tril, "tril"));
+  exports.Set("rot90", Napi::Function::New(env, op_rot90, "rot90"));
+  exports.Set("as_strided", Napi::Function::New(env, op_as_strided, "as_strided"));
+  exports.Set("block_diag", Napi::Function::New(env, op_block_diag, "block_diag"));
+  exports.Set("scatter$src", Napi::Function::New(env, op_scatter__src, "scatter$src"));
+  exports.Set("masked_fill", Napi::Function::New(env, op_masked_fill, "masked_fill"));
+  exports.Set("index_put", Napi::Function::New(env, op_index_put, "index_put"));
+  exports.Set("index_copy", Napi::Function::New(env, op_index_copy, "index_copy"));
+  exports.Set("index_fill$int_Tensor", Napi::Function::New(env, op_index_fill__int_Tensor, "index_fill$int_Tensor"));
+  exports.Set("masked_scatter_", Napi::Function::New(env, op_masked_scatter_, "masked_scatter_"));
+  exports.Set("scatter_reduce", Napi::Function::New(env, op_scatter_reduce, "scatter_reduce"));
+  exports.Set("isin$Tensor_Scalar", Napi::Function::New(env, op_isin__Tensor_Scalar, "isin$Tensor_Scalar"));
+  exports.Set("tril_indices", Napi::Function::New(env, op_tril_indices, "tril_indices"));
+  exports.Set("bmm", Napi::Function::New(env, op_bmm, "bmm"));
+  exports.Set("outer", Napi::Function::New(env, op_outer, "outer"));
+  exports.Set("einsum", Napi::Function::New(env, op_einsum, "einsum"));
+  exports.Set("clone", Napi::Function::New(env, op_clone, "clone"));
+  exports.Set("type_as", Napi::Function::New(env, op_type_as, "type_as"));
+  exports.Set("half", Napi::Function::New(env, op_half, "half"));
+  exports.Set("int", Napi::Function::New(env, op_int, "int"));
+  exports.Set("zeros", Napi::Function::New(env, op_zeros, "zeros"));
+  exports.Set("full", Napi::Function::New(env, op_full, "full"));
+  exports.Set("randint$high", Napi::Function::New(env, op_randint__high, "randint$high"));
+  exports.Set("arange$end", Napi::Function::New(env, op_arange__end, "arange$end"));
+  exports.Set("eye", Napi::Function::New(env, op_eye, "eye"));
+  exports.Set("empty_like", Napi::Function::New(env, op_empty_like, "empty_like"));
+  exports.Set("randn_like", Napi::Function::New(env, op_randn_like, "randn_like"));
+  exports.Set("multinomial", Napi::Function::New(env, op_multinomial, "multinomial"));
+  exports.Set("_amp_update_scale_", Napi::Function::New(env, op__amp_update_scale_, "_amp_update_scale_"));
+  exports.Set("_foreach_add$ScalarList", Napi::Function::New(env, op__foreach_add__ScalarList, "_foreach_add$ScalarList"));
+  exports.Set("_foreach_add_$List", Napi::Function::New(env, op__foreach_add___List, "_foreach_add_$List"));
+  exports.Set("_foreach_sub$Scalar", Napi::Function::New(env, op__foreach_sub__Scalar, "_foreach_sub$Scalar"));
+  exports.Set("_foreach_sub_$Scalar", Napi::Function::New(env, op__foreach_sub___Scalar, "_foreach_sub_$Scalar"));
+  exports.Set("_foreach_mul$Scalar", Napi::Function::New(env, op__foreach_mul__Scalar, "_foreach_mul$Scalar"));
+  exports.Set("_foreach_mul$Tensor", Napi::Function::New(env, op__foreach_mul__Tensor, "_foreach_mul$Tensor"));
+  exports.Set("_foreach_mul_$ScalarList", Napi::Function::New(env, op__foreach_mul___ScalarList, "_foreach_mul_$ScalarList"));
+  exports.Set("_foreach_div$List", Napi::Function::New(env, op__foreach_div__List, "_foreach_div$List"));
+  exports.Set("_foreach_div_$Scalar", Napi::Function::New(env, op__foreach_div___Scalar, "_foreach_div_$Scalar"));
+  exports.Set("_foreach_div_$Tensor", Napi::Function::New(env, op__foreach_div___Tensor, "_foreach_div_$Tensor"));
+  exports.Set("_foreach_maximum$ScalarList", Napi::Function::New(env, op__foreach_maximum__ScalarList, "_foreach_maximum$ScalarList"));
+  exports.Set("_foreach_maximum_$ScalarList", Napi::Function::New(env, op__foreach_maximum___ScalarList, "_foreach_maximum_$ScalarList"));
+  exports.Set("_foreach_lerp$ScalarList", Napi::Function::New(env, op__foreach_lerp__ScalarList, "_foreach_lerp$ScalarList"));
+  exports.Set("_foreach_lerp_$ScalarList", Napi::Function::New(env, op__foreach_lerp___ScalarList, "_foreach_lerp_$ScalarList"));
+  exports.Set("_foreach_addcmul$Tensor", Napi::Function::New(env, op__foreach_addcmul__Tensor, "_foreach_addcmul$Tensor"));
+  exports.Set("_foreach_addcmul_$Tensor", Napi::Function::New(env, op__foreach_addcmul___Tensor, "_foreach_addcmul_$Tensor"));
+  exports.Set("_foreach_addcdiv$Tensor", Napi::Function::New(env, op__foreach_addcdiv__Tensor, "_foreach_addcdiv$Tensor"));
+  exports.Set("_foreach_addcdiv_$Tensor", Napi::Function::New(env, op__foreach_addcdiv___Tensor, "_foreach_addcdiv_$Tensor"));
+  exports.Set("_foreach_sqrt", Napi::Function::New(env, op__foreach_sqrt, "_foreach_sqrt"));
+  exports.Set("_foreach_abs_", Napi::Function::New(env, op__foreach_abs_, "_foreach_abs_"));
+  exports.Set("_foreach_sign", Napi::Function::New(env, op__foreach_sign, "_foreach_sign"));
+  exports.Set("_foreach_copy_", Napi::Function::New(env, op__foreach_copy_, "_foreach_copy_"));
+  exports.Set("lstm$input", Napi::Function::New(env, op_lstm__input, "lstm$input"));
+  exports.Set("rnn_relu_cell", Napi::Function::New(env, op_rnn_relu_cell, "rnn_relu_cell"));
+  exports.Set("rnn_tanh$data", Napi::Function::New(env, op_rnn_tanh__data, "rnn_tanh$data"));
+  exports.Set("gru$data", Napi::Function::New(env, op_gru__data, "gru$data"));
+  exports.Set("_pad_sequence", Napi::Function::New(env, op__pad_sequence, "_pad_sequence"));
+  exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
+  exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));
+  exports.Set("adaptive_max_pool2d", Napi::Function::New(env, op_adaptive_max_pool2d, "adaptive_max_pool2d"));
+  exports.Set("max_pool1d_with_indices", Napi::Function::New(env, op_max_pool1d_with_indices, "max_pool1d_with_indices"));
+  exports.Set("conv_transpose1d", Napi::Function::New(env, op_conv_transpose1d, "conv_transpose1d"));
+  exports.Set("max_pool3d", Napi::Function::New(env, op_max_pool3d, "max_pool3d"));
+  exports.Set("adaptive_avg_pool1d", Napi::Function::New(env, op_adaptive_avg_pool1d, "adaptive_avg_pool1d"));
+  exports.Set("adaptive_max_pool3d_with_indices", Napi::Function::New(env, op_adaptive_max_pool3d_with_indices, "adaptive_max_pool3d_with_indices"));
+  exports.Set("unfold", Napi::Function::New(env, op_unfold, "unfold"));
+  exports.Set("pixel_unshuffle", Napi::Function::New(env, op_pixel_unshuffle, "pixel_unshuffle"));
+  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
+  exports.Set("rms_norm", Napi::Function::New(env, op_rms_norm, "rms_norm"));
+  exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
+  exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
+  exports.Set("huber_loss", Napi::Function::New(env, op_huber_loss, "huber_loss"));
+  exports.Set("margin_ranking_loss", Napi::Function::New(env, op_margin_ranking_loss, "margin_ranking_loss"));
+  exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
+  exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
+  exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
+  exports.Set("hinge_embedding_loss", Napi::Function::New(env, op_hinge_embedding_loss, "hinge_embedding_loss"));
+  exports.Set("ctc_loss$IntList", Napi::Function::New(env, op_ctc_loss__IntList, "ctc_loss$IntList"));
+  exports.Set("dropout_", Napi::Function::New(env, op_dropout_, "dropout_"));
+  exports.Set("alpha_dropout", Napi::Function::New(env, op_alpha_dropout, "alpha_dropout"));
+  exports.Set("feature_alpha_dropout_", Napi::Function::New(env, op_feature_alpha_dropout_, "feature_alpha_dropout_"));
+  exports.Set("_weight_norm", Napi::Function::New(env, op__weight_norm, "_weight_norm"));
+  exports.Set("linalg_inv_ex", Napi::Function::New(env, op_linalg_inv_ex, "linalg_inv_ex"));
+  exports.Set("linalg_solve", Napi::Function::New(env, op_linalg_solve, "linalg_solve"));
+  exports.Set("linalg_cholesky_ex", Napi::Function::New(env, op_linalg_cholesky_ex, "linalg_cholesky_ex"));
+  exports.Set("linalg_eigh", Napi::Function::New(env, op_linalg_eigh, "linalg_eigh"));
+  exports.Set("linalg_lu_factor", Napi::Function::New(env, op_linalg_lu_factor, "linalg_lu_factor"));
+  exports.Set("linalg_pinv", Napi::Function::New(env, op_linalg_pinv, "linalg_pinv"));
+  exports.Set("linalg_norm$ord_str", Napi::Function::New(env, op_linalg_norm__ord_str, "linalg_norm$ord_str"));
+  exports.Set("linalg_matrix_norm$str_ord", Napi::Function::New(env, op_linalg_matrix_norm__str_ord, "linalg_matrix_norm$str_ord"));
+  exports.Set("linalg_cond", Napi::Function::New(env, op_linalg_cond, "linalg_cond"));
+  exports.Set("linalg_householder_product", Napi::Function::New(env, op_linalg_householder_product, "linalg_householder_product"));
+  exports.Set("linalg_vander", Napi::Function::New(env, op_linalg_vander, "linalg_vander"));
+  exports.Set("det", Napi::Function::New(env, op_det, "det"));
+  exports.Set("inverse", Napi::Function::New(env, op_inverse, "inverse"));
+  exports.Set("cholesky_solve", Napi::Function::New(env, op_cholesky_solve, "cholesky_solve"));
+  exports.Set("fft_rfftfreq", Napi::Function::New(env, op_fft_rfftfreq, "fft_rfftfreq"));
+  exports.Set("special_erfcx", Napi::Function::New(env, op_special_erfcx, "special_erfcx"));
+  exports.Set("special_xlog1py", Napi::Function::New(env, op_special_xlog1py, "special_xlog1py"));
+  exports.Set("special_xlogy$self_scalar", Napi::Function::New(env, op_special_xlogy__self_scalar, "special_xlogy$self_scalar"));
+  exports.Set("special_gammaln", Napi::Function::New(env, op_special_gammaln, "special_gammaln"));
+  exports.Set("special_polygamma", Napi::Function::New(env, op_special_polygamma, "special_polygamma"));
+  exports.Set("special_i0e", Napi::Function::New(env, op_special_i0e, "special_i0e"));
+  exports.Set("special_ndtr", Napi::Function::New(env, op_special_ndtr, "special_ndtr"));
+  exports.Set("special_logsumexp", Napi::Function::New(env, op_special_logsumexp, "special_logsumexp"));
+  exports.Set("special_entr", Napi::Function::New(env, op_special_entr, "special_entr"));
+  exports.Set("special_bessel_j0", Napi::Function::New(env, op_special_bessel_j0, "special_bessel_j0"));
+  exports.Set("geometric_", Napi::Function::New(env, op_geometric_, "geometric_"));
+  exports.Set("random_", Napi::Function::New(env, op_random_, "random_"));
+  exports.Set("fill_diagonal_", Napi::Function::New(env, op_fill_diagonal_, "fill_diagonal_"));
+  exports.Set("addmv", Napi::Function::New(env, op_addmv, "addmv"));
+  exports.Set("tensordot", Napi::Function::New(env, op_tensordot, "tensordot"));
 }
 
 }  // namespace tn

@@ -342,148 +342,359 @@ static Napi::Value op_glu(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_sum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sum");
+static Napi::Value op_asin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "asin");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::asin(a_self));
+  });
+}
+
+static Napi::Value op_sinh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sinh");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::sinh(a_self));
+  });
+}
+
+static Napi::Value op_acosh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "acosh");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::acosh(a_self));
+  });
+}
+
+static Napi::Value op_frac(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "frac");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::frac(a_self));
+  });
+}
+
+static Napi::Value op_heaviside(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "heaviside");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_values = a.tensor(1, "values");
+    return a.ret(at::heaviside(a_self, a_values));
+  });
+}
+
+static Napi::Value op_polygamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "polygamma");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const at::Tensor& a_self = a.tensor(1, "self");
+    return a.ret(at::polygamma(a_n, a_self));
+  });
+}
+
+static Napi::Value op_sinc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sinc");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::sinc(a_self));
+  });
+}
+
+static Napi::Value op_hypot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hypot");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::hypot(a_self, a_other));
+  });
+}
+
+static Napi::Value op_gcd(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gcd");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::gcd(a_self, a_other));
+  });
+}
+
+static Napi::Value op_signbit(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "signbit");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::signbit(a_self));
+  });
+}
+
+static Napi::Value op_clamp_min(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "clamp_min");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_min_m = a.tensorOrScalar(1, "min");
+    const at::Tensor& a_min = *a_min_m;
+    return a.ret(at::clamp_min(a_self, a_min));
+  });
+}
+
+static Napi::Value op_float_power__Tensor_Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "float_power");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_exponent = a.scalar(1, "exponent");
+    return a.ret(at::float_power(a_self, a_exponent));
+  });
+}
+
+static Napi::Value op_nextafter(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nextafter");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::nextafter(a_self, a_other));
+  });
+}
+
+static Napi::Value op_prod(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "prod");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    return a.ret(at::prod(a_self, a_dtype));
+  });
+}
+
+static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::max(a_self));
+  });
+}
+
+static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "min");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::min(a_self));
+  });
+}
+
+static Napi::Value op_amax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "amax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::amax(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_argmin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "argmin");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::argmin(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "all");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    return a.ret(a_dim || a_keepdim ? at::sum(a_self, a_dim, a_keepdim, a_dtype) : at::sum(a_self, a_dtype));
+    return a.ret(at::all(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_std(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "std");
+static Napi::Value op_sort(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sort");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim", -1);
+    const bool a_descending = a.boolean(2, "descending", false);
+    const bool a_stable = a.boolean(3, "stable", false);
+    return a.ret(at::sort(a_self, a_stable, a_dim, a_descending));
+  });
+}
+
+static Napi::Value op_cumprod(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cumprod");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::cumprod(a_self, a_dim, a_dtype));
+  });
+}
+
+static Napi::Value op_logcumsumexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logcumsumexp");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    return a.ret(at::logcumsumexp(a_self, a_dim));
+  });
+}
+
+static Napi::Value op_nanmedian__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nanmedian");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::nanmedian(a_self));
+  });
+}
+
+static Napi::Value op_kthvalue(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kthvalue");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_k = a.int64(1, "k");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    return a.ret(at::kthvalue(a_self, a_k, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_quantile(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "quantile");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_q = a.tensor(1, "q");
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    const std::string a_interpolation = a.string(4, "interpolation", "linear");
+    return a.ret(at::quantile(a_self, a_q, a_dim, a_keepdim, a_interpolation));
+  });
+}
+
+static Napi::Value op_nanquantile__scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nanquantile");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_q = a.float64(1, "q");
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    const std::string a_interpolation = a.string(4, "interpolation", "linear");
+    return a.ret(at::nanquantile(a_self, a_q, a_dim, a_keepdim, a_interpolation));
+  });
+}
+
+static Napi::Value op_std_mean(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "std_mean");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
     const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::std(a_self, a_dim, a_correction, a_keepdim));
+    return a.ret(at::std_mean(a_self, a_dim, a_correction, a_keepdim));
   });
 }
 
-static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max");
+static Napi::Value op_bincount(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bincount");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::Tensor> a_weights = a.optTensor(1, "weights");
+    const int64_t a_minlength = a.int64(2, "minlength", 0);
+    return a.ret(at::bincount(a_self, a_weights, a_minlength));
+  });
+}
+
+static Napi::Value op_unique_consecutive(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unique_consecutive");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const bool a_return_inverse = a.boolean(1, "return_inverse");
+    const bool a_return_counts = a.boolean(2, "return_counts");
+    const std::optional<int64_t> a_dim = a.optInt64(3, "dim");
+    return a.ret(at::unique_consecutive(a_self, a_return_inverse, a_return_counts, a_dim));
+  });
+}
+
+static Napi::Value op_bucketize(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bucketize");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_boundaries = a.tensor(1, "boundaries");
+    const bool a_out_int32 = a.boolean(2, "out_int32", false);
+    const bool a_right = a.boolean(3, "right", false);
+    return a.ret(at::bucketize(a_self, a_boundaries, a_out_int32, a_right));
+  });
+}
+
+static Napi::Value op_diff(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diff");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_n = a.int64(1, "n", 1);
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    const std::optional<at::Tensor> a_prepend = a.optTensor(3, "prepend");
+    const std::optional<at::Tensor> a_append = a.optTensor(4, "append");
+    return a.ret(at::diff(a_self, a_n, a_dim, a_prepend, a_append));
+  });
+}
+
+static Napi::Value op_reshape(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "reshape");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_shape = a.intList(1, "shape", 0);
+    return a.ret(at::reshape(a_self, a_shape));
+  });
+}
+
+static Napi::Value op_unflatten(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unflatten");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::max(a_self, a_dim, a_keepdim));
+    const tn::IntList a_sizes = a.intList(2, "sizes", 0);
+    return a.ret(at::unflatten(a_self, a_dim, a_sizes));
   });
 }
 
-static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "min");
+static Napi::Value op_unsqueeze(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unsqueeze");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::min(a_self, a_dim, a_keepdim));
+    return a.ret(at::unsqueeze(a_self, a_dim));
   });
 }
 
-static Napi::Value op_amin(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "amin");
+static Napi::Value op_t(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "t");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::amin(a_self, a_dim, a_keepdim));
+    return a.ret(at::t(a_self));
   });
 }
 
-static Napi::Value op_logsumexp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logsumexp");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.intList(1, "dim", 1);
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::logsumexp(a_self, a_dim, a_keepdim));
-  });
-}
-
-static Napi::Value op_any(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "any");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::any(a_self, a_dim, a_keepdim));
-  });
-}
-
-static Napi::Value op_argsort(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "argsort");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", -1);
-    const bool a_descending = a.boolean(2, "descending", false);
-    const bool a_stable = a.boolean(3, "stable", false);
-    return a.ret(at::argsort(a_self, a_stable, a_dim, a_descending));
-  });
-}
-
-static Napi::Value op_view(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    return a.ret(a_self.view(a_size));
-  });
-}
-
-static Napi::Value op_squeeze__all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "squeeze");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::squeeze(a_self));
-  });
-}
-
-static Napi::Value op_permute(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "permute");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dims = a.intList(1, "dims", 0);
-    return a.ret(at::permute(a_self, a_dims));
-  });
-}
-
-static Napi::Value op_contiguous(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "contiguous");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::MemoryFormat a_memory_format = a.has(1) ? a.memoryFormat(1, "memory_format") : at::MemoryFormat::Contiguous;
-    return a.ret(a_self.contiguous(a_memory_format));
-  });
-}
-
-static Napi::Value op_view_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view_as");
+static Napi::Value op_expand_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "expand_as");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.view_as(a_other));
+    return a.ret(a_self.expand_as(a_other));
   });
 }
 
-static Napi::Value op_repeat_interleave(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "repeat_interleave");
+static Napi::Value op_repeat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "repeat");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_repeats = a.int64(1, "repeats");
-    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
-    return a.ret(at::repeat_interleave(a_self, a_repeats, a_dim));
+    const tn::IntList a_repeats = a.intList(1, "repeats", 0);
+    return a.ret(a_self.repeat(a_repeats));
   });
 }
 
-static Napi::Value op_concat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "concat");
+static Napi::Value op_cat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cat");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
@@ -492,420 +703,492 @@ static Napi::Value op_concat(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "split");
+static Napi::Value op_broadcast_tensors(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "broadcast_tensors");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::broadcast_tensors(a_tensors));
+  });
+}
+
+static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "chunk");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_split_size = a.int64(1, "split_size");
+    const int64_t a_chunks = a.int64(1, "chunks");
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::split(a_self, a_split_size, a_dim));
+    return a.ret(at::chunk(a_self, a_chunks, a_dim));
   });
 }
 
-static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unbind");
+static Napi::Value op_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "select");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::unbind(a_self, a_dim));
+    const int64_t a_dim = a.int64(1, "dim");
+    const int64_t a_index = a.int64(2, "index");
+    return a.ret(at::select(a_self, a_dim, a_index));
   });
 }
 
-static Napi::Value op_slice(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "slice");
+static Napi::Value op_roll(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "roll");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", 0);
-    const std::optional<int64_t> a_start = a.optInt64(2, "start");
-    const std::optional<int64_t> a_end = a.optInt64(3, "end");
-    const int64_t a_step = a.int64(4, "step", 1);
-    return a.ret(at::slice(a_self, a_dim, a_start, a_end, a_step));
+    const tn::IntList a_shifts = a.intList(1, "shifts", 1);
+    const tn::IntList a_dims = a.has(2) ? a.intList(2, "dims", 1) : tn::IntList{};
+    return a.ret(at::roll(a_self, a_shifts, a_dims));
   });
 }
 
-static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diagonal");
+static Napi::Value op_triu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_offset = a.int64(1, "offset", 0);
-    const int64_t a_dim1 = a.int64(2, "dim1", 0);
-    const int64_t a_dim2 = a.int64(3, "dim2", 1);
-    return a.ret(at::diagonal(a_self, a_offset, a_dim1, a_dim2));
+    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
+    return a.ret(at::triu(a_self, a_diagonal));
   });
 }
 
-static Napi::Value op_pad(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pad");
+static Napi::Value op_fliplr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fliplr");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_pad = a.intList(1, "pad", 0);
-    const std::string a_mode = a.string(2, "mode", "constant");
-    const std::optional<double> a_value = a.optFloat64(3, "value");
-    return a.ret(at::pad(a_input, a_pad, a_mode, a_value));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::fliplr(a_self));
   });
 }
 
-static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
+static Napi::Value op_meshgrid(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "meshgrid");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    const std::string a_indexing = a.string(1, "indexing");
+    return a.ret(at::meshgrid(a_tensors, a_indexing));
+  });
+}
+
+static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_select");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    return a.ret(at::index_select(a_self, a_dim, a_index));
+  });
+}
+
+static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Tensor& a_src = a.tensor(3, "src");
-    return a.ret(at::scatter(a_self, a_dim, a_index, a_src));
+    const at::Scalar a_value = a.scalar(3, "value");
+    return a.ret(at::scatter(a_self, a_dim, a_index, a_value));
   });
 }
 
-static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_fill");
+static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_select");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mask = a.tensor(1, "mask");
-    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(2, "value");
-    const at::Tensor& a_value = *a_value_m;
-    return a.ret(at::masked_fill(a_self, a_mask, a_value));
+    return a.ret(at::masked_select(a_self, a_mask));
   });
 }
 
-static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_put");
+static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nonzero");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
-    const at::Tensor& a_values = a.tensor(2, "values");
-    const bool a_accumulate = a.boolean(3, "accumulate", false);
-    return a.ret(at::index_put(a_self, a_indices, a_values, a_accumulate));
+    return a.ret(at::nonzero(a_self));
   });
 }
 
-static Napi::Value op_mm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mm");
+static Napi::Value op_index_copy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_copy_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat2 = a.tensor(1, "mat2");
-    return a.ret(at::mm(a_self, a_mat2));
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Tensor& a_source = a.tensor(3, "source");
+    a_self.index_copy_(a_dim, a_index, a_source);
+    return a.none();
   });
 }
 
-static Napi::Value op_dot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dot");
+static Napi::Value op_index_fill___int_Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_fill_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Tensor& a_value = a.tensor(3, "value");
+    a_self.index_fill_(a_dim, a_index, a_value);
+    return a.none();
+  });
+}
+
+static Napi::Value op_take(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "take");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_index = a.tensor(1, "index");
+    return a.ret(at::take(a_self, a_index));
+  });
+}
+
+static Napi::Value op_scatter_reduce_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter_reduce_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Tensor& a_src = a.tensor(3, "src");
+    const std::string a_reduce = a.string(4, "reduce");
+    const bool a_include_self = a.boolean(5, "include_self", true);
+    a_self.scatter_reduce_(a_dim, a_index, a_src, a_reduce, a_include_self);
+    return a.none();
+  });
+}
+
+static Napi::Value op_isin__Scalar_Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isin");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_element = a.scalar(0, "element");
+    const at::Tensor& a_test_elements = a.tensor(1, "test_elements");
+    const bool a_assume_unique = a.boolean(2, "assume_unique", false);
+    const bool a_invert = a.boolean(3, "invert", false);
+    return a.ret(at::isin(a_element, a_test_elements, a_assume_unique, a_invert));
+  });
+}
+
+static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "matmul");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::dot(a_self, a_other));
+    return a.ret(at::matmul(a_self, a_other));
   });
 }
 
-static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "baddbmm");
+static Napi::Value op_mv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
-    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
+    const at::Tensor& a_vec = a.tensor(1, "vec");
+    return a.ret(at::mv(a_self, a_vec));
+  });
+}
+
+static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addmm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
+    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
     const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
     const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::baddbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
+    return a.ret(at::addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
   });
 }
 
-static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_qr");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_mode = a.string(1, "mode", "reduced");
-    return a.ret(at::linalg_qr(a_A, a_mode));
-  });
-}
-
-static Napi::Value op_detach_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "detach_");
+static Napi::Value op_diag(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diag");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.detach_();
-    return a.none();
+    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
+    return a.ret(at::diag(a_self, a_diagonal));
   });
 }
 
-static Napi::Value op_double(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "double");
+static Napi::Value op_detach(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "detach");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kDouble));
+    return a.ret(a_self.detach());
   });
 }
 
-static Napi::Value op_long(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "long");
+static Napi::Value op_float(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "float");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kLong));
+    return a.ret(a_self.to(at::kFloat));
   });
 }
 
-static Napi::Value op_byte(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "byte");
+static Napi::Value op_bfloat16(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bfloat16");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kByte));
+    return a.ret(a_self.to(at::kBFloat16));
   });
 }
 
-static Napi::Value op_empty(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "empty");
+static Napi::Value op_bool(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bool");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kBool));
+  });
+}
+
+static Napi::Value op_ones(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ones");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    const bool a_pin_memory = a.boolean(4, "pin_memory", false);
-    return a.ret(at::empty(a_size, options(a_dtype, a_device).pinned_memory(a_pin_memory)).requires_grad_(a_requires_grad));
+    return a.ret(at::ones(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randn");
+static Napi::Value op_rand(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rand");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::randn(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::rand(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randperm");
+static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randint");
   return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    return a.ret(at::randperm(a_n, options(a_dtype.value_or(at::kLong), a_device)));
+    const int64_t a_low = a.int64(0, "low");
+    const int64_t a_high = a.int64(1, "high");
+    const tn::IntList a_size = a.intList(2, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    return a.ret(at::randint(a_low, a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
 
-static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linspace");
+static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "arange");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Scalar a_start = a.scalar(0, "start");
     const at::Scalar a_end = a.scalar(1, "end");
-    const int64_t a_steps = a.int64(2, "steps");
+    const at::Scalar a_step = a.scalar(2, "step", at::Scalar(1));
     const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(4, "device");
     const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(at::linspace(a_start, a_end, a_steps, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::arange(a_start, a_end, a_step, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ones_like");
+static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "zeros_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::ones_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::zeros_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rand_like");
+static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "full_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::rand_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::full_like(a_input, a_fill_value, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bernoulli");
+static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randint_like");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::bernoulli(a_self));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const int64_t a_low = a.int64(1, "low");
+    const int64_t a_high = a.int64(2, "high");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    return a.ret(at::randint_like(a_input, a_low, a_high, likeOptions(a_dtype, a_device)));
   });
 }
 
-static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_amp_foreach_non_finite_check_and_unscale_");
+static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_standard_gamma");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    const at::Tensor& a_found_inf = a.tensor(1, "found_inf");
-    const at::Tensor& a_inv_scale = a.tensor(2, "inv_scale");
-    at::_amp_foreach_non_finite_check_and_unscale_(a_tensors, const_cast<at::Tensor&>(a_found_inf), a_inv_scale);
-    return a.none();
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::_standard_gamma(a_input));
   });
 }
 
-static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_add(a_self, a_scalar));
+  });
+}
+
+static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
     const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
     return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
   });
 }
 
-static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_add_(a_self, a_scalar);
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_add_(a_self, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    at::_foreach_add_(a_self, a_other, a_alpha);
-    return a.none();
-  });
-}
-
-static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_sub(a_self, a_scalars));
-  });
-}
-
-static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sub_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_sub_(a_self, a_scalars);
-    return a.none();
-  });
-}
-
-static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_mul(a_self, a_scalars));
-  });
-}
-
-static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    return a.ret(at::_foreach_sub(a_self, a_other, a_alpha));
+  });
+}
+
+static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sub_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    at::_foreach_sub_(a_self, a_other, a_alpha);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    return a.ret(at::_foreach_mul(a_self, a_other));
+  });
+}
+
+static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_mul_(a_self, a_scalar);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
     at::_foreach_mul_(a_self, a_other);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_div");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_div(a_self, a_scalar));
-  });
-}
-
-static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::_foreach_div(a_self, a_other));
-  });
-}
-
-static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_div_(a_self, a_scalars);
+    return a.ret(at::_foreach_div(a_self, a_scalars));
+  });
+}
+
+static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    at::_foreach_div_(a_self, a_other);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_maximum(a_self, a_other));
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_maximum(a_self, a_scalar));
   });
 }
 
-static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    at::_foreach_maximum_(a_self, a_other);
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_maximum_(a_self, a_scalar);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
-    const at::TensorList a_weights = a_weights_v;
-    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weights));
+    const at::Scalar a_weight = a.scalar(2, "weight");
+    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
   });
 }
 
-static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
-    const at::TensorList a_weights = a_weights_v;
-    at::_foreach_lerp_(a_self, a_tensors1, a_weights);
+    const at::Scalar a_weight = a.scalar(2, "weight");
+    at::_foreach_lerp_(a_self, a_tensors1, a_weight);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -914,14 +1197,12 @@ static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& inf
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
 
-static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -930,15 +1211,13 @@ static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& in
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_value);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -947,14 +1226,12 @@ static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& inf
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
 
-static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -963,55 +1240,52 @@ static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& in
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_value);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_neg_");
+static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_neg");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_neg_(a_self);
+    return a.ret(at::_foreach_neg(a_self));
+  });
+}
+
+static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sqrt_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    at::_foreach_sqrt_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_abs");
+static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_reciprocal");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_abs(a_self));
+    return a.ret(at::_foreach_reciprocal(a_self));
   });
 }
 
-static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_reciprocal_");
+static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sign_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_reciprocal_(a_self);
+    at::_foreach_sign_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_zero_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    at::_foreach_zero_(a_self);
-    return a.none();
-  });
-}
-
-static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_relu");
+static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_tanh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_hx = a.tensor(1, "hx");
@@ -1023,43 +1297,47 @@ static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
     const bool a_train = a.boolean(6, "train");
     const bool a_bidirectional = a.boolean(7, "bidirectional");
     const bool a_batch_first = a.boolean(8, "batch_first");
-    return a.ret(at::rnn_relu(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+    return a.ret(at::rnn_tanh(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
   });
 }
 
-static Napi::Value op_rnn_tanh_cell(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_tanh_cell");
+static Napi::Value op_gru__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gru");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_hx = a.tensor(1, "hx");
+    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(3, "has_biases");
+    const int64_t a_num_layers = a.int64(4, "num_layers");
+    const double a_dropout = a.float64(5, "dropout");
+    const bool a_train = a.boolean(6, "train");
+    const bool a_bidirectional = a.boolean(7, "bidirectional");
+    const bool a_batch_first = a.boolean(8, "batch_first");
+    return a.ret(at::gru(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+  });
+}
+
+static Napi::Value op_lstm_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lstm_cell");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::vector<at::Tensor> a_hx_v = a.tensorList(1, "hx");
+    const at::TensorList a_hx = a_hx_v;
     const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
     const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
     const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
     const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
-    return a.ret(at::rnn_tanh_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+    return a.ret(at::lstm_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
   });
 }
 
-static Napi::Value op_gru_cell(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gru_cell");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_hx = a.tensor(1, "hx");
-    const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
-    const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
-    const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
-    const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
-    return a.ret(at::gru_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
-  });
-}
-
-static Napi::Value op_lstm__data(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lstm");
+static Napi::Value op_rnn_relu__data(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_relu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_data = a.tensor(0, "data");
     const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
-    const std::vector<at::Tensor> a_hx_v = a.tensorList(2, "hx");
-    const at::TensorList a_hx = a_hx_v;
+    const at::Tensor& a_hx = a.tensor(2, "hx");
     const std::vector<at::Tensor> a_params_v = a.tensorList(3, "params");
     const at::TensorList a_params = a_params_v;
     const bool a_has_biases = a.boolean(4, "has_biases");
@@ -1067,316 +1345,621 @@ static Napi::Value op_lstm__data(const Napi::CallbackInfo& info) {
     const double a_dropout = a.float64(6, "dropout");
     const bool a_train = a.boolean(7, "train");
     const bool a_bidirectional = a.boolean(8, "bidirectional");
-    return a.ret(at::lstm(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
+    return a.ret(at::rnn_relu(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
 
-static Napi::Value op__pad_packed_sequence(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_pad_packed_sequence");
+static Napi::Value op__pack_padded_sequence(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_pack_padded_sequence");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_data = a.tensor(0, "data");
-    const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_lengths = a.tensor(1, "lengths");
     const bool a_batch_first = a.boolean(2, "batch_first");
-    const at::Scalar a_padding_value = a.scalar(3, "padding_value");
-    const int64_t a_total_length = a.int64(4, "total_length");
-    return a.ret(at::_pad_packed_sequence(a_data, a_batch_sizes, a_batch_first, a_padding_value, a_total_length));
+    return a.ret(at::_pack_padded_sequence(a_input, a_lengths, a_batch_first));
   });
 }
 
-static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bilinear");
+static Napi::Value op_linear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linear");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input1 = a.tensor(0, "input1");
-    const at::Tensor& a_input2 = a.tensor(1, "input2");
-    const at::Tensor& a_weight = a.tensor(2, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
-    return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
+    return a.ret(at::linear(a_input, a_weight, a_bias));
   });
 }
 
-static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv_transpose2d");
+static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
     const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
     const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 2) : tn::IntList(2, 1);
-    return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
+    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
 
-static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_avg_pool2d");
+static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool2d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
+    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
+  });
+}
+
+static Napi::Value op_adaptive_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool2d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
+    return a.ret(at::adaptive_max_pool2d(a_input, a_output_size));
   });
 }
 
-static Napi::Value op_max_pool1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool1d");
+static Napi::Value op_avg_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 1);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 1) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 1) : tn::IntList(1, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 1) : tn::IntList(1, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(at::max_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    return a.ret(at::avg_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad));
   });
 }
 
-static Napi::Value op_conv3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv3d");
+static Napi::Value op_conv_transpose3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_transpose3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
     const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 3) : tn::IntList(3, 1);
     const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 3) : tn::IntList(3, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 3) : tn::IntList(3, 1);
+    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 3) : tn::IntList(3, 0);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv3d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 3) : tn::IntList(3, 1);
+    return a.ret(at::conv_transpose3d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
 
-static Napi::Value op_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool2d_with_indices");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
-    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(at::max_pool2d_with_indices(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
-  });
-}
-
-static Napi::Value op_avg_pool3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "avg_pool3d");
+static Napi::Value op_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool3d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 3) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 3) : tn::IntList(3, 0);
-    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
-    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
-    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
-    return a.ret(at::avg_pool3d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 3) : tn::IntList(3, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool3d_with_indices(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 
-static Napi::Value op_adaptive_avg_pool3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_avg_pool3d");
+static Napi::Value op_adaptive_max_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_output_size = a.intList(1, "output_size", 3);
-    return a.ret(at::adaptive_avg_pool3d(a_input, a_output_size));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_output_size = a.intList(1, "output_size", 1);
+    return a.ret(at::adaptive_max_pool1d(a_self, a_output_size));
   });
 }
 
-static Napi::Value op_max_unpool3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_unpool3d");
+static Napi::Value op_max_unpool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_unpool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_indices = a.tensor(1, "indices");
-    const tn::IntList a_output_size = a.intList(2, "output_size", 3);
-    const tn::IntList a_stride = a.intList(3, "stride", 3);
-    const tn::IntList a_padding = a.intList(4, "padding", 3);
-    return a.ret(at::max_unpool3d(a_input, a_indices, a_output_size, a_stride, a_padding));
+    const tn::IntList a_output_size = a.intList(2, "output_size", 2);
+    return a.ret(at::max_unpool2d(a_input, a_indices, a_output_size));
   });
 }
 
-static Napi::Value op_pixel_shuffle(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pixel_shuffle");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_upscale_factor = a.int64(1, "upscale_factor");
-    return a.ret(at::pixel_shuffle(a_self, a_upscale_factor));
-  });
-}
-
-static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "batch_norm");
+static Napi::Value op_fold(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fold");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
-    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
-    const bool a_training = a.boolean(5, "training", false);
-    const double a_momentum = a.float64(6, "momentum", 0.1);
-    const double a_eps = a.float64(7, "eps", 1e-05);
-    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
+    const tn::IntList a_output_size = a.intList(1, "output_size", 2);
+    const tn::IntList a_kernel_size = a.intList(2, "kernel_size", 2);
+    const tn::IntList a_dilation = a.has(3) ? a.intList(3, "dilation", 2) : tn::IntList(2, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_stride = a.has(5) ? a.intList(5, "stride", 2) : tn::IntList(2, 1);
+    return a.ret(at::col2im(a_input, a_output_size, a_kernel_size, a_dilation, a_padding, a_stride));
   });
 }
 
-static Napi::Value op_instance_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "instance_norm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
-    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
-    const bool a_use_input_stats = a.boolean(5, "use_input_stats", true);
-    const double a_momentum = a.float64(6, "momentum", 0.1);
-    const double a_eps = a.float64(7, "eps", 1e-05);
-    return a.ret(at::instance_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_use_input_stats, a_momentum, a_eps, true));
-  });
-}
-
-static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "softmax");
+static Napi::Value op_channel_shuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "channel_shuffle");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::softmax(a_self, a_dim, a_dtype));
+    const int64_t a_groups = a.int64(1, "groups");
+    return a.ret(at::channel_shuffle(a_self, a_groups));
   });
 }
 
-static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nll_loss");
+static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "group_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const int64_t a_num_groups = a.int64(1, "num_groups");
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    const double a_eps = a.float64(4, "eps", 1e-05);
+    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
+  });
+}
+
+static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dropout");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p", 0.5);
+    const bool a_training = a.boolean(2, "training", true);
+    return a.ret(at::dropout(a_input, a_p, a_training));
+  });
+}
+
+static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cross_entropy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
     const int64_t a_reduction = a.reduction(4, "reduction");
-    return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
+    const double a_label_smoothing = a.float64(5, "label_smoothing", 0.0);
+    return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
   });
 }
 
-static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "smooth_l1_loss");
+static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    const double a_beta = a.float64(3, "beta", 1.0);
-    return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
+    return a.ret(at::l1_loss(a_input, a_target, a_reduction));
   });
 }
 
-static Napi::Value op_kl_div(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "kl_div");
+static Napi::Value op_soft_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "soft_margin_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    const bool a_log_target = a.boolean(3, "log_target", false);
-    return a.ret(at::kl_div(a_self, a_target, a_reduction, a_log_target));
+    return a.ret(at::soft_margin_loss(a_self, a_target, a_reduction));
   });
 }
 
-static Napi::Value op_poisson_nll_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "poisson_nll_loss");
+static Napi::Value op_cosine_embedding_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cosine_embedding_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input1 = a.tensor(0, "input1");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const at::Tensor& a_target = a.tensor(2, "target");
+    const double a_margin = a.float64(3, "margin", 0.0);
+    const int64_t a_reduction = a.reduction(4, "reduction");
+    return a.ret(at::cosine_embedding_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
+  });
+}
+
+static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binary_cross_entropy_with_logits");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
-    const bool a_log_input = a.boolean(2, "log_input", true);
-    const bool a_full = a.boolean(3, "full", false);
-    const double a_eps = a.float64(4, "eps", 1e-08);
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const int64_t a_reduction = a.reduction(3, "reduction");
+    const std::optional<at::Tensor> a_pos_weight = a.optTensor(4, "pos_weight");
+    return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
+  });
+}
+
+static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "interpolate");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_size_v = a.optIntList(1, "size", 0);
+    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
+    const std::optional<std::vector<double>> a_scale_factor_v = a.optFloatList(2, "scale_factor");
+    const std::optional<at::ArrayRef<double>> a_scale_factor = a_scale_factor_v ? std::optional<at::ArrayRef<double>>(*a_scale_factor_v) : std::nullopt;
+    const std::string a_mode = a.string(3, "mode", "nearest");
+    const std::optional<bool> a_align_corners = a.optBoolean(4, "align_corners");
+    return a.ret(interpolate(a_input, a_size, a_scale_factor, a_mode, a_align_corners));
+  });
+}
+
+static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scaled_dot_product_attention");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_query = a.tensor(0, "query");
+    const at::Tensor& a_key = a.tensor(1, "key");
+    const at::Tensor& a_value = a.tensor(2, "value");
+    const std::optional<at::Tensor> a_attn_mask = a.optTensor(3, "attn_mask");
+    const double a_dropout_p = a.float64(4, "dropout_p", 0.0);
+    const bool a_is_causal = a.boolean(5, "is_causal", false);
+    const std::optional<double> a_scale = a.optFloat64(6, "scale");
+    return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
+  });
+}
+
+static Napi::Value op_multi_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "multi_margin_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const at::Scalar a_p = a.scalar(2, "p", at::Scalar(1));
+    const at::Scalar a_margin = a.scalar(3, "margin", at::Scalar(1));
+    const std::optional<at::Tensor> a_weight = a.optTensor(4, "weight");
     const int64_t a_reduction = a.reduction(5, "reduction");
-    return a.ret(at::poisson_nll_loss(a_input, a_target, a_log_input, a_full, a_eps, a_reduction));
+    return a.ret(at::multi_margin_loss(a_self, a_target, a_p, a_margin, a_weight, a_reduction));
   });
 }
 
-static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "embedding");
+static Napi::Value op_ctc_loss__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ctc_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_log_probs = a.tensor(0, "log_probs");
+    const at::Tensor& a_targets = a.tensor(1, "targets");
+    const at::Tensor& a_input_lengths = a.tensor(2, "input_lengths");
+    const at::Tensor& a_target_lengths = a.tensor(3, "target_lengths");
+    const int64_t a_blank = a.int64(4, "blank", 0);
+    const int64_t a_reduction = a.reduction(5, "reduction");
+    const bool a_zero_infinity = a.boolean(6, "zero_infinity", false);
+    return a.ret(at::ctc_loss(a_log_probs, a_targets, a_input_lengths, a_target_lengths, a_blank, a_reduction, a_zero_infinity));
+  });
+}
+
+static Napi::Value op_feature_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_dropout");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const std::optional<int64_t> a_padding_idx = a.optInt64(2, "padding_idx");
-    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1));
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    return a.ret(at::feature_dropout(a_input, a_p, a_train));
   });
 }
 
-static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "normalize");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 2.0);
-    const int64_t a_dim = a.int64(2, "dim", 1);
-    const double a_eps = a.float64(3, "eps", 1e-12);
-    return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
-  });
-}
-
-static Napi::Value op_triplet_margin_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triplet_margin_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_anchor = a.tensor(0, "anchor");
-    const at::Tensor& a_positive = a.tensor(1, "positive");
-    const at::Tensor& a_negative = a.tensor(2, "negative");
-    const double a_margin = a.float64(3, "margin", 1.0);
-    const double a_p = a.float64(4, "p", 2);
-    const double a_eps = a.float64(5, "eps", 1e-06);
-    const bool a_swap = a.boolean(6, "swap", false);
-    const int64_t a_reduction = a.reduction(7, "reduction");
-    return a.ret(at::triplet_margin_loss(a_anchor, a_positive, a_negative, a_margin, a_p, a_eps, a_swap, a_reduction));
-  });
-}
-
-static Napi::Value op_multilabel_margin_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "multilabel_margin_loss");
+static Napi::Value op_alpha_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "alpha_dropout_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::multilabel_margin_loss(a_self, a_target, a_reduction));
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    at::alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    return a.none();
   });
 }
 
-static Napi::Value op_pairwise_distance(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pairwise_distance");
+static Napi::Value op_embedding_bag(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding_bag");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_weight = a.tensor(0, "weight");
+    const at::Tensor& a_indices = a.tensor(1, "indices");
+    const at::Tensor& a_offsets = a.tensor(2, "offsets");
+    const bool a_scale_grad_by_freq = a.boolean(3, "scale_grad_by_freq", false);
+    const int64_t a_mode = a.int64(4, "mode", 0);
+    const bool a_sparse = a.boolean(5, "sparse", false);
+    const std::optional<at::Tensor> a_per_sample_weights = a.optTensor(6, "per_sample_weights");
+    const bool a_include_last_offset = a.boolean(7, "include_last_offset", false);
+    const std::optional<int64_t> a_padding_idx = a.optInt64(8, "padding_idx");
+    return a.ret(at::embedding_bag(a_weight, a_indices, a_offsets, a_scale_grad_by_freq, a_mode, a_sparse, a_per_sample_weights, a_include_last_offset, a_padding_idx));
+  });
+}
+
+static Napi::Value op_norm_except_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "norm_except_dim");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_v = a.tensor(0, "v");
+    const int64_t a_pow = a.int64(1, "pow", 2);
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::norm_except_dim(a_v, a_pow, a_dim));
+  });
+}
+
+static Napi::Value op_linalg_det(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_det");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    return a.ret(at::linalg_det(a_A));
+  });
+}
+
+static Napi::Value op_linalg_lstsq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lstsq");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const at::Tensor& a_B = a.tensor(1, "B");
+    const std::optional<double> a_rcond = a.optFloat64(2, "rcond");
+    const std::optional<std::string> a_driver_v = a.optString(3, "driver");
+    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
+    return a.ret(at::linalg_lstsq(a_A, a_B, a_rcond, a_driver));
+  });
+}
+
+static Napi::Value op_linalg_svd(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_svd");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const bool a_full_matrices = a.boolean(1, "full_matrices", true);
+    const std::optional<std::string> a_driver_v = a.optString(2, "driver");
+    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
+    return a.ret(at::linalg_svd(a_A, a_full_matrices, a_driver));
+  });
+}
+
+static Napi::Value op_linalg_eigvalsh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eigvalsh");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::string a_UPLO = a.string(1, "UPLO", "L");
+    return a.ret(at::linalg_eigvalsh(a_A, a_UPLO));
+  });
+}
+
+static Napi::Value op_linalg_lu_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lu_solve");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_LU = a.tensor(0, "LU");
+    const at::Tensor& a_pivots = a.tensor(1, "pivots");
+    const at::Tensor& a_B = a.tensor(2, "B");
+    const bool a_left = a.boolean(3, "left", true);
+    const bool a_adjoint = a.boolean(4, "adjoint", false);
+    return a.ret(at::linalg_lu_solve(a_LU, a_pivots, a_B, a_left, a_adjoint));
+  });
+}
+
+static Napi::Value op_linalg_matrix_power(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_power");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const int64_t a_n = a.int64(1, "n");
+    return a.ret(at::linalg_matrix_power(a_A, a_n));
+  });
+}
+
+static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::optional<at::Scalar> a_ord = a.optScalar(1, "ord");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    return a.ret(at::linalg_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
+  });
+}
+
+static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const at::Scalar a_ord = a.scalar(1, "ord");
+    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    return a.ret(at::linalg_matrix_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
+  });
+}
+
+static Napi::Value op_linalg_cross(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cross");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    return a.ret(at::linalg_cross(a_input, a_other, a_dim));
+  });
+}
+
+static Napi::Value op_linalg_tensorinv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_tensorinv");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const int64_t a_ind = a.int64(1, "ind", 2);
+    return a.ret(at::linalg_tensorinv(a_A, a_ind));
+  });
+}
+
+static Napi::Value op_linalg_diagonal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_diagonal");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const int64_t a_offset = a.int64(1, "offset", 0);
+    const int64_t a_dim1 = a.int64(2, "dim1", -2);
+    const int64_t a_dim2 = a.int64(3, "dim2", -1);
+    return a.ret(at::linalg_diagonal(a_A, a_offset, a_dim1, a_dim2));
+  });
+}
+
+static Napi::Value op_logdet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logdet");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::logdet(a_self));
+  });
+}
+
+static Napi::Value op_matrix_power(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "matrix_power");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_n = a.int64(1, "n");
+    return a.ret(at::matrix_power(a_self, a_n));
+  });
+}
+
+static Napi::Value op_triangular_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triangular_solve");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_A = a.tensor(1, "A");
+    const bool a_upper = a.boolean(2, "upper", true);
+    const bool a_transpose = a.boolean(3, "transpose", false);
+    const bool a_unitriangular = a.boolean(4, "unitriangular", false);
+    return a.ret(at::triangular_solve(a_self, a_A, a_upper, a_transpose, a_unitriangular));
+  });
+}
+
+static Napi::Value op_fft_fftshift(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fftshift");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    return a.ret(at::fft_fftshift(a_input, a_dim));
+  });
+}
+
+static Napi::Value op_special_expit(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_expit");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_expit(a_input));
+  });
+}
+
+static Napi::Value op_special_xlog1py__self_scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_xlog1py");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_input = a.scalar(0, "input");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::special_xlog1py(a_input, a_other));
+  });
+}
+
+static Napi::Value op_special_zeta(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_zeta");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::special_zeta(a_input, a_other));
+  });
+}
+
+static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_digamma");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_digamma(a_input));
+  });
+}
+
+static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_multigammaln");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const int64_t a_p = a.int64(1, "p");
+    return a.ret(at::special_multigammaln(a_input, a_p));
+  });
+}
+
+static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i1");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_i1(a_input));
+  });
+}
+
+static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_ndtri");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_ndtri(a_input));
+  });
+}
+
+static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_softmax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::special_softmax(a_input, a_dim, a_dtype));
+  });
+}
+
+static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_sinc");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_sinc(a_input));
+  });
+}
+
+static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_bessel_j1");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_bessel_j1(a_input));
+  });
+}
+
+static Napi::Value op_cauchy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cauchy_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_median = a.float64(1, "median", 0);
+    const double a_sigma = a.float64(2, "sigma", 1);
+    a_self.cauchy_(a_median, a_sigma);
+    return a.none();
+  });
+}
+
+static Napi::Value op_random___to(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "random_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_to = a.int64(1, "to");
+    a_self.random_(a_to);
+    return a.none();
+  });
+}
+
+static Napi::Value op_kron(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kron");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::kron(a_self, a_other));
+  });
+}
+
+static Napi::Value op_addr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_vec1 = a.tensor(1, "vec1");
+    const at::Tensor& a_vec2 = a.tensor(2, "vec2");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addr(a_self, a_vec1, a_vec2, a_beta, a_alpha));
+  });
+}
+
+static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cdist");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x1 = a.tensor(0, "x1");
     const at::Tensor& a_x2 = a.tensor(1, "x2");
-    const double a_p = a.float64(2, "p", 2);
-    const double a_eps = a.float64(3, "eps", 1e-06);
-    const bool a_keepdim = a.boolean(4, "keepdim", false);
-    return a.ret(at::pairwise_distance(a_x1, a_x2, a_p, a_eps, a_keepdim));
-  });
-}
-
-static Napi::Value op_feature_dropout_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "feature_dropout_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_p = a.float64(1, "p");
-    const bool a_train = a.boolean(2, "train");
-    at::feature_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
-    return a.none();
-  });
-}
-
-static Napi::Value op_feature_alpha_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "feature_alpha_dropout");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p");
-    const bool a_train = a.boolean(2, "train");
-    return a.ret(at::feature_alpha_dropout(a_input, a_p, a_train));
-  });
-}
-
-static Napi::Value op_embedding_renorm_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "embedding_renorm_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_indices = a.tensor(1, "indices");
-    const double a_max_norm = a.float64(2, "max_norm");
-    const double a_norm_type = a.float64(3, "norm_type");
-    at::embedding_renorm_(const_cast<at::Tensor&>(a_self), a_indices, a_max_norm, a_norm_type);
-    return a.none();
+    const double a_p = a.float64(2, "p");
+    const std::optional<int64_t> a_compute_mode = a.optInt64(3, "compute_mode");
+    return a.ret(at::cdist(a_x1, a_x2, a_p, a_compute_mode));
   });
 }
 
@@ -1421,97 +2004,159 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("selu", Napi::Function::New(env, op_selu, "selu"));
   exports.Set("hardsigmoid", Napi::Function::New(env, op_hardsigmoid, "hardsigmoid"));
   exports.Set("glu", Napi::Function::New(env, op_glu, "glu"));
-  exports.Set("sum", Napi::Function::New(env, op_sum, "sum"));
-  exports.Set("std", Napi::Function::New(env, op_std, "std"));
-  exports.Set("max$dim", Napi::Function::New(env, op_max__dim, "max$dim"));
-  exports.Set("min$dim", Napi::Function::New(env, op_min__dim, "min$dim"));
-  exports.Set("amin", Napi::Function::New(env, op_amin, "amin"));
-  exports.Set("logsumexp", Napi::Function::New(env, op_logsumexp, "logsumexp"));
-  exports.Set("any", Napi::Function::New(env, op_any, "any"));
-  exports.Set("argsort", Napi::Function::New(env, op_argsort, "argsort"));
-  exports.Set("view", Napi::Function::New(env, op_view, "view"));
-  exports.Set("squeeze$all", Napi::Function::New(env, op_squeeze__all, "squeeze$all"));
-  exports.Set("permute", Napi::Function::New(env, op_permute, "permute"));
-  exports.Set("contiguous", Napi::Function::New(env, op_contiguous, "contiguous"));
-  exports.Set("view_as", Napi::Function::New(env, op_view_as, "view_as"));
-  exports.Set("repeat_interleave", Napi::Function::New(env, op_repeat_interleave, "repeat_interleave"));
-  exports.Set("concat", Napi::Function::New(env, op_concat, "concat"));
-  exports.Set("split$size", Napi::Function::New(env, op_split__size, "split$size"));
-  exports.Set("unbind", Napi::Function::New(env, op_unbind, "unbind"));
-  exports.Set("slice", Napi::Function::New(env, op_slice, "slice"));
-  exports.Set("diagonal", Napi::Function::New(env, op_diagonal, "diagonal"));
-  exports.Set("pad", Napi::Function::New(env, op_pad, "pad"));
-  exports.Set("scatter$src", Napi::Function::New(env, op_scatter__src, "scatter$src"));
-  exports.Set("masked_fill", Napi::Function::New(env, op_masked_fill, "masked_fill"));
-  exports.Set("index_put", Napi::Function::New(env, op_index_put, "index_put"));
-  exports.Set("mm", Napi::Function::New(env, op_mm, "mm"));
-  exports.Set("dot", Napi::Function::New(env, op_dot, "dot"));
-  exports.Set("baddbmm", Napi::Function::New(env, op_baddbmm, "baddbmm"));
-  exports.Set("linalg_qr", Napi::Function::New(env, op_linalg_qr, "linalg_qr"));
-  exports.Set("detach_", Napi::Function::New(env, op_detach_, "detach_"));
-  exports.Set("double", Napi::Function::New(env, op_double, "double"));
-  exports.Set("long", Napi::Function::New(env, op_long, "long"));
-  exports.Set("byte", Napi::Function::New(env, op_byte, "byte"));
-  exports.Set("empty", Napi::Function::New(env, op_empty, "empty"));
-  exports.Set("randn", Napi::Function::New(env, op_randn, "randn"));
-  exports.Set("randperm", Napi::Function::New(env, op_randperm, "randperm"));
-  exports.Set("linspace", Napi::Function::New(env, op_linspace, "linspace"));
-  exports.Set("ones_like", Napi::Function::New(env, op_ones_like, "ones_like"));
-  exports.Set("rand_like", Napi::Function::New(env, op_rand_like, "rand_like"));
-  exports.Set("bernoulli", Napi::Function::New(env, op_bernoulli, "bernoulli"));
-  exports.Set("_amp_foreach_non_finite_check_and_unscale_", Napi::Function::New(env, op__amp_foreach_non_finite_check_and_unscale_, "_amp_foreach_non_finite_check_and_unscale_"));
-  exports.Set("_foreach_add$List", Napi::Function::New(env, op__foreach_add__List, "_foreach_add$List"));
-  exports.Set("_foreach_add_$Scalar", Napi::Function::New(env, op__foreach_add___Scalar, "_foreach_add_$Scalar"));
-  exports.Set("_foreach_add_$Tensor", Napi::Function::New(env, op__foreach_add___Tensor, "_foreach_add_$Tensor"));
-  exports.Set("_foreach_sub$ScalarList", Napi::Function::New(env, op__foreach_sub__ScalarList, "_foreach_sub$ScalarList"));
-  exports.Set("_foreach_sub_$ScalarList", Napi::Function::New(env, op__foreach_sub___ScalarList, "_foreach_sub_$ScalarList"));
-  exports.Set("_foreach_mul$ScalarList", Napi::Function::New(env, op__foreach_mul__ScalarList, "_foreach_mul$ScalarList"));
-  exports.Set("_foreach_mul_$List", Napi::Function::New(env, op__foreach_mul___List, "_foreach_mul_$List"));
-  exports.Set("_foreach_div$Scalar", Napi::Function::New(env, op__foreach_div__Scalar, "_foreach_div$Scalar"));
-  exports.Set("_foreach_div$Tensor", Napi::Function::New(env, op__foreach_div__Tensor, "_foreach_div$Tensor"));
-  exports.Set("_foreach_div_$ScalarList", Napi::Function::New(env, op__foreach_div___ScalarList, "_foreach_div_$ScalarList"));
-  exports.Set("_foreach_maximum$List", Napi::Function::New(env, op__foreach_maximum__List, "_foreach_maximum$List"));
-  exports.Set("_foreach_maximum_$List", Napi::Function::New(env, op__foreach_maximum___List, "_foreach_maximum_$List"));
-  exports.Set("_foreach_lerp$List", Napi::Function::New(env, op__foreach_lerp__List, "_foreach_lerp$List"));
-  exports.Set("_foreach_lerp_$List", Napi::Function::New(env, op__foreach_lerp___List, "_foreach_lerp_$List"));
-  exports.Set("_foreach_addcmul$ScalarList", Napi::Function::New(env, op__foreach_addcmul__ScalarList, "_foreach_addcmul$ScalarList"));
-  exports.Set("_foreach_addcmul_$ScalarList", Napi::Function::New(env, op__foreach_addcmul___ScalarList, "_foreach_addcmul_$ScalarList"));
-  exports.Set("_foreach_addcdiv$ScalarList", Napi::Function::New(env, op__foreach_addcdiv__ScalarList, "_foreach_addcdiv$ScalarList"));
-  exports.Set("_foreach_addcdiv_$ScalarList", Napi::Function::New(env, op__foreach_addcdiv___ScalarList, "_foreach_addcdiv_$ScalarList"));
-  exports.Set("_foreach_neg_", Napi::Function::New(env, op__foreach_neg_, "_foreach_neg_"));
-  exports.Set("_foreach_abs", Napi::Function::New(env, op__foreach_abs, "_foreach_abs"));
-  exports.Set("_foreach_reciprocal_", Napi::Function::New(env, op__foreach_reciprocal_, "_foreach_reciprocal_"));
-  exports.Set("_foreach_zero_", Napi::Function::New(env, op__foreach_zero_, "_foreach_zero_"));
-  exports.Set("rnn_relu$input", Napi::Function::New(env, op_rnn_relu__input, "rnn_relu$input"));
-  exports.Set("rnn_tanh_cell", Napi::Function::New(env, op_rnn_tanh_cell, "rnn_tanh_cell"));
-  exports.Set("gru_cell", Napi::Function::New(env, op_gru_cell, "gru_cell"));
-  exports.Set("lstm$data", Napi::Function::New(env, op_lstm__data, "lstm$data"));
-  exports.Set("_pad_packed_sequence", Napi::Function::New(env, op__pad_packed_sequence, "_pad_packed_sequence"));
-  exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
-  exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
-  exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));
-  exports.Set("max_pool1d", Napi::Function::New(env, op_max_pool1d, "max_pool1d"));
-  exports.Set("conv3d", Napi::Function::New(env, op_conv3d, "conv3d"));
-  exports.Set("max_pool2d_with_indices", Napi::Function::New(env, op_max_pool2d_with_indices, "max_pool2d_with_indices"));
-  exports.Set("avg_pool3d", Napi::Function::New(env, op_avg_pool3d, "avg_pool3d"));
-  exports.Set("adaptive_avg_pool3d", Napi::Function::New(env, op_adaptive_avg_pool3d, "adaptive_avg_pool3d"));
-  exports.Set("max_unpool3d", Napi::Function::New(env, op_max_unpool3d, "max_unpool3d"));
-  exports.Set("pixel_shuffle", Napi::Function::New(env, op_pixel_shuffle, "pixel_shuffle"));
-  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
-  exports.Set("instance_norm", Napi::Function::New(env, op_instance_norm, "instance_norm"));
-  exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
-  exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
-  exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
-  exports.Set("kl_div", Napi::Function::New(env, op_kl_div, "kl_div"));
-  exports.Set("poisson_nll_loss", Napi::Function::New(env, op_poisson_nll_loss, "poisson_nll_loss"));
-  exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
-  exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
-  exports.Set("triplet_margin_loss", Napi::Function::New(env, op_triplet_margin_loss, "triplet_margin_loss"));
-  exports.Set("multilabel_margin_loss", Napi::Function::New(env, op_multilabel_margin_loss, "multilabel_margin_loss"));
-  exports.Set("pairwise_distance", Napi::Function::New(env, op_pairwise_distance, "pairwise_distance"));
-  exports.Set("feature_dropout_", Napi::Function::New(env, op_feature_dropout_, "feature_dropout_"));
-  exports.Set("feature_alpha_dropout", Napi::Function::New(env, op_feature_alpha_dropout, "feature_alpha_dropout"));
-  exports.Set("embedding_renorm_", Napi::Function::New(env, op_embedding_renorm_, "embedding_renorm_"));
+  exports.Set("asin", Napi::Function::New(env, op_asin, "asin"));
+  exports.Set("sinh", Napi::Function::New(env, op_sinh, "sinh"));
+  exports.Set("acosh", Napi::Function::New(env, op_acosh, "acosh"));
+  exports.Set("frac", Napi::Function::New(env, op_frac, "frac"));
+  exports.Set("heaviside", Napi::Function::New(env, op_heaviside, "heaviside"));
+  exports.Set("polygamma", Napi::Function::New(env, op_polygamma, "polygamma"));
+  exports.Set("sinc", Napi::Function::New(env, op_sinc, "sinc"));
+  exports.Set("hypot", Napi::Function::New(env, op_hypot, "hypot"));
+  exports.Set("gcd", Napi::Function::New(env, op_gcd, "gcd"));
+  exports.Set("signbit", Napi::Function::New(env, op_signbit, "signbit"));
+  exports.Set("clamp_min", Napi::Function::New(env, op_clamp_min, "clamp_min"));
+  exports.Set("float_power$Tensor_Scalar", Napi::Function::New(env, op_float_power__Tensor_Scalar, "float_power$Tensor_Scalar"));
+  exports.Set("nextafter", Napi::Function::New(env, op_nextafter, "nextafter"));
+  exports.Set("prod", Napi::Function::New(env, op_prod, "prod"));
+  exports.Set("max$all", Napi::Function::New(env, op_max__all, "max$all"));
+  exports.Set("min$all", Napi::Function::New(env, op_min__all, "min$all"));
+  exports.Set("amax", Napi::Function::New(env, op_amax, "amax"));
+  exports.Set("argmin", Napi::Function::New(env, op_argmin, "argmin"));
+  exports.Set("all", Napi::Function::New(env, op_all, "all"));
+  exports.Set("sort", Napi::Function::New(env, op_sort, "sort"));
+  exports.Set("cumprod", Napi::Function::New(env, op_cumprod, "cumprod"));
+  exports.Set("logcumsumexp", Napi::Function::New(env, op_logcumsumexp, "logcumsumexp"));
+  exports.Set("nanmedian$all", Napi::Function::New(env, op_nanmedian__all, "nanmedian$all"));
+  exports.Set("kthvalue", Napi::Function::New(env, op_kthvalue, "kthvalue"));
+  exports.Set("quantile", Napi::Function::New(env, op_quantile, "quantile"));
+  exports.Set("nanquantile$scalar", Napi::Function::New(env, op_nanquantile__scalar, "nanquantile$scalar"));
+  exports.Set("std_mean", Napi::Function::New(env, op_std_mean, "std_mean"));
+  exports.Set("bincount", Napi::Function::New(env, op_bincount, "bincount"));
+  exports.Set("unique_consecutive", Napi::Function::New(env, op_unique_consecutive, "unique_consecutive"));
+  exports.Set("bucketize", Napi::Function::New(env, op_bucketize, "bucketize"));
+  exports.Set("diff", Napi::Function::New(env, op_diff, "diff"));
+  exports.Set("reshape", Napi::Function::New(env, op_reshape, "reshape"));
+  exports.Set("unflatten", Napi::Function::New(env, op_unflatten, "unflatten"));
+  exports.Set("unsqueeze", Napi::Function::New(env, op_unsqueeze, "unsqueeze"));
+  exports.Set("t", Napi::Function::New(env, op_t, "t"));
+  exports.Set("expand_as", Napi::Function::New(env, op_expand_as, "expand_as"));
+  exports.Set("repeat", Napi::Function::New(env, op_repeat, "repeat"));
+  exports.Set("cat", Napi::Function::New(env, op_cat, "cat"));
+  exports.Set("broadcast_tensors", Napi::Function::New(env, op_broadcast_tensors, "broadcast_tensors"));
+  exports.Set("chunk", Napi::Function::New(env, op_chunk, "chunk"));
+  exports.Set("select", Napi::Function::New(env, op_select, "select"));
+  exports.Set("roll", Napi::Function::New(env, op_roll, "roll"));
+  exports.Set("triu", Napi::Function::New(env, op_triu, "triu"));
+  exports.Set("fliplr", Napi::Function::New(env, op_fliplr, "fliplr"));
+  exports.Set("meshgrid", Napi::Function::New(env, op_meshgrid, "meshgrid"));
+  exports.Set("index_select", Napi::Function::New(env, op_index_select, "index_select"));
+  exports.Set("scatter$value", Napi::Function::New(env, op_scatter__value, "scatter$value"));
+  exports.Set("masked_select", Napi::Function::New(env, op_masked_select, "masked_select"));
+  exports.Set("nonzero", Napi::Function::New(env, op_nonzero, "nonzero"));
+  exports.Set("index_copy_", Napi::Function::New(env, op_index_copy_, "index_copy_"));
+  exports.Set("index_fill_$int_Tensor", Napi::Function::New(env, op_index_fill___int_Tensor, "index_fill_$int_Tensor"));
+  exports.Set("take", Napi::Function::New(env, op_take, "take"));
+  exports.Set("scatter_reduce_", Napi::Function::New(env, op_scatter_reduce_, "scatter_reduce_"));
+  exports.Set("isin$Scalar_Tensor", Napi::Function::New(env, op_isin__Scalar_Tensor, "isin$Scalar_Tensor"));
+  exports.Set("matmul", Napi::Function::New(env, op_matmul, "matmul"));
+  exports.Set("mv", Napi::Function::New(env, op_mv, "mv"));
+  exports.Set("addmm", Napi::Function::New(env, op_addmm, "addmm"));
+  exports.Set("diag", Napi::Function::New(env, op_diag, "diag"));
+  exports.Set("detach", Napi::Function::New(env, op_detach, "detach"));
+  exports.Set("float", Napi::Function::New(env, op_float, "float"));
+  exports.Set("bfloat16", Napi::Function::New(env, op_bfloat16, "bfloat16"));
+  exports.Set("bool", Napi::Function::New(env, op_bool, "bool"));
+  exports.Set("ones", Napi::Function::New(env, op_ones, "ones"));
+  exports.Set("rand", Napi::Function::New(env, op_rand, "rand"));
+  exports.Set("randint$low", Napi::Function::New(env, op_randint__low, "randint$low"));
+  exports.Set("arange$start", Napi::Function::New(env, op_arange__start, "arange$start"));
+  exports.Set("zeros_like", Napi::Function::New(env, op_zeros_like, "zeros_like"));
+  exports.Set("full_like", Napi::Function::New(env, op_full_like, "full_like"));
+  exports.Set("randint_like", Napi::Function::New(env, op_randint_like, "randint_like"));
+  exports.Set("_standard_gamma", Napi::Function::New(env, op__standard_gamma, "_standard_gamma"));
+  exports.Set("_foreach_add$Scalar", Napi::Function::New(env, op__foreach_add__Scalar, "_foreach_add$Scalar"));
+  exports.Set("_foreach_add$Tensor", Napi::Function::New(env, op__foreach_add__Tensor, "_foreach_add$Tensor"));
+  exports.Set("_foreach_add_$ScalarList", Napi::Function::New(env, op__foreach_add___ScalarList, "_foreach_add_$ScalarList"));
+  exports.Set("_foreach_sub$List", Napi::Function::New(env, op__foreach_sub__List, "_foreach_sub$List"));
+  exports.Set("_foreach_sub_$List", Napi::Function::New(env, op__foreach_sub___List, "_foreach_sub_$List"));
+  exports.Set("_foreach_mul$List", Napi::Function::New(env, op__foreach_mul__List, "_foreach_mul$List"));
+  exports.Set("_foreach_mul_$Scalar", Napi::Function::New(env, op__foreach_mul___Scalar, "_foreach_mul_$Scalar"));
+  exports.Set("_foreach_mul_$Tensor", Napi::Function::New(env, op__foreach_mul___Tensor, "_foreach_mul_$Tensor"));
+  exports.Set("_foreach_div$ScalarList", Napi::Function::New(env, op__foreach_div__ScalarList, "_foreach_div$ScalarList"));
+  exports.Set("_foreach_div_$List", Napi::Function::New(env, op__foreach_div___List, "_foreach_div_$List"));
+  exports.Set("_foreach_maximum$Scalar", Napi::Function::New(env, op__foreach_maximum__Scalar, "_foreach_maximum$Scalar"));
+  exports.Set("_foreach_maximum_$Scalar", Napi::Function::New(env, op__foreach_maximum___Scalar, "_foreach_maximum_$Scalar"));
+  exports.Set("_foreach_lerp$Scalar", Napi::Function::New(env, op__foreach_lerp__Scalar, "_foreach_lerp$Scalar"));
+  exports.Set("_foreach_lerp_$Scalar", Napi::Function::New(env, op__foreach_lerp___Scalar, "_foreach_lerp_$Scalar"));
+  exports.Set("_foreach_addcmul$Scalar", Napi::Function::New(env, op__foreach_addcmul__Scalar, "_foreach_addcmul$Scalar"));
+  exports.Set("_foreach_addcmul_$Scalar", Napi::Function::New(env, op__foreach_addcmul___Scalar, "_foreach_addcmul_$Scalar"));
+  exports.Set("_foreach_addcdiv$Scalar", Napi::Function::New(env, op__foreach_addcdiv__Scalar, "_foreach_addcdiv$Scalar"));
+  exports.Set("_foreach_addcdiv_$Scalar", Napi::Function::New(env, op__foreach_addcdiv___Scalar, "_foreach_addcdiv_$Scalar"));
+  exports.Set("_foreach_neg", Napi::Function::New(env, op__foreach_neg, "_foreach_neg"));
+  exports.Set("_foreach_sqrt_", Napi::Function::New(env, op__foreach_sqrt_, "_foreach_sqrt_"));
+  exports.Set("_foreach_reciprocal", Napi::Function::New(env, op__foreach_reciprocal, "_foreach_reciprocal"));
+  exports.Set("_foreach_sign_", Napi::Function::New(env, op__foreach_sign_, "_foreach_sign_"));
+  exports.Set("rnn_tanh$input", Napi::Function::New(env, op_rnn_tanh__input, "rnn_tanh$input"));
+  exports.Set("gru$input", Napi::Function::New(env, op_gru__input, "gru$input"));
+  exports.Set("lstm_cell", Napi::Function::New(env, op_lstm_cell, "lstm_cell"));
+  exports.Set("rnn_relu$data", Napi::Function::New(env, op_rnn_relu__data, "rnn_relu$data"));
+  exports.Set("_pack_padded_sequence", Napi::Function::New(env, op__pack_padded_sequence, "_pack_padded_sequence"));
+  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
+  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
+  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
+  exports.Set("adaptive_max_pool2d_with_indices", Napi::Function::New(env, op_adaptive_max_pool2d_with_indices, "adaptive_max_pool2d_with_indices"));
+  exports.Set("avg_pool1d", Napi::Function::New(env, op_avg_pool1d, "avg_pool1d"));
+  exports.Set("conv_transpose3d", Napi::Function::New(env, op_conv_transpose3d, "conv_transpose3d"));
+  exports.Set("max_pool3d_with_indices", Napi::Function::New(env, op_max_pool3d_with_indices, "max_pool3d_with_indices"));
+  exports.Set("adaptive_max_pool1d", Napi::Function::New(env, op_adaptive_max_pool1d, "adaptive_max_pool1d"));
+  exports.Set("max_unpool2d", Napi::Function::New(env, op_max_unpool2d, "max_unpool2d"));
+  exports.Set("fold", Napi::Function::New(env, op_fold, "fold"));
+  exports.Set("channel_shuffle", Napi::Function::New(env, op_channel_shuffle, "channel_shuffle"));
+  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
+  exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
+  exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
+  exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
+  exports.Set("soft_margin_loss", Napi::Function::New(env, op_soft_margin_loss, "soft_margin_loss"));
+  exports.Set("cosine_embedding_loss", Napi::Function::New(env, op_cosine_embedding_loss, "cosine_embedding_loss"));
+  exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
+  exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
+  exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
+  exports.Set("multi_margin_loss", Napi::Function::New(env, op_multi_margin_loss, "multi_margin_loss"));
+  exports.Set("ctc_loss$Tensor", Napi::Function::New(env, op_ctc_loss__Tensor, "ctc_loss$Tensor"));
+  exports.Set("feature_dropout", Napi::Function::New(env, op_feature_dropout, "feature_dropout"));
+  exports.Set("alpha_dropout_", Napi::Function::New(env, op_alpha_dropout_, "alpha_dropout_"));
+  exports.Set("embedding_bag", Napi::Function::New(env, op_embedding_bag, "embedding_bag"));
+  exports.Set("norm_except_dim", Napi::Function::New(env, op_norm_except_dim, "norm_except_dim"));
+  exports.Set("linalg_det", Napi::Function::New(env, op_linalg_det, "linalg_det"));
+  exports.Set("linalg_lstsq", Napi::Function::New(env, op_linalg_lstsq, "linalg_lstsq"));
+  exports.Set("linalg_svd", Napi::Function::New(env, op_linalg_svd, "linalg_svd"));
+  exports.Set("linalg_eigvalsh", Napi::Function::New(env, op_linalg_eigvalsh, "linalg_eigvalsh"));
+  exports.Set("linalg_lu_solve", Napi::Function::New(env, op_linalg_lu_solve, "linalg_lu_solve"));
+  exports.Set("linalg_matrix_power", Napi::Function::New(env, op_linalg_matrix_power, "linalg_matrix_power"));
+  exports.Set("linalg_norm", Napi::Function::New(env, op_linalg_norm, "linalg_norm"));
+  exports.Set("linalg_matrix_norm", Napi::Function::New(env, op_linalg_matrix_norm, "linalg_matrix_norm"));
+  exports.Set("linalg_cross", Napi::Function::New(env, op_linalg_cross, "linalg_cross"));
+  exports.Set("linalg_tensorinv", Napi::Function::New(env, op_linalg_tensorinv, "linalg_tensorinv"));
+  exports.Set("linalg_diagonal", Napi::Function::New(env, op_linalg_diagonal, "linalg_diagonal"));
+  exports.Set("logdet", Napi::Function::New(env, op_logdet, "logdet"));
+  exports.Set("matrix_power", Napi::Function::New(env, op_matrix_power, "matrix_power"));
+  exports.Set("triangular_solve", Napi::Function::New(env, op_triangular_solve, "triangular_solve"));
+  exports.Set("fft_fftshift", Napi::Function::New(env, op_fft_fftshift, "fft_fftshift"));
+  exports.Set("special_expit", Napi::Function::New(env, op_special_expit, "special_expit"));
+  exports.Set("special_xlog1py$self_scalar", Napi::Function::New(env, op_special_xlog1py__self_scalar, "special_xlog1py$self_scalar"));
+  exports.Set("special_zeta", Napi::Function::New(env, op_special_zeta, "special_zeta"));
+  exports.Set("special_digamma", Napi::Function::New(env, op_special_digamma, "special_digamma"));
+  exports.Set("special_multigammaln", Napi::Function::New(env, op_special_multigammaln, "special_multigammaln"));
+  exports.Set("special_i1", Napi::Function::New(env, op_special_i1, "special_i1"));
+  exports.Set("special_ndtri", Napi::Function::New(env, op_special_ndtri, "special_ndtri"));
+  exports.Set("special_softmax", Napi::Function::New(env, op_special_softmax, "special_softmax"));
+  exports.Set("special_sinc", Napi::Function::New(env, op_special_sinc, "special_sinc"));
+  exports.Set("special_bessel_j1", Napi::Function::New(env, op_special_bessel_j1, "special_bessel_j1"));
+  exports.Set("cauchy_", Napi::Function::New(env, op_cauchy_, "cauchy_"));
+  exports.Set("random_$to", Napi::Function::New(env, op_random___to, "random_$to"));
+  exports.Set("kron", Napi::Function::New(env, op_kron, "kron"));
+  exports.Set("addr", Napi::Function::New(env, op_addr, "addr"));
+  exports.Set("cdist", Napi::Function::New(env, op_cdist, "cdist"));
 }
 
 }  // namespace tn

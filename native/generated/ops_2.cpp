@@ -347,567 +347,873 @@ static Napi::Value op_prelu(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_mean(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mean");
+static Napi::Value op_acos(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "acos");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::acos(a_self));
+  });
+}
+
+static Napi::Value op_cosh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cosh");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::cosh(a_self));
+  });
+}
+
+static Napi::Value op_atanh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "atanh");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::atanh(a_self));
+  });
+}
+
+static Napi::Value op_deg2rad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "deg2rad");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::deg2rad(a_self));
+  });
+}
+
+static Napi::Value op_lgamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lgamma");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::lgamma(a_self));
+  });
+}
+
+static Napi::Value op_polygamma__method(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "polygamma");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_n = a.int64(1, "n");
+    return a.ret(at::polygamma(a_n, a_self));
+  });
+}
+
+static Napi::Value op_xlogy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "xlogy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::xlogy(a_self, a_other));
+  });
+}
+
+static Napi::Value op_logaddexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logaddexp");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::logaddexp(a_self, a_other));
+  });
+}
+
+static Napi::Value op_lcm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lcm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::lcm(a_self, a_other));
+  });
+}
+
+static Napi::Value op_logit(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logit");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<double> a_eps = a.optFloat64(1, "eps");
+    return a.ret(at::logit(a_self, a_eps));
+  });
+}
+
+static Napi::Value op_clamp_max(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "clamp_max");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_max_m = a.tensorOrScalar(1, "max");
+    const at::Tensor& a_max = *a_max_m;
+    return a.ret(at::clamp_max(a_self, a_max));
+  });
+}
+
+static Napi::Value op_float_power__Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "float_power");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_self = a.scalar(0, "self");
+    const at::Tensor& a_exponent = a.tensor(1, "exponent");
+    return a.ret(at::float_power(a_self, a_exponent));
+  });
+}
+
+static Napi::Value op_sum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sum");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(2, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    return a.ret(a_dim || a_keepdim ? at::mean(a_self, a_dim, a_keepdim, a_dtype) : at::mean(a_self, a_dtype));
+    return a.ret(a_dim || a_keepdim ? at::sum(a_self, a_dim, a_keepdim, a_dtype) : at::sum(a_self, a_dtype));
   });
 }
 
-static Napi::Value op_var(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "var");
+static Napi::Value op_std(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "std");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
     const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::var(a_self, a_dim, a_correction, a_keepdim));
+    return a.ret(at::std(a_self, a_dim, a_correction, a_keepdim));
   });
 }
 
-static Napi::Value op_max__other(const Napi::CallbackInfo& info) {
+static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::maximum(a_self, a_other));
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::max(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_min__other(const Napi::CallbackInfo& info) {
+static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "min");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::minimum(a_self, a_other));
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::min(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_argmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "argmax");
+static Napi::Value op_amin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "amin");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::amin(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_logsumexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logsumexp");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::logsumexp(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_any(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "any");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::any(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_argsort(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "argsort");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim", -1);
+    const bool a_descending = a.boolean(2, "descending", false);
+    const bool a_stable = a.boolean(3, "stable", false);
+    return a.ret(at::argsort(a_self, a_stable, a_dim, a_descending));
+  });
+}
+
+static Napi::Value op_cummax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cummax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    return a.ret(at::cummax(a_self, a_dim));
+  });
+}
+
+static Napi::Value op_median__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "median");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::median(a_self));
+  });
+}
+
+static Napi::Value op_nanmedian__dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nanmedian");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::nanmedian(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_nanmean(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nanmean");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    return a.ret(at::nanmean(a_self, a_dim, a_keepdim, a_dtype));
+  });
+}
+
+static Napi::Value op_quantile__scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "quantile");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_q = a.float64(1, "q");
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    const std::string a_interpolation = a.string(4, "interpolation", "linear");
+    return a.ret(at::quantile(a_self, a_q, a_dim, a_keepdim, a_interpolation));
+  });
+}
+
+static Napi::Value op_aminmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "aminmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::argmax(a_self, a_dim, a_keepdim));
+    return a.ret(at::aminmax(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "norm");
+static Napi::Value op_count_nonzero(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "count_nonzero");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Scalar> a_p = a.has(1) ? a.optScalar(1, "p") : std::optional<at::Scalar>(at::Scalar(2));
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(a_dim ? at::norm(a_self, a_p, *a_dim, a_keepdim) : at::norm(a_self, a_p, at::IntArrayRef{}, a_keepdim));
+    return a.ret(a_dim ? at::count_nonzero(a_self, *a_dim) : at::count_nonzero(a_self));
   });
 }
 
-static Napi::Value op_cumsum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cumsum");
+static Napi::Value op_unique(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unique");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::cumsum(a_self, a_dim, a_dtype));
+    const bool a_sorted = a.boolean(1, "sorted");
+    const bool a_return_inverse = a.boolean(2, "return_inverse");
+    const bool a_return_counts = a.boolean(3, "return_counts");
+    return a.ret(at::_unique2(a_self, a_sorted, a_return_inverse, a_return_counts));
   });
 }
 
-static Napi::Value op_topk(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "topk");
+static Napi::Value op_searchsorted(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "searchsorted");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_sorted_sequence = a.tensor(0, "sorted_sequence");
+    const at::Tensor& a_self = a.tensor(1, "self");
+    const bool a_out_int32 = a.boolean(2, "out_int32", false);
+    const bool a_right = a.boolean(3, "right", false);
+    const std::optional<std::string> a_side_v = a.optString(4, "side");
+    const std::optional<c10::string_view> a_side = a_side_v ? std::optional<c10::string_view>(*a_side_v) : std::nullopt;
+    const std::optional<at::Tensor> a_sorter = a.optTensor(5, "sorter");
+    return a.ret(at::searchsorted(a_sorted_sequence, a_self, a_out_int32, a_right, a_side, a_sorter));
+  });
+}
+
+static Napi::Value op_bucketize__Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bucketize");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_self = a.scalar(0, "self");
+    const at::Tensor& a_boundaries = a.tensor(1, "boundaries");
+    const bool a_out_int32 = a.boolean(2, "out_int32", false);
+    const bool a_right = a.boolean(3, "right", false);
+    return a.ret(at::bucketize(a_self, a_boundaries, a_out_int32, a_right));
+  });
+}
+
+static Napi::Value op_cov(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cov");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_k = a.int64(1, "k");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    const bool a_largest = a.boolean(3, "largest", true);
-    const bool a_sorted = a.boolean(4, "sorted", true);
-    return a.ret(at::topk(a_self, a_k, a_dim, a_largest, a_sorted));
+    const int64_t a_correction = a.int64(1, "correction", 1);
+    const std::optional<at::Tensor> a_fweights = a.optTensor(2, "fweights");
+    const std::optional<at::Tensor> a_aweights = a.optTensor(3, "aweights");
+    return a.ret(at::cov(a_self, a_correction, a_fweights, a_aweights));
   });
 }
 
-static Napi::Value op_flatten(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "flatten");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_start_dim = a.int64(1, "start_dim", 0);
-    const int64_t a_end_dim = a.int64(2, "end_dim", -1);
-    return a.ret(at::flatten(a_self, a_start_dim, a_end_dim));
-  });
-}
-
-static Napi::Value op_squeeze__dims(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "squeeze");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.intList(1, "dim", 1);
-    return a.ret(at::squeeze(a_self, a_dim));
-  });
-}
-
-static Napi::Value op_transpose(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "transpose");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim0 = a.int64(1, "dim0");
-    const int64_t a_dim1 = a.int64(2, "dim1");
-    return a.ret(at::transpose(a_self, a_dim0, a_dim1));
-  });
-}
-
-static Napi::Value op_expand(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "expand");
+static Napi::Value op_view(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_size = a.intList(1, "size", 0);
-    return a.ret(a_self.expand(a_size));
+    return a.ret(a_self.view(a_size));
   });
 }
 
-static Napi::Value op_reshape_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "reshape_as");
+static Napi::Value op_squeeze__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "squeeze");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.reshape_as(a_other));
+    return a.ret(at::squeeze(a_self));
   });
 }
 
-static Napi::Value op_tile(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tile");
+static Napi::Value op_permute(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "permute");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_dims = a.intList(1, "dims", 0);
-    return a.ret(at::tile(a_self, a_dims));
+    return a.ret(at::permute(a_self, a_dims));
   });
 }
 
-static Napi::Value op_stack(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "stack");
+static Napi::Value op_contiguous(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "contiguous");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::MemoryFormat a_memory_format = a.has(1) ? a.memoryFormat(1, "memory_format") : at::MemoryFormat::Contiguous;
+    return a.ret(a_self.contiguous(a_memory_format));
+  });
+}
+
+static Napi::Value op_view_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_as");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(a_self.view_as(a_other));
+  });
+}
+
+static Napi::Value op_repeat_interleave(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "repeat_interleave");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_repeats = a.int64(1, "repeats");
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    return a.ret(at::repeat_interleave(a_self, a_repeats, a_dim));
+  });
+}
+
+static Napi::Value op_concat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "concat");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
     const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::stack(a_tensors, a_dim));
+    return a.ret(at::cat(a_tensors, a_dim));
   });
 }
 
-static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
+static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "split");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_split_size = a.intList(1, "split_size", 0);
+    const int64_t a_split_size = a.int64(1, "split_size");
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::split_with_sizes(a_self, a_split_size, a_dim));
+    return a.ret(at::split(a_self, a_split_size, a_dim));
   });
 }
 
-static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "narrow");
+static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unbind");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const int64_t a_start = a.int64(2, "start");
-    const int64_t a_length = a.int64(3, "length");
-    return a.ret(at::narrow(a_self, a_dim, a_start, a_length));
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    return a.ret(at::unbind(a_self, a_dim));
   });
 }
 
-static Napi::Value op_flip(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "flip");
+static Napi::Value op_slice(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "slice");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dims = a.intList(1, "dims", 0);
-    return a.ret(at::flip(a_self, a_dims));
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    const std::optional<int64_t> a_start = a.optInt64(2, "start");
+    const std::optional<int64_t> a_end = a.optInt64(3, "end");
+    const int64_t a_step = a.int64(4, "step", 1);
+    return a.ret(at::slice(a_self, a_dim, a_start, a_end, a_step));
   });
 }
 
-static Napi::Value op_tril(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tril");
+static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diagonal");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::tril(a_self, a_diagonal));
+    const int64_t a_offset = a.int64(1, "offset", 0);
+    const int64_t a_dim1 = a.int64(2, "dim1", 0);
+    const int64_t a_dim2 = a.int64(3, "dim2", 1);
+    return a.ret(at::diagonal(a_self, a_offset, a_dim1, a_dim2));
   });
 }
 
-static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_select");
+static Napi::Value op_pad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pad");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_pad = a.intList(1, "pad", 0);
+    const std::string a_mode = a.string(2, "mode", "constant");
+    const std::optional<double> a_value = a.optFloat64(3, "value");
+    return a.ret(at::pad(a_input, a_pad, a_mode, a_value));
+  });
+}
+
+static Napi::Value op_flipud(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "flipud");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::flipud(a_self));
+  });
+}
+
+static Napi::Value op_cartesian_prod(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cartesian_prod");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::cartesian_prod(a_tensors));
+  });
+}
+
+static Napi::Value op_gather(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gather");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    return a.ret(at::index_select(a_self, a_dim, a_index));
+    return a.ret(at::gather(a_self, a_dim, a_index));
   });
 }
 
-static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter");
+static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter_add");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Tensor& a_src = a.tensor(3, "src");
+    return a.ret(at::scatter_add(a_self, a_dim, a_index, a_src));
+  });
+}
+
+static Napi::Value op_index(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
+    return a.ret(at::index(a_self, a_indices));
+  });
+}
+
+static Napi::Value op_index_add(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_add");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Tensor& a_source = a.tensor(3, "source");
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::index_add(a_self, a_dim, a_index, a_source, a_alpha));
+  });
+}
+
+static Napi::Value op_index_fill__int_Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_fill");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
     const at::Scalar a_value = a.scalar(3, "value");
-    return a.ret(at::scatter(a_self, a_dim, a_index, a_value));
+    return a.ret(at::index_fill(a_self, a_dim, a_index, a_value));
   });
 }
 
-static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_select");
+static Napi::Value op_masked_scatter(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mask = a.tensor(1, "mask");
-    return a.ret(at::masked_select(a_self, a_mask));
+    const at::Tensor& a_source = a.tensor(2, "source");
+    return a.ret(at::masked_scatter(a_self, a_mask, a_source));
   });
 }
 
-static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nonzero");
+static Napi::Value op_take_along_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "take_along_dim");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::nonzero(a_self));
+    const at::Tensor& a_indices = a.tensor(1, "indices");
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    return a.ret(at::take_along_dim(a_self, a_indices, a_dim));
   });
 }
 
-static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bmm");
+static Napi::Value op_isin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isin");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_elements = a.tensor(0, "elements");
+    const at::Tensor& a_test_elements = a.tensor(1, "test_elements");
+    const bool a_assume_unique = a.boolean(2, "assume_unique", false);
+    const bool a_invert = a.boolean(3, "invert", false);
+    return a.ret(at::isin(a_elements, a_test_elements, a_assume_unique, a_invert));
+  });
+}
+
+static Napi::Value op_triu_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triu_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_row = a.int64(0, "row");
+    const int64_t a_col = a.int64(1, "col");
+    const int64_t a_offset = a.int64(2, "offset", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    return a.ret(at::triu_indices(a_row, a_col, a_offset, options(a_dtype.value_or(at::kLong), a_device)));
+  });
+}
+
+static Napi::Value op_mm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mat2 = a.tensor(1, "mat2");
-    return a.ret(at::bmm(a_self, a_mat2));
+    return a.ret(at::mm(a_self, a_mat2));
   });
 }
 
-static Napi::Value op_outer(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "outer");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec2 = a.tensor(1, "vec2");
-    return a.ret(at::outer(a_self, a_vec2));
-  });
-}
-
-static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "einsum");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::string a_equation = a.string(0, "equation");
-    const std::vector<at::Tensor> a_operands_v = a.tensorList(1, "operands");
-    const at::TensorList a_operands = a_operands_v;
-    return a.ret(at::einsum(a_equation, a_operands));
-  });
-}
-
-static Napi::Value op_clone(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "clone");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::MemoryFormat> a_memory_format = a.optMemoryFormat(1, "memory_format");
-    return a.ret(a_self.clone(a_memory_format));
-  });
-}
-
-static Napi::Value op_type_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "type_as");
+static Napi::Value op_dot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dot");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.type_as(a_other));
+    return a.ret(at::dot(a_self, a_other));
   });
 }
 
-static Napi::Value op_half(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "half");
+static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "baddbmm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kHalf));
+    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
+    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::baddbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
   });
 }
 
-static Napi::Value op_int(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "int");
+static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_qr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::string a_mode = a.string(1, "mode", "reduced");
+    return a.ret(at::linalg_qr(a_A, a_mode));
+  });
+}
+
+static Napi::Value op_detach_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "detach_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kInt));
-  });
-}
-
-static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "zeros");
-  return tn::run(a, [&]() -> Napi::Value {
-    const tn::IntList a_size = a.intList(0, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::zeros(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_full(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "full");
-  return tn::run(a, [&]() -> Napi::Value {
-    const tn::IntList a_size = a.intList(0, "size", 0);
-    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::full(a_size, a_fill_value, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randint");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_high = a.int64(0, "high");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    return a.ret(at::randint(a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
-  });
-}
-
-static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "arange");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_end = a.scalar(0, "end");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::arange(a_end, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_eye(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "eye");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const std::optional<int64_t> a_m = a.optInt64(1, "m");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::eye(a_n, a_m.value_or(a_n), options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "empty_like");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::empty_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randn_like");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::randn_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "multinomial");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_num_samples = a.int64(1, "num_samples");
-    const bool a_replacement = a.boolean(2, "replacement", false);
-    return a.ret(at::multinomial(a_self, a_num_samples, a_replacement));
-  });
-}
-
-static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_amp_update_scale_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_growth_tracker = a.tensor(1, "growth_tracker");
-    const at::Tensor& a_found_inf = a.tensor(2, "found_inf");
-    const double a_scale_growth_factor = a.float64(3, "scale_growth_factor");
-    const double a_scale_backoff_factor = a.float64(4, "scale_backoff_factor");
-    const int64_t a_growth_interval = a.int64(5, "growth_interval");
-    at::_amp_update_scale_(const_cast<at::Tensor&>(a_input), const_cast<at::Tensor&>(a_growth_tracker), a_found_inf, a_scale_growth_factor, a_scale_backoff_factor, a_growth_interval);
+    a_self.detach_();
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add");
+static Napi::Value op_double(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "double");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_add(a_self, a_scalars));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kDouble));
   });
 }
 
-static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add_");
+static Napi::Value op_long(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "long");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kLong));
+  });
+}
+
+static Napi::Value op_byte(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "byte");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kByte));
+  });
+}
+
+static Napi::Value op_empty(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "empty");
+  return tn::run(a, [&]() -> Napi::Value {
+    const tn::IntList a_size = a.intList(0, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    const bool a_pin_memory = a.boolean(4, "pin_memory", false);
+    return a.ret(at::empty(a_size, options(a_dtype, a_device).pinned_memory(a_pin_memory)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_randn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randn");
+  return tn::run(a, [&]() -> Napi::Value {
+    const tn::IntList a_size = a.intList(0, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::randn(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randperm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    return a.ret(at::randperm(a_n, options(a_dtype.value_or(at::kLong), a_device)));
+  });
+}
+
+static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linspace");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_start = a.scalar(0, "start");
+    const at::Scalar a_end = a.scalar(1, "end");
+    const int64_t a_steps = a.int64(2, "steps");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
+    return a.ret(at::linspace(a_start, a_end, a_steps, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ones_like");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::ones_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rand_like");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::rand_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bernoulli");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::bernoulli(a_self));
+  });
+}
+
+static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_amp_foreach_non_finite_check_and_unscale_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    const at::Tensor& a_found_inf = a.tensor(1, "found_inf");
+    const at::Tensor& a_inv_scale = a.tensor(2, "inv_scale");
+    at::_amp_foreach_non_finite_check_and_unscale_(a_tensors, const_cast<at::Tensor&>(a_found_inf), a_inv_scale);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
     const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
+  });
+}
+
+static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_add_(a_self, a_scalar);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
     at::_foreach_add_(a_self, a_other, a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_sub(a_self, a_scalar));
-  });
-}
-
-static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sub_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_sub_(a_self, a_scalar);
-    return a.none();
-  });
-}
-
-static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_mul(a_self, a_scalar));
-  });
-}
-
-static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::_foreach_mul(a_self, a_other));
-  });
-}
-
-static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_mul_(a_self, a_scalars);
+    return a.ret(at::_foreach_sub(a_self, a_scalars));
+  });
+}
+
+static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sub_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_sub_(a_self, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
+static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_mul(a_self, a_scalars));
+  });
+}
+
+static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_div(a_self, a_other));
+    at::_foreach_mul_(a_self, a_other);
+    return a.none();
   });
 }
 
-static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
+static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_div_(a_self, a_scalar);
-    return a.none();
+    return a.ret(at::_foreach_div(a_self, a_scalar));
   });
 }
 
-static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
+static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const at::Tensor& a_other = a.tensor(1, "other");
-    at::_foreach_div_(a_self, a_other);
+    return a.ret(at::_foreach_div(a_self, a_other));
+  });
+}
+
+static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_div_(a_self, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_maximum(a_self, a_scalars));
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    return a.ret(at::_foreach_maximum(a_self, a_other));
   });
 }
 
-static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_maximum_(a_self, a_scalars);
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    at::_foreach_maximum_(a_self, a_other);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<double> a_weight_d = a.floatList(2, "weight");
-    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
-    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
-    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
+    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
+    const at::TensorList a_weights = a_weights_v;
+    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weights));
   });
 }
 
-static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<double> a_weight_d = a.floatList(2, "weight");
-    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
-    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
-    at::_foreach_lerp_(a_self, a_tensors1, a_weight);
+    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
+    const at::TensorList a_weights = a_weights_v;
+    at::_foreach_lerp_(a_self, a_tensors1, a_weights);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -916,12 +1222,14 @@ static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
     return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -930,13 +1238,15 @@ static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
     at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -945,12 +1255,14 @@ static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
     return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -959,59 +1271,58 @@ static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
     at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sqrt");
+static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_neg_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_sqrt(a_self));
-  });
-}
-
-static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_abs_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    at::_foreach_abs_(a_self);
+    at::_foreach_neg_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sign");
+static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_abs");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_sign(a_self));
+    return a.ret(at::_foreach_abs(a_self));
   });
 }
 
-static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_copy_");
+static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_reciprocal_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_src_v = a.tensorList(1, "src");
-    const at::TensorList a_src = a_src_v;
-    const bool a_non_blocking = a.boolean(2, "non_blocking", false);
-    at::_foreach_copy_(a_self, a_src, a_non_blocking);
+    at::_foreach_reciprocal_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lstm");
+static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_zero_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    at::_foreach_zero_(a_self);
+    return a.none();
+  });
+}
+
+static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_relu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::vector<at::Tensor> a_hx_v = a.tensorList(1, "hx");
-    const at::TensorList a_hx = a_hx_v;
+    const at::Tensor& a_hx = a.tensor(1, "hx");
     const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
     const at::TensorList a_params = a_params_v;
     const bool a_has_biases = a.boolean(3, "has_biases");
@@ -1020,12 +1331,12 @@ static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
     const bool a_train = a.boolean(6, "train");
     const bool a_bidirectional = a.boolean(7, "bidirectional");
     const bool a_batch_first = a.boolean(8, "batch_first");
-    return a.ret(at::lstm(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+    return a.ret(at::rnn_relu(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
   });
 }
 
-static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_relu_cell");
+static Napi::Value op_rnn_tanh_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_tanh_cell");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_hx = a.tensor(1, "hx");
@@ -1033,16 +1344,30 @@ static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
     const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
     const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
     const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
-    return a.ret(at::rnn_relu_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+    return a.ret(at::rnn_tanh_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
   });
 }
 
-static Napi::Value op_rnn_tanh__data(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_tanh");
+static Napi::Value op_gru_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gru_cell");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_hx = a.tensor(1, "hx");
+    const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
+    const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
+    const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
+    const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
+    return a.ret(at::gru_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+  });
+}
+
+static Napi::Value op_lstm__data(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lstm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_data = a.tensor(0, "data");
     const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
-    const at::Tensor& a_hx = a.tensor(2, "hx");
+    const std::vector<at::Tensor> a_hx_v = a.tensorList(2, "hx");
+    const at::TensorList a_hx = a_hx_v;
     const std::vector<at::Tensor> a_params_v = a.tensorList(3, "params");
     const at::TensorList a_params = a_params_v;
     const bool a_has_biases = a.boolean(4, "has_biases");
@@ -1050,77 +1375,59 @@ static Napi::Value op_rnn_tanh__data(const Napi::CallbackInfo& info) {
     const double a_dropout = a.float64(6, "dropout");
     const bool a_train = a.boolean(7, "train");
     const bool a_bidirectional = a.boolean(8, "bidirectional");
-    return a.ret(at::rnn_tanh(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
+    return a.ret(at::lstm(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
 
-static Napi::Value op_gru__data(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gru");
+static Napi::Value op__pad_packed_sequence(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_pad_packed_sequence");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_data = a.tensor(0, "data");
     const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
-    const at::Tensor& a_hx = a.tensor(2, "hx");
-    const std::vector<at::Tensor> a_params_v = a.tensorList(3, "params");
-    const at::TensorList a_params = a_params_v;
-    const bool a_has_biases = a.boolean(4, "has_biases");
-    const int64_t a_num_layers = a.int64(5, "num_layers");
-    const double a_dropout = a.float64(6, "dropout");
-    const bool a_train = a.boolean(7, "train");
-    const bool a_bidirectional = a.boolean(8, "bidirectional");
-    return a.ret(at::gru(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
+    const bool a_batch_first = a.boolean(2, "batch_first");
+    const at::Scalar a_padding_value = a.scalar(3, "padding_value");
+    const int64_t a_total_length = a.int64(4, "total_length");
+    return a.ret(at::_pad_packed_sequence(a_data, a_batch_sizes, a_batch_first, a_padding_value, a_total_length));
   });
 }
 
-static Napi::Value op__pad_sequence(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_pad_sequence");
+static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bilinear");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_sequences_v = a.tensorList(0, "sequences");
-    const at::TensorList a_sequences = a_sequences_v;
-    const bool a_batch_first = a.boolean(1, "batch_first", false);
-    const double a_padding_value = a.float64(2, "padding_value", 0.0);
-    const std::string a_padding_side = a.string(3, "padding_side", "right");
-    return a.ret(at::pad_sequence(a_sequences, a_batch_first, a_padding_value, a_padding_side));
+    const at::Tensor& a_input1 = a.tensor(0, "input1");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const at::Tensor& a_weight = a.tensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
   });
 }
 
-static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv1d");
+static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_transpose2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 1) : tn::IntList(1, 1);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 2) : tn::IntList(2, 0);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv1d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 2) : tn::IntList(2, 1);
+    return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
 
-static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool2d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
-    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(tn::maxPool2d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
-  });
-}
-
-static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool2d");
+static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(std::get<0>(at::adaptive_max_pool2d(a_input, a_output_size)));
+    return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
   });
 }
 
-static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool1d_with_indices");
+static Napi::Value op_max_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 1);
@@ -1128,238 +1435,551 @@ static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 1) : tn::IntList(1, 0);
     const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 1) : tn::IntList(1, 1);
     const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(at::max_pool1d_with_indices(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+    return a.ret(at::max_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 
-static Napi::Value op_conv_transpose1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv_transpose1d");
+static Napi::Value op_conv3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
-    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 1) : tn::IntList(1, 0);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 3) : tn::IntList(3, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 3) : tn::IntList(3, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 3) : tn::IntList(3, 1);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 1) : tn::IntList(1, 1);
-    return a.ret(at::conv_transpose1d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
+    return a.ret(at::conv3d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
 
-static Napi::Value op_max_pool3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool3d");
+static Napi::Value op_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool2d_with_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool2d_with_indices(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+  });
+}
+
+static Napi::Value op_avg_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 3) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 3) : tn::IntList(3, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 3) : tn::IntList(3, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(at::max_pool3d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
+    return a.ret(at::avg_pool3d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
   });
 }
 
-static Napi::Value op_adaptive_avg_pool1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_avg_pool1d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_output_size = a.intList(1, "output_size", 1);
-    return a.ret(at::adaptive_avg_pool1d(a_self, a_output_size));
-  });
-}
-
-static Napi::Value op_adaptive_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool3d_with_indices");
+static Napi::Value op_adaptive_avg_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 3);
-    return a.ret(at::adaptive_max_pool3d(a_input, a_output_size));
+    return a.ret(at::adaptive_avg_pool3d(a_input, a_output_size));
   });
 }
 
-static Napi::Value op_unfold(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unfold");
+static Napi::Value op_max_unpool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_unpool3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_dilation = a.has(2) ? a.intList(2, "dilation", 2) : tn::IntList(2, 1);
-    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_stride = a.has(4) ? a.intList(4, "stride", 2) : tn::IntList(2, 1);
-    return a.ret(at::im2col(a_input, a_kernel_size, a_dilation, a_padding, a_stride));
+    const at::Tensor& a_indices = a.tensor(1, "indices");
+    const tn::IntList a_output_size = a.intList(2, "output_size", 3);
+    const tn::IntList a_stride = a.intList(3, "stride", 3);
+    const tn::IntList a_padding = a.intList(4, "padding", 3);
+    return a.ret(at::max_unpool3d(a_input, a_indices, a_output_size, a_stride, a_padding));
   });
 }
 
-static Napi::Value op_pixel_unshuffle(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pixel_unshuffle");
+static Napi::Value op_pixel_shuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pixel_shuffle");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_downscale_factor = a.int64(1, "downscale_factor");
-    return a.ret(at::pixel_unshuffle(a_self, a_downscale_factor));
+    const int64_t a_upscale_factor = a.int64(1, "upscale_factor");
+    return a.ret(at::pixel_shuffle(a_self, a_upscale_factor));
   });
 }
 
-static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "layer_norm");
+static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "batch_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
-    const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
+    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
+    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
+    const bool a_training = a.boolean(5, "training", false);
+    const double a_momentum = a.float64(6, "momentum", 0.1);
+    const double a_eps = a.float64(7, "eps", 1e-05);
+    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
   });
 }
 
-static Napi::Value op_rms_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rms_norm");
+static Napi::Value op_instance_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "instance_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const std::optional<double> a_eps = a.optFloat64(3, "eps");
-    return a.ret(at::rms_norm(a_input, a_normalized_shape, a_weight, a_eps));
+    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
+    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
+    const bool a_use_input_stats = a.boolean(5, "use_input_stats", true);
+    const double a_momentum = a.float64(6, "momentum", 0.1);
+    const double a_eps = a.float64(7, "eps", 1e-05);
+    return a.ret(at::instance_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_use_input_stats, a_momentum, a_eps, true));
   });
 }
 
-static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log_softmax");
+static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
+    return a.ret(at::softmax(a_self, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mse_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::mse_loss(a_input, a_target, a_reduction));
-  });
-}
-
-static Napi::Value op_huber_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "huber_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const int64_t a_reduction = a.reduction(2, "reduction");
-    const double a_delta = a.float64(3, "delta", 1.0);
-    return a.ret(at::huber_loss(a_self, a_target, a_reduction, a_delta));
-  });
-}
-
-static Napi::Value op_margin_ranking_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "margin_ranking_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input1 = a.tensor(0, "input1");
-    const at::Tensor& a_input2 = a.tensor(1, "input2");
-    const at::Tensor& a_target = a.tensor(2, "target");
-    const double a_margin = a.float64(3, "margin", 0.0);
-    const int64_t a_reduction = a.reduction(4, "reduction");
-    return a.ret(at::margin_ranking_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
-  });
-}
-
-static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binary_cross_entropy");
+static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nll_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const int64_t a_reduction = a.reduction(3, "reduction");
-    return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
+    const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
+    const int64_t a_reduction = a.reduction(4, "reduction");
+    return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
   });
 }
 
-static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "one_hot");
+static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "smooth_l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_tensor = a.tensor(0, "tensor");
-    const int64_t a_num_classes = a.int64(1, "num_classes", -1);
-    return a.ret(at::one_hot(a_tensor, a_num_classes));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    const double a_beta = a.float64(3, "beta", 1.0);
+    return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
   });
 }
 
-static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cosine_similarity");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x1 = a.tensor(0, "x1");
-    const at::Tensor& a_x2 = a.tensor(1, "x2");
-    const int64_t a_dim = a.int64(2, "dim", 1);
-    const double a_eps = a.float64(3, "eps", 1e-08);
-    return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
-  });
-}
-
-static Napi::Value op_hinge_embedding_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hinge_embedding_loss");
+static Napi::Value op_kl_div(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kl_div");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_target = a.tensor(1, "target");
-    const double a_margin = a.float64(2, "margin", 1.0);
-    const int64_t a_reduction = a.reduction(3, "reduction");
-    return a.ret(at::hinge_embedding_loss(a_self, a_target, a_margin, a_reduction));
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    const bool a_log_target = a.boolean(3, "log_target", false);
+    return a.ret(at::kl_div(a_self, a_target, a_reduction, a_log_target));
   });
 }
 
-static Napi::Value op_ctc_loss__IntList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ctc_loss");
+static Napi::Value op_poisson_nll_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "poisson_nll_loss");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_log_probs = a.tensor(0, "log_probs");
-    const at::Tensor& a_targets = a.tensor(1, "targets");
-    const tn::IntList a_input_lengths = a.intList(2, "input_lengths", 0);
-    const tn::IntList a_target_lengths = a.intList(3, "target_lengths", 0);
-    const int64_t a_blank = a.int64(4, "blank", 0);
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const bool a_log_input = a.boolean(2, "log_input", true);
+    const bool a_full = a.boolean(3, "full", false);
+    const double a_eps = a.float64(4, "eps", 1e-08);
     const int64_t a_reduction = a.reduction(5, "reduction");
-    const bool a_zero_infinity = a.boolean(6, "zero_infinity", false);
-    return a.ret(at::ctc_loss(a_log_probs, a_targets, a_input_lengths, a_target_lengths, a_blank, a_reduction, a_zero_infinity));
+    return a.ret(at::poisson_nll_loss(a_input, a_target, a_log_input, a_full, a_eps, a_reduction));
   });
 }
 
-static Napi::Value op_dropout_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dropout_");
+static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<int64_t> a_padding_idx = a.optInt64(2, "padding_idx");
+    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1));
+  });
+}
+
+static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normalize");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p", 2.0);
+    const int64_t a_dim = a.int64(2, "dim", 1);
+    const double a_eps = a.float64(3, "eps", 1e-12);
+    return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
+  });
+}
+
+static Napi::Value op_triplet_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triplet_margin_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_anchor = a.tensor(0, "anchor");
+    const at::Tensor& a_positive = a.tensor(1, "positive");
+    const at::Tensor& a_negative = a.tensor(2, "negative");
+    const double a_margin = a.float64(3, "margin", 1.0);
+    const double a_p = a.float64(4, "p", 2);
+    const double a_eps = a.float64(5, "eps", 1e-06);
+    const bool a_swap = a.boolean(6, "swap", false);
+    const int64_t a_reduction = a.reduction(7, "reduction");
+    return a.ret(at::triplet_margin_loss(a_anchor, a_positive, a_negative, a_margin, a_p, a_eps, a_swap, a_reduction));
+  });
+}
+
+static Napi::Value op_multilabel_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "multilabel_margin_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    return a.ret(at::multilabel_margin_loss(a_self, a_target, a_reduction));
+  });
+}
+
+static Napi::Value op_pairwise_distance(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pairwise_distance");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x1 = a.tensor(0, "x1");
+    const at::Tensor& a_x2 = a.tensor(1, "x2");
+    const double a_p = a.float64(2, "p", 2);
+    const double a_eps = a.float64(3, "eps", 1e-06);
+    const bool a_keepdim = a.boolean(4, "keepdim", false);
+    return a.ret(at::pairwise_distance(a_x1, a_x2, a_p, a_eps, a_keepdim));
+  });
+}
+
+static Napi::Value op_feature_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_dropout_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_p = a.float64(1, "p");
     const bool a_train = a.boolean(2, "train");
-    at::dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    at::feature_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
     return a.none();
   });
 }
 
-static Napi::Value op_alpha_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "alpha_dropout");
+static Napi::Value op_feature_alpha_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_alpha_dropout");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const double a_p = a.float64(1, "p");
     const bool a_train = a.boolean(2, "train");
-    return a.ret(at::alpha_dropout(a_input, a_p, a_train));
+    return a.ret(at::feature_alpha_dropout(a_input, a_p, a_train));
   });
 }
 
-static Napi::Value op_feature_alpha_dropout_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "feature_alpha_dropout_");
+static Napi::Value op_embedding_renorm_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding_renorm_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_p = a.float64(1, "p");
-    const bool a_train = a.boolean(2, "train");
-    at::feature_alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    const at::Tensor& a_indices = a.tensor(1, "indices");
+    const double a_max_norm = a.float64(2, "max_norm");
+    const double a_norm_type = a.float64(3, "norm_type");
+    at::embedding_renorm_(const_cast<at::Tensor&>(a_self), a_indices, a_max_norm, a_norm_type);
     return a.none();
   });
 }
 
-static Napi::Value op__weight_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_weight_norm");
+static Napi::Value op_linalg_inv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_inv");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_v = a.tensor(0, "v");
-    const at::Tensor& a_g = a.tensor(1, "g");
-    const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::_weight_norm(a_v, a_g, a_dim));
+    const at::Tensor& a_A = a.tensor(0, "A");
+    return a.ret(at::linalg_inv(a_A));
+  });
+}
+
+static Napi::Value op_linalg_slogdet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_slogdet");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    return a.ret(at::linalg_slogdet(a_A));
+  });
+}
+
+static Napi::Value op_linalg_cholesky(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cholesky");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const bool a_upper = a.boolean(1, "upper", false);
+    return a.ret(at::linalg_cholesky(a_A, a_upper));
+  });
+}
+
+static Napi::Value op_linalg_svdvals(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_svdvals");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::optional<std::string> a_driver_v = a.optString(1, "driver");
+    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
+    return a.ret(at::linalg_svdvals(a_A, a_driver));
+  });
+}
+
+static Napi::Value op_linalg_lu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const bool a_pivot = a.boolean(1, "pivot", true);
+    return a.ret(at::linalg_lu(a_A, a_pivot));
+  });
+}
+
+static Napi::Value op_linalg_matrix_rank(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_rank");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::optional<double> a_atol = a.optFloat64(1, "atol");
+    const std::optional<double> a_rtol = a.optFloat64(2, "rtol");
+    const bool a_hermitian = a.boolean(3, "hermitian", false);
+    return a.ret(at::linalg_matrix_rank(a_A, a_atol, a_rtol, a_hermitian));
+  });
+}
+
+static Napi::Value op_linalg_matrix_exp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_exp");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    return a.ret(at::linalg_matrix_exp(a_A));
+  });
+}
+
+static Napi::Value op_linalg_vector_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_vector_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const at::Scalar a_ord = a.scalar(1, "ord", at::Scalar(2));
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    return a.ret(at::linalg_vector_norm(a_x, a_ord, a_dim, a_keepdim, a_dtype));
+  });
+}
+
+static Napi::Value op_linalg_cond__p_str(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cond");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::string a_p = a.string(1, "p");
+    return a.ret(at::linalg_cond(a_A, a_p));
+  });
+}
+
+static Napi::Value op_linalg_multi_dot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_multi_dot");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::linalg_multi_dot(a_tensors));
+  });
+}
+
+static Napi::Value op_linalg_tensorsolve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_tensorsolve");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const at::Tensor& a_B = a.tensor(1, "B");
+    const std::optional<tn::IntList> a_dims_v = a.optIntList(2, "dims", 0);
+    const at::OptionalIntArrayRef a_dims = a_dims_v ? at::OptionalIntArrayRef(*a_dims_v) : std::nullopt;
+    return a.ret(at::linalg_tensorsolve(a_A, a_B, a_dims));
+  });
+}
+
+static Napi::Value op_linalg_solve_triangular(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_solve_triangular");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const at::Tensor& a_B = a.tensor(1, "B");
+    const bool a_upper = a.boolean(2, "upper");
+    const bool a_left = a.boolean(3, "left", true);
+    const bool a_unitriangular = a.boolean(4, "unitriangular", false);
+    return a.ret(at::linalg_solve_triangular(a_A, a_B, a_upper, a_left, a_unitriangular));
+  });
+}
+
+static Napi::Value op_slogdet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "slogdet");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::slogdet(a_self));
+  });
+}
+
+static Napi::Value op_matrix_exp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "matrix_exp");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::matrix_exp(a_self));
+  });
+}
+
+static Napi::Value op_fft_fftfreq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fftfreq");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const double a_d = a.float64(1, "d", 1.0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::fft_fftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_fft_ifftshift(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ifftshift");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    return a.ret(at::fft_ifftshift(a_input, a_dim));
+  });
+}
+
+static Napi::Value op_special_logit(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_logit");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<double> a_eps = a.optFloat64(1, "eps");
+    return a.ret(at::special_logit(a_input, a_eps));
+  });
+}
+
+static Napi::Value op_special_xlogy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_xlogy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::special_xlogy(a_input, a_other));
+  });
+}
+
+static Napi::Value op_special_zeta__self_scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_zeta");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_input = a.scalar(0, "input");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::special_zeta(a_input, a_other));
+  });
+}
+
+static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_psi");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_psi(a_input));
+  });
+}
+
+static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i0");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_i0(a_input));
+  });
+}
+
+static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i1e");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_i1e(a_input));
+  });
+}
+
+static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_log_ndtr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_log_ndtr(a_input));
+  });
+}
+
+static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_log_softmax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::special_log_softmax(a_input, a_dim, a_dtype));
+  });
+}
+
+static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_round");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const int64_t a_decimals = a.int64(1, "decimals", 0);
+    return a.ret(at::special_round(a_input, a_decimals));
+  });
+}
+
+static Napi::Value op_exponential_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "exponential_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_lambd = a.float64(1, "lambd", 1);
+    a_self.exponential_(a_lambd);
+    return a.none();
+  });
+}
+
+static Napi::Value op_log_normal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log_normal_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_mean = a.float64(1, "mean", 1);
+    const double a_std = a.float64(2, "std", 2);
+    a_self.log_normal_(a_mean, a_std);
+    return a.none();
+  });
+}
+
+static Napi::Value op_random___from(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "random_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_from = a.int64(1, "from");
+    const std::optional<int64_t> a_to = a.optInt64(2, "to");
+    a_self.random_(a_from, a_to);
+    return a.none();
+  });
+}
+
+static Napi::Value op_cross(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cross");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    return a.ret(at::cross(a_self, a_other, a_dim));
+  });
+}
+
+static Napi::Value op_vander(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "vander");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const std::optional<int64_t> a_N = a.optInt64(1, "N");
+    const bool a_increasing = a.boolean(2, "increasing", false);
+    return a.ret(at::vander(a_x, a_N, a_increasing));
+  });
+}
+
+static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "chain_matmul");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_matrices_v = a.tensorList(0, "matrices");
+    const at::TensorList a_matrices = a_matrices_v;
+    return a.ret(at::chain_matmul(a_matrices));
   });
 }
 
@@ -1404,97 +2024,159 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("celu", Napi::Function::New(env, op_celu, "celu"));
   exports.Set("hardswish", Napi::Function::New(env, op_hardswish, "hardswish"));
   exports.Set("prelu", Napi::Function::New(env, op_prelu, "prelu"));
-  exports.Set("mean", Napi::Function::New(env, op_mean, "mean"));
-  exports.Set("var", Napi::Function::New(env, op_var, "var"));
-  exports.Set("max$other", Napi::Function::New(env, op_max__other, "max$other"));
-  exports.Set("min$other", Napi::Function::New(env, op_min__other, "min$other"));
-  exports.Set("argmax", Napi::Function::New(env, op_argmax, "argmax"));
-  exports.Set("norm", Napi::Function::New(env, op_norm, "norm"));
-  exports.Set("cumsum", Napi::Function::New(env, op_cumsum, "cumsum"));
-  exports.Set("topk", Napi::Function::New(env, op_topk, "topk"));
-  exports.Set("flatten", Napi::Function::New(env, op_flatten, "flatten"));
-  exports.Set("squeeze$dims", Napi::Function::New(env, op_squeeze__dims, "squeeze$dims"));
-  exports.Set("transpose", Napi::Function::New(env, op_transpose, "transpose"));
-  exports.Set("expand", Napi::Function::New(env, op_expand, "expand"));
-  exports.Set("reshape_as", Napi::Function::New(env, op_reshape_as, "reshape_as"));
-  exports.Set("tile", Napi::Function::New(env, op_tile, "tile"));
-  exports.Set("stack", Napi::Function::New(env, op_stack, "stack"));
-  exports.Set("split$sizes", Napi::Function::New(env, op_split__sizes, "split$sizes"));
-  exports.Set("narrow", Napi::Function::New(env, op_narrow, "narrow"));
-  exports.Set("flip", Napi::Function::New(env, op_flip, "flip"));
-  exports.Set("tril", Napi::Function::New(env, op_tril, "tril"));
-  exports.Set("index_select", Napi::Function::New(env, op_index_select, "index_select"));
-  exports.Set("scatter$value", Napi::Function::New(env, op_scatter__value, "scatter$value"));
-  exports.Set("masked_select", Napi::Function::New(env, op_masked_select, "masked_select"));
-  exports.Set("nonzero", Napi::Function::New(env, op_nonzero, "nonzero"));
-  exports.Set("bmm", Napi::Function::New(env, op_bmm, "bmm"));
-  exports.Set("outer", Napi::Function::New(env, op_outer, "outer"));
-  exports.Set("einsum", Napi::Function::New(env, op_einsum, "einsum"));
-  exports.Set("clone", Napi::Function::New(env, op_clone, "clone"));
-  exports.Set("type_as", Napi::Function::New(env, op_type_as, "type_as"));
-  exports.Set("half", Napi::Function::New(env, op_half, "half"));
-  exports.Set("int", Napi::Function::New(env, op_int, "int"));
-  exports.Set("zeros", Napi::Function::New(env, op_zeros, "zeros"));
-  exports.Set("full", Napi::Function::New(env, op_full, "full"));
-  exports.Set("randint$high", Napi::Function::New(env, op_randint__high, "randint$high"));
-  exports.Set("arange$end", Napi::Function::New(env, op_arange__end, "arange$end"));
-  exports.Set("eye", Napi::Function::New(env, op_eye, "eye"));
-  exports.Set("empty_like", Napi::Function::New(env, op_empty_like, "empty_like"));
-  exports.Set("randn_like", Napi::Function::New(env, op_randn_like, "randn_like"));
-  exports.Set("multinomial", Napi::Function::New(env, op_multinomial, "multinomial"));
-  exports.Set("_amp_update_scale_", Napi::Function::New(env, op__amp_update_scale_, "_amp_update_scale_"));
-  exports.Set("_foreach_add$ScalarList", Napi::Function::New(env, op__foreach_add__ScalarList, "_foreach_add$ScalarList"));
-  exports.Set("_foreach_add_$List", Napi::Function::New(env, op__foreach_add___List, "_foreach_add_$List"));
-  exports.Set("_foreach_sub$Scalar", Napi::Function::New(env, op__foreach_sub__Scalar, "_foreach_sub$Scalar"));
-  exports.Set("_foreach_sub_$Scalar", Napi::Function::New(env, op__foreach_sub___Scalar, "_foreach_sub_$Scalar"));
-  exports.Set("_foreach_mul$Scalar", Napi::Function::New(env, op__foreach_mul__Scalar, "_foreach_mul$Scalar"));
-  exports.Set("_foreach_mul$Tensor", Napi::Function::New(env, op__foreach_mul__Tensor, "_foreach_mul$Tensor"));
-  exports.Set("_foreach_mul_$ScalarList", Napi::Function::New(env, op__foreach_mul___ScalarList, "_foreach_mul_$ScalarList"));
-  exports.Set("_foreach_div$List", Napi::Function::New(env, op__foreach_div__List, "_foreach_div$List"));
-  exports.Set("_foreach_div_$Scalar", Napi::Function::New(env, op__foreach_div___Scalar, "_foreach_div_$Scalar"));
-  exports.Set("_foreach_div_$Tensor", Napi::Function::New(env, op__foreach_div___Tensor, "_foreach_div_$Tensor"));
-  exports.Set("_foreach_maximum$ScalarList", Napi::Function::New(env, op__foreach_maximum__ScalarList, "_foreach_maximum$ScalarList"));
-  exports.Set("_foreach_maximum_$ScalarList", Napi::Function::New(env, op__foreach_maximum___ScalarList, "_foreach_maximum_$ScalarList"));
-  exports.Set("_foreach_lerp$ScalarList", Napi::Function::New(env, op__foreach_lerp__ScalarList, "_foreach_lerp$ScalarList"));
-  exports.Set("_foreach_lerp_$ScalarList", Napi::Function::New(env, op__foreach_lerp___ScalarList, "_foreach_lerp_$ScalarList"));
-  exports.Set("_foreach_addcmul$Tensor", Napi::Function::New(env, op__foreach_addcmul__Tensor, "_foreach_addcmul$Tensor"));
-  exports.Set("_foreach_addcmul_$Tensor", Napi::Function::New(env, op__foreach_addcmul___Tensor, "_foreach_addcmul_$Tensor"));
-  exports.Set("_foreach_addcdiv$Tensor", Napi::Function::New(env, op__foreach_addcdiv__Tensor, "_foreach_addcdiv$Tensor"));
-  exports.Set("_foreach_addcdiv_$Tensor", Napi::Function::New(env, op__foreach_addcdiv___Tensor, "_foreach_addcdiv_$Tensor"));
-  exports.Set("_foreach_sqrt", Napi::Function::New(env, op__foreach_sqrt, "_foreach_sqrt"));
-  exports.Set("_foreach_abs_", Napi::Function::New(env, op__foreach_abs_, "_foreach_abs_"));
-  exports.Set("_foreach_sign", Napi::Function::New(env, op__foreach_sign, "_foreach_sign"));
-  exports.Set("_foreach_copy_", Napi::Function::New(env, op__foreach_copy_, "_foreach_copy_"));
-  exports.Set("lstm$input", Napi::Function::New(env, op_lstm__input, "lstm$input"));
-  exports.Set("rnn_relu_cell", Napi::Function::New(env, op_rnn_relu_cell, "rnn_relu_cell"));
-  exports.Set("rnn_tanh$data", Napi::Function::New(env, op_rnn_tanh__data, "rnn_tanh$data"));
-  exports.Set("gru$data", Napi::Function::New(env, op_gru__data, "gru$data"));
-  exports.Set("_pad_sequence", Napi::Function::New(env, op__pad_sequence, "_pad_sequence"));
-  exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
-  exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));
-  exports.Set("adaptive_max_pool2d", Napi::Function::New(env, op_adaptive_max_pool2d, "adaptive_max_pool2d"));
-  exports.Set("max_pool1d_with_indices", Napi::Function::New(env, op_max_pool1d_with_indices, "max_pool1d_with_indices"));
-  exports.Set("conv_transpose1d", Napi::Function::New(env, op_conv_transpose1d, "conv_transpose1d"));
-  exports.Set("max_pool3d", Napi::Function::New(env, op_max_pool3d, "max_pool3d"));
-  exports.Set("adaptive_avg_pool1d", Napi::Function::New(env, op_adaptive_avg_pool1d, "adaptive_avg_pool1d"));
-  exports.Set("adaptive_max_pool3d_with_indices", Napi::Function::New(env, op_adaptive_max_pool3d_with_indices, "adaptive_max_pool3d_with_indices"));
-  exports.Set("unfold", Napi::Function::New(env, op_unfold, "unfold"));
-  exports.Set("pixel_unshuffle", Napi::Function::New(env, op_pixel_unshuffle, "pixel_unshuffle"));
-  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
-  exports.Set("rms_norm", Napi::Function::New(env, op_rms_norm, "rms_norm"));
-  exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
-  exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
-  exports.Set("huber_loss", Napi::Function::New(env, op_huber_loss, "huber_loss"));
-  exports.Set("margin_ranking_loss", Napi::Function::New(env, op_margin_ranking_loss, "margin_ranking_loss"));
-  exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
-  exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
-  exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
-  exports.Set("hinge_embedding_loss", Napi::Function::New(env, op_hinge_embedding_loss, "hinge_embedding_loss"));
-  exports.Set("ctc_loss$IntList", Napi::Function::New(env, op_ctc_loss__IntList, "ctc_loss$IntList"));
-  exports.Set("dropout_", Napi::Function::New(env, op_dropout_, "dropout_"));
-  exports.Set("alpha_dropout", Napi::Function::New(env, op_alpha_dropout, "alpha_dropout"));
-  exports.Set("feature_alpha_dropout_", Napi::Function::New(env, op_feature_alpha_dropout_, "feature_alpha_dropout_"));
-  exports.Set("_weight_norm", Napi::Function::New(env, op__weight_norm, "_weight_norm"));
+  exports.Set("acos", Napi::Function::New(env, op_acos, "acos"));
+  exports.Set("cosh", Napi::Function::New(env, op_cosh, "cosh"));
+  exports.Set("atanh", Napi::Function::New(env, op_atanh, "atanh"));
+  exports.Set("deg2rad", Napi::Function::New(env, op_deg2rad, "deg2rad"));
+  exports.Set("lgamma", Napi::Function::New(env, op_lgamma, "lgamma"));
+  exports.Set("polygamma$method", Napi::Function::New(env, op_polygamma__method, "polygamma$method"));
+  exports.Set("xlogy", Napi::Function::New(env, op_xlogy, "xlogy"));
+  exports.Set("logaddexp", Napi::Function::New(env, op_logaddexp, "logaddexp"));
+  exports.Set("lcm", Napi::Function::New(env, op_lcm, "lcm"));
+  exports.Set("logit", Napi::Function::New(env, op_logit, "logit"));
+  exports.Set("clamp_max", Napi::Function::New(env, op_clamp_max, "clamp_max"));
+  exports.Set("float_power$Scalar", Napi::Function::New(env, op_float_power__Scalar, "float_power$Scalar"));
+  exports.Set("sum", Napi::Function::New(env, op_sum, "sum"));
+  exports.Set("std", Napi::Function::New(env, op_std, "std"));
+  exports.Set("max$dim", Napi::Function::New(env, op_max__dim, "max$dim"));
+  exports.Set("min$dim", Napi::Function::New(env, op_min__dim, "min$dim"));
+  exports.Set("amin", Napi::Function::New(env, op_amin, "amin"));
+  exports.Set("logsumexp", Napi::Function::New(env, op_logsumexp, "logsumexp"));
+  exports.Set("any", Napi::Function::New(env, op_any, "any"));
+  exports.Set("argsort", Napi::Function::New(env, op_argsort, "argsort"));
+  exports.Set("cummax", Napi::Function::New(env, op_cummax, "cummax"));
+  exports.Set("median$all", Napi::Function::New(env, op_median__all, "median$all"));
+  exports.Set("nanmedian$dim", Napi::Function::New(env, op_nanmedian__dim, "nanmedian$dim"));
+  exports.Set("nanmean", Napi::Function::New(env, op_nanmean, "nanmean"));
+  exports.Set("quantile$scalar", Napi::Function::New(env, op_quantile__scalar, "quantile$scalar"));
+  exports.Set("aminmax", Napi::Function::New(env, op_aminmax, "aminmax"));
+  exports.Set("count_nonzero", Napi::Function::New(env, op_count_nonzero, "count_nonzero"));
+  exports.Set("unique", Napi::Function::New(env, op_unique, "unique"));
+  exports.Set("searchsorted", Napi::Function::New(env, op_searchsorted, "searchsorted"));
+  exports.Set("bucketize$Scalar", Napi::Function::New(env, op_bucketize__Scalar, "bucketize$Scalar"));
+  exports.Set("cov", Napi::Function::New(env, op_cov, "cov"));
+  exports.Set("view", Napi::Function::New(env, op_view, "view"));
+  exports.Set("squeeze$all", Napi::Function::New(env, op_squeeze__all, "squeeze$all"));
+  exports.Set("permute", Napi::Function::New(env, op_permute, "permute"));
+  exports.Set("contiguous", Napi::Function::New(env, op_contiguous, "contiguous"));
+  exports.Set("view_as", Napi::Function::New(env, op_view_as, "view_as"));
+  exports.Set("repeat_interleave", Napi::Function::New(env, op_repeat_interleave, "repeat_interleave"));
+  exports.Set("concat", Napi::Function::New(env, op_concat, "concat"));
+  exports.Set("split$size", Napi::Function::New(env, op_split__size, "split$size"));
+  exports.Set("unbind", Napi::Function::New(env, op_unbind, "unbind"));
+  exports.Set("slice", Napi::Function::New(env, op_slice, "slice"));
+  exports.Set("diagonal", Napi::Function::New(env, op_diagonal, "diagonal"));
+  exports.Set("pad", Napi::Function::New(env, op_pad, "pad"));
+  exports.Set("flipud", Napi::Function::New(env, op_flipud, "flipud"));
+  exports.Set("cartesian_prod", Napi::Function::New(env, op_cartesian_prod, "cartesian_prod"));
+  exports.Set("gather", Napi::Function::New(env, op_gather, "gather"));
+  exports.Set("scatter_add", Napi::Function::New(env, op_scatter_add, "scatter_add"));
+  exports.Set("index", Napi::Function::New(env, op_index, "index"));
+  exports.Set("index_add", Napi::Function::New(env, op_index_add, "index_add"));
+  exports.Set("index_fill$int_Scalar", Napi::Function::New(env, op_index_fill__int_Scalar, "index_fill$int_Scalar"));
+  exports.Set("masked_scatter", Napi::Function::New(env, op_masked_scatter, "masked_scatter"));
+  exports.Set("take_along_dim", Napi::Function::New(env, op_take_along_dim, "take_along_dim"));
+  exports.Set("isin", Napi::Function::New(env, op_isin, "isin"));
+  exports.Set("triu_indices", Napi::Function::New(env, op_triu_indices, "triu_indices"));
+  exports.Set("mm", Napi::Function::New(env, op_mm, "mm"));
+  exports.Set("dot", Napi::Function::New(env, op_dot, "dot"));
+  exports.Set("baddbmm", Napi::Function::New(env, op_baddbmm, "baddbmm"));
+  exports.Set("linalg_qr", Napi::Function::New(env, op_linalg_qr, "linalg_qr"));
+  exports.Set("detach_", Napi::Function::New(env, op_detach_, "detach_"));
+  exports.Set("double", Napi::Function::New(env, op_double, "double"));
+  exports.Set("long", Napi::Function::New(env, op_long, "long"));
+  exports.Set("byte", Napi::Function::New(env, op_byte, "byte"));
+  exports.Set("empty", Napi::Function::New(env, op_empty, "empty"));
+  exports.Set("randn", Napi::Function::New(env, op_randn, "randn"));
+  exports.Set("randperm", Napi::Function::New(env, op_randperm, "randperm"));
+  exports.Set("linspace", Napi::Function::New(env, op_linspace, "linspace"));
+  exports.Set("ones_like", Napi::Function::New(env, op_ones_like, "ones_like"));
+  exports.Set("rand_like", Napi::Function::New(env, op_rand_like, "rand_like"));
+  exports.Set("bernoulli", Napi::Function::New(env, op_bernoulli, "bernoulli"));
+  exports.Set("_amp_foreach_non_finite_check_and_unscale_", Napi::Function::New(env, op__amp_foreach_non_finite_check_and_unscale_, "_amp_foreach_non_finite_check_and_unscale_"));
+  exports.Set("_foreach_add$List", Napi::Function::New(env, op__foreach_add__List, "_foreach_add$List"));
+  exports.Set("_foreach_add_$Scalar", Napi::Function::New(env, op__foreach_add___Scalar, "_foreach_add_$Scalar"));
+  exports.Set("_foreach_add_$Tensor", Napi::Function::New(env, op__foreach_add___Tensor, "_foreach_add_$Tensor"));
+  exports.Set("_foreach_sub$ScalarList", Napi::Function::New(env, op__foreach_sub__ScalarList, "_foreach_sub$ScalarList"));
+  exports.Set("_foreach_sub_$ScalarList", Napi::Function::New(env, op__foreach_sub___ScalarList, "_foreach_sub_$ScalarList"));
+  exports.Set("_foreach_mul$ScalarList", Napi::Function::New(env, op__foreach_mul__ScalarList, "_foreach_mul$ScalarList"));
+  exports.Set("_foreach_mul_$List", Napi::Function::New(env, op__foreach_mul___List, "_foreach_mul_$List"));
+  exports.Set("_foreach_div$Scalar", Napi::Function::New(env, op__foreach_div__Scalar, "_foreach_div$Scalar"));
+  exports.Set("_foreach_div$Tensor", Napi::Function::New(env, op__foreach_div__Tensor, "_foreach_div$Tensor"));
+  exports.Set("_foreach_div_$ScalarList", Napi::Function::New(env, op__foreach_div___ScalarList, "_foreach_div_$ScalarList"));
+  exports.Set("_foreach_maximum$List", Napi::Function::New(env, op__foreach_maximum__List, "_foreach_maximum$List"));
+  exports.Set("_foreach_maximum_$List", Napi::Function::New(env, op__foreach_maximum___List, "_foreach_maximum_$List"));
+  exports.Set("_foreach_lerp$List", Napi::Function::New(env, op__foreach_lerp__List, "_foreach_lerp$List"));
+  exports.Set("_foreach_lerp_$List", Napi::Function::New(env, op__foreach_lerp___List, "_foreach_lerp_$List"));
+  exports.Set("_foreach_addcmul$ScalarList", Napi::Function::New(env, op__foreach_addcmul__ScalarList, "_foreach_addcmul$ScalarList"));
+  exports.Set("_foreach_addcmul_$ScalarList", Napi::Function::New(env, op__foreach_addcmul___ScalarList, "_foreach_addcmul_$ScalarList"));
+  exports.Set("_foreach_addcdiv$ScalarList", Napi::Function::New(env, op__foreach_addcdiv__ScalarList, "_foreach_addcdiv$ScalarList"));
+  exports.Set("_foreach_addcdiv_$ScalarList", Napi::Function::New(env, op__foreach_addcdiv___ScalarList, "_foreach_addcdiv_$ScalarList"));
+  exports.Set("_foreach_neg_", Napi::Function::New(env, op__foreach_neg_, "_foreach_neg_"));
+  exports.Set("_foreach_abs", Napi::Function::New(env, op__foreach_abs, "_foreach_abs"));
+  exports.Set("_foreach_reciprocal_", Napi::Function::New(env, op__foreach_reciprocal_, "_foreach_reciprocal_"));
+  exports.Set("_foreach_zero_", Napi::Function::New(env, op__foreach_zero_, "_foreach_zero_"));
+  exports.Set("rnn_relu$input", Napi::Function::New(env, op_rnn_relu__input, "rnn_relu$input"));
+  exports.Set("rnn_tanh_cell", Napi::Function::New(env, op_rnn_tanh_cell, "rnn_tanh_cell"));
+  exports.Set("gru_cell", Napi::Function::New(env, op_gru_cell, "gru_cell"));
+  exports.Set("lstm$data", Napi::Function::New(env, op_lstm__data, "lstm$data"));
+  exports.Set("_pad_packed_sequence", Napi::Function::New(env, op__pad_packed_sequence, "_pad_packed_sequence"));
+  exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
+  exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
+  exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));
+  exports.Set("max_pool1d", Napi::Function::New(env, op_max_pool1d, "max_pool1d"));
+  exports.Set("conv3d", Napi::Function::New(env, op_conv3d, "conv3d"));
+  exports.Set("max_pool2d_with_indices", Napi::Function::New(env, op_max_pool2d_with_indices, "max_pool2d_with_indices"));
+  exports.Set("avg_pool3d", Napi::Function::New(env, op_avg_pool3d, "avg_pool3d"));
+  exports.Set("adaptive_avg_pool3d", Napi::Function::New(env, op_adaptive_avg_pool3d, "adaptive_avg_pool3d"));
+  exports.Set("max_unpool3d", Napi::Function::New(env, op_max_unpool3d, "max_unpool3d"));
+  exports.Set("pixel_shuffle", Napi::Function::New(env, op_pixel_shuffle, "pixel_shuffle"));
+  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
+  exports.Set("instance_norm", Napi::Function::New(env, op_instance_norm, "instance_norm"));
+  exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
+  exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
+  exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
+  exports.Set("kl_div", Napi::Function::New(env, op_kl_div, "kl_div"));
+  exports.Set("poisson_nll_loss", Napi::Function::New(env, op_poisson_nll_loss, "poisson_nll_loss"));
+  exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
+  exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
+  exports.Set("triplet_margin_loss", Napi::Function::New(env, op_triplet_margin_loss, "triplet_margin_loss"));
+  exports.Set("multilabel_margin_loss", Napi::Function::New(env, op_multilabel_margin_loss, "multilabel_margin_loss"));
+  exports.Set("pairwise_distance", Napi::Function::New(env, op_pairwise_distance, "pairwise_distance"));
+  exports.Set("feature_dropout_", Napi::Function::New(env, op_feature_dropout_, "feature_dropout_"));
+  exports.Set("feature_alpha_dropout", Napi::Function::New(env, op_feature_alpha_dropout, "feature_alpha_dropout"));
+  exports.Set("embedding_renorm_", Napi::Function::New(env, op_embedding_renorm_, "embedding_renorm_"));
+  exports.Set("linalg_inv", Napi::Function::New(env, op_linalg_inv, "linalg_inv"));
+  exports.Set("linalg_slogdet", Napi::Function::New(env, op_linalg_slogdet, "linalg_slogdet"));
+  exports.Set("linalg_cholesky", Napi::Function::New(env, op_linalg_cholesky, "linalg_cholesky"));
+  exports.Set("linalg_svdvals", Napi::Function::New(env, op_linalg_svdvals, "linalg_svdvals"));
+  exports.Set("linalg_lu", Napi::Function::New(env, op_linalg_lu, "linalg_lu"));
+  exports.Set("linalg_matrix_rank", Napi::Function::New(env, op_linalg_matrix_rank, "linalg_matrix_rank"));
+  exports.Set("linalg_matrix_exp", Napi::Function::New(env, op_linalg_matrix_exp, "linalg_matrix_exp"));
+  exports.Set("linalg_vector_norm", Napi::Function::New(env, op_linalg_vector_norm, "linalg_vector_norm"));
+  exports.Set("linalg_cond$p_str", Napi::Function::New(env, op_linalg_cond__p_str, "linalg_cond$p_str"));
+  exports.Set("linalg_multi_dot", Napi::Function::New(env, op_linalg_multi_dot, "linalg_multi_dot"));
+  exports.Set("linalg_tensorsolve", Napi::Function::New(env, op_linalg_tensorsolve, "linalg_tensorsolve"));
+  exports.Set("linalg_solve_triangular", Napi::Function::New(env, op_linalg_solve_triangular, "linalg_solve_triangular"));
+  exports.Set("slogdet", Napi::Function::New(env, op_slogdet, "slogdet"));
+  exports.Set("matrix_exp", Napi::Function::New(env, op_matrix_exp, "matrix_exp"));
+  exports.Set("fft_fftfreq", Napi::Function::New(env, op_fft_fftfreq, "fft_fftfreq"));
+  exports.Set("fft_ifftshift", Napi::Function::New(env, op_fft_ifftshift, "fft_ifftshift"));
+  exports.Set("special_logit", Napi::Function::New(env, op_special_logit, "special_logit"));
+  exports.Set("special_xlogy", Napi::Function::New(env, op_special_xlogy, "special_xlogy"));
+  exports.Set("special_zeta$self_scalar", Napi::Function::New(env, op_special_zeta__self_scalar, "special_zeta$self_scalar"));
+  exports.Set("special_psi", Napi::Function::New(env, op_special_psi, "special_psi"));
+  exports.Set("special_i0", Napi::Function::New(env, op_special_i0, "special_i0"));
+  exports.Set("special_i1e", Napi::Function::New(env, op_special_i1e, "special_i1e"));
+  exports.Set("special_log_ndtr", Napi::Function::New(env, op_special_log_ndtr, "special_log_ndtr"));
+  exports.Set("special_log_softmax", Napi::Function::New(env, op_special_log_softmax, "special_log_softmax"));
+  exports.Set("special_round", Napi::Function::New(env, op_special_round, "special_round"));
+  exports.Set("exponential_", Napi::Function::New(env, op_exponential_, "exponential_"));
+  exports.Set("log_normal_", Napi::Function::New(env, op_log_normal_, "log_normal_"));
+  exports.Set("random_$from", Napi::Function::New(env, op_random___from, "random_$from"));
+  exports.Set("cross", Napi::Function::New(env, op_cross, "cross"));
+  exports.Set("vander", Napi::Function::New(env, op_vander, "vander"));
+  exports.Set("chain_matmul", Napi::Function::New(env, op_chain_matmul, "chain_matmul"));
 }
 
 }  // namespace tn

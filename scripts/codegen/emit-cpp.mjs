@@ -104,7 +104,7 @@ function callExpr(op) {
     return expr;
   }
   const locals = names.map((n) => `a_${n}`);
-  if (!op.fn && !op.nn) return `${locals[0]}.${op.name}(${locals.slice(1).join(', ')})`;
+  if (!op.fn && !op.nn && !op.internal) return `${locals[0]}.${op.name}(${locals.slice(1).join(', ')})`;
   return `at::${op.name}(${locals.join(', ')})`;
 }
 

@@ -170,6 +170,9 @@ function accepts(arg, x) {
     case 'int[]':
       test = arg.size > 0 ? `(typeof ${x} === 'number' || Array.isArray(${x}))` : `Array.isArray(${x})`;
       break;
+    case 'str':
+      test = `typeof ${x} === 'string'`;
+      break;
     default:
       test = `${x} !== undefined`;
   }

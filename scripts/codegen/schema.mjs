@@ -64,7 +64,7 @@ export function parseTable(text) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
     const where = `ops.table:${i + 1}`;
-    const m = /^([fmn]+)\s+([\w.]+)\((.*)\)\s*->\s*(.+?)(?:\s*=>\s*(.+))?$/.exec(line);
+    const m = /^([fmni]+)\s+([\w.]+)\((.*)\)\s*->\s*(.+?)(?:\s*=>\s*(.+))?$/.exec(line);
     if (!m) throw new Error(`${where}: cannot parse '${line}'`);
     const [, placement, fullName, argText, retText, call] = m;
     const [name, overload] = fullName.split('.');
@@ -85,6 +85,7 @@ export function parseTable(text) {
       fn: placement.includes('f'),
       method: placement.includes('m'),
       nn: placement.includes('n'),
+      internal: placement.includes('i'),
       args,
       returns: parseReturns(retText),
       call: call?.trim(),
