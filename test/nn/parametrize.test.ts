@@ -643,6 +643,27 @@ describe('parametrize errors', () => {
     );
   });
 
+  test("torch._weightNorm never reaches the fused kernel with shapes it would crash on (PyTorch's does: SIGFPE, heap corruption)", () => {
+    // Empty v: libtorch's kernel divides by its zero rows; here the (empty) product.
+    assert.deepEqual(torch._weightNorm(torch.randn([0, 2, 2, 4]), torch.randn([0, 1, 1, 1]), 0).shape, [0, 2, 2, 4]);
+    // A g without one element per slice along dim: the kernel would write past its norms buffer.
+    assert.throws(
+      () => torch._weightNorm(torch.randn([4, 3]), torch.randn([2, 1]), 0),
+      /_weight_norm: g must have one element per slice of v along dim 0 \(4\), as norm_except_dim\(v, 2, dim\) has; got g of shape \[2, 1\]/,
+    );
+    assert.throws(
+      () => torch._weightNorm(torch.randn([4, 3]), torch.randn([3]), -1),
+      /one element per slice of v along dim -1 \(1\)/,
+    );
+    assert.throws(() => torch._weightNorm(torch.randn([4, 3]), torch.randn([4, 1]), 2), /Dimension out of range/);
+    const ok = torch._weightNorm(
+      torch.tensor([[3, 4]], { dtype: 'float32' }),
+      torch.tensor([[10]], { dtype: 'float32' }),
+      0,
+    );
+    assert.deepEqual(ok.toArray(), [[6, 8]]);
+  });
+
   test('spectralNorm and weightNorm arguments', () => {
     assert.throws(
       () => parametrizations.spectralNorm(new nn.Linear(2, 2), { nPowerIterations: 0 }),
