@@ -3,7 +3,7 @@ import type { Device } from '../torch/device.js';
 import type { DType } from '../torch/dtype.js';
 import { isOptions, noOverload, type Reduction, type Variadic } from '../torch/marshal.js';
 import { Tensor } from '../torch/tensor.js';
-import { $_amp_foreach_non_finite_check_and_unscale_, $_amp_update_scale_, $_foreach_abs, $_foreach_abs_, $_foreach_add_List, $_foreach_add_Scalar, $_foreach_add_ScalarList, $_foreach_add_Tensor, $_foreach_add__List, $_foreach_add__Scalar, $_foreach_add__ScalarList, $_foreach_add__Tensor, $_foreach_addcdiv_Scalar, $_foreach_addcdiv_ScalarList, $_foreach_addcdiv_Tensor, $_foreach_addcdiv__Scalar, $_foreach_addcdiv__ScalarList, $_foreach_addcdiv__Tensor, $_foreach_addcmul_Scalar, $_foreach_addcmul_ScalarList, $_foreach_addcmul_Tensor, $_foreach_addcmul__Scalar, $_foreach_addcmul__ScalarList, $_foreach_addcmul__Tensor, $_foreach_copy_, $_foreach_div_List, $_foreach_div_Scalar, $_foreach_div_ScalarList, $_foreach_div_Tensor, $_foreach_div__List, $_foreach_div__Scalar, $_foreach_div__ScalarList, $_foreach_div__Tensor, $_foreach_lerp_List, $_foreach_lerp_Scalar, $_foreach_lerp_ScalarList, $_foreach_lerp__List, $_foreach_lerp__Scalar, $_foreach_lerp__ScalarList, $_foreach_maximum_List, $_foreach_maximum_Scalar, $_foreach_maximum_ScalarList, $_foreach_maximum__List, $_foreach_maximum__Scalar, $_foreach_maximum__ScalarList, $_foreach_mul_List, $_foreach_mul_Scalar, $_foreach_mul_ScalarList, $_foreach_mul_Tensor, $_foreach_mul__List, $_foreach_mul__Scalar, $_foreach_mul__ScalarList, $_foreach_mul__Tensor, $_foreach_neg, $_foreach_neg_, $_foreach_reciprocal, $_foreach_reciprocal_, $_foreach_sign, $_foreach_sign_, $_foreach_sqrt, $_foreach_sqrt_, $_foreach_sub_List, $_foreach_sub_Scalar, $_foreach_sub_ScalarList, $_foreach_sub__List, $_foreach_sub__Scalar, $_foreach_sub__ScalarList, $_foreach_zero_, $_pack_padded_sequence, $_pad_packed_sequence, $_pad_sequence, $_standard_gamma, $_weight_norm, $abs, $acos, $acosh, $adaptive_avg_pool1d, $adaptive_max_pool1d, $add, $addcdiv, $addcmul, $addmm, $addmv, $addr, $all, $allclose, $alpha_dropout, $alpha_dropout_, $amax, $amin, $aminmax, $any, $arange_end, $arange_start, $argmax, $argmin, $argsort, $as_strided, $asin, $asinh, $atan, $atan2, $atanh, $avg_pool1d, $baddbmm, $bernoulli, $bincount, $bmm, $broadcast_tensors, $bucketize, $bucketize_Scalar, $cat, $ceil, $celu, $channel_shuffle, $cholesky_solve, $chunk, $clamp, $clamp_max, $clamp_min, $concat, $copysign, $corrcoef, $cos, $cosh, $cosine_embedding_loss, $count_nonzero, $cov, $cross, $ctc_loss_IntList, $ctc_loss_Tensor, $cummax, $cummin, $cumprod, $cumsum, $deg2rad, $det, $diag, $diagonal, $diff, $digamma, $div, $dot, $dropout_, $einsum, $embedding_bag, $embedding_renorm_, $empty, $empty_like, $eq, $equal, $erf, $erfc, $erfinv, $exp, $exp2, $expm1, $eye, $feature_alpha_dropout, $feature_alpha_dropout_, $feature_dropout, $feature_dropout_, $fft_fftfreq, $fft_fftshift, $fft_ifftshift, $fft_rfftfreq, $flatten, $flip, $fliplr, $flipud, $float_power_Scalar, $float_power_Tensor_Scalar, $float_power_Tensor_Tensor, $floor, $floor_divide, $fmod, $frac, $full, $full_like, $gather, $gcd, $ge, $gelu, $gru_cell, $gru_data, $gru_input, $gt, $heaviside, $hinge_embedding_loss, $histc, $hypot, $i0, $index, $index_add, $index_copy, $index_fill_int_Scalar, $index_fill_int_Tensor, $index_put, $index_select, $inverse, $isclose, $isfinite, $isin, $isin_Scalar_Tensor, $isin_Tensor_Scalar, $isinf, $isnan, $kl_div, $kron, $kthvalue, $lcm, $le, $lerp, $lgamma, $linalg_cholesky, $linalg_cholesky_ex, $linalg_cond, $linalg_cond_p_str, $linalg_cross, $linalg_det, $linalg_diagonal, $linalg_eigh, $linalg_eigvalsh, $linalg_householder_product, $linalg_inv, $linalg_inv_ex, $linalg_lstsq, $linalg_lu, $linalg_lu_factor, $linalg_lu_solve, $linalg_matrix_exp, $linalg_matrix_norm, $linalg_matrix_norm_str_ord, $linalg_matrix_power, $linalg_matrix_rank, $linalg_multi_dot, $linalg_norm, $linalg_norm_ord_str, $linalg_pinv, $linalg_qr, $linalg_slogdet, $linalg_solve, $linalg_solve_triangular, $linalg_svd, $linalg_svdvals, $linalg_tensorinv, $linalg_tensorsolve, $linalg_vander, $linalg_vector_norm, $linspace, $log, $log10, $log1p, $log2, $log_softmax, $logaddexp, $logaddexp2, $logcumsumexp, $logdet, $logical_and, $logical_not, $logical_or, $logical_xor, $logit, $logsumexp, $lstm_cell, $lstm_data, $lstm_input, $lt, $margin_ranking_loss, $masked_fill, $masked_scatter, $masked_select, $matmul, $matrix_exp, $matrix_power, $max_all, $max_dim, $max_other, $max_pool1d, $max_pool1d_with_indices, $maximum, $mean, $median_all, $median_dim, $min_all, $min_dim, $min_other, $minimum, $mm, $mode, $mul, $multinomial, $mv, $nan_to_num, $nanmean, $nanmedian_all, $nanmedian_dim, $nanquantile, $nanquantile_scalar, $nansum, $narrow, $ne, $neg, $nextafter, $nonzero, $norm, $norm_except_dim, $ones, $ones_like, $outer, $pad, $pairwise_distance, $permute, $pixel_shuffle, $pixel_unshuffle, $poisson_nll_loss, $polygamma, $pow_Scalar, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $prelu, $prod, $quantile, $quantile_scalar, $rad2deg, $rand, $rand_like, $randint_high, $randint_like, $randint_low, $randn, $randn_like, $randperm, $reciprocal, $relu, $remainder, $remainder_Scalar_Tensor, $repeat_interleave, $reshape, $rnn_relu_cell, $rnn_relu_data, $rnn_relu_input, $rnn_tanh_cell, $rnn_tanh_data, $rnn_tanh_input, $roll, $rot90, $round, $rsqrt, $scatter_add, $scatter_reduce, $scatter_src, $scatter_value, $searchsorted, $searchsorted_Scalar, $select, $selu, $sgn, $sigmoid, $sign, $signbit, $silu, $sin, $sinc, $sinh, $slice, $slogdet, $softmax, $softplus, $sort, $special_bessel_j0, $special_bessel_j1, $special_digamma, $special_entr, $special_erfcx, $special_expit, $special_gammaln, $special_i0, $special_i0e, $special_i1, $special_i1e, $special_log_ndtr, $special_log_softmax, $special_logit, $special_logsumexp, $special_multigammaln, $special_ndtr, $special_ndtri, $special_polygamma, $special_psi, $special_round, $special_sinc, $special_softmax, $special_xlog1py, $special_xlog1py_self_scalar, $special_xlogy, $special_xlogy_self_scalar, $special_zeta, $special_zeta_self_scalar, $split_size, $split_sizes, $sqrt, $square, $squeeze_all, $squeeze_dims, $stack, $std, $std_mean, $sub, $sum, $t, $take, $take_along_dim, $tan, $tanh, $threshold, $tile, $topk, $trace, $transpose, $triangular_solve, $tril, $tril_indices, $triplet_margin_loss, $triu, $triu_indices, $trunc, $unbind, $unflatten, $unsqueeze, $vander, $var, $var_mean, $where, $xlogy, $xlogy_Scalar_Self, $zeros, $zeros_like } from './impl.js';
+import { $_amp_foreach_non_finite_check_and_unscale_, $_amp_update_scale_, $_foreach_abs, $_foreach_abs_, $_foreach_add_List, $_foreach_add_Scalar, $_foreach_add_ScalarList, $_foreach_add_Tensor, $_foreach_add__List, $_foreach_add__Scalar, $_foreach_add__ScalarList, $_foreach_add__Tensor, $_foreach_addcdiv_Scalar, $_foreach_addcdiv_ScalarList, $_foreach_addcdiv_Tensor, $_foreach_addcdiv__Scalar, $_foreach_addcdiv__ScalarList, $_foreach_addcdiv__Tensor, $_foreach_addcmul_Scalar, $_foreach_addcmul_ScalarList, $_foreach_addcmul_Tensor, $_foreach_addcmul__Scalar, $_foreach_addcmul__ScalarList, $_foreach_addcmul__Tensor, $_foreach_copy_, $_foreach_div_List, $_foreach_div_Scalar, $_foreach_div_ScalarList, $_foreach_div_Tensor, $_foreach_div__List, $_foreach_div__Scalar, $_foreach_div__ScalarList, $_foreach_div__Tensor, $_foreach_lerp_List, $_foreach_lerp_Scalar, $_foreach_lerp_ScalarList, $_foreach_lerp__List, $_foreach_lerp__Scalar, $_foreach_lerp__ScalarList, $_foreach_maximum_List, $_foreach_maximum_Scalar, $_foreach_maximum_ScalarList, $_foreach_maximum__List, $_foreach_maximum__Scalar, $_foreach_maximum__ScalarList, $_foreach_mul_List, $_foreach_mul_Scalar, $_foreach_mul_ScalarList, $_foreach_mul_Tensor, $_foreach_mul__List, $_foreach_mul__Scalar, $_foreach_mul__ScalarList, $_foreach_mul__Tensor, $_foreach_neg, $_foreach_neg_, $_foreach_reciprocal, $_foreach_reciprocal_, $_foreach_sign, $_foreach_sign_, $_foreach_sqrt, $_foreach_sqrt_, $_foreach_sub_List, $_foreach_sub_Scalar, $_foreach_sub_ScalarList, $_foreach_sub__List, $_foreach_sub__Scalar, $_foreach_sub__ScalarList, $_foreach_zero_, $_pack_padded_sequence, $_pad_packed_sequence, $_pad_sequence, $_standard_gamma, $_weight_norm, $abs, $acos, $acosh, $adaptive_avg_pool1d, $adaptive_max_pool1d, $add, $addcdiv, $addcmul, $addmm, $addmv, $addr, $all, $allclose, $alpha_dropout, $alpha_dropout_, $amax, $amin, $aminmax, $any, $arange_end, $arange_start, $argmax, $argmin, $argsort, $as_strided, $asin, $asinh, $atan, $atan2, $atanh, $avg_pool1d, $baddbmm, $bernoulli, $bincount, $bmm, $broadcast_tensors, $bucketize, $bucketize_Scalar, $cat, $ceil, $celu, $channel_shuffle, $cholesky_solve, $chunk, $clamp, $clamp_max, $clamp_min, $concat, $copysign, $corrcoef, $cos, $cosh, $cosine_embedding_loss, $count_nonzero, $cov, $cross, $ctc_loss_IntList, $ctc_loss_Tensor, $cummax, $cummin, $cumprod, $cumsum, $deg2rad, $det, $diag, $diagonal, $diff, $digamma, $div, $dot, $dropout_, $einsum, $embedding_bag, $embedding_renorm_, $empty, $empty_like, $eq, $equal, $erf, $erfc, $erfinv, $exp, $exp2, $expm1, $eye, $feature_alpha_dropout, $feature_alpha_dropout_, $feature_dropout, $feature_dropout_, $flatten, $flip, $fliplr, $flipud, $float_power_Scalar, $float_power_Tensor_Scalar, $float_power_Tensor_Tensor, $floor, $floor_divide, $fmod, $frac, $full, $full_like, $gather, $gcd, $ge, $gelu, $gru_cell, $gru_data, $gru_input, $gt, $heaviside, $hinge_embedding_loss, $histc, $hypot, $i0, $index, $index_add, $index_copy, $index_fill_int_Scalar, $index_fill_int_Tensor, $index_put, $index_select, $inverse, $isclose, $isfinite, $isin, $isin_Scalar_Tensor, $isin_Tensor_Scalar, $isinf, $isnan, $kl_div, $kron, $kthvalue, $lcm, $le, $lerp, $lgamma, $linspace, $log, $log10, $log1p, $log2, $log_softmax, $logaddexp, $logaddexp2, $logcumsumexp, $logdet, $logical_and, $logical_not, $logical_or, $logical_xor, $logit, $logsumexp, $lstm_cell, $lstm_data, $lstm_input, $lt, $margin_ranking_loss, $masked_fill, $masked_scatter, $masked_select, $matmul, $matrix_exp, $matrix_power, $max_all, $max_dim, $max_other, $max_pool1d, $max_pool1d_with_indices, $maximum, $mean, $median_all, $median_dim, $min_all, $min_dim, $min_other, $minimum, $mm, $mode, $mul, $multinomial, $mv, $nan_to_num, $nanmean, $nanmedian_all, $nanmedian_dim, $nanquantile, $nanquantile_scalar, $nansum, $narrow, $ne, $neg, $nextafter, $nonzero, $norm, $norm_except_dim, $ones, $ones_like, $outer, $pad, $pairwise_distance, $permute, $pixel_shuffle, $pixel_unshuffle, $poisson_nll_loss, $polygamma, $pow_Scalar, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $prelu, $prod, $quantile, $quantile_scalar, $rad2deg, $rand, $rand_like, $randint_high, $randint_like, $randint_low, $randn, $randn_like, $randperm, $reciprocal, $relu, $remainder, $remainder_Scalar_Tensor, $repeat_interleave, $reshape, $rnn_relu_cell, $rnn_relu_data, $rnn_relu_input, $rnn_tanh_cell, $rnn_tanh_data, $rnn_tanh_input, $roll, $rot90, $round, $rsqrt, $scatter_add, $scatter_reduce, $scatter_src, $scatter_value, $searchsorted, $searchsorted_Scalar, $select, $selu, $sgn, $sigmoid, $sign, $signbit, $silu, $sin, $sinc, $sinh, $slice, $slogdet, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $square, $squeeze_all, $squeeze_dims, $stack, $std, $std_mean, $sub, $sum, $t, $take, $take_along_dim, $tan, $tanh, $threshold, $tile, $topk, $trace, $transpose, $triangular_solve, $tril, $tril_indices, $triplet_margin_loss, $triu, $triu_indices, $trunc, $unbind, $unflatten, $unsqueeze, $vander, $var, $var_mean, $where, $xlogy, $xlogy_Scalar_Self, $zeros, $zeros_like } from './impl.js';
 
 export { $add as add };
 export { $sub as sub };
@@ -317,7 +317,6 @@ export { $addmm as addmm };
 export { $baddbmm as baddbmm };
 export { $einsum as einsum };
 export { $diag as diag };
-export { $linalg_qr as linalgQr };
 export { $zeros as zeros };
 export { $ones as ones };
 export { $empty as empty };
@@ -591,55 +590,6 @@ export { $embedding_bag as embeddingBag };
 export { $embedding_renorm_ as embeddingRenorm_ };
 export { $_weight_norm as _weightNorm };
 export { $norm_except_dim as normExceptDim };
-export { $linalg_inv as linalgInv };
-export { $linalg_inv_ex as linalgInvEx };
-export { $linalg_det as linalgDet };
-export { $linalg_slogdet as linalgSlogdet };
-export { $linalg_solve as linalgSolve };
-export { $linalg_lstsq as linalgLstsq };
-export { $linalg_cholesky as linalgCholesky };
-export { $linalg_cholesky_ex as linalgCholeskyEx };
-export { $linalg_svd as linalgSvd };
-export { $linalg_svdvals as linalgSvdvals };
-export { $linalg_eigh as linalgEigh };
-export { $linalg_eigvalsh as linalgEigvalsh };
-export { $linalg_lu as linalgLu };
-export { $linalg_lu_factor as linalgLuFactor };
-export { $linalg_lu_solve as linalgLuSolve };
-export { $linalg_matrix_rank as linalgMatrixRank };
-export { $linalg_pinv as linalgPinv };
-export { $linalg_matrix_power as linalgMatrixPower };
-export { $linalg_matrix_exp as linalgMatrixExp };
-export function linalgNorm(A: Tensor, ord: string, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
-export function linalgNorm(A: Tensor, ord?: number | boolean | null, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
-export function linalgNorm(...args: unknown[]): unknown {
-  if (args[0] instanceof Tensor && typeof args[1] === 'string' && (args[2] === undefined || args[2] !== undefined) && (args[3] === undefined || isOptions(args[3]))) return ($linalg_norm_ord_str as Variadic)(...args);
-  if (args[0] instanceof Tensor && (args[1] === undefined || args[1] !== undefined) && (args[2] === undefined || args[2] !== undefined) && (args[3] === undefined || isOptions(args[3]))) return ($linalg_norm as Variadic)(...args);
-  throw noOverload('linalgNorm', args);
-}
-export { $linalg_vector_norm as linalgVectorNorm };
-export function linalgMatrixNorm(A: Tensor, ord?: string, dim?: number[], options?: { keepdim?: boolean; dtype?: DType }): Tensor;
-export function linalgMatrixNorm(A: Tensor, ord: number | boolean, dim?: number[], options?: { keepdim?: boolean; dtype?: DType }): Tensor;
-export function linalgMatrixNorm(...args: unknown[]): unknown {
-  if (args[0] instanceof Tensor && (args[1] === undefined || typeof args[1] === 'string') && (args[2] === undefined || Array.isArray(args[2])) && (args[3] === undefined || isOptions(args[3]))) return ($linalg_matrix_norm_str_ord as Variadic)(...args);
-  if (args[0] instanceof Tensor && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || Array.isArray(args[2])) && (args[3] === undefined || isOptions(args[3]))) return ($linalg_matrix_norm as Variadic)(...args);
-  throw noOverload('linalgMatrixNorm', args);
-}
-export function linalgCond(A: Tensor, p: string): Tensor;
-export function linalgCond(A: Tensor, p?: number | boolean | null): Tensor;
-export function linalgCond(...args: unknown[]): unknown {
-  if (args[0] instanceof Tensor && typeof args[1] === 'string' && (args[2] === undefined || isOptions(args[2]))) return ($linalg_cond_p_str as Variadic)(...args);
-  if (args[0] instanceof Tensor && (args[1] === undefined || args[1] !== undefined) && (args[2] === undefined || isOptions(args[2]))) return ($linalg_cond as Variadic)(...args);
-  throw noOverload('linalgCond', args);
-}
-export { $linalg_cross as linalgCross };
-export { $linalg_multi_dot as linalgMultiDot };
-export { $linalg_householder_product as linalgHouseholderProduct };
-export { $linalg_tensorinv as linalgTensorinv };
-export { $linalg_tensorsolve as linalgTensorsolve };
-export { $linalg_vander as linalgVander };
-export { $linalg_diagonal as linalgDiagonal };
-export { $linalg_solve_triangular as linalgSolveTriangular };
 export { $det as det };
 export { $logdet as logdet };
 export { $slogdet as slogdet };
@@ -648,54 +598,6 @@ export { $matrix_power as matrixPower };
 export { $matrix_exp as matrixExp };
 export { $cholesky_solve as choleskySolve };
 export { $triangular_solve as triangularSolve };
-export { $fft_fftfreq as fftFftfreq };
-export { $fft_rfftfreq as fftRfftfreq };
-export { $fft_fftshift as fftFftshift };
-export { $fft_ifftshift as fftIfftshift };
-export { $special_erfcx as specialErfcx };
-export { $special_expit as specialExpit };
-export { $special_logit as specialLogit };
-export function specialXlog1py(input: Tensor, other: Tensor | number | boolean): Tensor;
-export function specialXlog1py(input: number | boolean, other: Tensor): Tensor;
-export function specialXlog1py(...args: unknown[]): unknown {
-  if (args[0] instanceof Tensor && args[1] !== undefined && (args[2] === undefined || isOptions(args[2]))) return ($special_xlog1py as Variadic)(...args);
-  if ((typeof args[0] === 'number' || typeof args[0] === 'boolean') && args[1] instanceof Tensor && (args[2] === undefined || isOptions(args[2]))) return ($special_xlog1py_self_scalar as Variadic)(...args);
-  throw noOverload('specialXlog1py', args);
-}
-export function specialXlogy(input: Tensor, other: Tensor | number | boolean): Tensor;
-export function specialXlogy(input: number | boolean, other: Tensor): Tensor;
-export function specialXlogy(...args: unknown[]): unknown {
-  if (args[0] instanceof Tensor && args[1] !== undefined && (args[2] === undefined || isOptions(args[2]))) return ($special_xlogy as Variadic)(...args);
-  if ((typeof args[0] === 'number' || typeof args[0] === 'boolean') && args[1] instanceof Tensor && (args[2] === undefined || isOptions(args[2]))) return ($special_xlogy_self_scalar as Variadic)(...args);
-  throw noOverload('specialXlogy', args);
-}
-export function specialZeta(input: Tensor, other: Tensor | number | boolean): Tensor;
-export function specialZeta(input: number | boolean, other: Tensor): Tensor;
-export function specialZeta(...args: unknown[]): unknown {
-  if (args[0] instanceof Tensor && args[1] !== undefined && (args[2] === undefined || isOptions(args[2]))) return ($special_zeta as Variadic)(...args);
-  if ((typeof args[0] === 'number' || typeof args[0] === 'boolean') && args[1] instanceof Tensor && (args[2] === undefined || isOptions(args[2]))) return ($special_zeta_self_scalar as Variadic)(...args);
-  throw noOverload('specialZeta', args);
-}
-export { $special_gammaln as specialGammaln };
-export { $special_digamma as specialDigamma };
-export { $special_psi as specialPsi };
-export { $special_polygamma as specialPolygamma };
-export { $special_multigammaln as specialMultigammaln };
-export { $special_i0 as specialI0 };
-export { $special_i0e as specialI0e };
-export { $special_i1 as specialI1 };
-export { $special_i1e as specialI1e };
-export { $special_ndtr as specialNdtr };
-export { $special_ndtri as specialNdtri };
-export { $special_log_ndtr as specialLogNdtr };
-export { $special_logsumexp as specialLogsumexp };
-export { $special_softmax as specialSoftmax };
-export { $special_log_softmax as specialLogSoftmax };
-export { $special_entr as specialEntr };
-export { $special_sinc as specialSinc };
-export { $special_round as specialRound };
-export { $special_bessel_j0 as specialBesselJ0 };
-export { $special_bessel_j1 as specialBesselJ1 };
 export { $kron as kron };
 export { $cross as cross };
 export { $addmv as addmv };

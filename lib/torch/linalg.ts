@@ -33,7 +33,7 @@ import {
   linalgTensorsolve,
   linalgVander,
   linalgVectorNorm,
-} from '../generated/functions.js';
+} from '../generated/namespaces.js';
 import type { Tensor } from './tensor.js';
 
 /**

@@ -26,7 +26,7 @@ import {
   specialXlog1py,
   specialXlogy,
   specialZeta,
-} from '../generated/functions.js';
+} from '../generated/namespaces.js';
 
 export const special = {
   besselJ0: specialBesselJ0,

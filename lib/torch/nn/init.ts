@@ -1,7 +1,8 @@
 // torch.nn.init: in-place initialisers with PyTorch's gain and fan rules. All run without
 // recording gradients and return the tensor they fill.
 
-import { empty, linalgQr } from '../../generated/functions.js';
+import { empty } from '../../generated/functions.js';
+import { linalgQr } from '../../generated/namespaces.js';
 import { noGrad } from '../autograd.js';
 import { tensor as makeTensor } from '../creation.js';
 import { scope } from '../lifetime.js';
