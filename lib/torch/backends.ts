@@ -17,3 +17,21 @@ export const fastMaxPool = {
     native.fastMaxPool(value);
   },
 };
+
+let mhaFastpath = true;
+
+/**
+ * PyTorch's torch.backends.mha: whether the Transformer layers take their inference fast paths.
+ * The one whose values differ from the plain layers is TransformerEncoder's nested-tensor path
+ * (eval, batch first, a key padding mask only, no gradient): it runs each sequence's unpadded
+ * tokens and gives zeros at the padded positions. Off, the layers run as in training.
+ */
+export const mha = {
+  getFastpathEnabled(): boolean {
+    return mhaFastpath;
+  },
+  setFastpathEnabled(value: boolean): void {
+    if (typeof value !== 'boolean') throw new TypeError('torch.backends.mha.setFastpathEnabled: expected a boolean');
+    mhaFastpath = value;
+  },
+};

@@ -540,6 +540,7 @@ describe('inference without gradients equals PyTorch with its fast paths (float6
   skip: skipWithoutPython(),
 }, () => {
   const ours: T[] = [];
+  const oursSlow: T[] = [];
   let theirs: { fast: unknown; slow: unknown; differ: boolean }[] = [];
   test('run', () => {
     const payload = inferenceCases.map((c, i) => {
@@ -547,6 +548,12 @@ describe('inference without gradients equals PyTorch with its fast paths (float6
       const m = c.make().double().eval();
       const xs = c.inputs.map((s) => (typeof s === 'function' ? s() : torch.randn(s, { dtype: 'float64' })));
       ours.push(torch.noGrad(() => c.call(m, xs)));
+      torch.backends.mha.setFastpathEnabled(false);
+      try {
+        oursSlow.push(torch.noGrad(() => c.call(m, xs)));
+      } finally {
+        torch.backends.mha.setFastpathEnabled(true);
+      }
       return {
         py: c.py,
         pyCall: c.pyCall,
@@ -565,6 +572,7 @@ describe('inference without gradients equals PyTorch with its fast paths (float6
       assert.ok(t && ours[i]);
       assert.equal(t.differ, c.fastDiffers ?? false, "whether PyTorch's fast path differs from its slow path");
       close((ours[i] as T).toArray(), t.fast, 'output');
+      close((oursSlow[i] as T).toArray(), t.slow, 'output with torch.backends.mha.setFastpathEnabled(false)');
     });
   });
 });

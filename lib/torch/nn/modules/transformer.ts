@@ -4,6 +4,7 @@ import * as F from '../../../generated/functional.js';
 import { arange, full } from '../../../generated/functions.js';
 import { isAutocastEnabled } from '../../amp/autocast.js';
 import { isGradEnabled } from '../../autograd.js';
+import { mha } from '../../backends.js';
 import type { Device } from '../../device.js';
 import type { DType } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
@@ -341,10 +342,11 @@ export class TransformerEncoder extends Module {
    * `length = count of unmasked keys` tokens, and pads the result with zeros. Its values are
    * those of the layers run with a left-aligned key padding mask of those lengths, with the
    * padded positions set to 0: where the fast path would run, this returns that mask (true =
-   * padding), else null. (torch.backends.mha's fast-path switch is not modelled: it is on.)
+   * padding), else null. `torch.backends.mha.setFastpathEnabled(false)` turns it off, as in PyTorch.
    */
   private nestedPadding(src: Tensor, kpm: Tensor | null, mask: Tensor | null): Tensor | null {
     const first = this.layers.at(0);
+    if (!mha.getFastpathEnabled()) return null;
     if (!this.useNestedTensor || !(first instanceof TransformerEncoderLayer)) return null;
     if (first.training || src.dim() !== 3 || kpm === null || mask !== null) return null;
     if (isAutocastEnabled()) return null;
