@@ -405,13 +405,6 @@ export function registerParametrization<M extends Module>(
       `Module '${module}' does not have a parameter, a buffer, or a parametrized element with name '${tensorName}'`,
     );
   }
-  if (own.kind === 'buffer') {
-    // nn.Module keeps a deleted buffer's name registered, so the accessor below would be read
-    // as the buffer by stateDict(); refused until Module can unregister a buffer.
-    throw new Error(
-      `registerParametrization: '${tensorName}' of ${module.constructor.name} is a buffer; parametrizing buffers is not supported yet (only parameters)`,
-    );
-  }
   const list = new ParametrizationList([parametrization], own.tensor, unsafe);
   delete self[tensorName];
   if (!isParametrized(module)) {
