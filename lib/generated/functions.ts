@@ -188,14 +188,18 @@ export { $mode as mode };
 export { $kthvalue as kthvalue };
 export { $nanmean as nanmean };
 export { $nansum as nansum };
+export function quantile(input: Tensor, q: Tensor, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
 export function quantile(input: Tensor, q: Tensor, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+export function quantile(input: Tensor, q: number, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
 export function quantile(input: Tensor, q: number, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
 export function quantile(...args: unknown[]): unknown {
   if (args[0] instanceof Tensor && args[1] instanceof Tensor && (args[2] === undefined || args[2] !== undefined) && (args[3] === undefined || isOptions(args[3]))) return ($quantile as Variadic)(...args);
   if (args[0] instanceof Tensor && typeof args[1] === 'number' && (args[2] === undefined || args[2] !== undefined) && (args[3] === undefined || isOptions(args[3]))) return ($quantile_scalar as Variadic)(...args);
   throw noOverload('quantile', args);
 }
+export function nanquantile(input: Tensor, q: Tensor, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
 export function nanquantile(input: Tensor, q: Tensor, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+export function nanquantile(input: Tensor, q: number, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
 export function nanquantile(input: Tensor, q: number, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
 export function nanquantile(...args: unknown[]): unknown {
   if (args[0] instanceof Tensor && args[1] instanceof Tensor && (args[2] === undefined || args[2] !== undefined) && (args[3] === undefined || isOptions(args[3]))) return ($nanquantile as Variadic)(...args);
@@ -332,10 +336,11 @@ export function randint(...args: unknown[]): unknown {
 }
 export { $randperm as randperm };
 export function arange(end: number | boolean, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function arange(start: number | boolean, end: number | boolean, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
 export function arange(start: number | boolean, end: number | boolean, step?: number | boolean, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
 export function arange(...args: unknown[]): unknown {
   if ((typeof args[0] === 'number' || typeof args[0] === 'boolean') && (args[1] === undefined || isOptions(args[1])) && args[2] === undefined && args[3] === undefined) return ($arange_end as Variadic)(...args);
-  if ((typeof args[0] === 'number' || typeof args[0] === 'boolean') && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || (typeof args[2] === 'number' || typeof args[2] === 'boolean')) && (args[3] === undefined || isOptions(args[3]))) return ($arange_start as Variadic)(...args);
+  if ((typeof args[0] === 'number' || typeof args[0] === 'boolean') && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || (typeof args[2] === 'number' || typeof args[2] === 'boolean') || isOptions(args[2])) && (args[3] === undefined || isOptions(args[3]))) return ($arange_start as Variadic)(...args);
   throw noOverload('arange', args);
 }
 export { $linspace as linspace };

@@ -2,7 +2,7 @@
 import { native } from '../binding.js';
 import type { Device } from '../torch/device.js';
 import { type DType, dtypeCode } from '../torch/dtype.js';
-import { h, hList, hOpt, hOptList, type MemoryFormat, type Reduction, tsH, tsS, wrap, wrapList, wrapNamed } from '../torch/marshal.js';
+import { h, hList, hOpt, hOptList, isOptions, type MemoryFormat, misplacedOptions, type Reduction, tsH, tsS, wrap, wrapList, wrapNamed } from '../torch/marshal.js';
 import type { Tensor } from '../torch/tensor.js';
 
 export function $add(input: Tensor, other: Tensor | number | boolean, options?: { alpha?: number | boolean }): Tensor {
@@ -620,11 +620,25 @@ export function $nextafter(input: Tensor, other: Tensor): Tensor {
   return wrap(native.nextafter(h(input, 'nextafter', 'input'), h(other, 'nextafter', 'other')));
 }
 
-export function $sum(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+export function $sum(input: Tensor, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $sum(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $sum(input: Tensor, dim?: number | number[] | null | { keepdim?: boolean; dtype?: DType }, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('sum');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.sum(h(input, 'sum', 'input'), dim, options?.keepdim, dtypeCode(options?.dtype, 'sum')));
 }
 
-export function $mean(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+export function $mean(input: Tensor, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $mean(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $mean(input: Tensor, dim?: number | number[] | null | { keepdim?: boolean; dtype?: DType }, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('mean');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.mean(h(input, 'mean', 'input'), dim, options?.keepdim, dtypeCode(options?.dtype, 'mean')));
 }
 
@@ -632,11 +646,25 @@ export function $prod(input: Tensor, options?: { dtype?: DType }): Tensor {
   return wrap(native.prod(h(input, 'prod', 'input'), dtypeCode(options?.dtype, 'prod')));
 }
 
-export function $std(input: Tensor, dim?: number | number[] | null, options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor {
+export function $std(input: Tensor, options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor;
+export function $std(input: Tensor, dim?: number | number[] | null, options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor;
+export function $std(input: Tensor, dim?: number | number[] | null | { correction?: number | boolean | null; keepdim?: boolean }, options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('std');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.std(h(input, 'std', 'input'), dim, options?.correction, options?.keepdim));
 }
 
-export function $var(input: Tensor, dim?: number | number[] | null, options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor {
+export function $var(input: Tensor, options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor;
+export function $var(input: Tensor, dim?: number | number[] | null, options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor;
+export function $var(input: Tensor, dim?: number | number[] | null | { correction?: number | boolean | null; keepdim?: boolean }, options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('var');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.var(h(input, 'var', 'input'), dim, options?.correction, options?.keepdim));
 }
 
@@ -664,19 +692,47 @@ export function $min_other(input: Tensor, other: Tensor): Tensor {
   return wrap(native['min$other'](h(input, 'min', 'input'), h(other, 'min', 'other')));
 }
 
-export function $amax(input: Tensor, dim?: number | number[], options?: { keepdim?: boolean }): Tensor {
+export function $amax(input: Tensor, options?: { keepdim?: boolean }): Tensor;
+export function $amax(input: Tensor, dim?: number | number[], options?: { keepdim?: boolean }): Tensor;
+export function $amax(input: Tensor, dim?: number | number[] | { keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('amax');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.amax(h(input, 'amax', 'input'), dim, options?.keepdim));
 }
 
-export function $amin(input: Tensor, dim?: number | number[], options?: { keepdim?: boolean }): Tensor {
+export function $amin(input: Tensor, options?: { keepdim?: boolean }): Tensor;
+export function $amin(input: Tensor, dim?: number | number[], options?: { keepdim?: boolean }): Tensor;
+export function $amin(input: Tensor, dim?: number | number[] | { keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('amin');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.amin(h(input, 'amin', 'input'), dim, options?.keepdim));
 }
 
-export function $argmax(input: Tensor, dim?: number | null, options?: { keepdim?: boolean }): Tensor {
+export function $argmax(input: Tensor, options?: { keepdim?: boolean }): Tensor;
+export function $argmax(input: Tensor, dim?: number | null, options?: { keepdim?: boolean }): Tensor;
+export function $argmax(input: Tensor, dim?: number | null | { keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('argmax');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.argmax(h(input, 'argmax', 'input'), dim, options?.keepdim));
 }
 
-export function $argmin(input: Tensor, dim?: number | null, options?: { keepdim?: boolean }): Tensor {
+export function $argmin(input: Tensor, options?: { keepdim?: boolean }): Tensor;
+export function $argmin(input: Tensor, dim?: number | null, options?: { keepdim?: boolean }): Tensor;
+export function $argmin(input: Tensor, dim?: number | null | { keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('argmin');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.argmin(h(input, 'argmin', 'input'), dim, options?.keepdim));
 }
 
@@ -684,15 +740,41 @@ export function $logsumexp(input: Tensor, dim: number | number[], options?: { ke
   return wrap(native.logsumexp(h(input, 'logsumexp', 'input'), dim, options?.keepdim));
 }
 
-export function $norm(input: Tensor, p?: number | boolean | null, dim?: number | number[] | null, options?: { keepdim?: boolean }): Tensor {
+export function $norm(input: Tensor, options?: { keepdim?: boolean }): Tensor;
+export function $norm(input: Tensor, p?: number | boolean | null, options?: { keepdim?: boolean }): Tensor;
+export function $norm(input: Tensor, p?: number | boolean | null, dim?: number | number[] | null, options?: { keepdim?: boolean }): Tensor;
+export function $norm(input: Tensor, p?: number | boolean | null | { keepdim?: boolean }, dim?: number | number[] | null | { keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor {
+  if (isOptions(p)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('norm');
+    options = p;
+    p = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('norm');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.norm(h(input, 'norm', 'input'), p, dim, options?.keepdim));
 }
 
-export function $all(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean }): Tensor {
+export function $all(input: Tensor, options?: { keepdim?: boolean }): Tensor;
+export function $all(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean }): Tensor;
+export function $all(input: Tensor, dim?: number | number[] | null | { keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('all');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.all(h(input, 'all', 'input'), dim, options?.keepdim));
 }
 
-export function $any(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean }): Tensor {
+export function $any(input: Tensor, options?: { keepdim?: boolean }): Tensor;
+export function $any(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean }): Tensor;
+export function $any(input: Tensor, dim?: number | number[] | null | { keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('any');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.any(h(input, 'any', 'input'), dim, options?.keepdim));
 }
 
@@ -700,15 +782,36 @@ export function $cumsum(input: Tensor, dim: number, options?: { dtype?: DType })
   return wrap(native.cumsum(h(input, 'cumsum', 'input'), dim, dtypeCode(options?.dtype, 'cumsum')));
 }
 
-export function $sort(input: Tensor, dim?: number, options?: { descending?: boolean; stable?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
+export function $sort(input: Tensor, options?: { descending?: boolean; stable?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+export function $sort(input: Tensor, dim?: number, options?: { descending?: boolean; stable?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+export function $sort(input: Tensor, dim?: number | { descending?: boolean; stable?: boolean }, options?: { descending?: boolean; stable?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('sort');
+    options = dim;
+    dim = undefined;
+  }
   return wrapNamed(native.sort(h(input, 'sort', 'input'), dim, options?.descending, options?.stable), ['values', 'indices']) as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
 }
 
-export function $argsort(input: Tensor, dim?: number, options?: { descending?: boolean; stable?: boolean }): Tensor {
+export function $argsort(input: Tensor, options?: { descending?: boolean; stable?: boolean }): Tensor;
+export function $argsort(input: Tensor, dim?: number, options?: { descending?: boolean; stable?: boolean }): Tensor;
+export function $argsort(input: Tensor, dim?: number | { descending?: boolean; stable?: boolean }, options?: { descending?: boolean; stable?: boolean }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('argsort');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.argsort(h(input, 'argsort', 'input'), dim, options?.descending, options?.stable));
 }
 
-export function $topk(input: Tensor, k: number, dim?: number, options?: { largest?: boolean; sorted?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
+export function $topk(input: Tensor, k: number, options?: { largest?: boolean; sorted?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+export function $topk(input: Tensor, k: number, dim?: number, options?: { largest?: boolean; sorted?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+export function $topk(input: Tensor, k: number, dim?: number | { largest?: boolean; sorted?: boolean }, options?: { largest?: boolean; sorted?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('topk');
+    options = dim;
+    dim = undefined;
+  }
   return wrapNamed(native.topk(h(input, 'topk', 'input'), k, dim, options?.largest, options?.sorted), ['values', 'indices']) as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
 }
 
@@ -744,35 +847,91 @@ export function $nanmedian_dim(input: Tensor, dim: number, options?: { keepdim?:
   return wrapNamed(native['nanmedian$dim'](h(input, 'nanmedian', 'input'), dim, options?.keepdim), ['values', 'indices']) as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
 }
 
-export function $mode(input: Tensor, dim?: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
+export function $mode(input: Tensor, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+export function $mode(input: Tensor, dim?: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+export function $mode(input: Tensor, dim?: number | { keepdim?: boolean }, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('mode');
+    options = dim;
+    dim = undefined;
+  }
   return wrapNamed(native.mode(h(input, 'mode', 'input'), dim, options?.keepdim), ['values', 'indices']) as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
 }
 
-export function $kthvalue(input: Tensor, k: number, dim?: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
+export function $kthvalue(input: Tensor, k: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+export function $kthvalue(input: Tensor, k: number, dim?: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+export function $kthvalue(input: Tensor, k: number, dim?: number | { keepdim?: boolean }, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor } {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('kthvalue');
+    options = dim;
+    dim = undefined;
+  }
   return wrapNamed(native.kthvalue(h(input, 'kthvalue', 'input'), k, dim, options?.keepdim), ['values', 'indices']) as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
 }
 
-export function $nanmean(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+export function $nanmean(input: Tensor, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $nanmean(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $nanmean(input: Tensor, dim?: number | number[] | null | { keepdim?: boolean; dtype?: DType }, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('nanmean');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.nanmean(h(input, 'nanmean', 'input'), dim, options?.keepdim, dtypeCode(options?.dtype, 'nanmean')));
 }
 
-export function $nansum(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+export function $nansum(input: Tensor, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $nansum(input: Tensor, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $nansum(input: Tensor, dim?: number | number[] | null | { keepdim?: boolean; dtype?: DType }, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('nansum');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.nansum(h(input, 'nansum', 'input'), dim, options?.keepdim, dtypeCode(options?.dtype, 'nansum')));
 }
 
-export function $quantile(input: Tensor, q: Tensor, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor {
+export function $quantile(input: Tensor, q: Tensor, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+export function $quantile(input: Tensor, q: Tensor, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+export function $quantile(input: Tensor, q: Tensor, dim?: number | null | { keepdim?: boolean; interpolation?: string }, options?: { keepdim?: boolean; interpolation?: string }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('quantile');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.quantile(h(input, 'quantile', 'input'), h(q, 'quantile', 'q'), dim, options?.keepdim, options?.interpolation));
 }
 
-export function $quantile_scalar(input: Tensor, q: number, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor {
+export function $quantile_scalar(input: Tensor, q: number, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+export function $quantile_scalar(input: Tensor, q: number, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+export function $quantile_scalar(input: Tensor, q: number, dim?: number | null | { keepdim?: boolean; interpolation?: string }, options?: { keepdim?: boolean; interpolation?: string }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('quantile');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native['quantile$scalar'](h(input, 'quantile', 'input'), q, dim, options?.keepdim, options?.interpolation));
 }
 
-export function $nanquantile(input: Tensor, q: Tensor, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor {
+export function $nanquantile(input: Tensor, q: Tensor, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+export function $nanquantile(input: Tensor, q: Tensor, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+export function $nanquantile(input: Tensor, q: Tensor, dim?: number | null | { keepdim?: boolean; interpolation?: string }, options?: { keepdim?: boolean; interpolation?: string }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('nanquantile');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.nanquantile(h(input, 'nanquantile', 'input'), h(q, 'nanquantile', 'q'), dim, options?.keepdim, options?.interpolation));
 }
 
-export function $nanquantile_scalar(input: Tensor, q: number, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor {
+export function $nanquantile_scalar(input: Tensor, q: number, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+export function $nanquantile_scalar(input: Tensor, q: number, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+export function $nanquantile_scalar(input: Tensor, q: number, dim?: number | null | { keepdim?: boolean; interpolation?: string }, options?: { keepdim?: boolean; interpolation?: string }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('nanquantile');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native['nanquantile$scalar'](h(input, 'nanquantile', 'input'), q, dim, options?.keepdim, options?.interpolation));
 }
 
@@ -780,11 +939,25 @@ export function $aminmax(input: Tensor, options?: { dim?: number | null; keepdim
   return wrapNamed(native.aminmax(h(input, 'aminmax', 'input'), options?.dim, options?.keepdim), ['min', 'max']) as [Tensor, Tensor] & { min: Tensor; max: Tensor };
 }
 
-export function $var_mean(input: Tensor, dim?: number | number[] | null, options?: { correction?: number | boolean | null; keepdim?: boolean }): [Tensor, Tensor] & { var: Tensor; mean: Tensor } {
+export function $var_mean(input: Tensor, options?: { correction?: number | boolean | null; keepdim?: boolean }): [Tensor, Tensor] & { var: Tensor; mean: Tensor };
+export function $var_mean(input: Tensor, dim?: number | number[] | null, options?: { correction?: number | boolean | null; keepdim?: boolean }): [Tensor, Tensor] & { var: Tensor; mean: Tensor };
+export function $var_mean(input: Tensor, dim?: number | number[] | null | { correction?: number | boolean | null; keepdim?: boolean }, options?: { correction?: number | boolean | null; keepdim?: boolean }): [Tensor, Tensor] & { var: Tensor; mean: Tensor } {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('var_mean');
+    options = dim;
+    dim = undefined;
+  }
   return wrapNamed(native.var_mean(h(input, 'var_mean', 'input'), dim, options?.correction, options?.keepdim), ['var', 'mean']) as [Tensor, Tensor] & { var: Tensor; mean: Tensor };
 }
 
-export function $std_mean(input: Tensor, dim?: number | number[] | null, options?: { correction?: number | boolean | null; keepdim?: boolean }): [Tensor, Tensor] & { std: Tensor; mean: Tensor } {
+export function $std_mean(input: Tensor, options?: { correction?: number | boolean | null; keepdim?: boolean }): [Tensor, Tensor] & { std: Tensor; mean: Tensor };
+export function $std_mean(input: Tensor, dim?: number | number[] | null, options?: { correction?: number | boolean | null; keepdim?: boolean }): [Tensor, Tensor] & { std: Tensor; mean: Tensor };
+export function $std_mean(input: Tensor, dim?: number | number[] | null | { correction?: number | boolean | null; keepdim?: boolean }, options?: { correction?: number | boolean | null; keepdim?: boolean }): [Tensor, Tensor] & { std: Tensor; mean: Tensor } {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('std_mean');
+    options = dim;
+    dim = undefined;
+  }
   return wrapNamed(native.std_mean(h(input, 'std_mean', 'input'), dim, options?.correction, options?.keepdim), ['std', 'mean']) as [Tensor, Tensor] & { std: Tensor; mean: Tensor };
 }
 
@@ -1116,11 +1289,25 @@ export function $isin_Scalar_Tensor(element: number | boolean, testElements: Ten
   return wrap(native['isin$Scalar_Tensor'](element, h(testElements, 'isin', 'testElements'), options?.assumeUnique, options?.invert));
 }
 
-export function $triu_indices(row: number, col: number, offset?: number, options?: { dtype?: DType; device?: Device }): Tensor {
+export function $triu_indices(row: number, col: number, options?: { dtype?: DType; device?: Device }): Tensor;
+export function $triu_indices(row: number, col: number, offset?: number, options?: { dtype?: DType; device?: Device }): Tensor;
+export function $triu_indices(row: number, col: number, offset?: number | { dtype?: DType; device?: Device }, options?: { dtype?: DType; device?: Device }): Tensor {
+  if (isOptions(offset)) {
+    if (options !== undefined) throw misplacedOptions('triu_indices');
+    options = offset;
+    offset = undefined;
+  }
   return wrap(native.triu_indices(row, col, offset, dtypeCode(options?.dtype, 'triu_indices'), options?.device));
 }
 
-export function $tril_indices(row: number, col: number, offset?: number, options?: { dtype?: DType; device?: Device }): Tensor {
+export function $tril_indices(row: number, col: number, options?: { dtype?: DType; device?: Device }): Tensor;
+export function $tril_indices(row: number, col: number, offset?: number, options?: { dtype?: DType; device?: Device }): Tensor;
+export function $tril_indices(row: number, col: number, offset?: number | { dtype?: DType; device?: Device }, options?: { dtype?: DType; device?: Device }): Tensor {
+  if (isOptions(offset)) {
+    if (options !== undefined) throw misplacedOptions('tril_indices');
+    options = offset;
+    offset = undefined;
+  }
   return wrap(native.tril_indices(row, col, offset, dtypeCode(options?.dtype, 'tril_indices'), options?.device));
 }
 
@@ -1257,7 +1444,14 @@ export function $arange_end(end: number | boolean, options?: { dtype?: DType; de
   return wrap(native['arange$end'](end, dtypeCode(options?.dtype, 'arange'), options?.device, options?.requiresGrad));
 }
 
-export function $arange_start(start: number | boolean, end: number | boolean, step?: number | boolean, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+export function $arange_start(start: number | boolean, end: number | boolean, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $arange_start(start: number | boolean, end: number | boolean, step?: number | boolean, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $arange_start(start: number | boolean, end: number | boolean, step?: number | boolean | { dtype?: DType; device?: Device; requiresGrad?: boolean }, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  if (isOptions(step)) {
+    if (options !== undefined) throw misplacedOptions('arange');
+    options = step;
+    step = undefined;
+  }
   return wrap(native['arange$start'](start, end, step, dtypeCode(options?.dtype, 'arange'), options?.device, options?.requiresGrad));
 }
 
@@ -1265,7 +1459,14 @@ export function $linspace(start: number | boolean, end: number | boolean, steps:
   return wrap(native.linspace(start, end, steps, dtypeCode(options?.dtype, 'linspace'), options?.device, options?.requiresGrad));
 }
 
-export function $eye(n: number, m?: number | null, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+export function $eye(n: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $eye(n: number, m?: number | null, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $eye(n: number, m?: number | null | { dtype?: DType; device?: Device; requiresGrad?: boolean }, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  if (isOptions(m)) {
+    if (options !== undefined) throw misplacedOptions('eye');
+    options = m;
+    m = undefined;
+  }
   return wrap(native.eye(n, m, dtypeCode(options?.dtype, 'eye'), options?.device, options?.requiresGrad));
 }
 
@@ -2027,23 +2228,73 @@ export function $linalg_matrix_exp(A: Tensor): Tensor {
   return wrap(native.linalg_matrix_exp(h(A, 'linalg_matrix_exp', 'A')));
 }
 
-export function $linalg_norm_ord_str(A: Tensor, ord: string, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+export function $linalg_norm_ord_str(A: Tensor, ord: string, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $linalg_norm_ord_str(A: Tensor, ord: string, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $linalg_norm_ord_str(A: Tensor, ord: string, dim?: number | number[] | null | { keepdim?: boolean; dtype?: DType }, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('linalg_norm');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native['linalg_norm$ord_str'](h(A, 'linalg_norm', 'A'), ord, dim, options?.keepdim, dtypeCode(options?.dtype, 'linalg_norm')));
 }
 
-export function $linalg_norm(A: Tensor, ord?: number | boolean | null, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+export function $linalg_norm(A: Tensor, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $linalg_norm(A: Tensor, ord?: number | boolean | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $linalg_norm(A: Tensor, ord?: number | boolean | null, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $linalg_norm(A: Tensor, ord?: number | boolean | null | { keepdim?: boolean; dtype?: DType }, dim?: number | number[] | null | { keepdim?: boolean; dtype?: DType }, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  if (isOptions(ord)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('linalg_norm');
+    options = ord;
+    ord = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('linalg_norm');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.linalg_norm(h(A, 'linalg_norm', 'A'), ord, dim, options?.keepdim, dtypeCode(options?.dtype, 'linalg_norm')));
 }
 
-export function $linalg_vector_norm(x: Tensor, ord?: number | boolean, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+export function $linalg_vector_norm(x: Tensor, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $linalg_vector_norm(x: Tensor, ord?: number | boolean, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $linalg_vector_norm(x: Tensor, ord?: number | boolean, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $linalg_vector_norm(x: Tensor, ord?: number | boolean | { keepdim?: boolean; dtype?: DType }, dim?: number | number[] | null | { keepdim?: boolean; dtype?: DType }, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  if (isOptions(ord)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('linalg_vector_norm');
+    options = ord;
+    ord = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('linalg_vector_norm');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.linalg_vector_norm(h(x, 'linalg_vector_norm', 'x'), ord, dim, options?.keepdim, dtypeCode(options?.dtype, 'linalg_vector_norm')));
 }
 
-export function $linalg_matrix_norm_str_ord(A: Tensor, ord?: string, dim?: number[], options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+export function $linalg_matrix_norm_str_ord(A: Tensor, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $linalg_matrix_norm_str_ord(A: Tensor, ord?: string, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $linalg_matrix_norm_str_ord(A: Tensor, ord?: string, dim?: number[], options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $linalg_matrix_norm_str_ord(A: Tensor, ord?: string | { keepdim?: boolean; dtype?: DType }, dim?: number[] | { keepdim?: boolean; dtype?: DType }, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  if (isOptions(ord)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('linalg_matrix_norm');
+    options = ord;
+    ord = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('linalg_matrix_norm');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native['linalg_matrix_norm$str_ord'](h(A, 'linalg_matrix_norm', 'A'), ord, dim, options?.keepdim, dtypeCode(options?.dtype, 'linalg_matrix_norm')));
 }
 
-export function $linalg_matrix_norm(A: Tensor, ord: number | boolean, dim?: number[], options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+export function $linalg_matrix_norm(A: Tensor, ord: number | boolean, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $linalg_matrix_norm(A: Tensor, ord: number | boolean, dim?: number[], options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function $linalg_matrix_norm(A: Tensor, ord: number | boolean, dim?: number[] | { keepdim?: boolean; dtype?: DType }, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('linalg_matrix_norm');
+    options = dim;
+    dim = undefined;
+  }
   return wrap(native.linalg_matrix_norm(h(A, 'linalg_matrix_norm', 'A'), ord, dim, options?.keepdim, dtypeCode(options?.dtype, 'linalg_matrix_norm')));
 }
 
@@ -2119,11 +2370,25 @@ export function $triangular_solve(input: Tensor, A: Tensor, options?: { upper?: 
   return wrapNamed(native.triangular_solve(h(input, 'triangular_solve', 'input'), h(A, 'triangular_solve', 'A'), options?.upper, options?.transpose, options?.unitriangular), ['solution', 'cloned_coefficient']) as [Tensor, Tensor] & { solution: Tensor; cloned_coefficient: Tensor };
 }
 
-export function $fft_fftfreq(n: number, d?: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+export function $fft_fftfreq(n: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $fft_fftfreq(n: number, d?: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $fft_fftfreq(n: number, d?: number | { dtype?: DType; device?: Device; requiresGrad?: boolean }, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  if (isOptions(d)) {
+    if (options !== undefined) throw misplacedOptions('fft_fftfreq');
+    options = d;
+    d = undefined;
+  }
   return wrap(native.fft_fftfreq(n, d, dtypeCode(options?.dtype, 'fft_fftfreq'), options?.device, options?.requiresGrad));
 }
 
-export function $fft_rfftfreq(n: number, d?: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+export function $fft_rfftfreq(n: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $fft_rfftfreq(n: number, d?: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $fft_rfftfreq(n: number, d?: number | { dtype?: DType; device?: Device; requiresGrad?: boolean }, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  if (isOptions(d)) {
+    if (options !== undefined) throw misplacedOptions('fft_rfftfreq');
+    options = d;
+    d = undefined;
+  }
   return wrap(native.fft_rfftfreq(n, d, dtypeCode(options?.dtype, 'fft_rfftfreq'), options?.device, options?.requiresGrad));
 }
 

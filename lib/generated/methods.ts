@@ -134,10 +134,14 @@ declare module '../torch/tensor.js' {
     floatPower(exponent: number | boolean): Tensor;
     copysign(other: Tensor | number | boolean): Tensor;
     nextafter(other: Tensor): Tensor;
+    sum(options?: { keepdim?: boolean; dtype?: DType }): Tensor;
     sum(dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+    mean(options?: { keepdim?: boolean; dtype?: DType }): Tensor;
     mean(dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
     prod(options?: { dtype?: DType }): Tensor;
+    std(options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor;
     std(dim?: number | number[] | null, options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor;
+    var(options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor;
     var(dim?: number | number[] | null, options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor;
     max(): Tensor;
     max(dim: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
@@ -145,17 +149,28 @@ declare module '../torch/tensor.js' {
     min(): Tensor;
     min(dim: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     min(other: Tensor): Tensor;
+    amax(options?: { keepdim?: boolean }): Tensor;
     amax(dim?: number | number[], options?: { keepdim?: boolean }): Tensor;
+    amin(options?: { keepdim?: boolean }): Tensor;
     amin(dim?: number | number[], options?: { keepdim?: boolean }): Tensor;
+    argmax(options?: { keepdim?: boolean }): Tensor;
     argmax(dim?: number | null, options?: { keepdim?: boolean }): Tensor;
+    argmin(options?: { keepdim?: boolean }): Tensor;
     argmin(dim?: number | null, options?: { keepdim?: boolean }): Tensor;
     logsumexp(dim: number | number[], options?: { keepdim?: boolean }): Tensor;
+    norm(options?: { keepdim?: boolean }): Tensor;
+    norm(p?: number | boolean | null, options?: { keepdim?: boolean }): Tensor;
     norm(p?: number | boolean | null, dim?: number | number[] | null, options?: { keepdim?: boolean }): Tensor;
+    all(options?: { keepdim?: boolean }): Tensor;
     all(dim?: number | number[] | null, options?: { keepdim?: boolean }): Tensor;
+    any(options?: { keepdim?: boolean }): Tensor;
     any(dim?: number | number[] | null, options?: { keepdim?: boolean }): Tensor;
     cumsum(dim: number, options?: { dtype?: DType }): Tensor;
+    sort(options?: { descending?: boolean; stable?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     sort(dim?: number, options?: { descending?: boolean; stable?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    argsort(options?: { descending?: boolean; stable?: boolean }): Tensor;
     argsort(dim?: number, options?: { descending?: boolean; stable?: boolean }): Tensor;
+    topk(k: number, options?: { largest?: boolean; sorted?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     topk(k: number, dim?: number, options?: { largest?: boolean; sorted?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     cumprod(dim: number, options?: { dtype?: DType }): Tensor;
     cummax(dim: number): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
@@ -165,13 +180,21 @@ declare module '../torch/tensor.js' {
     median(dim: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     nanmedian(): Tensor;
     nanmedian(dim: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    mode(options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     mode(dim?: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    kthvalue(k: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
     kthvalue(k: number, dim?: number, options?: { keepdim?: boolean }): [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+    nanmean(options?: { keepdim?: boolean; dtype?: DType }): Tensor;
     nanmean(dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+    nansum(options?: { keepdim?: boolean; dtype?: DType }): Tensor;
     nansum(dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+    quantile(q: Tensor, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
     quantile(q: Tensor, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+    quantile(q: number, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
     quantile(q: number, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+    nanquantile(q: Tensor, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
     nanquantile(q: Tensor, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
+    nanquantile(q: number, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
     nanquantile(q: number, dim?: number | null, options?: { keepdim?: boolean; interpolation?: string }): Tensor;
     aminmax(options?: { dim?: number | null; keepdim?: boolean }): [Tensor, Tensor] & { min: Tensor; max: Tensor };
     countNonzero(dim?: number | number[] | null): Tensor;
@@ -668,19 +691,19 @@ Tensor.prototype.copysign = function (this: Tensor, other: never) {
 Tensor.prototype.nextafter = function (this: Tensor, other: never) {
   return $nextafter(this, other);
 };
-Tensor.prototype.sum = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.sum = function (this: Tensor, dim?: never, options?: never) {
   return $sum(this, dim, options);
 };
-Tensor.prototype.mean = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.mean = function (this: Tensor, dim?: never, options?: never) {
   return $mean(this, dim, options);
 };
 Tensor.prototype.prod = function (this: Tensor, options: never) {
   return $prod(this, options);
 };
-Tensor.prototype.std = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.std = function (this: Tensor, dim?: never, options?: never) {
   return $std(this, dim, options);
 };
-Tensor.prototype.var = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.var = function (this: Tensor, dim?: never, options?: never) {
   return $var(this, dim, options);
 };
 Tensor.prototype.max = function (this: Tensor, ...args: unknown[]) {
@@ -697,40 +720,40 @@ Tensor.prototype.min = function (this: Tensor, ...args: unknown[]) {
   if (args[0] instanceof Tensor && (args[1] === undefined || isOptions(args[1]))) return ($min_other as Variadic)(self, ...args);
   throw noOverload('Tensor.min', args);
 } as Tensor['min'];
-Tensor.prototype.amax = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.amax = function (this: Tensor, dim?: never, options?: never) {
   return $amax(this, dim, options);
 };
-Tensor.prototype.amin = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.amin = function (this: Tensor, dim?: never, options?: never) {
   return $amin(this, dim, options);
 };
-Tensor.prototype.argmax = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.argmax = function (this: Tensor, dim?: never, options?: never) {
   return $argmax(this, dim, options);
 };
-Tensor.prototype.argmin = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.argmin = function (this: Tensor, dim?: never, options?: never) {
   return $argmin(this, dim, options);
 };
 Tensor.prototype.logsumexp = function (this: Tensor, dim: never, options: never) {
   return $logsumexp(this, dim, options);
 };
-Tensor.prototype.norm = function (this: Tensor, p: never, dim: never, options: never) {
+Tensor.prototype.norm = function (this: Tensor, p?: never, dim?: never, options?: never) {
   return $norm(this, p, dim, options);
 };
-Tensor.prototype.all = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.all = function (this: Tensor, dim?: never, options?: never) {
   return $all(this, dim, options);
 };
-Tensor.prototype.any = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.any = function (this: Tensor, dim?: never, options?: never) {
   return $any(this, dim, options);
 };
 Tensor.prototype.cumsum = function (this: Tensor, dim: never, options: never) {
   return $cumsum(this, dim, options);
 };
-Tensor.prototype.sort = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.sort = function (this: Tensor, dim?: never, options?: never) {
   return $sort(this, dim, options);
 };
-Tensor.prototype.argsort = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.argsort = function (this: Tensor, dim?: never, options?: never) {
   return $argsort(this, dim, options);
 };
-Tensor.prototype.topk = function (this: Tensor, k: never, dim: never, options: never) {
+Tensor.prototype.topk = function (this: Tensor, k: never, dim?: never, options?: never) {
   return $topk(this, k, dim, options);
 };
 Tensor.prototype.cumprod = function (this: Tensor, dim: never, options: never) {
@@ -757,16 +780,16 @@ Tensor.prototype.nanmedian = function (this: Tensor, ...args: unknown[]) {
   if (typeof args[0] === 'number' && (args[1] === undefined || isOptions(args[1]))) return ($nanmedian_dim as Variadic)(self, ...args);
   throw noOverload('Tensor.nanmedian', args);
 } as Tensor['nanmedian'];
-Tensor.prototype.mode = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.mode = function (this: Tensor, dim?: never, options?: never) {
   return $mode(this, dim, options);
 };
-Tensor.prototype.kthvalue = function (this: Tensor, k: never, dim: never, options: never) {
+Tensor.prototype.kthvalue = function (this: Tensor, k: never, dim?: never, options?: never) {
   return $kthvalue(this, k, dim, options);
 };
-Tensor.prototype.nanmean = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.nanmean = function (this: Tensor, dim?: never, options?: never) {
   return $nanmean(this, dim, options);
 };
-Tensor.prototype.nansum = function (this: Tensor, dim: never, options: never) {
+Tensor.prototype.nansum = function (this: Tensor, dim?: never, options?: never) {
   return $nansum(this, dim, options);
 };
 Tensor.prototype.quantile = function (this: Tensor, ...args: unknown[]) {

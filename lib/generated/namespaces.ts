@@ -24,7 +24,10 @@ export { $linalg_matrix_rank as linalgMatrixRank };
 export { $linalg_pinv as linalgPinv };
 export { $linalg_matrix_power as linalgMatrixPower };
 export { $linalg_matrix_exp as linalgMatrixExp };
+export function linalgNorm(A: Tensor, ord: string, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
 export function linalgNorm(A: Tensor, ord: string, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function linalgNorm(A: Tensor, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function linalgNorm(A: Tensor, ord?: number | boolean | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
 export function linalgNorm(A: Tensor, ord?: number | boolean | null, dim?: number | number[] | null, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
 export function linalgNorm(...args: unknown[]): unknown {
   if (args[0] instanceof Tensor && typeof args[1] === 'string' && (args[2] === undefined || args[2] !== undefined) && (args[3] === undefined || isOptions(args[3]))) return ($linalg_norm_ord_str as Variadic)(...args);
@@ -32,11 +35,14 @@ export function linalgNorm(...args: unknown[]): unknown {
   throw noOverload('linalgNorm', args);
 }
 export { $linalg_vector_norm as linalgVectorNorm };
+export function linalgMatrixNorm(A: Tensor, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function linalgMatrixNorm(A: Tensor, ord?: string, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
 export function linalgMatrixNorm(A: Tensor, ord?: string, dim?: number[], options?: { keepdim?: boolean; dtype?: DType }): Tensor;
+export function linalgMatrixNorm(A: Tensor, ord: number | boolean, options?: { keepdim?: boolean; dtype?: DType }): Tensor;
 export function linalgMatrixNorm(A: Tensor, ord: number | boolean, dim?: number[], options?: { keepdim?: boolean; dtype?: DType }): Tensor;
 export function linalgMatrixNorm(...args: unknown[]): unknown {
-  if (args[0] instanceof Tensor && (args[1] === undefined || typeof args[1] === 'string') && (args[2] === undefined || Array.isArray(args[2])) && (args[3] === undefined || isOptions(args[3]))) return ($linalg_matrix_norm_str_ord as Variadic)(...args);
-  if (args[0] instanceof Tensor && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || Array.isArray(args[2])) && (args[3] === undefined || isOptions(args[3]))) return ($linalg_matrix_norm as Variadic)(...args);
+  if (args[0] instanceof Tensor && (args[1] === undefined || typeof args[1] === 'string' || isOptions(args[1])) && (args[2] === undefined || Array.isArray(args[2]) || isOptions(args[2])) && (args[3] === undefined || isOptions(args[3]))) return ($linalg_matrix_norm_str_ord as Variadic)(...args);
+  if (args[0] instanceof Tensor && (typeof args[1] === 'number' || typeof args[1] === 'boolean') && (args[2] === undefined || Array.isArray(args[2]) || isOptions(args[2])) && (args[3] === undefined || isOptions(args[3]))) return ($linalg_matrix_norm as Variadic)(...args);
   throw noOverload('linalgMatrixNorm', args);
 }
 export function linalgCond(A: Tensor, p: string): Tensor;

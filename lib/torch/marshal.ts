@@ -55,8 +55,13 @@ export function wrapNamed(handles: number[], names: string[]): unknown {
 }
 
 /** Whether `x` is a trailing options object rather than a positional argument. */
-export function isOptions(x: unknown): boolean {
+export function isOptions(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Tensor);
+}
+
+/** An options object with arguments after it: PyTorch's keywords come last, so must ours. */
+export function misplacedOptions(op: string): TypeError {
+  return new TypeError(`${op}: the options object must be the last argument`);
 }
 
 export function noOverload(name: string, args: unknown[]): TypeError {

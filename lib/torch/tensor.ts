@@ -195,7 +195,15 @@ export class Tensor {
     };
   }
 
-  backward(gradient?: Tensor | null, options?: BackwardOptions): void {
+  backward(options?: BackwardOptions): void;
+  backward(gradient?: Tensor | null, options?: BackwardOptions): void;
+  backward(gradient?: Tensor | null | BackwardOptions, options?: BackwardOptions): void {
+    // `loss.backward({ retainGraph: true })`, as Python's `loss.backward(retain_graph=True)`.
+    if (typeof gradient === 'object' && gradient !== null && !(gradient instanceof Tensor)) {
+      if (options !== undefined) throw new TypeError('backward: the options object must be the last argument');
+      options = gradient;
+      gradient = undefined;
+    }
     if (gradient != null && !(gradient instanceof Tensor)) throw new TypeError('backward: gradient must be a Tensor');
     native.backward(
       this._h,

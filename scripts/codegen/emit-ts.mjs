@@ -80,6 +80,25 @@ function params(op, skip = 0) {
   return out;
 }
 
+/**
+ * The optional positional arguments an options object may stand in for: as in PyTorch, where
+ * `x.sum(dtype=...)` skips `dim`, `x.sum({ dtype })` and `x.quantile(0.5, { interpolation })` leave
+ * the optional positionals at their defaults.
+ */
+const skippable = (op) => (hasOptions(op) ? positional(op).filter((a) => a.dflt !== undefined) : []);
+
+/**
+ * Every signature of an op: the options object after each prefix that leaves out optional
+ * positionals, then the full list. `skip` as in params().
+ */
+function signatures(op, skip = 0) {
+  const full = params(op, skip);
+  const cut = skippable(op)
+    .map((a) => positional(op).indexOf(a) - skip)
+    .filter((k) => k >= 0);
+  return cut.map((k) => [...full.slice(0, k), full.at(-1)]).concat([full]);
+}
+
 function returnType(op) {
   const r = op.returns;
   if (r.kind === 'self' || r.kind === 'Tensor') return 'Tensor';
@@ -145,11 +164,40 @@ function emitImpl(op) {
     default:
       body = `  return ${fixedCall} as ${returnType(op)};`;
   }
-  return `export function ${implName(op)}(${params(op).join(', ')}): ${returnType(op)} {\n${body}\n}\n`;
+  const skipped = skippable(op);
+  if (!skipped.length) {
+    return `export function ${implName(op)}(${params(op).join(', ')}): ${returnType(op)} {\n${body}\n}\n`;
+  }
+  // Overloads for the options object in an optional positional slot; the body moves it back.
+  const opts = optionsType(op);
+  const loose = positional(op)
+    .map(
+      (a) => `${jsName(a)}${a.dflt !== undefined ? '?' : ''}: ${tsType(a)}${a.dflt !== undefined ? ` | ${opts}` : ''}`,
+    )
+    .concat([`options?: ${opts}`]);
+  const pos = positional(op);
+  const moves = skipped
+    .map((a) => {
+      const after = pos
+        .slice(pos.indexOf(a) + 1)
+        .map(jsName)
+        .concat(['options']);
+      const stray = after.map((n) => `${n} !== undefined`).join(' || ');
+      return `if (isOptions(${jsName(a)})) {
+    if (${stray}) throw misplacedOptions(${str(op.name)});
+    options = ${jsName(a)};
+    ${jsName(a)} = undefined;
+  }`;
+    })
+    .join(' else ');
+  const overloads = signatures(op)
+    .map((p) => `export function ${implName(op)}(${p.join(', ')}): ${returnType(op)};\n`)
+    .join('');
+  return `${overloads}export function ${implName(op)}(${loose.join(', ')}): ${returnType(op)} {\n  ${moves}\n${body}\n}\n`;
 }
 
 /** A run-time test that argument `x` can be positional argument `arg` of an overload. */
-function accepts(arg, x) {
+function accepts(arg, x, withOptions) {
   let test;
   switch (arg.type) {
     case 'Tensor':
@@ -177,7 +225,9 @@ function accepts(arg, x) {
     default:
       test = `${x} !== undefined`;
   }
-  return arg.dflt !== undefined ? `(${x} === undefined || ${test})` : test;
+  if (arg.dflt === undefined) return test;
+  // An options object may stand in an optional slot (see skippable()).
+  return `(${x} === undefined || ${test}${withOptions && test !== `${x} !== undefined` ? ` || isOptions(${x})` : ''})`;
 }
 
 /** Exported dispatcher over the overloads of one name; `skip` = 1 for methods (self is `this`). */
@@ -188,14 +238,16 @@ function emitDispatch(name, group, skip, exportName) {
     const conds = [];
     for (let k = 0; k < arity; k++) {
       const x = `args[${k}]`;
-      if (k < pos.length) conds.push(accepts(pos[k], x));
+      if (k < pos.length) conds.push(accepts(pos[k], x, hasOptions(op)));
       else if (k === pos.length) conds.push(`(${x} === undefined || isOptions(${x}))`);
       else conds.push(`${x} === undefined`);
     }
     const callArgs = skip ? `self, ...args` : '...args';
     return `  if (${conds.join(' && ')}) return (${implName(op)} as Variadic)(${callArgs});`;
   });
-  const sigs = group.map((op) => `${exportName}(${params(op, skip).join(', ')}): ${returnType(op)}`);
+  const sigs = group.flatMap((op) =>
+    signatures(op, skip).map((p) => `${exportName}(${p.join(', ')}): ${returnType(op)}`),
+  );
   return { sigs, checks, arity, name };
 }
 
@@ -231,7 +283,7 @@ const IMPORTS = {
   impl: `import { native } from '../binding.js';
 import type { Device } from '../torch/device.js';
 import { type DType, dtypeCode } from '../torch/dtype.js';
-import { h, hList, hOpt, hOptList, type MemoryFormat, type Reduction, tsH, tsS, wrap, wrapList, wrapNamed } from '../torch/marshal.js';
+import { h, hList, hOpt, hOptList, isOptions, type MemoryFormat, misplacedOptions, type Reduction, tsH, tsS, wrap, wrapList, wrapNamed } from '../torch/marshal.js';
 import type { Tensor } from '../torch/tensor.js';
 `,
 };
@@ -277,12 +329,18 @@ export function emitTs(ops) {
   for (const [name, group] of methodGroups) {
     if (group.length === 1) {
       const op = group[0];
-      decls.push(`    ${name}(${params(op, 1).join(', ')}): ${returnType(op)};`);
+      for (const p of signatures(op, 1)) decls.push(`    ${name}(${p.join(', ')}): ${returnType(op)};`);
       const names = positional(op)
         .slice(1)
         .map(jsName)
         .concat(hasOptions(op) ? ['options'] : []);
-      installs.push(`Tensor.prototype.${name} = function (this: Tensor, ${names.map((n) => `${n}: never`).join(', ')}) {
+      // Optional parameters where the op has overloads without them (skippable()).
+      const loose = skippable(op).length > 0;
+      const typed = positional(op)
+        .slice(1)
+        .map((a) => `${jsName(a)}${loose && a.dflt !== undefined ? '?' : ''}: never`)
+        .concat(hasOptions(op) ? [`options${loose ? '?' : ''}: never`] : []);
+      installs.push(`Tensor.prototype.${name} = function (this: Tensor, ${typed.join(', ')}) {
   return ${implName(op)}(this, ${names.join(', ')});
 };`);
     } else {
