@@ -178,7 +178,7 @@ export interface NativeJit {
   jitInit(tensorClass: new (handle: number) => unknown): void;
   jitLoad(path: string, mapLocation: string | undefined): number;
   jitFree(id: number): void;
-  jitRunMethod(id: number, name: string, args: unknown[]): unknown;
+  jitRunMethod(id: number, name: string, args: unknown[], kwargs?: Record<string, unknown>): unknown;
   /** [name, schema] per method */
   jitMethods(id: number): [string, string][];
   /** [training, the original class name] */
@@ -201,6 +201,18 @@ interface LibtorchInfo {
   version: string;
   torch: string;
   cuda: boolean;
+  /** The children (or every module below, recurse): [dotted names, new ids sharing each module] */
+  jitChildren(id: number, recurse: boolean): [string[], number[]];
+  /** A new id for the submodule at a dotted path */
+  jitSubmodule(id: number, target: string): number;
+  jitHasAttr(id: number, name: string): boolean;
+  /** [0, value] or [1, a submodule's new id] */
+  jitGetAttr(id: number, name: string): [0, unknown] | [1, number];
+  jitSetAttr(id: number, name: string, value: unknown): void;
+  /** Python's repr of a RecursiveScriptModule */
+  jitRepr(id: number): string;
+  /** A method's TorchScript source */
+  jitCode(id: number, method: string): string;
   cudaVersion: string | null;
 }
 

@@ -4,12 +4,13 @@
 #include <c10/core/impl/DeviceGuardImplInterface.h>
 
 #include <cmath>
+#include <cstring>
 
 namespace tn {
 
 namespace {
 
-const char* jsTypeName(const Napi::Value& v) {
+const char* jsTypeNameWithArticle(const Napi::Value& v) {
   switch (v.Type()) {
     case napi_undefined:
       return "undefined";
@@ -37,6 +38,15 @@ const char* jsTypeName(const Napi::Value& v) {
 constexpr int32_t kScalarInSecondSlot = -2;
 
 }  // namespace
+
+const char* jsTypeName(const Napi::Value& v, bool article) {
+  const char* name = jsTypeNameWithArticle(v);
+  if (article) return name;
+  // The same literal past its article: "a number" -> "number".
+  if (std::strncmp(name, "a ", 2) == 0) return name + 2;
+  if (std::strncmp(name, "an ", 3) == 0) return name + 3;
+  return name;
+}
 
 void Args::typeError(size_t i, const char* name, const char* expected) const {
   const Napi::Value v = i < info_.Length() ? info_[i] : env().Undefined();

@@ -122,6 +122,9 @@ Napi::Value run(const Args& a, F&& body) {
   return result;
 }
 
+// What a JavaScript value is, for messages: "a number", "an array" (`article` false: "number").
+const char* jsTypeName(const Napi::Value& v, bool article = true);
+
 // A JavaScript number as ATen's Scalar: integral values are int64 (so int64 + 3 stays int64).
 at::Scalar toScalar(const Napi::Value& v, bool* ok);
 

@@ -14,6 +14,7 @@
 #include <c10/core/GradMode.h>
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/serialization/import.h>
+#include <torch/csrc/jit/serialization/python_print.h>
 
 #include <algorithm>
 #include <cmath>
@@ -22,6 +23,7 @@
 #include <sstream>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -61,6 +63,17 @@ Napi::Function tensorClass() {
   return Napi::Function(st.env, ctor);
 }
 
+// A new id for `m`, a handle on the same native module (a submodule, say): what one id's
+// dispose frees is that handle, so a submodule outlives the parent it was taken from, as in Python.
+int64_t addModule(Module m) {
+  JitState& st = state();
+  const int64_t id = st.next++;
+  st.modules.emplace(id, std::move(m));
+  return id;
+}
+
+std::string originalName(const Module& m) { return m.type()->name() ? m.type()->name()->name() : std::string(); }
+
 Module& moduleAt(const Args& a) {
   const Napi::Value v = a.info()[0];
   const int64_t id = v.IsNumber() ? v.As<Napi::Number>().Int64Value() : -1;
@@ -72,32 +85,10 @@ Module& moduleAt(const Args& a) {
 
 // ---- JavaScript -> IValue, typed by the schema
 
-const char* jsKind(const Napi::Value& v) {
-  switch (v.Type()) {
-    case napi_undefined:
-      return "undefined";
-    case napi_null:
-      return "null";
-    case napi_boolean:
-      return "boolean";
-    case napi_number:
-      return "number";
-    case napi_string:
-      return "string";
-    case napi_bigint:
-      return "bigint";
-    case napi_function:
-      return "function";
-    case napi_object:
-      if (v.IsArray()) return "array";
-      if (v.As<Napi::Object>().InstanceOf(tensorClass())) return "Tensor";
-      return "object";
-    default:
-      return "symbol";
-  }
-}
-
 bool isTensor(const Napi::Value& v) { return v.IsObject() && v.As<Napi::Object>().InstanceOf(tensorClass()); }
+
+// What a value is, in a schema mismatch: "got number", "got Tensor".
+const char* jsKind(const Napi::Value& v) { return isTensor(v) ? "Tensor" : jsTypeName(v, false); }
 
 bool isMap(const Napi::Value& v) {
   if (!v.IsObject() || v.IsArray()) return false;
@@ -115,12 +106,14 @@ bool isIntegral(double d) { return std::isfinite(d) && std::nearbyint(d) == d &&
 
 struct ToIValue {
   Napi::Env env;
+  // What the messages call the value: a method's argument, or a module's attribute (setAttr).
+  const char* noun = "argument";
 
   [[noreturn]] void mismatch(const std::string& path, const TypePtr& type, const Napi::Value& v,
                              const char* why = nullptr) const {
     std::string got = jsKind(v);
     if (v.IsNumber() && why) got = v.ToString().Utf8Value();
-    throw ArgError("argument '" + path + "' expects " + type->annotation_str() + ", got " + got +
+    throw ArgError(std::string(noun) + " '" + path + "' expects " + type->annotation_str() + ", got " + got +
                    (why ? std::string(" (") + why + ")" : ""));
   }
 
@@ -128,7 +121,7 @@ struct ToIValue {
     if (!isTensor(v)) mismatch(path, type, v);
     const Napi::Value h = v.As<Napi::Object>().Get("_h");
     const int32_t handle = h.IsNumber() ? h.As<Napi::Number>().Int32Value() : -1;
-    if (handle < 0) throw ArgError("argument '" + path + "' is a disposed Tensor");
+    if (handle < 0) throw ArgError(std::string(noun) + " '" + path + "' is a disposed Tensor");
     return handles().get(handle);
   }
 
@@ -234,8 +227,8 @@ struct ToIValue {
         const auto arr = v.As<Napi::Array>();
         const auto elems = tt->elements();
         if (arr.Length() != elems.size()) {
-          throw ArgError("argument '" + path + "' expects " + type->annotation_str() + ", got an array of " +
-                         std::to_string(arr.Length()) + " elements");
+          throw ArgError(std::string(noun) + " '" + path + "' expects " + type->annotation_str() +
+                         ", got an array of " + std::to_string(arr.Length()) + " elements");
         }
         std::vector<IValue> values;
         values.reserve(elems.size());
@@ -261,8 +254,8 @@ struct ToIValue {
             char* end = nullptr;
             const long long n = std::strtoll(name.c_str(), &end, 10);
             if (name.empty() || *end != '\0') {
-              throw ArgError("argument '" + path + "' expects " + type->annotation_str() + ", got the key '" + name +
-                             "'");
+              throw ArgError(std::string(noun) + " '" + path + "' expects " + type->annotation_str() +
+                             ", got the key '" + name + "'");
             }
             key = static_cast<int64_t>(n);
           } else {
@@ -283,12 +276,12 @@ struct ToIValue {
         for (const auto& [n, t] : names) {
           if (s == n) return t;
         }
-        throw ArgError("argument '" + path + "' expects a dtype, got '" + s + "'");
+        throw ArgError(std::string(noun) + " '" + path + "' expects a dtype, got '" + s + "'");
       }
       case TypeKind::AnyType:
         return infer(v, path);
       default:
-        throw ArgError("argument '" + path + "' has the TorchScript type " + type->annotation_str() +
+        throw ArgError(std::string(noun) + " '" + path + "' has the TorchScript type " + type->annotation_str() +
                        ", which JavaScript values cannot be converted to");
     }
   }
@@ -320,29 +313,54 @@ struct ToIValue {
       }
       return dict;
     }
-    throw ArgError("argument '" + path + "' (Any) cannot be converted from " + std::string(jsKind(v)));
+    throw ArgError(std::string(noun) + " '" + path + "' (Any) cannot be converted from " + std::string(jsKind(v)));
   }
 };
 
-// The stack for `method`: the JavaScript arguments typed by its schema, defaults filled in.
-std::vector<IValue> methodInputs(Napi::Env env, const c10::FunctionSchema& schema, const Napi::Array& args) {
+// The stack for a method: the JavaScript arguments typed by its schema, bound as TorchScript
+// binds Python's: positions first, then keywords (`kwargs`, a plain object or undefined), then
+// defaults. An undefined value, by position or by keyword, is an argument not given.
+std::vector<IValue> methodInputs(Napi::Env env, const c10::FunctionSchema& schema, const Napi::Array& args,
+                                 const Napi::Value& kwargs) {
   const auto& params = schema.arguments();
   // A method's first argument is the module itself.
   const size_t first = !params.empty() && params[0].name() == "self" ? 1 : 0;
   const size_t count = params.size() - first;
+  size_t positional = 0;
+  while (positional < count && !params[first + positional].kwarg_only()) positional++;
+  const auto names = [&](size_t n) {
+    std::string out;
+    for (size_t k = first; k < first + n; k++) out += (k > first ? ", " : "") + params[k].name();
+    return out;
+  };
   const uint32_t given = args.Length();
-  if (given > count) {
-    std::string names;
-    for (size_t k = first; k < params.size(); k++) names += (k > first ? ", " : "") + params[k].name();
-    throw ArgError("expected at most " + std::to_string(count) + " argument" + (count == 1 ? "" : "s") + " (" + names +
-                   "), got " + std::to_string(given));
+  if (given > positional) {
+    throw ArgError("expected at most " + std::to_string(positional) + " argument" + (positional == 1 ? "" : "s") +
+                   " (" + names(positional) + "), got " + std::to_string(given));
   }
   const ToIValue conv{env};
+  std::vector<Napi::Value> values(count, env.Undefined());
+  for (uint32_t k = 0; k < given; k++) values[k] = args.Get(k);
+  if (kwargs.IsObject()) {
+    for (const auto& [key, value] : conv.entries(kwargs)) {
+      if (value.IsUndefined()) continue;
+      const std::string name = key.ToString().Utf8Value();
+      size_t k = 0;
+      while (k < count && params[first + k].name() != name) k++;
+      if (k == count) {
+        throw ArgError("unknown keyword argument '" + name + "' (its arguments: " + names(count) + ")");
+      }
+      if (!values[k].IsUndefined()) {
+        throw ArgError("argument '" + name + "' given both by position and by keyword");
+      }
+      values[k] = value;
+    }
+  }
   std::vector<IValue> stack;
   stack.reserve(count);
   for (size_t k = 0; k < count; k++) {
     const c10::Argument& p = params[first + k];
-    const Napi::Value v = k < given ? args.Get(static_cast<uint32_t>(k)) : env.Undefined();
+    const Napi::Value& v = values[k];
     if (v.IsUndefined() && p.default_value()) {
       stack.push_back(*p.default_value());
     } else if (v.IsUndefined() && p.type()->kind() != TypeKind::OptionalType && p.type()->kind() != TypeKind::AnyType &&
@@ -456,10 +474,7 @@ Napi::Value jitLoad(const Napi::CallbackInfo& info) {
       }
       throw OpError("'" + path + "' is not a TorchScript file that this libtorch can read (" + why + ")");
     }
-    JitState& st = state();
-    const int64_t id = st.next++;
-    st.modules.emplace(id, std::move(m));
-    return Napi::Number::New(a.env(), static_cast<double>(id));
+    return Napi::Number::New(a.env(), static_cast<double>(addModule(std::move(m))));
   });
 }
 
@@ -468,7 +483,7 @@ Napi::Value jitFree(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// jitRunMethod(id, name, args[]) -> the method's result
+// jitRunMethod(id, name, args[], kwargs?) -> the method's result
 Napi::Value jitRunMethod(const Napi::CallbackInfo& info) {
   handles().drainReleases();
   const std::string name = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "runMethod";
@@ -482,7 +497,10 @@ Napi::Value jitRunMethod(const Napi::CallbackInfo& info) {
       for (const auto& meth : m.get_methods()) names += (names.empty() ? "" : ", ") + meth.name();
       throw OpError("the ScriptModule has no method '" + name + "' (its methods: " + names + ")");
     }
-    std::vector<IValue> stack = methodInputs(a.env(), method->function().getSchema(), info[2].As<Napi::Array>());
+    const Napi::Value kwargs = info[3];
+    if (!kwargs.IsUndefined() && !isPlainObject(kwargs)) a.typeError(3, "kwargs", "a plain object");
+    std::vector<IValue> stack =
+        methodInputs(a.env(), method->function().getSchema(), info[2].As<Napi::Array>(), kwargs);
     IValue out = (*method)(std::move(stack));
     return toJs(a.env(), out);
   });
@@ -515,7 +533,7 @@ Napi::Value jitInfo(const Napi::CallbackInfo& info) {
     const Module& m = moduleAt(a);
     auto out = Napi::Array::New(a.env(), 2);
     out.Set(0u, m.is_training());
-    out.Set(1u, m.type()->name() ? m.type()->name()->name() : std::string());
+    out.Set(1u, originalName(m));
     return out;
   });
 }
@@ -556,10 +574,16 @@ Napi::Value jitNamed(const Napi::CallbackInfo& info) {
     const int64_t what = a.int64(1, "what");
     const bool recurse = a.boolean(2, "recurse", true);
     std::vector<std::pair<std::string, at::Tensor>> items;
+    // A tensor reachable under two names (one submodule registered twice) is listed once, under
+    // the first, as Python's named_parameters does; the state dict keeps every name.
+    std::unordered_set<const void*> seen;
+    const auto add = [&](const std::string& name, const at::Tensor& t) {
+      if (seen.insert(t.unsafeGetTensorImpl()).second) items.emplace_back(name, t);
+    };
     if (what == 0) {
-      for (const auto& p : m.named_parameters(recurse)) items.emplace_back(p.name, p.value);
+      for (const auto& p : m.named_parameters(recurse)) add(p.name, p.value);
     } else if (what == 1) {
-      for (const auto& b : m.named_buffers(recurse)) items.emplace_back(b.name, b.value);
+      for (const auto& b : m.named_buffers(recurse)) add(b.name, b.value);
     } else {
       collectState(m, "", items);
     }
@@ -608,6 +632,169 @@ Napi::Value jitSave(const Napi::CallbackInfo& info) {
   });
 }
 
+// ---- submodules and attributes
+
+// jitChildren(id, recurse) -> [names, ids]: the children, or (recurse) every module below this
+// one under its dotted name, depth first (Python's named_modules less the root; a submodule
+// registered under two names is listed under both there too).
+void collectModules(const Module& m, const std::string& prefix, bool recurse,
+                    std::vector<std::pair<std::string, Module>>& out) {
+  for (const auto& c : m.named_children()) {
+    out.emplace_back(prefix + c.name, c.value);
+    if (recurse) collectModules(c.value, prefix + c.name + ".", true, out);
+  }
+}
+
+Napi::Value jitChildren(const Napi::CallbackInfo& info) {
+  const Args a(info, "ScriptModule.namedChildren");
+  return run(a, [&]() -> Napi::Value {
+    std::vector<std::pair<std::string, Module>> items;
+    collectModules(moduleAt(a), "", a.boolean(1, "recurse"), items);
+    auto names = Napi::Array::New(a.env(), items.size());
+    auto ids = Napi::Array::New(a.env(), items.size());
+    for (uint32_t k = 0; k < items.size(); k++) {
+      names.Set(k, items[k].first);
+      ids.Set(k, Napi::Number::New(a.env(), static_cast<double>(addModule(items[k].second))));
+    }
+    auto out = Napi::Array::New(a.env(), 2);
+    out.Set(0u, names);
+    out.Set(1u, ids);
+    return out;
+  });
+}
+
+// jitSubmodule(id, 'a.b') -> id
+Napi::Value jitSubmodule(const Napi::CallbackInfo& info) {
+  const Args a(info, "getSubmodule");
+  return run(a, [&]() -> Napi::Value {
+    Module cur = moduleAt(a);
+    const std::string target = a.string(1, "target");
+    std::string at;
+    size_t pos = 0;
+    while (true) {
+      const size_t dot = target.find('.', pos);
+      const std::string atom = target.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+      const std::string where = at.empty() ? "the module" : "'" + at + "'";
+      if (!cur.hasattr(atom)) {
+        throw OpError(where + " (" + originalName(cur) + ") has no attribute '" + atom + "'");
+      }
+      const IValue v = cur.attr(atom);
+      at += (at.empty() ? "" : ".") + atom;
+      if (!v.isModule()) throw OpError("'" + at + "' is not a module (it is a " + v.type()->annotation_str() + ")");
+      cur = v.toModule();
+      if (dot == std::string::npos) break;
+      pos = dot + 1;
+    }
+    return Napi::Number::New(a.env(), static_cast<double>(addModule(cur)));
+  });
+}
+
+std::string attributeNames(const Module& m) {
+  std::string out;
+  const auto& type = m.type();
+  for (size_t k = 0; k < type->numAttributes(); k++) out += (k ? ", " : "") + type->getAttributeName(k);
+  for (size_t k = 0; k < type->numConstants(); k++) out += (out.empty() ? "" : ", ") + type->getConstantName(k);
+  return out;
+}
+
+[[noreturn]] void noAttribute(const Module& m, const std::string& name) {
+  throw OpError("the ScriptModule (" + originalName(m) + ") has no attribute '" + name +
+                "' (its attributes: " + attributeNames(m) + ")");
+}
+
+// jitHasAttr(id, name): an attribute (parameters, buffers and submodules are attributes too) or
+// a constant (`Final` in Python).
+Napi::Value jitHasAttr(const Napi::CallbackInfo& info) {
+  const Args a(info, "hasAttr");
+  return run(a, [&]() -> Napi::Value {
+    const Module& m = moduleAt(a);
+    const std::string name = a.string(1, "name");
+    return Napi::Boolean::New(a.env(), m.hasattr(name) || m.type()->hasConstant(name));
+  });
+}
+
+// jitGetAttr(id, name) -> [0, value] or [1, a submodule's id]
+Napi::Value jitGetAttr(const Napi::CallbackInfo& info) {
+  const Args a(info, "getAttr");
+  return run(a, [&]() -> Napi::Value {
+    const Module& m = moduleAt(a);
+    const std::string name = a.string(1, "name");
+    IValue v;
+    if (m.hasattr(name)) {
+      v = m.attr(name);
+    } else if (m.type()->hasConstant(name)) {
+      v = m.type()->getConstant(name);
+    } else {
+      noAttribute(m, name);
+    }
+    auto out = Napi::Array::New(a.env(), 2);
+    if (v.isModule()) {
+      out.Set(0u, 1);
+      out.Set(1u, Napi::Number::New(a.env(), static_cast<double>(addModule(v.toModule()))));
+    } else {
+      out.Set(0u, 0);
+      out.Set(1u, toJs(a.env(), v));
+    }
+    return out;
+  });
+}
+
+// jitSetAttr(id, name, value): an existing attribute, with the value converted by the
+// attribute's declared type (as a method's argument would be).
+Napi::Value jitSetAttr(const Napi::CallbackInfo& info) {
+  const Args a(info, "setAttr");
+  return run(a, [&]() -> Napi::Value {
+    Module& m = moduleAt(a);
+    const std::string name = a.string(1, "name");
+    const TypePtr type = m.type()->findAttribute(name);
+    if (!type) {
+      if (m.type()->hasConstant(name)) throw OpError("'" + name + "' is a constant (Final), which cannot change");
+      noAttribute(m, name);
+    }
+    if (type->kind() == TypeKind::ClassType && type->castRaw<c10::ClassType>()->is_module()) {
+      throw OpError("'" + name + "' is a submodule (" + type->annotation_str() +
+                    "): change its attributes, replacing it is not supported");
+    }
+    m.setattr(name, ToIValue{a.env(), "attribute"}.convert(info[2], type, name));
+    return a.none();
+  });
+}
+
+// jitRepr(id): Python's repr of a RecursiveScriptModule, word for word.
+std::string reprOf(const Module& m) {
+  std::string children;
+  for (const auto& c : m.named_children()) {
+    std::string sub = reprOf(c.value);
+    // Python's _addindent: every line but the first moves 2 to the right.
+    for (size_t at = sub.find('\n'); at != std::string::npos; at = sub.find('\n', at + 1)) sub.insert(at + 1, "  ");
+    children += "\n  (" + c.name + "): " + sub;
+  }
+  const std::string extra = "original_name=" + originalName(m);
+  if (children.empty()) return "RecursiveScriptModule(" + extra + ")";
+  return "RecursiveScriptModule(\n  " + extra + children + "\n)";
+}
+
+Napi::Value jitRepr(const Napi::CallbackInfo& info) {
+  const Args a(info, "ScriptModule.toString");
+  return run(a, [&]() -> Napi::Value { return Napi::String::New(a.env(), reprOf(moduleAt(a))); });
+}
+
+// jitCode(id, method): the method's TorchScript source, as Python's `m.code` prints forward's.
+Napi::Value jitCode(const Napi::CallbackInfo& info) {
+  const Args a(info, "ScriptModule.code");
+  return run(a, [&]() -> Napi::Value {
+    const Module& m = moduleAt(a);
+    const std::string name = a.string(1, "method");
+    const std::optional<torch::jit::Method> method = m.find_method(name);
+    if (!method) throw OpError("the ScriptModule (" + originalName(m) + ") has no method '" + name + "'");
+    std::vector<IValue> constants;
+    torch::jit::PrintDepsTable deps;
+    torch::jit::PythonPrint printer(constants, deps);
+    printer.printMethod(method->function());
+    return Napi::String::New(a.env(), printer.str());
+  });
+}
+
 }  // namespace
 
 void registerJit(Napi::Env env, Napi::Object exports) {
@@ -621,9 +808,12 @@ void registerJit(Napi::Env env, Napi::Object exports) {
     jitState.reset();
   });
   const std::pair<const char*, Napi::Function::Callback> fns[] = {
-      {"jitInit", jitInit},       {"jitLoad", jitLoad}, {"jitFree", jitFree},   {"jitRunMethod", jitRunMethod},
-      {"jitMethods", jitMethods}, {"jitInfo", jitInfo}, {"jitTrain", jitTrain}, {"jitNamed", jitNamed},
-      {"jitTo", jitTo},           {"jitSave", jitSave},
+      {"jitInit", jitInit},           {"jitLoad", jitLoad},         {"jitFree", jitFree},
+      {"jitRunMethod", jitRunMethod}, {"jitMethods", jitMethods},   {"jitInfo", jitInfo},
+      {"jitTrain", jitTrain},         {"jitNamed", jitNamed},       {"jitTo", jitTo},
+      {"jitSave", jitSave},           {"jitChildren", jitChildren}, {"jitSubmodule", jitSubmodule},
+      {"jitHasAttr", jitHasAttr},     {"jitGetAttr", jitGetAttr},   {"jitSetAttr", jitSetAttr},
+      {"jitRepr", jitRepr},           {"jitCode", jitCode},
   };
   for (const auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
 }

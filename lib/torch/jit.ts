@@ -8,6 +8,11 @@
 // takes its default. Results: Tensors (owned by the current scope, like any op's result),
 // arrays for tuples and lists, plain objects for str-keyed dicts (Maps for others), numbers,
 // booleans, strings and null.
+//
+// Keyword arguments go through `call(name, args, kwargs)`: keywords in their own object, so that
+// a trailing plain object in `forward(...)` stays what it always is, a Dict argument.
+// Submodules (`namedChildren`, `getSubmodule`, `getAttr`) are ScriptModules over the same native
+// module, each with its own handle: disposing the parent leaves a child that is still held working.
 import { inspect } from 'node:util';
 import { type NativeJit, native } from '../binding.js';
 import type { Device } from './device.js';
@@ -20,12 +25,40 @@ jit.jitInit(Tensor);
 
 const modules = new FinalizationRegistry<number>((id) => jit.jitFree(id));
 
+// Tensors read from the module's attributes are the module's own, like parameters: kept alive
+// past the current scope.
+function keepAll(v: unknown): unknown {
+  if (v instanceof Tensor) keep(v);
+  else if (Array.isArray(v)) for (const e of v) keepAll(e);
+  else if (v instanceof Map) for (const e of v.values()) keepAll(e);
+  else if (v !== null && typeof v === 'object') for (const e of Object.values(v)) keepAll(e);
+  return v;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'an object';
+  return typeof v;
+}
+
 function named(id: number, what: 0 | 1 | 2, recurse: boolean, kept: boolean): [string, Tensor][] {
   const [names, handles] = jit.jitNamed(id, what, recurse);
   return names.map((name, k) => {
     const t = new Tensor(handles[k] as number);
     return [name, kept ? keep(t) : t];
   });
+}
+
+function modulesOf(id: number, recurse: boolean): [string, ScriptModule][] {
+  const [names, ids] = jit.jitChildren(id, recurse);
+  return names.map((name, k) => [name, new ScriptModule(ids[k] as number)]);
 }
 
 /**
@@ -58,9 +91,29 @@ export class ScriptModule {
     return jit.jitRunMethod(this.id, name, args) as T;
   }
 
+  /**
+   * Runs a method with positional and keyword arguments, as Python's `m.name(*args, **kwargs)`:
+   * `m.call('forward', [x], {k: 3})`. Keywords are bound by the method's TorchScript signature; an
+   * unknown keyword, one given by position too, or a required argument given neither way is a
+   * TypeError. An undefined value counts as not given.
+   */
+  call<T = unknown>(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): T {
+    if (typeof name !== 'string') throw new TypeError(`call: name must be a string, got ${describe(name)}`);
+    if (!Array.isArray(args)) throw new TypeError(`call: args must be an array, got ${describe(args)}`);
+    if (!isPlainObject(kwargs)) {
+      throw new TypeError(`call: kwargs must be a plain object of keyword arguments, got ${describe(kwargs)}`);
+    }
+    return jit.jitRunMethod(this.id, name, args, kwargs) as T;
+  }
+
   /** The names of the module's methods (forward and the exported ones, with their schemas). */
   methods(): { name: string; schema: string }[] {
     return jit.jitMethods(this.id).map(([name, schema]) => ({ name, schema }));
+  }
+
+  /** The TorchScript source of `forward`, as Python's `m.code`. */
+  get code(): string {
+    return jit.jitCode(this.id, 'forward');
   }
 
   /** The name of the Python class it was scripted from (`original_name`). */
@@ -143,6 +196,59 @@ export class ScriptModule {
     return Object.fromEntries(named(this.id, 2, true, false));
   }
 
+  /** The direct submodules under their attribute names, in registration order. */
+  namedChildren(): [string, ScriptModule][] {
+    return modulesOf(this.id, false);
+  }
+
+  children(): ScriptModule[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /** This module (under '') and every module below it under its dotted name, depth first. */
+  namedModules(): [string, ScriptModule][] {
+    return [['', this], ...modulesOf(this.id, true)];
+  }
+
+  modules(): ScriptModule[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** The submodule at a dotted path (`'encoder.layers.0'`); `''` is this module. */
+  getSubmodule(target: string): ScriptModule {
+    if (typeof target !== 'string')
+      throw new TypeError(`getSubmodule: target must be a string, got ${describe(target)}`);
+    return target === '' ? this : new ScriptModule(jit.jitSubmodule(this.id, target));
+  }
+
+  /**
+   * Whether the module has this attribute: parameters, buffers, submodules, plain attributes
+   * (`self.n = 3` in Python) and constants (`Final`). Methods are listed by methods().
+   */
+  hasAttr(name: string): boolean {
+    if (typeof name !== 'string') throw new TypeError(`hasAttr: name must be a string, got ${describe(name)}`);
+    return jit.jitHasAttr(this.id, name);
+  }
+
+  /**
+   * An attribute's value: a submodule as a ScriptModule, Tensors as the module's own (they
+   * outlive the current scope, as parameters() do), other values converted as results are.
+   */
+  getAttr<T = unknown>(name: string): T {
+    if (typeof name !== 'string') throw new TypeError(`getAttr: name must be a string, got ${describe(name)}`);
+    const [kind, value] = jit.jitGetAttr(this.id, name);
+    return (kind === 1 ? new ScriptModule(value) : keepAll(value)) as T;
+  }
+
+  /**
+   * Sets an existing attribute; the value is converted by the attribute's TorchScript type (an
+   * `int` attribute takes integral numbers only, say), and a mismatch is a TypeError.
+   */
+  setAttr(name: string, value: unknown): void {
+    if (typeof name !== 'string') throw new TypeError(`setAttr: name must be a string, got ${describe(name)}`);
+    jit.jitSetAttr(this.id, name, value);
+  }
+
   zeroGrad(options?: { setToNone?: boolean }): void {
     const setToNone = options?.setToNone ?? true;
     for (const p of this.parameters()) {
@@ -170,7 +276,7 @@ export class ScriptModule {
   }
 
   toString(): string {
-    return this._id < 0 ? 'ScriptModule(disposed)' : `ScriptModule(original_name=${this.originalName})`;
+    return this._id < 0 ? 'ScriptModule(disposed)' : jit.jitRepr(this._id);
   }
 
   [inspect.custom](): string {
