@@ -1,24 +1,24 @@
-// Resampling of uint8 images, bit-exact with Pillow's Image.resize (12.x) for NEAREST, BILINEAR
-// and BICUBIC, on 1 or more channels, each resampled on its own (as Pillow does for L and RGB;
-// Pillow premultiplies the alpha of LA and RGBA, which this does not).
+// Resampling of uint8 images, bit-exact with Pillow's Image.resize (12.x) for all its filters:
+// NEAREST, BOX, BILINEAR, HAMMING, BICUBIC and LANCZOS, on any number of channels; 2 and 4
+// channels are LA and RGBA, whose colours Pillow resamples premultiplied by alpha.
 //
-// BILINEAR and BICUBIC are Pillow's convolution resampling (libImaging/Resample.c): per output
-// column (then row) a window of source pixels and its weights, the filter stretched by the
-// downscaling factor (antialiasing), computed in doubles, normalised to sum 1, then made
-// fixed-point with 22 fractional bits (rounded half away from zero). The horizontal pass runs
+// The filters other than NEAREST are Pillow's convolution resampling (libImaging/Resample.c):
+// fixed-point weights per output column, then row (resize_filters.ts); the horizontal pass runs
 // first, over the source rows the vertical pass will read, into 8-bit pixels (rounded and
-// clamped), then the vertical pass; a pass whose size does not change is skipped. NEAREST is
-// Pillow's affine scale (libImaging/Geometry.c): source coordinate (x + 0.5) * in/out, summed
-// step by step in doubles as Pillow sums it, and truncated.
+// clamped), then the vertical pass (resize_passes.ts); a pass whose size does not change is
+// skipped. Pillow always goes in this order, whichever axis would be cheaper first: the 8-bit
+// rounding between the passes makes the order part of the result. NEAREST is Pillow's affine
+// scale (libImaging/Geometry.c): source coordinate (x + 0.5) * in/out, summed step by step in
+// doubles as Pillow sums it, and truncated.
 //
 // An image can lie in memory either way: interleaved (H, W, C), as decoded, or planar (C, H, W),
 // as the transforms hold it; and a region of it can be resized without a copy (as cropping then
 // resizing: the filter sees no pixel outside the region). Torch-free (data workers import it).
 import { NDArray } from './ndarray.js';
+import { coefficients, FILTERS, INTERPOLATIONS, type Interpolation } from './resize_filters.js';
+import { horizontalPass, type Strides, verticalPass } from './resize_passes.js';
 
-export type Interpolation = 'nearest' | 'bilinear' | 'bicubic';
-
-export const INTERPOLATIONS: readonly Interpolation[] = ['nearest', 'bilinear', 'bicubic'];
+export { INTERPOLATIONS, type Interpolation };
 
 /**
  * Where a uint8 image's pixels lie in a flat array: channel `ch` of pixel (y, x) is at
@@ -62,260 +62,7 @@ export function region(img: PixelLayout, top: number, left: number, height: numb
   };
 }
 
-// ---- Pillow's filters and fixed-point coefficients ----
-
-/** 32 bits less 8 for the result and 2 for the overflow of negative lobes (Pillow's PRECISION_BITS). */
-const PRECISION_BITS = 22;
-const ONE = 1 << PRECISION_BITS;
-const HALF = 1 << (PRECISION_BITS - 1);
-
-function bilinearFilter(x: number): number {
-  if (x < 0.0) x = -x;
-  if (x < 1.0) return 1.0 - x;
-  return 0.0;
-}
-
-/** Keys' cubic convolution with a = -0.5, as Pillow writes it (the same operations in the same order). */
-function bicubicFilter(x: number): number {
-  if (x < 0.0) x = -x;
-  if (x < 1.0) return (1.5 * x - 2.5) * x * x + 1;
-  if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * -0.5;
-  return 0.0;
-}
-
-/** Per output position: the first source position (bounds[2i]), the window's length (bounds[2i + 1]), its weights (kk[i * ksize + k]). */
-interface Coefficients {
-  ksize: number;
-  bounds: Int32Array;
-  kk: Int32Array;
-}
-
-/** Pillow's precompute_coeffs and normalize_coeffs_8bpc, for the box [0, inSize) of a side of inSize. */
-function coefficients(inSize: number, outSize: number, filter: (x: number) => number, support: number): Coefficients {
-  const scale = inSize / outSize;
-  const filterscale = Math.max(scale, 1.0);
-  const reach = support * filterscale;
-  const ksize = Math.ceil(reach) * 2 + 1;
-  const bounds = new Int32Array(2 * outSize);
-  const kk = new Int32Array(outSize * ksize);
-  const w = new Float64Array(ksize);
-  const ss = 1.0 / filterscale;
-  for (let xx = 0; xx < outSize; xx++) {
-    const center = 0 + (xx + 0.5) * scale;
-    // C's (int) conversion truncates towards zero.
-    let xmin = Math.trunc(center - reach + 0.5);
-    if (xmin < 0) xmin = 0;
-    let xmax = Math.trunc(center + reach + 0.5);
-    if (xmax > inSize) xmax = inSize;
-    xmax -= xmin;
-    let ww = 0.0;
-    for (let x = 0; x < xmax; x++) {
-      const v = filter((x + xmin - center + 0.5) * ss);
-      w[x] = v;
-      ww += v;
-    }
-    const base = xx * ksize;
-    for (let x = 0; x < xmax; x++) {
-      const k = ww !== 0.0 ? (w[x] as number) / ww : (w[x] as number);
-      kk[base + x] = k < 0 ? Math.trunc(-0.5 + k * ONE) : Math.trunc(0.5 + k * ONE);
-    }
-    bounds[2 * xx] = xmin;
-    bounds[2 * xx + 1] = xmax;
-  }
-  return { ksize, bounds, kk };
-}
-
-// ---- The passes ----
-//
-// Each sum is Pillow's: 2^21 plus pixel times weight over the window, in 32-bit integers (it
-// cannot overflow: |weights| sum to less than 2^9 * 2^22 / 255), then shifted and clamped. Three
-// channels are summed in one loop over the window, sharing its weights (a third of the loop's
-// cost, which is most of the cost).
-
-function clip8(s: number): number {
-  const v = s >> PRECISION_BITS;
-  return v < 0 ? 0 : Math.min(v, 255);
-}
-
-// The passes over one channel, and over three at once. `o*` are the output's offset and strides;
-// `s*` the source's.
-
-function horizontal1(
-  src: Uint8Array,
-  sBase: number,
-  sRow: number,
-  sPix: number,
-  rows: number,
-  out: Uint8Array,
-  oBase: number,
-  oRow: number,
-  oPix: number,
-  outW: number,
-  co: Coefficients,
-): void {
-  const { bounds, kk, ksize } = co;
-  for (let y = 0; y < rows; y++) {
-    const row = sBase + y * sRow;
-    let o = oBase + y * oRow;
-    for (let xx = 0; xx < outW; xx++, o += oPix) {
-      const n = bounds[2 * xx + 1] as number;
-      let p = row + (bounds[2 * xx] as number) * sPix;
-      let k = xx * ksize;
-      let s = HALF;
-      for (let x = 0; x < n; x++, p += sPix, k++) s = (s + Math.imul(src[p] as number, kk[k] as number)) | 0;
-      out[o] = clip8(s);
-    }
-  }
-}
-
-function horizontal3(
-  src: Uint8Array,
-  sBase: number,
-  sRow: number,
-  sPix: number,
-  sCh: number,
-  rows: number,
-  out: Uint8Array,
-  oBase: number,
-  oRow: number,
-  oPix: number,
-  oCh: number,
-  outW: number,
-  co: Coefficients,
-): void {
-  const { bounds, kk, ksize } = co;
-  for (let y = 0; y < rows; y++) {
-    const row = sBase + y * sRow;
-    let o = oBase + y * oRow;
-    for (let xx = 0; xx < outW; xx++, o += oPix) {
-      const n = bounds[2 * xx + 1] as number;
-      let p = row + (bounds[2 * xx] as number) * sPix;
-      let k = xx * ksize;
-      let s0 = HALF;
-      let s1 = HALF;
-      let s2 = HALF;
-      for (let x = 0; x < n; x++, p += sPix, k++) {
-        const kv = kk[k] as number;
-        s0 = (s0 + Math.imul(src[p] as number, kv)) | 0;
-        s1 = (s1 + Math.imul(src[p + sCh] as number, kv)) | 0;
-        s2 = (s2 + Math.imul(src[p + 2 * sCh] as number, kv)) | 0;
-      }
-      out[o] = clip8(s0);
-      out[o + oCh] = clip8(s1);
-      out[o + 2 * oCh] = clip8(s2);
-    }
-  }
-}
-
-function vertical1(
-  src: Uint8Array,
-  sBase: number,
-  sRow: number,
-  sPix: number,
-  out: Uint8Array,
-  oBase: number,
-  oRow: number,
-  oPix: number,
-  outH: number,
-  outW: number,
-  co: Coefficients,
-): void {
-  const { bounds, kk, ksize } = co;
-  for (let yy = 0; yy < outH; yy++) {
-    const n = bounds[2 * yy + 1] as number;
-    const kb = yy * ksize;
-    const row = sBase + (bounds[2 * yy] as number) * sRow;
-    let o = oBase + yy * oRow;
-    for (let xx = 0; xx < outW; xx++, o += oPix) {
-      let p = row + xx * sPix;
-      let s = HALF;
-      for (let y = 0; y < n; y++, p += sRow) s = (s + Math.imul(src[p] as number, kk[kb + y] as number)) | 0;
-      out[o] = clip8(s);
-    }
-  }
-}
-
-function vertical3(
-  src: Uint8Array,
-  sBase: number,
-  sRow: number,
-  sPix: number,
-  sCh: number,
-  out: Uint8Array,
-  oBase: number,
-  oRow: number,
-  oPix: number,
-  oCh: number,
-  outH: number,
-  outW: number,
-  co: Coefficients,
-): void {
-  const { bounds, kk, ksize } = co;
-  for (let yy = 0; yy < outH; yy++) {
-    const n = bounds[2 * yy + 1] as number;
-    const kb = yy * ksize;
-    const row = sBase + (bounds[2 * yy] as number) * sRow;
-    let o = oBase + yy * oRow;
-    for (let xx = 0; xx < outW; xx++, o += oPix) {
-      let p = row + xx * sPix;
-      let s0 = HALF;
-      let s1 = HALF;
-      let s2 = HALF;
-      for (let y = 0; y < n; y++, p += sRow) {
-        const kv = kk[kb + y] as number;
-        s0 = (s0 + Math.imul(src[p] as number, kv)) | 0;
-        s1 = (s1 + Math.imul(src[p + sCh] as number, kv)) | 0;
-        s2 = (s2 + Math.imul(src[p + 2 * sCh] as number, kv)) | 0;
-      }
-      out[o] = clip8(s0);
-      out[o + oCh] = clip8(s1);
-      out[o + 2 * oCh] = clip8(s2);
-    }
-  }
-}
-
-/** Horizontal pass: rows [first, first + rows) of `from`, each resampled to `to.width` columns, into rows 0.. of `to`. */
-function horizontalPass(
-  src: Uint8Array,
-  from: PixelLayout,
-  first: number,
-  rows: number,
-  out: Uint8Array,
-  to: PixelLayout,
-  co: Coefficients,
-): void {
-  const { rowStride: sRow, pixelStride: sPix, channelStride: sCh } = from;
-  const { rowStride: oRow, pixelStride: oPix, channelStride: oCh } = to;
-  const sBase = from.offset + first * sRow;
-  if (from.channels === 3) {
-    horizontal3(src, sBase, sRow, sPix, sCh, rows, out, to.offset, oRow, oPix, oCh, to.width, co);
-    return;
-  }
-  for (let ch = 0; ch < from.channels; ch++) {
-    horizontal1(src, sBase + ch * sCh, sRow, sPix, rows, out, to.offset + ch * oCh, oRow, oPix, to.width, co);
-  }
-}
-
-/** Vertical pass: every column of `from` resampled to `to.height` rows, window rows counted from row `first` of `from`. */
-function verticalPass(
-  src: Uint8Array,
-  from: PixelLayout,
-  first: number,
-  out: Uint8Array,
-  to: PixelLayout,
-  co: Coefficients,
-): void {
-  const { rowStride: sRow, pixelStride: sPix, channelStride: sCh } = from;
-  const { rowStride: oRow, pixelStride: oPix, channelStride: oCh } = to;
-  const sBase = from.offset - first * sRow;
-  if (from.channels === 3) {
-    vertical3(src, sBase, sRow, sPix, sCh, out, to.offset, oRow, oPix, oCh, to.height, to.width, co);
-    return;
-  }
-  for (let ch = 0; ch < from.channels; ch++) {
-    vertical1(src, sBase + ch * sCh, sRow, sPix, out, to.offset + ch * oCh, oRow, oPix, to.height, to.width, co);
-  }
-}
+// ---- NEAREST, and a copy ----
 
 /** Pillow's source positions of NEAREST along a side: COORD of (x + 0.5) * in / out, summed as Pillow sums it (-1: outside, left 0). */
 function nearestIndex(inSize: number, outSize: number): Int32Array {
@@ -356,10 +103,124 @@ function copy(src: Uint8Array, from: PixelLayout, out: Uint8Array, to: PixelLayo
   }
 }
 
+// ---- The convolution filters ----
+
+const strides = (l: PixelLayout, base = l.offset): Strides => ({
+  base,
+  row: l.rowStride,
+  pixel: l.pixelStride,
+  channel: l.channelStride,
+});
+
+// Scratch pixels reused from call to call (the premultiplied source; the rows between the
+// passes), which saves allocating and zeroing them per image. Safe: resample is synchronous and
+// does not re-enter. One that would be huge is allocated for the call and not kept.
+const scratch: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
+const KEEP_AT_MOST = 1 << 24;
+
+function scratchPixels(slot: 0 | 1, n: number): Uint8Array {
+  const have = scratch[slot] as Uint8Array;
+  if (have.length >= n) return have;
+  const made = new Uint8Array(n);
+  if (n <= KEEP_AT_MOST) scratch[slot] = made;
+  return made;
+}
+
+/** Pillow's two passes, each channel on its own. */
+function convolve(src: Uint8Array, from: PixelLayout, out: Uint8Array, to: PixelLayout, interpolation: Interpolation) {
+  const filter = FILTERS[interpolation as Exclude<Interpolation, 'nearest'>];
+  const { height: h, width: w, channels } = from;
+  const { height: outH, width: outW } = to;
+  const vertical = coefficients(h, outH, filter);
+  if (outW === w) {
+    verticalPass(src, strides(from), channels, out, strides(to), outH, outW, vertical);
+    return;
+  }
+  const horizontal = coefficients(w, outW, filter);
+  if (outH === h) {
+    horizontalPass(src, strides(from), channels, h, out, strides(to), outW, horizontal);
+    return;
+  }
+  // Only the source rows the vertical pass reads go through the horizontal pass.
+  const first = vertical.start[0] as number;
+  const rows = (vertical.start[outH - 1] as number) + (vertical.length[outH - 1] as number) - first;
+  const temp = planar(channels, rows, outW);
+  const tempPixels = scratchPixels(1, channels * rows * outW);
+  horizontalPass(
+    src,
+    strides(from, from.offset + first * from.rowStride),
+    channels,
+    rows,
+    tempPixels,
+    strides(temp),
+    outW,
+    horizontal,
+  );
+  // The vertical windows count rows from row 0 of the source: the temp's row 0 is row `first`.
+  // (0 - first, not -first, which is -0 for 0.)
+  verticalPass(
+    tempPixels,
+    strides(temp, (0 - first) * temp.rowStride),
+    channels,
+    out,
+    strides(to),
+    outH,
+    outW,
+    vertical,
+  );
+}
+
+// Pillow resizes LA and RGBA as La and RGBa: the colours multiplied by alpha / 255 before, and
+// divided by it after, so that a transparent pixel's colour does not bleed into its neighbours.
+// Both in integers, as Pillow converts: v * a / 255 rounded (the exact quotient, by the
+// (t + (t >> 8)) >> 8 identity for t = v * a + 128), and back 255 * v / a truncated, clamped to
+// 255, where alpha is neither 0 nor 255 (those leave the colour as it is).
+
+/** `from` with its colours premultiplied by its last channel, into a planar `pixels`. */
+function premultiplied(src: Uint8Array, from: PixelLayout, pixels: Uint8Array): PixelLayout {
+  const { height: h, width: w, channels } = from;
+  const to = planar(channels, h, w);
+  const alpha = channels - 1;
+  for (let y = 0; y < h; y++) {
+    const row = from.offset + y * from.rowStride;
+    for (let x = 0; x < w; x++) {
+      const p = row + x * from.pixelStride;
+      const a = src[p + alpha * from.channelStride] as number;
+      const o = y * w + x;
+      for (let ch = 0; ch < alpha; ch++) {
+        const t = (src[p + ch * from.channelStride] as number) * a + 128;
+        pixels[o + ch * to.channelStride] = ((t >> 8) + t) >> 8;
+      }
+      pixels[o + alpha * to.channelStride] = a;
+    }
+  }
+  return to;
+}
+
+/** Divides the colours of `to` by its last channel, in place. */
+function unpremultiply(out: Uint8Array, to: PixelLayout): void {
+  const { height: h, width: w, channels } = to;
+  const alpha = channels - 1;
+  for (let y = 0; y < h; y++) {
+    const row = to.offset + y * to.rowStride;
+    for (let x = 0; x < w; x++) {
+      const p = row + x * to.pixelStride;
+      const a = out[p + alpha * to.channelStride] as number;
+      if (a === 0 || a === 255) continue;
+      for (let ch = 0; ch < alpha; ch++) {
+        const q = p + ch * to.channelStride;
+        out[q] = Math.min(((255 * (out[q] as number)) / a) | 0, 255);
+      }
+    }
+  }
+}
+
 /**
  * Resamples the image `from` (pixels in `src`) to the size of `to`, writing `out`: what Pillow's
  * `Image.resize((to.width, to.height), filter)` gives of the image `from` alone. `from` and `to`
- * have the same number of channels; sizes are positive.
+ * have the same number of channels; sizes are positive. With `alpha` (by default for 2 and 4
+ * channels, Pillow's LA and RGBA), the last channel is alpha and the others are resampled
+ * premultiplied by it; without (as Pillow's RGBX or CMYK), each channel on its own.
  */
 export function resample(
   src: Uint8Array,
@@ -367,53 +228,41 @@ export function resample(
   out: Uint8Array,
   to: PixelLayout,
   interpolation: Interpolation,
+  alpha: boolean = from.channels === 2 || from.channels === 4,
 ): void {
-  const { height: h, width: w } = from;
-  const { height: outH, width: outW } = to;
-  if (outH === h && outW === w) {
+  if (to.height === from.height && to.width === from.width) {
     copy(src, from, out, to);
-    return;
-  }
-  if (interpolation === 'nearest') {
+  } else if (interpolation === 'nearest') {
     nearest(src, from, out, to);
-    return;
+  } else if (alpha && from.channels >= 2) {
+    const pixels = scratchPixels(0, from.channels * from.height * from.width);
+    convolve(pixels, premultiplied(src, from, pixels), out, to, interpolation);
+    unpremultiply(out, to);
+  } else {
+    convolve(src, from, out, to, interpolation);
   }
-  const [filter, support] = interpolation === 'bicubic' ? [bicubicFilter, 2.0] : [bilinearFilter, 1.0];
-  const needHorizontal = outW !== w;
-  const needVertical = outH !== h;
-  const vertical = coefficients(h, outH, filter, support);
-  // The source rows the vertical pass reads.
-  const first = vertical.bounds[0] as number;
-  const last = (vertical.bounds[2 * outH - 2] as number) + (vertical.bounds[2 * outH - 1] as number);
-  if (!needHorizontal) {
-    verticalPass(src, from, 0, out, to, vertical);
-    return;
-  }
-  const horizontal = coefficients(w, outW, filter, support);
-  if (!needVertical) {
-    horizontalPass(src, from, 0, h, out, to, horizontal);
-    return;
-  }
-  const rows = last - first;
-  const temp = planar(from.channels, rows, outW);
-  const tempPixels = new Uint8Array(from.channels * rows * outW);
-  horizontalPass(src, from, first, rows, tempPixels, temp, horizontal);
-  verticalPass(tempPixels, temp, first, out, to, vertical);
 }
 
 export interface ResizeImageOptions {
-  /** Pillow's filter: 'nearest', 'bilinear' (default) or 'bicubic'. */
+  /** Pillow's filter: 'nearest', 'box', 'bilinear' (default), 'hamming', 'bicubic' or 'lanczos'. */
   interpolation?: Interpolation;
   /** How the pixels lie: 'hwc' (interleaved, as decoded; default; an (H, W) array is one channel) or 'chw' (planar). */
   layout?: 'hwc' | 'chw';
   /** Resizes only this region, [top, left, height, width], as cropping it first would (torchvision's resized_crop). */
   crop?: [number, number, number, number];
+  /**
+   * Whether the last channel is alpha, the others resampled premultiplied by it, as Pillow does
+   * for LA and RGBA (default: true for 2 and 4 channels). false: each channel on its own, as
+   * Pillow does for RGBX and CMYK.
+   */
+  alpha?: boolean;
 }
 
 function checkInterpolation(interpolation: unknown, name: string): Interpolation {
   if (!INTERPOLATIONS.includes(interpolation as Interpolation)) {
+    const names = INTERPOLATIONS.map((n) => `'${n}'`);
     throw new Error(
-      `${name}: interpolation must be 'nearest', 'bilinear' or 'bicubic', got ${JSON.stringify(interpolation)}`,
+      `${name}: interpolation must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, got ${JSON.stringify(interpolation)}`,
     );
   }
   return interpolation as Interpolation;
@@ -428,7 +277,8 @@ const isSize = (n: unknown): n is number => Number.isInteger(n) && (n as number)
 
 /**
  * `img` (uint8) resized to `size` = [height, width], in its own layout: Pillow's
- * `Image.resize((width, height), filter)` to the bit, for NEAREST, BILINEAR and BICUBIC.
+ * `Image.resize((width, height), filter)` to the bit, for each of its filters, an image of 2 or 4
+ * channels as LA or RGBA (see `alpha`).
  */
 export function resizeImage(
   img: NDArray,
@@ -485,7 +335,11 @@ export function resizeImage(
   const [outH, outW] = size;
   const to = layout === 'chw' ? planar(from.channels, outH, outW) : interleaved(outH, outW, from.channels);
   const out = new Uint8Array(from.channels * outH * outW);
-  resample(img.data as Uint8Array, from, out, to, interpolation);
+  const alpha = options?.alpha ?? (from.channels === 2 || from.channels === 4);
+  if (typeof alpha !== 'boolean') {
+    throw new TypeError(`resizeImage: alpha must be true or false, got ${JSON.stringify(options?.alpha)}`);
+  }
+  resample(img.data as Uint8Array, from, out, to, interpolation, alpha);
   const outShape =
     layout === 'chw' ? [from.channels, outH, outW] : shape.length === 2 ? [outH, outW] : [outH, outW, from.channels];
   return new NDArray(out, outShape, 'uint8');

@@ -13,7 +13,7 @@ import type { RandomSource, Transform, TransformSpec } from './transforms.js';
 export type Size = number | [number] | [number, number];
 
 export interface ResizeOptions {
-  /** 'nearest', 'bilinear' (default) or 'bicubic': Pillow's filters. */
+  /** Pillow's filter: 'nearest', 'box', 'bilinear' (default), 'hamming', 'bicubic' or 'lanczos' (torchvision's and mmcv's names). */
   interpolation?: Interpolation;
   /** With a number size: the longest the long edge may be (torchvision's max_size). */
   maxSize?: number | null;

@@ -1,6 +1,8 @@
 // The resampling kernel (resize.ts) against Pillow as the oracle, to the bit: random uint8
-// images of 1 and 3 channels, odd sizes and 1-pixel edges, up and down by non-integer ratios,
-// NEAREST, BILINEAR and BICUBIC, interleaved and planar, whole images and crop regions. Then the
+// images of 1 and 3 channels, odd sizes and 1-pixel edges, up and down by non-integer and integer
+// ratios, all six filters (NEAREST, BOX, BILINEAR, HAMMING, BICUBIC, LANCZOS), interleaved and
+// planar, whole images and crop regions; LA and RGBA (premultiplied by Pillow), and 4 channels
+// without alpha (Pillow's RGBX). Then the
 // transforms (Resize, ResizeEdge, CenterCrop, RandomResizedCrop): their geometry against
 // torchvision's formulas worked by hand, RandomResizedCrop's draws (fixed, then their
 // distribution and determinism per (seed, epoch, index)), its pixels against Pillow's crop and
@@ -61,19 +63,23 @@ function python<T>(script: string, input: unknown = null): T {
 const b64 = (a: Uint8Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
 
-const FILTERS =
-  "F = {'nearest': Image.Resampling.NEAREST, 'bilinear': Image.Resampling.BILINEAR, 'bicubic': Image.Resampling.BICUBIC}\n";
+const FILTERS = `R = Image.Resampling
+F = {'nearest': R.NEAREST, 'box': R.BOX, 'bilinear': R.BILINEAR, 'hamming': R.HAMMING, 'bicubic': R.BICUBIC, 'lanczos': R.LANCZOS}
+MODES = {1: 'L', 2: 'LA', 3: 'RGB', 4: 'RGBA', 'x': 'RGBX'}
+`;
 
 /** One resize for Pillow: an (h, w, c) image, the crop [top, left, height, width] to resize (null: all), the output size. */
 interface Case {
   h: number;
   w: number;
-  c: 1 | 3;
+  c: 1 | 2 | 3 | 4;
   oh: number;
   ow: number;
   interpolation: Interpolation;
   crop: [number, number, number, number] | null;
   data: Uint8Array;
+  /** 4 channels without alpha: Pillow's RGBX, and resizeImage's `alpha: false`. */
+  noAlpha?: boolean;
 }
 
 /** Pillow's Image.resize (after Image.crop where a case has a crop) of each case, interleaved. */
@@ -82,7 +88,7 @@ function pillowResize(cases: Case[]): Uint8Array[] {
     `${FILTERS}
 res = []
 for c in INPUT:
-    im = Image.frombytes('L' if c['c'] == 1 else 'RGB', (c['w'], c['h']), base64.b64decode(c['data']))
+    im = Image.frombytes(MODES['x' if c.get('noAlpha') else c['c']], (c['w'], c['h']), base64.b64decode(c['data']))
     if c['crop'] is not None:
         t, l, h, w = c['crop']
         im = im.crop((l, t, l + w, t + h))
@@ -100,6 +106,20 @@ function randomPixels(n: number, random: Random): Uint8Array {
   return a;
 }
 
+/**
+ * An (h, w, c) image whose last channel is alpha: a third of the pixels transparent, a third
+ * opaque, a third in between (so the 0 and 255 cases of Pillow's unpremultiply both occur, next
+ * to edges where negative lobes overshoot).
+ */
+function alphaPixels(h: number, w: number, c: number, random: Random): Uint8Array {
+  const a = randomPixels(h * w * c, random);
+  for (let p = 0; p < h * w; p++) {
+    const kind = random.int(0, 3);
+    if (kind < 2) a[p * c + c - 1] = kind === 0 ? 0 : 255;
+  }
+  return a;
+}
+
 /** (h, w, c) interleaved to (c, h, w) planar, and back. */
 function toPlanar(a: Uint8Array, h: number, w: number, c: number): Uint8Array {
   const out = new Uint8Array(a.length);
@@ -114,7 +134,7 @@ function toInterleaved(a: Uint8Array, h: number, w: number, c: number): Uint8Arr
 
 function describeCase(c: Case): string {
   const crop = c.crop ? ` crop [${c.crop.join(', ')}]` : '';
-  return `${c.h}x${c.w}x${c.c}${crop} -> ${c.oh}x${c.ow} ${c.interpolation}`;
+  return `${c.h}x${c.w}x${c.c}${c.noAlpha ? ' (no alpha)' : ''}${crop} -> ${c.oh}x${c.ow} ${c.interpolation}`;
 }
 
 /** The first byte where two images differ, and how many do, or null. */
@@ -133,11 +153,13 @@ function firstDifference(got: Uint8Array, want: Uint8Array): string | null {
     : `${n} of ${got.length} bytes differ, first at ${first}: ${got[first]} vs Pillow's ${want[first]}`;
 }
 
-const INTERPOLATIONS: Interpolation[] = ['nearest', 'bilinear', 'bicubic'];
+const INTERPOLATIONS: Interpolation[] = ['nearest', 'box', 'bilinear', 'hamming', 'bicubic', 'lanczos'];
 
 describe('resizeImage against Pillow, to the bit', { skip }, () => {
   // [h, w, oh, ow]: 1-pixel edges, one side unchanged (a pass skipped), odd sizes, up and down by
-  // non-integer ratios, the ImageNet sizes.
+  // non-integer ratios, by integer ratios (where a window's edge falls exactly on a filter's
+  // support: BOX's is half-open), the ImageNet sizes (where HAMMING's single-precision constants
+  // show).
   const sizes: [number, number, number, number][] = [
     [1, 1, 5, 3],
     [1, 7, 1, 3],
@@ -155,6 +177,11 @@ describe('resizeImage against Pillow, to the bit', { skip }, () => {
     [17, 29, 17, 28],
     [100, 75, 33, 41],
     [9, 9, 9, 9],
+    [90, 60, 30, 20],
+    [64, 48, 16, 12],
+    [12, 10, 36, 30],
+    [20, 14, 10, 7],
+    [8, 6, 16, 12],
     [375, 500, 224, 224],
   ];
   const random = new Random(1234);
@@ -199,14 +226,16 @@ describe('resizeImage against Pillow, to the bit', { skip }, () => {
     const rnd = new Random(99);
     const crops: Case[] = [];
     const [h, w] = [57, 83];
-    for (let k = 0; k < 36; k++) {
+    // Each of 1, 2, 3 and 4 channels with each filter, twice.
+    for (let k = 0; k < 48; k++) {
       const ch = 1 + rnd.int(0, h);
       const cw = 1 + rnd.int(0, w);
       const crop: [number, number, number, number] = [rnd.int(0, h - ch + 1), rnd.int(0, w - cw + 1), ch, cw];
-      const c = k % 2 === 0 ? 3 : 1;
-      const [oh, ow] = k % 6 === 0 ? [ch, cw] : [1 + rnd.int(0, 40), 1 + rnd.int(0, 40)];
-      const interpolation = INTERPOLATIONS[k % 3] as Interpolation;
-      crops.push({ h, w, c, oh, ow, interpolation, crop, data: randomPixels(h * w * c, rnd) });
+      const c = ([3, 1, 4, 2] as const)[k % 4];
+      const [oh, ow] = k % 7 === 0 ? [ch, cw] : [1 + rnd.int(0, 40), 1 + rnd.int(0, 40)];
+      const interpolation = INTERPOLATIONS[(k >> 2) % 6] as Interpolation;
+      const data = c % 2 === 0 ? alphaPixels(h, w, c, rnd) : randomPixels(h * w * c, rnd);
+      crops.push({ h, w, c, oh, ow, interpolation, crop, data });
     }
     const expected = pillowResize(crops);
     crops.forEach((c, i) => {
@@ -222,6 +251,79 @@ describe('resizeImage against Pillow, to the bit', { skip }, () => {
         null,
         `${describeCase(c)} planar`,
       );
+    });
+  });
+
+  test('LA and RGBA: premultiplied by alpha as Pillow resizes them, each filter, up and down', () => {
+    const rnd = new Random(7);
+    const alphaCases: Case[] = [];
+    const some: [number, number, number, number][] = [
+      [1, 1, 4, 3],
+      [1, 9, 2, 4],
+      [13, 17, 5, 7],
+      [13, 17, 29, 31],
+      [31, 8, 10, 24],
+      [90, 60, 30, 20],
+      [40, 52, 40, 17],
+      [23, 37, 11, 37],
+    ];
+    for (let i = 0; i < 8; i++)
+      some.push([1 + rnd.int(0, 50), 1 + rnd.int(0, 50), 1 + rnd.int(0, 50), 1 + rnd.int(0, 50)]);
+    for (const [h, w, oh, ow] of some) {
+      for (const c of [2, 4] as const) {
+        for (const interpolation of INTERPOLATIONS) {
+          alphaCases.push({ h, w, c, oh, ow, interpolation, crop: null, data: alphaPixels(h, w, c, rnd) });
+        }
+      }
+    }
+    const expected = pillowResize(alphaCases);
+    alphaCases.forEach((c, i) => {
+      const got = resizeImage(new NDArray(c.data, [c.h, c.w, c.c]), [c.oh, c.ow], { interpolation: c.interpolation });
+      assert.equal(firstDifference(got.data, expected[i] as Uint8Array), null, describeCase(c));
+      const planarGot = resizeImage(new NDArray(toPlanar(c.data, c.h, c.w, c.c), [c.c, c.h, c.w]), [c.oh, c.ow], {
+        interpolation: c.interpolation,
+        layout: 'chw',
+      });
+      const diff = firstDifference(toInterleaved(planarGot.data, c.oh, c.ow, c.c), expected[i] as Uint8Array);
+      assert.equal(diff, null, `${describeCase(c)} planar: ${diff}`);
+    });
+    // Premultiplying changes the result: resampled as 4 independent channels, some differ.
+    const differs = alphaCases.filter((c, i) => {
+      if (c.interpolation === 'nearest' || c.c !== 4) return false;
+      const plain = resizeImage(new NDArray(c.data, [c.h, c.w, 4]), [c.oh, c.ow], {
+        interpolation: c.interpolation,
+        alpha: false,
+      });
+      return firstDifference(plain.data, expected[i] as Uint8Array) !== null;
+    });
+    assert.ok(differs.length > 40, `${differs.length} RGBA cases differ without premultiplying`);
+  });
+
+  test("4 channels with alpha: false: each on its own, as Pillow's RGBX", () => {
+    const rnd = new Random(8);
+    const plain: Case[] = INTERPOLATIONS.flatMap((interpolation) =>
+      [
+        [17, 23, 9, 31],
+        [40, 31, 12, 12],
+      ].map(([h, w, oh, ow]) => ({
+        h: h as number,
+        w: w as number,
+        c: 4 as const,
+        oh: oh as number,
+        ow: ow as number,
+        interpolation,
+        crop: null,
+        data: alphaPixels(h as number, w as number, 4, rnd),
+        noAlpha: true,
+      })),
+    );
+    const expected = pillowResize(plain);
+    plain.forEach((c, i) => {
+      const got = resizeImage(new NDArray(c.data, [c.h, c.w, 4]), [c.oh, c.ow], {
+        interpolation: c.interpolation,
+        alpha: false,
+      });
+      assert.equal(firstDifference(got.data, expected[i] as Uint8Array), null, describeCase(c));
     });
   });
 });
@@ -411,11 +513,11 @@ describe('RandomResizedCrop draws', () => {
     ];
     for (let s = 0; s < 24; s++) {
       const [h, w] = shapes[s % shapes.length] as [number, number];
-      const c = s % 5 === 0 ? 1 : 3;
-      const interpolation = INTERPOLATIONS[s % 3] as Interpolation;
+      const c = s % 5 === 0 ? 1 : s % 7 === 3 ? 4 : 3;
+      const interpolation = INTERPOLATIONS[s % 6] as Interpolation;
       const size: [number, number] = s % 2 === 0 ? [24, 24] : [19, 33];
       const rrc = new RandomResizedCrop(size, { interpolation, scale: s % 4 === 3 ? [0.5, 1] : [0.01, 1] });
-      const data = randomPixels(h * w * c, random);
+      const data = c === 4 ? alphaPixels(h, w, c, random) : randomPixels(h * w * c, random);
       const crop = rrc.getParams(h, w, new Random(s));
       outs.push(rrc.apply(new NDArray(toPlanar(data, h, w, c), [c, h, w]), new Random(s)));
       cases.push({ h, w, c, oh: size[0], ow: size[1], interpolation, crop, data });
@@ -437,12 +539,27 @@ describe('configs, the batch paths, the DataLoader', () => {
       { type: 'Resize', size: [20, 30], interpolation: 'nearest' },
       { type: 'Resize', size: 16, maxSize: 20, interpolation: 'bicubic' },
       { type: 'ResizeEdge', scale: 24, edge: 'long' },
+      { type: 'ResizeEdge', scale: 20, interpolation: 'lanczos' },
       { type: 'CenterCrop', size: 224 },
       { type: 'CenterCrop', size: [10, 12] },
       { type: 'RandomResizedCrop', size: 224 },
       { type: 'RandomResizedCrop', size: [16, 24], scale: [0.5, 1], ratio: [0.5, 2], interpolation: 'bicubic' },
+      { type: 'Resize', size: [20, 30], interpolation: 'box' },
+      { type: 'RandomResizedCrop', size: 12, interpolation: 'hamming' },
     ];
-    const classes = [Resize, Resize, Resize, ResizeEdge, CenterCrop, CenterCrop, RandomResizedCrop, RandomResizedCrop];
+    const classes = [
+      Resize,
+      Resize,
+      Resize,
+      ResizeEdge,
+      ResizeEdge,
+      CenterCrop,
+      CenterCrop,
+      RandomResizedCrop,
+      RandomResizedCrop,
+      Resize,
+      RandomResizedCrop,
+    ];
     const img = labelled(3, 37, 45);
     specs.forEach((spec, i) => {
       const t = buildTransform(spec);
@@ -594,9 +711,10 @@ describe('errors name the transform', () => {
         /RandomResizedCrop: ratio must be \[min, max\] with 0 < min <= max/,
       ],
       [
-        () => new RandomResizedCrop(8, { interpolation: 'lanczos' as never }),
-        /RandomResizedCrop: interpolation must be 'nearest', 'bilinear' or 'bicubic', got "lanczos"/,
+        () => new RandomResizedCrop(8, { interpolation: 'area' as never }),
+        /RandomResizedCrop: interpolation must be 'nearest', 'box', 'bilinear', 'hamming', 'bicubic' or 'lanczos', got "area"/,
       ],
+      [() => new Resize(8, { interpolation: 'LANCZOS' as never }), /Resize: interpolation must be .* got "LANCZOS"/],
       [() => new Resize(2.5), /Resize: size must be/],
       [() => new Resize([2, 2], { maxSize: 5 }), /Resize: maxSize is only for a size that the short edge becomes/],
       [
@@ -648,6 +766,10 @@ describe('errors name the transform', () => {
     assert.throws(
       () => resizeImage(img, [3, 3], { layout: 'nchw' as never }),
       /resizeImage: layout must be 'hwc' or 'chw'/,
+    );
+    assert.throws(
+      () => resizeImage(img, [3, 3], { layout: 'chw', alpha: 1 as never }),
+      (e: unknown) => e instanceof TypeError && /resizeImage: alpha must be true or false, got 1/.test(e.message),
     );
   });
 });
