@@ -482,6 +482,13 @@ export class Runner {
     saveParamScheduler?: boolean;
     meta?: Record<string, unknown>;
   }): Record<string, unknown> {
+    const given = options?.meta;
+    // As MMEngine's TypeError: spreading a string or an array would make keys of its characters or indices.
+    if (given != null && (typeof given !== 'object' || Array.isArray(given) || given instanceof Map)) {
+      throw new TypeError(
+        `Runner.saveCheckpoint: meta should be an object or null, but got ${Array.isArray(given) ? 'an array' : showValue(given)}`,
+      );
+    }
     const byEpoch = options?.byEpoch ?? this.byEpoch;
     const meta: Record<string, unknown> = {
       epoch: byEpoch ? this.epoch + 1 : this.epoch,
@@ -535,7 +542,8 @@ export class Runner {
     path: string,
     options?: { strict?: boolean; reviseKeys?: [RegExp | string, string][] },
   ): Record<string, unknown> {
-    const revise = options?.reviseKeys ?? [[/^module\./, '']];
+    // Checked before the file is read: a bad entry would otherwise surface as String.replace's own TypeError.
+    const revise = checkReviseKeys(options?.reviseKeys ?? [[/^module\./, '']]);
     return torch.scope(() => {
       const checkpoint = torch.load(path) as Record<string, unknown>;
       this.callHook('afterLoadCheckpoint', checkpoint);
@@ -593,4 +601,37 @@ export class Runner {
       this.logger.info(`resumed epoch: ${this.epoch}, iter: ${this.iter}`);
     });
   }
+}
+
+/** A value for an error message: a RegExp as its source, a string quoted, a pair as [a, b]. */
+function showValue(v: unknown): string {
+  if (v instanceof RegExp) return String(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(showValue).join(', ')}]`;
+  if (v === null || typeof v !== 'object') return String(v);
+  return `an object of class ${v.constructor?.name ?? '(anonymous)'}`;
+}
+
+/** loadCheckpoint's reviseKeys, checked: an array of [pattern (string or RegExp), replacement (string)] pairs. */
+function checkReviseKeys(value: unknown): [RegExp | string, string][] {
+  const what = 'Runner.loadCheckpoint: reviseKeys';
+  if (!Array.isArray(value)) {
+    throw new TypeError(`${what} must be an array of [pattern, replacement] pairs, got ${showValue(value)}`);
+  }
+  value.forEach((entry, i) => {
+    const pair = Array.isArray(entry) && entry.length === 2;
+    if (pair && (typeof entry[0] === 'string' || entry[0] instanceof RegExp) && typeof entry[1] === 'string') return;
+    // A lone pair (MMEngine's revise_keys is a list of them too) is the likely slip.
+    const lone =
+      i === 0 && value.length === 2 && (typeof entry === 'string' || entry instanceof RegExp)
+        ? `; for a single pair write [[${showValue(value[0])}, ${showValue(value[1])}]]`
+        : '';
+    const why = !pair
+      ? 'is not a [pattern, replacement] pair'
+      : typeof entry[0] === 'string' || entry[0] instanceof RegExp
+        ? 'has a replacement that is not a string'
+        : 'has a pattern that is not a string or a RegExp';
+    throw new TypeError(`${what}[${i}] ${why}: ${showValue(entry)}${lone}`);
+  });
+  return value as [RegExp | string, string][];
 }

@@ -17,6 +17,7 @@
 import { Optimizer, toCamel, toSnake } from '../../../torch/optim/optimizer.js';
 import { pyCos, pyPow } from '../../../torch/optim/pymath.js';
 import { getLogger } from '../../logging/logger.js';
+import { formatE4 } from './format.js';
 
 /** MMEngine's INF: the default `end`, a step no schedule reaches (int(1e9)). */
 export const INF = 1e9;
@@ -56,7 +57,11 @@ export interface ParamSchedulerOptions {
   lastStep?: number;
   /** Whether a step is an epoch (default true) or an iteration. */
   byEpoch?: boolean;
-  /** Log every change of the value. */
+  /**
+   * Log every value the scheduler sets, at 'info' through the engine's logger, as MMEngine's
+   * print_value: 'Adjusting parameter value of group 0 to 1.0000e-01.' (LR schedulers too;
+   * PyTorch's own, before it dropped verbose, said 'Adjusting learning rate of group ...').
+   */
   verbose?: boolean;
 }
 
@@ -119,9 +124,6 @@ const copy = <T>(v: T): T =>
     : v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype
       ? (Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)])) as T)
       : v;
-
-/** A value as Python's '{:.4e}' writes it. */
-const e4 = (v: number): string => v.toExponential(4).replace(/e([+-])(\d)$/, 'e$10$2');
 
 /**
  * The base of the parameter schedulers. A subclass sets its own fields after super(), then
@@ -271,7 +273,7 @@ export abstract class ParamScheduler {
   }
 
   protected printValue(group: number, value: number): void {
-    if (this.verbose) getLogger().info(`Adjusting parameter value of group ${group} to ${e4(value)}.`);
+    if (this.verbose) getLogger().info(`Adjusting parameter value of group ${group} to ${formatE4(value)}.`);
   }
 
   /** [MMEngine's attribute name, this object's property] of the family's own settings, in MMEngine's order. */
@@ -834,6 +836,42 @@ export class OneCycleParamScheduler extends ParamScheduler {
       ['anneal_strategy', 'annealStrategy'],
       ['_schedule_phases', '_schedulePhases'],
     ];
+  }
+
+  /**
+   * The annealing's state. MMEngine's state_dict holds `anneal_func`, a bound method that no
+   * weights-only checkpoint (ours, or torch.load's default) can hold; ours holds its name,
+   * `anneal_strategy` ('cos' or 'linear'), and never writes anneal_func (a string there would
+   * break MMEngine's load, which calls it). Reading: anneal_strategy wins; else an anneal_func
+   * given as a name ('_annealing_cos', '_annealing_linear', 'cos', 'linear'); else (a dict
+   * from before the key existed, or MMEngine's with the function dropped) the strategy this
+   * scheduler was built with stays, as MMEngine's __dict__.update keeps a key the dict lacks.
+   */
+  override loadStateDict(stateDict: SchedulerStateDict): void {
+    const name = `${this.constructor.name}.loadStateDict`;
+    let strategy: 'cos' | 'linear' | undefined;
+    if (stateDict !== null && typeof stateDict === 'object' && !Array.isArray(stateDict)) {
+      if ('anneal_strategy' in stateDict) {
+        const v = stateDict.anneal_strategy;
+        if (v !== 'cos' && v !== 'linear') {
+          throw new TypeError(`${name}: anneal_strategy must be 'cos' or 'linear', got ${describe(v)}`);
+        }
+        strategy = v;
+      } else if ('anneal_func' in stateDict) {
+        const v = stateDict.anneal_func;
+        const m = typeof v === 'string' ? /^(?:_annealing_)?(cos|linear)$/.exec(v) : null;
+        if (m === null) {
+          throw new TypeError(
+            `${name}: anneal_func can only be read as a name ('_annealing_cos' or '_annealing_linear'), got ${describe(v)}; ` +
+              "drop it to keep this scheduler's annealStrategy",
+          );
+        }
+        strategy = m[1] as 'cos' | 'linear';
+      }
+    }
+    // Checked before anything is written, so a refused dict leaves the scheduler as it was.
+    super.loadStateDict(stateDict);
+    if (strategy !== undefined) this.annealStrategy = strategy;
   }
 }
 
