@@ -188,6 +188,18 @@ export interface NativeJit {
   jitNamed(id: number, what: 0 | 1 | 2, recurse: boolean): [string[], number[]];
   jitTo(id: number, device: string | undefined, dtype: number | undefined, nonBlocking: boolean): void;
   jitSave(id: number, path: string): void;
+  /** The children (or every module below, recurse): [dotted names, new ids sharing each module] */
+  jitChildren(id: number, recurse: boolean): [string[], number[]];
+  /** A new id for the submodule at a dotted path */
+  jitSubmodule(id: number, target: string): number;
+  jitHasAttr(id: number, name: string): boolean;
+  /** [0, value] or [1, a submodule's new id] */
+  jitGetAttr(id: number, name: string): [0, unknown] | [1, number];
+  jitSetAttr(id: number, name: string, value: unknown): void;
+  /** Python's repr of a RecursiveScriptModule */
+  jitRepr(id: number): string;
+  /** A method's TorchScript source */
+  jitCode(id: number, method: string): string;
 }
 
 /** A CUDA stream as c10 packs it: [stream id, device index, device type]. */
@@ -201,18 +213,6 @@ interface LibtorchInfo {
   version: string;
   torch: string;
   cuda: boolean;
-  /** The children (or every module below, recurse): [dotted names, new ids sharing each module] */
-  jitChildren(id: number, recurse: boolean): [string[], number[]];
-  /** A new id for the submodule at a dotted path */
-  jitSubmodule(id: number, target: string): number;
-  jitHasAttr(id: number, name: string): boolean;
-  /** [0, value] or [1, a submodule's new id] */
-  jitGetAttr(id: number, name: string): [0, unknown] | [1, number];
-  jitSetAttr(id: number, name: string, value: unknown): void;
-  /** Python's repr of a RecursiveScriptModule */
-  jitRepr(id: number): string;
-  /** A method's TorchScript source */
-  jitCode(id: number, method: string): string;
   cudaVersion: string | null;
 }
 
