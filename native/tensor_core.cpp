@@ -255,13 +255,17 @@ Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
   });
 }
 
+// The elements as they read: a conjugate or negative view (x.conj(), x.conj().imag) with its
+// bit applied, since the bytes in memory are those of the tensor it views.
+at::Tensor resolved(const at::Tensor& t) { return t.resolve_conj().resolve_neg(); }
+
 // The tensor's elements as a fresh ArrayBuffer, row-major. float16 and bfloat16, which have
-// no typed array in Node 20, come back as float32.
+// no typed array in Node 20, come back as float32; complex64 and complex128 as their float32 or
+// float64 (real, imaginary) pairs, interleaved.
 Napi::Value toBuffer(const Napi::CallbackInfo& info) {
   const Args a(info, "toTypedArray");
   return run(a, [&]() -> Napi::Value {
-    at::Tensor t = a.tensor(0, "self").detach();
-    if (t.is_complex()) throw OpError("complex tensors have no typed array");
+    at::Tensor t = resolved(a.tensor(0, "self").detach());
     if (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
     t = t.to(at::kCPU).contiguous();
     const size_t bytes = t.numel() * t.element_size();
@@ -271,12 +275,12 @@ Napi::Value toBuffer(const Napi::CallbackInfo& info) {
   });
 }
 
-// The tensor's elements as they lie in memory (row-major, native byte order), for writers
-// of file formats.
+// The tensor's elements in its dtype's bytes (row-major, native byte order), for writers of
+// file formats; a conjugate or negative view's as they read (see resolved()).
 Napi::Value rawBytes(const Napi::CallbackInfo& info) {
   const Args a(info, "rawBytes");
   return run(a, [&]() -> Napi::Value {
-    const at::Tensor t = a.tensor(0, "self").detach().to(at::kCPU).contiguous();
+    const at::Tensor t = resolved(a.tensor(0, "self").detach()).to(at::kCPU).contiguous();
     const size_t bytes = t.numel() * t.element_size();
     auto buffer = Napi::ArrayBuffer::New(a.env(), bytes);
     if (bytes) std::memcpy(buffer.Data(), t.data_ptr(), bytes);
@@ -302,7 +306,8 @@ Napi::Value storageInfo(const Napi::CallbackInfo& info) {
   });
 }
 
-// The bytes of a tensor's whole storage (copied to the CPU), for the writers above.
+// The bytes of a tensor's whole storage (copied to the CPU), for the writers above; as they lie
+// in memory: a conjugate or negative view's bit is the writer's to record.
 Napi::Value storageBytes(const Napi::CallbackInfo& info) {
   const Args a(info, "storageBytes");
   return run(a, [&]() -> Napi::Value {
@@ -323,6 +328,13 @@ Napi::Value item(const Napi::CallbackInfo& info) {
     const at::Tensor& t = a.tensor(0, "self");
     if (t.numel() != 1) {
       throw OpError("a Tensor with " + std::to_string(t.numel()) + " elements cannot be converted to a number");
+    }
+    if (t.is_complex()) {
+      const at::ScalarType st = t.scalar_type();
+      const char* name = st == at::kComplexFloat ? "complex64" : st == at::kComplexDouble ? "complex128" : "complex";
+      throw OpError(std::string("a ") + name +
+                    " tensor has no JavaScript number (JavaScript has no complex numbers); use "
+                    "torch.viewAsReal(x) for its [real, imaginary] pair, or x.real.item() and x.imag.item()");
     }
     const at::Scalar s = t.item();
     if (s.isIntegral(false)) {

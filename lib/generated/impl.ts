@@ -2152,6 +2152,71 @@ export function $norm_except_dim(v: Tensor, pow?: number, dim?: number): Tensor 
   return wrap(native.norm_except_dim(h(v, 'norm_except_dim', 'v'), pow, dim));
 }
 
+export function $complex(real: Tensor, imag: Tensor): Tensor {
+  return wrap(native.complex(h(real, 'complex', 'real'), h(imag, 'complex', 'imag')));
+}
+
+export function $polar(abs: Tensor, angle: Tensor): Tensor {
+  return wrap(native.polar(h(abs, 'polar', 'abs'), h(angle, 'polar', 'angle')));
+}
+
+export function $view_as_real(input: Tensor): Tensor {
+  return wrap(native.view_as_real(h(input, 'view_as_real', 'input')));
+}
+
+export function $view_as_complex(input: Tensor): Tensor {
+  return wrap(native.view_as_complex(h(input, 'view_as_complex', 'input')));
+}
+
+export function $real(input: Tensor): Tensor {
+  return wrap(native.real(h(input, 'real', 'input')));
+}
+
+export function $imag(input: Tensor): Tensor {
+  return wrap(native.imag(h(input, 'imag', 'input')));
+}
+
+export function $angle(input: Tensor): Tensor {
+  return wrap(native.angle(h(input, 'angle', 'input')));
+}
+
+export function $conj(input: Tensor): Tensor {
+  return wrap(native.conj(h(input, 'conj', 'input')));
+}
+
+export function $conj_physical(input: Tensor): Tensor {
+  return wrap(native.conj_physical(h(input, 'conj_physical', 'input')));
+}
+
+export function $conj_physical_(input: Tensor): Tensor {
+  native.conj_physical_(h(input, 'conj_physical_', 'input'));
+  return input;
+}
+
+export function $resolve_conj(input: Tensor): Tensor {
+  return wrap(native.resolve_conj(h(input, 'resolve_conj', 'input')));
+}
+
+export function $resolve_neg(input: Tensor): Tensor {
+  return wrap(native.resolve_neg(h(input, 'resolve_neg', 'input')));
+}
+
+export function $is_conj(input: Tensor): boolean {
+  return native.is_conj(h(input, 'is_conj', 'input')) as boolean;
+}
+
+export function $is_neg(input: Tensor): boolean {
+  return native.is_neg(h(input, 'is_neg', 'input')) as boolean;
+}
+
+export function $vdot(input: Tensor, other: Tensor): Tensor {
+  return wrap(native.vdot(h(input, 'vdot', 'input'), h(other, 'vdot', 'other')));
+}
+
+export function $_neg_view(input: Tensor): Tensor {
+  return wrap(native._neg_view(h(input, '_neg_view', 'input')));
+}
+
 export function $linalg_inv(A: Tensor): Tensor {
   return wrap(native.linalg_inv(h(A, 'linalg_inv', 'A')));
 }
@@ -2198,6 +2263,18 @@ export function $linalg_eigh(A: Tensor, options?: { UPLO?: string }): [Tensor, T
 
 export function $linalg_eigvalsh(A: Tensor, options?: { UPLO?: string }): Tensor {
   return wrap(native.linalg_eigvalsh(h(A, 'linalg_eigvalsh', 'A'), options?.UPLO));
+}
+
+export function $linalg_eig(A: Tensor): [Tensor, Tensor] & { eigenvalues: Tensor; eigenvectors: Tensor } {
+  return wrapNamed(native.linalg_eig(h(A, 'linalg_eig', 'A')), ['eigenvalues', 'eigenvectors']) as [Tensor, Tensor] & { eigenvalues: Tensor; eigenvectors: Tensor };
+}
+
+export function $linalg_eigvals(A: Tensor): Tensor {
+  return wrap(native.linalg_eigvals(h(A, 'linalg_eigvals', 'A')));
+}
+
+export function $linalg_vecdot(x: Tensor, y: Tensor, options?: { dim?: number }): Tensor {
+  return wrap(native.linalg_vecdot(h(x, 'linalg_vecdot', 'x'), h(y, 'linalg_vecdot', 'y'), options?.dim));
 }
 
 export function $linalg_lu(A: Tensor, options?: { pivot?: boolean }): [Tensor, Tensor, Tensor] & { P: Tensor; L: Tensor; U: Tensor } {
@@ -2398,6 +2475,294 @@ export function $fft_fftshift(input: Tensor, dim?: number | number[] | null): Te
 
 export function $fft_ifftshift(input: Tensor, dim?: number | number[] | null): Tensor {
   return wrap(native.fft_ifftshift(h(input, 'fft_ifftshift', 'input'), dim));
+}
+
+export function $fft_fft(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_fft(input: Tensor, n?: number | null, options?: { norm?: string }): Tensor;
+export function $fft_fft(input: Tensor, n?: number | null, dim?: number, options?: { norm?: string }): Tensor;
+export function $fft_fft(input: Tensor, n?: number | null | { norm?: string }, dim?: number | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(n)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_fft');
+    options = n;
+    n = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_fft');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_fft(h(input, 'fft_fft', 'input'), n, dim, options?.norm));
+}
+
+export function $fft_ifft(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_ifft(input: Tensor, n?: number | null, options?: { norm?: string }): Tensor;
+export function $fft_ifft(input: Tensor, n?: number | null, dim?: number, options?: { norm?: string }): Tensor;
+export function $fft_ifft(input: Tensor, n?: number | null | { norm?: string }, dim?: number | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(n)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_ifft');
+    options = n;
+    n = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_ifft');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_ifft(h(input, 'fft_ifft', 'input'), n, dim, options?.norm));
+}
+
+export function $fft_rfft(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_rfft(input: Tensor, n?: number | null, options?: { norm?: string }): Tensor;
+export function $fft_rfft(input: Tensor, n?: number | null, dim?: number, options?: { norm?: string }): Tensor;
+export function $fft_rfft(input: Tensor, n?: number | null | { norm?: string }, dim?: number | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(n)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_rfft');
+    options = n;
+    n = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_rfft');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_rfft(h(input, 'fft_rfft', 'input'), n, dim, options?.norm));
+}
+
+export function $fft_irfft(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_irfft(input: Tensor, n?: number | null, options?: { norm?: string }): Tensor;
+export function $fft_irfft(input: Tensor, n?: number | null, dim?: number, options?: { norm?: string }): Tensor;
+export function $fft_irfft(input: Tensor, n?: number | null | { norm?: string }, dim?: number | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(n)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_irfft');
+    options = n;
+    n = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_irfft');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_irfft(h(input, 'fft_irfft', 'input'), n, dim, options?.norm));
+}
+
+export function $fft_hfft(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_hfft(input: Tensor, n?: number | null, options?: { norm?: string }): Tensor;
+export function $fft_hfft(input: Tensor, n?: number | null, dim?: number, options?: { norm?: string }): Tensor;
+export function $fft_hfft(input: Tensor, n?: number | null | { norm?: string }, dim?: number | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(n)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_hfft');
+    options = n;
+    n = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_hfft');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_hfft(h(input, 'fft_hfft', 'input'), n, dim, options?.norm));
+}
+
+export function $fft_ihfft(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_ihfft(input: Tensor, n?: number | null, options?: { norm?: string }): Tensor;
+export function $fft_ihfft(input: Tensor, n?: number | null, dim?: number, options?: { norm?: string }): Tensor;
+export function $fft_ihfft(input: Tensor, n?: number | null | { norm?: string }, dim?: number | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(n)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_ihfft');
+    options = n;
+    n = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_ihfft');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_ihfft(h(input, 'fft_ihfft', 'input'), n, dim, options?.norm));
+}
+
+export function $fft_fft2(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_fft2(input: Tensor, s?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_fft2(input: Tensor, s?: number | number[] | null, dim?: number[], options?: { norm?: string }): Tensor;
+export function $fft_fft2(input: Tensor, s?: number | number[] | null | { norm?: string }, dim?: number[] | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(s)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_fft2');
+    options = s;
+    s = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_fft2');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_fft2(h(input, 'fft_fft2', 'input'), s, dim, options?.norm));
+}
+
+export function $fft_ifft2(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_ifft2(input: Tensor, s?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_ifft2(input: Tensor, s?: number | number[] | null, dim?: number[], options?: { norm?: string }): Tensor;
+export function $fft_ifft2(input: Tensor, s?: number | number[] | null | { norm?: string }, dim?: number[] | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(s)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_ifft2');
+    options = s;
+    s = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_ifft2');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_ifft2(h(input, 'fft_ifft2', 'input'), s, dim, options?.norm));
+}
+
+export function $fft_rfft2(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_rfft2(input: Tensor, s?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_rfft2(input: Tensor, s?: number | number[] | null, dim?: number[], options?: { norm?: string }): Tensor;
+export function $fft_rfft2(input: Tensor, s?: number | number[] | null | { norm?: string }, dim?: number[] | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(s)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_rfft2');
+    options = s;
+    s = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_rfft2');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_rfft2(h(input, 'fft_rfft2', 'input'), s, dim, options?.norm));
+}
+
+export function $fft_irfft2(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_irfft2(input: Tensor, s?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_irfft2(input: Tensor, s?: number | number[] | null, dim?: number[], options?: { norm?: string }): Tensor;
+export function $fft_irfft2(input: Tensor, s?: number | number[] | null | { norm?: string }, dim?: number[] | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(s)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_irfft2');
+    options = s;
+    s = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_irfft2');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_irfft2(h(input, 'fft_irfft2', 'input'), s, dim, options?.norm));
+}
+
+export function $fft_hfft2(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_hfft2(input: Tensor, s?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_hfft2(input: Tensor, s?: number | number[] | null, dim?: number[], options?: { norm?: string }): Tensor;
+export function $fft_hfft2(input: Tensor, s?: number | number[] | null | { norm?: string }, dim?: number[] | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(s)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_hfft2');
+    options = s;
+    s = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_hfft2');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_hfft2(h(input, 'fft_hfft2', 'input'), s, dim, options?.norm));
+}
+
+export function $fft_ihfft2(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_ihfft2(input: Tensor, s?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_ihfft2(input: Tensor, s?: number | number[] | null, dim?: number[], options?: { norm?: string }): Tensor;
+export function $fft_ihfft2(input: Tensor, s?: number | number[] | null | { norm?: string }, dim?: number[] | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(s)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_ihfft2');
+    options = s;
+    s = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_ihfft2');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_ihfft2(h(input, 'fft_ihfft2', 'input'), s, dim, options?.norm));
+}
+
+export function $fft_fftn(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_fftn(input: Tensor, s?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_fftn(input: Tensor, s?: number | number[] | null, dim?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_fftn(input: Tensor, s?: number | number[] | null | { norm?: string }, dim?: number | number[] | null | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(s)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_fftn');
+    options = s;
+    s = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_fftn');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_fftn(h(input, 'fft_fftn', 'input'), s, dim, options?.norm));
+}
+
+export function $fft_ifftn(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_ifftn(input: Tensor, s?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_ifftn(input: Tensor, s?: number | number[] | null, dim?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_ifftn(input: Tensor, s?: number | number[] | null | { norm?: string }, dim?: number | number[] | null | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(s)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_ifftn');
+    options = s;
+    s = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_ifftn');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_ifftn(h(input, 'fft_ifftn', 'input'), s, dim, options?.norm));
+}
+
+export function $fft_rfftn(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_rfftn(input: Tensor, s?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_rfftn(input: Tensor, s?: number | number[] | null, dim?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_rfftn(input: Tensor, s?: number | number[] | null | { norm?: string }, dim?: number | number[] | null | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(s)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_rfftn');
+    options = s;
+    s = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_rfftn');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_rfftn(h(input, 'fft_rfftn', 'input'), s, dim, options?.norm));
+}
+
+export function $fft_irfftn(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_irfftn(input: Tensor, s?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_irfftn(input: Tensor, s?: number | number[] | null, dim?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_irfftn(input: Tensor, s?: number | number[] | null | { norm?: string }, dim?: number | number[] | null | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(s)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_irfftn');
+    options = s;
+    s = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_irfftn');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_irfftn(h(input, 'fft_irfftn', 'input'), s, dim, options?.norm));
+}
+
+export function $fft_hfftn(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_hfftn(input: Tensor, s?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_hfftn(input: Tensor, s?: number | number[] | null, dim?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_hfftn(input: Tensor, s?: number | number[] | null | { norm?: string }, dim?: number | number[] | null | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(s)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_hfftn');
+    options = s;
+    s = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_hfftn');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_hfftn(h(input, 'fft_hfftn', 'input'), s, dim, options?.norm));
+}
+
+export function $fft_ihfftn(input: Tensor, options?: { norm?: string }): Tensor;
+export function $fft_ihfftn(input: Tensor, s?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_ihfftn(input: Tensor, s?: number | number[] | null, dim?: number | number[] | null, options?: { norm?: string }): Tensor;
+export function $fft_ihfftn(input: Tensor, s?: number | number[] | null | { norm?: string }, dim?: number | number[] | null | { norm?: string }, options?: { norm?: string }): Tensor {
+  if (isOptions(s)) {
+    if (dim !== undefined || options !== undefined) throw misplacedOptions('fft_ihfftn');
+    options = s;
+    s = undefined;
+  } else if (isOptions(dim)) {
+    if (options !== undefined) throw misplacedOptions('fft_ihfftn');
+    options = dim;
+    dim = undefined;
+  }
+  return wrap(native.fft_ihfftn(h(input, 'fft_ihfftn', 'input'), s, dim, options?.norm));
 }
 
 export function $special_erfcx(input: Tensor): Tensor {

@@ -2,7 +2,7 @@
 import type { DType } from '../torch/dtype.js';
 import { isOptions, type MemoryFormat, noOverload, type Variadic } from '../torch/marshal.js';
 import { Tensor } from '../torch/tensor.js';
-import { $abs, $abs_, $acos, $acosh, $add, $add_, $addcdiv, $addcdiv_, $addcmul, $addcmul_, $addmm, $addmv, $addr, $all, $allclose, $amax, $amin, $aminmax, $any, $argmax, $argmin, $argsort, $as_strided, $asin, $asinh, $atan, $atan2, $atanh, $baddbmm, $bernoulli, $bernoulli_, $bfloat16, $bincount, $bmm, $bool, $byte, $cauchy_, $ceil, $cholesky_solve, $chunk, $clamp, $clamp_, $clamp_max, $clamp_min, $clone, $contiguous, $copy_, $copysign, $corrcoef, $cos, $cosh, $count_nonzero, $cov, $cross, $cummax, $cummin, $cumprod, $cumsum, $deg2rad, $det, $detach, $detach_, $diag, $diagonal, $diff, $digamma, $div, $div_, $dot, $double, $eq, $equal, $erf, $erfc, $erfinv, $erfinv_, $exp, $exp2, $exp_, $expand, $expand_as, $expm1, $exponential_, $fill_, $fill_diagonal_, $flatten, $flip, $fliplr, $flipud, $float, $float_power_Tensor_Scalar, $float_power_Tensor_Tensor, $floor, $floor_divide, $fmod, $frac, $gather, $gcd, $ge, $gelu, $geometric_, $gt, $half, $heaviside, $histc, $hypot, $i0, $index, $index_add, $index_add_, $index_copy, $index_copy_, $index_fill_, $index_fill__int_Tensor, $index_fill_int_Scalar, $index_fill_int_Tensor, $index_put, $index_put_, $index_select, $int, $inverse, $isclose, $isfinite, $isinf, $isnan, $kron, $kthvalue, $lcm, $le, $lerp, $lerp_, $lgamma, $log, $log10, $log1p, $log2, $log_normal_, $log_softmax, $logaddexp, $logaddexp2, $logcumsumexp, $logdet, $logical_and, $logical_not, $logical_or, $logical_xor, $logit, $logsumexp, $long, $lt, $masked_fill, $masked_fill_, $masked_scatter, $masked_scatter_, $masked_select, $matmul, $matrix_exp, $matrix_power, $max_all, $max_dim, $max_other, $maximum, $mean, $median_all, $median_dim, $min_all, $min_dim, $min_other, $minimum, $mm, $mode, $mul, $mul_, $multinomial, $mv, $nan_to_num, $nanmean, $nanmedian_all, $nanmedian_dim, $nanquantile, $nanquantile_scalar, $nansum, $narrow, $ne, $neg, $neg_, $nextafter, $nonzero, $norm, $normal_, $outer, $permute, $polygamma_method, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $pow__Scalar, $pow__Tensor, $prod, $quantile, $quantile_scalar, $rad2deg, $random_, $random__from, $random__to, $reciprocal, $relu, $relu_, $remainder, $repeat, $repeat_interleave, $reshape, $reshape_as, $roll, $rot90, $round, $rsqrt, $scatter__src, $scatter__value, $scatter_add, $scatter_add_, $scatter_reduce, $scatter_reduce_, $scatter_src, $scatter_value, $select, $sgn, $sigmoid, $sigmoid_, $sign, $signbit, $silu, $sin, $sinc, $sinh, $slice, $slogdet, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $sqrt_, $square, $squeeze_all, $squeeze_dims, $std, $sub, $sub_, $sum, $t, $take, $take_along_dim, $tan, $tanh, $tanh_, $tile, $topk, $trace, $transpose, $triangular_solve, $tril, $triu, $trunc, $type_as, $unbind, $unflatten, $uniform_, $unsqueeze, $var, $view, $view_as, $where_method, $xlogy, $zero_ } from './impl.js';
+import { $abs, $abs_, $acos, $acosh, $add, $add_, $addcdiv, $addcdiv_, $addcmul, $addcmul_, $addmm, $addmv, $addr, $all, $allclose, $amax, $amin, $aminmax, $angle, $any, $argmax, $argmin, $argsort, $as_strided, $asin, $asinh, $atan, $atan2, $atanh, $baddbmm, $bernoulli, $bernoulli_, $bfloat16, $bincount, $bmm, $bool, $byte, $cauchy_, $ceil, $cholesky_solve, $chunk, $clamp, $clamp_, $clamp_max, $clamp_min, $clone, $conj, $conj_physical, $conj_physical_, $contiguous, $copy_, $copysign, $corrcoef, $cos, $cosh, $count_nonzero, $cov, $cross, $cummax, $cummin, $cumprod, $cumsum, $deg2rad, $det, $detach, $detach_, $diag, $diagonal, $diff, $digamma, $div, $div_, $dot, $double, $eq, $equal, $erf, $erfc, $erfinv, $erfinv_, $exp, $exp2, $exp_, $expand, $expand_as, $expm1, $exponential_, $fill_, $fill_diagonal_, $flatten, $flip, $fliplr, $flipud, $float, $float_power_Tensor_Scalar, $float_power_Tensor_Tensor, $floor, $floor_divide, $fmod, $frac, $gather, $gcd, $ge, $gelu, $geometric_, $gt, $half, $heaviside, $histc, $hypot, $i0, $index, $index_add, $index_add_, $index_copy, $index_copy_, $index_fill_, $index_fill__int_Tensor, $index_fill_int_Scalar, $index_fill_int_Tensor, $index_put, $index_put_, $index_select, $int, $inverse, $is_conj, $is_neg, $isclose, $isfinite, $isinf, $isnan, $kron, $kthvalue, $lcm, $le, $lerp, $lerp_, $lgamma, $log, $log10, $log1p, $log2, $log_normal_, $log_softmax, $logaddexp, $logaddexp2, $logcumsumexp, $logdet, $logical_and, $logical_not, $logical_or, $logical_xor, $logit, $logsumexp, $long, $lt, $masked_fill, $masked_fill_, $masked_scatter, $masked_scatter_, $masked_select, $matmul, $matrix_exp, $matrix_power, $max_all, $max_dim, $max_other, $maximum, $mean, $median_all, $median_dim, $min_all, $min_dim, $min_other, $minimum, $mm, $mode, $mul, $mul_, $multinomial, $mv, $nan_to_num, $nanmean, $nanmedian_all, $nanmedian_dim, $nanquantile, $nanquantile_scalar, $nansum, $narrow, $ne, $neg, $neg_, $nextafter, $nonzero, $norm, $normal_, $outer, $permute, $polygamma_method, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $pow__Scalar, $pow__Tensor, $prod, $quantile, $quantile_scalar, $rad2deg, $random_, $random__from, $random__to, $reciprocal, $relu, $relu_, $remainder, $repeat, $repeat_interleave, $reshape, $reshape_as, $resolve_conj, $resolve_neg, $roll, $rot90, $round, $rsqrt, $scatter__src, $scatter__value, $scatter_add, $scatter_add_, $scatter_reduce, $scatter_reduce_, $scatter_src, $scatter_value, $select, $sgn, $sigmoid, $sigmoid_, $sign, $signbit, $silu, $sin, $sinc, $sinh, $slice, $slogdet, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $sqrt_, $square, $squeeze_all, $squeeze_dims, $std, $sub, $sub_, $sum, $t, $take, $take_along_dim, $tan, $tanh, $tanh_, $tile, $topk, $trace, $transpose, $triangular_solve, $tril, $triu, $trunc, $type_as, $unbind, $unflatten, $uniform_, $unsqueeze, $var, $vdot, $view, $view_as, $where_method, $xlogy, $zero_ } from './impl.js';
 
 declare module '../torch/tensor.js' {
   interface Tensor {
@@ -284,6 +284,15 @@ declare module '../torch/tensor.js' {
     multinomial(numSamples: number, options?: { replacement?: boolean }): Tensor;
     softmax(dim: number, options?: { dtype?: DType }): Tensor;
     logSoftmax(dim: number, options?: { dtype?: DType }): Tensor;
+    angle(): Tensor;
+    conj(): Tensor;
+    conjPhysical(): Tensor;
+    conjPhysical_(): Tensor;
+    resolveConj(): Tensor;
+    resolveNeg(): Tensor;
+    isConj(): boolean;
+    isNeg(): boolean;
+    vdot(other: Tensor): Tensor;
     det(): Tensor;
     logdet(): Tensor;
     slogdet(): [Tensor, Tensor] & { sign: Tensor; logabsdet: Tensor };
@@ -1067,6 +1076,33 @@ Tensor.prototype.softmax = function (this: Tensor, dim: never, options: never) {
 };
 Tensor.prototype.logSoftmax = function (this: Tensor, dim: never, options: never) {
   return $log_softmax(this, dim, options);
+};
+Tensor.prototype.angle = function (this: Tensor, ) {
+  return $angle(this, );
+};
+Tensor.prototype.conj = function (this: Tensor, ) {
+  return $conj(this, );
+};
+Tensor.prototype.conjPhysical = function (this: Tensor, ) {
+  return $conj_physical(this, );
+};
+Tensor.prototype.conjPhysical_ = function (this: Tensor, ) {
+  return $conj_physical_(this, );
+};
+Tensor.prototype.resolveConj = function (this: Tensor, ) {
+  return $resolve_conj(this, );
+};
+Tensor.prototype.resolveNeg = function (this: Tensor, ) {
+  return $resolve_neg(this, );
+};
+Tensor.prototype.isConj = function (this: Tensor, ) {
+  return $is_conj(this, );
+};
+Tensor.prototype.isNeg = function (this: Tensor, ) {
+  return $is_neg(this, );
+};
+Tensor.prototype.vdot = function (this: Tensor, other: never) {
+  return $vdot(this, other);
 };
 Tensor.prototype.det = function (this: Tensor, ) {
   return $det(this, );

@@ -52,7 +52,11 @@ function flatten(data: Data[]): { shape: number[]; values: (number | boolean)[] 
 /**
  * A new tensor holding a copy of `data`: a number, a boolean, nested arrays of them, or a typed
  * array (1-D). Without a dtype, numbers that are all integers give int64, booleans give bool,
- * other numbers float32, and a typed array its own type, as PyTorch infers them.
+ * other numbers float32, and a typed array its own type, as PyTorch infers them. With dtype
+ * complex64 or complex128 the numbers (or a typed array's elements) are real parts, the imaginary
+ * parts 0, as PyTorch's `torch.tensor([1., 2.], dtype=torch.complex64)`; complex values come from
+ * `torch.complex(re, im)`, or from (real, imaginary) pairs with
+ * `torch.viewAsComplex(torch.tensor(pairs).reshape([-1, 2]))`.
  */
 export function tensor(data: Data, options?: TensorOptions): Tensor {
   const dtype = dtypeCode(options?.dtype, 'tensor');

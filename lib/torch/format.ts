@@ -1,5 +1,6 @@
 // Printing tensors the way PyTorch prints them (torch/_tensor_str.py's defaults: precision 4,
-// line width 80, summarised above 1000 elements with 3 edge items).
+// line width 80, summarised above 1000 elements with 3 edge items). A complex tensor's real and
+// imaginary parts each get a formatter of their own, as there: `tensor([1.+2.j, 3.-1.j])`.
 import type { Tensor } from './tensor.js';
 
 const PRECISION = 4;
@@ -108,41 +109,71 @@ function shownIndices(n: number, summarize: boolean): number[] {
   ];
 }
 
+/** The dtypes PyTorch's repr leaves unsaid (the default float dtype, its complex one, int64, bool). */
+const DEFAULT_DTYPES = ['float32', 'complex64', 'int64', 'bool'];
+
 export function formatTensor(t: Tensor): string {
   const shape = t.shape;
   const dtype = t.dtype;
   if (t.device === 'meta') {
     // A meta tensor has a shape and a dtype but no data.
-    const extra = ['float32', 'int64', 'bool'].includes(dtype) ? '' : `, dtype=torch.${dtype}`;
+    const extra = DEFAULT_DTYPES.includes(dtype) ? '' : `, dtype=torch.${dtype}`;
     const size = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
     return `tensor(..., device='meta', size=${size}${extra})`;
   }
   const floating = dtype.startsWith('float') || dtype === 'bfloat16';
+  const complex = dtype === 'complex64' || dtype === 'complex128';
   const numel = shape.reduce((a, b) => a * b, 1);
   const summarize = numel > THRESHOLD;
+  // A complex tensor's typed array interleaves (real, imaginary): element i is at 2i, 2i + 1.
   const raw = t.toTypedArray();
   const cell = (i: number): Cell => (dtype === 'bool' ? raw[i] !== 0 : (raw[i] as number | bigint));
   const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
 
   // The shown cells decide the format, as in PyTorch's summarised printing.
-  const shown: Cell[] = [];
+  const shown: number[] = [];
   const gather = (d: number, offset: number): void => {
     if (d === shape.length) {
-      shown.push(cell(offset));
+      shown.push(offset);
       return;
     }
     for (const i of shownIndices(shape[d] as number, summarize))
       if (i >= 0) gather(d + 1, offset + i * (strides[d] as number));
   };
   if (numel > 0) gather(0, 0);
-  const { format, width } = makeFormatter(shown, floating);
-  const pad = (s: string): string => ' '.repeat(Math.max(0, width - s.length)) + s;
+  const padTo = (s: string, width: number): string => ' '.repeat(Math.max(0, width - s.length)) + s;
+  let element: (i: number) => string;
+  let elementLength: number;
+  if (complex) {
+    const re = makeFormatter(
+      shown.map((i) => raw[2 * i] as number),
+      true,
+    );
+    const im = makeFormatter(
+      shown.map((i) => raw[2 * i + 1] as number),
+      true,
+    );
+    element = (i) => {
+      // The imaginary part padded, then stripped, and signed: 1.+2.j, 1.-0.j, nan+nanj.
+      const imag = `${padTo(im.format(raw[2 * i + 1] as number), im.width)}j`.trimStart();
+      const sign = imag[0] === '+' || imag[0] === '-' ? '' : '+';
+      return `${padTo(re.format(raw[2 * i] as number), re.width)}${sign}${imag}`;
+    };
+    elementLength = re.width + 2 + im.width + 1;
+  } else {
+    const { format, width } = makeFormatter(
+      shown.map((i) => cell(i)),
+      floating,
+    );
+    element = (i) => padTo(format(cell(i)), width);
+    elementLength = width + 2;
+  }
 
   const render = (d: number, offset: number, indent: number): string => {
     const idx = shownIndices(shape[d] as number, summarize);
     if (d === shape.length - 1) {
-      const items = idx.map((i) => (i < 0 ? ' ...' : pad(format(cell(offset + i)))));
-      const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent) / (width + 2)));
+      const items = idx.map((i) => (i < 0 ? ' ...' : element(offset + i)));
+      const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent) / elementLength));
       const lines: string[] = [];
       for (let k = 0; k < items.length; k += perLine) lines.push(items.slice(k, k + perLine).join(', '));
       return `[${lines.join(`,\n${' '.repeat(indent + 1)}`)}]`;
@@ -161,8 +192,8 @@ export function formatTensor(t: Tensor): string {
     // With no elements to show, only float32 (the default dtype) goes without saying.
     if (dtype !== 'float32') suffixes.push(`dtype=torch.${dtype}`);
   } else {
-    if (!['float32', 'int64', 'bool'].includes(dtype)) suffixes.push(`dtype=torch.${dtype}`);
-    body = shape.length === 0 ? format(cell(0)) : render(0, 0, 'tensor('.length);
+    if (!DEFAULT_DTYPES.includes(dtype)) suffixes.push(`dtype=torch.${dtype}`);
+    body = shape.length === 0 ? element(0) : render(0, 0, 'tensor('.length);
   }
   const gradFn = t.gradFn;
   if (gradFn) suffixes.push(`grad_fn=<${gradFn}>`);

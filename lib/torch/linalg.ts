@@ -1,5 +1,7 @@
 // torch.linalg: libtorch's linalg_* kernels (scripts/codegen/ops.table), under PyTorch's names.
-// Not here: eig and eigvals (their results are complex, and torch-node has no complex dtype).
+// eig and eigvals give complex results (complex64 for float32 input, complex128 for float64), as
+// PyTorch's do; vecdot conjugates its first argument, which matters for complex ones. Every
+// function here takes complex input too.
 import {
   linalgCholesky,
   linalgCholeskyEx,
@@ -7,7 +9,9 @@ import {
   linalgCross,
   linalgDet,
   linalgDiagonal,
+  linalgEig,
   linalgEigh,
+  linalgEigvals,
   linalgEigvalsh,
   linalgHouseholderProduct,
   linalgInv,
@@ -32,6 +36,7 @@ import {
   linalgTensorinv,
   linalgTensorsolve,
   linalgVander,
+  linalgVecdot,
   linalgVectorNorm,
 } from '../generated/namespaces.js';
 import type { Tensor } from './tensor.js';
@@ -58,7 +63,9 @@ export const linalg = {
   cross: linalgCross,
   det: linalgDet,
   diagonal: linalgDiagonal,
+  eig: linalgEig,
   eigh: linalgEigh,
+  eigvals: linalgEigvals,
   eigvalsh: linalgEigvalsh,
   householderProduct: linalgHouseholderProduct,
   inv: linalgInv,
@@ -83,5 +90,6 @@ export const linalg = {
   tensorinv: linalgTensorinv,
   tensorsolve: linalgTensorsolve,
   vander: linalgVander,
+  vecdot: linalgVecdot,
   vectorNorm: linalgVectorNorm,
 };

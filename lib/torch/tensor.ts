@@ -31,6 +31,17 @@ export interface BackwardOptions {
 
 type Nested = number | boolean | Nested[];
 
+/** `x.real = value`, `x.imag = value`: copies into the part, as PyTorch does. */
+function setPart(part: Tensor, value: Tensor | number, which: string): void {
+  try {
+    if (value instanceof Tensor) native.copy_(part._h, value._h, false);
+    else if (typeof value === 'number') native.fill_(part._h, -2, value);
+    else throw new TypeError(`${which}: expected a Tensor or a number, got ${typeof value}`);
+  } finally {
+    release(part);
+  }
+}
+
 export class Tensor {
   /** @internal The slot in the addon's tensor table; -1 once disposed. */
   _h: number;
@@ -216,6 +227,11 @@ export class Tensor {
 
   // ---- data
 
+  /**
+   * The value of a one-element tensor as a JS number (a boolean for bool). A complex tensor
+   * throws, JavaScript having no complex number: read `torch.viewAsReal(x)` (its [real,
+   * imaginary] pair) or `x.real.item()` and `x.imag.item()`.
+   */
   item(): number | boolean {
     return native.item(this._h);
   }
@@ -223,12 +239,16 @@ export class Tensor {
   /**
    * The elements, row-major, in a fresh typed array: Float32Array for float32 (and for float16
    * and bfloat16, which have no typed array), Float64Array, BigInt64Array for int64, Int32Array,
-   * Int16Array, Int8Array, Uint8Array for uint8 and bool.
+   * Int16Array, Int8Array, Uint8Array for uint8 and bool. A complex tensor gives its (real,
+   * imaginary) pairs interleaved, twice as many numbers as elements: Float32Array for complex64,
+   * Float64Array for complex128 (`[re0, im0, re1, im1, ...]`, as torch.viewAsReal(x) lays them
+   * out). A conjugate view (x.conj()) gives its values, conjugated.
    */
   toTypedArray(): Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array {
     const buffer = native.toBuffer(this._h);
     switch (this.dtype) {
       case 'float64':
+      case 'complex128':
         return new Float64Array(buffer);
       case 'int64':
         return new BigInt64Array(buffer);
@@ -246,10 +266,21 @@ export class Tensor {
     }
   }
 
-  /** The elements as nested arrays of numbers (booleans for bool); a number for a 0-d tensor. */
+  /**
+   * The elements as nested arrays of numbers (booleans for bool); a number for a 0-d tensor. A
+   * complex tensor throws (JavaScript has no complex number): `torch.viewAsReal(x).toArray()`
+   * gives its [real, imaginary] pairs, `x.real.toArray()` and `x.imag.toArray()` the parts.
+   */
   toArray(): Nested {
     const shape = this.shape;
     const dtype = this.dtype;
+    if (dtype === 'complex64' || dtype === 'complex128') {
+      throw new Error(
+        `toArray: a ${dtype} tensor has no JavaScript form (JavaScript has no complex numbers); ` +
+          'torch.viewAsReal(x).toArray() gives its [real, imaginary] pairs, x.real.toArray() and ' +
+          'x.imag.toArray() the parts, x.toTypedArray() the pairs interleaved',
+      );
+    }
     const data = this.toTypedArray();
     const at = (i: number): number | boolean => {
       if (dtype === 'bool') return data[i] !== 0;
@@ -271,6 +302,39 @@ export class Tensor {
       return out;
     };
     return build(0);
+  }
+
+  // ---- complex parts
+
+  /**
+   * The real part, as PyTorch's `x.real` (a property there, a getter here): for a complex tensor
+   * a real view that shares its memory (float32 for complex64, float64 for complex128); a real
+   * tensor is its own real part. Assigning copies into it: `x.real = y` is `x.real.copy_(y)`.
+   */
+  get real(): Tensor {
+    return new Tensor(native.real(this._h));
+  }
+
+  set real(value: Tensor | number) {
+    setPart(this.real, value, 'real');
+  }
+
+  /**
+   * The imaginary part, as PyTorch's `x.imag`: a real view of a complex tensor that shares its
+   * memory; an Error for a real tensor, as in PyTorch. Assigning copies into it.
+   */
+  get imag(): Tensor {
+    return new Tensor(native.imag(this._h));
+  }
+
+  set imag(value: Tensor | number) {
+    setPart(this.imag, value, 'imag');
+  }
+
+  /** Whether the dtype is complex64 or complex128 (PyTorch's `x.is_complex()`). */
+  isComplex(): boolean {
+    const d = this.dtype;
+    return d === 'complex64' || d === 'complex128';
   }
 
   // ---- devices and dtypes

@@ -1689,290 +1689,425 @@ static Napi::Value op__weight_norm(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_linalg_inv_ex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_inv_ex");
+static Napi::Value op_polar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "polar");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_check_errors = a.boolean(1, "check_errors", false);
-    return a.ret(at::linalg_inv_ex(a_A, a_check_errors));
+    const at::Tensor& a_abs = a.tensor(0, "abs");
+    const at::Tensor& a_angle = a.tensor(1, "angle");
+    return a.ret(at::polar(a_abs, a_angle));
   });
 }
 
-static Napi::Value op_linalg_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_solve");
+static Napi::Value op_real(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "real");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Tensor& a_B = a.tensor(1, "B");
-    const bool a_left = a.boolean(2, "left", true);
-    return a.ret(at::linalg_solve(a_A, a_B, a_left));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::real(a_input));
   });
 }
 
-static Napi::Value op_linalg_cholesky_ex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_cholesky_ex");
+static Napi::Value op_conj(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conj");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::conj(a_self));
+  });
+}
+
+static Napi::Value op_resolve_conj(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "resolve_conj");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::resolve_conj(a_self));
+  });
+}
+
+static Napi::Value op_is_neg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "is_neg");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(static_cast<bool>(at::is_neg(a_self)));
+  });
+}
+
+static Napi::Value op_linalg_inv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_inv");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    return a.ret(at::linalg_inv(a_A));
+  });
+}
+
+static Napi::Value op_linalg_slogdet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_slogdet");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    return a.ret(at::linalg_slogdet(a_A));
+  });
+}
+
+static Napi::Value op_linalg_cholesky(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cholesky");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const bool a_upper = a.boolean(1, "upper", false);
-    const bool a_check_errors = a.boolean(2, "check_errors", false);
-    return a.ret(at::linalg_cholesky_ex(a_A, a_upper, a_check_errors));
+    return a.ret(at::linalg_cholesky(a_A, a_upper));
   });
 }
 
-static Napi::Value op_linalg_eigh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_eigh");
+static Napi::Value op_linalg_svdvals(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_svdvals");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_UPLO = a.string(1, "UPLO", "L");
-    return a.ret(at::linalg_eigh(a_A, a_UPLO));
+    const std::optional<std::string> a_driver_v = a.optString(1, "driver");
+    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
+    return a.ret(at::linalg_svdvals(a_A, a_driver));
   });
 }
 
-static Napi::Value op_linalg_lu_factor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lu_factor");
+static Napi::Value op_linalg_eig(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eig");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    return a.ret(at::linalg_eig(a_A));
+  });
+}
+
+static Napi::Value op_linalg_lu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const bool a_pivot = a.boolean(1, "pivot", true);
-    return a.ret(at::linalg_lu_factor(a_A, a_pivot));
+    return a.ret(at::linalg_lu(a_A, a_pivot));
   });
 }
 
-static Napi::Value op_linalg_pinv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_pinv");
+static Napi::Value op_linalg_matrix_rank(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_rank");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const std::optional<double> a_atol = a.optFloat64(1, "atol");
     const std::optional<double> a_rtol = a.optFloat64(2, "rtol");
     const bool a_hermitian = a.boolean(3, "hermitian", false);
-    return a.ret(at::linalg_pinv(a_A, a_atol, a_rtol, a_hermitian));
+    return a.ret(at::linalg_matrix_rank(a_A, a_atol, a_rtol, a_hermitian));
   });
 }
 
-static Napi::Value op_linalg_norm__ord_str(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_norm");
+static Napi::Value op_linalg_matrix_exp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_exp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_ord = a.string(1, "ord");
+    return a.ret(at::linalg_matrix_exp(a_A));
+  });
+}
+
+static Napi::Value op_linalg_vector_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_vector_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const at::Scalar a_ord = a.scalar(1, "ord", at::Scalar(2));
     const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(3, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    return a.ret(at::linalg_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
+    return a.ret(at::linalg_vector_norm(a_x, a_ord, a_dim, a_keepdim, a_dtype));
   });
 }
 
-static Napi::Value op_linalg_matrix_norm__str_ord(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matrix_norm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_ord = a.string(1, "ord", "fro");
-    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    return a.ret(at::linalg_matrix_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
-  });
-}
-
-static Napi::Value op_linalg_cond(const Napi::CallbackInfo& info) {
+static Napi::Value op_linalg_cond__p_str(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_cond");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::optional<at::Scalar> a_p = a.optScalar(1, "p");
+    const std::string a_p = a.string(1, "p");
     return a.ret(at::linalg_cond(a_A, a_p));
   });
 }
 
-static Napi::Value op_linalg_householder_product(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_householder_product");
+static Napi::Value op_linalg_multi_dot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_multi_dot");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::linalg_multi_dot(a_tensors));
+  });
+}
+
+static Napi::Value op_linalg_tensorsolve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_tensorsolve");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Tensor& a_tau = a.tensor(1, "tau");
-    return a.ret(at::linalg_householder_product(a_A, a_tau));
+    const at::Tensor& a_B = a.tensor(1, "B");
+    const std::optional<tn::IntList> a_dims_v = a.optIntList(2, "dims", 0);
+    const at::OptionalIntArrayRef a_dims = a_dims_v ? at::OptionalIntArrayRef(*a_dims_v) : std::nullopt;
+    return a.ret(at::linalg_tensorsolve(a_A, a_B, a_dims));
   });
 }
 
-static Napi::Value op_linalg_vander(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_vander");
+static Napi::Value op_linalg_solve_triangular(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_solve_triangular");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const std::optional<int64_t> a_N = a.optInt64(1, "N");
-    return a.ret(at::linalg_vander(a_x, a_N));
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const at::Tensor& a_B = a.tensor(1, "B");
+    const bool a_upper = a.boolean(2, "upper");
+    const bool a_left = a.boolean(3, "left", true);
+    const bool a_unitriangular = a.boolean(4, "unitriangular", false);
+    return a.ret(at::linalg_solve_triangular(a_A, a_B, a_upper, a_left, a_unitriangular));
   });
 }
 
-static Napi::Value op_det(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "det");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::det(a_self));
-  });
-}
-
-static Napi::Value op_inverse(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "inverse");
+static Napi::Value op_slogdet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "slogdet");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::inverse(a_self));
+    return a.ret(at::slogdet(a_self));
   });
 }
 
-static Napi::Value op_cholesky_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cholesky_solve");
+static Napi::Value op_matrix_exp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "matrix_exp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_input2 = a.tensor(1, "input2");
-    const bool a_upper = a.boolean(2, "upper", false);
-    return a.ret(at::cholesky_solve(a_self, a_input2, a_upper));
+    return a.ret(at::matrix_exp(a_self));
   });
 }
 
-static Napi::Value op_fft_rfftfreq(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_rfftfreq");
+static Napi::Value op_fft_fftfreq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fftfreq");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_n = a.int64(0, "n");
     const double a_d = a.float64(1, "d", 1.0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::fft_rfftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::fft_fftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_special_erfcx(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_erfcx");
+static Napi::Value op_fft_ifftshift(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ifftshift");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_erfcx(a_input));
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    return a.ret(at::fft_ifftshift(a_input, a_dim));
   });
 }
 
-static Napi::Value op_special_xlog1py(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_xlog1py");
+static Napi::Value op_fft_rfft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_rfft");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<int64_t> a_n = a.optInt64(1, "n");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_rfft(a_input, a_n, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_fft_ihfft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ihfft");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<int64_t> a_n = a.optInt64(1, "n");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_ihfft(a_input, a_n, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_fft_rfft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_rfft2");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
+    const at::OptionalIntArrayRef a_s = a_s_v ? at::OptionalIntArrayRef(*a_s_v) : std::nullopt;
+    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_rfft2(a_input, a_s, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_fft_ihfft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ihfft2");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
+    const at::OptionalIntArrayRef a_s = a_s_v ? at::OptionalIntArrayRef(*a_s_v) : std::nullopt;
+    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_ihfft2(a_input, a_s, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_fft_rfftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_rfftn");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
+    const at::OptionalIntArrayRef a_s = a_s_v ? at::OptionalIntArrayRef(*a_s_v) : std::nullopt;
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_rfftn(a_input, a_s, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_fft_ihfftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ihfftn");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
+    const at::OptionalIntArrayRef a_s = a_s_v ? at::OptionalIntArrayRef(*a_s_v) : std::nullopt;
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_ihfftn(a_input, a_s, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_special_logit(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_logit");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<double> a_eps = a.optFloat64(1, "eps");
+    return a.ret(at::special_logit(a_input, a_eps));
+  });
+}
+
+static Napi::Value op_special_xlogy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_xlogy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
     const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::special_xlog1py(a_input, a_other));
-  });
-}
-
-static Napi::Value op_special_xlogy__self_scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_xlogy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_input = a.scalar(0, "input");
-    const at::Tensor& a_other = a.tensor(1, "other");
     return a.ret(at::special_xlogy(a_input, a_other));
   });
 }
 
-static Napi::Value op_special_gammaln(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_gammaln");
+static Napi::Value op_special_zeta__self_scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_zeta");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_input = a.scalar(0, "input");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::special_zeta(a_input, a_other));
+  });
+}
+
+static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_psi");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_gammaln(a_input));
+    return a.ret(at::special_psi(a_input));
   });
 }
 
-static Napi::Value op_special_polygamma(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_polygamma");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const at::Tensor& a_input = a.tensor(1, "input");
-    return a.ret(at::special_polygamma(a_n, a_input));
-  });
-}
-
-static Napi::Value op_special_i0e(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i0e");
+static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i0");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i0e(a_input));
+    return a.ret(at::special_i0(a_input));
   });
 }
 
-static Napi::Value op_special_ndtr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_ndtr");
+static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i1e");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_ndtr(a_input));
+    return a.ret(at::special_i1e(a_input));
   });
 }
 
-static Napi::Value op_special_logsumexp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_logsumexp");
+static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_log_ndtr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_dim = a.intList(1, "dim", 1);
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::special_logsumexp(a_input, a_dim, a_keepdim));
+    return a.ret(at::special_log_ndtr(a_input));
   });
 }
 
-static Napi::Value op_special_entr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_entr");
+static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_log_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_entr(a_input));
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::special_log_softmax(a_input, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_special_bessel_j0(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_bessel_j0");
+static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_round");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_bessel_j0(a_input));
+    const int64_t a_decimals = a.int64(1, "decimals", 0);
+    return a.ret(at::special_round(a_input, a_decimals));
   });
 }
 
-static Napi::Value op_geometric_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "geometric_");
+static Napi::Value op_exponential_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "exponential_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_p = a.float64(1, "p");
-    a_self.geometric_(a_p);
+    const double a_lambd = a.float64(1, "lambd", 1);
+    a_self.exponential_(a_lambd);
     return a.none();
   });
 }
 
-static Napi::Value op_random_(const Napi::CallbackInfo& info) {
+static Napi::Value op_log_normal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log_normal_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_mean = a.float64(1, "mean", 1);
+    const double a_std = a.float64(2, "std", 2);
+    a_self.log_normal_(a_mean, a_std);
+    return a.none();
+  });
+}
+
+static Napi::Value op_random___from(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "random_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.random_();
+    const int64_t a_from = a.int64(1, "from");
+    const std::optional<int64_t> a_to = a.optInt64(2, "to");
+    a_self.random_(a_from, a_to);
     return a.none();
   });
 }
 
-static Napi::Value op_fill_diagonal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fill_diagonal_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
-    const bool a_wrap = a.boolean(2, "wrap", false);
-    a_self.fill_diagonal_(a_fill_value, a_wrap);
-    return a.none();
-  });
-}
-
-static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addmv");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat = a.tensor(1, "mat");
-    const at::Tensor& a_vec = a.tensor(2, "vec");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addmv(a_self, a_mat, a_vec, a_beta, a_alpha));
-  });
-}
-
-static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tensordot");
+static Napi::Value op_cross(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cross");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    const tn::IntList a_dims_self = a.intList(2, "dims_self", 0);
-    const tn::IntList a_dims_other = a.intList(3, "dims_other", 0);
-    return a.ret(at::tensordot(a_self, a_other, a_dims_self, a_dims_other));
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    return a.ret(at::cross(a_self, a_other, a_dim));
+  });
+}
+
+static Napi::Value op_vander(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "vander");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const std::optional<int64_t> a_N = a.optInt64(1, "N");
+    const bool a_increasing = a.boolean(2, "increasing", false);
+    return a.ret(at::vander(a_x, a_N, a_increasing));
+  });
+}
+
+static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "chain_matmul");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_matrices_v = a.tensorList(0, "matrices");
+    const at::TensorList a_matrices = a_matrices_v;
+    return a.ret(at::chain_matmul(a_matrices));
   });
 }
 
@@ -2140,36 +2275,49 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("alpha_dropout", Napi::Function::New(env, op_alpha_dropout, "alpha_dropout"));
   exports.Set("feature_alpha_dropout_", Napi::Function::New(env, op_feature_alpha_dropout_, "feature_alpha_dropout_"));
   exports.Set("_weight_norm", Napi::Function::New(env, op__weight_norm, "_weight_norm"));
-  exports.Set("linalg_inv_ex", Napi::Function::New(env, op_linalg_inv_ex, "linalg_inv_ex"));
-  exports.Set("linalg_solve", Napi::Function::New(env, op_linalg_solve, "linalg_solve"));
-  exports.Set("linalg_cholesky_ex", Napi::Function::New(env, op_linalg_cholesky_ex, "linalg_cholesky_ex"));
-  exports.Set("linalg_eigh", Napi::Function::New(env, op_linalg_eigh, "linalg_eigh"));
-  exports.Set("linalg_lu_factor", Napi::Function::New(env, op_linalg_lu_factor, "linalg_lu_factor"));
-  exports.Set("linalg_pinv", Napi::Function::New(env, op_linalg_pinv, "linalg_pinv"));
-  exports.Set("linalg_norm$ord_str", Napi::Function::New(env, op_linalg_norm__ord_str, "linalg_norm$ord_str"));
-  exports.Set("linalg_matrix_norm$str_ord", Napi::Function::New(env, op_linalg_matrix_norm__str_ord, "linalg_matrix_norm$str_ord"));
-  exports.Set("linalg_cond", Napi::Function::New(env, op_linalg_cond, "linalg_cond"));
-  exports.Set("linalg_householder_product", Napi::Function::New(env, op_linalg_householder_product, "linalg_householder_product"));
-  exports.Set("linalg_vander", Napi::Function::New(env, op_linalg_vander, "linalg_vander"));
-  exports.Set("det", Napi::Function::New(env, op_det, "det"));
-  exports.Set("inverse", Napi::Function::New(env, op_inverse, "inverse"));
-  exports.Set("cholesky_solve", Napi::Function::New(env, op_cholesky_solve, "cholesky_solve"));
-  exports.Set("fft_rfftfreq", Napi::Function::New(env, op_fft_rfftfreq, "fft_rfftfreq"));
-  exports.Set("special_erfcx", Napi::Function::New(env, op_special_erfcx, "special_erfcx"));
-  exports.Set("special_xlog1py", Napi::Function::New(env, op_special_xlog1py, "special_xlog1py"));
-  exports.Set("special_xlogy$self_scalar", Napi::Function::New(env, op_special_xlogy__self_scalar, "special_xlogy$self_scalar"));
-  exports.Set("special_gammaln", Napi::Function::New(env, op_special_gammaln, "special_gammaln"));
-  exports.Set("special_polygamma", Napi::Function::New(env, op_special_polygamma, "special_polygamma"));
-  exports.Set("special_i0e", Napi::Function::New(env, op_special_i0e, "special_i0e"));
-  exports.Set("special_ndtr", Napi::Function::New(env, op_special_ndtr, "special_ndtr"));
-  exports.Set("special_logsumexp", Napi::Function::New(env, op_special_logsumexp, "special_logsumexp"));
-  exports.Set("special_entr", Napi::Function::New(env, op_special_entr, "special_entr"));
-  exports.Set("special_bessel_j0", Napi::Function::New(env, op_special_bessel_j0, "special_bessel_j0"));
-  exports.Set("geometric_", Napi::Function::New(env, op_geometric_, "geometric_"));
-  exports.Set("random_", Napi::Function::New(env, op_random_, "random_"));
-  exports.Set("fill_diagonal_", Napi::Function::New(env, op_fill_diagonal_, "fill_diagonal_"));
-  exports.Set("addmv", Napi::Function::New(env, op_addmv, "addmv"));
-  exports.Set("tensordot", Napi::Function::New(env, op_tensordot, "tensordot"));
+  exports.Set("polar", Napi::Function::New(env, op_polar, "polar"));
+  exports.Set("real", Napi::Function::New(env, op_real, "real"));
+  exports.Set("conj", Napi::Function::New(env, op_conj, "conj"));
+  exports.Set("resolve_conj", Napi::Function::New(env, op_resolve_conj, "resolve_conj"));
+  exports.Set("is_neg", Napi::Function::New(env, op_is_neg, "is_neg"));
+  exports.Set("linalg_inv", Napi::Function::New(env, op_linalg_inv, "linalg_inv"));
+  exports.Set("linalg_slogdet", Napi::Function::New(env, op_linalg_slogdet, "linalg_slogdet"));
+  exports.Set("linalg_cholesky", Napi::Function::New(env, op_linalg_cholesky, "linalg_cholesky"));
+  exports.Set("linalg_svdvals", Napi::Function::New(env, op_linalg_svdvals, "linalg_svdvals"));
+  exports.Set("linalg_eig", Napi::Function::New(env, op_linalg_eig, "linalg_eig"));
+  exports.Set("linalg_lu", Napi::Function::New(env, op_linalg_lu, "linalg_lu"));
+  exports.Set("linalg_matrix_rank", Napi::Function::New(env, op_linalg_matrix_rank, "linalg_matrix_rank"));
+  exports.Set("linalg_matrix_exp", Napi::Function::New(env, op_linalg_matrix_exp, "linalg_matrix_exp"));
+  exports.Set("linalg_vector_norm", Napi::Function::New(env, op_linalg_vector_norm, "linalg_vector_norm"));
+  exports.Set("linalg_cond$p_str", Napi::Function::New(env, op_linalg_cond__p_str, "linalg_cond$p_str"));
+  exports.Set("linalg_multi_dot", Napi::Function::New(env, op_linalg_multi_dot, "linalg_multi_dot"));
+  exports.Set("linalg_tensorsolve", Napi::Function::New(env, op_linalg_tensorsolve, "linalg_tensorsolve"));
+  exports.Set("linalg_solve_triangular", Napi::Function::New(env, op_linalg_solve_triangular, "linalg_solve_triangular"));
+  exports.Set("slogdet", Napi::Function::New(env, op_slogdet, "slogdet"));
+  exports.Set("matrix_exp", Napi::Function::New(env, op_matrix_exp, "matrix_exp"));
+  exports.Set("fft_fftfreq", Napi::Function::New(env, op_fft_fftfreq, "fft_fftfreq"));
+  exports.Set("fft_ifftshift", Napi::Function::New(env, op_fft_ifftshift, "fft_ifftshift"));
+  exports.Set("fft_rfft", Napi::Function::New(env, op_fft_rfft, "fft_rfft"));
+  exports.Set("fft_ihfft", Napi::Function::New(env, op_fft_ihfft, "fft_ihfft"));
+  exports.Set("fft_rfft2", Napi::Function::New(env, op_fft_rfft2, "fft_rfft2"));
+  exports.Set("fft_ihfft2", Napi::Function::New(env, op_fft_ihfft2, "fft_ihfft2"));
+  exports.Set("fft_rfftn", Napi::Function::New(env, op_fft_rfftn, "fft_rfftn"));
+  exports.Set("fft_ihfftn", Napi::Function::New(env, op_fft_ihfftn, "fft_ihfftn"));
+  exports.Set("special_logit", Napi::Function::New(env, op_special_logit, "special_logit"));
+  exports.Set("special_xlogy", Napi::Function::New(env, op_special_xlogy, "special_xlogy"));
+  exports.Set("special_zeta$self_scalar", Napi::Function::New(env, op_special_zeta__self_scalar, "special_zeta$self_scalar"));
+  exports.Set("special_psi", Napi::Function::New(env, op_special_psi, "special_psi"));
+  exports.Set("special_i0", Napi::Function::New(env, op_special_i0, "special_i0"));
+  exports.Set("special_i1e", Napi::Function::New(env, op_special_i1e, "special_i1e"));
+  exports.Set("special_log_ndtr", Napi::Function::New(env, op_special_log_ndtr, "special_log_ndtr"));
+  exports.Set("special_log_softmax", Napi::Function::New(env, op_special_log_softmax, "special_log_softmax"));
+  exports.Set("special_round", Napi::Function::New(env, op_special_round, "special_round"));
+  exports.Set("exponential_", Napi::Function::New(env, op_exponential_, "exponential_"));
+  exports.Set("log_normal_", Napi::Function::New(env, op_log_normal_, "log_normal_"));
+  exports.Set("random_$from", Napi::Function::New(env, op_random___from, "random_$from"));
+  exports.Set("cross", Napi::Function::New(env, op_cross, "cross"));
+  exports.Set("vander", Napi::Function::New(env, op_vander, "vander"));
+  exports.Set("chain_matmul", Napi::Function::New(env, op_chain_matmul, "chain_matmul"));
 }
 
 }  // namespace tn

@@ -1669,72 +1669,118 @@ static Napi::Value op_norm_except_dim(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_linalg_det(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_det");
+static Napi::Value op_view_as_real(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_as_real");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_det(a_A));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::view_as_real(a_input));
   });
 }
 
-static Napi::Value op_linalg_lstsq(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lstsq");
+static Napi::Value op_imag(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "imag");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::imag(a_input));
+  });
+}
+
+static Napi::Value op_conj_physical(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conj_physical");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::conj_physical(a_self));
+  });
+}
+
+static Napi::Value op_resolve_neg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "resolve_neg");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::resolve_neg(a_self));
+  });
+}
+
+static Napi::Value op_vdot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "vdot");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::vdot(a_self, a_other));
+  });
+}
+
+static Napi::Value op_linalg_inv_ex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_inv_ex");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const bool a_check_errors = a.boolean(1, "check_errors", false);
+    return a.ret(at::linalg_inv_ex(a_A, a_check_errors));
+  });
+}
+
+static Napi::Value op_linalg_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_solve");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const at::Tensor& a_B = a.tensor(1, "B");
-    const std::optional<double> a_rcond = a.optFloat64(2, "rcond");
-    const std::optional<std::string> a_driver_v = a.optString(3, "driver");
-    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
-    return a.ret(at::linalg_lstsq(a_A, a_B, a_rcond, a_driver));
+    const bool a_left = a.boolean(2, "left", true);
+    return a.ret(at::linalg_solve(a_A, a_B, a_left));
   });
 }
 
-static Napi::Value op_linalg_svd(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_svd");
+static Napi::Value op_linalg_cholesky_ex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cholesky_ex");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_full_matrices = a.boolean(1, "full_matrices", true);
-    const std::optional<std::string> a_driver_v = a.optString(2, "driver");
-    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
-    return a.ret(at::linalg_svd(a_A, a_full_matrices, a_driver));
+    const bool a_upper = a.boolean(1, "upper", false);
+    const bool a_check_errors = a.boolean(2, "check_errors", false);
+    return a.ret(at::linalg_cholesky_ex(a_A, a_upper, a_check_errors));
   });
 }
 
-static Napi::Value op_linalg_eigvalsh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_eigvalsh");
+static Napi::Value op_linalg_eigh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eigh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const std::string a_UPLO = a.string(1, "UPLO", "L");
-    return a.ret(at::linalg_eigvalsh(a_A, a_UPLO));
+    return a.ret(at::linalg_eigh(a_A, a_UPLO));
   });
 }
 
-static Napi::Value op_linalg_lu_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lu_solve");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_LU = a.tensor(0, "LU");
-    const at::Tensor& a_pivots = a.tensor(1, "pivots");
-    const at::Tensor& a_B = a.tensor(2, "B");
-    const bool a_left = a.boolean(3, "left", true);
-    const bool a_adjoint = a.boolean(4, "adjoint", false);
-    return a.ret(at::linalg_lu_solve(a_LU, a_pivots, a_B, a_left, a_adjoint));
-  });
-}
-
-static Napi::Value op_linalg_matrix_power(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matrix_power");
+static Napi::Value op_linalg_eigvals(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eigvals");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const int64_t a_n = a.int64(1, "n");
-    return a.ret(at::linalg_matrix_power(a_A, a_n));
+    return a.ret(at::linalg_eigvals(a_A));
   });
 }
 
-static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
+static Napi::Value op_linalg_lu_factor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lu_factor");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const bool a_pivot = a.boolean(1, "pivot", true);
+    return a.ret(at::linalg_lu_factor(a_A, a_pivot));
+  });
+}
+
+static Napi::Value op_linalg_pinv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_pinv");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::optional<double> a_atol = a.optFloat64(1, "atol");
+    const std::optional<double> a_rtol = a.optFloat64(2, "rtol");
+    const bool a_hermitian = a.boolean(3, "hermitian", false);
+    return a.ret(at::linalg_pinv(a_A, a_atol, a_rtol, a_hermitian));
+  });
+}
+
+static Napi::Value op_linalg_norm__ord_str(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::optional<at::Scalar> a_ord = a.optScalar(1, "ord");
+    const std::string a_ord = a.string(1, "ord");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(3, "keepdim", false);
@@ -1743,11 +1789,11 @@ static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
+static Napi::Value op_linalg_matrix_norm__str_ord(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_matrix_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Scalar a_ord = a.scalar(1, "ord");
+    const std::string a_ord = a.string(1, "ord", "fro");
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const bool a_keepdim = a.boolean(3, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
@@ -1755,211 +1801,285 @@ static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_linalg_cross(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_cross");
+static Napi::Value op_linalg_cond(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cond");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::optional<at::Scalar> a_p = a.optScalar(1, "p");
+    return a.ret(at::linalg_cond(a_A, a_p));
+  });
+}
+
+static Napi::Value op_linalg_householder_product(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_householder_product");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const at::Tensor& a_tau = a.tensor(1, "tau");
+    return a.ret(at::linalg_householder_product(a_A, a_tau));
+  });
+}
+
+static Napi::Value op_linalg_vander(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_vander");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const std::optional<int64_t> a_N = a.optInt64(1, "N");
+    return a.ret(at::linalg_vander(a_x, a_N));
+  });
+}
+
+static Napi::Value op_det(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "det");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::det(a_self));
+  });
+}
+
+static Napi::Value op_inverse(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "inverse");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::inverse(a_self));
+  });
+}
+
+static Napi::Value op_cholesky_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cholesky_solve");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const bool a_upper = a.boolean(2, "upper", false);
+    return a.ret(at::cholesky_solve(a_self, a_input2, a_upper));
+  });
+}
+
+static Napi::Value op_fft_rfftfreq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_rfftfreq");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const double a_d = a.float64(1, "d", 1.0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::fft_rfftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_fft_fft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_other = a.tensor(1, "other");
+    const std::optional<int64_t> a_n = a.optInt64(1, "n");
     const int64_t a_dim = a.int64(2, "dim", -1);
-    return a.ret(at::linalg_cross(a_input, a_other, a_dim));
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_fft(a_input, a_n, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_linalg_tensorinv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_tensorinv");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const int64_t a_ind = a.int64(1, "ind", 2);
-    return a.ret(at::linalg_tensorinv(a_A, a_ind));
-  });
-}
-
-static Napi::Value op_linalg_diagonal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_diagonal");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const int64_t a_offset = a.int64(1, "offset", 0);
-    const int64_t a_dim1 = a.int64(2, "dim1", -2);
-    const int64_t a_dim2 = a.int64(3, "dim2", -1);
-    return a.ret(at::linalg_diagonal(a_A, a_offset, a_dim1, a_dim2));
-  });
-}
-
-static Napi::Value op_logdet(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logdet");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::logdet(a_self));
-  });
-}
-
-static Napi::Value op_matrix_power(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "matrix_power");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_n = a.int64(1, "n");
-    return a.ret(at::matrix_power(a_self, a_n));
-  });
-}
-
-static Napi::Value op_triangular_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triangular_solve");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_A = a.tensor(1, "A");
-    const bool a_upper = a.boolean(2, "upper", true);
-    const bool a_transpose = a.boolean(3, "transpose", false);
-    const bool a_unitriangular = a.boolean(4, "unitriangular", false);
-    return a.ret(at::triangular_solve(a_self, a_A, a_upper, a_transpose, a_unitriangular));
-  });
-}
-
-static Napi::Value op_fft_fftshift(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_fftshift");
+static Napi::Value op_fft_irfft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_irfft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const std::optional<int64_t> a_n = a.optInt64(1, "n");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_irfft(a_input, a_n, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_fft_fft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fft2");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
+    const at::OptionalIntArrayRef a_s = a_s_v ? at::OptionalIntArrayRef(*a_s_v) : std::nullopt;
+    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_fft2(a_input, a_s, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_fft_irfft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_irfft2");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
+    const at::OptionalIntArrayRef a_s = a_s_v ? at::OptionalIntArrayRef(*a_s_v) : std::nullopt;
+    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_irfft2(a_input, a_s, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_fft_fftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fftn");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
+    const at::OptionalIntArrayRef a_s = a_s_v ? at::OptionalIntArrayRef(*a_s_v) : std::nullopt;
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    return a.ret(at::fft_fftshift(a_input, a_dim));
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_fftn(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_special_expit(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_expit");
+static Napi::Value op_fft_irfftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_irfftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_expit(a_input));
+    const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
+    const at::OptionalIntArrayRef a_s = a_s_v ? at::OptionalIntArrayRef(*a_s_v) : std::nullopt;
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_irfftn(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_special_xlog1py__self_scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_xlog1py");
+static Napi::Value op_special_erfcx(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_erfcx");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_input = a.scalar(0, "input");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::special_xlog1py(a_input, a_other));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_erfcx(a_input));
   });
 }
 
-static Napi::Value op_special_zeta(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_zeta");
+static Napi::Value op_special_xlog1py(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_xlog1py");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
     const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::special_zeta(a_input, a_other));
+    return a.ret(at::special_xlog1py(a_input, a_other));
   });
 }
 
-static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_digamma");
+static Napi::Value op_special_xlogy__self_scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_xlogy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_input = a.scalar(0, "input");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::special_xlogy(a_input, a_other));
+  });
+}
+
+static Napi::Value op_special_gammaln(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_gammaln");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_digamma(a_input));
+    return a.ret(at::special_gammaln(a_input));
   });
 }
 
-static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_multigammaln");
+static Napi::Value op_special_polygamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_polygamma");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const at::Tensor& a_input = a.tensor(1, "input");
+    return a.ret(at::special_polygamma(a_n, a_input));
+  });
+}
+
+static Napi::Value op_special_i0e(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i0e");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_p = a.int64(1, "p");
-    return a.ret(at::special_multigammaln(a_input, a_p));
+    return a.ret(at::special_i0e(a_input));
   });
 }
 
-static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i1");
+static Napi::Value op_special_ndtr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_ndtr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i1(a_input));
+    return a.ret(at::special_ndtr(a_input));
   });
 }
 
-static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_ndtri");
+static Napi::Value op_special_logsumexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_logsumexp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_ndtri(a_input));
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::special_logsumexp(a_input, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_softmax");
+static Napi::Value op_special_entr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_entr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::special_softmax(a_input, a_dim, a_dtype));
+    return a.ret(at::special_entr(a_input));
   });
 }
 
-static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_sinc");
+static Napi::Value op_special_bessel_j0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_bessel_j0");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_sinc(a_input));
+    return a.ret(at::special_bessel_j0(a_input));
   });
 }
 
-static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_bessel_j1");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_bessel_j1(a_input));
-  });
-}
-
-static Napi::Value op_cauchy_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cauchy_");
+static Napi::Value op_geometric_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "geometric_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_median = a.float64(1, "median", 0);
-    const double a_sigma = a.float64(2, "sigma", 1);
-    a_self.cauchy_(a_median, a_sigma);
+    const double a_p = a.float64(1, "p");
+    a_self.geometric_(a_p);
     return a.none();
   });
 }
 
-static Napi::Value op_random___to(const Napi::CallbackInfo& info) {
+static Napi::Value op_random_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "random_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_to = a.int64(1, "to");
-    a_self.random_(a_to);
+    a_self.random_();
     return a.none();
   });
 }
 
-static Napi::Value op_kron(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "kron");
+static Napi::Value op_fill_diagonal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fill_diagonal_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
+    const bool a_wrap = a.boolean(2, "wrap", false);
+    a_self.fill_diagonal_(a_fill_value, a_wrap);
+    return a.none();
+  });
+}
+
+static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addmv");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat = a.tensor(1, "mat");
+    const at::Tensor& a_vec = a.tensor(2, "vec");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addmv(a_self, a_mat, a_vec, a_beta, a_alpha));
+  });
+}
+
+static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tensordot");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::kron(a_self, a_other));
-  });
-}
-
-static Napi::Value op_addr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addr");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec1 = a.tensor(1, "vec1");
-    const at::Tensor& a_vec2 = a.tensor(2, "vec2");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addr(a_self, a_vec1, a_vec2, a_beta, a_alpha));
-  });
-}
-
-static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cdist");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x1 = a.tensor(0, "x1");
-    const at::Tensor& a_x2 = a.tensor(1, "x2");
-    const double a_p = a.float64(2, "p");
-    const std::optional<int64_t> a_compute_mode = a.optInt64(3, "compute_mode");
-    return a.ret(at::cdist(a_x1, a_x2, a_p, a_compute_mode));
+    const tn::IntList a_dims_self = a.intList(2, "dims_self", 0);
+    const tn::IntList a_dims_other = a.intList(3, "dims_other", 0);
+    return a.ret(at::tensordot(a_self, a_other, a_dims_self, a_dims_other));
   });
 }
 
@@ -2127,36 +2247,48 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("alpha_dropout_", Napi::Function::New(env, op_alpha_dropout_, "alpha_dropout_"));
   exports.Set("embedding_bag", Napi::Function::New(env, op_embedding_bag, "embedding_bag"));
   exports.Set("norm_except_dim", Napi::Function::New(env, op_norm_except_dim, "norm_except_dim"));
-  exports.Set("linalg_det", Napi::Function::New(env, op_linalg_det, "linalg_det"));
-  exports.Set("linalg_lstsq", Napi::Function::New(env, op_linalg_lstsq, "linalg_lstsq"));
-  exports.Set("linalg_svd", Napi::Function::New(env, op_linalg_svd, "linalg_svd"));
-  exports.Set("linalg_eigvalsh", Napi::Function::New(env, op_linalg_eigvalsh, "linalg_eigvalsh"));
-  exports.Set("linalg_lu_solve", Napi::Function::New(env, op_linalg_lu_solve, "linalg_lu_solve"));
-  exports.Set("linalg_matrix_power", Napi::Function::New(env, op_linalg_matrix_power, "linalg_matrix_power"));
-  exports.Set("linalg_norm", Napi::Function::New(env, op_linalg_norm, "linalg_norm"));
-  exports.Set("linalg_matrix_norm", Napi::Function::New(env, op_linalg_matrix_norm, "linalg_matrix_norm"));
-  exports.Set("linalg_cross", Napi::Function::New(env, op_linalg_cross, "linalg_cross"));
-  exports.Set("linalg_tensorinv", Napi::Function::New(env, op_linalg_tensorinv, "linalg_tensorinv"));
-  exports.Set("linalg_diagonal", Napi::Function::New(env, op_linalg_diagonal, "linalg_diagonal"));
-  exports.Set("logdet", Napi::Function::New(env, op_logdet, "logdet"));
-  exports.Set("matrix_power", Napi::Function::New(env, op_matrix_power, "matrix_power"));
-  exports.Set("triangular_solve", Napi::Function::New(env, op_triangular_solve, "triangular_solve"));
-  exports.Set("fft_fftshift", Napi::Function::New(env, op_fft_fftshift, "fft_fftshift"));
-  exports.Set("special_expit", Napi::Function::New(env, op_special_expit, "special_expit"));
-  exports.Set("special_xlog1py$self_scalar", Napi::Function::New(env, op_special_xlog1py__self_scalar, "special_xlog1py$self_scalar"));
-  exports.Set("special_zeta", Napi::Function::New(env, op_special_zeta, "special_zeta"));
-  exports.Set("special_digamma", Napi::Function::New(env, op_special_digamma, "special_digamma"));
-  exports.Set("special_multigammaln", Napi::Function::New(env, op_special_multigammaln, "special_multigammaln"));
-  exports.Set("special_i1", Napi::Function::New(env, op_special_i1, "special_i1"));
-  exports.Set("special_ndtri", Napi::Function::New(env, op_special_ndtri, "special_ndtri"));
-  exports.Set("special_softmax", Napi::Function::New(env, op_special_softmax, "special_softmax"));
-  exports.Set("special_sinc", Napi::Function::New(env, op_special_sinc, "special_sinc"));
-  exports.Set("special_bessel_j1", Napi::Function::New(env, op_special_bessel_j1, "special_bessel_j1"));
-  exports.Set("cauchy_", Napi::Function::New(env, op_cauchy_, "cauchy_"));
-  exports.Set("random_$to", Napi::Function::New(env, op_random___to, "random_$to"));
-  exports.Set("kron", Napi::Function::New(env, op_kron, "kron"));
-  exports.Set("addr", Napi::Function::New(env, op_addr, "addr"));
-  exports.Set("cdist", Napi::Function::New(env, op_cdist, "cdist"));
+  exports.Set("view_as_real", Napi::Function::New(env, op_view_as_real, "view_as_real"));
+  exports.Set("imag", Napi::Function::New(env, op_imag, "imag"));
+  exports.Set("conj_physical", Napi::Function::New(env, op_conj_physical, "conj_physical"));
+  exports.Set("resolve_neg", Napi::Function::New(env, op_resolve_neg, "resolve_neg"));
+  exports.Set("vdot", Napi::Function::New(env, op_vdot, "vdot"));
+  exports.Set("linalg_inv_ex", Napi::Function::New(env, op_linalg_inv_ex, "linalg_inv_ex"));
+  exports.Set("linalg_solve", Napi::Function::New(env, op_linalg_solve, "linalg_solve"));
+  exports.Set("linalg_cholesky_ex", Napi::Function::New(env, op_linalg_cholesky_ex, "linalg_cholesky_ex"));
+  exports.Set("linalg_eigh", Napi::Function::New(env, op_linalg_eigh, "linalg_eigh"));
+  exports.Set("linalg_eigvals", Napi::Function::New(env, op_linalg_eigvals, "linalg_eigvals"));
+  exports.Set("linalg_lu_factor", Napi::Function::New(env, op_linalg_lu_factor, "linalg_lu_factor"));
+  exports.Set("linalg_pinv", Napi::Function::New(env, op_linalg_pinv, "linalg_pinv"));
+  exports.Set("linalg_norm$ord_str", Napi::Function::New(env, op_linalg_norm__ord_str, "linalg_norm$ord_str"));
+  exports.Set("linalg_matrix_norm$str_ord", Napi::Function::New(env, op_linalg_matrix_norm__str_ord, "linalg_matrix_norm$str_ord"));
+  exports.Set("linalg_cond", Napi::Function::New(env, op_linalg_cond, "linalg_cond"));
+  exports.Set("linalg_householder_product", Napi::Function::New(env, op_linalg_householder_product, "linalg_householder_product"));
+  exports.Set("linalg_vander", Napi::Function::New(env, op_linalg_vander, "linalg_vander"));
+  exports.Set("det", Napi::Function::New(env, op_det, "det"));
+  exports.Set("inverse", Napi::Function::New(env, op_inverse, "inverse"));
+  exports.Set("cholesky_solve", Napi::Function::New(env, op_cholesky_solve, "cholesky_solve"));
+  exports.Set("fft_rfftfreq", Napi::Function::New(env, op_fft_rfftfreq, "fft_rfftfreq"));
+  exports.Set("fft_fft", Napi::Function::New(env, op_fft_fft, "fft_fft"));
+  exports.Set("fft_irfft", Napi::Function::New(env, op_fft_irfft, "fft_irfft"));
+  exports.Set("fft_fft2", Napi::Function::New(env, op_fft_fft2, "fft_fft2"));
+  exports.Set("fft_irfft2", Napi::Function::New(env, op_fft_irfft2, "fft_irfft2"));
+  exports.Set("fft_fftn", Napi::Function::New(env, op_fft_fftn, "fft_fftn"));
+  exports.Set("fft_irfftn", Napi::Function::New(env, op_fft_irfftn, "fft_irfftn"));
+  exports.Set("special_erfcx", Napi::Function::New(env, op_special_erfcx, "special_erfcx"));
+  exports.Set("special_xlog1py", Napi::Function::New(env, op_special_xlog1py, "special_xlog1py"));
+  exports.Set("special_xlogy$self_scalar", Napi::Function::New(env, op_special_xlogy__self_scalar, "special_xlogy$self_scalar"));
+  exports.Set("special_gammaln", Napi::Function::New(env, op_special_gammaln, "special_gammaln"));
+  exports.Set("special_polygamma", Napi::Function::New(env, op_special_polygamma, "special_polygamma"));
+  exports.Set("special_i0e", Napi::Function::New(env, op_special_i0e, "special_i0e"));
+  exports.Set("special_ndtr", Napi::Function::New(env, op_special_ndtr, "special_ndtr"));
+  exports.Set("special_logsumexp", Napi::Function::New(env, op_special_logsumexp, "special_logsumexp"));
+  exports.Set("special_entr", Napi::Function::New(env, op_special_entr, "special_entr"));
+  exports.Set("special_bessel_j0", Napi::Function::New(env, op_special_bessel_j0, "special_bessel_j0"));
+  exports.Set("geometric_", Napi::Function::New(env, op_geometric_, "geometric_"));
+  exports.Set("random_", Napi::Function::New(env, op_random_, "random_"));
+  exports.Set("fill_diagonal_", Napi::Function::New(env, op_fill_diagonal_, "fill_diagonal_"));
+  exports.Set("addmv", Napi::Function::New(env, op_addmv, "addmv"));
+  exports.Set("tensordot", Napi::Function::New(env, op_tensordot, "tensordot"));
 }
 
 }  // namespace tn

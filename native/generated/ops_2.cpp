@@ -1688,298 +1688,435 @@ static Napi::Value op_embedding_renorm_(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_linalg_inv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_inv");
+static Napi::Value op_complex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "complex");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_inv(a_A));
+    const at::Tensor& a_real = a.tensor(0, "real");
+    const at::Tensor& a_imag = a.tensor(1, "imag");
+    return a.ret(at::complex(a_real, a_imag));
   });
 }
 
-static Napi::Value op_linalg_slogdet(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_slogdet");
+static Napi::Value op_view_as_complex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_as_complex");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_slogdet(a_A));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::view_as_complex(a_input));
   });
 }
 
-static Napi::Value op_linalg_cholesky(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_cholesky");
+static Napi::Value op_angle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "angle");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_upper = a.boolean(1, "upper", false);
-    return a.ret(at::linalg_cholesky(a_A, a_upper));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::angle(a_self));
   });
 }
 
-static Napi::Value op_linalg_svdvals(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_svdvals");
+static Napi::Value op_conj_physical_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conj_physical_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    a_self.conj_physical_();
+    return a.none();
+  });
+}
+
+static Napi::Value op_is_conj(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "is_conj");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(static_cast<bool>(at::is_conj(a_self)));
+  });
+}
+
+static Napi::Value op__neg_view(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_neg_view");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::_neg_view(a_self));
+  });
+}
+
+static Napi::Value op_linalg_det(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_det");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::optional<std::string> a_driver_v = a.optString(1, "driver");
+    return a.ret(at::linalg_det(a_A));
+  });
+}
+
+static Napi::Value op_linalg_lstsq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lstsq");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const at::Tensor& a_B = a.tensor(1, "B");
+    const std::optional<double> a_rcond = a.optFloat64(2, "rcond");
+    const std::optional<std::string> a_driver_v = a.optString(3, "driver");
     const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
-    return a.ret(at::linalg_svdvals(a_A, a_driver));
+    return a.ret(at::linalg_lstsq(a_A, a_B, a_rcond, a_driver));
   });
 }
 
-static Napi::Value op_linalg_lu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lu");
+static Napi::Value op_linalg_svd(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_svd");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_pivot = a.boolean(1, "pivot", true);
-    return a.ret(at::linalg_lu(a_A, a_pivot));
+    const bool a_full_matrices = a.boolean(1, "full_matrices", true);
+    const std::optional<std::string> a_driver_v = a.optString(2, "driver");
+    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
+    return a.ret(at::linalg_svd(a_A, a_full_matrices, a_driver));
   });
 }
 
-static Napi::Value op_linalg_matrix_rank(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matrix_rank");
+static Napi::Value op_linalg_eigvalsh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eigvalsh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::optional<double> a_atol = a.optFloat64(1, "atol");
-    const std::optional<double> a_rtol = a.optFloat64(2, "rtol");
-    const bool a_hermitian = a.boolean(3, "hermitian", false);
-    return a.ret(at::linalg_matrix_rank(a_A, a_atol, a_rtol, a_hermitian));
+    const std::string a_UPLO = a.string(1, "UPLO", "L");
+    return a.ret(at::linalg_eigvalsh(a_A, a_UPLO));
   });
 }
 
-static Napi::Value op_linalg_matrix_exp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matrix_exp");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_matrix_exp(a_A));
-  });
-}
-
-static Napi::Value op_linalg_vector_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_vector_norm");
+static Napi::Value op_linalg_vecdot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_vecdot");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
-    const at::Scalar a_ord = a.scalar(1, "ord", at::Scalar(2));
+    const at::Tensor& a_y = a.tensor(1, "y");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    return a.ret(at::linalg_vecdot(a_x, a_y, a_dim));
+  });
+}
+
+static Napi::Value op_linalg_lu_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lu_solve");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_LU = a.tensor(0, "LU");
+    const at::Tensor& a_pivots = a.tensor(1, "pivots");
+    const at::Tensor& a_B = a.tensor(2, "B");
+    const bool a_left = a.boolean(3, "left", true);
+    const bool a_adjoint = a.boolean(4, "adjoint", false);
+    return a.ret(at::linalg_lu_solve(a_LU, a_pivots, a_B, a_left, a_adjoint));
+  });
+}
+
+static Napi::Value op_linalg_matrix_power(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_power");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const int64_t a_n = a.int64(1, "n");
+    return a.ret(at::linalg_matrix_power(a_A, a_n));
+  });
+}
+
+static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::optional<at::Scalar> a_ord = a.optScalar(1, "ord");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(3, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    return a.ret(at::linalg_vector_norm(a_x, a_ord, a_dim, a_keepdim, a_dtype));
+    return a.ret(at::linalg_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
   });
 }
 
-static Napi::Value op_linalg_cond__p_str(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_cond");
+static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_p = a.string(1, "p");
-    return a.ret(at::linalg_cond(a_A, a_p));
+    const at::Scalar a_ord = a.scalar(1, "ord");
+    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    return a.ret(at::linalg_matrix_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
   });
 }
 
-static Napi::Value op_linalg_multi_dot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_multi_dot");
+static Napi::Value op_linalg_cross(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cross");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::linalg_multi_dot(a_tensors));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    return a.ret(at::linalg_cross(a_input, a_other, a_dim));
   });
 }
 
-static Napi::Value op_linalg_tensorsolve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_tensorsolve");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Tensor& a_B = a.tensor(1, "B");
-    const std::optional<tn::IntList> a_dims_v = a.optIntList(2, "dims", 0);
-    const at::OptionalIntArrayRef a_dims = a_dims_v ? at::OptionalIntArrayRef(*a_dims_v) : std::nullopt;
-    return a.ret(at::linalg_tensorsolve(a_A, a_B, a_dims));
-  });
-}
-
-static Napi::Value op_linalg_solve_triangular(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_solve_triangular");
+static Napi::Value op_linalg_tensorinv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_tensorinv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Tensor& a_B = a.tensor(1, "B");
-    const bool a_upper = a.boolean(2, "upper");
-    const bool a_left = a.boolean(3, "left", true);
+    const int64_t a_ind = a.int64(1, "ind", 2);
+    return a.ret(at::linalg_tensorinv(a_A, a_ind));
+  });
+}
+
+static Napi::Value op_linalg_diagonal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_diagonal");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const int64_t a_offset = a.int64(1, "offset", 0);
+    const int64_t a_dim1 = a.int64(2, "dim1", -2);
+    const int64_t a_dim2 = a.int64(3, "dim2", -1);
+    return a.ret(at::linalg_diagonal(a_A, a_offset, a_dim1, a_dim2));
+  });
+}
+
+static Napi::Value op_logdet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logdet");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::logdet(a_self));
+  });
+}
+
+static Napi::Value op_matrix_power(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "matrix_power");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_n = a.int64(1, "n");
+    return a.ret(at::matrix_power(a_self, a_n));
+  });
+}
+
+static Napi::Value op_triangular_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triangular_solve");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_A = a.tensor(1, "A");
+    const bool a_upper = a.boolean(2, "upper", true);
+    const bool a_transpose = a.boolean(3, "transpose", false);
     const bool a_unitriangular = a.boolean(4, "unitriangular", false);
-    return a.ret(at::linalg_solve_triangular(a_A, a_B, a_upper, a_left, a_unitriangular));
+    return a.ret(at::triangular_solve(a_self, a_A, a_upper, a_transpose, a_unitriangular));
   });
 }
 
-static Napi::Value op_slogdet(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "slogdet");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::slogdet(a_self));
-  });
-}
-
-static Napi::Value op_matrix_exp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "matrix_exp");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::matrix_exp(a_self));
-  });
-}
-
-static Napi::Value op_fft_fftfreq(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_fftfreq");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const double a_d = a.float64(1, "d", 1.0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::fft_fftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_fft_ifftshift(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ifftshift");
+static Napi::Value op_fft_fftshift(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fftshift");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    return a.ret(at::fft_ifftshift(a_input, a_dim));
+    return a.ret(at::fft_fftshift(a_input, a_dim));
   });
 }
 
-static Napi::Value op_special_logit(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_logit");
+static Napi::Value op_fft_ifft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ifft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<double> a_eps = a.optFloat64(1, "eps");
-    return a.ret(at::special_logit(a_input, a_eps));
+    const std::optional<int64_t> a_n = a.optInt64(1, "n");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_ifft(a_input, a_n, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_special_xlogy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_xlogy");
+static Napi::Value op_fft_hfft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_hfft");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<int64_t> a_n = a.optInt64(1, "n");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_hfft(a_input, a_n, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_fft_ifft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ifft2");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
+    const at::OptionalIntArrayRef a_s = a_s_v ? at::OptionalIntArrayRef(*a_s_v) : std::nullopt;
+    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_ifft2(a_input, a_s, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_fft_hfft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_hfft2");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
+    const at::OptionalIntArrayRef a_s = a_s_v ? at::OptionalIntArrayRef(*a_s_v) : std::nullopt;
+    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_hfft2(a_input, a_s, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_fft_ifftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ifftn");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
+    const at::OptionalIntArrayRef a_s = a_s_v ? at::OptionalIntArrayRef(*a_s_v) : std::nullopt;
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_ifftn(a_input, a_s, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_fft_hfftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_hfftn");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
+    const at::OptionalIntArrayRef a_s = a_s_v ? at::OptionalIntArrayRef(*a_s_v) : std::nullopt;
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_hfftn(a_input, a_s, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_special_expit(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_expit");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_expit(a_input));
+  });
+}
+
+static Napi::Value op_special_xlog1py__self_scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_xlog1py");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_input = a.scalar(0, "input");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::special_xlog1py(a_input, a_other));
+  });
+}
+
+static Napi::Value op_special_zeta(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_zeta");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
     const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::special_xlogy(a_input, a_other));
-  });
-}
-
-static Napi::Value op_special_zeta__self_scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_zeta");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_input = a.scalar(0, "input");
-    const at::Tensor& a_other = a.tensor(1, "other");
     return a.ret(at::special_zeta(a_input, a_other));
   });
 }
 
-static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_psi");
+static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_digamma");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_psi(a_input));
+    return a.ret(at::special_digamma(a_input));
   });
 }
 
-static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i0");
+static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_multigammaln");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i0(a_input));
+    const int64_t a_p = a.int64(1, "p");
+    return a.ret(at::special_multigammaln(a_input, a_p));
   });
 }
 
-static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i1e");
+static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i1");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i1e(a_input));
+    return a.ret(at::special_i1(a_input));
   });
 }
 
-static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_log_ndtr");
+static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_ndtri");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_log_ndtr(a_input));
+    return a.ret(at::special_ndtri(a_input));
   });
 }
 
-static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_log_softmax");
+static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::special_log_softmax(a_input, a_dim, a_dtype));
+    return a.ret(at::special_softmax(a_input, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_round");
+static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_sinc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_decimals = a.int64(1, "decimals", 0);
-    return a.ret(at::special_round(a_input, a_decimals));
+    return a.ret(at::special_sinc(a_input));
   });
 }
 
-static Napi::Value op_exponential_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "exponential_");
+static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_bessel_j1");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_bessel_j1(a_input));
+  });
+}
+
+static Napi::Value op_cauchy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cauchy_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_lambd = a.float64(1, "lambd", 1);
-    a_self.exponential_(a_lambd);
+    const double a_median = a.float64(1, "median", 0);
+    const double a_sigma = a.float64(2, "sigma", 1);
+    a_self.cauchy_(a_median, a_sigma);
     return a.none();
   });
 }
 
-static Napi::Value op_log_normal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log_normal_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_mean = a.float64(1, "mean", 1);
-    const double a_std = a.float64(2, "std", 2);
-    a_self.log_normal_(a_mean, a_std);
-    return a.none();
-  });
-}
-
-static Napi::Value op_random___from(const Napi::CallbackInfo& info) {
+static Napi::Value op_random___to(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "random_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_from = a.int64(1, "from");
-    const std::optional<int64_t> a_to = a.optInt64(2, "to");
-    a_self.random_(a_from, a_to);
+    const int64_t a_to = a.int64(1, "to");
+    a_self.random_(a_to);
     return a.none();
   });
 }
 
-static Napi::Value op_cross(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cross");
+static Napi::Value op_kron(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kron");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
-    return a.ret(at::cross(a_self, a_other, a_dim));
+    return a.ret(at::kron(a_self, a_other));
   });
 }
 
-static Napi::Value op_vander(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "vander");
+static Napi::Value op_addr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addr");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const std::optional<int64_t> a_N = a.optInt64(1, "N");
-    const bool a_increasing = a.boolean(2, "increasing", false);
-    return a.ret(at::vander(a_x, a_N, a_increasing));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_vec1 = a.tensor(1, "vec1");
+    const at::Tensor& a_vec2 = a.tensor(2, "vec2");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addr(a_self, a_vec1, a_vec2, a_beta, a_alpha));
   });
 }
 
-static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "chain_matmul");
+static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cdist");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_matrices_v = a.tensorList(0, "matrices");
-    const at::TensorList a_matrices = a_matrices_v;
-    return a.ret(at::chain_matmul(a_matrices));
+    const at::Tensor& a_x1 = a.tensor(0, "x1");
+    const at::Tensor& a_x2 = a.tensor(1, "x2");
+    const double a_p = a.float64(2, "p");
+    const std::optional<int64_t> a_compute_mode = a.optInt64(3, "compute_mode");
+    return a.ret(at::cdist(a_x1, a_x2, a_p, a_compute_mode));
   });
 }
 
@@ -2146,37 +2283,49 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("feature_dropout_", Napi::Function::New(env, op_feature_dropout_, "feature_dropout_"));
   exports.Set("feature_alpha_dropout", Napi::Function::New(env, op_feature_alpha_dropout, "feature_alpha_dropout"));
   exports.Set("embedding_renorm_", Napi::Function::New(env, op_embedding_renorm_, "embedding_renorm_"));
-  exports.Set("linalg_inv", Napi::Function::New(env, op_linalg_inv, "linalg_inv"));
-  exports.Set("linalg_slogdet", Napi::Function::New(env, op_linalg_slogdet, "linalg_slogdet"));
-  exports.Set("linalg_cholesky", Napi::Function::New(env, op_linalg_cholesky, "linalg_cholesky"));
-  exports.Set("linalg_svdvals", Napi::Function::New(env, op_linalg_svdvals, "linalg_svdvals"));
-  exports.Set("linalg_lu", Napi::Function::New(env, op_linalg_lu, "linalg_lu"));
-  exports.Set("linalg_matrix_rank", Napi::Function::New(env, op_linalg_matrix_rank, "linalg_matrix_rank"));
-  exports.Set("linalg_matrix_exp", Napi::Function::New(env, op_linalg_matrix_exp, "linalg_matrix_exp"));
-  exports.Set("linalg_vector_norm", Napi::Function::New(env, op_linalg_vector_norm, "linalg_vector_norm"));
-  exports.Set("linalg_cond$p_str", Napi::Function::New(env, op_linalg_cond__p_str, "linalg_cond$p_str"));
-  exports.Set("linalg_multi_dot", Napi::Function::New(env, op_linalg_multi_dot, "linalg_multi_dot"));
-  exports.Set("linalg_tensorsolve", Napi::Function::New(env, op_linalg_tensorsolve, "linalg_tensorsolve"));
-  exports.Set("linalg_solve_triangular", Napi::Function::New(env, op_linalg_solve_triangular, "linalg_solve_triangular"));
-  exports.Set("slogdet", Napi::Function::New(env, op_slogdet, "slogdet"));
-  exports.Set("matrix_exp", Napi::Function::New(env, op_matrix_exp, "matrix_exp"));
-  exports.Set("fft_fftfreq", Napi::Function::New(env, op_fft_fftfreq, "fft_fftfreq"));
-  exports.Set("fft_ifftshift", Napi::Function::New(env, op_fft_ifftshift, "fft_ifftshift"));
-  exports.Set("special_logit", Napi::Function::New(env, op_special_logit, "special_logit"));
-  exports.Set("special_xlogy", Napi::Function::New(env, op_special_xlogy, "special_xlogy"));
-  exports.Set("special_zeta$self_scalar", Napi::Function::New(env, op_special_zeta__self_scalar, "special_zeta$self_scalar"));
-  exports.Set("special_psi", Napi::Function::New(env, op_special_psi, "special_psi"));
-  exports.Set("special_i0", Napi::Function::New(env, op_special_i0, "special_i0"));
-  exports.Set("special_i1e", Napi::Function::New(env, op_special_i1e, "special_i1e"));
-  exports.Set("special_log_ndtr", Napi::Function::New(env, op_special_log_ndtr, "special_log_ndtr"));
-  exports.Set("special_log_softmax", Napi::Function::New(env, op_special_log_softmax, "special_log_softmax"));
-  exports.Set("special_round", Napi::Function::New(env, op_special_round, "special_round"));
-  exports.Set("exponential_", Napi::Function::New(env, op_exponential_, "exponential_"));
-  exports.Set("log_normal_", Napi::Function::New(env, op_log_normal_, "log_normal_"));
-  exports.Set("random_$from", Napi::Function::New(env, op_random___from, "random_$from"));
-  exports.Set("cross", Napi::Function::New(env, op_cross, "cross"));
-  exports.Set("vander", Napi::Function::New(env, op_vander, "vander"));
-  exports.Set("chain_matmul", Napi::Function::New(env, op_chain_matmul, "chain_matmul"));
+  exports.Set("complex", Napi::Function::New(env, op_complex, "complex"));
+  exports.Set("view_as_complex", Napi::Function::New(env, op_view_as_complex, "view_as_complex"));
+  exports.Set("angle", Napi::Function::New(env, op_angle, "angle"));
+  exports.Set("conj_physical_", Napi::Function::New(env, op_conj_physical_, "conj_physical_"));
+  exports.Set("is_conj", Napi::Function::New(env, op_is_conj, "is_conj"));
+  exports.Set("_neg_view", Napi::Function::New(env, op__neg_view, "_neg_view"));
+  exports.Set("linalg_det", Napi::Function::New(env, op_linalg_det, "linalg_det"));
+  exports.Set("linalg_lstsq", Napi::Function::New(env, op_linalg_lstsq, "linalg_lstsq"));
+  exports.Set("linalg_svd", Napi::Function::New(env, op_linalg_svd, "linalg_svd"));
+  exports.Set("linalg_eigvalsh", Napi::Function::New(env, op_linalg_eigvalsh, "linalg_eigvalsh"));
+  exports.Set("linalg_vecdot", Napi::Function::New(env, op_linalg_vecdot, "linalg_vecdot"));
+  exports.Set("linalg_lu_solve", Napi::Function::New(env, op_linalg_lu_solve, "linalg_lu_solve"));
+  exports.Set("linalg_matrix_power", Napi::Function::New(env, op_linalg_matrix_power, "linalg_matrix_power"));
+  exports.Set("linalg_norm", Napi::Function::New(env, op_linalg_norm, "linalg_norm"));
+  exports.Set("linalg_matrix_norm", Napi::Function::New(env, op_linalg_matrix_norm, "linalg_matrix_norm"));
+  exports.Set("linalg_cross", Napi::Function::New(env, op_linalg_cross, "linalg_cross"));
+  exports.Set("linalg_tensorinv", Napi::Function::New(env, op_linalg_tensorinv, "linalg_tensorinv"));
+  exports.Set("linalg_diagonal", Napi::Function::New(env, op_linalg_diagonal, "linalg_diagonal"));
+  exports.Set("logdet", Napi::Function::New(env, op_logdet, "logdet"));
+  exports.Set("matrix_power", Napi::Function::New(env, op_matrix_power, "matrix_power"));
+  exports.Set("triangular_solve", Napi::Function::New(env, op_triangular_solve, "triangular_solve"));
+  exports.Set("fft_fftshift", Napi::Function::New(env, op_fft_fftshift, "fft_fftshift"));
+  exports.Set("fft_ifft", Napi::Function::New(env, op_fft_ifft, "fft_ifft"));
+  exports.Set("fft_hfft", Napi::Function::New(env, op_fft_hfft, "fft_hfft"));
+  exports.Set("fft_ifft2", Napi::Function::New(env, op_fft_ifft2, "fft_ifft2"));
+  exports.Set("fft_hfft2", Napi::Function::New(env, op_fft_hfft2, "fft_hfft2"));
+  exports.Set("fft_ifftn", Napi::Function::New(env, op_fft_ifftn, "fft_ifftn"));
+  exports.Set("fft_hfftn", Napi::Function::New(env, op_fft_hfftn, "fft_hfftn"));
+  exports.Set("special_expit", Napi::Function::New(env, op_special_expit, "special_expit"));
+  exports.Set("special_xlog1py$self_scalar", Napi::Function::New(env, op_special_xlog1py__self_scalar, "special_xlog1py$self_scalar"));
+  exports.Set("special_zeta", Napi::Function::New(env, op_special_zeta, "special_zeta"));
+  exports.Set("special_digamma", Napi::Function::New(env, op_special_digamma, "special_digamma"));
+  exports.Set("special_multigammaln", Napi::Function::New(env, op_special_multigammaln, "special_multigammaln"));
+  exports.Set("special_i1", Napi::Function::New(env, op_special_i1, "special_i1"));
+  exports.Set("special_ndtri", Napi::Function::New(env, op_special_ndtri, "special_ndtri"));
+  exports.Set("special_softmax", Napi::Function::New(env, op_special_softmax, "special_softmax"));
+  exports.Set("special_sinc", Napi::Function::New(env, op_special_sinc, "special_sinc"));
+  exports.Set("special_bessel_j1", Napi::Function::New(env, op_special_bessel_j1, "special_bessel_j1"));
+  exports.Set("cauchy_", Napi::Function::New(env, op_cauchy_, "cauchy_"));
+  exports.Set("random_$to", Napi::Function::New(env, op_random___to, "random_$to"));
+  exports.Set("kron", Napi::Function::New(env, op_kron, "kron"));
+  exports.Set("addr", Napi::Function::New(env, op_addr, "addr"));
+  exports.Set("cdist", Napi::Function::New(env, op_cdist, "cdist"));
 }
 
 }  // namespace tn

@@ -59,6 +59,8 @@ import { FormatError, Scratch, ZipReader, ZipWriter } from './zip.js';
 const STORAGE_OF: Record<DType, string> = {
   float64: 'DoubleStorage',
   float32: 'FloatStorage',
+  complex64: 'ComplexFloatStorage',
+  complex128: 'ComplexDoubleStorage',
   float16: 'HalfStorage',
   bfloat16: 'BFloat16Storage',
   int64: 'LongStorage',
@@ -72,8 +74,6 @@ const STORAGE_OF: Record<DType, string> = {
 /** Storage class name -> dtype name (including dtypes torch-node cannot hold). */
 const DTYPE_OF_STORAGE: Record<string, string> = {
   ...Object.fromEntries(Object.entries(STORAGE_OF).map(([d, s]) => [s, d])),
-  ComplexFloatStorage: 'complex64',
-  ComplexDoubleStorage: 'complex128',
   QInt8Storage: 'qint8',
   QUInt8Storage: 'quint8',
   QInt32Storage: 'qint32',
@@ -85,6 +85,8 @@ const DTYPE_OF_STORAGE: Record<string, string> = {
 export const ELEMENT_SIZE: Record<DType, number> = {
   float64: 8,
   float32: 4,
+  complex64: 8,
+  complex128: 16,
   float16: 2,
   bfloat16: 2,
   int64: 8,
@@ -224,6 +226,19 @@ class TorchPickler {
     });
     w.bool(t.requiresGrad);
     this.emptyOrderedDict();
+    // A conjugate or negative view over a storage written whole (x.conj() beside x) keeps its
+    // bit as PyTorch keeps it: in the metadata argument, {'neg': True, 'conj': True}, in that
+    // order; a storage written alone holds the values as they read (rawBytes).
+    const bits = storage.whole ? [t.isNeg() ? 'neg' : '', t.isConj() ? 'conj' : ''].filter((b) => b) : [];
+    if (bits.length > 0) {
+      w.op(OP.EMPTY_DICT);
+      if (bits.length > 1) w.mark();
+      for (const b of bits) {
+        w.string(b);
+        w.bool(true);
+      }
+      w.op(bits.length > 1 ? OP.SETITEMS : 0x73); // SETITEM
+    }
     w.op(0x74); // TUPLE
     w.op(OP.REDUCE);
     this.memo.set(t, w.memoize());
@@ -430,6 +445,9 @@ class TensorSpec {
     readonly size: number[],
     readonly stride: number[],
     public requiresGrad: boolean,
+    /** The conjugate and negative bits of the metadata argument ({'conj': True}, {'neg': True}). */
+    readonly conj = false,
+    readonly neg = false,
   ) {}
 }
 
@@ -539,11 +557,11 @@ class TorchUnpickleHooks {
         return a[1] === undefined || a[1] === null ? type : `${type}:${int(a[1], 'a device index')}`;
       }
       case 'torch._utils._rebuild_tensor':
-        return this.rebuild(a[0], a[1], a[2], a[3], false, null);
+        return this.rebuild(a[0], a[1], a[2], a[3], false, null, null);
       case 'torch._utils._rebuild_tensor_v2':
-        return this.rebuild(a[0], a[1], a[2], a[3], a[4] ?? false, null);
+        return this.rebuild(a[0], a[1], a[2], a[3], a[4] ?? false, null, a[6] ?? null);
       case 'torch._utils._rebuild_tensor_v3':
-        return this.rebuild(a[0], a[1], a[2], a[3], a[4] ?? false, a[6] ?? null);
+        return this.rebuild(a[0], a[1], a[2], a[3], a[4] ?? false, a[6] ?? null, a[7] ?? null);
       case 'torch._utils._rebuild_parameter':
       case 'torch._utils._rebuild_parameter_with_state':
       case 'torch.nn.parameter.Parameter':
@@ -638,6 +656,7 @@ class TorchUnpickleHooks {
     stride: PyValue | undefined,
     requiresGrad: PyValue,
     viewDtype: PyValue,
+    metadata: PyValue,
   ): PyValue {
     if (!(storage instanceof PyOpaque) || !(storage.value instanceof StorageRef)) {
       throw new FormatError(`a tensor is rebuilt from a ${pyTypeName(storage)} instead of a storage`);
@@ -670,7 +689,23 @@ class TorchUnpickleHooks {
       }
     }
     if (typeof requiresGrad !== 'boolean') throw new FormatError('a tensor has a requires_grad that is not a bool');
-    const spec = new TensorSpec(ref, dtype, off, sizes, strides, requiresGrad);
+    // torch._utils.get_tensor_metadata: the bits of a conjugate or negative view (x.conj(),
+    // x.conj().imag), whose storage holds the values of the tensor it views.
+    let conj = false;
+    let neg = false;
+    if (metadata !== null) {
+      if (!(metadata instanceof PyDict))
+        throw new FormatError(`a tensor has metadata that is a ${pyTypeName(metadata)}`);
+      for (let i = 0; i < metadata.keys.length; i++) {
+        const key = metadata.keys[i];
+        const on = metadata.values[i] === true;
+        if (key === 'conj') conj = on;
+        else if (key === 'neg') neg = on;
+        else throw new FormatError(`a tensor has the metadata '${String(key)}', which torch-node does not know`);
+      }
+    }
+    if (conj && !dtype.startsWith('complex')) throw new FormatError(`a ${dtype} tensor has the conjugate bit`);
+    const spec = new TensorSpec(ref, dtype, off, sizes, strides, requiresGrad, conj, neg);
     this.specs.push(spec);
     return new PyOpaque(spec);
   }
@@ -844,7 +879,9 @@ function materialize(
       zip.read(record, buf);
       const bytes = buf.subarray(0, length);
       bytes.fill(0, elements * width);
-      if (bigEndian && width > 1) swapBytes(bytes.subarray(0, elements * width), width);
+      // A complex element is two floats, each swapped on its own.
+      const part = dtype.startsWith('complex') ? width / 2 : width;
+      if (bigEndian && part > 1) swapBytes(bytes.subarray(0, elements * width), part);
       const code = dtypeCode(dtype, 'load') as number;
       const base = new Tensor(native.fromTypedArray(bytes, [elements + pad], code, undefined, false, code));
       try {
@@ -856,6 +893,18 @@ function materialize(
           } else if (plan) t = applySteps(base, plan.steps);
           else t = gatherCopy(base, spec);
           made.push(t);
+          if (spec.conj || spec.neg) {
+            // A view of the others (shared storage kept), with the bits PyTorch's set.
+            let v = spec.conj ? t.conj() : t;
+            if (spec.neg) {
+              const n = new Tensor(native._neg_view(v._h));
+              if (v !== t) v.dispose();
+              v = n;
+            }
+            t.dispose();
+            made[made.length - 1] = v;
+            t = v;
+          }
           if (device !== undefined && device !== 'cpu') {
             const moved = t.to({ device });
             if (moved !== t) {

@@ -1,8 +1,8 @@
 // The safetensors format (https://github.com/huggingface/safetensors), byte for byte as the
 // reference implementation writes it: an 8-byte little-endian header length, a JSON header
 // padded with spaces to a multiple of 8 bytes, then the tensors' raw little-endian bytes.
-// The reference orders tensors by dtype, largest alignment first (I64 F64 F32 I32 BF16 F16
-// I16 I8 U8 BOOL, following its Dtype enum), then by name (bytewise), writes `__metadata__`
+// The reference orders tensors by dtype, following its Dtype enum from the end (I64 F64 C64 F32
+// I32 BF16 F16 I16 I8 U8 BOOL), then by name (bytewise), writes `__metadata__`
 // first when given, and each entry as {"dtype", "shape", "data_offsets"} with compact JSON.
 // The reader checks what the reference checks: header size, UTF-8, JSON, dtypes, that the
 // offsets tile the data without gaps and that the file ends where the data does.
@@ -16,9 +16,11 @@ import { atomicWrite, ioError } from './atomic.js';
 import { ELEMENT_SIZE } from './pt.js';
 import { Scratch } from './zip.js';
 
-const NAME_OF: Record<DType, string> = {
+/** The format's dtype names; it has C64 (complex64) but nothing for complex128. */
+const NAME_OF: Partial<Record<DType, string>> = {
   float64: 'F64',
   float32: 'F32',
+  complex64: 'C64',
   float16: 'F16',
   bfloat16: 'BF16',
   int64: 'I64',
@@ -42,9 +44,10 @@ const RANK: Record<string, number> = {
   I32: 9,
   U32: 10,
   F32: 11,
-  F64: 12,
-  I64: 13,
-  U64: 14,
+  C64: 12,
+  F64: 13,
+  I64: 14,
+  U64: 15,
 };
 
 /** Sizes of the dtypes torch-node cannot hold, so that their files still validate. */
@@ -57,8 +60,6 @@ const OTHER_SIZES: Record<string, number> = {
   F8_E4M3FNUZ: 1,
   F8_E5M2FNUZ: 1,
   F8_E8M0: 1,
-  C64: 8,
-  C128: 16,
 };
 
 const MAX_HEADER = 100_000_000;
@@ -72,7 +73,9 @@ function writeAll(fd: number, data: Uint8Array): void {
  * Saves named tensors to `path` in the safetensors format, byte-identical to
  * `safetensors.torch.save_file(tensors, path, metadata)`. Tensors may be non-contiguous or on a
  * GPU (their elements are written row-major); `metadata` is string to string, as the format
- * requires. The write is atomic.
+ * requires. The write is atomic. complex64 is C64; complex128 has no safetensors dtype (an Error).
+ * A conjugate view (`x.conj()`) is written with its values, conjugated, where the reference
+ * writes the memory it views (so the unconjugated values) and loses the conjugation.
  */
 export function saveSafetensors(
   tensors: Record<string, Tensor>,
@@ -90,6 +93,12 @@ export function saveSafetensors(
     if (t.isDisposed) throw new Error(`saveSafetensors: '${name}' is a disposed tensor`);
     if (name === '__metadata__') throw new Error("saveSafetensors: '__metadata__' is reserved for the metadata");
     const dtype = NAME_OF[t.dtype];
+    if (dtype === undefined) {
+      throw new TypeError(
+        `saveSafetensors: '${name}' is ${t.dtype}, which the safetensors format has no dtype for ` +
+          "(its complex dtype is C64, complex64: save x.to('complex64'), or torch.viewAsReal(x) as float64)",
+      );
+    }
     return {
       name,
       key: Buffer.from(name, 'utf8'),

@@ -284,6 +284,8 @@ const TYPE_NAMES: Record<DType, string> = {
   float16: 'HalfTensor',
   float32: 'FloatTensor',
   float64: 'DoubleTensor',
+  complex64: 'ComplexFloatTensor',
+  complex128: 'ComplexDoubleTensor',
   bool: 'BoolTensor',
   bfloat16: 'BFloat16Tensor',
 };
