@@ -49,7 +49,7 @@ export {
 } from './model/data_preprocessor.js';
 export { TupleImgDataPreprocessor } from './model/tuple_data_preprocessor.js';
 export { TupleToDictPreprocessor } from './model/tuple_to_dict_preprocessor.js';
-export { stackBatch } from './model/utils.js';
+export { _BatchNormXd, convertSyncBatchnorm, revertSyncBatchnorm, stackBatch } from './model/utils.js';
 export { type InitCfg, type InitConfig, type InitType, initialize, type OverrideConfig } from './model/weight_init.js';
 export {
   DistributedDataParallel,

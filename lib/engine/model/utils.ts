@@ -1,4 +1,7 @@
 import * as torch from '../../torch/index.js';
+import type { Module } from '../../torch/nn/module.js';
+import { BatchNormBase } from '../../torch/nn/modules/batchnorm.js';
+import { copyBatchNormState, replaceBatchNorms, SyncBatchNorm } from '../../torch/nn/modules/sync_batchnorm.js';
 
 type Tensor = torch.Tensor;
 
@@ -35,4 +38,51 @@ export function stackBatch(tensorList: Tensor[], options?: { padSizeDivisor?: nu
     return torch.nn.functional.pad(t, amounts, { mode: 'constant', value: padValue });
   });
   return torch.stack(padded);
+}
+
+/**
+ * A batch norm over an input of any number of dims (MMEngine's _BatchNormXd): what
+ * revertSyncBatchnorm puts in place of a SyncBatchNorm, which takes any (N, C, ...) input too.
+ */
+export class _BatchNormXd extends BatchNormBase {
+  protected checkInputDim(_input: Tensor): void {}
+}
+
+/**
+ * Replaces every SyncBatchNorm in `module` with a _BatchNormXd that keeps its parameters and
+ * buffers (the same tensors, so the state dict does not change) and its training flag:
+ * MMEngine's revert_sync_batchnorm, for running a SyncBatchNorm model outside a process group.
+ * Returns the module, or the new layer when `module` itself is a SyncBatchNorm.
+ */
+export function revertSyncBatchnorm(module: Module): Module {
+  if (!(module instanceof torch.nn.Module)) throw new TypeError('revertSyncBatchnorm: module must be an nn.Module');
+  return replaceBatchNorms(module, (bn) => {
+    if (!(bn instanceof SyncBatchNorm)) return null;
+    const out = new _BatchNormXd(bn.numFeatures, {
+      eps: bn.eps,
+      momentum: bn.momentum,
+      affine: bn.affine,
+      trackRunningStats: bn.trackRunningStats,
+      bias: bn.bias !== null,
+    });
+    copyBatchNormState(bn, out);
+    return out;
+  });
+}
+
+/**
+ * Replaces every batch norm in `module` with a SyncBatchNorm that keeps its parameters, buffers
+ * and training flag: MMEngine's convert_sync_batchnorm. `implementation` is 'torch' (the only
+ * one here: MMCV's SyncBatchNorm is not part of torch-node).
+ */
+export function convertSyncBatchnorm(module: Module, implementation = 'torch'): Module {
+  if (implementation === 'mmcv') {
+    throw new Error(
+      "convertSyncBatchnorm: implementation 'mmcv' needs MMCV's SyncBatchNorm, which torch-node does not have; use 'torch'",
+    );
+  }
+  if (implementation !== 'torch') {
+    throw new Error(`sync_bn should be "torch" or "mmcv", but got ${implementation}`);
+  }
+  return SyncBatchNorm.convertSyncBatchnorm(module);
 }

@@ -65,6 +65,24 @@ export { AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDro
 export { Flatten, Unflatten } from './modules/flatten.js';
 export { Fold, Unfold } from './modules/fold.js';
 export { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, type InstanceNormOptions } from './modules/instancenorm.js';
+export {
+  isLazy,
+  LazyBatchNorm1d,
+  LazyBatchNorm2d,
+  LazyBatchNorm3d,
+  LazyConv1d,
+  LazyConv2d,
+  LazyConv3d,
+  LazyConvTranspose1d,
+  LazyConvTranspose2d,
+  LazyConvTranspose3d,
+  LazyInstanceNorm1d,
+  LazyInstanceNorm2d,
+  LazyInstanceNorm3d,
+  LazyLinear,
+  UninitializedBuffer,
+  UninitializedParameter,
+} from './modules/lazy.js';
 export { Bilinear, type FactoryOptions, Identity, Linear } from './modules/linear.js';
 export {
   BCELoss,
@@ -143,6 +161,7 @@ export {
   type RNNOptions,
 } from './modules/rnn.js';
 export { Embedding, EmbeddingBag, type EmbeddingBagMode, type EmbeddingBagOptions } from './modules/sparse.js';
+export { SyncBatchNorm, type SyncBatchNormOptions } from './modules/sync_batchnorm.js';
 export {
   Transformer,
   type TransformerActivation,

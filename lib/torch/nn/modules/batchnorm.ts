@@ -90,7 +90,8 @@ export abstract class NormBase extends Module {
   }
 }
 
-abstract class BatchNormBase extends NormBase {
+/** What the batch norms share (PyTorch's _BatchNorm): SyncBatchNorm and the Lazy ones build on it, convertSyncBatchnorm looks for it. */
+export abstract class BatchNormBase extends NormBase {
   constructor(numFeatures: number, options?: BatchNormOptions) {
     super(numFeatures, options);
   }
