@@ -2952,3 +2952,70 @@ export function $cdist(x1: Tensor, x2: Tensor, p: number, computeMode: number | 
 export function $chain_matmul(matrices: Tensor[]): Tensor {
   return wrap(native.chain_matmul(hList(matrices, 'chain_matmul', 'matrices')));
 }
+
+export function $grid_sampler(input: Tensor, grid: Tensor, interpolationMode: number, paddingMode: number, alignCorners: boolean): Tensor {
+  return wrap(native.grid_sampler(h(input, 'grid_sampler', 'input'), h(grid, 'grid_sampler', 'grid'), interpolationMode, paddingMode, alignCorners));
+}
+
+export function $affine_grid_generator(theta: Tensor, size: number[], alignCorners: boolean): Tensor {
+  return wrap(native.affine_grid_generator(h(theta, 'affine_grid_generator', 'theta'), size, alignCorners));
+}
+
+export function $hardshrink(input: Tensor, options?: { lambd?: number | boolean }): Tensor {
+  return wrap(native.hardshrink(h(input, 'hardshrink', 'input'), options?.lambd));
+}
+
+export function $softshrink(input: Tensor, options?: { lambd?: number | boolean }): Tensor {
+  return wrap(native.softshrink(h(input, 'softshrink', 'input'), options?.lambd));
+}
+
+export function $rrelu(input: Tensor, lower: number | boolean, upper: number | boolean, training: boolean): Tensor {
+  return wrap(native.rrelu(h(input, 'rrelu', 'input'), lower, upper, training));
+}
+
+export function $rrelu_(input: Tensor, lower: number | boolean, upper: number | boolean, training: boolean): Tensor {
+  native.rrelu_(h(input, 'rrelu_', 'input'), lower, upper, training);
+  return input;
+}
+
+export function $pdist(input: Tensor, options?: { p?: number }): Tensor {
+  return wrap(native.pdist(h(input, 'pdist', 'input'), options?.p));
+}
+
+export function $fractional_max_pool2d(input: Tensor, kernelSize: number | number[], outputSize: number | number[], randomSamples: Tensor): [Tensor, Tensor] & { output: Tensor; indices: Tensor } {
+  return wrapNamed(native.fractional_max_pool2d(h(input, 'fractional_max_pool2d', 'input'), kernelSize, outputSize, h(randomSamples, 'fractional_max_pool2d', 'randomSamples')), ['output', 'indices']) as [Tensor, Tensor] & { output: Tensor; indices: Tensor };
+}
+
+export function $fractional_max_pool3d(input: Tensor, kernelSize: number | number[], outputSize: number | number[], randomSamples: Tensor): [Tensor, Tensor] & { output: Tensor; indices: Tensor } {
+  return wrapNamed(native.fractional_max_pool3d(h(input, 'fractional_max_pool3d', 'input'), kernelSize, outputSize, h(randomSamples, 'fractional_max_pool3d', 'randomSamples')), ['output', 'indices']) as [Tensor, Tensor] & { output: Tensor; indices: Tensor };
+}
+
+export function $elu_(input: Tensor, options?: { alpha?: number | boolean }): Tensor {
+  native.elu_(h(input, 'elu_', 'input'), options?.alpha);
+  return input;
+}
+
+export function $leaky_relu_(input: Tensor, options?: { negativeSlope?: number | boolean }): Tensor {
+  native.leaky_relu_(h(input, 'leaky_relu_', 'input'), options?.negativeSlope);
+  return input;
+}
+
+export function $hardtanh_(input: Tensor, options?: { minVal?: number | boolean; maxVal?: number | boolean }): Tensor {
+  native.hardtanh_(h(input, 'hardtanh_', 'input'), options?.minVal, options?.maxVal);
+  return input;
+}
+
+export function $selu_(input: Tensor): Tensor {
+  native.selu_(h(input, 'selu_', 'input'));
+  return input;
+}
+
+export function $celu_(input: Tensor, options?: { alpha?: number | boolean }): Tensor {
+  native.celu_(h(input, 'celu_', 'input'), options?.alpha);
+  return input;
+}
+
+export function $threshold_(input: Tensor, threshold: number | boolean, value: number | boolean): Tensor {
+  native.threshold_(h(input, 'threshold_', 'input'), threshold, value);
+  return input;
+}

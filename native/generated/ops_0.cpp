@@ -2111,6 +2111,60 @@ static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_hardshrink(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardshrink");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_lambd = a.scalar(1, "lambd", at::Scalar(0.5));
+    return a.ret(at::hardshrink(a_self, a_lambd));
+  });
+}
+
+static Napi::Value op_rrelu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rrelu_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_lower = a.scalar(1, "lower");
+    const at::Scalar a_upper = a.scalar(2, "upper");
+    const bool a_training = a.boolean(3, "training");
+    at::rrelu_(const_cast<at::Tensor&>(a_self), a_lower, a_upper, a_training);
+    return a.none();
+  });
+}
+
+static Napi::Value op_fractional_max_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fractional_max_pool3d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
+    const tn::IntList a_output_size = a.intList(2, "output_size", 3);
+    const at::Tensor& a_random_samples = a.tensor(3, "random_samples");
+    return a.ret(at::fractional_max_pool3d(a_input, a_kernel_size, a_output_size, a_random_samples));
+  });
+}
+
+static Napi::Value op_hardtanh_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardtanh_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
+    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
+    at::hardtanh_(const_cast<at::Tensor&>(a_self), a_min_val, a_max_val);
+    return a.none();
+  });
+}
+
+static Napi::Value op_threshold_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "threshold_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_threshold = a.scalar(1, "threshold");
+    const at::Scalar a_value = a.scalar(2, "value");
+    at::threshold_(const_cast<at::Tensor&>(a_self), a_threshold, a_value);
+    return a.none();
+  });
+}
+
 }  // namespace
 
 namespace tn {
@@ -2318,6 +2372,11 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("cross", Napi::Function::New(env, op_cross, "cross"));
   exports.Set("vander", Napi::Function::New(env, op_vander, "vander"));
   exports.Set("chain_matmul", Napi::Function::New(env, op_chain_matmul, "chain_matmul"));
+  exports.Set("hardshrink", Napi::Function::New(env, op_hardshrink, "hardshrink"));
+  exports.Set("rrelu_", Napi::Function::New(env, op_rrelu_, "rrelu_"));
+  exports.Set("fractional_max_pool3d", Napi::Function::New(env, op_fractional_max_pool3d, "fractional_max_pool3d"));
+  exports.Set("hardtanh_", Napi::Function::New(env, op_hardtanh_, "hardtanh_"));
+  exports.Set("threshold_", Napi::Function::New(env, op_threshold_, "threshold_"));
 }
 
 }  // namespace tn

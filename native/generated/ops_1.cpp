@@ -2083,6 +2083,55 @@ static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_grid_sampler(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "grid_sampler");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_grid = a.tensor(1, "grid");
+    const int64_t a_interpolation_mode = a.int64(2, "interpolation_mode");
+    const int64_t a_padding_mode = a.int64(3, "padding_mode");
+    const bool a_align_corners = a.boolean(4, "align_corners");
+    return a.ret(at::grid_sampler(a_input, a_grid, a_interpolation_mode, a_padding_mode, a_align_corners));
+  });
+}
+
+static Napi::Value op_softshrink(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softshrink");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_lambd = a.scalar(1, "lambd", at::Scalar(0.5));
+    return a.ret(at::softshrink(a_self, a_lambd));
+  });
+}
+
+static Napi::Value op_pdist(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pdist");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p", 2);
+    return a.ret(at::pdist(a_input, a_p));
+  });
+}
+
+static Napi::Value op_elu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "elu_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
+    at::elu_(const_cast<at::Tensor&>(a_self), a_alpha);
+    return a.none();
+  });
+}
+
+static Napi::Value op_selu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "selu_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    at::selu_(const_cast<at::Tensor&>(a_self));
+    return a.none();
+  });
+}
+
 }  // namespace
 
 namespace tn {
@@ -2289,6 +2338,11 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("fill_diagonal_", Napi::Function::New(env, op_fill_diagonal_, "fill_diagonal_"));
   exports.Set("addmv", Napi::Function::New(env, op_addmv, "addmv"));
   exports.Set("tensordot", Napi::Function::New(env, op_tensordot, "tensordot"));
+  exports.Set("grid_sampler", Napi::Function::New(env, op_grid_sampler, "grid_sampler"));
+  exports.Set("softshrink", Napi::Function::New(env, op_softshrink, "softshrink"));
+  exports.Set("pdist", Napi::Function::New(env, op_pdist, "pdist"));
+  exports.Set("elu_", Napi::Function::New(env, op_elu_, "elu_"));
+  exports.Set("selu_", Napi::Function::New(env, op_selu_, "selu_"));
 }
 
 }  // namespace tn

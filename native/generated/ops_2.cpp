@@ -2120,6 +2120,58 @@ static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_affine_grid_generator(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "affine_grid_generator");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_theta = a.tensor(0, "theta");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const bool a_align_corners = a.boolean(2, "align_corners");
+    return a.ret(at::affine_grid_generator(a_theta, a_size, a_align_corners));
+  });
+}
+
+static Napi::Value op_rrelu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rrelu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_lower = a.scalar(1, "lower");
+    const at::Scalar a_upper = a.scalar(2, "upper");
+    const bool a_training = a.boolean(3, "training");
+    return a.ret(at::rrelu(a_self, a_lower, a_upper, a_training));
+  });
+}
+
+static Napi::Value op_fractional_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fractional_max_pool2d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_output_size = a.intList(2, "output_size", 2);
+    const at::Tensor& a_random_samples = a.tensor(3, "random_samples");
+    return a.ret(at::fractional_max_pool2d(a_input, a_kernel_size, a_output_size, a_random_samples));
+  });
+}
+
+static Napi::Value op_leaky_relu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "leaky_relu_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_negative_slope = a.scalar(1, "negative_slope", at::Scalar(0.01));
+    at::leaky_relu_(const_cast<at::Tensor&>(a_self), a_negative_slope);
+    return a.none();
+  });
+}
+
+static Napi::Value op_celu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "celu_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1.0));
+    at::celu_(const_cast<at::Tensor&>(a_self), a_alpha);
+    return a.none();
+  });
+}
+
 }  // namespace
 
 namespace tn {
@@ -2326,6 +2378,11 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("kron", Napi::Function::New(env, op_kron, "kron"));
   exports.Set("addr", Napi::Function::New(env, op_addr, "addr"));
   exports.Set("cdist", Napi::Function::New(env, op_cdist, "cdist"));
+  exports.Set("affine_grid_generator", Napi::Function::New(env, op_affine_grid_generator, "affine_grid_generator"));
+  exports.Set("rrelu", Napi::Function::New(env, op_rrelu, "rrelu"));
+  exports.Set("fractional_max_pool2d", Napi::Function::New(env, op_fractional_max_pool2d, "fractional_max_pool2d"));
+  exports.Set("leaky_relu_", Napi::Function::New(env, op_leaky_relu_, "leaky_relu_"));
+  exports.Set("celu_", Napi::Function::New(env, op_celu_, "celu_"));
 }
 
 }  // namespace tn

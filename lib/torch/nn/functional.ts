@@ -75,6 +75,37 @@ import { describe, type Reduction } from '../marshal.js';
 import { Tensor } from '../tensor.js';
 
 export * from '../../generated/functional.js';
+// The functions of functional_more.ts; relu, elu, leakyRelu, hardtanh, selu, celu and threshold
+// there take Python's `inplace` option, and replace the generated ones of the same name.
+export {
+  affineGrid,
+  celu,
+  elu,
+  type FractionalMaxPoolOptions,
+  fractionalMaxPool2d,
+  fractionalMaxPool2dWithIndices,
+  fractionalMaxPool3d,
+  fractionalMaxPool3dWithIndices,
+  type GridSampleMode,
+  type GridSampleOptions,
+  type GridSamplePaddingMode,
+  type GumbelSoftmaxOptions,
+  gridSample,
+  gumbelSoftmax,
+  hardtanh,
+  type InplaceOption,
+  leakyRelu,
+  type RReLUOptions,
+  relu,
+  relu_,
+  rrelu,
+  rrelu_,
+  selu,
+  threshold,
+  upsample,
+  upsampleBilinear,
+  upsampleNearest,
+} from './functional_more.js';
 
 const sizeText = (t: Tensor): string => `[${t.shape.join(', ')}]`;
 const sameSize = (a: Tensor, b: Tensor): boolean =>

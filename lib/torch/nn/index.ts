@@ -15,6 +15,7 @@ export {
   ELU,
   GELU,
   GLU,
+  Hardshrink,
   Hardsigmoid,
   Hardswish,
   Hardtanh,
@@ -27,6 +28,7 @@ export {
   PReLU,
   ReLU,
   ReLU6,
+  RReLU,
   SELU,
   Sigmoid,
   SiLU,
@@ -34,11 +36,17 @@ export {
   Softmax2d,
   Softmin,
   Softplus,
+  Softshrink,
   Softsign,
   Tanh,
   Tanhshrink,
   Threshold,
 } from './modules/activation.js';
+export {
+  AdaptiveLogSoftmaxWithLoss,
+  type AdaptiveLogSoftmaxWithLossOptions,
+  type ASMOutput,
+} from './modules/adaptive.js';
 export { BatchNorm1d, BatchNorm2d, BatchNorm3d, type BatchNormOptions } from './modules/batchnorm.js';
 export { ChannelShuffle } from './modules/channelshuffle.js';
 export {
@@ -109,6 +117,9 @@ export {
 } from './modules/loss.js';
 export { GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm } from './modules/normalization.js';
 export {
+  CircularPad1d,
+  CircularPad2d,
+  CircularPad3d,
   ConstantPad1d,
   ConstantPad2d,
   ConstantPad3d,
@@ -134,6 +145,9 @@ export {
   AvgPool2d,
   AvgPool3d,
   type AvgPoolModuleOptions,
+  FractionalMaxPool2d,
+  FractionalMaxPool3d,
+  type FractionalMaxPoolModuleOptions,
   LPPool1d,
   LPPool2d,
   LPPool3d,

@@ -7,26 +7,43 @@ import type { Parameter } from '../parameter.js';
 import { pyFloat } from '../repr.js';
 import { type FactoryOptions, Linear, newParameter } from './linear.js';
 
+/** What Python writes for `inplace` at the end of a repr: `, inplace=True` (or `inplace=True` alone), or nothing. */
+const inplaceRepr = (inplace: boolean, alone = false): string => (inplace ? `${alone ? '' : ', '}inplace=True` : '');
+
 export class ReLU extends Module {
+  /** Overwrite the input with the result (Python's inplace=True). */
+  readonly inplace: boolean;
+
+  constructor(options?: { inplace?: boolean }) {
+    super();
+    this.inplace = options?.inplace ?? false;
+  }
+
   forward(input: Tensor): Tensor {
-    return F.relu(input);
+    return F.relu(input, { inplace: this.inplace });
+  }
+
+  override extraRepr(): string {
+    return inplaceRepr(this.inplace, true);
   }
 }
 
 export class LeakyReLU extends Module {
   readonly negativeSlope: number;
+  readonly inplace: boolean;
 
-  constructor(options?: { negativeSlope?: number }) {
+  constructor(options?: { negativeSlope?: number; inplace?: boolean }) {
     super();
     this.negativeSlope = options?.negativeSlope ?? 0.01;
+    this.inplace = options?.inplace ?? false;
   }
 
   forward(input: Tensor): Tensor {
-    return F.leakyRelu(input, { negativeSlope: this.negativeSlope });
+    return F.leakyRelu(input, { negativeSlope: this.negativeSlope, inplace: this.inplace });
   }
 
   override extraRepr(): string {
-    return `negative_slope=${pyFloat(this.negativeSlope)}`;
+    return `negative_slope=${pyFloat(this.negativeSlope)}${inplaceRepr(this.inplace)}`;
   }
 }
 
@@ -82,43 +99,58 @@ export class Softmax extends Module {
 /** alpha·(exp(x) − 1) for x < 0, x otherwise. */
 export class ELU extends Module {
   readonly alpha: number;
+  readonly inplace: boolean;
 
-  constructor(options?: { alpha?: number }) {
+  constructor(options?: { alpha?: number; inplace?: boolean }) {
     super();
     this.alpha = options?.alpha ?? 1;
+    this.inplace = options?.inplace ?? false;
   }
 
   forward(input: Tensor): Tensor {
-    return F.elu(input, { alpha: this.alpha });
+    return F.elu(input, { alpha: this.alpha, inplace: this.inplace });
   }
 
   override extraRepr(): string {
-    return `alpha=${pyFloat(this.alpha)}`;
+    return `alpha=${pyFloat(this.alpha)}${inplaceRepr(this.inplace)}`;
   }
 }
 
 /** max(0, x) + min(0, alpha·(exp(x/alpha) − 1)). */
 export class CELU extends Module {
   readonly alpha: number;
+  readonly inplace: boolean;
 
-  constructor(options?: { alpha?: number }) {
+  constructor(options?: { alpha?: number; inplace?: boolean }) {
     super();
     this.alpha = options?.alpha ?? 1;
+    this.inplace = options?.inplace ?? false;
   }
 
   forward(input: Tensor): Tensor {
-    return F.celu(input, { alpha: this.alpha });
+    return F.celu(input, { alpha: this.alpha, inplace: this.inplace });
   }
 
   override extraRepr(): string {
-    return `alpha=${pyFloat(this.alpha)}`;
+    return `alpha=${pyFloat(this.alpha)}${inplaceRepr(this.inplace)}`;
   }
 }
 
 /** scale·elu(x, alpha) with PyTorch's self-normalising constants. */
 export class SELU extends Module {
+  readonly inplace: boolean;
+
+  constructor(options?: { inplace?: boolean }) {
+    super();
+    this.inplace = options?.inplace ?? false;
+  }
+
   forward(input: Tensor): Tensor {
-    return F.selu(input);
+    return F.selu(input, { inplace: this.inplace });
+  }
+
+  override extraRepr(): string {
+    return inplaceRepr(this.inplace, true);
   }
 }
 
@@ -126,11 +158,13 @@ export class SELU extends Module {
 export class Hardtanh extends Module {
   readonly minVal: number;
   readonly maxVal: number;
+  readonly inplace: boolean;
 
-  constructor(options?: { minVal?: number; maxVal?: number }) {
+  constructor(options?: { minVal?: number; maxVal?: number; inplace?: boolean }) {
     super();
     this.minVal = options?.minVal ?? -1;
     this.maxVal = options?.maxVal ?? 1;
+    this.inplace = options?.inplace ?? false;
     if (!(this.maxVal > this.minVal)) {
       throw new Error(
         `${new.target.name}: max_val (${pyFloat(this.maxVal)}) must be greater than min_val (${pyFloat(this.minVal)})`,
@@ -139,22 +173,22 @@ export class Hardtanh extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    return F.hardtanh(input, { minVal: this.minVal, maxVal: this.maxVal });
+    return F.hardtanh(input, { minVal: this.minVal, maxVal: this.maxVal, inplace: this.inplace });
   }
 
   override extraRepr(): string {
-    return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`;
+    return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}${inplaceRepr(this.inplace)}`;
   }
 }
 
 /** min(max(0, x), 6): a Hardtanh over [0, 6], as in PyTorch. */
 export class ReLU6 extends Hardtanh {
-  constructor() {
-    super({ minVal: 0, maxVal: 6 });
+  constructor(options?: { inplace?: boolean }) {
+    super({ minVal: 0, maxVal: 6, inplace: options?.inplace ?? false });
   }
 
   override extraRepr(): string {
-    return '';
+    return inplaceRepr(this.inplace, true);
   }
 }
 
@@ -297,19 +331,85 @@ export class GLU extends Module {
 
 /** `value` where x <= threshold, x elsewhere. */
 export class Threshold extends Module {
+  readonly inplace: boolean;
+
   constructor(
     readonly threshold: number,
     readonly value: number,
+    options?: { inplace?: boolean },
   ) {
     super();
+    this.inplace = options?.inplace ?? false;
   }
 
   forward(input: Tensor): Tensor {
-    return F.threshold(input, this.threshold, this.value);
+    return F.threshold(input, this.threshold, this.value, { inplace: this.inplace });
   }
 
   override extraRepr(): string {
-    return `threshold=${pyFloat(this.threshold)}, value=${pyFloat(this.value)}`;
+    return `threshold=${pyFloat(this.threshold)}, value=${pyFloat(this.value)}${inplaceRepr(this.inplace)}`;
+  }
+}
+
+/** x where |x| > lambd, 0 elsewhere. */
+export class Hardshrink extends Module {
+  readonly lambd: number;
+
+  constructor(options?: { lambd?: number }) {
+    super();
+    this.lambd = options?.lambd ?? 0.5;
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.hardshrink(input, { lambd: this.lambd });
+  }
+
+  override extraRepr(): string {
+    return pyFloat(this.lambd);
+  }
+}
+
+/** x − lambd·sign(x) where |x| > lambd, 0 elsewhere. */
+export class Softshrink extends Module {
+  readonly lambd: number;
+
+  constructor(options?: { lambd?: number }) {
+    super();
+    this.lambd = options?.lambd ?? 0.5;
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.softshrink(input, { lambd: this.lambd });
+  }
+
+  override extraRepr(): string {
+    return pyFloat(this.lambd);
+  }
+}
+
+/**
+ * Randomized leaky ReLU: in training mode each negative element gets a slope drawn from
+ * U(lower, upper) (the default generator, as PyTorch draws it); in eval mode the fixed slope
+ * (lower + upper)/2.
+ */
+export class RReLU extends Module {
+  readonly lower: number;
+  readonly upper: number;
+  readonly inplace: boolean;
+
+  constructor(options?: { lower?: number; upper?: number; inplace?: boolean }) {
+    super();
+    this.lower = options?.lower ?? 1 / 8;
+    this.upper = options?.upper ?? 1 / 3;
+    this.inplace = options?.inplace ?? false;
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.rrelu(input, { lower: this.lower, upper: this.upper, training: this.training, inplace: this.inplace });
+  }
+
+  override extraRepr(): string {
+    return `lower=${pyFloat(this.lower)}, upper=${pyFloat(this.upper)}${inplaceRepr(this.inplace)}`;
   }
 }
 

@@ -1,5 +1,6 @@
-// Padding layers over F.pad: constant (and zero), reflection and replication, 1-d to 3-d. The
-// padding is stored as PyTorch stores it, one (left, right[, top, bottom[, front, back]]) tuple.
+// Padding layers over F.pad: constant (and zero), reflection, replication and circular, 1-d to
+// 3-d. The padding is stored as PyTorch stores it, one (left, right[, top, bottom[, front, back]])
+// tuple.
 import type { Tensor } from '../../tensor.js';
 import * as F from '../functional.js';
 import { Module } from '../module.js';
@@ -166,5 +167,55 @@ export class ReplicationPad2d extends ModePadNd {
 export class ReplicationPad3d extends ModePadNd {
   constructor(padding: Padding) {
     super(padding, 3, 'replicate');
+  }
+}
+
+/**
+ * PyTorch's _CircularPadNd: pads by wrapping around (the far edge's values before the near one),
+ * after checking the input's rank as Python's layer does (F.pad's circular mode would also take
+ * an input with a batch dim fewer).
+ */
+abstract class CircularPadNd extends Module {
+  readonly padding: number[];
+
+  constructor(
+    padding: Padding,
+    private readonly dims: number,
+  ) {
+    super();
+    this.padding = expand(new.target.name, padding, 2 * dims);
+  }
+
+  forward(input: Tensor): Tensor {
+    const owner = this.constructor.name;
+    if (input.dim() !== this.dims + 1 && input.dim() !== this.dims + 2) {
+      throw new Error(`${owner}: expected ${this.dims + 1}D or ${this.dims + 2}D input (got ${input.dim()}D input)`);
+    }
+    return padAs(owner, input, this.padding, 'circular');
+  }
+
+  override extraRepr(): string {
+    return pyTuple(this.padding);
+  }
+}
+
+/** Pads the last dim circularly; (C, W) or (N, C, W) input. */
+export class CircularPad1d extends CircularPadNd {
+  constructor(padding: Padding) {
+    super(padding, 1);
+  }
+}
+
+/** Pads the last 2 dims circularly; (C, H, W) or (N, C, H, W) input. */
+export class CircularPad2d extends CircularPadNd {
+  constructor(padding: Padding) {
+    super(padding, 2);
+  }
+}
+
+/** Pads the last 3 dims circularly; (C, D, H, W) or (N, C, D, H, W) input. */
+export class CircularPad3d extends CircularPadNd {
+  constructor(padding: Padding) {
+    super(padding, 3);
   }
 }

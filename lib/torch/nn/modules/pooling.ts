@@ -9,6 +9,8 @@ import {
   adaptiveMaxPool2d,
   adaptiveMaxPool3d,
   avgPool1d,
+  fractionalMaxPool2d,
+  fractionalMaxPool3d,
   lpPool1d,
   lpPool2d,
   lpPool3d,
@@ -377,5 +379,85 @@ export class LPPool2d extends LPPoolNd {
 export class LPPool3d extends LPPoolNd {
   forward(input: Tensor): Tensor {
     return lpPool3d(input, this.normType, this.kernelSize, this.poolOptions);
+  }
+}
+
+export interface FractionalMaxPoolModuleOptions<R extends boolean = boolean> {
+  /** The output's spatial size; this or outputRatio. */
+  outputSize?: Size | null;
+  /** The output's size as a fraction in (0, 1) of the input's. */
+  outputRatio?: Size | null;
+  /** forward also returns each maximum's flat index in its input plane (or volume), for MaxUnpool. */
+  returnIndices?: R;
+  /** Fixed (N, C, dims) samples in [0, 1) placing the windows, kept as the buffer `_random_samples`; default: fresh ones each call. */
+  _randomSamples?: Tensor | null;
+}
+
+/**
+ * PyTorch's FractionalMaxPool2d/3d: the sizes as tuples, the checks of its constructor, and
+ * `_random_samples` as a buffer (absent from the state dict while null, as PyTorch's None buffer).
+ * Its repr has no arguments, as PyTorch's.
+ */
+abstract class FractionalMaxPoolNd<R extends boolean> extends Module {
+  declare _random_samples: Tensor | null;
+  readonly kernelSize: number[];
+  readonly outputSize: number[] | null;
+  readonly outputRatio: number[] | null;
+  readonly returnIndices: R;
+
+  constructor(kernelSize: Size, options: FractionalMaxPoolModuleOptions<R> | undefined, dims: 2 | 3) {
+    super();
+    const name = new.target.name;
+    this.kernelSize = ntuple(kernelSize, dims);
+    this.returnIndices = (options?.returnIndices ?? false) as R;
+    this.registerBuffer('_random_samples', options?._randomSamples ?? null);
+    const outputSize = options?.outputSize ?? null;
+    const outputRatio = options?.outputRatio ?? null;
+    this.outputSize = outputSize === null ? null : ntuple(outputSize, dims);
+    this.outputRatio = outputRatio === null ? null : ntuple(outputRatio, dims);
+    if (outputSize === null && outputRatio === null) {
+      throw new Error(`${name} requires specifying either an output size, or a pooling ratio`);
+    }
+    if (outputSize !== null && outputRatio !== null) {
+      throw new Error(`${name}: only one of outputSize and outputRatio may be specified`);
+    }
+    if (this.outputRatio !== null && !this.outputRatio.every((r) => r > 0 && r < 1)) {
+      throw new Error(`${name}: outputRatio must be between 0 and 1 (got ${JSON.stringify(outputRatio)})`);
+    }
+  }
+
+  protected get poolOptions() {
+    return {
+      outputSize: this.outputSize,
+      outputRatio: this.outputRatio,
+      returnIndices: this.returnIndices,
+      _randomSamples: this._random_samples,
+    };
+  }
+}
+
+/**
+ * Fractional max pooling (Graham's) over (C, H, W) or (N, C, H, W) input: windows of kernelSize
+ * at pseudo-random steps that reach outputSize (or outputRatio of the input size). The samples
+ * placing them are drawn as PyTorch draws them, so one manualSeed gives PyTorch's results.
+ */
+export class FractionalMaxPool2d<R extends boolean = false> extends FractionalMaxPoolNd<R> {
+  constructor(kernelSize: Size, options?: FractionalMaxPoolModuleOptions<R>) {
+    super(kernelSize, options, 2);
+  }
+
+  forward(input: Tensor): WithIndices<R> {
+    return fractionalMaxPool2d(input, this.kernelSize, this.poolOptions);
+  }
+}
+
+/** Fractional max pooling over (C, D, H, W) or (N, C, D, H, W) input; see FractionalMaxPool2d. */
+export class FractionalMaxPool3d<R extends boolean = false> extends FractionalMaxPoolNd<R> {
+  constructor(kernelSize: Size, options?: FractionalMaxPoolModuleOptions<R>) {
+    super(kernelSize, options, 3);
+  }
+
+  forward(input: Tensor): WithIndices<R> {
+    return fractionalMaxPool3d(input, this.kernelSize, this.poolOptions);
   }
 }
