@@ -267,11 +267,24 @@ struct ToIValue {
       }
       case TypeKind::ScalarTypeType: {
         if (!v.IsString()) mismatch(path, shown, v);
-        static const std::pair<const char*, at::ScalarType> names[] = {
-            {"float32", at::kFloat}, {"float", at::kFloat}, {"float64", at::kDouble},    {"double", at::kDouble},
-            {"float16", at::kHalf},  {"half", at::kHalf},   {"bfloat16", at::kBFloat16}, {"uint8", at::kByte},
-            {"int8", at::kChar},     {"int16", at::kShort}, {"int32", at::kInt},         {"int64", at::kLong},
-            {"long", at::kLong},     {"bool", at::kBool}};
+        static const std::pair<const char*, at::ScalarType> names[] = {{"float32", at::kFloat},
+                                                                       {"float", at::kFloat},
+                                                                       {"float64", at::kDouble},
+                                                                       {"double", at::kDouble},
+                                                                       {"float16", at::kHalf},
+                                                                       {"half", at::kHalf},
+                                                                       {"bfloat16", at::kBFloat16},
+                                                                       {"uint8", at::kByte},
+                                                                       {"int8", at::kChar},
+                                                                       {"int16", at::kShort},
+                                                                       {"int32", at::kInt},
+                                                                       {"int64", at::kLong},
+                                                                       {"long", at::kLong},
+                                                                       {"bool", at::kBool},
+                                                                       {"complex64", at::kComplexFloat},
+                                                                       {"cfloat", at::kComplexFloat},
+                                                                       {"complex128", at::kComplexDouble},
+                                                                       {"cdouble", at::kComplexDouble}};
         const std::string s = v.As<Napi::String>().Utf8Value();
         for (const auto& [n, t] : names) {
           if (s == n) return t;

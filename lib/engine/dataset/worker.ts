@@ -102,6 +102,13 @@ const isTensorLike = (x: unknown): x is TensorLike =>
 function detensor(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (isTensorLike(value)) {
+    // NDArray carries real numbers only; the interleaved pairs would come back as a real tensor.
+    if (value.dtype === 'complex64' || value.dtype === 'complex128') {
+      throw new TypeError(
+        `a ${value.dtype} tensor cannot cross from a worker thread: return torch.viewAsReal(x) and ` +
+          'torch.viewAsComplex it after loading',
+      );
+    }
     const data = copyTypedArray(value.toTypedArray());
     const dtype = value.dtype === 'bool' ? 'bool' : undefined;
     return new NDArray(data, value.shape, dtype as NDType | undefined);

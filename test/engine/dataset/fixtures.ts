@@ -18,6 +18,8 @@ export interface ToyOptions {
   failBuild?: boolean;
   /** The samples from this one on hold a function (which a message cannot carry). */
   unclonableFrom?: number;
+  /** This sample holds a complex64 tensor (a stand-in with a tensor's shape: torch-free). */
+  complexAt?: number;
 }
 
 /**
@@ -50,6 +52,10 @@ export class ToyDataset extends Dataset {
     const r = ctx ? ctx.random().next() : 0;
     const x = new Float32Array(6).map((_, j) => i + j / 10 + r);
     const sample = { x: new NDArray(x, [2, 3]), label: i % 3, name: `s${i}`, extra: [i, new Float32Array([i / 2])] };
+    if (i === this.options.complexAt) {
+      const z = { _h: 0, shape: [1], dtype: 'complex64', toTypedArray: () => new Float32Array(2) };
+      return { ...sample, z };
+    }
     const from = this.options.unclonableFrom;
     return from !== undefined && i >= from ? { ...sample, fn: () => i } : sample;
   }

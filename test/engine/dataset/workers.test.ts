@@ -150,6 +150,30 @@ describe('DataLoader with 2 workers gives the same batches as without', () => {
 });
 
 describe('errors in workers reject the loop', () => {
+  test('a complex tensor in a sample: an Error saying how to pass it', async () => {
+    const loader = new DataLoader({
+      dataset: new ToyDataset({ length: 8, complexAt: 5 }),
+      batchSize: 4,
+      numWorkers: 2,
+    });
+    const loop = async () => {
+      for await (const b of loader) disposeAll(b);
+    };
+    const err = await within(
+      loop().then(
+        () => null,
+        (e: unknown) => e,
+      ),
+      20000,
+      'loop over a dataset with a complex tensor',
+    );
+    assert.ok(err instanceof DataLoaderWorkerError, String(err));
+    assert.match(
+      err.message,
+      /sample 5 .*a complex64 tensor cannot cross from a worker thread: return torch\.viewAsReal/,
+    );
+  });
+
   test('an exception in get(): an Error with the message and the sample index, after the good batches', async () => {
     const loader = new DataLoader({ dataset: new ToyDataset({ length: 20, failAt: 6 }), batchSize: 4, numWorkers: 2 });
     const seen: number[] = [];
