@@ -1204,4 +1204,13 @@ describe('default initialisation follows PyTorch', () => {
     nn.init.constant_(q, 3);
     assert.equal(q.sum().item(), 72);
   });
+
+  test('a zero-element layer initialises as a no-op, as in PyTorch (nn.Linear(0, 5): empty weight, zero bias)', () => {
+    const lin = new nn.Linear(0, 5);
+    assert.deepEqual(lin.weight.shape, [5, 0]);
+    assert.deepEqual(lin.bias?.toArray(), [0, 0, 0, 0, 0]); // bound = 0 for fan_in 0
+    const e = torch.empty([0, 3]);
+    assert.equal(nn.init.kaimingNormal_(e), e);
+    assert.deepEqual(new nn.Linear(3, 0).forward(torch.ones([2, 3])).shape, [2, 0]);
+  });
 });

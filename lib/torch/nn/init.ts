@@ -107,7 +107,20 @@ export interface KaimingOptions {
   nonlinearity?: Nonlinearity;
 }
 
+// PyTorch's kaiming initialisers leave a zero-element tensor as it is, with a warning (its fan is
+// 0, which would make the bound infinite): `nn.Linear(0, 5)` is a valid, empty layer.
+let warnedZeroElement = false;
+function zeroElement(t: Tensor): boolean {
+  if (t.numel() !== 0) return false;
+  if (!warnedZeroElement) {
+    warnedZeroElement = true;
+    process.emitWarning('Initializing zero-element tensors is a no-op', 'UserWarning');
+  }
+  return true;
+}
+
 export function kaimingUniform_(t: Tensor, options?: KaimingOptions): Tensor {
+  if (zeroElement(t)) return t;
   const std =
     calculateGain(options?.nonlinearity ?? 'leaky_relu', options?.a ?? 0) /
     Math.sqrt(fan(t, options?.mode ?? 'fan_in'));
@@ -116,6 +129,7 @@ export function kaimingUniform_(t: Tensor, options?: KaimingOptions): Tensor {
 }
 
 export function kaimingNormal_(t: Tensor, options?: KaimingOptions): Tensor {
+  if (zeroElement(t)) return t;
   const std =
     calculateGain(options?.nonlinearity ?? 'leaky_relu', options?.a ?? 0) /
     Math.sqrt(fan(t, options?.mode ?? 'fan_in'));

@@ -45,7 +45,8 @@ export class Linear extends Module {
     if (this.bias) {
       const [fanIn] = calculateFanInAndFanOut(this.weight);
       const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(this.bias, { a: -bound, b: bound });
+      // With fan_in 0, Python's bound is the int 0, whose negation is +0 (ours would be -0).
+      uniform_(this.bias, { a: fanIn > 0 ? -bound : 0, b: bound });
     }
   }
 
