@@ -80,6 +80,19 @@ export interface NativeCore {
   ): (number | null)[];
   setGradEnabled(enabled: boolean): boolean;
   isGradEnabled(): boolean;
+  /** Calls fn inside c10::InferenceMode(enabled); returns what fn returns. */
+  inferenceMode<T>(enabled: boolean, fn: () => T): T;
+  isInferenceModeEnabled(): boolean;
+  isInference(handle: number): boolean;
+  setDetectAnomaly(mode: boolean, checkNan?: boolean): void;
+  /** [enabled, checkNan] */
+  anomalyMode(): [boolean, boolean];
+  /** Forward AD: the new level's index (libtorch allows one level at a time). */
+  enterDualLevel(): number;
+  exitDualLevel(level: number): void;
+  makeDual(primal: number, tangent: number, level: number): number;
+  /** [primal, tangent or null] */
+  unpackDual(handle: number, level: number): [number, number | null];
   /**
    * Records a custom autograd Function's call after its forward ran (native/custom_function.cpp).
    * Returns per output: -1 (the same tensor, its history set), a new handle, or null (not a tensor).

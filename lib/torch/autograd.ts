@@ -1,6 +1,15 @@
 // Grad mode, torch.autograd.grad and custom autograd Functions (torch.autograd.Function).
 // backward(), grad, requiresGrad and registerHook live on Tensor.
 import { native } from '../binding.js';
+import {
+  detectAnomaly,
+  isAnomalyCheckNanEnabled,
+  isAnomalyEnabled,
+  setDetectAnomaly,
+} from './autograd/anomaly_mode.js';
+import * as forwardAd from './autograd/forward_ad.js';
+import * as functional from './autograd/functional.js';
+import { GradcheckError, gradcheck, gradgradcheck } from './autograd/gradcheck.js';
 import { scope } from './lifetime.js';
 import { describe, hList } from './marshal.js';
 import { Tensor } from './tensor.js';
@@ -27,6 +36,8 @@ export function noGrad<T>(fn: () => T): T {
 export function enableGrad<T>(fn: () => T): T {
   return withGradMode(true, fn, 'enableGrad');
 }
+
+export { inferenceMode, isInferenceModeEnabled } from './autograd/inference_mode.js';
 
 export function isGradEnabled(): boolean {
   return native.isGradEnabled();
@@ -271,11 +282,26 @@ function runBackward(
   });
 }
 
-export const autograd = { grad, Function: AutogradFunction, FunctionCtx };
+export const autograd = {
+  grad,
+  Function: AutogradFunction,
+  FunctionCtx,
+  functional,
+  forwardAd,
+  gradcheck,
+  gradgradcheck,
+  GradcheckError,
+  setDetectAnomaly,
+  isAnomalyEnabled,
+  isAnomalyCheckNanEnabled,
+  detectAnomaly,
+};
 
 type Ctx = FunctionCtx;
+type GradcheckErrorType = GradcheckError;
 /** `torch.autograd.Function` and `torch.autograd.FunctionCtx` as types. */
 export declare namespace autograd {
   type Function = AutogradFunction;
   type FunctionCtx = Ctx;
+  type GradcheckError = GradcheckErrorType;
 }

@@ -5,7 +5,15 @@ import './indexing.js';
 export * from '../generated/functions.js';
 export * as amp from './amp/index.js';
 export { autocast } from './amp/index.js';
-export { autograd, enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd.js';
+export {
+  autograd,
+  enableGrad,
+  inferenceMode,
+  isGradEnabled,
+  isInferenceModeEnabled,
+  noGrad,
+  setGradEnabled,
+} from './autograd.js';
 export * as backends from './backends.js';
 export * as cpu from './cpu.js';
 export { fromBuffer, type Hold, scalarTensor, type TensorOptions, tensor } from './creation.js';
