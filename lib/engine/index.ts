@@ -7,10 +7,20 @@ export { DistSamplerSeedHook } from './hooks/dist_sampler_seed_hook.js';
 export { EarlyStoppingHook, type EarlyStoppingHookOptions } from './hooks/early_stopping_hook.js';
 export { EMAHook, type EMAHookOptions } from './hooks/ema_hook.js';
 export { EmptyCacheHook, type EmptyCacheHookOptions } from './hooks/empty_cache_hook.js';
-export { type AfterIterArgs, Hook, type IterArgs, PRIORITY, type Priority, type Stage } from './hooks/hook.js';
+export {
+  type AfterIterArgs,
+  getPriority,
+  Hook,
+  type IterArgs,
+  PRIORITY,
+  type Priority,
+  type Sized,
+  type Stage,
+} from './hooks/hook.js';
 export { IterTimerHook } from './hooks/iter_timer_hook.js';
 export { LoggerHook, type LoggerHookOptions } from './hooks/logger_hook.js';
 export { ParamSchedulerHook } from './hooks/param_scheduler_hook.js';
+export { buildHook, HOOKS, type HookClass, type HookConfig, registerHookClass } from './hooks/registry.js';
 export { RuntimeInfoHook } from './hooks/runtime_info_hook.js';
 export { allReduceMean, SyncBuffersHook } from './hooks/sync_buffers_hook.js';
 export { getLogger, Logger, type LogLevel, setLogger } from './logging/logger.js';
@@ -91,12 +101,16 @@ export type {
   ParamSchedulerOption,
   ScheduledEntry,
 } from './runner/param_schedulers.js';
+export type { ReviseKeys } from './runner/revise_keys.js';
 export {
   type DataLoaderLike,
   type DefaultHooksCfg,
   type DistCfg,
   type EvaluatorSpec,
+  type HookSpec,
+  type LoadCheckpointOptions,
   type ModelLike,
+  type ResumeOptions,
   Runner,
   type RunnerOptions,
   type TrainCfg,

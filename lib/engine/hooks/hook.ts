@@ -14,9 +14,35 @@ export const PRIORITY = {
   LOWEST: 100,
 } as const;
 
-export type Priority = keyof typeof PRIORITY | number;
+/** A name of PRIORITY (upper or lower case, as MMEngine upper-cases it) or an integer 0..100. */
+export type Priority = keyof typeof PRIORITY | Lowercase<keyof typeof PRIORITY> | number;
 
-export const priorityValue = (p: Priority): number => (typeof p === 'number' ? p : PRIORITY[p]);
+/**
+ * A priority's number, as MMEngine's get_priority: a name of PRIORITY (in any case, as MMEngine
+ * upper-cases it) or an integer from 0 to 100. Lower runs first.
+ */
+export function getPriority(priority: Priority): number {
+  if (typeof priority === 'number') {
+    if (!Number.isInteger(priority) || priority < 0 || priority > 100) {
+      throw new RangeError(`priority must be an integer between 0 and 100, got ${priority}`);
+    }
+    return priority;
+  }
+  if (typeof priority === 'string') {
+    const value = (PRIORITY as Record<string, number>)[priority.toUpperCase()];
+    if (value !== undefined) return value;
+    throw new Error(`priority '${priority}' is not one of ${Object.keys(PRIORITY).join(', ')}`);
+  }
+  throw new TypeError(`priority must be an integer or a name of PRIORITY, got ${String(priority)}`);
+}
+
+/** The former name of getPriority. */
+export const priorityValue = getPriority;
+
+/** What endOfEpoch needs of a data loader. */
+export interface Sized {
+  readonly length: number;
+}
 
 export interface IterArgs {
   batchIdx: number;
@@ -88,5 +114,37 @@ export class Hook {
   protected everyN(n: number, interval: number, start = 0): boolean {
     const since = n + 1 - start;
     return interval > 0 && since >= 0 && since % interval === 0;
+  }
+
+  // MMEngine's helpers for deciding when to act; the runner's epoch and iter count the ones done.
+
+  /** Whether the epoch being run is one of every `n` counted from `start` (false for n <= 0). */
+  everyNEpochs(runner: Runner, n: number, start = 0): boolean {
+    return this.everyN(runner.epoch, n, start);
+  }
+
+  /** Whether the batch `batchIdx` of the epoch is one of every `n` (false for n <= 0). */
+  everyNInnerIters(batchIdx: number, n: number): boolean {
+    return this.everyN(batchIdx, n);
+  }
+
+  /** Whether the training iteration being run is one of every `n` counted from `start` (false for n <= 0). */
+  everyNTrainIters(runner: Runner, n: number, start = 0): boolean {
+    return this.everyN(runner.iter, n, start);
+  }
+
+  /** Whether `batchIdx` is the last batch of `dataloader`. */
+  endOfEpoch(dataloader: Sized, batchIdx: number): boolean {
+    return batchIdx + 1 === dataloader.length;
+  }
+
+  /** Whether the epoch being run is the last of training. */
+  isLastTrainEpoch(runner: Runner): boolean {
+    return runner.epoch + 1 === runner.maxEpochs;
+  }
+
+  /** Whether the iteration being run is the last of training. */
+  isLastTrainIter(runner: Runner): boolean {
+    return runner.iter + 1 === runner.maxIters;
   }
 }

@@ -1,5 +1,8 @@
-// A small leveled logger for the engine: messages to the console (stderr) and to any number of
-// extra sinks (the runner adds a log file). Tests lower the level to keep output quiet.
+// A small leveled logger for the engine: messages to the console and to any number of extra
+// sinks (the runner adds a log file). Tests lower the level to keep output quiet. The console
+// is stdout, every level, as MMEngine's MMLogger (its StreamHandler is on sys.stdout): a run's
+// log and the LoggerHook's progress bar, also on stdout, then share one stream, so clearing the
+// bar before a line works when the output is piped or redirected too.
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'silent';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warning: 30, error: 40, silent: 100 };
@@ -18,7 +21,7 @@ export class Logger {
   private write(level: LogLevel, message: string): void {
     if (ORDER[level] < ORDER[this.level]) return;
     const line = `${new Date().toISOString().replace('T', ' ').slice(0, 19)} - ${this.name} - ${level.toUpperCase()} - ${message}`;
-    process.stderr.write(`${line}\n`);
+    process.stdout.write(`${line}\n`);
     for (const sink of this.sinks) sink(line);
   }
 

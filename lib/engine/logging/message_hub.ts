@@ -1,5 +1,7 @@
 // The message hub: named scalars (losses, lr, grad norms, timings) and runtime info that the
 // optimizer wrappers, hooks and loggers share, as MMEngine's MessageHub.
+import type * as torch from '../../torch/index.js';
+import { scalarValue } from './scalar.js';
 
 /** The recent values of one scalar. */
 export class HistoryBuffer {
@@ -92,13 +94,15 @@ export class MessageHub {
     return current ?? MessageHub.getInstance('mmengine');
   }
 
-  updateScalar(key: string, value: number, count = 1): void {
+  /** Adds a value to `key`'s history: a number, or a one-element tensor (its item(), as MMEngine). */
+  updateScalar(key: string, value: number | torch.Tensor, count = 1): void {
+    const v = scalarValue(value, key);
     let buffer = this.logScalars.get(key);
     if (!buffer) {
       buffer = new HistoryBuffer();
       this.logScalars.set(key, buffer);
     }
-    buffer.update(value, count);
+    buffer.update(v, count);
   }
 
   /** Several scalars at once: a number each, or `{value, count}` (count default 1), as MMEngine's update_scalars. */
@@ -124,6 +128,14 @@ export class MessageHub {
 
   getInfo<T = unknown>(key: string, dflt?: T): T | undefined {
     return this.runtimeInfo.has(key) ? (this.runtimeInfo.get(key) as T) : dflt;
+  }
+
+  /** Removes `key` from the runtime info and returns its value (`dflt` where it had none), as MMEngine's pop_info. */
+  popInfo<T = unknown>(key: string, dflt?: T): T | undefined {
+    if (!this.runtimeInfo.has(key)) return dflt;
+    const value = this.runtimeInfo.get(key) as T;
+    this.runtimeInfo.delete(key);
+    return value;
   }
 
   /** For checkpoints: the recent scalars (at most 1000 values each) and the runtime info. */

@@ -5,7 +5,8 @@
 //     valEvaluator: new Accuracy()});   // a metric, its config, a list, or an Evaluator
 //   await runner.train();
 //
-// Everything is passed as objects (there is no config registry). The order of train() follows
+// Everything is passed as objects, except hooks, which may be configs of the hook registry
+// ({type: 'EMAHook', priority: 'HIGH', ...}; see hooks/registry.ts). The order of train() follows
 // MMEngine: loops, optimizer wrapper, schedulers; beforeRun; init weights; load or resume;
 // initialise the accumulation counters; run; afterRun.
 //
@@ -21,13 +22,10 @@ import type { Device } from '../../torch/index.js';
 import * as torch from '../../torch/index.js';
 import { Evaluator, type MetricConfig } from '../evaluator/evaluator.js';
 import { BaseMetric } from '../evaluator/metric.js';
-import { CheckpointHook, type CheckpointHookOptions } from '../hooks/checkpoint_hook.js';
-import { DistSamplerSeedHook } from '../hooks/dist_sampler_seed_hook.js';
-import { type AfterIterArgs, Hook, type IterArgs, priorityValue, type Stage } from '../hooks/hook.js';
-import { IterTimerHook } from '../hooks/iter_timer_hook.js';
-import { LoggerHook, type LoggerHookOptions } from '../hooks/logger_hook.js';
-import { ParamSchedulerHook } from '../hooks/param_scheduler_hook.js';
-import { RuntimeInfoHook } from '../hooks/runtime_info_hook.js';
+import type { CheckpointHookOptions } from '../hooks/checkpoint_hook.js';
+import { type AfterIterArgs, getPriority, type Hook, type IterArgs, type Priority, type Stage } from '../hooks/hook.js';
+import type { LoggerHookOptions } from '../hooks/logger_hook.js';
+import { buildHook, checkPriority, type HookConfig } from '../hooks/registry.js';
 import { Logger, type LogLevel, setLogger } from '../logging/logger.js';
 import { MessageHub } from '../logging/message_hub.js';
 import type { BaseModel, LogVars } from '../model/base_model.js';
@@ -35,6 +33,8 @@ import { DistributedDataParallel, type DistributedDataParallelOptions } from '..
 import { type BaseOptimWrapper, OptimWrapper, type OptimWrapperOptions } from '../optim/optim_wrapper.js';
 import { buildOptimWrapper, type OptimWrapperCfg } from '../optim/optim_wrapper_constructor.js';
 import { loadStateDict } from './checkpoint.js';
+import { datasetMetaOf, sameDatasetMeta } from './dataset_meta.js';
+import { type DefaultHookSpec, defaultHookList } from './default_hooks.js';
 import { shardDataloaders } from './distributed_setup.js';
 import { LogProcessor, type LogProcessorOptions } from './log_processor.js';
 import { EpochBasedTrainLoop, EvalLoop, type EvaluatorLike, IterBasedTrainLoop } from './loops.js';
@@ -46,6 +46,7 @@ import {
   scheduledEntries,
   schedulerStateDict,
 } from './param_schedulers.js';
+import { compileReviseKeys, DEFAULT_REVISE_KEYS, type ReviseKeys, reviseKey, showValue } from './revise_keys.js';
 
 /** What valEvaluator and testEvaluator take: an evaluator, or the metrics to make one of (as MMEngine's build_evaluator). */
 export type EvaluatorSpec = EvaluatorLike | BaseMetric | MetricConfig | readonly (BaseMetric | MetricConfig)[];
@@ -121,13 +122,49 @@ export interface TrainCfg {
   dynamicIntervals?: [number, number][];
 }
 
+/** A hook, or its config (`{type: 'EMAHook', priority: 'HIGH', ...options}`). */
+export type HookSpec = Hook | HookConfig;
+
+/**
+ * The default hooks by key (MMEngine's default_hooks): each a hook, a config, null to remove
+ * it, or (for the defaults) the default class's options; other keys add hooks (hook or config).
+ */
 export interface DefaultHooksCfg {
-  runtimeInfo?: Hook | null;
-  timer?: Hook | null;
-  logger?: Hook | LoggerHookOptions | null;
-  paramScheduler?: Hook | null;
-  checkpoint?: Hook | CheckpointHookOptions | null;
-  samplerSeed?: Hook | null;
+  runtimeInfo?: HookSpec | null;
+  timer?: HookSpec | null;
+  logger?: HookSpec | (LoggerHookOptions & { priority?: Priority }) | null;
+  paramScheduler?: HookSpec | null;
+  checkpoint?: HookSpec | (CheckpointHookOptions & { priority?: Priority }) | null;
+  samplerSeed?: HookSpec | null;
+  // Other keys add hooks; the options types are here only because the index must admit every key's.
+  [name: string]:
+    | DefaultHookSpec
+    | (LoggerHookOptions & { priority?: Priority })
+    | (CheckpointHookOptions & { priority?: Priority });
+}
+
+/** loadCheckpoint's options (MMEngine's load_checkpoint). */
+export interface LoadCheckpointOptions {
+  /** Where the tensors are loaded (default 'cpu'), as torch.load's. */
+  mapLocation?: Device;
+  /** Every key must fit: what does not is an Error instead of a warning (default false). */
+  strict?: boolean;
+  /**
+   * [pattern, replacement] pairs applied to every key in turn, as Python's re.sub: a string is a
+   * regular expression, every match is replaced (a RegExp without `g` too), and the replacement
+   * is JavaScript's (`$1`, not `\1`). Default `[[/^module\./, '']]`.
+   */
+  reviseKeys?: ReviseKeys;
+}
+
+/** resume's options (MMEngine's Runner.resume). */
+export interface ResumeOptions {
+  /** Restore the optimizer's state (default true). */
+  resumeOptimizer?: boolean;
+  /** Restore the parameter schedulers' state (default true). */
+  resumeParamScheduler?: boolean;
+  /** Where the tensors are loaded: 'default' (the default) is the runner's device. */
+  mapLocation?: Device | 'default';
 }
 
 export interface RunnerOptions {
@@ -147,7 +184,8 @@ export interface RunnerOptions {
   valEvaluator?: EvaluatorSpec | null;
   testEvaluator?: EvaluatorSpec | null;
   defaultHooks?: DefaultHooksCfg;
-  customHooks?: Hook[];
+  /** Hooks or their configs; equal priorities run in the order given, after the default hooks. */
+  customHooks?: HookSpec[];
   loadFrom?: string | null;
   /** true: resume from workDir/last_checkpoint (or loadFrom); a string: resume from that file. */
   resume?: boolean | string;
@@ -164,8 +202,6 @@ export interface RunnerOptions {
   logProcessor?: LogProcessor | LogProcessorOptions;
   visualizer?: VisualizerLike | ((logDir: string) => VisualizerLike) | null;
 }
-
-const isHook = (x: unknown): x is Hook => x instanceof Hook;
 
 /**
  * Each process of a distributed run on GPUs takes the GPU of its LOCAL_RANK: more processes on a
@@ -319,31 +355,29 @@ export class Runner {
 
   // ---- hooks
 
-  private registerHooks(defaults: DefaultHooksCfg, custom: Hook[]): void {
-    const pick = (v: unknown, make: () => Hook): Hook | null => {
-      if (v === null) return null;
-      if (isHook(v)) return v;
-      return make();
-    };
-    const d = defaults;
-    const list = [
-      pick(d.runtimeInfo, () => new RuntimeInfoHook()),
-      pick(d.timer, () => new IterTimerHook()),
-      pick(d.samplerSeed, () => new DistSamplerSeedHook()),
-      pick(d.logger, () => new LoggerHook(d.logger as { interval?: number; progressBar?: boolean } | undefined)),
-      pick(d.paramScheduler, () => new ParamSchedulerHook()),
-      pick(d.checkpoint, () => new CheckpointHook(d.checkpoint as CheckpointHookOptions | undefined)),
-    ];
-    for (const h of [...list, ...custom]) if (h) this.registerHook(h);
+  /** MMEngine's register_hooks: the default hooks, then the custom ones. */
+  private registerHooks(defaults: DefaultHooksCfg, custom: HookSpec[]): void {
+    for (const hook of defaultHookList(defaults)) this.registerHook(hook);
+    if (!Array.isArray(custom)) {
+      throw new TypeError(`Runner: customHooks should be an array of hooks or hook configs, got ${showValue(custom)}`);
+    }
+    custom.forEach((hook, i) => {
+      this.registerHook(buildHook(hook, `customHooks[${i}]`));
+    });
   }
 
-  /** Adds a hook, after those of higher or equal priority. */
-  registerHook(hook: Hook): void {
-    if (!isHook(hook)) throw new TypeError('registerHook: expected a Hook');
-    const p = priorityValue(hook.priority);
-    const at = this.hooks.findIndex((h) => priorityValue(h.priority) > p);
-    if (at < 0) this.hooks.push(hook);
-    else this.hooks.splice(at, 0, hook);
+  /**
+   * Adds a hook (or builds one of a config) after those of lower or equal priority, as MMEngine's
+   * register_hook: `priority` given here replaces the hook's (and a config's).
+   */
+  registerHook(hook: HookSpec, priority?: Priority): void {
+    if (priority !== undefined) checkPriority(priority, 'registerHook');
+    const built = buildHook(hook, 'registerHook');
+    if (priority !== undefined) built.priority = priority;
+    const p = checkPriority(built.priority, `registerHook: ${built.constructor.name}`);
+    const at = this.hooks.findIndex((h) => getPriority(h.priority) > p);
+    if (at < 0) this.hooks.push(built);
+    else this.hooks.splice(at, 0, built);
   }
 
   callHook(stage: Stage, arg?: IterArgs | AfterIterArgs | Record<string, unknown>): void {
@@ -503,6 +537,9 @@ export class Runner {
       torch_node_version: build.version,
       libtorch_version: build.libtorch,
     });
+    // As MMEngine: the train dataset's metainfo, which a resume compares with its own.
+    const datasetMeta = datasetMetaOf(this.trainDataloader);
+    if (datasetMeta !== null) meta.dataset_meta = datasetMeta;
     const checkpoint: Record<string, unknown> = {
       meta,
       state_dict: torch.noGrad(() =>
@@ -532,36 +569,84 @@ export class Runner {
   }
 
   /**
-   * Loads the model's weights from a checkpoint or a bare state dict: non-strictly by default
-   * (what does not fit, keys or shapes, is a warning and the rest is loaded), strictly an Error.
-   * `reviseKeys` rewrites the checkpoint's keys first, each [pattern, replacement] in turn (as
-   * String.replace); the default strips a DistributedDataParallel's `module.` (MMEngine's
-   * pattern leaves the dot unescaped, which also cuts 'modules.'; this one does not).
+   * Loads the model's weights from a checkpoint or a bare state dict, as MMEngine's
+   * load_checkpoint, and returns the checkpoint (as loaded, after the afterLoadCheckpoint hooks;
+   * its `state_dict` keys unrevised), its tensors on `mapLocation` (default 'cpu'). Non-strictly
+   * by default (what does not fit, keys or shapes, is a warning and the rest is loaded),
+   * strictly an Error. `reviseKeys` rewrites the keys first (see LoadCheckpointOptions); the
+   * default strips a DistributedDataParallel's `module.` (MMEngine's pattern leaves the dot
+   * unescaped, which also cuts 'modules.'; this one does not).
    */
-  loadCheckpoint(
-    path: string,
-    options?: { strict?: boolean; reviseKeys?: [RegExp | string, string][] },
-  ): Record<string, unknown> {
-    // Checked before the file is read: a bad entry would otherwise surface as String.replace's own TypeError.
-    const revise = checkReviseKeys(options?.reviseKeys ?? [[/^module\./, '']]);
+  loadCheckpoint(filename: string, options?: LoadCheckpointOptions): Record<string, unknown> {
+    // Checked before the file is read: a bad entry would otherwise surface deep inside the load.
+    const revise = compileReviseKeys(options?.reviseKeys ?? DEFAULT_REVISE_KEYS);
+    const mapLocation = checkMapLocation(options?.mapLocation ?? 'cpu', 'Runner.loadCheckpoint');
     return torch.scope(() => {
-      const checkpoint = torch.load(path) as Record<string, unknown>;
+      const checkpoint = torch.load(filename, { mapLocation }) as Record<string, unknown>;
       this.callHook('afterLoadCheckpoint', checkpoint);
       const raw = (checkpoint.state_dict ?? checkpoint) as Record<string, torch.Tensor>;
       const sd: Record<string, torch.Tensor> = {};
-      for (const [k, v] of Object.entries(raw)) sd[revise.reduce((key, [p, r]) => key.replace(p, r), k)] = v;
+      for (const [k, v] of Object.entries(raw)) sd[reviseKey(k, revise)] = v;
       // Only rank 0 reports what did not fit; strict, every rank throws.
       loadStateDict(this.model, sd, { strict: options?.strict ?? false, logger: this.rank === 0 ? this.logger : null });
-      this.logger.info(`Load checkpoint from ${path}`);
-      return { meta: checkpoint.meta };
+      this.hasLoaded = true;
+      this.logger.info(`Load checkpoint from ${filename}`);
+      return checkpoint;
     });
   }
 
-  /** Restores everything a training run needs to continue exactly where the checkpoint was made. */
-  resume(path: string): void {
+  /**
+   * Restores everything a training run needs to continue exactly where the checkpoint was made,
+   * as MMEngine's Runner.resume: the weights (loadCheckpoint), epoch and iter, the seed, the
+   * message hub, the optimizer (unless resumeOptimizer is false), the parameter schedulers
+   * (unless resumeParamScheduler is false) and the random state. A checkpoint whose
+   * meta.dataset_meta differs from the train dataset's metainfo is a warning.
+   */
+  resume(filename: string, options?: ResumeOptions): void {
+    const resumeOptimizer = options?.resumeOptimizer ?? true;
+    let resumeParamScheduler = options?.resumeParamScheduler ?? true;
+    for (const [name, v] of [
+      ['resumeOptimizer', resumeOptimizer],
+      ['resumeParamScheduler', resumeParamScheduler],
+    ] as const) {
+      if (typeof v !== 'boolean') throw new TypeError(`Runner.resume: ${name} must be a boolean, got ${showValue(v)}`);
+    }
+    const given = options?.mapLocation ?? 'default';
+    const mapLocation = given === 'default' ? this.device : checkMapLocation(given, 'Runner.resume');
+    // Schedulers given as configs are built now, over the train loop's length, to take the state.
+    if (!this.schedulersInstalled && this.options.trainCfg && this.trainDataloader) {
+      this.trainLoop ??= this.buildTrainLoop();
+      this.installSchedulers();
+    }
     this.resuming = true;
     try {
-      this.resumeFrom(path);
+      torch.scope(() => {
+        const checkpoint = this.loadCheckpoint(filename, { mapLocation });
+        const meta = (checkpoint.meta ?? {}) as Record<string, unknown>;
+        this.epoch = (meta.epoch as number | undefined) ?? 0;
+        this.iter = (meta.iter as number | undefined) ?? 0;
+        this.resumeSeed(meta.seed);
+        if (!sameDatasetMeta(meta.dataset_meta, datasetMetaOf(this.trainDataloader))) {
+          this.logger.warning(
+            'The dataset metainfo from the resumed checkpoint is different from the current training dataset, please check the correctness of the checkpoint or the training dataset.',
+          );
+        }
+        if (checkpoint.message_hub) this.messageHub.loadStateDict(checkpoint.message_hub as Record<string, unknown>);
+        if (checkpoint.optimizer && resumeOptimizer && this.optimWrapper) {
+          this.optimWrapper.loadStateDict(checkpoint.optimizer);
+        }
+        if (resumeParamScheduler && this.paramSchedulers.length === 0 && checkpoint.param_schedulers) {
+          this.logger.warning(
+            '`resumeParamScheduler` is true but the runner has no parameter schedulers, so skip resuming parameter schedulers',
+          );
+          resumeParamScheduler = false;
+        }
+        if (checkpoint.param_schedulers && resumeParamScheduler) {
+          loadSchedulerStateDict(this.paramSchedulers, checkpoint.param_schedulers);
+        }
+        if (checkpoint.rng_state instanceof torch.Tensor) torch.setRngState(checkpoint.rng_state);
+        this.logger.info(`resumed epoch: ${this.epoch}, iter: ${this.iter}`);
+      });
     } finally {
       this.resuming = false;
     }
@@ -572,66 +657,31 @@ export class Runner {
     return this.resuming;
   }
 
-  private resumeFrom(path: string): void {
-    torch.scope(() => {
-      const checkpoint = torch.load(path) as Record<string, unknown>;
-      this.callHook('afterLoadCheckpoint', checkpoint);
-      const meta = (checkpoint.meta ?? {}) as Record<string, number>;
-      this.model.loadStateDict(checkpoint.state_dict as Record<string, torch.Tensor>);
-      this.epoch = meta.epoch ?? 0;
-      this.iter = meta.iter ?? 0;
-      if (meta.seed !== undefined && meta.seed !== this.seed) {
-        // The run goes on with the seed it started with (as MMEngine's resume): its loaders'
-        // order and augmentations continue where they were.
-        if (this.options.randomness?.seed !== undefined) {
-          this.logger.warning(
-            `The seed in the checkpoint (${meta.seed}) differs from randomness.seed (${this.seed}); the checkpoint's is used`,
-          );
-        }
-        this.seed = meta.seed;
-        torch.manualSeed(this.seed);
-        for (const l of [this.trainDataloader, this.valDataloader, this.testDataloader]) {
-          (l as { _adoptSeed?(seed: number): void } | null)?._adoptSeed?.(this.seed);
-        }
-      }
-      if (checkpoint.message_hub) this.messageHub.loadStateDict(checkpoint.message_hub as Record<string, unknown>);
-      if (checkpoint.optimizer && this.optimWrapper) this.optimWrapper.loadStateDict(checkpoint.optimizer);
-      if (checkpoint.param_schedulers) loadSchedulerStateDict(this.paramSchedulers, checkpoint.param_schedulers);
-      if (checkpoint.rng_state instanceof torch.Tensor) torch.setRngState(checkpoint.rng_state);
-      this.logger.info(`resumed epoch: ${this.epoch}, iter: ${this.iter}`);
-    });
+  /**
+   * The run goes on with the seed it started with (as MMEngine's resume): its loaders' order and
+   * augmentations continue where they were. A different randomness.seed is a warning.
+   */
+  private resumeSeed(seed: unknown): void {
+    if (typeof seed !== 'number' || seed === this.seed) return;
+    if (this.options.randomness?.seed !== undefined) {
+      this.logger.warning(
+        `The seed in the checkpoint (${seed}) differs from randomness.seed (${this.seed}); the checkpoint's is used`,
+      );
+    }
+    this.seed = seed;
+    torch.manualSeed(this.seed);
+    for (const l of [this.trainDataloader, this.valDataloader, this.testDataloader]) {
+      (l as { _adoptSeed?(seed: number): void } | null)?._adoptSeed?.(this.seed);
+    }
   }
 }
 
-/** A value for an error message: a RegExp as its source, a string quoted, a pair as [a, b]. */
-function showValue(v: unknown): string {
-  if (v instanceof RegExp) return String(v);
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(showValue).join(', ')}]`;
-  if (v === null || typeof v !== 'object') return String(v);
-  return `an object of class ${v.constructor?.name ?? '(anonymous)'}`;
-}
-
-/** loadCheckpoint's reviseKeys, checked: an array of [pattern (string or RegExp), replacement (string)] pairs. */
-function checkReviseKeys(value: unknown): [RegExp | string, string][] {
-  const what = 'Runner.loadCheckpoint: reviseKeys';
-  if (!Array.isArray(value)) {
-    throw new TypeError(`${what} must be an array of [pattern, replacement] pairs, got ${showValue(value)}`);
+/** mapLocation checked: a device string ('cpu', 'cuda', 'cuda:1'). */
+function checkMapLocation(value: unknown, what: string): Device {
+  if (typeof value !== 'string' || !/^(cpu|cuda|mps|meta)(:\d+)?$/.test(value)) {
+    throw new TypeError(
+      `${what}: mapLocation must be a device string ('cpu', 'cuda', 'cuda:1')${what === 'Runner.resume' ? " or 'default'" : ''}, got ${showValue(value)}`,
+    );
   }
-  value.forEach((entry, i) => {
-    const pair = Array.isArray(entry) && entry.length === 2;
-    if (pair && (typeof entry[0] === 'string' || entry[0] instanceof RegExp) && typeof entry[1] === 'string') return;
-    // A lone pair (MMEngine's revise_keys is a list of them too) is the likely slip.
-    const lone =
-      i === 0 && value.length === 2 && (typeof entry === 'string' || entry instanceof RegExp)
-        ? `; for a single pair write [[${showValue(value[0])}, ${showValue(value[1])}]]`
-        : '';
-    const why = !pair
-      ? 'is not a [pattern, replacement] pair'
-      : typeof entry[0] === 'string' || entry[0] instanceof RegExp
-        ? 'has a replacement that is not a string'
-        : 'has a pattern that is not a string or a RegExp';
-    throw new TypeError(`${what}[${i}] ${why}: ${showValue(entry)}${lone}`);
-  });
-  return value as [RegExp | string, string][];
+  return value as Device;
 }

@@ -19,19 +19,19 @@ const sgd = (lrs: number[]): torch.optim.SGD =>
     { lr: lrs[0], momentum: 0.9 },
   );
 
-/** Runs `fn` with the engine's logger printing at 'info' and returns the console lines (stderr). */
+/** Runs `fn` with the engine's logger printing at 'info' and returns the console lines (stdout). */
 function consoleLines(fn: () => void): string[] {
   const lines: string[] = [];
-  const write = process.stderr.write;
+  const write = process.stdout.write;
   engine.setLogger(new engine.Logger('mmengine', { level: 'info' }));
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stdout.write = ((chunk: string | Uint8Array) => {
     lines.push(...String(chunk).split('\n').filter(Boolean));
     return true;
-  }) as typeof process.stderr.write;
+  }) as typeof process.stdout.write;
   try {
     fn();
   } finally {
-    process.stderr.write = write;
+    process.stdout.write = write;
     captureLogs();
   }
   return lines;
