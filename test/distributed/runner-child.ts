@@ -2,7 +2,9 @@
 // MLP for 2 epochs on 24 points with DataLoaders (their samplers become DistributedSamplers),
 // validates on 11 points (odd: one padded sample), and reports what the test checks.
 //
-//   node dist/test/distributed/runner-child.js <workDir>      (env:// variables set)
+//   node dist/test/distributed/runner-child.js <workDir> [bn|syncbn]      (env:// variables set)
+//
+// With 'bn' the MLP has a BatchNorm1d; with 'syncbn' also the runner's syncBn: 'torch'.
 //
 // Run with no arguments (as `node --test dist/test/` does) it does nothing.
 import * as engine from '../../lib/engine/index.js';
@@ -10,6 +12,8 @@ import * as torch from '../../lib/index.js';
 
 type Tensor = torch.Tensor;
 const F = torch.nn.functional;
+/** 'bn': the MLP has a BatchNorm1d; 'syncbn': the same with the runner's syncBn: 'torch'. */
+const BN = process.argv[3] ?? null;
 
 interface Sample {
   x: number[];
@@ -44,10 +48,12 @@ const collateSamples = (samples: Sample[]) => ({
 
 class Net extends engine.BaseModel<Prediction> {
   fc1 = new torch.nn.Linear(2, 16);
+  bn: torch.nn.BatchNorm1d | null = BN ? new torch.nn.BatchNorm1d(16) : null;
   fc2 = new torch.nn.Linear(16, 3);
 
   forward(b: { inputs: Tensor; labels: Tensor; idx: number[] }, mode: engine.ForwardMode) {
-    const logits = this.fc2.forward(F.relu(this.fc1.forward(b.inputs)));
+    const h = this.fc1.forward(b.inputs);
+    const logits = this.fc2.forward(F.relu(this.bn ? this.bn.forward(h) : h));
     if (mode === 'loss') return { loss: F.crossEntropy(logits, b.labels) };
     const pred = logits.argmax(1).toArray() as number[];
     const gt = b.labels.toArray() as number[];
@@ -98,11 +104,17 @@ async function main(workDir: string): Promise<Record<string, unknown>> {
     valEvaluator: new engine.Evaluator(new OrderedAccuracy()),
     defaultHooks: { logger: { interval: 1, progressBar: false } },
     logLevel: 'info',
+    // MMEngine's own DDP options (buffers not broadcast): what keeps the ranks' statistics apart.
+    ...(BN ? { modelWrapperCfg: { broadcastBuffers: false } } : {}),
+    ...(BN === 'syncbn' ? { syncBn: 'torch' as const } : {}),
   });
   await runner.train();
   const metrics = await runner.val();
   const weights = Object.fromEntries(
-    Object.entries(model.stateDict()).map(([k, v]) => [k, Array.from(v.flatten().toTypedArray() as Float32Array)]),
+    Object.entries(model.stateDict()).map(([k, v]) => [
+      k,
+      Array.from(v.flatten().toTypedArray() as ArrayLike<number | bigint>, Number),
+    ]),
   );
   const sampler = trainDataloader.sampler as engine.DistributedSampler;
   return {
@@ -116,6 +128,7 @@ async function main(workDir: string): Promise<Record<string, unknown>> {
     metrics,
     weights,
     wrapped: runner.wrappedModel instanceof engine.DistributedDataParallel,
+    bnClass: model.bn?.constructor.name ?? null,
   };
 }
 

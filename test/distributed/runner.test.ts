@@ -23,6 +23,7 @@ interface Report {
   metrics: Record<string, unknown>;
   weights: Record<string, number[]>;
   wrapped: boolean;
+  bnClass: string | null;
 }
 
 describe("Runner, launcher 'pytorch', 2 ranks over Gloo", { skip }, () => {
@@ -52,11 +53,34 @@ describe("Runner, launcher 'pytorch', 2 ranks over Gloo", { skip }, () => {
       const log = readFileSync(join(workDir, r0.timestamp, `${r0.timestamp}.log`), 'utf8');
       assert.match(log, /rank 0 of 2 \(gloo\)/);
       assert.doesNotMatch(log, /rank 1 of 2/, "rank 1's lines are not in the log file");
-      const stderr1 = ranks[1]?.stderr ?? '';
-      assert.doesNotMatch(stderr1, /Epoch\(train\)/, 'rank 1 logs errors only');
-      assert.match(ranks[0]?.stderr ?? '', /Epoch\(train\) \[2\]\[3\/3\]/);
+      // The logger writes to stdout, as MMEngine's.
+      const out1 = ranks[1]?.stdout ?? '';
+      assert.doesNotMatch(out1, /Epoch\(train\)/, 'rank 1 logs errors only');
+      assert.match(ranks[0]?.stdout ?? '', /Epoch\(train\) \[2\]\[3\/3\]/);
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }
+  });
+
+  test("syncBn: 'torch' makes the batch norms SyncBatchNorm: running statistics agree across ranks", async () => {
+    const run = async (mode: 'bn' | 'syncbn'): Promise<[Report, Report]> => {
+      const workDir = mkdtempSync(join(tmpdir(), 'torch-node-ddp-syncbn-'));
+      try {
+        const ranks = await runRanks(CHILD, 2, { args: [workDir, mode] });
+        return ranks.map((r) => report<Report>(r)) as [Report, Report];
+      } finally {
+        rmSync(workDir, { recursive: true, force: true });
+      }
+    };
+    const [b0, b1] = await run('bn');
+    assert.deepEqual([b0.bnClass, b1.bnClass], ['BatchNorm1d', 'BatchNorm1d']);
+    // Plain batch norms, buffers not broadcast: each rank's statistics are of its own half-batches.
+    assert.notDeepEqual(b0.weights['bn.running_mean'], b1.weights['bn.running_mean']);
+    const [s0, s1] = await run('syncbn');
+    assert.deepEqual([s0.bnClass, s1.bnClass], ['SyncBatchNorm', 'SyncBatchNorm']);
+    // Synchronised: both ranks normalised with the whole batch's statistics, so every weight and
+    // running statistic is the same on both.
+    assert.ok(s0.weights['bn.running_mean']?.some((v) => v !== 0));
+    for (const k of Object.keys(s0.weights)) assert.deepEqual(s0.weights[k], s1.weights[k], k);
   });
 });

@@ -29,6 +29,7 @@ import { buildHook, checkPriority, type HookConfig } from '../hooks/registry.js'
 import { Logger, type LogLevel, setLogger } from '../logging/logger.js';
 import { MessageHub } from '../logging/message_hub.js';
 import type { BaseModel, LogVars } from '../model/base_model.js';
+import { convertSyncBatchnorm, revertSyncBatchnorm } from '../model/utils.js';
 import { DistributedDataParallel, type DistributedDataParallelOptions } from '../model/wrappers/distributed.js';
 import { type BaseOptimWrapper, OptimWrapper, type OptimWrapperOptions } from '../optim/optim_wrapper.js';
 import { buildOptimWrapper, type OptimWrapperCfg } from '../optim/optim_wrapper_constructor.js';
@@ -195,6 +196,11 @@ export interface RunnerOptions {
   distCfg?: DistCfg;
   /** Options of the DistributedDataParallel wrapper (launcher 'pytorch'). */
   modelWrapperCfg?: DistributedDataParallelOptions;
+  /**
+   * MMEngine's `sync_bn`: 'torch' turns every batch norm into a SyncBatchNorm when training is
+   * distributed. Not distributed, SyncBatchNorm layers are reverted to plain batch norms anyway.
+   */
+  syncBn?: 'torch' | null;
   /** Where the model runs; default CUDA when available, else the CPU. */
   device?: Device;
   logLevel?: LogLevel;
@@ -332,7 +338,19 @@ export class Runner {
 
   /** Wraps the model for distributed training, once: after its weights were initialised or loaded, so that rank 0's reach every rank. */
   private wrapModel(): void {
-    if (!this.distributed || this.ddp) return;
+    if (this.ddp) return;
+    if (!this.distributed) {
+      // MMEngine's wrap_model: SyncBatchNorm needs a process group; alone it is a batch norm.
+      if (this.model.modules().some((m) => m instanceof torch.nn.SyncBatchNorm)) {
+        this.logger.info(
+          'Distributed training is not used, all SyncBatchNorm (SyncBN) layers in the model will be automatically reverted to BatchNormXd layers if they are used.',
+        );
+        revertSyncBatchnorm(this.model);
+      }
+      return;
+    }
+    const syncBn = this.options.syncBn;
+    if (syncBn !== undefined && syncBn !== null) convertSyncBatchnorm(this.model, syncBn);
     this.ddp = new DistributedDataParallel(this.model, this.options.modelWrapperCfg ?? {});
   }
 
