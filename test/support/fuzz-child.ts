@@ -41,7 +41,20 @@ function rng(seed: number): () => number {
 const SMALL_INTS = [-3, -2, -1, 0, 0, 1, 1, 1, 2, 2, 3, 4, 5, 8];
 const HUGE = [2 ** 40, 2 ** 53, 2 ** 53 + 2, 2 ** 62, 2 ** 63, -(2 ** 40), -(2 ** 53), -(2 ** 63), 1e300, -1e300];
 const ODD_NUMBERS = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0.5, -1.5, 1e-30, 3.7];
-const DTYPES = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool'];
+const DTYPES = [
+  'float32',
+  'float64',
+  'float16',
+  'bfloat16',
+  'int64',
+  'int32',
+  'int16',
+  'int8',
+  'uint8',
+  'bool',
+  'complex64',
+  'complex128',
+];
 const STRINGS = [
   ...DTYPES,
   'cpu',
@@ -171,7 +184,7 @@ function main(seed: number, calls: number): void {
   const makeTensor = (): torch.Tensor => {
     const shape = randomShape();
     const dtype = pick(DTYPES) as torch.DType;
-    switch (int(8)) {
+    switch (int(9)) {
       case 0:
         return torch.zeros(shape, { dtype });
       case 1:
@@ -193,6 +206,8 @@ function main(seed: number, calls: number): void {
         return torch.fromBuffer(new Float32Array(Array.from({ length: 6 }, () => random() * 10 - 5)), {
           shape: pick([[6], [2, 3], [3, 2], [1, 6]]),
         });
+      case 7:
+        return torch.randn(shape, { dtype: pick(['complex64', 'complex128'] as const), requiresGrad: chance(0.3) });
       default:
         return chance(0.3) ? torch.zeros(shape, { device: 'meta' }) : torch.arange(small() * 3).to(dtype);
     }
