@@ -18,16 +18,7 @@ import { Tensor } from '../../tensor.js';
 import type { Module, RemovableHandle } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { BatchNorm1d, BatchNorm2d, BatchNorm3d, type BatchNormOptions, type NormBase } from './batchnorm.js';
-import {
-  Conv1d,
-  Conv2d,
-  Conv3d,
-  type ConvOptions,
-  ConvTranspose1d,
-  ConvTranspose2d,
-  ConvTranspose3d,
-  type ConvTransposeOptions,
-} from './conv.js';
+import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from './conv.js';
 import { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, type InstanceNormOptions } from './instancenorm.js';
 import { type FactoryOptions, Linear } from './linear.js';
 
@@ -249,47 +240,106 @@ function pendingOf(m: Module): boolean {
   return (stateOf(m)?.pending.size ?? 0) > 0;
 }
 
+// ---- the mixin (PyTorch's LazyModuleMixin)
+
+/** What each Lazy* class adds to the regular class it extends. */
+interface LazyMethods {
+  /** Whether the parameters (or running statistics) are still placeholders. */
+  hasUninitializedParams(): boolean;
+  /** Infers the input size from `input` and initialises the parameters (forward does it). */
+  initializeParameters(input: Tensor): void;
+}
+
+/** What the mixin calls on a regular layer. */
+type RegularLayer = Module & { resetParameters(): void; forward(input: Tensor, ...rest: never[]): Tensor };
+
+/** A regular layer class, whose first constructor argument is its input size. */
+// biome-ignore lint/suspicious/noExplicitAny: TypeScript lets a class extend a type parameter only if it takes any[]
+type Regular = abstract new (...args: any[]) => RegularLayer;
+
+/** A lazy constructor's arguments: the regular one's without the input size, which the first input gives. */
+type LazyArgs<B extends Regular> = ConstructorParameters<B> extends [number, ...infer Rest] ? Rest : never;
+
+/** What a family of lazy classes (a linear, the convolutions, the norms) does its own way. */
+interface Family<M extends Module, A extends unknown[]> {
+  /** The regular constructor's arguments for the lazy one's (by default the input size 0, then the same). */
+  regularArgs?: (...args: A) => unknown[];
+  /** Makes the freshly built module lazy: makeLazy with its placeholders. */
+  makeLazy: (m: M, become: LazyState['become'], ...args: A) => void;
+  /** The input size: 0 until it is known. */
+  inputSize: (m: M) => number;
+  /** Sets the input size from the first input and says the shape of each lazy tensor. */
+  infer: (m: M, input: Tensor) => Record<string, number[]>;
+}
+
+/** A Lazy* class: built with the regular arguments less the input size, it becomes `clsToBecome`. */
+type LazyClass<B extends Regular> = {
+  new (...args: LazyArgs<B>): InstanceType<B> & LazyMethods;
+  /** The class the module becomes once initialised (PyTorch's cls_to_become). */
+  readonly clsToBecome: B;
+};
+
+/**
+ * The lazy version of `Base`, for the Lazy* classes to extend (each under its own name, which
+ * repr and constructor.name show): a subclass of `Base`, so that `instanceof Base` holds from
+ * the start, whose forward first initialises the placeholders from its input.
+ */
+function lazyClass<B extends Regular>(Base: B, family: Family<InstanceType<B>, LazyArgs<B>>): LazyClass<B> {
+  const regularArgs = family.regularArgs ?? ((...args: LazyArgs<B>) => [0, ...args]);
+
+  // (`this` is an InstanceType<B>, which TypeScript does not see through the type parameter: hence the casts.)
+  abstract class LazyModule extends Base implements LazyMethods {
+    static readonly clsToBecome = Base;
+
+    // biome-ignore lint/suspicious/noExplicitAny: TypeScript's rule for a class that extends a type parameter
+    constructor(...args: any[]) {
+      super(...regularArgs(...(args as LazyArgs<B>)));
+      family.makeLazy(this as unknown as InstanceType<B>, Base, ...(args as LazyArgs<B>));
+    }
+
+    hasUninitializedParams(): boolean {
+      return pendingOf(this);
+    }
+
+    initializeParameters(input: Tensor): void {
+      initialize(this, () => family.infer(this as unknown as InstanceType<B>, input));
+    }
+
+    override resetParameters(): void {
+      // The regular constructor calls it before there is anything to initialise.
+      if (!pendingOf(this) && family.inputSize(this as unknown as InstanceType<B>) !== 0) super.resetParameters();
+    }
+
+    override forward(input: Tensor, ...rest: never[]): Tensor {
+      this.initializeParameters(input);
+      return super.forward(input, ...rest);
+    }
+  }
+  // The constructor takes the lazy arguments, and Base is concrete wherever a Lazy* class extends this.
+  return LazyModule as unknown as LazyClass<B>;
+}
+
 // ---- Linear
+
+const LINEAR: Family<Linear, [outFeatures: number, options?: { bias?: boolean } & FactoryOptions]> = {
+  makeLazy: (m, become, _outFeatures, options) => {
+    makeLazy(m, become, m.bias ? ['weight', 'bias'] : ['weight'], [], options, (shapes) => {
+      setField(m, 'inFeatures', shapes.get('weight')?.[1] ?? 0);
+    });
+  },
+  inputSize: (m) => m.inFeatures,
+  infer: (m, input) => {
+    const inFeatures = input.size(-1);
+    setField(m, 'inFeatures', inFeatures);
+    return { weight: [m.outFeatures, inFeatures], bias: [m.outFeatures] };
+  },
+};
 
 /**
  * Linear with in_features inferred from the last dim of its first input (PyTorch's LazyLinear):
  * `new nn.LazyLinear(outFeatures, {bias})`. It then becomes a Linear.
  */
-export class LazyLinear extends Linear {
-  static readonly clsToBecome = Linear;
-
-  constructor(outFeatures: number, options?: { bias?: boolean } & FactoryOptions) {
-    super(0, outFeatures, options);
-    const params = this.bias ? ['weight', 'bias'] : ['weight'];
-    makeLazy(this, Linear, params, [], options, (shapes) => {
-      setField(this, 'inFeatures', shapes.get('weight')?.[1] ?? 0);
-    });
-  }
-
-  /** Whether the parameters are still placeholders. */
-  hasUninitializedParams(): boolean {
-    return pendingOf(this);
-  }
-
-  /** Infers in_features from `input` and initialises the parameters (forward does it). */
-  initializeParameters(input: Tensor): void {
-    initialize(this, () => {
-      const inFeatures = input.size(-1);
-      setField(this, 'inFeatures', inFeatures);
-      return { weight: [this.outFeatures, inFeatures], bias: [this.outFeatures] };
-    });
-  }
-
-  override resetParameters(): void {
-    // Linear's constructor calls it before there is anything to initialise.
-    if (!pendingOf(this) && this.inFeatures !== 0) super.resetParameters();
-  }
-
-  override forward(input: Tensor): Tensor {
-    this.initializeParameters(input);
-    return super.forward(input);
-  }
-}
+export class LazyLinear extends lazyClass(Linear, LINEAR) {}
 
 // ---- convolutions
 
@@ -299,422 +349,132 @@ interface ConvFields {
   readonly groups: number;
   readonly kernelSize: number[];
   readonly transposed: boolean;
+  readonly bias: unknown;
 }
 
-/** Makes a convolution lazy: its weight and bias, with in_channels from a loaded weight's shape. */
-function lazyConv(m: Module & ConvFields, become: LazyState['become'], options: FactoryOptions | undefined): void {
-  const params = (m as unknown as { bias: unknown }).bias ? ['weight', 'bias'] : ['weight'];
-  makeLazy(m, become, params, [], options, (shapes) => {
-    const w = shapes.get('weight');
-    if (w) setField(m, 'inChannels', m.transposed ? (w[0] as number) : (w[1] as number) * m.groups);
-  });
-}
-
-/** in_channels from the channel dim of an (N, C, ...) or unbatched (C, ...) input, and the shapes it gives. */
-function convShapes(m: Module & ConvFields, input: Tensor): Record<string, number[]> {
-  const name = m.constructor.name;
-  const spatial = m.kernelSize.length;
-  const d = input.dim();
-  if (d !== spatial + 1 && d !== spatial + 2) {
-    throw new Error(
-      `${name}: expected ${spatial + 1}D (unbatched) or ${spatial + 2}D (batched) input, but got input of size: [${input.shape.join(', ')}]`,
-    );
-  }
-  const inChannels = input.size(d === spatial + 2 ? 1 : 0);
-  if (inChannels % m.groups !== 0) {
-    throw new Error(
-      `${name}: in_channels must be divisible by groups (the input has ${inChannels} channels, groups=${m.groups})`,
-    );
-  }
-  setField(m, 'inChannels', inChannels);
-  const g = m.groups;
-  const weight = m.transposed
-    ? [inChannels, m.outChannels / g, ...m.kernelSize]
-    : [m.outChannels, inChannels / g, ...m.kernelSize];
-  return { weight, bias: [m.outChannels] };
-}
+/** The convolutions: their weight and bias, with in_channels from the channel dim of the input or a loaded weight's shape. */
+const CONV: Family<Module & ConvFields, [outChannels: number, kernelSize: Size, options?: FactoryOptions]> = {
+  makeLazy: (m, become, _outChannels, _kernelSize, options) => {
+    makeLazy(m, become, m.bias ? ['weight', 'bias'] : ['weight'], [], options, (shapes) => {
+      const w = shapes.get('weight');
+      if (w) setField(m, 'inChannels', m.transposed ? (w[0] as number) : (w[1] as number) * m.groups);
+    });
+  },
+  inputSize: (m) => m.inChannels,
+  infer: (m, input) => {
+    // The input is (N, C, ...) or unbatched (C, ...).
+    const name = m.constructor.name;
+    const spatial = m.kernelSize.length;
+    const d = input.dim();
+    if (d !== spatial + 1 && d !== spatial + 2) {
+      throw new Error(
+        `${name}: expected ${spatial + 1}D (unbatched) or ${spatial + 2}D (batched) input, but got input of size: [${input.shape.join(', ')}]`,
+      );
+    }
+    const inChannels = input.size(d === spatial + 2 ? 1 : 0);
+    if (inChannels % m.groups !== 0) {
+      throw new Error(
+        `${name}: in_channels must be divisible by groups (the input has ${inChannels} channels, groups=${m.groups})`,
+      );
+    }
+    setField(m, 'inChannels', inChannels);
+    const g = m.groups;
+    const weight = m.transposed
+      ? [inChannels, m.outChannels / g, ...m.kernelSize]
+      : [m.outChannels, inChannels / g, ...m.kernelSize];
+    return { weight, bias: [m.outChannels] };
+  },
+};
 
 /** Conv1d with in_channels inferred from its first input: `new nn.LazyConv1d(outChannels, kernelSize, options)`. */
-export class LazyConv1d extends Conv1d {
-  static readonly clsToBecome = Conv1d;
-
-  constructor(outChannels: number, kernelSize: Size, options?: ConvOptions) {
-    super(0, outChannels, kernelSize, options);
-    lazyConv(this, Conv1d, options);
-  }
-
-  hasUninitializedParams(): boolean {
-    return pendingOf(this);
-  }
-
-  initializeParameters(input: Tensor): void {
-    initialize(this, () => convShapes(this, input));
-  }
-
-  override resetParameters(): void {
-    if (!pendingOf(this) && this.inChannels !== 0) super.resetParameters();
-  }
-
-  override forward(input: Tensor): Tensor {
-    this.initializeParameters(input);
-    return super.forward(input);
-  }
-}
+export class LazyConv1d extends lazyClass(Conv1d, CONV) {}
 
 /** Conv2d with in_channels inferred from its first input. */
-export class LazyConv2d extends Conv2d {
-  static readonly clsToBecome = Conv2d;
-
-  constructor(outChannels: number, kernelSize: Size, options?: ConvOptions) {
-    super(0, outChannels, kernelSize, options);
-    lazyConv(this, Conv2d, options);
-  }
-
-  hasUninitializedParams(): boolean {
-    return pendingOf(this);
-  }
-
-  initializeParameters(input: Tensor): void {
-    initialize(this, () => convShapes(this, input));
-  }
-
-  override resetParameters(): void {
-    if (!pendingOf(this) && this.inChannels !== 0) super.resetParameters();
-  }
-
-  override forward(input: Tensor): Tensor {
-    this.initializeParameters(input);
-    return super.forward(input);
-  }
-}
+export class LazyConv2d extends lazyClass(Conv2d, CONV) {}
 
 /** Conv3d with in_channels inferred from its first input. */
-export class LazyConv3d extends Conv3d {
-  static readonly clsToBecome = Conv3d;
-
-  constructor(outChannels: number, kernelSize: Size, options?: ConvOptions) {
-    super(0, outChannels, kernelSize, options);
-    lazyConv(this, Conv3d, options);
-  }
-
-  hasUninitializedParams(): boolean {
-    return pendingOf(this);
-  }
-
-  initializeParameters(input: Tensor): void {
-    initialize(this, () => convShapes(this, input));
-  }
-
-  override resetParameters(): void {
-    if (!pendingOf(this) && this.inChannels !== 0) super.resetParameters();
-  }
-
-  override forward(input: Tensor): Tensor {
-    this.initializeParameters(input);
-    return super.forward(input);
-  }
-}
+export class LazyConv3d extends lazyClass(Conv3d, CONV) {}
 
 /** ConvTranspose1d with in_channels inferred from its first input. */
-export class LazyConvTranspose1d extends ConvTranspose1d {
-  static readonly clsToBecome = ConvTranspose1d;
-
-  constructor(outChannels: number, kernelSize: Size, options?: ConvTransposeOptions) {
-    super(0, outChannels, kernelSize, options);
-    lazyConv(this, ConvTranspose1d, options);
-  }
-
-  hasUninitializedParams(): boolean {
-    return pendingOf(this);
-  }
-
-  initializeParameters(input: Tensor): void {
-    initialize(this, () => convShapes(this, input));
-  }
-
-  override resetParameters(): void {
-    if (!pendingOf(this) && this.inChannels !== 0) super.resetParameters();
-  }
-
-  override forward(input: Tensor, outputSize?: number[] | null): Tensor {
-    this.initializeParameters(input);
-    return super.forward(input, outputSize);
-  }
-}
+export class LazyConvTranspose1d extends lazyClass(ConvTranspose1d, CONV) {}
 
 /** ConvTranspose2d with in_channels inferred from its first input. */
-export class LazyConvTranspose2d extends ConvTranspose2d {
-  static readonly clsToBecome = ConvTranspose2d;
-
-  constructor(outChannels: number, kernelSize: Size, options?: ConvTransposeOptions) {
-    super(0, outChannels, kernelSize, options);
-    lazyConv(this, ConvTranspose2d, options);
-  }
-
-  hasUninitializedParams(): boolean {
-    return pendingOf(this);
-  }
-
-  initializeParameters(input: Tensor): void {
-    initialize(this, () => convShapes(this, input));
-  }
-
-  override resetParameters(): void {
-    if (!pendingOf(this) && this.inChannels !== 0) super.resetParameters();
-  }
-
-  override forward(input: Tensor, outputSize?: number[] | null): Tensor {
-    this.initializeParameters(input);
-    return super.forward(input, outputSize);
-  }
-}
+export class LazyConvTranspose2d extends lazyClass(ConvTranspose2d, CONV) {}
 
 /** ConvTranspose3d with in_channels inferred from its first input. */
-export class LazyConvTranspose3d extends ConvTranspose3d {
-  static readonly clsToBecome = ConvTranspose3d;
-
-  constructor(outChannels: number, kernelSize: Size, options?: ConvTransposeOptions) {
-    super(0, outChannels, kernelSize, options);
-    lazyConv(this, ConvTranspose3d, options);
-  }
-
-  hasUninitializedParams(): boolean {
-    return pendingOf(this);
-  }
-
-  initializeParameters(input: Tensor): void {
-    initialize(this, () => convShapes(this, input));
-  }
-
-  override resetParameters(): void {
-    if (!pendingOf(this) && this.inChannels !== 0) super.resetParameters();
-  }
-
-  override forward(input: Tensor, outputSize?: number[] | null): Tensor {
-    this.initializeParameters(input);
-    return super.forward(input, outputSize);
-  }
-}
+export class LazyConvTranspose3d extends lazyClass(ConvTranspose3d, CONV) {}
 
 // ---- batch and instance norms
 
-/** The options the regular norm is built with first: nothing affine or tracked, added lazily after. */
-const bare = (o: BatchNormOptions | undefined): BatchNormOptions => ({
-  ...o,
-  affine: false,
-  trackRunningStats: false,
-  bias: false,
-});
-
-/**
- * Makes a norm lazy (PyTorch's _LazyNormBase): affine and trackRunningStats default to true
- * (for LazyInstanceNorm too, as in PyTorch), the weight, bias and running statistics are
- * placeholders, num_batches_tracked a real 0.
- */
-function lazyNorm(m: NormBase, become: LazyState['become'], options: BatchNormOptions | undefined): void {
-  const affine = options?.affine ?? true;
-  const track = options?.trackRunningStats ?? true;
-  setField(m, 'affine', affine);
-  setField(m, 'trackRunningStats', track);
-  const params = affine ? ((options?.bias ?? true) ? ['weight', 'bias'] : ['weight']) : [];
-  const buffers = track ? ['running_mean', 'running_var'] : [];
-  if (track) {
-    m.registerBuffer(
-      'num_batches_tracked',
-      tensor(0, { dtype: 'int64', ...(options?.device ? { device: options.device } : {}) }),
-    );
-  }
-  makeLazy(m, become, params, buffers, options, (shapes) => {
-    const s = shapes.get('weight') ?? shapes.get('running_mean');
-    if (s) setField(m, 'numFeatures', s[0] as number);
-  });
+/** What the lazy norms read of the regular one before its first forward (protected there). */
+interface NormInternals {
+  checkInputDim(input: Tensor): void;
+  /** An instance norm's input dims without the batch dim. */
+  readonly noBatchDim: number;
 }
 
-/** num_features from the channel dim `dim` of the input, and the shapes it gives. */
-function normShapes(m: NormBase, features: number): Record<string, number[]> {
+/** num_features from the channel dim `dim` of the input (after the regular norm checked its dims), and the shapes it gives. */
+function normShapes(m: NormBase, input: Tensor, dim: (internals: NormInternals) => number): Record<string, number[]> {
+  const internals = m as unknown as NormInternals;
+  internals.checkInputDim(input);
+  const features = input.size(dim(internals));
   setField(m, 'numFeatures', features);
   return { weight: [features], bias: [features], running_mean: [features], running_var: [features] };
 }
 
-/** BatchNorm1d with num_features inferred from its first input: `new nn.LazyBatchNorm1d({eps, momentum, affine, trackRunningStats})`. */
-export class LazyBatchNorm1d extends BatchNorm1d {
-  static readonly clsToBecome = BatchNorm1d;
-
-  constructor(options?: BatchNormOptions) {
-    super(0, bare(options));
-    lazyNorm(this, BatchNorm1d, options);
-  }
-
-  hasUninitializedParams(): boolean {
-    return pendingOf(this);
-  }
-
-  initializeParameters(input: Tensor): void {
-    initialize(this, () => {
-      this.checkInputDim(input);
-      return normShapes(this, input.size(1));
+/**
+ * The norms (PyTorch's _LazyNormBase). The regular norm is built first with nothing affine or
+ * tracked; then affine and trackRunningStats default to true (for LazyInstanceNorm too, as in
+ * PyTorch), the weight, bias and running statistics are placeholders, num_batches_tracked a real 0.
+ */
+const BATCH_NORM: Family<NormBase, [options?: BatchNormOptions]> = {
+  regularArgs: (o) => [0, { ...o, affine: false, trackRunningStats: false, bias: false }],
+  makeLazy: (m, become, options) => {
+    const affine = options?.affine ?? true;
+    const track = options?.trackRunningStats ?? true;
+    setField(m, 'affine', affine);
+    setField(m, 'trackRunningStats', track);
+    const params = affine ? ((options?.bias ?? true) ? ['weight', 'bias'] : ['weight']) : [];
+    const buffers = track ? ['running_mean', 'running_var'] : [];
+    if (track) {
+      m.registerBuffer(
+        'num_batches_tracked',
+        tensor(0, { dtype: 'int64', ...(options?.device ? { device: options.device } : {}) }),
+      );
+    }
+    makeLazy(m, become, params, buffers, options, (shapes) => {
+      const s = shapes.get('weight') ?? shapes.get('running_mean');
+      if (s) setField(m, 'numFeatures', s[0] as number);
     });
-  }
+  },
+  inputSize: (m) => m.numFeatures,
+  // (N, C, ...): the channels are dim 1.
+  infer: (m, input) => normShapes(m, input, () => 1),
+};
 
-  override resetParameters(): void {
-    if (!pendingOf(this) && this.numFeatures !== 0) super.resetParameters();
-  }
+/** An instance norm takes its channels from an unbatched input's dim 0 as well. */
+const INSTANCE_NORM: Family<NormBase, [options?: InstanceNormOptions]> = {
+  ...BATCH_NORM,
+  infer: (m, input) => normShapes(m, input, (internals) => input.dim() - internals.noBatchDim),
+};
 
-  override forward(input: Tensor): Tensor {
-    this.initializeParameters(input);
-    return super.forward(input);
-  }
-}
+/** BatchNorm1d with num_features inferred from its first input: `new nn.LazyBatchNorm1d({eps, momentum, affine, trackRunningStats})`. */
+export class LazyBatchNorm1d extends lazyClass(BatchNorm1d, BATCH_NORM) {}
 
 /** BatchNorm2d with num_features inferred from its first input. */
-export class LazyBatchNorm2d extends BatchNorm2d {
-  static readonly clsToBecome = BatchNorm2d;
-
-  constructor(options?: BatchNormOptions) {
-    super(0, bare(options));
-    lazyNorm(this, BatchNorm2d, options);
-  }
-
-  hasUninitializedParams(): boolean {
-    return pendingOf(this);
-  }
-
-  initializeParameters(input: Tensor): void {
-    initialize(this, () => {
-      this.checkInputDim(input);
-      return normShapes(this, input.size(1));
-    });
-  }
-
-  override resetParameters(): void {
-    if (!pendingOf(this) && this.numFeatures !== 0) super.resetParameters();
-  }
-
-  override forward(input: Tensor): Tensor {
-    this.initializeParameters(input);
-    return super.forward(input);
-  }
-}
+export class LazyBatchNorm2d extends lazyClass(BatchNorm2d, BATCH_NORM) {}
 
 /** BatchNorm3d with num_features inferred from its first input. */
-export class LazyBatchNorm3d extends BatchNorm3d {
-  static readonly clsToBecome = BatchNorm3d;
-
-  constructor(options?: BatchNormOptions) {
-    super(0, bare(options));
-    lazyNorm(this, BatchNorm3d, options);
-  }
-
-  hasUninitializedParams(): boolean {
-    return pendingOf(this);
-  }
-
-  initializeParameters(input: Tensor): void {
-    initialize(this, () => {
-      this.checkInputDim(input);
-      return normShapes(this, input.size(1));
-    });
-  }
-
-  override resetParameters(): void {
-    if (!pendingOf(this) && this.numFeatures !== 0) super.resetParameters();
-  }
-
-  override forward(input: Tensor): Tensor {
-    this.initializeParameters(input);
-    return super.forward(input);
-  }
-}
+export class LazyBatchNorm3d extends lazyClass(BatchNorm3d, BATCH_NORM) {}
 
 /**
  * InstanceNorm1d with num_features inferred from its first input (the channel dim, batched or
  * not). As PyTorch's LazyInstanceNorm, affine and trackRunningStats default to true.
  */
-export class LazyInstanceNorm1d extends InstanceNorm1d {
-  static readonly clsToBecome = InstanceNorm1d;
-
-  constructor(options?: InstanceNormOptions) {
-    super(0, bare(options));
-    lazyNorm(this, InstanceNorm1d, options);
-  }
-
-  hasUninitializedParams(): boolean {
-    return pendingOf(this);
-  }
-
-  initializeParameters(input: Tensor): void {
-    initialize(this, () => {
-      this.checkInputDim(input);
-      return normShapes(this, input.size(input.dim() - this.noBatchDim));
-    });
-  }
-
-  override resetParameters(): void {
-    if (!pendingOf(this) && this.numFeatures !== 0) super.resetParameters();
-  }
-
-  override forward(input: Tensor): Tensor {
-    this.initializeParameters(input);
-    return super.forward(input);
-  }
-}
+export class LazyInstanceNorm1d extends lazyClass(InstanceNorm1d, INSTANCE_NORM) {}
 
 /** InstanceNorm2d with num_features inferred from its first input (affine and trackRunningStats default to true). */
-export class LazyInstanceNorm2d extends InstanceNorm2d {
-  static readonly clsToBecome = InstanceNorm2d;
-
-  constructor(options?: InstanceNormOptions) {
-    super(0, bare(options));
-    lazyNorm(this, InstanceNorm2d, options);
-  }
-
-  hasUninitializedParams(): boolean {
-    return pendingOf(this);
-  }
-
-  initializeParameters(input: Tensor): void {
-    initialize(this, () => {
-      this.checkInputDim(input);
-      return normShapes(this, input.size(input.dim() - this.noBatchDim));
-    });
-  }
-
-  override resetParameters(): void {
-    if (!pendingOf(this) && this.numFeatures !== 0) super.resetParameters();
-  }
-
-  override forward(input: Tensor): Tensor {
-    this.initializeParameters(input);
-    return super.forward(input);
-  }
-}
+export class LazyInstanceNorm2d extends lazyClass(InstanceNorm2d, INSTANCE_NORM) {}
 
 /** InstanceNorm3d with num_features inferred from its first input (affine and trackRunningStats default to true). */
-export class LazyInstanceNorm3d extends InstanceNorm3d {
-  static readonly clsToBecome = InstanceNorm3d;
-
-  constructor(options?: InstanceNormOptions) {
-    super(0, bare(options));
-    lazyNorm(this, InstanceNorm3d, options);
-  }
-
-  hasUninitializedParams(): boolean {
-    return pendingOf(this);
-  }
-
-  initializeParameters(input: Tensor): void {
-    initialize(this, () => {
-      this.checkInputDim(input);
-      return normShapes(this, input.size(input.dim() - this.noBatchDim));
-    });
-  }
-
-  override resetParameters(): void {
-    if (!pendingOf(this) && this.numFeatures !== 0) super.resetParameters();
-  }
-
-  override forward(input: Tensor): Tensor {
-    this.initializeParameters(input);
-    return super.forward(input);
-  }
-}
+export class LazyInstanceNorm3d extends lazyClass(InstanceNorm3d, INSTANCE_NORM) {}
