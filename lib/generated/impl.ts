@@ -3019,3 +3019,23 @@ export function $threshold_(input: Tensor, threshold: number | boolean, value: n
   native.threshold_(h(input, 'threshold_', 'input'), threshold, value);
   return input;
 }
+
+export function $silu_(input: Tensor): Tensor {
+  native.silu_(h(input, 'silu_', 'input'));
+  return input;
+}
+
+export function $mish_(input: Tensor): Tensor {
+  native.mish_(h(input, 'mish_', 'input'));
+  return input;
+}
+
+export function $hardswish_(input: Tensor): Tensor {
+  native.hardswish_(h(input, 'hardswish_', 'input'));
+  return input;
+}
+
+export function $hardsigmoid_(input: Tensor): Tensor {
+  native.hardsigmoid_(h(input, 'hardsigmoid_', 'input'));
+  return input;
+}

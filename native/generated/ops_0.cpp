@@ -2165,6 +2165,15 @@ static Napi::Value op_threshold_(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardswish_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    at::hardswish_(const_cast<at::Tensor&>(a_self));
+    return a.none();
+  });
+}
+
 }  // namespace
 
 namespace tn {
@@ -2377,6 +2386,7 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("fractional_max_pool3d", Napi::Function::New(env, op_fractional_max_pool3d, "fractional_max_pool3d"));
   exports.Set("hardtanh_", Napi::Function::New(env, op_hardtanh_, "hardtanh_"));
   exports.Set("threshold_", Napi::Function::New(env, op_threshold_, "threshold_"));
+  exports.Set("hardswish_", Napi::Function::New(env, op_hardswish_, "hardswish_"));
 }
 
 }  // namespace tn

@@ -2132,6 +2132,24 @@ static Napi::Value op_selu_(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_silu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "silu_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    at::silu_(const_cast<at::Tensor&>(a_self));
+    return a.none();
+  });
+}
+
+static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardsigmoid_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    at::hardsigmoid_(const_cast<at::Tensor&>(a_self));
+    return a.none();
+  });
+}
+
 }  // namespace
 
 namespace tn {
@@ -2343,6 +2361,8 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("pdist", Napi::Function::New(env, op_pdist, "pdist"));
   exports.Set("elu_", Napi::Function::New(env, op_elu_, "elu_"));
   exports.Set("selu_", Napi::Function::New(env, op_selu_, "selu_"));
+  exports.Set("silu_", Napi::Function::New(env, op_silu_, "silu_"));
+  exports.Set("hardsigmoid_", Napi::Function::New(env, op_hardsigmoid_, "hardsigmoid_"));
 }
 
 }  // namespace tn

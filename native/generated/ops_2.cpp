@@ -2172,6 +2172,15 @@ static Napi::Value op_celu_(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_mish_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mish_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    at::mish_(const_cast<at::Tensor&>(a_self));
+    return a.none();
+  });
+}
+
 }  // namespace
 
 namespace tn {
@@ -2383,6 +2392,7 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("fractional_max_pool2d", Napi::Function::New(env, op_fractional_max_pool2d, "fractional_max_pool2d"));
   exports.Set("leaky_relu_", Napi::Function::New(env, op_leaky_relu_, "leaky_relu_"));
   exports.Set("celu_", Napi::Function::New(env, op_celu_, "celu_"));
+  exports.Set("mish_", Napi::Function::New(env, op_mish_, "mish_"));
 }
 
 }  // namespace tn

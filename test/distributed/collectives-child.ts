@@ -31,6 +31,24 @@ async function collectives(): Promise<Record<string, unknown>> {
   const objs = dist.allGatherObject({ rank, name: `r${rank}`, t: torch.tensor([[rank, 0.5]]) });
   out.allGatherObject = objs.map((o) => ({ rank: o.rank, name: o.name, t: o.t.toArray() }));
   out.broadcastObject = dist.broadcastObject(rank === 0 ? { seed: 42, list: [1, 2] } : null, 0);
+  // Complex tensors inside objects: dtype, shape and (real, imaginary) pairs as sent. The
+  // complex128 one is a pending conjugation, which the packing resolves.
+  const d = (values: number[]) => torch.tensor(values, { dtype: 'float64' });
+  const complexOf = (t: torch.Tensor) => ({
+    dtype: t.dtype,
+    shape: t.shape,
+    parts: torch.viewAsReal(t.resolveConj()).toArray(),
+  });
+  const zs = dist.allGatherObject({
+    z64: torch.complex(f([rank, 1.5]), f([-2, rank + 0.25])).reshape([2, 1]),
+    z128: torch.complex(d([rank + 0.1]), d([1 / 3])).conj(),
+  });
+  out.allGatherComplex = zs.map((o) => ({ z64: complexOf(o.z64), z128: complexOf(o.z128) }));
+  const zb = dist.broadcastObject(
+    rank === 0 ? { z: torch.complex(d([1, 3]), d([2, -4])) } : { z: torch.zeros([1], { dtype: 'complex128' }) },
+    0,
+  );
+  out.broadcastComplex = complexOf(zb.z);
   out.errors = {
     wrongSrc: catchMessage(() => dist.broadcast(f([0]), 5)),
     intAvg: catchMessage(() => dist.allReduce(torch.tensor([1]), { op: 'avg' })),

@@ -98,6 +98,27 @@ describe('torch.distributed over Gloo, 2 ranks', { skip }, () => {
         { rank: 1, name: 'r1', t: [[1, 0.5]] },
       ]);
       assert.deepEqual(o.broadcastObject, { seed: 42, list: [1, 2] });
+      // complex64/complex128 tensors come back complex, with their shape and values (the
+      // conjugate one as its resolved values)
+      assert.deepEqual(
+        o.allGatherComplex,
+        [0, 1].map((r) => ({
+          z64: {
+            dtype: 'complex64',
+            shape: [2, 1],
+            parts: [[[r, -2]], [[1.5, r + 0.25]]],
+          },
+          z128: { dtype: 'complex128', shape: [1], parts: [[r + 0.1, -1 / 3]] },
+        })),
+      );
+      assert.deepEqual(o.broadcastComplex, {
+        dtype: 'complex128',
+        shape: [2],
+        parts: [
+          [1, 2],
+          [3, -4],
+        ],
+      });
       const errors = o.errors as Record<string, string>;
       assert.match(errors.wrongSrc as string, /^Error: broadcast: src must be a rank in 0\.\.1, got 5/);
       assert.match(errors.intAvg as string, /^Error: allReduce: op 'avg' needs floating-point tensors, got Long/);

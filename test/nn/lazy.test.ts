@@ -337,3 +337,99 @@ describe('Lazy modules before their first forward', () => {
     assert.deepEqual(y.shape, [3, 4, 5]);
   });
 });
+
+describe('deepcopy of a lazy module before its first forward', () => {
+  test('against Python: original and copy initialise on their own first forwards', {
+    skip: skipWithoutPython(),
+  }, () => {
+    const expected = runPython<{ a: Nested[]; b: Nested[]; reprA: string; reprB: string; conv: Nested[] }>(`
+import copy
+from torch import nn
+torch.manual_seed(6)
+a = nn.Sequential(nn.LazyLinear(3), nn.ReLU(), nn.LazyLinear(2))
+b = copy.deepcopy(a)
+ya = a(torch.randn(2, 5))
+yb = b(torch.randn(4, 7))
+torch.manual_seed(7)
+c = nn.LazyConv1d(4, 3)
+d = copy.deepcopy(c)
+x = torch.randn(2, 3, 10)
+yc = c(x)
+yd = d(x[:, :2])
+OUTPUT = dict(a=[a[0].weight, a[2].weight, a[2].bias, ya], b=[b[0].weight, b[2].weight, b[2].bias, yb],
+              reprA=repr(a), reprB=repr(b), conv=[c.weight, d.weight, d.bias, yc, yd])
+`);
+    torch.manualSeed(6);
+    const a = new nn.Sequential(new nn.LazyLinear(3), new nn.ReLU(), new nn.LazyLinear(2));
+    const b = a.deepcopy();
+    const ya = a.forward(torch.randn([2, 5])) as Tensor;
+    const yb = b.forward(torch.randn([4, 7])) as Tensor;
+    const weights = (m: torch.nn.Sequential) => {
+      const [l0, l2] = [m.at(0) as torch.nn.Linear, m.at(2) as torch.nn.Linear];
+      return [l0.weight.toArray(), l2.weight.toArray(), l2.bias?.toArray()];
+    };
+    close([...weights(a), ya.toArray()], expected.a, 'original');
+    close([...weights(b), yb.toArray()], expected.b, 'copy');
+    assert.equal(String(a), expected.reprA);
+    assert.equal(String(b), expected.reprB);
+
+    torch.manualSeed(7);
+    const c = new nn.LazyConv1d(4, 3);
+    const d = c.deepcopy();
+    const x = torch.randn([2, 3, 10]);
+    const yc = c.forward(x);
+    const yd = d.forward(x.narrow(1, 0, 2));
+    close(
+      [c.weight.toArray(), d.weight.toArray(), d.bias?.toArray(), yc.toArray(), yd.toArray()],
+      expected.conv,
+      'conv',
+      1e-5,
+    );
+  });
+
+  test('the copy has placeholders of its own; the original stays lazy, its hooks its own', () => {
+    const m = new nn.LazyLinear(3);
+    const copy = m.deepcopy();
+    assert.ok(copy instanceof nn.LazyLinear && copy !== m);
+    assert.ok(nn.isLazy(copy.weight) && nn.isLazy(copy.bias));
+    assert.notEqual(copy.weight, m.weight);
+    assert.equal(String(copy.weight), '<UninitializedParameter>');
+    assert.equal(copy.hasUninitializedParams(), true);
+    assert.throws(
+      () => new torch.optim.SGD(copy.parameters(), { lr: 0.1 }),
+      /Attempted to use an uninitialized parameter/,
+    );
+    assert.throws(() => copy.stateDict(), /LazyLinear\.stateDict: 'weight', 'bias' are not initialized yet/);
+
+    // The copy initialises; the original is untouched and keeps its state-dict hooks.
+    copy.forward(torch.randn([2, 6]));
+    const layer: Module = copy;
+    assert.ok(layer instanceof nn.Linear && !(layer instanceof nn.LazyLinear));
+    assert.equal(copy.inFeatures, 6);
+    assert.ok(nn.isLazy(m.weight) && m.hasUninitializedParams());
+    assert.equal(m.inFeatures, 0);
+    assert.throws(() => m.stateDict(), /LazyLinear\.stateDict: 'weight', 'bias' are not initialized yet/);
+    // A load into the original sets the original's sizes, not the copy's.
+    const src = new nn.Linear(4, 3);
+    m.loadStateDict(src.stateDict());
+    assert.equal(m.inFeatures, 4);
+    assert.equal(copy.inFeatures, 6);
+    assert.deepEqual(m.weight.toArray(), src.weight.toArray());
+    assert.deepEqual(Object.keys(copy.stateDict()), ['weight', 'bias']);
+  });
+
+  test('a lazy norm: buffers copied as placeholders, loadStateDict into the copy', () => {
+    torch.manualSeed(3);
+    const src = new nn.BatchNorm1d(4);
+    src.forward(torch.randn([8, 4]));
+    const bn = new nn.LazyBatchNorm1d();
+    const copy = bn.deepcopy();
+    assert.ok(nn.isLazy(copy.running_mean) && nn.isLazy(copy.weight));
+    assert.equal(String(copy.running_var), '<UninitializedBuffer>');
+    copy.loadStateDict(src.stateDict());
+    assert.equal(copy.numFeatures, 4);
+    assert.equal(bn.numFeatures, 0);
+    assert.ok(nn.isLazy(bn.running_mean), 'the original keeps its placeholders');
+    assert.deepEqual(copy.running_mean?.toArray(), src.running_mean?.toArray());
+  });
+});

@@ -163,6 +163,11 @@ const layerCases: LayerCase[] = [
       ],
       ['ReLU6', () => new nn.ReLU6({ inplace: true }), 'nn.ReLU6(inplace=True)'],
       ['Threshold', () => new nn.Threshold(0.1, 20, { inplace: true }), 'nn.Threshold(0.1, 20.0, inplace=True)'],
+      ['SiLU', () => new nn.SiLU({ inplace: true }), 'nn.SiLU(inplace=True)'],
+      ['Mish', () => new nn.Mish({ inplace: true }), 'nn.Mish(inplace=True)'],
+      // Python leaves inplace out of these two reprs: the harness compares `Hardswish()`.
+      ['Hardswish', () => new nn.Hardswish({ inplace: true }), 'nn.Hardswish(inplace=True)'],
+      ['Hardsigmoid', () => new nn.Hardsigmoid({ inplace: true }), 'nn.Hardsigmoid(inplace=True)'],
     ] as const
   ).map(
     ([name, make, py]): LayerCase => ({
@@ -420,6 +425,30 @@ const fcases: FunctionalCase[] = [
     py: 'F.threshold(xs[0] * 1, 0.2, -3.0, inplace=True)',
   },
   {
+    name: 'silu inplace',
+    inputs: [() => torch.randn([3, 4], { dtype: 'float64' }).mul(4)],
+    ours: ([x]) => F.silu((x as Tensor).mul(1), { inplace: true }),
+    py: 'F.silu(xs[0] * 1, inplace=True)',
+  },
+  {
+    name: 'mish inplace',
+    inputs: [() => torch.randn([3, 4], { dtype: 'float64' }).mul(4)],
+    ours: ([x]) => F.mish((x as Tensor).mul(1), { inplace: true }),
+    py: 'F.mish(xs[0] * 1, inplace=True)',
+  },
+  {
+    name: 'hardswish inplace',
+    inputs: [() => torch.randn([3, 4], { dtype: 'float64' }).mul(4)],
+    ours: ([x]) => F.hardswish((x as Tensor).mul(1), { inplace: true }),
+    py: 'F.hardswish(xs[0] * 1, inplace=True)',
+  },
+  {
+    name: 'hardsigmoid inplace',
+    inputs: [() => torch.randn([3, 4], { dtype: 'float64' }).mul(4)],
+    ours: ([x]) => F.hardsigmoid((x as Tensor).mul(1), { inplace: true }),
+    py: 'F.hardsigmoid(xs[0] * 1, inplace=True)',
+  },
+  {
     name: 'rrelu_ eval',
     inputs: [[3, 4]],
     ours: ([x]) => F.rrelu_((x as Tensor).mul(1)),
@@ -650,6 +679,16 @@ describe('semantics PyTorch users rely on', () => {
       (t: Tensor) => F.rrelu(t, { inplace: true, training: true }),
       (t: Tensor) => new nn.LeakyReLU({ inplace: true }).forward(t),
       (t: Tensor) => new nn.Threshold(0, 5, { inplace: true }).forward(t),
+      (t: Tensor) => F.silu(t, { inplace: true }),
+      (t: Tensor) => F.mish(t, { inplace: true }),
+      (t: Tensor) => F.hardswish(t, { inplace: true }),
+      (t: Tensor) => F.hardsigmoid(t, { inplace: true }),
+      (t: Tensor) => F.silu_(t),
+      (t: Tensor) => F.hardsigmoid_(t),
+      (t: Tensor) => new nn.SiLU({ inplace: true }).forward(t),
+      (t: Tensor) => new nn.Mish({ inplace: true }).forward(t),
+      (t: Tensor) => new nn.Hardswish({ inplace: true }).forward(t),
+      (t: Tensor) => new nn.Hardsigmoid({ inplace: true }).forward(t),
     ]) {
       const t = x.clone();
       const out = run(t);
@@ -659,7 +698,16 @@ describe('semantics PyTorch users rely on', () => {
     const y = x.clone();
     F.relu(y);
     new nn.ReLU().forward(y);
+    for (const f of [F.silu, F.mish, F.hardswish, F.hardsigmoid]) f(y);
+    for (const M of [nn.SiLU, nn.Mish, nn.Hardswish, nn.Hardsigmoid]) new M().forward(y);
     assert.ok(y.equal(x), 'not in place by default');
+  });
+
+  test('in place on a leaf that requires grad is refused, as in PyTorch', () => {
+    const leaf = torch.tensor([-1, 0.5, 2], { requiresGrad: true });
+    for (const f of [F.silu, F.mish, F.hardswish, F.hardsigmoid]) {
+      assert.throws(() => f(leaf, { inplace: true }), /leaf Variable that requires grad/);
+    }
   });
 
   test('gumbelSoftmax hard is one-hot along dim; soft sums to one', () => {

@@ -1,10 +1,11 @@
 // Collectives over JavaScript values: each rank's value is serialised (node:v8, the structured
 // clone format: plain objects, arrays, typed arrays, Maps, Sets, Dates, bigints; tensors are
-// carried as their data), sent as a uint8 tensor, and rebuilt on the receiving ranks. Used by
+// carried as their data; a complex one as its (real, imaginary) pairs), sent as a uint8 tensor, and rebuilt on the receiving ranks. Used by
 // the Evaluator to collect every rank's results; PyTorch's all_gather_object pickles instead.
 import { deserialize, serialize } from 'node:v8';
+import { viewAsComplex, viewAsReal } from '../../generated/functions.js';
 import { tensor as makeTensor } from '../creation.js';
-import type { DType } from '../dtype.js';
+import { type DType, isComplex } from '../dtype.js';
 import { scope } from '../lifetime.js';
 import { Tensor } from '../tensor.js';
 import { allGather, broadcast } from './collectives.js';
@@ -16,8 +17,12 @@ interface PackedTensor {
   [TENSOR_TAG]: true;
   dtype: DType;
   shape: number[];
+  /** The values in row-major order; for a complex dtype, (real, imaginary) pairs of its real dtype. */
   data: ArrayBufferView;
 }
+
+/** The real dtype of a complex one's parts. */
+const partDtype = (dtype: DType): DType => (dtype === 'complex128' ? 'float64' : 'float32');
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   if (x === null || typeof x !== 'object') return false;
@@ -29,11 +34,14 @@ function pack(value: unknown): unknown {
   if (value instanceof Tensor) {
     const half = value.dtype === 'float16' || value.dtype === 'bfloat16';
     const cpu = value.detach().to({ device: 'cpu', ...(half ? { dtype: 'float32' as const } : {}) });
+    // A complex tensor goes as its real view (a conjugate one resolved first: view_as_real refuses
+    // a pending conjugation), so that the data is real numbers whatever toTypedArray does with complex.
+    const data = isComplex(cpu) ? viewAsReal(cpu.resolveConj()).toTypedArray() : cpu.toTypedArray();
     const packed: PackedTensor = {
       [TENSOR_TAG]: true,
       dtype: value.dtype,
       shape: value.shape,
-      data: cpu.toTypedArray(),
+      data,
     };
     return packed;
   }
@@ -51,6 +59,12 @@ function unpack(value: unknown): unknown {
   if (isPlainObject(value)) {
     if (value[TENSOR_TAG] === true) {
       const p = value as unknown as PackedTensor;
+      if (isComplex(p.dtype)) {
+        // The pairs as a real tensor of shape [...shape, 2], viewed as complex again (a fresh
+        // contiguous tensor, which view_as_complex needs).
+        const parts = makeTensor(p.data as Float32Array, { dtype: partDtype(p.dtype) }).reshape([...p.shape, 2]);
+        return viewAsComplex(parts);
+      }
       return makeTensor(p.data as Float32Array, { dtype: p.dtype }).reshape(p.shape);
     }
     const out: Record<string, unknown> = {};

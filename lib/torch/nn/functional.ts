@@ -75,8 +75,8 @@ import { describe, type Reduction } from '../marshal.js';
 import { Tensor } from '../tensor.js';
 
 export * from '../../generated/functional.js';
-// The functions of functional_more.ts; relu, elu, leakyRelu, hardtanh, selu, celu and threshold
-// there take Python's `inplace` option, and replace the generated ones of the same name.
+// The functions of functional_more.ts; relu, elu, leakyRelu, hardtanh, selu, celu, threshold,
+// silu, mish, hardswish and hardsigmoid there take Python's `inplace` option, and replace the generated ones of the same name.
 export {
   affineGrid,
   celu,
@@ -92,15 +92,19 @@ export {
   type GumbelSoftmaxOptions,
   gridSample,
   gumbelSoftmax,
+  hardsigmoid,
+  hardswish,
   hardtanh,
   type InplaceOption,
   leakyRelu,
+  mish,
   type RReLUOptions,
   relu,
   relu_,
   rrelu,
   rrelu_,
   selu,
+  silu,
   threshold,
   upsample,
   upsampleBilinear,
@@ -190,8 +194,8 @@ function reduce(loss: Tensor, reduction: Reduction): Tensor {
   return reduction === 'mean' ? loss.mean() : reduction === 'sum' ? loss.sum() : loss;
 }
 
-// ---- activations (selu, celu, relu6, hardsigmoid, hardswish, logsigmoid, prelu and threshold are
-// the generated ops themselves)
+// ---- activations (relu6, logsigmoid and prelu are the generated ops themselves; those with
+// Python's `inplace` option are in functional_more.ts)
 
 /** a·sigmoid(b), where a and b are the halves of `input` along `dim` (ATen's glu). */
 export function glu(input: Tensor, dim = -1): Tensor {

@@ -10,13 +10,21 @@ import {
   celu as celuOp,
   elu_ as eluInplaceOp,
   elu as eluOp,
+  hardsigmoid_ as hardsigmoidInplaceOp,
+  hardsigmoid as hardsigmoidOp,
+  hardswish_ as hardswishInplaceOp,
+  hardswish as hardswishOp,
   hardtanh_ as hardtanhInplaceOp,
   hardtanh as hardtanhOp,
   leakyRelu_ as leakyReluInplaceOp,
   leakyRelu as leakyReluOp,
+  mish_ as mishInplaceOp,
+  mish as mishOp,
   relu as reluOp,
   selu_ as seluInplaceOp,
   selu as seluOp,
+  silu_ as siluInplaceOp,
+  silu as siluOp,
   threshold_ as thresholdInplaceOp,
   threshold as thresholdOp,
 } from '../../generated/functional.js';
@@ -174,8 +182,8 @@ export function affineGrid(theta: Tensor, size: number[], options?: { alignCorne
 }
 
 // ---- activations: the `inplace` option of Python's functional forms. The in-place forms
-// themselves (elu_, leakyRelu_, hardtanh_, selu_, celu_, threshold_) are the generated ops; relu_
-// is the Tensor method, which ops.table already has.
+// themselves (elu_, leakyRelu_, hardtanh_, selu_, celu_, threshold_, silu_, mish_, hardswish_,
+// hardsigmoid_) are the generated ops; relu_ is the Tensor method, which ops.table already has.
 
 export interface InplaceOption {
   /** Overwrite the input with the result and return it (Python's inplace=True). */
@@ -236,6 +244,26 @@ export function celu(input: Tensor, options?: { alpha?: number } & InplaceOption
 /** `value` where x <= threshold, x elsewhere; `inplace` overwrites the input (F.threshold_). */
 export function threshold(input: Tensor, threshold: number, value: number, options?: InplaceOption): Tensor {
   return options?.inplace ? thresholdInplaceOp(input, threshold, value) : thresholdOp(input, threshold, value);
+}
+
+/** x·sigmoid(x); `inplace` overwrites the input (ATen's silu_). */
+export function silu(input: Tensor, options?: InplaceOption): Tensor {
+  return options?.inplace ? siluInplaceOp(input) : siluOp(input);
+}
+
+/** x·tanh(softplus(x)); `inplace` overwrites the input (ATen's mish_). */
+export function mish(input: Tensor, options?: InplaceOption): Tensor {
+  return options?.inplace ? mishInplaceOp(input) : mishOp(input);
+}
+
+/** x·relu6(x + 3)/6; `inplace` overwrites the input (ATen's hardswish_). */
+export function hardswish(input: Tensor, options?: InplaceOption): Tensor {
+  return options?.inplace ? hardswishInplaceOp(input) : hardswishOp(input);
+}
+
+/** relu6(x + 3)/6; `inplace` overwrites the input (ATen's hardsigmoid_). */
+export function hardsigmoid(input: Tensor, options?: InplaceOption): Tensor {
+  return options?.inplace ? hardsigmoidInplaceOp(input) : hardsigmoidOp(input);
 }
 
 export interface RReLUOptions {

@@ -131,6 +131,67 @@ describe('Runner.loadCheckpoint', () => {
   });
 });
 
+describe("mapLocation as a function (torch.load's callable map_location)", () => {
+  /** Every tensor of a checkpoint loaded as it is, by key path. */
+  function tensorsOf(value: unknown, key = '', out = new Map<string, torch.Tensor>()): Map<string, torch.Tensor> {
+    if (value instanceof torch.Tensor) out.set(key, value);
+    else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) tensorsOf(v, key === '' ? k : `${key}.${k}`, out);
+    }
+    return out;
+  }
+
+  test('called once per tensor, on the CPU, with its key path; each goes where it says', () => {
+    const { runner, model } = makeRunner({});
+    const expected = tensorsOf(torch.load(trained.path));
+    const seen: [string, string][] = [];
+    // 'meta' (a device without data) shows that each tensor went where its own answer said.
+    const ckpt = runner.loadCheckpoint(trained.path, {
+      mapLocation: (t, key) => {
+        seen.push([key, String(t.device)]);
+        return key === 'rng_state' ? 'meta' : 'cpu';
+      },
+    });
+    assert.deepEqual(
+      seen,
+      [...expected.keys()].map((k) => [k, 'cpu']),
+    );
+    assert.ok(seen.some(([k]) => k === 'state_dict.fc1.weight'));
+    assert.ok(seen.some(([k]) => k === 'optimizer.state.0.momentum_buffer'));
+    assert.equal(String((ckpt.rng_state as torch.Tensor).device), 'meta');
+    const sd = ckpt.state_dict as Record<string, torch.Tensor>;
+    for (const t of Object.values(sd)) assert.equal(String(t.device), 'cpu');
+    assert.ok(model.fc1.weight.equal(trained.model.fc1.weight), 'the weights loaded');
+  });
+
+  test('resume takes one; a bad answer is a TypeError naming the tensor', () => {
+    const { runner, optimizer } = makeRunner({ meta: META });
+    const keys: string[] = [];
+    runner.resume(trained.path, {
+      mapLocation: (_t, key) => {
+        keys.push(key);
+        return 'cpu';
+      },
+    });
+    assert.deepEqual([runner.epoch, runner.iter], [2, 6]);
+    assert.ok(keys.includes('state_dict.fc2.bias') && keys.includes('rng_state'));
+    const state = (optimizer.stateDict() as { state: Record<string, Record<string, unknown>> }).state;
+    assert.ok(state['0']?.momentum_buffer instanceof torch.Tensor, 'the optimizer resumed');
+    if (!torch.cuda.isAvailable()) {
+      // The device the function gives is used: CUDA where there is none fails.
+      assert.throws(() => runner.loadCheckpoint(trained.path, { mapLocation: () => 'cuda' }));
+    }
+    assert.throws(
+      () => runner.loadCheckpoint(trained.path, { mapLocation: () => 'gpu' as torch.Device }),
+      (e: Error) =>
+        e instanceof TypeError &&
+        /^Runner\.loadCheckpoint: the mapLocation function must return a device string .*, got "gpu" for '[^']+'$/.test(
+          e.message,
+        ),
+    );
+  });
+});
+
 describe('dataset_meta', () => {
   test('the train dataset metainfo is saved in meta.dataset_meta, as Python torch.load reads it', {
     skip: skipWithoutPython(),

@@ -65,8 +65,20 @@ export class GELU extends Module {
 }
 
 export class SiLU extends Module {
+  /** Overwrite the input with the result (Python's inplace=True). */
+  readonly inplace: boolean;
+
+  constructor(options?: { inplace?: boolean }) {
+    super();
+    this.inplace = options?.inplace ?? false;
+  }
+
   forward(input: Tensor): Tensor {
-    return F.silu(input);
+    return F.silu(input, { inplace: this.inplace });
+  }
+
+  override extraRepr(): string {
+    return inplaceRepr(this.inplace, true);
   }
 }
 
@@ -214,8 +226,20 @@ export class Softplus extends Module {
 
 /** x·tanh(softplus(x)). */
 export class Mish extends Module {
+  /** Overwrite the input with the result (Python's inplace=True). */
+  readonly inplace: boolean;
+
+  constructor(options?: { inplace?: boolean }) {
+    super();
+    this.inplace = options?.inplace ?? false;
+  }
+
   forward(input: Tensor): Tensor {
-    return F.mish(input);
+    return F.mish(input, { inplace: this.inplace });
+  }
+
+  override extraRepr(): string {
+    return inplaceRepr(this.inplace, true);
   }
 }
 
@@ -263,17 +287,35 @@ export class Tanhshrink extends Module {
   }
 }
 
+// Python's Hardswish and Hardsigmoid take `inplace` but leave it out of their repr; so do these.
+
 /** x·relu6(x + 3)/6. */
 export class Hardswish extends Module {
+  /** Overwrite the input with the result (Python's inplace=True). */
+  readonly inplace: boolean;
+
+  constructor(options?: { inplace?: boolean }) {
+    super();
+    this.inplace = options?.inplace ?? false;
+  }
+
   forward(input: Tensor): Tensor {
-    return F.hardswish(input);
+    return F.hardswish(input, { inplace: this.inplace });
   }
 }
 
 /** relu6(x + 3)/6. */
 export class Hardsigmoid extends Module {
+  /** Overwrite the input with the result (Python's inplace=True). */
+  readonly inplace: boolean;
+
+  constructor(options?: { inplace?: boolean }) {
+    super();
+    this.inplace = options?.inplace ?? false;
+  }
+
   forward(input: Tensor): Tensor {
-    return F.hardsigmoid(input);
+    return F.hardsigmoid(input, { inplace: this.inplace });
   }
 }
 

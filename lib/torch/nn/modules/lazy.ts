@@ -15,7 +15,7 @@ import { noGrad } from '../../autograd.js';
 import { tensor } from '../../creation.js';
 import { takeHandle } from '../../lifetime.js';
 import { Tensor } from '../../tensor.js';
-import type { Module, RemovableHandle } from '../module.js';
+import { Module, type RemovableHandle } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { BatchNorm1d, BatchNorm2d, BatchNorm3d, type BatchNormOptions, type NormBase } from './batchnorm.js';
 import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from './conv.js';
@@ -77,12 +77,18 @@ export class UninitializedBuffer extends Tensor {
   }
 }
 
+/** How many Module.deepcopy calls are running: while one is, placeholders answer isLeaf (see below). */
+let copying = 0;
+
 // Reading what a placeholder does not have is an Error that says what to do (PyTorch's
 // __torch_function__ trap): its shape, and isLeaf, which every optimizer asks of its parameters.
+// Module.deepcopy asks isLeaf too (only leaves can be copied); a placeholder is one, and answers
+// it there, as PyTorch's UninitializedParameter has a __deepcopy__ of its own.
 for (const proto of [UninitializedParameter.prototype, UninitializedBuffer.prototype]) {
   for (const getter of ['shape', 'ndim', 'isLeaf']) {
     Object.defineProperty(proto, getter, {
       get() {
+        if (getter === 'isLeaf' && copying > 0) return true;
         throw uninitialized(getter === 'isLeaf' ? 'isLeaf' : `the ${getter}`);
       },
       configurable: true,
@@ -119,8 +125,8 @@ interface LazyState {
   pending: Set<string>;
   /** Names that are buffers (the rest are parameters). */
   buffers: Set<string>;
-  /** The input sizes (in_features ...) from the shapes a state dict gave. */
-  fromShapes: (shapes: Map<string, number[]>) => void;
+  /** The input sizes (in_features ...) of `m` from the shapes a state dict gave (`m`, not a module captured when it was made: a deepcopy shares this function). */
+  fromShapes: (m: Module, shapes: Map<string, number[]>) => void;
   hooks: RemovableHandle[];
 }
 
@@ -163,32 +169,35 @@ function makeLazy(
     state.pending.add(name);
   }
   (m as Lazy)[LAZY] = state;
-  state.hooks.push(
-    m.registerStateDictPreHook((mod, prefix, keepVars) => {
-      const s = stateOf(mod);
-      // loadStateDict reads the module's own tensors with keepVars: the placeholders may be there.
-      if (!s || keepVars || s.pending.size === 0) return;
-      const names = [...s.pending].map((n) => `'${prefix}${n}'`).join(', ');
-      throw new Error(
-        `${mod.constructor.name}.stateDict: ${names} ${s.pending.size > 1 ? 'are' : 'is'} not initialized yet (a lazy module's shapes come from its first input): call forward with a dummy batch, or loadStateDict, first`,
-      );
-    }),
-    m.registerLoadStateDictPreHook((mod, stateDict, prefix) => {
-      const s = stateOf(mod);
-      if (!s) return;
-      const before = s.pending.size;
-      for (const name of [...s.pending]) {
-        const value = stateDict[prefix + name];
-        if (!(value instanceof Tensor) || isLazy(value) || value.isDisposed) continue;
-        materialize(mod, s, name, value.shape);
-      }
-      // All shapes known (from this load or an earlier one): the input size follows from them.
-      if (s.pending.size < before && s.pending.size === 0) {
-        const fields = mod as unknown as Record<string, Tensor>;
-        s.fromShapes(new Map([...s.names].map((n) => [n, (fields[n] as Tensor).shape])));
-      }
-    }),
+  state.hooks.push(m.registerStateDictPreHook(refusePending), m.registerLoadStateDictPreHook(shapesFromLoad));
+}
+
+/** A lazy module's state-dict pre-hook: a stateDict with placeholders left is an Error. */
+function refusePending(mod: Module, prefix: string, keepVars: boolean): void {
+  const s = stateOf(mod);
+  // loadStateDict reads the module's own tensors with keepVars: the placeholders may be there.
+  if (!s || keepVars || s.pending.size === 0) return;
+  const names = [...s.pending].map((n) => `'${prefix}${n}'`).join(', ');
+  throw new Error(
+    `${mod.constructor.name}.stateDict: ${names} ${s.pending.size > 1 ? 'are' : 'is'} not initialized yet (a lazy module's shapes come from its first input): call forward with a dummy batch, or loadStateDict, first`,
   );
+}
+
+/** A lazy module's load pre-hook: the placeholders take the shapes of the tensors loaded into them. */
+function shapesFromLoad(mod: Module, stateDict: Record<string, unknown>, prefix: string): void {
+  const s = stateOf(mod);
+  if (!s) return;
+  const before = s.pending.size;
+  for (const name of [...s.pending]) {
+    const value = stateDict[prefix + name];
+    if (!(value instanceof Tensor) || isLazy(value) || value.isDisposed) continue;
+    materialize(mod, s, name, value.shape);
+  }
+  // All shapes known (from this load or an earlier one): the input size follows from them.
+  if (s.pending.size < before && s.pending.size === 0) {
+    const fields = mod as unknown as Record<string, Tensor>;
+    s.fromShapes(mod, new Map([...s.names].map((n) => [n, (fields[n] as Tensor).shape])));
+  }
 }
 
 /** Gives the placeholder `name` its shape (a buffer is replaced, a parameter stays the same object). */
@@ -239,6 +248,56 @@ function initialize(m: Module, infer: () => Record<string, number[]>): void {
 function pendingOf(m: Module): boolean {
   return (stateOf(m)?.pending.size ?? 0) > 0;
 }
+
+// ---- deepcopy (Python's copy.deepcopy of a lazy module before its first forward)
+
+/**
+ * After Module.deepcopy made `copy`: each lazy module in it gets its placeholders back (the copy
+ * made plain Parameters and tensors of them, as of any leaf) and handles to its own state-dict
+ * hooks (the copied handles would remove the original's). It then initialises on its own first
+ * forward, independently of the original.
+ */
+function relazyCopy(copy: Module): void {
+  for (const m of copy.modules()) {
+    const s = stateOf(m);
+    if (!s) continue;
+    const fields = m as unknown as Record<string, unknown>;
+    for (const name of s.pending) {
+      const t = fields[name];
+      if (t instanceof Tensor) {
+        Object.setPrototypeOf(
+          t,
+          s.buffers.has(name) ? UninitializedBuffer.prototype : UninitializedParameter.prototype,
+        );
+      }
+    }
+    // The copy's hook lists hold the same (module-independent) functions. Registering each again
+    // gives a handle whose remove() drops its first occurrence: once now (the copied entry), once
+    // when the copy initialises (the new one).
+    const statePre = m.registerStateDictPreHook(refusePending);
+    const loadPre = m.registerLoadStateDictPreHook(shapesFromLoad);
+    statePre.remove();
+    loadPre.remove();
+    s.hooks = [statePre, loadPre];
+  }
+}
+
+// Module.deepcopy is the one way in to a deep copy (also of a container that holds a lazy
+// module); it runs here with `copying` counted, so that placeholders let themselves be copied,
+// then restores the copy's placeholders. Only lazy.ts knows of placeholders, hence the wrapper
+// rather than a case in module.ts.
+const moduleDeepcopy = Module.prototype.deepcopy;
+Module.prototype.deepcopy = function deepcopy<T extends Module>(this: T): T {
+  copying += 1;
+  let copy: T;
+  try {
+    copy = moduleDeepcopy.call(this) as T;
+  } finally {
+    copying -= 1;
+  }
+  relazyCopy(copy);
+  return copy;
+};
 
 // ---- the mixin (PyTorch's LazyModuleMixin)
 
@@ -323,8 +382,8 @@ function lazyClass<B extends Regular>(Base: B, family: Family<InstanceType<B>, L
 
 const LINEAR: Family<Linear, [outFeatures: number, options?: { bias?: boolean } & FactoryOptions]> = {
   makeLazy: (m, become, _outFeatures, options) => {
-    makeLazy(m, become, m.bias ? ['weight', 'bias'] : ['weight'], [], options, (shapes) => {
-      setField(m, 'inFeatures', shapes.get('weight')?.[1] ?? 0);
+    makeLazy(m, become, m.bias ? ['weight', 'bias'] : ['weight'], [], options, (mod, shapes) => {
+      setField(mod, 'inFeatures', shapes.get('weight')?.[1] ?? 0);
     });
   },
   inputSize: (m) => m.inFeatures,
@@ -355,9 +414,10 @@ interface ConvFields {
 /** The convolutions: their weight and bias, with in_channels from the channel dim of the input or a loaded weight's shape. */
 const CONV: Family<Module & ConvFields, [outChannels: number, kernelSize: Size, options?: FactoryOptions]> = {
   makeLazy: (m, become, _outChannels, _kernelSize, options) => {
-    makeLazy(m, become, m.bias ? ['weight', 'bias'] : ['weight'], [], options, (shapes) => {
+    makeLazy(m, become, m.bias ? ['weight', 'bias'] : ['weight'], [], options, (mod, shapes) => {
       const w = shapes.get('weight');
-      if (w) setField(m, 'inChannels', m.transposed ? (w[0] as number) : (w[1] as number) * m.groups);
+      const conv = mod as Module & ConvFields;
+      if (w) setField(conv, 'inChannels', conv.transposed ? (w[0] as number) : (w[1] as number) * conv.groups);
     });
   },
   inputSize: (m) => m.inChannels,
@@ -442,9 +502,9 @@ const BATCH_NORM: Family<NormBase, [options?: BatchNormOptions]> = {
         tensor(0, { dtype: 'int64', ...(options?.device ? { device: options.device } : {}) }),
       );
     }
-    makeLazy(m, become, params, buffers, options, (shapes) => {
+    makeLazy(m, become, params, buffers, options, (mod, shapes) => {
       const s = shapes.get('weight') ?? shapes.get('running_mean');
-      if (s) setField(m, 'numFeatures', s[0] as number);
+      if (s) setField(mod, 'numFeatures', s[0] as number);
     });
   },
   inputSize: (m) => m.numFeatures,
