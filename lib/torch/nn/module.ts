@@ -634,10 +634,22 @@ export abstract class Module {
   }
 }
 
+/**
+ * An object that copies itself for Module.deepcopy, as Python's `__deepcopy__`: `[DEEPCOPY]()`
+ * returns the copy (a lazy module's placeholder parameters, which have no data to clone).
+ */
+export const DEEPCOPY = Symbol('torch-node.deepcopy');
+
 /** deepcopy's walk: tensors and modules as Module.deepcopy says, containers and plain or class objects field by field. */
 function deepcopyValue<T>(value: T, memo: Map<object, unknown>, what: string): T {
   if (value === null || typeof value !== 'object') return value;
   if (memo.has(value)) return memo.get(value) as T;
+  const own = (value as { [DEEPCOPY]?: () => unknown })[DEEPCOPY];
+  if (typeof own === 'function') {
+    const out = own.call(value);
+    memo.set(value, out);
+    return out as T;
+  }
   if (value instanceof Tensor) return copyTensor(value, memo, what) as T;
   if (value instanceof Module) return copyModule(value, memo, what) as T;
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp) {

@@ -15,7 +15,7 @@ import { noGrad } from '../../autograd.js';
 import { tensor } from '../../creation.js';
 import { takeHandle } from '../../lifetime.js';
 import { Tensor } from '../../tensor.js';
-import { Module, type RemovableHandle } from '../module.js';
+import { DEEPCOPY, type Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { BatchNorm1d, BatchNorm2d, BatchNorm3d, type BatchNormOptions, type NormBase } from './batchnorm.js';
 import { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d } from './conv.js';
@@ -61,6 +61,11 @@ export class UninitializedParameter extends Parameter {
     Object.setPrototypeOf(this, Parameter.prototype);
   }
 
+  /** A new placeholder of the same dtype, device and requiresGrad (PyTorch's __deepcopy__). */
+  [DEEPCOPY](): UninitializedParameter {
+    return new UninitializedParameter({ dtype: this.dtype, device: this.device, requiresGrad: this.requiresGrad });
+  }
+
   override toString(): string {
     return '<UninitializedParameter>';
   }
@@ -72,23 +77,22 @@ export class UninitializedBuffer extends Tensor {
     super(takeHandle(empty([0], factory(options))));
   }
 
+  [DEEPCOPY](): UninitializedBuffer {
+    return new UninitializedBuffer({ dtype: this.dtype, device: this.device });
+  }
+
   override toString(): string {
     return '<UninitializedBuffer>';
   }
 }
 
-/** How many Module.deepcopy calls are running: while one is, placeholders answer isLeaf (see below). */
-let copying = 0;
-
 // Reading what a placeholder does not have is an Error that says what to do (PyTorch's
 // __torch_function__ trap): its shape, and isLeaf, which every optimizer asks of its parameters.
-// Module.deepcopy asks isLeaf too (only leaves can be copied); a placeholder is one, and answers
-// it there, as PyTorch's UninitializedParameter has a __deepcopy__ of its own.
+// Module.deepcopy does not ask: placeholders copy themselves ([DEEPCOPY], PyTorch's __deepcopy__).
 for (const proto of [UninitializedParameter.prototype, UninitializedBuffer.prototype]) {
   for (const getter of ['shape', 'ndim', 'isLeaf']) {
     Object.defineProperty(proto, getter, {
       get() {
-        if (getter === 'isLeaf' && copying > 0) return true;
         throw uninitialized(getter === 'isLeaf' ? 'isLeaf' : `the ${getter}`);
       },
       configurable: true,
@@ -127,7 +131,6 @@ interface LazyState {
   buffers: Set<string>;
   /** The input sizes (in_features ...) of `m` from the shapes a state dict gave (`m`, not a module captured when it was made: a deepcopy shares this function). */
   fromShapes: (m: Module, shapes: Map<string, number[]>) => void;
-  hooks: RemovableHandle[];
 }
 
 type Lazy = Module & { [LAZY]?: LazyState };
@@ -158,7 +161,6 @@ function makeLazy(
     pending: new Set(),
     buffers: new Set(buffers),
     fromShapes,
-    hooks: [],
   };
   for (const name of params) {
     fields[name] = new UninitializedParameter(options);
@@ -169,7 +171,10 @@ function makeLazy(
     state.pending.add(name);
   }
   (m as Lazy)[LAZY] = state;
-  state.hooks.push(m.registerStateDictPreHook(refusePending), m.registerLoadStateDictPreHook(shapesFromLoad));
+  // The hooks take the module as an argument and do nothing once it is initialised (its state
+  // gone), so they stay registered: a deepcopy's hook lists share them and work for the copy.
+  m.registerStateDictPreHook(refusePending);
+  m.registerLoadStateDictPreHook(shapesFromLoad);
 }
 
 /** A lazy module's state-dict pre-hook: a stateDict with placeholders left is an Error. */
@@ -239,7 +244,6 @@ function initialize(m: Module, infer: () => Record<string, number[]>): void {
     });
     (m as unknown as { resetParameters(): void }).resetParameters();
   }
-  for (const h of s.hooks) h.remove();
   delete (m as Lazy)[LAZY];
   Object.setPrototypeOf(m, s.become.prototype);
 }
@@ -248,56 +252,6 @@ function initialize(m: Module, infer: () => Record<string, number[]>): void {
 function pendingOf(m: Module): boolean {
   return (stateOf(m)?.pending.size ?? 0) > 0;
 }
-
-// ---- deepcopy (Python's copy.deepcopy of a lazy module before its first forward)
-
-/**
- * After Module.deepcopy made `copy`: each lazy module in it gets its placeholders back (the copy
- * made plain Parameters and tensors of them, as of any leaf) and handles to its own state-dict
- * hooks (the copied handles would remove the original's). It then initialises on its own first
- * forward, independently of the original.
- */
-function relazyCopy(copy: Module): void {
-  for (const m of copy.modules()) {
-    const s = stateOf(m);
-    if (!s) continue;
-    const fields = m as unknown as Record<string, unknown>;
-    for (const name of s.pending) {
-      const t = fields[name];
-      if (t instanceof Tensor) {
-        Object.setPrototypeOf(
-          t,
-          s.buffers.has(name) ? UninitializedBuffer.prototype : UninitializedParameter.prototype,
-        );
-      }
-    }
-    // The copy's hook lists hold the same (module-independent) functions. Registering each again
-    // gives a handle whose remove() drops its first occurrence: once now (the copied entry), once
-    // when the copy initialises (the new one).
-    const statePre = m.registerStateDictPreHook(refusePending);
-    const loadPre = m.registerLoadStateDictPreHook(shapesFromLoad);
-    statePre.remove();
-    loadPre.remove();
-    s.hooks = [statePre, loadPre];
-  }
-}
-
-// Module.deepcopy is the one way in to a deep copy (also of a container that holds a lazy
-// module); it runs here with `copying` counted, so that placeholders let themselves be copied,
-// then restores the copy's placeholders. Only lazy.ts knows of placeholders, hence the wrapper
-// rather than a case in module.ts.
-const moduleDeepcopy = Module.prototype.deepcopy;
-Module.prototype.deepcopy = function deepcopy<T extends Module>(this: T): T {
-  copying += 1;
-  let copy: T;
-  try {
-    copy = moduleDeepcopy.call(this) as T;
-  } finally {
-    copying -= 1;
-  }
-  relazyCopy(copy);
-  return copy;
-};
 
 // ---- the mixin (PyTorch's LazyModuleMixin)
 
