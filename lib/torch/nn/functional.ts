@@ -73,6 +73,7 @@ import { noGrad } from '../autograd.js';
 import { type DType, isFloatingPoint } from '../dtype.js';
 import { describe, type Reduction } from '../marshal.js';
 import { Tensor } from '../tensor.js';
+import { named, tensorArg } from './functional_checks.js';
 
 export * from '../../generated/functional.js';
 // The functions of functional_more.ts; relu, elu, leakyRelu, hardtanh, selu, celu, threshold,
@@ -156,31 +157,6 @@ export function smoothL1Loss(...args: Parameters<typeof smoothL1LossOp>): Tensor
 }
 
 // ---- helpers
-
-/** A TypeError naming the function unless `x` is a Tensor. */
-function tensorArg(op: string, name: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument '${name}' must be a Tensor, got ${describe(x)}`);
-}
-
-/**
- * Runs `body`; its errors name `op`, the function called. An error of `aten`, the ATen op that
- * `op` calls, names `op` in its place (`pixelShuffle: expects ...` where the boundary says
- * `pixel_shuffle: pixel_shuffle expects ...`); an error of another op keeps that op's name after
- * `op`'s (`softmin: softmax: ...`).
- */
-function named<T>(op: string, body: () => T, aten?: string): T {
-  try {
-    return body();
-  } catch (e) {
-    if (!(e instanceof Error) || e.message.startsWith(`${op}: `)) throw e;
-    let text = e.message;
-    if (aten && text.startsWith(`${aten}: `)) {
-      text = text.slice(aten.length + 2);
-      if (text.startsWith(`${aten} expects `)) text = text.slice(aten.length + 1);
-    }
-    throw e instanceof TypeError ? new TypeError(`${op}: ${text}`) : new Error(`${op}: ${text}`);
-  }
-}
 
 /** Python's _Reduction.get_enum: a reduction other than these is a ValueError naming it. */
 function checkReduction(op: string, reduction: unknown, extra: readonly string[] = []): void {

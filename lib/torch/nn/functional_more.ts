@@ -38,9 +38,9 @@ import {
   $rrelu_,
 } from '../../generated/impl.js';
 import { isFloatingPoint } from '../dtype.js';
-import { describe } from '../marshal.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { type InterpolateOptions, interpolate } from './functional.js';
+import { named, tensorArg } from './functional_checks.js';
 
 const warned = new Set<string>();
 
@@ -52,25 +52,6 @@ function warnOnce(op: string, text: string, key = op): void {
   if (warned.has(key)) return;
   warned.add(key);
   process.emitWarning(`${op}: ${text}`, 'UserWarning');
-}
-
-function tensorArg(op: string, name: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument '${name}' must be a Tensor, got ${describe(x)}`);
-}
-
-/**
- * Runs `body`; an error that does not name `op` yet gets `op: ` in front, in place of the name
- * of `aten`, the kernel that `op` calls (`gridSample: grid_sampler(): expected ...` where the
- * boundary says `grid_sampler: grid_sampler(): expected ...`).
- */
-function named<T>(op: string, body: () => T, aten?: string): T {
-  try {
-    return body();
-  } catch (e) {
-    if (!(e instanceof Error) || e.message.startsWith(`${op}: `)) throw e;
-    const text = aten && e.message.startsWith(`${aten}: `) ? e.message.slice(aten.length + 2) : e.message;
-    throw e instanceof TypeError ? new TypeError(`${op}: ${text}`) : new Error(`${op}: ${text}`);
-  }
 }
 
 // ---- grid sampling
