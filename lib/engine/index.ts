@@ -96,6 +96,7 @@ export {
   IterBasedTrainLoop,
   type ValSchedule,
 } from './runner/loops.js';
+export type { MapLocationFn } from './runner/map_location.js';
 export type {
   ParamSchedulerEntry,
   ParamSchedulerOption,
