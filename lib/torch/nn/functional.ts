@@ -73,7 +73,7 @@ import { noGrad } from '../autograd.js';
 import { type DType, isFloatingPoint } from '../dtype.js';
 import { describe, type Reduction } from '../marshal.js';
 import { Tensor } from '../tensor.js';
-import { named, tensorArg } from './functional_checks.js';
+import { named, tensorArg, warnOnce } from './functional_checks.js';
 
 export * from '../../generated/functional.js';
 // The functions of functional_more.ts; relu, elu, leakyRelu, hardtanh, selu, celu, threshold,
@@ -1016,13 +1016,6 @@ export function dropout1d(input: Tensor, options?: DropoutOptions): Tensor {
     },
     'feature_dropout',
   );
-}
-
-const warnedOnce = new Set<string>();
-function warnOnce(key: string, message: string): void {
-  if (warnedOnce.has(key)) return;
-  warnedOnce.add(key);
-  process.emitWarning(message, 'UserWarning');
 }
 
 /**

@@ -27,3 +27,15 @@ export function named<T>(op: string, body: () => T, aten?: string): T {
     throw e instanceof TypeError ? new TypeError(`${op}: ${text}`) : new Error(`${op}: ${text}`);
   }
 }
+
+const warned = new Set<string>();
+
+/**
+ * Python's UserWarning, given once per process and `key` (Python's default filter shows a
+ * warning once per call site; a key stands for the site). `message` names the function.
+ */
+export function warnOnce(key: string, message: string): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  process.emitWarning(message, 'UserWarning');
+}

@@ -40,19 +40,7 @@ import {
 import { isFloatingPoint } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { type InterpolateOptions, interpolate } from './functional.js';
-import { named, tensorArg } from './functional_checks.js';
-
-const warned = new Set<string>();
-
-/**
- * Python's UserWarning, named after `op`, given once per process and `key` (Python's default
- * filter shows it once per call site).
- */
-function warnOnce(op: string, text: string, key = op): void {
-  if (warned.has(key)) return;
-  warned.add(key);
-  process.emitWarning(`${op}: ${text}`, 'UserWarning');
-}
+import { named, tensorArg, warnOnce } from './functional_checks.js';
 
 // ---- grid sampling
 
@@ -95,7 +83,7 @@ export function gridSample(input: Tensor, grid: Tensor, options?: GridSampleOpti
       }
       let alignCorners = options?.alignCorners;
       if (alignCorners == null) {
-        warnOnce('gridSample', ALIGN_CORNERS_WARNING);
+        warnOnce('gridSample', `gridSample: ${ALIGN_CORNERS_WARNING}`);
         alignCorners = false;
       }
       return $grid_sampler(input, grid, modeEnum, paddingEnum, alignCorners);
@@ -120,7 +108,7 @@ export function affineGrid(theta: Tensor, size: number[], options?: { alignCorne
       }
       let alignCorners = options?.alignCorners;
       if (alignCorners == null) {
-        warnOnce('affineGrid', ALIGN_CORNERS_WARNING);
+        warnOnce('affineGrid', `affineGrid: ${ALIGN_CORNERS_WARNING}`);
         alignCorners = false;
       }
       if (!isFloatingPoint(theta.dtype)) {
@@ -149,9 +137,8 @@ export function affineGrid(theta: Tensor, size: number[], options?: { alignCorne
       }
       if (alignCorners && Math.min(...spatial) === 1) {
         warnOnce(
-          op,
-          'Since version 1.3.0, affine_grid behavior has changed for unit-size grids when align_corners=True. This is not an intended use case of affine_grid. See the documentation of affine_grid for details.',
           'affineGrid unit size',
+          `${op}: Since version 1.3.0, affine_grid behavior has changed for unit-size grids when align_corners=True. This is not an intended use case of affine_grid. See the documentation of affine_grid for details.`,
         );
       } else if (Math.min(...size) <= 0) {
         throw new Error(`${op}: Expected non-zero, positive output size. Got [${size.join(', ')}]`);
@@ -304,7 +291,7 @@ export function gumbelSoftmax(logits: Tensor, options?: GumbelSoftmaxOptions): T
       const tau = options?.tau ?? 1;
       const dim = options?.dim ?? -1;
       if (options?.eps !== undefined && options.eps !== 1e-10) {
-        warnOnce(op, '`eps` parameter is deprecated and has no effect.', 'gumbelSoftmax eps');
+        warnOnce('gumbelSoftmax eps', `${op}: \`eps\` parameter is deprecated and has no effect.`);
       }
       const gumbels = emptyLike(logits).exponential_().log().neg();
       const ySoft = logits.add(gumbels).div(tau).softmax(dim);
@@ -327,7 +314,7 @@ export function upsample(
   input: Tensor,
   options?: Pick<InterpolateOptions, 'size' | 'scaleFactor' | 'mode' | 'alignCorners'>,
 ): Tensor {
-  warnOnce('upsample', '`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.');
+  warnOnce('upsample', 'upsample: `nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.');
   return interpolate(input, {
     size: options?.size,
     scaleFactor: options?.scaleFactor,
@@ -340,7 +327,7 @@ export function upsample(
 export function upsampleNearest(input: Tensor, options?: { size?: SizeArg; scaleFactor?: SizeArg }): Tensor {
   warnOnce(
     'upsampleNearest',
-    '`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.',
+    'upsampleNearest: `nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.',
   );
   return interpolate(input, { size: options?.size, scaleFactor: options?.scaleFactor, mode: 'nearest' });
 }
@@ -349,7 +336,7 @@ export function upsampleNearest(input: Tensor, options?: { size?: SizeArg; scale
 export function upsampleBilinear(input: Tensor, options?: { size?: SizeArg; scaleFactor?: SizeArg }): Tensor {
   warnOnce(
     'upsampleBilinear',
-    '`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.',
+    'upsampleBilinear: `nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.',
   );
   return interpolate(input, {
     size: options?.size,
