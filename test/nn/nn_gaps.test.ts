@@ -224,6 +224,16 @@ const layerCases: LayerCase[] = [
     pyCall: 'm(xs[0], xs[1])[0]',
   },
   {
+    // div_value 4 (the default) makes the last cluster's projection 16 // 4^3 = 0 wide: zero-element
+    // layers, which nn.init leaves alone (as PyTorch, with its warning), and a cluster of constant output.
+    name: 'AdaptiveLogSoftmaxWithLoss default divValue, a zero-width cluster',
+    make: () => new nn.AdaptiveLogSoftmaxWithLoss(16, 20, [5, 10, 15]),
+    py: 'nn.AdaptiveLogSoftmaxWithLoss(16, 20, [5, 10, 15])',
+    inputs: [[6, 16], () => torch.tensor([0, 6, 11, 16, 19, 3], { dtype: 'int64' })],
+    call: (m, [x, t]) => (m as torch.nn.AdaptiveLogSoftmaxWithLoss).forward(x as Tensor, t as Tensor).output,
+    pyCall: 'm(xs[0], xs[1]).output',
+  },
+  {
     name: 'AdaptiveLogSoftmaxWithLoss logProb',
     make: () => new nn.AdaptiveLogSoftmaxWithLoss(8, 15, [4, 9, 12], { divValue: 2 }),
     py: 'nn.AdaptiveLogSoftmaxWithLoss(8, 15, [4, 9, 12], div_value=2.0)',

@@ -63,7 +63,7 @@ results = []
 for c in INPUT:
     torch.manual_seed(0)
     m = eval(c['py']).double()
-    sd = {k: torch.tensor(v['data'], dtype=getattr(torch, v['dtype'])) for k, v in c['state'].items()}
+    sd = {k: torch.tensor(v['data'], dtype=getattr(torch, v['dtype'])).reshape(v['shape']) for k, v in c['state'].items()}
     m.load_state_dict(sd)
     m.train(c['train'])
     xs = []
@@ -111,7 +111,7 @@ export function describeLayerParity(title: string, cases: LayerCase[], seedBase 
         const inputs = c.inputs.map((s) => (typeof s === 'function' ? s() : torch.randn(s, { dtype: 'float64' })));
         const grad = inputs.map((x, k) => (x.dtype === 'float64' && !c.noGrad?.includes(k) ? x.requiresGrad_() : x));
         const state = Object.fromEntries(
-          Object.entries(m.stateDict()).map(([k, v]) => [k, { data: v.toArray(), dtype: v.dtype }]),
+          Object.entries(m.stateDict()).map(([k, v]) => [k, { data: v.toArray(), dtype: v.dtype, shape: v.shape }]),
         );
         const out = c.call ? c.call(m, grad) : (m.forward as (...a: torch.Tensor[]) => torch.Tensor)(...grad);
         const outWeight = torch.randn([out.numel()], { dtype: 'float64' });
