@@ -2805,6 +2805,14 @@ export function $special_gammaln(input: Tensor): Tensor {
   return wrap(native.special_gammaln(h(input, 'special_gammaln', 'input')));
 }
 
+export function $special_gammainc(input: Tensor, other: Tensor): Tensor {
+  return wrap(native.special_gammainc(h(input, 'special_gammainc', 'input'), h(other, 'special_gammainc', 'other')));
+}
+
+export function $special_gammaincc(input: Tensor, other: Tensor): Tensor {
+  return wrap(native.special_gammaincc(h(input, 'special_gammaincc', 'input'), h(other, 'special_gammaincc', 'other')));
+}
+
 export function $special_digamma(input: Tensor): Tensor {
   return wrap(native.special_digamma(h(input, 'special_digamma', 'input')));
 }
@@ -3038,4 +3046,32 @@ export function $hardswish_(input: Tensor): Tensor {
 export function $hardsigmoid_(input: Tensor): Tensor {
   native.hardsigmoid_(h(input, 'hardsigmoid_', 'input'));
   return input;
+}
+
+export function $normal_Tensor_Tensor(mean: Tensor, std: Tensor): Tensor {
+  return wrap(native['normal$Tensor_Tensor'](h(mean, 'normal', 'mean'), h(std, 'normal', 'std')));
+}
+
+export function $poisson(input: Tensor): Tensor {
+  return wrap(native.poisson(h(input, 'poisson', 'input')));
+}
+
+export function $binomial(count: Tensor, prob: Tensor): Tensor {
+  return wrap(native.binomial(h(count, 'binomial', 'count'), h(prob, 'binomial', 'prob')));
+}
+
+export function $_sample_dirichlet(input: Tensor): Tensor {
+  return wrap(native._sample_dirichlet(h(input, '_sample_dirichlet', 'input')));
+}
+
+export function $_dirichlet_grad(x: Tensor, alpha: Tensor, total: Tensor): Tensor {
+  return wrap(native._dirichlet_grad(h(x, '_dirichlet_grad', 'x'), h(alpha, '_dirichlet_grad', 'alpha'), h(total, '_dirichlet_grad', 'total')));
+}
+
+export function $_standard_gamma_grad(input: Tensor, output: Tensor): Tensor {
+  return wrap(native._standard_gamma_grad(h(input, '_standard_gamma_grad', 'input'), h(output, '_standard_gamma_grad', 'output')));
+}
+
+export function $cholesky_inverse(input: Tensor, options?: { upper?: boolean }): Tensor {
+  return wrap(native.cholesky_inverse(h(input, 'cholesky_inverse', 'input'), options?.upper));
 }

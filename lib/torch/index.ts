@@ -20,6 +20,7 @@ export { fromBuffer, type Hold, scalarTensor, type TensorOptions, tensor } from 
 export * as cuda from './cuda.js';
 export type { Device } from './device.js';
 export * as distributed from './distributed/index.js';
+export * as distributions from './distributions/index.js';
 export * from './dtype.js';
 export { fft } from './fft.js';
 export {

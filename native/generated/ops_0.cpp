@@ -1999,178 +1999,201 @@ static Napi::Value op_special_zeta__self_scalar(const Napi::CallbackInfo& info) 
   });
 }
 
-static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_psi");
+static Napi::Value op_special_gammaincc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_gammaincc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_psi(a_input));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::special_gammaincc(a_input, a_other));
   });
 }
 
-static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i0");
+static Napi::Value op_special_polygamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_polygamma");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i0(a_input));
+    const int64_t a_n = a.int64(0, "n");
+    const at::Tensor& a_input = a.tensor(1, "input");
+    return a.ret(at::special_polygamma(a_n, a_input));
   });
 }
 
-static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i1e");
+static Napi::Value op_special_i0e(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i0e");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i1e(a_input));
+    return a.ret(at::special_i0e(a_input));
   });
 }
 
-static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_log_ndtr");
+static Napi::Value op_special_ndtr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_ndtr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_log_ndtr(a_input));
+    return a.ret(at::special_ndtr(a_input));
   });
 }
 
-static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_log_softmax");
+static Napi::Value op_special_logsumexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_logsumexp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::special_log_softmax(a_input, a_dim, a_dtype));
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::special_logsumexp(a_input, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_round");
+static Napi::Value op_special_entr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_entr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_decimals = a.int64(1, "decimals", 0);
-    return a.ret(at::special_round(a_input, a_decimals));
+    return a.ret(at::special_entr(a_input));
   });
 }
 
-static Napi::Value op_exponential_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "exponential_");
+static Napi::Value op_special_bessel_j0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_bessel_j0");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_bessel_j0(a_input));
+  });
+}
+
+static Napi::Value op_geometric_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "geometric_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_lambd = a.float64(1, "lambd", 1);
-    a_self.exponential_(a_lambd);
+    const double a_p = a.float64(1, "p");
+    a_self.geometric_(a_p);
     return a.none();
   });
 }
 
-static Napi::Value op_log_normal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log_normal_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_mean = a.float64(1, "mean", 1);
-    const double a_std = a.float64(2, "std", 2);
-    a_self.log_normal_(a_mean, a_std);
-    return a.none();
-  });
-}
-
-static Napi::Value op_random___from(const Napi::CallbackInfo& info) {
+static Napi::Value op_random_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "random_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_from = a.int64(1, "from");
-    const std::optional<int64_t> a_to = a.optInt64(2, "to");
-    a_self.random_(a_from, a_to);
+    a_self.random_();
     return a.none();
   });
 }
 
-static Napi::Value op_cross(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cross");
+static Napi::Value op_fill_diagonal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fill_diagonal_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
+    const bool a_wrap = a.boolean(2, "wrap", false);
+    a_self.fill_diagonal_(a_fill_value, a_wrap);
+    return a.none();
+  });
+}
+
+static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addmv");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat = a.tensor(1, "mat");
+    const at::Tensor& a_vec = a.tensor(2, "vec");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addmv(a_self, a_mat, a_vec, a_beta, a_alpha));
+  });
+}
+
+static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tensordot");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
-    return a.ret(at::cross(a_self, a_other, a_dim));
+    const tn::IntList a_dims_self = a.intList(2, "dims_self", 0);
+    const tn::IntList a_dims_other = a.intList(3, "dims_other", 0);
+    return a.ret(at::tensordot(a_self, a_other, a_dims_self, a_dims_other));
   });
 }
 
-static Napi::Value op_vander(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "vander");
+static Napi::Value op_grid_sampler(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "grid_sampler");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const std::optional<int64_t> a_N = a.optInt64(1, "N");
-    const bool a_increasing = a.boolean(2, "increasing", false);
-    return a.ret(at::vander(a_x, a_N, a_increasing));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_grid = a.tensor(1, "grid");
+    const int64_t a_interpolation_mode = a.int64(2, "interpolation_mode");
+    const int64_t a_padding_mode = a.int64(3, "padding_mode");
+    const bool a_align_corners = a.boolean(4, "align_corners");
+    return a.ret(at::grid_sampler(a_input, a_grid, a_interpolation_mode, a_padding_mode, a_align_corners));
   });
 }
 
-static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "chain_matmul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_matrices_v = a.tensorList(0, "matrices");
-    const at::TensorList a_matrices = a_matrices_v;
-    return a.ret(at::chain_matmul(a_matrices));
-  });
-}
-
-static Napi::Value op_hardshrink(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardshrink");
+static Napi::Value op_softshrink(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softshrink");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Scalar a_lambd = a.scalar(1, "lambd", at::Scalar(0.5));
-    return a.ret(at::hardshrink(a_self, a_lambd));
+    return a.ret(at::softshrink(a_self, a_lambd));
   });
 }
 
-static Napi::Value op_rrelu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rrelu_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_lower = a.scalar(1, "lower");
-    const at::Scalar a_upper = a.scalar(2, "upper");
-    const bool a_training = a.boolean(3, "training");
-    at::rrelu_(const_cast<at::Tensor&>(a_self), a_lower, a_upper, a_training);
-    return a.none();
-  });
-}
-
-static Napi::Value op_fractional_max_pool3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fractional_max_pool3d");
+static Napi::Value op_pdist(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pdist");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
-    const tn::IntList a_output_size = a.intList(2, "output_size", 3);
-    const at::Tensor& a_random_samples = a.tensor(3, "random_samples");
-    return a.ret(at::fractional_max_pool3d(a_input, a_kernel_size, a_output_size, a_random_samples));
+    const double a_p = a.float64(1, "p", 2);
+    return a.ret(at::pdist(a_input, a_p));
   });
 }
 
-static Napi::Value op_hardtanh_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardtanh_");
+static Napi::Value op_elu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "elu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
-    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
-    at::hardtanh_(const_cast<at::Tensor&>(a_self), a_min_val, a_max_val);
+    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
+    at::elu_(const_cast<at::Tensor&>(a_self), a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op_threshold_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "threshold_");
+static Napi::Value op_selu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "selu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_threshold = a.scalar(1, "threshold");
-    const at::Scalar a_value = a.scalar(2, "value");
-    at::threshold_(const_cast<at::Tensor&>(a_self), a_threshold, a_value);
+    at::selu_(const_cast<at::Tensor&>(a_self));
     return a.none();
   });
 }
 
-static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardswish_");
+static Napi::Value op_silu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "silu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::hardswish_(const_cast<at::Tensor&>(a_self));
+    at::silu_(const_cast<at::Tensor&>(a_self));
     return a.none();
+  });
+}
+
+static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardsigmoid_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    at::hardsigmoid_(const_cast<at::Tensor&>(a_self));
+    return a.none();
+  });
+}
+
+static Napi::Value op_binomial(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binomial");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_count = a.tensor(0, "count");
+    const at::Tensor& a_prob = a.tensor(1, "prob");
+    return a.ret(at::binomial(a_count, a_prob));
+  });
+}
+
+static Napi::Value op__standard_gamma_grad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_standard_gamma_grad");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_output = a.tensor(1, "output");
+    return a.ret(at::_standard_gamma_grad(a_self, a_output));
   });
 }
 
@@ -2369,24 +2392,27 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("special_logit", Napi::Function::New(env, op_special_logit, "special_logit"));
   exports.Set("special_xlogy", Napi::Function::New(env, op_special_xlogy, "special_xlogy"));
   exports.Set("special_zeta$self_scalar", Napi::Function::New(env, op_special_zeta__self_scalar, "special_zeta$self_scalar"));
-  exports.Set("special_psi", Napi::Function::New(env, op_special_psi, "special_psi"));
-  exports.Set("special_i0", Napi::Function::New(env, op_special_i0, "special_i0"));
-  exports.Set("special_i1e", Napi::Function::New(env, op_special_i1e, "special_i1e"));
-  exports.Set("special_log_ndtr", Napi::Function::New(env, op_special_log_ndtr, "special_log_ndtr"));
-  exports.Set("special_log_softmax", Napi::Function::New(env, op_special_log_softmax, "special_log_softmax"));
-  exports.Set("special_round", Napi::Function::New(env, op_special_round, "special_round"));
-  exports.Set("exponential_", Napi::Function::New(env, op_exponential_, "exponential_"));
-  exports.Set("log_normal_", Napi::Function::New(env, op_log_normal_, "log_normal_"));
-  exports.Set("random_$from", Napi::Function::New(env, op_random___from, "random_$from"));
-  exports.Set("cross", Napi::Function::New(env, op_cross, "cross"));
-  exports.Set("vander", Napi::Function::New(env, op_vander, "vander"));
-  exports.Set("chain_matmul", Napi::Function::New(env, op_chain_matmul, "chain_matmul"));
-  exports.Set("hardshrink", Napi::Function::New(env, op_hardshrink, "hardshrink"));
-  exports.Set("rrelu_", Napi::Function::New(env, op_rrelu_, "rrelu_"));
-  exports.Set("fractional_max_pool3d", Napi::Function::New(env, op_fractional_max_pool3d, "fractional_max_pool3d"));
-  exports.Set("hardtanh_", Napi::Function::New(env, op_hardtanh_, "hardtanh_"));
-  exports.Set("threshold_", Napi::Function::New(env, op_threshold_, "threshold_"));
-  exports.Set("hardswish_", Napi::Function::New(env, op_hardswish_, "hardswish_"));
+  exports.Set("special_gammaincc", Napi::Function::New(env, op_special_gammaincc, "special_gammaincc"));
+  exports.Set("special_polygamma", Napi::Function::New(env, op_special_polygamma, "special_polygamma"));
+  exports.Set("special_i0e", Napi::Function::New(env, op_special_i0e, "special_i0e"));
+  exports.Set("special_ndtr", Napi::Function::New(env, op_special_ndtr, "special_ndtr"));
+  exports.Set("special_logsumexp", Napi::Function::New(env, op_special_logsumexp, "special_logsumexp"));
+  exports.Set("special_entr", Napi::Function::New(env, op_special_entr, "special_entr"));
+  exports.Set("special_bessel_j0", Napi::Function::New(env, op_special_bessel_j0, "special_bessel_j0"));
+  exports.Set("geometric_", Napi::Function::New(env, op_geometric_, "geometric_"));
+  exports.Set("random_", Napi::Function::New(env, op_random_, "random_"));
+  exports.Set("fill_diagonal_", Napi::Function::New(env, op_fill_diagonal_, "fill_diagonal_"));
+  exports.Set("addmv", Napi::Function::New(env, op_addmv, "addmv"));
+  exports.Set("tensordot", Napi::Function::New(env, op_tensordot, "tensordot"));
+  exports.Set("grid_sampler", Napi::Function::New(env, op_grid_sampler, "grid_sampler"));
+  exports.Set("softshrink", Napi::Function::New(env, op_softshrink, "softshrink"));
+  exports.Set("pdist", Napi::Function::New(env, op_pdist, "pdist"));
+  exports.Set("elu_", Napi::Function::New(env, op_elu_, "elu_"));
+  exports.Set("selu_", Napi::Function::New(env, op_selu_, "selu_"));
+  exports.Set("silu_", Napi::Function::New(env, op_silu_, "silu_"));
+  exports.Set("hardsigmoid_", Napi::Function::New(env, op_hardsigmoid_, "hardsigmoid_"));
+  exports.Set("binomial", Napi::Function::New(env, op_binomial, "binomial"));
+  exports.Set("_standard_gamma_grad", Napi::Function::New(env, op__standard_gamma_grad, "_standard_gamma_grad"));
 }
 
 }  // namespace tn

@@ -1979,174 +1979,202 @@ static Napi::Value op_special_gammaln(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_special_polygamma(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_polygamma");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const at::Tensor& a_input = a.tensor(1, "input");
-    return a.ret(at::special_polygamma(a_n, a_input));
-  });
-}
-
-static Napi::Value op_special_i0e(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i0e");
+static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_digamma");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i0e(a_input));
+    return a.ret(at::special_digamma(a_input));
   });
 }
 
-static Napi::Value op_special_ndtr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_ndtr");
+static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_multigammaln");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_ndtr(a_input));
+    const int64_t a_p = a.int64(1, "p");
+    return a.ret(at::special_multigammaln(a_input, a_p));
   });
 }
 
-static Napi::Value op_special_logsumexp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_logsumexp");
+static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i1");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_dim = a.intList(1, "dim", 1);
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::special_logsumexp(a_input, a_dim, a_keepdim));
+    return a.ret(at::special_i1(a_input));
   });
 }
 
-static Napi::Value op_special_entr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_entr");
+static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_ndtri");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_entr(a_input));
+    return a.ret(at::special_ndtri(a_input));
   });
 }
 
-static Napi::Value op_special_bessel_j0(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_bessel_j0");
+static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_bessel_j0(a_input));
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::special_softmax(a_input, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_geometric_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "geometric_");
+static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_sinc");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_sinc(a_input));
+  });
+}
+
+static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_bessel_j1");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_bessel_j1(a_input));
+  });
+}
+
+static Napi::Value op_cauchy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cauchy_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_p = a.float64(1, "p");
-    a_self.geometric_(a_p);
+    const double a_median = a.float64(1, "median", 0);
+    const double a_sigma = a.float64(2, "sigma", 1);
+    a_self.cauchy_(a_median, a_sigma);
     return a.none();
   });
 }
 
-static Napi::Value op_random_(const Napi::CallbackInfo& info) {
+static Napi::Value op_random___to(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "random_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.random_();
+    const int64_t a_to = a.int64(1, "to");
+    a_self.random_(a_to);
     return a.none();
   });
 }
 
-static Napi::Value op_fill_diagonal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fill_diagonal_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
-    const bool a_wrap = a.boolean(2, "wrap", false);
-    a_self.fill_diagonal_(a_fill_value, a_wrap);
-    return a.none();
-  });
-}
-
-static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addmv");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat = a.tensor(1, "mat");
-    const at::Tensor& a_vec = a.tensor(2, "vec");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addmv(a_self, a_mat, a_vec, a_beta, a_alpha));
-  });
-}
-
-static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tensordot");
+static Napi::Value op_kron(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kron");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    const tn::IntList a_dims_self = a.intList(2, "dims_self", 0);
-    const tn::IntList a_dims_other = a.intList(3, "dims_other", 0);
-    return a.ret(at::tensordot(a_self, a_other, a_dims_self, a_dims_other));
+    return a.ret(at::kron(a_self, a_other));
   });
 }
 
-static Napi::Value op_grid_sampler(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "grid_sampler");
+static Napi::Value op_addr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_vec1 = a.tensor(1, "vec1");
+    const at::Tensor& a_vec2 = a.tensor(2, "vec2");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addr(a_self, a_vec1, a_vec2, a_beta, a_alpha));
+  });
+}
+
+static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cdist");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x1 = a.tensor(0, "x1");
+    const at::Tensor& a_x2 = a.tensor(1, "x2");
+    const double a_p = a.float64(2, "p");
+    const std::optional<int64_t> a_compute_mode = a.optInt64(3, "compute_mode");
+    return a.ret(at::cdist(a_x1, a_x2, a_p, a_compute_mode));
+  });
+}
+
+static Napi::Value op_affine_grid_generator(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "affine_grid_generator");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_theta = a.tensor(0, "theta");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const bool a_align_corners = a.boolean(2, "align_corners");
+    return a.ret(at::affine_grid_generator(a_theta, a_size, a_align_corners));
+  });
+}
+
+static Napi::Value op_rrelu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rrelu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_lower = a.scalar(1, "lower");
+    const at::Scalar a_upper = a.scalar(2, "upper");
+    const bool a_training = a.boolean(3, "training");
+    return a.ret(at::rrelu(a_self, a_lower, a_upper, a_training));
+  });
+}
+
+static Napi::Value op_fractional_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fractional_max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_grid = a.tensor(1, "grid");
-    const int64_t a_interpolation_mode = a.int64(2, "interpolation_mode");
-    const int64_t a_padding_mode = a.int64(3, "padding_mode");
-    const bool a_align_corners = a.boolean(4, "align_corners");
-    return a.ret(at::grid_sampler(a_input, a_grid, a_interpolation_mode, a_padding_mode, a_align_corners));
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_output_size = a.intList(2, "output_size", 2);
+    const at::Tensor& a_random_samples = a.tensor(3, "random_samples");
+    return a.ret(at::fractional_max_pool2d(a_input, a_kernel_size, a_output_size, a_random_samples));
   });
 }
 
-static Napi::Value op_softshrink(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "softshrink");
+static Napi::Value op_leaky_relu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "leaky_relu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_lambd = a.scalar(1, "lambd", at::Scalar(0.5));
-    return a.ret(at::softshrink(a_self, a_lambd));
-  });
-}
-
-static Napi::Value op_pdist(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pdist");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 2);
-    return a.ret(at::pdist(a_input, a_p));
-  });
-}
-
-static Napi::Value op_elu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "elu_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
-    at::elu_(const_cast<at::Tensor&>(a_self), a_alpha);
+    const at::Scalar a_negative_slope = a.scalar(1, "negative_slope", at::Scalar(0.01));
+    at::leaky_relu_(const_cast<at::Tensor&>(a_self), a_negative_slope);
     return a.none();
   });
 }
 
-static Napi::Value op_selu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "selu_");
+static Napi::Value op_celu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "celu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::selu_(const_cast<at::Tensor&>(a_self));
+    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1.0));
+    at::celu_(const_cast<at::Tensor&>(a_self), a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op_silu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "silu_");
+static Napi::Value op_mish_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mish_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::silu_(const_cast<at::Tensor&>(a_self));
+    at::mish_(const_cast<at::Tensor&>(a_self));
     return a.none();
   });
 }
 
-static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardsigmoid_");
+static Napi::Value op_normal__Tensor_Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normal");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_mean = a.tensor(0, "mean");
+    const at::Tensor& a_std = a.tensor(1, "std");
+    return a.ret(at::normal(a_mean, a_std));
+  });
+}
+
+static Napi::Value op__sample_dirichlet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sample_dirichlet");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::hardsigmoid_(const_cast<at::Tensor&>(a_self));
-    return a.none();
+    return a.ret(at::_sample_dirichlet(a_self));
+  });
+}
+
+static Napi::Value op_cholesky_inverse(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cholesky_inverse");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const bool a_upper = a.boolean(1, "upper", false);
+    return a.ret(at::cholesky_inverse(a_self, a_upper));
   });
 }
 
@@ -2345,24 +2373,27 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("special_xlog1py", Napi::Function::New(env, op_special_xlog1py, "special_xlog1py"));
   exports.Set("special_xlogy$self_scalar", Napi::Function::New(env, op_special_xlogy__self_scalar, "special_xlogy$self_scalar"));
   exports.Set("special_gammaln", Napi::Function::New(env, op_special_gammaln, "special_gammaln"));
-  exports.Set("special_polygamma", Napi::Function::New(env, op_special_polygamma, "special_polygamma"));
-  exports.Set("special_i0e", Napi::Function::New(env, op_special_i0e, "special_i0e"));
-  exports.Set("special_ndtr", Napi::Function::New(env, op_special_ndtr, "special_ndtr"));
-  exports.Set("special_logsumexp", Napi::Function::New(env, op_special_logsumexp, "special_logsumexp"));
-  exports.Set("special_entr", Napi::Function::New(env, op_special_entr, "special_entr"));
-  exports.Set("special_bessel_j0", Napi::Function::New(env, op_special_bessel_j0, "special_bessel_j0"));
-  exports.Set("geometric_", Napi::Function::New(env, op_geometric_, "geometric_"));
-  exports.Set("random_", Napi::Function::New(env, op_random_, "random_"));
-  exports.Set("fill_diagonal_", Napi::Function::New(env, op_fill_diagonal_, "fill_diagonal_"));
-  exports.Set("addmv", Napi::Function::New(env, op_addmv, "addmv"));
-  exports.Set("tensordot", Napi::Function::New(env, op_tensordot, "tensordot"));
-  exports.Set("grid_sampler", Napi::Function::New(env, op_grid_sampler, "grid_sampler"));
-  exports.Set("softshrink", Napi::Function::New(env, op_softshrink, "softshrink"));
-  exports.Set("pdist", Napi::Function::New(env, op_pdist, "pdist"));
-  exports.Set("elu_", Napi::Function::New(env, op_elu_, "elu_"));
-  exports.Set("selu_", Napi::Function::New(env, op_selu_, "selu_"));
-  exports.Set("silu_", Napi::Function::New(env, op_silu_, "silu_"));
-  exports.Set("hardsigmoid_", Napi::Function::New(env, op_hardsigmoid_, "hardsigmoid_"));
+  exports.Set("special_digamma", Napi::Function::New(env, op_special_digamma, "special_digamma"));
+  exports.Set("special_multigammaln", Napi::Function::New(env, op_special_multigammaln, "special_multigammaln"));
+  exports.Set("special_i1", Napi::Function::New(env, op_special_i1, "special_i1"));
+  exports.Set("special_ndtri", Napi::Function::New(env, op_special_ndtri, "special_ndtri"));
+  exports.Set("special_softmax", Napi::Function::New(env, op_special_softmax, "special_softmax"));
+  exports.Set("special_sinc", Napi::Function::New(env, op_special_sinc, "special_sinc"));
+  exports.Set("special_bessel_j1", Napi::Function::New(env, op_special_bessel_j1, "special_bessel_j1"));
+  exports.Set("cauchy_", Napi::Function::New(env, op_cauchy_, "cauchy_"));
+  exports.Set("random_$to", Napi::Function::New(env, op_random___to, "random_$to"));
+  exports.Set("kron", Napi::Function::New(env, op_kron, "kron"));
+  exports.Set("addr", Napi::Function::New(env, op_addr, "addr"));
+  exports.Set("cdist", Napi::Function::New(env, op_cdist, "cdist"));
+  exports.Set("affine_grid_generator", Napi::Function::New(env, op_affine_grid_generator, "affine_grid_generator"));
+  exports.Set("rrelu", Napi::Function::New(env, op_rrelu, "rrelu"));
+  exports.Set("fractional_max_pool2d", Napi::Function::New(env, op_fractional_max_pool2d, "fractional_max_pool2d"));
+  exports.Set("leaky_relu_", Napi::Function::New(env, op_leaky_relu_, "leaky_relu_"));
+  exports.Set("celu_", Napi::Function::New(env, op_celu_, "celu_"));
+  exports.Set("mish_", Napi::Function::New(env, op_mish_, "mish_"));
+  exports.Set("normal$Tensor_Tensor", Napi::Function::New(env, op_normal__Tensor_Tensor, "normal$Tensor_Tensor"));
+  exports.Set("_sample_dirichlet", Napi::Function::New(env, op__sample_dirichlet, "_sample_dirichlet"));
+  exports.Set("cholesky_inverse", Napi::Function::New(env, op_cholesky_inverse, "cholesky_inverse"));
 }
 
 }  // namespace tn

@@ -2008,176 +2008,205 @@ static Napi::Value op_special_zeta(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_digamma");
+static Napi::Value op_special_gammainc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_gammainc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_digamma(a_input));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::special_gammainc(a_input, a_other));
   });
 }
 
-static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_multigammaln");
+static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_psi");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_p = a.int64(1, "p");
-    return a.ret(at::special_multigammaln(a_input, a_p));
+    return a.ret(at::special_psi(a_input));
   });
 }
 
-static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i1");
+static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i0");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i1(a_input));
+    return a.ret(at::special_i0(a_input));
   });
 }
 
-static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_ndtri");
+static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i1e");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_ndtri(a_input));
+    return a.ret(at::special_i1e(a_input));
   });
 }
 
-static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_softmax");
+static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_log_ndtr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_log_ndtr(a_input));
+  });
+}
+
+static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_log_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::special_softmax(a_input, a_dim, a_dtype));
+    return a.ret(at::special_log_softmax(a_input, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_sinc");
+static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_round");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_sinc(a_input));
+    const int64_t a_decimals = a.int64(1, "decimals", 0);
+    return a.ret(at::special_round(a_input, a_decimals));
   });
 }
 
-static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_bessel_j1");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_bessel_j1(a_input));
-  });
-}
-
-static Napi::Value op_cauchy_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cauchy_");
+static Napi::Value op_exponential_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "exponential_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_median = a.float64(1, "median", 0);
-    const double a_sigma = a.float64(2, "sigma", 1);
-    a_self.cauchy_(a_median, a_sigma);
+    const double a_lambd = a.float64(1, "lambd", 1);
+    a_self.exponential_(a_lambd);
     return a.none();
   });
 }
 
-static Napi::Value op_random___to(const Napi::CallbackInfo& info) {
+static Napi::Value op_log_normal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log_normal_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_mean = a.float64(1, "mean", 1);
+    const double a_std = a.float64(2, "std", 2);
+    a_self.log_normal_(a_mean, a_std);
+    return a.none();
+  });
+}
+
+static Napi::Value op_random___from(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "random_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_to = a.int64(1, "to");
-    a_self.random_(a_to);
+    const int64_t a_from = a.int64(1, "from");
+    const std::optional<int64_t> a_to = a.optInt64(2, "to");
+    a_self.random_(a_from, a_to);
     return a.none();
   });
 }
 
-static Napi::Value op_kron(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "kron");
+static Napi::Value op_cross(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cross");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::kron(a_self, a_other));
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    return a.ret(at::cross(a_self, a_other, a_dim));
   });
 }
 
-static Napi::Value op_addr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addr");
+static Napi::Value op_vander(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "vander");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const std::optional<int64_t> a_N = a.optInt64(1, "N");
+    const bool a_increasing = a.boolean(2, "increasing", false);
+    return a.ret(at::vander(a_x, a_N, a_increasing));
+  });
+}
+
+static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "chain_matmul");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_matrices_v = a.tensorList(0, "matrices");
+    const at::TensorList a_matrices = a_matrices_v;
+    return a.ret(at::chain_matmul(a_matrices));
+  });
+}
+
+static Napi::Value op_hardshrink(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardshrink");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec1 = a.tensor(1, "vec1");
-    const at::Tensor& a_vec2 = a.tensor(2, "vec2");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addr(a_self, a_vec1, a_vec2, a_beta, a_alpha));
+    const at::Scalar a_lambd = a.scalar(1, "lambd", at::Scalar(0.5));
+    return a.ret(at::hardshrink(a_self, a_lambd));
   });
 }
 
-static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cdist");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x1 = a.tensor(0, "x1");
-    const at::Tensor& a_x2 = a.tensor(1, "x2");
-    const double a_p = a.float64(2, "p");
-    const std::optional<int64_t> a_compute_mode = a.optInt64(3, "compute_mode");
-    return a.ret(at::cdist(a_x1, a_x2, a_p, a_compute_mode));
-  });
-}
-
-static Napi::Value op_affine_grid_generator(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "affine_grid_generator");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_theta = a.tensor(0, "theta");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    const bool a_align_corners = a.boolean(2, "align_corners");
-    return a.ret(at::affine_grid_generator(a_theta, a_size, a_align_corners));
-  });
-}
-
-static Napi::Value op_rrelu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rrelu");
+static Napi::Value op_rrelu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rrelu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Scalar a_lower = a.scalar(1, "lower");
     const at::Scalar a_upper = a.scalar(2, "upper");
     const bool a_training = a.boolean(3, "training");
-    return a.ret(at::rrelu(a_self, a_lower, a_upper, a_training));
+    at::rrelu_(const_cast<at::Tensor&>(a_self), a_lower, a_upper, a_training);
+    return a.none();
   });
 }
 
-static Napi::Value op_fractional_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fractional_max_pool2d");
+static Napi::Value op_fractional_max_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fractional_max_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_output_size = a.intList(2, "output_size", 2);
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
+    const tn::IntList a_output_size = a.intList(2, "output_size", 3);
     const at::Tensor& a_random_samples = a.tensor(3, "random_samples");
-    return a.ret(at::fractional_max_pool2d(a_input, a_kernel_size, a_output_size, a_random_samples));
+    return a.ret(at::fractional_max_pool3d(a_input, a_kernel_size, a_output_size, a_random_samples));
   });
 }
 
-static Napi::Value op_leaky_relu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "leaky_relu_");
+static Napi::Value op_hardtanh_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardtanh_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_negative_slope = a.scalar(1, "negative_slope", at::Scalar(0.01));
-    at::leaky_relu_(const_cast<at::Tensor&>(a_self), a_negative_slope);
+    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
+    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
+    at::hardtanh_(const_cast<at::Tensor&>(a_self), a_min_val, a_max_val);
     return a.none();
   });
 }
 
-static Napi::Value op_celu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "celu_");
+static Napi::Value op_threshold_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "threshold_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1.0));
-    at::celu_(const_cast<at::Tensor&>(a_self), a_alpha);
+    const at::Scalar a_threshold = a.scalar(1, "threshold");
+    const at::Scalar a_value = a.scalar(2, "value");
+    at::threshold_(const_cast<at::Tensor&>(a_self), a_threshold, a_value);
     return a.none();
   });
 }
 
-static Napi::Value op_mish_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mish_");
+static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardswish_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::mish_(const_cast<at::Tensor&>(a_self));
+    at::hardswish_(const_cast<at::Tensor&>(a_self));
     return a.none();
+  });
+}
+
+static Napi::Value op_poisson(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "poisson");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::poisson(a_self));
+  });
+}
+
+static Napi::Value op__dirichlet_grad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_dirichlet_grad");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const at::Tensor& a_alpha = a.tensor(1, "alpha");
+    const at::Tensor& a_total = a.tensor(2, "total");
+    return a.ret(at::_dirichlet_grad(a_x, a_alpha, a_total));
   });
 }
 
@@ -2375,24 +2404,27 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("special_expit", Napi::Function::New(env, op_special_expit, "special_expit"));
   exports.Set("special_xlog1py$self_scalar", Napi::Function::New(env, op_special_xlog1py__self_scalar, "special_xlog1py$self_scalar"));
   exports.Set("special_zeta", Napi::Function::New(env, op_special_zeta, "special_zeta"));
-  exports.Set("special_digamma", Napi::Function::New(env, op_special_digamma, "special_digamma"));
-  exports.Set("special_multigammaln", Napi::Function::New(env, op_special_multigammaln, "special_multigammaln"));
-  exports.Set("special_i1", Napi::Function::New(env, op_special_i1, "special_i1"));
-  exports.Set("special_ndtri", Napi::Function::New(env, op_special_ndtri, "special_ndtri"));
-  exports.Set("special_softmax", Napi::Function::New(env, op_special_softmax, "special_softmax"));
-  exports.Set("special_sinc", Napi::Function::New(env, op_special_sinc, "special_sinc"));
-  exports.Set("special_bessel_j1", Napi::Function::New(env, op_special_bessel_j1, "special_bessel_j1"));
-  exports.Set("cauchy_", Napi::Function::New(env, op_cauchy_, "cauchy_"));
-  exports.Set("random_$to", Napi::Function::New(env, op_random___to, "random_$to"));
-  exports.Set("kron", Napi::Function::New(env, op_kron, "kron"));
-  exports.Set("addr", Napi::Function::New(env, op_addr, "addr"));
-  exports.Set("cdist", Napi::Function::New(env, op_cdist, "cdist"));
-  exports.Set("affine_grid_generator", Napi::Function::New(env, op_affine_grid_generator, "affine_grid_generator"));
-  exports.Set("rrelu", Napi::Function::New(env, op_rrelu, "rrelu"));
-  exports.Set("fractional_max_pool2d", Napi::Function::New(env, op_fractional_max_pool2d, "fractional_max_pool2d"));
-  exports.Set("leaky_relu_", Napi::Function::New(env, op_leaky_relu_, "leaky_relu_"));
-  exports.Set("celu_", Napi::Function::New(env, op_celu_, "celu_"));
-  exports.Set("mish_", Napi::Function::New(env, op_mish_, "mish_"));
+  exports.Set("special_gammainc", Napi::Function::New(env, op_special_gammainc, "special_gammainc"));
+  exports.Set("special_psi", Napi::Function::New(env, op_special_psi, "special_psi"));
+  exports.Set("special_i0", Napi::Function::New(env, op_special_i0, "special_i0"));
+  exports.Set("special_i1e", Napi::Function::New(env, op_special_i1e, "special_i1e"));
+  exports.Set("special_log_ndtr", Napi::Function::New(env, op_special_log_ndtr, "special_log_ndtr"));
+  exports.Set("special_log_softmax", Napi::Function::New(env, op_special_log_softmax, "special_log_softmax"));
+  exports.Set("special_round", Napi::Function::New(env, op_special_round, "special_round"));
+  exports.Set("exponential_", Napi::Function::New(env, op_exponential_, "exponential_"));
+  exports.Set("log_normal_", Napi::Function::New(env, op_log_normal_, "log_normal_"));
+  exports.Set("random_$from", Napi::Function::New(env, op_random___from, "random_$from"));
+  exports.Set("cross", Napi::Function::New(env, op_cross, "cross"));
+  exports.Set("vander", Napi::Function::New(env, op_vander, "vander"));
+  exports.Set("chain_matmul", Napi::Function::New(env, op_chain_matmul, "chain_matmul"));
+  exports.Set("hardshrink", Napi::Function::New(env, op_hardshrink, "hardshrink"));
+  exports.Set("rrelu_", Napi::Function::New(env, op_rrelu_, "rrelu_"));
+  exports.Set("fractional_max_pool3d", Napi::Function::New(env, op_fractional_max_pool3d, "fractional_max_pool3d"));
+  exports.Set("hardtanh_", Napi::Function::New(env, op_hardtanh_, "hardtanh_"));
+  exports.Set("threshold_", Napi::Function::New(env, op_threshold_, "threshold_"));
+  exports.Set("hardswish_", Napi::Function::New(env, op_hardswish_, "hardswish_"));
+  exports.Set("poisson", Napi::Function::New(env, op_poisson, "poisson"));
+  exports.Set("_dirichlet_grad", Napi::Function::New(env, op__dirichlet_grad, "_dirichlet_grad"));
 }
 
 }  // namespace tn

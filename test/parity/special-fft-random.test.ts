@@ -32,6 +32,18 @@ function specialCases(): Case[] {
     c('expit', { inputs: { x }, py: 'torch.special.expit(x * 3)', js: ({ x }) => S.expit(x!.mul(3)) });
     c('logit', { inputs: { p }, py: 'torch.special.logit(p)', js: ({ p }) => S.logit(p!) });
     c('logit eps', { inputs: { p }, py: 'torch.special.logit(p, eps=0.1)', js: ({ p }) => S.logit(p!, { eps: 0.1 }) });
+    c('gammainc', {
+      // No derivative for the first argument (PyTorch raises as soon as it requires grad).
+      inputs: { a: typed(dt, POS, false), b: typed(dt, POS2, false) },
+      py: 'torch.special.gammainc(a, b)',
+      js: ({ a, b }) => S.gammainc(a!, b!),
+    });
+    c('gammaincc', {
+      // No derivative for the first argument (PyTorch raises as soon as it requires grad).
+      inputs: { a: typed(dt, POS, false), b: typed(dt, POS2, false) },
+      py: 'torch.special.gammaincc(a, b)',
+      js: ({ a, b }) => S.gammaincc(a!, b!),
+    });
     c('xlog1py', { inputs: { x, pos }, py: 'torch.special.xlog1py(x, pos)', js: ({ x, pos }) => S.xlog1py(x!, pos!) });
     c('xlog1py number other', {
       inputs: { x },
