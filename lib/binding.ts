@@ -213,6 +213,22 @@ export interface NativeJit {
   jitRepr(id: number): string;
   /** A method's TorchScript source */
   jitCode(id: number, method: string): string;
+  /**
+   * torch.jit.trace (native/jit_trace.cpp): traces `fn(inputs)` as the forward of the module that
+   * `spec` describes (lib/torch/jit_trace.ts); returns [module id, the tracer's warnings]
+   */
+  jitTrace(
+    spec: unknown[],
+    inputs: unknown[],
+    fn: (inputs: never[]) => unknown,
+    strict: boolean,
+    argumentNames: string[],
+  ): [number, string[]];
+  /** Opens the trace's scope of a submodule ('__module.a.b'), or (null) closes the innermost */
+  jitTraceScope(name: string | null): void;
+  /** A warning collected with the trace's own (nothing outside a trace) */
+  jitTraceWarn(message: string): void;
+  jitIsTracing(): boolean;
 }
 
 /** A CUDA stream as c10 packs it: [stream id, device index, device type]. */

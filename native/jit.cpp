@@ -10,7 +10,7 @@
 // Dict (plain objects or Maps), Union and Any. Results come back as JavaScript values: Tensors
 // are made through lib's Tensor class, so they are adopted by the current scope like any op's.
 //
-// This TU includes the JIT's headers, which nothing else needs: they stay out of pch.h.
+// This TU and jit_trace.cpp include the JIT's headers, which nothing else needs: they stay out of pch.h.
 #include <c10/core/GradMode.h>
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/serialization/import.h>
@@ -29,6 +29,7 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "jit.h"
 
 namespace tn {
 
@@ -810,6 +811,10 @@ Napi::Value jitCode(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+int64_t jitAddModule(Module m) { return addModule(std::move(m)); }
+bool jitIsTensor(const Napi::Value& v) { return isTensor(v); }
+Napi::Value jitTensorToJs(Napi::Env env, const at::Tensor& t) { return tensorToJs(env, t); }
+
 void registerJit(Napi::Env env, Napi::Object exports) {
   jitState = std::make_unique<JitState>();
   jitState->env = env;
@@ -829,6 +834,7 @@ void registerJit(Napi::Env env, Napi::Object exports) {
       {"jitRepr", jitRepr},           {"jitCode", jitCode},
   };
   for (const auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
+  registerJitTrace(env, exports);
 }
 
 }  // namespace tn

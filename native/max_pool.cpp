@@ -18,6 +18,7 @@
 #include <c10/util/irange.h>
 #include <torch/csrc/autograd/VariableTypeUtils.h>
 #include <torch/csrc/autograd/generated/Functions.h>
+#include <torch/csrc/jit/frontend/tracer.h>
 
 #include <atomic>
 #include <cmath>
@@ -253,6 +254,9 @@ struct NodeRef<N, false> {
 
 bool takes(const at::Tensor& input) {
   if (!fastPoolEnabled.load(std::memory_order_relaxed)) return false;
+  // The tracer records ops at the dispatcher, which this kernel does not pass through: under
+  // torch.jit.trace (on this thread) max_pool2d goes to libtorch so that it is recorded.
+  if (torch::jit::tracer::isTracing()) return false;
   if (!input.defined() || !input.device().is_cpu() || input.layout() != at::kStrided) return false;
   if (input.scalar_type() != at::kFloat && input.scalar_type() != at::kDouble) return false;
   if (input.dim() != 3 && input.dim() != 4) return false;

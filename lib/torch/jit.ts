@@ -1,5 +1,6 @@
 // torch.jit: TorchScript modules saved by Python (`torch.jit.script(m).save(path)` or
-// `torch.jit.trace(m, x).save(path)`), run by libtorch's interpreter (native/jit.cpp).
+// `torch.jit.trace(m, x).save(path)`), run by libtorch's interpreter (native/jit.cpp), and
+// modules traced here from JavaScript (torch.jit.trace, jit_trace.ts).
 //
 // A ScriptModule owns a native module: dispose() (or `using`) frees it at once, the garbage
 // collector otherwise. Arguments are converted by the method's TorchScript signature: Tensor,
@@ -19,6 +20,8 @@ import type { Device } from './device.js';
 import { type DType, dtypeCode, isDType } from './dtype.js';
 import { keep } from './lifetime.js';
 import { Tensor } from './tensor.js';
+
+export { isTracing, type TraceOptions, trace } from './jit_trace.js';
 
 const jit = native as unknown as NativeJit;
 jit.jitInit(Tensor);
@@ -62,7 +65,7 @@ function modulesOf(id: number, recurse: boolean): [string, ScriptModule][] {
 }
 
 /**
- * A TorchScript module loaded with `torch.jit.load`: PyTorch's `torch.jit.ScriptModule`. Methods
+ * A TorchScript module from `torch.jit.load` or `torch.jit.trace`: PyTorch's `torch.jit.ScriptModule`. Methods
  * run under the caller's grad mode; gradients reach the inputs and the module's parameters.
  */
 export class ScriptModule {
