@@ -20,6 +20,12 @@ export {
 export { IterTimerHook } from './hooks/iter_timer_hook.js';
 export { LoggerHook, type LoggerHookOptions } from './hooks/logger_hook.js';
 export { ParamSchedulerHook } from './hooks/param_scheduler_hook.js';
+export {
+  PrepareTTAHook,
+  type PrepareTTAHookOptions,
+  type TTACfg,
+  type TTAModelClass,
+} from './hooks/prepare_tta_hook.js';
 export { buildHook, HOOKS, type HookClass, type HookConfig, registerHookClass } from './hooks/registry.js';
 export { RuntimeInfoHook } from './hooks/runtime_info_hook.js';
 export { allReduceMean, SyncBuffersHook } from './hooks/sync_buffers_hook.js';
@@ -41,6 +47,7 @@ export {
   type LossDict,
 } from './model/base_model.js';
 export { BaseModule, ModuleDict, ModuleList, Sequential } from './model/base_module.js';
+export { BaseTTAModel, type TTAModule } from './model/base_tta_model.js';
 export {
   type AugmentResult,
   type BatchAugment,

@@ -47,6 +47,13 @@ export {
 } from './sampler.js';
 export { SYNTHETIC_CLASSES, type SyntheticOptions } from './synthetic.js';
 export {
+  TestTimeAug,
+  type TestTimeAugChoice,
+  type TestTimeAugOptions,
+  type TestTimeAugSpec,
+} from './test_time_aug.js';
+export { TestTimeAugDataset } from './test_time_aug_dataset.js';
+export {
   buildTransform,
   Compose,
   type PaddingMode,

@@ -12,6 +12,7 @@ import { getPriority, Hook, type Priority } from './hook.js';
 import { IterTimerHook } from './iter_timer_hook.js';
 import { LoggerHook } from './logger_hook.js';
 import { ParamSchedulerHook } from './param_scheduler_hook.js';
+import { PrepareTTAHook } from './prepare_tta_hook.js';
 import { RuntimeInfoHook } from './runtime_info_hook.js';
 import { SyncBuffersHook } from './sync_buffers_hook.js';
 
@@ -36,6 +37,7 @@ const HOOK_CLASSES = new Map<string, HookClass>(
       IterTimerHook,
       LoggerHook,
       ParamSchedulerHook,
+      PrepareTTAHook,
       RuntimeInfoHook,
       SyncBuffersHook,
     ] as HookClass[]

@@ -226,7 +226,8 @@ function checkLocalGpu(): void {
 }
 
 export class Runner {
-  readonly model: BaseModel;
+  /** Writable so that a hook may test with another model (PrepareTTAHook puts a TTA model here for test()). */
+  model: BaseModel;
   readonly workDir: string;
   readonly experimentName: string;
   readonly timestamp: string;
@@ -334,7 +335,8 @@ export class Runner {
 
   /** What the loops call: the DistributedDataParallel wrapper under launcher 'pytorch' (once training or evaluation has started), else the model. */
   get wrappedModel(): ModelLike {
-    return this.ddp ?? this.model;
+    // A model that a hook put in place of the wrapped one (a TTA model) is called itself.
+    return this.ddp?.module === this.model ? this.ddp : this.model;
   }
 
   /** Wraps the model for distributed training, once: after its weights were initialised or loaded, so that rank 0's reach every rank. */
