@@ -231,6 +231,66 @@ export interface NativeJit {
   jitIsTracing(): boolean;
 }
 
+/** One of libtorch's KinetoEvents (native/profiler.cpp); times in ns from the trace's start. */
+export interface NativeProfilerEvent {
+  name: string;
+  overloadName: string;
+  startNs: number;
+  endNs: number;
+  thread: number;
+  endThread: number;
+  fwdThread: number;
+  /** libkineto::ActivityType: 0 CPU op, 1 user annotation, 2 GPU user annotation, ... */
+  activityType: number;
+  /** c10::DeviceType */
+  deviceType: number;
+  deviceIndex: number;
+  deviceResourceId: number;
+  /** at::RecordScope: 0 function, 1 backward function, 7 user scope, ... */
+  scope: number;
+  sequenceNr: number;
+  correlationId: number;
+  linkedCorrelationId: number;
+  isAsync: boolean;
+  isHidden: boolean;
+  nBytes: number;
+  flops: number;
+  shapes: number[][];
+  dtypes: string[];
+  stack: string[];
+}
+
+/** A disabled profiler's result, freed by the GC. */
+export type NativeProfilerResult = { readonly __profilerResult: unique symbol };
+
+/** torch.profiler's native side (native/profiler.cpp); the profiler's state is per thread. */
+export interface NativeProfiler {
+  /** Kineto's warm-up; (activities, recordShapes, profileMemory, withStack, withFlops) */
+  profilerPrepare(
+    activities: ('cpu' | 'cuda')[],
+    recordShapes: boolean,
+    profileMemory: boolean,
+    withStack: boolean,
+    withFlops: boolean,
+  ): void;
+  profilerEnable(
+    activities: ('cpu' | 'cuda')[],
+    recordShapes: boolean,
+    profileMemory: boolean,
+    withStack: boolean,
+    withFlops: boolean,
+  ): void;
+  profilerEnabled(): boolean;
+  /** null when no profiler is enabled on this thread */
+  profilerDisable(): NativeProfilerResult | null;
+  profilerEvents(result: NativeProfilerResult): { traceStartNs: number; events: NativeProfilerEvent[] };
+  /** Kineto's Chrome trace (JSON) */
+  profilerSave(result: NativeProfilerResult, path: string): void;
+  /** Opens a user range (USER_SCOPE); returns its id for recordFunctionExit. */
+  recordFunctionEnter(name: string): number;
+  recordFunctionExit(id: number): void;
+}
+
 /** A CUDA stream as c10 packs it: [stream id, device index, device type]. */
 export type StreamData = [number, number, number];
 

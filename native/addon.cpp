@@ -5,6 +5,7 @@
 #include "distributed.h"
 #include "generated/ops.h"
 #include "handles.h"
+#include "profiler.h"
 
 namespace {
 
@@ -19,6 +20,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   tn::registerJit(env, exports);
   tn::registerDistributed(env, exports);
   tn::registerDdp(env, exports);
+  tn::registerProfiler(env, exports);
   tn::registerGeneratedOps(env, exports);
   return exports;
 }

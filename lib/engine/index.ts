@@ -26,6 +26,7 @@ export {
   type TTACfg,
   type TTAModelClass,
 } from './hooks/prepare_tta_hook.js';
+export { ProfilerHook, type ProfilerHookOptions, type TraceConfig } from './hooks/profiler_hook.js';
 export { buildHook, HOOKS, type HookClass, type HookConfig, registerHookClass } from './hooks/registry.js';
 export { RuntimeInfoHook } from './hooks/runtime_info_hook.js';
 export { allReduceMean, SyncBuffersHook } from './hooks/sync_buffers_hook.js';

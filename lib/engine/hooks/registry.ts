@@ -13,6 +13,7 @@ import { IterTimerHook } from './iter_timer_hook.js';
 import { LoggerHook } from './logger_hook.js';
 import { ParamSchedulerHook } from './param_scheduler_hook.js';
 import { PrepareTTAHook } from './prepare_tta_hook.js';
+import { ProfilerHook } from './profiler_hook.js';
 import { RuntimeInfoHook } from './runtime_info_hook.js';
 import { SyncBuffersHook } from './sync_buffers_hook.js';
 
@@ -38,6 +39,7 @@ const HOOK_CLASSES = new Map<string, HookClass>(
       LoggerHook,
       ParamSchedulerHook,
       PrepareTTAHook,
+      ProfilerHook,
       RuntimeInfoHook,
       SyncBuffersHook,
     ] as HookClass[]
