@@ -291,6 +291,24 @@ export interface NativeProfiler {
   recordFunctionExit(id: number): void;
 }
 
+/** A native at::Generator, freed by the GC (native/generator.cpp). */
+export type NativeGeneratorHandle = { readonly __generator: unique symbol };
+
+/** torch.Generator's native side (native/generator.cpp). */
+export interface NativeGenerator {
+  generatorNew(device: string | undefined): NativeGeneratorHandle;
+  /** libtorch's default CPU generator, the one torch.manualSeed seeds */
+  generatorDefault(): NativeGeneratorHandle;
+  generatorDevice(g: NativeGeneratorHandle): string;
+  /** `seed` already reduced to 64 bits, as Python wraps a negative seed */
+  generatorManualSeed(g: NativeGeneratorHandle, seed: bigint): void;
+  /** Seeds from the OS's randomness, below 2^53; returns the seed. */
+  generatorSeed(g: NativeGeneratorHandle): number;
+  generatorInitialSeed(g: NativeGeneratorHandle): bigint;
+  generatorGetState(g: NativeGeneratorHandle): number;
+  generatorSetState(g: NativeGeneratorHandle, state: number): void;
+}
+
 /** A CUDA stream as c10 packs it: [stream id, device index, device type]. */
 export type StreamData = [number, number, number];
 

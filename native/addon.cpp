@@ -4,6 +4,7 @@
 #include "bindings.h"
 #include "distributed.h"
 #include "generated/ops.h"
+#include "generator.h"
 #include "handles.h"
 #include "profiler.h"
 
@@ -21,6 +22,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   tn::registerDistributed(env, exports);
   tn::registerDdp(env, exports);
   tn::registerProfiler(env, exports);
+  tn::registerGenerator(env, exports);
   tn::registerGeneratedOps(env, exports);
   return exports;
 }

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "generator.h"
+
 namespace tn {
 
 namespace {
@@ -300,6 +302,13 @@ at::MemoryFormat Args::memoryFormat(size_t i, const char* name) const {
 std::optional<at::MemoryFormat> Args::optMemoryFormat(size_t i, const char* name) const {
   if (!has(i)) return std::nullopt;
   return memoryFormat(i, name);
+}
+
+std::optional<at::Generator> Args::optGenerator(size_t i, const char* name) const {
+  if (!has(i)) return std::nullopt;
+  at::Generator* g = generatorOf(info_[i]);
+  if (g == nullptr) typeError(i, name, "a Generator");
+  return *g;
 }
 
 Napi::Value Args::ret(at::Tensor t) const {

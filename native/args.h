@@ -9,6 +9,7 @@
 //   int[]           an array of numbers, or one number
 //   ScalarType      a dtype code (c10::ScalarType's value)
 //   Device          a string: 'cpu', 'cuda', 'cuda:1'
+//   Generator       the External that native/generator.cpp made
 //   undefined       the argument's default
 #pragma once
 #include <ATen/ATen.h>
@@ -86,6 +87,8 @@ class Args {
   int64_t reduction(size_t i, const char* name) const;
   at::MemoryFormat memoryFormat(size_t i, const char* name) const;
   std::optional<at::MemoryFormat> optMemoryFormat(size_t i, const char* name) const;
+  // A Generator (lib/torch/generator.ts), or nothing: the op then draws from the default one.
+  std::optional<at::Generator> optGenerator(size_t i, const char* name) const;
 
   // Results.
   Napi::Value ret(at::Tensor t) const;

@@ -2,7 +2,8 @@
 import { native } from '../binding.js';
 import type { Device } from '../torch/device.js';
 import { type DType, dtypeCode } from '../torch/dtype.js';
-import { h, hList, hOpt, hOptList, isOptions, type MemoryFormat, misplacedOptions, type Reduction, tsH, tsS, wrap, wrapList, wrapNamed } from '../torch/marshal.js';
+import type { Generator } from '../torch/generator.js';
+import { genOpt, h, hList, hOpt, hOptList, isOptions, type MemoryFormat, misplacedOptions, type Reduction, tsH, tsS, wrap, wrapList, wrapNamed } from '../torch/marshal.js';
 import type { Tensor } from '../torch/tensor.js';
 
 export function $add(input: Tensor, other: Tensor | number | boolean, options?: { alpha?: number | boolean }): Tensor {
@@ -156,18 +157,18 @@ export function $masked_fill_(input: Tensor, mask: Tensor, value: Tensor | numbe
   return input;
 }
 
-export function $uniform_(input: Tensor, options?: { from?: number; to?: number }): Tensor {
-  native.uniform_(h(input, 'uniform_', 'input'), options?.from, options?.to);
+export function $uniform_(input: Tensor, options?: { from?: number; to?: number; generator?: Generator | null }): Tensor {
+  native.uniform_(h(input, 'uniform_', 'input'), options?.from, options?.to, genOpt(options?.generator, 'uniform_', 'generator'));
   return input;
 }
 
-export function $normal_(input: Tensor, options?: { mean?: number; std?: number }): Tensor {
-  native.normal_(h(input, 'normal_', 'input'), options?.mean, options?.std);
+export function $normal_(input: Tensor, options?: { mean?: number; std?: number; generator?: Generator | null }): Tensor {
+  native.normal_(h(input, 'normal_', 'input'), options?.mean, options?.std, genOpt(options?.generator, 'normal_', 'generator'));
   return input;
 }
 
-export function $bernoulli_(input: Tensor, options?: { p?: number }): Tensor {
-  native.bernoulli_(h(input, 'bernoulli_', 'input'), options?.p);
+export function $bernoulli_(input: Tensor, options?: { p?: number; generator?: Generator | null }): Tensor {
+  native.bernoulli_(h(input, 'bernoulli_', 'input'), options?.p, genOpt(options?.generator, 'bernoulli_', 'generator'));
   return input;
 }
 
@@ -1420,24 +1421,24 @@ export function $full(size: number[], fillValue: number | boolean, options?: { d
   return wrap(native.full(size, fillValue, dtypeCode(options?.dtype, 'full'), options?.device, options?.requiresGrad));
 }
 
-export function $rand(size: number[], options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
-  return wrap(native.rand(size, dtypeCode(options?.dtype, 'rand'), options?.device, options?.requiresGrad));
+export function $rand(size: number[], options?: { generator?: Generator | null; dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  return wrap(native.rand(size, genOpt(options?.generator, 'rand', 'generator'), dtypeCode(options?.dtype, 'rand'), options?.device, options?.requiresGrad));
 }
 
-export function $randn(size: number[], options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
-  return wrap(native.randn(size, dtypeCode(options?.dtype, 'randn'), options?.device, options?.requiresGrad));
+export function $randn(size: number[], options?: { generator?: Generator | null; dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  return wrap(native.randn(size, genOpt(options?.generator, 'randn', 'generator'), dtypeCode(options?.dtype, 'randn'), options?.device, options?.requiresGrad));
 }
 
-export function $randint_high(high: number, size: number[], options?: { dtype?: DType; device?: Device }): Tensor {
-  return wrap(native['randint$high'](high, size, dtypeCode(options?.dtype, 'randint'), options?.device));
+export function $randint_high(high: number, size: number[], options?: { generator?: Generator | null; dtype?: DType; device?: Device }): Tensor {
+  return wrap(native['randint$high'](high, size, genOpt(options?.generator, 'randint', 'generator'), dtypeCode(options?.dtype, 'randint'), options?.device));
 }
 
-export function $randint_low(low: number, high: number, size: number[], options?: { dtype?: DType; device?: Device }): Tensor {
-  return wrap(native['randint$low'](low, high, size, dtypeCode(options?.dtype, 'randint'), options?.device));
+export function $randint_low(low: number, high: number, size: number[], options?: { generator?: Generator | null; dtype?: DType; device?: Device }): Tensor {
+  return wrap(native['randint$low'](low, high, size, genOpt(options?.generator, 'randint', 'generator'), dtypeCode(options?.dtype, 'randint'), options?.device));
 }
 
-export function $randperm(n: number, options?: { dtype?: DType; device?: Device }): Tensor {
-  return wrap(native.randperm(n, dtypeCode(options?.dtype, 'randperm'), options?.device));
+export function $randperm(n: number, options?: { generator?: Generator | null; dtype?: DType; device?: Device }): Tensor {
+  return wrap(native.randperm(n, genOpt(options?.generator, 'randperm', 'generator'), dtypeCode(options?.dtype, 'randperm'), options?.device));
 }
 
 export function $arange_end(end: number | boolean, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
@@ -1486,28 +1487,28 @@ export function $full_like(input: Tensor, fillValue: number | boolean, options?:
   return wrap(native.full_like(h(input, 'full_like', 'input'), fillValue, dtypeCode(options?.dtype, 'full_like'), options?.device, options?.requiresGrad));
 }
 
-export function $rand_like(input: Tensor, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
-  return wrap(native.rand_like(h(input, 'rand_like', 'input'), dtypeCode(options?.dtype, 'rand_like'), options?.device, options?.requiresGrad));
+export function $rand_like(input: Tensor, options?: { generator?: Generator | null; dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  return wrap(native.rand_like(h(input, 'rand_like', 'input'), genOpt(options?.generator, 'rand_like', 'generator'), dtypeCode(options?.dtype, 'rand_like'), options?.device, options?.requiresGrad));
 }
 
-export function $randn_like(input: Tensor, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
-  return wrap(native.randn_like(h(input, 'randn_like', 'input'), dtypeCode(options?.dtype, 'randn_like'), options?.device, options?.requiresGrad));
+export function $randn_like(input: Tensor, options?: { generator?: Generator | null; dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  return wrap(native.randn_like(h(input, 'randn_like', 'input'), genOpt(options?.generator, 'randn_like', 'generator'), dtypeCode(options?.dtype, 'randn_like'), options?.device, options?.requiresGrad));
 }
 
-export function $randint_like(input: Tensor, low: number, high: number, options?: { dtype?: DType; device?: Device }): Tensor {
-  return wrap(native.randint_like(h(input, 'randint_like', 'input'), low, high, dtypeCode(options?.dtype, 'randint_like'), options?.device));
+export function $randint_like(input: Tensor, low: number, high: number, options?: { generator?: Generator | null; dtype?: DType; device?: Device }): Tensor {
+  return wrap(native.randint_like(h(input, 'randint_like', 'input'), low, high, genOpt(options?.generator, 'randint_like', 'generator'), dtypeCode(options?.dtype, 'randint_like'), options?.device));
 }
 
-export function $bernoulli(input: Tensor): Tensor {
-  return wrap(native.bernoulli(h(input, 'bernoulli', 'input')));
+export function $bernoulli(input: Tensor, options?: { generator?: Generator | null }): Tensor {
+  return wrap(native.bernoulli(h(input, 'bernoulli', 'input'), genOpt(options?.generator, 'bernoulli', 'generator')));
 }
 
-export function $multinomial(input: Tensor, numSamples: number, options?: { replacement?: boolean }): Tensor {
-  return wrap(native.multinomial(h(input, 'multinomial', 'input'), numSamples, options?.replacement));
+export function $multinomial(input: Tensor, numSamples: number, options?: { replacement?: boolean; generator?: Generator | null }): Tensor {
+  return wrap(native.multinomial(h(input, 'multinomial', 'input'), numSamples, options?.replacement, genOpt(options?.generator, 'multinomial', 'generator')));
 }
 
-export function $_standard_gamma(input: Tensor): Tensor {
-  return wrap(native._standard_gamma(h(input, '_standard_gamma', 'input')));
+export function $_standard_gamma(input: Tensor, options?: { generator?: Generator | null }): Tensor {
+  return wrap(native._standard_gamma(h(input, '_standard_gamma', 'input'), genOpt(options?.generator, '_standard_gamma', 'generator')));
 }
 
 export function $_amp_foreach_non_finite_check_and_unscale_(tensors: Tensor[], foundInf: Tensor, invScale: Tensor): void {
@@ -2889,38 +2890,38 @@ export function $special_bessel_j1(input: Tensor): Tensor {
   return wrap(native.special_bessel_j1(h(input, 'special_bessel_j1', 'input')));
 }
 
-export function $exponential_(input: Tensor, options?: { lambd?: number }): Tensor {
-  native.exponential_(h(input, 'exponential_', 'input'), options?.lambd);
+export function $exponential_(input: Tensor, options?: { lambd?: number; generator?: Generator | null }): Tensor {
+  native.exponential_(h(input, 'exponential_', 'input'), options?.lambd, genOpt(options?.generator, 'exponential_', 'generator'));
   return input;
 }
 
-export function $geometric_(input: Tensor, p: number): Tensor {
-  native.geometric_(h(input, 'geometric_', 'input'), p);
+export function $geometric_(input: Tensor, p: number, options?: { generator?: Generator | null }): Tensor {
+  native.geometric_(h(input, 'geometric_', 'input'), p, genOpt(options?.generator, 'geometric_', 'generator'));
   return input;
 }
 
-export function $cauchy_(input: Tensor, options?: { median?: number; sigma?: number }): Tensor {
-  native.cauchy_(h(input, 'cauchy_', 'input'), options?.median, options?.sigma);
+export function $cauchy_(input: Tensor, options?: { median?: number; sigma?: number; generator?: Generator | null }): Tensor {
+  native.cauchy_(h(input, 'cauchy_', 'input'), options?.median, options?.sigma, genOpt(options?.generator, 'cauchy_', 'generator'));
   return input;
 }
 
-export function $log_normal_(input: Tensor, options?: { mean?: number; std?: number }): Tensor {
-  native.log_normal_(h(input, 'log_normal_', 'input'), options?.mean, options?.std);
+export function $log_normal_(input: Tensor, options?: { mean?: number; std?: number; generator?: Generator | null }): Tensor {
+  native.log_normal_(h(input, 'log_normal_', 'input'), options?.mean, options?.std, genOpt(options?.generator, 'log_normal_', 'generator'));
   return input;
 }
 
-export function $random_(input: Tensor): Tensor {
-  native.random_(h(input, 'random_', 'input'));
+export function $random_(input: Tensor, options?: { generator?: Generator | null }): Tensor {
+  native.random_(h(input, 'random_', 'input'), genOpt(options?.generator, 'random_', 'generator'));
   return input;
 }
 
-export function $random__to(input: Tensor, to: number): Tensor {
-  native['random_$to'](h(input, 'random_', 'input'), to);
+export function $random__to(input: Tensor, to: number, options?: { generator?: Generator | null }): Tensor {
+  native['random_$to'](h(input, 'random_', 'input'), to, genOpt(options?.generator, 'random_', 'generator'));
   return input;
 }
 
-export function $random__from(input: Tensor, from: number, to: number | null): Tensor {
-  native['random_$from'](h(input, 'random_', 'input'), from, to);
+export function $random__from(input: Tensor, from: number, to: number | null, options?: { generator?: Generator | null }): Tensor {
+  native['random_$from'](h(input, 'random_', 'input'), from, to, genOpt(options?.generator, 'random_', 'generator'));
   return input;
 }
 
@@ -3048,20 +3049,39 @@ export function $hardsigmoid_(input: Tensor): Tensor {
   return input;
 }
 
-export function $normal_Tensor_Tensor(mean: Tensor, std: Tensor): Tensor {
-  return wrap(native['normal$Tensor_Tensor'](h(mean, 'normal', 'mean'), h(std, 'normal', 'std')));
+export function $normal_Tensor_Tensor(mean: Tensor, std: Tensor, options?: { generator?: Generator | null }): Tensor {
+  return wrap(native['normal$Tensor_Tensor'](h(mean, 'normal', 'mean'), h(std, 'normal', 'std'), genOpt(options?.generator, 'normal', 'generator')));
 }
 
-export function $poisson(input: Tensor): Tensor {
-  return wrap(native.poisson(h(input, 'poisson', 'input')));
+export function $normal_Tensor_float(mean: Tensor, options?: { generator?: Generator | null }): Tensor;
+export function $normal_Tensor_float(mean: Tensor, std?: number, options?: { generator?: Generator | null }): Tensor;
+export function $normal_Tensor_float(mean: Tensor, std?: number | { generator?: Generator | null }, options?: { generator?: Generator | null }): Tensor {
+  if (isOptions(std)) {
+    if (options !== undefined) throw misplacedOptions('normal');
+    options = std;
+    std = undefined;
+  }
+  return wrap(native['normal$Tensor_float'](h(mean, 'normal', 'mean'), std, genOpt(options?.generator, 'normal', 'generator')));
 }
 
-export function $binomial(count: Tensor, prob: Tensor): Tensor {
-  return wrap(native.binomial(h(count, 'binomial', 'count'), h(prob, 'binomial', 'prob')));
+export function $normal_float_Tensor(mean: number, std: Tensor, options?: { generator?: Generator | null }): Tensor {
+  return wrap(native['normal$float_Tensor'](mean, h(std, 'normal', 'std'), genOpt(options?.generator, 'normal', 'generator')));
 }
 
-export function $_sample_dirichlet(input: Tensor): Tensor {
-  return wrap(native._sample_dirichlet(h(input, '_sample_dirichlet', 'input')));
+export function $normal_float_float(mean: number, std: number, size: number[], options?: { generator?: Generator | null; dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  return wrap(native['normal$float_float'](mean, std, size, genOpt(options?.generator, 'normal', 'generator'), dtypeCode(options?.dtype, 'normal'), options?.device, options?.requiresGrad));
+}
+
+export function $poisson(input: Tensor, options?: { generator?: Generator | null }): Tensor {
+  return wrap(native.poisson(h(input, 'poisson', 'input'), genOpt(options?.generator, 'poisson', 'generator')));
+}
+
+export function $binomial(count: Tensor, prob: Tensor, options?: { generator?: Generator | null }): Tensor {
+  return wrap(native.binomial(h(count, 'binomial', 'count'), h(prob, 'binomial', 'prob'), genOpt(options?.generator, 'binomial', 'generator')));
+}
+
+export function $_sample_dirichlet(input: Tensor, options?: { generator?: Generator | null }): Tensor {
+  return wrap(native._sample_dirichlet(h(input, '_sample_dirichlet', 'input'), genOpt(options?.generator, '_sample_dirichlet', 'generator')));
 }
 
 export function $_dirichlet_grad(x: Tensor, alpha: Tensor, total: Tensor): Tensor {

@@ -38,6 +38,7 @@ export {
   unique,
   uniqueConsecutive,
 } from './functional.js';
+export { defaultGenerator, Generator, type GeneratorOptions } from './generator.js';
 export * as jit from './jit.js';
 export { keep, memory, scope } from './lifetime.js';
 export { linalg } from './linalg.js';

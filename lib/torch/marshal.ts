@@ -1,4 +1,6 @@
 // Passing values to the addon and wrapping what it returns (used by lib/generated/).
+import type { NativeGeneratorHandle } from '../binding.js';
+import { Generator } from './generator.js';
 import { Tensor } from './tensor.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -30,6 +32,13 @@ export function hList(xs: unknown, op: string, name: string): number[] {
   if (!Array.isArray(xs))
     throw new TypeError(`${op}: argument '${name}' must be an array of Tensors, got ${describe(xs)}`);
   return xs.map((x) => h(x, op, name));
+}
+
+/** The native handle of a `generator` option; undefined for the default generator. */
+export function genOpt(x: unknown, op: string, name: string): NativeGeneratorHandle | undefined {
+  if (x === undefined || x === null) return undefined;
+  if (x instanceof Generator) return x._g;
+  throw new TypeError(`${op}: argument '${name}' must be a Generator, got ${describe(x)}`);
 }
 
 export function hOptList(xs: unknown, op: string, name: string): (number | null)[] {

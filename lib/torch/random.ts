@@ -1,9 +1,11 @@
 import { native } from '../binding.js';
+import { defaultGenerator, type Generator } from './generator.js';
 import { Tensor } from './tensor.js';
 
-/** Seeds libtorch's default generators (CPU and CUDA), as torch.manual_seed does. */
-export function manualSeed(seed: number): void {
+/** Seeds libtorch's default generators (CPU and CUDA), as torch.manual_seed does; returns the CPU one. */
+export function manualSeed(seed: number): Generator {
   native.manualSeed(seed);
+  return defaultGenerator;
 }
 
 /** The CPU generator's state as a uint8 tensor, as torch.get_rng_state. */

@@ -134,7 +134,8 @@ static Napi::Value op_bernoulli_(const Napi::CallbackInfo& info) {
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_p = a.float64(1, "p", 0.5);
-    a_self.bernoulli_(a_p);
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    a_self.bernoulli_(a_p, a_generator);
     return a.none();
   });
 }
@@ -992,9 +993,10 @@ static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_high = a.int64(0, "high");
     const tn::IntList a_size = a.intList(1, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    return a.ret(at::randint(a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    return a.ret(at::randint(a_high, a_size, a_generator, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
 
@@ -1036,10 +1038,11 @@ static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "randn_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::randn_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::randn_like(a_input, a_generator, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
@@ -1049,7 +1052,8 @@ static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_num_samples = a.int64(1, "num_samples");
     const bool a_replacement = a.boolean(2, "replacement", false);
-    return a.ret(at::multinomial(a_self, a_num_samples, a_replacement));
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    return a.ret(at::multinomial(a_self, a_num_samples, a_replacement, a_generator));
   });
 }
 
@@ -2064,7 +2068,8 @@ static Napi::Value op_geometric_(const Napi::CallbackInfo& info) {
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_p = a.float64(1, "p");
-    a_self.geometric_(a_p);
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    a_self.geometric_(a_p, a_generator);
     return a.none();
   });
 }
@@ -2073,7 +2078,8 @@ static Napi::Value op_random_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "random_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.random_();
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    a_self.random_(a_generator);
     return a.none();
   });
 }
@@ -2179,12 +2185,23 @@ static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_normal__float_Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normal");
+  return tn::run(a, [&]() -> Napi::Value {
+    const double a_mean = a.float64(0, "mean");
+    const at::Tensor& a_std = a.tensor(1, "std");
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    return a.ret(at::normal(a_mean, a_std, a_generator));
+  });
+}
+
 static Napi::Value op_binomial(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "binomial");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_count = a.tensor(0, "count");
     const at::Tensor& a_prob = a.tensor(1, "prob");
-    return a.ret(at::binomial(a_count, a_prob));
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    return a.ret(at::binomial(a_count, a_prob, a_generator));
   });
 }
 
@@ -2411,6 +2428,7 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("selu_", Napi::Function::New(env, op_selu_, "selu_"));
   exports.Set("silu_", Napi::Function::New(env, op_silu_, "silu_"));
   exports.Set("hardsigmoid_", Napi::Function::New(env, op_hardsigmoid_, "hardsigmoid_"));
+  exports.Set("normal$float_Tensor", Napi::Function::New(env, op_normal__float_Tensor, "normal$float_Tensor"));
   exports.Set("binomial", Napi::Function::New(env, op_binomial, "binomial"));
   exports.Set("_standard_gamma_grad", Napi::Function::New(env, op__standard_gamma_grad, "_standard_gamma_grad"));
 }

@@ -123,7 +123,8 @@ static Napi::Value op_uniform_(const Napi::CallbackInfo& info) {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_from = a.float64(1, "from", 0);
     const double a_to = a.float64(2, "to", 1);
-    a_self.uniform_(a_from, a_to);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    a_self.uniform_(a_from, a_to, a_generator);
     return a.none();
   });
 }
@@ -951,10 +952,11 @@ static Napi::Value op_rand(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rand");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::rand(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::rand(a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
@@ -964,9 +966,10 @@ static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
     const int64_t a_low = a.int64(0, "low");
     const int64_t a_high = a.int64(1, "high");
     const tn::IntList a_size = a.intList(2, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    return a.ret(at::randint(a_low, a_high, a_size, options(a_dtype.value_or(at::kLong), a_device)));
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(5, "device");
+    return a.ret(at::randint(a_low, a_high, a_size, a_generator, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
 
@@ -1012,9 +1015,10 @@ static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
     const at::Tensor& a_input = a.tensor(0, "input");
     const int64_t a_low = a.int64(1, "low");
     const int64_t a_high = a.int64(2, "high");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    return a.ret(at::randint_like(a_input, a_low, a_high, likeOptions(a_dtype, a_device)));
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(5, "device");
+    return a.ret(at::randint_like(a_input, a_low, a_high, a_generator, likeOptions(a_dtype, a_device)));
   });
 }
 
@@ -1022,7 +1026,8 @@ static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_standard_gamma");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::_standard_gamma(a_input));
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    return a.ret(at::_standard_gamma(a_input, a_generator));
   });
 }
 
@@ -2044,7 +2049,8 @@ static Napi::Value op_cauchy_(const Napi::CallbackInfo& info) {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_median = a.float64(1, "median", 0);
     const double a_sigma = a.float64(2, "sigma", 1);
-    a_self.cauchy_(a_median, a_sigma);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    a_self.cauchy_(a_median, a_sigma, a_generator);
     return a.none();
   });
 }
@@ -2054,7 +2060,8 @@ static Napi::Value op_random___to(const Napi::CallbackInfo& info) {
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_to = a.int64(1, "to");
-    a_self.random_(a_to);
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    a_self.random_(a_to, a_generator);
     return a.none();
   });
 }
@@ -2157,7 +2164,22 @@ static Napi::Value op_normal__Tensor_Tensor(const Napi::CallbackInfo& info) {
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_mean = a.tensor(0, "mean");
     const at::Tensor& a_std = a.tensor(1, "std");
-    return a.ret(at::normal(a_mean, a_std));
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    return a.ret(at::normal(a_mean, a_std, a_generator));
+  });
+}
+
+static Napi::Value op_normal__float_float(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normal");
+  return tn::run(a, [&]() -> Napi::Value {
+    const double a_mean = a.float64(0, "mean");
+    const double a_std = a.float64(1, "std");
+    const tn::IntList a_size = a.intList(2, "size", 0);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(5, "device");
+    const bool a_requires_grad = a.boolean(6, "requires_grad", false);
+    return a.ret(at::normal(a_mean, a_std, a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
@@ -2165,7 +2187,8 @@ static Napi::Value op__sample_dirichlet(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_sample_dirichlet");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::_sample_dirichlet(a_self));
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    return a.ret(at::_sample_dirichlet(a_self, a_generator));
   });
 }
 
@@ -2392,6 +2415,7 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("celu_", Napi::Function::New(env, op_celu_, "celu_"));
   exports.Set("mish_", Napi::Function::New(env, op_mish_, "mish_"));
   exports.Set("normal$Tensor_Tensor", Napi::Function::New(env, op_normal__Tensor_Tensor, "normal$Tensor_Tensor"));
+  exports.Set("normal$float_float", Napi::Function::New(env, op_normal__float_float, "normal$float_float"));
   exports.Set("_sample_dirichlet", Napi::Function::New(env, op__sample_dirichlet, "_sample_dirichlet"));
   exports.Set("cholesky_inverse", Napi::Function::New(env, op_cholesky_inverse, "cholesky_inverse"));
 }

@@ -119,7 +119,8 @@ static Napi::Value op_normal_(const Napi::CallbackInfo& info) {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_mean = a.float64(1, "mean", 0);
     const double a_std = a.float64(2, "std", 1);
-    a_self.normal_(a_mean, a_std);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    a_self.normal_(a_mean, a_std, a_generator);
     return a.none();
   });
 }
@@ -974,10 +975,11 @@ static Napi::Value op_randn(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "randn");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::randn(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::randn(a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
@@ -985,9 +987,10 @@ static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "randperm");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_n = a.int64(0, "n");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    return a.ret(at::randperm(a_n, options(a_dtype.value_or(at::kLong), a_device)));
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    return a.ret(at::randperm(a_n, a_generator, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
 
@@ -1019,10 +1022,11 @@ static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rand_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::rand_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::rand_like(a_input, a_generator, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
@@ -1030,7 +1034,8 @@ static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bernoulli");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::bernoulli(a_self));
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    return a.ret(at::bernoulli(a_self, a_generator));
   });
 }
 
@@ -2073,7 +2078,8 @@ static Napi::Value op_exponential_(const Napi::CallbackInfo& info) {
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_lambd = a.float64(1, "lambd", 1);
-    a_self.exponential_(a_lambd);
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    a_self.exponential_(a_lambd, a_generator);
     return a.none();
   });
 }
@@ -2084,7 +2090,8 @@ static Napi::Value op_log_normal_(const Napi::CallbackInfo& info) {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_mean = a.float64(1, "mean", 1);
     const double a_std = a.float64(2, "std", 2);
-    a_self.log_normal_(a_mean, a_std);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    a_self.log_normal_(a_mean, a_std, a_generator);
     return a.none();
   });
 }
@@ -2095,7 +2102,8 @@ static Napi::Value op_random___from(const Napi::CallbackInfo& info) {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_from = a.int64(1, "from");
     const std::optional<int64_t> a_to = a.optInt64(2, "to");
-    a_self.random_(a_from, a_to);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    a_self.random_(a_from, a_to, a_generator);
     return a.none();
   });
 }
@@ -2192,11 +2200,22 @@ static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_normal__Tensor_float(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normal");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_mean = a.tensor(0, "mean");
+    const double a_std = a.float64(1, "std", 1);
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    return a.ret(at::normal(a_mean, a_std, a_generator));
+  });
+}
+
 static Napi::Value op_poisson(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "poisson");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::poisson(a_self));
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    return a.ret(at::poisson(a_self, a_generator));
   });
 }
 
@@ -2423,6 +2442,7 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("hardtanh_", Napi::Function::New(env, op_hardtanh_, "hardtanh_"));
   exports.Set("threshold_", Napi::Function::New(env, op_threshold_, "threshold_"));
   exports.Set("hardswish_", Napi::Function::New(env, op_hardswish_, "hardswish_"));
+  exports.Set("normal$Tensor_float", Napi::Function::New(env, op_normal__Tensor_float, "normal$Tensor_float"));
   exports.Set("poisson", Napi::Function::New(env, op_poisson, "poisson"));
   exports.Set("_dirichlet_grad", Napi::Function::New(env, op__dirichlet_grad, "_dirichlet_grad"));
 }

@@ -87,6 +87,8 @@ function readArg(arg, i) {
       return `const at::MemoryFormat ${n} = a.has(${i}) ? a.memoryFormat(${i}, ${nm}) : at::MemoryFormat::Contiguous;`;
     case 'MemoryFormat?':
       return `const std::optional<at::MemoryFormat> ${n} = a.optMemoryFormat(${i}, ${nm});`;
+    case 'Generator?':
+      return `const std::optional<at::Generator> ${n} = a.optGenerator(${i}, ${nm});`;
     default:
       throw new Error(`ops.table: unsupported argument type '${arg.type}'`);
   }

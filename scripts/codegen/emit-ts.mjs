@@ -55,6 +55,8 @@ function tsType(arg) {
     case 'MemoryFormat':
     case 'MemoryFormat?':
       return 'MemoryFormat';
+    case 'Generator?':
+      return 'Generator | null';
     default:
       throw new Error(`ops.table: no TypeScript type for '${arg.type}'`);
   }
@@ -131,6 +133,8 @@ function marshal(op, arg) {
     case 'ScalarType':
     case 'ScalarType?':
       return `dtypeCode(${v}, ${str(op.name)})`;
+    case 'Generator?':
+      return `genOpt(${v}, ${where})`;
     default:
       return v;
   }
@@ -283,7 +287,8 @@ const IMPORTS = {
   impl: `import { native } from '../binding.js';
 import type { Device } from '../torch/device.js';
 import { type DType, dtypeCode } from '../torch/dtype.js';
-import { h, hList, hOpt, hOptList, isOptions, type MemoryFormat, misplacedOptions, type Reduction, tsH, tsS, wrap, wrapList, wrapNamed } from '../torch/marshal.js';
+import type { Generator } from '../torch/generator.js';
+import { genOpt, h, hList, hOpt, hOptList, isOptions, type MemoryFormat, misplacedOptions, type Reduction, tsH, tsS, wrap, wrapList, wrapNamed } from '../torch/marshal.js';
 import type { Tensor } from '../torch/tensor.js';
 `,
 };
@@ -299,6 +304,7 @@ export function emitTs(ops) {
     const lines = [];
     if (uses('Device')) lines.push(`import type { Device } from '../torch/device.js';`);
     if (uses('DType')) lines.push(`import type { DType } from '../torch/dtype.js';`);
+    if (uses('Generator')) lines.push(`import type { Generator } from '../torch/generator.js';`);
     if (marshal.length) {
       lines.push(
         `import { ${marshal.map((m) => (typeOnly.has(m) ? `type ${m}` : m)).join(', ')} } from '../torch/marshal.js';`,

@@ -32,6 +32,9 @@ function parseArg(text, kwOnly, where) {
   let [, type, name, dflt] = m;
   const inplaceSelf = type === 'Tensor(a!)' || type === 'Tensor(a!)[]';
   if (inplaceSelf) type = type === 'Tensor(a!)' ? 'Tensor' : 'Tensor[]';
+  // The TypeScript side passes a Generator only in the options object: a positional one would
+  // make the overload dispatch guess between it and an options object.
+  if (type === 'Generator?' && !kwOnly) throw new Error(`${where}: a Generator argument must come after '*'`);
   const fixed = /^int\[(\d+)\]/.exec(type);
   return {
     name,
