@@ -23,6 +23,7 @@ export * as distributed from './distributed/index.js';
 export * as distributions from './distributions/index.js';
 export * from './dtype.js';
 export { fft } from './fft.js';
+export * as func from './func/index.js';
 export {
   blockDiag,
   type CdistComputeMode,
@@ -51,4 +52,5 @@ export { load, loadSafetensors, save, saveSafetensors } from './serialization/in
 export { special } from './special.js';
 export { type BackwardOptions, Tensor, type ToOptions } from './tensor.js';
 export { getNumThreads, setNumThreads } from './threads.js';
+export * as utils from './utils/index.js';
 export { buildInfo, version } from './version.js';

@@ -1,3 +1,4 @@
+export * as stateless from '../../func/stateless.js';
 export { clipGradNorm_, clipGradValue_ } from './clip_grad.js';
 export { parametersToVector, vectorToParameters } from './convert_parameters.js';
 export * as parametrizations from './parametrizations.js';
