@@ -30,12 +30,14 @@ export const RAW_HOOKS: CollateHooks = {
   finish: (x) => x,
 };
 
-const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+/** @internal An object literal's kind of object (not an array, NDArray or class instance). */
+export const isPlainObject = (x: unknown): x is Record<string, unknown> =>
   typeof x === 'object' &&
   x !== null &&
   (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null);
 
-function describe(x: unknown): string {
+/** @internal What a value is, for error messages ('null', 'an array', 'a Map', 'number'). */
+export function describe(x: unknown): string {
   if (x === null) return 'null';
   if (Array.isArray(x)) return 'an array';
   if (typeof x === 'object') return `a ${(x as object).constructor?.name ?? 'object'}`;

@@ -12,6 +12,7 @@
 // instead (TestTimeAugDataset, test_time_aug_dataset.ts), and a data worker rebuilds both from
 // their descriptions (buildRawTestTimeAugDataset below).
 // Torch-free (data workers import it).
+import { describe, isPlainObject } from './collate_raw.js';
 import { buildFromSpec, type MapDataset, type SampleContext, sampleContext, type WorkerSpec } from './dataset.js';
 import { copyTypedArray, isNDArray, isTypedArray, NDArray } from './ndarray.js';
 import { buildTransform, Compose, type RandomSource, type Transform, type TransformSpec } from './transforms.js';
@@ -28,18 +29,6 @@ export interface TestTimeAugOptions {
 export interface TestTimeAugSpec {
   type: 'TestTimeAug';
   transforms: TransformSpec[][];
-}
-
-const isPlainObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' &&
-  x !== null &&
-  (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null);
-
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  if (typeof x === 'object') return `a ${(x as object).constructor?.name ?? 'object'}`;
-  return typeof x;
 }
 
 /** A copy of a sample's field that shares no typed array with it (MMEngine deep-copies per augmentation). */
