@@ -1,18 +1,10 @@
 // torch.nn.utils.stateless: PyTorch's deprecated home of functional_call, kept for ported code.
-import type { Module } from '../nn/module.js';
-import type { Tensor } from '../tensor.js';
-import { functionalCall as call, type FunctionalCallOptions } from './functional_call.js';
+import { functionalCall as call } from './functional_call.js';
 
 let warned = false;
 
 /** torch.func.functionalCall, with PyTorch's FutureWarning (once per process) that this name is deprecated. */
-export function functionalCall(
-  module: Module,
-  parametersAndBuffers: Record<string, Tensor | null> | Record<string, Tensor | null>[],
-  args?: unknown,
-  kwargs?: Record<string, unknown> | null,
-  options?: FunctionalCallOptions,
-): unknown {
+export function functionalCall(...args: Parameters<typeof call>): ReturnType<typeof call> {
   if (!warned) {
     warned = true;
     process.emitWarning(
@@ -20,5 +12,5 @@ export function functionalCall(
       'FutureWarning',
     );
   }
-  return call(module, parametersAndBuffers, args, kwargs, options);
+  return call(...args);
 }
