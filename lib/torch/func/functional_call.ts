@@ -10,7 +10,7 @@
 // back into the caller's dict, as PyTorch does.
 
 import { keep } from '../lifetime.js';
-import { describe } from '../marshal.js';
+import { describe, isPlainObject } from '../marshal.js';
 import { Module } from '../nn/module.js';
 import type { Parameter } from '../nn/parameter.js';
 import { Tensor } from '../tensor.js';
@@ -176,12 +176,6 @@ function merge(dicts: unknown): NamedTensors {
   throw new Error(
     `functionalCall: Expected parametersAndBuffers to be an object, or an array of objects, but got ${describe(dicts)}`,
   );
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object') return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
 }
 
 /**

@@ -13,7 +13,7 @@
 // autograd.grad and for inputs that do not require grad).
 import { AutogradFunction, enableGrad, type FunctionCtx } from '../autograd.js';
 import { keep } from '../lifetime.js';
-import { describe } from '../marshal.js';
+import { describe, isPlainObject } from '../marshal.js';
 import { warnOnce } from '../nn/functional_checks.js';
 import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/modules/container.js';
@@ -38,23 +38,13 @@ export interface CheckpointOptions {
 
 const OPTION_NAMES = new Set(['useReentrant', 'preserveRngState', 'determinismCheck']);
 
-const USE_REENTRANT_WARNING =
-  'torch.utils.checkpoint: the useReentrant option should be passed explicitly, as PyTorch asks. ' +
-  'Left out, it is true: the reentrant variant, the only one torch-node has. ' +
-  'Pass useReentrant: true to keep this behaviour and silence this warning.';
-
-const SEQUENTIAL_WARNING =
-  'torch.utils.checkpoint.checkpointSequential: the useReentrant option should be passed explicitly, as PyTorch asks. ' +
+/** PyTorch's warning when useReentrant is left out, for `what` (checkpoint or checkpointSequential). */
+const useReentrantWarning = (what: string): string =>
+  `${what}: the useReentrant option should be passed explicitly, as PyTorch asks. ` +
   'Left out, it is true: the reentrant variant, the only one torch-node has. ' +
   'Pass useReentrant: true to keep this behaviour and silence this warning.';
 
 const NO_INPUT_GRAD_WARNING = 'None of the inputs have requires_grad=True. Gradients will be None';
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object') return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
 
 function asCallable(fn: CheckpointFn, what: string): (...args: unknown[]) => unknown {
   if (fn instanceof Module) return (...args: unknown[]) => (fn.forward as (...a: unknown[]) => unknown)(...args);
@@ -197,7 +187,7 @@ export function checkpoint(fn: CheckpointFn, ...rest: unknown[]): unknown {
   const options: Record<string, unknown> = isPlainObject(last) ? (rest.pop() as Record<string, unknown>) : {};
   const preserve = preserveOption(options.preserveRngState, 'checkpoint');
   const unexpected = Object.keys(options).filter((k) => !OPTION_NAMES.has(k));
-  reentrant(options.useReentrant, 'checkpoint', USE_REENTRANT_WARNING);
+  reentrant(options.useReentrant, 'checkpoint', useReentrantWarning('torch.utils.checkpoint'));
   if (unexpected.length) throw new Error(`checkpoint: Unexpected keyword arguments: ${unexpected.join(',')}`);
   const dc = options.determinismCheck;
   if (dc !== undefined && dc !== 'default' && dc !== 'none') {
@@ -233,7 +223,11 @@ export function checkpointSequential(
 ): Tensor {
   const what = 'checkpointSequential';
   if (!isPlainObject(options)) throw new TypeError(`${what}: options must be an object, got ${describe(options)}`);
-  reentrant(options.useReentrant, 'checkpointSequential', SEQUENTIAL_WARNING);
+  reentrant(
+    options.useReentrant,
+    'checkpointSequential',
+    useReentrantWarning('torch.utils.checkpoint.checkpointSequential'),
+  );
   const preserve = preserveOption(options.preserveRngState, what);
   const unexpected = Object.keys(options).filter((k) => k !== 'useReentrant' && k !== 'preserveRngState');
   if (unexpected.length) throw new Error(`${what}: Unexpected keyword arguments: ${unexpected.join(',')}`);
