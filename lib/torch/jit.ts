@@ -16,6 +16,7 @@
 // module, each with its own handle: disposing the parent leaves a child that is still held working.
 import { inspect } from 'node:util';
 import { type NativeJit, native } from '../binding.js';
+import { isPlainObject } from '../plain_object.js';
 import type { Device } from './device.js';
 import { type DType, dtypeCode, isDType } from './dtype.js';
 import { keep } from './lifetime.js';
@@ -36,12 +37,6 @@ function keepAll(v: unknown): unknown {
   else if (v instanceof Map) for (const e of v.values()) keepAll(e);
   else if (v !== null && typeof v === 'object') for (const e of Object.values(v)) keepAll(e);
   return v;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object') return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
 }
 
 function describe(v: unknown): string {

@@ -63,13 +63,6 @@ export function wrapNamed(handles: number[], names: string[]): unknown {
   return out;
 }
 
-/** An object literal's kind of object: its prototype is Object.prototype or null (not an array, Tensor or class instance). */
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object') return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
 /** Whether `x` is a trailing options object rather than a positional argument. */
 export function isOptions(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Tensor);

@@ -9,6 +9,8 @@
 //   collate per key; arrays are transposed and collate per position (all of one length).
 // pseudo: MMEngine's pseudo_collate: the same recursion into plain objects and arrays, but the
 //   leaves stay arrays of the samples' values (tensors are not stacked).
+
+import { isPlainObject } from '../../plain_object.js';
 import { isNDArray, isTypedArray, NDArray, TYPED_ARRAYS, type TypedArray } from './ndarray.js';
 
 export interface CollateHooks {
@@ -29,12 +31,6 @@ export const RAW_HOOKS: CollateHooks = {
   },
   finish: (x) => x,
 };
-
-/** @internal An object literal's kind of object (not an array, NDArray or class instance). */
-export const isPlainObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' &&
-  x !== null &&
-  (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null);
 
 /** @internal What a value is, for error messages ('null', 'an array', 'a Map', 'number'). */
 export function describe(x: unknown): string {

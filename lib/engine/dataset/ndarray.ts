@@ -4,6 +4,7 @@
 //
 // This module, like every module that a data worker imports, must not import lib/torch.
 
+import { isPlainObject } from '../../plain_object.js';
 import type { SlotView } from './output_slots.js';
 
 export type TypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
@@ -108,11 +109,6 @@ export function copyTypedArray<A extends TypedArray>(a: A): A {
   const Ctor = TYPED_ARRAYS[dtypeOfTypedArray(a)] as unknown as new (src: A) => A;
   return new Ctor(a);
 }
-
-const isPlainObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' &&
-  x !== null &&
-  (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null);
 
 /**
  * `value` made ready for postMessage: NDArrays become marked plain objects, and each typed array

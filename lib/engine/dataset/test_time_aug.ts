@@ -12,7 +12,8 @@
 // instead (TestTimeAugDataset, test_time_aug_dataset.ts), and a data worker rebuilds both from
 // their descriptions (buildRawTestTimeAugDataset below).
 // Torch-free (data workers import it).
-import { describe, isPlainObject } from './collate_raw.js';
+import { isPlainObject } from '../../plain_object.js';
+import { describe } from './collate_raw.js';
 import { buildFromSpec, type MapDataset, type SampleContext, sampleContext, type WorkerSpec } from './dataset.js';
 import { copyTypedArray, isNDArray, isTypedArray, NDArray } from './ndarray.js';
 import { buildTransform, Compose, type RandomSource, type Transform, type TransformSpec } from './transforms.js';

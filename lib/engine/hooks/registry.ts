@@ -2,6 +2,8 @@
 // momentum: 0.001}` builds `new EMAHook({momentum: 0.001})` with that priority. The engine's
 // hooks are registered by their class names; `registerHookClass` adds one's own (as MMEngine's
 // @HOOKS.register_module()). Options are camelCase, as the classes take them.
+
+import { isPlainObject } from '../../plain_object.js';
 import { toCamel } from '../../torch/optim/optimizer.js';
 import { CheckpointHook } from './checkpoint_hook.js';
 import { DistSamplerSeedHook } from './dist_sampler_seed_hook.js';
@@ -70,11 +72,6 @@ export function registerHookClass(name: string, cls: HookClass, options?: { forc
   }
   HOOK_CLASSES.set(name, cls);
 }
-
-export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null &&
-  typeof v === 'object' &&
-  (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 /**
  * A hook of a config (a hook is returned as it is). `priority` in the config sets the built

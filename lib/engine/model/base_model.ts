@@ -11,6 +11,7 @@
 // found in the result through arrays, Maps and plain objects: a tensor held by a class instance
 // (a data element class) is not seen, so such a predict result must keep() its tensors.
 
+import { isPlainObject } from '../../plain_object.js';
 import type { Device } from '../../torch/index.js';
 import * as torch from '../../torch/index.js';
 import type { BaseOptimWrapper } from '../optim/optim_wrapper.js';
@@ -51,9 +52,6 @@ function buildPreprocessor(cfg: BaseModelOptions['dataPreprocessor']): torch.nn.
   const got = Array.isArray(cfg) ? 'array' : typeof cfg;
   throw new TypeError(`dataPreprocessor should be an options object or an nn.Module instance, but got ${got}`);
 }
-
-const isPlainObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
 
 /**
  * Calls `model.forward` with a preprocessed batch: an array batch is spread, an object batch is

@@ -10,6 +10,8 @@
 // A TTA model is a BaseModel (so that the runner can test with it, see PrepareTTAHook) with the
 // module's data preprocessor, and it only tests: forward, trainStep and valStep are errors. Its
 // state dict is the module's, under `module.`.
+
+import { isPlainObject } from '../../plain_object.js';
 import * as torch from '../../torch/index.js';
 import type { BaseOptimWrapper } from '../optim/optim_wrapper.js';
 import { BaseModel } from './base_model.js';
@@ -19,11 +21,6 @@ export type TTAModule<Pred = unknown> = torch.nn.Module & {
   testStep(data: unknown): Pred[];
   dataPreprocessor?: torch.nn.Module;
 };
-
-const isPlainObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' &&
-  x !== null &&
-  (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null);
 
 function describe(x: unknown): string {
   if (x === null) return 'null';

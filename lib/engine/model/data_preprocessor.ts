@@ -5,17 +5,14 @@
 // On CUDA the uint8 batch is what crosses to the device: pinned, copied without blocking on a
 // dedicated copy stream that the compute stream then waits on, and only then converted to float
 // and normalised on the device (4x fewer bytes over PCIe than float32, and no host-side math).
+
+import { isPlainObject } from '../../plain_object.js';
 import * as torch from '../../torch/index.js';
 import { type BatchAugment, runBatchAugment } from './batch_augments.js';
 import { stackBatch } from './utils.js';
 
 type Tensor = torch.Tensor;
 type Device = torch.Device;
-
-const isPlainObject = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' &&
-  x !== null &&
-  (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null);
 
 export class BaseDataPreprocessor extends torch.nn.Module {
   protected _device: Device = 'cpu';

@@ -4,8 +4,9 @@
 // by null; keys of one's own add hooks. For the defaults, an object without `type` is the default
 // class's options (`checkpoint: {interval: 2}`), with `priority` too.
 
+import { isPlainObject } from '../../plain_object.js';
 import { Hook, type Priority } from '../hooks/hook.js';
-import { buildHook, checkPriority, type HookConfig, isPlainObject } from '../hooks/registry.js';
+import { buildHook, checkPriority, type HookConfig } from '../hooks/registry.js';
 
 /** The default hooks' keys and classes, in MMEngine's order. */
 const DEFAULTS = {

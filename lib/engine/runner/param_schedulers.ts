@@ -2,6 +2,8 @@
 // their configs, PyTorch's LRSchedulers), how they become the runner's ScheduledEntry list (per
 // optimizer of an OptimWrapperDict, by name), and how their states go into a checkpoint's
 // `param_schedulers` and come back. ParamSchedulerHook steps them.
+
+import { isPlainObject } from '../../plain_object.js';
 import * as torch from '../../torch/index.js';
 import type { BaseOptimWrapper } from '../optim/optim_wrapper.js';
 import { OptimWrapperDict } from '../optim/optim_wrapper_dict.js';
@@ -47,9 +49,6 @@ export interface ScheduledEntry {
   /** With schedulers per optimizer of an OptimWrapperDict: the optimizer's name (checkpoints keep them by name). */
   optimizer?: string;
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
 
 /** A config to build (not a scheduler yet). */
 const isSchedulerConfig = (v: unknown): boolean => isPlainObject(v) && 'type' in v;

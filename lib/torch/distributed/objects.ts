@@ -4,6 +4,7 @@
 // the Evaluator to collect every rank's results; PyTorch's all_gather_object pickles instead.
 import { deserialize, serialize } from 'node:v8';
 import { viewAsComplex, viewAsReal } from '../../generated/functions.js';
+import { isPlainObject } from '../../plain_object.js';
 import { tensor as makeTensor } from '../creation.js';
 import { type DType, isComplex } from '../dtype.js';
 import { scope } from '../lifetime.js';
@@ -23,12 +24,6 @@ interface PackedTensor {
 
 /** The real dtype of a complex one's parts. */
 const partDtype = (dtype: DType): DType => (dtype === 'complex128' ? 'float64' : 'float32');
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (x === null || typeof x !== 'object') return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
 
 function pack(value: unknown): unknown {
   if (value instanceof Tensor) {

@@ -9,8 +9,9 @@
 // forward assigns (a buffer updated as `this.count = this.count.add(1)`); that value is written
 // back into the caller's dict, as PyTorch does.
 
+import { isPlainObject } from '../../plain_object.js';
 import { keep } from '../lifetime.js';
-import { describe, isPlainObject } from '../marshal.js';
+import { describe } from '../marshal.js';
 import { Module } from '../nn/module.js';
 import type { Parameter } from '../nn/parameter.js';
 import { Tensor } from '../tensor.js';

@@ -11,6 +11,7 @@
 // to the garbage collector (or to whoever disposes them).
 import '../../generated/methods.js';
 import { _foreachAdd_ } from '../../generated/functions.js';
+import { isPlainObject } from '../../plain_object.js';
 import { enableGrad, noGrad } from '../autograd.js';
 import { scalarTensor } from '../creation.js';
 import { scope } from '../lifetime.js';
@@ -46,12 +47,6 @@ export type ParamState = Record<string, unknown>;
 
 export const toSnake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 export const toCamel = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => {
-  if (v === null || typeof v !== 'object') return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-};
 
 const isFloating = (t: Tensor): boolean => ['float16', 'float32', 'float64', 'bfloat16'].includes(t.dtype);
 

@@ -11,9 +11,11 @@
 // to Python only: torch-node's autograd has none, so that variant is refused with a clear error
 // rather than run as the reentrant one with different semantics (it would differ under
 // autograd.grad and for inputs that do not require grad).
+
+import { isPlainObject } from '../../plain_object.js';
 import { AutogradFunction, enableGrad, type FunctionCtx } from '../autograd.js';
 import { keep } from '../lifetime.js';
-import { describe, isPlainObject } from '../marshal.js';
+import { describe } from '../marshal.js';
 import { warnOnce } from '../nn/functional_checks.js';
 import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/modules/container.js';

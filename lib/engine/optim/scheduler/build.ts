@@ -15,6 +15,8 @@
 // end and the family's periods times epochLength), so that it changes the value every
 // iteration. With an OptimWrapperDict, the configs are built for each of its optimizers, or
 // each optimizer takes its own: `{generator: [...], discriminator: [...]}`.
+
+import { isPlainObject } from '../../../plain_object.js';
 import { toCamel } from '../../../torch/optim/optimizer.js';
 import { OptimWrapperDict } from '../optim_wrapper_dict.js';
 import * as lr from './lr_scheduler.js';
@@ -78,9 +80,6 @@ function classOf(type: unknown): SchedulerClass {
     `buildParamSchedulers: a config's type must be a scheduler class or its name, got ${String(type)}`,
   );
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
 
 /** One config into a scheduler over `optimizer` (MMEngine's _build_param_scheduler for one item). */
 function buildOne(
