@@ -218,14 +218,19 @@ OUTPUT = [str(torch.Generator().initial_seed()), str(torch.Generator().manual_se
     assert.equal(new torch.Generator().manualSeed(2n ** 63n + 5n).initialSeed(), BigInt(py[2] as string));
   });
 
-  test('seed() picks a new seed that manualSeed reproduces', () => {
+  test('seed() picks a new 64-bit seed that manualSeed reproduces', () => {
     const g = new torch.Generator();
     const s = g.seed();
-    assert.ok(Number.isSafeInteger(s) && s >= 0, `seed ${s}`);
+    assert.ok(typeof s === 'bigint' ? s > BigInt(Number.MAX_SAFE_INTEGER) && s < 2n ** 64n : Number.isSafeInteger(s));
     assert.equal(g.initialSeed(), s);
     assert.notEqual(new torch.Generator().seed(), s);
     const drawn = torch.randn([4], { generator: g }).toArray();
-    assert.deepEqual(torch.randn([4], { generator: gen(s) }).toArray(), drawn);
+    assert.deepEqual(torch.randn([4], { generator: new torch.Generator().manualSeed(s) }).toArray(), drawn);
+    // All 64 bits are used, as in PyTorch: of 64 seeds, some reach 2^53 and some 2^63 (each
+    // happens with probability 1 - 2^-11 and 1/2 per seed).
+    const seeds = Array.from({ length: 64 }, () => BigInt(g.seed()));
+    assert.ok(seeds.some((x) => x >= 2n ** 53n));
+    assert.ok(seeds.some((x) => x >= 2n ** 63n));
   });
 
   test('defaultGenerator is the generator torch.manualSeed seeds', { skip: skipWithoutPython() }, () => {
@@ -287,5 +292,36 @@ OUTPUT = [str(torch.Generator().initial_seed()), str(torch.Generator().manual_se
     );
     // The generator still works after the refused states.
     assert.deepEqual(g.manualSeed(4).getState().shape, [5056]);
+  });
+});
+
+describe('torch.seed and torch.initialSeed', () => {
+  test('seed() reseeds the default generator as Python torch.manual_seed(seed) would', {
+    skip: skipWithoutPython(),
+  }, () => {
+    const saved = torch.getRngState();
+    try {
+      const s = torch.seed();
+      assert.equal(torch.initialSeed(), s);
+      assert.equal(torch.defaultGenerator.initialSeed(), s);
+      const drawn = torch.randn([4]).toArray();
+      assert.notEqual(torch.seed(), s);
+      // A fixed 64-bit seed and the random one: Python's initial_seed() and draws for them.
+      torch.defaultGenerator.manualSeed(2n ** 63n + 5n);
+      const fixed = [String(torch.initialSeed()), torch.randn([4]).toArray()];
+      const py = runPython<[string, number[]][]>(
+        `
+OUTPUT = []
+for s in INPUT:
+    torch.manual_seed(int(s))
+    OUTPUT.append([str(torch.initial_seed()), torch.randn(4)])
+`,
+        [String(s), String(2n ** 63n + 5n)],
+      );
+      assert.deepEqual(py[0], [String(s), drawn]);
+      assert.deepEqual(py[1], fixed);
+    } finally {
+      torch.setRngState(saved);
+    }
   });
 });

@@ -1,6 +1,7 @@
 // torch.Generator: a random number generator of its own. The random ops draw from it when given
 // as their `generator` option, and leave libtorch's default generator untouched, so that one part
 // of a program can be reproducible whatever the rest draws.
+import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { type NativeGenerator, type NativeGeneratorHandle, native } from '../binding.js';
 import type { Device } from './device.js';
@@ -37,6 +38,14 @@ function seedBits(seed: unknown): bigint {
   return BigInt.asUintN(64, s);
 }
 
+/** A seed as the seed methods return it: a number where it is exact as one, else a bigint. */
+const exactSeed = (s: bigint): number | bigint => (s <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(s) : s);
+
+/** @internal A seed from the operating system's randomness, of 64 bits or (for CUDA) 53, as c10 draws them. */
+export function randomSeed(bits: 53 | 64): bigint {
+  return BigInt.asUintN(bits, randomBytes(8).readBigUInt64LE());
+}
+
 export class Generator {
   /** @internal The native at::Generator; several Generators may share one (the default). */
   readonly _g: NativeGeneratorHandle;
@@ -66,11 +75,16 @@ export class Generator {
   }
 
   /**
-   * Seeds from the operating system's randomness and returns that seed. Unlike PyTorch's, which
-   * may use all 64 bits, the seed stays below 2^53 so that it is exact as a JavaScript number.
+   * Seeds from the operating system's randomness and returns that seed as initialSeed() then
+   * reports it: a number below 2^53, else a bigint. A CPU generator draws all 64 bits, as
+   * PyTorch's does (so the result is almost always a bigint); a CUDA one 53 bits, as c10 does.
    */
-  seed(): number {
-    return gen.generatorSeed(this._g);
+  seed(): number | bigint {
+    // The native seed() keeps below 2^53 for every device; the CPU's full-width seed is drawn here.
+    if (this.device !== 'cpu') return gen.generatorSeed(this._g);
+    const s = randomSeed(64);
+    gen.generatorManualSeed(this._g, s);
+    return exactSeed(s);
   }
 
   /**
@@ -78,8 +92,7 @@ export class Generator {
    * default generator starts from a random 64-bit seed, as in PyTorch; a negative seed wraps).
    */
   initialSeed(): number | bigint {
-    const s = gen.generatorInitialSeed(this._g);
-    return s <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(s) : s;
+    return exactSeed(gen.generatorInitialSeed(this._g));
   }
 
   /** The state as a uint8 tensor (a copy), for setState to replay the stream from here. */

@@ -47,7 +47,7 @@ export type { MemoryFormat, Reduction } from './marshal.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as profiler from './profiler/index.js';
-export { getRngState, manualSeed, setRngState } from './random.js';
+export { getRngState, initialSeed, manualSeed, seed, setRngState } from './random.js';
 export { load, loadSafetensors, save, saveSafetensors } from './serialization/index.js';
 export { special } from './special.js';
 export { type BackwardOptions, Tensor, type ToOptions } from './tensor.js';
