@@ -3095,3 +3095,108 @@ export function $_standard_gamma_grad(input: Tensor, output: Tensor): Tensor {
 export function $cholesky_inverse(input: Tensor, options?: { upper?: boolean }): Tensor {
   return wrap(native.cholesky_inverse(h(input, 'cholesky_inverse', 'input'), options?.upper));
 }
+
+export function $hann_window(windowLength: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $hann_window(windowLength: number, periodic?: boolean, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $hann_window(windowLength: number, periodic?: boolean | { dtype?: DType; device?: Device; requiresGrad?: boolean }, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  if (isOptions(periodic)) {
+    if (options !== undefined) throw misplacedOptions('hann_window');
+    options = periodic;
+    periodic = undefined;
+  }
+  return wrap(native.hann_window(windowLength, periodic, dtypeCode(options?.dtype, 'hann_window'), options?.device, options?.requiresGrad));
+}
+
+export function $hamming_window(windowLength: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $hamming_window(windowLength: number, periodic?: boolean, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $hamming_window(windowLength: number, periodic?: boolean, alpha?: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $hamming_window(windowLength: number, periodic?: boolean, alpha?: number, beta?: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $hamming_window(windowLength: number, periodic?: boolean | { dtype?: DType; device?: Device; requiresGrad?: boolean }, alpha?: number | { dtype?: DType; device?: Device; requiresGrad?: boolean }, beta?: number | { dtype?: DType; device?: Device; requiresGrad?: boolean }, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  if (isOptions(periodic)) {
+    if (alpha !== undefined || beta !== undefined || options !== undefined) throw misplacedOptions('hamming_window');
+    options = periodic;
+    periodic = undefined;
+  } else if (isOptions(alpha)) {
+    if (beta !== undefined || options !== undefined) throw misplacedOptions('hamming_window');
+    options = alpha;
+    alpha = undefined;
+  } else if (isOptions(beta)) {
+    if (options !== undefined) throw misplacedOptions('hamming_window');
+    options = beta;
+    beta = undefined;
+  }
+  return wrap(native.hamming_window(windowLength, periodic, alpha, beta, dtypeCode(options?.dtype, 'hamming_window'), options?.device, options?.requiresGrad));
+}
+
+export function $blackman_window(windowLength: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $blackman_window(windowLength: number, periodic?: boolean, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $blackman_window(windowLength: number, periodic?: boolean | { dtype?: DType; device?: Device; requiresGrad?: boolean }, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  if (isOptions(periodic)) {
+    if (options !== undefined) throw misplacedOptions('blackman_window');
+    options = periodic;
+    periodic = undefined;
+  }
+  return wrap(native.blackman_window(windowLength, periodic, dtypeCode(options?.dtype, 'blackman_window'), options?.device, options?.requiresGrad));
+}
+
+export function $bartlett_window(windowLength: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $bartlett_window(windowLength: number, periodic?: boolean, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $bartlett_window(windowLength: number, periodic?: boolean | { dtype?: DType; device?: Device; requiresGrad?: boolean }, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  if (isOptions(periodic)) {
+    if (options !== undefined) throw misplacedOptions('bartlett_window');
+    options = periodic;
+    periodic = undefined;
+  }
+  return wrap(native.bartlett_window(windowLength, periodic, dtypeCode(options?.dtype, 'bartlett_window'), options?.device, options?.requiresGrad));
+}
+
+export function $kaiser_window(windowLength: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $kaiser_window(windowLength: number, periodic?: boolean, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $kaiser_window(windowLength: number, periodic?: boolean, beta?: number, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor;
+export function $kaiser_window(windowLength: number, periodic?: boolean | { dtype?: DType; device?: Device; requiresGrad?: boolean }, beta?: number | { dtype?: DType; device?: Device; requiresGrad?: boolean }, options?: { dtype?: DType; device?: Device; requiresGrad?: boolean }): Tensor {
+  if (isOptions(periodic)) {
+    if (beta !== undefined || options !== undefined) throw misplacedOptions('kaiser_window');
+    options = periodic;
+    periodic = undefined;
+  } else if (isOptions(beta)) {
+    if (options !== undefined) throw misplacedOptions('kaiser_window');
+    options = beta;
+    beta = undefined;
+  }
+  return wrap(native.kaiser_window(windowLength, periodic, beta, dtypeCode(options?.dtype, 'kaiser_window'), options?.device, options?.requiresGrad));
+}
+
+export function $stft(input: Tensor, nFft: number, hopLength: number | null, winLength: number | null, window: Tensor | null, normalized: boolean, onesided: boolean | null, returnComplex: boolean | null, alignToWindow: boolean | null): Tensor {
+  return wrap(native.stft(h(input, 'stft', 'input'), nFft, hopLength, winLength, hOpt(window, 'stft', 'window'), normalized, onesided, returnComplex, alignToWindow));
+}
+
+export function $istft(input: Tensor, nFft: number, hopLength: number | null, winLength: number | null, window: Tensor | null, center: boolean, normalized: boolean, onesided: boolean | null, length: number | null, returnComplex: boolean): Tensor {
+  return wrap(native.istft(h(input, 'istft', 'input'), nFft, hopLength, winLength, hOpt(window, 'istft', 'window'), center, normalized, onesided, length, returnComplex));
+}
+
+export function $histogram_bin_ct(input: Tensor, options?: { range?: number | number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor] & { hist: Tensor; binEdges: Tensor };
+export function $histogram_bin_ct(input: Tensor, bins?: number, options?: { range?: number | number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor] & { hist: Tensor; binEdges: Tensor };
+export function $histogram_bin_ct(input: Tensor, bins?: number | { range?: number | number[] | null; weight?: Tensor | null; density?: boolean }, options?: { range?: number | number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor] & { hist: Tensor; binEdges: Tensor } {
+  if (isOptions(bins)) {
+    if (options !== undefined) throw misplacedOptions('histogram');
+    options = bins;
+    bins = undefined;
+  }
+  return wrapNamed(native['histogram$bin_ct'](h(input, 'histogram', 'input'), bins, options?.range, hOpt(options?.weight, 'histogram', 'weight'), options?.density), ['hist', 'binEdges']) as [Tensor, Tensor] & { hist: Tensor; binEdges: Tensor };
+}
+
+export function $histogram_bins_tensor(input: Tensor, bins: Tensor, options?: { weight?: Tensor | null; density?: boolean }): [Tensor, Tensor] & { hist: Tensor; binEdges: Tensor } {
+  return wrapNamed(native['histogram$bins_tensor'](h(input, 'histogram', 'input'), h(bins, 'histogram', 'bins'), hOpt(options?.weight, 'histogram', 'weight'), options?.density), ['hist', 'binEdges']) as [Tensor, Tensor] & { hist: Tensor; binEdges: Tensor };
+}
+
+export function $_histogramdd_bin_edges(input: Tensor, bins: number[], range: number | number[] | null, weight: Tensor | null, density: boolean): Tensor[] {
+  return wrapList(native._histogramdd_bin_edges(h(input, '_histogramdd_bin_edges', 'input'), bins, range, hOpt(weight, '_histogramdd_bin_edges', 'weight'), density));
+}
+
+export function $_histogramdd_from_bin_cts(input: Tensor, bins: number[], range: number | number[] | null, weight: Tensor | null, density: boolean): Tensor {
+  return wrap(native._histogramdd_from_bin_cts(h(input, '_histogramdd_from_bin_cts', 'input'), bins, range, hOpt(weight, '_histogramdd_from_bin_cts', 'weight'), density));
+}
+
+export function $_histogramdd_from_bin_tensors(input: Tensor, bins: Tensor[], weight: Tensor | null, density: boolean): Tensor {
+  return wrap(native._histogramdd_from_bin_tensors(h(input, '_histogramdd_from_bin_tensors', 'input'), hList(bins, '_histogramdd_from_bin_tensors', 'bins'), hOpt(weight, '_histogramdd_from_bin_tensors', 'weight'), density));
+}

@@ -40,6 +40,7 @@ export {
   uniqueConsecutive,
 } from './functional.js';
 export { defaultGenerator, Generator, type GeneratorOptions } from './generator.js';
+export { type HistogramddOptions, type HistogramddResult, histogramdd } from './histogram.js';
 export * as jit from './jit.js';
 export { keep, memory, scope } from './lifetime.js';
 export { linalg } from './linalg.js';
@@ -49,7 +50,9 @@ export * as optim from './optim/index.js';
 export * as profiler from './profiler/index.js';
 export { getRngState, initialSeed, manualSeed, seed, setRngState } from './random.js';
 export { load, loadSafetensors, save, saveSafetensors } from './serialization/index.js';
+export * as signal from './signal/index.js';
 export { special } from './special.js';
+export { type IstftOptions, istft, type StftOptions, type StftPadMode, stft } from './spectral.js';
 export { type BackwardOptions, Tensor, type ToOptions } from './tensor.js';
 export { getNumThreads, setNumThreads } from './threads.js';
 export * as utils from './utils/index.js';

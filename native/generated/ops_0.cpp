@@ -2214,6 +2214,59 @@ static Napi::Value op__standard_gamma_grad(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_hamming_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hamming_window");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_window_length = a.int64(0, "window_length");
+    const bool a_periodic = a.boolean(1, "periodic", true);
+    const double a_alpha = a.float64(2, "alpha", 0.54);
+    const double a_beta = a.float64(3, "beta", 0.46);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(5, "device");
+    const bool a_requires_grad = a.boolean(6, "requires_grad", false);
+    return a.ret(at::hamming_window(a_window_length, a_periodic, a_alpha, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_kaiser_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kaiser_window");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_window_length = a.int64(0, "window_length");
+    const bool a_periodic = a.boolean(1, "periodic", true);
+    const double a_beta = a.float64(2, "beta", 12.0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
+    return a.ret(at::kaiser_window(a_window_length, a_periodic, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_histogram__bin_ct(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "histogram");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_bins = a.int64(1, "bins", 100);
+    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
+    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const bool a_density = a.boolean(4, "density", false);
+    return a.ret(at::histogram(a_self, a_bins, a_range, a_weight, a_density));
+  });
+}
+
+static Napi::Value op__histogramdd_from_bin_cts(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_histogramdd_from_bin_cts");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_bins = a.intList(1, "bins", 0);
+    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
+    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const bool a_density = a.boolean(4, "density");
+    return a.ret(at::_histogramdd_from_bin_cts(a_self, a_bins, a_range, a_weight, a_density));
+  });
+}
+
 }  // namespace
 
 namespace tn {
@@ -2431,6 +2484,10 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("normal$float_Tensor", Napi::Function::New(env, op_normal__float_Tensor, "normal$float_Tensor"));
   exports.Set("binomial", Napi::Function::New(env, op_binomial, "binomial"));
   exports.Set("_standard_gamma_grad", Napi::Function::New(env, op__standard_gamma_grad, "_standard_gamma_grad"));
+  exports.Set("hamming_window", Napi::Function::New(env, op_hamming_window, "hamming_window"));
+  exports.Set("kaiser_window", Napi::Function::New(env, op_kaiser_window, "kaiser_window"));
+  exports.Set("histogram$bin_ct", Napi::Function::New(env, op_histogram__bin_ct, "histogram$bin_ct"));
+  exports.Set("_histogramdd_from_bin_cts", Napi::Function::New(env, op__histogramdd_from_bin_cts, "_histogramdd_from_bin_cts"));
 }
 
 }  // namespace tn

@@ -2201,6 +2201,57 @@ static Napi::Value op_cholesky_inverse(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_blackman_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "blackman_window");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_window_length = a.int64(0, "window_length");
+    const bool a_periodic = a.boolean(1, "periodic", true);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::blackman_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_stft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "stft");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_n_fft = a.int64(1, "n_fft");
+    const std::optional<int64_t> a_hop_length = a.optInt64(2, "hop_length");
+    const std::optional<int64_t> a_win_length = a.optInt64(3, "win_length");
+    const std::optional<at::Tensor> a_window = a.optTensor(4, "window");
+    const bool a_normalized = a.boolean(5, "normalized");
+    const std::optional<bool> a_onesided = a.optBoolean(6, "onesided");
+    const std::optional<bool> a_return_complex = a.optBoolean(7, "return_complex");
+    const std::optional<bool> a_align_to_window = a.optBoolean(8, "align_to_window");
+    return a.ret(at::stft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_normalized, a_onesided, a_return_complex, a_align_to_window));
+  });
+}
+
+static Napi::Value op_histogram__bins_tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "histogram");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_bins = a.tensor(1, "bins");
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const bool a_density = a.boolean(3, "density", false);
+    return a.ret(at::histogram(a_self, a_bins, a_weight, a_density));
+  });
+}
+
+static Napi::Value op__histogramdd_from_bin_tensors(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_histogramdd_from_bin_tensors");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::vector<at::Tensor> a_bins_v = a.tensorList(1, "bins");
+    const at::TensorList a_bins = a_bins_v;
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const bool a_density = a.boolean(3, "density");
+    return a.ret(at::_histogramdd_from_bin_tensors(a_self, a_bins, a_weight, a_density));
+  });
+}
+
 }  // namespace
 
 namespace tn {
@@ -2418,6 +2469,10 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("normal$float_float", Napi::Function::New(env, op_normal__float_float, "normal$float_float"));
   exports.Set("_sample_dirichlet", Napi::Function::New(env, op__sample_dirichlet, "_sample_dirichlet"));
   exports.Set("cholesky_inverse", Napi::Function::New(env, op_cholesky_inverse, "cholesky_inverse"));
+  exports.Set("blackman_window", Napi::Function::New(env, op_blackman_window, "blackman_window"));
+  exports.Set("stft", Napi::Function::New(env, op_stft, "stft"));
+  exports.Set("histogram$bins_tensor", Napi::Function::New(env, op_histogram__bins_tensor, "histogram$bins_tensor"));
+  exports.Set("_histogramdd_from_bin_tensors", Napi::Function::New(env, op__histogramdd_from_bin_tensors, "_histogramdd_from_bin_tensors"));
 }
 
 }  // namespace tn

@@ -2229,6 +2229,60 @@ static Napi::Value op__dirichlet_grad(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op_hann_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hann_window");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_window_length = a.int64(0, "window_length");
+    const bool a_periodic = a.boolean(1, "periodic", true);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::hann_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_bartlett_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bartlett_window");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_window_length = a.int64(0, "window_length");
+    const bool a_periodic = a.boolean(1, "periodic", true);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::bartlett_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_istft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "istft");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_n_fft = a.int64(1, "n_fft");
+    const std::optional<int64_t> a_hop_length = a.optInt64(2, "hop_length");
+    const std::optional<int64_t> a_win_length = a.optInt64(3, "win_length");
+    const std::optional<at::Tensor> a_window = a.optTensor(4, "window");
+    const bool a_center = a.boolean(5, "center");
+    const bool a_normalized = a.boolean(6, "normalized");
+    const std::optional<bool> a_onesided = a.optBoolean(7, "onesided");
+    const std::optional<int64_t> a_length = a.optInt64(8, "length");
+    const bool a_return_complex = a.boolean(9, "return_complex");
+    return a.ret(at::istft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_center, a_normalized, a_onesided, a_length, a_return_complex));
+  });
+}
+
+static Napi::Value op__histogramdd_bin_edges(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_histogramdd_bin_edges");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_bins = a.intList(1, "bins", 0);
+    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
+    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const bool a_density = a.boolean(4, "density");
+    return a.ret(at::_histogramdd_bin_edges(a_self, a_bins, a_range, a_weight, a_density));
+  });
+}
+
 }  // namespace
 
 namespace tn {
@@ -2445,6 +2499,10 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("normal$Tensor_float", Napi::Function::New(env, op_normal__Tensor_float, "normal$Tensor_float"));
   exports.Set("poisson", Napi::Function::New(env, op_poisson, "poisson"));
   exports.Set("_dirichlet_grad", Napi::Function::New(env, op__dirichlet_grad, "_dirichlet_grad"));
+  exports.Set("hann_window", Napi::Function::New(env, op_hann_window, "hann_window"));
+  exports.Set("bartlett_window", Napi::Function::New(env, op_bartlett_window, "bartlett_window"));
+  exports.Set("istft", Napi::Function::New(env, op_istft, "istft"));
+  exports.Set("_histogramdd_bin_edges", Napi::Function::New(env, op__histogramdd_bin_edges, "_histogramdd_bin_edges"));
 }
 
 }  // namespace tn
