@@ -1,7 +1,7 @@
 // The regions a parameter or a sample must lie in (PyTorch's torch.distributions.constraints).
 // `check(value)` gives a boolean tensor over the value's batch dimensions (its rightmost
 // `eventDim` dimensions reduced); toString() names the constraint in error messages.
-import { full } from '../../generated/functions.js';
+import { cat as catTensors, full, stack as stackTensors } from '../../generated/functions.js';
 import { linalgCholeskyEx } from '../../generated/namespaces.js';
 import type { Tensor } from '../tensor.js';
 
@@ -194,6 +194,81 @@ export class Interval extends Constraint {
   }
 }
 
+/** [lowerBound, upperBound): the upper bound left out (NegativeBinomial's probs). */
+export class HalfOpenInterval extends Constraint {
+  constructor(
+    readonly lowerBound: Bound,
+    readonly upperBound: Bound,
+  ) {
+    super();
+  }
+  check(value: Tensor): Tensor {
+    return value.ge(this.lowerBound).logicalAnd(value.lt(this.upperBound));
+  }
+  override toString(): string {
+    return `HalfOpenInterval(lowerBound=${boundString(this.lowerBound)}, upperBound=${boundString(this.upperBound)})`;
+  }
+}
+
+/** Constraints applied to consecutive slices along `dim` (PyTorch's constraints.cat). */
+export class CatConstraint extends Constraint {
+  readonly lengths: number[];
+  constructor(
+    readonly cseq: Constraint[],
+    readonly dim = 0,
+    lengths?: number[],
+  ) {
+    super();
+    this.lengths = lengths ?? cseq.map(() => 1);
+    if (this.lengths.length !== cseq.length) {
+      throw new Error(`cat: ${this.lengths.length} lengths for ${cseq.length} constraints`);
+    }
+  }
+  override get isDiscrete(): boolean {
+    return this.cseq.some((c) => c.isDiscrete);
+  }
+  override get eventDim(): number {
+    return Math.max(...this.cseq.map((c) => c.eventDim));
+  }
+  check(value: Tensor): Tensor {
+    let start = 0;
+    const checks = this.cseq.map((c, i) => {
+      const length = this.lengths[i] as number;
+      const part = c.check(value.narrow(this.dim, start, length));
+      start += length;
+      return part;
+    });
+    return catTensors(checks, this.dim);
+  }
+}
+
+/** One constraint per index along `dim` (PyTorch's constraints.stack). */
+export class StackConstraint extends Constraint {
+  constructor(
+    readonly cseq: Constraint[],
+    readonly dim = 0,
+  ) {
+    super();
+  }
+  override get isDiscrete(): boolean {
+    return this.cseq.some((c) => c.isDiscrete);
+  }
+  override get eventDim(): number {
+    const dim = Math.max(...this.cseq.map((c) => c.eventDim));
+    return this.dim + dim < 0 ? dim + 1 : dim;
+  }
+  check(value: Tensor): Tensor {
+    const n = value.size(this.dim);
+    if (n !== this.cseq.length) {
+      throw new Error(`stack: value has ${n} entries along dim ${this.dim}, expected ${this.cseq.length}`);
+    }
+    return stackTensors(
+      this.cseq.map((c, i) => c.check(value.select(this.dim, i))),
+      this.dim,
+    );
+  }
+}
+
 export class Simplex extends Constraint {
   override get eventDim(): number {
     return 1;
@@ -252,7 +327,12 @@ export const independent = (base: Constraint, reinterpretedBatchNdims: number): 
 export const integerInterval = (lowerBound: Bound, upperBound: Bound): Constraint =>
   new IntegerInterval(lowerBound, upperBound);
 export const interval = (lowerBound: Bound, upperBound: Bound): Constraint => new Interval(lowerBound, upperBound);
+export const halfOpenInterval = (lowerBound: Bound, upperBound: Bound): Constraint =>
+  new HalfOpenInterval(lowerBound, upperBound);
 export const greaterThan = (lowerBound: Bound): Constraint => new GreaterThan(lowerBound);
+export const cat = (cseq: Constraint[], dim = 0, lengths?: number[]): Constraint =>
+  new CatConstraint(cseq, dim, lengths);
+export const stack = (cseq: Constraint[], dim = 0): Constraint => new StackConstraint(cseq, dim);
 export const greaterThanEq = (lowerBound: Bound): Constraint => new GreaterThanEq(lowerBound);
 export const lessThan = (upperBound: Bound): Constraint => new LessThan(upperBound);
 
