@@ -87,6 +87,11 @@ export class ImageDataset extends Dataset {
     return i % s.config.numClasses;
   }
 
+  /** The categories of sample `index`: its label (what ClassBalancedDataset counts). */
+  getCatIds(index: number): number[] {
+    return [this.label(index)];
+  }
+
   workerSpec(): WorkerSpec {
     return { module: RAW_MODULE, exportName: 'RawImageDataset', args: this.raw.specArgs() };
   }

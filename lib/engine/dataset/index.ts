@@ -2,6 +2,13 @@
 export { defaultCollate, ndarrayToTensor, pseudoCollate, tensorize } from './collate.js';
 export { type CollateFn, DataLoader, type DataLoaderOptions, DataLoaderWorkerError } from './dataloader.js';
 export { Dataset, type MapDataset, type SampleContext, Subset, sampleContext, type WorkerSpec } from './dataset.js';
+export {
+  type CatIdsDataset,
+  ClassBalancedDataset,
+  ConcatDataset,
+  classBalancedRepeatFactors,
+  RepeatDataset,
+} from './dataset_wrappers.js';
 export { DistributedSampler, type DistributedSamplerOptions } from './distributed_sampler.js';
 export { readCifar10, readIdx } from './idx.js';
 export {
@@ -21,8 +28,10 @@ export {
 export { InfiniteSampler, type InfiniteSamplerOptions } from './infinite_sampler.js';
 export { decodeJpeg, isJpeg } from './jpeg.js';
 export { isNDArray, NDArray, type NDType, type TypedArray } from './ndarray.js';
+export { NDArrayDataset } from './ndarray_dataset.js';
 export { type DecodedImage, decodePng, toCHW } from './png.js';
 export { Random, seedFor } from './random.js';
+export { type RandomSplitOptions, randomSplit } from './random_split.js';
 export { type ImageSource, RawImageDataset, type SampleFormat } from './raw_image_dataset.js';
 export { type Interpolation, type ResizeImageOptions, resizeImage } from './resize.js';
 export {
@@ -46,6 +55,7 @@ export {
   WeightedRandomSampler,
 } from './sampler.js';
 export { SYNTHETIC_CLASSES, type SyntheticOptions } from './synthetic.js';
+export { TensorDataset } from './tensor_dataset.js';
 export {
   TestTimeAug,
   type TestTimeAugChoice,
