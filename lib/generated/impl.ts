@@ -2052,8 +2052,8 @@ export function $binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
   return wrap(native.binary_cross_entropy_with_logits(h(input, 'binary_cross_entropy_with_logits', 'input'), h(target, 'binary_cross_entropy_with_logits', 'target'), hOpt(options?.weight, 'binary_cross_entropy_with_logits', 'weight'), options?.reduction, hOpt(options?.posWeight, 'binary_cross_entropy_with_logits', 'posWeight')));
 }
 
-export function $embedding(input: Tensor, weight: Tensor, options?: { paddingIdx?: number | null }): Tensor {
-  return wrap(native.embedding(h(input, 'embedding', 'input'), h(weight, 'embedding', 'weight'), options?.paddingIdx));
+export function $embedding(input: Tensor, weight: Tensor, options?: { paddingIdx?: number | null; scaleGradByFreq?: boolean; sparse?: boolean }): Tensor {
+  return wrap(native.embedding(h(input, 'embedding', 'input'), h(weight, 'embedding', 'weight'), options?.paddingIdx, options?.scaleGradByFreq, options?.sparse));
 }
 
 export function $one_hot(tensor: Tensor, numClasses?: number): Tensor {
@@ -3047,6 +3047,134 @@ export function $hardswish_(input: Tensor): Tensor {
 export function $hardsigmoid_(input: Tensor): Tensor {
   native.hardsigmoid_(h(input, 'hardsigmoid_', 'input'));
   return input;
+}
+
+export function $_layout_code(input: Tensor): number {
+  return native._layout_code(h(input, '_layout_code', 'input')) as number;
+}
+
+export function $sparse_coo_tensor(indices: Tensor, values: Tensor, size: number | number[] | null, isCoalesced: boolean | null): Tensor {
+  return wrap(native.sparse_coo_tensor(h(indices, 'sparse_coo_tensor', 'indices'), h(values, 'sparse_coo_tensor', 'values'), size, isCoalesced));
+}
+
+export function $sparse_compressed_tensor(compressedIndices: Tensor, plainIndices: Tensor, values: Tensor, size: number | number[] | null, layout: number): Tensor {
+  return wrap(native.sparse_compressed_tensor(h(compressedIndices, 'sparse_compressed_tensor', 'compressedIndices'), h(plainIndices, 'sparse_compressed_tensor', 'plainIndices'), h(values, 'sparse_compressed_tensor', 'values'), size, layout));
+}
+
+export function $to_sparse_sparse_dim(input: Tensor, sparseDim: number): Tensor {
+  return wrap(native['to_sparse$sparse_dim'](h(input, 'to_sparse', 'input'), sparseDim));
+}
+
+export function $to_sparse(input: Tensor, layout: number | null, blocksize: number | number[] | null, denseDim: number | null): Tensor {
+  return wrap(native.to_sparse(h(input, 'to_sparse', 'input'), layout, blocksize, denseDim));
+}
+
+export function $to_dense(input: Tensor, options?: { dtype?: DType; maskedGrad?: boolean | null }): Tensor {
+  return wrap(native.to_dense(h(input, 'to_dense', 'input'), dtypeCode(options?.dtype, 'to_dense'), options?.maskedGrad));
+}
+
+export function $to_sparse_csr(input: Tensor, options?: { denseDim?: number | null }): Tensor {
+  return wrap(native.to_sparse_csr(h(input, 'to_sparse_csr', 'input'), options?.denseDim));
+}
+
+export function $to_sparse_csc(input: Tensor, options?: { denseDim?: number | null }): Tensor {
+  return wrap(native.to_sparse_csc(h(input, 'to_sparse_csc', 'input'), options?.denseDim));
+}
+
+export function $to_sparse_bsr(input: Tensor, blocksize: number | number[], options?: { denseDim?: number | null }): Tensor {
+  return wrap(native.to_sparse_bsr(h(input, 'to_sparse_bsr', 'input'), blocksize, options?.denseDim));
+}
+
+export function $to_sparse_bsc(input: Tensor, blocksize: number | number[], options?: { denseDim?: number | null }): Tensor {
+  return wrap(native.to_sparse_bsc(h(input, 'to_sparse_bsc', 'input'), blocksize, options?.denseDim));
+}
+
+export function $coalesce(input: Tensor): Tensor {
+  return wrap(native.coalesce(h(input, 'coalesce', 'input')));
+}
+
+export function $is_coalesced(input: Tensor): boolean {
+  return native.is_coalesced(h(input, 'is_coalesced', 'input')) as boolean;
+}
+
+export function $indices(input: Tensor): Tensor {
+  return wrap(native.indices(h(input, 'indices', 'input')));
+}
+
+export function $values(input: Tensor): Tensor {
+  return wrap(native.values(h(input, 'values', 'input')));
+}
+
+export function $_indices(input: Tensor): Tensor {
+  return wrap(native._indices(h(input, '_indices', 'input')));
+}
+
+export function $_values(input: Tensor): Tensor {
+  return wrap(native._values(h(input, '_values', 'input')));
+}
+
+export function $crow_indices(input: Tensor): Tensor {
+  return wrap(native.crow_indices(h(input, 'crow_indices', 'input')));
+}
+
+export function $col_indices(input: Tensor): Tensor {
+  return wrap(native.col_indices(h(input, 'col_indices', 'input')));
+}
+
+export function $ccol_indices(input: Tensor): Tensor {
+  return wrap(native.ccol_indices(h(input, 'ccol_indices', 'input')));
+}
+
+export function $row_indices(input: Tensor): Tensor {
+  return wrap(native.row_indices(h(input, 'row_indices', 'input')));
+}
+
+export function $sparse_dim(input: Tensor): number {
+  return native.sparse_dim(h(input, 'sparse_dim', 'input')) as number;
+}
+
+export function $dense_dim(input: Tensor): number {
+  return native.dense_dim(h(input, 'dense_dim', 'input')) as number;
+}
+
+export function $_nnz(input: Tensor): number {
+  return native._nnz(h(input, '_nnz', 'input')) as number;
+}
+
+export function $sparse_mask(input: Tensor, mask: Tensor): Tensor {
+  return wrap(native.sparse_mask(h(input, 'sparse_mask', 'input'), h(mask, 'sparse_mask', 'mask')));
+}
+
+export function $_sparse_mm(sparse: Tensor, dense: Tensor): Tensor {
+  return wrap(native._sparse_mm(h(sparse, '_sparse_mm', 'sparse'), h(dense, '_sparse_mm', 'dense')));
+}
+
+export function $_sparse_mm_reduce(sparse: Tensor, dense: Tensor, reduce: string): Tensor {
+  return wrap(native['_sparse_mm$reduce'](h(sparse, '_sparse_mm', 'sparse'), h(dense, '_sparse_mm', 'dense'), reduce));
+}
+
+export function $_sparse_sum(input: Tensor, dim: number | number[] | null, dtype: DType): Tensor {
+  return wrap(native._sparse_sum(h(input, '_sparse_sum', 'input'), dim, dtypeCode(dtype, '_sparse_sum')));
+}
+
+export function $_sparse_addmm(input: Tensor, mat1: Tensor, mat2: Tensor, beta: number | boolean, alpha: number | boolean): Tensor {
+  return wrap(native._sparse_addmm(h(input, '_sparse_addmm', 'input'), h(mat1, '_sparse_addmm', 'mat1'), h(mat2, '_sparse_addmm', 'mat2'), beta, alpha));
+}
+
+export function $sparse_sampled_addmm(input: Tensor, mat1: Tensor, mat2: Tensor, beta: number | boolean, alpha: number | boolean): Tensor {
+  return wrap(native.sparse_sampled_addmm(h(input, 'sparse_sampled_addmm', 'input'), h(mat1, 'sparse_sampled_addmm', 'mat1'), h(mat2, 'sparse_sampled_addmm', 'mat2'), beta, alpha));
+}
+
+export function $_sparse_softmax(input: Tensor, dim: number, dtype: DType): Tensor {
+  return wrap(native._sparse_softmax(h(input, '_sparse_softmax', 'input'), dim, dtypeCode(dtype, '_sparse_softmax')));
+}
+
+export function $_sparse_log_softmax(input: Tensor, dim: number, dtype: DType): Tensor {
+  return wrap(native._sparse_log_softmax(h(input, '_sparse_log_softmax', 'input'), dim, dtypeCode(dtype, '_sparse_log_softmax')));
+}
+
+export function $_spdiags(diagonals: Tensor, offsets: Tensor, shape: number[], layout: number | null): Tensor {
+  return wrap(native._spdiags(h(diagonals, '_spdiags', 'diagonals'), h(offsets, '_spdiags', 'offsets'), shape, layout));
 }
 
 export function $normal_Tensor_Tensor(mean: Tensor, std: Tensor, options?: { generator?: Generator | null }): Tensor {

@@ -3,7 +3,7 @@ import type { DType } from '../torch/dtype.js';
 import type { Generator } from '../torch/generator.js';
 import { isOptions, type MemoryFormat, noOverload, type Variadic } from '../torch/marshal.js';
 import { Tensor } from '../torch/tensor.js';
-import { $abs, $abs_, $acos, $acosh, $add, $add_, $addcdiv, $addcdiv_, $addcmul, $addcmul_, $addmm, $addmv, $addr, $all, $allclose, $amax, $amin, $aminmax, $angle, $any, $argmax, $argmin, $argsort, $as_strided, $asin, $asinh, $atan, $atan2, $atanh, $baddbmm, $bernoulli, $bernoulli_, $bfloat16, $bincount, $bmm, $bool, $byte, $cauchy_, $ceil, $cholesky_inverse, $cholesky_solve, $chunk, $clamp, $clamp_, $clamp_max, $clamp_min, $clone, $conj, $conj_physical, $conj_physical_, $contiguous, $copy_, $copysign, $corrcoef, $cos, $cosh, $count_nonzero, $cov, $cross, $cummax, $cummin, $cumprod, $cumsum, $deg2rad, $det, $detach, $detach_, $diag, $diagonal, $diff, $digamma, $div, $div_, $dot, $double, $eq, $equal, $erf, $erfc, $erfinv, $erfinv_, $exp, $exp2, $exp_, $expand, $expand_as, $expm1, $exponential_, $fill_, $fill_diagonal_, $flatten, $flip, $fliplr, $flipud, $float, $float_power_Tensor_Scalar, $float_power_Tensor_Tensor, $floor, $floor_divide, $fmod, $frac, $gather, $gcd, $ge, $gelu, $geometric_, $gt, $half, $hardshrink, $heaviside, $histc, $histogram_bin_ct, $histogram_bins_tensor, $hypot, $i0, $index, $index_add, $index_add_, $index_copy, $index_copy_, $index_fill_, $index_fill__int_Tensor, $index_fill_int_Scalar, $index_fill_int_Tensor, $index_put, $index_put_, $index_select, $int, $inverse, $is_conj, $is_neg, $isclose, $isfinite, $isinf, $isnan, $kron, $kthvalue, $lcm, $le, $lerp, $lerp_, $lgamma, $log, $log10, $log1p, $log2, $log_normal_, $log_softmax, $logaddexp, $logaddexp2, $logcumsumexp, $logdet, $logical_and, $logical_not, $logical_or, $logical_xor, $logit, $logsumexp, $long, $lt, $masked_fill, $masked_fill_, $masked_scatter, $masked_scatter_, $masked_select, $matmul, $matrix_exp, $matrix_power, $max_all, $max_dim, $max_other, $maximum, $mean, $median_all, $median_dim, $min_all, $min_dim, $min_other, $minimum, $mm, $mode, $mul, $mul_, $multinomial, $mv, $nan_to_num, $nanmean, $nanmedian_all, $nanmedian_dim, $nanquantile, $nanquantile_scalar, $nansum, $narrow, $ne, $neg, $neg_, $nextafter, $nonzero, $norm, $normal_, $outer, $permute, $polygamma_method, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $pow__Scalar, $pow__Tensor, $prod, $quantile, $quantile_scalar, $rad2deg, $random_, $random__from, $random__to, $reciprocal, $relu, $relu_, $remainder, $repeat, $repeat_interleave, $reshape, $reshape_as, $resolve_conj, $resolve_neg, $roll, $rot90, $round, $rsqrt, $scatter__src, $scatter__value, $scatter_add, $scatter_add_, $scatter_reduce, $scatter_reduce_, $scatter_src, $scatter_value, $select, $sgn, $sigmoid, $sigmoid_, $sign, $signbit, $silu, $sin, $sinc, $sinh, $slice, $slogdet, $softmax, $softplus, $sort, $split_size, $split_sizes, $sqrt, $sqrt_, $square, $squeeze_all, $squeeze_dims, $std, $sub, $sub_, $sum, $t, $take, $take_along_dim, $tan, $tanh, $tanh_, $tile, $topk, $trace, $transpose, $triangular_solve, $tril, $triu, $trunc, $type_as, $unbind, $unflatten, $uniform_, $unsqueeze, $var, $vdot, $view, $view_as, $where_method, $xlogy, $zero_ } from './impl.js';
+import { $_indices, $_nnz, $_values, $abs, $abs_, $acos, $acosh, $add, $add_, $addcdiv, $addcdiv_, $addcmul, $addcmul_, $addmm, $addmv, $addr, $all, $allclose, $amax, $amin, $aminmax, $angle, $any, $argmax, $argmin, $argsort, $as_strided, $asin, $asinh, $atan, $atan2, $atanh, $baddbmm, $bernoulli, $bernoulli_, $bfloat16, $bincount, $bmm, $bool, $byte, $cauchy_, $ccol_indices, $ceil, $cholesky_inverse, $cholesky_solve, $chunk, $clamp, $clamp_, $clamp_max, $clamp_min, $clone, $coalesce, $col_indices, $conj, $conj_physical, $conj_physical_, $contiguous, $copy_, $copysign, $corrcoef, $cos, $cosh, $count_nonzero, $cov, $cross, $crow_indices, $cummax, $cummin, $cumprod, $cumsum, $deg2rad, $dense_dim, $det, $detach, $detach_, $diag, $diagonal, $diff, $digamma, $div, $div_, $dot, $double, $eq, $equal, $erf, $erfc, $erfinv, $erfinv_, $exp, $exp2, $exp_, $expand, $expand_as, $expm1, $exponential_, $fill_, $fill_diagonal_, $flatten, $flip, $fliplr, $flipud, $float, $float_power_Tensor_Scalar, $float_power_Tensor_Tensor, $floor, $floor_divide, $fmod, $frac, $gather, $gcd, $ge, $gelu, $geometric_, $gt, $half, $hardshrink, $heaviside, $histc, $histogram_bin_ct, $histogram_bins_tensor, $hypot, $i0, $index, $index_add, $index_add_, $index_copy, $index_copy_, $index_fill_, $index_fill__int_Tensor, $index_fill_int_Scalar, $index_fill_int_Tensor, $index_put, $index_put_, $index_select, $indices, $int, $inverse, $is_coalesced, $is_conj, $is_neg, $isclose, $isfinite, $isinf, $isnan, $kron, $kthvalue, $lcm, $le, $lerp, $lerp_, $lgamma, $log, $log10, $log1p, $log2, $log_normal_, $log_softmax, $logaddexp, $logaddexp2, $logcumsumexp, $logdet, $logical_and, $logical_not, $logical_or, $logical_xor, $logit, $logsumexp, $long, $lt, $masked_fill, $masked_fill_, $masked_scatter, $masked_scatter_, $masked_select, $matmul, $matrix_exp, $matrix_power, $max_all, $max_dim, $max_other, $maximum, $mean, $median_all, $median_dim, $min_all, $min_dim, $min_other, $minimum, $mm, $mode, $mul, $mul_, $multinomial, $mv, $nan_to_num, $nanmean, $nanmedian_all, $nanmedian_dim, $nanquantile, $nanquantile_scalar, $nansum, $narrow, $ne, $neg, $neg_, $nextafter, $nonzero, $norm, $normal_, $outer, $permute, $polygamma_method, $pow_Tensor_Scalar, $pow_Tensor_Tensor, $pow__Scalar, $pow__Tensor, $prod, $quantile, $quantile_scalar, $rad2deg, $random_, $random__from, $random__to, $reciprocal, $relu, $relu_, $remainder, $repeat, $repeat_interleave, $reshape, $reshape_as, $resolve_conj, $resolve_neg, $roll, $rot90, $round, $row_indices, $rsqrt, $scatter__src, $scatter__value, $scatter_add, $scatter_add_, $scatter_reduce, $scatter_reduce_, $scatter_src, $scatter_value, $select, $sgn, $sigmoid, $sigmoid_, $sign, $signbit, $silu, $sin, $sinc, $sinh, $slice, $slogdet, $softmax, $softplus, $sort, $sparse_dim, $sparse_mask, $split_size, $split_sizes, $sqrt, $sqrt_, $square, $squeeze_all, $squeeze_dims, $std, $sub, $sub_, $sum, $t, $take, $take_along_dim, $tan, $tanh, $tanh_, $tile, $to_dense, $to_sparse_bsc, $to_sparse_bsr, $to_sparse_csc, $to_sparse_csr, $topk, $trace, $transpose, $triangular_solve, $tril, $triu, $trunc, $type_as, $unbind, $unflatten, $uniform_, $unsqueeze, $values, $var, $vdot, $view, $view_as, $where_method, $xlogy, $zero_ } from './impl.js';
 
 declare module '../torch/tensor.js' {
   interface Tensor {
@@ -315,6 +315,25 @@ declare module '../torch/tensor.js' {
     addmv(mat: Tensor, vec: Tensor, options?: { beta?: number | boolean; alpha?: number | boolean }): Tensor;
     addr(vec1: Tensor, vec2: Tensor, options?: { beta?: number | boolean; alpha?: number | boolean }): Tensor;
     hardshrink(options?: { lambd?: number | boolean }): Tensor;
+    toDense(options?: { dtype?: DType; maskedGrad?: boolean | null }): Tensor;
+    toSparseCsr(options?: { denseDim?: number | null }): Tensor;
+    toSparseCsc(options?: { denseDim?: number | null }): Tensor;
+    toSparseBsr(blocksize: number | number[], options?: { denseDim?: number | null }): Tensor;
+    toSparseBsc(blocksize: number | number[], options?: { denseDim?: number | null }): Tensor;
+    coalesce(): Tensor;
+    isCoalesced(): boolean;
+    indices(): Tensor;
+    values(): Tensor;
+    _indices(): Tensor;
+    _values(): Tensor;
+    crowIndices(): Tensor;
+    colIndices(): Tensor;
+    ccolIndices(): Tensor;
+    rowIndices(): Tensor;
+    sparseDim(): number;
+    denseDim(): number;
+    _nnz(): number;
+    sparseMask(mask: Tensor): Tensor;
     choleskyInverse(options?: { upper?: boolean }): Tensor;
     histogram(options?: { range?: number | number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor] & { hist: Tensor; binEdges: Tensor };
     histogram(bins?: number, options?: { range?: number | number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor] & { hist: Tensor; binEdges: Tensor };
@@ -1170,6 +1189,63 @@ Tensor.prototype.addr = function (this: Tensor, vec1: never, vec2: never, option
 };
 Tensor.prototype.hardshrink = function (this: Tensor, options: never) {
   return $hardshrink(this, options);
+};
+Tensor.prototype.toDense = function (this: Tensor, options: never) {
+  return $to_dense(this, options);
+};
+Tensor.prototype.toSparseCsr = function (this: Tensor, options: never) {
+  return $to_sparse_csr(this, options);
+};
+Tensor.prototype.toSparseCsc = function (this: Tensor, options: never) {
+  return $to_sparse_csc(this, options);
+};
+Tensor.prototype.toSparseBsr = function (this: Tensor, blocksize: never, options: never) {
+  return $to_sparse_bsr(this, blocksize, options);
+};
+Tensor.prototype.toSparseBsc = function (this: Tensor, blocksize: never, options: never) {
+  return $to_sparse_bsc(this, blocksize, options);
+};
+Tensor.prototype.coalesce = function (this: Tensor, ) {
+  return $coalesce(this, );
+};
+Tensor.prototype.isCoalesced = function (this: Tensor, ) {
+  return $is_coalesced(this, );
+};
+Tensor.prototype.indices = function (this: Tensor, ) {
+  return $indices(this, );
+};
+Tensor.prototype.values = function (this: Tensor, ) {
+  return $values(this, );
+};
+Tensor.prototype._indices = function (this: Tensor, ) {
+  return $_indices(this, );
+};
+Tensor.prototype._values = function (this: Tensor, ) {
+  return $_values(this, );
+};
+Tensor.prototype.crowIndices = function (this: Tensor, ) {
+  return $crow_indices(this, );
+};
+Tensor.prototype.colIndices = function (this: Tensor, ) {
+  return $col_indices(this, );
+};
+Tensor.prototype.ccolIndices = function (this: Tensor, ) {
+  return $ccol_indices(this, );
+};
+Tensor.prototype.rowIndices = function (this: Tensor, ) {
+  return $row_indices(this, );
+};
+Tensor.prototype.sparseDim = function (this: Tensor, ) {
+  return $sparse_dim(this, );
+};
+Tensor.prototype.denseDim = function (this: Tensor, ) {
+  return $dense_dim(this, );
+};
+Tensor.prototype._nnz = function (this: Tensor, ) {
+  return $_nnz(this, );
+};
+Tensor.prototype.sparseMask = function (this: Tensor, mask: never) {
+  return $sparse_mask(this, mask);
 };
 Tensor.prototype.choleskyInverse = function (this: Tensor, options: never) {
   return $cholesky_inverse(this, options);

@@ -110,7 +110,7 @@ function shownIndices(n: number, summarize: boolean): number[] {
 }
 
 /** The dtypes PyTorch's repr leaves unsaid (the default float dtype, its complex one, int64, bool). */
-const DEFAULT_DTYPES = ['float32', 'complex64', 'int64', 'bool'];
+export const DEFAULT_DTYPES = ['float32', 'complex64', 'int64', 'bool'];
 
 export function formatTensor(t: Tensor): string {
   const shape = t.shape;
@@ -121,9 +121,36 @@ export function formatTensor(t: Tensor): string {
     const size = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
     return `tensor(..., device='meta', size=${size}${extra})`;
   }
+  const numel = shape.reduce((a, b) => a * b, 1);
+  const suffixes: string[] = [];
+  if (t.device !== 'cpu') suffixes.push(`device='${t.device}'`);
+  let body: string;
+  if (numel === 0) {
+    body = '[]';
+    if (shape.length !== 1) suffixes.push(`size=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`);
+    // With no elements to show, only float32 (the default dtype) goes without saying.
+    if (dtype !== 'float32') suffixes.push(`dtype=torch.${dtype}`);
+  } else {
+    if (!DEFAULT_DTYPES.includes(dtype)) suffixes.push(`dtype=torch.${dtype}`);
+    body = tensorStr(t, 'tensor('.length);
+  }
+  const gradFn = t.gradFn;
+  if (gradFn) suffixes.push(`grad_fn=<${gradFn}>`);
+  else if (t.requiresGrad) suffixes.push('requires_grad=True');
+  return `tensor(${[body, ...suffixes].join(', ')})`;
+}
+
+/**
+ * Python's _tensor_str: the elements alone ('[]' when there are none), continuation lines
+ * indented by `indent` (the sparse formatter prints indices and values with it too).
+ */
+export function tensorStr(t: Tensor, indent: number): string {
+  const shape = t.shape;
+  const dtype = t.dtype;
   const floating = dtype.startsWith('float') || dtype === 'bfloat16';
   const complex = dtype === 'complex64' || dtype === 'complex128';
   const numel = shape.reduce((a, b) => a * b, 1);
+  if (numel === 0) return '[]';
   const summarize = numel > THRESHOLD;
   // A complex tensor's typed array interleaves (real, imaginary): element i is at 2i, 2i + 1.
   const raw = t.toTypedArray();
@@ -182,21 +209,5 @@ export function formatTensor(t: Tensor): string {
     const parts = idx.map((i) => (i < 0 ? '...' : render(d + 1, offset + i * (strides[d] as number), indent + 1)));
     return `[${parts.join(sep)}]`;
   };
-
-  const suffixes: string[] = [];
-  if (t.device !== 'cpu') suffixes.push(`device='${t.device}'`);
-  let body: string;
-  if (numel === 0) {
-    body = '[]';
-    if (shape.length !== 1) suffixes.push(`size=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`);
-    // With no elements to show, only float32 (the default dtype) goes without saying.
-    if (dtype !== 'float32') suffixes.push(`dtype=torch.${dtype}`);
-  } else {
-    if (!DEFAULT_DTYPES.includes(dtype)) suffixes.push(`dtype=torch.${dtype}`);
-    body = shape.length === 0 ? element(0) : render(0, 0, 'tensor('.length);
-  }
-  const gradFn = t.gradFn;
-  if (gradFn) suffixes.push(`grad_fn=<${gradFn}>`);
-  else if (t.requiresGrad) suffixes.push('requires_grad=True');
-  return `tensor(${[body, ...suffixes].join(', ')})`;
+  return shape.length === 0 ? element(0) : render(0, 0, indent);
 }

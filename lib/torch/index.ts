@@ -42,6 +42,7 @@ export {
 export { defaultGenerator, Generator, type GeneratorOptions } from './generator.js';
 export { type HistogramddOptions, type HistogramddResult, histogramdd } from './histogram.js';
 export * as jit from './jit.js';
+export { type Layout, sparseBsc, sparseBsr, sparseCoo, sparseCsc, sparseCsr, strided } from './layout.js';
 export { keep, memory, scope } from './lifetime.js';
 export { linalg } from './linalg.js';
 export type { MemoryFormat, Reduction } from './marshal.js';
@@ -51,6 +52,21 @@ export * as profiler from './profiler/index.js';
 export { getRngState, initialSeed, manualSeed, seed, setRngState } from './random.js';
 export { load, loadSafetensors, save, saveSafetensors } from './serialization/index.js';
 export * as signal from './signal/index.js';
+export {
+  type SparseCompressedTensorOptions,
+  type SparseCooTensorOptions,
+  type SparseData,
+  type SparseMmReduce,
+  type SparseTensorOptions,
+  sparse,
+  sparseBscTensor,
+  sparseBsrTensor,
+  sparseCompressedTensor,
+  sparseCooTensor,
+  sparseCscTensor,
+  sparseCsrTensor,
+  type ToSparseOptions,
+} from './sparse.js';
 export { special } from './special.js';
 export { type IstftOptions, istft, type StftOptions, type StftPadMode, stft } from './spectral.js';
 export { type BackwardOptions, Tensor, type ToOptions } from './tensor.js';

@@ -6,7 +6,9 @@ import { native, type StreamData } from '../binding.js';
 import type { Device } from './device.js';
 import { type DType, dtypeCode, dtypeName, isDType } from './dtype.js';
 import { formatTensor } from './format.js';
+import { type Layout, layoutName } from './layout.js';
 import { adopt, keep, release, scope } from './lifetime.js';
+import { formatSparse } from './sparse_format.js';
 
 // Device names by native.deviceCode: a number crosses from C++ faster than a new string.
 const deviceNames = new Map<number, string>();
@@ -89,6 +91,21 @@ export class Tensor {
 
   get isCuda(): boolean {
     return this.device.startsWith('cuda');
+  }
+
+  /** PyTorch's `x.layout`: 'strided' for a dense tensor, 'sparse_coo', 'sparse_csr', ... (lib/torch/layout.ts). */
+  get layout(): Layout {
+    return layoutName(native._layout_code(this._h));
+  }
+
+  /** Whether the layout is sparse COO, as PyTorch's `x.is_sparse` (false for CSR and the other compressed layouts). */
+  get isSparse(): boolean {
+    return native._layout_code(this._h) === 1;
+  }
+
+  /** Whether the layout is sparse CSR, as PyTorch's `x.is_sparse_csr`. */
+  get isSparseCsr(): boolean {
+    return native._layout_code(this._h) === 2;
   }
 
   numel(): number {
@@ -245,7 +262,17 @@ export class Tensor {
    * out). A conjugate view (x.conj()) gives its values, conjugated.
    */
   toTypedArray(): Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array {
-    const buffer = native.toBuffer(this._h);
+    let buffer: ArrayBuffer;
+    try {
+      buffer = native.toBuffer(this._h);
+    } catch (e) {
+      // A sparse tensor has no flat elements to copy; say so instead of libtorch's message.
+      const layout = this._h >= 0 ? this.layout : 'strided';
+      if (layout !== 'strided') {
+        throw new Error(`toTypedArray: a ${layout} tensor has no flat elements; call toDense() first`);
+      }
+      throw e;
+    }
     switch (this.dtype) {
       case 'float64':
       case 'complex128':
@@ -272,6 +299,11 @@ export class Tensor {
    * gives its [real, imaginary] pairs, `x.real.toArray()` and `x.imag.toArray()` the parts.
    */
   toArray(): Nested {
+    const layout = this.layout;
+    if (layout !== 'strided') {
+      // PyTorch's tolist fails here too ("tensor that doesn't have storage").
+      throw new Error(`toArray: a ${layout} tensor has no nested-array form; call toDense() first`);
+    }
     const shape = this.shape;
     const dtype = this.dtype;
     if (dtype === 'complex64' || dtype === 'complex128') {
@@ -410,7 +442,8 @@ export class Tensor {
   // ---- printing
 
   toString(): string {
-    return this._h < 0 ? 'tensor(<disposed>)' : formatTensor(this);
+    if (this._h < 0) return 'tensor(<disposed>)';
+    return this.layout === 'strided' ? formatTensor(this) : formatSparse(this);
   }
 
   [inspect.custom](): string {

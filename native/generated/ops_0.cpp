@@ -2185,85 +2185,191 @@ static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_normal__float_Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_sparse_compressed_tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_compressed_tensor");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_compressed_indices = a.tensor(0, "compressed_indices");
+    const at::Tensor& a_plain_indices = a.tensor(1, "plain_indices");
+    const at::Tensor& a_values = a.tensor(2, "values");
+    const std::optional<tn::IntList> a_size_v = a.optIntList(3, "size", 0);
+    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
+    const int64_t a_layout = a.int64(4, "layout");
+    return a.ret([&] { const at::TensorOptions o = a_values.options().layout(static_cast<at::Layout>(a_layout)); at::Tensor r = a_size ? at::sparse_compressed_tensor(a_compressed_indices, a_plain_indices, a_values, *a_size, o) : at::sparse_compressed_tensor(a_compressed_indices, a_plain_indices, a_values, o); at::_validate_sparse_compressed_tensor_args(a_compressed_indices, a_plain_indices, a_values, r.sizes(), r.layout()); return r; }());
+  });
+}
+
+static Napi::Value op_to_dense(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_dense");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<bool> a_masked_grad = a.optBoolean(2, "masked_grad");
+    return a.ret(a_self.to_dense(a_dtype, a_masked_grad));
+  });
+}
+
+static Napi::Value op_to_sparse_bsr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse_bsr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_blocksize = a.intList(1, "blocksize", 2);
+    const std::optional<int64_t> a_dense_dim = a.optInt64(2, "dense_dim");
+    return a.ret(a_self.to_sparse_bsr(a_blocksize, a_dense_dim));
+  });
+}
+
+static Napi::Value op_is_coalesced(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "is_coalesced");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(static_cast<bool>(a_self.is_coalesced()));
+  });
+}
+
+static Napi::Value op__indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self._indices());
+  });
+}
+
+static Napi::Value op_col_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "col_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.col_indices());
+  });
+}
+
+static Napi::Value op_sparse_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_dim");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.sparse_dim());
+  });
+}
+
+static Napi::Value op_sparse_mask(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_mask");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mask = a.tensor(1, "mask");
+    return a.ret(a_self.sparse_mask(a_mask));
+  });
+}
+
+static Napi::Value op__sparse_sum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_sum");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 0);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(a_dim ? (a_dtype ? at::_sparse_sum(a_self, *a_dim, *a_dtype) : at::_sparse_sum(a_self, *a_dim)) : (a_dtype ? at::_sparse_sum(a_self, *a_dtype) : at::_sparse_sum(a_self)));
+  });
+}
+
+static Napi::Value op__sparse_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_softmax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::_sparse_softmax(a_self, a_dim, a_dtype));
+  });
+}
+
+static Napi::Value op_normal__Tensor_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
-    const double a_mean = a.float64(0, "mean");
+    const at::Tensor& a_mean = a.tensor(0, "mean");
     const at::Tensor& a_std = a.tensor(1, "std");
     const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
     return a.ret(at::normal(a_mean, a_std, a_generator));
   });
 }
 
-static Napi::Value op_binomial(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binomial");
+static Napi::Value op_normal__float_float(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_count = a.tensor(0, "count");
-    const at::Tensor& a_prob = a.tensor(1, "prob");
-    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
-    return a.ret(at::binomial(a_count, a_prob, a_generator));
-  });
-}
-
-static Napi::Value op__standard_gamma_grad(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_standard_gamma_grad");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_output = a.tensor(1, "output");
-    return a.ret(at::_standard_gamma_grad(a_self, a_output));
-  });
-}
-
-static Napi::Value op_hamming_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hamming_window");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_window_length = a.int64(0, "window_length");
-    const bool a_periodic = a.boolean(1, "periodic", true);
-    const double a_alpha = a.float64(2, "alpha", 0.54);
-    const double a_beta = a.float64(3, "beta", 0.46);
+    const double a_mean = a.float64(0, "mean");
+    const double a_std = a.float64(1, "std");
+    const tn::IntList a_size = a.intList(2, "size", 0);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(5, "device");
     const bool a_requires_grad = a.boolean(6, "requires_grad", false);
-    return a.ret(at::hamming_window(a_window_length, a_periodic, a_alpha, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::normal(a_mean, a_std, a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_kaiser_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "kaiser_window");
+static Napi::Value op__sample_dirichlet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sample_dirichlet");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    return a.ret(at::_sample_dirichlet(a_self, a_generator));
+  });
+}
+
+static Napi::Value op_cholesky_inverse(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cholesky_inverse");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const bool a_upper = a.boolean(1, "upper", false);
+    return a.ret(at::cholesky_inverse(a_self, a_upper));
+  });
+}
+
+static Napi::Value op_blackman_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "blackman_window");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_window_length = a.int64(0, "window_length");
     const bool a_periodic = a.boolean(1, "periodic", true);
-    const double a_beta = a.float64(2, "beta", 12.0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(at::kaiser_window(a_window_length, a_periodic, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::blackman_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_histogram__bin_ct(const Napi::CallbackInfo& info) {
+static Napi::Value op_stft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "stft");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_n_fft = a.int64(1, "n_fft");
+    const std::optional<int64_t> a_hop_length = a.optInt64(2, "hop_length");
+    const std::optional<int64_t> a_win_length = a.optInt64(3, "win_length");
+    const std::optional<at::Tensor> a_window = a.optTensor(4, "window");
+    const bool a_normalized = a.boolean(5, "normalized");
+    const std::optional<bool> a_onesided = a.optBoolean(6, "onesided");
+    const std::optional<bool> a_return_complex = a.optBoolean(7, "return_complex");
+    const std::optional<bool> a_align_to_window = a.optBoolean(8, "align_to_window");
+    return a.ret(at::stft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_normalized, a_onesided, a_return_complex, a_align_to_window));
+  });
+}
+
+static Napi::Value op_histogram__bins_tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "histogram");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_bins = a.int64(1, "bins", 100);
-    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
-    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const bool a_density = a.boolean(4, "density", false);
-    return a.ret(at::histogram(a_self, a_bins, a_range, a_weight, a_density));
+    const at::Tensor& a_bins = a.tensor(1, "bins");
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const bool a_density = a.boolean(3, "density", false);
+    return a.ret(at::histogram(a_self, a_bins, a_weight, a_density));
   });
 }
 
-static Napi::Value op__histogramdd_from_bin_cts(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_histogramdd_from_bin_cts");
+static Napi::Value op__histogramdd_from_bin_tensors(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_histogramdd_from_bin_tensors");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_bins = a.intList(1, "bins", 0);
-    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
-    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const bool a_density = a.boolean(4, "density");
-    return a.ret(at::_histogramdd_from_bin_cts(a_self, a_bins, a_range, a_weight, a_density));
+    const std::vector<at::Tensor> a_bins_v = a.tensorList(1, "bins");
+    const at::TensorList a_bins = a_bins_v;
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const bool a_density = a.boolean(3, "density");
+    return a.ret(at::_histogramdd_from_bin_tensors(a_self, a_bins, a_weight, a_density));
   });
 }
 
@@ -2481,13 +2587,24 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("selu_", Napi::Function::New(env, op_selu_, "selu_"));
   exports.Set("silu_", Napi::Function::New(env, op_silu_, "silu_"));
   exports.Set("hardsigmoid_", Napi::Function::New(env, op_hardsigmoid_, "hardsigmoid_"));
-  exports.Set("normal$float_Tensor", Napi::Function::New(env, op_normal__float_Tensor, "normal$float_Tensor"));
-  exports.Set("binomial", Napi::Function::New(env, op_binomial, "binomial"));
-  exports.Set("_standard_gamma_grad", Napi::Function::New(env, op__standard_gamma_grad, "_standard_gamma_grad"));
-  exports.Set("hamming_window", Napi::Function::New(env, op_hamming_window, "hamming_window"));
-  exports.Set("kaiser_window", Napi::Function::New(env, op_kaiser_window, "kaiser_window"));
-  exports.Set("histogram$bin_ct", Napi::Function::New(env, op_histogram__bin_ct, "histogram$bin_ct"));
-  exports.Set("_histogramdd_from_bin_cts", Napi::Function::New(env, op__histogramdd_from_bin_cts, "_histogramdd_from_bin_cts"));
+  exports.Set("sparse_compressed_tensor", Napi::Function::New(env, op_sparse_compressed_tensor, "sparse_compressed_tensor"));
+  exports.Set("to_dense", Napi::Function::New(env, op_to_dense, "to_dense"));
+  exports.Set("to_sparse_bsr", Napi::Function::New(env, op_to_sparse_bsr, "to_sparse_bsr"));
+  exports.Set("is_coalesced", Napi::Function::New(env, op_is_coalesced, "is_coalesced"));
+  exports.Set("_indices", Napi::Function::New(env, op__indices, "_indices"));
+  exports.Set("col_indices", Napi::Function::New(env, op_col_indices, "col_indices"));
+  exports.Set("sparse_dim", Napi::Function::New(env, op_sparse_dim, "sparse_dim"));
+  exports.Set("sparse_mask", Napi::Function::New(env, op_sparse_mask, "sparse_mask"));
+  exports.Set("_sparse_sum", Napi::Function::New(env, op__sparse_sum, "_sparse_sum"));
+  exports.Set("_sparse_softmax", Napi::Function::New(env, op__sparse_softmax, "_sparse_softmax"));
+  exports.Set("normal$Tensor_Tensor", Napi::Function::New(env, op_normal__Tensor_Tensor, "normal$Tensor_Tensor"));
+  exports.Set("normal$float_float", Napi::Function::New(env, op_normal__float_float, "normal$float_float"));
+  exports.Set("_sample_dirichlet", Napi::Function::New(env, op__sample_dirichlet, "_sample_dirichlet"));
+  exports.Set("cholesky_inverse", Napi::Function::New(env, op_cholesky_inverse, "cholesky_inverse"));
+  exports.Set("blackman_window", Napi::Function::New(env, op_blackman_window, "blackman_window"));
+  exports.Set("stft", Napi::Function::New(env, op_stft, "stft"));
+  exports.Set("histogram$bins_tensor", Napi::Function::New(env, op_histogram__bins_tensor, "histogram$bins_tensor"));
+  exports.Set("_histogramdd_from_bin_tensors", Napi::Function::New(env, op__histogramdd_from_bin_tensors, "_histogramdd_from_bin_tensors"));
 }
 
 }  // namespace tn

@@ -2159,96 +2159,185 @@ static Napi::Value op_mish_(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_normal__Tensor_Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__layout_code(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_layout_code");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(static_cast<int64_t>(a_self.layout()));
+  });
+}
+
+static Napi::Value op_to_sparse__sparse_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_sparse_dim = a.int64(1, "sparse_dim");
+    return a.ret(a_self.to_sparse(a_sparse_dim));
+  });
+}
+
+static Napi::Value op_to_sparse_csr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse_csr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<int64_t> a_dense_dim = a.optInt64(1, "dense_dim");
+    return a.ret(a_self.to_sparse_csr(a_dense_dim));
+  });
+}
+
+static Napi::Value op_to_sparse_bsc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse_bsc");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_blocksize = a.intList(1, "blocksize", 2);
+    const std::optional<int64_t> a_dense_dim = a.optInt64(2, "dense_dim");
+    return a.ret(a_self.to_sparse_bsc(a_blocksize, a_dense_dim));
+  });
+}
+
+static Napi::Value op_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.indices());
+  });
+}
+
+static Napi::Value op__values(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_values");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self._values());
+  });
+}
+
+static Napi::Value op_ccol_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ccol_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.ccol_indices());
+  });
+}
+
+static Napi::Value op_dense_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dense_dim");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.dense_dim());
+  });
+}
+
+static Napi::Value op__sparse_mm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_mm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_sparse = a.tensor(0, "sparse");
+    const at::Tensor& a_dense = a.tensor(1, "dense");
+    return a.ret(at::_sparse_mm(a_sparse, a_dense));
+  });
+}
+
+static Napi::Value op__sparse_addmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_addmm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
+    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
+    const at::Scalar a_beta = a.scalar(3, "beta");
+    const at::Scalar a_alpha = a.scalar(4, "alpha");
+    return a.ret(at::_sparse_addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
+  });
+}
+
+static Napi::Value op__sparse_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_log_softmax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::_sparse_log_softmax(a_self, a_dim, a_dtype));
+  });
+}
+
+static Napi::Value op_normal__Tensor_float(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_mean = a.tensor(0, "mean");
-    const at::Tensor& a_std = a.tensor(1, "std");
+    const double a_std = a.float64(1, "std", 1);
     const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
     return a.ret(at::normal(a_mean, a_std, a_generator));
   });
 }
 
-static Napi::Value op_normal__float_float(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "normal");
-  return tn::run(a, [&]() -> Napi::Value {
-    const double a_mean = a.float64(0, "mean");
-    const double a_std = a.float64(1, "std");
-    const tn::IntList a_size = a.intList(2, "size", 0);
-    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(5, "device");
-    const bool a_requires_grad = a.boolean(6, "requires_grad", false);
-    return a.ret(at::normal(a_mean, a_std, a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op__sample_dirichlet(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_sample_dirichlet");
+static Napi::Value op_poisson(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "poisson");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
-    return a.ret(at::_sample_dirichlet(a_self, a_generator));
+    return a.ret(at::poisson(a_self, a_generator));
   });
 }
 
-static Napi::Value op_cholesky_inverse(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cholesky_inverse");
+static Napi::Value op__dirichlet_grad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_dirichlet_grad");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const bool a_upper = a.boolean(1, "upper", false);
-    return a.ret(at::cholesky_inverse(a_self, a_upper));
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const at::Tensor& a_alpha = a.tensor(1, "alpha");
+    const at::Tensor& a_total = a.tensor(2, "total");
+    return a.ret(at::_dirichlet_grad(a_x, a_alpha, a_total));
   });
 }
 
-static Napi::Value op_blackman_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "blackman_window");
+static Napi::Value op_hann_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hann_window");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_window_length = a.int64(0, "window_length");
     const bool a_periodic = a.boolean(1, "periodic", true);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::blackman_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::hann_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_stft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "stft");
+static Napi::Value op_bartlett_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bartlett_window");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_window_length = a.int64(0, "window_length");
+    const bool a_periodic = a.boolean(1, "periodic", true);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::bartlett_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_istft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "istft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_n_fft = a.int64(1, "n_fft");
     const std::optional<int64_t> a_hop_length = a.optInt64(2, "hop_length");
     const std::optional<int64_t> a_win_length = a.optInt64(3, "win_length");
     const std::optional<at::Tensor> a_window = a.optTensor(4, "window");
-    const bool a_normalized = a.boolean(5, "normalized");
-    const std::optional<bool> a_onesided = a.optBoolean(6, "onesided");
-    const std::optional<bool> a_return_complex = a.optBoolean(7, "return_complex");
-    const std::optional<bool> a_align_to_window = a.optBoolean(8, "align_to_window");
-    return a.ret(at::stft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_normalized, a_onesided, a_return_complex, a_align_to_window));
+    const bool a_center = a.boolean(5, "center");
+    const bool a_normalized = a.boolean(6, "normalized");
+    const std::optional<bool> a_onesided = a.optBoolean(7, "onesided");
+    const std::optional<int64_t> a_length = a.optInt64(8, "length");
+    const bool a_return_complex = a.boolean(9, "return_complex");
+    return a.ret(at::istft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_center, a_normalized, a_onesided, a_length, a_return_complex));
   });
 }
 
-static Napi::Value op_histogram__bins_tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "histogram");
+static Napi::Value op__histogramdd_bin_edges(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_histogramdd_bin_edges");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_bins = a.tensor(1, "bins");
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const bool a_density = a.boolean(3, "density", false);
-    return a.ret(at::histogram(a_self, a_bins, a_weight, a_density));
-  });
-}
-
-static Napi::Value op__histogramdd_from_bin_tensors(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_histogramdd_from_bin_tensors");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::vector<at::Tensor> a_bins_v = a.tensorList(1, "bins");
-    const at::TensorList a_bins = a_bins_v;
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const bool a_density = a.boolean(3, "density");
-    return a.ret(at::_histogramdd_from_bin_tensors(a_self, a_bins, a_weight, a_density));
+    const tn::IntList a_bins = a.intList(1, "bins", 0);
+    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
+    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const bool a_density = a.boolean(4, "density");
+    return a.ret(at::_histogramdd_bin_edges(a_self, a_bins, a_range, a_weight, a_density));
   });
 }
 
@@ -2465,14 +2554,24 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("leaky_relu_", Napi::Function::New(env, op_leaky_relu_, "leaky_relu_"));
   exports.Set("celu_", Napi::Function::New(env, op_celu_, "celu_"));
   exports.Set("mish_", Napi::Function::New(env, op_mish_, "mish_"));
-  exports.Set("normal$Tensor_Tensor", Napi::Function::New(env, op_normal__Tensor_Tensor, "normal$Tensor_Tensor"));
-  exports.Set("normal$float_float", Napi::Function::New(env, op_normal__float_float, "normal$float_float"));
-  exports.Set("_sample_dirichlet", Napi::Function::New(env, op__sample_dirichlet, "_sample_dirichlet"));
-  exports.Set("cholesky_inverse", Napi::Function::New(env, op_cholesky_inverse, "cholesky_inverse"));
-  exports.Set("blackman_window", Napi::Function::New(env, op_blackman_window, "blackman_window"));
-  exports.Set("stft", Napi::Function::New(env, op_stft, "stft"));
-  exports.Set("histogram$bins_tensor", Napi::Function::New(env, op_histogram__bins_tensor, "histogram$bins_tensor"));
-  exports.Set("_histogramdd_from_bin_tensors", Napi::Function::New(env, op__histogramdd_from_bin_tensors, "_histogramdd_from_bin_tensors"));
+  exports.Set("_layout_code", Napi::Function::New(env, op__layout_code, "_layout_code"));
+  exports.Set("to_sparse$sparse_dim", Napi::Function::New(env, op_to_sparse__sparse_dim, "to_sparse$sparse_dim"));
+  exports.Set("to_sparse_csr", Napi::Function::New(env, op_to_sparse_csr, "to_sparse_csr"));
+  exports.Set("to_sparse_bsc", Napi::Function::New(env, op_to_sparse_bsc, "to_sparse_bsc"));
+  exports.Set("indices", Napi::Function::New(env, op_indices, "indices"));
+  exports.Set("_values", Napi::Function::New(env, op__values, "_values"));
+  exports.Set("ccol_indices", Napi::Function::New(env, op_ccol_indices, "ccol_indices"));
+  exports.Set("dense_dim", Napi::Function::New(env, op_dense_dim, "dense_dim"));
+  exports.Set("_sparse_mm", Napi::Function::New(env, op__sparse_mm, "_sparse_mm"));
+  exports.Set("_sparse_addmm", Napi::Function::New(env, op__sparse_addmm, "_sparse_addmm"));
+  exports.Set("_sparse_log_softmax", Napi::Function::New(env, op__sparse_log_softmax, "_sparse_log_softmax"));
+  exports.Set("normal$Tensor_float", Napi::Function::New(env, op_normal__Tensor_float, "normal$Tensor_float"));
+  exports.Set("poisson", Napi::Function::New(env, op_poisson, "poisson"));
+  exports.Set("_dirichlet_grad", Napi::Function::New(env, op__dirichlet_grad, "_dirichlet_grad"));
+  exports.Set("hann_window", Napi::Function::New(env, op_hann_window, "hann_window"));
+  exports.Set("bartlett_window", Napi::Function::New(env, op_bartlett_window, "bartlett_window"));
+  exports.Set("istft", Napi::Function::New(env, op_istft, "istft"));
+  exports.Set("_histogramdd_bin_edges", Napi::Function::New(env, op__histogramdd_bin_edges, "_histogramdd_bin_edges"));
 }
 
 }  // namespace tn

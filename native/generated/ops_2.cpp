@@ -1608,7 +1608,9 @@ static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<int64_t> a_padding_idx = a.optInt64(2, "padding_idx");
-    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1));
+    const bool a_scale_grad_by_freq = a.boolean(3, "scale_grad_by_freq", false);
+    const bool a_sparse = a.boolean(4, "sparse", false);
+    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1, a_scale_grad_by_freq, a_sparse));
   });
 }
 
@@ -2200,78 +2202,183 @@ static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_normal__Tensor_float(const Napi::CallbackInfo& info) {
+static Napi::Value op_sparse_coo_tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_coo_tensor");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_indices = a.tensor(0, "indices");
+    const at::Tensor& a_values = a.tensor(1, "values");
+    const std::optional<tn::IntList> a_size_v = a.optIntList(2, "size", 0);
+    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
+    const std::optional<bool> a_is_coalesced = a.optBoolean(3, "is_coalesced");
+    return a.ret([&] { at::Tensor r = a_size ? at::sparse_coo_tensor(a_indices, a_values, *a_size, a_values.options().layout(at::kSparse), a_is_coalesced) : at::sparse_coo_tensor(a_indices, a_values, a_values.options().layout(at::kSparse), a_is_coalesced); at::_validate_sparse_coo_tensor_args(r._indices(), r._values(), r.sizes(), a_is_coalesced); return r; }());
+  });
+}
+
+static Napi::Value op_to_sparse(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<int64_t> a_layout = a.optInt64(1, "layout");
+    const std::optional<tn::IntList> a_blocksize_v = a.optIntList(2, "blocksize", 0);
+    const at::OptionalIntArrayRef a_blocksize = a_blocksize_v ? at::OptionalIntArrayRef(*a_blocksize_v) : std::nullopt;
+    const std::optional<int64_t> a_dense_dim = a.optInt64(3, "dense_dim");
+    return a.ret(a_self.to_sparse(a_layout ? std::optional<at::Layout>(static_cast<at::Layout>(*a_layout)) : std::nullopt, a_blocksize, a_dense_dim));
+  });
+}
+
+static Napi::Value op_to_sparse_csc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse_csc");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<int64_t> a_dense_dim = a.optInt64(1, "dense_dim");
+    return a.ret(a_self.to_sparse_csc(a_dense_dim));
+  });
+}
+
+static Napi::Value op_coalesce(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "coalesce");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.coalesce());
+  });
+}
+
+static Napi::Value op_values(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "values");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.values());
+  });
+}
+
+static Napi::Value op_crow_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "crow_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.crow_indices());
+  });
+}
+
+static Napi::Value op_row_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "row_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.row_indices());
+  });
+}
+
+static Napi::Value op__nnz(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_nnz");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self._nnz());
+  });
+}
+
+static Napi::Value op__sparse_mm__reduce(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_mm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_sparse = a.tensor(0, "sparse");
+    const at::Tensor& a_dense = a.tensor(1, "dense");
+    const std::string a_reduce = a.string(2, "reduce");
+    return a.ret(at::_sparse_mm(a_sparse, a_dense, a_reduce));
+  });
+}
+
+static Napi::Value op_sparse_sampled_addmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_sampled_addmm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
+    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
+    const at::Scalar a_beta = a.scalar(3, "beta");
+    const at::Scalar a_alpha = a.scalar(4, "alpha");
+    return a.ret(at::sparse_sampled_addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
+  });
+}
+
+static Napi::Value op__spdiags(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_spdiags");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_diagonals = a.tensor(0, "diagonals");
+    const at::Tensor& a_offsets = a.tensor(1, "offsets");
+    const tn::IntList a_shape = a.intList(2, "shape", 0);
+    const std::optional<int64_t> a_layout = a.optInt64(3, "layout");
+    return a.ret(at::_spdiags(a_diagonals, a_offsets, a_shape, a_layout ? std::optional<at::Layout>(static_cast<at::Layout>(*a_layout)) : std::nullopt));
+  });
+}
+
+static Napi::Value op_normal__float_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_mean = a.tensor(0, "mean");
-    const double a_std = a.float64(1, "std", 1);
+    const double a_mean = a.float64(0, "mean");
+    const at::Tensor& a_std = a.tensor(1, "std");
     const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
     return a.ret(at::normal(a_mean, a_std, a_generator));
   });
 }
 
-static Napi::Value op_poisson(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "poisson");
+static Napi::Value op_binomial(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binomial");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_count = a.tensor(0, "count");
+    const at::Tensor& a_prob = a.tensor(1, "prob");
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    return a.ret(at::binomial(a_count, a_prob, a_generator));
+  });
+}
+
+static Napi::Value op__standard_gamma_grad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_standard_gamma_grad");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
-    return a.ret(at::poisson(a_self, a_generator));
+    const at::Tensor& a_output = a.tensor(1, "output");
+    return a.ret(at::_standard_gamma_grad(a_self, a_output));
   });
 }
 
-static Napi::Value op__dirichlet_grad(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_dirichlet_grad");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const at::Tensor& a_alpha = a.tensor(1, "alpha");
-    const at::Tensor& a_total = a.tensor(2, "total");
-    return a.ret(at::_dirichlet_grad(a_x, a_alpha, a_total));
-  });
-}
-
-static Napi::Value op_hann_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hann_window");
+static Napi::Value op_hamming_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hamming_window");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_window_length = a.int64(0, "window_length");
     const bool a_periodic = a.boolean(1, "periodic", true);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::hann_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const double a_alpha = a.float64(2, "alpha", 0.54);
+    const double a_beta = a.float64(3, "beta", 0.46);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(5, "device");
+    const bool a_requires_grad = a.boolean(6, "requires_grad", false);
+    return a.ret(at::hamming_window(a_window_length, a_periodic, a_alpha, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_bartlett_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bartlett_window");
+static Napi::Value op_kaiser_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kaiser_window");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_window_length = a.int64(0, "window_length");
     const bool a_periodic = a.boolean(1, "periodic", true);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::bartlett_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const double a_beta = a.float64(2, "beta", 12.0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
+    return a.ret(at::kaiser_window(a_window_length, a_periodic, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_istft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "istft");
+static Napi::Value op_histogram__bin_ct(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "histogram");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_n_fft = a.int64(1, "n_fft");
-    const std::optional<int64_t> a_hop_length = a.optInt64(2, "hop_length");
-    const std::optional<int64_t> a_win_length = a.optInt64(3, "win_length");
-    const std::optional<at::Tensor> a_window = a.optTensor(4, "window");
-    const bool a_center = a.boolean(5, "center");
-    const bool a_normalized = a.boolean(6, "normalized");
-    const std::optional<bool> a_onesided = a.optBoolean(7, "onesided");
-    const std::optional<int64_t> a_length = a.optInt64(8, "length");
-    const bool a_return_complex = a.boolean(9, "return_complex");
-    return a.ret(at::istft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_center, a_normalized, a_onesided, a_length, a_return_complex));
+    const int64_t a_bins = a.int64(1, "bins", 100);
+    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
+    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const bool a_density = a.boolean(4, "density", false);
+    return a.ret(at::histogram(a_self, a_bins, a_range, a_weight, a_density));
   });
 }
 
-static Napi::Value op__histogramdd_bin_edges(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_histogramdd_bin_edges");
+static Napi::Value op__histogramdd_from_bin_cts(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_histogramdd_from_bin_cts");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_bins = a.intList(1, "bins", 0);
@@ -2279,7 +2386,7 @@ static Napi::Value op__histogramdd_bin_edges(const Napi::CallbackInfo& info) {
     const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
     const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
     const bool a_density = a.boolean(4, "density");
-    return a.ret(at::_histogramdd_bin_edges(a_self, a_bins, a_range, a_weight, a_density));
+    return a.ret(at::_histogramdd_from_bin_cts(a_self, a_bins, a_range, a_weight, a_density));
   });
 }
 
@@ -2496,13 +2603,24 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("hardtanh_", Napi::Function::New(env, op_hardtanh_, "hardtanh_"));
   exports.Set("threshold_", Napi::Function::New(env, op_threshold_, "threshold_"));
   exports.Set("hardswish_", Napi::Function::New(env, op_hardswish_, "hardswish_"));
-  exports.Set("normal$Tensor_float", Napi::Function::New(env, op_normal__Tensor_float, "normal$Tensor_float"));
-  exports.Set("poisson", Napi::Function::New(env, op_poisson, "poisson"));
-  exports.Set("_dirichlet_grad", Napi::Function::New(env, op__dirichlet_grad, "_dirichlet_grad"));
-  exports.Set("hann_window", Napi::Function::New(env, op_hann_window, "hann_window"));
-  exports.Set("bartlett_window", Napi::Function::New(env, op_bartlett_window, "bartlett_window"));
-  exports.Set("istft", Napi::Function::New(env, op_istft, "istft"));
-  exports.Set("_histogramdd_bin_edges", Napi::Function::New(env, op__histogramdd_bin_edges, "_histogramdd_bin_edges"));
+  exports.Set("sparse_coo_tensor", Napi::Function::New(env, op_sparse_coo_tensor, "sparse_coo_tensor"));
+  exports.Set("to_sparse", Napi::Function::New(env, op_to_sparse, "to_sparse"));
+  exports.Set("to_sparse_csc", Napi::Function::New(env, op_to_sparse_csc, "to_sparse_csc"));
+  exports.Set("coalesce", Napi::Function::New(env, op_coalesce, "coalesce"));
+  exports.Set("values", Napi::Function::New(env, op_values, "values"));
+  exports.Set("crow_indices", Napi::Function::New(env, op_crow_indices, "crow_indices"));
+  exports.Set("row_indices", Napi::Function::New(env, op_row_indices, "row_indices"));
+  exports.Set("_nnz", Napi::Function::New(env, op__nnz, "_nnz"));
+  exports.Set("_sparse_mm$reduce", Napi::Function::New(env, op__sparse_mm__reduce, "_sparse_mm$reduce"));
+  exports.Set("sparse_sampled_addmm", Napi::Function::New(env, op_sparse_sampled_addmm, "sparse_sampled_addmm"));
+  exports.Set("_spdiags", Napi::Function::New(env, op__spdiags, "_spdiags"));
+  exports.Set("normal$float_Tensor", Napi::Function::New(env, op_normal__float_Tensor, "normal$float_Tensor"));
+  exports.Set("binomial", Napi::Function::New(env, op_binomial, "binomial"));
+  exports.Set("_standard_gamma_grad", Napi::Function::New(env, op__standard_gamma_grad, "_standard_gamma_grad"));
+  exports.Set("hamming_window", Napi::Function::New(env, op_hamming_window, "hamming_window"));
+  exports.Set("kaiser_window", Napi::Function::New(env, op_kaiser_window, "kaiser_window"));
+  exports.Set("histogram$bin_ct", Napi::Function::New(env, op_histogram__bin_ct, "histogram$bin_ct"));
+  exports.Set("_histogramdd_from_bin_cts", Napi::Function::New(env, op__histogramdd_from_bin_cts, "_histogramdd_from_bin_cts"));
 }
 
 }  // namespace tn

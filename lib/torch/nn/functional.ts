@@ -1375,8 +1375,6 @@ export function embeddingBag(input: Tensor, weight: Tensor, options?: EmbeddingB
           throw new Error('embeddingBag: max mode does not support scaling the gradient by the frequency');
         if (sparse) throw new Error('embeddingBag: max mode does not support sparse weights');
       } else throw new Error(`embeddingBag: mode has to be one of sum, mean or max, got ${JSON.stringify(mode)}`);
-      if (sparse)
-        throw new Error('embeddingBag: sparse gradients are not supported (torch-node has no sparse tensors)');
       const maxNorm = options?.maxNorm ?? null;
       if (maxNorm !== null) {
         const normType = options?.normType ?? 2;

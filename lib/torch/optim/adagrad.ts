@@ -1,5 +1,5 @@
 // torch.optim.Adagrad, following torch/optim/adagrad.py's _multi_tensor_adagrad (foreach) and
-// _single_tensor_adagrad operation by operation, for dense gradients; `foreach: null` picks
+// _single_tensor_adagrad operation by operation (sparse gradients by the latter, as there); `foreach: null` picks
 // between them as updateByDeviceGroup (optimizer.ts) says.
 import {
   _foreachAdd,
@@ -13,6 +13,7 @@ import {
   fullLike,
 } from '../../generated/functions.js';
 import { scalarTensor } from '../creation.js';
+import { sparseCooTensor } from '../sparse.js';
 import type { Tensor } from '../tensor.js';
 import {
   checkBoolean,
@@ -123,7 +124,11 @@ export class Adagrad extends Optimizer<AdagradParamGroup, AdagradState> {
       group,
       Adagrad.foreachByDefault,
       (params, grads) => this.updateSingle(group, params, grads),
-      (params, grads) => this.updateForeach(group, params, grads),
+      // PyTorch's foreach path hands a device group with a sparse gradient to the single-tensor code
+      (params, grads) =>
+        grads.some((g) => g.isSparse)
+          ? this.updateSingle(group, params, grads)
+          : this.updateForeach(group, params, grads),
     );
   }
 
@@ -133,7 +138,7 @@ export class Adagrad extends Optimizer<AdagradParamGroup, AdagradState> {
     return Object.keys(state).length === 0 ? this.initState(param) : state;
   }
 
-  /** _single_tensor_adagrad over `params` (which have dense gradients). */
+  /** _single_tensor_adagrad over `params` (with dense or sparse gradients). */
   private updateSingle(group: AdagradParamGroup, params: Tensor[], grads: Tensor[]): void {
     const { lr, lrDecay, eps, weightDecay, maximize } = group;
     for (const [i, param] of params.entries()) {
@@ -144,8 +149,24 @@ export class Adagrad extends Optimizer<AdagradParamGroup, AdagradState> {
       stepT.add_(1);
       const step = stepT.item() as number;
       let grad = maximize ? g.neg() : g;
-      if (weightDecay !== 0) grad = grad.add(param, { alpha: weightDecay });
+      const sparse = grad.isSparse;
+      if (weightDecay !== 0) {
+        if (sparse) throw new Error('Adagrad.step: weight_decay option is not compatible with sparse gradients');
+        grad = grad.add(param, { alpha: weightDecay });
+      }
       const clr = lr / (1 + (step - 1) * lrDecay);
+      if (sparse) {
+        // Only the rows present in the gradient change; coalesced first, the update not being
+        // linear in repeated indices.
+        const c = grad.coalesce();
+        const indices = c._indices();
+        const values = c._values();
+        const size = c.shape;
+        stateSum.add_(sparseCooTensor(indices, values.pow(2), size));
+        const stdValues = stateSum.sparseMask(c)._values().sqrt_().add_(eps);
+        param.add_(sparseCooTensor(indices, values.div(stdValues), size), { alpha: -clr });
+        continue;
+      }
       stateSum.addcmul_(grad, grad, { value: 1 });
       const std = stateSum.sqrt().add_(eps);
       param.addcdiv_(grad, std, { value: -clr });

@@ -21,4 +21,10 @@ export { RAdam, type RAdamOptions, type RAdamParamGroup, type RAdamState } from 
 export { RMSprop, type RMSpropOptions, type RMSpropParamGroup, type RMSpropState } from './rmsprop.js';
 export { Rprop, type RpropOptions, type RpropParamGroup, type RpropState } from './rprop.js';
 export { SGD, type SGDOptions, type SGDParamGroup, type SGDState } from './sgd.js';
+export {
+  SparseAdam,
+  type SparseAdamOptions,
+  type SparseAdamParamGroup,
+  type SparseAdamState,
+} from './sparse_adam.js';
 export * as swaUtils from './swa_utils.js';

@@ -216,7 +216,9 @@ export class LBFGS extends Optimizer<LBFGSParamGroup, LBFGSState> {
   private gatherFlatGrad(): Tensor {
     const views = this.params.map((p) => {
       const g = p.grad;
-      return g === null ? zeros([p.numel()], { dtype: p.dtype, device: p.device }) : g.view([-1]);
+      if (g === null) return zeros([p.numel()], { dtype: p.dtype, device: p.device });
+      // a sparse gradient (an Embedding's with sparse: true) is made dense first, as PyTorch's LBFGS does
+      return g.isSparse ? g.toDense().view([-1]) : g.view([-1]);
     });
     const flat = cat(views, 0);
     return this.maximize ? flat.neg_() : flat;

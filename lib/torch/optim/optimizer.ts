@@ -50,6 +50,22 @@ export const toCamel = (key: string): string => key.replace(/_([a-z0-9])/g, (_, 
 
 const isFloating = (t: Tensor): boolean => ['float16', 'float32', 'float64', 'bfloat16'].includes(t.dtype);
 
+// The optimizers whose PyTorch step refuses sparse gradients, and its words. SGD, Adagrad and
+// SparseAdam take them; LBFGS densifies them in PyTorch (here its view of a sparse gradient fails
+// with libtorch's error); a user's subclass is not checked.
+const SPARSE_GRAD_ERRORS: Record<string, string> = {
+  Adam: 'Adam does not support sparse gradients, please consider SparseAdam instead',
+  // AdamW is Adam's subclass in PyTorch and raises Adam's words
+  AdamW: 'Adam does not support sparse gradients, please consider SparseAdam instead',
+  Adadelta: 'Adadelta does not support sparse gradients',
+  Adamax: 'Adamax does not support sparse gradients',
+  ASGD: 'ASGD does not support sparse gradients',
+  NAdam: 'NAdam does not support sparse gradients',
+  RAdam: 'RAdam does not support sparse gradients',
+  RMSprop: 'RMSprop does not support sparse gradients',
+  Rprop: 'Rprop does not support sparse gradients',
+};
+
 /** Copies arrays and plain objects (not tensors) so that stored options are not shared. */
 function copyValue<T>(v: T): T {
   if (Array.isArray(v)) return v.map(copyValue) as T;
@@ -216,6 +232,15 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup, S extends obj
   step<T = undefined>(closure?: () => T): T | undefined {
     return scope(() => {
       const loss = closure ? enableGrad(closure) : undefined;
+      const sparseError = SPARSE_GRAD_ERRORS[this.constructor.name];
+      if (sparseError !== undefined) {
+        // Before any update, as PyTorch checks while gathering each group's gradients.
+        for (const group of this.paramGroups) {
+          for (const p of group.params) {
+            if (p.grad?.isSparse) throw new Error(`${this.constructor.name}.step: ${sparseError}`);
+          }
+        }
+      }
       noGrad(() => {
         for (const group of this.paramGroups) this.updateGroup(group);
       });

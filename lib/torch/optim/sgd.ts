@@ -60,7 +60,11 @@ const OPTIONS = [
   'fused',
 ];
 
-/** Stochastic gradient descent, optionally with momentum (PyTorch's formulation), Nesterov and weight decay. */
+/**
+ * Stochastic gradient descent, optionally with momentum (PyTorch's formulation), Nesterov and
+ * weight decay. Sparse gradients (nn.Embedding with `sparse: true`) are taken as PyTorch takes
+ * them: with momentum the buffer is sparse too; weight decay fails as PyTorch's does.
+ */
 export class SGD extends Optimizer<SGDParamGroup, SGDState> {
   /** Whether `foreach: null` takes the foreach path where it gives PyTorch's default numbers (see updateByDeviceGroup). */
   static readonly foreachByDefault: boolean = true;
@@ -160,6 +164,12 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
       }
       if (!nesterov) grads = bufs;
       else _foreachAdd_(grads, bufs, { alpha: momentum });
+    }
+    if (paramGrads.some((g) => g.isSparse)) {
+      // As PyTorch's foreach path: the final foreach add does not take sparse gradients, so
+      // each parameter gets its own add_.
+      for (const [i, param] of params.entries()) param.add_(grads[i] as Tensor, { alpha: -lr });
+      return;
     }
     _foreachAdd_(params, grads, { alpha: -lr });
   }

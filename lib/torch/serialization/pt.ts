@@ -202,6 +202,12 @@ class TorchPickler {
 
   private tensor(t: Tensor, path: string): void {
     if (t.isDisposed) throw new Error(`save: ${path} is a disposed tensor`);
+    if (t.layout !== 'strided') {
+      // PyTorch pickles sparse tensors by their components; torch-node's writer does not (yet).
+      throw new Error(
+        `save: ${path} is a ${t.layout} tensor, which torch-node cannot save; save x.toDense(), or its indices and values`,
+      );
+    }
     const w = this.w;
     const dtype = t.dtype;
     const shape = t.shape;

@@ -8,17 +8,25 @@ import type { Parameter } from '../parameter.js';
 import { pyFloat } from '../repr.js';
 import { type FactoryOptions, newParameter } from './linear.js';
 
-/** A lookup table of `numEmbeddings` vectors of size `embeddingDim`, initialised N(0, 1). */
+/**
+ * A lookup table of `numEmbeddings` vectors of size `embeddingDim`, initialised N(0, 1). With
+ * `sparse: true` the weight's gradient is a sparse COO tensor holding only the rows looked up
+ * (for optim.SGD, Adagrad and SparseAdam).
+ */
 export class Embedding extends Module {
   weight: Parameter;
   readonly paddingIdx: number | null;
+  readonly scaleGradByFreq: boolean;
+  readonly sparse: boolean;
 
   constructor(
     readonly numEmbeddings: number,
     readonly embeddingDim: number,
-    options?: { paddingIdx?: number } & FactoryOptions,
+    options?: { paddingIdx?: number; scaleGradByFreq?: boolean; sparse?: boolean } & FactoryOptions,
   ) {
     super();
+    this.scaleGradByFreq = options?.scaleGradByFreq ?? false;
+    this.sparse = options?.sparse ?? false;
     let p = options?.paddingIdx ?? null;
     if (p !== null) {
       if (p >= numEmbeddings || p < -numEmbeddings) throw new Error('Padding_idx must be within num_embeddings');
@@ -31,11 +39,19 @@ export class Embedding extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    return embedding(input, this.weight, { paddingIdx: this.paddingIdx });
+    return embedding(input, this.weight, {
+      paddingIdx: this.paddingIdx,
+      scaleGradByFreq: this.scaleGradByFreq,
+      sparse: this.sparse,
+    });
   }
 
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, padding_idx=${this.paddingIdx}` : ''}`;
+    let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
+    if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
+    if (this.scaleGradByFreq) s += ', scale_grad_by_freq=True';
+    if (this.sparse) s += ', sparse=True';
+    return s;
   }
 }
 
@@ -46,7 +62,7 @@ export interface EmbeddingBagOptions extends FactoryOptions {
   normType?: number;
   scaleGradByFreq?: boolean;
   mode?: EmbeddingBagMode;
-  /** Sparse gradients are not supported (an Error in forward); kept for PyTorch's signature. */
+  /** A sparse COO gradient for the weight (not with mode 'max'), as PyTorch's. */
   sparse?: boolean;
   includeLastOffset?: boolean;
   paddingIdx?: number | null;
