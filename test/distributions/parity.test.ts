@@ -3,29 +3,18 @@
 // Each case runs here and, as the same Python, in one Python process; float32 results are compared
 // bit for bit where the same kernels run in the same order (samples, and everything listed in
 // EXACT), else to 1e-6 relative (float32) or 1e-12 (float64).
-import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
 import * as torch from '../../lib/index.js';
-import { runPython, skipWithoutPython } from '../support/python.js';
+import { type ParityCase, paritySuite } from '../support/parity_cases.js';
 
 const D = torch.distributions;
 type Tensor = torch.Tensor;
-type Out = Record<string, Tensor | number>;
 
 const f32 = (v: number[] | number[][]) => torch.tensor(v, { dtype: 'float32' });
 const f64 = (v: number[] | number[][]) => torch.tensor(v, { dtype: 'float64' });
 const leaf = (v: number[] | number[][], dtype: 'float32' | 'float64' = 'float64') =>
   torch.tensor(v, { dtype, requiresGrad: true });
 
-interface Case {
-  name: string;
-  js: () => Out;
-  py: string;
-  /** Keys compared to a tolerance rather than bit for bit. */
-  approx?: string[];
-}
-
-const cases: Case[] = [
+const cases: ParityCase[] = [
   {
     name: 'Normal',
     js: () => {
@@ -582,77 +571,6 @@ const PRELUDE = `
 import torch.distributions as D
 def f32(v): return torch.tensor(v, dtype=torch.float32)
 def f64(v): return torch.tensor(v, dtype=torch.float64)
-OUTPUT = {}
 `;
 
-function pyScript(): string {
-  return (
-    PRELUDE +
-    cases
-      .map(
-        (c, i) =>
-          `def case_${i}():\n${c.py
-            .trim()
-            .split('\n')
-            .map((l) => `    ${l}`)
-            .join(
-              '\n',
-            )}\n    return R\nOUTPUT[${JSON.stringify(c.name)}] = {k: (v.tolist() if isinstance(v, torch.Tensor) else v) for k, v in case_${i}().items()}\n`,
-      )
-      .join('')
-  );
-}
-
-function flat(v: unknown): number[] {
-  return Array.isArray(v) ? (v.flat(10) as number[]) : [v as number];
-}
-
-/** Values equal bit for bit (NaN equal to NaN); else the largest relative difference. */
-function compare(actual: unknown, expected: unknown): { exact: boolean; worst: number; count: number } {
-  const a = flat(actual);
-  const e = flat(expected);
-  assert.equal(a.length, e.length, `${a.length} values vs PyTorch's ${e.length}`);
-  let worst = 0;
-  let exact = true;
-  for (let i = 0; i < a.length; i++) {
-    const x = Number(a[i]);
-    const y = Number(e[i]);
-    if (Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y)) || x === y) continue;
-    exact = false;
-    worst = Math.max(worst, Math.abs(x - y) / Math.max(1e-30, Math.abs(y)));
-  }
-  return { exact, worst, count: a.length };
-}
-
-describe('torch.distributions against PyTorch', { skip: skipWithoutPython() }, () => {
-  let theirs: Record<string, Record<string, unknown>> = {};
-  before(() => {
-    theirs = runPython(pyScript());
-  });
-
-  for (const c of cases) {
-    test(c.name, () => {
-      const ours = torch.scope(() => {
-        const out = c.js();
-        return Object.fromEntries(
-          Object.entries(out).map(([k, v]) => [
-            k,
-            { value: typeof v === 'number' ? v : v.toArray(), dtype: typeof v === 'number' ? 'number' : v.dtype },
-          ]),
-        );
-      });
-      const expected = theirs[c.name] as Record<string, unknown>;
-      assert.deepEqual(Object.keys(ours).sort(), Object.keys(expected).sort());
-      for (const [k, { value, dtype }] of Object.entries(ours)) {
-        const r = compare(value, expected[k]);
-        const tol = dtype === 'float64' ? 1e-12 : 1e-6;
-        if (c.approx?.includes(k)) assert.ok(r.worst <= tol, `${c.name} ${k}: max relative difference ${r.worst}`);
-        else
-          assert.ok(
-            r.exact,
-            `${c.name} ${k}: not bit-exact (max relative difference ${r.worst}): ${JSON.stringify(value)} vs ${JSON.stringify(expected[k])}`,
-          );
-      }
-    });
-  }
-});
+paritySuite('torch.distributions against PyTorch', PRELUDE, cases);

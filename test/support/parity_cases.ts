@@ -1,7 +1,7 @@
 // Parity cases against Python torch, all run in ONE Python process: each case is a JS function
 // returning named tensors/numbers and the Python that assigns the same names to a dict `R`.
 // Values are compared bit for bit unless the key is listed in `approx` (then to 1e-6 relative for
-// float32, 1e-12 for float64). The same scheme as test/distributions/parity.test.ts.
+// float32, 1e-12 for float64). Used by the test/distributions parity suites.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as torch from '../../lib/index.js';

@@ -2,8 +2,7 @@
 // repeat factors and indices against a Python rendering of MMEngine's ClassBalancedDataset
 // algorithm (one Python run for both), and DataLoader passes with 2 workers against 0.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Random, seedFor } from '../../../lib/engine/dataset/random.js';
@@ -19,7 +18,7 @@ import {
 } from '../../../lib/engine/index.js';
 import { runPython, skipWithoutPython } from '../../support/python.js';
 import { ToyDataset } from './fixtures.js';
-import { collect, within } from './support.js';
+import { collect, importedModules, within } from './support.js';
 
 /** Every batch of one pass with 0 and with 2 workers. */
 async function bothWays(options: ConstructorParameters<typeof DataLoader>[0]): Promise<[unknown[], unknown[]]> {
@@ -198,20 +197,8 @@ describe('wrappers', () => {
   });
 
   test('what data workers import to rebuild the wrappers never loads torch', () => {
-    const seen = new Set<string>();
-    const visit = (file: string): void => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      const src = readFileSync(file, 'utf8');
-      for (const m of src.matchAll(
-        /(?:import|export)[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g,
-      )) {
-        visit(join(dirname(file), (m[1] ?? m[2]) as string));
-      }
-    };
     const here = fileURLToPath(new URL('../../../lib/engine/dataset/', import.meta.url));
-    visit(join(here, 'dataset_wrappers.js'));
-    visit(join(here, 'ndarray_dataset.js'));
+    const seen = importedModules('dataset_wrappers.js', 'ndarray_dataset.js');
     assert.ok(seen.has(join(here, 'dataset.js')));
     assert.deepEqual(
       [...seen].filter((f) => /[/\\](torch|binding)[/\\.]/.test(f) || /collate\.js|dataloader\.js|index\.js/.test(f)),

@@ -1,5 +1,8 @@
 // Helpers of the dataset tests: batches as plain values, for deepEqual.
 
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isNDArray } from '../../../lib/engine/dataset/ndarray.js';
 import * as torch from '../../../lib/index.js';
 
@@ -45,4 +48,25 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     timer = setTimeout(() => reject(new Error(`${what}: no result after ${ms} ms (hang)`)), ms);
   });
   return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The compiled modules that `entries` (files of dist/lib/engine/dataset) reach through relative
+ * imports, themselves included: what a data worker loads to build those datasets.
+ */
+export function importedModules(...entries: string[]): Set<string> {
+  const here = fileURLToPath(new URL('../../../lib/engine/dataset/', import.meta.url));
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const src = readFileSync(file, 'utf8');
+    for (const m of src.matchAll(
+      /(?:import|export)[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g,
+    )) {
+      visit(join(dirname(file), (m[1] ?? m[2]) as string));
+    }
+  };
+  for (const e of entries) visit(join(here, e));
+  return seen;
 }

@@ -3,9 +3,9 @@
 // epochs, and a throughput report (not a timing assertion).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import {
 } from '../../../lib/engine/index.js';
 import * as torch from '../../../lib/index.js';
 import { ToyDataset } from './fixtures.js';
-import { collect, disposeAll, plain, within } from './support.js';
+import { collect, disposeAll, importedModules, plain, within } from './support.js';
 
 type Tensor = torch.Tensor;
 
@@ -301,20 +301,8 @@ describe('errors in workers reject the loop', () => {
 
 describe('worker lifetime', () => {
   test('the modules a worker loads for the built-in datasets never import torch', () => {
-    const seen = new Set<string>();
-    const visit = (file: string): void => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      const src = readFileSync(file, 'utf8');
-      for (const m of src.matchAll(
-        /(?:import|export)[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g,
-      )) {
-        visit(join(dirname(file), (m[1] ?? m[2]) as string));
-      }
-    };
     const here = fileURLToPath(new URL('../../../lib/engine/dataset/', import.meta.url));
-    visit(join(here, 'worker.js'));
-    visit(join(here, 'raw_image_dataset.js'));
+    const seen = importedModules('worker.js', 'raw_image_dataset.js');
     const files = [...seen].map((f) => relative(here, f));
     assert.ok(files.includes('transforms.js') && files.includes('png.js'), files.join(', '));
     assert.deepEqual(
