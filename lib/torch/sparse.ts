@@ -25,7 +25,7 @@ import type { Device } from './device.js';
 import type { DType } from './dtype.js';
 import { COMPRESSED_LAYOUTS, type Layout, layoutCode } from './layout.js';
 import { scope } from './lifetime.js';
-import { describe } from './marshal.js';
+import { describe, isOptions } from './marshal.js';
 import { Tensor } from './tensor.js';
 
 /** What the constructors take for indices and values: a Tensor, or nested arrays / a typed array. */
@@ -46,8 +46,8 @@ export interface SparseCompressedTensorOptions extends SparseTensorOptions {
   layout?: Layout;
 }
 
-const isPlainOptions = (x: unknown): boolean =>
-  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Tensor) && !ArrayBuffer.isView(x);
+/** A trailing options object (marshal's rule), not a typed array of indices or values. */
+const isPlainOptions = (x: unknown): boolean => isOptions(x) && !ArrayBuffer.isView(x);
 
 /** `size` and `options` where the size may be left out: `f(i, v, {dtype})`. */
 function sizeAndOptions<O>(op: string, size: unknown, options: O | undefined): [number[] | undefined, O | undefined] {
