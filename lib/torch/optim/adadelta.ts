@@ -104,6 +104,7 @@ export class Adadelta extends Optimizer<AdadeltaParamGroup, AdadeltaState> {
       Adadelta.foreachByDefault,
       (params, grads) => this.updateSingle(group, params, grads),
       (params, grads) => this.updateForeach(group, params, grads),
+      `${this.constructor.name}.step: Adadelta does not support sparse gradients`,
     );
   }
 

@@ -129,6 +129,7 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
       Adam.foreachByDefault,
       (params, grads) => this.updateSingle(group, params, grads),
       (params, grads) => this.updateForeach(group, params, grads),
+      `${this.constructor.name}.step: Adam does not support sparse gradients, please consider SparseAdam instead`,
     );
   }
 

@@ -106,6 +106,7 @@ export class Adamax extends Optimizer<AdamaxParamGroup, AdamaxState> {
       Adamax.foreachByDefault,
       (params, grads) => this.updateSingle(group, params, grads),
       (params, grads) => this.updateForeach(group, params, grads),
+      `${this.constructor.name}.step: Adamax does not support sparse gradients`,
     );
   }
 

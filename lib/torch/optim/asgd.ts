@@ -118,6 +118,7 @@ export class ASGD extends Optimizer<ASGDParamGroup, ASGDState> {
       ASGD.foreachByDefault,
       (params, grads) => this.updateSingle(group, params, grads),
       (params, grads) => this.updateForeach(group, params, grads),
+      `${this.constructor.name}.step: ASGD does not support sparse gradients`,
     );
   }
 

@@ -137,6 +137,7 @@ export class NAdam extends Optimizer<NAdamParamGroup, NAdamState> {
       NAdam.foreachByDefault,
       (params, grads) => this.updateSingle(group, params, grads),
       (params, grads) => this.updateForeach(group, params, grads),
+      `${this.constructor.name}.step: NAdam does not support sparse gradients`,
     );
   }
 

@@ -50,22 +50,6 @@ export const toCamel = (key: string): string => key.replace(/_([a-z0-9])/g, (_, 
 
 const isFloating = (t: Tensor): boolean => ['float16', 'float32', 'float64', 'bfloat16'].includes(t.dtype);
 
-// The optimizers whose PyTorch step refuses sparse gradients, and its words. SGD, Adagrad and
-// SparseAdam take them; LBFGS densifies them in PyTorch (here its view of a sparse gradient fails
-// with libtorch's error); a user's subclass is not checked.
-const SPARSE_GRAD_ERRORS: Record<string, string> = {
-  Adam: 'Adam does not support sparse gradients, please consider SparseAdam instead',
-  // AdamW is Adam's subclass in PyTorch and raises Adam's words
-  AdamW: 'Adam does not support sparse gradients, please consider SparseAdam instead',
-  Adadelta: 'Adadelta does not support sparse gradients',
-  Adamax: 'Adamax does not support sparse gradients',
-  ASGD: 'ASGD does not support sparse gradients',
-  NAdam: 'NAdam does not support sparse gradients',
-  RAdam: 'RAdam does not support sparse gradients',
-  RMSprop: 'RMSprop does not support sparse gradients',
-  Rprop: 'Rprop does not support sparse gradients',
-};
-
 /** Copies arrays and plain objects (not tensors) so that stored options are not shared. */
 function copyValue<T>(v: T): T {
   if (Array.isArray(v)) return v.map(copyValue) as T;
@@ -232,15 +216,6 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup, S extends obj
   step<T = undefined>(closure?: () => T): T | undefined {
     return scope(() => {
       const loss = closure ? enableGrad(closure) : undefined;
-      const sparseError = SPARSE_GRAD_ERRORS[this.constructor.name];
-      if (sparseError !== undefined) {
-        // Before any update, as PyTorch checks while gathering each group's gradients.
-        for (const group of this.paramGroups) {
-          for (const p of group.params) {
-            if (p.grad?.isSparse) throw new Error(`${this.constructor.name}.step: ${sparseError}`);
-          }
-        }
-      }
       noGrad(() => {
         for (const group of this.paramGroups) this.updateGroup(group);
       });
@@ -504,12 +479,16 @@ export function groupByDeviceAndDtype(tensors: readonly Tensor[]): DeviceGroup[]
  * otherwise. On the CPU the single-tensor path is also the faster one here: libtorch's foreach
  * CPU kernels are those same ops in a loop plus list handling, and a training step took 2-6%
  * longer through them (SGD and Adam, MLP and LeNet; even on a 60-tensor ResNet).
+ *
+ * `sparseError`, given by the optimizers that take no sparse gradients, is the Error a sparse
+ * gradient in the group raises.
  */
 export function updateByDeviceGroup(
   group: { params: Tensor[]; foreach?: unknown },
   byDefault: boolean,
   single: (params: Tensor[], grads: Tensor[]) => void,
   foreach: (params: Tensor[], grads: Tensor[]) => void,
+  sparseError?: string,
 ): void {
   // The parameters that have gradients, and those gradients, read once for the whole update.
   const params: Tensor[] = [];
@@ -517,6 +496,9 @@ export function updateByDeviceGroup(
   for (const p of group.params) {
     const g = p.grad;
     if (g === null) continue;
+    // An optimizer without a sparse path refuses a sparse gradient here, before updating the
+    // group, as PyTorch's _init_group does (an earlier group has been updated by then).
+    if (sparseError !== undefined && g.isSparse) throw new Error(sparseError);
     params.push(p);
     grads.push(g);
   }

@@ -129,6 +129,7 @@ export class RAdam extends Optimizer<RAdamParamGroup, RAdamState> {
       RAdam.foreachByDefault,
       (params, grads) => this.updateSingle(group, params, grads),
       (params, grads) => this.updateForeach(group, params, grads),
+      `${this.constructor.name}.step: RAdam does not support sparse gradients`,
     );
   }
 

@@ -119,6 +119,7 @@ export class RMSprop extends Optimizer<RMSpropParamGroup, RMSpropState> {
       RMSprop.foreachByDefault,
       (params, grads) => this.updateSingle(group, params, grads),
       (params, grads) => this.updateForeach(group, params, grads),
+      `${this.constructor.name}.step: RMSprop does not support sparse gradients`,
     );
   }
 

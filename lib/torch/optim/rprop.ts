@@ -107,6 +107,7 @@ export class Rprop extends Optimizer<RpropParamGroup, RpropState> {
       Rprop.foreachByDefault,
       (params, grads) => this.updateSingle(group, params, grads),
       (params, grads) => this.updateForeach(group, params, grads),
+      `${this.constructor.name}.step: Rprop does not support sparse gradients`,
     );
   }
 
