@@ -104,6 +104,12 @@ const cases: LayerCase[] = [
     py: 'nn.Embedding(6, 3, padding_idx=0)',
     inputs: [idx([0, 2, 5, 2, 0, 1], [2, 3])],
   },
+  {
+    name: 'Embedding with scaleGradByFreq: gradients divided by each index count',
+    make: () => new nn.Embedding(6, 3, { scaleGradByFreq: true }),
+    py: 'nn.Embedding(6, 3, scale_grad_by_freq=True)',
+    inputs: [idx([4, 2, 4, 2, 4, 1], [2, 3])],
+  },
   { name: 'MaxPool2d', make: () => new nn.MaxPool2d(2), py: 'nn.MaxPool2d(2)', inputs: [[2, 2, 6, 6]] },
   {
     name: 'MaxPool2d stride, padding, ceil',
