@@ -7,7 +7,6 @@
 // reference writes the memory it views, this side the values). The Python parts are skipped,
 // saying why, without Python torch (and the safetensors package).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { after, describe, test } from 'node:test';
 import { native } from '../../lib/binding.js';
 import { $_neg_view } from '../../lib/generated/impl.js';
 import * as torch from '../../lib/index.js';
-import { runPython, skipWithoutPython } from '../support/python.js';
+import { runPython, skipWithoutPython, skipWithoutPythonPackage } from '../support/python.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'torch-node-complex-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -249,14 +248,7 @@ OUTPUT = [torch.view_as_real(d['c64']).tolist(), torch.view_as_real(d['c128']).t
   });
 });
 
-function safetensorsSkip(): false | string {
-  const skip = skipWithoutPython();
-  if (skip) return skip;
-  const r = spawnSync(process.env.TORCH_NODE_PYTHON ?? 'python3', ['-c', 'import safetensors'], { encoding: 'utf8' });
-  return r.status === 0 ? false : 'the Python package safetensors is not importable (pip install safetensors)';
-}
-
-describe('complex tensors in safetensors files, with Python', { skip: safetensorsSkip() }, () => {
+describe('complex tensors in safetensors files, with Python', { skip: skipWithoutPythonPackage('safetensors') }, () => {
   test('files written here are byte-identical to save_file and load there; save_file files load here', () => {
     const ours = join(dir, 'ours.safetensors');
     const theirs = join(dir, 'theirs.safetensors');

@@ -9,106 +9,17 @@
 // safetensors byte equality is checked against safetensors.torch.save_file; those parts skip,
 // saying why, where the Python package is missing.
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as torch from '../../lib/index.js';
 import { saveTesting } from '../../lib/torch/serialization/pt.js';
-import { skipWithoutPython } from '../support/python.js';
+import { runPython, skipWithoutPython, skipWithoutPythonPackage } from '../support/python.js';
 
 const skipPython = skipWithoutPython();
-const PYTHON = process.env.TORCH_NODE_PYTHON ?? 'python3';
 
-/**
- * One Python process for the whole file (importing torch takes seconds): each request is a line
- * of JSON {code, input}; the code runs with INPUT set and its OUTPUT comes back as a line of
- * JSON (NaN and infinities as strings, tensors as nested lists).
- */
-class PythonSession {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private buffer = '';
-  private stderr = '';
-  private waiting: ((line: string | null) => void) | null = null;
-
-  constructor() {
-    const server = `
-import json, sys, math, torch
-torch.set_num_threads(1)
-def _enc(v):
-    if isinstance(v, torch.Tensor): v = v.detach().cpu().tolist()
-    if isinstance(v, float):
-        if math.isnan(v): return 'nan'
-        if math.isinf(v): return 'inf' if v > 0 else '-inf'
-        return v
-    if isinstance(v, (list, tuple)): return [_enc(x) for x in v]
-    if isinstance(v, dict): return {k: _enc(x) for k, x in v.items()}
-    return v
-for line in sys.stdin:
-    req = json.loads(line)
-    scope = {'torch': torch, 'INPUT': req['input'], 'OUTPUT': None}
-    try:
-        exec(req['code'], scope)
-        sys.stdout.write(json.dumps({'ok': _enc(scope['OUTPUT'])}) + '\\n')
-    except Exception:
-        import traceback
-        sys.stdout.write(json.dumps({'error': traceback.format_exc()}) + '\\n')
-    sys.stdout.flush()
-`;
-    this.child = spawn(PYTHON, ['-c', server]);
-    this.child.stdout.setEncoding('utf8');
-    this.child.stdout.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      const nl = this.buffer.indexOf('\n');
-      if (nl >= 0 && this.waiting) {
-        const line = this.buffer.slice(0, nl);
-        this.buffer = this.buffer.slice(nl + 1);
-        const w = this.waiting;
-        this.waiting = null;
-        w(line);
-      }
-    });
-    this.child.stderr.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString();
-    });
-    this.child.on('close', () => this.waiting?.(null));
-  }
-
-  async run<T>(code: string, input: unknown): Promise<T> {
-    const line = await new Promise<string | null>((resolve) => {
-      this.waiting = resolve;
-      this.child.stdin.write(`${JSON.stringify({ code, input })}\n`);
-    });
-    if (line === null) throw new Error(`python exited:\n${this.stderr}`);
-    const r = JSON.parse(line) as { ok?: T; error?: string };
-    if (r.error !== undefined) throw new Error(`python failed:\n${r.error}`);
-    const decode = (v: unknown): unknown => {
-      if (v === 'nan') return Number.NaN;
-      if (v === 'inf') return Number.POSITIVE_INFINITY;
-      if (v === '-inf') return Number.NEGATIVE_INFINITY;
-      if (Array.isArray(v)) return v.map(decode);
-      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decode(x)]));
-      return v;
-    };
-    return decode(r.ok) as T;
-  }
-
-  close(): void {
-    this.child.stdin.end();
-  }
-}
-
-function safetensorsAvailable(): false | string {
-  if (skipPython) return skipPython;
-  const r = spawnSync(process.env.TORCH_NODE_PYTHON ?? 'python3', ['-c', 'import safetensors'], {
-    encoding: 'utf8',
-  });
-  return r.status === 0
-    ? false
-    : `the Python package safetensors is not importable (pip install safetensors): ${(r.stderr || '').trim().split('\n').pop()}`;
-}
-const skipSafetensors = safetensorsAvailable();
+const skipSafetensors = skipWithoutPythonPackage('safetensors');
 
 type Nested = number | boolean | Nested[];
 
@@ -364,11 +275,7 @@ function oursObjects(): Record<string, unknown> {
 }
 
 describe('checkpoints with Python torch', { skip: skipPython }, () => {
-  let py: PythonSession;
-  after(() => py?.close());
-
-  before(async () => {
-    py = new PythonSession();
+  before(() => {
     const objs = oursObjects();
     for (const [name, obj] of Object.entries(objs)) {
       saveTesting.forceZip64 = name === 'ours_zip64.pt';
@@ -382,7 +289,7 @@ describe('checkpoints with Python torch', { skip: skipPython }, () => {
       const tensors = Object.fromEntries(ST_SPECS.map((s) => [s.name, stTensor(s)]));
       torch.saveSafetensors(tensors, join(dir, 'ours.safetensors'), { format: 'pt' });
     }
-    run1 = await py.run(PY_DESCRIBE + PY_FIXTURES, {
+    run1 = runPython(PY_DESCRIBE + PY_FIXTURES, {
       dir,
       ours: Object.keys(objs),
       st: ST_SPECS,
@@ -623,7 +530,7 @@ describe('checkpoints with Python torch', { skip: skipPython }, () => {
     for (const name of ['cnn', 'adam', 'sgd', 'misc']) {
       torch.save(torch.load(join(dir, `${name}.pt`)), join(dir, `${name}_back.pt`));
     }
-    const r = await py.run<Any>(PY_DESCRIBE + PY_CHECK_BACK, { dir });
+    const r = runPython<Any>(PY_DESCRIBE + PY_CHECK_BACK, { dir });
     assert.equal(r.cnn_type, 'OrderedDict');
     assert.equal(r.cnn_keys, true);
     assert.equal(r.cnn_equal, true);
