@@ -87,6 +87,21 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: "Conv1d: lnStructured with the nuclear norm ('nuc') along dims 0 and -1, then 'fro'",
+    // Initialised from seed 77, its channels rank differently by nuclear and Frobenius norm.
+    make: () => new nn.Conv1d(3, 6, 3),
+    py: 'nn.Conv1d(3, 6, 3)',
+    seed: 7,
+    x: Array.from({ length: 18 }, (_, i) => Math.sin(i + 1)),
+    xShape: [1, 3, 6],
+    steps: [
+      [(m) => prune.lnStructured(m, 'weight', 2, 'nuc', 0), "prune.ln_structured(m, 'weight', 2, 'nuc', 0)"],
+      [(m) => prune.lnStructured(m, 'weight', 1, 'nuc', -1), "prune.ln_structured(m, 'weight', 1, 'nuc', -1)"],
+      [(m) => prune.lnStructured(m, 'weight', 0.5, 'fro', 1), "prune.ln_structured(m, 'weight', 0.5, 'fro', 1)"],
+    ],
+    remove: [[(m) => prune.remove(m, 'weight'), "prune.remove(m, 'weight')"]],
+  },
+  {
     name: 'Linear: random methods after the same manualSeed',
     make: () => new nn.Linear(6, 5),
     py: 'nn.Linear(6, 5)',
@@ -449,6 +464,11 @@ describe('nn.utils.prune: errors, rollback and lifetime', () => {
 
   test('structured pruning of a vector, a bad dim, remove() of an unpruned tensor, a structured global method', () => {
     const lin = new nn.Linear(4, 3);
+    // A nuclear norm needs matrices: each channel of a Conv2d weight is 3-D.
+    assert.match(
+      message(() => prune.lnStructured(new nn.Conv2d(1, 2, 2), 'weight', 1, 'nuc', 0)),
+      /linalg.matrix_norm: dim must be a 2-tuple. Got 1 2 3/,
+    );
     assert.equal(
       message(() => prune.lnStructured(lin, 'bias', 1, 2, 0)),
       'LnStructured: Structured pruning can only be applied to multidimensional tensors. Found tensor of shape [3] with 1 dims',

@@ -7,6 +7,7 @@
 // type, so PyTorch's `amount=1.0` (everything) reads as `1` (one entry) here; pass the count to
 // prune everything.
 import { rand, randLike, zerosLike } from '../../../generated/functions.js';
+import { linalgMatrixNorm } from '../../../generated/namespaces.js';
 import { scope } from '../../lifetime.js';
 import { Tensor } from '../../tensor.js';
 import type { Module } from '../module.js';
@@ -174,8 +175,11 @@ export class RandomStructured extends BasePruningMethod {
   }
 }
 
-/** The norm order of LnStructured: a number (Infinity, -Infinity, 0 included) or 'fro' (2). */
-export type NormOrder = number | 'fro';
+/**
+ * The norm order of LnStructured: a number (Infinity, -Infinity, 0 included), 'fro' (2), or 'nuc'
+ * (the nuclear norm, defined where each channel is a matrix: a 3-D tensor).
+ */
+export type NormOrder = number | 'fro' | 'nuc';
 
 /** Prunes the `amount` channels along `dim` (default -1) of smallest L`n` norm (of the importance scores). */
 export class LnStructured extends BasePruningMethod {
@@ -187,8 +191,8 @@ export class LnStructured extends BasePruningMethod {
   constructor(amount: number, n: NormOrder, options?: { dim?: number }) {
     super();
     validateAmountInit('LnStructured', amount);
-    if (typeof n !== 'number' && n !== 'fro') {
-      throw new TypeError(`LnStructured: n must be a number or 'fro', got ${String(n)}`);
+    if (typeof n !== 'number' && n !== 'fro' && n !== 'nuc') {
+      throw new TypeError(`LnStructured: n must be a number, 'fro' or 'nuc', got ${String(n)}`);
     }
     this.amount = amount;
     this.n = n;
@@ -202,7 +206,9 @@ export class LnStructured extends BasePruningMethod {
     if (n === 0) return defaultMask;
     return scope(() => {
       const others = [...Array(t.dim()).keys()].filter((d) => d !== dim);
-      const norm = t.norm(this.n === 'fro' ? 2 : this.n, others);
+      // torch.norm's reading of n, as PyTorch's _compute_norm calls it.
+      const norm =
+        this.n === 'nuc' ? linalgMatrixNorm(t, 'nuc', others) : t.norm(this.n === 'fro' ? 2 : this.n, others);
       // The channels to keep: the size - n largest norms, ties as torch.topk breaks them.
       const { indices } = norm.topk(size - n);
       return channelMask(t, dim, indices, defaultMask);
