@@ -57,6 +57,15 @@ export function tensorize(value: unknown, how: Ownership = false): unknown {
   return value;
 }
 
+/** Whether `value` holds a tensor anywhere in its arrays and plain objects. */
+export function holdsTensor(value: unknown): boolean {
+  if (value instanceof torch.Tensor) return true;
+  if (value === null || typeof value !== 'object' || isNDArray(value)) return false;
+  if (Array.isArray(value)) return value.some(holdsTensor);
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && Object.values(value).some(holdsTensor);
+}
+
 const TENSOR_HOOKS: CollateHooks = {
   isTensor: (x) => x instanceof torch.Tensor,
   stack: (batch, path) => {

@@ -36,7 +36,7 @@
 // scope; otherwise dispose them (or let the garbage collector free them).
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import * as torch from '../../torch/index.js';
-import { defaultCollate, pseudoCollate, tensorize } from './collate.js';
+import { defaultCollate, holdsTensor, pseudoCollate, tensorize } from './collate.js';
 import { rawDefaultCollate, rawPseudoCollate } from './collate_raw.js';
 import { type MapDataset, rawBatchOf, sampleContext } from './dataset.js';
 import { DistributedSampler } from './distributed_sampler.js';
@@ -601,6 +601,9 @@ export class DataLoader<B = unknown> implements AsyncIterable<B> {
       if (this.collateMode !== 'none' && typeof ds.getRaw === 'function') {
         const getRaw = ds.getRaw.bind(ds);
         const samples = indices.map((i) => getRaw(i, sampleContext(this.seed, epoch, i)));
+        // A wrapper's getRaw (Subset's, say) gives the inner dataset's get where that has no
+        // getRaw: samples of tensors, which only the tensor-aware collation takes.
+        if (samples.some(holdsTensor)) return this.collate(samples.map((s) => tensorize(s)));
         const raw = this.collateMode === 'default' ? rawDefaultCollate(samples) : rawPseudoCollate(samples);
         // Default collation made every array anew: the tensors can own them.
         return tensorize(raw, this.collateMode === 'default');

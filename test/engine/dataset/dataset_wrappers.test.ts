@@ -14,11 +14,14 @@ import {
   ImageDataset,
   type MapDataset,
   RepeatDataset,
+  randomSplit,
+  Subset,
   sampleContext,
 } from '../../../lib/engine/index.js';
+import * as torch from '../../../lib/index.js';
 import { runPython, skipWithoutPython } from '../../support/python.js';
 import { ToyDataset } from './fixtures.js';
-import { collect, importedModules, within } from './support.js';
+import { collect, disposeAll, importedModules, plain, within } from './support.js';
 
 /** Every batch of one pass with 0 and with 2 workers. */
 async function bothWays(options: ConstructorParameters<typeof DataLoader>[0]): Promise<[unknown[], unknown[]]> {
@@ -279,5 +282,35 @@ describe('DataLoader with 2 workers gives the same batches as without', () => {
     assert.deepEqual(b, a);
     const labels = (a as { label: { values: number[] } }[]).flatMap((x) => x.label.values).sort();
     assert.deepEqual(labels, [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2]);
+  });
+});
+
+describe('wrappers over a dataset of tensors (get only), in the main thread', () => {
+  /** Sample i: {x: an int64 tensor [i, 10 i], y: i}, made by get; no getRaw, no workerSpec. */
+  const tensors = (n: number): MapDataset<{ x: torch.Tensor; y: number }> => ({
+    length: n,
+    get: (i: number) => ({ x: torch.tensor([i, 10 * i]), y: i }),
+  });
+  const batches = async (dataset: MapDataset, batchSize: number) => {
+    const out: unknown[] = [];
+    for await (const b of new DataLoader({ dataset, batchSize })) {
+      out.push(plain(b));
+      disposeAll(b);
+    }
+    return out;
+  };
+  const batch = (ys: number[]) => ({
+    x: { dtype: 'int64', shape: [ys.length, 2], values: ys.flatMap((y) => [y, 10 * y]) },
+    y: { dtype: 'int64', shape: [ys.length], values: ys },
+  });
+
+  test('Subset, randomSplit, ConcatDataset and RepeatDataset collate their tensors and free them', async () => {
+    const live = torch.memory().tensors;
+    assert.deepEqual(await batches(new Subset(tensors(6), [5, 1, 3]), 2), [batch([5, 1]), batch([3])]);
+    const [, second] = randomSplit(tensors(5), [2, 3], { generator: new torch.Generator().manualSeed(1) });
+    assert.deepEqual(await batches(second as Subset, 3), [batch((second as Subset).indices)]);
+    assert.deepEqual(await batches(new ConcatDataset([tensors(2), tensors(3)]), 5), [batch([0, 1, 0, 1, 2])]);
+    assert.deepEqual(await batches(new RepeatDataset(tensors(2), 2), 4), [batch([0, 1, 0, 1])]);
+    assert.equal(torch.memory().tensors, live, 'tensors left alive');
   });
 });
