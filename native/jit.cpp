@@ -815,6 +815,8 @@ int64_t jitAddModule(Module m) { return addModule(std::move(m)); }
 bool jitIsTensor(const Napi::Value& v) { return isTensor(v); }
 Napi::Value jitTensorToJs(Napi::Env env, const at::Tensor& t) { return tensorToJs(env, t); }
 
+Napi::Value jitValueToJs(Napi::Env env, const IValue& v) { return toJs(env, v); }
+
 void registerJit(Napi::Env env, Napi::Object exports) {
   jitState = std::make_unique<JitState>();
   jitState->env = env;

@@ -17,6 +17,9 @@ bool jitIsTensor(const Napi::Value& v);
 // A new lib Tensor over `t` (null for an undefined tensor), owned by the current scope.
 Napi::Value jitTensorToJs(Napi::Env env, const at::Tensor& t);
 
+// `v` as JavaScript: tensors as above, tuples and lists as arrays, Dict[str, *] as plain objects.
+Napi::Value jitValueToJs(Napi::Env env, const c10::IValue& v);
+
 void registerJitTrace(Napi::Env env, Napi::Object exports);
 
 }  // namespace tn

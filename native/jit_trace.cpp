@@ -118,6 +118,36 @@ IValue traceOutput(const Napi::Value& v, const std::string& path) {
                  "effects are not recorded");
 }
 
+// An example input as the tracer's: a Tensor, an array (a tuple of inputs, as Python's) or a
+// plain object (a Dict[str, Tensor]), each traced through to its tensors as Python's are.
+IValue traceInput(const Napi::Value& v, const std::string& path) {
+  if (jitIsTensor(v)) return tensorAt(v.As<Napi::Object>().Get("_h"), path);
+  if (v.IsArray()) {
+    const auto arr = v.As<Napi::Array>();
+    std::vector<IValue> elems;
+    elems.reserve(arr.Length());
+    for (uint32_t k = 0; k < arr.Length(); k++)
+      elems.push_back(traceInput(arr.Get(k), path + "[" + std::to_string(k) + "]"));
+    return c10::ivalue::Tuple::create(std::move(elems));
+  }
+  if (v.Type() == napi_object && !v.IsTypedArray() && !v.IsArrayBuffer()) {
+    const auto obj = v.As<Napi::Object>();
+    const Napi::Array keys = obj.GetPropertyNames();
+    c10::impl::GenericDict dict(c10::StringType::get(), c10::TensorType::get());
+    for (uint32_t k = 0; k < keys.Length(); k++) {
+      const std::string key = keys.Get(k).ToString().Utf8Value();
+      const Napi::Value value = obj.Get(key);
+      if (!jitIsTensor(value)) {
+        throw ArgError(path + "." + key + " is " + jsTypeName(value) + ": an object input must hold Tensors only");
+      }
+      dict.insert_or_assign(key, tensorAt(value.As<Napi::Object>().Get("_h"), path + "." + key));
+    }
+    return dict;
+  }
+  throw ArgError(path + " is " + std::string(jsTypeName(v)) +
+                 ": an example input must be a Tensor, an array of them (a tuple) or an object of Tensors");
+}
+
 std::vector<std::string> stringList(const Napi::Value& v) {
   std::vector<std::string> out;
   if (!v.IsArray()) return out;
@@ -149,17 +179,13 @@ Napi::Value jitTrace(const Napi::CallbackInfo& info) {
     const auto inputs = info[1].As<Napi::Array>();
     torch::jit::Stack stack;
     for (uint32_t k = 0; k < inputs.Length(); k++) {
-      const Napi::Value x = inputs.Get(k);
-      if (!jitIsTensor(x)) {
-        throw ArgError("exampleInputs[" + std::to_string(k) + "] is " + jsTypeName(x) + ", not a Tensor");
-      }
-      stack.emplace_back(tensorAt(x.As<Napi::Object>().Get("_h"), "exampleInputs[" + std::to_string(k) + "]"));
+      stack.push_back(traceInput(inputs.Get(k), "exampleInputs[" + std::to_string(k) + "]"));
     }
 
     traceWarnings.clear();
     const auto traced = [&](torch::jit::Stack in) -> torch::jit::Stack {
       auto args = Napi::Array::New(a.env(), in.size());
-      for (uint32_t k = 0; k < in.size(); k++) args.Set(k, jitTensorToJs(a.env(), in[k].toTensor()));
+      for (uint32_t k = 0; k < in.size(); k++) args.Set(k, jitValueToJs(a.env(), in[k]));
       const Napi::Value out = fn.Call({args});
       return {traceOutput(out, "output")};
     };

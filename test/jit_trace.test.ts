@@ -251,6 +251,46 @@ describe('jit.trace', () => {
     for (const m of [nested, dict]) m.dispose();
   });
 
+  test('inputs: an object of Tensors (a Dict[str, Tensor]) and an array (a tuple), here and in Python', {
+    skip,
+  }, () => {
+    class Fusion extends nn.Module {
+      proj = new nn.Linear(3, 2);
+      forward(d: { a: Tensor; b: Tensor }, pair: [Tensor, Tensor]): Tensor {
+        return this.proj.forward(d.a.mul(2).add(d.b)).add(pair[0].mul(pair[1]));
+      }
+    }
+    const m = new Fusion();
+    const example = (n: number): [{ a: Tensor; b: Tensor }, [Tensor, Tensor]] => [
+      { a: torch.randn([n, 3]), b: torch.randn([n, 3]) },
+      [torch.randn([n, 2]), torch.randn([n, 2])],
+    ];
+    const traced = torch.jit.trace(m, example(4));
+    assert.match(traced.code, /d: Dict\[str, Tensor\],\s*pair: Tuple\[Tensor, Tensor\]\) -> Tensor/);
+    const [d, pair] = example(5);
+    const expected = values(m.forward(d, pair));
+    assert.deepEqual(values(traced.forward(d, pair)), expected);
+    torch.jit.save(traced, join(dir, 'fusion.pt'));
+    const py = runPython<Nested>(
+      `
+m = torch.jit.load(INPUT['path'])
+t = lambda v: torch.tensor(v, dtype=torch.float32)
+OUTPUT = m({'a': t(INPUT['a']), 'b': t(INPUT['b'])}, (t(INPUT['p']), t(INPUT['q'])))
+`,
+      { path: join(dir, 'fusion.pt'), a: values(d.a), b: values(d.b), p: values(pair[0]), q: values(pair[1]) },
+    );
+    assert.deepEqual(py, expected);
+
+    // One object argument is wrapped as Python wraps a dict: (dict,).
+    const single = torch.jit.trace((x: { u: Tensor }) => x.u.neg(), { u: torch.ones([2]) });
+    assert.deepEqual(values(single.forward({ u: torch.tensor([1, -2]) })), [-1, 2]);
+    assert.throws(() => torch.jit.trace((x: { u: Tensor }) => x.u, { u: 3 as never }), {
+      name: 'TypeError',
+      message: 'jit.trace: exampleInputs[0].u must be a Tensor (an object input holds Tensors), got a number',
+    });
+    for (const x of [traced, single]) x.dispose();
+  });
+
   test('errors: bad arguments, non-tensor outputs, the function throwing, nesting', () => {
     const x = torch.randn([2, 3]);
     assert.throws(() => torch.jit.trace(3 as never, x), {
@@ -259,7 +299,7 @@ describe('jit.trace', () => {
     });
     assert.throws(() => torch.jit.trace((a: Tensor) => a, [x, 2 as never]), {
       name: 'TypeError',
-      message: 'jit.trace: exampleInputs[1] must be a Tensor, got a number',
+      message: 'jit.trace: exampleInputs[1] must be a Tensor, an array of inputs or an object of Tensors, got a number',
     });
     const gone = torch.randn([2]);
     gone.dispose();

@@ -22,7 +22,7 @@ import { type DType, dtypeCode, isDType } from './dtype.js';
 import { keep } from './lifetime.js';
 import { Tensor } from './tensor.js';
 
-export { isTracing, type TraceOptions, trace } from './jit_trace.js';
+export { isTracing, type TraceInput, type TraceOptions, trace } from './jit_trace.js';
 
 const jit = native as unknown as NativeJit;
 jit.jitInit(Tensor);

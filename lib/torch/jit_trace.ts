@@ -8,6 +8,7 @@
 // torch-node's own max_pool2d kernel, which bypasses the dispatcher, steps aside while a thread
 // traces (native/max_pool.cpp).
 import { type NativeJit, native } from '../binding.js';
+import { isPlainObject } from '../plain_object.js';
 import { noGrad } from './autograd.js';
 import { ScriptModule } from './jit.js';
 import { scope } from './lifetime.js';
@@ -29,6 +30,32 @@ export interface TraceOptions {
    * Tensor] in TorchScript), which may not keep its keys for other inputs. Default true.
    */
   strict?: boolean;
+}
+
+/** An example input: a Tensor, an array (a tuple) of inputs, or an object of Tensors (a Dict[str, Tensor]). */
+export type TraceInput = Tensor | TraceInput[] | { [key: string]: Tensor };
+
+function checkInput(x: unknown, path: string): void {
+  if (x instanceof Tensor) {
+    handleOf(x, path);
+  } else if (Array.isArray(x)) {
+    x.forEach((e, k) => {
+      checkInput(e, `${path}[${k}]`);
+    });
+  } else if (isPlainObject(x)) {
+    for (const [key, v] of Object.entries(x)) {
+      if (!(v instanceof Tensor)) {
+        throw new TypeError(
+          `jit.trace: ${path}.${key} must be a Tensor (an object input holds Tensors), got ${describe(v)}`,
+        );
+      }
+      handleOf(v, `${path}.${key}`);
+    }
+  } else {
+    throw new TypeError(
+      `jit.trace: ${path} must be a Tensor, an array of inputs or an object of Tensors, got ${describe(x)}`,
+    );
+  }
 }
 
 /** A module's description for native/jit_trace.cpp: [type, training, parameter names, handles, buffer names, handles, child names, children]. */
@@ -198,7 +225,9 @@ function warnAll(messages: string[]): void {
 
 /**
  * Traces `fn` (an nn.Module, whose forward is traced, or a function of tensors) on example
- * inputs (a Tensor, or an array of Tensors: Python's tuple) into a ScriptModule, as Python's
+ * inputs into a ScriptModule, as Python's `torch.jit.trace`. `exampleInputs` is the array of
+ * arguments (Python's tuple), or one argument that is not an array; an argument is a Tensor, an
+ * array (a Tuple in TorchScript) or an object of Tensors (a Dict[str, Tensor]). As Python's
  * `torch.jit.trace`. A module's parameters and buffers are shared with the result (training the
  * module changes the traced one), and its submodules become the traced module's, each with its
  * own forward. A function is traced as the forward of a module without attributes (Python's
@@ -209,25 +238,18 @@ function warnAll(messages: string[]): void {
  * fixed by the example inputs (TracerWarnings name the reads of tensor values and shapes).
  */
 export function trace(
-  fn: Module | ((...inputs: Tensor[]) => unknown),
-  exampleInputs: Tensor | Tensor[],
+  // biome-ignore lint/suspicious/noExplicitAny: a function of whatever example inputs it is given
+  fn: Module | ((...inputs: any[]) => unknown),
+  exampleInputs: TraceInput | TraceInput[],
   options?: TraceOptions,
 ): ScriptModule {
   const isModule = fn instanceof Module;
   if (!isModule && typeof fn !== 'function') {
     throw new TypeError(`jit.trace: expected an nn.Module or a function of Tensors, got ${describe(fn)}`);
   }
-  const inputs = exampleInputs instanceof Tensor ? [exampleInputs] : exampleInputs;
-  if (!Array.isArray(inputs)) {
-    throw new TypeError(
-      `jit.trace: exampleInputs must be a Tensor or an array of Tensors, got ${describe(exampleInputs)}`,
-    );
-  }
+  const inputs = Array.isArray(exampleInputs) ? exampleInputs : [exampleInputs];
   inputs.forEach((x, k) => {
-    if (!(x instanceof Tensor)) {
-      throw new TypeError(`jit.trace: exampleInputs[${k}] must be a Tensor, got ${describe(x)}`);
-    }
-    handleOf(x, `exampleInputs[${k}]`);
+    checkInput(x, `exampleInputs[${k}]`);
   });
   const strict = options?.strict ?? true;
   const checkTrace = options?.checkTrace ?? true;
@@ -241,9 +263,9 @@ export function trace(
 
   return scope(() => {
     let output: unknown;
-    const traced = (xs: Tensor[]): unknown => {
+    const traced = (xs: TraceInput[]): unknown => {
       // A module's forward as it is now (with its hooks), as Python calls the module.
-      output = isModule ? (fn.forward as (...a: Tensor[]) => unknown)(...xs) : fn(...xs);
+      output = isModule ? (fn.forward as (...a: TraceInput[]) => unknown)(...xs) : fn(...xs);
       checkOutput(output, 'output', strict);
       return output;
     };
@@ -265,7 +287,7 @@ export function trace(
 }
 
 // Python's check: the traced module on the same inputs, against the function's outputs.
-function checkAgainst(module: ScriptModule, inputs: Tensor[], expected: Tensor[], rtol: number): void {
+function checkAgainst(module: ScriptModule, inputs: TraceInput[], expected: Tensor[], rtol: number): void {
   const got = tensorsOf(noGrad(() => module.forward<unknown>(...inputs)));
   const problems: string[] = [];
   expected.forEach((e, k) => {
