@@ -6,6 +6,7 @@
 import {
   CatConstraint,
   type Constraint,
+  CorrCholesky,
   GreaterThan,
   GreaterThanEq,
   HalfOpenInterval,
@@ -22,6 +23,7 @@ import {
   AffineTransform,
   CatTransform,
   ComposeTransform,
+  CorrCholeskyTransform,
   ExpTransform,
   IndependentTransform,
   identityTransform,
@@ -135,6 +137,8 @@ for (const r of both) {
   );
 }
 bijectRegistry.register(Simplex, () => new StickBreakingTransform());
+bijectRegistry.register(CorrCholesky, () => new CorrCholeskyTransform());
+transformRegistry.register(CorrCholesky, () => new CorrCholeskyTransform());
 transformRegistry.register(Simplex, () => new SoftmaxTransform());
 transformRegistry.register(LowerCholesky, () => new LowerCholeskyTransform());
 transformRegistry.register(PositiveDefinite, () => new PositiveDefiniteTransform());

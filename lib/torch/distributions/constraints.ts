@@ -4,6 +4,7 @@
 import { cat as catTensors, full, stack as stackTensors } from '../../generated/functions.js';
 import { linalgCholeskyEx } from '../../generated/namespaces.js';
 import type { Tensor } from '../tensor.js';
+import { finfo } from './utils.js';
 
 type Bound = Tensor | number;
 
@@ -308,6 +309,41 @@ export class PositiveDefinite extends Constraint {
   }
 }
 
+/** Lower-triangular matrices with a positive diagonal and rows of unit Euclidean norm. */
+export class CorrCholesky extends Constraint {
+  override get eventDim(): number {
+    return 2;
+  }
+  check(value: Tensor): Tensor {
+    // PyTorch's tolerance: 10 machine epsilons per column.
+    const tol = finfo(value.dtype, 'corrCholesky.check').eps * value.size(-1) * 10;
+    const unitRowNorm = value.detach().norm(2, -1).sub(1.0).abs().le(tol).all(-1);
+    return new LowerCholesky().check(value).logicalAnd(unitRowNorm);
+  }
+}
+
+/**
+ * Non-negative counts whose sum is at most `upperBound` (PyTorch checks this weaker condition,
+ * not equality, and so does this).
+ */
+export class MultinomialConstraint extends Constraint {
+  constructor(readonly upperBound: number) {
+    super();
+  }
+  override get isDiscrete(): boolean {
+    return true;
+  }
+  override get eventDim(): number {
+    return 1;
+  }
+  check(value: Tensor): Tensor {
+    return value.ge(0).all(-1).logicalAnd(value.sum(-1).le(this.upperBound));
+  }
+  override toString(): string {
+    return `Multinomial(upperBound=${this.upperBound})`;
+  }
+}
+
 export const dependent = new Dependent();
 export const boolean = new BooleanConstraint();
 export const oneHot = new OneHot();
@@ -321,6 +357,7 @@ export const unitInterval = new Interval(0, 1);
 export const simplex = new Simplex();
 export const lowerCholesky = new LowerCholesky();
 export const positiveDefinite = new PositiveDefinite();
+export const corrCholesky = new CorrCholesky();
 
 export const independent = (base: Constraint, reinterpretedBatchNdims: number): Constraint =>
   new IndependentConstraint(base, reinterpretedBatchNdims);
@@ -335,6 +372,7 @@ export const cat = (cseq: Constraint[], dim = 0, lengths?: number[]): Constraint
 export const stack = (cseq: Constraint[], dim = 0): Constraint => new StackConstraint(cseq, dim);
 export const greaterThanEq = (lowerBound: Bound): Constraint => new GreaterThanEq(lowerBound);
 export const lessThan = (upperBound: Bound): Constraint => new LessThan(upperBound);
+export const multinomial = (upperBound: number): Constraint => new MultinomialConstraint(upperBound);
 
 /** Whether the constraint depends on other parameters (and so is not checked). */
 export function isDependent(c: Constraint): boolean {

@@ -1,11 +1,12 @@
 // The transforms of a whole vector or matrix event (softmax, stick breaking onto the simplex,
 // lower Cholesky and positive definite matrices), as PyTorch's; see transform.ts for the base.
-import { logsigmoid, pad } from '../../generated/functional.js';
+import { logsigmoid, pad, softplus } from '../../generated/functional.js';
 import { eye, ones, where } from '../../generated/functions.js';
 import { linalgCholesky } from '../../generated/namespaces.js';
 import type { Tensor } from '../tensor.js';
 import {
   type Constraint,
+  corrCholesky,
   independent,
   lowerCholesky,
   positiveDefinite,
@@ -15,6 +16,7 @@ import {
 } from './constraints.js';
 import { clippedSigmoid } from './elementwise_transforms.js';
 import { Transform } from './transform.js';
+import { trilMatrixToVec, vecToTrilMatrix } from './tril_vec.js';
 import { finfo } from './utils.js';
 
 /** Unnormalised log-probabilities to probabilities along the last dimension (not injective). */
@@ -143,5 +145,66 @@ export class PositiveDefiniteTransform extends Transform {
   }
   protected override _inverse(y: Tensor): Tensor {
     return new LowerCholeskyTransform().inv.call(linalgCholesky(y));
+  }
+}
+
+/**
+ * Unconstrained vectors of length D(D-1)/2 to Cholesky factors of D x D correlation matrices:
+ * tanh into (-1, 1), then each row of the strict lower triangle stick-broken (on the squares,
+ * keeping signs) into a row of unit norm with a positive diagonal entry.
+ */
+export class CorrCholeskyTransform extends Transform {
+  get domain(): Constraint {
+    return realVector;
+  }
+  get codomain(): Constraint {
+    return corrCholesky;
+  }
+  override get bijective(): boolean {
+    return true;
+  }
+  // No equals(): PyTorch compares CorrCholeskyTransforms by identity.
+  protected override _call(x: Tensor): Tensor {
+    const eps = finfo(x.dtype, 'CorrCholeskyTransform').eps;
+    const r = vecToTrilMatrix(x.tanh().clamp({ min: -1 + eps, max: 1 - eps }), -1);
+    // y = sign(r)·sqrt(z·Π(1 - z)) = r·sqrt(Π(1 - z)) for z = r², the product over earlier columns.
+    const z1mCumprodSqrt = r.pow(2).neg().add(1).sqrt().cumprod(-1);
+    const n = r.size(-1);
+    const withOnes = r.add(eye(n, { dtype: r.dtype, device: r.device }));
+    return withOnes.mul(pad(z1mCumprodSqrt.narrow(-1, 0, n - 1), [1, 0], { value: 1 }));
+  }
+  protected override _inverse(y: Tensor): Tensor {
+    const n = y.size(-1);
+    const yCumsum = y.mul(y).cumsum(-1).neg().add(1);
+    const shifted = pad(yCumsum.narrow(-1, 0, n - 1), [1, 0], { value: 1 });
+    const t = trilMatrixToVec(y, -1).div(trilMatrixToVec(shifted, -1).sqrt());
+    // atanh(t), as PyTorch writes it.
+    return t.log1p().sub(t.neg().log1p()).div(2);
+  }
+  /** log|det| of x against the flattened strict lower triangle of y (the spaces differ in size). */
+  override logAbsDetJacobian(x: Tensor, y: Tensor): Tensor {
+    const y1mCumsum = y.mul(y).cumsum(-1).neg().add(1);
+    const stickBreaking = trilMatrixToVec(y1mCumsum, -2).log().sum(-1).mul(0.5);
+    const tanh = x
+      .add(softplus(x.mul(-2)))
+      .sub(Math.LN2)
+      .sum(-1)
+      .mul(-2);
+    return stickBreaking.add(tanh);
+  }
+  override forwardShape(shape: number[]): number[] {
+    if (shape.length < 1) throw new Error('CorrCholeskyTransform.forwardShape: too few dimensions on input');
+    const n = shape[shape.length - 1] as number;
+    const d = Math.round(Math.sqrt(0.25 + 2 * n) + 0.5);
+    if ((d * (d - 1)) / 2 !== n) {
+      throw new Error(`CorrCholeskyTransform.forwardShape: ${n} is not a flattened lower-triangle size D(D-1)/2`);
+    }
+    return [...shape.slice(0, -1), d, d];
+  }
+  override inverseShape(shape: number[]): number[] {
+    if (shape.length < 2) throw new Error('CorrCholeskyTransform.inverseShape: too few dimensions on input');
+    const d = shape[shape.length - 1] as number;
+    if (shape[shape.length - 2] !== d) throw new Error('CorrCholeskyTransform.inverseShape: the input is not square');
+    return [...shape.slice(0, -2), (d * (d - 1)) / 2];
   }
 }

@@ -12,12 +12,15 @@ export { ContinuousBernoulli, type ContinuousBernoulliOptions } from './continuo
 export { Dirichlet } from './dirichlet.js';
 export { Distribution, type DistributionOptions } from './distribution.js';
 export { Exponential } from './exponential.js';
+export { FisherSnedecor } from './fisher_snedecor.js';
 export { Gamma } from './gamma.js';
+export { GeneralizedPareto } from './generalized_pareto.js';
 export { Geometric } from './geometric.js';
 export { Gumbel } from './gumbel.js';
 export { HalfCauchy } from './half_cauchy.js';
 export { HalfNormal } from './half_normal.js';
 export { Independent } from './independent.js';
+export { InverseGamma } from './inverse_gamma.js';
 export * as kl from './kl.js';
 export { type KlFunction, klDivergence, registerKl } from './kl.js';
 
@@ -26,13 +29,16 @@ import './kl_pairs.js';
 
 export { Kumaraswamy } from './kumaraswamy.js';
 export { Laplace } from './laplace.js';
+export { LKJCholesky } from './lkj_cholesky.js';
 export { LogNormal } from './log_normal.js';
 export { LogisticNormal } from './logistic_normal.js';
+export { LowRankMultivariateNormal } from './lowrank_multivariate_normal.js';
 export { MixtureSameFamily, MixtureSameFamilyConstraint } from './mixture_same_family.js';
+export { Multinomial, type MultinomialOptions } from './multinomial.js';
 export { MultivariateNormal, type MultivariateNormalOptions } from './multivariate_normal.js';
 export { NegativeBinomial } from './negative_binomial.js';
 export { Normal } from './normal.js';
-export { OneHotCategorical } from './one_hot_categorical.js';
+export { OneHotCategorical, OneHotCategoricalStraightThrough } from './one_hot_categorical.js';
 export { Pareto } from './pareto.js';
 export { Poisson } from './poisson.js';
 export { LogitRelaxedBernoulli, RelaxedBernoulli } from './relaxed_bernoulli.js';
@@ -45,6 +51,7 @@ export {
   AffineTransform,
   CatTransform,
   ComposeTransform,
+  CorrCholeskyTransform,
   CumulativeDistributionTransform,
   ExpTransform,
   IndependentTransform,
@@ -62,4 +69,6 @@ export {
   Transform,
 } from './transforms.js';
 export { Uniform } from './uniform.js';
+export { VonMises } from './von_mises.js';
 export { Weibull } from './weibull.js';
+export { Wishart, type WishartOptions } from './wishart.js';

@@ -175,7 +175,7 @@ registerKl(Independent, Independent, (p, q) => {
   return sumRightmost(klDivergence(p.baseDist, q.baseDist), p.reinterpretedBatchNdims);
 });
 
-function batchTraceXXT(m: Tensor): Tensor {
+export function batchTraceXXT(m: Tensor): Tensor {
   const n = m.size(-1);
   const rows = m.size(-2);
   return m

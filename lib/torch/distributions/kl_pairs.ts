@@ -2,6 +2,7 @@
 // transforms (Gumbel, HalfNormal, Pareto, Cauchy, TransformedDistribution) and the mixed pairs among
 // the older families that kl.ts leaves out (and Geometric). Each formula runs PyTorch's ops in PyTorch's order.
 // Imported for its side effect (registration) by index.ts.
+import { linalgSolveTriangular } from '../../generated/namespaces.js';
 import type { Tensor } from '../tensor.js';
 import { Beta } from './beta.js';
 import { Cauchy } from './cauchy.js';
@@ -12,13 +13,20 @@ import { Gamma } from './gamma.js';
 import { Geometric } from './geometric.js';
 import { Gumbel } from './gumbel.js';
 import { HalfNormal } from './half_normal.js';
-import { infiniteLike, klDivergence, registerKl, xLogX } from './kl.js';
+import { batchTraceXXT, infiniteLike, klDivergence, registerKl, xLogX } from './kl.js';
 import { Laplace } from './laplace.js';
+import {
+  batchLowrankLogdet,
+  batchLowrankMahalanobis,
+  diagEmbed,
+  LowRankMultivariateNormal,
+} from './lowrank_multivariate_normal.js';
+import { batchMahalanobis, MultivariateNormal } from './multivariate_normal.js';
 import { Normal } from './normal.js';
 import { Pareto } from './pareto.js';
 import { TransformedDistribution } from './transformed_distribution.js';
 import { Uniform } from './uniform.js';
-import { eulerConstant, sameShape } from './utils.js';
+import { broadcastShapes, eulerConstant, sameShape } from './utils.js';
 
 const INF = Number.POSITIVE_INFINITY;
 const HALF_LOG_2PI_E = 0.5 * (1 + Math.log(2 * Math.PI));
@@ -308,3 +316,76 @@ const infinite: [AnyClass, AnyClass[], (p: Distribution) => Tensor][] = [
 for (const [P, Qs, param] of infinite) {
   for (const Q of Qs) registerKl(P, Q, (p) => infiniteLike(param(p)));
 }
+
+// The (low-rank) multivariate normal pairs: traces and log-determinants through the capacitance
+// matrix, as PyTorch's.
+function checkSameEvent(p: Distribution, q: Distribution): number {
+  if (!sameShape(p.eventShape, q.eventShape)) {
+    throw new Error(
+      `klDivergence: KL-divergence between two (low-rank) multivariate normals with different event shapes ` +
+        `([${p.eventShape}] vs [${q.eventShape}]) cannot be computed`,
+    );
+  }
+  return p.eventShape[0] as number;
+}
+
+function lowrankLogdet(d: LowRankMultivariateNormal): Tensor {
+  return batchLowrankLogdet(d._unbroadcastedCovFactor, d._unbroadcastedCovDiag, d._capacitanceTril);
+}
+
+/** A = C⁻¹ Wᵀ D⁻¹ of q, so that q's precision is D⁻¹ - Aᵀ A. */
+function woodburyFactor(q: LowRankMultivariateNormal): Tensor {
+  const wtDinv = q._unbroadcastedCovFactor.transpose(-2, -1).div(q._unbroadcastedCovDiag.unsqueeze(-2));
+  return linalgSolveTriangular(q._capacitanceTril, wtDinv, { upper: false });
+}
+
+function lowrankTerm3(p: { loc: Tensor }, q: LowRankMultivariateNormal): Tensor {
+  return batchLowrankMahalanobis(
+    q._unbroadcastedCovFactor,
+    q._unbroadcastedCovDiag,
+    q.loc.sub(p.loc),
+    q._capacitanceTril,
+  );
+}
+
+registerKl(LowRankMultivariateNormal, LowRankMultivariateNormal, (p, q) => {
+  const n = checkSameEvent(p, q);
+  const term1 = lowrankLogdet(q).sub(lowrankLogdet(p));
+  const term3 = lowrankTerm3(p, q);
+  const a = woodburyFactor(q);
+  const pW = p._unbroadcastedCovFactor;
+  const pD = p._unbroadcastedCovDiag;
+  const qD = q._unbroadcastedCovDiag;
+  const term21 = pD.div(qD).sum(-1);
+  const term22 = batchTraceXXT(pW.mul(qD.rsqrt().unsqueeze(-1)));
+  const term23 = batchTraceXXT(a.mul(pD.sqrt().unsqueeze(-2)));
+  const term24 = batchTraceXXT(a.matmul(pW));
+  const term2 = term21.add(term22).sub(term23).sub(term24);
+  return term1.add(term2).add(term3).sub(n).mul(0.5);
+});
+
+registerKl(MultivariateNormal, LowRankMultivariateNormal, (p, q) => {
+  const n = checkSameEvent(p, q);
+  const pL = p._unbroadcastedScaleTril;
+  const term1 = lowrankLogdet(q).sub(pL.diagonal({ dim1: -2, dim2: -1 }).log().sum(-1).mul(2));
+  const term3 = lowrankTerm3(p, q);
+  const a = woodburyFactor(q);
+  const term21 = batchTraceXXT(pL.mul(q._unbroadcastedCovDiag.rsqrt().unsqueeze(-1)));
+  const term22 = batchTraceXXT(a.matmul(pL));
+  return term1.add(term21.sub(term22)).add(term3).sub(n).mul(0.5);
+});
+
+registerKl(LowRankMultivariateNormal, MultivariateNormal, (p, q) => {
+  const n = checkSameEvent(p, q);
+  const qL = q._unbroadcastedScaleTril;
+  const term1 = qL.diagonal({ dim1: -2, dim2: -1 }).log().sum(-1).mul(2).sub(lowrankLogdet(p));
+  const term3 = batchMahalanobis(qL, q.loc.sub(p.loc));
+  const pW = p._unbroadcastedCovFactor;
+  const batch = broadcastShapes('klDivergence', qL.shape.slice(0, -2), pW.shape.slice(0, -2));
+  const qScaleTril = qL.expand([...batch, n, n]);
+  const pCovFactor = pW.expand([...batch, n, p.covFactor.size(-1)]);
+  const pCovDiag = diagEmbed(p._unbroadcastedCovDiag.sqrt()).expand([...batch, n, n]);
+  const term21 = batchTraceXXT(linalgSolveTriangular(qScaleTril, pCovFactor, { upper: false }));
+  const term22 = batchTraceXXT(linalgSolveTriangular(qScaleTril, pCovDiag, { upper: false }));
+  return term1.add(term21.add(term22)).add(term3).sub(n).mul(0.5);
+});

@@ -64,7 +64,7 @@ export function batchMahalanobis(bL: Tensor, bx: Tensor): Tensor {
 }
 
 /** The Cholesky factor of P^-1, from P without inverting it (PyTorch's _precision_to_scale_tril). */
-function precisionToScaleTril(P: Tensor): Tensor {
+export function precisionToScaleTril(P: Tensor): Tensor {
   const lf = linalgCholesky(flip(P, [-2, -1]));
   const lInv = flip(lf, [-2, -1]).transpose(-2, -1);
   const id = eye(P.size(-1), { dtype: P.dtype, device: P.device });

@@ -99,3 +99,23 @@ export class OneHotCategorical extends Distribution {
     return (options?.expand ?? true) ? values.expand([n, ...this._batchShape, n]) : values;
   }
 }
+
+/**
+ * OneHotCategorical with a straight-through rsample (PyTorch's OneHotCategoricalStraightThrough):
+ * the forward value is a one-hot sample, the gradient that of the probabilities.
+ */
+export class OneHotCategoricalStraightThrough extends OneHotCategorical {
+  override get hasRsample(): boolean {
+    return true;
+  }
+
+  override expand(batchShape: number[]): OneHotCategoricalStraightThrough {
+    return super.expand(batchShape) as OneHotCategoricalStraightThrough;
+  }
+
+  override rsample(sampleShape: number[] = []): Tensor {
+    const samples = this.sample(sampleShape);
+    const p = this.probs;
+    return samples.add(p.sub(p.detach()));
+  }
+}
