@@ -106,17 +106,18 @@ def _listen(path):
         probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             probe.connect(path)
-            return None  # another server is there
+            return None, None  # another server is there
         except OSError:
-            os.unlink(path)  # left by a server that was killed
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)  # left by a server that was killed
             server.bind(path)
         finally:
             probe.close()
     server.listen()
-    return server
+    return server, os.stat(path).st_ino
 
 
-def _serve(server, path, idle):
+def _serve(server, path, inode, idle):
     selector = selectors.DefaultSelector()
     selector.register(server, selectors.EVENT_READ)
     pending = {}  # client socket -> bytes received and not yet a whole line
@@ -127,12 +128,19 @@ def _serve(server, path, idle):
         for key, _ in events:
             if key.fileobj is server:
                 client, _ = server.accept()
-                client.sendall(_line({'torch': torch.__version__}))
+                try:
+                    client.sendall(_line({'torch': torch.__version__}))
+                except OSError:  # gone already: another server's probe, say
+                    client.close()
+                    continue
                 pending[client] = b''
                 selector.register(client, selectors.EVENT_READ)
                 continue
             client = key.fileobj
-            data = client.recv(1 << 20)
+            try:
+                data = client.recv(1 << 20)
+            except OSError:
+                data = b''
             if not data:
                 selector.unregister(client)
                 del pending[client]
@@ -150,19 +158,22 @@ def _serve(server, path, idle):
                     client.sendall(reply)
                 except OSError:
                     break  # the client went away; its end shows up as a read of b''
-    os.unlink(path)
+    # Only our own socket: one that replaced it (ours taken for a dead server's) stays.
+    with contextlib.suppress(OSError):
+        if os.stat(path).st_ino == inode:
+            os.unlink(path)
 
 
 def main():
     path, idle = sys.argv[1], float(sys.argv[2])
-    server = _listen(path)
+    server, inode = _listen(path)
     print('listening' if server else 'taken', flush=True)
     # The starter stops reading once it knows: later output would hit a closed pipe.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     if server:
-        _serve(server, path, idle)
+        _serve(server, path, inode, idle)
 
 
 main()
