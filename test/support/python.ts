@@ -59,14 +59,10 @@ class Oracle {
 
   /** Sends one request and blocks until its answer line (or the process's end) arrives. */
   request(line: string): { ok?: unknown; error?: string } {
-    while (receiveMessageOnPort(this.port)); // a server's end between two requests
     this.port.postMessage(line);
-    for (;;) {
-      const m = this.next();
-      if (m.kind === 'gone') return { error: `python exited:\n${m.why}` };
-      const answer = JSON.parse(m.line) as { ok?: unknown; error?: string; torch?: string };
-      if (answer.torch === undefined) return answer; // else a restarted process said hello
-    }
+    const m = this.next();
+    if (m.kind === 'gone') return { error: `python exited:\n${m.why}` };
+    return JSON.parse(m.line) as { ok?: unknown; error?: string };
   }
 
   private next(): OracleMessage {

@@ -29,11 +29,31 @@ function serve({ python, script, socketPath, idleSeconds, signal, port }: Oracle
   let socket: Socket | undefined;
   let connecting = false;
   let waiting: string[] = [];
+  // Requests sent (or waiting to be) and not answered: at most one, runPython being synchronous.
+  let unanswered = 0;
+  // Whether the main thread has its first message (the version, or why there is no server).
+  let greeted = false;
 
   const post = (message: OracleMessage): void => {
     port.postMessage(message);
     Atomics.add(signal, 0, 1);
     Atomics.notify(signal, 0);
+  };
+
+  // Before the first greeting the main thread waits to learn whether Python torch is there.
+  const lostOrUnavailable = (why: string): void => {
+    if (!greeted) {
+      greeted = true;
+      post({ kind: 'gone', why });
+    } else lost(why);
+  };
+
+  // The server is gone: the request it had, if any, fails; none is left over for the next one.
+  const lost = (why: string): void => {
+    waiting = [];
+    if (unanswered === 0) return;
+    unanswered = 0;
+    post({ kind: 'gone', why });
   };
 
   const use = (s: Socket, reconnects: number): void => {
@@ -44,15 +64,22 @@ function serve({ python, script, socketPath, idleSeconds, signal, port }: Oracle
       heard = true;
       buffer += chunk;
       for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-        post({ kind: 'line', line: buffer.slice(0, nl) });
+        const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
+        if (line.startsWith('{"torch"')) {
+          if (!greeted) post({ kind: 'line', line }); // the main thread's first message only
+          greeted = true;
+          continue;
+        }
+        if (unanswered > 0) unanswered--;
+        post({ kind: 'line', line });
       }
     });
     s.on('error', () => {}); // 'close' follows and says it
     s.on('close', () => {
       socket = undefined;
       if (!heard && reconnects > 0) open(false, reconnects - 1);
-      else post({ kind: 'gone', why: `the Python oracle at ${socketPath} closed the connection (crashed or killed)` });
+      else lostOrUnavailable(`the Python oracle at ${socketPath} closed the connection (crashed or killed)`);
     });
     socket = s;
     for (const request of waiting) s.write(`${request}\n`);
@@ -70,7 +97,7 @@ function serve({ python, script, socketPath, idleSeconds, signal, port }: Oracle
     s.once('error', (e) => {
       if (afterStart) {
         connecting = false;
-        post({ kind: 'gone', why: `cannot connect to the Python oracle at ${socketPath}: ${e.message}` });
+        lostOrUnavailable(`cannot connect to the Python oracle at ${socketPath}: ${e.message}`);
       } else start(reconnects);
     });
   };
@@ -105,17 +132,18 @@ function serve({ python, script, socketPath, idleSeconds, signal, port }: Oracle
     child.on('close', (code, sig) => {
       if (/^(listening|taken)\n/.test(said)) return;
       connecting = false;
-      post({ kind: 'gone', why: failure || `${python} exited (${sig ?? code})\n${stderr.trim()}`.trim() });
+      lostOrUnavailable(failure || `${python} exited (${sig ?? code})\n${stderr.trim()}`.trim());
     });
   };
 
   port.on('message', (request: string) => {
+    unanswered++;
     if (socket) {
       socket.write(`${request}\n`);
       return;
     }
-    // After the server went away the next request finds or starts another (whose first line is
-    // its version again).
+    // After the server went away the next request finds or starts another (whose greeting this
+    // thread keeps to itself).
     waiting.push(request);
     if (!connecting) open(false);
   });
