@@ -6,7 +6,9 @@
 // `.storage_alignment`, `byteorder`, `version`, `.data/serialization_id`).
 //
 // How JavaScript values map to Python's (both ways):
-//   Tensor <-> torch.Tensor (Parameters load as tensors with requiresGrad set). number <-> int
+//   Tensor <-> torch.Tensor (Parameters load as tensors with requiresGrad set); sparse tensors
+//   (COO, CSR, CSC, BSR, BSC) by their components, as PyTorch pickles them, their invariants
+//   checked on load (see TorchPickler.sparse and assembleSparse). number <-> int
 //   when it is an integer of at most 2^53, else float: 1.0 saves as the int 1, a Python float
 //   2.0 loads as 2, and -0 and 1e300 save as floats. bigint <-> int; ints beyond 2^53 load as
 //   bigints. string <-> str, boolean <-> bool, null (and undefined) <-> None, array <-> list
@@ -38,6 +40,8 @@ import '../../generated/methods.js';
 import { native } from '../../binding.js';
 import type { Device } from '../device.js';
 import { type DType, dtypeCode } from '../dtype.js';
+import { COMPRESSED_LAYOUTS, type Layout } from '../layout.js';
+import { sparseCompressedTensor, sparseCooTensor } from '../sparse.js';
 import { Tensor } from '../tensor.js';
 import { atomicWrite, ioError } from './atomic.js';
 import {
@@ -135,6 +139,10 @@ class TorchPickler {
   private readonly memo = new Map<object, number>();
   private readonly globals = new Map<string, number>();
   private readonly active = new Set<object>();
+  /** The memo slot of each sparse layout object written (Python pickles one object per layout). */
+  private readonly layouts = new Map<string, number>();
+  /** Tensors made while pickling (the components of sparse tensors), freed when save() ends. */
+  readonly temps: Tensor[] = [];
 
   constructor() {
     this.w.proto();
@@ -203,10 +211,8 @@ class TorchPickler {
   private tensor(t: Tensor, path: string): void {
     if (t.isDisposed) throw new Error(`save: ${path} is a disposed tensor`);
     if (t.layout !== 'strided') {
-      // PyTorch pickles sparse tensors by their components; torch-node's writer does not (yet).
-      throw new Error(
-        `save: ${path} is a ${t.layout} tensor, which torch-node cannot save; save x.toDense(), or its indices and values`,
-      );
+      this.sparse(t, path);
+      return;
     }
     const w = this.w;
     const dtype = t.dtype;
@@ -247,6 +253,77 @@ class TorchPickler {
     }
     w.op(0x74); // TUPLE
     w.op(OP.REDUCE);
+    this.memo.set(t, w.memoize());
+  }
+
+  /**
+   * A sparse tensor as Python's Tensor.__reduce_ex__ writes it: `_rebuild_sparse_tensor(layout,
+   * (indices, values, torch.Size(size), is_coalesced))` for COO, `(compressed_indices,
+   * plain_indices, values, size)` for CSR, CSC, BSR and BSC, with the layout pickled as
+   * `torch.serialization._get_layout('torch.sparse_coo')` and the components as ordinary tensors.
+   * That form has no requires_grad (Python's torch.save drops it), so a sparse tensor that
+   * requires grad is written as Python writes a sparse nn.Parameter, which keeps the flag.
+   */
+  private sparse(t: Tensor, path: string): void {
+    const layout = t.layout;
+    const coo = layout === 'sparse_coo';
+    const rowMajor = layout === 'sparse_csr' || layout === 'sparse_bsr';
+    if (!coo && !rowMajor && layout !== 'sparse_csc' && layout !== 'sparse_bsc') {
+      throw new Error(`save: ${path} is a ${layout} tensor, which torch-node cannot save; save x.toDense()`);
+    }
+    const w = this.w;
+    const requiresGrad = t.requiresGrad;
+    const getters: [string, () => Tensor][] = coo
+      ? [
+          ['indices', () => t._indices()],
+          ['values', () => t._values()],
+        ]
+      : [
+          [rowMajor ? 'crowIndices' : 'ccolIndices', () => (rowMajor ? t.crowIndices() : t.ccolIndices())],
+          [rowMajor ? 'colIndices' : 'rowIndices', () => (rowMajor ? t.colIndices() : t.rowIndices())],
+          ['values', () => t.values()],
+        ];
+    // The components are new handles over t's own storages; they must outlive the pickling (the
+    // storages are read when the archive is written), so save() frees them at its end.
+    const parts = getters.map(([name, get]) => {
+      let c = get();
+      this.temps.push(c);
+      if (c.requiresGrad) {
+        c = c.detach();
+        this.temps.push(c);
+      }
+      return [name, c] as const;
+    });
+    if (requiresGrad) this.global('torch._utils', '_rebuild_parameter');
+    this.global('torch._utils', '_rebuild_sparse_tensor');
+    const known = this.layouts.get(layout);
+    if (known !== undefined) w.get(known);
+    else {
+      this.global('torch.serialization', '_get_layout');
+      w.string(`torch.${layout}`);
+      w.op(0x85); // TUPLE1
+      w.op(OP.REDUCE);
+      this.layouts.set(layout, w.memoize());
+    }
+    const shape = t.shape;
+    w.tuple(parts.length + (coo ? 2 : 1), () => {
+      for (const [name, c] of parts) this.tensor(c, `${path}.${name}()`);
+      this.global('torch', 'Size');
+      w.tuple(shape.length, () => {
+        for (const s of shape) w.int(s);
+      });
+      w.op(0x85); // TUPLE1
+      w.op(OP.REDUCE);
+      if (coo) w.bool(t.isCoalesced());
+    });
+    w.op(0x86); // TUPLE2
+    w.op(OP.REDUCE);
+    if (requiresGrad) {
+      w.bool(true);
+      this.emptyOrderedDict();
+      w.op(0x87); // TUPLE3
+      w.op(OP.REDUCE);
+    }
     this.memo.set(t, w.memoize());
   }
 
@@ -397,8 +474,16 @@ export const saveTesting = { forceZip64: false };
  * how values map to Python's, in particular which objects become OrderedDicts.
  */
 export function save(obj: unknown, path: string): void {
+  const p = new TorchPickler();
+  try {
+    saveWith(p, obj, path);
+  } finally {
+    for (const t of p.temps) t.dispose();
+  }
+}
+
+function saveWith(p: TorchPickler, obj: unknown, path: string): void {
   atomicWrite(path, 'save', (fd) => {
-    const p = new TorchPickler();
     p.value(obj, 'the object');
     p.w.stop();
     const zip = new ZipWriter(fd);
@@ -454,6 +539,30 @@ class TensorSpec {
     /** The conjugate and negative bits of the metadata argument ({'conj': True}, {'neg': True}). */
     readonly conj = false,
     readonly neg = false,
+  ) {}
+}
+
+/** The torch.layout objects a file may name: strided and the sparse layouts torch-node has. */
+const LOADABLE_LAYOUTS: readonly Layout[] = ['strided', 'sparse_coo', ...COMPRESSED_LAYOUTS];
+
+/** A torch.layout object, `torch.serialization._get_layout('torch.sparse_csr')`; loads as its name. */
+class LayoutRef {
+  constructor(readonly name: Layout) {}
+}
+
+/**
+ * A sparse tensor the pickle rebuilds (`_rebuild_sparse_tensor`): its components are tensors of
+ * their own, made first; the sparse tensor is made of them, with its invariants checked.
+ */
+class SparseSpec {
+  constructor(
+    readonly layout: Layout,
+    /** (indices, values) for COO; (compressed indices, plain indices, values) for the others. */
+    readonly parts: TensorSpec[],
+    readonly size: number[],
+    /** COO's is_coalesced: null where the file leaves it out (older PyTorch) or says None. */
+    readonly coalesced: boolean | null,
+    public requiresGrad = false,
   ) {}
 }
 
@@ -518,6 +627,7 @@ const seq = (v: PyValue | undefined): PyValue[] | null =>
 
 class TorchUnpickleHooks {
   readonly specs: TensorSpec[] = [];
+  readonly sparse: SparseSpec[] = [];
   private readonly storages = new Map<string, StorageRef>();
 
   global(module: string, name: string): PyValue {
@@ -568,6 +678,15 @@ class TorchUnpickleHooks {
         return this.rebuild(a[0], a[1], a[2], a[3], a[4] ?? false, null, a[6] ?? null);
       case 'torch._utils._rebuild_tensor_v3':
         return this.rebuild(a[0], a[1], a[2], a[3], a[4] ?? false, a[6] ?? null, a[7] ?? null);
+      case 'torch.serialization._get_layout': {
+        const name = typeof a[0] === 'string' && a[0].startsWith('torch.') ? a[0].slice('torch.'.length) : '';
+        if (!LOADABLE_LAYOUTS.includes(name as Layout)) {
+          throw new FormatError(`it holds the layout ${JSON.stringify(a[0])}, which torch-node does not know`);
+        }
+        return new PyOpaque(new LayoutRef(name as Layout));
+      }
+      case 'torch._utils._rebuild_sparse_tensor':
+        return this.rebuildSparse(a[0], a[1]);
       case 'torch._utils._rebuild_parameter':
       case 'torch._utils._rebuild_parameter_with_state':
       case 'torch.nn.parameter.Parameter':
@@ -583,8 +702,6 @@ class TorchUnpickleHooks {
         const what: Record<string, string> = {
           'builtins.complex': 'a complex number',
           'torch._utils._rebuild_qtensor': 'a quantized tensor',
-          'torch._utils._rebuild_sparse_tensor': 'a sparse tensor',
-          'torch.serialization._get_layout': 'a sparse tensor',
           'torch._utils._rebuild_meta_tensor_no_storage': 'a meta tensor',
           'torch._utils._rebuild_nested_tensor': 'a nested tensor',
           'torch._utils._rebuild_wrapper_subclass': 'a tensor subclass',
@@ -618,7 +735,7 @@ class TorchUnpickleHooks {
       for (let i = 0; i < state.keys.length; i++) inst.state.set(state.keys[i] as PyValue, state.values[i] as PyValue);
       return;
     }
-    if (inst instanceof PyOpaque && inst.value instanceof TensorSpec) {
+    if (inst instanceof PyOpaque && (inst.value instanceof TensorSpec || inst.value instanceof SparseSpec)) {
       // Python attributes set on a tensor or Parameter: there is nowhere to keep them.
       if (
         state === null ||
@@ -653,6 +770,39 @@ class TorchUnpickleHooks {
     const ref = new StorageRef(key, dtype, n);
     this.storages.set(key, ref);
     return new PyOpaque(ref);
+  }
+
+  /** `_rebuild_sparse_tensor(layout, data)`; torch._utils documents the shapes of `data`. */
+  private rebuildSparse(layout: PyValue | undefined, data: PyValue | undefined): PyValue {
+    if (!(layout instanceof PyOpaque) || !(layout.value instanceof LayoutRef)) {
+      throw new FormatError(`a sparse tensor is rebuilt with a ${pyTypeName(layout)} instead of a layout`);
+    }
+    const name = layout.value.name;
+    if (name === 'strided') throw new FormatError('a sparse tensor is rebuilt with the strided layout');
+    const coo = name === 'sparse_coo';
+    const items = data instanceof PyTuple ? data.items : null;
+    const counts = coo ? [3, 4] : [4];
+    if (!items || !counts.includes(items.length)) {
+      throw new FormatError(
+        `a ${name} tensor is rebuilt from a ${pyTypeName(data)}${items ? ` of ${items.length} items` : ''} ` +
+          `instead of a tuple of ${counts.join(' or ')}`,
+      );
+    }
+    const nParts = coo ? 2 : 3;
+    const parts = items.slice(0, nParts).map((p) => {
+      if (!(p instanceof PyOpaque) || !(p.value instanceof TensorSpec)) {
+        throw new FormatError(`a ${name} tensor has a component that is a ${pyTypeName(p)} instead of a tensor`);
+      }
+      return p.value;
+    });
+    const size = intTuple(items[nParts], `the size of a ${name} tensor`);
+    const flag = coo ? (items[3] ?? null) : null;
+    if (flag !== null && typeof flag !== 'boolean') {
+      throw new FormatError(`a sparse_coo tensor has an is_coalesced that is a ${pyTypeName(flag)}`);
+    }
+    const spec = new SparseSpec(name, parts, size, flag);
+    this.sparse.push(spec);
+    return new PyOpaque(spec);
   }
 
   private rebuild(
@@ -746,7 +896,7 @@ function encode(s: PyValue | undefined, encoding: PyValue): Uint8Array {
 }
 
 function parameter(data: PyValue | undefined, requiresGrad: PyValue | undefined): PyValue {
-  if (!(data instanceof PyOpaque) || !(data.value instanceof TensorSpec)) {
+  if (!(data instanceof PyOpaque) || !(data.value instanceof TensorSpec || data.value instanceof SparseSpec)) {
     throw new FormatError(`a Parameter is made of a ${pyTypeName(data)} instead of a tensor`);
   }
   data.value.requiresGrad = requiresGrad === undefined ? true : Boolean(requiresGrad);
@@ -933,9 +1083,46 @@ function materialize(
   return out;
 }
 
+/**
+ * The sparse tensors of the file, made of their loaded components by the constructors, which
+ * check the invariants (indices in range, compressed indices sorted, a coalesced flag that
+ * holds) as Python's torch.load does under torch.sparse.check_sparse_tensor_invariants (by
+ * default Python skips the check): a file that breaks one is an Error here, never a crash later.
+ */
+function assembleSparse(specs: SparseSpec[], tensors: Map<TensorSpec, Tensor>, out: Map<SparseSpec, Tensor>): void {
+  for (const spec of specs) {
+    const [first, second, third] = spec.parts.map((p) => tensors.get(p) as Tensor);
+    const coo = spec.layout === 'sparse_coo';
+    // COO indices of another dtype become int64, as Python's sparse_coo_tensor makes them;
+    // compressed ones must be int32 or int64 (Python's checking load rejects others too).
+    if (!coo) {
+      for (const i of [first, second] as Tensor[]) {
+        if (i.dtype !== 'int32' && i.dtype !== 'int64') {
+          throw new FormatError(
+            `a ${spec.layout} tensor has indices of dtype ${i.dtype}, where int32 or int64 is needed`,
+          );
+        }
+      }
+    }
+    let t: Tensor;
+    try {
+      t = coo
+        ? sparseCooTensor(first as Tensor, second as Tensor, spec.size, { isCoalesced: spec.coalesced ?? undefined })
+        : sparseCompressedTensor(first as Tensor, second as Tensor, third as Tensor, spec.size, {
+            layout: spec.layout,
+          });
+    } catch (e) {
+      const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      throw new FormatError(`a ${spec.layout} tensor of size [${spec.size}] is invalid: ${why}`);
+    }
+    out.set(spec, t);
+    if (spec.requiresGrad) t.requiresGrad_(true);
+  }
+}
+
 // ---- from Python values to JavaScript ones
 
-function toJs(root: PyValue, tensors: Map<TensorSpec, Tensor>): unknown {
+function toJs(root: PyValue, tensorOf: (spec: TensorSpec | SparseSpec) => Tensor | undefined): unknown {
   const memo = new Map<object, unknown>();
   const convert = (v: PyValue): unknown => {
     if (v === null || typeof v !== 'object') return v;
@@ -1001,7 +1188,8 @@ function toJs(root: PyValue, tensors: Map<TensorSpec, Tensor>): unknown {
       throw new FormatError(`it holds the Python object ${v.path} itself, which has no JavaScript form`);
     }
     if (v instanceof PyOpaque) {
-      if (v.value instanceof TensorSpec) return tensors.get(v.value);
+      if (v.value instanceof TensorSpec || v.value instanceof SparseSpec) return tensorOf(v.value);
+      if (v.value instanceof LayoutRef) return v.value.name;
       throw new FormatError('it holds a bare storage rather than a tensor, which torch-node cannot load');
     }
     throw new FormatError('it holds a value of an unknown kind');
@@ -1074,7 +1262,22 @@ export function load(path: string, options?: LoadOptions): unknown {
     const hooks = new TorchUnpickleHooks();
     const root = unpickle(zip.read(pkl), hooks);
     const tensors = materialize(hooks.specs, zip, prefix, bigEndian, options?.mapLocation);
-    return toJs(root, tensors);
+    const sparse = new Map<SparseSpec, Tensor>();
+    const returned = new Set<Tensor>();
+    try {
+      assembleSparse(hooks.sparse, tensors, sparse);
+      const value = toJs(root, (spec) => {
+        const t = spec instanceof SparseSpec ? sparse.get(spec) : tensors.get(spec);
+        if (t) returned.add(t);
+        return t;
+      });
+      // The components of sparse tensors live on inside them; their own handles go.
+      for (const t of tensors.values()) if (!returned.has(t)) t.dispose();
+      return value;
+    } catch (e) {
+      for (const t of [...tensors.values(), ...sparse.values()]) t.dispose();
+      throw e;
+    }
   } catch (e) {
     if (e instanceof FormatError) throw new Error(`load: '${path}' ${phrase(e.message)}`);
     if (e instanceof Error && 'syscall' in e) throw ioError('load', path, 'could not read', e);

@@ -92,6 +92,13 @@ export function saveSafetensors(
     }
     if (t.isDisposed) throw new Error(`saveSafetensors: '${name}' is a disposed tensor`);
     if (name === '__metadata__') throw new Error("saveSafetensors: '__metadata__' is reserved for the metadata");
+    // The format stores dense row-major bytes only; it has no record for indices plus values.
+    if (t.layout !== 'strided') {
+      throw new Error(
+        `saveSafetensors: '${name}' is a ${t.layout} tensor, which the safetensors format cannot hold; ` +
+          'save x.toDense(), or its indices and values as separate tensors (torch.save keeps sparse tensors)',
+      );
+    }
     const dtype = NAME_OF[t.dtype];
     if (dtype === undefined) {
       throw new TypeError(
