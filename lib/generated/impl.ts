@@ -1968,6 +1968,14 @@ export function $channel_shuffle(input: Tensor, groups: number): Tensor {
   return wrap(native.channel_shuffle(h(input, 'channel_shuffle', 'input'), groups));
 }
 
+export function $native_channel_shuffle(input: Tensor, groups: number): Tensor {
+  return wrap(native.native_channel_shuffle(h(input, 'native_channel_shuffle', 'input'), groups));
+}
+
+export function $conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, options?: { pad?: number }): Tensor {
+  return wrap(native.conv_tbc(h(input, 'conv_tbc', 'input'), h(weight, 'conv_tbc', 'weight'), h(bias, 'conv_tbc', 'bias'), options?.pad));
+}
+
 export function $batch_norm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options?: { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number }): Tensor {
   return wrap(native.batch_norm(h(input, 'batch_norm', 'input'), hOpt(runningMean, 'batch_norm', 'runningMean'), hOpt(runningVar, 'batch_norm', 'runningVar'), hOpt(options?.weight, 'batch_norm', 'weight'), hOpt(options?.bias, 'batch_norm', 'bias'), options?.training, options?.momentum, options?.eps));
 }

@@ -1529,121 +1529,144 @@ static Napi::Value op_pixel_unshuffle(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "layer_norm");
+static Napi::Value op_conv_tbc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_tbc");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const at::Tensor& a_bias = a.tensor(2, "bias");
+    const int64_t a_pad = a.int64(3, "pad", 0);
+    return a.ret(at::conv_tbc(a_self, a_weight, a_bias, a_pad));
+  });
+}
+
+static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "group_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
+    const int64_t a_num_groups = a.int64(1, "num_groups");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
     const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
+    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
   });
 }
 
-static Napi::Value op_rms_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rms_norm");
+static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dropout");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
+    const double a_p = a.float64(1, "p", 0.5);
+    const bool a_training = a.boolean(2, "training", true);
+    return a.ret(at::dropout(a_input, a_p, a_training));
+  });
+}
+
+static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cross_entropy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const std::optional<double> a_eps = a.optFloat64(3, "eps");
-    return a.ret(at::rms_norm(a_input, a_normalized_shape, a_weight, a_eps));
+    const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
+    const int64_t a_reduction = a.reduction(4, "reduction");
+    const double a_label_smoothing = a.float64(5, "label_smoothing", 0.0);
+    return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
   });
 }
 
-static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log_softmax");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
-  });
-}
-
-static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mse_loss");
+static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::mse_loss(a_input, a_target, a_reduction));
+    return a.ret(at::l1_loss(a_input, a_target, a_reduction));
   });
 }
 
-static Napi::Value op_huber_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "huber_loss");
+static Napi::Value op_soft_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "soft_margin_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    const double a_delta = a.float64(3, "delta", 1.0);
-    return a.ret(at::huber_loss(a_self, a_target, a_reduction, a_delta));
+    return a.ret(at::soft_margin_loss(a_self, a_target, a_reduction));
   });
 }
 
-static Napi::Value op_margin_ranking_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "margin_ranking_loss");
+static Napi::Value op_cosine_embedding_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cosine_embedding_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input1 = a.tensor(0, "input1");
     const at::Tensor& a_input2 = a.tensor(1, "input2");
     const at::Tensor& a_target = a.tensor(2, "target");
     const double a_margin = a.float64(3, "margin", 0.0);
     const int64_t a_reduction = a.reduction(4, "reduction");
-    return a.ret(at::margin_ranking_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
+    return a.ret(at::cosine_embedding_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
   });
 }
 
-static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binary_cross_entropy");
+static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binary_cross_entropy_with_logits");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const int64_t a_reduction = a.reduction(3, "reduction");
-    return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
+    const std::optional<at::Tensor> a_pos_weight = a.optTensor(4, "pos_weight");
+    return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
   });
 }
 
-static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "one_hot");
+static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "interpolate");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_tensor = a.tensor(0, "tensor");
-    const int64_t a_num_classes = a.int64(1, "num_classes", -1);
-    return a.ret(at::one_hot(a_tensor, a_num_classes));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_size_v = a.optIntList(1, "size", 0);
+    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
+    const std::optional<std::vector<double>> a_scale_factor_v = a.optFloatList(2, "scale_factor");
+    const std::optional<at::ArrayRef<double>> a_scale_factor = a_scale_factor_v ? std::optional<at::ArrayRef<double>>(*a_scale_factor_v) : std::nullopt;
+    const std::string a_mode = a.string(3, "mode", "nearest");
+    const std::optional<bool> a_align_corners = a.optBoolean(4, "align_corners");
+    return a.ret(interpolate(a_input, a_size, a_scale_factor, a_mode, a_align_corners));
   });
 }
 
-static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cosine_similarity");
+static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scaled_dot_product_attention");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x1 = a.tensor(0, "x1");
-    const at::Tensor& a_x2 = a.tensor(1, "x2");
-    const int64_t a_dim = a.int64(2, "dim", 1);
-    const double a_eps = a.float64(3, "eps", 1e-08);
-    return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
+    const at::Tensor& a_query = a.tensor(0, "query");
+    const at::Tensor& a_key = a.tensor(1, "key");
+    const at::Tensor& a_value = a.tensor(2, "value");
+    const std::optional<at::Tensor> a_attn_mask = a.optTensor(3, "attn_mask");
+    const double a_dropout_p = a.float64(4, "dropout_p", 0.0);
+    const bool a_is_causal = a.boolean(5, "is_causal", false);
+    const std::optional<double> a_scale = a.optFloat64(6, "scale");
+    return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
   });
 }
 
-static Napi::Value op_hinge_embedding_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hinge_embedding_loss");
+static Napi::Value op_multi_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "multi_margin_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_target = a.tensor(1, "target");
-    const double a_margin = a.float64(2, "margin", 1.0);
-    const int64_t a_reduction = a.reduction(3, "reduction");
-    return a.ret(at::hinge_embedding_loss(a_self, a_target, a_margin, a_reduction));
+    const at::Scalar a_p = a.scalar(2, "p", at::Scalar(1));
+    const at::Scalar a_margin = a.scalar(3, "margin", at::Scalar(1));
+    const std::optional<at::Tensor> a_weight = a.optTensor(4, "weight");
+    const int64_t a_reduction = a.reduction(5, "reduction");
+    return a.ret(at::multi_margin_loss(a_self, a_target, a_p, a_margin, a_weight, a_reduction));
   });
 }
 
-static Napi::Value op_ctc_loss__IntList(const Napi::CallbackInfo& info) {
+static Napi::Value op_ctc_loss__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ctc_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_log_probs = a.tensor(0, "log_probs");
     const at::Tensor& a_targets = a.tensor(1, "targets");
-    const tn::IntList a_input_lengths = a.intList(2, "input_lengths", 0);
-    const tn::IntList a_target_lengths = a.intList(3, "target_lengths", 0);
+    const at::Tensor& a_input_lengths = a.tensor(2, "input_lengths");
+    const at::Tensor& a_target_lengths = a.tensor(3, "target_lengths");
     const int64_t a_blank = a.int64(4, "blank", 0);
     const int64_t a_reduction = a.reduction(5, "reduction");
     const bool a_zero_infinity = a.boolean(6, "zero_infinity", false);
@@ -1651,278 +1674,276 @@ static Napi::Value op_ctc_loss__IntList(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_dropout_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dropout_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_p = a.float64(1, "p");
-    const bool a_train = a.boolean(2, "train");
-    at::dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
-    return a.none();
-  });
-}
-
-static Napi::Value op_alpha_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "alpha_dropout");
+static Napi::Value op_feature_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_dropout");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const double a_p = a.float64(1, "p");
     const bool a_train = a.boolean(2, "train");
-    return a.ret(at::alpha_dropout(a_input, a_p, a_train));
+    return a.ret(at::feature_dropout(a_input, a_p, a_train));
   });
 }
 
-static Napi::Value op_feature_alpha_dropout_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "feature_alpha_dropout_");
+static Napi::Value op_alpha_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "alpha_dropout_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_p = a.float64(1, "p");
     const bool a_train = a.boolean(2, "train");
-    at::feature_alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    at::alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
     return a.none();
   });
 }
 
-static Napi::Value op__weight_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_weight_norm");
+static Napi::Value op_embedding_bag(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding_bag");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_weight = a.tensor(0, "weight");
+    const at::Tensor& a_indices = a.tensor(1, "indices");
+    const at::Tensor& a_offsets = a.tensor(2, "offsets");
+    const bool a_scale_grad_by_freq = a.boolean(3, "scale_grad_by_freq", false);
+    const int64_t a_mode = a.int64(4, "mode", 0);
+    const bool a_sparse = a.boolean(5, "sparse", false);
+    const std::optional<at::Tensor> a_per_sample_weights = a.optTensor(6, "per_sample_weights");
+    const bool a_include_last_offset = a.boolean(7, "include_last_offset", false);
+    const std::optional<int64_t> a_padding_idx = a.optInt64(8, "padding_idx");
+    return a.ret(at::embedding_bag(a_weight, a_indices, a_offsets, a_scale_grad_by_freq, a_mode, a_sparse, a_per_sample_weights, a_include_last_offset, a_padding_idx));
+  });
+}
+
+static Napi::Value op_norm_except_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "norm_except_dim");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_v = a.tensor(0, "v");
-    const at::Tensor& a_g = a.tensor(1, "g");
+    const int64_t a_pow = a.int64(1, "pow", 2);
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(tn::weightNorm(a_v, a_g, a_dim));
+    return a.ret(at::norm_except_dim(a_v, a_pow, a_dim));
   });
 }
 
-static Napi::Value op_polar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "polar");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_abs = a.tensor(0, "abs");
-    const at::Tensor& a_angle = a.tensor(1, "angle");
-    return a.ret(at::polar(a_abs, a_angle));
-  });
-}
-
-static Napi::Value op_real(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "real");
+static Napi::Value op_view_as_real(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_as_real");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::real(a_input));
+    return a.ret(at::view_as_real(a_input));
   });
 }
 
-static Napi::Value op_conj(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conj");
+static Napi::Value op_imag(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "imag");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::imag(a_input));
+  });
+}
+
+static Napi::Value op_conj_physical(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conj_physical");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::conj(a_self));
+    return a.ret(at::conj_physical(a_self));
   });
 }
 
-static Napi::Value op_resolve_conj(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "resolve_conj");
+static Napi::Value op_resolve_neg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "resolve_neg");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::resolve_conj(a_self));
+    return a.ret(at::resolve_neg(a_self));
   });
 }
 
-static Napi::Value op_is_neg(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "is_neg");
+static Napi::Value op_vdot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "vdot");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(static_cast<bool>(at::is_neg(a_self)));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::vdot(a_self, a_other));
   });
 }
 
-static Napi::Value op_linalg_inv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_inv");
+static Napi::Value op_linalg_inv_ex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_inv_ex");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_inv(a_A));
+    const bool a_check_errors = a.boolean(1, "check_errors", false);
+    return a.ret(at::linalg_inv_ex(a_A, a_check_errors));
   });
 }
 
-static Napi::Value op_linalg_slogdet(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_slogdet");
+static Napi::Value op_linalg_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_solve");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_slogdet(a_A));
+    const at::Tensor& a_B = a.tensor(1, "B");
+    const bool a_left = a.boolean(2, "left", true);
+    return a.ret(at::linalg_solve(a_A, a_B, a_left));
   });
 }
 
-static Napi::Value op_linalg_cholesky(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_cholesky");
+static Napi::Value op_linalg_cholesky_ex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cholesky_ex");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const bool a_upper = a.boolean(1, "upper", false);
-    return a.ret(at::linalg_cholesky(a_A, a_upper));
+    const bool a_check_errors = a.boolean(2, "check_errors", false);
+    return a.ret(at::linalg_cholesky_ex(a_A, a_upper, a_check_errors));
   });
 }
 
-static Napi::Value op_linalg_svdvals(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_svdvals");
+static Napi::Value op_linalg_eigh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eigh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::optional<std::string> a_driver_v = a.optString(1, "driver");
-    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
-    return a.ret(at::linalg_svdvals(a_A, a_driver));
+    const std::string a_UPLO = a.string(1, "UPLO", "L");
+    return a.ret(at::linalg_eigh(a_A, a_UPLO));
   });
 }
 
-static Napi::Value op_linalg_eig(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_eig");
+static Napi::Value op_linalg_eigvals(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eigvals");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_eig(a_A));
+    return a.ret(at::linalg_eigvals(a_A));
   });
 }
 
-static Napi::Value op_linalg_lu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lu");
+static Napi::Value op_linalg_lu_factor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lu_factor");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const bool a_pivot = a.boolean(1, "pivot", true);
-    return a.ret(at::linalg_lu(a_A, a_pivot));
+    return a.ret(at::linalg_lu_factor(a_A, a_pivot));
   });
 }
 
-static Napi::Value op_linalg_matrix_rank(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matrix_rank");
+static Napi::Value op_linalg_pinv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_pinv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const std::optional<double> a_atol = a.optFloat64(1, "atol");
     const std::optional<double> a_rtol = a.optFloat64(2, "rtol");
     const bool a_hermitian = a.boolean(3, "hermitian", false);
-    return a.ret(at::linalg_matrix_rank(a_A, a_atol, a_rtol, a_hermitian));
+    return a.ret(at::linalg_pinv(a_A, a_atol, a_rtol, a_hermitian));
   });
 }
 
-static Napi::Value op_linalg_matrix_exp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matrix_exp");
+static Napi::Value op_linalg_norm__ord_str(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_matrix_exp(a_A));
-  });
-}
-
-static Napi::Value op_linalg_vector_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_vector_norm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const at::Scalar a_ord = a.scalar(1, "ord", at::Scalar(2));
+    const std::string a_ord = a.string(1, "ord");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(3, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    return a.ret(at::linalg_vector_norm(a_x, a_ord, a_dim, a_keepdim, a_dtype));
+    return a.ret(at::linalg_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
   });
 }
 
-static Napi::Value op_linalg_cond__p_str(const Napi::CallbackInfo& info) {
+static Napi::Value op_linalg_matrix_norm__str_ord(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::string a_ord = a.string(1, "ord", "fro");
+    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    return a.ret(at::linalg_matrix_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
+  });
+}
+
+static Napi::Value op_linalg_cond(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_cond");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_p = a.string(1, "p");
+    const std::optional<at::Scalar> a_p = a.optScalar(1, "p");
     return a.ret(at::linalg_cond(a_A, a_p));
   });
 }
 
-static Napi::Value op_linalg_multi_dot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_multi_dot");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::linalg_multi_dot(a_tensors));
-  });
-}
-
-static Napi::Value op_linalg_tensorsolve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_tensorsolve");
+static Napi::Value op_linalg_householder_product(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_householder_product");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Tensor& a_B = a.tensor(1, "B");
-    const std::optional<tn::IntList> a_dims_v = a.optIntList(2, "dims", 0);
-    const at::OptionalIntArrayRef a_dims = a_dims_v ? at::OptionalIntArrayRef(*a_dims_v) : std::nullopt;
-    return a.ret(at::linalg_tensorsolve(a_A, a_B, a_dims));
+    const at::Tensor& a_tau = a.tensor(1, "tau");
+    return a.ret(at::linalg_householder_product(a_A, a_tau));
   });
 }
 
-static Napi::Value op_linalg_solve_triangular(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_solve_triangular");
+static Napi::Value op_linalg_vander(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_vander");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Tensor& a_B = a.tensor(1, "B");
-    const bool a_upper = a.boolean(2, "upper");
-    const bool a_left = a.boolean(3, "left", true);
-    const bool a_unitriangular = a.boolean(4, "unitriangular", false);
-    return a.ret(at::linalg_solve_triangular(a_A, a_B, a_upper, a_left, a_unitriangular));
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const std::optional<int64_t> a_N = a.optInt64(1, "N");
+    return a.ret(at::linalg_vander(a_x, a_N));
   });
 }
 
-static Napi::Value op_slogdet(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "slogdet");
+static Napi::Value op_det(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "det");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::slogdet(a_self));
+    return a.ret(at::det(a_self));
   });
 }
 
-static Napi::Value op_matrix_exp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "matrix_exp");
+static Napi::Value op_inverse(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "inverse");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::matrix_exp(a_self));
+    return a.ret(at::inverse(a_self));
   });
 }
 
-static Napi::Value op_fft_fftfreq(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_fftfreq");
+static Napi::Value op_cholesky_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cholesky_solve");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const bool a_upper = a.boolean(2, "upper", false);
+    return a.ret(at::cholesky_solve(a_self, a_input2, a_upper));
+  });
+}
+
+static Napi::Value op_fft_rfftfreq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_rfftfreq");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_n = a.int64(0, "n");
     const double a_d = a.float64(1, "d", 1.0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::fft_fftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::fft_rfftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_fft_ifftshift(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ifftshift");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    return a.ret(at::fft_ifftshift(a_input, a_dim));
-  });
-}
-
-static Napi::Value op_fft_rfft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_rfft");
+static Napi::Value op_fft_fft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<int64_t> a_n = a.optInt64(1, "n");
     const int64_t a_dim = a.int64(2, "dim", -1);
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_rfft(a_input, a_n, a_dim, a_norm));
+    return a.ret(at::fft_fft(a_input, a_n, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_ihfft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ihfft");
+static Napi::Value op_fft_irfft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_irfft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<int64_t> a_n = a.optInt64(1, "n");
     const int64_t a_dim = a.int64(2, "dim", -1);
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ihfft(a_input, a_n, a_dim, a_norm));
+    return a.ret(at::fft_irfft(a_input, a_n, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_rfft2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_rfft2");
+static Napi::Value op_fft_fft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fft2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1930,12 +1951,12 @@ static Napi::Value op_fft_rfft2(const Napi::CallbackInfo& info) {
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_rfft2(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_fft2(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_ihfft2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ihfft2");
+static Napi::Value op_fft_irfft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_irfft2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1943,12 +1964,12 @@ static Napi::Value op_fft_ihfft2(const Napi::CallbackInfo& info) {
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ihfft2(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_irfft2(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_rfftn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_rfftn");
+static Napi::Value op_fft_fftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1957,12 +1978,12 @@ static Napi::Value op_fft_rfftn(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_rfftn(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_fftn(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_ihfftn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ihfftn");
+static Napi::Value op_fft_irfftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_irfftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1971,405 +1992,399 @@ static Napi::Value op_fft_ihfftn(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ihfftn(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_irfftn(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_special_logit(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_logit");
+static Napi::Value op_special_erfcx(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_erfcx");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<double> a_eps = a.optFloat64(1, "eps");
-    return a.ret(at::special_logit(a_input, a_eps));
+    return a.ret(at::special_erfcx(a_input));
   });
 }
 
-static Napi::Value op_special_xlogy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_xlogy");
+static Napi::Value op_special_xlog1py(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_xlog1py");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
     const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::special_xlog1py(a_input, a_other));
+  });
+}
+
+static Napi::Value op_special_xlogy__self_scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_xlogy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_input = a.scalar(0, "input");
+    const at::Tensor& a_other = a.tensor(1, "other");
     return a.ret(at::special_xlogy(a_input, a_other));
   });
 }
 
-static Napi::Value op_special_zeta__self_scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_zeta");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_input = a.scalar(0, "input");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::special_zeta(a_input, a_other));
-  });
-}
-
-static Napi::Value op_special_gammaincc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_gammaincc");
+static Napi::Value op_special_gammaln(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_gammaln");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::special_gammaincc(a_input, a_other));
+    return a.ret(at::special_gammaln(a_input));
   });
 }
 
-static Napi::Value op_special_polygamma(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_polygamma");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const at::Tensor& a_input = a.tensor(1, "input");
-    return a.ret(at::special_polygamma(a_n, a_input));
-  });
-}
-
-static Napi::Value op_special_i0e(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i0e");
+static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_digamma");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i0e(a_input));
+    return a.ret(at::special_digamma(a_input));
   });
 }
 
-static Napi::Value op_special_ndtr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_ndtr");
+static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_multigammaln");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_ndtr(a_input));
+    const int64_t a_p = a.int64(1, "p");
+    return a.ret(at::special_multigammaln(a_input, a_p));
   });
 }
 
-static Napi::Value op_special_logsumexp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_logsumexp");
+static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i1");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_dim = a.intList(1, "dim", 1);
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::special_logsumexp(a_input, a_dim, a_keepdim));
+    return a.ret(at::special_i1(a_input));
   });
 }
 
-static Napi::Value op_special_entr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_entr");
+static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_ndtri");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_entr(a_input));
+    return a.ret(at::special_ndtri(a_input));
   });
 }
 
-static Napi::Value op_special_bessel_j0(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_bessel_j0");
+static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_bessel_j0(a_input));
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::special_softmax(a_input, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_geometric_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "geometric_");
+static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_sinc");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_sinc(a_input));
+  });
+}
+
+static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_bessel_j1");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_bessel_j1(a_input));
+  });
+}
+
+static Napi::Value op_cauchy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cauchy_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_p = a.float64(1, "p");
-    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
-    a_self.geometric_(a_p, a_generator);
+    const double a_median = a.float64(1, "median", 0);
+    const double a_sigma = a.float64(2, "sigma", 1);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    a_self.cauchy_(a_median, a_sigma, a_generator);
     return a.none();
   });
 }
 
-static Napi::Value op_random_(const Napi::CallbackInfo& info) {
+static Napi::Value op_random___to(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "random_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
-    a_self.random_(a_generator);
+    const int64_t a_to = a.int64(1, "to");
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    a_self.random_(a_to, a_generator);
     return a.none();
   });
 }
 
-static Napi::Value op_fill_diagonal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fill_diagonal_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
-    const bool a_wrap = a.boolean(2, "wrap", false);
-    a_self.fill_diagonal_(a_fill_value, a_wrap);
-    return a.none();
-  });
-}
-
-static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addmv");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat = a.tensor(1, "mat");
-    const at::Tensor& a_vec = a.tensor(2, "vec");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addmv(a_self, a_mat, a_vec, a_beta, a_alpha));
-  });
-}
-
-static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tensordot");
+static Napi::Value op_kron(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kron");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    const tn::IntList a_dims_self = a.intList(2, "dims_self", 0);
-    const tn::IntList a_dims_other = a.intList(3, "dims_other", 0);
-    return a.ret(at::tensordot(a_self, a_other, a_dims_self, a_dims_other));
+    return a.ret(at::kron(a_self, a_other));
   });
 }
 
-static Napi::Value op_grid_sampler(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "grid_sampler");
+static Napi::Value op_addr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_vec1 = a.tensor(1, "vec1");
+    const at::Tensor& a_vec2 = a.tensor(2, "vec2");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addr(a_self, a_vec1, a_vec2, a_beta, a_alpha));
+  });
+}
+
+static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cdist");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x1 = a.tensor(0, "x1");
+    const at::Tensor& a_x2 = a.tensor(1, "x2");
+    const double a_p = a.float64(2, "p");
+    const std::optional<int64_t> a_compute_mode = a.optInt64(3, "compute_mode");
+    return a.ret(at::cdist(a_x1, a_x2, a_p, a_compute_mode));
+  });
+}
+
+static Napi::Value op_affine_grid_generator(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "affine_grid_generator");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_theta = a.tensor(0, "theta");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const bool a_align_corners = a.boolean(2, "align_corners");
+    return a.ret(at::affine_grid_generator(a_theta, a_size, a_align_corners));
+  });
+}
+
+static Napi::Value op_rrelu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rrelu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_lower = a.scalar(1, "lower");
+    const at::Scalar a_upper = a.scalar(2, "upper");
+    const bool a_training = a.boolean(3, "training");
+    return a.ret(at::rrelu(a_self, a_lower, a_upper, a_training));
+  });
+}
+
+static Napi::Value op_fractional_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fractional_max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_grid = a.tensor(1, "grid");
-    const int64_t a_interpolation_mode = a.int64(2, "interpolation_mode");
-    const int64_t a_padding_mode = a.int64(3, "padding_mode");
-    const bool a_align_corners = a.boolean(4, "align_corners");
-    return a.ret(at::grid_sampler(a_input, a_grid, a_interpolation_mode, a_padding_mode, a_align_corners));
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_output_size = a.intList(2, "output_size", 2);
+    const at::Tensor& a_random_samples = a.tensor(3, "random_samples");
+    return a.ret(at::fractional_max_pool2d(a_input, a_kernel_size, a_output_size, a_random_samples));
   });
 }
 
-static Napi::Value op_softshrink(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "softshrink");
+static Napi::Value op_leaky_relu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "leaky_relu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_lambd = a.scalar(1, "lambd", at::Scalar(0.5));
-    return a.ret(at::softshrink(a_self, a_lambd));
-  });
-}
-
-static Napi::Value op_pdist(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pdist");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 2);
-    return a.ret(at::pdist(a_input, a_p));
-  });
-}
-
-static Napi::Value op_elu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "elu_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
-    at::elu_(const_cast<at::Tensor&>(a_self), a_alpha);
+    const at::Scalar a_negative_slope = a.scalar(1, "negative_slope", at::Scalar(0.01));
+    at::leaky_relu_(const_cast<at::Tensor&>(a_self), a_negative_slope);
     return a.none();
   });
 }
 
-static Napi::Value op_selu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "selu_");
+static Napi::Value op_celu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "celu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::selu_(const_cast<at::Tensor&>(a_self));
+    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1.0));
+    at::celu_(const_cast<at::Tensor&>(a_self), a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op_silu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "silu_");
+static Napi::Value op_mish_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mish_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::silu_(const_cast<at::Tensor&>(a_self));
+    at::mish_(const_cast<at::Tensor&>(a_self));
     return a.none();
   });
 }
 
-static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardsigmoid_");
+static Napi::Value op__layout_code(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_layout_code");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::hardsigmoid_(const_cast<at::Tensor&>(a_self));
-    return a.none();
+    return a.ret(static_cast<int64_t>(a_self.layout()));
   });
 }
 
-static Napi::Value op_sparse_compressed_tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sparse_compressed_tensor");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_compressed_indices = a.tensor(0, "compressed_indices");
-    const at::Tensor& a_plain_indices = a.tensor(1, "plain_indices");
-    const at::Tensor& a_values = a.tensor(2, "values");
-    const std::optional<tn::IntList> a_size_v = a.optIntList(3, "size", 0);
-    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
-    const int64_t a_layout = a.int64(4, "layout");
-    return a.ret([&] { const at::TensorOptions o = a_values.options().layout(static_cast<at::Layout>(a_layout)); at::Tensor r = a_size ? at::sparse_compressed_tensor(a_compressed_indices, a_plain_indices, a_values, *a_size, o) : at::sparse_compressed_tensor(a_compressed_indices, a_plain_indices, a_values, o); at::_validate_sparse_compressed_tensor_args(a_compressed_indices, a_plain_indices, a_values, r.sizes(), r.layout()); return r; }());
-  });
-}
-
-static Napi::Value op_to_dense(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "to_dense");
+static Napi::Value op_to_sparse__sparse_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<bool> a_masked_grad = a.optBoolean(2, "masked_grad");
-    return a.ret(a_self.to_dense(a_dtype, a_masked_grad));
+    const int64_t a_sparse_dim = a.int64(1, "sparse_dim");
+    return a.ret(a_self.to_sparse(a_sparse_dim));
   });
 }
 
-static Napi::Value op_to_sparse_bsr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "to_sparse_bsr");
+static Napi::Value op_to_sparse_csr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse_csr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<int64_t> a_dense_dim = a.optInt64(1, "dense_dim");
+    return a.ret(a_self.to_sparse_csr(a_dense_dim));
+  });
+}
+
+static Napi::Value op_to_sparse_bsc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse_bsc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_blocksize = a.intList(1, "blocksize", 2);
     const std::optional<int64_t> a_dense_dim = a.optInt64(2, "dense_dim");
-    return a.ret(a_self.to_sparse_bsr(a_blocksize, a_dense_dim));
+    return a.ret(a_self.to_sparse_bsc(a_blocksize, a_dense_dim));
   });
 }
 
-static Napi::Value op_is_coalesced(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "is_coalesced");
+static Napi::Value op_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(static_cast<bool>(a_self.is_coalesced()));
+    return a.ret(a_self.indices());
   });
 }
 
-static Napi::Value op__indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_indices");
+static Napi::Value op__values(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_values");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self._indices());
+    return a.ret(a_self._values());
   });
 }
 
-static Napi::Value op_col_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "col_indices");
+static Napi::Value op_ccol_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ccol_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.col_indices());
+    return a.ret(a_self.ccol_indices());
   });
 }
 
-static Napi::Value op_sparse_dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sparse_dim");
+static Napi::Value op_dense_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dense_dim");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.sparse_dim());
+    return a.ret(a_self.dense_dim());
   });
 }
 
-static Napi::Value op_sparse_mask(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sparse_mask");
+static Napi::Value op__sparse_mm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_mm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_sparse = a.tensor(0, "sparse");
+    const at::Tensor& a_dense = a.tensor(1, "dense");
+    return a.ret(at::_sparse_mm(a_sparse, a_dense));
+  });
+}
+
+static Napi::Value op__sparse_addmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_addmm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mask = a.tensor(1, "mask");
-    return a.ret(a_self.sparse_mask(a_mask));
+    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
+    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
+    const at::Scalar a_beta = a.scalar(3, "beta");
+    const at::Scalar a_alpha = a.scalar(4, "alpha");
+    return a.ret(at::_sparse_addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
   });
 }
 
-static Napi::Value op__sparse_sum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_sparse_sum");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 0);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(a_dim ? (a_dtype ? at::_sparse_sum(a_self, *a_dim, *a_dtype) : at::_sparse_sum(a_self, *a_dim)) : (a_dtype ? at::_sparse_sum(a_self, *a_dtype) : at::_sparse_sum(a_self)));
-  });
-}
-
-static Napi::Value op__sparse_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_sparse_softmax");
+static Napi::Value op__sparse_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_log_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::_sparse_softmax(a_self, a_dim, a_dtype));
+    return a.ret(at::_sparse_log_softmax(a_self, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_normal__Tensor_Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_normal__Tensor_float(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_mean = a.tensor(0, "mean");
-    const at::Tensor& a_std = a.tensor(1, "std");
+    const double a_std = a.float64(1, "std", 1);
     const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
     return a.ret(at::normal(a_mean, a_std, a_generator));
   });
 }
 
-static Napi::Value op_normal__float_float(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "normal");
-  return tn::run(a, [&]() -> Napi::Value {
-    const double a_mean = a.float64(0, "mean");
-    const double a_std = a.float64(1, "std");
-    const tn::IntList a_size = a.intList(2, "size", 0);
-    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(5, "device");
-    const bool a_requires_grad = a.boolean(6, "requires_grad", false);
-    return a.ret(at::normal(a_mean, a_std, a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op__sample_dirichlet(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_sample_dirichlet");
+static Napi::Value op_poisson(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "poisson");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
-    return a.ret(at::_sample_dirichlet(a_self, a_generator));
+    return a.ret(at::poisson(a_self, a_generator));
   });
 }
 
-static Napi::Value op_cholesky_inverse(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cholesky_inverse");
+static Napi::Value op__dirichlet_grad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_dirichlet_grad");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const bool a_upper = a.boolean(1, "upper", false);
-    return a.ret(at::cholesky_inverse(a_self, a_upper));
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const at::Tensor& a_alpha = a.tensor(1, "alpha");
+    const at::Tensor& a_total = a.tensor(2, "total");
+    return a.ret(at::_dirichlet_grad(a_x, a_alpha, a_total));
   });
 }
 
-static Napi::Value op_blackman_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "blackman_window");
+static Napi::Value op_hann_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hann_window");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_window_length = a.int64(0, "window_length");
     const bool a_periodic = a.boolean(1, "periodic", true);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::blackman_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::hann_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_stft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "stft");
+static Napi::Value op_bartlett_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bartlett_window");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_window_length = a.int64(0, "window_length");
+    const bool a_periodic = a.boolean(1, "periodic", true);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::bartlett_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_istft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "istft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_n_fft = a.int64(1, "n_fft");
     const std::optional<int64_t> a_hop_length = a.optInt64(2, "hop_length");
     const std::optional<int64_t> a_win_length = a.optInt64(3, "win_length");
     const std::optional<at::Tensor> a_window = a.optTensor(4, "window");
-    const bool a_normalized = a.boolean(5, "normalized");
-    const std::optional<bool> a_onesided = a.optBoolean(6, "onesided");
-    const std::optional<bool> a_return_complex = a.optBoolean(7, "return_complex");
-    const std::optional<bool> a_align_to_window = a.optBoolean(8, "align_to_window");
-    return a.ret(at::stft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_normalized, a_onesided, a_return_complex, a_align_to_window));
+    const bool a_center = a.boolean(5, "center");
+    const bool a_normalized = a.boolean(6, "normalized");
+    const std::optional<bool> a_onesided = a.optBoolean(7, "onesided");
+    const std::optional<int64_t> a_length = a.optInt64(8, "length");
+    const bool a_return_complex = a.boolean(9, "return_complex");
+    return a.ret(at::istft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_center, a_normalized, a_onesided, a_length, a_return_complex));
   });
 }
 
-static Napi::Value op_histogram__bins_tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "histogram");
+static Napi::Value op__histogramdd_bin_edges(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_histogramdd_bin_edges");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_bins = a.tensor(1, "bins");
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const bool a_density = a.boolean(3, "density", false);
-    return a.ret(at::histogram(a_self, a_bins, a_weight, a_density));
-  });
-}
-
-static Napi::Value op__histogramdd_from_bin_tensors(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_histogramdd_from_bin_tensors");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::vector<at::Tensor> a_bins_v = a.tensorList(1, "bins");
-    const at::TensorList a_bins = a_bins_v;
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const bool a_density = a.boolean(3, "density");
-    return a.ret(at::_histogramdd_from_bin_tensors(a_self, a_bins, a_weight, a_density));
+    const tn::IntList a_bins = a.intList(1, "bins", 0);
+    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
+    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const bool a_density = a.boolean(4, "density");
+    return a.ret(at::_histogramdd_bin_edges(a_self, a_bins, a_range, a_weight, a_density));
   });
 }
 
@@ -2522,89 +2537,89 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("adaptive_max_pool3d_with_indices", Napi::Function::New(env, op_adaptive_max_pool3d_with_indices, "adaptive_max_pool3d_with_indices"));
   exports.Set("unfold", Napi::Function::New(env, op_unfold, "unfold"));
   exports.Set("pixel_unshuffle", Napi::Function::New(env, op_pixel_unshuffle, "pixel_unshuffle"));
-  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
-  exports.Set("rms_norm", Napi::Function::New(env, op_rms_norm, "rms_norm"));
-  exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
-  exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
-  exports.Set("huber_loss", Napi::Function::New(env, op_huber_loss, "huber_loss"));
-  exports.Set("margin_ranking_loss", Napi::Function::New(env, op_margin_ranking_loss, "margin_ranking_loss"));
-  exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
-  exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
-  exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
-  exports.Set("hinge_embedding_loss", Napi::Function::New(env, op_hinge_embedding_loss, "hinge_embedding_loss"));
-  exports.Set("ctc_loss$IntList", Napi::Function::New(env, op_ctc_loss__IntList, "ctc_loss$IntList"));
-  exports.Set("dropout_", Napi::Function::New(env, op_dropout_, "dropout_"));
-  exports.Set("alpha_dropout", Napi::Function::New(env, op_alpha_dropout, "alpha_dropout"));
-  exports.Set("feature_alpha_dropout_", Napi::Function::New(env, op_feature_alpha_dropout_, "feature_alpha_dropout_"));
-  exports.Set("_weight_norm", Napi::Function::New(env, op__weight_norm, "_weight_norm"));
-  exports.Set("polar", Napi::Function::New(env, op_polar, "polar"));
-  exports.Set("real", Napi::Function::New(env, op_real, "real"));
-  exports.Set("conj", Napi::Function::New(env, op_conj, "conj"));
-  exports.Set("resolve_conj", Napi::Function::New(env, op_resolve_conj, "resolve_conj"));
-  exports.Set("is_neg", Napi::Function::New(env, op_is_neg, "is_neg"));
-  exports.Set("linalg_inv", Napi::Function::New(env, op_linalg_inv, "linalg_inv"));
-  exports.Set("linalg_slogdet", Napi::Function::New(env, op_linalg_slogdet, "linalg_slogdet"));
-  exports.Set("linalg_cholesky", Napi::Function::New(env, op_linalg_cholesky, "linalg_cholesky"));
-  exports.Set("linalg_svdvals", Napi::Function::New(env, op_linalg_svdvals, "linalg_svdvals"));
-  exports.Set("linalg_eig", Napi::Function::New(env, op_linalg_eig, "linalg_eig"));
-  exports.Set("linalg_lu", Napi::Function::New(env, op_linalg_lu, "linalg_lu"));
-  exports.Set("linalg_matrix_rank", Napi::Function::New(env, op_linalg_matrix_rank, "linalg_matrix_rank"));
-  exports.Set("linalg_matrix_exp", Napi::Function::New(env, op_linalg_matrix_exp, "linalg_matrix_exp"));
-  exports.Set("linalg_vector_norm", Napi::Function::New(env, op_linalg_vector_norm, "linalg_vector_norm"));
-  exports.Set("linalg_cond$p_str", Napi::Function::New(env, op_linalg_cond__p_str, "linalg_cond$p_str"));
-  exports.Set("linalg_multi_dot", Napi::Function::New(env, op_linalg_multi_dot, "linalg_multi_dot"));
-  exports.Set("linalg_tensorsolve", Napi::Function::New(env, op_linalg_tensorsolve, "linalg_tensorsolve"));
-  exports.Set("linalg_solve_triangular", Napi::Function::New(env, op_linalg_solve_triangular, "linalg_solve_triangular"));
-  exports.Set("slogdet", Napi::Function::New(env, op_slogdet, "slogdet"));
-  exports.Set("matrix_exp", Napi::Function::New(env, op_matrix_exp, "matrix_exp"));
-  exports.Set("fft_fftfreq", Napi::Function::New(env, op_fft_fftfreq, "fft_fftfreq"));
-  exports.Set("fft_ifftshift", Napi::Function::New(env, op_fft_ifftshift, "fft_ifftshift"));
-  exports.Set("fft_rfft", Napi::Function::New(env, op_fft_rfft, "fft_rfft"));
-  exports.Set("fft_ihfft", Napi::Function::New(env, op_fft_ihfft, "fft_ihfft"));
-  exports.Set("fft_rfft2", Napi::Function::New(env, op_fft_rfft2, "fft_rfft2"));
-  exports.Set("fft_ihfft2", Napi::Function::New(env, op_fft_ihfft2, "fft_ihfft2"));
-  exports.Set("fft_rfftn", Napi::Function::New(env, op_fft_rfftn, "fft_rfftn"));
-  exports.Set("fft_ihfftn", Napi::Function::New(env, op_fft_ihfftn, "fft_ihfftn"));
-  exports.Set("special_logit", Napi::Function::New(env, op_special_logit, "special_logit"));
-  exports.Set("special_xlogy", Napi::Function::New(env, op_special_xlogy, "special_xlogy"));
-  exports.Set("special_zeta$self_scalar", Napi::Function::New(env, op_special_zeta__self_scalar, "special_zeta$self_scalar"));
-  exports.Set("special_gammaincc", Napi::Function::New(env, op_special_gammaincc, "special_gammaincc"));
-  exports.Set("special_polygamma", Napi::Function::New(env, op_special_polygamma, "special_polygamma"));
-  exports.Set("special_i0e", Napi::Function::New(env, op_special_i0e, "special_i0e"));
-  exports.Set("special_ndtr", Napi::Function::New(env, op_special_ndtr, "special_ndtr"));
-  exports.Set("special_logsumexp", Napi::Function::New(env, op_special_logsumexp, "special_logsumexp"));
-  exports.Set("special_entr", Napi::Function::New(env, op_special_entr, "special_entr"));
-  exports.Set("special_bessel_j0", Napi::Function::New(env, op_special_bessel_j0, "special_bessel_j0"));
-  exports.Set("geometric_", Napi::Function::New(env, op_geometric_, "geometric_"));
-  exports.Set("random_", Napi::Function::New(env, op_random_, "random_"));
-  exports.Set("fill_diagonal_", Napi::Function::New(env, op_fill_diagonal_, "fill_diagonal_"));
-  exports.Set("addmv", Napi::Function::New(env, op_addmv, "addmv"));
-  exports.Set("tensordot", Napi::Function::New(env, op_tensordot, "tensordot"));
-  exports.Set("grid_sampler", Napi::Function::New(env, op_grid_sampler, "grid_sampler"));
-  exports.Set("softshrink", Napi::Function::New(env, op_softshrink, "softshrink"));
-  exports.Set("pdist", Napi::Function::New(env, op_pdist, "pdist"));
-  exports.Set("elu_", Napi::Function::New(env, op_elu_, "elu_"));
-  exports.Set("selu_", Napi::Function::New(env, op_selu_, "selu_"));
-  exports.Set("silu_", Napi::Function::New(env, op_silu_, "silu_"));
-  exports.Set("hardsigmoid_", Napi::Function::New(env, op_hardsigmoid_, "hardsigmoid_"));
-  exports.Set("sparse_compressed_tensor", Napi::Function::New(env, op_sparse_compressed_tensor, "sparse_compressed_tensor"));
-  exports.Set("to_dense", Napi::Function::New(env, op_to_dense, "to_dense"));
-  exports.Set("to_sparse_bsr", Napi::Function::New(env, op_to_sparse_bsr, "to_sparse_bsr"));
-  exports.Set("is_coalesced", Napi::Function::New(env, op_is_coalesced, "is_coalesced"));
-  exports.Set("_indices", Napi::Function::New(env, op__indices, "_indices"));
-  exports.Set("col_indices", Napi::Function::New(env, op_col_indices, "col_indices"));
-  exports.Set("sparse_dim", Napi::Function::New(env, op_sparse_dim, "sparse_dim"));
-  exports.Set("sparse_mask", Napi::Function::New(env, op_sparse_mask, "sparse_mask"));
-  exports.Set("_sparse_sum", Napi::Function::New(env, op__sparse_sum, "_sparse_sum"));
-  exports.Set("_sparse_softmax", Napi::Function::New(env, op__sparse_softmax, "_sparse_softmax"));
-  exports.Set("normal$Tensor_Tensor", Napi::Function::New(env, op_normal__Tensor_Tensor, "normal$Tensor_Tensor"));
-  exports.Set("normal$float_float", Napi::Function::New(env, op_normal__float_float, "normal$float_float"));
-  exports.Set("_sample_dirichlet", Napi::Function::New(env, op__sample_dirichlet, "_sample_dirichlet"));
-  exports.Set("cholesky_inverse", Napi::Function::New(env, op_cholesky_inverse, "cholesky_inverse"));
-  exports.Set("blackman_window", Napi::Function::New(env, op_blackman_window, "blackman_window"));
-  exports.Set("stft", Napi::Function::New(env, op_stft, "stft"));
-  exports.Set("histogram$bins_tensor", Napi::Function::New(env, op_histogram__bins_tensor, "histogram$bins_tensor"));
-  exports.Set("_histogramdd_from_bin_tensors", Napi::Function::New(env, op__histogramdd_from_bin_tensors, "_histogramdd_from_bin_tensors"));
+  exports.Set("conv_tbc", Napi::Function::New(env, op_conv_tbc, "conv_tbc"));
+  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
+  exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
+  exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
+  exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
+  exports.Set("soft_margin_loss", Napi::Function::New(env, op_soft_margin_loss, "soft_margin_loss"));
+  exports.Set("cosine_embedding_loss", Napi::Function::New(env, op_cosine_embedding_loss, "cosine_embedding_loss"));
+  exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
+  exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
+  exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
+  exports.Set("multi_margin_loss", Napi::Function::New(env, op_multi_margin_loss, "multi_margin_loss"));
+  exports.Set("ctc_loss$Tensor", Napi::Function::New(env, op_ctc_loss__Tensor, "ctc_loss$Tensor"));
+  exports.Set("feature_dropout", Napi::Function::New(env, op_feature_dropout, "feature_dropout"));
+  exports.Set("alpha_dropout_", Napi::Function::New(env, op_alpha_dropout_, "alpha_dropout_"));
+  exports.Set("embedding_bag", Napi::Function::New(env, op_embedding_bag, "embedding_bag"));
+  exports.Set("norm_except_dim", Napi::Function::New(env, op_norm_except_dim, "norm_except_dim"));
+  exports.Set("view_as_real", Napi::Function::New(env, op_view_as_real, "view_as_real"));
+  exports.Set("imag", Napi::Function::New(env, op_imag, "imag"));
+  exports.Set("conj_physical", Napi::Function::New(env, op_conj_physical, "conj_physical"));
+  exports.Set("resolve_neg", Napi::Function::New(env, op_resolve_neg, "resolve_neg"));
+  exports.Set("vdot", Napi::Function::New(env, op_vdot, "vdot"));
+  exports.Set("linalg_inv_ex", Napi::Function::New(env, op_linalg_inv_ex, "linalg_inv_ex"));
+  exports.Set("linalg_solve", Napi::Function::New(env, op_linalg_solve, "linalg_solve"));
+  exports.Set("linalg_cholesky_ex", Napi::Function::New(env, op_linalg_cholesky_ex, "linalg_cholesky_ex"));
+  exports.Set("linalg_eigh", Napi::Function::New(env, op_linalg_eigh, "linalg_eigh"));
+  exports.Set("linalg_eigvals", Napi::Function::New(env, op_linalg_eigvals, "linalg_eigvals"));
+  exports.Set("linalg_lu_factor", Napi::Function::New(env, op_linalg_lu_factor, "linalg_lu_factor"));
+  exports.Set("linalg_pinv", Napi::Function::New(env, op_linalg_pinv, "linalg_pinv"));
+  exports.Set("linalg_norm$ord_str", Napi::Function::New(env, op_linalg_norm__ord_str, "linalg_norm$ord_str"));
+  exports.Set("linalg_matrix_norm$str_ord", Napi::Function::New(env, op_linalg_matrix_norm__str_ord, "linalg_matrix_norm$str_ord"));
+  exports.Set("linalg_cond", Napi::Function::New(env, op_linalg_cond, "linalg_cond"));
+  exports.Set("linalg_householder_product", Napi::Function::New(env, op_linalg_householder_product, "linalg_householder_product"));
+  exports.Set("linalg_vander", Napi::Function::New(env, op_linalg_vander, "linalg_vander"));
+  exports.Set("det", Napi::Function::New(env, op_det, "det"));
+  exports.Set("inverse", Napi::Function::New(env, op_inverse, "inverse"));
+  exports.Set("cholesky_solve", Napi::Function::New(env, op_cholesky_solve, "cholesky_solve"));
+  exports.Set("fft_rfftfreq", Napi::Function::New(env, op_fft_rfftfreq, "fft_rfftfreq"));
+  exports.Set("fft_fft", Napi::Function::New(env, op_fft_fft, "fft_fft"));
+  exports.Set("fft_irfft", Napi::Function::New(env, op_fft_irfft, "fft_irfft"));
+  exports.Set("fft_fft2", Napi::Function::New(env, op_fft_fft2, "fft_fft2"));
+  exports.Set("fft_irfft2", Napi::Function::New(env, op_fft_irfft2, "fft_irfft2"));
+  exports.Set("fft_fftn", Napi::Function::New(env, op_fft_fftn, "fft_fftn"));
+  exports.Set("fft_irfftn", Napi::Function::New(env, op_fft_irfftn, "fft_irfftn"));
+  exports.Set("special_erfcx", Napi::Function::New(env, op_special_erfcx, "special_erfcx"));
+  exports.Set("special_xlog1py", Napi::Function::New(env, op_special_xlog1py, "special_xlog1py"));
+  exports.Set("special_xlogy$self_scalar", Napi::Function::New(env, op_special_xlogy__self_scalar, "special_xlogy$self_scalar"));
+  exports.Set("special_gammaln", Napi::Function::New(env, op_special_gammaln, "special_gammaln"));
+  exports.Set("special_digamma", Napi::Function::New(env, op_special_digamma, "special_digamma"));
+  exports.Set("special_multigammaln", Napi::Function::New(env, op_special_multigammaln, "special_multigammaln"));
+  exports.Set("special_i1", Napi::Function::New(env, op_special_i1, "special_i1"));
+  exports.Set("special_ndtri", Napi::Function::New(env, op_special_ndtri, "special_ndtri"));
+  exports.Set("special_softmax", Napi::Function::New(env, op_special_softmax, "special_softmax"));
+  exports.Set("special_sinc", Napi::Function::New(env, op_special_sinc, "special_sinc"));
+  exports.Set("special_bessel_j1", Napi::Function::New(env, op_special_bessel_j1, "special_bessel_j1"));
+  exports.Set("cauchy_", Napi::Function::New(env, op_cauchy_, "cauchy_"));
+  exports.Set("random_$to", Napi::Function::New(env, op_random___to, "random_$to"));
+  exports.Set("kron", Napi::Function::New(env, op_kron, "kron"));
+  exports.Set("addr", Napi::Function::New(env, op_addr, "addr"));
+  exports.Set("cdist", Napi::Function::New(env, op_cdist, "cdist"));
+  exports.Set("affine_grid_generator", Napi::Function::New(env, op_affine_grid_generator, "affine_grid_generator"));
+  exports.Set("rrelu", Napi::Function::New(env, op_rrelu, "rrelu"));
+  exports.Set("fractional_max_pool2d", Napi::Function::New(env, op_fractional_max_pool2d, "fractional_max_pool2d"));
+  exports.Set("leaky_relu_", Napi::Function::New(env, op_leaky_relu_, "leaky_relu_"));
+  exports.Set("celu_", Napi::Function::New(env, op_celu_, "celu_"));
+  exports.Set("mish_", Napi::Function::New(env, op_mish_, "mish_"));
+  exports.Set("_layout_code", Napi::Function::New(env, op__layout_code, "_layout_code"));
+  exports.Set("to_sparse$sparse_dim", Napi::Function::New(env, op_to_sparse__sparse_dim, "to_sparse$sparse_dim"));
+  exports.Set("to_sparse_csr", Napi::Function::New(env, op_to_sparse_csr, "to_sparse_csr"));
+  exports.Set("to_sparse_bsc", Napi::Function::New(env, op_to_sparse_bsc, "to_sparse_bsc"));
+  exports.Set("indices", Napi::Function::New(env, op_indices, "indices"));
+  exports.Set("_values", Napi::Function::New(env, op__values, "_values"));
+  exports.Set("ccol_indices", Napi::Function::New(env, op_ccol_indices, "ccol_indices"));
+  exports.Set("dense_dim", Napi::Function::New(env, op_dense_dim, "dense_dim"));
+  exports.Set("_sparse_mm", Napi::Function::New(env, op__sparse_mm, "_sparse_mm"));
+  exports.Set("_sparse_addmm", Napi::Function::New(env, op__sparse_addmm, "_sparse_addmm"));
+  exports.Set("_sparse_log_softmax", Napi::Function::New(env, op__sparse_log_softmax, "_sparse_log_softmax"));
+  exports.Set("normal$Tensor_float", Napi::Function::New(env, op_normal__Tensor_float, "normal$Tensor_float"));
+  exports.Set("poisson", Napi::Function::New(env, op_poisson, "poisson"));
+  exports.Set("_dirichlet_grad", Napi::Function::New(env, op__dirichlet_grad, "_dirichlet_grad"));
+  exports.Set("hann_window", Napi::Function::New(env, op_hann_window, "hann_window"));
+  exports.Set("bartlett_window", Napi::Function::New(env, op_bartlett_window, "bartlett_window"));
+  exports.Set("istft", Napi::Function::New(env, op_istft, "istft"));
+  exports.Set("_histogramdd_bin_edges", Napi::Function::New(env, op__histogramdd_bin_edges, "_histogramdd_bin_edges"));
 }
 
 }  // namespace tn

@@ -1493,299 +1493,312 @@ static Napi::Value op_channel_shuffle(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "group_norm");
+static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "batch_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_num_groups = a.int64(1, "num_groups");
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
-    const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
+    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
+    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
+    const bool a_training = a.boolean(5, "training", false);
+    const double a_momentum = a.float64(6, "momentum", 0.1);
+    const double a_eps = a.float64(7, "eps", 1e-05);
+    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
   });
 }
 
-static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dropout");
+static Napi::Value op_instance_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "instance_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 0.5);
-    const bool a_training = a.boolean(2, "training", true);
-    return a.ret(at::dropout(a_input, a_p, a_training));
+    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
+    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
+    const bool a_use_input_stats = a.boolean(5, "use_input_stats", true);
+    const double a_momentum = a.float64(6, "momentum", 0.1);
+    const double a_eps = a.float64(7, "eps", 1e-05);
+    return a.ret(at::instance_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_use_input_stats, a_momentum, a_eps, true));
   });
 }
 
-static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cross_entropy");
+static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softmax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::softmax(a_self, a_dim, a_dtype));
+  });
+}
+
+static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nll_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
     const int64_t a_reduction = a.reduction(4, "reduction");
-    const double a_label_smoothing = a.float64(5, "label_smoothing", 0.0);
-    return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
+    return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
   });
 }
 
-static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "l1_loss");
+static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "smooth_l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::l1_loss(a_input, a_target, a_reduction));
+    const double a_beta = a.float64(3, "beta", 1.0);
+    return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
   });
 }
 
-static Napi::Value op_soft_margin_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "soft_margin_loss");
+static Napi::Value op_kl_div(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kl_div");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::soft_margin_loss(a_self, a_target, a_reduction));
+    const bool a_log_target = a.boolean(3, "log_target", false);
+    return a.ret(at::kl_div(a_self, a_target, a_reduction, a_log_target));
   });
 }
 
-static Napi::Value op_cosine_embedding_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cosine_embedding_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input1 = a.tensor(0, "input1");
-    const at::Tensor& a_input2 = a.tensor(1, "input2");
-    const at::Tensor& a_target = a.tensor(2, "target");
-    const double a_margin = a.float64(3, "margin", 0.0);
-    const int64_t a_reduction = a.reduction(4, "reduction");
-    return a.ret(at::cosine_embedding_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
-  });
-}
-
-static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binary_cross_entropy_with_logits");
+static Napi::Value op_poisson_nll_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "poisson_nll_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const int64_t a_reduction = a.reduction(3, "reduction");
-    const std::optional<at::Tensor> a_pos_weight = a.optTensor(4, "pos_weight");
-    return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
+    const bool a_log_input = a.boolean(2, "log_input", true);
+    const bool a_full = a.boolean(3, "full", false);
+    const double a_eps = a.float64(4, "eps", 1e-08);
+    const int64_t a_reduction = a.reduction(5, "reduction");
+    return a.ret(at::poisson_nll_loss(a_input, a_target, a_log_input, a_full, a_eps, a_reduction));
   });
 }
 
-static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "interpolate");
+static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<tn::IntList> a_size_v = a.optIntList(1, "size", 0);
-    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
-    const std::optional<std::vector<double>> a_scale_factor_v = a.optFloatList(2, "scale_factor");
-    const std::optional<at::ArrayRef<double>> a_scale_factor = a_scale_factor_v ? std::optional<at::ArrayRef<double>>(*a_scale_factor_v) : std::nullopt;
-    const std::string a_mode = a.string(3, "mode", "nearest");
-    const std::optional<bool> a_align_corners = a.optBoolean(4, "align_corners");
-    return a.ret(interpolate(a_input, a_size, a_scale_factor, a_mode, a_align_corners));
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<int64_t> a_padding_idx = a.optInt64(2, "padding_idx");
+    const bool a_scale_grad_by_freq = a.boolean(3, "scale_grad_by_freq", false);
+    const bool a_sparse = a.boolean(4, "sparse", false);
+    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1, a_scale_grad_by_freq, a_sparse));
   });
 }
 
-static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scaled_dot_product_attention");
+static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normalize");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_query = a.tensor(0, "query");
-    const at::Tensor& a_key = a.tensor(1, "key");
-    const at::Tensor& a_value = a.tensor(2, "value");
-    const std::optional<at::Tensor> a_attn_mask = a.optTensor(3, "attn_mask");
-    const double a_dropout_p = a.float64(4, "dropout_p", 0.0);
-    const bool a_is_causal = a.boolean(5, "is_causal", false);
-    const std::optional<double> a_scale = a.optFloat64(6, "scale");
-    return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p", 2.0);
+    const int64_t a_dim = a.int64(2, "dim", 1);
+    const double a_eps = a.float64(3, "eps", 1e-12);
+    return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
   });
 }
 
-static Napi::Value op_multi_margin_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "multi_margin_loss");
+static Napi::Value op_triplet_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triplet_margin_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_anchor = a.tensor(0, "anchor");
+    const at::Tensor& a_positive = a.tensor(1, "positive");
+    const at::Tensor& a_negative = a.tensor(2, "negative");
+    const double a_margin = a.float64(3, "margin", 1.0);
+    const double a_p = a.float64(4, "p", 2);
+    const double a_eps = a.float64(5, "eps", 1e-06);
+    const bool a_swap = a.boolean(6, "swap", false);
+    const int64_t a_reduction = a.reduction(7, "reduction");
+    return a.ret(at::triplet_margin_loss(a_anchor, a_positive, a_negative, a_margin, a_p, a_eps, a_swap, a_reduction));
+  });
+}
+
+static Napi::Value op_multilabel_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "multilabel_margin_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_target = a.tensor(1, "target");
-    const at::Scalar a_p = a.scalar(2, "p", at::Scalar(1));
-    const at::Scalar a_margin = a.scalar(3, "margin", at::Scalar(1));
-    const std::optional<at::Tensor> a_weight = a.optTensor(4, "weight");
-    const int64_t a_reduction = a.reduction(5, "reduction");
-    return a.ret(at::multi_margin_loss(a_self, a_target, a_p, a_margin, a_weight, a_reduction));
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    return a.ret(at::multilabel_margin_loss(a_self, a_target, a_reduction));
   });
 }
 
-static Napi::Value op_ctc_loss__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ctc_loss");
+static Napi::Value op_pairwise_distance(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pairwise_distance");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_log_probs = a.tensor(0, "log_probs");
-    const at::Tensor& a_targets = a.tensor(1, "targets");
-    const at::Tensor& a_input_lengths = a.tensor(2, "input_lengths");
-    const at::Tensor& a_target_lengths = a.tensor(3, "target_lengths");
-    const int64_t a_blank = a.int64(4, "blank", 0);
-    const int64_t a_reduction = a.reduction(5, "reduction");
-    const bool a_zero_infinity = a.boolean(6, "zero_infinity", false);
-    return a.ret(at::ctc_loss(a_log_probs, a_targets, a_input_lengths, a_target_lengths, a_blank, a_reduction, a_zero_infinity));
+    const at::Tensor& a_x1 = a.tensor(0, "x1");
+    const at::Tensor& a_x2 = a.tensor(1, "x2");
+    const double a_p = a.float64(2, "p", 2);
+    const double a_eps = a.float64(3, "eps", 1e-06);
+    const bool a_keepdim = a.boolean(4, "keepdim", false);
+    return a.ret(at::pairwise_distance(a_x1, a_x2, a_p, a_eps, a_keepdim));
   });
 }
 
-static Napi::Value op_feature_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "feature_dropout");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p");
-    const bool a_train = a.boolean(2, "train");
-    return a.ret(at::feature_dropout(a_input, a_p, a_train));
-  });
-}
-
-static Napi::Value op_alpha_dropout_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "alpha_dropout_");
+static Napi::Value op_feature_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_dropout_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_p = a.float64(1, "p");
     const bool a_train = a.boolean(2, "train");
-    at::alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    at::feature_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
     return a.none();
   });
 }
 
-static Napi::Value op_embedding_bag(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "embedding_bag");
+static Napi::Value op_feature_alpha_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_alpha_dropout");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_weight = a.tensor(0, "weight");
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    return a.ret(at::feature_alpha_dropout(a_input, a_p, a_train));
+  });
+}
+
+static Napi::Value op_embedding_renorm_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding_renorm_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_indices = a.tensor(1, "indices");
-    const at::Tensor& a_offsets = a.tensor(2, "offsets");
-    const bool a_scale_grad_by_freq = a.boolean(3, "scale_grad_by_freq", false);
-    const int64_t a_mode = a.int64(4, "mode", 0);
-    const bool a_sparse = a.boolean(5, "sparse", false);
-    const std::optional<at::Tensor> a_per_sample_weights = a.optTensor(6, "per_sample_weights");
-    const bool a_include_last_offset = a.boolean(7, "include_last_offset", false);
-    const std::optional<int64_t> a_padding_idx = a.optInt64(8, "padding_idx");
-    return a.ret(at::embedding_bag(a_weight, a_indices, a_offsets, a_scale_grad_by_freq, a_mode, a_sparse, a_per_sample_weights, a_include_last_offset, a_padding_idx));
+    const double a_max_norm = a.float64(2, "max_norm");
+    const double a_norm_type = a.float64(3, "norm_type");
+    at::embedding_renorm_(const_cast<at::Tensor&>(a_self), a_indices, a_max_norm, a_norm_type);
+    return a.none();
   });
 }
 
-static Napi::Value op_norm_except_dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "norm_except_dim");
+static Napi::Value op_complex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "complex");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_v = a.tensor(0, "v");
-    const int64_t a_pow = a.int64(1, "pow", 2);
-    const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::norm_except_dim(a_v, a_pow, a_dim));
+    const at::Tensor& a_real = a.tensor(0, "real");
+    const at::Tensor& a_imag = a.tensor(1, "imag");
+    return a.ret(at::complex(a_real, a_imag));
   });
 }
 
-static Napi::Value op_view_as_real(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view_as_real");
+static Napi::Value op_view_as_complex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_as_complex");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::view_as_real(a_input));
+    return a.ret(at::view_as_complex(a_input));
   });
 }
 
-static Napi::Value op_imag(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "imag");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::imag(a_input));
-  });
-}
-
-static Napi::Value op_conj_physical(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conj_physical");
+static Napi::Value op_angle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "angle");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::conj_physical(a_self));
+    return a.ret(at::angle(a_self));
   });
 }
 
-static Napi::Value op_resolve_neg(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "resolve_neg");
+static Napi::Value op_conj_physical_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conj_physical_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::resolve_neg(a_self));
+    a_self.conj_physical_();
+    return a.none();
   });
 }
 
-static Napi::Value op_vdot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "vdot");
+static Napi::Value op_is_conj(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "is_conj");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::vdot(a_self, a_other));
+    return a.ret(static_cast<bool>(at::is_conj(a_self)));
   });
 }
 
-static Napi::Value op_linalg_inv_ex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_inv_ex");
+static Napi::Value op__neg_view(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_neg_view");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::_neg_view(a_self));
+  });
+}
+
+static Napi::Value op_linalg_det(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_det");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_check_errors = a.boolean(1, "check_errors", false);
-    return a.ret(at::linalg_inv_ex(a_A, a_check_errors));
+    return a.ret(at::linalg_det(a_A));
   });
 }
 
-static Napi::Value op_linalg_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_solve");
+static Napi::Value op_linalg_lstsq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lstsq");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const at::Tensor& a_B = a.tensor(1, "B");
-    const bool a_left = a.boolean(2, "left", true);
-    return a.ret(at::linalg_solve(a_A, a_B, a_left));
+    const std::optional<double> a_rcond = a.optFloat64(2, "rcond");
+    const std::optional<std::string> a_driver_v = a.optString(3, "driver");
+    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
+    return a.ret(at::linalg_lstsq(a_A, a_B, a_rcond, a_driver));
   });
 }
 
-static Napi::Value op_linalg_cholesky_ex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_cholesky_ex");
+static Napi::Value op_linalg_svd(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_svd");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_upper = a.boolean(1, "upper", false);
-    const bool a_check_errors = a.boolean(2, "check_errors", false);
-    return a.ret(at::linalg_cholesky_ex(a_A, a_upper, a_check_errors));
+    const bool a_full_matrices = a.boolean(1, "full_matrices", true);
+    const std::optional<std::string> a_driver_v = a.optString(2, "driver");
+    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
+    return a.ret(at::linalg_svd(a_A, a_full_matrices, a_driver));
   });
 }
 
-static Napi::Value op_linalg_eigh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_eigh");
+static Napi::Value op_linalg_eigvalsh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eigvalsh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const std::string a_UPLO = a.string(1, "UPLO", "L");
-    return a.ret(at::linalg_eigh(a_A, a_UPLO));
+    return a.ret(at::linalg_eigvalsh(a_A, a_UPLO));
   });
 }
 
-static Napi::Value op_linalg_eigvals(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_eigvals");
+static Napi::Value op_linalg_vecdot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_vecdot");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const at::Tensor& a_y = a.tensor(1, "y");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    return a.ret(at::linalg_vecdot(a_x, a_y, a_dim));
+  });
+}
+
+static Napi::Value op_linalg_lu_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lu_solve");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_LU = a.tensor(0, "LU");
+    const at::Tensor& a_pivots = a.tensor(1, "pivots");
+    const at::Tensor& a_B = a.tensor(2, "B");
+    const bool a_left = a.boolean(3, "left", true);
+    const bool a_adjoint = a.boolean(4, "adjoint", false);
+    return a.ret(at::linalg_lu_solve(a_LU, a_pivots, a_B, a_left, a_adjoint));
+  });
+}
+
+static Napi::Value op_linalg_matrix_power(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_power");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_eigvals(a_A));
+    const int64_t a_n = a.int64(1, "n");
+    return a.ret(at::linalg_matrix_power(a_A, a_n));
   });
 }
 
-static Napi::Value op_linalg_lu_factor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lu_factor");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_pivot = a.boolean(1, "pivot", true);
-    return a.ret(at::linalg_lu_factor(a_A, a_pivot));
-  });
-}
-
-static Napi::Value op_linalg_pinv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_pinv");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const std::optional<double> a_atol = a.optFloat64(1, "atol");
-    const std::optional<double> a_rtol = a.optFloat64(2, "rtol");
-    const bool a_hermitian = a.boolean(3, "hermitian", false);
-    return a.ret(at::linalg_pinv(a_A, a_atol, a_rtol, a_hermitian));
-  });
-}
-
-static Napi::Value op_linalg_norm__ord_str(const Napi::CallbackInfo& info) {
+static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_ord = a.string(1, "ord");
+    const std::optional<at::Scalar> a_ord = a.optScalar(1, "ord");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(3, "keepdim", false);
@@ -1794,11 +1807,11 @@ static Napi::Value op_linalg_norm__ord_str(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_linalg_matrix_norm__str_ord(const Napi::CallbackInfo& info) {
+static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_matrix_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_ord = a.string(1, "ord", "fro");
+    const at::Scalar a_ord = a.scalar(1, "ord");
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const bool a_keepdim = a.boolean(3, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
@@ -1806,97 +1819,101 @@ static Napi::Value op_linalg_matrix_norm__str_ord(const Napi::CallbackInfo& info
   });
 }
 
-static Napi::Value op_linalg_cond(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_cond");
+static Napi::Value op_linalg_cross(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cross");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    return a.ret(at::linalg_cross(a_input, a_other, a_dim));
+  });
+}
+
+static Napi::Value op_linalg_tensorinv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_tensorinv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::optional<at::Scalar> a_p = a.optScalar(1, "p");
-    return a.ret(at::linalg_cond(a_A, a_p));
+    const int64_t a_ind = a.int64(1, "ind", 2);
+    return a.ret(at::linalg_tensorinv(a_A, a_ind));
   });
 }
 
-static Napi::Value op_linalg_householder_product(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_householder_product");
+static Napi::Value op_linalg_diagonal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_diagonal");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Tensor& a_tau = a.tensor(1, "tau");
-    return a.ret(at::linalg_householder_product(a_A, a_tau));
+    const int64_t a_offset = a.int64(1, "offset", 0);
+    const int64_t a_dim1 = a.int64(2, "dim1", -2);
+    const int64_t a_dim2 = a.int64(3, "dim2", -1);
+    return a.ret(at::linalg_diagonal(a_A, a_offset, a_dim1, a_dim2));
   });
 }
 
-static Napi::Value op_linalg_vander(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_vander");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const std::optional<int64_t> a_N = a.optInt64(1, "N");
-    return a.ret(at::linalg_vander(a_x, a_N));
-  });
-}
-
-static Napi::Value op_det(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "det");
+static Napi::Value op_logdet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logdet");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::det(a_self));
+    return a.ret(at::logdet(a_self));
   });
 }
 
-static Napi::Value op_inverse(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "inverse");
+static Napi::Value op_matrix_power(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "matrix_power");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::inverse(a_self));
+    const int64_t a_n = a.int64(1, "n");
+    return a.ret(at::matrix_power(a_self, a_n));
   });
 }
 
-static Napi::Value op_cholesky_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cholesky_solve");
+static Napi::Value op_triangular_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triangular_solve");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_input2 = a.tensor(1, "input2");
-    const bool a_upper = a.boolean(2, "upper", false);
-    return a.ret(at::cholesky_solve(a_self, a_input2, a_upper));
+    const at::Tensor& a_A = a.tensor(1, "A");
+    const bool a_upper = a.boolean(2, "upper", true);
+    const bool a_transpose = a.boolean(3, "transpose", false);
+    const bool a_unitriangular = a.boolean(4, "unitriangular", false);
+    return a.ret(at::triangular_solve(a_self, a_A, a_upper, a_transpose, a_unitriangular));
   });
 }
 
-static Napi::Value op_fft_rfftfreq(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_rfftfreq");
+static Napi::Value op_fft_fftshift(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fftshift");
   return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const double a_d = a.float64(1, "d", 1.0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::fft_rfftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    return a.ret(at::fft_fftshift(a_input, a_dim));
   });
 }
 
-static Napi::Value op_fft_fft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_fft");
+static Napi::Value op_fft_ifft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ifft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<int64_t> a_n = a.optInt64(1, "n");
     const int64_t a_dim = a.int64(2, "dim", -1);
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_fft(a_input, a_n, a_dim, a_norm));
+    return a.ret(at::fft_ifft(a_input, a_n, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_irfft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_irfft");
+static Napi::Value op_fft_hfft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_hfft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<int64_t> a_n = a.optInt64(1, "n");
     const int64_t a_dim = a.int64(2, "dim", -1);
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_irfft(a_input, a_n, a_dim, a_norm));
+    return a.ret(at::fft_hfft(a_input, a_n, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_fft2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_fft2");
+static Napi::Value op_fft_ifft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ifft2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1904,12 +1921,12 @@ static Napi::Value op_fft_fft2(const Napi::CallbackInfo& info) {
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_fft2(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_ifft2(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_irfft2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_irfft2");
+static Napi::Value op_fft_hfft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_hfft2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1917,12 +1934,12 @@ static Napi::Value op_fft_irfft2(const Napi::CallbackInfo& info) {
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_irfft2(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_hfft2(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_fftn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_fftn");
+static Napi::Value op_fft_ifftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ifftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1931,12 +1948,12 @@ static Napi::Value op_fft_fftn(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_fftn(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_ifftn(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_irfftn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_irfftn");
+static Napi::Value op_fft_hfftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_hfftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1945,391 +1962,401 @@ static Napi::Value op_fft_irfftn(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_irfftn(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_hfftn(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_special_erfcx(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_erfcx");
+static Napi::Value op_special_expit(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_expit");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_erfcx(a_input));
+    return a.ret(at::special_expit(a_input));
   });
 }
 
-static Napi::Value op_special_xlog1py(const Napi::CallbackInfo& info) {
+static Napi::Value op_special_xlog1py__self_scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_xlog1py");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
-    const at::Tensor& a_other = *a_other_m;
+    const at::Scalar a_input = a.scalar(0, "input");
+    const at::Tensor& a_other = a.tensor(1, "other");
     return a.ret(at::special_xlog1py(a_input, a_other));
   });
 }
 
-static Napi::Value op_special_xlogy__self_scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_xlogy");
+static Napi::Value op_special_zeta(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_zeta");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_input = a.scalar(0, "input");
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::special_zeta(a_input, a_other));
+  });
+}
+
+static Napi::Value op_special_gammainc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_gammainc");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::special_xlogy(a_input, a_other));
+    return a.ret(at::special_gammainc(a_input, a_other));
   });
 }
 
-static Napi::Value op_special_gammaln(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_gammaln");
+static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_psi");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_gammaln(a_input));
+    return a.ret(at::special_psi(a_input));
   });
 }
 
-static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_digamma");
+static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i0");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_digamma(a_input));
+    return a.ret(at::special_i0(a_input));
   });
 }
 
-static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_multigammaln");
+static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i1e");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_p = a.int64(1, "p");
-    return a.ret(at::special_multigammaln(a_input, a_p));
+    return a.ret(at::special_i1e(a_input));
   });
 }
 
-static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i1");
+static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_log_ndtr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i1(a_input));
+    return a.ret(at::special_log_ndtr(a_input));
   });
 }
 
-static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_ndtri");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_ndtri(a_input));
-  });
-}
-
-static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_softmax");
+static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_log_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::special_softmax(a_input, a_dim, a_dtype));
+    return a.ret(at::special_log_softmax(a_input, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_sinc");
+static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_round");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_sinc(a_input));
+    const int64_t a_decimals = a.int64(1, "decimals", 0);
+    return a.ret(at::special_round(a_input, a_decimals));
   });
 }
 
-static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_bessel_j1");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_bessel_j1(a_input));
-  });
-}
-
-static Napi::Value op_cauchy_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cauchy_");
+static Napi::Value op_exponential_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "exponential_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_median = a.float64(1, "median", 0);
-    const double a_sigma = a.float64(2, "sigma", 1);
-    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
-    a_self.cauchy_(a_median, a_sigma, a_generator);
+    const double a_lambd = a.float64(1, "lambd", 1);
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    a_self.exponential_(a_lambd, a_generator);
     return a.none();
   });
 }
 
-static Napi::Value op_random___to(const Napi::CallbackInfo& info) {
+static Napi::Value op_log_normal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log_normal_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_mean = a.float64(1, "mean", 1);
+    const double a_std = a.float64(2, "std", 2);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    a_self.log_normal_(a_mean, a_std, a_generator);
+    return a.none();
+  });
+}
+
+static Napi::Value op_random___from(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "random_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_to = a.int64(1, "to");
-    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
-    a_self.random_(a_to, a_generator);
+    const int64_t a_from = a.int64(1, "from");
+    const std::optional<int64_t> a_to = a.optInt64(2, "to");
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    a_self.random_(a_from, a_to, a_generator);
     return a.none();
   });
 }
 
-static Napi::Value op_kron(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "kron");
+static Napi::Value op_cross(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cross");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::kron(a_self, a_other));
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    return a.ret(at::cross(a_self, a_other, a_dim));
   });
 }
 
-static Napi::Value op_addr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addr");
+static Napi::Value op_vander(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "vander");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const std::optional<int64_t> a_N = a.optInt64(1, "N");
+    const bool a_increasing = a.boolean(2, "increasing", false);
+    return a.ret(at::vander(a_x, a_N, a_increasing));
+  });
+}
+
+static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "chain_matmul");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_matrices_v = a.tensorList(0, "matrices");
+    const at::TensorList a_matrices = a_matrices_v;
+    return a.ret(at::chain_matmul(a_matrices));
+  });
+}
+
+static Napi::Value op_hardshrink(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardshrink");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec1 = a.tensor(1, "vec1");
-    const at::Tensor& a_vec2 = a.tensor(2, "vec2");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addr(a_self, a_vec1, a_vec2, a_beta, a_alpha));
+    const at::Scalar a_lambd = a.scalar(1, "lambd", at::Scalar(0.5));
+    return a.ret(at::hardshrink(a_self, a_lambd));
   });
 }
 
-static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cdist");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x1 = a.tensor(0, "x1");
-    const at::Tensor& a_x2 = a.tensor(1, "x2");
-    const double a_p = a.float64(2, "p");
-    const std::optional<int64_t> a_compute_mode = a.optInt64(3, "compute_mode");
-    return a.ret(at::cdist(a_x1, a_x2, a_p, a_compute_mode));
-  });
-}
-
-static Napi::Value op_affine_grid_generator(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "affine_grid_generator");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_theta = a.tensor(0, "theta");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    const bool a_align_corners = a.boolean(2, "align_corners");
-    return a.ret(at::affine_grid_generator(a_theta, a_size, a_align_corners));
-  });
-}
-
-static Napi::Value op_rrelu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rrelu");
+static Napi::Value op_rrelu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rrelu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Scalar a_lower = a.scalar(1, "lower");
     const at::Scalar a_upper = a.scalar(2, "upper");
     const bool a_training = a.boolean(3, "training");
-    return a.ret(at::rrelu(a_self, a_lower, a_upper, a_training));
+    at::rrelu_(const_cast<at::Tensor&>(a_self), a_lower, a_upper, a_training);
+    return a.none();
   });
 }
 
-static Napi::Value op_fractional_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fractional_max_pool2d");
+static Napi::Value op_fractional_max_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fractional_max_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_output_size = a.intList(2, "output_size", 2);
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
+    const tn::IntList a_output_size = a.intList(2, "output_size", 3);
     const at::Tensor& a_random_samples = a.tensor(3, "random_samples");
-    return a.ret(at::fractional_max_pool2d(a_input, a_kernel_size, a_output_size, a_random_samples));
+    return a.ret(at::fractional_max_pool3d(a_input, a_kernel_size, a_output_size, a_random_samples));
   });
 }
 
-static Napi::Value op_leaky_relu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "leaky_relu_");
+static Napi::Value op_hardtanh_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardtanh_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_negative_slope = a.scalar(1, "negative_slope", at::Scalar(0.01));
-    at::leaky_relu_(const_cast<at::Tensor&>(a_self), a_negative_slope);
+    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
+    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
+    at::hardtanh_(const_cast<at::Tensor&>(a_self), a_min_val, a_max_val);
     return a.none();
   });
 }
 
-static Napi::Value op_celu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "celu_");
+static Napi::Value op_threshold_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "threshold_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1.0));
-    at::celu_(const_cast<at::Tensor&>(a_self), a_alpha);
+    const at::Scalar a_threshold = a.scalar(1, "threshold");
+    const at::Scalar a_value = a.scalar(2, "value");
+    at::threshold_(const_cast<at::Tensor&>(a_self), a_threshold, a_value);
     return a.none();
   });
 }
 
-static Napi::Value op_mish_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mish_");
+static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardswish_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::mish_(const_cast<at::Tensor&>(a_self));
+    at::hardswish_(const_cast<at::Tensor&>(a_self));
     return a.none();
   });
 }
 
-static Napi::Value op__layout_code(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_layout_code");
+static Napi::Value op_sparse_coo_tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_coo_tensor");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(static_cast<int64_t>(a_self.layout()));
+    const at::Tensor& a_indices = a.tensor(0, "indices");
+    const at::Tensor& a_values = a.tensor(1, "values");
+    const std::optional<tn::IntList> a_size_v = a.optIntList(2, "size", 0);
+    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
+    const std::optional<bool> a_is_coalesced = a.optBoolean(3, "is_coalesced");
+    return a.ret([&] { at::Tensor r = a_size ? at::sparse_coo_tensor(a_indices, a_values, *a_size, a_values.options().layout(at::kSparse), a_is_coalesced) : at::sparse_coo_tensor(a_indices, a_values, a_values.options().layout(at::kSparse), a_is_coalesced); at::_validate_sparse_coo_tensor_args(r._indices(), r._values(), r.sizes(), a_is_coalesced); return r; }());
   });
 }
 
-static Napi::Value op_to_sparse__sparse_dim(const Napi::CallbackInfo& info) {
+static Napi::Value op_to_sparse(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "to_sparse");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_sparse_dim = a.int64(1, "sparse_dim");
-    return a.ret(a_self.to_sparse(a_sparse_dim));
+    const std::optional<int64_t> a_layout = a.optInt64(1, "layout");
+    const std::optional<tn::IntList> a_blocksize_v = a.optIntList(2, "blocksize", 0);
+    const at::OptionalIntArrayRef a_blocksize = a_blocksize_v ? at::OptionalIntArrayRef(*a_blocksize_v) : std::nullopt;
+    const std::optional<int64_t> a_dense_dim = a.optInt64(3, "dense_dim");
+    return a.ret(a_self.to_sparse(a_layout ? std::optional<at::Layout>(static_cast<at::Layout>(*a_layout)) : std::nullopt, a_blocksize, a_dense_dim));
   });
 }
 
-static Napi::Value op_to_sparse_csr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "to_sparse_csr");
+static Napi::Value op_to_sparse_csc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse_csc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<int64_t> a_dense_dim = a.optInt64(1, "dense_dim");
-    return a.ret(a_self.to_sparse_csr(a_dense_dim));
+    return a.ret(a_self.to_sparse_csc(a_dense_dim));
   });
 }
 
-static Napi::Value op_to_sparse_bsc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "to_sparse_bsc");
+static Napi::Value op_coalesce(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "coalesce");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_blocksize = a.intList(1, "blocksize", 2);
-    const std::optional<int64_t> a_dense_dim = a.optInt64(2, "dense_dim");
-    return a.ret(a_self.to_sparse_bsc(a_blocksize, a_dense_dim));
+    return a.ret(a_self.coalesce());
   });
 }
 
-static Napi::Value op_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "indices");
+static Napi::Value op_values(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "values");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.indices());
+    return a.ret(a_self.values());
   });
 }
 
-static Napi::Value op__values(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_values");
+static Napi::Value op_crow_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "crow_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self._values());
+    return a.ret(a_self.crow_indices());
   });
 }
 
-static Napi::Value op_ccol_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ccol_indices");
+static Napi::Value op_row_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "row_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.ccol_indices());
+    return a.ret(a_self.row_indices());
   });
 }
 
-static Napi::Value op_dense_dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dense_dim");
+static Napi::Value op__nnz(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_nnz");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.dense_dim());
+    return a.ret(a_self._nnz());
   });
 }
 
-static Napi::Value op__sparse_mm(const Napi::CallbackInfo& info) {
+static Napi::Value op__sparse_mm__reduce(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_sparse_mm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_sparse = a.tensor(0, "sparse");
     const at::Tensor& a_dense = a.tensor(1, "dense");
-    return a.ret(at::_sparse_mm(a_sparse, a_dense));
+    const std::string a_reduce = a.string(2, "reduce");
+    return a.ret(at::_sparse_mm(a_sparse, a_dense, a_reduce));
   });
 }
 
-static Napi::Value op__sparse_addmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_sparse_addmm");
+static Napi::Value op_sparse_sampled_addmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_sampled_addmm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mat1 = a.tensor(1, "mat1");
     const at::Tensor& a_mat2 = a.tensor(2, "mat2");
     const at::Scalar a_beta = a.scalar(3, "beta");
     const at::Scalar a_alpha = a.scalar(4, "alpha");
-    return a.ret(at::_sparse_addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
+    return a.ret(at::sparse_sampled_addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
   });
 }
 
-static Napi::Value op__sparse_log_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_sparse_log_softmax");
+static Napi::Value op__spdiags(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_spdiags");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::_sparse_log_softmax(a_self, a_dim, a_dtype));
+    const at::Tensor& a_diagonals = a.tensor(0, "diagonals");
+    const at::Tensor& a_offsets = a.tensor(1, "offsets");
+    const tn::IntList a_shape = a.intList(2, "shape", 0);
+    const std::optional<int64_t> a_layout = a.optInt64(3, "layout");
+    return a.ret(at::_spdiags(a_diagonals, a_offsets, a_shape, a_layout ? std::optional<at::Layout>(static_cast<at::Layout>(*a_layout)) : std::nullopt));
   });
 }
 
-static Napi::Value op_normal__Tensor_float(const Napi::CallbackInfo& info) {
+static Napi::Value op_normal__float_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_mean = a.tensor(0, "mean");
-    const double a_std = a.float64(1, "std", 1);
+    const double a_mean = a.float64(0, "mean");
+    const at::Tensor& a_std = a.tensor(1, "std");
     const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
     return a.ret(at::normal(a_mean, a_std, a_generator));
   });
 }
 
-static Napi::Value op_poisson(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "poisson");
+static Napi::Value op_binomial(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binomial");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_count = a.tensor(0, "count");
+    const at::Tensor& a_prob = a.tensor(1, "prob");
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    return a.ret(at::binomial(a_count, a_prob, a_generator));
+  });
+}
+
+static Napi::Value op__standard_gamma_grad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_standard_gamma_grad");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
-    return a.ret(at::poisson(a_self, a_generator));
+    const at::Tensor& a_output = a.tensor(1, "output");
+    return a.ret(at::_standard_gamma_grad(a_self, a_output));
   });
 }
 
-static Napi::Value op__dirichlet_grad(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_dirichlet_grad");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const at::Tensor& a_alpha = a.tensor(1, "alpha");
-    const at::Tensor& a_total = a.tensor(2, "total");
-    return a.ret(at::_dirichlet_grad(a_x, a_alpha, a_total));
-  });
-}
-
-static Napi::Value op_hann_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hann_window");
+static Napi::Value op_hamming_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hamming_window");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_window_length = a.int64(0, "window_length");
     const bool a_periodic = a.boolean(1, "periodic", true);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::hann_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const double a_alpha = a.float64(2, "alpha", 0.54);
+    const double a_beta = a.float64(3, "beta", 0.46);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(5, "device");
+    const bool a_requires_grad = a.boolean(6, "requires_grad", false);
+    return a.ret(at::hamming_window(a_window_length, a_periodic, a_alpha, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_bartlett_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bartlett_window");
+static Napi::Value op_kaiser_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kaiser_window");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_window_length = a.int64(0, "window_length");
     const bool a_periodic = a.boolean(1, "periodic", true);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::bartlett_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const double a_beta = a.float64(2, "beta", 12.0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
+    return a.ret(at::kaiser_window(a_window_length, a_periodic, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_istft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "istft");
+static Napi::Value op_histogram__bin_ct(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "histogram");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_n_fft = a.int64(1, "n_fft");
-    const std::optional<int64_t> a_hop_length = a.optInt64(2, "hop_length");
-    const std::optional<int64_t> a_win_length = a.optInt64(3, "win_length");
-    const std::optional<at::Tensor> a_window = a.optTensor(4, "window");
-    const bool a_center = a.boolean(5, "center");
-    const bool a_normalized = a.boolean(6, "normalized");
-    const std::optional<bool> a_onesided = a.optBoolean(7, "onesided");
-    const std::optional<int64_t> a_length = a.optInt64(8, "length");
-    const bool a_return_complex = a.boolean(9, "return_complex");
-    return a.ret(at::istft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_center, a_normalized, a_onesided, a_length, a_return_complex));
+    const int64_t a_bins = a.int64(1, "bins", 100);
+    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
+    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const bool a_density = a.boolean(4, "density", false);
+    return a.ret(at::histogram(a_self, a_bins, a_range, a_weight, a_density));
   });
 }
 
-static Napi::Value op__histogramdd_bin_edges(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_histogramdd_bin_edges");
+static Napi::Value op__histogramdd_from_bin_cts(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_histogramdd_from_bin_cts");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_bins = a.intList(1, "bins", 0);
@@ -2337,7 +2364,7 @@ static Napi::Value op__histogramdd_bin_edges(const Napi::CallbackInfo& info) {
     const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
     const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
     const bool a_density = a.boolean(4, "density");
-    return a.ret(at::_histogramdd_bin_edges(a_self, a_bins, a_range, a_weight, a_density));
+    return a.ret(at::_histogramdd_from_bin_cts(a_self, a_bins, a_range, a_weight, a_density));
   });
 }
 
@@ -2490,88 +2517,89 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("max_unpool2d", Napi::Function::New(env, op_max_unpool2d, "max_unpool2d"));
   exports.Set("fold", Napi::Function::New(env, op_fold, "fold"));
   exports.Set("channel_shuffle", Napi::Function::New(env, op_channel_shuffle, "channel_shuffle"));
-  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
-  exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
-  exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
-  exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
-  exports.Set("soft_margin_loss", Napi::Function::New(env, op_soft_margin_loss, "soft_margin_loss"));
-  exports.Set("cosine_embedding_loss", Napi::Function::New(env, op_cosine_embedding_loss, "cosine_embedding_loss"));
-  exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
-  exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
-  exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
-  exports.Set("multi_margin_loss", Napi::Function::New(env, op_multi_margin_loss, "multi_margin_loss"));
-  exports.Set("ctc_loss$Tensor", Napi::Function::New(env, op_ctc_loss__Tensor, "ctc_loss$Tensor"));
-  exports.Set("feature_dropout", Napi::Function::New(env, op_feature_dropout, "feature_dropout"));
-  exports.Set("alpha_dropout_", Napi::Function::New(env, op_alpha_dropout_, "alpha_dropout_"));
-  exports.Set("embedding_bag", Napi::Function::New(env, op_embedding_bag, "embedding_bag"));
-  exports.Set("norm_except_dim", Napi::Function::New(env, op_norm_except_dim, "norm_except_dim"));
-  exports.Set("view_as_real", Napi::Function::New(env, op_view_as_real, "view_as_real"));
-  exports.Set("imag", Napi::Function::New(env, op_imag, "imag"));
-  exports.Set("conj_physical", Napi::Function::New(env, op_conj_physical, "conj_physical"));
-  exports.Set("resolve_neg", Napi::Function::New(env, op_resolve_neg, "resolve_neg"));
-  exports.Set("vdot", Napi::Function::New(env, op_vdot, "vdot"));
-  exports.Set("linalg_inv_ex", Napi::Function::New(env, op_linalg_inv_ex, "linalg_inv_ex"));
-  exports.Set("linalg_solve", Napi::Function::New(env, op_linalg_solve, "linalg_solve"));
-  exports.Set("linalg_cholesky_ex", Napi::Function::New(env, op_linalg_cholesky_ex, "linalg_cholesky_ex"));
-  exports.Set("linalg_eigh", Napi::Function::New(env, op_linalg_eigh, "linalg_eigh"));
-  exports.Set("linalg_eigvals", Napi::Function::New(env, op_linalg_eigvals, "linalg_eigvals"));
-  exports.Set("linalg_lu_factor", Napi::Function::New(env, op_linalg_lu_factor, "linalg_lu_factor"));
-  exports.Set("linalg_pinv", Napi::Function::New(env, op_linalg_pinv, "linalg_pinv"));
-  exports.Set("linalg_norm$ord_str", Napi::Function::New(env, op_linalg_norm__ord_str, "linalg_norm$ord_str"));
-  exports.Set("linalg_matrix_norm$str_ord", Napi::Function::New(env, op_linalg_matrix_norm__str_ord, "linalg_matrix_norm$str_ord"));
-  exports.Set("linalg_cond", Napi::Function::New(env, op_linalg_cond, "linalg_cond"));
-  exports.Set("linalg_householder_product", Napi::Function::New(env, op_linalg_householder_product, "linalg_householder_product"));
-  exports.Set("linalg_vander", Napi::Function::New(env, op_linalg_vander, "linalg_vander"));
-  exports.Set("det", Napi::Function::New(env, op_det, "det"));
-  exports.Set("inverse", Napi::Function::New(env, op_inverse, "inverse"));
-  exports.Set("cholesky_solve", Napi::Function::New(env, op_cholesky_solve, "cholesky_solve"));
-  exports.Set("fft_rfftfreq", Napi::Function::New(env, op_fft_rfftfreq, "fft_rfftfreq"));
-  exports.Set("fft_fft", Napi::Function::New(env, op_fft_fft, "fft_fft"));
-  exports.Set("fft_irfft", Napi::Function::New(env, op_fft_irfft, "fft_irfft"));
-  exports.Set("fft_fft2", Napi::Function::New(env, op_fft_fft2, "fft_fft2"));
-  exports.Set("fft_irfft2", Napi::Function::New(env, op_fft_irfft2, "fft_irfft2"));
-  exports.Set("fft_fftn", Napi::Function::New(env, op_fft_fftn, "fft_fftn"));
-  exports.Set("fft_irfftn", Napi::Function::New(env, op_fft_irfftn, "fft_irfftn"));
-  exports.Set("special_erfcx", Napi::Function::New(env, op_special_erfcx, "special_erfcx"));
-  exports.Set("special_xlog1py", Napi::Function::New(env, op_special_xlog1py, "special_xlog1py"));
-  exports.Set("special_xlogy$self_scalar", Napi::Function::New(env, op_special_xlogy__self_scalar, "special_xlogy$self_scalar"));
-  exports.Set("special_gammaln", Napi::Function::New(env, op_special_gammaln, "special_gammaln"));
-  exports.Set("special_digamma", Napi::Function::New(env, op_special_digamma, "special_digamma"));
-  exports.Set("special_multigammaln", Napi::Function::New(env, op_special_multigammaln, "special_multigammaln"));
-  exports.Set("special_i1", Napi::Function::New(env, op_special_i1, "special_i1"));
-  exports.Set("special_ndtri", Napi::Function::New(env, op_special_ndtri, "special_ndtri"));
-  exports.Set("special_softmax", Napi::Function::New(env, op_special_softmax, "special_softmax"));
-  exports.Set("special_sinc", Napi::Function::New(env, op_special_sinc, "special_sinc"));
-  exports.Set("special_bessel_j1", Napi::Function::New(env, op_special_bessel_j1, "special_bessel_j1"));
-  exports.Set("cauchy_", Napi::Function::New(env, op_cauchy_, "cauchy_"));
-  exports.Set("random_$to", Napi::Function::New(env, op_random___to, "random_$to"));
-  exports.Set("kron", Napi::Function::New(env, op_kron, "kron"));
-  exports.Set("addr", Napi::Function::New(env, op_addr, "addr"));
-  exports.Set("cdist", Napi::Function::New(env, op_cdist, "cdist"));
-  exports.Set("affine_grid_generator", Napi::Function::New(env, op_affine_grid_generator, "affine_grid_generator"));
-  exports.Set("rrelu", Napi::Function::New(env, op_rrelu, "rrelu"));
-  exports.Set("fractional_max_pool2d", Napi::Function::New(env, op_fractional_max_pool2d, "fractional_max_pool2d"));
-  exports.Set("leaky_relu_", Napi::Function::New(env, op_leaky_relu_, "leaky_relu_"));
-  exports.Set("celu_", Napi::Function::New(env, op_celu_, "celu_"));
-  exports.Set("mish_", Napi::Function::New(env, op_mish_, "mish_"));
-  exports.Set("_layout_code", Napi::Function::New(env, op__layout_code, "_layout_code"));
-  exports.Set("to_sparse$sparse_dim", Napi::Function::New(env, op_to_sparse__sparse_dim, "to_sparse$sparse_dim"));
-  exports.Set("to_sparse_csr", Napi::Function::New(env, op_to_sparse_csr, "to_sparse_csr"));
-  exports.Set("to_sparse_bsc", Napi::Function::New(env, op_to_sparse_bsc, "to_sparse_bsc"));
-  exports.Set("indices", Napi::Function::New(env, op_indices, "indices"));
-  exports.Set("_values", Napi::Function::New(env, op__values, "_values"));
-  exports.Set("ccol_indices", Napi::Function::New(env, op_ccol_indices, "ccol_indices"));
-  exports.Set("dense_dim", Napi::Function::New(env, op_dense_dim, "dense_dim"));
-  exports.Set("_sparse_mm", Napi::Function::New(env, op__sparse_mm, "_sparse_mm"));
-  exports.Set("_sparse_addmm", Napi::Function::New(env, op__sparse_addmm, "_sparse_addmm"));
-  exports.Set("_sparse_log_softmax", Napi::Function::New(env, op__sparse_log_softmax, "_sparse_log_softmax"));
-  exports.Set("normal$Tensor_float", Napi::Function::New(env, op_normal__Tensor_float, "normal$Tensor_float"));
-  exports.Set("poisson", Napi::Function::New(env, op_poisson, "poisson"));
-  exports.Set("_dirichlet_grad", Napi::Function::New(env, op__dirichlet_grad, "_dirichlet_grad"));
-  exports.Set("hann_window", Napi::Function::New(env, op_hann_window, "hann_window"));
-  exports.Set("bartlett_window", Napi::Function::New(env, op_bartlett_window, "bartlett_window"));
-  exports.Set("istft", Napi::Function::New(env, op_istft, "istft"));
-  exports.Set("_histogramdd_bin_edges", Napi::Function::New(env, op__histogramdd_bin_edges, "_histogramdd_bin_edges"));
+  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
+  exports.Set("instance_norm", Napi::Function::New(env, op_instance_norm, "instance_norm"));
+  exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
+  exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
+  exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
+  exports.Set("kl_div", Napi::Function::New(env, op_kl_div, "kl_div"));
+  exports.Set("poisson_nll_loss", Napi::Function::New(env, op_poisson_nll_loss, "poisson_nll_loss"));
+  exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
+  exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
+  exports.Set("triplet_margin_loss", Napi::Function::New(env, op_triplet_margin_loss, "triplet_margin_loss"));
+  exports.Set("multilabel_margin_loss", Napi::Function::New(env, op_multilabel_margin_loss, "multilabel_margin_loss"));
+  exports.Set("pairwise_distance", Napi::Function::New(env, op_pairwise_distance, "pairwise_distance"));
+  exports.Set("feature_dropout_", Napi::Function::New(env, op_feature_dropout_, "feature_dropout_"));
+  exports.Set("feature_alpha_dropout", Napi::Function::New(env, op_feature_alpha_dropout, "feature_alpha_dropout"));
+  exports.Set("embedding_renorm_", Napi::Function::New(env, op_embedding_renorm_, "embedding_renorm_"));
+  exports.Set("complex", Napi::Function::New(env, op_complex, "complex"));
+  exports.Set("view_as_complex", Napi::Function::New(env, op_view_as_complex, "view_as_complex"));
+  exports.Set("angle", Napi::Function::New(env, op_angle, "angle"));
+  exports.Set("conj_physical_", Napi::Function::New(env, op_conj_physical_, "conj_physical_"));
+  exports.Set("is_conj", Napi::Function::New(env, op_is_conj, "is_conj"));
+  exports.Set("_neg_view", Napi::Function::New(env, op__neg_view, "_neg_view"));
+  exports.Set("linalg_det", Napi::Function::New(env, op_linalg_det, "linalg_det"));
+  exports.Set("linalg_lstsq", Napi::Function::New(env, op_linalg_lstsq, "linalg_lstsq"));
+  exports.Set("linalg_svd", Napi::Function::New(env, op_linalg_svd, "linalg_svd"));
+  exports.Set("linalg_eigvalsh", Napi::Function::New(env, op_linalg_eigvalsh, "linalg_eigvalsh"));
+  exports.Set("linalg_vecdot", Napi::Function::New(env, op_linalg_vecdot, "linalg_vecdot"));
+  exports.Set("linalg_lu_solve", Napi::Function::New(env, op_linalg_lu_solve, "linalg_lu_solve"));
+  exports.Set("linalg_matrix_power", Napi::Function::New(env, op_linalg_matrix_power, "linalg_matrix_power"));
+  exports.Set("linalg_norm", Napi::Function::New(env, op_linalg_norm, "linalg_norm"));
+  exports.Set("linalg_matrix_norm", Napi::Function::New(env, op_linalg_matrix_norm, "linalg_matrix_norm"));
+  exports.Set("linalg_cross", Napi::Function::New(env, op_linalg_cross, "linalg_cross"));
+  exports.Set("linalg_tensorinv", Napi::Function::New(env, op_linalg_tensorinv, "linalg_tensorinv"));
+  exports.Set("linalg_diagonal", Napi::Function::New(env, op_linalg_diagonal, "linalg_diagonal"));
+  exports.Set("logdet", Napi::Function::New(env, op_logdet, "logdet"));
+  exports.Set("matrix_power", Napi::Function::New(env, op_matrix_power, "matrix_power"));
+  exports.Set("triangular_solve", Napi::Function::New(env, op_triangular_solve, "triangular_solve"));
+  exports.Set("fft_fftshift", Napi::Function::New(env, op_fft_fftshift, "fft_fftshift"));
+  exports.Set("fft_ifft", Napi::Function::New(env, op_fft_ifft, "fft_ifft"));
+  exports.Set("fft_hfft", Napi::Function::New(env, op_fft_hfft, "fft_hfft"));
+  exports.Set("fft_ifft2", Napi::Function::New(env, op_fft_ifft2, "fft_ifft2"));
+  exports.Set("fft_hfft2", Napi::Function::New(env, op_fft_hfft2, "fft_hfft2"));
+  exports.Set("fft_ifftn", Napi::Function::New(env, op_fft_ifftn, "fft_ifftn"));
+  exports.Set("fft_hfftn", Napi::Function::New(env, op_fft_hfftn, "fft_hfftn"));
+  exports.Set("special_expit", Napi::Function::New(env, op_special_expit, "special_expit"));
+  exports.Set("special_xlog1py$self_scalar", Napi::Function::New(env, op_special_xlog1py__self_scalar, "special_xlog1py$self_scalar"));
+  exports.Set("special_zeta", Napi::Function::New(env, op_special_zeta, "special_zeta"));
+  exports.Set("special_gammainc", Napi::Function::New(env, op_special_gammainc, "special_gammainc"));
+  exports.Set("special_psi", Napi::Function::New(env, op_special_psi, "special_psi"));
+  exports.Set("special_i0", Napi::Function::New(env, op_special_i0, "special_i0"));
+  exports.Set("special_i1e", Napi::Function::New(env, op_special_i1e, "special_i1e"));
+  exports.Set("special_log_ndtr", Napi::Function::New(env, op_special_log_ndtr, "special_log_ndtr"));
+  exports.Set("special_log_softmax", Napi::Function::New(env, op_special_log_softmax, "special_log_softmax"));
+  exports.Set("special_round", Napi::Function::New(env, op_special_round, "special_round"));
+  exports.Set("exponential_", Napi::Function::New(env, op_exponential_, "exponential_"));
+  exports.Set("log_normal_", Napi::Function::New(env, op_log_normal_, "log_normal_"));
+  exports.Set("random_$from", Napi::Function::New(env, op_random___from, "random_$from"));
+  exports.Set("cross", Napi::Function::New(env, op_cross, "cross"));
+  exports.Set("vander", Napi::Function::New(env, op_vander, "vander"));
+  exports.Set("chain_matmul", Napi::Function::New(env, op_chain_matmul, "chain_matmul"));
+  exports.Set("hardshrink", Napi::Function::New(env, op_hardshrink, "hardshrink"));
+  exports.Set("rrelu_", Napi::Function::New(env, op_rrelu_, "rrelu_"));
+  exports.Set("fractional_max_pool3d", Napi::Function::New(env, op_fractional_max_pool3d, "fractional_max_pool3d"));
+  exports.Set("hardtanh_", Napi::Function::New(env, op_hardtanh_, "hardtanh_"));
+  exports.Set("threshold_", Napi::Function::New(env, op_threshold_, "threshold_"));
+  exports.Set("hardswish_", Napi::Function::New(env, op_hardswish_, "hardswish_"));
+  exports.Set("sparse_coo_tensor", Napi::Function::New(env, op_sparse_coo_tensor, "sparse_coo_tensor"));
+  exports.Set("to_sparse", Napi::Function::New(env, op_to_sparse, "to_sparse"));
+  exports.Set("to_sparse_csc", Napi::Function::New(env, op_to_sparse_csc, "to_sparse_csc"));
+  exports.Set("coalesce", Napi::Function::New(env, op_coalesce, "coalesce"));
+  exports.Set("values", Napi::Function::New(env, op_values, "values"));
+  exports.Set("crow_indices", Napi::Function::New(env, op_crow_indices, "crow_indices"));
+  exports.Set("row_indices", Napi::Function::New(env, op_row_indices, "row_indices"));
+  exports.Set("_nnz", Napi::Function::New(env, op__nnz, "_nnz"));
+  exports.Set("_sparse_mm$reduce", Napi::Function::New(env, op__sparse_mm__reduce, "_sparse_mm$reduce"));
+  exports.Set("sparse_sampled_addmm", Napi::Function::New(env, op_sparse_sampled_addmm, "sparse_sampled_addmm"));
+  exports.Set("_spdiags", Napi::Function::New(env, op__spdiags, "_spdiags"));
+  exports.Set("normal$float_Tensor", Napi::Function::New(env, op_normal__float_Tensor, "normal$float_Tensor"));
+  exports.Set("binomial", Napi::Function::New(env, op_binomial, "binomial"));
+  exports.Set("_standard_gamma_grad", Napi::Function::New(env, op__standard_gamma_grad, "_standard_gamma_grad"));
+  exports.Set("hamming_window", Napi::Function::New(env, op_hamming_window, "hamming_window"));
+  exports.Set("kaiser_window", Napi::Function::New(env, op_kaiser_window, "kaiser_window"));
+  exports.Set("histogram$bin_ct", Napi::Function::New(env, op_histogram__bin_ct, "histogram$bin_ct"));
+  exports.Set("_histogramdd_from_bin_cts", Napi::Function::New(env, op__histogramdd_from_bin_cts, "_histogramdd_from_bin_cts"));
 }
 
 }  // namespace tn

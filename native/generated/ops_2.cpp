@@ -1515,427 +1515,409 @@ static Napi::Value op_pixel_shuffle(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "batch_norm");
+static Napi::Value op_native_channel_shuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "native_channel_shuffle");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
-    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
-    const bool a_training = a.boolean(5, "training", false);
-    const double a_momentum = a.float64(6, "momentum", 0.1);
-    const double a_eps = a.float64(7, "eps", 1e-05);
-    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_groups = a.int64(1, "groups");
+    return a.ret(at::native_channel_shuffle(a_self, a_groups));
   });
 }
 
-static Napi::Value op_instance_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "instance_norm");
+static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "layer_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
-    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
-    const bool a_use_input_stats = a.boolean(5, "use_input_stats", true);
-    const double a_momentum = a.float64(6, "momentum", 0.1);
-    const double a_eps = a.float64(7, "eps", 1e-05);
-    return a.ret(at::instance_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_use_input_stats, a_momentum, a_eps, true));
+    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    const double a_eps = a.float64(4, "eps", 1e-05);
+    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
   });
 }
 
-static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "softmax");
+static Napi::Value op_rms_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rms_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const std::optional<double> a_eps = a.optFloat64(3, "eps");
+    return a.ret(at::rms_norm(a_input, a_normalized_shape, a_weight, a_eps));
+  });
+}
+
+static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::softmax(a_self, a_dim, a_dtype));
+    return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nll_loss");
+static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mse_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    return a.ret(at::mse_loss(a_input, a_target, a_reduction));
+  });
+}
+
+static Napi::Value op_huber_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "huber_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    const double a_delta = a.float64(3, "delta", 1.0);
+    return a.ret(at::huber_loss(a_self, a_target, a_reduction, a_delta));
+  });
+}
+
+static Napi::Value op_margin_ranking_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "margin_ranking_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input1 = a.tensor(0, "input1");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const at::Tensor& a_target = a.tensor(2, "target");
+    const double a_margin = a.float64(3, "margin", 0.0);
+    const int64_t a_reduction = a.reduction(4, "reduction");
+    return a.ret(at::margin_ranking_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
+  });
+}
+
+static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binary_cross_entropy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
-    const int64_t a_reduction = a.reduction(4, "reduction");
-    return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
+    const int64_t a_reduction = a.reduction(3, "reduction");
+    return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
   });
 }
 
-static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "smooth_l1_loss");
+static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "one_hot");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const int64_t a_reduction = a.reduction(2, "reduction");
-    const double a_beta = a.float64(3, "beta", 1.0);
-    return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
+    const at::Tensor& a_tensor = a.tensor(0, "tensor");
+    const int64_t a_num_classes = a.int64(1, "num_classes", -1);
+    return a.ret(at::one_hot(a_tensor, a_num_classes));
   });
 }
 
-static Napi::Value op_kl_div(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "kl_div");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const int64_t a_reduction = a.reduction(2, "reduction");
-    const bool a_log_target = a.boolean(3, "log_target", false);
-    return a.ret(at::kl_div(a_self, a_target, a_reduction, a_log_target));
-  });
-}
-
-static Napi::Value op_poisson_nll_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "poisson_nll_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const bool a_log_input = a.boolean(2, "log_input", true);
-    const bool a_full = a.boolean(3, "full", false);
-    const double a_eps = a.float64(4, "eps", 1e-08);
-    const int64_t a_reduction = a.reduction(5, "reduction");
-    return a.ret(at::poisson_nll_loss(a_input, a_target, a_log_input, a_full, a_eps, a_reduction));
-  });
-}
-
-static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "embedding");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const std::optional<int64_t> a_padding_idx = a.optInt64(2, "padding_idx");
-    const bool a_scale_grad_by_freq = a.boolean(3, "scale_grad_by_freq", false);
-    const bool a_sparse = a.boolean(4, "sparse", false);
-    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1, a_scale_grad_by_freq, a_sparse));
-  });
-}
-
-static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "normalize");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 2.0);
-    const int64_t a_dim = a.int64(2, "dim", 1);
-    const double a_eps = a.float64(3, "eps", 1e-12);
-    return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
-  });
-}
-
-static Napi::Value op_triplet_margin_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triplet_margin_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_anchor = a.tensor(0, "anchor");
-    const at::Tensor& a_positive = a.tensor(1, "positive");
-    const at::Tensor& a_negative = a.tensor(2, "negative");
-    const double a_margin = a.float64(3, "margin", 1.0);
-    const double a_p = a.float64(4, "p", 2);
-    const double a_eps = a.float64(5, "eps", 1e-06);
-    const bool a_swap = a.boolean(6, "swap", false);
-    const int64_t a_reduction = a.reduction(7, "reduction");
-    return a.ret(at::triplet_margin_loss(a_anchor, a_positive, a_negative, a_margin, a_p, a_eps, a_swap, a_reduction));
-  });
-}
-
-static Napi::Value op_multilabel_margin_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "multilabel_margin_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::multilabel_margin_loss(a_self, a_target, a_reduction));
-  });
-}
-
-static Napi::Value op_pairwise_distance(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pairwise_distance");
+static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cosine_similarity");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x1 = a.tensor(0, "x1");
     const at::Tensor& a_x2 = a.tensor(1, "x2");
-    const double a_p = a.float64(2, "p", 2);
-    const double a_eps = a.float64(3, "eps", 1e-06);
-    const bool a_keepdim = a.boolean(4, "keepdim", false);
-    return a.ret(at::pairwise_distance(a_x1, a_x2, a_p, a_eps, a_keepdim));
+    const int64_t a_dim = a.int64(2, "dim", 1);
+    const double a_eps = a.float64(3, "eps", 1e-08);
+    return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
   });
 }
 
-static Napi::Value op_feature_dropout_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "feature_dropout_");
+static Napi::Value op_hinge_embedding_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hinge_embedding_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const double a_margin = a.float64(2, "margin", 1.0);
+    const int64_t a_reduction = a.reduction(3, "reduction");
+    return a.ret(at::hinge_embedding_loss(a_self, a_target, a_margin, a_reduction));
+  });
+}
+
+static Napi::Value op_ctc_loss__IntList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ctc_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_log_probs = a.tensor(0, "log_probs");
+    const at::Tensor& a_targets = a.tensor(1, "targets");
+    const tn::IntList a_input_lengths = a.intList(2, "input_lengths", 0);
+    const tn::IntList a_target_lengths = a.intList(3, "target_lengths", 0);
+    const int64_t a_blank = a.int64(4, "blank", 0);
+    const int64_t a_reduction = a.reduction(5, "reduction");
+    const bool a_zero_infinity = a.boolean(6, "zero_infinity", false);
+    return a.ret(at::ctc_loss(a_log_probs, a_targets, a_input_lengths, a_target_lengths, a_blank, a_reduction, a_zero_infinity));
+  });
+}
+
+static Napi::Value op_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dropout_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_p = a.float64(1, "p");
     const bool a_train = a.boolean(2, "train");
-    at::feature_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    at::dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
     return a.none();
   });
 }
 
-static Napi::Value op_feature_alpha_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "feature_alpha_dropout");
+static Napi::Value op_alpha_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "alpha_dropout");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const double a_p = a.float64(1, "p");
     const bool a_train = a.boolean(2, "train");
-    return a.ret(at::feature_alpha_dropout(a_input, a_p, a_train));
+    return a.ret(at::alpha_dropout(a_input, a_p, a_train));
   });
 }
 
-static Napi::Value op_embedding_renorm_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "embedding_renorm_");
+static Napi::Value op_feature_alpha_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_alpha_dropout_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_indices = a.tensor(1, "indices");
-    const double a_max_norm = a.float64(2, "max_norm");
-    const double a_norm_type = a.float64(3, "norm_type");
-    at::embedding_renorm_(const_cast<at::Tensor&>(a_self), a_indices, a_max_norm, a_norm_type);
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    at::feature_alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
     return a.none();
   });
 }
 
-static Napi::Value op_complex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "complex");
+static Napi::Value op__weight_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_weight_norm");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_real = a.tensor(0, "real");
-    const at::Tensor& a_imag = a.tensor(1, "imag");
-    return a.ret(at::complex(a_real, a_imag));
+    const at::Tensor& a_v = a.tensor(0, "v");
+    const at::Tensor& a_g = a.tensor(1, "g");
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(tn::weightNorm(a_v, a_g, a_dim));
   });
 }
 
-static Napi::Value op_view_as_complex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view_as_complex");
+static Napi::Value op_polar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "polar");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_abs = a.tensor(0, "abs");
+    const at::Tensor& a_angle = a.tensor(1, "angle");
+    return a.ret(at::polar(a_abs, a_angle));
+  });
+}
+
+static Napi::Value op_real(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "real");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::view_as_complex(a_input));
+    return a.ret(at::real(a_input));
   });
 }
 
-static Napi::Value op_angle(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "angle");
+static Napi::Value op_conj(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conj");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::angle(a_self));
+    return a.ret(at::conj(a_self));
   });
 }
 
-static Napi::Value op_conj_physical_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conj_physical_");
+static Napi::Value op_resolve_conj(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "resolve_conj");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.conj_physical_();
-    return a.none();
+    return a.ret(at::resolve_conj(a_self));
   });
 }
 
-static Napi::Value op_is_conj(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "is_conj");
+static Napi::Value op_is_neg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "is_neg");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(static_cast<bool>(at::is_conj(a_self)));
+    return a.ret(static_cast<bool>(at::is_neg(a_self)));
   });
 }
 
-static Napi::Value op__neg_view(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_neg_view");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::_neg_view(a_self));
-  });
-}
-
-static Napi::Value op_linalg_det(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_det");
+static Napi::Value op_linalg_inv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_inv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_det(a_A));
+    return a.ret(at::linalg_inv(a_A));
   });
 }
 
-static Napi::Value op_linalg_lstsq(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lstsq");
+static Napi::Value op_linalg_slogdet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_slogdet");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Tensor& a_B = a.tensor(1, "B");
-    const std::optional<double> a_rcond = a.optFloat64(2, "rcond");
-    const std::optional<std::string> a_driver_v = a.optString(3, "driver");
+    return a.ret(at::linalg_slogdet(a_A));
+  });
+}
+
+static Napi::Value op_linalg_cholesky(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cholesky");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const bool a_upper = a.boolean(1, "upper", false);
+    return a.ret(at::linalg_cholesky(a_A, a_upper));
+  });
+}
+
+static Napi::Value op_linalg_svdvals(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_svdvals");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::optional<std::string> a_driver_v = a.optString(1, "driver");
     const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
-    return a.ret(at::linalg_lstsq(a_A, a_B, a_rcond, a_driver));
+    return a.ret(at::linalg_svdvals(a_A, a_driver));
   });
 }
 
-static Napi::Value op_linalg_svd(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_svd");
+static Napi::Value op_linalg_eig(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eig");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_full_matrices = a.boolean(1, "full_matrices", true);
-    const std::optional<std::string> a_driver_v = a.optString(2, "driver");
-    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
-    return a.ret(at::linalg_svd(a_A, a_full_matrices, a_driver));
+    return a.ret(at::linalg_eig(a_A));
   });
 }
 
-static Napi::Value op_linalg_eigvalsh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_eigvalsh");
+static Napi::Value op_linalg_lu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_UPLO = a.string(1, "UPLO", "L");
-    return a.ret(at::linalg_eigvalsh(a_A, a_UPLO));
+    const bool a_pivot = a.boolean(1, "pivot", true);
+    return a.ret(at::linalg_lu(a_A, a_pivot));
   });
 }
 
-static Napi::Value op_linalg_vecdot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_vecdot");
+static Napi::Value op_linalg_matrix_rank(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_rank");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::optional<double> a_atol = a.optFloat64(1, "atol");
+    const std::optional<double> a_rtol = a.optFloat64(2, "rtol");
+    const bool a_hermitian = a.boolean(3, "hermitian", false);
+    return a.ret(at::linalg_matrix_rank(a_A, a_atol, a_rtol, a_hermitian));
+  });
+}
+
+static Napi::Value op_linalg_matrix_exp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_exp");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    return a.ret(at::linalg_matrix_exp(a_A));
+  });
+}
+
+static Napi::Value op_linalg_vector_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_vector_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
-    const at::Tensor& a_y = a.tensor(1, "y");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    return a.ret(at::linalg_vecdot(a_x, a_y, a_dim));
-  });
-}
-
-static Napi::Value op_linalg_lu_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lu_solve");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_LU = a.tensor(0, "LU");
-    const at::Tensor& a_pivots = a.tensor(1, "pivots");
-    const at::Tensor& a_B = a.tensor(2, "B");
-    const bool a_left = a.boolean(3, "left", true);
-    const bool a_adjoint = a.boolean(4, "adjoint", false);
-    return a.ret(at::linalg_lu_solve(a_LU, a_pivots, a_B, a_left, a_adjoint));
-  });
-}
-
-static Napi::Value op_linalg_matrix_power(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matrix_power");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const int64_t a_n = a.int64(1, "n");
-    return a.ret(at::linalg_matrix_power(a_A, a_n));
-  });
-}
-
-static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_norm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const std::optional<at::Scalar> a_ord = a.optScalar(1, "ord");
+    const at::Scalar a_ord = a.scalar(1, "ord", at::Scalar(2));
     const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(3, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    return a.ret(at::linalg_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
+    return a.ret(at::linalg_vector_norm(a_x, a_ord, a_dim, a_keepdim, a_dtype));
   });
 }
 
-static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matrix_norm");
+static Napi::Value op_linalg_cond__p_str(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cond");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Scalar a_ord = a.scalar(1, "ord");
-    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    return a.ret(at::linalg_matrix_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
+    const std::string a_p = a.string(1, "p");
+    return a.ret(at::linalg_cond(a_A, a_p));
   });
 }
 
-static Napi::Value op_linalg_cross(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_cross");
+static Napi::Value op_linalg_multi_dot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_multi_dot");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    return a.ret(at::linalg_cross(a_input, a_other, a_dim));
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::linalg_multi_dot(a_tensors));
   });
 }
 
-static Napi::Value op_linalg_tensorinv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_tensorinv");
+static Napi::Value op_linalg_tensorsolve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_tensorsolve");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const int64_t a_ind = a.int64(1, "ind", 2);
-    return a.ret(at::linalg_tensorinv(a_A, a_ind));
+    const at::Tensor& a_B = a.tensor(1, "B");
+    const std::optional<tn::IntList> a_dims_v = a.optIntList(2, "dims", 0);
+    const at::OptionalIntArrayRef a_dims = a_dims_v ? at::OptionalIntArrayRef(*a_dims_v) : std::nullopt;
+    return a.ret(at::linalg_tensorsolve(a_A, a_B, a_dims));
   });
 }
 
-static Napi::Value op_linalg_diagonal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_diagonal");
+static Napi::Value op_linalg_solve_triangular(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_solve_triangular");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const int64_t a_offset = a.int64(1, "offset", 0);
-    const int64_t a_dim1 = a.int64(2, "dim1", -2);
-    const int64_t a_dim2 = a.int64(3, "dim2", -1);
-    return a.ret(at::linalg_diagonal(a_A, a_offset, a_dim1, a_dim2));
-  });
-}
-
-static Napi::Value op_logdet(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logdet");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::logdet(a_self));
-  });
-}
-
-static Napi::Value op_matrix_power(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "matrix_power");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_n = a.int64(1, "n");
-    return a.ret(at::matrix_power(a_self, a_n));
-  });
-}
-
-static Napi::Value op_triangular_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triangular_solve");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_A = a.tensor(1, "A");
-    const bool a_upper = a.boolean(2, "upper", true);
-    const bool a_transpose = a.boolean(3, "transpose", false);
+    const at::Tensor& a_B = a.tensor(1, "B");
+    const bool a_upper = a.boolean(2, "upper");
+    const bool a_left = a.boolean(3, "left", true);
     const bool a_unitriangular = a.boolean(4, "unitriangular", false);
-    return a.ret(at::triangular_solve(a_self, a_A, a_upper, a_transpose, a_unitriangular));
+    return a.ret(at::linalg_solve_triangular(a_A, a_B, a_upper, a_left, a_unitriangular));
   });
 }
 
-static Napi::Value op_fft_fftshift(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_fftshift");
+static Napi::Value op_slogdet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "slogdet");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::slogdet(a_self));
+  });
+}
+
+static Napi::Value op_matrix_exp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "matrix_exp");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::matrix_exp(a_self));
+  });
+}
+
+static Napi::Value op_fft_fftfreq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fftfreq");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const double a_d = a.float64(1, "d", 1.0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::fft_fftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_fft_ifftshift(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ifftshift");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    return a.ret(at::fft_fftshift(a_input, a_dim));
+    return a.ret(at::fft_ifftshift(a_input, a_dim));
   });
 }
 
-static Napi::Value op_fft_ifft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ifft");
+static Napi::Value op_fft_rfft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_rfft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<int64_t> a_n = a.optInt64(1, "n");
     const int64_t a_dim = a.int64(2, "dim", -1);
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ifft(a_input, a_n, a_dim, a_norm));
+    return a.ret(at::fft_rfft(a_input, a_n, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_hfft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_hfft");
+static Napi::Value op_fft_ihfft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ihfft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<int64_t> a_n = a.optInt64(1, "n");
     const int64_t a_dim = a.int64(2, "dim", -1);
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_hfft(a_input, a_n, a_dim, a_norm));
+    return a.ret(at::fft_ihfft(a_input, a_n, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_ifft2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ifft2");
+static Napi::Value op_fft_rfft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_rfft2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1943,12 +1925,12 @@ static Napi::Value op_fft_ifft2(const Napi::CallbackInfo& info) {
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ifft2(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_rfft2(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_hfft2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_hfft2");
+static Napi::Value op_fft_ihfft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ihfft2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1956,12 +1938,12 @@ static Napi::Value op_fft_hfft2(const Napi::CallbackInfo& info) {
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_hfft2(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_ihfft2(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_ifftn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ifftn");
+static Napi::Value op_fft_rfftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_rfftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1970,12 +1952,12 @@ static Napi::Value op_fft_ifftn(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ifftn(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_rfftn(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_hfftn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_hfftn");
+static Napi::Value op_fft_ihfftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ihfftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1984,409 +1966,405 @@ static Napi::Value op_fft_hfftn(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_hfftn(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_ihfftn(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_special_expit(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_expit");
+static Napi::Value op_special_logit(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_logit");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_expit(a_input));
+    const std::optional<double> a_eps = a.optFloat64(1, "eps");
+    return a.ret(at::special_logit(a_input, a_eps));
   });
 }
 
-static Napi::Value op_special_xlog1py__self_scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_xlog1py");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_input = a.scalar(0, "input");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::special_xlog1py(a_input, a_other));
-  });
-}
-
-static Napi::Value op_special_zeta(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_zeta");
+static Napi::Value op_special_xlogy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_xlogy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
     const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::special_xlogy(a_input, a_other));
+  });
+}
+
+static Napi::Value op_special_zeta__self_scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_zeta");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_input = a.scalar(0, "input");
+    const at::Tensor& a_other = a.tensor(1, "other");
     return a.ret(at::special_zeta(a_input, a_other));
   });
 }
 
-static Napi::Value op_special_gammainc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_gammainc");
+static Napi::Value op_special_gammaincc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_gammaincc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::special_gammainc(a_input, a_other));
+    return a.ret(at::special_gammaincc(a_input, a_other));
   });
 }
 
-static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_psi");
+static Napi::Value op_special_polygamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_polygamma");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const at::Tensor& a_input = a.tensor(1, "input");
+    return a.ret(at::special_polygamma(a_n, a_input));
+  });
+}
+
+static Napi::Value op_special_i0e(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i0e");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_psi(a_input));
+    return a.ret(at::special_i0e(a_input));
   });
 }
 
-static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i0");
+static Napi::Value op_special_ndtr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_ndtr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i0(a_input));
+    return a.ret(at::special_ndtr(a_input));
   });
 }
 
-static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i1e");
+static Napi::Value op_special_logsumexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_logsumexp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i1e(a_input));
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::special_logsumexp(a_input, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_log_ndtr");
+static Napi::Value op_special_entr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_entr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_log_ndtr(a_input));
+    return a.ret(at::special_entr(a_input));
   });
 }
 
-static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_log_softmax");
+static Napi::Value op_special_bessel_j0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_bessel_j0");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::special_log_softmax(a_input, a_dim, a_dtype));
+    return a.ret(at::special_bessel_j0(a_input));
   });
 }
 
-static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_round");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_decimals = a.int64(1, "decimals", 0);
-    return a.ret(at::special_round(a_input, a_decimals));
-  });
-}
-
-static Napi::Value op_exponential_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "exponential_");
+static Napi::Value op_geometric_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "geometric_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_lambd = a.float64(1, "lambd", 1);
+    const double a_p = a.float64(1, "p");
     const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
-    a_self.exponential_(a_lambd, a_generator);
+    a_self.geometric_(a_p, a_generator);
     return a.none();
   });
 }
 
-static Napi::Value op_log_normal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log_normal_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_mean = a.float64(1, "mean", 1);
-    const double a_std = a.float64(2, "std", 2);
-    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
-    a_self.log_normal_(a_mean, a_std, a_generator);
-    return a.none();
-  });
-}
-
-static Napi::Value op_random___from(const Napi::CallbackInfo& info) {
+static Napi::Value op_random_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "random_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_from = a.int64(1, "from");
-    const std::optional<int64_t> a_to = a.optInt64(2, "to");
-    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
-    a_self.random_(a_from, a_to, a_generator);
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    a_self.random_(a_generator);
     return a.none();
   });
 }
 
-static Napi::Value op_cross(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cross");
+static Napi::Value op_fill_diagonal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fill_diagonal_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
+    const bool a_wrap = a.boolean(2, "wrap", false);
+    a_self.fill_diagonal_(a_fill_value, a_wrap);
+    return a.none();
+  });
+}
+
+static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addmv");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat = a.tensor(1, "mat");
+    const at::Tensor& a_vec = a.tensor(2, "vec");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addmv(a_self, a_mat, a_vec, a_beta, a_alpha));
+  });
+}
+
+static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tensordot");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
-    return a.ret(at::cross(a_self, a_other, a_dim));
+    const tn::IntList a_dims_self = a.intList(2, "dims_self", 0);
+    const tn::IntList a_dims_other = a.intList(3, "dims_other", 0);
+    return a.ret(at::tensordot(a_self, a_other, a_dims_self, a_dims_other));
   });
 }
 
-static Napi::Value op_vander(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "vander");
+static Napi::Value op_grid_sampler(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "grid_sampler");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const std::optional<int64_t> a_N = a.optInt64(1, "N");
-    const bool a_increasing = a.boolean(2, "increasing", false);
-    return a.ret(at::vander(a_x, a_N, a_increasing));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_grid = a.tensor(1, "grid");
+    const int64_t a_interpolation_mode = a.int64(2, "interpolation_mode");
+    const int64_t a_padding_mode = a.int64(3, "padding_mode");
+    const bool a_align_corners = a.boolean(4, "align_corners");
+    return a.ret(at::grid_sampler(a_input, a_grid, a_interpolation_mode, a_padding_mode, a_align_corners));
   });
 }
 
-static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "chain_matmul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_matrices_v = a.tensorList(0, "matrices");
-    const at::TensorList a_matrices = a_matrices_v;
-    return a.ret(at::chain_matmul(a_matrices));
-  });
-}
-
-static Napi::Value op_hardshrink(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardshrink");
+static Napi::Value op_softshrink(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softshrink");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Scalar a_lambd = a.scalar(1, "lambd", at::Scalar(0.5));
-    return a.ret(at::hardshrink(a_self, a_lambd));
+    return a.ret(at::softshrink(a_self, a_lambd));
   });
 }
 
-static Napi::Value op_rrelu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rrelu_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_lower = a.scalar(1, "lower");
-    const at::Scalar a_upper = a.scalar(2, "upper");
-    const bool a_training = a.boolean(3, "training");
-    at::rrelu_(const_cast<at::Tensor&>(a_self), a_lower, a_upper, a_training);
-    return a.none();
-  });
-}
-
-static Napi::Value op_fractional_max_pool3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fractional_max_pool3d");
+static Napi::Value op_pdist(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pdist");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
-    const tn::IntList a_output_size = a.intList(2, "output_size", 3);
-    const at::Tensor& a_random_samples = a.tensor(3, "random_samples");
-    return a.ret(at::fractional_max_pool3d(a_input, a_kernel_size, a_output_size, a_random_samples));
+    const double a_p = a.float64(1, "p", 2);
+    return a.ret(at::pdist(a_input, a_p));
   });
 }
 
-static Napi::Value op_hardtanh_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardtanh_");
+static Napi::Value op_elu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "elu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
-    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
-    at::hardtanh_(const_cast<at::Tensor&>(a_self), a_min_val, a_max_val);
+    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
+    at::elu_(const_cast<at::Tensor&>(a_self), a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op_threshold_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "threshold_");
+static Napi::Value op_selu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "selu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_threshold = a.scalar(1, "threshold");
-    const at::Scalar a_value = a.scalar(2, "value");
-    at::threshold_(const_cast<at::Tensor&>(a_self), a_threshold, a_value);
+    at::selu_(const_cast<at::Tensor&>(a_self));
     return a.none();
   });
 }
 
-static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardswish_");
+static Napi::Value op_silu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "silu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::hardswish_(const_cast<at::Tensor&>(a_self));
+    at::silu_(const_cast<at::Tensor&>(a_self));
     return a.none();
   });
 }
 
-static Napi::Value op_sparse_coo_tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sparse_coo_tensor");
+static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardsigmoid_");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_indices = a.tensor(0, "indices");
-    const at::Tensor& a_values = a.tensor(1, "values");
-    const std::optional<tn::IntList> a_size_v = a.optIntList(2, "size", 0);
+    const at::Tensor& a_self = a.tensor(0, "self");
+    at::hardsigmoid_(const_cast<at::Tensor&>(a_self));
+    return a.none();
+  });
+}
+
+static Napi::Value op_sparse_compressed_tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_compressed_tensor");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_compressed_indices = a.tensor(0, "compressed_indices");
+    const at::Tensor& a_plain_indices = a.tensor(1, "plain_indices");
+    const at::Tensor& a_values = a.tensor(2, "values");
+    const std::optional<tn::IntList> a_size_v = a.optIntList(3, "size", 0);
     const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
-    const std::optional<bool> a_is_coalesced = a.optBoolean(3, "is_coalesced");
-    return a.ret([&] { at::Tensor r = a_size ? at::sparse_coo_tensor(a_indices, a_values, *a_size, a_values.options().layout(at::kSparse), a_is_coalesced) : at::sparse_coo_tensor(a_indices, a_values, a_values.options().layout(at::kSparse), a_is_coalesced); at::_validate_sparse_coo_tensor_args(r._indices(), r._values(), r.sizes(), a_is_coalesced); return r; }());
+    const int64_t a_layout = a.int64(4, "layout");
+    return a.ret([&] { const at::TensorOptions o = a_values.options().layout(static_cast<at::Layout>(a_layout)); at::Tensor r = a_size ? at::sparse_compressed_tensor(a_compressed_indices, a_plain_indices, a_values, *a_size, o) : at::sparse_compressed_tensor(a_compressed_indices, a_plain_indices, a_values, o); at::_validate_sparse_compressed_tensor_args(a_compressed_indices, a_plain_indices, a_values, r.sizes(), r.layout()); return r; }());
   });
 }
 
-static Napi::Value op_to_sparse(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "to_sparse");
+static Napi::Value op_to_dense(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_dense");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<int64_t> a_layout = a.optInt64(1, "layout");
-    const std::optional<tn::IntList> a_blocksize_v = a.optIntList(2, "blocksize", 0);
-    const at::OptionalIntArrayRef a_blocksize = a_blocksize_v ? at::OptionalIntArrayRef(*a_blocksize_v) : std::nullopt;
-    const std::optional<int64_t> a_dense_dim = a.optInt64(3, "dense_dim");
-    return a.ret(a_self.to_sparse(a_layout ? std::optional<at::Layout>(static_cast<at::Layout>(*a_layout)) : std::nullopt, a_blocksize, a_dense_dim));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<bool> a_masked_grad = a.optBoolean(2, "masked_grad");
+    return a.ret(a_self.to_dense(a_dtype, a_masked_grad));
   });
 }
 
-static Napi::Value op_to_sparse_csc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "to_sparse_csc");
+static Napi::Value op_to_sparse_bsr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse_bsr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<int64_t> a_dense_dim = a.optInt64(1, "dense_dim");
-    return a.ret(a_self.to_sparse_csc(a_dense_dim));
+    const tn::IntList a_blocksize = a.intList(1, "blocksize", 2);
+    const std::optional<int64_t> a_dense_dim = a.optInt64(2, "dense_dim");
+    return a.ret(a_self.to_sparse_bsr(a_blocksize, a_dense_dim));
   });
 }
 
-static Napi::Value op_coalesce(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "coalesce");
+static Napi::Value op_is_coalesced(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "is_coalesced");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.coalesce());
+    return a.ret(static_cast<bool>(a_self.is_coalesced()));
   });
 }
 
-static Napi::Value op_values(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "values");
+static Napi::Value op__indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.values());
+    return a.ret(a_self._indices());
   });
 }
 
-static Napi::Value op_crow_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "crow_indices");
+static Napi::Value op_col_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "col_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.crow_indices());
+    return a.ret(a_self.col_indices());
   });
 }
 
-static Napi::Value op_row_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "row_indices");
+static Napi::Value op_sparse_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_dim");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.row_indices());
+    return a.ret(a_self.sparse_dim());
   });
 }
 
-static Napi::Value op__nnz(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_nnz");
+static Napi::Value op_sparse_mask(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_mask");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self._nnz());
+    const at::Tensor& a_mask = a.tensor(1, "mask");
+    return a.ret(a_self.sparse_mask(a_mask));
   });
 }
 
-static Napi::Value op__sparse_mm__reduce(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_sparse_mm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_sparse = a.tensor(0, "sparse");
-    const at::Tensor& a_dense = a.tensor(1, "dense");
-    const std::string a_reduce = a.string(2, "reduce");
-    return a.ret(at::_sparse_mm(a_sparse, a_dense, a_reduce));
-  });
-}
-
-static Napi::Value op_sparse_sampled_addmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sparse_sampled_addmm");
+static Napi::Value op__sparse_sum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_sum");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
-    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
-    const at::Scalar a_beta = a.scalar(3, "beta");
-    const at::Scalar a_alpha = a.scalar(4, "alpha");
-    return a.ret(at::sparse_sampled_addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 0);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(a_dim ? (a_dtype ? at::_sparse_sum(a_self, *a_dim, *a_dtype) : at::_sparse_sum(a_self, *a_dim)) : (a_dtype ? at::_sparse_sum(a_self, *a_dtype) : at::_sparse_sum(a_self)));
   });
 }
 
-static Napi::Value op__spdiags(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_spdiags");
+static Napi::Value op__sparse_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_softmax");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_diagonals = a.tensor(0, "diagonals");
-    const at::Tensor& a_offsets = a.tensor(1, "offsets");
-    const tn::IntList a_shape = a.intList(2, "shape", 0);
-    const std::optional<int64_t> a_layout = a.optInt64(3, "layout");
-    return a.ret(at::_spdiags(a_diagonals, a_offsets, a_shape, a_layout ? std::optional<at::Layout>(static_cast<at::Layout>(*a_layout)) : std::nullopt));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::_sparse_softmax(a_self, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_normal__float_Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_normal__Tensor_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
-    const double a_mean = a.float64(0, "mean");
+    const at::Tensor& a_mean = a.tensor(0, "mean");
     const at::Tensor& a_std = a.tensor(1, "std");
     const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
     return a.ret(at::normal(a_mean, a_std, a_generator));
   });
 }
 
-static Napi::Value op_binomial(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binomial");
+static Napi::Value op_normal__float_float(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_count = a.tensor(0, "count");
-    const at::Tensor& a_prob = a.tensor(1, "prob");
-    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
-    return a.ret(at::binomial(a_count, a_prob, a_generator));
-  });
-}
-
-static Napi::Value op__standard_gamma_grad(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_standard_gamma_grad");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_output = a.tensor(1, "output");
-    return a.ret(at::_standard_gamma_grad(a_self, a_output));
-  });
-}
-
-static Napi::Value op_hamming_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hamming_window");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_window_length = a.int64(0, "window_length");
-    const bool a_periodic = a.boolean(1, "periodic", true);
-    const double a_alpha = a.float64(2, "alpha", 0.54);
-    const double a_beta = a.float64(3, "beta", 0.46);
+    const double a_mean = a.float64(0, "mean");
+    const double a_std = a.float64(1, "std");
+    const tn::IntList a_size = a.intList(2, "size", 0);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(5, "device");
     const bool a_requires_grad = a.boolean(6, "requires_grad", false);
-    return a.ret(at::hamming_window(a_window_length, a_periodic, a_alpha, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::normal(a_mean, a_std, a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_kaiser_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "kaiser_window");
+static Napi::Value op__sample_dirichlet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sample_dirichlet");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    return a.ret(at::_sample_dirichlet(a_self, a_generator));
+  });
+}
+
+static Napi::Value op_cholesky_inverse(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cholesky_inverse");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const bool a_upper = a.boolean(1, "upper", false);
+    return a.ret(at::cholesky_inverse(a_self, a_upper));
+  });
+}
+
+static Napi::Value op_blackman_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "blackman_window");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_window_length = a.int64(0, "window_length");
     const bool a_periodic = a.boolean(1, "periodic", true);
-    const double a_beta = a.float64(2, "beta", 12.0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(at::kaiser_window(a_window_length, a_periodic, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::blackman_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_histogram__bin_ct(const Napi::CallbackInfo& info) {
+static Napi::Value op_stft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "stft");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_n_fft = a.int64(1, "n_fft");
+    const std::optional<int64_t> a_hop_length = a.optInt64(2, "hop_length");
+    const std::optional<int64_t> a_win_length = a.optInt64(3, "win_length");
+    const std::optional<at::Tensor> a_window = a.optTensor(4, "window");
+    const bool a_normalized = a.boolean(5, "normalized");
+    const std::optional<bool> a_onesided = a.optBoolean(6, "onesided");
+    const std::optional<bool> a_return_complex = a.optBoolean(7, "return_complex");
+    const std::optional<bool> a_align_to_window = a.optBoolean(8, "align_to_window");
+    return a.ret(at::stft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_normalized, a_onesided, a_return_complex, a_align_to_window));
+  });
+}
+
+static Napi::Value op_histogram__bins_tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "histogram");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_bins = a.int64(1, "bins", 100);
-    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
-    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const bool a_density = a.boolean(4, "density", false);
-    return a.ret(at::histogram(a_self, a_bins, a_range, a_weight, a_density));
+    const at::Tensor& a_bins = a.tensor(1, "bins");
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const bool a_density = a.boolean(3, "density", false);
+    return a.ret(at::histogram(a_self, a_bins, a_weight, a_density));
   });
 }
 
-static Napi::Value op__histogramdd_from_bin_cts(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_histogramdd_from_bin_cts");
+static Napi::Value op__histogramdd_from_bin_tensors(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_histogramdd_from_bin_tensors");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_bins = a.intList(1, "bins", 0);
-    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
-    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const bool a_density = a.boolean(4, "density");
-    return a.ret(at::_histogramdd_from_bin_cts(a_self, a_bins, a_range, a_weight, a_density));
+    const std::vector<at::Tensor> a_bins_v = a.tensorList(1, "bins");
+    const at::TensorList a_bins = a_bins_v;
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const bool a_density = a.boolean(3, "density");
+    return a.ret(at::_histogramdd_from_bin_tensors(a_self, a_bins, a_weight, a_density));
   });
 }
 
@@ -2538,89 +2516,90 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("adaptive_avg_pool3d", Napi::Function::New(env, op_adaptive_avg_pool3d, "adaptive_avg_pool3d"));
   exports.Set("max_unpool3d", Napi::Function::New(env, op_max_unpool3d, "max_unpool3d"));
   exports.Set("pixel_shuffle", Napi::Function::New(env, op_pixel_shuffle, "pixel_shuffle"));
-  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
-  exports.Set("instance_norm", Napi::Function::New(env, op_instance_norm, "instance_norm"));
-  exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
-  exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
-  exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
-  exports.Set("kl_div", Napi::Function::New(env, op_kl_div, "kl_div"));
-  exports.Set("poisson_nll_loss", Napi::Function::New(env, op_poisson_nll_loss, "poisson_nll_loss"));
-  exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
-  exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
-  exports.Set("triplet_margin_loss", Napi::Function::New(env, op_triplet_margin_loss, "triplet_margin_loss"));
-  exports.Set("multilabel_margin_loss", Napi::Function::New(env, op_multilabel_margin_loss, "multilabel_margin_loss"));
-  exports.Set("pairwise_distance", Napi::Function::New(env, op_pairwise_distance, "pairwise_distance"));
-  exports.Set("feature_dropout_", Napi::Function::New(env, op_feature_dropout_, "feature_dropout_"));
-  exports.Set("feature_alpha_dropout", Napi::Function::New(env, op_feature_alpha_dropout, "feature_alpha_dropout"));
-  exports.Set("embedding_renorm_", Napi::Function::New(env, op_embedding_renorm_, "embedding_renorm_"));
-  exports.Set("complex", Napi::Function::New(env, op_complex, "complex"));
-  exports.Set("view_as_complex", Napi::Function::New(env, op_view_as_complex, "view_as_complex"));
-  exports.Set("angle", Napi::Function::New(env, op_angle, "angle"));
-  exports.Set("conj_physical_", Napi::Function::New(env, op_conj_physical_, "conj_physical_"));
-  exports.Set("is_conj", Napi::Function::New(env, op_is_conj, "is_conj"));
-  exports.Set("_neg_view", Napi::Function::New(env, op__neg_view, "_neg_view"));
-  exports.Set("linalg_det", Napi::Function::New(env, op_linalg_det, "linalg_det"));
-  exports.Set("linalg_lstsq", Napi::Function::New(env, op_linalg_lstsq, "linalg_lstsq"));
-  exports.Set("linalg_svd", Napi::Function::New(env, op_linalg_svd, "linalg_svd"));
-  exports.Set("linalg_eigvalsh", Napi::Function::New(env, op_linalg_eigvalsh, "linalg_eigvalsh"));
-  exports.Set("linalg_vecdot", Napi::Function::New(env, op_linalg_vecdot, "linalg_vecdot"));
-  exports.Set("linalg_lu_solve", Napi::Function::New(env, op_linalg_lu_solve, "linalg_lu_solve"));
-  exports.Set("linalg_matrix_power", Napi::Function::New(env, op_linalg_matrix_power, "linalg_matrix_power"));
-  exports.Set("linalg_norm", Napi::Function::New(env, op_linalg_norm, "linalg_norm"));
-  exports.Set("linalg_matrix_norm", Napi::Function::New(env, op_linalg_matrix_norm, "linalg_matrix_norm"));
-  exports.Set("linalg_cross", Napi::Function::New(env, op_linalg_cross, "linalg_cross"));
-  exports.Set("linalg_tensorinv", Napi::Function::New(env, op_linalg_tensorinv, "linalg_tensorinv"));
-  exports.Set("linalg_diagonal", Napi::Function::New(env, op_linalg_diagonal, "linalg_diagonal"));
-  exports.Set("logdet", Napi::Function::New(env, op_logdet, "logdet"));
-  exports.Set("matrix_power", Napi::Function::New(env, op_matrix_power, "matrix_power"));
-  exports.Set("triangular_solve", Napi::Function::New(env, op_triangular_solve, "triangular_solve"));
-  exports.Set("fft_fftshift", Napi::Function::New(env, op_fft_fftshift, "fft_fftshift"));
-  exports.Set("fft_ifft", Napi::Function::New(env, op_fft_ifft, "fft_ifft"));
-  exports.Set("fft_hfft", Napi::Function::New(env, op_fft_hfft, "fft_hfft"));
-  exports.Set("fft_ifft2", Napi::Function::New(env, op_fft_ifft2, "fft_ifft2"));
-  exports.Set("fft_hfft2", Napi::Function::New(env, op_fft_hfft2, "fft_hfft2"));
-  exports.Set("fft_ifftn", Napi::Function::New(env, op_fft_ifftn, "fft_ifftn"));
-  exports.Set("fft_hfftn", Napi::Function::New(env, op_fft_hfftn, "fft_hfftn"));
-  exports.Set("special_expit", Napi::Function::New(env, op_special_expit, "special_expit"));
-  exports.Set("special_xlog1py$self_scalar", Napi::Function::New(env, op_special_xlog1py__self_scalar, "special_xlog1py$self_scalar"));
-  exports.Set("special_zeta", Napi::Function::New(env, op_special_zeta, "special_zeta"));
-  exports.Set("special_gammainc", Napi::Function::New(env, op_special_gammainc, "special_gammainc"));
-  exports.Set("special_psi", Napi::Function::New(env, op_special_psi, "special_psi"));
-  exports.Set("special_i0", Napi::Function::New(env, op_special_i0, "special_i0"));
-  exports.Set("special_i1e", Napi::Function::New(env, op_special_i1e, "special_i1e"));
-  exports.Set("special_log_ndtr", Napi::Function::New(env, op_special_log_ndtr, "special_log_ndtr"));
-  exports.Set("special_log_softmax", Napi::Function::New(env, op_special_log_softmax, "special_log_softmax"));
-  exports.Set("special_round", Napi::Function::New(env, op_special_round, "special_round"));
-  exports.Set("exponential_", Napi::Function::New(env, op_exponential_, "exponential_"));
-  exports.Set("log_normal_", Napi::Function::New(env, op_log_normal_, "log_normal_"));
-  exports.Set("random_$from", Napi::Function::New(env, op_random___from, "random_$from"));
-  exports.Set("cross", Napi::Function::New(env, op_cross, "cross"));
-  exports.Set("vander", Napi::Function::New(env, op_vander, "vander"));
-  exports.Set("chain_matmul", Napi::Function::New(env, op_chain_matmul, "chain_matmul"));
-  exports.Set("hardshrink", Napi::Function::New(env, op_hardshrink, "hardshrink"));
-  exports.Set("rrelu_", Napi::Function::New(env, op_rrelu_, "rrelu_"));
-  exports.Set("fractional_max_pool3d", Napi::Function::New(env, op_fractional_max_pool3d, "fractional_max_pool3d"));
-  exports.Set("hardtanh_", Napi::Function::New(env, op_hardtanh_, "hardtanh_"));
-  exports.Set("threshold_", Napi::Function::New(env, op_threshold_, "threshold_"));
-  exports.Set("hardswish_", Napi::Function::New(env, op_hardswish_, "hardswish_"));
-  exports.Set("sparse_coo_tensor", Napi::Function::New(env, op_sparse_coo_tensor, "sparse_coo_tensor"));
-  exports.Set("to_sparse", Napi::Function::New(env, op_to_sparse, "to_sparse"));
-  exports.Set("to_sparse_csc", Napi::Function::New(env, op_to_sparse_csc, "to_sparse_csc"));
-  exports.Set("coalesce", Napi::Function::New(env, op_coalesce, "coalesce"));
-  exports.Set("values", Napi::Function::New(env, op_values, "values"));
-  exports.Set("crow_indices", Napi::Function::New(env, op_crow_indices, "crow_indices"));
-  exports.Set("row_indices", Napi::Function::New(env, op_row_indices, "row_indices"));
-  exports.Set("_nnz", Napi::Function::New(env, op__nnz, "_nnz"));
-  exports.Set("_sparse_mm$reduce", Napi::Function::New(env, op__sparse_mm__reduce, "_sparse_mm$reduce"));
-  exports.Set("sparse_sampled_addmm", Napi::Function::New(env, op_sparse_sampled_addmm, "sparse_sampled_addmm"));
-  exports.Set("_spdiags", Napi::Function::New(env, op__spdiags, "_spdiags"));
-  exports.Set("normal$float_Tensor", Napi::Function::New(env, op_normal__float_Tensor, "normal$float_Tensor"));
-  exports.Set("binomial", Napi::Function::New(env, op_binomial, "binomial"));
-  exports.Set("_standard_gamma_grad", Napi::Function::New(env, op__standard_gamma_grad, "_standard_gamma_grad"));
-  exports.Set("hamming_window", Napi::Function::New(env, op_hamming_window, "hamming_window"));
-  exports.Set("kaiser_window", Napi::Function::New(env, op_kaiser_window, "kaiser_window"));
-  exports.Set("histogram$bin_ct", Napi::Function::New(env, op_histogram__bin_ct, "histogram$bin_ct"));
-  exports.Set("_histogramdd_from_bin_cts", Napi::Function::New(env, op__histogramdd_from_bin_cts, "_histogramdd_from_bin_cts"));
+  exports.Set("native_channel_shuffle", Napi::Function::New(env, op_native_channel_shuffle, "native_channel_shuffle"));
+  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
+  exports.Set("rms_norm", Napi::Function::New(env, op_rms_norm, "rms_norm"));
+  exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
+  exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
+  exports.Set("huber_loss", Napi::Function::New(env, op_huber_loss, "huber_loss"));
+  exports.Set("margin_ranking_loss", Napi::Function::New(env, op_margin_ranking_loss, "margin_ranking_loss"));
+  exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
+  exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
+  exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
+  exports.Set("hinge_embedding_loss", Napi::Function::New(env, op_hinge_embedding_loss, "hinge_embedding_loss"));
+  exports.Set("ctc_loss$IntList", Napi::Function::New(env, op_ctc_loss__IntList, "ctc_loss$IntList"));
+  exports.Set("dropout_", Napi::Function::New(env, op_dropout_, "dropout_"));
+  exports.Set("alpha_dropout", Napi::Function::New(env, op_alpha_dropout, "alpha_dropout"));
+  exports.Set("feature_alpha_dropout_", Napi::Function::New(env, op_feature_alpha_dropout_, "feature_alpha_dropout_"));
+  exports.Set("_weight_norm", Napi::Function::New(env, op__weight_norm, "_weight_norm"));
+  exports.Set("polar", Napi::Function::New(env, op_polar, "polar"));
+  exports.Set("real", Napi::Function::New(env, op_real, "real"));
+  exports.Set("conj", Napi::Function::New(env, op_conj, "conj"));
+  exports.Set("resolve_conj", Napi::Function::New(env, op_resolve_conj, "resolve_conj"));
+  exports.Set("is_neg", Napi::Function::New(env, op_is_neg, "is_neg"));
+  exports.Set("linalg_inv", Napi::Function::New(env, op_linalg_inv, "linalg_inv"));
+  exports.Set("linalg_slogdet", Napi::Function::New(env, op_linalg_slogdet, "linalg_slogdet"));
+  exports.Set("linalg_cholesky", Napi::Function::New(env, op_linalg_cholesky, "linalg_cholesky"));
+  exports.Set("linalg_svdvals", Napi::Function::New(env, op_linalg_svdvals, "linalg_svdvals"));
+  exports.Set("linalg_eig", Napi::Function::New(env, op_linalg_eig, "linalg_eig"));
+  exports.Set("linalg_lu", Napi::Function::New(env, op_linalg_lu, "linalg_lu"));
+  exports.Set("linalg_matrix_rank", Napi::Function::New(env, op_linalg_matrix_rank, "linalg_matrix_rank"));
+  exports.Set("linalg_matrix_exp", Napi::Function::New(env, op_linalg_matrix_exp, "linalg_matrix_exp"));
+  exports.Set("linalg_vector_norm", Napi::Function::New(env, op_linalg_vector_norm, "linalg_vector_norm"));
+  exports.Set("linalg_cond$p_str", Napi::Function::New(env, op_linalg_cond__p_str, "linalg_cond$p_str"));
+  exports.Set("linalg_multi_dot", Napi::Function::New(env, op_linalg_multi_dot, "linalg_multi_dot"));
+  exports.Set("linalg_tensorsolve", Napi::Function::New(env, op_linalg_tensorsolve, "linalg_tensorsolve"));
+  exports.Set("linalg_solve_triangular", Napi::Function::New(env, op_linalg_solve_triangular, "linalg_solve_triangular"));
+  exports.Set("slogdet", Napi::Function::New(env, op_slogdet, "slogdet"));
+  exports.Set("matrix_exp", Napi::Function::New(env, op_matrix_exp, "matrix_exp"));
+  exports.Set("fft_fftfreq", Napi::Function::New(env, op_fft_fftfreq, "fft_fftfreq"));
+  exports.Set("fft_ifftshift", Napi::Function::New(env, op_fft_ifftshift, "fft_ifftshift"));
+  exports.Set("fft_rfft", Napi::Function::New(env, op_fft_rfft, "fft_rfft"));
+  exports.Set("fft_ihfft", Napi::Function::New(env, op_fft_ihfft, "fft_ihfft"));
+  exports.Set("fft_rfft2", Napi::Function::New(env, op_fft_rfft2, "fft_rfft2"));
+  exports.Set("fft_ihfft2", Napi::Function::New(env, op_fft_ihfft2, "fft_ihfft2"));
+  exports.Set("fft_rfftn", Napi::Function::New(env, op_fft_rfftn, "fft_rfftn"));
+  exports.Set("fft_ihfftn", Napi::Function::New(env, op_fft_ihfftn, "fft_ihfftn"));
+  exports.Set("special_logit", Napi::Function::New(env, op_special_logit, "special_logit"));
+  exports.Set("special_xlogy", Napi::Function::New(env, op_special_xlogy, "special_xlogy"));
+  exports.Set("special_zeta$self_scalar", Napi::Function::New(env, op_special_zeta__self_scalar, "special_zeta$self_scalar"));
+  exports.Set("special_gammaincc", Napi::Function::New(env, op_special_gammaincc, "special_gammaincc"));
+  exports.Set("special_polygamma", Napi::Function::New(env, op_special_polygamma, "special_polygamma"));
+  exports.Set("special_i0e", Napi::Function::New(env, op_special_i0e, "special_i0e"));
+  exports.Set("special_ndtr", Napi::Function::New(env, op_special_ndtr, "special_ndtr"));
+  exports.Set("special_logsumexp", Napi::Function::New(env, op_special_logsumexp, "special_logsumexp"));
+  exports.Set("special_entr", Napi::Function::New(env, op_special_entr, "special_entr"));
+  exports.Set("special_bessel_j0", Napi::Function::New(env, op_special_bessel_j0, "special_bessel_j0"));
+  exports.Set("geometric_", Napi::Function::New(env, op_geometric_, "geometric_"));
+  exports.Set("random_", Napi::Function::New(env, op_random_, "random_"));
+  exports.Set("fill_diagonal_", Napi::Function::New(env, op_fill_diagonal_, "fill_diagonal_"));
+  exports.Set("addmv", Napi::Function::New(env, op_addmv, "addmv"));
+  exports.Set("tensordot", Napi::Function::New(env, op_tensordot, "tensordot"));
+  exports.Set("grid_sampler", Napi::Function::New(env, op_grid_sampler, "grid_sampler"));
+  exports.Set("softshrink", Napi::Function::New(env, op_softshrink, "softshrink"));
+  exports.Set("pdist", Napi::Function::New(env, op_pdist, "pdist"));
+  exports.Set("elu_", Napi::Function::New(env, op_elu_, "elu_"));
+  exports.Set("selu_", Napi::Function::New(env, op_selu_, "selu_"));
+  exports.Set("silu_", Napi::Function::New(env, op_silu_, "silu_"));
+  exports.Set("hardsigmoid_", Napi::Function::New(env, op_hardsigmoid_, "hardsigmoid_"));
+  exports.Set("sparse_compressed_tensor", Napi::Function::New(env, op_sparse_compressed_tensor, "sparse_compressed_tensor"));
+  exports.Set("to_dense", Napi::Function::New(env, op_to_dense, "to_dense"));
+  exports.Set("to_sparse_bsr", Napi::Function::New(env, op_to_sparse_bsr, "to_sparse_bsr"));
+  exports.Set("is_coalesced", Napi::Function::New(env, op_is_coalesced, "is_coalesced"));
+  exports.Set("_indices", Napi::Function::New(env, op__indices, "_indices"));
+  exports.Set("col_indices", Napi::Function::New(env, op_col_indices, "col_indices"));
+  exports.Set("sparse_dim", Napi::Function::New(env, op_sparse_dim, "sparse_dim"));
+  exports.Set("sparse_mask", Napi::Function::New(env, op_sparse_mask, "sparse_mask"));
+  exports.Set("_sparse_sum", Napi::Function::New(env, op__sparse_sum, "_sparse_sum"));
+  exports.Set("_sparse_softmax", Napi::Function::New(env, op__sparse_softmax, "_sparse_softmax"));
+  exports.Set("normal$Tensor_Tensor", Napi::Function::New(env, op_normal__Tensor_Tensor, "normal$Tensor_Tensor"));
+  exports.Set("normal$float_float", Napi::Function::New(env, op_normal__float_float, "normal$float_float"));
+  exports.Set("_sample_dirichlet", Napi::Function::New(env, op__sample_dirichlet, "_sample_dirichlet"));
+  exports.Set("cholesky_inverse", Napi::Function::New(env, op_cholesky_inverse, "cholesky_inverse"));
+  exports.Set("blackman_window", Napi::Function::New(env, op_blackman_window, "blackman_window"));
+  exports.Set("stft", Napi::Function::New(env, op_stft, "stft"));
+  exports.Set("histogram$bins_tensor", Napi::Function::New(env, op_histogram__bins_tensor, "histogram$bins_tensor"));
+  exports.Set("_histogramdd_from_bin_tensors", Napi::Function::New(env, op__histogramdd_from_bin_tensors, "_histogramdd_from_bin_tensors"));
 }
 
 }  // namespace tn

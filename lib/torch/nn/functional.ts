@@ -47,6 +47,7 @@ import {
   broadcastTensors,
   cat,
   channelShuffle as channelShuffleOp,
+  convTbc as convTbcOp,
   cosineEmbeddingLoss as cosineEmbeddingLossOp,
   ctcLoss as ctcLossOp,
   dropout_,
@@ -61,6 +62,7 @@ import {
   marginRankingLoss as marginRankingLossOp,
   maxPool1d as maxPool1dOp,
   maxPool1dWithIndices as maxPool1dWithIndicesOp,
+  nativeChannelShuffle as nativeChannelShuffleOp,
   onesLike,
   pairwiseDistance as pairwiseDistanceOp,
   pixelShuffle as pixelShuffleOp,
@@ -76,6 +78,7 @@ import { Tensor } from '../tensor.js';
 import { named, tensorArg, warnOnce } from './functional_checks.js';
 
 export * from '../../generated/functional.js';
+export { type LinearCrossEntropyCallOptions, linearCrossEntropy } from './functional_linear_cross_entropy.js';
 // The functions of functional_more.ts; relu, elu, leakyRelu, hardtanh, selu, celu, threshold,
 // silu, mish, hardswish and hardsigmoid there take Python's `inplace` option, and replace the generated ones of the same name.
 export {
@@ -111,6 +114,7 @@ export {
   upsampleBilinear,
   upsampleNearest,
 } from './functional_more.js';
+export type { LinearCrossEntropyOptions } from './linear_cross_entropy_options.js';
 
 const sizeText = (t: Tensor): string => `[${t.shape.join(', ')}]`;
 const sameSize = (a: Tensor, b: Tensor): boolean =>
@@ -219,6 +223,19 @@ export function pixelUnshuffle(input: Tensor, downscaleFactor: number): Tensor {
 /** Splits the channels (dim 1) into `groups` and interleaves them, ATen's channel_shuffle. */
 export function channelShuffle(input: Tensor, groups: number): Tensor {
   return named('channelShuffle', () => channelShuffleOp(input, groups), 'channel_shuffle');
+}
+
+/** The native kernel behind channelShuffle (the same split into `groups` and interleave). */
+export function nativeChannelShuffle(input: Tensor, groups: number): Tensor {
+  return named('nativeChannelShuffle', () => nativeChannelShuffleOp(input, groups), 'native_channel_shuffle');
+}
+
+/**
+ * A 1-d convolution over (time, batch, channels) input: `weight` is (kernel width, in channels,
+ * out channels), `bias` (out channels), `pad` the time steps of zeros added at each end.
+ */
+export function convTbc(input: Tensor, weight: Tensor, bias: Tensor, options?: { pad?: number }): Tensor {
+  return named('convTbc', () => convTbcOp(input, weight, bias, options), 'conv_tbc');
 }
 
 // ---- pooling

@@ -1,6 +1,7 @@
 // torch.nn: modules (state) over nn.functional (math), as in PyTorch.
 export * as functional from './functional.js';
 export * as init from './init.js';
+export type { LinearCrossEntropyAccPolicy, LinearCrossEntropyOptions } from './linear_cross_entropy_options.js';
 export {
   type ForwardHook,
   type ForwardPreHook,
@@ -68,6 +69,7 @@ export {
   type ConvTransposeOptions,
   type PaddingMode,
 } from './modules/conv.js';
+export { CrossMapLRN2d } from './modules/cross_map_lrn.js';
 export { CosineSimilarity, PairwiseDistance } from './modules/distance.js';
 export { AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout } from './modules/dropout.js';
 export { Flatten, Unflatten } from './modules/flatten.js';
@@ -92,6 +94,7 @@ export {
   UninitializedParameter,
 } from './modules/lazy.js';
 export { Bilinear, type FactoryOptions, Identity, Linear } from './modules/linear.js';
+export { LinearCrossEntropyLoss, type LinearCrossEntropyLossOptions } from './modules/linear_cross_entropy.js';
 export {
   BCELoss,
   BCEWithLogitsLoss,
