@@ -85,49 +85,20 @@ Module buildModule(const Napi::Array& spec, const std::shared_ptr<torch::jit::Co
   return m;
 }
 
-// What the traced function returned, as the tracer's output: a Tensor, an array (a tuple, as
-// Python's), or a plain object (a Dict[str, Tensor], which the tracer refuses when strict).
-IValue traceOutput(const Napi::Value& v, const std::string& path) {
-  if (jitIsTensor(v)) return tensorAt(v.As<Napi::Object>().Get("_h"), path);
-  if (v.IsArray()) {
-    const auto arr = v.As<Napi::Array>();
-    std::vector<IValue> elems;
-    elems.reserve(arr.Length());
-    for (uint32_t k = 0; k < arr.Length(); k++)
-      elems.push_back(traceOutput(arr.Get(k), path + "[" + std::to_string(k) + "]"));
-    return c10::ivalue::Tuple::create(std::move(elems));
-  }
-  if (v.Type() == napi_object && !v.IsTypedArray() && !v.IsArrayBuffer()) {
-    const auto obj = v.As<Napi::Object>();
-    const Napi::Array keys = obj.GetPropertyNames();
-    c10::impl::GenericDict dict(c10::StringType::get(), c10::TensorType::get());
-    for (uint32_t k = 0; k < keys.Length(); k++) {
-      const std::string key = keys.Get(k).ToString().Utf8Value();
-      const Napi::Value value = obj.Get(key);
-      if (!jitIsTensor(value)) {
-        throw ArgError("the traced function's output " + path + "." + key + " is " + jsTypeName(value) +
-                       ": an object output must hold Tensors only");
-      }
-      dict.insert_or_assign(key, traceOutput(value, path + "." + key));
-    }
-    return dict;
-  }
-  throw ArgError("the traced function returned " + std::string(jsTypeName(v)) +
-                 (path == "output" ? "" : " at " + path) +
-                 ": it must return a Tensor, an array of Tensors or (strict: false) an object of Tensors; side "
-                 "effects are not recorded");
-}
+// Which way a value crosses the trace: an example input, or what the traced function returned.
+enum class Crossing { Input, Output };
 
-// An example input as the tracer's: a Tensor, an array (a tuple of inputs, as Python's) or a
-// plain object (a Dict[str, Tensor]), each traced through to its tensors as Python's are.
-IValue traceInput(const Napi::Value& v, const std::string& path) {
+// A value crossing the trace: a Tensor, an array (a tuple, as Python's) or a plain object (a
+// Dict[str, Tensor]; as an output, one that the tracer refuses when strict).
+IValue traceValue(const Napi::Value& v, const std::string& path, Crossing way) {
+  const bool output = way == Crossing::Output;
   if (jitIsTensor(v)) return tensorAt(v.As<Napi::Object>().Get("_h"), path);
   if (v.IsArray()) {
     const auto arr = v.As<Napi::Array>();
     std::vector<IValue> elems;
     elems.reserve(arr.Length());
     for (uint32_t k = 0; k < arr.Length(); k++)
-      elems.push_back(traceInput(arr.Get(k), path + "[" + std::to_string(k) + "]"));
+      elems.push_back(traceValue(arr.Get(k), path + "[" + std::to_string(k) + "]", way));
     return c10::ivalue::Tuple::create(std::move(elems));
   }
   if (v.Type() == napi_object && !v.IsTypedArray() && !v.IsArrayBuffer()) {
@@ -138,14 +109,21 @@ IValue traceInput(const Napi::Value& v, const std::string& path) {
       const std::string key = keys.Get(k).ToString().Utf8Value();
       const Napi::Value value = obj.Get(key);
       if (!jitIsTensor(value)) {
-        throw ArgError(path + "." + key + " is " + jsTypeName(value) + ": an object input must hold Tensors only");
+        throw ArgError((output ? "the traced function's output " : "") + path + "." + key + " is " + jsTypeName(value) +
+                       ": an object " + (output ? "output" : "input") + " must hold Tensors only");
       }
       dict.insert_or_assign(key, tensorAt(value.As<Napi::Object>().Get("_h"), path + "." + key));
     }
     return dict;
   }
-  throw ArgError(path + " is " + std::string(jsTypeName(v)) +
-                 ": an example input must be a Tensor, an array of them (a tuple) or an object of Tensors");
+  if (!output) {
+    throw ArgError(path + " is " + std::string(jsTypeName(v)) +
+                   ": an example input must be a Tensor, an array of them (a tuple) or an object of Tensors");
+  }
+  throw ArgError("the traced function returned " + std::string(jsTypeName(v)) +
+                 (path == "output" ? "" : " at " + path) +
+                 ": it must return a Tensor, an array of Tensors or (strict: false) an object of Tensors; side "
+                 "effects are not recorded");
 }
 
 std::vector<std::string> stringList(const Napi::Value& v) {
@@ -179,7 +157,7 @@ Napi::Value jitTrace(const Napi::CallbackInfo& info) {
     const auto inputs = info[1].As<Napi::Array>();
     torch::jit::Stack stack;
     for (uint32_t k = 0; k < inputs.Length(); k++) {
-      stack.push_back(traceInput(inputs.Get(k), "exampleInputs[" + std::to_string(k) + "]"));
+      stack.push_back(traceValue(inputs.Get(k), "exampleInputs[" + std::to_string(k) + "]", Crossing::Input));
     }
 
     traceWarnings.clear();
@@ -187,7 +165,7 @@ Napi::Value jitTrace(const Napi::CallbackInfo& info) {
       auto args = Napi::Array::New(a.env(), in.size());
       for (uint32_t k = 0; k < in.size(); k++) args.Set(k, jitValueToJs(a.env(), in[k]));
       const Napi::Value out = fn.Call({args});
-      return {traceOutput(out, "output")};
+      return {traceValue(out, "output", Crossing::Output)};
     };
     const auto noNames = [](const tracer::Variable&) { return std::string(); };
     const auto state = tracer::trace(std::move(stack), traced, noNames, strict, false, &self, argumentNames).first;
