@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as torch from '../../lib/index.js';
-import { runPython, skipWithoutPython } from '../support/python.js';
+import { pythonTorchVersion, runPython, skipWithoutPython } from '../support/python.js';
 
 const nn = torch.nn;
 const F = nn.functional;
@@ -16,6 +16,13 @@ type Json = unknown;
 // Python's oracle runs on one thread; so do we, so that every reduction sums in the same order.
 torch.setNumThreads(1);
 const skip = skipWithoutPython();
+// The chunked path follows PyTorch 2.13's Python code; 2.14 changed its accumulation policies
+// ('balanced' is gone, 'auto' resolves otherwise), so its values are compared with 2.13 only.
+const pyVersion = pythonTorchVersion() ?? '';
+const skipChunked =
+  skip ||
+  (!pyVersion.startsWith('2.13.') &&
+    `the chunked path follows PyTorch 2.13; Python torch ${pyVersion} chooses its chunks otherwise`);
 
 /** A float32 leaf from seeded normal values, rounded to 1/64 so that the lists cross JSON plainly. */
 function leaf(shape: number[], seed: number, grad = true): Tensor {
@@ -153,9 +160,9 @@ function theirs(cases: Case[], built: Built[]) {
   );
 }
 
-function runTable(cases: Case[], seedBase: number): void {
+function runTable(cases: Case[], seedBase: number, skipIt: false | string = skip): void {
   for (const [i, c] of cases.entries()) {
-    test(c.name, { skip }, () => {
+    test(c.name, { skip: skipIt }, () => {
       const b = build(c, seedBase + 10 * i);
       const [expected] = theirs([c], [b]);
       const got = ours(c, b);
@@ -342,6 +349,7 @@ describe('F.linearCrossEntropy, chunked path (options given), equals Python’s 
       },
     ],
     300,
+    skipChunked,
   );
 });
 

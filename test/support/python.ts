@@ -92,6 +92,11 @@ export function pythonTorch(): { ok: boolean; reason: string } {
     : { ok: false, reason: `Python torch is not importable (${PYTHON}: ${o.failure})` };
 }
 
+/** The version of Python torch ('2.13.0+cpu'), or undefined where it cannot be imported. */
+export function pythonTorchVersion(): string | undefined {
+  return theOracle().version;
+}
+
 /** The `skip` option for node:test: false when Python torch is there, else the reason. */
 export function skipWithoutPython(): false | string {
   const p = pythonTorch();
