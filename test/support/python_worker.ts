@@ -24,6 +24,11 @@ export type OracleMessage = { kind: 'line'; line: string } | { kind: 'gone'; why
 // A connection that closes before its first line met a server on its way out (it exits when idle):
 // connect again, a few times, rather than fail.
 const RECONNECTS = 3;
+// A server that goes away with a request unanswered (killed by another run's cleanup an instant
+// before or after the request reached it) gets that request sent once more to a new server. Each
+// request runs in a fresh __main__, so running it twice is harmless; one whose script itself kills
+// the server fails on the second try, saying so.
+const RESENDS = 1;
 
 function serve({ python, script, socketPath, idleSeconds, signal, port }: OracleWorkerData): void {
   let socket: Socket | undefined;
@@ -31,6 +36,9 @@ function serve({ python, script, socketPath, idleSeconds, signal, port }: Oracle
   let waiting: string[] = [];
   // Requests sent (or waiting to be) and not answered: at most one, runPython being synchronous.
   let unanswered = 0;
+  // The request in flight (for a resend) and how many times it has been resent.
+  let inFlight: string | undefined;
+  let resent = 0;
   // Whether the main thread has its first message (the version, or why there is no server).
   let greeted = false;
 
@@ -51,6 +59,7 @@ function serve({ python, script, socketPath, idleSeconds, signal, port }: Oracle
   // The server is gone: the request it had, if any, fails; none is left over for the next one.
   const lost = (why: string): void => {
     waiting = [];
+    inFlight = undefined;
     if (unanswered === 0) return;
     unanswered = 0;
     post({ kind: 'gone', why });
@@ -72,6 +81,7 @@ function serve({ python, script, socketPath, idleSeconds, signal, port }: Oracle
           continue;
         }
         if (unanswered > 0) unanswered--;
+        inFlight = undefined;
         post({ kind: 'line', line });
       }
     });
@@ -79,7 +89,14 @@ function serve({ python, script, socketPath, idleSeconds, signal, port }: Oracle
     s.on('close', () => {
       socket = undefined;
       if (!heard && reconnects > 0) open(false, reconnects - 1);
-      else lostOrUnavailable(`the Python oracle at ${socketPath} closed the connection (crashed or killed)`);
+      else if (greeted && unanswered > 0 && inFlight !== undefined && buffer === '' && resent < RESENDS) {
+        resent++;
+        waiting = [inFlight];
+        open(false);
+      } else {
+        const again = resent > 0 ? ', also when the request was sent again to a new one' : '';
+        lostOrUnavailable(`the Python oracle at ${socketPath} closed the connection (crashed or killed)${again}`);
+      }
     });
     socket = s;
     for (const request of waiting) s.write(`${request}\n`);
@@ -138,6 +155,8 @@ function serve({ python, script, socketPath, idleSeconds, signal, port }: Oracle
 
   port.on('message', (request: string) => {
     unanswered++;
+    inFlight = request;
+    resent = 0;
     if (socket) {
       socket.write(`${request}\n`);
       return;
