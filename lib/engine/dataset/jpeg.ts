@@ -6,11 +6,7 @@
 // What it does as libjpeg-turbo does, for the same output bit for bit:
 //  - the accurate integer inverse DCT (JDCT_ISLOW: 13-bit fixed-point constants, 2 extra bits
 //    between the passes, its rounding and its 1024-entry range-limiting of the result);
-//  - "fancy" upsampling: the triangle filter for 2:1 horizontal (h2v1), 2:1 vertical (h1v2) and
-//    2:1 both ways (h2v2), with the edges replicated at the component's own width and height;
-//    plain replication for a component 2:1 wide that is at most 2 samples wide and for every
-//    other integral ratio (4:1:1's 4:1, 3:1, ...), as libjpeg-turbo's upsampler chooses;
-//  - its 16-bit fixed-point YCbCr->RGB tables;
+//  - its "fancy" upsampling and 16-bit fixed-point YCbCr->RGB conversion (jpeg_color.ts);
 //  - quantization tables latched at each component's first scan;
 //  - data cut short inside a scan by a marker (say an early EOI): the rest of that MCU reads zero
 //    bits and the following MCUs (to the next restart marker) are left empty, as libjpeg-turbo does.
@@ -22,6 +18,7 @@
 // hierarchical JPEG, other than 8-bit samples, 2 or 4 components (CMYK, YCCK), fractional sampling
 // ratios.
 // Torch-free (data workers import it).
+import { planesToRgb } from './jpeg_color.js';
 import type { DecodedImage } from './png.js';
 
 /** The natural (row-major) position of each zigzag index, with 16 more entries for runs past 63. */
@@ -38,26 +35,6 @@ const NATURAL = Int32Array.from([
 const IDCT_LIMIT = new Uint8Array(1024);
 for (let i = 0; i < 1024; i++) IDCT_LIMIT[i] = i < 128 ? i + 128 : i < 512 ? 255 : i < 896 ? 0 : i - 896;
 
-/** The YCbCr->RGB tables: R = Y + CR_R[Cr], G = Y + ((CB_G[Cb] + CR_G[Cr]) >> 16), B = Y + CB_B[Cb]. */
-const CR_R = new Int32Array(256);
-const CB_B = new Int32Array(256);
-const CR_G = new Int32Array(256);
-const CB_G = new Int32Array(256);
-{
-  const fix = (x: number): number => Math.floor(x * 65536 + 0.5);
-  for (let i = 0; i < 256; i++) {
-    const x = i - 128;
-    CR_R[i] = (fix(1.402) * x + 32768) >> 16;
-    CB_B[i] = (fix(1.772) * x + 32768) >> 16;
-    CR_G[i] = -fix(0.71414) * x;
-    CB_G[i] = -fix(0.34414) * x + 32768;
-  }
-}
-
-/** CLAMP[v + 256] is v limited to 0..255, for v from -256 to 767. */
-const CLAMP = new Uint8Array(1024);
-for (let i = 0; i < 1024; i++) CLAMP[i] = Math.min(255, Math.max(0, i - 256));
-
 /** A Huffman table: a 9-bit look-up for the short codes, canonical-code limits for the long ones. */
 interface Huffman {
   /** (length << 8) | symbol for each 9-bit prefix that starts with a code of at most 9 bits; else 0. */
@@ -67,6 +44,14 @@ interface Huffman {
   /** symbols[code + valptr[l]] is the symbol of a code of length l. */
   valptr: Int32Array;
   symbols: Uint8Array;
+  /**
+   * For each 9-bit prefix that holds a whole code and the magnitude bits after it:
+   * (value << 8) | (run << 4) | bits used, where `run` is the symbol's high nibble and `value`
+   * the extended coefficient (0 for EOB and ZRL); else 0. One look-up then stands for a symbol,
+   * its magnitude bits and EXTEND (`lut` alone gives the symbol; most coefficients of a photo
+   * are small and fit in the 9 bits).
+   */
+  fast: Int32Array;
 }
 
 function buildHuffman(counts: Uint8Array, symbols: Uint8Array, fail: (why: string) => never): Huffman {
@@ -90,7 +75,16 @@ function buildHuffman(counts: Uint8Array, symbols: Uint8Array, fail: (why: strin
     code <<= 1;
   }
   maxcode[17] = 0x7fffffff;
-  return { lut, maxcode, valptr, symbols };
+  const fast = new Int32Array(512);
+  for (let p = 0; p < 512; p++) {
+    const e = lut[p] as number;
+    const l = e >> 8;
+    const s = e & 15;
+    if (e === 0 || l + s > 9) continue;
+    const value = s === 0 ? 0 : extend((p >> (9 - l - s)) & ((1 << s) - 1), s);
+    fast[p] = (value << 8) | (e & 0xf0) | (l + s);
+  }
+  return { lut, maxcode, valptr, symbols, fast };
 }
 
 /**
@@ -227,10 +221,17 @@ interface Frame {
   mcusY: number;
 }
 
+// The accurate integer inverse DCT: libjpeg's jidctint.c arithmetic, the same sums and products.
+// Where some inputs are zero, their terms are left out (adding or multiplying a zero changes no
+// bit; every intermediate is an exact integer in a double, below 2^53, until the final shifts take
+// it modulo 2^32 as C's int arithmetic does). Photos mostly have nothing in the lower half of a
+// block's coefficients (rows and columns 4..7): the "half" forms below do that case with about
+// half of the multiplies.
+
 /**
- * The accurate integer inverse DCT of the block at `coefs[co..co+63]` (natural order, quantized),
- * dequantized by `q`, written as 8 rows of 8 samples at `out[oo]` with rows `stride` apart.
- * `ws` is a 64-entry scratch array.
+ * The inverse DCT of the block at `coefs[co..co+63]` (natural order, quantized), dequantized by
+ * `q`, written as 8 rows of 8 samples at `out[oo]` with rows `stride` apart. `ws` is a 64-entry
+ * scratch array.
  */
 function idctIslow(
   coefs: Int16Array,
@@ -241,19 +242,25 @@ function idctIslow(
   stride: number,
   ws: Int32Array,
 ): void {
-  // Pass 1: the columns, into ws, scaled up by 2^2.
+  // Pass 1: the columns, into ws, scaled up by 2^2. `right`: whether any of columns 4..7 holds a
+  // coefficient (else every row of ws is zero there, and pass 2 takes its half form).
+  let right = 0;
   for (let col = 0; col < 8; col++) {
     const i = co + col;
-    if (
-      coefs[i + 8] === 0 &&
-      coefs[i + 16] === 0 &&
-      coefs[i + 24] === 0 &&
-      coefs[i + 32] === 0 &&
-      coefs[i + 40] === 0 &&
-      coefs[i + 48] === 0 &&
-      coefs[i + 56] === 0
-    ) {
-      const dc = ((coefs[i] as number) * (q[col] as number)) << 2;
+    // Dequantized in 32-bit integers, as libjpeg multiplies.
+    const d0 = Math.imul(coefs[i] as number, q[col] as number);
+    const d1 = Math.imul(coefs[i + 8] as number, q[col + 8] as number);
+    const d2 = Math.imul(coefs[i + 16] as number, q[col + 16] as number);
+    const d3 = Math.imul(coefs[i + 24] as number, q[col + 24] as number);
+    const d4 = Math.imul(coefs[i + 32] as number, q[col + 32] as number);
+    const d5 = Math.imul(coefs[i + 40] as number, q[col + 40] as number);
+    const d6 = Math.imul(coefs[i + 48] as number, q[col + 48] as number);
+    const d7 = Math.imul(coefs[i + 56] as number, q[col + 56] as number);
+    const lower = d4 | d5 | d6 | d7;
+    if (col >= 4) right |= d0 | d1 | d2 | d3 | lower;
+    if ((d1 | d2 | d3 | lower) === 0) {
+      // No AC in the column: every row gets the DC times 4.
+      const dc = d0 << 2;
       ws[col] = dc;
       ws[col + 8] = dc;
       ws[col + 16] = dc;
@@ -264,42 +271,52 @@ function idctIslow(
       ws[col + 56] = dc;
       continue;
     }
-    // Even part.
-    let z2 = (coefs[i + 16] as number) * (q[col + 16] as number);
-    let z3 = (coefs[i + 48] as number) * (q[col + 48] as number);
-    let z1 = (z2 + z3) * 4433;
-    const t2 = z1 - z3 * 15137;
-    const t3 = z1 + z2 * 6270;
-    z2 = (coefs[i] as number) * (q[col] as number);
-    z3 = (coefs[i + 32] as number) * (q[col + 32] as number);
-    const t0 = (z2 + z3) << 13;
-    const t1 = (z2 - z3) << 13;
-    const t10 = t0 + t3;
-    const t13 = t0 - t3;
-    const t11 = t1 + t2;
-    const t12 = t1 - t2;
-    // Odd part.
-    let o0 = (coefs[i + 56] as number) * (q[col + 56] as number);
-    let o1 = (coefs[i + 40] as number) * (q[col + 40] as number);
-    let o2 = (coefs[i + 24] as number) * (q[col + 24] as number);
-    let o3 = (coefs[i + 8] as number) * (q[col + 8] as number);
-    z1 = o0 + o3;
-    z2 = o1 + o2;
-    z3 = o0 + o2;
-    let z4 = o1 + o3;
-    const z5 = (z3 + z4) * 9633;
-    o0 *= 2446;
-    o1 *= 16819;
-    o2 *= 25172;
-    o3 *= 12299;
-    z1 *= -7373;
-    z2 *= -20995;
-    z3 = z3 * -16069 + z5;
-    z4 = z4 * -3196 + z5;
-    o0 += z1 + z3;
-    o1 += z2 + z4;
-    o2 += z2 + z3;
-    o3 += z1 + z4;
+    let t10: number;
+    let t11: number;
+    let t12: number;
+    let t13: number;
+    let o0: number;
+    let o1: number;
+    let o2: number;
+    let o3: number;
+    if (lower === 0) {
+      // Half form: d4..d7 are zero.
+      const z1 = d2 * 4433;
+      const t3 = z1 + d2 * 6270;
+      const t0 = d0 << 13;
+      t10 = t0 + t3;
+      t13 = t0 - t3;
+      t11 = t0 + z1;
+      t12 = t0 - z1;
+      const z5 = (d3 + d1) * 9633;
+      const z3 = d3 * -16069 + z5;
+      const z4 = d1 * -3196 + z5;
+      o0 = d1 * -7373 + z3;
+      o1 = d3 * -20995 + z4;
+      o2 = d3 * 25172 + (d3 * -20995 + z3);
+      o3 = d1 * 12299 + (d1 * -7373 + z4);
+    } else {
+      // Even part.
+      const z1 = (d2 + d6) * 4433;
+      const t2 = z1 - d6 * 15137;
+      const t3 = z1 + d2 * 6270;
+      const t0 = (d0 + d4) << 13;
+      const t1 = (d0 - d4) << 13;
+      t10 = t0 + t3;
+      t13 = t0 - t3;
+      t11 = t1 + t2;
+      t12 = t1 - t2;
+      // Odd part.
+      const z5 = (d7 + d3 + (d5 + d1)) * 9633;
+      const y1 = (d7 + d1) * -7373;
+      const y2 = (d5 + d3) * -20995;
+      const y3 = (d7 + d3) * -16069 + z5;
+      const y4 = (d5 + d1) * -3196 + z5;
+      o0 = d7 * 2446 + (y1 + y3);
+      o1 = d5 * 16819 + (y2 + y4);
+      o2 = d3 * 25172 + (y2 + y3);
+      o3 = d1 * 12299 + (y1 + y4);
+    }
     ws[col] = (t10 + o3 + 1024) >> 11;
     ws[col + 56] = (t10 - o3 + 1024) >> 11;
     ws[col + 8] = (t11 + o2 + 1024) >> 11;
@@ -310,19 +327,21 @@ function idctIslow(
     ws[col + 32] = (t13 - o0 + 1024) >> 11;
   }
   // Pass 2: the rows, scaled down by 2^(13 + 2 + 3), range-limited.
+  const limit = IDCT_LIMIT;
   for (let row = 0; row < 8; row++) {
     const w = row * 8;
     const o = oo + row * stride;
-    if (
-      ws[w + 1] === 0 &&
-      ws[w + 2] === 0 &&
-      ws[w + 3] === 0 &&
-      ws[w + 4] === 0 &&
-      ws[w + 5] === 0 &&
-      ws[w + 6] === 0 &&
-      ws[w + 7] === 0
-    ) {
-      const v = IDCT_LIMIT[(((ws[w] as number) + 16) >> 5) & 1023] as number;
+    const w0 = ws[w] as number;
+    const w1 = ws[w + 1] as number;
+    const w2 = ws[w + 2] as number;
+    const w3 = ws[w + 3] as number;
+    const w4 = right === 0 ? 0 : (ws[w + 4] as number);
+    const w5 = right === 0 ? 0 : (ws[w + 5] as number);
+    const w6 = right === 0 ? 0 : (ws[w + 6] as number);
+    const w7 = right === 0 ? 0 : (ws[w + 7] as number);
+    const lower = w4 | w5 | w6 | w7;
+    if ((w1 | w2 | w3 | lower) === 0) {
+      const v = limit[((w0 + 16) >> 5) & 1023] as number;
       out[o] = v;
       out[o + 1] = v;
       out[o + 2] = v;
@@ -333,48 +352,57 @@ function idctIslow(
       out[o + 7] = v;
       continue;
     }
-    let z2 = ws[w + 2] as number;
-    let z3 = ws[w + 6] as number;
-    let z1 = (z2 + z3) * 4433;
-    const t2 = z1 - z3 * 15137;
-    const t3 = z1 + z2 * 6270;
-    z2 = ws[w] as number;
-    z3 = ws[w + 4] as number;
-    const t0 = (z2 + z3) << 13;
-    const t1 = (z2 - z3) << 13;
-    const t10 = t0 + t3;
-    const t13 = t0 - t3;
-    const t11 = t1 + t2;
-    const t12 = t1 - t2;
-    let o0 = ws[w + 7] as number;
-    let o1 = ws[w + 5] as number;
-    let o2 = ws[w + 3] as number;
-    let o3 = ws[w + 1] as number;
-    z1 = o0 + o3;
-    z2 = o1 + o2;
-    z3 = o0 + o2;
-    let z4 = o1 + o3;
-    const z5 = (z3 + z4) * 9633;
-    o0 *= 2446;
-    o1 *= 16819;
-    o2 *= 25172;
-    o3 *= 12299;
-    z1 *= -7373;
-    z2 *= -20995;
-    z3 = z3 * -16069 + z5;
-    z4 = z4 * -3196 + z5;
-    o0 += z1 + z3;
-    o1 += z2 + z4;
-    o2 += z2 + z3;
-    o3 += z1 + z4;
-    out[o] = IDCT_LIMIT[((t10 + o3 + 131072) >> 18) & 1023] as number;
-    out[o + 7] = IDCT_LIMIT[((t10 - o3 + 131072) >> 18) & 1023] as number;
-    out[o + 1] = IDCT_LIMIT[((t11 + o2 + 131072) >> 18) & 1023] as number;
-    out[o + 6] = IDCT_LIMIT[((t11 - o2 + 131072) >> 18) & 1023] as number;
-    out[o + 2] = IDCT_LIMIT[((t12 + o1 + 131072) >> 18) & 1023] as number;
-    out[o + 5] = IDCT_LIMIT[((t12 - o1 + 131072) >> 18) & 1023] as number;
-    out[o + 3] = IDCT_LIMIT[((t13 + o0 + 131072) >> 18) & 1023] as number;
-    out[o + 4] = IDCT_LIMIT[((t13 - o0 + 131072) >> 18) & 1023] as number;
+    let t10: number;
+    let t11: number;
+    let t12: number;
+    let t13: number;
+    let o0: number;
+    let o1: number;
+    let o2: number;
+    let o3: number;
+    if (lower === 0) {
+      const z1 = w2 * 4433;
+      const t3 = z1 + w2 * 6270;
+      const t0 = w0 << 13;
+      t10 = t0 + t3;
+      t13 = t0 - t3;
+      t11 = t0 + z1;
+      t12 = t0 - z1;
+      const z5 = (w3 + w1) * 9633;
+      const z3 = w3 * -16069 + z5;
+      const z4 = w1 * -3196 + z5;
+      o0 = w1 * -7373 + z3;
+      o1 = w3 * -20995 + z4;
+      o2 = w3 * 25172 + (w3 * -20995 + z3);
+      o3 = w1 * 12299 + (w1 * -7373 + z4);
+    } else {
+      const z1 = (w2 + w6) * 4433;
+      const t2 = z1 - w6 * 15137;
+      const t3 = z1 + w2 * 6270;
+      const t0 = (w0 + w4) << 13;
+      const t1 = (w0 - w4) << 13;
+      t10 = t0 + t3;
+      t13 = t0 - t3;
+      t11 = t1 + t2;
+      t12 = t1 - t2;
+      const z5 = (w7 + w3 + (w5 + w1)) * 9633;
+      const y1 = (w7 + w1) * -7373;
+      const y2 = (w5 + w3) * -20995;
+      const y3 = (w7 + w3) * -16069 + z5;
+      const y4 = (w5 + w1) * -3196 + z5;
+      o0 = w7 * 2446 + (y1 + y3);
+      o1 = w5 * 16819 + (y2 + y4);
+      o2 = w3 * 25172 + (y2 + y3);
+      o3 = w1 * 12299 + (y1 + y4);
+    }
+    out[o] = limit[((t10 + o3 + 131072) >> 18) & 1023] as number;
+    out[o + 7] = limit[((t10 - o3 + 131072) >> 18) & 1023] as number;
+    out[o + 1] = limit[((t11 + o2 + 131072) >> 18) & 1023] as number;
+    out[o + 6] = limit[((t11 - o2 + 131072) >> 18) & 1023] as number;
+    out[o + 2] = limit[((t12 + o1 + 131072) >> 18) & 1023] as number;
+    out[o + 5] = limit[((t12 - o1 + 131072) >> 18) & 1023] as number;
+    out[o + 3] = limit[((t13 + o0 + 131072) >> 18) & 1023] as number;
+    out[o + 4] = limit[((t13 - o0 + 131072) >> 18) & 1023] as number;
   }
 }
 
@@ -423,7 +451,10 @@ function decodeScan(
       : ah === 0
         ? Mode.AcFirst
         : Mode.AcRefine;
+  // The block being decoded (16-bit, as libjpeg's coefficients) and the positions written in it
+  // (zeroed after its inverse DCT: cheaper than clearing all 64 when most are zero).
   const blk = new Int16Array(64);
+  const written = new Int32Array(64);
   const ws = new Int32Array(64);
   let eobrun = 0;
   let insufficient = false;
@@ -434,8 +465,7 @@ function decodeScan(
     if (mode === Mode.Sequential) {
       if (row >= c.bh || col >= c.bw) {
         // A padding block of an MCU: decoded (the bits must be read), not shown.
-        if (!insufficient) decodeSequential(c);
-        blk.fill(0);
+        if (!insufficient) clearBlock(decodeSequential(c));
         return;
       }
       const plane = c.plane as Uint8Array;
@@ -445,16 +475,14 @@ function decodeScan(
         fillBlock(plane, oo, stride, 128);
         return;
       }
-      if (decodeSequential(c)) idctIslow(blk, 0, c.quant as Int32Array, plane, oo, stride, ws);
+      const n = decodeSequential(c);
+      const q = c.quant as Int32Array;
+      if (n > 1) idctIslow(blk, 0, q, plane, oo, stride, ws);
       else {
-        fillBlock(
-          plane,
-          oo,
-          stride,
-          IDCT_LIMIT[(((((blk[0] as number) * (c.quant?.[0] as number)) << 2) + 16) >> 5) & 1023] as number,
-        );
+        const dc = Math.imul(blk[0] as number, q[0] as number) << 2;
+        fillBlock(plane, oo, stride, IDCT_LIMIT[((dc + 16) >> 5) & 1023] as number);
       }
-      blk.fill(0);
+      clearBlock(n);
       return;
     }
     if (insufficient) return;
@@ -477,13 +505,26 @@ function decodeScan(
           break;
         }
         const ac = c.ac as Huffman;
+        const fast = ac.fast;
         for (let k = ss; k <= se; k++) {
-          const rs = r.huff(ac);
-          const s = rs & 15;
-          const run = rs >> 4;
-          if (s !== 0) {
+          // As decodeSequential: the look-up for a symbol and its magnitude bits at once.
+          if (r.bits < 16) r.fill();
+          const e = fast[(r.acc >>> (r.bits - 9)) & 511] as number;
+          let run: number;
+          let value: number;
+          if (e !== 0) {
+            r.bits -= e & 15;
+            run = (e >> 4) & 15;
+            value = e >> 8;
+          } else {
+            const rs = r.huff(ac);
+            const s = rs & 15;
+            run = rs >> 4;
+            value = s === 0 ? 0 : extend(r.get(s), s);
+          }
+          if (value !== 0) {
             k += run;
-            coefs[off + (NATURAL[k] as number)] = extend(r.get(s), s) * p1;
+            coefs[off + (NATURAL[k] as number)] = value * p1;
           } else if (run === 15) {
             k += 15;
           } else {
@@ -538,28 +579,73 @@ function decodeScan(
     }
   };
 
-  /** Decodes one sequential block into blk; whether it has AC coefficients. */
-  const decodeSequential = (c: Component): boolean => {
-    const t = r.huff(c.dc as Huffman);
-    if (t > 16) fail('corrupt data (bad DC difference size)');
-    c.pred += t === 0 ? 0 : extend(r.get(t), t);
+  /** Zeroes the first `n` positions of `written` in blk. */
+  const clearBlock = (n: number): void => {
+    for (let i = 0; i < n; i++) blk[written[i] as number] = 0;
+  };
+
+  /**
+   * Decodes one sequential block into blk; returns how many positions it wrote
+   * (listed in `written`, the DC first: 1 means no AC coefficient).
+   */
+  const decodeSequential = (c: Component): number => {
+    const dc = c.dc as Huffman;
+    // The reader's bits in locals, which V8 keeps in registers (its fields live in memory); they
+    // go back to `r` around each call that reads them there.
+    if (r.bits < 16) r.fill();
+    let acc = r.acc;
+    let bits = r.bits;
+    const f = dc.fast[(acc >>> (bits - 9)) & 511] as number;
+    if (f !== 0 && (f & 0xf0) === 0) {
+      bits -= f & 15;
+      c.pred += f >> 8;
+    } else {
+      const t = r.huff(dc);
+      if (t > 16) fail('corrupt data (bad DC difference size)');
+      c.pred += t === 0 ? 0 : extend(r.get(t), t);
+      acc = r.acc;
+      bits = r.bits;
+    }
     blk[0] = c.pred;
+    written[0] = 0;
+    let n = 1;
     const ac = c.ac as Huffman;
-    let any = false;
+    const fast = ac.fast;
     for (let k = 1; k < 64; k++) {
-      const rs = r.huff(ac);
-      const s = rs & 15;
-      const run = rs >> 4;
-      if (s === 0) {
+      if (bits < 16) {
+        r.bits = bits;
+        r.fill();
+        acc = r.acc;
+        bits = r.bits;
+      }
+      const e = fast[(acc >>> (bits - 9)) & 511] as number;
+      let run: number;
+      let value: number;
+      if (e !== 0) {
+        bits -= e & 15;
+        run = (e >> 4) & 15;
+        value = e >> 8;
+      } else {
+        r.bits = bits;
+        const rs = r.huff(ac);
+        const s = rs & 15;
+        run = rs >> 4;
+        value = s === 0 ? 0 : extend(r.get(s), s);
+        acc = r.acc;
+        bits = r.bits;
+      }
+      if (value === 0) {
         if (run !== 15) break;
         k += 15;
         continue;
       }
       k += run;
-      blk[NATURAL[k] as number] = extend(r.get(s), s);
-      any = true;
+      const z = NATURAL[k] as number;
+      blk[z] = value;
+      written[n++] = z;
     }
-    return any;
+    r.bits = bits;
+    return n;
   };
 
   /** After an MCU: whether it used made-up bits. */
@@ -746,7 +832,7 @@ export function decodeJpeg(bytes: Uint8Array, name = 'JPEG'): DecodedImage {
           c.bwAlloc = mcusX * c.h;
           c.bhAlloc = mcusY * c.v;
           if (progressive) c.coefs = new Int16Array(c.bwAlloc * c.bhAlloc * 64);
-          else c.plane = new Uint8Array(c.bwAlloc * c.bhAlloc * 64);
+          else c.plane = scratchPlane(components.indexOf(c), c.bwAlloc * c.bhAlloc * 64);
         }
         frame = { width, height, progressive, components, hmax, vmax, mcusX, mcusY };
         break;
@@ -884,6 +970,21 @@ export function decodeJpeg(bytes: Uint8Array, name = 'JPEG'): DecodedImage {
   return finish(f, jfif, adobeTransform);
 }
 
+// The components' sample planes, reused from decode to decode (they never leave the decoder),
+// which saves allocating and zeroing about a byte per pixel and component each time. Safe:
+// decoding is synchronous and does not re-enter; every sample read later is written first (each
+// scan covers all of its component's blocks; a component no scan covers is filled in `finish`).
+const planes: Uint8Array[] = [];
+const KEEP_AT_MOST = 1 << 24;
+
+function scratchPlane(i: number, n: number): Uint8Array {
+  const have = planes[i];
+  if (have && have.length >= n) return have.subarray(0, n);
+  const made = new Uint8Array(n);
+  if (n <= KEEP_AT_MOST) planes[i] = made;
+  return made;
+}
+
 /** The inverse DCT of a progressive file's coefficients, upsampling and colour conversion. */
 function finish(f: Frame, jfif: boolean, adobeTransform: number): DecodedImage {
   const { width, height, components } = f;
@@ -891,7 +992,7 @@ function finish(f: Frame, jfif: boolean, adobeTransform: number): DecodedImage {
   for (const c of components) {
     if (f.progressive) {
       const stride = c.bwAlloc * 8;
-      const plane = new Uint8Array(c.bwAlloc * c.bhAlloc * 64);
+      const plane = scratchPlane(components.indexOf(c), c.bwAlloc * c.bhAlloc * 64);
       const coefs = c.coefs as Int16Array;
       const q = c.quant ?? new Int32Array(64);
       for (let row = 0; row < c.bh; row++) {
@@ -913,187 +1014,17 @@ function finish(f: Frame, jfif: boolean, adobeTransform: number): DecodedImage {
     for (let y = 0; y < height; y++) out.set(plane.subarray(y * stride, y * stride + width), y * width);
     return { width, height, channels: 1, data: out };
   }
-  const planes = components.map((c) => upsample(c, f.hmax, f.vmax, height));
   let rgb: boolean;
   if (jfif) rgb = false;
   else if (adobeTransform >= 0) rgb = adobeTransform === 0;
   else rgb = components[0]?.id === 0x52 && components[1]?.id === 0x47 && components[2]?.id === 0x42;
-  const out = new Uint8Array(width * height * 3);
-  const [p0, p1, p2] = planes as [Plane, Plane, Plane];
-  (rgb ? interleave : yccToRgb)(p0.data, p0.stride, p1.data, p1.stride, p2.data, p2.stride, out, width, height);
-  return { width, height, channels: 3, data: out };
-}
-
-/** Three planes' samples interleaved as they are (RGB files). */
-function interleave(
-  a: Uint8Array,
-  sa: number,
-  b: Uint8Array,
-  sb: number,
-  c: Uint8Array,
-  sc: number,
-  out: Uint8Array,
-  width: number,
-  height: number,
-): void {
-  for (let y = 0; y < height; y++) {
-    let o = y * width * 3;
-    const ra = y * sa;
-    const rb = y * sb;
-    const rc = y * sc;
-    for (let x = 0; x < width; x++, o += 3) {
-      out[o] = a[ra + x] as number;
-      out[o + 1] = b[rb + x] as number;
-      out[o + 2] = c[rc + x] as number;
-    }
-  }
-}
-
-/** YCbCr planes to interleaved RGB, libjpeg's fixed-point conversion. */
-function yccToRgb(
-  a: Uint8Array,
-  sa: number,
-  b: Uint8Array,
-  sb: number,
-  c: Uint8Array,
-  sc: number,
-  out: Uint8Array,
-  width: number,
-  height: number,
-): void {
-  const clamp = CLAMP;
-  const crr = CR_R;
-  const crg = CR_G;
-  const cbg = CB_G;
-  const cbb = CB_B;
-  for (let y = 0; y < height; y++) {
-    let o = y * width * 3;
-    const ra = y * sa;
-    const rb = y * sb;
-    const rc = y * sc;
-    for (let x = 0; x < width; x++, o += 3) {
-      const yy = (a[ra + x] as number) + 256;
-      const cb = b[rb + x] as number;
-      const cr = c[rc + x] as number;
-      out[o] = clamp[yy + (crr[cr] as number)] as number;
-      out[o + 1] = clamp[yy + (((cbg[cb] as number) + (crg[cr] as number)) >> 16)] as number;
-      out[o + 2] = clamp[yy + (cbb[cb] as number)] as number;
-    }
-  }
-}
-
-interface Plane {
-  data: Uint8Array;
-  stride: number;
-}
-
-/** A component's samples brought to the full size (at least the image's), as libjpeg-turbo does. */
-function upsample(c: Component, hmax: number, vmax: number, height: number): Plane {
-  const src = c.plane as Uint8Array;
-  const ss = c.bwAlloc * 8;
-  const hr = hmax / c.h;
-  const vr = vmax / c.v;
-  if (hr === 1 && vr === 1) return { data: src, stride: ss };
-  const { dw, dh } = c;
-  const os = dw * hr;
-  const rows = Math.min(dh * vr, height);
-  const out = new Uint8Array(os * rows);
-  if (hr === 2 && vr === 1 && dw > 2) h2v1Fancy(src, ss, dw, out, os, rows);
-  else if (hr === 1 && vr === 2) h1v2Fancy(src, ss, dw, dh, out, os, rows);
-  else if (hr === 2 && vr === 2 && dw > 2) h2v2Fancy(src, ss, dw, dh, out, os, rows);
-  else replicate(src, ss, dw, hr, vr, out, os, rows);
-  return { data: out, stride: os };
-}
-
-/** h2v1: each sample to two, 3/4 of the nearer and 1/4 of the further neighbour (dw > 2). */
-function h2v1Fancy(src: Uint8Array, ss: number, dw: number, out: Uint8Array, os: number, rows: number): void {
-  for (let y = 0; y < rows; y++) {
-    const i = y * ss;
-    let o = y * os;
-    let cur = src[i] as number;
-    let next = src[i + 1] as number;
-    out[o++] = cur;
-    out[o++] = (cur * 3 + next + 2) >> 2;
-    for (let x = 1; x < dw - 1; x++) {
-      const prev = cur;
-      cur = next;
-      next = src[i + x + 1] as number;
-      out[o++] = (cur * 3 + prev + 1) >> 2;
-      out[o++] = (cur * 3 + next + 2) >> 2;
-    }
-    out[o++] = (next * 3 + cur + 1) >> 2;
-    out[o] = next;
-  }
-}
-
-/** h1v2: each row to two, 3/4 of the nearer and 1/4 of the row above (bias 1) or below (bias 2). */
-function h1v2Fancy(
-  src: Uint8Array,
-  ss: number,
-  dw: number,
-  dh: number,
-  out: Uint8Array,
-  os: number,
-  rows: number,
-): void {
-  for (let y = 0; y < rows; y++) {
-    const r = y >> 1;
-    const near = r * ss;
-    const far = (y & 1 ? Math.min(r + 1, dh - 1) : Math.max(r - 1, 0)) * ss;
-    const bias = y & 1 ? 2 : 1;
-    const o = y * os;
-    for (let x = 0; x < dw; x++) out[o + x] = ((src[near + x] as number) * 3 + (src[far + x] as number) + bias) >> 2;
-  }
-}
-
-/** h2v2: the triangle filter both ways (9/16, 3/16, 3/16, 1/16), dw > 2. */
-function h2v2Fancy(
-  src: Uint8Array,
-  ss: number,
-  dw: number,
-  dh: number,
-  out: Uint8Array,
-  os: number,
-  rows: number,
-): void {
-  for (let y = 0; y < rows; y++) {
-    const r = y >> 1;
-    const near = r * ss;
-    const far = (y & 1 ? Math.min(r + 1, dh - 1) : Math.max(r - 1, 0)) * ss;
-    let o = y * os;
-    let cur = (src[near] as number) * 3 + (src[far] as number);
-    let next = (src[near + 1] as number) * 3 + (src[far + 1] as number);
-    out[o++] = (cur * 4 + 8) >> 4;
-    out[o++] = (cur * 3 + next + 7) >> 4;
-    for (let x = 1; x < dw - 1; x++) {
-      const prev = cur;
-      cur = next;
-      next = (src[near + x + 1] as number) * 3 + (src[far + x + 1] as number);
-      out[o++] = (cur * 3 + prev + 8) >> 4;
-      out[o++] = (cur * 3 + next + 7) >> 4;
-    }
-    out[o++] = (next * 3 + cur + 8) >> 4;
-    out[o] = (next * 4 + 7) >> 4;
-  }
-}
-
-/** Any other integral ratio (and 2:1 of at most 2 samples): each sample repeated. */
-function replicate(
-  src: Uint8Array,
-  ss: number,
-  dw: number,
-  hr: number,
-  vr: number,
-  out: Uint8Array,
-  os: number,
-  rows: number,
-): void {
-  for (let y = 0; y < rows; y++) {
-    const i = ((y / vr) | 0) * ss;
-    let o = y * os;
-    for (let x = 0; x < dw; x++) {
-      const v = src[i + x] as number;
-      for (let k = 0; k < hr; k++) out[o++] = v;
-    }
-  }
+  const planes = components.map((c) => ({
+    data: c.plane as Uint8Array,
+    stride: c.bwAlloc * 8,
+    dw: c.dw,
+    dh: c.dh,
+    hr: f.hmax / c.h,
+    vr: f.vmax / c.v,
+  }));
+  return { width, height, channels: 3, data: planesToRgb(planes, !rgb, width, height) };
 }
