@@ -1776,6 +1776,18 @@ export function $_foreach_sign_(input: Tensor[]): void {
   native._foreach_sign_(hList(input, '_foreach_sign_', 'input'));
 }
 
+export function $_foreach_rsqrt_(input: Tensor[]): void {
+  native._foreach_rsqrt_(hList(input, '_foreach_rsqrt_', 'input'));
+}
+
+export function $_foreach_clamp_min__Scalar(input: Tensor[], scalar: number | boolean): void {
+  native['_foreach_clamp_min_$Scalar'](hList(input, '_foreach_clamp_min_', 'input'), scalar);
+}
+
+export function $_foreach_clamp_min__List(input: Tensor[], other: Tensor[]): void {
+  native['_foreach_clamp_min_$List'](hList(input, '_foreach_clamp_min_', 'input'), hList(other, '_foreach_clamp_min_', 'other'));
+}
+
 export function $_foreach_zero_(input: Tensor[]): void {
   native._foreach_zero_(hList(input, '_foreach_zero_', 'input'));
 }

@@ -1323,6 +1323,17 @@ static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op__foreach_clamp_min___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_clamp_min_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_clamp_min_(a_self, a_scalar);
+    return a.none();
+  });
+}
+
 static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_copy_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2521,6 +2532,7 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("_foreach_sqrt", Napi::Function::New(env, op__foreach_sqrt, "_foreach_sqrt"));
   exports.Set("_foreach_abs_", Napi::Function::New(env, op__foreach_abs_, "_foreach_abs_"));
   exports.Set("_foreach_sign", Napi::Function::New(env, op__foreach_sign, "_foreach_sign"));
+  exports.Set("_foreach_clamp_min_$Scalar", Napi::Function::New(env, op__foreach_clamp_min___Scalar, "_foreach_clamp_min_$Scalar"));
   exports.Set("_foreach_copy_", Napi::Function::New(env, op__foreach_copy_, "_foreach_copy_"));
   exports.Set("lstm$input", Napi::Function::New(env, op_lstm__input, "lstm$input"));
   exports.Set("rnn_relu_cell", Napi::Function::New(env, op_rnn_relu_cell, "rnn_relu_cell"));

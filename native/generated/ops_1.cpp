@@ -1289,6 +1289,18 @@ static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op__foreach_clamp_min___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_clamp_min_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    at::_foreach_clamp_min_(a_self, a_other);
+    return a.none();
+  });
+}
+
 static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rnn_tanh");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2501,6 +2513,7 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("_foreach_sqrt_", Napi::Function::New(env, op__foreach_sqrt_, "_foreach_sqrt_"));
   exports.Set("_foreach_reciprocal", Napi::Function::New(env, op__foreach_reciprocal, "_foreach_reciprocal"));
   exports.Set("_foreach_sign_", Napi::Function::New(env, op__foreach_sign_, "_foreach_sign_"));
+  exports.Set("_foreach_clamp_min_$List", Napi::Function::New(env, op__foreach_clamp_min___List, "_foreach_clamp_min_$List"));
   exports.Set("rnn_tanh$input", Napi::Function::New(env, op_rnn_tanh__input, "rnn_tanh$input"));
   exports.Set("gru$input", Napi::Function::New(env, op_gru__input, "gru$input"));
   exports.Set("lstm_cell", Napi::Function::New(env, op_lstm_cell, "lstm_cell"));

@@ -1313,6 +1313,16 @@ static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
   });
 }
 
+static Napi::Value op__foreach_rsqrt_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_rsqrt_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    at::_foreach_rsqrt_(a_self);
+    return a.none();
+  });
+}
+
 static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_zero_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2500,6 +2510,7 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("_foreach_neg_", Napi::Function::New(env, op__foreach_neg_, "_foreach_neg_"));
   exports.Set("_foreach_abs", Napi::Function::New(env, op__foreach_abs, "_foreach_abs"));
   exports.Set("_foreach_reciprocal_", Napi::Function::New(env, op__foreach_reciprocal_, "_foreach_reciprocal_"));
+  exports.Set("_foreach_rsqrt_", Napi::Function::New(env, op__foreach_rsqrt_, "_foreach_rsqrt_"));
   exports.Set("_foreach_zero_", Napi::Function::New(env, op__foreach_zero_, "_foreach_zero_"));
   exports.Set("rnn_relu$input", Napi::Function::New(env, op_rnn_relu__input, "rnn_relu$input"));
   exports.Set("rnn_tanh_cell", Napi::Function::New(env, op_rnn_tanh_cell, "rnn_tanh_cell"));

@@ -1,6 +1,7 @@
-// torch.autograd.gradcheck and gradgradcheck (PyTorch's slow mode, real tensors): the Jacobian
+// torch.autograd.gradcheck and gradgradcheck (real tensors): in slow mode (the default) the Jacobian
 // from finite differences against the one from backward (and from forward AD, checkForwardAd),
-// with PyTorch's checks, messages and defaults. Meant for float64 inputs.
+// with PyTorch's checks, messages and defaults; fastMode compares v^T J u instead
+// (gradcheck_fast.ts). Meant for float64 inputs.
 import { native } from '../../binding.js';
 import { $randn_like, $zeros_like } from '../../generated/impl.js';
 import { tensor } from '../creation.js';
@@ -9,6 +10,7 @@ import { scope } from '../lifetime.js';
 import { describe } from '../marshal.js';
 import { Tensor } from '../tensor.js';
 import { dualLevel, makeDual, unpackDual } from './forward_ad.js';
+import * as fast from './gradcheck_fast.js';
 
 /** A failed check (PyTorch's torch.autograd.gradcheck.GradcheckError). */
 export class GradcheckError extends Error {
@@ -32,6 +34,12 @@ export interface GradcheckOptions {
   checkBackwardAd?: boolean;
   /** Also check forward AD (dual tensors) against the finite differences (default false). */
   checkForwardAd?: boolean;
+  /**
+   * Compare v^T J u for random unit vectors u, v instead of whole Jacobians (default false): one
+   * function pair per input and one backward per output. The vectors come from a Generator of
+   * their own, so they are the same on every run (and as PyTorch's).
+   */
+  fastMode?: boolean;
 }
 
 export interface GradgradcheckOptions extends GradcheckOptions {
@@ -40,11 +48,11 @@ export interface GradgradcheckOptions extends GradcheckOptions {
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the function takes what the inputs hold
-type CheckedFunc = (...inputs: any[]) => Tensor | Tensor[];
+export type CheckedFunc = (...inputs: any[]) => Tensor | Tensor[];
 
 const asArray = (x: unknown): unknown[] => (Array.isArray(x) ? x : [x]);
 
-function outputsOf(func: CheckedFunc, inputs: unknown[], name: string): Tensor[] {
+export function outputsOf(func: CheckedFunc, inputs: unknown[], name: string): Tensor[] {
   const out = func(...inputs);
   if (out instanceof Promise) throw new TypeError(`${name}: the function must be synchronous`);
   const outs = asArray(out);
@@ -83,7 +91,7 @@ type Blocks = Float64Array[][];
 // Central differences, perturbing each element of each input that requires grad in place through
 // `.data` (which leaves the input's version counter alone, so the graph of earlier outputs stays
 // valid).
-function numericalJacobian(
+export function numericalJacobian(
   func: CheckedFunc,
   inputs: unknown[],
   diffIdx: number[],
@@ -131,7 +139,7 @@ function numericalJacobian(
 }
 
 // Column by column of one output: backward with each one-hot grad output.
-function analyticalJacobian(
+export function analyticalJacobian(
   output: Tensor,
   diffInputs: Tensor[],
   checkGradDtypes: boolean,
@@ -175,7 +183,7 @@ function analyticalJacobian(
 }
 
 // Column by column of each input: forward AD with each one-hot tangent.
-function forwardJacobian(
+export function forwardJacobian(
   func: CheckedFunc,
   inputs: unknown[],
   diffIdx: number[],
@@ -210,7 +218,7 @@ function forwardJacobian(
   });
 }
 
-function format(block: Float64Array, rows: number, cols: number): string {
+export function format(block: Float64Array, rows: number, cols: number): string {
   return scope(() => String(tensor(Array.from(block), { dtype: 'float64' }).reshape([rows, cols])));
 }
 
@@ -256,6 +264,33 @@ function num(options: Record<string, unknown> | undefined, key: string, dflt: nu
   return v;
 }
 
+// Backward must scale with grad_output: zero grad outputs give zero gradients (allclose's default
+// atol, as PyTorch).
+function checkMulByGradOutput(diffOut: (readonly [Tensor, number])[], diffInputs: Tensor[], name: string): void {
+  scope(() => {
+    const outs = diffOut.map(([t]) => t);
+    const grads = native.autogradGrad(
+      outs.map((t) => t._h),
+      diffInputs.map((x) => x._h),
+      outs.map((t) => $zeros_like(t)._h),
+      true,
+      false,
+      true,
+    );
+    grads.forEach((h, i) => {
+      if (h === null) return;
+      const g = new Tensor(h);
+      const x = diffInputs[i] as Tensor;
+      if (g.dtype !== x.dtype) throw new GradcheckError(`${name}: grad is incorrect type`);
+      if (g.shape.length !== x.shape.length || g.shape.some((d, k) => d !== x.shape[k])) {
+        throw new GradcheckError(`${name}: grad is incorrect size`);
+      }
+      if (flat64(g).some((v) => !(Math.abs(v) <= 1e-8)))
+        throw new GradcheckError(`${name}: backward not multiplied by grad_output`);
+    });
+  });
+}
+
 function runCheck(func: CheckedFunc, inputsArg: unknown, options: GradcheckOptions | undefined, name: string): boolean {
   if (typeof func !== 'function') throw new TypeError(`${name}: expected a function, got ${describe(func)}`);
   const o = options as Record<string, unknown> | undefined;
@@ -266,6 +301,7 @@ function runCheck(func: CheckedFunc, inputsArg: unknown, options: GradcheckOptio
   const checkGradDtypes = Boolean(options?.checkGradDtypes);
   const checkBackwardAd = options?.checkBackwardAd ?? true;
   const checkForwardAd = Boolean(options?.checkForwardAd);
+  const fastMode = Boolean(options?.fastMode);
   const inputs = asArray(inputsArg);
 
   const diffIdx: number[] = [];
@@ -298,8 +334,25 @@ function runCheck(func: CheckedFunc, inputsArg: unknown, options: GradcheckOptio
   return scope(() => {
     const funcOut = outputsOf(func, inputs, name);
     const outNumel = funcOut.map((t) => t.numel());
-    const numerical = numericalJacobian(func, inputs, diffIdx, outNumel, eps, name);
     const diffOut = funcOut.map((t, j) => [t, j] as const).filter(([t]) => t.requiresGrad);
+    if (fastMode) {
+      const ctx = { func, inputs, diffIdx, funcOut, diffOut, eps, atol, rtol, nondetTol, checkGradDtypes, name };
+      if (diffOut.length === 0) {
+        fast.checkNoDifferentiableOutputs(ctx, fast.makeVectors(ctx, false).u);
+        return true;
+      }
+      if (checkBackwardAd) {
+        const { u, v } = fast.makeVectors(ctx, true);
+        fast.compareProducts(ctx, fast.backwardProducts(ctx, u, v), u, v);
+        checkMulByGradOutput(diffOut, diffInputs, name);
+      }
+      if (checkForwardAd) {
+        const { u } = fast.makeVectors(ctx, false);
+        fast.compareProducts(ctx, fast.forwardProducts(ctx, u), u, null);
+      }
+      return true;
+    }
+    const numerical = numericalJacobian(func, inputs, diffIdx, outNumel, eps, name);
     if (diffOut.length === 0) {
       for (const perInput of numerical) {
         for (const block of perInput) {
@@ -340,30 +393,7 @@ function runCheck(func: CheckedFunc, inputsArg: unknown, options: GradcheckOptio
           );
         });
       });
-      // Backward must scale with grad_output: zero grad outputs give zero gradients (allclose's
-      // default atol, as PyTorch).
-      scope(() => {
-        const outs = diffOut.map(([t]) => t);
-        const grads = native.autogradGrad(
-          outs.map((t) => t._h),
-          diffInputs.map((x) => x._h),
-          outs.map((t) => $zeros_like(t)._h),
-          true,
-          false,
-          true,
-        );
-        grads.forEach((h, i) => {
-          if (h === null) return;
-          const g = new Tensor(h);
-          const x = diffInputs[i] as Tensor;
-          if (g.dtype !== x.dtype) throw new GradcheckError(`${name}: grad is incorrect type`);
-          if (g.shape.length !== x.shape.length || g.shape.some((d, k) => d !== x.shape[k])) {
-            throw new GradcheckError(`${name}: grad is incorrect size`);
-          }
-          if (flat64(g).some((v) => !(Math.abs(v) <= 1e-8)))
-            throw new GradcheckError(`${name}: backward not multiplied by grad_output`);
-        });
-      });
+      checkMulByGradOutput(diffOut, diffInputs, name);
     }
     if (checkForwardAd) {
       const forward = forwardJacobian(func, inputs, diffIdx, outNumel, name);

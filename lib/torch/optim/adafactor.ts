@@ -4,11 +4,13 @@
 // so that both give PyTorch's numbers bit for bit.
 import {
   _foreachAdd_,
+  _foreachClampMin_,
   _foreachDiv_,
   _foreachLerp_,
   _foreachMul,
   _foreachMul_,
   _foreachNeg,
+  _foreachRsqrt_,
   zeros,
   zerosLike,
 } from '../../generated/functions.js';
@@ -317,17 +319,18 @@ export class Adafactor extends Optimizer<AdafactorParamGroup, AdafactorState> {
       );
       _foreachLerp_(colVars, colMeans, oneMinusBeta2Ts);
       varEstimates = rowVars.map((r, i) => r.matmul(colVars[i] as Tensor));
-      // PyTorch's _foreach_clamp_min_ (not bound here) is this loop on the CPU, and the same
-      // elementwise max per tensor on CUDA
-      const rowVarMeans = rowVars.map((r) => r.mean(-2, { keepdim: true }).clamp_({ min: eps1 }));
+      const rowVarMeans = rowVars.map((r) => r.mean(-2, { keepdim: true }));
+      _foreachClampMin_(rowVarMeans, eps1);
       _foreachDiv_(varEstimates, rowVarMeans);
     } else {
       const variances = states.map((s, i) => Adafactor.factor(s, false, (params[i] as Tensor).shape)[0] as Tensor);
       _foreachLerp_(variances, _foreachMul(grads, grads), oneMinusBeta2Ts);
       varEstimates = variances.map((v) => v.clone());
     }
-    // _foreach_clamp_min_ and _foreach_rsqrt_, tensor by tensor (as above)
-    const updates = varEstimates.map((v) => v.clamp_({ min: eps1 * eps1 }).rsqrt());
+    // Squared, since the rsqrt that follows brings eps1 back to its own magnitude.
+    _foreachClampMin_(varEstimates, eps1 * eps1);
+    _foreachRsqrt_(varEstimates);
+    const updates = varEstimates;
     _foreachMul_(updates, grads);
     const scales = updates.map((u, i) => -(alphas[i] as number) / clipDenom(u, d));
     _foreachMul_(updates, scales);
