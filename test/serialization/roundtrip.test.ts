@@ -259,16 +259,26 @@ describe('save / load round trips', () => {
     const p = join(dir, 'layout.model.pt');
     torch.save({ a: torch.ones([3]), b: torch.zeros([2], { dtype: 'int64' }) }, p);
     const bytes = readFileSync(p);
+    // The sizes, from the central directory: as in PyTorch's files, the local headers leave
+    // them (and the CRC) to a 16-byte data descriptor after each record's data.
+    const sizes = new Map<string, number>();
+    for (let e = bytes.readUInt32LE(bytes.length - 6), i = 0; i < bytes.readUInt16LE(bytes.length - 12); i++) {
+      const nameLen = bytes.readUInt16LE(e + 28);
+      sizes.set(bytes.toString('utf8', e + 46, e + 46 + nameLen), bytes.readUInt32LE(e + 24));
+      e += 46 + nameLen + bytes.readUInt16LE(e + 30) + bytes.readUInt16LE(e + 32);
+    }
     // Local headers in order, each record's data at a multiple of 64.
     const names: string[] = [];
     for (let at = 0; bytes.readUInt32LE(at) === 0x04034b50; ) {
       const nameLen = bytes.readUInt16LE(at + 26);
       const extraLen = bytes.readUInt16LE(at + 28);
-      const size = bytes.readUInt32LE(at + 18);
-      names.push(bytes.toString('utf8', at + 30, at + 30 + nameLen));
+      const name = bytes.toString('utf8', at + 30, at + 30 + nameLen);
+      names.push(name);
       const data = at + 30 + nameLen + extraLen;
-      assert.equal(data % 64, 0, `${names.at(-1)} is aligned`);
-      at = data + size;
+      assert.equal(data % 64, 0, `${name} is aligned`);
+      at = data + (sizes.get(name) as number);
+      assert.equal(bytes.readUInt32LE(at), 0x08074b50, `${name}: a data descriptor follows`);
+      at += 16;
     }
     assert.deepEqual(names, [
       'layout.model/data.pkl',

@@ -507,11 +507,29 @@ export function unpickle(data: Uint8Array, hooks: UnpickleHooks): PyValue {
 
 // ---- the writer
 
-/** A growable byte buffer with pickle's primitives. */
+/**
+ * CPython keeps one object for the empty string and for each one-character string of code
+ * point below 256, so such strings are the same object wherever they come from, and the
+ * pickler's memo finds them even where the string was made afresh.
+ */
+function isSingletonString(s: string): boolean {
+  return s.length === 0 || (s.length === 1 && s.charCodeAt(0) < 256);
+}
+
+/**
+ * A growable byte buffer with pickle's primitives, writing what CPython's C pickler writes at
+ * protocol 2: every string, non-empty tuple, list, dict and reduced object goes into the memo
+ * (BINPUT) as it is written, and later references to the same object are BINGETs. JavaScript
+ * strings have no identity, so the caller says which kind a string is: `str` for one that is
+ * the same object everywhere in Python (identifiers and literals, which CPython interns, and
+ * dict keys parsed from JSON), written once and fetched after; `freshStr` for one that Python
+ * makes anew at each use (a state dict's keys, built by concatenation), written every time.
+ */
 export class PickleWriter {
   private buf = Buffer.allocUnsafe(1024);
   private n = 0;
   private memoCount = 0;
+  private readonly strings = new Map<string, number>();
 
   private ensure(extra: number): void {
     if (this.n + extra <= this.buf.length) return;
@@ -585,7 +603,8 @@ export class PickleWriter {
       this.int(Number(v));
       return;
     }
-    // LONG1: little-endian two's complement, as few bytes as keep the sign.
+    // LONG1 (LONG4 beyond 255 bytes): little-endian two's complement, as few bytes as keep
+    // the sign.
     const out: number[] = [];
     let x = v;
     for (;;) {
@@ -594,9 +613,15 @@ export class PickleWriter {
       x >>= 8n;
       if ((x === 0n && !(byte & 0x80)) || (x === -1n && byte & 0x80)) break;
     }
-    if (out.length > 255) throw new RangeError(`the integer ${v} is too large to save (more than 255 bytes)`);
-    this.op(0x8a);
-    this.op(out.length);
+    if (out.length < 256) {
+      this.op(0x8a);
+      this.op(out.length);
+    } else {
+      this.op(0x8b);
+      this.ensure(4);
+      this.buf.writeInt32LE(out.length, this.n);
+      this.n += 4;
+    }
     this.raw(Uint8Array.from(out));
   }
 
@@ -607,13 +632,31 @@ export class PickleWriter {
     this.n += 8;
   }
 
-  string(s: string): void {
+  /** BINUNICODE, memoised; returns the memo slot. */
+  private unicode(s: string): number {
     const b = Buffer.from(s, 'utf8');
     this.op(0x58);
     this.ensure(4);
     this.buf.writeUInt32LE(b.length, this.n);
     this.n += 4;
     this.raw(b);
+    return this.memoize();
+  }
+
+  /** A string that is one object in Python wherever it occurs: written once, then BINGET. */
+  str(s: string): void {
+    const m = this.strings.get(s);
+    if (m !== undefined) this.get(m);
+    else this.strings.set(s, this.unicode(s));
+  }
+
+  /** A string that Python makes anew here: written (and memoised) every time. */
+  freshStr(s: string): number {
+    if (isSingletonString(s)) {
+      this.str(s);
+      return this.strings.get(s) as number;
+    }
+    return this.unicode(s);
   }
 
   global(module: string, name: string): void {
@@ -648,20 +691,65 @@ export class PickleWriter {
     }
   }
 
-  /** A tuple of what `items` writes; `count` items. */
-  tuple(count: number, items: () => void): void {
+  /**
+   * A tuple of what `items` writes; `count` items. Non-empty tuples are memoised after, and
+   * their slot returned; the empty tuple is not (undefined).
+   */
+  tuple(count: number, items: () => void): number | undefined {
     if (count === 0) {
       this.op(0x29);
-      return;
+      return undefined;
     }
     if (count <= 3) {
       items();
       this.op(0x84 + count); // TUPLE1..TUPLE3
+    } else {
+      this.mark();
+      items();
+      this.op(0x74);
+    }
+    return this.memoize();
+  }
+
+  /**
+   * The items of a list (`count` of them, `item(i)` writing each) appended in batches of 1000,
+   * as the C pickler does for a list: a list of one item is a single APPEND; otherwise every
+   * batch, even a last one of a single item, is MARK ... APPENDS.
+   */
+  appends(count: number, item: (i: number) => void): void {
+    this.batches(count, item, true, 0x61, 0x65);
+  }
+
+  /**
+   * The entries of a dict, as `appends`: `exact` for a plain dict (batched as a list is); an
+   * OrderedDict's entries come from an iterator, where every batch of one, the last included,
+   * is a single SETITEM.
+   */
+  setitems(count: number, entry: (i: number) => void, exact: boolean): void {
+    this.batches(count, entry, exact, 0x73, 0x75);
+  }
+
+  private batches(count: number, item: (i: number) => void, exact: boolean, one: number, many: number): void {
+    if (count === 0) return;
+    if (count === 1 || !exact) {
+      for (let i = 0; i < count; i += 1000) {
+        const end = Math.min(count, i + 1000);
+        if (end - i === 1) {
+          item(i);
+          this.op(one);
+          continue;
+        }
+        this.mark();
+        for (let j = i; j < end; j++) item(j);
+        this.op(many);
+      }
       return;
     }
-    this.mark();
-    items();
-    this.op(0x74);
+    for (let i = 0; i < count; i += 1000) {
+      this.mark();
+      for (let j = i; j < Math.min(count, i + 1000); j++) item(j);
+      this.op(many);
+    }
   }
 
   bytes(): Buffer {
@@ -679,4 +767,9 @@ export const OP = {
   BUILD: 0x62,
   BINPERSID: 0x51,
   EMPTY_TUPLE: 0x29,
+  SETITEM: 0x73,
+  TUPLE: 0x74,
+  TUPLE1: 0x85,
+  TUPLE2: 0x86,
+  TUPLE3: 0x87,
 } as const;

@@ -25,6 +25,19 @@
 //   ints and which strings, so they save back exactly (float, bool and None keys load as their
 //   strings and save back as strings).
 //
+// Byte identity: for the same object, the archive is byte for byte the one Python's torch.save
+// (2.13) writes, but for the 40 random digits of `.data/serialization_id` (and their CRC). The
+// pickle memoises what CPython's pickler does: every string, non-empty tuple, list, dict and
+// reduced object, by identity. JavaScript strings have none, so a string is taken for the one
+// object Python would share (literals and identifiers, which CPython interns) and written once,
+// except where torch makes a new string per use: the keys of OrderedDicts (a state dict's,
+// built by concatenation), storage keys (one per storage) and non-CPU locations ('cuda:0').
+// Optimizer state dicts ({state, param_groups}) are written as Python's: their per-parameter
+// states are plain dicts and their groups' `betas`, `etas` and `step_sizes` are tuples. Where
+// Python's object differs in kind, so do the bytes: a float with an integral value (JavaScript
+// has only numbers), a set (Python orders it by hash), b'' (see TorchPickler.bytes), a string
+// that is a distinct object in Python, or a state dict without `_metadata`.
+//
 // Loading never runs anything from the file: the pickle machine in pickle.ts knows only data,
 // and the globals a file may name are the ones torch.load(weights_only=True) allows; any other
 // global is an Error that names it and the file. Loaded tensors are CPU tensors unless
@@ -38,6 +51,7 @@ import { endianness } from 'node:os';
 import { basename } from 'node:path';
 import '../../generated/methods.js';
 import { native } from '../../binding.js';
+import { isPlainObject } from '../../plain_object.js';
 import type { Device } from '../device.js';
 import { type DType, dtypeCode } from '../dtype.js';
 import { COMPRESSED_LAYOUTS, type Layout } from '../layout.js';
@@ -129,7 +143,15 @@ interface SavedStorage {
   dtype: DType;
   /** Elements of `dtype`. */
   numel: number;
+  /**
+   * The memo slot of its key string: Python makes the key once per storage (`str(len(id_map))`)
+   * and hands that one string to every tensor over it.
+   */
+  keySlot?: number;
 }
+
+/** The param-group entries that PyTorch's optimizers hold as tuples (Adam's betas, Rprop's etas). */
+const TUPLE_HYPERPARAMETERS = ['betas', 'etas', 'step_sizes'];
 
 class TorchPickler {
   readonly w = new PickleWriter();
@@ -143,6 +165,14 @@ class TorchPickler {
   private readonly layouts = new Map<string, number>();
   /** Tensors made while pickling (the components of sparse tensors), freed when save() ends. */
   readonly temps: Tensor[] = [];
+  /** The memo slots of one-byte (and empty) bytes, which CPython keeps one object each of. */
+  private readonly smallBytes = new Map<string, number>();
+  /** Dicts written as plain dicts whatever their values (an optimizer's per-parameter states). */
+  private readonly plainDicts = new WeakSet<object>();
+  /** Dicts written as OrderedDicts whatever their values (a state dict's _metadata). */
+  private readonly forceOrdered = new WeakSet<object>();
+  /** Arrays written as tuples (an optimizer's betas). */
+  private readonly tuples = new WeakSet<object>();
 
   constructor() {
     this.w.proto();
@@ -158,10 +188,12 @@ class TorchPickler {
     }
   }
 
-  private emptyOrderedDict(): void {
+  /** `OrderedDict()`, memoised as a new object; returns its memo slot. */
+  private emptyOrderedDict(): number {
     this.global('collections', 'OrderedDict');
     this.w.op(OP.EMPTY_TUPLE);
     this.w.op(OP.REDUCE);
+    return this.w.memoize();
   }
 
   value(v: unknown, path: string): void {
@@ -183,7 +215,7 @@ class TorchPickler {
         w.int(v);
         return;
       case 'string':
-        w.string(v);
+        w.str(v);
         return;
       case 'object':
         break;
@@ -195,8 +227,10 @@ class TorchPickler {
     const proto = Object.getPrototypeOf(o);
     if (m !== undefined) w.get(m);
     else if (o instanceof Tensor) this.tensor(o, path);
-    else if (Array.isArray(o)) this.list(o, path);
-    else if (o instanceof Set) this.set(o, path);
+    else if (Array.isArray(o)) {
+      if (this.tuples.has(o)) this.tuple(o, path);
+      else this.list(o, path);
+    } else if (o instanceof Set) this.set(o, path);
     else if (o instanceof Uint8Array && (o.constructor === Uint8Array || Buffer.isBuffer(o))) this.bytes(o);
     else if (proto === Object.prototype || proto === null) this.dict(o as Record<string, unknown>, path);
     else {
@@ -221,13 +255,19 @@ class TorchPickler {
     const storage = this.storages[index] as SavedStorage;
     this.global('torch._utils', '_rebuild_tensor_v2');
     w.mark();
+    // The persistent id, a new tuple per tensor: ('storage', FloatStorage, key, location, numel).
+    // 'storage' and 'cpu' are literals of torch.serialization (one object each); a CUDA
+    // location is built per tensor ('cuda:' + index), so it is written every time.
     w.mark();
-    w.string('storage');
+    w.str('storage');
     this.global('torch', STORAGE_OF[dtype]);
-    w.string(String(index));
-    w.string(t.device);
+    if (storage.keySlot !== undefined) w.get(storage.keySlot);
+    else storage.keySlot = w.freshStr(String(index));
+    if (t.device === 'cpu') w.str('cpu');
+    else w.freshStr(t.device);
     w.int(storage.numel);
-    w.op(0x74); // TUPLE
+    w.op(OP.TUPLE);
+    w.memoize();
     w.op(OP.BINPERSID);
     w.int(offset);
     w.tuple(shape.length, () => {
@@ -237,21 +277,26 @@ class TorchPickler {
       for (const s of stride) w.int(s);
     });
     w.bool(t.requiresGrad);
-    this.emptyOrderedDict();
+    this.emptyOrderedDict(); // backward hooks
     // A conjugate or negative view over a storage written whole (x.conj() beside x) keeps its
     // bit as PyTorch keeps it: in the metadata argument, {'neg': True, 'conj': True}, in that
     // order; a storage written alone holds the values as they read (rawBytes).
     const bits = storage.whole ? [t.isNeg() ? 'neg' : '', t.isConj() ? 'conj' : ''].filter((b) => b) : [];
     if (bits.length > 0) {
+      // A dict that C++ builds per tensor, its keys new strings each time.
       w.op(OP.EMPTY_DICT);
-      if (bits.length > 1) w.mark();
-      for (const b of bits) {
-        w.string(b);
-        w.bool(true);
-      }
-      w.op(bits.length > 1 ? OP.SETITEMS : 0x73); // SETITEM
+      w.memoize();
+      w.setitems(
+        bits.length,
+        (i) => {
+          w.freshStr(bits[i] as string);
+          w.bool(true);
+        },
+        true,
+      );
     }
-    w.op(0x74); // TUPLE
+    w.op(OP.TUPLE);
+    w.memoize();
     w.op(OP.REDUCE);
     this.memo.set(t, w.memoize());
   }
@@ -300,8 +345,9 @@ class TorchPickler {
     if (known !== undefined) w.get(known);
     else {
       this.global('torch.serialization', '_get_layout');
-      w.string(`torch.${layout}`);
-      w.op(0x85); // TUPLE1
+      w.str(`torch.${layout}`);
+      w.op(OP.TUPLE1);
+      w.memoize();
       w.op(OP.REDUCE);
       this.layouts.set(layout, w.memoize());
     }
@@ -312,16 +358,23 @@ class TorchPickler {
       w.tuple(shape.length, () => {
         for (const s of shape) w.int(s);
       });
-      w.op(0x85); // TUPLE1
+      w.op(OP.TUPLE1);
+      w.memoize();
       w.op(OP.REDUCE);
+      w.memoize();
       if (coo) w.bool(t.isCoalesced());
     });
-    w.op(0x86); // TUPLE2
+    w.op(OP.TUPLE2);
+    w.memoize();
     w.op(OP.REDUCE);
     if (requiresGrad) {
+      // Parameter.__reduce_ex__: (_rebuild_parameter, (self.data, True, OrderedDict())), where
+      // self.data is the sparse tensor just reduced, an object of its own.
+      w.memoize();
       w.bool(true);
       this.emptyOrderedDict();
-      w.op(0x87); // TUPLE3
+      w.op(OP.TUPLE3);
+      w.memoize();
       w.op(OP.REDUCE);
     }
     this.memo.set(t, w.memoize());
@@ -359,11 +412,14 @@ class TorchPickler {
     const w = this.w;
     w.op(OP.EMPTY_LIST);
     this.memo.set(a, w.memoize());
-    for (let i = 0; i < a.length; i += 1000) {
-      w.mark();
-      for (let j = i; j < Math.min(a.length, i + 1000); j++) this.value(a[j], `${path}[${j}]`);
-      w.op(OP.APPENDS);
-    }
+    w.appends(a.length, (j) => this.value(a[j], `${path}[${j}]`));
+  }
+
+  private tuple(a: unknown[], path: string): void {
+    const slot = this.w.tuple(a.length, () => {
+      for (let i = 0; i < a.length; i++) this.value(a[i], `${path}[${i}]`);
+    });
+    if (slot !== undefined) this.memo.set(a, slot);
   }
 
   private set(s: Set<unknown>, path: string): void {
@@ -371,29 +427,41 @@ class TorchPickler {
     this.active.add(s);
     const w = this.w;
     this.global('__builtin__', 'set');
+    // set.__reduce__ at protocol 2: (set, (list(s),)), the list a new one.
     w.op(OP.EMPTY_LIST);
     w.memoize();
-    let i = 0;
     const items = [...s];
-    for (let k = 0; k < items.length; k += 1000) {
-      w.mark();
-      for (const x of items.slice(k, k + 1000)) this.value(x, `${path} item ${i++}`);
-      w.op(OP.APPENDS);
-    }
-    w.op(0x85); // TUPLE1
+    w.appends(items.length, (i) => this.value(items[i], `${path} item ${i}`));
+    w.op(OP.TUPLE1);
+    w.memoize();
     w.op(OP.REDUCE);
     this.memo.set(s, w.memoize());
     this.active.delete(s);
   }
 
+  /**
+   * bytes at protocol 2: `_codecs.encode(<the bytes as a latin-1 str>, 'latin1')`. CPython keeps
+   * one object per one-byte value (and for b''), so those are memoised by value. Python writes
+   * b'' as `bytes()`, which torch.load(weights_only=True) refuses; it is written here as
+   * `_codecs.encode('', 'latin1')`, which loads everywhere.
+   */
   private bytes(b: Uint8Array): void {
     const w = this.w;
+    const single = b.length <= 1 ? `${b[0] ?? ''}` : undefined;
+    const known = single === undefined ? undefined : this.smallBytes.get(single);
+    if (known !== undefined) {
+      w.get(known);
+      return;
+    }
     this.global('_codecs', 'encode');
-    w.string(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1'));
-    w.string('latin1');
-    w.op(0x86); // TUPLE2
+    w.freshStr(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1'));
+    w.str('latin1');
+    w.op(OP.TUPLE2);
+    w.memoize();
     w.op(OP.REDUCE);
-    this.memo.set(b, w.memoize());
+    const slot = w.memoize();
+    this.memo.set(b, slot);
+    if (single !== undefined) this.smallBytes.set(single, slot);
   }
 
   private dict(o: Record<string, unknown>, path: string): void {
@@ -402,28 +470,50 @@ class TorchPickler {
     const meta = Object.getOwnPropertyDescriptor(o, '_metadata');
     const hiddenMetadata = meta !== undefined && !meta.enumerable ? meta.value : undefined;
     const ordered =
-      orderedDicts.has(o) ||
-      hiddenMetadata !== undefined ||
-      (keys.length > 0 && keys.every((k) => o[k] instanceof Tensor));
-    if (ordered) this.emptyOrderedDict();
-    else w.op(OP.EMPTY_DICT);
-    this.memo.set(o, w.memoize());
-    const exceptions = keyExceptions.get(o);
-    for (let i = 0; i < keys.length; i += 1000) {
-      w.mark();
-      for (const k of keys.slice(i, i + 1000)) {
-        if (defaultIsInt(ordered, k) !== (exceptions?.has(k) ?? false)) w.int(Number(k));
-        else w.string(k);
-        this.value(o[k], INT_KEY.test(k) ? `${path}[${k}]` : `${path}.${k}`);
-      }
-      w.op(OP.SETITEMS);
+      this.forceOrdered.has(o) ||
+      (!this.plainDicts.has(o) &&
+        (orderedDicts.has(o) ||
+          hiddenMetadata !== undefined ||
+          (keys.length > 0 && keys.every((k) => o[k] instanceof Tensor))));
+    if (ordered) this.memo.set(o, this.emptyOrderedDict());
+    else {
+      w.op(OP.EMPTY_DICT);
+      this.memo.set(o, w.memoize());
     }
+    // An optimizer state dict, {state, param_groups}: its per-parameter states are the plain
+    // dicts Optimizer.state_dict() makes, even where all their values are tensors.
+    const state = o.state;
+    // Its groups' pairs of hyperparameters are the tuples Python's optimizers keep.
+    const groups = o.param_groups;
+    if (!ordered && keys[0] === 'state' && keys.length === 2 && isPlainObject(state) && Array.isArray(groups)) {
+      for (const v of Object.values(state)) if (isPlainObject(v)) this.plainDicts.add(v);
+      for (const g of groups) {
+        if (!isPlainObject(g)) continue;
+        for (const k of TUPLE_HYPERPARAMETERS) if (Array.isArray(g[k])) this.tuples.add(g[k]);
+      }
+    }
+    const exceptions = keyExceptions.get(o);
+    // An OrderedDict's keys are taken for a state dict's (and its _metadata's), which Python
+    // builds by concatenation, one new string per key; a plain dict's are taken for literals.
+    w.setitems(
+      keys.length,
+      (i) => {
+        const k = keys[i] as string;
+        if (defaultIsInt(ordered, k) !== (exceptions?.has(k) ?? false)) w.int(Number(k));
+        else if (ordered) w.freshStr(k);
+        else w.str(k);
+        this.value(o[k], INT_KEY.test(k) ? `${path}[${k}]` : `${path}.${k}`);
+      },
+      !ordered,
+    );
     if (hiddenMetadata !== undefined) {
+      // OrderedDict.__reduce__'s state, vars(o): {'_metadata': an OrderedDict of plain dicts}.
       w.op(OP.EMPTY_DICT);
       w.memoize();
-      w.string('_metadata');
+      w.str('_metadata');
+      if (isPlainObject(hiddenMetadata)) this.forceOrdered.add(hiddenMetadata);
       this.value(hiddenMetadata, `${path}._metadata`);
-      w.op(0x73); // SETITEM
+      w.op(OP.SETITEM);
       w.op(OP.BUILD);
     }
   }

@@ -19,11 +19,14 @@ const ZIP64_LOCATOR_SIG = 0x07064b50;
 const U32_MAX = 0xffffffff;
 const U16_MAX = 0xffff;
 const UTF8_FLAG = 0x0800;
+/** General purpose flag bit 3: the CRC and sizes follow the data, in a data descriptor. */
+const DESCRIPTOR_FLAG = 0x0008;
+const DESCRIPTOR_SIG = 0x08074b50;
 
-/** Writes all of `data` at the descriptor's current position. */
+/** Writes all of `data` at the descriptor's current position (fs writes at most 2 GiB a call). */
 function writeAll(fd: number, data: Uint8Array): void {
   let done = 0;
-  while (done < data.length) done += writeSync(fd, data, done, data.length - done);
+  while (done < data.length) done += writeSync(fd, data, done, Math.min(data.length - done, 1 << 30));
 }
 
 interface CentralEntry {
@@ -33,12 +36,20 @@ interface CentralEntry {
   offset: number;
 }
 
-/** Streams STORED records into an open file, then the central directory on `finish()`. */
+/**
+ * Streams STORED records into an open file, then the central directory on `finish()`, byte for
+ * byte as PyTorch's writer (its miniz) lays them out: local headers with version 0, no time, the
+ * UTF-8 and data-descriptor flags and a zero CRC and sizes, each record's data followed by a
+ * data descriptor that holds them; central entries likewise; the ZIP64 end records always,
+ * then the classic one. A record of 4 GiB or more, or one that starts 4 GiB or more into the
+ * file, has a ZIP64 extra field in both headers (its size, its offset, or both) and a
+ * descriptor with 8-byte sizes, as PyTorch writes them.
+ */
 export class ZipWriter {
   private readonly fd: number;
   private offset = 0;
   private readonly entries: CentralEntry[] = [];
-  /** Tests set this to write ZIP64 records even for small files. */
+  /** Tests set this to write every size and offset as ZIP64 fields, even for small files. */
   forceZip64 = false;
 
   constructor(fd: number) {
@@ -51,39 +62,51 @@ export class ZipWriter {
     const nameBytes = Buffer.from(name, 'utf8');
     const size = bytes.length;
     const crc = crc32(bytes);
-    const zip64 = this.forceZip64 || size >= U32_MAX;
-    // Local header, then an optional ZIP64 extra field (sizes), then the padding field.
-    const fixed = 30 + nameBytes.length + (zip64 ? 20 : 0) + 4;
-    const start = this.offset + fixed;
-    const pad = (ZIP_ALIGNMENT - (start % ZIP_ALIGNMENT)) % ZIP_ALIGNMENT;
+    const bigSize = this.forceZip64 || size >= U32_MAX;
+    const bigOffset = this.forceZip64 || this.offset >= U32_MAX;
+    // Local header, an optional ZIP64 extra field, then the padding field ("FB", its length,
+    // 'Z's) that puts the data at a multiple of 64.
+    const zip64Len = bigSize || bigOffset ? 4 + (bigSize ? 16 : 0) + (bigOffset ? 8 : 0) : 0;
+    const fixed = 30 + nameBytes.length + zip64Len + 4;
+    const pad = (ZIP_ALIGNMENT - ((this.offset + fixed) % ZIP_ALIGNMENT)) % ZIP_ALIGNMENT;
     const header = Buffer.alloc(fixed + pad);
     header.writeUInt32LE(LOCAL_SIG, 0);
-    header.writeUInt16LE(zip64 ? 45 : 20, 4); // version needed
-    header.writeUInt16LE(UTF8_FLAG, 6);
-    header.writeUInt16LE(0, 8); // STORED
-    header.writeUInt16LE(0, 10); // time
-    header.writeUInt16LE(0, 12); // date
-    header.writeUInt32LE(crc, 14);
-    header.writeUInt32LE(zip64 ? U32_MAX : size, 18);
-    header.writeUInt32LE(zip64 ? U32_MAX : size, 22);
+    // Version needed, time, date, CRC and sizes: 0 (the CRC and sizes are in the descriptor).
+    header.writeUInt16LE(UTF8_FLAG | DESCRIPTOR_FLAG, 6);
     header.writeUInt16LE(nameBytes.length, 26);
-    header.writeUInt16LE(fixed - 30 - nameBytes.length + pad, 28);
+    header.writeUInt16LE(zip64Len + 4 + pad, 28);
     nameBytes.copy(header, 30);
     let p = 30 + nameBytes.length;
-    if (zip64) {
+    if (zip64Len) {
       header.writeUInt16LE(0x0001, p);
-      header.writeUInt16LE(16, p + 2);
-      header.writeBigUInt64LE(BigInt(size), p + 4);
-      header.writeBigUInt64LE(BigInt(size), p + 12);
-      p += 20;
+      header.writeUInt16LE(zip64Len - 4, p + 2);
+      p += 4;
+      if (bigSize) {
+        // The size, and a compressed size of 0: miniz writes this header before the data.
+        header.writeBigUInt64LE(BigInt(size), p);
+        p += 16;
+      }
+      if (bigOffset) header.writeBigUInt64LE(BigInt(this.offset), p);
+      p = 30 + nameBytes.length + zip64Len;
     }
     header.write('FB', p, 'latin1');
     header.writeUInt16LE(pad, p + 2);
     header.fill('Z', p + 4);
     writeAll(this.fd, header);
     writeAll(this.fd, bytes);
+    const descriptor = Buffer.alloc(zip64Len ? 24 : 16);
+    descriptor.writeUInt32LE(DESCRIPTOR_SIG, 0);
+    descriptor.writeUInt32LE(crc, 4);
+    if (zip64Len) {
+      descriptor.writeBigUInt64LE(BigInt(size), 8);
+      descriptor.writeBigUInt64LE(BigInt(size), 16);
+    } else {
+      descriptor.writeUInt32LE(size, 8);
+      descriptor.writeUInt32LE(size, 12);
+    }
+    writeAll(this.fd, descriptor);
     this.entries.push({ name: nameBytes, crc, size, offset: this.offset });
-    this.offset += header.length + size;
+    this.offset += header.length + size + descriptor.length;
   }
 
   /** Writes the central directory and the end records. */
@@ -96,12 +119,8 @@ export class ZipWriter {
       const extraLen = needSize || needOffset ? 4 + (needSize ? 16 : 0) + (needOffset ? 8 : 0) : 0;
       const b = Buffer.alloc(46 + e.name.length + extraLen);
       b.writeUInt32LE(CENTRAL_SIG, 0);
-      b.writeUInt16LE(extraLen ? 45 : 20, 4); // version made by
-      b.writeUInt16LE(extraLen ? 45 : 20, 6); // version needed
-      b.writeUInt16LE(UTF8_FLAG, 8);
-      b.writeUInt16LE(0, 10);
-      b.writeUInt16LE(0, 12);
-      b.writeUInt16LE(0, 14);
+      // Versions made by and needed, time and date: 0.
+      b.writeUInt16LE(UTF8_FLAG | DESCRIPTOR_FLAG, 8);
       b.writeUInt32LE(e.crc, 16);
       b.writeUInt32LE(needSize ? U32_MAX : e.size, 20);
       b.writeUInt32LE(needSize ? U32_MAX : e.size, 24);
@@ -129,30 +148,30 @@ export class ZipWriter {
     const cdSize = cd.length;
     const cdEnd = cdStart + cdSize;
     const n = this.entries.length;
-    const zip64 = this.forceZip64 || n >= U16_MAX || cdStart >= U32_MAX || cdSize >= U32_MAX;
-    if (zip64) {
-      const rec = Buffer.alloc(56 + 20);
-      rec.writeUInt32LE(ZIP64_EOCD_SIG, 0);
-      rec.writeBigUInt64LE(44n, 4); // size of the rest of the record
-      rec.writeUInt16LE(45, 12);
-      rec.writeUInt16LE(45, 14);
-      // disk numbers at 16 and 20: 0
-      rec.writeBigUInt64LE(BigInt(n), 24);
-      rec.writeBigUInt64LE(BigInt(n), 32);
-      rec.writeBigUInt64LE(BigInt(cdSize), 40);
-      rec.writeBigUInt64LE(BigInt(cdStart), 48);
-      rec.writeUInt32LE(ZIP64_LOCATOR_SIG, 56);
-      rec.writeUInt32LE(0, 60);
-      rec.writeBigUInt64LE(BigInt(cdEnd), 64);
-      rec.writeUInt32LE(1, 72); // total number of disks
-      writeAll(this.fd, rec);
-    }
+    // The ZIP64 end record and its locator, whatever the size, as PyTorch writes them.
+    const rec = Buffer.alloc(56 + 20);
+    rec.writeUInt32LE(ZIP64_EOCD_SIG, 0);
+    rec.writeBigUInt64LE(44n, 4); // size of the rest of the record
+    rec.writeUInt16LE(0x031e, 12); // made by: Unix, zip 3.0
+    rec.writeUInt16LE(45, 14);
+    // disk numbers at 16 and 20: 0
+    rec.writeBigUInt64LE(BigInt(n), 24);
+    rec.writeBigUInt64LE(BigInt(n), 32);
+    rec.writeBigUInt64LE(BigInt(cdSize), 40);
+    rec.writeBigUInt64LE(BigInt(cdStart), 48);
+    rec.writeUInt32LE(ZIP64_LOCATOR_SIG, 56);
+    rec.writeUInt32LE(0, 60);
+    rec.writeBigUInt64LE(BigInt(cdEnd), 64);
+    rec.writeUInt32LE(1, 72); // total number of disks
+    writeAll(this.fd, rec);
+    // The classic end record: each field that does not fit is all ones.
     const end = Buffer.alloc(22);
+    const manyEntries = this.forceZip64 || n >= U16_MAX;
     end.writeUInt32LE(EOCD_SIG, 0);
-    end.writeUInt16LE(zip64 ? U16_MAX : n, 8);
-    end.writeUInt16LE(zip64 ? U16_MAX : n, 10);
-    end.writeUInt32LE(zip64 ? U32_MAX : cdSize, 12);
-    end.writeUInt32LE(zip64 ? U32_MAX : cdStart, 16);
+    end.writeUInt16LE(manyEntries ? U16_MAX : n, 8);
+    end.writeUInt16LE(manyEntries ? U16_MAX : n, 10);
+    end.writeUInt32LE(this.forceZip64 || cdSize >= U32_MAX ? U32_MAX : cdSize, 12);
+    end.writeUInt32LE(this.forceZip64 || cdStart >= U32_MAX ? U32_MAX : cdStart, 16);
     writeAll(this.fd, end);
   }
 }
@@ -191,7 +210,7 @@ function readAt(fd: number, position: number, length: number, fileSize: number, 
   const b = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
-    const n = readSync(fd, b, done, length - done, position + done);
+    const n = readSync(fd, b, done, Math.min(length - done, 1 << 30), position + done); // at most 2 GiB a call
     if (n === 0) throw new FormatError(`${what} lies beyond the end of the file (the file is truncated)`);
     done += n;
   }
