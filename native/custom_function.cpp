@@ -399,6 +399,12 @@ std::optional<Napi::Error> takePendingJsError(const std::string& message) {
   return e;
 }
 
+void setPendingJsError(const Napi::Error& e, const std::string& message) {
+  if (!currentState) return;
+  currentState->pending = e;
+  currentState->pendingMessage = message;
+}
+
 void registerCustomFunction(Napi::Env env, Napi::Object exports) {
   auto st = std::make_shared<EnvState>();
   st->env = env;
@@ -417,6 +423,7 @@ void registerCustomFunction(Napi::Env env, Napi::Object exports) {
       {"removeHook", removeHook},
   };
   for (const auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
+  registerSavedTensorHooks(env, exports);
 }
 
 }  // namespace tn

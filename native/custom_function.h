@@ -17,6 +17,12 @@ void beginEngineCall();
 // The error that a JavaScript backward or hook threw during the engine call that failed with
 // `message` (libtorch carried a copy of its message through the engine).
 std::optional<Napi::Error> takePendingJsError(const std::string& message);
+// Keeps `e`, which a JavaScript callback run from inside autograd threw, for the entry point to
+// rethrow (the callback's caller raises a c10::Error carrying `message` through libtorch).
+void setPendingJsError(const Napi::Error& e, const std::string& message);
+
+// Saved-tensor hooks (native/saved_tensor_hooks.cpp), registered with the custom Functions.
+void registerSavedTensorHooks(Napi::Env env, Napi::Object exports);
 
 // Runs `call` (an entry point's `run(...)` that enters the engine). When a JavaScript backward or
 // hook threw, the caller gets that very error (its class, message and stack), as Python re-raises

@@ -4,12 +4,17 @@
 // "handle"). Creating a result is a slot write, freeing it resets the slot, and no finalizer
 // or wrapper object is left behind per tensor, so a long synchronous loop neither waits on the
 // garbage collector nor fragments the heap with small live allocations.
+//
+// The slots are a deque, not a vector: an op holds references to its input slots while it runs,
+// and JavaScript may run inside an op (a saved-tensor pack hook, saved_tensor_hooks.cpp) and make
+// tensors. A deque grows at its end without moving the slots it has.
 #pragma once
 #include <ATen/core/Tensor.h>
 #include <napi.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 namespace tn {
@@ -37,10 +42,10 @@ class HandleTable {
     queue_[0] = 0;
   }
   size_t live() const { return slots_.size() - free_.size(); }
-  const std::vector<at::Tensor>& slots() const { return slots_; }
+  const std::deque<at::Tensor>& slots() const { return slots_; }
 
  private:
-  std::vector<at::Tensor> slots_;
+  std::deque<at::Tensor> slots_;
   std::vector<int64_t> bytes_;  // bytes reported to V8 for each slot
   std::vector<int32_t> free_;
   int64_t delta_ = 0;

@@ -10,6 +10,7 @@ import {
 import * as forwardAd from './autograd/forward_ad.js';
 import * as functional from './autograd/functional.js';
 import { GradcheckError, gradcheck, gradgradcheck } from './autograd/gradcheck.js';
+import * as graph from './autograd/graph.js';
 import { scope } from './lifetime.js';
 import { describe, hList } from './marshal.js';
 import { Tensor } from './tensor.js';
@@ -288,6 +289,7 @@ export const autograd = {
   FunctionCtx,
   functional,
   forwardAd,
+  graph,
   gradcheck,
   gradgradcheck,
   GradcheckError,

@@ -83,18 +83,28 @@ m = eval(INPUT['model']).double()
 m.load_state_dict({k: torch.tensor(v, dtype=torch.float64) for k, v in INPUT['state'].items()})
 x = torch.tensor(INPUT['x'], dtype=torch.float64, requires_grad=True)
 torch.manual_seed(INPUT['seed'])
+if not INPUT['inputGrad']:
+    x.requires_grad_(False)
 if INPUT['segments']:
-    out = checkpoint_sequential(m, INPUT['segments'], x, use_reentrant=True)
+    out = checkpoint_sequential(m, INPUT['segments'], x, use_reentrant=INPUT['reentrant'])
 else:
-    out = checkpoint(m, x, use_reentrant=True)
+    out = checkpoint(m, x, use_reentrant=INPUT['reentrant'])
 loss = out.pow(2).sum()
 loss.backward()
 OUTPUT = dict(loss=loss.item(), grads={k: p.grad for k, p in m.named_parameters()}, inputGrad=x.grad)
 `;
 
-function python(model: string, m: torch.nn.Module, x: Tensor, segments = 0): Run {
+function python(model: string, m: torch.nn.Module, x: Tensor, segments = 0, reentrant = true): Run {
   const state = Object.fromEntries(Object.entries(m.stateDict()).map(([k, v]) => [k, v.toArray()]));
-  return runPython<Run>(PY_RUN, { model, state, x: x.toArray(), seed: SEED, segments });
+  return runPython<Run>(PY_RUN, {
+    model,
+    state,
+    x: x.toArray(),
+    seed: SEED,
+    segments,
+    reentrant,
+    inputGrad: x.requiresGrad,
+  });
 }
 
 function assertBitEqual(got: Run, plain: Run): void {
@@ -195,19 +205,23 @@ describe('torch.utils.checkpoint.checkpoint', () => {
     const plain = held(() => m.forward(x) as Tensor);
     const checkpointed = held(() => checkpoint(m, x, { useReentrant: true }) as Tensor);
     const halves = held(() => checkpointSequential(m, 2, x, { useReentrant: true }));
-    console.log(`graph-held bytes: plain ${plain}, checkpoint ${checkpointed}, checkpointSequential(2) ${halves}`);
+    const nonReentrant = held(() => checkpoint(m, x, { useReentrant: false }) as Tensor);
+    console.log(
+      `graph-held bytes: plain ${plain}, checkpoint ${checkpointed}, checkpointSequential(2) ${halves}, non-reentrant ${nonReentrant}`,
+    );
     // 6 blocks of Linear, ReLU, Dropout on 64x256 float32 (64 KiB a tensor): the plain graph
     // holds activations and masks (17 tensors' worth); the checkpointed one holds only its
     // input, which the caller holds too, so nothing of its own; with 2 segments, the second
     // half's activations.
     assert.ok(plain >= 16 * 65536, `plain graph holds ${plain}`);
     assert.ok(checkpointed < 65536, `checkpointed graph holds ${checkpointed}`);
+    // non-reentrant: the graph is recorded, but its saved tensors are holders (JS objects)
+    assert.ok(nonReentrant < 65536, `non-reentrant checkpointed graph holds ${nonReentrant}`);
     assert.ok(halves < plain * 0.6 && halves > 7 * 65536, `half checkpointed holds ${halves}`);
   });
 
   test('errors and warnings as PyTorch', (t) => {
     const { m, x } = setup(mlp, [2, 6]);
-    assert.throws(() => checkpoint(m, x, { useReentrant: false }), /useReentrant: false .*saved-tensor hooks/);
     assert.throws(() => checkpoint(m, x, { useReentrant: true, foo: 1, bar: 2 }), {
       message: 'checkpoint: Unexpected keyword arguments: foo,bar',
     });
@@ -274,9 +288,200 @@ describe('torch.utils.checkpoint.checkpointSequential', () => {
       () => checkpointSequential(seq, 2, x, { useReentrant: true, foo: 1 } as never),
       /Unexpected keyword arguments: foo/,
     );
-    assert.throws(() => checkpointSequential(seq, 2, x, { useReentrant: false }), /saved-tensor hooks/);
     const warn = t.mock.method(process, 'emitWarning', () => {});
     checkpointSequential(seq, 2, x);
     assert.match(String(warn.mock.calls[0]?.arguments[0]), /checkpointSequential: the useReentrant option/);
+  });
+});
+
+describe('torch.utils.checkpoint.checkpoint, useReentrant: false', () => {
+  const nonReentrant = { useReentrant: false };
+
+  test('an MLP with dropout: equal to the plain run to the bit, and to Python; random state restored', {
+    skip: skipWithoutPython(),
+  }, () => {
+    const { m, x } = setup(mlp, [5, 6]);
+    const plain = run(m, x, () => m.forward(x) as Tensor);
+    const stateAfterPlain = rngState();
+    const got = run(m, x, () => checkpoint(m, x, nonReentrant) as Tensor);
+    assertBitEqual(got, plain);
+    assert.deepEqual(rngState(), stateAfterPlain, 'random state after backward');
+    assertPython(got, python(PY_MLP, m, x, 0, false));
+  });
+
+  test('a conv stack with dropout, and checkpointSequential in 2 segments: to the bit, and Python', {
+    skip: skipWithoutPython(),
+  }, () => {
+    const { m, x } = setup(convStack, [2, 2, 5, 5]);
+    const plain = run(m, x, () => m.forward(x) as Tensor);
+    const got = run(m, x, () => checkpoint((y: Tensor) => m.forward(y) as Tensor, x, nonReentrant) as Tensor);
+    assertBitEqual(got, plain);
+    assertPython(got, python(PY_CONV, m, x, 0, false));
+    const seq = run(m, x, () => checkpointSequential(m, 2, x, nonReentrant));
+    assertBitEqual(seq, plain);
+    assertPython(seq, python(PY_CONV, m, x, 2, false));
+  });
+
+  test('an input that does not require grad: the parameters still get their gradients, as Python', {
+    skip: skipWithoutPython(),
+  }, () => {
+    const { m, x: x0 } = setup(mlp, [4, 6]);
+    const x = x0.detach();
+    const plain = run(m, x, () => m.forward(x) as Tensor);
+    const got = run(m, x, () => checkpoint(m, x, nonReentrant) as Tensor);
+    assertBitEqual(got, plain);
+    assert.equal(got.inputGrad, undefined);
+    const py = python(PY_MLP, m, x, 0, false);
+    for (const [k, g] of Object.entries(py.grads)) close(got.grads[k], g, `gradient of ${k} vs Python`, 1e-12);
+    assert.equal(py.inputGrad, null);
+  });
+
+  test('autograd.grad through a checkpoint: the input gradient equals the plain one to the bit', () => {
+    const { m, x } = setup(mlp, [3, 6]);
+    const gradOf = (forward: () => Tensor): number[] =>
+      torch.scope(() => {
+        torch.manualSeed(SEED);
+        const [g] = torch.autograd.grad(forward().pow(2).sum(), [x]);
+        return g?.toArray() as number[];
+      });
+    const plain = gradOf(() => m.forward(x) as Tensor);
+    assert.deepEqual(
+      gradOf(() => checkpoint(m, x, nonReentrant) as Tensor),
+      plain,
+    );
+    // backward({inputs}) too: only x gets a gradient
+    m.zeroGrad();
+    x.grad = null;
+    torch.manualSeed(SEED);
+    (checkpoint(m, x, nonReentrant) as Tensor)
+      .pow(2)
+      .sum()
+      .backward({ inputs: [x] });
+    assert.deepEqual((x.grad as Tensor | null)?.toArray(), plain);
+    assert.equal((m.getSubmodule('0') as torch.nn.Linear).weight.grad, null);
+  });
+
+  test('nested checkpoints, non-tensor and object arguments: to the bit', () => {
+    const { m, x } = setup(mlp, [4, 6]);
+    const [l0, , , l3, , , l6] = m.children() as torch.nn.Module[];
+    const z = torch.randn([4, 8], { dtype: 'float64' });
+    const inner = (h: Tensor, opts: { scale: number; z: Tensor }) =>
+      (l3 as torch.nn.Linear).forward(h.mul(opts.z).mul(opts.scale)).tanh();
+    const outer = (y: Tensor, scale: number, useCheckpoint: boolean) => {
+      const h = (l0 as torch.nn.Linear).forward(y).relu();
+      const opts = { scale, z };
+      const g = useCheckpoint ? (checkpoint(inner, h, opts, nonReentrant) as Tensor) : inner(h, opts);
+      return (l6 as torch.nn.Linear).forward(g.sin());
+    };
+    const plain = run(m, x, () => outer(x, 0.5, false));
+    const got = run(m, x, () => checkpoint(outer, x, 0.5, true, nonReentrant) as Tensor);
+    assertBitEqual(got, plain);
+  });
+
+  test('early stop: the rerun ends at the last saved tensor (PyTorch 2.13 default); earlyStop: false runs it all', {
+    skip: skipWithoutPython(),
+  }, () => {
+    const x = torch.tensor([0.5, 1.5], { dtype: 'float64' }).requiresGrad_();
+    const calls = (earlyStop: boolean | undefined): number => {
+      let n = 0;
+      const fn = (y: Tensor) => {
+        n++;
+        const a = y.sin();
+        n += 10; // reached in the rerun only when it is not cut
+        return a.add(1);
+      };
+      const options = earlyStop === undefined ? nonReentrant : { ...nonReentrant, earlyStop };
+      (checkpoint(fn, x, options) as Tensor).sum().backward();
+      return n;
+    };
+    const py = runPython<number[]>(`
+from torch.utils.checkpoint import checkpoint
+x = torch.tensor([0.5, 1.5], dtype=torch.float64, requires_grad=True)
+out = []
+for early in [None, False]:
+    n = [0]
+    def fn(y):
+        n[0] += 1
+        a = y.sin()
+        n[0] += 10
+        return a + 1
+    kw = {} if early is None else dict(early_stop=early)
+    checkpoint(fn, x, use_reentrant=False, **kw).sum().backward()
+    out.append(n[0])
+OUTPUT = out
+`);
+    assert.deepEqual([calls(undefined), calls(false)], py);
+    assert.deepEqual(py, [12, 22]);
+  });
+
+  test('determinismCheck: a recomputation with other shapes is a CheckpointError; none skips the check', () => {
+    const x = torch.tensor([[0.5, 1.5, -1]], { dtype: 'float64' }).requiresGrad_();
+    const make = () => {
+      let first = true;
+      return (y: Tensor) => {
+        const v = first ? y : y.expand([2, 3]);
+        first = false;
+        return v.sin().sum(0);
+      };
+    };
+    assert.throws(
+      () => (checkpoint(make(), x, nonReentrant) as Tensor).sum().backward(),
+      (e: Error) => {
+        assert.equal(e.name, 'CheckpointError');
+        assert.ok(e instanceof torch.utils.checkpoint.CheckpointError);
+        assert.match(
+          e.message,
+          /^torch\.utils\.checkpoint: Recomputed values for the following tensors have different metadata than during the forward pass\.\ntensor at position 0:\nsaved metadata: \{shape: \[1, 3\], dtype: 'float64', device: 'cpu'\}\nrecomputed metadata: \{shape: \[2, 3\], dtype: 'float64', device: 'cpu'\}/,
+        );
+        return true;
+      },
+    );
+    // 'none': the count matches, so nothing is checked, and autograd reduces the recomputed
+    // [2, 3] gradient to x's shape: sin's backward sees two rows of cos(x), summed (as PyTorch)
+    x.grad = null;
+    (checkpoint(make(), x, { ...nonReentrant, determinismCheck: 'none' }) as Tensor).sum().backward();
+    assert.deepEqual((x.grad as Tensor | null)?.toArray(), x.detach().cos().mul(2).toArray());
+    // fewer tensors saved in the rerun: the count check, whatever determinismCheck says
+    let first = true;
+    const fewer = (y: Tensor) => {
+      const out = first ? y.sin().exp() : y.add(1).exp();
+      first = false;
+      return out;
+    };
+    assert.throws(
+      () => (checkpoint(fewer, x, { ...nonReentrant, determinismCheck: 'none' }) as Tensor).sum().backward(),
+      /A different number of tensors was saved during the original forward and recomputation\.\nNumber of tensors saved during forward: 2\nNumber of tensors saved during recomputation: 1\./,
+    );
+  });
+
+  test('retainGraph and a second backward recompute again; no grad mode runs plainly', () => {
+    const { m, x } = setup(mlp, [2, 6]);
+    m.eval();
+    let runs = 0;
+    const fn = (y: Tensor) => {
+      runs++;
+      return m.forward(y) as Tensor;
+    };
+    const loss = (checkpoint(fn, x, nonReentrant) as Tensor).pow(2).sum();
+    loss.backward({ retainGraph: true });
+    const once = x.grad?.toArray() as Nested[];
+    loss.backward();
+    assert.equal(runs, 3);
+    assert.deepEqual(
+      x.grad?.toArray(),
+      once.map((r) => (r as number[]).map((v) => v * 2)),
+    );
+    const out = torch.noGrad(() => checkpoint(fn, x, nonReentrant) as Tensor);
+    assert.equal(out.requiresGrad, false);
+    m.train();
+  });
+
+  test('50 checkpointed training steps keep the live-tensor count flat', () => {
+    const { m, x } = setup(mlp, [4, 6]);
+    const step = () => run(m, x, () => checkpoint(m, x, nonReentrant) as Tensor);
+    step();
+    const before = torch.memory().tensors;
+    for (let i = 0; i < 50; i++) step();
+    assert.equal(torch.memory().tensors, before);
   });
 });

@@ -1,16 +1,13 @@
-// torch.utils.checkpoint: activation checkpointing, as PyTorch's reentrant variant.
+// torch.utils.checkpoint: activation checkpointing, PyTorch's two variants.
 //
-// The forward of the checkpointed function runs with gradient recording off, so none of its
+// useReentrant: false is in checkpoint_non_reentrant.ts (saved-tensor hooks). The reentrant one:
+// the forward of the checkpointed function runs with gradient recording off, so none of its
 // intermediate activations are kept; a custom autograd Function stands in for it in the graph,
 // holding only its inputs. Its backward restores the random state of the forward, reruns the
 // function with recording on, and backpropagates through that fresh graph: the gradients of the
 // inputs come back through the Function, those of the parameters the function closes over are
 // accumulated into their `.grad` by that inner backward.
 //
-// PyTorch's default variant (useReentrant: false) needs saved-tensor hooks, which libtorch offers
-// to Python only: torch-node's autograd has none, so that variant is refused with a clear error
-// rather than run as the reentrant one with different semantics (it would differ under
-// autograd.grad and for inputs that do not require grad).
 
 import { isPlainObject } from '../../plain_object.js';
 import { AutogradFunction, enableGrad, type FunctionCtx } from '../autograd.js';
@@ -21,6 +18,9 @@ import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/modules/container.js';
 import { getRngState, setRngState } from '../random.js';
 import { Tensor } from '../tensor.js';
+import { CheckpointError, checkpointWithoutReentrant } from './checkpoint_non_reentrant.js';
+
+export { CheckpointError };
 
 /** A function to checkpoint: a plain function or a Module (its forward). */
 // biome-ignore lint/suspicious/noExplicitAny: the checkpointed function takes what its caller passes
@@ -28,23 +28,38 @@ export type CheckpointFn = ((...args: any[]) => unknown) | Module;
 
 export interface CheckpointOptions {
   /**
-   * true: the reentrant variant (the only one torch-node has). Pass it explicitly: left out, it
-   * defaults to true with PyTorch's warning; false is an Error (see the module comment).
+   * true: the reentrant variant; false: the non-reentrant one (PyTorch's recommendation). Pass it
+   * explicitly: left out, it defaults to true with PyTorch's warning.
    */
   useReentrant?: boolean;
   /** Save the random state before the forward and restore it for the recomputation (default true). */
   preserveRngState?: boolean;
-  /** The non-reentrant variant's recomputation check; ignored by the reentrant variant, as in PyTorch. */
+  /**
+   * The non-reentrant variant's check of the recomputation: 'default' compares the number of saved
+   * tensors and the shape, dtype and device of each with the forward's; 'none' the number only.
+   * Ignored by the reentrant variant, as in PyTorch.
+   */
   determinismCheck?: 'default' | 'none';
+  /**
+   * The non-reentrant variant stops the recomputation as soon as every tensor the backward needs
+   * is recomputed (default true); ignored by the reentrant variant.
+   */
+  earlyStop?: boolean;
 }
 
-const OPTION_NAMES = new Set(['useReentrant', 'preserveRngState', 'determinismCheck']);
+const OPTION_NAMES = new Set(['useReentrant', 'preserveRngState', 'determinismCheck', 'earlyStop']);
 
-/** PyTorch's warning when useReentrant is left out, for `what` (checkpoint or checkpointSequential). */
-const useReentrantWarning = (what: string): string =>
-  `${what}: the useReentrant option should be passed explicitly, as PyTorch asks. ` +
-  'Left out, it is true: the reentrant variant, the only one torch-node has. ' +
-  'Pass useReentrant: true to keep this behaviour and silence this warning.';
+/** PyTorch's warnings when useReentrant is left out (its text, with this API's names). */
+const CHECKPOINT_WARNING =
+  'torch.utils.checkpoint: the useReentrant option should be passed explicitly. Starting in PyTorch 2.9, ' +
+  'calling checkpoint without useReentrant will raise an exception. useReentrant: false is recommended, but ' +
+  'if you need to preserve the current default behavior, you can pass useReentrant: true. Refer to docs for ' +
+  'more details on the differences between the two variants.';
+const SEQUENTIAL_WARNING =
+  'torch.utils.checkpoint.checkpointSequential: the useReentrant option should be passed explicitly. In ' +
+  'version 2.9 we will raise an exception if useReentrant is not passed. useReentrant: false is recommended, ' +
+  'but if you need to preserve the current default behavior, you can pass useReentrant: true. Refer to docs ' +
+  'for more details on the differences between the two variants.';
 
 const NO_INPUT_GRAD_WARNING = 'None of the inputs have requires_grad=True. Gradients will be None';
 
@@ -54,8 +69,8 @@ function asCallable(fn: CheckpointFn, what: string): (...args: unknown[]) => unk
   return fn as (...args: unknown[]) => unknown;
 }
 
-/** useReentrant as PyTorch reads it: left out warns and means true; false is not available here. */
-function reentrant(useReentrant: unknown, what: string, warning: string): true {
+/** useReentrant as PyTorch reads it: left out warns and means true. */
+function reentrant(useReentrant: unknown, what: string, warning: string): boolean {
   if (useReentrant === undefined) {
     warnOnce(`${what}.useReentrant`, warning);
     return true;
@@ -63,19 +78,15 @@ function reentrant(useReentrant: unknown, what: string, warning: string): true {
   if (typeof useReentrant !== 'boolean') {
     throw new TypeError(`${what}: useReentrant must be a boolean, got ${describe(useReentrant)}`);
   }
-  if (!useReentrant) {
-    throw new Error(
-      `${what}: useReentrant: false (the non-reentrant variant) needs saved-tensor hooks, which torch-node's autograd does not have; pass useReentrant: true`,
-    );
-  }
-  return true;
+  return useReentrant;
 }
 
-function preserveOption(v: unknown, what: string): boolean {
+function booleanOption(v: unknown, what: string, name: string): boolean {
   if (v === undefined) return true;
-  if (typeof v !== 'boolean') throw new TypeError(`${what}: preserveRngState must be a boolean, got ${describe(v)}`);
+  if (typeof v !== 'boolean') throw new TypeError(`${what}: ${name} must be a boolean, got ${describe(v)}`);
   return v;
 }
+const preserveOption = (v: unknown, what: string): boolean => booleanOption(v, what, 'preserveRngState');
 
 interface CheckpointCtx extends FunctionCtx {
   run: (...args: unknown[]) => unknown;
@@ -175,13 +186,21 @@ class CheckpointFunction extends AutogradFunction {
  * argument is a plain object needs the options object after it (`{}` will do); unknown keys are
  * PyTorch's "Unexpected keyword arguments" error.
  *
- * This is PyTorch's reentrant variant (an autograd Function), with its rules: at least one input
- * tensor must require grad (else the parameters inside get no gradient, with PyTorch's warning);
- * use `backward()`, not `autograd.grad` or `backward({inputs})`, over a checkpointed graph (the
- * parameters' gradients are accumulated into `.grad` by the recomputation's own backward). The
- * function returns a Tensor or an array of outputs. CPU only: torch-node's custom Functions run
- * backward in JavaScript, which cannot serve a CUDA device thread, and CUDA random state is not
- * exposed.
+ * `useReentrant: false` (PyTorch's recommendation) records the forward's graph with saved-tensor
+ * hooks that keep none of its saved tensors, and reruns the function at the first backward that
+ * needs one, stopping as soon as all are back (`earlyStop`). It works with any backward
+ * (`autograd.grad`, `backward({inputs})`), with inputs that do not require grad, nested, and with
+ * any function result; `determinismCheck` checks the recomputation. Arguments that are not tensors
+ * (plain objects too, before the options) reach the function as they are, in the rerun too.
+ *
+ * `useReentrant: true` is PyTorch's reentrant variant (an autograd Function), with its rules: at
+ * least one input tensor must require grad (else the parameters inside get no gradient, with
+ * PyTorch's warning); use `backward()`, not `autograd.grad` or `backward({inputs})`, over a
+ * checkpointed graph (the parameters' gradients are accumulated into `.grad` by the
+ * recomputation's own backward); the function returns a Tensor or an array of outputs.
+ *
+ * CPU only, both: their backward runs JavaScript, which cannot serve a CUDA device thread, and
+ * CUDA random state is not exposed. Autocast is not re-entered for the recomputation.
  */
 export function checkpoint(fn: CheckpointFn, ...rest: unknown[]): unknown {
   const run = asCallable(fn, 'checkpoint');
@@ -189,7 +208,7 @@ export function checkpoint(fn: CheckpointFn, ...rest: unknown[]): unknown {
   const options: Record<string, unknown> = isPlainObject(last) ? (rest.pop() as Record<string, unknown>) : {};
   const preserve = preserveOption(options.preserveRngState, 'checkpoint');
   const unexpected = Object.keys(options).filter((k) => !OPTION_NAMES.has(k));
-  reentrant(options.useReentrant, 'checkpoint', useReentrantWarning('torch.utils.checkpoint'));
+  const useReentrant = reentrant(options.useReentrant, 'checkpoint', CHECKPOINT_WARNING);
   if (unexpected.length) throw new Error(`checkpoint: Unexpected keyword arguments: ${unexpected.join(',')}`);
   const dc = options.determinismCheck;
   if (dc !== undefined && dc !== 'default' && dc !== 'none') {
@@ -198,8 +217,13 @@ export function checkpoint(fn: CheckpointFn, ...rest: unknown[]): unknown {
   const cuda = rest.find((a) => a instanceof Tensor && a.device !== 'cpu') as Tensor | undefined;
   if (cuda) {
     throw new Error(
-      `checkpoint: inputs on ${cuda.device} are not supported: the recomputation runs in a custom autograd Function, whose backward handles CPU tensors only here`,
+      `checkpoint: inputs on ${cuda.device} are not supported: the recomputation runs JavaScript in backward, which handles CPU tensors only here`,
     );
+  }
+  if (!useReentrant) {
+    const earlyStop = booleanOption(options.earlyStop, 'checkpoint', 'earlyStop');
+    const determinismCheck = (dc ?? 'default') as 'default' | 'none';
+    return checkpointWithoutReentrant(run, rest, { preserveRngState: preserve, determinismCheck, earlyStop });
   }
   return CheckpointFunction.apply(run, preserve, ...rest);
 }
@@ -225,11 +249,7 @@ export function checkpointSequential(
 ): Tensor {
   const what = 'checkpointSequential';
   if (!isPlainObject(options)) throw new TypeError(`${what}: options must be an object, got ${describe(options)}`);
-  reentrant(
-    options.useReentrant,
-    'checkpointSequential',
-    useReentrantWarning('torch.utils.checkpoint.checkpointSequential'),
-  );
+  const useReentrant = reentrant(options.useReentrant, 'checkpointSequential', SEQUENTIAL_WARNING);
   const preserve = preserveOption(options.preserveRngState, what);
   const unexpected = Object.keys(options).filter((k) => k !== 'useReentrant' && k !== 'preserveRngState');
   if (unexpected.length) throw new Error(`${what}: Unexpected keyword arguments: ${unexpected.join(',')}`);
@@ -253,7 +273,7 @@ export function checkpointSequential(
   let end = 0;
   for (let start = 0; start < size * (segments - 1); start += size) {
     end = start + size;
-    x = checkpoint(chain(start, end), x, { useReentrant: true, preserveRngState: preserve });
+    x = checkpoint(chain(start, end), x, { useReentrant, preserveRngState: preserve });
   }
   return chain(end, runs.length)(x) as Tensor;
 }
