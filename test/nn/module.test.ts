@@ -125,14 +125,22 @@ describe('nn.Module', () => {
     );
   });
 
-  test("a BatchNorm's num_batches_tracked may be absent from a state dict (an older or converted checkpoint): it keeps its value", () => {
+  test("a BatchNorm's num_batches_tracked may be absent from a state dict of layout version 1 or of none (an older or converted checkpoint): it keeps its value", () => {
     const bn = new nn.BatchNorm1d(2);
     bn.forward(torch.randn([4, 2]));
     const sd = new nn.BatchNorm1d(2).stateDict();
+    // stateDict() records each module's layout version, as PyTorch's: BatchNorm's is 2.
+    assert.deepEqual((sd as { _metadata?: unknown })._metadata, { '': { version: 2 } });
     delete sd.num_batches_tracked;
-    assert.deepEqual(bn.loadStateDict(sd), { missingKeys: [], unexpectedKeys: [] });
+    // A spread leaves the metadata out: a state dict of no version.
+    assert.deepEqual(bn.loadStateDict({ ...sd }), { missingKeys: [], unexpectedKeys: [] });
     assert.equal(bn.num_batches_tracked?.item(), 1);
     assert.deepEqual(bn.running_mean?.toArray(), [0, 0]);
+    // Of version 2 the counter is missing, as in PyTorch (checked against Python 2.13 by hand:
+    // 'Missing key(s) in state_dict: "num_batches_tracked".'); of version 1 it is not.
+    assert.throws(() => bn.loadStateDict(sd), /Missing key\(s\) in state_dict: "num_batches_tracked"\./);
+    (sd as unknown as { _metadata: Record<string, { version: number }> })._metadata[''] = { version: 1 };
+    assert.deepEqual(bn.loadStateDict(sd), { missingKeys: [], unexpectedKeys: [] });
   });
 
   test("a container subclass's Module fields are children after its items; container keys are names too", () => {
@@ -460,9 +468,13 @@ describe('nn.Module', () => {
     for (const [k, v] of Object.entries(source.stateDict())) {
       old[k.replace('bn.weight', 'bn.gamma').replace('bn.bias', 'bn.beta')] = v;
     }
+    // The hook gets its module's entry of the state dict's _metadata, as PyTorch's local_metadata.
+    Object.defineProperty(old, '_metadata', {
+      value: { '': { version: 1 }, conv: { version: 1 }, bn: { version: 2 } },
+    });
     const seen: string[] = [];
-    net.bn.registerLoadStateDictPreHook((m, state, prefix, _meta, strict) => {
-      seen.push(`${m.constructor.name} '${prefix}' strict ${strict}`);
+    net.bn.registerLoadStateDictPreHook((m, state, prefix, meta, strict) => {
+      seen.push(`${m.constructor.name} '${prefix}' strict ${strict} version ${meta.version}`);
       for (const [from, to] of [
         ['gamma', 'weight'],
         ['beta', 'bias'],
@@ -475,7 +487,7 @@ describe('nn.Module', () => {
       }
     });
     const result = net.loadStateDict(old);
-    assert.deepEqual(seen, ["BatchNorm2d 'bn.' strict true"]);
+    assert.deepEqual(seen, ["BatchNorm2d 'bn.' strict true version 2"]);
     assert.deepEqual(result, { missingKeys: [], unexpectedKeys: [] });
     assert.deepEqual(net.bn.weight?.toArray(), source.bn.weight?.toArray());
     assert.ok('bn.gamma' in old, "the caller's dict is left as it was");

@@ -20,6 +20,17 @@ export interface IncompatibleKeys {
 const shapeText = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /**
+ * MMEngine's weights_to_cpu: the state dict's tensors on the CPU, its `_metadata` (the modules'
+ * layout versions, which torch.save writes and PyTorch's load_state_dict reads) kept.
+ */
+export function weightsToCpu(stateDict: Record<string, Tensor>): Record<string, Tensor> {
+  const out = Object.fromEntries(Object.entries(stateDict).map(([k, v]) => [k, v.cpu()]));
+  const metadata = Object.getOwnPropertyDescriptor(stateDict, '_metadata');
+  if (metadata) Object.defineProperty(out, '_metadata', metadata);
+  return out;
+}
+
+/**
  * Copies the tensors of `stateDict` whose key and shape the module has into it. Missing keys
  * ending in `num_batches_tracked` (BatchNorm counters that older checkpoints lack) go unreported.
  */

@@ -33,7 +33,7 @@ import { convertSyncBatchnorm, revertSyncBatchnorm } from '../model/utils.js';
 import { DistributedDataParallel, type DistributedDataParallelOptions } from '../model/wrappers/distributed.js';
 import { type BaseOptimWrapper, OptimWrapper, type OptimWrapperOptions } from '../optim/optim_wrapper.js';
 import { buildOptimWrapper, type OptimWrapperCfg } from '../optim/optim_wrapper_constructor.js';
-import { loadStateDict } from './checkpoint.js';
+import { loadStateDict, weightsToCpu } from './checkpoint.js';
 import { datasetMetaOf, sameDatasetMeta } from './dataset_meta.js';
 import { type DefaultHookSpec, defaultHookList } from './default_hooks.js';
 import { shardDataloaders } from './distributed_setup.js';
@@ -563,9 +563,7 @@ export class Runner {
     if (datasetMeta !== null) meta.dataset_meta = datasetMeta;
     const checkpoint: Record<string, unknown> = {
       meta,
-      state_dict: torch.noGrad(() =>
-        Object.fromEntries(Object.entries(this.model.stateDict()).map(([k, v]) => [k, v.cpu()])),
-      ),
+      state_dict: torch.noGrad(() => weightsToCpu(this.model.stateDict())),
       message_hub: this.messageHub.stateDict(),
       rng_state: torch.getRngState(),
     };

@@ -62,6 +62,12 @@ function checkAssignment(target: Module, key: string | symbol, value: unknown): 
 /** A module's state-dict hooks, if it has any. */
 const stateHooks = (m: Module): StateHooks | undefined => (m as unknown as { [STATE_HOOKS]?: StateHooks })[STATE_HOOKS];
 
+/** A state dict's `_metadata` (stateDict() attaches it; torch.load keeps a file's), if it has one. */
+function stateMetadata(sd: object): Record<string, Record<string, unknown>> | undefined {
+  const m = (sd as { _metadata?: unknown })._metadata;
+  return m !== null && typeof m === 'object' ? (m as Record<string, Record<string, unknown>>) : undefined;
+}
+
 const FIELD_GUARD: ProxyHandler<Module> = {
   defineProperty(target, key, descriptor) {
     if ('value' in descriptor) checkAssignment(target, key, descriptor.value);
@@ -516,27 +522,45 @@ export abstract class Module {
   // ---- state
 
   /**
+   * The version of this module's state-dict layout, PyTorch's `_version`: 1, and 2 for batch and
+   * instance norm (whose `num_batches_tracked` came with version 2). stateDict() records it per
+   * module in `_metadata`, and a loading module's hooks get it back.
+   */
+  static readonly _version: number = 1;
+
+  /**
    * Parameters and persistent buffers under PyTorch's dotted names (`layer1.0.conv1.weight`,
    * `bn.running_mean`), in PyTorch's order: each module's parameters, then its buffers, then its
    * children's. Values are detached views of the module's tensors (the tensors themselves with
-   * `keepVars`).
+   * `keepVars`). As PyTorch's, the object carries `_metadata` (not enumerable: spreads and
+   * Object.keys leave it out): each module's prefix (`''` for this one, `layer1.0`) to
+   * `{version}`, which torch.save writes and PyTorch's load_state_dict reads.
    */
   stateDict(options?: { prefix?: string; keepVars?: boolean }): StateDict {
     const out: StateDict = {};
-    this.collectState(options?.prefix ?? '', out, options?.keepVars ?? false);
+    const metadata: Record<string, { version: number }> = {};
+    Object.defineProperty(out, '_metadata', { value: metadata, enumerable: false, writable: true, configurable: true });
+    this.collectState(options?.prefix ?? '', out, options?.keepVars ?? false, metadata);
     return out;
   }
 
-  private collectState(prefix: string, out: StateDict, keepVars: boolean): void {
+  private collectState(
+    prefix: string,
+    out: StateDict,
+    keepVars: boolean,
+    metadata: Record<string, { version: number }>,
+  ): void {
     const hooks = stateHooks(this);
     for (const h of hooks?.statePre ?? []) h(this, prefix, keepVars);
+    const local = { version: (this.constructor as typeof Module)._version };
+    metadata[prefix.slice(0, -1)] = local;
     for (const [name, p] of this.ownParameters()) if (p) out[prefix + name] = keepVars ? p : p.detach();
     for (const [name, b, persistent] of this.ownBuffers()) {
       if (b && persistent) out[prefix + name] = keepVars ? b : b.detach();
     }
     // Every name of a shared submodule, as PyTorch's state_dict (a tied module's keys twice).
-    for (const [name, child] of this.moduleEntries()) child.collectState(`${prefix + name}.`, out, keepVars);
-    for (const h of hooks?.statePost ?? []) h(this, out, prefix, {});
+    for (const [name, child] of this.moduleEntries()) child.collectState(`${prefix + name}.`, out, keepVars, metadata);
+    for (const h of hooks?.statePost ?? []) h(this, out, prefix, local);
   }
 
   /** This module and every submodule under each of its names, with its key prefix, as PyTorch's load() recursion visits them. */
@@ -555,24 +579,25 @@ export abstract class Module {
     const strict = options?.strict ?? true;
     // A copy, as PyTorch's: load pre-hooks may rename entries (old layouts) without touching the caller's.
     const stateDict = { ...input };
+    const metadata = stateMetadata(input);
     const hookMissing: string[] = [];
     const hookUnexpected: string[] = [];
     const errors: string[] = [];
     const visited = [...this.withPrefixes()];
     for (const [m, prefix] of visited) {
       for (const h of stateHooks(m)?.loadPre ?? []) {
-        h(m, stateDict, prefix, {}, strict, hookMissing, hookUnexpected, errors);
+        h(m, stateDict, prefix, metadata?.[prefix.slice(0, -1)] ?? {}, strict, hookMissing, hookUnexpected, errors);
       }
     }
     const own = this.stateDict({ keepVars: true });
-    // A BatchNorm's counter may be absent (PyTorch fills it in for a state dict without version
-    // metadata, which is what every state dict here is): it keeps its value, and is not missing.
-    const missingKeys = [
-      ...hookMissing,
-      ...Object.keys(own).filter(
-        (k) => !(k in stateDict) && !(k === 'num_batches_tracked' || k.endsWith('.num_batches_tracked')),
-      ),
-    ];
+    // A norm layer's counter, new in its layout's version 2, may be absent from a state dict of an
+    // older version or of none (PyTorch fills it in): it keeps its value, and is not missing.
+    const olderCounter = (k: string): boolean => {
+      if (k !== 'num_batches_tracked' && !k.endsWith('.num_batches_tracked')) return false;
+      const version = metadata?.[k.slice(0, -'.num_batches_tracked'.length)]?.version;
+      return typeof version !== 'number' || version < 2;
+    };
+    const missingKeys = [...hookMissing, ...Object.keys(own).filter((k) => !(k in stateDict) && !olderCounter(k))];
     const unexpectedKeys = [...hookUnexpected, ...Object.keys(stateDict).filter((k) => !(k in own))];
     const bad = new Set<string>();
     for (const [key, target] of Object.entries(own)) {

@@ -24,6 +24,8 @@ export interface BatchNormOptions extends FactoryOptions {
  * running statistics as buffers with PyTorch's names, their reset, and the repr.
  */
 export abstract class NormBase extends Module {
+  /** PyTorch's _NormBase._version: 2 since `num_batches_tracked` (state dicts record it). */
+  static override readonly _version: number = 2;
   weight: Parameter | null;
   bias: Parameter | null;
   declare running_mean: Tensor | null;
