@@ -315,6 +315,9 @@ export type StreamData = [number, number, number];
 // biome-ignore lint/suspicious/noExplicitAny: generated entries are typed by lib/generated/impl.ts
 type NativeOps = Record<string, (...args: any[]) => any>;
 
+/** The addon's exports: the hand-written ones, and the generated op entries under `ops`. */
+type NativeAddon = NativeCore & { ops: NativeOps };
+
 /** What scripts/variants.cjs says about a libtorch folder. */
 interface LibtorchInfo {
   version: string;
@@ -397,7 +400,7 @@ const howToFix =
   'Reinstall (`npm rebuild torch-node`; in a clone `npm run build:native`), set LIBTORCH to a libtorch that a ' +
   'prebuilt addon fits, or see the README, "Which addon is loaded". TORCH_NODE_DEBUG=1 shows every step.';
 
-function load(): { addon: NativeCore & NativeOps; loaded: LoadedAddon } {
+function load(): { addon: NativeAddon; loaded: LoadedAddon } {
   let resolution: Resolution;
   try {
     resolution = variants.resolveAddon(packageRoot);
@@ -418,7 +421,7 @@ function load(): { addon: NativeCore & NativeOps; loaded: LoadedAddon } {
       failures.push(`${described}: ${conflict}`);
       continue;
     }
-    let addon: NativeCore & NativeOps;
+    let addon: NativeAddon;
     try {
       if (candidate.kind === 'prebuilt') preload(candidate);
       addon = require(candidate.file);
@@ -469,10 +472,14 @@ function load(): { addon: NativeCore & NativeOps; loaded: LoadedAddon } {
 
 const result = load();
 /**
- * The addon's functions, copied into an object that V8 keeps in fast mode. The exports object
+ * The addon's functions, copied into objects that V8 keeps in fast mode. The exports object
  * itself, built by the addon one property at a time (hundreds of them), is a dictionary: every
  * `native.op` read in optimised code then goes through a generic property-load IC (measured: 3.4
  * µs of an MLP training step; 1.0 µs with this copy, whose fixed shape lets V8 fold the loads).
+ * V8 keeps an object fast up to 1020 properties, so the generated op entries (lib/generated/
+ * impl.ts calls them) are an object of their own, `ops`; test/binding.test.ts checks both.
  */
-export const native = Object.fromEntries(Object.entries(result.addon)) as typeof result.addon;
+const { ops: opsExports, ...core } = result.addon;
+export const native = Object.fromEntries(Object.entries(core)) as unknown as NativeCore;
+export const ops = Object.fromEntries(Object.entries(opsExports)) as NativeOps;
 export const loadedAddon: LoadedAddon = result.loaded;

@@ -23,7 +23,11 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   tn::registerDdp(env, exports);
   tn::registerProfiler(env, exports);
   tn::registerGenerator(env, exports);
-  tn::registerGeneratedOps(env, exports);
+  // The generated ops in an object of their own: with them the exports outgrow what V8 keeps in
+  // fast mode (1020 properties), and lib/binding.ts copies each group into a fast object.
+  Napi::Object ops = Napi::Object::New(env);
+  tn::registerGeneratedOps(env, ops);
+  exports.Set("ops", ops);
   return exports;
 }
 

@@ -2,6 +2,7 @@
 // generated from scripts/codegen/ops.table.
 import { markAsUntransferable } from 'node:worker_threads';
 import { native } from '../binding.js';
+import { defaultFloatDtype } from './default_dtype.js';
 import type { Device } from './device.js';
 import { type DType, dtypeCode } from './dtype.js';
 import { describe } from './marshal.js';
@@ -88,7 +89,9 @@ export function tensor(data: Data, options?: TensorOptions): Tensor {
     flat = Float64Array.from(values as number[]);
     src = FLOAT64;
     inferred =
-      values.length > 0 && (values as number[]).every((v) => Number.isSafeInteger(v) && !Object.is(v, -0)) ? 4 : 6;
+      values.length > 0 && (values as number[]).every((v) => Number.isSafeInteger(v) && !Object.is(v, -0))
+        ? 4
+        : (dtypeCode(defaultFloatDtype(), 'tensor') as number);
   }
   return new Tensor(native.fromTypedArray(flat, shape, dtype ?? inferred, options?.device, options?.requiresGrad, src));
 }

@@ -1,12 +1,48 @@
 // Printing tensors the way PyTorch prints them (torch/_tensor_str.py's defaults: precision 4,
 // line width 80, summarised above 1000 elements with 3 edge items). A complex tensor's real and
 // imaginary parts each get a formatter of their own, as there: `tensor([1.+2.j, 3.-1.j])`.
+import { defaultComplexDtype, defaultFloatDtype } from './default_dtype.js';
 import type { Tensor } from './tensor.js';
 
-const PRECISION = 4;
-const LINE_WIDTH = 80;
-const THRESHOLD = 1000;
-const EDGE_ITEMS = 3;
+// Module state that torch.setPrintoptions changes, as PyTorch's PRINT_OPTS.
+let PRECISION = 4;
+let LINE_WIDTH = 80;
+let THRESHOLD = 1000;
+let EDGE_ITEMS = 3;
+let SCI_MODE: boolean | null = null;
+
+export interface PrintOptions {
+  precision?: number;
+  threshold?: number;
+  edgeitems?: number;
+  linewidth?: number;
+  /** 'default', 'short' (precision 2, 2 edge items) or 'full' (never summarised); set first. */
+  profile?: 'default' | 'short' | 'full';
+  /** true/false force scientific notation on/off; null (the default) lets the values decide. */
+  sciMode?: boolean | null;
+}
+
+/** torch.set_printoptions(precision, threshold, edgeitems, linewidth, profile, sci_mode). */
+export function setPrintoptions(options: PrintOptions = {}): void {
+  const { profile, sciMode = null, ...rest } = options;
+  if (profile !== undefined) {
+    const p = { default: [4, 1000, 3], short: [2, 1000, 2], full: [4, Number.POSITIVE_INFINITY, 3] }[profile];
+    if (!p) throw new Error(`setPrintoptions: profile must be 'default', 'short' or 'full', got '${String(profile)}'`);
+    [PRECISION, THRESHOLD, EDGE_ITEMS] = p as [number, number, number];
+    LINE_WIDTH = 80;
+  }
+  for (const [k, v] of Object.entries(rest)) {
+    if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
+      throw new TypeError(`setPrintoptions: '${k}' must be a non-negative number, got ${String(v)}`);
+    }
+  }
+  PRECISION = rest.precision ?? PRECISION;
+  THRESHOLD = rest.threshold ?? THRESHOLD;
+  EDGE_ITEMS = rest.edgeitems ?? EDGE_ITEMS;
+  LINE_WIDTH = rest.linewidth ?? LINE_WIDTH;
+  // As in PyTorch, sci_mode is set on every call: leaving it out puts it back to automatic.
+  SCI_MODE = sciMode;
+}
 
 type Cell = number | bigint | boolean;
 
@@ -81,7 +117,7 @@ function makeFormatter(values: Cell[], floating: boolean): { format: (v: Cell) =
   if (nonzero.length) {
     const max = Math.max(...abs);
     const min = Math.min(...abs);
-    sci = max / min > 1000 || max > 1e8 || (!intMode && min < 1e-4);
+    sci = SCI_MODE ?? (max / min > 1000 || max > 1e8 || (!intMode && min < 1e-4));
     const widthOf = sci
       ? (v: number) => exponential(v, PRECISION).length
       : intMode
@@ -110,7 +146,10 @@ function shownIndices(n: number, summarize: boolean): number[] {
 }
 
 /** The dtypes PyTorch's repr leaves unsaid (the default float dtype, its complex one, int64, bool). */
-export const DEFAULT_DTYPES = ['float32', 'complex64', 'int64', 'bool'];
+export const DEFAULT_DTYPES = {
+  includes: (d: string): boolean =>
+    d === defaultFloatDtype() || d === defaultComplexDtype() || d === 'int64' || d === 'bool',
+};
 
 export function formatTensor(t: Tensor): string {
   const shape = t.shape;
@@ -128,8 +167,8 @@ export function formatTensor(t: Tensor): string {
   if (numel === 0) {
     body = '[]';
     if (shape.length !== 1) suffixes.push(`size=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`);
-    // With no elements to show, only float32 (the default dtype) goes without saying.
-    if (dtype !== 'float32') suffixes.push(`dtype=torch.${dtype}`);
+    // With no elements to show, only the default dtype goes without saying.
+    if (dtype !== defaultFloatDtype()) suffixes.push(`dtype=torch.${dtype}`);
   } else {
     if (!DEFAULT_DTYPES.includes(dtype)) suffixes.push(`dtype=torch.${dtype}`);
     body = tensorStr(t, 'tensor('.length);

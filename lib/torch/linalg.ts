@@ -39,6 +39,7 @@ import {
   linalgVecdot,
   linalgVectorNorm,
 } from '../generated/namespaces.js';
+import { linalgExtra } from './linalg_extra.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -92,4 +93,5 @@ export const linalg = {
   vander: linalgVander,
   vecdot: linalgVecdot,
   vectorNorm: linalgVectorNorm,
+  ...linalgExtra,
 };

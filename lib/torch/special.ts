@@ -29,6 +29,7 @@ import {
   specialXlogy,
   specialZeta,
 } from '../generated/namespaces.js';
+import { specialExtra } from './special_extra.js';
 
 export const special = {
   besselJ0: specialBesselJ0,
@@ -59,4 +60,5 @@ export const special = {
   xlog1py: specialXlog1py,
   xlogy: specialXlogy,
   zeta: specialZeta,
+  ...specialExtra,
 };

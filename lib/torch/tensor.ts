@@ -2,9 +2,10 @@
 // (metadata, data access, devices, autograd entry points, lifetime). The ops are installed on
 // its prototype by lib/generated/methods.ts.
 import { inspect } from 'node:util';
-import { native, type StreamData } from '../binding.js';
+import { native, ops, type StreamData } from '../binding.js';
+import { type TensorOptions, tensor } from './creation.js';
 import type { Device } from './device.js';
-import { type DType, dtypeCode, dtypeName, isDType } from './dtype.js';
+import { type DType, dtypeCode, dtypeName, isDType, isFloatingPoint } from './dtype.js';
 import { formatTensor } from './format.js';
 import { type Layout, layoutName } from './layout.js';
 import { adopt, keep, release, scope } from './lifetime.js';
@@ -33,11 +34,27 @@ export interface BackwardOptions {
 
 type Nested = number | boolean | Nested[];
 
+// x.type()'s names: PyTorch's legacy tensor types by dtype.
+const LEGACY_TYPE_NAMES: Partial<Record<DType, string>> = {
+  float32: 'FloatTensor',
+  float64: 'DoubleTensor',
+  float16: 'HalfTensor',
+  bfloat16: 'BFloat16Tensor',
+  int64: 'LongTensor',
+  int32: 'IntTensor',
+  int16: 'ShortTensor',
+  int8: 'CharTensor',
+  uint8: 'ByteTensor',
+  bool: 'BoolTensor',
+  complex64: 'ComplexFloatTensor',
+  complex128: 'ComplexDoubleTensor',
+};
+
 /** `x.real = value`, `x.imag = value`: copies into the part, as PyTorch does. */
 function setPart(part: Tensor, value: Tensor | number, which: string): void {
   try {
-    if (value instanceof Tensor) native.copy_(part._h, value._h, false);
-    else if (typeof value === 'number') native.fill_(part._h, -2, value);
+    if (value instanceof Tensor) ops.copy_(part._h, value._h, false);
+    else if (typeof value === 'number') ops.fill_(part._h, -2, value);
     else throw new TypeError(`${which}: expected a Tensor or a number, got ${typeof value}`);
   } finally {
     release(part);
@@ -95,17 +112,17 @@ export class Tensor {
 
   /** PyTorch's `x.layout`: 'strided' for a dense tensor, 'sparse_coo', 'sparse_csr', ... (lib/torch/layout.ts). */
   get layout(): Layout {
-    return layoutName(native._layout_code(this._h));
+    return layoutName(ops._layout_code(this._h));
   }
 
   /** Whether the layout is sparse COO, as PyTorch's `x.is_sparse` (false for CSR and the other compressed layouts). */
   get isSparse(): boolean {
-    return native._layout_code(this._h) === 1;
+    return ops._layout_code(this._h) === 1;
   }
 
   /** Whether the layout is sparse CSR, as PyTorch's `x.is_sparse_csr`. */
   get isSparseCsr(): boolean {
-    return native._layout_code(this._h) === 2;
+    return ops._layout_code(this._h) === 2;
   }
 
   numel(): number {
@@ -130,6 +147,120 @@ export class Tensor {
 
   isPinned(): boolean {
     return native.flags(this._h, 5) as boolean;
+  }
+
+  // ---- PyTorch's other metadata members (ported code uses them line by line)
+
+  /** Whether the dtype is float16, bfloat16, float32 or float64 (PyTorch's `x.is_floating_point()`). */
+  isFloatingPoint(): boolean {
+    return isFloatingPoint(this.dtype);
+  }
+
+  /** Whether the dtype holds negative values: all but uint8 and bool (PyTorch's `x.is_signed()`). */
+  isSigned(): boolean {
+    const d = this.dtype;
+    return d !== 'uint8' && d !== 'bool';
+  }
+
+  get isCpu(): boolean {
+    return this.device === 'cpu';
+  }
+
+  get isMeta(): boolean {
+    return this.device === 'meta';
+  }
+
+  /** Whether `.grad` is kept for this tensor though it is not a leaf (after `retainGrad()`). */
+  get retainsGrad(): boolean {
+    return ops._retains_grad(this._h) as boolean;
+  }
+
+  /** Bytes of one element (PyTorch's `x.itemsize`). */
+  get itemsize(): number {
+    return this.elementSize();
+  }
+
+  /** Bytes of the elements this tensor views, `numel() * itemsize` (not of its whole storage). */
+  get nbytes(): number {
+    return this.numel() * this.elementSize();
+  }
+
+  /** Where this view starts in its storage, in elements. */
+  storageOffset(): number {
+    return native.storageInfo(this._h).offset as number;
+  }
+
+  ndimension(): number {
+    return this.dim();
+  }
+
+  nelement(): number {
+    return this.numel();
+  }
+
+  /** The CUDA device index; -1 for a CPU tensor, as PyTorch's `x.get_device()`. */
+  getDevice(): number {
+    const d = this.device;
+    if (!d.startsWith('cuda')) return -1;
+    const colon = d.indexOf(':');
+    return colon < 0 ? 0 : Number(d.slice(colon + 1));
+  }
+
+  /** How many times it was changed in place: autograd's check that a saved tensor is unchanged. */
+  get _version(): number {
+    return ops._version(this._h) as number;
+  }
+
+  /**
+   * `x.type()`: PyTorch's legacy type name ('torch.FloatTensor', 'torch.cuda.LongTensor');
+   * `x.type(dtype)` or `x.type('torch.DoubleTensor')`: `x.to(dtype)`.
+   */
+  type(): string;
+  type(dtype: DType | string): Tensor;
+  type(dtype?: DType | string): string | Tensor {
+    if (dtype === undefined) {
+      const prefix = this.isCuda ? 'torch.cuda.' : 'torch.';
+      return `${prefix}${LEGACY_TYPE_NAMES[this.dtype] ?? this.dtype}`;
+    }
+    if (isDType(dtype)) return this.to(dtype);
+    const m = /^torch\.(cuda\.)?(\w+)$/.exec(dtype);
+    const named = m && Object.entries(LEGACY_TYPE_NAMES).find(([, v]) => v === m[2]);
+    if (!m || !named)
+      throw new TypeError(`type: unknown type '${dtype}'; give a dtype or a name such as 'torch.FloatTensor'`);
+    return this.to({ dtype: named[0] as DType, device: m[1] ? 'cuda' : 'cpu' });
+  }
+
+  /** PyTorch's name for the nested-array form: the same as `toArray()`. */
+  tolist(): Nested {
+    return this.toArray();
+  }
+
+  /** The last two dimensions swapped (PyTorch's `x.mT`); an Error below 2-D. */
+  get mT(): Tensor {
+    return new Tensor(ops._mT(this._h));
+  }
+
+  /** The conjugate transpose of the last two dimensions (PyTorch's `x.mH`). */
+  get mH(): Tensor {
+    return new Tensor(ops._mH(this._h));
+  }
+
+  /** All dimensions reversed (PyTorch's `x.T`; it warns, as PyTorch, where the tensor is not 2-D). */
+  get T(): Tensor {
+    return new Tensor(ops._numpy_T(this._h));
+  }
+
+  /** The conjugate transpose of a matrix (PyTorch's `x.H`); an Error for other than 2-D. */
+  get H(): Tensor {
+    return new Tensor(ops._matrix_H(this._h));
+  }
+
+  /**
+   * A new tensor holding a copy of `data`, with this tensor's dtype and device unless given
+   * (PyTorch's `x.new_tensor(data)`).
+   */
+  newTensor(data: Parameters<typeof tensor>[0], options?: TensorOptions): Tensor {
+    return tensor(data, { ...options, dtype: options?.dtype ?? this.dtype, device: options?.device ?? this.device });
   }
 
   // ---- autograd
@@ -344,7 +475,7 @@ export class Tensor {
    * tensor is its own real part. Assigning copies into it: `x.real = y` is `x.real.copy_(y)`.
    */
   get real(): Tensor {
-    return new Tensor(native.real(this._h));
+    return new Tensor(ops.real(this._h));
   }
 
   set real(value: Tensor | number) {
@@ -356,7 +487,7 @@ export class Tensor {
    * memory; an Error for a real tensor, as in PyTorch. Assigning copies into it.
    */
   get imag(): Tensor {
-    return new Tensor(native.imag(this._h));
+    return new Tensor(ops.imag(this._h));
   }
 
   set imag(value: Tensor | number) {

@@ -171,400 +171,760 @@ static Napi::Value op_scatter_add_(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_eq(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "eq");
+static Napi::Value op_acos_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "acos_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
-    const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::eq(a_self, a_other));
+    a_self.acos_();
+    return a.none();
   });
 }
 
-static Napi::Value op_le(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "le");
+static Napi::Value op_asinh_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "asinh_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
-    const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::le(a_self, a_other));
+    a_self.asinh_();
+    return a.none();
   });
 }
 
-static Napi::Value op_equal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "equal");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(static_cast<bool>(at::equal(a_self, a_other)));
-  });
-}
-
-static Napi::Value op_isnan(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "isnan");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::isnan(a_self));
-  });
-}
-
-static Napi::Value op_logical_and(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logical_and");
+static Napi::Value op_atan2_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "atan2_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::logical_and(a_self, a_other));
+    a_self.atan2_(a_other);
+    return a.none();
   });
 }
 
-static Napi::Value op_logical_not(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logical_not");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::logical_not(a_self));
-  });
-}
-
-static Napi::Value op_clamp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "clamp");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::OptTensorOrScalar a_min = a.optTensorOrScalar(1, "min");
-    const tn::OptTensorOrScalar a_max = a.optTensorOrScalar(3, "max");
-    return a.ret(tn::clamp(a_self, a_min, a_max));
-  });
-}
-
-static Napi::Value op_exp2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "exp2");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::exp2(a_self));
-  });
-}
-
-static Napi::Value op_log2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log2");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::log2(a_self));
-  });
-}
-
-static Napi::Value op_sqrt(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sqrt");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::sqrt(a_self));
-  });
-}
-
-static Napi::Value op_sin(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sin");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::sin(a_self));
-  });
-}
-
-static Napi::Value op_atan2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "atan2");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::atan2(a_self, a_other));
-  });
-}
-
-static Napi::Value op_round(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "round");
+static Napi::Value op_round_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "round_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_decimals = a.int64(1, "decimals", 0);
-    return a.ret(at::round(a_self, a_decimals));
+    a_self.round_(a_decimals);
+    return a.none();
   });
 }
 
-static Napi::Value op_erfinv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "erfinv");
+static Napi::Value op_rsqrt_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rsqrt_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::erfinv(a_self));
+    a_self.rsqrt_();
+    return a.none();
   });
 }
 
-static Napi::Value op_tanh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tanh");
+static Napi::Value op_log1p_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log1p_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::tanh(a_self));
+    a_self.log1p_();
+    return a.none();
   });
 }
 
-static Napi::Value op_silu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "silu");
+static Napi::Value op_expm1_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "expm1_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::silu(a_self));
+    a_self.expm1_();
+    return a.none();
   });
 }
 
-static Napi::Value op_elu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "elu");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
-    return a.ret(at::elu(a_input, a_alpha));
-  });
-}
-
-static Napi::Value op_selu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "selu");
+static Napi::Value op_tan_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tan_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::selu(a_self));
+    a_self.tan_();
+    return a.none();
   });
 }
 
-static Napi::Value op_hardsigmoid(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardsigmoid");
+static Napi::Value op_square_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "square_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::hardsigmoid(a_self));
+    a_self.square_();
+    return a.none();
   });
 }
 
-static Napi::Value op_glu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "glu");
+static Napi::Value op_erfc_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "erfc_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", -1);
-    return a.ret(at::glu(a_self, a_dim));
+    a_self.erfc_();
+    return a.none();
   });
 }
 
-static Napi::Value op_asin(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "asin");
+static Napi::Value op_deg2rad_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "deg2rad_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::asin(a_self));
+    a_self.deg2rad_();
+    return a.none();
   });
 }
 
-static Napi::Value op_sinh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sinh");
+static Napi::Value op_digamma_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "digamma_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::sinh(a_self));
+    a_self.digamma_();
+    return a.none();
   });
 }
 
-static Napi::Value op_acosh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "acosh");
+static Napi::Value op_polygamma_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "polygamma_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::acosh(a_self));
+    const int64_t a_n = a.int64(1, "n");
+    a_self.polygamma_(a_n);
+    return a.none();
   });
 }
 
-static Napi::Value op_frac(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "frac");
+static Napi::Value op_clamp_max_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "clamp_max_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::frac(a_self));
+    const c10::MaybeOwned<at::Tensor> a_max_m = a.tensorOrScalar(1, "max");
+    const at::Tensor& a_max = *a_max_m;
+    a_self.clamp_max_(a_max);
+    return a.none();
   });
 }
 
-static Napi::Value op_heaviside(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "heaviside");
+static Napi::Value op_xlogy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "xlogy_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    a_self.xlogy_(a_other);
+    return a.none();
+  });
+}
+
+static Napi::Value op_ldexp_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ldexp_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    a_self.ldexp_(a_other);
+    return a.none();
+  });
+}
+
+static Napi::Value op_fmod_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fmod_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    a_self.fmod_(a_other);
+    return a.none();
+  });
+}
+
+static Napi::Value op_heaviside_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "heaviside_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_values = a.tensor(1, "values");
-    return a.ret(at::heaviside(a_self, a_values));
+    a_self.heaviside_(a_values);
+    return a.none();
   });
 }
 
-static Napi::Value op_polygamma(const Napi::CallbackInfo& info) {
+static Napi::Value op_float_power___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "float_power_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_exponent = a.scalar(1, "exponent");
+    a_self.float_power_(a_exponent);
+    return a.none();
+  });
+}
+
+static Napi::Value op_renorm_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "renorm_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_p = a.scalar(1, "p");
+    const int64_t a_dim = a.int64(2, "dim");
+    const at::Scalar a_maxnorm = a.scalar(3, "maxnorm");
+    a_self.renorm_(a_p, a_dim, a_maxnorm);
+    return a.none();
+  });
+}
+
+static Napi::Value op_addmv_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addmv_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat = a.tensor(1, "mat");
+    const at::Tensor& a_vec = a.tensor(2, "vec");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    a_self.addmv_(a_mat, a_vec, a_beta, a_alpha);
+    return a.none();
+  });
+}
+
+static Napi::Value op_baddbmm_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "baddbmm_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
+    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    a_self.baddbmm_(a_batch1, a_batch2, a_beta, a_alpha);
+    return a.none();
+  });
+}
+
+static Napi::Value op_ne(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ne");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::ne(a_self, a_other));
+  });
+}
+
+static Napi::Value op_gt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gt");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::gt(a_self, a_other));
+  });
+}
+
+static Napi::Value op_allclose(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "allclose");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const double a_rtol = a.float64(2, "rtol", 1e-05);
+    const double a_atol = a.float64(3, "atol", 1e-08);
+    const bool a_equal_nan = a.boolean(4, "equal_nan", false);
+    return a.ret(static_cast<bool>(at::allclose(a_self, a_other, a_rtol, a_atol, a_equal_nan)));
+  });
+}
+
+static Napi::Value op_isinf(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isinf");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::isinf(a_self));
+  });
+}
+
+static Napi::Value op_logical_or(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logical_or");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::logical_or(a_self, a_other));
+  });
+}
+
+static Napi::Value op_where(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "where");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_condition = a.tensor(0, "condition");
+    const c10::MaybeOwned<at::Tensor> a_input_m = a.tensorOrScalar(1, "input");
+    const at::Tensor& a_input = *a_input_m;
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(3, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::where(a_condition, a_input, a_other));
+  });
+}
+
+static Napi::Value op_sign(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sign");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::sign(a_self));
+  });
+}
+
+static Napi::Value op_lt_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lt_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    a_self.lt_(a_other);
+    return a.none();
+  });
+}
+
+static Napi::Value op_ge_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ge_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    a_self.ge_(a_other);
+    return a.none();
+  });
+}
+
+static Napi::Value op_logical_xor_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logical_xor_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    a_self.logical_xor_(a_other);
+    return a.none();
+  });
+}
+
+static Napi::Value op_bitwise_or(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bitwise_or");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::bitwise_or(a_self, a_other));
+  });
+}
+
+static Napi::Value op_bitwise_left_shift(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bitwise_left_shift");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::bitwise_left_shift(a_self, a_other));
+  });
+}
+
+static Napi::Value op_bitwise_or_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bitwise_or_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    a_self.bitwise_or_(a_other);
+    return a.none();
+  });
+}
+
+static Napi::Value op_bitwise_left_shift_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bitwise_left_shift_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    a_self.bitwise_left_shift_(a_other);
+    return a.none();
+  });
+}
+
+static Napi::Value op_isposinf(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isposinf");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::isposinf(a_self));
+  });
+}
+
+static Napi::Value op_is_same_size(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "is_same_size");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(static_cast<bool>(at::is_same_size(a_self, a_other)));
+  });
+}
+
+static Napi::Value op_expm1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "expm1");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::expm1(a_self));
+  });
+}
+
+static Napi::Value op_log10(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log10");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::log10(a_self));
+  });
+}
+
+static Napi::Value op_rsqrt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rsqrt");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::rsqrt(a_self));
+  });
+}
+
+static Napi::Value op_cos(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cos");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::cos(a_self));
+  });
+}
+
+static Napi::Value op_floor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "floor");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::floor(a_self));
+  });
+}
+
+static Napi::Value op_trunc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "trunc");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::trunc(a_self));
+  });
+}
+
+static Napi::Value op_erfinv_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "erfinv_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    a_self.erfinv_();
+    return a.none();
+  });
+}
+
+static Napi::Value op_relu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "relu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::relu(a_self));
+  });
+}
+
+static Napi::Value op_softplus(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softplus");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_beta = a.scalar(1, "beta", at::Scalar(1));
+    const at::Scalar a_threshold = a.scalar(2, "threshold", at::Scalar(20));
+    return a.ret(at::softplus(a_self, a_beta, a_threshold));
+  });
+}
+
+static Napi::Value op_hardtanh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardtanh");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
+    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
+    return a.ret(at::hardtanh(a_input, a_min_val, a_max_val));
+  });
+}
+
+static Napi::Value op_celu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "celu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1.0));
+    return a.ret(at::celu(a_self, a_alpha));
+  });
+}
+
+static Napi::Value op_hardswish(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardswish");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::hardswish(a_self));
+  });
+}
+
+static Napi::Value op_prelu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "prelu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    return a.ret(at::prelu(a_self, a_weight));
+  });
+}
+
+static Napi::Value op_acos(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "acos");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::acos(a_self));
+  });
+}
+
+static Napi::Value op_cosh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cosh");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::cosh(a_self));
+  });
+}
+
+static Napi::Value op_atanh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "atanh");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::atanh(a_self));
+  });
+}
+
+static Napi::Value op_deg2rad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "deg2rad");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::deg2rad(a_self));
+  });
+}
+
+static Napi::Value op_lgamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lgamma");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::lgamma(a_self));
+  });
+}
+
+static Napi::Value op_polygamma__method(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "polygamma");
   return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const at::Tensor& a_self = a.tensor(1, "self");
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_n = a.int64(1, "n");
     return a.ret(at::polygamma(a_n, a_self));
   });
 }
 
-static Napi::Value op_sinc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sinc");
+static Napi::Value op_xlogy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "xlogy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::sinc(a_self));
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
+    return a.ret(at::xlogy(a_self, a_other));
   });
 }
 
-static Napi::Value op_hypot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hypot");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::hypot(a_self, a_other));
-  });
-}
-
-static Napi::Value op_gcd(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gcd");
+static Napi::Value op_logaddexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logaddexp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::gcd(a_self, a_other));
+    return a.ret(at::logaddexp(a_self, a_other));
   });
 }
 
-static Napi::Value op_signbit(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "signbit");
+static Napi::Value op_lcm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lcm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::signbit(a_self));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::lcm(a_self, a_other));
   });
 }
 
-static Napi::Value op_clamp_min(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "clamp_min");
+static Napi::Value op_logit(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logit");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::MaybeOwned<at::Tensor> a_min_m = a.tensorOrScalar(1, "min");
-    const at::Tensor& a_min = *a_min_m;
-    return a.ret(at::clamp_min(a_self, a_min));
+    const std::optional<double> a_eps = a.optFloat64(1, "eps");
+    return a.ret(at::logit(a_self, a_eps));
   });
 }
 
-static Napi::Value op_float_power__Tensor_Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_clamp_max(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "clamp_max");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const c10::MaybeOwned<at::Tensor> a_max_m = a.tensorOrScalar(1, "max");
+    const at::Tensor& a_max = *a_max_m;
+    return a.ret(at::clamp_max(a_self, a_max));
+  });
+}
+
+static Napi::Value op_float_power__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "float_power");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_exponent = a.scalar(1, "exponent");
+    const at::Scalar a_self = a.scalar(0, "self");
+    const at::Tensor& a_exponent = a.tensor(1, "exponent");
     return a.ret(at::float_power(a_self, a_exponent));
   });
 }
 
-static Napi::Value op_nextafter(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nextafter");
+static Napi::Value op_fmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::nextafter(a_self, a_other));
+    return a.ret(at::fmax(a_self, a_other));
   });
 }
 
-static Napi::Value op_prod(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "prod");
+static Napi::Value op_ldexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ldexp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    return a.ret(at::prod(a_self, a_dtype));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::ldexp(a_self, a_other));
   });
 }
 
-static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max");
+static Napi::Value op_mvlgamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mvlgamma");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::max(a_self));
+    const int64_t a_p = a.int64(1, "p");
+    return a.ret(at::mvlgamma(a_self, a_p));
   });
 }
 
-static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "min");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::min(a_self));
-  });
-}
-
-static Napi::Value op_amax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "amax");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::amax(a_self, a_dim, a_keepdim));
-  });
-}
-
-static Napi::Value op_argmin(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "argmin");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::argmin(a_self, a_dim, a_keepdim));
-  });
-}
-
-static Napi::Value op_all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "all");
+static Napi::Value op_sum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sum");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::all(a_self, a_dim, a_keepdim));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    return a.ret(a_dim || a_keepdim ? at::sum(a_self, a_dim, a_keepdim, a_dtype) : at::sum(a_self, a_dtype));
   });
 }
 
-static Napi::Value op_sort(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sort");
+static Napi::Value op_std(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "std");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    return a.ret(at::std(a_self, a_dim, a_correction, a_keepdim));
+  });
+}
+
+static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::max(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "min");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::min(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_amin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "amin");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::amin(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_logsumexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logsumexp");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::logsumexp(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_any(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "any");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::any(a_self, a_dim, a_keepdim));
+  });
+}
+
+static Napi::Value op_argsort(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "argsort");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim", -1);
     const bool a_descending = a.boolean(2, "descending", false);
     const bool a_stable = a.boolean(3, "stable", false);
-    return a.ret(at::sort(a_self, a_stable, a_dim, a_descending));
+    return a.ret(at::argsort(a_self, a_stable, a_dim, a_descending));
   });
 }
 
-static Napi::Value op_cumprod(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cumprod");
+static Napi::Value op_cummax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cummax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::cumprod(a_self, a_dim, a_dtype));
+    return a.ret(at::cummax(a_self, a_dim));
   });
 }
 
-static Napi::Value op_logcumsumexp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logcumsumexp");
+static Napi::Value op_median__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "median");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    return a.ret(at::logcumsumexp(a_self, a_dim));
+    return a.ret(at::median(a_self));
   });
 }
 
-static Napi::Value op_nanmedian__all(const Napi::CallbackInfo& info) {
+static Napi::Value op_nanmedian__dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nanmedian");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::nanmedian(a_self));
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::nanmedian(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_kthvalue(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "kthvalue");
+static Napi::Value op_nanmean(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nanmean");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_k = a.int64(1, "k");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::kthvalue(a_self, a_k, a_dim, a_keepdim));
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    return a.ret(at::nanmean(a_self, a_dim, a_keepdim, a_dtype));
   });
 }
 
-static Napi::Value op_quantile(const Napi::CallbackInfo& info) {
+static Napi::Value op_quantile__scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "quantile");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_q = a.tensor(1, "q");
+    const double a_q = a.float64(1, "q");
     const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
     const bool a_keepdim = a.boolean(3, "keepdim", false);
     const std::string a_interpolation = a.string(4, "interpolation", "linear");
@@ -572,55 +932,55 @@ static Napi::Value op_quantile(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_nanquantile__scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nanquantile");
+static Napi::Value op_aminmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "aminmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_q = a.float64(1, "q");
-    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    const std::string a_interpolation = a.string(4, "interpolation", "linear");
-    return a.ret(at::nanquantile(a_self, a_q, a_dim, a_keepdim, a_interpolation));
+    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::aminmax(a_self, a_dim, a_keepdim));
   });
 }
 
-static Napi::Value op_std_mean(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "std_mean");
+static Napi::Value op_count_nonzero(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "count_nonzero");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::std_mean(a_self, a_dim, a_correction, a_keepdim));
+    return a.ret(a_dim ? at::count_nonzero(a_self, *a_dim) : at::count_nonzero(a_self));
   });
 }
 
-static Napi::Value op_bincount(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bincount");
+static Napi::Value op_unique(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unique");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Tensor> a_weights = a.optTensor(1, "weights");
-    const int64_t a_minlength = a.int64(2, "minlength", 0);
-    return a.ret(at::bincount(a_self, a_weights, a_minlength));
+    const bool a_sorted = a.boolean(1, "sorted");
+    const bool a_return_inverse = a.boolean(2, "return_inverse");
+    const bool a_return_counts = a.boolean(3, "return_counts");
+    return a.ret(at::_unique2(a_self, a_sorted, a_return_inverse, a_return_counts));
   });
 }
 
-static Napi::Value op_unique_consecutive(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unique_consecutive");
+static Napi::Value op_searchsorted(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "searchsorted");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const bool a_return_inverse = a.boolean(1, "return_inverse");
-    const bool a_return_counts = a.boolean(2, "return_counts");
-    const std::optional<int64_t> a_dim = a.optInt64(3, "dim");
-    return a.ret(at::unique_consecutive(a_self, a_return_inverse, a_return_counts, a_dim));
+    const at::Tensor& a_sorted_sequence = a.tensor(0, "sorted_sequence");
+    const at::Tensor& a_self = a.tensor(1, "self");
+    const bool a_out_int32 = a.boolean(2, "out_int32", false);
+    const bool a_right = a.boolean(3, "right", false);
+    const std::optional<std::string> a_side_v = a.optString(4, "side");
+    const std::optional<c10::string_view> a_side = a_side_v ? std::optional<c10::string_view>(*a_side_v) : std::nullopt;
+    const std::optional<at::Tensor> a_sorter = a.optTensor(5, "sorter");
+    return a.ret(at::searchsorted(a_sorted_sequence, a_self, a_out_int32, a_right, a_side, a_sorter));
   });
 }
 
-static Napi::Value op_bucketize(const Napi::CallbackInfo& info) {
+static Napi::Value op_bucketize__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bucketize");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_self = a.scalar(0, "self");
     const at::Tensor& a_boundaries = a.tensor(1, "boundaries");
     const bool a_out_int32 = a.boolean(2, "out_int32", false);
     const bool a_right = a.boolean(3, "right", false);
@@ -628,74 +988,84 @@ static Napi::Value op_bucketize(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_diff(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diff");
+static Napi::Value op_cov(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cov");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_n = a.int64(1, "n", 1);
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    const std::optional<at::Tensor> a_prepend = a.optTensor(3, "prepend");
-    const std::optional<at::Tensor> a_append = a.optTensor(4, "append");
-    return a.ret(at::diff(a_self, a_n, a_dim, a_prepend, a_append));
+    const int64_t a_correction = a.int64(1, "correction", 1);
+    const std::optional<at::Tensor> a_fweights = a.optTensor(2, "fweights");
+    const std::optional<at::Tensor> a_aweights = a.optTensor(3, "aweights");
+    return a.ret(at::cov(a_self, a_correction, a_fweights, a_aweights));
   });
 }
 
-static Napi::Value op_reshape(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "reshape");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_shape = a.intList(1, "shape", 0);
-    return a.ret(at::reshape(a_self, a_shape));
-  });
-}
-
-static Napi::Value op_unflatten(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unflatten");
+static Napi::Value op_cumprod_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cumprod_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    const tn::IntList a_sizes = a.intList(2, "sizes", 0);
-    return a.ret(at::unflatten(a_self, a_dim, a_sizes));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    a_self.cumprod_(a_dim, a_dtype);
+    return a.none();
   });
 }
 
-static Napi::Value op_unsqueeze(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unsqueeze");
+static Napi::Value op_view(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    return a.ret(at::unsqueeze(a_self, a_dim));
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    return a.ret(a_self.view(a_size));
   });
 }
 
-static Napi::Value op_t(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "t");
+static Napi::Value op_squeeze__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "squeeze");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::t(a_self));
+    return a.ret(at::squeeze(a_self));
   });
 }
 
-static Napi::Value op_expand_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "expand_as");
+static Napi::Value op_permute(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "permute");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dims = a.intList(1, "dims", 0);
+    return a.ret(at::permute(a_self, a_dims));
+  });
+}
+
+static Napi::Value op_contiguous(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "contiguous");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::MemoryFormat a_memory_format = a.has(1) ? a.memoryFormat(1, "memory_format") : at::MemoryFormat::Contiguous;
+    return a.ret(a_self.contiguous(a_memory_format));
+  });
+}
+
+static Napi::Value op_view_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_as");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.expand_as(a_other));
+    return a.ret(a_self.view_as(a_other));
   });
 }
 
-static Napi::Value op_repeat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "repeat");
+static Napi::Value op_repeat_interleave(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "repeat_interleave");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_repeats = a.intList(1, "repeats", 0);
-    return a.ret(a_self.repeat(a_repeats));
+    const int64_t a_repeats = a.int64(1, "repeats");
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    return a.ret(at::repeat_interleave(a_self, a_repeats, a_dim));
   });
 }
 
-static Napi::Value op_cat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cat");
+static Napi::Value op_concat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "concat");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
@@ -704,236 +1074,537 @@ static Napi::Value op_cat(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op_broadcast_tensors(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "broadcast_tensors");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::broadcast_tensors(a_tensors));
-  });
-}
-
-static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "chunk");
+static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "split");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_chunks = a.int64(1, "chunks");
+    const int64_t a_split_size = a.int64(1, "split_size");
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::chunk(a_self, a_chunks, a_dim));
+    return a.ret(at::split(a_self, a_split_size, a_dim));
   });
 }
 
-static Napi::Value op_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "select");
+static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unbind");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const int64_t a_index = a.int64(2, "index");
-    return a.ret(at::select(a_self, a_dim, a_index));
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    return a.ret(at::unbind(a_self, a_dim));
   });
 }
 
-static Napi::Value op_roll(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "roll");
+static Napi::Value op_slice(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "slice");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_shifts = a.intList(1, "shifts", 1);
-    const tn::IntList a_dims = a.has(2) ? a.intList(2, "dims", 1) : tn::IntList{};
-    return a.ret(at::roll(a_self, a_shifts, a_dims));
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    const std::optional<int64_t> a_start = a.optInt64(2, "start");
+    const std::optional<int64_t> a_end = a.optInt64(3, "end");
+    const int64_t a_step = a.int64(4, "step", 1);
+    return a.ret(at::slice(a_self, a_dim, a_start, a_end, a_step));
   });
 }
 
-static Napi::Value op_triu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triu");
+static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diagonal");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::triu(a_self, a_diagonal));
+    const int64_t a_offset = a.int64(1, "offset", 0);
+    const int64_t a_dim1 = a.int64(2, "dim1", 0);
+    const int64_t a_dim2 = a.int64(3, "dim2", 1);
+    return a.ret(at::diagonal(a_self, a_offset, a_dim1, a_dim2));
   });
 }
 
-static Napi::Value op_fliplr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fliplr");
+static Napi::Value op_pad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pad");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_pad = a.intList(1, "pad", 0);
+    const std::string a_mode = a.string(2, "mode", "constant");
+    const std::optional<double> a_value = a.optFloat64(3, "value");
+    return a.ret(at::pad(a_input, a_pad, a_mode, a_value));
+  });
+}
+
+static Napi::Value op_flipud(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "flipud");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::fliplr(a_self));
+    return a.ret(at::flipud(a_self));
   });
 }
 
-static Napi::Value op_meshgrid(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "meshgrid");
+static Napi::Value op_cartesian_prod(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cartesian_prod");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
-    const std::string a_indexing = a.string(1, "indexing");
-    return a.ret(at::meshgrid(a_tensors, a_indexing));
+    return a.ret(at::cartesian_prod(a_tensors));
   });
 }
 
-static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_select");
+static Napi::Value op_transpose_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "transpose_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim0 = a.int64(1, "dim0");
+    const int64_t a_dim1 = a.int64(2, "dim1");
+    a_self.transpose_(a_dim0, a_dim1);
+    return a.none();
+  });
+}
+
+static Napi::Value op_unsqueeze_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unsqueeze_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    const at::Tensor& a_index = a.tensor(2, "index");
-    return a.ret(at::index_select(a_self, a_dim, a_index));
+    a_self.unsqueeze_(a_dim);
+    return a.none();
   });
 }
 
-static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
+static Napi::Value op_diag_embed(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diag_embed");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_offset = a.int64(1, "offset", 0);
+    const int64_t a_dim1 = a.int64(2, "dim1", -2);
+    const int64_t a_dim2 = a.int64(3, "dim2", -1);
+    return a.ret(at::diag_embed(a_self, a_offset, a_dim1, a_dim2));
+  });
+}
+
+static Napi::Value op_adjoint(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adjoint");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::adjoint(a_self));
+  });
+}
+
+static Napi::Value op__numpy_T(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_numpy_T");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.numpy_T());
+  });
+}
+
+static Napi::Value op__retains_grad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_retains_grad");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(static_cast<bool>(a_self.retains_grad()));
+  });
+}
+
+static Napi::Value op_unsafe_split(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unsafe_split");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_split_size = a.int64(1, "split_size");
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::unsafe_split(a_self, a_split_size, a_dim));
+  });
+}
+
+static Napi::Value op_movedim__intlist(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "movedim");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_source = a.intList(1, "source", 0);
+    const tn::IntList a_destination = a.intList(2, "destination", 0);
+    return a.ret(at::movedim(a_self, a_source, a_destination));
+  });
+}
+
+static Napi::Value op_atleast_1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "atleast_1d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::atleast_1d(a_self));
+  });
+}
+
+static Napi::Value op_atleast_2d__Sequence(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "atleast_2d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::atleast_2d(a_tensors));
+  });
+}
+
+static Napi::Value op_hstack(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hstack");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::hstack(a_tensors));
+  });
+}
+
+static Napi::Value op_column_stack(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "column_stack");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::column_stack(a_tensors));
+  });
+}
+
+static Napi::Value op_tensor_split__sections(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tensor_split");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_sections = a.int64(1, "sections");
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::tensor_split(a_self, a_sections, a_dim));
+  });
+}
+
+static Napi::Value op_hsplit__array(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hsplit");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_indices = a.intList(1, "indices", 0);
+    return a.ret(at::hsplit(a_self, a_indices));
+  });
+}
+
+static Napi::Value op_dsplit__int(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dsplit");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_sections = a.int64(1, "sections");
+    return a.ret(at::dsplit(a_self, a_sections));
+  });
+}
+
+static Napi::Value op_diagonal_scatter(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diagonal_scatter");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_src = a.tensor(1, "src");
+    const int64_t a_offset = a.int64(2, "offset", 0);
+    const int64_t a_dim1 = a.int64(3, "dim1", 0);
+    const int64_t a_dim2 = a.int64(4, "dim2", 1);
+    return a.ret(at::diagonal_scatter(a_self, a_src, a_offset, a_dim1, a_dim2));
+  });
+}
+
+static Napi::Value op_as_strided_scatter(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "as_strided_scatter");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_src = a.tensor(1, "src");
+    const tn::IntList a_size = a.intList(2, "size", 0);
+    const tn::IntList a_stride = a.intList(3, "stride", 0);
+    const std::optional<int64_t> a_storage_offset = a.optInt64(4, "storage_offset");
+    return a.ret(at::as_strided_scatter(a_self, a_src, a_size, a_stride, a_storage_offset));
+  });
+}
+
+static Napi::Value op_trapezoid__dx(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "trapezoid");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_y = a.tensor(0, "y");
+    const at::Scalar a_dx = a.scalar(1, "dx", at::Scalar(1));
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    return a.ret(at::trapezoid(a_y, a_dx, a_dim));
+  });
+}
+
+static Napi::Value op_cumulative_trapezoid__x(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cumulative_trapezoid");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_y = a.tensor(0, "y");
+    const at::Tensor& a_x = a.tensor(1, "x");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    return a.ret(at::cumulative_trapezoid(a_y, a_x, a_dim));
+  });
+}
+
+static Napi::Value op_gradient__tensors(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gradient");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::vector<at::Tensor> a_spacing_v = a.tensorList(1, "spacing");
+    const at::TensorList a_spacing = a_spacing_v;
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 0);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const int64_t a_edge_order = a.int64(3, "edge_order");
+    return a.ret(a_dim ? at::gradient(a_self, a_spacing, *a_dim, a_edge_order) : at::gradient(a_self, a_spacing, std::optional<int64_t>(), a_edge_order));
+  });
+}
+
+static Napi::Value op_t_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "t_copy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::t_copy(a_self));
+  });
+}
+
+static Napi::Value op_permute_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "permute_copy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dims = a.intList(1, "dims", 0);
+    return a.ret(at::permute_copy(a_self, a_dims));
+  });
+}
+
+static Napi::Value op_squeeze_copy__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "squeeze_copy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::squeeze_copy(a_self));
+  });
+}
+
+static Napi::Value op_slice_copy__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "slice_copy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    const std::optional<int64_t> a_start = a.optInt64(2, "start");
+    const std::optional<int64_t> a_end = a.optInt64(3, "end");
+    const int64_t a_step = a.int64(4, "step", 1);
+    return a.ret(at::slice_copy(a_self, a_dim, a_start, a_end, a_step));
+  });
+}
+
+static Napi::Value op_as_strided_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "as_strided_copy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const tn::IntList a_stride = a.intList(2, "stride", 0);
+    const std::optional<int64_t> a_storage_offset = a.optInt64(3, "storage_offset");
+    return a.ret(at::as_strided_copy(a_self, a_size, a_stride, a_storage_offset));
+  });
+}
+
+static Napi::Value op_split_copy__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "split_copy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_split_size = a.int64(1, "split_size");
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::split_copy(a_self, a_split_size, a_dim));
+  });
+}
+
+static Napi::Value op_view_as_complex_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_as_complex_copy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::view_as_complex_copy(a_self));
+  });
+}
+
+static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Scalar a_value = a.scalar(3, "value");
-    return a.ret(at::scatter(a_self, a_dim, a_index, a_value));
+    const at::Tensor& a_src = a.tensor(3, "src");
+    return a.ret(at::scatter(a_self, a_dim, a_index, a_src));
   });
 }
 
-static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_select");
+static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_fill");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mask = a.tensor(1, "mask");
-    return a.ret(at::masked_select(a_self, a_mask));
+    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(2, "value");
+    const at::Tensor& a_value = *a_value_m;
+    return a.ret(at::masked_fill(a_self, a_mask, a_value));
   });
 }
 
-static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nonzero");
+static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_put");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::nonzero(a_self));
+    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
+    const at::Tensor& a_values = a.tensor(2, "values");
+    const bool a_accumulate = a.boolean(3, "accumulate", false);
+    return a.ret(at::index_put(a_self, a_indices, a_values, a_accumulate));
   });
 }
 
-static Napi::Value op_index_copy_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_copy_");
+static Napi::Value op_index_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
     const at::Tensor& a_source = a.tensor(3, "source");
-    a_self.index_copy_(a_dim, a_index, a_source);
-    return a.none();
+    return a.ret(at::index_copy(a_self, a_dim, a_index, a_source));
   });
 }
 
-static Napi::Value op_index_fill___int_Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_fill_");
+static Napi::Value op_index_fill__int_Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_fill");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
     const at::Tensor& a_value = a.tensor(3, "value");
-    a_self.index_fill_(a_dim, a_index, a_value);
+    return a.ret(at::index_fill(a_self, a_dim, a_index, a_value));
+  });
+}
+
+static Napi::Value op_masked_scatter_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_scatter_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mask = a.tensor(1, "mask");
+    const at::Tensor& a_source = a.tensor(2, "source");
+    a_self.masked_scatter_(a_mask, a_source);
     return a.none();
   });
 }
 
-static Napi::Value op_take(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "take");
+static Napi::Value op_put(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "put");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_index = a.tensor(1, "index");
-    return a.ret(at::take(a_self, a_index));
+    const at::Tensor& a_source = a.tensor(2, "source");
+    const bool a_accumulate = a.boolean(3, "accumulate", false);
+    return a.ret(at::put(a_self, a_index, a_source, a_accumulate));
   });
 }
 
-static Napi::Value op_scatter_reduce_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter_reduce_");
+static Napi::Value op_nonzero_static(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nonzero_static");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Tensor& a_src = a.tensor(3, "src");
-    const std::string a_reduce = a.string(4, "reduce");
-    const bool a_include_self = a.boolean(5, "include_self", true);
-    a_self.scatter_reduce_(a_dim, a_index, a_src, a_reduce, a_include_self);
+    const int64_t a_size = a.int64(1, "size");
+    const int64_t a_fill_value = a.int64(2, "fill_value", -1);
+    return a.ret(at::nonzero_static(a_self, a_size, a_fill_value));
+  });
+}
+
+static Napi::Value op_isin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isin");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_elements = a.tensor(0, "elements");
+    const at::Tensor& a_test_elements = a.tensor(1, "test_elements");
+    const bool a_assume_unique = a.boolean(2, "assume_unique", false);
+    const bool a_invert = a.boolean(3, "invert", false);
+    return a.ret(at::isin(a_elements, a_test_elements, a_assume_unique, a_invert));
+  });
+}
+
+static Napi::Value op_triu_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triu_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_row = a.int64(0, "row");
+    const int64_t a_col = a.int64(1, "col");
+    const int64_t a_offset = a.int64(2, "offset", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    return a.ret(at::triu_indices(a_row, a_col, a_offset, options(a_dtype.value_or(at::kLong), a_device)));
+  });
+}
+
+static Napi::Value op_mm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat2 = a.tensor(1, "mat2");
+    return a.ret(at::mm(a_self, a_mat2));
+  });
+}
+
+static Napi::Value op_dot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dot");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::dot(a_self, a_other));
+  });
+}
+
+static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "baddbmm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
+    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::baddbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
+  });
+}
+
+static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_qr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::string a_mode = a.string(1, "mode", "reduced");
+    return a.ret(at::linalg_qr(a_A, a_mode));
+  });
+}
+
+static Napi::Value op_addbmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addbmm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
+    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
+  });
+}
+
+static Napi::Value op_detach_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "detach_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    a_self.detach_();
     return a.none();
   });
 }
 
-static Napi::Value op_isin__Scalar_Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "isin");
+static Napi::Value op_double(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "double");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_element = a.scalar(0, "element");
-    const at::Tensor& a_test_elements = a.tensor(1, "test_elements");
-    const bool a_assume_unique = a.boolean(2, "assume_unique", false);
-    const bool a_invert = a.boolean(3, "invert", false);
-    return a.ret(at::isin(a_element, a_test_elements, a_assume_unique, a_invert));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kDouble));
   });
 }
 
-static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "matmul");
+static Napi::Value op_long(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "long");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::matmul(a_self, a_other));
+    return a.ret(a_self.to(at::kLong));
   });
 }
 
-static Napi::Value op_mv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mv");
+static Napi::Value op_byte(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "byte");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec = a.tensor(1, "vec");
-    return a.ret(at::mv(a_self, a_vec));
+    return a.ret(a_self.to(at::kByte));
   });
 }
 
-static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addmm");
+static Napi::Value op_cfloat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cfloat");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
-    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
-  });
-}
-
-static Napi::Value op_diag(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diag");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::diag(a_self, a_diagonal));
-  });
-}
-
-static Napi::Value op_detach(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "detach");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.detach());
-  });
-}
-
-static Napi::Value op_float(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "float");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kFloat));
-  });
-}
-
-static Napi::Value op_bfloat16(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bfloat16");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kBFloat16));
-  });
-}
-
-static Napi::Value op_bool(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bool");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kBool));
+    return a.ret(a_self.to(at::kComplexFloat));
   });
 }
 
@@ -1031,169 +1702,239 @@ static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
   });
 }
 
-static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add");
+static Napi::Value op_new_empty(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "new_empty");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_add(a_self, a_scalar));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(a_self.new_empty(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_logspace(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logspace");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_start = a.scalar(0, "start");
+    const at::Scalar a_end = a.scalar(1, "end");
+    const int64_t a_steps = a.int64(2, "steps");
+    const double a_base = a.float64(3, "base", 10.0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(5, "device");
+    const bool a_requires_grad = a.boolean(6, "requires_grad", false);
+    return a.ret(at::logspace(a_start, a_end, a_steps, a_base, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op__set_deterministic(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_set_deterministic");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_mode = a.boolean(0, "mode");
+    const bool a_warn_only = a.boolean(1, "warn_only");
+    at::globalContext().setDeterministicAlgorithms(a_mode, a_warn_only);
+    return a.none();
+  });
+}
+
+static Napi::Value op__float32_matmul_precision(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_float32_matmul_precision");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_unused = a.boolean(0, "unused");
+    return a.ret(static_cast<int64_t>(((void)a_unused, at::globalContext().float32MatmulPrecision())));
+  });
+}
+
+static Napi::Value op__set_warn_always(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_set_warn_always");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_mode = a.boolean(0, "mode");
+    c10::WarningUtils::set_warnAlways(a_mode);
+    return a.none();
+  });
+}
+
+static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_amp_foreach_non_finite_check_and_unscale_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    const at::Tensor& a_found_inf = a.tensor(1, "found_inf");
+    const at::Tensor& a_inv_scale = a.tensor(2, "inv_scale");
+    at::_amp_foreach_non_finite_check_and_unscale_(a_tensors, const_cast<at::Tensor&>(a_found_inf), a_inv_scale);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
     const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
     return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
   });
 }
 
-static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_add_(a_self, a_scalar);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    at::_foreach_add_(a_self, a_other, a_alpha);
+    return a.none();
+  });
+}
+
+static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sub");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_add_(a_self, a_scalars);
-    return a.none();
+    return a.ret(at::_foreach_sub(a_self, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sub");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    return a.ret(at::_foreach_sub(a_self, a_other, a_alpha));
-  });
-}
-
-static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    at::_foreach_sub_(a_self, a_other, a_alpha);
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_sub_(a_self, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_mul(a_self, a_scalars));
+  });
+}
+
+static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_mul(a_self, a_other));
-  });
-}
-
-static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_mul_(a_self, a_scalar);
-    return a.none();
-  });
-}
-
-static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
     at::_foreach_mul_(a_self, a_other);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_div");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_div(a_self, a_scalar));
+  });
+}
+
+static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::_foreach_div(a_self, a_other));
+  });
+}
+
+static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_div(a_self, a_scalars));
+    at::_foreach_div_(a_self, a_scalars);
+    return a.none();
   });
 }
 
-static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
+static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
-    at::_foreach_div_(a_self, a_other);
-    return a.none();
+    return a.ret(at::_foreach_maximum(a_self, a_other));
   });
 }
 
-static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_maximum");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_maximum(a_self, a_scalar));
-  });
-}
-
-static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_maximum_(a_self, a_scalar);
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    at::_foreach_maximum_(a_self, a_other);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const at::Scalar a_weight = a.scalar(2, "weight");
-    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
+    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
+    const at::TensorList a_weights = a_weights_v;
+    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weights));
   });
 }
 
-static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const at::Scalar a_weight = a.scalar(2, "weight");
-    at::_foreach_lerp_(a_self, a_tensors1, a_weight);
+    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
+    const at::TensorList a_weights = a_weights_v;
+    at::_foreach_lerp_(a_self, a_tensors1, a_weights);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -1202,12 +1943,14 @@ static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_value));
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -1216,13 +1959,15 @@ static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_value);
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -1231,12 +1976,14 @@ static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_value));
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 
-static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -1245,64 +1992,65 @@ static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_value);
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_neg");
+static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_neg_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_neg(a_self));
-  });
-}
-
-static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sqrt_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    at::_foreach_sqrt_(a_self);
+    at::_foreach_neg_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_reciprocal");
+static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_abs");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_reciprocal(a_self));
+    return a.ret(at::_foreach_abs(a_self));
   });
 }
 
-static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sign_");
+static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_reciprocal_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_sign_(a_self);
+    at::_foreach_reciprocal_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op__foreach_clamp_min___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_clamp_min_");
+static Napi::Value op__foreach_rsqrt_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_rsqrt_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    at::_foreach_clamp_min_(a_self, a_other);
+    at::_foreach_rsqrt_(a_self);
     return a.none();
   });
 }
 
-static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_tanh");
+static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_zero_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    at::_foreach_zero_(a_self);
+    return a.none();
+  });
+}
+
+static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_relu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_hx = a.tensor(1, "hx");
@@ -1314,47 +2062,43 @@ static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
     const bool a_train = a.boolean(6, "train");
     const bool a_bidirectional = a.boolean(7, "bidirectional");
     const bool a_batch_first = a.boolean(8, "batch_first");
-    return a.ret(at::rnn_tanh(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+    return a.ret(at::rnn_relu(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
   });
 }
 
-static Napi::Value op_gru__input(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gru");
+static Napi::Value op_rnn_tanh_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_tanh_cell");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_hx = a.tensor(1, "hx");
-    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
-    const at::TensorList a_params = a_params_v;
-    const bool a_has_biases = a.boolean(3, "has_biases");
-    const int64_t a_num_layers = a.int64(4, "num_layers");
-    const double a_dropout = a.float64(5, "dropout");
-    const bool a_train = a.boolean(6, "train");
-    const bool a_bidirectional = a.boolean(7, "bidirectional");
-    const bool a_batch_first = a.boolean(8, "batch_first");
-    return a.ret(at::gru(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
-  });
-}
-
-static Napi::Value op_lstm_cell(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lstm_cell");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::vector<at::Tensor> a_hx_v = a.tensorList(1, "hx");
-    const at::TensorList a_hx = a_hx_v;
     const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
     const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
     const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
     const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
-    return a.ret(at::lstm_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+    return a.ret(at::rnn_tanh_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
   });
 }
 
-static Napi::Value op_rnn_relu__data(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_relu");
+static Napi::Value op_gru_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gru_cell");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_hx = a.tensor(1, "hx");
+    const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
+    const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
+    const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
+    const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
+    return a.ret(at::gru_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+  });
+}
+
+static Napi::Value op_lstm__data(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lstm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_data = a.tensor(0, "data");
     const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
-    const at::Tensor& a_hx = a.tensor(2, "hx");
+    const std::vector<at::Tensor> a_hx_v = a.tensorList(2, "hx");
+    const at::TensorList a_hx = a_hx_v;
     const std::vector<at::Tensor> a_params_v = a.tensorList(3, "params");
     const at::TensorList a_params = a_params_v;
     const bool a_has_biases = a.boolean(4, "has_biases");
@@ -1362,570 +2106,590 @@ static Napi::Value op_rnn_relu__data(const Napi::CallbackInfo& info) {
     const double a_dropout = a.float64(6, "dropout");
     const bool a_train = a.boolean(7, "train");
     const bool a_bidirectional = a.boolean(8, "bidirectional");
-    return a.ret(at::rnn_relu(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
+    return a.ret(at::lstm(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
 
-static Napi::Value op__pack_padded_sequence(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_pack_padded_sequence");
+static Napi::Value op__pad_packed_sequence(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_pad_packed_sequence");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_lengths = a.tensor(1, "lengths");
+    const at::Tensor& a_data = a.tensor(0, "data");
+    const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
     const bool a_batch_first = a.boolean(2, "batch_first");
-    return a.ret(at::_pack_padded_sequence(a_input, a_lengths, a_batch_first));
+    const at::Scalar a_padding_value = a.scalar(3, "padding_value");
+    const int64_t a_total_length = a.int64(4, "total_length");
+    return a.ret(at::_pad_packed_sequence(a_data, a_batch_sizes, a_batch_first, a_padding_value, a_total_length));
   });
 }
 
-static Napi::Value op_linear(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linear");
+static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bilinear");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    return a.ret(at::linear(a_input, a_weight, a_bias));
+    const at::Tensor& a_input1 = a.tensor(0, "input1");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const at::Tensor& a_weight = a.tensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
   });
 }
 
-static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv2d");
+static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_transpose2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
     const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
     const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
+    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 2) : tn::IntList(2, 0);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 2) : tn::IntList(2, 1);
+    return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
 
-static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "avg_pool2d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
-    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
-    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
-    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
-    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
-  });
-}
-
-static Napi::Value op_adaptive_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool2d_with_indices");
+static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(at::adaptive_max_pool2d(a_input, a_output_size));
+    return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
   });
 }
 
-static Napi::Value op_avg_pool1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "avg_pool1d");
+static Napi::Value op_max_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 1);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 1) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 1) : tn::IntList(1, 0);
-    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
-    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
-    return a.ret(at::avg_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad));
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 1) : tn::IntList(1, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 
-static Napi::Value op_conv_transpose3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv_transpose3d");
+static Napi::Value op_conv3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
     const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 3) : tn::IntList(3, 1);
     const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 3) : tn::IntList(3, 0);
-    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 3) : tn::IntList(3, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 3) : tn::IntList(3, 1);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 3) : tn::IntList(3, 1);
-    return a.ret(at::conv_transpose3d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
+    return a.ret(at::conv3d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
 
-static Napi::Value op_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool3d_with_indices");
+static Napi::Value op_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool2d_with_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool2d_with_indices(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+  });
+}
+
+static Napi::Value op_avg_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 3) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 3) : tn::IntList(3, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 3) : tn::IntList(3, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(at::max_pool3d_with_indices(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
+    return a.ret(at::avg_pool3d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
   });
 }
 
-static Napi::Value op_adaptive_max_pool1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool1d");
+static Napi::Value op_adaptive_avg_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_output_size = a.intList(1, "output_size", 1);
-    return a.ret(at::adaptive_max_pool1d(a_self, a_output_size));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_output_size = a.intList(1, "output_size", 3);
+    return a.ret(at::adaptive_avg_pool3d(a_input, a_output_size));
   });
 }
 
-static Napi::Value op_max_unpool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_unpool2d");
+static Napi::Value op_max_unpool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_unpool3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_indices = a.tensor(1, "indices");
-    const tn::IntList a_output_size = a.intList(2, "output_size", 2);
-    return a.ret(at::max_unpool2d(a_input, a_indices, a_output_size));
+    const tn::IntList a_output_size = a.intList(2, "output_size", 3);
+    const tn::IntList a_stride = a.intList(3, "stride", 3);
+    const tn::IntList a_padding = a.intList(4, "padding", 3);
+    return a.ret(at::max_unpool3d(a_input, a_indices, a_output_size, a_stride, a_padding));
   });
 }
 
-static Napi::Value op_fold(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fold");
+static Napi::Value op_pixel_shuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pixel_shuffle");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    const tn::IntList a_kernel_size = a.intList(2, "kernel_size", 2);
-    const tn::IntList a_dilation = a.has(3) ? a.intList(3, "dilation", 2) : tn::IntList(2, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_stride = a.has(5) ? a.intList(5, "stride", 2) : tn::IntList(2, 1);
-    return a.ret(at::col2im(a_input, a_output_size, a_kernel_size, a_dilation, a_padding, a_stride));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_upscale_factor = a.int64(1, "upscale_factor");
+    return a.ret(at::pixel_shuffle(a_self, a_upscale_factor));
   });
 }
 
-static Napi::Value op_channel_shuffle(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "channel_shuffle");
+static Napi::Value op_native_channel_shuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "native_channel_shuffle");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_groups = a.int64(1, "groups");
-    return a.ret(at::channel_shuffle(a_self, a_groups));
+    return a.ret(at::native_channel_shuffle(a_self, a_groups));
   });
 }
 
-static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "batch_norm");
+static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "layer_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
-    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
-    const bool a_training = a.boolean(5, "training", false);
-    const double a_momentum = a.float64(6, "momentum", 0.1);
-    const double a_eps = a.float64(7, "eps", 1e-05);
-    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
+    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    const double a_eps = a.float64(4, "eps", 1e-05);
+    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
   });
 }
 
-static Napi::Value op_instance_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "instance_norm");
+static Napi::Value op_rms_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rms_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
-    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
-    const bool a_use_input_stats = a.boolean(5, "use_input_stats", true);
-    const double a_momentum = a.float64(6, "momentum", 0.1);
-    const double a_eps = a.float64(7, "eps", 1e-05);
-    return a.ret(at::instance_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_use_input_stats, a_momentum, a_eps, true));
+    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const std::optional<double> a_eps = a.optFloat64(3, "eps");
+    return a.ret(at::rms_norm(a_input, a_normalized_shape, a_weight, a_eps));
   });
 }
 
-static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "softmax");
+static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::softmax(a_self, a_dim, a_dtype));
+    return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nll_loss");
+static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mse_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    return a.ret(at::mse_loss(a_input, a_target, a_reduction));
+  });
+}
+
+static Napi::Value op_huber_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "huber_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    const double a_delta = a.float64(3, "delta", 1.0);
+    return a.ret(at::huber_loss(a_self, a_target, a_reduction, a_delta));
+  });
+}
+
+static Napi::Value op_margin_ranking_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "margin_ranking_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input1 = a.tensor(0, "input1");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const at::Tensor& a_target = a.tensor(2, "target");
+    const double a_margin = a.float64(3, "margin", 0.0);
+    const int64_t a_reduction = a.reduction(4, "reduction");
+    return a.ret(at::margin_ranking_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
+  });
+}
+
+static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binary_cross_entropy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
-    const int64_t a_reduction = a.reduction(4, "reduction");
-    return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
+    const int64_t a_reduction = a.reduction(3, "reduction");
+    return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
   });
 }
 
-static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "smooth_l1_loss");
+static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "one_hot");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const int64_t a_reduction = a.reduction(2, "reduction");
-    const double a_beta = a.float64(3, "beta", 1.0);
-    return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
+    const at::Tensor& a_tensor = a.tensor(0, "tensor");
+    const int64_t a_num_classes = a.int64(1, "num_classes", -1);
+    return a.ret(at::one_hot(a_tensor, a_num_classes));
   });
 }
 
-static Napi::Value op_kl_div(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "kl_div");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const int64_t a_reduction = a.reduction(2, "reduction");
-    const bool a_log_target = a.boolean(3, "log_target", false);
-    return a.ret(at::kl_div(a_self, a_target, a_reduction, a_log_target));
-  });
-}
-
-static Napi::Value op_poisson_nll_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "poisson_nll_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const bool a_log_input = a.boolean(2, "log_input", true);
-    const bool a_full = a.boolean(3, "full", false);
-    const double a_eps = a.float64(4, "eps", 1e-08);
-    const int64_t a_reduction = a.reduction(5, "reduction");
-    return a.ret(at::poisson_nll_loss(a_input, a_target, a_log_input, a_full, a_eps, a_reduction));
-  });
-}
-
-static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "embedding");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const std::optional<int64_t> a_padding_idx = a.optInt64(2, "padding_idx");
-    const bool a_scale_grad_by_freq = a.boolean(3, "scale_grad_by_freq", false);
-    const bool a_sparse = a.boolean(4, "sparse", false);
-    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1, a_scale_grad_by_freq, a_sparse));
-  });
-}
-
-static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "normalize");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 2.0);
-    const int64_t a_dim = a.int64(2, "dim", 1);
-    const double a_eps = a.float64(3, "eps", 1e-12);
-    return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
-  });
-}
-
-static Napi::Value op_triplet_margin_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triplet_margin_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_anchor = a.tensor(0, "anchor");
-    const at::Tensor& a_positive = a.tensor(1, "positive");
-    const at::Tensor& a_negative = a.tensor(2, "negative");
-    const double a_margin = a.float64(3, "margin", 1.0);
-    const double a_p = a.float64(4, "p", 2);
-    const double a_eps = a.float64(5, "eps", 1e-06);
-    const bool a_swap = a.boolean(6, "swap", false);
-    const int64_t a_reduction = a.reduction(7, "reduction");
-    return a.ret(at::triplet_margin_loss(a_anchor, a_positive, a_negative, a_margin, a_p, a_eps, a_swap, a_reduction));
-  });
-}
-
-static Napi::Value op_multilabel_margin_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "multilabel_margin_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::multilabel_margin_loss(a_self, a_target, a_reduction));
-  });
-}
-
-static Napi::Value op_pairwise_distance(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pairwise_distance");
+static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cosine_similarity");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x1 = a.tensor(0, "x1");
     const at::Tensor& a_x2 = a.tensor(1, "x2");
-    const double a_p = a.float64(2, "p", 2);
-    const double a_eps = a.float64(3, "eps", 1e-06);
-    const bool a_keepdim = a.boolean(4, "keepdim", false);
-    return a.ret(at::pairwise_distance(a_x1, a_x2, a_p, a_eps, a_keepdim));
+    const int64_t a_dim = a.int64(2, "dim", 1);
+    const double a_eps = a.float64(3, "eps", 1e-08);
+    return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
   });
 }
 
-static Napi::Value op_feature_dropout_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "feature_dropout_");
+static Napi::Value op_hinge_embedding_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hinge_embedding_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const double a_margin = a.float64(2, "margin", 1.0);
+    const int64_t a_reduction = a.reduction(3, "reduction");
+    return a.ret(at::hinge_embedding_loss(a_self, a_target, a_margin, a_reduction));
+  });
+}
+
+static Napi::Value op_ctc_loss__IntList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ctc_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_log_probs = a.tensor(0, "log_probs");
+    const at::Tensor& a_targets = a.tensor(1, "targets");
+    const tn::IntList a_input_lengths = a.intList(2, "input_lengths", 0);
+    const tn::IntList a_target_lengths = a.intList(3, "target_lengths", 0);
+    const int64_t a_blank = a.int64(4, "blank", 0);
+    const int64_t a_reduction = a.reduction(5, "reduction");
+    const bool a_zero_infinity = a.boolean(6, "zero_infinity", false);
+    return a.ret(at::ctc_loss(a_log_probs, a_targets, a_input_lengths, a_target_lengths, a_blank, a_reduction, a_zero_infinity));
+  });
+}
+
+static Napi::Value op_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dropout_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_p = a.float64(1, "p");
     const bool a_train = a.boolean(2, "train");
-    at::feature_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    at::dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
     return a.none();
   });
 }
 
-static Napi::Value op_feature_alpha_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "feature_alpha_dropout");
+static Napi::Value op_alpha_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "alpha_dropout");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const double a_p = a.float64(1, "p");
     const bool a_train = a.boolean(2, "train");
-    return a.ret(at::feature_alpha_dropout(a_input, a_p, a_train));
+    return a.ret(at::alpha_dropout(a_input, a_p, a_train));
   });
 }
 
-static Napi::Value op_embedding_renorm_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "embedding_renorm_");
+static Napi::Value op_feature_alpha_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_alpha_dropout_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_indices = a.tensor(1, "indices");
-    const double a_max_norm = a.float64(2, "max_norm");
-    const double a_norm_type = a.float64(3, "norm_type");
-    at::embedding_renorm_(const_cast<at::Tensor&>(a_self), a_indices, a_max_norm, a_norm_type);
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    at::feature_alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
     return a.none();
   });
 }
 
-static Napi::Value op_complex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "complex");
+static Napi::Value op__weight_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_weight_norm");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_real = a.tensor(0, "real");
-    const at::Tensor& a_imag = a.tensor(1, "imag");
-    return a.ret(at::complex(a_real, a_imag));
+    const at::Tensor& a_v = a.tensor(0, "v");
+    const at::Tensor& a_g = a.tensor(1, "g");
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(tn::weightNorm(a_v, a_g, a_dim));
   });
 }
 
-static Napi::Value op_view_as_complex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view_as_complex");
+static Napi::Value op_polar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "polar");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_abs = a.tensor(0, "abs");
+    const at::Tensor& a_angle = a.tensor(1, "angle");
+    return a.ret(at::polar(a_abs, a_angle));
+  });
+}
+
+static Napi::Value op_real(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "real");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::view_as_complex(a_input));
+    return a.ret(at::real(a_input));
   });
 }
 
-static Napi::Value op_angle(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "angle");
+static Napi::Value op_conj(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conj");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::angle(a_self));
+    return a.ret(at::conj(a_self));
   });
 }
 
-static Napi::Value op_conj_physical_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conj_physical_");
+static Napi::Value op_resolve_conj(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "resolve_conj");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.conj_physical_();
-    return a.none();
+    return a.ret(at::resolve_conj(a_self));
   });
 }
 
-static Napi::Value op_is_conj(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "is_conj");
+static Napi::Value op_is_neg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "is_neg");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(static_cast<bool>(at::is_conj(a_self)));
+    return a.ret(static_cast<bool>(at::is_neg(a_self)));
   });
 }
 
-static Napi::Value op__neg_view(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_neg_view");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::_neg_view(a_self));
-  });
-}
-
-static Napi::Value op_linalg_det(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_det");
+static Napi::Value op_linalg_inv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_inv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_det(a_A));
+    return a.ret(at::linalg_inv(a_A));
   });
 }
 
-static Napi::Value op_linalg_lstsq(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lstsq");
+static Napi::Value op_linalg_slogdet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_slogdet");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    return a.ret(at::linalg_slogdet(a_A));
+  });
+}
+
+static Napi::Value op_linalg_cholesky(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cholesky");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const bool a_upper = a.boolean(1, "upper", false);
+    return a.ret(at::linalg_cholesky(a_A, a_upper));
+  });
+}
+
+static Napi::Value op_linalg_svdvals(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_svdvals");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::optional<std::string> a_driver_v = a.optString(1, "driver");
+    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
+    return a.ret(at::linalg_svdvals(a_A, a_driver));
+  });
+}
+
+static Napi::Value op_linalg_eig(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eig");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    return a.ret(at::linalg_eig(a_A));
+  });
+}
+
+static Napi::Value op_linalg_lu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const bool a_pivot = a.boolean(1, "pivot", true);
+    return a.ret(at::linalg_lu(a_A, a_pivot));
+  });
+}
+
+static Napi::Value op_linalg_matrix_rank(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_rank");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::optional<double> a_atol = a.optFloat64(1, "atol");
+    const std::optional<double> a_rtol = a.optFloat64(2, "rtol");
+    const bool a_hermitian = a.boolean(3, "hermitian", false);
+    return a.ret(at::linalg_matrix_rank(a_A, a_atol, a_rtol, a_hermitian));
+  });
+}
+
+static Napi::Value op_linalg_matrix_exp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_exp");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    return a.ret(at::linalg_matrix_exp(a_A));
+  });
+}
+
+static Napi::Value op_linalg_vector_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_vector_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const at::Scalar a_ord = a.scalar(1, "ord", at::Scalar(2));
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    return a.ret(at::linalg_vector_norm(a_x, a_ord, a_dim, a_keepdim, a_dtype));
+  });
+}
+
+static Napi::Value op_linalg_cond__p_str(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cond");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::string a_p = a.string(1, "p");
+    return a.ret(at::linalg_cond(a_A, a_p));
+  });
+}
+
+static Napi::Value op_linalg_multi_dot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_multi_dot");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::linalg_multi_dot(a_tensors));
+  });
+}
+
+static Napi::Value op_linalg_tensorsolve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_tensorsolve");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const at::Tensor& a_B = a.tensor(1, "B");
-    const std::optional<double> a_rcond = a.optFloat64(2, "rcond");
-    const std::optional<std::string> a_driver_v = a.optString(3, "driver");
-    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
-    return a.ret(at::linalg_lstsq(a_A, a_B, a_rcond, a_driver));
+    const std::optional<tn::IntList> a_dims_v = a.optIntList(2, "dims", 0);
+    const at::OptionalIntArrayRef a_dims = a_dims_v ? at::OptionalIntArrayRef(*a_dims_v) : std::nullopt;
+    return a.ret(at::linalg_tensorsolve(a_A, a_B, a_dims));
   });
 }
 
-static Napi::Value op_linalg_svd(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_svd");
+static Napi::Value op_linalg_solve_triangular(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_solve_triangular");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_full_matrices = a.boolean(1, "full_matrices", true);
-    const std::optional<std::string> a_driver_v = a.optString(2, "driver");
-    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
-    return a.ret(at::linalg_svd(a_A, a_full_matrices, a_driver));
+    const at::Tensor& a_B = a.tensor(1, "B");
+    const bool a_upper = a.boolean(2, "upper");
+    const bool a_left = a.boolean(3, "left", true);
+    const bool a_unitriangular = a.boolean(4, "unitriangular", false);
+    return a.ret(at::linalg_solve_triangular(a_A, a_B, a_upper, a_left, a_unitriangular));
   });
 }
 
-static Napi::Value op_linalg_eigvalsh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_eigvalsh");
+static Napi::Value op_linalg_ldl_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_ldl_solve");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_UPLO = a.string(1, "UPLO", "L");
-    return a.ret(at::linalg_eigvalsh(a_A, a_UPLO));
-  });
-}
-
-static Napi::Value op_linalg_vecdot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_vecdot");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const at::Tensor& a_y = a.tensor(1, "y");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    return a.ret(at::linalg_vecdot(a_x, a_y, a_dim));
-  });
-}
-
-static Napi::Value op_linalg_lu_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lu_solve");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_LU = a.tensor(0, "LU");
+    const at::Tensor& a_LD = a.tensor(0, "LD");
     const at::Tensor& a_pivots = a.tensor(1, "pivots");
     const at::Tensor& a_B = a.tensor(2, "B");
-    const bool a_left = a.boolean(3, "left", true);
-    const bool a_adjoint = a.boolean(4, "adjoint", false);
-    return a.ret(at::linalg_lu_solve(a_LU, a_pivots, a_B, a_left, a_adjoint));
+    const bool a_hermitian = a.boolean(3, "hermitian", false);
+    return a.ret(at::linalg_ldl_solve(a_LD, a_pivots, a_B, a_hermitian));
   });
 }
 
-static Napi::Value op_linalg_matrix_power(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matrix_power");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const int64_t a_n = a.int64(1, "n");
-    return a.ret(at::linalg_matrix_power(a_A, a_n));
-  });
-}
-
-static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_norm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const std::optional<at::Scalar> a_ord = a.optScalar(1, "ord");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    return a.ret(at::linalg_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
-  });
-}
-
-static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matrix_norm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Scalar a_ord = a.scalar(1, "ord");
-    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    return a.ret(at::linalg_matrix_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
-  });
-}
-
-static Napi::Value op_linalg_cross(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_cross");
+static Napi::Value op_linalg_matmul(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matmul");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_other = a.tensor(1, "other");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    return a.ret(at::linalg_cross(a_input, a_other, a_dim));
+    return a.ret(at::linalg_matmul(a_input, a_other));
   });
 }
 
-static Napi::Value op_linalg_tensorinv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_tensorinv");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const int64_t a_ind = a.int64(1, "ind", 2);
-    return a.ret(at::linalg_tensorinv(a_A, a_ind));
-  });
-}
-
-static Napi::Value op_linalg_diagonal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_diagonal");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const int64_t a_offset = a.int64(1, "offset", 0);
-    const int64_t a_dim1 = a.int64(2, "dim1", -2);
-    const int64_t a_dim2 = a.int64(3, "dim2", -1);
-    return a.ret(at::linalg_diagonal(a_A, a_offset, a_dim1, a_dim2));
-  });
-}
-
-static Napi::Value op_logdet(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logdet");
+static Napi::Value op_cholesky(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cholesky");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::logdet(a_self));
+    const bool a_upper = a.boolean(1, "upper", false);
+    return a.ret(at::cholesky(a_self, a_upper));
   });
 }
 
-static Napi::Value op_matrix_power(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "matrix_power");
+static Napi::Value op_pinverse(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pinverse");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_n = a.int64(1, "n");
-    return a.ret(at::matrix_power(a_self, a_n));
+    const double a_rcond = a.float64(1, "rcond", 1e-15);
+    return a.ret(at::pinverse(a_self, a_rcond));
   });
 }
 
-static Napi::Value op_triangular_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triangular_solve");
+static Napi::Value op_geqrf(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "geqrf");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_A = a.tensor(1, "A");
-    const bool a_upper = a.boolean(2, "upper", true);
-    const bool a_transpose = a.boolean(3, "transpose", false);
-    const bool a_unitriangular = a.boolean(4, "unitriangular", false);
-    return a.ret(at::triangular_solve(a_self, a_A, a_upper, a_transpose, a_unitriangular));
+    return a.ret(at::geqrf(a_self));
   });
 }
 
-static Napi::Value op_fft_fftshift(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_fftshift");
+static Napi::Value op_det(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "det");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    return a.ret(at::fft_fftshift(a_input, a_dim));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::det(a_self));
   });
 }
 
-static Napi::Value op_fft_ifft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ifft");
+static Napi::Value op_inverse(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "inverse");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<int64_t> a_n = a.optInt64(1, "n");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
-    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ifft(a_input, a_n, a_dim, a_norm));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::inverse(a_self));
   });
 }
 
-static Napi::Value op_fft_hfft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_hfft");
+static Napi::Value op_cholesky_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cholesky_solve");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const bool a_upper = a.boolean(2, "upper", false);
+    return a.ret(at::cholesky_solve(a_self, a_input2, a_upper));
+  });
+}
+
+static Napi::Value op_fft_rfftfreq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_rfftfreq");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const double a_d = a.float64(1, "d", 1.0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::fft_rfftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op_fft_fft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<int64_t> a_n = a.optInt64(1, "n");
     const int64_t a_dim = a.int64(2, "dim", -1);
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_hfft(a_input, a_n, a_dim, a_norm));
+    return a.ret(at::fft_fft(a_input, a_n, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_ifft2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ifft2");
+static Napi::Value op_fft_irfft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_irfft");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<int64_t> a_n = a.optInt64(1, "n");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    const std::optional<std::string> a_norm_v = a.optString(3, "norm");
+    const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
+    return a.ret(at::fft_irfft(a_input, a_n, a_dim, a_norm));
+  });
+}
+
+static Napi::Value op_fft_fft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fft2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1933,12 +2697,12 @@ static Napi::Value op_fft_ifft2(const Napi::CallbackInfo& info) {
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ifft2(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_fft2(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_hfft2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_hfft2");
+static Napi::Value op_fft_irfft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_irfft2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1946,12 +2710,12 @@ static Napi::Value op_fft_hfft2(const Napi::CallbackInfo& info) {
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_hfft2(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_irfft2(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_ifftn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ifftn");
+static Napi::Value op_fft_fftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1960,12 +2724,12 @@ static Napi::Value op_fft_ifftn(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ifftn(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_fftn(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_fft_hfftn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_hfftn");
+static Napi::Value op_fft_irfftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_irfftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -1974,409 +2738,475 @@ static Napi::Value op_fft_hfftn(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_hfftn(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_irfftn(a_input, a_s, a_dim, a_norm));
   });
 }
 
-static Napi::Value op_special_expit(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_expit");
+static Napi::Value op_special_erfcx(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_erfcx");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_expit(a_input));
+    return a.ret(at::special_erfcx(a_input));
   });
 }
 
-static Napi::Value op_special_xlog1py__self_scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_special_xlog1py(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_xlog1py");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_input = a.scalar(0, "input");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::special_xlog1py(a_input, a_other));
-  });
-}
-
-static Napi::Value op_special_zeta(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_zeta");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
     const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::special_zeta(a_input, a_other));
+    return a.ret(at::special_xlog1py(a_input, a_other));
   });
 }
 
-static Napi::Value op_special_gammainc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_gammainc");
+static Napi::Value op_special_xlogy__self_scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_xlogy");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Scalar a_input = a.scalar(0, "input");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::special_gammainc(a_input, a_other));
+    return a.ret(at::special_xlogy(a_input, a_other));
   });
 }
 
-static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_psi");
+static Napi::Value op_special_gammaln(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_gammaln");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_psi(a_input));
+    return a.ret(at::special_gammaln(a_input));
   });
 }
 
-static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i0");
+static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_digamma");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i0(a_input));
+    return a.ret(at::special_digamma(a_input));
   });
 }
 
-static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i1e");
+static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_multigammaln");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i1e(a_input));
+    const int64_t a_p = a.int64(1, "p");
+    return a.ret(at::special_multigammaln(a_input, a_p));
   });
 }
 
-static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_log_ndtr");
+static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i1");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_log_ndtr(a_input));
+    return a.ret(at::special_i1(a_input));
   });
 }
 
-static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_log_softmax");
+static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_ndtri");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_ndtri(a_input));
+  });
+}
+
+static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::special_log_softmax(a_input, a_dim, a_dtype));
+    return a.ret(at::special_softmax(a_input, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_round");
+static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_sinc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_decimals = a.int64(1, "decimals", 0);
-    return a.ret(at::special_round(a_input, a_decimals));
+    return a.ret(at::special_sinc(a_input));
   });
 }
 
-static Napi::Value op_exponential_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "exponential_");
+static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_bessel_j1");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_bessel_j1(a_input));
+  });
+}
+
+static Napi::Value op_special_bessel_y1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_bessel_y1");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_bessel_y1(a_input));
+  });
+}
+
+static Napi::Value op_special_modified_bessel_k0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_modified_bessel_k0");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_modified_bessel_k0(a_input));
+  });
+}
+
+static Napi::Value op_special_scaled_modified_bessel_k1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_scaled_modified_bessel_k1");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    return a.ret(at::special_scaled_modified_bessel_k1(a_x));
+  });
+}
+
+static Napi::Value op_special_chebyshev_polynomial_u(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_chebyshev_polynomial_u");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
+    const at::Tensor& a_n = *a_n_m;
+    return a.ret(at::special_chebyshev_polynomial_u(a_x, a_n));
+  });
+}
+
+static Napi::Value op_special_shifted_chebyshev_polynomial_t(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_shifted_chebyshev_polynomial_t");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
+    const at::Tensor& a_n = *a_n_m;
+    return a.ret(at::special_shifted_chebyshev_polynomial_t(a_x, a_n));
+  });
+}
+
+static Napi::Value op_special_shifted_chebyshev_polynomial_w(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_shifted_chebyshev_polynomial_w");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
+    const at::Tensor& a_n = *a_n_m;
+    return a.ret(at::special_shifted_chebyshev_polynomial_w(a_x, a_n));
+  });
+}
+
+static Napi::Value op_special_laguerre_polynomial_l(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_laguerre_polynomial_l");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
+    const at::Tensor& a_n = *a_n_m;
+    return a.ret(at::special_laguerre_polynomial_l(a_x, a_n));
+  });
+}
+
+static Napi::Value op_geometric_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "geometric_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_lambd = a.float64(1, "lambd", 1);
+    const double a_p = a.float64(1, "p");
     const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
-    a_self.exponential_(a_lambd, a_generator);
+    a_self.geometric_(a_p, a_generator);
     return a.none();
   });
 }
 
-static Napi::Value op_log_normal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log_normal_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_mean = a.float64(1, "mean", 1);
-    const double a_std = a.float64(2, "std", 2);
-    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
-    a_self.log_normal_(a_mean, a_std, a_generator);
-    return a.none();
-  });
-}
-
-static Napi::Value op_random___from(const Napi::CallbackInfo& info) {
+static Napi::Value op_random_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "random_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_from = a.int64(1, "from");
-    const std::optional<int64_t> a_to = a.optInt64(2, "to");
-    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
-    a_self.random_(a_from, a_to, a_generator);
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    a_self.random_(a_generator);
     return a.none();
   });
 }
 
-static Napi::Value op_cross(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cross");
+static Napi::Value op_fill_diagonal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fill_diagonal_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
+    const bool a_wrap = a.boolean(2, "wrap", false);
+    a_self.fill_diagonal_(a_fill_value, a_wrap);
+    return a.none();
+  });
+}
+
+static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addmv");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat = a.tensor(1, "mat");
+    const at::Tensor& a_vec = a.tensor(2, "vec");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addmv(a_self, a_mat, a_vec, a_beta, a_alpha));
+  });
+}
+
+static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tensordot");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
-    return a.ret(at::cross(a_self, a_other, a_dim));
+    const tn::IntList a_dims_self = a.intList(2, "dims_self", 0);
+    const tn::IntList a_dims_other = a.intList(3, "dims_other", 0);
+    return a.ret(at::tensordot(a_self, a_other, a_dims_self, a_dims_other));
   });
 }
 
-static Napi::Value op_vander(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "vander");
+static Napi::Value op_grid_sampler(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "grid_sampler");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const std::optional<int64_t> a_N = a.optInt64(1, "N");
-    const bool a_increasing = a.boolean(2, "increasing", false);
-    return a.ret(at::vander(a_x, a_N, a_increasing));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_grid = a.tensor(1, "grid");
+    const int64_t a_interpolation_mode = a.int64(2, "interpolation_mode");
+    const int64_t a_padding_mode = a.int64(3, "padding_mode");
+    const bool a_align_corners = a.boolean(4, "align_corners");
+    return a.ret(at::grid_sampler(a_input, a_grid, a_interpolation_mode, a_padding_mode, a_align_corners));
   });
 }
 
-static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "chain_matmul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_matrices_v = a.tensorList(0, "matrices");
-    const at::TensorList a_matrices = a_matrices_v;
-    return a.ret(at::chain_matmul(a_matrices));
-  });
-}
-
-static Napi::Value op_hardshrink(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardshrink");
+static Napi::Value op_softshrink(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softshrink");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Scalar a_lambd = a.scalar(1, "lambd", at::Scalar(0.5));
-    return a.ret(at::hardshrink(a_self, a_lambd));
+    return a.ret(at::softshrink(a_self, a_lambd));
   });
 }
 
-static Napi::Value op_rrelu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rrelu_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_lower = a.scalar(1, "lower");
-    const at::Scalar a_upper = a.scalar(2, "upper");
-    const bool a_training = a.boolean(3, "training");
-    at::rrelu_(const_cast<at::Tensor&>(a_self), a_lower, a_upper, a_training);
-    return a.none();
-  });
-}
-
-static Napi::Value op_fractional_max_pool3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fractional_max_pool3d");
+static Napi::Value op_pdist(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pdist");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
-    const tn::IntList a_output_size = a.intList(2, "output_size", 3);
-    const at::Tensor& a_random_samples = a.tensor(3, "random_samples");
-    return a.ret(at::fractional_max_pool3d(a_input, a_kernel_size, a_output_size, a_random_samples));
+    const double a_p = a.float64(1, "p", 2);
+    return a.ret(at::pdist(a_input, a_p));
   });
 }
 
-static Napi::Value op_hardtanh_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardtanh_");
+static Napi::Value op_elu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "elu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
-    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
-    at::hardtanh_(const_cast<at::Tensor&>(a_self), a_min_val, a_max_val);
+    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
+    at::elu_(const_cast<at::Tensor&>(a_self), a_alpha);
     return a.none();
   });
 }
 
-static Napi::Value op_threshold_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "threshold_");
+static Napi::Value op_selu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "selu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_threshold = a.scalar(1, "threshold");
-    const at::Scalar a_value = a.scalar(2, "value");
-    at::threshold_(const_cast<at::Tensor&>(a_self), a_threshold, a_value);
+    at::selu_(const_cast<at::Tensor&>(a_self));
     return a.none();
   });
 }
 
-static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardswish_");
+static Napi::Value op_silu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "silu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::hardswish_(const_cast<at::Tensor&>(a_self));
+    at::silu_(const_cast<at::Tensor&>(a_self));
     return a.none();
   });
 }
 
-static Napi::Value op_sparse_coo_tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sparse_coo_tensor");
+static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardsigmoid_");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_indices = a.tensor(0, "indices");
-    const at::Tensor& a_values = a.tensor(1, "values");
-    const std::optional<tn::IntList> a_size_v = a.optIntList(2, "size", 0);
+    const at::Tensor& a_self = a.tensor(0, "self");
+    at::hardsigmoid_(const_cast<at::Tensor&>(a_self));
+    return a.none();
+  });
+}
+
+static Napi::Value op_sparse_compressed_tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_compressed_tensor");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_compressed_indices = a.tensor(0, "compressed_indices");
+    const at::Tensor& a_plain_indices = a.tensor(1, "plain_indices");
+    const at::Tensor& a_values = a.tensor(2, "values");
+    const std::optional<tn::IntList> a_size_v = a.optIntList(3, "size", 0);
     const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
-    const std::optional<bool> a_is_coalesced = a.optBoolean(3, "is_coalesced");
-    return a.ret([&] { at::Tensor r = a_size ? at::sparse_coo_tensor(a_indices, a_values, *a_size, a_values.options().layout(at::kSparse), a_is_coalesced) : at::sparse_coo_tensor(a_indices, a_values, a_values.options().layout(at::kSparse), a_is_coalesced); at::_validate_sparse_coo_tensor_args(r._indices(), r._values(), r.sizes(), a_is_coalesced); return r; }());
+    const int64_t a_layout = a.int64(4, "layout");
+    return a.ret([&] { const at::TensorOptions o = a_values.options().layout(static_cast<at::Layout>(a_layout)); at::Tensor r = a_size ? at::sparse_compressed_tensor(a_compressed_indices, a_plain_indices, a_values, *a_size, o) : at::sparse_compressed_tensor(a_compressed_indices, a_plain_indices, a_values, o); at::_validate_sparse_compressed_tensor_args(a_compressed_indices, a_plain_indices, a_values, r.sizes(), r.layout()); return r; }());
   });
 }
 
-static Napi::Value op_to_sparse(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "to_sparse");
+static Napi::Value op_to_dense(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_dense");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<int64_t> a_layout = a.optInt64(1, "layout");
-    const std::optional<tn::IntList> a_blocksize_v = a.optIntList(2, "blocksize", 0);
-    const at::OptionalIntArrayRef a_blocksize = a_blocksize_v ? at::OptionalIntArrayRef(*a_blocksize_v) : std::nullopt;
-    const std::optional<int64_t> a_dense_dim = a.optInt64(3, "dense_dim");
-    return a.ret(a_self.to_sparse(a_layout ? std::optional<at::Layout>(static_cast<at::Layout>(*a_layout)) : std::nullopt, a_blocksize, a_dense_dim));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<bool> a_masked_grad = a.optBoolean(2, "masked_grad");
+    return a.ret(a_self.to_dense(a_dtype, a_masked_grad));
   });
 }
 
-static Napi::Value op_to_sparse_csc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "to_sparse_csc");
+static Napi::Value op_to_sparse_bsr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse_bsr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<int64_t> a_dense_dim = a.optInt64(1, "dense_dim");
-    return a.ret(a_self.to_sparse_csc(a_dense_dim));
+    const tn::IntList a_blocksize = a.intList(1, "blocksize", 2);
+    const std::optional<int64_t> a_dense_dim = a.optInt64(2, "dense_dim");
+    return a.ret(a_self.to_sparse_bsr(a_blocksize, a_dense_dim));
   });
 }
 
-static Napi::Value op_coalesce(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "coalesce");
+static Napi::Value op_is_coalesced(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "is_coalesced");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.coalesce());
+    return a.ret(static_cast<bool>(a_self.is_coalesced()));
   });
 }
 
-static Napi::Value op_values(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "values");
+static Napi::Value op__indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.values());
+    return a.ret(a_self._indices());
   });
 }
 
-static Napi::Value op_crow_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "crow_indices");
+static Napi::Value op_col_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "col_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.crow_indices());
+    return a.ret(a_self.col_indices());
   });
 }
 
-static Napi::Value op_row_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "row_indices");
+static Napi::Value op_sparse_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_dim");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.row_indices());
+    return a.ret(a_self.sparse_dim());
   });
 }
 
-static Napi::Value op__nnz(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_nnz");
+static Napi::Value op_sparse_mask(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_mask");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self._nnz());
+    const at::Tensor& a_mask = a.tensor(1, "mask");
+    return a.ret(a_self.sparse_mask(a_mask));
   });
 }
 
-static Napi::Value op__sparse_mm__reduce(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_sparse_mm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_sparse = a.tensor(0, "sparse");
-    const at::Tensor& a_dense = a.tensor(1, "dense");
-    const std::string a_reduce = a.string(2, "reduce");
-    return a.ret(at::_sparse_mm(a_sparse, a_dense, a_reduce));
-  });
-}
-
-static Napi::Value op_sparse_sampled_addmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sparse_sampled_addmm");
+static Napi::Value op__sparse_sum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_sum");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
-    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
-    const at::Scalar a_beta = a.scalar(3, "beta");
-    const at::Scalar a_alpha = a.scalar(4, "alpha");
-    return a.ret(at::sparse_sampled_addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 0);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(a_dim ? (a_dtype ? at::_sparse_sum(a_self, *a_dim, *a_dtype) : at::_sparse_sum(a_self, *a_dim)) : (a_dtype ? at::_sparse_sum(a_self, *a_dtype) : at::_sparse_sum(a_self)));
   });
 }
 
-static Napi::Value op__spdiags(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_spdiags");
+static Napi::Value op__sparse_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_softmax");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_diagonals = a.tensor(0, "diagonals");
-    const at::Tensor& a_offsets = a.tensor(1, "offsets");
-    const tn::IntList a_shape = a.intList(2, "shape", 0);
-    const std::optional<int64_t> a_layout = a.optInt64(3, "layout");
-    return a.ret(at::_spdiags(a_diagonals, a_offsets, a_shape, a_layout ? std::optional<at::Layout>(static_cast<at::Layout>(*a_layout)) : std::nullopt));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::_sparse_softmax(a_self, a_dim, a_dtype));
   });
 }
 
-static Napi::Value op_normal__float_Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_normal__Tensor_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
-    const double a_mean = a.float64(0, "mean");
+    const at::Tensor& a_mean = a.tensor(0, "mean");
     const at::Tensor& a_std = a.tensor(1, "std");
     const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
     return a.ret(at::normal(a_mean, a_std, a_generator));
   });
 }
 
-static Napi::Value op_binomial(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binomial");
+static Napi::Value op_normal__float_float(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_count = a.tensor(0, "count");
-    const at::Tensor& a_prob = a.tensor(1, "prob");
-    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
-    return a.ret(at::binomial(a_count, a_prob, a_generator));
-  });
-}
-
-static Napi::Value op__standard_gamma_grad(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_standard_gamma_grad");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_output = a.tensor(1, "output");
-    return a.ret(at::_standard_gamma_grad(a_self, a_output));
-  });
-}
-
-static Napi::Value op_hamming_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hamming_window");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_window_length = a.int64(0, "window_length");
-    const bool a_periodic = a.boolean(1, "periodic", true);
-    const double a_alpha = a.float64(2, "alpha", 0.54);
-    const double a_beta = a.float64(3, "beta", 0.46);
+    const double a_mean = a.float64(0, "mean");
+    const double a_std = a.float64(1, "std");
+    const tn::IntList a_size = a.intList(2, "size", 0);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(5, "device");
     const bool a_requires_grad = a.boolean(6, "requires_grad", false);
-    return a.ret(at::hamming_window(a_window_length, a_periodic, a_alpha, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::normal(a_mean, a_std, a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_kaiser_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "kaiser_window");
+static Napi::Value op__sample_dirichlet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sample_dirichlet");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    return a.ret(at::_sample_dirichlet(a_self, a_generator));
+  });
+}
+
+static Napi::Value op_cholesky_inverse(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cholesky_inverse");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const bool a_upper = a.boolean(1, "upper", false);
+    return a.ret(at::cholesky_inverse(a_self, a_upper));
+  });
+}
+
+static Napi::Value op_blackman_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "blackman_window");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_window_length = a.int64(0, "window_length");
     const bool a_periodic = a.boolean(1, "periodic", true);
-    const double a_beta = a.float64(2, "beta", 12.0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(at::kaiser_window(a_window_length, a_periodic, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::blackman_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_histogram__bin_ct(const Napi::CallbackInfo& info) {
+static Napi::Value op_stft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "stft");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_n_fft = a.int64(1, "n_fft");
+    const std::optional<int64_t> a_hop_length = a.optInt64(2, "hop_length");
+    const std::optional<int64_t> a_win_length = a.optInt64(3, "win_length");
+    const std::optional<at::Tensor> a_window = a.optTensor(4, "window");
+    const bool a_normalized = a.boolean(5, "normalized");
+    const std::optional<bool> a_onesided = a.optBoolean(6, "onesided");
+    const std::optional<bool> a_return_complex = a.optBoolean(7, "return_complex");
+    const std::optional<bool> a_align_to_window = a.optBoolean(8, "align_to_window");
+    return a.ret(at::stft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_normalized, a_onesided, a_return_complex, a_align_to_window));
+  });
+}
+
+static Napi::Value op_histogram__bins_tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "histogram");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_bins = a.int64(1, "bins", 100);
-    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
-    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const bool a_density = a.boolean(4, "density", false);
-    return a.ret(at::histogram(a_self, a_bins, a_range, a_weight, a_density));
+    const at::Tensor& a_bins = a.tensor(1, "bins");
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const bool a_density = a.boolean(3, "density", false);
+    return a.ret(at::histogram(a_self, a_bins, a_weight, a_density));
   });
 }
 
-static Napi::Value op__histogramdd_from_bin_cts(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_histogramdd_from_bin_cts");
+static Napi::Value op__histogramdd_from_bin_tensors(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_histogramdd_from_bin_tensors");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_bins = a.intList(1, "bins", 0);
-    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
-    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const bool a_density = a.boolean(4, "density");
-    return a.ret(at::_histogramdd_from_bin_cts(a_self, a_bins, a_range, a_weight, a_density));
+    const std::vector<at::Tensor> a_bins_v = a.tensorList(1, "bins");
+    const at::TensorList a_bins = a_bins_v;
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const bool a_density = a.boolean(3, "density");
+    return a.ret(at::_histogramdd_from_bin_tensors(a_self, a_bins, a_weight, a_density));
   });
 }
 
@@ -2401,88 +3231,153 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("sigmoid_", Napi::Function::New(env, op_sigmoid_, "sigmoid_"));
   exports.Set("index_put_", Napi::Function::New(env, op_index_put_, "index_put_"));
   exports.Set("scatter_add_", Napi::Function::New(env, op_scatter_add_, "scatter_add_"));
-  exports.Set("eq", Napi::Function::New(env, op_eq, "eq"));
-  exports.Set("le", Napi::Function::New(env, op_le, "le"));
-  exports.Set("equal", Napi::Function::New(env, op_equal, "equal"));
-  exports.Set("isnan", Napi::Function::New(env, op_isnan, "isnan"));
-  exports.Set("logical_and", Napi::Function::New(env, op_logical_and, "logical_and"));
-  exports.Set("logical_not", Napi::Function::New(env, op_logical_not, "logical_not"));
-  exports.Set("clamp", Napi::Function::New(env, op_clamp, "clamp"));
-  exports.Set("exp2", Napi::Function::New(env, op_exp2, "exp2"));
-  exports.Set("log2", Napi::Function::New(env, op_log2, "log2"));
-  exports.Set("sqrt", Napi::Function::New(env, op_sqrt, "sqrt"));
-  exports.Set("sin", Napi::Function::New(env, op_sin, "sin"));
-  exports.Set("atan2", Napi::Function::New(env, op_atan2, "atan2"));
-  exports.Set("round", Napi::Function::New(env, op_round, "round"));
-  exports.Set("erfinv", Napi::Function::New(env, op_erfinv, "erfinv"));
-  exports.Set("tanh", Napi::Function::New(env, op_tanh, "tanh"));
-  exports.Set("silu", Napi::Function::New(env, op_silu, "silu"));
-  exports.Set("elu", Napi::Function::New(env, op_elu, "elu"));
-  exports.Set("selu", Napi::Function::New(env, op_selu, "selu"));
-  exports.Set("hardsigmoid", Napi::Function::New(env, op_hardsigmoid, "hardsigmoid"));
-  exports.Set("glu", Napi::Function::New(env, op_glu, "glu"));
-  exports.Set("asin", Napi::Function::New(env, op_asin, "asin"));
-  exports.Set("sinh", Napi::Function::New(env, op_sinh, "sinh"));
-  exports.Set("acosh", Napi::Function::New(env, op_acosh, "acosh"));
-  exports.Set("frac", Napi::Function::New(env, op_frac, "frac"));
-  exports.Set("heaviside", Napi::Function::New(env, op_heaviside, "heaviside"));
-  exports.Set("polygamma", Napi::Function::New(env, op_polygamma, "polygamma"));
-  exports.Set("sinc", Napi::Function::New(env, op_sinc, "sinc"));
-  exports.Set("hypot", Napi::Function::New(env, op_hypot, "hypot"));
-  exports.Set("gcd", Napi::Function::New(env, op_gcd, "gcd"));
-  exports.Set("signbit", Napi::Function::New(env, op_signbit, "signbit"));
-  exports.Set("clamp_min", Napi::Function::New(env, op_clamp_min, "clamp_min"));
-  exports.Set("float_power$Tensor_Scalar", Napi::Function::New(env, op_float_power__Tensor_Scalar, "float_power$Tensor_Scalar"));
-  exports.Set("nextafter", Napi::Function::New(env, op_nextafter, "nextafter"));
-  exports.Set("prod", Napi::Function::New(env, op_prod, "prod"));
-  exports.Set("max$all", Napi::Function::New(env, op_max__all, "max$all"));
-  exports.Set("min$all", Napi::Function::New(env, op_min__all, "min$all"));
-  exports.Set("amax", Napi::Function::New(env, op_amax, "amax"));
-  exports.Set("argmin", Napi::Function::New(env, op_argmin, "argmin"));
-  exports.Set("all", Napi::Function::New(env, op_all, "all"));
-  exports.Set("sort", Napi::Function::New(env, op_sort, "sort"));
-  exports.Set("cumprod", Napi::Function::New(env, op_cumprod, "cumprod"));
-  exports.Set("logcumsumexp", Napi::Function::New(env, op_logcumsumexp, "logcumsumexp"));
-  exports.Set("nanmedian$all", Napi::Function::New(env, op_nanmedian__all, "nanmedian$all"));
-  exports.Set("kthvalue", Napi::Function::New(env, op_kthvalue, "kthvalue"));
-  exports.Set("quantile", Napi::Function::New(env, op_quantile, "quantile"));
-  exports.Set("nanquantile$scalar", Napi::Function::New(env, op_nanquantile__scalar, "nanquantile$scalar"));
-  exports.Set("std_mean", Napi::Function::New(env, op_std_mean, "std_mean"));
-  exports.Set("bincount", Napi::Function::New(env, op_bincount, "bincount"));
-  exports.Set("unique_consecutive", Napi::Function::New(env, op_unique_consecutive, "unique_consecutive"));
-  exports.Set("bucketize", Napi::Function::New(env, op_bucketize, "bucketize"));
-  exports.Set("diff", Napi::Function::New(env, op_diff, "diff"));
-  exports.Set("reshape", Napi::Function::New(env, op_reshape, "reshape"));
-  exports.Set("unflatten", Napi::Function::New(env, op_unflatten, "unflatten"));
-  exports.Set("unsqueeze", Napi::Function::New(env, op_unsqueeze, "unsqueeze"));
-  exports.Set("t", Napi::Function::New(env, op_t, "t"));
-  exports.Set("expand_as", Napi::Function::New(env, op_expand_as, "expand_as"));
-  exports.Set("repeat", Napi::Function::New(env, op_repeat, "repeat"));
-  exports.Set("cat", Napi::Function::New(env, op_cat, "cat"));
-  exports.Set("broadcast_tensors", Napi::Function::New(env, op_broadcast_tensors, "broadcast_tensors"));
-  exports.Set("chunk", Napi::Function::New(env, op_chunk, "chunk"));
-  exports.Set("select", Napi::Function::New(env, op_select, "select"));
-  exports.Set("roll", Napi::Function::New(env, op_roll, "roll"));
-  exports.Set("triu", Napi::Function::New(env, op_triu, "triu"));
-  exports.Set("fliplr", Napi::Function::New(env, op_fliplr, "fliplr"));
-  exports.Set("meshgrid", Napi::Function::New(env, op_meshgrid, "meshgrid"));
-  exports.Set("index_select", Napi::Function::New(env, op_index_select, "index_select"));
-  exports.Set("scatter$value", Napi::Function::New(env, op_scatter__value, "scatter$value"));
-  exports.Set("masked_select", Napi::Function::New(env, op_masked_select, "masked_select"));
-  exports.Set("nonzero", Napi::Function::New(env, op_nonzero, "nonzero"));
-  exports.Set("index_copy_", Napi::Function::New(env, op_index_copy_, "index_copy_"));
-  exports.Set("index_fill_$int_Tensor", Napi::Function::New(env, op_index_fill___int_Tensor, "index_fill_$int_Tensor"));
-  exports.Set("take", Napi::Function::New(env, op_take, "take"));
-  exports.Set("scatter_reduce_", Napi::Function::New(env, op_scatter_reduce_, "scatter_reduce_"));
-  exports.Set("isin$Scalar_Tensor", Napi::Function::New(env, op_isin__Scalar_Tensor, "isin$Scalar_Tensor"));
-  exports.Set("matmul", Napi::Function::New(env, op_matmul, "matmul"));
-  exports.Set("mv", Napi::Function::New(env, op_mv, "mv"));
-  exports.Set("addmm", Napi::Function::New(env, op_addmm, "addmm"));
-  exports.Set("diag", Napi::Function::New(env, op_diag, "diag"));
-  exports.Set("detach", Napi::Function::New(env, op_detach, "detach"));
-  exports.Set("float", Napi::Function::New(env, op_float, "float"));
-  exports.Set("bfloat16", Napi::Function::New(env, op_bfloat16, "bfloat16"));
-  exports.Set("bool", Napi::Function::New(env, op_bool, "bool"));
+  exports.Set("acos_", Napi::Function::New(env, op_acos_, "acos_"));
+  exports.Set("asinh_", Napi::Function::New(env, op_asinh_, "asinh_"));
+  exports.Set("atan2_", Napi::Function::New(env, op_atan2_, "atan2_"));
+  exports.Set("round_", Napi::Function::New(env, op_round_, "round_"));
+  exports.Set("rsqrt_", Napi::Function::New(env, op_rsqrt_, "rsqrt_"));
+  exports.Set("log1p_", Napi::Function::New(env, op_log1p_, "log1p_"));
+  exports.Set("expm1_", Napi::Function::New(env, op_expm1_, "expm1_"));
+  exports.Set("tan_", Napi::Function::New(env, op_tan_, "tan_"));
+  exports.Set("square_", Napi::Function::New(env, op_square_, "square_"));
+  exports.Set("erfc_", Napi::Function::New(env, op_erfc_, "erfc_"));
+  exports.Set("deg2rad_", Napi::Function::New(env, op_deg2rad_, "deg2rad_"));
+  exports.Set("digamma_", Napi::Function::New(env, op_digamma_, "digamma_"));
+  exports.Set("polygamma_", Napi::Function::New(env, op_polygamma_, "polygamma_"));
+  exports.Set("clamp_max_", Napi::Function::New(env, op_clamp_max_, "clamp_max_"));
+  exports.Set("xlogy_", Napi::Function::New(env, op_xlogy_, "xlogy_"));
+  exports.Set("ldexp_", Napi::Function::New(env, op_ldexp_, "ldexp_"));
+  exports.Set("fmod_", Napi::Function::New(env, op_fmod_, "fmod_"));
+  exports.Set("heaviside_", Napi::Function::New(env, op_heaviside_, "heaviside_"));
+  exports.Set("float_power_$Scalar", Napi::Function::New(env, op_float_power___Scalar, "float_power_$Scalar"));
+  exports.Set("renorm_", Napi::Function::New(env, op_renorm_, "renorm_"));
+  exports.Set("addmv_", Napi::Function::New(env, op_addmv_, "addmv_"));
+  exports.Set("baddbmm_", Napi::Function::New(env, op_baddbmm_, "baddbmm_"));
+  exports.Set("ne", Napi::Function::New(env, op_ne, "ne"));
+  exports.Set("gt", Napi::Function::New(env, op_gt, "gt"));
+  exports.Set("allclose", Napi::Function::New(env, op_allclose, "allclose"));
+  exports.Set("isinf", Napi::Function::New(env, op_isinf, "isinf"));
+  exports.Set("logical_or", Napi::Function::New(env, op_logical_or, "logical_or"));
+  exports.Set("where", Napi::Function::New(env, op_where, "where"));
+  exports.Set("sign", Napi::Function::New(env, op_sign, "sign"));
+  exports.Set("lt_", Napi::Function::New(env, op_lt_, "lt_"));
+  exports.Set("ge_", Napi::Function::New(env, op_ge_, "ge_"));
+  exports.Set("logical_xor_", Napi::Function::New(env, op_logical_xor_, "logical_xor_"));
+  exports.Set("bitwise_or", Napi::Function::New(env, op_bitwise_or, "bitwise_or"));
+  exports.Set("bitwise_left_shift", Napi::Function::New(env, op_bitwise_left_shift, "bitwise_left_shift"));
+  exports.Set("bitwise_or_", Napi::Function::New(env, op_bitwise_or_, "bitwise_or_"));
+  exports.Set("bitwise_left_shift_", Napi::Function::New(env, op_bitwise_left_shift_, "bitwise_left_shift_"));
+  exports.Set("isposinf", Napi::Function::New(env, op_isposinf, "isposinf"));
+  exports.Set("is_same_size", Napi::Function::New(env, op_is_same_size, "is_same_size"));
+  exports.Set("expm1", Napi::Function::New(env, op_expm1, "expm1"));
+  exports.Set("log10", Napi::Function::New(env, op_log10, "log10"));
+  exports.Set("rsqrt", Napi::Function::New(env, op_rsqrt, "rsqrt"));
+  exports.Set("cos", Napi::Function::New(env, op_cos, "cos"));
+  exports.Set("floor", Napi::Function::New(env, op_floor, "floor"));
+  exports.Set("trunc", Napi::Function::New(env, op_trunc, "trunc"));
+  exports.Set("erfinv_", Napi::Function::New(env, op_erfinv_, "erfinv_"));
+  exports.Set("relu", Napi::Function::New(env, op_relu, "relu"));
+  exports.Set("softplus", Napi::Function::New(env, op_softplus, "softplus"));
+  exports.Set("hardtanh", Napi::Function::New(env, op_hardtanh, "hardtanh"));
+  exports.Set("celu", Napi::Function::New(env, op_celu, "celu"));
+  exports.Set("hardswish", Napi::Function::New(env, op_hardswish, "hardswish"));
+  exports.Set("prelu", Napi::Function::New(env, op_prelu, "prelu"));
+  exports.Set("acos", Napi::Function::New(env, op_acos, "acos"));
+  exports.Set("cosh", Napi::Function::New(env, op_cosh, "cosh"));
+  exports.Set("atanh", Napi::Function::New(env, op_atanh, "atanh"));
+  exports.Set("deg2rad", Napi::Function::New(env, op_deg2rad, "deg2rad"));
+  exports.Set("lgamma", Napi::Function::New(env, op_lgamma, "lgamma"));
+  exports.Set("polygamma$method", Napi::Function::New(env, op_polygamma__method, "polygamma$method"));
+  exports.Set("xlogy", Napi::Function::New(env, op_xlogy, "xlogy"));
+  exports.Set("logaddexp", Napi::Function::New(env, op_logaddexp, "logaddexp"));
+  exports.Set("lcm", Napi::Function::New(env, op_lcm, "lcm"));
+  exports.Set("logit", Napi::Function::New(env, op_logit, "logit"));
+  exports.Set("clamp_max", Napi::Function::New(env, op_clamp_max, "clamp_max"));
+  exports.Set("float_power$Scalar", Napi::Function::New(env, op_float_power__Scalar, "float_power$Scalar"));
+  exports.Set("fmax", Napi::Function::New(env, op_fmax, "fmax"));
+  exports.Set("ldexp", Napi::Function::New(env, op_ldexp, "ldexp"));
+  exports.Set("mvlgamma", Napi::Function::New(env, op_mvlgamma, "mvlgamma"));
+  exports.Set("sum", Napi::Function::New(env, op_sum, "sum"));
+  exports.Set("std", Napi::Function::New(env, op_std, "std"));
+  exports.Set("max$dim", Napi::Function::New(env, op_max__dim, "max$dim"));
+  exports.Set("min$dim", Napi::Function::New(env, op_min__dim, "min$dim"));
+  exports.Set("amin", Napi::Function::New(env, op_amin, "amin"));
+  exports.Set("logsumexp", Napi::Function::New(env, op_logsumexp, "logsumexp"));
+  exports.Set("any", Napi::Function::New(env, op_any, "any"));
+  exports.Set("argsort", Napi::Function::New(env, op_argsort, "argsort"));
+  exports.Set("cummax", Napi::Function::New(env, op_cummax, "cummax"));
+  exports.Set("median$all", Napi::Function::New(env, op_median__all, "median$all"));
+  exports.Set("nanmedian$dim", Napi::Function::New(env, op_nanmedian__dim, "nanmedian$dim"));
+  exports.Set("nanmean", Napi::Function::New(env, op_nanmean, "nanmean"));
+  exports.Set("quantile$scalar", Napi::Function::New(env, op_quantile__scalar, "quantile$scalar"));
+  exports.Set("aminmax", Napi::Function::New(env, op_aminmax, "aminmax"));
+  exports.Set("count_nonzero", Napi::Function::New(env, op_count_nonzero, "count_nonzero"));
+  exports.Set("unique", Napi::Function::New(env, op_unique, "unique"));
+  exports.Set("searchsorted", Napi::Function::New(env, op_searchsorted, "searchsorted"));
+  exports.Set("bucketize$Scalar", Napi::Function::New(env, op_bucketize__Scalar, "bucketize$Scalar"));
+  exports.Set("cov", Napi::Function::New(env, op_cov, "cov"));
+  exports.Set("cumprod_", Napi::Function::New(env, op_cumprod_, "cumprod_"));
+  exports.Set("view", Napi::Function::New(env, op_view, "view"));
+  exports.Set("squeeze$all", Napi::Function::New(env, op_squeeze__all, "squeeze$all"));
+  exports.Set("permute", Napi::Function::New(env, op_permute, "permute"));
+  exports.Set("contiguous", Napi::Function::New(env, op_contiguous, "contiguous"));
+  exports.Set("view_as", Napi::Function::New(env, op_view_as, "view_as"));
+  exports.Set("repeat_interleave", Napi::Function::New(env, op_repeat_interleave, "repeat_interleave"));
+  exports.Set("concat", Napi::Function::New(env, op_concat, "concat"));
+  exports.Set("split$size", Napi::Function::New(env, op_split__size, "split$size"));
+  exports.Set("unbind", Napi::Function::New(env, op_unbind, "unbind"));
+  exports.Set("slice", Napi::Function::New(env, op_slice, "slice"));
+  exports.Set("diagonal", Napi::Function::New(env, op_diagonal, "diagonal"));
+  exports.Set("pad", Napi::Function::New(env, op_pad, "pad"));
+  exports.Set("flipud", Napi::Function::New(env, op_flipud, "flipud"));
+  exports.Set("cartesian_prod", Napi::Function::New(env, op_cartesian_prod, "cartesian_prod"));
+  exports.Set("transpose_", Napi::Function::New(env, op_transpose_, "transpose_"));
+  exports.Set("unsqueeze_", Napi::Function::New(env, op_unsqueeze_, "unsqueeze_"));
+  exports.Set("diag_embed", Napi::Function::New(env, op_diag_embed, "diag_embed"));
+  exports.Set("adjoint", Napi::Function::New(env, op_adjoint, "adjoint"));
+  exports.Set("_numpy_T", Napi::Function::New(env, op__numpy_T, "_numpy_T"));
+  exports.Set("_retains_grad", Napi::Function::New(env, op__retains_grad, "_retains_grad"));
+  exports.Set("unsafe_split", Napi::Function::New(env, op_unsafe_split, "unsafe_split"));
+  exports.Set("movedim$intlist", Napi::Function::New(env, op_movedim__intlist, "movedim$intlist"));
+  exports.Set("atleast_1d", Napi::Function::New(env, op_atleast_1d, "atleast_1d"));
+  exports.Set("atleast_2d$Sequence", Napi::Function::New(env, op_atleast_2d__Sequence, "atleast_2d$Sequence"));
+  exports.Set("hstack", Napi::Function::New(env, op_hstack, "hstack"));
+  exports.Set("column_stack", Napi::Function::New(env, op_column_stack, "column_stack"));
+  exports.Set("tensor_split$sections", Napi::Function::New(env, op_tensor_split__sections, "tensor_split$sections"));
+  exports.Set("hsplit$array", Napi::Function::New(env, op_hsplit__array, "hsplit$array"));
+  exports.Set("dsplit$int", Napi::Function::New(env, op_dsplit__int, "dsplit$int"));
+  exports.Set("diagonal_scatter", Napi::Function::New(env, op_diagonal_scatter, "diagonal_scatter"));
+  exports.Set("as_strided_scatter", Napi::Function::New(env, op_as_strided_scatter, "as_strided_scatter"));
+  exports.Set("trapezoid$dx", Napi::Function::New(env, op_trapezoid__dx, "trapezoid$dx"));
+  exports.Set("cumulative_trapezoid$x", Napi::Function::New(env, op_cumulative_trapezoid__x, "cumulative_trapezoid$x"));
+  exports.Set("gradient$tensors", Napi::Function::New(env, op_gradient__tensors, "gradient$tensors"));
+  exports.Set("t_copy", Napi::Function::New(env, op_t_copy, "t_copy"));
+  exports.Set("permute_copy", Napi::Function::New(env, op_permute_copy, "permute_copy"));
+  exports.Set("squeeze_copy$all", Napi::Function::New(env, op_squeeze_copy__all, "squeeze_copy$all"));
+  exports.Set("slice_copy$Tensor", Napi::Function::New(env, op_slice_copy__Tensor, "slice_copy$Tensor"));
+  exports.Set("as_strided_copy", Napi::Function::New(env, op_as_strided_copy, "as_strided_copy"));
+  exports.Set("split_copy$Tensor", Napi::Function::New(env, op_split_copy__Tensor, "split_copy$Tensor"));
+  exports.Set("view_as_complex_copy", Napi::Function::New(env, op_view_as_complex_copy, "view_as_complex_copy"));
+  exports.Set("scatter$src", Napi::Function::New(env, op_scatter__src, "scatter$src"));
+  exports.Set("masked_fill", Napi::Function::New(env, op_masked_fill, "masked_fill"));
+  exports.Set("index_put", Napi::Function::New(env, op_index_put, "index_put"));
+  exports.Set("index_copy", Napi::Function::New(env, op_index_copy, "index_copy"));
+  exports.Set("index_fill$int_Tensor", Napi::Function::New(env, op_index_fill__int_Tensor, "index_fill$int_Tensor"));
+  exports.Set("masked_scatter_", Napi::Function::New(env, op_masked_scatter_, "masked_scatter_"));
+  exports.Set("put", Napi::Function::New(env, op_put, "put"));
+  exports.Set("nonzero_static", Napi::Function::New(env, op_nonzero_static, "nonzero_static"));
+  exports.Set("isin", Napi::Function::New(env, op_isin, "isin"));
+  exports.Set("triu_indices", Napi::Function::New(env, op_triu_indices, "triu_indices"));
+  exports.Set("mm", Napi::Function::New(env, op_mm, "mm"));
+  exports.Set("dot", Napi::Function::New(env, op_dot, "dot"));
+  exports.Set("baddbmm", Napi::Function::New(env, op_baddbmm, "baddbmm"));
+  exports.Set("linalg_qr", Napi::Function::New(env, op_linalg_qr, "linalg_qr"));
+  exports.Set("addbmm", Napi::Function::New(env, op_addbmm, "addbmm"));
+  exports.Set("detach_", Napi::Function::New(env, op_detach_, "detach_"));
+  exports.Set("double", Napi::Function::New(env, op_double, "double"));
+  exports.Set("long", Napi::Function::New(env, op_long, "long"));
+  exports.Set("byte", Napi::Function::New(env, op_byte, "byte"));
+  exports.Set("cfloat", Napi::Function::New(env, op_cfloat, "cfloat"));
   exports.Set("ones", Napi::Function::New(env, op_ones, "ones"));
   exports.Set("rand", Napi::Function::New(env, op_rand, "rand"));
   exports.Set("randint$low", Napi::Function::New(env, op_randint__low, "randint$low"));
@@ -2491,128 +3386,147 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("full_like", Napi::Function::New(env, op_full_like, "full_like"));
   exports.Set("randint_like", Napi::Function::New(env, op_randint_like, "randint_like"));
   exports.Set("_standard_gamma", Napi::Function::New(env, op__standard_gamma, "_standard_gamma"));
-  exports.Set("_foreach_add$Scalar", Napi::Function::New(env, op__foreach_add__Scalar, "_foreach_add$Scalar"));
-  exports.Set("_foreach_add$Tensor", Napi::Function::New(env, op__foreach_add__Tensor, "_foreach_add$Tensor"));
-  exports.Set("_foreach_add_$ScalarList", Napi::Function::New(env, op__foreach_add___ScalarList, "_foreach_add_$ScalarList"));
-  exports.Set("_foreach_sub$List", Napi::Function::New(env, op__foreach_sub__List, "_foreach_sub$List"));
-  exports.Set("_foreach_sub_$List", Napi::Function::New(env, op__foreach_sub___List, "_foreach_sub_$List"));
-  exports.Set("_foreach_mul$List", Napi::Function::New(env, op__foreach_mul__List, "_foreach_mul$List"));
-  exports.Set("_foreach_mul_$Scalar", Napi::Function::New(env, op__foreach_mul___Scalar, "_foreach_mul_$Scalar"));
-  exports.Set("_foreach_mul_$Tensor", Napi::Function::New(env, op__foreach_mul___Tensor, "_foreach_mul_$Tensor"));
-  exports.Set("_foreach_div$ScalarList", Napi::Function::New(env, op__foreach_div__ScalarList, "_foreach_div$ScalarList"));
-  exports.Set("_foreach_div_$List", Napi::Function::New(env, op__foreach_div___List, "_foreach_div_$List"));
-  exports.Set("_foreach_maximum$Scalar", Napi::Function::New(env, op__foreach_maximum__Scalar, "_foreach_maximum$Scalar"));
-  exports.Set("_foreach_maximum_$Scalar", Napi::Function::New(env, op__foreach_maximum___Scalar, "_foreach_maximum_$Scalar"));
-  exports.Set("_foreach_lerp$Scalar", Napi::Function::New(env, op__foreach_lerp__Scalar, "_foreach_lerp$Scalar"));
-  exports.Set("_foreach_lerp_$Scalar", Napi::Function::New(env, op__foreach_lerp___Scalar, "_foreach_lerp_$Scalar"));
-  exports.Set("_foreach_addcmul$Scalar", Napi::Function::New(env, op__foreach_addcmul__Scalar, "_foreach_addcmul$Scalar"));
-  exports.Set("_foreach_addcmul_$Scalar", Napi::Function::New(env, op__foreach_addcmul___Scalar, "_foreach_addcmul_$Scalar"));
-  exports.Set("_foreach_addcdiv$Scalar", Napi::Function::New(env, op__foreach_addcdiv__Scalar, "_foreach_addcdiv$Scalar"));
-  exports.Set("_foreach_addcdiv_$Scalar", Napi::Function::New(env, op__foreach_addcdiv___Scalar, "_foreach_addcdiv_$Scalar"));
-  exports.Set("_foreach_neg", Napi::Function::New(env, op__foreach_neg, "_foreach_neg"));
-  exports.Set("_foreach_sqrt_", Napi::Function::New(env, op__foreach_sqrt_, "_foreach_sqrt_"));
-  exports.Set("_foreach_reciprocal", Napi::Function::New(env, op__foreach_reciprocal, "_foreach_reciprocal"));
-  exports.Set("_foreach_sign_", Napi::Function::New(env, op__foreach_sign_, "_foreach_sign_"));
-  exports.Set("_foreach_clamp_min_$List", Napi::Function::New(env, op__foreach_clamp_min___List, "_foreach_clamp_min_$List"));
-  exports.Set("rnn_tanh$input", Napi::Function::New(env, op_rnn_tanh__input, "rnn_tanh$input"));
-  exports.Set("gru$input", Napi::Function::New(env, op_gru__input, "gru$input"));
-  exports.Set("lstm_cell", Napi::Function::New(env, op_lstm_cell, "lstm_cell"));
-  exports.Set("rnn_relu$data", Napi::Function::New(env, op_rnn_relu__data, "rnn_relu$data"));
-  exports.Set("_pack_padded_sequence", Napi::Function::New(env, op__pack_padded_sequence, "_pack_padded_sequence"));
-  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
-  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
-  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
-  exports.Set("adaptive_max_pool2d_with_indices", Napi::Function::New(env, op_adaptive_max_pool2d_with_indices, "adaptive_max_pool2d_with_indices"));
-  exports.Set("avg_pool1d", Napi::Function::New(env, op_avg_pool1d, "avg_pool1d"));
-  exports.Set("conv_transpose3d", Napi::Function::New(env, op_conv_transpose3d, "conv_transpose3d"));
-  exports.Set("max_pool3d_with_indices", Napi::Function::New(env, op_max_pool3d_with_indices, "max_pool3d_with_indices"));
-  exports.Set("adaptive_max_pool1d", Napi::Function::New(env, op_adaptive_max_pool1d, "adaptive_max_pool1d"));
-  exports.Set("max_unpool2d", Napi::Function::New(env, op_max_unpool2d, "max_unpool2d"));
-  exports.Set("fold", Napi::Function::New(env, op_fold, "fold"));
-  exports.Set("channel_shuffle", Napi::Function::New(env, op_channel_shuffle, "channel_shuffle"));
-  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
-  exports.Set("instance_norm", Napi::Function::New(env, op_instance_norm, "instance_norm"));
-  exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
-  exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
-  exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
-  exports.Set("kl_div", Napi::Function::New(env, op_kl_div, "kl_div"));
-  exports.Set("poisson_nll_loss", Napi::Function::New(env, op_poisson_nll_loss, "poisson_nll_loss"));
-  exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
-  exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
-  exports.Set("triplet_margin_loss", Napi::Function::New(env, op_triplet_margin_loss, "triplet_margin_loss"));
-  exports.Set("multilabel_margin_loss", Napi::Function::New(env, op_multilabel_margin_loss, "multilabel_margin_loss"));
-  exports.Set("pairwise_distance", Napi::Function::New(env, op_pairwise_distance, "pairwise_distance"));
-  exports.Set("feature_dropout_", Napi::Function::New(env, op_feature_dropout_, "feature_dropout_"));
-  exports.Set("feature_alpha_dropout", Napi::Function::New(env, op_feature_alpha_dropout, "feature_alpha_dropout"));
-  exports.Set("embedding_renorm_", Napi::Function::New(env, op_embedding_renorm_, "embedding_renorm_"));
-  exports.Set("complex", Napi::Function::New(env, op_complex, "complex"));
-  exports.Set("view_as_complex", Napi::Function::New(env, op_view_as_complex, "view_as_complex"));
-  exports.Set("angle", Napi::Function::New(env, op_angle, "angle"));
-  exports.Set("conj_physical_", Napi::Function::New(env, op_conj_physical_, "conj_physical_"));
-  exports.Set("is_conj", Napi::Function::New(env, op_is_conj, "is_conj"));
-  exports.Set("_neg_view", Napi::Function::New(env, op__neg_view, "_neg_view"));
-  exports.Set("linalg_det", Napi::Function::New(env, op_linalg_det, "linalg_det"));
-  exports.Set("linalg_lstsq", Napi::Function::New(env, op_linalg_lstsq, "linalg_lstsq"));
-  exports.Set("linalg_svd", Napi::Function::New(env, op_linalg_svd, "linalg_svd"));
-  exports.Set("linalg_eigvalsh", Napi::Function::New(env, op_linalg_eigvalsh, "linalg_eigvalsh"));
-  exports.Set("linalg_vecdot", Napi::Function::New(env, op_linalg_vecdot, "linalg_vecdot"));
-  exports.Set("linalg_lu_solve", Napi::Function::New(env, op_linalg_lu_solve, "linalg_lu_solve"));
-  exports.Set("linalg_matrix_power", Napi::Function::New(env, op_linalg_matrix_power, "linalg_matrix_power"));
-  exports.Set("linalg_norm", Napi::Function::New(env, op_linalg_norm, "linalg_norm"));
-  exports.Set("linalg_matrix_norm", Napi::Function::New(env, op_linalg_matrix_norm, "linalg_matrix_norm"));
-  exports.Set("linalg_cross", Napi::Function::New(env, op_linalg_cross, "linalg_cross"));
-  exports.Set("linalg_tensorinv", Napi::Function::New(env, op_linalg_tensorinv, "linalg_tensorinv"));
-  exports.Set("linalg_diagonal", Napi::Function::New(env, op_linalg_diagonal, "linalg_diagonal"));
-  exports.Set("logdet", Napi::Function::New(env, op_logdet, "logdet"));
-  exports.Set("matrix_power", Napi::Function::New(env, op_matrix_power, "matrix_power"));
-  exports.Set("triangular_solve", Napi::Function::New(env, op_triangular_solve, "triangular_solve"));
-  exports.Set("fft_fftshift", Napi::Function::New(env, op_fft_fftshift, "fft_fftshift"));
-  exports.Set("fft_ifft", Napi::Function::New(env, op_fft_ifft, "fft_ifft"));
-  exports.Set("fft_hfft", Napi::Function::New(env, op_fft_hfft, "fft_hfft"));
-  exports.Set("fft_ifft2", Napi::Function::New(env, op_fft_ifft2, "fft_ifft2"));
-  exports.Set("fft_hfft2", Napi::Function::New(env, op_fft_hfft2, "fft_hfft2"));
-  exports.Set("fft_ifftn", Napi::Function::New(env, op_fft_ifftn, "fft_ifftn"));
-  exports.Set("fft_hfftn", Napi::Function::New(env, op_fft_hfftn, "fft_hfftn"));
-  exports.Set("special_expit", Napi::Function::New(env, op_special_expit, "special_expit"));
-  exports.Set("special_xlog1py$self_scalar", Napi::Function::New(env, op_special_xlog1py__self_scalar, "special_xlog1py$self_scalar"));
-  exports.Set("special_zeta", Napi::Function::New(env, op_special_zeta, "special_zeta"));
-  exports.Set("special_gammainc", Napi::Function::New(env, op_special_gammainc, "special_gammainc"));
-  exports.Set("special_psi", Napi::Function::New(env, op_special_psi, "special_psi"));
-  exports.Set("special_i0", Napi::Function::New(env, op_special_i0, "special_i0"));
-  exports.Set("special_i1e", Napi::Function::New(env, op_special_i1e, "special_i1e"));
-  exports.Set("special_log_ndtr", Napi::Function::New(env, op_special_log_ndtr, "special_log_ndtr"));
-  exports.Set("special_log_softmax", Napi::Function::New(env, op_special_log_softmax, "special_log_softmax"));
-  exports.Set("special_round", Napi::Function::New(env, op_special_round, "special_round"));
-  exports.Set("exponential_", Napi::Function::New(env, op_exponential_, "exponential_"));
-  exports.Set("log_normal_", Napi::Function::New(env, op_log_normal_, "log_normal_"));
-  exports.Set("random_$from", Napi::Function::New(env, op_random___from, "random_$from"));
-  exports.Set("cross", Napi::Function::New(env, op_cross, "cross"));
-  exports.Set("vander", Napi::Function::New(env, op_vander, "vander"));
-  exports.Set("chain_matmul", Napi::Function::New(env, op_chain_matmul, "chain_matmul"));
-  exports.Set("hardshrink", Napi::Function::New(env, op_hardshrink, "hardshrink"));
-  exports.Set("rrelu_", Napi::Function::New(env, op_rrelu_, "rrelu_"));
-  exports.Set("fractional_max_pool3d", Napi::Function::New(env, op_fractional_max_pool3d, "fractional_max_pool3d"));
-  exports.Set("hardtanh_", Napi::Function::New(env, op_hardtanh_, "hardtanh_"));
-  exports.Set("threshold_", Napi::Function::New(env, op_threshold_, "threshold_"));
-  exports.Set("hardswish_", Napi::Function::New(env, op_hardswish_, "hardswish_"));
-  exports.Set("sparse_coo_tensor", Napi::Function::New(env, op_sparse_coo_tensor, "sparse_coo_tensor"));
-  exports.Set("to_sparse", Napi::Function::New(env, op_to_sparse, "to_sparse"));
-  exports.Set("to_sparse_csc", Napi::Function::New(env, op_to_sparse_csc, "to_sparse_csc"));
-  exports.Set("coalesce", Napi::Function::New(env, op_coalesce, "coalesce"));
-  exports.Set("values", Napi::Function::New(env, op_values, "values"));
-  exports.Set("crow_indices", Napi::Function::New(env, op_crow_indices, "crow_indices"));
-  exports.Set("row_indices", Napi::Function::New(env, op_row_indices, "row_indices"));
-  exports.Set("_nnz", Napi::Function::New(env, op__nnz, "_nnz"));
-  exports.Set("_sparse_mm$reduce", Napi::Function::New(env, op__sparse_mm__reduce, "_sparse_mm$reduce"));
-  exports.Set("sparse_sampled_addmm", Napi::Function::New(env, op_sparse_sampled_addmm, "sparse_sampled_addmm"));
-  exports.Set("_spdiags", Napi::Function::New(env, op__spdiags, "_spdiags"));
-  exports.Set("normal$float_Tensor", Napi::Function::New(env, op_normal__float_Tensor, "normal$float_Tensor"));
-  exports.Set("binomial", Napi::Function::New(env, op_binomial, "binomial"));
-  exports.Set("_standard_gamma_grad", Napi::Function::New(env, op__standard_gamma_grad, "_standard_gamma_grad"));
-  exports.Set("hamming_window", Napi::Function::New(env, op_hamming_window, "hamming_window"));
-  exports.Set("kaiser_window", Napi::Function::New(env, op_kaiser_window, "kaiser_window"));
-  exports.Set("histogram$bin_ct", Napi::Function::New(env, op_histogram__bin_ct, "histogram$bin_ct"));
-  exports.Set("_histogramdd_from_bin_cts", Napi::Function::New(env, op__histogramdd_from_bin_cts, "_histogramdd_from_bin_cts"));
+  exports.Set("new_empty", Napi::Function::New(env, op_new_empty, "new_empty"));
+  exports.Set("logspace", Napi::Function::New(env, op_logspace, "logspace"));
+  exports.Set("_set_deterministic", Napi::Function::New(env, op__set_deterministic, "_set_deterministic"));
+  exports.Set("_float32_matmul_precision", Napi::Function::New(env, op__float32_matmul_precision, "_float32_matmul_precision"));
+  exports.Set("_set_warn_always", Napi::Function::New(env, op__set_warn_always, "_set_warn_always"));
+  exports.Set("_amp_foreach_non_finite_check_and_unscale_", Napi::Function::New(env, op__amp_foreach_non_finite_check_and_unscale_, "_amp_foreach_non_finite_check_and_unscale_"));
+  exports.Set("_foreach_add$List", Napi::Function::New(env, op__foreach_add__List, "_foreach_add$List"));
+  exports.Set("_foreach_add_$Scalar", Napi::Function::New(env, op__foreach_add___Scalar, "_foreach_add_$Scalar"));
+  exports.Set("_foreach_add_$Tensor", Napi::Function::New(env, op__foreach_add___Tensor, "_foreach_add_$Tensor"));
+  exports.Set("_foreach_sub$ScalarList", Napi::Function::New(env, op__foreach_sub__ScalarList, "_foreach_sub$ScalarList"));
+  exports.Set("_foreach_sub_$ScalarList", Napi::Function::New(env, op__foreach_sub___ScalarList, "_foreach_sub_$ScalarList"));
+  exports.Set("_foreach_mul$ScalarList", Napi::Function::New(env, op__foreach_mul__ScalarList, "_foreach_mul$ScalarList"));
+  exports.Set("_foreach_mul_$List", Napi::Function::New(env, op__foreach_mul___List, "_foreach_mul_$List"));
+  exports.Set("_foreach_div$Scalar", Napi::Function::New(env, op__foreach_div__Scalar, "_foreach_div$Scalar"));
+  exports.Set("_foreach_div$Tensor", Napi::Function::New(env, op__foreach_div__Tensor, "_foreach_div$Tensor"));
+  exports.Set("_foreach_div_$ScalarList", Napi::Function::New(env, op__foreach_div___ScalarList, "_foreach_div_$ScalarList"));
+  exports.Set("_foreach_maximum$List", Napi::Function::New(env, op__foreach_maximum__List, "_foreach_maximum$List"));
+  exports.Set("_foreach_maximum_$List", Napi::Function::New(env, op__foreach_maximum___List, "_foreach_maximum_$List"));
+  exports.Set("_foreach_lerp$List", Napi::Function::New(env, op__foreach_lerp__List, "_foreach_lerp$List"));
+  exports.Set("_foreach_lerp_$List", Napi::Function::New(env, op__foreach_lerp___List, "_foreach_lerp_$List"));
+  exports.Set("_foreach_addcmul$ScalarList", Napi::Function::New(env, op__foreach_addcmul__ScalarList, "_foreach_addcmul$ScalarList"));
+  exports.Set("_foreach_addcmul_$ScalarList", Napi::Function::New(env, op__foreach_addcmul___ScalarList, "_foreach_addcmul_$ScalarList"));
+  exports.Set("_foreach_addcdiv$ScalarList", Napi::Function::New(env, op__foreach_addcdiv__ScalarList, "_foreach_addcdiv$ScalarList"));
+  exports.Set("_foreach_addcdiv_$ScalarList", Napi::Function::New(env, op__foreach_addcdiv___ScalarList, "_foreach_addcdiv_$ScalarList"));
+  exports.Set("_foreach_neg_", Napi::Function::New(env, op__foreach_neg_, "_foreach_neg_"));
+  exports.Set("_foreach_abs", Napi::Function::New(env, op__foreach_abs, "_foreach_abs"));
+  exports.Set("_foreach_reciprocal_", Napi::Function::New(env, op__foreach_reciprocal_, "_foreach_reciprocal_"));
+  exports.Set("_foreach_rsqrt_", Napi::Function::New(env, op__foreach_rsqrt_, "_foreach_rsqrt_"));
+  exports.Set("_foreach_zero_", Napi::Function::New(env, op__foreach_zero_, "_foreach_zero_"));
+  exports.Set("rnn_relu$input", Napi::Function::New(env, op_rnn_relu__input, "rnn_relu$input"));
+  exports.Set("rnn_tanh_cell", Napi::Function::New(env, op_rnn_tanh_cell, "rnn_tanh_cell"));
+  exports.Set("gru_cell", Napi::Function::New(env, op_gru_cell, "gru_cell"));
+  exports.Set("lstm$data", Napi::Function::New(env, op_lstm__data, "lstm$data"));
+  exports.Set("_pad_packed_sequence", Napi::Function::New(env, op__pad_packed_sequence, "_pad_packed_sequence"));
+  exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
+  exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
+  exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));
+  exports.Set("max_pool1d", Napi::Function::New(env, op_max_pool1d, "max_pool1d"));
+  exports.Set("conv3d", Napi::Function::New(env, op_conv3d, "conv3d"));
+  exports.Set("max_pool2d_with_indices", Napi::Function::New(env, op_max_pool2d_with_indices, "max_pool2d_with_indices"));
+  exports.Set("avg_pool3d", Napi::Function::New(env, op_avg_pool3d, "avg_pool3d"));
+  exports.Set("adaptive_avg_pool3d", Napi::Function::New(env, op_adaptive_avg_pool3d, "adaptive_avg_pool3d"));
+  exports.Set("max_unpool3d", Napi::Function::New(env, op_max_unpool3d, "max_unpool3d"));
+  exports.Set("pixel_shuffle", Napi::Function::New(env, op_pixel_shuffle, "pixel_shuffle"));
+  exports.Set("native_channel_shuffle", Napi::Function::New(env, op_native_channel_shuffle, "native_channel_shuffle"));
+  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
+  exports.Set("rms_norm", Napi::Function::New(env, op_rms_norm, "rms_norm"));
+  exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
+  exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
+  exports.Set("huber_loss", Napi::Function::New(env, op_huber_loss, "huber_loss"));
+  exports.Set("margin_ranking_loss", Napi::Function::New(env, op_margin_ranking_loss, "margin_ranking_loss"));
+  exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
+  exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
+  exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
+  exports.Set("hinge_embedding_loss", Napi::Function::New(env, op_hinge_embedding_loss, "hinge_embedding_loss"));
+  exports.Set("ctc_loss$IntList", Napi::Function::New(env, op_ctc_loss__IntList, "ctc_loss$IntList"));
+  exports.Set("dropout_", Napi::Function::New(env, op_dropout_, "dropout_"));
+  exports.Set("alpha_dropout", Napi::Function::New(env, op_alpha_dropout, "alpha_dropout"));
+  exports.Set("feature_alpha_dropout_", Napi::Function::New(env, op_feature_alpha_dropout_, "feature_alpha_dropout_"));
+  exports.Set("_weight_norm", Napi::Function::New(env, op__weight_norm, "_weight_norm"));
+  exports.Set("polar", Napi::Function::New(env, op_polar, "polar"));
+  exports.Set("real", Napi::Function::New(env, op_real, "real"));
+  exports.Set("conj", Napi::Function::New(env, op_conj, "conj"));
+  exports.Set("resolve_conj", Napi::Function::New(env, op_resolve_conj, "resolve_conj"));
+  exports.Set("is_neg", Napi::Function::New(env, op_is_neg, "is_neg"));
+  exports.Set("linalg_inv", Napi::Function::New(env, op_linalg_inv, "linalg_inv"));
+  exports.Set("linalg_slogdet", Napi::Function::New(env, op_linalg_slogdet, "linalg_slogdet"));
+  exports.Set("linalg_cholesky", Napi::Function::New(env, op_linalg_cholesky, "linalg_cholesky"));
+  exports.Set("linalg_svdvals", Napi::Function::New(env, op_linalg_svdvals, "linalg_svdvals"));
+  exports.Set("linalg_eig", Napi::Function::New(env, op_linalg_eig, "linalg_eig"));
+  exports.Set("linalg_lu", Napi::Function::New(env, op_linalg_lu, "linalg_lu"));
+  exports.Set("linalg_matrix_rank", Napi::Function::New(env, op_linalg_matrix_rank, "linalg_matrix_rank"));
+  exports.Set("linalg_matrix_exp", Napi::Function::New(env, op_linalg_matrix_exp, "linalg_matrix_exp"));
+  exports.Set("linalg_vector_norm", Napi::Function::New(env, op_linalg_vector_norm, "linalg_vector_norm"));
+  exports.Set("linalg_cond$p_str", Napi::Function::New(env, op_linalg_cond__p_str, "linalg_cond$p_str"));
+  exports.Set("linalg_multi_dot", Napi::Function::New(env, op_linalg_multi_dot, "linalg_multi_dot"));
+  exports.Set("linalg_tensorsolve", Napi::Function::New(env, op_linalg_tensorsolve, "linalg_tensorsolve"));
+  exports.Set("linalg_solve_triangular", Napi::Function::New(env, op_linalg_solve_triangular, "linalg_solve_triangular"));
+  exports.Set("linalg_ldl_solve", Napi::Function::New(env, op_linalg_ldl_solve, "linalg_ldl_solve"));
+  exports.Set("linalg_matmul", Napi::Function::New(env, op_linalg_matmul, "linalg_matmul"));
+  exports.Set("cholesky", Napi::Function::New(env, op_cholesky, "cholesky"));
+  exports.Set("pinverse", Napi::Function::New(env, op_pinverse, "pinverse"));
+  exports.Set("geqrf", Napi::Function::New(env, op_geqrf, "geqrf"));
+  exports.Set("det", Napi::Function::New(env, op_det, "det"));
+  exports.Set("inverse", Napi::Function::New(env, op_inverse, "inverse"));
+  exports.Set("cholesky_solve", Napi::Function::New(env, op_cholesky_solve, "cholesky_solve"));
+  exports.Set("fft_rfftfreq", Napi::Function::New(env, op_fft_rfftfreq, "fft_rfftfreq"));
+  exports.Set("fft_fft", Napi::Function::New(env, op_fft_fft, "fft_fft"));
+  exports.Set("fft_irfft", Napi::Function::New(env, op_fft_irfft, "fft_irfft"));
+  exports.Set("fft_fft2", Napi::Function::New(env, op_fft_fft2, "fft_fft2"));
+  exports.Set("fft_irfft2", Napi::Function::New(env, op_fft_irfft2, "fft_irfft2"));
+  exports.Set("fft_fftn", Napi::Function::New(env, op_fft_fftn, "fft_fftn"));
+  exports.Set("fft_irfftn", Napi::Function::New(env, op_fft_irfftn, "fft_irfftn"));
+  exports.Set("special_erfcx", Napi::Function::New(env, op_special_erfcx, "special_erfcx"));
+  exports.Set("special_xlog1py", Napi::Function::New(env, op_special_xlog1py, "special_xlog1py"));
+  exports.Set("special_xlogy$self_scalar", Napi::Function::New(env, op_special_xlogy__self_scalar, "special_xlogy$self_scalar"));
+  exports.Set("special_gammaln", Napi::Function::New(env, op_special_gammaln, "special_gammaln"));
+  exports.Set("special_digamma", Napi::Function::New(env, op_special_digamma, "special_digamma"));
+  exports.Set("special_multigammaln", Napi::Function::New(env, op_special_multigammaln, "special_multigammaln"));
+  exports.Set("special_i1", Napi::Function::New(env, op_special_i1, "special_i1"));
+  exports.Set("special_ndtri", Napi::Function::New(env, op_special_ndtri, "special_ndtri"));
+  exports.Set("special_softmax", Napi::Function::New(env, op_special_softmax, "special_softmax"));
+  exports.Set("special_sinc", Napi::Function::New(env, op_special_sinc, "special_sinc"));
+  exports.Set("special_bessel_j1", Napi::Function::New(env, op_special_bessel_j1, "special_bessel_j1"));
+  exports.Set("special_bessel_y1", Napi::Function::New(env, op_special_bessel_y1, "special_bessel_y1"));
+  exports.Set("special_modified_bessel_k0", Napi::Function::New(env, op_special_modified_bessel_k0, "special_modified_bessel_k0"));
+  exports.Set("special_scaled_modified_bessel_k1", Napi::Function::New(env, op_special_scaled_modified_bessel_k1, "special_scaled_modified_bessel_k1"));
+  exports.Set("special_chebyshev_polynomial_u", Napi::Function::New(env, op_special_chebyshev_polynomial_u, "special_chebyshev_polynomial_u"));
+  exports.Set("special_shifted_chebyshev_polynomial_t", Napi::Function::New(env, op_special_shifted_chebyshev_polynomial_t, "special_shifted_chebyshev_polynomial_t"));
+  exports.Set("special_shifted_chebyshev_polynomial_w", Napi::Function::New(env, op_special_shifted_chebyshev_polynomial_w, "special_shifted_chebyshev_polynomial_w"));
+  exports.Set("special_laguerre_polynomial_l", Napi::Function::New(env, op_special_laguerre_polynomial_l, "special_laguerre_polynomial_l"));
+  exports.Set("geometric_", Napi::Function::New(env, op_geometric_, "geometric_"));
+  exports.Set("random_", Napi::Function::New(env, op_random_, "random_"));
+  exports.Set("fill_diagonal_", Napi::Function::New(env, op_fill_diagonal_, "fill_diagonal_"));
+  exports.Set("addmv", Napi::Function::New(env, op_addmv, "addmv"));
+  exports.Set("tensordot", Napi::Function::New(env, op_tensordot, "tensordot"));
+  exports.Set("grid_sampler", Napi::Function::New(env, op_grid_sampler, "grid_sampler"));
+  exports.Set("softshrink", Napi::Function::New(env, op_softshrink, "softshrink"));
+  exports.Set("pdist", Napi::Function::New(env, op_pdist, "pdist"));
+  exports.Set("elu_", Napi::Function::New(env, op_elu_, "elu_"));
+  exports.Set("selu_", Napi::Function::New(env, op_selu_, "selu_"));
+  exports.Set("silu_", Napi::Function::New(env, op_silu_, "silu_"));
+  exports.Set("hardsigmoid_", Napi::Function::New(env, op_hardsigmoid_, "hardsigmoid_"));
+  exports.Set("sparse_compressed_tensor", Napi::Function::New(env, op_sparse_compressed_tensor, "sparse_compressed_tensor"));
+  exports.Set("to_dense", Napi::Function::New(env, op_to_dense, "to_dense"));
+  exports.Set("to_sparse_bsr", Napi::Function::New(env, op_to_sparse_bsr, "to_sparse_bsr"));
+  exports.Set("is_coalesced", Napi::Function::New(env, op_is_coalesced, "is_coalesced"));
+  exports.Set("_indices", Napi::Function::New(env, op__indices, "_indices"));
+  exports.Set("col_indices", Napi::Function::New(env, op_col_indices, "col_indices"));
+  exports.Set("sparse_dim", Napi::Function::New(env, op_sparse_dim, "sparse_dim"));
+  exports.Set("sparse_mask", Napi::Function::New(env, op_sparse_mask, "sparse_mask"));
+  exports.Set("_sparse_sum", Napi::Function::New(env, op__sparse_sum, "_sparse_sum"));
+  exports.Set("_sparse_softmax", Napi::Function::New(env, op__sparse_softmax, "_sparse_softmax"));
+  exports.Set("normal$Tensor_Tensor", Napi::Function::New(env, op_normal__Tensor_Tensor, "normal$Tensor_Tensor"));
+  exports.Set("normal$float_float", Napi::Function::New(env, op_normal__float_float, "normal$float_float"));
+  exports.Set("_sample_dirichlet", Napi::Function::New(env, op__sample_dirichlet, "_sample_dirichlet"));
+  exports.Set("cholesky_inverse", Napi::Function::New(env, op_cholesky_inverse, "cholesky_inverse"));
+  exports.Set("blackman_window", Napi::Function::New(env, op_blackman_window, "blackman_window"));
+  exports.Set("stft", Napi::Function::New(env, op_stft, "stft"));
+  exports.Set("histogram$bins_tensor", Napi::Function::New(env, op_histogram__bins_tensor, "histogram$bins_tensor"));
+  exports.Set("_histogramdd_from_bin_tensors", Napi::Function::New(env, op__histogramdd_from_bin_tensors, "_histogramdd_from_bin_tensors"));
 }
 
 }  // namespace tn

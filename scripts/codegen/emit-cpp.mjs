@@ -106,7 +106,11 @@ function callExpr(op) {
     return expr;
   }
   const locals = names.map((n) => `a_${n}`);
-  if (!op.fn && !op.nn && !op.internal) return `${locals[0]}.${op.name}(${locals.slice(1).join(', ')})`;
+  // An in-place op is called as a method also where it is a torch.* function (torch.exp_):
+  // libtorch's at::exp_ takes a non-const Tensor&, the method works on the const one at hand.
+  if ((!op.fn && !op.nn && !op.internal) || op.returns.kind === 'self') {
+    return `${locals[0]}.${op.name}(${locals.slice(1).join(', ')})`;
+  }
   return `at::${op.name}(${locals.join(', ')})`;
 }
 

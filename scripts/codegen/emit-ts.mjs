@@ -145,8 +145,8 @@ function implName(op) {
 }
 
 function emitImpl(op) {
-  const call = `native.${op.id.includes('$') ? `[${str(op.id)}]` : op.id}(${op.args.map((a) => marshal(op, a)).join(', ')})`;
-  const fixedCall = call.replace('native.[', 'native[');
+  const call = `ops.${op.id.includes('$') ? `[${str(op.id)}]` : op.id}(${op.args.map((a) => marshal(op, a)).join(', ')})`;
+  const fixedCall = call.replace('ops.[', 'ops[');
   const first = jsName(op.args[0]);
   let body;
   switch (op.returns.kind) {
@@ -264,8 +264,24 @@ function groupBy(ops, pred) {
   return groups;
 }
 
-function emitExports(groups) {
+/** The alias lines (schema.mjs) of one placement, checked against the names they stand for. */
+function aliasesOf(ops, groups, placement) {
+  return (ops.aliases ?? [])
+    .filter((a) => a[placement])
+    .map((a) => {
+      if (!groups.has(a.target))
+        throw new Error(`ops.table:${a.line}: alias of '${a.target}', which is not a ${placement}`);
+      return a;
+    });
+}
+
+function emitExports(groups, aliases = []) {
   const out = [];
+  // The same function object under PyTorch's second name.
+  for (const a of aliases) {
+    const group = groups.get(a.target);
+    out.push(`export { ${group.length === 1 ? implName(group[0]) : a.target} as ${a.name} };`);
+  }
   for (const [name, group] of groups) {
     if (group.length === 1) {
       out.push(`export { ${implName(group[0])} as ${name} };`);
@@ -284,7 +300,7 @@ ${d.checks.join('\n')}
 }
 
 const IMPORTS = {
-  impl: `import { native } from '../binding.js';
+  impl: `import { ops } from '../binding.js';
 import type { Device } from '../torch/device.js';
 import { type DType, dtypeCode } from '../torch/dtype.js';
 import type { Generator } from '../torch/generator.js';
@@ -319,13 +335,15 @@ export function emitTs(ops) {
   // torch.linalg.*, torch.special.*, torch.fft.* ops are that namespace's, not torch.* as well:
   // namespaces.ts holds them for lib/torch/{linalg,special,fft}.ts to export under PyTorch's names.
   const namespaced = (op) => op.fn && /^(linalg|special|fft)_/.test(op.name);
+  const fnGroups = groupBy(ops, (op) => op.fn && !namespaced(op));
   const functions = withImports(
-    `\n${emitExports(groupBy(ops, (op) => op.fn && !namespaced(op)))}\n`,
+    `\n${emitExports(fnGroups, aliasesOf(ops, fnGroups, 'fn'))}\n`,
     ops.filter((op) => op.fn && !namespaced(op)),
   );
   const namespaces = withImports(`\n${emitExports(groupBy(ops, namespaced))}\n`, ops.filter(namespaced));
+  const nnGroups = groupBy(ops, (op) => op.nn);
   const functional = withImports(
-    `\n${emitExports(groupBy(ops, (op) => op.nn))}\n`,
+    `\n${emitExports(nnGroups, aliasesOf(ops, nnGroups, 'nn'))}\n`,
     ops.filter((op) => op.nn),
   );
 
@@ -358,6 +376,10 @@ ${d.checks.join('\n')}
   throw noOverload(${str(`Tensor.${name}`)}, args);
 } as Tensor[${str(name)}];`);
     }
+  }
+  for (const a of aliasesOf(ops, methodGroups, 'method')) {
+    decls.push(`    ${a.name}: Tensor[${str(a.target)}];`);
+    installs.push(`Tensor.prototype.${a.name} = Tensor.prototype.${a.target};`);
   }
   const methods = withImports(
     `

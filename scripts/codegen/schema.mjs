@@ -61,12 +61,29 @@ function parseReturns(text) {
   return { kind: text };
 }
 
+/** The ops of the table; `ops.aliases` holds its alias lines. */
 export function parseTable(text) {
   const ops = [];
+  const aliases = [];
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
     const where = `ops.table:${i + 1}`;
+    // `<where> <alias> = <name>`: PyTorch's other name for an op of the table (arccos = acos),
+    // emitted as a second export of the same TypeScript function, with no native code of its own.
+    const alias = /^([fmn]+)\s+(\w+)\s*=\s*(\w+)$/.exec(line);
+    if (alias) {
+      const [, placement, name, target] = alias;
+      aliases.push({
+        name: camel(name),
+        target: camel(target),
+        fn: placement.includes('f'),
+        method: placement.includes('m'),
+        nn: placement.includes('n'),
+        line: i + 1,
+      });
+      return;
+    }
     const m = /^([fmni]+)\s+([\w.]+)\((.*)\)\s*->\s*(.+?)(?:\s*=>\s*(.+))?$/.exec(line);
     if (!m) throw new Error(`${where}: cannot parse '${line}'`);
     const [, placement, fullName, argText, retText, call] = m;
@@ -100,5 +117,6 @@ export function parseTable(text) {
     if (ids.has(op.id)) throw new Error(`ops.table:${op.line}: '${op.id}' is defined twice; give it an .overload`);
     ids.add(op.id);
   }
+  ops.aliases = aliases;
   return ops;
 }

@@ -50,7 +50,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { basename } from 'node:path';
 import '../../generated/methods.js';
-import { native } from '../../binding.js';
+import { native, ops } from '../../binding.js';
 import { isPlainObject } from '../../plain_object.js';
 import type { Device } from '../device.js';
 import { type DType, dtypeCode } from '../dtype.js';
@@ -1143,7 +1143,7 @@ function materialize(
             // A view of the others (shared storage kept), with the bits PyTorch's set.
             let v = spec.conj ? t.conj() : t;
             if (spec.neg) {
-              const n = new Tensor(native._neg_view(v._h));
+              const n = new Tensor(ops._neg_view(v._h));
               if (v !== t) v.dispose();
               v = n;
             }
