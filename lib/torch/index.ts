@@ -50,7 +50,9 @@ export { keep, memory, scope } from './lifetime.js';
 export { linalg } from './linalg.js';
 export { lu } from './lu.js';
 export type { MemoryFormat, Reduction } from './marshal.js';
-export * as nn from './nn/index.js';
+// torch.* forms of nn.functional ops whose PyTorch signature lines up with the functional one
+// (same positional arguments, the rest by keyword): the same functions. Those whose torch.* form
+// orders its arguments otherwise (torch.batch_norm, torch.embedding, ...) are left out.
 export {
   bilinear,
   celu_,
@@ -69,7 +71,8 @@ export {
   rrelu,
   rrelu_,
   selu_,
-} from './nn_aliases.js';
+} from './nn/functional.js';
+export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as profiler from './profiler/index.js';
 export { canCast, promoteTypes, resultType } from './promotion.js';
