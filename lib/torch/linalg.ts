@@ -16,10 +16,15 @@ import {
   linalgHouseholderProduct,
   linalgInv,
   linalgInvEx,
+  linalgLdlFactor,
+  linalgLdlFactorEx,
+  linalgLdlSolve,
   linalgLstsq,
   linalgLu,
   linalgLuFactor,
+  linalgLuFactorEx,
   linalgLuSolve,
+  linalgMatmul,
   linalgMatrixExp,
   linalgMatrixNorm,
   linalgMatrixPower,
@@ -30,6 +35,7 @@ import {
   linalgQr,
   linalgSlogdet,
   linalgSolve,
+  linalgSolveEx,
   linalgSolveTriangular,
   linalgSvd,
   linalgSvdvals,
@@ -39,7 +45,6 @@ import {
   linalgVecdot,
   linalgVectorNorm,
 } from '../generated/namespaces.js';
-import { linalgExtra } from './linalg_extra.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -93,5 +98,10 @@ export const linalg = {
   vander: linalgVander,
   vecdot: linalgVecdot,
   vectorNorm: linalgVectorNorm,
-  ...linalgExtra,
+  ldlFactor: linalgLdlFactor,
+  ldlFactorEx: linalgLdlFactorEx,
+  ldlSolve: linalgLdlSolve,
+  luFactorEx: linalgLuFactorEx,
+  matmul: linalgMatmul,
+  solveEx: linalgSolveEx,
 };
