@@ -2578,7 +2578,7 @@ static Napi::Value op_qr(const Napi::CallbackInfo& info) {
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const bool a_some = a.boolean(1, "some", true);
-    return a.ret(at::qr(a_self, a_some));
+    return a.ret(at::linalg_qr(a_self, a_some ? "reduced" : "complete"));
   });
 }
 

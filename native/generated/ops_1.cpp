@@ -2605,7 +2605,7 @@ static Napi::Value op_cholesky(const Napi::CallbackInfo& info) {
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const bool a_upper = a.boolean(1, "upper", false);
-    return a.ret(at::cholesky(a_self, a_upper));
+    return a.ret(at::linalg_cholesky(a_self, a_upper));
   });
 }
 
