@@ -18,25 +18,15 @@ export const numel = (input: Tensor): number => checkTensor(input, 'numel').nume
 /** torch.is_inference(input): whether it was made under torch.inferenceMode. */
 export const isInference = (input: Tensor): boolean => $_is_inference(checkTensor(input, 'isInference'));
 
-/** torch.is_signed(input): false for uint8 and bool only. */
-export function isSigned(input: Tensor): boolean {
-  const d = checkTensor(input, 'isSigned').dtype;
-  return d !== 'uint8' && d !== 'bool';
-}
+/** torch.is_signed(input): the method, as a function. */
+export const isSigned = (input: Tensor): boolean => checkTensor(input, 'isSigned').isSigned();
 
-/** torch.is_same_size(input, other). */
-export function isSameSize(input: Tensor, other: Tensor): boolean {
-  const a = checkTensor(input, 'isSameSize').shape;
-  const b = checkTensor(other, 'isSameSize', 'other').shape;
-  return a.length === b.length && a.every((n, i) => n === b[i]);
-}
+/** torch.is_same_size(input, other): the method, as a function. */
+export const isSameSize = (input: Tensor, other: Tensor): boolean =>
+  checkTensor(input, 'isSameSize').isSameSize(checkTensor(other, 'isSameSize', 'other'));
 
-/** torch.get_device(input): -1 on the CPU, else the accelerator's index. */
-export function getDevice(input: Tensor): number {
-  const device = checkTensor(input, 'getDevice').device as string;
-  const m = /:(\d+)$/.exec(device);
-  return device === 'cpu' || device === 'meta' ? -1 : m ? Number(m[1]) : 0;
-}
+/** torch.get_device(input): the method, as a function. */
+export const getDevice = (input: Tensor): number => checkTensor(input, 'getDevice').getDevice();
 
 /** torch.clone(input, *, memory_format): the method, as a function. */
 export const clone = (input: Tensor, options?: Parameters<Tensor['clone']>[0]): Tensor =>
