@@ -2,6 +2,12 @@
 // reading, tensor options, and the few ops whose PyTorch front end is Python code.
 #pragma once
 #include <ATen/ATen.h>
+// TORCH_VERSION, which the generated ops name where libtorch lacks one; it moved in 2.9.
+#if __has_include(<torch/headeronly/version.h>)
+#include <torch/headeronly/version.h>
+#else
+#include <torch/csrc/api/include/torch/version.h>
+#endif
 
 #include <optional>
 #include <string>

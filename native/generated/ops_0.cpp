@@ -3,6 +3,7 @@
 
 namespace {
 
+#if __has_include(<ATen/ops/add.h>)
 static Napi::Value op_add(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "add");
   return tn::run(a, [&]() -> Napi::Value {
@@ -13,7 +14,13 @@ static Napi::Value op_add(const Napi::CallbackInfo& info) {
     return a.ret(at::add(a_self, a_other, a_alpha));
   });
 }
+#else
+static Napi::Value op_add(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/div.h>)
 static Napi::Value op_div(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "div");
   return tn::run(a, [&]() -> Napi::Value {
@@ -25,7 +32,13 @@ static Napi::Value op_div(const Napi::CallbackInfo& info) {
     return a.ret(at::div(a_self, a_other, a_rounding_mode));
   });
 }
+#else
+static Napi::Value op_div(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/floor_divide.h>)
 static Napi::Value op_floor_divide(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "floor_divide");
   return tn::run(a, [&]() -> Napi::Value {
@@ -35,7 +48,13 @@ static Napi::Value op_floor_divide(const Napi::CallbackInfo& info) {
     return a.ret(at::floor_divide(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_floor_divide(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "floor_divide: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/pow.h>)
 static Napi::Value op_pow__Tensor_Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "pow");
   return tn::run(a, [&]() -> Napi::Value {
@@ -44,7 +63,13 @@ static Napi::Value op_pow__Tensor_Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::pow(a_self, a_exponent));
   });
 }
+#else
+static Napi::Value op_pow__Tensor_Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pow: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/minimum.h>)
 static Napi::Value op_minimum(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "minimum");
   return tn::run(a, [&]() -> Napi::Value {
@@ -53,7 +78,13 @@ static Napi::Value op_minimum(const Napi::CallbackInfo& info) {
     return a.ret(at::minimum(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_minimum(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "minimum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/square.h>)
 static Napi::Value op_square(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "square");
   return tn::run(a, [&]() -> Napi::Value {
@@ -61,7 +92,13 @@ static Napi::Value op_square(const Napi::CallbackInfo& info) {
     return a.ret(at::square(a_self));
   });
 }
+#else
+static Napi::Value op_square(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "square: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/addcdiv.h>)
 static Napi::Value op_addcdiv(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
@@ -72,6 +109,11 @@ static Napi::Value op_addcdiv(const Napi::CallbackInfo& info) {
     return a.ret(at::addcdiv(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
+#else
+static Napi::Value op_addcdiv(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "addcdiv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_mul_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "mul_");
@@ -391,6 +433,7 @@ static Napi::Value op_addbmm_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/eq.h>)
 static Napi::Value op_eq(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "eq");
   return tn::run(a, [&]() -> Napi::Value {
@@ -400,7 +443,13 @@ static Napi::Value op_eq(const Napi::CallbackInfo& info) {
     return a.ret(at::eq(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_eq(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "eq: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/le.h>)
 static Napi::Value op_le(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "le");
   return tn::run(a, [&]() -> Napi::Value {
@@ -410,7 +459,13 @@ static Napi::Value op_le(const Napi::CallbackInfo& info) {
     return a.ret(at::le(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_le(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "le: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/equal.h>)
 static Napi::Value op_equal(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "equal");
   return tn::run(a, [&]() -> Napi::Value {
@@ -419,7 +474,13 @@ static Napi::Value op_equal(const Napi::CallbackInfo& info) {
     return a.ret(static_cast<bool>(at::equal(a_self, a_other)));
   });
 }
+#else
+static Napi::Value op_equal(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "equal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/isnan.h>)
 static Napi::Value op_isnan(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "isnan");
   return tn::run(a, [&]() -> Napi::Value {
@@ -427,7 +488,13 @@ static Napi::Value op_isnan(const Napi::CallbackInfo& info) {
     return a.ret(at::isnan(a_self));
   });
 }
+#else
+static Napi::Value op_isnan(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "isnan: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/logical_and.h>)
 static Napi::Value op_logical_and(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "logical_and");
   return tn::run(a, [&]() -> Napi::Value {
@@ -436,7 +503,13 @@ static Napi::Value op_logical_and(const Napi::CallbackInfo& info) {
     return a.ret(at::logical_and(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_logical_and(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logical_and: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/logical_not.h>)
 static Napi::Value op_logical_not(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "logical_not");
   return tn::run(a, [&]() -> Napi::Value {
@@ -444,6 +517,11 @@ static Napi::Value op_logical_not(const Napi::CallbackInfo& info) {
     return a.ret(at::logical_not(a_self));
   });
 }
+#else
+static Napi::Value op_logical_not(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logical_not: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_clamp(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "clamp");
@@ -487,6 +565,7 @@ static Napi::Value op_logical_or_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/bitwise_and.h>)
 static Napi::Value op_bitwise_and(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bitwise_and");
   return tn::run(a, [&]() -> Napi::Value {
@@ -496,7 +575,13 @@ static Napi::Value op_bitwise_and(const Napi::CallbackInfo& info) {
     return a.ret(at::bitwise_and(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_bitwise_and(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bitwise_and: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/bitwise_not.h>)
 static Napi::Value op_bitwise_not(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bitwise_not");
   return tn::run(a, [&]() -> Napi::Value {
@@ -504,6 +589,11 @@ static Napi::Value op_bitwise_not(const Napi::CallbackInfo& info) {
     return a.ret(at::bitwise_not(a_self));
   });
 }
+#else
+static Napi::Value op_bitwise_not(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bitwise_not: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_bitwise_and_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bitwise_and_");
@@ -525,6 +615,7 @@ static Napi::Value op_bitwise_not_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/isneginf.h>)
 static Napi::Value op_isneginf(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "isneginf");
   return tn::run(a, [&]() -> Napi::Value {
@@ -532,7 +623,13 @@ static Napi::Value op_isneginf(const Napi::CallbackInfo& info) {
     return a.ret(at::isneginf(a_self));
   });
 }
+#else
+static Napi::Value op_isneginf(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "isneginf: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/is_nonzero.h>)
 static Napi::Value op_is_nonzero(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "is_nonzero");
   return tn::run(a, [&]() -> Napi::Value {
@@ -540,7 +637,13 @@ static Napi::Value op_is_nonzero(const Napi::CallbackInfo& info) {
     return a.ret(static_cast<bool>(at::is_nonzero(a_self)));
   });
 }
+#else
+static Napi::Value op_is_nonzero(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "is_nonzero: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/exp2.h>)
 static Napi::Value op_exp2(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "exp2");
   return tn::run(a, [&]() -> Napi::Value {
@@ -548,7 +651,13 @@ static Napi::Value op_exp2(const Napi::CallbackInfo& info) {
     return a.ret(at::exp2(a_self));
   });
 }
+#else
+static Napi::Value op_exp2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "exp2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/log2.h>)
 static Napi::Value op_log2(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "log2");
   return tn::run(a, [&]() -> Napi::Value {
@@ -556,7 +665,13 @@ static Napi::Value op_log2(const Napi::CallbackInfo& info) {
     return a.ret(at::log2(a_self));
   });
 }
+#else
+static Napi::Value op_log2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "log2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/sqrt.h>)
 static Napi::Value op_sqrt(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sqrt");
   return tn::run(a, [&]() -> Napi::Value {
@@ -564,7 +679,13 @@ static Napi::Value op_sqrt(const Napi::CallbackInfo& info) {
     return a.ret(at::sqrt(a_self));
   });
 }
+#else
+static Napi::Value op_sqrt(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sqrt: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/sin.h>)
 static Napi::Value op_sin(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sin");
   return tn::run(a, [&]() -> Napi::Value {
@@ -572,7 +693,13 @@ static Napi::Value op_sin(const Napi::CallbackInfo& info) {
     return a.ret(at::sin(a_self));
   });
 }
+#else
+static Napi::Value op_sin(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/atan2.h>)
 static Napi::Value op_atan2(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "atan2");
   return tn::run(a, [&]() -> Napi::Value {
@@ -581,7 +708,13 @@ static Napi::Value op_atan2(const Napi::CallbackInfo& info) {
     return a.ret(at::atan2(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_atan2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "atan2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/round.h>)
 static Napi::Value op_round(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "round");
   return tn::run(a, [&]() -> Napi::Value {
@@ -590,7 +723,13 @@ static Napi::Value op_round(const Napi::CallbackInfo& info) {
     return a.ret(at::round(a_self, a_decimals));
   });
 }
+#else
+static Napi::Value op_round(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "round: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/erfinv.h>)
 static Napi::Value op_erfinv(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "erfinv");
   return tn::run(a, [&]() -> Napi::Value {
@@ -598,7 +737,13 @@ static Napi::Value op_erfinv(const Napi::CallbackInfo& info) {
     return a.ret(at::erfinv(a_self));
   });
 }
+#else
+static Napi::Value op_erfinv(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "erfinv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/tanh.h>)
 static Napi::Value op_tanh(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "tanh");
   return tn::run(a, [&]() -> Napi::Value {
@@ -606,7 +751,13 @@ static Napi::Value op_tanh(const Napi::CallbackInfo& info) {
     return a.ret(at::tanh(a_self));
   });
 }
+#else
+static Napi::Value op_tanh(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "tanh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/silu.h>)
 static Napi::Value op_silu(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "silu");
   return tn::run(a, [&]() -> Napi::Value {
@@ -614,7 +765,13 @@ static Napi::Value op_silu(const Napi::CallbackInfo& info) {
     return a.ret(at::silu(a_self));
   });
 }
+#else
+static Napi::Value op_silu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "silu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/elu.h>)
 static Napi::Value op_elu(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "elu");
   return tn::run(a, [&]() -> Napi::Value {
@@ -623,7 +780,13 @@ static Napi::Value op_elu(const Napi::CallbackInfo& info) {
     return a.ret(at::elu(a_input, a_alpha));
   });
 }
+#else
+static Napi::Value op_elu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "elu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/selu.h>)
 static Napi::Value op_selu(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "selu");
   return tn::run(a, [&]() -> Napi::Value {
@@ -631,7 +794,13 @@ static Napi::Value op_selu(const Napi::CallbackInfo& info) {
     return a.ret(at::selu(a_self));
   });
 }
+#else
+static Napi::Value op_selu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "selu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/hardsigmoid.h>)
 static Napi::Value op_hardsigmoid(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hardsigmoid");
   return tn::run(a, [&]() -> Napi::Value {
@@ -639,7 +808,13 @@ static Napi::Value op_hardsigmoid(const Napi::CallbackInfo& info) {
     return a.ret(at::hardsigmoid(a_self));
   });
 }
+#else
+static Napi::Value op_hardsigmoid(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hardsigmoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/glu.h>)
 static Napi::Value op_glu(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "glu");
   return tn::run(a, [&]() -> Napi::Value {
@@ -648,7 +823,13 @@ static Napi::Value op_glu(const Napi::CallbackInfo& info) {
     return a.ret(at::glu(a_self, a_dim));
   });
 }
+#else
+static Napi::Value op_glu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "glu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/asin.h>)
 static Napi::Value op_asin(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "asin");
   return tn::run(a, [&]() -> Napi::Value {
@@ -656,7 +837,13 @@ static Napi::Value op_asin(const Napi::CallbackInfo& info) {
     return a.ret(at::asin(a_self));
   });
 }
+#else
+static Napi::Value op_asin(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "asin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/sinh.h>)
 static Napi::Value op_sinh(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sinh");
   return tn::run(a, [&]() -> Napi::Value {
@@ -664,7 +851,13 @@ static Napi::Value op_sinh(const Napi::CallbackInfo& info) {
     return a.ret(at::sinh(a_self));
   });
 }
+#else
+static Napi::Value op_sinh(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sinh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/acosh.h>)
 static Napi::Value op_acosh(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "acosh");
   return tn::run(a, [&]() -> Napi::Value {
@@ -672,7 +865,13 @@ static Napi::Value op_acosh(const Napi::CallbackInfo& info) {
     return a.ret(at::acosh(a_self));
   });
 }
+#else
+static Napi::Value op_acosh(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "acosh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/frac.h>)
 static Napi::Value op_frac(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "frac");
   return tn::run(a, [&]() -> Napi::Value {
@@ -680,7 +879,13 @@ static Napi::Value op_frac(const Napi::CallbackInfo& info) {
     return a.ret(at::frac(a_self));
   });
 }
+#else
+static Napi::Value op_frac(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "frac: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/heaviside.h>)
 static Napi::Value op_heaviside(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "heaviside");
   return tn::run(a, [&]() -> Napi::Value {
@@ -689,7 +894,13 @@ static Napi::Value op_heaviside(const Napi::CallbackInfo& info) {
     return a.ret(at::heaviside(a_self, a_values));
   });
 }
+#else
+static Napi::Value op_heaviside(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "heaviside: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/polygamma.h>)
 static Napi::Value op_polygamma(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "polygamma");
   return tn::run(a, [&]() -> Napi::Value {
@@ -698,7 +909,13 @@ static Napi::Value op_polygamma(const Napi::CallbackInfo& info) {
     return a.ret(at::polygamma(a_n, a_self));
   });
 }
+#else
+static Napi::Value op_polygamma(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "polygamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/sinc.h>)
 static Napi::Value op_sinc(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sinc");
   return tn::run(a, [&]() -> Napi::Value {
@@ -706,7 +923,13 @@ static Napi::Value op_sinc(const Napi::CallbackInfo& info) {
     return a.ret(at::sinc(a_self));
   });
 }
+#else
+static Napi::Value op_sinc(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sinc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/hypot.h>)
 static Napi::Value op_hypot(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hypot");
   return tn::run(a, [&]() -> Napi::Value {
@@ -715,7 +938,13 @@ static Napi::Value op_hypot(const Napi::CallbackInfo& info) {
     return a.ret(at::hypot(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_hypot(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hypot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/gcd.h>)
 static Napi::Value op_gcd(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "gcd");
   return tn::run(a, [&]() -> Napi::Value {
@@ -724,7 +953,13 @@ static Napi::Value op_gcd(const Napi::CallbackInfo& info) {
     return a.ret(at::gcd(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_gcd(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "gcd: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/signbit.h>)
 static Napi::Value op_signbit(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "signbit");
   return tn::run(a, [&]() -> Napi::Value {
@@ -732,7 +967,13 @@ static Napi::Value op_signbit(const Napi::CallbackInfo& info) {
     return a.ret(at::signbit(a_self));
   });
 }
+#else
+static Napi::Value op_signbit(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "signbit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/clamp_min.h>)
 static Napi::Value op_clamp_min(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "clamp_min");
   return tn::run(a, [&]() -> Napi::Value {
@@ -742,7 +983,13 @@ static Napi::Value op_clamp_min(const Napi::CallbackInfo& info) {
     return a.ret(at::clamp_min(a_self, a_min));
   });
 }
+#else
+static Napi::Value op_clamp_min(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "clamp_min: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/float_power.h>)
 static Napi::Value op_float_power__Tensor_Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "float_power");
   return tn::run(a, [&]() -> Napi::Value {
@@ -751,7 +998,13 @@ static Napi::Value op_float_power__Tensor_Scalar(const Napi::CallbackInfo& info)
     return a.ret(at::float_power(a_self, a_exponent));
   });
 }
+#else
+static Napi::Value op_float_power__Tensor_Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "float_power: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/nextafter.h>)
 static Napi::Value op_nextafter(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nextafter");
   return tn::run(a, [&]() -> Napi::Value {
@@ -760,7 +1013,13 @@ static Napi::Value op_nextafter(const Napi::CallbackInfo& info) {
     return a.ret(at::nextafter(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_nextafter(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nextafter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/frexp.h>)
 static Napi::Value op_frexp(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "frexp");
   return tn::run(a, [&]() -> Napi::Value {
@@ -768,7 +1027,13 @@ static Napi::Value op_frexp(const Napi::CallbackInfo& info) {
     return a.ret(at::frexp(a_self));
   });
 }
+#else
+static Napi::Value op_frexp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "frexp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/igammac.h>)
 static Napi::Value op_igammac(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "igammac");
   return tn::run(a, [&]() -> Napi::Value {
@@ -777,7 +1042,13 @@ static Napi::Value op_igammac(const Napi::CallbackInfo& info) {
     return a.ret(at::igammac(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_igammac(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "igammac: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/renorm.h>)
 static Napi::Value op_renorm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "renorm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -788,7 +1059,13 @@ static Napi::Value op_renorm(const Napi::CallbackInfo& info) {
     return a.ret(at::renorm(a_self, a_p, a_dim, a_maxnorm));
   });
 }
+#else
+static Napi::Value op_renorm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "renorm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/prod.h>)
 static Napi::Value op_prod(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "prod");
   return tn::run(a, [&]() -> Napi::Value {
@@ -797,7 +1074,13 @@ static Napi::Value op_prod(const Napi::CallbackInfo& info) {
     return a.ret(at::prod(a_self, a_dtype));
   });
 }
+#else
+static Napi::Value op_prod(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "prod: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/max.h>)
 static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max");
   return tn::run(a, [&]() -> Napi::Value {
@@ -805,7 +1088,13 @@ static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
     return a.ret(at::max(a_self));
   });
 }
+#else
+static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/min.h>)
 static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "min");
   return tn::run(a, [&]() -> Napi::Value {
@@ -813,7 +1102,13 @@ static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
     return a.ret(at::min(a_self));
   });
 }
+#else
+static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "min: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/amax.h>)
 static Napi::Value op_amax(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "amax");
   return tn::run(a, [&]() -> Napi::Value {
@@ -823,7 +1118,13 @@ static Napi::Value op_amax(const Napi::CallbackInfo& info) {
     return a.ret(at::amax(a_self, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_amax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "amax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/argmin.h>)
 static Napi::Value op_argmin(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "argmin");
   return tn::run(a, [&]() -> Napi::Value {
@@ -833,7 +1134,13 @@ static Napi::Value op_argmin(const Napi::CallbackInfo& info) {
     return a.ret(at::argmin(a_self, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_argmin(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "argmin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/all.h>)
 static Napi::Value op_all(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "all");
   return tn::run(a, [&]() -> Napi::Value {
@@ -844,7 +1151,13 @@ static Napi::Value op_all(const Napi::CallbackInfo& info) {
     return a.ret(at::all(a_self, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_all(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "all: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/sort.h>)
 static Napi::Value op_sort(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sort");
   return tn::run(a, [&]() -> Napi::Value {
@@ -855,7 +1168,13 @@ static Napi::Value op_sort(const Napi::CallbackInfo& info) {
     return a.ret(at::sort(a_self, a_stable, a_dim, a_descending));
   });
 }
+#else
+static Napi::Value op_sort(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sort: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cumprod.h>)
 static Napi::Value op_cumprod(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cumprod");
   return tn::run(a, [&]() -> Napi::Value {
@@ -865,7 +1184,13 @@ static Napi::Value op_cumprod(const Napi::CallbackInfo& info) {
     return a.ret(at::cumprod(a_self, a_dim, a_dtype));
   });
 }
+#else
+static Napi::Value op_cumprod(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cumprod: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/logcumsumexp.h>)
 static Napi::Value op_logcumsumexp(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "logcumsumexp");
   return tn::run(a, [&]() -> Napi::Value {
@@ -874,7 +1199,13 @@ static Napi::Value op_logcumsumexp(const Napi::CallbackInfo& info) {
     return a.ret(at::logcumsumexp(a_self, a_dim));
   });
 }
+#else
+static Napi::Value op_logcumsumexp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logcumsumexp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/nanmedian.h>)
 static Napi::Value op_nanmedian__all(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nanmedian");
   return tn::run(a, [&]() -> Napi::Value {
@@ -882,7 +1213,13 @@ static Napi::Value op_nanmedian__all(const Napi::CallbackInfo& info) {
     return a.ret(at::nanmedian(a_self));
   });
 }
+#else
+static Napi::Value op_nanmedian__all(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nanmedian: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/kthvalue.h>)
 static Napi::Value op_kthvalue(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "kthvalue");
   return tn::run(a, [&]() -> Napi::Value {
@@ -893,7 +1230,13 @@ static Napi::Value op_kthvalue(const Napi::CallbackInfo& info) {
     return a.ret(at::kthvalue(a_self, a_k, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_kthvalue(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "kthvalue: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/quantile.h>)
 static Napi::Value op_quantile(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "quantile");
   return tn::run(a, [&]() -> Napi::Value {
@@ -905,7 +1248,13 @@ static Napi::Value op_quantile(const Napi::CallbackInfo& info) {
     return a.ret(at::quantile(a_self, a_q, a_dim, a_keepdim, a_interpolation));
   });
 }
+#else
+static Napi::Value op_quantile(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "quantile: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/nanquantile.h>)
 static Napi::Value op_nanquantile__scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nanquantile");
   return tn::run(a, [&]() -> Napi::Value {
@@ -917,7 +1266,13 @@ static Napi::Value op_nanquantile__scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::nanquantile(a_self, a_q, a_dim, a_keepdim, a_interpolation));
   });
 }
+#else
+static Napi::Value op_nanquantile__scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nanquantile: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/std_mean.h>)
 static Napi::Value op_std_mean(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "std_mean");
   return tn::run(a, [&]() -> Napi::Value {
@@ -929,7 +1284,13 @@ static Napi::Value op_std_mean(const Napi::CallbackInfo& info) {
     return a.ret(at::std_mean(a_self, a_dim, a_correction, a_keepdim));
   });
 }
+#else
+static Napi::Value op_std_mean(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "std_mean: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/bincount.h>)
 static Napi::Value op_bincount(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bincount");
   return tn::run(a, [&]() -> Napi::Value {
@@ -939,7 +1300,13 @@ static Napi::Value op_bincount(const Napi::CallbackInfo& info) {
     return a.ret(at::bincount(a_self, a_weights, a_minlength));
   });
 }
+#else
+static Napi::Value op_bincount(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bincount: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/unique_consecutive.h>)
 static Napi::Value op_unique_consecutive(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "unique_consecutive");
   return tn::run(a, [&]() -> Napi::Value {
@@ -950,7 +1317,13 @@ static Napi::Value op_unique_consecutive(const Napi::CallbackInfo& info) {
     return a.ret(at::unique_consecutive(a_self, a_return_inverse, a_return_counts, a_dim));
   });
 }
+#else
+static Napi::Value op_unique_consecutive(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unique_consecutive: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/bucketize.h>)
 static Napi::Value op_bucketize(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bucketize");
   return tn::run(a, [&]() -> Napi::Value {
@@ -961,7 +1334,13 @@ static Napi::Value op_bucketize(const Napi::CallbackInfo& info) {
     return a.ret(at::bucketize(a_self, a_boundaries, a_out_int32, a_right));
   });
 }
+#else
+static Napi::Value op_bucketize(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bucketize: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/diff.h>)
 static Napi::Value op_diff(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "diff");
   return tn::run(a, [&]() -> Napi::Value {
@@ -973,6 +1352,11 @@ static Napi::Value op_diff(const Napi::CallbackInfo& info) {
     return a.ret(at::diff(a_self, a_n, a_dim, a_prepend, a_append));
   });
 }
+#else
+static Napi::Value op_diff(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "diff: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_cumsum_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cumsum_");
@@ -985,6 +1369,7 @@ static Napi::Value op_cumsum_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/reshape.h>)
 static Napi::Value op_reshape(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "reshape");
   return tn::run(a, [&]() -> Napi::Value {
@@ -993,7 +1378,13 @@ static Napi::Value op_reshape(const Napi::CallbackInfo& info) {
     return a.ret(at::reshape(a_self, a_shape));
   });
 }
+#else
+static Napi::Value op_reshape(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "reshape: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/unflatten.h>)
 static Napi::Value op_unflatten(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "unflatten");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1003,7 +1394,13 @@ static Napi::Value op_unflatten(const Napi::CallbackInfo& info) {
     return a.ret(at::unflatten(a_self, a_dim, a_sizes));
   });
 }
+#else
+static Napi::Value op_unflatten(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unflatten: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/unsqueeze.h>)
 static Napi::Value op_unsqueeze(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "unsqueeze");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1012,7 +1409,13 @@ static Napi::Value op_unsqueeze(const Napi::CallbackInfo& info) {
     return a.ret(at::unsqueeze(a_self, a_dim));
   });
 }
+#else
+static Napi::Value op_unsqueeze(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unsqueeze: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/t.h>)
 static Napi::Value op_t(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "t");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1020,6 +1423,11 @@ static Napi::Value op_t(const Napi::CallbackInfo& info) {
     return a.ret(at::t(a_self));
   });
 }
+#else
+static Napi::Value op_t(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "t: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_expand_as(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "expand_as");
@@ -1039,6 +1447,7 @@ static Napi::Value op_repeat(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/cat.h>)
 static Napi::Value op_cat(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cat");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1048,7 +1457,13 @@ static Napi::Value op_cat(const Napi::CallbackInfo& info) {
     return a.ret(at::cat(a_tensors, a_dim));
   });
 }
+#else
+static Napi::Value op_cat(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cat: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/broadcast_tensors.h>)
 static Napi::Value op_broadcast_tensors(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "broadcast_tensors");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1057,7 +1472,13 @@ static Napi::Value op_broadcast_tensors(const Napi::CallbackInfo& info) {
     return a.ret(at::broadcast_tensors(a_tensors));
   });
 }
+#else
+static Napi::Value op_broadcast_tensors(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "broadcast_tensors: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/chunk.h>)
 static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "chunk");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1067,7 +1488,13 @@ static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
     return a.ret(at::chunk(a_self, a_chunks, a_dim));
   });
 }
+#else
+static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "chunk: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/select.h>)
 static Napi::Value op_select(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "select");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1077,7 +1504,13 @@ static Napi::Value op_select(const Napi::CallbackInfo& info) {
     return a.ret(at::select(a_self, a_dim, a_index));
   });
 }
+#else
+static Napi::Value op_select(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "select: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/roll.h>)
 static Napi::Value op_roll(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "roll");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1087,7 +1520,13 @@ static Napi::Value op_roll(const Napi::CallbackInfo& info) {
     return a.ret(at::roll(a_self, a_shifts, a_dims));
   });
 }
+#else
+static Napi::Value op_roll(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "roll: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/triu.h>)
 static Napi::Value op_triu(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "triu");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1096,7 +1535,13 @@ static Napi::Value op_triu(const Napi::CallbackInfo& info) {
     return a.ret(at::triu(a_self, a_diagonal));
   });
 }
+#else
+static Napi::Value op_triu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "triu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fliplr.h>)
 static Napi::Value op_fliplr(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fliplr");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1104,7 +1549,13 @@ static Napi::Value op_fliplr(const Napi::CallbackInfo& info) {
     return a.ret(at::fliplr(a_self));
   });
 }
+#else
+static Napi::Value op_fliplr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fliplr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/meshgrid.h>)
 static Napi::Value op_meshgrid(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "meshgrid");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1114,6 +1565,11 @@ static Napi::Value op_meshgrid(const Napi::CallbackInfo& info) {
     return a.ret(at::meshgrid(a_tensors, a_indexing));
   });
 }
+#else
+static Napi::Value op_meshgrid(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "meshgrid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_t_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "t_");
@@ -1169,6 +1625,7 @@ static Napi::Value op__version(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/unsafe_chunk.h>)
 static Napi::Value op_unsafe_chunk(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "unsafe_chunk");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1178,7 +1635,13 @@ static Napi::Value op_unsafe_chunk(const Napi::CallbackInfo& info) {
     return a.ret(at::unsafe_chunk(a_self, a_chunks, a_dim));
   });
 }
+#else
+static Napi::Value op_unsafe_chunk(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unsafe_chunk: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/movedim.h>)
 static Napi::Value op_movedim__int(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "movedim");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1188,7 +1651,13 @@ static Napi::Value op_movedim__int(const Napi::CallbackInfo& info) {
     return a.ret(at::movedim(a_self, a_source, a_destination));
   });
 }
+#else
+static Napi::Value op_movedim__int(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "movedim: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/ravel.h>)
 static Napi::Value op_ravel(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ravel");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1196,7 +1665,13 @@ static Napi::Value op_ravel(const Napi::CallbackInfo& info) {
     return a.ret(at::ravel(a_self));
   });
 }
+#else
+static Napi::Value op_ravel(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ravel: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/atleast_2d.h>)
 static Napi::Value op_atleast_2d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "atleast_2d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1204,7 +1679,13 @@ static Napi::Value op_atleast_2d(const Napi::CallbackInfo& info) {
     return a.ret(at::atleast_2d(a_self));
   });
 }
+#else
+static Napi::Value op_atleast_2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "atleast_2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/atleast_3d.h>)
 static Napi::Value op_atleast_3d__Sequence(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "atleast_3d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1213,7 +1694,13 @@ static Napi::Value op_atleast_3d__Sequence(const Napi::CallbackInfo& info) {
     return a.ret(at::atleast_3d(a_tensors));
   });
 }
+#else
+static Napi::Value op_atleast_3d__Sequence(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "atleast_3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/dstack.h>)
 static Napi::Value op_dstack(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "dstack");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1222,7 +1709,13 @@ static Napi::Value op_dstack(const Napi::CallbackInfo& info) {
     return a.ret(at::dstack(a_tensors));
   });
 }
+#else
+static Napi::Value op_dstack(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "dstack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cat.h>)
 static Napi::Value op_concatenate(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "concatenate");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1232,7 +1725,13 @@ static Napi::Value op_concatenate(const Napi::CallbackInfo& info) {
     return a.ret(at::cat(a_tensors, a_dim));
   });
 }
+#else
+static Napi::Value op_concatenate(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "concatenate: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/hsplit.h>)
 static Napi::Value op_hsplit__int(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hsplit");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1241,7 +1740,13 @@ static Napi::Value op_hsplit__int(const Napi::CallbackInfo& info) {
     return a.ret(at::hsplit(a_self, a_sections));
   });
 }
+#else
+static Napi::Value op_hsplit__int(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/vsplit.h>)
 static Napi::Value op_vsplit__array(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "vsplit");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1250,7 +1755,13 @@ static Napi::Value op_vsplit__array(const Napi::CallbackInfo& info) {
     return a.ret(at::vsplit(a_self, a_indices));
   });
 }
+#else
+static Napi::Value op_vsplit__array(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "vsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/split_with_sizes.h>)
 static Napi::Value op_split_with_sizes(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "split_with_sizes");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1260,7 +1771,13 @@ static Napi::Value op_split_with_sizes(const Napi::CallbackInfo& info) {
     return a.ret(at::split_with_sizes(a_self, a_split_sizes, a_dim));
   });
 }
+#else
+static Napi::Value op_split_with_sizes(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "split_with_sizes: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/slice_scatter.h>)
 static Napi::Value op_slice_scatter(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "slice_scatter");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1273,7 +1790,13 @@ static Napi::Value op_slice_scatter(const Napi::CallbackInfo& info) {
     return a.ret(at::slice_scatter(a_self, a_src, a_dim, a_start, a_end, a_step));
   });
 }
+#else
+static Napi::Value op_slice_scatter(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "slice_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/trapezoid.h>)
 static Napi::Value op_trapezoid__x(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "trapezoid");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1283,7 +1806,13 @@ static Napi::Value op_trapezoid__x(const Napi::CallbackInfo& info) {
     return a.ret(at::trapezoid(a_y, a_x, a_dim));
   });
 }
+#else
+static Napi::Value op_trapezoid__x(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "trapezoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/trapz.h>)
 static Napi::Value op_trapz__dx(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "trapz");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1293,7 +1822,13 @@ static Napi::Value op_trapz__dx(const Napi::CallbackInfo& info) {
     return a.ret(at::trapz(a_y, a_dx, a_dim));
   });
 }
+#else
+static Napi::Value op_trapz__dx(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "trapz: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/gradient.h>)
 static Napi::Value op_gradient__scalars(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "gradient");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1307,7 +1842,13 @@ static Napi::Value op_gradient__scalars(const Napi::CallbackInfo& info) {
     return a.ret(a_dim ? at::gradient(a_self, a_spacing, *a_dim, a_edge_order) : at::gradient(a_self, a_spacing, std::optional<int64_t>(), a_edge_order));
   });
 }
+#else
+static Napi::Value op_gradient__scalars(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "gradient: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/detach_copy.h>)
 static Napi::Value op_detach_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "detach_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1315,7 +1856,13 @@ static Napi::Value op_detach_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::detach_copy(a_self));
   });
 }
+#else
+static Napi::Value op_detach_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "detach_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/expand_copy.h>)
 static Napi::Value op_expand_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "expand_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1325,7 +1872,13 @@ static Napi::Value op_expand_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::expand_copy(a_self, a_size, a_implicit));
   });
 }
+#else
+static Napi::Value op_expand_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "expand_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/unsqueeze_copy.h>)
 static Napi::Value op_unsqueeze_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "unsqueeze_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1334,7 +1887,13 @@ static Napi::Value op_unsqueeze_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::unsqueeze_copy(a_self, a_dim));
   });
 }
+#else
+static Napi::Value op_unsqueeze_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unsqueeze_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/select_copy.h>)
 static Napi::Value op_select_copy__int(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "select_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1344,7 +1903,13 @@ static Napi::Value op_select_copy__int(const Napi::CallbackInfo& info) {
     return a.ret(at::select_copy(a_self, a_dim, a_index));
   });
 }
+#else
+static Napi::Value op_select_copy__int(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "select_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/diagonal_copy.h>)
 static Napi::Value op_diagonal_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "diagonal_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1355,7 +1920,13 @@ static Napi::Value op_diagonal_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::diagonal_copy(a_self, a_offset, a_dim1, a_dim2));
   });
 }
+#else
+static Napi::Value op_diagonal_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "diagonal_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/unbind_copy.h>)
 static Napi::Value op_unbind_copy__int(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "unbind_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1364,7 +1935,13 @@ static Napi::Value op_unbind_copy__int(const Napi::CallbackInfo& info) {
     return a.ret(at::unbind_copy(a_self, a_dim));
   });
 }
+#else
+static Napi::Value op_unbind_copy__int(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unbind_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/view_as_real_copy.h>)
 static Napi::Value op_view_as_real_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "view_as_real_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1372,7 +1949,13 @@ static Napi::Value op_view_as_real_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::view_as_real_copy(a_self));
   });
 }
+#else
+static Napi::Value op_view_as_real_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "view_as_real_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/gather.h>)
 static Napi::Value op_gather(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "gather");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1382,7 +1965,13 @@ static Napi::Value op_gather(const Napi::CallbackInfo& info) {
     return a.ret(at::gather(a_self, a_dim, a_index));
   });
 }
+#else
+static Napi::Value op_gather(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "gather: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/scatter_add.h>)
 static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "scatter_add");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1393,7 +1982,13 @@ static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
     return a.ret(at::scatter_add(a_self, a_dim, a_index, a_src));
   });
 }
+#else
+static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "scatter_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/index.h>)
 static Napi::Value op_index(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "index");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1402,7 +1997,13 @@ static Napi::Value op_index(const Napi::CallbackInfo& info) {
     return a.ret(at::index(a_self, a_indices));
   });
 }
+#else
+static Napi::Value op_index(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/index_add.h>)
 static Napi::Value op_index_add(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "index_add");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1414,7 +2015,13 @@ static Napi::Value op_index_add(const Napi::CallbackInfo& info) {
     return a.ret(at::index_add(a_self, a_dim, a_index, a_source, a_alpha));
   });
 }
+#else
+static Napi::Value op_index_add(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/index_fill.h>)
 static Napi::Value op_index_fill__int_Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "index_fill");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1425,7 +2032,13 @@ static Napi::Value op_index_fill__int_Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::index_fill(a_self, a_dim, a_index, a_value));
   });
 }
+#else
+static Napi::Value op_index_fill__int_Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index_fill: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/masked_scatter.h>)
 static Napi::Value op_masked_scatter(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "masked_scatter");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1435,7 +2048,13 @@ static Napi::Value op_masked_scatter(const Napi::CallbackInfo& info) {
     return a.ret(at::masked_scatter(a_self, a_mask, a_source));
   });
 }
+#else
+static Napi::Value op_masked_scatter(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "masked_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/take_along_dim.h>)
 static Napi::Value op_take_along_dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "take_along_dim");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1445,7 +2064,13 @@ static Napi::Value op_take_along_dim(const Napi::CallbackInfo& info) {
     return a.ret(at::take_along_dim(a_self, a_indices, a_dim));
   });
 }
+#else
+static Napi::Value op_take_along_dim(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "take_along_dim: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/argwhere.h>)
 static Napi::Value op_argwhere(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "argwhere");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1453,6 +2078,11 @@ static Napi::Value op_argwhere(const Napi::CallbackInfo& info) {
     return a.ret(at::argwhere(a_self));
   });
 }
+#else
+static Napi::Value op_argwhere(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "argwhere: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_scatter_reduce_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "scatter_reduce_");
@@ -1468,6 +2098,7 @@ static Napi::Value op_scatter_reduce_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/isin.h>)
 static Napi::Value op_isin__Scalar_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "isin");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1478,7 +2109,13 @@ static Napi::Value op_isin__Scalar_Tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::isin(a_element, a_test_elements, a_assume_unique, a_invert));
   });
 }
+#else
+static Napi::Value op_isin__Scalar_Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "isin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/matmul.h>)
 static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "matmul");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1487,7 +2124,13 @@ static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
     return a.ret(at::matmul(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "matmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/mv.h>)
 static Napi::Value op_mv(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "mv");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1496,7 +2139,13 @@ static Napi::Value op_mv(const Napi::CallbackInfo& info) {
     return a.ret(at::mv(a_self, a_vec));
   });
 }
+#else
+static Napi::Value op_mv(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "mv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/addmm.h>)
 static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "addmm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1508,7 +2157,13 @@ static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
     return a.ret(at::addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
   });
 }
+#else
+static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "addmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/diag.h>)
 static Napi::Value op_diag(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "diag");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1517,7 +2172,13 @@ static Napi::Value op_diag(const Napi::CallbackInfo& info) {
     return a.ret(at::diag(a_self, a_diagonal));
   });
 }
+#else
+static Napi::Value op_diag(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "diag: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/dist.h>)
 static Napi::Value op_dist(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "dist");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1527,6 +2188,11 @@ static Napi::Value op_dist(const Napi::CallbackInfo& info) {
     return a.ret(at::dist(a_self, a_other, a_p));
   });
 }
+#else
+static Napi::Value op_dist(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "dist: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_detach(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "detach");
@@ -1568,6 +2234,7 @@ static Napi::Value op_char(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/zeros.h>)
 static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "zeros");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1578,7 +2245,13 @@ static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
     return a.ret(at::zeros(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "zeros: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/full.h>)
 static Napi::Value op_full(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "full");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1590,7 +2263,13 @@ static Napi::Value op_full(const Napi::CallbackInfo& info) {
     return a.ret(at::full(a_size, a_fill_value, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_full(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "full: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/randint.h>)
 static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "randint");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1602,7 +2281,13 @@ static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
     return a.ret(at::randint(a_high, a_size, a_generator, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
+#else
+static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "randint: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/arange.h>)
 static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "arange");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1613,7 +2298,13 @@ static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
     return a.ret(at::arange(a_end, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "arange: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/eye.h>)
 static Napi::Value op_eye(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "eye");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1625,7 +2316,13 @@ static Napi::Value op_eye(const Napi::CallbackInfo& info) {
     return a.ret(at::eye(a_n, a_m.value_or(a_n), options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_eye(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "eye: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/empty_like.h>)
 static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "empty_like");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1636,7 +2333,13 @@ static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
     return a.ret(at::empty_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "empty_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/randn_like.h>)
 static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "randn_like");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1648,7 +2351,13 @@ static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
     return a.ret(at::randn_like(a_input, a_generator, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "randn_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/multinomial.h>)
 static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "multinomial");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1659,6 +2368,11 @@ static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
     return a.ret(at::multinomial(a_self, a_num_samples, a_replacement, a_generator));
   });
 }
+#else
+static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "multinomial: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_new_ones(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "new_ones");
@@ -1694,6 +2408,7 @@ static Napi::Value op__set_default_dtype(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/globalContext.h>)
 static Napi::Value op__set_float32_matmul_precision(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_set_float32_matmul_precision");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1702,6 +2417,11 @@ static Napi::Value op__set_float32_matmul_precision(const Napi::CallbackInfo& in
     return a.none();
   });
 }
+#else
+static Napi::Value op__set_float32_matmul_precision(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_set_float32_matmul_precision: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op__is_inference(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_is_inference");
@@ -1711,6 +2431,7 @@ static Napi::Value op__is_inference(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/empty_permuted.h>)
 static Napi::Value op_empty_permuted(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "empty_permuted");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1722,7 +2443,13 @@ static Napi::Value op_empty_permuted(const Napi::CallbackInfo& info) {
     return a.ret(at::empty_permuted(a_size, a_physical_layout, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_empty_permuted(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "empty_permuted: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_add.h>)
 static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1732,7 +2459,13 @@ static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_add(a_self, a_scalar));
   });
 }
+#else
+static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_add.h>)
 static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1743,7 +2476,13 @@ static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
   });
 }
+#else
+static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_add.h>)
 static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1756,7 +2495,13 @@ static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) 
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_sub.h>)
 static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1768,7 +2513,13 @@ static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_sub(a_self, a_other, a_alpha));
   });
 }
+#else
+static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sub: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_sub.h>)
 static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1781,7 +2532,13 @@ static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sub_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_mul.h>)
 static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1792,7 +2549,13 @@ static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_mul(a_self, a_other));
   });
 }
+#else
+static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_mul.h>)
 static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1803,7 +2566,13 @@ static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_mul.h>)
 static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1814,7 +2583,13 @@ static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_div.h>)
 static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1826,7 +2601,13 @@ static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_div(a_self, a_scalars));
   });
 }
+#else
+static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_div.h>)
 static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_div_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1838,7 +2619,13 @@ static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_maximum.h>)
 static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1848,7 +2635,13 @@ static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_maximum(a_self, a_scalar));
   });
 }
+#else
+static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_maximum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_maximum.h>)
 static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1859,7 +2652,13 @@ static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) 
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_maximum_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_lerp.h>)
 static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1871,7 +2670,13 @@ static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
   });
 }
+#else
+static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_lerp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_lerp.h>)
 static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1884,7 +2689,13 @@ static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_lerp_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_addcmul.h>)
 static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1898,7 +2709,13 @@ static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
+#else
+static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_addcmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_addcmul.h>)
 static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1913,7 +2730,13 @@ static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) 
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_addcmul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_addcdiv.h>)
 static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1927,7 +2750,13 @@ static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
+#else
+static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_addcdiv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_addcdiv.h>)
 static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1942,7 +2771,13 @@ static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) 
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_addcdiv_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_neg.h>)
 static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_neg");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1951,7 +2786,13 @@ static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_neg(a_self));
   });
 }
+#else
+static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_neg: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_sqrt.h>)
 static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sqrt_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1961,7 +2802,13 @@ static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sqrt_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_reciprocal.h>)
 static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_reciprocal");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1970,7 +2817,13 @@ static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_reciprocal(a_self));
   });
 }
+#else
+static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_reciprocal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_sign.h>)
 static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sign_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1980,7 +2833,13 @@ static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sign_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_clamp_min.h>)
 static Napi::Value op__foreach_clamp_min___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_clamp_min_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1992,7 +2851,13 @@ static Napi::Value op__foreach_clamp_min___List(const Napi::CallbackInfo& info) 
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_clamp_min___List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_clamp_min_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/rnn_tanh.h>)
 static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rnn_tanh");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2009,7 +2874,13 @@ static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
     return a.ret(at::rnn_tanh(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
   });
 }
+#else
+static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rnn_tanh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/gru.h>)
 static Napi::Value op_gru__input(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "gru");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2026,7 +2897,13 @@ static Napi::Value op_gru__input(const Napi::CallbackInfo& info) {
     return a.ret(at::gru(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
   });
 }
+#else
+static Napi::Value op_gru__input(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "gru: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/lstm_cell.h>)
 static Napi::Value op_lstm_cell(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "lstm_cell");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2040,7 +2917,13 @@ static Napi::Value op_lstm_cell(const Napi::CallbackInfo& info) {
     return a.ret(at::lstm_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
   });
 }
+#else
+static Napi::Value op_lstm_cell(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "lstm_cell: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/rnn_relu.h>)
 static Napi::Value op_rnn_relu__data(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rnn_relu");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2057,7 +2940,13 @@ static Napi::Value op_rnn_relu__data(const Napi::CallbackInfo& info) {
     return a.ret(at::rnn_relu(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
+#else
+static Napi::Value op_rnn_relu__data(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rnn_relu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_pack_padded_sequence.h>)
 static Napi::Value op__pack_padded_sequence(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_pack_padded_sequence");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2067,7 +2956,13 @@ static Napi::Value op__pack_padded_sequence(const Napi::CallbackInfo& info) {
     return a.ret(at::_pack_padded_sequence(a_input, a_lengths, a_batch_first));
   });
 }
+#else
+static Napi::Value op__pack_padded_sequence(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_pack_padded_sequence: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linear.h>)
 static Napi::Value op_linear(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linear");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2077,7 +2972,13 @@ static Napi::Value op_linear(const Napi::CallbackInfo& info) {
     return a.ret(at::linear(a_input, a_weight, a_bias));
   });
 }
+#else
+static Napi::Value op_linear(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linear: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/conv2d.h>)
 static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "conv2d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2091,7 +2992,13 @@ static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
     return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
+#else
+static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conv2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/avg_pool2d.h>)
 static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "avg_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2105,7 +3012,13 @@ static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
     return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
   });
 }
+#else
+static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "avg_pool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/adaptive_max_pool2d.h>)
 static Napi::Value op_adaptive_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "adaptive_max_pool2d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2114,7 +3027,13 @@ static Napi::Value op_adaptive_max_pool2d_with_indices(const Napi::CallbackInfo&
     return a.ret(at::adaptive_max_pool2d(a_input, a_output_size));
   });
 }
+#else
+static Napi::Value op_adaptive_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adaptive_max_pool2d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/avg_pool1d.h>)
 static Napi::Value op_avg_pool1d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "avg_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2127,7 +3046,13 @@ static Napi::Value op_avg_pool1d(const Napi::CallbackInfo& info) {
     return a.ret(at::avg_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad));
   });
 }
+#else
+static Napi::Value op_avg_pool1d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "avg_pool1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/conv_transpose3d.h>)
 static Napi::Value op_conv_transpose3d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "conv_transpose3d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2142,7 +3067,13 @@ static Napi::Value op_conv_transpose3d(const Napi::CallbackInfo& info) {
     return a.ret(at::conv_transpose3d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
+#else
+static Napi::Value op_conv_transpose3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conv_transpose3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/max_pool3d_with_indices.h>)
 static Napi::Value op_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max_pool3d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2155,7 +3086,13 @@ static Napi::Value op_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
     return a.ret(at::max_pool3d_with_indices(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
+#else
+static Napi::Value op_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max_pool3d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/adaptive_max_pool1d.h>)
 static Napi::Value op_adaptive_max_pool1d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "adaptive_max_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2164,7 +3101,13 @@ static Napi::Value op_adaptive_max_pool1d(const Napi::CallbackInfo& info) {
     return a.ret(at::adaptive_max_pool1d(a_self, a_output_size));
   });
 }
+#else
+static Napi::Value op_adaptive_max_pool1d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adaptive_max_pool1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/max_unpool2d.h>)
 static Napi::Value op_max_unpool2d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max_unpool2d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2174,7 +3117,13 @@ static Napi::Value op_max_unpool2d(const Napi::CallbackInfo& info) {
     return a.ret(at::max_unpool2d(a_input, a_indices, a_output_size));
   });
 }
+#else
+static Napi::Value op_max_unpool2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max_unpool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/col2im.h>)
 static Napi::Value op_fold(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fold");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2187,7 +3136,13 @@ static Napi::Value op_fold(const Napi::CallbackInfo& info) {
     return a.ret(at::col2im(a_input, a_output_size, a_kernel_size, a_dilation, a_padding, a_stride));
   });
 }
+#else
+static Napi::Value op_fold(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fold: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/channel_shuffle.h>)
 static Napi::Value op_channel_shuffle(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "channel_shuffle");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2196,7 +3151,13 @@ static Napi::Value op_channel_shuffle(const Napi::CallbackInfo& info) {
     return a.ret(at::channel_shuffle(a_self, a_groups));
   });
 }
+#else
+static Napi::Value op_channel_shuffle(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "channel_shuffle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/batch_norm.h>)
 static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "batch_norm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2211,7 +3172,13 @@ static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
     return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
   });
 }
+#else
+static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "batch_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/instance_norm.h>)
 static Napi::Value op_instance_norm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "instance_norm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2226,7 +3193,13 @@ static Napi::Value op_instance_norm(const Napi::CallbackInfo& info) {
     return a.ret(at::instance_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_use_input_stats, a_momentum, a_eps, true));
   });
 }
+#else
+static Napi::Value op_instance_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "instance_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/softmax.h>)
 static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "softmax");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2236,7 +3209,13 @@ static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
     return a.ret(at::softmax(a_self, a_dim, a_dtype));
   });
 }
+#else
+static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/nll_loss_nd.h>)
 static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nll_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2248,7 +3227,13 @@ static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
     return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
   });
 }
+#else
+static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nll_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/smooth_l1_loss.h>)
 static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "smooth_l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2259,7 +3244,13 @@ static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
     return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
   });
 }
+#else
+static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "smooth_l1_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/kl_div.h>)
 static Napi::Value op_kl_div(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "kl_div");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2270,7 +3261,13 @@ static Napi::Value op_kl_div(const Napi::CallbackInfo& info) {
     return a.ret(at::kl_div(a_self, a_target, a_reduction, a_log_target));
   });
 }
+#else
+static Napi::Value op_kl_div(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "kl_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/poisson_nll_loss.h>)
 static Napi::Value op_poisson_nll_loss(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "poisson_nll_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2283,7 +3280,13 @@ static Napi::Value op_poisson_nll_loss(const Napi::CallbackInfo& info) {
     return a.ret(at::poisson_nll_loss(a_input, a_target, a_log_input, a_full, a_eps, a_reduction));
   });
 }
+#else
+static Napi::Value op_poisson_nll_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "poisson_nll_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/embedding.h>)
 static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "embedding");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2295,7 +3298,13 @@ static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
     return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1, a_scale_grad_by_freq, a_sparse));
   });
 }
+#else
+static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "embedding: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/norm.h>)
 static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normalize");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2306,7 +3315,13 @@ static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
     return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
   });
 }
+#else
+static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "normalize: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/triplet_margin_loss.h>)
 static Napi::Value op_triplet_margin_loss(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "triplet_margin_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2321,7 +3336,13 @@ static Napi::Value op_triplet_margin_loss(const Napi::CallbackInfo& info) {
     return a.ret(at::triplet_margin_loss(a_anchor, a_positive, a_negative, a_margin, a_p, a_eps, a_swap, a_reduction));
   });
 }
+#else
+static Napi::Value op_triplet_margin_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "triplet_margin_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/multilabel_margin_loss.h>)
 static Napi::Value op_multilabel_margin_loss(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "multilabel_margin_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2331,7 +3352,13 @@ static Napi::Value op_multilabel_margin_loss(const Napi::CallbackInfo& info) {
     return a.ret(at::multilabel_margin_loss(a_self, a_target, a_reduction));
   });
 }
+#else
+static Napi::Value op_multilabel_margin_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "multilabel_margin_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/pairwise_distance.h>)
 static Napi::Value op_pairwise_distance(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "pairwise_distance");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2343,7 +3370,13 @@ static Napi::Value op_pairwise_distance(const Napi::CallbackInfo& info) {
     return a.ret(at::pairwise_distance(a_x1, a_x2, a_p, a_eps, a_keepdim));
   });
 }
+#else
+static Napi::Value op_pairwise_distance(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pairwise_distance: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/feature_dropout.h>)
 static Napi::Value op_feature_dropout_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "feature_dropout_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2354,7 +3387,13 @@ static Napi::Value op_feature_dropout_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_feature_dropout_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "feature_dropout_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/feature_alpha_dropout.h>)
 static Napi::Value op_feature_alpha_dropout(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "feature_alpha_dropout");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2364,7 +3403,13 @@ static Napi::Value op_feature_alpha_dropout(const Napi::CallbackInfo& info) {
     return a.ret(at::feature_alpha_dropout(a_input, a_p, a_train));
   });
 }
+#else
+static Napi::Value op_feature_alpha_dropout(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "feature_alpha_dropout: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/embedding_renorm.h>)
 static Napi::Value op_embedding_renorm_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "embedding_renorm_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2376,7 +3421,13 @@ static Napi::Value op_embedding_renorm_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_embedding_renorm_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "embedding_renorm_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/complex.h>)
 static Napi::Value op_complex(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "complex");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2385,7 +3436,13 @@ static Napi::Value op_complex(const Napi::CallbackInfo& info) {
     return a.ret(at::complex(a_real, a_imag));
   });
 }
+#else
+static Napi::Value op_complex(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "complex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/view_as_complex.h>)
 static Napi::Value op_view_as_complex(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "view_as_complex");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2393,7 +3450,13 @@ static Napi::Value op_view_as_complex(const Napi::CallbackInfo& info) {
     return a.ret(at::view_as_complex(a_input));
   });
 }
+#else
+static Napi::Value op_view_as_complex(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "view_as_complex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/angle.h>)
 static Napi::Value op_angle(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "angle");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2401,6 +3464,11 @@ static Napi::Value op_angle(const Napi::CallbackInfo& info) {
     return a.ret(at::angle(a_self));
   });
 }
+#else
+static Napi::Value op_angle(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "angle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_conj_physical_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "conj_physical_");
@@ -2411,6 +3479,7 @@ static Napi::Value op_conj_physical_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/is_conj.h>)
 static Napi::Value op_is_conj(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "is_conj");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2418,7 +3487,13 @@ static Napi::Value op_is_conj(const Napi::CallbackInfo& info) {
     return a.ret(static_cast<bool>(at::is_conj(a_self)));
   });
 }
+#else
+static Napi::Value op_is_conj(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "is_conj: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_neg_view.h>)
 static Napi::Value op__neg_view(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_neg_view");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2426,7 +3501,13 @@ static Napi::Value op__neg_view(const Napi::CallbackInfo& info) {
     return a.ret(at::_neg_view(a_self));
   });
 }
+#else
+static Napi::Value op__neg_view(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_neg_view: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_det.h>)
 static Napi::Value op_linalg_det(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_det");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2434,7 +3515,13 @@ static Napi::Value op_linalg_det(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_det(a_A));
   });
 }
+#else
+static Napi::Value op_linalg_det(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_det: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_lstsq.h>)
 static Napi::Value op_linalg_lstsq(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_lstsq");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2446,7 +3533,13 @@ static Napi::Value op_linalg_lstsq(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_lstsq(a_A, a_B, a_rcond, a_driver));
   });
 }
+#else
+static Napi::Value op_linalg_lstsq(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_lstsq: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_svd.h>)
 static Napi::Value op_linalg_svd(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_svd");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2457,7 +3550,13 @@ static Napi::Value op_linalg_svd(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_svd(a_A, a_full_matrices, a_driver));
   });
 }
+#else
+static Napi::Value op_linalg_svd(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_svd: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_eigvalsh.h>)
 static Napi::Value op_linalg_eigvalsh(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_eigvalsh");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2466,7 +3565,13 @@ static Napi::Value op_linalg_eigvalsh(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_eigvalsh(a_A, a_UPLO));
   });
 }
+#else
+static Napi::Value op_linalg_eigvalsh(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_eigvalsh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_vecdot.h>)
 static Napi::Value op_linalg_vecdot(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_vecdot");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2476,7 +3581,13 @@ static Napi::Value op_linalg_vecdot(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_vecdot(a_x, a_y, a_dim));
   });
 }
+#else
+static Napi::Value op_linalg_vecdot(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_vecdot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_lu_solve.h>)
 static Napi::Value op_linalg_lu_solve(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_lu_solve");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2488,7 +3599,13 @@ static Napi::Value op_linalg_lu_solve(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_lu_solve(a_LU, a_pivots, a_B, a_left, a_adjoint));
   });
 }
+#else
+static Napi::Value op_linalg_lu_solve(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_lu_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_matrix_power.h>)
 static Napi::Value op_linalg_matrix_power(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_matrix_power");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2497,7 +3614,13 @@ static Napi::Value op_linalg_matrix_power(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_matrix_power(a_A, a_n));
   });
 }
+#else
+static Napi::Value op_linalg_matrix_power(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_matrix_power: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_norm.h>)
 static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_norm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2510,7 +3633,13 @@ static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
   });
 }
+#else
+static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_matrix_norm.h>)
 static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_matrix_norm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2522,7 +3651,13 @@ static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_matrix_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
   });
 }
+#else
+static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_matrix_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_cross.h>)
 static Napi::Value op_linalg_cross(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_cross");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2532,7 +3667,13 @@ static Napi::Value op_linalg_cross(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_cross(a_input, a_other, a_dim));
   });
 }
+#else
+static Napi::Value op_linalg_cross(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_cross: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_tensorinv.h>)
 static Napi::Value op_linalg_tensorinv(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_tensorinv");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2541,7 +3682,13 @@ static Napi::Value op_linalg_tensorinv(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_tensorinv(a_A, a_ind));
   });
 }
+#else
+static Napi::Value op_linalg_tensorinv(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_tensorinv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_diagonal.h>)
 static Napi::Value op_linalg_diagonal(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_diagonal");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2552,7 +3699,13 @@ static Napi::Value op_linalg_diagonal(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_diagonal(a_A, a_offset, a_dim1, a_dim2));
   });
 }
+#else
+static Napi::Value op_linalg_diagonal(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_diagonal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_ldl_factor_ex.h>)
 static Napi::Value op_linalg_ldl_factor_ex(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_ldl_factor_ex");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2562,7 +3715,13 @@ static Napi::Value op_linalg_ldl_factor_ex(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_ldl_factor_ex(a_A, a_hermitian, a_check_errors));
   });
 }
+#else
+static Napi::Value op_linalg_ldl_factor_ex(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_ldl_factor_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_lu_factor_ex.h>)
 static Napi::Value op_linalg_lu_factor_ex(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_lu_factor_ex");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2572,7 +3731,13 @@ static Napi::Value op_linalg_lu_factor_ex(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_lu_factor_ex(a_A, a_pivot, a_check_errors));
   });
 }
+#else
+static Napi::Value op_linalg_lu_factor_ex(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_lu_factor_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_qr.h>)
 static Napi::Value op_qr(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "qr");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2581,7 +3746,13 @@ static Napi::Value op_qr(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_qr(a_self, a_some ? "reduced" : "complete"));
   });
 }
+#else
+static Napi::Value op_qr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "qr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/lu_unpack.h>)
 static Napi::Value op_lu_unpack(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "lu_unpack");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2592,7 +3763,13 @@ static Napi::Value op_lu_unpack(const Napi::CallbackInfo& info) {
     return a.ret(at::lu_unpack(a_lu_data, a_lu_pivots, a_unpack_data, a_unpack_pivots));
   });
 }
+#else
+static Napi::Value op_lu_unpack(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "lu_unpack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/frobenius_norm.h>)
 static Napi::Value op_frobenius_norm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "frobenius_norm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2602,7 +3779,13 @@ static Napi::Value op_frobenius_norm(const Napi::CallbackInfo& info) {
     return a.ret(at::frobenius_norm(a_input, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_frobenius_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "frobenius_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/ormqr.h>)
 static Napi::Value op_ormqr(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ormqr");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2614,7 +3797,13 @@ static Napi::Value op_ormqr(const Napi::CallbackInfo& info) {
     return a.ret(at::ormqr(a_self, a_input2, a_input3, a_left, a_transpose));
   });
 }
+#else
+static Napi::Value op_ormqr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ormqr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/slogdet.h>)
 static Napi::Value op_slogdet(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "slogdet");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2622,7 +3811,13 @@ static Napi::Value op_slogdet(const Napi::CallbackInfo& info) {
     return a.ret(at::slogdet(a_self));
   });
 }
+#else
+static Napi::Value op_slogdet(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "slogdet: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/matrix_exp.h>)
 static Napi::Value op_matrix_exp(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "matrix_exp");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2630,7 +3825,13 @@ static Napi::Value op_matrix_exp(const Napi::CallbackInfo& info) {
     return a.ret(at::matrix_exp(a_self));
   });
 }
+#else
+static Napi::Value op_matrix_exp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "matrix_exp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_fftfreq.h>)
 static Napi::Value op_fft_fftfreq(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_fftfreq");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2642,7 +3843,13 @@ static Napi::Value op_fft_fftfreq(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_fftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_fft_fftfreq(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_fftfreq: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_ifftshift.h>)
 static Napi::Value op_fft_ifftshift(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_ifftshift");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2652,7 +3859,13 @@ static Napi::Value op_fft_ifftshift(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_ifftshift(a_input, a_dim));
   });
 }
+#else
+static Napi::Value op_fft_ifftshift(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_ifftshift: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_rfft.h>)
 static Napi::Value op_fft_rfft(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_rfft");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2664,7 +3877,13 @@ static Napi::Value op_fft_rfft(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_rfft(a_input, a_n, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_rfft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_rfft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_ihfft.h>)
 static Napi::Value op_fft_ihfft(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_ihfft");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2676,7 +3895,13 @@ static Napi::Value op_fft_ihfft(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_ihfft(a_input, a_n, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_ihfft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_ihfft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_rfft2.h>)
 static Napi::Value op_fft_rfft2(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_rfft2");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2689,7 +3914,13 @@ static Napi::Value op_fft_rfft2(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_rfft2(a_input, a_s, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_rfft2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_rfft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_ihfft2.h>)
 static Napi::Value op_fft_ihfft2(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_ihfft2");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2702,7 +3933,13 @@ static Napi::Value op_fft_ihfft2(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_ihfft2(a_input, a_s, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_ihfft2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_ihfft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_rfftn.h>)
 static Napi::Value op_fft_rfftn(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_rfftn");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2716,7 +3953,13 @@ static Napi::Value op_fft_rfftn(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_rfftn(a_input, a_s, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_rfftn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_rfftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_ihfftn.h>)
 static Napi::Value op_fft_ihfftn(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_ihfftn");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2730,7 +3973,13 @@ static Napi::Value op_fft_ihfftn(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_ihfftn(a_input, a_s, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_ihfftn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_ihfftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_logit.h>)
 static Napi::Value op_special_logit(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_logit");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2739,7 +3988,13 @@ static Napi::Value op_special_logit(const Napi::CallbackInfo& info) {
     return a.ret(at::special_logit(a_input, a_eps));
   });
 }
+#else
+static Napi::Value op_special_logit(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_logit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_xlogy.h>)
 static Napi::Value op_special_xlogy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_xlogy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2749,7 +4004,13 @@ static Napi::Value op_special_xlogy(const Napi::CallbackInfo& info) {
     return a.ret(at::special_xlogy(a_input, a_other));
   });
 }
+#else
+static Napi::Value op_special_xlogy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_xlogy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_zeta.h>)
 static Napi::Value op_special_zeta__self_scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_zeta");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2758,7 +4019,13 @@ static Napi::Value op_special_zeta__self_scalar(const Napi::CallbackInfo& info) 
     return a.ret(at::special_zeta(a_input, a_other));
   });
 }
+#else
+static Napi::Value op_special_zeta__self_scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_zeta: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_gammaincc.h>)
 static Napi::Value op_special_gammaincc(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_gammaincc");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2767,7 +4034,13 @@ static Napi::Value op_special_gammaincc(const Napi::CallbackInfo& info) {
     return a.ret(at::special_gammaincc(a_input, a_other));
   });
 }
+#else
+static Napi::Value op_special_gammaincc(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_gammaincc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_polygamma.h>)
 static Napi::Value op_special_polygamma(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_polygamma");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2776,7 +4049,13 @@ static Napi::Value op_special_polygamma(const Napi::CallbackInfo& info) {
     return a.ret(at::special_polygamma(a_n, a_input));
   });
 }
+#else
+static Napi::Value op_special_polygamma(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_polygamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_i0e.h>)
 static Napi::Value op_special_i0e(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_i0e");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2784,7 +4063,13 @@ static Napi::Value op_special_i0e(const Napi::CallbackInfo& info) {
     return a.ret(at::special_i0e(a_input));
   });
 }
+#else
+static Napi::Value op_special_i0e(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_i0e: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_ndtr.h>)
 static Napi::Value op_special_ndtr(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_ndtr");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2792,7 +4077,13 @@ static Napi::Value op_special_ndtr(const Napi::CallbackInfo& info) {
     return a.ret(at::special_ndtr(a_input));
   });
 }
+#else
+static Napi::Value op_special_ndtr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_ndtr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_logsumexp.h>)
 static Napi::Value op_special_logsumexp(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_logsumexp");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2802,7 +4093,13 @@ static Napi::Value op_special_logsumexp(const Napi::CallbackInfo& info) {
     return a.ret(at::special_logsumexp(a_input, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_special_logsumexp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_logsumexp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_entr.h>)
 static Napi::Value op_special_entr(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_entr");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2810,7 +4107,13 @@ static Napi::Value op_special_entr(const Napi::CallbackInfo& info) {
     return a.ret(at::special_entr(a_input));
   });
 }
+#else
+static Napi::Value op_special_entr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_entr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_bessel_j0.h>)
 static Napi::Value op_special_bessel_j0(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_bessel_j0");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2818,7 +4121,13 @@ static Napi::Value op_special_bessel_j0(const Napi::CallbackInfo& info) {
     return a.ret(at::special_bessel_j0(a_input));
   });
 }
+#else
+static Napi::Value op_special_bessel_j0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_bessel_j0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_bessel_y0.h>)
 static Napi::Value op_special_bessel_y0(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_bessel_y0");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2826,7 +4135,13 @@ static Napi::Value op_special_bessel_y0(const Napi::CallbackInfo& info) {
     return a.ret(at::special_bessel_y0(a_input));
   });
 }
+#else
+static Napi::Value op_special_bessel_y0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_bessel_y0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_modified_bessel_i1.h>)
 static Napi::Value op_special_modified_bessel_i1(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_modified_bessel_i1");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2834,7 +4149,13 @@ static Napi::Value op_special_modified_bessel_i1(const Napi::CallbackInfo& info)
     return a.ret(at::special_modified_bessel_i1(a_input));
   });
 }
+#else
+static Napi::Value op_special_modified_bessel_i1(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_modified_bessel_i1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_scaled_modified_bessel_k0.h>)
 static Napi::Value op_special_scaled_modified_bessel_k0(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_scaled_modified_bessel_k0");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2842,7 +4163,13 @@ static Napi::Value op_special_scaled_modified_bessel_k0(const Napi::CallbackInfo
     return a.ret(at::special_scaled_modified_bessel_k0(a_x));
   });
 }
+#else
+static Napi::Value op_special_scaled_modified_bessel_k0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_scaled_modified_bessel_k0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_chebyshev_polynomial_t.h>)
 static Napi::Value op_special_chebyshev_polynomial_t(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_chebyshev_polynomial_t");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2852,7 +4179,13 @@ static Napi::Value op_special_chebyshev_polynomial_t(const Napi::CallbackInfo& i
     return a.ret(at::special_chebyshev_polynomial_t(a_x, a_n));
   });
 }
+#else
+static Napi::Value op_special_chebyshev_polynomial_t(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_chebyshev_polynomial_t: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_chebyshev_polynomial_w.h>)
 static Napi::Value op_special_chebyshev_polynomial_w(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_chebyshev_polynomial_w");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2862,7 +4195,13 @@ static Napi::Value op_special_chebyshev_polynomial_w(const Napi::CallbackInfo& i
     return a.ret(at::special_chebyshev_polynomial_w(a_x, a_n));
   });
 }
+#else
+static Napi::Value op_special_chebyshev_polynomial_w(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_chebyshev_polynomial_w: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_shifted_chebyshev_polynomial_v.h>)
 static Napi::Value op_special_shifted_chebyshev_polynomial_v(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_shifted_chebyshev_polynomial_v");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2872,7 +4211,13 @@ static Napi::Value op_special_shifted_chebyshev_polynomial_v(const Napi::Callbac
     return a.ret(at::special_shifted_chebyshev_polynomial_v(a_x, a_n));
   });
 }
+#else
+static Napi::Value op_special_shifted_chebyshev_polynomial_v(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_shifted_chebyshev_polynomial_v: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_hermite_polynomial_he.h>)
 static Napi::Value op_special_hermite_polynomial_he(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_hermite_polynomial_he");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2882,6 +4227,11 @@ static Napi::Value op_special_hermite_polynomial_he(const Napi::CallbackInfo& in
     return a.ret(at::special_hermite_polynomial_he(a_x, a_n));
   });
 }
+#else
+static Napi::Value op_special_hermite_polynomial_he(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_hermite_polynomial_he: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_exponential_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "exponential_");
@@ -2918,6 +4268,7 @@ static Napi::Value op_random___from(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/cross.h>)
 static Napi::Value op_cross(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cross");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2927,7 +4278,13 @@ static Napi::Value op_cross(const Napi::CallbackInfo& info) {
     return a.ret(at::cross(a_self, a_other, a_dim));
   });
 }
+#else
+static Napi::Value op_cross(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cross: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/vander.h>)
 static Napi::Value op_vander(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "vander");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2937,7 +4294,13 @@ static Napi::Value op_vander(const Napi::CallbackInfo& info) {
     return a.ret(at::vander(a_x, a_N, a_increasing));
   });
 }
+#else
+static Napi::Value op_vander(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "vander: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/chain_matmul.h>)
 static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "chain_matmul");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2946,7 +4309,13 @@ static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
     return a.ret(at::chain_matmul(a_matrices));
   });
 }
+#else
+static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "chain_matmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/hardshrink.h>)
 static Napi::Value op_hardshrink(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hardshrink");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2955,7 +4324,13 @@ static Napi::Value op_hardshrink(const Napi::CallbackInfo& info) {
     return a.ret(at::hardshrink(a_self, a_lambd));
   });
 }
+#else
+static Napi::Value op_hardshrink(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hardshrink: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/rrelu.h>)
 static Napi::Value op_rrelu_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rrelu_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2967,7 +4342,13 @@ static Napi::Value op_rrelu_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_rrelu_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rrelu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fractional_max_pool3d.h>)
 static Napi::Value op_fractional_max_pool3d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fractional_max_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2978,7 +4359,13 @@ static Napi::Value op_fractional_max_pool3d(const Napi::CallbackInfo& info) {
     return a.ret(at::fractional_max_pool3d(a_input, a_kernel_size, a_output_size, a_random_samples));
   });
 }
+#else
+static Napi::Value op_fractional_max_pool3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fractional_max_pool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/hardtanh.h>)
 static Napi::Value op_hardtanh_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hardtanh_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2989,7 +4376,13 @@ static Napi::Value op_hardtanh_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_hardtanh_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hardtanh_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/threshold.h>)
 static Napi::Value op_threshold_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "threshold_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3000,7 +4393,13 @@ static Napi::Value op_threshold_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_threshold_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "threshold_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/hardswish.h>)
 static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hardswish_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3009,7 +4408,13 @@ static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hardswish_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/sparse_coo_tensor.h>) && __has_include(<ATen/ops/_validate_sparse_coo_tensor_args.h>)
 static Napi::Value op_sparse_coo_tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sparse_coo_tensor");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3021,6 +4426,11 @@ static Napi::Value op_sparse_coo_tensor(const Napi::CallbackInfo& info) {
     return a.ret([&] { at::Tensor r = a_size ? at::sparse_coo_tensor(a_indices, a_values, *a_size, a_values.options().layout(at::kSparse), a_is_coalesced) : at::sparse_coo_tensor(a_indices, a_values, a_values.options().layout(at::kSparse), a_is_coalesced); at::_validate_sparse_coo_tensor_args(r._indices(), r._values(), r.sizes(), a_is_coalesced); return r; }());
   });
 }
+#else
+static Napi::Value op_sparse_coo_tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sparse_coo_tensor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_to_sparse(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "to_sparse");
@@ -3083,6 +4493,7 @@ static Napi::Value op__nnz(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/_sparse_mm.h>)
 static Napi::Value op__sparse_mm__reduce(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_sparse_mm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3092,7 +4503,13 @@ static Napi::Value op__sparse_mm__reduce(const Napi::CallbackInfo& info) {
     return a.ret(at::_sparse_mm(a_sparse, a_dense, a_reduce));
   });
 }
+#else
+static Napi::Value op__sparse_mm__reduce(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_sparse_mm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/sparse_sampled_addmm.h>)
 static Napi::Value op_sparse_sampled_addmm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sparse_sampled_addmm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3104,7 +4521,13 @@ static Napi::Value op_sparse_sampled_addmm(const Napi::CallbackInfo& info) {
     return a.ret(at::sparse_sampled_addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
   });
 }
+#else
+static Napi::Value op_sparse_sampled_addmm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sparse_sampled_addmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_spdiags.h>)
 static Napi::Value op__spdiags(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_spdiags");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3115,7 +4538,13 @@ static Napi::Value op__spdiags(const Napi::CallbackInfo& info) {
     return a.ret(at::_spdiags(a_diagonals, a_offsets, a_shape, a_layout ? std::optional<at::Layout>(static_cast<at::Layout>(*a_layout)) : std::nullopt));
   });
 }
+#else
+static Napi::Value op__spdiags(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_spdiags: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/normal.h>)
 static Napi::Value op_normal__float_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3125,7 +4554,13 @@ static Napi::Value op_normal__float_Tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::normal(a_mean, a_std, a_generator));
   });
 }
+#else
+static Napi::Value op_normal__float_Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "normal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/binomial.h>)
 static Napi::Value op_binomial(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "binomial");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3135,7 +4570,13 @@ static Napi::Value op_binomial(const Napi::CallbackInfo& info) {
     return a.ret(at::binomial(a_count, a_prob, a_generator));
   });
 }
+#else
+static Napi::Value op_binomial(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "binomial: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_standard_gamma_grad.h>)
 static Napi::Value op__standard_gamma_grad(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_standard_gamma_grad");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3144,7 +4585,13 @@ static Napi::Value op__standard_gamma_grad(const Napi::CallbackInfo& info) {
     return a.ret(at::_standard_gamma_grad(a_self, a_output));
   });
 }
+#else
+static Napi::Value op__standard_gamma_grad(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_standard_gamma_grad: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/hamming_window.h>)
 static Napi::Value op_hamming_window(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hamming_window");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3158,7 +4605,13 @@ static Napi::Value op_hamming_window(const Napi::CallbackInfo& info) {
     return a.ret(at::hamming_window(a_window_length, a_periodic, a_alpha, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_hamming_window(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hamming_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/kaiser_window.h>)
 static Napi::Value op_kaiser_window(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "kaiser_window");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3171,7 +4624,13 @@ static Napi::Value op_kaiser_window(const Napi::CallbackInfo& info) {
     return a.ret(at::kaiser_window(a_window_length, a_periodic, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_kaiser_window(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "kaiser_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/histogram.h>)
 static Napi::Value op_histogram__bin_ct(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "histogram");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3184,7 +4643,13 @@ static Napi::Value op_histogram__bin_ct(const Napi::CallbackInfo& info) {
     return a.ret(at::histogram(a_self, a_bins, a_range, a_weight, a_density));
   });
 }
+#else
+static Napi::Value op_histogram__bin_ct(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "histogram: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_histogramdd_from_bin_cts.h>)
 static Napi::Value op__histogramdd_from_bin_cts(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_histogramdd_from_bin_cts");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3197,6 +4662,11 @@ static Napi::Value op__histogramdd_from_bin_cts(const Napi::CallbackInfo& info) 
     return a.ret(at::_histogramdd_from_bin_cts(a_self, a_bins, a_range, a_weight, a_density));
   });
 }
+#else
+static Napi::Value op__histogramdd_from_bin_cts(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_histogramdd_from_bin_cts: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 
 namespace {
 
+#if __has_include(<ATen/ops/sub.h>)
 static Napi::Value op_sub(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sub");
   return tn::run(a, [&]() -> Napi::Value {
@@ -13,7 +14,13 @@ static Napi::Value op_sub(const Napi::CallbackInfo& info) {
     return a.ret(at::sub(a_self, a_other, a_alpha));
   });
 }
+#else
+static Napi::Value op_sub(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sub: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/remainder.h>)
 static Napi::Value op_remainder(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "remainder");
   return tn::run(a, [&]() -> Napi::Value {
@@ -23,7 +30,13 @@ static Napi::Value op_remainder(const Napi::CallbackInfo& info) {
     return a.ret(at::remainder(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_remainder(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "remainder: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fmod.h>)
 static Napi::Value op_fmod(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fmod");
   return tn::run(a, [&]() -> Napi::Value {
@@ -33,7 +46,13 @@ static Napi::Value op_fmod(const Napi::CallbackInfo& info) {
     return a.ret(at::fmod(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_fmod(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fmod: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/pow.h>)
 static Napi::Value op_pow__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "pow");
   return tn::run(a, [&]() -> Napi::Value {
@@ -42,7 +61,13 @@ static Napi::Value op_pow__Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::pow(a_self, a_exponent));
   });
 }
+#else
+static Napi::Value op_pow__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pow: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/neg.h>)
 static Napi::Value op_neg(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "neg");
   return tn::run(a, [&]() -> Napi::Value {
@@ -50,7 +75,13 @@ static Napi::Value op_neg(const Napi::CallbackInfo& info) {
     return a.ret(at::neg(a_self));
   });
 }
+#else
+static Napi::Value op_neg(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "neg: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/lerp.h>)
 static Napi::Value op_lerp(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "lerp");
   return tn::run(a, [&]() -> Napi::Value {
@@ -60,6 +91,11 @@ static Napi::Value op_lerp(const Napi::CallbackInfo& info) {
     return a.ret(at::lerp(a_self, a_end, a_weight));
   });
 }
+#else
+static Napi::Value op_lerp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "lerp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_add_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "add_");
@@ -392,6 +428,7 @@ static Napi::Value op_baddbmm_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/ne.h>)
 static Napi::Value op_ne(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ne");
   return tn::run(a, [&]() -> Napi::Value {
@@ -401,7 +438,13 @@ static Napi::Value op_ne(const Napi::CallbackInfo& info) {
     return a.ret(at::ne(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_ne(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ne: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/gt.h>)
 static Napi::Value op_gt(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "gt");
   return tn::run(a, [&]() -> Napi::Value {
@@ -411,7 +454,13 @@ static Napi::Value op_gt(const Napi::CallbackInfo& info) {
     return a.ret(at::gt(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_gt(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "gt: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/allclose.h>)
 static Napi::Value op_allclose(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "allclose");
   return tn::run(a, [&]() -> Napi::Value {
@@ -423,7 +472,13 @@ static Napi::Value op_allclose(const Napi::CallbackInfo& info) {
     return a.ret(static_cast<bool>(at::allclose(a_self, a_other, a_rtol, a_atol, a_equal_nan)));
   });
 }
+#else
+static Napi::Value op_allclose(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "allclose: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/isinf.h>)
 static Napi::Value op_isinf(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "isinf");
   return tn::run(a, [&]() -> Napi::Value {
@@ -431,7 +486,13 @@ static Napi::Value op_isinf(const Napi::CallbackInfo& info) {
     return a.ret(at::isinf(a_self));
   });
 }
+#else
+static Napi::Value op_isinf(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "isinf: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/logical_or.h>)
 static Napi::Value op_logical_or(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "logical_or");
   return tn::run(a, [&]() -> Napi::Value {
@@ -440,7 +501,13 @@ static Napi::Value op_logical_or(const Napi::CallbackInfo& info) {
     return a.ret(at::logical_or(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_logical_or(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logical_or: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/where.h>)
 static Napi::Value op_where(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "where");
   return tn::run(a, [&]() -> Napi::Value {
@@ -452,7 +519,13 @@ static Napi::Value op_where(const Napi::CallbackInfo& info) {
     return a.ret(at::where(a_condition, a_input, a_other));
   });
 }
+#else
+static Napi::Value op_where(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "where: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/sign.h>)
 static Napi::Value op_sign(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sign");
   return tn::run(a, [&]() -> Napi::Value {
@@ -460,6 +533,11 @@ static Napi::Value op_sign(const Napi::CallbackInfo& info) {
     return a.ret(at::sign(a_self));
   });
 }
+#else
+static Napi::Value op_sign(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sign: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_lt_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "lt_");
@@ -493,6 +571,7 @@ static Napi::Value op_logical_xor_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/bitwise_or.h>)
 static Napi::Value op_bitwise_or(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bitwise_or");
   return tn::run(a, [&]() -> Napi::Value {
@@ -502,7 +581,13 @@ static Napi::Value op_bitwise_or(const Napi::CallbackInfo& info) {
     return a.ret(at::bitwise_or(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_bitwise_or(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bitwise_or: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/bitwise_left_shift.h>)
 static Napi::Value op_bitwise_left_shift(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bitwise_left_shift");
   return tn::run(a, [&]() -> Napi::Value {
@@ -512,6 +597,11 @@ static Napi::Value op_bitwise_left_shift(const Napi::CallbackInfo& info) {
     return a.ret(at::bitwise_left_shift(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_bitwise_left_shift(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bitwise_left_shift: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_bitwise_or_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bitwise_or_");
@@ -535,6 +625,7 @@ static Napi::Value op_bitwise_left_shift_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/isposinf.h>)
 static Napi::Value op_isposinf(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "isposinf");
   return tn::run(a, [&]() -> Napi::Value {
@@ -542,7 +633,13 @@ static Napi::Value op_isposinf(const Napi::CallbackInfo& info) {
     return a.ret(at::isposinf(a_self));
   });
 }
+#else
+static Napi::Value op_isposinf(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "isposinf: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/is_same_size.h>)
 static Napi::Value op_is_same_size(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "is_same_size");
   return tn::run(a, [&]() -> Napi::Value {
@@ -551,7 +648,13 @@ static Napi::Value op_is_same_size(const Napi::CallbackInfo& info) {
     return a.ret(static_cast<bool>(at::is_same_size(a_self, a_other)));
   });
 }
+#else
+static Napi::Value op_is_same_size(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "is_same_size: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/expm1.h>)
 static Napi::Value op_expm1(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "expm1");
   return tn::run(a, [&]() -> Napi::Value {
@@ -559,7 +662,13 @@ static Napi::Value op_expm1(const Napi::CallbackInfo& info) {
     return a.ret(at::expm1(a_self));
   });
 }
+#else
+static Napi::Value op_expm1(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "expm1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/log10.h>)
 static Napi::Value op_log10(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "log10");
   return tn::run(a, [&]() -> Napi::Value {
@@ -567,7 +676,13 @@ static Napi::Value op_log10(const Napi::CallbackInfo& info) {
     return a.ret(at::log10(a_self));
   });
 }
+#else
+static Napi::Value op_log10(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "log10: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/rsqrt.h>)
 static Napi::Value op_rsqrt(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rsqrt");
   return tn::run(a, [&]() -> Napi::Value {
@@ -575,7 +690,13 @@ static Napi::Value op_rsqrt(const Napi::CallbackInfo& info) {
     return a.ret(at::rsqrt(a_self));
   });
 }
+#else
+static Napi::Value op_rsqrt(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rsqrt: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cos.h>)
 static Napi::Value op_cos(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cos");
   return tn::run(a, [&]() -> Napi::Value {
@@ -583,7 +704,13 @@ static Napi::Value op_cos(const Napi::CallbackInfo& info) {
     return a.ret(at::cos(a_self));
   });
 }
+#else
+static Napi::Value op_cos(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cos: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/floor.h>)
 static Napi::Value op_floor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "floor");
   return tn::run(a, [&]() -> Napi::Value {
@@ -591,7 +718,13 @@ static Napi::Value op_floor(const Napi::CallbackInfo& info) {
     return a.ret(at::floor(a_self));
   });
 }
+#else
+static Napi::Value op_floor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "floor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/trunc.h>)
 static Napi::Value op_trunc(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "trunc");
   return tn::run(a, [&]() -> Napi::Value {
@@ -599,6 +732,11 @@ static Napi::Value op_trunc(const Napi::CallbackInfo& info) {
     return a.ret(at::trunc(a_self));
   });
 }
+#else
+static Napi::Value op_trunc(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "trunc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_erfinv_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "erfinv_");
@@ -609,6 +747,7 @@ static Napi::Value op_erfinv_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/relu.h>)
 static Napi::Value op_relu(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "relu");
   return tn::run(a, [&]() -> Napi::Value {
@@ -616,7 +755,13 @@ static Napi::Value op_relu(const Napi::CallbackInfo& info) {
     return a.ret(at::relu(a_self));
   });
 }
+#else
+static Napi::Value op_relu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "relu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/softplus.h>)
 static Napi::Value op_softplus(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "softplus");
   return tn::run(a, [&]() -> Napi::Value {
@@ -626,7 +771,13 @@ static Napi::Value op_softplus(const Napi::CallbackInfo& info) {
     return a.ret(at::softplus(a_self, a_beta, a_threshold));
   });
 }
+#else
+static Napi::Value op_softplus(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "softplus: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/hardtanh.h>)
 static Napi::Value op_hardtanh(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hardtanh");
   return tn::run(a, [&]() -> Napi::Value {
@@ -636,7 +787,13 @@ static Napi::Value op_hardtanh(const Napi::CallbackInfo& info) {
     return a.ret(at::hardtanh(a_input, a_min_val, a_max_val));
   });
 }
+#else
+static Napi::Value op_hardtanh(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hardtanh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/celu.h>)
 static Napi::Value op_celu(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "celu");
   return tn::run(a, [&]() -> Napi::Value {
@@ -645,7 +802,13 @@ static Napi::Value op_celu(const Napi::CallbackInfo& info) {
     return a.ret(at::celu(a_self, a_alpha));
   });
 }
+#else
+static Napi::Value op_celu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "celu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/hardswish.h>)
 static Napi::Value op_hardswish(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hardswish");
   return tn::run(a, [&]() -> Napi::Value {
@@ -653,7 +816,13 @@ static Napi::Value op_hardswish(const Napi::CallbackInfo& info) {
     return a.ret(at::hardswish(a_self));
   });
 }
+#else
+static Napi::Value op_hardswish(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hardswish: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/prelu.h>)
 static Napi::Value op_prelu(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "prelu");
   return tn::run(a, [&]() -> Napi::Value {
@@ -662,7 +831,13 @@ static Napi::Value op_prelu(const Napi::CallbackInfo& info) {
     return a.ret(at::prelu(a_self, a_weight));
   });
 }
+#else
+static Napi::Value op_prelu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "prelu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/acos.h>)
 static Napi::Value op_acos(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "acos");
   return tn::run(a, [&]() -> Napi::Value {
@@ -670,7 +845,13 @@ static Napi::Value op_acos(const Napi::CallbackInfo& info) {
     return a.ret(at::acos(a_self));
   });
 }
+#else
+static Napi::Value op_acos(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "acos: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cosh.h>)
 static Napi::Value op_cosh(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cosh");
   return tn::run(a, [&]() -> Napi::Value {
@@ -678,7 +859,13 @@ static Napi::Value op_cosh(const Napi::CallbackInfo& info) {
     return a.ret(at::cosh(a_self));
   });
 }
+#else
+static Napi::Value op_cosh(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cosh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/atanh.h>)
 static Napi::Value op_atanh(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "atanh");
   return tn::run(a, [&]() -> Napi::Value {
@@ -686,7 +873,13 @@ static Napi::Value op_atanh(const Napi::CallbackInfo& info) {
     return a.ret(at::atanh(a_self));
   });
 }
+#else
+static Napi::Value op_atanh(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "atanh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/deg2rad.h>)
 static Napi::Value op_deg2rad(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "deg2rad");
   return tn::run(a, [&]() -> Napi::Value {
@@ -694,7 +887,13 @@ static Napi::Value op_deg2rad(const Napi::CallbackInfo& info) {
     return a.ret(at::deg2rad(a_self));
   });
 }
+#else
+static Napi::Value op_deg2rad(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "deg2rad: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/lgamma.h>)
 static Napi::Value op_lgamma(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "lgamma");
   return tn::run(a, [&]() -> Napi::Value {
@@ -702,7 +901,13 @@ static Napi::Value op_lgamma(const Napi::CallbackInfo& info) {
     return a.ret(at::lgamma(a_self));
   });
 }
+#else
+static Napi::Value op_lgamma(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "lgamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/polygamma.h>)
 static Napi::Value op_polygamma__method(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "polygamma");
   return tn::run(a, [&]() -> Napi::Value {
@@ -711,7 +916,13 @@ static Napi::Value op_polygamma__method(const Napi::CallbackInfo& info) {
     return a.ret(at::polygamma(a_n, a_self));
   });
 }
+#else
+static Napi::Value op_polygamma__method(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "polygamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/xlogy.h>)
 static Napi::Value op_xlogy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "xlogy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -721,7 +932,13 @@ static Napi::Value op_xlogy(const Napi::CallbackInfo& info) {
     return a.ret(at::xlogy(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_xlogy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "xlogy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/logaddexp.h>)
 static Napi::Value op_logaddexp(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "logaddexp");
   return tn::run(a, [&]() -> Napi::Value {
@@ -730,7 +947,13 @@ static Napi::Value op_logaddexp(const Napi::CallbackInfo& info) {
     return a.ret(at::logaddexp(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_logaddexp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logaddexp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/lcm.h>)
 static Napi::Value op_lcm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "lcm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -739,7 +962,13 @@ static Napi::Value op_lcm(const Napi::CallbackInfo& info) {
     return a.ret(at::lcm(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_lcm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "lcm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/logit.h>)
 static Napi::Value op_logit(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "logit");
   return tn::run(a, [&]() -> Napi::Value {
@@ -748,7 +977,13 @@ static Napi::Value op_logit(const Napi::CallbackInfo& info) {
     return a.ret(at::logit(a_self, a_eps));
   });
 }
+#else
+static Napi::Value op_logit(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/clamp_max.h>)
 static Napi::Value op_clamp_max(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "clamp_max");
   return tn::run(a, [&]() -> Napi::Value {
@@ -758,7 +993,13 @@ static Napi::Value op_clamp_max(const Napi::CallbackInfo& info) {
     return a.ret(at::clamp_max(a_self, a_max));
   });
 }
+#else
+static Napi::Value op_clamp_max(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "clamp_max: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/float_power.h>)
 static Napi::Value op_float_power__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "float_power");
   return tn::run(a, [&]() -> Napi::Value {
@@ -767,7 +1008,13 @@ static Napi::Value op_float_power__Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::float_power(a_self, a_exponent));
   });
 }
+#else
+static Napi::Value op_float_power__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "float_power: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fmax.h>)
 static Napi::Value op_fmax(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fmax");
   return tn::run(a, [&]() -> Napi::Value {
@@ -776,7 +1023,13 @@ static Napi::Value op_fmax(const Napi::CallbackInfo& info) {
     return a.ret(at::fmax(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_fmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/ldexp.h>)
 static Napi::Value op_ldexp(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ldexp");
   return tn::run(a, [&]() -> Napi::Value {
@@ -785,7 +1038,13 @@ static Napi::Value op_ldexp(const Napi::CallbackInfo& info) {
     return a.ret(at::ldexp(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_ldexp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ldexp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/mvlgamma.h>)
 static Napi::Value op_mvlgamma(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "mvlgamma");
   return tn::run(a, [&]() -> Napi::Value {
@@ -794,7 +1053,13 @@ static Napi::Value op_mvlgamma(const Napi::CallbackInfo& info) {
     return a.ret(at::mvlgamma(a_self, a_p));
   });
 }
+#else
+static Napi::Value op_mvlgamma(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "mvlgamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/sum.h>)
 static Napi::Value op_sum(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sum");
   return tn::run(a, [&]() -> Napi::Value {
@@ -806,7 +1071,13 @@ static Napi::Value op_sum(const Napi::CallbackInfo& info) {
     return a.ret(a_dim || a_keepdim ? at::sum(a_self, a_dim, a_keepdim, a_dtype) : at::sum(a_self, a_dtype));
   });
 }
+#else
+static Napi::Value op_sum(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/std.h>)
 static Napi::Value op_std(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "std");
   return tn::run(a, [&]() -> Napi::Value {
@@ -818,7 +1089,13 @@ static Napi::Value op_std(const Napi::CallbackInfo& info) {
     return a.ret(at::std(a_self, a_dim, a_correction, a_keepdim));
   });
 }
+#else
+static Napi::Value op_std(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "std: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/max.h>)
 static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max");
   return tn::run(a, [&]() -> Napi::Value {
@@ -828,7 +1105,13 @@ static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
     return a.ret(at::max(a_self, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/min.h>)
 static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "min");
   return tn::run(a, [&]() -> Napi::Value {
@@ -838,7 +1121,13 @@ static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
     return a.ret(at::min(a_self, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "min: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/amin.h>)
 static Napi::Value op_amin(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "amin");
   return tn::run(a, [&]() -> Napi::Value {
@@ -848,7 +1137,13 @@ static Napi::Value op_amin(const Napi::CallbackInfo& info) {
     return a.ret(at::amin(a_self, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_amin(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "amin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/logsumexp.h>)
 static Napi::Value op_logsumexp(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "logsumexp");
   return tn::run(a, [&]() -> Napi::Value {
@@ -858,7 +1153,13 @@ static Napi::Value op_logsumexp(const Napi::CallbackInfo& info) {
     return a.ret(at::logsumexp(a_self, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_logsumexp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logsumexp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/any.h>)
 static Napi::Value op_any(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "any");
   return tn::run(a, [&]() -> Napi::Value {
@@ -869,7 +1170,13 @@ static Napi::Value op_any(const Napi::CallbackInfo& info) {
     return a.ret(at::any(a_self, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_any(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "any: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/argsort.h>)
 static Napi::Value op_argsort(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "argsort");
   return tn::run(a, [&]() -> Napi::Value {
@@ -880,7 +1187,13 @@ static Napi::Value op_argsort(const Napi::CallbackInfo& info) {
     return a.ret(at::argsort(a_self, a_stable, a_dim, a_descending));
   });
 }
+#else
+static Napi::Value op_argsort(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "argsort: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cummax.h>)
 static Napi::Value op_cummax(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cummax");
   return tn::run(a, [&]() -> Napi::Value {
@@ -889,7 +1202,13 @@ static Napi::Value op_cummax(const Napi::CallbackInfo& info) {
     return a.ret(at::cummax(a_self, a_dim));
   });
 }
+#else
+static Napi::Value op_cummax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cummax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/median.h>)
 static Napi::Value op_median__all(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "median");
   return tn::run(a, [&]() -> Napi::Value {
@@ -897,7 +1216,13 @@ static Napi::Value op_median__all(const Napi::CallbackInfo& info) {
     return a.ret(at::median(a_self));
   });
 }
+#else
+static Napi::Value op_median__all(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "median: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/nanmedian.h>)
 static Napi::Value op_nanmedian__dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nanmedian");
   return tn::run(a, [&]() -> Napi::Value {
@@ -907,7 +1232,13 @@ static Napi::Value op_nanmedian__dim(const Napi::CallbackInfo& info) {
     return a.ret(at::nanmedian(a_self, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_nanmedian__dim(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nanmedian: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/nanmean.h>)
 static Napi::Value op_nanmean(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nanmean");
   return tn::run(a, [&]() -> Napi::Value {
@@ -919,7 +1250,13 @@ static Napi::Value op_nanmean(const Napi::CallbackInfo& info) {
     return a.ret(at::nanmean(a_self, a_dim, a_keepdim, a_dtype));
   });
 }
+#else
+static Napi::Value op_nanmean(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nanmean: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/quantile.h>)
 static Napi::Value op_quantile__scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "quantile");
   return tn::run(a, [&]() -> Napi::Value {
@@ -931,7 +1268,13 @@ static Napi::Value op_quantile__scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::quantile(a_self, a_q, a_dim, a_keepdim, a_interpolation));
   });
 }
+#else
+static Napi::Value op_quantile__scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "quantile: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/aminmax.h>)
 static Napi::Value op_aminmax(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "aminmax");
   return tn::run(a, [&]() -> Napi::Value {
@@ -941,7 +1284,13 @@ static Napi::Value op_aminmax(const Napi::CallbackInfo& info) {
     return a.ret(at::aminmax(a_self, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_aminmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "aminmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/count_nonzero.h>)
 static Napi::Value op_count_nonzero(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "count_nonzero");
   return tn::run(a, [&]() -> Napi::Value {
@@ -951,7 +1300,13 @@ static Napi::Value op_count_nonzero(const Napi::CallbackInfo& info) {
     return a.ret(a_dim ? at::count_nonzero(a_self, *a_dim) : at::count_nonzero(a_self));
   });
 }
+#else
+static Napi::Value op_count_nonzero(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "count_nonzero: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_unique2.h>)
 static Napi::Value op_unique(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "unique");
   return tn::run(a, [&]() -> Napi::Value {
@@ -962,7 +1317,13 @@ static Napi::Value op_unique(const Napi::CallbackInfo& info) {
     return a.ret(at::_unique2(a_self, a_sorted, a_return_inverse, a_return_counts));
   });
 }
+#else
+static Napi::Value op_unique(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unique: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/searchsorted.h>)
 static Napi::Value op_searchsorted(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "searchsorted");
   return tn::run(a, [&]() -> Napi::Value {
@@ -976,7 +1337,13 @@ static Napi::Value op_searchsorted(const Napi::CallbackInfo& info) {
     return a.ret(at::searchsorted(a_sorted_sequence, a_self, a_out_int32, a_right, a_side, a_sorter));
   });
 }
+#else
+static Napi::Value op_searchsorted(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "searchsorted: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/bucketize.h>)
 static Napi::Value op_bucketize__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bucketize");
   return tn::run(a, [&]() -> Napi::Value {
@@ -987,7 +1354,13 @@ static Napi::Value op_bucketize__Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::bucketize(a_self, a_boundaries, a_out_int32, a_right));
   });
 }
+#else
+static Napi::Value op_bucketize__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bucketize: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cov.h>)
 static Napi::Value op_cov(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cov");
   return tn::run(a, [&]() -> Napi::Value {
@@ -998,6 +1371,11 @@ static Napi::Value op_cov(const Napi::CallbackInfo& info) {
     return a.ret(at::cov(a_self, a_correction, a_fweights, a_aweights));
   });
 }
+#else
+static Napi::Value op_cov(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cov: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_cumprod_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cumprod_");
@@ -1019,6 +1397,7 @@ static Napi::Value op_view(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/squeeze.h>)
 static Napi::Value op_squeeze__all(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "squeeze");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1026,7 +1405,13 @@ static Napi::Value op_squeeze__all(const Napi::CallbackInfo& info) {
     return a.ret(at::squeeze(a_self));
   });
 }
+#else
+static Napi::Value op_squeeze__all(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "squeeze: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/permute.h>)
 static Napi::Value op_permute(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "permute");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1035,6 +1420,11 @@ static Napi::Value op_permute(const Napi::CallbackInfo& info) {
     return a.ret(at::permute(a_self, a_dims));
   });
 }
+#else
+static Napi::Value op_permute(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "permute: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_contiguous(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "contiguous");
@@ -1054,6 +1444,7 @@ static Napi::Value op_view_as(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/repeat_interleave.h>)
 static Napi::Value op_repeat_interleave(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "repeat_interleave");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1063,7 +1454,13 @@ static Napi::Value op_repeat_interleave(const Napi::CallbackInfo& info) {
     return a.ret(at::repeat_interleave(a_self, a_repeats, a_dim));
   });
 }
+#else
+static Napi::Value op_repeat_interleave(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "repeat_interleave: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cat.h>)
 static Napi::Value op_concat(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "concat");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1073,7 +1470,13 @@ static Napi::Value op_concat(const Napi::CallbackInfo& info) {
     return a.ret(at::cat(a_tensors, a_dim));
   });
 }
+#else
+static Napi::Value op_concat(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "concat: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/split.h>)
 static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "split");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1083,7 +1486,13 @@ static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
     return a.ret(at::split(a_self, a_split_size, a_dim));
   });
 }
+#else
+static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "split: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/unbind.h>)
 static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "unbind");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1092,7 +1501,13 @@ static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
     return a.ret(at::unbind(a_self, a_dim));
   });
 }
+#else
+static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unbind: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/slice.h>)
 static Napi::Value op_slice(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "slice");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1104,7 +1519,13 @@ static Napi::Value op_slice(const Napi::CallbackInfo& info) {
     return a.ret(at::slice(a_self, a_dim, a_start, a_end, a_step));
   });
 }
+#else
+static Napi::Value op_slice(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "slice: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/diagonal.h>)
 static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "diagonal");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1115,7 +1536,13 @@ static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
     return a.ret(at::diagonal(a_self, a_offset, a_dim1, a_dim2));
   });
 }
+#else
+static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "diagonal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/pad.h>)
 static Napi::Value op_pad(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "pad");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1126,7 +1553,13 @@ static Napi::Value op_pad(const Napi::CallbackInfo& info) {
     return a.ret(at::pad(a_input, a_pad, a_mode, a_value));
   });
 }
+#else
+static Napi::Value op_pad(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pad: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/flipud.h>)
 static Napi::Value op_flipud(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "flipud");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1134,7 +1567,13 @@ static Napi::Value op_flipud(const Napi::CallbackInfo& info) {
     return a.ret(at::flipud(a_self));
   });
 }
+#else
+static Napi::Value op_flipud(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "flipud: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cartesian_prod.h>)
 static Napi::Value op_cartesian_prod(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cartesian_prod");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1143,6 +1582,11 @@ static Napi::Value op_cartesian_prod(const Napi::CallbackInfo& info) {
     return a.ret(at::cartesian_prod(a_tensors));
   });
 }
+#else
+static Napi::Value op_cartesian_prod(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cartesian_prod: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_transpose_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "transpose_");
@@ -1165,6 +1609,7 @@ static Napi::Value op_unsqueeze_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/diag_embed.h>)
 static Napi::Value op_diag_embed(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "diag_embed");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1175,7 +1620,13 @@ static Napi::Value op_diag_embed(const Napi::CallbackInfo& info) {
     return a.ret(at::diag_embed(a_self, a_offset, a_dim1, a_dim2));
   });
 }
+#else
+static Napi::Value op_diag_embed(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "diag_embed: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/adjoint.h>)
 static Napi::Value op_adjoint(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "adjoint");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1183,6 +1634,11 @@ static Napi::Value op_adjoint(const Napi::CallbackInfo& info) {
     return a.ret(at::adjoint(a_self));
   });
 }
+#else
+static Napi::Value op_adjoint(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adjoint: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op__numpy_T(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_numpy_T");
@@ -1200,6 +1656,7 @@ static Napi::Value op__retains_grad(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/unsafe_split.h>)
 static Napi::Value op_unsafe_split(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "unsafe_split");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1209,7 +1666,13 @@ static Napi::Value op_unsafe_split(const Napi::CallbackInfo& info) {
     return a.ret(at::unsafe_split(a_self, a_split_size, a_dim));
   });
 }
+#else
+static Napi::Value op_unsafe_split(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unsafe_split: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/movedim.h>)
 static Napi::Value op_movedim__intlist(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "movedim");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1219,7 +1682,13 @@ static Napi::Value op_movedim__intlist(const Napi::CallbackInfo& info) {
     return a.ret(at::movedim(a_self, a_source, a_destination));
   });
 }
+#else
+static Napi::Value op_movedim__intlist(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "movedim: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/atleast_1d.h>)
 static Napi::Value op_atleast_1d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "atleast_1d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1227,7 +1696,13 @@ static Napi::Value op_atleast_1d(const Napi::CallbackInfo& info) {
     return a.ret(at::atleast_1d(a_self));
   });
 }
+#else
+static Napi::Value op_atleast_1d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "atleast_1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/atleast_2d.h>)
 static Napi::Value op_atleast_2d__Sequence(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "atleast_2d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1236,7 +1711,13 @@ static Napi::Value op_atleast_2d__Sequence(const Napi::CallbackInfo& info) {
     return a.ret(at::atleast_2d(a_tensors));
   });
 }
+#else
+static Napi::Value op_atleast_2d__Sequence(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "atleast_2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/hstack.h>)
 static Napi::Value op_hstack(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hstack");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1245,7 +1726,13 @@ static Napi::Value op_hstack(const Napi::CallbackInfo& info) {
     return a.ret(at::hstack(a_tensors));
   });
 }
+#else
+static Napi::Value op_hstack(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hstack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/column_stack.h>)
 static Napi::Value op_column_stack(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "column_stack");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1254,7 +1741,13 @@ static Napi::Value op_column_stack(const Napi::CallbackInfo& info) {
     return a.ret(at::column_stack(a_tensors));
   });
 }
+#else
+static Napi::Value op_column_stack(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "column_stack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/tensor_split.h>)
 static Napi::Value op_tensor_split__sections(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "tensor_split");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1264,7 +1757,13 @@ static Napi::Value op_tensor_split__sections(const Napi::CallbackInfo& info) {
     return a.ret(at::tensor_split(a_self, a_sections, a_dim));
   });
 }
+#else
+static Napi::Value op_tensor_split__sections(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "tensor_split: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/hsplit.h>)
 static Napi::Value op_hsplit__array(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hsplit");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1273,7 +1772,13 @@ static Napi::Value op_hsplit__array(const Napi::CallbackInfo& info) {
     return a.ret(at::hsplit(a_self, a_indices));
   });
 }
+#else
+static Napi::Value op_hsplit__array(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/dsplit.h>)
 static Napi::Value op_dsplit__int(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "dsplit");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1282,7 +1787,13 @@ static Napi::Value op_dsplit__int(const Napi::CallbackInfo& info) {
     return a.ret(at::dsplit(a_self, a_sections));
   });
 }
+#else
+static Napi::Value op_dsplit__int(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "dsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/diagonal_scatter.h>)
 static Napi::Value op_diagonal_scatter(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "diagonal_scatter");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1294,7 +1805,13 @@ static Napi::Value op_diagonal_scatter(const Napi::CallbackInfo& info) {
     return a.ret(at::diagonal_scatter(a_self, a_src, a_offset, a_dim1, a_dim2));
   });
 }
+#else
+static Napi::Value op_diagonal_scatter(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "diagonal_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/as_strided_scatter.h>)
 static Napi::Value op_as_strided_scatter(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "as_strided_scatter");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1306,7 +1823,13 @@ static Napi::Value op_as_strided_scatter(const Napi::CallbackInfo& info) {
     return a.ret(at::as_strided_scatter(a_self, a_src, a_size, a_stride, a_storage_offset));
   });
 }
+#else
+static Napi::Value op_as_strided_scatter(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "as_strided_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/trapezoid.h>)
 static Napi::Value op_trapezoid__dx(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "trapezoid");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1316,7 +1839,13 @@ static Napi::Value op_trapezoid__dx(const Napi::CallbackInfo& info) {
     return a.ret(at::trapezoid(a_y, a_dx, a_dim));
   });
 }
+#else
+static Napi::Value op_trapezoid__dx(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "trapezoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cumulative_trapezoid.h>)
 static Napi::Value op_cumulative_trapezoid__x(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cumulative_trapezoid");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1326,7 +1855,13 @@ static Napi::Value op_cumulative_trapezoid__x(const Napi::CallbackInfo& info) {
     return a.ret(at::cumulative_trapezoid(a_y, a_x, a_dim));
   });
 }
+#else
+static Napi::Value op_cumulative_trapezoid__x(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cumulative_trapezoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/gradient.h>)
 static Napi::Value op_gradient__tensors(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "gradient");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1339,7 +1874,13 @@ static Napi::Value op_gradient__tensors(const Napi::CallbackInfo& info) {
     return a.ret(a_dim ? at::gradient(a_self, a_spacing, *a_dim, a_edge_order) : at::gradient(a_self, a_spacing, std::optional<int64_t>(), a_edge_order));
   });
 }
+#else
+static Napi::Value op_gradient__tensors(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "gradient: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/t_copy.h>)
 static Napi::Value op_t_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "t_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1347,7 +1888,13 @@ static Napi::Value op_t_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::t_copy(a_self));
   });
 }
+#else
+static Napi::Value op_t_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "t_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/permute_copy.h>)
 static Napi::Value op_permute_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "permute_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1356,7 +1903,13 @@ static Napi::Value op_permute_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::permute_copy(a_self, a_dims));
   });
 }
+#else
+static Napi::Value op_permute_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "permute_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/squeeze_copy.h>)
 static Napi::Value op_squeeze_copy__all(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "squeeze_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1364,7 +1917,13 @@ static Napi::Value op_squeeze_copy__all(const Napi::CallbackInfo& info) {
     return a.ret(at::squeeze_copy(a_self));
   });
 }
+#else
+static Napi::Value op_squeeze_copy__all(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "squeeze_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/slice_copy.h>)
 static Napi::Value op_slice_copy__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "slice_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1376,7 +1935,13 @@ static Napi::Value op_slice_copy__Tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::slice_copy(a_self, a_dim, a_start, a_end, a_step));
   });
 }
+#else
+static Napi::Value op_slice_copy__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "slice_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/as_strided_copy.h>)
 static Napi::Value op_as_strided_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "as_strided_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1387,7 +1952,13 @@ static Napi::Value op_as_strided_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::as_strided_copy(a_self, a_size, a_stride, a_storage_offset));
   });
 }
+#else
+static Napi::Value op_as_strided_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "as_strided_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/split_copy.h>)
 static Napi::Value op_split_copy__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "split_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1397,7 +1968,13 @@ static Napi::Value op_split_copy__Tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::split_copy(a_self, a_split_size, a_dim));
   });
 }
+#else
+static Napi::Value op_split_copy__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "split_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/view_as_complex_copy.h>)
 static Napi::Value op_view_as_complex_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "view_as_complex_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1405,7 +1982,13 @@ static Napi::Value op_view_as_complex_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::view_as_complex_copy(a_self));
   });
 }
+#else
+static Napi::Value op_view_as_complex_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "view_as_complex_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/scatter.h>)
 static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "scatter");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1416,7 +1999,13 @@ static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
     return a.ret(at::scatter(a_self, a_dim, a_index, a_src));
   });
 }
+#else
+static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/masked_fill.h>)
 static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "masked_fill");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1427,7 +2016,13 @@ static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
     return a.ret(at::masked_fill(a_self, a_mask, a_value));
   });
 }
+#else
+static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "masked_fill: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/index_put.h>)
 static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "index_put");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1438,7 +2033,13 @@ static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
     return a.ret(at::index_put(a_self, a_indices, a_values, a_accumulate));
   });
 }
+#else
+static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index_put: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/index_copy.h>)
 static Napi::Value op_index_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "index_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1449,7 +2050,13 @@ static Napi::Value op_index_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::index_copy(a_self, a_dim, a_index, a_source));
   });
 }
+#else
+static Napi::Value op_index_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/index_fill.h>)
 static Napi::Value op_index_fill__int_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "index_fill");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1460,6 +2067,11 @@ static Napi::Value op_index_fill__int_Tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::index_fill(a_self, a_dim, a_index, a_value));
   });
 }
+#else
+static Napi::Value op_index_fill__int_Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index_fill: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_masked_scatter_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "masked_scatter_");
@@ -1472,6 +2084,7 @@ static Napi::Value op_masked_scatter_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/put.h>)
 static Napi::Value op_put(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "put");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1482,7 +2095,13 @@ static Napi::Value op_put(const Napi::CallbackInfo& info) {
     return a.ret(at::put(a_self, a_index, a_source, a_accumulate));
   });
 }
+#else
+static Napi::Value op_put(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "put: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/nonzero_static.h>)
 static Napi::Value op_nonzero_static(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nonzero_static");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1492,7 +2111,13 @@ static Napi::Value op_nonzero_static(const Napi::CallbackInfo& info) {
     return a.ret(at::nonzero_static(a_self, a_size, a_fill_value));
   });
 }
+#else
+static Napi::Value op_nonzero_static(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nonzero_static: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/isin.h>)
 static Napi::Value op_isin(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "isin");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1503,7 +2128,13 @@ static Napi::Value op_isin(const Napi::CallbackInfo& info) {
     return a.ret(at::isin(a_elements, a_test_elements, a_assume_unique, a_invert));
   });
 }
+#else
+static Napi::Value op_isin(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "isin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/triu_indices.h>)
 static Napi::Value op_triu_indices(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "triu_indices");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1515,7 +2146,13 @@ static Napi::Value op_triu_indices(const Napi::CallbackInfo& info) {
     return a.ret(at::triu_indices(a_row, a_col, a_offset, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
+#else
+static Napi::Value op_triu_indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "triu_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/mm.h>)
 static Napi::Value op_mm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "mm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1524,7 +2161,13 @@ static Napi::Value op_mm(const Napi::CallbackInfo& info) {
     return a.ret(at::mm(a_self, a_mat2));
   });
 }
+#else
+static Napi::Value op_mm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "mm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/dot.h>)
 static Napi::Value op_dot(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "dot");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1533,7 +2176,13 @@ static Napi::Value op_dot(const Napi::CallbackInfo& info) {
     return a.ret(at::dot(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_dot(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "dot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/baddbmm.h>)
 static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "baddbmm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1545,7 +2194,13 @@ static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
     return a.ret(at::baddbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
   });
 }
+#else
+static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "baddbmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_qr.h>)
 static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_qr");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1554,7 +2209,13 @@ static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_qr(a_A, a_mode));
   });
 }
+#else
+static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_qr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/addbmm.h>)
 static Napi::Value op_addbmm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "addbmm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1566,6 +2227,11 @@ static Napi::Value op_addbmm(const Napi::CallbackInfo& info) {
     return a.ret(at::addbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
   });
 }
+#else
+static Napi::Value op_addbmm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "addbmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_detach_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "detach_");
@@ -1608,6 +2274,7 @@ static Napi::Value op_cfloat(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/ones.h>)
 static Napi::Value op_ones(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ones");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1618,7 +2285,13 @@ static Napi::Value op_ones(const Napi::CallbackInfo& info) {
     return a.ret(at::ones(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_ones(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ones: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/rand.h>)
 static Napi::Value op_rand(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rand");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1630,7 +2303,13 @@ static Napi::Value op_rand(const Napi::CallbackInfo& info) {
     return a.ret(at::rand(a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_rand(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rand: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/randint.h>)
 static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "randint");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1643,7 +2322,13 @@ static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
     return a.ret(at::randint(a_low, a_high, a_size, a_generator, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
+#else
+static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "randint: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/arange.h>)
 static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "arange");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1656,7 +2341,13 @@ static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
     return a.ret(at::arange(a_start, a_end, a_step, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "arange: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/zeros_like.h>)
 static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "zeros_like");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1667,7 +2358,13 @@ static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
     return a.ret(at::zeros_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "zeros_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/full_like.h>)
 static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "full_like");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1679,7 +2376,13 @@ static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
     return a.ret(at::full_like(a_input, a_fill_value, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "full_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/randint_like.h>)
 static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "randint_like");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1692,7 +2395,13 @@ static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
     return a.ret(at::randint_like(a_input, a_low, a_high, a_generator, likeOptions(a_dtype, a_device)));
   });
 }
+#else
+static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "randint_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_standard_gamma.h>)
 static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_standard_gamma");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1701,6 +2410,11 @@ static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
     return a.ret(at::_standard_gamma(a_input, a_generator));
   });
 }
+#else
+static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_standard_gamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_new_empty(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "new_empty");
@@ -1714,6 +2428,7 @@ static Napi::Value op_new_empty(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/logspace.h>)
 static Napi::Value op_logspace(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "logspace");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1727,7 +2442,13 @@ static Napi::Value op_logspace(const Napi::CallbackInfo& info) {
     return a.ret(at::logspace(a_start, a_end, a_steps, a_base, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_logspace(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logspace: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/globalContext.h>)
 static Napi::Value op__set_deterministic(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_set_deterministic");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1737,7 +2458,13 @@ static Napi::Value op__set_deterministic(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__set_deterministic(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_set_deterministic: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/globalContext.h>)
 static Napi::Value op__float32_matmul_precision(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_float32_matmul_precision");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1745,6 +2472,11 @@ static Napi::Value op__float32_matmul_precision(const Napi::CallbackInfo& info) 
     return a.ret(static_cast<int64_t>(((void)a_unused, at::globalContext().float32MatmulPrecision())));
   });
 }
+#else
+static Napi::Value op__float32_matmul_precision(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_float32_matmul_precision: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op__set_warn_always(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_set_warn_always");
@@ -1755,6 +2487,7 @@ static Napi::Value op__set_warn_always(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/_amp_foreach_non_finite_check_and_unscale.h>)
 static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_amp_foreach_non_finite_check_and_unscale_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1766,7 +2499,13 @@ static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::Cal
     return a.none();
   });
 }
+#else
+static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_amp_foreach_non_finite_check_and_unscale_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_add.h>)
 static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1778,7 +2517,13 @@ static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
   });
 }
+#else
+static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_add.h>)
 static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1789,7 +2534,13 @@ static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_add.h>)
 static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1801,7 +2552,13 @@ static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_sub.h>)
 static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1813,7 +2570,13 @@ static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_sub(a_self, a_scalars));
   });
 }
+#else
+static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sub: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_sub.h>)
 static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1826,7 +2589,13 @@ static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) 
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sub_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_mul.h>)
 static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1838,7 +2607,13 @@ static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_mul(a_self, a_scalars));
   });
 }
+#else
+static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_mul.h>)
 static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1850,7 +2625,13 @@ static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_div.h>)
 static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1860,7 +2641,13 @@ static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_div(a_self, a_scalar));
   });
 }
+#else
+static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_div.h>)
 static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1870,7 +2657,13 @@ static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_div(a_self, a_other));
   });
 }
+#else
+static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_div.h>)
 static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_div_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1883,7 +2676,13 @@ static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) 
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_maximum.h>)
 static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1894,7 +2693,13 @@ static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_maximum(a_self, a_other));
   });
 }
+#else
+static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_maximum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_maximum.h>)
 static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1906,7 +2711,13 @@ static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_maximum_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_lerp.h>)
 static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1919,7 +2730,13 @@ static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weights));
   });
 }
+#else
+static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_lerp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_lerp.h>)
 static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1933,7 +2750,13 @@ static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_lerp_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_addcmul.h>)
 static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1949,7 +2772,13 @@ static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& inf
     return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
+#else
+static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_addcmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_addcmul.h>)
 static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1966,7 +2795,13 @@ static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& in
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_addcmul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_addcdiv.h>)
 static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1982,7 +2817,13 @@ static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& inf
     return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
+#else
+static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_addcdiv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_addcdiv.h>)
 static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1999,7 +2840,13 @@ static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& in
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_addcdiv_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_neg.h>)
 static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_neg_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2009,7 +2856,13 @@ static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_neg_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_abs.h>)
 static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_abs");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2018,7 +2871,13 @@ static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_abs(a_self));
   });
 }
+#else
+static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_abs: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_reciprocal.h>)
 static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_reciprocal_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2028,7 +2887,13 @@ static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_reciprocal_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_rsqrt.h>)
 static Napi::Value op__foreach_rsqrt_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_rsqrt_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2038,7 +2903,13 @@ static Napi::Value op__foreach_rsqrt_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_rsqrt_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_rsqrt_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_zero.h>)
 static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_zero_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2048,7 +2919,13 @@ static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_zero_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/rnn_relu.h>)
 static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rnn_relu");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2065,7 +2942,13 @@ static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
     return a.ret(at::rnn_relu(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
   });
 }
+#else
+static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rnn_relu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/rnn_tanh_cell.h>)
 static Napi::Value op_rnn_tanh_cell(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rnn_tanh_cell");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2078,7 +2961,13 @@ static Napi::Value op_rnn_tanh_cell(const Napi::CallbackInfo& info) {
     return a.ret(at::rnn_tanh_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
   });
 }
+#else
+static Napi::Value op_rnn_tanh_cell(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rnn_tanh_cell: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/gru_cell.h>)
 static Napi::Value op_gru_cell(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "gru_cell");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2091,7 +2980,13 @@ static Napi::Value op_gru_cell(const Napi::CallbackInfo& info) {
     return a.ret(at::gru_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
   });
 }
+#else
+static Napi::Value op_gru_cell(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "gru_cell: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/lstm.h>)
 static Napi::Value op_lstm__data(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "lstm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2109,7 +3004,13 @@ static Napi::Value op_lstm__data(const Napi::CallbackInfo& info) {
     return a.ret(at::lstm(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
+#else
+static Napi::Value op_lstm__data(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "lstm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_pad_packed_sequence.h>)
 static Napi::Value op__pad_packed_sequence(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_pad_packed_sequence");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2121,7 +3022,13 @@ static Napi::Value op__pad_packed_sequence(const Napi::CallbackInfo& info) {
     return a.ret(at::_pad_packed_sequence(a_data, a_batch_sizes, a_batch_first, a_padding_value, a_total_length));
   });
 }
+#else
+static Napi::Value op__pad_packed_sequence(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_pad_packed_sequence: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/bilinear.h>)
 static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bilinear");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2132,7 +3039,13 @@ static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
     return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
   });
 }
+#else
+static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bilinear: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/conv_transpose2d.h>)
 static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "conv_transpose2d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2147,7 +3060,13 @@ static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
     return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
+#else
+static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conv_transpose2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/adaptive_avg_pool2d.h>)
 static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "adaptive_avg_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2156,7 +3075,13 @@ static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
     return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
   });
 }
+#else
+static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adaptive_avg_pool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/max_pool1d.h>)
 static Napi::Value op_max_pool1d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2169,7 +3094,13 @@ static Napi::Value op_max_pool1d(const Napi::CallbackInfo& info) {
     return a.ret(at::max_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
+#else
+static Napi::Value op_max_pool1d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max_pool1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/conv3d.h>)
 static Napi::Value op_conv3d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "conv3d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2183,7 +3114,13 @@ static Napi::Value op_conv3d(const Napi::CallbackInfo& info) {
     return a.ret(at::conv3d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
+#else
+static Napi::Value op_conv3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conv3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/max_pool2d_with_indices.h>)
 static Napi::Value op_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max_pool2d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2196,7 +3133,13 @@ static Napi::Value op_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
     return a.ret(at::max_pool2d_with_indices(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
+#else
+static Napi::Value op_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max_pool2d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/avg_pool3d.h>)
 static Napi::Value op_avg_pool3d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "avg_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2210,7 +3153,13 @@ static Napi::Value op_avg_pool3d(const Napi::CallbackInfo& info) {
     return a.ret(at::avg_pool3d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
   });
 }
+#else
+static Napi::Value op_avg_pool3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "avg_pool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/adaptive_avg_pool3d.h>)
 static Napi::Value op_adaptive_avg_pool3d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "adaptive_avg_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2219,7 +3168,13 @@ static Napi::Value op_adaptive_avg_pool3d(const Napi::CallbackInfo& info) {
     return a.ret(at::adaptive_avg_pool3d(a_input, a_output_size));
   });
 }
+#else
+static Napi::Value op_adaptive_avg_pool3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adaptive_avg_pool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/max_unpool3d.h>)
 static Napi::Value op_max_unpool3d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max_unpool3d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2231,7 +3186,13 @@ static Napi::Value op_max_unpool3d(const Napi::CallbackInfo& info) {
     return a.ret(at::max_unpool3d(a_input, a_indices, a_output_size, a_stride, a_padding));
   });
 }
+#else
+static Napi::Value op_max_unpool3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max_unpool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/pixel_shuffle.h>)
 static Napi::Value op_pixel_shuffle(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "pixel_shuffle");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2240,7 +3201,13 @@ static Napi::Value op_pixel_shuffle(const Napi::CallbackInfo& info) {
     return a.ret(at::pixel_shuffle(a_self, a_upscale_factor));
   });
 }
+#else
+static Napi::Value op_pixel_shuffle(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pixel_shuffle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/native_channel_shuffle.h>)
 static Napi::Value op_native_channel_shuffle(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "native_channel_shuffle");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2249,7 +3216,13 @@ static Napi::Value op_native_channel_shuffle(const Napi::CallbackInfo& info) {
     return a.ret(at::native_channel_shuffle(a_self, a_groups));
   });
 }
+#else
+static Napi::Value op_native_channel_shuffle(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "native_channel_shuffle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/layer_norm.h>)
 static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "layer_norm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2261,7 +3234,13 @@ static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
     return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
   });
 }
+#else
+static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "layer_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/rms_norm.h>)
 static Napi::Value op_rms_norm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rms_norm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2272,7 +3251,13 @@ static Napi::Value op_rms_norm(const Napi::CallbackInfo& info) {
     return a.ret(at::rms_norm(a_input, a_normalized_shape, a_weight, a_eps));
   });
 }
+#else
+static Napi::Value op_rms_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rms_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/log_softmax.h>)
 static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "log_softmax");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2282,7 +3267,13 @@ static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
     return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
   });
 }
+#else
+static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "log_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/mse_loss.h>)
 static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "mse_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2292,7 +3283,13 @@ static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
     return a.ret(at::mse_loss(a_input, a_target, a_reduction));
   });
 }
+#else
+static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "mse_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/huber_loss.h>)
 static Napi::Value op_huber_loss(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "huber_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2303,7 +3300,13 @@ static Napi::Value op_huber_loss(const Napi::CallbackInfo& info) {
     return a.ret(at::huber_loss(a_self, a_target, a_reduction, a_delta));
   });
 }
+#else
+static Napi::Value op_huber_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "huber_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/margin_ranking_loss.h>)
 static Napi::Value op_margin_ranking_loss(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "margin_ranking_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2315,7 +3318,13 @@ static Napi::Value op_margin_ranking_loss(const Napi::CallbackInfo& info) {
     return a.ret(at::margin_ranking_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
   });
 }
+#else
+static Napi::Value op_margin_ranking_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "margin_ranking_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/binary_cross_entropy.h>)
 static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "binary_cross_entropy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2326,7 +3335,13 @@ static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
     return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
   });
 }
+#else
+static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "binary_cross_entropy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/one_hot.h>)
 static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "one_hot");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2335,7 +3350,13 @@ static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
     return a.ret(at::one_hot(a_tensor, a_num_classes));
   });
 }
+#else
+static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "one_hot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cosine_similarity.h>)
 static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cosine_similarity");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2346,7 +3367,13 @@ static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
     return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
   });
 }
+#else
+static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cosine_similarity: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/hinge_embedding_loss.h>)
 static Napi::Value op_hinge_embedding_loss(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hinge_embedding_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2357,7 +3384,13 @@ static Napi::Value op_hinge_embedding_loss(const Napi::CallbackInfo& info) {
     return a.ret(at::hinge_embedding_loss(a_self, a_target, a_margin, a_reduction));
   });
 }
+#else
+static Napi::Value op_hinge_embedding_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hinge_embedding_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/ctc_loss.h>)
 static Napi::Value op_ctc_loss__IntList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ctc_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2371,7 +3404,13 @@ static Napi::Value op_ctc_loss__IntList(const Napi::CallbackInfo& info) {
     return a.ret(at::ctc_loss(a_log_probs, a_targets, a_input_lengths, a_target_lengths, a_blank, a_reduction, a_zero_infinity));
   });
 }
+#else
+static Napi::Value op_ctc_loss__IntList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ctc_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/dropout.h>)
 static Napi::Value op_dropout_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "dropout_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2382,7 +3421,13 @@ static Napi::Value op_dropout_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_dropout_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "dropout_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/alpha_dropout.h>)
 static Napi::Value op_alpha_dropout(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "alpha_dropout");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2392,7 +3437,13 @@ static Napi::Value op_alpha_dropout(const Napi::CallbackInfo& info) {
     return a.ret(at::alpha_dropout(a_input, a_p, a_train));
   });
 }
+#else
+static Napi::Value op_alpha_dropout(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "alpha_dropout: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/feature_alpha_dropout.h>)
 static Napi::Value op_feature_alpha_dropout_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "feature_alpha_dropout_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2403,6 +3454,11 @@ static Napi::Value op_feature_alpha_dropout_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_feature_alpha_dropout_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "feature_alpha_dropout_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op__weight_norm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_weight_norm");
@@ -2414,6 +3470,7 @@ static Napi::Value op__weight_norm(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/polar.h>)
 static Napi::Value op_polar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "polar");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2422,7 +3479,13 @@ static Napi::Value op_polar(const Napi::CallbackInfo& info) {
     return a.ret(at::polar(a_abs, a_angle));
   });
 }
+#else
+static Napi::Value op_polar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "polar: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/real.h>)
 static Napi::Value op_real(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "real");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2430,7 +3493,13 @@ static Napi::Value op_real(const Napi::CallbackInfo& info) {
     return a.ret(at::real(a_input));
   });
 }
+#else
+static Napi::Value op_real(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "real: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/conj.h>)
 static Napi::Value op_conj(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "conj");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2438,7 +3507,13 @@ static Napi::Value op_conj(const Napi::CallbackInfo& info) {
     return a.ret(at::conj(a_self));
   });
 }
+#else
+static Napi::Value op_conj(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conj: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/resolve_conj.h>)
 static Napi::Value op_resolve_conj(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "resolve_conj");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2446,7 +3521,13 @@ static Napi::Value op_resolve_conj(const Napi::CallbackInfo& info) {
     return a.ret(at::resolve_conj(a_self));
   });
 }
+#else
+static Napi::Value op_resolve_conj(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "resolve_conj: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/is_neg.h>)
 static Napi::Value op_is_neg(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "is_neg");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2454,7 +3535,13 @@ static Napi::Value op_is_neg(const Napi::CallbackInfo& info) {
     return a.ret(static_cast<bool>(at::is_neg(a_self)));
   });
 }
+#else
+static Napi::Value op_is_neg(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "is_neg: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_inv.h>)
 static Napi::Value op_linalg_inv(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_inv");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2462,7 +3549,13 @@ static Napi::Value op_linalg_inv(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_inv(a_A));
   });
 }
+#else
+static Napi::Value op_linalg_inv(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_inv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_slogdet.h>)
 static Napi::Value op_linalg_slogdet(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_slogdet");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2470,7 +3563,13 @@ static Napi::Value op_linalg_slogdet(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_slogdet(a_A));
   });
 }
+#else
+static Napi::Value op_linalg_slogdet(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_slogdet: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_cholesky.h>)
 static Napi::Value op_linalg_cholesky(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_cholesky");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2479,7 +3578,13 @@ static Napi::Value op_linalg_cholesky(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_cholesky(a_A, a_upper));
   });
 }
+#else
+static Napi::Value op_linalg_cholesky(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_cholesky: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_svdvals.h>)
 static Napi::Value op_linalg_svdvals(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_svdvals");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2489,7 +3594,13 @@ static Napi::Value op_linalg_svdvals(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_svdvals(a_A, a_driver));
   });
 }
+#else
+static Napi::Value op_linalg_svdvals(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_svdvals: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_eig.h>)
 static Napi::Value op_linalg_eig(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_eig");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2497,7 +3608,13 @@ static Napi::Value op_linalg_eig(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_eig(a_A));
   });
 }
+#else
+static Napi::Value op_linalg_eig(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_eig: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_lu.h>)
 static Napi::Value op_linalg_lu(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_lu");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2506,7 +3623,13 @@ static Napi::Value op_linalg_lu(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_lu(a_A, a_pivot));
   });
 }
+#else
+static Napi::Value op_linalg_lu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_lu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_matrix_rank.h>)
 static Napi::Value op_linalg_matrix_rank(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_matrix_rank");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2517,7 +3640,13 @@ static Napi::Value op_linalg_matrix_rank(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_matrix_rank(a_A, a_atol, a_rtol, a_hermitian));
   });
 }
+#else
+static Napi::Value op_linalg_matrix_rank(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_matrix_rank: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_matrix_exp.h>)
 static Napi::Value op_linalg_matrix_exp(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_matrix_exp");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2525,7 +3654,13 @@ static Napi::Value op_linalg_matrix_exp(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_matrix_exp(a_A));
   });
 }
+#else
+static Napi::Value op_linalg_matrix_exp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_matrix_exp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_vector_norm.h>)
 static Napi::Value op_linalg_vector_norm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_vector_norm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2538,7 +3673,13 @@ static Napi::Value op_linalg_vector_norm(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_vector_norm(a_x, a_ord, a_dim, a_keepdim, a_dtype));
   });
 }
+#else
+static Napi::Value op_linalg_vector_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_vector_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_cond.h>)
 static Napi::Value op_linalg_cond__p_str(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_cond");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2547,7 +3688,13 @@ static Napi::Value op_linalg_cond__p_str(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_cond(a_A, a_p));
   });
 }
+#else
+static Napi::Value op_linalg_cond__p_str(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_cond: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_multi_dot.h>)
 static Napi::Value op_linalg_multi_dot(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_multi_dot");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2556,7 +3703,13 @@ static Napi::Value op_linalg_multi_dot(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_multi_dot(a_tensors));
   });
 }
+#else
+static Napi::Value op_linalg_multi_dot(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_multi_dot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_tensorsolve.h>)
 static Napi::Value op_linalg_tensorsolve(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_tensorsolve");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2567,7 +3720,13 @@ static Napi::Value op_linalg_tensorsolve(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_tensorsolve(a_A, a_B, a_dims));
   });
 }
+#else
+static Napi::Value op_linalg_tensorsolve(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_tensorsolve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_solve_triangular.h>)
 static Napi::Value op_linalg_solve_triangular(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_solve_triangular");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2579,7 +3738,13 @@ static Napi::Value op_linalg_solve_triangular(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_solve_triangular(a_A, a_B, a_upper, a_left, a_unitriangular));
   });
 }
+#else
+static Napi::Value op_linalg_solve_triangular(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_solve_triangular: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_ldl_solve.h>)
 static Napi::Value op_linalg_ldl_solve(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_ldl_solve");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2590,7 +3755,13 @@ static Napi::Value op_linalg_ldl_solve(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_ldl_solve(a_LD, a_pivots, a_B, a_hermitian));
   });
 }
+#else
+static Napi::Value op_linalg_ldl_solve(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_ldl_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_matmul.h>)
 static Napi::Value op_linalg_matmul(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_matmul");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2599,7 +3770,13 @@ static Napi::Value op_linalg_matmul(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_matmul(a_input, a_other));
   });
 }
+#else
+static Napi::Value op_linalg_matmul(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_matmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_cholesky.h>)
 static Napi::Value op_cholesky(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cholesky");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2608,7 +3785,13 @@ static Napi::Value op_cholesky(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_cholesky(a_self, a_upper));
   });
 }
+#else
+static Napi::Value op_cholesky(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cholesky: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/pinverse.h>)
 static Napi::Value op_pinverse(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "pinverse");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2617,7 +3800,13 @@ static Napi::Value op_pinverse(const Napi::CallbackInfo& info) {
     return a.ret(at::pinverse(a_self, a_rcond));
   });
 }
+#else
+static Napi::Value op_pinverse(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pinverse: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/geqrf.h>)
 static Napi::Value op_geqrf(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "geqrf");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2625,7 +3814,13 @@ static Napi::Value op_geqrf(const Napi::CallbackInfo& info) {
     return a.ret(at::geqrf(a_self));
   });
 }
+#else
+static Napi::Value op_geqrf(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "geqrf: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/det.h>)
 static Napi::Value op_det(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "det");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2633,7 +3828,13 @@ static Napi::Value op_det(const Napi::CallbackInfo& info) {
     return a.ret(at::det(a_self));
   });
 }
+#else
+static Napi::Value op_det(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "det: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/inverse.h>)
 static Napi::Value op_inverse(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "inverse");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2641,7 +3842,13 @@ static Napi::Value op_inverse(const Napi::CallbackInfo& info) {
     return a.ret(at::inverse(a_self));
   });
 }
+#else
+static Napi::Value op_inverse(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "inverse: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cholesky_solve.h>)
 static Napi::Value op_cholesky_solve(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cholesky_solve");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2651,7 +3858,13 @@ static Napi::Value op_cholesky_solve(const Napi::CallbackInfo& info) {
     return a.ret(at::cholesky_solve(a_self, a_input2, a_upper));
   });
 }
+#else
+static Napi::Value op_cholesky_solve(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cholesky_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_rfftfreq.h>)
 static Napi::Value op_fft_rfftfreq(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_rfftfreq");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2663,7 +3876,13 @@ static Napi::Value op_fft_rfftfreq(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_rfftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_fft_rfftfreq(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_rfftfreq: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_fft.h>)
 static Napi::Value op_fft_fft(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_fft");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2675,7 +3894,13 @@ static Napi::Value op_fft_fft(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_fft(a_input, a_n, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_fft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_fft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_irfft.h>)
 static Napi::Value op_fft_irfft(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_irfft");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2687,7 +3912,13 @@ static Napi::Value op_fft_irfft(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_irfft(a_input, a_n, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_irfft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_irfft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_fft2.h>)
 static Napi::Value op_fft_fft2(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_fft2");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2700,7 +3931,13 @@ static Napi::Value op_fft_fft2(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_fft2(a_input, a_s, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_fft2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_fft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_irfft2.h>)
 static Napi::Value op_fft_irfft2(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_irfft2");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2713,7 +3950,13 @@ static Napi::Value op_fft_irfft2(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_irfft2(a_input, a_s, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_irfft2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_irfft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_fftn.h>)
 static Napi::Value op_fft_fftn(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_fftn");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2727,7 +3970,13 @@ static Napi::Value op_fft_fftn(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_fftn(a_input, a_s, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_fftn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_fftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_irfftn.h>)
 static Napi::Value op_fft_irfftn(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_irfftn");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2741,7 +3990,13 @@ static Napi::Value op_fft_irfftn(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_irfftn(a_input, a_s, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_irfftn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_irfftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_erfcx.h>)
 static Napi::Value op_special_erfcx(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_erfcx");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2749,7 +4004,13 @@ static Napi::Value op_special_erfcx(const Napi::CallbackInfo& info) {
     return a.ret(at::special_erfcx(a_input));
   });
 }
+#else
+static Napi::Value op_special_erfcx(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_erfcx: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_xlog1py.h>)
 static Napi::Value op_special_xlog1py(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_xlog1py");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2759,7 +4020,13 @@ static Napi::Value op_special_xlog1py(const Napi::CallbackInfo& info) {
     return a.ret(at::special_xlog1py(a_input, a_other));
   });
 }
+#else
+static Napi::Value op_special_xlog1py(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_xlog1py: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_xlogy.h>)
 static Napi::Value op_special_xlogy__self_scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_xlogy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2768,7 +4035,13 @@ static Napi::Value op_special_xlogy__self_scalar(const Napi::CallbackInfo& info)
     return a.ret(at::special_xlogy(a_input, a_other));
   });
 }
+#else
+static Napi::Value op_special_xlogy__self_scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_xlogy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_gammaln.h>)
 static Napi::Value op_special_gammaln(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_gammaln");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2776,7 +4049,13 @@ static Napi::Value op_special_gammaln(const Napi::CallbackInfo& info) {
     return a.ret(at::special_gammaln(a_input));
   });
 }
+#else
+static Napi::Value op_special_gammaln(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_gammaln: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_digamma.h>)
 static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_digamma");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2784,7 +4063,13 @@ static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
     return a.ret(at::special_digamma(a_input));
   });
 }
+#else
+static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_digamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_multigammaln.h>)
 static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_multigammaln");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2793,7 +4078,13 @@ static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
     return a.ret(at::special_multigammaln(a_input, a_p));
   });
 }
+#else
+static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_multigammaln: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_i1.h>)
 static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_i1");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2801,7 +4092,13 @@ static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
     return a.ret(at::special_i1(a_input));
   });
 }
+#else
+static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_i1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_ndtri.h>)
 static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_ndtri");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2809,7 +4106,13 @@ static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
     return a.ret(at::special_ndtri(a_input));
   });
 }
+#else
+static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_ndtri: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_softmax.h>)
 static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_softmax");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2819,7 +4122,13 @@ static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
     return a.ret(at::special_softmax(a_input, a_dim, a_dtype));
   });
 }
+#else
+static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_sinc.h>)
 static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_sinc");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2827,7 +4136,13 @@ static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
     return a.ret(at::special_sinc(a_input));
   });
 }
+#else
+static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_sinc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_bessel_j1.h>)
 static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_bessel_j1");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2835,7 +4150,13 @@ static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
     return a.ret(at::special_bessel_j1(a_input));
   });
 }
+#else
+static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_bessel_j1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_bessel_y1.h>)
 static Napi::Value op_special_bessel_y1(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_bessel_y1");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2843,7 +4164,13 @@ static Napi::Value op_special_bessel_y1(const Napi::CallbackInfo& info) {
     return a.ret(at::special_bessel_y1(a_input));
   });
 }
+#else
+static Napi::Value op_special_bessel_y1(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_bessel_y1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_modified_bessel_k0.h>)
 static Napi::Value op_special_modified_bessel_k0(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_modified_bessel_k0");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2851,7 +4178,13 @@ static Napi::Value op_special_modified_bessel_k0(const Napi::CallbackInfo& info)
     return a.ret(at::special_modified_bessel_k0(a_input));
   });
 }
+#else
+static Napi::Value op_special_modified_bessel_k0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_modified_bessel_k0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_scaled_modified_bessel_k1.h>)
 static Napi::Value op_special_scaled_modified_bessel_k1(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_scaled_modified_bessel_k1");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2859,7 +4192,13 @@ static Napi::Value op_special_scaled_modified_bessel_k1(const Napi::CallbackInfo
     return a.ret(at::special_scaled_modified_bessel_k1(a_x));
   });
 }
+#else
+static Napi::Value op_special_scaled_modified_bessel_k1(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_scaled_modified_bessel_k1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_chebyshev_polynomial_u.h>)
 static Napi::Value op_special_chebyshev_polynomial_u(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_chebyshev_polynomial_u");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2869,7 +4208,13 @@ static Napi::Value op_special_chebyshev_polynomial_u(const Napi::CallbackInfo& i
     return a.ret(at::special_chebyshev_polynomial_u(a_x, a_n));
   });
 }
+#else
+static Napi::Value op_special_chebyshev_polynomial_u(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_chebyshev_polynomial_u: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_shifted_chebyshev_polynomial_t.h>)
 static Napi::Value op_special_shifted_chebyshev_polynomial_t(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_shifted_chebyshev_polynomial_t");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2879,7 +4224,13 @@ static Napi::Value op_special_shifted_chebyshev_polynomial_t(const Napi::Callbac
     return a.ret(at::special_shifted_chebyshev_polynomial_t(a_x, a_n));
   });
 }
+#else
+static Napi::Value op_special_shifted_chebyshev_polynomial_t(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_shifted_chebyshev_polynomial_t: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_shifted_chebyshev_polynomial_w.h>)
 static Napi::Value op_special_shifted_chebyshev_polynomial_w(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_shifted_chebyshev_polynomial_w");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2889,7 +4240,13 @@ static Napi::Value op_special_shifted_chebyshev_polynomial_w(const Napi::Callbac
     return a.ret(at::special_shifted_chebyshev_polynomial_w(a_x, a_n));
   });
 }
+#else
+static Napi::Value op_special_shifted_chebyshev_polynomial_w(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_shifted_chebyshev_polynomial_w: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_laguerre_polynomial_l.h>)
 static Napi::Value op_special_laguerre_polynomial_l(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_laguerre_polynomial_l");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2899,6 +4256,11 @@ static Napi::Value op_special_laguerre_polynomial_l(const Napi::CallbackInfo& in
     return a.ret(at::special_laguerre_polynomial_l(a_x, a_n));
   });
 }
+#else
+static Napi::Value op_special_laguerre_polynomial_l(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_laguerre_polynomial_l: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_geometric_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "geometric_");
@@ -2932,6 +4294,7 @@ static Napi::Value op_fill_diagonal_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/addmv.h>)
 static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "addmv");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2943,7 +4306,13 @@ static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
     return a.ret(at::addmv(a_self, a_mat, a_vec, a_beta, a_alpha));
   });
 }
+#else
+static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "addmv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/tensordot.h>)
 static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "tensordot");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2954,7 +4323,13 @@ static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
     return a.ret(at::tensordot(a_self, a_other, a_dims_self, a_dims_other));
   });
 }
+#else
+static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "tensordot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/grid_sampler.h>)
 static Napi::Value op_grid_sampler(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "grid_sampler");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2966,7 +4341,13 @@ static Napi::Value op_grid_sampler(const Napi::CallbackInfo& info) {
     return a.ret(at::grid_sampler(a_input, a_grid, a_interpolation_mode, a_padding_mode, a_align_corners));
   });
 }
+#else
+static Napi::Value op_grid_sampler(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "grid_sampler: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/softshrink.h>)
 static Napi::Value op_softshrink(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "softshrink");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2975,7 +4356,13 @@ static Napi::Value op_softshrink(const Napi::CallbackInfo& info) {
     return a.ret(at::softshrink(a_self, a_lambd));
   });
 }
+#else
+static Napi::Value op_softshrink(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "softshrink: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/pdist.h>)
 static Napi::Value op_pdist(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "pdist");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2984,7 +4371,13 @@ static Napi::Value op_pdist(const Napi::CallbackInfo& info) {
     return a.ret(at::pdist(a_input, a_p));
   });
 }
+#else
+static Napi::Value op_pdist(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pdist: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/elu.h>)
 static Napi::Value op_elu_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "elu_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2994,7 +4387,13 @@ static Napi::Value op_elu_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_elu_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "elu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/selu.h>)
 static Napi::Value op_selu_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "selu_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3003,7 +4402,13 @@ static Napi::Value op_selu_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_selu_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "selu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/silu.h>)
 static Napi::Value op_silu_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "silu_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3012,7 +4417,13 @@ static Napi::Value op_silu_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_silu_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "silu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/hardsigmoid.h>)
 static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hardsigmoid_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3021,7 +4432,13 @@ static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hardsigmoid_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/sparse_compressed_tensor.h>) && __has_include(<ATen/ops/_validate_sparse_compressed_tensor_args.h>)
 static Napi::Value op_sparse_compressed_tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sparse_compressed_tensor");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3034,6 +4451,11 @@ static Napi::Value op_sparse_compressed_tensor(const Napi::CallbackInfo& info) {
     return a.ret([&] { const at::TensorOptions o = a_values.options().layout(static_cast<at::Layout>(a_layout)); at::Tensor r = a_size ? at::sparse_compressed_tensor(a_compressed_indices, a_plain_indices, a_values, *a_size, o) : at::sparse_compressed_tensor(a_compressed_indices, a_plain_indices, a_values, o); at::_validate_sparse_compressed_tensor_args(a_compressed_indices, a_plain_indices, a_values, r.sizes(), r.layout()); return r; }());
   });
 }
+#else
+static Napi::Value op_sparse_compressed_tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sparse_compressed_tensor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_to_dense(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "to_dense");
@@ -3096,6 +4518,7 @@ static Napi::Value op_sparse_mask(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/_sparse_sum.h>)
 static Napi::Value op__sparse_sum(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_sparse_sum");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3106,7 +4529,13 @@ static Napi::Value op__sparse_sum(const Napi::CallbackInfo& info) {
     return a.ret(a_dim ? (a_dtype ? at::_sparse_sum(a_self, *a_dim, *a_dtype) : at::_sparse_sum(a_self, *a_dim)) : (a_dtype ? at::_sparse_sum(a_self, *a_dtype) : at::_sparse_sum(a_self)));
   });
 }
+#else
+static Napi::Value op__sparse_sum(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_sparse_sum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_sparse_softmax.h>)
 static Napi::Value op__sparse_softmax(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_sparse_softmax");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3116,7 +4545,13 @@ static Napi::Value op__sparse_softmax(const Napi::CallbackInfo& info) {
     return a.ret(at::_sparse_softmax(a_self, a_dim, a_dtype));
   });
 }
+#else
+static Napi::Value op__sparse_softmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_sparse_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/normal.h>)
 static Napi::Value op_normal__Tensor_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3126,7 +4561,13 @@ static Napi::Value op_normal__Tensor_Tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::normal(a_mean, a_std, a_generator));
   });
 }
+#else
+static Napi::Value op_normal__Tensor_Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "normal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/normal.h>)
 static Napi::Value op_normal__float_float(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3140,7 +4581,13 @@ static Napi::Value op_normal__float_float(const Napi::CallbackInfo& info) {
     return a.ret(at::normal(a_mean, a_std, a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_normal__float_float(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "normal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_sample_dirichlet.h>)
 static Napi::Value op__sample_dirichlet(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_sample_dirichlet");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3149,7 +4596,13 @@ static Napi::Value op__sample_dirichlet(const Napi::CallbackInfo& info) {
     return a.ret(at::_sample_dirichlet(a_self, a_generator));
   });
 }
+#else
+static Napi::Value op__sample_dirichlet(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_sample_dirichlet: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cholesky_inverse.h>)
 static Napi::Value op_cholesky_inverse(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cholesky_inverse");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3158,7 +4611,13 @@ static Napi::Value op_cholesky_inverse(const Napi::CallbackInfo& info) {
     return a.ret(at::cholesky_inverse(a_self, a_upper));
   });
 }
+#else
+static Napi::Value op_cholesky_inverse(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cholesky_inverse: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/blackman_window.h>)
 static Napi::Value op_blackman_window(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "blackman_window");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3170,7 +4629,13 @@ static Napi::Value op_blackman_window(const Napi::CallbackInfo& info) {
     return a.ret(at::blackman_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_blackman_window(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "blackman_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/stft.h>)
 static Napi::Value op_stft(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "stft");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3186,7 +4651,13 @@ static Napi::Value op_stft(const Napi::CallbackInfo& info) {
     return a.ret(at::stft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_normalized, a_onesided, a_return_complex, a_align_to_window));
   });
 }
+#else
+static Napi::Value op_stft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "stft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/histogram.h>)
 static Napi::Value op_histogram__bins_tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "histogram");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3197,7 +4668,13 @@ static Napi::Value op_histogram__bins_tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::histogram(a_self, a_bins, a_weight, a_density));
   });
 }
+#else
+static Napi::Value op_histogram__bins_tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "histogram: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_histogramdd_from_bin_tensors.h>)
 static Napi::Value op__histogramdd_from_bin_tensors(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_histogramdd_from_bin_tensors");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3209,6 +4686,11 @@ static Napi::Value op__histogramdd_from_bin_tensors(const Napi::CallbackInfo& in
     return a.ret(at::_histogramdd_from_bin_tensors(a_self, a_bins, a_weight, a_density));
   });
 }
+#else
+static Napi::Value op__histogramdd_from_bin_tensors(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_histogramdd_from_bin_tensors: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 
 namespace {
 
+#if __has_include(<ATen/ops/mul.h>)
 static Napi::Value op_mul(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "mul");
   return tn::run(a, [&]() -> Napi::Value {
@@ -12,7 +13,13 @@ static Napi::Value op_mul(const Napi::CallbackInfo& info) {
     return a.ret(at::mul(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_mul(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/remainder.h>)
 static Napi::Value op_remainder__Scalar_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "remainder");
   return tn::run(a, [&]() -> Napi::Value {
@@ -21,7 +28,13 @@ static Napi::Value op_remainder__Scalar_Tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::remainder(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_remainder__Scalar_Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "remainder: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/pow.h>)
 static Napi::Value op_pow__Tensor_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "pow");
   return tn::run(a, [&]() -> Napi::Value {
@@ -30,7 +43,13 @@ static Napi::Value op_pow__Tensor_Tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::pow(a_self, a_exponent));
   });
 }
+#else
+static Napi::Value op_pow__Tensor_Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pow: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/maximum.h>)
 static Napi::Value op_maximum(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "maximum");
   return tn::run(a, [&]() -> Napi::Value {
@@ -39,7 +58,13 @@ static Napi::Value op_maximum(const Napi::CallbackInfo& info) {
     return a.ret(at::maximum(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_maximum(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "maximum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/reciprocal.h>)
 static Napi::Value op_reciprocal(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "reciprocal");
   return tn::run(a, [&]() -> Napi::Value {
@@ -47,7 +72,13 @@ static Napi::Value op_reciprocal(const Napi::CallbackInfo& info) {
     return a.ret(at::reciprocal(a_self));
   });
 }
+#else
+static Napi::Value op_reciprocal(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "reciprocal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/addcmul.h>)
 static Napi::Value op_addcmul(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "addcmul");
   return tn::run(a, [&]() -> Napi::Value {
@@ -58,6 +89,11 @@ static Napi::Value op_addcmul(const Napi::CallbackInfo& info) {
     return a.ret(at::addcmul(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
+#else
+static Napi::Value op_addcmul(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "addcmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_sub_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sub_");
@@ -386,6 +422,7 @@ static Napi::Value op_addr_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/lt.h>)
 static Napi::Value op_lt(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "lt");
   return tn::run(a, [&]() -> Napi::Value {
@@ -395,7 +432,13 @@ static Napi::Value op_lt(const Napi::CallbackInfo& info) {
     return a.ret(at::lt(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_lt(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "lt: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/ge.h>)
 static Napi::Value op_ge(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ge");
   return tn::run(a, [&]() -> Napi::Value {
@@ -405,7 +448,13 @@ static Napi::Value op_ge(const Napi::CallbackInfo& info) {
     return a.ret(at::ge(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_ge(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ge: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/isclose.h>)
 static Napi::Value op_isclose(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "isclose");
   return tn::run(a, [&]() -> Napi::Value {
@@ -417,7 +466,13 @@ static Napi::Value op_isclose(const Napi::CallbackInfo& info) {
     return a.ret(at::isclose(a_self, a_other, a_rtol, a_atol, a_equal_nan));
   });
 }
+#else
+static Napi::Value op_isclose(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "isclose: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/isfinite.h>)
 static Napi::Value op_isfinite(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "isfinite");
   return tn::run(a, [&]() -> Napi::Value {
@@ -425,7 +480,13 @@ static Napi::Value op_isfinite(const Napi::CallbackInfo& info) {
     return a.ret(at::isfinite(a_self));
   });
 }
+#else
+static Napi::Value op_isfinite(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "isfinite: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/logical_xor.h>)
 static Napi::Value op_logical_xor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "logical_xor");
   return tn::run(a, [&]() -> Napi::Value {
@@ -434,7 +495,13 @@ static Napi::Value op_logical_xor(const Napi::CallbackInfo& info) {
     return a.ret(at::logical_xor(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_logical_xor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logical_xor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/where.h>)
 static Napi::Value op_where__method(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "where");
   return tn::run(a, [&]() -> Napi::Value {
@@ -445,6 +512,11 @@ static Napi::Value op_where__method(const Napi::CallbackInfo& info) {
     return a.ret(at::where(a_condition, a_self, a_other));
   });
 }
+#else
+static Napi::Value op_where__method(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "where: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_eq_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "eq_");
@@ -487,6 +559,7 @@ static Napi::Value op_logical_not_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/bitwise_xor.h>)
 static Napi::Value op_bitwise_xor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bitwise_xor");
   return tn::run(a, [&]() -> Napi::Value {
@@ -496,7 +569,13 @@ static Napi::Value op_bitwise_xor(const Napi::CallbackInfo& info) {
     return a.ret(at::bitwise_xor(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_bitwise_xor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bitwise_xor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/bitwise_right_shift.h>)
 static Napi::Value op_bitwise_right_shift(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bitwise_right_shift");
   return tn::run(a, [&]() -> Napi::Value {
@@ -506,6 +585,11 @@ static Napi::Value op_bitwise_right_shift(const Napi::CallbackInfo& info) {
     return a.ret(at::bitwise_right_shift(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_bitwise_right_shift(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bitwise_right_shift: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_bitwise_xor_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bitwise_xor_");
@@ -529,6 +613,7 @@ static Napi::Value op_bitwise_right_shift_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/isreal.h>)
 static Napi::Value op_isreal(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "isreal");
   return tn::run(a, [&]() -> Napi::Value {
@@ -536,7 +621,13 @@ static Napi::Value op_isreal(const Napi::CallbackInfo& info) {
     return a.ret(at::isreal(a_self));
   });
 }
+#else
+static Napi::Value op_isreal(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "isreal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/exp.h>)
 static Napi::Value op_exp(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "exp");
   return tn::run(a, [&]() -> Napi::Value {
@@ -544,7 +635,13 @@ static Napi::Value op_exp(const Napi::CallbackInfo& info) {
     return a.ret(at::exp(a_self));
   });
 }
+#else
+static Napi::Value op_exp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "exp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/log.h>)
 static Napi::Value op_log(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "log");
   return tn::run(a, [&]() -> Napi::Value {
@@ -552,7 +649,13 @@ static Napi::Value op_log(const Napi::CallbackInfo& info) {
     return a.ret(at::log(a_self));
   });
 }
+#else
+static Napi::Value op_log(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "log: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/log1p.h>)
 static Napi::Value op_log1p(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "log1p");
   return tn::run(a, [&]() -> Napi::Value {
@@ -560,7 +663,13 @@ static Napi::Value op_log1p(const Napi::CallbackInfo& info) {
     return a.ret(at::log1p(a_self));
   });
 }
+#else
+static Napi::Value op_log1p(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "log1p: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/abs.h>)
 static Napi::Value op_abs(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "abs");
   return tn::run(a, [&]() -> Napi::Value {
@@ -568,7 +677,13 @@ static Napi::Value op_abs(const Napi::CallbackInfo& info) {
     return a.ret(at::abs(a_self));
   });
 }
+#else
+static Napi::Value op_abs(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "abs: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/tan.h>)
 static Napi::Value op_tan(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "tan");
   return tn::run(a, [&]() -> Napi::Value {
@@ -576,7 +691,13 @@ static Napi::Value op_tan(const Napi::CallbackInfo& info) {
     return a.ret(at::tan(a_self));
   });
 }
+#else
+static Napi::Value op_tan(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "tan: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/ceil.h>)
 static Napi::Value op_ceil(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ceil");
   return tn::run(a, [&]() -> Napi::Value {
@@ -584,7 +705,13 @@ static Napi::Value op_ceil(const Napi::CallbackInfo& info) {
     return a.ret(at::ceil(a_self));
   });
 }
+#else
+static Napi::Value op_ceil(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ceil: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/erf.h>)
 static Napi::Value op_erf(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "erf");
   return tn::run(a, [&]() -> Napi::Value {
@@ -592,7 +719,13 @@ static Napi::Value op_erf(const Napi::CallbackInfo& info) {
     return a.ret(at::erf(a_self));
   });
 }
+#else
+static Napi::Value op_erf(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "erf: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/sigmoid.h>)
 static Napi::Value op_sigmoid(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sigmoid");
   return tn::run(a, [&]() -> Napi::Value {
@@ -600,7 +733,13 @@ static Napi::Value op_sigmoid(const Napi::CallbackInfo& info) {
     return a.ret(at::sigmoid(a_self));
   });
 }
+#else
+static Napi::Value op_sigmoid(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sigmoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/gelu.h>)
 static Napi::Value op_gelu(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "gelu");
   return tn::run(a, [&]() -> Napi::Value {
@@ -609,7 +748,13 @@ static Napi::Value op_gelu(const Napi::CallbackInfo& info) {
     return a.ret(at::gelu(a_self, a_approximate));
   });
 }
+#else
+static Napi::Value op_gelu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "gelu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/leaky_relu.h>)
 static Napi::Value op_leaky_relu(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "leaky_relu");
   return tn::run(a, [&]() -> Napi::Value {
@@ -618,7 +763,13 @@ static Napi::Value op_leaky_relu(const Napi::CallbackInfo& info) {
     return a.ret(at::leaky_relu(a_input, a_negative_slope));
   });
 }
+#else
+static Napi::Value op_leaky_relu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "leaky_relu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/mish.h>)
 static Napi::Value op_mish(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "mish");
   return tn::run(a, [&]() -> Napi::Value {
@@ -626,7 +777,13 @@ static Napi::Value op_mish(const Napi::CallbackInfo& info) {
     return a.ret(at::mish(a_input));
   });
 }
+#else
+static Napi::Value op_mish(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "mish: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/relu6.h>)
 static Napi::Value op_relu6(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "relu6");
   return tn::run(a, [&]() -> Napi::Value {
@@ -634,7 +791,13 @@ static Napi::Value op_relu6(const Napi::CallbackInfo& info) {
     return a.ret(at::relu6(a_self));
   });
 }
+#else
+static Napi::Value op_relu6(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "relu6: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/log_sigmoid.h>)
 static Napi::Value op_logsigmoid(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "logsigmoid");
   return tn::run(a, [&]() -> Napi::Value {
@@ -642,7 +805,13 @@ static Napi::Value op_logsigmoid(const Napi::CallbackInfo& info) {
     return a.ret(at::log_sigmoid(a_self));
   });
 }
+#else
+static Napi::Value op_logsigmoid(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logsigmoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/threshold.h>)
 static Napi::Value op_threshold(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "threshold");
   return tn::run(a, [&]() -> Napi::Value {
@@ -652,7 +821,13 @@ static Napi::Value op_threshold(const Napi::CallbackInfo& info) {
     return a.ret(at::threshold(a_self, a_threshold, a_value));
   });
 }
+#else
+static Napi::Value op_threshold(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "threshold: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/atan.h>)
 static Napi::Value op_atan(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "atan");
   return tn::run(a, [&]() -> Napi::Value {
@@ -660,7 +835,13 @@ static Napi::Value op_atan(const Napi::CallbackInfo& info) {
     return a.ret(at::atan(a_self));
   });
 }
+#else
+static Napi::Value op_atan(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "atan: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/asinh.h>)
 static Napi::Value op_asinh(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "asinh");
   return tn::run(a, [&]() -> Napi::Value {
@@ -668,7 +849,13 @@ static Napi::Value op_asinh(const Napi::CallbackInfo& info) {
     return a.ret(at::asinh(a_self));
   });
 }
+#else
+static Napi::Value op_asinh(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "asinh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/sgn.h>)
 static Napi::Value op_sgn(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "sgn");
   return tn::run(a, [&]() -> Napi::Value {
@@ -676,7 +863,13 @@ static Napi::Value op_sgn(const Napi::CallbackInfo& info) {
     return a.ret(at::sgn(a_self));
   });
 }
+#else
+static Napi::Value op_sgn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sgn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/rad2deg.h>)
 static Napi::Value op_rad2deg(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rad2deg");
   return tn::run(a, [&]() -> Napi::Value {
@@ -684,7 +877,13 @@ static Napi::Value op_rad2deg(const Napi::CallbackInfo& info) {
     return a.ret(at::rad2deg(a_self));
   });
 }
+#else
+static Napi::Value op_rad2deg(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rad2deg: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/digamma.h>)
 static Napi::Value op_digamma(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "digamma");
   return tn::run(a, [&]() -> Napi::Value {
@@ -692,7 +891,13 @@ static Napi::Value op_digamma(const Napi::CallbackInfo& info) {
     return a.ret(at::digamma(a_self));
   });
 }
+#else
+static Napi::Value op_digamma(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "digamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/i0.h>)
 static Napi::Value op_i0(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "i0");
   return tn::run(a, [&]() -> Napi::Value {
@@ -700,7 +905,13 @@ static Napi::Value op_i0(const Napi::CallbackInfo& info) {
     return a.ret(at::i0(a_self));
   });
 }
+#else
+static Napi::Value op_i0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "i0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/xlogy.h>)
 static Napi::Value op_xlogy__Scalar_Self(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "xlogy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -709,7 +920,13 @@ static Napi::Value op_xlogy__Scalar_Self(const Napi::CallbackInfo& info) {
     return a.ret(at::xlogy(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_xlogy__Scalar_Self(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "xlogy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/logaddexp2.h>)
 static Napi::Value op_logaddexp2(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "logaddexp2");
   return tn::run(a, [&]() -> Napi::Value {
@@ -718,7 +935,13 @@ static Napi::Value op_logaddexp2(const Napi::CallbackInfo& info) {
     return a.ret(at::logaddexp2(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_logaddexp2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logaddexp2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/nan_to_num.h>)
 static Napi::Value op_nan_to_num(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nan_to_num");
   return tn::run(a, [&]() -> Napi::Value {
@@ -729,7 +952,13 @@ static Napi::Value op_nan_to_num(const Napi::CallbackInfo& info) {
     return a.ret(at::nan_to_num(a_self, a_nan, a_posinf, a_neginf));
   });
 }
+#else
+static Napi::Value op_nan_to_num(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nan_to_num: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/erfc.h>)
 static Napi::Value op_erfc(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "erfc");
   return tn::run(a, [&]() -> Napi::Value {
@@ -737,7 +966,13 @@ static Napi::Value op_erfc(const Napi::CallbackInfo& info) {
     return a.ret(at::erfc(a_self));
   });
 }
+#else
+static Napi::Value op_erfc(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "erfc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/float_power.h>)
 static Napi::Value op_float_power__Tensor_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "float_power");
   return tn::run(a, [&]() -> Napi::Value {
@@ -746,7 +981,13 @@ static Napi::Value op_float_power__Tensor_Tensor(const Napi::CallbackInfo& info)
     return a.ret(at::float_power(a_self, a_exponent));
   });
 }
+#else
+static Napi::Value op_float_power__Tensor_Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "float_power: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/copysign.h>)
 static Napi::Value op_copysign(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "copysign");
   return tn::run(a, [&]() -> Napi::Value {
@@ -756,7 +997,13 @@ static Napi::Value op_copysign(const Napi::CallbackInfo& info) {
     return a.ret(at::copysign(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_copysign(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "copysign: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fmin.h>)
 static Napi::Value op_fmin(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fmin");
   return tn::run(a, [&]() -> Napi::Value {
@@ -765,7 +1012,13 @@ static Napi::Value op_fmin(const Napi::CallbackInfo& info) {
     return a.ret(at::fmin(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_fmin(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fmin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/igamma.h>)
 static Napi::Value op_igamma(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "igamma");
   return tn::run(a, [&]() -> Napi::Value {
@@ -774,7 +1027,13 @@ static Napi::Value op_igamma(const Napi::CallbackInfo& info) {
     return a.ret(at::igamma(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_igamma(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "igamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/positive.h>)
 static Napi::Value op_positive(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "positive");
   return tn::run(a, [&]() -> Napi::Value {
@@ -782,7 +1041,13 @@ static Napi::Value op_positive(const Napi::CallbackInfo& info) {
     return a.ret(at::positive(a_self));
   });
 }
+#else
+static Napi::Value op_positive(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "positive: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/mean.h>)
 static Napi::Value op_mean(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "mean");
   return tn::run(a, [&]() -> Napi::Value {
@@ -794,7 +1059,13 @@ static Napi::Value op_mean(const Napi::CallbackInfo& info) {
     return a.ret(a_dim || a_keepdim ? at::mean(a_self, a_dim, a_keepdim, a_dtype) : at::mean(a_self, a_dtype));
   });
 }
+#else
+static Napi::Value op_mean(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "mean: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/var.h>)
 static Napi::Value op_var(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "var");
   return tn::run(a, [&]() -> Napi::Value {
@@ -806,7 +1077,13 @@ static Napi::Value op_var(const Napi::CallbackInfo& info) {
     return a.ret(at::var(a_self, a_dim, a_correction, a_keepdim));
   });
 }
+#else
+static Napi::Value op_var(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "var: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/maximum.h>)
 static Napi::Value op_max__other(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max");
   return tn::run(a, [&]() -> Napi::Value {
@@ -815,7 +1092,13 @@ static Napi::Value op_max__other(const Napi::CallbackInfo& info) {
     return a.ret(at::maximum(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_max__other(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/minimum.h>)
 static Napi::Value op_min__other(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "min");
   return tn::run(a, [&]() -> Napi::Value {
@@ -824,7 +1107,13 @@ static Napi::Value op_min__other(const Napi::CallbackInfo& info) {
     return a.ret(at::minimum(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_min__other(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "min: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/argmax.h>)
 static Napi::Value op_argmax(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "argmax");
   return tn::run(a, [&]() -> Napi::Value {
@@ -834,7 +1123,13 @@ static Napi::Value op_argmax(const Napi::CallbackInfo& info) {
     return a.ret(at::argmax(a_self, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_argmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "argmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/norm.h>)
 static Napi::Value op_norm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "norm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -846,7 +1141,13 @@ static Napi::Value op_norm(const Napi::CallbackInfo& info) {
     return a.ret(a_dim ? at::norm(a_self, a_p, *a_dim, a_keepdim) : at::norm(a_self, a_p, at::IntArrayRef{}, a_keepdim));
   });
 }
+#else
+static Napi::Value op_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cumsum.h>)
 static Napi::Value op_cumsum(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cumsum");
   return tn::run(a, [&]() -> Napi::Value {
@@ -856,7 +1157,13 @@ static Napi::Value op_cumsum(const Napi::CallbackInfo& info) {
     return a.ret(at::cumsum(a_self, a_dim, a_dtype));
   });
 }
+#else
+static Napi::Value op_cumsum(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cumsum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/topk.h>)
 static Napi::Value op_topk(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "topk");
   return tn::run(a, [&]() -> Napi::Value {
@@ -868,7 +1175,13 @@ static Napi::Value op_topk(const Napi::CallbackInfo& info) {
     return a.ret(at::topk(a_self, a_k, a_dim, a_largest, a_sorted));
   });
 }
+#else
+static Napi::Value op_topk(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "topk: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cummin.h>)
 static Napi::Value op_cummin(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cummin");
   return tn::run(a, [&]() -> Napi::Value {
@@ -877,7 +1190,13 @@ static Napi::Value op_cummin(const Napi::CallbackInfo& info) {
     return a.ret(at::cummin(a_self, a_dim));
   });
 }
+#else
+static Napi::Value op_cummin(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cummin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/median.h>)
 static Napi::Value op_median__dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "median");
   return tn::run(a, [&]() -> Napi::Value {
@@ -887,7 +1206,13 @@ static Napi::Value op_median__dim(const Napi::CallbackInfo& info) {
     return a.ret(at::median(a_self, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_median__dim(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "median: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/mode.h>)
 static Napi::Value op_mode(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "mode");
   return tn::run(a, [&]() -> Napi::Value {
@@ -897,7 +1222,13 @@ static Napi::Value op_mode(const Napi::CallbackInfo& info) {
     return a.ret(at::mode(a_self, a_dim, a_keepdim));
   });
 }
+#else
+static Napi::Value op_mode(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "mode: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/nansum.h>)
 static Napi::Value op_nansum(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nansum");
   return tn::run(a, [&]() -> Napi::Value {
@@ -909,7 +1240,13 @@ static Napi::Value op_nansum(const Napi::CallbackInfo& info) {
     return a.ret(at::nansum(a_self, a_dim, a_keepdim, a_dtype));
   });
 }
+#else
+static Napi::Value op_nansum(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nansum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/nanquantile.h>)
 static Napi::Value op_nanquantile(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nanquantile");
   return tn::run(a, [&]() -> Napi::Value {
@@ -921,7 +1258,13 @@ static Napi::Value op_nanquantile(const Napi::CallbackInfo& info) {
     return a.ret(at::nanquantile(a_self, a_q, a_dim, a_keepdim, a_interpolation));
   });
 }
+#else
+static Napi::Value op_nanquantile(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nanquantile: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/var_mean.h>)
 static Napi::Value op_var_mean(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "var_mean");
   return tn::run(a, [&]() -> Napi::Value {
@@ -933,7 +1276,13 @@ static Napi::Value op_var_mean(const Napi::CallbackInfo& info) {
     return a.ret(at::var_mean(a_self, a_dim, a_correction, a_keepdim));
   });
 }
+#else
+static Napi::Value op_var_mean(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "var_mean: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/histc.h>)
 static Napi::Value op_histc(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "histc");
   return tn::run(a, [&]() -> Napi::Value {
@@ -944,7 +1293,13 @@ static Napi::Value op_histc(const Napi::CallbackInfo& info) {
     return a.ret(at::histc(a_self, a_bins, a_min, a_max));
   });
 }
+#else
+static Napi::Value op_histc(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "histc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/unique_dim.h>)
 static Napi::Value op_unique__dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "unique");
   return tn::run(a, [&]() -> Napi::Value {
@@ -956,7 +1311,13 @@ static Napi::Value op_unique__dim(const Napi::CallbackInfo& info) {
     return a.ret(at::unique_dim(a_self, a_dim, a_sorted, a_return_inverse, a_return_counts));
   });
 }
+#else
+static Napi::Value op_unique__dim(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unique: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/searchsorted.h>)
 static Napi::Value op_searchsorted__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "searchsorted");
   return tn::run(a, [&]() -> Napi::Value {
@@ -970,7 +1331,13 @@ static Napi::Value op_searchsorted__Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::searchsorted(a_sorted_sequence, a_self, a_out_int32, a_right, a_side, a_sorter));
   });
 }
+#else
+static Napi::Value op_searchsorted__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "searchsorted: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/trace.h>)
 static Napi::Value op_trace(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "trace");
   return tn::run(a, [&]() -> Napi::Value {
@@ -978,7 +1345,13 @@ static Napi::Value op_trace(const Napi::CallbackInfo& info) {
     return a.ret(at::trace(a_self));
   });
 }
+#else
+static Napi::Value op_trace(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "trace: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/corrcoef.h>)
 static Napi::Value op_corrcoef(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "corrcoef");
   return tn::run(a, [&]() -> Napi::Value {
@@ -986,7 +1359,13 @@ static Napi::Value op_corrcoef(const Napi::CallbackInfo& info) {
     return a.ret(at::corrcoef(a_self));
   });
 }
+#else
+static Napi::Value op_corrcoef(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "corrcoef: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/msort.h>)
 static Napi::Value op_msort(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "msort");
   return tn::run(a, [&]() -> Napi::Value {
@@ -994,7 +1373,13 @@ static Napi::Value op_msort(const Napi::CallbackInfo& info) {
     return a.ret(at::msort(a_self));
   });
 }
+#else
+static Napi::Value op_msort(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "msort: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/flatten.h>)
 static Napi::Value op_flatten(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "flatten");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1004,7 +1389,13 @@ static Napi::Value op_flatten(const Napi::CallbackInfo& info) {
     return a.ret(at::flatten(a_self, a_start_dim, a_end_dim));
   });
 }
+#else
+static Napi::Value op_flatten(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "flatten: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/squeeze.h>)
 static Napi::Value op_squeeze__dims(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "squeeze");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1013,7 +1404,13 @@ static Napi::Value op_squeeze__dims(const Napi::CallbackInfo& info) {
     return a.ret(at::squeeze(a_self, a_dim));
   });
 }
+#else
+static Napi::Value op_squeeze__dims(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "squeeze: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/transpose.h>)
 static Napi::Value op_transpose(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "transpose");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1023,6 +1420,11 @@ static Napi::Value op_transpose(const Napi::CallbackInfo& info) {
     return a.ret(at::transpose(a_self, a_dim0, a_dim1));
   });
 }
+#else
+static Napi::Value op_transpose(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "transpose: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_expand(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "expand");
@@ -1042,6 +1444,7 @@ static Napi::Value op_reshape_as(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/tile.h>)
 static Napi::Value op_tile(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "tile");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1050,7 +1453,13 @@ static Napi::Value op_tile(const Napi::CallbackInfo& info) {
     return a.ret(at::tile(a_self, a_dims));
   });
 }
+#else
+static Napi::Value op_tile(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "tile: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/stack.h>)
 static Napi::Value op_stack(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "stack");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1060,7 +1469,13 @@ static Napi::Value op_stack(const Napi::CallbackInfo& info) {
     return a.ret(at::stack(a_tensors, a_dim));
   });
 }
+#else
+static Napi::Value op_stack(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "stack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/split_with_sizes.h>)
 static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "split");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1070,7 +1485,13 @@ static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
     return a.ret(at::split_with_sizes(a_self, a_split_size, a_dim));
   });
 }
+#else
+static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "split: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/narrow.h>)
 static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "narrow");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1081,7 +1502,13 @@ static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
     return a.ret(at::narrow(a_self, a_dim, a_start, a_length));
   });
 }
+#else
+static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "narrow: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/flip.h>)
 static Napi::Value op_flip(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "flip");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1090,7 +1517,13 @@ static Napi::Value op_flip(const Napi::CallbackInfo& info) {
     return a.ret(at::flip(a_self, a_dims));
   });
 }
+#else
+static Napi::Value op_flip(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "flip: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/tril.h>)
 static Napi::Value op_tril(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "tril");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1099,7 +1532,13 @@ static Napi::Value op_tril(const Napi::CallbackInfo& info) {
     return a.ret(at::tril(a_self, a_diagonal));
   });
 }
+#else
+static Napi::Value op_tril(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "tril: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/rot90.h>)
 static Napi::Value op_rot90(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rot90");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1109,7 +1548,13 @@ static Napi::Value op_rot90(const Napi::CallbackInfo& info) {
     return a.ret(at::rot90(a_self, a_k, a_dims));
   });
 }
+#else
+static Napi::Value op_rot90(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rot90: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/as_strided.h>)
 static Napi::Value op_as_strided(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "as_strided");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1120,7 +1565,13 @@ static Napi::Value op_as_strided(const Napi::CallbackInfo& info) {
     return a.ret(at::as_strided(a_self, a_size, a_stride, a_storage_offset));
   });
 }
+#else
+static Napi::Value op_as_strided(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "as_strided: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/block_diag.h>)
 static Napi::Value op_block_diag(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "block_diag");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1129,6 +1580,11 @@ static Napi::Value op_block_diag(const Napi::CallbackInfo& info) {
     return a.ret(at::block_diag(a_tensors));
   });
 }
+#else
+static Napi::Value op_block_diag(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "block_diag: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_squeeze___all(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "squeeze_");
@@ -1149,6 +1605,7 @@ static Napi::Value op_tril_(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/diagflat.h>)
 static Napi::Value op_diagflat(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "diagflat");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1157,6 +1614,11 @@ static Napi::Value op_diagflat(const Napi::CallbackInfo& info) {
     return a.ret(at::diagflat(a_self, a_offset));
   });
 }
+#else
+static Napi::Value op_diagflat(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "diagflat: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op__mT(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_mT");
@@ -1185,6 +1647,7 @@ static Napi::Value op_unfold__dimension(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/unsafe_split_with_sizes.h>)
 static Napi::Value op_unsafe_split_with_sizes(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "unsafe_split_with_sizes");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1194,7 +1657,13 @@ static Napi::Value op_unsafe_split_with_sizes(const Napi::CallbackInfo& info) {
     return a.ret(at::unsafe_split_with_sizes(a_self, a_split_sizes, a_dim));
   });
 }
+#else
+static Napi::Value op_unsafe_split_with_sizes(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unsafe_split_with_sizes: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/broadcast_to.h>)
 static Napi::Value op_broadcast_to(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "broadcast_to");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1203,7 +1672,13 @@ static Napi::Value op_broadcast_to(const Napi::CallbackInfo& info) {
     return a.ret(at::broadcast_to(a_self, a_size));
   });
 }
+#else
+static Napi::Value op_broadcast_to(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "broadcast_to: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/atleast_1d.h>)
 static Napi::Value op_atleast_1d__Sequence(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "atleast_1d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1212,7 +1687,13 @@ static Napi::Value op_atleast_1d__Sequence(const Napi::CallbackInfo& info) {
     return a.ret(at::atleast_1d(a_tensors));
   });
 }
+#else
+static Napi::Value op_atleast_1d__Sequence(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "atleast_1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/atleast_3d.h>)
 static Napi::Value op_atleast_3d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "atleast_3d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1220,7 +1701,13 @@ static Napi::Value op_atleast_3d(const Napi::CallbackInfo& info) {
     return a.ret(at::atleast_3d(a_self));
   });
 }
+#else
+static Napi::Value op_atleast_3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "atleast_3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/vstack.h>)
 static Napi::Value op_vstack(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "vstack");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1229,7 +1716,13 @@ static Napi::Value op_vstack(const Napi::CallbackInfo& info) {
     return a.ret(at::vstack(a_tensors));
   });
 }
+#else
+static Napi::Value op_vstack(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "vstack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/vstack.h>)
 static Napi::Value op_row_stack(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "row_stack");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1238,7 +1731,13 @@ static Napi::Value op_row_stack(const Napi::CallbackInfo& info) {
     return a.ret(at::vstack(a_tensors));
   });
 }
+#else
+static Napi::Value op_row_stack(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "row_stack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/tensor_split.h>)
 static Napi::Value op_tensor_split__indices(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "tensor_split");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1248,7 +1747,13 @@ static Napi::Value op_tensor_split__indices(const Napi::CallbackInfo& info) {
     return a.ret(at::tensor_split(a_self, a_indices, a_dim));
   });
 }
+#else
+static Napi::Value op_tensor_split__indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "tensor_split: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/vsplit.h>)
 static Napi::Value op_vsplit__int(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "vsplit");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1257,7 +1762,13 @@ static Napi::Value op_vsplit__int(const Napi::CallbackInfo& info) {
     return a.ret(at::vsplit(a_self, a_sections));
   });
 }
+#else
+static Napi::Value op_vsplit__int(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "vsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/dsplit.h>)
 static Napi::Value op_dsplit__array(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "dsplit");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1266,7 +1777,13 @@ static Napi::Value op_dsplit__array(const Napi::CallbackInfo& info) {
     return a.ret(at::dsplit(a_self, a_indices));
   });
 }
+#else
+static Napi::Value op_dsplit__array(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "dsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/select_scatter.h>)
 static Napi::Value op_select_scatter(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "select_scatter");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1277,7 +1794,13 @@ static Napi::Value op_select_scatter(const Napi::CallbackInfo& info) {
     return a.ret(at::select_scatter(a_self, a_src, a_dim, a_index));
   });
 }
+#else
+static Napi::Value op_select_scatter(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "select_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/combinations.h>)
 static Napi::Value op_combinations(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "combinations");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1287,7 +1810,13 @@ static Napi::Value op_combinations(const Napi::CallbackInfo& info) {
     return a.ret(at::combinations(a_self, a_r, a_with_replacement));
   });
 }
+#else
+static Napi::Value op_combinations(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "combinations: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/trapz.h>)
 static Napi::Value op_trapz__x(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "trapz");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1297,7 +1826,13 @@ static Napi::Value op_trapz__x(const Napi::CallbackInfo& info) {
     return a.ret(at::trapz(a_y, a_x, a_dim));
   });
 }
+#else
+static Napi::Value op_trapz__x(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "trapz: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cumulative_trapezoid.h>)
 static Napi::Value op_cumulative_trapezoid__dx(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cumulative_trapezoid");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1307,7 +1842,13 @@ static Napi::Value op_cumulative_trapezoid__dx(const Napi::CallbackInfo& info) {
     return a.ret(at::cumulative_trapezoid(a_y, a_dx, a_dim));
   });
 }
+#else
+static Napi::Value op_cumulative_trapezoid__dx(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cumulative_trapezoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/alias_copy.h>)
 static Napi::Value op_alias_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "alias_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1315,7 +1856,13 @@ static Napi::Value op_alias_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::alias_copy(a_self));
   });
 }
+#else
+static Napi::Value op_alias_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "alias_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/view_copy.h>)
 static Napi::Value op_view_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "view_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1324,7 +1871,13 @@ static Napi::Value op_view_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::view_copy(a_self, a_size));
   });
 }
+#else
+static Napi::Value op_view_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "view_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/transpose_copy.h>)
 static Napi::Value op_transpose_copy__int(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "transpose_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1334,7 +1887,13 @@ static Napi::Value op_transpose_copy__int(const Napi::CallbackInfo& info) {
     return a.ret(at::transpose_copy(a_self, a_dim0, a_dim1));
   });
 }
+#else
+static Napi::Value op_transpose_copy__int(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "transpose_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/squeeze_copy.h>)
 static Napi::Value op_squeeze_copy__dims(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "squeeze_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1343,7 +1902,13 @@ static Napi::Value op_squeeze_copy__dims(const Napi::CallbackInfo& info) {
     return a.ret(at::squeeze_copy(a_self, a_dim));
   });
 }
+#else
+static Napi::Value op_squeeze_copy__dims(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "squeeze_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/narrow_copy.h>)
 static Napi::Value op_narrow_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "narrow_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1354,7 +1919,13 @@ static Napi::Value op_narrow_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::narrow_copy(a_self, a_dim, a_start, a_length));
   });
 }
+#else
+static Napi::Value op_narrow_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "narrow_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/unfold_copy.h>)
 static Napi::Value op_unfold_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "unfold_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1365,7 +1936,13 @@ static Napi::Value op_unfold_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::unfold_copy(a_self, a_dimension, a_size, a_step));
   });
 }
+#else
+static Napi::Value op_unfold_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unfold_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/split_with_sizes_copy.h>)
 static Napi::Value op_split_with_sizes_copy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "split_with_sizes_copy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1375,7 +1952,13 @@ static Napi::Value op_split_with_sizes_copy(const Napi::CallbackInfo& info) {
     return a.ret(at::split_with_sizes_copy(a_self, a_split_sizes, a_dim));
   });
 }
+#else
+static Napi::Value op_split_with_sizes_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "split_with_sizes_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/index_select.h>)
 static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "index_select");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1385,7 +1968,13 @@ static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
     return a.ret(at::index_select(a_self, a_dim, a_index));
   });
 }
+#else
+static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index_select: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/scatter.h>)
 static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "scatter");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1396,7 +1985,13 @@ static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
     return a.ret(at::scatter(a_self, a_dim, a_index, a_value));
   });
 }
+#else
+static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/masked_select.h>)
 static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "masked_select");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1405,7 +2000,13 @@ static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
     return a.ret(at::masked_select(a_self, a_mask));
   });
 }
+#else
+static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "masked_select: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/nonzero.h>)
 static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nonzero");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1413,6 +2014,11 @@ static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
     return a.ret(at::nonzero(a_self));
   });
 }
+#else
+static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nonzero: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_index_copy_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "index_copy_");
@@ -1438,6 +2044,7 @@ static Napi::Value op_index_fill___int_Tensor(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/take.h>)
 static Napi::Value op_take(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "take");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1446,7 +2053,13 @@ static Napi::Value op_take(const Napi::CallbackInfo& info) {
     return a.ret(at::take(a_self, a_index));
   });
 }
+#else
+static Napi::Value op_take(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "take: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/index_reduce.h>)
 static Napi::Value op_index_reduce(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "index_reduce");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1459,7 +2072,13 @@ static Napi::Value op_index_reduce(const Napi::CallbackInfo& info) {
     return a.ret(at::index_reduce(a_self, a_dim, a_index, a_source, a_reduce, a_include_self));
   });
 }
+#else
+static Napi::Value op_index_reduce(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index_reduce: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/scatter_reduce.h>)
 static Napi::Value op_scatter_reduce(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "scatter_reduce");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1472,7 +2091,13 @@ static Napi::Value op_scatter_reduce(const Napi::CallbackInfo& info) {
     return a.ret(at::scatter_reduce(a_self, a_dim, a_index, a_src, a_reduce, a_include_self));
   });
 }
+#else
+static Napi::Value op_scatter_reduce(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "scatter_reduce: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/isin.h>)
 static Napi::Value op_isin__Tensor_Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "isin");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1483,7 +2108,13 @@ static Napi::Value op_isin__Tensor_Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::isin(a_elements, a_test_element, a_assume_unique, a_invert));
   });
 }
+#else
+static Napi::Value op_isin__Tensor_Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "isin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/tril_indices.h>)
 static Napi::Value op_tril_indices(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "tril_indices");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1495,7 +2126,13 @@ static Napi::Value op_tril_indices(const Napi::CallbackInfo& info) {
     return a.ret(at::tril_indices(a_row, a_col, a_offset, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
+#else
+static Napi::Value op_tril_indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "tril_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/bmm.h>)
 static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bmm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1504,7 +2141,13 @@ static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
     return a.ret(at::bmm(a_self, a_mat2));
   });
 }
+#else
+static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/outer.h>)
 static Napi::Value op_outer(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "outer");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1513,7 +2156,13 @@ static Napi::Value op_outer(const Napi::CallbackInfo& info) {
     return a.ret(at::outer(a_self, a_vec2));
   });
 }
+#else
+static Napi::Value op_outer(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "outer: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/einsum.h>)
 static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "einsum");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1523,7 +2172,13 @@ static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
     return a.ret(at::einsum(a_equation, a_operands));
   });
 }
+#else
+static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "einsum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/inner.h>)
 static Napi::Value op_inner(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "inner");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1532,6 +2187,11 @@ static Napi::Value op_inner(const Napi::CallbackInfo& info) {
     return a.ret(at::inner(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_inner(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "inner: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_clone(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "clone");
@@ -1583,6 +2243,7 @@ static Napi::Value op_cdouble(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/empty.h>)
 static Napi::Value op_empty(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "empty");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1594,7 +2255,13 @@ static Napi::Value op_empty(const Napi::CallbackInfo& info) {
     return a.ret(at::empty(a_size, options(a_dtype, a_device).pinned_memory(a_pin_memory)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_empty(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "empty: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/randn.h>)
 static Napi::Value op_randn(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "randn");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1606,7 +2273,13 @@ static Napi::Value op_randn(const Napi::CallbackInfo& info) {
     return a.ret(at::randn(a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_randn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "randn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/randperm.h>)
 static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "randperm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1617,7 +2290,13 @@ static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
     return a.ret(at::randperm(a_n, a_generator, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
+#else
+static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "randperm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linspace.h>)
 static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linspace");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1630,7 +2309,13 @@ static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
     return a.ret(at::linspace(a_start, a_end, a_steps, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linspace: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/ones_like.h>)
 static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ones_like");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1641,7 +2326,13 @@ static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
     return a.ret(at::ones_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ones_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/rand_like.h>)
 static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rand_like");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1653,7 +2344,13 @@ static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
     return a.ret(at::rand_like(a_input, a_generator, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rand_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/bernoulli.h>)
 static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bernoulli");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1662,6 +2359,11 @@ static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
     return a.ret(at::bernoulli(a_self, a_generator));
   });
 }
+#else
+static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bernoulli: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_new_zeros(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "new_zeros");
@@ -1688,6 +2390,7 @@ static Napi::Value op_new_empty_strided(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/empty_strided.h>)
 static Napi::Value op_empty_strided(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "empty_strided");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1699,7 +2402,13 @@ static Napi::Value op_empty_strided(const Napi::CallbackInfo& info) {
     return a.ret(at::empty_strided(a_size, a_stride, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_empty_strided(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "empty_strided: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/globalContext.h>)
 static Napi::Value op__deterministic_state(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_deterministic_state");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1707,7 +2416,13 @@ static Napi::Value op__deterministic_state(const Napi::CallbackInfo& info) {
     return a.ret(static_cast<bool>(a_warn_only ? at::globalContext().deterministicAlgorithmsWarnOnly() : at::globalContext().deterministicAlgorithms()));
   });
 }
+#else
+static Napi::Value op__deterministic_state(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_deterministic_state: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/globalContext.h>)
 static Napi::Value op__set_flush_denormal(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_set_flush_denormal");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1715,6 +2430,11 @@ static Napi::Value op__set_flush_denormal(const Napi::CallbackInfo& info) {
     return a.ret(static_cast<bool>(at::globalContext().setFlushDenormal(a_mode)));
   });
 }
+#else
+static Napi::Value op__set_flush_denormal(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_set_flush_denormal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op__warn_always(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_warn_always");
@@ -1724,6 +2444,7 @@ static Napi::Value op__warn_always(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/_amp_update_scale.h>)
 static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_amp_update_scale_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1737,7 +2458,13 @@ static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_amp_update_scale_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_add.h>)
 static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1749,7 +2476,13 @@ static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_add(a_self, a_scalars));
   });
 }
+#else
+static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_add.h>)
 static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1762,7 +2495,13 @@ static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_sub.h>)
 static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1772,7 +2511,13 @@ static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_sub(a_self, a_scalar));
   });
 }
+#else
+static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sub: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_sub.h>)
 static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1783,7 +2528,13 @@ static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sub_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_mul.h>)
 static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1793,7 +2544,13 @@ static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_mul(a_self, a_scalar));
   });
 }
+#else
+static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_mul.h>)
 static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1803,7 +2560,13 @@ static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_mul(a_self, a_other));
   });
 }
+#else
+static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_mul.h>)
 static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1816,7 +2579,13 @@ static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) 
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_div.h>)
 static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1827,7 +2596,13 @@ static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_div(a_self, a_other));
   });
 }
+#else
+static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_div.h>)
 static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_div_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1838,7 +2613,13 @@ static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_div.h>)
 static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_div_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1849,7 +2630,13 @@ static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_maximum.h>)
 static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1861,7 +2648,13 @@ static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& inf
     return a.ret(at::_foreach_maximum(a_self, a_scalars));
   });
 }
+#else
+static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_maximum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_maximum.h>)
 static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1874,7 +2667,13 @@ static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& in
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_maximum_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_lerp.h>)
 static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1888,7 +2687,13 @@ static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) 
     return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
   });
 }
+#else
+static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_lerp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_lerp.h>)
 static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1903,7 +2708,13 @@ static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info)
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_lerp_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_addcmul.h>)
 static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1917,7 +2728,13 @@ static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
+#else
+static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_addcmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_addcmul.h>)
 static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1932,7 +2749,13 @@ static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) 
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_addcmul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_addcdiv.h>)
 static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1946,7 +2769,13 @@ static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
+#else
+static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_addcdiv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_addcdiv.h>)
 static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1961,7 +2790,13 @@ static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) 
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_addcdiv_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_sqrt.h>)
 static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sqrt");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1970,7 +2805,13 @@ static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_sqrt(a_self));
   });
 }
+#else
+static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sqrt: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_abs.h>)
 static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_abs_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1980,7 +2821,13 @@ static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_abs_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_sign.h>)
 static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sign");
   return tn::run(a, [&]() -> Napi::Value {
@@ -1989,7 +2836,13 @@ static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
     return a.ret(at::_foreach_sign(a_self));
   });
 }
+#else
+static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sign: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_clamp_min.h>)
 static Napi::Value op__foreach_clamp_min___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_clamp_min_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2000,7 +2853,13 @@ static Napi::Value op__foreach_clamp_min___Scalar(const Napi::CallbackInfo& info
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_clamp_min___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_clamp_min_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_foreach_copy.h>)
 static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_copy_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2013,7 +2872,13 @@ static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_copy_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/lstm.h>)
 static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "lstm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2031,7 +2896,13 @@ static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
     return a.ret(at::lstm(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
   });
 }
+#else
+static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "lstm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/rnn_relu_cell.h>)
 static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rnn_relu_cell");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2044,7 +2915,13 @@ static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
     return a.ret(at::rnn_relu_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
   });
 }
+#else
+static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rnn_relu_cell: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/rnn_tanh.h>)
 static Napi::Value op_rnn_tanh__data(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rnn_tanh");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2061,7 +2938,13 @@ static Napi::Value op_rnn_tanh__data(const Napi::CallbackInfo& info) {
     return a.ret(at::rnn_tanh(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
+#else
+static Napi::Value op_rnn_tanh__data(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rnn_tanh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/gru.h>)
 static Napi::Value op_gru__data(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "gru");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2078,7 +2961,13 @@ static Napi::Value op_gru__data(const Napi::CallbackInfo& info) {
     return a.ret(at::gru(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
+#else
+static Napi::Value op_gru__data(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "gru: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/pad_sequence.h>)
 static Napi::Value op__pad_sequence(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_pad_sequence");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2090,7 +2979,13 @@ static Napi::Value op__pad_sequence(const Napi::CallbackInfo& info) {
     return a.ret(at::pad_sequence(a_sequences, a_batch_first, a_padding_value, a_padding_side));
   });
 }
+#else
+static Napi::Value op__pad_sequence(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_pad_sequence: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/conv1d.h>)
 static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "conv1d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2104,6 +2999,11 @@ static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
     return a.ret(at::conv1d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
+#else
+static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conv1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max_pool2d");
@@ -2118,6 +3018,7 @@ static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/adaptive_max_pool2d.h>)
 static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "adaptive_max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2126,7 +3027,13 @@ static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
     return a.ret(std::get<0>(at::adaptive_max_pool2d(a_input, a_output_size)));
   });
 }
+#else
+static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adaptive_max_pool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/max_pool1d_with_indices.h>)
 static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max_pool1d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2139,7 +3046,13 @@ static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
     return a.ret(at::max_pool1d_with_indices(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
+#else
+static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max_pool1d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/conv_transpose1d.h>)
 static Napi::Value op_conv_transpose1d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "conv_transpose1d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2154,7 +3067,13 @@ static Napi::Value op_conv_transpose1d(const Napi::CallbackInfo& info) {
     return a.ret(at::conv_transpose1d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
+#else
+static Napi::Value op_conv_transpose1d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conv_transpose1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/max_pool3d.h>)
 static Napi::Value op_max_pool3d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2167,7 +3086,13 @@ static Napi::Value op_max_pool3d(const Napi::CallbackInfo& info) {
     return a.ret(at::max_pool3d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
+#else
+static Napi::Value op_max_pool3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max_pool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/adaptive_avg_pool1d.h>)
 static Napi::Value op_adaptive_avg_pool1d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "adaptive_avg_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2176,7 +3101,13 @@ static Napi::Value op_adaptive_avg_pool1d(const Napi::CallbackInfo& info) {
     return a.ret(at::adaptive_avg_pool1d(a_self, a_output_size));
   });
 }
+#else
+static Napi::Value op_adaptive_avg_pool1d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adaptive_avg_pool1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/adaptive_max_pool3d.h>)
 static Napi::Value op_adaptive_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "adaptive_max_pool3d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2185,7 +3116,13 @@ static Napi::Value op_adaptive_max_pool3d_with_indices(const Napi::CallbackInfo&
     return a.ret(at::adaptive_max_pool3d(a_input, a_output_size));
   });
 }
+#else
+static Napi::Value op_adaptive_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adaptive_max_pool3d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/im2col.h>)
 static Napi::Value op_unfold(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "unfold");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2197,7 +3134,13 @@ static Napi::Value op_unfold(const Napi::CallbackInfo& info) {
     return a.ret(at::im2col(a_input, a_kernel_size, a_dilation, a_padding, a_stride));
   });
 }
+#else
+static Napi::Value op_unfold(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unfold: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/pixel_unshuffle.h>)
 static Napi::Value op_pixel_unshuffle(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "pixel_unshuffle");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2206,7 +3149,13 @@ static Napi::Value op_pixel_unshuffle(const Napi::CallbackInfo& info) {
     return a.ret(at::pixel_unshuffle(a_self, a_downscale_factor));
   });
 }
+#else
+static Napi::Value op_pixel_unshuffle(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pixel_unshuffle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/conv_tbc.h>)
 static Napi::Value op_conv_tbc(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "conv_tbc");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2217,7 +3166,13 @@ static Napi::Value op_conv_tbc(const Napi::CallbackInfo& info) {
     return a.ret(at::conv_tbc(a_self, a_weight, a_bias, a_pad));
   });
 }
+#else
+static Napi::Value op_conv_tbc(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conv_tbc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/group_norm.h>)
 static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "group_norm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2229,7 +3184,13 @@ static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
     return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
   });
 }
+#else
+static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "group_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/dropout.h>)
 static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "dropout");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2239,7 +3200,13 @@ static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
     return a.ret(at::dropout(a_input, a_p, a_training));
   });
 }
+#else
+static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "dropout: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cross_entropy_loss.h>)
 static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cross_entropy");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2252,7 +3219,13 @@ static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
     return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
   });
 }
+#else
+static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cross_entropy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/l1_loss.h>)
 static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2262,7 +3235,13 @@ static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
     return a.ret(at::l1_loss(a_input, a_target, a_reduction));
   });
 }
+#else
+static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "l1_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/soft_margin_loss.h>)
 static Napi::Value op_soft_margin_loss(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "soft_margin_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2272,7 +3251,13 @@ static Napi::Value op_soft_margin_loss(const Napi::CallbackInfo& info) {
     return a.ret(at::soft_margin_loss(a_self, a_target, a_reduction));
   });
 }
+#else
+static Napi::Value op_soft_margin_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "soft_margin_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cosine_embedding_loss.h>)
 static Napi::Value op_cosine_embedding_loss(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cosine_embedding_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2284,7 +3269,13 @@ static Napi::Value op_cosine_embedding_loss(const Napi::CallbackInfo& info) {
     return a.ret(at::cosine_embedding_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
   });
 }
+#else
+static Napi::Value op_cosine_embedding_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cosine_embedding_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/binary_cross_entropy_with_logits.h>)
 static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "binary_cross_entropy_with_logits");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2296,6 +3287,11 @@ static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo&
     return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
   });
 }
+#else
+static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "binary_cross_entropy_with_logits: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "interpolate");
@@ -2311,6 +3307,7 @@ static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/scaled_dot_product_attention.h>)
 static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "scaled_dot_product_attention");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2324,7 +3321,13 @@ static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& inf
     return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
   });
 }
+#else
+static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "scaled_dot_product_attention: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/multi_margin_loss.h>)
 static Napi::Value op_multi_margin_loss(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "multi_margin_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2337,7 +3340,13 @@ static Napi::Value op_multi_margin_loss(const Napi::CallbackInfo& info) {
     return a.ret(at::multi_margin_loss(a_self, a_target, a_p, a_margin, a_weight, a_reduction));
   });
 }
+#else
+static Napi::Value op_multi_margin_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "multi_margin_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/ctc_loss.h>)
 static Napi::Value op_ctc_loss__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ctc_loss");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2351,7 +3360,13 @@ static Napi::Value op_ctc_loss__Tensor(const Napi::CallbackInfo& info) {
     return a.ret(at::ctc_loss(a_log_probs, a_targets, a_input_lengths, a_target_lengths, a_blank, a_reduction, a_zero_infinity));
   });
 }
+#else
+static Napi::Value op_ctc_loss__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ctc_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/feature_dropout.h>)
 static Napi::Value op_feature_dropout(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "feature_dropout");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2361,7 +3376,13 @@ static Napi::Value op_feature_dropout(const Napi::CallbackInfo& info) {
     return a.ret(at::feature_dropout(a_input, a_p, a_train));
   });
 }
+#else
+static Napi::Value op_feature_dropout(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "feature_dropout: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/alpha_dropout.h>)
 static Napi::Value op_alpha_dropout_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "alpha_dropout_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2372,7 +3393,13 @@ static Napi::Value op_alpha_dropout_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_alpha_dropout_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "alpha_dropout_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/embedding_bag.h>)
 static Napi::Value op_embedding_bag(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "embedding_bag");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2388,7 +3415,13 @@ static Napi::Value op_embedding_bag(const Napi::CallbackInfo& info) {
     return a.ret(at::embedding_bag(a_weight, a_indices, a_offsets, a_scale_grad_by_freq, a_mode, a_sparse, a_per_sample_weights, a_include_last_offset, a_padding_idx));
   });
 }
+#else
+static Napi::Value op_embedding_bag(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "embedding_bag: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/norm_except_dim.h>)
 static Napi::Value op_norm_except_dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "norm_except_dim");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2398,7 +3431,13 @@ static Napi::Value op_norm_except_dim(const Napi::CallbackInfo& info) {
     return a.ret(at::norm_except_dim(a_v, a_pow, a_dim));
   });
 }
+#else
+static Napi::Value op_norm_except_dim(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "norm_except_dim: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/view_as_real.h>)
 static Napi::Value op_view_as_real(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "view_as_real");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2406,7 +3445,13 @@ static Napi::Value op_view_as_real(const Napi::CallbackInfo& info) {
     return a.ret(at::view_as_real(a_input));
   });
 }
+#else
+static Napi::Value op_view_as_real(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "view_as_real: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/imag.h>)
 static Napi::Value op_imag(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "imag");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2414,7 +3459,13 @@ static Napi::Value op_imag(const Napi::CallbackInfo& info) {
     return a.ret(at::imag(a_input));
   });
 }
+#else
+static Napi::Value op_imag(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "imag: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/conj_physical.h>)
 static Napi::Value op_conj_physical(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "conj_physical");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2422,7 +3473,13 @@ static Napi::Value op_conj_physical(const Napi::CallbackInfo& info) {
     return a.ret(at::conj_physical(a_self));
   });
 }
+#else
+static Napi::Value op_conj_physical(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conj_physical: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/resolve_neg.h>)
 static Napi::Value op_resolve_neg(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "resolve_neg");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2430,7 +3487,13 @@ static Napi::Value op_resolve_neg(const Napi::CallbackInfo& info) {
     return a.ret(at::resolve_neg(a_self));
   });
 }
+#else
+static Napi::Value op_resolve_neg(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "resolve_neg: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/vdot.h>)
 static Napi::Value op_vdot(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "vdot");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2439,7 +3502,13 @@ static Napi::Value op_vdot(const Napi::CallbackInfo& info) {
     return a.ret(at::vdot(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_vdot(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "vdot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_inv_ex.h>)
 static Napi::Value op_linalg_inv_ex(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_inv_ex");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2448,7 +3517,13 @@ static Napi::Value op_linalg_inv_ex(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_inv_ex(a_A, a_check_errors));
   });
 }
+#else
+static Napi::Value op_linalg_inv_ex(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_inv_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_solve.h>)
 static Napi::Value op_linalg_solve(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_solve");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2458,7 +3533,13 @@ static Napi::Value op_linalg_solve(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_solve(a_A, a_B, a_left));
   });
 }
+#else
+static Napi::Value op_linalg_solve(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_cholesky_ex.h>)
 static Napi::Value op_linalg_cholesky_ex(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_cholesky_ex");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2468,7 +3549,13 @@ static Napi::Value op_linalg_cholesky_ex(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_cholesky_ex(a_A, a_upper, a_check_errors));
   });
 }
+#else
+static Napi::Value op_linalg_cholesky_ex(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_cholesky_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_eigh.h>)
 static Napi::Value op_linalg_eigh(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_eigh");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2477,7 +3564,13 @@ static Napi::Value op_linalg_eigh(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_eigh(a_A, a_UPLO));
   });
 }
+#else
+static Napi::Value op_linalg_eigh(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_eigh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_eigvals.h>)
 static Napi::Value op_linalg_eigvals(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_eigvals");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2485,7 +3578,13 @@ static Napi::Value op_linalg_eigvals(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_eigvals(a_A));
   });
 }
+#else
+static Napi::Value op_linalg_eigvals(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_eigvals: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_lu_factor.h>)
 static Napi::Value op_linalg_lu_factor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_lu_factor");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2494,7 +3593,13 @@ static Napi::Value op_linalg_lu_factor(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_lu_factor(a_A, a_pivot));
   });
 }
+#else
+static Napi::Value op_linalg_lu_factor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_lu_factor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_pinv.h>)
 static Napi::Value op_linalg_pinv(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_pinv");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2505,7 +3610,13 @@ static Napi::Value op_linalg_pinv(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_pinv(a_A, a_atol, a_rtol, a_hermitian));
   });
 }
+#else
+static Napi::Value op_linalg_pinv(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_pinv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_norm.h>)
 static Napi::Value op_linalg_norm__ord_str(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_norm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2518,7 +3629,13 @@ static Napi::Value op_linalg_norm__ord_str(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
   });
 }
+#else
+static Napi::Value op_linalg_norm__ord_str(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_matrix_norm.h>)
 static Napi::Value op_linalg_matrix_norm__str_ord(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_matrix_norm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2530,7 +3647,13 @@ static Napi::Value op_linalg_matrix_norm__str_ord(const Napi::CallbackInfo& info
     return a.ret(at::linalg_matrix_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
   });
 }
+#else
+static Napi::Value op_linalg_matrix_norm__str_ord(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_matrix_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_cond.h>)
 static Napi::Value op_linalg_cond(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_cond");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2539,7 +3662,13 @@ static Napi::Value op_linalg_cond(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_cond(a_A, a_p));
   });
 }
+#else
+static Napi::Value op_linalg_cond(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_cond: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_householder_product.h>)
 static Napi::Value op_linalg_householder_product(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_householder_product");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2548,7 +3677,13 @@ static Napi::Value op_linalg_householder_product(const Napi::CallbackInfo& info)
     return a.ret(at::linalg_householder_product(a_A, a_tau));
   });
 }
+#else
+static Napi::Value op_linalg_householder_product(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_householder_product: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_vander.h>)
 static Napi::Value op_linalg_vander(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_vander");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2557,7 +3692,13 @@ static Napi::Value op_linalg_vander(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_vander(a_x, a_N));
   });
 }
+#else
+static Napi::Value op_linalg_vander(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_vander: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_ldl_factor.h>)
 static Napi::Value op_linalg_ldl_factor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_ldl_factor");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2566,7 +3707,13 @@ static Napi::Value op_linalg_ldl_factor(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_ldl_factor(a_A, a_hermitian));
   });
 }
+#else
+static Napi::Value op_linalg_ldl_factor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_ldl_factor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/linalg_solve_ex.h>)
 static Napi::Value op_linalg_solve_ex(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_solve_ex");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2577,7 +3724,13 @@ static Napi::Value op_linalg_solve_ex(const Napi::CallbackInfo& info) {
     return a.ret(at::linalg_solve_ex(a_A, a_B, a_left, a_check_errors));
   });
 }
+#else
+static Napi::Value op_linalg_solve_ex(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_solve_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/svd.h>)
 static Napi::Value op_svd(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "svd");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2587,7 +3740,13 @@ static Napi::Value op_svd(const Napi::CallbackInfo& info) {
     return a.ret(at::svd(a_self, a_some, a_compute_uv));
   });
 }
+#else
+static Napi::Value op_svd(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "svd: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/lu_solve.h>)
 static Napi::Value op_lu_solve(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "lu_solve");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2597,7 +3756,13 @@ static Napi::Value op_lu_solve(const Napi::CallbackInfo& info) {
     return a.ret(at::lu_solve(a_self, a_lu_data, a_lu_pivots));
   });
 }
+#else
+static Napi::Value op_lu_solve(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "lu_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/nuclear_norm.h>)
 static Napi::Value op_nuclear_norm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nuclear_norm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2608,7 +3773,13 @@ static Napi::Value op_nuclear_norm(const Napi::CallbackInfo& info) {
     return a.ret(a_dim ? at::nuclear_norm(a_input, *a_dim, a_keepdim) : at::nuclear_norm(a_input, a_keepdim));
   });
 }
+#else
+static Napi::Value op_nuclear_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nuclear_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/orgqr.h>)
 static Napi::Value op_orgqr(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "orgqr");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2617,7 +3788,13 @@ static Napi::Value op_orgqr(const Napi::CallbackInfo& info) {
     return a.ret(at::orgqr(a_self, a_input2));
   });
 }
+#else
+static Napi::Value op_orgqr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "orgqr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/logdet.h>)
 static Napi::Value op_logdet(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "logdet");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2625,7 +3802,13 @@ static Napi::Value op_logdet(const Napi::CallbackInfo& info) {
     return a.ret(at::logdet(a_self));
   });
 }
+#else
+static Napi::Value op_logdet(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logdet: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/matrix_power.h>)
 static Napi::Value op_matrix_power(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "matrix_power");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2634,7 +3817,13 @@ static Napi::Value op_matrix_power(const Napi::CallbackInfo& info) {
     return a.ret(at::matrix_power(a_self, a_n));
   });
 }
+#else
+static Napi::Value op_matrix_power(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "matrix_power: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/triangular_solve.h>)
 static Napi::Value op_triangular_solve(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "triangular_solve");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2646,7 +3835,13 @@ static Napi::Value op_triangular_solve(const Napi::CallbackInfo& info) {
     return a.ret(at::triangular_solve(a_self, a_A, a_upper, a_transpose, a_unitriangular));
   });
 }
+#else
+static Napi::Value op_triangular_solve(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "triangular_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_fftshift.h>)
 static Napi::Value op_fft_fftshift(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_fftshift");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2656,7 +3851,13 @@ static Napi::Value op_fft_fftshift(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_fftshift(a_input, a_dim));
   });
 }
+#else
+static Napi::Value op_fft_fftshift(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_fftshift: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_ifft.h>)
 static Napi::Value op_fft_ifft(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_ifft");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2668,7 +3869,13 @@ static Napi::Value op_fft_ifft(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_ifft(a_input, a_n, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_ifft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_ifft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_hfft.h>)
 static Napi::Value op_fft_hfft(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_hfft");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2680,7 +3887,13 @@ static Napi::Value op_fft_hfft(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_hfft(a_input, a_n, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_hfft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_hfft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_ifft2.h>)
 static Napi::Value op_fft_ifft2(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_ifft2");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2693,7 +3906,13 @@ static Napi::Value op_fft_ifft2(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_ifft2(a_input, a_s, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_ifft2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_ifft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_hfft2.h>)
 static Napi::Value op_fft_hfft2(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_hfft2");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2706,7 +3925,13 @@ static Napi::Value op_fft_hfft2(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_hfft2(a_input, a_s, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_hfft2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_hfft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_ifftn.h>)
 static Napi::Value op_fft_ifftn(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_ifftn");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2720,7 +3945,13 @@ static Napi::Value op_fft_ifftn(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_ifftn(a_input, a_s, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_ifftn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_ifftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fft_hfftn.h>)
 static Napi::Value op_fft_hfftn(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fft_hfftn");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2734,7 +3965,13 @@ static Napi::Value op_fft_hfftn(const Napi::CallbackInfo& info) {
     return a.ret(at::fft_hfftn(a_input, a_s, a_dim, a_norm));
   });
 }
+#else
+static Napi::Value op_fft_hfftn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_hfftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_expit.h>)
 static Napi::Value op_special_expit(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_expit");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2742,7 +3979,13 @@ static Napi::Value op_special_expit(const Napi::CallbackInfo& info) {
     return a.ret(at::special_expit(a_input));
   });
 }
+#else
+static Napi::Value op_special_expit(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_expit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_xlog1py.h>)
 static Napi::Value op_special_xlog1py__self_scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_xlog1py");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2751,7 +3994,13 @@ static Napi::Value op_special_xlog1py__self_scalar(const Napi::CallbackInfo& inf
     return a.ret(at::special_xlog1py(a_input, a_other));
   });
 }
+#else
+static Napi::Value op_special_xlog1py__self_scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_xlog1py: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_zeta.h>)
 static Napi::Value op_special_zeta(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_zeta");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2761,7 +4010,13 @@ static Napi::Value op_special_zeta(const Napi::CallbackInfo& info) {
     return a.ret(at::special_zeta(a_input, a_other));
   });
 }
+#else
+static Napi::Value op_special_zeta(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_zeta: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_gammainc.h>)
 static Napi::Value op_special_gammainc(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_gammainc");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2770,7 +4025,13 @@ static Napi::Value op_special_gammainc(const Napi::CallbackInfo& info) {
     return a.ret(at::special_gammainc(a_input, a_other));
   });
 }
+#else
+static Napi::Value op_special_gammainc(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_gammainc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_psi.h>)
 static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_psi");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2778,7 +4039,13 @@ static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
     return a.ret(at::special_psi(a_input));
   });
 }
+#else
+static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_psi: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_i0.h>)
 static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_i0");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2786,7 +4053,13 @@ static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
     return a.ret(at::special_i0(a_input));
   });
 }
+#else
+static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_i0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_i1e.h>)
 static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_i1e");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2794,7 +4067,13 @@ static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
     return a.ret(at::special_i1e(a_input));
   });
 }
+#else
+static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_i1e: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_log_ndtr.h>)
 static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_log_ndtr");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2802,7 +4081,13 @@ static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
     return a.ret(at::special_log_ndtr(a_input));
   });
 }
+#else
+static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_log_ndtr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_log_softmax.h>)
 static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_log_softmax");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2812,7 +4097,13 @@ static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
     return a.ret(at::special_log_softmax(a_input, a_dim, a_dtype));
   });
 }
+#else
+static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_log_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_round.h>)
 static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_round");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2821,7 +4112,13 @@ static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
     return a.ret(at::special_round(a_input, a_decimals));
   });
 }
+#else
+static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_round: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_airy_ai.h>)
 static Napi::Value op_special_airy_ai(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_airy_ai");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2829,7 +4126,13 @@ static Napi::Value op_special_airy_ai(const Napi::CallbackInfo& info) {
     return a.ret(at::special_airy_ai(a_x));
   });
 }
+#else
+static Napi::Value op_special_airy_ai(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_airy_ai: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_modified_bessel_i0.h>)
 static Napi::Value op_special_modified_bessel_i0(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_modified_bessel_i0");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2837,7 +4140,13 @@ static Napi::Value op_special_modified_bessel_i0(const Napi::CallbackInfo& info)
     return a.ret(at::special_modified_bessel_i0(a_input));
   });
 }
+#else
+static Napi::Value op_special_modified_bessel_i0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_modified_bessel_i0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_modified_bessel_k1.h>)
 static Napi::Value op_special_modified_bessel_k1(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_modified_bessel_k1");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2845,7 +4154,13 @@ static Napi::Value op_special_modified_bessel_k1(const Napi::CallbackInfo& info)
     return a.ret(at::special_modified_bessel_k1(a_input));
   });
 }
+#else
+static Napi::Value op_special_modified_bessel_k1(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_modified_bessel_k1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_spherical_bessel_j0.h>)
 static Napi::Value op_special_spherical_bessel_j0(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_spherical_bessel_j0");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2853,7 +4168,13 @@ static Napi::Value op_special_spherical_bessel_j0(const Napi::CallbackInfo& info
     return a.ret(at::special_spherical_bessel_j0(a_x));
   });
 }
+#else
+static Napi::Value op_special_spherical_bessel_j0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_spherical_bessel_j0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_chebyshev_polynomial_v.h>)
 static Napi::Value op_special_chebyshev_polynomial_v(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_chebyshev_polynomial_v");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2863,7 +4184,13 @@ static Napi::Value op_special_chebyshev_polynomial_v(const Napi::CallbackInfo& i
     return a.ret(at::special_chebyshev_polynomial_v(a_x, a_n));
   });
 }
+#else
+static Napi::Value op_special_chebyshev_polynomial_v(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_chebyshev_polynomial_v: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_shifted_chebyshev_polynomial_u.h>)
 static Napi::Value op_special_shifted_chebyshev_polynomial_u(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_shifted_chebyshev_polynomial_u");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2873,7 +4200,13 @@ static Napi::Value op_special_shifted_chebyshev_polynomial_u(const Napi::Callbac
     return a.ret(at::special_shifted_chebyshev_polynomial_u(a_x, a_n));
   });
 }
+#else
+static Napi::Value op_special_shifted_chebyshev_polynomial_u(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_shifted_chebyshev_polynomial_u: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_hermite_polynomial_h.h>)
 static Napi::Value op_special_hermite_polynomial_h(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_hermite_polynomial_h");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2883,7 +4216,13 @@ static Napi::Value op_special_hermite_polynomial_h(const Napi::CallbackInfo& inf
     return a.ret(at::special_hermite_polynomial_h(a_x, a_n));
   });
 }
+#else
+static Napi::Value op_special_hermite_polynomial_h(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_hermite_polynomial_h: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/special_legendre_polynomial_p.h>)
 static Napi::Value op_special_legendre_polynomial_p(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_legendre_polynomial_p");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2893,6 +4232,11 @@ static Napi::Value op_special_legendre_polynomial_p(const Napi::CallbackInfo& in
     return a.ret(at::special_legendre_polynomial_p(a_x, a_n));
   });
 }
+#else
+static Napi::Value op_special_legendre_polynomial_p(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_legendre_polynomial_p: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op_cauchy_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cauchy_");
@@ -2917,6 +4261,7 @@ static Napi::Value op_random___to(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/kron.h>)
 static Napi::Value op_kron(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "kron");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2925,7 +4270,13 @@ static Napi::Value op_kron(const Napi::CallbackInfo& info) {
     return a.ret(at::kron(a_self, a_other));
   });
 }
+#else
+static Napi::Value op_kron(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "kron: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/addr.h>)
 static Napi::Value op_addr(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "addr");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2937,7 +4288,13 @@ static Napi::Value op_addr(const Napi::CallbackInfo& info) {
     return a.ret(at::addr(a_self, a_vec1, a_vec2, a_beta, a_alpha));
   });
 }
+#else
+static Napi::Value op_addr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "addr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/cdist.h>)
 static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "cdist");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2948,7 +4305,13 @@ static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
     return a.ret(at::cdist(a_x1, a_x2, a_p, a_compute_mode));
   });
 }
+#else
+static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cdist: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/affine_grid_generator.h>)
 static Napi::Value op_affine_grid_generator(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "affine_grid_generator");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2958,7 +4321,13 @@ static Napi::Value op_affine_grid_generator(const Napi::CallbackInfo& info) {
     return a.ret(at::affine_grid_generator(a_theta, a_size, a_align_corners));
   });
 }
+#else
+static Napi::Value op_affine_grid_generator(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "affine_grid_generator: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/rrelu.h>)
 static Napi::Value op_rrelu(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "rrelu");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2969,7 +4338,13 @@ static Napi::Value op_rrelu(const Napi::CallbackInfo& info) {
     return a.ret(at::rrelu(a_self, a_lower, a_upper, a_training));
   });
 }
+#else
+static Napi::Value op_rrelu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rrelu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/fractional_max_pool2d.h>)
 static Napi::Value op_fractional_max_pool2d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "fractional_max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2980,7 +4355,13 @@ static Napi::Value op_fractional_max_pool2d(const Napi::CallbackInfo& info) {
     return a.ret(at::fractional_max_pool2d(a_input, a_kernel_size, a_output_size, a_random_samples));
   });
 }
+#else
+static Napi::Value op_fractional_max_pool2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fractional_max_pool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/leaky_relu.h>)
 static Napi::Value op_leaky_relu_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "leaky_relu_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2990,7 +4371,13 @@ static Napi::Value op_leaky_relu_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_leaky_relu_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "leaky_relu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/celu.h>)
 static Napi::Value op_celu_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "celu_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3000,7 +4387,13 @@ static Napi::Value op_celu_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_celu_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "celu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/mish.h>)
 static Napi::Value op_mish_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "mish_");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3009,6 +4402,11 @@ static Napi::Value op_mish_(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
+#else
+static Napi::Value op_mish_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "mish_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 static Napi::Value op__layout_code(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_layout_code");
@@ -3078,6 +4476,7 @@ static Napi::Value op_dense_dim(const Napi::CallbackInfo& info) {
   });
 }
 
+#if __has_include(<ATen/ops/_sparse_mm.h>)
 static Napi::Value op__sparse_mm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_sparse_mm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3086,7 +4485,13 @@ static Napi::Value op__sparse_mm(const Napi::CallbackInfo& info) {
     return a.ret(at::_sparse_mm(a_sparse, a_dense));
   });
 }
+#else
+static Napi::Value op__sparse_mm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_sparse_mm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_sparse_addmm.h>)
 static Napi::Value op__sparse_addmm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_sparse_addmm");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3098,7 +4503,13 @@ static Napi::Value op__sparse_addmm(const Napi::CallbackInfo& info) {
     return a.ret(at::_sparse_addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
   });
 }
+#else
+static Napi::Value op__sparse_addmm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_sparse_addmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_sparse_log_softmax.h>)
 static Napi::Value op__sparse_log_softmax(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_sparse_log_softmax");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3108,7 +4519,13 @@ static Napi::Value op__sparse_log_softmax(const Napi::CallbackInfo& info) {
     return a.ret(at::_sparse_log_softmax(a_self, a_dim, a_dtype));
   });
 }
+#else
+static Napi::Value op__sparse_log_softmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_sparse_log_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/normal.h>)
 static Napi::Value op_normal__Tensor_float(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3118,7 +4535,13 @@ static Napi::Value op_normal__Tensor_float(const Napi::CallbackInfo& info) {
     return a.ret(at::normal(a_mean, a_std, a_generator));
   });
 }
+#else
+static Napi::Value op_normal__Tensor_float(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "normal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/poisson.h>)
 static Napi::Value op_poisson(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "poisson");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3127,7 +4550,13 @@ static Napi::Value op_poisson(const Napi::CallbackInfo& info) {
     return a.ret(at::poisson(a_self, a_generator));
   });
 }
+#else
+static Napi::Value op_poisson(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "poisson: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_dirichlet_grad.h>)
 static Napi::Value op__dirichlet_grad(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_dirichlet_grad");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3137,7 +4566,13 @@ static Napi::Value op__dirichlet_grad(const Napi::CallbackInfo& info) {
     return a.ret(at::_dirichlet_grad(a_x, a_alpha, a_total));
   });
 }
+#else
+static Napi::Value op__dirichlet_grad(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_dirichlet_grad: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/hann_window.h>)
 static Napi::Value op_hann_window(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hann_window");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3149,7 +4584,13 @@ static Napi::Value op_hann_window(const Napi::CallbackInfo& info) {
     return a.ret(at::hann_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_hann_window(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hann_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/bartlett_window.h>)
 static Napi::Value op_bartlett_window(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bartlett_window");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3161,7 +4602,13 @@ static Napi::Value op_bartlett_window(const Napi::CallbackInfo& info) {
     return a.ret(at::bartlett_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
+#else
+static Napi::Value op_bartlett_window(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bartlett_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/istft.h>)
 static Napi::Value op_istft(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "istft");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3178,7 +4625,13 @@ static Napi::Value op_istft(const Napi::CallbackInfo& info) {
     return a.ret(at::istft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_center, a_normalized, a_onesided, a_length, a_return_complex));
   });
 }
+#else
+static Napi::Value op_istft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "istft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
+#if __has_include(<ATen/ops/_histogramdd_bin_edges.h>)
 static Napi::Value op__histogramdd_bin_edges(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_histogramdd_bin_edges");
   return tn::run(a, [&]() -> Napi::Value {
@@ -3191,6 +4644,11 @@ static Napi::Value op__histogramdd_bin_edges(const Napi::CallbackInfo& info) {
     return a.ret(at::_histogramdd_bin_edges(a_self, a_bins, a_range, a_weight, a_density));
   });
 }
+#else
+static Napi::Value op__histogramdd_bin_edges(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_histogramdd_bin_edges: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
 }  // namespace
 

@@ -134,7 +134,7 @@ function emitOp(op) {
     default:
       ret = `    return a.ret(${expr});`;
   }
-  return `static Napi::Value ${cppId(op.id)}(const Napi::CallbackInfo& info) {
+  const body = `static Napi::Value ${cppId(op.id)}(const Napi::CallbackInfo& info) {
   const tn::Args a(info, ${str(op.name)});
   return tn::run(a, [&]() -> Napi::Value {
 ${reads.join('\n')}
@@ -142,7 +142,22 @@ ${ret}
   });
 }
 `;
+  // Built against an older or newer libtorch (a user's Python torch), a function that libtorch
+  // lacks makes this one op an Error instead of failing the whole build.
+  const headers = [...new Set([...expr.matchAll(/\bat::(\w+)\(/g)].map((m) => atenHeader(m[1])))];
+  if (headers.length === 0) return body;
+  const test = headers.map((h) => `__has_include(<ATen/ops/${h}.h>)`).join(' && ');
+  return `#if ${test}
+${body}#else
+static Napi::Value ${cppId(op.id)}(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), ${str(`${op.name}: not in the libtorch this addon was built against (`)} TORCH_VERSION ")");
 }
+#endif
+`;
+}
+
+/** ATen's per-operator header of function `name`: one header holds an op and its in-place form. */
+const atenHeader = (name) => name.replace(/(?<=\w)_$/, '');
 
 export function emitCpp(ops) {
   const files = {};

@@ -63,10 +63,13 @@ for s in $steps; do
   loader) step loader 60 bash -c 'node -p "require(\"./scripts/variants.cjs\").cudaDriver()";
     TORCH_NODE_DEBUG=1 node --input-type=module -e "const t = await import(\"./dist/lib/index.js\");
       console.log(t.buildInfo(), t.cuda.isAvailable(), t.cuda.deviceCount())"' ;;
-  gpu) step gpu 240 node --test --test-concurrency=1 dist/test/gpu/ dist/test/tensor.test.js \
+  gpu) step gpu 240 node --test --test-concurrency="${GPU_CONCURRENCY:-1}" dist/test/gpu/ dist/test/tensor.test.js \
     dist/test/engine/model/data_preprocessor.test.js dist/test/engine/model/base_model.test.js \
     dist/test/engine/optim/amp_optim_wrapper.test.js dist/test/engine/evaluator/metric.test.js \
-    dist/test/engine/dataset/sampler.test.js dist/test/serialization/roundtrip.test.js ;;
+    dist/test/engine/dataset/sampler.test.js dist/test/serialization/roundtrip.test.js \
+    dist/test/autograd/saved_tensors_hooks.test.js dist/test/generator.test.js dist/test/errors.test.js \
+    dist/test/lifetime.test.js dist/test/amp/amp.test.js dist/test/engine/runner/load_and_resume.test.js \
+    dist/test/engine/runner/log_processor.test.js dist/test/engine/hooks/empty_cache_hook.test.js ;;
   kernels) step kernels 120 node --test --test-concurrency=1 dist/test/nn/max_pool.test.js dist/test/optim/ ;;
   cpubench) step cpubench 300 bash -c "node dist/bench/run.js --only \${BENCH_SUITES:-data,train} --rounds \${BENCH_ROUNDS:-3};
     cp bench/results/latest.md bench/results/latest.json '$out'/" ;;
@@ -74,7 +77,8 @@ for s in $steps; do
   bench) step bench 180 node dist/bench/gpu.js --rounds 10 --out "$out" ;;
   dist) step dist 180 node --test --test-concurrency=1 dist/test/distributed/ ;;
   train) step train 180 node dist/examples/train.js --epochs 2 --device cuda --work-dir /tmp/torch-node-train ;;
-  suite) step suite 300 node --test --test-concurrency=1 dist/test/ ;;
+  # The whole suite; on a many-core machine SUITE_CONCURRENCY files at a time (the GPU's memory is shared by them).
+  suite) step suite 300 node --test --test-concurrency="${SUITE_CONCURRENCY:-1}" dist/test/ ;;
   *) echo "unknown step $s" && exit 2 ;;
   esac
 done

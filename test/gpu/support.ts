@@ -8,6 +8,16 @@ export const needsCuda: false | string = torch.cuda.isAvailable()
   ? false
   : `CUDA is not available (${torch.buildInfo().cuda ? 'CUDA build, no GPU or driver' : 'CPU build of the addon'})`;
 
+/**
+ * The device that the suites comparing a device with the CPU run on: 'cuda', or what
+ * TN_GPU_TEST_DEVICE names. `TN_GPU_TEST_DEVICE=cpu` runs them CPU against CPU, which checks
+ * the tests themselves on a machine without a GPU (the values must then agree exactly).
+ */
+export const device: string = process.env.TN_GPU_TEST_DEVICE ?? 'cuda';
+
+/** `false` where `device` can run, else why the test is skipped. */
+export const needsDevice: false | string = device.startsWith('cuda') ? needsCuda : false;
+
 /** A tensor's elements as float64 numbers, wherever the tensor lives. */
 export function values(t: torch.Tensor): number[] {
   return Array.from(t.detach().cpu().double().toTypedArray() as Float64Array);
