@@ -297,8 +297,8 @@ export type NativeGeneratorHandle = { readonly __generator: unique symbol };
 /** torch.Generator's native side (native/generator.cpp). */
 export interface NativeGenerator {
   generatorNew(device: string | undefined): NativeGeneratorHandle;
-  /** libtorch's default CPU generator, the one torch.manualSeed seeds */
-  generatorDefault(): NativeGeneratorHandle;
+  /** libtorch's default generator of a device (the CPU's, the one torch.manualSeed seeds, by default) */
+  generatorDefault(device?: string): NativeGeneratorHandle;
   generatorDevice(g: NativeGeneratorHandle): string;
   /** `seed` already reduced to 64 bits, as Python wraps a negative seed */
   generatorManualSeed(g: NativeGeneratorHandle, seed: bigint): void;

@@ -11,8 +11,8 @@
 //
 // Threads. For CPU tensors the engine runs backward nodes on the thread that called backward():
 // the JavaScript thread, inside that call, so apply() calls the JavaScript backward directly.
-// On any other thread (a CUDA device thread) apply() fails with a clear error instead: there is
-// no way to wait for the JavaScript thread there, which is itself blocked in backward().
+// For CUDA tensors a device thread runs them: apply() and hooks then hand the call to the
+// JavaScript thread, which serves the backward's queue meanwhile, and wait (engine.cpp).
 // JavaScript references held by a node or a hook are released on their own thread; one dropped
 // elsewhere is queued, and freed the next time that thread enters the engine or records a
 // Function. Once the environment is torn down (worker exit), references are left to it.
@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "args.h"
+#include "engine.h"
 
 // _wrap_outputs (libtorch's internal step of custom Functions, which this file shares with
 // PyTorch's own) changes between releases: it gained an out-parameter in 2.14, and before 2.13
@@ -206,8 +207,13 @@ class JsNode final : public Node {
   }
 
   variable_list apply(variable_list&& grads) override {
-    TORCH_CHECK(backward_ && backward_->state().here(), "torch.autograd.Function ", name_,
-                ": custom backward in JavaScript runs only for CPU tensors in this version");
+    TORCH_CHECK(backward_, "torch.autograd.Function ", name_, ": its backward was released");
+    if (!backward_->state().here()) {
+      // A CUDA device thread runs this node: the backward runs on its JavaScript thread.
+      variable_list out;
+      runForBackwardCaller([&] { out = apply(std::move(grads)); }, name_.c_str());
+      return out;
+    }
     at::OptionalDeviceGuard deviceGuard;
     for (size_t i = 0; i < grads.size(); i++) {
       if (!grads[i].defined() && materializeGrads_ && i < outputInfo_.size() && outputInfo_[i]) {
@@ -366,9 +372,14 @@ Napi::Value registerHook(const Napi::CallbackInfo& info) {
     if (!info[1].IsFunction()) a.typeError(1, "hook", "a function");
     auto fn = std::make_shared<JsFunction>(currentState, info[1].As<Napi::Function>());
     const unsigned index = self.register_hook([fn](const at::Tensor& grad) -> at::Tensor {
-      TORCH_CHECK(fn->state().here(),
-                  "tensor.registerHook: hooks in JavaScript run only for CPU tensors in this version");
-      auto results = callJs(*fn, "tensor hook", {grad}, nullptr);
+      std::vector<at::Tensor> results;
+      const auto call = [&] { results = callJs(*fn, "tensor hook", {grad}, nullptr); };
+      // On a CUDA device thread the hook runs on its JavaScript thread.
+      if (fn->state().here()) {
+        call();
+      } else {
+        runForBackwardCaller(call, "tensor hook");
+      }
       return results.empty() ? at::Tensor() : results[0];
     });
     return Napi::Number::New(a.env(), index);

@@ -54,7 +54,15 @@ Napi::Value generatorNew(const Napi::CallbackInfo& info) {
 
 Napi::Value generatorDefault(const Napi::CallbackInfo& info) {
   const Args a(info, "defaultGenerator");
-  return run(a, [&]() -> Napi::Value { return wrapGenerator(a.env(), at::detail::getDefaultCPUGenerator()); });
+  return run(a, [&]() -> Napi::Value {
+    const at::Device d = a.has(0) ? a.device(0, "device") : at::Device(at::kCPU);
+    if (d.is_cpu()) return wrapGenerator(a.env(), at::detail::getDefaultCPUGenerator());
+    if (d.is_cuda()) {
+      // A CUDA device's own generator (the current device's where no index is given).
+      return wrapGenerator(a.env(), at::detail::getCUDAHooks().getDefaultGenerator(d.has_index() ? d.index() : -1));
+    }
+    throw OpError("device '" + d.str() + "' has no default generator: expected 'cpu' or 'cuda'");
+  });
 }
 
 Napi::Value generatorDevice(const Napi::CallbackInfo& info) {

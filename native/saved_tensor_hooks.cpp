@@ -3,10 +3,10 @@
 //
 // libtorch asks the default autograd Engine for hooks each time an op saves a tensor for backward
 // (SavedVariable's constructor calls Engine::get_default_saved_variable_hooks). The base Engine
-// answers none; Python installs an Engine of its own that answers its hooks stack. We do the same:
-// a subclass whose only override answers the JavaScript thread's stack, installed as the default
-// engine when the addon loads, before any backward. An empty stack answers nullptr at once, so an
-// op that saves tensors pays one thread-local read.
+// answers none; Python installs an Engine of its own that answers its hooks stack. So does the
+// addon (engine.cpp), with what jsSavedVariableHooks() here answers: the JavaScript thread's
+// stack. An empty stack answers nullptr at once, so an op that saves tensors pays one
+// thread-local read.
 //
 // The JavaScript side (lib/torch/autograd/graph.ts) keeps the pack/unpack pairs and what pack
 // returned: here a pair is a number (its id on the stack) and a packed value a record id. One
@@ -16,9 +16,9 @@
 //
 // Threads. Pack runs where the op runs: ops are called from JavaScript, and the stack is per
 // thread, so a saved tensor made on another thread (a CUDA device thread in a double backward)
-// gets no hooks. Unpack runs in backward: for CPU tensors the engine runs nodes on the thread
-// that called backward, the JavaScript thread; on a device thread it fails with a clear error
-// (JavaScript cannot run there, and its thread is blocked in backward()).
+// gets no hooks. Unpack runs in backward: for CPU tensors on the thread that called backward,
+// the JavaScript thread; on a CUDA device thread it is handed to that JavaScript thread, which
+// serves the backward meanwhile (engine.cpp).
 //
 // Handles. An op holds references into the handle table while it runs, and a pack hook runs in
 // the middle of the op and makes tensors: the table keeps its slots where they are as it grows
@@ -39,6 +39,7 @@
 
 #include "args.h"
 #include "custom_function.h"
+#include "engine.h"
 
 namespace tn {
 
@@ -122,9 +123,12 @@ class JsSavedHooks final : public SavedVariableHooks {
   }
 
   at::Tensor call_unpack_hook() override {
-    TORCH_CHECK(env_->here(),
-                "saved tensor unpack hook: hooks in JavaScript run only for CPU tensors in this version (the "
-                "engine unpacked a saved tensor on a device thread, where JavaScript cannot run)");
+    if (!env_->here()) {
+      // A CUDA device thread unpacks in backward: the hook runs on its JavaScript thread.
+      at::Tensor out;
+      runForBackwardCaller([&] { out = call_unpack_hook(); }, "saved tensor unpack hook");
+      return out;
+    }
     env_->unpacked = at::Tensor();
     callDispatcher(*env_, kUnpack, record_, nullptr, "saved tensor unpack hook");
     at::Tensor out = std::move(env_->unpacked);
@@ -138,21 +142,6 @@ class JsSavedHooks final : public SavedVariableHooks {
   double pair_;
   double record_ = 0;
 };
-
-// The default engine: libtorch's, answering the hooks of the saving thread's stack.
-class HooksEngine final : public torch::autograd::Engine {
- public:
-  std::unique_ptr<SavedVariableHooks> get_default_saved_variable_hooks() override {
-    HookEnv* e = currentEnv.get();
-    if (e == nullptr || e->stack.empty()) return nullptr;
-    return std::make_unique<JsSavedHooks>(currentEnv, e->stack.back());
-  }
-};
-
-torch::autograd::Engine& hooksEngine() {
-  static HooksEngine engine;
-  return engine;
-}
 
 // savedTensorsHooksInstall(dispatcher): this thread's dispatcher (once, from graph.ts).
 Napi::Value install(const Napi::CallbackInfo& info) {
@@ -286,9 +275,14 @@ Napi::Value graphTaskId(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+std::unique_ptr<SavedVariableHooks> jsSavedVariableHooks() {
+  HookEnv* e = currentEnv.get();
+  if (e == nullptr || e->stack.empty()) return nullptr;
+  return std::make_unique<JsSavedHooks>(currentEnv, e->stack.back());
+}
+
 void registerSavedTensorHooks(Napi::Env env, Napi::Object exports) {
-  static std::once_flag installed;
-  std::call_once(installed, [] { torch::autograd::set_default_engine_stub(&hooksEngine); });
+  installEngine();
   auto e = std::make_shared<HookEnv>();
   e->env = env;
   e->thread = std::this_thread::get_id();

@@ -251,7 +251,8 @@ OUTPUT = [str(torch.Generator().initial_seed()), str(torch.Generator().manual_se
     assert.equal(new torch.Generator({ device: 'cpu' }).device, 'cpu');
     if (torch.cuda.isAvailable()) {
       const g = new torch.Generator({ device: 'cuda' });
-      assert.match(g.device, /^cuda:\d+$/);
+      // As in PyTorch, a generator made for 'cuda' keeps the device as given (no index).
+      assert.match(g.device, /^cuda(:\d+)?$/);
       const x = torch.randn([3], { device: 'cuda', generator: g.manualSeed(1) });
       assert.deepEqual(x.toArray(), torch.randn([3], { device: 'cuda', generator: g.manualSeed(1) }).toArray());
       // A CPU generator for a CUDA op is refused by libtorch, as in PyTorch.
@@ -264,6 +265,38 @@ OUTPUT = [str(torch.Generator().initial_seed()), str(torch.Generator().manual_se
     }
     assert.throws(() => new torch.Generator({ device: 'nonsense' }), /Generator: invalid device 'nonsense'/);
     assert.throws(() => new torch.Generator('cpu' as never), TypeError);
+  });
+
+  test("torch.cuda's random state: each device's default generator", () => {
+    if (!torch.cuda.isAvailable()) {
+      for (const call of [() => torch.cuda.getRngState(), () => torch.cuda.manualSeed(1)]) {
+        assert.throws(call, /^Error: torch\.cuda\.\w+: CUDA is not available$/);
+      }
+      return;
+    }
+    const g = torch.cuda.defaultGenerator();
+    assert.equal(g.device, 'cuda:0');
+    assert.throws(
+      () => torch.cuda.getRngState('cpu'),
+      /torch\.cuda\.defaultGenerator: expected a CUDA device, got 'cpu'/,
+    );
+    // torch.manualSeed seeds it; the state replays the stream; the CPU state is apart from it.
+    torch.manualSeed(5);
+    assert.equal(torch.cuda.initialSeed(), 5);
+    const state = torch.cuda.getRngState();
+    const cpuState = torch.getRngState();
+    const first = torch.rand([4], { device: 'cuda' }).cpu().toArray();
+    torch.setRngState(cpuState);
+    assert.notDeepEqual(
+      torch.rand([4], { device: 'cuda' }).cpu().toArray(),
+      first,
+      'the CPU state does not rewind CUDA',
+    );
+    torch.cuda.setRngState(state);
+    assert.deepEqual(torch.rand([4], { device: 'cuda' }).cpu().toArray(), first);
+    torch.cuda.manualSeedAll(5);
+    assert.deepEqual(torch.rand([4], { device: 'cuda' }).cpu().toArray(), first);
+    assert.equal(torch.cuda.getRngStateAll().length, torch.cuda.deviceCount());
   });
 
   test('errors name the op and the argument', () => {

@@ -160,8 +160,9 @@ type FunctionClass = { name: string; forward: AnyFn; backward: AnyFn };
  * - The graph node is named `<ClassName>Backward` (`y.gradFn`). Its backward is differentiable
  *   when it is written with differentiable ops: with `createGraph`, it is recorded, so double
  *   backward works.
- * - backward runs in JavaScript on the thread that calls `backward()`: CPU tensors only. A custom
- *   Function over CUDA tensors fails in backward with a clear error.
+ * - backward runs in JavaScript on the thread that calls `backward()`, for CUDA tensors too (the
+ *   device's autograd thread hands the call over and waits). A backward called from inside it
+ *   for CUDA tensors is an Error, as that thread cannot serve it while it waits.
  *
  * ```ts
  * class Exp extends torch.autograd.Function {

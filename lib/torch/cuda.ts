@@ -136,3 +136,14 @@ export function resetPeakMemoryStats(device?: Device): void {
 export function emptyCache(): void {
   native.cudaEmptyCache();
 }
+
+export {
+  defaultGenerator,
+  getRngState,
+  getRngStateAll,
+  initialSeed,
+  manualSeed,
+  manualSeedAll,
+  setRngState,
+  setRngStateAll,
+} from './cuda_random.js';

@@ -49,7 +49,7 @@ export function randomSeed(bits: 53 | 64): bigint {
 export class Generator {
   /** @internal The native at::Generator; several Generators may share one (the default). */
   readonly _g: NativeGeneratorHandle;
-  /** The device whose random numbers it makes: 'cpu' or 'cuda:N'. */
+  /** The device whose random numbers it makes: 'cpu', 'cuda' or 'cuda:N', as it was made for. */
   readonly device: Device;
 
   constructor(options?: GeneratorOptions) {

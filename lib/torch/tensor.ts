@@ -324,7 +324,7 @@ export class Tensor {
    * gradient flowing into it (null when none does). Several hooks run in the order they were
    * registered, each seeing the previous one's result. An error thrown in the hook reaches the
    * caller of backward(). Tensors made in the hook are freed when it returns, except its result.
-   * CPU tensors only: a hook on a CUDA tensor fails in backward.
+   * For CUDA tensors the hook still runs on this thread (the device's autograd thread hands it over).
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a hook that only looks returns nothing
   registerHook(hook: (grad: Tensor) => Tensor | null | undefined | void): RemovableHandle {

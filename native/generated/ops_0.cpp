@@ -2408,7 +2408,6 @@ static Napi::Value op__set_default_dtype(const Napi::CallbackInfo& info) {
   });
 }
 
-#if __has_include(<ATen/ops/globalContext.h>)
 static Napi::Value op__set_float32_matmul_precision(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_set_float32_matmul_precision");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2417,11 +2416,6 @@ static Napi::Value op__set_float32_matmul_precision(const Napi::CallbackInfo& in
     return a.none();
   });
 }
-#else
-static Napi::Value op__set_float32_matmul_precision(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_set_float32_matmul_precision: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
 
 static Napi::Value op__is_inference(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_is_inference");

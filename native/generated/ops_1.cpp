@@ -2448,7 +2448,6 @@ static Napi::Value op_logspace(const Napi::CallbackInfo& info) {
 }
 #endif
 
-#if __has_include(<ATen/ops/globalContext.h>)
 static Napi::Value op__set_deterministic(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_set_deterministic");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2458,13 +2457,7 @@ static Napi::Value op__set_deterministic(const Napi::CallbackInfo& info) {
     return a.none();
   });
 }
-#else
-static Napi::Value op__set_deterministic(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_set_deterministic: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
 
-#if __has_include(<ATen/ops/globalContext.h>)
 static Napi::Value op__float32_matmul_precision(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_float32_matmul_precision");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2472,11 +2465,6 @@ static Napi::Value op__float32_matmul_precision(const Napi::CallbackInfo& info) 
     return a.ret(static_cast<int64_t>(((void)a_unused, at::globalContext().float32MatmulPrecision())));
   });
 }
-#else
-static Napi::Value op__float32_matmul_precision(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_float32_matmul_precision: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
 
 static Napi::Value op__set_warn_always(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_set_warn_always");

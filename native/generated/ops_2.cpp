@@ -2408,7 +2408,6 @@ static Napi::Value op_empty_strided(const Napi::CallbackInfo& info) {
 }
 #endif
 
-#if __has_include(<ATen/ops/globalContext.h>)
 static Napi::Value op__deterministic_state(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_deterministic_state");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2416,13 +2415,7 @@ static Napi::Value op__deterministic_state(const Napi::CallbackInfo& info) {
     return a.ret(static_cast<bool>(a_warn_only ? at::globalContext().deterministicAlgorithmsWarnOnly() : at::globalContext().deterministicAlgorithms()));
   });
 }
-#else
-static Napi::Value op__deterministic_state(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_deterministic_state: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
 
-#if __has_include(<ATen/ops/globalContext.h>)
 static Napi::Value op__set_flush_denormal(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_set_flush_denormal");
   return tn::run(a, [&]() -> Napi::Value {
@@ -2430,11 +2423,6 @@ static Napi::Value op__set_flush_denormal(const Napi::CallbackInfo& info) {
     return a.ret(static_cast<bool>(at::globalContext().setFlushDenormal(a_mode)));
   });
 }
-#else
-static Napi::Value op__set_flush_denormal(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_set_flush_denormal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
 
 static Napi::Value op__warn_always(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_warn_always");

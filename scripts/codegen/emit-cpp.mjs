@@ -143,8 +143,9 @@ ${ret}
 }
 `;
   // Built against an older or newer libtorch (a user's Python torch), a function that libtorch
-  // lacks makes this one op an Error instead of failing the whole build.
-  const headers = [...new Set([...expr.matchAll(/\bat::(\w+)\(/g)].map((m) => atenHeader(m[1])))];
+  // lacks makes this one op an Error instead of failing the whole build (ATen operators are
+  // snake_case; at::globalContext and the like are not operators and have no such header).
+  const headers = [...new Set([...expr.matchAll(/\bat::([a-z_][a-z0-9_]*)\(/g)].map((m) => atenHeader(m[1])))];
   if (headers.length === 0) return body;
   const test = headers.map((h) => `__has_include(<ATen/ops/${h}.h>)`).join(' && ');
   return `#if ${test}

@@ -291,19 +291,37 @@ OUTPUT = out
     assert.equal(torch.memory().tensors, before);
   });
 
-  test('unpack on a CUDA device thread is a clear error', {
+  test('unpack asked for by a CUDA device thread runs on this thread', {
     skip: torch.cuda.isAvailable() ? false : 'no CUDA device here: the device-thread path needs one',
   }, () => {
     const x = torch.randn([3], { device: 'cuda' }).requiresGrad_();
+    let unpacked = 0;
     const y = savedTensorsHooks(
-      (t) => t,
-      (p: Tensor) => p,
+      (t) => t.cpu(),
+      (p: Tensor) => {
+        unpacked++;
+        return p.cuda();
+      },
       () => x.exp(),
     );
-    assert.throws(() => y.sum().backward(), /saved tensor unpack hook: hooks in JavaScript run only for CPU tensors/);
-    // the thread is not left broken
-    x.exp().sum().backward();
-    assert.deepEqual(x.grad?.shape, [3]);
+    y.sum().backward();
+    assert.equal(unpacked, 1);
+    assert.deepEqual(x.grad?.cpu().toArray(), x.exp().cpu().toArray());
+    // a hook that throws: its error reaches backward's caller, and the thread is not left broken
+    const z = savedTensorsHooks(
+      (t) => t,
+      (): Tensor => {
+        throw new RangeError('no unpacking today');
+      },
+      () => x.exp(),
+    );
+    assert.throws(
+      () => z.sum().backward(),
+      (e) => e instanceof RangeError && e.message === 'no unpacking today',
+    );
+    const w = torch.randn([3], { device: 'cuda' }).requiresGrad_();
+    w.exp().sum().backward();
+    assert.deepEqual(w.grad?.shape, [3]);
   });
 });
 

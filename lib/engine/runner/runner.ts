@@ -667,7 +667,8 @@ export class Runner {
         if (checkpoint.param_schedulers && resumeParamScheduler) {
           loadSchedulerStateDict(this.paramSchedulers, checkpoint.param_schedulers);
         }
-        if (checkpoint.rng_state instanceof torch.Tensor) torch.setRngState(checkpoint.rng_state);
+        // The state is loaded with the rest onto the runner's device; setRngState takes a CPU one.
+        if (checkpoint.rng_state instanceof torch.Tensor) torch.setRngState(checkpoint.rng_state.cpu());
         this.logger.info(`resumed epoch: ${this.epoch}, iter: ${this.iter}`);
       });
     } finally {

@@ -199,8 +199,9 @@ class CheckpointFunction extends AutogradFunction {
  * checkpointed graph (the parameters' gradients are accumulated into `.grad` by the
  * recomputation's own backward); the function returns a Tensor or an array of outputs.
  *
- * CPU only, both: their backward runs JavaScript, which cannot serve a CUDA device thread, and
- * CUDA random state is not exposed. Autocast is not re-entered for the recomputation.
+ * On CUDA, `useReentrant: false` only (the reentrant one's nested backward would wait for the
+ * device's autograd thread, which waits for it); the recomputation replays the CPU's random state
+ * and that of each CUDA device among the inputs. Autocast is not re-entered for the recomputation.
  */
 export function checkpoint(fn: CheckpointFn, ...rest: unknown[]): unknown {
   const run = asCallable(fn, 'checkpoint');
@@ -215,9 +216,9 @@ export function checkpoint(fn: CheckpointFn, ...rest: unknown[]): unknown {
     throw new Error(`checkpoint: determinismCheck should be 'default' or 'none', got ${describe(dc)}`);
   }
   const cuda = rest.find((a) => a instanceof Tensor && a.device !== 'cpu') as Tensor | undefined;
-  if (cuda) {
+  if (cuda && useReentrant) {
     throw new Error(
-      `checkpoint: inputs on ${cuda.device} are not supported: the recomputation runs JavaScript in backward, which handles CPU tensors only here`,
+      `checkpoint: useReentrant: true with inputs on ${cuda.device} is not supported: its backward runs a backward of its own, which would wait for the device's autograd thread while that thread waits for it; use {useReentrant: false}`,
     );
   }
   if (!useReentrant) {

@@ -18,8 +18,8 @@
 import { native } from '../../binding.js';
 import { type HookPair, hooksNative, type Packed, withHooks } from '../autograd/graph.js';
 import { keep } from '../lifetime.js';
-import { getRngState, setRngState } from '../random.js';
 import { Tensor } from '../tensor.js';
+import { RngStash } from './rng_stash.js';
 
 /** A checkpoint's failure to recompute what its forward saved, as PyTorch's CheckpointError. */
 export class CheckpointError extends Error {
@@ -70,7 +70,7 @@ class Frame {
     readonly recompute: (...args: unknown[]) => unknown,
     readonly earlyStop: boolean,
     readonly checkMeta: boolean,
-    readonly rngState: Tensor | null,
+    readonly rngState: RngStash | null,
   ) {}
 
   saveInputs(args: unknown[]): void {
@@ -129,21 +129,17 @@ class Frame {
 
   private rerun(gid: number): void {
     const pair: HookPair = { pack: (x) => this.recomputationPack(x, gid), unpack: (v) => v as Tensor };
-    const surrounding = this.rngState ? getRngState() : null;
     const previousGrad = native.setGradEnabled(true);
     try {
-      if (this.rngState) setRngState(this.rngState);
       const args = this.inputs();
-      withHooks(pair, () => this.recompute(...args), 'checkpoint');
+      const call = () => withHooks(pair, () => this.recompute(...args), 'checkpoint');
+      if (this.rngState) this.rngState.replay(call);
+      else call();
     } catch (e) {
       if (!this.stopping) throw e;
     } finally {
       this.stopping = false;
       native.setGradEnabled(previousGrad);
-      if (surrounding) {
-        setRngState(surrounding);
-        surrounding.dispose();
-      }
     }
   }
 
@@ -221,7 +217,7 @@ export function checkpointWithoutReentrant(
 ): unknown {
   // Nothing is recorded, so nothing will be recomputed: a plain call, as PyTorch.
   if (!native.isGradEnabled()) return run(...args);
-  const rngState = options.preserveRngState ? keep(getRngState()) : null;
+  const rngState = options.preserveRngState ? RngStash.take(args) : null;
   const frame = new Frame(run, options.earlyStop, options.determinismCheck === 'default', rngState);
   let done = false;
   try {

@@ -93,7 +93,7 @@ describe('reviseKeys: every match, string patterns as regular expressions', () =
     assert.throws(() => runner().loadCheckpoint(nested, { strict: true }), /unexpected key .*module\.fc1\.weight/);
     const r = runner();
     r.loadCheckpoint(nested, { strict: true, reviseKeys: [['module\\.', '']] });
-    assert.ok(r.model.fc1.weight.equal(source.fc1.weight));
+    assert.ok(r.model.fc1.weight.cpu().equal(source.fc1.weight.cpu()));
     // A group reference in the replacement, JavaScript's $1: fcA.weight -> fc1.weight.
     const lettered = join(dir, 'lettered.pth');
     torch.save(
@@ -102,6 +102,6 @@ describe('reviseKeys: every match, string patterns as regular expressions', () =
     );
     const l = runner();
     l.loadCheckpoint(lettered, { strict: true, reviseKeys: [['^head_(\\d)_', 'fc$1']] });
-    assert.ok(l.model.fc2.weight.equal(source.fc2.weight));
+    assert.ok(l.model.fc2.weight.cpu().equal(source.fc2.weight.cpu()));
   });
 });

@@ -1,5 +1,5 @@
 import { cat, full, stack, zeros } from '../../../generated/functions.js';
-import { AutogradFunction, type FunctionCtx, isGradEnabled, noGrad } from '../../autograd.js';
+import { AutogradFunction, type FunctionCtx, noGrad } from '../../autograd.js';
 import { allGather, allReduce } from '../../distributed/collectives.js';
 import { getWorldSize, isAvailable, isInitialized } from '../../distributed/process_group.js';
 import type { Tensor } from '../../tensor.js';
@@ -152,13 +152,6 @@ export class SyncBatchNorm extends BatchNormBase {
     // In eval mode, or with no one to synchronise with, the statistics are this rank's: BatchNorm.
     const worldSize = this.training && isAvailable() && isInitialized() ? getWorldSize() : 1;
     if (worldSize < 2) return super.forward(input);
-    const needsGrad =
-      isGradEnabled() && (input.requiresGrad || !!this.weight?.requiresGrad || !!this.bias?.requiresGrad);
-    if (needsGrad && input.device !== 'cpu') {
-      throw new Error(
-        `SyncBatchNorm: synchronised training with gradients is supported for CPU tensors only (got ${input.device}): its backward is a custom autograd Function, which runs on the CPU`,
-      );
-    }
     let factor = this.momentum ?? 0;
     if (this.trackRunningStats && this.num_batches_tracked) {
       const tracked = this.num_batches_tracked;

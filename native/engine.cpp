@@ -1,0 +1,214 @@
+// The addon's autograd engine: libtorch's Engine with the two things that Python's own engine
+// (torch/csrc/autograd/python_engine.cpp) adds to it, installed as the default engine at load.
+//
+// 1. Saved-tensor hooks: libtorch asks the default engine for hooks each time an op saves a
+//    tensor for backward; ours answers the JavaScript thread's stack (saved_tensor_hooks.cpp).
+//
+// 2. JavaScript from device threads. For CUDA tensors the engine runs backward nodes on its CUDA
+//    device thread, and a custom Function's backward, a tensor hook or a saved tensor's unpack
+//    hook is JavaScript, which runs only on its own thread. Python takes the GIL on the device
+//    thread; the JavaScript thread instead is inside backward(), serving the graph task's CPU
+//    queue (Engine::thread_main) until the graph is done. So a device thread that needs
+//    JavaScript queues the call, pushes a task for a node of ours (RunCalls) onto that CPU
+//    queue, and waits: the JavaScript thread pops the task like any other, and RunCalls runs the
+//    queued calls there. The task counts as outstanding work of the graph task until it is run,
+//    as every task does, and a graph task that runs only some nodes (autograd.grad) lists
+//    RunCalls among them before it starts. When backward() returns (also with an error, while
+//    a device thread may still be working), calls not yet run fail instead of waiting forever.
+//
+//    A backward started from inside such a call (a reentrant checkpoint) would need the device
+//    thread, which is waiting for the call: that is an Error rather than a hang.
+#include "engine.h"
+
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/engine.h>
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/graph_task.h>
+#include <torch/csrc/autograd/input_buffer.h>
+#if __has_include(<torch/headeronly/version.h>)
+#include <torch/headeronly/version.h>
+#else
+#include <torch/csrc/api/include/torch/version.h>
+#endif
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_map>
+
+// Graph nodes are held by c10::intrusive_ptr from libtorch 2.13, by std::shared_ptr before.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 13)
+#define TN_NODE_PTR c10::intrusive_ptr
+#define TN_MAKE_NODE c10::make_intrusive
+#else
+#define TN_NODE_PTR std::shared_ptr
+#define TN_MAKE_NODE std::make_shared
+#endif
+
+namespace tn {
+
+namespace {
+
+using torch::autograd::GraphTask;
+using torch::autograd::InputBuffer;
+using torch::autograd::Node;
+using torch::autograd::NodeTask;
+using torch::autograd::ReadyQueue;
+using torch::autograd::variable_list;
+
+// A call waiting for the JavaScript thread.
+struct Call {
+  const std::function<void()>* fn;
+  std::exception_ptr error;
+  bool done = false;
+};
+
+// A backward call made on a JavaScript thread, while it runs: where device threads queue calls.
+struct Caller {
+  std::mutex mutex;
+  std::condition_variable ran;
+  std::deque<Call*> pending;
+  bool closed = false;
+  std::weak_ptr<GraphTask> task;
+  std::shared_ptr<ReadyQueue> queue;
+  TN_NODE_PTR<Node> runCalls;
+
+  void finish(Call* call, std::exception_ptr error) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      call->error = std::move(error);
+      call->done = true;
+    }
+    ran.notify_all();
+  }
+};
+
+std::mutex callersMutex;
+std::unordered_map<int, std::shared_ptr<Caller>> callers;  // by graph task id
+
+// How many queued calls this thread is running (a backward started inside one would hang).
+thread_local int runningCalls = 0;
+
+// The node whose tasks the JavaScript thread runs: each runs every call queued so far.
+class RunCalls final : public Node {
+ public:
+  explicit RunCalls(std::weak_ptr<Caller> caller) : caller_(std::move(caller)) {}
+  std::string name() const override { return "JavaScriptCalls"; }
+
+  variable_list apply(variable_list&& /*inputs*/) override {
+    const std::shared_ptr<Caller> caller = caller_.lock();
+    if (!caller) return {};
+    for (;;) {
+      Call* call = nullptr;
+      {
+        std::lock_guard<std::mutex> lock(caller->mutex);
+        if (caller->pending.empty()) break;
+        call = caller->pending.front();
+        caller->pending.pop_front();
+      }
+      std::exception_ptr error;
+      runningCalls++;
+      try {
+        (*call->fn)();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      runningCalls--;
+      caller->finish(call, std::move(error));
+    }
+    return {};
+  }
+
+ private:
+  std::weak_ptr<Caller> caller_;
+};
+
+class JsEngine final : public torch::autograd::Engine {
+ public:
+  std::unique_ptr<torch::autograd::SavedVariableHooks> get_default_saved_variable_hooks() override {
+    return jsSavedVariableHooks();
+  }
+
+  c10::intrusive_ptr<at::ivalue::Future> execute_with_graph_task(const std::shared_ptr<GraphTask>& graphTask,
+                                                                 TN_NODE_PTR<Node> graphRoot,
+                                                                 InputBuffer&& inputBuffer) override {
+    TORCH_CHECK(runningCalls == 0,
+                "backward: a backward call inside a JavaScript backward or hook that runs for CUDA tensors is not "
+                "supported (the CUDA device's autograd thread is waiting for that JavaScript); for activation "
+                "checkpointing use checkpoint(..., {useReentrant: false})");
+    auto caller = std::make_shared<Caller>();
+    caller->task = graphTask;
+    caller->queue = graphTask->cpu_ready_queue_;
+    caller->runCalls = TN_MAKE_NODE<RunCalls>(caller);
+    // A graph task that runs only what some outputs need (autograd.grad) runs only the nodes it
+    // lists; nothing else reads the list before the task starts.
+    if (!graphTask->exec_info_.empty()) graphTask->exec_info_[caller->runCalls.get()].needed_ = true;
+    const int id = static_cast<int>(graphTask->id_);
+    {
+      std::lock_guard<std::mutex> lock(callersMutex);
+      callers[id] = caller;
+    }
+    struct Close {
+      int id;
+      std::shared_ptr<Caller> caller;
+      ~Close() {
+        {
+          std::lock_guard<std::mutex> lock(callersMutex);
+          callers.erase(id);
+        }
+        std::deque<Call*> left;
+        {
+          std::lock_guard<std::mutex> lock(caller->mutex);
+          caller->closed = true;
+          left.swap(caller->pending);
+        }
+        for (Call* call : left) {
+          caller->finish(call, std::make_exception_ptr(
+                                   std::runtime_error("the backward call ended before JavaScript could run for it")));
+        }
+      }
+    } close{id, caller};
+    return Engine::execute_with_graph_task(graphTask, std::move(graphRoot), std::move(inputBuffer));
+  }
+};
+
+torch::autograd::Engine& jsEngine() {
+  static JsEngine engine;
+  return engine;
+}
+
+}  // namespace
+
+void installEngine() {
+  static std::once_flag installed;
+  std::call_once(installed, [] { torch::autograd::set_default_engine_stub(&jsEngine); });
+}
+
+void runForBackwardCaller(const std::function<void()>& fn, const char* what) {
+  std::shared_ptr<Caller> caller;
+  {
+    std::lock_guard<std::mutex> lock(callersMutex);
+    auto it = callers.find(torch::autograd::get_current_graph_task_id());
+    if (it != callers.end()) caller = it->second;
+  }
+  TORCH_CHECK(caller, what,
+              ": JavaScript cannot run on this thread, and no backward call of a JavaScript thread is "
+              "waiting for it");
+  Call call{&fn};
+  std::shared_ptr<GraphTask> task = caller->task.lock();
+  {
+    std::lock_guard<std::mutex> lock(caller->mutex);
+    TORCH_CHECK(task && !caller->closed, what, ": the backward call has ended");
+    caller->pending.push_back(&call);
+  }
+  caller->queue->push(NodeTask(task, caller->runCalls, InputBuffer(0)));
+  task.reset();
+  std::unique_lock<std::mutex> lock(caller->mutex);
+  caller->ran.wait(lock, [&] { return call.done; });
+  if (call.error) std::rethrow_exception(call.error);
+}
+
+}  // namespace tn
