@@ -9,12 +9,15 @@
 //    hook is JavaScript, which runs only on its own thread. Python takes the GIL on the device
 //    thread; the JavaScript thread instead is inside backward(), serving the graph task's CPU
 //    queue (Engine::thread_main) until the graph is done. So a device thread that needs
-//    JavaScript queues the call, pushes a task for a node of ours (RunCalls) onto that CPU
-//    queue, and waits: the JavaScript thread pops the task like any other, and RunCalls runs the
-//    queued calls there. The task counts as outstanding work of the graph task until it is run,
-//    as every task does, and a graph task that runs only some nodes (autograd.grad) lists
-//    RunCalls among them before it starts. When backward() returns (also with an error, while
-//    a device thread may still be working), calls not yet run fail instead of waiting forever.
+//    JavaScript queues the call and gets a task for a node of ours (RunCalls) onto that CPU
+//    queue, then waits: the JavaScript thread pops the task like any other, and RunCalls runs
+//    the queued calls there. libtorch does not export ReadyQueue::push, so the task goes in as
+//    the engine's own tasks do: the device thread evaluates a node of ours (Gateway) whose only
+//    output feeds RunCalls with a CPU tensor, after counting RunCalls as waiting for one input;
+//    the engine then queues RunCalls on the graph task's CPU queue. The task counts as
+//    outstanding work of the graph task until it is run, and a graph task that runs only some
+//    nodes (autograd.grad) lists both nodes among them before it starts. When backward() returns (also with an error,
+//    while a device thread may still be working), calls not yet run fail instead of waiting forever.
 //
 //    A backward started from inside such a call (a reentrant checkpoint) would need the device
 //    thread, which is waiting for the call: that is an Error rather than a hang.
@@ -31,6 +34,7 @@
 #include <torch/csrc/api/include/torch/version.h>
 #endif
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -55,7 +59,6 @@ namespace {
 using torch::autograd::GraphTask;
 using torch::autograd::InputBuffer;
 using torch::autograd::Node;
-using torch::autograd::NodeTask;
 using torch::autograd::ReadyQueue;
 using torch::autograd::variable_list;
 
@@ -73,8 +76,8 @@ struct Caller {
   std::deque<Call*> pending;
   bool closed = false;
   std::weak_ptr<GraphTask> task;
-  std::shared_ptr<ReadyQueue> queue;
   TN_NODE_PTR<Node> runCalls;
+  TN_NODE_PTR<Node> gateway;
 
   void finish(Call* call, std::exception_ptr error) {
     {
@@ -91,6 +94,13 @@ std::unordered_map<int, std::shared_ptr<Caller>> callers;  // by graph task id
 
 // How many queued calls this thread is running (a backward started inside one would hang).
 thread_local int runningCalls = 0;
+
+// The node that a device thread evaluates to get RunCalls queued: one CPU scalar into it.
+class Gateway final : public Node {
+ public:
+  std::string name() const override { return "JavaScriptCallsGateway"; }
+  variable_list apply(variable_list&& /*inputs*/) override { return {at::zeros({})}; }
+};
 
 // The node whose tasks the JavaScript thread runs: each runs every call queued so far.
 class RunCalls final : public Node {
@@ -141,11 +151,16 @@ class JsEngine final : public torch::autograd::Engine {
                 "checkpointing use checkpoint(..., {useReentrant: false})");
     auto caller = std::make_shared<Caller>();
     caller->task = graphTask;
-    caller->queue = graphTask->cpu_ready_queue_;
     caller->runCalls = TN_MAKE_NODE<RunCalls>(caller);
+    caller->runCalls->add_input_metadata(at::zeros({}));
+    caller->gateway = TN_MAKE_NODE<Gateway>();
+    caller->gateway->add_next_edge(torch::autograd::Edge(caller->runCalls, 0));
     // A graph task that runs only what some outputs need (autograd.grad) runs only the nodes it
     // lists; nothing else reads the list before the task starts.
-    if (!graphTask->exec_info_.empty()) graphTask->exec_info_[caller->runCalls.get()].needed_ = true;
+    if (!graphTask->exec_info_.empty()) {
+      graphTask->exec_info_[caller->runCalls.get()].needed_ = true;
+      graphTask->exec_info_[caller->gateway.get()].needed_ = true;
+    }
     const int id = static_cast<int>(graphTask->id_);
     {
       std::lock_guard<std::mutex> lock(callersMutex);
@@ -204,7 +219,21 @@ void runForBackwardCaller(const std::function<void()>& fn, const char* what) {
     TORCH_CHECK(task && !caller->closed, what, ": the backward call has ended");
     caller->pending.push_back(&call);
   }
-  caller->queue->push(NodeTask(task, caller->runCalls, InputBuffer(0)));
+  {
+    // RunCalls is ready once the gateway's output reaches it (with several device threads at
+    // once, once all their gateways' outputs have).
+    std::lock_guard<std::mutex> lock(task->mutex_);
+    task->dependencies_[caller->runCalls.get()] += 1;
+  }
+  try {
+    InputBuffer none(0);
+    jsEngine().evaluate_function(task, caller->gateway.get(), none, task->cpu_ready_queue_);
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(caller->mutex);
+    auto& pending = caller->pending;
+    pending.erase(std::remove(pending.begin(), pending.end(), &call), pending.end());
+    throw;
+  }
   task.reset();
   std::unique_lock<std::mutex> lock(caller->mutex);
   caller->ran.wait(lock, [&] { return call.done; });

@@ -16,6 +16,10 @@
 
 namespace tn {
 
+// Whether a Tensor|Scalar argument was a JS number (wrapped as a CPU scalar tensor). Ops whose
+// Tensor overload wants the tensor on the input's device (clamp_min on CUDA) take the Scalar one.
+inline bool isNumber(const at::Tensor& t) { return t.unsafeGetTensorImpl()->is_wrapped_number(); }
+
 inline at::TensorOptions options(std::optional<at::ScalarType> dtype, std::optional<at::Device> device) {
   return at::TensorOptions().dtype(dtype).device(device);
 }

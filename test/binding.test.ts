@@ -24,3 +24,16 @@ test("native and ops are fast-mode objects holding the addon's exports", () => {
   assert.deepEqual(out.fns, ['function', 'function', 'undefined', 'undefined']);
   assert.ok((out.count[0] as number) > 100 && (out.count[1] as number) > 800, `counts ${out.count}`);
 });
+
+test('every symbol the addon uses is in the libraries it loads (bound at load, not at first call)', () => {
+  // The addon is a shared library: a libtorch function that libtorch does not export (an inline
+  // declaration whose body is not in the .so, like ReadyQueue::push) links, then kills the
+  // process with "undefined symbol" the first time its code path runs. Binding every symbol at
+  // load time turns that into a load failure here.
+  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(binding)}); console.log('loaded')`], {
+    encoding: 'utf8',
+    env: { ...process.env, LD_BIND_NOW: '1' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'loaded');
+});

@@ -338,7 +338,7 @@ static Napi::Value op_clamp_min_(const Napi::CallbackInfo& info) {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::MaybeOwned<at::Tensor> a_min_m = a.tensorOrScalar(1, "min");
     const at::Tensor& a_min = *a_min_m;
-    a_self.clamp_min_(a_min);
+    tn::isNumber(a_min) ? a_self.clamp_min_(a_min.item()) : a_self.clamp_min_(a_min);
     return a.none();
   });
 }
@@ -980,7 +980,7 @@ static Napi::Value op_clamp_min(const Napi::CallbackInfo& info) {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::MaybeOwned<at::Tensor> a_min_m = a.tensorOrScalar(1, "min");
     const at::Tensor& a_min = *a_min_m;
-    return a.ret(at::clamp_min(a_self, a_min));
+    return a.ret(tn::isNumber(a_min) ? at::clamp_min(a_self, a_min.item()) : at::clamp_min(a_self, a_min));
   });
 }
 #else

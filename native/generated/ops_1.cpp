@@ -333,7 +333,7 @@ static Napi::Value op_clamp_max_(const Napi::CallbackInfo& info) {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::MaybeOwned<at::Tensor> a_max_m = a.tensorOrScalar(1, "max");
     const at::Tensor& a_max = *a_max_m;
-    a_self.clamp_max_(a_max);
+    tn::isNumber(a_max) ? a_self.clamp_max_(a_max.item()) : a_self.clamp_max_(a_max);
     return a.none();
   });
 }
@@ -990,7 +990,7 @@ static Napi::Value op_clamp_max(const Napi::CallbackInfo& info) {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::MaybeOwned<at::Tensor> a_max_m = a.tensorOrScalar(1, "max");
     const at::Tensor& a_max = *a_max_m;
-    return a.ret(at::clamp_max(a_self, a_max));
+    return a.ret(tn::isNumber(a_max) ? at::clamp_max(a_self, a_max.item()) : at::clamp_max(a_self, a_max));
   });
 }
 #else
