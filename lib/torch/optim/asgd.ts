@@ -126,9 +126,11 @@ export class ASGD extends Optimizer<ASGDParamGroup, ASGDState> {
   private initState(param: Tensor, lr: number): ASGDState {
     const state = this.stateOf(param);
     if (Object.keys(state).length === 0) {
-      state.step = scalarTensor(0, { dtype: 'float32' }).keep();
-      state.eta = scalarTensor(lr, { dtype: 'float32' }).keep();
-      state.mu = scalarTensor(1, { dtype: 'float32' }).keep();
+      // On the parameter's device, as PyTorch's (ASGD keeps them there even when not capturable).
+      const device = param.device;
+      state.step = scalarTensor(0, { dtype: 'float32', device }).keep();
+      state.eta = scalarTensor(lr, { dtype: 'float32', device }).keep();
+      state.mu = scalarTensor(1, { dtype: 'float32', device }).keep();
       state.ax = zerosLike(param).keep();
     }
     return state;
@@ -205,7 +207,7 @@ export class ASGD extends Optimizer<ASGDParamGroup, ASGDState> {
         .mul(lr),
     );
     const newMus = steps.map((step) =>
-      scalarTensor(1 / Math.max(1, (step.item() as number) - t0), { dtype: 'float32' }),
+      scalarTensor(1 / Math.max(1, (step.item() as number) - t0), { dtype: 'float32', device: step.device }),
     );
     _foreachCopy_(etas, newEtas);
     _foreachCopy_(mus, newMus);
