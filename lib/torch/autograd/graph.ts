@@ -178,8 +178,8 @@ function checkFn(f: unknown, name: string, what: string): void {
  * Lifetimes: the tensor handed to pack and the tensors the hooks make are freed when they return,
  * except the tensors in pack's result (in arrays, plain objects, Maps), which belong to the saved
  * tensor and are freed with it (return a clone of a tensor you keep using elsewhere, and
- * `torch.keep` a tensor you store aside). CPU only for unpack: the engine unpacks CUDA tensors on
- * a device thread, where JavaScript cannot run (a clear error).
+ * `torch.keep` a tensor you store aside). For CUDA tensors the engine unpacks on its device
+ * thread, which hands the unpack to this thread (native/engine.cpp).
  */
 export function savedTensorsHooks<T>(pack: (x: Tensor) => unknown, unpack: (packed: never) => Tensor, fn: () => T): T {
   const name = 'savedTensorsHooks';

@@ -1,7 +1,7 @@
 // The Dirichlet distribution over the simplex, with concentrations along the last dimension
 // (PyTorch's torch.distributions.Dirichlet). rsample's gradient is the implicit
 // reparameterisation gradient of libtorch's _dirichlet_grad, through a custom autograd Function
-// as in PyTorch (so CPU tensors only when a gradient is wanted).
+// as in PyTorch.
 
 import { oneHot } from '../../generated/functional.js';
 import { _dirichletGrad, _sampleDirichlet, where } from '../../generated/functions.js';

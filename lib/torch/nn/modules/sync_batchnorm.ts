@@ -130,8 +130,8 @@ class SyncBatchNormFunction extends AutogradFunction {
  *
  * Unlike PyTorch's, which refuses CPU input, CPU tensors over Gloo are supported (tests, CPU
  * clusters): the statistics come from ordinary ops, as ATen's fused sync-BN kernels are CUDA
- * only. Synchronised training that needs gradients of CUDA tensors is refused: its backward is a
- * custom autograd Function, which runs in JavaScript and so on the CPU only.
+ * only. Its backward is a custom autograd Function: for CUDA tensors the device's autograd thread
+ * hands it to the JavaScript thread (native/engine.cpp).
  */
 export class SyncBatchNorm extends BatchNormBase {
   readonly processGroup: null;
