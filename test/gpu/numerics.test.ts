@@ -98,10 +98,8 @@ function inputs(dtype: 'float32' | 'float64') {
   };
 }
 
-function elementwiseCases(dtype: 'float32' | 'float64'): Case[] {
-  const { r, r2, p, p2, u, g1, pr, unit } = inputs(dtype);
-  const loose: [number, number] = dtype === 'float32' ? [2e-4, 1e-5] : [1e-9, 1e-12];
-  const withSpecials = torch.tensor([Number.NaN, Infinity, -Infinity, 1.5, -2, 0], { dtype });
+/** Makers of one-input and two-input cases, named with their dtype. */
+function caseMakers(dtype: string) {
   const un = (name: string, x: Tensor, fn: (a: Tensor) => Out, tol?: [number, number]): Case => ({
     name: `${name} (${dtype})`,
     inputs: [x],
@@ -120,6 +118,14 @@ function elementwiseCases(dtype: 'float32' | 'float64'): Case[] {
     fn: (a, b) => fn(a as Tensor, b as Tensor),
     tol,
   });
+  return { un, bin };
+}
+
+function elementwiseCases(dtype: 'float32' | 'float64'): Case[] {
+  const { r, r2, p, p2, u, g1, pr, unit } = inputs(dtype);
+  const loose: [number, number] = dtype === 'float32' ? [2e-4, 1e-5] : [1e-9, 1e-12];
+  const withSpecials = torch.tensor([Number.NaN, Infinity, -Infinity, 1.5, -2, 0], { dtype });
+  const { un, bin } = caseMakers(dtype);
   return [
     // unary: arithmetic, exp/log family, trig and hyperbolic
     un('abs', r, (a) => a.abs()),
@@ -816,24 +822,7 @@ function specialCases(dtype: 'float32' | 'float64'): Case[] {
   const { r, p, p2, u, g1, pr, unit } = inputs(dtype);
   const wide = p.mul(4);
   const loose: [number, number] = dtype === 'float32' ? [2e-4, 1e-5] : [1e-9, 1e-12];
-  const un = (name: string, x: Tensor, fn: (a: Tensor) => Out, tol?: [number, number]): Case => ({
-    name: `${name} (${dtype})`,
-    inputs: [x],
-    fn: (a) => fn(a as Tensor),
-    tol,
-  });
-  const bin = (
-    name: string,
-    x: Tensor,
-    y: Tensor,
-    fn: (a: Tensor, b: Tensor) => Out,
-    tol?: [number, number],
-  ): Case => ({
-    name: `${name} (${dtype})`,
-    inputs: [x, y],
-    fn: (a, b) => fn(a as Tensor, b as Tensor),
-    tol,
-  });
+  const { un, bin } = caseMakers(dtype);
   return [
     un('airyAi', r, (a) => special.airyAi(a)),
     un('besselJ0/J1', wide, (a) => [special.besselJ0(a), special.besselJ1(a)]),
