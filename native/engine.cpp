@@ -13,11 +13,13 @@
 //    queue, then waits: the JavaScript thread pops the task like any other, and RunCalls runs
 //    the queued calls there. libtorch does not export ReadyQueue::push, so the task goes in as
 //    the engine's own tasks do: the device thread evaluates a node of ours (Gateway) whose only
-//    output feeds RunCalls with a CPU tensor, after counting RunCalls as waiting for one input;
-//    the engine then queues RunCalls on the graph task's CPU queue. The task counts as
-//    outstanding work of the graph task until it is run, and a graph task that runs only some
-//    nodes (autograd.grad) lists both nodes among them before it starts. When backward() returns (also with an error,
-//    while a device thread may still be working), calls not yet run fail instead of waiting forever.
+//    output (undefined: no tensor is made) feeds RunCalls, after counting RunCalls as waiting
+//    for one input; the engine then queues RunCalls on the graph task's CPU queue. The task
+//    counts as outstanding work of the graph task until it is run. The two nodes are made when a
+//    device thread first needs them, except for a graph task that runs only some nodes
+//    (autograd.grad): it must list them among those before it starts. So a backward that runs no
+//    JavaScript on a device thread pays one registry entry and nothing else. When backward() returns (also with an
+//    error, while a device thread may still be working), calls not yet run fail instead of waiting forever.
 //
 //    A backward started from inside such a call (a reentrant checkpoint) would need the device
 //    thread, which is waiting for the call: that is an Error rather than a hang.
@@ -36,12 +38,12 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <deque>
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
+#include <vector>
 
 // Graph nodes are held by c10::intrusive_ptr from libtorch 2.13, by std::shared_ptr before.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 13)
@@ -73,11 +75,13 @@ struct Call {
 struct Caller {
   std::mutex mutex;
   std::condition_variable ran;
-  std::deque<Call*> pending;
+  std::vector<Call*> pending;
   bool closed = false;
   std::weak_ptr<GraphTask> task;
-  TN_NODE_PTR<Node> runCalls;
+  TN_NODE_PTR<Node> runCalls;  // made once needed (makeNodes), under `mutex` after the start
   TN_NODE_PTR<Node> gateway;
+
+  void makeNodes(const std::shared_ptr<Caller>& self);
 
   void finish(Call* call, std::exception_ptr error) {
     {
@@ -99,7 +103,7 @@ thread_local int runningCalls = 0;
 class Gateway final : public Node {
  public:
   std::string name() const override { return "JavaScriptCallsGateway"; }
-  variable_list apply(variable_list&& /*inputs*/) override { return {at::zeros({})}; }
+  variable_list apply(variable_list&& /*inputs*/) override { return {at::Tensor()}; }
 };
 
 // The node whose tasks the JavaScript thread runs: each runs every call queued so far.
@@ -117,7 +121,7 @@ class RunCalls final : public Node {
         std::lock_guard<std::mutex> lock(caller->mutex);
         if (caller->pending.empty()) break;
         call = caller->pending.front();
-        caller->pending.pop_front();
+        caller->pending.erase(caller->pending.begin());
       }
       std::exception_ptr error;
       runningCalls++;
@@ -136,6 +140,13 @@ class RunCalls final : public Node {
   std::weak_ptr<Caller> caller_;
 };
 
+void Caller::makeNodes(const std::shared_ptr<Caller>& self) {
+  runCalls = TN_MAKE_NODE<RunCalls>(self);
+  runCalls->add_input_metadata(Node::undefined_input());
+  gateway = TN_MAKE_NODE<Gateway>();
+  gateway->add_next_edge(torch::autograd::Edge(runCalls, 0));
+}
+
 class JsEngine final : public torch::autograd::Engine {
  public:
   std::unique_ptr<torch::autograd::SavedVariableHooks> get_default_saved_variable_hooks() override {
@@ -151,13 +162,10 @@ class JsEngine final : public torch::autograd::Engine {
                 "checkpointing use checkpoint(..., {useReentrant: false})");
     auto caller = std::make_shared<Caller>();
     caller->task = graphTask;
-    caller->runCalls = TN_MAKE_NODE<RunCalls>(caller);
-    caller->runCalls->add_input_metadata(at::zeros({}));
-    caller->gateway = TN_MAKE_NODE<Gateway>();
-    caller->gateway->add_next_edge(torch::autograd::Edge(caller->runCalls, 0));
     // A graph task that runs only what some outputs need (autograd.grad) runs only the nodes it
     // lists; nothing else reads the list before the task starts.
     if (!graphTask->exec_info_.empty()) {
+      caller->makeNodes(caller);
       graphTask->exec_info_[caller->runCalls.get()].needed_ = true;
       graphTask->exec_info_[caller->gateway.get()].needed_ = true;
     }
@@ -174,7 +182,7 @@ class JsEngine final : public torch::autograd::Engine {
           std::lock_guard<std::mutex> lock(callersMutex);
           callers.erase(id);
         }
-        std::deque<Call*> left;
+        std::vector<Call*> left;
         {
           std::lock_guard<std::mutex> lock(caller->mutex);
           caller->closed = true;
@@ -217,6 +225,7 @@ void runForBackwardCaller(const std::function<void()>& fn, const char* what) {
   {
     std::lock_guard<std::mutex> lock(caller->mutex);
     TORCH_CHECK(task && !caller->closed, what, ": the backward call has ended");
+    if (!caller->runCalls) caller->makeNodes(caller);
     caller->pending.push_back(&call);
   }
   {

@@ -1132,6 +1132,10 @@ export function $prod(input: Tensor, options?: { dtype?: DType }): Tensor {
   return wrap(ops.prod(h(input, 'prod', 'input'), dtypeCode(options?.dtype, 'prod')));
 }
 
+export function $prod_dim_int(input: Tensor, dim: number, options?: { keepdim?: boolean; dtype?: DType }): Tensor {
+  return wrap(ops['prod$dim_int'](h(input, 'prod', 'input'), dim, options?.keepdim, dtypeCode(options?.dtype, 'prod')));
+}
+
 export function $std(input: Tensor, options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor;
 export function $std(input: Tensor, dim?: number | number[] | null, options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor;
 export function $std(input: Tensor, dim?: number | number[] | null | { correction?: number | boolean | null; keepdim?: boolean }, options?: { correction?: number | boolean | null; keepdim?: boolean }): Tensor {

@@ -1080,186 +1080,193 @@ static Napi::Value op_prod(const Napi::CallbackInfo& info) {
 }
 #endif
 
-#if __has_include(<ATen/ops/max.h>)
-static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max");
+#if __has_include(<ATen/ops/var.h>)
+static Napi::Value op_var(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "var");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::max(a_self));
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    return a.ret(at::var(a_self, a_dim, a_correction, a_keepdim));
   });
 }
 #else
-static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
+static Napi::Value op_var(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "var: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/maximum.h>)
+static Napi::Value op_max__other(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::maximum(a_self, a_other));
+  });
+}
+#else
+static Napi::Value op_max__other(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "max: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/min.h>)
-static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
+#if __has_include(<ATen/ops/minimum.h>)
+static Napi::Value op_min__other(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "min");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::min(a_self));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::minimum(a_self, a_other));
   });
 }
 #else
-static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
+static Napi::Value op_min__other(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "min: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/amax.h>)
-static Napi::Value op_amax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "amax");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::amax(a_self, a_dim, a_keepdim));
-  });
-}
-#else
-static Napi::Value op_amax(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "amax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/argmin.h>)
-static Napi::Value op_argmin(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "argmin");
+#if __has_include(<ATen/ops/argmax.h>)
+static Napi::Value op_argmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "argmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::argmin(a_self, a_dim, a_keepdim));
+    return a.ret(at::argmax(a_self, a_dim, a_keepdim));
   });
 }
 #else
-static Napi::Value op_argmin(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "argmin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_argmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "argmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/all.h>)
-static Napi::Value op_all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "all");
+#if __has_include(<ATen/ops/norm.h>)
+static Napi::Value op_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::Scalar> a_p = a.has(1) ? a.optScalar(1, "p") : std::optional<at::Scalar>(at::Scalar(2));
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    return a.ret(a_dim ? at::norm(a_self, a_p, *a_dim, a_keepdim) : at::norm(a_self, a_p, at::IntArrayRef{}, a_keepdim));
+  });
+}
+#else
+static Napi::Value op_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/cumsum.h>)
+static Napi::Value op_cumsum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cumsum");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::cumsum(a_self, a_dim, a_dtype));
+  });
+}
+#else
+static Napi::Value op_cumsum(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cumsum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/topk.h>)
+static Napi::Value op_topk(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "topk");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_k = a.int64(1, "k");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    const bool a_largest = a.boolean(3, "largest", true);
+    const bool a_sorted = a.boolean(4, "sorted", true);
+    return a.ret(at::topk(a_self, a_k, a_dim, a_largest, a_sorted));
+  });
+}
+#else
+static Napi::Value op_topk(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "topk: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/cummin.h>)
+static Napi::Value op_cummin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cummin");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    return a.ret(at::cummin(a_self, a_dim));
+  });
+}
+#else
+static Napi::Value op_cummin(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cummin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/median.h>)
+static Napi::Value op_median__dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "median");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::median(a_self, a_dim, a_keepdim));
+  });
+}
+#else
+static Napi::Value op_median__dim(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "median: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/mode.h>)
+static Napi::Value op_mode(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mode");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim", -1);
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::mode(a_self, a_dim, a_keepdim));
+  });
+}
+#else
+static Napi::Value op_mode(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "mode: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/nansum.h>)
+static Napi::Value op_nansum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nansum");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::all(a_self, a_dim, a_keepdim));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    return a.ret(at::nansum(a_self, a_dim, a_keepdim, a_dtype));
   });
 }
 #else
-static Napi::Value op_all(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "all: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/sort.h>)
-static Napi::Value op_sort(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sort");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", -1);
-    const bool a_descending = a.boolean(2, "descending", false);
-    const bool a_stable = a.boolean(3, "stable", false);
-    return a.ret(at::sort(a_self, a_stable, a_dim, a_descending));
-  });
-}
-#else
-static Napi::Value op_sort(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "sort: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/cumprod.h>)
-static Napi::Value op_cumprod(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cumprod");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::cumprod(a_self, a_dim, a_dtype));
-  });
-}
-#else
-static Napi::Value op_cumprod(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cumprod: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/logcumsumexp.h>)
-static Napi::Value op_logcumsumexp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logcumsumexp");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    return a.ret(at::logcumsumexp(a_self, a_dim));
-  });
-}
-#else
-static Napi::Value op_logcumsumexp(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "logcumsumexp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/nanmedian.h>)
-static Napi::Value op_nanmedian__all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nanmedian");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::nanmedian(a_self));
-  });
-}
-#else
-static Napi::Value op_nanmedian__all(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "nanmedian: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/kthvalue.h>)
-static Napi::Value op_kthvalue(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "kthvalue");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_k = a.int64(1, "k");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::kthvalue(a_self, a_k, a_dim, a_keepdim));
-  });
-}
-#else
-static Napi::Value op_kthvalue(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "kthvalue: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/quantile.h>)
-static Napi::Value op_quantile(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "quantile");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_q = a.tensor(1, "q");
-    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    const std::string a_interpolation = a.string(4, "interpolation", "linear");
-    return a.ret(at::quantile(a_self, a_q, a_dim, a_keepdim, a_interpolation));
-  });
-}
-#else
-static Napi::Value op_quantile(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "quantile: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_nansum(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nansum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/nanquantile.h>)
-static Napi::Value op_nanquantile__scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_nanquantile(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nanquantile");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_q = a.float64(1, "q");
+    const at::Tensor& a_q = a.tensor(1, "q");
     const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
     const bool a_keepdim = a.boolean(3, "keepdim", false);
     const std::string a_interpolation = a.string(4, "interpolation", "linear");
@@ -1267,825 +1274,828 @@ static Napi::Value op_nanquantile__scalar(const Napi::CallbackInfo& info) {
   });
 }
 #else
-static Napi::Value op_nanquantile__scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_nanquantile(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "nanquantile: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/std_mean.h>)
-static Napi::Value op_std_mean(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "std_mean");
+#if __has_include(<ATen/ops/var_mean.h>)
+static Napi::Value op_var_mean(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "var_mean");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
     const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::std_mean(a_self, a_dim, a_correction, a_keepdim));
+    return a.ret(at::var_mean(a_self, a_dim, a_correction, a_keepdim));
   });
 }
 #else
-static Napi::Value op_std_mean(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "std_mean: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_var_mean(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "var_mean: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/bincount.h>)
-static Napi::Value op_bincount(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bincount");
+#if __has_include(<ATen/ops/histc.h>)
+static Napi::Value op_histc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "histc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Tensor> a_weights = a.optTensor(1, "weights");
-    const int64_t a_minlength = a.int64(2, "minlength", 0);
-    return a.ret(at::bincount(a_self, a_weights, a_minlength));
+    const int64_t a_bins = a.int64(1, "bins", 100);
+    const at::Scalar a_min = a.scalar(2, "min", at::Scalar(0));
+    const at::Scalar a_max = a.scalar(3, "max", at::Scalar(0));
+    return a.ret(at::histc(a_self, a_bins, a_min, a_max));
   });
 }
 #else
-static Napi::Value op_bincount(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "bincount: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_histc(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "histc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/unique_consecutive.h>)
-static Napi::Value op_unique_consecutive(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unique_consecutive");
+#if __has_include(<ATen/ops/unique_dim.h>)
+static Napi::Value op_unique__dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unique");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const bool a_return_inverse = a.boolean(1, "return_inverse");
-    const bool a_return_counts = a.boolean(2, "return_counts");
-    const std::optional<int64_t> a_dim = a.optInt64(3, "dim");
-    return a.ret(at::unique_consecutive(a_self, a_return_inverse, a_return_counts, a_dim));
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_sorted = a.boolean(2, "sorted");
+    const bool a_return_inverse = a.boolean(3, "return_inverse");
+    const bool a_return_counts = a.boolean(4, "return_counts");
+    return a.ret(at::unique_dim(a_self, a_dim, a_sorted, a_return_inverse, a_return_counts));
   });
 }
 #else
-static Napi::Value op_unique_consecutive(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "unique_consecutive: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_unique__dim(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unique: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/bucketize.h>)
-static Napi::Value op_bucketize(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bucketize");
+#if __has_include(<ATen/ops/searchsorted.h>)
+static Napi::Value op_searchsorted__Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "searchsorted");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_boundaries = a.tensor(1, "boundaries");
+    const at::Tensor& a_sorted_sequence = a.tensor(0, "sorted_sequence");
+    const at::Scalar a_self = a.scalar(1, "self");
     const bool a_out_int32 = a.boolean(2, "out_int32", false);
     const bool a_right = a.boolean(3, "right", false);
-    return a.ret(at::bucketize(a_self, a_boundaries, a_out_int32, a_right));
+    const std::optional<std::string> a_side_v = a.optString(4, "side");
+    const std::optional<c10::string_view> a_side = a_side_v ? std::optional<c10::string_view>(*a_side_v) : std::nullopt;
+    const std::optional<at::Tensor> a_sorter = a.optTensor(5, "sorter");
+    return a.ret(at::searchsorted(a_sorted_sequence, a_self, a_out_int32, a_right, a_side, a_sorter));
   });
 }
 #else
-static Napi::Value op_bucketize(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "bucketize: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_searchsorted__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "searchsorted: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/diff.h>)
-static Napi::Value op_diff(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diff");
+#if __has_include(<ATen/ops/trace.h>)
+static Napi::Value op_trace(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "trace");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_n = a.int64(1, "n", 1);
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    const std::optional<at::Tensor> a_prepend = a.optTensor(3, "prepend");
-    const std::optional<at::Tensor> a_append = a.optTensor(4, "append");
-    return a.ret(at::diff(a_self, a_n, a_dim, a_prepend, a_append));
+    return a.ret(at::trace(a_self));
   });
 }
 #else
-static Napi::Value op_diff(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "diff: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_trace(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "trace: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_cumsum_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cumsum_");
+#if __has_include(<ATen/ops/corrcoef.h>)
+static Napi::Value op_corrcoef(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "corrcoef");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    a_self.cumsum_(a_dim, a_dtype);
-    return a.none();
-  });
-}
-
-#if __has_include(<ATen/ops/reshape.h>)
-static Napi::Value op_reshape(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "reshape");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_shape = a.intList(1, "shape", 0);
-    return a.ret(at::reshape(a_self, a_shape));
+    return a.ret(at::corrcoef(a_self));
   });
 }
 #else
-static Napi::Value op_reshape(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "reshape: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_corrcoef(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "corrcoef: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/unflatten.h>)
-static Napi::Value op_unflatten(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unflatten");
+#if __has_include(<ATen/ops/msort.h>)
+static Napi::Value op_msort(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "msort");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const tn::IntList a_sizes = a.intList(2, "sizes", 0);
-    return a.ret(at::unflatten(a_self, a_dim, a_sizes));
+    return a.ret(at::msort(a_self));
   });
 }
 #else
-static Napi::Value op_unflatten(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "unflatten: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_msort(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "msort: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/unsqueeze.h>)
-static Napi::Value op_unsqueeze(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unsqueeze");
+#if __has_include(<ATen/ops/flatten.h>)
+static Napi::Value op_flatten(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "flatten");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    return a.ret(at::unsqueeze(a_self, a_dim));
+    const int64_t a_start_dim = a.int64(1, "start_dim", 0);
+    const int64_t a_end_dim = a.int64(2, "end_dim", -1);
+    return a.ret(at::flatten(a_self, a_start_dim, a_end_dim));
   });
 }
 #else
-static Napi::Value op_unsqueeze(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "unsqueeze: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_flatten(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "flatten: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/t.h>)
-static Napi::Value op_t(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "t");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::t(a_self));
-  });
-}
-#else
-static Napi::Value op_t(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "t: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-static Napi::Value op_expand_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "expand_as");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.expand_as(a_other));
-  });
-}
-
-static Napi::Value op_repeat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "repeat");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_repeats = a.intList(1, "repeats", 0);
-    return a.ret(a_self.repeat(a_repeats));
-  });
-}
-
-#if __has_include(<ATen/ops/cat.h>)
-static Napi::Value op_cat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cat");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::cat(a_tensors, a_dim));
-  });
-}
-#else
-static Napi::Value op_cat(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cat: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/broadcast_tensors.h>)
-static Napi::Value op_broadcast_tensors(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "broadcast_tensors");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::broadcast_tensors(a_tensors));
-  });
-}
-#else
-static Napi::Value op_broadcast_tensors(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "broadcast_tensors: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/chunk.h>)
-static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "chunk");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_chunks = a.int64(1, "chunks");
-    const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::chunk(a_self, a_chunks, a_dim));
-  });
-}
-#else
-static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "chunk: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/select.h>)
-static Napi::Value op_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "select");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const int64_t a_index = a.int64(2, "index");
-    return a.ret(at::select(a_self, a_dim, a_index));
-  });
-}
-#else
-static Napi::Value op_select(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "select: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/roll.h>)
-static Napi::Value op_roll(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "roll");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_shifts = a.intList(1, "shifts", 1);
-    const tn::IntList a_dims = a.has(2) ? a.intList(2, "dims", 1) : tn::IntList{};
-    return a.ret(at::roll(a_self, a_shifts, a_dims));
-  });
-}
-#else
-static Napi::Value op_roll(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "roll: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/triu.h>)
-static Napi::Value op_triu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triu");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::triu(a_self, a_diagonal));
-  });
-}
-#else
-static Napi::Value op_triu(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "triu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/fliplr.h>)
-static Napi::Value op_fliplr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fliplr");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::fliplr(a_self));
-  });
-}
-#else
-static Napi::Value op_fliplr(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fliplr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/meshgrid.h>)
-static Napi::Value op_meshgrid(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "meshgrid");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    const std::string a_indexing = a.string(1, "indexing");
-    return a.ret(at::meshgrid(a_tensors, a_indexing));
-  });
-}
-#else
-static Napi::Value op_meshgrid(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "meshgrid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-static Napi::Value op_t_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "t_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.t_();
-    return a.none();
-  });
-}
-
-static Napi::Value op_squeeze___dims(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "squeeze_");
+#if __has_include(<ATen/ops/squeeze.h>)
+static Napi::Value op_squeeze__dims(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "squeeze");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_dim = a.intList(1, "dim", 1);
-    a_self.squeeze_(a_dim);
-    return a.none();
+    return a.ret(at::squeeze(a_self, a_dim));
   });
 }
+#else
+static Napi::Value op_squeeze__dims(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "squeeze: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
-static Napi::Value op_triu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triu_");
+#if __has_include(<ATen/ops/transpose.h>)
+static Napi::Value op_transpose(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "transpose");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    a_self.triu_(a_diagonal);
-    return a.none();
+    const int64_t a_dim0 = a.int64(1, "dim0");
+    const int64_t a_dim1 = a.int64(2, "dim1");
+    return a.ret(at::transpose(a_self, a_dim0, a_dim1));
   });
 }
+#else
+static Napi::Value op_transpose(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "transpose: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
-static Napi::Value op_sum_to_size(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sum_to_size");
+static Napi::Value op_expand(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "expand");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_size = a.intList(1, "size", 0);
-    return a.ret(a_self.sum_to_size(a_size));
+    return a.ret(a_self.expand(a_size));
   });
 }
 
-static Napi::Value op__mH(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_mH");
+static Napi::Value op_reshape_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "reshape_as");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.mH());
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(a_self.reshape_as(a_other));
   });
 }
 
-static Napi::Value op__version(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_version");
+#if __has_include(<ATen/ops/tile.h>)
+static Napi::Value op_tile(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tile");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self._version());
-  });
-}
-
-#if __has_include(<ATen/ops/unsafe_chunk.h>)
-static Napi::Value op_unsafe_chunk(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unsafe_chunk");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_chunks = a.int64(1, "chunks");
-    const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::unsafe_chunk(a_self, a_chunks, a_dim));
+    const tn::IntList a_dims = a.intList(1, "dims", 0);
+    return a.ret(at::tile(a_self, a_dims));
   });
 }
 #else
-static Napi::Value op_unsafe_chunk(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "unsafe_chunk: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_tile(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "tile: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/movedim.h>)
-static Napi::Value op_movedim__int(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "movedim");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_source = a.int64(1, "source");
-    const int64_t a_destination = a.int64(2, "destination");
-    return a.ret(at::movedim(a_self, a_source, a_destination));
-  });
-}
-#else
-static Napi::Value op_movedim__int(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "movedim: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/ravel.h>)
-static Napi::Value op_ravel(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ravel");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::ravel(a_self));
-  });
-}
-#else
-static Napi::Value op_ravel(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "ravel: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/atleast_2d.h>)
-static Napi::Value op_atleast_2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "atleast_2d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::atleast_2d(a_self));
-  });
-}
-#else
-static Napi::Value op_atleast_2d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "atleast_2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/atleast_3d.h>)
-static Napi::Value op_atleast_3d__Sequence(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "atleast_3d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::atleast_3d(a_tensors));
-  });
-}
-#else
-static Napi::Value op_atleast_3d__Sequence(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "atleast_3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/dstack.h>)
-static Napi::Value op_dstack(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dstack");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::dstack(a_tensors));
-  });
-}
-#else
-static Napi::Value op_dstack(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "dstack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/cat.h>)
-static Napi::Value op_concatenate(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "concatenate");
+#if __has_include(<ATen/ops/stack.h>)
+static Napi::Value op_stack(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "stack");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
     const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::cat(a_tensors, a_dim));
+    return a.ret(at::stack(a_tensors, a_dim));
   });
 }
 #else
-static Napi::Value op_concatenate(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "concatenate: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/hsplit.h>)
-static Napi::Value op_hsplit__int(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hsplit");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_sections = a.int64(1, "sections");
-    return a.ret(at::hsplit(a_self, a_sections));
-  });
-}
-#else
-static Napi::Value op_hsplit__int(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "hsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/vsplit.h>)
-static Napi::Value op_vsplit__array(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "vsplit");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_indices = a.intList(1, "indices", 0);
-    return a.ret(at::vsplit(a_self, a_indices));
-  });
-}
-#else
-static Napi::Value op_vsplit__array(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "vsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_stack(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "stack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/split_with_sizes.h>)
-static Napi::Value op_split_with_sizes(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "split_with_sizes");
+static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "split");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_split_size = a.intList(1, "split_size", 0);
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::split_with_sizes(a_self, a_split_size, a_dim));
+  });
+}
+#else
+static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "split: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/narrow.h>)
+static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "narrow");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const int64_t a_start = a.int64(2, "start");
+    const int64_t a_length = a.int64(3, "length");
+    return a.ret(at::narrow(a_self, a_dim, a_start, a_length));
+  });
+}
+#else
+static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "narrow: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/flip.h>)
+static Napi::Value op_flip(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "flip");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dims = a.intList(1, "dims", 0);
+    return a.ret(at::flip(a_self, a_dims));
+  });
+}
+#else
+static Napi::Value op_flip(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "flip: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/tril.h>)
+static Napi::Value op_tril(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tril");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
+    return a.ret(at::tril(a_self, a_diagonal));
+  });
+}
+#else
+static Napi::Value op_tril(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "tril: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/rot90.h>)
+static Napi::Value op_rot90(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rot90");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_k = a.int64(1, "k", 1);
+    const tn::IntList a_dims = a.has(2) ? a.intList(2, "dims", 0) : tn::IntList{0, 1};
+    return a.ret(at::rot90(a_self, a_k, a_dims));
+  });
+}
+#else
+static Napi::Value op_rot90(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rot90: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/as_strided.h>)
+static Napi::Value op_as_strided(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "as_strided");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const tn::IntList a_stride = a.intList(2, "stride", 0);
+    const std::optional<int64_t> a_storage_offset = a.optInt64(3, "storage_offset");
+    return a.ret(at::as_strided(a_self, a_size, a_stride, a_storage_offset));
+  });
+}
+#else
+static Napi::Value op_as_strided(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "as_strided: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/block_diag.h>)
+static Napi::Value op_block_diag(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "block_diag");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::block_diag(a_tensors));
+  });
+}
+#else
+static Napi::Value op_block_diag(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "block_diag: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_squeeze___all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "squeeze_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    a_self.squeeze_();
+    return a.none();
+  });
+}
+
+static Napi::Value op_tril_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tril_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
+    a_self.tril_(a_diagonal);
+    return a.none();
+  });
+}
+
+#if __has_include(<ATen/ops/diagflat.h>)
+static Napi::Value op_diagflat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diagflat");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_offset = a.int64(1, "offset", 0);
+    return a.ret(at::diagflat(a_self, a_offset));
+  });
+}
+#else
+static Napi::Value op_diagflat(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "diagflat: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op__mT(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_mT");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.mT());
+  });
+}
+
+static Napi::Value op__matrix_H(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_matrix_H");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.matrix_H());
+  });
+}
+
+static Napi::Value op_unfold__dimension(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unfold");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dimension = a.int64(1, "dimension");
+    const int64_t a_size = a.int64(2, "size");
+    const int64_t a_step = a.int64(3, "step");
+    return a.ret(a_self.unfold(a_dimension, a_size, a_step));
+  });
+}
+
+#if __has_include(<ATen/ops/unsafe_split_with_sizes.h>)
+static Napi::Value op_unsafe_split_with_sizes(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unsafe_split_with_sizes");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_split_sizes = a.intList(1, "split_sizes", 0);
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::split_with_sizes(a_self, a_split_sizes, a_dim));
+    return a.ret(at::unsafe_split_with_sizes(a_self, a_split_sizes, a_dim));
   });
 }
 #else
-static Napi::Value op_split_with_sizes(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "split_with_sizes: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_unsafe_split_with_sizes(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unsafe_split_with_sizes: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/slice_scatter.h>)
-static Napi::Value op_slice_scatter(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "slice_scatter");
+#if __has_include(<ATen/ops/broadcast_to.h>)
+static Napi::Value op_broadcast_to(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "broadcast_to");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    return a.ret(at::broadcast_to(a_self, a_size));
+  });
+}
+#else
+static Napi::Value op_broadcast_to(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "broadcast_to: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/atleast_1d.h>)
+static Napi::Value op_atleast_1d__Sequence(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "atleast_1d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::atleast_1d(a_tensors));
+  });
+}
+#else
+static Napi::Value op_atleast_1d__Sequence(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "atleast_1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/atleast_3d.h>)
+static Napi::Value op_atleast_3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "atleast_3d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::atleast_3d(a_self));
+  });
+}
+#else
+static Napi::Value op_atleast_3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "atleast_3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/vstack.h>)
+static Napi::Value op_vstack(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "vstack");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::vstack(a_tensors));
+  });
+}
+#else
+static Napi::Value op_vstack(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "vstack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/vstack.h>)
+static Napi::Value op_row_stack(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "row_stack");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::vstack(a_tensors));
+  });
+}
+#else
+static Napi::Value op_row_stack(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "row_stack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/tensor_split.h>)
+static Napi::Value op_tensor_split__indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tensor_split");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_indices = a.intList(1, "indices", 0);
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::tensor_split(a_self, a_indices, a_dim));
+  });
+}
+#else
+static Napi::Value op_tensor_split__indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "tensor_split: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/vsplit.h>)
+static Napi::Value op_vsplit__int(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "vsplit");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_sections = a.int64(1, "sections");
+    return a.ret(at::vsplit(a_self, a_sections));
+  });
+}
+#else
+static Napi::Value op_vsplit__int(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "vsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/dsplit.h>)
+static Napi::Value op_dsplit__array(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dsplit");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_indices = a.intList(1, "indices", 0);
+    return a.ret(at::dsplit(a_self, a_indices));
+  });
+}
+#else
+static Napi::Value op_dsplit__array(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "dsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/select_scatter.h>)
+static Napi::Value op_select_scatter(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "select_scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_src = a.tensor(1, "src");
-    const int64_t a_dim = a.int64(2, "dim", 0);
-    const std::optional<int64_t> a_start = a.optInt64(3, "start");
-    const std::optional<int64_t> a_end = a.optInt64(4, "end");
-    const int64_t a_step = a.int64(5, "step", 1);
-    return a.ret(at::slice_scatter(a_self, a_src, a_dim, a_start, a_end, a_step));
+    const int64_t a_dim = a.int64(2, "dim");
+    const int64_t a_index = a.int64(3, "index");
+    return a.ret(at::select_scatter(a_self, a_src, a_dim, a_index));
   });
 }
 #else
-static Napi::Value op_slice_scatter(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "slice_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_select_scatter(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "select_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/trapezoid.h>)
-static Napi::Value op_trapezoid__x(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "trapezoid");
+#if __has_include(<ATen/ops/combinations.h>)
+static Napi::Value op_combinations(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "combinations");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_y = a.tensor(0, "y");
-    const at::Tensor& a_x = a.tensor(1, "x");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    return a.ret(at::trapezoid(a_y, a_x, a_dim));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_r = a.int64(1, "r", 2);
+    const bool a_with_replacement = a.boolean(2, "with_replacement", false);
+    return a.ret(at::combinations(a_self, a_r, a_with_replacement));
   });
 }
 #else
-static Napi::Value op_trapezoid__x(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "trapezoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_combinations(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "combinations: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/trapz.h>)
-static Napi::Value op_trapz__dx(const Napi::CallbackInfo& info) {
+static Napi::Value op_trapz__x(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "trapz");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_y = a.tensor(0, "y");
-    const double a_dx = a.float64(1, "dx", 1);
+    const at::Tensor& a_x = a.tensor(1, "x");
     const int64_t a_dim = a.int64(2, "dim", -1);
-    return a.ret(at::trapz(a_y, a_dx, a_dim));
+    return a.ret(at::trapz(a_y, a_x, a_dim));
   });
 }
 #else
-static Napi::Value op_trapz__dx(const Napi::CallbackInfo& info) {
+static Napi::Value op_trapz__x(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "trapz: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/gradient.h>)
-static Napi::Value op_gradient__scalars(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gradient");
+#if __has_include(<ATen/ops/cumulative_trapezoid.h>)
+static Napi::Value op_cumulative_trapezoid__dx(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cumulative_trapezoid");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::vector<double> a_spacing_d = a.floatList(1, "spacing");
-    const std::vector<at::Scalar> a_spacing_v(a_spacing_d.begin(), a_spacing_d.end());
-    const at::ArrayRef<at::Scalar> a_spacing = a_spacing_v;
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 0);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const int64_t a_edge_order = a.int64(3, "edge_order");
-    return a.ret(a_dim ? at::gradient(a_self, a_spacing, *a_dim, a_edge_order) : at::gradient(a_self, a_spacing, std::optional<int64_t>(), a_edge_order));
+    const at::Tensor& a_y = a.tensor(0, "y");
+    const at::Scalar a_dx = a.scalar(1, "dx", at::Scalar(1));
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    return a.ret(at::cumulative_trapezoid(a_y, a_dx, a_dim));
   });
 }
 #else
-static Napi::Value op_gradient__scalars(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "gradient: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_cumulative_trapezoid__dx(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cumulative_trapezoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/detach_copy.h>)
-static Napi::Value op_detach_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "detach_copy");
+#if __has_include(<ATen/ops/alias_copy.h>)
+static Napi::Value op_alias_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "alias_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::detach_copy(a_self));
+    return a.ret(at::alias_copy(a_self));
   });
 }
 #else
-static Napi::Value op_detach_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "detach_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_alias_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "alias_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/expand_copy.h>)
-static Napi::Value op_expand_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "expand_copy");
+#if __has_include(<ATen/ops/view_copy.h>)
+static Napi::Value op_view_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_size = a.intList(1, "size", 0);
-    const bool a_implicit = a.boolean(2, "implicit", false);
-    return a.ret(at::expand_copy(a_self, a_size, a_implicit));
+    return a.ret(at::view_copy(a_self, a_size));
   });
 }
 #else
-static Napi::Value op_expand_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "expand_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_view_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "view_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/unsqueeze_copy.h>)
-static Napi::Value op_unsqueeze_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unsqueeze_copy");
+#if __has_include(<ATen/ops/transpose_copy.h>)
+static Napi::Value op_transpose_copy__int(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "transpose_copy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim0 = a.int64(1, "dim0");
+    const int64_t a_dim1 = a.int64(2, "dim1");
+    return a.ret(at::transpose_copy(a_self, a_dim0, a_dim1));
+  });
+}
+#else
+static Napi::Value op_transpose_copy__int(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "transpose_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/squeeze_copy.h>)
+static Napi::Value op_squeeze_copy__dims(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "squeeze_copy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    return a.ret(at::squeeze_copy(a_self, a_dim));
+  });
+}
+#else
+static Napi::Value op_squeeze_copy__dims(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "squeeze_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/narrow_copy.h>)
+static Napi::Value op_narrow_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "narrow_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    return a.ret(at::unsqueeze_copy(a_self, a_dim));
+    const int64_t a_start = a.int64(2, "start");
+    const int64_t a_length = a.int64(3, "length");
+    return a.ret(at::narrow_copy(a_self, a_dim, a_start, a_length));
   });
 }
 #else
-static Napi::Value op_unsqueeze_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "unsqueeze_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_narrow_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "narrow_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/select_copy.h>)
-static Napi::Value op_select_copy__int(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "select_copy");
+#if __has_include(<ATen/ops/unfold_copy.h>)
+static Napi::Value op_unfold_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unfold_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const int64_t a_index = a.int64(2, "index");
-    return a.ret(at::select_copy(a_self, a_dim, a_index));
+    const int64_t a_dimension = a.int64(1, "dimension");
+    const int64_t a_size = a.int64(2, "size");
+    const int64_t a_step = a.int64(3, "step");
+    return a.ret(at::unfold_copy(a_self, a_dimension, a_size, a_step));
   });
 }
 #else
-static Napi::Value op_select_copy__int(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "select_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_unfold_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unfold_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/diagonal_copy.h>)
-static Napi::Value op_diagonal_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diagonal_copy");
+#if __has_include(<ATen/ops/split_with_sizes_copy.h>)
+static Napi::Value op_split_with_sizes_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "split_with_sizes_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_offset = a.int64(1, "offset", 0);
-    const int64_t a_dim1 = a.int64(2, "dim1", 0);
-    const int64_t a_dim2 = a.int64(3, "dim2", 1);
-    return a.ret(at::diagonal_copy(a_self, a_offset, a_dim1, a_dim2));
+    const tn::IntList a_split_sizes = a.intList(1, "split_sizes", 0);
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::split_with_sizes_copy(a_self, a_split_sizes, a_dim));
   });
 }
 #else
-static Napi::Value op_diagonal_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "diagonal_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_split_with_sizes_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "split_with_sizes_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/unbind_copy.h>)
-static Napi::Value op_unbind_copy__int(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unbind_copy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::unbind_copy(a_self, a_dim));
-  });
-}
-#else
-static Napi::Value op_unbind_copy__int(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "unbind_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/view_as_real_copy.h>)
-static Napi::Value op_view_as_real_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view_as_real_copy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::view_as_real_copy(a_self));
-  });
-}
-#else
-static Napi::Value op_view_as_real_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "view_as_real_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/gather.h>)
-static Napi::Value op_gather(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gather");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const at::Tensor& a_index = a.tensor(2, "index");
-    return a.ret(at::gather(a_self, a_dim, a_index));
-  });
-}
-#else
-static Napi::Value op_gather(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "gather: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/scatter_add.h>)
-static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter_add");
+#if __has_include(<ATen/ops/index_select.h>)
+static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_select");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Tensor& a_src = a.tensor(3, "src");
-    return a.ret(at::scatter_add(a_self, a_dim, a_index, a_src));
+    return a.ret(at::index_select(a_self, a_dim, a_index));
   });
 }
 #else
-static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "scatter_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index_select: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/index.h>)
-static Napi::Value op_index(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
-    return a.ret(at::index(a_self, a_indices));
-  });
-}
-#else
-static Napi::Value op_index(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "index: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/index_add.h>)
-static Napi::Value op_index_add(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_add");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Tensor& a_source = a.tensor(3, "source");
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::index_add(a_self, a_dim, a_index, a_source, a_alpha));
-  });
-}
-#else
-static Napi::Value op_index_add(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "index_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/index_fill.h>)
-static Napi::Value op_index_fill__int_Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_fill");
+#if __has_include(<ATen/ops/scatter.h>)
+static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
     const at::Scalar a_value = a.scalar(3, "value");
-    return a.ret(at::index_fill(a_self, a_dim, a_index, a_value));
+    return a.ret(at::scatter(a_self, a_dim, a_index, a_value));
   });
 }
 #else
-static Napi::Value op_index_fill__int_Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "index_fill: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/masked_scatter.h>)
-static Napi::Value op_masked_scatter(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_scatter");
+#if __has_include(<ATen/ops/masked_select.h>)
+static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_select");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mask = a.tensor(1, "mask");
-    const at::Tensor& a_source = a.tensor(2, "source");
-    return a.ret(at::masked_scatter(a_self, a_mask, a_source));
+    return a.ret(at::masked_select(a_self, a_mask));
   });
 }
 #else
-static Napi::Value op_masked_scatter(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "masked_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "masked_select: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/take_along_dim.h>)
-static Napi::Value op_take_along_dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "take_along_dim");
+#if __has_include(<ATen/ops/nonzero.h>)
+static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nonzero");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_indices = a.tensor(1, "indices");
-    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
-    return a.ret(at::take_along_dim(a_self, a_indices, a_dim));
+    return a.ret(at::nonzero(a_self));
   });
 }
 #else
-static Napi::Value op_take_along_dim(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "take_along_dim: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nonzero: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/argwhere.h>)
-static Napi::Value op_argwhere(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "argwhere");
+static Napi::Value op_index_copy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_copy_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::argwhere(a_self));
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Tensor& a_source = a.tensor(3, "source");
+    a_self.index_copy_(a_dim, a_index, a_source);
+    return a.none();
+  });
+}
+
+static Napi::Value op_index_fill___int_Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_fill_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Tensor& a_value = a.tensor(3, "value");
+    a_self.index_fill_(a_dim, a_index, a_value);
+    return a.none();
+  });
+}
+
+#if __has_include(<ATen/ops/take.h>)
+static Napi::Value op_take(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "take");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_index = a.tensor(1, "index");
+    return a.ret(at::take(a_self, a_index));
   });
 }
 #else
-static Napi::Value op_argwhere(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "argwhere: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_take(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "take: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_scatter_reduce_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter_reduce_");
+#if __has_include(<ATen/ops/index_reduce.h>)
+static Napi::Value op_index_reduce(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_reduce");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Tensor& a_source = a.tensor(3, "source");
+    const std::string a_reduce = a.string(4, "reduce");
+    const bool a_include_self = a.boolean(5, "include_self", true);
+    return a.ret(at::index_reduce(a_self, a_dim, a_index, a_source, a_reduce, a_include_self));
+  });
+}
+#else
+static Napi::Value op_index_reduce(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index_reduce: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/scatter_reduce.h>)
+static Napi::Value op_scatter_reduce(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter_reduce");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
@@ -2093,604 +2103,622 @@ static Napi::Value op_scatter_reduce_(const Napi::CallbackInfo& info) {
     const at::Tensor& a_src = a.tensor(3, "src");
     const std::string a_reduce = a.string(4, "reduce");
     const bool a_include_self = a.boolean(5, "include_self", true);
-    a_self.scatter_reduce_(a_dim, a_index, a_src, a_reduce, a_include_self);
-    return a.none();
-  });
-}
-
-#if __has_include(<ATen/ops/isin.h>)
-static Napi::Value op_isin__Scalar_Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "isin");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_element = a.scalar(0, "element");
-    const at::Tensor& a_test_elements = a.tensor(1, "test_elements");
-    const bool a_assume_unique = a.boolean(2, "assume_unique", false);
-    const bool a_invert = a.boolean(3, "invert", false);
-    return a.ret(at::isin(a_element, a_test_elements, a_assume_unique, a_invert));
+    return a.ret(at::scatter_reduce(a_self, a_dim, a_index, a_src, a_reduce, a_include_self));
   });
 }
 #else
-static Napi::Value op_isin__Scalar_Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_scatter_reduce(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "scatter_reduce: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/isin.h>)
+static Napi::Value op_isin__Tensor_Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "isin");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_elements = a.tensor(0, "elements");
+    const at::Scalar a_test_element = a.scalar(1, "test_element");
+    const bool a_assume_unique = a.boolean(2, "assume_unique", false);
+    const bool a_invert = a.boolean(3, "invert", false);
+    return a.ret(at::isin(a_elements, a_test_element, a_assume_unique, a_invert));
+  });
+}
+#else
+static Napi::Value op_isin__Tensor_Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "isin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/matmul.h>)
-static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "matmul");
+#if __has_include(<ATen/ops/tril_indices.h>)
+static Napi::Value op_tril_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tril_indices");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::matmul(a_self, a_other));
-  });
-}
-#else
-static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "matmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/mv.h>)
-static Napi::Value op_mv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mv");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec = a.tensor(1, "vec");
-    return a.ret(at::mv(a_self, a_vec));
-  });
-}
-#else
-static Napi::Value op_mv(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "mv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/addmm.h>)
-static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addmm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
-    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
-  });
-}
-#else
-static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "addmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/diag.h>)
-static Napi::Value op_diag(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diag");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::diag(a_self, a_diagonal));
-  });
-}
-#else
-static Napi::Value op_diag(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "diag: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/dist.h>)
-static Napi::Value op_dist(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dist");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    const at::Scalar a_p = a.scalar(2, "p", at::Scalar(2));
-    return a.ret(at::dist(a_self, a_other, a_p));
-  });
-}
-#else
-static Napi::Value op_dist(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "dist: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-static Napi::Value op_detach(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "detach");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.detach());
-  });
-}
-
-static Napi::Value op_float(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "float");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kFloat));
-  });
-}
-
-static Napi::Value op_bfloat16(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bfloat16");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kBFloat16));
-  });
-}
-
-static Napi::Value op_bool(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bool");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kBool));
-  });
-}
-
-static Napi::Value op_char(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "char");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kChar));
-  });
-}
-
-#if __has_include(<ATen/ops/zeros.h>)
-static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "zeros");
-  return tn::run(a, [&]() -> Napi::Value {
-    const tn::IntList a_size = a.intList(0, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::zeros(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-#else
-static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "zeros: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/full.h>)
-static Napi::Value op_full(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "full");
-  return tn::run(a, [&]() -> Napi::Value {
-    const tn::IntList a_size = a.intList(0, "size", 0);
-    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::full(a_size, a_fill_value, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-#else
-static Napi::Value op_full(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "full: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/randint.h>)
-static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randint");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_high = a.int64(0, "high");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    const int64_t a_row = a.int64(0, "row");
+    const int64_t a_col = a.int64(1, "col");
+    const int64_t a_offset = a.int64(2, "offset", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    return a.ret(at::randint(a_high, a_size, a_generator, options(a_dtype.value_or(at::kLong), a_device)));
+    return a.ret(at::tril_indices(a_row, a_col, a_offset, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
 #else
-static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "randint: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_tril_indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "tril_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/arange.h>)
-static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "arange");
+#if __has_include(<ATen/ops/bmm.h>)
+static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bmm");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_end = a.scalar(0, "end");
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat2 = a.tensor(1, "mat2");
+    return a.ret(at::bmm(a_self, a_mat2));
+  });
+}
+#else
+static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/outer.h>)
+static Napi::Value op_outer(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "outer");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_vec2 = a.tensor(1, "vec2");
+    return a.ret(at::outer(a_self, a_vec2));
+  });
+}
+#else
+static Napi::Value op_outer(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "outer: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/einsum.h>)
+static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "einsum");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::string a_equation = a.string(0, "equation");
+    const std::vector<at::Tensor> a_operands_v = a.tensorList(1, "operands");
+    const at::TensorList a_operands = a_operands_v;
+    return a.ret(at::einsum(a_equation, a_operands));
+  });
+}
+#else
+static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "einsum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/inner.h>)
+static Napi::Value op_inner(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "inner");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::inner(a_self, a_other));
+  });
+}
+#else
+static Napi::Value op_inner(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "inner: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_clone(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "clone");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::MemoryFormat> a_memory_format = a.optMemoryFormat(1, "memory_format");
+    return a.ret(a_self.clone(a_memory_format));
+  });
+}
+
+static Napi::Value op_type_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "type_as");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(a_self.type_as(a_other));
+  });
+}
+
+static Napi::Value op_half(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "half");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kHalf));
+  });
+}
+
+static Napi::Value op_int(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "int");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kInt));
+  });
+}
+
+static Napi::Value op_short(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "short");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kShort));
+  });
+}
+
+static Napi::Value op_cdouble(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cdouble");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.to(at::kComplexDouble));
+  });
+}
+
+#if __has_include(<ATen/ops/empty.h>)
+static Napi::Value op_empty(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "empty");
+  return tn::run(a, [&]() -> Napi::Value {
+    const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::arange(a_end, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const bool a_pin_memory = a.boolean(4, "pin_memory", false);
+    return a.ret(at::empty(a_size, options(a_dtype, a_device).pinned_memory(a_pin_memory)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "arange: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_empty(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "empty: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/eye.h>)
-static Napi::Value op_eye(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "eye");
+#if __has_include(<ATen/ops/randn.h>)
+static Napi::Value op_randn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randn");
   return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const std::optional<int64_t> a_m = a.optInt64(1, "m");
+    const tn::IntList a_size = a.intList(0, "size", 0);
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::eye(a_n, a_m.value_or(a_n), options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::randn(a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_eye(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "eye: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_randn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "randn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/empty_like.h>)
-static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "empty_like");
+#if __has_include(<ATen/ops/randperm.h>)
+static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randperm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    return a.ret(at::randperm(a_n, a_generator, options(a_dtype.value_or(at::kLong), a_device)));
+  });
+}
+#else
+static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "randperm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/linspace.h>)
+static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linspace");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_start = a.scalar(0, "start");
+    const at::Scalar a_end = a.scalar(1, "end");
+    const int64_t a_steps = a.int64(2, "steps");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
+    return a.ret(at::linspace(a_start, a_end, a_steps, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+#else
+static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linspace: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/ones_like.h>)
+static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ones_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::empty_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::ones_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "empty_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ones_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/randn_like.h>)
-static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randn_like");
+#if __has_include(<ATen/ops/rand_like.h>)
+static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rand_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::randn_like(a_input, a_generator, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::rand_like(a_input, a_generator, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "randn_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rand_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/multinomial.h>)
-static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "multinomial");
+#if __has_include(<ATen/ops/bernoulli.h>)
+static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bernoulli");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_num_samples = a.int64(1, "num_samples");
-    const bool a_replacement = a.boolean(2, "replacement", false);
-    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
-    return a.ret(at::multinomial(a_self, a_num_samples, a_replacement, a_generator));
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    return a.ret(at::bernoulli(a_self, a_generator));
   });
 }
 #else
-static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "multinomial: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bernoulli: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_new_ones(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "new_ones");
+static Napi::Value op_new_zeros(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "new_zeros");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_size = a.intList(1, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(a_self.new_ones(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(a_self.new_zeros(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op_new_full(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "new_full");
+static Napi::Value op_new_empty_strided(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "new_empty_strided");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_size = a.intList(1, "size", 0);
-    const at::Scalar a_fill_value = a.scalar(2, "fill_value");
+    const tn::IntList a_stride = a.intList(2, "stride", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(4, "device");
     const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(a_self.new_full(a_size, a_fill_value, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(a_self.new_empty_strided(a_size, a_stride, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-static Napi::Value op__set_default_dtype(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_set_default_dtype");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::ScalarType a_dtype = a.dtype(0, "dtype");
-    c10::set_default_dtype(c10::scalarTypeToTypeMeta(a_dtype));
-    return a.none();
-  });
-}
-
-static Napi::Value op__set_float32_matmul_precision(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_set_float32_matmul_precision");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::string a_precision = a.string(0, "precision");
-    at::globalContext().setFloat32MatmulPrecision(a_precision);
-    return a.none();
-  });
-}
-
-static Napi::Value op__is_inference(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_is_inference");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(static_cast<bool>(a_self.is_inference()));
-  });
-}
-
-#if __has_include(<ATen/ops/empty_permuted.h>)
-static Napi::Value op_empty_permuted(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "empty_permuted");
+#if __has_include(<ATen/ops/empty_strided.h>)
+static Napi::Value op_empty_strided(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "empty_strided");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
-    const tn::IntList a_physical_layout = a.intList(1, "physical_layout", 0);
+    const tn::IntList a_stride = a.intList(1, "stride", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::empty_permuted(a_size, a_physical_layout, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::empty_strided(a_size, a_stride, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_empty_permuted(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "empty_permuted: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_empty_strided(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "empty_strided: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add");
+static Napi::Value op__deterministic_state(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_deterministic_state");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_add(a_self, a_scalar));
+    const bool a_warn_only = a.boolean(0, "warn_only");
+    return a.ret(static_cast<bool>(a_warn_only ? at::globalContext().deterministicAlgorithmsWarnOnly() : at::globalContext().deterministicAlgorithms()));
   });
 }
-#else
-static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
 
-#if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add");
+static Napi::Value op__set_flush_denormal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_set_flush_denormal");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
+    const bool a_mode = a.boolean(0, "mode");
+    return a.ret(static_cast<bool>(at::globalContext().setFlushDenormal(a_mode)));
+  });
+}
+
+static Napi::Value op__warn_always(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_warn_always");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_unused = a.boolean(0, "unused");
+    return a.ret(static_cast<bool>(((void)a_unused, c10::WarningUtils::get_warnAlways())));
+  });
+}
+
+#if __has_include(<ATen/ops/_amp_update_scale.h>)
+static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_amp_update_scale_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_growth_tracker = a.tensor(1, "growth_tracker");
+    const at::Tensor& a_found_inf = a.tensor(2, "found_inf");
+    const double a_scale_growth_factor = a.float64(3, "scale_growth_factor");
+    const double a_scale_backoff_factor = a.float64(4, "scale_backoff_factor");
+    const int64_t a_growth_interval = a.int64(5, "growth_interval");
+    at::_amp_update_scale_(const_cast<at::Tensor&>(a_input), const_cast<at::Tensor&>(a_growth_tracker), a_found_inf, a_scale_growth_factor, a_scale_backoff_factor, a_growth_interval);
+    return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_amp_update_scale_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add_");
+static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_add_(a_self, a_scalars);
+    return a.ret(at::_foreach_add(a_self, a_scalars));
+  });
+}
+#else
+static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_add.h>)
+static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    at::_foreach_add_(a_self, a_other, a_alpha);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_sub.h>)
-static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    return a.ret(at::_foreach_sub(a_self, a_other, a_alpha));
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_sub(a_self, a_scalar));
   });
 }
 #else
-static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_sub: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_sub.h>)
-static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    at::_foreach_sub_(a_self, a_other, a_alpha);
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_sub_(a_self, a_scalar);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_sub_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_mul(a_self, a_other));
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_mul(a_self, a_scalar));
   });
 }
 #else
-static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_mul_(a_self, a_scalar);
-    return a.none();
-  });
-}
-#else
-static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
+static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const at::Tensor& a_other = a.tensor(1, "other");
-    at::_foreach_mul_(a_self, a_other);
-    return a.none();
+    return a.ret(at::_foreach_mul(a_self, a_other));
   });
 }
 #else
-static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
+#if __has_include(<ATen/ops/_foreach_mul.h>)
+static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_div(a_self, a_scalars));
+    at::_foreach_mul_(a_self, a_scalars);
+    return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
+static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
+    return a.ret(at::_foreach_div(a_self, a_other));
+  });
+}
+#else
+static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_div.h>)
+static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_div_(a_self, a_scalar);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_div.h>)
+static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
     at::_foreach_div_(a_self, a_other);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_maximum.h>)
-static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_maximum(a_self, a_scalar));
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_maximum(a_self, a_scalars));
   });
 }
 #else
-static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_maximum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_maximum.h>)
-static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_maximum_(a_self, a_scalar);
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_maximum_(a_self, a_scalars);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_maximum_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_lerp.h>)
-static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const at::Scalar a_weight = a.scalar(2, "weight");
+    const std::vector<double> a_weight_d = a.floatList(2, "weight");
+    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
+    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
     return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
   });
 }
 #else
-static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_lerp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_lerp.h>)
-static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const at::Scalar a_weight = a.scalar(2, "weight");
+    const std::vector<double> a_weight_d = a.floatList(2, "weight");
+    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
+    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
     at::_foreach_lerp_(a_self, a_tensors1, a_weight);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_lerp_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcmul.h>)
-static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2699,18 +2727,18 @@ static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_value));
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 #else
-static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcmul.h>)
-static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2719,19 +2747,19 @@ static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_value);
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcmul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcdiv.h>)
-static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2740,18 +2768,18 @@ static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_value));
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 #else
-static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcdiv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcdiv.h>)
-static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2760,166 +2788,145 @@ static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_value);
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcdiv_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_neg.h>)
-static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_neg");
+#if __has_include(<ATen/ops/_foreach_sqrt.h>)
+static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sqrt");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_neg(a_self));
+    return a.ret(at::_foreach_sqrt(a_self));
   });
 }
 #else
-static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_neg: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sqrt: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_sqrt.h>)
-static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sqrt_");
+#if __has_include(<ATen/ops/_foreach_abs.h>)
+static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_abs_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_sqrt_(a_self);
+    at::_foreach_abs_(a_self);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_sqrt_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_reciprocal.h>)
-static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_reciprocal");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_reciprocal(a_self));
-  });
-}
-#else
-static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_reciprocal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_abs_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_sign.h>)
-static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sign_");
+static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sign");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_sign_(a_self);
-    return a.none();
+    return a.ret(at::_foreach_sign(a_self));
   });
 }
 #else
-static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_sign_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sign: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_clamp_min.h>)
-static Napi::Value op__foreach_clamp_min___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_clamp_min___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_clamp_min_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    at::_foreach_clamp_min_(a_self, a_other);
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_clamp_min_(a_self, a_scalar);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_clamp_min___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_clamp_min___Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_clamp_min_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/rnn_tanh.h>)
-static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_tanh");
+#if __has_include(<ATen/ops/_foreach_copy.h>)
+static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_copy_");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_hx = a.tensor(1, "hx");
-    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
-    const at::TensorList a_params = a_params_v;
-    const bool a_has_biases = a.boolean(3, "has_biases");
-    const int64_t a_num_layers = a.int64(4, "num_layers");
-    const double a_dropout = a.float64(5, "dropout");
-    const bool a_train = a.boolean(6, "train");
-    const bool a_bidirectional = a.boolean(7, "bidirectional");
-    const bool a_batch_first = a.boolean(8, "batch_first");
-    return a.ret(at::rnn_tanh(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_src_v = a.tensorList(1, "src");
+    const at::TensorList a_src = a_src_v;
+    const bool a_non_blocking = a.boolean(2, "non_blocking", false);
+    at::_foreach_copy_(a_self, a_src, a_non_blocking);
+    return a.none();
   });
 }
 #else
-static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "rnn_tanh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_copy_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/gru.h>)
-static Napi::Value op_gru__input(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gru");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_hx = a.tensor(1, "hx");
-    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
-    const at::TensorList a_params = a_params_v;
-    const bool a_has_biases = a.boolean(3, "has_biases");
-    const int64_t a_num_layers = a.int64(4, "num_layers");
-    const double a_dropout = a.float64(5, "dropout");
-    const bool a_train = a.boolean(6, "train");
-    const bool a_bidirectional = a.boolean(7, "bidirectional");
-    const bool a_batch_first = a.boolean(8, "batch_first");
-    return a.ret(at::gru(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
-  });
-}
-#else
-static Napi::Value op_gru__input(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "gru: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/lstm_cell.h>)
-static Napi::Value op_lstm_cell(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lstm_cell");
+#if __has_include(<ATen/ops/lstm.h>)
+static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lstm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::vector<at::Tensor> a_hx_v = a.tensorList(1, "hx");
     const at::TensorList a_hx = a_hx_v;
+    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(3, "has_biases");
+    const int64_t a_num_layers = a.int64(4, "num_layers");
+    const double a_dropout = a.float64(5, "dropout");
+    const bool a_train = a.boolean(6, "train");
+    const bool a_bidirectional = a.boolean(7, "bidirectional");
+    const bool a_batch_first = a.boolean(8, "batch_first");
+    return a.ret(at::lstm(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+  });
+}
+#else
+static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "lstm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/rnn_relu_cell.h>)
+static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_relu_cell");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_hx = a.tensor(1, "hx");
     const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
     const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
     const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
     const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
-    return a.ret(at::lstm_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+    return a.ret(at::rnn_relu_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
   });
 }
 #else
-static Napi::Value op_lstm_cell(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "lstm_cell: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rnn_relu_cell: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/rnn_relu.h>)
-static Napi::Value op_rnn_relu__data(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_relu");
+#if __has_include(<ATen/ops/rnn_tanh.h>)
+static Napi::Value op_rnn_tanh__data(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_tanh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_data = a.tensor(0, "data");
     const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
@@ -2931,145 +2938,147 @@ static Napi::Value op_rnn_relu__data(const Napi::CallbackInfo& info) {
     const double a_dropout = a.float64(6, "dropout");
     const bool a_train = a.boolean(7, "train");
     const bool a_bidirectional = a.boolean(8, "bidirectional");
-    return a.ret(at::rnn_relu(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
+    return a.ret(at::rnn_tanh(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
 #else
-static Napi::Value op_rnn_relu__data(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "rnn_relu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_rnn_tanh__data(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rnn_tanh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_pack_padded_sequence.h>)
-static Napi::Value op__pack_padded_sequence(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_pack_padded_sequence");
+#if __has_include(<ATen/ops/gru.h>)
+static Napi::Value op_gru__data(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gru");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_lengths = a.tensor(1, "lengths");
-    const bool a_batch_first = a.boolean(2, "batch_first");
-    return a.ret(at::_pack_padded_sequence(a_input, a_lengths, a_batch_first));
+    const at::Tensor& a_data = a.tensor(0, "data");
+    const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
+    const at::Tensor& a_hx = a.tensor(2, "hx");
+    const std::vector<at::Tensor> a_params_v = a.tensorList(3, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(4, "has_biases");
+    const int64_t a_num_layers = a.int64(5, "num_layers");
+    const double a_dropout = a.float64(6, "dropout");
+    const bool a_train = a.boolean(7, "train");
+    const bool a_bidirectional = a.boolean(8, "bidirectional");
+    return a.ret(at::gru(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
 #else
-static Napi::Value op__pack_padded_sequence(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_pack_padded_sequence: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_gru__data(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "gru: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linear.h>)
-static Napi::Value op_linear(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linear");
+#if __has_include(<ATen/ops/pad_sequence.h>)
+static Napi::Value op__pad_sequence(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_pad_sequence");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_sequences_v = a.tensorList(0, "sequences");
+    const at::TensorList a_sequences = a_sequences_v;
+    const bool a_batch_first = a.boolean(1, "batch_first", false);
+    const double a_padding_value = a.float64(2, "padding_value", 0.0);
+    const std::string a_padding_side = a.string(3, "padding_side", "right");
+    return a.ret(at::pad_sequence(a_sequences, a_batch_first, a_padding_value, a_padding_side));
+  });
+}
+#else
+static Napi::Value op__pad_sequence(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_pad_sequence: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/conv1d.h>)
+static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    return a.ret(at::linear(a_input, a_weight, a_bias));
-  });
-}
-#else
-static Napi::Value op_linear(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linear: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/conv2d.h>)
-static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv2d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 1) : tn::IntList(1, 1);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    return a.ret(at::conv1d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
 #else
-static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "conv2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conv1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/avg_pool2d.h>)
-static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "avg_pool2d");
+static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
-    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
-    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
-    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(tn::maxPool2d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
-#else
-static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "avg_pool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
 
 #if __has_include(<ATen/ops/adaptive_max_pool2d.h>)
-static Napi::Value op_adaptive_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool2d_with_indices");
+static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(at::adaptive_max_pool2d(a_input, a_output_size));
+    return a.ret(std::get<0>(at::adaptive_max_pool2d(a_input, a_output_size)));
   });
 }
 #else
-static Napi::Value op_adaptive_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "adaptive_max_pool2d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adaptive_max_pool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/avg_pool1d.h>)
-static Napi::Value op_avg_pool1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "avg_pool1d");
+#if __has_include(<ATen/ops/max_pool1d_with_indices.h>)
+static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool1d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 1);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 1) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 1) : tn::IntList(1, 0);
-    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
-    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
-    return a.ret(at::avg_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad));
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 1) : tn::IntList(1, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool1d_with_indices(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 #else
-static Napi::Value op_avg_pool1d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "avg_pool1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max_pool1d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/conv_transpose3d.h>)
-static Napi::Value op_conv_transpose3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv_transpose3d");
+#if __has_include(<ATen/ops/conv_transpose1d.h>)
+static Napi::Value op_conv_transpose1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_transpose1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 3) : tn::IntList(3, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 3) : tn::IntList(3, 0);
-    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 3) : tn::IntList(3, 0);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
+    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 1) : tn::IntList(1, 0);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 3) : tn::IntList(3, 1);
-    return a.ret(at::conv_transpose3d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
+    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 1) : tn::IntList(1, 1);
+    return a.ret(at::conv_transpose1d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
 #else
-static Napi::Value op_conv_transpose3d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "conv_transpose3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_conv_transpose1d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conv_transpose1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/max_pool3d_with_indices.h>)
-static Napi::Value op_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool3d_with_indices");
+#if __has_include(<ATen/ops/max_pool3d.h>)
+static Napi::Value op_max_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
@@ -3077,549 +3086,545 @@ static Napi::Value op_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 3) : tn::IntList(3, 0);
     const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 3) : tn::IntList(3, 1);
     const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(at::max_pool3d_with_indices(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+    return a.ret(at::max_pool3d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 #else
-static Napi::Value op_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "max_pool3d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_max_pool3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max_pool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/adaptive_max_pool1d.h>)
-static Napi::Value op_adaptive_max_pool1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool1d");
+#if __has_include(<ATen/ops/adaptive_avg_pool1d.h>)
+static Napi::Value op_adaptive_avg_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_output_size = a.intList(1, "output_size", 1);
-    return a.ret(at::adaptive_max_pool1d(a_self, a_output_size));
+    return a.ret(at::adaptive_avg_pool1d(a_self, a_output_size));
   });
 }
 #else
-static Napi::Value op_adaptive_max_pool1d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "adaptive_max_pool1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_adaptive_avg_pool1d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adaptive_avg_pool1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/max_unpool2d.h>)
-static Napi::Value op_max_unpool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_unpool2d");
+#if __has_include(<ATen/ops/adaptive_max_pool3d.h>)
+static Napi::Value op_adaptive_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool3d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_indices = a.tensor(1, "indices");
-    const tn::IntList a_output_size = a.intList(2, "output_size", 2);
-    return a.ret(at::max_unpool2d(a_input, a_indices, a_output_size));
+    const tn::IntList a_output_size = a.intList(1, "output_size", 3);
+    return a.ret(at::adaptive_max_pool3d(a_input, a_output_size));
   });
 }
 #else
-static Napi::Value op_max_unpool2d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "max_unpool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_adaptive_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adaptive_max_pool3d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/col2im.h>)
-static Napi::Value op_fold(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fold");
+#if __has_include(<ATen/ops/im2col.h>)
+static Napi::Value op_unfold(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unfold");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    const tn::IntList a_kernel_size = a.intList(2, "kernel_size", 2);
-    const tn::IntList a_dilation = a.has(3) ? a.intList(3, "dilation", 2) : tn::IntList(2, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_stride = a.has(5) ? a.intList(5, "stride", 2) : tn::IntList(2, 1);
-    return a.ret(at::col2im(a_input, a_output_size, a_kernel_size, a_dilation, a_padding, a_stride));
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_dilation = a.has(2) ? a.intList(2, "dilation", 2) : tn::IntList(2, 1);
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_stride = a.has(4) ? a.intList(4, "stride", 2) : tn::IntList(2, 1);
+    return a.ret(at::im2col(a_input, a_kernel_size, a_dilation, a_padding, a_stride));
   });
 }
 #else
-static Napi::Value op_fold(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fold: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_unfold(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unfold: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/channel_shuffle.h>)
-static Napi::Value op_channel_shuffle(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "channel_shuffle");
+#if __has_include(<ATen/ops/pixel_unshuffle.h>)
+static Napi::Value op_pixel_unshuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pixel_unshuffle");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_groups = a.int64(1, "groups");
-    return a.ret(at::channel_shuffle(a_self, a_groups));
+    const int64_t a_downscale_factor = a.int64(1, "downscale_factor");
+    return a.ret(at::pixel_unshuffle(a_self, a_downscale_factor));
   });
 }
 #else
-static Napi::Value op_channel_shuffle(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "channel_shuffle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_pixel_unshuffle(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pixel_unshuffle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/batch_norm.h>)
-static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "batch_norm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
-    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
-    const bool a_training = a.boolean(5, "training", false);
-    const double a_momentum = a.float64(6, "momentum", 0.1);
-    const double a_eps = a.float64(7, "eps", 1e-05);
-    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
-  });
-}
-#else
-static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "batch_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/instance_norm.h>)
-static Napi::Value op_instance_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "instance_norm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
-    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
-    const bool a_use_input_stats = a.boolean(5, "use_input_stats", true);
-    const double a_momentum = a.float64(6, "momentum", 0.1);
-    const double a_eps = a.float64(7, "eps", 1e-05);
-    return a.ret(at::instance_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_use_input_stats, a_momentum, a_eps, true));
-  });
-}
-#else
-static Napi::Value op_instance_norm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "instance_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/softmax.h>)
-static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "softmax");
+#if __has_include(<ATen/ops/conv_tbc.h>)
+static Napi::Value op_conv_tbc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_tbc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::softmax(a_self, a_dim, a_dtype));
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const at::Tensor& a_bias = a.tensor(2, "bias");
+    const int64_t a_pad = a.int64(3, "pad", 0);
+    return a.ret(at::conv_tbc(a_self, a_weight, a_bias, a_pad));
   });
 }
 #else
-static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_conv_tbc(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conv_tbc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/nll_loss_nd.h>)
-static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nll_loss");
+#if __has_include(<ATen/ops/group_norm.h>)
+static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "group_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const int64_t a_num_groups = a.int64(1, "num_groups");
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    const double a_eps = a.float64(4, "eps", 1e-05);
+    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
+  });
+}
+#else
+static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "group_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/dropout.h>)
+static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dropout");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p", 0.5);
+    const bool a_training = a.boolean(2, "training", true);
+    return a.ret(at::dropout(a_input, a_p, a_training));
+  });
+}
+#else
+static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "dropout: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/cross_entropy_loss.h>)
+static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cross_entropy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
     const int64_t a_reduction = a.reduction(4, "reduction");
-    return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
+    const double a_label_smoothing = a.float64(5, "label_smoothing", 0.0);
+    return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
   });
 }
 #else
-static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "nll_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cross_entropy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/smooth_l1_loss.h>)
-static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "smooth_l1_loss");
+#if __has_include(<ATen/ops/l1_loss.h>)
+static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    const double a_beta = a.float64(3, "beta", 1.0);
-    return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
+    return a.ret(at::l1_loss(a_input, a_target, a_reduction));
   });
 }
 #else
-static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "smooth_l1_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "l1_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/kl_div.h>)
-static Napi::Value op_kl_div(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "kl_div");
+#if __has_include(<ATen/ops/soft_margin_loss.h>)
+static Napi::Value op_soft_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "soft_margin_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    const bool a_log_target = a.boolean(3, "log_target", false);
-    return a.ret(at::kl_div(a_self, a_target, a_reduction, a_log_target));
+    return a.ret(at::soft_margin_loss(a_self, a_target, a_reduction));
   });
 }
 #else
-static Napi::Value op_kl_div(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "kl_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_soft_margin_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "soft_margin_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/poisson_nll_loss.h>)
-static Napi::Value op_poisson_nll_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "poisson_nll_loss");
+#if __has_include(<ATen/ops/cosine_embedding_loss.h>)
+static Napi::Value op_cosine_embedding_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cosine_embedding_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input1 = a.tensor(0, "input1");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const at::Tensor& a_target = a.tensor(2, "target");
+    const double a_margin = a.float64(3, "margin", 0.0);
+    const int64_t a_reduction = a.reduction(4, "reduction");
+    return a.ret(at::cosine_embedding_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
+  });
+}
+#else
+static Napi::Value op_cosine_embedding_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cosine_embedding_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/binary_cross_entropy_with_logits.h>)
+static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binary_cross_entropy_with_logits");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
-    const bool a_log_input = a.boolean(2, "log_input", true);
-    const bool a_full = a.boolean(3, "full", false);
-    const double a_eps = a.float64(4, "eps", 1e-08);
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const int64_t a_reduction = a.reduction(3, "reduction");
+    const std::optional<at::Tensor> a_pos_weight = a.optTensor(4, "pos_weight");
+    return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
+  });
+}
+#else
+static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "binary_cross_entropy_with_logits: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "interpolate");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_size_v = a.optIntList(1, "size", 0);
+    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
+    const std::optional<std::vector<double>> a_scale_factor_v = a.optFloatList(2, "scale_factor");
+    const std::optional<at::ArrayRef<double>> a_scale_factor = a_scale_factor_v ? std::optional<at::ArrayRef<double>>(*a_scale_factor_v) : std::nullopt;
+    const std::string a_mode = a.string(3, "mode", "nearest");
+    const std::optional<bool> a_align_corners = a.optBoolean(4, "align_corners");
+    return a.ret(interpolate(a_input, a_size, a_scale_factor, a_mode, a_align_corners));
+  });
+}
+
+#if __has_include(<ATen/ops/scaled_dot_product_attention.h>)
+static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scaled_dot_product_attention");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_query = a.tensor(0, "query");
+    const at::Tensor& a_key = a.tensor(1, "key");
+    const at::Tensor& a_value = a.tensor(2, "value");
+    const std::optional<at::Tensor> a_attn_mask = a.optTensor(3, "attn_mask");
+    const double a_dropout_p = a.float64(4, "dropout_p", 0.0);
+    const bool a_is_causal = a.boolean(5, "is_causal", false);
+    const std::optional<double> a_scale = a.optFloat64(6, "scale");
+    return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
+  });
+}
+#else
+static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "scaled_dot_product_attention: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/multi_margin_loss.h>)
+static Napi::Value op_multi_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "multi_margin_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const at::Scalar a_p = a.scalar(2, "p", at::Scalar(1));
+    const at::Scalar a_margin = a.scalar(3, "margin", at::Scalar(1));
+    const std::optional<at::Tensor> a_weight = a.optTensor(4, "weight");
     const int64_t a_reduction = a.reduction(5, "reduction");
-    return a.ret(at::poisson_nll_loss(a_input, a_target, a_log_input, a_full, a_eps, a_reduction));
+    return a.ret(at::multi_margin_loss(a_self, a_target, a_p, a_margin, a_weight, a_reduction));
   });
 }
 #else
-static Napi::Value op_poisson_nll_loss(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "poisson_nll_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_multi_margin_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "multi_margin_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/embedding.h>)
-static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "embedding");
+#if __has_include(<ATen/ops/ctc_loss.h>)
+static Napi::Value op_ctc_loss__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ctc_loss");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const std::optional<int64_t> a_padding_idx = a.optInt64(2, "padding_idx");
-    const bool a_scale_grad_by_freq = a.boolean(3, "scale_grad_by_freq", false);
-    const bool a_sparse = a.boolean(4, "sparse", false);
-    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1, a_scale_grad_by_freq, a_sparse));
+    const at::Tensor& a_log_probs = a.tensor(0, "log_probs");
+    const at::Tensor& a_targets = a.tensor(1, "targets");
+    const at::Tensor& a_input_lengths = a.tensor(2, "input_lengths");
+    const at::Tensor& a_target_lengths = a.tensor(3, "target_lengths");
+    const int64_t a_blank = a.int64(4, "blank", 0);
+    const int64_t a_reduction = a.reduction(5, "reduction");
+    const bool a_zero_infinity = a.boolean(6, "zero_infinity", false);
+    return a.ret(at::ctc_loss(a_log_probs, a_targets, a_input_lengths, a_target_lengths, a_blank, a_reduction, a_zero_infinity));
   });
 }
 #else
-static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "embedding: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/norm.h>)
-static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "normalize");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 2.0);
-    const int64_t a_dim = a.int64(2, "dim", 1);
-    const double a_eps = a.float64(3, "eps", 1e-12);
-    return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
-  });
-}
-#else
-static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "normalize: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/triplet_margin_loss.h>)
-static Napi::Value op_triplet_margin_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triplet_margin_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_anchor = a.tensor(0, "anchor");
-    const at::Tensor& a_positive = a.tensor(1, "positive");
-    const at::Tensor& a_negative = a.tensor(2, "negative");
-    const double a_margin = a.float64(3, "margin", 1.0);
-    const double a_p = a.float64(4, "p", 2);
-    const double a_eps = a.float64(5, "eps", 1e-06);
-    const bool a_swap = a.boolean(6, "swap", false);
-    const int64_t a_reduction = a.reduction(7, "reduction");
-    return a.ret(at::triplet_margin_loss(a_anchor, a_positive, a_negative, a_margin, a_p, a_eps, a_swap, a_reduction));
-  });
-}
-#else
-static Napi::Value op_triplet_margin_loss(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "triplet_margin_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/multilabel_margin_loss.h>)
-static Napi::Value op_multilabel_margin_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "multilabel_margin_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::multilabel_margin_loss(a_self, a_target, a_reduction));
-  });
-}
-#else
-static Napi::Value op_multilabel_margin_loss(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "multilabel_margin_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/pairwise_distance.h>)
-static Napi::Value op_pairwise_distance(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pairwise_distance");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x1 = a.tensor(0, "x1");
-    const at::Tensor& a_x2 = a.tensor(1, "x2");
-    const double a_p = a.float64(2, "p", 2);
-    const double a_eps = a.float64(3, "eps", 1e-06);
-    const bool a_keepdim = a.boolean(4, "keepdim", false);
-    return a.ret(at::pairwise_distance(a_x1, a_x2, a_p, a_eps, a_keepdim));
-  });
-}
-#else
-static Napi::Value op_pairwise_distance(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "pairwise_distance: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_ctc_loss__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ctc_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/feature_dropout.h>)
-static Napi::Value op_feature_dropout_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "feature_dropout_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_p = a.float64(1, "p");
-    const bool a_train = a.boolean(2, "train");
-    at::feature_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
-    return a.none();
-  });
-}
-#else
-static Napi::Value op_feature_dropout_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "feature_dropout_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/feature_alpha_dropout.h>)
-static Napi::Value op_feature_alpha_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "feature_alpha_dropout");
+static Napi::Value op_feature_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_dropout");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const double a_p = a.float64(1, "p");
     const bool a_train = a.boolean(2, "train");
-    return a.ret(at::feature_alpha_dropout(a_input, a_p, a_train));
+    return a.ret(at::feature_dropout(a_input, a_p, a_train));
   });
 }
 #else
-static Napi::Value op_feature_alpha_dropout(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "feature_alpha_dropout: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_feature_dropout(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "feature_dropout: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/embedding_renorm.h>)
-static Napi::Value op_embedding_renorm_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "embedding_renorm_");
+#if __has_include(<ATen/ops/alpha_dropout.h>)
+static Napi::Value op_alpha_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "alpha_dropout_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    at::alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op_alpha_dropout_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "alpha_dropout_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/embedding_bag.h>)
+static Napi::Value op_embedding_bag(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding_bag");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_weight = a.tensor(0, "weight");
     const at::Tensor& a_indices = a.tensor(1, "indices");
-    const double a_max_norm = a.float64(2, "max_norm");
-    const double a_norm_type = a.float64(3, "norm_type");
-    at::embedding_renorm_(const_cast<at::Tensor&>(a_self), a_indices, a_max_norm, a_norm_type);
-    return a.none();
+    const at::Tensor& a_offsets = a.tensor(2, "offsets");
+    const bool a_scale_grad_by_freq = a.boolean(3, "scale_grad_by_freq", false);
+    const int64_t a_mode = a.int64(4, "mode", 0);
+    const bool a_sparse = a.boolean(5, "sparse", false);
+    const std::optional<at::Tensor> a_per_sample_weights = a.optTensor(6, "per_sample_weights");
+    const bool a_include_last_offset = a.boolean(7, "include_last_offset", false);
+    const std::optional<int64_t> a_padding_idx = a.optInt64(8, "padding_idx");
+    return a.ret(at::embedding_bag(a_weight, a_indices, a_offsets, a_scale_grad_by_freq, a_mode, a_sparse, a_per_sample_weights, a_include_last_offset, a_padding_idx));
   });
 }
 #else
-static Napi::Value op_embedding_renorm_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "embedding_renorm_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_embedding_bag(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "embedding_bag: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/complex.h>)
-static Napi::Value op_complex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "complex");
+#if __has_include(<ATen/ops/norm_except_dim.h>)
+static Napi::Value op_norm_except_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "norm_except_dim");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_real = a.tensor(0, "real");
-    const at::Tensor& a_imag = a.tensor(1, "imag");
-    return a.ret(at::complex(a_real, a_imag));
+    const at::Tensor& a_v = a.tensor(0, "v");
+    const int64_t a_pow = a.int64(1, "pow", 2);
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::norm_except_dim(a_v, a_pow, a_dim));
   });
 }
 #else
-static Napi::Value op_complex(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "complex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_norm_except_dim(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "norm_except_dim: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/view_as_complex.h>)
-static Napi::Value op_view_as_complex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view_as_complex");
+#if __has_include(<ATen/ops/view_as_real.h>)
+static Napi::Value op_view_as_real(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_as_real");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::view_as_complex(a_input));
+    return a.ret(at::view_as_real(a_input));
   });
 }
 #else
-static Napi::Value op_view_as_complex(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "view_as_complex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_view_as_real(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "view_as_real: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/angle.h>)
-static Napi::Value op_angle(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "angle");
+#if __has_include(<ATen/ops/imag.h>)
+static Napi::Value op_imag(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "imag");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::angle(a_self));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::imag(a_input));
   });
 }
 #else
-static Napi::Value op_angle(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "angle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_imag(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "imag: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_conj_physical_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conj_physical_");
+#if __has_include(<ATen/ops/conj_physical.h>)
+static Napi::Value op_conj_physical(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conj_physical");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.conj_physical_();
-    return a.none();
-  });
-}
-
-#if __has_include(<ATen/ops/is_conj.h>)
-static Napi::Value op_is_conj(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "is_conj");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(static_cast<bool>(at::is_conj(a_self)));
+    return a.ret(at::conj_physical(a_self));
   });
 }
 #else
-static Napi::Value op_is_conj(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "is_conj: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_conj_physical(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conj_physical: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_neg_view.h>)
-static Napi::Value op__neg_view(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_neg_view");
+#if __has_include(<ATen/ops/resolve_neg.h>)
+static Napi::Value op_resolve_neg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "resolve_neg");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::_neg_view(a_self));
+    return a.ret(at::resolve_neg(a_self));
   });
 }
 #else
-static Napi::Value op__neg_view(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_neg_view: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_resolve_neg(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "resolve_neg: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_det.h>)
-static Napi::Value op_linalg_det(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_det");
+#if __has_include(<ATen/ops/vdot.h>)
+static Napi::Value op_vdot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "vdot");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::vdot(a_self, a_other));
+  });
+}
+#else
+static Napi::Value op_vdot(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "vdot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/linalg_inv_ex.h>)
+static Napi::Value op_linalg_inv_ex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_inv_ex");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_det(a_A));
+    const bool a_check_errors = a.boolean(1, "check_errors", false);
+    return a.ret(at::linalg_inv_ex(a_A, a_check_errors));
   });
 }
 #else
-static Napi::Value op_linalg_det(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_det: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_inv_ex(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_inv_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_lstsq.h>)
-static Napi::Value op_linalg_lstsq(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lstsq");
+#if __has_include(<ATen/ops/linalg_solve.h>)
+static Napi::Value op_linalg_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_solve");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const at::Tensor& a_B = a.tensor(1, "B");
-    const std::optional<double> a_rcond = a.optFloat64(2, "rcond");
-    const std::optional<std::string> a_driver_v = a.optString(3, "driver");
-    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
-    return a.ret(at::linalg_lstsq(a_A, a_B, a_rcond, a_driver));
+    const bool a_left = a.boolean(2, "left", true);
+    return a.ret(at::linalg_solve(a_A, a_B, a_left));
   });
 }
 #else
-static Napi::Value op_linalg_lstsq(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_lstsq: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_solve(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_svd.h>)
-static Napi::Value op_linalg_svd(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_svd");
+#if __has_include(<ATen/ops/linalg_cholesky_ex.h>)
+static Napi::Value op_linalg_cholesky_ex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cholesky_ex");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_full_matrices = a.boolean(1, "full_matrices", true);
-    const std::optional<std::string> a_driver_v = a.optString(2, "driver");
-    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
-    return a.ret(at::linalg_svd(a_A, a_full_matrices, a_driver));
+    const bool a_upper = a.boolean(1, "upper", false);
+    const bool a_check_errors = a.boolean(2, "check_errors", false);
+    return a.ret(at::linalg_cholesky_ex(a_A, a_upper, a_check_errors));
   });
 }
 #else
-static Napi::Value op_linalg_svd(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_svd: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_cholesky_ex(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_cholesky_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_eigvalsh.h>)
-static Napi::Value op_linalg_eigvalsh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_eigvalsh");
+#if __has_include(<ATen/ops/linalg_eigh.h>)
+static Napi::Value op_linalg_eigh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eigh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const std::string a_UPLO = a.string(1, "UPLO", "L");
-    return a.ret(at::linalg_eigvalsh(a_A, a_UPLO));
+    return a.ret(at::linalg_eigh(a_A, a_UPLO));
   });
 }
 #else
-static Napi::Value op_linalg_eigvalsh(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_eigvalsh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_eigh(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_eigh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_vecdot.h>)
-static Napi::Value op_linalg_vecdot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_vecdot");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const at::Tensor& a_y = a.tensor(1, "y");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    return a.ret(at::linalg_vecdot(a_x, a_y, a_dim));
-  });
-}
-#else
-static Napi::Value op_linalg_vecdot(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_vecdot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/linalg_lu_solve.h>)
-static Napi::Value op_linalg_lu_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lu_solve");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_LU = a.tensor(0, "LU");
-    const at::Tensor& a_pivots = a.tensor(1, "pivots");
-    const at::Tensor& a_B = a.tensor(2, "B");
-    const bool a_left = a.boolean(3, "left", true);
-    const bool a_adjoint = a.boolean(4, "adjoint", false);
-    return a.ret(at::linalg_lu_solve(a_LU, a_pivots, a_B, a_left, a_adjoint));
-  });
-}
-#else
-static Napi::Value op_linalg_lu_solve(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_lu_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/linalg_matrix_power.h>)
-static Napi::Value op_linalg_matrix_power(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matrix_power");
+#if __has_include(<ATen/ops/linalg_eigvals.h>)
+static Napi::Value op_linalg_eigvals(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eigvals");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const int64_t a_n = a.int64(1, "n");
-    return a.ret(at::linalg_matrix_power(a_A, a_n));
+    return a.ret(at::linalg_eigvals(a_A));
   });
 }
 #else
-static Napi::Value op_linalg_matrix_power(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_matrix_power: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_eigvals(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_eigvals: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/linalg_lu_factor.h>)
+static Napi::Value op_linalg_lu_factor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lu_factor");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const bool a_pivot = a.boolean(1, "pivot", true);
+    return a.ret(at::linalg_lu_factor(a_A, a_pivot));
+  });
+}
+#else
+static Napi::Value op_linalg_lu_factor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_lu_factor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/linalg_pinv.h>)
+static Napi::Value op_linalg_pinv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_pinv");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::optional<double> a_atol = a.optFloat64(1, "atol");
+    const std::optional<double> a_rtol = a.optFloat64(2, "rtol");
+    const bool a_hermitian = a.boolean(3, "hermitian", false);
+    return a.ret(at::linalg_pinv(a_A, a_atol, a_rtol, a_hermitian));
+  });
+}
+#else
+static Napi::Value op_linalg_pinv(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_pinv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/linalg_norm.h>)
-static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
+static Napi::Value op_linalg_norm__ord_str(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::optional<at::Scalar> a_ord = a.optScalar(1, "ord");
+    const std::string a_ord = a.string(1, "ord");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(3, "keepdim", false);
@@ -3628,17 +3633,17 @@ static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
   });
 }
 #else
-static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
+static Napi::Value op_linalg_norm__ord_str(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "linalg_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/linalg_matrix_norm.h>)
-static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
+static Napi::Value op_linalg_matrix_norm__str_ord(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_matrix_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Scalar a_ord = a.scalar(1, "ord");
+    const std::string a_ord = a.string(1, "ord", "fro");
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const bool a_keepdim = a.boolean(3, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
@@ -3646,258 +3651,254 @@ static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
   });
 }
 #else
-static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
+static Napi::Value op_linalg_matrix_norm__str_ord(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "linalg_matrix_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_cross.h>)
-static Napi::Value op_linalg_cross(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_cross");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    return a.ret(at::linalg_cross(a_input, a_other, a_dim));
-  });
-}
-#else
-static Napi::Value op_linalg_cross(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_cross: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/linalg_tensorinv.h>)
-static Napi::Value op_linalg_tensorinv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_tensorinv");
+#if __has_include(<ATen/ops/linalg_cond.h>)
+static Napi::Value op_linalg_cond(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cond");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const int64_t a_ind = a.int64(1, "ind", 2);
-    return a.ret(at::linalg_tensorinv(a_A, a_ind));
+    const std::optional<at::Scalar> a_p = a.optScalar(1, "p");
+    return a.ret(at::linalg_cond(a_A, a_p));
   });
 }
 #else
-static Napi::Value op_linalg_tensorinv(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_tensorinv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_cond(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_cond: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_diagonal.h>)
-static Napi::Value op_linalg_diagonal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_diagonal");
+#if __has_include(<ATen/ops/linalg_householder_product.h>)
+static Napi::Value op_linalg_householder_product(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_householder_product");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const int64_t a_offset = a.int64(1, "offset", 0);
-    const int64_t a_dim1 = a.int64(2, "dim1", -2);
-    const int64_t a_dim2 = a.int64(3, "dim2", -1);
-    return a.ret(at::linalg_diagonal(a_A, a_offset, a_dim1, a_dim2));
+    const at::Tensor& a_tau = a.tensor(1, "tau");
+    return a.ret(at::linalg_householder_product(a_A, a_tau));
   });
 }
 #else
-static Napi::Value op_linalg_diagonal(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_diagonal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_householder_product(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_householder_product: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_ldl_factor_ex.h>)
-static Napi::Value op_linalg_ldl_factor_ex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_ldl_factor_ex");
+#if __has_include(<ATen/ops/linalg_vander.h>)
+static Napi::Value op_linalg_vander(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_vander");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const std::optional<int64_t> a_N = a.optInt64(1, "N");
+    return a.ret(at::linalg_vander(a_x, a_N));
+  });
+}
+#else
+static Napi::Value op_linalg_vander(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_vander: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/linalg_ldl_factor.h>)
+static Napi::Value op_linalg_ldl_factor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_ldl_factor");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const bool a_hermitian = a.boolean(1, "hermitian", false);
-    const bool a_check_errors = a.boolean(2, "check_errors", false);
-    return a.ret(at::linalg_ldl_factor_ex(a_A, a_hermitian, a_check_errors));
+    return a.ret(at::linalg_ldl_factor(a_A, a_hermitian));
   });
 }
 #else
-static Napi::Value op_linalg_ldl_factor_ex(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_ldl_factor_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_ldl_factor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_ldl_factor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_lu_factor_ex.h>)
-static Napi::Value op_linalg_lu_factor_ex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lu_factor_ex");
+#if __has_include(<ATen/ops/linalg_solve_ex.h>)
+static Napi::Value op_linalg_solve_ex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_solve_ex");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_pivot = a.boolean(1, "pivot", true);
-    const bool a_check_errors = a.boolean(2, "check_errors", false);
-    return a.ret(at::linalg_lu_factor_ex(a_A, a_pivot, a_check_errors));
+    const at::Tensor& a_B = a.tensor(1, "B");
+    const bool a_left = a.boolean(2, "left", true);
+    const bool a_check_errors = a.boolean(3, "check_errors", false);
+    return a.ret(at::linalg_solve_ex(a_A, a_B, a_left, a_check_errors));
   });
 }
 #else
-static Napi::Value op_linalg_lu_factor_ex(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_lu_factor_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_solve_ex(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_solve_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_qr.h>)
-static Napi::Value op_qr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "qr");
+#if __has_include(<ATen/ops/svd.h>)
+static Napi::Value op_svd(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "svd");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const bool a_some = a.boolean(1, "some", true);
-    return a.ret(at::linalg_qr(a_self, a_some ? "reduced" : "complete"));
+    const bool a_compute_uv = a.boolean(2, "compute_uv", true);
+    return a.ret(at::svd(a_self, a_some, a_compute_uv));
   });
 }
 #else
-static Napi::Value op_qr(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "qr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_svd(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "svd: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/lu_unpack.h>)
-static Napi::Value op_lu_unpack(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lu_unpack");
+#if __has_include(<ATen/ops/lu_solve.h>)
+static Napi::Value op_lu_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lu_solve");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_lu_data = a.tensor(0, "lu_data");
-    const at::Tensor& a_lu_pivots = a.tensor(1, "lu_pivots");
-    const bool a_unpack_data = a.boolean(2, "unpack_data", true);
-    const bool a_unpack_pivots = a.boolean(3, "unpack_pivots", true);
-    return a.ret(at::lu_unpack(a_lu_data, a_lu_pivots, a_unpack_data, a_unpack_pivots));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_lu_data = a.tensor(1, "lu_data");
+    const at::Tensor& a_lu_pivots = a.tensor(2, "lu_pivots");
+    return a.ret(at::lu_solve(a_self, a_lu_data, a_lu_pivots));
   });
 }
 #else
-static Napi::Value op_lu_unpack(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "lu_unpack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_lu_solve(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "lu_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/frobenius_norm.h>)
-static Napi::Value op_frobenius_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "frobenius_norm");
+#if __has_include(<ATen/ops/nuclear_norm.h>)
+static Napi::Value op_nuclear_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nuclear_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 0);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::frobenius_norm(a_input, a_dim, a_keepdim));
+    return a.ret(a_dim ? at::nuclear_norm(a_input, *a_dim, a_keepdim) : at::nuclear_norm(a_input, a_keepdim));
   });
 }
 #else
-static Napi::Value op_frobenius_norm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "frobenius_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_nuclear_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nuclear_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/ormqr.h>)
-static Napi::Value op_ormqr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ormqr");
+#if __has_include(<ATen/ops/orgqr.h>)
+static Napi::Value op_orgqr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "orgqr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_input2 = a.tensor(1, "input2");
-    const at::Tensor& a_input3 = a.tensor(2, "input3");
-    const bool a_left = a.boolean(3, "left", true);
-    const bool a_transpose = a.boolean(4, "transpose", false);
-    return a.ret(at::ormqr(a_self, a_input2, a_input3, a_left, a_transpose));
+    return a.ret(at::orgqr(a_self, a_input2));
   });
 }
 #else
-static Napi::Value op_ormqr(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "ormqr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_orgqr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "orgqr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/slogdet.h>)
-static Napi::Value op_slogdet(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "slogdet");
+#if __has_include(<ATen/ops/logdet.h>)
+static Napi::Value op_logdet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logdet");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::slogdet(a_self));
+    return a.ret(at::logdet(a_self));
   });
 }
 #else
-static Napi::Value op_slogdet(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "slogdet: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_logdet(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logdet: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/matrix_exp.h>)
-static Napi::Value op_matrix_exp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "matrix_exp");
+#if __has_include(<ATen/ops/matrix_power.h>)
+static Napi::Value op_matrix_power(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "matrix_power");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::matrix_exp(a_self));
+    const int64_t a_n = a.int64(1, "n");
+    return a.ret(at::matrix_power(a_self, a_n));
   });
 }
 #else
-static Napi::Value op_matrix_exp(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "matrix_exp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_matrix_power(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "matrix_power: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_fftfreq.h>)
-static Napi::Value op_fft_fftfreq(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_fftfreq");
+#if __has_include(<ATen/ops/triangular_solve.h>)
+static Napi::Value op_triangular_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triangular_solve");
   return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const double a_d = a.float64(1, "d", 1.0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::fft_fftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_A = a.tensor(1, "A");
+    const bool a_upper = a.boolean(2, "upper", true);
+    const bool a_transpose = a.boolean(3, "transpose", false);
+    const bool a_unitriangular = a.boolean(4, "unitriangular", false);
+    return a.ret(at::triangular_solve(a_self, a_A, a_upper, a_transpose, a_unitriangular));
   });
 }
 #else
-static Napi::Value op_fft_fftfreq(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_fftfreq: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_triangular_solve(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "triangular_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_ifftshift.h>)
-static Napi::Value op_fft_ifftshift(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ifftshift");
+#if __has_include(<ATen/ops/fft_fftshift.h>)
+static Napi::Value op_fft_fftshift(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fftshift");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    return a.ret(at::fft_ifftshift(a_input, a_dim));
+    return a.ret(at::fft_fftshift(a_input, a_dim));
   });
 }
 #else
-static Napi::Value op_fft_ifftshift(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_ifftshift: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_fftshift(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_fftshift: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_rfft.h>)
-static Napi::Value op_fft_rfft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_rfft");
+#if __has_include(<ATen/ops/fft_ifft.h>)
+static Napi::Value op_fft_ifft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ifft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<int64_t> a_n = a.optInt64(1, "n");
     const int64_t a_dim = a.int64(2, "dim", -1);
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_rfft(a_input, a_n, a_dim, a_norm));
+    return a.ret(at::fft_ifft(a_input, a_n, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_rfft(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_rfft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_ifft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_ifft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_ihfft.h>)
-static Napi::Value op_fft_ihfft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ihfft");
+#if __has_include(<ATen/ops/fft_hfft.h>)
+static Napi::Value op_fft_hfft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_hfft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<int64_t> a_n = a.optInt64(1, "n");
     const int64_t a_dim = a.int64(2, "dim", -1);
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ihfft(a_input, a_n, a_dim, a_norm));
+    return a.ret(at::fft_hfft(a_input, a_n, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_ihfft(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_ihfft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_hfft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_hfft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_rfft2.h>)
-static Napi::Value op_fft_rfft2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_rfft2");
+#if __has_include(<ATen/ops/fft_ifft2.h>)
+static Napi::Value op_fft_ifft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ifft2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -3905,18 +3906,18 @@ static Napi::Value op_fft_rfft2(const Napi::CallbackInfo& info) {
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_rfft2(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_ifft2(a_input, a_s, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_rfft2(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_rfft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_ifft2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_ifft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_ihfft2.h>)
-static Napi::Value op_fft_ihfft2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ihfft2");
+#if __has_include(<ATen/ops/fft_hfft2.h>)
+static Napi::Value op_fft_hfft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_hfft2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -3924,18 +3925,18 @@ static Napi::Value op_fft_ihfft2(const Napi::CallbackInfo& info) {
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ihfft2(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_hfft2(a_input, a_s, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_ihfft2(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_ihfft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_hfft2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_hfft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_rfftn.h>)
-static Napi::Value op_fft_rfftn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_rfftn");
+#if __has_include(<ATen/ops/fft_ifftn.h>)
+static Napi::Value op_fft_ifftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ifftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -3944,18 +3945,18 @@ static Napi::Value op_fft_rfftn(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_rfftn(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_ifftn(a_input, a_s, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_rfftn(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_rfftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_ifftn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_ifftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_ihfftn.h>)
-static Napi::Value op_fft_ihfftn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ihfftn");
+#if __has_include(<ATen/ops/fft_hfftn.h>)
+static Napi::Value op_fft_hfftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_hfftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -3964,688 +3965,678 @@ static Napi::Value op_fft_ihfftn(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ihfftn(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_hfftn(a_input, a_s, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_ihfftn(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_ihfftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_hfftn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_hfftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_logit.h>)
-static Napi::Value op_special_logit(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_logit");
+#if __has_include(<ATen/ops/special_expit.h>)
+static Napi::Value op_special_expit(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_expit");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<double> a_eps = a.optFloat64(1, "eps");
-    return a.ret(at::special_logit(a_input, a_eps));
+    return a.ret(at::special_expit(a_input));
   });
 }
 #else
-static Napi::Value op_special_logit(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_logit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_expit(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_expit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_xlogy.h>)
-static Napi::Value op_special_xlogy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_xlogy");
+#if __has_include(<ATen/ops/special_xlog1py.h>)
+static Napi::Value op_special_xlog1py__self_scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_xlog1py");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
-    const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::special_xlogy(a_input, a_other));
+    const at::Scalar a_input = a.scalar(0, "input");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::special_xlog1py(a_input, a_other));
   });
 }
 #else
-static Napi::Value op_special_xlogy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_xlogy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_xlog1py__self_scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_xlog1py: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/special_zeta.h>)
-static Napi::Value op_special_zeta__self_scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_special_zeta(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_zeta");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_input = a.scalar(0, "input");
-    const at::Tensor& a_other = a.tensor(1, "other");
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     return a.ret(at::special_zeta(a_input, a_other));
   });
 }
 #else
-static Napi::Value op_special_zeta__self_scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_special_zeta(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "special_zeta: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_gammaincc.h>)
-static Napi::Value op_special_gammaincc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_gammaincc");
+#if __has_include(<ATen/ops/special_gammainc.h>)
+static Napi::Value op_special_gammainc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_gammainc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::special_gammaincc(a_input, a_other));
+    return a.ret(at::special_gammainc(a_input, a_other));
   });
 }
 #else
-static Napi::Value op_special_gammaincc(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_gammaincc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_gammainc(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_gammainc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_polygamma.h>)
-static Napi::Value op_special_polygamma(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_polygamma");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const at::Tensor& a_input = a.tensor(1, "input");
-    return a.ret(at::special_polygamma(a_n, a_input));
-  });
-}
-#else
-static Napi::Value op_special_polygamma(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_polygamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/special_i0e.h>)
-static Napi::Value op_special_i0e(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i0e");
+#if __has_include(<ATen/ops/special_psi.h>)
+static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_psi");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i0e(a_input));
+    return a.ret(at::special_psi(a_input));
   });
 }
 #else
-static Napi::Value op_special_i0e(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_i0e: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_psi: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_ndtr.h>)
-static Napi::Value op_special_ndtr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_ndtr");
+#if __has_include(<ATen/ops/special_i0.h>)
+static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i0");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_ndtr(a_input));
+    return a.ret(at::special_i0(a_input));
   });
 }
 #else
-static Napi::Value op_special_ndtr(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_ndtr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_i0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_logsumexp.h>)
-static Napi::Value op_special_logsumexp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_logsumexp");
+#if __has_include(<ATen/ops/special_i1e.h>)
+static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i1e");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_dim = a.intList(1, "dim", 1);
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::special_logsumexp(a_input, a_dim, a_keepdim));
+    return a.ret(at::special_i1e(a_input));
   });
 }
 #else
-static Napi::Value op_special_logsumexp(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_logsumexp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_i1e: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_entr.h>)
-static Napi::Value op_special_entr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_entr");
+#if __has_include(<ATen/ops/special_log_ndtr.h>)
+static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_log_ndtr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_entr(a_input));
+    return a.ret(at::special_log_ndtr(a_input));
   });
 }
 #else
-static Napi::Value op_special_entr(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_entr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_log_ndtr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_bessel_j0.h>)
-static Napi::Value op_special_bessel_j0(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_bessel_j0");
+#if __has_include(<ATen/ops/special_log_softmax.h>)
+static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_log_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_bessel_j0(a_input));
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::special_log_softmax(a_input, a_dim, a_dtype));
   });
 }
 #else
-static Napi::Value op_special_bessel_j0(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_bessel_j0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_log_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_bessel_y0.h>)
-static Napi::Value op_special_bessel_y0(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_bessel_y0");
+#if __has_include(<ATen/ops/special_round.h>)
+static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_round");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_bessel_y0(a_input));
+    const int64_t a_decimals = a.int64(1, "decimals", 0);
+    return a.ret(at::special_round(a_input, a_decimals));
   });
 }
 #else
-static Napi::Value op_special_bessel_y0(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_bessel_y0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_round: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_modified_bessel_i1.h>)
-static Napi::Value op_special_modified_bessel_i1(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_modified_bessel_i1");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_modified_bessel_i1(a_input));
-  });
-}
-#else
-static Napi::Value op_special_modified_bessel_i1(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_modified_bessel_i1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/special_scaled_modified_bessel_k0.h>)
-static Napi::Value op_special_scaled_modified_bessel_k0(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_scaled_modified_bessel_k0");
+#if __has_include(<ATen/ops/special_airy_ai.h>)
+static Napi::Value op_special_airy_ai(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_airy_ai");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
-    return a.ret(at::special_scaled_modified_bessel_k0(a_x));
+    return a.ret(at::special_airy_ai(a_x));
   });
 }
 #else
-static Napi::Value op_special_scaled_modified_bessel_k0(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_scaled_modified_bessel_k0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_airy_ai(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_airy_ai: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_chebyshev_polynomial_t.h>)
-static Napi::Value op_special_chebyshev_polynomial_t(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_chebyshev_polynomial_t");
+#if __has_include(<ATen/ops/special_modified_bessel_i0.h>)
+static Napi::Value op_special_modified_bessel_i0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_modified_bessel_i0");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_modified_bessel_i0(a_input));
+  });
+}
+#else
+static Napi::Value op_special_modified_bessel_i0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_modified_bessel_i0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/special_modified_bessel_k1.h>)
+static Napi::Value op_special_modified_bessel_k1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_modified_bessel_k1");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_modified_bessel_k1(a_input));
+  });
+}
+#else
+static Napi::Value op_special_modified_bessel_k1(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_modified_bessel_k1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/special_spherical_bessel_j0.h>)
+static Napi::Value op_special_spherical_bessel_j0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_spherical_bessel_j0");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
-    const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
-    const at::Tensor& a_n = *a_n_m;
-    return a.ret(at::special_chebyshev_polynomial_t(a_x, a_n));
+    return a.ret(at::special_spherical_bessel_j0(a_x));
   });
 }
 #else
-static Napi::Value op_special_chebyshev_polynomial_t(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_chebyshev_polynomial_t: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_spherical_bessel_j0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_spherical_bessel_j0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_chebyshev_polynomial_w.h>)
-static Napi::Value op_special_chebyshev_polynomial_w(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_chebyshev_polynomial_w");
+#if __has_include(<ATen/ops/special_chebyshev_polynomial_v.h>)
+static Napi::Value op_special_chebyshev_polynomial_v(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_chebyshev_polynomial_v");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
     const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
     const at::Tensor& a_n = *a_n_m;
-    return a.ret(at::special_chebyshev_polynomial_w(a_x, a_n));
+    return a.ret(at::special_chebyshev_polynomial_v(a_x, a_n));
   });
 }
 #else
-static Napi::Value op_special_chebyshev_polynomial_w(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_chebyshev_polynomial_w: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_chebyshev_polynomial_v(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_chebyshev_polynomial_v: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_shifted_chebyshev_polynomial_v.h>)
-static Napi::Value op_special_shifted_chebyshev_polynomial_v(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_shifted_chebyshev_polynomial_v");
+#if __has_include(<ATen/ops/special_shifted_chebyshev_polynomial_u.h>)
+static Napi::Value op_special_shifted_chebyshev_polynomial_u(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_shifted_chebyshev_polynomial_u");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
     const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
     const at::Tensor& a_n = *a_n_m;
-    return a.ret(at::special_shifted_chebyshev_polynomial_v(a_x, a_n));
+    return a.ret(at::special_shifted_chebyshev_polynomial_u(a_x, a_n));
   });
 }
 #else
-static Napi::Value op_special_shifted_chebyshev_polynomial_v(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_shifted_chebyshev_polynomial_v: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_shifted_chebyshev_polynomial_u(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_shifted_chebyshev_polynomial_u: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_hermite_polynomial_he.h>)
-static Napi::Value op_special_hermite_polynomial_he(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_hermite_polynomial_he");
+#if __has_include(<ATen/ops/special_hermite_polynomial_h.h>)
+static Napi::Value op_special_hermite_polynomial_h(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_hermite_polynomial_h");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
     const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
     const at::Tensor& a_n = *a_n_m;
-    return a.ret(at::special_hermite_polynomial_he(a_x, a_n));
+    return a.ret(at::special_hermite_polynomial_h(a_x, a_n));
   });
 }
 #else
-static Napi::Value op_special_hermite_polynomial_he(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_hermite_polynomial_he: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_hermite_polynomial_h(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_hermite_polynomial_h: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_exponential_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "exponential_");
+#if __has_include(<ATen/ops/special_legendre_polynomial_p.h>)
+static Napi::Value op_special_legendre_polynomial_p(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_legendre_polynomial_p");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
+    const at::Tensor& a_n = *a_n_m;
+    return a.ret(at::special_legendre_polynomial_p(a_x, a_n));
+  });
+}
+#else
+static Napi::Value op_special_legendre_polynomial_p(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_legendre_polynomial_p: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_cauchy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cauchy_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_lambd = a.float64(1, "lambd", 1);
-    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
-    a_self.exponential_(a_lambd, a_generator);
-    return a.none();
-  });
-}
-
-static Napi::Value op_log_normal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log_normal_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_mean = a.float64(1, "mean", 1);
-    const double a_std = a.float64(2, "std", 2);
+    const double a_median = a.float64(1, "median", 0);
+    const double a_sigma = a.float64(2, "sigma", 1);
     const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
-    a_self.log_normal_(a_mean, a_std, a_generator);
+    a_self.cauchy_(a_median, a_sigma, a_generator);
     return a.none();
   });
 }
 
-static Napi::Value op_random___from(const Napi::CallbackInfo& info) {
+static Napi::Value op_random___to(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "random_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_from = a.int64(1, "from");
-    const std::optional<int64_t> a_to = a.optInt64(2, "to");
-    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
-    a_self.random_(a_from, a_to, a_generator);
+    const int64_t a_to = a.int64(1, "to");
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    a_self.random_(a_to, a_generator);
     return a.none();
   });
 }
 
-#if __has_include(<ATen/ops/cross.h>)
-static Napi::Value op_cross(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cross");
+#if __has_include(<ATen/ops/kron.h>)
+static Napi::Value op_kron(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kron");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
-    return a.ret(at::cross(a_self, a_other, a_dim));
+    return a.ret(at::kron(a_self, a_other));
   });
 }
 #else
-static Napi::Value op_cross(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cross: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_kron(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "kron: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/vander.h>)
-static Napi::Value op_vander(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "vander");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const std::optional<int64_t> a_N = a.optInt64(1, "N");
-    const bool a_increasing = a.boolean(2, "increasing", false);
-    return a.ret(at::vander(a_x, a_N, a_increasing));
-  });
-}
-#else
-static Napi::Value op_vander(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "vander: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/chain_matmul.h>)
-static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "chain_matmul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_matrices_v = a.tensorList(0, "matrices");
-    const at::TensorList a_matrices = a_matrices_v;
-    return a.ret(at::chain_matmul(a_matrices));
-  });
-}
-#else
-static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "chain_matmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/hardshrink.h>)
-static Napi::Value op_hardshrink(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardshrink");
+#if __has_include(<ATen/ops/addr.h>)
+static Napi::Value op_addr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_lambd = a.scalar(1, "lambd", at::Scalar(0.5));
-    return a.ret(at::hardshrink(a_self, a_lambd));
+    const at::Tensor& a_vec1 = a.tensor(1, "vec1");
+    const at::Tensor& a_vec2 = a.tensor(2, "vec2");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addr(a_self, a_vec1, a_vec2, a_beta, a_alpha));
   });
 }
 #else
-static Napi::Value op_hardshrink(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "hardshrink: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_addr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "addr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/cdist.h>)
+static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cdist");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x1 = a.tensor(0, "x1");
+    const at::Tensor& a_x2 = a.tensor(1, "x2");
+    const double a_p = a.float64(2, "p");
+    const std::optional<int64_t> a_compute_mode = a.optInt64(3, "compute_mode");
+    return a.ret(at::cdist(a_x1, a_x2, a_p, a_compute_mode));
+  });
+}
+#else
+static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cdist: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/affine_grid_generator.h>)
+static Napi::Value op_affine_grid_generator(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "affine_grid_generator");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_theta = a.tensor(0, "theta");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const bool a_align_corners = a.boolean(2, "align_corners");
+    return a.ret(at::affine_grid_generator(a_theta, a_size, a_align_corners));
+  });
+}
+#else
+static Napi::Value op_affine_grid_generator(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "affine_grid_generator: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/rrelu.h>)
-static Napi::Value op_rrelu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rrelu_");
+static Napi::Value op_rrelu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rrelu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Scalar a_lower = a.scalar(1, "lower");
     const at::Scalar a_upper = a.scalar(2, "upper");
     const bool a_training = a.boolean(3, "training");
-    at::rrelu_(const_cast<at::Tensor&>(a_self), a_lower, a_upper, a_training);
-    return a.none();
+    return a.ret(at::rrelu(a_self, a_lower, a_upper, a_training));
   });
 }
 #else
-static Napi::Value op_rrelu_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "rrelu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_rrelu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rrelu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fractional_max_pool3d.h>)
-static Napi::Value op_fractional_max_pool3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fractional_max_pool3d");
+#if __has_include(<ATen/ops/fractional_max_pool2d.h>)
+static Napi::Value op_fractional_max_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fractional_max_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
-    const tn::IntList a_output_size = a.intList(2, "output_size", 3);
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_output_size = a.intList(2, "output_size", 2);
     const at::Tensor& a_random_samples = a.tensor(3, "random_samples");
-    return a.ret(at::fractional_max_pool3d(a_input, a_kernel_size, a_output_size, a_random_samples));
+    return a.ret(at::fractional_max_pool2d(a_input, a_kernel_size, a_output_size, a_random_samples));
   });
 }
 #else
-static Napi::Value op_fractional_max_pool3d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fractional_max_pool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fractional_max_pool2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fractional_max_pool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/hardtanh.h>)
-static Napi::Value op_hardtanh_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardtanh_");
+#if __has_include(<ATen/ops/leaky_relu.h>)
+static Napi::Value op_leaky_relu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "leaky_relu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
-    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
-    at::hardtanh_(const_cast<at::Tensor&>(a_self), a_min_val, a_max_val);
+    const at::Scalar a_negative_slope = a.scalar(1, "negative_slope", at::Scalar(0.01));
+    at::leaky_relu_(const_cast<at::Tensor&>(a_self), a_negative_slope);
     return a.none();
   });
 }
 #else
-static Napi::Value op_hardtanh_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "hardtanh_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_leaky_relu_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "leaky_relu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/threshold.h>)
-static Napi::Value op_threshold_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "threshold_");
+#if __has_include(<ATen/ops/celu.h>)
+static Napi::Value op_celu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "celu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_threshold = a.scalar(1, "threshold");
-    const at::Scalar a_value = a.scalar(2, "value");
-    at::threshold_(const_cast<at::Tensor&>(a_self), a_threshold, a_value);
+    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1.0));
+    at::celu_(const_cast<at::Tensor&>(a_self), a_alpha);
     return a.none();
   });
 }
 #else
-static Napi::Value op_threshold_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "threshold_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_celu_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "celu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/hardswish.h>)
-static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardswish_");
+#if __has_include(<ATen/ops/mish.h>)
+static Napi::Value op_mish_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mish_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::hardswish_(const_cast<at::Tensor&>(a_self));
+    at::mish_(const_cast<at::Tensor&>(a_self));
     return a.none();
   });
 }
 #else
-static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "hardswish_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_mish_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "mish_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/sparse_coo_tensor.h>) && __has_include(<ATen/ops/_validate_sparse_coo_tensor_args.h>)
-static Napi::Value op_sparse_coo_tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sparse_coo_tensor");
+static Napi::Value op__layout_code(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_layout_code");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_indices = a.tensor(0, "indices");
-    const at::Tensor& a_values = a.tensor(1, "values");
-    const std::optional<tn::IntList> a_size_v = a.optIntList(2, "size", 0);
-    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
-    const std::optional<bool> a_is_coalesced = a.optBoolean(3, "is_coalesced");
-    return a.ret([&] { at::Tensor r = a_size ? at::sparse_coo_tensor(a_indices, a_values, *a_size, a_values.options().layout(at::kSparse), a_is_coalesced) : at::sparse_coo_tensor(a_indices, a_values, a_values.options().layout(at::kSparse), a_is_coalesced); at::_validate_sparse_coo_tensor_args(r._indices(), r._values(), r.sizes(), a_is_coalesced); return r; }());
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(static_cast<int64_t>(a_self.layout()));
   });
 }
-#else
-static Napi::Value op_sparse_coo_tensor(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "sparse_coo_tensor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
 
-static Napi::Value op_to_sparse(const Napi::CallbackInfo& info) {
+static Napi::Value op_to_sparse__sparse_dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "to_sparse");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<int64_t> a_layout = a.optInt64(1, "layout");
-    const std::optional<tn::IntList> a_blocksize_v = a.optIntList(2, "blocksize", 0);
-    const at::OptionalIntArrayRef a_blocksize = a_blocksize_v ? at::OptionalIntArrayRef(*a_blocksize_v) : std::nullopt;
-    const std::optional<int64_t> a_dense_dim = a.optInt64(3, "dense_dim");
-    return a.ret(a_self.to_sparse(a_layout ? std::optional<at::Layout>(static_cast<at::Layout>(*a_layout)) : std::nullopt, a_blocksize, a_dense_dim));
+    const int64_t a_sparse_dim = a.int64(1, "sparse_dim");
+    return a.ret(a_self.to_sparse(a_sparse_dim));
   });
 }
 
-static Napi::Value op_to_sparse_csc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "to_sparse_csc");
+static Napi::Value op_to_sparse_csr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse_csr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<int64_t> a_dense_dim = a.optInt64(1, "dense_dim");
-    return a.ret(a_self.to_sparse_csc(a_dense_dim));
+    return a.ret(a_self.to_sparse_csr(a_dense_dim));
   });
 }
 
-static Napi::Value op_coalesce(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "coalesce");
+static Napi::Value op_to_sparse_bsc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse_bsc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.coalesce());
+    const tn::IntList a_blocksize = a.intList(1, "blocksize", 2);
+    const std::optional<int64_t> a_dense_dim = a.optInt64(2, "dense_dim");
+    return a.ret(a_self.to_sparse_bsc(a_blocksize, a_dense_dim));
   });
 }
 
-static Napi::Value op_values(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "values");
+static Napi::Value op_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.values());
+    return a.ret(a_self.indices());
   });
 }
 
-static Napi::Value op_crow_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "crow_indices");
+static Napi::Value op__values(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_values");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.crow_indices());
+    return a.ret(a_self._values());
   });
 }
 
-static Napi::Value op_row_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "row_indices");
+static Napi::Value op_ccol_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ccol_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.row_indices());
+    return a.ret(a_self.ccol_indices());
   });
 }
 
-static Napi::Value op__nnz(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_nnz");
+static Napi::Value op_dense_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dense_dim");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self._nnz());
+    return a.ret(a_self.dense_dim());
   });
 }
 
 #if __has_include(<ATen/ops/_sparse_mm.h>)
-static Napi::Value op__sparse_mm__reduce(const Napi::CallbackInfo& info) {
+static Napi::Value op__sparse_mm(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_sparse_mm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_sparse = a.tensor(0, "sparse");
     const at::Tensor& a_dense = a.tensor(1, "dense");
-    const std::string a_reduce = a.string(2, "reduce");
-    return a.ret(at::_sparse_mm(a_sparse, a_dense, a_reduce));
+    return a.ret(at::_sparse_mm(a_sparse, a_dense));
   });
 }
 #else
-static Napi::Value op__sparse_mm__reduce(const Napi::CallbackInfo& info) {
+static Napi::Value op__sparse_mm(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_sparse_mm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/sparse_sampled_addmm.h>)
-static Napi::Value op_sparse_sampled_addmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sparse_sampled_addmm");
+#if __has_include(<ATen/ops/_sparse_addmm.h>)
+static Napi::Value op__sparse_addmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_addmm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mat1 = a.tensor(1, "mat1");
     const at::Tensor& a_mat2 = a.tensor(2, "mat2");
     const at::Scalar a_beta = a.scalar(3, "beta");
     const at::Scalar a_alpha = a.scalar(4, "alpha");
-    return a.ret(at::sparse_sampled_addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
+    return a.ret(at::_sparse_addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
   });
 }
 #else
-static Napi::Value op_sparse_sampled_addmm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "sparse_sampled_addmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__sparse_addmm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_sparse_addmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_spdiags.h>)
-static Napi::Value op__spdiags(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_spdiags");
+#if __has_include(<ATen/ops/_sparse_log_softmax.h>)
+static Napi::Value op__sparse_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_log_softmax");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_diagonals = a.tensor(0, "diagonals");
-    const at::Tensor& a_offsets = a.tensor(1, "offsets");
-    const tn::IntList a_shape = a.intList(2, "shape", 0);
-    const std::optional<int64_t> a_layout = a.optInt64(3, "layout");
-    return a.ret(at::_spdiags(a_diagonals, a_offsets, a_shape, a_layout ? std::optional<at::Layout>(static_cast<at::Layout>(*a_layout)) : std::nullopt));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::_sparse_log_softmax(a_self, a_dim, a_dtype));
   });
 }
 #else
-static Napi::Value op__spdiags(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_spdiags: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__sparse_log_softmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_sparse_log_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/normal.h>)
-static Napi::Value op_normal__float_Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_normal__Tensor_float(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
-    const double a_mean = a.float64(0, "mean");
-    const at::Tensor& a_std = a.tensor(1, "std");
+    const at::Tensor& a_mean = a.tensor(0, "mean");
+    const double a_std = a.float64(1, "std", 1);
     const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
     return a.ret(at::normal(a_mean, a_std, a_generator));
   });
 }
 #else
-static Napi::Value op_normal__float_Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_normal__Tensor_float(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "normal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/binomial.h>)
-static Napi::Value op_binomial(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binomial");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_count = a.tensor(0, "count");
-    const at::Tensor& a_prob = a.tensor(1, "prob");
-    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
-    return a.ret(at::binomial(a_count, a_prob, a_generator));
-  });
-}
-#else
-static Napi::Value op_binomial(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "binomial: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_standard_gamma_grad.h>)
-static Napi::Value op__standard_gamma_grad(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_standard_gamma_grad");
+#if __has_include(<ATen/ops/poisson.h>)
+static Napi::Value op_poisson(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "poisson");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_output = a.tensor(1, "output");
-    return a.ret(at::_standard_gamma_grad(a_self, a_output));
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    return a.ret(at::poisson(a_self, a_generator));
   });
 }
 #else
-static Napi::Value op__standard_gamma_grad(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_standard_gamma_grad: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_poisson(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "poisson: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/hamming_window.h>)
-static Napi::Value op_hamming_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hamming_window");
+#if __has_include(<ATen/ops/_dirichlet_grad.h>)
+static Napi::Value op__dirichlet_grad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_dirichlet_grad");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const at::Tensor& a_alpha = a.tensor(1, "alpha");
+    const at::Tensor& a_total = a.tensor(2, "total");
+    return a.ret(at::_dirichlet_grad(a_x, a_alpha, a_total));
+  });
+}
+#else
+static Napi::Value op__dirichlet_grad(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_dirichlet_grad: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/hann_window.h>)
+static Napi::Value op_hann_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hann_window");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_window_length = a.int64(0, "window_length");
     const bool a_periodic = a.boolean(1, "periodic", true);
-    const double a_alpha = a.float64(2, "alpha", 0.54);
-    const double a_beta = a.float64(3, "beta", 0.46);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(5, "device");
-    const bool a_requires_grad = a.boolean(6, "requires_grad", false);
-    return a.ret(at::hamming_window(a_window_length, a_periodic, a_alpha, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::hann_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_hamming_window(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "hamming_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_hann_window(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hann_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/kaiser_window.h>)
-static Napi::Value op_kaiser_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "kaiser_window");
+#if __has_include(<ATen/ops/bartlett_window.h>)
+static Napi::Value op_bartlett_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bartlett_window");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_window_length = a.int64(0, "window_length");
     const bool a_periodic = a.boolean(1, "periodic", true);
-    const double a_beta = a.float64(2, "beta", 12.0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(at::kaiser_window(a_window_length, a_periodic, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::bartlett_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_kaiser_window(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "kaiser_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_bartlett_window(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bartlett_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/histogram.h>)
-static Napi::Value op_histogram__bin_ct(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "histogram");
+#if __has_include(<ATen/ops/istft.h>)
+static Napi::Value op_istft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "istft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_bins = a.int64(1, "bins", 100);
-    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
-    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const bool a_density = a.boolean(4, "density", false);
-    return a.ret(at::histogram(a_self, a_bins, a_range, a_weight, a_density));
+    const int64_t a_n_fft = a.int64(1, "n_fft");
+    const std::optional<int64_t> a_hop_length = a.optInt64(2, "hop_length");
+    const std::optional<int64_t> a_win_length = a.optInt64(3, "win_length");
+    const std::optional<at::Tensor> a_window = a.optTensor(4, "window");
+    const bool a_center = a.boolean(5, "center");
+    const bool a_normalized = a.boolean(6, "normalized");
+    const std::optional<bool> a_onesided = a.optBoolean(7, "onesided");
+    const std::optional<int64_t> a_length = a.optInt64(8, "length");
+    const bool a_return_complex = a.boolean(9, "return_complex");
+    return a.ret(at::istft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_center, a_normalized, a_onesided, a_length, a_return_complex));
   });
 }
 #else
-static Napi::Value op_histogram__bin_ct(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "histogram: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_istft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "istft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_histogramdd_from_bin_cts.h>)
-static Napi::Value op__histogramdd_from_bin_cts(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_histogramdd_from_bin_cts");
+#if __has_include(<ATen/ops/_histogramdd_bin_edges.h>)
+static Napi::Value op__histogramdd_bin_edges(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_histogramdd_bin_edges");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_bins = a.intList(1, "bins", 0);
@@ -4653,12 +4644,12 @@ static Napi::Value op__histogramdd_from_bin_cts(const Napi::CallbackInfo& info) 
     const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
     const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
     const bool a_density = a.boolean(4, "density");
-    return a.ret(at::_histogramdd_from_bin_cts(a_self, a_bins, a_range, a_weight, a_density));
+    return a.ret(at::_histogramdd_bin_edges(a_self, a_bins, a_range, a_weight, a_density));
   });
 }
 #else
-static Napi::Value op__histogramdd_from_bin_cts(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_histogramdd_from_bin_cts: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__histogramdd_bin_edges(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_histogramdd_bin_edges: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
@@ -4751,234 +4742,234 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("igammac", Napi::Function::New(env, op_igammac, "igammac"));
   exports.Set("renorm", Napi::Function::New(env, op_renorm, "renorm"));
   exports.Set("prod", Napi::Function::New(env, op_prod, "prod"));
-  exports.Set("max$all", Napi::Function::New(env, op_max__all, "max$all"));
-  exports.Set("min$all", Napi::Function::New(env, op_min__all, "min$all"));
-  exports.Set("amax", Napi::Function::New(env, op_amax, "amax"));
-  exports.Set("argmin", Napi::Function::New(env, op_argmin, "argmin"));
-  exports.Set("all", Napi::Function::New(env, op_all, "all"));
-  exports.Set("sort", Napi::Function::New(env, op_sort, "sort"));
-  exports.Set("cumprod", Napi::Function::New(env, op_cumprod, "cumprod"));
-  exports.Set("logcumsumexp", Napi::Function::New(env, op_logcumsumexp, "logcumsumexp"));
-  exports.Set("nanmedian$all", Napi::Function::New(env, op_nanmedian__all, "nanmedian$all"));
-  exports.Set("kthvalue", Napi::Function::New(env, op_kthvalue, "kthvalue"));
-  exports.Set("quantile", Napi::Function::New(env, op_quantile, "quantile"));
-  exports.Set("nanquantile$scalar", Napi::Function::New(env, op_nanquantile__scalar, "nanquantile$scalar"));
-  exports.Set("std_mean", Napi::Function::New(env, op_std_mean, "std_mean"));
-  exports.Set("bincount", Napi::Function::New(env, op_bincount, "bincount"));
-  exports.Set("unique_consecutive", Napi::Function::New(env, op_unique_consecutive, "unique_consecutive"));
-  exports.Set("bucketize", Napi::Function::New(env, op_bucketize, "bucketize"));
-  exports.Set("diff", Napi::Function::New(env, op_diff, "diff"));
-  exports.Set("cumsum_", Napi::Function::New(env, op_cumsum_, "cumsum_"));
-  exports.Set("reshape", Napi::Function::New(env, op_reshape, "reshape"));
-  exports.Set("unflatten", Napi::Function::New(env, op_unflatten, "unflatten"));
-  exports.Set("unsqueeze", Napi::Function::New(env, op_unsqueeze, "unsqueeze"));
-  exports.Set("t", Napi::Function::New(env, op_t, "t"));
-  exports.Set("expand_as", Napi::Function::New(env, op_expand_as, "expand_as"));
-  exports.Set("repeat", Napi::Function::New(env, op_repeat, "repeat"));
-  exports.Set("cat", Napi::Function::New(env, op_cat, "cat"));
-  exports.Set("broadcast_tensors", Napi::Function::New(env, op_broadcast_tensors, "broadcast_tensors"));
-  exports.Set("chunk", Napi::Function::New(env, op_chunk, "chunk"));
-  exports.Set("select", Napi::Function::New(env, op_select, "select"));
-  exports.Set("roll", Napi::Function::New(env, op_roll, "roll"));
-  exports.Set("triu", Napi::Function::New(env, op_triu, "triu"));
-  exports.Set("fliplr", Napi::Function::New(env, op_fliplr, "fliplr"));
-  exports.Set("meshgrid", Napi::Function::New(env, op_meshgrid, "meshgrid"));
-  exports.Set("t_", Napi::Function::New(env, op_t_, "t_"));
-  exports.Set("squeeze_$dims", Napi::Function::New(env, op_squeeze___dims, "squeeze_$dims"));
-  exports.Set("triu_", Napi::Function::New(env, op_triu_, "triu_"));
-  exports.Set("sum_to_size", Napi::Function::New(env, op_sum_to_size, "sum_to_size"));
-  exports.Set("_mH", Napi::Function::New(env, op__mH, "_mH"));
-  exports.Set("_version", Napi::Function::New(env, op__version, "_version"));
-  exports.Set("unsafe_chunk", Napi::Function::New(env, op_unsafe_chunk, "unsafe_chunk"));
-  exports.Set("movedim$int", Napi::Function::New(env, op_movedim__int, "movedim$int"));
-  exports.Set("ravel", Napi::Function::New(env, op_ravel, "ravel"));
-  exports.Set("atleast_2d", Napi::Function::New(env, op_atleast_2d, "atleast_2d"));
-  exports.Set("atleast_3d$Sequence", Napi::Function::New(env, op_atleast_3d__Sequence, "atleast_3d$Sequence"));
-  exports.Set("dstack", Napi::Function::New(env, op_dstack, "dstack"));
-  exports.Set("concatenate", Napi::Function::New(env, op_concatenate, "concatenate"));
-  exports.Set("hsplit$int", Napi::Function::New(env, op_hsplit__int, "hsplit$int"));
-  exports.Set("vsplit$array", Napi::Function::New(env, op_vsplit__array, "vsplit$array"));
-  exports.Set("split_with_sizes", Napi::Function::New(env, op_split_with_sizes, "split_with_sizes"));
-  exports.Set("slice_scatter", Napi::Function::New(env, op_slice_scatter, "slice_scatter"));
-  exports.Set("trapezoid$x", Napi::Function::New(env, op_trapezoid__x, "trapezoid$x"));
-  exports.Set("trapz$dx", Napi::Function::New(env, op_trapz__dx, "trapz$dx"));
-  exports.Set("gradient$scalars", Napi::Function::New(env, op_gradient__scalars, "gradient$scalars"));
-  exports.Set("detach_copy", Napi::Function::New(env, op_detach_copy, "detach_copy"));
-  exports.Set("expand_copy", Napi::Function::New(env, op_expand_copy, "expand_copy"));
-  exports.Set("unsqueeze_copy", Napi::Function::New(env, op_unsqueeze_copy, "unsqueeze_copy"));
-  exports.Set("select_copy$int", Napi::Function::New(env, op_select_copy__int, "select_copy$int"));
-  exports.Set("diagonal_copy", Napi::Function::New(env, op_diagonal_copy, "diagonal_copy"));
-  exports.Set("unbind_copy$int", Napi::Function::New(env, op_unbind_copy__int, "unbind_copy$int"));
-  exports.Set("view_as_real_copy", Napi::Function::New(env, op_view_as_real_copy, "view_as_real_copy"));
-  exports.Set("gather", Napi::Function::New(env, op_gather, "gather"));
-  exports.Set("scatter_add", Napi::Function::New(env, op_scatter_add, "scatter_add"));
-  exports.Set("index", Napi::Function::New(env, op_index, "index"));
-  exports.Set("index_add", Napi::Function::New(env, op_index_add, "index_add"));
-  exports.Set("index_fill$int_Scalar", Napi::Function::New(env, op_index_fill__int_Scalar, "index_fill$int_Scalar"));
-  exports.Set("masked_scatter", Napi::Function::New(env, op_masked_scatter, "masked_scatter"));
-  exports.Set("take_along_dim", Napi::Function::New(env, op_take_along_dim, "take_along_dim"));
-  exports.Set("argwhere", Napi::Function::New(env, op_argwhere, "argwhere"));
-  exports.Set("scatter_reduce_", Napi::Function::New(env, op_scatter_reduce_, "scatter_reduce_"));
-  exports.Set("isin$Scalar_Tensor", Napi::Function::New(env, op_isin__Scalar_Tensor, "isin$Scalar_Tensor"));
-  exports.Set("matmul", Napi::Function::New(env, op_matmul, "matmul"));
-  exports.Set("mv", Napi::Function::New(env, op_mv, "mv"));
-  exports.Set("addmm", Napi::Function::New(env, op_addmm, "addmm"));
-  exports.Set("diag", Napi::Function::New(env, op_diag, "diag"));
-  exports.Set("dist", Napi::Function::New(env, op_dist, "dist"));
-  exports.Set("detach", Napi::Function::New(env, op_detach, "detach"));
-  exports.Set("float", Napi::Function::New(env, op_float, "float"));
-  exports.Set("bfloat16", Napi::Function::New(env, op_bfloat16, "bfloat16"));
-  exports.Set("bool", Napi::Function::New(env, op_bool, "bool"));
-  exports.Set("char", Napi::Function::New(env, op_char, "char"));
-  exports.Set("zeros", Napi::Function::New(env, op_zeros, "zeros"));
-  exports.Set("full", Napi::Function::New(env, op_full, "full"));
-  exports.Set("randint$high", Napi::Function::New(env, op_randint__high, "randint$high"));
-  exports.Set("arange$end", Napi::Function::New(env, op_arange__end, "arange$end"));
-  exports.Set("eye", Napi::Function::New(env, op_eye, "eye"));
-  exports.Set("empty_like", Napi::Function::New(env, op_empty_like, "empty_like"));
-  exports.Set("randn_like", Napi::Function::New(env, op_randn_like, "randn_like"));
-  exports.Set("multinomial", Napi::Function::New(env, op_multinomial, "multinomial"));
-  exports.Set("new_ones", Napi::Function::New(env, op_new_ones, "new_ones"));
-  exports.Set("new_full", Napi::Function::New(env, op_new_full, "new_full"));
-  exports.Set("_set_default_dtype", Napi::Function::New(env, op__set_default_dtype, "_set_default_dtype"));
-  exports.Set("_set_float32_matmul_precision", Napi::Function::New(env, op__set_float32_matmul_precision, "_set_float32_matmul_precision"));
-  exports.Set("_is_inference", Napi::Function::New(env, op__is_inference, "_is_inference"));
-  exports.Set("empty_permuted", Napi::Function::New(env, op_empty_permuted, "empty_permuted"));
-  exports.Set("_foreach_add$Scalar", Napi::Function::New(env, op__foreach_add__Scalar, "_foreach_add$Scalar"));
-  exports.Set("_foreach_add$Tensor", Napi::Function::New(env, op__foreach_add__Tensor, "_foreach_add$Tensor"));
-  exports.Set("_foreach_add_$ScalarList", Napi::Function::New(env, op__foreach_add___ScalarList, "_foreach_add_$ScalarList"));
-  exports.Set("_foreach_sub$List", Napi::Function::New(env, op__foreach_sub__List, "_foreach_sub$List"));
-  exports.Set("_foreach_sub_$List", Napi::Function::New(env, op__foreach_sub___List, "_foreach_sub_$List"));
-  exports.Set("_foreach_mul$List", Napi::Function::New(env, op__foreach_mul__List, "_foreach_mul$List"));
-  exports.Set("_foreach_mul_$Scalar", Napi::Function::New(env, op__foreach_mul___Scalar, "_foreach_mul_$Scalar"));
-  exports.Set("_foreach_mul_$Tensor", Napi::Function::New(env, op__foreach_mul___Tensor, "_foreach_mul_$Tensor"));
-  exports.Set("_foreach_div$ScalarList", Napi::Function::New(env, op__foreach_div__ScalarList, "_foreach_div$ScalarList"));
-  exports.Set("_foreach_div_$List", Napi::Function::New(env, op__foreach_div___List, "_foreach_div_$List"));
-  exports.Set("_foreach_maximum$Scalar", Napi::Function::New(env, op__foreach_maximum__Scalar, "_foreach_maximum$Scalar"));
-  exports.Set("_foreach_maximum_$Scalar", Napi::Function::New(env, op__foreach_maximum___Scalar, "_foreach_maximum_$Scalar"));
-  exports.Set("_foreach_lerp$Scalar", Napi::Function::New(env, op__foreach_lerp__Scalar, "_foreach_lerp$Scalar"));
-  exports.Set("_foreach_lerp_$Scalar", Napi::Function::New(env, op__foreach_lerp___Scalar, "_foreach_lerp_$Scalar"));
-  exports.Set("_foreach_addcmul$Scalar", Napi::Function::New(env, op__foreach_addcmul__Scalar, "_foreach_addcmul$Scalar"));
-  exports.Set("_foreach_addcmul_$Scalar", Napi::Function::New(env, op__foreach_addcmul___Scalar, "_foreach_addcmul_$Scalar"));
-  exports.Set("_foreach_addcdiv$Scalar", Napi::Function::New(env, op__foreach_addcdiv__Scalar, "_foreach_addcdiv$Scalar"));
-  exports.Set("_foreach_addcdiv_$Scalar", Napi::Function::New(env, op__foreach_addcdiv___Scalar, "_foreach_addcdiv_$Scalar"));
-  exports.Set("_foreach_neg", Napi::Function::New(env, op__foreach_neg, "_foreach_neg"));
-  exports.Set("_foreach_sqrt_", Napi::Function::New(env, op__foreach_sqrt_, "_foreach_sqrt_"));
-  exports.Set("_foreach_reciprocal", Napi::Function::New(env, op__foreach_reciprocal, "_foreach_reciprocal"));
-  exports.Set("_foreach_sign_", Napi::Function::New(env, op__foreach_sign_, "_foreach_sign_"));
-  exports.Set("_foreach_clamp_min_$List", Napi::Function::New(env, op__foreach_clamp_min___List, "_foreach_clamp_min_$List"));
-  exports.Set("rnn_tanh$input", Napi::Function::New(env, op_rnn_tanh__input, "rnn_tanh$input"));
-  exports.Set("gru$input", Napi::Function::New(env, op_gru__input, "gru$input"));
-  exports.Set("lstm_cell", Napi::Function::New(env, op_lstm_cell, "lstm_cell"));
-  exports.Set("rnn_relu$data", Napi::Function::New(env, op_rnn_relu__data, "rnn_relu$data"));
-  exports.Set("_pack_padded_sequence", Napi::Function::New(env, op__pack_padded_sequence, "_pack_padded_sequence"));
-  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
-  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
-  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
-  exports.Set("adaptive_max_pool2d_with_indices", Napi::Function::New(env, op_adaptive_max_pool2d_with_indices, "adaptive_max_pool2d_with_indices"));
-  exports.Set("avg_pool1d", Napi::Function::New(env, op_avg_pool1d, "avg_pool1d"));
-  exports.Set("conv_transpose3d", Napi::Function::New(env, op_conv_transpose3d, "conv_transpose3d"));
-  exports.Set("max_pool3d_with_indices", Napi::Function::New(env, op_max_pool3d_with_indices, "max_pool3d_with_indices"));
-  exports.Set("adaptive_max_pool1d", Napi::Function::New(env, op_adaptive_max_pool1d, "adaptive_max_pool1d"));
-  exports.Set("max_unpool2d", Napi::Function::New(env, op_max_unpool2d, "max_unpool2d"));
-  exports.Set("fold", Napi::Function::New(env, op_fold, "fold"));
-  exports.Set("channel_shuffle", Napi::Function::New(env, op_channel_shuffle, "channel_shuffle"));
-  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
-  exports.Set("instance_norm", Napi::Function::New(env, op_instance_norm, "instance_norm"));
-  exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
-  exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
-  exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
-  exports.Set("kl_div", Napi::Function::New(env, op_kl_div, "kl_div"));
-  exports.Set("poisson_nll_loss", Napi::Function::New(env, op_poisson_nll_loss, "poisson_nll_loss"));
-  exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
-  exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
-  exports.Set("triplet_margin_loss", Napi::Function::New(env, op_triplet_margin_loss, "triplet_margin_loss"));
-  exports.Set("multilabel_margin_loss", Napi::Function::New(env, op_multilabel_margin_loss, "multilabel_margin_loss"));
-  exports.Set("pairwise_distance", Napi::Function::New(env, op_pairwise_distance, "pairwise_distance"));
-  exports.Set("feature_dropout_", Napi::Function::New(env, op_feature_dropout_, "feature_dropout_"));
-  exports.Set("feature_alpha_dropout", Napi::Function::New(env, op_feature_alpha_dropout, "feature_alpha_dropout"));
-  exports.Set("embedding_renorm_", Napi::Function::New(env, op_embedding_renorm_, "embedding_renorm_"));
-  exports.Set("complex", Napi::Function::New(env, op_complex, "complex"));
-  exports.Set("view_as_complex", Napi::Function::New(env, op_view_as_complex, "view_as_complex"));
-  exports.Set("angle", Napi::Function::New(env, op_angle, "angle"));
-  exports.Set("conj_physical_", Napi::Function::New(env, op_conj_physical_, "conj_physical_"));
-  exports.Set("is_conj", Napi::Function::New(env, op_is_conj, "is_conj"));
-  exports.Set("_neg_view", Napi::Function::New(env, op__neg_view, "_neg_view"));
-  exports.Set("linalg_det", Napi::Function::New(env, op_linalg_det, "linalg_det"));
-  exports.Set("linalg_lstsq", Napi::Function::New(env, op_linalg_lstsq, "linalg_lstsq"));
-  exports.Set("linalg_svd", Napi::Function::New(env, op_linalg_svd, "linalg_svd"));
-  exports.Set("linalg_eigvalsh", Napi::Function::New(env, op_linalg_eigvalsh, "linalg_eigvalsh"));
-  exports.Set("linalg_vecdot", Napi::Function::New(env, op_linalg_vecdot, "linalg_vecdot"));
-  exports.Set("linalg_lu_solve", Napi::Function::New(env, op_linalg_lu_solve, "linalg_lu_solve"));
-  exports.Set("linalg_matrix_power", Napi::Function::New(env, op_linalg_matrix_power, "linalg_matrix_power"));
-  exports.Set("linalg_norm", Napi::Function::New(env, op_linalg_norm, "linalg_norm"));
-  exports.Set("linalg_matrix_norm", Napi::Function::New(env, op_linalg_matrix_norm, "linalg_matrix_norm"));
-  exports.Set("linalg_cross", Napi::Function::New(env, op_linalg_cross, "linalg_cross"));
-  exports.Set("linalg_tensorinv", Napi::Function::New(env, op_linalg_tensorinv, "linalg_tensorinv"));
-  exports.Set("linalg_diagonal", Napi::Function::New(env, op_linalg_diagonal, "linalg_diagonal"));
-  exports.Set("linalg_ldl_factor_ex", Napi::Function::New(env, op_linalg_ldl_factor_ex, "linalg_ldl_factor_ex"));
-  exports.Set("linalg_lu_factor_ex", Napi::Function::New(env, op_linalg_lu_factor_ex, "linalg_lu_factor_ex"));
-  exports.Set("qr", Napi::Function::New(env, op_qr, "qr"));
-  exports.Set("lu_unpack", Napi::Function::New(env, op_lu_unpack, "lu_unpack"));
-  exports.Set("frobenius_norm", Napi::Function::New(env, op_frobenius_norm, "frobenius_norm"));
-  exports.Set("ormqr", Napi::Function::New(env, op_ormqr, "ormqr"));
-  exports.Set("slogdet", Napi::Function::New(env, op_slogdet, "slogdet"));
-  exports.Set("matrix_exp", Napi::Function::New(env, op_matrix_exp, "matrix_exp"));
-  exports.Set("fft_fftfreq", Napi::Function::New(env, op_fft_fftfreq, "fft_fftfreq"));
-  exports.Set("fft_ifftshift", Napi::Function::New(env, op_fft_ifftshift, "fft_ifftshift"));
-  exports.Set("fft_rfft", Napi::Function::New(env, op_fft_rfft, "fft_rfft"));
-  exports.Set("fft_ihfft", Napi::Function::New(env, op_fft_ihfft, "fft_ihfft"));
-  exports.Set("fft_rfft2", Napi::Function::New(env, op_fft_rfft2, "fft_rfft2"));
-  exports.Set("fft_ihfft2", Napi::Function::New(env, op_fft_ihfft2, "fft_ihfft2"));
-  exports.Set("fft_rfftn", Napi::Function::New(env, op_fft_rfftn, "fft_rfftn"));
-  exports.Set("fft_ihfftn", Napi::Function::New(env, op_fft_ihfftn, "fft_ihfftn"));
-  exports.Set("special_logit", Napi::Function::New(env, op_special_logit, "special_logit"));
-  exports.Set("special_xlogy", Napi::Function::New(env, op_special_xlogy, "special_xlogy"));
-  exports.Set("special_zeta$self_scalar", Napi::Function::New(env, op_special_zeta__self_scalar, "special_zeta$self_scalar"));
-  exports.Set("special_gammaincc", Napi::Function::New(env, op_special_gammaincc, "special_gammaincc"));
-  exports.Set("special_polygamma", Napi::Function::New(env, op_special_polygamma, "special_polygamma"));
-  exports.Set("special_i0e", Napi::Function::New(env, op_special_i0e, "special_i0e"));
-  exports.Set("special_ndtr", Napi::Function::New(env, op_special_ndtr, "special_ndtr"));
-  exports.Set("special_logsumexp", Napi::Function::New(env, op_special_logsumexp, "special_logsumexp"));
-  exports.Set("special_entr", Napi::Function::New(env, op_special_entr, "special_entr"));
-  exports.Set("special_bessel_j0", Napi::Function::New(env, op_special_bessel_j0, "special_bessel_j0"));
-  exports.Set("special_bessel_y0", Napi::Function::New(env, op_special_bessel_y0, "special_bessel_y0"));
-  exports.Set("special_modified_bessel_i1", Napi::Function::New(env, op_special_modified_bessel_i1, "special_modified_bessel_i1"));
-  exports.Set("special_scaled_modified_bessel_k0", Napi::Function::New(env, op_special_scaled_modified_bessel_k0, "special_scaled_modified_bessel_k0"));
-  exports.Set("special_chebyshev_polynomial_t", Napi::Function::New(env, op_special_chebyshev_polynomial_t, "special_chebyshev_polynomial_t"));
-  exports.Set("special_chebyshev_polynomial_w", Napi::Function::New(env, op_special_chebyshev_polynomial_w, "special_chebyshev_polynomial_w"));
-  exports.Set("special_shifted_chebyshev_polynomial_v", Napi::Function::New(env, op_special_shifted_chebyshev_polynomial_v, "special_shifted_chebyshev_polynomial_v"));
-  exports.Set("special_hermite_polynomial_he", Napi::Function::New(env, op_special_hermite_polynomial_he, "special_hermite_polynomial_he"));
-  exports.Set("exponential_", Napi::Function::New(env, op_exponential_, "exponential_"));
-  exports.Set("log_normal_", Napi::Function::New(env, op_log_normal_, "log_normal_"));
-  exports.Set("random_$from", Napi::Function::New(env, op_random___from, "random_$from"));
-  exports.Set("cross", Napi::Function::New(env, op_cross, "cross"));
-  exports.Set("vander", Napi::Function::New(env, op_vander, "vander"));
-  exports.Set("chain_matmul", Napi::Function::New(env, op_chain_matmul, "chain_matmul"));
-  exports.Set("hardshrink", Napi::Function::New(env, op_hardshrink, "hardshrink"));
-  exports.Set("rrelu_", Napi::Function::New(env, op_rrelu_, "rrelu_"));
-  exports.Set("fractional_max_pool3d", Napi::Function::New(env, op_fractional_max_pool3d, "fractional_max_pool3d"));
-  exports.Set("hardtanh_", Napi::Function::New(env, op_hardtanh_, "hardtanh_"));
-  exports.Set("threshold_", Napi::Function::New(env, op_threshold_, "threshold_"));
-  exports.Set("hardswish_", Napi::Function::New(env, op_hardswish_, "hardswish_"));
-  exports.Set("sparse_coo_tensor", Napi::Function::New(env, op_sparse_coo_tensor, "sparse_coo_tensor"));
-  exports.Set("to_sparse", Napi::Function::New(env, op_to_sparse, "to_sparse"));
-  exports.Set("to_sparse_csc", Napi::Function::New(env, op_to_sparse_csc, "to_sparse_csc"));
-  exports.Set("coalesce", Napi::Function::New(env, op_coalesce, "coalesce"));
-  exports.Set("values", Napi::Function::New(env, op_values, "values"));
-  exports.Set("crow_indices", Napi::Function::New(env, op_crow_indices, "crow_indices"));
-  exports.Set("row_indices", Napi::Function::New(env, op_row_indices, "row_indices"));
-  exports.Set("_nnz", Napi::Function::New(env, op__nnz, "_nnz"));
-  exports.Set("_sparse_mm$reduce", Napi::Function::New(env, op__sparse_mm__reduce, "_sparse_mm$reduce"));
-  exports.Set("sparse_sampled_addmm", Napi::Function::New(env, op_sparse_sampled_addmm, "sparse_sampled_addmm"));
-  exports.Set("_spdiags", Napi::Function::New(env, op__spdiags, "_spdiags"));
-  exports.Set("normal$float_Tensor", Napi::Function::New(env, op_normal__float_Tensor, "normal$float_Tensor"));
-  exports.Set("binomial", Napi::Function::New(env, op_binomial, "binomial"));
-  exports.Set("_standard_gamma_grad", Napi::Function::New(env, op__standard_gamma_grad, "_standard_gamma_grad"));
-  exports.Set("hamming_window", Napi::Function::New(env, op_hamming_window, "hamming_window"));
-  exports.Set("kaiser_window", Napi::Function::New(env, op_kaiser_window, "kaiser_window"));
-  exports.Set("histogram$bin_ct", Napi::Function::New(env, op_histogram__bin_ct, "histogram$bin_ct"));
-  exports.Set("_histogramdd_from_bin_cts", Napi::Function::New(env, op__histogramdd_from_bin_cts, "_histogramdd_from_bin_cts"));
+  exports.Set("var", Napi::Function::New(env, op_var, "var"));
+  exports.Set("max$other", Napi::Function::New(env, op_max__other, "max$other"));
+  exports.Set("min$other", Napi::Function::New(env, op_min__other, "min$other"));
+  exports.Set("argmax", Napi::Function::New(env, op_argmax, "argmax"));
+  exports.Set("norm", Napi::Function::New(env, op_norm, "norm"));
+  exports.Set("cumsum", Napi::Function::New(env, op_cumsum, "cumsum"));
+  exports.Set("topk", Napi::Function::New(env, op_topk, "topk"));
+  exports.Set("cummin", Napi::Function::New(env, op_cummin, "cummin"));
+  exports.Set("median$dim", Napi::Function::New(env, op_median__dim, "median$dim"));
+  exports.Set("mode", Napi::Function::New(env, op_mode, "mode"));
+  exports.Set("nansum", Napi::Function::New(env, op_nansum, "nansum"));
+  exports.Set("nanquantile", Napi::Function::New(env, op_nanquantile, "nanquantile"));
+  exports.Set("var_mean", Napi::Function::New(env, op_var_mean, "var_mean"));
+  exports.Set("histc", Napi::Function::New(env, op_histc, "histc"));
+  exports.Set("unique$dim", Napi::Function::New(env, op_unique__dim, "unique$dim"));
+  exports.Set("searchsorted$Scalar", Napi::Function::New(env, op_searchsorted__Scalar, "searchsorted$Scalar"));
+  exports.Set("trace", Napi::Function::New(env, op_trace, "trace"));
+  exports.Set("corrcoef", Napi::Function::New(env, op_corrcoef, "corrcoef"));
+  exports.Set("msort", Napi::Function::New(env, op_msort, "msort"));
+  exports.Set("flatten", Napi::Function::New(env, op_flatten, "flatten"));
+  exports.Set("squeeze$dims", Napi::Function::New(env, op_squeeze__dims, "squeeze$dims"));
+  exports.Set("transpose", Napi::Function::New(env, op_transpose, "transpose"));
+  exports.Set("expand", Napi::Function::New(env, op_expand, "expand"));
+  exports.Set("reshape_as", Napi::Function::New(env, op_reshape_as, "reshape_as"));
+  exports.Set("tile", Napi::Function::New(env, op_tile, "tile"));
+  exports.Set("stack", Napi::Function::New(env, op_stack, "stack"));
+  exports.Set("split$sizes", Napi::Function::New(env, op_split__sizes, "split$sizes"));
+  exports.Set("narrow", Napi::Function::New(env, op_narrow, "narrow"));
+  exports.Set("flip", Napi::Function::New(env, op_flip, "flip"));
+  exports.Set("tril", Napi::Function::New(env, op_tril, "tril"));
+  exports.Set("rot90", Napi::Function::New(env, op_rot90, "rot90"));
+  exports.Set("as_strided", Napi::Function::New(env, op_as_strided, "as_strided"));
+  exports.Set("block_diag", Napi::Function::New(env, op_block_diag, "block_diag"));
+  exports.Set("squeeze_$all", Napi::Function::New(env, op_squeeze___all, "squeeze_$all"));
+  exports.Set("tril_", Napi::Function::New(env, op_tril_, "tril_"));
+  exports.Set("diagflat", Napi::Function::New(env, op_diagflat, "diagflat"));
+  exports.Set("_mT", Napi::Function::New(env, op__mT, "_mT"));
+  exports.Set("_matrix_H", Napi::Function::New(env, op__matrix_H, "_matrix_H"));
+  exports.Set("unfold$dimension", Napi::Function::New(env, op_unfold__dimension, "unfold$dimension"));
+  exports.Set("unsafe_split_with_sizes", Napi::Function::New(env, op_unsafe_split_with_sizes, "unsafe_split_with_sizes"));
+  exports.Set("broadcast_to", Napi::Function::New(env, op_broadcast_to, "broadcast_to"));
+  exports.Set("atleast_1d$Sequence", Napi::Function::New(env, op_atleast_1d__Sequence, "atleast_1d$Sequence"));
+  exports.Set("atleast_3d", Napi::Function::New(env, op_atleast_3d, "atleast_3d"));
+  exports.Set("vstack", Napi::Function::New(env, op_vstack, "vstack"));
+  exports.Set("row_stack", Napi::Function::New(env, op_row_stack, "row_stack"));
+  exports.Set("tensor_split$indices", Napi::Function::New(env, op_tensor_split__indices, "tensor_split$indices"));
+  exports.Set("vsplit$int", Napi::Function::New(env, op_vsplit__int, "vsplit$int"));
+  exports.Set("dsplit$array", Napi::Function::New(env, op_dsplit__array, "dsplit$array"));
+  exports.Set("select_scatter", Napi::Function::New(env, op_select_scatter, "select_scatter"));
+  exports.Set("combinations", Napi::Function::New(env, op_combinations, "combinations"));
+  exports.Set("trapz$x", Napi::Function::New(env, op_trapz__x, "trapz$x"));
+  exports.Set("cumulative_trapezoid$dx", Napi::Function::New(env, op_cumulative_trapezoid__dx, "cumulative_trapezoid$dx"));
+  exports.Set("alias_copy", Napi::Function::New(env, op_alias_copy, "alias_copy"));
+  exports.Set("view_copy", Napi::Function::New(env, op_view_copy, "view_copy"));
+  exports.Set("transpose_copy$int", Napi::Function::New(env, op_transpose_copy__int, "transpose_copy$int"));
+  exports.Set("squeeze_copy$dims", Napi::Function::New(env, op_squeeze_copy__dims, "squeeze_copy$dims"));
+  exports.Set("narrow_copy", Napi::Function::New(env, op_narrow_copy, "narrow_copy"));
+  exports.Set("unfold_copy", Napi::Function::New(env, op_unfold_copy, "unfold_copy"));
+  exports.Set("split_with_sizes_copy", Napi::Function::New(env, op_split_with_sizes_copy, "split_with_sizes_copy"));
+  exports.Set("index_select", Napi::Function::New(env, op_index_select, "index_select"));
+  exports.Set("scatter$value", Napi::Function::New(env, op_scatter__value, "scatter$value"));
+  exports.Set("masked_select", Napi::Function::New(env, op_masked_select, "masked_select"));
+  exports.Set("nonzero", Napi::Function::New(env, op_nonzero, "nonzero"));
+  exports.Set("index_copy_", Napi::Function::New(env, op_index_copy_, "index_copy_"));
+  exports.Set("index_fill_$int_Tensor", Napi::Function::New(env, op_index_fill___int_Tensor, "index_fill_$int_Tensor"));
+  exports.Set("take", Napi::Function::New(env, op_take, "take"));
+  exports.Set("index_reduce", Napi::Function::New(env, op_index_reduce, "index_reduce"));
+  exports.Set("scatter_reduce", Napi::Function::New(env, op_scatter_reduce, "scatter_reduce"));
+  exports.Set("isin$Tensor_Scalar", Napi::Function::New(env, op_isin__Tensor_Scalar, "isin$Tensor_Scalar"));
+  exports.Set("tril_indices", Napi::Function::New(env, op_tril_indices, "tril_indices"));
+  exports.Set("bmm", Napi::Function::New(env, op_bmm, "bmm"));
+  exports.Set("outer", Napi::Function::New(env, op_outer, "outer"));
+  exports.Set("einsum", Napi::Function::New(env, op_einsum, "einsum"));
+  exports.Set("inner", Napi::Function::New(env, op_inner, "inner"));
+  exports.Set("clone", Napi::Function::New(env, op_clone, "clone"));
+  exports.Set("type_as", Napi::Function::New(env, op_type_as, "type_as"));
+  exports.Set("half", Napi::Function::New(env, op_half, "half"));
+  exports.Set("int", Napi::Function::New(env, op_int, "int"));
+  exports.Set("short", Napi::Function::New(env, op_short, "short"));
+  exports.Set("cdouble", Napi::Function::New(env, op_cdouble, "cdouble"));
+  exports.Set("empty", Napi::Function::New(env, op_empty, "empty"));
+  exports.Set("randn", Napi::Function::New(env, op_randn, "randn"));
+  exports.Set("randperm", Napi::Function::New(env, op_randperm, "randperm"));
+  exports.Set("linspace", Napi::Function::New(env, op_linspace, "linspace"));
+  exports.Set("ones_like", Napi::Function::New(env, op_ones_like, "ones_like"));
+  exports.Set("rand_like", Napi::Function::New(env, op_rand_like, "rand_like"));
+  exports.Set("bernoulli", Napi::Function::New(env, op_bernoulli, "bernoulli"));
+  exports.Set("new_zeros", Napi::Function::New(env, op_new_zeros, "new_zeros"));
+  exports.Set("new_empty_strided", Napi::Function::New(env, op_new_empty_strided, "new_empty_strided"));
+  exports.Set("empty_strided", Napi::Function::New(env, op_empty_strided, "empty_strided"));
+  exports.Set("_deterministic_state", Napi::Function::New(env, op__deterministic_state, "_deterministic_state"));
+  exports.Set("_set_flush_denormal", Napi::Function::New(env, op__set_flush_denormal, "_set_flush_denormal"));
+  exports.Set("_warn_always", Napi::Function::New(env, op__warn_always, "_warn_always"));
+  exports.Set("_amp_update_scale_", Napi::Function::New(env, op__amp_update_scale_, "_amp_update_scale_"));
+  exports.Set("_foreach_add$ScalarList", Napi::Function::New(env, op__foreach_add__ScalarList, "_foreach_add$ScalarList"));
+  exports.Set("_foreach_add_$List", Napi::Function::New(env, op__foreach_add___List, "_foreach_add_$List"));
+  exports.Set("_foreach_sub$Scalar", Napi::Function::New(env, op__foreach_sub__Scalar, "_foreach_sub$Scalar"));
+  exports.Set("_foreach_sub_$Scalar", Napi::Function::New(env, op__foreach_sub___Scalar, "_foreach_sub_$Scalar"));
+  exports.Set("_foreach_mul$Scalar", Napi::Function::New(env, op__foreach_mul__Scalar, "_foreach_mul$Scalar"));
+  exports.Set("_foreach_mul$Tensor", Napi::Function::New(env, op__foreach_mul__Tensor, "_foreach_mul$Tensor"));
+  exports.Set("_foreach_mul_$ScalarList", Napi::Function::New(env, op__foreach_mul___ScalarList, "_foreach_mul_$ScalarList"));
+  exports.Set("_foreach_div$List", Napi::Function::New(env, op__foreach_div__List, "_foreach_div$List"));
+  exports.Set("_foreach_div_$Scalar", Napi::Function::New(env, op__foreach_div___Scalar, "_foreach_div_$Scalar"));
+  exports.Set("_foreach_div_$Tensor", Napi::Function::New(env, op__foreach_div___Tensor, "_foreach_div_$Tensor"));
+  exports.Set("_foreach_maximum$ScalarList", Napi::Function::New(env, op__foreach_maximum__ScalarList, "_foreach_maximum$ScalarList"));
+  exports.Set("_foreach_maximum_$ScalarList", Napi::Function::New(env, op__foreach_maximum___ScalarList, "_foreach_maximum_$ScalarList"));
+  exports.Set("_foreach_lerp$ScalarList", Napi::Function::New(env, op__foreach_lerp__ScalarList, "_foreach_lerp$ScalarList"));
+  exports.Set("_foreach_lerp_$ScalarList", Napi::Function::New(env, op__foreach_lerp___ScalarList, "_foreach_lerp_$ScalarList"));
+  exports.Set("_foreach_addcmul$Tensor", Napi::Function::New(env, op__foreach_addcmul__Tensor, "_foreach_addcmul$Tensor"));
+  exports.Set("_foreach_addcmul_$Tensor", Napi::Function::New(env, op__foreach_addcmul___Tensor, "_foreach_addcmul_$Tensor"));
+  exports.Set("_foreach_addcdiv$Tensor", Napi::Function::New(env, op__foreach_addcdiv__Tensor, "_foreach_addcdiv$Tensor"));
+  exports.Set("_foreach_addcdiv_$Tensor", Napi::Function::New(env, op__foreach_addcdiv___Tensor, "_foreach_addcdiv_$Tensor"));
+  exports.Set("_foreach_sqrt", Napi::Function::New(env, op__foreach_sqrt, "_foreach_sqrt"));
+  exports.Set("_foreach_abs_", Napi::Function::New(env, op__foreach_abs_, "_foreach_abs_"));
+  exports.Set("_foreach_sign", Napi::Function::New(env, op__foreach_sign, "_foreach_sign"));
+  exports.Set("_foreach_clamp_min_$Scalar", Napi::Function::New(env, op__foreach_clamp_min___Scalar, "_foreach_clamp_min_$Scalar"));
+  exports.Set("_foreach_copy_", Napi::Function::New(env, op__foreach_copy_, "_foreach_copy_"));
+  exports.Set("lstm$input", Napi::Function::New(env, op_lstm__input, "lstm$input"));
+  exports.Set("rnn_relu_cell", Napi::Function::New(env, op_rnn_relu_cell, "rnn_relu_cell"));
+  exports.Set("rnn_tanh$data", Napi::Function::New(env, op_rnn_tanh__data, "rnn_tanh$data"));
+  exports.Set("gru$data", Napi::Function::New(env, op_gru__data, "gru$data"));
+  exports.Set("_pad_sequence", Napi::Function::New(env, op__pad_sequence, "_pad_sequence"));
+  exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
+  exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));
+  exports.Set("adaptive_max_pool2d", Napi::Function::New(env, op_adaptive_max_pool2d, "adaptive_max_pool2d"));
+  exports.Set("max_pool1d_with_indices", Napi::Function::New(env, op_max_pool1d_with_indices, "max_pool1d_with_indices"));
+  exports.Set("conv_transpose1d", Napi::Function::New(env, op_conv_transpose1d, "conv_transpose1d"));
+  exports.Set("max_pool3d", Napi::Function::New(env, op_max_pool3d, "max_pool3d"));
+  exports.Set("adaptive_avg_pool1d", Napi::Function::New(env, op_adaptive_avg_pool1d, "adaptive_avg_pool1d"));
+  exports.Set("adaptive_max_pool3d_with_indices", Napi::Function::New(env, op_adaptive_max_pool3d_with_indices, "adaptive_max_pool3d_with_indices"));
+  exports.Set("unfold", Napi::Function::New(env, op_unfold, "unfold"));
+  exports.Set("pixel_unshuffle", Napi::Function::New(env, op_pixel_unshuffle, "pixel_unshuffle"));
+  exports.Set("conv_tbc", Napi::Function::New(env, op_conv_tbc, "conv_tbc"));
+  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
+  exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
+  exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
+  exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
+  exports.Set("soft_margin_loss", Napi::Function::New(env, op_soft_margin_loss, "soft_margin_loss"));
+  exports.Set("cosine_embedding_loss", Napi::Function::New(env, op_cosine_embedding_loss, "cosine_embedding_loss"));
+  exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
+  exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
+  exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
+  exports.Set("multi_margin_loss", Napi::Function::New(env, op_multi_margin_loss, "multi_margin_loss"));
+  exports.Set("ctc_loss$Tensor", Napi::Function::New(env, op_ctc_loss__Tensor, "ctc_loss$Tensor"));
+  exports.Set("feature_dropout", Napi::Function::New(env, op_feature_dropout, "feature_dropout"));
+  exports.Set("alpha_dropout_", Napi::Function::New(env, op_alpha_dropout_, "alpha_dropout_"));
+  exports.Set("embedding_bag", Napi::Function::New(env, op_embedding_bag, "embedding_bag"));
+  exports.Set("norm_except_dim", Napi::Function::New(env, op_norm_except_dim, "norm_except_dim"));
+  exports.Set("view_as_real", Napi::Function::New(env, op_view_as_real, "view_as_real"));
+  exports.Set("imag", Napi::Function::New(env, op_imag, "imag"));
+  exports.Set("conj_physical", Napi::Function::New(env, op_conj_physical, "conj_physical"));
+  exports.Set("resolve_neg", Napi::Function::New(env, op_resolve_neg, "resolve_neg"));
+  exports.Set("vdot", Napi::Function::New(env, op_vdot, "vdot"));
+  exports.Set("linalg_inv_ex", Napi::Function::New(env, op_linalg_inv_ex, "linalg_inv_ex"));
+  exports.Set("linalg_solve", Napi::Function::New(env, op_linalg_solve, "linalg_solve"));
+  exports.Set("linalg_cholesky_ex", Napi::Function::New(env, op_linalg_cholesky_ex, "linalg_cholesky_ex"));
+  exports.Set("linalg_eigh", Napi::Function::New(env, op_linalg_eigh, "linalg_eigh"));
+  exports.Set("linalg_eigvals", Napi::Function::New(env, op_linalg_eigvals, "linalg_eigvals"));
+  exports.Set("linalg_lu_factor", Napi::Function::New(env, op_linalg_lu_factor, "linalg_lu_factor"));
+  exports.Set("linalg_pinv", Napi::Function::New(env, op_linalg_pinv, "linalg_pinv"));
+  exports.Set("linalg_norm$ord_str", Napi::Function::New(env, op_linalg_norm__ord_str, "linalg_norm$ord_str"));
+  exports.Set("linalg_matrix_norm$str_ord", Napi::Function::New(env, op_linalg_matrix_norm__str_ord, "linalg_matrix_norm$str_ord"));
+  exports.Set("linalg_cond", Napi::Function::New(env, op_linalg_cond, "linalg_cond"));
+  exports.Set("linalg_householder_product", Napi::Function::New(env, op_linalg_householder_product, "linalg_householder_product"));
+  exports.Set("linalg_vander", Napi::Function::New(env, op_linalg_vander, "linalg_vander"));
+  exports.Set("linalg_ldl_factor", Napi::Function::New(env, op_linalg_ldl_factor, "linalg_ldl_factor"));
+  exports.Set("linalg_solve_ex", Napi::Function::New(env, op_linalg_solve_ex, "linalg_solve_ex"));
+  exports.Set("svd", Napi::Function::New(env, op_svd, "svd"));
+  exports.Set("lu_solve", Napi::Function::New(env, op_lu_solve, "lu_solve"));
+  exports.Set("nuclear_norm", Napi::Function::New(env, op_nuclear_norm, "nuclear_norm"));
+  exports.Set("orgqr", Napi::Function::New(env, op_orgqr, "orgqr"));
+  exports.Set("logdet", Napi::Function::New(env, op_logdet, "logdet"));
+  exports.Set("matrix_power", Napi::Function::New(env, op_matrix_power, "matrix_power"));
+  exports.Set("triangular_solve", Napi::Function::New(env, op_triangular_solve, "triangular_solve"));
+  exports.Set("fft_fftshift", Napi::Function::New(env, op_fft_fftshift, "fft_fftshift"));
+  exports.Set("fft_ifft", Napi::Function::New(env, op_fft_ifft, "fft_ifft"));
+  exports.Set("fft_hfft", Napi::Function::New(env, op_fft_hfft, "fft_hfft"));
+  exports.Set("fft_ifft2", Napi::Function::New(env, op_fft_ifft2, "fft_ifft2"));
+  exports.Set("fft_hfft2", Napi::Function::New(env, op_fft_hfft2, "fft_hfft2"));
+  exports.Set("fft_ifftn", Napi::Function::New(env, op_fft_ifftn, "fft_ifftn"));
+  exports.Set("fft_hfftn", Napi::Function::New(env, op_fft_hfftn, "fft_hfftn"));
+  exports.Set("special_expit", Napi::Function::New(env, op_special_expit, "special_expit"));
+  exports.Set("special_xlog1py$self_scalar", Napi::Function::New(env, op_special_xlog1py__self_scalar, "special_xlog1py$self_scalar"));
+  exports.Set("special_zeta", Napi::Function::New(env, op_special_zeta, "special_zeta"));
+  exports.Set("special_gammainc", Napi::Function::New(env, op_special_gammainc, "special_gammainc"));
+  exports.Set("special_psi", Napi::Function::New(env, op_special_psi, "special_psi"));
+  exports.Set("special_i0", Napi::Function::New(env, op_special_i0, "special_i0"));
+  exports.Set("special_i1e", Napi::Function::New(env, op_special_i1e, "special_i1e"));
+  exports.Set("special_log_ndtr", Napi::Function::New(env, op_special_log_ndtr, "special_log_ndtr"));
+  exports.Set("special_log_softmax", Napi::Function::New(env, op_special_log_softmax, "special_log_softmax"));
+  exports.Set("special_round", Napi::Function::New(env, op_special_round, "special_round"));
+  exports.Set("special_airy_ai", Napi::Function::New(env, op_special_airy_ai, "special_airy_ai"));
+  exports.Set("special_modified_bessel_i0", Napi::Function::New(env, op_special_modified_bessel_i0, "special_modified_bessel_i0"));
+  exports.Set("special_modified_bessel_k1", Napi::Function::New(env, op_special_modified_bessel_k1, "special_modified_bessel_k1"));
+  exports.Set("special_spherical_bessel_j0", Napi::Function::New(env, op_special_spherical_bessel_j0, "special_spherical_bessel_j0"));
+  exports.Set("special_chebyshev_polynomial_v", Napi::Function::New(env, op_special_chebyshev_polynomial_v, "special_chebyshev_polynomial_v"));
+  exports.Set("special_shifted_chebyshev_polynomial_u", Napi::Function::New(env, op_special_shifted_chebyshev_polynomial_u, "special_shifted_chebyshev_polynomial_u"));
+  exports.Set("special_hermite_polynomial_h", Napi::Function::New(env, op_special_hermite_polynomial_h, "special_hermite_polynomial_h"));
+  exports.Set("special_legendre_polynomial_p", Napi::Function::New(env, op_special_legendre_polynomial_p, "special_legendre_polynomial_p"));
+  exports.Set("cauchy_", Napi::Function::New(env, op_cauchy_, "cauchy_"));
+  exports.Set("random_$to", Napi::Function::New(env, op_random___to, "random_$to"));
+  exports.Set("kron", Napi::Function::New(env, op_kron, "kron"));
+  exports.Set("addr", Napi::Function::New(env, op_addr, "addr"));
+  exports.Set("cdist", Napi::Function::New(env, op_cdist, "cdist"));
+  exports.Set("affine_grid_generator", Napi::Function::New(env, op_affine_grid_generator, "affine_grid_generator"));
+  exports.Set("rrelu", Napi::Function::New(env, op_rrelu, "rrelu"));
+  exports.Set("fractional_max_pool2d", Napi::Function::New(env, op_fractional_max_pool2d, "fractional_max_pool2d"));
+  exports.Set("leaky_relu_", Napi::Function::New(env, op_leaky_relu_, "leaky_relu_"));
+  exports.Set("celu_", Napi::Function::New(env, op_celu_, "celu_"));
+  exports.Set("mish_", Napi::Function::New(env, op_mish_, "mish_"));
+  exports.Set("_layout_code", Napi::Function::New(env, op__layout_code, "_layout_code"));
+  exports.Set("to_sparse$sparse_dim", Napi::Function::New(env, op_to_sparse__sparse_dim, "to_sparse$sparse_dim"));
+  exports.Set("to_sparse_csr", Napi::Function::New(env, op_to_sparse_csr, "to_sparse_csr"));
+  exports.Set("to_sparse_bsc", Napi::Function::New(env, op_to_sparse_bsc, "to_sparse_bsc"));
+  exports.Set("indices", Napi::Function::New(env, op_indices, "indices"));
+  exports.Set("_values", Napi::Function::New(env, op__values, "_values"));
+  exports.Set("ccol_indices", Napi::Function::New(env, op_ccol_indices, "ccol_indices"));
+  exports.Set("dense_dim", Napi::Function::New(env, op_dense_dim, "dense_dim"));
+  exports.Set("_sparse_mm", Napi::Function::New(env, op__sparse_mm, "_sparse_mm"));
+  exports.Set("_sparse_addmm", Napi::Function::New(env, op__sparse_addmm, "_sparse_addmm"));
+  exports.Set("_sparse_log_softmax", Napi::Function::New(env, op__sparse_log_softmax, "_sparse_log_softmax"));
+  exports.Set("normal$Tensor_float", Napi::Function::New(env, op_normal__Tensor_float, "normal$Tensor_float"));
+  exports.Set("poisson", Napi::Function::New(env, op_poisson, "poisson"));
+  exports.Set("_dirichlet_grad", Napi::Function::New(env, op__dirichlet_grad, "_dirichlet_grad"));
+  exports.Set("hann_window", Napi::Function::New(env, op_hann_window, "hann_window"));
+  exports.Set("bartlett_window", Napi::Function::New(env, op_bartlett_window, "bartlett_window"));
+  exports.Set("istft", Napi::Function::New(env, op_istft, "istft"));
+  exports.Set("_histogramdd_bin_edges", Napi::Function::New(env, op__histogramdd_bin_edges, "_histogramdd_bin_edges"));
 }
 
 }  // namespace tn

@@ -1077,191 +1077,185 @@ static Napi::Value op_sum(const Napi::CallbackInfo& info) {
 }
 #endif
 
-#if __has_include(<ATen/ops/std.h>)
-static Napi::Value op_std(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "std");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::std(a_self, a_dim, a_correction, a_keepdim));
-  });
-}
-#else
-static Napi::Value op_std(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "std: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/max.h>)
-static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max");
+#if __has_include(<ATen/ops/prod.h>)
+static Napi::Value op_prod__dim_int(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "prod");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::max(a_self, a_dim, a_keepdim));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    return a.ret(at::prod(a_self, a_dim, a_keepdim, a_dtype));
   });
 }
 #else
-static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
+static Napi::Value op_prod__dim_int(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "prod: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/max.h>)
+static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::max(a_self));
+  });
+}
+#else
+static Napi::Value op_max__all(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "max: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/min.h>)
-static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
+static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "min");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::min(a_self, a_dim, a_keepdim));
+    return a.ret(at::min(a_self));
   });
 }
 #else
-static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
+static Napi::Value op_min__all(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "min: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/amin.h>)
-static Napi::Value op_amin(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "amin");
+#if __has_include(<ATen/ops/amax.h>)
+static Napi::Value op_amax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "amax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::amin(a_self, a_dim, a_keepdim));
+    return a.ret(at::amax(a_self, a_dim, a_keepdim));
   });
 }
 #else
-static Napi::Value op_amin(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "amin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_amax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "amax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/logsumexp.h>)
-static Napi::Value op_logsumexp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logsumexp");
+#if __has_include(<ATen/ops/argmin.h>)
+static Napi::Value op_argmin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "argmin");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::logsumexp(a_self, a_dim, a_keepdim));
+    return a.ret(at::argmin(a_self, a_dim, a_keepdim));
   });
 }
 #else
-static Napi::Value op_logsumexp(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "logsumexp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_argmin(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "argmin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/any.h>)
-static Napi::Value op_any(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "any");
+#if __has_include(<ATen/ops/all.h>)
+static Napi::Value op_all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "all");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::any(a_self, a_dim, a_keepdim));
+    return a.ret(at::all(a_self, a_dim, a_keepdim));
   });
 }
 #else
-static Napi::Value op_any(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "any: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_all(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "all: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/argsort.h>)
-static Napi::Value op_argsort(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "argsort");
+#if __has_include(<ATen/ops/sort.h>)
+static Napi::Value op_sort(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sort");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim", -1);
     const bool a_descending = a.boolean(2, "descending", false);
     const bool a_stable = a.boolean(3, "stable", false);
-    return a.ret(at::argsort(a_self, a_stable, a_dim, a_descending));
+    return a.ret(at::sort(a_self, a_stable, a_dim, a_descending));
   });
 }
 #else
-static Napi::Value op_argsort(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "argsort: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_sort(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sort: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/cummax.h>)
-static Napi::Value op_cummax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cummax");
+#if __has_include(<ATen/ops/cumprod.h>)
+static Napi::Value op_cumprod(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cumprod");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    return a.ret(at::cummax(a_self, a_dim));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::cumprod(a_self, a_dim, a_dtype));
   });
 }
 #else
-static Napi::Value op_cummax(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cummax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_cumprod(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cumprod: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/median.h>)
-static Napi::Value op_median__all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "median");
+#if __has_include(<ATen/ops/logcumsumexp.h>)
+static Napi::Value op_logcumsumexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logcumsumexp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::median(a_self));
+    const int64_t a_dim = a.int64(1, "dim");
+    return a.ret(at::logcumsumexp(a_self, a_dim));
   });
 }
 #else
-static Napi::Value op_median__all(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "median: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_logcumsumexp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logcumsumexp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/nanmedian.h>)
-static Napi::Value op_nanmedian__dim(const Napi::CallbackInfo& info) {
+static Napi::Value op_nanmedian__all(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "nanmedian");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::nanmedian(a_self, a_dim, a_keepdim));
+    return a.ret(at::nanmedian(a_self));
   });
 }
 #else
-static Napi::Value op_nanmedian__dim(const Napi::CallbackInfo& info) {
+static Napi::Value op_nanmedian__all(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "nanmedian: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/nanmean.h>)
-static Napi::Value op_nanmean(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nanmean");
+#if __has_include(<ATen/ops/kthvalue.h>)
+static Napi::Value op_kthvalue(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kthvalue");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    return a.ret(at::nanmean(a_self, a_dim, a_keepdim, a_dtype));
+    const int64_t a_k = a.int64(1, "k");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    return a.ret(at::kthvalue(a_self, a_k, a_dim, a_keepdim));
   });
 }
 #else
-static Napi::Value op_nanmean(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "nanmean: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_kthvalue(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "kthvalue: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/quantile.h>)
-static Napi::Value op_quantile__scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_quantile(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "quantile");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_q = a.float64(1, "q");
+    const at::Tensor& a_q = a.tensor(1, "q");
     const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
     const bool a_keepdim = a.boolean(3, "keepdim", false);
     const std::string a_interpolation = a.string(4, "interpolation", "linear");
@@ -1269,85 +1263,85 @@ static Napi::Value op_quantile__scalar(const Napi::CallbackInfo& info) {
   });
 }
 #else
-static Napi::Value op_quantile__scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_quantile(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "quantile: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/aminmax.h>)
-static Napi::Value op_aminmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "aminmax");
+#if __has_include(<ATen/ops/nanquantile.h>)
+static Napi::Value op_nanquantile__scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nanquantile");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::aminmax(a_self, a_dim, a_keepdim));
+    const double a_q = a.float64(1, "q");
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    const std::string a_interpolation = a.string(4, "interpolation", "linear");
+    return a.ret(at::nanquantile(a_self, a_q, a_dim, a_keepdim, a_interpolation));
   });
 }
 #else
-static Napi::Value op_aminmax(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "aminmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_nanquantile__scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nanquantile: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/count_nonzero.h>)
-static Napi::Value op_count_nonzero(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "count_nonzero");
+#if __has_include(<ATen/ops/std_mean.h>)
+static Napi::Value op_std_mean(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "std_mean");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    return a.ret(a_dim ? at::count_nonzero(a_self, *a_dim) : at::count_nonzero(a_self));
+    const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    return a.ret(at::std_mean(a_self, a_dim, a_correction, a_keepdim));
   });
 }
 #else
-static Napi::Value op_count_nonzero(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "count_nonzero: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_std_mean(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "std_mean: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_unique2.h>)
-static Napi::Value op_unique(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unique");
+#if __has_include(<ATen/ops/bincount.h>)
+static Napi::Value op_bincount(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bincount");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const bool a_sorted = a.boolean(1, "sorted");
-    const bool a_return_inverse = a.boolean(2, "return_inverse");
-    const bool a_return_counts = a.boolean(3, "return_counts");
-    return a.ret(at::_unique2(a_self, a_sorted, a_return_inverse, a_return_counts));
+    const std::optional<at::Tensor> a_weights = a.optTensor(1, "weights");
+    const int64_t a_minlength = a.int64(2, "minlength", 0);
+    return a.ret(at::bincount(a_self, a_weights, a_minlength));
   });
 }
 #else
-static Napi::Value op_unique(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "unique: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_bincount(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bincount: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/searchsorted.h>)
-static Napi::Value op_searchsorted(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "searchsorted");
+#if __has_include(<ATen/ops/unique_consecutive.h>)
+static Napi::Value op_unique_consecutive(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unique_consecutive");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_sorted_sequence = a.tensor(0, "sorted_sequence");
-    const at::Tensor& a_self = a.tensor(1, "self");
-    const bool a_out_int32 = a.boolean(2, "out_int32", false);
-    const bool a_right = a.boolean(3, "right", false);
-    const std::optional<std::string> a_side_v = a.optString(4, "side");
-    const std::optional<c10::string_view> a_side = a_side_v ? std::optional<c10::string_view>(*a_side_v) : std::nullopt;
-    const std::optional<at::Tensor> a_sorter = a.optTensor(5, "sorter");
-    return a.ret(at::searchsorted(a_sorted_sequence, a_self, a_out_int32, a_right, a_side, a_sorter));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const bool a_return_inverse = a.boolean(1, "return_inverse");
+    const bool a_return_counts = a.boolean(2, "return_counts");
+    const std::optional<int64_t> a_dim = a.optInt64(3, "dim");
+    return a.ret(at::unique_consecutive(a_self, a_return_inverse, a_return_counts, a_dim));
   });
 }
 #else
-static Napi::Value op_searchsorted(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "searchsorted: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_unique_consecutive(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unique_consecutive: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/bucketize.h>)
-static Napi::Value op_bucketize__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_bucketize(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "bucketize");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_self = a.scalar(0, "self");
+    const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_boundaries = a.tensor(1, "boundaries");
     const bool a_out_int32 = a.boolean(2, "out_int32", false);
     const bool a_right = a.boolean(3, "right", false);
@@ -1355,114 +1349,121 @@ static Napi::Value op_bucketize__Scalar(const Napi::CallbackInfo& info) {
   });
 }
 #else
-static Napi::Value op_bucketize__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_bucketize(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "bucketize: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/cov.h>)
-static Napi::Value op_cov(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cov");
+#if __has_include(<ATen/ops/diff.h>)
+static Napi::Value op_diff(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diff");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_correction = a.int64(1, "correction", 1);
-    const std::optional<at::Tensor> a_fweights = a.optTensor(2, "fweights");
-    const std::optional<at::Tensor> a_aweights = a.optTensor(3, "aweights");
-    return a.ret(at::cov(a_self, a_correction, a_fweights, a_aweights));
+    const int64_t a_n = a.int64(1, "n", 1);
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    const std::optional<at::Tensor> a_prepend = a.optTensor(3, "prepend");
+    const std::optional<at::Tensor> a_append = a.optTensor(4, "append");
+    return a.ret(at::diff(a_self, a_n, a_dim, a_prepend, a_append));
   });
 }
 #else
-static Napi::Value op_cov(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cov: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_diff(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "diff: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_cumprod_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cumprod_");
+static Napi::Value op_cumsum_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cumsum_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    a_self.cumprod_(a_dim, a_dtype);
+    a_self.cumsum_(a_dim, a_dtype);
     return a.none();
   });
 }
 
-static Napi::Value op_view(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view");
+#if __has_include(<ATen/ops/reshape.h>)
+static Napi::Value op_reshape(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "reshape");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    return a.ret(a_self.view(a_size));
-  });
-}
-
-#if __has_include(<ATen/ops/squeeze.h>)
-static Napi::Value op_squeeze__all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "squeeze");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::squeeze(a_self));
+    const tn::IntList a_shape = a.intList(1, "shape", 0);
+    return a.ret(at::reshape(a_self, a_shape));
   });
 }
 #else
-static Napi::Value op_squeeze__all(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "squeeze: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_reshape(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "reshape: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/permute.h>)
-static Napi::Value op_permute(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "permute");
+#if __has_include(<ATen/ops/unflatten.h>)
+static Napi::Value op_unflatten(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unflatten");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dims = a.intList(1, "dims", 0);
-    return a.ret(at::permute(a_self, a_dims));
+    const int64_t a_dim = a.int64(1, "dim");
+    const tn::IntList a_sizes = a.intList(2, "sizes", 0);
+    return a.ret(at::unflatten(a_self, a_dim, a_sizes));
   });
 }
 #else
-static Napi::Value op_permute(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "permute: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_unflatten(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unflatten: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_contiguous(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "contiguous");
+#if __has_include(<ATen/ops/unsqueeze.h>)
+static Napi::Value op_unsqueeze(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unsqueeze");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::MemoryFormat a_memory_format = a.has(1) ? a.memoryFormat(1, "memory_format") : at::MemoryFormat::Contiguous;
-    return a.ret(a_self.contiguous(a_memory_format));
+    const int64_t a_dim = a.int64(1, "dim");
+    return a.ret(at::unsqueeze(a_self, a_dim));
   });
 }
+#else
+static Napi::Value op_unsqueeze(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unsqueeze: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
-static Napi::Value op_view_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view_as");
+#if __has_include(<ATen/ops/t.h>)
+static Napi::Value op_t(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "t");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::t(a_self));
+  });
+}
+#else
+static Napi::Value op_t(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "t: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_expand_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "expand_as");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.view_as(a_other));
+    return a.ret(a_self.expand_as(a_other));
   });
 }
 
-#if __has_include(<ATen/ops/repeat_interleave.h>)
-static Napi::Value op_repeat_interleave(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "repeat_interleave");
+static Napi::Value op_repeat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "repeat");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_repeats = a.int64(1, "repeats");
-    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
-    return a.ret(at::repeat_interleave(a_self, a_repeats, a_dim));
+    const tn::IntList a_repeats = a.intList(1, "repeats", 0);
+    return a.ret(a_self.repeat(a_repeats));
   });
 }
-#else
-static Napi::Value op_repeat_interleave(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "repeat_interleave: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
 
 #if __has_include(<ATen/ops/cat.h>)
-static Napi::Value op_concat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "concat");
+static Napi::Value op_cat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cat");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
@@ -1471,403 +1472,384 @@ static Napi::Value op_concat(const Napi::CallbackInfo& info) {
   });
 }
 #else
-static Napi::Value op_concat(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "concat: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_cat(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cat: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/split.h>)
-static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "split");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_split_size = a.int64(1, "split_size");
-    const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::split(a_self, a_split_size, a_dim));
-  });
-}
-#else
-static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "split: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/unbind.h>)
-static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unbind");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::unbind(a_self, a_dim));
-  });
-}
-#else
-static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "unbind: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/slice.h>)
-static Napi::Value op_slice(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "slice");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", 0);
-    const std::optional<int64_t> a_start = a.optInt64(2, "start");
-    const std::optional<int64_t> a_end = a.optInt64(3, "end");
-    const int64_t a_step = a.int64(4, "step", 1);
-    return a.ret(at::slice(a_self, a_dim, a_start, a_end, a_step));
-  });
-}
-#else
-static Napi::Value op_slice(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "slice: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/diagonal.h>)
-static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diagonal");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_offset = a.int64(1, "offset", 0);
-    const int64_t a_dim1 = a.int64(2, "dim1", 0);
-    const int64_t a_dim2 = a.int64(3, "dim2", 1);
-    return a.ret(at::diagonal(a_self, a_offset, a_dim1, a_dim2));
-  });
-}
-#else
-static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "diagonal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/pad.h>)
-static Napi::Value op_pad(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pad");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_pad = a.intList(1, "pad", 0);
-    const std::string a_mode = a.string(2, "mode", "constant");
-    const std::optional<double> a_value = a.optFloat64(3, "value");
-    return a.ret(at::pad(a_input, a_pad, a_mode, a_value));
-  });
-}
-#else
-static Napi::Value op_pad(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "pad: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/flipud.h>)
-static Napi::Value op_flipud(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "flipud");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::flipud(a_self));
-  });
-}
-#else
-static Napi::Value op_flipud(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "flipud: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/cartesian_prod.h>)
-static Napi::Value op_cartesian_prod(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cartesian_prod");
+#if __has_include(<ATen/ops/broadcast_tensors.h>)
+static Napi::Value op_broadcast_tensors(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "broadcast_tensors");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::cartesian_prod(a_tensors));
+    return a.ret(at::broadcast_tensors(a_tensors));
   });
 }
 #else
-static Napi::Value op_cartesian_prod(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cartesian_prod: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_broadcast_tensors(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "broadcast_tensors: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_transpose_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "transpose_");
+#if __has_include(<ATen/ops/chunk.h>)
+static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "chunk");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim0 = a.int64(1, "dim0");
-    const int64_t a_dim1 = a.int64(2, "dim1");
-    a_self.transpose_(a_dim0, a_dim1);
-    return a.none();
+    const int64_t a_chunks = a.int64(1, "chunks");
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::chunk(a_self, a_chunks, a_dim));
   });
 }
+#else
+static Napi::Value op_chunk(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "chunk: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
-static Napi::Value op_unsqueeze_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unsqueeze_");
+#if __has_include(<ATen/ops/select.h>)
+static Napi::Value op_select(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "select");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    a_self.unsqueeze_(a_dim);
+    const int64_t a_index = a.int64(2, "index");
+    return a.ret(at::select(a_self, a_dim, a_index));
+  });
+}
+#else
+static Napi::Value op_select(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "select: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/roll.h>)
+static Napi::Value op_roll(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "roll");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_shifts = a.intList(1, "shifts", 1);
+    const tn::IntList a_dims = a.has(2) ? a.intList(2, "dims", 1) : tn::IntList{};
+    return a.ret(at::roll(a_self, a_shifts, a_dims));
+  });
+}
+#else
+static Napi::Value op_roll(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "roll: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/triu.h>)
+static Napi::Value op_triu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triu");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
+    return a.ret(at::triu(a_self, a_diagonal));
+  });
+}
+#else
+static Napi::Value op_triu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "triu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/fliplr.h>)
+static Napi::Value op_fliplr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fliplr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::fliplr(a_self));
+  });
+}
+#else
+static Napi::Value op_fliplr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fliplr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/meshgrid.h>)
+static Napi::Value op_meshgrid(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "meshgrid");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    const std::string a_indexing = a.string(1, "indexing");
+    return a.ret(at::meshgrid(a_tensors, a_indexing));
+  });
+}
+#else
+static Napi::Value op_meshgrid(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "meshgrid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_t_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "t_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    a_self.t_();
     return a.none();
   });
 }
 
-#if __has_include(<ATen/ops/diag_embed.h>)
-static Napi::Value op_diag_embed(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diag_embed");
+static Napi::Value op_squeeze___dims(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "squeeze_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_offset = a.int64(1, "offset", 0);
-    const int64_t a_dim1 = a.int64(2, "dim1", -2);
-    const int64_t a_dim2 = a.int64(3, "dim2", -1);
-    return a.ret(at::diag_embed(a_self, a_offset, a_dim1, a_dim2));
-  });
-}
-#else
-static Napi::Value op_diag_embed(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "diag_embed: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/adjoint.h>)
-static Napi::Value op_adjoint(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adjoint");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::adjoint(a_self));
-  });
-}
-#else
-static Napi::Value op_adjoint(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "adjoint: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-static Napi::Value op__numpy_T(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_numpy_T");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.numpy_T());
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    a_self.squeeze_(a_dim);
+    return a.none();
   });
 }
 
-static Napi::Value op__retains_grad(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_retains_grad");
+static Napi::Value op_triu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(static_cast<bool>(a_self.retains_grad()));
+    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
+    a_self.triu_(a_diagonal);
+    return a.none();
   });
 }
 
-#if __has_include(<ATen/ops/unsafe_split.h>)
-static Napi::Value op_unsafe_split(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unsafe_split");
+static Napi::Value op_sum_to_size(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sum_to_size");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_split_size = a.int64(1, "split_size");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    return a.ret(a_self.sum_to_size(a_size));
+  });
+}
+
+static Napi::Value op__mH(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_mH");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.mH());
+  });
+}
+
+static Napi::Value op__version(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_version");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self._version());
+  });
+}
+
+#if __has_include(<ATen/ops/unsafe_chunk.h>)
+static Napi::Value op_unsafe_chunk(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unsafe_chunk");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_chunks = a.int64(1, "chunks");
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::unsafe_split(a_self, a_split_size, a_dim));
+    return a.ret(at::unsafe_chunk(a_self, a_chunks, a_dim));
   });
 }
 #else
-static Napi::Value op_unsafe_split(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "unsafe_split: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_unsafe_chunk(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unsafe_chunk: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/movedim.h>)
-static Napi::Value op_movedim__intlist(const Napi::CallbackInfo& info) {
+static Napi::Value op_movedim__int(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "movedim");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_source = a.intList(1, "source", 0);
-    const tn::IntList a_destination = a.intList(2, "destination", 0);
+    const int64_t a_source = a.int64(1, "source");
+    const int64_t a_destination = a.int64(2, "destination");
     return a.ret(at::movedim(a_self, a_source, a_destination));
   });
 }
 #else
-static Napi::Value op_movedim__intlist(const Napi::CallbackInfo& info) {
+static Napi::Value op_movedim__int(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "movedim: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/atleast_1d.h>)
-static Napi::Value op_atleast_1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "atleast_1d");
+#if __has_include(<ATen/ops/ravel.h>)
+static Napi::Value op_ravel(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ravel");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::atleast_1d(a_self));
+    return a.ret(at::ravel(a_self));
   });
 }
 #else
-static Napi::Value op_atleast_1d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "atleast_1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_ravel(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ravel: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/atleast_2d.h>)
-static Napi::Value op_atleast_2d__Sequence(const Napi::CallbackInfo& info) {
+static Napi::Value op_atleast_2d(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "atleast_2d");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::atleast_2d(a_tensors));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::atleast_2d(a_self));
   });
 }
 #else
-static Napi::Value op_atleast_2d__Sequence(const Napi::CallbackInfo& info) {
+static Napi::Value op_atleast_2d(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "atleast_2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/hstack.h>)
-static Napi::Value op_hstack(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hstack");
+#if __has_include(<ATen/ops/atleast_3d.h>)
+static Napi::Value op_atleast_3d__Sequence(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "atleast_3d");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::hstack(a_tensors));
+    return a.ret(at::atleast_3d(a_tensors));
   });
 }
 #else
-static Napi::Value op_hstack(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "hstack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_atleast_3d__Sequence(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "atleast_3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/column_stack.h>)
-static Napi::Value op_column_stack(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "column_stack");
+#if __has_include(<ATen/ops/dstack.h>)
+static Napi::Value op_dstack(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dstack");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::column_stack(a_tensors));
+    return a.ret(at::dstack(a_tensors));
   });
 }
 #else
-static Napi::Value op_column_stack(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "column_stack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_dstack(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "dstack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/tensor_split.h>)
-static Napi::Value op_tensor_split__sections(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tensor_split");
+#if __has_include(<ATen/ops/cat.h>)
+static Napi::Value op_concatenate(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "concatenate");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_sections = a.int64(1, "sections");
-    const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::tensor_split(a_self, a_sections, a_dim));
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    return a.ret(at::cat(a_tensors, a_dim));
   });
 }
 #else
-static Napi::Value op_tensor_split__sections(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "tensor_split: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_concatenate(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "concatenate: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/hsplit.h>)
-static Napi::Value op_hsplit__array(const Napi::CallbackInfo& info) {
+static Napi::Value op_hsplit__int(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "hsplit");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_indices = a.intList(1, "indices", 0);
-    return a.ret(at::hsplit(a_self, a_indices));
+    const int64_t a_sections = a.int64(1, "sections");
+    return a.ret(at::hsplit(a_self, a_sections));
   });
 }
 #else
-static Napi::Value op_hsplit__array(const Napi::CallbackInfo& info) {
+static Napi::Value op_hsplit__int(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "hsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/dsplit.h>)
-static Napi::Value op_dsplit__int(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dsplit");
+#if __has_include(<ATen/ops/vsplit.h>)
+static Napi::Value op_vsplit__array(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "vsplit");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_sections = a.int64(1, "sections");
-    return a.ret(at::dsplit(a_self, a_sections));
+    const tn::IntList a_indices = a.intList(1, "indices", 0);
+    return a.ret(at::vsplit(a_self, a_indices));
   });
 }
 #else
-static Napi::Value op_dsplit__int(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "dsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_vsplit__array(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "vsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/diagonal_scatter.h>)
-static Napi::Value op_diagonal_scatter(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diagonal_scatter");
+#if __has_include(<ATen/ops/split_with_sizes.h>)
+static Napi::Value op_split_with_sizes(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "split_with_sizes");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_src = a.tensor(1, "src");
-    const int64_t a_offset = a.int64(2, "offset", 0);
-    const int64_t a_dim1 = a.int64(3, "dim1", 0);
-    const int64_t a_dim2 = a.int64(4, "dim2", 1);
-    return a.ret(at::diagonal_scatter(a_self, a_src, a_offset, a_dim1, a_dim2));
+    const tn::IntList a_split_sizes = a.intList(1, "split_sizes", 0);
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::split_with_sizes(a_self, a_split_sizes, a_dim));
   });
 }
 #else
-static Napi::Value op_diagonal_scatter(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "diagonal_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_split_with_sizes(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "split_with_sizes: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/as_strided_scatter.h>)
-static Napi::Value op_as_strided_scatter(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "as_strided_scatter");
+#if __has_include(<ATen/ops/slice_scatter.h>)
+static Napi::Value op_slice_scatter(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "slice_scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_src = a.tensor(1, "src");
-    const tn::IntList a_size = a.intList(2, "size", 0);
-    const tn::IntList a_stride = a.intList(3, "stride", 0);
-    const std::optional<int64_t> a_storage_offset = a.optInt64(4, "storage_offset");
-    return a.ret(at::as_strided_scatter(a_self, a_src, a_size, a_stride, a_storage_offset));
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    const std::optional<int64_t> a_start = a.optInt64(3, "start");
+    const std::optional<int64_t> a_end = a.optInt64(4, "end");
+    const int64_t a_step = a.int64(5, "step", 1);
+    return a.ret(at::slice_scatter(a_self, a_src, a_dim, a_start, a_end, a_step));
   });
 }
 #else
-static Napi::Value op_as_strided_scatter(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "as_strided_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_slice_scatter(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "slice_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/trapezoid.h>)
-static Napi::Value op_trapezoid__dx(const Napi::CallbackInfo& info) {
+static Napi::Value op_trapezoid__x(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "trapezoid");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_y = a.tensor(0, "y");
-    const at::Scalar a_dx = a.scalar(1, "dx", at::Scalar(1));
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    return a.ret(at::trapezoid(a_y, a_dx, a_dim));
-  });
-}
-#else
-static Napi::Value op_trapezoid__dx(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "trapezoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/cumulative_trapezoid.h>)
-static Napi::Value op_cumulative_trapezoid__x(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cumulative_trapezoid");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_y = a.tensor(0, "y");
     const at::Tensor& a_x = a.tensor(1, "x");
     const int64_t a_dim = a.int64(2, "dim", -1);
-    return a.ret(at::cumulative_trapezoid(a_y, a_x, a_dim));
+    return a.ret(at::trapezoid(a_y, a_x, a_dim));
   });
 }
 #else
-static Napi::Value op_cumulative_trapezoid__x(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cumulative_trapezoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_trapezoid__x(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "trapezoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/trapz.h>)
+static Napi::Value op_trapz__dx(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "trapz");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_y = a.tensor(0, "y");
+    const double a_dx = a.float64(1, "dx", 1);
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    return a.ret(at::trapz(a_y, a_dx, a_dim));
+  });
+}
+#else
+static Napi::Value op_trapz__dx(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "trapz: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/gradient.h>)
-static Napi::Value op_gradient__tensors(const Napi::CallbackInfo& info) {
+static Napi::Value op_gradient__scalars(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "gradient");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::vector<at::Tensor> a_spacing_v = a.tensorList(1, "spacing");
-    const at::TensorList a_spacing = a_spacing_v;
+    const std::vector<double> a_spacing_d = a.floatList(1, "spacing");
+    const std::vector<at::Scalar> a_spacing_v(a_spacing_d.begin(), a_spacing_d.end());
+    const at::ArrayRef<at::Scalar> a_spacing = a_spacing_v;
     const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 0);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const int64_t a_edge_order = a.int64(3, "edge_order");
@@ -1875,877 +1857,854 @@ static Napi::Value op_gradient__tensors(const Napi::CallbackInfo& info) {
   });
 }
 #else
-static Napi::Value op_gradient__tensors(const Napi::CallbackInfo& info) {
+static Napi::Value op_gradient__scalars(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "gradient: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/t_copy.h>)
-static Napi::Value op_t_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "t_copy");
+#if __has_include(<ATen/ops/detach_copy.h>)
+static Napi::Value op_detach_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "detach_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::t_copy(a_self));
+    return a.ret(at::detach_copy(a_self));
   });
 }
 #else
-static Napi::Value op_t_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "t_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_detach_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "detach_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/permute_copy.h>)
-static Napi::Value op_permute_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "permute_copy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dims = a.intList(1, "dims", 0);
-    return a.ret(at::permute_copy(a_self, a_dims));
-  });
-}
-#else
-static Napi::Value op_permute_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "permute_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/squeeze_copy.h>)
-static Napi::Value op_squeeze_copy__all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "squeeze_copy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::squeeze_copy(a_self));
-  });
-}
-#else
-static Napi::Value op_squeeze_copy__all(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "squeeze_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/slice_copy.h>)
-static Napi::Value op_slice_copy__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "slice_copy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", 0);
-    const std::optional<int64_t> a_start = a.optInt64(2, "start");
-    const std::optional<int64_t> a_end = a.optInt64(3, "end");
-    const int64_t a_step = a.int64(4, "step", 1);
-    return a.ret(at::slice_copy(a_self, a_dim, a_start, a_end, a_step));
-  });
-}
-#else
-static Napi::Value op_slice_copy__Tensor(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "slice_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/as_strided_copy.h>)
-static Napi::Value op_as_strided_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "as_strided_copy");
+#if __has_include(<ATen/ops/expand_copy.h>)
+static Napi::Value op_expand_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "expand_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_size = a.intList(1, "size", 0);
-    const tn::IntList a_stride = a.intList(2, "stride", 0);
-    const std::optional<int64_t> a_storage_offset = a.optInt64(3, "storage_offset");
-    return a.ret(at::as_strided_copy(a_self, a_size, a_stride, a_storage_offset));
+    const bool a_implicit = a.boolean(2, "implicit", false);
+    return a.ret(at::expand_copy(a_self, a_size, a_implicit));
   });
 }
 #else
-static Napi::Value op_as_strided_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "as_strided_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_expand_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "expand_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/split_copy.h>)
-static Napi::Value op_split_copy__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "split_copy");
+#if __has_include(<ATen/ops/unsqueeze_copy.h>)
+static Napi::Value op_unsqueeze_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unsqueeze_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_split_size = a.int64(1, "split_size");
-    const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::split_copy(a_self, a_split_size, a_dim));
+    const int64_t a_dim = a.int64(1, "dim");
+    return a.ret(at::unsqueeze_copy(a_self, a_dim));
   });
 }
 #else
-static Napi::Value op_split_copy__Tensor(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "split_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_unsqueeze_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unsqueeze_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/view_as_complex_copy.h>)
-static Napi::Value op_view_as_complex_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view_as_complex_copy");
+#if __has_include(<ATen/ops/select_copy.h>)
+static Napi::Value op_select_copy__int(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "select_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::view_as_complex_copy(a_self));
+    const int64_t a_dim = a.int64(1, "dim");
+    const int64_t a_index = a.int64(2, "index");
+    return a.ret(at::select_copy(a_self, a_dim, a_index));
   });
 }
 #else
-static Napi::Value op_view_as_complex_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "view_as_complex_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_select_copy__int(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "select_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/scatter.h>)
-static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter");
+#if __has_include(<ATen/ops/diagonal_copy.h>)
+static Napi::Value op_diagonal_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diagonal_copy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_offset = a.int64(1, "offset", 0);
+    const int64_t a_dim1 = a.int64(2, "dim1", 0);
+    const int64_t a_dim2 = a.int64(3, "dim2", 1);
+    return a.ret(at::diagonal_copy(a_self, a_offset, a_dim1, a_dim2));
+  });
+}
+#else
+static Napi::Value op_diagonal_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "diagonal_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/unbind_copy.h>)
+static Napi::Value op_unbind_copy__int(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unbind_copy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    return a.ret(at::unbind_copy(a_self, a_dim));
+  });
+}
+#else
+static Napi::Value op_unbind_copy__int(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unbind_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/view_as_real_copy.h>)
+static Napi::Value op_view_as_real_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_as_real_copy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::view_as_real_copy(a_self));
+  });
+}
+#else
+static Napi::Value op_view_as_real_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "view_as_real_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/gather.h>)
+static Napi::Value op_gather(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gather");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    return a.ret(at::gather(a_self, a_dim, a_index));
+  });
+}
+#else
+static Napi::Value op_gather(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "gather: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/scatter_add.h>)
+static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter_add");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
     const at::Tensor& a_src = a.tensor(3, "src");
-    return a.ret(at::scatter(a_self, a_dim, a_index, a_src));
+    return a.ret(at::scatter_add(a_self, a_dim, a_index, a_src));
   });
 }
 #else
-static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_scatter_add(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "scatter_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/masked_fill.h>)
-static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_fill");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mask = a.tensor(1, "mask");
-    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(2, "value");
-    const at::Tensor& a_value = *a_value_m;
-    return a.ret(at::masked_fill(a_self, a_mask, a_value));
-  });
-}
-#else
-static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "masked_fill: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/index_put.h>)
-static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_put");
+#if __has_include(<ATen/ops/index.h>)
+static Napi::Value op_index(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
-    const at::Tensor& a_values = a.tensor(2, "values");
-    const bool a_accumulate = a.boolean(3, "accumulate", false);
-    return a.ret(at::index_put(a_self, a_indices, a_values, a_accumulate));
+    return a.ret(at::index(a_self, a_indices));
   });
 }
 #else
-static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "index_put: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_index(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/index_copy.h>)
-static Napi::Value op_index_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_copy");
+#if __has_include(<ATen/ops/index_add.h>)
+static Napi::Value op_index_add(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_add");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
     const at::Tensor& a_source = a.tensor(3, "source");
-    return a.ret(at::index_copy(a_self, a_dim, a_index, a_source));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::index_add(a_self, a_dim, a_index, a_source, a_alpha));
   });
 }
 #else
-static Napi::Value op_index_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "index_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_index_add(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/index_fill.h>)
-static Napi::Value op_index_fill__int_Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_index_fill__int_Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "index_fill");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Tensor& a_value = a.tensor(3, "value");
+    const at::Scalar a_value = a.scalar(3, "value");
     return a.ret(at::index_fill(a_self, a_dim, a_index, a_value));
   });
 }
 #else
-static Napi::Value op_index_fill__int_Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_index_fill__int_Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "index_fill: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_masked_scatter_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_scatter_");
+#if __has_include(<ATen/ops/masked_scatter.h>)
+static Napi::Value op_masked_scatter(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mask = a.tensor(1, "mask");
     const at::Tensor& a_source = a.tensor(2, "source");
-    a_self.masked_scatter_(a_mask, a_source);
+    return a.ret(at::masked_scatter(a_self, a_mask, a_source));
+  });
+}
+#else
+static Napi::Value op_masked_scatter(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "masked_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/take_along_dim.h>)
+static Napi::Value op_take_along_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "take_along_dim");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_indices = a.tensor(1, "indices");
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    return a.ret(at::take_along_dim(a_self, a_indices, a_dim));
+  });
+}
+#else
+static Napi::Value op_take_along_dim(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "take_along_dim: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/argwhere.h>)
+static Napi::Value op_argwhere(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "argwhere");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::argwhere(a_self));
+  });
+}
+#else
+static Napi::Value op_argwhere(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "argwhere: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_scatter_reduce_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "scatter_reduce_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const at::Tensor& a_index = a.tensor(2, "index");
+    const at::Tensor& a_src = a.tensor(3, "src");
+    const std::string a_reduce = a.string(4, "reduce");
+    const bool a_include_self = a.boolean(5, "include_self", true);
+    a_self.scatter_reduce_(a_dim, a_index, a_src, a_reduce, a_include_self);
     return a.none();
   });
 }
 
-#if __has_include(<ATen/ops/put.h>)
-static Napi::Value op_put(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "put");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_index = a.tensor(1, "index");
-    const at::Tensor& a_source = a.tensor(2, "source");
-    const bool a_accumulate = a.boolean(3, "accumulate", false);
-    return a.ret(at::put(a_self, a_index, a_source, a_accumulate));
-  });
-}
-#else
-static Napi::Value op_put(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "put: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/nonzero_static.h>)
-static Napi::Value op_nonzero_static(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nonzero_static");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_size = a.int64(1, "size");
-    const int64_t a_fill_value = a.int64(2, "fill_value", -1);
-    return a.ret(at::nonzero_static(a_self, a_size, a_fill_value));
-  });
-}
-#else
-static Napi::Value op_nonzero_static(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "nonzero_static: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
 #if __has_include(<ATen/ops/isin.h>)
-static Napi::Value op_isin(const Napi::CallbackInfo& info) {
+static Napi::Value op_isin__Scalar_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "isin");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_elements = a.tensor(0, "elements");
+    const at::Scalar a_element = a.scalar(0, "element");
     const at::Tensor& a_test_elements = a.tensor(1, "test_elements");
     const bool a_assume_unique = a.boolean(2, "assume_unique", false);
     const bool a_invert = a.boolean(3, "invert", false);
-    return a.ret(at::isin(a_elements, a_test_elements, a_assume_unique, a_invert));
+    return a.ret(at::isin(a_element, a_test_elements, a_assume_unique, a_invert));
   });
 }
 #else
-static Napi::Value op_isin(const Napi::CallbackInfo& info) {
+static Napi::Value op_isin__Scalar_Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "isin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/triu_indices.h>)
-static Napi::Value op_triu_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triu_indices");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_row = a.int64(0, "row");
-    const int64_t a_col = a.int64(1, "col");
-    const int64_t a_offset = a.int64(2, "offset", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    return a.ret(at::triu_indices(a_row, a_col, a_offset, options(a_dtype.value_or(at::kLong), a_device)));
-  });
-}
-#else
-static Napi::Value op_triu_indices(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "triu_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/mm.h>)
-static Napi::Value op_mm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat2 = a.tensor(1, "mat2");
-    return a.ret(at::mm(a_self, a_mat2));
-  });
-}
-#else
-static Napi::Value op_mm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "mm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/dot.h>)
-static Napi::Value op_dot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dot");
+#if __has_include(<ATen/ops/matmul.h>)
+static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "matmul");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::dot(a_self, a_other));
+    return a.ret(at::matmul(a_self, a_other));
   });
 }
 #else
-static Napi::Value op_dot(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "dot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_matmul(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "matmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/baddbmm.h>)
-static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "baddbmm");
+#if __has_include(<ATen/ops/mv.h>)
+static Napi::Value op_mv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
-    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
+    const at::Tensor& a_vec = a.tensor(1, "vec");
+    return a.ret(at::mv(a_self, a_vec));
+  });
+}
+#else
+static Napi::Value op_mv(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "mv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/addmm.h>)
+static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addmm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
+    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
     const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
     const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::baddbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
+    return a.ret(at::addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
   });
 }
 #else
-static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "baddbmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_addmm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "addmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_qr.h>)
-static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_qr");
+#if __has_include(<ATen/ops/diag.h>)
+static Napi::Value op_diag(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diag");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_mode = a.string(1, "mode", "reduced");
-    return a.ret(at::linalg_qr(a_A, a_mode));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
+    return a.ret(at::diag(a_self, a_diagonal));
   });
 }
 #else
-static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_qr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_diag(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "diag: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/addbmm.h>)
-static Napi::Value op_addbmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addbmm");
+#if __has_include(<ATen/ops/dist.h>)
+static Napi::Value op_dist(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dist");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
-    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const at::Scalar a_p = a.scalar(2, "p", at::Scalar(2));
+    return a.ret(at::dist(a_self, a_other, a_p));
   });
 }
 #else
-static Napi::Value op_addbmm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "addbmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_dist(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "dist: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_detach_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "detach_");
+static Napi::Value op_detach(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "detach");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.detach_();
-    return a.none();
+    return a.ret(a_self.detach());
   });
 }
 
-static Napi::Value op_double(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "double");
+static Napi::Value op_float(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "float");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kDouble));
+    return a.ret(a_self.to(at::kFloat));
   });
 }
 
-static Napi::Value op_long(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "long");
+static Napi::Value op_bfloat16(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bfloat16");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kLong));
+    return a.ret(a_self.to(at::kBFloat16));
   });
 }
 
-static Napi::Value op_byte(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "byte");
+static Napi::Value op_bool(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bool");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kByte));
+    return a.ret(a_self.to(at::kBool));
   });
 }
 
-static Napi::Value op_cfloat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cfloat");
+static Napi::Value op_char(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "char");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kComplexFloat));
+    return a.ret(a_self.to(at::kChar));
   });
 }
 
-#if __has_include(<ATen/ops/ones.h>)
-static Napi::Value op_ones(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ones");
+#if __has_include(<ATen/ops/zeros.h>)
+static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "zeros");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::ones(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::zeros(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_ones(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "ones: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_zeros(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "zeros: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/rand.h>)
-static Napi::Value op_rand(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rand");
+#if __has_include(<ATen/ops/full.h>)
+static Napi::Value op_full(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "full");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
-    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::rand(a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::full(a_size, a_fill_value, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_rand(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "rand: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_full(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "full: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/randint.h>)
-static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
+static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "randint");
   return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_low = a.int64(0, "low");
-    const int64_t a_high = a.int64(1, "high");
-    const tn::IntList a_size = a.intList(2, "size", 0);
-    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(5, "device");
-    return a.ret(at::randint(a_low, a_high, a_size, a_generator, options(a_dtype.value_or(at::kLong), a_device)));
+    const int64_t a_high = a.int64(0, "high");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    return a.ret(at::randint(a_high, a_size, a_generator, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
 #else
-static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
+static Napi::Value op_randint__high(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "randint: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/arange.h>)
-static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
+static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "arange");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_start = a.scalar(0, "start");
-    const at::Scalar a_end = a.scalar(1, "end");
-    const at::Scalar a_step = a.scalar(2, "step", at::Scalar(1));
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(at::arange(a_start, a_end, a_step, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const at::Scalar a_end = a.scalar(0, "end");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::arange(a_end, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
+static Napi::Value op_arange__end(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "arange: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/zeros_like.h>)
-static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "zeros_like");
+#if __has_include(<ATen/ops/eye.h>)
+static Napi::Value op_eye(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "eye");
+  return tn::run(a, [&]() -> Napi::Value {
+    const int64_t a_n = a.int64(0, "n");
+    const std::optional<int64_t> a_m = a.optInt64(1, "m");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::eye(a_n, a_m.value_or(a_n), options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+#else
+static Napi::Value op_eye(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "eye: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/empty_like.h>)
+static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "empty_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::zeros_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::empty_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "zeros_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_empty_like(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "empty_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/full_like.h>)
-static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "full_like");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::full_like(a_input, a_fill_value, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-#else
-static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "full_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/randint_like.h>)
-static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randint_like");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_low = a.int64(1, "low");
-    const int64_t a_high = a.int64(2, "high");
-    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(5, "device");
-    return a.ret(at::randint_like(a_input, a_low, a_high, a_generator, likeOptions(a_dtype, a_device)));
-  });
-}
-#else
-static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "randint_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_standard_gamma.h>)
-static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_standard_gamma");
+#if __has_include(<ATen/ops/randn_like.h>)
+static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randn_like");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
-    return a.ret(at::_standard_gamma(a_input, a_generator));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::randn_like(a_input, a_generator, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_standard_gamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_randn_like(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "randn_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_new_empty(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "new_empty");
+#if __has_include(<ATen/ops/multinomial.h>)
+static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "multinomial");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_num_samples = a.int64(1, "num_samples");
+    const bool a_replacement = a.boolean(2, "replacement", false);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    return a.ret(at::multinomial(a_self, a_num_samples, a_replacement, a_generator));
+  });
+}
+#else
+static Napi::Value op_multinomial(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "multinomial: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_new_ones(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "new_ones");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_size = a.intList(1, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(a_self.new_empty(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(a_self.new_ones(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 
-#if __has_include(<ATen/ops/logspace.h>)
-static Napi::Value op_logspace(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logspace");
+static Napi::Value op_new_full(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "new_full");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_start = a.scalar(0, "start");
-    const at::Scalar a_end = a.scalar(1, "end");
-    const int64_t a_steps = a.int64(2, "steps");
-    const double a_base = a.float64(3, "base", 10.0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(5, "device");
-    const bool a_requires_grad = a.boolean(6, "requires_grad", false);
-    return a.ret(at::logspace(a_start, a_end, a_steps, a_base, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const at::Scalar a_fill_value = a.scalar(2, "fill_value");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
+    return a.ret(a_self.new_full(a_size, a_fill_value, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+static Napi::Value op__set_default_dtype(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_set_default_dtype");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::ScalarType a_dtype = a.dtype(0, "dtype");
+    c10::set_default_dtype(c10::scalarTypeToTypeMeta(a_dtype));
+    return a.none();
+  });
+}
+
+static Napi::Value op__set_float32_matmul_precision(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_set_float32_matmul_precision");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::string a_precision = a.string(0, "precision");
+    at::globalContext().setFloat32MatmulPrecision(a_precision);
+    return a.none();
+  });
+}
+
+static Napi::Value op__is_inference(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_is_inference");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(static_cast<bool>(a_self.is_inference()));
+  });
+}
+
+#if __has_include(<ATen/ops/empty_permuted.h>)
+static Napi::Value op_empty_permuted(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "empty_permuted");
+  return tn::run(a, [&]() -> Napi::Value {
+    const tn::IntList a_size = a.intList(0, "size", 0);
+    const tn::IntList a_physical_layout = a.intList(1, "physical_layout", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::empty_permuted(a_size, a_physical_layout, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_logspace(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "logspace: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-static Napi::Value op__set_deterministic(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_set_deterministic");
-  return tn::run(a, [&]() -> Napi::Value {
-    const bool a_mode = a.boolean(0, "mode");
-    const bool a_warn_only = a.boolean(1, "warn_only");
-    at::globalContext().setDeterministicAlgorithms(a_mode, a_warn_only);
-    return a.none();
-  });
-}
-
-static Napi::Value op__float32_matmul_precision(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_float32_matmul_precision");
-  return tn::run(a, [&]() -> Napi::Value {
-    const bool a_unused = a.boolean(0, "unused");
-    return a.ret(static_cast<int64_t>(((void)a_unused, at::globalContext().float32MatmulPrecision())));
-  });
-}
-
-static Napi::Value op__set_warn_always(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_set_warn_always");
-  return tn::run(a, [&]() -> Napi::Value {
-    const bool a_mode = a.boolean(0, "mode");
-    c10::WarningUtils::set_warnAlways(a_mode);
-    return a.none();
-  });
-}
-
-#if __has_include(<ATen/ops/_amp_foreach_non_finite_check_and_unscale.h>)
-static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_amp_foreach_non_finite_check_and_unscale_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    const at::Tensor& a_found_inf = a.tensor(1, "found_inf");
-    const at::Tensor& a_inv_scale = a.tensor(2, "inv_scale");
-    at::_amp_foreach_non_finite_check_and_unscale_(a_tensors, const_cast<at::Tensor&>(a_found_inf), a_inv_scale);
-    return a.none();
-  });
-}
-#else
-static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_amp_foreach_non_finite_check_and_unscale_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_empty_permuted(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "empty_permuted: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_add(a_self, a_scalar));
   });
 }
 #else
-static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_add_(a_self, a_scalar);
-    return a.none();
-  });
-}
-#else
-static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add_");
+static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const at::Tensor& a_other = a.tensor(1, "other");
     const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    at::_foreach_add_(a_self, a_other, a_alpha);
+    return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
+  });
+}
+#else
+static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_add.h>)
+static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_add_(a_self, a_scalars);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_sub.h>)
-static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_sub(a_self, a_scalars));
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    return a.ret(at::_foreach_sub(a_self, a_other, a_alpha));
   });
 }
 #else
-static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_sub: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_sub.h>)
-static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_sub_(a_self, a_scalars);
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    at::_foreach_sub_(a_self, a_other, a_alpha);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_sub_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_mul(a_self, a_scalars));
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    return a.ret(at::_foreach_mul(a_self, a_other));
   });
 }
 #else
-static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_mul_(a_self, a_scalar);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_mul.h>)
+static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
     at::_foreach_mul_(a_self, a_other);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_div");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_div(a_self, a_scalar));
-  });
-}
-#else
-static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::_foreach_div(a_self, a_other));
-  });
-}
-#else
-static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_div_(a_self, a_scalars);
+    return a.ret(at::_foreach_div(a_self, a_scalars));
+  });
+}
+#else
+static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_div.h>)
+static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    at::_foreach_div_(a_self, a_other);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_maximum.h>)
-static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_maximum(a_self, a_other));
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_maximum(a_self, a_scalar));
   });
 }
 #else
-static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_maximum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_maximum.h>)
-static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    at::_foreach_maximum_(a_self, a_other);
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_maximum_(a_self, a_scalar);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_maximum_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_lerp.h>)
-static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
-    const at::TensorList a_weights = a_weights_v;
-    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weights));
+    const at::Scalar a_weight = a.scalar(2, "weight");
+    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
   });
 }
 #else
-static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_lerp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_lerp.h>)
-static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
-    const at::TensorList a_weights = a_weights_v;
-    at::_foreach_lerp_(a_self, a_tensors1, a_weights);
+    const at::Scalar a_weight = a.scalar(2, "weight");
+    at::_foreach_lerp_(a_self, a_tensors1, a_weight);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_lerp_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcmul.h>)
-static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2754,20 +2713,18 @@ static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& inf
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
 #else
-static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcmul.h>)
-static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2776,21 +2733,19 @@ static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& in
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_value);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcmul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcdiv.h>)
-static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2799,20 +2754,18 @@ static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& inf
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
 #else
-static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcdiv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcdiv.h>)
-static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2821,101 +2774,100 @@ static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& in
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_value);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcdiv_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_neg.h>)
-static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_neg_");
+static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_neg");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_neg_(a_self);
+    return a.ret(at::_foreach_neg(a_self));
+  });
+}
+#else
+static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_neg: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_sqrt.h>)
+static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sqrt_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    at::_foreach_sqrt_(a_self);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_neg_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_abs.h>)
-static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_abs");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_abs(a_self));
-  });
-}
-#else
-static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_abs: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sqrt_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_reciprocal.h>)
-static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_reciprocal_");
+static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_reciprocal");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_reciprocal_(a_self);
+    return a.ret(at::_foreach_reciprocal(a_self));
+  });
+}
+#else
+static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_reciprocal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_sign.h>)
+static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sign_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    at::_foreach_sign_(a_self);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_reciprocal_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sign_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_rsqrt.h>)
-static Napi::Value op__foreach_rsqrt_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_rsqrt_");
+#if __has_include(<ATen/ops/_foreach_clamp_min.h>)
+static Napi::Value op__foreach_clamp_min___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_clamp_min_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_rsqrt_(a_self);
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    at::_foreach_clamp_min_(a_self, a_other);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_rsqrt_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_rsqrt_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_clamp_min___List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_clamp_min_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_zero.h>)
-static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_zero_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    at::_foreach_zero_(a_self);
-    return a.none();
-  });
-}
-#else
-static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_zero_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/rnn_relu.h>)
-static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_relu");
+#if __has_include(<ATen/ops/rnn_tanh.h>)
+static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_tanh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_hx = a.tensor(1, "hx");
@@ -2927,61 +2879,65 @@ static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
     const bool a_train = a.boolean(6, "train");
     const bool a_bidirectional = a.boolean(7, "bidirectional");
     const bool a_batch_first = a.boolean(8, "batch_first");
-    return a.ret(at::rnn_relu(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+    return a.ret(at::rnn_tanh(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
   });
 }
 #else
-static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "rnn_relu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_rnn_tanh__input(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rnn_tanh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/rnn_tanh_cell.h>)
-static Napi::Value op_rnn_tanh_cell(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_tanh_cell");
+#if __has_include(<ATen/ops/gru.h>)
+static Napi::Value op_gru__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gru");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_hx = a.tensor(1, "hx");
+    const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
+    const at::TensorList a_params = a_params_v;
+    const bool a_has_biases = a.boolean(3, "has_biases");
+    const int64_t a_num_layers = a.int64(4, "num_layers");
+    const double a_dropout = a.float64(5, "dropout");
+    const bool a_train = a.boolean(6, "train");
+    const bool a_bidirectional = a.boolean(7, "bidirectional");
+    const bool a_batch_first = a.boolean(8, "batch_first");
+    return a.ret(at::gru(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+  });
+}
+#else
+static Napi::Value op_gru__input(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "gru: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/lstm_cell.h>)
+static Napi::Value op_lstm_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lstm_cell");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::vector<at::Tensor> a_hx_v = a.tensorList(1, "hx");
+    const at::TensorList a_hx = a_hx_v;
     const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
     const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
     const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
     const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
-    return a.ret(at::rnn_tanh_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+    return a.ret(at::lstm_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
   });
 }
 #else
-static Napi::Value op_rnn_tanh_cell(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "rnn_tanh_cell: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_lstm_cell(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "lstm_cell: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/gru_cell.h>)
-static Napi::Value op_gru_cell(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gru_cell");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_hx = a.tensor(1, "hx");
-    const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
-    const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
-    const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
-    const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
-    return a.ret(at::gru_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
-  });
-}
-#else
-static Napi::Value op_gru_cell(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "gru_cell: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/lstm.h>)
-static Napi::Value op_lstm__data(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lstm");
+#if __has_include(<ATen/ops/rnn_relu.h>)
+static Napi::Value op_rnn_relu__data(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_relu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_data = a.tensor(0, "data");
     const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
-    const std::vector<at::Tensor> a_hx_v = a.tensorList(2, "hx");
-    const at::TensorList a_hx = a_hx_v;
+    const at::Tensor& a_hx = a.tensor(2, "hx");
     const std::vector<at::Tensor> a_params_v = a.tensorList(3, "params");
     const at::TensorList a_params = a_params_v;
     const bool a_has_biases = a.boolean(4, "has_biases");
@@ -2989,926 +2945,973 @@ static Napi::Value op_lstm__data(const Napi::CallbackInfo& info) {
     const double a_dropout = a.float64(6, "dropout");
     const bool a_train = a.boolean(7, "train");
     const bool a_bidirectional = a.boolean(8, "bidirectional");
-    return a.ret(at::lstm(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
+    return a.ret(at::rnn_relu(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
 #else
-static Napi::Value op_lstm__data(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "lstm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_rnn_relu__data(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rnn_relu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_pad_packed_sequence.h>)
-static Napi::Value op__pad_packed_sequence(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_pad_packed_sequence");
+#if __has_include(<ATen/ops/_pack_padded_sequence.h>)
+static Napi::Value op__pack_padded_sequence(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_pack_padded_sequence");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_data = a.tensor(0, "data");
-    const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_lengths = a.tensor(1, "lengths");
     const bool a_batch_first = a.boolean(2, "batch_first");
-    const at::Scalar a_padding_value = a.scalar(3, "padding_value");
-    const int64_t a_total_length = a.int64(4, "total_length");
-    return a.ret(at::_pad_packed_sequence(a_data, a_batch_sizes, a_batch_first, a_padding_value, a_total_length));
+    return a.ret(at::_pack_padded_sequence(a_input, a_lengths, a_batch_first));
   });
 }
 #else
-static Napi::Value op__pad_packed_sequence(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_pad_packed_sequence: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__pack_padded_sequence(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_pack_padded_sequence: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/bilinear.h>)
-static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bilinear");
+#if __has_include(<ATen/ops/linear.h>)
+static Napi::Value op_linear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linear");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input1 = a.tensor(0, "input1");
-    const at::Tensor& a_input2 = a.tensor(1, "input2");
-    const at::Tensor& a_weight = a.tensor(2, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
-    return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
+    return a.ret(at::linear(a_input, a_weight, a_bias));
   });
 }
 #else
-static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "bilinear: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linear(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linear: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/conv_transpose2d.h>)
-static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv_transpose2d");
+#if __has_include(<ATen/ops/conv2d.h>)
+static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
     const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
     const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 2) : tn::IntList(2, 1);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 2) : tn::IntList(2, 1);
-    return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
+    return a.ret(at::conv2d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
 #else
-static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "conv_transpose2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_conv2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conv2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/adaptive_avg_pool2d.h>)
-static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_avg_pool2d");
+#if __has_include(<ATen/ops/avg_pool2d.h>)
+static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool2d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
+    return a.ret(at::avg_pool2d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
+  });
+}
+#else
+static Napi::Value op_avg_pool2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "avg_pool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/adaptive_max_pool2d.h>)
+static Napi::Value op_adaptive_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool2d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
+    return a.ret(at::adaptive_max_pool2d(a_input, a_output_size));
   });
 }
 #else
-static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "adaptive_avg_pool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_adaptive_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adaptive_max_pool2d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/max_pool1d.h>)
-static Napi::Value op_max_pool1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool1d");
+#if __has_include(<ATen/ops/avg_pool1d.h>)
+static Napi::Value op_avg_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 1);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 1) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 1) : tn::IntList(1, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 1) : tn::IntList(1, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(at::max_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    return a.ret(at::avg_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad));
   });
 }
 #else
-static Napi::Value op_max_pool1d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "max_pool1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_avg_pool1d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "avg_pool1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/conv3d.h>)
-static Napi::Value op_conv3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv3d");
+#if __has_include(<ATen/ops/conv_transpose3d.h>)
+static Napi::Value op_conv_transpose3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_transpose3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
     const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 3) : tn::IntList(3, 1);
     const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 3) : tn::IntList(3, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 3) : tn::IntList(3, 1);
+    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 3) : tn::IntList(3, 0);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv3d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 3) : tn::IntList(3, 1);
+    return a.ret(at::conv_transpose3d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
 #else
-static Napi::Value op_conv3d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "conv3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_conv_transpose3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conv_transpose3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/max_pool2d_with_indices.h>)
-static Napi::Value op_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool2d_with_indices");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
-    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(at::max_pool2d_with_indices(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
-  });
-}
-#else
-static Napi::Value op_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "max_pool2d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/avg_pool3d.h>)
-static Napi::Value op_avg_pool3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "avg_pool3d");
+#if __has_include(<ATen/ops/max_pool3d_with_indices.h>)
+static Napi::Value op_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool3d_with_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 3) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 3) : tn::IntList(3, 0);
-    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
-    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
-    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
-    return a.ret(at::avg_pool3d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 3) : tn::IntList(3, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool3d_with_indices(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 #else
-static Napi::Value op_avg_pool3d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "avg_pool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max_pool3d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/adaptive_avg_pool3d.h>)
-static Napi::Value op_adaptive_avg_pool3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_avg_pool3d");
+#if __has_include(<ATen/ops/adaptive_max_pool1d.h>)
+static Napi::Value op_adaptive_max_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_max_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_output_size = a.intList(1, "output_size", 3);
-    return a.ret(at::adaptive_avg_pool3d(a_input, a_output_size));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_output_size = a.intList(1, "output_size", 1);
+    return a.ret(at::adaptive_max_pool1d(a_self, a_output_size));
   });
 }
 #else
-static Napi::Value op_adaptive_avg_pool3d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "adaptive_avg_pool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_adaptive_max_pool1d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adaptive_max_pool1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/max_unpool3d.h>)
-static Napi::Value op_max_unpool3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_unpool3d");
+#if __has_include(<ATen/ops/max_unpool2d.h>)
+static Napi::Value op_max_unpool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_unpool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_indices = a.tensor(1, "indices");
-    const tn::IntList a_output_size = a.intList(2, "output_size", 3);
-    const tn::IntList a_stride = a.intList(3, "stride", 3);
-    const tn::IntList a_padding = a.intList(4, "padding", 3);
-    return a.ret(at::max_unpool3d(a_input, a_indices, a_output_size, a_stride, a_padding));
+    const tn::IntList a_output_size = a.intList(2, "output_size", 2);
+    return a.ret(at::max_unpool2d(a_input, a_indices, a_output_size));
   });
 }
 #else
-static Napi::Value op_max_unpool3d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "max_unpool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_max_unpool2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max_unpool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/pixel_shuffle.h>)
-static Napi::Value op_pixel_shuffle(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pixel_shuffle");
+#if __has_include(<ATen/ops/col2im.h>)
+static Napi::Value op_fold(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fold");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_upscale_factor = a.int64(1, "upscale_factor");
-    return a.ret(at::pixel_shuffle(a_self, a_upscale_factor));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_output_size = a.intList(1, "output_size", 2);
+    const tn::IntList a_kernel_size = a.intList(2, "kernel_size", 2);
+    const tn::IntList a_dilation = a.has(3) ? a.intList(3, "dilation", 2) : tn::IntList(2, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_stride = a.has(5) ? a.intList(5, "stride", 2) : tn::IntList(2, 1);
+    return a.ret(at::col2im(a_input, a_output_size, a_kernel_size, a_dilation, a_padding, a_stride));
   });
 }
 #else
-static Napi::Value op_pixel_shuffle(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "pixel_shuffle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fold(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fold: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/native_channel_shuffle.h>)
-static Napi::Value op_native_channel_shuffle(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "native_channel_shuffle");
+#if __has_include(<ATen/ops/channel_shuffle.h>)
+static Napi::Value op_channel_shuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "channel_shuffle");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_groups = a.int64(1, "groups");
-    return a.ret(at::native_channel_shuffle(a_self, a_groups));
+    return a.ret(at::channel_shuffle(a_self, a_groups));
   });
 }
 #else
-static Napi::Value op_native_channel_shuffle(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "native_channel_shuffle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_channel_shuffle(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "channel_shuffle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/layer_norm.h>)
-static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "layer_norm");
+#if __has_include(<ATen/ops/batch_norm.h>)
+static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "batch_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
-    const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
+    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
+    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
+    const bool a_training = a.boolean(5, "training", false);
+    const double a_momentum = a.float64(6, "momentum", 0.1);
+    const double a_eps = a.float64(7, "eps", 1e-05);
+    return a.ret(at::batch_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_training, a_momentum, a_eps, true));
   });
 }
 #else
-static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "layer_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_batch_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "batch_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/rms_norm.h>)
-static Napi::Value op_rms_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rms_norm");
+#if __has_include(<ATen/ops/instance_norm.h>)
+static Napi::Value op_instance_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "instance_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const std::optional<double> a_eps = a.optFloat64(3, "eps");
-    return a.ret(at::rms_norm(a_input, a_normalized_shape, a_weight, a_eps));
+    const std::optional<at::Tensor> a_running_mean = a.optTensor(1, "running_mean");
+    const std::optional<at::Tensor> a_running_var = a.optTensor(2, "running_var");
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(4, "bias");
+    const bool a_use_input_stats = a.boolean(5, "use_input_stats", true);
+    const double a_momentum = a.float64(6, "momentum", 0.1);
+    const double a_eps = a.float64(7, "eps", 1e-05);
+    return a.ret(at::instance_norm(a_input, a_weight, a_bias, a_running_mean, a_running_var, a_use_input_stats, a_momentum, a_eps, true));
   });
 }
 #else
-static Napi::Value op_rms_norm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "rms_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_instance_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "instance_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/log_softmax.h>)
-static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "log_softmax");
+#if __has_include(<ATen/ops/softmax.h>)
+static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
+    return a.ret(at::softmax(a_self, a_dim, a_dtype));
   });
 }
 #else
-static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "log_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_softmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/mse_loss.h>)
-static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mse_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::mse_loss(a_input, a_target, a_reduction));
-  });
-}
-#else
-static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "mse_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/huber_loss.h>)
-static Napi::Value op_huber_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "huber_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_target = a.tensor(1, "target");
-    const int64_t a_reduction = a.reduction(2, "reduction");
-    const double a_delta = a.float64(3, "delta", 1.0);
-    return a.ret(at::huber_loss(a_self, a_target, a_reduction, a_delta));
-  });
-}
-#else
-static Napi::Value op_huber_loss(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "huber_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/margin_ranking_loss.h>)
-static Napi::Value op_margin_ranking_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "margin_ranking_loss");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input1 = a.tensor(0, "input1");
-    const at::Tensor& a_input2 = a.tensor(1, "input2");
-    const at::Tensor& a_target = a.tensor(2, "target");
-    const double a_margin = a.float64(3, "margin", 0.0);
-    const int64_t a_reduction = a.reduction(4, "reduction");
-    return a.ret(at::margin_ranking_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
-  });
-}
-#else
-static Napi::Value op_margin_ranking_loss(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "margin_ranking_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/binary_cross_entropy.h>)
-static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binary_cross_entropy");
+#if __has_include(<ATen/ops/nll_loss_nd.h>)
+static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nll_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const int64_t a_reduction = a.reduction(3, "reduction");
-    return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
+    const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
+    const int64_t a_reduction = a.reduction(4, "reduction");
+    return a.ret(at::nll_loss_nd(a_input, a_target, a_weight, a_reduction, a_ignore_index));
   });
 }
 #else
-static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "binary_cross_entropy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_nll_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nll_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/one_hot.h>)
-static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "one_hot");
+#if __has_include(<ATen/ops/smooth_l1_loss.h>)
+static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "smooth_l1_loss");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_tensor = a.tensor(0, "tensor");
-    const int64_t a_num_classes = a.int64(1, "num_classes", -1);
-    return a.ret(at::one_hot(a_tensor, a_num_classes));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    const double a_beta = a.float64(3, "beta", 1.0);
+    return a.ret(at::smooth_l1_loss(a_input, a_target, a_reduction, a_beta));
   });
 }
 #else
-static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "one_hot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_smooth_l1_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "smooth_l1_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/cosine_similarity.h>)
-static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cosine_similarity");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x1 = a.tensor(0, "x1");
-    const at::Tensor& a_x2 = a.tensor(1, "x2");
-    const int64_t a_dim = a.int64(2, "dim", 1);
-    const double a_eps = a.float64(3, "eps", 1e-08);
-    return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
-  });
-}
-#else
-static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cosine_similarity: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/hinge_embedding_loss.h>)
-static Napi::Value op_hinge_embedding_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hinge_embedding_loss");
+#if __has_include(<ATen/ops/kl_div.h>)
+static Napi::Value op_kl_div(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kl_div");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_target = a.tensor(1, "target");
-    const double a_margin = a.float64(2, "margin", 1.0);
-    const int64_t a_reduction = a.reduction(3, "reduction");
-    return a.ret(at::hinge_embedding_loss(a_self, a_target, a_margin, a_reduction));
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    const bool a_log_target = a.boolean(3, "log_target", false);
+    return a.ret(at::kl_div(a_self, a_target, a_reduction, a_log_target));
   });
 }
 #else
-static Napi::Value op_hinge_embedding_loss(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "hinge_embedding_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_kl_div(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "kl_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/ctc_loss.h>)
-static Napi::Value op_ctc_loss__IntList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ctc_loss");
+#if __has_include(<ATen/ops/poisson_nll_loss.h>)
+static Napi::Value op_poisson_nll_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "poisson_nll_loss");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_log_probs = a.tensor(0, "log_probs");
-    const at::Tensor& a_targets = a.tensor(1, "targets");
-    const tn::IntList a_input_lengths = a.intList(2, "input_lengths", 0);
-    const tn::IntList a_target_lengths = a.intList(3, "target_lengths", 0);
-    const int64_t a_blank = a.int64(4, "blank", 0);
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const bool a_log_input = a.boolean(2, "log_input", true);
+    const bool a_full = a.boolean(3, "full", false);
+    const double a_eps = a.float64(4, "eps", 1e-08);
     const int64_t a_reduction = a.reduction(5, "reduction");
-    const bool a_zero_infinity = a.boolean(6, "zero_infinity", false);
-    return a.ret(at::ctc_loss(a_log_probs, a_targets, a_input_lengths, a_target_lengths, a_blank, a_reduction, a_zero_infinity));
+    return a.ret(at::poisson_nll_loss(a_input, a_target, a_log_input, a_full, a_eps, a_reduction));
   });
 }
 #else
-static Napi::Value op_ctc_loss__IntList(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "ctc_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_poisson_nll_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "poisson_nll_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/dropout.h>)
-static Napi::Value op_dropout_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dropout_");
+#if __has_include(<ATen/ops/embedding.h>)
+static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_weight = a.tensor(1, "weight");
+    const std::optional<int64_t> a_padding_idx = a.optInt64(2, "padding_idx");
+    const bool a_scale_grad_by_freq = a.boolean(3, "scale_grad_by_freq", false);
+    const bool a_sparse = a.boolean(4, "sparse", false);
+    return a.ret(at::embedding(a_weight, a_input, a_padding_idx ? (*a_padding_idx < 0 ? *a_padding_idx + a_weight.size(0) : *a_padding_idx) : -1, a_scale_grad_by_freq, a_sparse));
+  });
+}
+#else
+static Napi::Value op_embedding(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "embedding: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/norm.h>)
+static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normalize");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p", 2.0);
+    const int64_t a_dim = a.int64(2, "dim", 1);
+    const double a_eps = a.float64(3, "eps", 1e-12);
+    return a.ret(a_input / at::norm(a_input, a_p, at::IntArrayRef{a_dim}, true).clamp_min(a_eps).expand_as(a_input));
+  });
+}
+#else
+static Napi::Value op_normalize(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "normalize: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/triplet_margin_loss.h>)
+static Napi::Value op_triplet_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triplet_margin_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_anchor = a.tensor(0, "anchor");
+    const at::Tensor& a_positive = a.tensor(1, "positive");
+    const at::Tensor& a_negative = a.tensor(2, "negative");
+    const double a_margin = a.float64(3, "margin", 1.0);
+    const double a_p = a.float64(4, "p", 2);
+    const double a_eps = a.float64(5, "eps", 1e-06);
+    const bool a_swap = a.boolean(6, "swap", false);
+    const int64_t a_reduction = a.reduction(7, "reduction");
+    return a.ret(at::triplet_margin_loss(a_anchor, a_positive, a_negative, a_margin, a_p, a_eps, a_swap, a_reduction));
+  });
+}
+#else
+static Napi::Value op_triplet_margin_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "triplet_margin_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/multilabel_margin_loss.h>)
+static Napi::Value op_multilabel_margin_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "multilabel_margin_loss");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_target = a.tensor(1, "target");
+    const int64_t a_reduction = a.reduction(2, "reduction");
+    return a.ret(at::multilabel_margin_loss(a_self, a_target, a_reduction));
+  });
+}
+#else
+static Napi::Value op_multilabel_margin_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "multilabel_margin_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/pairwise_distance.h>)
+static Napi::Value op_pairwise_distance(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pairwise_distance");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x1 = a.tensor(0, "x1");
+    const at::Tensor& a_x2 = a.tensor(1, "x2");
+    const double a_p = a.float64(2, "p", 2);
+    const double a_eps = a.float64(3, "eps", 1e-06);
+    const bool a_keepdim = a.boolean(4, "keepdim", false);
+    return a.ret(at::pairwise_distance(a_x1, a_x2, a_p, a_eps, a_keepdim));
+  });
+}
+#else
+static Napi::Value op_pairwise_distance(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pairwise_distance: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/feature_dropout.h>)
+static Napi::Value op_feature_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_dropout_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_p = a.float64(1, "p");
     const bool a_train = a.boolean(2, "train");
-    at::dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    at::feature_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
     return a.none();
   });
 }
 #else
-static Napi::Value op_dropout_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "dropout_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/alpha_dropout.h>)
-static Napi::Value op_alpha_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "alpha_dropout");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p");
-    const bool a_train = a.boolean(2, "train");
-    return a.ret(at::alpha_dropout(a_input, a_p, a_train));
-  });
-}
-#else
-static Napi::Value op_alpha_dropout(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "alpha_dropout: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_feature_dropout_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "feature_dropout_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/feature_alpha_dropout.h>)
-static Napi::Value op_feature_alpha_dropout_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "feature_alpha_dropout_");
+static Napi::Value op_feature_alpha_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_alpha_dropout");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_input = a.tensor(0, "input");
     const double a_p = a.float64(1, "p");
     const bool a_train = a.boolean(2, "train");
-    at::feature_alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    return a.ret(at::feature_alpha_dropout(a_input, a_p, a_train));
+  });
+}
+#else
+static Napi::Value op_feature_alpha_dropout(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "feature_alpha_dropout: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/embedding_renorm.h>)
+static Napi::Value op_embedding_renorm_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "embedding_renorm_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_indices = a.tensor(1, "indices");
+    const double a_max_norm = a.float64(2, "max_norm");
+    const double a_norm_type = a.float64(3, "norm_type");
+    at::embedding_renorm_(const_cast<at::Tensor&>(a_self), a_indices, a_max_norm, a_norm_type);
     return a.none();
   });
 }
 #else
-static Napi::Value op_feature_alpha_dropout_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "feature_alpha_dropout_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_embedding_renorm_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "embedding_renorm_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op__weight_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_weight_norm");
+#if __has_include(<ATen/ops/complex.h>)
+static Napi::Value op_complex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "complex");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_v = a.tensor(0, "v");
-    const at::Tensor& a_g = a.tensor(1, "g");
-    const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(tn::weightNorm(a_v, a_g, a_dim));
-  });
-}
-
-#if __has_include(<ATen/ops/polar.h>)
-static Napi::Value op_polar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "polar");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_abs = a.tensor(0, "abs");
-    const at::Tensor& a_angle = a.tensor(1, "angle");
-    return a.ret(at::polar(a_abs, a_angle));
+    const at::Tensor& a_real = a.tensor(0, "real");
+    const at::Tensor& a_imag = a.tensor(1, "imag");
+    return a.ret(at::complex(a_real, a_imag));
   });
 }
 #else
-static Napi::Value op_polar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "polar: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_complex(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "complex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/real.h>)
-static Napi::Value op_real(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "real");
+#if __has_include(<ATen/ops/view_as_complex.h>)
+static Napi::Value op_view_as_complex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_as_complex");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::real(a_input));
+    return a.ret(at::view_as_complex(a_input));
   });
 }
 #else
-static Napi::Value op_real(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "real: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_view_as_complex(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "view_as_complex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/conj.h>)
-static Napi::Value op_conj(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conj");
+#if __has_include(<ATen/ops/angle.h>)
+static Napi::Value op_angle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "angle");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::conj(a_self));
+    return a.ret(at::angle(a_self));
   });
 }
 #else
-static Napi::Value op_conj(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "conj: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_angle(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "angle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/resolve_conj.h>)
-static Napi::Value op_resolve_conj(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "resolve_conj");
+static Napi::Value op_conj_physical_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conj_physical_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::resolve_conj(a_self));
+    a_self.conj_physical_();
+    return a.none();
   });
 }
-#else
-static Napi::Value op_resolve_conj(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "resolve_conj: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
 
-#if __has_include(<ATen/ops/is_neg.h>)
-static Napi::Value op_is_neg(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "is_neg");
+#if __has_include(<ATen/ops/is_conj.h>)
+static Napi::Value op_is_conj(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "is_conj");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(static_cast<bool>(at::is_neg(a_self)));
+    return a.ret(static_cast<bool>(at::is_conj(a_self)));
   });
 }
 #else
-static Napi::Value op_is_neg(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "is_neg: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_is_conj(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "is_conj: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_inv.h>)
-static Napi::Value op_linalg_inv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_inv");
+#if __has_include(<ATen/ops/_neg_view.h>)
+static Napi::Value op__neg_view(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_neg_view");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_inv(a_A));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::_neg_view(a_self));
   });
 }
 #else
-static Napi::Value op_linalg_inv(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_inv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__neg_view(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_neg_view: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_slogdet.h>)
-static Napi::Value op_linalg_slogdet(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_slogdet");
+#if __has_include(<ATen/ops/linalg_det.h>)
+static Napi::Value op_linalg_det(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_det");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_slogdet(a_A));
+    return a.ret(at::linalg_det(a_A));
   });
 }
 #else
-static Napi::Value op_linalg_slogdet(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_slogdet: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_det(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_det: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_cholesky.h>)
-static Napi::Value op_linalg_cholesky(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_cholesky");
+#if __has_include(<ATen/ops/linalg_lstsq.h>)
+static Napi::Value op_linalg_lstsq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lstsq");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_upper = a.boolean(1, "upper", false);
-    return a.ret(at::linalg_cholesky(a_A, a_upper));
-  });
-}
-#else
-static Napi::Value op_linalg_cholesky(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_cholesky: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/linalg_svdvals.h>)
-static Napi::Value op_linalg_svdvals(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_svdvals");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const std::optional<std::string> a_driver_v = a.optString(1, "driver");
+    const at::Tensor& a_B = a.tensor(1, "B");
+    const std::optional<double> a_rcond = a.optFloat64(2, "rcond");
+    const std::optional<std::string> a_driver_v = a.optString(3, "driver");
     const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
-    return a.ret(at::linalg_svdvals(a_A, a_driver));
+    return a.ret(at::linalg_lstsq(a_A, a_B, a_rcond, a_driver));
   });
 }
 #else
-static Napi::Value op_linalg_svdvals(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_svdvals: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_lstsq(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_lstsq: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_eig.h>)
-static Napi::Value op_linalg_eig(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_eig");
+#if __has_include(<ATen/ops/linalg_svd.h>)
+static Napi::Value op_linalg_svd(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_svd");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_eig(a_A));
+    const bool a_full_matrices = a.boolean(1, "full_matrices", true);
+    const std::optional<std::string> a_driver_v = a.optString(2, "driver");
+    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
+    return a.ret(at::linalg_svd(a_A, a_full_matrices, a_driver));
   });
 }
 #else
-static Napi::Value op_linalg_eig(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_eig: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_svd(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_svd: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_lu.h>)
-static Napi::Value op_linalg_lu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lu");
+#if __has_include(<ATen/ops/linalg_eigvalsh.h>)
+static Napi::Value op_linalg_eigvalsh(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eigvalsh");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_pivot = a.boolean(1, "pivot", true);
-    return a.ret(at::linalg_lu(a_A, a_pivot));
+    const std::string a_UPLO = a.string(1, "UPLO", "L");
+    return a.ret(at::linalg_eigvalsh(a_A, a_UPLO));
   });
 }
 #else
-static Napi::Value op_linalg_lu(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_lu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_eigvalsh(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_eigvalsh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_matrix_rank.h>)
-static Napi::Value op_linalg_matrix_rank(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matrix_rank");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const std::optional<double> a_atol = a.optFloat64(1, "atol");
-    const std::optional<double> a_rtol = a.optFloat64(2, "rtol");
-    const bool a_hermitian = a.boolean(3, "hermitian", false);
-    return a.ret(at::linalg_matrix_rank(a_A, a_atol, a_rtol, a_hermitian));
-  });
-}
-#else
-static Napi::Value op_linalg_matrix_rank(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_matrix_rank: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/linalg_matrix_exp.h>)
-static Napi::Value op_linalg_matrix_exp(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matrix_exp");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_matrix_exp(a_A));
-  });
-}
-#else
-static Napi::Value op_linalg_matrix_exp(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_matrix_exp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/linalg_vector_norm.h>)
-static Napi::Value op_linalg_vector_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_vector_norm");
+#if __has_include(<ATen/ops/linalg_vecdot.h>)
+static Napi::Value op_linalg_vecdot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_vecdot");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
-    const at::Scalar a_ord = a.scalar(1, "ord", at::Scalar(2));
+    const at::Tensor& a_y = a.tensor(1, "y");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    return a.ret(at::linalg_vecdot(a_x, a_y, a_dim));
+  });
+}
+#else
+static Napi::Value op_linalg_vecdot(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_vecdot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/linalg_lu_solve.h>)
+static Napi::Value op_linalg_lu_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lu_solve");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_LU = a.tensor(0, "LU");
+    const at::Tensor& a_pivots = a.tensor(1, "pivots");
+    const at::Tensor& a_B = a.tensor(2, "B");
+    const bool a_left = a.boolean(3, "left", true);
+    const bool a_adjoint = a.boolean(4, "adjoint", false);
+    return a.ret(at::linalg_lu_solve(a_LU, a_pivots, a_B, a_left, a_adjoint));
+  });
+}
+#else
+static Napi::Value op_linalg_lu_solve(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_lu_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/linalg_matrix_power.h>)
+static Napi::Value op_linalg_matrix_power(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_power");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const int64_t a_n = a.int64(1, "n");
+    return a.ret(at::linalg_matrix_power(a_A, a_n));
+  });
+}
+#else
+static Napi::Value op_linalg_matrix_power(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_matrix_power: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/linalg_norm.h>)
+static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::optional<at::Scalar> a_ord = a.optScalar(1, "ord");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(3, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    return a.ret(at::linalg_vector_norm(a_x, a_ord, a_dim, a_keepdim, a_dtype));
+    return a.ret(at::linalg_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
   });
 }
 #else
-static Napi::Value op_linalg_vector_norm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_vector_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_cond.h>)
-static Napi::Value op_linalg_cond__p_str(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_cond");
+#if __has_include(<ATen/ops/linalg_matrix_norm.h>)
+static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_p = a.string(1, "p");
-    return a.ret(at::linalg_cond(a_A, a_p));
+    const at::Scalar a_ord = a.scalar(1, "ord");
+    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
+    const bool a_keepdim = a.boolean(3, "keepdim", false);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    return a.ret(at::linalg_matrix_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
   });
 }
 #else
-static Napi::Value op_linalg_cond__p_str(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_cond: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_matrix_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_matrix_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_multi_dot.h>)
-static Napi::Value op_linalg_multi_dot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_multi_dot");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::linalg_multi_dot(a_tensors));
-  });
-}
-#else
-static Napi::Value op_linalg_multi_dot(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_multi_dot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/linalg_tensorsolve.h>)
-static Napi::Value op_linalg_tensorsolve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_tensorsolve");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Tensor& a_B = a.tensor(1, "B");
-    const std::optional<tn::IntList> a_dims_v = a.optIntList(2, "dims", 0);
-    const at::OptionalIntArrayRef a_dims = a_dims_v ? at::OptionalIntArrayRef(*a_dims_v) : std::nullopt;
-    return a.ret(at::linalg_tensorsolve(a_A, a_B, a_dims));
-  });
-}
-#else
-static Napi::Value op_linalg_tensorsolve(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_tensorsolve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/linalg_solve_triangular.h>)
-static Napi::Value op_linalg_solve_triangular(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_solve_triangular");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Tensor& a_B = a.tensor(1, "B");
-    const bool a_upper = a.boolean(2, "upper");
-    const bool a_left = a.boolean(3, "left", true);
-    const bool a_unitriangular = a.boolean(4, "unitriangular", false);
-    return a.ret(at::linalg_solve_triangular(a_A, a_B, a_upper, a_left, a_unitriangular));
-  });
-}
-#else
-static Napi::Value op_linalg_solve_triangular(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_solve_triangular: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/linalg_ldl_solve.h>)
-static Napi::Value op_linalg_ldl_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_ldl_solve");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_LD = a.tensor(0, "LD");
-    const at::Tensor& a_pivots = a.tensor(1, "pivots");
-    const at::Tensor& a_B = a.tensor(2, "B");
-    const bool a_hermitian = a.boolean(3, "hermitian", false);
-    return a.ret(at::linalg_ldl_solve(a_LD, a_pivots, a_B, a_hermitian));
-  });
-}
-#else
-static Napi::Value op_linalg_ldl_solve(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_ldl_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/linalg_matmul.h>)
-static Napi::Value op_linalg_matmul(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matmul");
+#if __has_include(<ATen/ops/linalg_cross.h>)
+static Napi::Value op_linalg_cross(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cross");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::linalg_matmul(a_input, a_other));
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    return a.ret(at::linalg_cross(a_input, a_other, a_dim));
   });
 }
 #else
-static Napi::Value op_linalg_matmul(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_matmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_cross(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_cross: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_cholesky.h>)
-static Napi::Value op_cholesky(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cholesky");
+#if __has_include(<ATen/ops/linalg_tensorinv.h>)
+static Napi::Value op_linalg_tensorinv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_tensorinv");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const int64_t a_ind = a.int64(1, "ind", 2);
+    return a.ret(at::linalg_tensorinv(a_A, a_ind));
+  });
+}
+#else
+static Napi::Value op_linalg_tensorinv(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_tensorinv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/linalg_diagonal.h>)
+static Napi::Value op_linalg_diagonal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_diagonal");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const int64_t a_offset = a.int64(1, "offset", 0);
+    const int64_t a_dim1 = a.int64(2, "dim1", -2);
+    const int64_t a_dim2 = a.int64(3, "dim2", -1);
+    return a.ret(at::linalg_diagonal(a_A, a_offset, a_dim1, a_dim2));
+  });
+}
+#else
+static Napi::Value op_linalg_diagonal(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_diagonal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/linalg_ldl_factor_ex.h>)
+static Napi::Value op_linalg_ldl_factor_ex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_ldl_factor_ex");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const bool a_hermitian = a.boolean(1, "hermitian", false);
+    const bool a_check_errors = a.boolean(2, "check_errors", false);
+    return a.ret(at::linalg_ldl_factor_ex(a_A, a_hermitian, a_check_errors));
+  });
+}
+#else
+static Napi::Value op_linalg_ldl_factor_ex(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_ldl_factor_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/linalg_lu_factor_ex.h>)
+static Napi::Value op_linalg_lu_factor_ex(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lu_factor_ex");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const bool a_pivot = a.boolean(1, "pivot", true);
+    const bool a_check_errors = a.boolean(2, "check_errors", false);
+    return a.ret(at::linalg_lu_factor_ex(a_A, a_pivot, a_check_errors));
+  });
+}
+#else
+static Napi::Value op_linalg_lu_factor_ex(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_lu_factor_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/linalg_qr.h>)
+static Napi::Value op_qr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "qr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const bool a_upper = a.boolean(1, "upper", false);
-    return a.ret(at::linalg_cholesky(a_self, a_upper));
+    const bool a_some = a.boolean(1, "some", true);
+    return a.ret(at::linalg_qr(a_self, a_some ? "reduced" : "complete"));
   });
 }
 #else
-static Napi::Value op_cholesky(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cholesky: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_qr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "qr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/pinverse.h>)
-static Napi::Value op_pinverse(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pinverse");
+#if __has_include(<ATen/ops/lu_unpack.h>)
+static Napi::Value op_lu_unpack(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lu_unpack");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_rcond = a.float64(1, "rcond", 1e-15);
-    return a.ret(at::pinverse(a_self, a_rcond));
+    const at::Tensor& a_lu_data = a.tensor(0, "lu_data");
+    const at::Tensor& a_lu_pivots = a.tensor(1, "lu_pivots");
+    const bool a_unpack_data = a.boolean(2, "unpack_data", true);
+    const bool a_unpack_pivots = a.boolean(3, "unpack_pivots", true);
+    return a.ret(at::lu_unpack(a_lu_data, a_lu_pivots, a_unpack_data, a_unpack_pivots));
   });
 }
 #else
-static Napi::Value op_pinverse(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "pinverse: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_lu_unpack(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "lu_unpack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/geqrf.h>)
-static Napi::Value op_geqrf(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "geqrf");
+#if __has_include(<ATen/ops/frobenius_norm.h>)
+static Napi::Value op_frobenius_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "frobenius_norm");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::geqrf(a_self));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::frobenius_norm(a_input, a_dim, a_keepdim));
   });
 }
 #else
-static Napi::Value op_geqrf(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "geqrf: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_frobenius_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "frobenius_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/det.h>)
-static Napi::Value op_det(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "det");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::det(a_self));
-  });
-}
-#else
-static Napi::Value op_det(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "det: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/inverse.h>)
-static Napi::Value op_inverse(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "inverse");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::inverse(a_self));
-  });
-}
-#else
-static Napi::Value op_inverse(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "inverse: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/cholesky_solve.h>)
-static Napi::Value op_cholesky_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cholesky_solve");
+#if __has_include(<ATen/ops/ormqr.h>)
+static Napi::Value op_ormqr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ormqr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_input2 = a.tensor(1, "input2");
-    const bool a_upper = a.boolean(2, "upper", false);
-    return a.ret(at::cholesky_solve(a_self, a_input2, a_upper));
+    const at::Tensor& a_input3 = a.tensor(2, "input3");
+    const bool a_left = a.boolean(3, "left", true);
+    const bool a_transpose = a.boolean(4, "transpose", false);
+    return a.ret(at::ormqr(a_self, a_input2, a_input3, a_left, a_transpose));
   });
 }
 #else
-static Napi::Value op_cholesky_solve(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cholesky_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_ormqr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ormqr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_rfftfreq.h>)
-static Napi::Value op_fft_rfftfreq(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_rfftfreq");
+#if __has_include(<ATen/ops/slogdet.h>)
+static Napi::Value op_slogdet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "slogdet");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::slogdet(a_self));
+  });
+}
+#else
+static Napi::Value op_slogdet(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "slogdet: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/matrix_exp.h>)
+static Napi::Value op_matrix_exp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "matrix_exp");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::matrix_exp(a_self));
+  });
+}
+#else
+static Napi::Value op_matrix_exp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "matrix_exp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/fft_fftfreq.h>)
+static Napi::Value op_fft_fftfreq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fftfreq");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_n = a.int64(0, "n");
     const double a_d = a.float64(1, "d", 1.0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::fft_rfftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::fft_fftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_fft_rfftfreq(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_rfftfreq: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_fftfreq(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_fftfreq: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_fft.h>)
-static Napi::Value op_fft_fft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_fft");
+#if __has_include(<ATen/ops/fft_ifftshift.h>)
+static Napi::Value op_fft_ifftshift(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ifftshift");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    return a.ret(at::fft_ifftshift(a_input, a_dim));
+  });
+}
+#else
+static Napi::Value op_fft_ifftshift(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_ifftshift: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/fft_rfft.h>)
+static Napi::Value op_fft_rfft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_rfft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<int64_t> a_n = a.optInt64(1, "n");
     const int64_t a_dim = a.int64(2, "dim", -1);
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_fft(a_input, a_n, a_dim, a_norm));
+    return a.ret(at::fft_rfft(a_input, a_n, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_fft(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_fft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_rfft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_rfft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_irfft.h>)
-static Napi::Value op_fft_irfft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_irfft");
+#if __has_include(<ATen/ops/fft_ihfft.h>)
+static Napi::Value op_fft_ihfft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ihfft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<int64_t> a_n = a.optInt64(1, "n");
     const int64_t a_dim = a.int64(2, "dim", -1);
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_irfft(a_input, a_n, a_dim, a_norm));
+    return a.ret(at::fft_ihfft(a_input, a_n, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_irfft(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_irfft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_ihfft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_ihfft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_fft2.h>)
-static Napi::Value op_fft_fft2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_fft2");
+#if __has_include(<ATen/ops/fft_rfft2.h>)
+static Napi::Value op_fft_rfft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_rfft2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -3916,18 +3919,18 @@ static Napi::Value op_fft_fft2(const Napi::CallbackInfo& info) {
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_fft2(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_rfft2(a_input, a_s, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_fft2(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_fft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_rfft2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_rfft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_irfft2.h>)
-static Napi::Value op_fft_irfft2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_irfft2");
+#if __has_include(<ATen/ops/fft_ihfft2.h>)
+static Napi::Value op_fft_ihfft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ihfft2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -3935,18 +3938,18 @@ static Napi::Value op_fft_irfft2(const Napi::CallbackInfo& info) {
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_irfft2(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_ihfft2(a_input, a_s, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_irfft2(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_irfft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_ihfft2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_ihfft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_fftn.h>)
-static Napi::Value op_fft_fftn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_fftn");
+#if __has_include(<ATen/ops/fft_rfftn.h>)
+static Napi::Value op_fft_rfftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_rfftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -3955,18 +3958,18 @@ static Napi::Value op_fft_fftn(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_fftn(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_rfftn(a_input, a_s, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_fftn(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_fftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_rfftn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_rfftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_irfftn.h>)
-static Napi::Value op_fft_irfftn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_irfftn");
+#if __has_include(<ATen/ops/fft_ihfftn.h>)
+static Napi::Value op_fft_ihfftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_ihfftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -3975,708 +3978,701 @@ static Napi::Value op_fft_irfftn(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_irfftn(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_ihfftn(a_input, a_s, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_irfftn(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_irfftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_ihfftn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_ihfftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_erfcx.h>)
-static Napi::Value op_special_erfcx(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_erfcx");
+#if __has_include(<ATen/ops/special_logit.h>)
+static Napi::Value op_special_logit(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_logit");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_erfcx(a_input));
+    const std::optional<double> a_eps = a.optFloat64(1, "eps");
+    return a.ret(at::special_logit(a_input, a_eps));
   });
 }
 #else
-static Napi::Value op_special_erfcx(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_erfcx: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/special_xlog1py.h>)
-static Napi::Value op_special_xlog1py(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_xlog1py");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
-    const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::special_xlog1py(a_input, a_other));
-  });
-}
-#else
-static Napi::Value op_special_xlog1py(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_xlog1py: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_logit(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_logit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/special_xlogy.h>)
-static Napi::Value op_special_xlogy__self_scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_special_xlogy(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_xlogy");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_input = a.scalar(0, "input");
-    const at::Tensor& a_other = a.tensor(1, "other");
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
+    const at::Tensor& a_other = *a_other_m;
     return a.ret(at::special_xlogy(a_input, a_other));
   });
 }
 #else
-static Napi::Value op_special_xlogy__self_scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_special_xlogy(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "special_xlogy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_gammaln.h>)
-static Napi::Value op_special_gammaln(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_gammaln");
+#if __has_include(<ATen/ops/special_zeta.h>)
+static Napi::Value op_special_zeta__self_scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_zeta");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_gammaln(a_input));
+    const at::Scalar a_input = a.scalar(0, "input");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::special_zeta(a_input, a_other));
   });
 }
 #else
-static Napi::Value op_special_gammaln(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_gammaln: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_zeta__self_scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_zeta: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_digamma.h>)
-static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_digamma");
+#if __has_include(<ATen/ops/special_gammaincc.h>)
+static Napi::Value op_special_gammaincc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_gammaincc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_digamma(a_input));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::special_gammaincc(a_input, a_other));
   });
 }
 #else
-static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_digamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_gammaincc(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_gammaincc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_multigammaln.h>)
-static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_multigammaln");
+#if __has_include(<ATen/ops/special_polygamma.h>)
+static Napi::Value op_special_polygamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_polygamma");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_p = a.int64(1, "p");
-    return a.ret(at::special_multigammaln(a_input, a_p));
+    const int64_t a_n = a.int64(0, "n");
+    const at::Tensor& a_input = a.tensor(1, "input");
+    return a.ret(at::special_polygamma(a_n, a_input));
   });
 }
 #else
-static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_multigammaln: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_polygamma(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_polygamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_i1.h>)
-static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i1");
+#if __has_include(<ATen/ops/special_i0e.h>)
+static Napi::Value op_special_i0e(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i0e");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i1(a_input));
+    return a.ret(at::special_i0e(a_input));
   });
 }
 #else
-static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_i1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_i0e(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_i0e: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_ndtri.h>)
-static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_ndtri");
+#if __has_include(<ATen/ops/special_ndtr.h>)
+static Napi::Value op_special_ndtr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_ndtr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_ndtri(a_input));
+    return a.ret(at::special_ndtr(a_input));
   });
 }
 #else
-static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_ndtri: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_ndtr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_ndtr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_softmax.h>)
-static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_softmax");
+#if __has_include(<ATen/ops/special_logsumexp.h>)
+static Napi::Value op_special_logsumexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_logsumexp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::special_softmax(a_input, a_dim, a_dtype));
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::special_logsumexp(a_input, a_dim, a_keepdim));
   });
 }
 #else
-static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_logsumexp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_logsumexp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_sinc.h>)
-static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_sinc");
+#if __has_include(<ATen/ops/special_entr.h>)
+static Napi::Value op_special_entr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_entr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_sinc(a_input));
+    return a.ret(at::special_entr(a_input));
   });
 }
 #else
-static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_sinc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_entr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_entr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_bessel_j1.h>)
-static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_bessel_j1");
+#if __has_include(<ATen/ops/special_bessel_j0.h>)
+static Napi::Value op_special_bessel_j0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_bessel_j0");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_bessel_j1(a_input));
+    return a.ret(at::special_bessel_j0(a_input));
   });
 }
 #else
-static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_bessel_j1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_bessel_j0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_bessel_j0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_bessel_y1.h>)
-static Napi::Value op_special_bessel_y1(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_bessel_y1");
+#if __has_include(<ATen/ops/special_bessel_y0.h>)
+static Napi::Value op_special_bessel_y0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_bessel_y0");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_bessel_y1(a_input));
+    return a.ret(at::special_bessel_y0(a_input));
   });
 }
 #else
-static Napi::Value op_special_bessel_y1(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_bessel_y1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_bessel_y0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_bessel_y0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_modified_bessel_k0.h>)
-static Napi::Value op_special_modified_bessel_k0(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_modified_bessel_k0");
+#if __has_include(<ATen/ops/special_modified_bessel_i1.h>)
+static Napi::Value op_special_modified_bessel_i1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_modified_bessel_i1");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_modified_bessel_k0(a_input));
+    return a.ret(at::special_modified_bessel_i1(a_input));
   });
 }
 #else
-static Napi::Value op_special_modified_bessel_k0(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_modified_bessel_k0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_modified_bessel_i1(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_modified_bessel_i1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_scaled_modified_bessel_k1.h>)
-static Napi::Value op_special_scaled_modified_bessel_k1(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_scaled_modified_bessel_k1");
+#if __has_include(<ATen/ops/special_scaled_modified_bessel_k0.h>)
+static Napi::Value op_special_scaled_modified_bessel_k0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_scaled_modified_bessel_k0");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
-    return a.ret(at::special_scaled_modified_bessel_k1(a_x));
+    return a.ret(at::special_scaled_modified_bessel_k0(a_x));
   });
 }
 #else
-static Napi::Value op_special_scaled_modified_bessel_k1(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_scaled_modified_bessel_k1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_scaled_modified_bessel_k0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_scaled_modified_bessel_k0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_chebyshev_polynomial_u.h>)
-static Napi::Value op_special_chebyshev_polynomial_u(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_chebyshev_polynomial_u");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
-    const at::Tensor& a_n = *a_n_m;
-    return a.ret(at::special_chebyshev_polynomial_u(a_x, a_n));
-  });
-}
-#else
-static Napi::Value op_special_chebyshev_polynomial_u(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_chebyshev_polynomial_u: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/special_shifted_chebyshev_polynomial_t.h>)
-static Napi::Value op_special_shifted_chebyshev_polynomial_t(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_shifted_chebyshev_polynomial_t");
+#if __has_include(<ATen/ops/special_chebyshev_polynomial_t.h>)
+static Napi::Value op_special_chebyshev_polynomial_t(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_chebyshev_polynomial_t");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
     const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
     const at::Tensor& a_n = *a_n_m;
-    return a.ret(at::special_shifted_chebyshev_polynomial_t(a_x, a_n));
+    return a.ret(at::special_chebyshev_polynomial_t(a_x, a_n));
   });
 }
 #else
-static Napi::Value op_special_shifted_chebyshev_polynomial_t(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_shifted_chebyshev_polynomial_t: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_chebyshev_polynomial_t(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_chebyshev_polynomial_t: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_shifted_chebyshev_polynomial_w.h>)
-static Napi::Value op_special_shifted_chebyshev_polynomial_w(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_shifted_chebyshev_polynomial_w");
+#if __has_include(<ATen/ops/special_chebyshev_polynomial_w.h>)
+static Napi::Value op_special_chebyshev_polynomial_w(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_chebyshev_polynomial_w");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
     const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
     const at::Tensor& a_n = *a_n_m;
-    return a.ret(at::special_shifted_chebyshev_polynomial_w(a_x, a_n));
+    return a.ret(at::special_chebyshev_polynomial_w(a_x, a_n));
   });
 }
 #else
-static Napi::Value op_special_shifted_chebyshev_polynomial_w(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_shifted_chebyshev_polynomial_w: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_chebyshev_polynomial_w(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_chebyshev_polynomial_w: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_laguerre_polynomial_l.h>)
-static Napi::Value op_special_laguerre_polynomial_l(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_laguerre_polynomial_l");
+#if __has_include(<ATen/ops/special_shifted_chebyshev_polynomial_v.h>)
+static Napi::Value op_special_shifted_chebyshev_polynomial_v(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_shifted_chebyshev_polynomial_v");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
     const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
     const at::Tensor& a_n = *a_n_m;
-    return a.ret(at::special_laguerre_polynomial_l(a_x, a_n));
+    return a.ret(at::special_shifted_chebyshev_polynomial_v(a_x, a_n));
   });
 }
 #else
-static Napi::Value op_special_laguerre_polynomial_l(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_laguerre_polynomial_l: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_shifted_chebyshev_polynomial_v(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_shifted_chebyshev_polynomial_v: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_geometric_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "geometric_");
+#if __has_include(<ATen/ops/special_hermite_polynomial_he.h>)
+static Napi::Value op_special_hermite_polynomial_he(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_hermite_polynomial_he");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
+    const at::Tensor& a_n = *a_n_m;
+    return a.ret(at::special_hermite_polynomial_he(a_x, a_n));
+  });
+}
+#else
+static Napi::Value op_special_hermite_polynomial_he(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_hermite_polynomial_he: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_exponential_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "exponential_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_p = a.float64(1, "p");
+    const double a_lambd = a.float64(1, "lambd", 1);
     const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
-    a_self.geometric_(a_p, a_generator);
+    a_self.exponential_(a_lambd, a_generator);
     return a.none();
   });
 }
 
-static Napi::Value op_random_(const Napi::CallbackInfo& info) {
+static Napi::Value op_log_normal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log_normal_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_mean = a.float64(1, "mean", 1);
+    const double a_std = a.float64(2, "std", 2);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    a_self.log_normal_(a_mean, a_std, a_generator);
+    return a.none();
+  });
+}
+
+static Napi::Value op_random___from(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "random_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
-    a_self.random_(a_generator);
+    const int64_t a_from = a.int64(1, "from");
+    const std::optional<int64_t> a_to = a.optInt64(2, "to");
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    a_self.random_(a_from, a_to, a_generator);
     return a.none();
   });
 }
 
-static Napi::Value op_fill_diagonal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fill_diagonal_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
-    const bool a_wrap = a.boolean(2, "wrap", false);
-    a_self.fill_diagonal_(a_fill_value, a_wrap);
-    return a.none();
-  });
-}
-
-#if __has_include(<ATen/ops/addmv.h>)
-static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addmv");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat = a.tensor(1, "mat");
-    const at::Tensor& a_vec = a.tensor(2, "vec");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addmv(a_self, a_mat, a_vec, a_beta, a_alpha));
-  });
-}
-#else
-static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "addmv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/tensordot.h>)
-static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tensordot");
+#if __has_include(<ATen/ops/cross.h>)
+static Napi::Value op_cross(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cross");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    const tn::IntList a_dims_self = a.intList(2, "dims_self", 0);
-    const tn::IntList a_dims_other = a.intList(3, "dims_other", 0);
-    return a.ret(at::tensordot(a_self, a_other, a_dims_self, a_dims_other));
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    return a.ret(at::cross(a_self, a_other, a_dim));
   });
 }
 #else
-static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "tensordot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_cross(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cross: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/grid_sampler.h>)
-static Napi::Value op_grid_sampler(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "grid_sampler");
+#if __has_include(<ATen/ops/vander.h>)
+static Napi::Value op_vander(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "vander");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_grid = a.tensor(1, "grid");
-    const int64_t a_interpolation_mode = a.int64(2, "interpolation_mode");
-    const int64_t a_padding_mode = a.int64(3, "padding_mode");
-    const bool a_align_corners = a.boolean(4, "align_corners");
-    return a.ret(at::grid_sampler(a_input, a_grid, a_interpolation_mode, a_padding_mode, a_align_corners));
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const std::optional<int64_t> a_N = a.optInt64(1, "N");
+    const bool a_increasing = a.boolean(2, "increasing", false);
+    return a.ret(at::vander(a_x, a_N, a_increasing));
   });
 }
 #else
-static Napi::Value op_grid_sampler(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "grid_sampler: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_vander(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "vander: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/softshrink.h>)
-static Napi::Value op_softshrink(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "softshrink");
+#if __has_include(<ATen/ops/chain_matmul.h>)
+static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "chain_matmul");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_matrices_v = a.tensorList(0, "matrices");
+    const at::TensorList a_matrices = a_matrices_v;
+    return a.ret(at::chain_matmul(a_matrices));
+  });
+}
+#else
+static Napi::Value op_chain_matmul(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "chain_matmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/hardshrink.h>)
+static Napi::Value op_hardshrink(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardshrink");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Scalar a_lambd = a.scalar(1, "lambd", at::Scalar(0.5));
-    return a.ret(at::softshrink(a_self, a_lambd));
+    return a.ret(at::hardshrink(a_self, a_lambd));
   });
 }
 #else
-static Napi::Value op_softshrink(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "softshrink: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_hardshrink(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hardshrink: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/pdist.h>)
-static Napi::Value op_pdist(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pdist");
+#if __has_include(<ATen/ops/rrelu.h>)
+static Napi::Value op_rrelu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rrelu_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_lower = a.scalar(1, "lower");
+    const at::Scalar a_upper = a.scalar(2, "upper");
+    const bool a_training = a.boolean(3, "training");
+    at::rrelu_(const_cast<at::Tensor&>(a_self), a_lower, a_upper, a_training);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op_rrelu_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rrelu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/fractional_max_pool3d.h>)
+static Napi::Value op_fractional_max_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fractional_max_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 2);
-    return a.ret(at::pdist(a_input, a_p));
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
+    const tn::IntList a_output_size = a.intList(2, "output_size", 3);
+    const at::Tensor& a_random_samples = a.tensor(3, "random_samples");
+    return a.ret(at::fractional_max_pool3d(a_input, a_kernel_size, a_output_size, a_random_samples));
   });
 }
 #else
-static Napi::Value op_pdist(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "pdist: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fractional_max_pool3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fractional_max_pool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/elu.h>)
-static Napi::Value op_elu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "elu_");
+#if __has_include(<ATen/ops/hardtanh.h>)
+static Napi::Value op_hardtanh_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardtanh_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
-    at::elu_(const_cast<at::Tensor&>(a_self), a_alpha);
+    const at::Scalar a_min_val = a.scalar(1, "min_val", at::Scalar(-1));
+    const at::Scalar a_max_val = a.scalar(2, "max_val", at::Scalar(1));
+    at::hardtanh_(const_cast<at::Tensor&>(a_self), a_min_val, a_max_val);
     return a.none();
   });
 }
 #else
-static Napi::Value op_elu_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "elu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_hardtanh_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hardtanh_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/selu.h>)
-static Napi::Value op_selu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "selu_");
+#if __has_include(<ATen/ops/threshold.h>)
+static Napi::Value op_threshold_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "threshold_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::selu_(const_cast<at::Tensor&>(a_self));
+    const at::Scalar a_threshold = a.scalar(1, "threshold");
+    const at::Scalar a_value = a.scalar(2, "value");
+    at::threshold_(const_cast<at::Tensor&>(a_self), a_threshold, a_value);
     return a.none();
   });
 }
 #else
-static Napi::Value op_selu_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "selu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_threshold_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "threshold_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/silu.h>)
-static Napi::Value op_silu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "silu_");
+#if __has_include(<ATen/ops/hardswish.h>)
+static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardswish_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::silu_(const_cast<at::Tensor&>(a_self));
+    at::hardswish_(const_cast<at::Tensor&>(a_self));
     return a.none();
   });
 }
 #else
-static Napi::Value op_silu_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "silu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_hardswish_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hardswish_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/hardsigmoid.h>)
-static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hardsigmoid_");
+#if __has_include(<ATen/ops/sparse_coo_tensor.h>) && __has_include(<ATen/ops/_validate_sparse_coo_tensor_args.h>)
+static Napi::Value op_sparse_coo_tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_coo_tensor");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    at::hardsigmoid_(const_cast<at::Tensor&>(a_self));
-    return a.none();
-  });
-}
-#else
-static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "hardsigmoid_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/sparse_compressed_tensor.h>) && __has_include(<ATen/ops/_validate_sparse_compressed_tensor_args.h>)
-static Napi::Value op_sparse_compressed_tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sparse_compressed_tensor");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_compressed_indices = a.tensor(0, "compressed_indices");
-    const at::Tensor& a_plain_indices = a.tensor(1, "plain_indices");
-    const at::Tensor& a_values = a.tensor(2, "values");
-    const std::optional<tn::IntList> a_size_v = a.optIntList(3, "size", 0);
+    const at::Tensor& a_indices = a.tensor(0, "indices");
+    const at::Tensor& a_values = a.tensor(1, "values");
+    const std::optional<tn::IntList> a_size_v = a.optIntList(2, "size", 0);
     const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
-    const int64_t a_layout = a.int64(4, "layout");
-    return a.ret([&] { const at::TensorOptions o = a_values.options().layout(static_cast<at::Layout>(a_layout)); at::Tensor r = a_size ? at::sparse_compressed_tensor(a_compressed_indices, a_plain_indices, a_values, *a_size, o) : at::sparse_compressed_tensor(a_compressed_indices, a_plain_indices, a_values, o); at::_validate_sparse_compressed_tensor_args(a_compressed_indices, a_plain_indices, a_values, r.sizes(), r.layout()); return r; }());
+    const std::optional<bool> a_is_coalesced = a.optBoolean(3, "is_coalesced");
+    return a.ret([&] { at::Tensor r = a_size ? at::sparse_coo_tensor(a_indices, a_values, *a_size, a_values.options().layout(at::kSparse), a_is_coalesced) : at::sparse_coo_tensor(a_indices, a_values, a_values.options().layout(at::kSparse), a_is_coalesced); at::_validate_sparse_coo_tensor_args(r._indices(), r._values(), r.sizes(), a_is_coalesced); return r; }());
   });
 }
 #else
-static Napi::Value op_sparse_compressed_tensor(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "sparse_compressed_tensor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_sparse_coo_tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sparse_coo_tensor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_to_dense(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "to_dense");
+static Napi::Value op_to_sparse(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<bool> a_masked_grad = a.optBoolean(2, "masked_grad");
-    return a.ret(a_self.to_dense(a_dtype, a_masked_grad));
+    const std::optional<int64_t> a_layout = a.optInt64(1, "layout");
+    const std::optional<tn::IntList> a_blocksize_v = a.optIntList(2, "blocksize", 0);
+    const at::OptionalIntArrayRef a_blocksize = a_blocksize_v ? at::OptionalIntArrayRef(*a_blocksize_v) : std::nullopt;
+    const std::optional<int64_t> a_dense_dim = a.optInt64(3, "dense_dim");
+    return a.ret(a_self.to_sparse(a_layout ? std::optional<at::Layout>(static_cast<at::Layout>(*a_layout)) : std::nullopt, a_blocksize, a_dense_dim));
   });
 }
 
-static Napi::Value op_to_sparse_bsr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "to_sparse_bsr");
+static Napi::Value op_to_sparse_csc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse_csc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_blocksize = a.intList(1, "blocksize", 2);
-    const std::optional<int64_t> a_dense_dim = a.optInt64(2, "dense_dim");
-    return a.ret(a_self.to_sparse_bsr(a_blocksize, a_dense_dim));
+    const std::optional<int64_t> a_dense_dim = a.optInt64(1, "dense_dim");
+    return a.ret(a_self.to_sparse_csc(a_dense_dim));
   });
 }
 
-static Napi::Value op_is_coalesced(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "is_coalesced");
+static Napi::Value op_coalesce(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "coalesce");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(static_cast<bool>(a_self.is_coalesced()));
+    return a.ret(a_self.coalesce());
   });
 }
 
-static Napi::Value op__indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_indices");
+static Napi::Value op_values(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "values");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self._indices());
+    return a.ret(a_self.values());
   });
 }
 
-static Napi::Value op_col_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "col_indices");
+static Napi::Value op_crow_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "crow_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.col_indices());
+    return a.ret(a_self.crow_indices());
   });
 }
 
-static Napi::Value op_sparse_dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sparse_dim");
+static Napi::Value op_row_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "row_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.sparse_dim());
+    return a.ret(a_self.row_indices());
   });
 }
 
-static Napi::Value op_sparse_mask(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "sparse_mask");
+static Napi::Value op__nnz(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_nnz");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mask = a.tensor(1, "mask");
-    return a.ret(a_self.sparse_mask(a_mask));
+    return a.ret(a_self._nnz());
   });
 }
 
-#if __has_include(<ATen/ops/_sparse_sum.h>)
-static Napi::Value op__sparse_sum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_sparse_sum");
+#if __has_include(<ATen/ops/_sparse_mm.h>)
+static Napi::Value op__sparse_mm__reduce(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_mm");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 0);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(a_dim ? (a_dtype ? at::_sparse_sum(a_self, *a_dim, *a_dtype) : at::_sparse_sum(a_self, *a_dim)) : (a_dtype ? at::_sparse_sum(a_self, *a_dtype) : at::_sparse_sum(a_self)));
+    const at::Tensor& a_sparse = a.tensor(0, "sparse");
+    const at::Tensor& a_dense = a.tensor(1, "dense");
+    const std::string a_reduce = a.string(2, "reduce");
+    return a.ret(at::_sparse_mm(a_sparse, a_dense, a_reduce));
   });
 }
 #else
-static Napi::Value op__sparse_sum(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_sparse_sum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__sparse_mm__reduce(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_sparse_mm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_sparse_softmax.h>)
-static Napi::Value op__sparse_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_sparse_softmax");
+#if __has_include(<ATen/ops/sparse_sampled_addmm.h>)
+static Napi::Value op_sparse_sampled_addmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_sampled_addmm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::_sparse_softmax(a_self, a_dim, a_dtype));
+    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
+    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
+    const at::Scalar a_beta = a.scalar(3, "beta");
+    const at::Scalar a_alpha = a.scalar(4, "alpha");
+    return a.ret(at::sparse_sampled_addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
   });
 }
 #else
-static Napi::Value op__sparse_softmax(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_sparse_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_sparse_sampled_addmm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sparse_sampled_addmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_spdiags.h>)
+static Napi::Value op__spdiags(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_spdiags");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_diagonals = a.tensor(0, "diagonals");
+    const at::Tensor& a_offsets = a.tensor(1, "offsets");
+    const tn::IntList a_shape = a.intList(2, "shape", 0);
+    const std::optional<int64_t> a_layout = a.optInt64(3, "layout");
+    return a.ret(at::_spdiags(a_diagonals, a_offsets, a_shape, a_layout ? std::optional<at::Layout>(static_cast<at::Layout>(*a_layout)) : std::nullopt));
+  });
+}
+#else
+static Napi::Value op__spdiags(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_spdiags: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/normal.h>)
-static Napi::Value op_normal__Tensor_Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_normal__float_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_mean = a.tensor(0, "mean");
+    const double a_mean = a.float64(0, "mean");
     const at::Tensor& a_std = a.tensor(1, "std");
     const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
     return a.ret(at::normal(a_mean, a_std, a_generator));
   });
 }
 #else
-static Napi::Value op_normal__Tensor_Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_normal__float_Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "normal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/normal.h>)
-static Napi::Value op_normal__float_float(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "normal");
+#if __has_include(<ATen/ops/binomial.h>)
+static Napi::Value op_binomial(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binomial");
   return tn::run(a, [&]() -> Napi::Value {
-    const double a_mean = a.float64(0, "mean");
-    const double a_std = a.float64(1, "std");
-    const tn::IntList a_size = a.intList(2, "size", 0);
-    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(5, "device");
-    const bool a_requires_grad = a.boolean(6, "requires_grad", false);
-    return a.ret(at::normal(a_mean, a_std, a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const at::Tensor& a_count = a.tensor(0, "count");
+    const at::Tensor& a_prob = a.tensor(1, "prob");
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    return a.ret(at::binomial(a_count, a_prob, a_generator));
   });
 }
 #else
-static Napi::Value op_normal__float_float(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "normal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_binomial(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "binomial: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_sample_dirichlet.h>)
-static Napi::Value op__sample_dirichlet(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_sample_dirichlet");
+#if __has_include(<ATen/ops/_standard_gamma_grad.h>)
+static Napi::Value op__standard_gamma_grad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_standard_gamma_grad");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
-    return a.ret(at::_sample_dirichlet(a_self, a_generator));
+    const at::Tensor& a_output = a.tensor(1, "output");
+    return a.ret(at::_standard_gamma_grad(a_self, a_output));
   });
 }
 #else
-static Napi::Value op__sample_dirichlet(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_sample_dirichlet: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__standard_gamma_grad(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_standard_gamma_grad: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/cholesky_inverse.h>)
-static Napi::Value op_cholesky_inverse(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cholesky_inverse");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const bool a_upper = a.boolean(1, "upper", false);
-    return a.ret(at::cholesky_inverse(a_self, a_upper));
-  });
-}
-#else
-static Napi::Value op_cholesky_inverse(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cholesky_inverse: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/blackman_window.h>)
-static Napi::Value op_blackman_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "blackman_window");
+#if __has_include(<ATen/ops/hamming_window.h>)
+static Napi::Value op_hamming_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hamming_window");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_window_length = a.int64(0, "window_length");
     const bool a_periodic = a.boolean(1, "periodic", true);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::blackman_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const double a_alpha = a.float64(2, "alpha", 0.54);
+    const double a_beta = a.float64(3, "beta", 0.46);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(5, "device");
+    const bool a_requires_grad = a.boolean(6, "requires_grad", false);
+    return a.ret(at::hamming_window(a_window_length, a_periodic, a_alpha, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_blackman_window(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "blackman_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_hamming_window(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hamming_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/stft.h>)
-static Napi::Value op_stft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "stft");
+#if __has_include(<ATen/ops/kaiser_window.h>)
+static Napi::Value op_kaiser_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "kaiser_window");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_n_fft = a.int64(1, "n_fft");
-    const std::optional<int64_t> a_hop_length = a.optInt64(2, "hop_length");
-    const std::optional<int64_t> a_win_length = a.optInt64(3, "win_length");
-    const std::optional<at::Tensor> a_window = a.optTensor(4, "window");
-    const bool a_normalized = a.boolean(5, "normalized");
-    const std::optional<bool> a_onesided = a.optBoolean(6, "onesided");
-    const std::optional<bool> a_return_complex = a.optBoolean(7, "return_complex");
-    const std::optional<bool> a_align_to_window = a.optBoolean(8, "align_to_window");
-    return a.ret(at::stft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_normalized, a_onesided, a_return_complex, a_align_to_window));
+    const int64_t a_window_length = a.int64(0, "window_length");
+    const bool a_periodic = a.boolean(1, "periodic", true);
+    const double a_beta = a.float64(2, "beta", 12.0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
+    return a.ret(at::kaiser_window(a_window_length, a_periodic, a_beta, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_stft(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "stft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_kaiser_window(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "kaiser_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/histogram.h>)
-static Napi::Value op_histogram__bins_tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_histogram__bin_ct(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "histogram");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_bins = a.tensor(1, "bins");
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const bool a_density = a.boolean(3, "density", false);
-    return a.ret(at::histogram(a_self, a_bins, a_weight, a_density));
+    const int64_t a_bins = a.int64(1, "bins", 100);
+    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
+    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const bool a_density = a.boolean(4, "density", false);
+    return a.ret(at::histogram(a_self, a_bins, a_range, a_weight, a_density));
   });
 }
 #else
-static Napi::Value op_histogram__bins_tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_histogram__bin_ct(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "histogram: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_histogramdd_from_bin_tensors.h>)
-static Napi::Value op__histogramdd_from_bin_tensors(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_histogramdd_from_bin_tensors");
+#if __has_include(<ATen/ops/_histogramdd_from_bin_cts.h>)
+static Napi::Value op__histogramdd_from_bin_cts(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_histogramdd_from_bin_cts");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::vector<at::Tensor> a_bins_v = a.tensorList(1, "bins");
-    const at::TensorList a_bins = a_bins_v;
-    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const bool a_density = a.boolean(3, "density");
-    return a.ret(at::_histogramdd_from_bin_tensors(a_self, a_bins, a_weight, a_density));
+    const tn::IntList a_bins = a.intList(1, "bins", 0);
+    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
+    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
+    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
+    const bool a_density = a.boolean(4, "density");
+    return a.ret(at::_histogramdd_from_bin_cts(a_self, a_bins, a_range, a_weight, a_density));
   });
 }
 #else
-static Napi::Value op__histogramdd_from_bin_tensors(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_histogramdd_from_bin_tensors: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__histogramdd_from_bin_cts(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_histogramdd_from_bin_cts: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
@@ -4768,235 +4764,235 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("ldexp", Napi::Function::New(env, op_ldexp, "ldexp"));
   exports.Set("mvlgamma", Napi::Function::New(env, op_mvlgamma, "mvlgamma"));
   exports.Set("sum", Napi::Function::New(env, op_sum, "sum"));
-  exports.Set("std", Napi::Function::New(env, op_std, "std"));
-  exports.Set("max$dim", Napi::Function::New(env, op_max__dim, "max$dim"));
-  exports.Set("min$dim", Napi::Function::New(env, op_min__dim, "min$dim"));
-  exports.Set("amin", Napi::Function::New(env, op_amin, "amin"));
-  exports.Set("logsumexp", Napi::Function::New(env, op_logsumexp, "logsumexp"));
-  exports.Set("any", Napi::Function::New(env, op_any, "any"));
-  exports.Set("argsort", Napi::Function::New(env, op_argsort, "argsort"));
-  exports.Set("cummax", Napi::Function::New(env, op_cummax, "cummax"));
-  exports.Set("median$all", Napi::Function::New(env, op_median__all, "median$all"));
-  exports.Set("nanmedian$dim", Napi::Function::New(env, op_nanmedian__dim, "nanmedian$dim"));
-  exports.Set("nanmean", Napi::Function::New(env, op_nanmean, "nanmean"));
-  exports.Set("quantile$scalar", Napi::Function::New(env, op_quantile__scalar, "quantile$scalar"));
-  exports.Set("aminmax", Napi::Function::New(env, op_aminmax, "aminmax"));
-  exports.Set("count_nonzero", Napi::Function::New(env, op_count_nonzero, "count_nonzero"));
-  exports.Set("unique", Napi::Function::New(env, op_unique, "unique"));
-  exports.Set("searchsorted", Napi::Function::New(env, op_searchsorted, "searchsorted"));
-  exports.Set("bucketize$Scalar", Napi::Function::New(env, op_bucketize__Scalar, "bucketize$Scalar"));
-  exports.Set("cov", Napi::Function::New(env, op_cov, "cov"));
-  exports.Set("cumprod_", Napi::Function::New(env, op_cumprod_, "cumprod_"));
-  exports.Set("view", Napi::Function::New(env, op_view, "view"));
-  exports.Set("squeeze$all", Napi::Function::New(env, op_squeeze__all, "squeeze$all"));
-  exports.Set("permute", Napi::Function::New(env, op_permute, "permute"));
-  exports.Set("contiguous", Napi::Function::New(env, op_contiguous, "contiguous"));
-  exports.Set("view_as", Napi::Function::New(env, op_view_as, "view_as"));
-  exports.Set("repeat_interleave", Napi::Function::New(env, op_repeat_interleave, "repeat_interleave"));
-  exports.Set("concat", Napi::Function::New(env, op_concat, "concat"));
-  exports.Set("split$size", Napi::Function::New(env, op_split__size, "split$size"));
-  exports.Set("unbind", Napi::Function::New(env, op_unbind, "unbind"));
-  exports.Set("slice", Napi::Function::New(env, op_slice, "slice"));
-  exports.Set("diagonal", Napi::Function::New(env, op_diagonal, "diagonal"));
-  exports.Set("pad", Napi::Function::New(env, op_pad, "pad"));
-  exports.Set("flipud", Napi::Function::New(env, op_flipud, "flipud"));
-  exports.Set("cartesian_prod", Napi::Function::New(env, op_cartesian_prod, "cartesian_prod"));
-  exports.Set("transpose_", Napi::Function::New(env, op_transpose_, "transpose_"));
-  exports.Set("unsqueeze_", Napi::Function::New(env, op_unsqueeze_, "unsqueeze_"));
-  exports.Set("diag_embed", Napi::Function::New(env, op_diag_embed, "diag_embed"));
-  exports.Set("adjoint", Napi::Function::New(env, op_adjoint, "adjoint"));
-  exports.Set("_numpy_T", Napi::Function::New(env, op__numpy_T, "_numpy_T"));
-  exports.Set("_retains_grad", Napi::Function::New(env, op__retains_grad, "_retains_grad"));
-  exports.Set("unsafe_split", Napi::Function::New(env, op_unsafe_split, "unsafe_split"));
-  exports.Set("movedim$intlist", Napi::Function::New(env, op_movedim__intlist, "movedim$intlist"));
-  exports.Set("atleast_1d", Napi::Function::New(env, op_atleast_1d, "atleast_1d"));
-  exports.Set("atleast_2d$Sequence", Napi::Function::New(env, op_atleast_2d__Sequence, "atleast_2d$Sequence"));
-  exports.Set("hstack", Napi::Function::New(env, op_hstack, "hstack"));
-  exports.Set("column_stack", Napi::Function::New(env, op_column_stack, "column_stack"));
-  exports.Set("tensor_split$sections", Napi::Function::New(env, op_tensor_split__sections, "tensor_split$sections"));
-  exports.Set("hsplit$array", Napi::Function::New(env, op_hsplit__array, "hsplit$array"));
-  exports.Set("dsplit$int", Napi::Function::New(env, op_dsplit__int, "dsplit$int"));
-  exports.Set("diagonal_scatter", Napi::Function::New(env, op_diagonal_scatter, "diagonal_scatter"));
-  exports.Set("as_strided_scatter", Napi::Function::New(env, op_as_strided_scatter, "as_strided_scatter"));
-  exports.Set("trapezoid$dx", Napi::Function::New(env, op_trapezoid__dx, "trapezoid$dx"));
-  exports.Set("cumulative_trapezoid$x", Napi::Function::New(env, op_cumulative_trapezoid__x, "cumulative_trapezoid$x"));
-  exports.Set("gradient$tensors", Napi::Function::New(env, op_gradient__tensors, "gradient$tensors"));
-  exports.Set("t_copy", Napi::Function::New(env, op_t_copy, "t_copy"));
-  exports.Set("permute_copy", Napi::Function::New(env, op_permute_copy, "permute_copy"));
-  exports.Set("squeeze_copy$all", Napi::Function::New(env, op_squeeze_copy__all, "squeeze_copy$all"));
-  exports.Set("slice_copy$Tensor", Napi::Function::New(env, op_slice_copy__Tensor, "slice_copy$Tensor"));
-  exports.Set("as_strided_copy", Napi::Function::New(env, op_as_strided_copy, "as_strided_copy"));
-  exports.Set("split_copy$Tensor", Napi::Function::New(env, op_split_copy__Tensor, "split_copy$Tensor"));
-  exports.Set("view_as_complex_copy", Napi::Function::New(env, op_view_as_complex_copy, "view_as_complex_copy"));
-  exports.Set("scatter$src", Napi::Function::New(env, op_scatter__src, "scatter$src"));
-  exports.Set("masked_fill", Napi::Function::New(env, op_masked_fill, "masked_fill"));
-  exports.Set("index_put", Napi::Function::New(env, op_index_put, "index_put"));
-  exports.Set("index_copy", Napi::Function::New(env, op_index_copy, "index_copy"));
-  exports.Set("index_fill$int_Tensor", Napi::Function::New(env, op_index_fill__int_Tensor, "index_fill$int_Tensor"));
-  exports.Set("masked_scatter_", Napi::Function::New(env, op_masked_scatter_, "masked_scatter_"));
-  exports.Set("put", Napi::Function::New(env, op_put, "put"));
-  exports.Set("nonzero_static", Napi::Function::New(env, op_nonzero_static, "nonzero_static"));
-  exports.Set("isin", Napi::Function::New(env, op_isin, "isin"));
-  exports.Set("triu_indices", Napi::Function::New(env, op_triu_indices, "triu_indices"));
-  exports.Set("mm", Napi::Function::New(env, op_mm, "mm"));
-  exports.Set("dot", Napi::Function::New(env, op_dot, "dot"));
-  exports.Set("baddbmm", Napi::Function::New(env, op_baddbmm, "baddbmm"));
-  exports.Set("linalg_qr", Napi::Function::New(env, op_linalg_qr, "linalg_qr"));
-  exports.Set("addbmm", Napi::Function::New(env, op_addbmm, "addbmm"));
-  exports.Set("detach_", Napi::Function::New(env, op_detach_, "detach_"));
-  exports.Set("double", Napi::Function::New(env, op_double, "double"));
-  exports.Set("long", Napi::Function::New(env, op_long, "long"));
-  exports.Set("byte", Napi::Function::New(env, op_byte, "byte"));
-  exports.Set("cfloat", Napi::Function::New(env, op_cfloat, "cfloat"));
-  exports.Set("ones", Napi::Function::New(env, op_ones, "ones"));
-  exports.Set("rand", Napi::Function::New(env, op_rand, "rand"));
-  exports.Set("randint$low", Napi::Function::New(env, op_randint__low, "randint$low"));
-  exports.Set("arange$start", Napi::Function::New(env, op_arange__start, "arange$start"));
-  exports.Set("zeros_like", Napi::Function::New(env, op_zeros_like, "zeros_like"));
-  exports.Set("full_like", Napi::Function::New(env, op_full_like, "full_like"));
-  exports.Set("randint_like", Napi::Function::New(env, op_randint_like, "randint_like"));
-  exports.Set("_standard_gamma", Napi::Function::New(env, op__standard_gamma, "_standard_gamma"));
-  exports.Set("new_empty", Napi::Function::New(env, op_new_empty, "new_empty"));
-  exports.Set("logspace", Napi::Function::New(env, op_logspace, "logspace"));
-  exports.Set("_set_deterministic", Napi::Function::New(env, op__set_deterministic, "_set_deterministic"));
-  exports.Set("_float32_matmul_precision", Napi::Function::New(env, op__float32_matmul_precision, "_float32_matmul_precision"));
-  exports.Set("_set_warn_always", Napi::Function::New(env, op__set_warn_always, "_set_warn_always"));
-  exports.Set("_amp_foreach_non_finite_check_and_unscale_", Napi::Function::New(env, op__amp_foreach_non_finite_check_and_unscale_, "_amp_foreach_non_finite_check_and_unscale_"));
-  exports.Set("_foreach_add$List", Napi::Function::New(env, op__foreach_add__List, "_foreach_add$List"));
-  exports.Set("_foreach_add_$Scalar", Napi::Function::New(env, op__foreach_add___Scalar, "_foreach_add_$Scalar"));
-  exports.Set("_foreach_add_$Tensor", Napi::Function::New(env, op__foreach_add___Tensor, "_foreach_add_$Tensor"));
-  exports.Set("_foreach_sub$ScalarList", Napi::Function::New(env, op__foreach_sub__ScalarList, "_foreach_sub$ScalarList"));
-  exports.Set("_foreach_sub_$ScalarList", Napi::Function::New(env, op__foreach_sub___ScalarList, "_foreach_sub_$ScalarList"));
-  exports.Set("_foreach_mul$ScalarList", Napi::Function::New(env, op__foreach_mul__ScalarList, "_foreach_mul$ScalarList"));
-  exports.Set("_foreach_mul_$List", Napi::Function::New(env, op__foreach_mul___List, "_foreach_mul_$List"));
-  exports.Set("_foreach_div$Scalar", Napi::Function::New(env, op__foreach_div__Scalar, "_foreach_div$Scalar"));
-  exports.Set("_foreach_div$Tensor", Napi::Function::New(env, op__foreach_div__Tensor, "_foreach_div$Tensor"));
-  exports.Set("_foreach_div_$ScalarList", Napi::Function::New(env, op__foreach_div___ScalarList, "_foreach_div_$ScalarList"));
-  exports.Set("_foreach_maximum$List", Napi::Function::New(env, op__foreach_maximum__List, "_foreach_maximum$List"));
-  exports.Set("_foreach_maximum_$List", Napi::Function::New(env, op__foreach_maximum___List, "_foreach_maximum_$List"));
-  exports.Set("_foreach_lerp$List", Napi::Function::New(env, op__foreach_lerp__List, "_foreach_lerp$List"));
-  exports.Set("_foreach_lerp_$List", Napi::Function::New(env, op__foreach_lerp___List, "_foreach_lerp_$List"));
-  exports.Set("_foreach_addcmul$ScalarList", Napi::Function::New(env, op__foreach_addcmul__ScalarList, "_foreach_addcmul$ScalarList"));
-  exports.Set("_foreach_addcmul_$ScalarList", Napi::Function::New(env, op__foreach_addcmul___ScalarList, "_foreach_addcmul_$ScalarList"));
-  exports.Set("_foreach_addcdiv$ScalarList", Napi::Function::New(env, op__foreach_addcdiv__ScalarList, "_foreach_addcdiv$ScalarList"));
-  exports.Set("_foreach_addcdiv_$ScalarList", Napi::Function::New(env, op__foreach_addcdiv___ScalarList, "_foreach_addcdiv_$ScalarList"));
-  exports.Set("_foreach_neg_", Napi::Function::New(env, op__foreach_neg_, "_foreach_neg_"));
-  exports.Set("_foreach_abs", Napi::Function::New(env, op__foreach_abs, "_foreach_abs"));
-  exports.Set("_foreach_reciprocal_", Napi::Function::New(env, op__foreach_reciprocal_, "_foreach_reciprocal_"));
-  exports.Set("_foreach_rsqrt_", Napi::Function::New(env, op__foreach_rsqrt_, "_foreach_rsqrt_"));
-  exports.Set("_foreach_zero_", Napi::Function::New(env, op__foreach_zero_, "_foreach_zero_"));
-  exports.Set("rnn_relu$input", Napi::Function::New(env, op_rnn_relu__input, "rnn_relu$input"));
-  exports.Set("rnn_tanh_cell", Napi::Function::New(env, op_rnn_tanh_cell, "rnn_tanh_cell"));
-  exports.Set("gru_cell", Napi::Function::New(env, op_gru_cell, "gru_cell"));
-  exports.Set("lstm$data", Napi::Function::New(env, op_lstm__data, "lstm$data"));
-  exports.Set("_pad_packed_sequence", Napi::Function::New(env, op__pad_packed_sequence, "_pad_packed_sequence"));
-  exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
-  exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
-  exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));
-  exports.Set("max_pool1d", Napi::Function::New(env, op_max_pool1d, "max_pool1d"));
-  exports.Set("conv3d", Napi::Function::New(env, op_conv3d, "conv3d"));
-  exports.Set("max_pool2d_with_indices", Napi::Function::New(env, op_max_pool2d_with_indices, "max_pool2d_with_indices"));
-  exports.Set("avg_pool3d", Napi::Function::New(env, op_avg_pool3d, "avg_pool3d"));
-  exports.Set("adaptive_avg_pool3d", Napi::Function::New(env, op_adaptive_avg_pool3d, "adaptive_avg_pool3d"));
-  exports.Set("max_unpool3d", Napi::Function::New(env, op_max_unpool3d, "max_unpool3d"));
-  exports.Set("pixel_shuffle", Napi::Function::New(env, op_pixel_shuffle, "pixel_shuffle"));
-  exports.Set("native_channel_shuffle", Napi::Function::New(env, op_native_channel_shuffle, "native_channel_shuffle"));
-  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
-  exports.Set("rms_norm", Napi::Function::New(env, op_rms_norm, "rms_norm"));
-  exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
-  exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
-  exports.Set("huber_loss", Napi::Function::New(env, op_huber_loss, "huber_loss"));
-  exports.Set("margin_ranking_loss", Napi::Function::New(env, op_margin_ranking_loss, "margin_ranking_loss"));
-  exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
-  exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
-  exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
-  exports.Set("hinge_embedding_loss", Napi::Function::New(env, op_hinge_embedding_loss, "hinge_embedding_loss"));
-  exports.Set("ctc_loss$IntList", Napi::Function::New(env, op_ctc_loss__IntList, "ctc_loss$IntList"));
-  exports.Set("dropout_", Napi::Function::New(env, op_dropout_, "dropout_"));
-  exports.Set("alpha_dropout", Napi::Function::New(env, op_alpha_dropout, "alpha_dropout"));
-  exports.Set("feature_alpha_dropout_", Napi::Function::New(env, op_feature_alpha_dropout_, "feature_alpha_dropout_"));
-  exports.Set("_weight_norm", Napi::Function::New(env, op__weight_norm, "_weight_norm"));
-  exports.Set("polar", Napi::Function::New(env, op_polar, "polar"));
-  exports.Set("real", Napi::Function::New(env, op_real, "real"));
-  exports.Set("conj", Napi::Function::New(env, op_conj, "conj"));
-  exports.Set("resolve_conj", Napi::Function::New(env, op_resolve_conj, "resolve_conj"));
-  exports.Set("is_neg", Napi::Function::New(env, op_is_neg, "is_neg"));
-  exports.Set("linalg_inv", Napi::Function::New(env, op_linalg_inv, "linalg_inv"));
-  exports.Set("linalg_slogdet", Napi::Function::New(env, op_linalg_slogdet, "linalg_slogdet"));
-  exports.Set("linalg_cholesky", Napi::Function::New(env, op_linalg_cholesky, "linalg_cholesky"));
-  exports.Set("linalg_svdvals", Napi::Function::New(env, op_linalg_svdvals, "linalg_svdvals"));
-  exports.Set("linalg_eig", Napi::Function::New(env, op_linalg_eig, "linalg_eig"));
-  exports.Set("linalg_lu", Napi::Function::New(env, op_linalg_lu, "linalg_lu"));
-  exports.Set("linalg_matrix_rank", Napi::Function::New(env, op_linalg_matrix_rank, "linalg_matrix_rank"));
-  exports.Set("linalg_matrix_exp", Napi::Function::New(env, op_linalg_matrix_exp, "linalg_matrix_exp"));
-  exports.Set("linalg_vector_norm", Napi::Function::New(env, op_linalg_vector_norm, "linalg_vector_norm"));
-  exports.Set("linalg_cond$p_str", Napi::Function::New(env, op_linalg_cond__p_str, "linalg_cond$p_str"));
-  exports.Set("linalg_multi_dot", Napi::Function::New(env, op_linalg_multi_dot, "linalg_multi_dot"));
-  exports.Set("linalg_tensorsolve", Napi::Function::New(env, op_linalg_tensorsolve, "linalg_tensorsolve"));
-  exports.Set("linalg_solve_triangular", Napi::Function::New(env, op_linalg_solve_triangular, "linalg_solve_triangular"));
-  exports.Set("linalg_ldl_solve", Napi::Function::New(env, op_linalg_ldl_solve, "linalg_ldl_solve"));
-  exports.Set("linalg_matmul", Napi::Function::New(env, op_linalg_matmul, "linalg_matmul"));
-  exports.Set("cholesky", Napi::Function::New(env, op_cholesky, "cholesky"));
-  exports.Set("pinverse", Napi::Function::New(env, op_pinverse, "pinverse"));
-  exports.Set("geqrf", Napi::Function::New(env, op_geqrf, "geqrf"));
-  exports.Set("det", Napi::Function::New(env, op_det, "det"));
-  exports.Set("inverse", Napi::Function::New(env, op_inverse, "inverse"));
-  exports.Set("cholesky_solve", Napi::Function::New(env, op_cholesky_solve, "cholesky_solve"));
-  exports.Set("fft_rfftfreq", Napi::Function::New(env, op_fft_rfftfreq, "fft_rfftfreq"));
-  exports.Set("fft_fft", Napi::Function::New(env, op_fft_fft, "fft_fft"));
-  exports.Set("fft_irfft", Napi::Function::New(env, op_fft_irfft, "fft_irfft"));
-  exports.Set("fft_fft2", Napi::Function::New(env, op_fft_fft2, "fft_fft2"));
-  exports.Set("fft_irfft2", Napi::Function::New(env, op_fft_irfft2, "fft_irfft2"));
-  exports.Set("fft_fftn", Napi::Function::New(env, op_fft_fftn, "fft_fftn"));
-  exports.Set("fft_irfftn", Napi::Function::New(env, op_fft_irfftn, "fft_irfftn"));
-  exports.Set("special_erfcx", Napi::Function::New(env, op_special_erfcx, "special_erfcx"));
-  exports.Set("special_xlog1py", Napi::Function::New(env, op_special_xlog1py, "special_xlog1py"));
-  exports.Set("special_xlogy$self_scalar", Napi::Function::New(env, op_special_xlogy__self_scalar, "special_xlogy$self_scalar"));
-  exports.Set("special_gammaln", Napi::Function::New(env, op_special_gammaln, "special_gammaln"));
-  exports.Set("special_digamma", Napi::Function::New(env, op_special_digamma, "special_digamma"));
-  exports.Set("special_multigammaln", Napi::Function::New(env, op_special_multigammaln, "special_multigammaln"));
-  exports.Set("special_i1", Napi::Function::New(env, op_special_i1, "special_i1"));
-  exports.Set("special_ndtri", Napi::Function::New(env, op_special_ndtri, "special_ndtri"));
-  exports.Set("special_softmax", Napi::Function::New(env, op_special_softmax, "special_softmax"));
-  exports.Set("special_sinc", Napi::Function::New(env, op_special_sinc, "special_sinc"));
-  exports.Set("special_bessel_j1", Napi::Function::New(env, op_special_bessel_j1, "special_bessel_j1"));
-  exports.Set("special_bessel_y1", Napi::Function::New(env, op_special_bessel_y1, "special_bessel_y1"));
-  exports.Set("special_modified_bessel_k0", Napi::Function::New(env, op_special_modified_bessel_k0, "special_modified_bessel_k0"));
-  exports.Set("special_scaled_modified_bessel_k1", Napi::Function::New(env, op_special_scaled_modified_bessel_k1, "special_scaled_modified_bessel_k1"));
-  exports.Set("special_chebyshev_polynomial_u", Napi::Function::New(env, op_special_chebyshev_polynomial_u, "special_chebyshev_polynomial_u"));
-  exports.Set("special_shifted_chebyshev_polynomial_t", Napi::Function::New(env, op_special_shifted_chebyshev_polynomial_t, "special_shifted_chebyshev_polynomial_t"));
-  exports.Set("special_shifted_chebyshev_polynomial_w", Napi::Function::New(env, op_special_shifted_chebyshev_polynomial_w, "special_shifted_chebyshev_polynomial_w"));
-  exports.Set("special_laguerre_polynomial_l", Napi::Function::New(env, op_special_laguerre_polynomial_l, "special_laguerre_polynomial_l"));
-  exports.Set("geometric_", Napi::Function::New(env, op_geometric_, "geometric_"));
-  exports.Set("random_", Napi::Function::New(env, op_random_, "random_"));
-  exports.Set("fill_diagonal_", Napi::Function::New(env, op_fill_diagonal_, "fill_diagonal_"));
-  exports.Set("addmv", Napi::Function::New(env, op_addmv, "addmv"));
-  exports.Set("tensordot", Napi::Function::New(env, op_tensordot, "tensordot"));
-  exports.Set("grid_sampler", Napi::Function::New(env, op_grid_sampler, "grid_sampler"));
-  exports.Set("softshrink", Napi::Function::New(env, op_softshrink, "softshrink"));
-  exports.Set("pdist", Napi::Function::New(env, op_pdist, "pdist"));
-  exports.Set("elu_", Napi::Function::New(env, op_elu_, "elu_"));
-  exports.Set("selu_", Napi::Function::New(env, op_selu_, "selu_"));
-  exports.Set("silu_", Napi::Function::New(env, op_silu_, "silu_"));
-  exports.Set("hardsigmoid_", Napi::Function::New(env, op_hardsigmoid_, "hardsigmoid_"));
-  exports.Set("sparse_compressed_tensor", Napi::Function::New(env, op_sparse_compressed_tensor, "sparse_compressed_tensor"));
-  exports.Set("to_dense", Napi::Function::New(env, op_to_dense, "to_dense"));
-  exports.Set("to_sparse_bsr", Napi::Function::New(env, op_to_sparse_bsr, "to_sparse_bsr"));
-  exports.Set("is_coalesced", Napi::Function::New(env, op_is_coalesced, "is_coalesced"));
-  exports.Set("_indices", Napi::Function::New(env, op__indices, "_indices"));
-  exports.Set("col_indices", Napi::Function::New(env, op_col_indices, "col_indices"));
-  exports.Set("sparse_dim", Napi::Function::New(env, op_sparse_dim, "sparse_dim"));
-  exports.Set("sparse_mask", Napi::Function::New(env, op_sparse_mask, "sparse_mask"));
-  exports.Set("_sparse_sum", Napi::Function::New(env, op__sparse_sum, "_sparse_sum"));
-  exports.Set("_sparse_softmax", Napi::Function::New(env, op__sparse_softmax, "_sparse_softmax"));
-  exports.Set("normal$Tensor_Tensor", Napi::Function::New(env, op_normal__Tensor_Tensor, "normal$Tensor_Tensor"));
-  exports.Set("normal$float_float", Napi::Function::New(env, op_normal__float_float, "normal$float_float"));
-  exports.Set("_sample_dirichlet", Napi::Function::New(env, op__sample_dirichlet, "_sample_dirichlet"));
-  exports.Set("cholesky_inverse", Napi::Function::New(env, op_cholesky_inverse, "cholesky_inverse"));
-  exports.Set("blackman_window", Napi::Function::New(env, op_blackman_window, "blackman_window"));
-  exports.Set("stft", Napi::Function::New(env, op_stft, "stft"));
-  exports.Set("histogram$bins_tensor", Napi::Function::New(env, op_histogram__bins_tensor, "histogram$bins_tensor"));
-  exports.Set("_histogramdd_from_bin_tensors", Napi::Function::New(env, op__histogramdd_from_bin_tensors, "_histogramdd_from_bin_tensors"));
+  exports.Set("prod$dim_int", Napi::Function::New(env, op_prod__dim_int, "prod$dim_int"));
+  exports.Set("max$all", Napi::Function::New(env, op_max__all, "max$all"));
+  exports.Set("min$all", Napi::Function::New(env, op_min__all, "min$all"));
+  exports.Set("amax", Napi::Function::New(env, op_amax, "amax"));
+  exports.Set("argmin", Napi::Function::New(env, op_argmin, "argmin"));
+  exports.Set("all", Napi::Function::New(env, op_all, "all"));
+  exports.Set("sort", Napi::Function::New(env, op_sort, "sort"));
+  exports.Set("cumprod", Napi::Function::New(env, op_cumprod, "cumprod"));
+  exports.Set("logcumsumexp", Napi::Function::New(env, op_logcumsumexp, "logcumsumexp"));
+  exports.Set("nanmedian$all", Napi::Function::New(env, op_nanmedian__all, "nanmedian$all"));
+  exports.Set("kthvalue", Napi::Function::New(env, op_kthvalue, "kthvalue"));
+  exports.Set("quantile", Napi::Function::New(env, op_quantile, "quantile"));
+  exports.Set("nanquantile$scalar", Napi::Function::New(env, op_nanquantile__scalar, "nanquantile$scalar"));
+  exports.Set("std_mean", Napi::Function::New(env, op_std_mean, "std_mean"));
+  exports.Set("bincount", Napi::Function::New(env, op_bincount, "bincount"));
+  exports.Set("unique_consecutive", Napi::Function::New(env, op_unique_consecutive, "unique_consecutive"));
+  exports.Set("bucketize", Napi::Function::New(env, op_bucketize, "bucketize"));
+  exports.Set("diff", Napi::Function::New(env, op_diff, "diff"));
+  exports.Set("cumsum_", Napi::Function::New(env, op_cumsum_, "cumsum_"));
+  exports.Set("reshape", Napi::Function::New(env, op_reshape, "reshape"));
+  exports.Set("unflatten", Napi::Function::New(env, op_unflatten, "unflatten"));
+  exports.Set("unsqueeze", Napi::Function::New(env, op_unsqueeze, "unsqueeze"));
+  exports.Set("t", Napi::Function::New(env, op_t, "t"));
+  exports.Set("expand_as", Napi::Function::New(env, op_expand_as, "expand_as"));
+  exports.Set("repeat", Napi::Function::New(env, op_repeat, "repeat"));
+  exports.Set("cat", Napi::Function::New(env, op_cat, "cat"));
+  exports.Set("broadcast_tensors", Napi::Function::New(env, op_broadcast_tensors, "broadcast_tensors"));
+  exports.Set("chunk", Napi::Function::New(env, op_chunk, "chunk"));
+  exports.Set("select", Napi::Function::New(env, op_select, "select"));
+  exports.Set("roll", Napi::Function::New(env, op_roll, "roll"));
+  exports.Set("triu", Napi::Function::New(env, op_triu, "triu"));
+  exports.Set("fliplr", Napi::Function::New(env, op_fliplr, "fliplr"));
+  exports.Set("meshgrid", Napi::Function::New(env, op_meshgrid, "meshgrid"));
+  exports.Set("t_", Napi::Function::New(env, op_t_, "t_"));
+  exports.Set("squeeze_$dims", Napi::Function::New(env, op_squeeze___dims, "squeeze_$dims"));
+  exports.Set("triu_", Napi::Function::New(env, op_triu_, "triu_"));
+  exports.Set("sum_to_size", Napi::Function::New(env, op_sum_to_size, "sum_to_size"));
+  exports.Set("_mH", Napi::Function::New(env, op__mH, "_mH"));
+  exports.Set("_version", Napi::Function::New(env, op__version, "_version"));
+  exports.Set("unsafe_chunk", Napi::Function::New(env, op_unsafe_chunk, "unsafe_chunk"));
+  exports.Set("movedim$int", Napi::Function::New(env, op_movedim__int, "movedim$int"));
+  exports.Set("ravel", Napi::Function::New(env, op_ravel, "ravel"));
+  exports.Set("atleast_2d", Napi::Function::New(env, op_atleast_2d, "atleast_2d"));
+  exports.Set("atleast_3d$Sequence", Napi::Function::New(env, op_atleast_3d__Sequence, "atleast_3d$Sequence"));
+  exports.Set("dstack", Napi::Function::New(env, op_dstack, "dstack"));
+  exports.Set("concatenate", Napi::Function::New(env, op_concatenate, "concatenate"));
+  exports.Set("hsplit$int", Napi::Function::New(env, op_hsplit__int, "hsplit$int"));
+  exports.Set("vsplit$array", Napi::Function::New(env, op_vsplit__array, "vsplit$array"));
+  exports.Set("split_with_sizes", Napi::Function::New(env, op_split_with_sizes, "split_with_sizes"));
+  exports.Set("slice_scatter", Napi::Function::New(env, op_slice_scatter, "slice_scatter"));
+  exports.Set("trapezoid$x", Napi::Function::New(env, op_trapezoid__x, "trapezoid$x"));
+  exports.Set("trapz$dx", Napi::Function::New(env, op_trapz__dx, "trapz$dx"));
+  exports.Set("gradient$scalars", Napi::Function::New(env, op_gradient__scalars, "gradient$scalars"));
+  exports.Set("detach_copy", Napi::Function::New(env, op_detach_copy, "detach_copy"));
+  exports.Set("expand_copy", Napi::Function::New(env, op_expand_copy, "expand_copy"));
+  exports.Set("unsqueeze_copy", Napi::Function::New(env, op_unsqueeze_copy, "unsqueeze_copy"));
+  exports.Set("select_copy$int", Napi::Function::New(env, op_select_copy__int, "select_copy$int"));
+  exports.Set("diagonal_copy", Napi::Function::New(env, op_diagonal_copy, "diagonal_copy"));
+  exports.Set("unbind_copy$int", Napi::Function::New(env, op_unbind_copy__int, "unbind_copy$int"));
+  exports.Set("view_as_real_copy", Napi::Function::New(env, op_view_as_real_copy, "view_as_real_copy"));
+  exports.Set("gather", Napi::Function::New(env, op_gather, "gather"));
+  exports.Set("scatter_add", Napi::Function::New(env, op_scatter_add, "scatter_add"));
+  exports.Set("index", Napi::Function::New(env, op_index, "index"));
+  exports.Set("index_add", Napi::Function::New(env, op_index_add, "index_add"));
+  exports.Set("index_fill$int_Scalar", Napi::Function::New(env, op_index_fill__int_Scalar, "index_fill$int_Scalar"));
+  exports.Set("masked_scatter", Napi::Function::New(env, op_masked_scatter, "masked_scatter"));
+  exports.Set("take_along_dim", Napi::Function::New(env, op_take_along_dim, "take_along_dim"));
+  exports.Set("argwhere", Napi::Function::New(env, op_argwhere, "argwhere"));
+  exports.Set("scatter_reduce_", Napi::Function::New(env, op_scatter_reduce_, "scatter_reduce_"));
+  exports.Set("isin$Scalar_Tensor", Napi::Function::New(env, op_isin__Scalar_Tensor, "isin$Scalar_Tensor"));
+  exports.Set("matmul", Napi::Function::New(env, op_matmul, "matmul"));
+  exports.Set("mv", Napi::Function::New(env, op_mv, "mv"));
+  exports.Set("addmm", Napi::Function::New(env, op_addmm, "addmm"));
+  exports.Set("diag", Napi::Function::New(env, op_diag, "diag"));
+  exports.Set("dist", Napi::Function::New(env, op_dist, "dist"));
+  exports.Set("detach", Napi::Function::New(env, op_detach, "detach"));
+  exports.Set("float", Napi::Function::New(env, op_float, "float"));
+  exports.Set("bfloat16", Napi::Function::New(env, op_bfloat16, "bfloat16"));
+  exports.Set("bool", Napi::Function::New(env, op_bool, "bool"));
+  exports.Set("char", Napi::Function::New(env, op_char, "char"));
+  exports.Set("zeros", Napi::Function::New(env, op_zeros, "zeros"));
+  exports.Set("full", Napi::Function::New(env, op_full, "full"));
+  exports.Set("randint$high", Napi::Function::New(env, op_randint__high, "randint$high"));
+  exports.Set("arange$end", Napi::Function::New(env, op_arange__end, "arange$end"));
+  exports.Set("eye", Napi::Function::New(env, op_eye, "eye"));
+  exports.Set("empty_like", Napi::Function::New(env, op_empty_like, "empty_like"));
+  exports.Set("randn_like", Napi::Function::New(env, op_randn_like, "randn_like"));
+  exports.Set("multinomial", Napi::Function::New(env, op_multinomial, "multinomial"));
+  exports.Set("new_ones", Napi::Function::New(env, op_new_ones, "new_ones"));
+  exports.Set("new_full", Napi::Function::New(env, op_new_full, "new_full"));
+  exports.Set("_set_default_dtype", Napi::Function::New(env, op__set_default_dtype, "_set_default_dtype"));
+  exports.Set("_set_float32_matmul_precision", Napi::Function::New(env, op__set_float32_matmul_precision, "_set_float32_matmul_precision"));
+  exports.Set("_is_inference", Napi::Function::New(env, op__is_inference, "_is_inference"));
+  exports.Set("empty_permuted", Napi::Function::New(env, op_empty_permuted, "empty_permuted"));
+  exports.Set("_foreach_add$Scalar", Napi::Function::New(env, op__foreach_add__Scalar, "_foreach_add$Scalar"));
+  exports.Set("_foreach_add$Tensor", Napi::Function::New(env, op__foreach_add__Tensor, "_foreach_add$Tensor"));
+  exports.Set("_foreach_add_$ScalarList", Napi::Function::New(env, op__foreach_add___ScalarList, "_foreach_add_$ScalarList"));
+  exports.Set("_foreach_sub$List", Napi::Function::New(env, op__foreach_sub__List, "_foreach_sub$List"));
+  exports.Set("_foreach_sub_$List", Napi::Function::New(env, op__foreach_sub___List, "_foreach_sub_$List"));
+  exports.Set("_foreach_mul$List", Napi::Function::New(env, op__foreach_mul__List, "_foreach_mul$List"));
+  exports.Set("_foreach_mul_$Scalar", Napi::Function::New(env, op__foreach_mul___Scalar, "_foreach_mul_$Scalar"));
+  exports.Set("_foreach_mul_$Tensor", Napi::Function::New(env, op__foreach_mul___Tensor, "_foreach_mul_$Tensor"));
+  exports.Set("_foreach_div$ScalarList", Napi::Function::New(env, op__foreach_div__ScalarList, "_foreach_div$ScalarList"));
+  exports.Set("_foreach_div_$List", Napi::Function::New(env, op__foreach_div___List, "_foreach_div_$List"));
+  exports.Set("_foreach_maximum$Scalar", Napi::Function::New(env, op__foreach_maximum__Scalar, "_foreach_maximum$Scalar"));
+  exports.Set("_foreach_maximum_$Scalar", Napi::Function::New(env, op__foreach_maximum___Scalar, "_foreach_maximum_$Scalar"));
+  exports.Set("_foreach_lerp$Scalar", Napi::Function::New(env, op__foreach_lerp__Scalar, "_foreach_lerp$Scalar"));
+  exports.Set("_foreach_lerp_$Scalar", Napi::Function::New(env, op__foreach_lerp___Scalar, "_foreach_lerp_$Scalar"));
+  exports.Set("_foreach_addcmul$Scalar", Napi::Function::New(env, op__foreach_addcmul__Scalar, "_foreach_addcmul$Scalar"));
+  exports.Set("_foreach_addcmul_$Scalar", Napi::Function::New(env, op__foreach_addcmul___Scalar, "_foreach_addcmul_$Scalar"));
+  exports.Set("_foreach_addcdiv$Scalar", Napi::Function::New(env, op__foreach_addcdiv__Scalar, "_foreach_addcdiv$Scalar"));
+  exports.Set("_foreach_addcdiv_$Scalar", Napi::Function::New(env, op__foreach_addcdiv___Scalar, "_foreach_addcdiv_$Scalar"));
+  exports.Set("_foreach_neg", Napi::Function::New(env, op__foreach_neg, "_foreach_neg"));
+  exports.Set("_foreach_sqrt_", Napi::Function::New(env, op__foreach_sqrt_, "_foreach_sqrt_"));
+  exports.Set("_foreach_reciprocal", Napi::Function::New(env, op__foreach_reciprocal, "_foreach_reciprocal"));
+  exports.Set("_foreach_sign_", Napi::Function::New(env, op__foreach_sign_, "_foreach_sign_"));
+  exports.Set("_foreach_clamp_min_$List", Napi::Function::New(env, op__foreach_clamp_min___List, "_foreach_clamp_min_$List"));
+  exports.Set("rnn_tanh$input", Napi::Function::New(env, op_rnn_tanh__input, "rnn_tanh$input"));
+  exports.Set("gru$input", Napi::Function::New(env, op_gru__input, "gru$input"));
+  exports.Set("lstm_cell", Napi::Function::New(env, op_lstm_cell, "lstm_cell"));
+  exports.Set("rnn_relu$data", Napi::Function::New(env, op_rnn_relu__data, "rnn_relu$data"));
+  exports.Set("_pack_padded_sequence", Napi::Function::New(env, op__pack_padded_sequence, "_pack_padded_sequence"));
+  exports.Set("linear", Napi::Function::New(env, op_linear, "linear"));
+  exports.Set("conv2d", Napi::Function::New(env, op_conv2d, "conv2d"));
+  exports.Set("avg_pool2d", Napi::Function::New(env, op_avg_pool2d, "avg_pool2d"));
+  exports.Set("adaptive_max_pool2d_with_indices", Napi::Function::New(env, op_adaptive_max_pool2d_with_indices, "adaptive_max_pool2d_with_indices"));
+  exports.Set("avg_pool1d", Napi::Function::New(env, op_avg_pool1d, "avg_pool1d"));
+  exports.Set("conv_transpose3d", Napi::Function::New(env, op_conv_transpose3d, "conv_transpose3d"));
+  exports.Set("max_pool3d_with_indices", Napi::Function::New(env, op_max_pool3d_with_indices, "max_pool3d_with_indices"));
+  exports.Set("adaptive_max_pool1d", Napi::Function::New(env, op_adaptive_max_pool1d, "adaptive_max_pool1d"));
+  exports.Set("max_unpool2d", Napi::Function::New(env, op_max_unpool2d, "max_unpool2d"));
+  exports.Set("fold", Napi::Function::New(env, op_fold, "fold"));
+  exports.Set("channel_shuffle", Napi::Function::New(env, op_channel_shuffle, "channel_shuffle"));
+  exports.Set("batch_norm", Napi::Function::New(env, op_batch_norm, "batch_norm"));
+  exports.Set("instance_norm", Napi::Function::New(env, op_instance_norm, "instance_norm"));
+  exports.Set("softmax", Napi::Function::New(env, op_softmax, "softmax"));
+  exports.Set("nll_loss", Napi::Function::New(env, op_nll_loss, "nll_loss"));
+  exports.Set("smooth_l1_loss", Napi::Function::New(env, op_smooth_l1_loss, "smooth_l1_loss"));
+  exports.Set("kl_div", Napi::Function::New(env, op_kl_div, "kl_div"));
+  exports.Set("poisson_nll_loss", Napi::Function::New(env, op_poisson_nll_loss, "poisson_nll_loss"));
+  exports.Set("embedding", Napi::Function::New(env, op_embedding, "embedding"));
+  exports.Set("normalize", Napi::Function::New(env, op_normalize, "normalize"));
+  exports.Set("triplet_margin_loss", Napi::Function::New(env, op_triplet_margin_loss, "triplet_margin_loss"));
+  exports.Set("multilabel_margin_loss", Napi::Function::New(env, op_multilabel_margin_loss, "multilabel_margin_loss"));
+  exports.Set("pairwise_distance", Napi::Function::New(env, op_pairwise_distance, "pairwise_distance"));
+  exports.Set("feature_dropout_", Napi::Function::New(env, op_feature_dropout_, "feature_dropout_"));
+  exports.Set("feature_alpha_dropout", Napi::Function::New(env, op_feature_alpha_dropout, "feature_alpha_dropout"));
+  exports.Set("embedding_renorm_", Napi::Function::New(env, op_embedding_renorm_, "embedding_renorm_"));
+  exports.Set("complex", Napi::Function::New(env, op_complex, "complex"));
+  exports.Set("view_as_complex", Napi::Function::New(env, op_view_as_complex, "view_as_complex"));
+  exports.Set("angle", Napi::Function::New(env, op_angle, "angle"));
+  exports.Set("conj_physical_", Napi::Function::New(env, op_conj_physical_, "conj_physical_"));
+  exports.Set("is_conj", Napi::Function::New(env, op_is_conj, "is_conj"));
+  exports.Set("_neg_view", Napi::Function::New(env, op__neg_view, "_neg_view"));
+  exports.Set("linalg_det", Napi::Function::New(env, op_linalg_det, "linalg_det"));
+  exports.Set("linalg_lstsq", Napi::Function::New(env, op_linalg_lstsq, "linalg_lstsq"));
+  exports.Set("linalg_svd", Napi::Function::New(env, op_linalg_svd, "linalg_svd"));
+  exports.Set("linalg_eigvalsh", Napi::Function::New(env, op_linalg_eigvalsh, "linalg_eigvalsh"));
+  exports.Set("linalg_vecdot", Napi::Function::New(env, op_linalg_vecdot, "linalg_vecdot"));
+  exports.Set("linalg_lu_solve", Napi::Function::New(env, op_linalg_lu_solve, "linalg_lu_solve"));
+  exports.Set("linalg_matrix_power", Napi::Function::New(env, op_linalg_matrix_power, "linalg_matrix_power"));
+  exports.Set("linalg_norm", Napi::Function::New(env, op_linalg_norm, "linalg_norm"));
+  exports.Set("linalg_matrix_norm", Napi::Function::New(env, op_linalg_matrix_norm, "linalg_matrix_norm"));
+  exports.Set("linalg_cross", Napi::Function::New(env, op_linalg_cross, "linalg_cross"));
+  exports.Set("linalg_tensorinv", Napi::Function::New(env, op_linalg_tensorinv, "linalg_tensorinv"));
+  exports.Set("linalg_diagonal", Napi::Function::New(env, op_linalg_diagonal, "linalg_diagonal"));
+  exports.Set("linalg_ldl_factor_ex", Napi::Function::New(env, op_linalg_ldl_factor_ex, "linalg_ldl_factor_ex"));
+  exports.Set("linalg_lu_factor_ex", Napi::Function::New(env, op_linalg_lu_factor_ex, "linalg_lu_factor_ex"));
+  exports.Set("qr", Napi::Function::New(env, op_qr, "qr"));
+  exports.Set("lu_unpack", Napi::Function::New(env, op_lu_unpack, "lu_unpack"));
+  exports.Set("frobenius_norm", Napi::Function::New(env, op_frobenius_norm, "frobenius_norm"));
+  exports.Set("ormqr", Napi::Function::New(env, op_ormqr, "ormqr"));
+  exports.Set("slogdet", Napi::Function::New(env, op_slogdet, "slogdet"));
+  exports.Set("matrix_exp", Napi::Function::New(env, op_matrix_exp, "matrix_exp"));
+  exports.Set("fft_fftfreq", Napi::Function::New(env, op_fft_fftfreq, "fft_fftfreq"));
+  exports.Set("fft_ifftshift", Napi::Function::New(env, op_fft_ifftshift, "fft_ifftshift"));
+  exports.Set("fft_rfft", Napi::Function::New(env, op_fft_rfft, "fft_rfft"));
+  exports.Set("fft_ihfft", Napi::Function::New(env, op_fft_ihfft, "fft_ihfft"));
+  exports.Set("fft_rfft2", Napi::Function::New(env, op_fft_rfft2, "fft_rfft2"));
+  exports.Set("fft_ihfft2", Napi::Function::New(env, op_fft_ihfft2, "fft_ihfft2"));
+  exports.Set("fft_rfftn", Napi::Function::New(env, op_fft_rfftn, "fft_rfftn"));
+  exports.Set("fft_ihfftn", Napi::Function::New(env, op_fft_ihfftn, "fft_ihfftn"));
+  exports.Set("special_logit", Napi::Function::New(env, op_special_logit, "special_logit"));
+  exports.Set("special_xlogy", Napi::Function::New(env, op_special_xlogy, "special_xlogy"));
+  exports.Set("special_zeta$self_scalar", Napi::Function::New(env, op_special_zeta__self_scalar, "special_zeta$self_scalar"));
+  exports.Set("special_gammaincc", Napi::Function::New(env, op_special_gammaincc, "special_gammaincc"));
+  exports.Set("special_polygamma", Napi::Function::New(env, op_special_polygamma, "special_polygamma"));
+  exports.Set("special_i0e", Napi::Function::New(env, op_special_i0e, "special_i0e"));
+  exports.Set("special_ndtr", Napi::Function::New(env, op_special_ndtr, "special_ndtr"));
+  exports.Set("special_logsumexp", Napi::Function::New(env, op_special_logsumexp, "special_logsumexp"));
+  exports.Set("special_entr", Napi::Function::New(env, op_special_entr, "special_entr"));
+  exports.Set("special_bessel_j0", Napi::Function::New(env, op_special_bessel_j0, "special_bessel_j0"));
+  exports.Set("special_bessel_y0", Napi::Function::New(env, op_special_bessel_y0, "special_bessel_y0"));
+  exports.Set("special_modified_bessel_i1", Napi::Function::New(env, op_special_modified_bessel_i1, "special_modified_bessel_i1"));
+  exports.Set("special_scaled_modified_bessel_k0", Napi::Function::New(env, op_special_scaled_modified_bessel_k0, "special_scaled_modified_bessel_k0"));
+  exports.Set("special_chebyshev_polynomial_t", Napi::Function::New(env, op_special_chebyshev_polynomial_t, "special_chebyshev_polynomial_t"));
+  exports.Set("special_chebyshev_polynomial_w", Napi::Function::New(env, op_special_chebyshev_polynomial_w, "special_chebyshev_polynomial_w"));
+  exports.Set("special_shifted_chebyshev_polynomial_v", Napi::Function::New(env, op_special_shifted_chebyshev_polynomial_v, "special_shifted_chebyshev_polynomial_v"));
+  exports.Set("special_hermite_polynomial_he", Napi::Function::New(env, op_special_hermite_polynomial_he, "special_hermite_polynomial_he"));
+  exports.Set("exponential_", Napi::Function::New(env, op_exponential_, "exponential_"));
+  exports.Set("log_normal_", Napi::Function::New(env, op_log_normal_, "log_normal_"));
+  exports.Set("random_$from", Napi::Function::New(env, op_random___from, "random_$from"));
+  exports.Set("cross", Napi::Function::New(env, op_cross, "cross"));
+  exports.Set("vander", Napi::Function::New(env, op_vander, "vander"));
+  exports.Set("chain_matmul", Napi::Function::New(env, op_chain_matmul, "chain_matmul"));
+  exports.Set("hardshrink", Napi::Function::New(env, op_hardshrink, "hardshrink"));
+  exports.Set("rrelu_", Napi::Function::New(env, op_rrelu_, "rrelu_"));
+  exports.Set("fractional_max_pool3d", Napi::Function::New(env, op_fractional_max_pool3d, "fractional_max_pool3d"));
+  exports.Set("hardtanh_", Napi::Function::New(env, op_hardtanh_, "hardtanh_"));
+  exports.Set("threshold_", Napi::Function::New(env, op_threshold_, "threshold_"));
+  exports.Set("hardswish_", Napi::Function::New(env, op_hardswish_, "hardswish_"));
+  exports.Set("sparse_coo_tensor", Napi::Function::New(env, op_sparse_coo_tensor, "sparse_coo_tensor"));
+  exports.Set("to_sparse", Napi::Function::New(env, op_to_sparse, "to_sparse"));
+  exports.Set("to_sparse_csc", Napi::Function::New(env, op_to_sparse_csc, "to_sparse_csc"));
+  exports.Set("coalesce", Napi::Function::New(env, op_coalesce, "coalesce"));
+  exports.Set("values", Napi::Function::New(env, op_values, "values"));
+  exports.Set("crow_indices", Napi::Function::New(env, op_crow_indices, "crow_indices"));
+  exports.Set("row_indices", Napi::Function::New(env, op_row_indices, "row_indices"));
+  exports.Set("_nnz", Napi::Function::New(env, op__nnz, "_nnz"));
+  exports.Set("_sparse_mm$reduce", Napi::Function::New(env, op__sparse_mm__reduce, "_sparse_mm$reduce"));
+  exports.Set("sparse_sampled_addmm", Napi::Function::New(env, op_sparse_sampled_addmm, "sparse_sampled_addmm"));
+  exports.Set("_spdiags", Napi::Function::New(env, op__spdiags, "_spdiags"));
+  exports.Set("normal$float_Tensor", Napi::Function::New(env, op_normal__float_Tensor, "normal$float_Tensor"));
+  exports.Set("binomial", Napi::Function::New(env, op_binomial, "binomial"));
+  exports.Set("_standard_gamma_grad", Napi::Function::New(env, op__standard_gamma_grad, "_standard_gamma_grad"));
+  exports.Set("hamming_window", Napi::Function::New(env, op_hamming_window, "hamming_window"));
+  exports.Set("kaiser_window", Napi::Function::New(env, op_kaiser_window, "kaiser_window"));
+  exports.Set("histogram$bin_ct", Napi::Function::New(env, op_histogram__bin_ct, "histogram$bin_ct"));
+  exports.Set("_histogramdd_from_bin_cts", Napi::Function::New(env, op__histogramdd_from_bin_cts, "_histogramdd_from_bin_cts"));
 }
 
 }  // namespace tn

@@ -1065,264 +1065,258 @@ static Napi::Value op_mean(const Napi::CallbackInfo& info) {
 }
 #endif
 
-#if __has_include(<ATen/ops/var.h>)
-static Napi::Value op_var(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "var");
+#if __has_include(<ATen/ops/std.h>)
+static Napi::Value op_std(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "std");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
     const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::var(a_self, a_dim, a_correction, a_keepdim));
+    return a.ret(at::std(a_self, a_dim, a_correction, a_keepdim));
   });
 }
 #else
-static Napi::Value op_var(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "var: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_std(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "std: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/maximum.h>)
-static Napi::Value op_max__other(const Napi::CallbackInfo& info) {
+#if __has_include(<ATen/ops/max.h>)
+static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "max");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::maximum(a_self, a_other));
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::max(a_self, a_dim, a_keepdim));
   });
 }
 #else
-static Napi::Value op_max__other(const Napi::CallbackInfo& info) {
+static Napi::Value op_max__dim(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "max: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/minimum.h>)
-static Napi::Value op_min__other(const Napi::CallbackInfo& info) {
+#if __has_include(<ATen/ops/min.h>)
+static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "min");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::minimum(a_self, a_other));
+    const int64_t a_dim = a.int64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::min(a_self, a_dim, a_keepdim));
   });
 }
 #else
-static Napi::Value op_min__other(const Napi::CallbackInfo& info) {
+static Napi::Value op_min__dim(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "min: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/argmax.h>)
-static Napi::Value op_argmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "argmax");
+#if __has_include(<ATen/ops/amin.h>)
+static Napi::Value op_amin(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "amin");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
+    const tn::IntList a_dim = a.has(1) ? a.intList(1, "dim", 1) : tn::IntList{};
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::argmax(a_self, a_dim, a_keepdim));
+    return a.ret(at::amin(a_self, a_dim, a_keepdim));
   });
 }
 #else
-static Napi::Value op_argmax(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "argmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_amin(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "amin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/norm.h>)
-static Napi::Value op_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "norm");
+#if __has_include(<ATen/ops/logsumexp.h>)
+static Napi::Value op_logsumexp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logsumexp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Scalar> a_p = a.has(1) ? a.optScalar(1, "p") : std::optional<at::Scalar>(at::Scalar(2));
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
+    const tn::IntList a_dim = a.intList(1, "dim", 1);
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::logsumexp(a_self, a_dim, a_keepdim));
+  });
+}
+#else
+static Napi::Value op_logsumexp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logsumexp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/any.h>)
+static Napi::Value op_any(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "any");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(a_dim ? at::norm(a_self, a_p, *a_dim, a_keepdim) : at::norm(a_self, a_p, at::IntArrayRef{}, a_keepdim));
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::any(a_self, a_dim, a_keepdim));
   });
 }
 #else
-static Napi::Value op_norm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_any(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "any: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/cumsum.h>)
-static Napi::Value op_cumsum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cumsum");
+#if __has_include(<ATen/ops/argsort.h>)
+static Napi::Value op_argsort(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "argsort");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim", -1);
+    const bool a_descending = a.boolean(2, "descending", false);
+    const bool a_stable = a.boolean(3, "stable", false);
+    return a.ret(at::argsort(a_self, a_stable, a_dim, a_descending));
+  });
+}
+#else
+static Napi::Value op_argsort(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "argsort: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/cummax.h>)
+static Napi::Value op_cummax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cummax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::cumsum(a_self, a_dim, a_dtype));
+    return a.ret(at::cummax(a_self, a_dim));
   });
 }
 #else
-static Napi::Value op_cumsum(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cumsum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/topk.h>)
-static Napi::Value op_topk(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "topk");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_k = a.int64(1, "k");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    const bool a_largest = a.boolean(3, "largest", true);
-    const bool a_sorted = a.boolean(4, "sorted", true);
-    return a.ret(at::topk(a_self, a_k, a_dim, a_largest, a_sorted));
-  });
-}
-#else
-static Napi::Value op_topk(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "topk: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/cummin.h>)
-static Napi::Value op_cummin(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cummin");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    return a.ret(at::cummin(a_self, a_dim));
-  });
-}
-#else
-static Napi::Value op_cummin(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cummin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_cummax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cummax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/median.h>)
-static Napi::Value op_median__dim(const Napi::CallbackInfo& info) {
+static Napi::Value op_median__all(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "median");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::median(a_self, a_dim, a_keepdim));
+    return a.ret(at::median(a_self));
   });
 }
 #else
-static Napi::Value op_median__dim(const Napi::CallbackInfo& info) {
+static Napi::Value op_median__all(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "median: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/mode.h>)
-static Napi::Value op_mode(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mode");
+#if __has_include(<ATen/ops/nanmedian.h>)
+static Napi::Value op_nanmedian__dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nanmedian");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim", -1);
+    const int64_t a_dim = a.int64(1, "dim");
     const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(at::mode(a_self, a_dim, a_keepdim));
+    return a.ret(at::nanmedian(a_self, a_dim, a_keepdim));
   });
 }
 #else
-static Napi::Value op_mode(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "mode: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_nanmedian__dim(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nanmedian: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/nansum.h>)
-static Napi::Value op_nansum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nansum");
+#if __has_include(<ATen/ops/nanmean.h>)
+static Napi::Value op_nanmean(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nanmean");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(2, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    return a.ret(at::nansum(a_self, a_dim, a_keepdim, a_dtype));
+    return a.ret(at::nanmean(a_self, a_dim, a_keepdim, a_dtype));
   });
 }
 #else
-static Napi::Value op_nansum(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "nansum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_nanmean(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nanmean: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/nanquantile.h>)
-static Napi::Value op_nanquantile(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nanquantile");
+#if __has_include(<ATen/ops/quantile.h>)
+static Napi::Value op_quantile__scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "quantile");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_q = a.tensor(1, "q");
+    const double a_q = a.float64(1, "q");
     const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
     const bool a_keepdim = a.boolean(3, "keepdim", false);
     const std::string a_interpolation = a.string(4, "interpolation", "linear");
-    return a.ret(at::nanquantile(a_self, a_q, a_dim, a_keepdim, a_interpolation));
+    return a.ret(at::quantile(a_self, a_q, a_dim, a_keepdim, a_interpolation));
   });
 }
 #else
-static Napi::Value op_nanquantile(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "nanquantile: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_quantile__scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "quantile: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/var_mean.h>)
-static Napi::Value op_var_mean(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "var_mean");
+#if __has_include(<ATen/ops/aminmax.h>)
+static Napi::Value op_aminmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "aminmax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<int64_t> a_dim = a.optInt64(1, "dim");
+    const bool a_keepdim = a.boolean(2, "keepdim", false);
+    return a.ret(at::aminmax(a_self, a_dim, a_keepdim));
+  });
+}
+#else
+static Napi::Value op_aminmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "aminmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/count_nonzero.h>)
+static Napi::Value op_count_nonzero(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "count_nonzero");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const std::optional<at::Scalar> a_correction = a.optScalar(2, "correction");
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    return a.ret(at::var_mean(a_self, a_dim, a_correction, a_keepdim));
+    return a.ret(a_dim ? at::count_nonzero(a_self, *a_dim) : at::count_nonzero(a_self));
   });
 }
 #else
-static Napi::Value op_var_mean(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "var_mean: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_count_nonzero(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "count_nonzero: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/histc.h>)
-static Napi::Value op_histc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "histc");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_bins = a.int64(1, "bins", 100);
-    const at::Scalar a_min = a.scalar(2, "min", at::Scalar(0));
-    const at::Scalar a_max = a.scalar(3, "max", at::Scalar(0));
-    return a.ret(at::histc(a_self, a_bins, a_min, a_max));
-  });
-}
-#else
-static Napi::Value op_histc(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "histc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/unique_dim.h>)
-static Napi::Value op_unique__dim(const Napi::CallbackInfo& info) {
+#if __has_include(<ATen/ops/_unique2.h>)
+static Napi::Value op_unique(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "unique");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const bool a_sorted = a.boolean(2, "sorted");
-    const bool a_return_inverse = a.boolean(3, "return_inverse");
-    const bool a_return_counts = a.boolean(4, "return_counts");
-    return a.ret(at::unique_dim(a_self, a_dim, a_sorted, a_return_inverse, a_return_counts));
+    const bool a_sorted = a.boolean(1, "sorted");
+    const bool a_return_inverse = a.boolean(2, "return_inverse");
+    const bool a_return_counts = a.boolean(3, "return_counts");
+    return a.ret(at::_unique2(a_self, a_sorted, a_return_inverse, a_return_counts));
   });
 }
 #else
-static Napi::Value op_unique__dim(const Napi::CallbackInfo& info) {
+static Napi::Value op_unique(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "unique: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/searchsorted.h>)
-static Napi::Value op_searchsorted__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_searchsorted(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "searchsorted");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_sorted_sequence = a.tensor(0, "sorted_sequence");
-    const at::Scalar a_self = a.scalar(1, "self");
+    const at::Tensor& a_self = a.tensor(1, "self");
     const bool a_out_int32 = a.boolean(2, "out_int32", false);
     const bool a_right = a.boolean(3, "right", false);
     const std::optional<std::string> a_side_v = a.optString(4, "side");
@@ -1332,1378 +1326,1414 @@ static Napi::Value op_searchsorted__Scalar(const Napi::CallbackInfo& info) {
   });
 }
 #else
-static Napi::Value op_searchsorted__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_searchsorted(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "searchsorted: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/trace.h>)
-static Napi::Value op_trace(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "trace");
+#if __has_include(<ATen/ops/bucketize.h>)
+static Napi::Value op_bucketize__Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bucketize");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::trace(a_self));
+    const at::Scalar a_self = a.scalar(0, "self");
+    const at::Tensor& a_boundaries = a.tensor(1, "boundaries");
+    const bool a_out_int32 = a.boolean(2, "out_int32", false);
+    const bool a_right = a.boolean(3, "right", false);
+    return a.ret(at::bucketize(a_self, a_boundaries, a_out_int32, a_right));
   });
 }
 #else
-static Napi::Value op_trace(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "trace: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_bucketize__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bucketize: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/corrcoef.h>)
-static Napi::Value op_corrcoef(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "corrcoef");
+#if __has_include(<ATen/ops/cov.h>)
+static Napi::Value op_cov(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cov");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::corrcoef(a_self));
+    const int64_t a_correction = a.int64(1, "correction", 1);
+    const std::optional<at::Tensor> a_fweights = a.optTensor(2, "fweights");
+    const std::optional<at::Tensor> a_aweights = a.optTensor(3, "aweights");
+    return a.ret(at::cov(a_self, a_correction, a_fweights, a_aweights));
   });
 }
 #else
-static Napi::Value op_corrcoef(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "corrcoef: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_cov(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cov: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/msort.h>)
-static Napi::Value op_msort(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "msort");
+static Napi::Value op_cumprod_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cumprod_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::msort(a_self));
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    a_self.cumprod_(a_dim, a_dtype);
+    return a.none();
   });
 }
-#else
-static Napi::Value op_msort(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "msort: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
 
-#if __has_include(<ATen/ops/flatten.h>)
-static Napi::Value op_flatten(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "flatten");
+static Napi::Value op_view(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_start_dim = a.int64(1, "start_dim", 0);
-    const int64_t a_end_dim = a.int64(2, "end_dim", -1);
-    return a.ret(at::flatten(a_self, a_start_dim, a_end_dim));
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    return a.ret(a_self.view(a_size));
   });
 }
-#else
-static Napi::Value op_flatten(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "flatten: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
 
 #if __has_include(<ATen/ops/squeeze.h>)
-static Napi::Value op_squeeze__dims(const Napi::CallbackInfo& info) {
+static Napi::Value op_squeeze__all(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "squeeze");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.intList(1, "dim", 1);
-    return a.ret(at::squeeze(a_self, a_dim));
+    return a.ret(at::squeeze(a_self));
   });
 }
 #else
-static Napi::Value op_squeeze__dims(const Napi::CallbackInfo& info) {
+static Napi::Value op_squeeze__all(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "squeeze: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/transpose.h>)
-static Napi::Value op_transpose(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "transpose");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim0 = a.int64(1, "dim0");
-    const int64_t a_dim1 = a.int64(2, "dim1");
-    return a.ret(at::transpose(a_self, a_dim0, a_dim1));
-  });
-}
-#else
-static Napi::Value op_transpose(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "transpose: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-static Napi::Value op_expand(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "expand");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    return a.ret(a_self.expand(a_size));
-  });
-}
-
-static Napi::Value op_reshape_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "reshape_as");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.reshape_as(a_other));
-  });
-}
-
-#if __has_include(<ATen/ops/tile.h>)
-static Napi::Value op_tile(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tile");
+#if __has_include(<ATen/ops/permute.h>)
+static Napi::Value op_permute(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "permute");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_dims = a.intList(1, "dims", 0);
-    return a.ret(at::tile(a_self, a_dims));
+    return a.ret(at::permute(a_self, a_dims));
   });
 }
 #else
-static Napi::Value op_tile(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "tile: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_permute(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "permute: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/stack.h>)
-static Napi::Value op_stack(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "stack");
+static Napi::Value op_contiguous(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "contiguous");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::MemoryFormat a_memory_format = a.has(1) ? a.memoryFormat(1, "memory_format") : at::MemoryFormat::Contiguous;
+    return a.ret(a_self.contiguous(a_memory_format));
+  });
+}
+
+static Napi::Value op_view_as(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_as");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(a_self.view_as(a_other));
+  });
+}
+
+#if __has_include(<ATen/ops/repeat_interleave.h>)
+static Napi::Value op_repeat_interleave(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "repeat_interleave");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_repeats = a.int64(1, "repeats");
+    const std::optional<int64_t> a_dim = a.optInt64(2, "dim");
+    return a.ret(at::repeat_interleave(a_self, a_repeats, a_dim));
+  });
+}
+#else
+static Napi::Value op_repeat_interleave(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "repeat_interleave: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/cat.h>)
+static Napi::Value op_concat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "concat");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
     const at::TensorList a_tensors = a_tensors_v;
     const int64_t a_dim = a.int64(1, "dim", 0);
-    return a.ret(at::stack(a_tensors, a_dim));
+    return a.ret(at::cat(a_tensors, a_dim));
   });
 }
 #else
-static Napi::Value op_stack(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "stack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_concat(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "concat: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/split_with_sizes.h>)
-static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
+#if __has_include(<ATen/ops/split.h>)
+static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "split");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_split_size = a.intList(1, "split_size", 0);
+    const int64_t a_split_size = a.int64(1, "split_size");
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::split_with_sizes(a_self, a_split_size, a_dim));
+    return a.ret(at::split(a_self, a_split_size, a_dim));
   });
 }
 #else
-static Napi::Value op_split__sizes(const Napi::CallbackInfo& info) {
+static Napi::Value op_split__size(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "split: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/narrow.h>)
-static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "narrow");
+#if __has_include(<ATen/ops/unbind.h>)
+static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unbind");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    return a.ret(at::unbind(a_self, a_dim));
+  });
+}
+#else
+static Napi::Value op_unbind(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unbind: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/slice.h>)
+static Napi::Value op_slice(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "slice");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    const std::optional<int64_t> a_start = a.optInt64(2, "start");
+    const std::optional<int64_t> a_end = a.optInt64(3, "end");
+    const int64_t a_step = a.int64(4, "step", 1);
+    return a.ret(at::slice(a_self, a_dim, a_start, a_end, a_step));
+  });
+}
+#else
+static Napi::Value op_slice(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "slice: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/diagonal.h>)
+static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diagonal");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_offset = a.int64(1, "offset", 0);
+    const int64_t a_dim1 = a.int64(2, "dim1", 0);
+    const int64_t a_dim2 = a.int64(3, "dim2", 1);
+    return a.ret(at::diagonal(a_self, a_offset, a_dim1, a_dim2));
+  });
+}
+#else
+static Napi::Value op_diagonal(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "diagonal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/pad.h>)
+static Napi::Value op_pad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pad");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_pad = a.intList(1, "pad", 0);
+    const std::string a_mode = a.string(2, "mode", "constant");
+    const std::optional<double> a_value = a.optFloat64(3, "value");
+    return a.ret(at::pad(a_input, a_pad, a_mode, a_value));
+  });
+}
+#else
+static Napi::Value op_pad(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pad: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/flipud.h>)
+static Napi::Value op_flipud(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "flipud");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::flipud(a_self));
+  });
+}
+#else
+static Napi::Value op_flipud(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "flipud: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/cartesian_prod.h>)
+static Napi::Value op_cartesian_prod(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cartesian_prod");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::cartesian_prod(a_tensors));
+  });
+}
+#else
+static Napi::Value op_cartesian_prod(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cartesian_prod: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_transpose_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "transpose_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim0 = a.int64(1, "dim0");
+    const int64_t a_dim1 = a.int64(2, "dim1");
+    a_self.transpose_(a_dim0, a_dim1);
+    return a.none();
+  });
+}
+
+static Napi::Value op_unsqueeze_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unsqueeze_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
-    const int64_t a_start = a.int64(2, "start");
-    const int64_t a_length = a.int64(3, "length");
-    return a.ret(at::narrow(a_self, a_dim, a_start, a_length));
+    a_self.unsqueeze_(a_dim);
+    return a.none();
+  });
+}
+
+#if __has_include(<ATen/ops/diag_embed.h>)
+static Napi::Value op_diag_embed(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diag_embed");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_offset = a.int64(1, "offset", 0);
+    const int64_t a_dim1 = a.int64(2, "dim1", -2);
+    const int64_t a_dim2 = a.int64(3, "dim2", -1);
+    return a.ret(at::diag_embed(a_self, a_offset, a_dim1, a_dim2));
   });
 }
 #else
-static Napi::Value op_narrow(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "narrow: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_diag_embed(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "diag_embed: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/flip.h>)
-static Napi::Value op_flip(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "flip");
+#if __has_include(<ATen/ops/adjoint.h>)
+static Napi::Value op_adjoint(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adjoint");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::adjoint(a_self));
+  });
+}
+#else
+static Napi::Value op_adjoint(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adjoint: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op__numpy_T(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_numpy_T");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(a_self.numpy_T());
+  });
+}
+
+static Napi::Value op__retains_grad(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_retains_grad");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(static_cast<bool>(a_self.retains_grad()));
+  });
+}
+
+#if __has_include(<ATen/ops/unsafe_split.h>)
+static Napi::Value op_unsafe_split(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "unsafe_split");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_split_size = a.int64(1, "split_size");
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::unsafe_split(a_self, a_split_size, a_dim));
+  });
+}
+#else
+static Napi::Value op_unsafe_split(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "unsafe_split: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/movedim.h>)
+static Napi::Value op_movedim__intlist(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "movedim");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_source = a.intList(1, "source", 0);
+    const tn::IntList a_destination = a.intList(2, "destination", 0);
+    return a.ret(at::movedim(a_self, a_source, a_destination));
+  });
+}
+#else
+static Napi::Value op_movedim__intlist(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "movedim: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/atleast_1d.h>)
+static Napi::Value op_atleast_1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "atleast_1d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::atleast_1d(a_self));
+  });
+}
+#else
+static Napi::Value op_atleast_1d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "atleast_1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/atleast_2d.h>)
+static Napi::Value op_atleast_2d__Sequence(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "atleast_2d");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::atleast_2d(a_tensors));
+  });
+}
+#else
+static Napi::Value op_atleast_2d__Sequence(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "atleast_2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/hstack.h>)
+static Napi::Value op_hstack(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hstack");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::hstack(a_tensors));
+  });
+}
+#else
+static Napi::Value op_hstack(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hstack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/column_stack.h>)
+static Napi::Value op_column_stack(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "column_stack");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::column_stack(a_tensors));
+  });
+}
+#else
+static Napi::Value op_column_stack(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "column_stack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/tensor_split.h>)
+static Napi::Value op_tensor_split__sections(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tensor_split");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_sections = a.int64(1, "sections");
+    const int64_t a_dim = a.int64(2, "dim", 0);
+    return a.ret(at::tensor_split(a_self, a_sections, a_dim));
+  });
+}
+#else
+static Napi::Value op_tensor_split__sections(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "tensor_split: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/hsplit.h>)
+static Napi::Value op_hsplit__array(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hsplit");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_indices = a.intList(1, "indices", 0);
+    return a.ret(at::hsplit(a_self, a_indices));
+  });
+}
+#else
+static Napi::Value op_hsplit__array(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/dsplit.h>)
+static Napi::Value op_dsplit__int(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dsplit");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_sections = a.int64(1, "sections");
+    return a.ret(at::dsplit(a_self, a_sections));
+  });
+}
+#else
+static Napi::Value op_dsplit__int(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "dsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/diagonal_scatter.h>)
+static Napi::Value op_diagonal_scatter(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "diagonal_scatter");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_src = a.tensor(1, "src");
+    const int64_t a_offset = a.int64(2, "offset", 0);
+    const int64_t a_dim1 = a.int64(3, "dim1", 0);
+    const int64_t a_dim2 = a.int64(4, "dim2", 1);
+    return a.ret(at::diagonal_scatter(a_self, a_src, a_offset, a_dim1, a_dim2));
+  });
+}
+#else
+static Napi::Value op_diagonal_scatter(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "diagonal_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/as_strided_scatter.h>)
+static Napi::Value op_as_strided_scatter(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "as_strided_scatter");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_src = a.tensor(1, "src");
+    const tn::IntList a_size = a.intList(2, "size", 0);
+    const tn::IntList a_stride = a.intList(3, "stride", 0);
+    const std::optional<int64_t> a_storage_offset = a.optInt64(4, "storage_offset");
+    return a.ret(at::as_strided_scatter(a_self, a_src, a_size, a_stride, a_storage_offset));
+  });
+}
+#else
+static Napi::Value op_as_strided_scatter(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "as_strided_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/trapezoid.h>)
+static Napi::Value op_trapezoid__dx(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "trapezoid");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_y = a.tensor(0, "y");
+    const at::Scalar a_dx = a.scalar(1, "dx", at::Scalar(1));
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    return a.ret(at::trapezoid(a_y, a_dx, a_dim));
+  });
+}
+#else
+static Napi::Value op_trapezoid__dx(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "trapezoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/cumulative_trapezoid.h>)
+static Napi::Value op_cumulative_trapezoid__x(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cumulative_trapezoid");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_y = a.tensor(0, "y");
+    const at::Tensor& a_x = a.tensor(1, "x");
+    const int64_t a_dim = a.int64(2, "dim", -1);
+    return a.ret(at::cumulative_trapezoid(a_y, a_x, a_dim));
+  });
+}
+#else
+static Napi::Value op_cumulative_trapezoid__x(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cumulative_trapezoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/gradient.h>)
+static Napi::Value op_gradient__tensors(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gradient");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::vector<at::Tensor> a_spacing_v = a.tensorList(1, "spacing");
+    const at::TensorList a_spacing = a_spacing_v;
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 0);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const int64_t a_edge_order = a.int64(3, "edge_order");
+    return a.ret(a_dim ? at::gradient(a_self, a_spacing, *a_dim, a_edge_order) : at::gradient(a_self, a_spacing, std::optional<int64_t>(), a_edge_order));
+  });
+}
+#else
+static Napi::Value op_gradient__tensors(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "gradient: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/t_copy.h>)
+static Napi::Value op_t_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "t_copy");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::t_copy(a_self));
+  });
+}
+#else
+static Napi::Value op_t_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "t_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/permute_copy.h>)
+static Napi::Value op_permute_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "permute_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_dims = a.intList(1, "dims", 0);
-    return a.ret(at::flip(a_self, a_dims));
+    return a.ret(at::permute_copy(a_self, a_dims));
   });
 }
 #else
-static Napi::Value op_flip(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "flip: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_permute_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "permute_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/tril.h>)
-static Napi::Value op_tril(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tril");
+#if __has_include(<ATen/ops/squeeze_copy.h>)
+static Napi::Value op_squeeze_copy__all(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "squeeze_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    return a.ret(at::tril(a_self, a_diagonal));
+    return a.ret(at::squeeze_copy(a_self));
   });
 }
 #else
-static Napi::Value op_tril(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "tril: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_squeeze_copy__all(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "squeeze_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/rot90.h>)
-static Napi::Value op_rot90(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rot90");
+#if __has_include(<ATen/ops/slice_copy.h>)
+static Napi::Value op_slice_copy__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "slice_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_k = a.int64(1, "k", 1);
-    const tn::IntList a_dims = a.has(2) ? a.intList(2, "dims", 0) : tn::IntList{0, 1};
-    return a.ret(at::rot90(a_self, a_k, a_dims));
+    const int64_t a_dim = a.int64(1, "dim", 0);
+    const std::optional<int64_t> a_start = a.optInt64(2, "start");
+    const std::optional<int64_t> a_end = a.optInt64(3, "end");
+    const int64_t a_step = a.int64(4, "step", 1);
+    return a.ret(at::slice_copy(a_self, a_dim, a_start, a_end, a_step));
   });
 }
 #else
-static Napi::Value op_rot90(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "rot90: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_slice_copy__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "slice_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/as_strided.h>)
-static Napi::Value op_as_strided(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "as_strided");
+#if __has_include(<ATen/ops/as_strided_copy.h>)
+static Napi::Value op_as_strided_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "as_strided_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_size = a.intList(1, "size", 0);
     const tn::IntList a_stride = a.intList(2, "stride", 0);
     const std::optional<int64_t> a_storage_offset = a.optInt64(3, "storage_offset");
-    return a.ret(at::as_strided(a_self, a_size, a_stride, a_storage_offset));
+    return a.ret(at::as_strided_copy(a_self, a_size, a_stride, a_storage_offset));
   });
 }
 #else
-static Napi::Value op_as_strided(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "as_strided: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_as_strided_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "as_strided_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/block_diag.h>)
-static Napi::Value op_block_diag(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "block_diag");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::block_diag(a_tensors));
-  });
-}
-#else
-static Napi::Value op_block_diag(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "block_diag: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-static Napi::Value op_squeeze___all(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "squeeze_");
+#if __has_include(<ATen/ops/split_copy.h>)
+static Napi::Value op_split_copy__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "split_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    a_self.squeeze_();
-    return a.none();
-  });
-}
-
-static Napi::Value op_tril_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tril_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_diagonal = a.int64(1, "diagonal", 0);
-    a_self.tril_(a_diagonal);
-    return a.none();
-  });
-}
-
-#if __has_include(<ATen/ops/diagflat.h>)
-static Napi::Value op_diagflat(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "diagflat");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_offset = a.int64(1, "offset", 0);
-    return a.ret(at::diagflat(a_self, a_offset));
-  });
-}
-#else
-static Napi::Value op_diagflat(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "diagflat: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-static Napi::Value op__mT(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_mT");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.mT());
-  });
-}
-
-static Napi::Value op__matrix_H(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_matrix_H");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.matrix_H());
-  });
-}
-
-static Napi::Value op_unfold__dimension(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unfold");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dimension = a.int64(1, "dimension");
-    const int64_t a_size = a.int64(2, "size");
-    const int64_t a_step = a.int64(3, "step");
-    return a.ret(a_self.unfold(a_dimension, a_size, a_step));
-  });
-}
-
-#if __has_include(<ATen/ops/unsafe_split_with_sizes.h>)
-static Napi::Value op_unsafe_split_with_sizes(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unsafe_split_with_sizes");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_split_sizes = a.intList(1, "split_sizes", 0);
+    const int64_t a_split_size = a.int64(1, "split_size");
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::unsafe_split_with_sizes(a_self, a_split_sizes, a_dim));
+    return a.ret(at::split_copy(a_self, a_split_size, a_dim));
   });
 }
 #else
-static Napi::Value op_unsafe_split_with_sizes(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "unsafe_split_with_sizes: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_split_copy__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "split_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/broadcast_to.h>)
-static Napi::Value op_broadcast_to(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "broadcast_to");
+#if __has_include(<ATen/ops/view_as_complex_copy.h>)
+static Napi::Value op_view_as_complex_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "view_as_complex_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    return a.ret(at::broadcast_to(a_self, a_size));
+    return a.ret(at::view_as_complex_copy(a_self));
   });
 }
 #else
-static Napi::Value op_broadcast_to(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "broadcast_to: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/atleast_1d.h>)
-static Napi::Value op_atleast_1d__Sequence(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "atleast_1d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::atleast_1d(a_tensors));
-  });
-}
-#else
-static Napi::Value op_atleast_1d__Sequence(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "atleast_1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/atleast_3d.h>)
-static Napi::Value op_atleast_3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "atleast_3d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::atleast_3d(a_self));
-  });
-}
-#else
-static Napi::Value op_atleast_3d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "atleast_3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/vstack.h>)
-static Napi::Value op_vstack(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "vstack");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::vstack(a_tensors));
-  });
-}
-#else
-static Napi::Value op_vstack(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "vstack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/vstack.h>)
-static Napi::Value op_row_stack(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "row_stack");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    return a.ret(at::vstack(a_tensors));
-  });
-}
-#else
-static Napi::Value op_row_stack(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "row_stack: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/tensor_split.h>)
-static Napi::Value op_tensor_split__indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tensor_split");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_indices = a.intList(1, "indices", 0);
-    const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::tensor_split(a_self, a_indices, a_dim));
-  });
-}
-#else
-static Napi::Value op_tensor_split__indices(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "tensor_split: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/vsplit.h>)
-static Napi::Value op_vsplit__int(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "vsplit");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_sections = a.int64(1, "sections");
-    return a.ret(at::vsplit(a_self, a_sections));
-  });
-}
-#else
-static Napi::Value op_vsplit__int(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "vsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/dsplit.h>)
-static Napi::Value op_dsplit__array(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dsplit");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_indices = a.intList(1, "indices", 0);
-    return a.ret(at::dsplit(a_self, a_indices));
-  });
-}
-#else
-static Napi::Value op_dsplit__array(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "dsplit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/select_scatter.h>)
-static Napi::Value op_select_scatter(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "select_scatter");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_src = a.tensor(1, "src");
-    const int64_t a_dim = a.int64(2, "dim");
-    const int64_t a_index = a.int64(3, "index");
-    return a.ret(at::select_scatter(a_self, a_src, a_dim, a_index));
-  });
-}
-#else
-static Napi::Value op_select_scatter(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "select_scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/combinations.h>)
-static Napi::Value op_combinations(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "combinations");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_r = a.int64(1, "r", 2);
-    const bool a_with_replacement = a.boolean(2, "with_replacement", false);
-    return a.ret(at::combinations(a_self, a_r, a_with_replacement));
-  });
-}
-#else
-static Napi::Value op_combinations(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "combinations: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/trapz.h>)
-static Napi::Value op_trapz__x(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "trapz");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_y = a.tensor(0, "y");
-    const at::Tensor& a_x = a.tensor(1, "x");
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    return a.ret(at::trapz(a_y, a_x, a_dim));
-  });
-}
-#else
-static Napi::Value op_trapz__x(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "trapz: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/cumulative_trapezoid.h>)
-static Napi::Value op_cumulative_trapezoid__dx(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cumulative_trapezoid");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_y = a.tensor(0, "y");
-    const at::Scalar a_dx = a.scalar(1, "dx", at::Scalar(1));
-    const int64_t a_dim = a.int64(2, "dim", -1);
-    return a.ret(at::cumulative_trapezoid(a_y, a_dx, a_dim));
-  });
-}
-#else
-static Napi::Value op_cumulative_trapezoid__dx(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cumulative_trapezoid: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/alias_copy.h>)
-static Napi::Value op_alias_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "alias_copy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::alias_copy(a_self));
-  });
-}
-#else
-static Napi::Value op_alias_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "alias_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/view_copy.h>)
-static Napi::Value op_view_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view_copy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    return a.ret(at::view_copy(a_self, a_size));
-  });
-}
-#else
-static Napi::Value op_view_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "view_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/transpose_copy.h>)
-static Napi::Value op_transpose_copy__int(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "transpose_copy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim0 = a.int64(1, "dim0");
-    const int64_t a_dim1 = a.int64(2, "dim1");
-    return a.ret(at::transpose_copy(a_self, a_dim0, a_dim1));
-  });
-}
-#else
-static Napi::Value op_transpose_copy__int(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "transpose_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/squeeze_copy.h>)
-static Napi::Value op_squeeze_copy__dims(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "squeeze_copy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_dim = a.intList(1, "dim", 1);
-    return a.ret(at::squeeze_copy(a_self, a_dim));
-  });
-}
-#else
-static Napi::Value op_squeeze_copy__dims(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "squeeze_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/narrow_copy.h>)
-static Napi::Value op_narrow_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "narrow_copy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const int64_t a_start = a.int64(2, "start");
-    const int64_t a_length = a.int64(3, "length");
-    return a.ret(at::narrow_copy(a_self, a_dim, a_start, a_length));
-  });
-}
-#else
-static Napi::Value op_narrow_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "narrow_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/unfold_copy.h>)
-static Napi::Value op_unfold_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unfold_copy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dimension = a.int64(1, "dimension");
-    const int64_t a_size = a.int64(2, "size");
-    const int64_t a_step = a.int64(3, "step");
-    return a.ret(at::unfold_copy(a_self, a_dimension, a_size, a_step));
-  });
-}
-#else
-static Napi::Value op_unfold_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "unfold_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/split_with_sizes_copy.h>)
-static Napi::Value op_split_with_sizes_copy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "split_with_sizes_copy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_split_sizes = a.intList(1, "split_sizes", 0);
-    const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::split_with_sizes_copy(a_self, a_split_sizes, a_dim));
-  });
-}
-#else
-static Napi::Value op_split_with_sizes_copy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "split_with_sizes_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/index_select.h>)
-static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_select");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const at::Tensor& a_index = a.tensor(2, "index");
-    return a.ret(at::index_select(a_self, a_dim, a_index));
-  });
-}
-#else
-static Napi::Value op_index_select(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "index_select: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_view_as_complex_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "view_as_complex_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/scatter.h>)
-static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
+static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "scatter");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Scalar a_value = a.scalar(3, "value");
-    return a.ret(at::scatter(a_self, a_dim, a_index, a_value));
+    const at::Tensor& a_src = a.tensor(3, "src");
+    return a.ret(at::scatter(a_self, a_dim, a_index, a_src));
   });
 }
 #else
-static Napi::Value op_scatter__value(const Napi::CallbackInfo& info) {
+static Napi::Value op_scatter__src(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "scatter: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/masked_select.h>)
-static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "masked_select");
+#if __has_include(<ATen/ops/masked_fill.h>)
+static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_fill");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mask = a.tensor(1, "mask");
-    return a.ret(at::masked_select(a_self, a_mask));
+    const c10::MaybeOwned<at::Tensor> a_value_m = a.tensorOrScalar(2, "value");
+    const at::Tensor& a_value = *a_value_m;
+    return a.ret(at::masked_fill(a_self, a_mask, a_value));
   });
 }
 #else
-static Napi::Value op_masked_select(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "masked_select: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_masked_fill(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "masked_fill: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/nonzero.h>)
-static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nonzero");
+#if __has_include(<ATen/ops/index_put.h>)
+static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_put");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::nonzero(a_self));
+    const c10::List<std::optional<at::Tensor>> a_indices = a.optTensorList(1, "indices");
+    const at::Tensor& a_values = a.tensor(2, "values");
+    const bool a_accumulate = a.boolean(3, "accumulate", false);
+    return a.ret(at::index_put(a_self, a_indices, a_values, a_accumulate));
   });
 }
 #else
-static Napi::Value op_nonzero(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "nonzero: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_index_put(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index_put: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_index_copy_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_copy_");
+#if __has_include(<ATen/ops/index_copy.h>)
+static Napi::Value op_index_copy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_copy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
     const at::Tensor& a_source = a.tensor(3, "source");
-    a_self.index_copy_(a_dim, a_index, a_source);
-    return a.none();
+    return a.ret(at::index_copy(a_self, a_dim, a_index, a_source));
   });
 }
+#else
+static Napi::Value op_index_copy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index_copy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
 
-static Napi::Value op_index_fill___int_Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_fill_");
+#if __has_include(<ATen/ops/index_fill.h>)
+static Napi::Value op_index_fill__int_Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "index_fill");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const at::Tensor& a_index = a.tensor(2, "index");
     const at::Tensor& a_value = a.tensor(3, "value");
-    a_self.index_fill_(a_dim, a_index, a_value);
+    return a.ret(at::index_fill(a_self, a_dim, a_index, a_value));
+  });
+}
+#else
+static Napi::Value op_index_fill__int_Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "index_fill: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_masked_scatter_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "masked_scatter_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mask = a.tensor(1, "mask");
+    const at::Tensor& a_source = a.tensor(2, "source");
+    a_self.masked_scatter_(a_mask, a_source);
     return a.none();
   });
 }
 
-#if __has_include(<ATen/ops/take.h>)
-static Napi::Value op_take(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "take");
+#if __has_include(<ATen/ops/put.h>)
+static Napi::Value op_put(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "put");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_index = a.tensor(1, "index");
-    return a.ret(at::take(a_self, a_index));
+    const at::Tensor& a_source = a.tensor(2, "source");
+    const bool a_accumulate = a.boolean(3, "accumulate", false);
+    return a.ret(at::put(a_self, a_index, a_source, a_accumulate));
   });
 }
 #else
-static Napi::Value op_take(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "take: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_put(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "put: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/index_reduce.h>)
-static Napi::Value op_index_reduce(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "index_reduce");
+#if __has_include(<ATen/ops/nonzero_static.h>)
+static Napi::Value op_nonzero_static(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "nonzero_static");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Tensor& a_source = a.tensor(3, "source");
-    const std::string a_reduce = a.string(4, "reduce");
-    const bool a_include_self = a.boolean(5, "include_self", true);
-    return a.ret(at::index_reduce(a_self, a_dim, a_index, a_source, a_reduce, a_include_self));
+    const int64_t a_size = a.int64(1, "size");
+    const int64_t a_fill_value = a.int64(2, "fill_value", -1);
+    return a.ret(at::nonzero_static(a_self, a_size, a_fill_value));
   });
 }
 #else
-static Napi::Value op_index_reduce(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "index_reduce: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/scatter_reduce.h>)
-static Napi::Value op_scatter_reduce(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scatter_reduce");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_dim = a.int64(1, "dim");
-    const at::Tensor& a_index = a.tensor(2, "index");
-    const at::Tensor& a_src = a.tensor(3, "src");
-    const std::string a_reduce = a.string(4, "reduce");
-    const bool a_include_self = a.boolean(5, "include_self", true);
-    return a.ret(at::scatter_reduce(a_self, a_dim, a_index, a_src, a_reduce, a_include_self));
-  });
-}
-#else
-static Napi::Value op_scatter_reduce(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "scatter_reduce: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_nonzero_static(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "nonzero_static: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/isin.h>)
-static Napi::Value op_isin__Tensor_Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_isin(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "isin");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_elements = a.tensor(0, "elements");
-    const at::Scalar a_test_element = a.scalar(1, "test_element");
+    const at::Tensor& a_test_elements = a.tensor(1, "test_elements");
     const bool a_assume_unique = a.boolean(2, "assume_unique", false);
     const bool a_invert = a.boolean(3, "invert", false);
-    return a.ret(at::isin(a_elements, a_test_element, a_assume_unique, a_invert));
+    return a.ret(at::isin(a_elements, a_test_elements, a_assume_unique, a_invert));
   });
 }
 #else
-static Napi::Value op_isin__Tensor_Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_isin(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "isin: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/tril_indices.h>)
-static Napi::Value op_tril_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "tril_indices");
+#if __has_include(<ATen/ops/triu_indices.h>)
+static Napi::Value op_triu_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "triu_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_row = a.int64(0, "row");
     const int64_t a_col = a.int64(1, "col");
     const int64_t a_offset = a.int64(2, "offset", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    return a.ret(at::tril_indices(a_row, a_col, a_offset, options(a_dtype.value_or(at::kLong), a_device)));
+    return a.ret(at::triu_indices(a_row, a_col, a_offset, options(a_dtype.value_or(at::kLong), a_device)));
   });
 }
 #else
-static Napi::Value op_tril_indices(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "tril_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_triu_indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "triu_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/bmm.h>)
-static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bmm");
+#if __has_include(<ATen/ops/mm.h>)
+static Napi::Value op_mm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_mat2 = a.tensor(1, "mat2");
-    return a.ret(at::bmm(a_self, a_mat2));
+    return a.ret(at::mm(a_self, a_mat2));
   });
 }
 #else
-static Napi::Value op_bmm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "bmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_mm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "mm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/outer.h>)
-static Napi::Value op_outer(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "outer");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec2 = a.tensor(1, "vec2");
-    return a.ret(at::outer(a_self, a_vec2));
-  });
-}
-#else
-static Napi::Value op_outer(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "outer: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/einsum.h>)
-static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "einsum");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::string a_equation = a.string(0, "equation");
-    const std::vector<at::Tensor> a_operands_v = a.tensorList(1, "operands");
-    const at::TensorList a_operands = a_operands_v;
-    return a.ret(at::einsum(a_equation, a_operands));
-  });
-}
-#else
-static Napi::Value op_einsum(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "einsum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/inner.h>)
-static Napi::Value op_inner(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "inner");
+#if __has_include(<ATen/ops/dot.h>)
+static Napi::Value op_dot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dot");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::inner(a_self, a_other));
+    return a.ret(at::dot(a_self, a_other));
   });
 }
 #else
-static Napi::Value op_inner(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "inner: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_dot(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "dot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_clone(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "clone");
+#if __has_include(<ATen/ops/baddbmm.h>)
+static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "baddbmm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::MemoryFormat> a_memory_format = a.optMemoryFormat(1, "memory_format");
-    return a.ret(a_self.clone(a_memory_format));
+    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
+    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::baddbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
+  });
+}
+#else
+static Napi::Value op_baddbmm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "baddbmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/linalg_qr.h>)
+static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_qr");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const std::string a_mode = a.string(1, "mode", "reduced");
+    return a.ret(at::linalg_qr(a_A, a_mode));
+  });
+}
+#else
+static Napi::Value op_linalg_qr(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_qr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/addbmm.h>)
+static Napi::Value op_addbmm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addbmm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_batch1 = a.tensor(1, "batch1");
+    const at::Tensor& a_batch2 = a.tensor(2, "batch2");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addbmm(a_self, a_batch1, a_batch2, a_beta, a_alpha));
+  });
+}
+#else
+static Napi::Value op_addbmm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "addbmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_detach_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "detach_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    a_self.detach_();
+    return a.none();
   });
 }
 
-static Napi::Value op_type_as(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "type_as");
+static Napi::Value op_double(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "double");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(a_self.type_as(a_other));
+    return a.ret(a_self.to(at::kDouble));
   });
 }
 
-static Napi::Value op_half(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "half");
+static Napi::Value op_long(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "long");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kHalf));
+    return a.ret(a_self.to(at::kLong));
   });
 }
 
-static Napi::Value op_int(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "int");
+static Napi::Value op_byte(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "byte");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kInt));
+    return a.ret(a_self.to(at::kByte));
   });
 }
 
-static Napi::Value op_short(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "short");
+static Napi::Value op_cfloat(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cfloat");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kShort));
+    return a.ret(a_self.to(at::kComplexFloat));
   });
 }
 
-static Napi::Value op_cdouble(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cdouble");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.to(at::kComplexDouble));
-  });
-}
-
-#if __has_include(<ATen/ops/empty.h>)
-static Napi::Value op_empty(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "empty");
+#if __has_include(<ATen/ops/ones.h>)
+static Napi::Value op_ones(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "ones");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(2, "device");
     const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    const bool a_pin_memory = a.boolean(4, "pin_memory", false);
-    return a.ret(at::empty(a_size, options(a_dtype, a_device).pinned_memory(a_pin_memory)).requires_grad_(a_requires_grad));
+    return a.ret(at::ones(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_empty(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "empty: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_ones(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "ones: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/randn.h>)
-static Napi::Value op_randn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randn");
+#if __has_include(<ATen/ops/rand.h>)
+static Napi::Value op_rand(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rand");
   return tn::run(a, [&]() -> Napi::Value {
     const tn::IntList a_size = a.intList(0, "size", 0);
     const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::randn(a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::rand(a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_randn(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "randn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_rand(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rand: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/randperm.h>)
-static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "randperm");
+#if __has_include(<ATen/ops/randint.h>)
+static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randint");
   return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_n = a.int64(0, "n");
-    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    const int64_t a_low = a.int64(0, "low");
+    const int64_t a_high = a.int64(1, "high");
+    const tn::IntList a_size = a.intList(2, "size", 0);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(5, "device");
+    return a.ret(at::randint(a_low, a_high, a_size, a_generator, options(a_dtype.value_or(at::kLong), a_device)));
+  });
+}
+#else
+static Napi::Value op_randint__low(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "randint: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/arange.h>)
+static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "arange");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Scalar a_start = a.scalar(0, "start");
+    const at::Scalar a_end = a.scalar(1, "end");
+    const at::Scalar a_step = a.scalar(2, "step", at::Scalar(1));
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(4, "device");
+    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
+    return a.ret(at::arange(a_start, a_end, a_step, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+#else
+static Napi::Value op_arange__start(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "arange: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/zeros_like.h>)
+static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "zeros_like");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(2, "device");
+    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
+    return a.ret(at::zeros_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+#else
+static Napi::Value op_zeros_like(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "zeros_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/full_like.h>)
+static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "full_like");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    return a.ret(at::randperm(a_n, a_generator, options(a_dtype.value_or(at::kLong), a_device)));
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::full_like(a_input, a_fill_value, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_randperm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "randperm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_full_like(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "full_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linspace.h>)
-static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linspace");
+#if __has_include(<ATen/ops/randint_like.h>)
+static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "randint_like");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const int64_t a_low = a.int64(1, "low");
+    const int64_t a_high = a.int64(2, "high");
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(5, "device");
+    return a.ret(at::randint_like(a_input, a_low, a_high, a_generator, likeOptions(a_dtype, a_device)));
+  });
+}
+#else
+static Napi::Value op_randint_like(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "randint_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_standard_gamma.h>)
+static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_standard_gamma");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    return a.ret(at::_standard_gamma(a_input, a_generator));
+  });
+}
+#else
+static Napi::Value op__standard_gamma(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_standard_gamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_new_empty(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "new_empty");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const tn::IntList a_size = a.intList(1, "size", 0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(a_self.new_empty(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+
+#if __has_include(<ATen/ops/logspace.h>)
+static Napi::Value op_logspace(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "logspace");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Scalar a_start = a.scalar(0, "start");
     const at::Scalar a_end = a.scalar(1, "end");
     const int64_t a_steps = a.int64(2, "steps");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(at::linspace(a_start, a_end, a_steps, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    const double a_base = a.float64(3, "base", 10.0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(5, "device");
+    const bool a_requires_grad = a.boolean(6, "requires_grad", false);
+    return a.ret(at::logspace(a_start, a_end, a_steps, a_base, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_linspace(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linspace: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_logspace(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "logspace: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/ones_like.h>)
-static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ones_like");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(2, "device");
-    const bool a_requires_grad = a.boolean(3, "requires_grad", false);
-    return a.ret(at::ones_like(a_input, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-#else
-static Napi::Value op_ones_like(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "ones_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/rand_like.h>)
-static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rand_like");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::rand_like(a_input, a_generator, likeOptions(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-#else
-static Napi::Value op_rand_like(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "rand_like: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/bernoulli.h>)
-static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bernoulli");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
-    return a.ret(at::bernoulli(a_self, a_generator));
-  });
-}
-#else
-static Napi::Value op_bernoulli(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "bernoulli: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-static Napi::Value op_new_zeros(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "new_zeros");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(a_self.new_zeros(a_size, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-static Napi::Value op_new_empty_strided(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "new_empty_strided");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    const tn::IntList a_stride = a.intList(2, "stride", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(3, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(4, "device");
-    const bool a_requires_grad = a.boolean(5, "requires_grad", false);
-    return a.ret(a_self.new_empty_strided(a_size, a_stride, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-
-#if __has_include(<ATen/ops/empty_strided.h>)
-static Napi::Value op_empty_strided(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "empty_strided");
-  return tn::run(a, [&]() -> Napi::Value {
-    const tn::IntList a_size = a.intList(0, "size", 0);
-    const tn::IntList a_stride = a.intList(1, "stride", 0);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::empty_strided(a_size, a_stride, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-#else
-static Napi::Value op_empty_strided(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "empty_strided: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-static Napi::Value op__deterministic_state(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_deterministic_state");
-  return tn::run(a, [&]() -> Napi::Value {
-    const bool a_warn_only = a.boolean(0, "warn_only");
-    return a.ret(static_cast<bool>(a_warn_only ? at::globalContext().deterministicAlgorithmsWarnOnly() : at::globalContext().deterministicAlgorithms()));
-  });
-}
-
-static Napi::Value op__set_flush_denormal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_set_flush_denormal");
+static Napi::Value op__set_deterministic(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_set_deterministic");
   return tn::run(a, [&]() -> Napi::Value {
     const bool a_mode = a.boolean(0, "mode");
-    return a.ret(static_cast<bool>(at::globalContext().setFlushDenormal(a_mode)));
+    const bool a_warn_only = a.boolean(1, "warn_only");
+    at::globalContext().setDeterministicAlgorithms(a_mode, a_warn_only);
+    return a.none();
   });
 }
 
-static Napi::Value op__warn_always(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_warn_always");
+static Napi::Value op__float32_matmul_precision(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_float32_matmul_precision");
   return tn::run(a, [&]() -> Napi::Value {
     const bool a_unused = a.boolean(0, "unused");
-    return a.ret(static_cast<bool>(((void)a_unused, c10::WarningUtils::get_warnAlways())));
+    return a.ret(static_cast<int64_t>(((void)a_unused, at::globalContext().float32MatmulPrecision())));
   });
 }
 
-#if __has_include(<ATen/ops/_amp_update_scale.h>)
-static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_amp_update_scale_");
+static Napi::Value op__set_warn_always(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_set_warn_always");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_growth_tracker = a.tensor(1, "growth_tracker");
-    const at::Tensor& a_found_inf = a.tensor(2, "found_inf");
-    const double a_scale_growth_factor = a.float64(3, "scale_growth_factor");
-    const double a_scale_backoff_factor = a.float64(4, "scale_backoff_factor");
-    const int64_t a_growth_interval = a.int64(5, "growth_interval");
-    at::_amp_update_scale_(const_cast<at::Tensor&>(a_input), const_cast<at::Tensor&>(a_growth_tracker), a_found_inf, a_scale_growth_factor, a_scale_backoff_factor, a_growth_interval);
+    const bool a_mode = a.boolean(0, "mode");
+    c10::WarningUtils::set_warnAlways(a_mode);
+    return a.none();
+  });
+}
+
+#if __has_include(<ATen/ops/_amp_foreach_non_finite_check_and_unscale.h>)
+static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_amp_foreach_non_finite_check_and_unscale_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    const at::Tensor& a_found_inf = a.tensor(1, "found_inf");
+    const at::Tensor& a_inv_scale = a.tensor(2, "inv_scale");
+    at::_amp_foreach_non_finite_check_and_unscale_(a_tensors, const_cast<at::Tensor&>(a_found_inf), a_inv_scale);
     return a.none();
   });
 }
 #else
-static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_amp_update_scale_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_amp_foreach_non_finite_check_and_unscale_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_add(a_self, a_scalars));
-  });
-}
-#else
-static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
     const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
+  });
+}
+#else
+static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_add.h>)
+static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_add_(a_self, a_scalar);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_add.h>)
+static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
     at::_foreach_add_(a_self, a_other, a_alpha);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_sub.h>)
-static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_sub(a_self, a_scalar));
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_sub(a_self, a_scalars));
   });
 }
 #else
-static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_sub: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_sub.h>)
-static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_sub_(a_self, a_scalar);
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_sub_(a_self, a_scalars);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_sub_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_mul(a_self, a_scalar));
-  });
-}
-#else
-static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::_foreach_mul(a_self, a_other));
-  });
-}
-#else
-static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_mul_(a_self, a_scalars);
-    return a.none();
+    return a.ret(at::_foreach_mul(a_self, a_scalars));
   });
 }
 #else
-static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
+#if __has_include(<ATen/ops/_foreach_mul.h>)
+static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_div(a_self, a_other));
+    at::_foreach_mul_(a_self, a_other);
+    return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_div.h>)
+static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_div(a_self, a_scalar));
+  });
+}
+#else
+static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_div_(a_self, a_scalar);
-    return a.none();
-  });
-}
-#else
-static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
+static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const at::Tensor& a_other = a.tensor(1, "other");
-    at::_foreach_div_(a_self, a_other);
-    return a.none();
+    return a.ret(at::_foreach_div(a_self, a_other));
   });
 }
 #else
-static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_maximum.h>)
-static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_maximum");
+#if __has_include(<ATen/ops/_foreach_div.h>)
+static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_maximum(a_self, a_scalars));
+    at::_foreach_div_(a_self, a_scalars);
+    return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_maximum.h>)
+static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_maximum");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    return a.ret(at::_foreach_maximum(a_self, a_other));
+  });
+}
+#else
+static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_maximum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_maximum.h>)
-static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_maximum_(a_self, a_scalars);
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    at::_foreach_maximum_(a_self, a_other);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_maximum_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_lerp.h>)
-static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<double> a_weight_d = a.floatList(2, "weight");
-    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
-    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
-    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
+    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
+    const at::TensorList a_weights = a_weights_v;
+    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weights));
   });
 }
 #else
-static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_lerp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_lerp.h>)
-static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<double> a_weight_d = a.floatList(2, "weight");
-    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
-    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
-    at::_foreach_lerp_(a_self, a_tensors1, a_weight);
+    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
+    const at::TensorList a_weights = a_weights_v;
+    at::_foreach_lerp_(a_self, a_tensors1, a_weights);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_lerp_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcmul.h>)
-static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2712,18 +2742,20 @@ static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
     return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 #else
-static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcmul.h>)
-static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2732,19 +2764,21 @@ static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
     at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcmul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcdiv.h>)
-static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2753,18 +2787,20 @@ static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
     return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 #else
-static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcdiv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcdiv.h>)
-static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2773,106 +2809,104 @@ static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
     at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcdiv_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_sqrt.h>)
-static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sqrt");
+#if __has_include(<ATen/ops/_foreach_neg.h>)
+static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_neg_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_sqrt(a_self));
+    at::_foreach_neg_(a_self);
+    return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_sqrt: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_neg_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_abs.h>)
-static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_abs_");
+static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_abs");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_abs_(a_self);
+    return a.ret(at::_foreach_abs(a_self));
+  });
+}
+#else
+static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_abs: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_reciprocal.h>)
+static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_reciprocal_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    at::_foreach_reciprocal_(a_self);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_abs_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_reciprocal_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_sign.h>)
-static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sign");
+#if __has_include(<ATen/ops/_foreach_rsqrt.h>)
+static Napi::Value op__foreach_rsqrt_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_rsqrt_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_sign(a_self));
-  });
-}
-#else
-static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_sign: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_clamp_min.h>)
-static Napi::Value op__foreach_clamp_min___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_clamp_min_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_clamp_min_(a_self, a_scalar);
+    at::_foreach_rsqrt_(a_self);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_clamp_min___Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_clamp_min_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_rsqrt_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_rsqrt_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_copy.h>)
-static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_copy_");
+#if __has_include(<ATen/ops/_foreach_zero.h>)
+static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_zero_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_src_v = a.tensorList(1, "src");
-    const at::TensorList a_src = a_src_v;
-    const bool a_non_blocking = a.boolean(2, "non_blocking", false);
-    at::_foreach_copy_(a_self, a_src, a_non_blocking);
+    at::_foreach_zero_(a_self);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_copy_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_zero_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/lstm.h>)
-static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lstm");
+#if __has_include(<ATen/ops/rnn_relu.h>)
+static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_relu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::vector<at::Tensor> a_hx_v = a.tensorList(1, "hx");
-    const at::TensorList a_hx = a_hx_v;
+    const at::Tensor& a_hx = a.tensor(1, "hx");
     const std::vector<at::Tensor> a_params_v = a.tensorList(2, "params");
     const at::TensorList a_params = a_params_v;
     const bool a_has_biases = a.boolean(3, "has_biases");
@@ -2881,18 +2915,18 @@ static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
     const bool a_train = a.boolean(6, "train");
     const bool a_bidirectional = a.boolean(7, "bidirectional");
     const bool a_batch_first = a.boolean(8, "batch_first");
-    return a.ret(at::lstm(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
+    return a.ret(at::rnn_relu(a_input, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional, a_batch_first));
   });
 }
 #else
-static Napi::Value op_lstm__input(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "lstm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_rnn_relu__input(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rnn_relu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/rnn_relu_cell.h>)
-static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_relu_cell");
+#if __has_include(<ATen/ops/rnn_tanh_cell.h>)
+static Napi::Value op_rnn_tanh_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rnn_tanh_cell");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_hx = a.tensor(1, "hx");
@@ -2900,22 +2934,42 @@ static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
     const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
     const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
     const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
-    return a.ret(at::rnn_relu_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+    return a.ret(at::rnn_tanh_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
   });
 }
 #else
-static Napi::Value op_rnn_relu_cell(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "rnn_relu_cell: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_rnn_tanh_cell(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rnn_tanh_cell: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/rnn_tanh.h>)
-static Napi::Value op_rnn_tanh__data(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rnn_tanh");
+#if __has_include(<ATen/ops/gru_cell.h>)
+static Napi::Value op_gru_cell(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "gru_cell");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_hx = a.tensor(1, "hx");
+    const at::Tensor& a_w_ih = a.tensor(2, "w_ih");
+    const at::Tensor& a_w_hh = a.tensor(3, "w_hh");
+    const std::optional<at::Tensor> a_b_ih = a.optTensor(4, "b_ih");
+    const std::optional<at::Tensor> a_b_hh = a.optTensor(5, "b_hh");
+    return a.ret(at::gru_cell(a_input, a_hx, a_w_ih, a_w_hh, a_b_ih, a_b_hh));
+  });
+}
+#else
+static Napi::Value op_gru_cell(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "gru_cell: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/lstm.h>)
+static Napi::Value op_lstm__data(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "lstm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_data = a.tensor(0, "data");
     const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
-    const at::Tensor& a_hx = a.tensor(2, "hx");
+    const std::vector<at::Tensor> a_hx_v = a.tensorList(2, "hx");
+    const at::TensorList a_hx = a_hx_v;
     const std::vector<at::Tensor> a_params_v = a.tensorList(3, "params");
     const at::TensorList a_params = a_params_v;
     const bool a_has_biases = a.boolean(4, "has_biases");
@@ -2923,107 +2977,89 @@ static Napi::Value op_rnn_tanh__data(const Napi::CallbackInfo& info) {
     const double a_dropout = a.float64(6, "dropout");
     const bool a_train = a.boolean(7, "train");
     const bool a_bidirectional = a.boolean(8, "bidirectional");
-    return a.ret(at::rnn_tanh(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
+    return a.ret(at::lstm(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
   });
 }
 #else
-static Napi::Value op_rnn_tanh__data(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "rnn_tanh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_lstm__data(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "lstm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/gru.h>)
-static Napi::Value op_gru__data(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "gru");
+#if __has_include(<ATen/ops/_pad_packed_sequence.h>)
+static Napi::Value op__pad_packed_sequence(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_pad_packed_sequence");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_data = a.tensor(0, "data");
     const at::Tensor& a_batch_sizes = a.tensor(1, "batch_sizes");
-    const at::Tensor& a_hx = a.tensor(2, "hx");
-    const std::vector<at::Tensor> a_params_v = a.tensorList(3, "params");
-    const at::TensorList a_params = a_params_v;
-    const bool a_has_biases = a.boolean(4, "has_biases");
-    const int64_t a_num_layers = a.int64(5, "num_layers");
-    const double a_dropout = a.float64(6, "dropout");
-    const bool a_train = a.boolean(7, "train");
-    const bool a_bidirectional = a.boolean(8, "bidirectional");
-    return a.ret(at::gru(a_data, a_batch_sizes, a_hx, a_params, a_has_biases, a_num_layers, a_dropout, a_train, a_bidirectional));
+    const bool a_batch_first = a.boolean(2, "batch_first");
+    const at::Scalar a_padding_value = a.scalar(3, "padding_value");
+    const int64_t a_total_length = a.int64(4, "total_length");
+    return a.ret(at::_pad_packed_sequence(a_data, a_batch_sizes, a_batch_first, a_padding_value, a_total_length));
   });
 }
 #else
-static Napi::Value op_gru__data(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "gru: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__pad_packed_sequence(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_pad_packed_sequence: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/pad_sequence.h>)
-static Napi::Value op__pad_sequence(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_pad_sequence");
+#if __has_include(<ATen/ops/bilinear.h>)
+static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "bilinear");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_sequences_v = a.tensorList(0, "sequences");
-    const at::TensorList a_sequences = a_sequences_v;
-    const bool a_batch_first = a.boolean(1, "batch_first", false);
-    const double a_padding_value = a.float64(2, "padding_value", 0.0);
-    const std::string a_padding_side = a.string(3, "padding_side", "right");
-    return a.ret(at::pad_sequence(a_sequences, a_batch_first, a_padding_value, a_padding_side));
+    const at::Tensor& a_input1 = a.tensor(0, "input1");
+    const at::Tensor& a_input2 = a.tensor(1, "input2");
+    const at::Tensor& a_weight = a.tensor(2, "weight");
+    const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
+    return a.ret(at::bilinear(a_input1, a_input2, a_weight, a_bias));
   });
 }
 #else
-static Napi::Value op__pad_sequence(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_pad_sequence: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_bilinear(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "bilinear: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/conv1d.h>)
-static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv1d");
+#if __has_include(<ATen/ops/conv_transpose2d.h>)
+static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv_transpose2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
-    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 1) : tn::IntList(1, 1);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 2) : tn::IntList(2, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 2) : tn::IntList(2, 0);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    return a.ret(at::conv1d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
+    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 2) : tn::IntList(2, 1);
+    return a.ret(at::conv_transpose2d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
   });
 }
 #else
-static Napi::Value op_conv1d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "conv1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_conv_transpose2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conv_transpose2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool2d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
-    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(tn::maxPool2d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
-  });
-}
-
-#if __has_include(<ATen/ops/adaptive_max_pool2d.h>)
-static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool2d");
+#if __has_include(<ATen/ops/adaptive_avg_pool2d.h>)
+static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool2d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 2);
-    return a.ret(std::get<0>(at::adaptive_max_pool2d(a_input, a_output_size)));
+    return a.ret(at::adaptive_avg_pool2d(a_input, a_output_size));
   });
 }
 #else
-static Napi::Value op_adaptive_max_pool2d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "adaptive_max_pool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_adaptive_avg_pool2d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adaptive_avg_pool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/max_pool1d_with_indices.h>)
-static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool1d_with_indices");
+#if __has_include(<ATen/ops/max_pool1d.h>)
+static Napi::Value op_max_pool1d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool1d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 1);
@@ -3031,317 +3067,313 @@ static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 1) : tn::IntList(1, 0);
     const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 1) : tn::IntList(1, 1);
     const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(at::max_pool1d_with_indices(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+    return a.ret(at::max_pool1d(a_self, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
   });
 }
 #else
-static Napi::Value op_max_pool1d_with_indices(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "max_pool1d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_max_pool1d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max_pool1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/conv_transpose1d.h>)
-static Napi::Value op_conv_transpose1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv_transpose1d");
+#if __has_include(<ATen/ops/conv3d.h>)
+static Napi::Value op_conv3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conv3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_weight = a.tensor(1, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(2, "bias");
-    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 1) : tn::IntList(1, 1);
-    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 1) : tn::IntList(1, 0);
-    const tn::IntList a_output_padding = a.has(5) ? a.intList(5, "output_padding", 1) : tn::IntList(1, 0);
+    const tn::IntList a_stride = a.has(3) ? a.intList(3, "stride", 3) : tn::IntList(3, 1);
+    const tn::IntList a_padding = a.has(4) ? a.intList(4, "padding", 3) : tn::IntList(3, 0);
+    const tn::IntList a_dilation = a.has(5) ? a.intList(5, "dilation", 3) : tn::IntList(3, 1);
     const int64_t a_groups = a.int64(6, "groups", 1);
-    const tn::IntList a_dilation = a.has(7) ? a.intList(7, "dilation", 1) : tn::IntList(1, 1);
-    return a.ret(at::conv_transpose1d(a_input, a_weight, a_bias, a_stride, a_padding, a_output_padding, a_groups, a_dilation));
+    return a.ret(at::conv3d(a_input, a_weight, a_bias, a_stride, a_padding, a_dilation, a_groups));
   });
 }
 #else
-static Napi::Value op_conv_transpose1d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "conv_transpose1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_conv3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conv3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/max_pool3d.h>)
-static Napi::Value op_max_pool3d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "max_pool3d");
+#if __has_include(<ATen/ops/max_pool2d_with_indices.h>)
+static Napi::Value op_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_pool2d_with_indices");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
+    const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 2) : tn::IntList{};
+    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
+    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 2) : tn::IntList(2, 1);
+    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
+    return a.ret(at::max_pool2d_with_indices(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+  });
+}
+#else
+static Napi::Value op_max_pool2d_with_indices(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max_pool2d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/avg_pool3d.h>)
+static Napi::Value op_avg_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "avg_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 3);
     const tn::IntList a_stride = a.has(2) ? a.intList(2, "stride", 3) : tn::IntList{};
     const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 3) : tn::IntList(3, 0);
-    const tn::IntList a_dilation = a.has(4) ? a.intList(4, "dilation", 3) : tn::IntList(3, 1);
-    const bool a_ceil_mode = a.boolean(5, "ceil_mode", false);
-    return a.ret(at::max_pool3d(a_input, a_kernel_size, a_stride, a_padding, a_dilation, a_ceil_mode));
+    const bool a_ceil_mode = a.boolean(4, "ceil_mode", false);
+    const bool a_count_include_pad = a.boolean(5, "count_include_pad", true);
+    const std::optional<int64_t> a_divisor_override = a.optInt64(6, "divisor_override");
+    return a.ret(at::avg_pool3d(a_input, a_kernel_size, a_stride, a_padding, a_ceil_mode, a_count_include_pad, a_divisor_override));
   });
 }
 #else
-static Napi::Value op_max_pool3d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "max_pool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_avg_pool3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "avg_pool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/adaptive_avg_pool1d.h>)
-static Napi::Value op_adaptive_avg_pool1d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_avg_pool1d");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_output_size = a.intList(1, "output_size", 1);
-    return a.ret(at::adaptive_avg_pool1d(a_self, a_output_size));
-  });
-}
-#else
-static Napi::Value op_adaptive_avg_pool1d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "adaptive_avg_pool1d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/adaptive_max_pool3d.h>)
-static Napi::Value op_adaptive_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "adaptive_max_pool3d_with_indices");
+#if __has_include(<ATen/ops/adaptive_avg_pool3d.h>)
+static Napi::Value op_adaptive_avg_pool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "adaptive_avg_pool3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const tn::IntList a_output_size = a.intList(1, "output_size", 3);
-    return a.ret(at::adaptive_max_pool3d(a_input, a_output_size));
+    return a.ret(at::adaptive_avg_pool3d(a_input, a_output_size));
   });
 }
 #else
-static Napi::Value op_adaptive_max_pool3d_with_indices(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "adaptive_max_pool3d_with_indices: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_adaptive_avg_pool3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "adaptive_avg_pool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/im2col.h>)
-static Napi::Value op_unfold(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "unfold");
+#if __has_include(<ATen/ops/max_unpool3d.h>)
+static Napi::Value op_max_unpool3d(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "max_unpool3d");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_dilation = a.has(2) ? a.intList(2, "dilation", 2) : tn::IntList(2, 1);
-    const tn::IntList a_padding = a.has(3) ? a.intList(3, "padding", 2) : tn::IntList(2, 0);
-    const tn::IntList a_stride = a.has(4) ? a.intList(4, "stride", 2) : tn::IntList(2, 1);
-    return a.ret(at::im2col(a_input, a_kernel_size, a_dilation, a_padding, a_stride));
+    const at::Tensor& a_indices = a.tensor(1, "indices");
+    const tn::IntList a_output_size = a.intList(2, "output_size", 3);
+    const tn::IntList a_stride = a.intList(3, "stride", 3);
+    const tn::IntList a_padding = a.intList(4, "padding", 3);
+    return a.ret(at::max_unpool3d(a_input, a_indices, a_output_size, a_stride, a_padding));
   });
 }
 #else
-static Napi::Value op_unfold(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "unfold: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_max_unpool3d(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "max_unpool3d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/pixel_unshuffle.h>)
-static Napi::Value op_pixel_unshuffle(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "pixel_unshuffle");
+#if __has_include(<ATen/ops/pixel_shuffle.h>)
+static Napi::Value op_pixel_shuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pixel_shuffle");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_downscale_factor = a.int64(1, "downscale_factor");
-    return a.ret(at::pixel_unshuffle(a_self, a_downscale_factor));
+    const int64_t a_upscale_factor = a.int64(1, "upscale_factor");
+    return a.ret(at::pixel_shuffle(a_self, a_upscale_factor));
   });
 }
 #else
-static Napi::Value op_pixel_unshuffle(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "pixel_unshuffle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_pixel_shuffle(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pixel_shuffle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/conv_tbc.h>)
-static Napi::Value op_conv_tbc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conv_tbc");
+#if __has_include(<ATen/ops/native_channel_shuffle.h>)
+static Napi::Value op_native_channel_shuffle(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "native_channel_shuffle");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_weight = a.tensor(1, "weight");
-    const at::Tensor& a_bias = a.tensor(2, "bias");
-    const int64_t a_pad = a.int64(3, "pad", 0);
-    return a.ret(at::conv_tbc(a_self, a_weight, a_bias, a_pad));
+    const int64_t a_groups = a.int64(1, "groups");
+    return a.ret(at::native_channel_shuffle(a_self, a_groups));
   });
 }
 #else
-static Napi::Value op_conv_tbc(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "conv_tbc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_native_channel_shuffle(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "native_channel_shuffle: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/group_norm.h>)
-static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "group_norm");
+#if __has_include(<ATen/ops/layer_norm.h>)
+static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "layer_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_num_groups = a.int64(1, "num_groups");
+    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const std::optional<at::Tensor> a_bias = a.optTensor(3, "bias");
     const double a_eps = a.float64(4, "eps", 1e-05);
-    return a.ret(at::group_norm(a_input, a_num_groups, a_weight, a_bias, a_eps));
+    return a.ret(at::layer_norm(a_input, a_normalized_shape, a_weight, a_bias, a_eps));
   });
 }
 #else
-static Napi::Value op_group_norm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "group_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_layer_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "layer_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/dropout.h>)
-static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dropout");
+#if __has_include(<ATen/ops/rms_norm.h>)
+static Napi::Value op_rms_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "rms_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p", 0.5);
-    const bool a_training = a.boolean(2, "training", true);
-    return a.ret(at::dropout(a_input, a_p, a_training));
-  });
-}
-#else
-static Napi::Value op_dropout(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "dropout: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/cross_entropy_loss.h>)
-static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cross_entropy");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_target = a.tensor(1, "target");
+    const tn::IntList a_normalized_shape = a.intList(1, "normalized_shape", 0);
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
-    const int64_t a_ignore_index = a.int64(3, "ignore_index", -100);
-    const int64_t a_reduction = a.reduction(4, "reduction");
-    const double a_label_smoothing = a.float64(5, "label_smoothing", 0.0);
-    return a.ret(at::cross_entropy_loss(a_input, a_target, a_weight, a_reduction, a_ignore_index, a_label_smoothing));
+    const std::optional<double> a_eps = a.optFloat64(3, "eps");
+    return a.ret(at::rms_norm(a_input, a_normalized_shape, a_weight, a_eps));
   });
 }
 #else
-static Napi::Value op_cross_entropy(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cross_entropy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_rms_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "rms_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/l1_loss.h>)
-static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "l1_loss");
+#if __has_include(<ATen/ops/log_softmax.h>)
+static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "log_softmax");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const int64_t a_dim = a.int64(1, "dim");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(at::log_softmax(a_self, a_dim, a_dtype));
+  });
+}
+#else
+static Napi::Value op_log_softmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "log_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/mse_loss.h>)
+static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "mse_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::l1_loss(a_input, a_target, a_reduction));
+    return a.ret(at::mse_loss(a_input, a_target, a_reduction));
   });
 }
 #else
-static Napi::Value op_l1_loss(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "l1_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_mse_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "mse_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/soft_margin_loss.h>)
-static Napi::Value op_soft_margin_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "soft_margin_loss");
+#if __has_include(<ATen/ops/huber_loss.h>)
+static Napi::Value op_huber_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "huber_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_target = a.tensor(1, "target");
     const int64_t a_reduction = a.reduction(2, "reduction");
-    return a.ret(at::soft_margin_loss(a_self, a_target, a_reduction));
+    const double a_delta = a.float64(3, "delta", 1.0);
+    return a.ret(at::huber_loss(a_self, a_target, a_reduction, a_delta));
   });
 }
 #else
-static Napi::Value op_soft_margin_loss(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "soft_margin_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_huber_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "huber_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/cosine_embedding_loss.h>)
-static Napi::Value op_cosine_embedding_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cosine_embedding_loss");
+#if __has_include(<ATen/ops/margin_ranking_loss.h>)
+static Napi::Value op_margin_ranking_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "margin_ranking_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input1 = a.tensor(0, "input1");
     const at::Tensor& a_input2 = a.tensor(1, "input2");
     const at::Tensor& a_target = a.tensor(2, "target");
     const double a_margin = a.float64(3, "margin", 0.0);
     const int64_t a_reduction = a.reduction(4, "reduction");
-    return a.ret(at::cosine_embedding_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
+    return a.ret(at::margin_ranking_loss(a_input1, a_input2, a_target, a_margin, a_reduction));
   });
 }
 #else
-static Napi::Value op_cosine_embedding_loss(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cosine_embedding_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_margin_ranking_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "margin_ranking_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/binary_cross_entropy_with_logits.h>)
-static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "binary_cross_entropy_with_logits");
+#if __has_include(<ATen/ops/binary_cross_entropy.h>)
+static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "binary_cross_entropy");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const at::Tensor& a_target = a.tensor(1, "target");
     const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
     const int64_t a_reduction = a.reduction(3, "reduction");
-    const std::optional<at::Tensor> a_pos_weight = a.optTensor(4, "pos_weight");
-    return a.ret(at::binary_cross_entropy_with_logits(a_input, a_target, a_weight, a_pos_weight, a_reduction));
+    return a.ret(at::binary_cross_entropy(a_input, a_target, a_weight, a_reduction));
   });
 }
 #else
-static Napi::Value op_binary_cross_entropy_with_logits(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "binary_cross_entropy_with_logits: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_binary_cross_entropy(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "binary_cross_entropy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_interpolate(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "interpolate");
+#if __has_include(<ATen/ops/one_hot.h>)
+static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "one_hot");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<tn::IntList> a_size_v = a.optIntList(1, "size", 0);
-    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
-    const std::optional<std::vector<double>> a_scale_factor_v = a.optFloatList(2, "scale_factor");
-    const std::optional<at::ArrayRef<double>> a_scale_factor = a_scale_factor_v ? std::optional<at::ArrayRef<double>>(*a_scale_factor_v) : std::nullopt;
-    const std::string a_mode = a.string(3, "mode", "nearest");
-    const std::optional<bool> a_align_corners = a.optBoolean(4, "align_corners");
-    return a.ret(interpolate(a_input, a_size, a_scale_factor, a_mode, a_align_corners));
-  });
-}
-
-#if __has_include(<ATen/ops/scaled_dot_product_attention.h>)
-static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "scaled_dot_product_attention");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_query = a.tensor(0, "query");
-    const at::Tensor& a_key = a.tensor(1, "key");
-    const at::Tensor& a_value = a.tensor(2, "value");
-    const std::optional<at::Tensor> a_attn_mask = a.optTensor(3, "attn_mask");
-    const double a_dropout_p = a.float64(4, "dropout_p", 0.0);
-    const bool a_is_causal = a.boolean(5, "is_causal", false);
-    const std::optional<double> a_scale = a.optFloat64(6, "scale");
-    return a.ret(at::scaled_dot_product_attention(a_query, a_key, a_value, a_attn_mask, a_dropout_p, a_is_causal, a_scale));
+    const at::Tensor& a_tensor = a.tensor(0, "tensor");
+    const int64_t a_num_classes = a.int64(1, "num_classes", -1);
+    return a.ret(at::one_hot(a_tensor, a_num_classes));
   });
 }
 #else
-static Napi::Value op_scaled_dot_product_attention(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "scaled_dot_product_attention: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_one_hot(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "one_hot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/multi_margin_loss.h>)
-static Napi::Value op_multi_margin_loss(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "multi_margin_loss");
+#if __has_include(<ATen/ops/cosine_similarity.h>)
+static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cosine_similarity");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x1 = a.tensor(0, "x1");
+    const at::Tensor& a_x2 = a.tensor(1, "x2");
+    const int64_t a_dim = a.int64(2, "dim", 1);
+    const double a_eps = a.float64(3, "eps", 1e-08);
+    return a.ret(at::cosine_similarity(a_x1, a_x2, a_dim, a_eps));
+  });
+}
+#else
+static Napi::Value op_cosine_similarity(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cosine_similarity: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/hinge_embedding_loss.h>)
+static Napi::Value op_hinge_embedding_loss(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hinge_embedding_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_target = a.tensor(1, "target");
-    const at::Scalar a_p = a.scalar(2, "p", at::Scalar(1));
-    const at::Scalar a_margin = a.scalar(3, "margin", at::Scalar(1));
-    const std::optional<at::Tensor> a_weight = a.optTensor(4, "weight");
-    const int64_t a_reduction = a.reduction(5, "reduction");
-    return a.ret(at::multi_margin_loss(a_self, a_target, a_p, a_margin, a_weight, a_reduction));
+    const double a_margin = a.float64(2, "margin", 1.0);
+    const int64_t a_reduction = a.reduction(3, "reduction");
+    return a.ret(at::hinge_embedding_loss(a_self, a_target, a_margin, a_reduction));
   });
 }
 #else
-static Napi::Value op_multi_margin_loss(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "multi_margin_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_hinge_embedding_loss(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hinge_embedding_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/ctc_loss.h>)
-static Napi::Value op_ctc_loss__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_ctc_loss__IntList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "ctc_loss");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_log_probs = a.tensor(0, "log_probs");
     const at::Tensor& a_targets = a.tensor(1, "targets");
-    const at::Tensor& a_input_lengths = a.tensor(2, "input_lengths");
-    const at::Tensor& a_target_lengths = a.tensor(3, "target_lengths");
+    const tn::IntList a_input_lengths = a.intList(2, "input_lengths", 0);
+    const tn::IntList a_target_lengths = a.intList(3, "target_lengths", 0);
     const int64_t a_blank = a.int64(4, "blank", 0);
     const int64_t a_reduction = a.reduction(5, "reduction");
     const bool a_zero_infinity = a.boolean(6, "zero_infinity", false);
@@ -3349,541 +3381,522 @@ static Napi::Value op_ctc_loss__Tensor(const Napi::CallbackInfo& info) {
   });
 }
 #else
-static Napi::Value op_ctc_loss__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op_ctc_loss__IntList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "ctc_loss: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/feature_dropout.h>)
-static Napi::Value op_feature_dropout(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "feature_dropout");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const double a_p = a.float64(1, "p");
-    const bool a_train = a.boolean(2, "train");
-    return a.ret(at::feature_dropout(a_input, a_p, a_train));
-  });
-}
-#else
-static Napi::Value op_feature_dropout(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "feature_dropout: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/alpha_dropout.h>)
-static Napi::Value op_alpha_dropout_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "alpha_dropout_");
+#if __has_include(<ATen/ops/dropout.h>)
+static Napi::Value op_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "dropout_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const double a_p = a.float64(1, "p");
     const bool a_train = a.boolean(2, "train");
-    at::alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    at::dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
     return a.none();
   });
 }
 #else
-static Napi::Value op_alpha_dropout_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "alpha_dropout_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_dropout_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "dropout_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/embedding_bag.h>)
-static Napi::Value op_embedding_bag(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "embedding_bag");
+#if __has_include(<ATen/ops/alpha_dropout.h>)
+static Napi::Value op_alpha_dropout(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "alpha_dropout");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_weight = a.tensor(0, "weight");
-    const at::Tensor& a_indices = a.tensor(1, "indices");
-    const at::Tensor& a_offsets = a.tensor(2, "offsets");
-    const bool a_scale_grad_by_freq = a.boolean(3, "scale_grad_by_freq", false);
-    const int64_t a_mode = a.int64(4, "mode", 0);
-    const bool a_sparse = a.boolean(5, "sparse", false);
-    const std::optional<at::Tensor> a_per_sample_weights = a.optTensor(6, "per_sample_weights");
-    const bool a_include_last_offset = a.boolean(7, "include_last_offset", false);
-    const std::optional<int64_t> a_padding_idx = a.optInt64(8, "padding_idx");
-    return a.ret(at::embedding_bag(a_weight, a_indices, a_offsets, a_scale_grad_by_freq, a_mode, a_sparse, a_per_sample_weights, a_include_last_offset, a_padding_idx));
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    return a.ret(at::alpha_dropout(a_input, a_p, a_train));
   });
 }
 #else
-static Napi::Value op_embedding_bag(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "embedding_bag: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_alpha_dropout(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "alpha_dropout: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/norm_except_dim.h>)
-static Napi::Value op_norm_except_dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "norm_except_dim");
+#if __has_include(<ATen/ops/feature_alpha_dropout.h>)
+static Napi::Value op_feature_alpha_dropout_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "feature_alpha_dropout_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_p = a.float64(1, "p");
+    const bool a_train = a.boolean(2, "train");
+    at::feature_alpha_dropout_(const_cast<at::Tensor&>(a_self), a_p, a_train);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op_feature_alpha_dropout_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "feature_alpha_dropout_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op__weight_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_weight_norm");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_v = a.tensor(0, "v");
-    const int64_t a_pow = a.int64(1, "pow", 2);
+    const at::Tensor& a_g = a.tensor(1, "g");
     const int64_t a_dim = a.int64(2, "dim", 0);
-    return a.ret(at::norm_except_dim(a_v, a_pow, a_dim));
+    return a.ret(tn::weightNorm(a_v, a_g, a_dim));
+  });
+}
+
+#if __has_include(<ATen/ops/polar.h>)
+static Napi::Value op_polar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "polar");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_abs = a.tensor(0, "abs");
+    const at::Tensor& a_angle = a.tensor(1, "angle");
+    return a.ret(at::polar(a_abs, a_angle));
   });
 }
 #else
-static Napi::Value op_norm_except_dim(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "norm_except_dim: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_polar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "polar: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/view_as_real.h>)
-static Napi::Value op_view_as_real(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "view_as_real");
+#if __has_include(<ATen/ops/real.h>)
+static Napi::Value op_real(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "real");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::view_as_real(a_input));
+    return a.ret(at::real(a_input));
   });
 }
 #else
-static Napi::Value op_view_as_real(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "view_as_real: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_real(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "real: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/imag.h>)
-static Napi::Value op_imag(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "imag");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::imag(a_input));
-  });
-}
-#else
-static Napi::Value op_imag(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "imag: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/conj_physical.h>)
-static Napi::Value op_conj_physical(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "conj_physical");
+#if __has_include(<ATen/ops/conj.h>)
+static Napi::Value op_conj(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "conj");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::conj_physical(a_self));
+    return a.ret(at::conj(a_self));
   });
 }
 #else
-static Napi::Value op_conj_physical(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "conj_physical: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_conj(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "conj: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/resolve_neg.h>)
-static Napi::Value op_resolve_neg(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "resolve_neg");
+#if __has_include(<ATen/ops/resolve_conj.h>)
+static Napi::Value op_resolve_conj(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "resolve_conj");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::resolve_neg(a_self));
+    return a.ret(at::resolve_conj(a_self));
   });
 }
 #else
-static Napi::Value op_resolve_neg(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "resolve_neg: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_resolve_conj(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "resolve_conj: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/vdot.h>)
-static Napi::Value op_vdot(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "vdot");
+#if __has_include(<ATen/ops/is_neg.h>)
+static Napi::Value op_is_neg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "is_neg");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::vdot(a_self, a_other));
+    return a.ret(static_cast<bool>(at::is_neg(a_self)));
   });
 }
 #else
-static Napi::Value op_vdot(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "vdot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_is_neg(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "is_neg: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_inv_ex.h>)
-static Napi::Value op_linalg_inv_ex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_inv_ex");
+#if __has_include(<ATen/ops/linalg_inv.h>)
+static Napi::Value op_linalg_inv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_inv");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_check_errors = a.boolean(1, "check_errors", false);
-    return a.ret(at::linalg_inv_ex(a_A, a_check_errors));
+    return a.ret(at::linalg_inv(a_A));
   });
 }
 #else
-static Napi::Value op_linalg_inv_ex(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_inv_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_inv(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_inv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_solve.h>)
-static Napi::Value op_linalg_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_solve");
+#if __has_include(<ATen/ops/linalg_slogdet.h>)
+static Napi::Value op_linalg_slogdet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_slogdet");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Tensor& a_B = a.tensor(1, "B");
-    const bool a_left = a.boolean(2, "left", true);
-    return a.ret(at::linalg_solve(a_A, a_B, a_left));
+    return a.ret(at::linalg_slogdet(a_A));
   });
 }
 #else
-static Napi::Value op_linalg_solve(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_slogdet(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_slogdet: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_cholesky_ex.h>)
-static Napi::Value op_linalg_cholesky_ex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_cholesky_ex");
+#if __has_include(<ATen/ops/linalg_cholesky.h>)
+static Napi::Value op_linalg_cholesky(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_cholesky");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const bool a_upper = a.boolean(1, "upper", false);
-    const bool a_check_errors = a.boolean(2, "check_errors", false);
-    return a.ret(at::linalg_cholesky_ex(a_A, a_upper, a_check_errors));
+    return a.ret(at::linalg_cholesky(a_A, a_upper));
   });
 }
 #else
-static Napi::Value op_linalg_cholesky_ex(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_cholesky_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_cholesky(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_cholesky: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_eigh.h>)
-static Napi::Value op_linalg_eigh(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_eigh");
+#if __has_include(<ATen/ops/linalg_svdvals.h>)
+static Napi::Value op_linalg_svdvals(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_svdvals");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_UPLO = a.string(1, "UPLO", "L");
-    return a.ret(at::linalg_eigh(a_A, a_UPLO));
+    const std::optional<std::string> a_driver_v = a.optString(1, "driver");
+    const std::optional<c10::string_view> a_driver = a_driver_v ? std::optional<c10::string_view>(*a_driver_v) : std::nullopt;
+    return a.ret(at::linalg_svdvals(a_A, a_driver));
   });
 }
 #else
-static Napi::Value op_linalg_eigh(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_eigh: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_svdvals(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_svdvals: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_eigvals.h>)
-static Napi::Value op_linalg_eigvals(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_eigvals");
+#if __has_include(<ATen/ops/linalg_eig.h>)
+static Napi::Value op_linalg_eig(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_eig");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    return a.ret(at::linalg_eigvals(a_A));
+    return a.ret(at::linalg_eig(a_A));
   });
 }
 #else
-static Napi::Value op_linalg_eigvals(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_eigvals: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_eig(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_eig: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_lu_factor.h>)
-static Napi::Value op_linalg_lu_factor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_lu_factor");
+#if __has_include(<ATen/ops/linalg_lu.h>)
+static Napi::Value op_linalg_lu(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_lu");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const bool a_pivot = a.boolean(1, "pivot", true);
-    return a.ret(at::linalg_lu_factor(a_A, a_pivot));
+    return a.ret(at::linalg_lu(a_A, a_pivot));
   });
 }
 #else
-static Napi::Value op_linalg_lu_factor(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_lu_factor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_lu(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_lu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_pinv.h>)
-static Napi::Value op_linalg_pinv(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_pinv");
+#if __has_include(<ATen/ops/linalg_matrix_rank.h>)
+static Napi::Value op_linalg_matrix_rank(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_rank");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const std::optional<double> a_atol = a.optFloat64(1, "atol");
     const std::optional<double> a_rtol = a.optFloat64(2, "rtol");
     const bool a_hermitian = a.boolean(3, "hermitian", false);
-    return a.ret(at::linalg_pinv(a_A, a_atol, a_rtol, a_hermitian));
+    return a.ret(at::linalg_matrix_rank(a_A, a_atol, a_rtol, a_hermitian));
   });
 }
 #else
-static Napi::Value op_linalg_pinv(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_pinv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_matrix_rank(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_matrix_rank: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_norm.h>)
-static Napi::Value op_linalg_norm__ord_str(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_norm");
+#if __has_include(<ATen/ops/linalg_matrix_exp.h>)
+static Napi::Value op_linalg_matrix_exp(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matrix_exp");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_ord = a.string(1, "ord");
+    return a.ret(at::linalg_matrix_exp(a_A));
+  });
+}
+#else
+static Napi::Value op_linalg_matrix_exp(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_matrix_exp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/linalg_vector_norm.h>)
+static Napi::Value op_linalg_vector_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_vector_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const at::Scalar a_ord = a.scalar(1, "ord", at::Scalar(2));
     const std::optional<tn::IntList> a_dim_v = a.optIntList(2, "dim", 1);
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const bool a_keepdim = a.boolean(3, "keepdim", false);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    return a.ret(at::linalg_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
+    return a.ret(at::linalg_vector_norm(a_x, a_ord, a_dim, a_keepdim, a_dtype));
   });
 }
 #else
-static Napi::Value op_linalg_norm__ord_str(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/linalg_matrix_norm.h>)
-static Napi::Value op_linalg_matrix_norm__str_ord(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_matrix_norm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const std::string a_ord = a.string(1, "ord", "fro");
-    const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
-    const bool a_keepdim = a.boolean(3, "keepdim", false);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
-    return a.ret(at::linalg_matrix_norm(a_A, a_ord, a_dim, a_keepdim, a_dtype));
-  });
-}
-#else
-static Napi::Value op_linalg_matrix_norm__str_ord(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_matrix_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_vector_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_vector_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/linalg_cond.h>)
-static Napi::Value op_linalg_cond(const Napi::CallbackInfo& info) {
+static Napi::Value op_linalg_cond__p_str(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "linalg_cond");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
-    const std::optional<at::Scalar> a_p = a.optScalar(1, "p");
+    const std::string a_p = a.string(1, "p");
     return a.ret(at::linalg_cond(a_A, a_p));
   });
 }
 #else
-static Napi::Value op_linalg_cond(const Napi::CallbackInfo& info) {
+static Napi::Value op_linalg_cond__p_str(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "linalg_cond: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_householder_product.h>)
-static Napi::Value op_linalg_householder_product(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_householder_product");
+#if __has_include(<ATen/ops/linalg_multi_dot.h>)
+static Napi::Value op_linalg_multi_dot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_multi_dot");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const at::Tensor& a_tau = a.tensor(1, "tau");
-    return a.ret(at::linalg_householder_product(a_A, a_tau));
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    return a.ret(at::linalg_multi_dot(a_tensors));
   });
 }
 #else
-static Napi::Value op_linalg_householder_product(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_householder_product: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_multi_dot(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_multi_dot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/linalg_vander.h>)
-static Napi::Value op_linalg_vander(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_vander");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const std::optional<int64_t> a_N = a.optInt64(1, "N");
-    return a.ret(at::linalg_vander(a_x, a_N));
-  });
-}
-#else
-static Napi::Value op_linalg_vander(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_vander: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/linalg_ldl_factor.h>)
-static Napi::Value op_linalg_ldl_factor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_ldl_factor");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_A = a.tensor(0, "A");
-    const bool a_hermitian = a.boolean(1, "hermitian", false);
-    return a.ret(at::linalg_ldl_factor(a_A, a_hermitian));
-  });
-}
-#else
-static Napi::Value op_linalg_ldl_factor(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_ldl_factor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/linalg_solve_ex.h>)
-static Napi::Value op_linalg_solve_ex(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "linalg_solve_ex");
+#if __has_include(<ATen/ops/linalg_tensorsolve.h>)
+static Napi::Value op_linalg_tensorsolve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_tensorsolve");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_A = a.tensor(0, "A");
     const at::Tensor& a_B = a.tensor(1, "B");
-    const bool a_left = a.boolean(2, "left", true);
-    const bool a_check_errors = a.boolean(3, "check_errors", false);
-    return a.ret(at::linalg_solve_ex(a_A, a_B, a_left, a_check_errors));
+    const std::optional<tn::IntList> a_dims_v = a.optIntList(2, "dims", 0);
+    const at::OptionalIntArrayRef a_dims = a_dims_v ? at::OptionalIntArrayRef(*a_dims_v) : std::nullopt;
+    return a.ret(at::linalg_tensorsolve(a_A, a_B, a_dims));
   });
 }
 #else
-static Napi::Value op_linalg_solve_ex(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "linalg_solve_ex: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_tensorsolve(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_tensorsolve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/svd.h>)
-static Napi::Value op_svd(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "svd");
+#if __has_include(<ATen/ops/linalg_solve_triangular.h>)
+static Napi::Value op_linalg_solve_triangular(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_solve_triangular");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const bool a_some = a.boolean(1, "some", true);
-    const bool a_compute_uv = a.boolean(2, "compute_uv", true);
-    return a.ret(at::svd(a_self, a_some, a_compute_uv));
+    const at::Tensor& a_A = a.tensor(0, "A");
+    const at::Tensor& a_B = a.tensor(1, "B");
+    const bool a_upper = a.boolean(2, "upper");
+    const bool a_left = a.boolean(3, "left", true);
+    const bool a_unitriangular = a.boolean(4, "unitriangular", false);
+    return a.ret(at::linalg_solve_triangular(a_A, a_B, a_upper, a_left, a_unitriangular));
   });
 }
 #else
-static Napi::Value op_svd(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "svd: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_solve_triangular(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_solve_triangular: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/lu_solve.h>)
-static Napi::Value op_lu_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "lu_solve");
+#if __has_include(<ATen/ops/linalg_ldl_solve.h>)
+static Napi::Value op_linalg_ldl_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_ldl_solve");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_lu_data = a.tensor(1, "lu_data");
-    const at::Tensor& a_lu_pivots = a.tensor(2, "lu_pivots");
-    return a.ret(at::lu_solve(a_self, a_lu_data, a_lu_pivots));
+    const at::Tensor& a_LD = a.tensor(0, "LD");
+    const at::Tensor& a_pivots = a.tensor(1, "pivots");
+    const at::Tensor& a_B = a.tensor(2, "B");
+    const bool a_hermitian = a.boolean(3, "hermitian", false);
+    return a.ret(at::linalg_ldl_solve(a_LD, a_pivots, a_B, a_hermitian));
   });
 }
 #else
-static Napi::Value op_lu_solve(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "lu_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_ldl_solve(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_ldl_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/nuclear_norm.h>)
-static Napi::Value op_nuclear_norm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "nuclear_norm");
+#if __has_include(<ATen/ops/linalg_matmul.h>)
+static Napi::Value op_linalg_matmul(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "linalg_matmul");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 0);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    const bool a_keepdim = a.boolean(2, "keepdim", false);
-    return a.ret(a_dim ? at::nuclear_norm(a_input, *a_dim, a_keepdim) : at::nuclear_norm(a_input, a_keepdim));
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::linalg_matmul(a_input, a_other));
   });
 }
 #else
-static Napi::Value op_nuclear_norm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "nuclear_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_linalg_matmul(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "linalg_matmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/orgqr.h>)
-static Napi::Value op_orgqr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "orgqr");
+#if __has_include(<ATen/ops/linalg_cholesky.h>)
+static Napi::Value op_cholesky(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cholesky");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const bool a_upper = a.boolean(1, "upper", false);
+    return a.ret(at::linalg_cholesky(a_self, a_upper));
+  });
+}
+#else
+static Napi::Value op_cholesky(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cholesky: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/pinverse.h>)
+static Napi::Value op_pinverse(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pinverse");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const double a_rcond = a.float64(1, "rcond", 1e-15);
+    return a.ret(at::pinverse(a_self, a_rcond));
+  });
+}
+#else
+static Napi::Value op_pinverse(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pinverse: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/geqrf.h>)
+static Napi::Value op_geqrf(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "geqrf");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::geqrf(a_self));
+  });
+}
+#else
+static Napi::Value op_geqrf(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "geqrf: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/det.h>)
+static Napi::Value op_det(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "det");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::det(a_self));
+  });
+}
+#else
+static Napi::Value op_det(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "det: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/inverse.h>)
+static Napi::Value op_inverse(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "inverse");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    return a.ret(at::inverse(a_self));
+  });
+}
+#else
+static Napi::Value op_inverse(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "inverse: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/cholesky_solve.h>)
+static Napi::Value op_cholesky_solve(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cholesky_solve");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_input2 = a.tensor(1, "input2");
-    return a.ret(at::orgqr(a_self, a_input2));
+    const bool a_upper = a.boolean(2, "upper", false);
+    return a.ret(at::cholesky_solve(a_self, a_input2, a_upper));
   });
 }
 #else
-static Napi::Value op_orgqr(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "orgqr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_cholesky_solve(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cholesky_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/logdet.h>)
-static Napi::Value op_logdet(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "logdet");
+#if __has_include(<ATen/ops/fft_rfftfreq.h>)
+static Napi::Value op_fft_rfftfreq(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_rfftfreq");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(at::logdet(a_self));
+    const int64_t a_n = a.int64(0, "n");
+    const double a_d = a.float64(1, "d", 1.0);
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(3, "device");
+    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
+    return a.ret(at::fft_rfftfreq(a_n, a_d, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_logdet(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "logdet: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_rfftfreq(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_rfftfreq: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/matrix_power.h>)
-static Napi::Value op_matrix_power(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "matrix_power");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_n = a.int64(1, "n");
-    return a.ret(at::matrix_power(a_self, a_n));
-  });
-}
-#else
-static Napi::Value op_matrix_power(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "matrix_power: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/triangular_solve.h>)
-static Napi::Value op_triangular_solve(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "triangular_solve");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_A = a.tensor(1, "A");
-    const bool a_upper = a.boolean(2, "upper", true);
-    const bool a_transpose = a.boolean(3, "transpose", false);
-    const bool a_unitriangular = a.boolean(4, "unitriangular", false);
-    return a.ret(at::triangular_solve(a_self, a_A, a_upper, a_transpose, a_unitriangular));
-  });
-}
-#else
-static Napi::Value op_triangular_solve(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "triangular_solve: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/fft_fftshift.h>)
-static Napi::Value op_fft_fftshift(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_fftshift");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 1);
-    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
-    return a.ret(at::fft_fftshift(a_input, a_dim));
-  });
-}
-#else
-static Napi::Value op_fft_fftshift(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_fftshift: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/fft_ifft.h>)
-static Napi::Value op_fft_ifft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ifft");
+#if __has_include(<ATen/ops/fft_fft.h>)
+static Napi::Value op_fft_fft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<int64_t> a_n = a.optInt64(1, "n");
     const int64_t a_dim = a.int64(2, "dim", -1);
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ifft(a_input, a_n, a_dim, a_norm));
+    return a.ret(at::fft_fft(a_input, a_n, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_ifft(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_ifft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_fft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_fft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_hfft.h>)
-static Napi::Value op_fft_hfft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_hfft");
+#if __has_include(<ATen/ops/fft_irfft.h>)
+static Napi::Value op_fft_irfft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_irfft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<int64_t> a_n = a.optInt64(1, "n");
     const int64_t a_dim = a.int64(2, "dim", -1);
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_hfft(a_input, a_n, a_dim, a_norm));
+    return a.ret(at::fft_irfft(a_input, a_n, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_hfft(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_hfft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_irfft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_irfft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_ifft2.h>)
-static Napi::Value op_fft_ifft2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ifft2");
+#if __has_include(<ATen/ops/fft_fft2.h>)
+static Napi::Value op_fft_fft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fft2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -3891,18 +3904,18 @@ static Napi::Value op_fft_ifft2(const Napi::CallbackInfo& info) {
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ifft2(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_fft2(a_input, a_s, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_ifft2(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_ifft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_fft2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_fft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_hfft2.h>)
-static Napi::Value op_fft_hfft2(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_hfft2");
+#if __has_include(<ATen/ops/fft_irfft2.h>)
+static Napi::Value op_fft_irfft2(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_irfft2");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -3910,18 +3923,18 @@ static Napi::Value op_fft_hfft2(const Napi::CallbackInfo& info) {
     const tn::IntList a_dim = a.has(2) ? a.intList(2, "dim", 0) : tn::IntList{-2, -1};
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_hfft2(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_irfft2(a_input, a_s, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_hfft2(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_hfft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_irfft2(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_irfft2: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_ifftn.h>)
-static Napi::Value op_fft_ifftn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_ifftn");
+#if __has_include(<ATen/ops/fft_fftn.h>)
+static Napi::Value op_fft_fftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_fftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -3930,18 +3943,18 @@ static Napi::Value op_fft_ifftn(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_ifftn(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_fftn(a_input, a_s, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_ifftn(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_ifftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_fftn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_fftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/fft_hfftn.h>)
-static Napi::Value op_fft_hfftn(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fft_hfftn");
+#if __has_include(<ATen/ops/fft_irfftn.h>)
+static Napi::Value op_fft_irfftn(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fft_irfftn");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const std::optional<tn::IntList> a_s_v = a.optIntList(1, "s", 0);
@@ -3950,691 +3963,708 @@ static Napi::Value op_fft_hfftn(const Napi::CallbackInfo& info) {
     const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
     const std::optional<std::string> a_norm_v = a.optString(3, "norm");
     const std::optional<c10::string_view> a_norm = a_norm_v ? std::optional<c10::string_view>(*a_norm_v) : std::nullopt;
-    return a.ret(at::fft_hfftn(a_input, a_s, a_dim, a_norm));
+    return a.ret(at::fft_irfftn(a_input, a_s, a_dim, a_norm));
   });
 }
 #else
-static Napi::Value op_fft_hfftn(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fft_hfftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_fft_irfftn(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "fft_irfftn: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_expit.h>)
-static Napi::Value op_special_expit(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_expit");
+#if __has_include(<ATen/ops/special_erfcx.h>)
+static Napi::Value op_special_erfcx(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_erfcx");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_expit(a_input));
+    return a.ret(at::special_erfcx(a_input));
   });
 }
 #else
-static Napi::Value op_special_expit(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_expit: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_erfcx(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_erfcx: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/special_xlog1py.h>)
-static Napi::Value op_special_xlog1py__self_scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op_special_xlog1py(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "special_xlog1py");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Scalar a_input = a.scalar(0, "input");
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::special_xlog1py(a_input, a_other));
-  });
-}
-#else
-static Napi::Value op_special_xlog1py__self_scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_xlog1py: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/special_zeta.h>)
-static Napi::Value op_special_zeta(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_zeta");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const c10::MaybeOwned<at::Tensor> a_other_m = a.tensorOrScalar(1, "other");
     const at::Tensor& a_other = *a_other_m;
-    return a.ret(at::special_zeta(a_input, a_other));
+    return a.ret(at::special_xlog1py(a_input, a_other));
   });
 }
 #else
-static Napi::Value op_special_zeta(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_zeta: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_xlog1py(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_xlog1py: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_gammainc.h>)
-static Napi::Value op_special_gammainc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_gammainc");
+#if __has_include(<ATen/ops/special_xlogy.h>)
+static Napi::Value op_special_xlogy__self_scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_xlogy");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Scalar a_input = a.scalar(0, "input");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::special_gammainc(a_input, a_other));
+    return a.ret(at::special_xlogy(a_input, a_other));
   });
 }
 #else
-static Napi::Value op_special_gammainc(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_gammainc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_xlogy__self_scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_xlogy: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_psi.h>)
-static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_psi");
+#if __has_include(<ATen/ops/special_gammaln.h>)
+static Napi::Value op_special_gammaln(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_gammaln");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_psi(a_input));
+    return a.ret(at::special_gammaln(a_input));
   });
 }
 #else
-static Napi::Value op_special_psi(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_psi: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_gammaln(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_gammaln: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_i0.h>)
-static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i0");
+#if __has_include(<ATen/ops/special_digamma.h>)
+static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_digamma");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i0(a_input));
+    return a.ret(at::special_digamma(a_input));
   });
 }
 #else
-static Napi::Value op_special_i0(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_i0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_digamma(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_digamma: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_i1e.h>)
-static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_i1e");
+#if __has_include(<ATen/ops/special_multigammaln.h>)
+static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_multigammaln");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_i1e(a_input));
+    const int64_t a_p = a.int64(1, "p");
+    return a.ret(at::special_multigammaln(a_input, a_p));
   });
 }
 #else
-static Napi::Value op_special_i1e(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_i1e: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_multigammaln(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_multigammaln: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_log_ndtr.h>)
-static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_log_ndtr");
+#if __has_include(<ATen/ops/special_i1.h>)
+static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_i1");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_log_ndtr(a_input));
+    return a.ret(at::special_i1(a_input));
   });
 }
 #else
-static Napi::Value op_special_log_ndtr(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_log_ndtr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_i1(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_i1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_log_softmax.h>)
-static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_log_softmax");
+#if __has_include(<ATen/ops/special_ndtri.h>)
+static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_ndtri");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_ndtri(a_input));
+  });
+}
+#else
+static Napi::Value op_special_ndtri(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_ndtri: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/special_softmax.h>)
+static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::special_log_softmax(a_input, a_dim, a_dtype));
+    return a.ret(at::special_softmax(a_input, a_dim, a_dtype));
   });
 }
 #else
-static Napi::Value op_special_log_softmax(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_log_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_softmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_round.h>)
-static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_round");
+#if __has_include(<ATen/ops/special_sinc.h>)
+static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_sinc");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const int64_t a_decimals = a.int64(1, "decimals", 0);
-    return a.ret(at::special_round(a_input, a_decimals));
+    return a.ret(at::special_sinc(a_input));
   });
 }
 #else
-static Napi::Value op_special_round(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_round: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_sinc(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_sinc: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_airy_ai.h>)
-static Napi::Value op_special_airy_ai(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_airy_ai");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    return a.ret(at::special_airy_ai(a_x));
-  });
-}
-#else
-static Napi::Value op_special_airy_ai(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_airy_ai: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/special_modified_bessel_i0.h>)
-static Napi::Value op_special_modified_bessel_i0(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_modified_bessel_i0");
+#if __has_include(<ATen/ops/special_bessel_j1.h>)
+static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_bessel_j1");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_modified_bessel_i0(a_input));
+    return a.ret(at::special_bessel_j1(a_input));
   });
 }
 #else
-static Napi::Value op_special_modified_bessel_i0(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_modified_bessel_i0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_bessel_j1(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_bessel_j1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_modified_bessel_k1.h>)
-static Napi::Value op_special_modified_bessel_k1(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_modified_bessel_k1");
+#if __has_include(<ATen/ops/special_bessel_y1.h>)
+static Napi::Value op_special_bessel_y1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_bessel_y1");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    return a.ret(at::special_modified_bessel_k1(a_input));
+    return a.ret(at::special_bessel_y1(a_input));
   });
 }
 #else
-static Napi::Value op_special_modified_bessel_k1(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_modified_bessel_k1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_bessel_y1(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_bessel_y1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_spherical_bessel_j0.h>)
-static Napi::Value op_special_spherical_bessel_j0(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_spherical_bessel_j0");
+#if __has_include(<ATen/ops/special_modified_bessel_k0.h>)
+static Napi::Value op_special_modified_bessel_k0(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_modified_bessel_k0");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    return a.ret(at::special_modified_bessel_k0(a_input));
+  });
+}
+#else
+static Napi::Value op_special_modified_bessel_k0(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_modified_bessel_k0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/special_scaled_modified_bessel_k1.h>)
+static Napi::Value op_special_scaled_modified_bessel_k1(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_scaled_modified_bessel_k1");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
-    return a.ret(at::special_spherical_bessel_j0(a_x));
+    return a.ret(at::special_scaled_modified_bessel_k1(a_x));
   });
 }
 #else
-static Napi::Value op_special_spherical_bessel_j0(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_spherical_bessel_j0: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_scaled_modified_bessel_k1(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_scaled_modified_bessel_k1: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_chebyshev_polynomial_v.h>)
-static Napi::Value op_special_chebyshev_polynomial_v(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_chebyshev_polynomial_v");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
-    const at::Tensor& a_n = *a_n_m;
-    return a.ret(at::special_chebyshev_polynomial_v(a_x, a_n));
-  });
-}
-#else
-static Napi::Value op_special_chebyshev_polynomial_v(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_chebyshev_polynomial_v: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/special_shifted_chebyshev_polynomial_u.h>)
-static Napi::Value op_special_shifted_chebyshev_polynomial_u(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_shifted_chebyshev_polynomial_u");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
-    const at::Tensor& a_n = *a_n_m;
-    return a.ret(at::special_shifted_chebyshev_polynomial_u(a_x, a_n));
-  });
-}
-#else
-static Napi::Value op_special_shifted_chebyshev_polynomial_u(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_shifted_chebyshev_polynomial_u: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/special_hermite_polynomial_h.h>)
-static Napi::Value op_special_hermite_polynomial_h(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_hermite_polynomial_h");
+#if __has_include(<ATen/ops/special_chebyshev_polynomial_u.h>)
+static Napi::Value op_special_chebyshev_polynomial_u(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_chebyshev_polynomial_u");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
     const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
     const at::Tensor& a_n = *a_n_m;
-    return a.ret(at::special_hermite_polynomial_h(a_x, a_n));
+    return a.ret(at::special_chebyshev_polynomial_u(a_x, a_n));
   });
 }
 #else
-static Napi::Value op_special_hermite_polynomial_h(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_hermite_polynomial_h: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_chebyshev_polynomial_u(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_chebyshev_polynomial_u: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/special_legendre_polynomial_p.h>)
-static Napi::Value op_special_legendre_polynomial_p(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "special_legendre_polynomial_p");
+#if __has_include(<ATen/ops/special_shifted_chebyshev_polynomial_t.h>)
+static Napi::Value op_special_shifted_chebyshev_polynomial_t(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_shifted_chebyshev_polynomial_t");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_x = a.tensor(0, "x");
     const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
     const at::Tensor& a_n = *a_n_m;
-    return a.ret(at::special_legendre_polynomial_p(a_x, a_n));
+    return a.ret(at::special_shifted_chebyshev_polynomial_t(a_x, a_n));
   });
 }
 #else
-static Napi::Value op_special_legendre_polynomial_p(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "special_legendre_polynomial_p: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_special_shifted_chebyshev_polynomial_t(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_shifted_chebyshev_polynomial_t: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op_cauchy_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cauchy_");
+#if __has_include(<ATen/ops/special_shifted_chebyshev_polynomial_w.h>)
+static Napi::Value op_special_shifted_chebyshev_polynomial_w(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_shifted_chebyshev_polynomial_w");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
+    const at::Tensor& a_n = *a_n_m;
+    return a.ret(at::special_shifted_chebyshev_polynomial_w(a_x, a_n));
+  });
+}
+#else
+static Napi::Value op_special_shifted_chebyshev_polynomial_w(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_shifted_chebyshev_polynomial_w: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/special_laguerre_polynomial_l.h>)
+static Napi::Value op_special_laguerre_polynomial_l(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "special_laguerre_polynomial_l");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_x = a.tensor(0, "x");
+    const c10::MaybeOwned<at::Tensor> a_n_m = a.tensorOrScalar(1, "n");
+    const at::Tensor& a_n = *a_n_m;
+    return a.ret(at::special_laguerre_polynomial_l(a_x, a_n));
+  });
+}
+#else
+static Napi::Value op_special_laguerre_polynomial_l(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "special_laguerre_polynomial_l: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_geometric_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "geometric_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const double a_median = a.float64(1, "median", 0);
-    const double a_sigma = a.float64(2, "sigma", 1);
-    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
-    a_self.cauchy_(a_median, a_sigma, a_generator);
+    const double a_p = a.float64(1, "p");
+    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
+    a_self.geometric_(a_p, a_generator);
     return a.none();
   });
 }
 
-static Napi::Value op_random___to(const Napi::CallbackInfo& info) {
+static Napi::Value op_random_(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "random_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_to = a.int64(1, "to");
-    const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
-    a_self.random_(a_to, a_generator);
+    const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
+    a_self.random_(a_generator);
     return a.none();
   });
 }
 
-#if __has_include(<ATen/ops/kron.h>)
-static Napi::Value op_kron(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "kron");
+static Napi::Value op_fill_diagonal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "fill_diagonal_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_fill_value = a.scalar(1, "fill_value");
+    const bool a_wrap = a.boolean(2, "wrap", false);
+    a_self.fill_diagonal_(a_fill_value, a_wrap);
+    return a.none();
+  });
+}
+
+#if __has_include(<ATen/ops/addmv.h>)
+static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "addmv");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mat = a.tensor(1, "mat");
+    const at::Tensor& a_vec = a.tensor(2, "vec");
+    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
+    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
+    return a.ret(at::addmv(a_self, a_mat, a_vec, a_beta, a_alpha));
+  });
+}
+#else
+static Napi::Value op_addmv(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "addmv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/tensordot.h>)
+static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "tensordot");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::kron(a_self, a_other));
+    const tn::IntList a_dims_self = a.intList(2, "dims_self", 0);
+    const tn::IntList a_dims_other = a.intList(3, "dims_other", 0);
+    return a.ret(at::tensordot(a_self, a_other, a_dims_self, a_dims_other));
   });
 }
 #else
-static Napi::Value op_kron(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "kron: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_tensordot(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "tensordot: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/addr.h>)
-static Napi::Value op_addr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "addr");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_vec1 = a.tensor(1, "vec1");
-    const at::Tensor& a_vec2 = a.tensor(2, "vec2");
-    const at::Scalar a_beta = a.scalar(3, "beta", at::Scalar(1));
-    const at::Scalar a_alpha = a.scalar(4, "alpha", at::Scalar(1));
-    return a.ret(at::addr(a_self, a_vec1, a_vec2, a_beta, a_alpha));
-  });
-}
-#else
-static Napi::Value op_addr(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "addr: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/cdist.h>)
-static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "cdist");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x1 = a.tensor(0, "x1");
-    const at::Tensor& a_x2 = a.tensor(1, "x2");
-    const double a_p = a.float64(2, "p");
-    const std::optional<int64_t> a_compute_mode = a.optInt64(3, "compute_mode");
-    return a.ret(at::cdist(a_x1, a_x2, a_p, a_compute_mode));
-  });
-}
-#else
-static Napi::Value op_cdist(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "cdist: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/affine_grid_generator.h>)
-static Napi::Value op_affine_grid_generator(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "affine_grid_generator");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_theta = a.tensor(0, "theta");
-    const tn::IntList a_size = a.intList(1, "size", 0);
-    const bool a_align_corners = a.boolean(2, "align_corners");
-    return a.ret(at::affine_grid_generator(a_theta, a_size, a_align_corners));
-  });
-}
-#else
-static Napi::Value op_affine_grid_generator(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "affine_grid_generator: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/rrelu.h>)
-static Napi::Value op_rrelu(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "rrelu");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_lower = a.scalar(1, "lower");
-    const at::Scalar a_upper = a.scalar(2, "upper");
-    const bool a_training = a.boolean(3, "training");
-    return a.ret(at::rrelu(a_self, a_lower, a_upper, a_training));
-  });
-}
-#else
-static Napi::Value op_rrelu(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "rrelu: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/fractional_max_pool2d.h>)
-static Napi::Value op_fractional_max_pool2d(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "fractional_max_pool2d");
+#if __has_include(<ATen/ops/grid_sampler.h>)
+static Napi::Value op_grid_sampler(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "grid_sampler");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_input = a.tensor(0, "input");
-    const tn::IntList a_kernel_size = a.intList(1, "kernel_size", 2);
-    const tn::IntList a_output_size = a.intList(2, "output_size", 2);
-    const at::Tensor& a_random_samples = a.tensor(3, "random_samples");
-    return a.ret(at::fractional_max_pool2d(a_input, a_kernel_size, a_output_size, a_random_samples));
+    const at::Tensor& a_grid = a.tensor(1, "grid");
+    const int64_t a_interpolation_mode = a.int64(2, "interpolation_mode");
+    const int64_t a_padding_mode = a.int64(3, "padding_mode");
+    const bool a_align_corners = a.boolean(4, "align_corners");
+    return a.ret(at::grid_sampler(a_input, a_grid, a_interpolation_mode, a_padding_mode, a_align_corners));
   });
 }
 #else
-static Napi::Value op_fractional_max_pool2d(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "fractional_max_pool2d: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_grid_sampler(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "grid_sampler: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/leaky_relu.h>)
-static Napi::Value op_leaky_relu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "leaky_relu_");
+#if __has_include(<ATen/ops/softshrink.h>)
+static Napi::Value op_softshrink(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "softshrink");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_negative_slope = a.scalar(1, "negative_slope", at::Scalar(0.01));
-    at::leaky_relu_(const_cast<at::Tensor&>(a_self), a_negative_slope);
+    const at::Scalar a_lambd = a.scalar(1, "lambd", at::Scalar(0.5));
+    return a.ret(at::softshrink(a_self, a_lambd));
+  });
+}
+#else
+static Napi::Value op_softshrink(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "softshrink: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/pdist.h>)
+static Napi::Value op_pdist(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "pdist");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const double a_p = a.float64(1, "p", 2);
+    return a.ret(at::pdist(a_input, a_p));
+  });
+}
+#else
+static Napi::Value op_pdist(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "pdist: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/elu.h>)
+static Napi::Value op_elu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "elu_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1));
+    at::elu_(const_cast<at::Tensor&>(a_self), a_alpha);
     return a.none();
   });
 }
 #else
-static Napi::Value op_leaky_relu_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "leaky_relu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_elu_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "elu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/celu.h>)
-static Napi::Value op_celu_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "celu_");
+#if __has_include(<ATen/ops/selu.h>)
+static Napi::Value op_selu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "selu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Scalar a_alpha = a.scalar(1, "alpha", at::Scalar(1.0));
-    at::celu_(const_cast<at::Tensor&>(a_self), a_alpha);
+    at::selu_(const_cast<at::Tensor&>(a_self));
     return a.none();
   });
 }
 #else
-static Napi::Value op_celu_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "celu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_selu_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "selu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/mish.h>)
-static Napi::Value op_mish_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "mish_");
+#if __has_include(<ATen/ops/silu.h>)
+static Napi::Value op_silu_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "silu_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    at::mish_(const_cast<at::Tensor&>(a_self));
+    at::silu_(const_cast<at::Tensor&>(a_self));
     return a.none();
   });
 }
 #else
-static Napi::Value op_mish_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "mish_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_silu_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "silu_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-static Napi::Value op__layout_code(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_layout_code");
+#if __has_include(<ATen/ops/hardsigmoid.h>)
+static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "hardsigmoid_");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(static_cast<int64_t>(a_self.layout()));
+    at::hardsigmoid_(const_cast<at::Tensor&>(a_self));
+    return a.none();
+  });
+}
+#else
+static Napi::Value op_hardsigmoid_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "hardsigmoid_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/sparse_compressed_tensor.h>) && __has_include(<ATen/ops/_validate_sparse_compressed_tensor_args.h>)
+static Napi::Value op_sparse_compressed_tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_compressed_tensor");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_compressed_indices = a.tensor(0, "compressed_indices");
+    const at::Tensor& a_plain_indices = a.tensor(1, "plain_indices");
+    const at::Tensor& a_values = a.tensor(2, "values");
+    const std::optional<tn::IntList> a_size_v = a.optIntList(3, "size", 0);
+    const at::OptionalIntArrayRef a_size = a_size_v ? at::OptionalIntArrayRef(*a_size_v) : std::nullopt;
+    const int64_t a_layout = a.int64(4, "layout");
+    return a.ret([&] { const at::TensorOptions o = a_values.options().layout(static_cast<at::Layout>(a_layout)); at::Tensor r = a_size ? at::sparse_compressed_tensor(a_compressed_indices, a_plain_indices, a_values, *a_size, o) : at::sparse_compressed_tensor(a_compressed_indices, a_plain_indices, a_values, o); at::_validate_sparse_compressed_tensor_args(a_compressed_indices, a_plain_indices, a_values, r.sizes(), r.layout()); return r; }());
+  });
+}
+#else
+static Napi::Value op_sparse_compressed_tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "sparse_compressed_tensor: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+static Napi::Value op_to_dense(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_dense");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(1, "dtype");
+    const std::optional<bool> a_masked_grad = a.optBoolean(2, "masked_grad");
+    return a.ret(a_self.to_dense(a_dtype, a_masked_grad));
   });
 }
 
-static Napi::Value op_to_sparse__sparse_dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "to_sparse");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const int64_t a_sparse_dim = a.int64(1, "sparse_dim");
-    return a.ret(a_self.to_sparse(a_sparse_dim));
-  });
-}
-
-static Napi::Value op_to_sparse_csr(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "to_sparse_csr");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const std::optional<int64_t> a_dense_dim = a.optInt64(1, "dense_dim");
-    return a.ret(a_self.to_sparse_csr(a_dense_dim));
-  });
-}
-
-static Napi::Value op_to_sparse_bsc(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "to_sparse_bsc");
+static Napi::Value op_to_sparse_bsr(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "to_sparse_bsr");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const tn::IntList a_blocksize = a.intList(1, "blocksize", 2);
     const std::optional<int64_t> a_dense_dim = a.optInt64(2, "dense_dim");
-    return a.ret(a_self.to_sparse_bsc(a_blocksize, a_dense_dim));
+    return a.ret(a_self.to_sparse_bsr(a_blocksize, a_dense_dim));
   });
 }
 
-static Napi::Value op_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "indices");
+static Napi::Value op_is_coalesced(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "is_coalesced");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.indices());
+    return a.ret(static_cast<bool>(a_self.is_coalesced()));
   });
 }
 
-static Napi::Value op__values(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_values");
+static Napi::Value op__indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self._values());
+    return a.ret(a_self._indices());
   });
 }
 
-static Napi::Value op_ccol_indices(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "ccol_indices");
+static Napi::Value op_col_indices(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "col_indices");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.ccol_indices());
+    return a.ret(a_self.col_indices());
   });
 }
 
-static Napi::Value op_dense_dim(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "dense_dim");
+static Napi::Value op_sparse_dim(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_dim");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    return a.ret(a_self.dense_dim());
+    return a.ret(a_self.sparse_dim());
   });
 }
 
-#if __has_include(<ATen/ops/_sparse_mm.h>)
-static Napi::Value op__sparse_mm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_sparse_mm");
+static Napi::Value op_sparse_mask(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "sparse_mask");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_sparse = a.tensor(0, "sparse");
-    const at::Tensor& a_dense = a.tensor(1, "dense");
-    return a.ret(at::_sparse_mm(a_sparse, a_dense));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const at::Tensor& a_mask = a.tensor(1, "mask");
+    return a.ret(a_self.sparse_mask(a_mask));
+  });
+}
+
+#if __has_include(<ATen/ops/_sparse_sum.h>)
+static Napi::Value op__sparse_sum(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_sum");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::optional<tn::IntList> a_dim_v = a.optIntList(1, "dim", 0);
+    const at::OptionalIntArrayRef a_dim = a_dim_v ? at::OptionalIntArrayRef(*a_dim_v) : std::nullopt;
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
+    return a.ret(a_dim ? (a_dtype ? at::_sparse_sum(a_self, *a_dim, *a_dtype) : at::_sparse_sum(a_self, *a_dim)) : (a_dtype ? at::_sparse_sum(a_self, *a_dtype) : at::_sparse_sum(a_self)));
   });
 }
 #else
-static Napi::Value op__sparse_mm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_sparse_mm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__sparse_sum(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_sparse_sum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_sparse_addmm.h>)
-static Napi::Value op__sparse_addmm(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_sparse_addmm");
-  return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_self = a.tensor(0, "self");
-    const at::Tensor& a_mat1 = a.tensor(1, "mat1");
-    const at::Tensor& a_mat2 = a.tensor(2, "mat2");
-    const at::Scalar a_beta = a.scalar(3, "beta");
-    const at::Scalar a_alpha = a.scalar(4, "alpha");
-    return a.ret(at::_sparse_addmm(a_self, a_mat1, a_mat2, a_beta, a_alpha));
-  });
-}
-#else
-static Napi::Value op__sparse_addmm(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_sparse_addmm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_sparse_log_softmax.h>)
-static Napi::Value op__sparse_log_softmax(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_sparse_log_softmax");
+#if __has_include(<ATen/ops/_sparse_softmax.h>)
+static Napi::Value op__sparse_softmax(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sparse_softmax");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_dim = a.int64(1, "dim");
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    return a.ret(at::_sparse_log_softmax(a_self, a_dim, a_dtype));
+    return a.ret(at::_sparse_softmax(a_self, a_dim, a_dtype));
   });
 }
 #else
-static Napi::Value op__sparse_log_softmax(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_sparse_log_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__sparse_softmax(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_sparse_softmax: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/normal.h>)
-static Napi::Value op_normal__Tensor_float(const Napi::CallbackInfo& info) {
+static Napi::Value op_normal__Tensor_Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "normal");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_mean = a.tensor(0, "mean");
-    const double a_std = a.float64(1, "std", 1);
+    const at::Tensor& a_std = a.tensor(1, "std");
     const std::optional<at::Generator> a_generator = a.optGenerator(2, "generator");
     return a.ret(at::normal(a_mean, a_std, a_generator));
   });
 }
 #else
-static Napi::Value op_normal__Tensor_float(const Napi::CallbackInfo& info) {
+static Napi::Value op_normal__Tensor_Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "normal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/poisson.h>)
-static Napi::Value op_poisson(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "poisson");
+#if __has_include(<ATen/ops/normal.h>)
+static Napi::Value op_normal__float_float(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "normal");
+  return tn::run(a, [&]() -> Napi::Value {
+    const double a_mean = a.float64(0, "mean");
+    const double a_std = a.float64(1, "std");
+    const tn::IntList a_size = a.intList(2, "size", 0);
+    const std::optional<at::Generator> a_generator = a.optGenerator(3, "generator");
+    const std::optional<at::ScalarType> a_dtype = a.optDtype(4, "dtype");
+    const std::optional<at::Device> a_device = a.optDevice(5, "device");
+    const bool a_requires_grad = a.boolean(6, "requires_grad", false);
+    return a.ret(at::normal(a_mean, a_std, a_size, a_generator, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+  });
+}
+#else
+static Napi::Value op_normal__float_float(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "normal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_sample_dirichlet.h>)
+static Napi::Value op__sample_dirichlet(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_sample_dirichlet");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const std::optional<at::Generator> a_generator = a.optGenerator(1, "generator");
-    return a.ret(at::poisson(a_self, a_generator));
+    return a.ret(at::_sample_dirichlet(a_self, a_generator));
   });
 }
 #else
-static Napi::Value op_poisson(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "poisson: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__sample_dirichlet(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_sample_dirichlet: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_dirichlet_grad.h>)
-static Napi::Value op__dirichlet_grad(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_dirichlet_grad");
+#if __has_include(<ATen/ops/cholesky_inverse.h>)
+static Napi::Value op_cholesky_inverse(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "cholesky_inverse");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_x = a.tensor(0, "x");
-    const at::Tensor& a_alpha = a.tensor(1, "alpha");
-    const at::Tensor& a_total = a.tensor(2, "total");
-    return a.ret(at::_dirichlet_grad(a_x, a_alpha, a_total));
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const bool a_upper = a.boolean(1, "upper", false);
+    return a.ret(at::cholesky_inverse(a_self, a_upper));
   });
 }
 #else
-static Napi::Value op__dirichlet_grad(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_dirichlet_grad: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_cholesky_inverse(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "cholesky_inverse: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/hann_window.h>)
-static Napi::Value op_hann_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "hann_window");
-  return tn::run(a, [&]() -> Napi::Value {
-    const int64_t a_window_length = a.int64(0, "window_length");
-    const bool a_periodic = a.boolean(1, "periodic", true);
-    const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
-    const std::optional<at::Device> a_device = a.optDevice(3, "device");
-    const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::hann_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
-  });
-}
-#else
-static Napi::Value op_hann_window(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "hann_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/bartlett_window.h>)
-static Napi::Value op_bartlett_window(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "bartlett_window");
+#if __has_include(<ATen/ops/blackman_window.h>)
+static Napi::Value op_blackman_window(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "blackman_window");
   return tn::run(a, [&]() -> Napi::Value {
     const int64_t a_window_length = a.int64(0, "window_length");
     const bool a_periodic = a.boolean(1, "periodic", true);
     const std::optional<at::ScalarType> a_dtype = a.optDtype(2, "dtype");
     const std::optional<at::Device> a_device = a.optDevice(3, "device");
     const bool a_requires_grad = a.boolean(4, "requires_grad", false);
-    return a.ret(at::bartlett_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
+    return a.ret(at::blackman_window(a_window_length, a_periodic, options(a_dtype, a_device)).requires_grad_(a_requires_grad));
   });
 }
 #else
-static Napi::Value op_bartlett_window(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "bartlett_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_blackman_window(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "blackman_window: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/istft.h>)
-static Napi::Value op_istft(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "istft");
+#if __has_include(<ATen/ops/stft.h>)
+static Napi::Value op_stft(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "stft");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
     const int64_t a_n_fft = a.int64(1, "n_fft");
     const std::optional<int64_t> a_hop_length = a.optInt64(2, "hop_length");
     const std::optional<int64_t> a_win_length = a.optInt64(3, "win_length");
     const std::optional<at::Tensor> a_window = a.optTensor(4, "window");
-    const bool a_center = a.boolean(5, "center");
-    const bool a_normalized = a.boolean(6, "normalized");
-    const std::optional<bool> a_onesided = a.optBoolean(7, "onesided");
-    const std::optional<int64_t> a_length = a.optInt64(8, "length");
-    const bool a_return_complex = a.boolean(9, "return_complex");
-    return a.ret(at::istft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_center, a_normalized, a_onesided, a_length, a_return_complex));
+    const bool a_normalized = a.boolean(5, "normalized");
+    const std::optional<bool> a_onesided = a.optBoolean(6, "onesided");
+    const std::optional<bool> a_return_complex = a.optBoolean(7, "return_complex");
+    const std::optional<bool> a_align_to_window = a.optBoolean(8, "align_to_window");
+    return a.ret(at::stft(a_self, a_n_fft, a_hop_length, a_win_length, a_window, a_normalized, a_onesided, a_return_complex, a_align_to_window));
   });
 }
 #else
-static Napi::Value op_istft(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "istft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_stft(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "stft: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_histogramdd_bin_edges.h>)
-static Napi::Value op__histogramdd_bin_edges(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_histogramdd_bin_edges");
+#if __has_include(<ATen/ops/histogram.h>)
+static Napi::Value op_histogram__bins_tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "histogram");
   return tn::run(a, [&]() -> Napi::Value {
     const at::Tensor& a_self = a.tensor(0, "self");
-    const tn::IntList a_bins = a.intList(1, "bins", 0);
-    const std::optional<std::vector<double>> a_range_v = a.optFloatList(2, "range");
-    const std::optional<at::ArrayRef<double>> a_range = a_range_v ? std::optional<at::ArrayRef<double>>(*a_range_v) : std::nullopt;
-    const std::optional<at::Tensor> a_weight = a.optTensor(3, "weight");
-    const bool a_density = a.boolean(4, "density");
-    return a.ret(at::_histogramdd_bin_edges(a_self, a_bins, a_range, a_weight, a_density));
+    const at::Tensor& a_bins = a.tensor(1, "bins");
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const bool a_density = a.boolean(3, "density", false);
+    return a.ret(at::histogram(a_self, a_bins, a_weight, a_density));
   });
 }
 #else
-static Napi::Value op__histogramdd_bin_edges(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_histogramdd_bin_edges: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op_histogram__bins_tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "histogram: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_histogramdd_from_bin_tensors.h>)
+static Napi::Value op__histogramdd_from_bin_tensors(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_histogramdd_from_bin_tensors");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_self = a.tensor(0, "self");
+    const std::vector<at::Tensor> a_bins_v = a.tensorList(1, "bins");
+    const at::TensorList a_bins = a_bins_v;
+    const std::optional<at::Tensor> a_weight = a.optTensor(2, "weight");
+    const bool a_density = a.boolean(3, "density");
+    return a.ret(at::_histogramdd_from_bin_tensors(a_self, a_bins, a_weight, a_density));
+  });
+}
+#else
+static Napi::Value op__histogramdd_from_bin_tensors(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_histogramdd_from_bin_tensors: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
@@ -4726,234 +4756,235 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("igamma", Napi::Function::New(env, op_igamma, "igamma"));
   exports.Set("positive", Napi::Function::New(env, op_positive, "positive"));
   exports.Set("mean", Napi::Function::New(env, op_mean, "mean"));
-  exports.Set("var", Napi::Function::New(env, op_var, "var"));
-  exports.Set("max$other", Napi::Function::New(env, op_max__other, "max$other"));
-  exports.Set("min$other", Napi::Function::New(env, op_min__other, "min$other"));
-  exports.Set("argmax", Napi::Function::New(env, op_argmax, "argmax"));
-  exports.Set("norm", Napi::Function::New(env, op_norm, "norm"));
-  exports.Set("cumsum", Napi::Function::New(env, op_cumsum, "cumsum"));
-  exports.Set("topk", Napi::Function::New(env, op_topk, "topk"));
-  exports.Set("cummin", Napi::Function::New(env, op_cummin, "cummin"));
-  exports.Set("median$dim", Napi::Function::New(env, op_median__dim, "median$dim"));
-  exports.Set("mode", Napi::Function::New(env, op_mode, "mode"));
-  exports.Set("nansum", Napi::Function::New(env, op_nansum, "nansum"));
-  exports.Set("nanquantile", Napi::Function::New(env, op_nanquantile, "nanquantile"));
-  exports.Set("var_mean", Napi::Function::New(env, op_var_mean, "var_mean"));
-  exports.Set("histc", Napi::Function::New(env, op_histc, "histc"));
-  exports.Set("unique$dim", Napi::Function::New(env, op_unique__dim, "unique$dim"));
-  exports.Set("searchsorted$Scalar", Napi::Function::New(env, op_searchsorted__Scalar, "searchsorted$Scalar"));
-  exports.Set("trace", Napi::Function::New(env, op_trace, "trace"));
-  exports.Set("corrcoef", Napi::Function::New(env, op_corrcoef, "corrcoef"));
-  exports.Set("msort", Napi::Function::New(env, op_msort, "msort"));
-  exports.Set("flatten", Napi::Function::New(env, op_flatten, "flatten"));
-  exports.Set("squeeze$dims", Napi::Function::New(env, op_squeeze__dims, "squeeze$dims"));
-  exports.Set("transpose", Napi::Function::New(env, op_transpose, "transpose"));
-  exports.Set("expand", Napi::Function::New(env, op_expand, "expand"));
-  exports.Set("reshape_as", Napi::Function::New(env, op_reshape_as, "reshape_as"));
-  exports.Set("tile", Napi::Function::New(env, op_tile, "tile"));
-  exports.Set("stack", Napi::Function::New(env, op_stack, "stack"));
-  exports.Set("split$sizes", Napi::Function::New(env, op_split__sizes, "split$sizes"));
-  exports.Set("narrow", Napi::Function::New(env, op_narrow, "narrow"));
-  exports.Set("flip", Napi::Function::New(env, op_flip, "flip"));
-  exports.Set("tril", Napi::Function::New(env, op_tril, "tril"));
-  exports.Set("rot90", Napi::Function::New(env, op_rot90, "rot90"));
-  exports.Set("as_strided", Napi::Function::New(env, op_as_strided, "as_strided"));
-  exports.Set("block_diag", Napi::Function::New(env, op_block_diag, "block_diag"));
-  exports.Set("squeeze_$all", Napi::Function::New(env, op_squeeze___all, "squeeze_$all"));
-  exports.Set("tril_", Napi::Function::New(env, op_tril_, "tril_"));
-  exports.Set("diagflat", Napi::Function::New(env, op_diagflat, "diagflat"));
-  exports.Set("_mT", Napi::Function::New(env, op__mT, "_mT"));
-  exports.Set("_matrix_H", Napi::Function::New(env, op__matrix_H, "_matrix_H"));
-  exports.Set("unfold$dimension", Napi::Function::New(env, op_unfold__dimension, "unfold$dimension"));
-  exports.Set("unsafe_split_with_sizes", Napi::Function::New(env, op_unsafe_split_with_sizes, "unsafe_split_with_sizes"));
-  exports.Set("broadcast_to", Napi::Function::New(env, op_broadcast_to, "broadcast_to"));
-  exports.Set("atleast_1d$Sequence", Napi::Function::New(env, op_atleast_1d__Sequence, "atleast_1d$Sequence"));
-  exports.Set("atleast_3d", Napi::Function::New(env, op_atleast_3d, "atleast_3d"));
-  exports.Set("vstack", Napi::Function::New(env, op_vstack, "vstack"));
-  exports.Set("row_stack", Napi::Function::New(env, op_row_stack, "row_stack"));
-  exports.Set("tensor_split$indices", Napi::Function::New(env, op_tensor_split__indices, "tensor_split$indices"));
-  exports.Set("vsplit$int", Napi::Function::New(env, op_vsplit__int, "vsplit$int"));
-  exports.Set("dsplit$array", Napi::Function::New(env, op_dsplit__array, "dsplit$array"));
-  exports.Set("select_scatter", Napi::Function::New(env, op_select_scatter, "select_scatter"));
-  exports.Set("combinations", Napi::Function::New(env, op_combinations, "combinations"));
-  exports.Set("trapz$x", Napi::Function::New(env, op_trapz__x, "trapz$x"));
-  exports.Set("cumulative_trapezoid$dx", Napi::Function::New(env, op_cumulative_trapezoid__dx, "cumulative_trapezoid$dx"));
-  exports.Set("alias_copy", Napi::Function::New(env, op_alias_copy, "alias_copy"));
-  exports.Set("view_copy", Napi::Function::New(env, op_view_copy, "view_copy"));
-  exports.Set("transpose_copy$int", Napi::Function::New(env, op_transpose_copy__int, "transpose_copy$int"));
-  exports.Set("squeeze_copy$dims", Napi::Function::New(env, op_squeeze_copy__dims, "squeeze_copy$dims"));
-  exports.Set("narrow_copy", Napi::Function::New(env, op_narrow_copy, "narrow_copy"));
-  exports.Set("unfold_copy", Napi::Function::New(env, op_unfold_copy, "unfold_copy"));
-  exports.Set("split_with_sizes_copy", Napi::Function::New(env, op_split_with_sizes_copy, "split_with_sizes_copy"));
-  exports.Set("index_select", Napi::Function::New(env, op_index_select, "index_select"));
-  exports.Set("scatter$value", Napi::Function::New(env, op_scatter__value, "scatter$value"));
-  exports.Set("masked_select", Napi::Function::New(env, op_masked_select, "masked_select"));
-  exports.Set("nonzero", Napi::Function::New(env, op_nonzero, "nonzero"));
-  exports.Set("index_copy_", Napi::Function::New(env, op_index_copy_, "index_copy_"));
-  exports.Set("index_fill_$int_Tensor", Napi::Function::New(env, op_index_fill___int_Tensor, "index_fill_$int_Tensor"));
-  exports.Set("take", Napi::Function::New(env, op_take, "take"));
-  exports.Set("index_reduce", Napi::Function::New(env, op_index_reduce, "index_reduce"));
-  exports.Set("scatter_reduce", Napi::Function::New(env, op_scatter_reduce, "scatter_reduce"));
-  exports.Set("isin$Tensor_Scalar", Napi::Function::New(env, op_isin__Tensor_Scalar, "isin$Tensor_Scalar"));
-  exports.Set("tril_indices", Napi::Function::New(env, op_tril_indices, "tril_indices"));
-  exports.Set("bmm", Napi::Function::New(env, op_bmm, "bmm"));
-  exports.Set("outer", Napi::Function::New(env, op_outer, "outer"));
-  exports.Set("einsum", Napi::Function::New(env, op_einsum, "einsum"));
-  exports.Set("inner", Napi::Function::New(env, op_inner, "inner"));
-  exports.Set("clone", Napi::Function::New(env, op_clone, "clone"));
-  exports.Set("type_as", Napi::Function::New(env, op_type_as, "type_as"));
-  exports.Set("half", Napi::Function::New(env, op_half, "half"));
-  exports.Set("int", Napi::Function::New(env, op_int, "int"));
-  exports.Set("short", Napi::Function::New(env, op_short, "short"));
-  exports.Set("cdouble", Napi::Function::New(env, op_cdouble, "cdouble"));
-  exports.Set("empty", Napi::Function::New(env, op_empty, "empty"));
-  exports.Set("randn", Napi::Function::New(env, op_randn, "randn"));
-  exports.Set("randperm", Napi::Function::New(env, op_randperm, "randperm"));
-  exports.Set("linspace", Napi::Function::New(env, op_linspace, "linspace"));
-  exports.Set("ones_like", Napi::Function::New(env, op_ones_like, "ones_like"));
-  exports.Set("rand_like", Napi::Function::New(env, op_rand_like, "rand_like"));
-  exports.Set("bernoulli", Napi::Function::New(env, op_bernoulli, "bernoulli"));
-  exports.Set("new_zeros", Napi::Function::New(env, op_new_zeros, "new_zeros"));
-  exports.Set("new_empty_strided", Napi::Function::New(env, op_new_empty_strided, "new_empty_strided"));
-  exports.Set("empty_strided", Napi::Function::New(env, op_empty_strided, "empty_strided"));
-  exports.Set("_deterministic_state", Napi::Function::New(env, op__deterministic_state, "_deterministic_state"));
-  exports.Set("_set_flush_denormal", Napi::Function::New(env, op__set_flush_denormal, "_set_flush_denormal"));
-  exports.Set("_warn_always", Napi::Function::New(env, op__warn_always, "_warn_always"));
-  exports.Set("_amp_update_scale_", Napi::Function::New(env, op__amp_update_scale_, "_amp_update_scale_"));
-  exports.Set("_foreach_add$ScalarList", Napi::Function::New(env, op__foreach_add__ScalarList, "_foreach_add$ScalarList"));
-  exports.Set("_foreach_add_$List", Napi::Function::New(env, op__foreach_add___List, "_foreach_add_$List"));
-  exports.Set("_foreach_sub$Scalar", Napi::Function::New(env, op__foreach_sub__Scalar, "_foreach_sub$Scalar"));
-  exports.Set("_foreach_sub_$Scalar", Napi::Function::New(env, op__foreach_sub___Scalar, "_foreach_sub_$Scalar"));
-  exports.Set("_foreach_mul$Scalar", Napi::Function::New(env, op__foreach_mul__Scalar, "_foreach_mul$Scalar"));
-  exports.Set("_foreach_mul$Tensor", Napi::Function::New(env, op__foreach_mul__Tensor, "_foreach_mul$Tensor"));
-  exports.Set("_foreach_mul_$ScalarList", Napi::Function::New(env, op__foreach_mul___ScalarList, "_foreach_mul_$ScalarList"));
-  exports.Set("_foreach_div$List", Napi::Function::New(env, op__foreach_div__List, "_foreach_div$List"));
-  exports.Set("_foreach_div_$Scalar", Napi::Function::New(env, op__foreach_div___Scalar, "_foreach_div_$Scalar"));
-  exports.Set("_foreach_div_$Tensor", Napi::Function::New(env, op__foreach_div___Tensor, "_foreach_div_$Tensor"));
-  exports.Set("_foreach_maximum$ScalarList", Napi::Function::New(env, op__foreach_maximum__ScalarList, "_foreach_maximum$ScalarList"));
-  exports.Set("_foreach_maximum_$ScalarList", Napi::Function::New(env, op__foreach_maximum___ScalarList, "_foreach_maximum_$ScalarList"));
-  exports.Set("_foreach_lerp$ScalarList", Napi::Function::New(env, op__foreach_lerp__ScalarList, "_foreach_lerp$ScalarList"));
-  exports.Set("_foreach_lerp_$ScalarList", Napi::Function::New(env, op__foreach_lerp___ScalarList, "_foreach_lerp_$ScalarList"));
-  exports.Set("_foreach_addcmul$Tensor", Napi::Function::New(env, op__foreach_addcmul__Tensor, "_foreach_addcmul$Tensor"));
-  exports.Set("_foreach_addcmul_$Tensor", Napi::Function::New(env, op__foreach_addcmul___Tensor, "_foreach_addcmul_$Tensor"));
-  exports.Set("_foreach_addcdiv$Tensor", Napi::Function::New(env, op__foreach_addcdiv__Tensor, "_foreach_addcdiv$Tensor"));
-  exports.Set("_foreach_addcdiv_$Tensor", Napi::Function::New(env, op__foreach_addcdiv___Tensor, "_foreach_addcdiv_$Tensor"));
-  exports.Set("_foreach_sqrt", Napi::Function::New(env, op__foreach_sqrt, "_foreach_sqrt"));
-  exports.Set("_foreach_abs_", Napi::Function::New(env, op__foreach_abs_, "_foreach_abs_"));
-  exports.Set("_foreach_sign", Napi::Function::New(env, op__foreach_sign, "_foreach_sign"));
-  exports.Set("_foreach_clamp_min_$Scalar", Napi::Function::New(env, op__foreach_clamp_min___Scalar, "_foreach_clamp_min_$Scalar"));
-  exports.Set("_foreach_copy_", Napi::Function::New(env, op__foreach_copy_, "_foreach_copy_"));
-  exports.Set("lstm$input", Napi::Function::New(env, op_lstm__input, "lstm$input"));
-  exports.Set("rnn_relu_cell", Napi::Function::New(env, op_rnn_relu_cell, "rnn_relu_cell"));
-  exports.Set("rnn_tanh$data", Napi::Function::New(env, op_rnn_tanh__data, "rnn_tanh$data"));
-  exports.Set("gru$data", Napi::Function::New(env, op_gru__data, "gru$data"));
-  exports.Set("_pad_sequence", Napi::Function::New(env, op__pad_sequence, "_pad_sequence"));
-  exports.Set("conv1d", Napi::Function::New(env, op_conv1d, "conv1d"));
-  exports.Set("max_pool2d", Napi::Function::New(env, op_max_pool2d, "max_pool2d"));
-  exports.Set("adaptive_max_pool2d", Napi::Function::New(env, op_adaptive_max_pool2d, "adaptive_max_pool2d"));
-  exports.Set("max_pool1d_with_indices", Napi::Function::New(env, op_max_pool1d_with_indices, "max_pool1d_with_indices"));
-  exports.Set("conv_transpose1d", Napi::Function::New(env, op_conv_transpose1d, "conv_transpose1d"));
-  exports.Set("max_pool3d", Napi::Function::New(env, op_max_pool3d, "max_pool3d"));
-  exports.Set("adaptive_avg_pool1d", Napi::Function::New(env, op_adaptive_avg_pool1d, "adaptive_avg_pool1d"));
-  exports.Set("adaptive_max_pool3d_with_indices", Napi::Function::New(env, op_adaptive_max_pool3d_with_indices, "adaptive_max_pool3d_with_indices"));
-  exports.Set("unfold", Napi::Function::New(env, op_unfold, "unfold"));
-  exports.Set("pixel_unshuffle", Napi::Function::New(env, op_pixel_unshuffle, "pixel_unshuffle"));
-  exports.Set("conv_tbc", Napi::Function::New(env, op_conv_tbc, "conv_tbc"));
-  exports.Set("group_norm", Napi::Function::New(env, op_group_norm, "group_norm"));
-  exports.Set("dropout", Napi::Function::New(env, op_dropout, "dropout"));
-  exports.Set("cross_entropy", Napi::Function::New(env, op_cross_entropy, "cross_entropy"));
-  exports.Set("l1_loss", Napi::Function::New(env, op_l1_loss, "l1_loss"));
-  exports.Set("soft_margin_loss", Napi::Function::New(env, op_soft_margin_loss, "soft_margin_loss"));
-  exports.Set("cosine_embedding_loss", Napi::Function::New(env, op_cosine_embedding_loss, "cosine_embedding_loss"));
-  exports.Set("binary_cross_entropy_with_logits", Napi::Function::New(env, op_binary_cross_entropy_with_logits, "binary_cross_entropy_with_logits"));
-  exports.Set("interpolate", Napi::Function::New(env, op_interpolate, "interpolate"));
-  exports.Set("scaled_dot_product_attention", Napi::Function::New(env, op_scaled_dot_product_attention, "scaled_dot_product_attention"));
-  exports.Set("multi_margin_loss", Napi::Function::New(env, op_multi_margin_loss, "multi_margin_loss"));
-  exports.Set("ctc_loss$Tensor", Napi::Function::New(env, op_ctc_loss__Tensor, "ctc_loss$Tensor"));
-  exports.Set("feature_dropout", Napi::Function::New(env, op_feature_dropout, "feature_dropout"));
-  exports.Set("alpha_dropout_", Napi::Function::New(env, op_alpha_dropout_, "alpha_dropout_"));
-  exports.Set("embedding_bag", Napi::Function::New(env, op_embedding_bag, "embedding_bag"));
-  exports.Set("norm_except_dim", Napi::Function::New(env, op_norm_except_dim, "norm_except_dim"));
-  exports.Set("view_as_real", Napi::Function::New(env, op_view_as_real, "view_as_real"));
-  exports.Set("imag", Napi::Function::New(env, op_imag, "imag"));
-  exports.Set("conj_physical", Napi::Function::New(env, op_conj_physical, "conj_physical"));
-  exports.Set("resolve_neg", Napi::Function::New(env, op_resolve_neg, "resolve_neg"));
-  exports.Set("vdot", Napi::Function::New(env, op_vdot, "vdot"));
-  exports.Set("linalg_inv_ex", Napi::Function::New(env, op_linalg_inv_ex, "linalg_inv_ex"));
-  exports.Set("linalg_solve", Napi::Function::New(env, op_linalg_solve, "linalg_solve"));
-  exports.Set("linalg_cholesky_ex", Napi::Function::New(env, op_linalg_cholesky_ex, "linalg_cholesky_ex"));
-  exports.Set("linalg_eigh", Napi::Function::New(env, op_linalg_eigh, "linalg_eigh"));
-  exports.Set("linalg_eigvals", Napi::Function::New(env, op_linalg_eigvals, "linalg_eigvals"));
-  exports.Set("linalg_lu_factor", Napi::Function::New(env, op_linalg_lu_factor, "linalg_lu_factor"));
-  exports.Set("linalg_pinv", Napi::Function::New(env, op_linalg_pinv, "linalg_pinv"));
-  exports.Set("linalg_norm$ord_str", Napi::Function::New(env, op_linalg_norm__ord_str, "linalg_norm$ord_str"));
-  exports.Set("linalg_matrix_norm$str_ord", Napi::Function::New(env, op_linalg_matrix_norm__str_ord, "linalg_matrix_norm$str_ord"));
-  exports.Set("linalg_cond", Napi::Function::New(env, op_linalg_cond, "linalg_cond"));
-  exports.Set("linalg_householder_product", Napi::Function::New(env, op_linalg_householder_product, "linalg_householder_product"));
-  exports.Set("linalg_vander", Napi::Function::New(env, op_linalg_vander, "linalg_vander"));
-  exports.Set("linalg_ldl_factor", Napi::Function::New(env, op_linalg_ldl_factor, "linalg_ldl_factor"));
-  exports.Set("linalg_solve_ex", Napi::Function::New(env, op_linalg_solve_ex, "linalg_solve_ex"));
-  exports.Set("svd", Napi::Function::New(env, op_svd, "svd"));
-  exports.Set("lu_solve", Napi::Function::New(env, op_lu_solve, "lu_solve"));
-  exports.Set("nuclear_norm", Napi::Function::New(env, op_nuclear_norm, "nuclear_norm"));
-  exports.Set("orgqr", Napi::Function::New(env, op_orgqr, "orgqr"));
-  exports.Set("logdet", Napi::Function::New(env, op_logdet, "logdet"));
-  exports.Set("matrix_power", Napi::Function::New(env, op_matrix_power, "matrix_power"));
-  exports.Set("triangular_solve", Napi::Function::New(env, op_triangular_solve, "triangular_solve"));
-  exports.Set("fft_fftshift", Napi::Function::New(env, op_fft_fftshift, "fft_fftshift"));
-  exports.Set("fft_ifft", Napi::Function::New(env, op_fft_ifft, "fft_ifft"));
-  exports.Set("fft_hfft", Napi::Function::New(env, op_fft_hfft, "fft_hfft"));
-  exports.Set("fft_ifft2", Napi::Function::New(env, op_fft_ifft2, "fft_ifft2"));
-  exports.Set("fft_hfft2", Napi::Function::New(env, op_fft_hfft2, "fft_hfft2"));
-  exports.Set("fft_ifftn", Napi::Function::New(env, op_fft_ifftn, "fft_ifftn"));
-  exports.Set("fft_hfftn", Napi::Function::New(env, op_fft_hfftn, "fft_hfftn"));
-  exports.Set("special_expit", Napi::Function::New(env, op_special_expit, "special_expit"));
-  exports.Set("special_xlog1py$self_scalar", Napi::Function::New(env, op_special_xlog1py__self_scalar, "special_xlog1py$self_scalar"));
-  exports.Set("special_zeta", Napi::Function::New(env, op_special_zeta, "special_zeta"));
-  exports.Set("special_gammainc", Napi::Function::New(env, op_special_gammainc, "special_gammainc"));
-  exports.Set("special_psi", Napi::Function::New(env, op_special_psi, "special_psi"));
-  exports.Set("special_i0", Napi::Function::New(env, op_special_i0, "special_i0"));
-  exports.Set("special_i1e", Napi::Function::New(env, op_special_i1e, "special_i1e"));
-  exports.Set("special_log_ndtr", Napi::Function::New(env, op_special_log_ndtr, "special_log_ndtr"));
-  exports.Set("special_log_softmax", Napi::Function::New(env, op_special_log_softmax, "special_log_softmax"));
-  exports.Set("special_round", Napi::Function::New(env, op_special_round, "special_round"));
-  exports.Set("special_airy_ai", Napi::Function::New(env, op_special_airy_ai, "special_airy_ai"));
-  exports.Set("special_modified_bessel_i0", Napi::Function::New(env, op_special_modified_bessel_i0, "special_modified_bessel_i0"));
-  exports.Set("special_modified_bessel_k1", Napi::Function::New(env, op_special_modified_bessel_k1, "special_modified_bessel_k1"));
-  exports.Set("special_spherical_bessel_j0", Napi::Function::New(env, op_special_spherical_bessel_j0, "special_spherical_bessel_j0"));
-  exports.Set("special_chebyshev_polynomial_v", Napi::Function::New(env, op_special_chebyshev_polynomial_v, "special_chebyshev_polynomial_v"));
-  exports.Set("special_shifted_chebyshev_polynomial_u", Napi::Function::New(env, op_special_shifted_chebyshev_polynomial_u, "special_shifted_chebyshev_polynomial_u"));
-  exports.Set("special_hermite_polynomial_h", Napi::Function::New(env, op_special_hermite_polynomial_h, "special_hermite_polynomial_h"));
-  exports.Set("special_legendre_polynomial_p", Napi::Function::New(env, op_special_legendre_polynomial_p, "special_legendre_polynomial_p"));
-  exports.Set("cauchy_", Napi::Function::New(env, op_cauchy_, "cauchy_"));
-  exports.Set("random_$to", Napi::Function::New(env, op_random___to, "random_$to"));
-  exports.Set("kron", Napi::Function::New(env, op_kron, "kron"));
-  exports.Set("addr", Napi::Function::New(env, op_addr, "addr"));
-  exports.Set("cdist", Napi::Function::New(env, op_cdist, "cdist"));
-  exports.Set("affine_grid_generator", Napi::Function::New(env, op_affine_grid_generator, "affine_grid_generator"));
-  exports.Set("rrelu", Napi::Function::New(env, op_rrelu, "rrelu"));
-  exports.Set("fractional_max_pool2d", Napi::Function::New(env, op_fractional_max_pool2d, "fractional_max_pool2d"));
-  exports.Set("leaky_relu_", Napi::Function::New(env, op_leaky_relu_, "leaky_relu_"));
-  exports.Set("celu_", Napi::Function::New(env, op_celu_, "celu_"));
-  exports.Set("mish_", Napi::Function::New(env, op_mish_, "mish_"));
-  exports.Set("_layout_code", Napi::Function::New(env, op__layout_code, "_layout_code"));
-  exports.Set("to_sparse$sparse_dim", Napi::Function::New(env, op_to_sparse__sparse_dim, "to_sparse$sparse_dim"));
-  exports.Set("to_sparse_csr", Napi::Function::New(env, op_to_sparse_csr, "to_sparse_csr"));
-  exports.Set("to_sparse_bsc", Napi::Function::New(env, op_to_sparse_bsc, "to_sparse_bsc"));
-  exports.Set("indices", Napi::Function::New(env, op_indices, "indices"));
-  exports.Set("_values", Napi::Function::New(env, op__values, "_values"));
-  exports.Set("ccol_indices", Napi::Function::New(env, op_ccol_indices, "ccol_indices"));
-  exports.Set("dense_dim", Napi::Function::New(env, op_dense_dim, "dense_dim"));
-  exports.Set("_sparse_mm", Napi::Function::New(env, op__sparse_mm, "_sparse_mm"));
-  exports.Set("_sparse_addmm", Napi::Function::New(env, op__sparse_addmm, "_sparse_addmm"));
-  exports.Set("_sparse_log_softmax", Napi::Function::New(env, op__sparse_log_softmax, "_sparse_log_softmax"));
-  exports.Set("normal$Tensor_float", Napi::Function::New(env, op_normal__Tensor_float, "normal$Tensor_float"));
-  exports.Set("poisson", Napi::Function::New(env, op_poisson, "poisson"));
-  exports.Set("_dirichlet_grad", Napi::Function::New(env, op__dirichlet_grad, "_dirichlet_grad"));
-  exports.Set("hann_window", Napi::Function::New(env, op_hann_window, "hann_window"));
-  exports.Set("bartlett_window", Napi::Function::New(env, op_bartlett_window, "bartlett_window"));
-  exports.Set("istft", Napi::Function::New(env, op_istft, "istft"));
-  exports.Set("_histogramdd_bin_edges", Napi::Function::New(env, op__histogramdd_bin_edges, "_histogramdd_bin_edges"));
+  exports.Set("std", Napi::Function::New(env, op_std, "std"));
+  exports.Set("max$dim", Napi::Function::New(env, op_max__dim, "max$dim"));
+  exports.Set("min$dim", Napi::Function::New(env, op_min__dim, "min$dim"));
+  exports.Set("amin", Napi::Function::New(env, op_amin, "amin"));
+  exports.Set("logsumexp", Napi::Function::New(env, op_logsumexp, "logsumexp"));
+  exports.Set("any", Napi::Function::New(env, op_any, "any"));
+  exports.Set("argsort", Napi::Function::New(env, op_argsort, "argsort"));
+  exports.Set("cummax", Napi::Function::New(env, op_cummax, "cummax"));
+  exports.Set("median$all", Napi::Function::New(env, op_median__all, "median$all"));
+  exports.Set("nanmedian$dim", Napi::Function::New(env, op_nanmedian__dim, "nanmedian$dim"));
+  exports.Set("nanmean", Napi::Function::New(env, op_nanmean, "nanmean"));
+  exports.Set("quantile$scalar", Napi::Function::New(env, op_quantile__scalar, "quantile$scalar"));
+  exports.Set("aminmax", Napi::Function::New(env, op_aminmax, "aminmax"));
+  exports.Set("count_nonzero", Napi::Function::New(env, op_count_nonzero, "count_nonzero"));
+  exports.Set("unique", Napi::Function::New(env, op_unique, "unique"));
+  exports.Set("searchsorted", Napi::Function::New(env, op_searchsorted, "searchsorted"));
+  exports.Set("bucketize$Scalar", Napi::Function::New(env, op_bucketize__Scalar, "bucketize$Scalar"));
+  exports.Set("cov", Napi::Function::New(env, op_cov, "cov"));
+  exports.Set("cumprod_", Napi::Function::New(env, op_cumprod_, "cumprod_"));
+  exports.Set("view", Napi::Function::New(env, op_view, "view"));
+  exports.Set("squeeze$all", Napi::Function::New(env, op_squeeze__all, "squeeze$all"));
+  exports.Set("permute", Napi::Function::New(env, op_permute, "permute"));
+  exports.Set("contiguous", Napi::Function::New(env, op_contiguous, "contiguous"));
+  exports.Set("view_as", Napi::Function::New(env, op_view_as, "view_as"));
+  exports.Set("repeat_interleave", Napi::Function::New(env, op_repeat_interleave, "repeat_interleave"));
+  exports.Set("concat", Napi::Function::New(env, op_concat, "concat"));
+  exports.Set("split$size", Napi::Function::New(env, op_split__size, "split$size"));
+  exports.Set("unbind", Napi::Function::New(env, op_unbind, "unbind"));
+  exports.Set("slice", Napi::Function::New(env, op_slice, "slice"));
+  exports.Set("diagonal", Napi::Function::New(env, op_diagonal, "diagonal"));
+  exports.Set("pad", Napi::Function::New(env, op_pad, "pad"));
+  exports.Set("flipud", Napi::Function::New(env, op_flipud, "flipud"));
+  exports.Set("cartesian_prod", Napi::Function::New(env, op_cartesian_prod, "cartesian_prod"));
+  exports.Set("transpose_", Napi::Function::New(env, op_transpose_, "transpose_"));
+  exports.Set("unsqueeze_", Napi::Function::New(env, op_unsqueeze_, "unsqueeze_"));
+  exports.Set("diag_embed", Napi::Function::New(env, op_diag_embed, "diag_embed"));
+  exports.Set("adjoint", Napi::Function::New(env, op_adjoint, "adjoint"));
+  exports.Set("_numpy_T", Napi::Function::New(env, op__numpy_T, "_numpy_T"));
+  exports.Set("_retains_grad", Napi::Function::New(env, op__retains_grad, "_retains_grad"));
+  exports.Set("unsafe_split", Napi::Function::New(env, op_unsafe_split, "unsafe_split"));
+  exports.Set("movedim$intlist", Napi::Function::New(env, op_movedim__intlist, "movedim$intlist"));
+  exports.Set("atleast_1d", Napi::Function::New(env, op_atleast_1d, "atleast_1d"));
+  exports.Set("atleast_2d$Sequence", Napi::Function::New(env, op_atleast_2d__Sequence, "atleast_2d$Sequence"));
+  exports.Set("hstack", Napi::Function::New(env, op_hstack, "hstack"));
+  exports.Set("column_stack", Napi::Function::New(env, op_column_stack, "column_stack"));
+  exports.Set("tensor_split$sections", Napi::Function::New(env, op_tensor_split__sections, "tensor_split$sections"));
+  exports.Set("hsplit$array", Napi::Function::New(env, op_hsplit__array, "hsplit$array"));
+  exports.Set("dsplit$int", Napi::Function::New(env, op_dsplit__int, "dsplit$int"));
+  exports.Set("diagonal_scatter", Napi::Function::New(env, op_diagonal_scatter, "diagonal_scatter"));
+  exports.Set("as_strided_scatter", Napi::Function::New(env, op_as_strided_scatter, "as_strided_scatter"));
+  exports.Set("trapezoid$dx", Napi::Function::New(env, op_trapezoid__dx, "trapezoid$dx"));
+  exports.Set("cumulative_trapezoid$x", Napi::Function::New(env, op_cumulative_trapezoid__x, "cumulative_trapezoid$x"));
+  exports.Set("gradient$tensors", Napi::Function::New(env, op_gradient__tensors, "gradient$tensors"));
+  exports.Set("t_copy", Napi::Function::New(env, op_t_copy, "t_copy"));
+  exports.Set("permute_copy", Napi::Function::New(env, op_permute_copy, "permute_copy"));
+  exports.Set("squeeze_copy$all", Napi::Function::New(env, op_squeeze_copy__all, "squeeze_copy$all"));
+  exports.Set("slice_copy$Tensor", Napi::Function::New(env, op_slice_copy__Tensor, "slice_copy$Tensor"));
+  exports.Set("as_strided_copy", Napi::Function::New(env, op_as_strided_copy, "as_strided_copy"));
+  exports.Set("split_copy$Tensor", Napi::Function::New(env, op_split_copy__Tensor, "split_copy$Tensor"));
+  exports.Set("view_as_complex_copy", Napi::Function::New(env, op_view_as_complex_copy, "view_as_complex_copy"));
+  exports.Set("scatter$src", Napi::Function::New(env, op_scatter__src, "scatter$src"));
+  exports.Set("masked_fill", Napi::Function::New(env, op_masked_fill, "masked_fill"));
+  exports.Set("index_put", Napi::Function::New(env, op_index_put, "index_put"));
+  exports.Set("index_copy", Napi::Function::New(env, op_index_copy, "index_copy"));
+  exports.Set("index_fill$int_Tensor", Napi::Function::New(env, op_index_fill__int_Tensor, "index_fill$int_Tensor"));
+  exports.Set("masked_scatter_", Napi::Function::New(env, op_masked_scatter_, "masked_scatter_"));
+  exports.Set("put", Napi::Function::New(env, op_put, "put"));
+  exports.Set("nonzero_static", Napi::Function::New(env, op_nonzero_static, "nonzero_static"));
+  exports.Set("isin", Napi::Function::New(env, op_isin, "isin"));
+  exports.Set("triu_indices", Napi::Function::New(env, op_triu_indices, "triu_indices"));
+  exports.Set("mm", Napi::Function::New(env, op_mm, "mm"));
+  exports.Set("dot", Napi::Function::New(env, op_dot, "dot"));
+  exports.Set("baddbmm", Napi::Function::New(env, op_baddbmm, "baddbmm"));
+  exports.Set("linalg_qr", Napi::Function::New(env, op_linalg_qr, "linalg_qr"));
+  exports.Set("addbmm", Napi::Function::New(env, op_addbmm, "addbmm"));
+  exports.Set("detach_", Napi::Function::New(env, op_detach_, "detach_"));
+  exports.Set("double", Napi::Function::New(env, op_double, "double"));
+  exports.Set("long", Napi::Function::New(env, op_long, "long"));
+  exports.Set("byte", Napi::Function::New(env, op_byte, "byte"));
+  exports.Set("cfloat", Napi::Function::New(env, op_cfloat, "cfloat"));
+  exports.Set("ones", Napi::Function::New(env, op_ones, "ones"));
+  exports.Set("rand", Napi::Function::New(env, op_rand, "rand"));
+  exports.Set("randint$low", Napi::Function::New(env, op_randint__low, "randint$low"));
+  exports.Set("arange$start", Napi::Function::New(env, op_arange__start, "arange$start"));
+  exports.Set("zeros_like", Napi::Function::New(env, op_zeros_like, "zeros_like"));
+  exports.Set("full_like", Napi::Function::New(env, op_full_like, "full_like"));
+  exports.Set("randint_like", Napi::Function::New(env, op_randint_like, "randint_like"));
+  exports.Set("_standard_gamma", Napi::Function::New(env, op__standard_gamma, "_standard_gamma"));
+  exports.Set("new_empty", Napi::Function::New(env, op_new_empty, "new_empty"));
+  exports.Set("logspace", Napi::Function::New(env, op_logspace, "logspace"));
+  exports.Set("_set_deterministic", Napi::Function::New(env, op__set_deterministic, "_set_deterministic"));
+  exports.Set("_float32_matmul_precision", Napi::Function::New(env, op__float32_matmul_precision, "_float32_matmul_precision"));
+  exports.Set("_set_warn_always", Napi::Function::New(env, op__set_warn_always, "_set_warn_always"));
+  exports.Set("_amp_foreach_non_finite_check_and_unscale_", Napi::Function::New(env, op__amp_foreach_non_finite_check_and_unscale_, "_amp_foreach_non_finite_check_and_unscale_"));
+  exports.Set("_foreach_add$List", Napi::Function::New(env, op__foreach_add__List, "_foreach_add$List"));
+  exports.Set("_foreach_add_$Scalar", Napi::Function::New(env, op__foreach_add___Scalar, "_foreach_add_$Scalar"));
+  exports.Set("_foreach_add_$Tensor", Napi::Function::New(env, op__foreach_add___Tensor, "_foreach_add_$Tensor"));
+  exports.Set("_foreach_sub$ScalarList", Napi::Function::New(env, op__foreach_sub__ScalarList, "_foreach_sub$ScalarList"));
+  exports.Set("_foreach_sub_$ScalarList", Napi::Function::New(env, op__foreach_sub___ScalarList, "_foreach_sub_$ScalarList"));
+  exports.Set("_foreach_mul$ScalarList", Napi::Function::New(env, op__foreach_mul__ScalarList, "_foreach_mul$ScalarList"));
+  exports.Set("_foreach_mul_$List", Napi::Function::New(env, op__foreach_mul___List, "_foreach_mul_$List"));
+  exports.Set("_foreach_div$Scalar", Napi::Function::New(env, op__foreach_div__Scalar, "_foreach_div$Scalar"));
+  exports.Set("_foreach_div$Tensor", Napi::Function::New(env, op__foreach_div__Tensor, "_foreach_div$Tensor"));
+  exports.Set("_foreach_div_$ScalarList", Napi::Function::New(env, op__foreach_div___ScalarList, "_foreach_div_$ScalarList"));
+  exports.Set("_foreach_maximum$List", Napi::Function::New(env, op__foreach_maximum__List, "_foreach_maximum$List"));
+  exports.Set("_foreach_maximum_$List", Napi::Function::New(env, op__foreach_maximum___List, "_foreach_maximum_$List"));
+  exports.Set("_foreach_lerp$List", Napi::Function::New(env, op__foreach_lerp__List, "_foreach_lerp$List"));
+  exports.Set("_foreach_lerp_$List", Napi::Function::New(env, op__foreach_lerp___List, "_foreach_lerp_$List"));
+  exports.Set("_foreach_addcmul$ScalarList", Napi::Function::New(env, op__foreach_addcmul__ScalarList, "_foreach_addcmul$ScalarList"));
+  exports.Set("_foreach_addcmul_$ScalarList", Napi::Function::New(env, op__foreach_addcmul___ScalarList, "_foreach_addcmul_$ScalarList"));
+  exports.Set("_foreach_addcdiv$ScalarList", Napi::Function::New(env, op__foreach_addcdiv__ScalarList, "_foreach_addcdiv$ScalarList"));
+  exports.Set("_foreach_addcdiv_$ScalarList", Napi::Function::New(env, op__foreach_addcdiv___ScalarList, "_foreach_addcdiv_$ScalarList"));
+  exports.Set("_foreach_neg_", Napi::Function::New(env, op__foreach_neg_, "_foreach_neg_"));
+  exports.Set("_foreach_abs", Napi::Function::New(env, op__foreach_abs, "_foreach_abs"));
+  exports.Set("_foreach_reciprocal_", Napi::Function::New(env, op__foreach_reciprocal_, "_foreach_reciprocal_"));
+  exports.Set("_foreach_rsqrt_", Napi::Function::New(env, op__foreach_rsqrt_, "_foreach_rsqrt_"));
+  exports.Set("_foreach_zero_", Napi::Function::New(env, op__foreach_zero_, "_foreach_zero_"));
+  exports.Set("rnn_relu$input", Napi::Function::New(env, op_rnn_relu__input, "rnn_relu$input"));
+  exports.Set("rnn_tanh_cell", Napi::Function::New(env, op_rnn_tanh_cell, "rnn_tanh_cell"));
+  exports.Set("gru_cell", Napi::Function::New(env, op_gru_cell, "gru_cell"));
+  exports.Set("lstm$data", Napi::Function::New(env, op_lstm__data, "lstm$data"));
+  exports.Set("_pad_packed_sequence", Napi::Function::New(env, op__pad_packed_sequence, "_pad_packed_sequence"));
+  exports.Set("bilinear", Napi::Function::New(env, op_bilinear, "bilinear"));
+  exports.Set("conv_transpose2d", Napi::Function::New(env, op_conv_transpose2d, "conv_transpose2d"));
+  exports.Set("adaptive_avg_pool2d", Napi::Function::New(env, op_adaptive_avg_pool2d, "adaptive_avg_pool2d"));
+  exports.Set("max_pool1d", Napi::Function::New(env, op_max_pool1d, "max_pool1d"));
+  exports.Set("conv3d", Napi::Function::New(env, op_conv3d, "conv3d"));
+  exports.Set("max_pool2d_with_indices", Napi::Function::New(env, op_max_pool2d_with_indices, "max_pool2d_with_indices"));
+  exports.Set("avg_pool3d", Napi::Function::New(env, op_avg_pool3d, "avg_pool3d"));
+  exports.Set("adaptive_avg_pool3d", Napi::Function::New(env, op_adaptive_avg_pool3d, "adaptive_avg_pool3d"));
+  exports.Set("max_unpool3d", Napi::Function::New(env, op_max_unpool3d, "max_unpool3d"));
+  exports.Set("pixel_shuffle", Napi::Function::New(env, op_pixel_shuffle, "pixel_shuffle"));
+  exports.Set("native_channel_shuffle", Napi::Function::New(env, op_native_channel_shuffle, "native_channel_shuffle"));
+  exports.Set("layer_norm", Napi::Function::New(env, op_layer_norm, "layer_norm"));
+  exports.Set("rms_norm", Napi::Function::New(env, op_rms_norm, "rms_norm"));
+  exports.Set("log_softmax", Napi::Function::New(env, op_log_softmax, "log_softmax"));
+  exports.Set("mse_loss", Napi::Function::New(env, op_mse_loss, "mse_loss"));
+  exports.Set("huber_loss", Napi::Function::New(env, op_huber_loss, "huber_loss"));
+  exports.Set("margin_ranking_loss", Napi::Function::New(env, op_margin_ranking_loss, "margin_ranking_loss"));
+  exports.Set("binary_cross_entropy", Napi::Function::New(env, op_binary_cross_entropy, "binary_cross_entropy"));
+  exports.Set("one_hot", Napi::Function::New(env, op_one_hot, "one_hot"));
+  exports.Set("cosine_similarity", Napi::Function::New(env, op_cosine_similarity, "cosine_similarity"));
+  exports.Set("hinge_embedding_loss", Napi::Function::New(env, op_hinge_embedding_loss, "hinge_embedding_loss"));
+  exports.Set("ctc_loss$IntList", Napi::Function::New(env, op_ctc_loss__IntList, "ctc_loss$IntList"));
+  exports.Set("dropout_", Napi::Function::New(env, op_dropout_, "dropout_"));
+  exports.Set("alpha_dropout", Napi::Function::New(env, op_alpha_dropout, "alpha_dropout"));
+  exports.Set("feature_alpha_dropout_", Napi::Function::New(env, op_feature_alpha_dropout_, "feature_alpha_dropout_"));
+  exports.Set("_weight_norm", Napi::Function::New(env, op__weight_norm, "_weight_norm"));
+  exports.Set("polar", Napi::Function::New(env, op_polar, "polar"));
+  exports.Set("real", Napi::Function::New(env, op_real, "real"));
+  exports.Set("conj", Napi::Function::New(env, op_conj, "conj"));
+  exports.Set("resolve_conj", Napi::Function::New(env, op_resolve_conj, "resolve_conj"));
+  exports.Set("is_neg", Napi::Function::New(env, op_is_neg, "is_neg"));
+  exports.Set("linalg_inv", Napi::Function::New(env, op_linalg_inv, "linalg_inv"));
+  exports.Set("linalg_slogdet", Napi::Function::New(env, op_linalg_slogdet, "linalg_slogdet"));
+  exports.Set("linalg_cholesky", Napi::Function::New(env, op_linalg_cholesky, "linalg_cholesky"));
+  exports.Set("linalg_svdvals", Napi::Function::New(env, op_linalg_svdvals, "linalg_svdvals"));
+  exports.Set("linalg_eig", Napi::Function::New(env, op_linalg_eig, "linalg_eig"));
+  exports.Set("linalg_lu", Napi::Function::New(env, op_linalg_lu, "linalg_lu"));
+  exports.Set("linalg_matrix_rank", Napi::Function::New(env, op_linalg_matrix_rank, "linalg_matrix_rank"));
+  exports.Set("linalg_matrix_exp", Napi::Function::New(env, op_linalg_matrix_exp, "linalg_matrix_exp"));
+  exports.Set("linalg_vector_norm", Napi::Function::New(env, op_linalg_vector_norm, "linalg_vector_norm"));
+  exports.Set("linalg_cond$p_str", Napi::Function::New(env, op_linalg_cond__p_str, "linalg_cond$p_str"));
+  exports.Set("linalg_multi_dot", Napi::Function::New(env, op_linalg_multi_dot, "linalg_multi_dot"));
+  exports.Set("linalg_tensorsolve", Napi::Function::New(env, op_linalg_tensorsolve, "linalg_tensorsolve"));
+  exports.Set("linalg_solve_triangular", Napi::Function::New(env, op_linalg_solve_triangular, "linalg_solve_triangular"));
+  exports.Set("linalg_ldl_solve", Napi::Function::New(env, op_linalg_ldl_solve, "linalg_ldl_solve"));
+  exports.Set("linalg_matmul", Napi::Function::New(env, op_linalg_matmul, "linalg_matmul"));
+  exports.Set("cholesky", Napi::Function::New(env, op_cholesky, "cholesky"));
+  exports.Set("pinverse", Napi::Function::New(env, op_pinverse, "pinverse"));
+  exports.Set("geqrf", Napi::Function::New(env, op_geqrf, "geqrf"));
+  exports.Set("det", Napi::Function::New(env, op_det, "det"));
+  exports.Set("inverse", Napi::Function::New(env, op_inverse, "inverse"));
+  exports.Set("cholesky_solve", Napi::Function::New(env, op_cholesky_solve, "cholesky_solve"));
+  exports.Set("fft_rfftfreq", Napi::Function::New(env, op_fft_rfftfreq, "fft_rfftfreq"));
+  exports.Set("fft_fft", Napi::Function::New(env, op_fft_fft, "fft_fft"));
+  exports.Set("fft_irfft", Napi::Function::New(env, op_fft_irfft, "fft_irfft"));
+  exports.Set("fft_fft2", Napi::Function::New(env, op_fft_fft2, "fft_fft2"));
+  exports.Set("fft_irfft2", Napi::Function::New(env, op_fft_irfft2, "fft_irfft2"));
+  exports.Set("fft_fftn", Napi::Function::New(env, op_fft_fftn, "fft_fftn"));
+  exports.Set("fft_irfftn", Napi::Function::New(env, op_fft_irfftn, "fft_irfftn"));
+  exports.Set("special_erfcx", Napi::Function::New(env, op_special_erfcx, "special_erfcx"));
+  exports.Set("special_xlog1py", Napi::Function::New(env, op_special_xlog1py, "special_xlog1py"));
+  exports.Set("special_xlogy$self_scalar", Napi::Function::New(env, op_special_xlogy__self_scalar, "special_xlogy$self_scalar"));
+  exports.Set("special_gammaln", Napi::Function::New(env, op_special_gammaln, "special_gammaln"));
+  exports.Set("special_digamma", Napi::Function::New(env, op_special_digamma, "special_digamma"));
+  exports.Set("special_multigammaln", Napi::Function::New(env, op_special_multigammaln, "special_multigammaln"));
+  exports.Set("special_i1", Napi::Function::New(env, op_special_i1, "special_i1"));
+  exports.Set("special_ndtri", Napi::Function::New(env, op_special_ndtri, "special_ndtri"));
+  exports.Set("special_softmax", Napi::Function::New(env, op_special_softmax, "special_softmax"));
+  exports.Set("special_sinc", Napi::Function::New(env, op_special_sinc, "special_sinc"));
+  exports.Set("special_bessel_j1", Napi::Function::New(env, op_special_bessel_j1, "special_bessel_j1"));
+  exports.Set("special_bessel_y1", Napi::Function::New(env, op_special_bessel_y1, "special_bessel_y1"));
+  exports.Set("special_modified_bessel_k0", Napi::Function::New(env, op_special_modified_bessel_k0, "special_modified_bessel_k0"));
+  exports.Set("special_scaled_modified_bessel_k1", Napi::Function::New(env, op_special_scaled_modified_bessel_k1, "special_scaled_modified_bessel_k1"));
+  exports.Set("special_chebyshev_polynomial_u", Napi::Function::New(env, op_special_chebyshev_polynomial_u, "special_chebyshev_polynomial_u"));
+  exports.Set("special_shifted_chebyshev_polynomial_t", Napi::Function::New(env, op_special_shifted_chebyshev_polynomial_t, "special_shifted_chebyshev_polynomial_t"));
+  exports.Set("special_shifted_chebyshev_polynomial_w", Napi::Function::New(env, op_special_shifted_chebyshev_polynomial_w, "special_shifted_chebyshev_polynomial_w"));
+  exports.Set("special_laguerre_polynomial_l", Napi::Function::New(env, op_special_laguerre_polynomial_l, "special_laguerre_polynomial_l"));
+  exports.Set("geometric_", Napi::Function::New(env, op_geometric_, "geometric_"));
+  exports.Set("random_", Napi::Function::New(env, op_random_, "random_"));
+  exports.Set("fill_diagonal_", Napi::Function::New(env, op_fill_diagonal_, "fill_diagonal_"));
+  exports.Set("addmv", Napi::Function::New(env, op_addmv, "addmv"));
+  exports.Set("tensordot", Napi::Function::New(env, op_tensordot, "tensordot"));
+  exports.Set("grid_sampler", Napi::Function::New(env, op_grid_sampler, "grid_sampler"));
+  exports.Set("softshrink", Napi::Function::New(env, op_softshrink, "softshrink"));
+  exports.Set("pdist", Napi::Function::New(env, op_pdist, "pdist"));
+  exports.Set("elu_", Napi::Function::New(env, op_elu_, "elu_"));
+  exports.Set("selu_", Napi::Function::New(env, op_selu_, "selu_"));
+  exports.Set("silu_", Napi::Function::New(env, op_silu_, "silu_"));
+  exports.Set("hardsigmoid_", Napi::Function::New(env, op_hardsigmoid_, "hardsigmoid_"));
+  exports.Set("sparse_compressed_tensor", Napi::Function::New(env, op_sparse_compressed_tensor, "sparse_compressed_tensor"));
+  exports.Set("to_dense", Napi::Function::New(env, op_to_dense, "to_dense"));
+  exports.Set("to_sparse_bsr", Napi::Function::New(env, op_to_sparse_bsr, "to_sparse_bsr"));
+  exports.Set("is_coalesced", Napi::Function::New(env, op_is_coalesced, "is_coalesced"));
+  exports.Set("_indices", Napi::Function::New(env, op__indices, "_indices"));
+  exports.Set("col_indices", Napi::Function::New(env, op_col_indices, "col_indices"));
+  exports.Set("sparse_dim", Napi::Function::New(env, op_sparse_dim, "sparse_dim"));
+  exports.Set("sparse_mask", Napi::Function::New(env, op_sparse_mask, "sparse_mask"));
+  exports.Set("_sparse_sum", Napi::Function::New(env, op__sparse_sum, "_sparse_sum"));
+  exports.Set("_sparse_softmax", Napi::Function::New(env, op__sparse_softmax, "_sparse_softmax"));
+  exports.Set("normal$Tensor_Tensor", Napi::Function::New(env, op_normal__Tensor_Tensor, "normal$Tensor_Tensor"));
+  exports.Set("normal$float_float", Napi::Function::New(env, op_normal__float_float, "normal$float_float"));
+  exports.Set("_sample_dirichlet", Napi::Function::New(env, op__sample_dirichlet, "_sample_dirichlet"));
+  exports.Set("cholesky_inverse", Napi::Function::New(env, op_cholesky_inverse, "cholesky_inverse"));
+  exports.Set("blackman_window", Napi::Function::New(env, op_blackman_window, "blackman_window"));
+  exports.Set("stft", Napi::Function::New(env, op_stft, "stft"));
+  exports.Set("histogram$bins_tensor", Napi::Function::New(env, op_histogram__bins_tensor, "histogram$bins_tensor"));
+  exports.Set("_histogramdd_from_bin_tensors", Napi::Function::New(env, op__histogramdd_from_bin_tensors, "_histogramdd_from_bin_tensors"));
 }
 
 }  // namespace tn

@@ -63,6 +63,12 @@ function reductionCases(): Case[] {
       py: 's.prod(dtype=torch.float64)',
       js: ({ s }) => torch.prod(s!, { dtype: 'float64' }),
     });
+    p('prod dim', { inputs: { s }, py: 's.prod(1)', js: ({ s }) => s!.prod(1) });
+    p('prod negative dim keepdim dtype', {
+      inputs: { s },
+      py: 'torch.prod(s, -2, keepdim=True, dtype=torch.float64)',
+      js: ({ s }) => torch.prod(s!, -2, { keepdim: true, dtype: 'float64' }),
+    });
     p('max all', { inputs: { d }, py: 'd.max()', js: ({ d }) => d!.max() });
     p('min all', { inputs: { d }, py: 'torch.min(d)', js: ({ d }) => torch.min(d!) });
     p('max dim values and indices', {
