@@ -13,8 +13,8 @@
 //    queue, then waits: the JavaScript thread pops the task like any other, and RunCalls runs
 //    the queued calls there. libtorch does not export ReadyQueue::push, so the task goes in as
 //    the engine's own tasks do: the device thread evaluates a node of ours (Gateway) whose only
-//    output (undefined: no tensor is made) feeds RunCalls, after counting RunCalls as waiting
-//    for one input; the engine then queues RunCalls on the graph task's CPU queue. The task
+//    output (one CPU scalar, made once per process) feeds RunCalls, after counting RunCalls as
+//    waiting for one input; the engine then queues RunCalls on the graph task's CPU queue. The task
 //    counts as outstanding work of the graph task until it is run. The two nodes are made when a
 //    device thread first needs them, except for a graph task that runs only some nodes
 //    (autograd.grad): it must list them among those before it starts. So a backward that runs no
@@ -26,6 +26,7 @@
 #include "engine.h"
 
 #include <ATen/ATen.h>
+#include <ATen/record_function.h>
 #include <torch/csrc/autograd/engine.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/graph_task.h>
@@ -99,11 +100,21 @@ std::unordered_map<int, std::shared_ptr<Caller>> callers;  // by graph task id
 // How many queued calls this thread is running (a backward started inside one would hang).
 thread_local int runningCalls = 0;
 
+// The CPU scalar that Gateway hands to RunCalls: made once, outside any profile's record.
+const at::Tensor& gatewayScalar() {
+  // Never freed: a static tensor would be destroyed after the allocators at exit.
+  static const at::Tensor* scalar = [] {
+    at::DisableRecordFunctionGuard unrecorded;
+    return new at::Tensor(at::zeros({}));
+  }();
+  return *scalar;
+}
+
 // The node that a device thread evaluates to get RunCalls queued: one CPU scalar into it.
 class Gateway final : public Node {
  public:
   std::string name() const override { return "JavaScriptCallsGateway"; }
-  variable_list apply(variable_list&& /*inputs*/) override { return {at::Tensor()}; }
+  variable_list apply(variable_list&& /*inputs*/) override { return {gatewayScalar()}; }
 };
 
 // The node whose tasks the JavaScript thread runs: each runs every call queued so far.
@@ -142,7 +153,7 @@ class RunCalls final : public Node {
 
 void Caller::makeNodes(const std::shared_ptr<Caller>& self) {
   runCalls = TN_MAKE_NODE<RunCalls>(self);
-  runCalls->add_input_metadata(Node::undefined_input());
+  runCalls->add_input_metadata(gatewayScalar());
   gateway = TN_MAKE_NODE<Gateway>();
   gateway->add_next_edge(torch::autograd::Edge(runCalls, 0));
 }
