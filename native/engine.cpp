@@ -117,7 +117,7 @@ class Gateway final : public Node {
   variable_list apply(variable_list&& /*inputs*/) override { return {gatewayScalar()}; }
 };
 
-// The node whose tasks the JavaScript thread runs: each runs every call queued so far.
+// The node whose tasks the JavaScript thread runs: each runs the calls queued so far.
 class RunCalls final : public Node {
  public:
   explicit RunCalls(std::weak_ptr<Caller> caller) : caller_(std::move(caller)) {}
@@ -126,14 +126,13 @@ class RunCalls final : public Node {
   variable_list apply(variable_list&& /*inputs*/) override {
     const std::shared_ptr<Caller> caller = caller_.lock();
     if (!caller) return {};
-    for (;;) {
-      Call* call = nullptr;
-      {
-        std::lock_guard<std::mutex> lock(caller->mutex);
-        if (caller->pending.empty()) break;
-        call = caller->pending.front();
-        caller->pending.erase(caller->pending.begin());
-      }
+    // A call queued after this swap has a task of its own still to come.
+    std::vector<Call*> calls;
+    {
+      std::lock_guard<std::mutex> lock(caller->mutex);
+      calls.swap(caller->pending);
+    }
+    for (Call* call : calls) {
       std::exception_ptr error;
       runningCalls++;
       try {

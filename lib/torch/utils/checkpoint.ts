@@ -11,14 +11,13 @@
 
 import { isPlainObject } from '../../plain_object.js';
 import { AutogradFunction, enableGrad, type FunctionCtx } from '../autograd.js';
-import { keep } from '../lifetime.js';
 import { describe } from '../marshal.js';
 import { warnOnce } from '../nn/functional_checks.js';
 import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/modules/container.js';
-import { getRngState, setRngState } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { CheckpointError, checkpointWithoutReentrant } from './checkpoint_non_reentrant.js';
+import { RngStash } from './rng_stash.js';
 
 export { CheckpointError };
 
@@ -90,8 +89,7 @@ const preserveOption = (v: unknown, what: string): boolean => booleanOption(v, w
 
 interface CheckpointCtx extends FunctionCtx {
   run: (...args: unknown[]) => unknown;
-  preserve: boolean;
-  cpuState: Tensor | null;
+  rngState: RngStash | null;
   /** The arguments, with null where a tensor was (those come back from savedTensors). */
   inputs: unknown[];
   tensorIndices: number[];
@@ -109,9 +107,8 @@ class CheckpointFunction extends AutogradFunction {
     if (!args.some((a) => a instanceof Tensor && a.requiresGrad))
       warnOnce('checkpoint.noInputGrad', NO_INPUT_GRAD_WARNING);
     ctx.run = run;
-    ctx.preserve = preserve;
     // Owned by the collector: the backward may run after the caller's scope ended, or twice.
-    ctx.cpuState = preserve ? keep(getRngState()) : null;
+    ctx.rngState = preserve ? RngStash.take(args) : null;
     ctx.inputs = [];
     ctx.tensorIndices = [];
     const tensors: Tensor[] = [];
@@ -142,14 +139,8 @@ class CheckpointFunction extends AutogradFunction {
     const detached = inputs.map((a, i) =>
       a instanceof Tensor ? a.detach().requiresGrad_(ctx.needsInputGrad[i + 2] ?? false) : a,
     );
-    const surrounding = ctx.preserve ? getRngState() : null;
-    let outputs: unknown;
-    try {
-      if (ctx.cpuState) setRngState(ctx.cpuState);
-      outputs = enableGrad(() => ctx.run(...detached));
-    } finally {
-      if (surrounding) setRngState(surrounding);
-    }
+    const rerun = () => enableGrad(() => ctx.run(...detached));
+    const outputs: unknown = ctx.rngState ? ctx.rngState.replay(rerun) : rerun();
     const outs = outputs instanceof Tensor ? [outputs] : Array.isArray(outputs) ? outputs : [];
     const roots: Tensor[] = [];
     const grads: Tensor[] = [];

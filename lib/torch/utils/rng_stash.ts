@@ -15,26 +15,31 @@ export class RngStash {
   static take(args: readonly unknown[]): RngStash {
     const devices = new Set<string>();
     for (const a of args) if (a instanceof Tensor && a.device.startsWith('cuda')) devices.add(a.device);
+    return RngStash.of([...devices]);
+  }
+
+  private static of(devices: readonly string[]): RngStash {
     return new RngStash(
       keep(getRngState()),
-      [...devices].map((d) => [d, keep(cudaRandom.getRngState(d))]),
+      devices.map((d) => [d, keep(cudaRandom.getRngState(d))]),
     );
   }
 
   /** Runs `fn` from the stashed states, and puts the states around the call back after it. */
   replay<T>(fn: () => T): T {
-    const surrounding = RngStash.take([]);
-    const devices = this.devices.map(([d]) => [d, keep(cudaRandom.getRngState(d))] as [string, Tensor]);
+    const surrounding = RngStash.of(this.devices.map(([d]) => d));
     try {
-      setRngState(this.cpu);
-      for (const [d, s] of this.devices) cudaRandom.setRngState(s, d);
+      this.restore();
       return fn();
     } finally {
-      setRngState(surrounding.cpu);
-      for (const [d, s] of devices) cudaRandom.setRngState(s, d);
+      surrounding.restore();
       surrounding.dispose();
-      for (const [, s] of devices) s.dispose();
     }
+  }
+
+  private restore(): void {
+    setRngState(this.cpu);
+    for (const [d, s] of this.devices) cudaRandom.setRngState(s, d);
   }
 
   dispose(): void {
