@@ -31,12 +31,6 @@
 #include <torch/csrc/autograd/variable.h>
 #include <torch/csrc/autograd/variable_info.h>
 
-#if __has_include(<torch/headeronly/version.h>)
-#include <torch/headeronly/version.h>
-#else
-#include <torch/csrc/api/include/torch/version.h>
-#endif
-
 #include <algorithm>
 #include <atomic>
 #include <memory>
@@ -47,21 +41,7 @@
 
 #include "args.h"
 #include "engine.h"
-
-// _wrap_outputs (libtorch's internal step of custom Functions, which this file shares with
-// PyTorch's own) changes between releases: it gained an out-parameter in 2.14, and before 2.13
-// graph nodes were held by std::shared_ptr. Custom Functions are built for 2.13 and later (the
-// versions the package pins); built against an older libtorch they are an Error, hooks still work.
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 14)
-#define TN_WRAP_OUTPUTS_ATTACHED_NODE 1
-#else
-#define TN_WRAP_OUTPUTS_ATTACHED_NODE 0
-#endif
-#if TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR < 13
-#define TN_CUSTOM_FUNCTIONS 0
-#else
-#define TN_CUSTOM_FUNCTIONS 1
-#endif
+#include "node_ref.h"
 
 namespace tn {
 
@@ -73,6 +53,45 @@ using torch::autograd::variable_list;
 using torch::autograd::VariableInfo;
 
 class JsNode;
+
+// _wrap_outputs (libtorch's internal step of custom Functions, which this file shares with
+// PyTorch's own) changes between releases: `pure_view` came after 2.11, and 2.14 added an
+// out-parameter for the node that became the outputs' history (a CopySlices for a dirty view),
+// whose creation hooks the caller then fires. The form this libtorch has is the one that compiles
+// (the calls depend on the template parameter, so only the chosen one is instantiated).
+template <typename Inputs>
+std::vector<std::optional<at::Tensor>> wrapOutputs(const Inputs& inputs,
+                                                   const std::unordered_set<at::TensorImpl*>& nonDifferentiable,
+                                                   const std::unordered_set<at::TensorImpl*>& dirty,
+                                                   const std::vector<std::optional<at::Tensor>>& raw,
+                                                   const NodeRef<Node>& cdata, const torch::autograd::_jvp_fn_t& jvp,
+                                                   const torch::autograd::_view_as_self_fn_t& viewAsSelf,
+                                                   NodeRef<Node>& attached, bool& reportsAttached) {
+  namespace ag = torch::autograd;
+  const std::unordered_set<at::TensorImpl*> none;
+  if constexpr (requires {
+                  ag::_wrap_outputs(inputs, nonDifferentiable, dirty, raw, cdata, jvp, none, viewAsSelf, false,
+                                    attached);
+                }) {
+    reportsAttached = true;
+    return ag::_wrap_outputs(inputs, nonDifferentiable, dirty, raw, cdata, jvp, none, viewAsSelf, false, attached);
+  } else if constexpr (requires {
+                         ag::_wrap_outputs(inputs, nonDifferentiable, dirty, raw, cdata, jvp, none, viewAsSelf, false);
+                       }) {
+    return ag::_wrap_outputs(inputs, nonDifferentiable, dirty, raw, cdata, jvp, none, viewAsSelf, false);
+  } else {
+    return ag::_wrap_outputs(inputs, nonDifferentiable, dirty, raw, cdata, jvp, none, viewAsSelf);
+  }
+}
+
+// Where _wrap_outputs reports the node (libtorch >= 2.14, which has these hooks): fires them. A
+// template, so that an older libtorch, which lacks fire_node_creation_hooks, never instantiates it.
+template <typename P>
+void fireCreationHooks(const P& node) {
+  if constexpr (requires { fire_node_creation_hooks(node); }) {
+    if (node) fire_node_creation_hooks(node);
+  }
+}
 
 // One call of a JavaScript backward or hook in progress: where its gradients go.
 struct Frame {
@@ -254,12 +273,6 @@ std::unordered_set<at::TensorImpl*> implSet(const std::vector<at::Tensor>& ts) {
 //   null (not a tensor).
 Napi::Value functionRecord(const Napi::CallbackInfo& info) {
   const Args a(info, "autograd.Function");
-#if !TN_CUSTOM_FUNCTIONS
-  return run(a, [&]() -> Napi::Value {
-    throw OpError("custom autograd Functions need libtorch 2.13 or later; this addon was built against " +
-                  std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR));
-  });
-#else
   return run(a, [&]() -> Napi::Value {
     EnvState& st = state();
     st.releaseOrphans();
@@ -275,9 +288,9 @@ Napi::Value functionRecord(const Napi::CallbackInfo& info) {
     for (auto* impl : dirty) impl->bump_version();
 
     const bool executable = c10::GradMode::is_enabled() && torch::autograd::any_variable_requires_grad(inputs);
-    c10::intrusive_ptr<JsNode> node;
+    NodeRef<JsNode> node;
     if (executable) {
-      node = c10::make_intrusive<JsNode>();
+      node = makeNode<JsNode>();
       node->name_ = name;
       node->set_next_edges(torch::autograd::collect_next_edges(inputs));
       node->numTensorInputs_ = inputs.size();
@@ -291,16 +304,11 @@ Napi::Value functionRecord(const Napi::CallbackInfo& info) {
       TORCH_CHECK(false, "forward-mode AD is not implemented for torch.autograd.Function ", name);
     };
     const torch::autograd::_view_as_self_fn_t viewAsSelf = [](const at::Tensor& x) { return x.view_as(x); };
-    const c10::intrusive_ptr<Node> cdata = node;
-#if TN_WRAP_OUTPUTS_ATTACHED_NODE
-    // torch >= 2.14 says which node became the outputs' history (CopySlices for a dirty view)
-    c10::intrusive_ptr<Node> attached;
-    const auto wrapped = torch::autograd::_wrap_outputs(inputs, nonDifferentiable, dirty, raw, cdata, jvp, {},
-                                                        viewAsSelf, false, attached);
-#else
+    const NodeRef<Node> cdata = node;
+    NodeRef<Node> attached;
+    bool reportsAttached = false;
     const auto wrapped =
-        torch::autograd::_wrap_outputs(inputs, nonDifferentiable, dirty, raw, cdata, jvp, {}, viewAsSelf, false);
-#endif
+        wrapOutputs(inputs, nonDifferentiable, dirty, raw, cdata, jvp, viewAsSelf, attached, reportsAttached);
 
     if (executable) {
       node->outputInfo_.reserve(wrapped.size());
@@ -318,10 +326,8 @@ Napi::Value functionRecord(const Napi::CallbackInfo& info) {
       }
       node->save(std::move(saved));
       node->backward_ = std::make_unique<JsFunction>(currentState, info[7].As<Napi::Function>());
-#if TN_WRAP_OUTPUTS_ATTACHED_NODE
       // as libtorch's own Function::apply: once the saved variables are on the node
-      if (attached) torch::autograd::fire_node_creation_hooks(attached);
-#endif
+      if (reportsAttached) fireCreationHooks(attached);
     }
 
     auto out = Napi::Array::New(a.env(), wrapped.size());
@@ -336,7 +342,6 @@ Napi::Value functionRecord(const Napi::CallbackInfo& info) {
     }
     return out;
   });
-#endif
 }
 
 // functionSetGrads(serial, grads (handle|null)[]): the results of the JavaScript call `serial`.

@@ -31,11 +31,6 @@
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/graph_task.h>
 #include <torch/csrc/autograd/input_buffer.h>
-#if __has_include(<torch/headeronly/version.h>)
-#include <torch/headeronly/version.h>
-#else
-#include <torch/csrc/api/include/torch/version.h>
-#endif
 
 #include <algorithm>
 #include <condition_variable>
@@ -46,14 +41,7 @@
 #include <unordered_map>
 #include <vector>
 
-// Graph nodes are held by c10::intrusive_ptr from libtorch 2.13, by std::shared_ptr before.
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 13)
-#define TN_NODE_PTR c10::intrusive_ptr
-#define TN_MAKE_NODE c10::make_intrusive
-#else
-#define TN_NODE_PTR std::shared_ptr
-#define TN_MAKE_NODE std::make_shared
-#endif
+#include "node_ref.h"
 
 namespace tn {
 
@@ -79,8 +67,8 @@ struct Caller {
   std::vector<Call*> pending;
   bool closed = false;
   std::weak_ptr<GraphTask> task;
-  TN_NODE_PTR<Node> runCalls;  // made once needed (makeNodes), under `mutex` after the start
-  TN_NODE_PTR<Node> gateway;
+  NodeRef<Node> runCalls;  // made once needed (makeNodes), under `mutex` after the start
+  NodeRef<Node> gateway;
 
   void makeNodes(const std::shared_ptr<Caller>& self);
 
@@ -151,9 +139,9 @@ class RunCalls final : public Node {
 };
 
 void Caller::makeNodes(const std::shared_ptr<Caller>& self) {
-  runCalls = TN_MAKE_NODE<RunCalls>(self);
+  runCalls = makeNode<RunCalls>(self);
   runCalls->add_input_metadata(gatewayScalar());
-  gateway = TN_MAKE_NODE<Gateway>();
+  gateway = makeNode<Gateway>();
   gateway->add_next_edge(torch::autograd::Edge(runCalls, 0));
 }
 
@@ -164,7 +152,7 @@ class JsEngine final : public torch::autograd::Engine {
   }
 
   c10::intrusive_ptr<at::ivalue::Future> execute_with_graph_task(const std::shared_ptr<GraphTask>& graphTask,
-                                                                 TN_NODE_PTR<Node> graphRoot,
+                                                                 NodeRef<Node> graphRoot,
                                                                  InputBuffer&& inputBuffer) override {
     TORCH_CHECK(runningCalls == 0,
                 "backward: a backward call inside a JavaScript backward or hook that runs for CUDA tensors is not "

@@ -31,6 +31,7 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "node_ref.h"
 #include "op_helpers.h"
 
 namespace tn {
@@ -239,19 +240,6 @@ bool readArgs(const at::Tensor& input, at::IntArrayRef kernel, at::IntArrayRef s
   return g.outH > 0 && g.outW > 0;
 }
 
-// Autograd nodes are held by intrusive_ptr since torch 2.13 and by shared_ptr before (the GPU
-// machines' torch 2.11): the same code for both.
-template <typename N, bool Intrusive = std::is_base_of_v<c10::intrusive_ptr_target, torch::autograd::Node>>
-struct NodeRef {
-  using type = c10::intrusive_ptr<N>;
-  static type make() { return c10::make_intrusive<N>(); }
-};
-template <typename N>
-struct NodeRef<N, false> {
-  using type = std::shared_ptr<N>;
-  static type make() { return std::make_shared<N>(); }
-};
-
 bool takes(const at::Tensor& input) {
   if (!fastPoolEnabled.load(std::memory_order_relaxed)) return false;
   // The tracer records ops at the dispatcher, which this kernel does not pass through: under
@@ -286,9 +274,9 @@ at::Tensor maxPool2d(const at::Tensor& input, at::IntArrayRef kernel, at::IntArr
   // node, its inputs' edges and arguments before computing; the output's history and the saved
   // indices after.
   using Backward = torch::autograd::generated::MaxPool2DWithIndicesBackward0;
-  NodeRef<Backward>::type node;
+  NodeRef<Backward> node;
   if (torch::autograd::compute_requires_grad(input)) {
-    node = NodeRef<Backward>::make();
+    node = makeNode<Backward>();
     node->set_next_edges(torch::autograd::collect_next_edges(input));
     node->ceil_mode = ceilMode;
     node->dilation = {g.dH, g.dW};

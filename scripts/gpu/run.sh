@@ -67,7 +67,7 @@ for s in $steps; do
     dist/test/engine/model/data_preprocessor.test.js dist/test/engine/model/base_model.test.js \
     dist/test/engine/optim/amp_optim_wrapper.test.js dist/test/engine/evaluator/metric.test.js \
     dist/test/engine/dataset/sampler.test.js dist/test/serialization/roundtrip.test.js \
-    dist/test/autograd/saved_tensors_hooks.test.js dist/test/generator.test.js dist/test/errors.test.js \
+    dist/test/autograd/saved_tensors_hooks.test.js dist/test/autograd_function.test.js dist/test/generator.test.js dist/test/errors.test.js \
     dist/test/lifetime.test.js dist/test/amp/amp.test.js dist/test/engine/runner/load_and_resume.test.js \
     dist/test/engine/runner/log_processor.test.js dist/test/engine/hooks/empty_cache_hook.test.js ;;
   kernels) step kernels 120 node --test --test-concurrency=1 dist/test/nn/max_pool.test.js dist/test/optim/ ;;
