@@ -189,7 +189,10 @@ const OPT_CASES: OptCase[] = [
     name: 'LBFGS',
     make: (ps) => new optim.LBFGS(ps, { lr: 0.5, maxIter: 4, historySize: 3 }),
     paths: [{}],
-    rtol: 1e-4,
+    // 20 inner iterations, each a chain of dot products and divisions over the history, amplify the
+    // rounding of CUDA's reductions (another summation order): the H200 gave 2.4e-4 relative on a
+    // float32 parameter, with every other optimizer within 2e-5.
+    rtol: 1e-3,
     atol: 1e-5,
   },
   {
@@ -204,19 +207,26 @@ const OPT_CASES: OptCase[] = [
 
 describe(`optimizers on ${device}`, { skip: needsDevice }, () => {
   test('every optimizer, foreach and single-tensor paths (and fused): params and state equal to the CPU run', () => {
+    // Every case runs, whatever fails before it: one run on a lent GPU shows all the failures.
+    const failures: string[] = [];
     for (const c of OPT_CASES) {
       for (const path of c.paths ?? BOTH) {
         const what = `${c.name} ${JSON.stringify(path)}`;
         const steps = c.steps ?? 5;
-        // The CPU reference: the single-tensor path, not fused (PyTorch's CPU default).
-        const cpu = train('cpu', (ps) => c.make(ps, 'fused' in path ? {} : { foreach: false }), steps);
-        const gpu = train(device, (ps) => c.make(ps, path), steps);
-        for (const [k, v] of Object.entries(path)) {
-          assert.equal(gpu.opt.paramGroups[0]?.[k], v, `${what}: the group records ${k}`);
+        try {
+          // The CPU reference: the single-tensor path, not fused (PyTorch's CPU default).
+          const cpu = train('cpu', (ps) => c.make(ps, 'fused' in path ? {} : { foreach: false }), steps);
+          const gpu = train(device, (ps) => c.make(ps, path), steps);
+          for (const [k, v] of Object.entries(path)) {
+            assert.equal(gpu.opt.paramGroups[0]?.[k], v, `${what}: the group records ${k}`);
+          }
+          compareRuns(gpu, cpu, c.rtol ?? 2e-5, c.atol ?? 1e-6, what);
+        } catch (e) {
+          failures.push((e as Error).message);
         }
-        compareRuns(gpu, cpu, c.rtol ?? 2e-5, c.atol ?? 1e-6, what);
       }
     }
+    assert.deepEqual(failures, []);
   });
 
   test('foreach: null (the default) gives the same numbers as the explicit paths', () => {
