@@ -27,6 +27,8 @@
 
 #include <ATen/ATen.h>
 #include <ATen/record_function.h>
+#include <c10/core/StreamGuard.h>
+#include <c10/core/impl/DeviceGuardImplInterface.h>
 #include <torch/csrc/autograd/engine.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/graph_task.h>
@@ -37,6 +39,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
 #include <vector>
@@ -56,6 +59,10 @@ using torch::autograd::variable_list;
 // A call waiting for the JavaScript thread.
 struct Call {
   const std::function<void()>* fn;
+  // The device thread's current CUDA device and stream when it queued the call: the engine had
+  // made the node's own stream current (the stream its forward ran on), and the JavaScript runs
+  // on it as the node would have, not on whatever stream the backward's caller has current.
+  std::optional<c10::Stream> stream;
   std::exception_ptr error;
   bool done = false;
 };
@@ -124,6 +131,7 @@ class RunCalls final : public Node {
       std::exception_ptr error;
       runningCalls++;
       try {
+        const c10::OptionalStreamGuard onNodeStream(call->stream);
         (*call->fn)();
       } catch (...) {
         error = std::current_exception();
@@ -219,6 +227,11 @@ void runForBackwardCaller(const std::function<void()>& fn, const char* what) {
               ": JavaScript cannot run on this thread, and no backward call of a JavaScript thread is "
               "waiting for it");
   Call call{&fn};
+  // Device threads are made for the devices with a guard implementation; here only CUDA's.
+  if (c10::impl::hasDeviceGuardImpl(c10::DeviceType::CUDA)) {
+    const c10::impl::DeviceGuardImplInterface* cuda = c10::impl::getDeviceGuardImpl(c10::DeviceType::CUDA);
+    call.stream = cuda->getStream(cuda->getDevice());
+  }
   std::shared_ptr<GraphTask> task = caller->task.lock();
   {
     std::lock_guard<std::mutex> lock(caller->mutex);

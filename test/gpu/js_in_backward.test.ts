@@ -128,6 +128,32 @@ describe('JavaScript in backward on the device', { skip: needsDevice }, () => {
     assert.deepEqual(seen, [[6, -12, 18]]);
   });
 
+  // PyTorch runs a node's backward on the stream its forward ran on; the device thread makes that
+  // stream current, and the JavaScript it hands over must run there too, whatever stream the
+  // caller of backward() has current (streams are CUDA's: nothing to check on the CPU).
+  test('a custom backward runs on the stream its forward ran on', { skip: !onCuda && 'streams are CUDA only' }, () => {
+    const side = new torch.cuda.Stream();
+    const onSide: boolean[] = [];
+    class Double extends torch.autograd.Function {
+      static override forward(_ctx: Ctx, x: Tensor): Tensor {
+        return x.mul(2);
+      }
+      static override backward(_ctx: Ctx, g: Tensor): Tensor {
+        onSide.push(torch.cuda.currentStream().equals(side));
+        return g.mul(2);
+      }
+    }
+    const x = leaf(torch.ones([8]), device);
+    const y = torch.cuda.withStream(side, () => Double.apply(x) as Tensor);
+    torch.cuda.currentStream().waitStream(side);
+    assert.ok(!torch.cuda.currentStream().equals(side), 'backward is called from the default stream');
+    y.sum().backward();
+    torch.cuda.synchronize();
+    assert.deepEqual(onSide, [true]);
+    assert.ok(!torch.cuda.currentStream().equals(side), "the caller's stream is current again");
+    assert.deepEqual(x.grad?.cpu().toArray(), new Array(8).fill(2));
+  });
+
   test('saved-tensor hooks: pack to the CPU, unpack back; saveOnCpu', () => {
     const base = torch.randn([5, 4]);
     const x = leaf(base, device);
