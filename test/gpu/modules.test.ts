@@ -701,7 +701,7 @@ describe(`serialization of ${device} tensors`, { skip: needsDevice }, () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('torch.save of a state dict on the device; load to the CPU (default and mapLocation) and to the device', () => {
+  test('torch.save of a state dict on the device; load back there (default, as PyTorch) or to the CPU (mapLocation)', () => {
     torch.scope(() => {
       torch.manualSeed(21);
       const m = new Holder().to(device);
@@ -711,9 +711,9 @@ describe(`serialization of ${device} tensors`, { skip: needsDevice }, () => {
       for (const t of Object.values(withHalf)) assert.equal(t.device, deviceName);
       const path = join(dir, 'sd.pt');
       torch.save(withHalf, path);
-      // Ours loads to the CPU unless told otherwise (documented: "CPU tensors (or on mapLocation)").
+      // Without mapLocation each tensor goes back to the device it was saved from, as in PyTorch.
       for (const [how, opts, want] of [
-        ['default', undefined, 'cpu'],
+        ['default', undefined, deviceName],
         ["mapLocation 'cpu'", { mapLocation: 'cpu' }, 'cpu'],
         [`mapLocation '${device}'`, { mapLocation: device }, deviceName],
       ] as const) {

@@ -141,7 +141,9 @@ describe('CUDA tensors', { skip: needsCuda }, () => {
       const t = torch.arange(6, { dtype: 'float32', device: 'cuda' }).reshape([2, 3]);
       const file = join(dir, 't.pt');
       torch.save({ t }, file);
-      const loaded = torch.load(file) as { t: torch.Tensor };
+      // Without mapLocation it would go back to CUDA, where it was saved (see load_location.test.ts).
+      const loaded = torch.load(file, { mapLocation: 'cpu' }) as { t: torch.Tensor };
+      assert.equal(loaded.t.device, 'cpu');
       assert.deepEqual(values(loaded.t), [0, 1, 2, 3, 4, 5]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

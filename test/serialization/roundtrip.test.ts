@@ -223,14 +223,16 @@ describe('save / load round trips', () => {
     assert.deepEqual(kept?.toArray(), [1, 1, 1]);
   });
 
-  test('CUDA tensors save with their device as location and load on the CPU or on mapLocation', {
+  test('CUDA tensors save with their device as location and load there, or on mapLocation', {
     skip: torch.cuda.isAvailable() ? false : 'CUDA is not available',
   }, () => {
     const p = join(dir, 'cuda.pt');
     const w = sample('float32').cuda();
     torch.save({ w, t: w.t() }, p);
     assert.ok(readFileSync(p).includes('cuda:0'), 'the storage location is the device');
-    const cpu = torch.load(p) as Record<string, torch.Tensor>;
+    const back = torch.load(p) as Record<string, torch.Tensor>;
+    assert.deepEqual([back.w?.device, back.t?.device], ['cuda:0', 'cuda:0'], 'restored to the recorded location');
+    const cpu = torch.load(p, { mapLocation: 'cpu' }) as Record<string, torch.Tensor>;
     sameTensor(cpu.w, sample('float32'), 'w');
     sameTensor(cpu.t, sample('float32').t(), 't');
     const gpu = torch.load(p, { mapLocation: 'cuda' }) as Record<string, torch.Tensor>;

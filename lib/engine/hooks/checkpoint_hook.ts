@@ -315,6 +315,8 @@ export class CheckpointHook extends Hook {
     const stem = path.replace(/\.[^./\\]*$/, '');
     const staging = `${stem}.publishing.pth`;
     torch.scope(() => {
+      // No mapLocation, as MMEngine's _load_checkpoint: tensors go back where they were saved
+      // from, so the published file records the same locations.
       const checkpoint = torch.load(path) as Record<string, unknown>;
       const removed = Object.keys(checkpoint).filter((k) => !keys.includes(k));
       for (const k of removed) delete checkpoint[k];

@@ -40,10 +40,12 @@
 //
 // Loading never runs anything from the file: the pickle machine in pickle.ts knows only data,
 // and the globals a file may name are the ones torch.load(weights_only=True) allows; any other
-// global is an Error that names it and the file. Loaded tensors are CPU tensors unless
-// `mapLocation` says otherwise (the locations recorded in the file are not used). Tensors that
-// share a storage in the file share memory here too where their layout is expressible as a
-// view (offsets, slices with steps, transposes, expansions), and are copies otherwise.
+// global is an Error that names it and the file. Each storage loads to the location the file
+// records for it ('cpu', 'cuda:0'), as PyTorch's does, unless `mapLocation` says otherwise (see
+// map_location.ts); a recorded device that does not exist here is an Error. Tensors that
+// share a storage in the file share memory here too (on whichever device) where their layout is
+// expressible as a view (offsets, slices with steps, transposes, expansions), and are copies
+// otherwise.
 
 import { randomInt } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -58,6 +60,7 @@ import { COMPRESSED_LAYOUTS, type Layout } from '../layout.js';
 import { sparseCompressedTensor, sparseCooTensor } from '../sparse.js';
 import { Tensor } from '../tensor.js';
 import { atomicWrite, ioError } from './atomic.js';
+import { checkMapLocation, type MapLocation, restoreLocation } from './map_location.js';
 import {
   OP,
   PickleWriter,
@@ -263,8 +266,9 @@ class TorchPickler {
     this.global('torch', STORAGE_OF[dtype]);
     if (storage.keySlot !== undefined) w.get(storage.keySlot);
     else storage.keySlot = w.freshStr(String(index));
-    if (t.device === 'cpu') w.str('cpu');
-    else w.freshStr(t.device);
+    const location = saveTesting.location?.(t) ?? t.device;
+    if (location === 'cpu') w.str('cpu');
+    else w.freshStr(location);
     w.int(storage.numel);
     w.op(OP.TUPLE);
     w.memoize();
@@ -551,7 +555,11 @@ function serializationId(): string {
 }
 
 /** @internal Test hook: write ZIP64 records even for small files. */
-export const saveTesting = { forceZip64: false };
+export const saveTesting: {
+  forceZip64: boolean;
+  /** The location recorded for a tensor's storage instead of its device (files from a GPU, on a CPU). */
+  location?: (t: Tensor) => string | undefined;
+} = { forceZip64: false };
 
 /**
  * Saves `obj` (a tensor, or plain objects and arrays of tensors, numbers, strings, booleans and
@@ -603,8 +611,11 @@ function saveWith(p: TorchPickler, obj: unknown, path: string): void {
 // ============================================================================ load
 
 export interface LoadOptions {
-  /** The device loaded tensors go to (default 'cpu'), as `map_location` in PyTorch. */
-  mapLocation?: Device;
+  /**
+   * Where storages go, as `map_location` in PyTorch (see MapLocation): by default each to the
+   * location recorded in the file.
+   */
+  mapLocation?: MapLocation;
 }
 
 /** A storage that the pickle refers to by key. */
@@ -614,6 +625,8 @@ class StorageRef {
     /** The storage's dtype name; may be one torch-node cannot hold ('complex64'). */
     readonly dtype: string,
     readonly numel: number,
+    /** The location the storage was saved from ('cpu', 'cuda:0'). */
+    readonly location: string,
   ) {}
 }
 
@@ -842,7 +855,7 @@ class TorchUnpickleHooks {
     if (!(pid instanceof PyTuple) || pid.items.length < 5) {
       throw new FormatError(`a persistent id is ${pyTypeName(pid)}, not a storage reference`);
     }
-    const [kind, type, key, , numel] = pid.items;
+    const [kind, type, key, location, numel] = pid.items;
     const kindText = kind instanceof Uint8Array ? Buffer.from(kind).toString('latin1') : kind;
     if (kindText !== 'storage') throw new FormatError('a persistent id is not a storage reference');
     if (!(type instanceof PyGlobal)) throw new FormatError('a storage reference has no storage type');
@@ -850,14 +863,16 @@ class TorchUnpickleHooks {
     const dtype = DTYPE_OF_STORAGE[type.name];
     if (dtype === undefined) throw new FormatError(`a storage has the unknown type ${type.path}`);
     const n = int(numel, 'a storage size');
+    if (typeof location !== 'string')
+      throw new FormatError(`storage '${key}' has a ${pyTypeName(location)} as location`);
     const known = this.storages.get(key);
     if (known) {
-      if (known.dtype !== dtype || known.numel !== n) {
-        throw new FormatError(`storage '${key}' is referred to with two different types or sizes`);
+      if (known.dtype !== dtype || known.numel !== n || known.location !== location) {
+        throw new FormatError(`storage '${key}' is referred to with two different types, sizes or locations`);
       }
       return new PyOpaque(known);
     }
-    const ref = new StorageRef(key, dtype, n);
+    const ref = new StorageRef(key, dtype, n, location);
     this.storages.set(key, ref);
     return new PyOpaque(ref);
   }
@@ -1055,7 +1070,7 @@ function applySteps(base: Tensor, steps: Step[]): Tensor {
 }
 
 /** A copy of a strided region of `base` (for layouts that are no view of a 1-D tensor). */
-function gatherCopy(base: Tensor, spec: TensorSpec): Tensor {
+function gatherCopy(base: Tensor, spec: TensorSpec, device: string | undefined): Tensor {
   const { size, stride, offset } = spec;
   const numel = size.reduce((a, b) => a * b, 1);
   const idx = new BigInt64Array(numel);
@@ -1071,7 +1086,7 @@ function gatherCopy(base: Tensor, spec: TensorSpec): Tensor {
       at[d] = 0;
     }
   }
-  const index = new Tensor(native.fromTypedArray(idx, [numel], undefined, undefined, false));
+  const index = new Tensor(native.fromTypedArray(idx, [numel], undefined, device, false));
   const picked = base.indexSelect(0, index);
   index.dispose();
   const out = picked.view(size);
@@ -1090,7 +1105,7 @@ function materialize(
   zip: ZipReader,
   prefix: string,
   bigEndian: boolean,
-  device: Device | undefined,
+  deviceOf: Map<StorageRef, Device>,
 ): Map<TensorSpec, Tensor> {
   const out = new Map<TensorSpec, Tensor>();
   const groups = new Map<string, TensorSpec[]>();
@@ -1129,15 +1144,19 @@ function materialize(
       const part = dtype.startsWith('complex') ? width / 2 : width;
       if (bigEndian && part > 1) swapBytes(bytes.subarray(0, elements * width), part);
       const code = dtypeCode(dtype, 'load') as number;
-      const base = new Tensor(native.fromTypedArray(bytes, [elements + pad], code, undefined, false, code));
+      // The storage goes to its device whole, and its tensors are made over it there, so that
+      // they share it on that device as they did when saved.
+      const placed = deviceOf.get(ref) as Device;
+      const device = placed === 'cpu' ? undefined : placed;
+      const base = new Tensor(native.fromTypedArray(bytes, [elements + pad], code, device, false, code));
       try {
         group.forEach((spec, i) => {
           const plan = plans[i];
           let t: Tensor;
           if (spec.size.includes(0)) {
-            t = new Tensor(native.fromTypedArray(new Uint8Array(0), spec.size, code, undefined, false, code));
+            t = new Tensor(native.fromTypedArray(new Uint8Array(0), spec.size, code, device, false, code));
           } else if (plan) t = applySteps(base, plan.steps);
-          else t = gatherCopy(base, spec);
+          else t = gatherCopy(base, spec, device);
           made.push(t);
           if (spec.conj || spec.neg) {
             // A view of the others (shared storage kept), with the bits PyTorch's set.
@@ -1150,14 +1169,6 @@ function materialize(
             t.dispose();
             made[made.length - 1] = v;
             t = v;
-          }
-          if (device !== undefined && device !== 'cpu') {
-            const moved = t.to({ device });
-            if (moved !== t) {
-              t.dispose();
-              made[made.length - 1] = moved;
-              t = moved;
-            }
           }
           if (spec.requiresGrad) t.requiresGrad_(true);
           out.set(spec, t);
@@ -1312,7 +1323,8 @@ function wrongFormat(head: Buffer): string {
 
 /**
  * Loads a checkpoint that `torch.save` (Python's, or `save` here) wrote. Returns what was saved,
- * with tensors as CPU tensors (or on `mapLocation`), owned by the caller's scope if there is
+ * with each tensor on the device its storage was saved from (or where `mapLocation` sends it;
+ * a device that does not exist here is an Error, as in PyTorch), owned by the caller's scope if there is
  * one, like any op's result. Only the safe subset that `torch.load(weights_only=True)` accepts
  * is read; a file that names any other Python global, or that is truncated, corrupt or in
  * another format, is an Error that names the file and says what is wrong. See the header of
@@ -1320,6 +1332,7 @@ function wrongFormat(head: Buffer): string {
  */
 export function load(path: string, options?: LoadOptions): unknown {
   if (typeof path !== 'string' || path.length === 0) throw new TypeError('load: path must be a non-empty string');
+  const mapLocation = checkMapLocation(options?.mapLocation, 'load');
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -1351,7 +1364,14 @@ export function load(path: string, options?: LoadOptions): unknown {
     }
     const hooks = new TorchUnpickleHooks();
     const root = unpickle(zip.read(pkl), hooks);
-    const tensors = materialize(hooks.specs, zip, prefix, bigEndian, options?.mapLocation);
+    // Every storage's device is settled (and checked) before any tensor is made.
+    const deviceOf = new Map<StorageRef, Device>();
+    for (const spec of hooks.specs) {
+      if (!deviceOf.has(spec.storage)) {
+        deviceOf.set(spec.storage, restoreLocation(spec.storage.location, mapLocation, `load: '${path}'`));
+      }
+    }
+    const tensors = materialize(hooks.specs, zip, prefix, bigEndian, deviceOf);
     const sparse = new Map<SparseSpec, Tensor>();
     const returned = new Set<Tensor>();
     try {
