@@ -2460,6 +2460,74 @@ export function $empty_permuted(size: number[], physicalLayout: number[], option
   return wrap(ops.empty_permuted(size, physicalLayout, dtypeCode(options?.dtype, 'empty_permuted'), options?.device, options?.requiresGrad));
 }
 
+export function $_set_cudnn_enabled(b: boolean): void {
+  ops._set_cudnn_enabled(b);
+}
+
+export function $_cudnn_enabled(unused: boolean): boolean {
+  return ops._cudnn_enabled(unused) as boolean;
+}
+
+export function $_set_cudnn_benchmark(b: boolean): void {
+  ops._set_cudnn_benchmark(b);
+}
+
+export function $_cudnn_benchmark(unused: boolean): boolean {
+  return ops._cudnn_benchmark(unused) as boolean;
+}
+
+export function $_set_cudnn_deterministic(b: boolean): void {
+  ops._set_cudnn_deterministic(b);
+}
+
+export function $_cudnn_deterministic(unused: boolean): boolean {
+  return ops._cudnn_deterministic(unused) as boolean;
+}
+
+export function $_set_cudnn_allow_tf32(b: boolean): void {
+  ops._set_cudnn_allow_tf32(b);
+}
+
+export function $_cudnn_allow_tf32(unused: boolean): boolean {
+  return ops._cudnn_allow_tf32(unused) as boolean;
+}
+
+export function $_cudnn_version(unused: boolean): number {
+  return ops._cudnn_version(unused) as number;
+}
+
+export function $_set_cublas_allow_tf32(b: boolean): void {
+  ops._set_cublas_allow_tf32(b);
+}
+
+export function $_cublas_allow_tf32(unused: boolean): boolean {
+  return ops._cublas_allow_tf32(unused) as boolean;
+}
+
+export function $_set_cublas_allow_fp16_reduction(b: boolean): void {
+  ops._set_cublas_allow_fp16_reduction(b);
+}
+
+export function $_cublas_allow_fp16_reduction(unused: boolean): boolean {
+  return ops._cublas_allow_fp16_reduction(unused) as boolean;
+}
+
+export function $_set_cublas_allow_bf16_reduction(b: boolean): void {
+  ops._set_cublas_allow_bf16_reduction(b);
+}
+
+export function $_cublas_allow_bf16_reduction(unused: boolean): boolean {
+  return ops._cublas_allow_bf16_reduction(unused) as boolean;
+}
+
+export function $_foreach_norm(input: Tensor[], ord?: number | boolean): Tensor[] {
+  return wrapList(ops._foreach_norm(hList(input, '_foreach_norm', 'input'), ord));
+}
+
+export function $_foreach_clamp_max__Scalar(input: Tensor[], scalar: number | boolean): void {
+  ops['_foreach_clamp_max_$Scalar'](hList(input, '_foreach_clamp_max_', 'input'), scalar);
+}
+
 export function $_amp_foreach_non_finite_check_and_unscale_(tensors: Tensor[], foundInf: Tensor, invScale: Tensor): void {
   ops._amp_foreach_non_finite_check_and_unscale_(hList(tensors, '_amp_foreach_non_finite_check_and_unscale_', 'tensors'), h(foundInf, '_amp_foreach_non_finite_check_and_unscale_', 'foundInf'), h(invScale, '_amp_foreach_non_finite_check_and_unscale_', 'invScale'));
 }
@@ -2743,6 +2811,22 @@ export function $_foreach_zero_(input: Tensor[]): void {
 
 export function $_foreach_copy_(input: Tensor[], src: Tensor[], options?: { nonBlocking?: boolean }): void {
   ops._foreach_copy_(hList(input, '_foreach_copy_', 'input'), hList(src, '_foreach_copy_', 'src'), options?.nonBlocking);
+}
+
+export function $_fused_adam_(input: Tensor[], grads: Tensor[], expAvgs: Tensor[], expAvgSqs: Tensor[], maxExpAvgSqs: Tensor[], stateSteps: Tensor[], options?: { lr?: number; beta1?: number; beta2?: number; weightDecay?: number; eps?: number; amsgrad?: boolean; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null }): void {
+  ops._fused_adam_(hList(input, '_fused_adam_', 'input'), hList(grads, '_fused_adam_', 'grads'), hList(expAvgs, '_fused_adam_', 'expAvgs'), hList(expAvgSqs, '_fused_adam_', 'expAvgSqs'), hList(maxExpAvgSqs, '_fused_adam_', 'maxExpAvgSqs'), hList(stateSteps, '_fused_adam_', 'stateSteps'), options?.lr, options?.beta1, options?.beta2, options?.weightDecay, options?.eps, options?.amsgrad, options?.maximize, hOpt(options?.gradScale, '_fused_adam_', 'gradScale'), hOpt(options?.foundInf, '_fused_adam_', 'foundInf'));
+}
+
+export function $_fused_adamw_(input: Tensor[], grads: Tensor[], expAvgs: Tensor[], expAvgSqs: Tensor[], maxExpAvgSqs: Tensor[], stateSteps: Tensor[], options?: { lr?: number; beta1?: number; beta2?: number; weightDecay?: number; eps?: number; amsgrad?: boolean; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null }): void {
+  ops._fused_adamw_(hList(input, '_fused_adamw_', 'input'), hList(grads, '_fused_adamw_', 'grads'), hList(expAvgs, '_fused_adamw_', 'expAvgs'), hList(expAvgSqs, '_fused_adamw_', 'expAvgSqs'), hList(maxExpAvgSqs, '_fused_adamw_', 'maxExpAvgSqs'), hList(stateSteps, '_fused_adamw_', 'stateSteps'), options?.lr, options?.beta1, options?.beta2, options?.weightDecay, options?.eps, options?.amsgrad, options?.maximize, hOpt(options?.gradScale, '_fused_adamw_', 'gradScale'), hOpt(options?.foundInf, '_fused_adamw_', 'foundInf'));
+}
+
+export function $_fused_sgd_(input: Tensor[], grads: Tensor[], momentumBufferList: Tensor[], options?: { weightDecay?: number; momentum?: number; lr?: number; dampening?: number; nesterov?: boolean; maximize?: boolean; isFirstStep?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null }): void {
+  ops._fused_sgd_(hList(input, '_fused_sgd_', 'input'), hList(grads, '_fused_sgd_', 'grads'), hList(momentumBufferList, '_fused_sgd_', 'momentumBufferList'), options?.weightDecay, options?.momentum, options?.lr, options?.dampening, options?.nesterov, options?.maximize, options?.isFirstStep, hOpt(options?.gradScale, '_fused_sgd_', 'gradScale'), hOpt(options?.foundInf, '_fused_sgd_', 'foundInf'));
+}
+
+export function $_fused_adagrad_(input: Tensor[], grads: Tensor[], stateSums: Tensor[], stateSteps: Tensor[], options?: { lr?: number; lrDecay?: number; weightDecay?: number; eps?: number; maximize?: boolean; gradScale?: Tensor | null; foundInf?: Tensor | null }): void {
+  ops._fused_adagrad_(hList(input, '_fused_adagrad_', 'input'), hList(grads, '_fused_adagrad_', 'grads'), hList(stateSums, '_fused_adagrad_', 'stateSums'), hList(stateSteps, '_fused_adagrad_', 'stateSteps'), options?.lr, options?.lrDecay, options?.weightDecay, options?.eps, options?.maximize, hOpt(options?.gradScale, '_fused_adagrad_', 'gradScale'), hOpt(options?.foundInf, '_fused_adagrad_', 'foundInf'));
 }
 
 export function $rnn_tanh_input(input: Tensor, hx: Tensor, params: Tensor[], hasBiases: boolean, numLayers: number, dropout: number, train: boolean, bidirectional: boolean, batchFirst: boolean): [Tensor, Tensor] & { output: Tensor; hy: Tensor } {

@@ -2447,278 +2447,313 @@ static Napi::Value op__warn_always(const Napi::CallbackInfo& info) {
   });
 }
 
-#if __has_include(<ATen/ops/_amp_update_scale.h>)
-static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_amp_update_scale_");
+static Napi::Value op__cudnn_enabled(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_cudnn_enabled");
   return tn::run(a, [&]() -> Napi::Value {
-    const at::Tensor& a_input = a.tensor(0, "input");
-    const at::Tensor& a_growth_tracker = a.tensor(1, "growth_tracker");
-    const at::Tensor& a_found_inf = a.tensor(2, "found_inf");
-    const double a_scale_growth_factor = a.float64(3, "scale_growth_factor");
-    const double a_scale_backoff_factor = a.float64(4, "scale_backoff_factor");
-    const int64_t a_growth_interval = a.int64(5, "growth_interval");
-    at::_amp_update_scale_(const_cast<at::Tensor&>(a_input), const_cast<at::Tensor&>(a_growth_tracker), a_found_inf, a_scale_growth_factor, a_scale_backoff_factor, a_growth_interval);
+    const bool a_unused = a.boolean(0, "unused");
+    return a.ret(static_cast<bool>(((void)a_unused, at::globalContext().userEnabledCuDNN())));
+  });
+}
+
+static Napi::Value op__set_cudnn_deterministic(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_set_cudnn_deterministic");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_b = a.boolean(0, "b");
+    at::globalContext().setDeterministicCuDNN(a_b);
+    return a.none();
+  });
+}
+
+static Napi::Value op__cudnn_allow_tf32(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_cudnn_allow_tf32");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_unused = a.boolean(0, "unused");
+    return a.ret(static_cast<bool>(((void)a_unused, at::globalContext().allowTF32CuDNN())));
+  });
+}
+
+static Napi::Value op__cublas_allow_tf32(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_cublas_allow_tf32");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_unused = a.boolean(0, "unused");
+    return a.ret(static_cast<bool>(((void)a_unused, at::globalContext().allowTF32CuBLAS())));
+  });
+}
+
+static Napi::Value op__set_cublas_allow_bf16_reduction(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_set_cublas_allow_bf16_reduction");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_b = a.boolean(0, "b");
+    at::globalContext().setAllowBF16ReductionCuBLAS(a_b);
+    return a.none();
+  });
+}
+
+#if __has_include(<ATen/ops/_foreach_clamp_max.h>)
+static Napi::Value op__foreach_clamp_max___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_clamp_max_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_clamp_max_(a_self, a_scalar);
     return a.none();
   });
 }
 #else
-static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_amp_update_scale_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_clamp_max___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_clamp_max_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_add(a_self, a_scalar));
+  });
+}
+#else
+static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_add.h>)
+static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
+  });
+}
+#else
+static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_add.h>)
+static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_add(a_self, a_scalars));
+    at::_foreach_add_(a_self, a_scalars);
+    return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add_");
+#if __has_include(<ATen/ops/_foreach_sub.h>)
+static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sub");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
     const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    at::_foreach_add_(a_self, a_other, a_alpha);
-    return a.none();
+    return a.ret(at::_foreach_sub(a_self, a_other, a_alpha));
   });
 }
 #else
-static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_sub.h>)
-static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sub");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_sub(a_self, a_scalar));
-  });
-}
-#else
-static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_sub: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_sub.h>)
-static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_sub_(a_self, a_scalar);
-    return a.none();
-  });
-}
-#else
-static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_sub_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_mul(a_self, a_scalar));
-  });
-}
-#else
-static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::_foreach_mul(a_self, a_other));
-  });
-}
-#else
-static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_mul_(a_self, a_scalars);
-    return a.none();
-  });
-}
-#else
-static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_div(a_self, a_other));
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    at::_foreach_sub_(a_self, a_other, a_alpha);
+    return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sub_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_mul.h>)
+static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    return a.ret(at::_foreach_mul(a_self, a_other));
+  });
+}
+#else
+static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_mul.h>)
+static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_mul_(a_self, a_scalar);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_mul.h>)
+static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
+    at::_foreach_mul_(a_self, a_other);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_div.h>)
+static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_div(a_self, a_scalars));
+  });
+}
+#else
+static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_div_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_div_(a_self, a_scalar);
-    return a.none();
-  });
-}
-#else
-static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
     at::_foreach_div_(a_self, a_other);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_maximum.h>)
-static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_maximum(a_self, a_scalars));
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_maximum(a_self, a_scalar));
   });
 }
 #else
-static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_maximum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_maximum.h>)
-static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_maximum_(a_self, a_scalars);
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_maximum_(a_self, a_scalar);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_maximum_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_lerp.h>)
-static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<double> a_weight_d = a.floatList(2, "weight");
-    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
-    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
+    const at::Scalar a_weight = a.scalar(2, "weight");
     return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
   });
 }
 #else
-static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_lerp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_lerp.h>)
-static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<double> a_weight_d = a.floatList(2, "weight");
-    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
-    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
+    const at::Scalar a_weight = a.scalar(2, "weight");
     at::_foreach_lerp_(a_self, a_tensors1, a_weight);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_lerp_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcmul.h>)
-static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2727,18 +2762,18 @@ static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
-    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
 #else
-static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcmul.h>)
-static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2747,19 +2782,19 @@ static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
-    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_value);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcmul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcdiv.h>)
-static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2768,18 +2803,18 @@ static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
-    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_value));
   });
 }
 #else
-static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcdiv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcdiv.h>)
-static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2788,96 +2823,158 @@ static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Tensor& a_scalars = a.tensor(3, "scalars");
-    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
+    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
+    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_value);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcdiv_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_sqrt.h>)
-static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sqrt");
+#if __has_include(<ATen/ops/_foreach_neg.h>)
+static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_neg");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_sqrt(a_self));
+    return a.ret(at::_foreach_neg(a_self));
   });
 }
 #else
-static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_sqrt: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_neg: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_abs.h>)
-static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_abs_");
+#if __has_include(<ATen/ops/_foreach_sqrt.h>)
+static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sqrt_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_abs_(a_self);
+    at::_foreach_sqrt_(a_self);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_abs_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sqrt_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_reciprocal.h>)
+static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_reciprocal");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    return a.ret(at::_foreach_reciprocal(a_self));
+  });
+}
+#else
+static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_reciprocal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_sign.h>)
-static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sign");
+static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sign_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_sign(a_self));
+    at::_foreach_sign_(a_self);
+    return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_sign: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sign_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_clamp_min.h>)
-static Napi::Value op__foreach_clamp_min___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_clamp_min___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_clamp_min_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_clamp_min_(a_self, a_scalar);
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    at::_foreach_clamp_min_(a_self, a_other);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_clamp_min___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_clamp_min___List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_clamp_min_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_copy.h>)
-static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_copy_");
+#if __has_include(<ATen/ops/_fused_adam.h>)
+static Napi::Value op__fused_adam_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_fused_adam_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_src_v = a.tensorList(1, "src");
-    const at::TensorList a_src = a_src_v;
-    const bool a_non_blocking = a.boolean(2, "non_blocking", false);
-    at::_foreach_copy_(a_self, a_src, a_non_blocking);
+    const std::vector<at::Tensor> a_grads_v = a.tensorList(1, "grads");
+    const at::TensorList a_grads = a_grads_v;
+    const std::vector<at::Tensor> a_exp_avgs_v = a.tensorList(2, "exp_avgs");
+    const at::TensorList a_exp_avgs = a_exp_avgs_v;
+    const std::vector<at::Tensor> a_exp_avg_sqs_v = a.tensorList(3, "exp_avg_sqs");
+    const at::TensorList a_exp_avg_sqs = a_exp_avg_sqs_v;
+    const std::vector<at::Tensor> a_max_exp_avg_sqs_v = a.tensorList(4, "max_exp_avg_sqs");
+    const at::TensorList a_max_exp_avg_sqs = a_max_exp_avg_sqs_v;
+    const std::vector<at::Tensor> a_state_steps_v = a.tensorList(5, "state_steps");
+    const at::TensorList a_state_steps = a_state_steps_v;
+    const double a_lr = a.float64(6, "lr");
+    const double a_beta1 = a.float64(7, "beta1");
+    const double a_beta2 = a.float64(8, "beta2");
+    const double a_weight_decay = a.float64(9, "weight_decay");
+    const double a_eps = a.float64(10, "eps");
+    const bool a_amsgrad = a.boolean(11, "amsgrad");
+    const bool a_maximize = a.boolean(12, "maximize");
+    const std::optional<at::Tensor> a_grad_scale = a.optTensor(13, "grad_scale");
+    const std::optional<at::Tensor> a_found_inf = a.optTensor(14, "found_inf");
+    at::_fused_adam_(a_self, a_grads, a_exp_avgs, a_exp_avg_sqs, a_max_exp_avg_sqs, a_state_steps, a_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, a_grad_scale, a_found_inf);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_copy_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__fused_adam_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_fused_adam_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_fused_adagrad.h>)
+static Napi::Value op__fused_adagrad_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_fused_adagrad_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_grads_v = a.tensorList(1, "grads");
+    const at::TensorList a_grads = a_grads_v;
+    const std::vector<at::Tensor> a_state_sums_v = a.tensorList(2, "state_sums");
+    const at::TensorList a_state_sums = a_state_sums_v;
+    const std::vector<at::Tensor> a_state_steps_v = a.tensorList(3, "state_steps");
+    const at::TensorList a_state_steps = a_state_steps_v;
+    const double a_lr = a.float64(4, "lr");
+    const double a_lr_decay = a.float64(5, "lr_decay");
+    const double a_weight_decay = a.float64(6, "weight_decay");
+    const double a_eps = a.float64(7, "eps");
+    const bool a_maximize = a.boolean(8, "maximize");
+    const std::optional<at::Tensor> a_grad_scale = a.optTensor(9, "grad_scale");
+    const std::optional<at::Tensor> a_found_inf = a.optTensor(10, "found_inf");
+    at::_fused_adagrad_(a_self, a_grads, a_state_sums, a_state_steps, a_lr, a_lr_decay, a_weight_decay, a_eps, a_maximize, a_grad_scale, a_found_inf);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op__fused_adagrad_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_fused_adagrad_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
@@ -4835,30 +4932,37 @@ void registerGeneratedOps0(Napi::Env env, Napi::Object exports) {
   exports.Set("_deterministic_state", Napi::Function::New(env, op__deterministic_state, "_deterministic_state"));
   exports.Set("_set_flush_denormal", Napi::Function::New(env, op__set_flush_denormal, "_set_flush_denormal"));
   exports.Set("_warn_always", Napi::Function::New(env, op__warn_always, "_warn_always"));
-  exports.Set("_amp_update_scale_", Napi::Function::New(env, op__amp_update_scale_, "_amp_update_scale_"));
-  exports.Set("_foreach_add$ScalarList", Napi::Function::New(env, op__foreach_add__ScalarList, "_foreach_add$ScalarList"));
-  exports.Set("_foreach_add_$List", Napi::Function::New(env, op__foreach_add___List, "_foreach_add_$List"));
-  exports.Set("_foreach_sub$Scalar", Napi::Function::New(env, op__foreach_sub__Scalar, "_foreach_sub$Scalar"));
-  exports.Set("_foreach_sub_$Scalar", Napi::Function::New(env, op__foreach_sub___Scalar, "_foreach_sub_$Scalar"));
-  exports.Set("_foreach_mul$Scalar", Napi::Function::New(env, op__foreach_mul__Scalar, "_foreach_mul$Scalar"));
-  exports.Set("_foreach_mul$Tensor", Napi::Function::New(env, op__foreach_mul__Tensor, "_foreach_mul$Tensor"));
-  exports.Set("_foreach_mul_$ScalarList", Napi::Function::New(env, op__foreach_mul___ScalarList, "_foreach_mul_$ScalarList"));
-  exports.Set("_foreach_div$List", Napi::Function::New(env, op__foreach_div__List, "_foreach_div$List"));
-  exports.Set("_foreach_div_$Scalar", Napi::Function::New(env, op__foreach_div___Scalar, "_foreach_div_$Scalar"));
-  exports.Set("_foreach_div_$Tensor", Napi::Function::New(env, op__foreach_div___Tensor, "_foreach_div_$Tensor"));
-  exports.Set("_foreach_maximum$ScalarList", Napi::Function::New(env, op__foreach_maximum__ScalarList, "_foreach_maximum$ScalarList"));
-  exports.Set("_foreach_maximum_$ScalarList", Napi::Function::New(env, op__foreach_maximum___ScalarList, "_foreach_maximum_$ScalarList"));
-  exports.Set("_foreach_lerp$ScalarList", Napi::Function::New(env, op__foreach_lerp__ScalarList, "_foreach_lerp$ScalarList"));
-  exports.Set("_foreach_lerp_$ScalarList", Napi::Function::New(env, op__foreach_lerp___ScalarList, "_foreach_lerp_$ScalarList"));
-  exports.Set("_foreach_addcmul$Tensor", Napi::Function::New(env, op__foreach_addcmul__Tensor, "_foreach_addcmul$Tensor"));
-  exports.Set("_foreach_addcmul_$Tensor", Napi::Function::New(env, op__foreach_addcmul___Tensor, "_foreach_addcmul_$Tensor"));
-  exports.Set("_foreach_addcdiv$Tensor", Napi::Function::New(env, op__foreach_addcdiv__Tensor, "_foreach_addcdiv$Tensor"));
-  exports.Set("_foreach_addcdiv_$Tensor", Napi::Function::New(env, op__foreach_addcdiv___Tensor, "_foreach_addcdiv_$Tensor"));
-  exports.Set("_foreach_sqrt", Napi::Function::New(env, op__foreach_sqrt, "_foreach_sqrt"));
-  exports.Set("_foreach_abs_", Napi::Function::New(env, op__foreach_abs_, "_foreach_abs_"));
-  exports.Set("_foreach_sign", Napi::Function::New(env, op__foreach_sign, "_foreach_sign"));
-  exports.Set("_foreach_clamp_min_$Scalar", Napi::Function::New(env, op__foreach_clamp_min___Scalar, "_foreach_clamp_min_$Scalar"));
-  exports.Set("_foreach_copy_", Napi::Function::New(env, op__foreach_copy_, "_foreach_copy_"));
+  exports.Set("_cudnn_enabled", Napi::Function::New(env, op__cudnn_enabled, "_cudnn_enabled"));
+  exports.Set("_set_cudnn_deterministic", Napi::Function::New(env, op__set_cudnn_deterministic, "_set_cudnn_deterministic"));
+  exports.Set("_cudnn_allow_tf32", Napi::Function::New(env, op__cudnn_allow_tf32, "_cudnn_allow_tf32"));
+  exports.Set("_cublas_allow_tf32", Napi::Function::New(env, op__cublas_allow_tf32, "_cublas_allow_tf32"));
+  exports.Set("_set_cublas_allow_bf16_reduction", Napi::Function::New(env, op__set_cublas_allow_bf16_reduction, "_set_cublas_allow_bf16_reduction"));
+  exports.Set("_foreach_clamp_max_$Scalar", Napi::Function::New(env, op__foreach_clamp_max___Scalar, "_foreach_clamp_max_$Scalar"));
+  exports.Set("_foreach_add$Scalar", Napi::Function::New(env, op__foreach_add__Scalar, "_foreach_add$Scalar"));
+  exports.Set("_foreach_add$Tensor", Napi::Function::New(env, op__foreach_add__Tensor, "_foreach_add$Tensor"));
+  exports.Set("_foreach_add_$ScalarList", Napi::Function::New(env, op__foreach_add___ScalarList, "_foreach_add_$ScalarList"));
+  exports.Set("_foreach_sub$List", Napi::Function::New(env, op__foreach_sub__List, "_foreach_sub$List"));
+  exports.Set("_foreach_sub_$List", Napi::Function::New(env, op__foreach_sub___List, "_foreach_sub_$List"));
+  exports.Set("_foreach_mul$List", Napi::Function::New(env, op__foreach_mul__List, "_foreach_mul$List"));
+  exports.Set("_foreach_mul_$Scalar", Napi::Function::New(env, op__foreach_mul___Scalar, "_foreach_mul_$Scalar"));
+  exports.Set("_foreach_mul_$Tensor", Napi::Function::New(env, op__foreach_mul___Tensor, "_foreach_mul_$Tensor"));
+  exports.Set("_foreach_div$ScalarList", Napi::Function::New(env, op__foreach_div__ScalarList, "_foreach_div$ScalarList"));
+  exports.Set("_foreach_div_$List", Napi::Function::New(env, op__foreach_div___List, "_foreach_div_$List"));
+  exports.Set("_foreach_maximum$Scalar", Napi::Function::New(env, op__foreach_maximum__Scalar, "_foreach_maximum$Scalar"));
+  exports.Set("_foreach_maximum_$Scalar", Napi::Function::New(env, op__foreach_maximum___Scalar, "_foreach_maximum_$Scalar"));
+  exports.Set("_foreach_lerp$Scalar", Napi::Function::New(env, op__foreach_lerp__Scalar, "_foreach_lerp$Scalar"));
+  exports.Set("_foreach_lerp_$Scalar", Napi::Function::New(env, op__foreach_lerp___Scalar, "_foreach_lerp_$Scalar"));
+  exports.Set("_foreach_addcmul$Scalar", Napi::Function::New(env, op__foreach_addcmul__Scalar, "_foreach_addcmul$Scalar"));
+  exports.Set("_foreach_addcmul_$Scalar", Napi::Function::New(env, op__foreach_addcmul___Scalar, "_foreach_addcmul_$Scalar"));
+  exports.Set("_foreach_addcdiv$Scalar", Napi::Function::New(env, op__foreach_addcdiv__Scalar, "_foreach_addcdiv$Scalar"));
+  exports.Set("_foreach_addcdiv_$Scalar", Napi::Function::New(env, op__foreach_addcdiv___Scalar, "_foreach_addcdiv_$Scalar"));
+  exports.Set("_foreach_neg", Napi::Function::New(env, op__foreach_neg, "_foreach_neg"));
+  exports.Set("_foreach_sqrt_", Napi::Function::New(env, op__foreach_sqrt_, "_foreach_sqrt_"));
+  exports.Set("_foreach_reciprocal", Napi::Function::New(env, op__foreach_reciprocal, "_foreach_reciprocal"));
+  exports.Set("_foreach_sign_", Napi::Function::New(env, op__foreach_sign_, "_foreach_sign_"));
+  exports.Set("_foreach_clamp_min_$List", Napi::Function::New(env, op__foreach_clamp_min___List, "_foreach_clamp_min_$List"));
+  exports.Set("_fused_adam_", Napi::Function::New(env, op__fused_adam_, "_fused_adam_"));
+  exports.Set("_fused_adagrad_", Napi::Function::New(env, op__fused_adagrad_, "_fused_adagrad_"));
   exports.Set("lstm$input", Napi::Function::New(env, op_lstm__input, "lstm$input"));
   exports.Set("rnn_relu_cell", Napi::Function::New(env, op_rnn_relu_cell, "rnn_relu_cell"));
   exports.Set("rnn_tanh$data", Napi::Function::New(env, op_rnn_tanh__data, "rnn_tanh$data"));

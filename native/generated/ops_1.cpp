@@ -2457,254 +2457,319 @@ static Napi::Value op_empty_permuted(const Napi::CallbackInfo& info) {
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add");
+static Napi::Value op__set_cudnn_benchmark(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_set_cudnn_benchmark");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_add(a_self, a_scalar));
+    const bool a_b = a.boolean(0, "b");
+    at::globalContext().setBenchmarkCuDNN(a_b);
+    return a.none();
+  });
+}
+
+static Napi::Value op__cudnn_deterministic(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_cudnn_deterministic");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_unused = a.boolean(0, "unused");
+    return a.ret(static_cast<bool>(((void)a_unused, at::globalContext().deterministicCuDNN())));
+  });
+}
+
+static Napi::Value op__cudnn_version(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_cudnn_version");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_unused = a.boolean(0, "unused");
+    return a.ret(((void)a_unused, at::Context::hasCuDNN() ? static_cast<int64_t>(at::Context::versionCuDNN()) : int64_t{-1}));
+  });
+}
+
+static Napi::Value op__set_cublas_allow_fp16_reduction(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_set_cublas_allow_fp16_reduction");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_b = a.boolean(0, "b");
+    at::globalContext().setAllowFP16ReductionCuBLAS(a_b);
+    return a.none();
+  });
+}
+
+static Napi::Value op__cublas_allow_bf16_reduction(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_cublas_allow_bf16_reduction");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_unused = a.boolean(0, "unused");
+    return a.ret(static_cast<bool>(((void)a_unused, [](auto v) { if constexpr (std::is_same_v<decltype(v), bool>) return static_cast<bool>(v); else return static_cast<int>(v) == 0; }(at::globalContext().allowBF16ReductionCuBLAS()))));
+  });
+}
+
+#if __has_include(<ATen/ops/_amp_foreach_non_finite_check_and_unscale.h>)
+static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_amp_foreach_non_finite_check_and_unscale_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
+    const at::TensorList a_tensors = a_tensors_v;
+    const at::Tensor& a_found_inf = a.tensor(1, "found_inf");
+    const at::Tensor& a_inv_scale = a.tensor(2, "inv_scale");
+    at::_amp_foreach_non_finite_check_and_unscale_(a_tensors, const_cast<at::Tensor&>(a_found_inf), a_inv_scale);
+    return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_add__Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_amp_foreach_non_finite_check_and_unscale_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
     const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
     return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
   });
 }
 #else
-static Napi::Value op__foreach_add__Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_add_(a_self, a_scalars);
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_add_(a_self, a_scalar);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_add___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_add.h>)
+static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_add_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
+    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
+    at::_foreach_add_(a_self, a_other, a_alpha);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_sub.h>)
-static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    return a.ret(at::_foreach_sub(a_self, a_other, a_alpha));
-  });
-}
-#else
-static Napi::Value op__foreach_sub__List(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_sub: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_sub.h>)
-static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sub_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    at::_foreach_sub_(a_self, a_other, a_alpha);
-    return a.none();
-  });
-}
-#else
-static Napi::Value op__foreach_sub___List(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_sub_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_mul(a_self, a_other));
-  });
-}
-#else
-static Napi::Value op__foreach_mul__List(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_mul_(a_self, a_scalar);
-    return a.none();
-  });
-}
-#else
-static Napi::Value op__foreach_mul___Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
-    at::_foreach_mul_(a_self, a_other);
-    return a.none();
-  });
-}
-#else
-static Napi::Value op__foreach_mul___Tensor(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_div(a_self, a_scalars));
+    return a.ret(at::_foreach_sub(a_self, a_scalars));
   });
 }
 #else
-static Napi::Value op__foreach_div__ScalarList(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sub: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
+#if __has_include(<ATen/ops/_foreach_sub.h>)
+static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sub_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_sub_(a_self, a_scalars);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sub_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_mul.h>)
+static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_mul(a_self, a_scalars));
+  });
+}
+#else
+static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_mul.h>)
+static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
     const at::TensorList a_other = a_other_v;
-    at::_foreach_div_(a_self, a_other);
+    at::_foreach_mul_(a_self, a_other);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_div___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_div.h>)
+static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_div(a_self, a_scalar));
+  });
+}
+#else
+static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_div.h>)
+static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
+    return a.ret(at::_foreach_div(a_self, a_other));
+  });
+}
+#else
+static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_div.h>)
+static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_div_(a_self, a_scalars);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_maximum.h>)
-static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_maximum(a_self, a_scalar));
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    return a.ret(at::_foreach_maximum(a_self, a_other));
   });
 }
 #else
-static Napi::Value op__foreach_maximum__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_maximum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_maximum.h>)
-static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_maximum_(a_self, a_scalar);
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    at::_foreach_maximum_(a_self, a_other);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_maximum___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_maximum_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_lerp.h>)
-static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const at::Scalar a_weight = a.scalar(2, "weight");
-    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
+    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
+    const at::TensorList a_weights = a_weights_v;
+    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weights));
   });
 }
 #else
-static Napi::Value op__foreach_lerp__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_lerp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_lerp.h>)
-static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const at::Scalar a_weight = a.scalar(2, "weight");
-    at::_foreach_lerp_(a_self, a_tensors1, a_weight);
+    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
+    const at::TensorList a_weights = a_weights_v;
+    at::_foreach_lerp_(a_self, a_tensors1, a_weights);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_lerp___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_lerp_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcmul.h>)
-static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2713,18 +2778,20 @@ static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_value));
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 #else
-static Napi::Value op__foreach_addcmul__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcmul.h>)
-static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2733,19 +2800,21 @@ static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_value);
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_addcmul___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcmul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcdiv.h>)
-static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2754,18 +2823,20 @@ static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_value));
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 #else
-static Napi::Value op__foreach_addcdiv__Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcdiv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcdiv.h>)
-static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2774,94 +2845,130 @@ static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) 
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const at::Scalar a_value = a.scalar(3, "value", at::Scalar(1));
-    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_value);
+    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_addcdiv___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcdiv_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_neg.h>)
-static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_neg");
+static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_neg_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_neg(a_self));
-  });
-}
-#else
-static Napi::Value op__foreach_neg(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_neg: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_sqrt.h>)
-static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sqrt_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    at::_foreach_sqrt_(a_self);
+    at::_foreach_neg_(a_self);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_sqrt_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_sqrt_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_neg_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_abs.h>)
+static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_abs");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    return a.ret(at::_foreach_abs(a_self));
+  });
+}
+#else
+static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_abs: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_reciprocal.h>)
-static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_reciprocal");
+static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_reciprocal_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_reciprocal(a_self));
-  });
-}
-#else
-static Napi::Value op__foreach_reciprocal(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_reciprocal: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_sign.h>)
-static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_sign_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    at::_foreach_sign_(a_self);
+    at::_foreach_reciprocal_(a_self);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_sign_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_sign_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_reciprocal_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_clamp_min.h>)
-static Napi::Value op__foreach_clamp_min___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_clamp_min_");
+#if __has_include(<ATen/ops/_foreach_rsqrt.h>)
+static Napi::Value op__foreach_rsqrt_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_rsqrt_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    at::_foreach_clamp_min_(a_self, a_other);
+    at::_foreach_rsqrt_(a_self);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_clamp_min___List(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_clamp_min_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_rsqrt_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_rsqrt_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_zero.h>)
+static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_zero_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    at::_foreach_zero_(a_self);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_zero_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_fused_adamw.h>)
+static Napi::Value op__fused_adamw_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_fused_adamw_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_grads_v = a.tensorList(1, "grads");
+    const at::TensorList a_grads = a_grads_v;
+    const std::vector<at::Tensor> a_exp_avgs_v = a.tensorList(2, "exp_avgs");
+    const at::TensorList a_exp_avgs = a_exp_avgs_v;
+    const std::vector<at::Tensor> a_exp_avg_sqs_v = a.tensorList(3, "exp_avg_sqs");
+    const at::TensorList a_exp_avg_sqs = a_exp_avg_sqs_v;
+    const std::vector<at::Tensor> a_max_exp_avg_sqs_v = a.tensorList(4, "max_exp_avg_sqs");
+    const at::TensorList a_max_exp_avg_sqs = a_max_exp_avg_sqs_v;
+    const std::vector<at::Tensor> a_state_steps_v = a.tensorList(5, "state_steps");
+    const at::TensorList a_state_steps = a_state_steps_v;
+    const double a_lr = a.float64(6, "lr");
+    const double a_beta1 = a.float64(7, "beta1");
+    const double a_beta2 = a.float64(8, "beta2");
+    const double a_weight_decay = a.float64(9, "weight_decay");
+    const double a_eps = a.float64(10, "eps");
+    const bool a_amsgrad = a.boolean(11, "amsgrad");
+    const bool a_maximize = a.boolean(12, "maximize");
+    const std::optional<at::Tensor> a_grad_scale = a.optTensor(13, "grad_scale");
+    const std::optional<at::Tensor> a_found_inf = a.optTensor(14, "found_inf");
+    at::_fused_adamw_(a_self, a_grads, a_exp_avgs, a_exp_avg_sqs, a_max_exp_avg_sqs, a_state_steps, a_lr, a_beta1, a_beta2, a_weight_decay, a_eps, a_amsgrad, a_maximize, a_grad_scale, a_found_inf);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op__fused_adamw_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_fused_adamw_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
@@ -4858,29 +4965,36 @@ void registerGeneratedOps1(Napi::Env env, Napi::Object exports) {
   exports.Set("_set_float32_matmul_precision", Napi::Function::New(env, op__set_float32_matmul_precision, "_set_float32_matmul_precision"));
   exports.Set("_is_inference", Napi::Function::New(env, op__is_inference, "_is_inference"));
   exports.Set("empty_permuted", Napi::Function::New(env, op_empty_permuted, "empty_permuted"));
-  exports.Set("_foreach_add$Scalar", Napi::Function::New(env, op__foreach_add__Scalar, "_foreach_add$Scalar"));
-  exports.Set("_foreach_add$Tensor", Napi::Function::New(env, op__foreach_add__Tensor, "_foreach_add$Tensor"));
-  exports.Set("_foreach_add_$ScalarList", Napi::Function::New(env, op__foreach_add___ScalarList, "_foreach_add_$ScalarList"));
-  exports.Set("_foreach_sub$List", Napi::Function::New(env, op__foreach_sub__List, "_foreach_sub$List"));
-  exports.Set("_foreach_sub_$List", Napi::Function::New(env, op__foreach_sub___List, "_foreach_sub_$List"));
-  exports.Set("_foreach_mul$List", Napi::Function::New(env, op__foreach_mul__List, "_foreach_mul$List"));
-  exports.Set("_foreach_mul_$Scalar", Napi::Function::New(env, op__foreach_mul___Scalar, "_foreach_mul_$Scalar"));
-  exports.Set("_foreach_mul_$Tensor", Napi::Function::New(env, op__foreach_mul___Tensor, "_foreach_mul_$Tensor"));
-  exports.Set("_foreach_div$ScalarList", Napi::Function::New(env, op__foreach_div__ScalarList, "_foreach_div$ScalarList"));
-  exports.Set("_foreach_div_$List", Napi::Function::New(env, op__foreach_div___List, "_foreach_div_$List"));
-  exports.Set("_foreach_maximum$Scalar", Napi::Function::New(env, op__foreach_maximum__Scalar, "_foreach_maximum$Scalar"));
-  exports.Set("_foreach_maximum_$Scalar", Napi::Function::New(env, op__foreach_maximum___Scalar, "_foreach_maximum_$Scalar"));
-  exports.Set("_foreach_lerp$Scalar", Napi::Function::New(env, op__foreach_lerp__Scalar, "_foreach_lerp$Scalar"));
-  exports.Set("_foreach_lerp_$Scalar", Napi::Function::New(env, op__foreach_lerp___Scalar, "_foreach_lerp_$Scalar"));
-  exports.Set("_foreach_addcmul$Scalar", Napi::Function::New(env, op__foreach_addcmul__Scalar, "_foreach_addcmul$Scalar"));
-  exports.Set("_foreach_addcmul_$Scalar", Napi::Function::New(env, op__foreach_addcmul___Scalar, "_foreach_addcmul_$Scalar"));
-  exports.Set("_foreach_addcdiv$Scalar", Napi::Function::New(env, op__foreach_addcdiv__Scalar, "_foreach_addcdiv$Scalar"));
-  exports.Set("_foreach_addcdiv_$Scalar", Napi::Function::New(env, op__foreach_addcdiv___Scalar, "_foreach_addcdiv_$Scalar"));
-  exports.Set("_foreach_neg", Napi::Function::New(env, op__foreach_neg, "_foreach_neg"));
-  exports.Set("_foreach_sqrt_", Napi::Function::New(env, op__foreach_sqrt_, "_foreach_sqrt_"));
-  exports.Set("_foreach_reciprocal", Napi::Function::New(env, op__foreach_reciprocal, "_foreach_reciprocal"));
-  exports.Set("_foreach_sign_", Napi::Function::New(env, op__foreach_sign_, "_foreach_sign_"));
-  exports.Set("_foreach_clamp_min_$List", Napi::Function::New(env, op__foreach_clamp_min___List, "_foreach_clamp_min_$List"));
+  exports.Set("_set_cudnn_benchmark", Napi::Function::New(env, op__set_cudnn_benchmark, "_set_cudnn_benchmark"));
+  exports.Set("_cudnn_deterministic", Napi::Function::New(env, op__cudnn_deterministic, "_cudnn_deterministic"));
+  exports.Set("_cudnn_version", Napi::Function::New(env, op__cudnn_version, "_cudnn_version"));
+  exports.Set("_set_cublas_allow_fp16_reduction", Napi::Function::New(env, op__set_cublas_allow_fp16_reduction, "_set_cublas_allow_fp16_reduction"));
+  exports.Set("_cublas_allow_bf16_reduction", Napi::Function::New(env, op__cublas_allow_bf16_reduction, "_cublas_allow_bf16_reduction"));
+  exports.Set("_amp_foreach_non_finite_check_and_unscale_", Napi::Function::New(env, op__amp_foreach_non_finite_check_and_unscale_, "_amp_foreach_non_finite_check_and_unscale_"));
+  exports.Set("_foreach_add$List", Napi::Function::New(env, op__foreach_add__List, "_foreach_add$List"));
+  exports.Set("_foreach_add_$Scalar", Napi::Function::New(env, op__foreach_add___Scalar, "_foreach_add_$Scalar"));
+  exports.Set("_foreach_add_$Tensor", Napi::Function::New(env, op__foreach_add___Tensor, "_foreach_add_$Tensor"));
+  exports.Set("_foreach_sub$ScalarList", Napi::Function::New(env, op__foreach_sub__ScalarList, "_foreach_sub$ScalarList"));
+  exports.Set("_foreach_sub_$ScalarList", Napi::Function::New(env, op__foreach_sub___ScalarList, "_foreach_sub_$ScalarList"));
+  exports.Set("_foreach_mul$ScalarList", Napi::Function::New(env, op__foreach_mul__ScalarList, "_foreach_mul$ScalarList"));
+  exports.Set("_foreach_mul_$List", Napi::Function::New(env, op__foreach_mul___List, "_foreach_mul_$List"));
+  exports.Set("_foreach_div$Scalar", Napi::Function::New(env, op__foreach_div__Scalar, "_foreach_div$Scalar"));
+  exports.Set("_foreach_div$Tensor", Napi::Function::New(env, op__foreach_div__Tensor, "_foreach_div$Tensor"));
+  exports.Set("_foreach_div_$ScalarList", Napi::Function::New(env, op__foreach_div___ScalarList, "_foreach_div_$ScalarList"));
+  exports.Set("_foreach_maximum$List", Napi::Function::New(env, op__foreach_maximum__List, "_foreach_maximum$List"));
+  exports.Set("_foreach_maximum_$List", Napi::Function::New(env, op__foreach_maximum___List, "_foreach_maximum_$List"));
+  exports.Set("_foreach_lerp$List", Napi::Function::New(env, op__foreach_lerp__List, "_foreach_lerp$List"));
+  exports.Set("_foreach_lerp_$List", Napi::Function::New(env, op__foreach_lerp___List, "_foreach_lerp_$List"));
+  exports.Set("_foreach_addcmul$ScalarList", Napi::Function::New(env, op__foreach_addcmul__ScalarList, "_foreach_addcmul$ScalarList"));
+  exports.Set("_foreach_addcmul_$ScalarList", Napi::Function::New(env, op__foreach_addcmul___ScalarList, "_foreach_addcmul_$ScalarList"));
+  exports.Set("_foreach_addcdiv$ScalarList", Napi::Function::New(env, op__foreach_addcdiv__ScalarList, "_foreach_addcdiv$ScalarList"));
+  exports.Set("_foreach_addcdiv_$ScalarList", Napi::Function::New(env, op__foreach_addcdiv___ScalarList, "_foreach_addcdiv_$ScalarList"));
+  exports.Set("_foreach_neg_", Napi::Function::New(env, op__foreach_neg_, "_foreach_neg_"));
+  exports.Set("_foreach_abs", Napi::Function::New(env, op__foreach_abs, "_foreach_abs"));
+  exports.Set("_foreach_reciprocal_", Napi::Function::New(env, op__foreach_reciprocal_, "_foreach_reciprocal_"));
+  exports.Set("_foreach_rsqrt_", Napi::Function::New(env, op__foreach_rsqrt_, "_foreach_rsqrt_"));
+  exports.Set("_foreach_zero_", Napi::Function::New(env, op__foreach_zero_, "_foreach_zero_"));
+  exports.Set("_fused_adamw_", Napi::Function::New(env, op__fused_adamw_, "_fused_adamw_"));
   exports.Set("rnn_tanh$input", Napi::Function::New(env, op_rnn_tanh__input, "rnn_tanh$input"));
   exports.Set("gru$input", Napi::Function::New(env, op_gru__input, "gru$input"));
   exports.Set("lstm_cell", Napi::Function::New(env, op_lstm_cell, "lstm_cell"));

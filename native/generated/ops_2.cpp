@@ -2463,277 +2463,337 @@ static Napi::Value op__set_warn_always(const Napi::CallbackInfo& info) {
   });
 }
 
-#if __has_include(<ATen/ops/_amp_foreach_non_finite_check_and_unscale.h>)
-static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_amp_foreach_non_finite_check_and_unscale_");
+static Napi::Value op__set_cudnn_enabled(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_set_cudnn_enabled");
   return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_tensors_v = a.tensorList(0, "tensors");
-    const at::TensorList a_tensors = a_tensors_v;
-    const at::Tensor& a_found_inf = a.tensor(1, "found_inf");
-    const at::Tensor& a_inv_scale = a.tensor(2, "inv_scale");
-    at::_amp_foreach_non_finite_check_and_unscale_(a_tensors, const_cast<at::Tensor&>(a_found_inf), a_inv_scale);
+    const bool a_b = a.boolean(0, "b");
+    at::globalContext().setUserEnabledCuDNN(a_b);
+    return a.none();
+  });
+}
+
+static Napi::Value op__cudnn_benchmark(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_cudnn_benchmark");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_unused = a.boolean(0, "unused");
+    return a.ret(static_cast<bool>(((void)a_unused, at::globalContext().benchmarkCuDNN())));
+  });
+}
+
+static Napi::Value op__set_cudnn_allow_tf32(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_set_cudnn_allow_tf32");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_b = a.boolean(0, "b");
+    at::globalContext().setAllowTF32CuDNN(a_b);
+    return a.none();
+  });
+}
+
+static Napi::Value op__set_cublas_allow_tf32(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_set_cublas_allow_tf32");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_b = a.boolean(0, "b");
+    at::globalContext().setAllowTF32CuBLAS(a_b);
+    return a.none();
+  });
+}
+
+static Napi::Value op__cublas_allow_fp16_reduction(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_cublas_allow_fp16_reduction");
+  return tn::run(a, [&]() -> Napi::Value {
+    const bool a_unused = a.boolean(0, "unused");
+    return a.ret(static_cast<bool>(((void)a_unused, [](auto v) { if constexpr (std::is_same_v<decltype(v), bool>) return static_cast<bool>(v); else return static_cast<int>(v) == 0; }(at::globalContext().allowFP16ReductionCuBLAS()))));
+  });
+}
+
+#if __has_include(<ATen/ops/_foreach_norm.h>)
+static Napi::Value op__foreach_norm(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_norm");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_ord = a.scalar(1, "ord", at::Scalar(2));
+    return a.ret(at::_foreach_norm(a_self, a_ord));
+  });
+}
+#else
+static Napi::Value op__foreach_norm(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_norm: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_amp_update_scale.h>)
+static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_amp_update_scale_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const at::Tensor& a_input = a.tensor(0, "input");
+    const at::Tensor& a_growth_tracker = a.tensor(1, "growth_tracker");
+    const at::Tensor& a_found_inf = a.tensor(2, "found_inf");
+    const double a_scale_growth_factor = a.float64(3, "scale_growth_factor");
+    const double a_scale_backoff_factor = a.float64(4, "scale_backoff_factor");
+    const int64_t a_growth_interval = a.int64(5, "growth_interval");
+    at::_amp_update_scale_(const_cast<at::Tensor&>(a_input), const_cast<at::Tensor&>(a_growth_tracker), a_found_inf, a_scale_growth_factor, a_scale_backoff_factor, a_growth_interval);
     return a.none();
   });
 }
 #else
-static Napi::Value op__amp_foreach_non_finite_check_and_unscale_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_amp_foreach_non_finite_check_and_unscale_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__amp_update_scale_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_amp_update_scale_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
-    return a.ret(at::_foreach_add(a_self, a_other, a_alpha));
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_add(a_self, a_scalars));
   });
 }
 #else
-static Napi::Value op__foreach_add__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add__ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_add: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_add_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    at::_foreach_add_(a_self, a_scalar);
-    return a.none();
-  });
-}
-#else
-static Napi::Value op__foreach_add___Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_add.h>)
-static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_add_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Tensor& a_other = a.tensor(1, "other");
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
     const at::Scalar a_alpha = a.scalar(2, "alpha", at::Scalar(1));
     at::_foreach_add_(a_self, a_other, a_alpha);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_add___Tensor(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_add___List(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_add_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_sub.h>)
-static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_sub(a_self, a_scalars));
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_sub(a_self, a_scalar));
   });
 }
 #else
-static Napi::Value op__foreach_sub__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub__Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_sub: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_sub.h>)
-static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_sub_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_sub_(a_self, a_scalars);
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_sub_(a_self, a_scalar);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_sub___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_sub___Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_sub_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    return a.ret(at::_foreach_mul(a_self, a_scalars));
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    return a.ret(at::_foreach_mul(a_self, a_scalar));
   });
 }
 #else
-static Napi::Value op__foreach_mul__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul__Scalar(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_mul.h>)
-static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_mul_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    at::_foreach_mul_(a_self, a_other);
-    return a.none();
-  });
-}
-#else
-static Napi::Value op__foreach_mul___List(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    const at::Scalar a_scalar = a.scalar(1, "scalar");
-    return a.ret(at::_foreach_div(a_self, a_scalar));
-  });
-}
-#else
-static Napi::Value op__foreach_div__Scalar(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div");
+static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const at::Tensor& a_other = a.tensor(1, "other");
-    return a.ret(at::_foreach_div(a_self, a_other));
+    return a.ret(at::_foreach_mul(a_self, a_other));
   });
 }
 #else
-static Napi::Value op__foreach_div__Tensor(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_mul__Tensor(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_div.h>)
-static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_div_");
+#if __has_include(<ATen/ops/_foreach_mul.h>)
+static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_mul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
     const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
     const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
-    at::_foreach_div_(a_self, a_scalars);
+    at::_foreach_mul_(a_self, a_scalars);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_div___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_mul___ScalarList(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_mul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_div.h>)
+static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
+    const at::TensorList a_other = a_other_v;
+    return a.ret(at::_foreach_div(a_self, a_other));
+  });
+}
+#else
+static Napi::Value op__foreach_div__List(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_div.h>)
+static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_div_(a_self, a_scalar);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op__foreach_div___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_div.h>)
+static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_div_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Tensor& a_other = a.tensor(1, "other");
+    at::_foreach_div_(a_self, a_other);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op__foreach_div___Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_div_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_maximum.h>)
-static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    return a.ret(at::_foreach_maximum(a_self, a_other));
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    return a.ret(at::_foreach_maximum(a_self, a_scalars));
   });
 }
 #else
-static Napi::Value op__foreach_maximum__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum__ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_maximum: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_maximum.h>)
-static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_maximum_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    const std::vector<at::Tensor> a_other_v = a.tensorList(1, "other");
-    const at::TensorList a_other = a_other_v;
-    at::_foreach_maximum_(a_self, a_other);
+    const std::vector<double> a_scalars_d = a.floatList(1, "scalars");
+    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
+    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    at::_foreach_maximum_(a_self, a_scalars);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_maximum___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_maximum___ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_maximum_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_lerp.h>)
-static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
-    const at::TensorList a_weights = a_weights_v;
-    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weights));
+    const std::vector<double> a_weight_d = a.floatList(2, "weight");
+    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
+    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
+    return a.ret(at::_foreach_lerp(a_self, a_tensors1, a_weight));
   });
 }
 #else
-static Napi::Value op__foreach_lerp__List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp__ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_lerp: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_lerp.h>)
-static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_lerp_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
     const std::vector<at::Tensor> a_tensors1_v = a.tensorList(1, "tensors1");
     const at::TensorList a_tensors1 = a_tensors1_v;
-    const std::vector<at::Tensor> a_weights_v = a.tensorList(2, "weights");
-    const at::TensorList a_weights = a_weights_v;
-    at::_foreach_lerp_(a_self, a_tensors1, a_weights);
+    const std::vector<double> a_weight_d = a.floatList(2, "weight");
+    const std::vector<at::Scalar> a_weight_v(a_weight_d.begin(), a_weight_d.end());
+    const at::ArrayRef<at::Scalar> a_weight = a_weight_v;
+    at::_foreach_lerp_(a_self, a_tensors1, a_weight);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_lerp___List(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_lerp___ScalarList(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_lerp_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcmul.h>)
-static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2742,20 +2802,18 @@ static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& inf
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
     return a.ret(at::_foreach_addcmul(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 #else
-static Napi::Value op__foreach_addcmul__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul__Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcmul: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcmul.h>)
-static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcmul_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2764,21 +2822,19 @@ static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& in
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
     at::_foreach_addcmul_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_addcmul___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcmul___Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcmul_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcdiv.h>)
-static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2787,20 +2843,18 @@ static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& inf
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
     return a.ret(at::_foreach_addcdiv(a_self, a_tensor1, a_tensor2, a_scalars));
   });
 }
 #else
-static Napi::Value op__foreach_addcdiv__ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv__Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcdiv: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_addcdiv.h>)
-static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
   const tn::Args a(info, "_foreach_addcdiv_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
@@ -2809,95 +2863,125 @@ static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& in
     const at::TensorList a_tensor1 = a_tensor1_v;
     const std::vector<at::Tensor> a_tensor2_v = a.tensorList(2, "tensor2");
     const at::TensorList a_tensor2 = a_tensor2_v;
-    const std::vector<double> a_scalars_d = a.floatList(3, "scalars");
-    const std::vector<at::Scalar> a_scalars_v(a_scalars_d.begin(), a_scalars_d.end());
-    const at::ArrayRef<at::Scalar> a_scalars = a_scalars_v;
+    const at::Tensor& a_scalars = a.tensor(3, "scalars");
     at::_foreach_addcdiv_(a_self, a_tensor1, a_tensor2, a_scalars);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_addcdiv___ScalarList(const Napi::CallbackInfo& info) {
+static Napi::Value op__foreach_addcdiv___Tensor(const Napi::CallbackInfo& info) {
   throw Napi::Error::New(info.Env(), "_foreach_addcdiv_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_neg.h>)
-static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_neg_");
+#if __has_include(<ATen/ops/_foreach_sqrt.h>)
+static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sqrt");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_neg_(a_self);
-    return a.none();
+    return a.ret(at::_foreach_sqrt(a_self));
   });
 }
 #else
-static Napi::Value op__foreach_neg_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_neg_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_sqrt(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sqrt: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
 #if __has_include(<ATen/ops/_foreach_abs.h>)
-static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_abs");
+static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_abs_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    return a.ret(at::_foreach_abs(a_self));
-  });
-}
-#else
-static Napi::Value op__foreach_abs(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_abs: not in the libtorch this addon was built against (" TORCH_VERSION ")");
-}
-#endif
-
-#if __has_include(<ATen/ops/_foreach_reciprocal.h>)
-static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_reciprocal_");
-  return tn::run(a, [&]() -> Napi::Value {
-    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
-    const at::TensorList a_self = a_self_v;
-    at::_foreach_reciprocal_(a_self);
+    at::_foreach_abs_(a_self);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_reciprocal_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_reciprocal_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_abs_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_abs_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_rsqrt.h>)
-static Napi::Value op__foreach_rsqrt_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_rsqrt_");
+#if __has_include(<ATen/ops/_foreach_sign.h>)
+static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_sign");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_rsqrt_(a_self);
+    return a.ret(at::_foreach_sign(a_self));
+  });
+}
+#else
+static Napi::Value op__foreach_sign(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_sign: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_foreach_clamp_min.h>)
+static Napi::Value op__foreach_clamp_min___Scalar(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_clamp_min_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const at::Scalar a_scalar = a.scalar(1, "scalar");
+    at::_foreach_clamp_min_(a_self, a_scalar);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_rsqrt_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_rsqrt_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_clamp_min___Scalar(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_clamp_min_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
-#if __has_include(<ATen/ops/_foreach_zero.h>)
-static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
-  const tn::Args a(info, "_foreach_zero_");
+#if __has_include(<ATen/ops/_foreach_copy.h>)
+static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_foreach_copy_");
   return tn::run(a, [&]() -> Napi::Value {
     const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
     const at::TensorList a_self = a_self_v;
-    at::_foreach_zero_(a_self);
+    const std::vector<at::Tensor> a_src_v = a.tensorList(1, "src");
+    const at::TensorList a_src = a_src_v;
+    const bool a_non_blocking = a.boolean(2, "non_blocking", false);
+    at::_foreach_copy_(a_self, a_src, a_non_blocking);
     return a.none();
   });
 }
 #else
-static Napi::Value op__foreach_zero_(const Napi::CallbackInfo& info) {
-  throw Napi::Error::New(info.Env(), "_foreach_zero_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+static Napi::Value op__foreach_copy_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_foreach_copy_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
+}
+#endif
+
+#if __has_include(<ATen/ops/_fused_sgd.h>)
+static Napi::Value op__fused_sgd_(const Napi::CallbackInfo& info) {
+  const tn::Args a(info, "_fused_sgd_");
+  return tn::run(a, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> a_self_v = a.tensorList(0, "self");
+    const at::TensorList a_self = a_self_v;
+    const std::vector<at::Tensor> a_grads_v = a.tensorList(1, "grads");
+    const at::TensorList a_grads = a_grads_v;
+    const std::vector<at::Tensor> a_momentum_buffer_list_v = a.tensorList(2, "momentum_buffer_list");
+    const at::TensorList a_momentum_buffer_list = a_momentum_buffer_list_v;
+    const double a_weight_decay = a.float64(3, "weight_decay");
+    const double a_momentum = a.float64(4, "momentum");
+    const double a_lr = a.float64(5, "lr");
+    const double a_dampening = a.float64(6, "dampening");
+    const bool a_nesterov = a.boolean(7, "nesterov");
+    const bool a_maximize = a.boolean(8, "maximize");
+    const bool a_is_first_step = a.boolean(9, "is_first_step");
+    const std::optional<at::Tensor> a_grad_scale = a.optTensor(10, "grad_scale");
+    const std::optional<at::Tensor> a_found_inf = a.optTensor(11, "found_inf");
+    at::_fused_sgd_(a_self, a_grads, a_momentum_buffer_list, a_weight_decay, a_momentum, a_lr, a_dampening, a_nesterov, a_maximize, a_is_first_step, a_grad_scale, a_found_inf);
+    return a.none();
+  });
+}
+#else
+static Napi::Value op__fused_sgd_(const Napi::CallbackInfo& info) {
+  throw Napi::Error::New(info.Env(), "_fused_sgd_: not in the libtorch this addon was built against (" TORCH_VERSION ")");
 }
 #endif
 
@@ -4849,30 +4933,37 @@ void registerGeneratedOps2(Napi::Env env, Napi::Object exports) {
   exports.Set("_set_deterministic", Napi::Function::New(env, op__set_deterministic, "_set_deterministic"));
   exports.Set("_float32_matmul_precision", Napi::Function::New(env, op__float32_matmul_precision, "_float32_matmul_precision"));
   exports.Set("_set_warn_always", Napi::Function::New(env, op__set_warn_always, "_set_warn_always"));
-  exports.Set("_amp_foreach_non_finite_check_and_unscale_", Napi::Function::New(env, op__amp_foreach_non_finite_check_and_unscale_, "_amp_foreach_non_finite_check_and_unscale_"));
-  exports.Set("_foreach_add$List", Napi::Function::New(env, op__foreach_add__List, "_foreach_add$List"));
-  exports.Set("_foreach_add_$Scalar", Napi::Function::New(env, op__foreach_add___Scalar, "_foreach_add_$Scalar"));
-  exports.Set("_foreach_add_$Tensor", Napi::Function::New(env, op__foreach_add___Tensor, "_foreach_add_$Tensor"));
-  exports.Set("_foreach_sub$ScalarList", Napi::Function::New(env, op__foreach_sub__ScalarList, "_foreach_sub$ScalarList"));
-  exports.Set("_foreach_sub_$ScalarList", Napi::Function::New(env, op__foreach_sub___ScalarList, "_foreach_sub_$ScalarList"));
-  exports.Set("_foreach_mul$ScalarList", Napi::Function::New(env, op__foreach_mul__ScalarList, "_foreach_mul$ScalarList"));
-  exports.Set("_foreach_mul_$List", Napi::Function::New(env, op__foreach_mul___List, "_foreach_mul_$List"));
-  exports.Set("_foreach_div$Scalar", Napi::Function::New(env, op__foreach_div__Scalar, "_foreach_div$Scalar"));
-  exports.Set("_foreach_div$Tensor", Napi::Function::New(env, op__foreach_div__Tensor, "_foreach_div$Tensor"));
-  exports.Set("_foreach_div_$ScalarList", Napi::Function::New(env, op__foreach_div___ScalarList, "_foreach_div_$ScalarList"));
-  exports.Set("_foreach_maximum$List", Napi::Function::New(env, op__foreach_maximum__List, "_foreach_maximum$List"));
-  exports.Set("_foreach_maximum_$List", Napi::Function::New(env, op__foreach_maximum___List, "_foreach_maximum_$List"));
-  exports.Set("_foreach_lerp$List", Napi::Function::New(env, op__foreach_lerp__List, "_foreach_lerp$List"));
-  exports.Set("_foreach_lerp_$List", Napi::Function::New(env, op__foreach_lerp___List, "_foreach_lerp_$List"));
-  exports.Set("_foreach_addcmul$ScalarList", Napi::Function::New(env, op__foreach_addcmul__ScalarList, "_foreach_addcmul$ScalarList"));
-  exports.Set("_foreach_addcmul_$ScalarList", Napi::Function::New(env, op__foreach_addcmul___ScalarList, "_foreach_addcmul_$ScalarList"));
-  exports.Set("_foreach_addcdiv$ScalarList", Napi::Function::New(env, op__foreach_addcdiv__ScalarList, "_foreach_addcdiv$ScalarList"));
-  exports.Set("_foreach_addcdiv_$ScalarList", Napi::Function::New(env, op__foreach_addcdiv___ScalarList, "_foreach_addcdiv_$ScalarList"));
-  exports.Set("_foreach_neg_", Napi::Function::New(env, op__foreach_neg_, "_foreach_neg_"));
-  exports.Set("_foreach_abs", Napi::Function::New(env, op__foreach_abs, "_foreach_abs"));
-  exports.Set("_foreach_reciprocal_", Napi::Function::New(env, op__foreach_reciprocal_, "_foreach_reciprocal_"));
-  exports.Set("_foreach_rsqrt_", Napi::Function::New(env, op__foreach_rsqrt_, "_foreach_rsqrt_"));
-  exports.Set("_foreach_zero_", Napi::Function::New(env, op__foreach_zero_, "_foreach_zero_"));
+  exports.Set("_set_cudnn_enabled", Napi::Function::New(env, op__set_cudnn_enabled, "_set_cudnn_enabled"));
+  exports.Set("_cudnn_benchmark", Napi::Function::New(env, op__cudnn_benchmark, "_cudnn_benchmark"));
+  exports.Set("_set_cudnn_allow_tf32", Napi::Function::New(env, op__set_cudnn_allow_tf32, "_set_cudnn_allow_tf32"));
+  exports.Set("_set_cublas_allow_tf32", Napi::Function::New(env, op__set_cublas_allow_tf32, "_set_cublas_allow_tf32"));
+  exports.Set("_cublas_allow_fp16_reduction", Napi::Function::New(env, op__cublas_allow_fp16_reduction, "_cublas_allow_fp16_reduction"));
+  exports.Set("_foreach_norm", Napi::Function::New(env, op__foreach_norm, "_foreach_norm"));
+  exports.Set("_amp_update_scale_", Napi::Function::New(env, op__amp_update_scale_, "_amp_update_scale_"));
+  exports.Set("_foreach_add$ScalarList", Napi::Function::New(env, op__foreach_add__ScalarList, "_foreach_add$ScalarList"));
+  exports.Set("_foreach_add_$List", Napi::Function::New(env, op__foreach_add___List, "_foreach_add_$List"));
+  exports.Set("_foreach_sub$Scalar", Napi::Function::New(env, op__foreach_sub__Scalar, "_foreach_sub$Scalar"));
+  exports.Set("_foreach_sub_$Scalar", Napi::Function::New(env, op__foreach_sub___Scalar, "_foreach_sub_$Scalar"));
+  exports.Set("_foreach_mul$Scalar", Napi::Function::New(env, op__foreach_mul__Scalar, "_foreach_mul$Scalar"));
+  exports.Set("_foreach_mul$Tensor", Napi::Function::New(env, op__foreach_mul__Tensor, "_foreach_mul$Tensor"));
+  exports.Set("_foreach_mul_$ScalarList", Napi::Function::New(env, op__foreach_mul___ScalarList, "_foreach_mul_$ScalarList"));
+  exports.Set("_foreach_div$List", Napi::Function::New(env, op__foreach_div__List, "_foreach_div$List"));
+  exports.Set("_foreach_div_$Scalar", Napi::Function::New(env, op__foreach_div___Scalar, "_foreach_div_$Scalar"));
+  exports.Set("_foreach_div_$Tensor", Napi::Function::New(env, op__foreach_div___Tensor, "_foreach_div_$Tensor"));
+  exports.Set("_foreach_maximum$ScalarList", Napi::Function::New(env, op__foreach_maximum__ScalarList, "_foreach_maximum$ScalarList"));
+  exports.Set("_foreach_maximum_$ScalarList", Napi::Function::New(env, op__foreach_maximum___ScalarList, "_foreach_maximum_$ScalarList"));
+  exports.Set("_foreach_lerp$ScalarList", Napi::Function::New(env, op__foreach_lerp__ScalarList, "_foreach_lerp$ScalarList"));
+  exports.Set("_foreach_lerp_$ScalarList", Napi::Function::New(env, op__foreach_lerp___ScalarList, "_foreach_lerp_$ScalarList"));
+  exports.Set("_foreach_addcmul$Tensor", Napi::Function::New(env, op__foreach_addcmul__Tensor, "_foreach_addcmul$Tensor"));
+  exports.Set("_foreach_addcmul_$Tensor", Napi::Function::New(env, op__foreach_addcmul___Tensor, "_foreach_addcmul_$Tensor"));
+  exports.Set("_foreach_addcdiv$Tensor", Napi::Function::New(env, op__foreach_addcdiv__Tensor, "_foreach_addcdiv$Tensor"));
+  exports.Set("_foreach_addcdiv_$Tensor", Napi::Function::New(env, op__foreach_addcdiv___Tensor, "_foreach_addcdiv_$Tensor"));
+  exports.Set("_foreach_sqrt", Napi::Function::New(env, op__foreach_sqrt, "_foreach_sqrt"));
+  exports.Set("_foreach_abs_", Napi::Function::New(env, op__foreach_abs_, "_foreach_abs_"));
+  exports.Set("_foreach_sign", Napi::Function::New(env, op__foreach_sign, "_foreach_sign"));
+  exports.Set("_foreach_clamp_min_$Scalar", Napi::Function::New(env, op__foreach_clamp_min___Scalar, "_foreach_clamp_min_$Scalar"));
+  exports.Set("_foreach_copy_", Napi::Function::New(env, op__foreach_copy_, "_foreach_copy_"));
+  exports.Set("_fused_sgd_", Napi::Function::New(env, op__fused_sgd_, "_fused_sgd_"));
   exports.Set("rnn_relu$input", Napi::Function::New(env, op_rnn_relu__input, "rnn_relu$input"));
   exports.Set("rnn_tanh_cell", Napi::Function::New(env, op_rnn_tanh_cell, "rnn_tanh_cell"));
   exports.Set("gru_cell", Napi::Function::New(env, op_gru_cell, "gru_cell"));

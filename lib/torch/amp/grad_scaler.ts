@@ -15,6 +15,13 @@ import type { Tensor } from '../tensor.js';
 export interface ScalableOptimizer {
   paramGroups: { params: Tensor[] }[];
   step(): unknown;
+  /**
+   * PyTorch's `_step_supports_amp_scaling` (the fused optimizers): step() then gets the scale
+   * and the overflow flag in gradScale and foundInf and unscales (or skips) by itself.
+   */
+  stepSupportsAmpScaling?: boolean;
+  gradScale?: Tensor | null;
+  foundInf?: Tensor | null;
 }
 
 export interface GradScalerOptions {
@@ -100,6 +107,19 @@ export class GradScaler {
       throw new Error('unscale_() has already been called on this optimizer since the last update().');
     }
     if (state.stage === 'stepped') throw new Error('unscale_() is being called after step().');
+    this.checkAndUnscale(optimizer, state, true);
+    state.stage = 'unscaled';
+  }
+
+  /**
+   * Records in state.foundInf whether any gradient is inf or NaN and, with `unscale`, divides them
+   * by the scale (without, PyTorch's _check_inf_per_device: the same kernel with a scale of 1).
+   */
+  private checkAndUnscale(
+    optimizer: ScalableOptimizer,
+    state: { stage: Stage; foundInf: Tensor | null },
+    unscale: boolean,
+  ): void {
     this.lazyInit();
     const scaleTensor = this.scaleTensor as Tensor;
     state.foundInf = keep(zeros([1], { dtype: 'float32', device: this.device }));
@@ -108,7 +128,9 @@ export class GradScaler {
     scope(() =>
       noGrad(() => {
         // The reciprocal in float64, as PyTorch computes it.
-        const invScale = scaleTensor.double().reciprocal().float();
+        const invScale = unscale
+          ? scaleTensor.double().reciprocal().float()
+          : full([], 1, { dtype: 'float32', device: this.device });
         const grads = optimizer.paramGroups
           .flatMap((g) => g.params)
           .map((p) => p.grad)
@@ -129,7 +151,6 @@ export class GradScaler {
       foundInf.dispose();
       state.foundInf = null;
     }
-    state.stage = 'unscaled';
   }
 
   /** Unscales if needed, then steps the optimizer unless a gradient was inf or NaN. */
@@ -142,12 +163,41 @@ export class GradScaler {
         'Attempted step but the scale is unset. This may indicate your script did not use scaler.scale(loss or outputs) earlier in the iteration.',
       );
     }
+    if (optimizer.stepSupportsAmpScaling) return this.fusedStep(optimizer, state);
     if (state.stage === 'ready') this.unscale_(optimizer);
     if (state.foundInf === null) throw new Error('No inf checks were recorded for this optimizer.');
     let result: unknown;
     if ((state.foundInf?.item() as number) === 0) result = optimizer.step();
     state.stage = 'stepped';
     return result;
+  }
+
+  /**
+   * step() of an optimizer that unscales by itself (fused Adam, AdamW, SGD, Adagrad): as PyTorch,
+   * the gradients are checked but not unscaled, and the optimizer always steps, with gradScale (the
+   * scale, unless unscale_() already ran; times a gradScale the caller set) and foundInf set on it
+   * for the step: its kernel divides by the scale and skips the update on an overflow. The
+   * gradients stay scaled afterwards, as in PyTorch.
+   */
+  private fusedStep(optimizer: ScalableOptimizer, state: { stage: Stage; foundInf: Tensor | null }): unknown {
+    if (state.stage === 'ready') this.checkAndUnscale(optimizer, state, false);
+    if (state.foundInf === null) throw new Error('No inf checks were recorded for this optimizer.');
+    const callerScale = optimizer.gradScale ?? null;
+    const scaleTensor = this.scaleTensor as Tensor;
+    return scope(() => {
+      optimizer.gradScale =
+        state.stage === 'unscaled' ? callerScale : callerScale ? scaleTensor.mul(callerScale) : scaleTensor;
+      // the kernels and the step counters take a 0-d flag
+      optimizer.foundInf = (state.foundInf as Tensor).reshape([]);
+      try {
+        return optimizer.step();
+      } finally {
+        state.stage = 'stepped';
+        // PyTorch deletes both attributes after the step, a gradScale of the caller's too
+        optimizer.gradScale = null;
+        optimizer.foundInf = null;
+      }
+    });
   }
 
   /** Adapts the scale after the step(s), or sets it to `newScale`. */

@@ -10,11 +10,14 @@ import {
   _foreachMul_,
   _foreachNeg,
   _foreachSqrt,
+  _fusedAdagrad_,
   fullLike,
+  zeros,
 } from '../../generated/functions.js';
 import { scalarTensor } from '../creation.js';
 import { sparseCooTensor } from '../sparse.js';
 import type { Tensor } from '../tensor.js';
+import { checkFusedOptions, checkFusedParams, forEachFusedPart, uncountSkippedStep } from './fused.js';
 import {
   checkBoolean,
   checkFlags,
@@ -24,6 +27,7 @@ import {
   Optimizer,
   type OptimizerParams,
   type ParamGroup,
+  pick,
   stepValues,
   updateByDeviceGroup,
 } from './optimizer.js';
@@ -43,6 +47,7 @@ export interface AdagradOptions {
   foreach?: boolean | null;
   maximize?: boolean;
   differentiable?: boolean;
+  /** true: libtorch's fused kernel, one call per device and dtype (PyTorch's fused=True numbers) */
   fused?: boolean | null;
 }
 
@@ -97,14 +102,19 @@ export class Adagrad extends Optimizer<AdagradParamGroup, AdagradState> {
       differentiable: options?.differentiable ?? false,
       fused: options?.fused ?? null,
     });
+    // As PyTorch: only the constructor's fused makes GradScaler hand the scaling to step().
+    this.stepSupportsAmpScaling = options?.fused === true;
     for (const group of this.paramGroups) {
-      for (const param of group.params) this.initState(param);
+      for (const param of group.params) this.initState(param, group.fused === true);
     }
   }
 
-  private initState(param: Tensor): AdagradState {
+  /** A fresh state; a fused group keeps `step` on the parameter's device, where its kernel reads it. */
+  private initState(param: Tensor, fused: boolean): AdagradState {
     const state = this.stateOf(param);
-    state.step = scalarTensor(0, { dtype: 'float32' }).keep();
+    state.step = fused
+      ? zeros([], { dtype: 'float32', device: param.device }).keep()
+      : scalarTensor(0, { dtype: 'float32' }).keep();
     state.sum = fullLike(param, this.defaults.initialAccumulatorValue as number).keep();
     return state;
   }
@@ -116,6 +126,7 @@ export class Adagrad extends Optimizer<AdagradParamGroup, AdagradState> {
     checkNonNegative('Adagrad', o, 'initialAccumulatorValue');
     checkNonNegative('Adagrad', o, 'eps', 'epsilon value');
     checkBoolean('Adagrad', o, 'maximize');
+    checkFusedOptions('Adagrad', o);
     checkFlags('Adagrad', o);
   }
 
@@ -129,13 +140,41 @@ export class Adagrad extends Optimizer<AdagradParamGroup, AdagradState> {
         grads.some((g) => g.isSparse)
           ? this.updateSingle(group, params, grads)
           : this.updateForeach(group, params, grads),
+      undefined,
+      (params, grads) => this.updateFused(group, params, grads),
     );
   }
 
   /** The parameter's state, made at its first step if the constructor did not make it. */
-  private stateAtStep(param: Tensor): AdagradState {
+  private stateAtStep(param: Tensor, fused = false): AdagradState {
     const state = this.stateOf(param);
-    return Object.keys(state).length === 0 ? this.initState(param) : state;
+    return Object.keys(state).length === 0 ? this.initState(param, fused) : state;
+  }
+
+  /**
+   * _fused_adagrad over `params` (which have gradients): libtorch's _fused_adagrad_ once per
+   * device and dtype, with the amp scale and overflow flag that GradScaler.step set, if any.
+   */
+  private updateFused(group: AdagradParamGroup, params: Tensor[], grads: Tensor[]): void {
+    const { lr, lrDecay, eps, weightDecay, maximize } = group;
+    if (grads.some((g) => g.isSparse) || params.some((p) => p.isComplex())) {
+      throw new Error('Adagrad.step: `fused` does not support sparse grad or complex param');
+    }
+    checkFusedParams('Adagrad', params);
+    const states = params.map((p) => this.stateAtStep(p, true));
+    forEachFusedPart(params, this, ({ indices, gradScale, foundInf }) => {
+      const parts = pick(states, indices);
+      const steps = parts.map((s) => s.step as Tensor);
+      _foreachAdd_(steps, 1);
+      _fusedAdagrad_(
+        pick(params, indices),
+        pick(grads, indices),
+        parts.map((s) => s.sum as Tensor),
+        steps,
+        { lr, lrDecay, weightDecay, eps, maximize, gradScale, foundInf },
+      );
+      uncountSkippedStep(steps, foundInf);
+    });
   }
 
   /** _single_tensor_adagrad over `params` (with dense or sparse gradients). */

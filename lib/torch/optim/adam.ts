@@ -12,10 +12,14 @@ import {
   _foreachMul_,
   _foreachNeg,
   _foreachSqrt,
+  _fusedAdam_,
+  _fusedAdamw_,
+  zeros,
   zerosLike,
 } from '../../generated/functions.js';
 import { scalarTensor } from '../creation.js';
 import type { Tensor } from '../tensor.js';
+import { checkFusedOptions, checkFusedParams, forEachFusedPart, uncountSkippedStep } from './fused.js';
 import {
   checkBetas,
   checkBoolean,
@@ -26,6 +30,7 @@ import {
   Optimizer,
   type OptimizerParams,
   type ParamGroup,
+  pick,
   stepValues,
   updateByDeviceGroup,
 } from './optimizer.js';
@@ -48,6 +53,7 @@ export interface AdamOptions {
   foreach?: boolean | null;
   capturable?: boolean;
   differentiable?: boolean;
+  /** true: libtorch's fused kernel, one call per device and dtype (PyTorch's fused=True numbers) */
   fused?: boolean | null;
   /** AdamW's weight decay (param *= 1 - lr * weightDecay) instead of L2 added to the gradient. */
   decoupledWeightDecay?: boolean;
@@ -109,6 +115,8 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
       fused: options?.fused ?? null,
       decoupledWeightDecay: options?.decoupledWeightDecay ?? false,
     });
+    // As PyTorch: only the constructor's fused makes GradScaler hand the scaling to step().
+    this.stepSupportsAmpScaling = options?.fused === true;
   }
 
   protected validate(o: Record<string, unknown>): void {
@@ -120,6 +128,7 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
     checkBoolean(name, o, 'amsgrad');
     checkBoolean(name, o, 'maximize');
     checkBoolean(name, o, 'decoupledWeightDecay');
+    checkFusedOptions(name, o);
     checkFlags(name, o);
   }
 
@@ -130,14 +139,20 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
       (params, grads) => this.updateSingle(group, params, grads),
       (params, grads) => this.updateForeach(group, params, grads),
       `${this.constructor.name}.step: Adam does not support sparse gradients, please consider SparseAdam instead`,
+      (params, grads) => this.updateFused(group, params, grads),
     );
   }
 
-  /** The parameter's state, made as Adam._init_group makes it on the first step. */
-  private initState(param: Tensor, amsgrad: boolean): AdamState {
+  /**
+   * The parameter's state, made as Adam._init_group makes it on the first step: with `step` on the
+   * parameter's device for the fused kernel, which reads it there.
+   */
+  private initState(param: Tensor, amsgrad: boolean, fused = false): AdamState {
     const state = this.stateOf(param);
     if (Object.keys(state).length === 0) {
-      state.step = scalarTensor(0, { dtype: 'float32' }).keep();
+      state.step = fused
+        ? zeros([], { dtype: 'float32', device: param.device }).keep()
+        : scalarTensor(0, { dtype: 'float32' }).keep();
       state.expAvg = zerosLike(param).keep();
       state.expAvgSq = zerosLike(param).keep();
       if (amsgrad) state.maxExpAvgSq = zerosLike(param).keep();
@@ -181,6 +196,37 @@ export class Adam extends Optimizer<AdamParamGroup, AdamState> {
       }
       param.addcdiv_(expAvg, denom, { value: -stepSize });
     }
+  }
+
+  /**
+   * _fused_adam over `params` (which have gradients): libtorch's _fused_adam_ (_fused_adamw_ for
+   * decoupled weight decay) once per device and dtype, with the amp scale and overflow flag that
+   * GradScaler.step set on this optimizer, if any.
+   */
+  private updateFused(group: AdamParamGroup, params: Tensor[], grads: Tensor[]): void {
+    const { lr, eps, weightDecay, amsgrad, maximize, decoupledWeightDecay } = group;
+    const [beta1, beta2] = group.betas;
+    checkFusedParams(this.constructor.name, params);
+    const states = params.map((p) => this.initState(p, amsgrad, true));
+    const kernel = decoupledWeightDecay ? _fusedAdamw_ : _fusedAdam_;
+    forEachFusedPart(params, this, ({ indices, gradScale, foundInf }) => {
+      const parts = pick(states, indices);
+      const steps = parts.map((s) => s.step as Tensor);
+      _foreachAdd_(steps, 1);
+      kernel(
+        pick(params, indices),
+        pick(grads, indices),
+        parts.map((s) => s.expAvg as Tensor),
+        parts.map((s) => s.expAvgSq as Tensor),
+        // PyTorch's list is empty without amsgrad
+        amsgrad
+          ? parts.map((s, k) => (s.maxExpAvgSq ??= zerosLike(params[indices[k] as number] as Tensor).keep()))
+          : [],
+        steps,
+        { lr, beta1, beta2, weightDecay, eps, amsgrad, maximize, gradScale, foundInf },
+      );
+      uncountSkippedStep(steps, foundInf);
+    });
   }
 
   /** _multi_tensor_adam over `params` (of one device and dtype, with gradients), for capturable=False. */

@@ -75,6 +75,14 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup, S extends obj
   paramGroups: G[] = [];
   /** Per-parameter state, keyed by the parameter tensor. */
   state = new Map<Tensor, S>();
+  /**
+   * PyTorch's `_step_supports_amp_scaling`: true for the optimizers built with fused=true, whose
+   * kernels unscale the gradients themselves; GradScaler.step then sets gradScale and foundInf
+   * around step() instead of unscaling (see fused.ts).
+   */
+  stepSupportsAmpScaling = false;
+  gradScale: Tensor | null = null;
+  foundInf: Tensor | null = null;
 
   constructor(params: OptimizerParams, defaults: Record<string, unknown>) {
     this.defaults = defaults;
@@ -427,7 +435,8 @@ export function checkBoolean(name: string, options: Record<string, unknown>, key
 
 /**
  * foreach and fused: null, true or false, recorded as given. `foreach` picks the update's path
- * (see updateByDeviceGroup); `fused` is accepted and recorded, and changes nothing here.
+ * (see updateByDeviceGroup); `fused: true` takes libtorch's fused kernel where the optimizer has
+ * one (Adam, AdamW, SGD, Adagrad; see fused.ts) and is recorded and ignored elsewhere.
  */
 export function checkFlags(name: string, options: Record<string, unknown>): void {
   for (const key of ['foreach', 'fused']) {
@@ -481,7 +490,8 @@ export function groupByDeviceAndDtype(tensors: readonly Tensor[]): DeviceGroup[]
  * longer through them (SGD and Adam, MLP and LeNet; even on a 60-tensor ResNet).
  *
  * `sparseError`, given by the optimizers that take no sparse gradients, is the Error a sparse
- * gradient in the group raises.
+ * gradient in the group raises. `fused`, given by the optimizers with a fused kernel, takes the
+ * whole group (all devices) when the group says `fused: true`.
  */
 export function updateByDeviceGroup(
   group: { params: Tensor[]; foreach?: unknown },
@@ -489,6 +499,7 @@ export function updateByDeviceGroup(
   single: (params: Tensor[], grads: Tensor[]) => void,
   foreach: (params: Tensor[], grads: Tensor[]) => void,
   sparseError?: string,
+  fused?: (params: Tensor[], grads: Tensor[]) => void,
 ): void {
   // The parameters that have gradients, and those gradients, read once for the whole update.
   const params: Tensor[] = [];
@@ -503,6 +514,10 @@ export function updateByDeviceGroup(
     grads.push(g);
   }
   if (params.length === 0) return;
+  if (fused !== undefined && (group as { fused?: unknown }).fused === true) {
+    fused(params, grads);
+    return;
+  }
   const option = group.foreach;
   // The single-tensor path takes any mix of devices and dtypes as it comes: no grouping.
   if (option === false || (option !== true && !(byDefault && params.every((p) => p.isCuda)))) {

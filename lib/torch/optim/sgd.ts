@@ -1,8 +1,16 @@
 // torch.optim.SGD, following torch/optim/sgd.py's _multi_tensor_sgd (foreach) and
 // _single_tensor_sgd operation by operation; `foreach: null` picks between them as
 // updateByDeviceGroup (optimizer.ts) says.
-import { _foreachAdd, _foreachAdd_, _foreachMul_, _foreachNeg } from '../../generated/functions.js';
+import {
+  _foreachAdd,
+  _foreachAdd_,
+  _foreachMul_,
+  _foreachNeg,
+  _fusedSgd_,
+  emptyLike,
+} from '../../generated/functions.js';
 import type { Tensor } from '../tensor.js';
+import { checkFusedOptions, checkFusedParams, forEachFusedPart } from './fused.js';
 import {
   checkBoolean,
   checkFlags,
@@ -12,6 +20,7 @@ import {
   Optimizer,
   type OptimizerParams,
   type ParamGroup,
+  pick,
   updateByDeviceGroup,
 } from './optimizer.js';
 
@@ -29,6 +38,7 @@ export interface SGDOptions {
    */
   foreach?: boolean | null;
   differentiable?: boolean;
+  /** true: libtorch's fused kernel, one call per device and dtype (PyTorch's fused=True numbers) */
   fused?: boolean | null;
 }
 
@@ -82,6 +92,8 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
       differentiable: options?.differentiable ?? false,
       fused: options?.fused ?? null,
     });
+    // As PyTorch: only the constructor's fused makes GradScaler hand the scaling to step().
+    this.stepSupportsAmpScaling = options?.fused === true;
   }
 
   protected validate(o: Record<string, unknown>): void {
@@ -91,6 +103,7 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
     checkNonNegative('SGD', o, 'weightDecay');
     checkBoolean('SGD', o, 'nesterov');
     checkBoolean('SGD', o, 'maximize');
+    checkFusedOptions('SGD', o);
     checkFlags('SGD', o);
     if (o.nesterov && ((o.momentum as number) <= 0 || o.dampening !== 0)) {
       throw new Error('SGD: Nesterov momentum requires a momentum and zero dampening');
@@ -103,7 +116,50 @@ export class SGD extends Optimizer<SGDParamGroup, SGDState> {
       SGD.foreachByDefault,
       (params, grads) => this.updateSingle(group, params, grads),
       (params, grads) => this.updateForeach(group, params, grads),
+      undefined,
+      (params, grads) => this.updateFused(group, params, grads),
     );
+  }
+
+  /**
+   * _fused_sgd over `params` (which have gradients): libtorch's _fused_sgd_ once per device and
+   * dtype. On the first step (no parameter has a momentum buffer yet) the buffers are made empty
+   * and the kernel, told `isFirstStep`, fills them with the gradient, as PyTorch does.
+   */
+  private updateFused(group: SGDParamGroup, params: Tensor[], grads: Tensor[]): void {
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
+    if (grads.some((g) => g.isSparse)) throw new Error('SGD.step: `_fused_sgd` does not support sparse gradients');
+    checkFusedParams('SGD', params);
+    const noMomentumBuffer = momentum === 0;
+    let bufs: Tensor[] = [];
+    let isFirstStep = false;
+    if (!noMomentumBuffer) {
+      const states = params.map((p) => this.stateOf(p));
+      isFirstStep = states.every((s) => s.momentumBuffer == null);
+      if (isFirstStep) {
+        for (const [i, s] of states.entries()) s.momentumBuffer = emptyLike(grads[i] as Tensor).keep();
+      } else if (states.some((s) => s.momentumBuffer == null)) {
+        // PyTorch passes the missing buffer (None) to the kernel, which fails; say why instead
+        const missing = params[states.findIndex((s) => s.momentumBuffer == null)] as Tensor;
+        throw new Error(
+          `SGD.step: fused=true needs a momentum buffer for every parameter with a gradient once any has one, but parameter ${group.params.indexOf(missing)} of the group (shape [${missing.shape.join(', ')}]) has none (it had no gradient at the first step)`,
+        );
+      }
+      bufs = states.map((s) => s.momentumBuffer as Tensor);
+    }
+    forEachFusedPart(params, this, ({ indices, gradScale, foundInf }) => {
+      _fusedSgd_(pick(params, indices), pick(grads, indices), noMomentumBuffer ? [] : pick(bufs, indices), {
+        weightDecay,
+        momentum,
+        lr,
+        dampening,
+        nesterov,
+        maximize,
+        isFirstStep,
+        gradScale,
+        foundInf,
+      });
+    });
   }
 
   /** _single_tensor_sgd over `params` (which have gradients). */
