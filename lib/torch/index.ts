@@ -76,8 +76,10 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as profiler from './profiler/index.js';
 export { canCast, promoteTypes, resultType } from './promotion.js';
+// torch.random: the same functions, and forkRng (torch.random.fork_rng), which only lives there.
+export * as random from './random.js';
 export { getRngState, initialSeed, manualSeed, seed, setRngState } from './random.js';
-export { load, loadSafetensors, save, saveSafetensors } from './serialization/index.js';
+export { load, loadSafetensors, type MapLocation, save, saveSafetensors } from './serialization/index.js';
 export {
   areDeterministicAlgorithmsEnabled,
   type DeterministicDebugMode,

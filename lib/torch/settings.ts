@@ -89,7 +89,10 @@ export type Float32MatmulPrecision = 'highest' | 'high' | 'medium';
 // Ordered as libtorch's at::Float32MatmulPrecision enum.
 const PRECISIONS: Float32MatmulPrecision[] = ['highest', 'high', 'medium'];
 
-/** torch.set_float32_matmul_precision: whether float32 matmuls may use TF32/bfloat16 internally. */
+/**
+ * torch.set_float32_matmul_precision: whether float32 matmuls may use TF32/bfloat16 internally.
+ * The same libtorch state as torch.backends.cuda.matmul.allowTf32 ('high' <-> true).
+ */
 export function setFloat32MatmulPrecision(precision: Float32MatmulPrecision): void {
   if (!PRECISIONS.includes(precision)) {
     throw new Error(
@@ -99,8 +102,19 @@ export function setFloat32MatmulPrecision(precision: Float32MatmulPrecision): vo
   $_set_float32_matmul_precision(precision);
 }
 
+/**
+ * torch.get_float32_matmul_precision. Like PyTorch's, it throws after backends.cuda.matmul.allowTf32
+ * was set to false over precision 'high' or 'medium' (the generic and the CUDA settings then
+ * disagree, and no one precision names them).
+ */
 export function getFloat32MatmulPrecision(): Float32MatmulPrecision {
-  return PRECISIONS[$_float32_matmul_precision(false)] ?? 'highest';
+  let level: number;
+  try {
+    level = $_float32_matmul_precision(false);
+  } catch (e) {
+    throw new Error(`getFloat32MatmulPrecision: ${(e as Error).message.replace(/^_float32_matmul_precision: /, '')}`);
+  }
+  return PRECISIONS[level] ?? 'highest';
 }
 
 /** torch.set_flush_denormal: true when the CPU supports it (and the mode was applied). */

@@ -1,5 +1,5 @@
 export * as stateless from '../../func/stateless.js';
-export { clipGradNorm_, clipGradValue_ } from './clip_grad.js';
+export { clipGradNorm_, clipGradsWithNorm_, clipGradValue_, getTotalNorm } from './clip_grad.js';
 export { parametersToVector, vectorToParameters } from './convert_parameters.js';
 export * as parametrizations from './parametrizations.js';
 export * as parametrize from './parametrize.js';
