@@ -390,7 +390,7 @@ describe(`optimizer state dicts with state on ${device}`, { skip: needsDevice },
 
 describe(`gradient utilities and GradScaler on ${device}`, { skip: needsDevice }, () => {
   test('clipGradNorm_ (norm types 2, 1, inf) and clipGradValue_ clip as on the CPU', () => {
-    // ours has no foreach option for these: one path, checked here on the device
+    // foreach (the default on CUDA: _foreach_norm per device and dtype) and the per-tensor path
     torch.manualSeed(11);
     const grads = [torch.randn([4, 3]).mul(3), torch.randn([7]), torch.randn([2, 2, 2]).mul(0.1)];
     const withGrads = (dev: string) =>
@@ -405,6 +405,12 @@ describe(`gradient utilities and GradScaler on ${device}`, { skip: needsDevice }
       ['clipGradNorm_ inf', (ps: torch.Tensor[]) => nn.utils.clipGradNorm_(ps, 0.5, { normType: Infinity })],
       ['clipGradNorm_ large max (no clip)', (ps: torch.Tensor[]) => nn.utils.clipGradNorm_(ps, 1e6)],
       ['clipGradValue_', (ps: torch.Tensor[]) => nn.utils.clipGradValue_(ps, 0.7)],
+      ['clipGradNorm_ 2 foreach', (ps: torch.Tensor[]) => nn.utils.clipGradNorm_(ps, 1.5, { foreach: true })],
+      [
+        'clipGradNorm_ inf per tensor',
+        (ps: torch.Tensor[]) => nn.utils.clipGradNorm_(ps, 0.5, { normType: Infinity, foreach: false }),
+      ],
+      ['clipGradValue_ foreach', (ps: torch.Tensor[]) => nn.utils.clipGradValue_(ps, 0.7, { foreach: true })],
     ] as const) {
       const cpu = withGrads('cpu');
       const gpu = withGrads(device);
@@ -462,6 +468,36 @@ describe(`gradient utilities and GradScaler on ${device}`, { skip: needsDevice }
     assert.deepEqual(gpu.snapshots[2], gpu.snapshots[1], 'GradScaler: the inf step is skipped on the device');
     assert.deepEqual(gpu.snapshots[4], gpu.snapshots[3], 'GradScaler: the nan step is skipped on the device');
     compareRuns(gpu, cpu, 2e-5, 1e-6, 'GradScaler + SGD');
+  });
+});
+
+describe(`GradScaler with a fused optimizer on ${device}`, { skip: needsDevice }, () => {
+  // GradScaler.step does not unscale for a fused optimizer: it hands the kernel the scale and the
+  // overflow flag (PyTorch's grad_scale/found_inf), and the kernel skips an overflowed step itself.
+  test('the fused kernel unscales and skips as the CPU fused run does', () => {
+    const run = (dev: string) => {
+      const params = makeParams(dev);
+      const opt = new optim.Adam(params, { lr: 0.05, fused: true });
+      const scaler = new torch.amp.GradScaler(dev, { initScale: 3000, growthInterval: 2 });
+      const scales: number[] = [];
+      const snapshots: number[][] = [];
+      for (let i = 0; i < 5; i++) {
+        opt.zeroGrad();
+        scaler.scale(lossOf(params)).backward();
+        if (i === 2) ((params[1] as torch.Tensor).grad as torch.Tensor).view([-1]).narrow(0, 0, 1).fill_(Infinity);
+        scaler.step(opt);
+        scaler.update();
+        scales.push(scaler.getScale());
+        snapshots.push(params.flatMap((p) => values(p)));
+      }
+      return { params, opt, losses: [], scales, snapshots };
+    };
+    const cpu = run('cpu');
+    const gpu = run(device);
+    assert.deepEqual(cpu.scales, [3000, 6000, 3000, 3000, 6000], 'expected scale sequence');
+    assert.deepEqual(gpu.scales, cpu.scales, 'scale sequence');
+    assert.deepEqual(gpu.snapshots[2], gpu.snapshots[1], 'the overflowed step is skipped on the device');
+    compareRuns(gpu, cpu, 2e-5, 1e-6, 'GradScaler + fused Adam');
   });
 });
 
