@@ -308,12 +308,19 @@ describe('fuzz: random garbage never crashes the process', () => {
       // The fuzz calls torch.save with garbage paths: let it write into a scratch folder.
       const cwd = mkdtempSync(join(tmpdir(), 'torch-node-fuzz-'));
       t.after(() => rmSync(cwd, { recursive: true, force: true }));
-      const r = spawnSync(process.execPath, [CHILD, String(seed), String(CALLS)], {
-        cwd,
-        encoding: 'utf8',
-        timeout: 60_000,
-        maxBuffer: 64 << 20,
-      });
+      // Under a 1 TiB address-space limit: the fuzz's huge sizes (2^40 elements and up) must fail
+      // at once, and a host that overcommits memory (as the GPU machines do) would hand them
+      // lazily mapped memory that the op then fills, for minutes.
+      const r = spawnSync(
+        '/bin/sh',
+        ['-c', 'ulimit -v 1073741824 && exec "$0" "$@"', process.execPath, CHILD, String(seed), String(CALLS)],
+        {
+          cwd,
+          encoding: 'utf8',
+          timeout: 60_000,
+          maxBuffer: 64 << 20,
+        },
+      );
       const lastCall = r.stderr
         .trimEnd()
         .split('\n')

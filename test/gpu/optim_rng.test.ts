@@ -190,9 +190,10 @@ const OPT_CASES: OptCase[] = [
     make: (ps) => new optim.LBFGS(ps, { lr: 0.5, maxIter: 4, historySize: 3 }),
     paths: [{}],
     // 20 inner iterations, each a chain of dot products and divisions over the history, amplify the
-    // rounding of CUDA's reductions (another summation order): the H200 gave 2.4e-4 relative on a
-    // float32 parameter, with every other optimizer within 2e-5.
-    rtol: 1e-3,
+    // rounding of CUDA's reductions (another summation order): on the H200 a float32 parameter
+    // came 2.4e-4 (relative) from the CPU's, and the state's `al` coefficients, made from
+    // differences of successive gradients (cancellation), 2e-3; every other optimizer within 2e-5.
+    rtol: 1e-2,
     atol: 1e-5,
   },
   {
