@@ -114,6 +114,9 @@ export interface NativeCore {
   /** Returns the hook's index for removeHook; hook hands its result to functionSetGrads. */
   registerHook(handle: number, hook: (grad: [number | null], serial: number) => void): number;
   removeHook(handle: number, index: number): void;
+  /** Returns the hook's id; hook(tensor, serial) ends with functionSetGrads(serial, []). */
+  registerPostAccumulateGradHook(handle: number, hook: (tensor: [number], serial: number) => void): number;
+  removePostAccumulateGradHook(handle: number, id: number): void;
 
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;

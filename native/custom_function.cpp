@@ -27,6 +27,7 @@
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/function_hook.h>
 #include <torch/csrc/autograd/saved_variable.h>
 #include <torch/csrc/autograd/variable.h>
 #include <torch/csrc/autograd/variable_info.h>
@@ -391,6 +392,78 @@ Napi::Value registerHook(const Napi::CallbackInfo& info) {
   });
 }
 
+// A leaf's post-accumulate-grad hooks (tensor.registerPostAccumulateGradHook), in registration
+// order: AccumulateGrad calls them with the leaf once its .grad holds the new gradient. libtorch
+// keeps one such object per tensor, so each tensor gets one of ours, to which hooks are added.
+class JsPostAccGradHooks final : public torch::autograd::PostAccumulateGradHook {
+ public:
+  unsigned add(std::shared_ptr<JsFunction> fn) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    hooks_.emplace_back(nextId_, std::move(fn));
+    return nextId_++;
+  }
+  void remove(unsigned id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::erase_if(hooks_, [id](const auto& h) { return h.first == id; });
+  }
+  void operator()(const torch::autograd::Variable& tensor) override {
+    std::vector<std::shared_ptr<JsFunction>> fns;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const auto& h : hooks_) fns.push_back(h.second);
+    }
+    for (const auto& fn : fns) {
+      const auto call = [&] { callJs(*fn, "post accumulate grad hook", {tensor}, nullptr); };
+      // On a CUDA device thread the hook runs on its JavaScript thread.
+      if (fn->state().here()) {
+        call();
+      } else {
+        runForBackwardCaller(call, "post accumulate grad hook");
+      }
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<unsigned, std::shared_ptr<JsFunction>>> hooks_;
+  unsigned nextId_ = 0;
+};
+
+JsPostAccGradHooks* postAccGradHooks(const at::Tensor& self) {
+  return dynamic_cast<JsPostAccGradHooks*>(torch::autograd::impl::post_acc_grad_hooks(self).get());
+}
+
+// registerPostAccumulateGradHook(self, fn) -> the hook's id for removePostAccumulateGradHook.
+// fn(tensorHandle, serial) calls the user's hook and then functionSetGrads(serial, []).
+Napi::Value registerPostAccumulateGradHook(const Napi::CallbackInfo& info) {
+  const Args a(info, "registerPostAccumulateGradHook");
+  return run(a, [&]() -> Napi::Value {
+    state().releaseOrphans();
+    const at::Tensor& self = a.tensor(0, "self");
+    if (!info[1].IsFunction()) a.typeError(1, "hook", "a function");
+    TORCH_CHECK(self.requires_grad(), "cannot register a hook on a tensor that doesn't require gradient");
+    TORCH_CHECK(!self.grad_fn(), "post accumulate grad hooks cannot be registered on non-leaf tensors");
+    JsPostAccGradHooks* hooks = postAccGradHooks(self);
+    if (!hooks) {
+      auto made = std::make_unique<JsPostAccGradHooks>();
+      hooks = made.get();
+      torch::autograd::impl::set_post_acc_grad_hooks(self, std::move(made));
+    }
+    const unsigned id = hooks->add(std::make_shared<JsFunction>(currentState, info[1].As<Napi::Function>()));
+    return Napi::Number::New(a.env(), id);
+  });
+}
+
+Napi::Value removePostAccumulateGradHook(const Napi::CallbackInfo& info) {
+  const Args a(info, "removePostAccumulateGradHook");
+  return run(a, [&]() -> Napi::Value {
+    if (JsPostAccGradHooks* hooks = postAccGradHooks(a.tensor(0, "self"))) {
+      hooks->remove(static_cast<unsigned>(a.int64(1, "id")));
+    }
+    return a.none();
+  });
+}
+
 Napi::Value removeHook(const Napi::CallbackInfo& info) {
   const Args a(info, "removeHook");
   return run(a, [&]() -> Napi::Value {
@@ -437,6 +510,8 @@ void registerCustomFunction(Napi::Env env, Napi::Object exports) {
       {"functionSavedTensors", functionSavedTensors},
       {"registerHook", registerHook},
       {"removeHook", removeHook},
+      {"registerPostAccumulateGradHook", registerPostAccumulateGradHook},
+      {"removePostAccumulateGradHook", removePostAccumulateGradHook},
   };
   for (const auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
   registerSavedTensorHooks(env, exports);

@@ -354,6 +354,40 @@ export class Tensor {
     };
   }
 
+  /**
+   * PyTorch's register_post_accumulate_grad_hook: `hook(tensor)` runs in backward once this leaf's
+   * `.grad` holds the newly accumulated gradient (hooks in the order registered), for instance to
+   * step an optimizer per parameter while backward goes on and free the gradient at once. The
+   * hook gets this very Tensor object; what it returns is ignored.
+   */
+  registerPostAccumulateGradHook(hook: (tensor: Tensor) => void): RemovableHandle {
+    const what = 'registerPostAccumulateGradHook';
+    if (typeof hook !== 'function') throw new TypeError(`${what}: hook must be a function`);
+    // Weakly: libtorch keeps the hook as long as the tensor, which must not keep this object alive.
+    const self = new WeakRef<Tensor>(this);
+    let removed = false;
+    const id = native.registerPostAccumulateGradHook(this._h, ([h], serial) => {
+      scope(() => {
+        const passed = new Tensor(h);
+        if (!removed) {
+          // What it returns is ignored, as TypeScript's `=> void` says (PyTorch refuses a value
+          // other than None; here a concise arrow returns one without meaning to), but a promise
+          // would run its rest after backward.
+          const result: unknown = hook(self.deref() ?? passed);
+          if (result instanceof Promise) throw new TypeError(`${what}: the hook must be synchronous`);
+        }
+        native.functionSetGrads(serial, []);
+      });
+    });
+    return {
+      remove: () => {
+        if (removed) return;
+        removed = true;
+        if (this._h >= 0) native.removePostAccumulateGradHook(this._h, id);
+      },
+    };
+  }
+
   backward(options?: BackwardOptions): void;
   backward(gradient?: Tensor | null, options?: BackwardOptions): void;
   backward(gradient?: Tensor | null | BackwardOptions, options?: BackwardOptions): void {

@@ -154,6 +154,31 @@ describe('JavaScript in backward on the device', { skip: needsDevice }, () => {
     assert.deepEqual(x.grad?.cpu().toArray(), new Array(8).fill(2));
   });
 
+  test('post-accumulate-grad hooks stepping an optimizer per parameter: the CPU run', () => {
+    const run = (where: string): number[][] => {
+      torch.manualSeed(3);
+      const model = new nn.Sequential(new nn.Linear(5, 7), new nn.Tanh(), new nn.Linear(7, 2)).to(where);
+      const x = torch.randn([6, 5]).to(where);
+      for (const p of model.parameters()) {
+        const own = new torch.optim.SGD([p], { lr: 0.1, momentum: 0.9 });
+        p.registerPostAccumulateGradHook(() => {
+          own.step();
+          own.zeroGrad();
+        });
+      }
+      for (let i = 0; i < 3; i++) torch.scope(() => (model.forward(x) as Tensor).pow(2).mean().backward());
+      return model.parameters().map((p) => {
+        assert.equal(p.device, where === 'cpu' ? 'cpu' : expected);
+        assert.equal(p.grad, null);
+        return p.detach().cpu().toArray() as number[];
+      });
+    };
+    const cpu = run('cpu');
+    run(device).forEach((p, i) => {
+      assertClose(torch.tensor(p), torch.tensor(cpu[i] as number[]), 1e-5, 1e-6, `parameter ${i}`);
+    });
+  });
+
   test('saved-tensor hooks: pack to the CPU, unpack back; saveOnCpu', () => {
     const base = torch.randn([5, 4]);
     const x = leaf(base, device);
