@@ -13,6 +13,8 @@
 #   kernels  our own CPU kernels (max-pool) and the optimizers, against that machine's libtorch
 #   cpubench bench suites data and train (CPU; BENCH_SUITES, BENCH_ROUNDS) on its many cores, results to OUT_DIR
 #   ab     bench/ab_train.js once per ';'-separated argument list in AB_RUNS (variants of the training step)
+#   tests  the test files named in TEST_FILES (space-separated, dist/test/...): a short rerun of chosen
+#          suites (Node is on PATH only inside this script)
 # Logs go to OUT_DIR (default .gpu/results). Each step has a time limit (seconds, overridable
 # as LIMIT_<STEP>) so that a slow step cannot eat the others' time.
 set -uo pipefail
@@ -74,6 +76,7 @@ for s in $steps; do
   cpubench) step cpubench 300 bash -c "node dist/bench/run.js --only \${BENCH_SUITES:-data,train} --rounds \${BENCH_ROUNDS:-3};
     cp bench/results/latest.md bench/results/latest.json '$out'/" ;;
   ab) step ab 420 bash -c 'IFS=";"; for a in $AB_RUNS; do echo "== ab_train $a"; IFS=" " eval "node dist/bench/ab_train.js $a"; done' ;;
+  tests) step tests 240 bash -c 'node --test --test-concurrency="${GPU_CONCURRENCY:-1}" $TEST_FILES' ;;
   bench) step bench 180 node dist/bench/gpu.js --rounds 10 --out "$out" ;;
   dist) step dist 180 node --test --test-concurrency=1 dist/test/distributed/ ;;
   train) step train 180 node dist/examples/train.js --epochs 2 --device cuda --work-dir /tmp/torch-node-train ;;
